@@ -1,0 +1,37 @@
+# Stacks: `make up` runs everything, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# With DATABASE_URL / REDIS_URL unset, embedded PostgreSQL and Redis are started for the run.
+EMBEDDED := $(PY) -m config.embedded run
+
+.PHONY: up test lint bench install clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,embedded]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+up: $(STAMP)
+	$(EMBEDDED) --profile dev -- $(PY) -m config.up
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: export DEBUG ?= 1
+test: $(STAMP)
+	$(EMBEDDED) --profile test -- $(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) lint
+	$(EMBEDDED) --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(EMBEDDED) --profile bench -- $(PY) -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .stacks .bench

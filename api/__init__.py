@@ -1,0 +1,1 @@
+"""The per-library REST API: routers, viewsets, serializers, permissions, authentication."""

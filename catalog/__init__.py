@@ -1,0 +1,1 @@
+"""The catalog of one library: records, contributors, subjects, identifiers, items, locations."""

@@ -1,0 +1,7 @@
+"""App configuration for the catalog."""
+
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "catalog"

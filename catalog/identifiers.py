@@ -1,0 +1,95 @@
+"""Normalising and validating standard identifiers (ISBN, ISSN, LCCN, OCLC numbers)."""
+
+import re
+
+from config.errors import ApplicationError
+
+_NON_ISBN = re.compile(r"[^0-9Xx]")
+
+
+class InvalidIdentifier(ApplicationError):
+    code = "invalid_identifier"
+
+
+def _isbn10_check(digits: str) -> str:
+    total = sum((10 - i) * int(d) for i, d in enumerate(digits[:9]))
+    check = (11 - total % 11) % 11
+    return "X" if check == 10 else str(check)
+
+
+def _isbn13_check(digits: str) -> str:
+    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits[:12]))
+    return str((10 - total % 10) % 10)
+
+
+def isbn_normalize(raw: str) -> str:
+    """ISBN-13 digits for an ISBN-10 or ISBN-13 in any punctuation; raises if invalid."""
+    # MARC 020$a often carries a qualifier after the number: "0262510871 (pbk.)".
+    candidate = raw.strip().split(" ")[0] if raw.strip() else ""
+    digits = _NON_ISBN.sub("", candidate).upper()
+    if len(digits) == 10:
+        if not digits[:9].isdigit() or _isbn10_check(digits) != digits[9]:
+            raise InvalidIdentifier(f"{raw!r} is not a valid ISBN: its check digit is wrong.")
+        body = "978" + digits[:9]
+        return body + _isbn13_check(body)
+    if len(digits) == 13 and digits.isdigit():
+        if not digits.startswith(("978", "979")):
+            raise InvalidIdentifier(f"{raw!r} is not a valid ISBN: it must start with 978 or 979.")
+        if _isbn13_check(digits) != digits[12]:
+            raise InvalidIdentifier(f"{raw!r} is not a valid ISBN: its check digit is wrong.")
+        return digits
+    raise InvalidIdentifier(f"{raw!r} is not an ISBN: it needs 10 or 13 digits.")
+
+
+def isbn_looks_like(text: str) -> bool:
+    """Whether a search query is plausibly an ISBN (so search can look it up exactly)."""
+    digits = _NON_ISBN.sub("", text)
+    return (
+        len(digits) in (10, 13) and len(text.strip()) <= 17 and not re.search(r"[a-wyzA-WYZ]", text)
+    )
+
+
+def issn_normalize(raw: str) -> str:
+    digits = _NON_ISBN.sub("", raw.strip().split(" ")[0]).upper()
+    if len(digits) != 8 or not digits[:7].isdigit():
+        raise InvalidIdentifier(f"{raw!r} is not an ISSN: it needs 8 characters.")
+    total = sum((8 - i) * int(d) for i, d in enumerate(digits[:7]))
+    check = (11 - total % 11) % 11
+    if ("X" if check == 10 else str(check)) != digits[7]:
+        raise InvalidIdentifier(f"{raw!r} is not a valid ISSN: its check digit is wrong.")
+    return f"{digits[:4]}-{digits[4:]}"
+
+
+def lccn_normalize(raw: str) -> str:
+    """Library of Congress's LCCN normalisation: no blanks, the serial part zero-padded to 6."""
+    value = raw.strip().split("/")[0].replace(" ", "")
+    if "-" in value:
+        prefix, _, serial = value.partition("-")
+        value = prefix + serial.zfill(6)
+    if not value or len(value) > 20 or not re.fullmatch(r"[a-z]{0,3}[0-9]+", value.lower()):
+        raise InvalidIdentifier(f"{raw!r} is not an LCCN.")
+    return value.lower()
+
+
+def oclc_normalize(raw: str) -> str:
+    value = re.sub(r"^\(OCoLC\)|^(ocm|ocn|on)", "", raw.strip(), flags=re.IGNORECASE).strip()
+    value = re.sub(r"^(ocm|ocn|on)", "", value).lstrip("0")
+    if not value.isdigit():
+        raise InvalidIdentifier(f"{raw!r} is not an OCLC number.")
+    return value
+
+
+NORMALIZERS = {
+    "isbn": isbn_normalize,
+    "issn": issn_normalize,
+    "lccn": lccn_normalize,
+    "oclc": oclc_normalize,
+}
+
+
+def identifier_normalize(kind: str, raw: str) -> str:
+    try:
+        normalize = NORMALIZERS[kind]
+    except KeyError:
+        raise InvalidIdentifier(f"Unknown identifier kind {kind!r}.") from None
+    return normalize(raw)

@@ -1,0 +1,218 @@
+"""The catalog's tables. They live in each library's schema; code here never names a library."""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+MAX_YEAR = 2100
+
+
+class Location(models.Model):
+    """A branch or a shelf where items are kept."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+
+class Contributor(models.Model):
+    """A person or body credited on records, kept once per library by its normalised name."""
+
+    name = models.CharField(max_length=500)
+    name_key = models.CharField(max_length=500, unique=True)
+
+    class Meta:
+        ordering = ["name_key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subject(models.Model):
+    """A subject heading in a scheme (LCSH, MeSH, local ...)."""
+
+    heading = models.CharField(max_length=500)
+    scheme = models.CharField(max_length=32, default="lcsh")
+    heading_key = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["heading_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "heading_key"], name="subject_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+
+class Record(models.Model):
+    """A bibliographic record: what a work is, independent of the copies the library holds."""
+
+    title = models.CharField(max_length=1000)
+    subtitle = models.CharField(max_length=1000, blank=True, default="")
+    publisher = models.CharField(max_length=500, blank=True, default="")
+    publication_year = models.SmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(MAX_YEAR)]
+    )
+    edition = models.CharField(max_length=200, blank=True, default="")
+    language = models.CharField(max_length=3, blank=True, default="", help_text="ISO 639-2/B")
+    series = models.CharField(max_length=500, blank=True, default="")
+    summary = models.TextField(blank=True, default="")
+    control_number = models.CharField(max_length=64, blank=True, default="")
+    control_number_source = models.CharField(max_length=64, blank=True, default="")
+    # The record as it arrived (ISO 2709 bytes), so a MARC export gives back what came in.
+    source_marc = models.BinaryField(null=True, blank=True, editable=False)
+    sort_title = models.CharField(max_length=1000, editable=False, default="")
+    search_vector = SearchVectorField(null=True, editable=False)
+    contributors = models.ManyToManyField(
+        Contributor, through="RecordContributor", related_name="records"
+    )
+    subjects = models.ManyToManyField(Subject, through="RecordSubject", related_name="records")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="record_search_gin"),
+            models.Index(fields=["sort_title", "id"], name="record_sort_title"),
+            models.Index(fields=["publication_year", "id"], name="record_year"),
+            models.Index(fields=["language"], name="record_language"),
+            models.Index(
+                fields=["control_number_source", "control_number"], name="record_control_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RecordContributor(models.Model):
+    class Role(models.TextChoices):
+        AUTHOR = "author", "Author"
+        EDITOR = "editor", "Editor"
+        ILLUSTRATOR = "illustrator", "Illustrator"
+        TRANSLATOR = "translator", "Translator"
+        CONTRIBUTOR = "contributor", "Contributor"
+        CORPORATE = "corporate", "Corporate author"
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="credits")
+    contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="credits")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.AUTHOR)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["record", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "position"], name="credit_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contributor_id} ({self.role}) of record {self.record_id}"
+
+
+class RecordSubject(models.Model):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="subject_links")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="record_links")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["record", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "subject"], name="record_subject_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"subject {self.subject_id} of record {self.record_id}"
+
+
+class Identifier(models.Model):
+    """A standard identifier of a record, stored normalised (ISBN-13, ISSN with hyphen, ...)."""
+
+    class Kind(models.TextChoices):
+        ISBN = "isbn", "ISBN"
+        ISSN = "issn", "ISSN"
+        LCCN = "lccn", "LCCN"
+        OCLC = "oclc", "OCLC number"
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    value = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["record", "kind", "id"]
+        indexes = [models.Index(fields=["kind", "value"], name="identifier_lookup")]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "kind", "value"], name="identifier_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class Item(models.Model):
+    """A physical copy of a record."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        ON_LOAN = "on_loan", "On loan"
+        MISSING = "missing", "Missing"
+        LOST = "lost", "Lost"
+        DAMAGED = "damaged", "Damaged"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        IN_PROCESSING = "in_processing", "In processing"
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="items")
+    barcode = models.CharField(max_length=64, unique=True)
+    call_number = models.CharField(max_length=200, blank=True, default="")
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="items"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AVAILABLE)
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    acquired_on = models.DateField(null=True, blank=True)
+    public_note = models.CharField(max_length=1000, blank=True, default="")
+    staff_note = models.CharField(max_length=1000, blank=True, default="")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["record", "status"], name="item_record_status")]
+
+    def __str__(self) -> str:
+        return self.barcode
+
+
+class Change(models.Model):
+    """One entry of the change feed: a record or item created, updated or deleted, in order."""
+
+    class Entity(models.TextChoices):
+        RECORD = "record", "Record"
+        ITEM = "item", "Item"
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        DELETED = "deleted", "Deleted"
+
+    id = models.BigAutoField(primary_key=True)
+    entity = models.CharField(max_length=8, choices=Entity.choices)
+    entity_id = models.BigIntegerField()
+    action = models.CharField(max_length=8, choices=Action.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["entity", "entity_id"], name="change_entity")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.entity} {self.entity_id} {self.action}"

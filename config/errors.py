@@ -1,0 +1,37 @@
+"""The project's own error type: services raise it, the API and commands turn it into answers."""
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    """A request that cannot be carried out, with a message a person can act on.
+
+    `code` is a stable machine-readable name; `fields` maps input fields to their problems.
+    """
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, fields: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.fields = fields or {}
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ApplicationError):
+    status_code = 409
+    code = "conflict"
+
+
+class PreconditionFailed(ApplicationError):
+    status_code = 412
+    code = "precondition_failed"

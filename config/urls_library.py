@@ -1,0 +1,17 @@
+"""URLs of a library host: the public catalog, the staff area and the REST API."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from catalog import views as catalog_views
+from tenants import views as tenant_views
+
+urlpatterns = [
+    path("api/v1/", include("api.urls")),
+    path("staff/login/", auth_views.LoginView.as_view(), name="login"),
+    path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("staff/", tenant_views.staff_home, name="staff-home"),
+    path("admin/", admin.site.urls),
+    path("", catalog_views.home, name="home"),
+]

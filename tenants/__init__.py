@@ -1,0 +1,1 @@
+"""Libraries (tenants), their host names, provisioning and the platform's view of them."""

@@ -1,0 +1,16 @@
+"""`manage.py bootstrap_platform`: the public tenant and the template schema, idempotently."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from tenants.services import public_tenant_ensure
+from tenants.template import library_template_ensure
+
+
+class Command(BaseCommand):
+    help = "Ensure the platform (public) tenant and its host names, and a current template."
+
+    def handle(self, *args: object, **options: object) -> None:
+        public_tenant_ensure(hostnames=settings.STACKS_PLATFORM_HOSTS)
+        library_template_ensure()
+        self.stdout.write("Platform ready: " + ", ".join(settings.STACKS_PLATFORM_HOSTS))

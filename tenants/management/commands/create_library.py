@@ -1,0 +1,34 @@
+"""`manage.py create_library SCHEMA --name NAME --domain HOST --admin-email EMAIL`."""
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tenants.errors import LibraryError
+from tenants.services import library_create
+
+
+class Command(BaseCommand):
+    help = "Create a library: its schema, its host name and its first admin account."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("schema", help="schema name: lowercase letters, digits, underscore")
+        parser.add_argument("--name", required=True, help="the library's display name")
+        parser.add_argument("--domain", required=True, help="host name, e.g. town.localhost")
+        parser.add_argument("--admin-email", required=True, help="email of the first admin")
+        parser.add_argument("--admin-password", help="admin password (default: a random one)")
+
+    def handle(self, *args: object, **options: str) -> None:
+        try:
+            made = library_create(
+                schema_name=options["schema"],
+                name=options["name"],
+                domain=options["domain"],
+                admin_email=options["admin_email"],
+                admin_password=options.get("admin_password"),
+            )
+        except LibraryError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(
+            f"Created library {made.library.schema_name!r} at http://{made.domain.domain}/\n"
+            f"Admin: {made.admin_email}\n"
+            f"One-time password: {made.admin_password}"
+        )

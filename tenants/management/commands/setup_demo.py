@@ -1,0 +1,42 @@
+"""`manage.py setup_demo`: the demo library with a known admin login, idempotently."""
+
+from django.core.management.base import BaseCommand, CommandParser
+from django_tenants.utils import schema_context
+
+from tenants.models import Library
+from tenants.services import library_create
+from tenants.staff.models import Role, User
+
+
+class Command(BaseCommand):
+    help = "Create the demo library (or reset its admin's password) and print the login."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--schema", default="demo")
+        parser.add_argument("--domain", default="demo.localhost")
+        parser.add_argument("--admin-email", default="admin@demo.localhost")
+        parser.add_argument("--admin-password", required=True)
+
+    def handle(self, *args: object, **options: str) -> None:
+        schema = options["schema"]
+        if not Library.objects.filter(schema_name=schema).exists():
+            library_create(
+                schema_name=schema,
+                name="Demo Public Library",
+                domain=options["domain"],
+                admin_email=options["admin_email"],
+                admin_password=options["admin_password"],
+            )
+        else:
+            with schema_context(schema):
+                user = User.objects.filter(email=options["admin_email"]).first()
+                if user is None:
+                    user = User(email=options["admin_email"], role=Role.ADMIN, is_staff=True)
+                user.set_password(options["admin_password"])
+                user.is_active = True
+                user.save()
+        self.stdout.write(
+            f"Demo library: http://{options['domain']}:8000/  (staff: /staff/login/)\n"
+            f"  admin email:    {options['admin_email']}\n"
+            f"  admin password: {options['admin_password']}"
+        )

@@ -1,0 +1,140 @@
+"""Provisioning and administration of libraries (tenants)."""
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django_tenants.utils import schema_context, schema_exists
+
+from tenants.domains import domain_cache_forget
+from tenants.errors import LibraryError
+from tenants.models import Domain, Library
+from tenants.template import library_template_ensure
+
+SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+RESERVED_SCHEMA_NAMES = frozenset(
+    {
+        "public", "www", "api", "admin", "platform", "stacks", "static", "media", "mail",
+        "information_schema", "library_template", "template", "root", "postgres", "system",
+        "staff", "help", "support", "status", "app", "test",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProvisionedLibrary:
+    library: Library
+    domain: Domain
+    admin_email: str
+    admin_password: str
+
+
+def schema_name_validate(schema_name: str) -> None:
+    if not SCHEMA_NAME_RE.match(schema_name):
+        raise LibraryError(
+            f"Invalid library name {schema_name!r}: use 2 to 63 lowercase letters, digits or "
+            "underscores, starting with a letter.",
+            code="invalid_schema_name",
+            fields={"schema_name": ["invalid"]},
+        )
+    if schema_name.startswith("pg_") or schema_name in RESERVED_SCHEMA_NAMES:
+        raise LibraryError(
+            f"The name {schema_name!r} is reserved; choose another.",
+            code="reserved_schema_name",
+            fields={"schema_name": ["reserved"]},
+        )
+
+
+def hostname_validate(hostname: str) -> str:
+    hostname = hostname.strip().lower().rstrip(".")
+    if not HOSTNAME_RE.match(hostname):
+        raise LibraryError(
+            f"Invalid host name {hostname!r}.",
+            code="invalid_domain",
+            fields={"domain": ["invalid"]},
+        )
+    return hostname
+
+
+def library_create(
+    *, schema_name: str, name: str, domain: str, admin_email: str, admin_password: str | None = None
+) -> ProvisionedLibrary:
+    """Create a library: its schema (cloned from the template), its domain and its first admin.
+
+    Everything is checked before anything is made, and everything is made in one transaction,
+    so a failure leaves no schema, library, domain or account behind.
+    """
+    from tenants.staff.services import user_create
+
+    schema_name_validate(schema_name)
+    domain = hostname_validate(domain)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise LibraryError(
+            "A library needs a name of 1 to 200 characters.", fields={"name": ["invalid"]}
+        )
+    try:
+        validate_email(admin_email)
+    except ValidationError:
+        raise LibraryError(
+            f"Invalid admin email {admin_email!r}.",
+            code="invalid_email",
+            fields={"admin_email": ["invalid"]},
+        ) from None
+    with schema_context("public"):
+        if Library.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name):
+            raise LibraryError(
+                f"A library named {schema_name!r} already exists.",
+                code="schema_name_taken",
+                fields={"schema_name": ["taken"]},
+            )
+        if Domain.objects.filter(domain=domain).exists():
+            raise LibraryError(
+                f"The host name {domain!r} is already in use.",
+                code="domain_taken",
+                fields={"domain": ["taken"]},
+            )
+        library_template_ensure()
+        password = admin_password or secrets.token_urlsafe(12)
+        with transaction.atomic():
+            library = Library.objects.create(schema_name=schema_name, name=name)
+            library.create_schema(check_if_exists=False, verbosity=0)
+            primary = Domain.objects.create(domain=domain, tenant=library, is_primary=True)
+            with schema_context(schema_name):
+                user_create(email=admin_email, role="admin", password=password)
+        connection.set_schema_to_public()
+    domain_cache_forget(domain)
+    return ProvisionedLibrary(
+        library=library, domain=primary, admin_email=admin_email, admin_password=password
+    )
+
+
+def library_drop(*, library: Library) -> None:
+    """Remove a library, its domains and its schema with everything in it."""
+    hostnames = list(library.domains.values_list("domain", flat=True))
+    with schema_context("public"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{library.schema_name}" CASCADE')
+        Domain.objects.filter(tenant=library).delete()
+        Library.objects.filter(pk=library.pk).delete()
+    domain_cache_forget(*hostnames)
+
+
+def public_tenant_ensure(*, hostnames: list[str]) -> Library:
+    """The public tenant (the platform host) exists with these host names; safe to repeat."""
+    with schema_context("public"):
+        library, _ = Library.objects.get_or_create(
+            schema_name="public", defaults={"name": "Stacks platform"}
+        )
+        for index, hostname in enumerate(hostnames):
+            Domain.objects.get_or_create(
+                domain=hostname, defaults={"tenant": library, "is_primary": index == 0}
+            )
+    domain_cache_forget(*hostnames)
+    return library

@@ -1,0 +1,1 @@
+"""Staff accounts, roles and API keys; they live in each library's own schema."""

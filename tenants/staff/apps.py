@@ -1,0 +1,9 @@
+"""App configuration for staff accounts and API keys."""
+
+from django.apps import AppConfig
+
+
+class StaffConfig(AppConfig):
+    name = "tenants.staff"
+    label = "staff"
+    verbose_name = "Staff and API keys"

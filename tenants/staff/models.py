@@ -1,0 +1,87 @@
+"""Staff accounts and API keys. Each library's schema has its own tables of both."""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    LIBRARIAN = "librarian", "Librarian"
+    VIEWER = "viewer", "Viewer"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A staff member of one library (or, in the public schema, a platform operator)."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def can_write_catalog(self) -> bool:
+        return self.is_active and self.role in (Role.ADMIN, Role.LIBRARIAN)
+
+    @property
+    def is_library_admin(self) -> bool:
+        return self.is_active and self.role == Role.ADMIN
+
+
+class ApiKey(models.Model):
+    """A key for an integrator. Only the SHA-256 of the key is stored; the key is shown once."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.READ)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_keys"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @property
+    def can_write_catalog(self) -> bool:
+        return self.scope == self.Scope.WRITE

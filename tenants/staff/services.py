@@ -1,0 +1,93 @@
+"""Staff accounts and API keys of the current library."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import ApplicationError, NotFound
+from tenants.staff.models import ApiKey, Role, User
+
+API_KEY_PREFIX_BYTES = 6
+_LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedApiKey:
+    api_key: ApiKey
+    secret: str
+
+
+def user_create(*, email: str, role: str, password: str | None = None) -> User:
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ApplicationError(f"Unknown role {role!r}.", fields={"role": ["invalid"]})
+    if User.objects.filter(email=email).exists():
+        raise ApplicationError(
+            f"A staff account for {email} already exists.",
+            code="email_taken",
+            fields={"email": ["taken"]},
+        )
+    return User.objects.create_user(
+        email=email, password=password, role=role, is_staff=role == Role.ADMIN
+    )
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(
+    *, name: str, scope: str, created_by: User | None = None, expires_at: datetime | None = None
+) -> IssuedApiKey:
+    """Issue a key. The secret is returned once; only its hash is kept."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ApplicationError(
+            "An API key needs a name of 1 to 100 characters.", fields={"name": ["invalid"]}
+        )
+    if scope not in ApiKey.Scope.values:
+        raise ApplicationError(
+            f"Unknown scope {scope!r}: use read or write.", fields={"scope": ["invalid"]}
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError(
+            "The expiry must be in the future.", fields={"expires_at": ["in_the_past"]}
+        )
+    prefix = secrets.token_hex(API_KEY_PREFIX_BYTES)
+    secret = f"stk_{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(
+        name=name,
+        prefix=prefix,
+        key_hash=_hash(secret),
+        scope=scope,
+        created_by=created_by,
+        expires_at=expires_at,
+    )
+    return IssuedApiKey(api_key=api_key, secret=secret)
+
+
+def api_key_authenticate(secret: str) -> ApiKey | None:
+    """The usable key of the current library matching `secret`, recording its use."""
+    api_key = ApiKey.objects.filter(key_hash=_hash(secret)).first()
+    if api_key is None or not api_key.is_usable:
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_GRANULARITY:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key
+
+
+def api_key_revoke(*, api_key_id: int) -> ApiKey:
+    api_key = ApiKey.objects.filter(pk=api_key_id).first()
+    if api_key is None:
+        raise NotFound("No such API key.")
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key

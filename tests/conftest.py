@@ -1,0 +1,186 @@
+"""Fixtures shared by the whole suite: libraries on real schemas, clients, a real worker."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
+
+from tenants.models import Library
+from tenants.services import ProvisionedLibrary, library_create, library_drop
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY_HOST = "alpha.localhost"
+OTHER_LIBRARY_HOST = "beta.localhost"
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _cache_clear() -> None:
+    """Remove this run's cache entries (keys carry the run's prefix; nothing else is touched)."""
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=f"*:{settings.CACHES['default']['KEY_PREFIX']}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The test database with the platform tenant, the template and two libraries."""
+    with django_db_blocker.unblock():
+        _cache_clear()
+        call_command("bootstrap_platform", verbosity=0)
+        for schema, host in (("alpha", LIBRARY_HOST), ("beta", OTHER_LIBRARY_HOST)):
+            library_create(
+                schema_name=schema,
+                name=f"{schema.title()} Library",
+                domain=host,
+                admin_email=f"admin@{schema}.example",
+                admin_password=PASSWORD,
+            )
+    yield
+    with django_db_blocker.unblock():
+        _cache_clear()
+
+
+@pytest.fixture
+def library(db) -> Library:  # type: ignore[no-untyped-def]
+    return Library.objects.get(schema_name="alpha")
+
+
+@pytest.fixture
+def other_library(db) -> Library:  # type: ignore[no-untyped-def]
+    return Library.objects.get(schema_name="beta")
+
+
+@pytest.fixture
+def in_library(library: Library) -> Iterator[Library]:
+    """Run the test body inside library A's schema."""
+    with schema_context(library.schema_name):
+        yield library
+
+
+@pytest.fixture
+def in_other_library(other_library: Library) -> Iterator[Library]:
+    with schema_context(other_library.schema_name):
+        yield other_library
+
+
+@pytest.fixture
+def api_client(library: Library) -> APIClient:
+    """An anonymous API client talking to library A's host."""
+    return APIClient(HTTP_HOST=LIBRARY_HOST)
+
+
+@pytest.fixture
+def other_api_client(other_library: Library) -> APIClient:
+    return APIClient(HTTP_HOST=OTHER_LIBRARY_HOST)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test() -> Iterator[None]:
+    yield
+    connection.set_schema_to_public()
+
+
+def database_url() -> str:
+    """A DATABASE_URL for the test database, for processes the tests start."""
+    conf = connection.settings_dict
+    user = quote(conf.get("USER") or "", safe="")
+    password = quote(conf.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = conf.get("HOST") or ""
+    port = f":{conf['PORT']}" if conf.get("PORT") else ""
+    url = f"postgres://{auth}{host}{port}/{conf['NAME']}"
+    socket_dir = (conf.get("OPTIONS") or {}).get("host")
+    return f"{url}?host={socket_dir}" if socket_dir else url
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url(), **extra}
+
+
+class WorkerProcess:
+    """A real `celery -A config worker` process on this run's queue, against the test database."""
+
+    def __init__(self, *, concurrency: int = 1, extra_env: dict[str, str] | None = None) -> None:
+        self.concurrency = concurrency
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = ROOT / ".stacks" / f"worker-{os.environ['STACKS_TEST_RUN']}.log"
+
+    def start(self) -> "WorkerProcess":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+             "--concurrency", str(self.concurrency), "--pool", "prefork",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=subprocess_env(DJANGO_SETTINGS_MODULE="tests.settings",
+                                         **self.extra_env),
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early; see {self.log_path}")
+            if b"ready." in self.log_path.read_bytes():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"worker not ready after {timeout}s; see {self.log_path}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup) -> Iterator[WorkerProcess]:  # type: ignore[no-untyped-def]
+    """One real worker process for the session (tests that need to kill one start their own)."""
+    worker = WorkerProcess(concurrency=2).start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def live_db(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Database access without a wrapping transaction: writes commit, so other processes
+    (workers, servers) see them. Tests using it clean up after themselves."""
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def live_library(live_db) -> Iterator[ProvisionedLibrary]:  # type: ignore[no-untyped-def]
+    """A library whose data is committed (visible to workers and servers), dropped afterwards."""
+    schema = f"live_{os.urandom(4).hex()}"
+    host = schema.replace("_", "-")
+    made = library_create(
+        schema_name=schema, name=f"Live {schema}", domain=f"{host}.localhost",
+        admin_email=f"admin@{host}.example", admin_password=PASSWORD,
+    )  # fmt: skip
+    yield made
+    connection.set_schema_to_public()
+    library_drop(library=made.library)

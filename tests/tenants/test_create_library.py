@@ -1,0 +1,113 @@
+"""`create_library`: a schema, a domain and an admin who can sign in on that host only."""
+
+import subprocess
+import sys
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context, schema_exists
+
+from tenants.models import Domain, Library
+from tenants.staff.models import User
+from tests.conftest import OTHER_LIBRARY_HOST, ROOT, subprocess_env
+
+
+def _one_time_password(output: str) -> str:
+    return output.strip().splitlines()[-1].split(": ", 1)[1]
+
+
+def _sign_in(host: str, email: str, password: str) -> Client:
+    client = Client(HTTP_HOST=host)
+    response = client.post("/staff/login/", {"username": email, "password": password})
+    client.signed_in = response.status_code == 302 and response.url == "/staff/"  # type: ignore[attr-defined]
+    return client
+
+
+def test_create_library_makes_schema_domain_and_admin(db, capsys):
+    call_command(
+        "create_library", "springfield", "--name", "Springfield Public Library",
+        "--domain", "springfield.localhost", "--admin-email", "Head@Springfield.example",
+    )  # fmt: skip
+    password = _one_time_password(capsys.readouterr().out)
+
+    library = Library.objects.get(schema_name="springfield")
+    assert library.name == "Springfield Public Library"
+    assert schema_exists("springfield")
+    assert Domain.objects.get(domain="springfield.localhost").tenant == library
+    with schema_context("springfield"):
+        admin = User.objects.get()
+        assert (admin.email, admin.role) == ("head@springfield.example", "admin")
+
+    home = _sign_in("springfield.localhost", "head@springfield.example", password)
+    assert home.signed_in  # type: ignore[attr-defined]
+    staff_page = home.get("/staff/")
+    assert staff_page.status_code == 200
+    assert "head@springfield.example" in staff_page.text
+
+    # The same account does not exist on another library's host.
+    elsewhere = _sign_in(OTHER_LIBRARY_HOST, "head@springfield.example", password)
+    assert not elsewhere.signed_in  # type: ignore[attr-defined]
+    assert elsewhere.get("/staff/").status_code == 302
+
+
+def test_session_of_one_library_is_worthless_on_another(db):
+    alpha = _sign_in("alpha.localhost", "admin@alpha.example", "correct-horse-battery-staple")
+    assert alpha.signed_in  # type: ignore[attr-defined]
+    cookie = alpha.cookies["sessionid"].value
+
+    beta = Client(HTTP_HOST=OTHER_LIBRARY_HOST)
+    beta.cookies["sessionid"] = cookie
+    response = beta.get("/staff/")
+    assert response.status_code == 302
+    assert response.url.startswith("/staff/login/")
+
+
+def _state() -> tuple[int, int, list[str]]:
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace ORDER BY 1")
+        schemas = [row[0] for row in cursor.fetchall()]
+    return Library.objects.count(), Domain.objects.count(), schemas
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["alpha", "--domain", "new.localhost"], "A library named 'alpha' already exists."),
+        (["gamma", "--domain", "alpha.localhost"], "The host name 'alpha.localhost' is already"),
+        (["Bad-Name", "--domain", "new.localhost"], "Invalid library name 'Bad-Name'"),
+        (["pg_catalog2", "--domain", "new.localhost"], "The name 'pg_catalog2' is reserved"),
+        (["public", "--domain", "new.localhost"], "The name 'public' is reserved"),
+        (["www", "--domain", "new.localhost"], "The name 'www' is reserved"),
+        (["gamma", "--domain", "bad host!"], "Invalid host name 'bad host!'"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_and_leaves_nothing(db, args, reason):
+    before = _state()
+    with pytest.raises(CommandError, match=reason.replace(".", r"\.").replace("(", r"\(")):
+        call_command("create_library", *args, "--name", "Gamma", "--admin-email", "a@gamma.example")
+    assert _state() == before
+
+
+def test_invalid_email_is_refused_and_leaves_nothing(db):
+    before = _state()
+    with pytest.raises(CommandError, match="Invalid admin email 'not-an-email'"):
+        call_command(
+            "create_library", "gamma", "--name", "Gamma", "--domain", "gamma.localhost",
+            "--admin-email", "not-an-email",
+        )  # fmt: skip
+    assert _state() == before
+
+
+def test_command_exits_non_zero_with_a_one_line_reason(db):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "create_library", "public", "--name", "X",
+         "--domain", "x.localhost", "--admin-email", "a@x.example"],
+        cwd=ROOT, env=subprocess_env(DJANGO_SETTINGS_MODULE="tests.settings"),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert result.stderr.strip() == "CommandError: The name 'public' is reserved; choose another."
+    assert result.stdout == ""
