@@ -1,0 +1,80 @@
+"""How API callers prove who they are: API keys, staff tokens, or a staff session."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from tenants.staff.models import ApiKey
+from tenants.staff.services import api_key_authenticate
+
+
+class ApiKeyUser:
+    """The caller behind an API key: not a staff account, but it answers the same questions."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    role = None
+
+    def __init__(self, api_key: ApiKey) -> None:
+        self.api_key = api_key
+        self.pk = None
+        self.id = None
+        self.email = f"api-key:{api_key.prefix}"
+
+    def __str__(self) -> str:
+        return f"API key {self.api_key.name!r}"
+
+    @property
+    def can_write_catalog(self) -> bool:
+        return self.api_key.can_write_catalog
+
+    @property
+    def is_library_admin(self) -> bool:
+        return False
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Api-Key <key>`. Keys belong to one library's schema, so a key used on
+    another library's host simply matches nothing there."""
+
+    keyword = "Api-Key"
+
+    def authenticate(self, request: Request) -> tuple[ApiKeyUser, ApiKey] | None:
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid API key header."))
+        try:
+            secret = parts[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
+        api_key = api_key_authenticate(secret)
+        if api_key is None:
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
+        return ApiKeyUser(api_key), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class StaffTokenAuthentication(authentication.TokenAuthentication):
+    """`Authorization: Bearer <token>` or `Token <token>` for a staff account of this library."""
+
+    def authenticate(self, request: Request):  # type: ignore[no-untyped-def]
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in (b"bearer", b"token"):
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header."))
+        try:
+            token = parts[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        return self.authenticate_credentials(token)
+
+    def authenticate_header(self, request: Request) -> str:
+        return "Bearer"

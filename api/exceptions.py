@@ -1,0 +1,107 @@
+"""One error body for the whole API, whatever raised the error.
+
+{"type": "about:blank", "title": "...", "status": 400, "detail": "...",
+ "code": "invalid", "errors": {"field": ["message", ...]}}
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import ApplicationError
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    type = serializers.CharField(default="about:blank")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error details as {"field.sub": ["message"]}."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten(value, name))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(d, dict | list) for d in detail):
+            return {prefix or "non_field_errors": [str(d) for d in detail]}
+        out = {}
+        for index, value in enumerate(detail):
+            out.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
+def problem(
+    status_code: int, title: str, detail: str, code: str, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        errors = {
+            k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in exc.fields.items()
+        }
+        return Response(
+            problem(exc.status_code, _title(exc.status_code), exc.message, exc.code, errors),
+            status=exc.status_code,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    assert isinstance(exc, exceptions.APIException)  # noqa: S101 - DRF handled it
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        detail = "The request has invalid fields." if errors else "Invalid request."
+        body = problem(response.status_code, "Invalid request", detail, "invalid", errors)
+    else:
+        detail = exc.detail
+        text = str(detail) if not isinstance(detail, dict | list) else str(_flatten(detail))
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        body = problem(response.status_code, _title(response.status_code), text, str(code))
+    response.data = body
+    return response
+
+
+def _title(status_code: int) -> str:
+    return {
+        status.HTTP_400_BAD_REQUEST: "Invalid request",
+        status.HTTP_401_UNAUTHORIZED: "Not authenticated",
+        status.HTTP_403_FORBIDDEN: "Forbidden",
+        status.HTTP_404_NOT_FOUND: "Not found",
+        status.HTTP_405_METHOD_NOT_ALLOWED: "Method not allowed",
+        status.HTTP_406_NOT_ACCEPTABLE: "Not acceptable",
+        status.HTTP_409_CONFLICT: "Conflict",
+        status.HTTP_412_PRECONDITION_FAILED: "Precondition failed",
+        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "Request too large",
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
+        status.HTTP_429_TOO_MANY_REQUESTS: "Too many requests",
+    }.get(status_code, "Error")
