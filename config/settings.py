@@ -48,6 +48,7 @@ TENANT_APPS = [
     "tenants.staff",
     "rest_framework.authtoken",
     "catalog",
+    "catalog.imports",
 ]
 
 INSTALLED_APPS = (
@@ -216,3 +217,11 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Catalog imports and exports (catalog/imports/).
+STACKS_IMPORT_MAX_UPLOAD_BYTES = env.int("STACKS_IMPORT_MAX_UPLOAD_BYTES", default=1024**3)
+STACKS_IMPORT_CHUNK_SIZE = env.int("STACKS_IMPORT_CHUNK_SIZE", default=1000)
+STACKS_IMPORT_LEASE_SECONDS = env.int("STACKS_IMPORT_LEASE_SECONDS", default=60)
+# A job's task gives the worker back after this long, queueing its next slice behind other
+# libraries' work, so one library's huge file does not starve another's small one.
+STACKS_IMPORT_SLICE_SECONDS = env.float("STACKS_IMPORT_SLICE_SECONDS", default=5.0)
