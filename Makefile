@@ -31,6 +31,7 @@ test: $(STAMP)
 	$(EMBEDDED) --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	rm -f .bench/results.json
 	$(EMBEDDED) --profile bench -- $(PY) -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
 
 clean:
