@@ -1,5 +1,9 @@
 """Reads for imports and exports: jobs, staged rows, and the records an export selects."""
 
+import csv
+import io
+import os
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -64,3 +68,42 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
     if str(filters.get("has_items", "")).lower() in ("1", "true", "yes"):
         records = records.filter(items__isnull=False).distinct()
     return records.order_by("pk")
+
+
+def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
+    """The rejected records in the file's own format, to fix and import again:
+    (content, file name, content type). CSV rejects carry a `reason` column."""
+    rows = (
+        ImportRow.objects.filter(job=job, action=ImportRow.Action.REJECT)
+        .order_by("position")
+        .values_list("position", "reason", "raw")
+    )
+    stem = os.path.splitext(job.file_name or "import")[0]
+    if job.format == "csv":
+        return _csv_rejects(job, rows), f"{stem}-rejects.csv", "text/csv; charset=utf-8"
+    if job.format == "marcxml":
+        return _xml_rejects(rows), f"{stem}-rejects.xml", "application/marcxml+xml"
+    return (bytes(raw or b"") for _, _, raw in rows.iterator()), f"{stem}-rejects.mrc", (
+        "application/marc"
+    )
+
+
+def _csv_rejects(job: ImportJob, rows: Any) -> Iterator[bytes]:
+    with job.file.open("rb") as stream:
+        header = next(csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")), [])
+    out = io.StringIO()
+    csv.writer(out).writerow([*header, "reason", "position"])
+    yield b"\xef\xbb\xbf" + out.getvalue().encode()
+    for position, reason, raw in rows.iterator():
+        values = next(csv.reader([bytes(raw or b"").decode()]), [])
+        out = io.StringIO()
+        csv.writer(out).writerow([*values, reason, position])
+        yield out.getvalue().encode()
+
+
+def _xml_rejects(rows: Any) -> Iterator[bytes]:
+    yield b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n'
+    for position, reason, raw in rows.iterator():
+        comment = f"<!-- record {position}: {reason.replace('--', '- -')} -->\n".encode()
+        yield comment + bytes(raw or b"") + b"\n"
+    yield b"</collection>\n"
