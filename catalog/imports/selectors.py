@@ -83,8 +83,10 @@ def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
         return _csv_rejects(job, rows), f"{stem}-rejects.csv", "text/csv; charset=utf-8"
     if job.format == "marcxml":
         return _xml_rejects(rows), f"{stem}-rejects.xml", "application/marcxml+xml"
-    return (bytes(raw or b"") for _, _, raw in rows.iterator()), f"{stem}-rejects.mrc", (
-        "application/marc"
+    return (
+        (bytes(raw or b"") for _, _, raw in rows.iterator()),
+        f"{stem}-rejects.mrc",
+        ("application/marc"),
     )
 
 
