@@ -31,8 +31,14 @@ def csv_cell(value: Any) -> str:
 
 
 def export_job_create(
-    *, format: str, filters: dict[str, Any], started_by: Any = None, started_by_label: str = ""
+    *,
+    format: str,
+    filters: dict[str, Any],
+    started_by: Any = None,
+    started_by_label: str = "",
+    queue: bool = True,
 ) -> ExportJob:
+    """Record the export and queue it for a worker (`queue=False`: the caller writes it)."""
     if format not in ExportJob.ExportFormat.values:
         raise ApplicationError(
             f"Unknown format {format!r}: use csv, marc, marcxml or jsonl.",
@@ -46,9 +52,10 @@ def export_job_create(
             started_by=started_by if getattr(started_by, "pk", None) else None,
             started_by_label=started_by_label[:255],
         )
-        from worker.imports import export_job_run
+        if queue:
+            from worker.imports import export_job_run
 
-        transaction.on_commit(lambda: export_job_run.delay(job.pk))
+            transaction.on_commit(lambda: export_job_run.delay(job.pk))
     return job
 
 

@@ -601,8 +601,13 @@ def _apply(decisions: list[Decision]) -> None:
     updates = [d for d in decisions if d.action == Action.UPDATE]
     if creates:
         _records_create(creates)
+    # A record repeated in the file updates the one its first appearance created.
+    made = {d.source.position: d.record_id for d in creates}
     for decision in updates:
+        if decision.match_record_id is None and decision.match_position in made:
+            decision.match_record_id = made[decision.match_position]
         _record_update(decision)
+        made[decision.source.position] = decision.record_id
 
 
 def _records_create(decisions: list[Decision]) -> None:

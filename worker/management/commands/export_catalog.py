@@ -31,9 +31,11 @@ class Command(BaseCommand):
             raise CommandError(f"--filters is not JSON: {error}") from None
         with schema_context(options["library"]):
             job = export_job_create(
-                format=options["format"], filters=filters, started_by_label="export_catalog"
+                format=options["format"],
+                filters=filters,
+                started_by_label="export_catalog command",
+                queue=False,
             )
-            # Written here rather than waiting for a worker; a queued copy finds it done.
             job = export_job_write(job_id=job.pk)
             with job.file.open("rb") as source, options["output"].open("wb") as target:
                 shutil.copyfileobj(source, target)
