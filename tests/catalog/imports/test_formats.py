@@ -78,14 +78,16 @@ def test_marc_mapping_of_every_mapped_field():
 
 def test_marc8_records_are_decoded():
     sources = [s for s, _ in marc_records((MARC_DIR / "marc8.dat").open("rb"))]
-    assert len(sources) == 1 and sources[0].data is not None
+    assert len(sources) == 1
+    assert sources[0].data is not None
     assert "communauté" in marc_parse(sources[0].raw)["240"]["a"]
 
 
 def test_utf8_bytes_under_a_marc8_leader_are_read_as_utf8():
     source = next(marc_records((MARC_DIR / "utf8_without_leader_flag.dat").open("rb")))[0]
     with_flag = next(marc_records((MARC_DIR / "utf8_with_leader_flag.dat").open("rb")))[0]
-    assert source.data is not None and with_flag.data is not None
+    assert source.data is not None
+    assert with_flag.data is not None
     assert source.data.title == with_flag.data.title
 
 
@@ -128,7 +130,8 @@ def test_marcxml_is_streamed_record_by_record():
 
 def test_marcxml_with_a_bad_leader_is_a_reject_with_a_reason():
     sources = [s for s, _ in marcxml_records((MARC_DIR / "bad_tag.xml").open("rb"))]
-    assert len(sources) == 1 and sources[0].data is None
+    assert len(sources) == 1
+    assert sources[0].data is None
     assert sources[0].error
 
 

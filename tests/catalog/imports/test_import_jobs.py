@@ -34,7 +34,8 @@ def test_staging_previews_without_writing_then_commit_writes(in_library):
     rows = list(ImportRow.objects.filter(job=job).order_by("position"))
     assert [r.action for r in rows] == ["create"] * 10
     assert all("a new record is created" in r.reason for r in rows)
-    assert rows[0].title and rows[0].identifiers
+    assert rows[0].title
+    assert rows[0].identifiers
 
     import_job_commit(job_id=job.pk)
     job = job_run(job)
@@ -75,7 +76,8 @@ def test_each_action_on_an_isbn_match(in_library, on_match, records, action, tit
         on_match=on_match,
     )
 
-    assert job.total == 1 and getattr(job, COUNTS[action]) == 1
+    assert job.total == 1
+    assert getattr(job, COUNTS[action]) == 1
     assert Record.objects.count() == records
     assert Record.objects.order_by("id").first().title == title
     row = ImportRow.objects.get(job=job)
@@ -158,7 +160,8 @@ def test_revert_is_refused_once_a_record_changed_after_the_import(in_library):
 
 def test_a_dry_run_cannot_be_committed(in_library):
     job = _csv("Dune,,0441172717,,1965,,\n", one_shot=True, dry_run=True)
-    assert job.status == "staged" and job.created == 1
+    assert job.status == "staged"
+    assert job.created == 1
     with pytest.raises(Conflict, match="dry run"):
         import_job_commit(job_id=job.pk)
     assert Record.objects.count() == 0
@@ -169,7 +172,8 @@ def test_marc_rejects_download_as_marc_to_fix_and_resubmit(in_library):
     content, name, content_type = import_rejects_file(job=job)
     data = b"".join(content)
 
-    assert name == "bad_records-rejects.mrc" and content_type == "application/marc"
+    assert name == "bad_records-rejects.mrc"
+    assert content_type == "application/marc"
     assert data.count(b"\x1d") == job.rejected == 6
     original = (MARC_DIR / "bad_records.mrc").read_bytes()
     for piece in data.split(b"\x1d")[:-1]:
@@ -183,7 +187,8 @@ def test_csv_rejects_carry_a_reason_column(in_library):
 
     assert name == "books-rejects.csv"
     assert lines[0] == CSV_HEADER.strip() + ",reason,position"
-    assert lines[1].startswith("Dune,,12345,") and "ISBN" in lines[1]
+    assert lines[1].startswith("Dune,,12345,")
+    assert "ISBN" in lines[1]
     assert len(lines) == 2  # the blank row is not a record; Emma was imported
 
 
@@ -207,9 +212,13 @@ def test_exports_in_every_format_follow_the_filters(in_library):
         assert job.records == 1
         with job.file.open("rb") as stream:
             outputs[fmt] = stream.read()
-    assert b"'=HYPERLINK(1)" in outputs["csv"] and b"Emma" not in outputs["csv"]
-    assert b"<collection" in outputs["marcxml"] and b"9780441172719" in outputs["marcxml"]
-    assert outputs["jsonl"].count(b"\n") == 1 and b'"barcode":"B-1"' in outputs["jsonl"]
+    assert b"'=HYPERLINK(1)" in outputs["csv"]
+    assert b"Emma" not in outputs["csv"]
+    assert b"<collection" in outputs["marcxml"]
+    assert b"9780441172719" in outputs["marcxml"]
+    assert outputs["jsonl"].count(b"\n") == 1
+    assert b'"barcode":"B-1"' in outputs["jsonl"]
     marc = pymarc.Record(data=outputs["marc"], to_unicode=True, force_utf8=True)
-    assert marc["245"]["a"] == "=HYPERLINK(1)" and marc["852"]["p"] == "B-1"
+    assert marc["245"]["a"] == "=HYPERLINK(1)"
+    assert marc["852"]["p"] == "B-1"
     assert Identifier.objects.count() == 1
