@@ -63,13 +63,13 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     def get_progress(self, job: ImportJob) -> float:
         """0 to 1: bytes read while staging, rows written while committing."""
-        if job.status in (ImportJob.Status.QUEUED,):
+        if job.status == ImportJob.Status.QUEUED:
             return 0.0
-        if job.status == ImportJob.Status.STAGING:
+        if job.status not in (ImportJob.Status.STAGING, ImportJob.Status.COMMITTING):
+            return 1.0
+        if job.status == ImportJob.Status.STAGING or job.one_shot:
             return round(min(job.bytes_read / job.file_size, 1.0), 4) if job.file_size else 0.0
-        if job.status == ImportJob.Status.COMMITTING:
-            return round(job.committed_through / job.total, 4) if job.total else 0.0
-        return 1.0
+        return round(job.committed_through / job.total, 4) if job.total else 0.0
 
     def get_seconds_left(self, job: ImportJob) -> float | None:
         done = self.get_progress(job)

@@ -221,12 +221,14 @@ def import_job_work(*, job_id: int, owner: str) -> bool:
     deadline = time.monotonic() + settings.STACKS_IMPORT_SLICE_SECONDS
     try:
         job = ImportJob.objects.get(pk=job_id)
+        applies_while_reading = job.one_shot and not job.dry_run
         if job.status == Status.QUEUED:
+            # A one-shot job writes as it reads: it is committing from the start.
+            job.status = Status.COMMITTING if applies_while_reading else Status.STAGING
             ImportJob.objects.filter(pk=job_id).update(
-                status=Status.STAGING, phase_started_at=timezone.now()
+                status=job.status, phase_started_at=timezone.now()
             )
-            job.status = Status.STAGING
-        if job.status == Status.STAGING:
+        if job.status == Status.STAGING or applies_while_reading:
             more = _stage(job, owner, deadline)
         elif job.status == Status.COMMITTING:
             more = _commit(job, owner, deadline)

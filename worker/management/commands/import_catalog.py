@@ -30,6 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
+        self.verbose = options["verbosity"] > 1
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         if not Library.objects.filter(schema_name=options["library"]).exists():
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             bar = "#" * int(done * 30)
             rate = job.total / max(time.monotonic() - started, 0.001)
             left = f", {(1 - done) / done * (time.monotonic() - started):.0f}s left" if done else ""
-            if sys.stdout.isatty() or self.verbosity > 1:
+            if sys.stdout.isatty() or self.verbose:
                 self.stdout.write(
                     f"\r[{bar:<30}] {done:6.1%} {job.total} records ({rate:.0f}/s){left}",
                     ending="",
