@@ -145,12 +145,125 @@ def _looks_utf8(raw: bytes) -> bool:
     return True
 
 
-def marc_parse(raw: bytes) -> pymarc.Record:
-    """One ISO 2709 record decoded (MARC-8 or UTF-8), or RecordRejected saying why not."""
+class _Field:
+    """The few parts of a MARC field the mapping reads (pymarc.Field's names)."""
+
+    __slots__ = ("data", "indicator1", "indicator2", "subfields", "tag")
+
+    def __init__(self, tag: str, text: str) -> None:
+        self.tag = tag
+        if tag < "010":
+            self.data: str | None = text
+            self.indicator1 = self.indicator2 = " "
+            self.subfields: list[pymarc.Subfield] = []
+        else:
+            self.data = None
+            self.indicator1, self.indicator2 = text[:1] or " ", text[1:2] or " "
+            self.subfields = [
+                pymarc.Subfield(part[0], part[1:]) for part in text[2:].split("\x1f") if part
+            ]
+
+
+class _Record:
+    """Just the mapped fields of a record whose text needs no MARC-8 conversion."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: dict[str, list[_Field]]) -> None:
+        self.fields = fields
+
+    def get(self, tag: str) -> _Field | None:
+        found = self.fields.get(tag)
+        return found[0] if found else None
+
+    def get_fields(self, *tags: str) -> list[_Field]:
+        if len(tags) == 1:
+            return self.fields.get(tags[0], [])
+        return [f for tag in tags for f in self.fields.get(tag, [])]
+
+
+_MAPPED_TAGS = frozenset(
+    (
+        "001",
+        "003",
+        "008",
+        "010",
+        "020",
+        "022",
+        "035",
+        "041",
+        "100",
+        "110",
+        "111",
+        "245",
+        "250",
+        "260",
+        "264",
+        "490",
+        "520",
+        "600",
+        "610",
+        "611",
+        "630",
+        "648",
+        "650",
+        "651",
+        "655",
+        "700",
+        "710",
+        "711",
+        "830",
+        "852",
+        "952",
+    )
+)
+
+
+def _fast_parse(raw: bytes) -> _Record | None:
+    """Read the mapped fields straight from the directory when the text is UTF-8 (or plain
+    ASCII). Anything unexpected returns None and the record goes through pymarc instead."""
+    try:
+        base = int(raw[12:17])
+        directory = raw[24 : base - 1]
+        if base > len(raw) or len(directory) % 12 or raw[base - 1] != 0x1E:
+            return None
+        fields: dict[str, list[_Field]] = {}
+        for i in range(0, len(directory), 12):
+            tag = directory[i : i + 3].decode("ascii")
+            if tag not in _MAPPED_TAGS:
+                continue
+            length = int(directory[i + 3 : i + 7])
+            start = base + int(directory[i + 7 : i + 12])
+            if start + length > len(raw) - 1:
+                return None
+            text = raw[start : start + length].rstrip(b"\x1e").decode("utf-8")
+            fields.setdefault(tag, []).append(_Field(tag, text))
+        return _Record(fields)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def marc_read(raw: bytes) -> "pymarc.Record | _Record":
+    """The record for mapping: the fast path for UTF-8 and ASCII, pymarc for MARC-8 text."""
+    _marc_check(raw)
+    fast = raw[9:10] == b"a" or (raw.isascii() and b"\x1b" not in raw)
+    if fast:
+        found = _fast_parse(raw)
+        if found is not None:
+            return found
+    return marc_parse(raw)
+
+
+def _marc_check(raw: bytes) -> None:
     if len(raw) < 25 or not raw[:5].isdigit():
         raise RecordRejected("Not a MARC record: its leader does not start with a length.")
     if len(raw) > MAX_MARC_RECORD or not raw.endswith(RECORD_TERMINATOR):
         raise RecordRejected("The record has no end: its record terminator (0x1D) is missing.")
+
+
+def marc_parse(raw: bytes) -> pymarc.Record:
+    """One ISO 2709 record decoded (MARC-8 or UTF-8), or RecordRejected saying why not."""
+    _marc_check(raw)
     # Leader/09 'a' means UTF-8; many files say MARC-8 yet carry UTF-8, which decodes cleanly.
     force_utf8 = raw[9:10] != b"a" and _looks_utf8(raw)
     try:
@@ -176,8 +289,7 @@ def marc_records(
         read += start_offset
         source = SourceRecord(position=position, raw=raw)
         try:
-            record = marc_parse(raw)
-            source.data, source.items = marc_map(record)
+            source.data, source.items = marc_map(marc_read(raw))  # type: ignore[arg-type]
             source.data.source_marc = raw
         except RecordRejected as error:
             source.error = str(error)

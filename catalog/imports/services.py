@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from catalog.imports.copy import ids_reserve, rows_copy
 from catalog.imports.formats import (
     READERS,
     SEEKABLE,
@@ -613,65 +614,71 @@ def _apply(decisions: list[Decision]) -> None:
 
 
 def _records_create(decisions: list[Decision]) -> None:
-    """Create many records in a few statements: records, links, identifiers, copies."""
-    records = []
-    for decision in decisions:
+    """Create many records with COPY: records, credits, subjects, identifiers, copies, the
+    change feed, then their search vectors in one statement."""
+    now = timezone.now().isoformat()
+    ids = ids_reserve(Record, len(decisions))
+    datas: list[RecordData] = []
+    keys: dict[str, str] = {}
+    for decision, record_id in zip(decisions, ids, strict=True):
         data = decision.source.data
-        assert data is not None  # noqa: S101
-        records.append(
-            Record(
-                title=data.title.strip(),
-                subtitle=data.subtitle,
-                publisher=data.publisher,
-                publication_year=data.publication_year,
-                edition=data.edition,
-                language=data.language,
-                series=data.series,
-                summary=data.summary,
-                control_number=data.control_number,
-                control_number_source=data.control_number_source,
-                source_marc=data.source_marc,
-                sort_title=sort_title_for(data.title.strip(), data.nonfiling),
+        assert data is not None  # noqa: S101 - rejects never reach here
+        decision.record_id = record_id
+        datas.append(data)
+        for name, _ in data.contributors:
+            if name not in keys:
+                keys[name] = name_key(name)
+    rows_copy(
+        Record,
+        RECORD_COLUMNS,
+        (
+            (
+                record_id, data.title.strip(), data.subtitle, data.publisher,
+                data.publication_year, data.edition, data.language, data.series, data.summary,
+                data.control_number, data.control_number_source, data.source_marc,
+                sort_title_for(data.title.strip(), data.nonfiling), 1, now, now,
             )
-        )
-    Record.objects.bulk_create(records)
-    datas = [d.source.data for d in decisions]
-    contributors = contributors_get_or_create(n for data in datas for n, _ in data.contributors)
-    subjects = subjects_get_or_create(s for data in datas for s in data.subjects)
+            for record_id, data in zip(ids, datas, strict=True)
+        ),
+    )  # fmt: skip
+    contributors = contributors_get_or_create(keys)
+    subjects = subjects_get_or_create({s for data in datas for s in data.subjects})
     credits, links, identifiers = [], [], []
-    for record, decision, data in zip(records, decisions, datas, strict=True):
-        decision.record_id = record.pk
+    for record_id, data in zip(ids, datas, strict=True):
         for i, (name, role) in enumerate(data.contributors):
-            if name_key(name):
-                credits.append(
-                    RecordContributor(
-                        record_id=record.pk,
-                        contributor_id=contributors[name_key(name)].pk,
-                        role=role,
-                        position=i,
-                    )
-                )
+            if keys[name]:
+                credits.append((record_id, contributors[keys[name]].pk, role, i))
         seen: set[int] = set()
         for i, (heading, scheme) in enumerate(data.subjects):
             subject = subjects.get((scheme, name_key(heading)))
             if subject is not None and subject.pk not in seen:
                 seen.add(subject.pk)
-                links.append(RecordSubject(record_id=record.pk, subject_id=subject.pk, position=i))
-        identifiers += [
-            Identifier(record_id=record.pk, kind=kind, value=value)
-            for kind, value in sorted(set(data.identifiers))
-        ]
-    RecordContributor.objects.bulk_create(credits, batch_size=5000)
-    RecordSubject.objects.bulk_create(links, batch_size=5000)
-    Identifier.objects.bulk_create(identifiers, batch_size=5000)
-    items = _items_create(decisions)
-    ids = [r.pk for r in records]
+                links.append((record_id, subject.pk, i))
+        identifiers += [(record_id, kind, value) for kind, value in sorted(set(data.identifiers))]
+    rows_copy(RecordContributor, ["record_id", "contributor_id", "role", "position"], credits)
+    rows_copy(RecordSubject, ["record_id", "subject_id", "position"], links)
+    rows_copy(Identifier, ["record_id", "kind", "value"], identifiers)
+    item_ids = _items_create(decisions)
     record_search_refresh(ids)
-    changes_log(Change.Entity.RECORD, ids, Change.Action.CREATED)
-    changes_log(Change.Entity.ITEM, [i.pk for i in items], Change.Action.CREATED)
+    _changes_copy(Change.Entity.RECORD, ids, Change.Action.CREATED, now)
+    _changes_copy(Change.Entity.ITEM, item_ids, Change.Action.CREATED, now)
 
 
-def _items_create(decisions: list[Decision]) -> list[Item]:
+RECORD_COLUMNS = [
+    "id", "title", "subtitle", "publisher", "publication_year", "edition", "language", "series",
+    "summary", "control_number", "control_number_source", "source_marc", "sort_title",
+    "version", "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _changes_copy(entity: str, ids: list[int], action: str, at: Any) -> None:
+    rows_copy(
+        Change, ["entity", "entity_id", "action", "at"], ((entity, i, action, at) for i in ids)
+    )
+
+
+def _items_create(decisions: list[Decision]) -> list[int]:
+    """Copies of the decided records; a barcode already in the catalog is left out."""
     wanted = [(d, item) for d in decisions for item in d.source.items]
     if not wanted:
         return []
@@ -681,26 +688,31 @@ def _items_create(decisions: list[Decision]) -> list[Item]:
         )
     )
     locations = _locations({i.location for _, i in wanted if i.location})
-    items = []
+    fresh = []
     for decision, item in wanted:
-        if item.barcode in taken:
-            continue
-        taken.add(item.barcode)
-        items.append(
-            Item(
-                record_id=decision.record_id,
-                barcode=item.barcode,
-                call_number=item.call_number,
-                location=locations.get(item.location),
+        if item.barcode not in taken:
+            taken.add(item.barcode)
+            fresh.append((decision, item))
+    ids = ids_reserve(Item, len(fresh))
+    now = timezone.now().isoformat()
+    rows = []
+    for item_id, (decision, item) in zip(ids, fresh, strict=True):
+        decision.created_item_ids.append(item_id)
+        location = locations.get(item.location)
+        rows.append(
+            (
+                item_id, decision.record_id, item.barcode, item.call_number,
+                location.pk if location else None, Item.Status.AVAILABLE, "", "", 1, now, now,
             )
-        )
-    Item.objects.bulk_create(items, batch_size=5000)
-    by_record: dict[int | None, list[int]] = {}
-    for made in items:
-        by_record.setdefault(made.record_id, []).append(made.pk)
-    for decision in decisions:
-        decision.created_item_ids = by_record.get(decision.record_id, [])
-    return items
+        )  # fmt: skip
+    rows_copy(Item, ITEM_COLUMNS, rows)
+    return ids
+
+
+ITEM_COLUMNS = [
+    "id", "record_id", "barcode", "call_number", "location_id", "status", "public_note",
+    "staff_note", "version", "created_at", "updated_at",
+]  # fmt: skip
 
 
 def _locations(codes: set[str]) -> dict[str, Location]:
@@ -737,7 +749,7 @@ def _record_update(decision: Decision) -> None:
         i for i in decision.source.items if i.barcode not in decision.previous["barcodes"]
     ]
     made = _items_create([decision])
-    changes_log(Change.Entity.ITEM, [i.pk for i in made], Change.Action.CREATED)
+    _changes_copy(Change.Entity.ITEM, made, Change.Action.CREATED, timezone.now())
 
 
 def _rows_write(job: ImportJob, decisions: list[Decision], *, applied: bool) -> None:
@@ -746,26 +758,33 @@ def _rows_write(job: ImportJob, decisions: list[Decision], *, applied: bool) -> 
         source = d.source
         keep_data = not applied and source.data is not None
         rows.append(
-            ImportRow(
-                job=job,
-                position=source.position,
-                action=d.action,
-                reason=(d.reason or source.error)[:2000],
-                title=(source.data.title if source.data else "")[:300],
-                identifiers=source.identifiers,
-                match_key=d.match_key[:100],
-                match_record_id=d.match_record_id,
-                match_position=d.match_position,
-                data=data_to_json(source.data, source.items) if keep_data else None,
+            (
+                job.pk,
+                source.position,
+                d.action,
+                (d.reason or source.error)[:2000],
+                (source.data.title if source.data else "")[:300],
+                source.identifiers,
+                d.match_key[:100],
+                d.match_record_id,
+                d.match_position,
+                data_to_json(source.data, source.items) if keep_data else None,  # type: ignore[arg-type]
                 # Rejects keep their bytes for the rejects file; staged rows for the commit.
-                raw=source.raw if (d.action == Action.REJECT or keep_data) else None,
-                committed=applied and d.action in (Action.CREATE, Action.UPDATE),
-                record_id=d.record_id,
-                previous=d.previous,
-                created_item_ids=d.created_item_ids,
+                source.raw if (d.action == Action.REJECT or keep_data) else None,
+                applied and d.action in (Action.CREATE, Action.UPDATE),
+                d.record_id,
+                d.previous,
+                d.created_item_ids,
             )
         )
-    ImportRow.objects.bulk_create(rows, batch_size=2000)
+    rows_copy(ImportRow, ROW_COLUMNS, rows)
+
+
+ROW_COLUMNS = [
+    "job_id", "position", "action", "reason", "title", "identifiers", "match_key",
+    "match_record_id", "match_position", "data", "raw", "committed", "record_id", "previous",
+    "created_item_ids",
+]  # fmt: skip
 
 
 def _rows_mark_committed(job: ImportJob, decisions: list[Decision]) -> None:
