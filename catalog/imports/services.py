@@ -4,12 +4,14 @@ import base64
 import os
 import resource
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain
+from queue import Full, Queue
 from typing import IO, Any
 
 from django.conf import settings
@@ -292,9 +294,46 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int]]:
         yield chunk, read
 
 
+def _read_ahead(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Parse the next chunks on a thread while this one is written: the parser runs while
+    the database works, and memory holds at most `depth` chunks more."""
+    queue: Queue[Any] = Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        queue.put(chunk, timeout=0.5)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as error:  # handed to the consumer, raised there
+            queue.put(error)
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
 def _stage(job: ImportJob, owner: str, deadline: float) -> bool:
     apply_now = job.one_shot and not job.dry_run
-    for chunk, read in _chunks(job):
+    for chunk, read in _read_ahead(_chunks(job)):
         with transaction.atomic():
             locked = _lease_renew(job.pk, owner)
             decisions = _decide(locked, chunk)
