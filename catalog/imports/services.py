@@ -519,12 +519,15 @@ def _matches_in_catalog(keys: set[str]) -> dict[str, int]:
         rows = Identifier.objects.filter(kind="isbn", value__in=isbns).order_by("record_id")
         for value, record_id in rows.values_list("value", "record_id"):
             found.setdefault(f"isbn:{value}", record_id)
-    numbers = {k.split(":", 2)[2] for k in keys if k.startswith("cn:")}
-    if numbers:
-        rows = Record.objects.filter(control_number__in=numbers).order_by("id")
-        for source, number, record_id in rows.values_list(
-            "control_number_source", "control_number", "id"
-        ):
+    by_source: dict[str, list[str]] = {}
+    for key in keys:
+        if key.startswith("cn:"):
+            source, number = key[3:].split(":", 1)
+            by_source.setdefault(source, []).append(number)
+    for source, numbers in by_source.items():
+        # Both columns, so the (source, number) index answers it.
+        rows = Record.objects.filter(control_number_source=source, control_number__in=numbers)
+        for number, record_id in rows.order_by("id").values_list("control_number", "id"):
             found.setdefault(f"cn:{source}:{number}", record_id)
     return {k: v for k, v in found.items() if k in keys}
 
