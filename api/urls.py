@@ -1,6 +1,6 @@
 """URLs of one library's REST API under /api/v1/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("changes/", catalog_api.ChangeFeedView.as_view(), name="changes"),
     path("auth/token/", catalog_api.TokenObtainView.as_view(), name="auth-token"),
     path("", include(router.urls)),
+    re_path(r"^.*/$", catalog_api.api_not_found),
 ]

@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +15,7 @@ from rest_framework.views import APIView
 
 from api import examples as ex
 from api import serializers as s
+from api.exceptions import problem
 from api.permissions import StaffOnly, caller_is_staff
 from api.schema import CatalogAutoSchema
 from catalog import selectors, services
@@ -423,3 +425,11 @@ class TokenObtainView(APIView):
         if token is None:
             raise AuthenticationFailed("Wrong email or password for this library.")
         return Response({"token": token.key, "email": token.user.email, "role": token.user.role})
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Paths under /api/v1/ that name nothing answer in the API's error shape too."""
+    return JsonResponse(
+        problem(404, "Not found", "No API endpoint or object at this address.", "not_found"),
+        status=404,
+    )
