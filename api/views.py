@@ -426,6 +426,10 @@ class TokenObtainView(APIView):
             raise AuthenticationFailed("Wrong email or password for this library.")
         return Response({"token": token.key, "email": token.user.email, "role": token.user.role})
 
+    def get_authenticate_header(self, request: Request) -> str:
+        # Wrong credentials are a 401 (not 403) even though this view reads no header.
+        return "Bearer"
+
 
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Paths under /api/v1/ that name nothing answer in the API's error shape too."""

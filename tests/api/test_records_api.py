@@ -178,9 +178,7 @@ def _records_make(schema, count):
     ["/api/v1/records/", "/api/v1/records/?q=record", "/api/v1/items/",
      "/api/v1/contributors/", "/api/v1/subjects/", "/api/v1/locations/", "/api/v1/changes/"],
 )  # fmt: skip
-def test_list_queries_do_not_grow_with_the_page(
-    callers, library, django_assert_num_queries, url
-):
+def test_list_queries_do_not_grow_with_the_page(callers, library, django_assert_num_queries, url):
     _records_make(library.schema_name, 12)
     client = callers["librarian"]
     sep = "&" if "?" in url else "?"
