@@ -59,7 +59,8 @@ def _isbn_match(q: str) -> Exists | None:
     if not isbn_looks_like(q):
         return None
     try:
-        isbn = isbn_normalize(q)
+        # Spaces are punctuation in an ISBN typed by hand ("0 312 86355 1").
+        isbn = isbn_normalize("".join(q.split()))
     except InvalidIdentifier:
         return None
     return Exists(
