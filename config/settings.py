@@ -231,3 +231,51 @@ SPECTACULAR_SETTINGS |= {
         "IdentifierKindEnum": "catalog.models.Identifier.Kind",
     },
 }
+# --- Production: HTTPS, proxies, structured logs, bounded workers (deploy/README.md) -------
+# Everything here comes from the environment with safe defaults: HTTPS-only unless DEBUG is on.
+STACKS_HTTPS = env.bool("STACKS_HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = STACKS_HTTPS
+SESSION_COOKIE_SECURE = STACKS_HTTPS
+CSRF_COOKIE_SECURE = STACKS_HTTPS
+# Libraries live on subdomains of the base domain, so HSTS covers them too.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000) if STACKS_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = STACKS_HTTPS
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=STACKS_HTTPS)
+# Only behind a proxy that terminates TLS and overwrites X-Forwarded-Proto; a client could
+# otherwise claim HTTPS for itself.
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Origins (with scheme, wildcards allowed: https://*.stacks.example) whose forms may post here
+# when they are not the request's own host.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Each request carries an id (X-Request-ID in and out) that every log line of it repeats.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.middleware.ProbeMiddleware") + 1,
+    "config.request_id.RequestIdMiddleware",
+)
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+LOGGING["filters"] = {"request_id": {"()": "config.request_id.RequestIdFilter"}}
+LOGGING["formatters"]["json"] = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+    "rename_fields": {"levelname": "level", "name": "logger"},
+    "timestamp": "time",
+}
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
+
+# A worker process visiting many schemas keeps per-connection catalog caches in PostgreSQL
+# and Python-side caches of its own: recycle it after a number of tasks (connections are
+# already closed past DATABASE_CONN_MAX_AGE between tasks).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=500)
+# Worker processes per container; unset means one per CPU.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
+# Imports go to their own queue when one is named, so long imports never delay short tasks.
+CELERY_IMPORTS_QUEUE = env.str("CELERY_IMPORTS_QUEUE", default="")
+if CELERY_IMPORTS_QUEUE:
+    CELERY_TASK_ROUTES = {"worker.import_*": {"queue": CELERY_IMPORTS_QUEUE}}
+# Processes of `migrate_schemas --tenant --executor=multiprocessing` during upgrades.
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
+# How long the container entrypoint waits for PostgreSQL and the broker before giving up.
+STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
+# --- end of production block ---------------------------------------------------------------
