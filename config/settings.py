@@ -216,3 +216,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/...
+STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="http")
+STACKS_SITE_PORT = env.str("STACKS_SITE_PORT", default="")
+# Where deleted libraries' export bundles are kept (Django storage path prefix).
+STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
