@@ -172,6 +172,8 @@ def library_drop(*, library: Library) -> None:
     hostnames = list(library.domains.values_list("domain", flat=True))
     with schema_context("public"), transaction.atomic():
         with connection.cursor() as cursor:
+            # Deferred foreign-key checks still pending in this transaction would block the drop.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f'DROP SCHEMA IF EXISTS "{library.schema_name}" CASCADE')
         Domain.objects.filter(tenant=library).delete()
         Library.objects.filter(pk=library.pk).delete()
