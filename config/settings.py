@@ -222,3 +222,5 @@ STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="http")
 STACKS_SITE_PORT = env.str("STACKS_SITE_PORT", default="")
 # Where deleted libraries' export bundles are kept (Django storage path prefix).
 STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
+# Template clones kept ready so that a new library is a rename, not a clone (0 turns it off).
+STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)

@@ -8,13 +8,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
 from tenants.domains import domain_cache_forget
 from tenants.errors import LibraryError
 from tenants.models import Domain, Library
-from tenants.template import library_template_ensure, template_schema_name
+from tenants.template import (
+    SPARE_PREFIX,
+    library_template_ensure,
+    schema_clone,
+    spare_schema_claim,
+)
 
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 HOSTNAME_RE = re.compile(
@@ -46,7 +50,7 @@ def schema_name_validate(schema_name: str) -> None:
             code="invalid_schema_name",
             fields={"schema_name": ["invalid"]},
         )
-    if schema_name.startswith("pg_") or schema_name in RESERVED_SCHEMA_NAMES:
+    if schema_name.startswith(("pg_", SPARE_PREFIX)) or schema_name in RESERVED_SCHEMA_NAMES:
         raise LibraryError(
             f"The name {schema_name!r} is reserved; choose another.",
             code="reserved_schema_name",
@@ -116,7 +120,15 @@ def library_create(
         invitation_url = ""
         with transaction.atomic():
             library = Library.objects.create(schema_name=schema_name, name=name)
-            library_schema_clone(schema_name=schema_name)
+            if schema_exists(schema_name):
+                raise LibraryError(
+                    f"A library named {schema_name!r} already exists.",
+                    code="schema_name_taken",
+                    fields={"schema_name": ["taken"]},
+                )
+            # A spare schema cloned ahead of time is renamed (instant); without one, clone now.
+            if not spare_schema_claim(schema_name=schema_name):
+                schema_clone(schema_name=schema_name)
             primary = Domain.objects.create(domain=domain, tenant=library, is_primary=True)
             with schema_context(schema_name):
                 if admin_invite:
@@ -131,6 +143,10 @@ def library_create(
                     user_create(email=admin_email, role="admin", password=password)
         connection.set_schema_to_public()
     domain_cache_forget(domain)
+    if settings.STACKS_SPARE_SCHEMAS:
+        from worker.onboarding import spare_pool_fill_task
+
+        transaction.on_commit(spare_pool_fill_task.delay)
     return ProvisionedLibrary(
         library=library,
         domain=primary,
@@ -138,33 +154,6 @@ def library_create(
         admin_password=password,
         invitation_url=invitation_url,
     )
-
-
-def _clone_function_present() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regproc('public.clone_schema') IS NOT NULL")
-        return bool(cursor.fetchone()[0])
-
-
-def library_schema_clone(*, schema_name: str) -> None:
-    """Create `schema_name` as a copy of the template: its tables, indexes and rows.
-
-    The copied rows include the template's django_migrations, which record exactly the
-    migrations the template has (library_template_ensure checked it against the code just
-    before). django-tenants would run a faked `migrate_schemas` after the clone to record the
-    same rows again; loading the migration graph for that cost as much as the clone itself.
-    """
-    clone = CloneSchema()
-    if not _clone_function_present():
-        clone._create_clone_schema_function()
-    if schema_exists(schema_name):
-        raise LibraryError(
-            f"A library named {schema_name!r} already exists.",
-            code="schema_name_taken",
-            fields={"schema_name": ["taken"]},
-        )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT clone_schema(%s, %s, 'DATA')", [template_schema_name(), schema_name])
 
 
 def library_drop(*, library: Library) -> None:
