@@ -138,3 +138,23 @@ def spare_pool_fill(*, size: int) -> int:
                 schema_clone(schema_name=f"{SPARE_PREFIX}{secrets.token_hex(6)}")
             made += 1
     return made
+
+
+def schemas_behind(schema_names: list[str], *, chunk: int = 200) -> list[str]:
+    """Those of `schema_names` missing a leaf migration of the code: one query per `chunk`."""
+    leaves = _tenant_migration_leaves()
+    behind: list[str] = []
+    for offset in range(0, len(schema_names), chunk):
+        names = schema_names[offset : offset + chunk]
+        parts = [
+            f'SELECT %s, (SELECT count(*) FROM "{name}".django_migrations '  # noqa: S608
+            "WHERE (app, name) IN (SELECT * FROM unnest(%s::text[], %s::text[])))"
+            for name in names
+        ]
+        params: list[object] = []
+        for name in names:
+            params += [name, [app for app, _ in leaves], [n for _, n in leaves]]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            behind += [name for name, applied in cursor.fetchall() if applied != len(leaves)]
+    return behind
