@@ -171,7 +171,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.CatalogAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
         "api.authentication.StaffTokenAuthentication",
@@ -279,3 +279,10 @@ TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
 # --- end of production block ---------------------------------------------------------------
+# Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/...
+STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="http")
+STACKS_SITE_PORT = env.str("STACKS_SITE_PORT", default="")
+# Where deleted libraries' export bundles are kept (Django storage path prefix).
+STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
+# Template clones kept ready so that a new library is a rename, not a clone (0 turns it off).
+STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)

@@ -16,3 +16,6 @@ def library_statistics_refresh() -> dict[str, object]:
     stats: dict[str, object] = {"schema": connection.schema_name, **catalog_statistics()}
     cache.set(STATISTICS_CACHE_KEY, stats, timeout=None)
     return stats
+
+
+from worker.onboarding import signup_provision_task  # noqa: E402, F401 - registers the task
