@@ -127,3 +127,63 @@ TOKEN = OpenApiExample(
     value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", "email":
            "librarian@springfield.example", "role": "librarian"},
 )  # fmt: skip
+
+# The library's administration (admins only).
+_STAFF = {
+    "id": 5,
+    "email": "reference@springfield.example",
+    "role": "librarian",
+    "status": "invited",
+    "last_login": None,
+    "date_joined": _AT,
+}
+_API_KEY = {
+    "id": 3,
+    "name": "Discovery layer",
+    "prefix": "3f9a1c2b7d4e",
+    "scope": "read",
+    "created_by": "head@springfield.example",
+    "created_at": _AT,
+    "expires_at": None,
+    "revoked_at": None,
+    "revoked": False,
+    "last_used_at": _AT,
+}
+_DOMAIN = {"id": 2, "domain": "catalog.springfield.example", "is_primary": True}
+_SETTINGS = {"name": "Springfield Public Library", "public_catalog": True,
+             "default_location_code": "MAIN"}  # fmt: skip
+_AUDIT = {
+    "id": 17,
+    "actor": "head@springfield.example",
+    "action": "api_key.created",
+    "target": "Discovery layer",
+    "detail": {"scope": "read"},
+    "created_at": _AT,
+}
+
+STAFF = OpenApiExample("Staff member", value=_STAFF, response_only=True)
+STAFF_PAGE = OpenApiExample("A page of staff", value=_page([_STAFF]), response_only=True)
+STAFF_INVITE = OpenApiExample(
+    "Invitation", value={"email": "reference@springfield.example", "role": "librarian"},
+    request_only=True,
+)  # fmt: skip
+API_KEY = OpenApiExample("API key", value=_API_KEY, response_only=True)
+API_KEY_PAGE = OpenApiExample("A page of API keys", value=_page([_API_KEY]), response_only=True)
+API_KEY_CREATED = OpenApiExample(
+    "New API key (the secret is shown this once)",
+    value={**_API_KEY, "key": "stk_3f9a1c2b7d4e_…"},
+    response_only=True,
+    status_codes=["201"],
+)
+API_KEY_INPUT = OpenApiExample(
+    "New API key", value={"name": "Discovery layer", "scope": "read"}, request_only=True
+)
+DOMAIN = OpenApiExample("Domain", value=_DOMAIN, response_only=True)
+DOMAIN_LIST = OpenApiExample("The library's domains", value=[_DOMAIN], response_only=True)
+DOMAIN_INPUT = OpenApiExample(
+    "Custom domain", value={"domain": "catalog.springfield.example"}, request_only=True
+)
+SETTINGS = OpenApiExample("Settings", value=_SETTINGS, response_only=True)
+SETTINGS_INPUT = OpenApiExample("Turn the public catalog off", value={"public_catalog": False},
+                                request_only=True)  # fmt: skip
+AUDIT_PAGE = OpenApiExample("A page of the audit log", value=_page([_AUDIT]), response_only=True)

@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS |= {
         "ItemStatusEnum": "catalog.models.Item.Status",
         "CreditRoleEnum": "catalog.models.RecordContributor.Role",
         "IdentifierKindEnum": "catalog.models.Identifier.Kind",
+        "StaffRoleEnum": "tenants.staff.models.Role",
     },
 }
 # --- Production: HTTPS, proxies, structured logs, bounded workers (deploy/README.md) -------
