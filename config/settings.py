@@ -172,7 +172,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.CatalogAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
         "api.authentication.StaffTokenAuthentication",
@@ -217,6 +217,77 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Catalog API: Swagger UI's assets come from the drf-spectacular-sidecar package, so the docs
+# work without reaching a CDN; request and response schemas are split (inputs differ).
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS |= {
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ItemStatusEnum": "catalog.models.Item.Status",
+        "CreditRoleEnum": "catalog.models.RecordContributor.Role",
+        "IdentifierKindEnum": "catalog.models.Identifier.Kind",
+        "StaffRoleEnum": "tenants.staff.models.Role",
+    },
+}
+# --- Production: HTTPS, proxies, structured logs, bounded workers (deploy/README.md) -------
+# Everything here comes from the environment with safe defaults: HTTPS-only unless DEBUG is on.
+STACKS_HTTPS = env.bool("STACKS_HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = STACKS_HTTPS
+SESSION_COOKIE_SECURE = STACKS_HTTPS
+CSRF_COOKIE_SECURE = STACKS_HTTPS
+# Libraries live on subdomains of the base domain, so HSTS covers them too.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000) if STACKS_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = STACKS_HTTPS
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=STACKS_HTTPS)
+# Only behind a proxy that terminates TLS and overwrites X-Forwarded-Proto; a client could
+# otherwise claim HTTPS for itself.
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Origins (with scheme, wildcards allowed: https://*.stacks.example) whose forms may post here
+# when they are not the request's own host.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Each request carries an id (X-Request-ID in and out) that every log line of it repeats.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.middleware.ProbeMiddleware") + 1,
+    "config.request_id.RequestIdMiddleware",
+)
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+LOGGING["filters"] = {"request_id": {"()": "config.request_id.RequestIdFilter"}}
+LOGGING["formatters"]["json"] = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+    "rename_fields": {"levelname": "level", "name": "logger"},
+    "timestamp": "time",
+}
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
+
+# A worker process visiting many schemas keeps per-connection catalog caches in PostgreSQL
+# and Python-side caches of its own: recycle it after a number of tasks (connections are
+# already closed past DATABASE_CONN_MAX_AGE between tasks).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=500)
+# Worker processes per container; unset means one per CPU.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
+# Imports go to their own queue when one is named, so long imports never delay short tasks.
+CELERY_IMPORTS_QUEUE = env.str("CELERY_IMPORTS_QUEUE", default="")
+if CELERY_IMPORTS_QUEUE:
+    CELERY_TASK_ROUTES = {"worker.import_*": {"queue": CELERY_IMPORTS_QUEUE}}
+# Processes of `migrate_schemas --tenant --executor=multiprocessing` during upgrades.
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
+# How long the container entrypoint waits for PostgreSQL and the broker before giving up.
+STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
+# --- end of production block ---------------------------------------------------------------
+# Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/...
+STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="http")
+STACKS_SITE_PORT = env.str("STACKS_SITE_PORT", default="")
+# Where deleted libraries' export bundles are kept (Django storage path prefix).
+STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
+# Template clones kept ready so that a new library is a rename, not a clone (0 turns it off).
+STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)
 
 # Catalog imports and exports (catalog/imports/).
 STACKS_IMPORT_MAX_UPLOAD_BYTES = env.int("STACKS_IMPORT_MAX_UPLOAD_BYTES", default=1024**3)

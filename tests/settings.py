@@ -9,8 +9,13 @@ RUN_ID = os.environ.setdefault("STACKS_TEST_RUN", uuid.uuid4().hex[:10])
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-use")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{RUN_ID}")
 os.environ.setdefault("CELERY_DEFAULT_QUEUE", f"test-{RUN_ID}")
+# Test clients speak plain HTTP; production's HTTPS-only defaults are tested in tests/deploy/.
+os.environ.setdefault("STACKS_HTTPS", "0")
 os.environ.setdefault("MEDIA_ROOT", f"/tmp/stacks-test-media-{RUN_ID}")  # noqa: S108
 
 from config.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests clone each library (tests/tenants/test_provisioning.py covers spare schemas itself).
+STACKS_SPARE_SCHEMAS = 0

