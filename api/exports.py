@@ -4,11 +4,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api import imports_examples as ex
 from api.imports import started_by
 from api.permissions import StaffOnly
 from catalog.imports.exports import EXTENSIONS, export_job_create
@@ -33,6 +36,15 @@ class ExportJobCreateSerializer(serializers.Serializer):
     filters = serializers.DictField(required=False, default=dict)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List exports", examples=[ex.EXPORT_PAGE]),
+    retrieve=extend_schema(summary="An export", examples=[ex.EXPORT]),
+    create=extend_schema(summary="Export records", request=ExportJobCreateSerializer,
+                         responses={202: ExportJobSerializer},
+                         examples=[ex.EXPORT_INPUT, ex.EXPORT]),
+    download=extend_schema(summary="Download a finished export",
+                           responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}),
+)  # fmt: skip
 class ExportJobViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ExportJob]
 ):
