@@ -296,3 +296,7 @@ STACKS_IMPORT_LEASE_SECONDS = env.int("STACKS_IMPORT_LEASE_SECONDS", default=60)
 # A job's task gives the worker back after this long, queueing its next slice behind other
 # libraries' work, so one library's huge file does not starve another's small one.
 STACKS_IMPORT_SLICE_SECONDS = env.float("STACKS_IMPORT_SLICE_SECONDS", default=5.0)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    "ImportFormatEnum": "catalog.imports.models.Format",
+    "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
+}
