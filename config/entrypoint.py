@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -52,12 +53,14 @@ def _broker_check() -> tuple[str, Callable[[], None]]:
     from kombu import Connection
 
     url = settings.CELERY_BROKER_URL
-    with Connection(url) as probe:
-        where = f"broker at {probe.as_uri()} (CELERY_BROKER_URL / REDIS_URL)"
+    parts = urlsplit(url)
+    # Shown without user or password.
+    shown = f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    where = f"broker at {shown} (CELERY_BROKER_URL / REDIS_URL)"
 
     def check() -> None:
         with Connection(url, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
 
     return where, check
 
