@@ -4,8 +4,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from catalog.identifiers import identifier_normalize
@@ -20,7 +22,7 @@ from catalog.models import (
     RecordSubject,
     Subject,
 )
-from config.errors import ApplicationError, PreconditionFailed
+from config.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
 
 SEARCH_CONFIG = "english"
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
@@ -62,7 +64,17 @@ def sort_title_for(title: str, nonfiling: int = 0) -> str:
 
 
 def changes_log(entity: str, ids: Iterable[int], action: str) -> None:
-    Change.objects.bulk_create([Change(entity=entity, entity_id=pk, action=action) for pk in ids])
+    """Append to the change feed. Writers of one library take turns from here to their commit,
+    so feed ids become visible in increasing order and a reader resuming after id N never
+    misses a change committed later with a smaller id."""
+    entries = [Change(entity=entity, entity_id=pk, action=action) for pk in ids]
+    if not entries:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('catalog_change'), hashtext(current_schema()))"
+        )
+    Change.objects.bulk_create(entries)
 
 
 def record_search_refresh(record_ids: Sequence[int]) -> None:
@@ -179,14 +191,8 @@ def record_update(
     """Replace a record's description; with `expected_version`, refuse a stale write (412)."""
     record = Record.objects.select_for_update().filter(pk=record_id).first()
     if record is None:
-        from config.errors import NotFound
-
         raise NotFound("No such record.")
-    if expected_version is not None and record.version != expected_version:
-        raise PreconditionFailed(
-            f"The record changed since you read it (version {record.version}, "
-            f"you sent {expected_version}). Fetch it again and reapply your change."
-        )
+    _version_check("record", record.version, expected_version)
     _record_fields_apply(record, data)
     record.version = F("version") + 1
     record.save()
@@ -198,12 +204,19 @@ def record_update(
 
 
 @transaction.atomic
-def record_delete(*, record_id: int) -> None:
+def record_delete(*, record_id: int, expected_version: int | None = None) -> None:
+    """Delete a record and its items; with `expected_version`, refuse a stale delete (412)."""
+    if expected_version is not None:
+        record = Record.objects.select_for_update().filter(pk=record_id).first()
+        if record is None:
+            raise NotFound("No such record.")
+        _version_check("record", record.version, expected_version)
     item_ids = list(Item.objects.filter(record_id=record_id).values_list("pk", flat=True))
     deleted, _ = Record.objects.filter(pk=record_id).delete()
-    if deleted:
-        changes_log(Change.Entity.ITEM, item_ids, Change.Action.DELETED)
-        changes_log(Change.Entity.RECORD, [record_id], Change.Action.DELETED)
+    if not deleted:
+        raise NotFound("No such record.")
+    changes_log(Change.Entity.ITEM, item_ids, Change.Action.DELETED)
+    changes_log(Change.Entity.RECORD, [record_id], Change.Action.DELETED)
 
 
 def location_get_or_create(*, code: str, name: str = "") -> Location:
@@ -212,3 +225,158 @@ def location_get_or_create(*, code: str, name: str = "") -> Location:
         raise ApplicationError("A location needs a code.", fields={"code": ["required"]})
     location, _ = Location.objects.get_or_create(code=code, defaults={"name": name or code})
     return location
+
+
+def _version_check(entity: str, current: int, expected: int | None) -> None:
+    if expected is not None and current != expected:
+        raise PreconditionFailed(
+            f"The {entity} changed since you read it (version {current}, you sent "
+            f"{expected}). Fetch it again and reapply your change."
+        )
+
+
+@transaction.atomic
+def location_create(*, code: str, name: str) -> Location:
+    code = code.strip()
+    if not code:
+        raise ApplicationError("A location needs a code.", fields={"code": ["required"]})
+    if Location.objects.filter(code=code).exists():
+        raise ApplicationError(
+            f"A location with code {code!r} already exists.",
+            code="location_code_taken",
+            fields={"code": [f"A location with code {code!r} already exists."]},
+        )
+    return Location.objects.create(code=code, name=name.strip() or code)
+
+
+@transaction.atomic
+def location_update(*, location_id: int, code: str, name: str) -> Location:
+    location = Location.objects.select_for_update().filter(pk=location_id).first()
+    if location is None:
+        raise NotFound("No such location.")
+    code = code.strip()
+    if not code:
+        raise ApplicationError("A location needs a code.", fields={"code": ["required"]})
+    if Location.objects.filter(code=code).exclude(pk=location_id).exists():
+        raise ApplicationError(
+            f"A location with code {code!r} already exists.",
+            code="location_code_taken",
+            fields={"code": [f"A location with code {code!r} already exists."]},
+        )
+    location.code = code
+    location.name = name.strip() or code
+    location.save()
+    return location
+
+
+@transaction.atomic
+def location_delete(*, location_id: int) -> None:
+    location = Location.objects.select_for_update().filter(pk=location_id).first()
+    if location is None:
+        raise NotFound("No such location.")
+    if Item.objects.filter(location_id=location_id).exists():
+        raise Conflict(
+            "Items are still kept at this location: move them before deleting it.",
+            code="location_in_use",
+        )
+    location.delete()
+
+
+@dataclass
+class ItemData:
+    """What an item says, already checked: the input every item write takes."""
+
+    barcode: str
+    call_number: str = ""
+    location_id: int | None = None
+    status: str = Item.Status.AVAILABLE
+    price: Decimal | None = None
+    acquired_on: date | None = None
+    public_note: str = ""
+    staff_note: str = ""
+
+
+def _barcode_taken(barcode: str) -> ApplicationError:
+    return ApplicationError(
+        f"Barcode {barcode!r} is already used by another item of this library.",
+        code="barcode_taken",
+        fields={"barcode": [f"Barcode {barcode!r} is already used by another item."]},
+    )
+
+
+def _item_fields_apply(item: Item, data: ItemData) -> None:
+    barcode = data.barcode.strip()
+    if not barcode:
+        raise ApplicationError("An item needs a barcode.", fields={"barcode": ["required"]})
+    if data.status not in Item.Status.values:
+        raise ApplicationError(
+            f"Unknown item status {data.status!r}.", fields={"status": ["invalid"]}
+        )
+    if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
+        raise ApplicationError("No such location.", fields={"location": ["No such location."]})
+    if Item.objects.filter(barcode=barcode).exclude(pk=item.pk).exists():
+        raise _barcode_taken(barcode)
+    item.barcode = barcode
+    item.call_number = data.call_number
+    item.location_id = data.location_id
+    item.status = data.status
+    item.price = data.price
+    item.acquired_on = data.acquired_on
+    item.public_note = data.public_note
+    item.staff_note = data.staff_note
+
+
+def _item_save(item: Item) -> None:
+    # The check above answers the common case; the unique index settles a concurrent race.
+    try:
+        with transaction.atomic():
+            item.save()
+    except IntegrityError:
+        raise _barcode_taken(item.barcode) from None
+
+
+@transaction.atomic
+def item_create(*, record_id: int, data: ItemData) -> Item:
+    if not Record.objects.filter(pk=record_id).exists():
+        raise ApplicationError("No such record.", fields={"record": ["No such record."]})
+    item = Item(record_id=record_id)
+    _item_fields_apply(item, data)
+    _item_save(item)
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.CREATED)
+    return item
+
+
+@transaction.atomic
+def item_update(
+    *,
+    item_id: int,
+    data: ItemData,
+    record_id: int | None = None,
+    expected_version: int | None = None,
+) -> Item:
+    """Replace an item's description (and move it to another record if `record_id` is given);
+    with `expected_version`, refuse a stale write (412)."""
+    item = Item.objects.select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("No such item.")
+    _version_check("item", item.version, expected_version)
+    if record_id is not None and record_id != item.record_id:
+        if not Record.objects.filter(pk=record_id).exists():
+            raise ApplicationError("No such record.", fields={"record": ["No such record."]})
+        item.record_id = record_id
+    _item_fields_apply(item, data)
+    item.version = F("version") + 1
+    _item_save(item)
+    item.refresh_from_db(fields=["version", "updated_at"])
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+    return item
+
+
+@transaction.atomic
+def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
+    item = Item.objects.select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("No such item.")
+    _version_check("item", item.version, expected_version)
+    item.delete()
+    changes_log(Change.Entity.ITEM, [item_id], Change.Action.DELETED)

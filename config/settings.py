@@ -217,6 +217,20 @@ LOGGING = {
     },
 }
 
+# Catalog API: Swagger UI's assets come from the drf-spectacular-sidecar package, so the docs
+# work without reaching a CDN; request and response schemas are split (inputs differ).
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS |= {
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ItemStatusEnum": "catalog.models.Item.Status",
+        "CreditRoleEnum": "catalog.models.RecordContributor.Role",
+        "IdentifierKindEnum": "catalog.models.Identifier.Kind",
+    },
+}
 # --- Production: HTTPS, proxies, structured logs, bounded workers (deploy/README.md) -------
 # Everything here comes from the environment with safe defaults: HTTPS-only unless DEBUG is on.
 STACKS_HTTPS = env.bool("STACKS_HTTPS", default=not DEBUG)

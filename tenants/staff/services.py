@@ -5,8 +5,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from config.errors import ApplicationError, NotFound
 from tenants.staff.models import ApiKey, Role, User
@@ -91,3 +93,13 @@ def api_key_revoke(*, api_key_id: int) -> ApiKey:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
     return api_key
+
+
+def staff_token_issue(*, email: str, password: str, request: object = None) -> Token | None:
+    """The API token of this library's active staff account with these credentials (created
+    on first use), or None when they match no account here."""
+    user = authenticate(request, email=email.strip().lower(), password=password)
+    if user is None or not user.is_active:
+        return None
+    token, _ = Token.objects.get_or_create(user=user)
+    return token

@@ -1,0 +1,355 @@
+"""The catalog API's serializers: input ones check and shape requests, output ones render rows.
+
+Input serializers never save anything: views hand their `.data_for_service()` to a service.
+"""
+
+from typing import Any
+
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from catalog.identifiers import InvalidIdentifier, identifier_normalize
+from catalog.models import (
+    MAX_YEAR,
+    Change,
+    Contributor,
+    Identifier,
+    Item,
+    Location,
+    Record,
+    RecordContributor,
+    Subject,
+)
+from catalog.search import ORDERINGS, RecordFilters
+from catalog.services import ItemData, RecordData
+
+MAX_LINKS = 200
+_LANGUAGE = RegexValidator(r"^[a-z]{3}$", "Use a three-letter ISO 639-2 code, e.g. eng.")
+
+
+# Input -----------------------------------------------------------------------------------
+
+
+class CreditInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=500)
+    role = serializers.ChoiceField(
+        choices=RecordContributor.Role.choices, default=RecordContributor.Role.AUTHOR
+    )
+
+
+class SubjectInputSerializer(serializers.Serializer):
+    heading = serializers.CharField(max_length=500)
+    scheme = serializers.CharField(max_length=32, default="lcsh")
+
+
+class IdentifierInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Identifier.Kind.choices)
+    value = serializers.CharField(max_length=64)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            attrs["value"] = identifier_normalize(attrs["kind"], attrs["value"])
+        except InvalidIdentifier as exc:
+            raise serializers.ValidationError({"value": [exc.message]}) from None
+        return attrs
+
+
+class RecordInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=1000)
+    subtitle = serializers.CharField(max_length=1000, allow_blank=True, default="")
+    publisher = serializers.CharField(max_length=500, allow_blank=True, default="")
+    publication_year = serializers.IntegerField(
+        min_value=0, max_value=MAX_YEAR, allow_null=True, default=None
+    )
+    edition = serializers.CharField(max_length=200, allow_blank=True, default="")
+    language = serializers.CharField(
+        max_length=3, allow_blank=True, default="", validators=[_LANGUAGE]
+    )
+    series = serializers.CharField(max_length=500, allow_blank=True, default="")
+    summary = serializers.CharField(max_length=20000, allow_blank=True, default="")
+    control_number = serializers.CharField(max_length=64, allow_blank=True, default="")
+    control_number_source = serializers.CharField(max_length=64, allow_blank=True, default="")
+    contributors = CreditInputSerializer(many=True, default=list, max_length=MAX_LINKS)
+    subjects = SubjectInputSerializer(many=True, default=list, max_length=MAX_LINKS)
+    identifiers = IdentifierInputSerializer(many=True, default=list, max_length=MAX_LINKS)
+
+    def data_for_service(self, current: Record | None = None) -> RecordData:
+        """The record's new description; for a partial update, unsent fields keep `current`'s."""
+        data = {
+            **(record_input_from(current) if current is not None else {}),
+            **self.validated_data,
+        }
+        return RecordData(
+            title=data["title"],
+            subtitle=data["subtitle"],
+            publisher=data["publisher"],
+            publication_year=data["publication_year"],
+            edition=data["edition"],
+            language=data["language"],
+            series=data["series"],
+            summary=data["summary"],
+            control_number=data["control_number"],
+            control_number_source=data["control_number_source"],
+            contributors=[(c["name"], c["role"]) for c in data["contributors"]],
+            subjects=[(s["heading"], s["scheme"]) for s in data["subjects"]],
+            identifiers=[(i["kind"], i["value"]) for i in data["identifiers"]],
+        )
+
+
+def record_input_from(record: Record) -> dict[str, Any]:
+    """A stored record in the shape RecordInputSerializer validates (for partial updates)."""
+    return {
+        "title": record.title,
+        "subtitle": record.subtitle,
+        "publisher": record.publisher,
+        "publication_year": record.publication_year,
+        "edition": record.edition,
+        "language": record.language,
+        "series": record.series,
+        "summary": record.summary,
+        "control_number": record.control_number,
+        "control_number_source": record.control_number_source,
+        "contributors": [
+            {"name": c.contributor.name, "role": c.role} for c in record.credits.all()
+        ],
+        "subjects": [
+            {"heading": s.subject.heading, "scheme": s.subject.scheme}
+            for s in record.subject_links.all()
+        ],
+        "identifiers": [{"kind": i.kind, "value": i.value} for i in record.identifiers.all()],
+    }
+
+
+class ItemInputSerializer(serializers.Serializer):
+    record = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    barcode = serializers.CharField(max_length=64)
+    call_number = serializers.CharField(max_length=200, allow_blank=True, default="")
+    location = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, allow_null=True, default=None
+    )
+    status = serializers.ChoiceField(choices=Item.Status.choices, default=Item.Status.AVAILABLE)
+    price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, allow_null=True, default=None
+    )
+    acquired_on = serializers.DateField(allow_null=True, default=None)
+    public_note = serializers.CharField(max_length=1000, allow_blank=True, default="")
+    staff_note = serializers.CharField(max_length=1000, allow_blank=True, default="")
+
+    def data_for_service(self, current: Item | None = None) -> ItemData:
+        data = {**(item_input_from(current) if current is not None else {}), **self.validated_data}
+        return ItemData(
+            barcode=data["barcode"],
+            call_number=data["call_number"],
+            location_id=data["location"],
+            status=data["status"],
+            price=data["price"],
+            acquired_on=data["acquired_on"],
+            public_note=data["public_note"],
+            staff_note=data["staff_note"],
+        )
+
+
+def item_input_from(item: Item) -> dict[str, Any]:
+    return {
+        "record": item.record_id,
+        "barcode": item.barcode,
+        "call_number": item.call_number,
+        "location": item.location_id,
+        "status": item.status,
+        "price": item.price,
+        "acquired_on": item.acquired_on,
+        "public_note": item.public_note,
+        "staff_note": item.staff_note,
+    }
+
+
+class LocationInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=200, allow_blank=True, default="")
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+
+
+class RecordSearchParamsSerializer(serializers.Serializer):
+    """The query string of a record search (list and facets)."""
+
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=500,
+        help_text='Web-search syntax: words, "quoted phrases", -excluded, or; or an ISBN.',
+    )  # fmt: skip
+    contributor = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    subject = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    language = serializers.CharField(required=False, max_length=3, validators=[_LANGUAGE])
+    year_from = serializers.IntegerField(required=False, min_value=0, max_value=MAX_YEAR)
+    year_to = serializers.IntegerField(required=False, min_value=0, max_value=MAX_YEAR)
+    location = serializers.CharField(required=False, max_length=32, help_text="Location code.")
+    item_status = serializers.ChoiceField(required=False, choices=Item.Status.choices)
+    updated_since = serializers.DateTimeField(required=False)
+    ordering = serializers.ChoiceField(
+        required=False, choices=sorted(ORDERINGS),
+        help_text="relevance (default with q), title, year, updated, newest (default); "
+        "prefix - to reverse title, year, updated.",
+    )  # fmt: skip
+
+    def filters(self) -> RecordFilters:
+        v = self.validated_data
+        return RecordFilters(
+            contributor=v.get("contributor"),
+            subject=v.get("subject"),
+            language=v.get("language"),
+            year_from=v.get("year_from"),
+            year_to=v.get("year_to"),
+            location=v.get("location"),
+            item_status=v.get("item_status"),
+            updated_since=v.get("updated_since"),
+        )
+
+
+class ItemListParamsSerializer(serializers.Serializer):
+    record = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    barcode = serializers.CharField(required=False, max_length=64)
+    status = serializers.ChoiceField(required=False, choices=Item.Status.choices)
+    location = serializers.CharField(required=False, max_length=32, help_text="Location code.")
+
+
+class NameParamsSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=500, help_text="Name prefix.")
+
+
+class SubjectParamsSerializer(serializers.Serializer):
+    heading = serializers.CharField(required=False, max_length=500, help_text="Heading prefix.")
+    scheme = serializers.CharField(required=False, max_length=32)
+
+
+class ChangeParamsSerializer(serializers.Serializer):
+    since = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**63 - 1, default=0,
+        help_text="The next_cursor of the previous page; 0 (default) starts from the beginning.",
+    )  # fmt: skip
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+
+
+# Output ----------------------------------------------------------------------------------
+
+
+class CreditSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="contributor_id")
+    name = serializers.CharField(source="contributor.name")
+    role = serializers.ChoiceField(choices=RecordContributor.Role.choices)
+
+
+class SubjectLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="subject_id")
+    heading = serializers.CharField(source="subject.heading")
+    scheme = serializers.CharField(source="subject.scheme")
+
+
+class IdentifierSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Identifier.Kind.choices)
+    value = serializers.CharField()
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    contributors = CreditSerializer(source="credits", many=True, read_only=True)
+    subjects = SubjectLinkSerializer(source="subject_links", many=True, read_only=True)
+    identifiers = IdentifierSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Record
+        fields = [
+            "id", "title", "subtitle", "contributors", "publisher", "publication_year",
+            "edition", "language", "series", "summary", "subjects", "identifiers",
+            "control_number", "control_number_source", "version", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["id", "code", "name"]
+        read_only_fields = fields
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    """An item as anyone allowed to read the catalog sees it."""
+
+    location = LocationSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Item
+        fields = [
+            "id", "record", "barcode", "call_number", "location", "status", "acquired_on",
+            "public_note", "version", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ItemStaffSerializer(ItemSerializer):
+    """An item with the fields only staff accounts and write keys see."""
+
+    class Meta(ItemSerializer.Meta):
+        fields = [*ItemSerializer.Meta.fields, "price", "staff_note"]
+        read_only_fields = fields
+
+
+class ContributorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contributor
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class SubjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Subject
+        fields = ["id", "heading", "scheme"]
+        read_only_fields = fields
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    cursor = serializers.CharField(source="pk", help_text="Resume after this change with it.")
+    id = serializers.IntegerField(source="entity_id", help_text="The record's or item's id.")
+    deleted = serializers.SerializerMethodField(help_text="A tombstone: the entity is gone.")
+
+    class Meta:
+        model = Change
+        fields = ["cursor", "entity", "id", "action", "deleted", "at"]
+        read_only_fields = fields
+
+    def get_deleted(self, change: Change) -> bool:
+        return change.action == Change.Action.DELETED
+
+
+class ChangePageSerializer(serializers.Serializer):
+    results = ChangeSerializer(many=True)
+    next_cursor = serializers.CharField(help_text="Pass as `since` to get what follows.")
+    has_more = serializers.BooleanField()
+
+
+class FacetValueSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False)
+    value = serializers.CharField()
+    scheme = serializers.CharField(required=False)
+    count = serializers.IntegerField()
+
+
+class DecadeFacetSerializer(serializers.Serializer):
+    value = serializers.IntegerField(help_text="The decade's first year.")
+    count = serializers.IntegerField()
+
+
+class FacetsSerializer(serializers.Serializer):
+    subject = FacetValueSerializer(many=True)
+    contributor = FacetValueSerializer(many=True)
+    language = FacetValueSerializer(many=True)
+    decade = DecadeFacetSerializer(many=True)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    email = serializers.EmailField()
+    role = serializers.CharField()

@@ -1,0 +1,439 @@
+"""The catalog's API views: each checks its input, calls one service or selector, renders."""
+
+import re
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import examples as ex
+from api import serializers as s
+from api.exceptions import problem
+from api.permissions import StaffOnly, caller_is_staff
+from api.schema import CatalogAutoSchema
+from catalog import selectors, services
+from catalog.models import Contributor, Item, Location, Record, Subject
+from catalog.search import ORDERINGS, record_facets, record_search
+from config.errors import PreconditionFailed
+from tenants.staff.services import staff_token_issue
+
+ID_PATTERN = r"[0-9]{1,18}"
+_ETAG_VERSION = re.compile(r'^(?:W/)?"?v?([0-9]{1,9})"?$')
+
+
+def etag_for(version: int) -> str:
+    return f'"v{version}"'
+
+
+def expected_version(request: Request) -> int | None:
+    """The version an `If-Match` header asks for (None without the header, or for `*`)."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    match = _ETAG_VERSION.match(header.split(",")[0].strip())
+    if match is None:
+        raise PreconditionFailed(
+            'If-Match must carry the ETag this API sent with the object, e.g. "v3".'
+        )
+    return int(match.group(1))
+
+
+def with_etag(response: Response, version: int) -> Response:
+    response["ETag"] = etag_for(version)
+    return response
+
+
+def caller_sees_staff_fields(request: Request) -> bool:
+    """Price and staff notes: for staff accounts of any role and for write keys, never for
+    anonymous readers or read keys (which often back public discovery layers)."""
+    if not caller_is_staff(request):
+        return False
+    api_key = getattr(request.user, "api_key", None)
+    return api_key is None or api_key.can_write_catalog
+
+
+def item_serializer_class(request: Request) -> type[s.ItemSerializer]:
+    return s.ItemStaffSerializer if caller_sees_staff_fields(request) else s.ItemSerializer
+
+
+class CatalogViewSet(viewsets.GenericViewSet):
+    schema = CatalogAutoSchema()
+    lookup_value_regex = ID_PATTERN
+
+    def paginated(self, rows: Any, serializer_class: type) -> Response:
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+
+ETAG_HEADER = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=False,
+    description='The ETag you read (e.g. "v3"): the write is refused with 412 if the object '
+    "changed since.",
+)  # fmt: skip
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Search and list records",
+        parameters=[s.RecordSearchParamsSerializer],
+        examples=[ex.RECORD_PAGE],
+    ),
+    retrieve=extend_schema(summary="A record", examples=[ex.RECORD]),
+    create=extend_schema(
+        summary="Catalogue a new record",
+        request=s.RecordInputSerializer,
+        responses={201: s.RecordSerializer},
+        examples=[ex.RECORD_INPUT, ex.RECORD],
+    ),
+    update=extend_schema(
+        summary="Replace a record",
+        request=s.RecordInputSerializer,
+        parameters=[ETAG_HEADER],
+        examples=[ex.RECORD_INPUT, ex.RECORD],
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a record",
+        request=s.RecordInputSerializer,
+        parameters=[ETAG_HEADER],
+        examples=[ex.RECORD_PATCH, ex.RECORD],
+    ),
+    destroy=extend_schema(
+        summary="Delete a record and its items", parameters=[ETAG_HEADER], responses={204: None}
+    ),
+    items=extend_schema(
+        summary="The items of a record",
+        responses=s.ItemStaffSerializer(many=True),
+        examples=[ex.ITEM_PAGE],
+    ),
+    facets=extend_schema(
+        summary="Facet counts of a search",
+        parameters=[s.RecordSearchParamsSerializer],
+        responses=s.FacetsSerializer,
+        examples=[ex.FACETS],
+    ),
+)
+class RecordViewSet(CatalogViewSet):
+    """Bibliographic records. Anonymous readers see them when the library's catalog is public."""
+
+    serializer_class = s.RecordSerializer
+    queryset = Record.objects.none()
+
+    def list(self, request: Request) -> Response:
+        params = s.RecordSearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        q = params.validated_data.get("q", "")
+        ordering = params.validated_data.get("ordering") or ("relevance" if q.strip() else "newest")
+        records = record_search(q=q, filters=params.filters(), ordering=ordering)
+        self.cursor_ordering = ORDERINGS[ordering]
+        return self.paginated(records, s.RecordSerializer)
+
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def facets(self, request: Request) -> Response:
+        params = s.RecordSearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        facets = record_facets(q=params.validated_data.get("q", ""), filters=params.filters())
+        return Response(s.FacetsSerializer(facets).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        record = selectors.record_get(record_id=int(pk))
+        return with_etag(Response(s.RecordSerializer(record).data), record.version)
+
+    def create(self, request: Request) -> Response:
+        body = s.RecordInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = services.record_create(data=body.data_for_service())
+        return self._written(record.pk, status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: str) -> Response:
+        return self._update(request, int(pk), partial=False)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self._update(request, int(pk), partial=True)
+
+    def _update(self, request: Request, record_id: int, *, partial: bool) -> Response:
+        version = expected_version(request)
+        current = selectors.record_get(record_id=record_id)
+        body = s.RecordInputSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        services.record_update(
+            record_id=record_id,
+            data=body.data_for_service(current if partial else None),
+            expected_version=version,
+        )
+        return self._written(record_id, status.HTTP_200_OK)
+
+    def _written(self, record_id: int, code: int) -> Response:
+        record = selectors.record_get(record_id=record_id)
+        return with_etag(Response(s.RecordSerializer(record).data, status=code), record.version)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.record_delete(record_id=int(pk), expected_version=expected_version(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get"])
+    def items(self, request: Request, pk: str) -> Response:
+        record = selectors.record_get(record_id=int(pk))
+        return self.paginated(
+            selectors.item_list(record_id=record.pk), item_serializer_class(request)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List items", parameters=[s.ItemListParamsSerializer], examples=[ex.ITEM_PAGE]
+    ),
+    retrieve=extend_schema(summary="An item", examples=[ex.ITEM]),
+    create=extend_schema(
+        summary="Add an item (a copy) to a record",
+        request=s.ItemInputSerializer,
+        responses={201: s.ItemStaffSerializer},
+        examples=[ex.ITEM_INPUT, ex.ITEM],
+    ),
+    update=extend_schema(
+        summary="Replace an item",
+        request=s.ItemInputSerializer,
+        parameters=[ETAG_HEADER],
+        examples=[ex.ITEM_INPUT, ex.ITEM],
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of an item",
+        request=s.ItemInputSerializer,
+        parameters=[ETAG_HEADER],
+        examples=[ex.ITEM_PATCH, ex.ITEM],
+    ),
+    destroy=extend_schema(
+        summary="Delete an item", parameters=[ETAG_HEADER], responses={204: None}
+    ),
+    by_barcode=extend_schema(summary="The item with a barcode", examples=[ex.ITEM]),
+)
+class ItemViewSet(CatalogViewSet):
+    """Items: the physical copies of records. Price and staff notes are shown to staff accounts
+    and write keys only."""
+
+    serializer_class = s.ItemStaffSerializer
+    queryset = Item.objects.none()
+
+    def list(self, request: Request) -> Response:
+        params = s.ItemListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        items = selectors.item_list(
+            record_id=params.validated_data.get("record"),
+            barcode=params.validated_data.get("barcode"),
+            status=params.validated_data.get("status"),
+            location=params.validated_data.get("location"),
+        )
+        return self.paginated(items, item_serializer_class(request))
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self._render(selectors.item_get(item_id=int(pk)))
+
+    @action(detail=False, methods=["get"], url_path=r"by-barcode/(?P<barcode>[^/]{1,64})")
+    def by_barcode(self, request: Request, barcode: str) -> Response:
+        return self._render(selectors.item_get_by_barcode(barcode=barcode))
+
+    def create(self, request: Request) -> Response:
+        body = s.ItemInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = services.item_create(
+            record_id=body.validated_data["record"], data=body.data_for_service()
+        )
+        return self._render(selectors.item_get(item_id=item.pk), status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: str) -> Response:
+        return self._update(request, int(pk), partial=False)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self._update(request, int(pk), partial=True)
+
+    def _update(self, request: Request, item_id: int, *, partial: bool) -> Response:
+        version = expected_version(request)
+        current = selectors.item_get(item_id=item_id)
+        body = s.ItemInputSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        services.item_update(
+            item_id=item_id,
+            record_id=body.validated_data.get("record"),
+            data=body.data_for_service(current if partial else None),
+            expected_version=version,
+        )
+        return self._render(selectors.item_get(item_id=item_id))
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.item_delete(item_id=int(pk), expected_version=expected_version(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _render(self, item: Item, code: int = status.HTTP_200_OK) -> Response:
+        data = item_serializer_class(self.request)(item).data
+        return with_etag(Response(data, status=code), item.version)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List locations", examples=[ex.LOCATION_PAGE]),
+    retrieve=extend_schema(summary="A location", examples=[ex.LOCATION]),
+    create=extend_schema(
+        summary="Add a location",
+        request=s.LocationInputSerializer,
+        responses={201: s.LocationSerializer},
+        examples=[ex.LOCATION_INPUT, ex.LOCATION],
+    ),
+    update=extend_schema(
+        summary="Rename or recode a location",
+        request=s.LocationInputSerializer,
+        examples=[ex.LOCATION_INPUT, ex.LOCATION],
+    ),
+    destroy=extend_schema(summary="Delete an empty location", responses={204: None}),
+)
+class LocationViewSet(CatalogViewSet):
+    """Branches and shelves where items are kept."""
+
+    serializer_class = s.LocationSerializer
+    queryset = Location.objects.none()
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        return self.paginated(selectors.location_list(), s.LocationSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(s.LocationSerializer(selectors.location_get(location_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = s.LocationInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        location = services.location_create(**body.validated_data)
+        return Response(s.LocationSerializer(location).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: str) -> Response:
+        body = s.LocationInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        location = services.location_update(location_id=int(pk), **body.validated_data)
+        return Response(s.LocationSerializer(location).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.location_delete(location_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List contributors",
+        parameters=[s.NameParamsSerializer],
+        examples=[ex.CONTRIBUTOR_PAGE],
+    ),
+    retrieve=extend_schema(summary="A contributor", examples=[ex.CONTRIBUTOR]),
+)
+class ContributorViewSet(CatalogViewSet):
+    """People and bodies credited on records (filter records with `?contributor=<id>`)."""
+
+    serializer_class = s.ContributorSerializer
+    queryset = Contributor.objects.none()
+
+    def list(self, request: Request) -> Response:
+        params = s.NameParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        contributors = selectors.contributor_list(name=params.validated_data.get("name"))
+        return self.paginated(contributors, s.ContributorSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        contributor = selectors.contributor_get(contributor_id=int(pk))
+        return Response(s.ContributorSerializer(contributor).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List subjects", parameters=[s.SubjectParamsSerializer], examples=[ex.SUBJECT_PAGE]
+    ),
+    retrieve=extend_schema(summary="A subject", examples=[ex.SUBJECT]),
+)
+class SubjectViewSet(CatalogViewSet):
+    """Subject headings (filter records with `?subject=<id>`)."""
+
+    serializer_class = s.SubjectSerializer
+    queryset = Subject.objects.none()
+
+    def list(self, request: Request) -> Response:
+        params = s.SubjectParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        subjects = selectors.subject_list(
+            heading=params.validated_data.get("heading"),
+            scheme=params.validated_data.get("scheme"),
+        )
+        return self.paginated(subjects, s.SubjectSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(s.SubjectSerializer(selectors.subject_get(subject_id=int(pk))).data)
+
+
+class ChangeFeedView(APIView):
+    """Records and items created, updated or deleted after a cursor, oldest first.
+
+    Keep `next_cursor` and pass it as `since` next time; deleted entities appear once more as
+    tombstones (`deleted: true`). Staff and API keys only.
+    """
+
+    schema = CatalogAutoSchema()
+    permission_classes = [StaffOnly]
+
+    @extend_schema(
+        summary="The change feed",
+        parameters=[s.ChangeParamsSerializer],
+        responses=s.ChangePageSerializer,
+        examples=[ex.CHANGES],
+    )
+    def get(self, request: Request) -> Response:
+        params = s.ChangeParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        since, limit = params.validated_data["since"], params.validated_data["limit"]
+        changes = list(selectors.change_list(since=since)[: limit + 1])
+        page = changes[:limit]
+        next_cursor = page[-1].pk if page else since
+        body = {
+            "results": page,
+            "next_cursor": str(next_cursor),
+            "has_more": len(changes) > limit,
+        }
+        return Response(s.ChangePageSerializer(body).data)
+
+
+class TokenObtainView(APIView):
+    """A staff token for this library's staff account, from its email and password.
+
+    Send it back as `Authorization: Bearer <token>`. Accounts of other libraries do not exist
+    here, so their credentials are refused like wrong ones.
+    """
+
+    schema = CatalogAutoSchema()
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Obtain a staff token",
+        request=s.TokenRequestSerializer,
+        responses=s.TokenSerializer,
+        examples=[ex.TOKEN_REQUEST, ex.TOKEN],
+    )
+    def post(self, request: Request) -> Response:
+        body = s.TokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        token = staff_token_issue(request=request._request, **body.validated_data)
+        if token is None:
+            raise AuthenticationFailed("Wrong email or password for this library.")
+        return Response({"token": token.key, "email": token.user.email, "role": token.user.role})
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Wrong credentials are a 401 (not 403) even though this view reads no header.
+        return "Bearer"
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Paths under /api/v1/ that name nothing answer in the API's error shape too."""
+    return JsonResponse(
+        problem(404, "Not found", "No API endpoint or object at this address.", "not_found"),
+        status=404,
+    )

@@ -1,0 +1,170 @@
+"""Catalog search: one selector for the API, the website and exports, plus facet counts."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+
+from catalog.identifiers import InvalidIdentifier, isbn_looks_like, isbn_normalize
+from catalog.models import Contributor, Identifier, Item, Record, RecordContributor, Subject
+from catalog.selectors import record_list
+from catalog.services import SEARCH_CONFIG
+
+# The ordering names callers use, and the database ordering each means. Every ordering ends
+# in the primary key, so pages are stable; the first field is what cursors remember.
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "relevance": ("-rank", "-id"),
+    "title": ("sort_title", "id"),
+    "-title": ("-sort_title", "-id"),
+    "year": ("year_key", "id"),
+    "-year": ("-year_key", "-id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+    "newest": ("-id",),
+}
+DEFAULT_ORDERING = "newest"
+FACET_SIZE = 20
+
+
+@dataclass(frozen=True)
+class RecordFilters:
+    """Narrowing of a search; every field is optional and they combine with AND."""
+
+    contributor: int | None = None
+    subject: int | None = None
+    language: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    location: str | None = None
+    item_status: str | None = None
+    updated_since: datetime | None = None
+
+
+def _isbn_match(q: str) -> Exists | None:
+    if not isbn_looks_like(q):
+        return None
+    try:
+        # Spaces are punctuation in an ISBN typed by hand ("0 312 86355 1").
+        isbn = isbn_normalize("".join(q.split()))
+    except InvalidIdentifier:
+        return None
+    return Exists(
+        Identifier.objects.filter(record=OuterRef("pk"), kind=Identifier.Kind.ISBN, value=isbn)
+    )
+
+
+def _filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySet[Record]:
+    if filters.contributor is not None:
+        records = records.filter(
+            Exists(
+                RecordContributor.objects.filter(
+                    record=OuterRef("pk"), contributor_id=filters.contributor
+                )
+            )
+        )
+    if filters.subject is not None:
+        records = records.filter(subject_links__subject_id=filters.subject)
+    if filters.language:
+        records = records.filter(language=filters.language)
+    if filters.year_from is not None:
+        records = records.filter(publication_year__gte=filters.year_from)
+    if filters.year_to is not None:
+        records = records.filter(publication_year__lte=filters.year_to)
+    if filters.updated_since is not None:
+        records = records.filter(updated_at__gte=filters.updated_since)
+    if filters.location or filters.item_status:
+        items = Item.objects.filter(record=OuterRef("pk"))
+        if filters.location:
+            items = items.filter(location__code=filters.location)
+        if filters.item_status:
+            items = items.filter(status=filters.item_status)
+        records = records.filter(Exists(items))
+    return records
+
+
+def _matching(q: str, filters: RecordFilters | None, base: QuerySet[Record]) -> QuerySet[Record]:
+    records = base
+    q = q.strip()
+    if q:
+        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        isbn = _isbn_match(q)
+        matches = Q(search_vector=query)
+        records = records.filter(matches | isbn if isbn is not None else matches)
+        # float8, so the rank a cursor remembers compares exactly on the next page.
+        rank: Any = Cast(SearchRank(F("search_vector"), query), FloatField())
+        if isbn is not None:
+            # An exact ISBN is the best possible answer, above any text match.
+            rank = Case(When(isbn, then=Value(2.0)), default=rank, output_field=FloatField())
+        records = records.annotate(rank=rank)
+    else:
+        records = records.annotate(rank=Value(0.0, output_field=FloatField()))
+    if filters is not None:
+        records = _filters_apply(records, filters)
+    return records
+
+
+def record_search(
+    *, q: str = "", filters: RecordFilters | None = None, ordering: str | None = None
+) -> QuerySet[Record]:
+    """Records matching a web-search query (quoted phrases, -excluded words, `or`) or an ISBN in
+    any form, narrowed by `filters`, in `ordering` (relevance by default when there is a
+    query). Each record carries `rank`; the QuerySet prefetches what the API shows."""
+    ordering = ordering or ("relevance" if q.strip() else DEFAULT_ORDERING)
+    records = _matching(q, filters, record_list())
+    records = records.annotate(
+        year_key=Coalesce("publication_year", Value(-1), output_field=IntegerField())
+    )
+    return records.order_by(*ORDERINGS[ordering])
+
+
+def record_facets(*, q: str = "", filters: RecordFilters | None = None) -> dict[str, list[dict]]:
+    """How the records matching a search spread over subjects, contributors, languages and
+    decades (the biggest groups first)."""
+    matched = _matching(q, filters, Record.objects.all()).values("pk")
+    subjects = (
+        Subject.objects.filter(record_links__record__in=matched)
+        .annotate(count=Count("record_links"))
+        .order_by("-count", "heading_key")[:FACET_SIZE]
+    )
+    contributors = (
+        Contributor.objects.filter(credits__record__in=matched)
+        .annotate(count=Count("credits__record", distinct=True))
+        .order_by("-count", "name_key")[:FACET_SIZE]
+    )
+    languages = (
+        Record.objects.filter(pk__in=matched)
+        .exclude(language="")
+        .values("language")
+        .annotate(count=Count("id"))
+        .order_by("-count", "language")[:FACET_SIZE]
+    )
+    decades = (
+        Record.objects.filter(pk__in=matched, publication_year__isnull=False)
+        .annotate(decade=F("publication_year") / 10 * 10)
+        .values("decade")
+        .annotate(count=Count("id"))
+        .order_by("-decade")
+    )
+    return {
+        "subject": [
+            {"id": s.pk, "value": s.heading, "scheme": s.scheme, "count": s.count} for s in subjects
+        ],
+        "contributor": [{"id": c.pk, "value": c.name, "count": c.count} for c in contributors],
+        "language": [{"value": row["language"], "count": row["count"]} for row in languages],
+        "decade": [{"value": row["decade"], "count": row["count"]} for row in decades],
+    }

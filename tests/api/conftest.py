@@ -1,0 +1,96 @@
+"""API callers of library A in every role, and catalog rows to call about."""
+
+from dataclasses import dataclass
+
+import pytest
+from django_tenants.utils import schema_context
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from catalog.models import Item, Location, Record
+from catalog.services import ItemData, RecordData, item_create, location_create, record_create
+from tenants.models import Library
+from tenants.staff.services import api_key_create, user_create
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
+
+ROLES = ("anonymous", "viewer", "librarian", "admin", "read_key", "write_key")
+
+
+def client_for(host: str, authorization: str | None = None) -> APIClient:
+    client = APIClient(HTTP_HOST=host)
+    if authorization:
+        client.credentials(HTTP_AUTHORIZATION=authorization)
+    return client
+
+
+def callers_of(schema: str, host: str) -> dict[str, APIClient]:
+    """One client per role of the library in `schema`, with real tokens and keys."""
+    clients = {"anonymous": client_for(host)}
+    with schema_context(schema):
+        for role in ("viewer", "librarian", "admin"):
+            user = user_create(email=f"{role}-api@{schema}.example", role=role)
+            token = Token.objects.create(user=user)
+            clients[role] = client_for(host, f"Bearer {token.key}")
+        for scope in ("read", "write"):
+            issued = api_key_create(name=f"{scope} key", scope=scope)
+            clients[f"{scope}_key"] = client_for(host, f"Api-Key {issued.secret}")
+    return clients
+
+
+@pytest.fixture
+def callers(library: Library) -> dict[str, APIClient]:
+    return callers_of(library.schema_name, LIBRARY_HOST)
+
+
+@pytest.fixture
+def other_callers(other_library: Library) -> dict[str, APIClient]:
+    return callers_of(other_library.schema_name, OTHER_LIBRARY_HOST)
+
+
+@pytest.fixture
+def writer(callers: dict[str, APIClient]) -> APIClient:
+    return callers["librarian"]
+
+
+@dataclass
+class Catalog:
+    record: Record
+    other_record: Record
+    location: Location
+    item: Item
+
+
+def catalog_make(schema: str) -> Catalog:
+    with schema_context(schema):
+        record = record_create(
+            data=RecordData(
+                title="The Left Hand of Darkness",
+                publication_year=1969,
+                language="eng",
+                contributors=[("Le Guin, Ursula K.", "author")],
+                subjects=[("Science fiction", "lcsh")],
+                identifiers=[("isbn", "0-441-47812-3")],
+            )
+        )
+        other = record_create(data=RecordData(title="A Wizard of Earthsea", publication_year=1968))
+        location = location_create(code="MAIN", name="Main library")
+        item = item_create(
+            record_id=record.pk,
+            data=ItemData(
+                barcode=f"{schema}-0001",
+                location_id=location.pk,
+                price="12.50",
+                staff_note="Signed copy",
+            ),
+        )
+    return Catalog(record=record, other_record=other, location=location, item=item)
+
+
+@pytest.fixture
+def catalog(library: Library) -> Catalog:
+    return catalog_make(library.schema_name)
+
+
+@pytest.fixture
+def other_catalog(other_library: Library) -> Catalog:
+    return catalog_make(other_library.schema_name)

@@ -1,0 +1,141 @@
+"""Items through the API: barcodes, staff-only fields, versions and locations."""
+
+import pytest
+from django_tenants.utils import schema_context
+
+from catalog.models import Change, Item, Location
+
+
+def test_create_item_and_find_it_by_barcode(writer, catalog, library):
+    body = {"record": catalog.other_record.pk, "barcode": "B-2", "location": catalog.location.pk,
+            "status": "in_processing", "price": "7.25"}  # fmt: skip
+    response = writer.post("/api/v1/items/", body, format="json")
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert created["location"]["code"] == "MAIN"
+    assert created["price"] == "7.25"
+    assert response["ETag"] == '"v1"'
+
+    by_path = writer.get("/api/v1/items/by-barcode/B-2/")
+    assert by_path.status_code == 200
+    assert by_path.json()["id"] == created["id"]
+    by_query = writer.get("/api/v1/items/", {"barcode": "B-2"})
+    assert [i["id"] for i in by_query.json()["results"]] == [created["id"]]
+    assert writer.get("/api/v1/items/by-barcode/NOPE/").status_code == 404
+    with schema_context(library.schema_name):
+        assert Change.objects.filter(entity="item", entity_id=created["id"], action="created")
+
+
+def test_item_filters(writer, catalog):
+    writer.post("/api/v1/items/", {"record": catalog.record.pk, "barcode": "L-1",
+                                   "status": "lost"}, format="json")  # fmt: skip
+
+    def barcodes(**params):
+        return sorted(i["barcode"] for i in writer.get("/api/v1/items/", params).json()["results"])
+
+    assert barcodes(status="lost") == ["L-1"]
+    assert barcodes(location="MAIN") == [catalog.item.barcode]
+    assert barcodes(record=catalog.record.pk) == sorted(["L-1", catalog.item.barcode])
+    assert writer.get("/api/v1/items/", {"status": "stolen"}).status_code == 400
+
+
+def test_duplicate_barcode_is_a_field_error(writer, catalog, library):
+    body = {"record": catalog.record.pk, "barcode": catalog.item.barcode}
+    response = writer.post("/api/v1/items/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "barcode_taken"
+    assert "barcode" in response.json()["errors"]
+    other = writer.post("/api/v1/items/", {**body, "barcode": "X-9"}, format="json").json()
+    clash = writer.patch(f"/api/v1/items/{other['id']}/", {"barcode": catalog.item.barcode},
+                         format="json")  # fmt: skip
+    assert clash.status_code == 400
+    assert "barcode" in clash.json()["errors"]
+    with schema_context(library.schema_name):
+        assert Item.objects.get(pk=other["id"]).barcode == "X-9"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"barcode": "N-1"}, "record"),
+        ({"barcode": "N-1", "record": 99999}, "record"),
+        ({"barcode": "N-1", "location": 99999}, "location"),
+        ({"barcode": "N-1", "price": "-1"}, "price"),
+        ({"barcode": "N-1", "price": "123456789012"}, "price"),
+        ({"barcode": "N-1", "status": "borrowed"}, "status"),
+        ({"barcode": "x" * 65}, "barcode"),
+        ({"barcode": "N-\x00"}, "barcode"),
+        ({"barcode": "N-1", "acquired_on": "yesterday"}, "acquired_on"),
+    ],
+)
+def test_bad_item_input_is_400(writer, catalog, library, body, field):
+    body = {"record": catalog.record.pk, **body} if "record" not in body and field != "record" \
+        else body  # fmt: skip
+    response = writer.post("/api/v1/items/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    with schema_context(library.schema_name):
+        assert Item.objects.count() == 1
+
+
+def test_item_update_with_if_match(writer, catalog):
+    url = f"/api/v1/items/{catalog.item.pk}/"
+    ok = writer.patch(url, {"status": "on_loan"}, format="json", HTTP_IF_MATCH='"v1"')
+    assert ok.status_code == 200
+    assert ok.json()["status"] == "on_loan"
+    assert ok.json()["staff_note"] == "Signed copy"
+    assert ok["ETag"] == '"v2"'
+    assert writer.patch(url, {"status": "lost"}, format="json",
+                        HTTP_IF_MATCH='"v1"').status_code == 412  # fmt: skip
+    assert writer.delete(url, HTTP_IF_MATCH='"v1"').status_code == 412
+    assert writer.delete(url, HTTP_IF_MATCH='"v2"').status_code == 204
+    assert writer.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [("anonymous", False), ("read_key", False), ("viewer", True), ("librarian", True),
+     ("admin", True), ("write_key", True)],
+)  # fmt: skip
+def test_staff_fields_reach_only_staff_and_write_keys(callers, catalog, role, sees):
+    client = callers[role]
+    for url in (f"/api/v1/items/{catalog.item.pk}/", f"/api/v1/items/by-barcode/"
+                f"{catalog.item.barcode}/"):  # fmt: skip
+        body = client.get(url).json()
+        assert ("price" in body) is sees
+        assert ("staff_note" in body) is sees
+    listed = client.get("/api/v1/items/").json()["results"][0]
+    assert ("price" in listed) is sees
+    nested = client.get(f"/api/v1/records/{catalog.record.pk}/items/").json()["results"][0]
+    assert ("staff_note" in nested) is sees
+
+
+def test_locations_crud(writer, catalog, library):
+    created = writer.post("/api/v1/locations/", {"code": "REF", "name": "Reference"},
+                          format="json")  # fmt: skip
+    assert created.status_code == 201
+    location_id = created.json()["id"]
+    dup = writer.post("/api/v1/locations/", {"code": "REF"}, format="json")
+    assert dup.status_code == 400
+    assert "code" in dup.json()["errors"]
+    renamed = writer.put(f"/api/v1/locations/{location_id}/", {"code": "REF", "name": "Ref."},
+                         format="json")  # fmt: skip
+    assert renamed.json()["name"] == "Ref."
+    in_use = writer.delete(f"/api/v1/locations/{catalog.location.pk}/")
+    assert in_use.status_code == 409
+    assert writer.delete(f"/api/v1/locations/{location_id}/").status_code == 204
+    with schema_context(library.schema_name):
+        assert list(Location.objects.values_list("code", flat=True)) == ["MAIN"]
+
+
+def test_contributors_and_subjects(callers, catalog):
+    client = callers["anonymous"]
+    contributors = client.get("/api/v1/contributors/", {"name": "le gu"}).json()["results"]
+    assert [c["name"] for c in contributors] == ["Le Guin, Ursula K."]
+    one = client.get(f"/api/v1/contributors/{contributors[0]['id']}/")
+    assert one.json()["name"] == "Le Guin, Ursula K."
+    subjects = client.get("/api/v1/subjects/", {"heading": "science"}).json()["results"]
+    assert [(s["heading"], s["scheme"]) for s in subjects] == [("Science fiction", "lcsh")]
+    assert client.get(f"/api/v1/subjects/{subjects[0]['id']}/").status_code == 200
+    assert client.get("/api/v1/subjects/", {"scheme": "mesh"}).json()["results"] == []
+    assert client.get("/api/v1/contributors/99999/").status_code == 404

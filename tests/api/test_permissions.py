@@ -1,0 +1,120 @@
+"""Who may do what: anonymous readers, viewers, librarians, admins, read keys, write keys."""
+
+import pytest
+from django_tenants.utils import schema_context
+
+from catalog.models import Location, Record
+from tenants.domains import library_cache_forget
+from tenants.models import Library
+
+READERS = {"viewer", "librarian", "admin", "read_key", "write_key"}
+WRITERS = {"librarian", "admin", "write_key"}
+ALL = ("anonymous", "viewer", "librarian", "admin", "read_key", "write_key")
+
+
+@pytest.fixture
+def private_catalog(library):
+    Library.objects.filter(pk=library.pk).update(public_catalog=False)
+    library_cache_forget(library)
+    yield
+    Library.objects.filter(pk=library.pk).update(public_catalog=True)
+    library_cache_forget(library)
+
+
+def _reads(catalog):
+    return [
+        "/api/v1/records/",
+        f"/api/v1/records/{catalog.record.pk}/",
+        f"/api/v1/records/{catalog.record.pk}/items/",
+        "/api/v1/records/facets/?q=darkness",
+        "/api/v1/items/",
+        f"/api/v1/items/{catalog.item.pk}/",
+        f"/api/v1/items/by-barcode/{catalog.item.barcode}/",
+        "/api/v1/locations/",
+        "/api/v1/contributors/",
+        "/api/v1/subjects/",
+    ]
+
+
+@pytest.mark.parametrize("role", ALL)
+def test_reads_of_a_public_catalog(callers, catalog, role):
+    for url in _reads(catalog):
+        assert callers[role].get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("role", ALL)
+def test_reads_of_a_private_catalog(callers, catalog, private_catalog, role):
+    expected = 200 if role in READERS else 401
+    for url in _reads(catalog):
+        response = callers[role].get(url)
+        assert response.status_code == expected, url
+        if expected == 401:
+            assert response.json()["code"] == "not_authenticated"
+            assert response["WWW-Authenticate"]
+
+
+@pytest.mark.parametrize("role", ALL)
+def test_change_feed_is_for_staff_and_keys(callers, catalog, role):
+    expected = 200 if role in READERS else 401
+    assert callers[role].get("/api/v1/changes/").status_code == expected
+
+
+@pytest.mark.parametrize("role", ALL)
+def test_writes(callers, catalog, library, role):
+    client = callers[role]
+    denied = 401 if role == "anonymous" else 403
+    record_url = f"/api/v1/records/{catalog.record.pk}/"
+    attempts = [
+        (client.post, "/api/v1/records/", {"title": "New"}, 201),
+        (client.patch, record_url, {"edition": "2nd"}, 200),
+        (client.post, "/api/v1/items/", {"record": catalog.record.pk, "barcode": "P-1"}, 201),
+        (client.patch, f"/api/v1/items/{catalog.item.pk}/", {"status": "missing"}, 200),
+        (client.post, "/api/v1/locations/", {"code": "NEW"}, 201),
+        (client.put, f"/api/v1/locations/{catalog.location.pk}/", {"code": "MAIN2"}, 200),
+    ]
+    for method, url, body, ok in attempts:
+        response = method(url, body, format="json")
+        assert response.status_code == (ok if role in WRITERS else denied), url
+    response = client.delete(f"/api/v1/records/{catalog.other_record.pk}/")
+    assert response.status_code == (204 if role in WRITERS else denied)
+    with schema_context(library.schema_name):
+        if role not in WRITERS:
+            assert Record.objects.count() == 2
+            assert Record.objects.get(pk=catalog.record.pk).version == 1
+            assert list(Location.objects.values_list("code", flat=True)) == ["MAIN"]
+        else:
+            assert Record.objects.count() == 2  # one created, one deleted
+
+
+def test_staff_token_for_this_librarys_staff_only(api_client, other_api_client, library):
+    from tests.conftest import PASSWORD
+
+    good = {"email": "admin@alpha.example", "password": PASSWORD}
+    response = api_client.post("/api/v1/auth/token/", good, format="json")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert response.json()["role"] == "admin"
+    again = api_client.post("/api/v1/auth/token/", good, format="json")
+    assert again.json()["token"] == token
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api_client.post("/api/v1/locations/", {"code": "T"}, format="json").status_code == 201
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api_client.get("/api/v1/changes/").status_code == 200
+
+    wrong = api_client.post("/api/v1/auth/token/", {**good, "password": "nope"}, format="json")
+    assert wrong.status_code == 401
+    elsewhere = other_api_client.post("/api/v1/auth/token/", good, format="json")
+    assert elsewhere.status_code == 401
+    other_api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert other_api_client.get("/api/v1/records/").status_code == 401
+
+
+def test_revoked_key_is_refused(callers, library, api_client):
+    from tenants.staff.services import api_key_create, api_key_revoke
+
+    with schema_context(library.schema_name):
+        issued = api_key_create(name="temp", scope="write")
+        api_key_revoke(api_key_id=issued.api_key.pk)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {issued.secret}")
+    assert api_client.get("/api/v1/records/").status_code == 401

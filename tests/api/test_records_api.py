@@ -1,0 +1,199 @@
+"""Records through the API: reading, writing, ETags, and bad input answered with field errors."""
+
+import pytest
+from django_tenants.utils import schema_context
+
+from catalog.models import Change, Record
+
+
+def test_list_and_retrieve_records(callers, catalog):
+    response = callers["anonymous"].get("/api/v1/records/")
+    assert response.status_code == 200
+    titles = [r["title"] for r in response.json()["results"]]
+    assert titles == ["A Wizard of Earthsea", "The Left Hand of Darkness"]
+
+    detail = callers["anonymous"].get(f"/api/v1/records/{catalog.record.pk}/")
+    assert detail.status_code == 200
+    body = detail.json()
+    assert body["contributors"] == [
+        {"id": body["contributors"][0]["id"], "name": "Le Guin, Ursula K.", "role": "author"}
+    ]
+    assert body["identifiers"] == [{"kind": "isbn", "value": "9780441478125"}]
+    assert detail["ETag"] == '"v1"'
+
+
+NEW_RECORD = {
+    "title": "Kindred",
+    "contributors": [{"name": "Butler, Octavia E.", "role": "author"}],
+    "publication_year": 1979,
+    "language": "eng",
+    "subjects": [{"heading": "Time travel", "scheme": "lcsh"}],
+    "identifiers": [{"kind": "isbn", "value": "978-0-8070-8305-5"}],
+}
+
+
+def test_create_record_normalises_identifiers_and_logs_a_change(writer, library):
+    response = writer.post("/api/v1/records/", NEW_RECORD, format="json")
+    assert response.status_code == 201, response.json().get("errors")
+    body = response.json()
+    assert body["identifiers"] == [{"kind": "isbn", "value": "9780807083055"}]
+    assert body["subjects"][0]["heading"] == "Time travel"
+    assert response["ETag"] == '"v1"'
+    with schema_context(library.schema_name):
+        assert Record.objects.filter(pk=body["id"], title="Kindred").exists()
+        assert Change.objects.filter(entity="record", entity_id=body["id"], action="created")
+
+
+def test_full_update_replaces_and_bumps_the_version(writer, catalog):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    response = writer.put(url, NEW_RECORD, format="json", HTTP_IF_MATCH='"v1"')
+    assert response.status_code == 200, response.json()
+    assert response.json()["title"] == "Kindred"
+    assert response.json()["version"] == 2
+    assert response["ETag"] == '"v2"'
+
+
+def test_partial_update_keeps_unsent_fields(writer, catalog):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    response = writer.patch(url, {"publication_year": 1970}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["publication_year"] == 1970
+    assert body["title"] == "The Left Hand of Darkness"
+    assert [c["name"] for c in body["contributors"]] == ["Le Guin, Ursula K."]
+    assert body["identifiers"] == [{"kind": "isbn", "value": "9780441478125"}]
+
+
+def test_stale_if_match_is_refused_with_412_and_changes_nothing(writer, catalog, library):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    assert writer.patch(url, {"edition": "2nd"}, format="json").status_code == 200
+    stale = writer.patch(url, {"edition": "3rd"}, format="json", HTTP_IF_MATCH='"v1"')
+    assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
+    gone = writer.delete(url, HTTP_IF_MATCH='"v1"')
+    assert gone.status_code == 412
+    with schema_context(library.schema_name):
+        record = Record.objects.get(pk=catalog.record.pk)
+        assert (record.edition, record.version) == ("2nd", 2)
+
+
+def test_matching_if_match_is_accepted_for_delete(writer, catalog, library):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    etag = writer.get(url)["ETag"]
+    assert writer.delete(url, HTTP_IF_MATCH=etag).status_code == 204
+    assert writer.get(url).status_code == 404
+    with schema_context(library.schema_name):
+        tombstones = Change.objects.filter(action="deleted").values_list("entity", "entity_id")
+        assert set(tombstones) == {("record", catalog.record.pk), ("item", catalog.item.pk)}
+
+
+def test_malformed_if_match_is_412(writer, catalog):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    response = writer.patch(url, {"edition": "x"}, format="json", HTTP_IF_MATCH="yesterday")
+    assert response.status_code == 412
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**NEW_RECORD, "identifiers": [{"kind": "isbn", "value": "978-0-8070-8305-4"}]},
+         "identifiers.0.value"),
+        ({**NEW_RECORD, "identifiers": [{"kind": "isbn", "value": "0-441-47812-4"}]},
+         "identifiers.0.value"),
+        ({**NEW_RECORD, "publication_year": 2101}, "publication_year"),
+        ({**NEW_RECORD, "publication_year": -1}, "publication_year"),
+        ({**NEW_RECORD, "title": "Nul\x00byte"}, "title"),
+        ({**NEW_RECORD, "title": "x" * 1001}, "title"),
+        ({**NEW_RECORD, "language": "english"}, "language"),
+        ({**NEW_RECORD, "contributors": [{"name": "A", "role": "ghost"}]}, "contributors.0.role"),
+        ({**NEW_RECORD, "title": ""}, "title"),
+        ({"publication_year": 1990}, "title"),
+    ],
+)  # fmt: skip
+def test_bad_record_input_is_400_with_field_errors(writer, library, body, field):
+    with schema_context(library.schema_name):
+        before = Record.objects.count()
+    response = writer.post("/api/v1/records/", body, format="json")
+    assert response.status_code == 400, response.content
+    error = response.json()
+    assert error["status"] == 400
+    assert field in error["errors"]
+    with schema_context(library.schema_name):
+        assert Record.objects.count() == before
+
+
+def test_malformed_json_is_400(writer):
+    response = writer.generic(
+        "POST", "/api/v1/records/", '{"title": "unterminated', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_wrong_content_type_is_415(writer):
+    response = writer.post("/api/v1/records/", {"title": "Form post"})  # multipart
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_nul_byte_in_query_is_400_not_500(callers, catalog):
+    response = callers["anonymous"].get("/api/v1/records/", {"q": "dark\x00ness"})
+    assert response.status_code == 400
+
+
+def test_huge_or_unknown_ids_are_404(callers, catalog):
+    for url in ("/api/v1/records/99999999/", "/api/v1/records/9999999999999999999999/"):
+        response = callers["admin"].get(url)
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+
+def test_items_of_a_record(callers, catalog):
+    response = callers["anonymous"].get(f"/api/v1/records/{catalog.record.pk}/items/")
+    assert response.status_code == 200
+    assert [i["barcode"] for i in response.json()["results"]] == [catalog.item.barcode]
+    empty = callers["anonymous"].get(f"/api/v1/records/{catalog.other_record.pk}/items/")
+    assert empty.json()["results"] == []
+    assert callers["anonymous"].get("/api/v1/records/99999/items/").status_code == 404
+
+
+def _records_make(schema, count):
+    from catalog.services import ItemData, RecordData, item_create, record_create
+
+    with schema_context(schema):
+        for i in range(count):
+            record = record_create(
+                data=RecordData(
+                    title=f"Record {i}",
+                    contributors=[(f"Author {i}", "author"), ("Editor", "editor")],
+                    subjects=[(f"Subject {i}", "lcsh")],
+                    identifiers=[("oclc", str(1000 + i))],
+                )
+            )
+            item_create(record_id=record.pk, data=ItemData(barcode=f"bc-{i}"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/records/", "/api/v1/records/?q=record", "/api/v1/items/",
+     "/api/v1/contributors/", "/api/v1/subjects/", "/api/v1/locations/", "/api/v1/changes/"],
+)  # fmt: skip
+def test_list_queries_do_not_grow_with_the_page(callers, library, django_assert_num_queries, url):
+    _records_make(library.schema_name, 12)
+    client = callers["librarian"]
+    sep = "&" if "?" in url else "?"
+    client.get(url)  # warm: the token lookup and caches behave as in steady use
+    counts = []
+    for size in (2, 10):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            param = "limit" if "changes" in url else "page_size"
+            response = client.get(f"{url}{sep}{param}={size}")
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == size or "locations" in url
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
+    with django_assert_num_queries(counts[0]):
+        client.get(f"{url}{sep}{'limit' if 'changes' in url else 'page_size'}=5")

@@ -1,0 +1,124 @@
+"""Search: web-search syntax, weights, ISBNs in any form, filters, orderings and facets."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import Record
+from catalog.search import RecordFilters, record_facets, record_search
+from catalog.services import (
+    ItemData,
+    RecordData,
+    item_create,
+    location_create,
+    record_create,
+)
+
+
+@pytest.fixture
+def shelf(in_library):
+    def make(title, **kw):
+        return record_create(data=RecordData(title=title, **kw))
+
+    branch = location_create(code="BR", name="Branch")
+    records = {
+        "title": make("Gardens of the moon", publication_year=1999, language="eng",
+                      contributors=[("Erikson, Steven", "author")],
+                      subjects=[("Fantasy fiction", "lcsh")]),
+        "contributor": make("Deadhouse gates", publication_year=2000, language="eng",
+                            contributors=[("Gardens, Moon", "author")],
+                            subjects=[("Fantasy fiction", "lcsh")]),
+        "subject": make("Memories of ice", publication_year=2001, language="fre",
+                        contributors=[("Erikson, Steven", "author")],
+                        subjects=[("Gardens", "lcsh")]),
+        "phrase": make("The moon is a harsh mistress", publication_year=1966, language="eng",
+                       contributors=[("Heinlein, Robert A.", "author")],
+                       identifiers=[("isbn", "0-312-86355-1")]),
+        "other": make("Harsh winter gardens", publication_year=1985),
+    }  # fmt: skip
+    item_create(record_id=records["phrase"].pk,
+                data=ItemData(barcode="S-1", location_id=branch.pk, status="on_loan"))  # fmt: skip
+    item_create(record_id=records["other"].pk, data=ItemData(barcode="S-2", status="lost"))
+    return records
+
+
+def titles(records):
+    return [r.title for r in records]
+
+
+def test_title_outranks_contributor_outranks_subject(shelf):
+    found = titles(record_search(q="gardens"))
+    assert found[:1] == ["Gardens of the moon"] or found[0] == "Harsh winter gardens"
+    assert found.index("Deadhouse gates") > found.index("Gardens of the moon")
+    assert found.index("Memories of ice") > found.index("Deadhouse gates")
+    assert found.index("Memories of ice") > found.index("Harsh winter gardens")
+
+
+def test_quoted_phrase_exclusion_and_or(shelf):
+    assert titles(record_search(q='"harsh mistress"')) == ["The moon is a harsh mistress"]
+    assert set(titles(record_search(q="harsh"))) == {
+        "The moon is a harsh mistress", "Harsh winter gardens"}  # fmt: skip
+    assert titles(record_search(q="harsh -winter")) == ["The moon is a harsh mistress"]
+    assert set(titles(record_search(q="mistress or deadhouse"))) == {
+        "The moon is a harsh mistress", "Deadhouse gates"}  # fmt: skip
+    assert titles(record_search(q="nothing-like-this")) == []
+
+
+def test_stemming_and_unbalanced_syntax_do_not_fail(shelf):
+    assert "Memories of ice" in titles(record_search(q="memory"))
+    for q in ('"unclosed', "-", "or or", "(", "&|!:*", "'"):
+        list(record_search(q=q))  # websearch syntax never raises
+
+
+@pytest.mark.parametrize("isbn", ["9780312863555", "978-0-312-86355-5", "0312863551",
+                                  "0-312-86355-1", " 0 312 86355 1 "])  # fmt: skip
+def test_isbn_in_any_form_finds_the_record(shelf, isbn):
+    assert titles(record_search(q=isbn)) == ["The moon is a harsh mistress"]
+
+
+def test_filters(shelf):
+    def f(**kw):
+        return set(titles(record_search(filters=RecordFilters(**kw))))
+
+    erikson = shelf["title"].credits.get().contributor_id
+    fantasy = shelf["title"].subject_links.get().subject_id
+    assert f(contributor=erikson) == {"Gardens of the moon", "Memories of ice"}
+    assert f(subject=fantasy) == {"Gardens of the moon", "Deadhouse gates"}
+    assert f(language="fre") == {"Memories of ice"}
+    assert f(year_from=1999, year_to=2000) == {"Gardens of the moon", "Deadhouse gates"}
+    assert f(location="BR") == {"The moon is a harsh mistress"}
+    assert f(item_status="lost") == {"Harsh winter gardens"}
+    assert f(location="BR", item_status="lost") == set()
+    Record.objects.filter(pk=shelf["other"].pk).update(
+        updated_at=timezone.now() + timedelta(days=1)
+    )
+    assert f(updated_since=timezone.now() + timedelta(hours=1)) == {"Harsh winter gardens"}
+    combined = record_search(q="gardens", filters=RecordFilters(language="eng"))
+    assert set(titles(combined)) == {"Gardens of the moon", "Deadhouse gates"}
+
+
+def test_orderings(shelf):
+    assert titles(record_search(ordering="title"))[:2] == [
+        "Deadhouse gates", "Gardens of the moon"]  # fmt: skip
+    # Leading articles do not count: "The moon ..." files under M.
+    assert titles(record_search(ordering="-title"))[:2] == [
+        "The moon is a harsh mistress", "Memories of ice"]  # fmt: skip
+    assert titles(record_search(ordering="year"))[0] == "The moon is a harsh mistress"
+    assert titles(record_search(ordering="-year"))[0] == "Memories of ice"
+    assert titles(record_search(ordering="-updated"))[0] == "Harsh winter gardens"
+    assert titles(record_search(ordering="newest"))[0] == "Harsh winter gardens"
+
+
+def test_facets(shelf):
+    facets = record_facets(q="gardens")
+    assert {(s["value"], s["count"]) for s in facets["subject"]} == {
+        ("Fantasy fiction", 2), ("Gardens", 1)}  # fmt: skip
+    assert facets["contributor"][0] == {
+        "id": shelf["title"].credits.get().contributor_id, "value": "Erikson, Steven",
+        "count": 2}  # fmt: skip
+    assert facets["language"] == [{"value": "eng", "count": 2}, {"value": "fre", "count": 1}]
+    decades = [(d["value"], d["count"]) for d in facets["decade"]]
+    assert decades == [(2000, 2), (1990, 1), (1980, 1)]
+    narrowed = record_facets(q="gardens", filters=RecordFilters(language="fre"))
+    assert narrowed["language"] == [{"value": "fre", "count": 1}]
