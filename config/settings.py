@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS |= {
         "IdentifierKindEnum": "catalog.models.Identifier.Kind",
     },
 }
+
 # --- Production: HTTPS, proxies, structured logs, bounded workers (deploy/README.md) -------
 # Everything here comes from the environment with safe defaults: HTTPS-only unless DEBUG is on.
 STACKS_HTTPS = env.bool("STACKS_HTTPS", default=not DEBUG)
