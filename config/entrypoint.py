@@ -1,7 +1,7 @@
 """Process entrypoint: wait for PostgreSQL and the broker, then run one role.
 
     python -m config.entrypoint web|worker|beat|migrate [extra arguments for the program]
-    python -m config.entrypoint healthcheck web|worker
+    python -m config.entrypoint healthcheck web|worker [worker node name]
 
 The Docker image runs this as its entrypoint; it behaves the same outside Docker. `web`,
 `worker` and `beat` replace this process with gunicorn or Celery (so signals reach them
@@ -133,8 +133,12 @@ def worker_arguments(extra: list[str]) -> list[str]:
     return args + extra
 
 
-def healthcheck(target: str) -> int:
-    """Exit 0 if this container's process answers: web on /healthz, worker to a ping."""
+def healthcheck(target: str, node: str | None = None) -> int:
+    """Exit 0 if this container's process answers: web on /healthz, a worker to a ping.
+
+    A worker is pinged by its node name, `celery@<host name>` unless the worker was started
+    with another `-n` (then pass that name).
+    """
     if target == "web":
         port = os.environ.get("PORT", "8000")
         try:
@@ -147,9 +151,8 @@ def healthcheck(target: str) -> int:
     if target == "worker":
         from config.celery import app
 
-        node = f"celery@{socket.gethostname()}"
-        replies = app.control.ping(destination=[node], timeout=5)
-        if replies:
+        node = node or f"celery@{socket.gethostname()}"
+        if app.control.ping(destination=[node], timeout=5):
             return 0
         _say(f"worker {node} did not answer a ping")
         return 1
@@ -163,7 +166,7 @@ def main(argv: list[str]) -> int:
         return 2
     role, extra = argv[0], argv[1:]
     if role == "healthcheck":
-        return healthcheck(extra[0] if extra else "web")
+        return healthcheck(*(extra[:2] or ["web"]))
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django

@@ -117,8 +117,9 @@ def test_migrate_web_and_worker_roles_serve_a_library(own_database, tmp_path):
     assert f"multiprocessing:{schema}] Running migrations" in again.stdout
 
     web = Role("web", "--bind", "127.0.0.1:0", env=env, log=tmp_path / "web.log")
+    node = f"entrypoint-{secrets.token_hex(3)}@test"
     worker = Role(
-        "worker", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "worker", "-n", node, "--without-gossip", "--without-mingle", "--without-heartbeat",
         env=env, log=tmp_path / "worker.log",
     )  # fmt: skip
     try:
@@ -149,6 +150,11 @@ def test_migrate_web_and_worker_roles_serve_a_library(own_database, tmp_path):
         assert health.returncode == 0, health.stderr
 
         worker.wait_for(r"ready\.")
+        pinged = _entrypoint("healthcheck", "worker", node, env=env, timeout=60)
+        assert pinged.returncode == 0, pinged.stderr
+        absent = _entrypoint("healthcheck", "worker", f"absent-{node}", env=env, timeout=60)
+        assert absent.returncode == 1
+        assert f"worker absent-{node} did not answer a ping" in absent.stderr
         with schema_context(schema):
             library_statistics_refresh.apply_async(queue=queue)
         deadline = time.monotonic() + 60
