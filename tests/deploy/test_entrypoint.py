@@ -156,7 +156,7 @@ def test_migrate_web_and_worker_roles_serve_a_library(own_database, tmp_path):
         assert absent.returncode == 1
         assert f"worker absent-{node} did not answer a ping" in absent.stderr
         with schema_context(schema):
-            library_statistics_refresh.apply_async(queue=queue)
+            queued = library_statistics_refresh.apply_async(queue=queue)
         deadline = time.monotonic() + 60
         stats = None
         while stats is None and time.monotonic() < deadline:
@@ -166,6 +166,10 @@ def test_migrate_web_and_worker_roles_serve_a_library(own_database, tmp_path):
         assert stats == {"schema": schema, "records": 0, "items": 0, "items_available": 0}, (
             worker.log()[-3000:]
         )
+        # The worker's log lines are JSON too, and a task's lines carry its id.
+        done = worker.wait_for(r'\{[^\n]*"message": "Task worker.library_statistics_refresh'
+                               r'[^\n]*succeeded[^\n]*\}')  # fmt: skip
+        assert json.loads(done.group(0))["request_id"] == queued.id
     finally:
         web.stop()
         worker.stop()
