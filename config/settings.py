@@ -256,6 +256,10 @@ MIDDLEWARE.insert(
     "config.request_id.RequestIdMiddleware",
 )
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING["filters"] = {"request_id": {"()": "config.request_id.RequestIdFilter"}}
 LOGGING["formatters"]["json"] = {
     "()": "pythonjsonlogger.json.JsonFormatter",
