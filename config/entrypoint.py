@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,11 +121,18 @@ def _exec(program: str, *args: str) -> None:
     os.execvp(argv[0], argv)  # noqa: S606 - replaces this process by design
 
 
+def _log_level() -> str:
+    from django.conf import settings
+
+    logging_config: dict[str, Any] = settings.LOGGING
+    return str(logging_config["root"]["level"])
+
+
 def worker_arguments(extra: list[str]) -> list[str]:
     """Celery worker arguments: all queues unless the command names its own."""
     from django.conf import settings
 
-    args = ["-A", "config", "worker", "--loglevel", settings.LOGGING["root"]["level"]]
+    args = ["-A", "config", "worker", "--loglevel", _log_level()]
     if not any(a in ("-Q", "--queues") or a.startswith("--queues=") for a in extra):
         queues = [settings.CELERY_TASK_DEFAULT_QUEUE]
         if settings.CELERY_IMPORTS_QUEUE:
@@ -186,7 +194,7 @@ def main(argv: list[str]) -> int:
     elif role == "worker":
         _exec("celery", *worker_arguments(extra))
     else:
-        level = settings.LOGGING["root"]["level"]
+        level = _log_level()
         # The schedule file lives in /tmp: the image's application folder is read-only.
         _exec("celery", "-A", "config", "beat", "--loglevel", level,
               "--schedule", "/tmp/celerybeat-schedule", *extra)  # fmt: skip  # noqa: S108

@@ -261,13 +261,13 @@ if LOG_FORMAT not in ("json", "plain"):
 
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING["filters"] = {"request_id": {"()": "config.request_id.RequestIdFilter"}}
-LOGGING["formatters"]["json"] = {
+LOGGING["formatters"]["json"] = {  # type: ignore[index]
     "()": "pythonjsonlogger.json.JsonFormatter",
     "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
     "rename_fields": {"levelname": "level", "name": "logger"},
     "timestamp": "time",
 }
-LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])  # type: ignore[index]
 
 # A worker process visiting many schemas keeps per-connection catalog caches in PostgreSQL
 # and Python-side caches of its own: recycle it after a number of tasks (connections are
