@@ -6,6 +6,8 @@ from rest_framework.routers import DefaultRouter
 
 from api import library_admin
 from api import views as catalog_api
+from api.exports import ExportJobViewSet
+from api.imports import ImportJobViewSet
 
 router = DefaultRouter()
 router.register("records", catalog_api.RecordViewSet, basename="record")
@@ -13,8 +15,9 @@ router.register("items", catalog_api.ItemViewSet, basename="item")
 router.register("locations", catalog_api.LocationViewSet, basename="location")
 router.register("contributors", catalog_api.ContributorViewSet, basename="contributor")
 router.register("subjects", catalog_api.SubjectViewSet, basename="subject")
+router.register("imports", ImportJobViewSet, basename="import")
+router.register("exports", ExportJobViewSet, basename="export")
 # The library's own administration (its admins only).
-
 router.register("staff", library_admin.StaffViewSet, basename="staff")
 router.register("api-keys", library_admin.ApiKeyViewSet, basename="api-key")
 router.register("domains", library_admin.DomainViewSet, basename="domain")

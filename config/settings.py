@@ -48,6 +48,7 @@ TENANT_APPS = [
     "tenants.staff",
     "rest_framework.authtoken",
     "catalog",
+    "catalog.imports",
 ]
 
 INSTALLED_APPS = (
@@ -287,3 +288,10 @@ STACKS_SITE_PORT = env.str("STACKS_SITE_PORT", default="")
 STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
 # Template clones kept ready so that a new library is a rename, not a clone (0 turns it off).
 STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)
+# Catalog imports and exports (catalog/imports/).
+STACKS_IMPORT_MAX_UPLOAD_BYTES = env.int("STACKS_IMPORT_MAX_UPLOAD_BYTES", default=1024**3)
+STACKS_IMPORT_CHUNK_SIZE = env.int("STACKS_IMPORT_CHUNK_SIZE", default=1000)
+STACKS_IMPORT_LEASE_SECONDS = env.int("STACKS_IMPORT_LEASE_SECONDS", default=60)
+# A job's task gives the worker back after this long, queueing its next slice behind other
+# libraries' work, so one library's huge file does not starve another's small one.
+STACKS_IMPORT_SLICE_SECONDS = env.float("STACKS_IMPORT_SLICE_SECONDS", default=5.0)

@@ -18,4 +18,6 @@ def library_statistics_refresh() -> dict[str, object]:
     return stats
 
 
+# Import and export tasks live in their own module; importing it registers them.
+from worker import imports as _imports  # noqa: E402, F401
 from worker.onboarding import signup_provision_task  # noqa: E402, F401 - registers the task
