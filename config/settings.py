@@ -231,6 +231,8 @@ SPECTACULAR_SETTINGS |= {
         "CreditRoleEnum": "catalog.models.RecordContributor.Role",
         "IdentifierKindEnum": "catalog.models.Identifier.Kind",
         "StaffRoleEnum": "tenants.staff.models.Role",
+        "ImportFormatEnum": "catalog.imports.models.Format",
+        "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
     },
 }
 # --- Production: HTTPS, proxies, structured logs, bounded workers (deploy/README.md) -------
