@@ -4,7 +4,10 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from api import library_admin
 from api import views as catalog_api
+from api.exports import ExportJobViewSet
+from api.imports import ImportJobViewSet
 
 router = DefaultRouter()
 router.register("records", catalog_api.RecordViewSet, basename="record")
@@ -12,12 +15,20 @@ router.register("items", catalog_api.ItemViewSet, basename="item")
 router.register("locations", catalog_api.LocationViewSet, basename="location")
 router.register("contributors", catalog_api.ContributorViewSet, basename="contributor")
 router.register("subjects", catalog_api.SubjectViewSet, basename="subject")
+router.register("imports", ImportJobViewSet, basename="import")
+router.register("exports", ExportJobViewSet, basename="export")
+# The library's own administration (its admins only).
+router.register("staff", library_admin.StaffViewSet, basename="staff")
+router.register("api-keys", library_admin.ApiKeyViewSet, basename="api-key")
+router.register("domains", library_admin.DomainViewSet, basename="domain")
+router.register("audit", library_admin.AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("changes/", catalog_api.ChangeFeedView.as_view(), name="changes"),
     path("auth/token/", catalog_api.TokenObtainView.as_view(), name="auth-token"),
+    path("settings/", library_admin.LibrarySettingsView.as_view(), name="library-settings"),
     path("", include(router.urls)),
     re_path(r"^.*/$", catalog_api.api_not_found),
 ]

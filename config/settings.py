@@ -48,6 +48,7 @@ TENANT_APPS = [
     "tenants.staff",
     "rest_framework.authtoken",
     "catalog",
+    "catalog.imports",
 ]
 
 INSTALLED_APPS = (
@@ -171,7 +172,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.CatalogAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
         "api.authentication.StaffTokenAuthentication",
@@ -229,6 +230,9 @@ SPECTACULAR_SETTINGS |= {
         "ItemStatusEnum": "catalog.models.Item.Status",
         "CreditRoleEnum": "catalog.models.RecordContributor.Role",
         "IdentifierKindEnum": "catalog.models.Identifier.Kind",
+        "StaffRoleEnum": "tenants.staff.models.Role",
+        "ImportFormatEnum": "catalog.imports.models.Format",
+        "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
     },
 }
 
@@ -284,3 +288,17 @@ TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
 # --- end of production block ---------------------------------------------------------------
+# Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/...
+STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="http")
+STACKS_SITE_PORT = env.str("STACKS_SITE_PORT", default="")
+# Where deleted libraries' export bundles are kept (Django storage path prefix).
+STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
+# Template clones kept ready so that a new library is a rename, not a clone (0 turns it off).
+STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)
+# Catalog imports and exports (catalog/imports/).
+STACKS_IMPORT_MAX_UPLOAD_BYTES = env.int("STACKS_IMPORT_MAX_UPLOAD_BYTES", default=1024**3)
+STACKS_IMPORT_CHUNK_SIZE = env.int("STACKS_IMPORT_CHUNK_SIZE", default=1000)
+STACKS_IMPORT_LEASE_SECONDS = env.int("STACKS_IMPORT_LEASE_SECONDS", default=60)
+# A job's task gives the worker back after this long, queueing its next slice behind other
+# libraries' work, so one library's huge file does not starve another's small one.
+STACKS_IMPORT_SLICE_SECONDS = env.float("STACKS_IMPORT_SLICE_SECONDS", default=5.0)

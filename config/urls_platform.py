@@ -1,11 +1,17 @@
 """URLs of the platform host (the public schema): onboarding and platform administration."""
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
+from tenants import onboarding_views
 from tenants import views as tenant_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.platform_urls")),
+    path("signup/", onboarding_views.signup_page, name="signup"),
+    path("signup/<str:public_id>/", onboarding_views.signup_status_page, name="signup-status"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
     path("", tenant_views.platform_home, name="platform-home"),
 ]

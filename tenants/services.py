@@ -4,6 +4,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
@@ -12,7 +13,12 @@ from django_tenants.utils import schema_context, schema_exists
 from tenants.domains import domain_cache_forget
 from tenants.errors import LibraryError
 from tenants.models import Domain, Library
-from tenants.template import library_template_ensure
+from tenants.template import (
+    SPARE_PREFIX,
+    library_template_ensure,
+    schema_clone,
+    spare_schema_claim,
+)
 
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 HOSTNAME_RE = re.compile(
@@ -33,6 +39,7 @@ class ProvisionedLibrary:
     domain: Domain
     admin_email: str
     admin_password: str
+    invitation_url: str = ""
 
 
 def schema_name_validate(schema_name: str) -> None:
@@ -43,7 +50,7 @@ def schema_name_validate(schema_name: str) -> None:
             code="invalid_schema_name",
             fields={"schema_name": ["invalid"]},
         )
-    if schema_name.startswith("pg_") or schema_name in RESERVED_SCHEMA_NAMES:
+    if schema_name.startswith(("pg_", SPARE_PREFIX)) or schema_name in RESERVED_SCHEMA_NAMES:
         raise LibraryError(
             f"The name {schema_name!r} is reserved; choose another.",
             code="reserved_schema_name",
@@ -63,13 +70,21 @@ def hostname_validate(hostname: str) -> str:
 
 
 def library_create(
-    *, schema_name: str, name: str, domain: str, admin_email: str, admin_password: str | None = None
+    *,
+    schema_name: str,
+    name: str,
+    domain: str,
+    admin_email: str,
+    admin_password: str | None = None,
+    admin_invite: bool = False,
 ) -> ProvisionedLibrary:
     """Create a library: its schema (cloned from the template), its domain and its first admin.
 
     Everything is checked before anything is made, and everything is made in one transaction,
-    so a failure leaves no schema, library, domain or account behind.
+    so a failure leaves no schema, library, domain or account behind. With `admin_invite` the
+    admin gets no password but a one-time link to set one (`invitation_url`).
     """
+    from tenants.staff.invitations import invitation_link, staff_invite
     from tenants.staff.services import user_create
 
     schema_name_validate(schema_name)
@@ -102,16 +117,42 @@ def library_create(
             )
         library_template_ensure()
         password = admin_password or secrets.token_urlsafe(12)
+        invitation_url = ""
         with transaction.atomic():
             library = Library.objects.create(schema_name=schema_name, name=name)
-            library.create_schema(check_if_exists=False, verbosity=0)
+            if schema_exists(schema_name):
+                raise LibraryError(
+                    f"A library named {schema_name!r} already exists.",
+                    code="schema_name_taken",
+                    fields={"schema_name": ["taken"]},
+                )
+            # A spare schema cloned ahead of time is renamed (instant); without one, clone now.
+            if not spare_schema_claim(schema_name=schema_name):
+                schema_clone(schema_name=schema_name)
             primary = Domain.objects.create(domain=domain, tenant=library, is_primary=True)
             with schema_context(schema_name):
-                user_create(email=admin_email, role="admin", password=password)
+                if admin_invite:
+                    port = settings.STACKS_SITE_PORT
+                    host = f"{domain}:{port}" if port else domain
+                    invited = staff_invite(
+                        email=admin_email, role="admin", invited_by=None, host=host
+                    )
+                    invitation_url = invitation_link(host=host, token=invited.token)
+                    password = ""
+                else:
+                    user_create(email=admin_email, role="admin", password=password)
         connection.set_schema_to_public()
     domain_cache_forget(domain)
+    if settings.STACKS_SPARE_SCHEMAS:
+        from worker.onboarding import spare_pool_fill_task
+
+        transaction.on_commit(spare_pool_fill_task.delay)
     return ProvisionedLibrary(
-        library=library, domain=primary, admin_email=admin_email, admin_password=password
+        library=library,
+        domain=primary,
+        admin_email=admin_email,
+        admin_password=password,
+        invitation_url=invitation_url,
     )
 
 
@@ -120,6 +161,8 @@ def library_drop(*, library: Library) -> None:
     hostnames = list(library.domains.values_list("domain", flat=True))
     with schema_context("public"), transaction.atomic():
         with connection.cursor() as cursor:
+            # Deferred foreign-key checks still pending in this transaction would block the drop.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f'DROP SCHEMA IF EXISTS "{library.schema_name}" CASCADE')
         Domain.objects.filter(tenant=library).delete()
         Library.objects.filter(pk=library.pk).delete()

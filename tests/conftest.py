@@ -103,6 +103,14 @@ def _public_schema_after_test() -> Iterator[None]:
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache_per_test() -> Iterator[None]:
+    """A test's database writes roll back; its cache entries (a domain lookup made while a
+    domain was removed, a throttle bucket) must not outlive it either."""
+    yield
+    _cache_clear()
+
+
 def database_url() -> str:
     """A DATABASE_URL for the test database, for processes the tests start."""
     conf = connection.settings_dict

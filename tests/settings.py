@@ -16,3 +16,6 @@ os.environ.setdefault("MEDIA_ROOT", f"/tmp/stacks-test-media-{RUN_ID}")  # noqa:
 from config.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests clone each library (tests/tenants/test_provisioning.py covers spare schemas itself).
+STACKS_SPARE_SCHEMAS = 0

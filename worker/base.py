@@ -30,3 +30,17 @@ class LibraryTask(TenantTask):
         if tenant is not None and getattr(tenant, "status", "active") != "active":
             raise LibraryRequired(f"Task {self.name} refused: library {schema} is suspended.")
         return super().__call__(*args, **kwargs)
+
+
+class PlatformTask(TenantTask):
+    """A task about the platform itself (sign-ups, library administration).
+
+    It always runs in the public schema, whichever schema queued it, and takes the ids of
+    platform rows only.
+    """
+
+    abstract = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        connection.set_schema_to_public()
+        return super().__call__(*args, **kwargs)

@@ -16,3 +16,8 @@ def library_statistics_refresh() -> dict[str, object]:
     stats: dict[str, object] = {"schema": connection.schema_name, **catalog_statistics()}
     cache.set(STATISTICS_CACHE_KEY, stats, timeout=None)
     return stats
+
+
+# Import and export tasks live in their own module; importing it registers them.
+from worker import imports as _imports  # noqa: E402, F401
+from worker.onboarding import signup_provision_task  # noqa: E402, F401 - registers the task

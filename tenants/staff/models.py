@@ -85,3 +85,53 @@ class ApiKey(models.Model):
     @property
     def can_write_catalog(self) -> bool:
         return self.scope == self.Scope.WRITE
+
+
+class Invitation(models.Model):
+    """A one-time link that lets a person set their password and join the library's staff.
+
+    The account exists (inactive, without a password) from the moment of the invitation, so
+    the email cannot be invited twice. Only the SHA-256 of the link's token is stored.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.user_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class AuditEvent(models.Model):
+    """One administrative action in this library: who did what to what, and when."""
+
+    actor = models.CharField(
+        max_length=254, help_text="Email of the account or 'api-key:<prefix>'."
+    )
+    action = models.CharField(max_length=64)
+    target = models.CharField(max_length=254, blank=True, default="")
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.target}"

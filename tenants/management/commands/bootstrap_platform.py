@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from tenants.services import public_tenant_ensure
-from tenants.template import library_template_ensure
+from tenants.template import library_template_ensure, spare_pool_fill
 
 
 class Command(BaseCommand):
@@ -13,4 +13,5 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         public_tenant_ensure(hostnames=settings.STACKS_PLATFORM_HOSTS)
         library_template_ensure()
+        spare_pool_fill(size=settings.STACKS_SPARE_SCHEMAS)
         self.stdout.write("Platform ready: " + ", ".join(settings.STACKS_PLATFORM_HOSTS))

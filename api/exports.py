@@ -1,0 +1,80 @@
+"""Export jobs over the API: ask for a file of the catalog, then download it."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import examples as ex
+from api.imports import started_by
+from api.permissions import StaffOnly
+from catalog.imports.exports import EXTENSIONS, export_job_create
+from catalog.imports.models import ExportJob
+from catalog.imports.selectors import export_job_list
+from config.errors import Conflict
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    started_by = serializers.CharField(source="started_by_label", read_only=True)
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id", "format", "filters", "status", "records", "error", "started_by",
+            "created_at", "finished_at",
+        ]  # fmt: skip
+
+
+class ExportJobCreateSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=ExportJob.ExportFormat.choices)
+    filters = serializers.DictField(required=False, default=dict)
+
+
+_FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The export, as an attachment.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List export jobs", examples=[ex.EXPORT_JOB_PAGE]),
+    retrieve=extend_schema(summary="An export job", examples=[ex.EXPORT_JOB]),
+    create=extend_schema(summary="Export the catalog", request=ExportJobCreateSerializer,
+                         responses={202: ExportJobSerializer},
+                         examples=[ex.EXPORT_JOB_INPUT, ex.EXPORT_JOB_QUEUED]),
+    download=extend_schema(summary="Download a finished export",
+                           responses={(200, "text/csv"): _FILE, (200, "application/marc"): _FILE,
+                                      (200, "application/marcxml+xml"): _FILE,
+                                      (200, "application/jsonl"): _FILE}),
+)  # fmt: skip
+class ExportJobViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ExportJob]
+):
+    """Export jobs of this library; `filters` take the record list's filter names."""
+
+    permission_classes = [StaffOnly]
+    serializer_class = ExportJobSerializer
+
+    def get_queryset(self) -> QuerySet[ExportJob]:
+        return export_job_list()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = ExportJobCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        user, label = started_by(request)
+        job = export_job_create(**incoming.validated_data, started_by=user, started_by_label=label)
+        return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+        job = self.get_object()
+        if job.status != ExportJob.Status.DONE or not job.file:
+            raise Conflict(f"The export is {job.status}; download it once it is done.")
+        return FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=f"catalog-export-{job.pk}.{EXTENSIONS[job.format]}",
+        )

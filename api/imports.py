@@ -1,0 +1,212 @@
+"""Import jobs over the API: upload, watch, preview, commit, revert, download rejects."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import examples as ex
+from api.pagination import StableCursorPagination
+from api.permissions import StaffOnly
+from catalog.imports.formats import csv_template
+from catalog.imports.models import Format, ImportJob, ImportRow
+from catalog.imports.selectors import import_job_list, import_rejects_file, import_row_list
+from catalog.imports.services import (
+    import_job_cancel,
+    import_job_commit,
+    import_job_create,
+    import_job_revert,
+)
+from config.errors import ApplicationError
+
+
+class UploadTooLarge(ApplicationError):
+    status_code = 413
+    code = "upload_too_large"
+
+
+def upload_limit_check(request: Request) -> None:
+    """Refuse an oversized upload from its declared length, before reading any of it."""
+    limit = settings.STACKS_IMPORT_MAX_UPLOAD_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise UploadTooLarge(
+            f"The file is too large: {length:,} bytes, and this library accepts files up to "
+            f"{limit:,} bytes. Split it into smaller files, or import it with the "
+            "import_catalog command."
+        )
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    seconds_left = serializers.SerializerMethodField()
+    started_by = serializers.CharField(source="started_by_label")
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id", "format", "file_name", "file_size", "match_on", "on_match", "on_no_match",
+            "dry_run", "one_shot", "status", "error", "total", "created", "updated",
+            "unchanged", "rejected", "progress", "seconds_left", "started_by",
+            "created_at", "staged_at", "committed_at", "finished_at",
+        ]  # fmt: skip
+
+    def get_progress(self, job: ImportJob) -> float:
+        """0 to 1: bytes read while staging, rows written while committing."""
+        if job.status == ImportJob.Status.QUEUED:
+            return 0.0
+        if job.status not in (ImportJob.Status.STAGING, ImportJob.Status.COMMITTING):
+            return 1.0
+        if job.status == ImportJob.Status.STAGING or job.one_shot:
+            return round(min(job.bytes_read / job.file_size, 1.0), 4) if job.file_size else 0.0
+        return round(job.committed_through / job.total, 4) if job.total else 0.0
+
+    def get_seconds_left(self, job: ImportJob) -> float | None:
+        done = self.get_progress(job)
+        if job.status not in (ImportJob.Status.STAGING, ImportJob.Status.COMMITTING):
+            return None
+        if not done or job.phase_started_at is None:
+            return None
+        elapsed: timedelta = timezone.now() - job.phase_started_at
+        return round(elapsed.total_seconds() * (1 - done) / done, 1)
+
+
+class ImportJobCreateSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    format = serializers.ChoiceField(choices=Format.choices, required=False, default="")
+    match_on = serializers.ChoiceField(
+        choices=ImportJob.MatchOn.choices, default=ImportJob.MatchOn.EITHER
+    )
+    on_match = serializers.ChoiceField(
+        choices=ImportJob.OnMatch.choices, default=ImportJob.OnMatch.UPDATE
+    )
+    on_no_match = serializers.ChoiceField(
+        choices=ImportJob.OnNoMatch.choices, default=ImportJob.OnNoMatch.CREATE
+    )
+    dry_run = serializers.BooleanField(default=False)
+    one_shot = serializers.BooleanField(default=False)
+
+
+class ImportRowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportRow
+        fields = [
+            "position", "action", "reason", "title", "identifiers",
+            "match_record_id", "match_position", "record_id", "committed",
+        ]  # fmt: skip
+
+
+class RowPagination(StableCursorPagination):
+    ordering = "position"
+
+
+def started_by(request: Request) -> tuple[Any, str]:
+    user = request.user
+    return (user if getattr(user, "pk", None) else None), str(user)[:255]
+
+
+_FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List import jobs", examples=[ex.IMPORT_JOB_PAGE]),
+    retrieve=extend_schema(summary="An import job: status, counts, progress, time left",
+                           examples=[ex.IMPORT_JOB]),
+    create=extend_schema(summary="Upload a file to import", request=ImportJobCreateSerializer,
+                         responses={202: ImportJobSerializer}, examples=[ex.IMPORT_JOB_QUEUED]),
+    rows=extend_schema(summary="The preview: each record's action and the reason for it",
+                       responses=ImportRowSerializer(many=True), examples=[ex.IMPORT_ROW_PAGE]),
+    commit=extend_schema(summary="Commit a staged import", request=None,
+                         responses={202: ImportJobSerializer},
+                         examples=[ex.IMPORT_JOB_COMMITTING]),
+    revert=extend_schema(summary="Revert a committed import", request=None,
+                         responses=ImportJobSerializer, examples=[ex.IMPORT_JOB]),
+    cancel=extend_schema(summary="Cancel an import", request=None,
+                         responses=ImportJobSerializer, examples=[ex.IMPORT_JOB]),
+    rejects=extend_schema(summary="The rejected records in the file's own format",
+                          responses={(200, "application/marc"): _FILE,
+                                     (200, "application/marcxml+xml"): _FILE,
+                                     (200, "text/csv"): _FILE}),
+    template=extend_schema(summary="The CSV import template",
+                           responses={(200, "text/csv"): _FILE}),
+)  # fmt: skip
+class ImportJobViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportJob]
+):
+    """Import jobs of this library. Upload a file (multipart) to start one."""
+
+    permission_classes = [StaffOnly]
+    serializer_class = ImportJobSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self) -> QuerySet[ImportJob]:
+        return import_job_list()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        upload_limit_check(request)
+        incoming = ImportJobCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        options = dict(incoming.validated_data)
+        upload = options.pop("file")
+        if upload.size > settings.STACKS_IMPORT_MAX_UPLOAD_BYTES:
+            raise UploadTooLarge(
+                f"The file is too large: {upload.size:,} bytes, and this library accepts files "
+                f"up to {settings.STACKS_IMPORT_MAX_UPLOAD_BYTES:,} bytes."
+            )
+        user, label = started_by(request)
+        job = import_job_create(
+            file=upload, file_name=upload.name, started_by=user, started_by_label=label, **options
+        )
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["get"])
+    def rows(self, request: Request, pk: str | None = None) -> Response:
+        """The preview: each record's position, action and the reason for it."""
+        job = self.get_object()
+        rows = import_row_list(job=job, action=request.query_params.get("action") or None)
+        paginator = RowPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(ImportRowSerializer(page, many=True).data)
+
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: str | None = None) -> Response:
+        job = import_job_commit(job_id=self.get_object().pk)
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["post"])
+    def revert(self, request: Request, pk: str | None = None) -> Response:
+        job = import_job_revert(job_id=self.get_object().pk)
+        return Response(ImportJobSerializer(job).data)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        job = import_job_cancel(job_id=self.get_object().pk)
+        return Response(ImportJobSerializer(job).data)
+
+    @action(detail=True, methods=["get"])
+    def rejects(self, request: Request, pk: str | None = None) -> StreamingHttpResponse:
+        """The rejected records in the file's own format, to fix and upload again."""
+        content, name, content_type = import_rejects_file(job=self.get_object())
+        response = StreamingHttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @action(detail=False, methods=["get"])
+    def template(self, request: Request) -> HttpResponse:
+        """The CSV template: the documented columns and one example row."""
+        response = HttpResponse(csv_template(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="stacks-import-template.csv"'
+        return response

@@ -1,0 +1,286 @@
+"""A library's administration API (its admins only): staff, API keys, domains, settings, audit."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import examples as ex
+from api.permissions import LibraryAdminOnly
+from tenants.administration import (
+    api_key_issue,
+    api_key_list,
+    api_key_withdraw,
+    domain_add,
+    domain_list,
+    domain_make_primary,
+    domain_remove,
+    library_settings_update,
+)
+from tenants.models import Domain, Library
+from tenants.staff.audit import actor_name, audit_event_list
+from tenants.staff.invitations import (
+    staff_deactivate,
+    staff_invitation_resend,
+    staff_invitation_revoke,
+    staff_invite,
+    staff_list,
+)
+from tenants.staff.models import ApiKey, AuditEvent, Role, User
+
+
+def _library(request: Request) -> Library:
+    return request.tenant  # type: ignore[attr-defined, no-any-return]
+
+
+def _user(request: Request) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+class AdminViewSet(viewsets.GenericViewSet):
+    permission_classes = [LibraryAdminOnly]
+    lookup_value_regex = r"[0-9]+"
+
+
+_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The object's id.")
+
+
+# Staff
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "role", "status", "last_login", "date_joined"]
+
+    def get_status(self, user: User) -> str:
+        if not user.has_usable_password() and user.last_login is None:
+            return "invited"
+        return "active" if user.is_active else "deactivated"
+
+
+class StaffInviteSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List staff", examples=[ex.STAFF_PAGE]),
+    create=extend_schema(summary="Invite a staff member", request=StaffInviteSerializer,
+                         responses={201: StaffSerializer}, examples=[ex.STAFF_INVITE, ex.STAFF]),
+    resend=extend_schema(summary="Resend an invitation", request=None, parameters=[_ID],
+                         responses=StaffSerializer, examples=[ex.STAFF]),
+    revoke=extend_schema(summary="Revoke an invitation", request=None, parameters=[_ID],
+                         responses={204: None}),
+    deactivate=extend_schema(summary="Deactivate a staff account", request=None,
+                             parameters=[_ID], responses=StaffSerializer, examples=[ex.STAFF]),
+)  # fmt: skip
+class StaffViewSet(mixins.ListModelMixin, AdminViewSet):
+    """Staff accounts: invite by email with a role, resend or revoke the invitation, deactivate."""
+
+    serializer_class = StaffSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return staff_list()
+
+    def create(self, request: Request) -> Response:
+        data = StaffInviteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = staff_invite(
+            email=data.validated_data["email"],
+            role=data.validated_data["role"],
+            invited_by=_user(request),
+            host=request.get_host(),
+            actor=actor_name(request.user),
+        )
+        return Response(
+            StaffSerializer(issued.invitation.user).data, status=status.HTTP_201_CREATED
+        )
+
+    @action(detail=True, methods=["post"])
+    def resend(self, request: Request, pk: str) -> Response:
+        issued = staff_invitation_resend(
+            user_id=int(pk),
+            invited_by=_user(request),
+            host=request.get_host(),
+            actor=actor_name(request.user),
+        )
+        return Response(StaffSerializer(issued.invitation.user).data)
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str) -> Response:
+        staff_invitation_revoke(user_id=int(pk), actor=actor_name(request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk: str) -> Response:
+        user = staff_deactivate(user_id=int(pk), by=_user(request), actor=actor_name(request.user))
+        return Response(StaffSerializer(user).data)
+
+
+# API keys
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    revoked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id", "name", "prefix", "scope", "created_by", "created_at", "expires_at",
+            "revoked_at", "revoked", "last_used_at",
+        ]  # fmt: skip
+
+    def get_revoked(self, api_key: ApiKey) -> bool:
+        return api_key.revoked_at is not None
+
+
+class ApiKeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List API keys", examples=[ex.API_KEY_PAGE]),
+    create=extend_schema(summary="Issue an API key", request=ApiKeyCreateSerializer,
+                         responses={201: ApiKeySerializer},
+                         examples=[ex.API_KEY_INPUT, ex.API_KEY_CREATED]),
+    revoke=extend_schema(summary="Revoke an API key", request=None, parameters=[_ID],
+                         responses=ApiKeySerializer, examples=[ex.API_KEY]),
+)  # fmt: skip
+class ApiKeyViewSet(mixins.ListModelMixin, AdminViewSet):
+    """Keys for integrators. The secret is in the creation response only; revoke by id."""
+
+    serializer_class = ApiKeySerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return api_key_list().select_related("created_by")
+
+    def create(self, request: Request) -> Response:
+        data = ApiKeyCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = api_key_issue(
+            name=data.validated_data["name"],
+            scope=data.validated_data["scope"],
+            expires_at=data.validated_data.get("expires_at"),
+            created_by=_user(request),
+            actor=actor_name(request.user),
+        )
+        body = {**ApiKeySerializer(issued.api_key).data, "key": issued.secret}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str) -> Response:
+        api_key = api_key_withdraw(api_key_id=int(pk), actor=actor_name(request.user))
+        return Response(ApiKeySerializer(api_key).data)
+
+
+# Domains
+
+
+class DomainSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Domain
+        fields = ["id", "domain", "is_primary"]
+
+
+class DomainAddSerializer(serializers.Serializer):
+    domain = serializers.CharField(max_length=253)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the library's domains", examples=[ex.DOMAIN_LIST]),
+    create=extend_schema(summary="Add a custom domain", request=DomainAddSerializer,
+                         responses={201: DomainSerializer},
+                         examples=[ex.DOMAIN_INPUT, ex.DOMAIN]),
+    make_primary=extend_schema(summary="Make a domain primary", request=None, parameters=[_ID],
+                               responses=DomainSerializer, examples=[ex.DOMAIN]),
+    destroy=extend_schema(summary="Remove a custom domain", parameters=[_ID],
+                          responses={204: None}),
+)  # fmt: skip
+class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
+    """The library's host names: add a custom domain, make one primary, remove one."""
+
+    serializer_class = DomainSerializer
+    pagination_class = None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no library
+            return Domain.objects.none()
+        return domain_list(library=_library(self.request))
+
+    def create(self, request: Request) -> Response:
+        data = DomainAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        domain = domain_add(
+            library=_library(request),
+            hostname=data.validated_data["domain"],
+            actor=actor_name(request.user),
+        )
+        return Response(DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], url_path="make-primary")
+    def make_primary(self, request: Request, pk: str) -> Response:
+        domain = domain_make_primary(
+            library=_library(request), domain_id=int(pk), actor=actor_name(request.user)
+        )
+        return Response(DomainSerializer(domain).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        domain_remove(library=_library(request), domain_id=int(pk), actor=actor_name(request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Settings
+
+
+class LibrarySettingsSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    public_catalog = serializers.BooleanField(required=False)
+    default_location_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+
+class LibrarySettingsView(APIView):
+    """The library's display name, whether its catalog is public, and its default location."""
+
+    permission_classes = [LibraryAdminOnly]
+    serializer_class = LibrarySettingsSerializer
+
+    @extend_schema(summary="The library's settings", examples=[ex.SETTINGS])
+    def get(self, request: Request) -> Response:
+        return Response(LibrarySettingsSerializer(_library(request)).data)
+
+    @extend_schema(summary="Change the library's settings",
+                   examples=[ex.SETTINGS_INPUT, ex.SETTINGS])  # fmt: skip
+    def patch(self, request: Request) -> Response:
+        data = LibrarySettingsSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        library = library_settings_update(
+            library=_library(request), actor=actor_name(request.user), **data.validated_data
+        )
+        return Response(LibrarySettingsSerializer(library).data)
+
+
+# Audit log
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "actor", "action", "target", "detail", "created_at"]
+
+
+@extend_schema_view(list=extend_schema(summary="The audit log", examples=[ex.AUDIT_PAGE]))
+class AuditEventViewSet(mixins.ListModelMixin, AdminViewSet):
+    """What the library's admins did, newest first."""
+
+    serializer_class = AuditEventSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return audit_event_list()

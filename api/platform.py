@@ -1,0 +1,164 @@
+"""The platform host's API: self-service sign-up, and libraries for platform operators."""
+
+from django.db import connection
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from config.errors import NotFound
+from tenants.models import Library, Signup
+from tenants.onboarding import signup_create, signup_get, signup_host
+from tenants.platform import (
+    library_counts,
+    library_delete,
+    library_get,
+    library_list,
+    library_reactivate,
+    library_suspend,
+)
+from tenants.services import library_create
+
+
+class PlatformOperator(permissions.BasePermission):
+    """A staff account of the platform itself (the public schema), signed in on its host."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(
+            connection.schema_name == "public"
+            and user
+            and user.is_authenticated
+            and user.is_active
+            and user.is_staff
+        )
+
+
+class SignupThrottle(AnonRateThrottle):
+    rate = "30/hour"
+
+
+class SignupSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    host = serializers.SerializerMethodField()
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Signup
+        fields = ["id", "name", "subdomain", "host", "admin_email", "status", "status_display",
+                  "error", "created_at", "updated_at"]  # fmt: skip
+
+    def get_host(self, signup: Signup) -> str:
+        return signup_host(signup.subdomain)
+
+
+class SignupRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    subdomain = serializers.CharField(max_length=63)
+    admin_email = serializers.CharField(max_length=254)
+
+
+class SignupCreate(APIView):
+    """Ask for a library: it is provisioned by a worker; poll the returned `id` for progress."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [SignupThrottle]
+
+    def post(self, request: Request) -> Response:
+        data = SignupRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        signup = signup_create(**data.validated_data)
+        return Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SignupDetail(APIView):
+    """The progress of one sign-up, by the id its creation returned."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request: Request, public_id: str) -> Response:
+        signup = signup_get(public_id=public_id)
+        if signup is None:
+            raise NotFound("No such sign-up.")
+        return Response(SignupSerializer(signup).data)
+
+
+class LibrarySerializer(serializers.ModelSerializer):
+    domains = serializers.SlugRelatedField(slug_field="domain", many=True, read_only=True)
+    records = serializers.SerializerMethodField()
+    items = serializers.SerializerMethodField()
+    storage_bytes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Library
+        fields = ["schema_name", "name", "status", "public_catalog", "domains", "created_at",
+                  "records", "items", "storage_bytes"]  # fmt: skip
+
+    def _counts(self, library: Library):  # type: ignore[no-untyped-def]
+        return self.context.get("counts", {}).get(library.schema_name)
+
+    def get_records(self, library: Library) -> int | None:
+        counts = self._counts(library)
+        return counts.records if counts else None
+
+    def get_items(self, library: Library) -> int | None:
+        counts = self._counts(library)
+        return counts.items if counts else None
+
+    def get_storage_bytes(self, library: Library) -> int | None:
+        counts = self._counts(library)
+        return counts.storage_bytes if counts else None
+
+
+class LibraryCreateSerializer(serializers.Serializer):
+    schema_name = serializers.CharField(max_length=63)
+    name = serializers.CharField(max_length=200)
+    domain = serializers.CharField(max_length=253)
+    admin_email = serializers.CharField(max_length=254)
+
+
+class LibraryViewSet(viewsets.GenericViewSet):
+    """Every library with its counts; create, suspend, reactivate, delete (after an export)."""
+
+    permission_classes = [PlatformOperator]
+    serializer_class = LibrarySerializer
+    lookup_field = "schema_name"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return library_list().prefetch_related("domains")
+
+    def _render(self, libraries: list[Library]) -> list[dict[str, object]]:
+        counts = library_counts([library.schema_name for library in libraries])
+        return LibrarySerializer(libraries, many=True, context={"counts": counts}).data
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # noqa: S101 - the API always paginates
+        return self.get_paginated_response(self._render(page))
+
+    def retrieve(self, request: Request, schema_name: str) -> Response:
+        return Response(self._render([library_get(schema_name=schema_name)])[0])
+
+    def create(self, request: Request) -> Response:
+        data = LibraryCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        made = library_create(**data.validated_data, admin_invite=True)
+        return Response(self._render([made.library])[0], status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, schema_name: str) -> Response:
+        library = library_suspend(library=library_get(schema_name=schema_name))
+        return Response(self._render([library])[0])
+
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request: Request, schema_name: str) -> Response:
+        library = library_reactivate(library=library_get(schema_name=schema_name))
+        return Response(self._render([library])[0])
+
+    def destroy(self, request: Request, schema_name: str) -> Response:
+        bundle = library_delete(library=library_get(schema_name=schema_name))
+        return Response({"deleted": schema_name, "bundle": bundle})

@@ -1,0 +1,1 @@
+"""Catalog imports and exports: files in, files out, run on workers."""

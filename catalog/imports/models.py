@@ -1,0 +1,161 @@
+"""Import and export jobs and the staged rows of an import, in each library's schema."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+
+class Format(models.TextChoices):
+    MARC = "marc", "MARC 21 (ISO 2709)"
+    MARCXML = "marcxml", "MARCXML"
+    CSV = "csv", "CSV"
+
+
+class ImportJob(models.Model):
+    """One file brought into the catalog: staged, previewed, committed, perhaps reverted."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        STAGING = "staging", "Staging"
+        STAGED = "staged", "Staged"
+        COMMITTING = "committing", "Committing"
+        COMMITTED = "committed", "Committed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        REVERTED = "reverted", "Reverted"
+
+    class MatchOn(models.TextChoices):
+        ISBN = "isbn", "ISBN"
+        CONTROL_NUMBER = "control_number", "Control number (001/003)"
+        EITHER = "either", "ISBN or control number"
+
+    class OnMatch(models.TextChoices):
+        UPDATE = "update", "Update the matched record"
+        SKIP = "skip", "Leave the matched record as it is"
+        CREATE = "create", "Create a new record anyway"
+
+    class OnNoMatch(models.TextChoices):
+        CREATE = "create", "Create a record"
+        SKIP = "skip", "Skip the record"
+
+    format = models.CharField(max_length=8, choices=Format.choices)
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
+    file_name = models.CharField(max_length=255, blank=True, default="")
+    file_size = models.BigIntegerField(default=0)
+    match_on = models.CharField(max_length=16, choices=MatchOn.choices, default=MatchOn.EITHER)
+    on_match = models.CharField(max_length=8, choices=OnMatch.choices, default=OnMatch.UPDATE)
+    on_no_match = models.CharField(
+        max_length=8, choices=OnNoMatch.choices, default=OnNoMatch.CREATE
+    )
+    dry_run = models.BooleanField(default=False)
+    one_shot = models.BooleanField(default=False, help_text="Commit as soon as staged.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True, default="")
+    total = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # Checkpoints: rows with a position below these are staged / committed for good.
+    staged_through = models.PositiveIntegerField(default=0)
+    committed_through = models.PositiveIntegerField(default=0)
+    bytes_read = models.BigIntegerField(default=0)
+    # The lease: only the holder may work on the job until it expires.
+    lease_owner = models.CharField(max_length=64, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Change feed ids written by the commit, so a revert knows whether anyone wrote after it.
+    first_change_id = models.BigIntegerField(null=True, blank=True)
+    last_change_id = models.BigIntegerField(null=True, blank=True)
+    worker_peak_rss_kb = models.PositiveIntegerField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_by_label = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    phase_started_at = models.DateTimeField(null=True, blank=True)
+    staged_at = models.DateTimeField(null=True, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="import_job_lease")]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} ({self.format}, {self.status})"
+
+
+class ImportRow(models.Model):
+    """One record of an import file: what was found, what will be (or was) done, and why."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Create"
+        UPDATE = "update", "Update"
+        UNCHANGED = "unchanged", "Unchanged"
+        REJECT = "reject", "Reject"
+
+    id = models.BigAutoField(primary_key=True)
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    position = models.PositiveIntegerField(help_text="1-based position of the record in the file")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    reason = models.TextField(blank=True, default="")
+    title = models.CharField(max_length=300, blank=True, default="")
+    identifiers = models.CharField(max_length=500, blank=True, default="")
+    match_key = models.CharField(max_length=100, blank=True, default="")
+    match_record_id = models.BigIntegerField(null=True, blank=True)
+    match_position = models.PositiveIntegerField(null=True, blank=True)
+    data = models.JSONField(null=True, blank=True)
+    raw = models.BinaryField(null=True, blank=True)
+    committed = models.BooleanField(default=False)
+    record_id = models.BigIntegerField(null=True, blank=True)
+    previous = models.JSONField(null=True, blank=True)
+    created_item_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="import_row_position")
+        ]
+        indexes = [
+            models.Index(fields=["job", "match_key"], name="import_row_match_key"),
+            models.Index(fields=["job", "action", "position"], name="import_row_action"),
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.position} of import {self.job_id}: {self.action}"
+
+
+class ExportJob(models.Model):
+    """A file of the catalog (or of the records a filter selects), written on a worker."""
+
+    class ExportFormat(models.TextChoices):
+        CSV = "csv", "CSV"
+        MARC = "marc", "MARC 21 (ISO 2709)"
+        MARCXML = "marcxml", "MARCXML"
+        JSONL = "jsonl", "JSON Lines"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    format = models.CharField(max_length=8, choices=ExportFormat.choices)
+    filters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(upload_to="exports/%Y/%m/", max_length=300, blank=True)
+    records = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_by_label = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"export #{self.pk} ({self.format}, {self.status})"

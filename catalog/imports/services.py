@@ -1,0 +1,914 @@
+"""Import jobs: create, stage, preview, commit, revert; leased, chunked and safe to rerun."""
+
+import base64
+import os
+import resource
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import chain
+from queue import Full, Queue
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from catalog.imports.copy import ids_reserve, rows_copy
+from catalog.imports.formats import (
+    READERS,
+    SEEKABLE,
+    FileUnreadable,
+    SourceRecord,
+    data_from_json,
+    data_to_json,
+)
+from catalog.imports.models import Format, ImportJob, ImportRow
+from catalog.models import (
+    Change,
+    Identifier,
+    Item,
+    Location,
+    Record,
+    RecordContributor,
+    RecordSubject,
+)
+from catalog.services import (
+    RecordData,
+    changes_log,
+    contributors_get_or_create,
+    name_key,
+    record_search_refresh,
+    record_update,
+    sort_title_for,
+    subjects_get_or_create,
+)
+from config.errors import ApplicationError, Conflict, NotFound
+
+Status = ImportJob.Status
+Action = ImportRow.Action
+ACTIVE = (Status.QUEUED, Status.STAGING, Status.COMMITTING)
+_EXTENSIONS = {
+    ".mrc": Format.MARC,
+    ".marc": Format.MARC,
+    ".dat": Format.MARC,
+    ".iso": Format.MARC,
+    ".xml": Format.MARCXML,
+    ".csv": Format.CSV,
+}
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over (ours expired); stop without writing."""
+
+
+# --- Creating and controlling jobs -----------------------------------------------------------
+
+
+def import_format_guess(file_name: str) -> str:
+    extension = os.path.splitext(file_name.lower())[1]
+    if extension not in _EXTENSIONS:
+        raise ApplicationError(
+            f"Cannot tell the format of {file_name!r}: give format marc, marcxml or csv.",
+            fields={"format": ["required"]},
+        )
+    return _EXTENSIONS[extension]
+
+
+def import_job_create(
+    *,
+    file: IO[bytes],
+    file_name: str,
+    format: str = "",
+    match_on: str = ImportJob.MatchOn.EITHER,
+    on_match: str = ImportJob.OnMatch.UPDATE,
+    on_no_match: str = ImportJob.OnNoMatch.CREATE,
+    dry_run: bool = False,
+    one_shot: bool = False,
+    started_by: Any = None,
+    started_by_label: str = "",
+) -> ImportJob:
+    """Store the file and queue its staging (and its commit too, in one-shot mode)."""
+    fmt = format or import_format_guess(file_name)
+    choices = (
+        ("format", fmt, Format.values),
+        ("match_on", match_on, ImportJob.MatchOn.values),
+        ("on_match", on_match, ImportJob.OnMatch.values),
+        ("on_no_match", on_no_match, ImportJob.OnNoMatch.values),
+    )
+    for name, value, allowed in choices:
+        if value not in allowed:
+            raise ApplicationError(
+                f"Unknown {name} {value!r}: use one of {', '.join(allowed)}.",
+                fields={name: ["invalid"]},
+            )
+    with transaction.atomic():
+        job = ImportJob(
+            format=fmt,
+            file_name=os.path.basename(file_name)[:255],
+            match_on=match_on,
+            on_match=on_match,
+            on_no_match=on_no_match,
+            dry_run=dry_run,
+            one_shot=one_shot,
+            started_by=started_by if getattr(started_by, "pk", None) else None,
+            started_by_label=started_by_label[:255],
+        )
+        job.file.save(job.file_name or f"import.{fmt}", File(file), save=False)
+        job.file_size = job.file.size
+        job.save()
+        _queue(job.pk)
+    return job
+
+
+def _queue(job_id: int) -> None:
+    from worker.imports import import_job_run
+
+    transaction.on_commit(lambda: import_job_run.delay(job_id))
+
+
+def lease_token() -> str:
+    """A lease holder's name; a job's chain of tasks passes it on from slice to slice."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@transaction.atomic
+def import_job_commit(*, job_id: int) -> ImportJob:
+    """Commit what a staged job previewed (on a worker)."""
+    job = _locked(job_id)
+    if job.status != Status.STAGED:
+        raise Conflict(f"Only a staged import can be committed; this one is {job.status}.")
+    if job.dry_run:
+        raise Conflict("This import was a dry run: upload the file again to import it.")
+    job.status = Status.COMMITTING
+    job.phase_started_at = timezone.now()
+    job.save(update_fields=["status", "phase_started_at", "updated_at"])
+    _queue(job.pk)
+    return job
+
+
+@transaction.atomic
+def import_job_cancel(*, job_id: int) -> ImportJob:
+    job = _locked(job_id)
+    if job.status not in (Status.QUEUED, Status.STAGING, Status.STAGED):
+        raise Conflict(f"An import that is {job.status} cannot be cancelled.")
+    job.status = Status.CANCELLED
+    job.finished_at = timezone.now()
+    job.lease_owner = ""
+    job.save(update_fields=["status", "finished_at", "lease_owner", "updated_at"])
+    return job
+
+
+def _locked(job_id: int) -> ImportJob:
+    job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("No such import.")
+    return job
+
+
+# --- The worker's loop -----------------------------------------------------------------------
+
+
+def _lease_take(job_id: int, owner: str) -> bool:
+    now = timezone.now()
+    expires = now + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS)
+    free = Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
+    taken = (
+        ImportJob.objects.filter(pk=job_id, status__in=ACTIVE)
+        .filter(free)
+        .update(lease_owner=owner, lease_expires_at=expires)
+    )
+    return taken == 1
+
+
+def _lease_renew(job_id: int, owner: str) -> ImportJob:
+    """Lock the job row for this chunk's transaction; refuse if the lease is no longer ours."""
+    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    if job.lease_owner != owner or job.status not in ACTIVE:
+        raise LeaseLost(job_id)
+    job.lease_expires_at = timezone.now() + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS)
+    return job
+
+
+def _peak_memory_note(job_id: int) -> None:
+    """The peak resident memory of the worker process that ran the job, in KiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    ImportJob.objects.filter(pk=job_id).filter(
+        Q(worker_peak_rss_kb__isnull=True) | Q(worker_peak_rss_kb__lt=peak)
+    ).update(worker_peak_rss_kb=peak)
+
+
+def _lease_release(job_id: int, owner: str) -> None:
+    ImportJob.objects.filter(pk=job_id, lease_owner=owner).update(
+        lease_owner="", lease_expires_at=None
+    )
+
+
+def import_job_work(*, job_id: int, owner: str) -> bool:
+    """Advance a job for one time slice. True when work remains: the caller queues the next
+    slice with the same `owner`, and the lease stays held in between so that recovery does
+    not start a second chain of tasks for the job.
+
+    Each chunk is one transaction that also moves the job's checkpoint, so a worker killed at
+    any moment leaves either the whole chunk or none of it; the next holder of the lease
+    starts after the checkpoint and never writes a record twice.
+    """
+    if not _lease_take(job_id, owner):
+        return False
+    deadline = time.monotonic() + settings.STACKS_IMPORT_SLICE_SECONDS
+    try:
+        job = ImportJob.objects.get(pk=job_id)
+        applies_while_reading = job.one_shot and not job.dry_run
+        if job.status == Status.QUEUED:
+            # A one-shot job writes as it reads: it is committing from the start.
+            job.status = Status.COMMITTING if applies_while_reading else Status.STAGING
+            ImportJob.objects.filter(pk=job_id).update(
+                status=job.status, phase_started_at=timezone.now()
+            )
+        if job.status == Status.STAGING or applies_while_reading:
+            more = _stage(job, owner, deadline)
+        elif job.status == Status.COMMITTING:
+            more = _commit(job, owner, deadline)
+        else:
+            more = False
+    except LeaseLost:
+        return False
+    except FileUnreadable as error:
+        _fail(job_id, owner, error.message)
+        return False
+    except Exception as error:
+        _fail(job_id, owner, f"The import stopped on an unexpected error: {error!r}")
+        raise
+    finally:
+        _peak_memory_note(job_id)
+    if not more:
+        _lease_release(job_id, owner)
+    return more
+
+
+def _fail(job_id: int, owner: str, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id, lease_owner=owner).update(
+        status=Status.FAILED, error=message[:5000], finished_at=timezone.now()
+    )
+
+
+def _sources(job: ImportJob) -> Iterator[tuple[SourceRecord, int]]:
+    reader = READERS[job.format]
+    with job.file.open("rb") as stream:
+        offset = job.bytes_read if job.format in SEEKABLE else 0
+        yield from reader(stream, start_after=job.staged_through, start_offset=offset)
+
+
+def _keys(data: RecordData, match_on: str) -> list[str]:
+    keys = []
+    if match_on in ("isbn", "either"):
+        keys += [f"isbn:{value}" for kind, value in data.identifiers if kind == "isbn"]
+    if match_on in ("control_number", "either") and data.control_number:
+        keys.append(f"cn:{data.control_number_source}:{data.control_number}")
+    return keys
+
+
+def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int]]:
+    """Chunks of records; a record repeating a key of its chunk starts the next chunk, so it
+    is matched against the earlier one once that is written."""
+    size = settings.STACKS_IMPORT_CHUNK_SIZE
+    chunk: list[SourceRecord] = []
+    seen: set[str] = set()
+    read = 0
+    for source, read_after in _sources(job):
+        keys = set(_keys(source.data, job.match_on)) if source.data else set()
+        barcodes = {f"item:{i.barcode}" for i in source.items}
+        if chunk and (len(chunk) >= size or keys & seen or barcodes & seen):
+            yield chunk, read
+            chunk, seen = [], set()
+        chunk.append(source)
+        seen |= keys | barcodes
+        read = read_after
+    if chunk:
+        yield chunk, read
+
+
+def _read_ahead(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Parse the next chunks on a thread while this one is written: the parser runs while
+    the database works, and memory holds at most `depth` chunks more."""
+    queue: Queue[Any] = Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        queue.put(chunk, timeout=0.5)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as error:  # handed to the consumer, raised there
+            queue.put(error)
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _stage(job: ImportJob, owner: str, deadline: float) -> bool:
+    apply_now = job.one_shot and not job.dry_run
+    for chunk, read in _read_ahead(_chunks(job)):
+        with transaction.atomic():
+            locked = _lease_renew(job.pk, owner)
+            decisions = _decide(locked, chunk)
+            if apply_now:
+                _apply(decisions)
+            _rows_write(locked, decisions, applied=apply_now)
+            locked.staged_through = chunk[-1].position
+            locked.bytes_read = read
+            if apply_now:
+                locked.committed_through = locked.staged_through
+                _changes_note(locked, decisions)
+            _count(locked, decisions)
+            locked.save()
+        if time.monotonic() > deadline:
+            return True
+    with transaction.atomic():
+        locked = _lease_renew(job.pk, owner)
+        locked.total = locked.created + locked.updated + locked.unchanged + locked.rejected
+        locked.staged_at = timezone.now()
+        if locked.one_shot and not locked.dry_run:
+            locked.status = Status.COMMITTED
+            locked.committed_at = locked.finished_at = locked.staged_at
+        else:
+            locked.status = Status.STAGED
+        locked.save()
+    return False
+
+
+def _count(job: ImportJob, decisions: list["Decision"]) -> None:
+    for decision in decisions:
+        name = {
+            Action.CREATE: "created",
+            Action.UPDATE: "updated",
+            Action.UNCHANGED: "unchanged",
+            Action.REJECT: "rejected",
+        }[decision.action]
+        setattr(job, name, getattr(job, name) + 1)
+    job.total = job.created + job.updated + job.unchanged + job.rejected
+
+
+def _commit(job: ImportJob, owner: str, deadline: float) -> bool:
+    size = settings.STACKS_IMPORT_CHUNK_SIZE
+    while True:
+        with transaction.atomic():
+            locked = _lease_renew(job.pk, owner)
+            rows = list(
+                ImportRow.objects.filter(job=locked, position__gt=locked.committed_through)
+                .order_by("position")
+                .defer("previous")[:size]
+            )
+            if not rows:
+                locked.status = Status.COMMITTED
+                locked.committed_at = locked.finished_at = timezone.now()
+                locked.save()
+                return False
+            decisions = [Decision.from_row(row, locked.format) for row in rows]
+            _apply(decisions)
+            _rows_mark_committed(locked, decisions)
+            locked.committed_through = rows[-1].position
+            _changes_note(locked, decisions)
+            locked.save()
+        if time.monotonic() > deadline:
+            return True
+
+
+# --- Deciding --------------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    """What the import does with one record, and what it did."""
+
+    source: SourceRecord
+    action: str
+    reason: str = ""
+    job_id: int | None = None
+    match_key: str = ""
+    match_record_id: int | None = None
+    match_position: int | None = None
+    record_id: int | None = None
+    previous: dict[str, Any] | None = None
+    created_item_ids: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: ImportRow, fmt: str) -> "Decision":
+        source = SourceRecord(position=row.position, raw=bytes(row.raw or b""))
+        if row.data is not None:
+            source.data, source.items = data_from_json(row.data)
+            if fmt != Format.CSV and row.raw:
+                source.data.source_marc = bytes(row.raw)
+        return cls(
+            source=source,
+            action=row.action,
+            reason=row.reason,
+            job_id=row.job_id,
+            match_key=row.match_key,
+            match_record_id=row.match_record_id,
+            match_position=row.match_position,
+        )
+
+
+def _decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
+    keyed = {s.position: _keys(s.data, job.match_on) for s in chunk if s.data is not None}
+    all_keys = set(chain.from_iterable(keyed.values()))
+    found = _matches_in_catalog(all_keys)
+    earlier = _matches_in_job(job, all_keys) if not (job.one_shot and not job.dry_run) else {}
+    barcodes = {i.barcode for s in chunk for i in s.items}
+    taken = dict(Item.objects.filter(barcode__in=barcodes).values_list("barcode", "record_id"))
+    matched_ids = {found[k] for k in all_keys if k in found}
+    current = record_snapshots(sorted(matched_ids)) if job.on_match == "update" else {}
+    decisions = []
+    for source in chunk:
+        if source.data is None:
+            decisions.append(Decision(source, Action.REJECT, source.error, job_id=job.pk))
+            continue
+        keys = keyed[source.position]
+        match_key = next((k for k in keys if k in found), "")
+        in_job_key = next((k for k in keys if k in earlier), "") if not match_key else ""
+        decision = Decision(
+            source, Action.CREATE, job_id=job.pk, match_key=(keys[0] if keys else "")
+        )
+        if match_key:
+            decision.match_record_id = found[match_key]
+            target = f"record {found[match_key]}"
+        elif in_job_key:
+            decision.match_position, decision.match_record_id = earlier[in_job_key]
+            target = f"the record at position {decision.match_position} of this file"
+        else:
+            target = ""
+        clash = next(
+            (
+                i.barcode
+                for i in source.items
+                if i.barcode in taken and taken[i.barcode] != decision.match_record_id
+            ),
+            None,
+        )
+        if clash:
+            decision.action = Action.REJECT
+            decision.reason = (
+                f"Barcode {clash} already belongs to record {taken[clash]}: give the copy "
+                "another barcode or remove it from this record."
+            )
+        elif target:
+            label = (match_key or in_job_key).replace("cn:", "control number ").replace(":", " ")
+            decision.reason, decision.action = _on_match(
+                job, decision, target, label.strip(), current
+            )
+        elif job.on_no_match == "skip":
+            decision.action = Action.UNCHANGED
+            decision.reason = "No matching record; skipped (on no match: skip)."
+        else:
+            decision.reason = (
+                f"No record matches {', '.join(keys)}; a new record is created."
+                if keys
+                else "Nothing to match on (no ISBN or control number); a new record is created."
+            )
+        decisions.append(decision)
+    return decisions
+
+
+def _on_match(
+    job: ImportJob, decision: Decision, target: str, label: str, current: dict[int, Any]
+) -> tuple[str, str]:
+    if job.on_match == "skip":
+        return f"Matches {target} on {label}; left as it is (on match: skip).", Action.UNCHANGED
+    if job.on_match == "create":
+        return f"Matches {target} on {label}; created anyway (on match: create).", Action.CREATE
+    data = decision.source.data
+    assert data is not None  # noqa: S101 - rejects never reach here
+    if decision.match_position is None and decision.match_record_id in current:
+        existing = current[decision.match_record_id]
+        new_barcodes = {i.barcode for i in decision.source.items} - set(existing["barcodes"])
+        if _comparable(data) == existing["comparable"] and not new_barcodes:
+            return f"Identical to {target} (matched on {label}).", Action.UNCHANGED
+    return f"Matches {target} on {label}; it is updated.", Action.UPDATE
+
+
+def _matches_in_catalog(keys: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    isbns = [k[5:] for k in keys if k.startswith("isbn:")]
+    if isbns:
+        rows = Identifier.objects.filter(kind="isbn", value__in=isbns).order_by("record_id")
+        for value, record_id in rows.values_list("value", "record_id"):
+            found.setdefault(f"isbn:{value}", record_id)
+    numbers = {k.split(":", 2)[2] for k in keys if k.startswith("cn:")}
+    if numbers:
+        rows = Record.objects.filter(control_number__in=numbers).order_by("id")
+        for source, number, record_id in rows.values_list(
+            "control_number_source", "control_number", "id"
+        ):
+            found.setdefault(f"cn:{source}:{number}", record_id)
+    return {k: v for k, v in found.items() if k in keys}
+
+
+def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, tuple[int, int | None]]:
+    """Earlier rows of the same (staged, not yet committed) file with one of these keys."""
+    if not keys:
+        return {}
+    rows = (
+        ImportRow.objects.filter(job=job, match_key__in=keys)
+        .exclude(action=Action.REJECT)
+        .order_by("position")
+        .values_list("match_key", "position", "match_record_id")
+    )
+    earlier: dict[str, tuple[int, int | None]] = {}
+    for key, position, record_id in rows:
+        earlier.setdefault(key, (position, record_id))
+    return earlier
+
+
+def _comparable(data: RecordData) -> dict[str, Any]:
+    return {
+        "title": data.title.strip(),
+        "subtitle": data.subtitle,
+        "publisher": data.publisher,
+        "publication_year": data.publication_year,
+        "edition": data.edition,
+        "language": data.language,
+        "series": data.series,
+        "summary": data.summary,
+        "control_number": data.control_number,
+        "control_number_source": data.control_number_source,
+        "contributors": [(name_key(n), r) for n, r in data.contributors if name_key(n)],
+        "subjects": sorted({(s, name_key(h)) for h, s in data.subjects if name_key(h)}),
+        "identifiers": sorted(set(data.identifiers)),
+    }
+
+
+def record_snapshots(record_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What the catalog holds for these records, in a form to compare with and to restore."""
+    snapshots: dict[int, dict[str, Any]] = {}
+    if not record_ids:
+        return snapshots
+    fields = [
+        "id",
+        "title",
+        "subtitle",
+        "publisher",
+        "publication_year",
+        "edition",
+        "language",
+        "series",
+        "summary",
+        "control_number",
+        "control_number_source",
+        "sort_title",
+        "source_marc",
+    ]
+    for row in Record.objects.filter(pk__in=record_ids).values(*fields):
+        marc = row.pop("source_marc")
+        snapshots[row["id"]] = {
+            **row,
+            "source_marc": base64.b64encode(bytes(marc)).decode() if marc else None,
+            "contributors": [],
+            "subjects": [],
+            "identifiers": [],
+            "barcodes": [],
+        }
+    credits = RecordContributor.objects.filter(record_id__in=record_ids).order_by(
+        "record_id", "position"
+    )
+    for record_id, name, role in credits.values_list("record_id", "contributor__name", "role"):
+        snapshots[record_id]["contributors"].append((name, role))
+    links = RecordSubject.objects.filter(record_id__in=record_ids).order_by("record_id", "position")
+    for record_id, heading, scheme in links.values_list(
+        "record_id", "subject__heading", "subject__scheme"
+    ):
+        snapshots[record_id]["subjects"].append((heading, scheme))
+    for record_id, kind, value in Identifier.objects.filter(record_id__in=record_ids).values_list(
+        "record_id", "kind", "value"
+    ):
+        snapshots[record_id]["identifiers"].append((kind, value))
+    for record_id, barcode in Item.objects.filter(record_id__in=record_ids).values_list(
+        "record_id", "barcode"
+    ):
+        snapshots[record_id]["barcodes"].append(barcode)
+    for snapshot in snapshots.values():
+        snapshot["comparable"] = _comparable(_snapshot_data(snapshot))
+    return snapshots
+
+
+def _snapshot_data(snapshot: dict[str, Any]) -> RecordData:
+    return RecordData(
+        title=snapshot["title"],
+        subtitle=snapshot["subtitle"],
+        publisher=snapshot["publisher"],
+        publication_year=snapshot["publication_year"],
+        edition=snapshot["edition"],
+        language=snapshot["language"],
+        series=snapshot["series"],
+        summary=snapshot["summary"],
+        control_number=snapshot["control_number"],
+        control_number_source=snapshot["control_number_source"],
+        contributors=[tuple(pair) for pair in snapshot["contributors"]],
+        subjects=[tuple(pair) for pair in snapshot["subjects"]],
+        identifiers=[tuple(pair) for pair in snapshot["identifiers"]],
+        source_marc=base64.b64decode(snapshot["source_marc"]) if snapshot["source_marc"] else None,
+    )
+
+
+# --- Applying --------------------------------------------------------------------------------
+
+
+def _apply(decisions: list[Decision]) -> None:
+    creates = [d for d in decisions if d.action == Action.CREATE]
+    updates = [d for d in decisions if d.action == Action.UPDATE]
+    if creates:
+        _records_create(creates)
+    # A record repeated in the file updates the one its first appearance created.
+    made = {d.source.position: d.record_id for d in creates}
+    for decision in updates:
+        if decision.match_record_id is None and decision.match_position in made:
+            decision.match_record_id = made[decision.match_position]
+        _record_update(decision)
+        made[decision.source.position] = decision.record_id
+
+
+def _records_create(decisions: list[Decision]) -> None:
+    """Create many records with COPY: records, credits, subjects, identifiers, copies, the
+    change feed, then their search vectors in one statement."""
+    now = timezone.now().isoformat()
+    ids = ids_reserve(Record, len(decisions))
+    datas: list[RecordData] = []
+    keys: dict[str, str] = {}
+    for decision, record_id in zip(decisions, ids, strict=True):
+        data = decision.source.data
+        assert data is not None  # noqa: S101 - rejects never reach here
+        decision.record_id = record_id
+        datas.append(data)
+        for name, _ in data.contributors:
+            if name not in keys:
+                keys[name] = name_key(name)
+    rows_copy(
+        Record,
+        RECORD_COLUMNS,
+        (
+            (
+                record_id, data.title.strip(), data.subtitle, data.publisher,
+                data.publication_year, data.edition, data.language, data.series, data.summary,
+                data.control_number, data.control_number_source, data.source_marc,
+                sort_title_for(data.title.strip(), data.nonfiling), 1, now, now,
+            )
+            for record_id, data in zip(ids, datas, strict=True)
+        ),
+    )  # fmt: skip
+    contributors = contributors_get_or_create(keys)
+    subjects = subjects_get_or_create({s for data in datas for s in data.subjects})
+    credits, links, identifiers = [], [], []
+    for record_id, data in zip(ids, datas, strict=True):
+        for i, (name, role) in enumerate(data.contributors):
+            if keys[name]:
+                credits.append((record_id, contributors[keys[name]].pk, role, i))
+        seen: set[int] = set()
+        for i, (heading, scheme) in enumerate(data.subjects):
+            subject = subjects.get((scheme, name_key(heading)))
+            if subject is not None and subject.pk not in seen:
+                seen.add(subject.pk)
+                links.append((record_id, subject.pk, i))
+        identifiers += [(record_id, kind, value) for kind, value in sorted(set(data.identifiers))]
+    rows_copy(RecordContributor, ["record_id", "contributor_id", "role", "position"], credits)
+    rows_copy(RecordSubject, ["record_id", "subject_id", "position"], links)
+    rows_copy(Identifier, ["record_id", "kind", "value"], identifiers)
+    item_ids = _items_create(decisions)
+    record_search_refresh(ids)
+    _changes_copy(Change.Entity.RECORD, ids, Change.Action.CREATED, now)
+    _changes_copy(Change.Entity.ITEM, item_ids, Change.Action.CREATED, now)
+
+
+RECORD_COLUMNS = [
+    "id", "title", "subtitle", "publisher", "publication_year", "edition", "language", "series",
+    "summary", "control_number", "control_number_source", "source_marc", "sort_title",
+    "version", "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _changes_copy(entity: str, ids: list[int], action: str, at: Any) -> None:
+    rows_copy(
+        Change, ["entity", "entity_id", "action", "at"], ((entity, i, action, at) for i in ids)
+    )
+
+
+def _items_create(decisions: list[Decision]) -> list[int]:
+    """Copies of the decided records; a barcode already in the catalog is left out."""
+    wanted = [(d, item) for d in decisions for item in d.source.items]
+    if not wanted:
+        return []
+    taken = set(
+        Item.objects.filter(barcode__in={i.barcode for _, i in wanted}).values_list(
+            "barcode", flat=True
+        )
+    )
+    locations = _locations({i.location for _, i in wanted if i.location})
+    fresh = []
+    for decision, item in wanted:
+        if item.barcode not in taken:
+            taken.add(item.barcode)
+            fresh.append((decision, item))
+    ids = ids_reserve(Item, len(fresh))
+    now = timezone.now().isoformat()
+    rows = []
+    for item_id, (decision, item) in zip(ids, fresh, strict=True):
+        decision.created_item_ids.append(item_id)
+        location = locations.get(item.location)
+        rows.append(
+            (
+                item_id, decision.record_id, item.barcode, item.call_number,
+                location.pk if location else None, Item.Status.AVAILABLE, "", "", 1, now, now,
+            )
+        )  # fmt: skip
+    rows_copy(Item, ITEM_COLUMNS, rows)
+    return ids
+
+
+ITEM_COLUMNS = [
+    "id", "record_id", "barcode", "call_number", "location_id", "status", "public_note",
+    "staff_note", "version", "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _locations(codes: set[str]) -> dict[str, Location]:
+    if not codes:
+        return {}
+    Location.objects.bulk_create([Location(code=c, name=c) for c in codes], ignore_conflicts=True)
+    return {loc.code: loc for loc in Location.objects.filter(code__in=codes)}
+
+
+def _record_update(decision: Decision) -> None:
+    record_id = decision.match_record_id
+    if record_id is None and decision.match_position is not None:
+        # The match is a record created earlier from this same file.
+        record_id = (
+            ImportRow.objects.filter(job_id=decision.job_id, position=decision.match_position)
+            .values_list("record_id", flat=True)
+            .first()
+        )
+    if record_id is None:
+        decision.action = Action.CREATE
+        _records_create([decision])
+        return
+    decision.previous = record_snapshots([record_id]).get(record_id)
+    if decision.previous is None:  # deleted since staging
+        decision.action = Action.CREATE
+        _records_create([decision])
+        return
+    decision.previous.pop("comparable", None)
+    data = decision.source.data
+    assert data is not None  # noqa: S101
+    record_update(record_id=record_id, data=data)
+    decision.record_id = record_id
+    decision.source.items = [
+        i for i in decision.source.items if i.barcode not in decision.previous["barcodes"]
+    ]
+    made = _items_create([decision])
+    _changes_copy(Change.Entity.ITEM, made, Change.Action.CREATED, timezone.now())
+
+
+def _rows_write(job: ImportJob, decisions: list[Decision], *, applied: bool) -> None:
+    rows = []
+    for d in decisions:
+        source = d.source
+        keep_data = not applied and source.data is not None
+        rows.append(
+            (
+                job.pk,
+                source.position,
+                d.action,
+                (d.reason or source.error)[:2000],
+                (source.data.title if source.data else "")[:300],
+                source.identifiers,
+                d.match_key[:100],
+                d.match_record_id,
+                d.match_position,
+                data_to_json(source.data, source.items) if keep_data else None,  # type: ignore[arg-type]
+                # Rejects keep their bytes for the rejects file; staged rows for the commit.
+                source.raw if (d.action == Action.REJECT or keep_data) else None,
+                applied and d.action in (Action.CREATE, Action.UPDATE),
+                d.record_id,
+                d.previous,
+                d.created_item_ids,
+            )
+        )
+    rows_copy(ImportRow, ROW_COLUMNS, rows)
+
+
+ROW_COLUMNS = [
+    "job_id", "position", "action", "reason", "title", "identifiers", "match_key",
+    "match_record_id", "match_position", "data", "raw", "committed", "record_id", "previous",
+    "created_item_ids",
+]  # fmt: skip
+
+
+def _rows_mark_committed(job: ImportJob, decisions: list[Decision]) -> None:
+    done = [d for d in decisions if d.action in (Action.CREATE, Action.UPDATE)]
+    for d in done:
+        ImportRow.objects.filter(job=job, position=d.source.position).update(
+            committed=True,
+            record_id=d.record_id,
+            previous=d.previous,
+            created_item_ids=d.created_item_ids,
+            action=d.action,
+        )
+
+
+def _changes_note(job: ImportJob, decisions: list[Decision]) -> None:
+    ids = [d.record_id for d in decisions if d.record_id is not None]
+    if not ids:
+        return
+    last = Change.objects.filter(entity=Change.Entity.RECORD, entity_id__in=ids).aggregate(
+        last=Max("id")
+    )["last"]
+    if last is not None:
+        job.last_change_id = max(job.last_change_id or 0, last)
+        if job.first_change_id is None:
+            job.first_change_id = last
+
+
+# --- Reverting -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_job_revert(*, job_id: int) -> ImportJob:
+    """Remove the records a job created and restore those it updated, if nothing touched
+    them since."""
+    job = _locked(job_id)
+    if job.status != Status.COMMITTED or job.dry_run:
+        raise Conflict(f"Only a committed import can be reverted; this one is {job.status}.")
+    rows = ImportRow.objects.filter(job=job, committed=True)
+    record_ids = rows.values("record_id")
+    later = Change.objects.filter(
+        entity=Change.Entity.RECORD, entity_id__in=record_ids, id__gt=job.last_change_id or 0
+    ).order_by("id")
+    touched = list(later.values_list("entity_id", flat=True)[:5])
+    if touched:
+        raise Conflict(
+            "Records of this import changed after it (records "
+            f"{', '.join(map(str, touched))}); this import can no longer be reverted.",
+            code="revert_refused",
+        )
+    created = list(rows.filter(action=Action.CREATE).values_list("record_id", flat=True))
+    for start in range(0, len(created), 5000):
+        ids = created[start : start + 5000]
+        item_ids = list(Item.objects.filter(record_id__in=ids).values_list("pk", flat=True))
+        Item.objects.filter(pk__in=item_ids).delete()
+        Record.objects.filter(pk__in=ids).delete()
+        changes_log(Change.Entity.ITEM, item_ids, Change.Action.DELETED)
+        changes_log(Change.Entity.RECORD, ids, Change.Action.DELETED)
+    for row in rows.filter(action=Action.UPDATE).order_by("-position").iterator():
+        if row.created_item_ids:
+            Item.objects.filter(pk__in=row.created_item_ids).delete()
+            changes_log(Change.Entity.ITEM, row.created_item_ids, Change.Action.DELETED)
+        if row.previous:
+            data = _snapshot_data(row.previous)
+            record_update(record_id=row.record_id, data=data)
+            Record.objects.filter(pk=row.record_id).update(
+                sort_title=row.previous["sort_title"], source_marc=data.source_marc
+            )
+    job.status = Status.REVERTED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at", "updated_at"])
+    return job
+
+
+# --- Recovery --------------------------------------------------------------------------------
+
+
+def import_jobs_resumable() -> tuple[list[int], float | None]:
+    """Active jobs nobody holds (their task was lost with a worker or the broker), and the
+    seconds until the next held lease expires (None when no job is active)."""
+    now = timezone.now()
+    active = ImportJob.objects.filter(status__in=ACTIVE)
+    free = list(
+        active.filter(Q(lease_owner="") | Q(lease_expires_at__lt=now)).values_list("pk", flat=True)
+    )
+    held = active.exclude(lease_owner="").filter(lease_expires_at__gte=now)
+    soonest = held.order_by("lease_expires_at").values_list("lease_expires_at", flat=True).first()
+    wait = (soonest - now).total_seconds() if soonest else None
+    return free, wait

@@ -1,0 +1,84 @@
+"""Pages of onboarding: sign-up and its progress (platform host), accepting an invitation."""
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from config.errors import ApplicationError
+from tenants.onboarding import signup_create, signup_get, signup_host
+from tenants.staff.invitations import invitation_accept, invitation_get
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(label="Library name", max_length=200)
+    subdomain = forms.CharField(
+        label="Address",
+        max_length=63,
+        help_text="Your catalog will be at <address>.<platform domain>.",
+    )
+    admin_email = forms.CharField(label="Your email (the library's first admin)", max_length=254)
+
+
+def _apply_errors(form: forms.Form, exc: ApplicationError) -> None:
+    if not exc.fields:
+        form.add_error(None, exc.message)
+    for field, messages in exc.fields.items():
+        target = field if field in form.fields else None
+        for message in messages if isinstance(messages, list) else [messages]:
+            form.add_error(target, message if len(str(message)) > 12 else exc.message)
+
+
+def signup_page(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signup = signup_create(**form.cleaned_data)
+        except ApplicationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("signup-status", public_id=signup.public_id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tenants/platform/signup.html", {"form": form}, status=status)
+
+
+def signup_status_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    signup = signup_get(public_id=public_id)
+    if signup is None:
+        raise Http404("No such sign-up.")
+    return render(
+        request,
+        "tenants/platform/signup_status.html",
+        {"signup": signup, "host": signup_host(signup.subdomain)},
+    )
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(label="Choose a password", widget=forms.PasswordInput)
+
+
+def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Set a password through a one-time link; the account can then sign in on this host."""
+    try:
+        invitation = invitation_get(token=token)
+    except ApplicationError as exc:
+        return render(
+            request,
+            "tenants/staff/invitation_invalid.html",
+            {"message": exc.message},
+            status=exc.status_code,
+        )
+    form = PasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation_accept(token=token, password=form.cleaned_data["password"])
+        except ApplicationError as exc:
+            form.add_error("password", exc.message)
+        else:
+            return redirect("login")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "tenants/staff/invitation.html",
+        {"form": form, "email": invitation.user.email},
+        status=status,
+    )

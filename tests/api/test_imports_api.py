@@ -1,0 +1,187 @@
+"""The imports and exports API: upload, preview, commit, revert, downloads, and isolation."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
+
+from catalog.imports.exports import export_job_write
+from catalog.imports.models import ExportJob, ImportJob
+from catalog.models import Record
+from tenants.staff.services import api_key_create
+from tests.catalog.imports.helpers import MARC_DIR, job_run
+
+CSV = b"title,isbn,barcode\nDune,0441172717,B-1\n,0441172717,\nEmma,,B-2\n"
+
+
+def _key(schema: str, scope: str = "write") -> str:
+    with schema_context(schema):
+        return api_key_create(name=f"imports {scope}", scope=scope).secret
+
+
+@pytest.fixture
+def staff(api_client):  # type: ignore[no-untyped-def]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {_key('alpha')}")
+    return api_client
+
+
+@pytest.fixture
+def other_staff(other_api_client):  # type: ignore[no-untyped-def]
+    other_api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {_key('beta')}")
+    return other_api_client
+
+
+def _upload(client, content=CSV, name="books.csv", **fields):  # type: ignore[no-untyped-def]
+    data = {"file": SimpleUploadedFile(name, content), **fields}
+    return client.post("/api/v1/imports/", data, format="multipart")
+
+
+def _staged(staff) -> int:  # type: ignore[no-untyped-def]
+    response = _upload(staff)
+    assert response.status_code == 202, response.json()
+    with schema_context("alpha"):
+        job_run(ImportJob.objects.get(pk=response.json()["id"]))
+    return response.json()["id"]
+
+
+def test_upload_queues_a_job_with_its_options(staff):
+    response = _upload(staff, on_match="skip", dry_run="true")
+
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "queued"
+    assert (body["format"], body["on_match"], body["dry_run"]) == ("csv", "skip", True)
+    assert body["started_by"].startswith("API key")
+    with schema_context("alpha"):
+        assert ImportJob.objects.filter(pk=body["id"]).exists()
+
+
+def test_upload_over_the_limit_answers_413_and_keeps_nothing(staff, settings):
+    settings.STACKS_IMPORT_MAX_UPLOAD_BYTES = 100
+    response = _upload(staff, content=CSV * 10)
+
+    assert response.status_code == 413
+    body = response.json()
+    assert body["code"] == "upload_too_large"
+    assert "accepts files up to 100 bytes" in body["detail"]
+    with schema_context("alpha"):
+        assert not ImportJob.objects.exists()
+
+
+def test_read_only_keys_and_anonymous_callers_cannot_upload(api_client):
+    assert _upload(api_client).status_code == 401
+    api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {_key('alpha', 'read')}")
+    assert _upload(api_client).status_code == 403
+
+
+def test_preview_shows_counts_and_each_record_with_its_reason(staff, django_assert_num_queries):
+    job_id = _staged(staff)
+
+    job = staff.get(f"/api/v1/imports/{job_id}/").json()
+    assert job["status"] == "staged"
+    assert (job["total"], job["created"], job["rejected"], job["progress"]) == (3, 2, 1, 1.0)
+    rows = staff.get(f"/api/v1/imports/{job_id}/rows/").json()["results"]
+    assert [r["position"] for r in rows] == [1, 2, 3]
+    assert [r["action"] for r in rows] == ["create", "reject", "create"]
+    assert "title" in rows[1]["reason"]
+    # Each query is preceded by django-tenants setting the search path: key, job, page.
+    with django_assert_num_queries(6):
+        rejects = staff.get(f"/api/v1/imports/{job_id}/rows/?action=reject").json()
+    assert [r["position"] for r in rejects["results"]] == [2]
+    with django_assert_num_queries(4):  # key, page
+        listed = staff.get("/api/v1/imports/").json()
+    assert [j["id"] for j in listed["results"]] == [job_id]
+
+
+def test_commit_then_revert_over_the_api(staff):
+    job_id = _staged(staff)
+    response = staff.post(f"/api/v1/imports/{job_id}/commit/")
+    assert response.status_code == 202
+    assert response.json()["status"] == "committing"
+    with schema_context("alpha"):
+        job_run(ImportJob.objects.get(pk=job_id))
+        assert Record.objects.count() == 2
+
+    response = staff.post(f"/api/v1/imports/{job_id}/revert/")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "reverted"
+    with schema_context("alpha"):
+        assert Record.objects.count() == 0
+    assert staff.post(f"/api/v1/imports/{job_id}/revert/").status_code == 409
+
+
+def test_rejects_and_template_download(staff):
+    job_id = _staged(staff)
+    response = staff.get(f"/api/v1/imports/{job_id}/rejects/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="books-rejects.csv"'
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0] == "title,isbn,barcode,reason,position"
+
+    template = staff.get("/api/v1/imports/template/")
+    assert template.status_code == 200
+    assert template.content.decode().startswith("title,subtitle,authors,isbn,")
+
+
+def test_marc_upload_guesses_its_format(staff):
+    response = _upload(staff, content=(MARC_DIR / "test.dat").read_bytes(), name="test.dat")
+    assert response.status_code == 202
+    assert response.json()["format"] == "marc"
+
+
+def test_another_librarys_job_is_not_found_and_stays_as_it_was(staff, other_staff):
+    job_id = _staged(staff)
+
+    for method, suffix in (
+        ("get", ""),
+        ("get", "rows/"),
+        ("get", "rejects/"),
+        ("post", "commit/"),
+        ("post", "cancel/"),
+        ("post", "revert/"),
+    ):
+        response = getattr(other_staff, method)(f"/api/v1/imports/{job_id}/{suffix}")
+        assert response.status_code == 404, (method, suffix)
+    assert other_staff.get("/api/v1/imports/").json()["results"] == []
+    with schema_context("alpha"):
+        assert ImportJob.objects.get(pk=job_id).status == "staged"
+        assert Record.objects.count() == 0
+
+
+def test_another_librarys_key_is_not_accepted_here(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {_key('beta')}")
+    assert api_client.get("/api/v1/imports/").status_code == 401
+    assert _upload(api_client).status_code == 401
+    assert api_client.post("/api/v1/exports/", {"format": "csv"}, format="json").status_code == 401
+    with schema_context("alpha"):
+        assert not ImportJob.objects.exists()
+        assert not ExportJob.objects.exists()
+
+
+def test_export_job_then_download_by_staff_only(staff, other_staff, api_client):
+    _staged(staff)
+    response = staff.post(
+        "/api/v1/exports/", {"format": "jsonl", "filters": {"q": "dune"}}, format="json"
+    )
+    assert response.status_code == 202
+    export_id = response.json()["id"]
+    assert staff.get(f"/api/v1/exports/{export_id}/download/").status_code == 409
+    with schema_context("alpha"):
+        export_job_write(job_id=export_id)
+
+    response = staff.get(f"/api/v1/exports/{export_id}/download/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b""  # nothing committed yet
+    assert staff.get(f"/api/v1/exports/{export_id}/").json()["status"] == "done"
+    assert other_staff.get(f"/api/v1/exports/{export_id}/").status_code == 404
+    assert other_staff.get(f"/api/v1/exports/{export_id}/download/").status_code == 404
+    api_client.credentials()
+    assert api_client.get(f"/api/v1/exports/{export_id}/download/").status_code == 401
+
+
+def test_export_with_an_unknown_filter_is_refused(staff):
+    response = staff.post(
+        "/api/v1/exports/", {"format": "csv", "filters": {"colour": "red"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert "colour" in response.json()["errors"]

@@ -1,0 +1,407 @@
+"""The library admin API: staff, API keys, domains, settings and audit, each on its own host."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from catalog.models import Location
+from tenants.domains import library_for_host
+from tenants.models import Domain, Library
+from tenants.staff.models import ApiKey, AuditEvent, Invitation, User
+from tenants.staff.services import api_key_create
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
+from tests.tenants.admin_helpers import last_invitation_link, signed_in
+
+ALPHA_ADMIN = "admin@alpha.example"
+BETA_ADMIN = "admin@beta.example"
+
+
+@pytest.fixture
+def admin(library):  # type: ignore[no-untyped-def]
+    return signed_in(LIBRARY_HOST, "alpha", ALPHA_ADMIN)
+
+
+@pytest.fixture
+def other_admin(other_library):  # type: ignore[no-untyped-def]
+    return signed_in(OTHER_LIBRARY_HOST, "beta", BETA_ADMIN)
+
+
+def _audit(schema: str) -> list[tuple[str, str, str]]:
+    with schema_context(schema):
+        return list(AuditEvent.objects.order_by("id").values_list("actor", "action", "target"))
+
+
+# Staff
+
+
+def test_invite_creates_a_pending_account_and_emails_a_one_time_link(
+    admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(
+            "/api/v1/staff/", {"email": "New@Alpha.example", "role": "librarian"}, format="json"
+        )
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "invited"
+    assert response.json()["email"] == "new@alpha.example"
+    assert mail.outbox[-1].to == ["new@alpha.example"]
+    host, path = last_invitation_link()
+    assert host == LIBRARY_HOST
+
+    page = Client(HTTP_HOST=host).post(path, {"password": "a-long-new-password-1"})
+    assert page.status_code == 302
+    signed = Client(HTTP_HOST=LIBRARY_HOST)
+    login = signed.post(
+        "/staff/login/", {"username": "new@alpha.example", "password": "a-long-new-password-1"}
+    )
+    assert login.status_code == 302
+    assert _audit("alpha")[-2:] == [
+        (ALPHA_ADMIN, "staff.invite", "new@alpha.example"),
+        ("new@alpha.example", "staff.invitation_accept", "new@alpha.example"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "not-an-email", "role": "viewer"}, "email"),
+        ({"email": ALPHA_ADMIN, "role": "viewer"}, "email"),
+        ({"email": "x@alpha.example", "role": "owner"}, "role"),
+    ],
+)
+def test_bad_invitations_are_refused_and_make_nothing(admin, body, field):
+    with schema_context("alpha"):
+        before = (User.objects.count(), Invitation.objects.count(), AuditEvent.objects.count())
+    response = admin.post("/api/v1/staff/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    with schema_context("alpha"):
+        after = (User.objects.count(), Invitation.objects.count(), AuditEvent.objects.count())
+    assert after == before
+    assert mail.outbox == []
+
+
+def test_resend_replaces_the_link_and_the_old_one_stops_working(
+    admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = admin.post("/api/v1/staff/", {"email": "r@alpha.example", "role": "viewer"})
+    _, old_path = last_invitation_link()
+    with django_capture_on_commit_callbacks(execute=True):
+        resent = admin.post(f"/api/v1/staff/{created.json()['id']}/resend/")
+    assert resent.status_code == 200
+    _, new_path = last_invitation_link()
+    assert new_path != old_path
+
+    browser = Client(HTTP_HOST=LIBRARY_HOST)
+    assert browser.get(old_path).status_code == 409
+    assert "withdrawn" in browser.get(old_path).text
+    assert browser.get(new_path).status_code == 200
+
+
+def test_revoke_removes_the_pending_account_and_its_link(admin, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = admin.post("/api/v1/staff/", {"email": "v@alpha.example", "role": "viewer"})
+    _, path = last_invitation_link()
+    assert admin.post(f"/api/v1/staff/{created.json()['id']}/revoke/").status_code == 204
+    with schema_context("alpha"):
+        assert not User.objects.filter(email="v@alpha.example").exists()
+    assert Client(HTTP_HOST=LIBRARY_HOST).get(path).status_code == 404
+
+
+def test_deactivate_ends_sessions_and_sign_in(admin):
+    with schema_context("alpha"):
+        member = User.objects.create_user(
+            email="m@alpha.example", password=PASSWORD, role="librarian"
+        )
+    member_client = Client(HTTP_HOST=LIBRARY_HOST)
+    member_client.post("/staff/login/", {"username": "m@alpha.example", "password": PASSWORD})
+    assert member_client.get("/staff/").status_code == 200
+
+    response = admin.post(f"/api/v1/staff/{member.pk}/deactivate/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "deactivated"
+    assert member_client.get("/staff/").status_code == 302
+    again = Client(HTTP_HOST=LIBRARY_HOST).post(
+        "/staff/login/", {"username": "m@alpha.example", "password": PASSWORD}
+    )
+    assert again.status_code == 200  # the form again, with its error
+
+
+def test_the_last_admin_cannot_deactivate_themselves(admin):
+    with schema_context("alpha"):
+        me = User.objects.get(email=ALPHA_ADMIN)
+    response = admin.post(f"/api/v1/staff/{me.pk}/deactivate/")
+    assert response.status_code == 400
+    assert response.json()["code"] == "self_deactivate"
+    with schema_context("alpha"):
+        assert User.objects.get(pk=me.pk).is_active
+
+
+def test_staff_list_query_count(admin, django_assert_num_queries):
+    with schema_context("alpha"):
+        for n in range(5):
+            User.objects.create_user(email=f"s{n}@alpha.example", password=None, role="viewer")
+    admin.get("/api/v1/staff/")  # the host lookup is cached from here on
+    # session, account, page of staff
+    # three statements, each after the SET search_path django-tenants issues per cursor
+    with django_assert_num_queries(6):
+        response = admin.get("/api/v1/staff/")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 6
+
+
+def test_librarians_and_api_keys_cannot_administer(library):
+    with schema_context("alpha"):
+        User.objects.create_user(email="lib@alpha.example", password=PASSWORD, role="librarian")
+        secret = api_key_create(name="Writer", scope="write").secret
+    librarian = signed_in(LIBRARY_HOST, "alpha", "lib@alpha.example")
+    keyed = Client(HTTP_HOST=LIBRARY_HOST, HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    anonymous = Client(HTTP_HOST=LIBRARY_HOST)
+    for path in ("/api/v1/staff/", "/api/v1/api-keys/", "/api/v1/domains/",
+                 "/api/v1/settings/", "/api/v1/audit/"):  # fmt: skip
+        assert librarian.get(path).status_code == 403, path
+        assert keyed.get(path).status_code == 403, path
+        assert anonymous.get(path).status_code in (401, 403), path
+
+
+# API keys
+
+
+def test_api_key_secret_is_shown_once_and_works_until_revoked(admin):
+    expires = (timezone.now() + timedelta(days=30)).isoformat()
+    created = admin.post(
+        "/api/v1/api-keys/",
+        {"name": "Discovery", "scope": "read", "expires_at": expires},
+        format="json",
+    )
+    assert created.status_code == 201
+    body = created.json()
+    secret = body["key"]
+    assert body["scope"] == "read"
+    assert body["created_by"] == ALPHA_ADMIN
+
+    listed = admin.get("/api/v1/api-keys/").json()["results"]
+    assert all("key" not in entry for entry in listed)
+    with schema_context("alpha"):
+        assert secret not in str(list(ApiKey.objects.values()))
+
+    integrator = Client(HTTP_HOST=LIBRARY_HOST, HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    assert integrator.get("/api/v1/").status_code == 200
+    used = admin.get("/api/v1/api-keys/").json()["results"][0]
+    assert used["last_used_at"] is not None
+
+    revoked = admin.post(f"/api/v1/api-keys/{body['id']}/revoke/")
+    assert revoked.json()["revoked"] is True
+    refused = integrator.get("/api/v1/")
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "Invalid, expired or revoked API key."
+    assert [a for _, a, _ in _audit("alpha")][-2:] == ["api_key.create", "api_key.revoke"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "", "scope": "read"}, "name"),
+        ({"name": "K", "scope": "admin"}, "scope"),
+        ({"name": "K", "scope": "read", "expires_at": "2001-01-01T00:00:00Z"}, "expires_at"),
+    ],
+)
+def test_bad_api_keys_are_refused_and_make_nothing(admin, body, field):
+    response = admin.post("/api/v1/api-keys/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    with schema_context("alpha"):
+        assert ApiKey.objects.count() == 0
+        assert AuditEvent.objects.count() == 0
+
+
+def test_api_key_list_query_count(admin, django_assert_num_queries):
+    with schema_context("alpha"):
+        for n in range(4):
+            api_key_create(name=f"K{n}", scope="read")
+    admin.get("/api/v1/api-keys/")
+    # three statements, each after the SET search_path django-tenants issues per cursor
+    with django_assert_num_queries(6):
+        response = admin.get("/api/v1/api-keys/")
+    assert len(response.json()["results"]) == 4
+
+
+# Domains
+
+
+def test_domains_add_make_primary_and_remove(admin, library, django_capture_on_commit_callbacks):
+    listed = admin.get("/api/v1/domains/").json()
+    assert listed == [{"id": listed[0]["id"], "domain": LIBRARY_HOST, "is_primary": True}]
+    # The lookup of the new host is cached as a miss before the domain exists.
+    assert library_for_host("catalog.alpha-town.example") is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        added = admin.post("/api/v1/domains/", {"domain": "Catalog.Alpha-Town.example"})
+    assert added.status_code == 201
+    custom_id = added.json()["id"]
+    assert added.json() == {"id": custom_id, "domain": "catalog.alpha-town.example",
+                            "is_primary": False}  # fmt: skip
+    served = Client(HTTP_HOST="catalog.alpha-town.example").get("/")
+    assert served.status_code == 200
+
+    assert admin.post(f"/api/v1/domains/{custom_id}/make-primary/").status_code == 200
+    assert Domain.objects.get(domain="catalog.alpha-town.example").is_primary
+    assert not Domain.objects.get(domain=LIBRARY_HOST).is_primary
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.delete(f"/api/v1/domains/{custom_id}/").status_code == 204
+    assert Domain.objects.get(domain=LIBRARY_HOST).is_primary
+    assert Client(HTTP_HOST="catalog.alpha-town.example").get("/").status_code == 404
+    assert [a for _, a, _ in _audit("alpha")] == [
+        "domain.add", "domain.make_primary", "domain.remove",
+    ]  # fmt: skip
+
+
+def test_the_platform_subdomain_stays(admin):
+    platform_id = admin.get("/api/v1/domains/").json()[0]["id"]
+    response = admin.delete(f"/api/v1/domains/{platform_id}/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "platform_domain"
+    assert Domain.objects.filter(domain=LIBRARY_HOST).exists()
+
+
+@pytest.mark.parametrize(
+    ("domain", "status", "code"),
+    [
+        ("beta.localhost", 400, "platform_domain"),
+        ("other.localhost", 400, "platform_domain"),
+        ("not a host", 400, "invalid_domain"),
+    ],
+)
+def test_bad_domains_are_refused(admin, domain, status, code):
+    before = Domain.objects.count()
+    response = admin.post("/api/v1/domains/", {"domain": domain})
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert Domain.objects.count() == before
+
+
+def test_a_domain_of_another_library_is_taken(admin, other_admin):
+    assert other_admin.post("/api/v1/domains/", {"domain": "books.example"}).status_code == 201
+    response = admin.post("/api/v1/domains/", {"domain": "books.example"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "domain_taken"
+    assert Domain.objects.get(domain="books.example").tenant.schema_name == "beta"
+
+
+# Settings
+
+
+def test_settings_change_name_public_catalog_and_default_location(
+    admin, library, django_capture_on_commit_callbacks
+):
+    with schema_context("alpha"):
+        Location.objects.create(code="MAIN", name="Main branch")
+    assert library_for_host(LIBRARY_HOST).public_catalog is True  # cached from here on
+    assert admin.get("/api/v1/settings/").json() == {
+        "name": "Alpha Library", "public_catalog": True, "default_location_code": "",
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.patch(
+            "/api/v1/settings/",
+            {
+                "name": "Alpha Town Library",
+                "public_catalog": False,
+                "default_location_code": "MAIN",
+            },
+        )
+    assert response.status_code == 200
+    library.refresh_from_db()
+    assert (library.name, library.public_catalog, library.default_location_code) == (
+        "Alpha Town Library", False, "MAIN",
+    )  # fmt: skip
+    # The host lookup was forgotten: anonymous readers are now refused.
+    assert library_for_host(LIBRARY_HOST).public_catalog is False
+    assert _audit("alpha")[-1][1] == "settings.update"
+
+
+def test_unknown_default_location_is_refused(admin, library):
+    response = admin.patch("/api/v1/settings/", {"default_location_code": "NOPE"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_location"
+    library.refresh_from_db()
+    assert library.default_location_code == ""
+
+
+# Audit
+
+
+def test_audit_log_lists_newest_first_with_bounded_queries(admin, django_assert_num_queries):
+    for name in ("One", "Two", "Three"):
+        admin.post("/api/v1/api-keys/", {"name": name, "scope": "read"})
+    admin.get("/api/v1/audit/")
+    # three statements, each after the SET search_path django-tenants issues per cursor
+    with django_assert_num_queries(6):
+        response = admin.get("/api/v1/audit/")
+    events = response.json()["results"]
+    assert [e["action"] for e in events] == ["api_key.create"] * 3
+    assert [e["actor"] for e in events] == [ALPHA_ADMIN] * 3
+
+
+# Across libraries
+
+
+def _beta_state() -> tuple:
+    with schema_context("beta"):
+        return (
+            list(User.objects.order_by("id").values_list("email", "is_active")),
+            list(ApiKey.objects.order_by("id").values_list("prefix", "revoked_at")),
+            AuditEvent.objects.count(),
+            Invitation.objects.count(),
+            list(
+                Domain.objects.filter(tenant__schema_name="beta").values_list(
+                    "domain", "is_primary"
+                )
+            ),
+            Library.objects.filter(schema_name="beta").values_list("name", "public_catalog").get(),
+        )
+
+
+def test_ids_of_another_library_answer_not_found_and_change_nothing(admin, other_library):
+    with schema_context("beta"):
+        beta_user = User.objects.create_user(email="b@beta.example", password=None, role="viewer")
+        beta_user.is_active = False
+        beta_user.save()
+        beta_key = api_key_create(name="Beta key", scope="read").api_key
+    beta_domain = Domain.objects.get(domain=OTHER_LIBRARY_HOST)
+    before = _beta_state()
+
+    for path in (f"/api/v1/staff/{beta_user.pk}/resend/", f"/api/v1/staff/{beta_user.pk}/revoke/",
+                 f"/api/v1/staff/{beta_user.pk}/deactivate/",
+                 f"/api/v1/api-keys/{beta_key.pk}/revoke/",
+                 f"/api/v1/domains/{beta_domain.pk}/make-primary/"):  # fmt: skip
+        with schema_context("alpha"):
+            # The same ids may exist in alpha; make sure they do not, so 404 is the answer.
+            User.objects.filter(pk=beta_user.pk).exclude(email=ALPHA_ADMIN).delete()
+            ApiKey.objects.filter(pk=beta_key.pk).delete()
+        response = admin.post(path)
+        assert response.status_code in (404, 400), (path, response.status_code)
+    assert admin.delete(f"/api/v1/domains/{beta_domain.pk}/").status_code == 404
+    assert _beta_state() == before
+
+
+def test_credentials_of_another_library_are_refused_everywhere(library, other_library):
+    with schema_context("beta"):
+        beta_secret = api_key_create(name="Beta admin-ish", scope="write").secret
+    beta_session = signed_in(OTHER_LIBRARY_HOST, "beta", BETA_ADMIN).cookies["sessionid"].value
+    before = _beta_state()
+
+    for path, method in (("/api/v1/staff/", "post"), ("/api/v1/api-keys/", "post"),
+                         ("/api/v1/domains/", "post"), ("/api/v1/settings/", "patch"),
+                         ("/api/v1/audit/", "get")):  # fmt: skip
+        keyed = Client(HTTP_HOST=LIBRARY_HOST, HTTP_AUTHORIZATION=f"Api-Key {beta_secret}")
+        assert getattr(keyed, method)(path, {}, content_type="application/json").status_code == 401
+        cookie = Client(HTTP_HOST=LIBRARY_HOST)
+        cookie.cookies["sessionid"] = beta_session
+        response = getattr(cookie, method)(path, {}, content_type="application/json")
+        assert response.status_code in (401, 403), path
+    assert _beta_state() == before

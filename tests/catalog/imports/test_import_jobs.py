@@ -1,0 +1,224 @@
+"""Import jobs in the library's schema: preview, matching and its actions, commit, revert."""
+
+import io
+
+import pymarc
+import pytest
+
+from catalog.imports.exports import export_job_create, export_job_write
+from catalog.imports.models import ImportRow
+from catalog.imports.selectors import import_rejects_file
+from catalog.imports.services import import_job_commit, import_job_create, import_job_revert
+from catalog.models import Change, Identifier, Item, Record
+from catalog.services import RecordData, record_update
+from config.errors import Conflict
+from tests.catalog.imports.helpers import MARC_DIR, job_import, job_run
+
+COUNTS = {"create": "created", "update": "updated", "unchanged": "unchanged"}
+CSV_HEADER = "title,authors,isbn,control_number,year,barcode,location\n"
+
+
+def _csv(text: str, **options: object):  # type: ignore[no-untyped-def]
+    job = import_job_create(
+        file=io.BytesIO((CSV_HEADER + text).encode()), file_name="books.csv", **options
+    )
+    return job_run(job)
+
+
+def test_staging_previews_without_writing_then_commit_writes(in_library):
+    job = job_import(MARC_DIR / "test.dat")
+
+    assert job.status == "staged"
+    assert (job.total, job.created) == (10, 10)
+    assert Record.objects.count() == 0
+    rows = list(ImportRow.objects.filter(job=job).order_by("position"))
+    assert [r.action for r in rows] == ["create"] * 10
+    assert all("a new record is created" in r.reason for r in rows)
+    assert rows[0].title
+    assert rows[0].identifiers
+
+    import_job_commit(job_id=job.pk)
+    job = job_run(job)
+
+    assert job.status == "committed"
+    assert Record.objects.count() == 10
+    assert Change.objects.filter(entity="record", action="created").count() == 10
+    record = Record.objects.get(pk=rows[0].__class__.objects.get(job=job, position=1).record_id)
+    assert record.search_vector is not None
+    assert bytes(record.source_marc) == (MARC_DIR / "test.dat").read_bytes().split(b"\x1d")[0] + (
+        b"\x1d"
+    )
+
+
+def test_importing_the_same_file_again_leaves_everything_unchanged(in_library):
+    first = job_import(MARC_DIR / "marc.dat", one_shot=True)
+    again = job_import(MARC_DIR / "marc.dat", one_shot=True)
+
+    assert (first.created, again.unchanged, again.created, again.updated) == (20, 20, 0, 0)
+    assert Record.objects.count() == 20
+    reasons = ImportRow.objects.filter(job=again).values_list("reason", flat=True)
+    assert all(r.startswith("Identical to record") for r in reasons)
+
+
+@pytest.mark.parametrize(
+    ("on_match", "records", "action", "title"),
+    [
+        ("update", 1, "update", "Dune Messiah"),
+        ("skip", 1, "unchanged", "Dune"),
+        ("create", 2, "create", "Dune"),
+    ],
+)
+def test_each_action_on_an_isbn_match(in_library, on_match, records, action, title):
+    _csv('Dune,"Herbert, Frank",0441172717,,1965,,\n', one_shot=True)
+    job = _csv(
+        'Dune Messiah,"Herbert, Frank",978-0-441-17271-9,,1969,,\n',
+        one_shot=True,
+        on_match=on_match,
+    )
+
+    assert job.total == 1
+    assert getattr(job, COUNTS[action]) == 1
+    assert Record.objects.count() == records
+    assert Record.objects.order_by("id").first().title == title
+    row = ImportRow.objects.get(job=job)
+    assert row.action == action
+    assert "isbn 9780441172719" in row.reason
+
+
+def test_matching_on_control_number_only(in_library):
+    _csv("Dune,,0441172717,cn-1,1965,,\n", one_shot=True)
+    by_isbn = _csv("Other,,0441172717,cn-2,1965,,\n", one_shot=True, match_on="control_number")
+    by_number = _csv("Dune 2,,,cn-1,1965,,\n", one_shot=True, match_on="control_number")
+
+    assert by_isbn.created == 1
+    assert by_number.updated == 1
+    assert Record.objects.filter(control_number="cn-1").get().title == "Dune 2"
+
+
+def test_no_match_skip_creates_nothing(in_library):
+    job = _csv("Dune,,0441172717,,1965,,\n", one_shot=True, on_no_match="skip")
+    assert (job.total, job.unchanged, Record.objects.count()) == (1, 1, 0)
+
+
+def test_a_record_repeated_in_one_file_is_created_once_then_updated(in_library):
+    text = "Dune,,0441172717,,1965,,\nDune (revised),,0441172717,,1966,,\n"
+    staged = _csv(text)
+    rows = list(ImportRow.objects.filter(job=staged).order_by("position"))
+    assert [r.action for r in rows] == ["create", "update"]
+    assert rows[1].match_position == 1
+
+    import_job_commit(job_id=staged.pk)
+    job_run(staged)
+    assert list(Record.objects.values_list("title", flat=True)) == ["Dune (revised)"]
+
+    Record.objects.all().delete()
+    one_shot = _csv(text, one_shot=True)
+    assert (one_shot.created, one_shot.updated) == (1, 1)
+    assert list(Record.objects.values_list("title", flat=True)) == ["Dune (revised)"]
+
+
+def test_items_come_in_with_their_records_and_barcodes_are_not_doubled(in_library):
+    job = _csv("Dune,,0441172717,,1965,B-1,MAIN\nEmma,,,,1815,B-1,MAIN\n", one_shot=True)
+
+    assert (job.created, job.rejected) == (1, 1)
+    assert Item.objects.get(barcode="B-1").location.code == "MAIN"
+    row = ImportRow.objects.get(job=job, action="reject")
+    assert "Barcode B-1 already belongs to record" in row.reason
+
+
+def test_revert_removes_created_and_restores_updated_records(in_library):
+    _csv("Dune,Frank Herbert,0441172717,,1965,B-1,\n", one_shot=True)
+    original = Record.objects.get()
+    job = _csv(
+        "Dune Messiah,Brian Herbert,0441172717,,1969,B-2,\nEmma,Jane Austen,,,1815,B-3,\n",
+        one_shot=True,
+    )
+    assert (job.updated, job.created) == (1, 1)
+    assert Item.objects.count() == 3
+
+    import_job_revert(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "reverted"
+    restored = Record.objects.get()
+    assert restored.pk == original.pk
+    assert (restored.title, restored.publication_year) == ("Dune", 1965)
+    assert list(restored.contributors.values_list("name", flat=True)) == ["Frank Herbert"]
+    assert list(Item.objects.values_list("barcode", flat=True)) == ["B-1"]
+    assert Change.objects.filter(entity="record", action="deleted").count() == 1
+
+
+def test_revert_is_refused_once_a_record_changed_after_the_import(in_library):
+    job = _csv("Dune,,0441172717,,1965,,\n", one_shot=True)
+    record = Record.objects.get()
+    record_update(record_id=record.pk, data=RecordData(title="Dune, edited by hand"))
+
+    with pytest.raises(Conflict, match="can no longer be reverted"):
+        import_job_revert(job_id=job.pk)
+    assert Record.objects.get().title == "Dune, edited by hand"
+
+
+def test_a_dry_run_cannot_be_committed(in_library):
+    job = _csv("Dune,,0441172717,,1965,,\n", one_shot=True, dry_run=True)
+    assert job.status == "staged"
+    assert job.created == 1
+    with pytest.raises(Conflict, match="dry run"):
+        import_job_commit(job_id=job.pk)
+    assert Record.objects.count() == 0
+
+
+def test_marc_rejects_download_as_marc_to_fix_and_resubmit(in_library):
+    job = job_import(MARC_DIR / "bad_records.mrc", one_shot=True)
+    content, name, content_type = import_rejects_file(job=job)
+    data = b"".join(content)
+
+    assert name == "bad_records-rejects.mrc"
+    assert content_type == "application/marc"
+    assert data.count(b"\x1d") == job.rejected == 6
+    original = (MARC_DIR / "bad_records.mrc").read_bytes()
+    for piece in data.split(b"\x1d")[:-1]:
+        assert piece in original
+
+
+def test_csv_rejects_carry_a_reason_column(in_library):
+    job = _csv(",,,,,,\nDune,,12345,,,,\nEmma,,,,1815,,\n", one_shot=True)
+    content, name, _ = import_rejects_file(job=job)
+    lines = b"".join(content).decode("utf-8-sig").splitlines()
+
+    assert name == "books-rejects.csv"
+    assert lines[0] == CSV_HEADER.strip() + ",reason,position"
+    assert lines[1].startswith("Dune,,12345,")
+    assert "ISBN" in lines[1]
+    assert len(lines) == 2  # the blank row is not a record; Emma was imported
+
+
+def test_marc_export_gives_back_the_bytes_that_came_in(in_library):
+    job_import(MARC_DIR / "marc.dat", one_shot=True)
+    export = export_job_write(job_id=export_job_create(format="marc", filters={}).pk)
+
+    with export.file.open("rb") as stream:
+        assert stream.read() == (MARC_DIR / "marc.dat").read_bytes()
+    assert export.records == 20
+
+
+def test_exports_in_every_format_follow_the_filters(in_library):
+    _csv(
+        "=HYPERLINK(1),,0441172717,,1965,B-1,MAIN\nEmma,,,,1815,,\n",
+        one_shot=True,
+    )
+    outputs = {}
+    for fmt in ("csv", "marcxml", "jsonl", "marc"):
+        job = export_job_write(job_id=export_job_create(format=fmt, filters={"year_from": 1900}).pk)
+        assert job.records == 1
+        with job.file.open("rb") as stream:
+            outputs[fmt] = stream.read()
+    assert b"'=HYPERLINK(1)" in outputs["csv"]
+    assert b"Emma" not in outputs["csv"]
+    assert b"<collection" in outputs["marcxml"]
+    assert b"9780441172719" in outputs["marcxml"]
+    assert outputs["jsonl"].count(b"\n") == 1
+    assert b'"barcode":"B-1"' in outputs["jsonl"]
+    marc = pymarc.Record(data=outputs["marc"], to_unicode=True, force_utf8=True)
+    assert marc["245"]["a"] == "=HYPERLINK(1)"
+    assert marc["852"]["p"] == "B-1"
+    assert Identifier.objects.count() == 1

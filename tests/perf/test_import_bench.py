@@ -1,0 +1,83 @@
+"""Import speed end to end (upload to committed, through a real worker) beside pymarc's parse rate.
+
+`make bench` imports 100,000 generated MARC records one-shot; BENCH_LARGE=1 imports
+1,000,000; BENCH_IMPORT_RECORDS=N picks any size for a quick run.
+"""
+
+import os
+import time
+from pathlib import Path
+
+import pymarc
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from catalog.imports.generate import marc_generate
+from catalog.imports.models import ImportJob
+from catalog.imports.services import import_job_create
+from catalog.models import Record
+from config.celery import app
+from tests.conftest import WorkerProcess
+from tests.perf.results import record
+
+
+def _records() -> int:
+    default = 1_000_000 if os.environ.get("BENCH_LARGE") == "1" else 100_000
+    return int(os.environ.get("BENCH_IMPORT_RECORDS", default))
+
+
+def _pymarc_rate(path: Path) -> float:
+    started = time.perf_counter()
+    with path.open("rb") as stream:
+        count = sum(1 for _ in pymarc.MARCReader(stream, to_unicode=True))
+    return count / (time.perf_counter() - started)
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def test_import_one_shot_through_a_worker(live_library, tmp_path):
+    count = _records()
+    path = tmp_path / "bench.mrc"
+    with path.open("wb") as out:
+        marc_generate(out, count)
+    floor = _pymarc_rate(path)
+
+    queue = f"bench-{os.urandom(4).hex()}"
+    before = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    worker = WorkerProcess(concurrency=1, extra_env={"CELERY_DEFAULT_QUEUE": queue}).start()
+    schema = live_library.library.schema_name
+    try:
+        assert worker.process is not None
+        children = Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children")
+        idle_kb = _rss_kb(int(children.read_text().split()[0]))
+        with schema_context(schema), path.open("rb") as stream:
+            job = import_job_create(file=stream, file_name="bench.mrc", one_shot=True)
+        while True:
+            with schema_context(schema):
+                job.refresh_from_db()
+            if job.status in ("committed", "failed"):
+                break
+            time.sleep(0.5)
+    finally:
+        worker.stop()
+        app.conf.task_default_queue = before
+        connection.set_schema_to_public()
+
+    assert job.status == "committed", job.error
+    assert job.created == count
+    with schema_context(schema):
+        assert Record.objects.count() == count
+    seconds = (job.finished_at - job.created_at).total_seconds()
+    rate = count / seconds
+    print(f"\n{count} records in {seconds:.1f}s; pymarc alone parses {floor:.0f} records/s")
+    suffix = "" if count == 100_000 else f"_{count}"
+    record(f"import_marc_one_shot{suffix}", rate, "rec/s", floor)
+    peak_mb = (job.worker_peak_rss_kb or 0) / 1024
+    record(f"import_worker_peak_rss{suffix}", peak_mb, "MB", idle_kb / 1024)
+    assert isinstance(job, ImportJob)

@@ -1,0 +1,198 @@
+"""Self-service sign-up on the platform host, through the API and the web form."""
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context, schema_exists
+from rest_framework.test import APIClient
+
+from tenants.models import Domain, Library, Signup
+from tenants.onboarding import signup_provision
+from tenants.staff.models import Invitation, User
+from tests.tenants.admin_helpers import last_invitation_link
+
+PLATFORM = "localhost"
+
+
+def _state() -> tuple[int, int, int, list[str]]:
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace ORDER BY 1")
+        schemas = [row[0] for row in cursor.fetchall()]
+    return Library.objects.count(), Domain.objects.count(), Signup.objects.count(), schemas
+
+
+def test_api_sign_up_is_provisioned_and_the_admin_sets_a_password(
+    db, django_capture_on_commit_callbacks
+):
+    client = APIClient(HTTP_HOST=PLATFORM)
+    response = client.post(
+        "/api/v1/signups/",
+        {"name": "Springfield Public Library", "subdomain": "springfield",
+         "admin_email": "Head@Springfield.example"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert (body["status"], body["host"]) == ("pending", "springfield.localhost")
+    status_url = f"/api/v1/signups/{body['id']}/"
+    assert client.get(status_url).json()["status"] == "pending"
+
+    # What the worker does (a real worker runs it in tests/worker/test_platform_tasks.py).
+    with django_capture_on_commit_callbacks(execute=True):
+        signup_provision(signup_id=Signup.objects.get(public_id=body["id"]).pk)
+    assert client.get(status_url).json()["status"] == "ready"
+
+    library = Library.objects.get(schema_name="springfield")
+    assert Domain.objects.get(domain="springfield.localhost").tenant == library
+    with schema_context("springfield"):
+        admin = User.objects.get()
+        assert (admin.email, admin.role, admin.is_active) == (
+            "head@springfield.example", "admin", False,
+        )  # fmt: skip
+        assert not admin.has_usable_password()
+
+    assert mail.outbox[-1].to == ["head@springfield.example"]
+    host, path = last_invitation_link()
+    assert host == "springfield.localhost"
+    browser = Client(HTTP_HOST=host)
+    assert browser.get(path).status_code == 200
+    assert browser.post(path, {"password": "a-long-admin-password"}).status_code == 302
+    signed_in = browser.post(
+        "/staff/login/",
+        {"username": "head@springfield.example", "password": "a-long-admin-password"},
+    )
+    assert signed_in.status_code == 302
+    assert browser.get("/api/v1/staff/").status_code == 200
+
+    # The link is single-use.
+    reused = Client(HTTP_HOST=host).post(path, {"password": "another-long-password"})
+    assert reused.status_code == 409
+    assert "already been used" in reused.text
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        ({"subdomain": "alpha"}, "subdomain_taken", "subdomain"),
+        ({"subdomain": "www"}, "subdomain_reserved", "subdomain"),
+        ({"subdomain": "admin"}, "subdomain_reserved", "subdomain"),
+        ({"subdomain": "Bad_Name"}, "invalid", "subdomain"),
+        ({"subdomain": "-x"}, "invalid", "subdomain"),
+        ({"admin_email": "not-an-email"}, "invalid_email", "admin_email"),
+        ({"name": "   "}, "invalid", "name"),
+    ],
+)
+def test_api_bad_sign_ups_answer_a_clear_error_and_leave_nothing(db, body, code, field):
+    before = _state()
+    request = {"name": "Gamma", "subdomain": "gamma", "admin_email": "a@gamma.example", **body}
+    response = APIClient(HTTP_HOST=PLATFORM).post("/api/v1/signups/", request, format="json")
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["code"] == code
+    assert field in problem["errors"]
+    assert problem["detail"]
+    assert _state() == before
+    assert mail.outbox == []
+
+
+def test_a_subdomain_in_flight_is_taken(db):
+    client = APIClient(HTTP_HOST=PLATFORM)
+    first = {"name": "Gamma", "subdomain": "gamma", "admin_email": "a@gamma.example"}
+    assert client.post("/api/v1/signups/", first, format="json").status_code == 202
+    second = client.post("/api/v1/signups/", {**first, "name": "Other"}, format="json")
+    assert second.status_code == 400
+    assert second.json()["code"] == "subdomain_taken"
+    assert Signup.objects.count() == 1
+
+
+def test_provisioning_twice_makes_one_library(db):
+    signup = Signup.objects.create(name="Delta", subdomain="delta", admin_email="a@delta.example")
+    assert signup_provision(signup_id=signup.pk).status == "ready"
+    # A worker lost after creating the library but before recording it: adopted, not remade.
+    Signup.objects.filter(pk=signup.pk).update(status="provisioning")
+    again = signup_provision(signup_id=signup.pk)
+    assert again.status == "ready"
+    assert Library.objects.filter(schema_name="delta").count() == 1
+    with schema_context("delta"):
+        assert Invitation.objects.count() == 1
+
+
+def test_a_failure_while_provisioning_is_reported_and_leaves_nothing(db):
+    # The subdomain was free when asked for, but an operator took the schema meanwhile.
+    signup = Signup.objects.create(name="Eps", subdomain="eps", admin_email="a@eps.example")
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "eps"')
+    result = signup_provision(signup_id=signup.pk)
+    assert result.status == "failed"
+    assert "already exists" in result.error
+    assert not Library.objects.filter(schema_name="eps").exists()
+    assert not Domain.objects.filter(domain="eps.localhost").exists()
+    response = APIClient(HTTP_HOST=PLATFORM).get(f"/api/v1/signups/{signup.public_id}/")
+    assert response.json()["status"] == "failed"
+
+
+def test_unknown_sign_up_ids_are_not_found(db):
+    client = APIClient(HTTP_HOST=PLATFORM)
+    assert client.get("/api/v1/signups/00000000-0000-0000-0000-000000000000/").status_code == 404
+    assert client.get("/api/v1/signups/12/").status_code == 404
+    assert Client(HTTP_HOST=PLATFORM).get("/signup/12/").status_code == 404
+
+
+def test_sign_up_is_only_on_the_platform_host(db):
+    body = {"name": "Zeta", "subdomain": "zeta", "admin_email": "a@zeta.example"}
+    response = APIClient(HTTP_HOST="alpha.localhost").post("/api/v1/signups/", body, format="json")
+    assert response.status_code in (401, 403, 404, 405)
+    assert not Signup.objects.exists()
+
+
+# The web form
+
+
+def test_web_form_has_labelled_fields(db):
+    page = Client(HTTP_HOST=PLATFORM).get("/signup/")
+    assert page.status_code == 200
+    for field, label in (("name", "Library name"), ("subdomain", "Address"),
+                         ("admin_email", "Your email")):  # fmt: skip
+        assert f'<label for="id_{field}">{label}' in page.text
+        assert f'id="id_{field}"' in page.text
+
+
+def test_web_sign_up_shows_progress_until_ready(db, django_capture_on_commit_callbacks):
+    browser = Client(HTTP_HOST=PLATFORM)
+    response = browser.post(
+        "/signup/", {"name": "Eta Library", "subdomain": "eta", "admin_email": "a@eta.example"}
+    )
+    assert response.status_code == 302
+    signup = Signup.objects.get()
+    assert response.url == f"/signup/{signup.public_id}/"
+    waiting = browser.get(response.url)
+    assert 'data-status="pending"' in waiting.text
+    assert 'http-equiv="refresh"' in waiting.text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signup_provision(signup_id=signup.pk)
+    ready = browser.get(response.url)
+    assert 'data-status="ready"' in ready.text
+    assert "eta.localhost" in ready.text
+    assert 'http-equiv="refresh"' not in ready.text
+    assert schema_exists("eta")
+
+
+@pytest.mark.parametrize(
+    ("subdomain", "email", "message"),
+    [
+        ("beta", "a@x.example", "beta.localhost is taken; choose another."),
+        ("static", "a@x.example", "static is reserved; choose another."),
+        ("theta", "nope", "nope is not a valid email address."),
+    ],
+)
+def test_web_form_errors_are_shown_beside_their_field(db, subdomain, email, message):
+    before = _state()
+    page = Client(HTTP_HOST=PLATFORM).post(
+        "/signup/", {"name": "Theta", "subdomain": subdomain, "admin_email": email}
+    )
+    assert page.status_code == 400
+    assert f'<span role="alert" class="error">{message}</span>' in page.text
+    assert _state() == before

@@ -1,0 +1,111 @@
+"""The library admin's pages: the same actions as the API, as server-rendered forms."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenants.models import Domain
+from tenants.staff.models import ApiKey, AuditEvent, User
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
+from tests.tenants.admin_helpers import signed_in
+
+
+@pytest.fixture
+def browser(library) -> Client:  # type: ignore[no-untyped-def]
+    return signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+
+
+def test_every_page_has_labelled_forms(browser):
+    for path, labels in (
+        ("/staff/people/", ["Email", "Role"]),
+        ("/staff/api-keys/", ["Name", "Scope", "Expires at (optional, UTC)"]),
+        ("/staff/domains/", ["Custom domain"]),
+        ("/staff/settings/", ["Display name", "Public catalog (anyone may search)"]),
+    ):
+        page = browser.get(path)
+        assert page.status_code == 200, path
+        for label in labels:
+            assert re.search(rf'<label for="id_\w+">{re.escape(label)}</label>', page.text), label
+    assert browser.get("/staff/audit/").status_code == 200
+
+
+def test_invite_from_the_page(browser, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post("/staff/people/", {"email": "p@alpha.example", "role": "viewer"})
+    assert response.status_code == 302
+    assert mail.outbox[-1].to == ["p@alpha.example"]
+    page = browser.get("/staff/people/")
+    assert "Resend invitation to p@alpha.example" in page.text
+
+    taken = browser.post("/staff/people/", {"email": "p@alpha.example", "role": "viewer"})
+    assert taken.status_code == 400
+    assert "already exists" in taken.text
+    invalid = browser.post("/staff/people/", {"email": "nope", "role": "viewer"})
+    assert invalid.status_code == 400
+    assert "Invalid email" in invalid.text
+    with schema_context("alpha"):
+        assert User.objects.filter(email="p@alpha.example").count() == 1
+
+
+def test_api_key_secret_is_shown_once_on_the_page(browser):
+    created = browser.post("/staff/api-keys/", {"name": "Kiosk", "scope": "read"})
+    assert created.status_code == 200
+    secret = re.search(r'<code id="new-key">([^<]+)</code>', created.text)[1]
+    assert secret not in browser.get("/staff/api-keys/").text
+    with schema_context("alpha"):
+        key = ApiKey.objects.get()
+    assert browser.post(f"/staff/api-keys/{key.pk}/revoke/").status_code == 302
+    refused = Client(HTTP_HOST=LIBRARY_HOST, HTTP_AUTHORIZATION=f"Api-Key {secret}").get("/api/v1/")
+    assert refused.status_code == 401
+
+
+def test_domains_and_settings_from_the_pages(browser, library, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert browser.post("/staff/domains/", {"domain": "books.alpha.example"}).status_code == 302
+    domain = Domain.objects.get(domain="books.alpha.example")
+    assert browser.post(f"/staff/domains/{domain.pk}/make-primary/").status_code == 302
+    platform = Domain.objects.get(domain=LIBRARY_HOST)
+    kept = browser.post(f"/staff/domains/{platform.pk}/remove/")
+    assert kept.status_code == 409
+    assert "stays" in kept.text
+
+    saved = browser.post("/staff/settings/", {"name": "Alpha Town", "default_location_code": ""})
+    assert saved.status_code == 302
+    library.refresh_from_db()
+    assert (library.name, library.public_catalog) == ("Alpha Town", False)
+    audit = browser.get("/staff/audit/").text
+    for action in ("domain.add", "domain.make_primary", "settings.update"):
+        assert action in audit
+
+
+def test_pages_are_for_admins_of_this_library_only(library, other_library):
+    with schema_context("alpha"):
+        User.objects.create_user(email="lib@alpha.example", password=PASSWORD, role="librarian")
+    librarian = signed_in(LIBRARY_HOST, "alpha", "lib@alpha.example", client_class=Client)
+    beta_admin = signed_in(OTHER_LIBRARY_HOST, "beta", "admin@beta.example", client_class=Client)
+    stolen = Client(HTTP_HOST=LIBRARY_HOST)
+    stolen.cookies["sessionid"] = beta_admin.cookies["sessionid"].value
+    with schema_context("alpha"):
+        before = AuditEvent.objects.count(), User.objects.count()
+    for path in ("/staff/people/", "/staff/api-keys/", "/staff/domains/", "/staff/settings/",
+                 "/staff/audit/"):  # fmt: skip
+        assert librarian.get(path).status_code == 403, path
+        assert stolen.get(path).status_code == 302, path
+        assert (
+            stolen.post(
+                path,
+                {
+                    "email": "x@alpha.example",
+                    "role": "admin",
+                    "name": "Hijacked",
+                    "domain": "x.example",
+                },
+            ).status_code
+            == 302
+        )
+    with schema_context("alpha"):
+        assert (AuditEvent.objects.count(), User.objects.count()) == before
+    assert Domain.objects.filter(domain="x.example").count() == 0

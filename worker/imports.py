@@ -1,0 +1,56 @@
+"""Import and export tasks: each runs one service in the schema of the library that queued it."""
+
+from typing import Any
+
+from celery.signals import worker_ready
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from catalog.imports.exports import export_job_write
+from catalog.imports.services import import_job_work, import_jobs_resumable, lease_token
+from config.celery import app
+from worker.base import LibraryTask
+
+RESUME_EVERY_SECONDS = 60
+
+
+@app.task(base=LibraryTask, name="worker.import_job_run")
+def import_job_run(job_id: int, owner: str = "") -> None:
+    """One time slice of an import; the next slice goes to the back of the queue, behind
+    other libraries' work."""
+    owner = owner or lease_token()
+    if import_job_work(job_id=job_id, owner=owner):
+        import_job_run.delay(job_id, owner)
+
+
+@app.task(base=LibraryTask, name="worker.imports_resume")
+def imports_resume() -> list[int]:
+    """Restart active imports whose task was lost (a killed worker, a broker restart), and
+    look again when the leases still held expire."""
+    free, wait = import_jobs_resumable()
+    for job_id in free:
+        import_job_run.delay(job_id)
+    if wait is not None:
+        imports_resume.apply_async(countdown=min(wait + 1, RESUME_EVERY_SECONDS))
+    return free
+
+
+@app.task(base=LibraryTask, name="worker.export_job_run")
+def export_job_run(job_id: int) -> None:
+    export_job_write(job_id=job_id)
+
+
+@worker_ready.connect
+def imports_resume_on_start(sender: Any = None, **kwargs: Any) -> None:
+    """A worker that starts picks up the imports a dead one left, in every library."""
+    from tenants.models import Library
+
+    public = get_public_schema_name()
+    with schema_context(public):
+        schemas = list(
+            Library.objects.exclude(schema_name=public)
+            .filter(status="active")
+            .values_list("schema_name", flat=True)
+        )
+    for schema in schemas:
+        with schema_context(schema):
+            imports_resume.delay()

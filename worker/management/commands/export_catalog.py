@@ -1,0 +1,42 @@
+"""`manage.py export_catalog --library SCHEMA --format F OUT`: export a catalog to a file."""
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_tenants.utils import schema_context
+
+from catalog.imports.exports import export_job_create, export_job_write
+from catalog.imports.models import ExportJob
+from tenants.models import Library
+
+
+class Command(BaseCommand):
+    help = "Export a library's catalog as CSV, MARC 21, MARCXML or JSON Lines."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("output", type=Path)
+        parser.add_argument("--library", required=True, help="the library's schema name")
+        parser.add_argument("--format", choices=ExportJob.ExportFormat.values, required=True)
+        parser.add_argument("--filters", default="{}", help='JSON, e.g. {"language": "eng"}')
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not Library.objects.filter(schema_name=options["library"]).exists():
+            raise CommandError(f"No library with schema {options['library']!r}.")
+        try:
+            filters = json.loads(options["filters"])
+        except json.JSONDecodeError as error:
+            raise CommandError(f"--filters is not JSON: {error}") from None
+        with schema_context(options["library"]):
+            job = export_job_create(
+                format=options["format"],
+                filters=filters,
+                started_by_label="export_catalog command",
+                queue=False,
+            )
+            job = export_job_write(job_id=job.pk)
+            with job.file.open("rb") as source, options["output"].open("wb") as target:
+                shutil.copyfileobj(source, target)
+        self.stdout.write(f"Exported {job.records} records to {options['output']}.")
