@@ -279,10 +279,15 @@ LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=500)
 # Worker processes per container; unset means one per CPU.
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
-# Imports go to their own queue when one is named, so long imports never delay short tasks.
+# Imports and exports go to their own queue when one is named, so a large file never delays
+# short tasks (worker/imports.py: worker.import_job_run, worker.imports_resume,
+# worker.export_job_run).
 CELERY_IMPORTS_QUEUE = env.str("CELERY_IMPORTS_QUEUE", default="")
 if CELERY_IMPORTS_QUEUE:
-    CELERY_TASK_ROUTES = {"worker.import_*": {"queue": CELERY_IMPORTS_QUEUE}}
+    CELERY_TASK_ROUTES = {
+        "worker.import*": {"queue": CELERY_IMPORTS_QUEUE},
+        "worker.export*": {"queue": CELERY_IMPORTS_QUEUE},
+    }
 # Processes of `migrate_schemas --tenant --executor=multiprocessing` during upgrades.
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
