@@ -187,3 +187,83 @@ SETTINGS = OpenApiExample("Settings", value=_SETTINGS, response_only=True)
 SETTINGS_INPUT = OpenApiExample("Turn the public catalog off", value={"public_catalog": False},
                                 request_only=True)  # fmt: skip
 AUDIT_PAGE = OpenApiExample("A page of the audit log", value=_page([_AUDIT]), response_only=True)
+
+# Imports and exports.
+_IMPORT_JOB = {
+    "id": 12,
+    "format": "marc",
+    "file_name": "springfield-catalog.mrc",
+    "file_size": 48213312,
+    "match_on": "either",
+    "on_match": "update",
+    "on_no_match": "create",
+    "dry_run": False,
+    "one_shot": False,
+    "status": "staged",
+    "error": "",
+    "total": 41210,
+    "created": 39876,
+    "updated": 1203,
+    "unchanged": 120,
+    "rejected": 11,
+    "progress": 1.0,
+    "seconds_left": None,
+    "started_by": "head@springfield.example",
+    "created_at": _AT,
+    "staged_at": _AT,
+    "committed_at": None,
+    "finished_at": None,
+}
+_IMPORT_ROW = {
+    "position": 7,
+    "action": "update",
+    "reason": "Matched record 42 on ISBN 9780441478125.",
+    "title": "The Left Hand of Darkness",
+    "identifiers": {"isbn": ["9780441478125"]},
+    "match_record_id": 42,
+    "match_position": None,
+    "record_id": None,
+    "committed": False,
+}
+_EXPORT_JOB = {
+    "id": 4,
+    "format": "marc",
+    "filters": {"language": "eng", "year_from": 1990},
+    "status": "done",
+    "records": 18342,
+    "error": "",
+    "started_by": "head@springfield.example",
+    "created_at": _AT,
+    "finished_at": _AT,
+}
+IMPORT_JOB = OpenApiExample("Import job", value=_IMPORT_JOB, response_only=True)
+IMPORT_JOB_QUEUED = OpenApiExample(
+    "Queued import job",
+    value={**_IMPORT_JOB, "status": "queued", "total": 0, "created": 0, "updated": 0,
+           "unchanged": 0, "rejected": 0, "progress": 0.0, "staged_at": None},
+    response_only=True,
+    status_codes=["202"],
+)  # fmt: skip
+IMPORT_JOB_PAGE = OpenApiExample("A page of import jobs", value=_page([_IMPORT_JOB]),
+                                 response_only=True)  # fmt: skip
+IMPORT_ROW_PAGE = OpenApiExample("A page of the preview", value=_page([_IMPORT_ROW]),
+                                 response_only=True)  # fmt: skip
+EXPORT_JOB = OpenApiExample("Export job", value=_EXPORT_JOB, response_only=True)
+EXPORT_JOB_QUEUED = OpenApiExample(
+    "Queued export job", value={**_EXPORT_JOB, "status": "queued", "records": 0,
+                                "finished_at": None},
+    response_only=True, status_codes=["202"],
+)  # fmt: skip
+EXPORT_JOB_INPUT = OpenApiExample(
+    "Export English records since 1990 as MARC",
+    value={"format": "marc", "filters": {"language": "eng", "year_from": 1990}},
+    request_only=True,
+)
+EXPORT_JOB_PAGE = OpenApiExample("A page of export jobs", value=_page([_EXPORT_JOB]),
+                                 response_only=True)  # fmt: skip
+IMPORT_JOB_COMMITTING = OpenApiExample(
+    "Import job being committed",
+    value={**_IMPORT_JOB, "status": "committing", "progress": 0.0, "seconds_left": None},
+    response_only=True,
+    status_codes=["202"],
+)

@@ -5,13 +5,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api import imports_examples as ex
+from api import examples as ex
 from api.imports import started_by
 from api.permissions import StaffOnly
 from catalog.imports.exports import EXTENSIONS, export_job_create
@@ -36,14 +36,19 @@ class ExportJobCreateSerializer(serializers.Serializer):
     filters = serializers.DictField(required=False, default=dict)
 
 
+_FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The export, as an attachment.")
+
+
 @extend_schema_view(
-    list=extend_schema(summary="List exports", examples=[ex.EXPORT_PAGE]),
-    retrieve=extend_schema(summary="An export", examples=[ex.EXPORT]),
-    create=extend_schema(summary="Export records", request=ExportJobCreateSerializer,
+    list=extend_schema(summary="List export jobs", examples=[ex.EXPORT_JOB_PAGE]),
+    retrieve=extend_schema(summary="An export job", examples=[ex.EXPORT_JOB]),
+    create=extend_schema(summary="Export the catalog", request=ExportJobCreateSerializer,
                          responses={202: ExportJobSerializer},
-                         examples=[ex.EXPORT_INPUT, ex.EXPORT]),
+                         examples=[ex.EXPORT_JOB_INPUT, ex.EXPORT_JOB_QUEUED]),
     download=extend_schema(summary="Download a finished export",
-                           responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}),
+                           responses={(200, "text/csv"): _FILE, (200, "application/marc"): _FILE,
+                                      (200, "application/marcxml+xml"): _FILE,
+                                      (200, "application/jsonl"): _FILE}),
 )  # fmt: skip
 class ExportJobViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ExportJob]

@@ -8,14 +8,14 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api import imports_examples as ex
+from api import examples as ex
 from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
 from catalog.imports.formats import csv_template
@@ -118,24 +118,30 @@ def started_by(request: Request) -> tuple[Any, str]:
     return (user if getattr(user, "pk", None) else None), str(user)[:255]
 
 
-_FILE = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
+_FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List imports", examples=[ex.IMPORT_PAGE]),
-    retrieve=extend_schema(summary="An import: status, counts, progress", examples=[ex.IMPORT]),
+    list=extend_schema(summary="List import jobs", examples=[ex.IMPORT_JOB_PAGE]),
+    retrieve=extend_schema(summary="An import job: status, counts, progress, time left",
+                           examples=[ex.IMPORT_JOB]),
     create=extend_schema(summary="Upload a file to import", request=ImportJobCreateSerializer,
-                         responses={202: ImportJobSerializer}, examples=[ex.IMPORT_QUEUED]),
-    rows=extend_schema(summary="Preview: each record's action and reason",
-                       responses=ImportRowSerializer(many=True), examples=[ex.IMPORT_ROWS]),
+                         responses={202: ImportJobSerializer}, examples=[ex.IMPORT_JOB_QUEUED]),
+    rows=extend_schema(summary="The preview: each record's action and the reason for it",
+                       responses=ImportRowSerializer(many=True), examples=[ex.IMPORT_ROW_PAGE]),
     commit=extend_schema(summary="Commit a staged import", request=None,
-                         responses={202: ImportJobSerializer}, examples=[ex.IMPORT]),
+                         responses={202: ImportJobSerializer},
+                         examples=[ex.IMPORT_JOB_COMMITTING]),
     revert=extend_schema(summary="Revert a committed import", request=None,
-                         responses=ImportJobSerializer, examples=[ex.IMPORT]),
+                         responses=ImportJobSerializer, examples=[ex.IMPORT_JOB]),
     cancel=extend_schema(summary="Cancel an import", request=None,
-                         responses=ImportJobSerializer, examples=[ex.IMPORT]),
-    rejects=extend_schema(summary="Download the rejected records", responses=_FILE),
-    template=extend_schema(summary="Download the CSV template", responses=_FILE),
+                         responses=ImportJobSerializer, examples=[ex.IMPORT_JOB]),
+    rejects=extend_schema(summary="The rejected records in the file's own format",
+                          responses={(200, "application/marc"): _FILE,
+                                     (200, "application/marcxml+xml"): _FILE,
+                                     (200, "text/csv"): _FILE}),
+    template=extend_schema(summary="The CSV import template",
+                           responses={(200, "text/csv"): _FILE}),
 )  # fmt: skip
 class ImportJobViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportJob]

@@ -15,14 +15,13 @@ router.register("items", catalog_api.ItemViewSet, basename="item")
 router.register("locations", catalog_api.LocationViewSet, basename="location")
 router.register("contributors", catalog_api.ContributorViewSet, basename="contributor")
 router.register("subjects", catalog_api.SubjectViewSet, basename="subject")
+router.register("imports", ImportJobViewSet, basename="import")
+router.register("exports", ExportJobViewSet, basename="export")
 # The library's own administration (its admins only).
-
 router.register("staff", library_admin.StaffViewSet, basename="staff")
 router.register("api-keys", library_admin.ApiKeyViewSet, basename="api-key")
 router.register("domains", library_admin.DomainViewSet, basename="domain")
 router.register("audit", library_admin.AuditEventViewSet, basename="audit-event")
-router.register("imports", ImportJobViewSet, basename="import")
-router.register("exports", ExportJobViewSet, basename="export")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

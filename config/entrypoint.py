@@ -1,7 +1,7 @@
 """Process entrypoint: wait for PostgreSQL and the broker, then run one role.
 
     python -m config.entrypoint web|worker|beat|migrate [extra arguments for the program]
-    python -m config.entrypoint healthcheck web|worker
+    python -m config.entrypoint healthcheck web|worker [worker node name]
 
 The Docker image runs this as its entrypoint; it behaves the same outside Docker. `web`,
 `worker` and `beat` replace this process with gunicorn or Celery (so signals reach them
@@ -16,6 +16,8 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -52,12 +54,14 @@ def _broker_check() -> tuple[str, Callable[[], None]]:
     from kombu import Connection
 
     url = settings.CELERY_BROKER_URL
-    with Connection(url) as probe:
-        where = f"broker at {probe.as_uri()} (CELERY_BROKER_URL / REDIS_URL)"
+    parts = urlsplit(url)
+    # Shown without user or password.
+    shown = f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    where = f"broker at {shown} (CELERY_BROKER_URL / REDIS_URL)"
 
     def check() -> None:
         with Connection(url, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
 
     return where, check
 
@@ -117,11 +121,18 @@ def _exec(program: str, *args: str) -> None:
     os.execvp(argv[0], argv)  # noqa: S606 - replaces this process by design
 
 
+def _log_level() -> str:
+    from django.conf import settings
+
+    logging_config: dict[str, Any] = settings.LOGGING
+    return str(logging_config["root"]["level"])
+
+
 def worker_arguments(extra: list[str]) -> list[str]:
     """Celery worker arguments: all queues unless the command names its own."""
     from django.conf import settings
 
-    args = ["-A", "config", "worker", "--loglevel", settings.LOGGING["root"]["level"]]
+    args = ["-A", "config", "worker", "--loglevel", _log_level()]
     if not any(a in ("-Q", "--queues") or a.startswith("--queues=") for a in extra):
         queues = [settings.CELERY_TASK_DEFAULT_QUEUE]
         if settings.CELERY_IMPORTS_QUEUE:
@@ -130,8 +141,12 @@ def worker_arguments(extra: list[str]) -> list[str]:
     return args + extra
 
 
-def healthcheck(target: str) -> int:
-    """Exit 0 if this container's process answers: web on /healthz, worker to a ping."""
+def healthcheck(target: str, node: str | None = None) -> int:
+    """Exit 0 if this container's process answers: web on /healthz, a worker to a ping.
+
+    A worker is pinged by its node name, `celery@<host name>` unless the worker was started
+    with another `-n` (then pass that name).
+    """
     if target == "web":
         port = os.environ.get("PORT", "8000")
         try:
@@ -144,9 +159,8 @@ def healthcheck(target: str) -> int:
     if target == "worker":
         from config.celery import app
 
-        node = f"celery@{socket.gethostname()}"
-        replies = app.control.ping(destination=[node], timeout=5)
-        if replies:
+        node = node or f"celery@{socket.gethostname()}"
+        if app.control.ping(destination=[node], timeout=5):
             return 0
         _say(f"worker {node} did not answer a ping")
         return 1
@@ -160,7 +174,7 @@ def main(argv: list[str]) -> int:
         return 2
     role, extra = argv[0], argv[1:]
     if role == "healthcheck":
-        return healthcheck(extra[0] if extra else "web")
+        return healthcheck(*(extra[:2] or ["web"]))
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -180,7 +194,7 @@ def main(argv: list[str]) -> int:
     elif role == "worker":
         _exec("celery", *worker_arguments(extra))
     else:
-        level = settings.LOGGING["root"]["level"]
+        level = _log_level()
         # The schedule file lives in /tmp: the image's application folder is read-only.
         _exec("celery", "-A", "config", "beat", "--loglevel", level,
               "--schedule", "/tmp/celerybeat-schedule", *extra)  # fmt: skip  # noqa: S108

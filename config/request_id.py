@@ -1,4 +1,4 @@
-"""Request ids: one per request, taken from X-Request-ID or made here, on every log line."""
+"""Request ids: one per request (X-Request-ID, or made here) or task, on every log line."""
 
 import logging
 import re
@@ -17,11 +17,18 @@ request_id: ContextVar[str] = ContextVar("request_id", default="")
 logger = logging.getLogger("stacks.request")
 
 
+def _current_task_id() -> str:
+    from celery import current_task
+
+    task_request = getattr(current_task, "request", None)
+    return getattr(task_request, "id", None) or ""
+
+
 class RequestIdFilter(logging.Filter):
-    """Puts the current request id (empty outside a request) on every record."""
+    """Puts the current request id on every record: in a Celery task, the task's id."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
+        record.request_id = request_id.get() or _current_task_id()
         return True
 
 

