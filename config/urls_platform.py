@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tenants import onboarding_views
+from tenants import onboarding_views, operator_views
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -12,6 +12,12 @@ urlpatterns = [
     path("api/v1/", include("api.platform_urls")),
     path("signup/", onboarding_views.signup_page, name="signup"),
     path("signup/<str:public_id>/", onboarding_views.signup_status_page, name="signup-status"),
+    path("operators/libraries/", operator_views.libraries_page, name="operator-libraries"),
+    path(
+        "operators/libraries/<str:schema_name>/<str:verb>/",
+        operator_views.library_action,
+        name="operator-library-action",
+    ),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("", tenant_views.platform_home, name="platform-home"),
 ]

@@ -1,0 +1,110 @@
+"""Platform operators' pages on the platform host: libraries with counts, create, suspend,
+reactivate and delete (after a full export bundle)."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from config.errors import ApplicationError, NotFound
+from tenants.platform import (
+    library_counts,
+    library_delete,
+    library_get,
+    library_list,
+    library_reactivate,
+    library_suspend,
+)
+from tenants.services import library_create
+
+View = Callable[..., HttpResponse]
+PAGE_SIZE = 50
+
+
+def operator_required(view: View) -> View:
+    """Only a platform account (public schema, staff) passes; anyone else is sent to sign in."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if connection.schema_name != "public":
+            raise Http404
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            return redirect_to_login(request.get_full_path(), login_url="/login/")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class LibraryCreateForm(forms.Form):
+    schema_name = forms.CharField(label="Schema (lowercase letters, digits, _)", max_length=63)
+    name = forms.CharField(label="Library name", max_length=200)
+    domain = forms.CharField(label="Host name", max_length=253)
+    admin_email = forms.CharField(label="First admin's email", max_length=254)
+
+
+def _libraries_render(
+    request: HttpRequest, form: LibraryCreateForm, status: int = 200
+) -> HttpResponse:
+    page = Paginator(library_list().prefetch_related("domains"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    counts = library_counts([library.schema_name for library in page])
+    rows = [(library, counts.get(library.schema_name)) for library in page]
+    return render(
+        request,
+        "tenants/operators/libraries.html",
+        {"page": page, "rows": rows, "form": form},
+        status=status,
+    )
+
+
+@operator_required
+def libraries_page(request: HttpRequest) -> HttpResponse:
+    form = LibraryCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = library_create(**form.cleaned_data, admin_invite=True)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Library {made.library.schema_name} created; its admin was emailed a link.",
+            )
+            return redirect("operator-libraries")
+    return _libraries_render(request, form, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@operator_required
+def library_action(request: HttpRequest, schema_name: str, verb: str) -> HttpResponse:
+    try:
+        library = library_get(schema_name=schema_name)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if verb == "suspend":
+        library_suspend(library=library)
+        messages.success(request, f"{library.name} is suspended.")
+    elif verb == "reactivate":
+        library_reactivate(library=library)
+        messages.success(request, f"{library.name} is active again.")
+    elif verb == "delete":
+        if request.POST.get("confirm") != library.schema_name:
+            messages.error(
+                request, f"Type {library.schema_name} to confirm deleting {library.name}."
+            )
+            return redirect("operator-libraries")
+        bundle = library_delete(library=library)
+        messages.success(request, f"{library.name} is deleted; its export bundle is {bundle}.")
+    else:
+        raise Http404
+    return redirect("operator-libraries")
