@@ -1,7 +1,11 @@
 """The operations guide's backup and restore of one library (pg_dump -n, pg_restore) works."""
 
+import contextlib
+import glob
+import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -14,10 +18,24 @@ from tests.conftest import database_url
 
 
 def _client_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (PostgreSQL client tools)")
-    return path
+    """The PostgreSQL client tool of a version at least the server's (pg_dump refuses older).
+
+    The machine's own tools come first; embedded PostgreSQL (pgserver) brings its own.
+    """
+    server_major = connection.pg_version // 10000
+    candidates = [shutil.which(name), *sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))]
+    with contextlib.suppress(ImportError):
+        import pgserver
+
+        candidates.append(str(Path(pgserver.__file__).parent / "pginstall" / "bin" / name))
+    for path in filter(None, candidates):
+        if not Path(path).exists():
+            continue
+        version = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
+        match = re.search(r"(\d+)\.", version)
+        if match and int(match[1]) >= server_major:
+            return path
+    pytest.skip(f"no {name} of PostgreSQL {server_major} or newer is installed")
 
 
 def test_one_library_is_dumped_dropped_and_restored(live_library, tmp_path):
