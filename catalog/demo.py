@@ -4,8 +4,6 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-import pymarc
-
 from catalog.imports.models import ImportJob
 from catalog.imports.services import import_job_create
 from catalog.models import Record
@@ -48,12 +46,18 @@ def with_fields(raw: bytes, fields: list[tuple[bytes, bytes]]) -> bytes:
 
 
 def _call_number(raw: bytes) -> str:
-    try:
-        record = next(iter(pymarc.MARCReader(raw, to_unicode=True, permissive=True)), None)
-    except (pymarc.exceptions.PymarcException, ValueError, UnicodeError):
-        return ""
-    field = record.get("050") if record is not None else None
-    return " ".join(field.get_subfields("a", "b")).strip()[:200] if field is not None else ""
+    """The LC call number (050 $a $b) of an ISO 2709 record, read from its directory."""
+    base = int(raw[12:17])
+    directory = raw[24 : base - 1]
+    for at in range(0, len(directory) - 11, 12):
+        if directory[at : at + 3] == b"050":
+            length, start = int(directory[at + 3 : at + 7]), int(directory[at + 7 : at + 12])
+            subfields = raw[base + start : base + start + length].rstrip(FIELD_END).split(SUBFIELD)
+            parts = [
+                s[1:].decode("ascii", "replace").strip() for s in subfields[1:] if s[:1] in b"ab"
+            ]
+            return " ".join(p for p in parts if p)[:200]
+    return ""
 
 
 def demo_marc() -> tuple[bytes, int]:

@@ -23,6 +23,7 @@ PAGE_CACHE_SECONDS = 300
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 RECENT_ADDITIONS = 12
+PAGE_PARAMS = ("q", "subject", "contributor", "language", "decade", "sort", "page", "per_page")
 
 # The website's sort names and the search orderings they mean.
 SORTS: dict[str, tuple[str, str]] = {
@@ -215,8 +216,10 @@ def catalog_generation() -> int:
 def _page_key(request: HttpRequest) -> str:
     # The cache's key function adds the library's schema; the host and the library's display
     # name are in too, since pages show both.
+    # Only the parameters pages read are in, so made-up ones cannot fill the cache.
     name = getattr(request.tenant, "name", "")  # type: ignore[attr-defined]
-    page = f"{request.get_host()}\n{name}\n{request.get_full_path()}"
+    params = sorted((k, v) for k in PAGE_PARAMS for v in request.GET.getlist(k))
+    page = f"{request.get_host()}\n{name}\n{request.path}\n{urlencode(params)}"
     digest = hashlib.sha256(page.encode()).hexdigest()[:32]
     return f"website:{catalog_generation()}:{digest}"
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
@@ -391,7 +392,8 @@ def test_closed_catalog_answers_403_to_readers_but_staff_still_see_it(
 
 def _page_cache_keys() -> list[str]:
     client = cache._cache.get_client()  # type: ignore[attr-defined]
-    return [key.decode() for key in client.scan_iter(match="*website:*")]
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    return [key.decode() for key in client.scan_iter(match=f"*:{prefix}:*:website:*")]
 
 
 def test_cached_pages_stay_with_their_library(web, shelf, other_library):
@@ -402,6 +404,9 @@ def test_cached_pages_stay_with_their_library(web, shelf, other_library):
     again = web.get("/search/", {"q": "gardens"})
     assert again["X-Page-Cache"] == "hit"
     assert again.content == first.content
+    # Parameters the pages do not read share the page's entry.
+    assert web.get("/search/", {"q": "gardens", "utm_source": "x"})["X-Page-Cache"] == "hit"
+    assert web.get("/search/", {"q": "gardens", "sort": "title"})["X-Page-Cache"] == "miss"
     keys = _page_cache_keys()
     assert keys
     assert all(key.startswith("alpha:") for key in keys)
