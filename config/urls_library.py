@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from catalog import views as catalog_views
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -14,5 +13,5 @@ urlpatterns = [
     path("staff/", tenant_views.staff_home, name="staff-home"),
     path("staff/", include("tenants.staff_urls")),
     path("admin/", admin.site.urls),
-    path("", catalog_views.home, name="home"),
+    path("", include("catalog.urls")),
 ]
