@@ -1,10 +1,10 @@
 """URLs of a library host: the public catalog, the staff area and the REST API."""
 
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from catalog import views as catalog_views
+from catalog.admin import catalog_admin
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -13,6 +13,6 @@ urlpatterns = [
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", tenant_views.staff_home, name="staff-home"),
     path("staff/", include("tenants.staff_urls")),
-    path("admin/", admin.site.urls),
+    path("admin/", catalog_admin.urls),
     path("", catalog_views.home, name="home"),
 ]
