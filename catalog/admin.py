@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Func, OuterRef, QuerySet, Subquery
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 
@@ -120,6 +120,13 @@ def _item_data(item: Item, **changes: Any) -> ItemData:
     return ItemData(**values)
 
 
+def _count_of(model: Any, field: str) -> Subquery:
+    """How many `model` rows point at the listed row: a subquery, so a list's count and
+    pagination need no join and no grouping."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
+    return Subquery(rows.annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+
+
 # --- Records -------------------------------------------------------------------------------
 
 
@@ -193,10 +200,13 @@ class DecadeFilter(admin.SimpleListFilter):
     parameter_name = "decade"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        years = Record.objects.exclude(publication_year=None).values_list(
-            "publication_year", flat=True
+        years = (
+            Record.objects.exclude(publication_year=None)
+            .order_by()
+            .values_list("publication_year", flat=True)
+            .distinct()
         )
-        decades = sorted({year // 10 * 10 for year in years.distinct()}, reverse=True)
+        decades = sorted({year // 10 * 10 for year in years}, reverse=True)
         return [(str(d), f"{d}s") for d in decades]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> QuerySet[Record]:
@@ -204,6 +214,20 @@ class DecadeFilter(admin.SimpleListFilter):
             start = int(self.value())
             return queryset.filter(publication_year__gte=start, publication_year__lt=start + 10)
         return queryset
+
+
+class LanguageFilter(admin.SimpleListFilter):
+    """The languages in use, read from the language index (not from the listed rows)."""
+
+    title = "language"
+    parameter_name = "language"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        codes = Record.objects.exclude(language="").order_by("language")
+        return [(code, code) for code in codes.values_list("language", flat=True).distinct()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> QuerySet[Record]:
+        return queryset.filter(language=self.value()) if self.value() else queryset
 
 
 class SubjectFilter(admin.SimpleListFilter):
@@ -241,7 +265,7 @@ class RecordAdmin(RoleAccess, admin.ModelAdmin):
         "=control_number",
     ]
     search_help_text = "Title, contributor name, ISBN/ISSN/LCCN/OCLC number or control number."
-    list_filter = ["language", DecadeFilter, SubjectFilter]
+    list_filter = [LanguageFilter, DecadeFilter, SubjectFilter]
     fieldsets = [
         (None, {"fields": ["title", "subtitle", "publisher", "publication_year", "edition"]}),
         ("Description", {"fields": ["language", "series", "summary"]}),
@@ -258,7 +282,7 @@ class RecordAdmin(RoleAccess, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .defer("source_marc", "search_vector")
-            .annotate(n_items=Count("items", distinct=True))
+            .annotate(n_items=_count_of(Item, "record"))
             .prefetch_related("credits__contributor")
         )
 
@@ -377,7 +401,7 @@ class LocationAdmin(RoleAccess, admin.ModelAdmin):
     search_fields = ["code", "name"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
-        return super().get_queryset(request).annotate(n_items=Count("items"))
+        return super().get_queryset(request).annotate(n_items=_count_of(Item, "location"))
 
     @admin.display(description="Items", ordering="n_items")
     def items_kept(self, location: Location) -> int:

@@ -120,6 +120,12 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
     assert page.locator("#import-revert").count() == 1
     shot("import-committed")
 
+    # Catalog work: the staff find the new records in the catalog admin.
+    page.click("nav >> text=Catalog")
+    page.goto(stack.url(host, "/admin/catalog/record/?q=Perl+DBI"))
+    assert "Programming the Perl DBI" in page.inner_text("#result_list")
+    shot("catalog-admin-search")
+
     # The public catalog finds the records and shows their copies.
     barcode = next(b for t, b in barcodes.items() if "Perl DBI" in t)
     page.goto(stack.url(host, "/search/?q=perl+dbi"))

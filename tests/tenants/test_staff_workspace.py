@@ -5,7 +5,9 @@ import re
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from catalog.imports.exports import export_job_write
@@ -230,8 +232,29 @@ def test_catalog_admin_writes_keep_search_and_the_change_feed(librarian):
         feed = list(Change.objects.filter(id__gt=first_change).values_list("entity", "action"))
     assert sorted(feed) == [("item", "created"), ("record", "created")]
 
+    suggested = librarian.get(
+        "/admin/autocomplete/",
+        {"app_label": "catalog", "model_name": "recordcontributor",
+         "field_name": "contributor", "term": "herb"},
+    )  # fmt: skip
+    assert [r["text"] for r in suggested.json()["results"]] == ["Frank Herbert"]
+    pages = [
+        "/admin/",
+        "/admin/catalog/record/add/",
+        f"/admin/catalog/record/{record.pk}/change/",
+        "/admin/catalog/item/",
+        "/admin/catalog/location/",
+        "/admin/catalog/subject/",
+        "/admin/catalog/record/?language=eng&decade=1960",
+    ]
+    for path in pages:
+        assert librarian.get(path).status_code == 200, path
+    filtered = librarian.get("/admin/catalog/record/", {"decade": "1950"})
+    assert "Dune" not in filtered.text
     found = librarian.get("/admin/catalog/record/", {"q": "Herbert"})
     assert "Dune" in found.text
+    assert '<td class="field-copies">1</td>' in found.text
+    assert '<td class="field-items_kept">1</td>' in librarian.get("/admin/catalog/location/").text
     assert "Dune" in librarian.get("/admin/catalog/record/", {"q": "9780441172719"}).text
     assert "B-100" in librarian.get("/admin/catalog/item/", {"q": "B-100"}).text
 
@@ -361,3 +384,27 @@ def test_another_librarys_session_opens_none_of_these_pages(library, other_libra
     with schema_context("beta"):
         assert not ImportJob.objects.exists()
         assert not ExportJob.objects.exists()
+
+
+def test_catalog_lists_take_as_many_queries_for_many_rows_as_for_few(librarian):
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert librarian.get(path).status_code == 200
+        return len(captured)
+
+    def add(count: int, start: int) -> None:
+        with schema_context("alpha"):
+            for n in range(start, start + count):
+                record = record_create(
+                    data=RecordData(title=f"Book {n}", contributors=[(f"Author {n}", "author")])
+                )
+                item_create(record_id=record.pk, data=ItemData(barcode=f"B-{n}"))
+
+    add(2, 0)
+    paths = ["/admin/catalog/record/", "/admin/catalog/item/", "/admin/catalog/location/",
+             "/staff/imports/", "/staff/exports/"]  # fmt: skip
+    librarian.get("/staff/")  # the host's library is looked up once, then cached
+    few = {path: queries(path) for path in paths}
+    add(20, 100)
+    many = {path: queries(path) for path in few}
+    assert many == few
