@@ -1,11 +1,157 @@
-"""The public catalog website of a library host."""
+"""The public catalog website of a library host: home, search and record pages."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
-from catalog.models import Record
+from catalog.search import record_facets, record_search
+from catalog.selectors import contributor_get, item_list, record_get, record_list, subject_get
+from catalog.website import (
+    RECENT_ADDITIONS,
+    SORTS,
+    BadSearch,
+    WebSearch,
+    json_ld_script,
+    language_name,
+    page_cached,
+    record_json_ld,
+    web_search_parse,
+    with_availability,
+)
+from config.errors import NotFound
 
 
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "catalog/not_found.html", {"message": message}, status=404)
+
+
+def catalog_open(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anyone may read a public catalog; a closed one is for the library's signed-in staff."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        public = bool(getattr(request.tenant, "public_catalog", False))  # type: ignore[attr-defined]
+        user = request.user
+        if not public and not (user.is_authenticated and user.is_active):
+            return render(request, "catalog/closed.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+@require_safe
+@catalog_open
+@page_cached
 def home(request: HttpRequest) -> HttpResponse:
-    recent = Record.objects.order_by("-created_at", "-id")[:20]
+    recent = with_availability(record_list().order_by("-created_at", "-id"))[:RECENT_ADDITIONS]
     return render(request, "catalog/home.html", {"recent": recent})
+
+
+def _facet_links(search: WebSearch, facets: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Each facet value with the address of this search narrowed by it."""
+    chosen = {
+        "subject": search.subject, "contributor": search.contributor,
+        "language": search.language, "decade": search.decade,
+    }  # fmt: skip
+    links: dict[str, list[dict]] = {}
+    for name, values in facets.items():
+        links[name] = []
+        for value in values:
+            key = value.get("id", value["value"])
+            label = value["value"]
+            if name == "language":
+                label = language_name(label)
+            elif name == "decade":
+                label = f"{label}s"
+            links[name].append(
+                {
+                    "label": label,
+                    "count": value["count"],
+                    "active": chosen[name] == key,
+                    "url": search.url(**{name: key}),
+                }
+            )
+    return links
+
+
+def _active_filters(search: WebSearch) -> list[dict[str, str]]:
+    """The filters in force, each with its name and the address of the search without it."""
+    active = []
+    if search.subject is not None:
+        heading = subject_get(subject_id=search.subject).heading
+        active.append({"label": f"Subject: {heading}", "url": search.url(subject=None)})
+    if search.contributor is not None:
+        name = contributor_get(contributor_id=search.contributor).name
+        active.append({"label": f"Contributor: {name}", "url": search.url(contributor=None)})
+    if search.language:
+        label = f"Language: {language_name(search.language)}"
+        active.append({"label": label, "url": search.url(language=None)})
+    if search.decade is not None:
+        active.append({"label": f"Decade: {search.decade}s", "url": search.url(decade=None)})
+    return active
+
+
+@require_safe
+@catalog_open
+@page_cached
+def search(request: HttpRequest) -> HttpResponse:
+    try:
+        query = web_search_parse(request.GET)
+    except BadSearch as error:
+        failed = {"error": str(error), "q": request.GET.get("q", "")}
+        return render(request, "catalog/search.html", failed, status=400)
+    try:
+        active = _active_filters(query)
+    except NotFound as error:
+        return _not_found(request, error.message)
+    records = with_availability(
+        record_search(q=query.q, filters=query.filters, ordering=query.ordering)
+    )
+    paginator = Paginator(records, query.per_page)
+    try:
+        page = paginator.page(query.page)
+    except EmptyPage:
+        return _not_found(request, f"This search has no page {query.page}.")
+    context: dict[str, Any] = {
+        "search": query,
+        "q": query.q,
+        "page": page,
+        "active": active,
+        "facets": _facet_links(query, record_facets(q=query.q, filters=query.filters)),
+        "sorts": [
+            {"name": name, "label": label, "url": query.url(sort=name)}
+            for name, (_, label) in SORTS.items()
+        ],
+        "sort": query.sort or ("relevance" if query.q else "title"),
+        "previous_url": query.url(page=page.number - 1) if page.has_previous() else "",
+        "next_url": query.url(page=page.number + 1) if page.has_next() else "",
+        "pages": [
+            {"number": n, "url": query.url(page=n) if isinstance(n, int) else ""}
+            for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        ],
+    }
+    return render(request, "catalog/search.html", context)
+
+
+@require_safe
+@catalog_open
+@page_cached
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        record = record_get(record_id=pk)
+    except NotFound:
+        return _not_found(request, "This catalog has no such record.")
+    url = request.build_absolute_uri(f"/records/{record.pk}/")
+    context = {
+        "record": record,
+        "canonical_url": url,
+        "language": language_name(record.language) if record.language else "",
+        "copies": item_list(record_id=record.pk).order_by("location__name", "call_number", "id"),
+        "json_ld": json_ld_script(record_json_ld(record, url)),
+    }
+    return render(request, "catalog/record.html", context)

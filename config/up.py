@@ -38,6 +38,7 @@ def main() -> int:
     manage("migrate_schemas", "--tenant", "-v", "0")
     manage("setup_demo", "--admin-password", demo_password())
     if (ROOT / "catalog" / "management" / "commands" / "demo_catalog_load.py").exists():
+        # Queues the demo import on the first start only; the worker started below runs it.
         manage("demo_catalog_load", "--library", "demo")
     processes = [
         subprocess.Popen(

@@ -3,7 +3,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from catalog import views as catalog_views
 from catalog.admin import catalog_admin
 from tenants import views as tenant_views
 
@@ -14,5 +13,5 @@ urlpatterns = [
     path("staff/", tenant_views.staff_home, name="staff-home"),
     path("staff/", include("tenants.staff_urls")),
     path("admin/", catalog_admin.urls),
-    path("", catalog_views.home, name="home"),
+    path("", include("catalog.urls")),
 ]

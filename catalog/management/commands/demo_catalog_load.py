@@ -1,0 +1,41 @@
+"""`manage.py demo_catalog_load --library SCHEMA`: queue the demo catalog's import, once."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+# A command is an edge, like a task: it enters the library it is asked for.
+from django_tenants.utils import schema_context  # noqa: TID251
+
+from catalog.demo import demo_catalog_queue
+from config.errors import ApplicationError
+from tenants.models import Library
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue the import of the demo catalog (real MARC records with copies) into a library "
+        "whose catalog is empty; a worker does the import. Does nothing the second time."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--library", required=True, help="the library's schema name")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        schema = options["library"]
+        if not Library.objects.filter(schema_name=schema).exists():
+            raise CommandError(f"No library with schema {schema!r}.")
+        with schema_context(schema):
+            try:
+                done = demo_catalog_queue()
+            except ApplicationError as error:
+                raise CommandError(error.message) from None
+        if done.job is None:
+            self.stdout.write(
+                f"Demo catalog: the library already has {done.skipped_because}; skipped."
+            )
+            return
+        self.stdout.write(
+            f"Demo catalog: import {done.job.pk} of {done.records} records queued; the worker "
+            "picks it up as soon as it starts (follow it at GET /api/v1/imports/)."
+        )

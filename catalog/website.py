@@ -1,0 +1,243 @@
+"""What the public catalog website adds to search and selectors: page cache, links, JSON-LD."""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString, mark_safe
+
+from catalog.models import Change, Item, Record, RecordContributor
+from catalog.search import RecordFilters
+
+# Pages are cached under the catalog's generation (the last change feed id), so any record or
+# item write shows at once. Writes outside the feed (a location renamed) show within this time.
+PAGE_CACHE_SECONDS = 300
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+RECENT_ADDITIONS = 12
+
+# The website's sort names and the search orderings they mean.
+SORTS: dict[str, tuple[str, str]] = {
+    "relevance": ("relevance", "Relevance"),
+    "title": ("title", "Title"),
+    "year": ("-year", "Year (newest first)"),
+    "updated": ("-updated", "Recently updated"),
+}
+
+# MARC language codes (ISO 639-2/B) readers are likely to meet, with their ISO 639-1 code.
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "ara": ("Arabic", "ar"), "chi": ("Chinese", "zh"), "cze": ("Czech", "cs"),
+    "dan": ("Danish", "da"), "dut": ("Dutch", "nl"), "eng": ("English", "en"),
+    "fin": ("Finnish", "fi"), "fre": ("French", "fr"), "ger": ("German", "de"),
+    "gre": ("Greek", "el"), "heb": ("Hebrew", "he"), "hin": ("Hindi", "hi"),
+    "hun": ("Hungarian", "hu"), "ita": ("Italian", "it"), "jpn": ("Japanese", "ja"),
+    "kor": ("Korean", "ko"), "lat": ("Latin", "la"), "nor": ("Norwegian", "no"),
+    "per": ("Persian", "fa"), "pol": ("Polish", "pl"), "por": ("Portuguese", "pt"),
+    "rum": ("Romanian", "ro"), "rus": ("Russian", "ru"), "spa": ("Spanish", "es"),
+    "swe": ("Swedish", "sv"), "tur": ("Turkish", "tr"), "ukr": ("Ukrainian", "uk"),
+    "wel": ("Welsh", "cy"),
+}  # fmt: skip
+
+
+class BadSearch(ValueError):
+    """A search parameter the website cannot use; the message says which and why."""
+
+
+def language_name(code: str) -> str:
+    return LANGUAGES.get(code, (code, ""))[0]
+
+
+# --- Reading the search form -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebSearch:
+    """A website search as the query string gives it, checked."""
+
+    q: str = ""
+    subject: int | None = None
+    contributor: int | None = None
+    language: str = ""
+    decade: int | None = None
+    sort: str = ""
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+    @property
+    def ordering(self) -> str:
+        return SORTS[self.sort or ("relevance" if self.q else "title")][0]
+
+    @property
+    def filters(self) -> RecordFilters:
+        return RecordFilters(
+            subject=self.subject,
+            contributor=self.contributor,
+            language=self.language or None,
+            year_from=self.decade,
+            year_to=self.decade + 9 if self.decade is not None else None,
+        )
+
+    def params(self, **changes: Any) -> dict[str, Any]:
+        """The query string's parameters, with `changes` applied (None removes one)."""
+        values: dict[str, Any] = {
+            "q": self.q, "subject": self.subject, "contributor": self.contributor,
+            "language": self.language, "decade": self.decade, "sort": self.sort,
+            "per_page": self.per_page if self.per_page != PAGE_SIZE else None,
+        }  # fmt: skip
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+    def url(self, **changes: Any) -> str:
+        """This search's address with `changes`; any change but the page starts at page 1."""
+        params = self.params(**changes)
+        if "page" not in changes:
+            params.pop("page", None)
+        elif changes["page"] == 1:
+            params.pop("page")
+        return "/search/?" + urlencode(params)
+
+
+def _whole(params: Any, name: str, low: int, high: int) -> int | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadSearch(f"{name} must be a whole number from {low} to {high}, not {raw!r}.")
+    return int(raw)
+
+
+def web_search_parse(params: Any) -> WebSearch:
+    """Check the search page's query string; raise BadSearch with a reader's message."""
+    sort = (params.get("sort") or "").strip()
+    if sort and sort not in SORTS:
+        raise BadSearch(f"sort must be one of {', '.join(SORTS)}, not {sort!r}.")
+    language = (params.get("language") or "").strip().lower()
+    if language and not (len(language) == 3 and language.isalpha()):
+        raise BadSearch(f"language must be a three-letter MARC code, not {language!r}.")
+    decade = _whole(params, "decade", 0, 2100)
+    if decade is not None and decade % 10:
+        raise BadSearch(f"decade must be the first year of a decade (1990), not {decade}.")
+    return WebSearch(
+        q=(params.get("q") or "").strip()[:500],
+        subject=_whole(params, "subject", 1, 2**31 - 1),
+        contributor=_whole(params, "contributor", 1, 2**31 - 1),
+        language=language,
+        decade=decade,
+        sort=sort,
+        page=_whole(params, "page", 1, 100_000) or 1,
+        per_page=_whole(params, "per_page", 1, MAX_PAGE_SIZE) or PAGE_SIZE,
+    )
+
+
+def with_availability(records: QuerySet[Record]) -> QuerySet[Record]:
+    """Records carrying `copies` and `copies_available`, counted in the same query."""
+
+    def counted(items: QuerySet[Item]) -> Coalesce:
+        counts = items.filter(record=OuterRef("pk")).order_by().values("record")
+        return Coalesce(
+            Subquery(counts.annotate(n=Count("id")).values("n")[:1]), 0,
+            output_field=IntegerField(),
+        )  # fmt: skip
+
+    return records.annotate(
+        copies=counted(Item.objects.all()),
+        copies_available=counted(Item.objects.filter(status=Item.Status.AVAILABLE)),
+    )
+
+
+# --- The record page's structured data ---------------------------------------------------------
+
+_SCHEMA_ROLES: dict[str, str] = {
+    RecordContributor.Role.AUTHOR: "author",
+    RecordContributor.Role.CORPORATE: "author",
+    RecordContributor.Role.EDITOR: "editor",
+    RecordContributor.Role.ILLUSTRATOR: "illustrator",
+    RecordContributor.Role.TRANSLATOR: "translator",
+    RecordContributor.Role.CONTRIBUTOR: "contributor",
+}
+
+
+def record_json_ld(record: Record, url: str) -> dict[str, Any]:
+    """schema.org `Book` data of a record (from `record_list`, credits and identifiers
+    prefetched)."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Book",
+        "@id": url,
+        "url": url,
+        "name": record.title,
+    }
+    if record.subtitle:
+        data["alternativeHeadline"] = record.subtitle
+    for credit in record.credits.all():
+        kind = "Organization" if credit.role == RecordContributor.Role.CORPORATE else "Person"
+        person = {"@type": kind, "name": credit.contributor.name}
+        data.setdefault(_SCHEMA_ROLES.get(credit.role, "contributor"), []).append(person)
+    isbns = [i.value for i in record.identifiers.all() if i.kind == "isbn"]
+    if isbns:
+        data["isbn"] = isbns[0] if len(isbns) == 1 else isbns
+    if record.publication_year is not None:
+        data["datePublished"] = str(record.publication_year)
+    if record.publisher:
+        data["publisher"] = {"@type": "Organization", "name": record.publisher}
+    if record.language:
+        data["inLanguage"] = LANGUAGES.get(record.language, ("", record.language))[1]
+    if record.edition:
+        data["bookEdition"] = record.edition
+    if record.summary:
+        data["description"] = record.summary
+    return data
+
+
+def json_ld_script(data: dict[str, Any]) -> SafeString:
+    """JSON for a <script> element: the characters that could end it are escaped."""
+    text = json.dumps(data, ensure_ascii=False)
+    text = text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    return mark_safe(text)  # noqa: S308 - escaped above, as django's json_script does
+
+
+# --- Page cache --------------------------------------------------------------------------------
+
+
+def catalog_generation() -> int:
+    """The last change feed id: every record or item write moves it (an index lookup)."""
+    return Change.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def _page_key(request: HttpRequest) -> str:
+    # The cache's key function adds the library's schema; the host and the library's display
+    # name are in too, since pages show both.
+    name = getattr(request.tenant, "name", "")  # type: ignore[attr-defined]
+    page = f"{request.get_host()}\n{name}\n{request.get_full_path()}"
+    digest = hashlib.sha256(page.encode()).hexdigest()[:32]
+    return f"website:{catalog_generation()}:{digest}"
+
+
+def page_cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve anonymous readers' successful pages from the cache (staff always get fresh ones)."""
+
+    @wraps(view)
+    def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = _page_key(request)
+        body = cache.get(key)
+        if body is not None:
+            response = HttpResponse(body)
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            cache.set(key, response.content, PAGE_CACHE_SECONDS)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    return cached_view
