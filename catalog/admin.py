@@ -276,6 +276,8 @@ class RecordAdmin(RoleAccess, admin.ModelAdmin):
     actions = [records_withdraw_copies]
     list_per_page = 50
     show_full_result_count = False
+    # Counting every subject's records on each page view does not scale with the catalog.
+    show_facets = admin.ShowFacets.NEVER
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Record]:
         return (
