@@ -170,7 +170,7 @@ class IdentifierForm(forms.ModelForm):
         fields = ["kind", "value"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("kind") and data.get("value"):
             try:
                 data["value"] = identifier_normalize(data["kind"], data["value"])
@@ -206,12 +206,13 @@ class DecadeFilter(admin.SimpleListFilter):
             .values_list("publication_year", flat=True)
             .distinct()
         )
-        decades = sorted({year // 10 * 10 for year in years}, reverse=True)
+        decades = sorted({year // 10 * 10 for year in years if year is not None}, reverse=True)
         return [(str(d), f"{d}s") for d in decades]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> QuerySet[Record]:
-        if self.value() and self.value().isdigit():
-            start = int(self.value())
+        value = self.value() or ""
+        if value.isdigit():
+            start = int(value)
             return queryset.filter(publication_year__gte=start, publication_year__lt=start + 10)
         return queryset
 
@@ -241,8 +242,9 @@ class SubjectFilter(admin.SimpleListFilter):
         return [(str(s.pk), s.heading) for s in top[:25]]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> QuerySet[Record]:
-        if self.value() and self.value().isdigit():
-            return queryset.filter(subject_links__subject_id=int(self.value()))
+        value = self.value() or ""
+        if value.isdigit():
+            return queryset.filter(subject_links__subject_id=int(value))
         return queryset
 
 
@@ -271,7 +273,6 @@ class RecordAdmin(RoleAccess, admin.ModelAdmin):
         ("Description", {"fields": ["language", "series", "summary"]}),
         ("Control number", {"fields": ["control_number", "control_number_source"]}),
     ]
-    readonly_fields: list[str] = []
     inlines = [ContributorInline, SubjectInline, IdentifierInline, ItemInline]
     actions = [records_withdraw_copies]
     list_per_page = 50
@@ -430,7 +431,7 @@ class NamedForm(forms.ModelForm):
     label_field = ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         key = name_key(data.get(self.label_field) or "")
         if not key:
             self.add_error(self.label_field, "Give a name with at least one letter or digit.")

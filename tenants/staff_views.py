@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 
 from api.imports import ImportJobSerializer
@@ -49,13 +50,13 @@ from tenants.staff.invitations import (
 )
 from tenants.staff.models import ApiKey, Role
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def admin_required(view: View) -> View:
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not getattr(request.user, "is_library_admin", False):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -248,7 +249,7 @@ def staff_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_active:
             raise PermissionDenied
         if request.method == "POST" and not getattr(request.user, "can_write_catalog", False):
@@ -439,7 +440,7 @@ def export_job_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def export_job_download(request: HttpRequest, pk: int) -> HttpResponse:
+def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     job = get_object_or_404(export_job_list(), pk=pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         return HttpResponse(

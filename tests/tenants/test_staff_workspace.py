@@ -374,6 +374,7 @@ def test_another_librarys_session_opens_none_of_these_pages(library, other_libra
         assert beta.get(path).status_code in (404, 302), path
         assert "Alpha only" not in beta.get(path).content.decode()
     assert beta.get(f"/staff/imports/{job.pk}/").status_code == 404
+    assert beta.get(f"/api/v1/imports/{job.pk}/").status_code == 404  # what the bar polls
     assert beta.post(f"/staff/imports/{job.pk}/commit/").status_code == 404
     assert beta.post(f"/staff/imports/{job.pk}/cancel/").status_code == 404
 
