@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # With DATABASE_URL / REDIS_URL unset, embedded PostgreSQL and Redis are started for the run.
 EMBEDDED := $(PY) config/embedded.py run
+# The browser tests (tests/browser/) drive Debian's Chromium; without it they are skipped.
+CHROMIUM := /usr/bin/chromium
+NO_CHROMIUM := Chromium not found at $(CHROMIUM): browser tests skipped; install Debian's chromium package
 
 .PHONY: up test lint bench install clean
 
@@ -28,7 +31,9 @@ test: export DEBUG ?= 1
 test: $(STAMP)
 	$(EMBEDDED) --profile test -- $(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) lint
-	$(EMBEDDED) --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
+	@test -x $(CHROMIUM) || echo "$(NO_CHROMIUM)"
+	$(EMBEDDED) --profile test -- $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	test -x $(CHROMIUM) || echo "$(NO_CHROMIUM)"; exit $$status
 
 bench: $(STAMP)
 	rm -f .bench/results.json

@@ -1,9 +1,9 @@
 """URLs of a library host: the public catalog, the staff area and the REST API."""
 
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from catalog.admin import catalog_admin
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -12,6 +12,6 @@ urlpatterns = [
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", tenant_views.staff_home, name="staff-home"),
     path("staff/", include("tenants.staff_urls")),
-    path("admin/", admin.site.urls),
+    path("admin/", catalog_admin.urls),
     path("", include("catalog.urls")),
 ]

@@ -41,14 +41,21 @@ def signup_page(request: HttpRequest) -> HttpResponse:
     return render(request, "tenants/platform/signup.html", {"form": form}, status=status)
 
 
+def _host_on_this_port(request: HttpRequest, host: str) -> str:
+    """The library's host with the port this page was reached on (`:8000` in development)."""
+    _, colon, port = request.get_host().rpartition(":")
+    return f"{host}:{port}" if colon and port.isdigit() else host
+
+
 def signup_status_page(request: HttpRequest, public_id: str) -> HttpResponse:
     signup = signup_get(public_id=public_id)
     if signup is None:
         raise Http404("No such sign-up.")
+    host = _host_on_this_port(request, signup_host(signup.subdomain))
     return render(
         request,
         "tenants/platform/signup_status.html",
-        {"signup": signup, "host": signup_host(signup.subdomain)},
+        {"signup": signup, "host": host, "scheme": request.scheme},
     )
 
 

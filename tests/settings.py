@@ -19,3 +19,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tests clone each library (tests/tenants/test_provisioning.py covers spare schemas itself).
 STACKS_SPARE_SCHEMAS = 0
+
+# Processes the browser tests start write their mail as files there (EMAIL_BACKEND filebased).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", f"/tmp/stacks-test-mail-{RUN_ID}")  # noqa: S108

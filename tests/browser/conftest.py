@@ -1,0 +1,161 @@
+"""Browser tests: Chromium driven by Playwright against a real gunicorn and Celery worker."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, WorkerProcess, subprocess_env
+from tests.settings import RUN_ID
+
+CHROMIUM = "/usr/bin/chromium"
+SKIP_REASON = (
+    f"Chromium not found at {CHROMIUM}: browser tests skipped; install Debian's chromium package"
+)
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without Chromium the browser tests are skipped, with the reason in the summary."""
+    if os.access(CHROMIUM, os.X_OK):
+        return
+    skip = pytest.mark.skip(reason=SKIP_REASON)
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Stack:
+    """A gunicorn web server and a Celery worker on a queue of their own, sharing a mail box."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.port = _free_port()
+        self.mail_dir = tmp / "mail"
+        self.mail_dir.mkdir()
+        self.env = {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(self.mail_dir),
+            # Tasks the server queues go to this stack's worker, not to another test's.
+            "CELERY_DEFAULT_QUEUE": f"test-{RUN_ID}-browser",
+            "DEBUG": "1",
+        }
+        self.log_path = ROOT / ".stacks" / f"web-browser-{RUN_ID}.log"
+        self.web: subprocess.Popen[bytes] | None = None
+        self.worker = WorkerProcess(concurrency=2, extra_env=self.env)
+        self.worker.log_path = ROOT / ".stacks" / f"worker-browser-{RUN_ID}.log"
+
+    def url(self, host: str, path: str = "/") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def start(self) -> "Stack":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.worker.log_path.unlink(missing_ok=True)
+        self.worker.start()
+        log = self.log_path.open("ab")
+        self.web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "deploy/gunicorn.conf.py",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", "3"],
+            cwd=ROOT, env=subprocess_env(DJANGO_SETTINGS_MODULE="tests.settings", **self.env),
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.web.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url("localhost", "/healthz"), timeout=2):  # noqa: S310
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"gunicorn not answering after 60s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.web is not None and self.web.poll() is None:
+            self.web.terminate()
+            try:
+                self.web.wait(30)
+            except subprocess.TimeoutExpired:
+                self.web.kill()
+                self.web.wait()
+        self.worker.stop()
+
+    def mail_to(self, address: str, timeout: float = 60) -> str:
+        """The text of the first message sent to `address`, waiting for it to arrive."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for path in sorted(self.mail_dir.glob("*.log")):
+                text = path.read_text(errors="replace")
+                if f"To: {address}" in text:
+                    return text
+            time.sleep(0.3)
+        raise AssertionError(
+            f"no mail to {address} after {timeout}s; worker log: {self.worker.log_path}"
+        )
+
+
+@pytest.fixture
+def stack(live_db: None, tmp_path: Path) -> Iterator[Stack]:
+    running = Stack(tmp_path).start()
+    yield running
+    running.stop()
+
+
+class Shots:
+    """Numbered full-page screenshots of each step, kept as test artifacts."""
+
+    def __init__(self, page: Any, name: str) -> None:
+        self.page = page
+        self.dir = ARTIFACTS / name
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        self.count = 0
+
+    def __call__(self, step: str) -> Path:
+        self.count += 1
+        path = self.dir / f"{self.count:02d}-{step}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Any]:
+    """A Chromium page in a fresh profile (its own user-data-dir), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        context.set_default_timeout(30_000)
+        try:
+            yield context.pages[0] if context.pages else context.new_page()
+        finally:
+            context.close()

@@ -1,0 +1,411 @@
+"""The staff workspace: catalog admin, import and export pages, roles, and library isolation."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
+from catalog.imports.exports import export_job_write
+from catalog.imports.models import ExportJob, ImportJob
+from catalog.models import Change, Contributor, Item, Location, Record
+from catalog.search import record_search
+from catalog.services import (
+    ItemData,
+    RecordData,
+    item_create,
+    location_create,
+    record_create,
+)
+from tenants.models import Signup
+from tenants.onboarding import signup_provision
+from tenants.staff.services import user_create
+from tests.catalog.imports.helpers import job_run
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
+from tests.tenants.admin_helpers import signed_in
+
+CSV = (
+    b"title,authors,isbn,barcode,location\n"
+    b"Dune,Frank Herbert,0441172717,B-1,MAIN\n"
+    b",,0441172717,,\n"
+    b"Emma,Jane Austen,,B-2,MAIN\n"
+)
+
+
+def _staff(schema: str, host: str, role: str) -> Client:
+    with schema_context(schema):
+        user_create(email=f"{role}-web@{schema}.example", role=role, password=PASSWORD)
+    return signed_in(host, schema, f"{role}-web@{schema}.example", client_class=Client)
+
+
+@pytest.fixture
+def librarian(library) -> Client:  # type: ignore[no-untyped-def]
+    return _staff("alpha", LIBRARY_HOST, "librarian")
+
+
+@pytest.fixture
+def viewer(library) -> Client:  # type: ignore[no-untyped-def]
+    return _staff("alpha", LIBRARY_HOST, "viewer")
+
+
+def _progress(page: str) -> tuple[str, str]:
+    match = re.search(r'<progress id="import-progress" max="(\d+)" value="(\d+)"', page)
+    assert match, page
+    return match[1], match[2]
+
+
+def _upload(client: Client, content: bytes = CSV, **fields: str):  # type: ignore[no-untyped-def]
+    data = {"file": SimpleUploadedFile("books.csv", content), "match_on": "either",
+            "on_match": "update", "on_no_match": "create", **fields}  # fmt: skip
+    return client.post("/staff/imports/", data)
+
+
+def test_home_links_the_workspace_by_role(librarian, viewer):
+    home = librarian.get("/staff/").text
+    for link in ('href="/admin/"', 'href="/staff/imports/"', 'href="/staff/exports/"'):
+        assert link in home
+    assert 'href="/staff/people/"' not in home
+    assert "you may look, not change" in viewer.get("/staff/").text
+    admin = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    assert 'href="/staff/people/"' in admin.get("/staff/").text
+
+
+def test_import_upload_preview_commit_and_revert_from_the_pages(librarian):
+    uploaded = _upload(librarian)
+    assert uploaded.status_code == 302
+    with schema_context("alpha"):
+        job = ImportJob.objects.get()
+    assert uploaded.url == f"/staff/imports/{job.pk}/"
+    assert job.started_by_label == "librarian-web@alpha.example"
+
+    waiting = librarian.get(uploaded.url).text
+    assert _progress(waiting) == ("100", "0")
+    assert '<noscript><meta http-equiv="refresh"' in waiting
+    assert f'data-url="/api/v1/imports/{job.pk}/"' in waiting
+
+    with schema_context("alpha"):
+        job_run(job)
+    staged = librarian.get(uploaded.url).text
+    assert _progress(staged) == ("100", "100")
+    assert 'http-equiv="refresh"' not in staged
+    assert '<td data-count="total">3</td>' in staged
+    assert '<td data-count="rejected">1</td>' in staged
+    assert 'id="import-commit"' in staged
+    assert re.search(
+        r'<tr data-action="reject">\s*<td>2</td>.*?No title: the &#x27;title&#x27; column is empty',
+        staged,
+        re.S,
+    )
+    rejects_only = librarian.get(uploaded.url, {"action": "reject"}).text
+    assert "Dune" not in rejects_only
+    rejects = librarian.get(f"/staff/imports/{job.pk}/rejects/")
+    assert rejects.status_code == 200
+    assert b"reason,position" in b"".join(rejects.streaming_content)
+    with schema_context("alpha"):
+        assert not Record.objects.exists()
+
+    assert librarian.post(f"/staff/imports/{job.pk}/commit/").status_code == 302
+    with schema_context("alpha"):
+        job_run(job)
+        assert sorted(Record.objects.values_list("title", flat=True)) == ["Dune", "Emma"]
+        assert Item.objects.count() == 2
+    committed = librarian.get(uploaded.url).text
+    assert "Committed" in committed
+    assert 'id="import-revert"' in committed
+
+    again = librarian.post(f"/staff/imports/{job.pk}/commit/")
+    assert again.status_code == 409
+    assert "Only a staged import can be committed" in again.text
+
+    assert librarian.post(f"/staff/imports/{job.pk}/revert/").status_code == 302
+    with schema_context("alpha"):
+        assert not Record.objects.exists()
+        assert ImportJob.objects.get().status == ImportJob.Status.REVERTED
+
+
+def test_import_form_errors_are_plain(librarian):
+    unknown = librarian.post(
+        "/staff/imports/",
+        {"file": SimpleUploadedFile("books.txt", CSV), "match_on": "either",
+         "on_match": "update", "on_no_match": "create"},
+    )  # fmt: skip
+    assert unknown.status_code == 400
+    assert "Cannot tell the format of &#x27;books.txt&#x27;" in unknown.text
+    missing = librarian.post("/staff/imports/", {"match_on": "either"})
+    assert missing.status_code == 400
+    assert "This field is required." in missing.text
+    with schema_context("alpha"):
+        assert not ImportJob.objects.exists()
+
+
+def test_viewer_looks_but_cannot_start_commit_or_export(librarian, viewer):
+    _upload(librarian)
+    with schema_context("alpha"):
+        job = job_run(ImportJob.objects.get())
+
+    page = viewer.get("/staff/imports/")
+    assert page.status_code == 200
+    assert "books.csv" in page.text
+    assert 'enctype="multipart/form-data"' not in page.text
+    assert 'id="import-commit"' not in viewer.get(f"/staff/imports/{job.pk}/").text
+    assert _upload(viewer).status_code == 403
+    assert viewer.post(f"/staff/imports/{job.pk}/commit/").status_code == 403
+    assert viewer.post("/staff/exports/", {"format": "csv"}).status_code == 403
+    with schema_context("alpha"):
+        assert ImportJob.objects.count() == 1
+        assert ImportJob.objects.get().status == ImportJob.Status.STAGED
+        assert not ExportJob.objects.exists()
+
+
+def test_export_with_filters_then_download(librarian):
+    with schema_context("alpha"):
+        record_create(data=RecordData(title="Dune", language="eng"))
+        record_create(data=RecordData(title="Les Misérables", language="fre"))
+
+    bad = librarian.post("/staff/exports/", {"format": "csv", "year_from": "soon"})
+    assert bad.status_code == 400
+    assert "Enter a whole number." in bad.text
+    started = librarian.post("/staff/exports/", {"format": "csv", "language": "eng"})
+    assert started.status_code == 302
+    with schema_context("alpha"):
+        job = ExportJob.objects.get()
+    assert job.filters == {"language": "eng"}
+    waiting = librarian.get(started.url).text
+    assert 'http-equiv="refresh"' in waiting
+    assert librarian.get(f"/staff/exports/{job.pk}/download/").status_code == 409
+
+    with schema_context("alpha"):
+        export_job_write(job_id=job.pk)
+    done = librarian.get(started.url).text
+    assert 'id="export-download"' in done
+    assert "1 record" in done
+    assert f'href="/staff/exports/{job.pk}/download/"' in librarian.get("/staff/exports/").text
+    download = librarian.get(f"/staff/exports/{job.pk}/download/")
+    body = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert "Dune" in body
+    assert "Misérables" not in body
+
+
+def _inline(prefix: str, rows: list[dict[str, str]], initial: int = 0) -> dict[str, str]:
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(initial),
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}  # fmt: skip
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{name}": value for name, value in row.items()})
+    return data
+
+
+def _record_form(title: str, **inlines: list[dict[str, str]]) -> dict[str, str]:
+    data = {"title": title, "subtitle": "", "publisher": "Ace", "publication_year": "1965",
+            "edition": "", "language": "eng", "series": "", "summary": "",
+            "control_number": "", "control_number_source": ""}  # fmt: skip
+    for prefix in ("credits", "subject_links", "identifiers", "items"):
+        data.update(_inline(prefix, inlines.get(prefix, [])))
+    return data
+
+
+def test_catalog_admin_writes_keep_search_and_the_change_feed(librarian):
+    with schema_context("alpha"):
+        herbert = Contributor.objects.create(name="Frank Herbert", name_key="frank herbert")
+        shelf = location_create(code="MAIN", name="Main shelves")
+        first_change = Change.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    added = librarian.post(
+        "/admin/catalog/record/add/",
+        _record_form(
+            "Dune",
+            credits=[{"contributor": str(herbert.pk), "role": "author"}],
+            identifiers=[{"kind": "isbn", "value": "0-441-17271-7"}],
+            items=[{"barcode": "B-100", "call_number": "SF HER", "location": str(shelf.pk),
+                    "status": "available", "public_note": ""}],
+        ),
+    )  # fmt: skip
+    assert added.status_code == 302, added.content.decode()[:3000]
+    with schema_context("alpha"):
+        record = Record.objects.get()
+        item = Item.objects.get()
+        assert [r.pk for r in record_search(q="herbert")] == [record.pk]
+        assert record.identifiers.get().value == "9780441172719"
+        feed = list(Change.objects.filter(id__gt=first_change).values_list("entity", "action"))
+    assert sorted(feed) == [("item", "created"), ("record", "created")]
+
+    suggested = librarian.get(
+        "/admin/autocomplete/",
+        {"app_label": "catalog", "model_name": "recordcontributor",
+         "field_name": "contributor", "term": "herb"},
+    )  # fmt: skip
+    assert [r["text"] for r in suggested.json()["results"]] == ["Frank Herbert"]
+    pages = [
+        "/admin/",
+        "/admin/catalog/record/add/",
+        f"/admin/catalog/record/{record.pk}/change/",
+        "/admin/catalog/item/",
+        "/admin/catalog/location/",
+        "/admin/catalog/subject/",
+        "/admin/catalog/record/?language=eng&decade=1960",
+    ]
+    for path in pages:
+        assert librarian.get(path).status_code == 200, path
+    filtered = librarian.get("/admin/catalog/record/", {"decade": "1950"})
+    assert "Dune" not in filtered.text
+    found = librarian.get("/admin/catalog/record/", {"q": "Herbert"})
+    assert "Dune" in found.text
+    assert '<td class="field-copies">1</td>' in found.text
+    assert '<td class="field-items_kept">1</td>' in librarian.get("/admin/catalog/location/").text
+    assert "Dune" in librarian.get("/admin/catalog/record/", {"q": "9780441172719"}).text
+    assert "B-100" in librarian.get("/admin/catalog/item/", {"q": "B-100"}).text
+
+    item_row = {"id": str(item.pk), "record": str(record.pk), "barcode": "B-100",
+                "call_number": "SF HER", "location": str(shelf.pk), "status": "available",
+                "public_note": ""}  # fmt: skip
+    with schema_context("alpha"):
+        credit = record.credits.get()
+    edited = librarian.post(
+        f"/admin/catalog/record/{record.pk}/change/",
+        _record_form("Dune Messiah", items=[item_row]) | _inline(
+            "credits", [{"id": str(credit.pk), "record": str(record.pk),
+                         "contributor": str(herbert.pk), "role": "author"}], initial=1,
+        ) | _inline("items", [item_row], initial=1),
+    )  # fmt: skip
+    assert edited.status_code == 302, edited.content.decode()[:3000]
+    with schema_context("alpha"):
+        record.refresh_from_db()
+        assert (record.title, record.version) == ("Dune Messiah", 2)
+        assert [r.pk for r in record_search(q="messiah")] == [record.pk]
+        assert Change.objects.filter(
+            entity="record", entity_id=record.pk, action="updated"
+        ).exists()
+
+    withdrawn = librarian.post(
+        "/admin/catalog/item/", {"action": "items_withdraw", "_selected_action": [str(item.pk)]}
+    )
+    assert withdrawn.status_code == 302
+    with schema_context("alpha"):
+        item.refresh_from_db()
+        assert (item.status, item.version) == ("withdrawn", 2)
+        assert Change.objects.filter(entity="item", entity_id=item.pk, action="updated").exists()
+
+    deleted = librarian.post(f"/admin/catalog/record/{record.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    with schema_context("alpha"):
+        assert not Record.objects.exists()
+        gone = set(Change.objects.filter(action="deleted").values_list("entity", "entity_id"))
+    assert gone == {("record", record.pk), ("item", item.pk)}
+
+
+def test_viewer_reads_the_catalog_admin_but_cannot_change_it(viewer):
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Dune"))
+        item = item_create(record_id=record.pk, data=ItemData(barcode="B-1"))
+
+    listing = viewer.get("/admin/catalog/record/")
+    assert listing.status_code == 200
+    assert "Dune" in listing.text
+    assert viewer.get("/admin/catalog/record/add/").status_code == 403
+    view = viewer.get(f"/admin/catalog/record/{record.pk}/change/")
+    assert view.status_code == 200
+    assert 'name="title"' not in view.text
+    changed = viewer.post(f"/admin/catalog/record/{record.pk}/change/", _record_form("Changed"))
+    assert changed.status_code == 403
+    withdrawn = viewer.post(
+        "/admin/catalog/item/", {"action": "items_withdraw", "_selected_action": [str(item.pk)]}
+    )
+    assert withdrawn.status_code in (200, 302, 403)
+    with schema_context("alpha"):
+        record.refresh_from_db()
+        item.refresh_from_db()
+        assert (record.title, record.version, item.status) == ("Dune", 1, "available")
+
+
+def test_signup_status_links_the_library_on_the_same_port(db, django_capture_on_commit_callbacks):
+    browser = Client(HTTP_HOST="localhost:8000")
+    response = browser.post(
+        "/signup/", {"name": "Theta Library", "subdomain": "theta", "admin_email": "a@t.example"}
+    )
+    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        signup_provision(signup_id=Signup.objects.get().pk)
+    ready = browser.get(response.url).text
+    assert 'href="http://theta.localhost:8000/"' in ready
+    assert 'href="http://theta.localhost:8000/staff/login/"' in ready
+    plain = Client(HTTP_HOST="localhost").get(response.url).text
+    assert 'href="http://theta.localhost/"' in plain
+
+
+# --- Another library's staff -----------------------------------------------------------------
+
+
+def test_another_librarys_session_opens_none_of_these_pages(library, other_library):
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Alpha only"))
+        location = Location.objects.create(code="A", name="Alpha shelf")
+        job = ImportJob.objects.create(format="csv", file_name="a.csv", status="staged")
+        export = ExportJob.objects.create(format="csv", status="done")
+    beta = signed_in(OTHER_LIBRARY_HOST, "beta", "admin@beta.example", client_class=Client)
+    assert beta.get("/staff/imports/").status_code == 200
+    intruder = Client(HTTP_HOST=LIBRARY_HOST)
+    session_key = beta.cookies[settings.SESSION_COOKIE_NAME].value
+    intruder.cookies[settings.SESSION_COOKIE_NAME] = session_key
+
+    for path in ("/staff/", "/staff/imports/", "/staff/exports/", f"/staff/imports/{job.pk}/",
+                 f"/staff/imports/{job.pk}/rejects/", f"/staff/exports/{export.pk}/",
+                 f"/staff/exports/{export.pk}/download/", "/staff/people/"):  # fmt: skip
+        response = intruder.get(path)
+        assert response.status_code == 302, path
+        assert response.url.startswith("/staff/login/"), path
+    for path in ("/admin/", "/admin/catalog/record/", f"/admin/catalog/record/{record.pk}/change/",
+                 f"/admin/catalog/location/{location.pk}/change/"):  # fmt: skip
+        response = intruder.get(path)
+        assert response.status_code == 302, path
+        assert response.url.startswith("/admin/login/"), path
+        assert "Alpha only" not in response.content.decode()
+    assert intruder.post(f"/staff/imports/{job.pk}/commit/").status_code == 302
+    assert intruder.post("/staff/exports/", {"format": "csv"}).status_code == 302
+    deleted = intruder.post(f"/admin/catalog/record/{record.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+
+    # On its own host, B's staff meet A's ids as strangers.
+    for path in (f"/staff/imports/{job.pk}/", f"/staff/exports/{export.pk}/",
+                 f"/staff/imports/{job.pk}/rejects/", f"/staff/exports/{export.pk}/download/",
+                 f"/admin/catalog/record/{record.pk}/change/"):  # fmt: skip
+        assert beta.get(path).status_code in (404, 302), path
+        assert "Alpha only" not in beta.get(path).content.decode()
+    assert beta.get(f"/staff/imports/{job.pk}/").status_code == 404
+    assert beta.get(f"/api/v1/imports/{job.pk}/").status_code == 404  # what the bar polls
+    assert beta.post(f"/staff/imports/{job.pk}/commit/").status_code == 404
+    assert beta.post(f"/staff/imports/{job.pk}/cancel/").status_code == 404
+
+    with schema_context("alpha"):
+        assert ImportJob.objects.get(pk=job.pk).status == "staged"
+        assert Record.objects.filter(pk=record.pk, title="Alpha only").exists()
+        assert ExportJob.objects.count() == 1
+    with schema_context("beta"):
+        assert not ImportJob.objects.exists()
+        assert not ExportJob.objects.exists()
+
+
+def test_catalog_lists_take_as_many_queries_for_many_rows_as_for_few(librarian):
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert librarian.get(path).status_code == 200
+        return len(captured)
+
+    def add(count: int, start: int) -> None:
+        with schema_context("alpha"):
+            for n in range(start, start + count):
+                record = record_create(
+                    data=RecordData(title=f"Book {n}", contributors=[(f"Author {n}", "author")])
+                )
+                item_create(record_id=record.pk, data=ItemData(barcode=f"B-{n}"))
+
+    add(2, 0)
+    paths = ["/admin/catalog/record/", "/admin/catalog/item/", "/admin/catalog/location/",
+             "/staff/imports/", "/staff/exports/"]  # fmt: skip
+    librarian.get("/staff/")  # the host's library is looked up once, then cached
+    few = {path: queries(path) for path in paths}
+    add(20, 100)
+    many = {path: queries(path) for path in few}
+    assert many == few
