@@ -70,10 +70,12 @@ class Record(models.Model):
     source_marc = models.BinaryField(null=True, blank=True, editable=False)
     sort_title = models.CharField(max_length=1000, editable=False, default="")
     search_vector = SearchVectorField(null=True, editable=False)
-    contributors = models.ManyToManyField(
+    contributors: "models.ManyToManyField[Contributor, RecordContributor]" = models.ManyToManyField(
         Contributor, through="RecordContributor", related_name="records"
     )
-    subjects = models.ManyToManyField(Subject, through="RecordSubject", related_name="records")
+    subjects: "models.ManyToManyField[Subject, RecordSubject]" = models.ManyToManyField(
+        Subject, through="RecordSubject", related_name="records"
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)

@@ -52,7 +52,9 @@ def library_bundle_write(*, library: Library) -> str:
             ]
             label = model._meta.model_name
             lines = []
-            for row in model.objects.order_by("pk").values(*fields).iterator(chunk_size=2000):
+            for row in (
+                model._default_manager.order_by("pk").values(*fields).iterator(chunk_size=2000)
+            ):
                 lines.append(json.dumps(row, cls=_Encoder))
             counts[str(label)] = len(lines)
             archive.writestr(f"{label}.jsonl", "\n".join(lines) + ("\n" if lines else ""))

@@ -35,7 +35,7 @@ def operator_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if connection.schema_name != "public":
+        if connection.schema_name != "public":  # type: ignore[attr-defined]
             raise Http404
         if not (user.is_authenticated and user.is_active and user.is_staff):
             return redirect_to_login(request.get_full_path(), login_url="/login/")

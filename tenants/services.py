@@ -141,7 +141,7 @@ def library_create(
                     password = ""
                 else:
                     user_create(email=admin_email, role="admin", password=password)
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
     domain_cache_forget(domain)
     if settings.STACKS_SPARE_SCHEMAS:
         from worker.onboarding import spare_pool_fill_task

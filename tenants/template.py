@@ -61,7 +61,7 @@ def library_template_ensure(verbosity: int = 0) -> None:
             interactive=False,
             verbosity=verbosity,
         )
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
 
 
 def _clone_function_present() -> bool:
@@ -151,7 +151,7 @@ def schemas_behind(schema_names: list[str], *, chunk: int = 200) -> list[str]:
             "WHERE (app, name) IN (SELECT * FROM unnest(%s::text[], %s::text[])))"
             for name in names
         ]
-        params: list[object] = []
+        params: list[str | list[str]] = []
         for name in names:
             params += [name, [app for app, _ in leaves], [n for _, n in leaves]]
         with connection.cursor() as cursor:

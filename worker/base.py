@@ -21,7 +21,7 @@ class LibraryTask(TenantTask):
     abstract = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        schema = connection.schema_name
+        schema = connection.schema_name  # type: ignore[attr-defined]
         if not schema or schema == "public":
             raise LibraryRequired(
                 f"Task {self.name} needs a library's schema and was queued without one."
@@ -42,5 +42,5 @@ class PlatformTask(TenantTask):
     abstract = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
         return super().__call__(*args, **kwargs)

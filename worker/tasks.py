@@ -13,7 +13,7 @@ STATISTICS_CACHE_KEY = "catalog:statistics"
 @app.task(base=LibraryTask, name="worker.library_statistics_refresh")
 def library_statistics_refresh() -> dict[str, object]:
     """Count the library's catalog and cache the counts (keyed by schema) for its dashboards."""
-    stats: dict[str, object] = {"schema": connection.schema_name, **catalog_statistics()}
+    stats: dict[str, object] = {"schema": connection.schema_name, **catalog_statistics()}  # type: ignore[attr-defined]
     cache.set(STATISTICS_CACHE_KEY, stats, timeout=None)
     return stats
 

@@ -3,7 +3,7 @@
 import csv
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import IO, Any
 
 import orjson
@@ -59,10 +59,14 @@ def export_job_create(
     return job
 
 
+# A writer takes records one at a time (send) and finishes the file when closed.
+RecordSink = Generator[None, Record, None]
+
+
 def _batches(records: QuerySet[Record]) -> Iterator[list[Record]]:
     """Records in id order, a batch at a time (keyset pages, so memory stays flat)."""
     last = 0
-    prefetch = [
+    prefetch: list[str | Prefetch[Any, Any, Any]] = [
         Prefetch(
             "credits",
             queryset=RecordContributor.objects.select_related("contributor").order_by("position"),
@@ -219,13 +223,13 @@ def record_as_dict(record: Record) -> dict[str, Any]:
     }
 
 
-def _csv_writer(out: IO[bytes]) -> Iterator[None]:
+def _csv_writer(out: IO[bytes]) -> RecordSink:
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     writer.writerow(["id", *CSV_COLUMNS])
     try:
         while True:
-            record: Record = yield
+            record = yield
             ids: dict[str, list[str]] = {}
             for identifier in record.identifiers.all():
                 ids.setdefault(identifier.kind, []).append(identifier.value)
@@ -259,31 +263,31 @@ def _csv_writer(out: IO[bytes]) -> Iterator[None]:
         text.detach()
 
 
-def _marc_writer(out: IO[bytes]) -> Iterator[None]:
+def _marc_writer(out: IO[bytes]) -> RecordSink:
     while True:
-        record: Record = yield
+        record = yield
         if record.source_marc:
             out.write(bytes(record.source_marc))  # byte for byte what came in
         else:
             out.write(record_as_marc(record).as_marc())
 
 
-def _marcxml_writer(out: IO[bytes]) -> Iterator[None]:
+def _marcxml_writer(out: IO[bytes]) -> RecordSink:
     out.write(
         b'<?xml version="1.0" encoding="UTF-8"?>\n'
         b'<collection xmlns="http://www.loc.gov/MARC21/slim">\n'
     )
     try:
         while True:
-            record: Record = yield
+            record = yield
             out.write(pymarc.record_to_xml(record_as_marc(record), namespace=False) + b"\n")
     finally:
         out.write(b"</collection>\n")
 
 
-def _jsonl_writer(out: IO[bytes]) -> Iterator[None]:
+def _jsonl_writer(out: IO[bytes]) -> RecordSink:
     while True:
-        record: Record = yield
+        record = yield
         out.write(orjson.dumps(record_as_dict(record)) + b"\n")
 
 

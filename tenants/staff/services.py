@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -95,7 +96,9 @@ def api_key_revoke(*, api_key_id: int) -> ApiKey:
     return api_key
 
 
-def staff_token_issue(*, email: str, password: str, request: object = None) -> Token | None:
+def staff_token_issue(
+    *, email: str, password: str, request: HttpRequest | None = None
+) -> Token | None:
     """The API token of this library's active staff account with these credentials (created
     on first use), or None when they match no account here."""
     user = authenticate(request, email=email.strip().lower(), password=password)

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         verbosity = int(options["verbosity"])  # type: ignore[call-overload]
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
         library_template_ensure(verbosity=verbosity)
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
         names = list(
             Library.objects.exclude(schema_name="public").values_list("schema_name", flat=True)
         )
@@ -42,5 +42,5 @@ class Command(BaseCommand):
                 verbosity=verbosity,
                 executor=options["executor"],
             )
-            connection.set_schema_to_public()
+            connection.set_schema_to_public()  # type: ignore[attr-defined]
         self.stdout.write(f"{len(names)} libraries: {len(behind)} migrated, the rest current.")
