@@ -30,6 +30,21 @@ def _apply_errors(form: forms.Form, exc: ApplicationError) -> None:
 
 def signup_page(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        # The API's sign-up limit, in the same bucket: one budget per client address.
+        from api.platform import SignupThrottle
+
+        throttle = SignupThrottle()
+        if not throttle.allow_request(request, None):  # type: ignore[arg-type]
+            wait = max(1, int(throttle.wait() or 1))
+            form.add_error(
+                None,
+                f"Too many sign-ups from your address; please try again in {wait // 60 + 1} "
+                "minutes.",
+            )
+            response = render(request, "tenants/platform/signup.html", {"form": form}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
     if request.method == "POST" and form.is_valid():
         try:
             signup = signup_create(**form.cleaned_data)

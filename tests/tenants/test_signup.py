@@ -196,3 +196,31 @@ def test_web_form_errors_are_shown_beside_their_field(db, subdomain, email, mess
     assert page.status_code == 400
     assert f'<span role="alert" class="error">{message}</span>' in page.text
     assert _state() == before
+
+
+def test_sign_ups_from_one_address_are_limited_on_the_form_and_the_api(db, monkeypatch):
+    """The form and the API share one budget per client address; the limit says when to retry."""
+    from api.platform import SignupThrottle
+
+    monkeypatch.setattr(SignupThrottle, "rate", "2/hour")
+    web = Client(HTTP_HOST="localhost", REMOTE_ADDR="203.0.113.9")
+    api = APIClient(HTTP_HOST="localhost", REMOTE_ADDR="203.0.113.9")
+    body = {"name": "Limited", "subdomain": "limited1", "admin_email": "a@limited.example"}
+    assert web.post("/signup/", body).status_code == 302
+    assert (
+        api.post("/api/v1/signups/", {**body, "subdomain": "limited2"}, format="json").status_code
+        == 202
+    )
+
+    refused = web.post("/signup/", {**body, "subdomain": "limited3"})
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "Too many sign-ups" in refused.content.decode()
+    assert (
+        api.post("/api/v1/signups/", {**body, "subdomain": "limited4"}, format="json").status_code
+        == 429
+    )
+    assert not Signup.objects.filter(subdomain__in=["limited3", "limited4"]).exists()
+    # Another address is not held back.
+    other = Client(HTTP_HOST="localhost", REMOTE_ADDR="198.51.100.7")
+    assert other.post("/signup/", {**body, "subdomain": "limited5"}).status_code == 302
