@@ -1,9 +1,12 @@
 """Records through the API: reading, writing, ETags, and bad input answered with field errors."""
 
 import pytest
+from django.test import Client
 from django_tenants.utils import schema_context
 
 from catalog.models import Change, Record
+from tenants.staff.services import api_key_create
+from tests.conftest import LIBRARY_HOST
 
 
 def test_list_and_retrieve_records(callers, catalog):
@@ -145,6 +148,19 @@ def test_huge_or_unknown_ids_are_404(callers, catalog):
     for url in ("/api/v1/records/99999999/", "/api/v1/records/9999999999999999999999/"):
         response = callers["admin"].get(url)
         assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+
+def test_writes_to_paths_that_name_nothing_are_404_in_the_api_shape(library, catalog):
+    # Real clients send no CSRF cookie; the catch-all must answer like the API, not with
+    # Django's HTML CSRF page.
+    with schema_context(library.schema_name):
+        secret = api_key_create(name="writer", scope="write").secret
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=LIBRARY_HOST)
+    for url in ("/api/v1/records/-5/", "/api/v1/domains/-767/make-primary/"):
+        response = client.post(url, HTTP_AUTHORIZATION=f"Api-Key {secret}")
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json"
         assert response.json()["code"] == "not_found"
 
 
