@@ -164,6 +164,13 @@ def test_writes_to_paths_that_name_nothing_are_404_in_the_api_shape(library, cat
         assert response.json()["code"] == "not_found"
 
 
+def test_paths_with_a_newline_are_404_in_the_api_shape(callers):
+    for url in ("/api/v1/records/a%0Ab/", "/api/v1/locations/%0A/", "/api/v1/x%0D%0Ay/"):
+        response = callers["read_key"].get(url)
+        assert response.status_code == 404, url
+        assert response.json()["code"] == "not_found"
+
+
 def test_items_of_a_record(callers, catalog):
     response = callers["anonymous"].get(f"/api/v1/records/{catalog.record.pk}/items/")
     assert response.status_code == 200
