@@ -109,14 +109,12 @@ def record_input_from(record: Record) -> dict[str, Any]:
         "summary": record.summary,
         "control_number": record.control_number,
         "control_number_source": record.control_number_source,
-        "contributors": [
-            {"name": c.contributor.name, "role": c.role} for c in record.credits.all()
-        ],
+        "contributors": [{"name": c.contributor.name, "role": c.role} for c in record.credit_list],
         "subjects": [
             {"heading": s.subject.heading, "scheme": s.subject.scheme}
-            for s in record.subject_links.all()
+            for s in record.subject_link_list
         ],
-        "identifiers": [{"kind": i.kind, "value": i.value} for i in record.identifiers.all()],
+        "identifiers": [{"kind": i.kind, "value": i.value} for i in record.identifier_list],
     }
 
 
@@ -253,9 +251,10 @@ class IdentifierSerializer(serializers.Serializer):
 
 
 class RecordSerializer(serializers.ModelSerializer):
-    contributors = CreditSerializer(source="credits", many=True, read_only=True)
-    subjects = SubjectLinkSerializer(source="subject_links", many=True, read_only=True)
-    identifiers = IdentifierSerializer(many=True, read_only=True)
+    # The lists record_list() prefetches (catalog/selectors.py).
+    contributors = CreditSerializer(source="credit_list", many=True, read_only=True)
+    subjects = SubjectLinkSerializer(source="subject_link_list", many=True, read_only=True)
+    identifiers = IdentifierSerializer(source="identifier_list", many=True, read_only=True)
 
     class Meta:
         model = Record
