@@ -265,6 +265,41 @@ class RecordSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    def to_representation(self, record: Record) -> dict[str, Any]:
+        """The declared fields (which the schema documents), built directly: through the
+        generic path a page of 50 records visits a field object for every value, several
+        thousand calls that cost more than the page's SQL. tests/api/test_records_api.py
+        holds the two paths equal."""
+        timestamp = _TIMESTAMP.to_representation
+        return {
+            "id": record.id,
+            "title": record.title,
+            "subtitle": record.subtitle,
+            "contributors": [
+                {"id": c.contributor_id, "name": c.contributor.name, "role": c.role}
+                for c in record.credit_list
+            ],
+            "publisher": record.publisher,
+            "publication_year": record.publication_year,
+            "edition": record.edition,
+            "language": record.language,
+            "series": record.series,
+            "summary": record.summary,
+            "subjects": [
+                {"id": s.subject_id, "heading": s.subject.heading, "scheme": s.subject.scheme}
+                for s in record.subject_link_list
+            ],
+            "identifiers": [{"kind": i.kind, "value": i.value} for i in record.identifier_list],
+            "control_number": record.control_number,
+            "control_number_source": record.control_number_source,
+            "version": record.version,
+            "created_at": timestamp(record.created_at),
+            "updated_at": timestamp(record.updated_at),
+        }
+
+
+_TIMESTAMP = serializers.DateTimeField()
+
 
 class LocationSerializer(serializers.ModelSerializer):
     class Meta:
