@@ -109,9 +109,9 @@ def record_input_from(record: Record) -> dict[str, Any]:
         "summary": record.summary,
         "control_number": record.control_number,
         "control_number_source": record.control_number_source,
-        "contributors": [{"name": c.contributor.name, "role": c.role} for c in record.credit_list],
+        "contributors": [{"name": c.contributor_name, "role": c.role} for c in record.credit_list],
         "subjects": [
-            {"heading": s.subject.heading, "scheme": s.subject.scheme}
+            {"heading": s.subject_heading, "scheme": s.subject_scheme}
             for s in record.subject_link_list
         ],
         "identifiers": [{"kind": i.kind, "value": i.value} for i in record.identifier_list],
@@ -235,14 +235,14 @@ class ChangeParamsSerializer(serializers.Serializer):
 
 class CreditSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="contributor_id")
-    name = serializers.CharField(source="contributor.name")
+    name = serializers.CharField(source="contributor_name")
     role = serializers.ChoiceField(choices=RecordContributor.Role.choices)
 
 
 class SubjectLinkSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="subject_id")
-    heading = serializers.CharField(source="subject.heading")
-    scheme = serializers.CharField(source="subject.scheme")
+    heading = serializers.CharField(source="subject_heading")
+    scheme = serializers.CharField(source="subject_scheme")
 
 
 class IdentifierSerializer(serializers.Serializer):
@@ -276,7 +276,7 @@ class RecordSerializer(serializers.ModelSerializer):
             "title": record.title,
             "subtitle": record.subtitle,
             "contributors": [
-                {"id": c.contributor_id, "name": c.contributor.name, "role": c.role}
+                {"id": c.contributor_id, "name": c.contributor_name, "role": c.role}
                 for c in record.credit_list
             ],
             "publisher": record.publisher,
@@ -286,7 +286,7 @@ class RecordSerializer(serializers.ModelSerializer):
             "series": record.series,
             "summary": record.summary,
             "subjects": [
-                {"id": s.subject_id, "heading": s.subject.heading, "scheme": s.subject.scheme}
+                {"id": s.subject_id, "heading": s.subject_heading, "scheme": s.subject_scheme}
                 for s in record.subject_link_list
             ],
             "identifiers": [{"kind": i.kind, "value": i.value} for i in record.identifier_list],
