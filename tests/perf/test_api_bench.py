@@ -32,7 +32,7 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.formats import ItemData, SourceRecord
 from catalog.imports.generate import isbn13
-from catalog.imports.services import Action, Decision, _records_create
+from catalog.imports.services import Action, Decision, _records_create, _statistics_refresh
 from catalog.models import Record
 from catalog.services import RecordData
 from tests.conftest import ROOT, subprocess_env
@@ -110,15 +110,17 @@ def catalog_fill(schema: str, count: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO off")
         chunk: list[Decision] = []
+        created = 0
         for source in catalog_generate(count):
             chunk.append(Decision(source=source, action=Action.CREATE))
-            if len(chunk) == CHUNK:
+            if len(chunk) == CHUNK or source.position == count:
                 with transaction.atomic():
                     _records_create(chunk)
+                created += len(chunk)
+                # As an import does: fresh planner statistics as the catalog grows, or each
+                # chunk's lookups are planned for an empty catalog and slow down.
+                _statistics_refresh(created, len(chunk))
                 chunk = []
-        if chunk:
-            with transaction.atomic():
-                _records_create(chunk)
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO on")
             cursor.execute("VACUUM ANALYZE catalog_record")
