@@ -30,5 +30,7 @@ urlpatterns = [
     path("auth/token/", catalog_api.TokenObtainView.as_view(), name="auth-token"),
     path("settings/", library_admin.LibrarySettingsView.as_view(), name="library-settings"),
     path("", include(router.urls)),
-    re_path(r"^.*/$", catalog_api.api_not_found),
+    # Any path at all, newlines included (`.` stops at one, and Django's HTML 404 answered);
+    # a character class, not a (?s) flag, so that URL reversing can still parse the pattern.
+    re_path(r"^[\s\S]*/$", catalog_api.api_not_found),
 ]

@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -431,8 +432,10 @@ class TokenObtainView(APIView):
         return "Bearer"
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Paths under /api/v1/ that name nothing answer in the API's error shape too."""
+    """Paths under /api/v1/ that name nothing answer in the API's error shape too (for writes
+    as well: the API's callers send no CSRF cookie, and a miss is a 404 whatever the method)."""
     return JsonResponse(
         problem(404, "Not found", "No API endpoint or object at this address.", "not_found"),
         status=404,

@@ -1,6 +1,10 @@
 """Reads from the catalog: each returns a QuerySet or plain values for views, API and exports."""
 
-from django.db.models import Prefetch, QuerySet
+from collections import defaultdict
+from typing import Any, NamedTuple
+
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 
 from catalog.models import (
     Change,
@@ -26,20 +30,84 @@ def catalog_statistics() -> dict[str, int]:
     }
 
 
+class Credit(NamedTuple):
+    contributor_id: int
+    contributor_name: str
+    role: str
+
+
+class SubjectLink(NamedTuple):
+    subject_id: int
+    subject_heading: str
+    subject_scheme: str
+
+
+class IdentifierValue(NamedTuple):
+    kind: str
+    value: str
+
+
+def record_links_attach(records: list[Record]) -> None:
+    """Give each record `credit_list`, `subject_link_list` and `identifier_list`, in order,
+    from three queries whatever the number of records. Plain tuples, not model instances:
+    building an instance per row (and Django's prefetch bookkeeping) cost a page of records
+    more than its SQL did."""
+    ids = [record.pk for record in records]
+    credits: dict[int, list[Credit]] = defaultdict(list)
+    subjects: dict[int, list[SubjectLink]] = defaultdict(list)
+    identifiers: dict[int, list[IdentifierValue]] = defaultdict(list)
+    if ids:
+        rows = RecordContributor.objects.filter(record_id__in=ids).order_by("position", "id")
+        for record_id, *credit in rows.values_list(
+            "record_id", "contributor_id", "contributor__name", "role"
+        ):
+            credits[record_id].append(Credit(*credit))
+        links = RecordSubject.objects.filter(record_id__in=ids).order_by("position", "id")
+        for record_id, *link in links.values_list(
+            "record_id", "subject_id", "subject__heading", "subject__scheme"
+        ):
+            subjects[record_id].append(SubjectLink(*link))
+        kinds = Identifier.objects.filter(record_id__in=ids).order_by("kind", "id")
+        for record_id, *identifier in kinds.values_list("record_id", "kind", "value"):
+            identifiers[record_id].append(IdentifierValue(*identifier))
+    for record in records:
+        record.credit_list = credits.get(record.pk, [])  # type: ignore[attr-defined]
+        record.subject_link_list = subjects.get(record.pk, [])  # type: ignore[attr-defined]
+        record.identifier_list = identifiers.get(record.pk, [])  # type: ignore[attr-defined]
+
+
+class RecordsWithLinks(QuerySet[Record]):
+    """Records that, once fetched as instances, carry their links (record_links_attach).
+
+    `prefetch_related(None)` drops the links as it drops any prefetch, for callers that fetch
+    their own."""
+
+    with_links = True
+
+    def _clone(self) -> "RecordsWithLinks":
+        clone = super()._clone()
+        clone.with_links = self.with_links
+        return clone
+
+    def prefetch_related(self, *lookups: Any) -> "RecordsWithLinks":
+        clone = super().prefetch_related(*lookups)
+        if lookups == (None,):
+            clone.with_links = False
+        return clone
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self.with_links and self._iterable_class is ModelIterable:
+            record_links_attach(self._result_cache)  # type: ignore[arg-type]
+
+
 def record_list() -> QuerySet[Record]:
     """Records with everything their API and website views show, fetched in a fixed number of
-    queries whatever the page size."""
-    return Record.objects.defer("source_marc", "search_vector").prefetch_related(
-        Prefetch(
-            "credits",
-            queryset=RecordContributor.objects.select_related("contributor").order_by("position"),
-        ),
-        Prefetch(
-            "subject_links",
-            queryset=RecordSubject.objects.select_related("subject").order_by("position"),
-        ),
-        Prefetch("identifiers", queryset=Identifier.objects.order_by("kind", "id")),
-    )
+    queries whatever the page size: each record carries `credit_list` (contributor_id,
+    contributor_name, role), `subject_link_list` (subject_id, subject_heading, subject_scheme)
+    and `identifier_list` (kind, value), in order."""
+    return RecordsWithLinks(Record).defer("source_marc", "search_vector")
 
 
 def record_get(*, record_id: int) -> Record:

@@ -68,6 +68,9 @@ ROOT_URLCONF = "config.urls_library"
 # migrated; cloning is far faster than replaying every migration.
 TENANT_BASE_SCHEMA = "library_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# One `SET search_path` per request (the middleware picks the library; django-tenants clears
+# the flag on every schema change and on rollbacks), not one before every query.
+TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "config.middleware.ProbeMiddleware",

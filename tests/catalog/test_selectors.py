@@ -1,0 +1,43 @@
+"""Record selectors: the links each listed record carries, from a fixed number of queries."""
+
+from catalog.selectors import Credit, IdentifierValue, SubjectLink, record_get, record_list
+from catalog.services import RecordData, record_create
+
+
+def test_listed_records_carry_their_links_in_order(in_library, django_assert_num_queries):
+    made = [
+        record_create(
+            data=RecordData(
+                title=f"Volume {n}",
+                contributors=[(f"Second{n}, B.", "editor"), (f"First{n}, A.", "author")],
+                subjects=[(f"Zebras {n}", "lcsh"), (f"Apes {n}", "fast")],
+                identifiers=[("oclc", f"{900 + n}"), ("isbn", "0-441-47812-3")],
+            )
+        )
+        for n in range(3)
+    ]
+    with django_assert_num_queries(4):  # records, credits, subjects, identifiers
+        records = list(record_list().filter(pk__in=[r.pk for r in made]).order_by("id"))
+    first = records[0]
+    assert [c.contributor_name for c in first.credit_list] == ["Second0, B.", "First0, A."]
+    assert [c.role for c in first.credit_list] == ["editor", "author"]
+    assert all(isinstance(c, Credit) for c in first.credit_list)
+    assert all(isinstance(s, SubjectLink) for s in first.subject_link_list)
+    assert [(s.subject_heading, s.subject_scheme) for s in first.subject_link_list] == [
+        ("Zebras 0", "lcsh"), ("Apes 0", "fast"),
+    ]  # fmt: skip
+    assert first.identifier_list == [
+        IdentifierValue("isbn", "9780441478125"), IdentifierValue("oclc", "900"),
+    ]  # fmt: skip
+    assert [r.credit_list[1].contributor_name for r in records] == [
+        "First0, A.", "First1, A.", "First2, A.",
+    ]  # fmt: skip
+    assert record_get(record_id=made[2].pk).subject_link_list[1].subject_heading == "Apes 2"
+
+
+def test_dropping_prefetches_drops_the_links(in_library, django_assert_num_queries):
+    record_create(data=RecordData(title="Alone", contributors=[("Solo, A.", "author")]))
+    with django_assert_num_queries(1):
+        (record,) = list(record_list().prefetch_related(None))
+    assert not hasattr(record, "credit_list")
+    assert list(record_list().values_list("title", flat=True)) == ["Alone"]

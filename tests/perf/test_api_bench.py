@@ -1,0 +1,331 @@
+"""API latency and throughput over real HTTP through gunicorn, beside a bare WSGI floor.
+
+A library is filled with STACKS_BENCH_RECORDS generated records (default 100,000) through the
+import's COPY path; `gunicorn config.wsgi` then serves its API with deploy/gunicorn.conf.py
+(two workers), and tests/perf/bare_wsgi.py serves the floor under the same settings: the SQL
+the API ran for the same request (taken from Django's query log) answered as orjson. Figures:
+list and search latency (p50, p95) and requests per second. Targets (printed, not asserted):
+list p50 within 2x of its floor, search p95 under 50 ms.
+"""
+
+import contextlib
+import io
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
+from catalog.imports.formats import ItemData, SourceRecord
+from catalog.imports.generate import isbn13
+from catalog.imports.services import Action, Decision, _records_create, _statistics_refresh
+from catalog.models import Record
+from catalog.services import RecordData
+from tests.conftest import ROOT, subprocess_env
+from tests.perf.results import record
+
+REQUESTS = int(os.environ.get("STACKS_BENCH_REQUESTS", "300"))
+THREADS = 4
+CHUNK = 5000
+
+
+def _records() -> int:
+    return int(os.environ.get("STACKS_BENCH_RECORDS", "100000"))
+
+
+# --- A catalog that reads like one ----------------------------------------------------------
+
+_ONSETS = [*"bcdfghjklmnprstvw", "br", "ch", "cl", "dr", "fl", "gr", "pl", "sh", "st", "th", "tr"]
+_VOWELS = [*"aeiou", "ai", "ea", "ee", "oa", "ou", "ie"]
+_CODAS = ["", "", "n", "r", "s", "t", "l", "nd", "rk", "st", "ng", "th"]
+
+
+def _word(rng: random.Random, syllables: int) -> str:
+    return "".join(
+        rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS) for _ in range(syllables)
+    )
+
+
+class Vocabulary:
+    """Distinct made-up words used with Zipf frequencies, as words are in real titles."""
+
+    def __init__(self, rng: random.Random, size: int) -> None:
+        words: set[str] = set()
+        while len(words) < size:
+            words.add(_word(rng, rng.choice((1, 2, 2, 3))))
+        self.words = sorted(words, key=lambda w: (len(w), w))
+        rng.shuffle(self.words)
+        self.weights = [1 / rank for rank in range(1, size + 1)]
+        self.rng = rng
+
+    def pick(self, count: int) -> list[str]:
+        return self.rng.choices(self.words, weights=self.weights, k=count)
+
+
+def catalog_generate(count: int, seed: int = 7) -> Iterator[SourceRecord]:
+    rng = random.Random(seed)
+    vocabulary = Vocabulary(rng, 20_000)
+    surnames = sorted({_word(rng, rng.choice((2, 3))).capitalize() for _ in range(4000)})
+    given = sorted({_word(rng, 2).capitalize() for _ in range(600)})
+    headings = sorted({" ".join(vocabulary.pick(2)).capitalize() for _ in range(1500)})
+    languages = ["eng"] * 6 + ["fre", "ger", "spa", "ita"]
+    for n in range(1, count + 1):
+        contributors = [
+            (f"{rng.choice(surnames)}, {rng.choice(given)}", "author" if i == 0 else "editor")
+            for i in range(rng.choice((1, 1, 1, 2, 3)))
+        ]
+        data = RecordData(
+            title=" ".join(vocabulary.pick(rng.randint(2, 8))).capitalize(),
+            subtitle=" ".join(vocabulary.pick(rng.randint(0, 5))),
+            publisher=f"{rng.choice(surnames)} Press",
+            publication_year=rng.randint(1890, 2025),
+            language=rng.choice(languages),
+            contributors=contributors,
+            subjects=[(rng.choice(headings), "lcsh") for _ in range(rng.randint(1, 3))],
+            identifiers=[("isbn", isbn13(n))],
+            control_number=f"bench{n:09d}",
+            control_number_source="BENCH",
+        )
+        items = [ItemData(barcode=f"B{n:09d}", call_number=f"{n % 1000:03d}", location="MAIN")]
+        yield SourceRecord(position=n, raw=b"", data=data, items=items)
+
+
+def catalog_fill(schema: str, count: int) -> None:
+    """Records, credits, subjects, identifiers and copies through the import's COPY path."""
+    with schema_context(schema):
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+        chunk: list[Decision] = []
+        created = 0
+        for source in catalog_generate(count):
+            chunk.append(Decision(source=source, action=Action.CREATE))
+            if len(chunk) == CHUNK or source.position == count:
+                with transaction.atomic():
+                    _records_create(chunk)
+                created += len(chunk)
+                # As an import does: fresh planner statistics as the catalog grows, or each
+                # chunk's lookups are planned for an empty catalog and slow down.
+                _statistics_refresh(created, len(chunk))
+                chunk = []
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO on")
+            cursor.execute("VACUUM ANALYZE catalog_record")
+            for table in ("recordcontributor", "recordsubject", "identifier", "item"):
+                cursor.execute(f"ANALYZE catalog_{table}")
+        assert Record.objects.count() == count
+
+
+def isbn10(isbn: str) -> str:
+    body = isbn[3:12]
+    check = sum((10 - i) * int(d) for i, d in enumerate(body)) % 11
+    digit = "X" if (11 - check) % 11 == 10 else str((11 - check) % 11)
+    return f"{body[0]}-{body[1:4]}-{body[4:9]}-{digit}"
+
+
+def search_terms(schema: str, count: int) -> list[str]:
+    """What people type: a title's words (common and rare ones), a surname, an ISBN, a phrase."""
+    rng = random.Random(11)
+    with schema_context(schema):
+        titles = list(Record.objects.order_by("?").values_list("title", flat=True)[:40])
+        names = list(
+            Record.objects.filter(credits__position=0)
+            .order_by("?")
+            .values_list("credits__contributor__name", flat=True)[:10]
+        )
+    terms = []
+    for title in titles[:20]:
+        terms.append(rng.choice(title.split()))
+    for title in titles[20:30]:
+        words = title.split()
+        terms.append(" ".join(words[:2]))
+    for title in titles[30:35]:
+        terms.append(f'"{" ".join(title.split()[:3])}"')
+    terms += [name.split(",")[0] for name in names]
+    # ISBNs as typed: plain, and hyphenated ISBN-10.
+    terms += [isbn13(count // 3), isbn10(isbn13(count // 2))]
+    return terms
+
+
+# --- Servers ----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """`gunicorn -c deploy/gunicorn.conf.py <app>` with two workers, as deployed."""
+
+    def __init__(self, app: str, log: Path, **env: str) -> None:
+        self.port = _free_port()
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", app],
+            cwd=ROOT,
+            env=subprocess_env(
+                PORT=str(self.port), WEB_CONCURRENCY="2", DEBUG="0", LOG_FORMAT="json",
+                # The throttles still run on every request; their ceilings are out of the way.
+                API_RATE_PER_CALLER="10000000/min", API_RATE_PER_ADDRESS="10000000/min",
+                DJANGO_SETTINGS_MODULE="tests.settings", **env,
+            ),
+            stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def wait(self, path: str, host: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log}")
+            try:
+                if requests.get(self.url(path), headers={"Host": host}, timeout=5).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"gunicorn not answering after {timeout}s; see {self.log}")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# --- Measuring --------------------------------------------------------------------------------
+
+
+def _timed(session: requests.Session, url: str, host: str) -> float:
+    started = time.perf_counter()
+    response = session.get(url, headers={"Host": host}, timeout=30)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code, response.text[:300])
+    return elapsed * 1000
+
+
+def latencies(urls: list[str], host: str) -> tuple[float, float]:
+    """p50 and p95 in milliseconds of one caller asking for `urls` in turn, REQUESTS times."""
+    session = requests.Session()
+    for url in urls[:10]:
+        _timed(session, url, host)  # warm both workers' connections and caches
+    times = [_timed(session, urls[i % len(urls)], host) for i in range(REQUESTS)]
+    cuts = statistics.quantiles(times, n=100)
+    return statistics.median(times), cuts[94]
+
+
+def throughput(urls: list[str], host: str) -> float:
+    """Requests per second with THREADS callers at once (both workers kept busy)."""
+    total = REQUESTS * 2
+
+    def run(start: int) -> None:
+        session = requests.Session()
+        for i in range(start, total, THREADS):
+            _timed(session, urls[i % len(urls)], host)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(run, range(THREADS)))
+    return total / (time.perf_counter() - started)
+
+
+def captured_sql(host: str, path: str) -> list[str]:
+    """The statements the API runs for `path` once warm (the second of two calls), without
+    django-tenants' `SET search_path` (the floor selects the schema once per request)."""
+    client = Client(HTTP_HOST=host)
+    assert client.get(path).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    connection.set_schema_to_public()
+    statements = [q["sql"] for q in queries.captured_queries]
+    print(f"\n{path} runs {len(statements)} statements:")
+    for sql in statements:
+        print(f"  {sql[:150]}")
+    return [sql for sql in statements if not sql.startswith("SET ")]
+
+
+@pytest.fixture
+def bench_library(live_library):
+    schema = live_library.library.schema_name
+    started = time.perf_counter()
+    catalog_fill(schema, _records())
+    print(f"\nfilled {_records()} records in {time.perf_counter() - started:.1f}s")
+    with schema_context(schema):
+        live_library.library.public_catalog = True
+        live_library.library.save(update_fields=["public_catalog"])
+    return live_library
+
+
+def test_api_list_and_search_against_bare_sql(bench_library, tmp_path):
+    count = _records()
+    schema = bench_library.library.schema_name
+    host = bench_library.domain.domain
+    list_path = "/api/v1/records/"
+    terms = search_terms(schema, count)
+    search_paths = [f"/api/v1/records/?{urlencode({'q': t})}" for t in terms]
+
+    statements = {"list": captured_sql(host, list_path)}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for i, path in enumerate(search_paths):
+            statements[f"search{i}"] = captured_sql(host, path)
+    sql_file = tmp_path / "floor.json"
+    sql_file.write_text(json.dumps(statements))
+
+    log = ROOT / ".stacks" / "bench-gunicorn.log"
+    log.parent.mkdir(exist_ok=True)
+    api = Gunicorn("config.wsgi", log)
+    floor = Gunicorn(
+        "tests.perf.bare_wsgi:application", log,
+        STACKS_FLOOR_SQL=str(sql_file), STACKS_FLOOR_SCHEMA=schema,
+    )  # fmt: skip
+    try:
+        api.wait(list_path, host)
+        floor.wait("/list", host)
+        api_list = [api.url(list_path)]
+        floor_list = [floor.url("/list")]
+        api_search = [api.url(p) for p in search_paths]
+        floor_search = [floor.url(f"/search{i}") for i in range(len(search_paths))]
+
+        floor_list_p50, floor_list_p95 = latencies(floor_list, host)
+        list_p50, list_p95 = latencies(api_list, host)
+        floor_search_p50, floor_search_p95 = latencies(floor_search, host)
+        search_p50, search_p95 = latencies(api_search, host)
+        floor_list_rps = throughput(floor_list, host)
+        list_rps = throughput(api_list, host)
+        floor_search_rps = throughput(floor_search, host)
+        search_rps = throughput(api_search, host)
+    finally:
+        api.stop()
+        floor.stop()
+
+    suffix = "" if count == 100_000 else f"_{count}"
+    record(f"api_list_p50{suffix}", list_p50, "ms", floor_list_p50)
+    record(f"api_list_p95{suffix}", list_p95, "ms", floor_list_p95)
+    record(f"api_search_p50{suffix}", search_p50, "ms", floor_search_p50)
+    record(f"api_search_p95{suffix}", search_p95, "ms", floor_search_p95)
+    record(f"api_list_rps{suffix}", list_rps, "req/s", floor_list_rps)
+    record(f"api_search_rps{suffix}", search_rps, "req/s", floor_search_rps)
+    print(
+        f"\ntargets: list p50 within 2x of its floor (now {list_p50 / floor_list_p50:.2f}x); "
+        f"search p95 under 50 ms (now {search_p95:.1f} ms)"
+    )
