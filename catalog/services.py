@@ -77,28 +77,40 @@ def changes_log(entity: str, ids: Iterable[int], action: str) -> None:
     Change.objects.bulk_create(entries)
 
 
+def search_vector_sql(
+    *, titles: str, contributors: str, subjects: str, rest: str, config: str = SEARCH_CONFIG
+) -> str:
+    """The stored search vector as SQL over four text expressions: title above contributors
+    above subjects above the rest. Every writer of `search_vector` builds it from here."""
+    return (
+        f"setweight(to_tsvector('{config}', {titles}), 'A')"
+        f" || setweight(to_tsvector('{config}', {contributors}), 'B')"
+        f" || setweight(to_tsvector('{config}', {subjects}), 'C')"
+        f" || setweight(to_tsvector('{config}', {rest}), 'D')"
+    )
+
+
 def record_search_refresh(record_ids: Sequence[int]) -> None:
     """Recompute the stored search vectors: title above contributors above subjects."""
     if not record_ids:
         return
-    config = SEARCH_CONFIG
+    vector = search_vector_sql(
+        titles="r.title || ' ' || r.subtitle",
+        contributors="""coalesce((
+                   SELECT string_agg(c.name, ' ' ORDER BY rc.position)
+                   FROM catalog_recordcontributor rc
+                   JOIN catalog_contributor c ON c.id = rc.contributor_id
+                   WHERE rc.record_id = r.id), '')""",
+        subjects="""coalesce((
+                   SELECT string_agg(s.heading, ' ' ORDER BY rs.position)
+                   FROM catalog_recordsubject rs
+                   JOIN catalog_subject s ON s.id = rs.subject_id
+                   WHERE rs.record_id = r.id), '')""",
+        rest="r.series || ' ' || r.publisher || ' ' || r.summary",
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            UPDATE catalog_record r SET search_vector =
-              setweight(to_tsvector('{config}', r.title || ' ' || r.subtitle), 'A')
-              || setweight(to_tsvector('{config}', coalesce((
-                   SELECT string_agg(c.name, ' ') FROM catalog_recordcontributor rc
-                   JOIN catalog_contributor c ON c.id = rc.contributor_id
-                   WHERE rc.record_id = r.id), '')), 'B')
-              || setweight(to_tsvector('{config}', coalesce((
-                   SELECT string_agg(s.heading, ' ') FROM catalog_recordsubject rs
-                   JOIN catalog_subject s ON s.id = rs.subject_id
-                   WHERE rs.record_id = r.id), '')), 'C')
-              || setweight(to_tsvector('{config}',
-                   r.series || ' ' || r.publisher || ' ' || r.summary), 'D')
-            WHERE r.id = ANY(%s)
-            """,  # noqa: S608 - config is a module constant
+            f"UPDATE catalog_record r SET search_vector = {vector} WHERE r.id = ANY(%s)",  # noqa: S608 - no input in the SQL
             [list(record_ids)],
         )
 

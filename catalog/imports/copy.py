@@ -41,6 +41,11 @@ def rows_copy(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
     """COPY rows into the model's table (in the current schema); returns how many."""
+    return table_copy(model._meta.db_table, columns, rows)
+
+
+def table_copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """COPY rows into a table by name; returns how many."""
     buffer = io.StringIO()
     count = 0
     for row in rows:
@@ -50,10 +55,10 @@ def rows_copy(
     if not count:
         return 0
     buffer.seek(0)
-    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = connection.ops.quote_name(table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
+        cursor.copy_expert(f"COPY {quoted} ({names}) FROM STDIN", buffer)
     return count
 
 

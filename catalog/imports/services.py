@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from catalog.imports.copy import ids_reserve, rows_copy
+from catalog.imports.copy import ids_reserve, rows_copy, table_copy
 from catalog.imports.formats import (
     READERS,
     SEEKABLE,
@@ -44,8 +44,8 @@ from catalog.services import (
     changes_log,
     contributors_get_or_create,
     name_key,
-    record_search_refresh,
     record_update,
+    search_vector_sql,
     sort_title_for,
     subjects_get_or_create,
 )
@@ -684,8 +684,8 @@ def _apply(decisions: list[Decision]) -> None:
 
 
 def _records_create(decisions: list[Decision]) -> None:
-    """Create many records with COPY: records, credits, subjects, identifiers, copies, the
-    change feed, then their search vectors in one statement."""
+    """Create many records with COPY: records with their search vectors, credits, subjects,
+    identifiers, copies and the change feed."""
     now = timezone.now().isoformat()
     ids = ids_reserve(Record, len(decisions))
     datas: list[RecordData] = []
@@ -698,38 +698,40 @@ def _records_create(decisions: list[Decision]) -> None:
         for name, _ in data.contributors:
             if name not in keys:
                 keys[name] = name_key(name)
-    rows_copy(
-        Record,
-        RECORD_COLUMNS,
-        (
-            (
-                record_id, data.title.strip(), data.subtitle, data.publisher,
-                data.publication_year, data.edition, data.language, data.series, data.summary,
-                data.control_number, data.control_number_source, data.source_marc,
-                sort_title_for(data.title.strip(), data.nonfiling), 1, now, now,
-            )
-            for record_id, data in zip(ids, datas, strict=True)
-        ),
-    )  # fmt: skip
     contributors = contributors_get_or_create(keys)
     subjects = subjects_get_or_create({s for data in datas for s in data.subjects})
-    credits, links, identifiers = [], [], []
+    records, credits, links, identifiers = [], [], [], []
     for record_id, data in zip(ids, datas, strict=True):
+        names = []
         for i, (name, role) in enumerate(data.contributors):
             if keys[name]:
-                credits.append((record_id, contributors[keys[name]].pk, role, i))
+                contributor = contributors[keys[name]]
+                credits.append((record_id, contributor.pk, role, i))
+                names.append(contributor.name)
         seen: set[int] = set()
+        headings = []
         for i, (heading, scheme) in enumerate(data.subjects):
             subject = subjects.get((scheme, name_key(heading)))
             if subject is not None and subject.pk not in seen:
                 seen.add(subject.pk)
                 links.append((record_id, subject.pk, i))
+                headings.append(subject.heading)
         identifiers += [(record_id, kind, value) for kind, value in sorted(set(data.identifiers))]
+        title = data.title.strip()
+        records.append(
+            (
+                record_id, title, data.subtitle, data.publisher, data.publication_year,
+                data.edition, data.language, data.series, data.summary, data.control_number,
+                data.control_number_source, data.source_marc,
+                sort_title_for(title, data.nonfiling), 1, now, now,
+                " ".join(names), " ".join(headings),
+            )
+        )  # fmt: skip
+    _records_insert(records)
     rows_copy(RecordContributor, ["record_id", "contributor_id", "role", "position"], credits)
     rows_copy(RecordSubject, ["record_id", "subject_id", "position"], links)
     rows_copy(Identifier, ["record_id", "kind", "value"], identifiers)
     item_ids = _items_create(decisions)
-    record_search_refresh(ids)
     _changes_copy(Change.Entity.RECORD, ids, Change.Action.CREATED, now)
     _changes_copy(Change.Entity.ITEM, item_ids, Change.Action.CREATED, now)
 
@@ -739,6 +741,36 @@ RECORD_COLUMNS = [
     "summary", "control_number", "control_number_source", "source_marc", "sort_title",
     "version", "created_at", "updated_at",
 ]  # fmt: skip
+_STAGED_RECORD_COLUMNS = [*RECORD_COLUMNS, "contributor_names", "subject_headings"]
+_STAGED_RECORD_TYPES = [
+    "bigint", "text", "text", "text", "integer", "text", "text", "text",
+    "text", "text", "text", "bytea", "text",
+    "integer", "timestamptz", "timestamptz", "text", "text",
+]  # fmt: skip
+_SEARCH_VECTOR = search_vector_sql(
+    titles="title || ' ' || subtitle",
+    contributors="contributor_names",
+    subjects="subject_headings",
+    rest="series || ' ' || publisher || ' ' || summary",
+)
+
+
+def _records_insert(rows: list[tuple[Any, ...]]) -> None:
+    """Write the records once, search vector included: COPY them into a temporary table with
+    their contributors' names and subject headings, and insert from there computing the
+    vector on the way (a COPY then an UPDATE wrote every record and its indexes twice)."""
+    columns = ", ".join(
+        f"{name} {kind}"
+        for name, kind in zip(_STAGED_RECORD_COLUMNS, _STAGED_RECORD_TYPES, strict=True)
+    )
+    names = ", ".join(RECORD_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE import_record ({columns}) ON COMMIT DROP")
+        table_copy("import_record", _STAGED_RECORD_COLUMNS, rows)
+        cursor.execute(
+            f"INSERT INTO catalog_record ({names}, search_vector) "  # noqa: S608 - constants only
+            f"SELECT {names}, {_SEARCH_VECTOR} FROM import_record; DROP TABLE import_record"
+        )
 
 
 def _changes_copy(entity: str, ids: list[int], action: str, at: Any) -> None:
