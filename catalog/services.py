@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from catalog.identifiers import identifier_normalize
+from catalog.imports.copy import bulk_cursor
 from catalog.models import (
     Change,
     Contributor,
@@ -116,26 +117,50 @@ def record_search_refresh(record_ids: Sequence[int]) -> None:
 
 
 def contributors_get_or_create(names: Iterable[str]) -> dict[str, Contributor]:
-    """Contributors by name key, creating the missing ones in one statement."""
+    """Contributors by name key, creating the missing ones: two statements whatever the count
+    (arrays as parameters, so a large import's thousand names cost no more to send)."""
     wanted = {name_key(n): n.strip()[:500] for n in names if name_key(n)}
     if not wanted:
         return {}
-    Contributor.objects.bulk_create(
-        [Contributor(name=n, name_key=k) for k, n in wanted.items()], ignore_conflicts=True
-    )
-    return {c.name_key: c for c in Contributor.objects.filter(name_key__in=wanted)}
+    keys = list(wanted)
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_contributor (name, name_key) "
+            "SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING",
+            [list(wanted.values()), keys],
+        )
+        cursor.execute(
+            "SELECT id, name, name_key FROM catalog_contributor WHERE name_key = ANY(%s)", [keys]
+        )
+        rows = cursor.fetchall()
+    return {key: Contributor(id=pk, name=name, name_key=key) for pk, name, key in rows}
 
 
 def subjects_get_or_create(headings: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Subject]:
+    """Subjects by (scheme, heading key), creating the missing ones; found through the
+    (scheme, heading key) unique index."""
     wanted = {(scheme, name_key(h)): h.strip()[:500] for h, scheme in headings if name_key(h)}
     if not wanted:
         return {}
-    Subject.objects.bulk_create(
-        [Subject(heading=h, scheme=s, heading_key=k) for (s, k), h in wanted.items()],
-        ignore_conflicts=True,
-    )
-    found = Subject.objects.filter(heading_key__in={k for _, k in wanted})
-    return {(s.scheme, s.heading_key): s for s in found if (s.scheme, s.heading_key) in wanted}
+    schemes = [s for s, _ in wanted]
+    keys = [k for _, k in wanted]
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_subject (heading, scheme, heading_key) "
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) ON CONFLICT DO NOTHING",
+            [list(wanted.values()), schemes, keys],
+        )
+        cursor.execute(
+            "SELECT s.id, s.heading, s.scheme, s.heading_key FROM catalog_subject s "
+            "JOIN unnest(%s::text[], %s::text[]) AS w(scheme, heading_key) "
+            "ON s.scheme = w.scheme AND s.heading_key = w.heading_key",
+            [schemes, keys],
+        )
+        rows = cursor.fetchall()
+    return {
+        (scheme, key): Subject(id=pk, heading=heading, scheme=scheme, heading_key=key)
+        for pk, heading, scheme, key in rows
+    }
 
 
 def _record_fields_apply(record: Record, data: RecordData) -> None:

@@ -3,11 +3,14 @@
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
 
 # COPY's text format: backslash escapes; NUL cannot be stored in PostgreSQL text at all.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
@@ -37,6 +40,27 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+_held = threading.local()
+
+
+@contextmanager
+def one_cursor() -> Iterator[None]:
+    """Run the bulk statements inside on one cursor. Each new cursor first sets the library's
+    search path, a round trip of its own: two dozen a chunk, a fifth of an import's time."""
+    with bulk_cursor() as cursor:
+        _held.cursor = cursor
+        try:
+            yield
+        finally:
+            _held.cursor = None
+
+
+def bulk_cursor() -> AbstractContextManager[CursorWrapper]:
+    """The cursor `one_cursor` holds, or a new one outside it."""
+    held = getattr(_held, "cursor", None)
+    return nullcontext(held) if held is not None else connection.cursor()
+
+
 def rows_copy(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
@@ -57,7 +81,7 @@ def table_copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     buffer.seek(0)
     quoted = connection.ops.quote_name(table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.copy_expert(f"COPY {quoted} ({names}) FROM STDIN", buffer)
     return count
 
@@ -66,7 +90,7 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
     """Primary keys for rows about to be copied, taken from the table's own sequence."""
     if count <= 0:
         return []
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             [model._meta.db_table, count],

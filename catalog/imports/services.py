@@ -17,10 +17,10 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from catalog.imports.copy import ids_reserve, rows_copy, table_copy
+from catalog.imports.copy import bulk_cursor, ids_reserve, one_cursor, rows_copy, table_copy
 from catalog.imports.formats import (
     READERS,
     SEEKABLE,
@@ -34,7 +34,6 @@ from catalog.models import (
     Change,
     Identifier,
     Item,
-    Location,
     Record,
     RecordContributor,
     RecordSubject,
@@ -196,7 +195,7 @@ def _lease_renew(job_id: int, owner: str) -> ImportJob:
     of the lease redoes them from the checkpoint that survived. Nothing is lost or doubled;
     waiting for every chunk's flush only made the import slower.
     """
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
     job = ImportJob.objects.select_for_update().get(pk=job_id)
     if job.lease_owner != owner or job.status not in ACTIVE:
@@ -343,7 +342,7 @@ def _read_ahead(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
 def _stage(job: ImportJob, owner: str, deadline: float) -> bool:
     apply_now = job.one_shot and not job.dry_run
     for chunk, read in _read_ahead(_chunks(job)):
-        with transaction.atomic():
+        with transaction.atomic(), one_cursor():
             locked = _lease_renew(job.pk, owner)
             decisions = _decide(locked, chunk)
             if apply_now:
@@ -386,7 +385,7 @@ def _statistics_refresh(created: int, step: int) -> None:
         threshold *= 4
     if created - step < threshold <= created:
         names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _ANALYZED_TABLES)
-        with connection.cursor() as cursor:
+        with bulk_cursor() as cursor:
             cursor.execute(f"ANALYZE {names}")
 
 
@@ -405,7 +404,7 @@ def _count(job: ImportJob, decisions: list["Decision"]) -> None:
 def _commit(job: ImportJob, owner: str, deadline: float) -> bool:
     size = settings.STACKS_IMPORT_CHUNK_SIZE
     while True:
-        with transaction.atomic():
+        with transaction.atomic(), one_cursor():
             locked = _lease_renew(job.pk, owner)
             rows = list(
                 ImportRow.objects.filter(job=locked, position__gt=locked.committed_through)
@@ -468,8 +467,7 @@ def _decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     all_keys = set(chain.from_iterable(keyed.values()))
     found = _matches_in_catalog(all_keys)
     earlier = _matches_in_job(job, all_keys) if not (job.one_shot and not job.dry_run) else {}
-    barcodes = {i.barcode for s in chunk for i in s.items}
-    taken = dict(Item.objects.filter(barcode__in=barcodes).values_list("barcode", "record_id"))
+    taken = _barcodes_taken({i.barcode for s in chunk for i in s.items})
     matched_ids = {found[k] for k in all_keys if k in found}
     current = record_snapshots(sorted(matched_ids)) if job.on_match == "update" else {}
     decisions = []
@@ -541,23 +539,45 @@ def _on_match(
 
 
 def _matches_in_catalog(keys: set[str]) -> dict[str, int]:
+    """The oldest record for each key. Arrays as parameters: a chunk's thousand keys cost
+    one parameter each to send, not one placeholder each to build."""
     found: dict[str, int] = {}
     isbns = [k[5:] for k in keys if k.startswith("isbn:")]
-    if isbns:
-        rows = Identifier.objects.filter(kind="isbn", value__in=isbns).order_by("record_id")
-        for value, record_id in rows.values_list("value", "record_id"):
-            found.setdefault(f"isbn:{value}", record_id)
     by_source: dict[str, list[str]] = {}
     for key in keys:
         if key.startswith("cn:"):
             source, number = key[3:].split(":", 1)
             by_source.setdefault(source, []).append(number)
-    for source, numbers in by_source.items():
-        # Both columns, so the (source, number) index answers it.
-        rows = Record.objects.filter(control_number_source=source, control_number__in=numbers)
-        for number, record_id in rows.order_by("id").values_list("control_number", "id"):
-            found.setdefault(f"cn:{source}:{number}", record_id)
+    with bulk_cursor() as cursor:
+        if isbns:
+            cursor.execute(
+                "SELECT value, record_id FROM catalog_identifier "
+                "WHERE kind = 'isbn' AND value = ANY(%s) ORDER BY record_id",
+                [isbns],
+            )
+            for value, record_id in cursor.fetchall():
+                found.setdefault(f"isbn:{value}", record_id)
+        for source, numbers in by_source.items():
+            # Both columns, so the (source, number) index answers it.
+            cursor.execute(
+                "SELECT control_number, id FROM catalog_record "
+                "WHERE control_number_source = %s AND control_number = ANY(%s) ORDER BY id",
+                [source, numbers],
+            )
+            for number, record_id in cursor.fetchall():
+                found.setdefault(f"cn:{source}:{number}", record_id)
     return {k: v for k, v in found.items() if k in keys}
+
+
+def _barcodes_taken(barcodes: set[str]) -> dict[str, int]:
+    """The record holding each of these barcodes, for those the catalog has."""
+    if not barcodes:
+        return {}
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "SELECT barcode, record_id FROM catalog_item WHERE barcode = ANY(%s)", [list(barcodes)]
+        )
+        return dict(cursor.fetchall())
 
 
 def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, tuple[int, int | None]]:
@@ -764,7 +784,7 @@ def _records_insert(rows: list[tuple[Any, ...]]) -> None:
         for name, kind in zip(_STAGED_RECORD_COLUMNS, _STAGED_RECORD_TYPES, strict=True)
     )
     names = ", ".join(RECORD_COLUMNS)
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE import_record ({columns}) ON COMMIT DROP")
         table_copy("import_record", _STAGED_RECORD_COLUMNS, rows)
         cursor.execute(
@@ -784,11 +804,7 @@ def _items_create(decisions: list[Decision]) -> list[int]:
     wanted = [(d, item) for d in decisions for item in d.source.items]
     if not wanted:
         return []
-    taken = set(
-        Item.objects.filter(barcode__in={i.barcode for _, i in wanted}).values_list(
-            "barcode", flat=True
-        )
-    )
+    taken = set(_barcodes_taken({i.barcode for _, i in wanted}))
     locations = _locations({i.location for _, i in wanted if i.location})
     fresh = []
     for decision, item in wanted:
@@ -800,11 +816,11 @@ def _items_create(decisions: list[Decision]) -> list[int]:
     rows = []
     for item_id, (decision, item) in zip(ids, fresh, strict=True):
         decision.created_item_ids.append(item_id)
-        location = locations.get(item.location)
+        location_id = locations.get(item.location)
         rows.append(
             (
                 item_id, decision.record_id, item.barcode, item.call_number,
-                location.pk if location else None, Item.Status.AVAILABLE, "", "", 1, now, now,
+                location_id, Item.Status.AVAILABLE, "", "", 1, now, now,
             )
         )  # fmt: skip
     rows_copy(Item, ITEM_COLUMNS, rows)
@@ -817,11 +833,18 @@ ITEM_COLUMNS = [
 ]  # fmt: skip
 
 
-def _locations(codes: set[str]) -> dict[str, Location]:
+def _locations(codes: set[str]) -> dict[str, int]:
+    """Location ids by code, creating the missing ones (named after their code)."""
     if not codes:
         return {}
-    Location.objects.bulk_create([Location(code=c, name=c) for c in codes], ignore_conflicts=True)
-    return {loc.code: loc for loc in Location.objects.filter(code__in=codes)}
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_location (code, name) SELECT c, c FROM unnest(%s::text[]) AS c "
+            "ON CONFLICT DO NOTHING",
+            [sorted(codes)],
+        )
+        cursor.execute("SELECT code, id FROM catalog_location WHERE code = ANY(%s)", [list(codes)])
+        return dict(cursor.fetchall())
 
 
 def _record_update(decision: Decision) -> None:
@@ -905,9 +928,12 @@ def _changes_note(job: ImportJob, decisions: list[Decision]) -> None:
     ids = [d.record_id for d in decisions if d.record_id is not None]
     if not ids:
         return
-    last = Change.objects.filter(entity=Change.Entity.RECORD, entity_id__in=ids).aggregate(
-        last=Max("id")
-    )["last"]
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "SELECT max(id) FROM catalog_change WHERE entity = %s AND entity_id = ANY(%s)",
+            [Change.Entity.RECORD.value, ids],
+        )
+        last = cursor.fetchone()[0]
     if last is not None:
         job.last_change_id = max(job.last_change_id or 0, last)
         if job.first_change_id is None:
