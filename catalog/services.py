@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -14,20 +15,19 @@ from catalog.identifiers import identifier_normalize
 from catalog.imports.copy import bulk_cursor
 from catalog.models import (
     Change,
-    Contributor,
     Identifier,
     Item,
     Location,
     Record,
     RecordContributor,
     RecordSubject,
-    Subject,
 )
 from config.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
 
 SEARCH_CONFIG = "english"
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 @dataclass
@@ -53,10 +53,12 @@ class RecordData:
 
 def name_key(name: str) -> str:
     """A name folded for matching: case, accents, punctuation and spacing ignored."""
-    folded = unicodedata.normalize("NFKD", name)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    folded = re.sub(r"[^\w\s]", " ", folded.casefold())
-    return _SPACES.sub(" ", folded).strip()[:500]
+    if name.isascii():  # nothing to decompose, no accents to drop
+        folded = name.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", name)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", folded)).strip()[:500]
 
 
 def sort_title_for(title: str, nonfiling: int = 0) -> str:
@@ -116,7 +118,14 @@ def record_search_refresh(record_ids: Sequence[int]) -> None:
         )
 
 
-def contributors_get_or_create(names: Iterable[str]) -> dict[str, Contributor]:
+class Heading(NamedTuple):
+    """A contributor or subject as a record links to it: its id and the name it is kept under."""
+
+    pk: int
+    name: str
+
+
+def contributors_get_or_create(names: Iterable[str]) -> dict[str, Heading]:
     """Contributors by name key, creating the missing ones: two statements whatever the count
     (arrays as parameters, so a large import's thousand names cost no more to send)."""
     wanted = {name_key(n): n.strip()[:500] for n in names if name_key(n)}
@@ -133,10 +142,10 @@ def contributors_get_or_create(names: Iterable[str]) -> dict[str, Contributor]:
             "SELECT id, name, name_key FROM catalog_contributor WHERE name_key = ANY(%s)", [keys]
         )
         rows = cursor.fetchall()
-    return {key: Contributor(id=pk, name=name, name_key=key) for pk, name, key in rows}
+    return {key: Heading(pk, name) for pk, name, key in rows}
 
 
-def subjects_get_or_create(headings: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Subject]:
+def subjects_get_or_create(headings: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Heading]:
     """Subjects by (scheme, heading key), creating the missing ones; found through the
     (scheme, heading key) unique index."""
     wanted = {(scheme, name_key(h)): h.strip()[:500] for h, scheme in headings if name_key(h)}
@@ -157,10 +166,7 @@ def subjects_get_or_create(headings: Iterable[tuple[str, str]]) -> dict[tuple[st
             [schemes, keys],
         )
         rows = cursor.fetchall()
-    return {
-        (scheme, key): Subject(id=pk, heading=heading, scheme=scheme, heading_key=key)
-        for pk, heading, scheme, key in rows
-    }
+    return {(scheme, key): Heading(pk, heading) for pk, heading, scheme, key in rows}
 
 
 def _record_fields_apply(record: Record, data: RecordData) -> None:
@@ -190,7 +196,7 @@ def _record_links_replace(record: Record, data: RecordData) -> None:
     RecordContributor.objects.bulk_create(
         [
             RecordContributor(
-                record=record, contributor=contributors[name_key(name)], role=role, position=i
+                record=record, contributor_id=contributors[name_key(name)].pk, role=role, position=i
             )
             for i, (name, role) in enumerate(data.contributors)
             if name_key(name)
@@ -202,7 +208,7 @@ def _record_links_replace(record: Record, data: RecordData) -> None:
         subject = subjects.get((scheme, name_key(heading)))
         if subject is not None and subject.pk not in seen_subjects:
             seen_subjects.add(subject.pk)
-            links.append(RecordSubject(record=record, subject=subject, position=i))
+            links.append(RecordSubject(record=record, subject_id=subject.pk, position=i))
     RecordSubject.objects.bulk_create(links)
     identifiers = {(kind, identifier_normalize(kind, value)) for kind, value in data.identifiers}
     Identifier.objects.bulk_create(

@@ -70,15 +70,12 @@ def rows_copy(
 
 def table_copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """COPY rows into a table by name; returns how many."""
-    buffer = io.StringIO()
-    count = 0
-    for row in rows:
-        buffer.write("\t".join(_cell(v) for v in row))
-        buffer.write("\n")
-        count += 1
-    if not count:
+    lines = ["\t".join([_cell(v) for v in row]) for row in rows]
+    if not lines:
         return 0
-    buffer.seek(0)
+    lines.append("")
+    buffer = io.StringIO("\n".join(lines))
+    count = len(lines) - 1
     quoted = connection.ops.quote_name(table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with bulk_cursor() as cursor:

@@ -155,13 +155,12 @@ class _Field:
         if tag < "010":
             self.data: str | None = text
             self.indicator1 = self.indicator2 = " "
-            self.subfields: list[pymarc.Subfield] = []
+            self.subfields: list[tuple[str, str]] = []
         else:
             self.data = None
             self.indicator1, self.indicator2 = text[:1] or " ", text[1:2] or " "
-            self.subfields = [
-                pymarc.Subfield(part[0], part[1:]) for part in text[2:].split("\x1f") if part
-            ]
+            # (code, value) pairs, as pymarc.Subfield unpacks: plain tuples are cheaper to make.
+            self.subfields = [(part[0], part[1:]) for part in text[2:].split("\x1f") if part]
 
 
 class _Record:
@@ -546,7 +545,7 @@ def _language(code: str | None) -> str:
 
 
 def _sub(field: pymarc.Field, *codes: str) -> list[str]:
-    return [value for code, value in ((s.code, s.value) for s in field.subfields) if code in codes]
+    return [value for code, value in field.subfields if code in codes]
 
 
 def _first(record: pymarc.Record, tags: tuple[str, ...], *codes: str) -> str:
