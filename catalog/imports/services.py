@@ -309,20 +309,25 @@ def _read_ahead(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
     stop = threading.Event()
     done = object()
 
+    def hand_over(item: Any) -> bool:
+        # Every hand-over gives up once the consumer has stopped: a blocking put of the last
+        # item into a full queue kept the slice's end waiting for the join's whole timeout.
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        queue.put(chunk, timeout=0.5)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
+                if not hand_over(chunk):
                     return
-            queue.put(done)
+            hand_over(done)
         except BaseException as error:  # handed to the consumer, raised there
-            queue.put(error)
+            hand_over(error)
 
     thread = threading.Thread(target=produce, name="import-reader", daemon=True)
     thread.start()
