@@ -757,8 +757,15 @@ def _records_create(decisions: list[Decision]) -> None:
     rows_copy(RecordSubject, ["record_id", "subject_id", "position"], links)
     rows_copy(Identifier, ["record_id", "kind", "value"], identifiers)
     item_ids = _items_create(decisions)
-    _changes_copy(Change.Entity.RECORD, ids, Change.Action.CREATED, now)
-    _changes_copy(Change.Entity.ITEM, item_ids, Change.Action.CREATED, now)
+    created = Change.Action.CREATED
+    rows_copy(
+        Change,
+        ["entity", "entity_id", "action", "at"],
+        chain(
+            ((Change.Entity.RECORD, i, created, now) for i in ids),
+            ((Change.Entity.ITEM, i, created, now) for i in item_ids),
+        ),
+    )
 
 
 RECORD_COLUMNS = [
