@@ -6,27 +6,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from catalog.identifiers import identifier_normalize
+from catalog.imports.copy import bulk_cursor
 from catalog.models import (
     Change,
-    Contributor,
     Identifier,
     Item,
     Location,
     Record,
     RecordContributor,
     RecordSubject,
-    Subject,
 )
 from config.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
 
 SEARCH_CONFIG = "english"
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 @dataclass
@@ -52,10 +53,12 @@ class RecordData:
 
 def name_key(name: str) -> str:
     """A name folded for matching: case, accents, punctuation and spacing ignored."""
-    folded = unicodedata.normalize("NFKD", name)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    folded = re.sub(r"[^\w\s]", " ", folded.casefold())
-    return _SPACES.sub(" ", folded).strip()[:500]
+    if name.isascii():  # nothing to decompose, no accents to drop
+        folded = name.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", name)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", folded)).strip()[:500]
 
 
 def sort_title_for(title: str, nonfiling: int = 0) -> str:
@@ -77,53 +80,93 @@ def changes_log(entity: str, ids: Iterable[int], action: str) -> None:
     Change.objects.bulk_create(entries)
 
 
+def search_vector_sql(
+    *, titles: str, contributors: str, subjects: str, rest: str, config: str = SEARCH_CONFIG
+) -> str:
+    """The stored search vector as SQL over four text expressions: title above contributors
+    above subjects above the rest. Every writer of `search_vector` builds it from here."""
+    return (
+        f"setweight(to_tsvector('{config}', {titles}), 'A')"
+        f" || setweight(to_tsvector('{config}', {contributors}), 'B')"
+        f" || setweight(to_tsvector('{config}', {subjects}), 'C')"
+        f" || setweight(to_tsvector('{config}', {rest}), 'D')"
+    )
+
+
 def record_search_refresh(record_ids: Sequence[int]) -> None:
     """Recompute the stored search vectors: title above contributors above subjects."""
     if not record_ids:
         return
-    config = SEARCH_CONFIG
+    vector = search_vector_sql(
+        titles="r.title || ' ' || r.subtitle",
+        contributors="""coalesce((
+                   SELECT string_agg(c.name, ' ' ORDER BY rc.position)
+                   FROM catalog_recordcontributor rc
+                   JOIN catalog_contributor c ON c.id = rc.contributor_id
+                   WHERE rc.record_id = r.id), '')""",
+        subjects="""coalesce((
+                   SELECT string_agg(s.heading, ' ' ORDER BY rs.position)
+                   FROM catalog_recordsubject rs
+                   JOIN catalog_subject s ON s.id = rs.subject_id
+                   WHERE rs.record_id = r.id), '')""",
+        rest="r.series || ' ' || r.publisher || ' ' || r.summary",
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            UPDATE catalog_record r SET search_vector =
-              setweight(to_tsvector('{config}', r.title || ' ' || r.subtitle), 'A')
-              || setweight(to_tsvector('{config}', coalesce((
-                   SELECT string_agg(c.name, ' ') FROM catalog_recordcontributor rc
-                   JOIN catalog_contributor c ON c.id = rc.contributor_id
-                   WHERE rc.record_id = r.id), '')), 'B')
-              || setweight(to_tsvector('{config}', coalesce((
-                   SELECT string_agg(s.heading, ' ') FROM catalog_recordsubject rs
-                   JOIN catalog_subject s ON s.id = rs.subject_id
-                   WHERE rs.record_id = r.id), '')), 'C')
-              || setweight(to_tsvector('{config}',
-                   r.series || ' ' || r.publisher || ' ' || r.summary), 'D')
-            WHERE r.id = ANY(%s)
-            """,  # noqa: S608 - config is a module constant
+            f"UPDATE catalog_record r SET search_vector = {vector} WHERE r.id = ANY(%s)",  # noqa: S608 - no input in the SQL
             [list(record_ids)],
         )
 
 
-def contributors_get_or_create(names: Iterable[str]) -> dict[str, Contributor]:
-    """Contributors by name key, creating the missing ones in one statement."""
+class Heading(NamedTuple):
+    """A contributor or subject as a record links to it: its id and the name it is kept under."""
+
+    pk: int
+    name: str
+
+
+def contributors_get_or_create(names: Iterable[str]) -> dict[str, Heading]:
+    """Contributors by name key, creating the missing ones: two statements whatever the count
+    (arrays as parameters, so a large import's thousand names cost no more to send)."""
     wanted = {name_key(n): n.strip()[:500] for n in names if name_key(n)}
     if not wanted:
         return {}
-    Contributor.objects.bulk_create(
-        [Contributor(name=n, name_key=k) for k, n in wanted.items()], ignore_conflicts=True
-    )
-    return {c.name_key: c for c in Contributor.objects.filter(name_key__in=wanted)}
+    keys = list(wanted)
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_contributor (name, name_key) "
+            "SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING",
+            [list(wanted.values()), keys],
+        )
+        cursor.execute(
+            "SELECT id, name, name_key FROM catalog_contributor WHERE name_key = ANY(%s)", [keys]
+        )
+        rows = cursor.fetchall()
+    return {key: Heading(pk, name) for pk, name, key in rows}
 
 
-def subjects_get_or_create(headings: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Subject]:
+def subjects_get_or_create(headings: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Heading]:
+    """Subjects by (scheme, heading key), creating the missing ones; found through the
+    (scheme, heading key) unique index."""
     wanted = {(scheme, name_key(h)): h.strip()[:500] for h, scheme in headings if name_key(h)}
     if not wanted:
         return {}
-    Subject.objects.bulk_create(
-        [Subject(heading=h, scheme=s, heading_key=k) for (s, k), h in wanted.items()],
-        ignore_conflicts=True,
-    )
-    found = Subject.objects.filter(heading_key__in={k for _, k in wanted})
-    return {(s.scheme, s.heading_key): s for s in found if (s.scheme, s.heading_key) in wanted}
+    schemes = [s for s, _ in wanted]
+    keys = [k for _, k in wanted]
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_subject (heading, scheme, heading_key) "
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) ON CONFLICT DO NOTHING",
+            [list(wanted.values()), schemes, keys],
+        )
+        cursor.execute(
+            "SELECT s.id, s.heading, s.scheme, s.heading_key FROM catalog_subject s "
+            "JOIN unnest(%s::text[], %s::text[]) AS w(scheme, heading_key) "
+            "ON s.scheme = w.scheme AND s.heading_key = w.heading_key",
+            [schemes, keys],
+        )
+        rows = cursor.fetchall()
+    return {(scheme, key): Heading(pk, heading) for pk, heading, scheme, key in rows}
 
 
 def _record_fields_apply(record: Record, data: RecordData) -> None:
@@ -153,7 +196,7 @@ def _record_links_replace(record: Record, data: RecordData) -> None:
     RecordContributor.objects.bulk_create(
         [
             RecordContributor(
-                record=record, contributor=contributors[name_key(name)], role=role, position=i
+                record=record, contributor_id=contributors[name_key(name)].pk, role=role, position=i
             )
             for i, (name, role) in enumerate(data.contributors)
             if name_key(name)
@@ -165,7 +208,7 @@ def _record_links_replace(record: Record, data: RecordData) -> None:
         subject = subjects.get((scheme, name_key(heading)))
         if subject is not None and subject.pk not in seen_subjects:
             seen_subjects.add(subject.pk)
-            links.append(RecordSubject(record=record, subject=subject, position=i))
+            links.append(RecordSubject(record=record, subject_id=subject.pk, position=i))
     RecordSubject.objects.bulk_create(links)
     identifiers = {(kind, identifier_normalize(kind, value)) for kind, value in data.identifiers}
     Identifier.objects.bulk_create(

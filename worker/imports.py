@@ -3,6 +3,7 @@
 from typing import Any
 
 from celery.signals import worker_ready
+from django.db import reset_queries
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from catalog.imports.exports import export_job_write
@@ -17,6 +18,9 @@ RESUME_EVERY_SECONDS = 60
 def import_job_run(job_id: int, owner: str = "") -> None:
     """One time slice of an import; the next slice goes to the back of the queue, behind
     other libraries' work."""
+    # As a request does: with DEBUG on, the connection's query log (9,000 statements, some
+    # carrying a chunk's thousands of keys) would otherwise grow across slices to 100 MB.
+    reset_queries()
     owner = owner or lease_token()
     if import_job_work(job_id=job_id, owner=owner):
         import_job_run.delay(job_id, owner)

@@ -3,11 +3,14 @@
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
 
 # COPY's text format: backslash escapes; NUL cannot be stored in PostgreSQL text at all.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
@@ -37,23 +40,46 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+_held = threading.local()
+
+
+@contextmanager
+def one_cursor() -> Iterator[None]:
+    """Run the bulk statements inside on one cursor. Each new cursor first sets the library's
+    search path, a round trip of its own: two dozen a chunk, a fifth of an import's time."""
+    with bulk_cursor() as cursor:
+        _held.cursor = cursor
+        try:
+            yield
+        finally:
+            _held.cursor = None
+
+
+def bulk_cursor() -> AbstractContextManager[CursorWrapper]:
+    """The cursor `one_cursor` holds, or a new one outside it."""
+    held = getattr(_held, "cursor", None)
+    return nullcontext(held) if held is not None else connection.cursor()
+
+
 def rows_copy(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
     """COPY rows into the model's table (in the current schema); returns how many."""
-    buffer = io.StringIO()
-    count = 0
-    for row in rows:
-        buffer.write("\t".join(_cell(v) for v in row))
-        buffer.write("\n")
-        count += 1
-    if not count:
+    return table_copy(model._meta.db_table, columns, rows)
+
+
+def table_copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """COPY rows into a table by name; returns how many."""
+    lines = ["\t".join([_cell(v) for v in row]) for row in rows]
+    if not lines:
         return 0
-    buffer.seek(0)
-    table = connection.ops.quote_name(model._meta.db_table)
+    lines.append("")
+    buffer = io.StringIO("\n".join(lines))
+    count = len(lines) - 1
+    quoted = connection.ops.quote_name(table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
+    with bulk_cursor() as cursor:
+        cursor.copy_expert(f"COPY {quoted} ({names}) FROM STDIN", buffer)
     return count
 
 
@@ -61,9 +87,11 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
     """Primary keys for rows about to be copied, taken from the table's own sequence."""
     if count <= 0:
         return []
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
+        # The sequence is looked up once (a catalog lookup per id made this 8x slower).
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) "
+            "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
             [model._meta.db_table, count],
         )
         return [row[0] for row in cursor.fetchall()]

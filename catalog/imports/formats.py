@@ -155,22 +155,24 @@ class _Field:
         if tag < "010":
             self.data: str | None = text
             self.indicator1 = self.indicator2 = " "
-            self.subfields: list[pymarc.Subfield] = []
+            self.subfields: list[tuple[str, str]] = []
         else:
             self.data = None
             self.indicator1, self.indicator2 = text[:1] or " ", text[1:2] or " "
-            self.subfields = [
-                pymarc.Subfield(part[0], part[1:]) for part in text[2:].split("\x1f") if part
-            ]
+            # (code, value) pairs, as pymarc.Subfield unpacks: plain tuples are cheaper to make.
+            self.subfields = [(part[0], part[1:]) for part in text[2:].split("\x1f") if part]
 
 
 class _Record:
     """Just the mapped fields of a record whose text needs no MARC-8 conversion."""
 
-    __slots__ = ("fields",)
+    __slots__ = ("fields", "ordered")
 
-    def __init__(self, fields: dict[str, list[_Field]]) -> None:
-        self.fields = fields
+    def __init__(self, ordered: list[_Field]) -> None:
+        self.ordered = ordered
+        self.fields: dict[str, list[_Field]] = {}
+        for found in ordered:
+            self.fields.setdefault(found.tag, []).append(found)
 
     def get(self, tag: str) -> _Field | None:
         found = self.fields.get(tag)
@@ -179,7 +181,8 @@ class _Record:
     def get_fields(self, *tags: str) -> list[_Field]:
         if len(tags) == 1:
             return self.fields.get(tags[0], [])
-        return [f for tag in tags for f in self.fields.get(tag, [])]
+        # In the record's order, as pymarc gives them (subjects keep their order).
+        return [f for f in self.ordered if f.tag in tags]
 
 
 _MAPPED_TAGS = frozenset(
@@ -219,25 +222,39 @@ _MAPPED_TAGS = frozenset(
 )
 
 
+_ODD_CODE = re.compile("\x1f[^\x00-\x7f]")
+
+
 def _fast_parse(raw: bytes) -> _Record | None:
     """Read the mapped fields straight from the directory when the text is UTF-8 (or plain
     ASCII). Anything unexpected returns None and the record goes through pymarc instead."""
     try:
         base = int(raw[12:17])
-        directory = raw[24 : base - 1]
-        if base > len(raw) or len(directory) % 12 or raw[base - 1] != 0x1E:
+        end = len(raw) - 1
+        if base > len(raw) or raw[base - 1] != 0x1E:
             return None
-        fields: dict[str, list[_Field]] = {}
+        directory = raw[24 : base - 1].decode("ascii")
+        if len(directory) % 12:
+            return None
+        # Plain ASCII (most files) is decoded once; byte offsets are then character offsets.
+        text = raw.decode("ascii") if raw.isascii() else None
+        fields = []
         for i in range(0, len(directory), 12):
-            tag = directory[i : i + 3].decode("ascii")
+            tag = directory[i : i + 3]
             if tag not in _MAPPED_TAGS:
                 continue
             length = int(directory[i + 3 : i + 7])
             start = base + int(directory[i + 7 : i + 12])
-            if start + length > len(raw) - 1:
+            # A field must end where the directory says: pymarc copes with wrong offsets.
+            if start + length > end or raw[start + length - 1] != 0x1E:
                 return None
-            text = raw[start : start + length].rstrip(b"\x1e").decode("utf-8")
-            fields.setdefault(tag, []).append(_Field(tag, text))
+            if text is not None:
+                value = text[start : start + length - 1]
+            else:
+                value = raw[start : start + length - 1].decode("utf-8")
+                if _ODD_CODE.search(value):  # pymarc reads such a subfield code its own way
+                    return None
+            fields.append(_Field(tag, value))
         return _Record(fields)
     except (ValueError, UnicodeDecodeError):
         return None
@@ -546,7 +563,7 @@ def _language(code: str | None) -> str:
 
 
 def _sub(field: pymarc.Field, *codes: str) -> list[str]:
-    return [value for code, value in ((s.code, s.value) for s in field.subfields) if code in codes]
+    return [value for code, value in field.subfields if code in codes]
 
 
 def _first(record: pymarc.Record, tags: tuple[str, ...], *codes: str) -> str:

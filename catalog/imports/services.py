@@ -17,10 +17,10 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from catalog.imports.copy import ids_reserve, rows_copy
+from catalog.imports.copy import bulk_cursor, ids_reserve, one_cursor, rows_copy, table_copy
 from catalog.imports.formats import (
     READERS,
     SEEKABLE,
@@ -34,7 +34,6 @@ from catalog.models import (
     Change,
     Identifier,
     Item,
-    Location,
     Record,
     RecordContributor,
     RecordSubject,
@@ -44,8 +43,8 @@ from catalog.services import (
     changes_log,
     contributors_get_or_create,
     name_key,
-    record_search_refresh,
     record_update,
+    search_vector_sql,
     sort_title_for,
     subjects_get_or_create,
 )
@@ -188,7 +187,16 @@ def _lease_take(job_id: int, owner: str) -> bool:
 
 
 def _lease_renew(job_id: int, owner: str) -> ImportJob:
-    """Lock the job row for this chunk's transaction; refuse if the lease is no longer ours."""
+    """Lock the job row for this chunk's transaction; refuse if the lease is no longer ours.
+
+    The chunk's commit does not wait for its WAL to reach the disk: a database crash can lose
+    at most the last chunks committed, and since each chunk moves the job's checkpoint in the
+    same transaction, those chunks and their checkpoint are lost together and the next holder
+    of the lease redoes them from the checkpoint that survived. Nothing is lost or doubled;
+    waiting for every chunk's flush only made the import slower.
+    """
+    with bulk_cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
     job = ImportJob.objects.select_for_update().get(pk=job_id)
     if job.lease_owner != owner or job.status not in ACTIVE:
         raise LeaseLost(job_id)
@@ -301,20 +309,25 @@ def _read_ahead(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
     stop = threading.Event()
     done = object()
 
+    def hand_over(item: Any) -> bool:
+        # Every hand-over gives up once the consumer has stopped: a blocking put of the last
+        # item into a full queue kept the slice's end waiting for the join's whole timeout.
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        queue.put(chunk, timeout=0.5)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
+                if not hand_over(chunk):
                     return
-            queue.put(done)
+            hand_over(done)
         except BaseException as error:  # handed to the consumer, raised there
-            queue.put(error)
+            hand_over(error)
 
     thread = threading.Thread(target=produce, name="import-reader", daemon=True)
     thread.start()
@@ -334,7 +347,7 @@ def _read_ahead(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
 def _stage(job: ImportJob, owner: str, deadline: float) -> bool:
     apply_now = job.one_shot and not job.dry_run
     for chunk, read in _read_ahead(_chunks(job)):
-        with transaction.atomic():
+        with transaction.atomic(), one_cursor():
             locked = _lease_renew(job.pk, owner)
             decisions = _decide(locked, chunk)
             if apply_now:
@@ -377,7 +390,7 @@ def _statistics_refresh(created: int, step: int) -> None:
         threshold *= 4
     if created - step < threshold <= created:
         names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _ANALYZED_TABLES)
-        with connection.cursor() as cursor:
+        with bulk_cursor() as cursor:
             cursor.execute(f"ANALYZE {names}")
 
 
@@ -396,7 +409,7 @@ def _count(job: ImportJob, decisions: list["Decision"]) -> None:
 def _commit(job: ImportJob, owner: str, deadline: float) -> bool:
     size = settings.STACKS_IMPORT_CHUNK_SIZE
     while True:
-        with transaction.atomic():
+        with transaction.atomic(), one_cursor():
             locked = _lease_renew(job.pk, owner)
             rows = list(
                 ImportRow.objects.filter(job=locked, position__gt=locked.committed_through)
@@ -459,8 +472,7 @@ def _decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     all_keys = set(chain.from_iterable(keyed.values()))
     found = _matches_in_catalog(all_keys)
     earlier = _matches_in_job(job, all_keys) if not (job.one_shot and not job.dry_run) else {}
-    barcodes = {i.barcode for s in chunk for i in s.items}
-    taken = dict(Item.objects.filter(barcode__in=barcodes).values_list("barcode", "record_id"))
+    taken = _barcodes_taken({i.barcode for s in chunk for i in s.items})
     matched_ids = {found[k] for k in all_keys if k in found}
     current = record_snapshots(sorted(matched_ids)) if job.on_match == "update" else {}
     decisions = []
@@ -532,23 +544,45 @@ def _on_match(
 
 
 def _matches_in_catalog(keys: set[str]) -> dict[str, int]:
+    """The oldest record for each key. Arrays as parameters: a chunk's thousand keys cost
+    one parameter each to send, not one placeholder each to build."""
     found: dict[str, int] = {}
     isbns = [k[5:] for k in keys if k.startswith("isbn:")]
-    if isbns:
-        rows = Identifier.objects.filter(kind="isbn", value__in=isbns).order_by("record_id")
-        for value, record_id in rows.values_list("value", "record_id"):
-            found.setdefault(f"isbn:{value}", record_id)
     by_source: dict[str, list[str]] = {}
     for key in keys:
         if key.startswith("cn:"):
             source, number = key[3:].split(":", 1)
             by_source.setdefault(source, []).append(number)
-    for source, numbers in by_source.items():
-        # Both columns, so the (source, number) index answers it.
-        rows = Record.objects.filter(control_number_source=source, control_number__in=numbers)
-        for number, record_id in rows.order_by("id").values_list("control_number", "id"):
-            found.setdefault(f"cn:{source}:{number}", record_id)
+    with bulk_cursor() as cursor:
+        if isbns:
+            cursor.execute(
+                "SELECT value, record_id FROM catalog_identifier "
+                "WHERE kind = 'isbn' AND value = ANY(%s) ORDER BY record_id",
+                [isbns],
+            )
+            for value, record_id in cursor.fetchall():
+                found.setdefault(f"isbn:{value}", record_id)
+        for source, numbers in by_source.items():
+            # Both columns, so the (source, number) index answers it.
+            cursor.execute(
+                "SELECT control_number, id FROM catalog_record "
+                "WHERE control_number_source = %s AND control_number = ANY(%s) ORDER BY id",
+                [source, numbers],
+            )
+            for number, record_id in cursor.fetchall():
+                found.setdefault(f"cn:{source}:{number}", record_id)
     return {k: v for k, v in found.items() if k in keys}
+
+
+def _barcodes_taken(barcodes: set[str]) -> dict[str, int]:
+    """The record holding each of these barcodes, for those the catalog has."""
+    if not barcodes:
+        return {}
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "SELECT barcode, record_id FROM catalog_item WHERE barcode = ANY(%s)", [list(barcodes)]
+        )
+        return dict(cursor.fetchall())
 
 
 def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, tuple[int, int | None]]:
@@ -675,8 +709,8 @@ def _apply(decisions: list[Decision]) -> None:
 
 
 def _records_create(decisions: list[Decision]) -> None:
-    """Create many records with COPY: records, credits, subjects, identifiers, copies, the
-    change feed, then their search vectors in one statement."""
+    """Create many records with COPY: records with their search vectors, credits, subjects,
+    identifiers, copies and the change feed."""
     now = timezone.now().isoformat()
     ids = ids_reserve(Record, len(decisions))
     datas: list[RecordData] = []
@@ -689,40 +723,49 @@ def _records_create(decisions: list[Decision]) -> None:
         for name, _ in data.contributors:
             if name not in keys:
                 keys[name] = name_key(name)
-    rows_copy(
-        Record,
-        RECORD_COLUMNS,
-        (
-            (
-                record_id, data.title.strip(), data.subtitle, data.publisher,
-                data.publication_year, data.edition, data.language, data.series, data.summary,
-                data.control_number, data.control_number_source, data.source_marc,
-                sort_title_for(data.title.strip(), data.nonfiling), 1, now, now,
-            )
-            for record_id, data in zip(ids, datas, strict=True)
-        ),
-    )  # fmt: skip
     contributors = contributors_get_or_create(keys)
     subjects = subjects_get_or_create({s for data in datas for s in data.subjects})
-    credits, links, identifiers = [], [], []
+    records, credits, links, identifiers = [], [], [], []
     for record_id, data in zip(ids, datas, strict=True):
+        names = []
         for i, (name, role) in enumerate(data.contributors):
             if keys[name]:
-                credits.append((record_id, contributors[keys[name]].pk, role, i))
+                contributor = contributors[keys[name]]
+                credits.append((record_id, contributor.pk, role, i))
+                names.append(contributor.name)
         seen: set[int] = set()
+        headings = []
         for i, (heading, scheme) in enumerate(data.subjects):
             subject = subjects.get((scheme, name_key(heading)))
             if subject is not None and subject.pk not in seen:
                 seen.add(subject.pk)
                 links.append((record_id, subject.pk, i))
+                headings.append(subject.name)
         identifiers += [(record_id, kind, value) for kind, value in sorted(set(data.identifiers))]
+        title = data.title.strip()
+        records.append(
+            (
+                record_id, title, data.subtitle, data.publisher, data.publication_year,
+                data.edition, data.language, data.series, data.summary, data.control_number,
+                data.control_number_source, data.source_marc,
+                sort_title_for(title, data.nonfiling), 1, now, now,
+                " ".join(names), " ".join(headings),
+            )
+        )  # fmt: skip
+    _records_insert(records)
     rows_copy(RecordContributor, ["record_id", "contributor_id", "role", "position"], credits)
     rows_copy(RecordSubject, ["record_id", "subject_id", "position"], links)
     rows_copy(Identifier, ["record_id", "kind", "value"], identifiers)
     item_ids = _items_create(decisions)
-    record_search_refresh(ids)
-    _changes_copy(Change.Entity.RECORD, ids, Change.Action.CREATED, now)
-    _changes_copy(Change.Entity.ITEM, item_ids, Change.Action.CREATED, now)
+    created = Change.Action.CREATED
+    rows_copy(
+        Change,
+        ["entity", "entity_id", "action", "at"],
+        chain(
+            ((Change.Entity.RECORD, i, created, now) for i in ids),
+            ((Change.Entity.ITEM, i, created, now) for i in item_ids),
+        ),
+    )
 
 
 RECORD_COLUMNS = [
@@ -730,6 +773,40 @@ RECORD_COLUMNS = [
     "summary", "control_number", "control_number_source", "source_marc", "sort_title",
     "version", "created_at", "updated_at",
 ]  # fmt: skip
+_STAGED_RECORD_COLUMNS = [*RECORD_COLUMNS, "contributor_names", "subject_headings"]
+_STAGED_RECORD_TYPES = [
+    "bigint", "text", "text", "text", "integer", "text", "text", "text",
+    "text", "text", "text", "bytea", "text",
+    "integer", "timestamptz", "timestamptz", "text", "text",
+]  # fmt: skip
+_SEARCH_VECTOR = search_vector_sql(
+    titles="title || ' ' || subtitle",
+    contributors="contributor_names",
+    subjects="subject_headings",
+    rest="series || ' ' || publisher || ' ' || summary",
+)
+
+
+def _records_insert(rows: list[tuple[Any, ...]]) -> None:
+    """Write the records once, search vector included: COPY them into a temporary table with
+    their contributors' names and subject headings, and insert from there computing the
+    vector on the way (a COPY then an UPDATE wrote every record and its indexes twice)."""
+    columns = ", ".join(
+        f"{name} {kind}"
+        for name, kind in zip(_STAGED_RECORD_COLUMNS, _STAGED_RECORD_TYPES, strict=True)
+    )
+    names = ", ".join(RECORD_COLUMNS)
+    with bulk_cursor() as cursor:
+        # Kept for the session (creating it each chunk costs more than the chunk's COPY) and
+        # emptied after each use; it holds no tenant's data between statements.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS import_record ({columns}) ON COMMIT DELETE ROWS"
+        )
+        table_copy("import_record", _STAGED_RECORD_COLUMNS, rows)
+        cursor.execute(
+            f"INSERT INTO catalog_record ({names}, search_vector) "  # noqa: S608 - constants only
+            f"SELECT {names}, {_SEARCH_VECTOR} FROM import_record; TRUNCATE import_record"
+        )
 
 
 def _changes_copy(entity: str, ids: list[int], action: str, at: Any) -> None:
@@ -743,11 +820,7 @@ def _items_create(decisions: list[Decision]) -> list[int]:
     wanted = [(d, item) for d in decisions for item in d.source.items]
     if not wanted:
         return []
-    taken = set(
-        Item.objects.filter(barcode__in={i.barcode for _, i in wanted}).values_list(
-            "barcode", flat=True
-        )
-    )
+    taken = set(_barcodes_taken({i.barcode for _, i in wanted}))
     locations = _locations({i.location for _, i in wanted if i.location})
     fresh = []
     for decision, item in wanted:
@@ -759,11 +832,11 @@ def _items_create(decisions: list[Decision]) -> list[int]:
     rows = []
     for item_id, (decision, item) in zip(ids, fresh, strict=True):
         decision.created_item_ids.append(item_id)
-        location = locations.get(item.location)
+        location_id = locations.get(item.location)
         rows.append(
             (
                 item_id, decision.record_id, item.barcode, item.call_number,
-                location.pk if location else None, Item.Status.AVAILABLE, "", "", 1, now, now,
+                location_id, Item.Status.AVAILABLE, "", "", 1, now, now,
             )
         )  # fmt: skip
     rows_copy(Item, ITEM_COLUMNS, rows)
@@ -776,11 +849,18 @@ ITEM_COLUMNS = [
 ]  # fmt: skip
 
 
-def _locations(codes: set[str]) -> dict[str, Location]:
+def _locations(codes: set[str]) -> dict[str, int]:
+    """Location ids by code, creating the missing ones (named after their code)."""
     if not codes:
         return {}
-    Location.objects.bulk_create([Location(code=c, name=c) for c in codes], ignore_conflicts=True)
-    return {loc.code: loc for loc in Location.objects.filter(code__in=codes)}
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_location (code, name) SELECT c, c FROM unnest(%s::text[]) AS c "
+            "ON CONFLICT DO NOTHING",
+            [sorted(codes)],
+        )
+        cursor.execute("SELECT code, id FROM catalog_location WHERE code = ANY(%s)", [list(codes)])
+        return dict(cursor.fetchall())
 
 
 def _record_update(decision: Decision) -> None:
@@ -864,9 +944,12 @@ def _changes_note(job: ImportJob, decisions: list[Decision]) -> None:
     ids = [d.record_id for d in decisions if d.record_id is not None]
     if not ids:
         return
-    last = Change.objects.filter(entity=Change.Entity.RECORD, entity_id__in=ids).aggregate(
-        last=Max("id")
-    )["last"]
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "SELECT max(id) FROM catalog_change WHERE entity = %s AND entity_id = ANY(%s)",
+            [Change.Entity.RECORD.value, ids],
+        )
+        last = cursor.fetchone()[0]
     if last is not None:
         job.last_change_id = max(job.last_change_id or 0, last)
         if job.first_change_id is None:

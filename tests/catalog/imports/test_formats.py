@@ -8,6 +8,8 @@ import pytest
 
 from catalog.imports.formats import (
     FileUnreadable,
+    RecordRejected,
+    _fast_parse,
     csv_records,
     marc_map,
     marc_parse,
@@ -15,6 +17,7 @@ from catalog.imports.formats import (
     marc_split,
     marcxml_records,
 )
+from catalog.imports.generate import marc_generate
 from tests.catalog.imports.helpers import MARC_DIR
 
 
@@ -186,3 +189,40 @@ def test_csv_rows_without_title_or_with_a_bad_isbn_are_rejected_with_reasons():
 def test_csv_without_a_title_column_is_refused():
     with pytest.raises(FileUnreadable, match="title"):
         list(csv_records(io.BytesIO(b"name,isbn\nDune,1\n")))
+
+
+_PYMARC_ONLY = {
+    "1251.dat", "bad_eacc_encoding.dat", "bad_marc8_escape.dat", "bad_subfield_code.dat",
+    "utf8_invalid.mrc",
+}  # fmt: skip
+
+
+def _map_or_reason(record):  # type: ignore[no-untyped-def]
+    try:
+        return marc_map(record)
+    except RecordRejected as error:
+        return str(error)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in MARC_DIR.iterdir() if p.suffix in (".dat", ".mrc"))
+)
+def test_the_direct_reader_maps_records_as_pymarc_does(name):
+    compared = 0
+    with (MARC_DIR / name).open("rb") as stream:
+        for raw, _ in marc_split(stream):
+            direct = _fast_parse(raw)
+            if direct is None:
+                continue  # read through pymarc anyway
+            try:
+                through_pymarc = marc_parse(raw)
+            except RecordRejected:
+                continue
+            assert _map_or_reason(direct) == _map_or_reason(through_pymarc)
+            compared += 1
+    generated = io.BytesIO()
+    marc_generate(generated, 50)
+    for raw, _ in marc_split(io.BytesIO(generated.getvalue())):
+        assert _map_or_reason(_fast_parse(raw)) == _map_or_reason(marc_parse(raw))
+    # Files in MARC-8, Windows-1251 or too damaged for the direct reader go through pymarc.
+    assert compared or name in _PYMARC_ONLY

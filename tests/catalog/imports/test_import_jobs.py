@@ -1,6 +1,7 @@
 """Import jobs in the library's schema: preview, matching and its actions, commit, revert."""
 
 import io
+import time
 
 import pymarc
 import pytest
@@ -8,9 +9,14 @@ import pytest
 from catalog.imports.exports import export_job_create, export_job_write
 from catalog.imports.models import ImportRow
 from catalog.imports.selectors import import_rejects_file
-from catalog.imports.services import import_job_commit, import_job_create, import_job_revert
+from catalog.imports.services import (
+    _read_ahead,
+    import_job_commit,
+    import_job_create,
+    import_job_revert,
+)
 from catalog.models import Change, Identifier, Item, Record
-from catalog.services import RecordData, record_update
+from catalog.services import RecordData, record_search_refresh, record_update
 from config.errors import Conflict
 from tests.catalog.imports.helpers import MARC_DIR, job_import, job_run
 
@@ -222,3 +228,28 @@ def test_exports_in_every_format_follow_the_filters(in_library):
     assert marc["245"]["a"] == "=HYPERLINK(1)"
     assert marc["852"]["p"] == "B-1"
     assert Identifier.objects.count() == 1
+
+
+def test_imported_records_carry_the_search_vector_a_refresh_gives(in_library):
+    job = job_import(MARC_DIR / "marc.dat", one_shot=True)
+    ids = list(Record.objects.order_by("pk").values_list("pk", flat=True))
+    imported = dict(Record.objects.values_list("pk", "search_vector"))
+
+    record_search_refresh(ids)
+    refreshed = dict(Record.objects.values_list("pk", "search_vector"))
+
+    assert job.created == len(ids) == 20
+    assert all(imported[pk] for pk in ids)
+    assert imported == refreshed
+    assert Record.objects.filter(pk__in=ids, contributors__isnull=False).exists()
+    assert Record.objects.filter(pk__in=ids, subjects__isnull=False).exists()
+
+
+def test_a_slice_that_stops_reading_does_not_wait_for_the_reader():
+    # The reader has read everything and waits to hand over its end: stopping must not block.
+    chunks = _read_ahead(iter(["first", "second"]), depth=1)
+    assert next(chunks) == "first"
+    time.sleep(0.3)  # the reader fills the queue and is left holding its end marker
+    started = time.monotonic()
+    chunks.close()
+    assert time.monotonic() - started < 1
