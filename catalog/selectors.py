@@ -35,6 +35,10 @@ class Credit(NamedTuple):
     contributor_name: str
     role: str
 
+    @property
+    def role_label(self) -> str:
+        return str(RecordContributor.Role(self.role).label)
+
 
 class SubjectLink(NamedTuple):
     subject_id: int
@@ -45,6 +49,10 @@ class SubjectLink(NamedTuple):
 class IdentifierValue(NamedTuple):
     kind: str
     value: str
+
+    @property
+    def kind_label(self) -> str:
+        return str(Identifier.Kind(self.kind).label)
 
 
 def record_links_attach(records: list[Record]) -> None:

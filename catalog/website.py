@@ -167,8 +167,8 @@ _SCHEMA_ROLES: dict[str, str] = {
 
 
 def record_json_ld(record: Record, url: str) -> dict[str, Any]:
-    """schema.org `Book` data of a record (from `record_list`, credits and identifiers
-    prefetched)."""
+    """schema.org `Book` data of a record (from `record_list`, which attaches its credits
+    and identifiers)."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Book",
@@ -178,11 +178,11 @@ def record_json_ld(record: Record, url: str) -> dict[str, Any]:
     }
     if record.subtitle:
         data["alternativeHeadline"] = record.subtitle
-    for credit in record.credits.all():
+    for credit in record.credit_list:  # type: ignore[attr-defined]
         kind = "Organization" if credit.role == RecordContributor.Role.CORPORATE else "Person"
-        person = {"@type": kind, "name": credit.contributor.name}
+        person = {"@type": kind, "name": credit.contributor_name}
         data.setdefault(_SCHEMA_ROLES.get(credit.role, "contributor"), []).append(person)
-    isbns = [i.value for i in record.identifiers.all() if i.kind == "isbn"]
+    isbns = [i.value for i in record.identifier_list if i.kind == "isbn"]  # type: ignore[attr-defined]
     if isbns:
         data["isbn"] = isbns[0] if len(isbns) == 1 else isbns
     if record.publication_year is not None:
