@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: libraries on real schemas, clients, a real worker."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -124,6 +125,25 @@ def database_url() -> str:
     return f"{url}?host={socket_dir}" if socket_dir else url
 
 
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def process_stop(process: "subprocess.Popen[bytes] | None", timeout: float = 30) -> None:
+    """Terminate a process the tests started, killing it if it does not exit in time."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def subprocess_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": database_url(), **extra}
 
@@ -165,13 +185,7 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        process_stop(self.process)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, WorkerProcess, subprocess_env
+from tests.conftest import ROOT, WorkerProcess, free_port, process_stop, subprocess_env
 from tests.settings import RUN_ID
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,17 +42,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Stack:
     """A gunicorn web server and a Celery worker on a queue of their own, sharing a mail box."""
 
     def __init__(self, tmp: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.mail_dir = tmp / "mail"
         self.mail_dir.mkdir()
         self.env = {
@@ -94,13 +87,7 @@ class Stack:
         raise RuntimeError(f"gunicorn not answering after 60s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.web is not None and self.web.poll() is None:
-            self.web.terminate()
-            try:
-                self.web.wait(30)
-            except subprocess.TimeoutExpired:
-                self.web.kill()
-                self.web.wait()
+        process_stop(self.web)
         self.worker.stop()
 
     def mail_to(self, address: str, timeout: float = 60) -> str:

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from catalog.imports.generate import isbn13
 from catalog.imports.services import Action, Decision, _records_create, _statistics_refresh
 from catalog.models import Record
 from catalog.services import RecordData
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT, free_port, process_stop, subprocess_env
 from tests.perf.results import record
 
 REQUESTS = int(os.environ.get("STACKS_BENCH_REQUESTS", "300"))
@@ -163,17 +162,11 @@ def search_terms(schema: str, count: int) -> list[str]:
 # --- Servers ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Gunicorn:
     """`gunicorn -c deploy/gunicorn.conf.py <app>` with two workers, as deployed."""
 
     def __init__(self, app: str, log: Path, **env: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log = log
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", app],
@@ -204,12 +197,7 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        process_stop(self.process)
 
 
 # --- Measuring --------------------------------------------------------------------------------
