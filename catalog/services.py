@@ -73,11 +73,17 @@ def changes_log(entity: str, ids: Iterable[int], action: str) -> None:
     entries = [Change(entity=entity, entity_id=pk, action=action) for pk in ids]
     if not entries:
         return
-    with connection.cursor() as cursor:
+    changes_lock()
+    Change.objects.bulk_create(entries)
+
+
+def changes_lock() -> None:
+    """Take the library's turn to write the change feed, until this transaction ends. Every
+    writer of the feed takes it just before taking feed ids (see changes_log)."""
+    with bulk_cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext('catalog_change'), hashtext(current_schema()))"
         )
-    Change.objects.bulk_create(entries)
 
 
 def search_vector_sql(
@@ -126,9 +132,13 @@ class Heading(NamedTuple):
 
 
 def contributors_get_or_create(names: Iterable[str]) -> dict[str, Heading]:
-    """Contributors by name key, creating the missing ones: two statements whatever the count
-    (arrays as parameters, so a large import's thousand names cost no more to send)."""
-    wanted = {name_key(n): n.strip()[:500] for n in names if name_key(n)}
+    """Contributors by name key, creating the missing ones."""
+    return contributors_by_key({name_key(n): n.strip()[:500] for n in names if name_key(n)})
+
+
+def contributors_by_key(wanted: dict[str, str]) -> dict[str, Heading]:
+    """Contributors for {name key: name}, creating the missing ones: two statements whatever
+    the count (arrays as parameters, so a large import's thousand names cost no more to send)."""
     if not wanted:
         return {}
     keys = list(wanted)
@@ -146,9 +156,14 @@ def contributors_get_or_create(names: Iterable[str]) -> dict[str, Heading]:
 
 
 def subjects_get_or_create(headings: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Heading]:
-    """Subjects by (scheme, heading key), creating the missing ones; found through the
-    (scheme, heading key) unique index."""
+    """Subjects by (scheme, heading key), creating the missing ones."""
     wanted = {(scheme, name_key(h)): h.strip()[:500] for h, scheme in headings if name_key(h)}
+    return subjects_by_key(wanted)
+
+
+def subjects_by_key(wanted: dict[tuple[str, str], str]) -> dict[tuple[str, str], Heading]:
+    """Subjects for {(scheme, heading key): heading}, creating the missing ones; found through
+    the (scheme, heading key) unique index."""
     if not wanted:
         return {}
     schemes = [s for s, _ in wanted]

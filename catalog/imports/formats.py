@@ -73,6 +73,10 @@ class SourceRecord:
     items: list[ItemData] = field(default_factory=list)
     error: str = ""
     identifiers: str = ""
+    # Worked out by the import while reading ahead: the keys it matches on, and the
+    # record's COPY text (catalog.imports.services.Prepared).
+    keys: list[str] = field(default_factory=list)
+    prepared: Any = None
 
 
 def data_to_json(data: RecordData, items: list[ItemData]) -> dict[str, Any]:

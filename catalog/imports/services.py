@@ -20,7 +20,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.imports.copy import bulk_cursor, ids_reserve, one_cursor, rows_copy, table_copy
+from catalog.imports.copy import (
+    bulk_cursor,
+    cell,
+    ids_reserve,
+    lines_copy,
+    one_cursor,
+    text,
+)
 from catalog.imports.formats import (
     READERS,
     SEEKABLE,
@@ -40,13 +47,14 @@ from catalog.models import (
 )
 from catalog.services import (
     RecordData,
+    changes_lock,
     changes_log,
-    contributors_get_or_create,
+    contributors_by_key,
     name_key,
     record_update,
     search_vector_sql,
     sort_title_for,
-    subjects_get_or_create,
+    subjects_by_key,
 )
 from config.errors import ApplicationError, Conflict, NotFound
 
@@ -290,7 +298,10 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int]]:
     seen: set[str] = set()
     read = 0
     for source, read_after in _sources(job):
-        keys = set(_keys(source.data, job.match_on)) if source.data else set()
+        if source.data is not None:
+            source.keys = _keys(source.data, job.match_on)
+            _prepared(source)
+        keys = set(source.keys)
         barcodes = {f"item:{i.barcode}" for i in source.items}
         if chunk and (len(chunk) >= size or keys & seen or barcodes & seen):
             yield chunk, read
@@ -303,8 +314,8 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int]]:
 
 
 def _read_ahead(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """Parse the next chunks on a thread while this one is written: the parser runs while
-    the database works, and memory holds at most `depth` chunks more."""
+    """Parse and prepare the next chunks on a thread while this one is written: the parser
+    runs while the database works, and memory holds at most `depth` chunks more."""
     queue: Queue[Any] = Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
@@ -350,14 +361,16 @@ def _stage(job: ImportJob, owner: str, deadline: float) -> bool:
         with transaction.atomic(), one_cursor():
             locked = _lease_renew(job.pk, owner)
             decisions = _decide(locked, chunk)
+            feed = _Feed()
             if apply_now:
-                _apply(decisions)
+                _apply(decisions, feed)
             _rows_write(locked, decisions, applied=apply_now)
+            last_change = feed.write()
             locked.staged_through = chunk[-1].position
             locked.bytes_read = read
             if apply_now:
                 locked.committed_through = locked.staged_through
-                _changes_note(locked, decisions)
+                _changes_note(locked, decisions, last_change)
             _count(locked, decisions)
             locked.save()
         _statistics_refresh(locked.created, len(chunk))
@@ -376,15 +389,15 @@ def _stage(job: ImportJob, owner: str, deadline: float) -> bool:
     return False
 
 
-_ANALYZED_TABLES = (
-    Record, RecordContributor, RecordSubject, Identifier, Item, Change, ImportRow,
-)  # fmt: skip
+# The tables each chunk looks up (matches, barcodes, earlier rows of the file); the others
+# are left to autovacuum.
+_ANALYZED_TABLES = (Record, Identifier, Item, ImportRow)
 
 
 def _statistics_refresh(created: int, step: int) -> None:
-    """ANALYZE the tables an import fills each time their size grows fourfold: planned on
-    the statistics of an empty catalog, the per-chunk lookups and the search-vector update
-    would scan whole tables and slow down as the import goes on."""
+    """ANALYZE the tables each chunk looks up each time their size grows fourfold: planned
+    on the statistics of an empty catalog, the per-chunk lookups would scan whole tables and
+    slow down as the import goes on."""
     threshold = 1000
     while threshold < created - step:
         threshold *= 4
@@ -422,10 +435,12 @@ def _commit(job: ImportJob, owner: str, deadline: float) -> bool:
                 locked.save()
                 return False
             decisions = [Decision.from_row(row, locked.format) for row in rows]
-            _apply(decisions)
+            feed = _Feed()
+            _apply(decisions, feed)
             _rows_mark_committed(locked, decisions)
+            last_change = feed.write()
             locked.committed_through = rows[-1].position
-            _changes_note(locked, decisions)
+            _changes_note(locked, decisions, last_change)
             locked.save()
         if time.monotonic() > deadline:
             return True
@@ -468,7 +483,7 @@ class Decision:
 
 
 def _decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
-    keyed = {s.position: _keys(s.data, job.match_on) for s in chunk if s.data is not None}
+    keyed = {s.position: s.keys for s in chunk if s.data is not None}
     all_keys = set(chain.from_iterable(keyed.values()))
     found = _matches_in_catalog(all_keys)
     earlier = _matches_in_job(job, all_keys) if not (job.one_shot and not job.dry_run) else {}
@@ -694,90 +709,143 @@ def _snapshot_data(snapshot: dict[str, Any]) -> RecordData:
 # --- Applying --------------------------------------------------------------------------------
 
 
-def _apply(decisions: list[Decision]) -> None:
+def _apply(decisions: list[Decision], feed: "_Feed") -> None:
     creates = [d for d in decisions if d.action == Action.CREATE]
     updates = [d for d in decisions if d.action == Action.UPDATE]
     if creates:
-        _records_create(creates)
+        _records_create(creates, feed)
     # A record repeated in the file updates the one its first appearance created.
     made = {d.source.position: d.record_id for d in creates}
     for decision in updates:
         if decision.match_record_id is None and decision.match_position in made:
             decision.match_record_id = made[decision.match_position]
-        _record_update(decision)
+        _record_update(decision, feed)
         made[decision.source.position] = decision.record_id
 
 
-def _records_create(decisions: list[Decision]) -> None:
-    """Create many records with COPY: records with their search vectors, credits, subjects,
-    identifiers, copies and the change feed."""
-    now = timezone.now().isoformat()
-    ids = ids_reserve(Record, len(decisions))
-    datas: list[RecordData] = []
-    keys: dict[str, str] = {}
-    for decision, record_id in zip(decisions, ids, strict=True):
-        data = decision.source.data
-        assert data is not None  # noqa: S101 - rejects never reach here
-        decision.record_id = record_id
-        datas.append(data)
-        for name, _ in data.contributors:
-            if name not in keys:
-                keys[name] = name_key(name)
-    contributors = contributors_get_or_create(keys)
-    subjects = subjects_get_or_create({s for data in datas for s in data.subjects})
-    records, credits, links, identifiers = [], [], [], []
-    for record_id, data in zip(ids, datas, strict=True):
-        names = []
-        for i, (name, role) in enumerate(data.contributors):
-            if keys[name]:
-                contributor = contributors[keys[name]]
-                credits.append((record_id, contributor.pk, role, i))
-                names.append(contributor.name)
-        seen: set[int] = set()
-        headings = []
-        for i, (heading, scheme) in enumerate(data.subjects):
-            subject = subjects.get((scheme, name_key(heading)))
-            if subject is not None and subject.pk not in seen:
-                seen.add(subject.pk)
-                links.append((record_id, subject.pk, i))
-                headings.append(subject.name)
-        identifiers += [(record_id, kind, value) for kind, value in sorted(set(data.identifiers))]
-        title = data.title.strip()
-        records.append(
-            (
-                record_id, title, data.subtitle, data.publisher, data.publication_year,
-                data.edition, data.language, data.series, data.summary, data.control_number,
-                data.control_number_source, data.source_marc,
-                sort_title_for(title, data.nonfiling), 1, now, now,
-                " ".join(names), " ".join(headings),
-            )
-        )  # fmt: skip
-    _records_insert(records)
-    rows_copy(RecordContributor, ["record_id", "contributor_id", "role", "position"], credits)
-    rows_copy(RecordSubject, ["record_id", "subject_id", "position"], links)
-    rows_copy(Identifier, ["record_id", "kind", "value"], identifiers)
-    item_ids = _items_create(decisions)
-    created = Change.Action.CREATED
-    rows_copy(
-        Change,
-        ["entity", "entity_id", "action", "at"],
-        chain(
-            ((Change.Entity.RECORD, i, created, now) for i in ids),
-            ((Change.Entity.ITEM, i, created, now) for i in item_ids),
-        ),
+class _Feed:
+    """A chunk's change-feed entries, written last: the feed's lock (see changes_log) is then
+    held only from that write to the chunk's commit, and a reader resuming after a feed id
+    never misses an import's entry committed later with a smaller id."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.now = timezone.now().isoformat()
+
+    def add(self, entity: str, ids: list[int], action: str) -> None:
+        self.lines += [f"{entity}\t{i}\t{action}\t{self.now}" for i in ids]
+
+    def write(self) -> int | None:
+        """Write the entries; the last feed id this chunk took (None when it wrote none)."""
+        if not self.lines:
+            return None
+        changes_lock()
+        table = Change._meta.db_table
+        lines_copy(table, ["entity", "entity_id", "action", "at"], self.lines)
+        with bulk_cursor() as cursor:
+            cursor.execute("SELECT currval(pg_get_serial_sequence(%s, 'id'))", [table])
+            return int(cursor.fetchone()[0])
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A record's COPY text and links, worked out on the reader thread while the database
+    writes the chunk before: what remains for the writer is to put the ids in."""
+
+    record: str  # the record's cells after its id, version and timestamps
+    names: dict[str, str]  # contributor name key -> name as written
+    credits: list[tuple[str, str, int]]  # (name key, role cell, position)
+    headings: dict[tuple[str, str], str]  # (scheme, heading key) -> heading as written
+    links: list[tuple[tuple[str, str], int]]  # ((scheme, heading key), position)
+    identifiers: list[str]  # "kind<TAB>value" cells
+    title: str  # the import row's title cell
+
+
+def _prepared(source: SourceRecord) -> Prepared:
+    if source.prepared is None:
+        assert source.data is not None  # noqa: S101 - rejects are never prepared
+        source.prepared = _prepare(source.data)
+    return source.prepared  # type: ignore[no-any-return]
+
+
+def _prepare(data: RecordData) -> Prepared:
+    names: dict[str, str] = {}
+    credits = []
+    spoken = []
+    for i, (name, role) in enumerate(data.contributors):
+        key = name_key(name)
+        if key:
+            names.setdefault(key, name.strip()[:500])
+            credits.append((key, text(role), i))
+            spoken.append(name)
+    headings: dict[tuple[str, str], str] = {}
+    links = []
+    for i, (heading, scheme) in enumerate(data.subjects):
+        subject = (scheme, name_key(heading))
+        if subject[1] and subject not in headings:
+            headings[subject] = heading.strip()[:500]
+            links.append((subject, i))
+    title = data.title.strip()
+    year = "\\N" if data.publication_year is None else str(data.publication_year)
+    marc = "\\N" if data.source_marc is None else "\\\\x" + bytes(data.source_marc).hex()
+    # The search vector reads the names and headings as this record writes them.
+    cells = (
+        text(title), text(data.subtitle), text(data.publisher), year, text(data.edition),
+        text(data.language), text(data.series), text(data.summary), text(data.control_number),
+        text(data.control_number_source), marc, text(sort_title_for(title, data.nonfiling)),
+        text(" ".join(spoken)), text(" ".join(headings.values())),
+    )  # fmt: skip
+    return Prepared(
+        record="\t".join(cells),
+        names=names,
+        credits=credits,
+        headings=headings,
+        links=links,
+        identifiers=[f"{text(k)}\t{text(v)}" for k, v in sorted(set(data.identifiers))],
+        title=text(title[:300]),
     )
 
 
+def _records_create(decisions: list[Decision], feed: _Feed) -> None:
+    """Create many records with COPY: records with their search vectors, credits, subjects,
+    identifiers, copies and their change-feed entries."""
+    now = timezone.now().isoformat()
+    ids = ids_reserve(Record, len(decisions))
+    prepared = [_prepared(d.source) for d in decisions]
+    names: dict[str, str] = {}
+    headings: dict[tuple[str, str], str] = {}
+    for p in prepared:
+        names.update(p.names)
+        headings.update(p.headings)
+    contributors = contributors_by_key(names)
+    subjects = subjects_by_key(headings)
+    head = f"\t1\t{now}\t{now}\t"
+    records, credits, links, identifiers = [], [], [], []
+    for decision, record_id, p in zip(decisions, ids, prepared, strict=True):
+        decision.record_id = record_id
+        records.append(f"{record_id}{head}{p.record}")
+        credits += [f"{record_id}\t{contributors[k].pk}\t{role}\t{i}" for k, role, i in p.credits]
+        links += [f"{record_id}\t{subjects[key].pk}\t{i}" for key, i in p.links]
+        identifiers += [f"{record_id}\t{cells}" for cells in p.identifiers]
+    _records_insert(records)
+    credit_columns = ["record_id", "contributor_id", "role", "position"]
+    lines_copy(RecordContributor._meta.db_table, credit_columns, credits)
+    lines_copy(RecordSubject._meta.db_table, ["record_id", "subject_id", "position"], links)
+    lines_copy(Identifier._meta.db_table, ["record_id", "kind", "value"], identifiers)
+    item_ids = _items_create(decisions)
+    feed.add(Change.Entity.RECORD.value, ids, Change.Action.CREATED.value)
+    feed.add(Change.Entity.ITEM.value, item_ids, Change.Action.CREATED.value)
+
+
 RECORD_COLUMNS = [
-    "id", "title", "subtitle", "publisher", "publication_year", "edition", "language", "series",
-    "summary", "control_number", "control_number_source", "source_marc", "sort_title",
-    "version", "created_at", "updated_at",
+    "id", "version", "created_at", "updated_at", "title", "subtitle", "publisher",
+    "publication_year", "edition", "language", "series", "summary", "control_number",
+    "control_number_source", "source_marc", "sort_title",
 ]  # fmt: skip
 _STAGED_RECORD_COLUMNS = [*RECORD_COLUMNS, "contributor_names", "subject_headings"]
 _STAGED_RECORD_TYPES = [
-    "bigint", "text", "text", "text", "integer", "text", "text", "text",
-    "text", "text", "text", "bytea", "text",
-    "integer", "timestamptz", "timestamptz", "text", "text",
+    "bigint", "integer", "timestamptz", "timestamptz", "text", "text", "text", "integer",
+    "text", "text", "text", "text", "text", "text", "bytea", "text", "text", "text",
 ]  # fmt: skip
 _SEARCH_VECTOR = search_vector_sql(
     titles="title || ' ' || subtitle",
@@ -787,7 +855,7 @@ _SEARCH_VECTOR = search_vector_sql(
 )
 
 
-def _records_insert(rows: list[tuple[Any, ...]]) -> None:
+def _records_insert(lines: list[str]) -> None:
     """Write the records once, search vector included: COPY them into a temporary table with
     their contributors' names and subject headings, and insert from there computing the
     vector on the way (a COPY then an UPDATE wrote every record and its indexes twice)."""
@@ -802,17 +870,11 @@ def _records_insert(rows: list[tuple[Any, ...]]) -> None:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS import_record ({columns}) ON COMMIT DELETE ROWS"
         )
-        table_copy("import_record", _STAGED_RECORD_COLUMNS, rows)
+        lines_copy("import_record", _STAGED_RECORD_COLUMNS, lines)
         cursor.execute(
             f"INSERT INTO catalog_record ({names}, search_vector) "  # noqa: S608 - constants only
             f"SELECT {names}, {_SEARCH_VECTOR} FROM import_record; TRUNCATE import_record"
         )
-
-
-def _changes_copy(entity: str, ids: list[int], action: str, at: Any) -> None:
-    rows_copy(
-        Change, ["entity", "entity_id", "action", "at"], ((entity, i, action, at) for i in ids)
-    )
 
 
 def _items_create(decisions: list[Decision]) -> list[int]:
@@ -829,17 +891,16 @@ def _items_create(decisions: list[Decision]) -> list[int]:
             fresh.append((decision, item))
     ids = ids_reserve(Item, len(fresh))
     now = timezone.now().isoformat()
-    rows = []
+    tail = f"\t{Item.Status.AVAILABLE.value}\t\t\t1\t{now}\t{now}"
+    lines = []
     for item_id, (decision, item) in zip(ids, fresh, strict=True):
         decision.created_item_ids.append(item_id)
-        location_id = locations.get(item.location)
-        rows.append(
-            (
-                item_id, decision.record_id, item.barcode, item.call_number,
-                location_id, Item.Status.AVAILABLE, "", "", 1, now, now,
-            )
-        )  # fmt: skip
-    rows_copy(Item, ITEM_COLUMNS, rows)
+        location = cell(locations.get(item.location))
+        lines.append(
+            f"{item_id}\t{decision.record_id}\t{text(item.barcode)}\t{text(item.call_number)}"
+            f"\t{location}{tail}"
+        )
+    lines_copy(Item._meta.db_table, ITEM_COLUMNS, lines)
     return ids
 
 
@@ -863,7 +924,7 @@ def _locations(codes: set[str]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def _record_update(decision: Decision) -> None:
+def _record_update(decision: Decision, feed: _Feed) -> None:
     record_id = decision.match_record_id
     if record_id is None and decision.match_position is not None:
         # The match is a record created earlier from this same file.
@@ -874,12 +935,12 @@ def _record_update(decision: Decision) -> None:
         )
     if record_id is None:
         decision.action = Action.CREATE
-        _records_create([decision])
+        _records_create([decision], feed)
         return
     decision.previous = record_snapshots([record_id]).get(record_id)
     if decision.previous is None:  # deleted since staging
         decision.action = Action.CREATE
-        _records_create([decision])
+        _records_create([decision], feed)
         return
     decision.previous.pop("comparable", None)
     data = decision.source.data
@@ -890,35 +951,30 @@ def _record_update(decision: Decision) -> None:
         i for i in decision.source.items if i.barcode not in decision.previous["barcodes"]
     ]
     made = _items_create([decision])
-    _changes_copy(Change.Entity.ITEM, made, Change.Action.CREATED, timezone.now())
+    feed.add(Change.Entity.ITEM.value, made, Change.Action.CREATED.value)
+
+
+_NULL = "\\N"
 
 
 def _rows_write(job: ImportJob, decisions: list[Decision], *, applied: bool) -> None:
-    rows = []
+    lines = []
     for d in decisions:
         source = d.source
         keep_data = not applied and source.data is not None
-        rows.append(
-            (
-                job.pk,
-                source.position,
-                d.action,
-                (d.reason or source.error)[:2000],
-                (source.data.title if source.data else "")[:300],
-                source.identifiers,
-                d.match_key[:100],
-                d.match_record_id,
-                d.match_position,
-                data_to_json(source.data, source.items) if keep_data else None,  # type: ignore[arg-type]
-                # Rejects keep their bytes for the rejects file; staged rows for the commit.
-                source.raw if (d.action == Action.REJECT or keep_data) else None,
-                applied and d.action in (Action.CREATE, Action.UPDATE),
-                d.record_id,
-                d.previous,
-                d.created_item_ids,
-            )
+        title = _prepared(source).title if source.data is not None else ""
+        # Rejects keep their bytes for the rejects file; staged rows for the commit.
+        keep_raw = d.action == Action.REJECT or keep_data
+        committed = "t" if applied and d.action in (Action.CREATE, Action.UPDATE) else "f"
+        lines.append(
+            f"{job.pk}\t{source.position}\t{d.action}\t{text((d.reason or source.error)[:2000])}"
+            f"\t{title}\t{text(source.identifiers)}\t{text(d.match_key[:100])}"
+            f"\t{cell(d.match_record_id)}\t{cell(d.match_position)}"
+            f"\t{cell(data_to_json(source.data, source.items)) if keep_data else _NULL}"  # type: ignore[arg-type]
+            f"\t{cell(source.raw) if keep_raw else _NULL}\t{committed}\t{cell(d.record_id)}"
+            f"\t{cell(d.previous)}\t{cell(d.created_item_ids)}"
         )
-    rows_copy(ImportRow, ROW_COLUMNS, rows)
+    lines_copy(ImportRow._meta.db_table, ROW_COLUMNS, lines)
 
 
 ROW_COLUMNS = [
@@ -940,16 +996,19 @@ def _rows_mark_committed(job: ImportJob, decisions: list[Decision]) -> None:
         )
 
 
-def _changes_note(job: ImportJob, decisions: list[Decision]) -> None:
+def _changes_note(job: ImportJob, decisions: list[Decision], last_change: int | None) -> None:
+    """Keep the feed ids the job's records reached, for revert to find later edits."""
     ids = [d.record_id for d in decisions if d.record_id is not None]
     if not ids:
         return
-    with bulk_cursor() as cursor:
-        cursor.execute(
-            "SELECT max(id) FROM catalog_change WHERE entity = %s AND entity_id = ANY(%s)",
-            [Change.Entity.RECORD.value, ids],
-        )
-        last = cursor.fetchone()[0]
+    last = last_change
+    if last is None:  # only updates: their entries were written by record_update
+        with bulk_cursor() as cursor:
+            cursor.execute(
+                "SELECT max(id) FROM catalog_change WHERE entity = %s AND entity_id = ANY(%s)",
+                [Change.Entity.RECORD.value, ids],
+            )
+            last = cursor.fetchone()[0]
     if last is not None:
         job.last_change_id = max(job.last_change_id or 0, last)
         if job.first_change_id is None:

@@ -245,6 +245,30 @@ def test_imported_records_carry_the_search_vector_a_refresh_gives(in_library):
     assert Record.objects.filter(pk__in=ids, subjects__isnull=False).exists()
 
 
+def test_an_import_writes_its_feed_entries_in_the_feed_writers_turn(in_library):
+    from django.db import connection
+
+    job = _csv(
+        "Dune,Frank Herbert,9780441172719,,1965,B-1,MAIN\nEmma,Jane Austen,,,1815,,\n", one_shot=True
+    )
+
+    with connection.cursor() as cursor:
+        # The chunk took the feed writers' lock (held here until the test's transaction ends),
+        # so no feed reader can pass over its entries while it commits.
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] == 1
+    feed = list(Change.objects.order_by("pk").values_list("pk", "entity", "entity_id", "action"))
+    records = sorted(Record.objects.values_list("pk", flat=True))
+    item = Item.objects.get(barcode="B-1")
+    assert [(e, i, a) for _, e, i, a in feed] == [
+        *(("record", pk, "created") for pk in records),
+        ("item", item.pk, "created"),
+    ]
+    assert job.last_change_id == feed[-1][0]
+
+
 def test_a_slice_that_stops_reading_does_not_wait_for_the_reader():
     # The reader has read everything and waits to hand over its end: stopping must not block.
     chunks = _read_ahead(iter(["first", "second"]), depth=1)
