@@ -77,7 +77,7 @@ class Record(models.Model):
         Subject, through="RecordSubject", related_name="records"
     )
     version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
@@ -105,7 +105,10 @@ class RecordContributor(models.Model):
         CONTRIBUTOR = "contributor", "Contributor"
         CORPORATE = "corporate", "Corporate author"
 
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="credits")
+    # Looked up by record through the (record, position) constraint's index.
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="credits", db_index=False
+    )
     contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="credits")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.AUTHOR)
     position = models.PositiveSmallIntegerField(default=0)
@@ -121,7 +124,10 @@ class RecordContributor(models.Model):
 
 
 class RecordSubject(models.Model):
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="subject_links")
+    # Looked up by record through the (record, subject) constraint's index.
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="subject_links", db_index=False
+    )
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="record_links")
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -144,7 +150,10 @@ class Identifier(models.Model):
         LCCN = "lccn", "LCCN"
         OCLC = "oclc", "OCLC number"
 
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="identifiers")
+    # Looked up by record through the (record, kind, value) constraint's index.
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="identifiers", db_index=False
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     value = models.CharField(max_length=64)
 
@@ -171,8 +180,11 @@ class Item(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         IN_PROCESSING = "in_processing", "In processing"
 
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="items")
-    barcode = models.CharField(max_length=64, unique=True)
+    # Looked up by record through the (record, status) index.
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
+    barcode = models.CharField(max_length=64)  # unique: see Meta
     call_number = models.CharField(max_length=200, blank=True, default="")
     location = models.ForeignKey(
         Location, null=True, blank=True, on_delete=models.PROTECT, related_name="items"
@@ -189,6 +201,8 @@ class Item(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["record", "status"], name="item_record_status")]
+        # A constraint rather than unique=True, which adds a LIKE-pattern index no query uses.
+        constraints = [models.UniqueConstraint(fields=["barcode"], name="item_barcode_unique")]
 
     def __str__(self) -> str:
         return self.barcode

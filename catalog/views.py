@@ -48,7 +48,7 @@ def catalog_open(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 @catalog_open
 @page_cached
 def home(request: HttpRequest) -> HttpResponse:
-    recent = with_availability(record_list().order_by("-created_at", "-id"))[:RECENT_ADDITIONS]
+    recent = with_availability(record_list().order_by("-id"))[:RECENT_ADDITIONS]
     return render(request, "catalog/home.html", {"recent": recent})
 
 

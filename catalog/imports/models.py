@@ -96,7 +96,10 @@ class ImportRow(models.Model):
         REJECT = "reject", "Reject"
 
     id = models.BigAutoField(primary_key=True)
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    # Looked up by job through the (job, position) constraint's index.
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     position = models.PositiveIntegerField(help_text="1-based position of the record in the file")
     action = models.CharField(max_length=10, choices=Action.choices)
     reason = models.TextField(blank=True, default="")

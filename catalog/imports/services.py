@@ -723,6 +723,16 @@ def _apply(decisions: list[Decision], feed: "_Feed") -> None:
         made[decision.source.position] = decision.record_id
 
 
+def records_bulk_create(sources: list[SourceRecord]) -> list[int]:
+    """Create records and their copies through the import's COPY path, in the caller's
+    transaction (catalogs filled for benchmarks and demonstrations); their ids in order."""
+    decisions = [Decision(source, Action.CREATE) for source in sources]
+    feed = _Feed()
+    _records_create(decisions, feed)
+    feed.write()
+    return [d.record_id for d in decisions if d.record_id is not None]
+
+
 class _Feed:
     """A chunk's change-feed entries, written last: the feed's lock (see changes_log) is then
     held only from that write to the chunk's commit, and a reader resuming after a feed id

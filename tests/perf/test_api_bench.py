@@ -31,7 +31,7 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.formats import ItemData, SourceRecord
 from catalog.imports.generate import isbn13
-from catalog.imports.services import Action, Decision, _records_create, _statistics_refresh
+from catalog.imports.services import _statistics_refresh, records_bulk_create
 from catalog.models import Record
 from catalog.services import RecordData
 from tests.conftest import ROOT, free_port, process_stop, subprocess_env
@@ -108,13 +108,13 @@ def catalog_fill(schema: str, count: int) -> None:
     with schema_context(schema):
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO off")
-        chunk: list[Decision] = []
+        chunk: list[SourceRecord] = []
         created = 0
         for source in catalog_generate(count):
-            chunk.append(Decision(source=source, action=Action.CREATE))
+            chunk.append(source)
             if len(chunk) == CHUNK or source.position == count:
                 with transaction.atomic():
-                    _records_create(chunk)
+                    records_bulk_create(chunk)
                 created += len(chunk)
                 # As an import does: fresh planner statistics as the catalog grows, or each
                 # chunk's lookups are planned for an empty catalog and slow down.
