@@ -23,9 +23,16 @@ class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # `errors` joins here, not as a class attribute: type checkers would read that as
+        # replacing Serializer.errors (DRF's metaclass moves declared fields off the class).
+        return {
+            **super().get_fields(),
+            "errors": serializers.DictField(
+                child=serializers.ListField(child=serializers.CharField()), required=False
+            ),
+        }
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -83,8 +90,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = "The request has invalid fields." if errors else "Invalid request."
         body = problem(response.status_code, "Invalid request", detail, "invalid", errors)
     else:
-        detail = exc.detail
-        text = str(detail) if not isinstance(detail, dict | list) else str(_flatten(detail))
+        text = str(_flatten(exc.detail)) if isinstance(exc.detail, dict | list) else str(exc.detail)
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         body = problem(response.status_code, _title(response.status_code), text, str(code))
     response.data = body

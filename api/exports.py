@@ -20,7 +20,7 @@ from catalog.imports.selectors import export_job_list
 from config.errors import Conflict
 
 
-class ExportJobSerializer(serializers.ModelSerializer):
+class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
     started_by = serializers.CharField(source="started_by_label", read_only=True)
 
     class Meta:

@@ -50,7 +50,7 @@ def upload_limit_check(request: Request) -> None:
         )
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     progress = serializers.SerializerMethodField()
     seconds_left = serializers.SerializerMethodField()
     started_by = serializers.CharField(source="started_by_label")
@@ -100,7 +100,7 @@ class ImportJobCreateSerializer(serializers.Serializer):
     one_shot = serializers.BooleanField(default=False)
 
 
-class ImportRowSerializer(serializers.ModelSerializer):
+class ImportRowSerializer(serializers.ModelSerializer[ImportRow]):
     class Meta:
         model = ImportRow
         fields = [

@@ -50,7 +50,7 @@ _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The object
 # Staff
 
 
-class StaffSerializer(serializers.ModelSerializer):
+class StaffSerializer(serializers.ModelSerializer[User]):
     status = serializers.SerializerMethodField()
 
     class Meta:
@@ -125,8 +125,8 @@ class StaffViewSet(mixins.ListModelMixin, AdminViewSet):
 # API keys
 
 
-class ApiKeySerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
+    created_by = serializers.SlugRelatedField[User](slug_field="email", read_only=True)
     revoked = serializers.SerializerMethodField()
 
     class Meta:
@@ -184,7 +184,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, AdminViewSet):
 # Domains
 
 
-class DomainSerializer(serializers.ModelSerializer):
+class DomainSerializer(serializers.ModelSerializer[Domain]):
     class Meta:
         model = Domain
         fields = ["id", "domain", "is_primary"]
@@ -270,7 +270,7 @@ class LibrarySettingsView(APIView):
 # Audit log
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
     class Meta:
         model = AuditEvent
         fields = ["id", "actor", "action", "target", "detail", "created_at"]

@@ -1,6 +1,9 @@
 """The platform host's API: self-service sign-up, and libraries for platform operators."""
 
+from typing import cast
+
 from django.db import connection
+from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -9,7 +12,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from config.errors import NotFound
-from tenants.models import Library, Signup
+from tenants.models import Domain, Library, Signup
 from tenants.onboarding import signup_create, signup_get, signup_host
 from tenants.platform import (
     library_counts,
@@ -27,8 +30,10 @@ class PlatformOperator(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
+        # django-stubs types `connection` as Django's own wrapper; here it is django-tenants'.
+        schema_name = cast(TenantDatabaseWrapper, connection).schema_name
         return bool(
-            connection.schema_name == "public"
+            schema_name == "public"
             and user
             and user.is_authenticated
             and user.is_active
@@ -40,7 +45,7 @@ class SignupThrottle(AnonRateThrottle):
     rate = "30/hour"
 
 
-class SignupSerializer(serializers.ModelSerializer):
+class SignupSerializer(serializers.ModelSerializer[Signup]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     host = serializers.SerializerMethodField()
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -87,8 +92,8 @@ class SignupDetail(APIView):
         return Response(SignupSerializer(signup).data)
 
 
-class LibrarySerializer(serializers.ModelSerializer):
-    domains = serializers.SlugRelatedField(slug_field="domain", many=True, read_only=True)
+class LibrarySerializer(serializers.ModelSerializer[Library]):
+    domains = serializers.SlugRelatedField[Domain](slug_field="domain", many=True, read_only=True)
     records = serializers.SerializerMethodField()
     items = serializers.SerializerMethodField()
     storage_bytes = serializers.SerializerMethodField()
@@ -133,7 +138,10 @@ class LibraryViewSet(viewsets.GenericViewSet):
 
     def _render(self, libraries: list[Library]) -> list[dict[str, object]]:
         counts = library_counts([library.schema_name for library in libraries])
-        return LibrarySerializer(libraries, many=True, context={"counts": counts}).data
+        rows = serializers.ListSerializer(
+            libraries, child=LibrarySerializer(), context={"counts": counts}
+        )
+        return rows.data
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())

@@ -54,6 +54,11 @@ class IdentifierInputSerializer(serializers.Serializer):
         return attrs
 
 
+def _links(child: serializers.Serializer) -> serializers.ListSerializer:
+    """A record's list of links: optional, at most MAX_LINKS."""
+    return serializers.ListSerializer(child=child, default=list, max_length=MAX_LINKS)
+
+
 class RecordInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=1000)
     subtitle = serializers.CharField(max_length=1000, allow_blank=True, default="")
@@ -69,9 +74,9 @@ class RecordInputSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=20000, allow_blank=True, default="")
     control_number = serializers.CharField(max_length=64, allow_blank=True, default="")
     control_number_source = serializers.CharField(max_length=64, allow_blank=True, default="")
-    contributors = CreditInputSerializer(many=True, default=list, max_length=MAX_LINKS)
-    subjects = SubjectInputSerializer(many=True, default=list, max_length=MAX_LINKS)
-    identifiers = IdentifierInputSerializer(many=True, default=list, max_length=MAX_LINKS)
+    contributors = _links(CreditInputSerializer())
+    subjects = _links(SubjectInputSerializer())
+    identifiers = _links(IdentifierInputSerializer())
 
     def data_for_service(self, current: Record | None = None) -> RecordData:
         """The record's new description; for a partial update, unsent fields keep `current`'s."""
@@ -250,7 +255,7 @@ class IdentifierSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(serializers.ModelSerializer[Record]):
     # The lists record_list() prefetches (catalog/selectors.py).
     contributors = CreditSerializer(source="credit_list", many=True, read_only=True)
     subjects = SubjectLinkSerializer(source="subject_link_list", many=True, read_only=True)
@@ -301,14 +306,14 @@ class RecordSerializer(serializers.ModelSerializer):
 _TIMESTAMP = serializers.DateTimeField()
 
 
-class LocationSerializer(serializers.ModelSerializer):
+class LocationSerializer(serializers.ModelSerializer[Location]):
     class Meta:
         model = Location
         fields = ["id", "code", "name"]
         read_only_fields = fields
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(serializers.ModelSerializer[Item]):
     """An item as anyone allowed to read the catalog sees it."""
 
     location = LocationSerializer(read_only=True, allow_null=True)
@@ -330,21 +335,21 @@ class ItemStaffSerializer(ItemSerializer):
         read_only_fields = fields
 
 
-class ContributorSerializer(serializers.ModelSerializer):
+class ContributorSerializer(serializers.ModelSerializer[Contributor]):
     class Meta:
         model = Contributor
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class SubjectSerializer(serializers.ModelSerializer):
+class SubjectSerializer(serializers.ModelSerializer[Subject]):
     class Meta:
         model = Subject
         fields = ["id", "heading", "scheme"]
         read_only_fields = fields
 
 
-class ChangeSerializer(serializers.ModelSerializer):
+class ChangeSerializer(serializers.ModelSerializer[Change]):
     cursor = serializers.CharField(source="pk", help_text="Resume after this change with it.")
     id = serializers.IntegerField(source="entity_id", help_text="The record's or item's id.")
     deleted = serializers.SerializerMethodField(help_text="A tombstone: the entity is gone.")

@@ -1,9 +1,14 @@
 """The catalog's tables. They live in each library's schema; code here never names a library."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+if TYPE_CHECKING:
+    from catalog.selectors import Credit, IdentifierValue, SubjectLink
 
 MAX_YEAR = 2100
 
@@ -79,6 +84,13 @@ class Record(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    if TYPE_CHECKING:
+        # Not columns: catalog.selectors.record_links_attach sets them on the records fetched
+        # through record_list() (record_get and record_search too); other records lack them.
+        credit_list: list[Credit]
+        subject_link_list: list[SubjectLink]
+        identifier_list: list[IdentifierValue]
 
     class Meta:
         ordering = ["id"]

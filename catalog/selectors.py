@@ -66,22 +66,22 @@ def record_links_attach(records: list[Record]) -> None:
     identifiers: dict[int, list[IdentifierValue]] = defaultdict(list)
     if ids:
         rows = RecordContributor.objects.filter(record_id__in=ids).order_by("position", "id")
-        for record_id, *credit in rows.values_list(
+        for record_id, contributor_id, name, role in rows.values_list(
             "record_id", "contributor_id", "contributor__name", "role"
         ):
-            credits[record_id].append(Credit(*credit))
+            credits[record_id].append(Credit(contributor_id, name, role))
         links = RecordSubject.objects.filter(record_id__in=ids).order_by("position", "id")
-        for record_id, *link in links.values_list(
+        for record_id, subject_id, heading, scheme in links.values_list(
             "record_id", "subject_id", "subject__heading", "subject__scheme"
         ):
-            subjects[record_id].append(SubjectLink(*link))
+            subjects[record_id].append(SubjectLink(subject_id, heading, scheme))
         kinds = Identifier.objects.filter(record_id__in=ids).order_by("kind", "id")
-        for record_id, *identifier in kinds.values_list("record_id", "kind", "value"):
-            identifiers[record_id].append(IdentifierValue(*identifier))
+        for record_id, kind, value in kinds.values_list("record_id", "kind", "value"):
+            identifiers[record_id].append(IdentifierValue(kind, value))
     for record in records:
-        record.credit_list = credits.get(record.pk, [])  # type: ignore[attr-defined]
-        record.subject_link_list = subjects.get(record.pk, [])  # type: ignore[attr-defined]
-        record.identifier_list = identifiers.get(record.pk, [])  # type: ignore[attr-defined]
+        record.credit_list = credits.get(record.pk, [])
+        record.subject_link_list = subjects.get(record.pk, [])
+        record.identifier_list = identifiers.get(record.pk, [])
 
 
 class RecordsWithLinks(QuerySet[Record]):
@@ -93,7 +93,8 @@ class RecordsWithLinks(QuerySet[Record]):
     with_links = True
 
     def _clone(self) -> "RecordsWithLinks":
-        clone = super()._clone()
+        # QuerySet._clone is private: django-stubs leaves it out.
+        clone: RecordsWithLinks = super()._clone()  # type: ignore[misc]
         clone.with_links = self.with_links
         return clone
 

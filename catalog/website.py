@@ -178,11 +178,11 @@ def record_json_ld(record: Record, url: str) -> dict[str, Any]:
     }
     if record.subtitle:
         data["alternativeHeadline"] = record.subtitle
-    for credit in record.credit_list:  # type: ignore[attr-defined]
+    for credit in record.credit_list:
         kind = "Organization" if credit.role == RecordContributor.Role.CORPORATE else "Person"
         person = {"@type": kind, "name": credit.contributor_name}
         data.setdefault(_SCHEMA_ROLES.get(credit.role, "contributor"), []).append(person)
-    isbns = [i.value for i in record.identifier_list if i.kind == "isbn"]  # type: ignore[attr-defined]
+    isbns = [i.value for i in record.identifier_list if i.kind == "isbn"]
     if isbns:
         data["isbn"] = isbns[0] if len(isbns) == 1 else isbns
     if record.publication_year is not None:

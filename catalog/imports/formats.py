@@ -648,8 +648,8 @@ def marc_map(record: pymarc.Record) -> tuple[RecordData, list[ItemData]]:
             scheme = (_sub(found, "2") or ["local"])[0][:32]
         subjects.append((heading[:500], scheme))
 
-    series_field = (record.get_fields("490") or record.get_fields("830") or [None])[0]
-    series = _clean(" ".join(_sub(series_field, "a", "v")), 500) if series_field else ""
+    series_fields = record.get_fields("490") or record.get_fields("830")
+    series = _clean(" ".join(_sub(series_fields[0], "a", "v")), 500) if series_fields else ""
 
     data = RecordData(
         title=title,
