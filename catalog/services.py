@@ -51,13 +51,16 @@ class RecordData:
     nonfiling: int = 0
 
 
+# What _PUNCTUATION replaces, for ASCII text: one translate instead of two regex passes.
+_ASCII_PUNCTUATION = {i: " " for i in range(128) if _PUNCTUATION.match(chr(i))}
+
+
 def name_key(name: str) -> str:
     """A name folded for matching: case, accents, punctuation and spacing ignored."""
     if name.isascii():  # nothing to decompose, no accents to drop
-        folded = name.lower()
-    else:
-        folded = unicodedata.normalize("NFKD", name)
-        folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+        return " ".join(name.lower().translate(_ASCII_PUNCTUATION).split())[:500]
+    folded = unicodedata.normalize("NFKD", name)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", folded)).strip()[:500]
 
 

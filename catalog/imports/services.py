@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain
 from queue import Full, Queue
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 from catalog.imports.copy import (
     bulk_cursor,
@@ -290,9 +291,10 @@ def _keys(data: RecordData, match_on: str) -> list[str]:
     return keys
 
 
-def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int]]:
-    """Chunks of records; a record repeating a key of its chunk starts the next chunk, so it
-    is matched against the earlier one once that is written."""
+def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]]:
+    """Chunks of records, with the bytes read through each and the keys and barcodes each
+    holds; a record repeating a key of its chunk starts the next chunk, so it is matched
+    against the earlier one once that is written."""
     size = settings.STACKS_IMPORT_CHUNK_SIZE
     chunk: list[SourceRecord] = []
     seen: set[str] = set()
@@ -304,20 +306,92 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int]]:
         keys = set(source.keys)
         barcodes = {f"item:{i.barcode}" for i in source.items}
         if chunk and (len(chunk) >= size or keys & seen or barcodes & seen):
-            yield chunk, read
+            yield chunk, read, seen
             chunk, seen = [], set()
         chunk.append(source)
         seen |= keys | barcodes
         read = read_after
     if chunk:
-        yield chunk, read
+        yield chunk, read, seen
 
 
-def _read_ahead(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+@dataclass
+class _Planned:
+    """A chunk read, and (when planned ahead) decided with its new records' rows ready."""
+
+    chunk: list[SourceRecord]
+    read: int
+    decisions: list["Decision"] | None = None
+    plan: "_CreatePlan | None" = None
+
+
+class _Written:
+    """How many chunks the writing thread has committed, for the planning thread to wait on."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.count = 0
+        self.stop = stop
+        self.changed = threading.Condition()
+
+    def advance(self, count: int) -> None:
+        with self.changed:
+            self.count = count
+            self.changed.notify_all()
+
+    def wait(self, count: int) -> None:
+        with self.changed:
+            while self.count < count:
+                if self.stop.is_set():
+                    raise LeaseLost("the import's writer stopped")
+                self.changed.wait(0.1)
+
+
+def _unplanned(job: ImportJob) -> Iterator[_Planned]:
+    for chunk, read, _ in _chunks(job):
+        yield _Planned(chunk, read)
+
+
+def _planned(job: ImportJob, tenant: Any, written: _Written) -> Iterator[_Planned]:
+    """Read, decide and plan chunks on the reader thread, with a database connection of its
+    own, while the writer commits the chunks before: its lookups, the new records' ids,
+    contributors and subjects, and their COPY lines cost the writer nothing.
+
+    A chunk is decided only once every chunk still being written that shares a key or a
+    barcode with it, or a record it matched, is committed: it then sees what those wrote,
+    exactly as if the chunks had been written one after the other.
+    """
+    apply_now = job.one_shot and not job.dry_run
+    pending: list[tuple[int, set[str], set[int]]] = []  # (number, keys, records matched)
+    cast(TenantDatabaseWrapper, connection).set_tenant(tenant)
+    try:
+        for number, (chunk, read, keys) in enumerate(_chunks(job), start=1):
+            for earlier, their_keys, _ in pending:
+                if their_keys & keys:
+                    written.wait(earlier)
+            while True:
+                decisions = _decide(job, chunk)
+                matched = {d.match_record_id for d in decisions if d.match_record_id is not None}
+                clash = [n for n, _, theirs in pending if n > written.count and theirs & matched]
+                if not clash:
+                    break
+                written.wait(max(clash))
+            creates = [d for d in decisions if d.action == Action.CREATE]
+            plan = _creates_plan(creates) if apply_now and creates else None
+            pending = [p for p in pending if p[0] > written.count]
+            pending.append((number, keys, matched))
+            yield _Planned(chunk, read, decisions, plan)
+    finally:
+        connection.close()
+
+
+def _read_ahead(
+    chunks: Iterator[Any], depth: int = 2, stop: threading.Event | None = None
+) -> Iterator[Any]:
     """Parse and prepare the next chunks on a thread while this one is written: the parser
-    runs while the database works, and memory holds at most `depth` chunks more."""
+    runs while the database works, and memory holds at most `depth` chunks more. The
+    iterator is closed on that thread, so what it holds is released where it was taken."""
     queue: Queue[Any] = Queue(maxsize=depth)
-    stop = threading.Event()
+    stop = stop or threading.Event()
     done = object()
 
     def hand_over(item: Any) -> bool:
@@ -339,6 +413,10 @@ def _read_ahead(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
             hand_over(done)
         except BaseException as error:  # handed to the consumer, raised there
             hand_over(error)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
 
     thread = threading.Thread(target=produce, name="import-reader", daemon=True)
     thread.start()
@@ -357,13 +435,24 @@ def _read_ahead(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
 
 def _stage(job: ImportJob, owner: str, deadline: float) -> bool:
     apply_now = job.one_shot and not job.dry_run
-    for chunk, read in _read_ahead(_chunks(job)):
+    stop = threading.Event()
+    written = _Written(stop)
+    # Planning ahead needs a second connection, which sees only what is committed: inside a
+    # transaction of the caller's (a test's, say) the chunks are decided here instead.
+    ahead = not connection.in_atomic_block
+    planned = (
+        _planned(job, cast(TenantDatabaseWrapper, connection).tenant, written)
+        if ahead
+        else _unplanned(job)
+    )
+    for number, step in enumerate(_read_ahead(planned, stop=stop), start=1):
+        chunk, read = step.chunk, step.read
         with transaction.atomic(), one_cursor():
             locked = _lease_renew(job.pk, owner)
-            decisions = _decide(locked, chunk)
+            decisions = step.decisions if step.decisions is not None else _decide(locked, chunk)
             feed = _Feed()
             if apply_now:
-                _apply(decisions, feed)
+                _apply(decisions, feed, step.plan)
             _rows_write(locked, decisions, applied=apply_now)
             last_change = feed.write()
             locked.staged_through = chunk[-1].position
@@ -373,6 +462,7 @@ def _stage(job: ImportJob, owner: str, deadline: float) -> bool:
                 _changes_note(locked, decisions, last_change)
             _count(locked, decisions)
             locked.save()
+        written.advance(number)
         _statistics_refresh(locked.created, len(chunk))
         if time.monotonic() > deadline:
             return True
@@ -709,11 +799,11 @@ def _snapshot_data(snapshot: dict[str, Any]) -> RecordData:
 # --- Applying --------------------------------------------------------------------------------
 
 
-def _apply(decisions: list[Decision], feed: "_Feed") -> None:
+def _apply(decisions: list[Decision], feed: "_Feed", plan: "_CreatePlan | None" = None) -> None:
     creates = [d for d in decisions if d.action == Action.CREATE]
     updates = [d for d in decisions if d.action == Action.UPDATE]
     if creates:
-        _records_create(creates, feed)
+        _records_create(creates, feed, plan)
     # A record repeated in the file updates the one its first appearance created.
     made = {d.source.position: d.record_id for d in creates}
     for decision in updates:
@@ -816,9 +906,36 @@ def _prepare(data: RecordData) -> Prepared:
     )
 
 
-def _records_create(decisions: list[Decision], feed: _Feed) -> None:
+@dataclass
+class _CreatePlan:
+    """New records' ids and COPY lines, ready to write."""
+
+    ids: list[int]
+    records: list[str]
+    credits: list[str]
+    links: list[str]
+    identifiers: list[str]
+
+
+def _records_create(
+    decisions: list[Decision], feed: _Feed, plan: _CreatePlan | None = None
+) -> None:
     """Create many records with COPY: records with their search vectors, credits, subjects,
     identifiers, copies and their change-feed entries."""
+    plan = plan or _creates_plan(decisions)
+    _records_insert(plan.records)
+    credit_columns = ["record_id", "contributor_id", "role", "position"]
+    lines_copy(RecordContributor._meta.db_table, credit_columns, plan.credits)
+    lines_copy(RecordSubject._meta.db_table, ["record_id", "subject_id", "position"], plan.links)
+    lines_copy(Identifier._meta.db_table, ["record_id", "kind", "value"], plan.identifiers)
+    item_ids = _items_create(decisions)
+    feed.add(Change.Entity.RECORD.value, plan.ids, Change.Action.CREATED.value)
+    feed.add(Change.Entity.ITEM.value, item_ids, Change.Action.CREATED.value)
+
+
+def _creates_plan(decisions: list[Decision]) -> _CreatePlan:
+    """The records' ids (from the table's sequence), their contributors and subjects (found or
+    made), and their COPY lines. Sets each decision's record id."""
     now = timezone.now().isoformat()
     ids = ids_reserve(Record, len(decisions))
     prepared = [_prepared(d.source) for d in decisions]
@@ -830,21 +947,16 @@ def _records_create(decisions: list[Decision], feed: _Feed) -> None:
     contributors = contributors_by_key(names)
     subjects = subjects_by_key(headings)
     head = f"\t1\t{now}\t{now}\t"
-    records, credits, links, identifiers = [], [], [], []
+    plan = _CreatePlan(ids, [], [], [], [])
     for decision, record_id, p in zip(decisions, ids, prepared, strict=True):
         decision.record_id = record_id
-        records.append(f"{record_id}{head}{p.record}")
-        credits += [f"{record_id}\t{contributors[k].pk}\t{role}\t{i}" for k, role, i in p.credits]
-        links += [f"{record_id}\t{subjects[key].pk}\t{i}" for key, i in p.links]
-        identifiers += [f"{record_id}\t{cells}" for cells in p.identifiers]
-    _records_insert(records)
-    credit_columns = ["record_id", "contributor_id", "role", "position"]
-    lines_copy(RecordContributor._meta.db_table, credit_columns, credits)
-    lines_copy(RecordSubject._meta.db_table, ["record_id", "subject_id", "position"], links)
-    lines_copy(Identifier._meta.db_table, ["record_id", "kind", "value"], identifiers)
-    item_ids = _items_create(decisions)
-    feed.add(Change.Entity.RECORD.value, ids, Change.Action.CREATED.value)
-    feed.add(Change.Entity.ITEM.value, item_ids, Change.Action.CREATED.value)
+        plan.records.append(f"{record_id}{head}{p.record}")
+        plan.credits += [
+            f"{record_id}\t{contributors[key].pk}\t{role}\t{i}" for key, role, i in p.credits
+        ]
+        plan.links += [f"{record_id}\t{subjects[key].pk}\t{i}" for key, i in p.links]
+        plan.identifiers += [f"{record_id}\t{cells}" for cells in p.identifiers]
+    return plan
 
 
 RECORD_COLUMNS = [

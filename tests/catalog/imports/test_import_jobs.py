@@ -249,7 +249,8 @@ def test_an_import_writes_its_feed_entries_in_the_feed_writers_turn(in_library):
     from django.db import connection
 
     job = _csv(
-        "Dune,Frank Herbert,9780441172719,,1965,B-1,MAIN\nEmma,Jane Austen,,,1815,,\n", one_shot=True
+        "Dune,Frank Herbert,9780441172719,,1965,B-1,MAIN\nEmma,Jane Austen,,,1815,,\n",
+        one_shot=True,
     )
 
     with connection.cursor() as cursor:

@@ -1,0 +1,38 @@
+"""Imports outside a caller's transaction (as on a worker) decide each chunk on a second
+connection while the chunk before is written: the outcome is the one of writing them in turn."""
+
+import io
+
+from django_tenants.utils import schema_context
+
+from catalog.imports.services import import_job_create
+from catalog.models import Item, Record
+from tests.catalog.imports.helpers import job_run
+
+CSV = """title,authors,isbn,control_number,year,barcode,location
+Dune,Frank Herbert,9780441172719,,1965,B-1,MAIN
+Emma,Jane Austen,,,1815,B-2,
+Ulysses,James Joyce,,,1922,,
+Dune (revised),Frank Herbert,9780441172719,,1966,B-3,MAIN
+Persuasion,Jane Austen,,,1817,B-2,
+Middlemarch,George Eliot,9780141439549,,1871,B-4,
+"""
+
+
+def test_a_chunk_sees_what_the_chunks_before_it_wrote(live_library, settings):
+    # Two records a chunk: row 4 matches the record row 1 made, and row 5 repeats a barcode
+    # of row 2, each in the chunk before theirs.
+    settings.STACKS_IMPORT_CHUNK_SIZE = 2
+    with schema_context(live_library.library.schema_name):
+        job = import_job_create(file=io.BytesIO(CSV.encode()), file_name="books.csv", one_shot=True)
+        job = job_run(job)
+
+        assert job.status == "committed", job.error
+        assert (job.created, job.updated, job.unchanged, job.rejected) == (4, 1, 0, 1)
+        dune = Record.objects.get(identifiers__value="9780441172719")
+        assert dune.title == "Dune (revised)"
+        assert sorted(dune.items.values_list("barcode", flat=True)) == ["B-1", "B-3"]
+        assert Record.objects.count() == 4
+        assert Item.objects.get(barcode="B-2").record.title == "Emma"
+        reject = job.rows.get(position=5)
+        assert "Barcode B-2 already belongs to record" in reject.reason
