@@ -497,14 +497,17 @@ def _statistics_refresh(created: int, step: int) -> None:
             cursor.execute(f"ANALYZE {names}")
 
 
+_COUNTS = {
+    Action.CREATE.value: "created",
+    Action.UPDATE.value: "updated",
+    Action.UNCHANGED.value: "unchanged",
+    Action.REJECT.value: "rejected",
+}
+
+
 def _count(job: ImportJob, decisions: list["Decision"]) -> None:
     for decision in decisions:
-        name = {
-            Action.CREATE: "created",
-            Action.UPDATE: "updated",
-            Action.UNCHANGED: "unchanged",
-            Action.REJECT: "rejected",
-        }[decision.action]
+        name = _COUNTS[decision.action]
         setattr(job, name, getattr(job, name) + 1)
     job.total = job.created + job.updated + job.unchanged + job.rejected
 
@@ -1159,7 +1162,8 @@ def import_job_revert(*, job_id: int) -> ImportJob:
             f"{', '.join(map(str, touched))}); this import can no longer be reverted.",
             code="revert_refused",
         )
-    created = list(rows.filter(action=Action.CREATE).values_list("record_id", flat=True))
+    made = rows.filter(action=Action.CREATE).values_list("record_id", flat=True)
+    created = [pk for pk in made if pk is not None]
     for start in range(0, len(created), 5000):
         ids = created[start : start + 5000]
         item_ids = list(Item.objects.filter(record_id__in=ids).values_list("pk", flat=True))
@@ -1171,7 +1175,7 @@ def import_job_revert(*, job_id: int) -> ImportJob:
         if row.created_item_ids:
             Item.objects.filter(pk__in=row.created_item_ids).delete()
             changes_log(Change.Entity.ITEM, row.created_item_ids, Change.Action.DELETED)
-        if row.previous:
+        if row.previous and row.record_id is not None:
             data = _snapshot_data(row.previous)
             record_update(record_id=row.record_id, data=data)
             Record.objects.filter(pk=row.record_id).update(
