@@ -310,6 +310,7 @@ STACKS_IMPORT_MAX_UPLOAD_BYTES = env.int("STACKS_IMPORT_MAX_UPLOAD_BYTES", defau
 # worker near 150 MB (the chunk, two read ahead, and their COPY buffers).
 STACKS_IMPORT_CHUNK_SIZE = env.int("STACKS_IMPORT_CHUNK_SIZE", default=2500)
 STACKS_IMPORT_LEASE_SECONDS = env.int("STACKS_IMPORT_LEASE_SECONDS", default=60)
-# A job's task gives the worker back after this long, queueing its next slice behind other
-# libraries' work, so one library's huge file does not starve another's small one.
+# After this long, a job's task gives the worker back when other tasks wait in its queue,
+# queueing its next slice behind them, so one library's huge file does not starve another's
+# small one.
 STACKS_IMPORT_SLICE_SECONDS = env.float("STACKS_IMPORT_SLICE_SECONDS", default=5.0)

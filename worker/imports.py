@@ -14,16 +14,28 @@ from worker.base import LibraryTask
 RESUME_EVERY_SECONDS = 60
 
 
-@app.task(base=LibraryTask, name="worker.import_job_run")
-def import_job_run(job_id: int, owner: str = "") -> None:
-    """One time slice of an import; the next slice goes to the back of the queue, behind
-    other libraries' work."""
+@app.task(base=LibraryTask, name="worker.import_job_run", bind=True)
+def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
+    """One time slice of an import; when other work waits in the queue, the next slice goes
+    to the back of it, behind other libraries' work."""
     # As a request does: with DEBUG on, the connection's query log (9,000 statements, some
     # carrying a chunk's thousands of keys) would otherwise grow across slices to 100 MB.
     reset_queries()
     owner = owner or lease_token()
-    if import_job_work(job_id=job_id, owner=owner):
+    delivery = self.request.delivery_info or {}
+    queue = delivery.get("routing_key") or app.conf.task_default_queue
+    if import_job_work(job_id=job_id, owner=owner, others_waiting=lambda: queue_waiting(queue)):
         import_job_run.delay(job_id, owner)
+
+
+def queue_waiting(queue: str) -> bool:
+    """Whether tasks wait in this broker queue; when the broker cannot say, assume they do."""
+    try:
+        with app.connection_for_read() as broker:
+            _, waiting, _ = broker.default_channel.queue_declare(queue=queue)
+    except Exception:  # the slice then ends as it would without the check
+        return True
+    return bool(waiting)
 
 
 @app.task(base=LibraryTask, name="worker.imports_resume")

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -229,7 +229,26 @@ def _lease_release(job_id: int, owner: str) -> None:
     )
 
 
-def import_job_work(*, job_id: int, owner: str) -> bool:
+class _Slice:
+    """A job's turn on the worker: up every STACKS_IMPORT_SLICE_SECONDS if other work waits
+    for the worker (`others_waiting`; without it, always), else it runs on."""
+
+    def __init__(self, others_waiting: Callable[[], bool] | None) -> None:
+        self.others_waiting = others_waiting
+        self.deadline = time.monotonic() + settings.STACKS_IMPORT_SLICE_SECONDS
+
+    def over(self) -> bool:
+        if time.monotonic() <= self.deadline:
+            return False
+        if self.others_waiting is None or self.others_waiting():
+            return True
+        self.deadline = time.monotonic() + settings.STACKS_IMPORT_SLICE_SECONDS
+        return False
+
+
+def import_job_work(
+    *, job_id: int, owner: str, others_waiting: Callable[[], bool] | None = None
+) -> bool:
     """Advance a job for one time slice. True when work remains: the caller queues the next
     slice with the same `owner`, and the lease stays held in between so that recovery does
     not start a second chain of tasks for the job.
@@ -240,7 +259,7 @@ def import_job_work(*, job_id: int, owner: str) -> bool:
     """
     if not _lease_take(job_id, owner):
         return False
-    deadline = time.monotonic() + settings.STACKS_IMPORT_SLICE_SECONDS
+    turn = _Slice(others_waiting)
     try:
         job = ImportJob.objects.get(pk=job_id)
         applies_while_reading = job.one_shot and not job.dry_run
@@ -252,9 +271,9 @@ def import_job_work(*, job_id: int, owner: str) -> bool:
             )
         with _collector_eased():
             if job.status == Status.STAGING or applies_while_reading:
-                more = _stage(job, owner, deadline)
+                more = _stage(job, owner, turn)
             elif job.status == Status.COMMITTING:
-                more = _commit(job, owner, deadline)
+                more = _commit(job, owner, turn)
             else:
                 more = False
     except LeaseLost:
@@ -452,7 +471,7 @@ def _read_ahead(
         thread.join(timeout=5)
 
 
-def _stage(job: ImportJob, owner: str, deadline: float) -> bool:
+def _stage(job: ImportJob, owner: str, turn: _Slice) -> bool:
     apply_now = job.one_shot and not job.dry_run
     stop = threading.Event()
     written = _Written(stop)
@@ -483,7 +502,7 @@ def _stage(job: ImportJob, owner: str, deadline: float) -> bool:
             locked.save()
         written.advance(number)
         _statistics_refresh(locked.created, len(chunk))
-        if time.monotonic() > deadline:
+        if turn.over():
             return True
     with transaction.atomic():
         locked = _lease_renew(job.pk, owner)
@@ -531,7 +550,7 @@ def _count(job: ImportJob, decisions: list["Decision"]) -> None:
     job.total = job.created + job.updated + job.unchanged + job.rejected
 
 
-def _commit(job: ImportJob, owner: str, deadline: float) -> bool:
+def _commit(job: ImportJob, owner: str, turn: _Slice) -> bool:
     size = settings.STACKS_IMPORT_CHUNK_SIZE
     while True:
         with transaction.atomic(), one_cursor():
@@ -554,7 +573,7 @@ def _commit(job: ImportJob, owner: str, deadline: float) -> bool:
             locked.committed_through = rows[-1].position
             _changes_note(locked, decisions, last_change)
             locked.save()
-        if time.monotonic() > deadline:
+        if turn.over():
             return True
 
 

@@ -177,3 +177,17 @@ def test_a_huge_import_does_not_starve_another_librarys_small_one(
     # One worker, one slot: the small job ran between the big job's chunks.
     assert big_when_small_done.status == "committing"
     assert big_when_small_done.committed_through < 4000
+
+
+def test_a_slice_sees_whether_other_tasks_wait_in_its_queue(live_db):
+    from worker.imports import queue_waiting
+
+    queue = f"waiting-{os.urandom(4).hex()}"
+    assert not queue_waiting(queue)
+    app.send_task("worker.import_job_run", args=[0], queue=queue)
+    try:
+        assert queue_waiting(queue)
+    finally:
+        with app.connection_for_write() as broker:
+            broker.default_channel.queue_purge(queue)
+    assert not queue_waiting(queue)

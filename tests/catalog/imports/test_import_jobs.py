@@ -278,3 +278,25 @@ def test_a_slice_that_stops_reading_does_not_wait_for_the_reader():
     started = time.monotonic()
     chunks.close()
     assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("others_waiting", [True, False])
+def test_a_job_gives_the_worker_back_only_when_other_work_waits(
+    in_library, settings, others_waiting
+):
+    from catalog.imports.services import import_job_work, lease_token
+
+    settings.STACKS_IMPORT_CHUNK_SIZE = 5
+    settings.STACKS_IMPORT_SLICE_SECONDS = 0
+    with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: four chunks
+        job = import_job_create(file=stream, file_name="marc.dat", one_shot=True)
+    owner = lease_token()
+
+    more = import_job_work(job_id=job.pk, owner=owner, others_waiting=lambda: others_waiting)
+
+    job.refresh_from_db()
+    # Others waiting: one chunk, then the worker goes to them. Nothing waiting: the job runs
+    # on to its end.
+    assert more is others_waiting
+    assert job.committed_through == (5 if others_waiting else 20)
+    assert job.status == ("committing" if others_waiting else "committed")
