@@ -19,10 +19,11 @@ from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
+from psycopg2 import IntegrityError as DatabaseIntegrityError
 
 from catalog.imports.copy import (
     bulk_cursor,
@@ -407,6 +408,7 @@ def _planned(job: ImportJob, tenant: Any, written: _Written) -> Iterator[_Planne
     """
     apply_now = job.one_shot and not job.dry_run
     pending: list[tuple[int, set[str], set[int]]] = []  # (number, keys, records matched)
+    planned_creates = 0
     cast(TenantDatabaseWrapper, connection).set_tenant(tenant)
     try:
         for number, (chunk, read, keys) in enumerate(_chunks(job), start=1):
@@ -422,6 +424,11 @@ def _planned(job: ImportJob, tenant: Any, written: _Written) -> Iterator[_Planne
                 written.wait(max(clash))
             creates = [d for d in decisions if d.action == Action.CREATE]
             plan = _creates_plan(creates) if apply_now and creates else None
+            if plan is not None:
+                plan.items = _items_plan(creates)
+                planned_creates += len(creates)
+                # The lookups' statistics, refreshed here rather than by the writer.
+                _statistics_refresh(planned_creates, len(creates))
             pending = [p for p in pending if p[0] > written.count]
             pending.append((number, keys, matched))
             yield _Planned(chunk, read, decisions, plan)
@@ -508,7 +515,8 @@ def _stage(job: ImportJob, owner: str, turn: _Slice) -> bool:
             _count(locked, decisions)
             locked.save()
         written.advance(number)
-        _statistics_refresh(locked.created, len(chunk))
+        if not ahead:
+            _statistics_refresh(locked.created, len(chunk))
         if turn.over():
             return True
     with transaction.atomic():
@@ -963,6 +971,7 @@ class _CreatePlan:
     credits: list[str]
     links: list[str]
     identifiers: list[str]
+    items: "_ItemsPlan | None" = None  # planned ahead, with the barcodes free at the time
 
 
 def _records_create(
@@ -976,7 +985,9 @@ def _records_create(
     lines_copy(RecordContributor._meta.db_table, credit_columns, plan.credits)
     lines_copy(RecordSubject._meta.db_table, ["record_id", "subject_id", "position"], plan.links)
     lines_copy(Identifier._meta.db_table, ["record_id", "kind", "value"], plan.identifiers)
-    item_ids = _items_create(decisions)
+    item_ids = (
+        _items_create(decisions) if plan.items is None else _items_write(plan.items, decisions)
+    )
     feed.add(Change.Entity.RECORD.value, plan.ids, Change.Action.CREATED.value)
     feed.add(Change.Entity.ITEM.value, item_ids, Change.Action.CREATED.value)
 
@@ -1047,11 +1058,40 @@ def _records_insert(lines: list[str]) -> None:
         )
 
 
+@dataclass
+class _ItemsPlan:
+    """Copies' ids and COPY lines, and the decision each belongs to."""
+
+    ids: list[int]
+    lines: list[str]
+    owners: list[Decision]
+
+
 def _items_create(decisions: list[Decision]) -> list[int]:
     """Copies of the decided records; a barcode already in the catalog is left out."""
+    return _items_copy(_items_plan(decisions))
+
+
+def _items_write(plan: _ItemsPlan, decisions: list[Decision]) -> list[int]:
+    """Copies planned ahead; if a barcode was given to another copy since, planned again."""
+    try:
+        with transaction.atomic():  # a savepoint, to go back to if a barcode is taken
+            return _items_copy(plan)
+    except (IntegrityError, DatabaseIntegrityError):
+        return _items_create(decisions)
+
+
+def _items_copy(plan: _ItemsPlan) -> list[int]:
+    lines_copy(Item._meta.db_table, ITEM_COLUMNS, plan.lines)
+    for item_id, decision in zip(plan.ids, plan.owners, strict=True):
+        decision.created_item_ids.append(item_id)
+    return plan.ids
+
+
+def _items_plan(decisions: list[Decision]) -> _ItemsPlan:
     wanted = [(d, item) for d in decisions for item in d.source.items]
     if not wanted:
-        return []
+        return _ItemsPlan([], [], [])
     taken = set(_barcodes_taken({i.barcode for _, i in wanted}))
     locations = _locations({i.location for _, i in wanted if i.location})
     fresh = []
@@ -1062,16 +1102,15 @@ def _items_create(decisions: list[Decision]) -> list[int]:
     ids = ids_reserve(Item, len(fresh))
     now = timezone.now().isoformat()
     tail = f"\t{Item.Status.AVAILABLE.value}\t\t\t1\t{now}\t{now}"
-    lines = []
+    plan = _ItemsPlan(ids, [], [])
     for item_id, (decision, item) in zip(ids, fresh, strict=True):
-        decision.created_item_ids.append(item_id)
+        plan.owners.append(decision)
         location = cell(locations.get(item.location))
-        lines.append(
+        plan.lines.append(
             f"{item_id}\t{decision.record_id}\t{text(item.barcode)}\t{text(item.call_number)}"
             f"\t{location}{tail}"
         )
-    lines_copy(Item._meta.db_table, ITEM_COLUMNS, lines)
-    return ids
+    return plan
 
 
 ITEM_COLUMNS = [

@@ -36,3 +36,33 @@ def test_a_chunk_sees_what_the_chunks_before_it_wrote(live_library, settings):
         assert Item.objects.get(barcode="B-2").record.title == "Emma"
         reject = job.rows.get(position=5)
         assert "Barcode B-2 already belongs to record" in reject.reason
+
+
+def test_a_barcode_taken_after_the_chunk_was_planned_is_left_out(in_library):
+    from catalog.imports.formats import ItemData, SourceRecord
+    from catalog.imports.services import (
+        Action,
+        Decision,
+        _creates_plan,
+        _Feed,
+        _items_plan,
+        _records_create,
+    )
+    from catalog.services import ItemData as ItemInput
+    from catalog.services import RecordData, item_create, record_create
+
+    source = SourceRecord(
+        position=1, raw=b"", data=RecordData(title="Dune"), items=[ItemData("B-9")]
+    )
+    decisions = [Decision(source, Action.CREATE)]
+    plan = _creates_plan(decisions)
+    plan.items = _items_plan(decisions)
+    # Meanwhile a librarian gives the barcode to another record's copy.
+    other = record_create(data=RecordData(title="Emma"))
+    item_create(record_id=other.pk, data=ItemInput(barcode="B-9"))
+
+    _records_create(decisions, _Feed(), plan)
+
+    assert Record.objects.filter(title="Dune").exists()
+    assert Item.objects.get(barcode="B-9").record_id == other.pk
+    assert decisions[0].created_item_ids == []
