@@ -214,6 +214,9 @@ def _lease_renew(job_id: int, owner: str) -> ImportJob:
     if job.lease_owner != owner or job.status not in ACTIVE:
         raise LeaseLost(job_id)
     job.lease_expires_at = timezone.now() + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS)
+    # Saved with the chunk, so the figure is there by the time the job shows as finished.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    job.worker_peak_rss_kb = max(job.worker_peak_rss_kb or 0, peak)
     return job
 
 

@@ -71,6 +71,7 @@ def test_import_one_shot_through_a_worker(live_library, tmp_path):
 
     assert job.status == "committed", job.error
     assert job.created == count
+    assert job.worker_peak_rss_kb, "the worker's peak memory was not recorded"
     with schema_context(schema):
         assert Record.objects.count() == count
     seconds = (job.finished_at - job.created_at).total_seconds()

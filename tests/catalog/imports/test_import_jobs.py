@@ -300,3 +300,4 @@ def test_a_job_gives_the_worker_back_only_when_other_work_waits(
     assert more is others_waiting
     assert job.committed_through == (5 if others_waiting else 20)
     assert job.status == ("committing" if others_waiting else "committed")
+    assert job.worker_peak_rss_kb  # saved with the chunks: there once the job shows finished
