@@ -4,13 +4,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -55,7 +58,17 @@ class RecordFilters:
     updated_since: datetime | None = None
 
 
-def _isbn_match(q: str) -> Exists | None:
+class _IdIn(Func):
+    """`id = ANY(ARRAY(SELECT ...))`: the ids are computed once, before the scan, so PostgreSQL
+    can OR the primary key's index with the search index. A correlated EXISTS beside the text
+    match would make it test every record in turn."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def _isbn_match(q: str) -> _IdIn | None:
     if not isbn_looks_like(q):
         return None
     try:
@@ -63,9 +76,12 @@ def _isbn_match(q: str) -> Exists | None:
         isbn = isbn_normalize("".join(q.split()))
     except InvalidIdentifier:
         return None
-    return Exists(
-        Identifier.objects.filter(record=OuterRef("pk"), kind=Identifier.Kind.ISBN, value=isbn)
+    records = (
+        Identifier.objects.filter(kind=Identifier.Kind.ISBN, value=isbn)
+        .order_by()
+        .values("record_id")
     )
+    return _IdIn(F("pk"), ArraySubquery(records))
 
 
 def _filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySet[Record]:
