@@ -184,10 +184,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.CatalogAccess"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": [
-        "api.throttling.CallerRateThrottle",
-        "api.throttling.AddressRateThrottle",
-    ],
+    # Per caller and per address (api/throttling.py), both checked in one Redis round trip.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.CallerAndAddressThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "caller": env.str("API_RATE_PER_CALLER", default="6000/min"),
         "address": env.str("API_RATE_PER_ADDRESS", default="12000/min"),
