@@ -21,6 +21,11 @@ if not SECRET_KEY:
 STACKS_BASE_DOMAIN = env.str("STACKS_BASE_DOMAIN", default="localhost")
 STACKS_PLATFORM_HOSTS = env.list("STACKS_PLATFORM_HOSTS", default=[STACKS_BASE_DOMAIN])
 
+# How long each web process may answer from its own memory which library owns a host name:
+# a changed domain or library (suspended, public catalog switched) reaches other processes
+# within this many seconds. 0 asks the shared cache on every request.
+STACKS_HOST_CACHE_SECONDS = env.float("STACKS_HOST_CACHE_SECONDS", default=5.0)
+
 # Any host may reach the process; the tenant middleware answers 404 for hosts no library owns.
 ALLOWED_HOSTS = ["*"]
 
