@@ -108,7 +108,8 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://127.0.0.1:5432/stacks")}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend; its health check polls the socket before paying for a `SELECT 1`.
+DATABASES["default"]["ENGINE"] = "tenants.postgresql_backend"
 # Bounded connection age: a long-lived worker visiting many schemas would otherwise grow
 # PostgreSQL's per-connection catalog caches without limit.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
