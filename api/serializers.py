@@ -277,7 +277,10 @@ class RecordSerializer(serializers.ModelSerializer[Record]):
         generic path a page of 50 records visits a field object for every value, several
         thousand calls that cost more than the page's SQL. tests/api/test_records_api.py
         holds the two paths equal."""
-        zone = timezone.get_current_timezone()
+        # Once per page: the same serializer renders every record of a list.
+        zone = self.__dict__.get("_zone")
+        if zone is None:
+            zone = self.__dict__["_zone"] = timezone.get_current_timezone()
 
         def timestamp(value: datetime | None) -> str | None:
             # DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as Z), without
