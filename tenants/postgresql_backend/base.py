@@ -13,12 +13,15 @@ from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantData
 
 
 def _idle_and_quiet(connection: object) -> bool:
+    """Nothing to read, no error, no hang-up on the connection's socket (poll, not select:
+    a busy process's descriptors may be past select's limit)."""
     try:
         fd = connection.fileno()  # type: ignore[attr-defined]
-        readable, _, broken = select.select([fd], [], [fd], 0)
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+        return not poller.poll(0)
     except (OSError, ValueError, AttributeError):
         return False
-    return not readable and not broken
 
 
 class DatabaseWrapper(TenantDatabaseWrapper):
