@@ -1,15 +1,96 @@
-"""Request rate limits: per API key, per staff account, and per client address."""
+"""Request rate limits: per API key, per staff account, and per client address.
 
-from typing import TYPE_CHECKING
+Each bucket is the log of its requests in the last period, as DRF's throttles keep it, but
+held in a Redis sorted set and checked by one script: every bucket a request counts against is
+checked and recorded in a single round trip. As with DRF, a refused request is not recorded,
+and the wait is the time until the oldest logged request leaves the period.
+"""
 
+import os
+from typing import TYPE_CHECKING, Any
+
+from django.core.cache import cache
 from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
-from rest_framework.throttling import SimpleRateThrottle
+
+# KEYS: the buckets. ARGV: now, then per bucket its limit, its period and this request's
+# member. Returns per bucket 0 (allowed, recorded) or the seconds to wait (refused).
+_CHECK = """
+local now = tonumber(ARGV[1])
+local waits = {}
+for i, key in ipairs(KEYS) do
+    local limit = tonumber(ARGV[3 * i - 1])
+    local period = tonumber(ARGV[3 * i])
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+    if redis.call('ZCARD', key) >= limit then
+        local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+        waits[i] = tostring(math.max(tonumber(oldest[2]) + period - now, 0.001))
+    else
+        redis.call('ZADD', key, now, ARGV[3 * i + 1])
+        redis.call('EXPIRE', key, math.ceil(period))
+        waits[i] = '0'
+    end
+end
+return waits
+"""
+_scripts: dict[int, Any] = {}
 
 
-class CallerRateThrottle(SimpleRateThrottle):
+def _check_script() -> Any:
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_CHECK)
+    return script
+
+
+class LoggedRateThrottle(SimpleRateThrottle):
+    """A DRF rate throttle whose request log lives in a Redis sorted set."""
+
+    # Not DRF's format: its buckets are pickled lists, these are sorted sets.
+    cache_format = "throttle_log_%(scope)s_%(ident)s"
+    num_requests: int
+    duration: int
+    wait_seconds: float | None = None
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        return throttles_check([self], request, view)
+
+    def wait(self) -> float | None:
+        return self.wait_seconds
+
+
+def throttles_check(throttles: list[LoggedRateThrottle], request: Request, view: "APIView") -> bool:
+    """Check and record the request against every throttle's bucket in one round trip; each
+    refusing throttle keeps its wait for `wait()`. True when all of them allow it."""
+    buckets = []
+    for throttle in throttles:
+        throttle.wait_seconds = None
+        if throttle.rate is None:
+            continue
+        key = throttle.get_cache_key(request, view)
+        if key is not None:
+            buckets.append((throttle, cache.make_key(key)))
+    if not buckets:
+        return True
+    now = throttle.timer()
+    member = f"{now!r}:{os.urandom(4).hex()}"
+    args: list[Any] = [repr(now)]
+    for throttle, _ in buckets:
+        args += [throttle.num_requests, throttle.duration, member]
+    waits = _check_script()(keys=[key for _, key in buckets], args=args)
+    allowed = True
+    for (throttle, _), wait in zip(buckets, waits, strict=True):
+        if float(wait) > 0:
+            throttle.wait_seconds = float(wait)
+            allowed = False
+    return allowed
+
+
+class CallerRateThrottle(LoggedRateThrottle):
     """One bucket per API key or staff account; anonymous callers share their address's bucket.
 
     The cache key function adds the library's schema, so buckets never cross libraries.
@@ -28,10 +109,24 @@ class CallerRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class AddressRateThrottle(SimpleRateThrottle):
+class AddressRateThrottle(LoggedRateThrottle):
     """A ceiling per client address whoever the caller claims to be."""
 
     scope = "address"
 
     def get_cache_key(self, request: Request, view: "APIView") -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class CallerAndAddressThrottle(BaseThrottle):
+    """The caller's and the address's ceilings together, in one round trip to Redis."""
+
+    throttles: list[LoggedRateThrottle] = []
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        self.throttles = [CallerRateThrottle(), AddressRateThrottle()]
+        return throttles_check(self.throttles, request, view)
+
+    def wait(self) -> float | None:
+        waits = [t.wait_seconds for t in self.throttles if t.wait_seconds is not None]
+        return max(waits, default=None)

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable
 
@@ -55,6 +56,23 @@ class IdentifierValue(NamedTuple):
         return str(Identifier.Kind(self.kind).label)
 
 
+# The three link queries of record_links_attach, by id array: written out rather than built by
+# the ORM, whose filter over a page of ids cost more to compile than the query took to run.
+_CREDITS_SQL = f"""
+    SELECT rc.record_id, rc.contributor_id, c.name, rc.role
+    FROM {RecordContributor._meta.db_table} rc
+    JOIN {Contributor._meta.db_table} c ON c.id = rc.contributor_id
+    WHERE rc.record_id = ANY(%s) ORDER BY rc.position, rc.id"""  # noqa: S608 - table names only
+_SUBJECTS_SQL = f"""
+    SELECT rs.record_id, rs.subject_id, s.heading, s.scheme
+    FROM {RecordSubject._meta.db_table} rs
+    JOIN {Subject._meta.db_table} s ON s.id = rs.subject_id
+    WHERE rs.record_id = ANY(%s) ORDER BY rs.position, rs.id"""  # noqa: S608 - table names only
+_IDENTIFIERS_SQL = f"""
+    SELECT record_id, kind, value FROM {Identifier._meta.db_table}
+    WHERE record_id = ANY(%s) ORDER BY kind, id"""  # noqa: S608 - table names only
+
+
 def record_links_attach(records: list[Record]) -> None:
     """Give each record `credit_list`, `subject_link_list` and `identifier_list`, in order,
     from three queries whatever the number of records. Plain tuples, not model instances:
@@ -65,19 +83,16 @@ def record_links_attach(records: list[Record]) -> None:
     subjects: dict[int, list[SubjectLink]] = defaultdict(list)
     identifiers: dict[int, list[IdentifierValue]] = defaultdict(list)
     if ids:
-        rows = RecordContributor.objects.filter(record_id__in=ids).order_by("position", "id")
-        for record_id, contributor_id, name, role in rows.values_list(
-            "record_id", "contributor_id", "contributor__name", "role"
-        ):
-            credits[record_id].append(Credit(contributor_id, name, role))
-        links = RecordSubject.objects.filter(record_id__in=ids).order_by("position", "id")
-        for record_id, subject_id, heading, scheme in links.values_list(
-            "record_id", "subject_id", "subject__heading", "subject__scheme"
-        ):
-            subjects[record_id].append(SubjectLink(subject_id, heading, scheme))
-        kinds = Identifier.objects.filter(record_id__in=ids).order_by("kind", "id")
-        for record_id, kind, value in kinds.values_list("record_id", "kind", "value"):
-            identifiers[record_id].append(IdentifierValue(kind, value))
+        with connection.cursor() as cursor:
+            cursor.execute(_CREDITS_SQL, [ids])
+            for record_id, contributor_id, name, role in cursor.fetchall():
+                credits[record_id].append(Credit(contributor_id, name, role))
+            cursor.execute(_SUBJECTS_SQL, [ids])
+            for record_id, subject_id, heading, scheme in cursor.fetchall():
+                subjects[record_id].append(SubjectLink(subject_id, heading, scheme))
+            cursor.execute(_IDENTIFIERS_SQL, [ids])
+            for record_id, kind, value in cursor.fetchall():
+                identifiers[record_id].append(IdentifierValue(kind, value))
     for record in records:
         record.credit_list = credits.get(record.pk, [])
         record.subject_link_list = subjects.get(record.pk, [])

@@ -21,6 +21,11 @@ if not SECRET_KEY:
 STACKS_BASE_DOMAIN = env.str("STACKS_BASE_DOMAIN", default="localhost")
 STACKS_PLATFORM_HOSTS = env.list("STACKS_PLATFORM_HOSTS", default=[STACKS_BASE_DOMAIN])
 
+# How long each web process may answer from its own memory which library owns a host name:
+# a changed domain or library (suspended, public catalog switched) reaches other processes
+# within this many seconds. 0 asks the shared cache on every request.
+STACKS_HOST_CACHE_SECONDS = env.float("STACKS_HOST_CACHE_SECONDS", default=5.0)
+
 # Any host may reach the process; the tenant middleware answers 404 for hosts no library owns.
 ALLOWED_HOSTS = ["*"]
 
@@ -103,7 +108,8 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://127.0.0.1:5432/stacks")}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend; its health check polls the socket before paying for a `SELECT 1`.
+DATABASES["default"]["ENGINE"] = "tenants.postgresql_backend"
 # Bounded connection age: a long-lived worker visiting many schemas would otherwise grow
 # PostgreSQL's per-connection catalog caches without limit.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -114,7 +120,7 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.ReusedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="stacks"),
         # Every key carries the schema of the library it was written for.
@@ -184,10 +190,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.CatalogAccess"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": [
-        "api.throttling.CallerRateThrottle",
-        "api.throttling.AddressRateThrottle",
-    ],
+    # Per caller and per address (api/throttling.py), both checked in one Redis round trip.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.CallerAndAddressThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "caller": env.str("API_RATE_PER_CALLER", default="6000/min"),
         "address": env.str("API_RATE_PER_ADDRESS", default="12000/min"),
@@ -195,7 +199,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "api.renderers.OrjsonRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),

@@ -1,5 +1,6 @@
 """Gunicorn settings for the web role, from the environment (see deploy/.env.example)."""
 
+import gc
 import os
 
 bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
@@ -23,3 +24,14 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 SHARED_MEMORY = "/dev/shm"  # noqa: S108
 worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_request(worker, req, environ, resp):  # type: ignore[no-untyped-def]
+    """Once a worker has loaded what requests use (after its first request, and again after
+    its hundredth, when lazily built caches are in place), set those objects aside from the
+    garbage collector: they live as long as the worker, and its full passes, every few hundred
+    requests, would otherwise walk over 100,000 of them each time. Runs after the response
+    has been sent."""
+    if worker.nr in (1, 100):
+        gc.collect()
+        gc.freeze()

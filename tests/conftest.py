@@ -17,6 +17,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
+from tenants.domains import host_cache_clear
 from tenants.models import Library
 from tenants.services import ProvisionedLibrary, library_create, library_drop
 from tests.settings import RUN_ID
@@ -28,7 +29,9 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def _cache_clear() -> None:
-    """Remove this run's cache entries (keys carry the run's prefix; nothing else is touched)."""
+    """Remove this run's cache entries (keys carry the run's prefix; nothing else is touched),
+    and the host lookups this process holds in memory."""
+    host_cache_clear()
     client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
     keys = list(client.scan_iter(match=f"*:{settings.CACHES['default']['KEY_PREFIX']}:*"))
     if keys:

@@ -1,0 +1,40 @@
+"""The API's JSON renderer: DRF's output, written by orjson."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
+_drf_default = JSONEncoder().default
+
+
+class OrjsonRenderer(JSONRenderer):
+    """The same bytes as DRF's compact JSON (UTF-8, datetimes in ISO 8601 with UTC as Z,
+    U+2028 and U+2029 escaped; a float in exponent form may read 1e-7 for Python's 1e-07, the
+    same number) at a fraction of the cost; what orjson does not know (lazy
+    strings, decimals, ...) goes through DRF's encoder. Indented output (`Accept:
+    application/json; indent=4`) and whatever orjson refuses (integers past 64 bits) are left
+    to DRF's renderer."""
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type or "", renderer_context or {}) is None:
+            try:
+                body = orjson.dumps(data, default=_drf_default, option=_OPTIONS)
+            except orjson.JSONEncodeError:
+                pass
+            else:
+                if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:
+                    body = body.replace(b"\xe2\x80\xa8", b"\\u2028")
+                    body = body.replace(b"\xe2\x80\xa9", b"\\u2029")
+                return body
+        return super().render(data, accepted_media_type, renderer_context)

@@ -1,0 +1,1 @@
+"""django-tenants' PostgreSQL backend with a health check that needs no round trip."""

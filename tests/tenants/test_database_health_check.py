@@ -1,0 +1,41 @@
+"""The connection health check: no round trip while the connection is quiet, a new
+connection once the server has closed the old one."""
+
+import psycopg2
+from django.db import connection
+
+
+def _request_boundary() -> None:
+    # What Django does between two requests with CONN_HEALTH_CHECKS on.
+    connection.close_if_unusable_or_obsolete()
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def test_a_quiet_connection_is_reused_without_a_select_1(live_db, monkeypatch):
+    pid = _backend_pid()
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    _request_boundary()
+    assert _backend_pid() == pid
+    assert checks == []
+
+
+def test_a_connection_the_server_closed_is_replaced(live_db):
+    pid = _backend_pid()
+    # Another session ends ours, as a server restart or an administrator would.
+    settings = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
+        port=settings["PORT"] or None, password=settings["PASSWORD"] or None,
+    )  # fmt: skip
+    other.autocommit = True
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    other.close()
+    _request_boundary()
+    assert _backend_pid() != pid
