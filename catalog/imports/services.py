@@ -44,11 +44,13 @@ from catalog.imports.formats import (
 from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.models import (
     Change,
+    Contributor,
     Identifier,
     Item,
     Record,
     RecordContributor,
     RecordSubject,
+    Subject,
 )
 from catalog.services import (
     RecordData,
@@ -301,6 +303,7 @@ def import_job_work(
         _peak_memory_note(job_id)
     if not more:
         _lease_release(job_id, owner)
+        _statistics_after(job_id)
     return more
 
 
@@ -559,6 +562,25 @@ def _statistics_refresh(created: int, step: int) -> None:
         names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _ANALYZED_TABLES)
         with bulk_cursor() as cursor:
             cursor.execute(f"ANALYZE {names}")
+
+
+# Every table a large import fills, planned afresh once it is in.
+_CATALOG_TABLES = (
+    Record, RecordContributor, RecordSubject, Identifier, Item, Change, Contributor, Subject,
+)  # fmt: skip
+LARGE_IMPORT = 1000
+
+
+def _statistics_after(job_id: int) -> None:
+    """Once a large import is committed, fresh statistics for every catalog table, so that
+    the catalog's pages and API are planned for the catalog it now is, whether or not the
+    server's autovacuum would get to it (after the job shows finished: housekeeping)."""
+    job = ImportJob.objects.filter(pk=job_id, status=Status.COMMITTED).first()
+    if job is None or job.dry_run or job.created + job.updated < LARGE_IMPORT:
+        return
+    names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _CATALOG_TABLES)
+    with bulk_cursor() as cursor:
+        cursor.execute(f"ANALYZE {names}")
 
 
 _COUNTS = {

@@ -31,7 +31,7 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.formats import ItemData, SourceRecord
 from catalog.imports.generate import isbn13
-from catalog.imports.services import _statistics_refresh, records_bulk_create
+from catalog.imports.services import _CATALOG_TABLES, _statistics_refresh, records_bulk_create
 from catalog.models import Record
 from catalog.services import RecordData
 from tests.conftest import ROOT, free_port, process_stop, subprocess_env
@@ -122,9 +122,10 @@ def catalog_fill(schema: str, count: int) -> None:
                 chunk = []
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO on")
+            # As a large import leaves them (and the visibility map a vacuum would).
             cursor.execute("VACUUM ANALYZE catalog_record")
-            for table in ("recordcontributor", "recordsubject", "identifier", "item"):
-                cursor.execute(f"ANALYZE catalog_{table}")
+            for table in _CATALOG_TABLES:
+                cursor.execute(f"ANALYZE {table._meta.db_table}")
         assert Record.objects.count() == count
 
 

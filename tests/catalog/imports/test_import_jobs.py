@@ -301,3 +301,22 @@ def test_a_job_gives_the_worker_back_only_when_other_work_waits(
     assert job.committed_through == (5 if others_waiting else 20)
     assert job.status == ("committing" if others_waiting else "committed")
     assert job.worker_peak_rss_kb  # saved with the chunks: there once the job shows finished
+
+
+def test_a_large_import_leaves_fresh_statistics_for_every_catalog_table(in_library):
+    from django.db import connection
+
+    from catalog.imports.generate import marc_generate
+
+    stream = io.BytesIO()
+    marc_generate(stream, 1000)
+    stream.seek(0)
+    job = job_run(import_job_create(file=stream, file_name="big.mrc", one_shot=True))
+
+    assert job.created == 1000
+    with connection.cursor() as cursor:
+        for table in ("catalog_recordcontributor", "catalog_recordsubject", "catalog_contributor"):
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            planned = cursor.fetchone()[0]
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - names above
+            assert planned == cursor.fetchone()[0] > 0, table
