@@ -1,6 +1,8 @@
 """The connection health check: no round trip while the connection is quiet, a new
 connection once the server has closed the old one."""
 
+import select
+
 import psycopg2
 from django.db import connection
 
@@ -17,6 +19,7 @@ def _backend_pid() -> int:
 
 
 def test_a_quiet_connection_is_reused_without_a_select_1(live_db, monkeypatch):
+    connection.close()  # a fresh one: an old one may be past its CONN_MAX_AGE, closed for that
     pid = _backend_pid()
     checks = []
     monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
@@ -37,5 +40,9 @@ def test_a_connection_the_server_closed_is_replaced(live_db):
     with other.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     other.close()
+    # The termination is asynchronous: wait until our socket shows the server's goodbye.
+    poller = select.poll()
+    poller.register(connection.connection.fileno(), select.POLLIN | select.POLLHUP)
+    assert poller.poll(10_000)
     _request_boundary()
     assert _backend_pid() != pid
