@@ -3,7 +3,6 @@ connection once the server has closed the old one."""
 
 import select
 
-import psycopg2
 from django.db import connection
 
 
@@ -31,11 +30,9 @@ def test_a_quiet_connection_is_reused_without_a_select_1(live_db, monkeypatch):
 def test_a_connection_the_server_closed_is_replaced(live_db):
     pid = _backend_pid()
     # Another session ends ours, as a server restart or an administrator would.
-    settings = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
-        port=settings["PORT"] or None, password=settings["PASSWORD"] or None,
-    )  # fmt: skip
+    # A second session opened as Django opens its own (an embedded server listens on a
+    # socket of its own, named in the connection's options).
+    other = connection.get_new_connection(connection.get_connection_params())
     other.autocommit = True
     with other.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
