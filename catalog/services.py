@@ -247,9 +247,10 @@ def record_create(*, data: RecordData) -> Record:
 
 @transaction.atomic
 def record_update(
-    *, record_id: int, data: RecordData, expected_version: int | None = None
+    *, record_id: int, data: RecordData, expected_version: int | None = None, logged: bool = True
 ) -> Record:
-    """Replace a record's description; with `expected_version`, refuse a stale write (412)."""
+    """Replace a record's description; with `expected_version`, refuse a stale write (412).
+    With `logged` off the caller writes the change-feed entry (an import, in its chunk's)."""
     record = Record.objects.select_for_update().filter(pk=record_id).first()
     if record is None:
         raise NotFound("No such record.")
@@ -260,7 +261,8 @@ def record_update(
     record.refresh_from_db(fields=["version", "updated_at"])
     _record_links_replace(record, data)
     record_search_refresh([record.pk])
-    changes_log(Change.Entity.RECORD, [record.pk], Change.Action.UPDATED)
+    if logged:
+        changes_log(Change.Entity.RECORD, [record.pk], Change.Action.UPDATED)
     return record
 
 

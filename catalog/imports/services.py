@@ -19,7 +19,7 @@ from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
@@ -246,16 +246,22 @@ def _lease_release(job_id: int, owner: str) -> None:
 
 class _Slice:
     """A job's turn on the worker: up every STACKS_IMPORT_SLICE_SECONDS if other work waits
-    for the worker (`others_waiting`; without it, always), else it runs on."""
+    for the worker (`others_waiting`; without it, always), else it runs on; but never longer
+    than a quarter of the broker's visibility timeout, past which the broker would hand the
+    task, still unacknowledged, to another worker."""
 
     def __init__(self, others_waiting: Callable[[], bool] | None) -> None:
         self.others_waiting = others_waiting
-        self.deadline = time.monotonic() + settings.STACKS_IMPORT_SLICE_SECONDS
+        now = time.monotonic()
+        self.deadline = now + settings.STACKS_IMPORT_SLICE_SECONDS
+        visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+        self.longest = now + visibility / 4
 
     def over(self) -> bool:
-        if time.monotonic() <= self.deadline:
+        now = time.monotonic()
+        if now <= self.deadline:
             return False
-        if self.others_waiting is None or self.others_waiting():
+        if now > self.longest or self.others_waiting is None or self.others_waiting():
             return True
         self.deadline = time.monotonic() + settings.STACKS_IMPORT_SLICE_SECONDS
         return False
@@ -426,20 +432,24 @@ def _planned(job: ImportJob, tenant: Any, written: _Written) -> Iterator[_Planne
     cast(TenantDatabaseWrapper, connection).set_tenant(tenant)
     try:
         for number, (chunk, read, keys) in enumerate(_chunks(job), start=1):
+            if written.stop.is_set():
+                return
             for earlier, their_keys, _ in pending:
                 if their_keys & keys:
                     written.wait(earlier)
             while True:
+                # Chunks committed while this one is decided may not all be seen by it: the
+                # clash test counts only those committed before it started.
+                committed = written.count
                 decisions = _decide(job, chunk)
                 matched = {d.match_record_id for d in decisions if d.match_record_id is not None}
-                clash = [n for n, _, theirs in pending if n > written.count and theirs & matched]
+                clash = [n for n, _, theirs in pending if n > committed and theirs & matched]
                 if not clash:
                     break
                 written.wait(max(clash))
             creates = [d for d in decisions if d.action == Action.CREATE]
-            plan = _creates_plan(creates) if apply_now and creates else None
+            plan = _plan_ahead(creates, written.stop) if apply_now and creates else None
             if plan is not None:
-                plan.items = _items_plan(creates)
                 planned_creates += len(creates)
                 # The lookups' statistics, refreshed here rather than by the writer.
                 _statistics_refresh(planned_creates, len(creates))
@@ -448,6 +458,30 @@ def _planned(job: ImportJob, tenant: Any, written: _Written) -> Iterator[_Planne
             yield _Planned(chunk, read, decisions, plan)
     finally:
         connection.close()
+
+
+# PostgreSQL's code for a lock wait that ran out of lock_timeout.
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _plan_ahead(creates: list["Decision"], stop: threading.Event) -> "_CreatePlan":
+    """Plan new records and their copies in a transaction of the reader's that gives up any
+    lock wait after 200 ms and starts again. Its contributors, subjects and locations may be
+    the ones the writer's open chunk is inserting (an update's new heading, say) while the
+    writer waits for one the plan inserted: the plan, not the chunk, steps back."""
+    for attempt in range(1, 101):
+        try:
+            with transaction.atomic():
+                with bulk_cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                plan = _creates_plan(creates)
+                plan.items = _items_plan(creates)
+                return plan
+        except OperationalError as error:
+            if getattr(error.__cause__, "pgcode", "") != _LOCK_NOT_AVAILABLE or stop.is_set():
+                raise
+            time.sleep(0.02 * attempt)  # the writer's chunk commits meanwhile
+    raise ApplicationError("The import could not plan a chunk: its rows stayed locked.")
 
 
 def _read_ahead(
@@ -511,17 +545,21 @@ def _stage(job: ImportJob, owner: str, turn: _Slice) -> bool:
         if ahead
         else _unplanned(job)
     )
+    checkpoint = job.staged_through
     for number, step in enumerate(_read_ahead(planned, stop=stop), start=1):
         chunk, read = step.chunk, step.read
         with transaction.atomic(), one_cursor():
             locked = _lease_renew(job.pk, owner)
+            if locked.staged_through != checkpoint:
+                # Another run of this slice's task (a redelivered message) got here first.
+                raise LeaseLost(job.pk)
             decisions = step.decisions if step.decisions is not None else _decide(locked, chunk)
             feed = _Feed()
             if apply_now:
                 _apply(decisions, feed, step.plan)
             _rows_write(locked, decisions, applied=apply_now)
             last_change = feed.write()
-            locked.staged_through = chunk[-1].position
+            locked.staged_through = checkpoint = chunk[-1].position
             locked.bytes_read = read
             if apply_now:
                 locked.committed_through = locked.staged_through
@@ -530,7 +568,8 @@ def _stage(job: ImportJob, owner: str, turn: _Slice) -> bool:
             locked.save()
         written.advance(number)
         if not ahead:
-            _statistics_refresh(locked.created, len(chunk))
+            made = sum(1 for d in decisions if d.action == Action.CREATE)
+            _statistics_refresh(locked.created, made)
         if turn.over():
             return True
     with transaction.atomic():
@@ -1189,7 +1228,10 @@ def _record_update(decision: Decision, feed: _Feed) -> None:
     decision.previous.pop("comparable", None)
     data = decision.source.data
     assert data is not None  # noqa: S101
-    record_update(record_id=record_id, data=data)
+    # The feed entry goes with the chunk's, written last: taking the feed's lock here, before
+    # the row locks of the chunk's later updates, could deadlock with a librarian's edit.
+    record_update(record_id=record_id, data=data, logged=False)
+    feed.add(Change.Entity.RECORD.value, [record_id], Change.Action.UPDATED.value)
     decision.record_id = record_id
     decision.source.items = [
         i for i in decision.source.items if i.barcode not in decision.previous["barcodes"]

@@ -320,3 +320,29 @@ def test_a_large_import_leaves_fresh_statistics_for_every_catalog_table(in_libra
             planned = cursor.fetchone()[0]
             cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - names above
             assert planned == cursor.fetchone()[0] > 0, table
+
+
+def test_a_second_run_of_a_slice_stops_when_another_moved_the_checkpoint(in_library, settings):
+    # A redelivered task runs the same slice twice: whichever writes second finds the
+    # checkpoint moved under it and stops without writing.
+    from catalog.imports.models import ImportJob
+    from catalog.imports.services import import_job_work, lease_token
+
+    settings.STACKS_IMPORT_CHUNK_SIZE = 5
+    settings.STACKS_IMPORT_SLICE_SECONDS = 0
+    with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: four chunks
+        job = import_job_create(file=stream, file_name="marc.dat", one_shot=True)
+
+    def the_other_run_wrote_a_chunk() -> bool:
+        ImportJob.objects.filter(pk=job.pk).update(staged_through=10)
+        return False  # nothing else waits: this run would go on
+
+    more = import_job_work(
+        job_id=job.pk, owner=lease_token(), others_waiting=the_other_run_wrote_a_chunk
+    )
+
+    job.refresh_from_db()
+    assert more is False
+    assert job.staged_through == 10  # left as the other run set it
+    assert job.rows.count() == 5  # this run's first chunk only
+    assert Record.objects.count() == 5

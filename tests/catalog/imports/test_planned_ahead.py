@@ -66,3 +66,60 @@ def test_a_barcode_taken_after_the_chunk_was_planned_is_left_out(in_library):
     assert Record.objects.filter(title="Dune").exists()
     assert Item.objects.get(barcode="B-9").record_id == other.pk
     assert decisions[0].created_item_ids == []
+
+
+def test_planning_steps_back_from_a_lock_cycle_with_the_writer(live_library):
+    # The writer's open chunk holds a contributor the plan needs and is about to insert one
+    # the plan holds: the plan gives up its wait, lets the writer through, and starts again.
+    import threading
+    import time
+
+    from django.db import connection
+
+    from catalog.imports.formats import SourceRecord
+    from catalog.imports.services import Action, Decision, _plan_ahead
+    from catalog.models import Contributor
+    from catalog.services import RecordData
+
+    schema = live_library.library.schema_name
+    writer_done: list[str] = []
+    writer_holds_x = threading.Event()
+
+    def writer() -> None:
+        other = connection.get_new_connection(connection.get_connection_params())
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(f'SET search_path TO "{schema}"')
+                cursor.execute("INSERT INTO catalog_contributor (name, name_key) VALUES ('X', 'x')")
+                writer_holds_x.set()
+                time.sleep(0.1)  # the plan inserts Y, then waits for X
+                cursor.execute(
+                    "INSERT INTO catalog_contributor (name, name_key) VALUES ('Y', 'y') "
+                    "ON CONFLICT DO NOTHING"
+                )
+            other.commit()
+            writer_done.append("committed")
+        except Exception as error:
+            writer_done.append(repr(error))
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert writer_holds_x.wait(5)
+    with schema_context(schema):
+        creates = [
+            Decision(
+                SourceRecord(
+                    position=i, raw=b"", data=RecordData(title=t, contributors=[(n, "author")])
+                ),
+                Action.CREATE,
+            )
+            for i, (t, n) in enumerate([("First", "Y"), ("Second", "X")], start=1)
+        ]
+        plan = _plan_ahead(creates, threading.Event())
+        thread.join(10)
+
+        assert writer_done == ["committed"]
+        assert len(plan.credits) == 2
+        assert Contributor.objects.filter(name_key__in=["x", "y"]).count() == 2
