@@ -473,7 +473,11 @@ def _plan_ahead(creates: list["Decision"], stop: threading.Event) -> "_CreatePla
         try:
             with transaction.atomic():
                 with bulk_cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                    # Not flushed on its own: the chunk that uses what it made commits after
+                    # it in the WAL, so a crash that loses the plan loses that chunk too.
+                    cursor.execute(
+                        "SET LOCAL lock_timeout = '200ms'; SET LOCAL synchronous_commit = off"
+                    )
                 plan = _creates_plan(creates)
                 plan.items = _items_plan(creates)
                 return plan
