@@ -4,7 +4,7 @@ import io
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from typing import Any
@@ -60,18 +60,6 @@ def bulk_cursor() -> AbstractContextManager[CursorWrapper]:
     """The cursor `one_cursor` holds, or a new one outside it."""
     held = getattr(_held, "cursor", None)
     return nullcontext(held) if held is not None else connection.cursor()
-
-
-def rows_copy(
-    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> int:
-    """COPY rows into the model's table (in the current schema); returns how many."""
-    return table_copy(model._meta.db_table, columns, rows)
-
-
-def table_copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """COPY rows into a table by name; returns how many."""
-    return lines_copy(table, columns, ["\t".join([cell(v) for v in row]) for row in rows])
 
 
 def text(value: str) -> str:
