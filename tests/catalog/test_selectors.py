@@ -41,3 +41,22 @@ def test_dropping_prefetches_drops_the_links(in_library, django_assert_num_queri
         (record,) = list(record_list().prefetch_related(None))
     assert not hasattr(record, "credit_list")
     assert list(record_list().values_list("title", flat=True)) == ["Alone"]
+
+
+def test_records_loaded_from_rows_behave_as_django_builds_them(in_library):
+    from catalog.models import Record
+    from catalog.services import RecordData, record_create
+
+    made = record_create(data=RecordData(title="Dune", source_marc=b"00042cam"))
+
+    loaded = Record.objects.defer("source_marc").get(pk=made.pk)
+
+    assert loaded == made
+    assert loaded._state.adding is False
+    assert loaded._state.db == "default"
+    assert loaded.get_deferred_fields() == {"source_marc"}
+    assert bytes(loaded.source_marc) == b"00042cam"  # a deferred field loads on first access
+    loaded.title = "Dune Messiah"
+    loaded.save(update_fields=["title"])  # an update, not an insert
+    assert Record.objects.get(pk=made.pk).title == "Dune Messiah"
+    assert Record.objects.count() == 1
