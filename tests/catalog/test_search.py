@@ -122,3 +122,25 @@ def test_facets(shelf):
     assert decades == [(2000, 2), (1990, 1), (1980, 1)]
     narrowed = record_facets(q="gardens", filters=RecordFilters(language="fre"))
     assert narrowed["language"] == [{"value": "fre", "count": 1}]
+
+
+def test_a_ranked_page_ranks_ids_only_then_fetches_its_records(in_library):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.search import record_search
+    from catalog.services import RecordData, record_create
+
+    for title in ("Dune", "Dune Messiah", "Children of Dune", "Emma"):
+        record_create(data=RecordData(title=title, contributors=[("Herbert, Frank", "author")]))
+
+    with CaptureQueriesContext(connection) as queries:
+        page = list(record_search(q="dune")[:2])
+
+    ranking = next(q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"])
+    selected = ranking.split(" FROM ")[0]
+    assert '"title"' not in selected  # every match ranked without carrying its columns
+    assert len(page) == 2
+    assert page[0].rank >= page[1].rank > 0
+    assert [c.contributor_name for c in page[0].credit_list] == ["Herbert, Frank"]
+    assert page == list(record_search(q="dune").prefetch_related(None))[:2]

@@ -469,9 +469,10 @@ def test_search_page_query_count_does_not_grow_with_page_size(
     web.get("/")  # the host's library lookup is cached from here on
     sizes = {}
     for per_page in (1, 30):
-        # Catalog generation, count, page, its 3 link queries, 4 facets: 10 queries, and the
-        # one search_path statement django-tenants sends when the request picks the schema.
-        with django_assert_num_queries(11) as queries:
+        # Catalog generation, count, the page (its ids by rank, then those records), its 3
+        # link queries, 4 facets: 11 queries, and the one search_path statement django-tenants
+        # sends when the request picks the schema.
+        with django_assert_num_queries(12) as queries:
             page = web.get("/search/", {"q": "book", "per_page": per_page})
         assert page.status_code == 200
         sizes[per_page] = len(queries.captured_queries)
