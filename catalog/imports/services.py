@@ -20,7 +20,7 @@ from typing import IO, Any, cast
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from psycopg2 import IntegrityError as DatabaseIntegrityError
@@ -263,7 +263,7 @@ class _Slice:
             return False
         if now > self.longest or self.others_waiting is None or self.others_waiting():
             return True
-        self.deadline = time.monotonic() + settings.STACKS_IMPORT_SLICE_SECONDS
+        self.deadline = now + settings.STACKS_IMPORT_SLICE_SECONDS
         return False
 
 
@@ -567,7 +567,7 @@ def _stage(job: ImportJob, owner: str, turn: _Slice) -> bool:
             locked.bytes_read = read
             if apply_now:
                 locked.committed_through = locked.staged_through
-                _changes_note(locked, decisions, last_change)
+                _changes_note(locked, last_change)
             _count(locked, decisions)
             locked.save()
         written.advance(number)
@@ -602,9 +602,7 @@ def _statistics_refresh(created: int, step: int) -> None:
     while threshold < created - step:
         threshold *= 4
     if created - step < threshold <= created:
-        names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _ANALYZED_TABLES)
-        with bulk_cursor() as cursor:
-            cursor.execute(f"ANALYZE {names}")
+        _analyze(_ANALYZED_TABLES)
 
 
 # Every table a large import fills, planned afresh once it is in.
@@ -621,7 +619,11 @@ def _statistics_after(job_id: int) -> None:
     job = ImportJob.objects.filter(pk=job_id, status=Status.COMMITTED).first()
     if job is None or job.dry_run or job.created + job.updated < LARGE_IMPORT:
         return
-    names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _CATALOG_TABLES)
+    _analyze(_CATALOG_TABLES)
+
+
+def _analyze(models: tuple[type[Model], ...]) -> None:
+    names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     with bulk_cursor() as cursor:
         cursor.execute(f"ANALYZE {names}")
 
@@ -662,7 +664,7 @@ def _commit(job: ImportJob, owner: str, turn: _Slice) -> bool:
             _rows_mark_committed(locked, decisions)
             last_change = feed.write()
             locked.committed_through = rows[-1].position
-            _changes_note(locked, decisions, last_change)
+            _changes_note(locked, last_change)
             locked.save()
         if turn.over():
             return True
@@ -1286,23 +1288,13 @@ def _rows_mark_committed(job: ImportJob, decisions: list[Decision]) -> None:
         )
 
 
-def _changes_note(job: ImportJob, decisions: list[Decision], last_change: int | None) -> None:
-    """Keep the feed ids the job's records reached, for revert to find later edits."""
-    ids = [d.record_id for d in decisions if d.record_id is not None]
-    if not ids:
-        return
-    last = last_change
-    if last is None:  # only updates: their entries were written by record_update
-        with bulk_cursor() as cursor:
-            cursor.execute(
-                "SELECT max(id) FROM catalog_change WHERE entity = %s AND entity_id = ANY(%s)",
-                [Change.Entity.RECORD.value, ids],
-            )
-            last = cursor.fetchone()[0]
-    if last is not None:
-        job.last_change_id = max(job.last_change_id or 0, last)
+def _changes_note(job: ImportJob, last_change: int | None) -> None:
+    """Keep the feed ids the job's records reached, for revert to find later edits: every
+    record a chunk creates or updates has its entry in the chunk's feed."""
+    if last_change is not None:
+        job.last_change_id = max(job.last_change_id or 0, last_change)
         if job.first_change_id is None:
-            job.first_change_id = last
+            job.first_change_id = last_change
 
 
 # --- Reverting -------------------------------------------------------------------------------
