@@ -134,19 +134,28 @@ class RecordsWithLinks(QuerySet[Record]):
         return self.query.high_mark is not None and rank is not None and not isinstance(rank, Value)
 
     def _ranked_page_fetch(self) -> list[Record]:
-        """The page's ids first, ranking only (id, rank) over every match, then those records
-        in full: ranking rows that carried every column of every match made a common word's
-        search a fifth slower (the sort keeps each candidate row whole)."""
-        ids = list(self.values_list("pk", flat=True))
-        if not ids:
+        """The page's ids and annotations (rank, ordering keys) first, ranking only those
+        over every match, then the page's records by id: ranking rows that carried every
+        column of every match made a common word's search a fifth slower (the sort keeps each
+        candidate row whole), and matching and ranking the page's records a second time cost
+        more to build than to run. A record deleted in between is left out of the page; its
+        links are attached once, to the whole page, by the caller."""
+        names = list(self.query.annotations)
+        ranked = list(self.values_list("pk", *names))
+        if not ranked:
             return []
-        rows = self.all()
-        rows.query.clear_limits()
-        # Still the query's own filters, so a record changed meanwhile is dropped, not shown;
-        # its links are attached once, to the whole page, by the caller.
-        page = rows.filter(pk__in=ids).prefetch_related(None)
+        fields, deferred = self.query.deferred_loading
+        page = self.model._base_manager.using(self.db).filter(pk__in=[row[0] for row in ranked])
+        page = page.defer(*fields) if deferred else page.only(*fields)
         by_id = {record.pk: record for record in page}
-        return [by_id[pk] for pk in ids if pk in by_id]
+        records = []
+        for pk, *values in ranked:
+            record = by_id.get(pk)
+            if record is not None:
+                for name, value in zip(names, values, strict=True):
+                    setattr(record, name, value)
+                records.append(record)
+        return records
 
 
 def record_list() -> QuerySet[Record]:
