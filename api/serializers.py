@@ -3,6 +3,7 @@
 Input serializers never save anything: views hand their `.data_for_service()` to a service.
 """
 
+import copy
 from datetime import datetime
 from typing import Any
 
@@ -198,6 +199,19 @@ class RecordSearchParamsSerializer(serializers.Serializer):
         help_text="relevance (default with q), title, year, updated, newest (default); "
         "prefix - to reverse title, year, updated.",
     )  # fmt: skip
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """The fields of the parameters the query string has (each is optional, none has a
+        default, so the others would be skipped anyway): a copy of every field for every
+        search cost more than checking the query. Without data (the schema) every field."""
+        data = getattr(self, "initial_data", None)
+        if data is None:
+            return super().get_fields()
+        return {
+            name: copy.deepcopy(field)
+            for name, field in self._declared_fields.items()  # type: ignore[attr-defined]
+            if name in data
+        }
 
     def filters(self) -> RecordFilters:
         v = self.validated_data

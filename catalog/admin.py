@@ -284,7 +284,7 @@ class RecordAdmin(RoleAccess, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .defer("source_marc", "search_vector")
+            .defer("source_marc")
             .annotate(n_items=_count_of(Item, "record"))
             .prefetch_related("credits__contributor")
         )
@@ -366,7 +366,7 @@ class ItemAdmin(RoleAccess, admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Item]:
-        return super().get_queryset(request).defer("record__source_marc", "record__search_vector")
+        return super().get_queryset(request).defer("record__source_marc")
 
     def save_model(self, request: HttpRequest, obj: Item, form: Any, change: bool) -> None:
         data = form.cleaned_data

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -24,7 +25,15 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from catalog.identifiers import InvalidIdentifier, isbn_looks_like, isbn_normalize
-from catalog.models import Contributor, Identifier, Item, Record, RecordContributor, Subject
+from catalog.models import (
+    Contributor,
+    Identifier,
+    Item,
+    Record,
+    RecordContributor,
+    RecordSearch,
+    Subject,
+)
 from catalog.selectors import record_list
 from catalog.services import SEARCH_CONFIG
 
@@ -68,20 +77,104 @@ class _IdIn(Func):
     output_field = BooleanField()
 
 
-def _isbn_match(q: str) -> _IdIn | None:
+def _isbn_of(q: str) -> str | None:
+    """The query as an ISBN-13, if it reads as an ISBN in any form."""
     if not isbn_looks_like(q):
         return None
     try:
         # Spaces are punctuation in an ISBN typed by hand ("0 312 86355 1").
-        isbn = isbn_normalize("".join(q.split()))
+        return isbn_normalize("".join(q.split()))
     except InvalidIdentifier:
         return None
-    records = (
-        Identifier.objects.filter(kind=Identifier.Kind.ISBN, value=isbn)
-        .order_by()
-        .values("record_id")
-    )
-    return _IdIn(F("pk"), ArraySubquery(records))
+
+
+# A bound a cursor puts on a ranked page (DRF's `rank__lt=0.6`), as SQL.
+_OPERATORS = {"lt": "<", "gt": ">", "lte": "<=", "gte": ">=", "exact": "="}
+_VECTORS_TABLE = RecordSearch._meta.db_table
+_IDENTIFIERS_TABLE = Identifier._meta.db_table
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """A web-search query, and the ISBN it reads as if it does, as a condition and a rank over
+    the records (joined to their search vectors), and as a ranked page of the vectors' own
+    table alone."""
+
+    q: str
+    isbn: str | None
+
+    @classmethod
+    def of(cls, q: str) -> "TextMatch":
+        return cls(q, _isbn_of(q))
+
+    @property
+    def query(self) -> SearchQuery:
+        return SearchQuery(self.q, search_type="websearch", config=SEARCH_CONFIG)
+
+    def _named(self) -> _IdIn:
+        records = (
+            Identifier.objects.filter(kind=Identifier.Kind.ISBN, value=self.isbn)
+            .order_by()
+            .values("record_id")
+        )
+        return _IdIn(F("pk"), ArraySubquery(records))
+
+    def condition(self) -> Q:
+        """Records whose vector matches the query or that carry its ISBN."""
+        matches = Q(search__vector=self.query)
+        return matches if self.isbn is None else matches | Q(self._named())
+
+    def rank(self) -> Any:
+        # float8, so the rank a cursor remembers compares exactly on the next page.
+        rank: Any = Cast(SearchRank(F("search__vector"), self.query), FloatField())
+        if self.isbn is not None:
+            # An exact ISBN is the best possible answer, above any text match.
+            rank = Case(
+                When(self._named(), then=Value(2.0)), default=rank, output_field=FloatField()
+            )
+        return rank
+
+    def ranked_page(
+        self, *, ordering: list[str], bounds: list[tuple[str, str, Any]], offset: int, limit: int
+    ) -> list[tuple[int, float]]:
+        """(record id, rank) of one page of the matches, read from the search vectors' table
+        alone: the same matches and ranks as condition() and rank(), in `ordering` ("-rank",
+        "id", ...), within `bounds` ((rank or id, DRF lookup, value): a cursor's). Written out,
+        as the link queries are: this is every search's costliest query, and building it with
+        the ORM cost a search more time than running it for most words."""
+        tsquery = "websearch_to_tsquery(%s::regconfig, %s)"
+        rank_sql, rank_params = f"ts_rank(vector, {tsquery})::float8", [SEARCH_CONFIG, self.q]
+        match_sql, match_params = f"vector @@ {tsquery}", [SEARCH_CONFIG, self.q]
+        params: list[Any]
+        if self.isbn is not None:
+            named = (
+                f"record_id = ANY(ARRAY(SELECT record_id FROM {_IDENTIFIERS_TABLE} "  # noqa: S608 - no input in the SQL
+                "WHERE kind = %s AND value = %s))"
+            )
+            named_params = [Identifier.Kind.ISBN.value, self.isbn]
+            rank_sql = f"CASE WHEN {named} THEN 2.0::float8 ELSE {rank_sql} END"
+            rank_params = [*named_params, *rank_params]
+            match_sql = f"({match_sql} OR {named})"
+            match_params = [*match_params, *named_params]
+        where, params = [match_sql], [*rank_params, *match_params]  # in the SQL's order
+        for name, lookup, value in bounds:
+            if name == "rank":
+                where.append(f"{rank_sql} {_OPERATORS[lookup]} %s")
+                params += [*rank_params, float(value)]
+            else:
+                where.append(f"record_id {_OPERATORS[lookup]} %s")
+                params.append(int(value))
+        order = ", ".join(
+            f"{field.lstrip('-')} {'DESC' if field.startswith('-') else 'ASC'}"
+            for field in ordering
+        )
+        sql = (
+            f"SELECT record_id, {rank_sql} AS rank FROM {_VECTORS_TABLE} "  # noqa: S608 - no input in the SQL
+            f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, offset])
+            return cursor.fetchall()
 
 
 def _filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySet[Record]:
@@ -113,20 +206,12 @@ def _filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySe
     return records
 
 
-def _matching(q: str, filters: RecordFilters | None, base: QuerySet[Record]) -> QuerySet[Record]:
+def _matching(
+    text: TextMatch | None, filters: RecordFilters | None, base: QuerySet[Record]
+) -> QuerySet[Record]:
     records = base
-    q = q.strip()
-    if q:
-        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
-        isbn = _isbn_match(q)
-        matches = Q(search_vector=query)
-        records = records.filter(matches | isbn if isbn is not None else matches)
-        # float8, so the rank a cursor remembers compares exactly on the next page.
-        rank: Any = Cast(SearchRank(F("search_vector"), query), FloatField())
-        if isbn is not None:
-            # An exact ISBN is the best possible answer, above any text match.
-            rank = Case(When(isbn, then=Value(2.0)), default=rank, output_field=FloatField())
-        records = records.annotate(rank=rank)
+    if text is not None:
+        records = records.filter(text.condition()).annotate(rank=text.rank())
     if filters is not None:
         records = _filters_apply(records, filters)
     return records
@@ -140,9 +225,14 @@ def record_search(
     query). With a query, or ordered by relevance, each record carries `rank`; the QuerySet
     prefetches what the API shows. (Columns an ordering does not need are left out: on the
     plain list they cost a third of the query's time in Django.)"""
-    ordering = ordering or ("relevance" if q.strip() else DEFAULT_ORDERING)
-    records = _matching(q, filters, record_list())
-    if ordering == "relevance" and not q.strip():
+    q = q.strip()
+    ordering = ordering or ("relevance" if q else DEFAULT_ORDERING)
+    text = TextMatch.of(q) if q else None
+    records = _matching(text, filters, record_list())
+    if text is not None and ordering == "relevance" and filters in (None, RecordFilters()):
+        # Nothing but the text to match: a page is ranked from the vectors' table alone.
+        records = records.ranked_from(text)  # type: ignore[attr-defined]
+    if ordering == "relevance" and not q:
         records = records.annotate(rank=Value(0.0, output_field=FloatField()))
     if ordering in ("year", "-year"):
         records = records.annotate(
@@ -154,7 +244,8 @@ def record_search(
 def record_facets(*, q: str = "", filters: RecordFilters | None = None) -> dict[str, list[dict]]:
     """How the records matching a search spread over subjects, contributors, languages and
     decades (the biggest groups first)."""
-    matched = _matching(q, filters, Record.objects.all()).values("pk")
+    text = TextMatch.of(q.strip()) if q.strip() else None
+    matched = _matching(text, filters, Record.objects.all()).values("pk")
     subjects = (
         Subject.objects.filter(record_links__record__in=matched)
         .annotate(count=Count("record_links"))

@@ -106,11 +106,39 @@ class RecordsWithLinks(QuerySet[Record]):
     their own."""
 
     with_links = True
+    # A text search with nothing else to match (see ranked_from), the number of conditions the
+    # query had then, and the bounds on rank or id that cursor pagination added since.
+    _ranking: Any = None
+    _ranking_conditions = 0
+    _rank_bounds: tuple[dict[str, Any], ...] = ()
 
     def _clone(self) -> "RecordsWithLinks":
         # QuerySet._clone is private: django-stubs leaves it out.
         clone: RecordsWithLinks = super()._clone()  # type: ignore[misc]
         clone.with_links = self.with_links
+        clone._ranking = self._ranking
+        clone._ranking_conditions = self._ranking_conditions
+        clone._rank_bounds = self._rank_bounds
+        return clone
+
+    def ranked_from(self, text: Any) -> "RecordsWithLinks":
+        """Say that these records are exactly those `text` (a catalog.search.TextMatch)
+        matches, ranked by its rank: a page of them is then ranked over the search vectors'
+        own table, without reading the records table for every match. Conditions added later
+        other than bounds on rank or id (a cursor's) turn this off."""
+        clone = self._chain()  # type: ignore[attr-defined]
+        clone._ranking = text
+        clone._ranking_conditions = len(self.query.where.children)
+        clone._rank_bounds = ()
+        return clone
+
+    def filter(self, *args: Any, **kwargs: Any) -> "RecordsWithLinks":
+        clone = super().filter(*args, **kwargs)
+        if self._ranking is not None:
+            if not args and kwargs and all(_a_bound(lookup) for lookup in kwargs):
+                clone._rank_bounds = (*self._rank_bounds, kwargs)
+            else:
+                clone._ranking = None
         return clone
 
     def prefetch_related(self, *lookups: Any) -> "RecordsWithLinks":
@@ -141,7 +169,9 @@ class RecordsWithLinks(QuerySet[Record]):
         more to build than to run. A record deleted in between is left out of the page; its
         links are attached once, to the whole page, by the caller."""
         names = list(self.query.annotations)
-        ranked = list(self.values_list("pk", *names))
+        ranked = self._ranked_from_vectors(names)
+        if ranked is None:
+            ranked = list(self.values_list("pk", *names))
         if not ranked:
             return []
         fields, deferred = self.query.deferred_loading
@@ -157,13 +187,50 @@ class RecordsWithLinks(QuerySet[Record]):
                 records.append(record)
         return records
 
+    def _ranked_from_vectors(self, names: list[str]) -> list[tuple[Any, ...]] | None:
+        """The page's (id, rank) from the search vectors' table alone, when the records are
+        a plain text search (ranked_from) in relevance order, bounded only by a cursor; None
+        otherwise. Joined to the records table, PostgreSQL would join every match before
+        ranking them."""
+        if self._ranking is None or names != ["rank"] or self.query.high_mark is None:
+            return None
+        if len(self.query.where.children) != self._ranking_conditions + len(self._rank_bounds):
+            return None
+        ordering = []
+        for field in self.query.order_by:
+            if not isinstance(field, str) or field.lstrip("-") not in _ON_VECTORS:
+                return None
+            descending, name = field.startswith("-"), field.lstrip("-")
+            ordering.append(("-" if descending else "") + _ON_VECTORS[name])
+        bounds = []
+        for lookups in self._rank_bounds:
+            for lookup, value in lookups.items():
+                name, _, operator = lookup.partition("__")
+                bounds.append((_ON_VECTORS[name], operator or "exact", value))
+        low, high = self.query.low_mark, self.query.high_mark
+        page: list[tuple[Any, ...]] = self._ranking.ranked_page(
+            ordering=ordering, bounds=bounds, offset=low, limit=high - low
+        )
+        return page
+
+
+# What a ranked page's ordering and cursor bounds may name, and the same on the vectors' table.
+_ON_VECTORS = {"rank": "rank", "pk": "record_id", "id": "record_id"}
+_BOUNDED = frozenset(_ON_VECTORS)
+_LOOKUPS = frozenset({"", "lt", "gt", "lte", "gte", "exact"})
+
+
+def _a_bound(lookup: str) -> bool:
+    name, _, operator = lookup.partition("__")
+    return name in _BOUNDED and operator in _LOOKUPS
+
 
 def record_list() -> QuerySet[Record]:
     """Records with everything their API and website views show, fetched in a fixed number of
     queries whatever the page size: each record carries `credit_list` (contributor_id,
     contributor_name, role), `subject_link_list` (subject_id, subject_heading, subject_scheme)
     and `identifier_list` (kind, value), in order."""
-    return RecordsWithLinks(Record).defer("source_marc", "search_vector")
+    return RecordsWithLinks(Record).defer("source_marc")
 
 
 def record_get(*, record_id: int) -> Record:

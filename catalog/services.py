@@ -93,7 +93,7 @@ def search_vector_sql(
     *, titles: str, contributors: str, subjects: str, rest: str, config: str = SEARCH_CONFIG
 ) -> str:
     """The stored search vector as SQL over four text expressions: title above contributors
-    above subjects above the rest. Every writer of `search_vector` builds it from here."""
+    above subjects above the rest. Every writer of a search vector builds it from here."""
     return (
         f"setweight(to_tsvector('{config}', {titles}), 'A')"
         f" || setweight(to_tsvector('{config}', {contributors}), 'B')"
@@ -103,7 +103,8 @@ def search_vector_sql(
 
 
 def record_search_refresh(record_ids: Sequence[int]) -> None:
-    """Recompute the stored search vectors: title above contributors above subjects."""
+    """Compute the records' search vectors anew (catalog_recordsearch): title above
+    contributors above subjects above the rest."""
     if not record_ids:
         return
     vector = search_vector_sql(
@@ -122,7 +123,9 @@ def record_search_refresh(record_ids: Sequence[int]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE catalog_record r SET search_vector = {vector} WHERE r.id = ANY(%s)",  # noqa: S608 - no input in the SQL
+            f"INSERT INTO catalog_recordsearch (record_id, vector) "  # noqa: S608 - no input in the SQL
+            f"SELECT r.id, {vector} FROM catalog_record r WHERE r.id = ANY(%s) "
+            "ON CONFLICT (record_id) DO UPDATE SET vector = EXCLUDED.vector",
             [list(record_ids)],
         )
 

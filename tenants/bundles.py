@@ -25,10 +25,10 @@ from catalog.models import (
 )
 from tenants.models import Library
 
+# The catalog's own tables; the search vectors (catalog_recordsearch) are computed from them.
 _BUNDLED: tuple[type[models.Model], ...] = (
     Location, Contributor, Subject, Record, RecordContributor, RecordSubject, Identifier, Item,
 )  # fmt: skip
-_SKIPPED_FIELDS = {"search_vector"}  # derived; rebuilt on import
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -47,9 +47,7 @@ def library_bundle_write(*, library: Library) -> str:
         zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
     ):
         for model in _BUNDLED:
-            fields = [
-                f.attname for f in model._meta.concrete_fields if f.name not in _SKIPPED_FIELDS
-            ]
+            fields = [f.attname for f in model._meta.concrete_fields]
             label = model._meta.model_name
             lines = []
             for row in (

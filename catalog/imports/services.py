@@ -49,6 +49,7 @@ from catalog.models import (
     Item,
     Record,
     RecordContributor,
+    RecordSearch,
     RecordSubject,
     Subject,
 )
@@ -607,7 +608,8 @@ def _statistics_refresh(created: int, step: int) -> None:
 
 # Every table a large import fills, planned afresh once it is in.
 _CATALOG_TABLES = (
-    Record, RecordContributor, RecordSubject, Identifier, Item, Change, Contributor, Subject,
+    Record, RecordSearch, RecordContributor, RecordSubject, Identifier, Item, Change,
+    Contributor, Subject,
 )  # fmt: skip
 LARGE_IMPORT = 1000
 
@@ -1115,9 +1117,10 @@ _SEARCH_VECTOR = search_vector_sql(
 
 
 def _records_insert(lines: list[str]) -> None:
-    """Write the records once, search vector included: COPY them into a temporary table with
-    their contributors' names and subject headings, and insert from there computing the
-    vector on the way (a COPY then an UPDATE wrote every record and its indexes twice)."""
+    """Write the records once, and their search vectors: COPY them into a temporary table with
+    their contributors' names and subject headings, and insert the records from there, then
+    each one's vector computed from the same row (a COPY then an UPDATE wrote every record and
+    its indexes twice)."""
     columns = ", ".join(
         f"{name} {kind}"
         for name, kind in zip(_STAGED_RECORD_COLUMNS, _STAGED_RECORD_TYPES, strict=True)
@@ -1133,8 +1136,9 @@ def _records_insert(lines: list[str]) -> None:
         )
         lines_copy("import_record", _STAGED_RECORD_COLUMNS, lines)
         cursor.execute(
-            f"INSERT INTO catalog_record ({names}, search_vector) "  # noqa: S608 - constants only
-            f"SELECT {names}, {_SEARCH_VECTOR} FROM import_record; DELETE FROM import_record"
+            f"INSERT INTO catalog_record ({names}) SELECT {names} FROM import_record; "  # noqa: S608 - constants only
+            f"INSERT INTO catalog_recordsearch (record_id, vector) "
+            f"SELECT id, {_SEARCH_VECTOR} FROM import_record; DELETE FROM import_record"
         )
 
 

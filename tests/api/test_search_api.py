@@ -1,6 +1,8 @@
 """Search through the API: parameters, cursor pages in every ordering, facets."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from catalog.services import RecordData, record_create
@@ -75,3 +77,65 @@ def test_isbn_search_and_facets_over_http(callers, many, library):
     assert facets["contributor"][0]["count"] == 3
     assert facets["language"] == [{"value": "eng", "count": 7}]
     assert sum(d["count"] for d in facets["decade"]) == 5
+
+
+def pages_both_ways(client, params):
+    """The ids of every page, following `next` to the end and then `previous` back."""
+    response = client.get("/api/v1/records/", params)
+    forward, backward = [], []
+    while True:
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        forward.append([r["id"] for r in body["results"]])
+        if not body["next"]:
+            break
+        response = client.get(body["next"])
+    while body["previous"]:
+        body = client.get(body["previous"]).json()
+        backward.append([r["id"] for r in body["results"]])
+    return forward, backward
+
+
+@pytest.mark.parametrize(
+    "q", ["ocean", "voyage", "ocean voyage", '"ocean voyage"', "ocean -ann", "voyage or dune",
+          "978-0-441-17271-9", "0-441-17271-7 ", "nothing-like-it"],
+)  # fmt: skip
+def test_a_ranked_page_from_the_vectors_table_is_the_one_the_joined_query_gives(
+    callers, many, library, q, monkeypatch
+):
+    from catalog.selectors import RecordsWithLinks
+
+    with schema_context(library.schema_name):
+        record_create(data=RecordData(title="Dune voyage", identifiers=[("isbn", "0441172717")]))
+    client = callers["anonymous"]
+    params = {"q": q, "page_size": 2}
+    with CaptureQueriesContext(connection) as queries:
+        from_vectors = pages_both_ways(client, params)
+    rankings = [s["sql"] for s in queries.captured_queries if "ts_rank" in s["sql"]]
+    assert rankings and all(sql.startswith("SELECT record_id") for sql in rankings)
+    assert not any("catalog_record " in sql for sql in rankings)
+
+    monkeypatch.setattr(RecordsWithLinks, "_ranked_from_vectors", lambda self, names: None)
+    joined = pages_both_ways(client, params)
+
+    assert from_vectors == joined  # every page, forward and back
+    found = [pk for page in from_vectors[0] for pk in page]
+    assert len(found) == len(set(found)) == {"ocean": 7, "ocean -ann": 4, "voyage": 8}.get(
+        q, len(found)
+    )
+
+
+def test_a_search_narrowed_any_other_way_is_ranked_over_the_records(in_library):
+    from catalog.search import RecordFilters, record_search
+
+    for title in ("Ocean one", "Ocean two", "Ocean three"):
+        record_create(data=RecordData(title=title, language="fre" if "two" in title else "eng"))
+
+    with CaptureQueriesContext(connection) as queries:
+        narrowed = list(record_search(q="ocean", filters=RecordFilters(language="fre"))[:10])
+        excluded = list(record_search(q="ocean").exclude(title="Ocean one")[:10])
+
+    assert [r.title for r in narrowed] == ["Ocean two"]
+    assert sorted(r.title for r in excluded) == ["Ocean three", "Ocean two"]
+    rankings = [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]]
+    assert len(rankings) == 2 and all('"catalog_record"' in sql for sql in rankings)

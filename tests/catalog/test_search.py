@@ -144,3 +144,21 @@ def test_a_ranked_page_ranks_ids_only_then_fetches_its_records(in_library):
     assert page[0].rank >= page[1].rank > 0
     assert [c.contributor_name for c in page[0].credit_list] == ["Herbert, Frank"]
     assert page == list(record_search(q="dune").prefetch_related(None))[:2]
+
+
+def test_every_record_write_keeps_its_search_vector_in_step(in_library):
+    from catalog.models import RecordSearch
+    from catalog.search import record_search
+    from catalog.services import RecordData, record_create, record_delete, record_update
+
+    record = record_create(data=RecordData(title="Ocean voyage"))
+    kept = record_create(data=RecordData(title="Ocean floor"))
+    assert [r.pk for r in record_search(q="voyage")] == [record.pk]
+
+    record_update(record_id=record.pk, data=RecordData(title="Desert crossing"))
+    assert [r.pk for r in record_search(q="desert")] == [record.pk]
+    assert [r.pk for r in record_search(q="ocean")] == [kept.pk]
+
+    record_delete(record_id=record.pk)
+    assert list(RecordSearch.objects.values_list("record_id", flat=True)) == [kept.pk]
+    assert list(record_search(q="desert")) == []
