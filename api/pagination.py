@@ -1,6 +1,21 @@
-"""Cursor pagination: stable while records are added, with a capped page size."""
+"""Cursor pagination: stable while records are added, with a capped page size.
 
-from rest_framework.pagination import CursorPagination
+A cursor holds the position of the row a page ended (or, going back, began) at: its value of
+every field of the ordering, which always ends in a unique one. The next page is the rows past
+that position (a keyset), so a page never depends on how many rows share a value: DRF's own
+cursors count such rows with an offset, and going back over ties skipped some of them.
+"""
+
+import json
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db.models import QuerySet
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import Cursor, CursorPagination, _reverse_ordering
+from rest_framework.request import Request
+
+from catalog.selectors import Seek
 
 
 class StableCursorPagination(CursorPagination):
@@ -16,3 +31,88 @@ class StableCursorPagination(CursorPagination):
         if ordering:
             return tuple(ordering)
         return super().get_ordering(request, queryset, view)
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> Any:  # type: ignore[override]
+        self.request = request
+        self.page_size = self.get_page_size(request) or self.page_size
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        if len({field.startswith("-") for field in self.ordering}) != 1:
+            raise ImproperlyConfigured(f"{self.ordering}: a keyset runs every field one way.")
+        self.cursor = self.decode_cursor(request)
+        reverse = self.cursor is not None and self.cursor.reverse
+        queryset = queryset.order_by(
+            *(_reverse_ordering(self.ordering) if reverse else self.ordering)
+        )
+        position = self._position_decode()
+        if position is not None:
+            first = self.ordering[0]
+            seek = Seek(
+                fields=tuple(field.lstrip("-") for field in self.ordering),
+                values=position,
+                # Past the position in the direction of travel.
+                before=first.startswith("-") != reverse,
+                inclusive=bool(self.cursor and self.cursor.offset),
+            )
+            try:
+                seeking = getattr(queryset, "seek", None)
+                queryset = seeking(seek) if seeking else queryset.filter(seek.condition())
+                rows = list(queryset[: self.page_size + 1])
+            except (TypeError, ValueError, ValidationError) as exc:
+                raise NotFound(self.invalid_cursor_message) from exc
+        else:
+            rows = list(queryset[: self.page_size + 1])
+        self.page = rows[: self.page_size]
+        more = len(rows) > self.page_size
+        if reverse:
+            self.page.reverse()
+        came_from = position is not None
+        self.has_next, self.has_previous = (came_from, more) if reverse else (more, came_from)
+        self._next: tuple[Any, ...] | None = None
+        self._previous: tuple[Any, ...] | None = None
+        if self.page:
+            self._next = self._position_of(self.page[-1])
+            self._previous = self._position_of(self.page[0])
+        elif came_from:
+            # An empty page past the position (its rows were deleted meanwhile): both ways
+            # lead back to the position, the row at it included.
+            self._next = self._previous = position
+        if (self.has_previous or self.has_next) and self.template is not None:
+            self.display_page_controls = True
+        return self.page
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        inclusive = not self.page
+        return self._link(self._next, reverse=False, inclusive=inclusive)
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        inclusive = not self.page
+        return self._link(self._previous, reverse=True, inclusive=inclusive)
+
+    def _link(self, position: Any, *, reverse: bool, inclusive: bool) -> str:
+        encoded: Any = json.dumps(position, separators=(",", ":"), default=str)
+        return self.encode_cursor(Cursor(offset=int(inclusive), reverse=reverse, position=encoded))
+
+    def _position_of(self, row: Any) -> tuple[Any, ...]:
+        values = []
+        for field in self.ordering:
+            name = field.lstrip("-")
+            value = row[name] if isinstance(row, dict) else getattr(row, name)
+            values.append(value if isinstance(value, int | float | str) else str(value))
+        return tuple(values)
+
+    def _position_decode(self) -> tuple[Any, ...] | None:
+        if self.cursor is None or self.cursor.position is None:
+            return None
+        try:
+            values = json.loads(str(self.cursor.position))
+        except ValueError as exc:
+            raise NotFound(self.invalid_cursor_message) from exc
+        fits = isinstance(values, list) and len(values) == len(self.ordering)
+        if not fits or not all(isinstance(v, int | float | str) for v in values):
+            raise NotFound(self.invalid_cursor_message)
+        return tuple(values)

@@ -88,8 +88,6 @@ def _isbn_of(q: str) -> str | None:
         return None
 
 
-# A bound a cursor puts on a ranked page (DRF's `rank__lt=0.6`), as SQL.
-_OPERATORS = {"lt": "<", "gt": ">", "lte": "<=", "gte": ">=", "exact": "="}
 _VECTORS_TABLE = RecordSearch._meta.db_table
 _IDENTIFIERS_TABLE = Identifier._meta.db_table
 
@@ -135,17 +133,17 @@ class TextMatch:
         return rank
 
     def ranked_page(
-        self, *, ordering: list[str], bounds: list[tuple[str, str, Any]], offset: int, limit: int
+        self, *, ordering: list[str], seek: Any, offset: int, limit: int
     ) -> list[tuple[int, float]]:
         """(record id, rank) of one page of the matches, read from the search vectors' table
-        alone: the same matches and ranks as condition() and rank(), in `ordering` ("-rank",
-        "id", ...), within `bounds` ((rank or id, DRF lookup, value): a cursor's). Written out,
-        as the link queries are: this is every search's costliest query, and building it with
-        the ORM cost a search more time than running it for most words."""
+        alone: the same matches and ranks as condition() and rank(), in `ordering` of rank
+        and record_id ("-rank", "-record_id"), from a cursor's position if `seek` (a
+        catalog.selectors.Seek over the same names) says one. Written out, as the link
+        queries are: this is every search's costliest query, and building it with the ORM
+        cost a search more time than running it for most words."""
         tsquery = "websearch_to_tsquery(%s::regconfig, %s)"
         rank_sql, rank_params = f"ts_rank(vector, {tsquery})::float8", [SEARCH_CONFIG, self.q]
         match_sql, match_params = f"vector @@ {tsquery}", [SEARCH_CONFIG, self.q]
-        params: list[Any]
         if self.isbn is not None:
             named = (
                 f"record_id = ANY(ARRAY(SELECT record_id FROM {_IDENTIFIERS_TABLE} "  # noqa: S608 - no input in the SQL
@@ -156,14 +154,22 @@ class TextMatch:
             rank_params = [*named_params, *rank_params]
             match_sql = f"({match_sql} OR {named})"
             match_params = [*match_params, *named_params]
-        where, params = [match_sql], [*rank_params, *match_params]  # in the SQL's order
-        for name, lookup, value in bounds:
-            if name == "rank":
-                where.append(f"{rank_sql} {_OPERATORS[lookup]} %s")
-                params += [*rank_params, float(value)]
-            else:
-                where.append(f"record_id {_OPERATORS[lookup]} %s")
-                params.append(int(value))
+        params: list[Any] = [*rank_params, *match_params]  # in the SQL's order
+        where = [match_sql]
+        if seek is not None:
+            # A row comparison: every ordering here runs both of its fields the same way.
+            columns, values = [], []
+            for name, value in zip(seek.fields, seek.values, strict=True):
+                if name == "rank":
+                    columns.append(rank_sql)
+                    params += rank_params
+                    values.append(float(value))
+                else:
+                    columns.append("record_id")
+                    values.append(int(value))
+            marks = ", ".join(["%s"] * len(values))
+            where.append(f"({', '.join(columns)}) {seek.operator} ({marks})")
+            params += values
         order = ", ".join(
             f"{field.lstrip('-')} {'DESC' if field.startswith('-') else 'ASC'}"
             for field in ordering

@@ -1,10 +1,11 @@
 """Reads from the catalog: each returns a QuerySet or plain values for views, API and exports."""
 
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import QuerySet, Value
+from django.db.models import Q, QuerySet, Value
 from django.db.models.query import ModelIterable
 
 from catalog.models import (
@@ -99,6 +100,33 @@ def record_links_attach(records: list[Record]) -> None:
         record.identifier_list = identifiers.get(record.pk, [])
 
 
+@dataclass(frozen=True)
+class Seek:
+    """Where a keyset page starts: the rows after (or before) a position in an ordering whose
+    fields all run the same way and end in a unique one, e.g. ("-rank", "-id") and the last
+    row's (rank, id). `inclusive` takes the row at the position itself too."""
+
+    fields: tuple[str, ...]
+    values: tuple[Any, ...]
+    before: bool
+    inclusive: bool = False
+
+    @property
+    def operator(self) -> str:
+        return ("<" if self.before else ">") + ("=" if self.inclusive else "")
+
+    def condition(self) -> Q:
+        """The row comparison (fields) < (values), or >, written as the ORM can."""
+        lookup = "lt" if self.before else "gt"
+        last = len(self.fields) - 1
+        condition = Q()
+        for i, name in enumerate(self.fields):
+            final = lookup + ("e" if self.inclusive and i == last else "")
+            equal = {self.fields[j]: self.values[j] for j in range(i)}
+            condition |= Q(**equal, **{f"{name}__{final}": self.values[i]})
+        return condition
+
+
 class RecordsWithLinks(QuerySet[Record]):
     """Records that, once fetched as instances, carry their links (record_links_attach).
 
@@ -107,10 +135,10 @@ class RecordsWithLinks(QuerySet[Record]):
 
     with_links = True
     # A text search with nothing else to match (see ranked_from), the number of conditions the
-    # query had then, and the bounds on rank or id that cursor pagination added since.
+    # query had then, and where a cursor's page starts (see seek).
     _ranking: Any = None
     _ranking_conditions = 0
-    _rank_bounds: tuple[dict[str, Any], ...] = ()
+    _seek: Seek | None = None
 
     def _clone(self) -> "RecordsWithLinks":
         # QuerySet._clone is private: django-stubs leaves it out.
@@ -118,27 +146,23 @@ class RecordsWithLinks(QuerySet[Record]):
         clone.with_links = self.with_links
         clone._ranking = self._ranking
         clone._ranking_conditions = self._ranking_conditions
-        clone._rank_bounds = self._rank_bounds
+        clone._seek = self._seek
         return clone
 
     def ranked_from(self, text: Any) -> "RecordsWithLinks":
         """Say that these records are exactly those `text` (a catalog.search.TextMatch)
         matches, ranked by its rank: a page of them is then ranked over the search vectors'
-        own table, without reading the records table for every match. Conditions added later
-        other than bounds on rank or id (a cursor's) turn this off."""
-        clone = self._chain()  # type: ignore[attr-defined]
+        own table, without reading the records table for every match. Any condition added
+        later other than one seek turns this off."""
+        clone: RecordsWithLinks = self._chain()  # type: ignore[attr-defined]
         clone._ranking = text
         clone._ranking_conditions = len(self.query.where.children)
-        clone._rank_bounds = ()
         return clone
 
-    def filter(self, *args: Any, **kwargs: Any) -> "RecordsWithLinks":
-        clone = super().filter(*args, **kwargs)
-        if self._ranking is not None:
-            if not args and kwargs and all(_a_bound(lookup) for lookup in kwargs):
-                clone._rank_bounds = (*self._rank_bounds, kwargs)
-            else:
-                clone._ranking = None
+    def seek(self, seek: Seek) -> "RecordsWithLinks":
+        """The records from a cursor's position on (see Seek)."""
+        clone = self.filter(seek.condition())
+        clone._seek = seek if self._seek is None else None
         return clone
 
     def prefetch_related(self, *lookups: Any) -> "RecordsWithLinks":
@@ -189,40 +213,33 @@ class RecordsWithLinks(QuerySet[Record]):
 
     def _ranked_from_vectors(self, names: list[str]) -> list[tuple[Any, ...]] | None:
         """The page's (id, rank) from the search vectors' table alone, when the records are
-        a plain text search (ranked_from) in relevance order, bounded only by a cursor; None
-        otherwise. Joined to the records table, PostgreSQL would join every match before
-        ranking them."""
+        a plain text search (ranked_from) in relevance order, from a cursor's position at
+        most; None otherwise. Joined to the records table, PostgreSQL would join every match
+        before ranking them."""
         if self._ranking is None or names != ["rank"] or self.query.high_mark is None:
             return None
-        if len(self.query.where.children) != self._ranking_conditions + len(self._rank_bounds):
+        seeks = 0 if self._seek is None else 1
+        if len(self.query.where.children) != self._ranking_conditions + seeks:
             return None
         ordering = []
         for field in self.query.order_by:
             if not isinstance(field, str) or field.lstrip("-") not in _ON_VECTORS:
                 return None
-            descending, name = field.startswith("-"), field.lstrip("-")
-            ordering.append(("-" if descending else "") + _ON_VECTORS[name])
-        bounds = []
-        for lookups in self._rank_bounds:
-            for lookup, value in lookups.items():
-                name, _, operator = lookup.partition("__")
-                bounds.append((_ON_VECTORS[name], operator or "exact", value))
+            ordering.append(field[: field.count("-")] + _ON_VECTORS[field.lstrip("-")])
+        seek = self._seek
+        if seek is not None:
+            if not all(field in _ON_VECTORS for field in seek.fields):
+                return None
+            seek = replace(seek, fields=tuple(_ON_VECTORS[field] for field in seek.fields))
         low, high = self.query.low_mark, self.query.high_mark
         page: list[tuple[Any, ...]] = self._ranking.ranked_page(
-            ordering=ordering, bounds=bounds, offset=low, limit=high - low
+            ordering=ordering, seek=seek, offset=low, limit=high - low
         )
         return page
 
 
-# What a ranked page's ordering and cursor bounds may name, and the same on the vectors' table.
+# What a ranked page's ordering and seek may name, and the same on the vectors' table.
 _ON_VECTORS = {"rank": "rank", "pk": "record_id", "id": "record_id"}
-_BOUNDED = frozenset(_ON_VECTORS)
-_LOOKUPS = frozenset({"", "lt", "gt", "lte", "gte", "exact"})
-
-
-def _a_bound(lookup: str) -> bool:
-    name, _, operator = lookup.partition("__")
-    return name in _BOUNDED and operator in _LOOKUPS
 
 
 def record_list() -> QuerySet[Record]:

@@ -96,6 +96,45 @@ def pages_both_ways(client, params):
     return forward, backward
 
 
+@pytest.mark.parametrize("ordering", ["relevance", "year", "-year", "title", "newest"])
+def test_going_back_page_by_page_gives_every_row_again(callers, many, ordering):
+    # Ranks and years repeat here: DRF's own cursors, which count ties with an offset, went
+    # back over them wrongly (a page of two rows that were not together, one row never shown).
+    forward, backward = pages_both_ways(
+        callers["anonymous"], {"q": "ocean", "ordering": ordering, "page_size": 2}
+    )
+    seen = [pk for page in forward for pk in page]
+    assert len(seen) == len(set(seen)) == 7
+    assert [pk for page in reversed(backward) for pk in page] == seen[: -len(forward[-1])]
+
+
+def test_a_page_emptied_meanwhile_leads_back_to_where_it_began(callers, library):
+    with schema_context(library.schema_name):
+        ids = [record_create(data=RecordData(title=f"R{i}")).pk for i in range(5)]
+    client = callers["anonymous"]
+    first = client.get("/api/v1/records/", {"page_size": 2}).json()
+    with schema_context(library.schema_name):
+        from catalog.services import record_delete
+
+        for pk in ids[:3]:
+            record_delete(record_id=pk)
+    emptied = client.get(first["next"]).json()
+    assert emptied["results"] == [] and emptied["next"] is None
+    back = client.get(emptied["previous"]).json()
+    assert [r["id"] for r in back["results"]] == [ids[4], ids[3]]
+
+
+def test_a_forged_cursor_position_is_not_found(callers, many):
+    from base64 import b64encode
+
+    client = callers["anonymous"]
+    for params, position in (({"q": "ocean"}, '["high",1]'), ({}, "[1,2]"), ({}, "{}"),
+                             ({"ordering": "updated"}, '["yesterday",1]'), ({}, "[[1]]")):  # fmt: skip
+        cursor = b64encode(f"p={position}".encode()).decode()
+        response = client.get("/api/v1/records/", {**params, "cursor": cursor})
+        assert response.status_code == 404, (params, position, response.content)
+
+
 @pytest.mark.parametrize(
     "q", ["ocean", "voyage", "ocean voyage", '"ocean voyage"', "ocean -ann", "voyage or dune",
           "978-0-441-17271-9", "0-441-17271-7 ", "nothing-like-it"],
