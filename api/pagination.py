@@ -7,6 +7,7 @@ cursors count such rows with an offset, and going back over ties skipped some of
 """
 
 import json
+import math
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -58,7 +59,7 @@ class StableCursorPagination(CursorPagination):
                 seeking = getattr(queryset, "seek", None)
                 queryset = seeking(seek) if seeking else queryset.filter(seek.condition())
                 rows = list(queryset[: self.page_size + 1])
-            except (TypeError, ValueError, ValidationError) as exc:
+            except (TypeError, ValueError, OverflowError, ValidationError) as exc:
                 raise NotFound(self.invalid_cursor_message) from exc
         else:
             rows = list(queryset[: self.page_size + 1])
@@ -102,17 +103,37 @@ class StableCursorPagination(CursorPagination):
         for field in self.ordering:
             name = field.lstrip("-")
             value = row[name] if isinstance(row, dict) else getattr(row, name)
-            values.append(value if isinstance(value, int | float | str) else str(value))
+            # None cannot be seeked past (no ordering here has a nullable field); a cursor
+            # holding it is refused as any forged one is.
+            plain = value is None or isinstance(value, int | float | str)
+            values.append(value if plain else str(value))
         return tuple(values)
 
     def _position_decode(self) -> tuple[Any, ...] | None:
         if self.cursor is None or self.cursor.position is None:
             return None
+        position = str(self.cursor.position)
         try:
-            values = json.loads(str(self.cursor.position))
-        except ValueError as exc:
+            values = json.loads(position) if len(position) <= _POSITION_MAX else None
+        except (ValueError, RecursionError) as exc:
             raise NotFound(self.invalid_cursor_message) from exc
-        fits = isinstance(values, list) and len(values) == len(self.ordering)
-        if not fits or not all(isinstance(v, int | float | str) for v in values):
+        if not isinstance(values, list) or len(values) != len(self.ordering):
+            raise NotFound(self.invalid_cursor_message)
+        if not all(_a_position_value(v) for v in values):
             raise NotFound(self.invalid_cursor_message)
         return tuple(values)
+
+
+# A position is a few values as the API wrote them: a title at most, numbers the database
+# holds. Anything else came from elsewhere.
+_POSITION_MAX = 4096
+
+
+def _a_position_value(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str)

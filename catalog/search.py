@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -133,7 +133,7 @@ class TextMatch:
         return rank
 
     def ranked_page(
-        self, *, ordering: list[str], seek: Any, offset: int, limit: int
+        self, *, ordering: list[str], seek: Any, offset: int, limit: int, using: str = "default"
     ) -> list[tuple[int, float]]:
         """(record id, rank) of one page of the matches, read from the search vectors' table
         alone: the same matches and ranks as condition() and rank(), in `ordering` of rank
@@ -178,7 +178,7 @@ class TextMatch:
             f"SELECT record_id, {rank_sql} AS rank FROM {_VECTORS_TABLE} "  # noqa: S608 - no input in the SQL
             f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s OFFSET %s"
         )
-        with connection.cursor() as cursor:
+        with connections[using].cursor() as cursor:
             cursor.execute(sql, [*params, limit, offset])
             return cursor.fetchall()
 

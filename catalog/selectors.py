@@ -216,7 +216,11 @@ class RecordsWithLinks(QuerySet[Record]):
         a plain text search (ranked_from) in relevance order, from a cursor's position at
         most; None otherwise. Joined to the records table, PostgreSQL would join every match
         before ranking them."""
-        if self._ranking is None or names != ["rank"] or self.query.high_mark is None:
+        query = self.query
+        if self._ranking is None or names != ["rank"] or query.high_mark is None:
+            return None
+        high: int = query.high_mark
+        if not query.order_by or not query.standard_ordering or query.distinct:
             return None
         seeks = 0 if self._seek is None else 1
         if len(self.query.where.children) != self._ranking_conditions + seeks:
@@ -231,9 +235,9 @@ class RecordsWithLinks(QuerySet[Record]):
             if not all(field in _ON_VECTORS for field in seek.fields):
                 return None
             seek = replace(seek, fields=tuple(_ON_VECTORS[field] for field in seek.fields))
-        low, high = self.query.low_mark, self.query.high_mark
+        low = query.low_mark
         page: list[tuple[Any, ...]] = self._ranking.ranked_page(
-            ordering=ordering, seek=seek, offset=low, limit=high - low
+            ordering=ordering, seek=seek, offset=low, limit=high - low, using=self.db
         )
         return page
 

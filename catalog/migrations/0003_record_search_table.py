@@ -21,9 +21,11 @@ class Migration(migrations.Migration):
             ],
         ),
         # Every record's vector moves over before its column goes (and back, if unapplied).
+        # Every record gets a row, as every writer now gives it one (an empty vector if it
+        # had none: found by ISBN, not by words, as before).
         migrations.RunSQL(
             sql="INSERT INTO catalog_recordsearch (record_id, vector) "
-            "SELECT id, search_vector FROM catalog_record WHERE search_vector IS NOT NULL",
+            "SELECT id, coalesce(search_vector, ''::tsvector) FROM catalog_record",
             reverse_sql="UPDATE catalog_record r SET search_vector = s.vector "
             "FROM catalog_recordsearch s WHERE s.record_id = r.id",
         ),

@@ -119,7 +119,8 @@ def test_a_page_emptied_meanwhile_leads_back_to_where_it_began(callers, library)
         for pk in ids[:3]:
             record_delete(record_id=pk)
     emptied = client.get(first["next"]).json()
-    assert emptied["results"] == [] and emptied["next"] is None
+    assert emptied["results"] == []
+    assert emptied["next"] is None
     back = client.get(emptied["previous"]).json()
     assert [r["id"] for r in back["results"]] == [ids[4], ids[3]]
 
@@ -129,7 +130,11 @@ def test_a_forged_cursor_position_is_not_found(callers, many):
 
     client = callers["anonymous"]
     for params, position in (({"q": "ocean"}, '["high",1]'), ({}, "[1,2]"), ({}, "{}"),
-                             ({"ordering": "updated"}, '["yesterday",1]'), ({}, "[[1]]")):  # fmt: skip
+                             ({"ordering": "updated"}, '["yesterday",1]'), ({}, "[[1]]"),
+                             ({}, "[1e400]"), ({}, "[Infinity]"), ({}, "[NaN]"), ({}, "[true]"),
+                             ({}, "[null]"), ({}, f"[{'9' * 400}]"),
+                             ({"q": "ocean"}, f"[{'9' * 400},1]"), ({}, "[" * 1500),
+                             ({"ordering": "title"}, '["a",1e400]')):  # fmt: skip
         cursor = b64encode(f"p={position}".encode()).decode()
         response = client.get("/api/v1/records/", {**params, "cursor": cursor})
         assert response.status_code == 404, (params, position, response.content)
@@ -151,7 +156,8 @@ def test_a_ranked_page_from_the_vectors_table_is_the_one_the_joined_query_gives(
     with CaptureQueriesContext(connection) as queries:
         from_vectors = pages_both_ways(client, params)
     rankings = [s["sql"] for s in queries.captured_queries if "ts_rank" in s["sql"]]
-    assert rankings and all(sql.startswith("SELECT record_id") for sql in rankings)
+    assert rankings
+    assert all(sql.startswith("SELECT record_id") for sql in rankings)
     assert not any("catalog_record " in sql for sql in rankings)
 
     monkeypatch.setattr(RecordsWithLinks, "_ranked_from_vectors", lambda self, names: None)
@@ -159,8 +165,10 @@ def test_a_ranked_page_from_the_vectors_table_is_the_one_the_joined_query_gives(
 
     assert from_vectors == joined  # every page, forward and back
     found = [pk for page in from_vectors[0] for pk in page]
-    assert len(found) == len(set(found)) == {"ocean": 7, "ocean -ann": 4, "voyage": 8}.get(
-        q, len(found)
+    assert (
+        len(found)
+        == len(set(found))
+        == {"ocean": 7, "ocean -ann": 4, "voyage": 8}.get(q, len(found))
     )
 
 
@@ -170,11 +178,19 @@ def test_a_search_narrowed_any_other_way_is_ranked_over_the_records(in_library):
     for title in ("Ocean one", "Ocean two", "Ocean three"):
         record_create(data=RecordData(title=title, language="fre" if "two" in title else "eng"))
 
+    ranked = [r.pk for r in record_search(q="ocean")]
     with CaptureQueriesContext(connection) as queries:
         narrowed = list(record_search(q="ocean", filters=RecordFilters(language="fre"))[:10])
         excluded = list(record_search(q="ocean").exclude(title="Ocean one")[:10])
+        backwards = list(record_search(q="ocean").reverse()[:3])
+        unordered = list(record_search(q="ocean").order_by()[:3])
+        distinct = list(record_search(q="ocean").distinct()[:3])
 
     assert [r.title for r in narrowed] == ["Ocean two"]
     assert sorted(r.title for r in excluded) == ["Ocean three", "Ocean two"]
+    assert [r.pk for r in backwards] == ranked[::-1]
+    assert sorted(r.pk for r in unordered) == sorted(ranked)
+    assert [r.pk for r in distinct] == ranked
     rankings = [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]]
-    assert len(rankings) == 2 and all('"catalog_record"' in sql for sql in rankings)
+    assert len(rankings) == 5
+    assert all('"catalog_record"' in sql for sql in rankings)
