@@ -2,9 +2,10 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any, NamedTuple
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Q, QuerySet, Value
 from django.db.models.query import ModelIterable
 
@@ -198,10 +199,7 @@ class RecordsWithLinks(QuerySet[Record]):
             ranked = list(self.values_list("pk", *names))
         if not ranked:
             return []
-        fields, deferred = self.query.deferred_loading
-        page = self.model._base_manager.using(self.db).filter(pk__in=[row[0] for row in ranked])
-        page = page.defer(*fields) if deferred else page.only(*fields)
-        by_id = {record.pk: record for record in page}
+        by_id = {record.pk: record for record in self._records_by_id([row[0] for row in ranked])}
         records = []
         for pk, *values in ranked:
             record = by_id.get(pk)
@@ -210,6 +208,20 @@ class RecordsWithLinks(QuerySet[Record]):
                     setattr(record, name, value)
                 records.append(record)
         return records
+
+    def _records_by_id(self, ids: list[int]) -> list[Record]:
+        """The records with these ids, with the fields this QuerySet loads: by a written
+        query when it only defers fields of the record (building the same SELECT with the ORM
+        cost more than running it)."""
+        fields, deferred = self.query.deferred_loading
+        written = _records_by_id_sql(frozenset(fields)) if deferred else None
+        if written is None or self.query.select_related:
+            page = self.model._base_manager.using(self.db).filter(pk__in=ids)
+            return list(page.defer(*fields) if deferred else page.only(*fields))
+        names, sql = written
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, [ids])
+            return [Record.from_db(self.db, names, row) for row in cursor.fetchall()]
 
     def _ranked_from_vectors(self, names: list[str]) -> list[tuple[Any, ...]] | None:
         """The page's (id, rank) from the search vectors' table alone, when the records are
@@ -240,6 +252,19 @@ class RecordsWithLinks(QuerySet[Record]):
             ordering=ordering, seek=seek, offset=low, limit=high - low, using=self.db
         )
         return page
+
+
+@cache
+def _records_by_id_sql(deferred: frozenset[str]) -> tuple[list[str], str] | None:
+    """The attribute names and SELECT of the records by an id array, leaving out `deferred`
+    fields; None if a name there is not a field of the record's own (the ORM then decides)."""
+    fields = Record._meta.concrete_fields
+    if not deferred <= {f.name for f in fields} | {f.attname for f in fields}:
+        return None
+    loaded = [f for f in fields if f.name not in deferred and f.attname not in deferred]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in loaded)
+    table = connection.ops.quote_name(Record._meta.db_table)
+    return [f.attname for f in loaded], f"SELECT {columns} FROM {table} WHERE id = ANY(%s)"  # noqa: S608 - names from the model
 
 
 # What a ranked page's ordering and seek may name, and the same on the vectors' table.

@@ -128,6 +128,7 @@ def test_a_ranked_page_ranks_ids_only_then_fetches_its_records(in_library):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from catalog.models import Record
     from catalog.search import record_search
     from catalog.services import RecordData, record_create
 
@@ -143,7 +144,14 @@ def test_a_ranked_page_ranks_ids_only_then_fetches_its_records(in_library):
     assert len(page) == 2
     assert page[0].rank >= page[1].rank > 0
     assert [c.contributor_name for c in page[0].credit_list] == ["Herbert, Frank"]
-    assert page == list(record_search(q="dune").prefetch_related(None))[:2]
+    by_orm = list(record_search(q="dune").prefetch_related(None))[:2]
+    assert page == by_orm
+    # Field for field what the ORM loads, the deferred MARC included (loaded on access).
+    assert [r.get_deferred_fields() for r in page] == [{"source_marc"}, {"source_marc"}]
+    fields = [f.attname for f in Record._meta.concrete_fields]
+    assert [[getattr(r, f) for f in fields] for r in page] == [
+        [getattr(r, f) for f in fields] for r in by_orm
+    ]
 
 
 def test_every_record_write_keeps_its_search_vector_in_step(in_library):
