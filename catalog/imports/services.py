@@ -614,14 +614,27 @@ _CATALOG_TABLES = (
 LARGE_IMPORT = 1000
 
 
+# The tables searches and lists read page by page: vacuumed too, so that their visibility map
+# lets those scans skip checking each row (what autovacuum would do later, or never when off).
+_VACUUMED_TABLES = (Record, RecordSearch)
+
+
 def _statistics_after(job_id: int) -> None:
     """Once a large import is committed, fresh statistics for every catalog table, so that
-    the catalog's pages and API are planned for the catalog it now is, whether or not the
-    server's autovacuum would get to it (after the job shows finished: housekeeping)."""
+    the catalog's pages and API are planned for the catalog it now is, and the records and
+    their search vectors vacuumed, whether or not the server's autovacuum would get to them
+    (after the job shows finished: housekeeping). Inside a transaction (VACUUM cannot run
+    there) everything is analysed only."""
     job = ImportJob.objects.filter(pk=job_id, status=Status.COMMITTED).first()
     if job is None or job.dry_run or job.created + job.updated < LARGE_IMPORT:
         return
-    _analyze(_CATALOG_TABLES)
+    if connection.in_atomic_block:
+        _analyze(_CATALOG_TABLES)
+        return
+    names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _VACUUMED_TABLES)
+    with bulk_cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {names}")
+    _analyze(tuple(m for m in _CATALOG_TABLES if m not in _VACUUMED_TABLES))
 
 
 def _analyze(models: tuple[type[Model], ...]) -> None:

@@ -122,8 +122,8 @@ def catalog_fill(schema: str, count: int) -> None:
                 chunk = []
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO on")
-            # As a large import leaves them (and the visibility map a vacuum would).
-            cursor.execute("VACUUM ANALYZE catalog_record")
+            # As a large import leaves them (catalog.imports.services._statistics_after).
+            cursor.execute("VACUUM (ANALYZE) catalog_record, catalog_recordsearch")
             for table in _CATALOG_TABLES:
                 cursor.execute(f"ANALYZE {table._meta.db_table}")
         assert Record.objects.count() == count

@@ -322,6 +322,32 @@ def test_a_large_import_leaves_fresh_statistics_for_every_catalog_table(in_libra
             assert planned == cursor.fetchone()[0] > 0, table
 
 
+def test_a_large_import_outside_a_transaction_leaves_records_and_vectors_vacuumed(live_library):
+    # Searches scan the vectors table: vacuumed, its pages are all-visible and the scan skips
+    # checking each row. (The test above runs inside a transaction, where only ANALYZE can.)
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from catalog.imports.generate import marc_generate
+
+    stream = io.BytesIO()
+    marc_generate(stream, 1000)
+    stream.seek(0)
+    with schema_context(live_library.library.schema_name):
+        job = job_run(import_job_create(file=stream, file_name="big.mrc", one_shot=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, relpages, relallvisible FROM pg_class "
+                "WHERE oid = ANY(%s::regclass[])",
+                [["catalog_record", "catalog_recordsearch"]],
+            )
+            pages = {name: (total, visible) for name, total, visible in cursor.fetchall()}
+
+    assert job.created == 1000
+    assert pages["catalog_recordsearch"][0] == pages["catalog_recordsearch"][1] > 0
+    assert pages["catalog_record"][0] == pages["catalog_record"][1] > 0
+
+
 def test_a_second_run_of_a_slice_stops_when_another_moved_the_checkpoint(in_library, settings):
     # A redelivered task runs the same slice twice: whichever writes second finds the
     # checkpoint moved under it and stops without writing.
