@@ -109,18 +109,25 @@ class TextMatch:
     def query(self) -> SearchQuery:
         return SearchQuery(self.q, search_type="websearch", config=SEARCH_CONFIG)
 
-    def _named(self) -> _IdIn:
+    def _named(self, record: str = "pk") -> _IdIn:
         records = (
             Identifier.objects.filter(kind=Identifier.Kind.ISBN, value=self.isbn)
             .order_by()
             .values("record_id")
         )
-        return _IdIn(F("pk"), ArraySubquery(records))
+        return _IdIn(F(record), ArraySubquery(records))
 
     def condition(self) -> Q:
         """Records whose vector matches the query or that carry its ISBN."""
         matches = Q(search__vector=self.query)
         return matches if self.isbn is None else matches | Q(self._named())
+
+    def record_ids(self) -> "QuerySet[RecordSearch, Any]":
+        """The ids of the same records, from the search vectors' table alone."""
+        matches = Q(vector=self.query)
+        if self.isbn is not None:
+            matches |= Q(self._named("record_id"))
+        return RecordSearch.objects.filter(matches).values("record_id")
 
     def rank(self) -> Any:
         # float8, so the rank a cursor remembers compares exactly on the next page.
@@ -251,7 +258,11 @@ def record_facets(*, q: str = "", filters: RecordFilters | None = None) -> dict[
     """How the records matching a search spread over subjects, contributors, languages and
     decades (the biggest groups first)."""
     text = TextMatch.of(q.strip()) if q.strip() else None
-    matched = _matching(text, filters, Record.objects.all()).values("pk")
+    if text is not None and filters in (None, RecordFilters()):
+        # The text alone: the matches' ids from the vectors' table, without the records'.
+        matched: QuerySet[Any] = text.record_ids()
+    else:
+        matched = _matching(text, filters, Record.objects.all()).values("pk")
     subjects = (
         Subject.objects.filter(record_links__record__in=matched)
         .annotate(count=Count("record_links"))

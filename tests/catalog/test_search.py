@@ -124,6 +124,23 @@ def test_facets(shelf):
     assert narrowed["language"] == [{"value": "fre", "count": 1}]
 
 
+@pytest.mark.parametrize("q", ["gardens", "moon -harsh", '"harsh mistress"', "ice or winter",
+                               "9780312863555", "0-312-86355-1", "nothing"])  # fmt: skip
+def test_facets_of_a_text_alone_count_what_the_joined_query_counts(shelf, q, monkeypatch):
+    from catalog.models import Record
+    from catalog.search import TextMatch, _matching
+
+    from_vectors = record_facets(q=q)
+    monkeypatch.setattr(
+        TextMatch,
+        "record_ids",
+        lambda text: _matching(text, None, Record.objects.all()).values("pk"),
+    )
+    assert from_vectors == record_facets(q=q)
+    if q.startswith(("9", "0")):
+        assert from_vectors["decade"] == [{"value": 1960, "count": 1}]
+
+
 def test_a_ranked_page_ranks_ids_only_then_fetches_its_records(in_library):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
