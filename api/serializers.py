@@ -4,7 +4,7 @@ Input serializers never save anything: views hand their `.data_for_service()` to
 """
 
 import copy
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -295,15 +295,6 @@ class RecordSerializer(serializers.ModelSerializer[Record]):
         zone = self.__dict__.get("_zone")
         if zone is None:
             zone = self.__dict__["_zone"] = timezone.get_current_timezone()
-
-        def timestamp(value: datetime | None) -> str | None:
-            # DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as Z), without
-            # its per-value lookups of settings and the time zone.
-            if value is None:
-                return None
-            text = value.astimezone(zone).isoformat()
-            return text[:-6] + "Z" if text.endswith("+00:00") else text
-
         return {
             "id": record.id,
             "title": record.title,
@@ -326,9 +317,18 @@ class RecordSerializer(serializers.ModelSerializer[Record]):
             "control_number": record.control_number,
             "control_number_source": record.control_number_source,
             "version": record.version,
-            "created_at": timestamp(record.created_at),
-            "updated_at": timestamp(record.updated_at),
+            "created_at": _timestamp(record.created_at, zone),
+            "updated_at": _timestamp(record.updated_at, zone),
         }
+
+
+def _timestamp(value: datetime | None, zone: tzinfo) -> str | None:
+    """DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as Z), without its
+    per-value lookups of settings and the time zone."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class LocationSerializer(serializers.ModelSerializer[Location]):

@@ -127,17 +127,11 @@ class RecordViewSet(CatalogViewSet):
     queryset = Record.objects.none()
 
     def list(self, request: Request) -> Response:
-        if not request.query_params:
-            # The plain list, the most asked for: nothing to validate.
-            return self._records_page(record_search(ordering="newest"), "newest")
         params = s.RecordSearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         q = params.validated_data.get("q", "")
         ordering = params.validated_data.get("ordering") or ("relevance" if q.strip() else "newest")
         records = record_search(q=q, filters=params.filters(), ordering=ordering)
-        return self._records_page(records, ordering)
-
-    def _records_page(self, records: Any, ordering: str) -> Response:
         self.cursor_ordering = ORDERINGS[ordering]
         return self.paginated(records, s.RecordSerializer)
 

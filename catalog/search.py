@@ -102,8 +102,10 @@ class TextMatch:
     isbn: str | None
 
     @classmethod
-    def of(cls, q: str) -> "TextMatch":
-        return cls(q, _isbn_of(q))
+    def of(cls, q: str) -> "TextMatch | None":
+        """The query typed, or None when it is blank."""
+        q = q.strip()
+        return cls(q, _isbn_of(q)) if q else None
 
     @property
     def query(self) -> SearchQuery:
@@ -219,6 +221,10 @@ def _filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySe
     return records
 
 
+def _unfiltered(filters: RecordFilters | None) -> bool:
+    return filters is None or filters == RecordFilters()
+
+
 def _matching(
     text: TextMatch | None, filters: RecordFilters | None, base: QuerySet[Record]
 ) -> QuerySet[Record]:
@@ -238,14 +244,13 @@ def record_search(
     query). With a query, or ordered by relevance, each record carries `rank`; the QuerySet
     prefetches what the API shows. (Columns an ordering does not need are left out: on the
     plain list they cost a third of the query's time in Django.)"""
-    q = q.strip()
-    ordering = ordering or ("relevance" if q else DEFAULT_ORDERING)
-    text = TextMatch.of(q) if q else None
+    text = TextMatch.of(q)
+    ordering = ordering or ("relevance" if text else DEFAULT_ORDERING)
     records = _matching(text, filters, record_list())
-    if text is not None and ordering == "relevance" and filters in (None, RecordFilters()):
+    if text is not None and ordering == "relevance" and _unfiltered(filters):
         # Nothing but the text to match: a page is ranked from the vectors' table alone.
         records = records.ranked_from(text)  # type: ignore[attr-defined]
-    if ordering == "relevance" and not q:
+    if ordering == "relevance" and text is None:
         records = records.annotate(rank=Value(0.0, output_field=FloatField()))
     if ordering in ("year", "-year"):
         records = records.annotate(
@@ -257,8 +262,8 @@ def record_search(
 def record_facets(*, q: str = "", filters: RecordFilters | None = None) -> dict[str, list[dict]]:
     """How the records matching a search spread over subjects, contributors, languages and
     decades (the biggest groups first)."""
-    text = TextMatch.of(q.strip()) if q.strip() else None
-    if text is not None and filters in (None, RecordFilters()):
+    text = TextMatch.of(q)
+    if text is not None and _unfiltered(filters):
         # The text alone: the matches' ids from the vectors' table, without the records'.
         matched: QuerySet[Any] = text.record_ids()
     else:

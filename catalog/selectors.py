@@ -163,7 +163,7 @@ class RecordsWithLinks(QuerySet[Record]):
     def seek(self, seek: Seek) -> "RecordsWithLinks":
         """The records from a cursor's position on (see Seek)."""
         clone = self.filter(seek.condition())
-        clone._seek = seek if self._seek is None else None
+        clone._seek = seek
         return clone
 
     def prefetch_related(self, *lookups: Any) -> "RecordsWithLinks":
@@ -235,10 +235,10 @@ class RecordsWithLinks(QuerySet[Record]):
         if not query.order_by or not query.standard_ordering or query.distinct:
             return None
         seeks = 0 if self._seek is None else 1
-        if len(self.query.where.children) != self._ranking_conditions + seeks:
+        if len(query.where.children) != self._ranking_conditions + seeks:
             return None
         ordering = []
-        for field in self.query.order_by:
+        for field in query.order_by:
             if not isinstance(field, str) or field.lstrip("-") not in _ON_VECTORS:
                 return None
             ordering.append(field[: field.count("-")] + _ON_VECTORS[field.lstrip("-")])
@@ -247,10 +247,10 @@ class RecordsWithLinks(QuerySet[Record]):
             if not all(field in _ON_VECTORS for field in seek.fields):
                 return None
             seek = replace(seek, fields=tuple(_ON_VECTORS[field] for field in seek.fields))
-        low = query.low_mark
         page: list[tuple[Any, ...]] = self._ranking.ranked_page(
-            ordering=ordering, seek=seek, offset=low, limit=high - low, using=self.db
-        )
+            ordering=ordering, seek=seek, offset=query.low_mark, limit=high - query.low_mark,
+            using=self.db,
+        )  # fmt: skip
         return page
 
 

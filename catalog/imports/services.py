@@ -631,16 +631,14 @@ def _statistics_after(job_id: int) -> None:
     if connection.in_atomic_block:
         _analyze(_CATALOG_TABLES)
         return
-    names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _VACUUMED_TABLES)
-    with bulk_cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {names}")
+    _analyze(_VACUUMED_TABLES, "VACUUM (ANALYZE)")
     _analyze(tuple(m for m in _CATALOG_TABLES if m not in _VACUUMED_TABLES))
 
 
-def _analyze(models: tuple[type[Model], ...]) -> None:
+def _analyze(models: tuple[type[Model], ...], statement: str = "ANALYZE") -> None:
     names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     with bulk_cursor() as cursor:
-        cursor.execute(f"ANALYZE {names}")
+        cursor.execute(f"{statement} {names}")
 
 
 _COUNTS = {
