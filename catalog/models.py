@@ -144,6 +144,48 @@ class RecordSearch(models.Model):
         return f"search vector of record {self.record_id}"
 
 
+class SearchTerm(models.Model):
+    """A word in so many records that ranking its matches one by one, as a search for it
+    would, reads thousands of vectors: its matches are kept ranked instead
+    (SearchTermRank). The set is chosen by catalog.services.search_terms_refresh; a search
+    for such a word alone reads its first page from the ranked list."""
+
+    # The word as a text search query ('kor'): what a search typed collapses to, and what
+    # every rank kept for it was computed with.
+    query = models.TextField(primary_key=True)
+    # The word as a search vector holds it (kor): what a record's words are looked up by.
+    word = models.TextField()
+    records = models.PositiveIntegerField(help_text="Records that had the word when chosen.")
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class SearchTermRank(models.Model):
+    """A record's rank for one SearchTerm: the same ts_rank a search computes from its
+    vector, kept so that a search for the word reads its best matches from an index in
+    rank order. Every record that matches a term has its row, and only those: writers of
+    search vectors write their records' rows in the same transaction."""
+
+    pk = models.CompositePrimaryKey("record_id", "term")
+    # No foreign key constraint: its check would lock the record's row for key share, which
+    # a term refresh waiting on an editor of that record could deadlock on. Deleting a
+    # record still deletes its rows (Django's cascade); a search skips a row whose record
+    # is gone, and the next refresh sweeps such rows away.
+    # (The primary key, record first, is the index by record.)
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+"
+    )
+    term = models.TextField()
+    rank = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["term", "rank", "record"], name="search_term_ranked")]
+
+    def __str__(self) -> str:
+        return f"{self.term} in record {self.record_id}: {self.rank}"
+
+
 class RecordContributor(models.Model):
     class Role(models.TextChoices):
         AUTHOR = "author", "Author"

@@ -32,6 +32,8 @@ from catalog.models import (
     Record,
     RecordContributor,
     RecordSearch,
+    SearchTerm,
+    SearchTermRank,
     Subject,
 )
 from catalog.selectors import record_list
@@ -89,6 +91,8 @@ def _isbn_of(q: str) -> str | None:
 
 
 _VECTORS_TABLE = RecordSearch._meta.db_table
+_TERMS_TABLE = SearchTerm._meta.db_table
+_TERM_RANKS_TABLE = SearchTermRank._meta.db_table
 _IDENTIFIERS_TABLE = Identifier._meta.db_table
 
 
@@ -144,52 +148,108 @@ class TextMatch:
     def ranked_page(
         self, *, ordering: list[str], seek: Any, offset: int, limit: int, using: str = "default"
     ) -> list[tuple[int, float]]:
-        """(record id, rank) of one page of the matches, read from the search vectors' table
-        alone: the same matches and ranks as condition() and rank(), in `ordering` of rank
-        and record_id ("-rank", "-record_id"), from a cursor's position if `seek` (a
-        catalog.selectors.Seek over the same names) says one. Written out, as the link
-        queries are: this is every search's costliest query, and building it with the ORM
-        cost a search more time than running it for most words."""
+        """(record id, rank) of one page of the matches, without the records' table: the same
+        matches and ranks as condition() and rank(), in `ordering` of rank and record_id
+        ("-rank", "-record_id"), from a cursor's position if `seek` (a
+        catalog.selectors.Seek over the same names) says one. A query that is one search
+        term (catalog.models.SearchTerm) reads the ranks kept for it, in rank order; any
+        other ranks the vector of every match. Written out, as the link queries are: this is
+        every search's costliest query, and building it with the ORM cost a search more time
+        than running it for most words."""
         tsquery = "websearch_to_tsquery(%s::regconfig, %s)"
-        rank_sql, rank_params = f"ts_rank(vector, {tsquery})::float8", [SEARCH_CONFIG, self.q]
-        match_sql, match_params = f"vector @@ {tsquery}", [SEARCH_CONFIG, self.q]
+        rank: _Sql = (f"ts_rank(vector, {tsquery})::float8", [SEARCH_CONFIG, self.q])
+        match: _Sql = (f"vector @@ {tsquery}", [SEARCH_CONFIG, self.q])
+        page = _Page(ordering, seek, offset, limit)
         if self.isbn is not None:
             named = (
                 f"record_id = ANY(ARRAY(SELECT record_id FROM {_IDENTIFIERS_TABLE} "  # noqa: S608 - no input in the SQL
                 "WHERE kind = %s AND value = %s))"
             )
             named_params = [Identifier.Kind.ISBN.value, self.isbn]
-            rank_sql = f"CASE WHEN {named} THEN 2.0::float8 ELSE {rank_sql} END"
-            rank_params = [*named_params, *rank_params]
-            match_sql = f"({match_sql} OR {named})"
-            match_params = [*match_params, *named_params]
-        params: list[Any] = [*rank_params, *match_params]  # in the SQL's order
-        where = [match_sql]
-        if seek is not None:
-            # A row comparison: every ordering here runs both of its fields the same way.
+            rank = (
+                f"CASE WHEN {named} THEN 2.0::float8 ELSE {rank[0]} END",
+                [*named_params, *rank[1]],
+            )
+            match = (f"({match[0]} OR {named})", [*match[1], *named_params])
+            sql = page.select(_VECTORS_TABLE, rank, "record_id", [match])
+        else:
+            # The term the query is, if it is one: 'kor', or 'kor' & 'kor' (matched and
+            # ranked alike); the ranks kept for it if so, the vectors' otherwise.
+            term: _Sql = (
+                f"WITH term AS MATERIALIZED (SELECT query FROM {_TERMS_TABLE} "  # noqa: S608 - no input in the SQL
+                f"WHERE query = regexp_replace({tsquery}::text, %s, %s)) ",
+                [SEARCH_CONFIG, self.q, r"^('[^']+')( [&|] \1)+$", r"\1"],
+            )
+            kept = page.select(
+                f"{_TERM_RANKS_TABLE} t",
+                ("t.rank", []),
+                "t.record_id",
+                [
+                    ("t.term = (SELECT query FROM term)", []),
+                    # Not a rank left by a record deleted during a refresh (SearchTermRank).
+                    (
+                        f"EXISTS (SELECT FROM {_VECTORS_TABLE} s WHERE s.record_id = t.record_id)",
+                        [],
+                    ),
+                ],
+            )
+            ranked = page.select(_VECTORS_TABLE, rank, "record_id", [match])
+            # The condition outside the ranking's LIMIT, so that it stays there: inside, it
+            # was tested by parallel workers started for nothing, 4 ms for each search.
+            sql = (
+                f"{term[0]}({kept[0]}) UNION ALL (SELECT * FROM ({ranked[0]}) ranked "  # noqa: S608 - no input in the SQL
+                f"WHERE NOT EXISTS (SELECT FROM term)) ORDER BY {page.order}",
+                [*term[1], *kept[1], *ranked[1]],
+            )
+        with connections[using].cursor() as cursor:
+            cursor.execute(*sql)
+            return cursor.fetchall()
+
+
+_Sql = tuple[str, list[Any]]
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One page of (record_id, rank) rows, in an ordering of rank and record_id that runs
+    both the same way, from a cursor's position (a catalog.selectors.Seek) if any."""
+
+    ordering: list[str]
+    seek: Any
+    offset: int
+    limit: int
+
+    @property
+    def order(self) -> str:
+        return ", ".join(
+            f"{field.lstrip('-')} {'DESC' if field.startswith('-') else 'ASC'}"
+            for field in self.ordering
+        )
+
+    def select(self, table: str, rank: _Sql, record: str, where: list[_Sql]) -> _Sql:
+        """The page's SELECT from `table`, whose rank and record id are `rank` and `record`,
+        of the rows every `where` condition picks."""
+        conditions = [condition for condition, _ in where]
+        params = [*rank[1], *(p for _, condition_params in where for p in condition_params)]
+        if self.seek is not None:
+            # A row comparison: both fields of every ordering here run the same way.
             columns, values = [], []
-            for name, value in zip(seek.fields, seek.values, strict=True):
+            for name, value in zip(self.seek.fields, self.seek.values, strict=True):
                 if name == "rank":
-                    columns.append(rank_sql)
-                    params += rank_params
+                    columns.append(rank[0])
+                    params += rank[1]
                     values.append(float(value))
                 else:
-                    columns.append("record_id")
+                    columns.append(record)
                     values.append(int(value))
             marks = ", ".join(["%s"] * len(values))
-            where.append(f"({', '.join(columns)}) {seek.operator} ({marks})")
+            conditions.append(f"({', '.join(columns)}) {self.seek.operator} ({marks})")
             params += values
-        order = ", ".join(
-            f"{field.lstrip('-')} {'DESC' if field.startswith('-') else 'ASC'}"
-            for field in ordering
-        )
         sql = (
-            f"SELECT record_id, {rank_sql} AS rank FROM {_VECTORS_TABLE} "  # noqa: S608 - no input in the SQL
-            f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s OFFSET %s"
+            f"SELECT {record} AS record_id, {rank[0]} AS rank FROM {table} "  # noqa: S608 - no input in the SQL
+            f"WHERE {' AND '.join(conditions)} ORDER BY {self.order} LIMIT %s OFFSET %s"
         )
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, [*params, limit, offset])
-            return cursor.fetchall()
+        return sql, [*params, self.limit, self.offset]
 
 
 def _filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySet[Record]:

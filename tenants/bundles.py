@@ -25,7 +25,7 @@ from catalog.models import (
 )
 from tenants.models import Library
 
-# The catalog's own tables; the search vectors (catalog_recordsearch) are computed from them.
+# The catalog's own tables; the search vectors and term ranks are computed from them.
 _BUNDLED: tuple[type[models.Model], ...] = (
     Location, Contributor, Subject, Record, RecordContributor, RecordSubject, Identifier, Item,
 )  # fmt: skip

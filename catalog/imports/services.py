@@ -51,15 +51,19 @@ from catalog.models import (
     RecordContributor,
     RecordSearch,
     RecordSubject,
+    SearchTermRank,
     Subject,
 )
 from catalog.services import (
+    SEARCH_TERMS_LOCK,
     RecordData,
     changes_lock,
     changes_log,
     contributors_by_key,
     name_key,
     record_update,
+    search_term_ranks_sql,
+    search_terms_refresh,
     search_vector_sql,
     sort_title_for,
     subjects_by_key,
@@ -608,26 +612,28 @@ def _statistics_refresh(created: int, step: int) -> None:
 
 # Every table a large import fills, planned afresh once it is in.
 _CATALOG_TABLES = (
-    Record, RecordSearch, RecordContributor, RecordSubject, Identifier, Item, Change,
-    Contributor, Subject,
+    Record, RecordSearch, SearchTermRank, RecordContributor, RecordSubject, Identifier, Item,
+    Change, Contributor, Subject,
 )  # fmt: skip
 LARGE_IMPORT = 1000
 
 
 # The tables searches and lists read page by page: vacuumed too, so that their visibility map
 # lets those scans skip checking each row (what autovacuum would do later, or never when off).
-_VACUUMED_TABLES = (Record, RecordSearch)
+_VACUUMED_TABLES = (Record, RecordSearch, SearchTermRank)
 
 
 def _statistics_after(job_id: int) -> None:
-    """Once a large import is committed, fresh statistics for every catalog table, so that
-    the catalog's pages and API are planned for the catalog it now is, and the records and
-    their search vectors vacuumed, whether or not the server's autovacuum would get to them
+    """Once a large import is committed, the search terms chosen afresh (its words may now
+    be common ones), fresh statistics for every catalog table, so that the catalog's pages
+    and API are planned for the catalog it now is, and the records, their search vectors and
+    the terms' ranks vacuumed, whether or not the server's autovacuum would get to them
     (after the job shows finished: housekeeping). Inside a transaction (VACUUM cannot run
     there) everything is analysed only."""
     job = ImportJob.objects.filter(pk=job_id, status=Status.COMMITTED).first()
     if job is None or job.dry_run or job.created + job.updated < LARGE_IMPORT:
         return
+    search_terms_refresh()
     if connection.in_atomic_block:
         _analyze(_CATALOG_TABLES)
         return
@@ -1127,6 +1133,9 @@ _SEARCH_VECTOR = search_vector_sql(
 )
 
 
+_TERM_RANKS = search_term_ranks_sql("written")
+
+
 def _records_insert(lines: list[str]) -> None:
     """Write the records once, and their search vectors: COPY them into a temporary table with
     their contributors' names and subject headings, and insert the records from there, then
@@ -1147,9 +1156,11 @@ def _records_insert(lines: list[str]) -> None:
         )
         lines_copy("import_record", _STAGED_RECORD_COLUMNS, lines)
         cursor.execute(
-            f"INSERT INTO catalog_record ({names}) SELECT {names} FROM import_record; "  # noqa: S608 - constants only
-            f"INSERT INTO catalog_recordsearch (record_id, vector) "
-            f"SELECT id, {_SEARCH_VECTOR} FROM import_record; DELETE FROM import_record"
+            f"{SEARCH_TERMS_LOCK}; "  # noqa: S608 - constants only
+            f"INSERT INTO catalog_record ({names}) SELECT {names} FROM import_record; "
+            f"WITH written AS (INSERT INTO catalog_recordsearch (record_id, vector) "
+            f"SELECT id, {_SEARCH_VECTOR} FROM import_record RETURNING record_id, vector) "
+            f"{_TERM_RANKS}; DELETE FROM import_record"
         )
 
 

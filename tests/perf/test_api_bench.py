@@ -34,7 +34,7 @@ from catalog.imports.formats import ItemData, SourceRecord
 from catalog.imports.generate import isbn13
 from catalog.imports.services import _CATALOG_TABLES, _statistics_refresh, records_bulk_create
 from catalog.models import Record
-from catalog.services import RecordData
+from catalog.services import RecordData, search_terms_refresh
 from tests.conftest import ROOT, free_port, process_stop, subprocess_env
 from tests.perf.results import record
 
@@ -121,10 +121,13 @@ def catalog_fill(schema: str, count: int) -> None:
                 # chunk's lookups are planned for an empty catalog and slow down.
                 _statistics_refresh(created, len(chunk))
                 chunk = []
+        # As a large import leaves them (catalog.imports.services._statistics_after).
+        search_terms_refresh()
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO on")
-            # As a large import leaves them (catalog.imports.services._statistics_after).
-            cursor.execute("VACUUM (ANALYZE) catalog_record, catalog_recordsearch")
+            cursor.execute(
+                "VACUUM (ANALYZE) catalog_record, catalog_recordsearch, catalog_searchtermrank"
+            )
             for table in _CATALOG_TABLES:
                 cursor.execute(f"ANALYZE {table._meta.db_table}")
         assert Record.objects.count() == count

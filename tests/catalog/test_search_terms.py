@@ -1,0 +1,194 @@
+"""Search terms: common words whose matches are kept ranked, in step with every writer."""
+
+import io
+import threading
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django_tenants.utils import schema_context
+
+from catalog.imports.generate import marc_generate
+from catalog.imports.services import import_job_create
+from catalog.models import SearchTerm, SearchTermRank
+from catalog.search import TextMatch, record_search
+from catalog.services import (
+    RecordData,
+    record_create,
+    record_delete,
+    record_update,
+    search_terms_refresh,
+)
+from tests.catalog.imports.helpers import job_run
+
+FIRST_PAGE = {"ordering": ["-rank", "-record_id"], "seek": None, "offset": 0, "limit": 50}
+
+
+def ranks_kept() -> set[tuple[int, str, float]]:
+    return set(SearchTermRank.objects.values_list("record_id", "term", "rank"))
+
+
+def ranks_due() -> set[tuple[int, str, float]]:
+    """Every record's rank for every term its vector matches, computed afresh."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.record_id, t.query, ts_rank(s.vector, t.query::tsquery)::float8 "
+            "FROM catalog_recordsearch s JOIN catalog_searchterm t "
+            "ON s.vector @@ t.query::tsquery"
+        )
+        return set(cursor.fetchall())
+
+
+def make(title: str, **kw):
+    return record_create(data=RecordData(title=title, **kw))
+
+
+@pytest.fixture
+def sea(in_library):
+    records = [
+        make("Ocean voyage"),
+        make("Ocean ocean floor"),
+        make("The ocean's voyage home", contributors=[("Ocean, Ann", "author")]),
+        make("Harbour lights", subjects=[("Ocean travel", "lcsh")]),
+        make("Desert crossing"),
+    ]
+    terms = search_terms_refresh(min_records=2)
+    return records, terms
+
+
+def test_a_refresh_chooses_the_common_words_and_keeps_every_matchs_rank(sea):
+    records, terms = sea
+
+    assert terms == {"'ocean'": 4, "'voyag'": 2}
+    assert dict(SearchTerm.objects.values_list("query", "records")) == terms
+    assert ranks_kept() == ranks_due()
+    assert {(pk, term) for pk, term, _ in ranks_kept()} == {
+        (records[0].pk, "'ocean'"), (records[1].pk, "'ocean'"), (records[2].pk, "'ocean'"),
+        (records[3].pk, "'ocean'"), (records[0].pk, "'voyag'"), (records[2].pk, "'voyag'"),
+    }  # fmt: skip
+
+    # Fewer records now have "voyage" than the bar: it is no longer a term, nor its ranks.
+    assert search_terms_refresh(min_records=3) == {"'ocean'": 4}
+    assert {term for _, term, _ in ranks_kept()} == {"'ocean'"}
+    assert ranks_kept() == ranks_due()
+    # None at all for a small catalog at the default bar.
+    assert search_terms_refresh() == {}
+    assert not SearchTermRank.objects.exists()
+
+
+def test_every_write_of_a_records_words_keeps_its_term_ranks_in_step(sea):
+    records, _ = sea
+
+    added = make("Ocean currents", contributors=[("Voyager, Vic", "author")])
+    assert {t for pk, t, _ in ranks_kept() if pk == added.pk} == {"'ocean'", "'voyag'"}
+    assert ranks_kept() == ranks_due()
+
+    record_update(record_id=records[4].pk, data=RecordData(title="Desert ocean voyage"))
+    record_update(record_id=records[0].pk, data=RecordData(title="Mountain pass"))
+    record_update(record_id=records[1].pk, data=RecordData(title="Ocean floor"))  # rank falls
+    assert {t for pk, t, _ in ranks_kept() if pk == records[0].pk} == set()
+    assert ranks_kept() == ranks_due()
+
+    record_delete(record_id=records[2].pk)
+    assert not SearchTermRank.objects.filter(record_id=records[2].pk).exists()
+    assert ranks_kept() == ranks_due()
+
+
+def generated(count: int, start: int, seed: int) -> io.BytesIO:
+    stream = io.BytesIO()
+    marc_generate(stream, count, start=start, seed=seed)
+    stream.seek(0)
+    return stream
+
+
+def test_an_import_writes_the_term_ranks_of_its_records(in_library):
+    job_run(import_job_create(file=generated(40, 1, 1), file_name="a.mrc", one_shot=True))
+    assert search_terms_refresh(min_records=5)
+    ranked_before = {pk for pk, _, _ in ranks_kept()}
+
+    job = job_run(import_job_create(file=generated(40, 41, 2), file_name="b.mrc", one_shot=True))
+
+    assert job.created == 40
+    assert ranks_kept() == ranks_due()
+    assert {pk for pk, _, _ in ranks_kept()} - ranked_before  # the new records' ranks
+
+
+def test_a_search_for_a_term_reads_the_ranks_kept_for_it(sea):
+    records, _ = sea
+    by_vectors = TextMatch.of("ocean").ranked_page(**FIRST_PAGE)
+    # Kept ranks turned upside down (never so in use): the term's searches follow them.
+    SearchTermRank.objects.filter(term="'ocean'").update(rank=10 - F("rank"))
+
+    for q in ("ocean", "Ocean ocean", "ocean or OCEAN ocean", '"ocean"'):
+        page = TextMatch.of(q).ranked_page(**FIRST_PAGE)
+        assert [pk for pk, _ in page] == [pk for pk, _ in by_vectors][::-1], q
+    # Not the same query as the word alone: ranked from the vectors.
+    for q in ('"ocean ocean"', "ocean -floor", "ocean voyage"):
+        page = TextMatch.of(q).ranked_page(**FIRST_PAGE)
+        assert all(rank < 1 for _, rank in page), q
+    assert [r.pk for r in record_search(q='"ocean ocean"')] == [records[1].pk]
+
+
+def test_a_rank_whose_record_is_gone_is_skipped_and_swept(sea):
+    records, _ = sea
+    page = TextMatch.of("ocean").ranked_page(**FIRST_PAGE)
+    # As a record deleted while a refresh wrote its ranks leaves them.
+    SearchTermRank.objects.create(record_id=records[-1].pk + 100, term="'ocean'", rank=5.0)
+
+    assert TextMatch.of("ocean").ranked_page(**FIRST_PAGE) == page
+    search_terms_refresh(min_records=2)
+    assert ranks_kept() == ranks_due()
+
+
+def test_a_refresh_waits_for_a_vector_being_written_and_ranks_it(live_library):
+    # A librarian saves a record with a word while a refresh makes that word a term: the
+    # refresh must not miss the record (it counted and read the vectors before the save
+    # committed), nor the save miss the new term.
+    schema = live_library.library.schema_name
+    with schema_context(schema):
+        for title in ("Ocean one", "Ocean two"):
+            make(title)
+
+    saved = threading.Event()
+    go_on = threading.Event()
+
+    def librarian() -> None:
+        from django.db import transaction
+
+        with schema_context(schema), transaction.atomic():
+            make("Ocean three")
+            saved.set()
+            go_on.wait(10)
+        connection.close()
+
+    def refresher(terms: list) -> None:
+        with schema_context(schema):
+            terms.append(search_terms_refresh(min_records=2))
+        connection.close()
+
+    editing = threading.Thread(target=librarian)
+    editing.start()
+    assert saved.wait(10)
+    terms: list = []
+    refreshing = threading.Thread(target=refresher, args=(terms,))
+    refreshing.start()
+    with connection.cursor() as cursor:
+        for _ in range(200):  # until the refresh waits for the librarian's save
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND mode = 'ExclusiveLock' "
+                "AND relation = %s::regclass",
+                [f"{schema}.catalog_searchterm"],
+            )
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.05)
+        else:
+            pytest.fail("the refresh did not wait for the record being saved")
+    go_on.set()
+    editing.join(10)
+    refreshing.join(10)
+
+    assert terms == [{"'ocean'": 2}]  # counted before the save committed
+    with schema_context(schema):
+        assert SearchTermRank.objects.filter(term="'ocean'").count() == 3
+        assert ranks_kept() == ranks_due()
