@@ -170,8 +170,9 @@ class SearchTermRank(models.Model):
     pk = models.CompositePrimaryKey("record_id", "term")
     # No foreign key constraint: its check would lock the record's row for key share, which
     # a term refresh waiting on an editor of that record could deadlock on. Deleting a
-    # record still deletes its rows (Django's cascade); a search skips a row whose record
-    # is gone, and the next refresh sweeps such rows away.
+    # record still deletes its rows (Django's cascade). The catalog's services delete under
+    # the terms' lock; should a record go any other way while a refresh ranks it, a search
+    # skips its rows and the next refresh sweeps them away.
     # (The primary key, record first, is the index by record.)
     record = models.ForeignKey(
         Record, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+"

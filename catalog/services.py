@@ -124,8 +124,8 @@ def record_search_refresh(record_ids: Sequence[int]) -> None:
         rest="r.series || ' ' || r.publisher || ' ' || r.summary",
     )
     ids = list(record_ids)
+    search_terms_lock()
     with connection.cursor() as cursor:
-        cursor.execute(SEARCH_TERMS_LOCK)
         cursor.execute("DELETE FROM catalog_searchtermrank WHERE record_id = ANY(%s)", [ids])
         cursor.execute(
             "WITH written AS ("  # noqa: S608 - no input in the SQL
@@ -137,10 +137,19 @@ def record_search_refresh(record_ids: Sequence[int]) -> None:
         )
 
 
-# Taken by every writer of search vectors before it writes them, for the rest of its
-# transaction; search_terms_refresh takes the lock that excludes it. So a refresh sees every
-# vector written before it, and a vector written after it gets the new terms' ranks.
+# Taken by every writer of search vectors (and deleter of records) before it writes them, for
+# the rest of its transaction; search_terms_refresh takes the lock that excludes it. So a
+# refresh sees every vector written before it, a vector written after it gets the new terms'
+# ranks, and a refresh never waits on the ranks of a record being deleted (which, deleted
+# after taking its own row locks, could deadlock with it).
 SEARCH_TERMS_LOCK = f"LOCK TABLE {SearchTerm._meta.db_table} IN ROW SHARE MODE"
+
+
+def search_terms_lock() -> None:
+    """SEARCH_TERMS_LOCK, in its own statement: the statements after it see every term a
+    refresh committed before it was granted."""
+    with bulk_cursor() as cursor:
+        cursor.execute(SEARCH_TERMS_LOCK)
 
 
 def search_term_ranks_sql(vectors: str) -> str:
@@ -353,6 +362,7 @@ def record_update(
 @transaction.atomic
 def record_delete(*, record_id: int, expected_version: int | None = None) -> None:
     """Delete a record and its items; with `expected_version`, refuse a stale delete (412)."""
+    search_terms_lock()
     if expected_version is not None:
         record = Record.objects.select_for_update().filter(pk=record_id).first()
         if record is None:

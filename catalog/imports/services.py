@@ -63,6 +63,7 @@ from catalog.services import (
     name_key,
     record_update,
     search_term_ranks_sql,
+    search_terms_lock,
     search_terms_refresh,
     search_vector_sql,
     sort_title_for,
@@ -1347,6 +1348,7 @@ def import_job_revert(*, job_id: int) -> ImportJob:
         )
     made = rows.filter(action=Action.CREATE).values_list("record_id", flat=True)
     created = [pk for pk in made if pk is not None]
+    search_terms_lock()
     for start in range(0, len(created), 5000):
         ids = created[start : start + 5000]
         item_ids = list(Item.objects.filter(record_id__in=ids).values_list("pk", flat=True))

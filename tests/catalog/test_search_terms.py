@@ -140,24 +140,28 @@ def test_a_rank_whose_record_is_gone_is_skipped_and_swept(sea):
     assert ranks_kept() == ranks_due()
 
 
-def test_a_refresh_waits_for_a_vector_being_written_and_ranks_it(live_library):
-    # A librarian saves a record with a word while a refresh makes that word a term: the
-    # refresh must not miss the record (it counted and read the vectors before the save
-    # committed), nor the save miss the new term.
+@pytest.mark.parametrize("action", ["save", "delete"])
+def test_a_refresh_waits_for_a_record_being_saved_or_deleted(live_library, action):
+    # A librarian saves (or deletes) a record with a word while a refresh makes that word a
+    # term: the refresh counted and read the vectors before the librarian's transaction
+    # committed, and must neither miss the saved record nor keep a rank for the deleted one;
+    # the save must not miss the new term.
     schema = live_library.library.schema_name
     with schema_context(schema):
-        for title in ("Ocean one", "Ocean two"):
-            make(title)
+        records = [make(title) for title in ("Ocean one", "Ocean two", "Ocean three")]
 
-    saved = threading.Event()
+    done = threading.Event()
     go_on = threading.Event()
 
     def librarian() -> None:
         from django.db import transaction
 
         with schema_context(schema), transaction.atomic():
-            make("Ocean three")
-            saved.set()
+            if action == "save":
+                make("Ocean four")
+            else:
+                record_delete(record_id=records[0].pk)
+            done.set()
             go_on.wait(10)
         connection.close()
 
@@ -168,12 +172,12 @@ def test_a_refresh_waits_for_a_vector_being_written_and_ranks_it(live_library):
 
     editing = threading.Thread(target=librarian)
     editing.start()
-    assert saved.wait(10)
+    assert done.wait(10)
     terms: list = []
     refreshing = threading.Thread(target=refresher, args=(terms,))
     refreshing.start()
     with connection.cursor() as cursor:
-        for _ in range(200):  # until the refresh waits for the librarian's save
+        for _ in range(200):  # until the refresh waits for the librarian
             cursor.execute(
                 "SELECT count(*) FROM pg_locks WHERE NOT granted AND mode = 'ExclusiveLock' "
                 "AND relation = %s::regclass",
@@ -183,12 +187,13 @@ def test_a_refresh_waits_for_a_vector_being_written_and_ranks_it(live_library):
                 break
             threading.Event().wait(0.05)
         else:
-            pytest.fail("the refresh did not wait for the record being saved")
+            pytest.fail(f"the refresh did not wait for the record being {action}d")
     go_on.set()
     editing.join(10)
     refreshing.join(10)
 
-    assert terms == [{"'ocean'": 2}]  # counted before the save committed
+    assert terms == [{"'ocean'": 3}]  # counted before the librarian's transaction committed
     with schema_context(schema):
-        assert SearchTermRank.objects.filter(term="'ocean'").count() == 3
+        kept = SearchTermRank.objects.filter(term="'ocean'").count()
+        assert kept == (4 if action == "save" else 2)
         assert ranks_kept() == ranks_due()
