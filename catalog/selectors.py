@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from django.db import connection, connections
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Field, Q, QuerySet, Value
 from django.db.models.query import ModelIterable
 
 from catalog.models import (
@@ -174,10 +174,13 @@ class RecordsWithLinks(QuerySet[Record]):
 
     def _fetch_all(self) -> None:
         fresh = self._result_cache is None
-        if fresh and self._iterable_class is ModelIterable and self._a_ranked_page():
+        models = fresh and self._iterable_class is ModelIterable
+        if models and self._a_ranked_page():
             self._result_cache = self._ranked_page_fetch()
-        else:
+        elif not models or (page := self._plain_page()) is None:
             super()._fetch_all()
+        else:
+            self._result_cache = page
         if fresh and self.with_links and self._iterable_class is ModelIterable:
             record_links_attach(self._result_cache)  # type: ignore[arg-type]
 
@@ -208,6 +211,45 @@ class RecordsWithLinks(QuerySet[Record]):
                     setattr(record, name, value)
                 records.append(record)
         return records
+
+    def _plain_page(self) -> list[Record] | None:
+        """A page of every record in an order of their own columns (the record list: newest,
+        title, updated), from a cursor's position at most, read by a written SELECT; None for
+        any other query, which the ORM runs. Building the page's SELECT with the ORM cost the
+        list a fifth of its time in Python, more than running it."""
+        query = self.query
+        if query.high_mark is None or query.annotations or query.select_related:
+            return None
+        if query.distinct or query.extra or query.extra_tables or query.combinator:
+            return None
+        if not query.standard_ordering or not query.order_by:
+            return None
+        seek = self._seek
+        if len(query.where.children) != (0 if seek is None else 1):
+            return None
+        fields, deferred = query.deferred_loading
+        if not deferred or not all(isinstance(field, str) for field in query.order_by):
+            return None
+        ordering = tuple(str(field) for field in query.order_by)
+        if seek is not None and seek.fields != tuple(f.lstrip("-") for f in ordering):
+            return None
+        written = _page_sql(frozenset(fields), ordering, seek.operator if seek else None)
+        if written is None:
+            return None
+        names, columns, sql = written
+        params: list[Any] = []
+        if seek is not None:
+            # As the ORM's filter would: each value checked and converted by its field (a
+            # forged cursor's raises ValidationError, TypeError or ValueError).
+            db = connections[self.db]
+            params = [
+                field.get_db_prep_value(value, db, prepared=False)
+                for field, value in zip(columns, seek.values, strict=True)
+            ]
+        high: int = query.high_mark
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, [*params, high - query.low_mark, query.low_mark])
+            return [Record.from_db(self.db, names, row) for row in cursor.fetchall()]
 
     def _records_by_id(self, ids: list[int]) -> list[Record]:
         """The records with these ids, with the fields this QuerySet loads: by a written
@@ -254,17 +296,55 @@ class RecordsWithLinks(QuerySet[Record]):
         return page
 
 
+_RECORDS_TABLE = connection.ops.quote_name(Record._meta.db_table)
+
+
 @cache
-def _records_by_id_sql(deferred: frozenset[str]) -> tuple[list[str], str] | None:
-    """The attribute names and SELECT of the records by an id array, leaving out `deferred`
-    fields; None if a name there is not a field of the record's own (the ORM then decides)."""
+def _records_select(deferred: frozenset[str]) -> tuple[list[str], str] | None:
+    """The attribute names and the SELECT ... FROM of the records' fields but `deferred`; None
+    if a name there is not a field of the record's own (the ORM then decides)."""
     fields = Record._meta.concrete_fields
     if not deferred <= {f.name for f in fields} | {f.attname for f in fields}:
         return None
     loaded = [f for f in fields if f.name not in deferred and f.attname not in deferred]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in loaded)
-    table = connection.ops.quote_name(Record._meta.db_table)
-    return [f.attname for f in loaded], f"SELECT {columns} FROM {table} WHERE id = ANY(%s)"  # noqa: S608 - names from the model
+    return [f.attname for f in loaded], f"SELECT {columns} FROM {_RECORDS_TABLE}"  # noqa: S608 - names from the model
+
+
+@cache
+def _records_by_id_sql(deferred: frozenset[str]) -> tuple[list[str], str] | None:
+    """The attribute names and SELECT of the records by an id array, leaving out `deferred`
+    fields; None if a name there is not a field of the record's own."""
+    select = _records_select(deferred)
+    return None if select is None else (select[0], f"{select[1]} WHERE id = ANY(%s)")
+
+
+@cache
+def _page_sql(
+    deferred: frozenset[str], ordering: tuple[str, ...], operator: str | None
+) -> tuple[list[str], list[Field], str] | None:
+    """The attribute names, the ordering's fields and the SELECT of a page of the records in
+    `ordering` (names of their own columns, none of which may be null, all run the same
+    way), past a position (a row comparison by `operator`) if it says one; None if the
+    ordering names anything else."""
+    select = _records_select(deferred)
+    if select is None or len({field.startswith("-") for field in ordering}) != 1:
+        return None
+    own = {field.name: field for field in Record._meta.concrete_fields}
+    fields = []
+    for name in ordering:
+        field = own.get("id" if name.lstrip("-") == "pk" else name.lstrip("-"))
+        if field is None or field.is_relation or field.null:
+            return None
+        fields.append(field)
+    quoted = [connection.ops.quote_name(str(field.column)) for field in fields]
+    where = ""
+    if operator is not None:
+        where = f" WHERE ({', '.join(quoted)}) {operator} ({', '.join(['%s'] * len(fields))})"
+    way = " DESC" if ordering[0].startswith("-") else ""
+    order = ", ".join(f"{column}{way}" for column in quoted)
+    sql = f"{select[1]}{where} ORDER BY {order} LIMIT %s OFFSET %s"
+    return select[0], fields, sql
 
 
 # What a ranked page's ordering and seek may name, and the same on the vectors' table.
