@@ -148,7 +148,7 @@ class SearchTerm(models.Model):
     """A word in so many records that ranking its matches one by one, as a search for it
     would, reads thousands of vectors: its matches are kept ranked instead
     (SearchTermRank). The set is chosen by catalog.services.search_terms_refresh; a search
-    for such a word alone reads its first page from the ranked list."""
+    for such a word alone reads its pages from the ranked list."""
 
     # The word as a text search query ('kor'): what a search typed collapses to, and what
     # every rank kept for it was computed with.

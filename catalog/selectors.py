@@ -177,10 +177,10 @@ class RecordsWithLinks(QuerySet[Record]):
         models = fresh and self._iterable_class is ModelIterable
         if models and self._a_ranked_page():
             self._result_cache = self._ranked_page_fetch()
-        elif not models or (page := self._plain_page()) is None:
-            super()._fetch_all()
-        else:
+        elif models and (page := self._plain_page()) is not None:
             self._result_cache = page
+        # Fetches what is not fetched yet, and runs the prefetches either way.
+        super()._fetch_all()
         if fresh and self.with_links and self._iterable_class is ModelIterable:
             record_links_attach(self._result_cache)  # type: ignore[arg-type]
 
@@ -220,7 +220,9 @@ class RecordsWithLinks(QuerySet[Record]):
         query = self.query
         if query.high_mark is None or query.annotations or query.select_related:
             return None
-        if query.distinct or query.extra or query.extra_tables or query.combinator:
+        if query.distinct or query.extra or query.extra_tables or query.extra_order_by:
+            return None
+        if query.combinator or query.select_for_update:
             return None
         if not query.standard_ordering or not query.order_by:
             return None

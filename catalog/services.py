@@ -1,6 +1,7 @@
 """Writes to the catalog. Each service owns its transaction and records its changes in the feed."""
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 
 from catalog.identifiers import identifier_normalize
@@ -126,13 +127,19 @@ def record_search_refresh(record_ids: Sequence[int]) -> None:
     ids = list(record_ids)
     search_terms_lock()
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO catalog_recordsearch (record_id, vector) "  # noqa: S608 - no input in the SQL
+            f"SELECT r.id, {vector} FROM catalog_record r WHERE r.id = ANY(%s) "
+            "ON CONFLICT (record_id) DO UPDATE SET vector = EXCLUDED.vector",
+            [ids],
+        )
+        # Now holding the vectors' rows, so another writer of the same records has
+        # committed its ranks (seen, and replaced, by these statements) or waits for ours.
         cursor.execute("DELETE FROM catalog_searchtermrank WHERE record_id = ANY(%s)", [ids])
         cursor.execute(
-            "WITH written AS ("  # noqa: S608 - no input in the SQL
-            f"INSERT INTO catalog_recordsearch (record_id, vector) "
-            f"SELECT r.id, {vector} FROM catalog_record r WHERE r.id = ANY(%s) "
-            "ON CONFLICT (record_id) DO UPDATE SET vector = EXCLUDED.vector "
-            f"RETURNING record_id, vector) {search_term_ranks_sql('written')}",
+            search_term_ranks_sql(
+                "(SELECT record_id, vector FROM catalog_recordsearch WHERE record_id = ANY(%s))"
+            ),
             [ids],
         )
 
@@ -173,23 +180,55 @@ _COMMON_WORDS = r"""
     SELECT ('''' || replace(replace(word, '\', '\\'), '''', '''''') || '''')::tsquery::text,
            word, ndoc
     FROM ts_stat('SELECT vector FROM catalog_recordsearch')
-    WHERE ndoc >= %s"""
+    WHERE ndoc >= %s
+    ORDER BY ndoc DESC, word
+    LIMIT %s"""
+
+
+def _terms_lock_exclusive() -> bool:
+    """Take the lock that excludes writers of search vectors, waiting at most 200 ms at a
+    time: while a refresh waits for it, every writer's SEARCH_TERMS_LOCK queues behind the
+    refresh, so a long wait would hold up librarians' edits (and a wait shorter than
+    PostgreSQL's deadlock check gives way before a cycle through it costs an edit). Tries
+    for about 15 seconds; False if the lock never came."""
+    for _ in range(_LOCK_ATTEMPTS):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                cursor.execute(f"LOCK TABLE {SearchTerm._meta.db_table} IN EXCLUSIVE MODE")
+        except OperationalError as error:
+            if getattr(error.__cause__, "pgcode", None) != _LOCK_NOT_AVAILABLE:
+                raise
+            time.sleep(0.1)
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+        return True
+    return False
+
+
+_LOCK_NOT_AVAILABLE = "55P03"
+_LOCK_ATTEMPTS = 50
 
 
 @transaction.atomic
-def search_terms_refresh(*, min_records: int | None = None) -> dict[str, int]:
-    """Choose the search terms afresh: every word in `min_records` records or more
-    (settings.STACKS_SEARCH_TERM_RECORDS by default), with each matching record's rank for
-    it; words no longer that common lose theirs. Returns the terms and how many records had
-    each. Run after a large import; between runs the catalog keeps the terms it has, and
-    every search is right either way (only slower for a common word not yet a term)."""
+def search_terms_refresh(*, min_records: int | None = None) -> dict[str, int] | None:
+    """Choose the search terms afresh: the words in `min_records` records or more
+    (settings.STACKS_SEARCH_TERM_RECORDS by default), the commonest
+    settings.STACKS_SEARCH_TERMS_MAX of them at most, with each matching record's rank for
+    it; words no longer among them lose theirs. Returns the terms and how many records had
+    each, or None if writers of the catalog held it off for too long (nothing changed). Run
+    after a large import (and by `manage.py refresh_search_terms`); between runs the catalog
+    keeps the terms it has, and every search is right either way (only slower for a common
+    word not yet a term)."""
     if min_records is None:
         min_records = settings.STACKS_SEARCH_TERM_RECORDS
     with connection.cursor() as cursor:
         # Counted before the lock is taken: which words count as common need not be exact.
-        cursor.execute(_COMMON_WORDS, [min_records])
+        cursor.execute(_COMMON_WORDS, [min_records, settings.STACKS_SEARCH_TERMS_MAX])
         words = {query: (word, records) for query, word, records in cursor.fetchall()}
-        cursor.execute(f"LOCK TABLE {SearchTerm._meta.db_table} IN EXCLUSIVE MODE")
+        if not _terms_lock_exclusive():
+            return None
         kept = set(SearchTerm.objects.values_list("query", flat=True))
         cursor.execute(
             "DELETE FROM catalog_searchtermrank WHERE term = ANY(%s)", [sorted(kept - set(words))]
@@ -208,8 +247,8 @@ def search_terms_refresh(*, min_records: int | None = None) -> dict[str, int]:
             "WHERE t.query = ANY(%s)",
             [sorted(set(words) - kept)],
         )
-        # Ranks of records deleted while a refresh was writing theirs (deleting a record
-        # does not wait for a refresh).
+        # Ranks of records deleted without the terms' lock (not through the catalog's
+        # services) while a refresh was writing theirs.
         cursor.execute(
             "DELETE FROM catalog_searchtermrank t WHERE NOT EXISTS "
             "(SELECT FROM catalog_recordsearch s WHERE s.record_id = t.record_id)"

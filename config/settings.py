@@ -322,3 +322,6 @@ STACKS_IMPORT_SLICE_SECONDS = env.float("STACKS_IMPORT_SLICE_SECONDS", default=5
 # (catalog.models.SearchTermRank), chosen again after each large import. Ranking 5,000
 # matches one by one costs a search about 4 ms; the kept ranks, under 1 ms for any number.
 STACKS_SEARCH_TERM_RECORDS = env.int("STACKS_SEARCH_TERM_RECORDS", default=5000)
+# At most this many terms (the commonest): every record written pays a row for each term it
+# has, and a rarer word's matches are few enough to rank.
+STACKS_SEARCH_TERMS_MAX = env.int("STACKS_SEARCH_TERMS_MAX", default=100)

@@ -164,7 +164,9 @@ def test_a_ranked_page_from_the_vectors_table_is_the_one_the_joined_query_gives(
         from_vectors = pages_both_ways(client, params)
     rankings = [s["sql"] for s in queries.captured_queries if "ts_rank" in s["sql"]]
     assert rankings
-    assert not any("catalog_record " in sql for sql in rankings)
+    # Written out (the vectors' table, and the terms' ranks when the query is one), not the
+    # ORM's query joined to the records.
+    assert all(sql.startswith(("SELECT record_id", "WITH term")) for sql in rankings)
 
     monkeypatch.setattr(RecordsWithLinks, "_ranked_from_vectors", lambda self, names: None)
     joined = pages_both_ways(client, params)
@@ -246,10 +248,30 @@ def test_a_list_narrowed_any_other_way_is_read_by_the_orm(in_library):
         by_year = list(record_search(ordering="year")[:10])
         unordered = list(record_search().order_by()[:3])
         whole = list(record_search())
+        locked = list(record_search().select_for_update()[:3])
+        extra = list(record_search().extra(order_by=["title"])[:3])
 
     assert [r.title for r in narrowed] == ["Ocean two"]
     assert sorted(r.title for r in excluded) == ["Ocean three", "Ocean two"]
-    assert len(by_year) == len(unordered) == len(whole) == 3
+    assert len(by_year) == len(unordered) == len(whole) == len(locked) == 3
+    assert [r.title for r in extra] == ["Ocean one", "Ocean three", "Ocean two"]
     selects = [q["sql"] for q in queries.captured_queries if '"catalog_record"' in q["sql"]]
-    assert len(selects) == 5
+    assert len(selects) == 7
     assert all(sql.startswith('SELECT "catalog_record"."id"') for sql in selects)
+    assert selects[5].endswith("FOR UPDATE")
+
+
+def test_a_list_page_fetched_by_written_sql_gets_its_prefetches(
+    in_library, django_assert_num_queries
+):
+    from catalog.search import record_search
+    from catalog.services import ItemData, item_create
+
+    for n in range(3):
+        record = record_create(data=RecordData(title=f"Ocean {n}"))
+        item_create(record_id=record.pk, data=ItemData(barcode=f"P-{n}"))
+
+    with django_assert_num_queries(5):  # the page, its three links, its items
+        page = list(record_search().prefetch_related("items")[:2])
+        barcodes = [[item.barcode for item in record.items.all()] for record in page]
+    assert barcodes == [["P-2"], ["P-1"]]

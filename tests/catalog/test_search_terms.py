@@ -197,3 +197,108 @@ def test_a_refresh_waits_for_a_record_being_saved_or_deleted(live_library, actio
         kept = SearchTermRank.objects.filter(term="'ocean'").count()
         assert kept == (4 if action == "save" else 2)
         assert ranks_kept() == ranks_due()
+
+
+def _waiting_for_a_lock(pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cursor.fetchone()
+    return row is not None and row[0] == "Lock"
+
+
+def test_two_writers_of_the_same_record_leave_its_ranks_whole(live_library):
+    # Two librarians' changes reach the same record's vector at once (a heading renamed
+    # while the record is edited): the second must wait and then replace the first's ranks,
+    # not trip over them.
+    from django.db import transaction
+
+    from catalog.services import record_search_refresh
+
+    schema = live_library.library.schema_name
+    with schema_context(schema):
+        records = [make(title) for title in ("Ocean one", "Ocean two", "Ocean voyage")]
+        search_terms_refresh(min_records=2)
+    first_wrote = threading.Event()
+    go_on = threading.Event()
+    second: dict = {}
+
+    def first() -> None:
+        with schema_context(schema), transaction.atomic():
+            record_search_refresh([records[2].pk])
+            first_wrote.set()
+            go_on.wait(10)
+        connection.close()
+
+    def again() -> None:
+        try:
+            with schema_context(schema):
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    second["pid"] = cursor.fetchone()[0]
+                with transaction.atomic():
+                    record_search_refresh([records[2].pk])
+        except Exception as error:
+            second["error"] = error
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert first_wrote.wait(10)
+    two = threading.Thread(target=again)
+    two.start()
+    for _ in range(200):
+        if "pid" in second and _waiting_for_a_lock(second["pid"]):
+            break
+        threading.Event().wait(0.05)
+    else:
+        pytest.fail("the second writer did not wait for the first")
+    go_on.set()
+    one.join(10)
+    two.join(10)
+
+    assert "error" not in second, second.get("error")
+    with schema_context(schema):
+        assert SearchTermRank.objects.filter(record_id=records[2].pk).count() == 1
+        assert ranks_kept() == ranks_due()
+
+
+def test_a_refresh_held_off_by_a_writer_gives_way_and_changes_nothing(live_library, monkeypatch):
+    # While a refresh waits for the terms' lock, every writer's lock queues behind it: it
+    # waits a little at a time, and in the end gives up rather than stall the catalog.
+    from django.db import transaction
+
+    import catalog.services
+
+    schema = live_library.library.schema_name
+    with schema_context(schema):
+        for title in ("Ocean one", "Ocean two"):
+            make(title)
+    writing = threading.Event()
+    go_on = threading.Event()
+
+    def writer() -> None:
+        with schema_context(schema), transaction.atomic():
+            make("Ocean three")
+            writing.set()
+            go_on.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert writing.wait(10)
+    try:
+        monkeypatch.setattr(catalog.services, "_LOCK_ATTEMPTS", 2)
+        with schema_context(schema):
+            assert search_terms_refresh(min_records=2) is None
+            assert not SearchTerm.objects.exists()
+            # An edit meanwhile is not held up behind the refresh that gave way.
+            with transaction.atomic():
+                make("Ocean four")
+    finally:
+        go_on.set()
+        thread.join(10)
+    monkeypatch.setattr(catalog.services, "_LOCK_ATTEMPTS", 50)
+    with schema_context(schema):
+        assert search_terms_refresh(min_records=2) == {"'ocean'": 4}
+        assert ranks_kept() == ranks_due()
