@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.db import connection, connections
 from django.db.models import Field, Q, QuerySet, Value
@@ -218,17 +218,9 @@ class RecordsWithLinks(QuerySet[Record]):
         any other query, which the ORM runs. Building the page's SELECT with the ORM cost the
         list a fifth of its time in Python, more than running it."""
         query = self.query
-        if query.high_mark is None or query.annotations or query.select_related:
-            return None
-        if query.distinct or query.extra or query.extra_tables or query.extra_order_by:
-            return None
-        if query.combinator or query.select_for_update:
-            return None
-        if not query.standard_ordering or not query.order_by:
+        if not self._a_plain_slice(conditions=0) or query.annotations or query.select_related:
             return None
         seek = self._seek
-        if len(query.where.children) != (0 if seek is None else 1):
-            return None
         fields, deferred = query.deferred_loading
         if not deferred or not all(isinstance(field, str) for field in query.order_by):
             return None
@@ -248,10 +240,24 @@ class RecordsWithLinks(QuerySet[Record]):
                 field.get_db_prep_value(value, db, prepared=False)
                 for field, value in zip(columns, seek.values, strict=True)
             ]
-        high: int = query.high_mark
+        high = cast(int, query.high_mark)  # a slice's
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql, [*params, high - query.low_mark, query.low_mark])
             return [Record.from_db(self.db, names, row) for row in cursor.fetchall()]
+
+    def _a_plain_slice(self, *, conditions: int) -> bool:
+        """A slice in a plain ORDER BY of this QuerySet's `conditions` and at most one seek,
+        with nothing else that would change the SQL a written page must equal (DISTINCT,
+        extra(), a union, FOR UPDATE)."""
+        query = self.query
+        if query.high_mark is None or not query.order_by or not query.standard_ordering:
+            return False
+        if query.distinct or query.extra or query.extra_tables or query.extra_order_by:
+            return False
+        if query.combinator or query.select_for_update:
+            return False
+        seeks = 0 if self._seek is None else 1
+        return len(query.where.children) == conditions + seeks
 
     def _records_by_id(self, ids: list[int]) -> list[Record]:
         """The records with these ids, with the fields this QuerySet loads: by a written
@@ -273,14 +279,11 @@ class RecordsWithLinks(QuerySet[Record]):
         most; None otherwise. Joined to the records table, PostgreSQL would join every match
         before ranking them."""
         query = self.query
-        if self._ranking is None or names != ["rank"] or query.high_mark is None:
+        if self._ranking is None or names != ["rank"]:
             return None
-        high: int = query.high_mark
-        if not query.order_by or not query.standard_ordering or query.distinct:
+        if not self._a_plain_slice(conditions=self._ranking_conditions):
             return None
-        seeks = 0 if self._seek is None else 1
-        if len(query.where.children) != self._ranking_conditions + seeks:
-            return None
+        high = cast(int, query.high_mark)  # a slice's
         ordering = []
         for field in query.order_by:
             if not isinstance(field, str) or field.lstrip("-") not in _ON_VECTORS:
@@ -313,7 +316,6 @@ def _records_select(deferred: frozenset[str]) -> tuple[list[str], str] | None:
     return [f.attname for f in loaded], f"SELECT {columns} FROM {_RECORDS_TABLE}"  # noqa: S608 - names from the model
 
 
-@cache
 def _records_by_id_sql(deferred: frozenset[str]) -> tuple[list[str], str] | None:
     """The attribute names and SELECT of the records by an id array, leaving out `deferred`
     fields; None if a name there is not a field of the record's own."""

@@ -125,22 +125,21 @@ def record_search_refresh(record_ids: Sequence[int]) -> None:
         rest="r.series || ' ' || r.publisher || ' ' || r.summary",
     )
     ids = list(record_ids)
-    search_terms_lock()
+    ranks = search_term_ranks_sql(
+        "(SELECT record_id, vector FROM catalog_recordsearch WHERE record_id = ANY(%s))"
+    )
     with connection.cursor() as cursor:
+        # One round trip (a record's every edit pays it), each statement with a snapshot of
+        # its own. Once the upsert holds the vectors' rows, another writer of the same
+        # records has committed its ranks (seen, and replaced, by the statements after it)
+        # or waits for ours.
         cursor.execute(
-            f"INSERT INTO catalog_recordsearch (record_id, vector) "  # noqa: S608 - no input in the SQL
+            f"{SEARCH_TERMS_LOCK}; "  # noqa: S608 - no input in the SQL
+            f"INSERT INTO catalog_recordsearch (record_id, vector) "
             f"SELECT r.id, {vector} FROM catalog_record r WHERE r.id = ANY(%s) "
-            "ON CONFLICT (record_id) DO UPDATE SET vector = EXCLUDED.vector",
-            [ids],
-        )
-        # Now holding the vectors' rows, so another writer of the same records has
-        # committed its ranks (seen, and replaced, by these statements) or waits for ours.
-        cursor.execute("DELETE FROM catalog_searchtermrank WHERE record_id = ANY(%s)", [ids])
-        cursor.execute(
-            search_term_ranks_sql(
-                "(SELECT record_id, vector FROM catalog_recordsearch WHERE record_id = ANY(%s))"
-            ),
-            [ids],
+            "ON CONFLICT (record_id) DO UPDATE SET vector = EXCLUDED.vector; "
+            f"DELETE FROM catalog_searchtermrank WHERE record_id = ANY(%s); {ranks}",
+            [ids, ids, ids],
         )
 
 
@@ -166,11 +165,17 @@ def search_term_ranks_sql(vectors: str) -> str:
     them. Each record's words are looked up among the terms' (for 2,500 records and 25
     terms, 40 ms), not each term's matches scanned for the records (250 ms)."""
     return (
-        "INSERT INTO catalog_searchtermrank (record_id, term, rank) "  # noqa: S608 - no input
-        "SELECT s.record_id, t.query, ts_rank(s.vector, t.query::tsquery)::float8 "
-        f"FROM {vectors} s CROSS JOIN LATERAL unnest(tsvector_to_array(s.vector)) AS w(word) "
+        f"{_RANKS_INSERT} FROM {vectors} s "
+        "CROSS JOIN LATERAL unnest(tsvector_to_array(s.vector)) AS w(word) "
         "JOIN catalog_searchterm t ON t.word = w.word"
     )
+
+
+# Ranks of records for terms, from `s` (their search vectors) and `t` (the terms).
+_RANKS_INSERT = (
+    "INSERT INTO catalog_searchtermrank (record_id, term, rank) "
+    "SELECT s.record_id, t.query, ts_rank(s.vector, t.query::tsquery)::float8"
+)
 
 
 # The words of the catalog's vectors in `min_records` records or more, each with the text of
@@ -240,9 +245,7 @@ def search_terms_refresh(*, min_records: int | None = None) -> dict[str, int] | 
         )
         # A new term's matches, from the search vectors' index.
         cursor.execute(
-            "INSERT INTO catalog_searchtermrank (record_id, term, rank) "
-            "SELECT s.record_id, t.query, ts_rank(s.vector, t.query::tsquery)::float8 "
-            "FROM catalog_searchterm t "
+            f"{_RANKS_INSERT} FROM catalog_searchterm t "
             "JOIN catalog_recordsearch s ON s.vector @@ t.query::tsquery "
             "WHERE t.query = ANY(%s)",
             [sorted(set(words) - kept)],
