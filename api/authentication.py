@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from tenants.staff.models import ApiKey
-from tenants.staff.services import api_key_authenticate
+from staff.models import ApiKey
+from staff.services import api_key_authenticate
 
 
 class ApiKeyUser:

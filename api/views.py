@@ -22,8 +22,8 @@ from api.schema import CatalogAutoSchema
 from catalog import selectors, services
 from catalog.models import Contributor, Item, Location, Record, Subject
 from catalog.search import ORDERINGS, record_facets, record_search
-from config.errors import PreconditionFailed
-from tenants.staff.services import staff_token_issue
+from common.errors import PreconditionFailed
+from staff.services import staff_token_issue
 
 ID_PATTERN = r"[0-9]{1,18}"
 _ETAG_VERSION = re.compile(r'^(?:W/)?"?v?([0-9]{1,9})"?$')

@@ -39,8 +39,8 @@ from catalog.services import (
     record_search_refresh,
     sort_title_for,
 )
-from config.errors import ApplicationError
-from tenants.staff.models import Role
+from common.errors import ApplicationError
+from staff.models import Role
 
 
 def _is_staff(request: HttpRequest) -> bool:

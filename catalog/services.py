@@ -1,8 +1,6 @@
 """Writes to the catalog. Each service owns its transaction and records its changes in the feed."""
 
-import re
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +12,6 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 
 from catalog.identifiers import identifier_normalize
-from catalog.imports.copy import bulk_cursor
 from catalog.models import (
     Change,
     Identifier,
@@ -25,12 +22,9 @@ from catalog.models import (
     RecordSubject,
     SearchTerm,
 )
-from config.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
-
-SEARCH_CONFIG = "english"
-_LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
-_SPACES = re.compile(r"\s+")
-_PUNCTUATION = re.compile(r"[^\w\s]")
+from catalog.text import SEARCH_CONFIG, name_key, sort_title_for
+from common.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
+from common.sql import bulk_cursor
 
 
 @dataclass
@@ -52,24 +46,6 @@ class RecordData:
     identifiers: Sequence[tuple[str, str]] = field(default_factory=list)  # (kind, value)
     source_marc: bytes | None = None
     nonfiling: int = 0
-
-
-# What _PUNCTUATION replaces, for ASCII text: one translate instead of two regex passes.
-_ASCII_PUNCTUATION = {i: " " for i in range(128) if _PUNCTUATION.match(chr(i))}
-
-
-def name_key(name: str) -> str:
-    """A name folded for matching: case, accents, punctuation and spacing ignored."""
-    if name.isascii():  # nothing to decompose, no accents to drop
-        return " ".join(name.lower().translate(_ASCII_PUNCTUATION).split())[:500]
-    folded = unicodedata.normalize("NFKD", name)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
-    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", folded)).strip()[:500]
-
-
-def sort_title_for(title: str, nonfiling: int = 0) -> str:
-    title = title[nonfiling:] if 0 < nonfiling < len(title) else _LEADING_ARTICLE.sub("", title)
-    return name_key(title)[:1000]
 
 
 def changes_log(entity: str, ids: Iterable[int], action: str) -> None:

@@ -12,12 +12,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 
-from api.imports import ImportJobSerializer
 from catalog.imports.exports import EXTENSIONS, export_job_create
 from catalog.imports.models import ExportJob, Format, ImportJob, ImportRow
 from catalog.imports.selectors import (
     export_job_list,
     import_job_list,
+    import_job_progress,
     import_rejects_file,
     import_row_list,
 )
@@ -28,7 +28,16 @@ from catalog.imports.services import (
     import_job_revert,
 )
 from catalog.models import Item
-from config.errors import ApplicationError
+from common.errors import ApplicationError
+from staff.audit import actor_name, audit_event_list
+from staff.invitations import (
+    staff_deactivate,
+    staff_invitation_resend,
+    staff_invitation_revoke,
+    staff_invite,
+    staff_list,
+)
+from staff.models import ApiKey, Role
 from tenants.administration import (
     api_key_issue,
     api_key_list,
@@ -40,15 +49,6 @@ from tenants.administration import (
     library_settings_update,
 )
 from tenants.models import Library
-from tenants.staff.audit import actor_name, audit_event_list
-from tenants.staff.invitations import (
-    staff_deactivate,
-    staff_invitation_resend,
-    staff_invitation_revoke,
-    staff_invite,
-    staff_list,
-)
-from tenants.staff.models import ApiKey, Role
 
 View = Callable[..., HttpResponseBase]
 
@@ -292,7 +292,7 @@ class ImportForm(forms.Form):
 
 def _job_progress(job: ImportJob) -> dict[str, Any]:
     """Status, counts, progress (0-1) and time left, as the API reports them."""
-    return dict(ImportJobSerializer(job).data)
+    return import_job_progress(job)
 
 
 @staff_required

@@ -25,14 +25,6 @@ from django.utils import timezone
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from psycopg2 import IntegrityError as DatabaseIntegrityError
 
-from catalog.imports.copy import (
-    bulk_cursor,
-    cell,
-    ids_reserve,
-    lines_copy,
-    one_cursor,
-    text,
-)
 from catalog.imports.formats import (
     READERS,
     SEEKABLE,
@@ -69,7 +61,18 @@ from catalog.services import (
     sort_title_for,
     subjects_by_key,
 )
-from config.errors import ApplicationError, Conflict, NotFound
+from common.errors import ApplicationError, Conflict, NotFound
+from common.sql import (
+    bulk_cursor,
+    cell,
+    ids_reserve,
+    lines_copy,
+    one_cursor,
+    text,
+)
+from common.tasks import task_enqueue, task_name
+
+IMPORT_JOB_RUN = task_name("worker.import_job_run")
 
 Status = ImportJob.Status
 Action = ImportRow.Action
@@ -148,9 +151,7 @@ def import_job_create(
 
 
 def _queue(job_id: int) -> None:
-    from worker.imports import import_job_run
-
-    transaction.on_commit(lambda: import_job_run.delay(job_id))
+    task_enqueue(IMPORT_JOB_RUN, job_id)
 
 
 def lease_token() -> str:

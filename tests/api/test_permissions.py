@@ -111,7 +111,7 @@ def test_staff_token_for_this_librarys_staff_only(api_client, other_api_client, 
 
 
 def test_revoked_key_is_refused(callers, library, api_client):
-    from tenants.staff.services import api_key_create, api_key_revoke
+    from staff.services import api_key_create, api_key_revoke
 
     with schema_context(library.schema_name):
         issued = api_key_create(name="temp", scope="write")

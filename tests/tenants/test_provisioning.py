@@ -71,7 +71,7 @@ def test_a_library_made_after_a_new_migration_has_its_table(db):
     assert ("staff", "0002_invitations_and_audit_events") in _migrations("lambda_")
     assert library_template_is_current()
     with schema_context("lambda_"):
-        from tenants.staff.models import AuditEvent
+        from staff.models import AuditEvent
 
         AuditEvent.objects.create(actor="x", action="y")
         assert AuditEvent.objects.count() == 1
@@ -91,7 +91,7 @@ def test_a_spare_schema_becomes_the_library(db):
     assert _tables("xi") == _tables(template_schema_name())
     assert _migrations("xi") == _migrations(template_schema_name())
     with schema_context("xi"):
-        from tenants.staff.models import User
+        from staff.models import User
 
         assert User.objects.get().email == "a@xi.example"
     assert Client(HTTP_HOST="xi.localhost").get("/").status_code == 200

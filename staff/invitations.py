@@ -16,10 +16,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from config.errors import ApplicationError, Conflict, NotFound
-from tenants.staff.audit import audit_record
-from tenants.staff.models import Invitation, Role, User
-from tenants.staff.services import user_create
+from common.errors import ApplicationError, Conflict, NotFound
+from staff.audit import audit_record
+from staff.models import Invitation, Role, User
+from staff.services import user_create
 
 INVITATION_TTL = timedelta(days=7)
 
