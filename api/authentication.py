@@ -1,5 +1,6 @@
 """How API callers prove who they are: API keys, staff tokens, or a staff session."""
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -70,6 +71,10 @@ class StaffTokenAuthentication(authentication.TokenAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(_("Invalid token header."))
+        if connection.schema_name == "public":  # type: ignore[attr-defined]
+            raise exceptions.AuthenticationFailed(
+                "Staff tokens belong to a library: use them on the library's own host."
+            )
         try:
             token = parts[1].decode()
         except UnicodeError:

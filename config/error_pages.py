@@ -36,7 +36,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
                 "code": code}  # fmt: skip
-        response = JsonResponse(body, status=status, content_type="application/problem+json")
+        response = JsonResponse(body, status=status)
     else:
         page = _PAGE.format(title=escape(title), detail=escape(detail))
         response = HttpResponse(page, status=status)

@@ -79,6 +79,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "config.middleware.ProbeMiddleware",
+    "config.middleware.RejectNulMiddleware",
     "tenants.middleware.LibraryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -199,7 +200,7 @@ REST_FRAMEWORK = {
         "address": env.str("API_RATE_PER_ADDRESS", default="12000/min"),
     },
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "api.renderers.OrjsonRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
