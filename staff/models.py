@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -21,6 +22,10 @@ class UserManager(BaseUserManager["User"]):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        """Sign-in finds the account whatever the case of the email typed."""
+        return self.get(email__iexact=username)
 
     def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
         extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
@@ -41,6 +46,10 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        constraints = [
+            # Addresses are stored in lower case; this holds the line for any other writer.
+            models.UniqueConstraint(Lower("email"), name="staff_user_email_unique_any_case"),
+        ]
 
     def __str__(self) -> str:
         return self.email
