@@ -34,11 +34,10 @@ from catalog.services import (
     location_create,
     location_delete,
     location_update,
-    name_key,
     record_delete,
     record_search_refresh,
-    sort_title_for,
 )
+from catalog.text import name_key, sort_title_for
 from common.errors import ApplicationError
 from staff.models import Role
 

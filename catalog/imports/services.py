@@ -52,15 +52,14 @@ from catalog.services import (
     changes_lock,
     changes_log,
     contributors_by_key,
-    name_key,
     record_update,
     search_term_ranks_sql,
     search_terms_lock,
     search_terms_refresh,
     search_vector_sql,
-    sort_title_for,
     subjects_by_key,
 )
+from catalog.text import name_key, sort_title_for
 from common.errors import ApplicationError, Conflict, NotFound
 from common.sql import (
     bulk_cursor,
