@@ -5,6 +5,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from staff.models import ApiKey
+from staff.roles import Role, key_role
 from staff.services import api_key_authenticate
 
 
@@ -16,7 +17,6 @@ class ApiKeyUser:
     is_active = True
     is_staff = False
     is_superuser = False
-    role = None
 
     def __init__(self, api_key: ApiKey) -> None:
         self.api_key = api_key
@@ -28,12 +28,9 @@ class ApiKeyUser:
         return f"API key {self.api_key.name!r}"
 
     @property
-    def can_write_catalog(self) -> bool:
-        return self.api_key.can_write_catalog
-
-    @property
-    def is_library_admin(self) -> bool:
-        return False
+    def role(self) -> Role:
+        """The role the key acts in (staff.roles decides what each role may do)."""
+        return key_role(self.api_key.scope)
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

@@ -39,18 +39,7 @@ from catalog.services import (
 )
 from catalog.text import name_key, sort_title_for
 from common.errors import ApplicationError
-from staff.models import Role
-
-
-def _is_staff(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(
-        user.is_authenticated and user.is_active and getattr(user, "role", "") in Role.values
-    )
-
-
-def _can_write(request: HttpRequest) -> bool:
-    return _is_staff(request) and bool(getattr(request.user, "can_write_catalog", False))
+from staff.roles import may_catalogue, may_read
 
 
 class CatalogAdminSite(admin.AdminSite):
@@ -62,7 +51,7 @@ class CatalogAdminSite(admin.AdminSite):
     site_url = "/staff/"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        return _is_staff(request)
+        return may_read(request.user)
 
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         context = super().each_context(request)
@@ -76,22 +65,22 @@ catalog_admin = CatalogAdminSite(name="catalog_admin")
 
 
 class RoleAccess:
-    """Model permissions from the staff role: everyone looks, admins and librarians write."""
+    """Model permissions from staff.roles: every role looks, those who catalogue write."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_staff(request)
+        return may_read(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_staff(request)
+        return may_read(request.user)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return _can_write(request)
+        return may_catalogue(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _can_write(request)
+        return may_catalogue(request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _can_write(request)
+        return may_catalogue(request.user)
 
 
 def _items_withdraw(item_ids: list[int]) -> int:

@@ -1,13 +1,9 @@
 """Staff pages of a library host: imports, exports; staff, keys, domains, settings for admins."""
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +33,8 @@ from staff.invitations import (
     staff_invite,
     staff_list,
 )
-from staff.models import ApiKey, Role
+from staff.models import ApiKey
+from staff.roles import Role, admin_required, may_import, staff_required
 from tenants.administration import (
     api_key_issue,
     api_key_list,
@@ -49,19 +46,6 @@ from tenants.administration import (
     library_settings_update,
 )
 from tenants.models import Library
-
-View = Callable[..., HttpResponseBase]
-
-
-def admin_required(view: View) -> View:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not getattr(request.user, "is_library_admin", False):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _library(request: HttpRequest) -> Library:
@@ -244,21 +228,6 @@ def audit_page(request: HttpRequest) -> HttpResponse:
 # --- Imports and exports: every staff member looks; admins and librarians act ---------------
 
 
-def staff_required(view: View) -> View:
-    """Signed-in staff of this library; POSTs need the right to change the catalog."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_active:
-            raise PermissionDenied
-        if request.method == "POST" and not getattr(request.user, "can_write_catalog", False):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 class ImportForm(forms.Form):
     file = forms.FileField(label="File (MARC 21, MARCXML or CSV)")
     format = forms.ChoiceField(
@@ -337,7 +306,7 @@ def _import_job_page(
         "action": action,
         "actions": ImportRow.Action.choices,
         "running": running,
-        "can_write": getattr(request.user, "can_write_catalog", False),
+        "can_write": may_import(request.user),
     }
     response = _page(request, "import_job.html", context, error)
     response.status_code = status if error else 200
