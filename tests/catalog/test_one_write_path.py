@@ -276,3 +276,22 @@ def test_a_change_is_written_alike_by_the_pages_the_api_and_an_import(clients):
     assert first["feed"] == [("record", "updated", True)]
     for path in ("API", "import"):
         assert rows[path] == first, path
+
+
+def test_a_name_spelled_otherwise_reads_as_the_heading_kept_whichever_path(clients):
+    # "Herbért" folds to the contributor kept as "Herbert": every path links the record to
+    # it, and searches it under the name the catalog keeps (so a search for herbert finds it).
+    spelled = {**AFTER, "authors": ["Herbért, Frank"], "subjects": ["ECOLOGY"]}
+    rows = {}
+    for path in ("API", "import"):
+        since = _feed_end()
+        record_id = PATHS[path](clients, spelled, None)
+        rows[path] = _rows(record_id, since)
+        with schema_context("alpha"):
+            record_delete(record_id=record_id)
+
+    assert rows["import"] == rows["API"]
+    assert rows["API"]["credits"] == [("Herbert, Frank", "author", 0)]
+    assert "'herbert':" in rows["API"]["vector"]
+    assert "'ecolog':" in rows["API"]["vector"]
+    assert "'herbert'" in dict(rows["API"]["ranks"])
