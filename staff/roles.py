@@ -13,20 +13,27 @@ from django.http.response import HttpResponseBase
 
 
 class Role(models.TextChoices):
+    """A staff account's role: what it may do is answered by the may_* functions below."""
+
     ADMIN = "admin", "Admin"
     LIBRARIAN = "librarian", "Librarian"
     VIEWER = "viewer", "Viewer"
 
 
+# The roles that create, change and delete the catalog's records, items and headings.
+CATALOGUERS = frozenset({Role.ADMIN, Role.LIBRARIAN})
+
+
 class KeyScope(models.TextChoices):
+    """An API key's scope: the key acts in the role key_role gives it."""
+
     READ = "read", "Read"
     WRITE = "write", "Read and write"
 
 
-# A key acts in the role its scope grants: a write key catalogues as a librarian does, a read
-# key reads as a viewer does, and no key administers the library.
+# A write key catalogues as a librarian does, a read key reads as a viewer does, and no key
+# administers the library.
 _KEY_ROLES = {KeyScope.READ: Role.VIEWER, KeyScope.WRITE: Role.LIBRARIAN}
-_CATALOGUERS = frozenset({Role.ADMIN, Role.LIBRARIAN})
 
 
 def key_role(scope: str) -> Role:
@@ -51,7 +58,7 @@ def may_read(caller: Any) -> bool:
 
 def may_catalogue(caller: Any) -> bool:
     """Create, change and delete records, items, locations and headings."""
-    return caller_role(caller) in _CATALOGUERS
+    return caller_role(caller) in CATALOGUERS
 
 
 def may_import(caller: Any) -> bool:
