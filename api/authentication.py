@@ -33,6 +33,20 @@ class ApiKeyUser:
         return key_role(self.api_key.scope)
 
 
+def credential(request: Request, schemes: tuple[bytes, ...], what: str) -> str | None:
+    """The credential of an `Authorization: <scheme> <credential>` header in one of `schemes`
+    (lower case); None when the header names another scheme, so the next class may try it."""
+    parts = authentication.get_authorization_header(request).split()
+    if not parts or parts[0].lower() not in schemes:
+        return None
+    if len(parts) != 2:
+        raise exceptions.AuthenticationFailed(_("Invalid %s header.") % what)
+    try:
+        return str(parts[1].decode())
+    except UnicodeError:
+        raise exceptions.AuthenticationFailed(_("Invalid %s.") % what) from None
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Api-Key <key>`. Keys belong to one library's schema, so a key used on
     another library's host simply matches nothing there."""
@@ -40,15 +54,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Api-Key"
 
     def authenticate(self, request: Request) -> tuple[ApiKeyUser, ApiKey] | None:
-        parts = authentication.get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword.lower().encode():
+        secret = credential(request, (self.keyword.lower().encode(),), "API key")
+        if secret is None:
             return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(_("Invalid API key header."))
-        try:
-            secret = parts[1].decode()
-        except UnicodeError:
-            raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
         api_key = api_key_authenticate(secret)
         if api_key is None:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
@@ -62,16 +70,8 @@ class StaffTokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Bearer <token>` or `Token <token>` for a staff account of this library."""
 
     def authenticate(self, request: Request):  # type: ignore[no-untyped-def]
-        parts = authentication.get_authorization_header(request).split()
-        if not parts or parts[0].lower() not in (b"bearer", b"token"):
-            return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(_("Invalid token header."))
-        try:
-            token = parts[1].decode()
-        except UnicodeError:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        return self.authenticate_credentials(token)
+        token = credential(request, (b"bearer", b"token"), "token")
+        return None if token is None else self.authenticate_credentials(token)
 
     def authenticate_header(self, request: Request) -> str:
         return "Bearer"
