@@ -96,3 +96,13 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
             [model._meta.db_table, count],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+# PostgreSQL's code for a lock wait that ran out of lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def lock_wait_ran_out(error: BaseException) -> bool:
+    """Whether a database error is a lock wait that ran out of lock_timeout: the one error a
+    writer that waits a little at a time may try again after."""
+    return getattr(error.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE

@@ -7,11 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    LIBRARIAN = "librarian", "Librarian"
-    VIEWER = "viewer", "Viewer"
+from staff.roles import KeyScope, Role, may_administer, may_catalogue
 
 
 class UserManager(BaseUserManager["User"]):
@@ -54,21 +50,20 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    # For templates, which cannot call staff.roles' functions.
     @property
     def can_write_catalog(self) -> bool:
-        return self.is_active and self.role in (Role.ADMIN, Role.LIBRARIAN)
+        return may_catalogue(self)
 
     @property
     def is_library_admin(self) -> bool:
-        return self.is_active and self.role == Role.ADMIN
+        return may_administer(self)
 
 
 class ApiKey(models.Model):
     """A key for an integrator. Only the SHA-256 of the key is stored; the key is shown once."""
 
-    class Scope(models.TextChoices):
-        READ = "read", "Read"
-        WRITE = "write", "Read and write"
+    Scope = KeyScope
 
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
@@ -92,10 +87,6 @@ class ApiKey(models.Model):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
-    @property
-    def can_write_catalog(self) -> bool:
-        return self.scope == self.Scope.WRITE
 
 
 class Invitation(models.Model):
