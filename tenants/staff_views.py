@@ -5,7 +5,6 @@ from functools import wraps
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -13,6 +12,13 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 
 from catalog.imports.exports import EXTENSIONS, export_job_create
+from catalog.imports.jobs import (
+    import_job_cancel,
+    import_job_commit,
+    import_job_create,
+    import_job_revert,
+    import_upload_check,
+)
 from catalog.imports.models import ExportJob, Format, ImportJob, ImportRow
 from catalog.imports.selectors import (
     export_job_list,
@@ -20,12 +26,6 @@ from catalog.imports.selectors import (
     import_job_progress,
     import_rejects_file,
     import_row_list,
-)
-from catalog.imports.services import (
-    import_job_cancel,
-    import_job_commit,
-    import_job_create,
-    import_job_revert,
 )
 from catalog.models import Item
 from common.errors import ApplicationError
@@ -281,12 +281,10 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        limit = settings.STACKS_IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is too large: {upload.size:,} bytes, and this library accepts files "
-                f"up to {limit:,} bytes. Split it, or import it with the import_catalog command."
-            )
+        try:
+            import_upload_check(size=upload.size)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
         return upload
 
 
@@ -328,7 +326,7 @@ def _import_job_page(
     if action not in ImportRow.Action.values:
         action = ""
     rows = import_row_list(job=job, action=action or None)[:IMPORT_ROWS_SHOWN]
-    running = job.status in RUNNING_IMPORT_STATES
+    running = job.status in ImportJob.ACTIVE_STATUSES
     context = {
         "job": job,
         "progress": _job_progress(job),
@@ -342,13 +340,6 @@ def _import_job_page(
     response = _page(request, "import_job.html", context, error)
     response.status_code = status if error else 200
     return response
-
-
-RUNNING_IMPORT_STATES = (
-    ImportJob.Status.QUEUED,
-    ImportJob.Status.STAGING,
-    ImportJob.Status.COMMITTING,
-)
 
 
 @staff_required

@@ -8,12 +8,8 @@ from django.db import reset_queries
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from catalog.imports.exports import EXPORT_JOB_RUN, export_job_write
-from catalog.imports.services import (
-    IMPORT_JOB_RUN,
-    import_job_work,
-    import_jobs_resumable,
-    lease_token,
-)
+from catalog.imports.jobs import IMPORT_JOB_RUN, import_job_work, import_jobs_resumable
+from catalog.imports.leasing import lease_token
 from common.tasks import LibraryTask
 from tenants.models import Library
 

@@ -6,15 +6,17 @@ import time
 import pymarc
 import pytest
 
+from catalog.imports.ahead import read_ahead
 from catalog.imports.exports import export_job_create, export_job_write
-from catalog.imports.models import ImportRow
-from catalog.imports.selectors import import_rejects_file
-from catalog.imports.services import (
-    _read_ahead,
+from catalog.imports.jobs import (
     import_job_commit,
     import_job_create,
     import_job_revert,
+    import_job_work,
 )
+from catalog.imports.leasing import lease_token
+from catalog.imports.models import ImportRow
+from catalog.imports.selectors import import_rejects_file
 from catalog.models import Change, Identifier, Item, Record, RecordSearch
 from catalog.services import RecordData, record_search_refresh, record_update
 from common.errors import Conflict
@@ -272,7 +274,7 @@ def test_an_import_writes_its_feed_entries_in_the_feed_writers_turn(in_library):
 
 def test_a_slice_that_stops_reading_does_not_wait_for_the_reader():
     # The reader has read everything and waits to hand over its end: stopping must not block.
-    chunks = _read_ahead(iter(["first", "second"]), depth=1)
+    chunks = read_ahead(iter(["first", "second"]), depth=1)
     assert next(chunks) == "first"
     time.sleep(0.3)  # the reader fills the queue and is left holding its end marker
     started = time.monotonic()
@@ -284,8 +286,6 @@ def test_a_slice_that_stops_reading_does_not_wait_for_the_reader():
 def test_a_job_gives_the_worker_back_only_when_other_work_waits(
     in_library, settings, others_waiting
 ):
-    from catalog.imports.services import import_job_work, lease_token
-
     settings.STACKS_IMPORT_CHUNK_SIZE = 5
     settings.STACKS_IMPORT_SLICE_SECONDS = 0
     with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: four chunks
@@ -352,7 +352,6 @@ def test_a_second_run_of_a_slice_stops_when_another_moved_the_checkpoint(in_libr
     # A redelivered task runs the same slice twice: whichever writes second finds the
     # checkpoint moved under it and stops without writing.
     from catalog.imports.models import ImportJob
-    from catalog.imports.services import import_job_work, lease_token
 
     settings.STACKS_IMPORT_CHUNK_SIZE = 5
     settings.STACKS_IMPORT_SLICE_SECONDS = 0
