@@ -1,6 +1,5 @@
 """Writes to the catalog. Each service owns its transaction and records its changes in the feed."""
 
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -8,7 +7,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from catalog.identifiers import identifier_normalize
@@ -24,7 +23,7 @@ from catalog.models import (
 )
 from catalog.text import SEARCH_CONFIG, name_key, sort_title_for
 from common.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
-from common.sql import bulk_cursor
+from common.sql import bulk_cursor, lock_waits_retried
 
 
 @dataclass
@@ -172,23 +171,16 @@ def _terms_lock_exclusive() -> bool:
     refresh, so a long wait would hold up librarians' edits (and a wait shorter than
     PostgreSQL's deadlock check gives way before a cycle through it costs an edit). Tries
     for about 15 seconds; False if the lock never came."""
-    for _ in range(_LOCK_ATTEMPTS):
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '200ms'")
-                cursor.execute(f"LOCK TABLE {SearchTerm._meta.db_table} IN EXCLUSIVE MODE")
-        except OperationalError as error:
-            if getattr(error.__cause__, "pgcode", None) != _LOCK_NOT_AVAILABLE:
-                raise
-            time.sleep(0.1)
-            continue
+
+    def lock() -> bool:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+            cursor.execute(f"LOCK TABLE {SearchTerm._meta.db_table} IN EXCLUSIVE MODE")
         return True
-    return False
+
+    taken = lock_waits_retried(lock, attempts=_LOCK_ATTEMPTS, pause=lambda _: 0.1)
+    return bool(taken)
 
 
-_LOCK_NOT_AVAILABLE = "55P03"
 _LOCK_ATTEMPTS = 50
 
 
