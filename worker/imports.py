@@ -20,8 +20,8 @@ RESUME_EVERY_SECONDS = 60
 def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     """One time slice of an import; when other work waits in the queue, the next slice goes
     to the back of it, behind other libraries' work."""
-    # As a request does: with DEBUG on, the connection's query log (9,000 statements, some
-    # carrying a chunk's thousands of keys) would otherwise grow across slices to 100 MB.
+    # As a request does: with DEBUG on, the connection's query log (thousands of statements,
+    # some carrying a chunk's thousands of keys) would otherwise grow from slice to slice.
     reset_queries()
     owner = owner or lease_token()
     delivery = self.request.delivery_info or {}
