@@ -2,11 +2,21 @@
 connection while the chunk before is written: the outcome is the one of writing them in turn."""
 
 import io
+import threading
+import time
 
+from django.db import connection
 from django_tenants.utils import schema_context
 
+from catalog.imports.ahead import plan_ahead
+from catalog.imports.deciding import Action, Decision
+from catalog.imports.formats.source import ItemData, SourceRecord
 from catalog.imports.jobs import import_job_create
-from catalog.models import Item, Record
+from catalog.imports.plans import creates_plan, items_plan
+from catalog.imports.writing import Feed, records_create
+from catalog.models import Contributor, Item, Record
+from catalog.services import ItemData as ItemInput
+from catalog.services import RecordData, item_create, record_create
 from tests.catalog.imports.helpers import job_run
 
 CSV = """title,authors,isbn,control_number,year,barcode,location
@@ -39,13 +49,6 @@ def test_a_chunk_sees_what_the_chunks_before_it_wrote(live_library, settings):
 
 
 def test_a_barcode_taken_after_the_chunk_was_planned_is_left_out(in_library):
-    from catalog.imports.deciding import Action, Decision
-    from catalog.imports.formats.source import ItemData, SourceRecord
-    from catalog.imports.plans import creates_plan, items_plan
-    from catalog.imports.writing import Feed, records_create
-    from catalog.services import ItemData as ItemInput
-    from catalog.services import RecordData, item_create, record_create
-
     source = SourceRecord(
         position=1, raw=b"", data=RecordData(title="Dune"), items=[ItemData("B-9")]
     )
@@ -66,17 +69,6 @@ def test_a_barcode_taken_after_the_chunk_was_planned_is_left_out(in_library):
 def test_planning_steps_back_from_a_lock_cycle_with_the_writer(live_library):
     # The writer's open chunk holds a contributor the plan needs and is about to insert one
     # the plan holds: the plan gives up its wait, lets the writer through, and starts again.
-    import threading
-    import time
-
-    from django.db import connection
-
-    from catalog.imports.ahead import plan_ahead
-    from catalog.imports.deciding import Action, Decision
-    from catalog.imports.formats.source import SourceRecord
-    from catalog.models import Contributor
-    from catalog.services import RecordData
-
     schema = live_library.library.schema_name
     writer_done: list[str] = []
     writer_holds_x = threading.Event()
