@@ -1,5 +1,4 @@
-"""The accounting stage: a job's counts and feed checkpoints, its worker's memory, and the
-planner statistics a large import leaves fresh."""
+"""The accounting stage: counts, feed checkpoints, peak memory, statistics after an import."""
 
 import resource
 

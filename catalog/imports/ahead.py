@@ -1,5 +1,8 @@
-"""Running ahead of the writer: a job's file read in chunks, each decided and planned on a
-reader thread with its own connection while the writer commits the chunk before."""
+"""Running ahead of the writer: chunks read, decided and planned on a reader thread.
+
+The reader thread has a database connection of its own, so a chunk is decided and its rows
+laid out while the writer commits the chunk before.
+"""
 
 import threading
 from collections.abc import Iterator

@@ -1,5 +1,6 @@
-"""The front door of imports: create, commit, cancel and revert a job, run its turns on a
-worker, and find the jobs to resume. Progress is read by catalog.imports.selectors.
+"""The front door of imports: create, commit, cancel, revert, run and resume import jobs.
+
+Progress is read by catalog.imports.selectors.
 
 One job's way: import_job_create stores the file and queues the job; import_job_work runs
 its turns (catalog.imports.running), each reading ahead (ahead, formats), deciding

@@ -1,5 +1,4 @@
-"""Running a job's turn on the worker: its time slice, and the loops that stage and commit
-its chunks one transaction at a time."""
+"""Running a job's turn on the worker: its time slice, and its stage and commit loops."""
 
 import gc
 import sys
