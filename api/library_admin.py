@@ -17,7 +17,8 @@ from staff.invitations import (
     staff_invite,
     staff_list,
 )
-from staff.models import ApiKey, AuditEvent, Role, User
+from staff.models import ApiKey, AuditEvent, User
+from staff.roles import Role
 from tenants.administration import (
     api_key_issue,
     api_key_list,

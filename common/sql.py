@@ -15,10 +15,6 @@ from django.db.backends.utils import CursorWrapper
 
 T = TypeVar("T")
 
-# PostgreSQL's code for a lock wait that ran out of lock_timeout.
-LOCK_NOT_AVAILABLE = "55P03"
-LOCK_WAIT = "200ms"
-
 # COPY's text format: backslash escapes; NUL cannot be stored in PostgreSQL text at all.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
 _SPECIAL = re.compile(r"[\\\t\n\r\x00]")
@@ -105,6 +101,18 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+# PostgreSQL's code for a lock wait that ran out of lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
+# How long lock_waits_retried lets each lock wait run.
+LOCK_WAIT = "200ms"
+
+
+def lock_wait_ran_out(error: BaseException) -> bool:
+    """Whether a database error is a lock wait that ran out of lock_timeout: the one error a
+    writer that waits a little at a time may try again after."""
+    return getattr(error.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE
+
+
 def _never() -> bool:
     return False
 
@@ -135,7 +143,7 @@ def lock_waits_retried(
                     cursor.execute(statements)
                 done = work()
         except OperationalError as error:
-            if getattr(error.__cause__, "pgcode", None) != LOCK_NOT_AVAILABLE or give_up():
+            if not lock_wait_ran_out(error) or give_up():
                 raise
             time.sleep(pause(attempt))
             continue

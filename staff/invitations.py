@@ -18,7 +18,8 @@ from rest_framework.authtoken.models import Token
 
 from common.errors import ApplicationError, Conflict, NotFound
 from staff.audit import audit_record
-from staff.models import Invitation, Role, User
+from staff.models import Invitation, User
+from staff.roles import Role
 from staff.services import user_create
 
 INVITATION_TTL = timedelta(days=7)

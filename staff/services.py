@@ -12,7 +12,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from common.errors import ApplicationError, NotFound
-from staff.models import ApiKey, Role, User
+from staff.models import ApiKey, User
+from staff.roles import Role
 
 API_KEY_PREFIX_BYTES = 6
 _LAST_USED_GRANULARITY = timedelta(minutes=1)

@@ -4,7 +4,8 @@ import base64
 from typing import Any
 
 from catalog.models import Identifier, Item, Record, RecordContributor, RecordSubject
-from catalog.services import RecordData, name_key
+from catalog.services import RecordData
+from catalog.text import name_key
 
 # The record's own fields a snapshot keeps as they are.
 _SCALARS = (

@@ -26,7 +26,8 @@ from catalog.imports.selectors import (
 from catalog.models import Item
 from common.errors import ApplicationError
 from staff.audit import actor_name
-from staff.pages import staff_page, staff_required
+from staff.pages import staff_page
+from staff.roles import may_import, staff_required
 
 IMPORT_ROWS_SHOWN = 200
 
@@ -104,7 +105,7 @@ def _import_job_page(
         "action": action,
         "actions": ImportRow.Action.choices,
         "running": job.status in ImportJob.ACTIVE_STATUSES,
-        "can_write": getattr(request.user, "can_write_catalog", False),
+        "can_write": may_import(request.user),
     }
     response = _page(request, "import_job.html", context, error)
     response.status_code = status if error else 200

@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandParser
 from django_tenants.utils import schema_context
 
-from staff.models import Role, User
+from staff.models import User
+from staff.roles import Role
 from tenants.models import Library
 from tenants.services import library_create
 
