@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +15,14 @@ from rest_framework.response import Response
 from api import examples as ex
 from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
-from catalog.imports.formats import csv_template
+from catalog.imports.formats.csv_file import csv_template
+from catalog.imports.jobs import (
+    import_job_cancel,
+    import_job_commit,
+    import_job_create,
+    import_job_revert,
+    import_upload_check,
+)
 from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.selectors import (
     IMPORT_JOB_FIELDS,
@@ -26,33 +32,15 @@ from catalog.imports.selectors import (
     import_rejects_file,
     import_row_list,
 )
-from catalog.imports.services import (
-    import_job_cancel,
-    import_job_commit,
-    import_job_create,
-    import_job_revert,
-)
-from common.errors import ApplicationError
-
-
-class UploadTooLarge(ApplicationError):
-    status_code = 413
-    code = "upload_too_large"
 
 
 def upload_limit_check(request: Request) -> None:
     """Refuse an oversized upload from its declared length, before reading any of it."""
-    limit = settings.STACKS_IMPORT_MAX_UPLOAD_BYTES
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > limit:
-        raise UploadTooLarge(
-            f"The file is too large: {length:,} bytes, and this library accepts files up to "
-            f"{limit:,} bytes. Split it into smaller files, or import it with the "
-            "import_catalog command."
-        )
+    import_upload_check(size=length)
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
@@ -149,11 +137,7 @@ class ImportJobViewSet(
         incoming.is_valid(raise_exception=True)
         options = dict(incoming.validated_data)
         upload = options.pop("file")
-        if upload.size > settings.STACKS_IMPORT_MAX_UPLOAD_BYTES:
-            raise UploadTooLarge(
-                f"The file is too large: {upload.size:,} bytes, and this library accepts files "
-                f"up to {settings.STACKS_IMPORT_MAX_UPLOAD_BYTES:,} bytes."
-            )
+        import_upload_check(size=upload.size)
         user, label = started_by(request)
         job = import_job_create(
             file=upload, file_name=upload.name, started_by=user, started_by_label=label, **options

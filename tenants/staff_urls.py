@@ -16,15 +16,4 @@ urlpatterns = [
     path("domains/<int:pk>/<str:verb>/", staff_views.domain_action, name="staff-domain-action"),
     path("settings/", staff_views.settings_page, name="staff-settings"),
     path("audit/", staff_views.audit_page, name="staff-audit"),
-    path("imports/", staff_views.imports_page, name="staff-imports"),
-    path("imports/<int:pk>/", staff_views.import_job_page, name="staff-import"),
-    path("imports/<int:pk>/rejects/", staff_views.import_job_rejects, name="staff-import-rejects"),
-    path("imports/<int:pk>/<str:verb>/", staff_views.import_job_action, name="staff-import-action"),
-    path("exports/", staff_views.exports_page, name="staff-exports"),
-    path("exports/<int:pk>/", staff_views.export_job_page, name="staff-export"),
-    path(
-        "exports/<int:pk>/download/",
-        staff_views.export_job_download,
-        name="staff-export-download",
-    ),
 ]

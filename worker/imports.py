@@ -8,12 +8,8 @@ from django.db import reset_queries
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from catalog.imports.exports import EXPORT_JOB_RUN, export_job_write
-from catalog.imports.services import (
-    IMPORT_JOB_RUN,
-    import_job_work,
-    import_jobs_resumable,
-    lease_token,
-)
+from catalog.imports.jobs import IMPORT_JOB_RUN, import_job_work, import_jobs_resumable
+from catalog.imports.leasing import lease_token
 from common.tasks import LibraryTask
 from tenants.models import Library
 
@@ -24,8 +20,8 @@ RESUME_EVERY_SECONDS = 60
 def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     """One time slice of an import; when other work waits in the queue, the next slice goes
     to the back of it, behind other libraries' work."""
-    # As a request does: with DEBUG on, the connection's query log (9,000 statements, some
-    # carrying a chunk's thousands of keys) would otherwise grow across slices to 100 MB.
+    # As a request does: with DEBUG on, the connection's query log (thousands of statements,
+    # some carrying a chunk's thousands of keys) would otherwise grow from slice to slice.
     reset_queries()
     owner = owner or lease_token()
     delivery = self.request.delivery_info or {}

@@ -4,8 +4,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
-from catalog.imports.services import import_job_create
 from catalog.models import Record
 from catalog.services import location_get_or_create
 from common.errors import ApplicationError

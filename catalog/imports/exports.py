@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from catalog.imports.formats import CSV_COLUMNS, LIST_SEPARATOR
+from catalog.imports.formats.csv_file import CSV_COLUMNS, LIST_SEPARATOR
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import record_export_list
 from catalog.models import Item, Record, RecordContributor, RecordSubject

@@ -24,6 +24,9 @@ class ImportJob(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         REVERTED = "reverted", "Reverted"
 
+    # A job in these states has work left for a worker (and holds or awaits its lease).
+    ACTIVE_STATUSES = (Status.QUEUED, Status.STAGING, Status.COMMITTING)
+
     class MatchOn(models.TextChoices):
         ISBN = "isbn", "ISBN"
         CONTROL_NUMBER = "control_number", "Control number (001/003)"

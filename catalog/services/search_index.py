@@ -4,15 +4,14 @@ Every write-side search SQL lives here; the import's COPY path builds its statem
 these pieces too, so a record reads the same in search however it was written.
 """
 
-import time
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 
 from catalog.models import SearchTerm
 from catalog.text import SEARCH_CONFIG
-from common.sql import bulk_cursor, lock_wait_ran_out
+from common.sql import bulk_cursor, lock_waits_retried
 
 
 def search_vector_sql(
@@ -122,20 +121,13 @@ def _terms_lock_exclusive() -> bool:
     refresh, so a long wait would hold up librarians' edits (and a wait shorter than
     PostgreSQL's deadlock check gives way before a cycle through it costs an edit). Tries
     for about 15 seconds; False if the lock never came."""
-    for _ in range(_LOCK_ATTEMPTS):
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '200ms'")
-                cursor.execute(f"LOCK TABLE {SearchTerm._meta.db_table} IN EXCLUSIVE MODE")
-        except OperationalError as error:
-            if not lock_wait_ran_out(error):
-                raise
-            time.sleep(0.1)
-            continue
+
+    def lock() -> bool:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+            cursor.execute(f"LOCK TABLE {SearchTerm._meta.db_table} IN EXCLUSIVE MODE")
         return True
-    return False
+
+    return bool(lock_waits_retried(lock, attempts=_LOCK_ATTEMPTS, pause=lambda _: 0.1))
 
 
 _LOCK_ATTEMPTS = 50

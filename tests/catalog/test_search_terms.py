@@ -9,7 +9,7 @@ from django.db.models import F
 from django_tenants.utils import schema_context
 
 from catalog.imports.generate import marc_generate
-from catalog.imports.services import import_job_create
+from catalog.imports.jobs import import_job_create
 from catalog.models import SearchTerm, SearchTermRank
 from catalog.search import TextMatch, record_search
 from catalog.services import (

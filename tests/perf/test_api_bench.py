@@ -30,9 +30,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from catalog.imports.formats import ItemData, SourceRecord
+from catalog.imports.accounting import CATALOG_TABLES, statistics_refresh
+from catalog.imports.formats.source import ItemData, SourceRecord
 from catalog.imports.generate import isbn13
-from catalog.imports.services import _CATALOG_TABLES, _statistics_refresh, records_bulk_create
+from catalog.imports.writing import records_bulk_create
 from catalog.models import Record
 from catalog.services import RecordData, search_terms_refresh
 from tests.conftest import ROOT, free_port, process_stop, subprocess_env
@@ -119,16 +120,16 @@ def catalog_fill(schema: str, count: int) -> None:
                 created += len(chunk)
                 # As an import does: fresh planner statistics as the catalog grows, or each
                 # chunk's lookups are planned for an empty catalog and slow down.
-                _statistics_refresh(created, len(chunk))
+                statistics_refresh(created, len(chunk))
                 chunk = []
-        # As a large import leaves them (catalog.imports.services._statistics_after).
+        # As a large import leaves them (catalog.imports.accounting.statistics_after).
         search_terms_refresh()
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO on")
             cursor.execute(
                 "VACUUM (ANALYZE) catalog_record, catalog_recordsearch, catalog_searchtermrank"
             )
-            for table in _CATALOG_TABLES:
+            for table in CATALOG_TABLES:
                 cursor.execute(f"ANALYZE {table._meta.db_table}")
         assert Record.objects.count() == count
 

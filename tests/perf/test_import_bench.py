@@ -13,8 +13,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.imports.generate import marc_generate
+from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
-from catalog.imports.services import import_job_create
 from catalog.models import Record
 from config.celery import app
 from tests.conftest import WorkerProcess

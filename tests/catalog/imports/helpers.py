@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
+from catalog.imports.jobs import import_job_create, import_job_work
+from catalog.imports.leasing import lease_token
 from catalog.imports.models import ImportJob
-from catalog.imports.services import import_job_create, import_job_work, lease_token
 
 MARC_DIR = Path(__file__).resolve().parents[2] / "data" / "marc"
 

@@ -6,17 +6,11 @@ import time
 import pymarc
 import pytest
 
-from catalog.imports.formats import (
-    FileUnreadable,
-    RecordRejected,
-    _fast_parse,
-    csv_records,
-    marc_map,
-    marc_parse,
-    marc_records,
-    marc_split,
-    marcxml_records,
-)
+from catalog.imports.formats.csv_file import csv_records
+from catalog.imports.formats.marc import marc_parse, marc_read_direct, marc_records, marc_split
+from catalog.imports.formats.marc21 import marc_map
+from catalog.imports.formats.marcxml import marcxml_records
+from catalog.imports.formats.source import FileUnreadable, RecordRejected
 from catalog.imports.generate import marc_generate
 from tests.catalog.imports.helpers import MARC_DIR
 
@@ -211,7 +205,7 @@ def test_the_direct_reader_maps_records_as_pymarc_does(name):
     compared = 0
     with (MARC_DIR / name).open("rb") as stream:
         for raw, _ in marc_split(stream):
-            direct = _fast_parse(raw)
+            direct = marc_read_direct(raw)
             if direct is None:
                 continue  # read through pymarc anyway
             try:
@@ -223,6 +217,6 @@ def test_the_direct_reader_maps_records_as_pymarc_does(name):
     generated = io.BytesIO()
     marc_generate(generated, 50)
     for raw, _ in marc_split(io.BytesIO(generated.getvalue())):
-        assert _map_or_reason(_fast_parse(raw)) == _map_or_reason(marc_parse(raw))
+        assert _map_or_reason(marc_read_direct(raw)) == _map_or_reason(marc_parse(raw))
     # Files in MARC-8, Windows-1251 or too damaged for the direct reader go through pymarc.
     assert compared or name in _PYMARC_ONLY

@@ -5,16 +5,21 @@ import time
 
 import pymarc
 import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
 
+from catalog.imports.ahead import read_ahead
 from catalog.imports.exports import export_job_create, export_job_write
-from catalog.imports.models import ImportRow
-from catalog.imports.selectors import import_rejects_file
-from catalog.imports.services import (
-    _read_ahead,
+from catalog.imports.generate import marc_generate
+from catalog.imports.jobs import (
     import_job_commit,
     import_job_create,
     import_job_revert,
+    import_job_work,
 )
+from catalog.imports.leasing import lease_token
+from catalog.imports.models import ImportJob, ImportRow
+from catalog.imports.selectors import import_rejects_file
 from catalog.models import Change, Identifier, Item, Record, RecordSearch
 from catalog.services import RecordData, record_search_refresh, record_update
 from common.errors import Conflict
@@ -246,8 +251,6 @@ def test_imported_records_carry_the_search_vector_a_refresh_gives(in_library):
 
 
 def test_an_import_writes_its_feed_entries_in_the_feed_writers_turn(in_library):
-    from django.db import connection
-
     job = _csv(
         "Dune,Frank Herbert,9780441172719,,1965,B-1,MAIN\nEmma,Jane Austen,,,1815,,\n",
         one_shot=True,
@@ -272,7 +275,7 @@ def test_an_import_writes_its_feed_entries_in_the_feed_writers_turn(in_library):
 
 def test_a_slice_that_stops_reading_does_not_wait_for_the_reader():
     # The reader has read everything and waits to hand over its end: stopping must not block.
-    chunks = _read_ahead(iter(["first", "second"]), depth=1)
+    chunks = read_ahead(iter(["first", "second"]), depth=1)
     assert next(chunks) == "first"
     time.sleep(0.3)  # the reader fills the queue and is left holding its end marker
     started = time.monotonic()
@@ -284,8 +287,6 @@ def test_a_slice_that_stops_reading_does_not_wait_for_the_reader():
 def test_a_job_gives_the_worker_back_only_when_other_work_waits(
     in_library, settings, others_waiting
 ):
-    from catalog.imports.services import import_job_work, lease_token
-
     settings.STACKS_IMPORT_CHUNK_SIZE = 5
     settings.STACKS_IMPORT_SLICE_SECONDS = 0
     with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: four chunks
@@ -304,10 +305,6 @@ def test_a_job_gives_the_worker_back_only_when_other_work_waits(
 
 
 def test_a_large_import_leaves_fresh_statistics_for_every_catalog_table(in_library):
-    from django.db import connection
-
-    from catalog.imports.generate import marc_generate
-
     stream = io.BytesIO()
     marc_generate(stream, 1000)
     stream.seek(0)
@@ -325,10 +322,6 @@ def test_a_large_import_leaves_fresh_statistics_for_every_catalog_table(in_libra
 def test_a_large_import_outside_a_transaction_leaves_records_and_vectors_vacuumed(live_library):
     # Searches scan the vectors table: vacuumed, its pages are all-visible and the scan skips
     # checking each row. (The test above runs inside a transaction, where only ANALYZE can.)
-    from django.db import connection
-    from django_tenants.utils import schema_context
-
-    from catalog.imports.generate import marc_generate
 
     stream = io.BytesIO()
     marc_generate(stream, 1000)
@@ -351,8 +344,6 @@ def test_a_large_import_outside_a_transaction_leaves_records_and_vectors_vacuume
 def test_a_second_run_of_a_slice_stops_when_another_moved_the_checkpoint(in_library, settings):
     # A redelivered task runs the same slice twice: whichever writes second finds the
     # checkpoint moved under it and stops without writing.
-    from catalog.imports.models import ImportJob
-    from catalog.imports.services import import_job_work, lease_token
 
     settings.STACKS_IMPORT_CHUNK_SIZE = 5
     settings.STACKS_IMPORT_SLICE_SECONDS = 0

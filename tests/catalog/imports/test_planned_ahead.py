@@ -2,11 +2,21 @@
 connection while the chunk before is written: the outcome is the one of writing them in turn."""
 
 import io
+import threading
+import time
 
+from django.db import connection
 from django_tenants.utils import schema_context
 
-from catalog.imports.services import import_job_create
-from catalog.models import Item, Record
+from catalog.imports.ahead import plan_ahead
+from catalog.imports.deciding import Action, Decision
+from catalog.imports.formats.source import ItemData, SourceRecord
+from catalog.imports.jobs import import_job_create
+from catalog.imports.plans import creates_plan, items_plan
+from catalog.imports.writing import Feed, records_create
+from catalog.models import Contributor, Item, Record
+from catalog.services import ItemData as ItemInput
+from catalog.services import RecordData, item_create, record_create
 from tests.catalog.imports.helpers import job_run
 
 CSV = """title,authors,isbn,control_number,year,barcode,location
@@ -39,29 +49,17 @@ def test_a_chunk_sees_what_the_chunks_before_it_wrote(live_library, settings):
 
 
 def test_a_barcode_taken_after_the_chunk_was_planned_is_left_out(in_library):
-    from catalog.imports.formats import ItemData, SourceRecord
-    from catalog.imports.services import (
-        Action,
-        Decision,
-        _creates_plan,
-        _Feed,
-        _items_plan,
-        _records_create,
-    )
-    from catalog.services import ItemData as ItemInput
-    from catalog.services import RecordData, item_create, record_create
-
     source = SourceRecord(
         position=1, raw=b"", data=RecordData(title="Dune"), items=[ItemData("B-9")]
     )
     decisions = [Decision(source, Action.CREATE)]
-    plan = _creates_plan(decisions)
-    plan.items = _items_plan(decisions)
+    plan = creates_plan(decisions)
+    plan.items = items_plan(decisions)
     # Meanwhile a librarian gives the barcode to another record's copy.
     other = record_create(data=RecordData(title="Emma"))
     item_create(record_id=other.pk, data=ItemInput(barcode="B-9"))
 
-    _records_create(decisions, _Feed(), plan)
+    records_create(decisions, Feed(), plan)
 
     assert Record.objects.filter(title="Dune").exists()
     assert Item.objects.get(barcode="B-9").record_id == other.pk
@@ -71,16 +69,6 @@ def test_a_barcode_taken_after_the_chunk_was_planned_is_left_out(in_library):
 def test_planning_steps_back_from_a_lock_cycle_with_the_writer(live_library):
     # The writer's open chunk holds a contributor the plan needs and is about to insert one
     # the plan holds: the plan gives up its wait, lets the writer through, and starts again.
-    import threading
-    import time
-
-    from django.db import connection
-
-    from catalog.imports.formats import SourceRecord
-    from catalog.imports.services import Action, Decision, _plan_ahead
-    from catalog.models import Contributor
-    from catalog.services import RecordData
-
     schema = live_library.library.schema_name
     writer_done: list[str] = []
     writer_holds_x = threading.Event()
@@ -117,7 +105,7 @@ def test_planning_steps_back_from_a_lock_cycle_with_the_writer(live_library):
             )
             for i, (t, n) in enumerate([("First", "Y"), ("Second", "X")], start=1)
         ]
-        plan = _plan_ahead(creates, threading.Event())
+        plan = plan_ahead(creates, threading.Event())
         thread.join(10)
 
         assert writer_done == ["committed"]

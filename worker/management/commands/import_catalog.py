@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
+from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
-from catalog.imports.services import import_job_create
 from tenants.models import Library
 
 FINAL = {"staged", "committed", "failed", "cancelled", "reverted"}

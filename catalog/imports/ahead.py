@@ -1,0 +1,213 @@
+"""Running ahead of the writer: chunks read, decided and planned on a reader thread.
+
+The reader thread has a database connection of its own, so a chunk is decided and its rows
+laid out while the writer commits the chunk before.
+"""
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from queue import Full, Queue
+from typing import Any, cast
+
+from django.conf import settings
+from django.db import connection
+from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
+
+from catalog.imports.accounting import statistics_refresh
+from catalog.imports.deciding import Action, Decision, chunk_decide, match_keys
+from catalog.imports.formats import READERS, SEEKABLE
+from catalog.imports.formats.source import SourceRecord
+from catalog.imports.leasing import LeaseLost
+from catalog.imports.models import ImportJob
+from catalog.imports.plans import CreatePlan, creates_plan, items_plan, record_prepared
+from common.errors import ApplicationError
+from common.sql import lock_waits_retried
+
+
+def _sources(job: ImportJob) -> Iterator[tuple[SourceRecord, int]]:
+    """The job's records from its checkpoint on, with the bytes read through each."""
+    reader = READERS[job.format]
+    with job.file.open("rb") as stream:
+        offset = job.bytes_read if job.format in SEEKABLE else 0
+        yield from reader(stream, start_after=job.staged_through, start_offset=offset)
+
+
+def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]]:
+    """Chunks of records, with the bytes read through each and the keys and barcodes each
+    holds; a record repeating a key of its chunk starts the next chunk, so it is matched
+    against the earlier one once that is written."""
+    size = settings.STACKS_IMPORT_CHUNK_SIZE
+    chunk: list[SourceRecord] = []
+    seen: set[str] = set()
+    read = 0
+    for source, read_after in _sources(job):
+        if source.data is not None:
+            source.keys = match_keys(source.data, job.match_on)
+            record_prepared(source)
+        keys = set(source.keys)
+        barcodes = {f"item:{i.barcode}" for i in source.items}
+        if chunk and (len(chunk) >= size or keys & seen or barcodes & seen):
+            yield chunk, read, seen
+            chunk, seen = [], set()
+        chunk.append(source)
+        seen |= keys | barcodes
+        read = read_after
+    if chunk:
+        yield chunk, read, seen
+
+
+@dataclass
+class Planned:
+    """A chunk read, and (when planned ahead) decided with its new records' rows ready."""
+
+    chunk: list[SourceRecord]
+    read: int
+    decisions: list[Decision] | None = None
+    plan: CreatePlan | None = None
+
+
+class Written:
+    """How many chunks the writing thread has committed, for the planning thread to wait on."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.count = 0
+        self.stop = stop
+        self.changed = threading.Condition()
+
+    def advance(self, count: int) -> None:
+        with self.changed:
+            self.count = count
+            self.changed.notify_all()
+
+    def wait(self, count: int) -> None:
+        with self.changed:
+            while self.count < count:
+                if self.stop.is_set():
+                    raise LeaseLost("the import's writer stopped")
+                self.changed.wait(0.1)
+
+
+def chunks_read(job: ImportJob) -> Iterator[Planned]:
+    """The job's chunks as read, left to the writer to decide (inside a caller's transaction,
+    where a second connection would not see what the writer wrote)."""
+    for chunk, read, _ in _chunks(job):
+        yield Planned(chunk, read)
+
+
+def chunks_planned(job: ImportJob, tenant: Any, written: Written) -> Iterator[Planned]:
+    """Read, decide and plan chunks on the reader thread, with a database connection of its
+    own, while the writer commits the chunks before: its lookups, the new records' ids,
+    contributors and subjects, and their COPY lines cost the writer nothing.
+
+    A chunk is decided only once every chunk still being written that shares a key or a
+    barcode with it, or a record it matched, is committed: it then sees what those wrote,
+    exactly as if the chunks had been written one after the other.
+    """
+    apply_now = job.one_shot and not job.dry_run
+    pending: list[tuple[int, set[str], set[int]]] = []  # (number, keys, records matched)
+    planned_creates = job.created  # so far, in earlier slices
+    cast(TenantDatabaseWrapper, connection).set_tenant(tenant)
+    try:
+        for number, (chunk, read, keys) in enumerate(_chunks(job), start=1):
+            if written.stop.is_set():
+                return
+            for earlier, their_keys, _ in pending:
+                if their_keys & keys:
+                    written.wait(earlier)
+            while True:
+                # Chunks committed while this one is decided may not all be seen by it: the
+                # clash test counts only those committed before it started.
+                committed = written.count
+                decisions = chunk_decide(job, chunk)
+                matched = {d.match_record_id for d in decisions if d.match_record_id is not None}
+                clash = [n for n, _, theirs in pending if n > committed and theirs & matched]
+                if not clash:
+                    break
+                written.wait(max(clash))
+            creates = [d for d in decisions if d.action == Action.CREATE]
+            plan = plan_ahead(creates, written.stop) if apply_now and creates else None
+            if plan is not None:
+                planned_creates += len(creates)
+                # The lookups' statistics, refreshed here rather than by the writer.
+                statistics_refresh(planned_creates, len(creates))
+            pending = [p for p in pending if p[0] > written.count]
+            pending.append((number, keys, matched))
+            yield Planned(chunk, read, decisions, plan)
+    finally:
+        connection.close()
+
+
+def plan_ahead(creates: list[Decision], stop: threading.Event) -> CreatePlan:
+    """Plan new records and their copies (creates_plan, items_plan) in a transaction of the
+    reader's that gives up any lock wait and starts again. Its contributors, subjects and
+    locations may be the ones the writer's open chunk is inserting (an update's new heading,
+    say) while the writer waits for one the plan inserted: the plan, not the chunk, steps
+    back. Its commit is not flushed on its own: the chunk that uses what it made commits
+    after it in the WAL, so a crash that loses the plan loses that chunk too."""
+
+    def plan() -> CreatePlan:
+        made = creates_plan(creates)
+        made.items = items_plan(creates)
+        return made
+
+    planned = lock_waits_retried(
+        plan,
+        attempts=100,
+        pause=lambda attempt: 0.02 * attempt,  # the writer's chunk commits meanwhile
+        give_up=stop.is_set,
+        local_settings=["synchronous_commit = off"],
+    )
+    if planned is None:
+        raise ApplicationError("The import could not plan a chunk: its rows stayed locked.")
+    return planned
+
+
+def read_ahead(
+    chunks: Iterator[Any], depth: int = 2, stop: threading.Event | None = None
+) -> Iterator[Any]:
+    """The items of `chunks`, produced on a thread of their own while the caller works on the
+    one before: the parser runs while the database works, and memory holds at most `depth`
+    items more. The iterator is closed on that thread, so what it holds is released where it
+    was taken; closing this generator (or setting `stop`) stops that thread."""
+    queue: Queue[Any] = Queue(maxsize=depth)
+    stop = stop or threading.Event()
+    done = object()
+
+    def hand_over(item: Any) -> bool:
+        # Every hand-over gives up once the consumer has stopped: a blocking put of the last
+        # item into a full queue kept the slice's end waiting for the join's whole timeout.
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not hand_over(chunk):
+                    return
+            hand_over(done)
+        except BaseException as error:  # handed to the consumer, raised there
+            hand_over(error)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)

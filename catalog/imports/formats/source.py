@@ -1,0 +1,81 @@
+"""A record as a file holds it, what the readers make of it, and the errors they report."""
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from catalog.models import MAX_YEAR
+from catalog.services import RecordData
+from common.errors import ApplicationError
+
+_YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
+
+
+class FileUnreadable(ApplicationError):
+    """The file as a whole cannot be read further (not a single bad record)."""
+
+    code = "file_unreadable"
+
+
+class RecordRejected(Exception):
+    """One record cannot be imported; the message says what to fix."""
+
+
+@dataclass
+class ItemData:
+    barcode: str
+    call_number: str = ""
+    location: str = ""
+
+
+@dataclass
+class SourceRecord:
+    """One record as it stands in the file: its position, its bytes, and what it says."""
+
+    position: int
+    raw: bytes
+    data: RecordData | None = None
+    items: list[ItemData] = field(default_factory=list)
+    error: str = ""
+    identifiers: str = ""
+    # Worked out on the reader thread, so the writer does not wait for them: the keys it
+    # matches on, and the record's COPY text (catalog.imports.plans.Prepared).
+    keys: list[str] = field(default_factory=list)
+    prepared: Any = None
+
+
+def data_to_json(data: RecordData, items: list[ItemData]) -> dict[str, Any]:
+    payload = asdict(data)
+    payload.pop("source_marc", None)
+    payload["items"] = [asdict(item) for item in items]
+    return payload
+
+
+def data_from_json(payload: dict[str, Any]) -> tuple[RecordData, list[ItemData]]:
+    payload = dict(payload)
+    items = [ItemData(**item) for item in payload.pop("items", [])]
+    for key in ("contributors", "subjects", "identifiers"):
+        payload[key] = [tuple(pair) for pair in payload.get(key, [])]
+    return RecordData(**payload), items
+
+
+def identifiers_label(data: RecordData) -> str:
+    parts = [f"{kind} {value}" for kind, value in data.identifiers[:4]]
+    if data.control_number:
+        parts.insert(0, f"001 {data.control_number}")
+    return "; ".join(parts)[:500]
+
+
+def year_in(text: str | None) -> int | None:
+    """The first plausible year in a date as files write it ("c1969.", "[2001?]")."""
+    match = _YEAR.search(text or "")
+    if not match:
+        return None
+    year = int(match.group(1))
+    return year if 0 <= year <= MAX_YEAR else None
+
+
+def language_code(code: str | None) -> str:
+    """A three-letter MARC language code, or nothing."""
+    code = (code or "").strip().lower()
+    return code if re.fullmatch(r"[a-z]{3}", code) else ""

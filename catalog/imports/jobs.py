@@ -1,0 +1,271 @@
+"""The front door of imports: create, commit, cancel, revert, run and resume import jobs.
+
+Progress is read by catalog.imports.selectors.
+
+One job's way: import_job_create stores the file and queues the job; import_job_work runs
+its turns (catalog.imports.running), each reading ahead (ahead, formats), deciding
+(deciding), writing (plans, writing) and counting (accounting) one chunk per transaction
+under the job's lease (leasing).
+"""
+
+import os
+from collections.abc import Callable
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.imports.accounting import peak_memory_note, statistics_after
+from catalog.imports.formats.source import FileUnreadable
+from catalog.imports.leasing import LeaseLost, lease_release, lease_take
+from catalog.imports.models import Format, ImportJob, ImportRow
+from catalog.imports.running import Slice, collector_eased, commit_slice, stage_slice
+from catalog.imports.snapshots import snapshot_data
+from catalog.models import Change, Item, Record
+from catalog.services import changes_log, record_update, search_terms_lock
+from common.errors import ApplicationError, Conflict, NotFound
+from common.tasks import task_enqueue, task_name
+
+IMPORT_JOB_RUN = task_name("worker.import_job_run")
+
+Status = ImportJob.Status
+Action = ImportRow.Action
+_EXTENSIONS = {
+    ".mrc": Format.MARC,
+    ".marc": Format.MARC,
+    ".dat": Format.MARC,
+    ".iso": Format.MARC,
+    ".xml": Format.MARCXML,
+    ".csv": Format.CSV,
+}
+
+
+class UploadTooLarge(ApplicationError):
+    status_code = 413
+    code = "upload_too_large"
+
+
+# --- Creating and controlling jobs -----------------------------------------------------------
+
+
+def import_upload_check(*, size: int) -> None:
+    """Refuse an upload over STACKS_IMPORT_MAX_UPLOAD_BYTES: the API and the staff page ask
+    before storing a file (the API from its declared length, before reading any of it)."""
+    limit = settings.STACKS_IMPORT_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise UploadTooLarge(
+            f"The file is too large: {size:,} bytes, and this library accepts files up to "
+            f"{limit:,} bytes. Split it into smaller files, or import it with the "
+            "import_catalog command."
+        )
+
+
+def import_format_guess(file_name: str) -> str:
+    """The format a file name's extension stands for; ApplicationError when it says none."""
+    extension = os.path.splitext(file_name.lower())[1]
+    if extension not in _EXTENSIONS:
+        raise ApplicationError(
+            f"Cannot tell the format of {file_name!r}: give format marc, marcxml or csv.",
+            fields={"format": ["required"]},
+        )
+    return _EXTENSIONS[extension]
+
+
+def import_job_create(
+    *,
+    file: IO[bytes],
+    file_name: str,
+    format: str = "",
+    match_on: str = ImportJob.MatchOn.EITHER,
+    on_match: str = ImportJob.OnMatch.UPDATE,
+    on_no_match: str = ImportJob.OnNoMatch.CREATE,
+    dry_run: bool = False,
+    one_shot: bool = False,
+    started_by: Any = None,
+    started_by_label: str = "",
+) -> ImportJob:
+    """Store the file and queue its staging (and its commit too, in one-shot mode)."""
+    fmt = format or import_format_guess(file_name)
+    choices = (
+        ("format", fmt, Format.values),
+        ("match_on", match_on, ImportJob.MatchOn.values),
+        ("on_match", on_match, ImportJob.OnMatch.values),
+        ("on_no_match", on_no_match, ImportJob.OnNoMatch.values),
+    )
+    for name, value, allowed in choices:
+        if value not in allowed:
+            raise ApplicationError(
+                f"Unknown {name} {value!r}: use one of {', '.join(allowed)}.",
+                fields={name: ["invalid"]},
+            )
+    with transaction.atomic():
+        job = ImportJob(
+            format=fmt,
+            file_name=os.path.basename(file_name)[:255],
+            match_on=match_on,
+            on_match=on_match,
+            on_no_match=on_no_match,
+            dry_run=dry_run,
+            one_shot=one_shot,
+            started_by=started_by if getattr(started_by, "pk", None) else None,
+            started_by_label=started_by_label[:255],
+        )
+        job.file.save(job.file_name or f"import.{fmt}", File(file), save=False)
+        job.file_size = job.file.size
+        job.save()
+        _queue(job.pk)
+    return job
+
+
+def _queue(job_id: int) -> None:
+    task_enqueue(IMPORT_JOB_RUN, job_id)
+
+
+@transaction.atomic
+def import_job_commit(*, job_id: int) -> ImportJob:
+    """Commit what a staged job previewed (on a worker)."""
+    job = _locked(job_id)
+    if job.status != Status.STAGED:
+        raise Conflict(f"Only a staged import can be committed; this one is {job.status}.")
+    if job.dry_run:
+        raise Conflict("This import was a dry run: upload the file again to import it.")
+    job.status = Status.COMMITTING
+    job.phase_started_at = timezone.now()
+    job.save(update_fields=["status", "phase_started_at", "updated_at"])
+    _queue(job.pk)
+    return job
+
+
+@transaction.atomic
+def import_job_cancel(*, job_id: int) -> ImportJob:
+    """Stop a job before it commits; what it staged stays to be looked at."""
+    job = _locked(job_id)
+    if job.status not in (Status.QUEUED, Status.STAGING, Status.STAGED):
+        raise Conflict(f"An import that is {job.status} cannot be cancelled.")
+    job.status = Status.CANCELLED
+    job.finished_at = timezone.now()
+    job.lease_owner = ""
+    job.save(update_fields=["status", "finished_at", "lease_owner", "updated_at"])
+    return job
+
+
+def _locked(job_id: int) -> ImportJob:
+    job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("No such import.")
+    return job
+
+
+def import_job_work(
+    *, job_id: int, owner: str, others_waiting: Callable[[], bool] | None = None
+) -> bool:
+    """Advance a job for one time slice. True when work remains: the caller queues the next
+    slice with the same `owner`, and the lease stays held in between so that recovery does
+    not start a second chain of tasks for the job.
+
+    Each chunk is one transaction that also moves the job's checkpoint, so a worker killed at
+    any moment leaves either the whole chunk or none of it; the next holder of the lease
+    starts after the checkpoint and never writes a record twice.
+    """
+    if not lease_take(job_id, owner):
+        return False
+    turn = Slice(others_waiting)
+    try:
+        job = ImportJob.objects.get(pk=job_id)
+        applies_while_reading = job.one_shot and not job.dry_run
+        if job.status == Status.QUEUED:
+            # A one-shot job writes as it reads: it is committing from the start.
+            job.status = Status.COMMITTING if applies_while_reading else Status.STAGING
+            ImportJob.objects.filter(pk=job_id).update(
+                status=job.status, phase_started_at=timezone.now()
+            )
+        with collector_eased():
+            if job.status == Status.STAGING or applies_while_reading:
+                more = stage_slice(job, owner, turn)
+            elif job.status == Status.COMMITTING:
+                more = commit_slice(job, owner, turn)
+            else:
+                more = False
+    except LeaseLost:
+        return False
+    except FileUnreadable as error:
+        _fail(job_id, owner, error.message)
+        return False
+    except Exception as error:
+        _fail(job_id, owner, f"The import stopped on an unexpected error: {error!r}")
+        raise
+    finally:
+        peak_memory_note(job_id)
+    if not more:
+        lease_release(job_id, owner)
+        statistics_after(job_id)
+    return more
+
+
+def _fail(job_id: int, owner: str, message: str) -> None:
+    """Mark the job failed, if this owner still holds it."""
+    ImportJob.objects.filter(pk=job_id, lease_owner=owner).update(
+        status=Status.FAILED, error=message[:5000], finished_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def import_job_revert(*, job_id: int) -> ImportJob:
+    """Remove the records a job created and restore those it updated, if nothing touched
+    them since."""
+    job = _locked(job_id)
+    if job.status != Status.COMMITTED or job.dry_run:
+        raise Conflict(f"Only a committed import can be reverted; this one is {job.status}.")
+    rows = ImportRow.objects.filter(job=job, committed=True)
+    record_ids = rows.values("record_id")
+    later = Change.objects.filter(
+        entity=Change.Entity.RECORD, entity_id__in=record_ids, id__gt=job.last_change_id or 0
+    ).order_by("id")
+    touched = list(later.values_list("entity_id", flat=True)[:5])
+    if touched:
+        raise Conflict(
+            "Records of this import changed after it (records "
+            f"{', '.join(map(str, touched))}); this import can no longer be reverted.",
+            code="revert_refused",
+        )
+    made = rows.filter(action=Action.CREATE).values_list("record_id", flat=True)
+    created = [pk for pk in made if pk is not None]
+    search_terms_lock()
+    for start in range(0, len(created), 5000):
+        ids = created[start : start + 5000]
+        item_ids = list(Item.objects.filter(record_id__in=ids).values_list("pk", flat=True))
+        Item.objects.filter(pk__in=item_ids).delete()
+        Record.objects.filter(pk__in=ids).delete()
+        changes_log(Change.Entity.ITEM, item_ids, Change.Action.DELETED)
+        changes_log(Change.Entity.RECORD, ids, Change.Action.DELETED)
+    for row in rows.filter(action=Action.UPDATE).order_by("-position").iterator():
+        if row.created_item_ids:
+            Item.objects.filter(pk__in=row.created_item_ids).delete()
+            changes_log(Change.Entity.ITEM, row.created_item_ids, Change.Action.DELETED)
+        if row.previous and row.record_id is not None:
+            data = snapshot_data(row.previous)
+            record_update(record_id=row.record_id, data=data)
+            Record.objects.filter(pk=row.record_id).update(
+                sort_title=row.previous["sort_title"], source_marc=data.source_marc
+            )
+    job.status = Status.REVERTED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at", "updated_at"])
+    return job
+
+
+def import_jobs_resumable() -> tuple[list[int], float | None]:
+    """Active jobs nobody holds (their task was lost with a worker or the broker), and the
+    seconds until the next held lease expires (None when no job is active)."""
+    now = timezone.now()
+    active = ImportJob.objects.filter(status__in=ImportJob.ACTIVE_STATUSES)
+    free = list(
+        active.filter(Q(lease_owner="") | Q(lease_expires_at__lt=now)).values_list("pk", flat=True)
+    )
+    held = active.exclude(lease_owner="").filter(lease_expires_at__gte=now)
+    soonest = held.order_by("lease_expires_at").values_list("lease_expires_at", flat=True).first()
+    wait = (soonest - now).total_seconds() if soonest else None
+    return free, wait

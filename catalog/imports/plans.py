@@ -1,0 +1,166 @@
+"""The writing stage's plans: new records' and copies' ids and COPY lines, made before writing."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from catalog.imports.deciding import Decision, barcodes_taken
+from catalog.imports.formats.source import SourceRecord
+from catalog.models import Item, Record
+from catalog.services import RecordData, contributors_by_key, subjects_by_key
+from catalog.text import name_key, sort_title_for
+from common.sql import bulk_cursor, cell, ids_reserve, text
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A record's COPY text and links, worked out on the reader thread while the database
+    writes the chunk before: what remains for the writer is to put the ids in."""
+
+    record: str  # the record's cells after its id, version and timestamps, before its headings
+    names: dict[str, str]  # contributor name key -> name as written
+    credits: list[tuple[str, str, int]]  # (name key, role cell, position)
+    headings: dict[tuple[str, str], str]  # (scheme, heading key) -> heading as written
+    links: list[tuple[tuple[str, str], int]]  # ((scheme, heading key), position)
+    identifiers: list[str]  # "kind<TAB>value" cells
+    title: str  # the import row's title cell
+
+
+def record_prepared(source: SourceRecord) -> Prepared:
+    """The record's COPY text and links, worked out once (on the reader thread, as it reads)."""
+    if source.prepared is None:
+        assert source.data is not None  # noqa: S101 - rejects are never prepared
+        source.prepared = _prepare(source.data)
+    return source.prepared  # type: ignore[no-any-return]
+
+
+def _prepare(data: RecordData) -> Prepared:
+    names: dict[str, str] = {}
+    credits = []
+    for i, (name, role) in enumerate(data.contributors):
+        key = name_key(name)
+        if key:
+            names.setdefault(key, name.strip()[:500])
+            credits.append((key, text(role), i))
+    headings: dict[tuple[str, str], str] = {}
+    links = []
+    for i, (heading, scheme) in enumerate(data.subjects):
+        subject = (scheme, name_key(heading))
+        if subject[1] and subject not in headings:
+            headings[subject] = heading.strip()[:500]
+            links.append((subject, i))
+    title = data.title.strip()
+    year = "\\N" if data.publication_year is None else str(data.publication_year)
+    marc = "\\N" if data.source_marc is None else "\\\\x" + bytes(data.source_marc).hex()
+    cells = (
+        text(title), text(data.subtitle), text(data.publisher), year, text(data.edition),
+        text(data.language), text(data.series), text(data.summary), text(data.control_number),
+        text(data.control_number_source), marc, text(sort_title_for(title, data.nonfiling)),
+    )  # fmt: skip
+    return Prepared(
+        record="\t".join(cells),
+        names=names,
+        credits=credits,
+        headings=headings,
+        links=links,
+        identifiers=[f"{text(k)}\t{text(v)}" for k, v in sorted(set(data.identifiers))],
+        title=text(title[:300]),
+    )
+
+
+@dataclass
+class CreatePlan:
+    """New records' ids and COPY lines, ready to write."""
+
+    ids: list[int]
+    records: list[str]
+    credits: list[str]
+    links: list[str]
+    identifiers: list[str]
+    items: "ItemsPlan | None" = None  # planned ahead, with the barcodes free at the time
+
+
+def creates_plan(decisions: list[Decision]) -> CreatePlan:
+    """The records' ids (from the table's sequence), their contributors and subjects (found or
+    made), and their COPY lines. Sets each decision's record id."""
+    now = timezone.now().isoformat()
+    ids = ids_reserve(Record, len(decisions))
+    prepared = [record_prepared(d.source) for d in decisions]
+    names: dict[str, str] = {}
+    headings: dict[tuple[str, str], str] = {}
+    for p in prepared:
+        names.update(p.names)
+        headings.update(p.headings)
+    contributors = contributors_by_key(names)
+    subjects = subjects_by_key(headings)
+    head = f"\t1\t{now}\t{now}\t"
+    plan = CreatePlan(ids, [], [], [], [])
+    for decision, record_id, p in zip(decisions, ids, prepared, strict=True):
+        decision.record_id = record_id
+        # The search vector reads the names and headings as the catalog keeps them, as
+        # record_search_refresh does (a name spelled otherwise in the file folds to them).
+        spoken = text(" ".join(contributors[key].name for key, _, _ in p.credits))
+        subjects_named = text(" ".join(subjects[key].name for key, _ in p.links))
+        plan.records.append(f"{record_id}{head}{p.record}\t{spoken}\t{subjects_named}")
+        plan.credits += [
+            f"{record_id}\t{contributors[key].pk}\t{role}\t{i}" for key, role, i in p.credits
+        ]
+        plan.links += [f"{record_id}\t{subjects[key].pk}\t{i}" for key, i in p.links]
+        plan.identifiers += [f"{record_id}\t{cells}" for cells in p.identifiers]
+    return plan
+
+
+@dataclass
+class ItemsPlan:
+    """Copies' ids and COPY lines, and the decision each belongs to."""
+
+    ids: list[int]
+    lines: list[str]
+    owners: list[Decision]
+
+
+def items_plan(decisions: list[Decision]) -> ItemsPlan:
+    """The decided records' copies with their ids and COPY lines (their records' ids set);
+    a barcode the catalog already has, or an earlier copy here, is left out."""
+    wanted = [(d, item) for d in decisions for item in d.source.items]
+    if not wanted:
+        return ItemsPlan([], [], [])
+    taken = set(barcodes_taken({i.barcode for _, i in wanted}))
+    locations = _locations({i.location for _, i in wanted if i.location})
+    fresh = []
+    for decision, item in wanted:
+        if item.barcode not in taken:
+            taken.add(item.barcode)
+            fresh.append((decision, item))
+    ids = ids_reserve(Item, len(fresh))
+    now = timezone.now().isoformat()
+    tail = f"\t{Item.Status.AVAILABLE.value}\t\t\t1\t{now}\t{now}"
+    plan = ItemsPlan(ids, [], [])
+    for item_id, (decision, item) in zip(ids, fresh, strict=True):
+        plan.owners.append(decision)
+        location = cell(locations.get(item.location))
+        plan.lines.append(
+            f"{item_id}\t{decision.record_id}\t{text(item.barcode)}\t{text(item.call_number)}"
+            f"\t{location}{tail}"
+        )
+    return plan
+
+
+ITEM_COLUMNS = [
+    "id", "record_id", "barcode", "call_number", "location_id", "status", "public_note",
+    "staff_note", "version", "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _locations(codes: set[str]) -> dict[str, int]:
+    """Location ids by code, creating the missing ones (named after their code)."""
+    if not codes:
+        return {}
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_location (code, name) SELECT c, c FROM unnest(%s::text[]) AS c "
+            "ON CONFLICT DO NOTHING",
+            [sorted(codes)],
+        )
+        cursor.execute("SELECT code, id FROM catalog_location WHERE code = ANY(%s)", [list(codes)])
+        return dict(cursor.fetchall())
