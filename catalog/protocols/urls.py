@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from catalog.protocols import oai
+from catalog.protocols import oai, sru
 
 urlpatterns = [
     path("oai", oai.oai, name="oai"),
+    path("sru", sru.sru, name="sru"),
 ]
