@@ -92,7 +92,8 @@ def _aware(at: datetime | None) -> datetime | None:
     return None if at is None else at.replace(tzinfo=UTC)
 
 
-def _oai_dc_write(element: Any, elements: list[tuple[str, str]]) -> None:
+def oai_dc_write(element: Any, elements: list[tuple[str, str]]) -> None:
+    """Dublin Core elements (catalog.protocols.records.record_dc) as oai_dc, under `element`."""
     dc = etree.SubElement(
         element, f"{{{NS_OAIDC}}}dc", nsmap={"oai_dc": NS_OAIDC, "dc": NS_DC, "xsi": NS_XSI}
     )
@@ -106,7 +107,7 @@ def _marc21_write(element: Any, marc: Any) -> None:
 
 
 REGISTRY = MetadataRegistry()
-REGISTRY.registerWriter("oai_dc", _oai_dc_write)
+REGISTRY.registerWriter("oai_dc", oai_dc_write)
 REGISTRY.registerWriter("marc21", _marc21_write)
 
 

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
-from catalog.protocols import oai, sru
+from catalog.protocols import oai, sru, unapi
 
 urlpatterns = [
     path("oai", oai.oai, name="oai"),
     path("sru", sru.sru, name="sru"),
+    path("unapi", unapi.unapi, name="unapi"),
+    path("opensearch.xml", unapi.opensearch, name="opensearch"),
 ]

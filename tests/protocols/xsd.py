@@ -39,3 +39,12 @@ def oai_valid(body: bytes) -> None:
 
 def marc_valid(body: bytes) -> None:
     marc_schema().validate(body)
+
+
+@cache
+def oai_dc_schema() -> xmlschema.XMLSchema:
+    return xmlschema.XMLSchema(str(XSD / "oai_dc.xsd"), locations=LOCATIONS, allow="local")
+
+
+def oai_dc_valid(body: bytes) -> None:
+    oai_dc_schema().validate(body)
