@@ -36,8 +36,7 @@ from catalog.protocols.records import (
     marc_element,
     record_dc,
     record_locations,
-    record_marc_now,
-    records_full,
+    records_marc,
     records_with_links,
 )
 
@@ -111,6 +110,15 @@ REGISTRY.registerWriter("oai_dc", oai_dc_write)
 REGISTRY.registerWriter("marc21", _marc21_write)
 
 
+class _Identification(common.Identify):
+    """Identify's answer; the earliest datestamp is looked up only when Identify is asked
+    (the server reads the base URL from here for every response)."""
+
+    def earliestDatestamp(self) -> datetime:
+        earliest = earliest_datestamp() or self._earliestDatestamp or datetime.now(UTC)
+        return _naive_utc(earliest)
+
+
 class CatalogRepository(common.ResumptionOAIPMH):
     """The current library's catalog as an OAI-PMH repository, for oaipmh's server: it answers
     each verb with headers and metadata, and lists with a page and the next page's token."""
@@ -149,13 +157,12 @@ class CatalogRepository(common.ResumptionOAIPMH):
 
     def _Identify(self) -> common.Identify:
         if self._identify is None:
-            earliest = earliest_datestamp() or self.created_at or datetime.now(UTC)
-            self._identify = common.Identify(
+            self._identify = _Identification(
                 repositoryName=self.name,
                 baseURL=self.base_url,
                 protocolVersion="2.0",
                 adminEmails=[parseaddr(settings.DEFAULT_FROM_EMAIL)[1]],
-                earliestDatestamp=_naive_utc(earliest),
+                earliestDatestamp=self.created_at,
                 deletedRecord="persistent",
                 granularity="YYYY-MM-DDThh:mm:ssZ",
                 compression=["identity"],
@@ -247,7 +254,7 @@ class CatalogRepository(common.ResumptionOAIPMH):
         headers = [self._header(entry, sets.get(entry.id, [])) for entry in entries]
         metadata: dict[int, Any] = {}
         if prefix == "marc21":
-            metadata = {record.pk: record_marc_now(record) for record in records_full(live)}
+            metadata = records_marc(live)
         elif prefix == "oai_dc":
             metadata = {
                 record.pk: record_dc(record, f"{self.record_url}{record.pk}/")

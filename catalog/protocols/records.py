@@ -14,7 +14,7 @@ from lxml import etree
 from catalog.imports.exports import record_as_marc
 from catalog.imports.formats import RecordRejected, marc_map
 from catalog.models import Change, Item, Location, Record, RecordContributor, RecordSubject
-from catalog.selectors import record_list
+from catalog.selectors import record_links_attach, record_list
 from catalog.text import name_key
 
 MARC_NS = "http://www.loc.gov/MARC21/slim"
@@ -54,14 +54,15 @@ def records_full(ids: Sequence[int]) -> list[Record]:
 
 
 def _described_now(record: Record) -> tuple[Any, ...]:
-    """What the catalog says of a record now, in the terms of marc_map (names by their keys)."""
+    """What the catalog says of a record now (links attached by record_links_attach), in the
+    terms of marc_map, names by their keys."""
     return (
         record.title, record.subtitle, record.publisher, record.publication_year,
         record.edition, record.language, record.series, record.summary,
         record.control_number, record.control_number_source,
-        [(name_key(c.contributor.name), c.role) for c in record.credits.all()],
-        [(name_key(s.subject.heading), s.subject.scheme) for s in record.subject_links.all()],
-        sorted((i.kind, i.value) for i in record.identifiers.all()),
+        [(name_key(c.contributor_name), c.role) for c in record.credit_list],
+        [(name_key(s.subject_heading), s.subject_scheme) for s in record.subject_link_list],
+        sorted((i.kind, i.value) for i in record.identifier_list),
     )  # fmt: skip
 
 
@@ -87,38 +88,59 @@ def _described_by(marc: pymarc.Record) -> tuple[Any, ...] | None:
     )  # fmt: skip
 
 
-def record_marc_now(record: Record) -> pymarc.Record:
-    """The record as MARC as the catalog has it now (from records_full): the MARC it came in
-    as while that still says what the record says (an edit since is not lost behind it),
-    else built from its fields; either way with the copies held now as 852 fields
-    ($b location, $h call number, $p barcode, $z public note; nothing staff-only)."""
-    marc = None
-    if record.source_marc:
-        source = record_as_marc(record)
-        if _described_by(source) == _described_now(record):
-            marc = source
-    if marc is None:
-        source_marc, record.source_marc = record.source_marc, None
-        try:
-            marc = record_as_marc(record)
-        finally:
-            record.source_marc = source_marc
-        marc.leader = pymarc.Leader(BUILT_LEADER)
-        marc.fields.sort(key=lambda field: field.tag)  # built by kind; MARC lists by tag
-    marc.remove_fields(*HOLDINGS_TAGS)
-    for item in record.items.all():
-        subfields = []
-        if item.location is not None:
-            subfields.append(pymarc.Subfield("b", item.location.code))
-        if item.call_number:
-            subfields.append(pymarc.Subfield("h", item.call_number))
-        subfields.append(pymarc.Subfield("p", item.barcode))
-        if item.public_note:
-            subfields.append(pymarc.Subfield("z", item.public_note))
-        marc.add_ordered_field(
+def _built(record: Record) -> pymarc.Record:
+    """A record's MARC built from its fields (a record from records_full)."""
+    source_marc, record.source_marc = record.source_marc, None
+    try:
+        marc = record_as_marc(record)
+    finally:
+        record.source_marc = source_marc
+    marc.leader = pymarc.Leader(BUILT_LEADER)
+    marc.fields.sort(key=lambda field: field.tag)  # built by kind; MARC lists by tag
+    return marc
+
+
+def records_marc(ids: Sequence[int]) -> dict[int, pymarc.Record]:
+    """Each record as MARC as the catalog has it now: the MARC it came in as while that still
+    says what the record says (an edit since is not lost behind it), else built from its
+    fields; either way with the copies held now as 852 fields ($b location, $h call number,
+    $p barcode, $z public note; nothing staff-only). Records that came as MARC and were not
+    edited, most of a catalog, are read with their links as plain rows; only the others are
+    loaded as model instances for the export's builder."""
+    records = list(Record.objects.filter(pk__in=list(ids)))
+    record_links_attach(records)
+    holdings: dict[int, list[pymarc.Field]] = defaultdict(list)
+    copies = (
+        Item.objects.filter(record_id__in=list(ids))
+        .order_by("record_id", "id")
+        .values_list("record_id", "location__code", "call_number", "barcode", "public_note")
+    )
+    for record_id, location, call_number, barcode, note in copies:
+        subfields = [pymarc.Subfield("b", location)] if location else []
+        if call_number:
+            subfields.append(pymarc.Subfield("h", call_number))
+        subfields.append(pymarc.Subfield("p", barcode))
+        if note:
+            subfields.append(pymarc.Subfield("z", note))
+        holdings[record_id].append(
             pymarc.Field(tag="852", indicators=pymarc.Indicators(" ", " "), subfields=subfields)
         )
-    return marc
+    found: dict[int, pymarc.Record] = {}
+    rebuild = []
+    for record in records:
+        if record.source_marc:
+            source = record_as_marc(record)
+            if _described_by(source) == _described_now(record):
+                found[record.pk] = source
+                continue
+        rebuild.append(record.pk)
+    for record in records_full(rebuild):
+        found[record.pk] = _built(record)
+    for pk, marc in found.items():
+        marc.remove_fields(*HOLDINGS_TAGS)
+        for field in holdings.get(pk, []):
+            marc.add_ordered_field(field)
+    return found
 
 
 def _text(value: str) -> str:

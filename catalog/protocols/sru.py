@@ -14,8 +14,7 @@ from catalog.protocols.records import (
     MARC_SCHEMA,
     marc_element,
     record_dc,
-    record_marc_now,
-    records_full,
+    records_marc,
 )
 
 SRU_12 = "http://www.loc.gov/zing/srw/"
@@ -164,11 +163,9 @@ def _explain(request: HttpRequest, response: _Response) -> None:
         sub(config, "supports", operator, type="booleanOperator")
 
 
-def _record_xml(record: Any, schema: str, url: str) -> Any:
-    if schema == "marcxml":
-        return marc_element(record_marc_now(record))
+def _dc_element(elements: list[tuple[str, str]]) -> Any:
     dc = etree.Element(f"{{{SRW_DC}}}dc", nsmap={"srw_dc": SRW_DC, "dc": DC_NS})
-    for name, value in record_dc(record, url):
+    for name, value in elements:
         etree.SubElement(dc, f"{{{DC_NS}}}{name}").text = value
     return dc
 
@@ -197,20 +194,21 @@ def _search_retrieve(request: HttpRequest, response: _Response, params: Any) -> 
         raise _Fatal(61, "First record position out of range", str(start))
     page = list(records[start - 1 : start - 1 + min(maximum, MAX_RECORDS)])
     if page:
-        full = {record.pk: record for record in records_full([r.pk for r in page])}
+        marcs = records_marc([r.pk for r in page]) if schema == "marcxml" else {}
         holder = response.add(response.root, "records")
         base = request.build_absolute_uri("/records/")
         for position, found in enumerate(page, start):
-            record = full.get(found.pk)
-            if record is None:  # deleted since the page was read
+            record = found  # record_list's, with its links attached
+            if schema == "marcxml" and record.pk not in marcs:  # deleted since the page was read
                 continue
-            if schema == "dc":
-                record = found  # record_list's, with its links attached
             element = response.add(holder, "record")
             response.add(element, "recordSchema", SCHEMAS[schema][0])
             response.add(element, packing_name, packing)
             data = response.add(element, "recordData")
-            xml = _record_xml(record, schema, f"{base}{record.pk}/")
+            if schema == "marcxml":
+                xml = marc_element(marcs[record.pk])
+            else:
+                xml = _dc_element(record_dc(record, f"{base}{record.pk}/"))
             if packing == "xml":
                 data.append(xml)
             else:

@@ -12,8 +12,7 @@ from catalog.protocols.oai import oai_dc_write
 from catalog.protocols.records import (
     marc_element,
     record_dc,
-    record_marc_now,
-    records_full,
+    records_marc,
     records_with_links,
 )
 
@@ -50,7 +49,7 @@ def unapi(request: HttpRequest) -> HttpResponse:
     if raw_id is None:
         return _formats(None, 200)
     record_id = _record_id(raw_id)
-    found = records_full([record_id]) if record_id is not None else []
+    found = records_with_links([record_id]) if record_id is not None else []
     if not found:
         return HttpResponse("No such record.\n", status=404, content_type="text/plain")
     if name is None:
@@ -60,13 +59,13 @@ def unapi(request: HttpRequest) -> HttpResponse:
     record = found[0]
     media = FORMATS[name][0]
     if name == "marc":
-        return HttpResponse(record_marc_now(record).as_marc(), content_type=media)
+        return HttpResponse(records_marc([record.pk])[record.pk].as_marc(), content_type=media)
     if name == "marcxml":
-        element = marc_element(record_marc_now(record))
+        element = marc_element(records_marc([record.pk])[record.pk])
     else:
         holder = etree.Element("holder")
         url = request.build_absolute_uri(f"/records/{record.pk}/")
-        oai_dc_write(holder, record_dc(records_with_links([record.pk])[0], url))
+        oai_dc_write(holder, record_dc(record, url))
         element = holder[0]
     body = etree.tostring(element, encoding="UTF-8", xml_declaration=True)
     return HttpResponse(body, content_type=f"{media}; charset=utf-8")
