@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import pymarc
-from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from lxml import etree
 
 from catalog.imports.exports import record_as_marc
@@ -227,27 +228,45 @@ class Entry:
     deleted: bool
 
 
+def _stamped(records: QuerySet[Record]) -> Any:
+    """Records with their datestamp: their last change or their copies' last change, whichever
+    is later (a copy's 852 is part of the record harvesters get). A copy deleted leaves no
+    trace on its record (the change feed keeps the copy's id alone)."""
+    copies = (
+        Item.objects.filter(record=OuterRef("pk"))
+        .order_by()
+        .values("record")
+        .annotate(at=Max("updated_at"))
+        .values("at")
+    )
+    return records.annotate(stamp=Greatest("updated_at", Coalesce(Subquery(copies), "updated_at")))
+
+
 def harvest_page(
     *, after: int, limit: int, since: datetime | None = None, before: datetime | None = None,
     location: str | None = None,
 ) -> list[Entry]:  # fmt: skip
-    """Up to `limit` records with ids above `after`, in id order, changed at or after `since`
-    and before `before`: live records by their last change (updated_at), deleted ones by the
-    time of their deletion. Paging by id from a position keeps every page whole while records
-    are edited, added or deleted between pages. With a `location`, live records holding a
-    copy there, and every deletion (what a deleted record held is not kept)."""
+    """Up to `limit` records with ids above `after`, in id order, with datestamps at or after
+    `since` and before `before`: live records by their last change or their copies', deleted
+    ones by the time of their deletion. Paging by id from a position keeps every page whole
+    while records are edited, added or deleted between pages. With a `location`, live
+    records holding a copy there, and every deletion (what a deleted record held is not
+    kept)."""
     live: QuerySet[Record] = Record.objects.filter(pk__gt=after)
+    # The datestamp's bounds as conditions on the record's and its copies' own indexed times.
     if since is not None:
-        live = live.filter(updated_at__gte=since)
+        changed_copies = Item.objects.filter(updated_at__gte=since).values("record_id")
+        live = live.filter(Q(updated_at__gte=since) | Q(pk__in=changed_copies))
     if before is not None:
-        live = live.filter(updated_at__lt=before)
+        later_copies = Item.objects.filter(updated_at__gte=before).values("record_id")
+        live = live.filter(updated_at__lt=before).exclude(pk__in=later_copies)
     if location is not None:
         live = live.filter(
             Exists(Item.objects.filter(record=OuterRef("pk"), location__code=location))
         )
     rows = [
         Entry(pk, at, False)
-        for pk, at in live.order_by("pk").values_list("pk", "updated_at")[:limit]
+        for pk, at in _stamped(live).order_by("pk").values_list("pk", "stamp")[:limit]
     ]
     tombs = Change.objects.filter(
         entity=Change.Entity.RECORD, action=Change.Action.DELETED, entity_id__gt=after
@@ -271,9 +290,9 @@ def harvest_page(
 
 def entry_get(record_id: int) -> Entry | None:
     """A record's entry, live or deleted; None if the catalog never had it."""
-    row = Record.objects.filter(pk=record_id).values_list("updated_at", flat=True).first()
-    if row is not None:
-        return Entry(record_id, row, False)
+    stamp = _stamped(Record.objects.filter(pk=record_id)).values_list("stamp", flat=True).first()
+    if stamp is not None:
+        return Entry(record_id, stamp, False)
     at = Change.objects.filter(
         entity=Change.Entity.RECORD, action=Change.Action.DELETED, entity_id=record_id
     ).aggregate(at=Max("at"))["at"]

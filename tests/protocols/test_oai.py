@@ -218,6 +218,32 @@ def test_from_and_until_select_by_last_change(web, shelf):
     assert len(harvest(web, "ListIdentifiers", metadataPrefix="oai_dc", until=today)) == len(shelf)
 
 
+def test_a_copys_change_moves_its_records_datestamp(web, shelf):
+    time.sleep(1.1)
+    before = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    time.sleep(1.1)
+    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    record = shelf["marc0"]
+    with schema_context("alpha"):
+        item = record.items.get()
+        item_update(
+            item_id=item.pk,
+            data=ItemInput(barcode="B-200", call_number="QA 76.73", location_id=item.location_id),
+        )
+    changed = harvest(web, "ListRecords", metadataPrefix="marc21", **{"from": since})
+    assert identifiers(changed) == [f"{PREFIX}{record.pk}"]
+    assert changed[0].findtext("o:header/o:datestamp", namespaces=NS) >= since
+    call = changed[0].xpath(
+        ".//m:datafield[@tag='852']/m:subfield[@code='h']/text()", namespaces=NS
+    )
+    assert call == ["QA 76.73"]
+    until = harvest(web, "ListIdentifiers", metadataPrefix="oai_dc", until=before)
+    assert f"{PREFIX}{record.pk}" not in identifiers(until)
+    assert len(until) == len(shelf) - 1
+    got = oai_get(web, verb="GetRecord", metadataPrefix="oai_dc", identifier=f"{PREFIX}{record.pk}")
+    assert got.findtext(".//o:datestamp", namespaces=NS) >= since
+
+
 def test_sets_select_records_by_location(web, shelf):
     main = harvest(web, "ListIdentifiers", metadataPrefix="oai_dc", set="location:MAIN")
     assert identifiers(main) == [f"{PREFIX}{shelf['moon'].pk}"]
