@@ -2,6 +2,7 @@
 records, tombstones and keyset pages are this module's."""
 
 import re
+import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
@@ -264,24 +265,22 @@ class CatalogRepository(common.ResumptionOAIPMH):
 
 
 class _Server(ServerBase):
-    """oaipmh's server, answering only OAI-PMH 2.0's six verbs."""
+    """oaipmh's server, answering only OAI-PMH 2.0's six verbs, each argument at most once."""
 
-    def handleRequest(self, request_kw: dict[str, Any]) -> bytes:
-        verb = request_kw.get("verb")
-        if verb is not None and verb not in VERBS:
-            request_kw = {**request_kw, "verb": "no such verb"}
-        return super().handleRequest(request_kw)
-
-
-def _repeated(request: HttpRequest, params: Any) -> bytes | None:
-    """An error response for arguments given more than once (a badArgument, or badVerb)."""
-    repeated = [name for name, values in params.lists() if len(values) > 1]
-    if not repeated:
-        return None
-    code = error.BadVerbError if "verb" in repeated else error.BadArgumentError
-    server = _Server(CatalogRepository(request), REGISTRY)
-    tree = server._tree_server.handleException(code(f"Repeated argument: {repeated[0]}."))
-    return etree.tostring(tree.getroot(), encoding="UTF-8", xml_declaration=True)
+    def request_answer(self, params: Any) -> bytes:
+        """The response to a request's arguments (a Django QueryDict)."""
+        try:
+            repeated = [name for name, values in params.lists() if len(values) > 1]
+            if "verb" in repeated:
+                raise error.BadVerbError("The verb is given more than once.")
+            if repeated:
+                raise error.BadArgumentError(f"Argument {repeated[0]} is given more than once.")
+            verb = params.get("verb")
+            if verb is not None and verb not in VERBS:
+                raise error.BadVerbError(f"Illegal verb: {verb}")
+        except error.ErrorBase:
+            return self.handleException({}, sys.exc_info())
+        return self.handleRequest({name: params[name] for name in params})
 
 
 @csrf_exempt
@@ -290,8 +289,5 @@ def _repeated(request: HttpRequest, params: Any) -> bytes | None:
 def oai(request: HttpRequest) -> HttpResponse:
     """OAI-PMH 2.0 requests, by GET or by a form POST, as the protocol allows."""
     params = request.POST if request.method == "POST" else request.GET
-    body = _repeated(request, params)
-    if body is None:
-        server = _Server(CatalogRepository(request), REGISTRY)
-        body = server.handleRequest({name: params[name] for name in params})
+    body = _Server(CatalogRepository(request), REGISTRY).request_answer(params)
     return HttpResponse(body, content_type="text/xml; charset=utf-8")
