@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from cql.parser import CQLParser12, CQLParserError, CQLSearchClause, CQLTriple
+from cql.parser import CQLParser12, CQLSearchClause, CQLTriple
 from django.contrib.postgres.search import SearchQuery, SearchQueryField
 from django.db.models import (
     BooleanField,
@@ -96,7 +96,7 @@ def cql_parse(query: str) -> Any:
             _parser = parser
         try:
             tree = _parser.parse(query)
-        except (CQLParserError, Exception) as failed:
+        except Exception as failed:  # the lexer's and the parser's errors, and PLY's own
             raise Diagnostic(10, str(failed) or query) from None
     if tree is None:
         raise Diagnostic(10, query)
