@@ -18,6 +18,7 @@ from oaipmh.metadata import MetadataRegistry
 from oaipmh.server import (
     NS_DC,
     NS_OAIDC,
+    NS_OAIPMH,
     NS_XSI,
     ServerBase,
     decodeResumptionToken,
@@ -132,6 +133,8 @@ class CatalogRepository(common.ResumptionOAIPMH):
         self.created_at = getattr(tenant, "created_at", None)
         self.namespace = f"{tenant.schema_name}.{settings.STACKS_BASE_DOMAIN}"
         self._identify: common.Identify | None = None
+        # How many items of a list came before this response's (its token's cursor).
+        self.cursor = 0
 
     def handleVerb(self, verb: str, kw: dict[str, Any]) -> Any:
         return getattr(self, f"_{verb}")(**kw)
@@ -215,14 +218,17 @@ class CatalogRepository(common.ResumptionOAIPMH):
         token = kw.pop("resumptionToken", None)
         after = 0
         if token is not None:
+            damaged = error.BadResumptionTokenError("This resumption token is damaged.")
             try:
                 kw, after = decodeResumptionToken(token)
             except error.DatestampError as failed:
-                raise error.BadResumptionTokenError("This resumption token is damaged.") from failed
+                raise damaged from failed
+            sent = kw.pop("sent", "0")
             if after < 0 or set(kw) - {"metadataPrefix", "set", "from_", "until"}:
-                raise error.BadResumptionTokenError("This resumption token is damaged.")
-            if kw.get("metadataPrefix") not in FORMATS:
-                raise error.BadResumptionTokenError("This resumption token is damaged.")
+                raise damaged
+            if kw.get("metadataPrefix") not in FORMATS or not sent.isdigit():
+                raise damaged
+            self.cursor = int(sent)
         prefix = kw["metadataPrefix"]
         self._format_check(prefix)
         since, until = _aware(kw.get("from_")), _aware(kw.get("until"))
@@ -243,7 +249,8 @@ class CatalogRepository(common.ResumptionOAIPMH):
         next_token: str | None = "" if token is not None else None
         if len(entries) > per_page:
             entries = entries[:per_page]
-            next_token = encodeResumptionToken(kw, entries[-1].id)
+            sent = str(self.cursor + len(entries))
+            next_token = encodeResumptionToken({**kw, "sent": sent}, entries[-1].id)
         return entries, next_token, prefix
 
     def _page(
@@ -265,7 +272,19 @@ class CatalogRepository(common.ResumptionOAIPMH):
 
 
 class _Server(ServerBase):
-    """oaipmh's server, answering only OAI-PMH 2.0's six verbs, each argument at most once."""
+    """oaipmh's server, answering only OAI-PMH 2.0's six verbs, each argument at most once;
+    a resumption token says where in its list the response starts (its cursor)."""
+
+    def __init__(self, repository: CatalogRepository) -> None:
+        super().__init__(repository, REGISTRY)
+        self.repository = repository
+
+    def handleVerb(self, verb: str, kw: dict[str, Any]) -> bytes:
+        tree = common.getMethodForVerb(self._tree_server, verb)(**kw).getroot()
+        token = tree.find(f".//{{{NS_OAIPMH}}}resumptionToken")
+        if token is not None:
+            token.set("cursor", str(self.repository.cursor))
+        return etree.tostring(tree, encoding="UTF-8", xml_declaration=True)
 
     def request_answer(self, params: Any) -> bytes:
         """The response to a request's arguments (a Django QueryDict)."""
@@ -289,5 +308,5 @@ class _Server(ServerBase):
 def oai(request: HttpRequest) -> HttpResponse:
     """OAI-PMH 2.0 requests, by GET or by a form POST, as the protocol allows."""
     params = request.POST if request.method == "POST" else request.GET
-    body = _Server(CatalogRepository(request), REGISTRY).request_answer(params)
+    body = _Server(CatalogRepository(request)).request_answer(params)
     return HttpResponse(body, content_type="text/xml; charset=utf-8")

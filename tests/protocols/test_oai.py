@@ -161,6 +161,7 @@ def test_resumption_pages_lose_nothing_while_records_change(web, shelf, monkeypa
     page = first.find("o:ListRecords", NS)
     seen = identifiers(page.findall("o:record", NS))
     assert len(seen) == 3
+    assert page.find("o:resumptionToken", NS).get("cursor") == "0"
     token = page.findtext("o:resumptionToken", namespaces=NS)
     # Between pages: a record already sent is edited, one not yet sent too, and one is added.
     with schema_context("alpha"):
@@ -170,6 +171,7 @@ def test_resumption_pages_lose_nothing_while_records_change(web, shelf, monkeypa
     while token:
         tree = oai_get(web, verb="ListRecords", resumptionToken=token)
         page = tree.find("o:ListRecords", NS)
+        assert page.find("o:resumptionToken", NS).get("cursor") == str(len(seen))
         seen += identifiers(page.findall("o:record", NS))
         token = page.findtext("o:resumptionToken", namespaces=NS)
         if token is not None:
