@@ -1,4 +1,5 @@
-"""URLs of a library host: the public catalog, the staff area and the REST API."""
+"""URLs of a library host: the public catalog, the staff area, the REST API and the library
+world's protocols (OAI-PMH, SRU, unAPI, OpenSearch)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -14,6 +15,7 @@ urlpatterns = [
     path("staff/", include("tenants.staff_urls")),
     path("staff/", include("catalog.imports.urls")),
     path("admin/", catalog_admin.urls),
+    path("", include("catalog.protocols.urls")),
     path("", include("catalog.urls")),
 ]
 

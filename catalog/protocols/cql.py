@@ -1,0 +1,263 @@
+"""CQL, the query language of SRU, read by the cql-parser package and answered by the catalog's
+own search: what an SRU client asks for, and which records in what order.
+
+The subset: indexes `cql.serverChoice` (and `any`, `cql.anywhere`, `keyword`), `title`
+(`dc.title`, `bath.title`), `creator` (`author`, `dc.creator`, `bath.author`, `bath.name`),
+`subject` (`dc.subject`, `bath.subject`), `isbn` (`bath.isbn`) and `identifier`
+(`dc.identifier`: ISBN, ISSN, LCCN or OCLC number); relations `=`, `adj` (a phrase), `all`
+(every word), `any` (one word or more), and `==` for the identifier indexes; `and`, `or`,
+`not` and parentheses; quoted terms. A lone serverChoice `=` query is the REST API's `?q=`
+(web-search syntax, ISBNs in any form) and gives its results in its order; anything else
+is ranked with the same rank over the same search vectors, a field's words matched only
+where the vector keeps that field (title A, contributors B, subjects C).
+"""
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from cql.parser import CQLParser12, CQLSearchClause, CQLTriple
+from django.contrib.postgres.search import SearchQuery, SearchQueryField
+from django.db.models import (
+    BooleanField,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
+
+from catalog.identifiers import InvalidIdentifier, identifier_normalize
+from catalog.models import Identifier, Record, RecordSearch
+from catalog.search import record_search
+from catalog.selectors import record_list
+from catalog.text import SEARCH_CONFIG
+
+# The parser logs every syntax error it meets; a bad query is the client's, answered as a
+# diagnostic, not an error of ours.
+logging.getLogger("cql.parser").setLevel(logging.CRITICAL)
+
+ANY, TITLE, CREATOR, SUBJECT, ISBN, IDENTIFIER = (
+    "any", "title", "creator", "subject", "isbn", "identifier",
+)  # fmt: skip
+INDEXES = {
+    "cql.serverchoice": ANY, "cql.anywhere": ANY, "serverchoice": ANY, "any": ANY,
+    "anywhere": ANY, "keyword": ANY, "cql.keywords": ANY,
+    "title": TITLE, "dc.title": TITLE, "bath.title": TITLE,
+    "creator": CREATOR, "author": CREATOR, "name": CREATOR, "dc.creator": CREATOR,
+    "bath.author": CREATOR, "bath.name": CREATOR, "bath.personalname": CREATOR,
+    "subject": SUBJECT, "dc.subject": SUBJECT, "bath.subject": SUBJECT,
+    "isbn": ISBN, "bath.isbn": ISBN,
+    "identifier": IDENTIFIER, "dc.identifier": IDENTIFIER, "bath.standardidentifier": IDENTIFIER,
+}  # fmt: skip
+# The weight a field's words carry in a record's search vector (catalog.services).
+WEIGHTS = {TITLE: "A", CREATOR: "B", SUBJECT: "C"}
+TEXT_RELATIONS = {"=", "adj", "all", "any"}
+IDENTIFIER_RELATIONS = {"=", "=="}
+IDENTIFIER_KINDS = ("isbn", "issn", "lccn", "oclc")
+
+
+class Diagnostic(Exception):
+    """An SRU diagnostic (info:srw/diagnostic/1/<number>): the query cannot be answered."""
+
+    MESSAGES = {
+        10: "Query syntax error",
+        16: "Unsupported index",
+        19: "Unsupported relation",
+        20: "Unsupported relation modifier",
+        27: "Empty term unsupported",
+        37: "Unsupported boolean operator",
+        46: "Unsupported boolean modifier",
+        80: "Sort not supported",
+    }
+
+    def __init__(self, number: int, details: str) -> None:
+        super().__init__(f"{self.MESSAGES[number]}: {details}")
+        self.number = number
+        self.details = details
+        self.message = self.MESSAGES[number]
+
+
+_parser_lock = threading.Lock()
+_parser: CQLParser12 | None = None
+
+
+def cql_parse(query: str) -> Any:
+    """The query's tree (cql-parser's); Diagnostic 10 if it is not CQL."""
+    global _parser  # built once per process: building its tables takes a while
+    with _parser_lock:
+        if _parser is None:
+            parser = CQLParser12()
+            parser.build(debug=False)
+            _parser = parser
+        try:
+            tree = _parser.parse(query)
+        except Exception as failed:  # the lexer's and the parser's errors, and PLY's own
+            raise Diagnostic(10, str(failed) or query) from None
+    if tree is None:
+        raise Diagnostic(10, query)
+    return tree.root
+
+
+# --- SQL pieces -------------------------------------------------------------------------------
+
+
+class _Matches(Func):
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class _And(Func):
+    arg_joiner = " && "
+    template = "(%(expressions)s)"
+    output_field = SearchQueryField()
+
+
+class _Or(Func):
+    arg_joiner = " || "
+    template = "(%(expressions)s)"
+    output_field = SearchQueryField()
+
+
+class _Rank(Func):
+    function = "ts_rank"
+    output_field = FloatField()
+
+
+def _weighted(query: Any, weight: str) -> Any:
+    """The text search query with each of its words matched only at `weight` ('mobil' ->
+    'mobil':A): the field that weight marks in the search vectors."""
+    text = Func(
+        Cast(query, TextField()),
+        Value(r"'((?:[^']|'')+)'"),
+        Value(rf"'\1':{weight}"),
+        Value("g"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
+    return Cast(text, SearchQueryField())
+
+
+def _words(term: str) -> list[str]:
+    """A term's words, without what web-search syntax would read as operators."""
+    words = [word.strip('"').lstrip("-") for word in term.replace('"', " ").split()]
+    return [word for word in words if word and word.lower() != "or"]
+
+
+def _web_text(term: str, relation: str, index: str) -> str:
+    """The term as the catalog's web-search syntax for this relation."""
+    if relation == "=" and index == ANY:
+        return term
+    words = _words(term)
+    if relation == "all":
+        return " ".join(words)
+    if relation == "any":
+        return " or ".join(words)
+    return f'"{" ".join(words)}"' if len(words) > 1 else " ".join(words)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A compiled piece of the query: the records it selects, and the text query it ranks
+    by (None: it does not rank)."""
+
+    condition: Q
+    ranking: Any
+
+
+def _identifier_condition(term: str, index: str) -> Q:
+    kinds = ("isbn",) if index == ISBN else IDENTIFIER_KINDS
+    condition = Q(pk__in=[])
+    for kind in kinds:
+        try:
+            value = identifier_normalize(kind, term)
+        except InvalidIdentifier:
+            continue
+        records = Identifier.objects.filter(kind=kind, value=value).values("record_id")
+        condition |= Q(pk__in=records)
+    return condition
+
+
+def _clause(node: CQLSearchClause) -> _Part:
+    name = str(node.index).lower() if node.index is not None else "cql.serverchoice"
+    index = INDEXES.get(name)
+    if index is None:
+        raise Diagnostic(16, str(node.index))
+    relation = str(node.relation.comparitor).lower() if node.relation is not None else "="
+    if node.relation is not None and node.relation.modifiers:
+        raise Diagnostic(20, node.relation.toCQL())
+    term = node.term or ""
+    if not term.strip():
+        raise Diagnostic(27, node.toCQL())
+    if index in (ISBN, IDENTIFIER):
+        if relation not in IDENTIFIER_RELATIONS:
+            raise Diagnostic(19, relation)
+        return _Part(_identifier_condition(term, index), None)
+    if relation not in TEXT_RELATIONS:
+        raise Diagnostic(19, relation)
+    query: Any = SearchQuery(
+        _web_text(term, relation, index), search_type="websearch", config=SEARCH_CONFIG
+    )
+    if index in WEIGHTS:
+        query = _weighted(query, WEIGHTS[index])
+    vectors = RecordSearch.objects.filter(_Matches(F("vector"), query)).values("record_id")
+    condition = Q(pk__in=vectors)
+    if index == ANY:
+        # As the API's search: a term that is an ISBN finds its record too.
+        condition |= _identifier_condition(term, ISBN)
+    return _Part(condition, query)
+
+
+def _compile(node: Any) -> _Part:
+    if getattr(node, "sortSpecs", None):
+        raise Diagnostic(80, "sortby")
+    if isinstance(node, CQLSearchClause):
+        return _clause(node)
+    if not isinstance(node, CQLTriple):  # pragma: no cover - the parser makes only these
+        raise Diagnostic(10, str(node))
+    operator = node.operator.value.lower()
+    if node.operator.modifiers:
+        raise Diagnostic(46, node.operator.toCQL())
+    if operator not in ("and", "or", "not"):
+        raise Diagnostic(37, operator)
+    left, right = _compile(node.left), _compile(node.right)
+    if operator == "not":
+        return _Part(left.condition & ~right.condition, left.ranking)
+    rankings = [part.ranking for part in (left, right) if part.ranking is not None]
+    ranking = rankings[0] if len(rankings) == 1 else None
+    if len(rankings) == 2:
+        ranking = _And(*rankings) if operator == "and" else _Or(*rankings)
+    if operator == "and":
+        return _Part(left.condition & right.condition, ranking)
+    return _Part(left.condition | right.condition, ranking)
+
+
+def cql_search(query: str) -> QuerySet[Record]:
+    """The records a CQL query finds, best first (relevance, then newest), as record_list
+    gives them; Diagnostic if the query is outside the subset this catalog answers."""
+    root = cql_parse(query)
+    if (
+        isinstance(root, CQLSearchClause)
+        and not root.sortSpecs
+        and INDEXES.get(str(root.index).lower() if root.index else "cql.serverchoice") == ANY
+        and (
+            root.relation is None
+            or (str(root.relation.comparitor) == "=" and not root.relation.modifiers)
+        )
+        and (root.term or "").strip()
+    ):
+        # The API's own search, word for word.
+        return record_search(q=root.term, ordering="relevance")
+    part = _compile(root)
+    records = record_list().filter(part.condition)
+    rank: Any = Value(0.0, output_field=FloatField())
+    if part.ranking is not None:
+        rank = Coalesce(
+            _Rank(F("search__vector"), part.ranking), Value(0.0), output_field=FloatField()
+        )
+    return records.annotate(rank=rank).order_by("-rank", "-id")

@@ -1,0 +1,326 @@
+"""What the protocols serve of a record: MARCXML as it is now, Dublin Core, harvest pages."""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pymarc
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from lxml import etree
+
+from catalog.imports.exports import record_as_marc
+from catalog.imports.formats import RecordRejected, marc_map
+from catalog.models import Change, Item, Location, Record, RecordContributor, RecordSubject
+from catalog.selectors import record_links_attach, record_list
+from catalog.text import name_key
+
+MARC_NS = "http://www.loc.gov/MARC21/slim"
+MARC_SCHEMA = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+# The tags of holdings a source record may carry: they are replaced by the copies held now.
+HOLDINGS_TAGS = ("852", "952")
+# A leader for records built from their fields: new, language material, monograph, UTF-8.
+BUILT_LEADER = "00000nam a2200000 i 4500"
+# Characters XML 1.0 cannot carry (MARC data sometimes has them): dropped from the XML.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+_PREFETCH: list[Any] = [
+    Prefetch(
+        "credits",
+        queryset=RecordContributor.objects.select_related("contributor").order_by("position"),
+    ),
+    Prefetch(
+        "subject_links",
+        queryset=RecordSubject.objects.select_related("subject").order_by("position"),
+    ),
+    "identifiers",
+    Prefetch("items", queryset=Item.objects.select_related("location").order_by("id")),
+]
+
+
+def records_full(ids: Sequence[int]) -> list[Record]:
+    """The records with these ids, in this order, with their source MARC, links and copies
+    (a fixed number of queries)."""
+    records = Record.objects.filter(pk__in=list(ids)).prefetch_related(*_PREFETCH).order_by("pk")
+    by_id = {record.pk: record for record in records}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+# --- MARC ------------------------------------------------------------------------------------
+
+
+def _described_now(record: Record) -> tuple[Any, ...]:
+    """What the catalog says of a record now (links attached by record_links_attach), in the
+    terms of marc_map, names by their keys."""
+    return (
+        record.title, record.subtitle, record.publisher, record.publication_year,
+        record.edition, record.language, record.series, record.summary,
+        record.control_number, record.control_number_source,
+        [(name_key(c.contributor_name), c.role) for c in record.credit_list],
+        [(name_key(s.subject_heading), s.subject_scheme) for s in record.subject_link_list],
+        sorted((i.kind, i.value) for i in record.identifier_list),
+    )  # fmt: skip
+
+
+def _described_by(marc: pymarc.Record) -> tuple[Any, ...] | None:
+    try:
+        data, _ = marc_map(marc)
+    except RecordRejected:
+        return None
+    seen: set[tuple[str, str]] = set()
+    subjects = []
+    for heading, scheme in data.subjects:
+        key = (name_key(heading), scheme)
+        if key[0] and key not in seen:
+            seen.add(key)
+            subjects.append(key)
+    return (
+        data.title.strip(), data.subtitle, data.publisher, data.publication_year,
+        data.edition, data.language, data.series, data.summary,
+        data.control_number, data.control_number_source,
+        [(name_key(name), role) for name, role in data.contributors if name_key(name)],
+        subjects,
+        sorted(set(data.identifiers)),
+    )  # fmt: skip
+
+
+def _built(record: Record) -> pymarc.Record:
+    """A record's MARC built from its fields (a record from records_full)."""
+    source_marc, record.source_marc = record.source_marc, None
+    try:
+        marc = record_as_marc(record)
+    finally:
+        record.source_marc = source_marc
+    marc.leader = pymarc.Leader(BUILT_LEADER)
+    marc.fields.sort(key=lambda field: field.tag)  # built by kind; MARC lists by tag
+    return marc
+
+
+def records_marc(ids: Sequence[int]) -> dict[int, pymarc.Record]:
+    """Each record as MARC as the catalog has it now: the MARC it came in as while that still
+    says what the record says (an edit since is not lost behind it), else built from its
+    fields; either way with the copies held now as 852 fields ($b location, $h call number,
+    $p barcode, $z public note; nothing staff-only). Records that came as MARC and were not
+    edited, most of a catalog, are read with their links as plain rows; only the others are
+    loaded as model instances for the export's builder."""
+    records = list(Record.objects.filter(pk__in=list(ids)))
+    record_links_attach(records)
+    holdings: dict[int, list[pymarc.Field]] = defaultdict(list)
+    copies = (
+        Item.objects.filter(record_id__in=list(ids))
+        .order_by("record_id", "id")
+        .values_list("record_id", "location__code", "call_number", "barcode", "public_note")
+    )
+    for record_id, location, call_number, barcode, note in copies:
+        subfields = [pymarc.Subfield("b", location)] if location else []
+        if call_number:
+            subfields.append(pymarc.Subfield("h", call_number))
+        subfields.append(pymarc.Subfield("p", barcode))
+        if note:
+            subfields.append(pymarc.Subfield("z", note))
+        holdings[record_id].append(
+            pymarc.Field(tag="852", indicators=pymarc.Indicators(" ", " "), subfields=subfields)
+        )
+    found: dict[int, pymarc.Record] = {}
+    rebuild = []
+    for record in records:
+        if record.source_marc:
+            source = record_as_marc(record)
+            if _described_by(source) == _described_now(record):
+                found[record.pk] = source
+                continue
+        rebuild.append(record.pk)
+    for record in records_full(rebuild):
+        found[record.pk] = _built(record)
+    for pk, marc in found.items():
+        marc.remove_fields(*HOLDINGS_TAGS)
+        for field in holdings.get(pk, []):
+            marc.add_ordered_field(field)
+    return found
+
+
+def _text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
+def marc_element(marc: pymarc.Record, *, schema_location: bool = True) -> etree._Element:
+    """A MARCXML <record> of a MARC record (MARC21slim)."""
+    element = etree.Element(f"{{{MARC_NS}}}record", nsmap={None: MARC_NS, "xsi": XSI_NS})
+    if schema_location:
+        element.set(f"{{{XSI_NS}}}schemaLocation", f"{MARC_NS} {MARC_SCHEMA}")
+    leader = str(marc.leader)
+    # Lengths and addresses are computed when written as ISO 2709; here they are left blank
+    # if the leader does not carry them as digits.
+    leader_element = etree.SubElement(element, f"{{{MARC_NS}}}leader")
+    leader_element.text = _text(leader.ljust(24)[:24])
+    for field in marc.fields:
+        if field.is_control_field():
+            control = etree.SubElement(element, f"{{{MARC_NS}}}controlfield", tag=field.tag)
+            control.text = _text(field.data or "")
+            continue
+        data = etree.SubElement(
+            element, f"{{{MARC_NS}}}datafield", tag=field.tag,
+            ind1=(field.indicator1 or " ")[:1], ind2=(field.indicator2 or " ")[:1],
+        )  # fmt: skip
+        for subfield in field.subfields:
+            sub = etree.SubElement(data, f"{{{MARC_NS}}}subfield", code=subfield.code)
+            sub.text = _text(subfield.value or "")
+    return element
+
+
+# --- Dublin Core -----------------------------------------------------------------------------
+
+_CREATOR_ROLES = {RecordContributor.Role.AUTHOR, RecordContributor.Role.CORPORATE}
+
+
+def record_dc(record: Record, url: str) -> list[tuple[str, str]]:
+    """The record as simple Dublin Core elements (name, value), in the order oai_dc lists
+    them; `url` is the record's page. Works on records from record_list (links attached)."""
+    title = record.title + (f" : {record.subtitle}" if record.subtitle else "")
+    elements = [("title", title)]
+    elements += [
+        ("creator", c.contributor_name) for c in record.credit_list if c.role in _CREATOR_ROLES
+    ]
+    elements += [("subject", s.subject_heading) for s in record.subject_link_list]
+    if record.summary:
+        elements.append(("description", record.summary))
+    if record.publisher:
+        elements.append(("publisher", record.publisher))
+    elements += [
+        ("contributor", c.contributor_name)
+        for c in record.credit_list
+        if c.role not in _CREATOR_ROLES
+    ]
+    if record.publication_year is not None:
+        elements.append(("date", str(record.publication_year)))
+    elements.append(("type", "Text"))
+    elements.append(("identifier", url))
+    for identifier in record.identifier_list:
+        if identifier.kind in ("isbn", "issn"):
+            elements.append(("identifier", f"urn:{identifier.kind}:{identifier.value}"))
+    if record.language:
+        elements.append(("language", record.language))
+    if record.series:
+        elements.append(("relation", record.series))
+    return [(name, _text(value)) for name, value in elements]
+
+
+def records_with_links(ids: Sequence[int]) -> list[Record]:
+    """Records by id, in this order, as record_list gives them (links attached)."""
+    by_id = {record.pk: record for record in record_list().filter(pk__in=list(ids))}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+# --- Harvesting ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One record in a harvest: live, or deleted (from the change feed's tombstones)."""
+
+    id: int
+    datestamp: datetime
+    deleted: bool
+
+
+def _stamped(records: QuerySet[Record]) -> Any:
+    """Records with their datestamp: their last change or their copies' last change, whichever
+    is later (a copy's 852 is part of the record harvesters get). A copy deleted leaves no
+    trace on its record (the change feed keeps the copy's id alone)."""
+    copies = (
+        Item.objects.filter(record=OuterRef("pk"))
+        .order_by()
+        .values("record")
+        .annotate(at=Max("updated_at"))
+        .values("at")
+    )
+    return records.annotate(stamp=Greatest("updated_at", Coalesce(Subquery(copies), "updated_at")))
+
+
+def harvest_page(
+    *, after: int, limit: int, since: datetime | None = None, before: datetime | None = None,
+    location: str | None = None,
+) -> list[Entry]:  # fmt: skip
+    """Up to `limit` records with ids above `after`, in id order, with datestamps at or after
+    `since` and before `before`: live records by their last change or their copies', deleted
+    ones by the time of their deletion. Paging by id from a position keeps every page whole
+    while records are edited, added or deleted between pages. With a `location`, live
+    records holding a copy there, and every deletion (what a deleted record held is not
+    kept)."""
+    live: QuerySet[Record] = Record.objects.filter(pk__gt=after)
+    # The datestamp's bounds as conditions on the record's and its copies' own indexed times.
+    if since is not None:
+        changed_copies = Item.objects.filter(updated_at__gte=since).values("record_id")
+        live = live.filter(Q(updated_at__gte=since) | Q(pk__in=changed_copies))
+    if before is not None:
+        later_copies = Item.objects.filter(updated_at__gte=before).values("record_id")
+        live = live.filter(updated_at__lt=before).exclude(pk__in=later_copies)
+    if location is not None:
+        live = live.filter(
+            Exists(Item.objects.filter(record=OuterRef("pk"), location__code=location))
+        )
+    rows = [
+        Entry(pk, at, False)
+        for pk, at in _stamped(live).order_by("pk").values_list("pk", "stamp")[:limit]
+    ]
+    tombs = Change.objects.filter(
+        entity=Change.Entity.RECORD, action=Change.Action.DELETED, entity_id__gt=after
+    )
+    if rows and len(rows) == limit:
+        tombs = tombs.filter(entity_id__lt=rows[-1].id)
+    deleted = tombs.values("entity_id").annotate(at=Max("at")).order_by("entity_id")
+    if since is not None:
+        deleted = deleted.filter(at__gte=since)
+    if before is not None:
+        deleted = deleted.filter(at__lt=before)
+    live_ids = {entry.id for entry in rows}
+    rows += [
+        Entry(row["entity_id"], row["at"], True)
+        for row in deleted[:limit]
+        if row["entity_id"] not in live_ids
+    ]
+    rows.sort(key=lambda entry: entry.id)
+    return rows[:limit]
+
+
+def entry_get(record_id: int) -> Entry | None:
+    """A record's entry, live or deleted; None if the catalog never had it."""
+    stamp = _stamped(Record.objects.filter(pk=record_id)).values_list("stamp", flat=True).first()
+    if stamp is not None:
+        return Entry(record_id, stamp, False)
+    at = Change.objects.filter(
+        entity=Change.Entity.RECORD, action=Change.Action.DELETED, entity_id=record_id
+    ).aggregate(at=Max("at"))["at"]
+    return None if at is None else Entry(record_id, at, True)
+
+
+def earliest_datestamp() -> datetime | None:
+    """A time no record's datestamp is before: the catalog's first change or oldest record."""
+    first = Change.objects.order_by("pk").values_list("at", flat=True).first()
+    oldest = Record.objects.order_by("updated_at").values_list("updated_at", flat=True).first()
+    found = [at for at in (first, oldest) if at is not None]
+    return min(found) if found else None
+
+
+def record_locations(ids: Iterable[int]) -> dict[int, list[str]]:
+    """The codes of the locations each record holds copies at, sorted."""
+    held: dict[int, set[str]] = defaultdict(set)
+    rows = Item.objects.filter(record_id__in=list(ids), location__isnull=False).values_list(
+        "record_id", "location__code"
+    )
+    for record_id, code in rows:
+        held[record_id].add(code)
+    return {record_id: sorted(codes) for record_id, codes in held.items()}
+
+
+def locations_all() -> list[tuple[str, str]]:
+    return list(Location.objects.order_by("code").values_list("code", "name"))
+
+
+def location_exists(code: str) -> bool:
+    return Location.objects.filter(code=code).exists()
