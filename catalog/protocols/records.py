@@ -13,7 +13,8 @@ from django.db.models.functions import Coalesce, Greatest
 from lxml import etree
 
 from catalog.imports.exports import record_as_marc
-from catalog.imports.formats import RecordRejected, marc_map
+from catalog.imports.formats.marc21 import marc_map
+from catalog.imports.formats.source import RecordRejected
 from catalog.models import Change, Item, Location, Record, RecordContributor, RecordSubject
 from catalog.selectors import record_links_attach, record_list
 from catalog.text import name_key

@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.exports import export_job_create, export_job_write
 from catalog.imports.generate import marc_generate
-from catalog.imports.services import import_job_create
+from catalog.imports.jobs import import_job_create
 from catalog.models import Record
 from tests.catalog.imports.helpers import job_run
 from tests.conftest import ROOT

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from catalog.imports.formats import marc_map, marc_parse, marc_split
+from catalog.imports.formats.marc import marc_parse, marc_split
+from catalog.imports.formats.marc21 import marc_map
 from catalog.services import (
     ItemData,
     RecordData,

@@ -20,7 +20,7 @@ from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
 
 from catalog.imports.generate import marc_generate
-from catalog.imports.services import import_job_create
+from catalog.imports.jobs import import_job_create
 from catalog.models import Record
 from catalog.services import RecordData, record_create, record_delete, record_update
 from tenants.services import ProvisionedLibrary, library_create, library_drop
