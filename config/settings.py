@@ -300,8 +300,9 @@ TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
 # --- end of production block ---------------------------------------------------------------
-# Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/...
-STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="http")
+# Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/... (as is the
+# address create_library prints); HTTPS whenever the site insists on it.
+STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="https" if STACKS_HTTPS else "http")
 STACKS_SITE_PORT = env.str("STACKS_SITE_PORT", default="")
 # Where deleted libraries' export bundles are kept (Django storage path prefix).
 STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
