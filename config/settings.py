@@ -117,6 +117,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# No Redis call (cache or broker) waits forever on a server that went away without closing its
+# connections (a stopped container, an unreachable host): it fails after this many seconds.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=5.0) or None  # 0: no limit
 
 CACHES = {
     "default": {
@@ -127,6 +130,10 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "TIMEOUT": 300,
+        "OPTIONS": {
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+        },
     }
 }
 
@@ -175,7 +182,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -297,6 +308,10 @@ if CELERY_IMPORTS_QUEUE:
     }
 # Processes of `migrate_schemas --tenant --executor=multiprocessing` during upgrades.
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
+# A worker told to stop exits this many seconds later if the broker no longer answers, rather
+# than wait on it (config/worker_stop.py; 0 turns this off). Imported by workers only.
+STACKS_WORKER_STOP_SECONDS = env.float("STACKS_WORKER_STOP_SECONDS", default=20.0)
+CELERY_IMPORTS = ["config.worker_stop"]
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
 # --- end of production block ---------------------------------------------------------------
