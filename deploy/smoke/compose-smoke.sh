@@ -309,6 +309,13 @@ found=$(api "$BASE/api/v1/records/?q=perl" | json "sorted(r['title'] for r in d[
 echo "$found" | grep -q "Programming Perl" || fail "searching 'perl' did not find its records: $found"
 say "the API lists the 10 records, and a search for 'perl' finds: $found"
 
+if [ -n "${STACKS_SMOKE_KEEP:-}" ]; then  # for a look around: the stack stays up
+    phase_end
+    trap - EXIT
+    say "left running (STACKS_SMOKE_KEEP): $PODMAN_COMPOSE --env-file $ENV_FILE -f deploy/compose.yaml -p $PROJECT down --volumes"
+    exit 0
+fi
+
 phase "stop and remove everything"
 compose down --volumes --timeout 60 >>"$LOG" 2>&1 || fail "podman-compose down failed; see $LOG"
 remains=$(left_over)
