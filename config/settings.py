@@ -119,7 +119,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # No Redis call (cache or broker) waits forever on a server that went away without closing its
 # connections (a stopped container, an unreachable host): it fails after this many seconds.
-REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=5.0) or None  # 0: no limit
+REDIS_SOCKET_TIMEOUT = env.int("REDIS_SOCKET_TIMEOUT", default=5)  # 0: no limit
 
 CACHES = {
     "default": {
@@ -131,8 +131,8 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "TIMEOUT": 300,
         "OPTIONS": {
-            "socket_timeout": REDIS_SOCKET_TIMEOUT,
-            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT or None,
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT or None,
         },
     }
 }
@@ -182,11 +182,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
-    "socket_timeout": REDIS_SOCKET_TIMEOUT,
-    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if REDIS_SOCKET_TIMEOUT:
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        socket_timeout=REDIS_SOCKET_TIMEOUT, socket_connect_timeout=REDIS_SOCKET_TIMEOUT
+    )
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -317,7 +317,16 @@ if [ -n "${STACKS_SMOKE_KEEP:-}" ]; then  # for a look around: the stack stays u
 fi
 
 phase "stop and remove everything"
-compose down --volumes --timeout 60 >>"$LOG" 2>&1 || fail "podman-compose down failed; see $LOG"
+# podman-compose stops every container at once, so Redis goes away while the workers are in
+# their warm shutdown: a container still running after the timeout is killed, and the stop
+# then lasts the whole timeout. Each one must end on its own well before.
+STOP_TIMEOUT=40
+stop_started=$(date +%s)
+compose down --volumes --timeout "$STOP_TIMEOUT" >>"$LOG" 2>&1 || fail "podman-compose down failed; see $LOG"
+stop_seconds=$(($(date +%s) - stop_started))
+[ "$stop_seconds" -lt "$STOP_TIMEOUT" ] \
+    || fail "down took ${stop_seconds}s: a container did not stop within ${STOP_TIMEOUT}s and was killed"
+say "every container stopped on its own (down took ${stop_seconds}s)"
 remains=$(left_over)
 [ -z "$remains" ] || fail "left after down: $remains"
 say "no container, network or volume of $PROJECT is left"
