@@ -137,7 +137,7 @@ fi
 
 phase "stand-in images (deploy/standin-images/)"
 for name in python postgres redis; do
-    image_var="$(echo "$name" | tr a-z A-Z)_IMAGE"
+    image_var="$(echo "$name" | tr '[:lower:]' '[:upper:]')_IMAGE"
     # Layers are cached: unchanged stand-ins cost a second each.
     podman build --format docker --build-arg "DEBIAN_IMAGE=$DEBIAN_IMAGE" \
         -t "${!image_var}" "deploy/standin-images/$name" >>"$LOG" 2>&1 \

@@ -170,3 +170,22 @@ def test_pip_in_the_build_may_trust_the_hosts_certificates():
     assert "export PIP_CERT=/run/secrets/pip_cert" in run
     args = [rest for keyword, rest in _instructions() if keyword == "ARG"]
     assert "PIP_INDEX_URL=https://pypi.org/simple" in args
+
+
+def test_the_standin_images_lint_clean_and_stand_for_what_compose_names():
+    """deploy/standin-images/: one Containerfile per base image of the image and the stack,
+    linted as the Dockerfile is, each built from the local Debian root by default."""
+    standins = ROOT / "deploy" / "standin-images"
+    compose = (ROOT / "deploy" / "compose.yaml").read_text()
+    names = {"python": "PYTHON_IMAGE", "postgres": "POSTGRES_IMAGE", "redis": "REDIS_IMAGE"}
+    assert {path.parent.name for path in standins.glob("*/Containerfile")} == set(names)
+    for folder, variable in names.items():
+        containerfile = standins / folder / "Containerfile"
+        result = _lint(containerfile)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "ARG DEBIAN_IMAGE=localhost/stacks-standin/debian:bookworm" in (
+            containerfile.read_text()
+        )
+        assert f"${{{variable}:-" in compose, f"compose.yaml does not let {variable} replace it"
+    smoke = (ROOT / "deploy" / "smoke" / "compose-smoke.sh").read_text()
+    assert "deploy/standin-images/$name" in smoke
