@@ -24,7 +24,6 @@ PYTHON_IMAGE=$STANDIN/python:bookworm
 POSTGRES_IMAGE=$STANDIN/postgres:bookworm
 REDIS_IMAGE=$STANDIN/redis:bookworm
 STACKS_IMAGE=localhost/stacks:smoke
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 LIBRARY_HOST=smoke.stacks.test
 ADMIN_EMAIL=head@smoke.test
 ADMIN_PASSWORD=smoke-only-Password-1
@@ -106,7 +105,7 @@ pip_setting() {  # the value pip uses for a setting, environment first, then its
 BUILD_ARGS=()
 INDEX_URL=$(pip_setting index-url)
 case "$INDEX_URL" in
-    http://* | https://*) BUILD_ARGS+=(--build-arg "PIP_INDEX_URL=$INDEX_URL") ;;
+    http://* | https://*) BUILD_ARGS+=(--build-arg "PIP_INDEX=$INDEX_URL") ;;
 esac
 PIP_CERT_FILE=$(pip_setting cert)
 PIP_CERT_FILE=${PIP_CERT_FILE:-${REQUESTS_CA_BUNDLE:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}}
@@ -114,6 +113,15 @@ if [ -s "$PIP_CERT_FILE" ]; then
     BUILD_ARGS+=(--secret "id=pip_cert,src=$PIP_CERT_FILE")
 fi
 say "pip in the build: index ${INDEX_URL:-the default one}, certificates from ${PIP_CERT_FILE}"
+
+# The Debian mirror of this host's own apt sources (deb822 or one-line), if it names one.
+host_debian_mirror() {
+    {
+        sed -n 's|^URIs: *\([^ ]*/debian\)/\{0,1\}$|\1|p' /etc/apt/sources.list.d/*.sources
+        sed -n 's|^deb  *\(\[[^]]*\]  *\)\{0,1\}\([^ ]*/debian\)/\{0,1\}  *bookworm .*|\2|p' \
+            /etc/apt/sources.list
+    } 2>/dev/null | head -1
+}
 
 # --- base images -----------------------------------------------------------------------------
 phase "base image (debootstrap root of Debian bookworm)"
@@ -124,7 +132,10 @@ else
     if [ ! -s "$TARBALL" ]; then
         BOOTSTRAP="$CACHE/debian-bookworm.root"
         rm -rf "$BOOTSTRAP"
-        debootstrap --variant=minbase bookworm "$BOOTSTRAP" "$DEBIAN_MIRROR" >>"$LOG" 2>&1 \
+        mirror=${DEBIAN_MIRROR:-$(host_debian_mirror)}
+        say "debootstrap from ${mirror:-the default mirror of debootstrap}"
+        # shellcheck disable=SC2086 # without a mirror argument, debootstrap uses its default
+        debootstrap --variant=minbase bookworm "$BOOTSTRAP" ${mirror:+"$mirror"} >>"$LOG" 2>&1 \
             || fail "debootstrap failed; see $LOG"
         rm -rf "$BOOTSTRAP"/var/cache/apt/archives/*.deb "$BOOTSTRAP"/var/lib/apt/lists/*
         tar --numeric-owner -C "$BOOTSTRAP" -cf "$TARBALL.part" .

@@ -163,13 +163,14 @@ def test_the_user_is_made_without_a_system_range_warning():
 
 
 def test_pip_in_the_build_may_trust_the_hosts_certificates():
-    """The pip_cert build secret (the host's certificate authorities) and PIP_INDEX_URL reach
-    the wheel build only; nothing of them stays in an image layer."""
+    """The pip_cert build secret (the host's certificate authorities) and the PIP_INDEX build
+    argument reach the wheel build only; nothing of them stays in an image layer."""
     (run,) = [rest for keyword, rest in _instructions() if "pip wheel" in rest]
     assert run.startswith(PIP_CERT_MOUNT)
     assert "export PIP_CERT=/run/secrets/pip_cert" in run
+    assert 'export PIP_INDEX_URL="$PIP_INDEX"' in run
     args = [rest for keyword, rest in _instructions() if keyword == "ARG"]
-    assert "PIP_INDEX_URL=https://pypi.org/simple" in args
+    assert 'PIP_INDEX=""' in args  # none: pip's default index
 
 
 def test_the_standin_images_lint_clean_and_stand_for_what_compose_names():
