@@ -10,7 +10,9 @@
 # .cache/compose-smoke, git-ignored), the images in podman's store: a second run skips both.
 # Each phase prints its duration; on a failure the containers' last log lines are printed and
 # the stack is removed all the same.
-set -euo pipefail
+set -Eeuo pipefail
+# A command that fails outside the checks below still says where.
+trap 'echo "compose-smoke: FAILED: line $LINENO exited with $?" >&2' ERR
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
@@ -116,11 +118,14 @@ say "pip in the build: index ${INDEX_URL:-the default one}, certificates from ${
 
 # The Debian mirror of this host's own apt sources (deb822 or one-line), if it names one.
 host_debian_mirror() {
-    {
-        sed -n 's|^URIs: *\([^ ]*/debian\)/\{0,1\}$|\1|p' /etc/apt/sources.list.d/*.sources
+    local found
+    found=$(
+        sed -n 's|^URIs: *\([^ ]*/debian\)/\{0,1\}$|\1|p' /etc/apt/sources.list.d/*.sources \
+            2>/dev/null || true
         sed -n 's|^deb  *\(\[[^]]*\]  *\)\{0,1\}\([^ ]*/debian\)/\{0,1\}  *bookworm .*|\2|p' \
-            /etc/apt/sources.list
-    } 2>/dev/null | head -1
+            /etc/apt/sources.list 2>/dev/null || true
+    )
+    echo "${found%%$'\n'*}"
 }
 
 # --- base images -----------------------------------------------------------------------------
