@@ -310,7 +310,7 @@ if CELERY_IMPORTS_QUEUE:
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
 # A worker told to stop exits this many seconds later if the broker no longer answers, rather
 # than wait on it (config/worker_stop.py; 0 turns this off). Imported by workers only.
-STACKS_WORKER_STOP_SECONDS = env.float("STACKS_WORKER_STOP_SECONDS", default=20.0)
+STACKS_WORKER_STOP_SECONDS = env.float("STACKS_WORKER_STOP_SECONDS", default=10.0)
 CELERY_IMPORTS = ["config.worker_stop"]
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
