@@ -118,6 +118,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# No Redis call (cache or broker) waits forever on a server that went away without closing its
+# connections (a stopped container, an unreachable host): it fails after this many seconds.
+REDIS_SOCKET_TIMEOUT = env.int("REDIS_SOCKET_TIMEOUT", default=5)  # 0: no limit
 
 CACHES = {
     "default": {
@@ -128,8 +131,11 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "TIMEOUT": 300,
-        # Short timeouts: with Redis away, requests go on without the cache (config/cache.py).
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        # With Redis away, requests go on without the cache (common/cache.py) after this long.
+        "OPTIONS": {
+            "socket_timeout": REDIS_SOCKET_TIMEOUT or None,
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT or None,
+        },
     }
 }
 
@@ -179,6 +185,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if REDIS_SOCKET_TIMEOUT:
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        socket_timeout=REDIS_SOCKET_TIMEOUT, socket_connect_timeout=REDIS_SOCKET_TIMEOUT
+    )
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -300,11 +310,16 @@ if CELERY_IMPORTS_QUEUE:
     }
 # Processes of `migrate_schemas --tenant --executor=multiprocessing` during upgrades.
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
+# A worker told to stop exits this many seconds later if the broker no longer answers, rather
+# than wait on it (config/worker_stop.py; 0 turns this off). Imported by workers only.
+STACKS_WORKER_STOP_SECONDS = env.float("STACKS_WORKER_STOP_SECONDS", default=10.0)
+CELERY_IMPORTS = ["config.worker_stop"]
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
 # --- end of production block ---------------------------------------------------------------
-# Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/...
-STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="http")
+# Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/... (as is the
+# address create_library prints); HTTPS whenever the site insists on it.
+STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="https" if STACKS_HTTPS else "http")
 STACKS_SITE_PORT = env.str("STACKS_SITE_PORT", default="")
 # Where deleted libraries' export bundles are kept (Django storage path prefix).
 STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
