@@ -94,6 +94,8 @@ def records_by_id(ids: list[int]) -> list[Record]:
 def _in_order_sql(
     ordering: tuple[str, ...], operator: str | None
 ) -> tuple[list[Field], str] | None:
+    """The ordering's fields and the SELECT of a page in it; None if it names anything but
+    the records' own columns that are never null."""
     own = {field.name: field for field in Record._meta.concrete_fields}
     fields = []
     for name in ordering:
