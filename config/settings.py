@@ -1,5 +1,6 @@
 """Settings for Stacks, read from the environment (see deploy/.env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "axes",
 ]
 
 TENANT_APPS = [
@@ -51,6 +53,7 @@ TENANT_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "staff",
+    "axes",
     "rest_framework.authtoken",
     "catalog",
     "catalog.imports",
@@ -131,6 +134,11 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "staff.User"
+# django-axes refuses sign-ins after too many failures (tenants/signin.py); it must come first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -222,6 +230,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-axes announces its configuration at every start; lockouts are warnings.
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -325,3 +335,17 @@ STACKS_SEARCH_TERM_RECORDS = env.int("STACKS_SEARCH_TERM_RECORDS", default=5000)
 # At most this many terms (the commonest): every record written pays a row for each term it
 # has, and a rarer word's matches are few enough to rank.
 STACKS_SEARCH_TERMS_MAX = env.int("STACKS_SEARCH_TERMS_MAX", default=100)
+
+# Sign-in throttling (django-axes, tenants/signin.py): after STACKS_SIGNIN_FAILURE_LIMIT failed
+# sign-ins for one account or from one address within the cool-off, every sign-in path (staff
+# page, API token, platform login, admin) answers 429 with Retry-After until the cool-off has
+# passed since the last failure. Attempts are kept in the schema of the host signed in to.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = env.int("STACKS_SIGNIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("STACKS_SIGNIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_USERNAME_CALLABLE = "tenants.signin.signin_username"
+AXES_CLIENT_IP_CALLABLE = "tenants.signin.signin_address"
+AXES_LOCKOUT_CALLABLE = "tenants.signin.signin_locked_out_response"
