@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from staff.models import ApiKey
-from staff.services import api_key_authenticate
+from staff.models import ApiKey, User
+from staff.services import api_key_authenticate, staff_token_authenticate
 
 
 class ApiKeyUser:
@@ -61,10 +61,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-class StaffTokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Bearer <token>` or `Token <token>` for a staff account of this library."""
+class StaffTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <token>` or `Token <token>` for a staff account of this library:
+    tokens are stored hashed, expire, and stop working when the password changes."""
 
-    def authenticate(self, request: Request):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: Request) -> tuple[User, str] | None:
         parts = authentication.get_authorization_header(request).split()
         if not parts or parts[0].lower() not in (b"bearer", b"token"):
             return None
@@ -74,7 +75,10 @@ class StaffTokenAuthentication(authentication.TokenAuthentication):
             token = parts[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        return self.authenticate_credentials(token)
+        user = staff_token_authenticate(token)
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        return user, token
 
     def authenticate_header(self, request: Request) -> str:
         return "Bearer"

@@ -124,8 +124,9 @@ TOKEN_REQUEST = OpenApiExample(
 TOKEN = OpenApiExample(
     "A staff token",
     response_only=True,
-    value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", "email":
-           "librarian@springfield.example", "role": "librarian"},
+    value={"token": "stt_Qm9vay1sZW5kZXItMjAyNi1leGFtcGxlLXRva2Vu", "expires_at":
+           "2026-11-02T21:00:00Z", "email": "librarian@springfield.example",
+           "role": "librarian"},
 )  # fmt: skip
 
 # The library's administration (admins only).

@@ -54,7 +54,6 @@ TENANT_APPS = [
     "django.contrib.admin",
     "staff",
     "axes",
-    "rest_framework.authtoken",
     "catalog",
     "catalog.imports",
 ]
@@ -349,3 +348,5 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_USERNAME_CALLABLE = "tenants.signin.signin_username"
 AXES_CLIENT_IP_CALLABLE = "tenants.signin.signin_address"
 AXES_LOCKOUT_CALLABLE = "tenants.signin.signin_locked_out_response"
+# Staff API tokens (POST /api/v1/auth/token/) expire this many hours after they are issued.
+STACKS_STAFF_TOKEN_HOURS = env.int("STACKS_STAFF_TOKEN_HOURS", default=12)

@@ -57,9 +57,9 @@ def test_a_library_made_after_a_new_migration_has_its_table(db):
     with connection.cursor() as cursor:
         cursor.execute(
             f'DELETE FROM "{template}".django_migrations '  # noqa: S608
-            "WHERE app = 'staff' AND name = '0002_invitations_and_audit_events'"
+            "WHERE app = 'staff' AND name = '0003_staff_tokens_hashed'"
         )
-        cursor.execute(f'DROP TABLE "{template}".staff_invitation, "{template}".staff_auditevent')
+        cursor.execute(f'DROP TABLE "{template}".staff_stafftoken')
     assert not library_template_is_current()
 
     library_create(
@@ -67,14 +67,13 @@ def test_a_library_made_after_a_new_migration_has_its_table(db):
         admin_email="a@lambda.example", admin_password=PASSWORD,
     )  # fmt: skip
 
-    assert {"staff_invitation", "staff_auditevent"} <= _tables("lambda_")
-    assert ("staff", "0002_invitations_and_audit_events") in _migrations("lambda_")
+    assert "staff_stafftoken" in _tables("lambda_")
+    assert ("staff", "0003_staff_tokens_hashed") in _migrations("lambda_")
     assert library_template_is_current()
     with schema_context("lambda_"):
-        from staff.models import AuditEvent
+        from staff.models import StaffToken
 
-        AuditEvent.objects.create(actor="x", action="y")
-        assert AuditEvent.objects.count() == 1
+        assert StaffToken.objects.count() == 0
 
 
 def test_a_spare_schema_becomes_the_library(db):
@@ -103,15 +102,15 @@ def test_a_spare_behind_the_code_is_never_used(db):
     with connection.cursor() as cursor:
         cursor.execute(
             f'DELETE FROM "{stale}".django_migrations '  # noqa: S608
-            "WHERE app = 'staff' AND name = '0002_invitations_and_audit_events'"
+            "WHERE app = 'staff' AND name = '0003_staff_tokens_hashed'"
         )
-        cursor.execute(f'DROP TABLE "{stale}".staff_invitation')
+        cursor.execute(f'DROP TABLE "{stale}".staff_stafftoken')
 
     library_create(
         schema_name="omega", name="Omega", domain="omega.localhost",
         admin_email="a@omega.example", admin_password=PASSWORD,
     )  # fmt: skip
-    assert "staff_invitation" in _tables("omega")
+    assert "staff_stafftoken" in _tables("omega")
     assert spare_schema_names() == [stale]
     # Refilling drops the stale spare and makes a current one.
     assert spare_pool_fill(size=1) == 1
