@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -11,19 +10,13 @@ from common.errors import ApplicationError, Conflict, NotFound
 from staff.audit import audit_record
 from staff.models import ApiKey, User
 from staff.services import IssuedApiKey, api_key_create, api_key_revoke
-from tenants.domains import domain_cache_forget
+from tenants.domains import domain_cache_forget, is_platform_hostname
 from tenants.models import Domain, Library
 from tenants.services import hostname_validate
 
 
 def _hostnames(library: Library) -> list[str]:
     return list(Domain.objects.filter(tenant=library).values_list("domain", flat=True))
-
-
-def is_platform_hostname(hostname: str) -> bool:
-    """A subdomain of the platform's base domain: assigned by the platform, never by a library."""
-    base = settings.STACKS_BASE_DOMAIN
-    return hostname == base or hostname.endswith("." + base)
 
 
 def domain_list(*, library: Library) -> QuerySet[Domain]:

@@ -21,6 +21,14 @@ _local: dict[str, tuple[float, Library | None]] = {}
 _LOCAL_MAX = 1000
 
 
+def is_platform_hostname(hostname: str) -> bool:
+    """One of the platform's own host names or a subdomain of one: assigned by the platform,
+    never claimed by a library."""
+    hostname = hostname.lower().rstrip(".")
+    platform = {settings.STACKS_BASE_DOMAIN, *settings.STACKS_PLATFORM_HOSTS}
+    return any(hostname == base or hostname.endswith("." + base) for base in platform if base)
+
+
 def _key(hostname: str) -> str:
     return f"domain:{hostname}"
 
