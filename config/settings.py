@@ -370,5 +370,9 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_USERNAME_CALLABLE = "tenants.signin.signin_username"
 AXES_CLIENT_IP_CALLABLE = "tenants.signin.signin_address"
 AXES_LOCKOUT_CALLABLE = "tenants.signin.signin_locked_out_response"
+# Custom domains are proven by a TXT record (tenants/dns.py), looked up at these resolvers
+# (`address` or `address:port`, comma-separated; the system's resolvers when empty).
+STACKS_DNS_RESOLVERS = env.list("STACKS_DNS_RESOLVERS", default=[])
+STACKS_DNS_TIMEOUT_SECONDS = env.float("STACKS_DNS_TIMEOUT_SECONDS", default=5.0)
 # Staff API tokens (POST /api/v1/auth/token/) expire this many hours after they are issued.
 STACKS_STAFF_TOKEN_HOURS = env.int("STACKS_STAFF_TOKEN_HOURS", default=12)

@@ -53,7 +53,9 @@ def _shared_lookup(hostname: str) -> Library | None:
         return None
     if cached is not None:
         return cached
-    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+    domain = (
+        Domain.objects.select_related("tenant").filter(domain=hostname, is_verified=True).first()
+    )
     library = domain.tenant if domain else None
     cache.set(_key(hostname), library if library is not None else _MISS, _TTL_SECONDS)
     return library

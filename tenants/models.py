@@ -38,6 +38,11 @@ class Library(TenantMixin):
 
 
 class Domain(DomainMixin):
+    # A library admin's custom domain routes only once a DNS record proves the library controls
+    # it (tenants.dns); the platform's own names and those operators add are trusted.
+    is_verified = models.BooleanField(default=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["domain"]
 

@@ -47,9 +47,11 @@ from tenants.administration import (
     domain_list,
     domain_make_primary,
     domain_remove,
+    domain_verify,
     library_settings_update,
 )
-from tenants.models import Library
+from tenants.dns import domain_challenge
+from tenants.models import Domain, Library
 
 View = Callable[..., HttpResponseBase]
 
@@ -169,6 +171,14 @@ def api_key_revoke_action(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staff-api-keys")
 
 
+def _domains(request: HttpRequest) -> list[Domain]:
+    """The library's domains, each with the TXT record that proves it."""
+    domains = list(domain_list(library=_library(request)))
+    for domain in domains:
+        domain.challenge = domain_challenge(library=domain.tenant, hostname=domain.domain)  # type: ignore[attr-defined]
+    return domains
+
+
 class DomainForm(forms.Form):
     domain = forms.CharField(label="Custom domain", max_length=253)
 
@@ -188,19 +198,24 @@ def domains_page(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             return redirect("staff-domains")
-    context = {"form": form, "domains": domain_list(library=_library(request))}
+    context = {"form": form, "domains": _domains(request)}
     return _page(request, "domains.html", context, error)
 
 
 @admin_required
 def domain_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-    if request.method != "POST" or verb not in ("make-primary", "remove"):
+    services = {
+        "make-primary": domain_make_primary,
+        "remove": domain_remove,
+        "verify": domain_verify,
+    }
+    if request.method != "POST" or verb not in services:
         return HttpResponse(status=405)
-    service = domain_make_primary if verb == "make-primary" else domain_remove
+    service = services[verb]
     try:
         service(library=_library(request), domain_id=pk, actor=actor_name(request.user))
     except ApplicationError as exc:
-        context = {"form": DomainForm(), "domains": domain_list(library=_library(request))}
+        context = {"form": DomainForm(), "domains": _domains(request)}
         response = _page(request, "domains.html", context, exc.message)
         response.status_code = exc.status_code
         return response
