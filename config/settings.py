@@ -334,6 +334,10 @@ STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
 # Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/...
 STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="http")
 STACKS_SITE_PORT = env.str("STACKS_SITE_PORT", default="")
+# Sign-up: the admin confirms the email address within this many hours before anything is built;
+# at most this many sign-ups on the whole platform in any hour (0: no limit).
+STACKS_SIGNUP_CONFIRM_HOURS = env.int("STACKS_SIGNUP_CONFIRM_HOURS", default=24)
+STACKS_SIGNUPS_PER_HOUR = env.int("STACKS_SIGNUPS_PER_HOUR", default=100)
 # Where deleted libraries' export bundles are kept (Django storage path prefix).
 STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
 # Template clones kept ready so that a new library is a rename, not a clone (0 turns it off).
