@@ -83,6 +83,7 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     "config.middleware.ProbeMiddleware",
     "tenants.middleware.LibraryMiddleware",
+    "tenants.uploads.UploadLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tenants.middleware.CustomDomainHstsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -345,6 +346,9 @@ STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)
 
 # Catalog imports and exports (catalog/imports/).
 STACKS_IMPORT_MAX_UPLOAD_BYTES = env.int("STACKS_IMPORT_MAX_UPLOAD_BYTES", default=1024**3)
+# Uploads past 2.5 MB are spooled to temporary files (Django's default handlers) in this folder,
+# the system's temporary one unless set; the image sets a volume's, as /tmp is memory in compose.
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 # Records per chunk transaction: fewer, larger chunks cost fewer round trips; 2,500 keeps a
 # worker near 150 MB (the chunk, two read ahead, and their COPY buffers).
 STACKS_IMPORT_CHUNK_SIZE = env.int("STACKS_IMPORT_CHUNK_SIZE", default=2500)
