@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.website_throttle.WebsiteThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -135,6 +136,29 @@ CACHES = {
         "TIMEOUT": 300,
     }
 }
+
+# The website's page cache (catalog/website.py) never goes to the broker's Redis, which runs
+# with noeviction: a Redis of its own that evicts (STACKS_PAGE_CACHE_URL, compose's `cache`),
+# or else each process's memory, STACKS_PAGE_CACHE_ENTRIES pages at most.
+STACKS_PAGE_CACHE_URL = env.str("STACKS_PAGE_CACHE_URL", default="")
+_TENANT_KEYS = {
+    "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"],
+    "KEY_FUNCTION": "django_tenants.cache.make_key",
+    "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    "TIMEOUT": 300,
+}
+CACHES["pages"] = (
+    {"BACKEND": "config.cache.ReusedClientRedisCache", "LOCATION": STACKS_PAGE_CACHE_URL}
+    if STACKS_PAGE_CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "stacks-pages",
+        "OPTIONS": {"MAX_ENTRIES": env.int("STACKS_PAGE_CACHE_ENTRIES", default=500)},
+    }
+) | _TENANT_KEYS
+# Anonymous requests to a library's website (not the API, which has its own throttles) per
+# client address and library, per minute.
+STACKS_WEBSITE_RATE_PER_ADDRESS = env.int("STACKS_WEBSITE_RATE_PER_ADDRESS", default=300)
 
 AUTH_USER_MODEL = "staff.User"
 # django-axes refuses sign-ins after too many failures (tenants/signin.py); it must come first.

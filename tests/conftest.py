@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -34,6 +34,7 @@ def _cache_clear() -> None:
     """Remove this run's cache entries (keys carry the run's prefix; nothing else is touched),
     and the host lookups this process holds in memory."""
     host_cache_clear()
+    caches["pages"].clear()  # the process's own memory in the test run
     client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
     keys = list(client.scan_iter(match=f"*:{settings.CACHES['default']['KEY_PREFIX']}:*"))
     if keys:
