@@ -20,6 +20,15 @@ from common.errors import ApplicationError
 RECORD_TERMINATOR = b"\x1d"
 MAX_MARC_RECORD = 99_999  # ISO 2709 record lengths have five digits
 READ_BLOCK = 1 << 20
+# Whatever a file's shape, a reader holds about one record. A MARCXML <record> whose XML passes
+# this many bytes is rejected and dropped as it is read (a 99,999-byte MARC record, escaped and
+# marked up, is far below it); more than this between two tags (one text, comment or tag) makes
+# the file unreadable, since the XML parser would have to hold it whole.
+MAX_MARCXML_RECORD_BYTES = 4_000_000
+MAX_XML_TOKEN_BYTES = 4_000_000
+# A CSV row of more characters or more fields than these is rejected with its reason.
+MAX_CSV_ROW_CHARS = 100_000
+MAX_CSV_FIELDS = 200
 MARCXML_NS = "{http://www.loc.gov/MARC21/slim}"
 LIST_SEPARATOR = ";"
 
@@ -358,27 +367,75 @@ def _xml_to_marc(element: Element) -> pymarc.Record:
     return record
 
 
+class _MeteredStream:
+    """The file as the XML parser reads it, refusing a stretch without a tag past the limit."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.read_bytes = 0
+        self.at_last_tag = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self.read_bytes - self.at_last_tag > MAX_XML_TOKEN_BYTES:
+            raise FileUnreadable(
+                f"The XML file has over {MAX_XML_TOKEN_BYTES:,} bytes without a tag after byte "
+                f"{self.at_last_tag:,} (one text, comment or tag that long): no MARCXML record "
+                "holds one."
+            )
+        data = self.stream.read(size)
+        self.read_bytes += len(data)
+        return data
+
+
 def marcxml_records(
     stream: IO[bytes], start_after: int = 0, start_offset: int = 0
 ) -> Iterator[tuple[SourceRecord, int]]:
-    """Stream <record> elements; DTDs, entities and external references are refused."""
+    """Stream <record> elements; DTDs, entities and external references are refused.
+
+    Every element is released once read (records once turned into a SourceRecord), wherever
+    it stands, so memory holds about one record whatever else the file holds.
+    """
     position = 0
-    root: Element | None = None
+    metered = _MeteredStream(stream)
+    open_elements: list[Element] = []
+    record_depth = 0  # how deep the open <record> is; 0 outside one
+    record_start = 0
+    oversized = False
     try:
         for event, element in iterparse(
-            stream, events=("start", "end"), forbid_dtd=True, forbid_entities=True
+            metered, events=("start", "end"), forbid_dtd=True, forbid_entities=True
         ):
-            if root is None:
-                root = element
-            if event != "end" or _local(element.tag) != "record":
+            metered.at_last_tag = metered.read_bytes
+            if event == "start":
+                open_elements.append(element)
+                if not record_depth and _local(element.tag) == "record":
+                    record_depth, record_start, oversized = (
+                        len(open_elements),
+                        metered.read_bytes,
+                        False,
+                    )
+                elif record_depth and metered.read_bytes - record_start > MAX_MARCXML_RECORD_BYTES:
+                    oversized = True
                 continue
-            position += 1
-            if position > start_after:
-                yield _xml_source(position, element), stream.tell()
-            # Drop what was read so memory holds one record at a time.
+            depth = len(open_elements)
+            open_elements.pop()
+            parent = open_elements[-1] if open_elements else None
+            if record_depth and depth > record_depth:
+                if oversized and parent is not None:
+                    parent.remove(element)  # a record too large to keep is dropped as it goes
+                continue
+            if record_depth and depth == record_depth:
+                record_depth = 0
+                position += 1
+                if position > start_after:
+                    source = (
+                        _oversized_source(position) if oversized else _xml_source(position, element)
+                    )
+                    yield source, stream.tell()
+            # Drop what was read, in a record or not, so memory holds one record at a time.
             element.clear()
-            if root is not element:
-                root.clear()
+            if parent is not None:
+                parent.remove(element)
     except DefusedXmlException as error:
         raise FileUnreadable(
             f"The XML file was refused: {error.__class__.__name__} (DTDs, entities and "
@@ -390,6 +447,17 @@ def marcxml_records(
         ) from None
 
 
+def _oversized_source(position: int) -> SourceRecord:
+    return SourceRecord(
+        position=position,
+        raw=b"",
+        error=(
+            f"The record's XML is over {MAX_MARCXML_RECORD_BYTES:,} bytes; a MARC record holds "
+            f"at most {MAX_MARC_RECORD:,} bytes. Split it into several records."
+        ),
+    )
+
+
 def _xml_source(position: int, element: Element) -> SourceRecord:
     source = SourceRecord(position=position, raw=b"")
     try:
@@ -398,6 +466,11 @@ def _xml_source(position: int, element: Element) -> SourceRecord:
             raise RecordRejected("The record has no leader.")
         source.data, source.items = marc_map(record)
         source.raw = record.as_marc()
+        if len(source.raw) > MAX_MARC_RECORD:
+            raise RecordRejected(
+                f"The record is {len(source.raw):,} bytes as MARC, over MARC's "
+                f"{MAX_MARC_RECORD:,}-byte limit: split it or shorten its fields."
+            )
         source.data.source_marc = source.raw
         source.identifiers = identifiers_label(source.data)
     except RecordRejected as error:
@@ -418,23 +491,89 @@ def _element_marc_bytes(element: Element) -> bytes:
 # --- CSV -------------------------------------------------------------------------------------
 
 
+class _RowTooLong(Exception):
+    pass
+
+
+_NO_ROWS: list[str] = []
+
+
+class _CsvLines:
+    """The CSV's lines for csv.reader, read MAX_CSV_ROW_CHARS at most at a time: a row (one
+    or more lines) past that raises _RowTooLong, and the rest of its line is skipped unread."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.row_chars = 0
+
+    def __iter__(self) -> "_CsvLines":
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(MAX_CSV_ROW_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.row_chars += len(line)
+        if self.row_chars > MAX_CSV_ROW_CHARS:
+            while line and not line.endswith(("\n", "\r")):
+                line = self.text.readline(READ_BLOCK)
+            self.row_chars = 0
+            raise _RowTooLong
+        return line
+
+
+def _csv_rows(reader: Any, lines: _CsvLines) -> Iterator[list[str] | None]:
+    """Each row's values, or None for a row over MAX_CSV_ROW_CHARS."""
+    while True:
+        lines.row_chars = 0
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except _RowTooLong:
+            yield None
+            continue
+        yield values
+
+
 def csv_records(
     stream: IO[bytes], start_after: int = 0, start_offset: int = 0
 ) -> Iterator[tuple[SourceRecord, int]]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
+    lines = _CsvLines(text)
+    reader = csv.reader(lines)
     try:
-        header = next(reader, None)
-        if header is None:
+        rows = _csv_rows(reader, lines)
+        header = next(rows, _NO_ROWS)
+        if header is _NO_ROWS:
             return
+        if header is None:
+            raise FileUnreadable(
+                f"The CSV header row is over {MAX_CSV_ROW_CHARS:,} characters; keep the "
+                "template's columns."
+            )
         columns = [name.strip().lower() for name in header]
+        if len(columns) > MAX_CSV_FIELDS:
+            raise FileUnreadable(
+                f"The CSV header has {len(columns):,} columns; at most {MAX_CSV_FIELDS} are "
+                "read. Keep the template's columns."
+            )
         if "title" not in columns:
             raise FileUnreadable(
                 "The CSV file needs a header row with at least a 'title' column; "
                 "download the template for the full list."
             )
-        for position, values in enumerate(reader, start=1):
-            if position <= start_after or not any(v.strip() for v in values):
+        for position, values in enumerate(rows, start=1):
+            if position <= start_after:
+                continue
+            if values is None:
+                yield _csv_reject(position, f"over {MAX_CSV_ROW_CHARS:,} characters"), stream.tell()
+                continue
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > MAX_CSV_FIELDS:
+                reason = f"{len(values):,} fields, over {MAX_CSV_FIELDS}"
+                yield _csv_reject(position, reason, values[:MAX_CSV_FIELDS]), stream.tell()
                 continue
             row = dict(zip(columns, values, strict=False))
             source = SourceRecord(position=position, raw=_csv_line(values))
@@ -455,6 +594,14 @@ def csv_records(
         ) from None
     finally:
         text.detach()
+
+
+def _csv_reject(position: int, reason: str, values: list[str] | None = None) -> SourceRecord:
+    return SourceRecord(
+        position=position,
+        raw=_csv_line(values or []),
+        error=f"The row has {reason}: split it, or check its quotes.",
+    )
 
 
 def _csv_line(values: list[str]) -> bytes:
