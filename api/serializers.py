@@ -422,5 +422,6 @@ class FacetsSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
     email = serializers.EmailField()
     role = serializers.CharField()

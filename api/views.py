@@ -421,10 +421,17 @@ class TokenObtainView(APIView):
     def post(self, request: Request) -> Response:
         body = s.TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        token = staff_token_issue(request=request._request, **body.validated_data)
-        if token is None:
+        issued = staff_token_issue(request=request._request, **body.validated_data)
+        if issued is None:
             raise AuthenticationFailed("Wrong email or password for this library.")
-        return Response({"token": token.key, "email": token.user.email, "role": token.user.role})
+        return Response(
+            {
+                "token": issued.secret,
+                "expires_at": issued.staff_token.expires_at,
+                "email": issued.user.email,
+                "role": issued.user.role,
+            }
+        )
 
     def get_authenticate_header(self, request: Request) -> str:
         # Wrong credentials are a 401 (not 403) even though this view reads no header.

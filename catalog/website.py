@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
@@ -214,6 +214,7 @@ def page_cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         key = _page_key(request)
+        cache = caches["pages"]
         body = cache.get(key)
         if body is not None:
             response = HttpResponse(body)

@@ -132,7 +132,17 @@ def test_postgres_16_on_a_named_volume(services):
     db = services["db"]
     assert re.fullmatch(r"\$\{POSTGRES_IMAGE:-postgres:16(-[a-z]+)?\}", db["image"])
     assert "postgres:/var/lib/postgresql/data" in db["volumes"]
-    assert set(yaml.safe_load(COMPOSE.read_text())["volumes"]) == {"postgres", "redis", "media"}
+    assert set(yaml.safe_load(COMPOSE.read_text())["volumes"]) == {
+        "postgres", "redis", "media", "uploads",
+    }  # fmt: skip
+
+
+def test_uploads_spool_to_a_disk_volume_not_to_memory(services):
+    """The containers' temporary folder is a tmpfs (memory); uploads go to a volume instead."""
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert "FILE_UPLOAD_TEMP_DIR=/srv/stacks/uploads" in dockerfile
+    assert "/srv/stacks/uploads" in dockerfile.split("install -d", 1)[1].split("\n", 1)[0]
+    assert "uploads:/srv/stacks/uploads" in services["web"]["volumes"]
 
 
 def test_base_images_can_be_replaced_without_retagging(services):
