@@ -54,6 +54,7 @@ TENANT_APPS = [
     "rest_framework.authtoken",
     "catalog",
     "catalog.imports",
+    "circulation",
 ]
 
 INSTALLED_APPS = (
@@ -299,6 +300,14 @@ if CELERY_IMPORTS_QUEUE:
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
+# Periodic tasks: beat sends each into every active library (worker/circulation.py).
+CELERY_BEAT_SCHEDULER = "worker.circulation:LibraryScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "circulation-daily": {
+        "task": "worker.circulation_daily",
+        "schedule": env.float("STACKS_CIRCULATION_EVERY_SECONDS", default=3600.0),
+    },
+}
 # --- end of production block ---------------------------------------------------------------
 # Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/...
 STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="http")

@@ -1,4 +1,4 @@
-"""`make up`: migrate, make sure the demo library exists, then run the web and a worker.
+"""`make up`: migrate, make sure the demo library exists, then run the web, a worker and beat.
 
 Run inside `config.embedded run`, which provides PostgreSQL and Redis. Ctrl-C stops both
 processes and waits for them.
@@ -49,6 +49,12 @@ def main() -> int:
         subprocess.Popen(
             [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
              "--concurrency", "2"],
+            cwd=ROOT,
+        ),
+        # Periodic tasks (circulation's notices) in every library.
+        subprocess.Popen(
+            [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
+             "--schedule", str(ROOT / ".stacks" / "dev" / "celerybeat-schedule")],
             cwd=ROOT,
         ),
     ]  # fmt: skip

@@ -1,0 +1,477 @@
+"""Circulation over the API: patrons, loans (check out, check in, renew), holds and rules.
+
+Every view here needs the patron scope (circulation.access); anonymous callers and keys
+without it never see a patron.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.pagination import StableCursorPagination
+from api.schema import CatalogAutoSchema
+from circulation import selectors, services
+from circulation.access import Action, circulation_allowed
+from circulation.models import ClosedDay, Hold, Loan, LoanRule, Patron
+from common.errors import NotFound
+
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+class CirculationAccess(permissions.BasePermission):
+    """Reads need the patron scope; writes the desk's rights too."""
+
+    message = "You do not have permission to use this library's circulation."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        needed: Action = "read" if request.method in permissions.SAFE_METHODS else "desk"
+        return circulation_allowed(request.user, needed)
+
+
+class CirculationManage(permissions.BasePermission):
+    """Rules, closed days and settings: read with the patron scope, changed by admins."""
+
+    message = "Only the library's admins change its lending rules."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        needed: Action = "read" if request.method in permissions.SAFE_METHODS else "manage"
+        return circulation_allowed(request.user, needed)
+
+
+class CirculationViewSet(viewsets.GenericViewSet):
+    schema = CatalogAutoSchema()
+    permission_classes = [CirculationAccess]
+    lookup_value_regex = ID_PATTERN
+
+    def paginated(self, rows: QuerySet[Any], serializer_class: type) -> Response:
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+
+# --- Patrons -----------------------------------------------------------------------------------
+
+
+class PatronSerializer(serializers.ModelSerializer[Patron]):
+    open_loans = serializers.IntegerField(read_only=True, default=0)
+    has_pin = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Patron
+        fields = [
+            "id", "name", "barcode", "email", "category", "expires_on", "notes", "open_loans",
+            "has_pin", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def get_has_pin(self, patron: Patron) -> bool:
+        return bool(patron.pin_hash)
+
+
+class PatronInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    barcode = serializers.CharField(max_length=64)
+    email = serializers.CharField(max_length=254, allow_blank=True, default="")
+    category = serializers.CharField(max_length=32, default="adult")
+    expires_on = serializers.DateField(allow_null=True, default=None)
+    notes = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    pin = serializers.RegexField(r"^[0-9]{4,12}$", required=False, write_only=True)
+
+    def data_for_service(self, current: Patron | None = None) -> services.PatronData:
+        base = (
+            {
+                "name": current.name, "barcode": current.barcode, "email": current.email,
+                "category": current.category, "expires_on": current.expires_on,
+                "notes": current.notes,
+            }
+            if current is not None
+            else {}
+        )  # fmt: skip
+        data = {**base, **self.validated_data}
+        data.pop("pin", None)
+        return services.PatronData(**data)
+
+
+class PatronListParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200, required=False, default="")
+    barcode = serializers.CharField(required=False, default="", max_length=64)
+    category = serializers.CharField(max_length=32, required=False, default="")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Find patrons", parameters=[PatronListParamsSerializer]),
+    retrieve=extend_schema(summary="A patron"),
+    create=extend_schema(
+        summary="Register a patron",
+        request=PatronInputSerializer,
+        responses={201: PatronSerializer},
+    ),
+    partial_update=extend_schema(summary="Change a patron", request=PatronInputSerializer),
+    destroy=extend_schema(
+        summary="Erase a patron (their returned loans stay, without them)",
+        responses={204: None},
+    ),
+    export=extend_schema(summary="Everything kept about a patron", responses={200: dict}),
+)
+class PatronViewSet(CirculationViewSet):
+    """The library's patrons. Only staff and keys with the patron scope see them."""
+
+    serializer_class = PatronSerializer
+    queryset = Patron.objects.none()
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        params = PatronListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return self.paginated(selectors.patron_list(**params.validated_data), PatronSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(PatronSerializer(selectors.patron_get(patron_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = PatronInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        patron = services.patron_create(
+            data=body.data_for_service(), pin=body.validated_data.get("pin", "")
+        )
+        return Response(
+            PatronSerializer(selectors.patron_get(patron_id=patron.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        current = selectors.patron_get(patron_id=int(pk))
+        body = PatronInputSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        services.patron_update(patron_id=current.pk, data=body.data_for_service(current))
+        if "pin" in body.validated_data:
+            services.patron_pin_set(patron_id=current.pk, pin=body.validated_data["pin"])
+        return Response(PatronSerializer(selectors.patron_get(patron_id=current.pk)).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.patron_erase(patron_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str) -> HttpResponse:
+        body = services.patron_export_json(patron_id=int(pk))
+        response = HttpResponse(body, content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="patron-{int(pk)}.json"'
+        return response
+
+
+# --- Loans -------------------------------------------------------------------------------------
+
+
+class LoanItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    barcode = serializers.CharField()
+    record = serializers.IntegerField(source="record_id")
+    title = serializers.CharField(source="record.title")
+
+
+class LoanPatronSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    barcode = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LoanSerializer(serializers.ModelSerializer[Loan]):
+    item = LoanItemSerializer()
+    patron = LoanPatronSerializer(allow_null=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Loan
+        fields = [
+            "id", "item", "patron", "checked_out_at", "due_on", "renewals", "returned_at",
+            "overdue",
+        ]  # fmt: skip
+
+    def get_overdue(self, loan: Loan) -> bool:
+        return loan.returned_at is None and loan.due_on < selectors.today()
+
+
+class ReturnSerializer(serializers.Serializer):
+    loan = LoanSerializer()
+    hold = serializers.SerializerMethodField()
+
+    def get_hold(self, result: services.Return) -> dict[str, Any] | None:
+        hold = result.hold
+        if hold is None:
+            return None
+        return {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
+
+
+class CheckoutSerializer(serializers.Serializer):
+    item_barcode = serializers.CharField(max_length=64)
+    patron_barcode = serializers.CharField(max_length=64)
+
+
+class ItemBarcodeSerializer(serializers.Serializer):
+    item_barcode = serializers.CharField(max_length=64)
+
+
+class LoanListParamsSerializer(serializers.Serializer):
+    patron = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    open = serializers.BooleanField(required=False, default=False)
+    overdue = serializers.BooleanField(required=False, default=False)
+    item_barcode = serializers.CharField(required=False, default="", max_length=64)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List loans", parameters=[LoanListParamsSerializer]),
+    retrieve=extend_schema(summary="A loan"),
+    create=extend_schema(
+        summary="Check an item out to a patron",
+        request=CheckoutSerializer,
+        responses={201: LoanSerializer},
+    ),
+    checkin=extend_schema(
+        summary="Check an item in", request=ItemBarcodeSerializer, responses=ReturnSerializer
+    ),
+    renew=extend_schema(
+        summary="Renew an item on loan", request=ItemBarcodeSerializer, responses=LoanSerializer
+    ),
+)
+class LoanViewSet(CirculationViewSet):
+    """Loans: check out with `POST {"item_barcode", "patron_barcode"}`, check in at `return/`."""
+
+    serializer_class = LoanSerializer
+    queryset = Loan.objects.none()
+    http_method_names = ["get", "post", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        params = LoanListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        loans = selectors.loan_list(
+            patron_id=params.validated_data.get("patron"),
+            open_only=params.validated_data["open"],
+            overdue=params.validated_data["overdue"],
+            item_barcode=params.validated_data["item_barcode"],
+        )
+        return self.paginated(loans, LoanSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(LoanSerializer(selectors.loan_get(loan_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = CheckoutSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        loan = services.loan_checkout(**body.validated_data)
+        return Response(LoanSerializer(loan).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["post"], url_path="return")
+    def checkin(self, request: Request) -> Response:
+        body = ItemBarcodeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.loan_checkin(**body.validated_data)
+        return Response(ReturnSerializer(result).data)
+
+    @action(detail=False, methods=["post"])
+    def renew(self, request: Request) -> Response:
+        body = ItemBarcodeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(LoanSerializer(services.loan_renew(**body.validated_data)).data)
+
+
+# --- Holds -------------------------------------------------------------------------------------
+
+
+class QueuePagination(StableCursorPagination):
+    # Ids follow the order holds were placed in: a record's holds list as its queue.
+    ordering = "id"
+
+
+class HoldSerializer(serializers.ModelSerializer[Hold]):
+    patron = LoanPatronSerializer()
+    title = serializers.CharField(source="record.title")
+    item_barcode = serializers.CharField(source="item.barcode", allow_null=True, default=None)
+
+    class Meta:
+        model = Hold
+        fields = [
+            "id", "record", "title", "patron", "status", "placed_at", "expires_on",
+            "item_barcode", "shelf_until", "ended_at",
+        ]  # fmt: skip
+
+
+class HoldInputSerializer(serializers.Serializer):
+    record = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    patron_barcode = serializers.CharField(max_length=64)
+    expires_on = serializers.DateField(allow_null=True, default=None)
+
+
+class HoldListParamsSerializer(serializers.Serializer):
+    patron = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    record = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    status = serializers.ChoiceField(choices=Hold.Status.choices, required=False, default="")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List holds", parameters=[HoldListParamsSerializer]),
+    retrieve=extend_schema(summary="A hold"),
+    create=extend_schema(
+        summary="Place a hold on a record for a patron",
+        request=HoldInputSerializer,
+        responses={201: HoldSerializer},
+    ),
+    cancel=extend_schema(summary="Cancel a hold", request=None, responses=HoldSerializer),
+)
+class HoldViewSet(CirculationViewSet):
+    """Holds: patrons queued for a record, in the order they asked."""
+
+    pagination_class = QueuePagination
+    serializer_class = HoldSerializer
+    queryset = Hold.objects.none()
+    http_method_names = ["get", "post", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        params = HoldListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        holds = selectors.hold_list(
+            patron_id=params.validated_data.get("patron"),
+            record_id=params.validated_data.get("record"),
+            status=params.validated_data["status"],
+        )
+        return self.paginated(holds, HoldSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(HoldSerializer(selectors.hold_get(hold_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = HoldInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        hold = services.hold_place(
+            record_id=body.validated_data["record"],
+            patron_barcode=body.validated_data["patron_barcode"],
+            expires_on=body.validated_data["expires_on"],
+        )
+        return Response(
+            HoldSerializer(selectors.hold_get(hold_id=hold.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        hold = services.hold_cancel(hold_id=int(pk))
+        return Response(HoldSerializer(selectors.hold_get(hold_id=hold.pk)).data)
+
+
+# --- Rules -------------------------------------------------------------------------------------
+
+
+class LoanRuleSerializer(serializers.ModelSerializer[LoanRule]):
+    class Meta:
+        model = LoanRule
+        fields = [
+            "id", "patron_category", "item_type", "for_loan", "loan_days", "max_loans",
+            "renewals", "max_holds",
+        ]  # fmt: skip
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "loan_days": {"max_value": 3650},
+            "max_loans": {"max_value": 10000},
+            "renewals": {"max_value": 1000},
+            "max_holds": {"max_value": 10000},
+        }
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Lending rules by patron category and item type"),
+    retrieve=extend_schema(summary="A lending rule"),
+    create=extend_schema(summary="Add a lending rule", responses={201: LoanRuleSerializer}),
+    update=extend_schema(summary="Change a lending rule"),
+    destroy=extend_schema(summary="Remove a lending rule", responses={204: None}),
+)
+class LoanRuleViewSet(CirculationViewSet):
+    """Loan period, loans, renewals and holds allowed; an empty category or type matches any."""
+
+    permission_classes = [CirculationManage]
+    serializer_class = LoanRuleSerializer
+    queryset = LoanRule.objects.none()
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        return self.paginated(selectors.loan_rule_list(), LoanRuleSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        rule = selectors.loan_rule_list().filter(pk=int(pk)).first()
+        if rule is None:
+            raise NotFound("No such rule.")
+        return Response(LoanRuleSerializer(rule).data)
+
+    def create(self, request: Request) -> Response:
+        body = LoanRuleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rule = services.loan_rule_create(data=services.LoanRuleData(**body.validated_data))
+        return Response(LoanRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: str) -> Response:
+        body = LoanRuleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rule = services.loan_rule_update(
+            rule_id=int(pk), data=services.LoanRuleData(**body.validated_data)
+        )
+        return Response(LoanRuleSerializer(rule).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.loan_rule_delete(rule_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClosedDaySerializer(serializers.ModelSerializer[ClosedDay]):
+    class Meta:
+        model = ClosedDay
+        fields = ["id", "date", "reason"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"date": {"validators": []}}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Days the library is closed (nothing falls due on them)"),
+    create=extend_schema(summary="Add a closed day", responses={201: ClosedDaySerializer}),
+    destroy=extend_schema(summary="Remove a closed day", responses={204: None}),
+)
+class ClosedDayViewSet(mixins.ListModelMixin, CirculationViewSet):
+    permission_classes = [CirculationManage]
+    serializer_class = ClosedDaySerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[ClosedDay]:
+        return selectors.closed_day_list()
+
+    def create(self, request: Request) -> Response:
+        body = ClosedDaySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        closed = services.closed_day_add(
+            day=body.validated_data["date"], reason=body.validated_data.get("reason", "")
+        )
+        return Response(ClosedDaySerializer(closed).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.closed_day_remove(closed_day_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ItemTypeSerializer(serializers.Serializer):
+    item_barcodes = serializers.ListField(
+        child=serializers.CharField(max_length=64), min_length=1, max_length=10000
+    )
+    item_type = serializers.CharField(max_length=32, allow_blank=True)
+
+
+class ItemTypeView(APIView):
+    """Give items a type, which lending rules are chosen by (`""` for none)."""
+
+    schema = CatalogAutoSchema()
+    permission_classes = [CirculationManage]
+
+    @extend_schema(summary="Set the type of items", request=ItemTypeSerializer, responses=dict)
+    def post(self, request: Request) -> Response:
+        body = ItemTypeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response({"updated": services.item_type_set(**body.validated_data)})
