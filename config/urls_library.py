@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", tenant_views.staff_home, name="staff-home"),
     path("staff/", include("tenants.staff_urls")),
+    path("staff/", include("circulation.urls")),
     path("admin/", catalog_admin.urls),
     path("", include("catalog.urls")),
 ]

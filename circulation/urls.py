@@ -1,0 +1,11 @@
+"""Addresses of circulation's staff pages, under /staff/ on a library host."""
+
+from django.urls import path
+
+from circulation import views
+
+urlpatterns = [
+    path("desk/", views.desk_page, name="circulation-desk"),
+    path("desk/overdue/", views.overdue_page, name="circulation-overdue"),
+    path("desk/hold-shelf/", views.hold_shelf_page, name="circulation-hold-shelf"),
+]

@@ -1,0 +1,130 @@
+"""The circulation desk's staff pages: made for a barcode scanner (each scan ends with Enter).
+
+Scan a patron's card to start lending to them, then their items; an empty Enter (or another
+card) ends the patron. An item scanned with no patron open is checked in.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from circulation.access import Action, circulation_allowed
+from circulation.models import Patron
+from circulation.selectors import hold_shelf_list, loan_list, overdue_list, today
+from circulation.services import loan_checkin, loan_checkout, loan_renew
+from common.errors import ApplicationError
+
+View = Callable[..., HttpResponseBase]
+SESSION_PATRON = "desk_patron"
+SESSION_LINES = "desk_lines"
+LINES_KEPT = 30
+
+
+def desk_required(action: Action) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not circulation_allowed(request.user, action):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _say(request: HttpRequest, kind: str, text: str) -> None:
+    """A line on the desk's screen: what the last scans did, newest first."""
+    lines = [{"kind": kind, "text": text}, *request.session.get(SESSION_LINES, [])]
+    request.session[SESSION_LINES] = lines[:LINES_KEPT]
+
+
+def _scan(request: HttpRequest, barcode: str) -> None:
+    patron_id = request.session.get(SESSION_PATRON)
+    if not barcode:
+        if patron_id is not None:
+            request.session.pop(SESSION_PATRON, None)
+            _say(request, "info", "Done with this patron: items scanned now are checked in.")
+        return
+    patron = Patron.objects.filter(barcode=barcode).first()
+    if patron is not None:
+        if patron.pk == patron_id:
+            request.session.pop(SESSION_PATRON, None)
+            _say(request, "info", f"Done with {patron.name}.")
+            return
+        request.session[SESSION_PATRON] = patron.pk
+        expired = patron.expires_on is not None and patron.expires_on < today()
+        note = f" (card expired {patron.expires_on:%Y-%m-%d})" if expired else ""
+        _say(request, "info", f"Lending to {patron.name} ({patron.barcode}){note}.")
+        return
+    current = Patron.objects.filter(pk=patron_id).first() if patron_id else None
+    try:
+        if current is None:
+            back = loan_checkin(item_barcode=barcode)
+            title = back.loan.item.record.title
+            if back.hold is not None:
+                waiting = Patron.objects.get(pk=back.hold.patron_id)
+                until = f"{back.hold.shelf_until:%Y-%m-%d}"
+                _say(request, "hold", f"{barcode} {title}: checked in. Put it on the hold "
+                     f"shelf for {waiting.name} ({waiting.barcode}) until {until}.")  # fmt: skip
+            else:
+                _say(request, "ok", f"{barcode} {title}: checked in.")
+        else:
+            loan = loan_checkout(item_barcode=barcode, patron_barcode=current.barcode)
+            _say(request, "ok", f"{barcode} {loan.item.record.title}: lent to {current.name}, "
+                 f"due {loan.due_on:%Y-%m-%d}.")  # fmt: skip
+    except ApplicationError as exc:
+        _say(request, "error", f"{barcode}: {exc.message}")
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def desk_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if not circulation_allowed(request.user, "desk"):
+            raise PermissionDenied
+        if "renew" in request.POST:
+            try:
+                loan = loan_renew(item_barcode=request.POST["renew"][:64])
+                _say(request, "ok", f"{loan.item.barcode}: renewed, due {loan.due_on:%Y-%m-%d}.")
+            except ApplicationError as exc:
+                _say(request, "error", exc.message)
+        else:
+            _scan(request, request.POST.get("barcode", "").strip()[:64])
+        return redirect("circulation-desk")  # type: ignore[return-value]
+    patron_id = request.session.get(SESSION_PATRON)
+    patron = Patron.objects.filter(pk=patron_id).first() if patron_id else None
+    if patron_id and patron is None:
+        request.session.pop(SESSION_PATRON, None)
+    context = {
+        "patron": patron,
+        "loans": loan_list(patron_id=patron.pk, open_only=True).order_by("due_on")
+        if patron
+        else [],
+        "lines": request.session.get(SESSION_LINES, []),
+        "today": today(),
+        "can_lend": circulation_allowed(request.user, "desk"),
+    }
+    return render(request, "circulation/desk.html", context)
+
+
+@require_http_methods(["GET"])
+@desk_required("read")
+def overdue_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "circulation/overdue.html", {"loans": overdue_list()[:500], "today": today()}
+    )
+
+
+@require_http_methods(["GET"])
+@desk_required("read")
+def hold_shelf_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "circulation/hold_shelf.html", {"holds": hold_shelf_list()[:500]})
