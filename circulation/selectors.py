@@ -152,18 +152,20 @@ def item_type_of(item: Item) -> str:
         return ""
 
 
-def copies_due(item_ids: Iterable[int]) -> dict[int, date]:
-    """Due dates of the copies on loan among these items (never who has them)."""
-    return dict(
-        Loan.objects.filter(item_id__in=list(item_ids), returned_at__isnull=True).values_list(
-            "item_id", "due_on"
-        )
-    )
-
-
-def copies_on_hold_shelf(item_ids: Iterable[int]) -> set[int]:
-    return set(
-        Hold.objects.filter(item_id__in=list(item_ids), status=Hold.Status.READY).values_list(
-            "item_id", flat=True
-        )
-    )
+def copies_public_notes(item_ids: Iterable[int]) -> dict[int, str]:
+    """What a reader may know of these copies: when one on loan is due, or that one waits on
+    the hold shelf. Never who has it."""
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    notes = {
+        item_id: f"due {due_on:%d %b %Y}"
+        for item_id, due_on in Loan.objects.filter(
+            item_id__in=ids, returned_at__isnull=True
+        ).values_list("item_id", "due_on")
+    }
+    for item_id in Hold.objects.filter(item_id__in=ids, status=Hold.Status.READY).values_list(
+        "item_id", flat=True
+    ):
+        notes.setdefault(item_id, "on the hold shelf")
+    return notes

@@ -571,8 +571,15 @@ def hold_cancel(*, hold_id: int, patron_id: int | None = None) -> Hold:
     hold.ended_at = timezone.now()
     hold.save(update_fields=["status", "ended_at"])
     if was_trapped and hold.item is not None:
-        _hold_trap(hold.item, timezone.now())
+        _hold_shelf_leave(hold.item, timezone.now())
     return hold
+
+
+def _hold_shelf_leave(item: Item, now: datetime) -> None:
+    """An item's hold ended on the shelf: the next in the queue gets it, and readers see the
+    change (the change feed moves the record page's cache on)."""
+    _hold_trap(item, now)
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
 
 
 @transaction.atomic
@@ -594,5 +601,5 @@ def holds_expire(*, on: date | None = None) -> int:
         hold.save(update_fields=["status", "ended_at"])
         expired += 1
         if hold.item is not None:
-            _hold_trap(hold.item, now)
+            _hold_shelf_leave(hold.item, now)
     return expired

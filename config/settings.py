@@ -300,6 +300,8 @@ if CELERY_IMPORTS_QUEUE:
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
+# What record pages say about each copy beyond its status (catalog.website.copy_notes).
+STACKS_COPY_NOTES = ["circulation.selectors.copies_public_notes"]
 # Periodic tasks: beat sends each into every active library (worker/circulation.py).
 CELERY_BEAT_SCHEDULER = "worker.circulation:LibraryScheduler"
 CELERY_BEAT_SCHEDULE = {
