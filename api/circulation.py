@@ -16,10 +16,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import StableCursorPagination
+from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from circulation import selectors, services
 from circulation.access import Action, circulation_allowed
-from circulation.models import ClosedDay, Hold, Loan, LoanRule, Patron
+from circulation.models import ClosedDay, Hold, Loan, LoanRule, Patron, Stocktake
+from circulation.stocktake import (
+    MAX_BATCH,
+    stocktake_get,
+    stocktake_list,
+    stocktake_missing_mark,
+    stocktake_report,
+    stocktake_scan,
+    stocktake_start,
+)
 from common.errors import NotFound
 
 ID_PATTERN = r"[0-9]{1,18}"
@@ -475,3 +485,102 @@ class ItemTypeView(APIView):
         body = ItemTypeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return Response({"updated": services.item_type_set(**body.validated_data)})
+
+
+# --- Stocktaking -------------------------------------------------------------------------------
+
+
+class StocktakeSerializer(serializers.ModelSerializer[Stocktake]):
+    location = serializers.CharField(source="location.code")
+
+    class Meta:
+        model = Stocktake
+        fields = ["id", "location", "started_at", "closed_at"]
+
+
+class StocktakeInputSerializer(serializers.Serializer):
+    location = serializers.CharField(max_length=32, help_text="The location's code.")
+
+
+class StocktakeScanSerializer(serializers.Serializer):
+    barcodes = serializers.ListField(
+        child=serializers.CharField(max_length=64), min_length=1, max_length=MAX_BATCH
+    )
+
+
+class StocktakeItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    barcode = serializers.CharField()
+    call_number = serializers.CharField()
+    title = serializers.CharField(source="record.title")
+    status = serializers.CharField()
+    location = serializers.CharField(source="location.code", allow_null=True, default=None)
+
+
+class StocktakeReportSerializer(serializers.Serializer):
+    stocktake = StocktakeSerializer()
+    seen = StocktakeItemSerializer(many=True)
+    missing = StocktakeItemSerializer(many=True)
+    misplaced = StocktakeItemSerializer(many=True)
+    unknown = serializers.ListField(child=serializers.CharField())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List stocktakes"),
+    retrieve=extend_schema(summary="A stocktake"),
+    create=extend_schema(
+        summary="Start counting a location",
+        request=StocktakeInputSerializer,
+        responses={201: StocktakeSerializer},
+    ),
+    scans=extend_schema(
+        summary="Send a batch of scanned barcodes (a batch sent twice changes nothing)",
+        request=StocktakeScanSerializer,
+        responses=dict,
+    ),
+    report=extend_schema(
+        summary="Seen, missing (items on loan excluded), misplaced and unknown barcodes",
+        responses=StocktakeReportSerializer,
+    ),
+    mark_missing=extend_schema(
+        summary="Mark the missing items missing and close the stocktake",
+        request=None,
+        responses=dict,
+    ),
+)
+class StocktakeViewSet(CirculationViewSet):
+    """Stocktaking: items only, no patrons, so staff and catalog keys use it."""
+
+    permission_classes = [StaffOnly]
+    serializer_class = StocktakeSerializer
+    queryset = Stocktake.objects.none()
+    http_method_names = ["get", "post", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        return self.paginated(stocktake_list(), StocktakeSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(StocktakeSerializer(stocktake_get(stocktake_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = StocktakeInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        stocktake = stocktake_start(location_code=body.validated_data["location"])
+        return Response(StocktakeSerializer(stocktake).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def scans(self, request: Request, pk: str) -> Response:
+        stocktake = stocktake_get(stocktake_id=int(pk))
+        body = StocktakeScanSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(
+            stocktake_scan(stocktake_id=stocktake.pk, barcodes=body.validated_data["barcodes"])
+        )
+
+    @action(detail=True, methods=["get"])
+    def report(self, request: Request, pk: str) -> Response:
+        return Response(StocktakeReportSerializer(stocktake_report(stocktake_id=int(pk))).data)
+
+    @action(detail=True, methods=["post"], url_path="mark-missing")
+    def mark_missing(self, request: Request, pk: str) -> Response:
+        return Response({"marked": stocktake_missing_mark(stocktake_id=int(pk))})

@@ -24,6 +24,7 @@ router.register("loans", circulation_api.LoanViewSet, basename="loan")
 router.register("holds", circulation_api.HoldViewSet, basename="hold")
 router.register("loan-rules", circulation_api.LoanRuleViewSet, basename="loan-rule")
 router.register("closed-days", circulation_api.ClosedDayViewSet, basename="closed-day")
+router.register("stocktakes", circulation_api.StocktakeViewSet, basename="stocktake")
 # The library's own administration (its admins only).
 router.register("staff", library_admin.StaffViewSet, basename="staff")
 router.register("api-keys", library_admin.ApiKeyViewSet, basename="api-key")

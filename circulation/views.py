@@ -10,16 +10,26 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from catalog.selectors import location_list
 from circulation.access import Action, circulation_allowed
 from circulation.models import Patron
 from circulation.selectors import hold_shelf_list, loan_list, overdue_list, today
 from circulation.services import loan_checkin, loan_checkout, loan_renew
-from common.errors import ApplicationError
+from circulation.stocktake import (
+    stocktake_get,
+    stocktake_list,
+    stocktake_missing_mark,
+    stocktake_report,
+    stocktake_report_csv,
+    stocktake_scan,
+    stocktake_start,
+)
+from common.errors import ApplicationError, NotFound
 
 View = Callable[..., HttpResponseBase]
 SESSION_PATRON = "desk_patron"
@@ -128,3 +138,68 @@ def overdue_page(request: HttpRequest) -> HttpResponse:
 @desk_required("read")
 def hold_shelf_page(request: HttpRequest) -> HttpResponse:
     return render(request, "circulation/hold_shelf.html", {"holds": hold_shelf_list()[:500]})
+
+
+# --- Stocktaking -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def stocktakes_page(request: HttpRequest) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        if not circulation_allowed(request.user, "desk"):
+            raise PermissionDenied
+        try:
+            stocktake = stocktake_start(location_code=request.POST.get("location", "")[:32])
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect("circulation-stocktake", pk=stocktake.pk)  # type: ignore[return-value]
+    context = {
+        "stocktakes": stocktake_list()[:50],
+        "locations": location_list(),
+        "error": error,
+    }
+    return render(request, "circulation/stocktakes.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def stocktake_page(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        stocktake = stocktake_get(stocktake_id=pk)
+    except NotFound:
+        raise Http404("No such stocktake.") from None
+    message, error = "", ""
+    if request.method == "POST":
+        if not circulation_allowed(request.user, "desk"):
+            raise PermissionDenied
+        try:
+            if "mark_missing" in request.POST:
+                marked = stocktake_missing_mark(stocktake_id=pk)
+                message = f"{marked} items marked missing; the stocktake is closed."
+            else:
+                counts = stocktake_scan(
+                    stocktake_id=pk, barcodes=request.POST.get("barcodes", "").split()
+                )
+                message = f"{counts['scanned']} barcodes added."
+                if counts["repeated"]:
+                    message += f" {counts['repeated']} were already scanned."
+        except ApplicationError as exc:
+            error = exc.message
+    report = stocktake_report(stocktake_id=stocktake.pk)
+    context = {"report": report, "message": message, "error": error}
+    return render(request, "circulation/stocktake.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET"])
+@desk_required("read")
+def stocktake_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        report = stocktake_report(stocktake_id=pk)
+    except NotFound:
+        raise Http404("No such stocktake.") from None
+    response = HttpResponse(stocktake_report_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="stocktake-{pk}.csv"'
+    return response
