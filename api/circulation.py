@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -20,6 +21,7 @@ from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from circulation import selectors, services
 from circulation.access import Action, circulation_allowed
+from circulation.labels import MAX_LABELS, labels_make
 from circulation.models import ClosedDay, Hold, Loan, LoanRule, Patron, Stocktake
 from circulation.stocktake import (
     MAX_BATCH,
@@ -584,3 +586,73 @@ class StocktakeViewSet(CirculationViewSet):
     @action(detail=True, methods=["post"], url_path="mark-missing")
     def mark_missing(self, request: Request, pk: str) -> Response:
         return Response({"marked": stocktake_missing_mark(stocktake_id=int(pk))})
+
+
+# --- Labels ------------------------------------------------------------------------------------
+
+
+class GridSerializer(serializers.Serializer):
+    page_width_mm = serializers.FloatField(min_value=10, max_value=2000)
+    page_height_mm = serializers.FloatField(min_value=10, max_value=2000)
+    columns = serializers.IntegerField(min_value=1, max_value=20)
+    rows = serializers.IntegerField(min_value=1, max_value=50)
+    label_width_mm = serializers.FloatField(min_value=1, max_value=2000)
+    label_height_mm = serializers.FloatField(min_value=1, max_value=2000)
+    top_mm = serializers.FloatField(min_value=0, max_value=2000)
+    left_mm = serializers.FloatField(min_value=0, max_value=2000)
+    column_gap_mm = serializers.FloatField(min_value=0, max_value=2000, default=0)
+    row_gap_mm = serializers.FloatField(min_value=0, max_value=2000, default=0)
+
+
+class LabelsSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["barcode", "spine"], default="barcode")
+    layout = serializers.ChoiceField(choices=["avery5160", "custom"], default="avery5160")
+    grid = GridSerializer(required=False, help_text="The custom layout's grid, in millimetres.")
+    start_position = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    import_job = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    created_from = serializers.DateField(required=False)
+    created_to = serializers.DateField(required=False)
+    location = serializers.CharField(max_length=32, required=False, default="")
+    barcodes = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=MAX_LABELS
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["layout"] == "custom" and "grid" not in attrs:
+            raise serializers.ValidationError({"grid": ["The custom layout needs its grid."]})
+        return attrs
+
+
+class LabelsView(APIView):
+    """Spine or barcode labels as PDF for items chosen by import job, dates, location or
+    barcodes, on Avery 5160 or a custom grid, from a start position on a part-used sheet."""
+
+    schema = CatalogAutoSchema()
+    permission_classes = [StaffOnly]
+
+    @extend_schema(
+        summary="Print labels",
+        request=LabelsSerializer,
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def post(self, request: Request) -> HttpResponse:
+        body = LabelsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return labels_response(body.validated_data)
+
+
+def labels_response(options: dict[str, Any]) -> HttpResponse:
+    pdf = labels_make(
+        kind=options["kind"],
+        layout=options["layout"],
+        grid=options.get("grid"),
+        start=options["start_position"],
+        import_job_id=options.get("import_job"),
+        created_from=options.get("created_from"),
+        created_to=options.get("created_to"),
+        location=options.get("location", ""),
+        barcodes=options.get("barcodes"),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{options["kind"]}-labels.pdf"'
+    return response

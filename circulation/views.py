@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.selectors import location_list
 from circulation.access import Action, circulation_allowed
+from circulation.labels import labels_make
 from circulation.models import Patron
 from circulation.selectors import hold_shelf_list, loan_list, overdue_list, today
 from circulation.services import loan_checkin, loan_checkout, loan_renew
@@ -203,3 +205,76 @@ def stocktake_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(stocktake_report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="stocktake-{pk}.csv"'
     return response
+
+
+# --- Labels ------------------------------------------------------------------------------------
+
+
+class LabelsForm(forms.Form):
+    kind = forms.ChoiceField(label="Labels", choices=[("barcode", "Barcode"), ("spine", "Spine")])
+    layout = forms.ChoiceField(
+        label="Sheet", choices=[("avery5160", "Avery 5160 (3 x 10)"), ("custom", "Custom grid")]
+    )
+    start_position = forms.IntegerField(
+        label="Start at label (on a part-used sheet)", min_value=1, max_value=1000, initial=1
+    )
+    import_job = forms.IntegerField(label="Items of import job", min_value=1, required=False)
+    created_from = forms.DateField(label="Added from (YYYY-MM-DD)", required=False)
+    created_to = forms.DateField(label="Added to (YYYY-MM-DD)", required=False)
+    location = forms.CharField(label="Location code", max_length=32, required=False)
+    barcodes = forms.CharField(
+        label="Barcodes (one a line)", widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+    page_width_mm = forms.FloatField(label="Page width (mm)", required=False, initial=210)
+    page_height_mm = forms.FloatField(label="Page height (mm)", required=False, initial=297)
+    columns = forms.IntegerField(label="Columns", required=False, min_value=1, max_value=20)
+    rows = forms.IntegerField(label="Rows", required=False, min_value=1, max_value=50)
+    label_width_mm = forms.FloatField(label="Label width (mm)", required=False)
+    label_height_mm = forms.FloatField(label="Label height (mm)", required=False)
+    top_mm = forms.FloatField(label="Top margin (mm)", required=False, initial=0)
+    left_mm = forms.FloatField(label="Left margin (mm)", required=False, initial=0)
+    column_gap_mm = forms.FloatField(label="Gap between columns (mm)", required=False, initial=0)
+    row_gap_mm = forms.FloatField(label="Gap between rows (mm)", required=False, initial=0)
+
+    GRID = (
+        "page_width_mm", "page_height_mm", "columns", "rows", "label_width_mm",
+        "label_height_mm", "top_mm", "left_mm", "column_gap_mm", "row_gap_mm",
+    )  # fmt: skip
+
+    def grid(self) -> dict[str, float] | None:
+        data = self.cleaned_data
+        if data["layout"] != "custom":
+            return None
+        missing = [name for name in self.GRID if data.get(name) is None]
+        if missing:
+            raise ApplicationError(f"The custom grid needs {', '.join(missing)}.")
+        return {name: data[name] for name in self.GRID}
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def labels_page(request: HttpRequest) -> HttpResponse:
+    form = LabelsForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pdf = labels_make(
+                kind=data["kind"],
+                layout=data["layout"],
+                grid=form.grid(),
+                start=data["start_position"],
+                import_job_id=data["import_job"],
+                created_from=data["created_from"],
+                created_to=data["created_to"],
+                location=data["location"].strip(),
+                barcodes=data["barcodes"].split() or None,
+            )
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="{data["kind"]}-labels.pdf"'
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "circulation/labels.html", {"form": form, "error": error}, status=status)
