@@ -14,5 +14,6 @@ urlpatterns = [
     path("staff/", include("tenants.staff_urls")),
     path("staff/", include("circulation.urls")),
     path("admin/", catalog_admin.urls),
+    path("account/", include("circulation.reader_urls")),
     path("", include("catalog.urls")),
 ]
