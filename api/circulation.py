@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +23,27 @@ from api.schema import CatalogAutoSchema
 from circulation import selectors, services
 from circulation.access import Action, circulation_allowed
 from circulation.labels import MAX_LABELS, labels_make
-from circulation.models import ClosedDay, Hold, Loan, LoanRule, Patron, Stocktake
+from circulation.models import (
+    ClosedDay,
+    Hold,
+    Loan,
+    LoanRule,
+    Patron,
+    PatronImport,
+    PatronImportRow,
+    Stocktake,
+)
+from circulation.patron_imports import MAX_BYTES as PATRON_FILE_MAX_BYTES
+from circulation.patron_imports import (
+    patron_import_cancel,
+    patron_import_commit,
+    patron_import_get,
+    patron_import_list,
+    patron_import_rejects_csv,
+    patron_import_rows,
+    patron_import_stage,
+    patron_import_template,
+)
 from circulation.stocktake import (
     MAX_BATCH,
     stocktake_get,
@@ -32,7 +53,7 @@ from circulation.stocktake import (
     stocktake_scan,
     stocktake_start,
 )
-from common.errors import NotFound
+from common.errors import ApplicationError, NotFound
 
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -656,3 +677,119 @@ def labels_response(options: dict[str, Any]) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{options["kind"]}-labels.pdf"'
     return response
+
+
+# --- Patron imports ----------------------------------------------------------------------------
+
+
+class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
+    class Meta:
+        model = PatronImport
+        fields = [
+            "id", "file_name", "status", "total", "created", "updated", "unchanged", "rejected",
+            "started_by_label", "created_at", "committed_at",
+        ]  # fmt: skip
+
+
+class PatronImportCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV: name, barcode, email, category, expires_on, notes")
+
+
+class PatronImportRowSerializer(serializers.ModelSerializer[PatronImportRow]):
+    class Meta:
+        model = PatronImportRow
+        fields = ["position", "action", "reason", "data"]
+
+
+class PatronImportRowParamsSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=PatronImportRow.Action.choices, required=False, default=""
+    )
+
+
+class RowPagination(StableCursorPagination):
+    ordering = "position"
+
+
+_CSV = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, as an attachment.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List patron imports"),
+    retrieve=extend_schema(summary="A patron import and its counts"),
+    create=extend_schema(
+        summary="Upload a CSV of patrons: staged for preview, nothing changes yet",
+        request={"multipart/form-data": PatronImportCreateSerializer},
+        responses={201: PatronImportSerializer},
+    ),
+    rows=extend_schema(
+        summary="The preview: each row's action and the reason for it",
+        parameters=[PatronImportRowParamsSerializer],
+        responses=PatronImportRowSerializer(many=True),
+    ),
+    commit=extend_schema(summary="Commit a staged import", request=None),
+    cancel=extend_schema(summary="Cancel a staged import", request=None),
+    rejects=extend_schema(
+        summary="The rejected rows with their reasons", responses={(200, "text/csv"): _CSV}
+    ),
+    template=extend_schema(summary="The CSV template", responses={(200, "text/csv"): _CSV}),
+)
+class PatronImportViewSet(CirculationViewSet):
+    """Patrons from CSV, with the catalog imports' preview, rejects and counts."""
+
+    serializer_class = PatronImportSerializer
+    queryset = PatronImport.objects.none()
+    parser_classes = [MultiPartParser, FormParser]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        return self.paginated(patron_import_list(), PatronImportSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(PatronImportSerializer(patron_import_get(job_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = PatronImportCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        if upload.size > PATRON_FILE_MAX_BYTES:
+            raise ApplicationError(
+                f"The file is too large (at most {PATRON_FILE_MAX_BYTES:,} bytes)."
+            )
+        job = patron_import_stage(
+            content=upload.read(), file_name=upload.name or "patrons.csv",
+            started_by_label=str(request.user)[:255],
+        )  # fmt: skip
+        return Response(PatronImportSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"])
+    def rows(self, request: Request, pk: str) -> Response:
+        job = patron_import_get(job_id=int(pk))
+        params = PatronImportRowParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        paginator = RowPagination()
+        page = paginator.paginate_queryset(
+            patron_import_rows(job=job, action=params.validated_data["action"]), request, self
+        )
+        return paginator.get_paginated_response(PatronImportRowSerializer(page, many=True).data)
+
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: str) -> Response:
+        return Response(PatronImportSerializer(patron_import_commit(job_id=int(pk))).data)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        return Response(PatronImportSerializer(patron_import_cancel(job_id=int(pk))).data)
+
+    @action(detail=True, methods=["get"])
+    def rejects(self, request: Request, pk: str) -> HttpResponse:
+        job = patron_import_get(job_id=int(pk))
+        response = HttpResponse(patron_import_rejects_csv(job=job), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="patron-rejects-{job.pk}.csv"'
+        return response
+
+    @action(detail=False, methods=["get"])
+    def template(self, request: Request) -> HttpResponse:
+        response = HttpResponse(patron_import_template(), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="stacks-patrons-template.csv"'
+        return response

@@ -19,6 +19,7 @@ router.register("subjects", catalog_api.SubjectViewSet, basename="subject")
 router.register("imports", ImportJobViewSet, basename="import")
 router.register("exports", ExportJobViewSet, basename="export")
 # Lending (patron scope only).
+router.register("patron-imports", circulation_api.PatronImportViewSet, basename="patron-import")
 router.register("patrons", circulation_api.PatronViewSet, basename="patron")
 router.register("loans", circulation_api.LoanViewSet, basename="loan")
 router.register("holds", circulation_api.HoldViewSet, basename="hold")

@@ -237,3 +237,55 @@ class StocktakeScan(models.Model):
 
     def __str__(self) -> str:
         return self.barcode
+
+
+class PatronImport(models.Model):
+    """A CSV file of patrons: staged with each row's action and reason, then committed."""
+
+    class Status(models.TextChoices):
+        STAGED = "staged", "Staged (preview)"
+        COMMITTED = "committed", "Committed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    file_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.STAGED)
+    total = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    started_by_label = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"patron import {self.pk} ({self.status})"
+
+
+class PatronImportRow(models.Model):
+    """One line of a patron file and what committing it does (or why it cannot)."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Create"
+        UPDATE = "update", "Update"
+        UNCHANGED = "unchanged", "Unchanged"
+        REJECT = "reject", "Reject"
+
+    job = models.ForeignKey(PatronImport, on_delete=models.CASCADE, related_name="rows")
+    position = models.PositiveIntegerField(help_text="1-based line of the record in the file")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    reason = models.TextField(blank=True, default="")
+    data = models.JSONField(default=dict)
+    raw = models.JSONField(default=list, help_text="The line's cells as read.")
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="patron_import_row_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.position} of patron import {self.job_id}"

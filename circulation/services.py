@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import Change, Item, Record
@@ -316,11 +316,20 @@ def due_date(*, start: date, days: int) -> date:
 # --- Loans -------------------------------------------------------------------------------------
 
 
+# The item's own columns, its type and its record's title: what lending and its answers read.
+_DESK_ITEM_FIELDS = (
+    *(f.name for f in Item._meta.concrete_fields),
+    "circulation__item_type",
+    "record__title",
+)
+
+
 def _item_for_desk(barcode: str) -> Item:
     barcode = barcode.strip()
     item = (
         Item.objects.select_for_update(of=("self",))
-        .select_related("circulation")
+        .select_related("circulation", "record")
+        .only(*_DESK_ITEM_FIELDS)
         .filter(barcode=barcode)
         .first()
         if barcode
@@ -388,12 +397,16 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
             code="item_not_for_loan",
             fields={"item_barcode": ["not for loan"]},
         )
-    held_for = (
-        Hold.objects.filter(item=item, status=Hold.Status.READY)
-        .values_list("patron_id", flat=True)
-        .first()
+    # In one query: a hold this item waits on the shelf for, and the patron's own holds on the
+    # record (which this loan fulfils).
+    holds = list(
+        Hold.objects.filter(
+            Q(item=item, status=Hold.Status.READY)
+            | Q(patron=patron, record_id=item.record_id, status__in=Hold.ACTIVE)
+        ).values_list("id", "patron_id", "item_id", "status")
     )
-    if held_for is not None and held_for != patron.pk:
+    held_for = {p for _, p, i, st in holds if i == item.pk and st == Hold.Status.READY}
+    if held_for - {patron.pk}:
         raise Conflict(
             f"Item {item.barcode} is on the hold shelf for another patron.",
             code="item_held",
@@ -405,18 +418,19 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
             code="loan_limit_reached",
             fields={"patron_barcode": ["loan limit reached"]},
         )
+    due_on = due_date(start=on, days=rule.loan_days)
     try:
-        with transaction.atomic():
-            loan = Loan.objects.create(
-                item=item, patron=patron, due_on=due_date(start=on, days=rule.loan_days)
-            )
+        # No savepoint: after a refusal the whole transaction rolls back anyway.
+        loan = Loan.objects.create(item=item, patron=patron, due_on=due_on)
     except IntegrityError:
         # The item's row lock settles two desks; the open-loan index settles anything else.
         raise Conflict(f"Item {item.barcode} is already on loan.", code="item_on_loan") from None
     _item_status_set(item, Item.Status.ON_LOAN)
-    Hold.objects.filter(patron=patron, record_id=item.record_id, status__in=Hold.ACTIVE).update(
-        status=Hold.Status.FULFILLED, item=item, ended_at=timezone.now()
-    )
+    fulfilled = [pk for pk, p, _, _ in holds if p == patron.pk]
+    if fulfilled:
+        Hold.objects.filter(pk__in=fulfilled).update(
+            status=Hold.Status.FULFILLED, item=item, ended_at=timezone.now()
+        )
     loan.item, loan.patron = item, patron
     return loan
 
