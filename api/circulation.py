@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import circulation_examples as ex
 from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
@@ -137,19 +138,28 @@ class PatronListParamsSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Find patrons", parameters=[PatronListParamsSerializer]),
-    retrieve=extend_schema(summary="A patron"),
+    list=extend_schema(
+        summary="Find patrons", parameters=[PatronListParamsSerializer], examples=[ex.PATRON_PAGE]
+    ),
+    retrieve=extend_schema(summary="A patron", examples=[ex.PATRON]),
     create=extend_schema(
         summary="Register a patron",
         request=PatronInputSerializer,
         responses={201: PatronSerializer},
+        examples=[ex.PATRON_INPUT, ex.PATRON],
     ),
-    partial_update=extend_schema(summary="Change a patron", request=PatronInputSerializer),
+    partial_update=extend_schema(
+        summary="Change a patron", request=PatronInputSerializer, examples=[ex.PATRON]
+    ),
     destroy=extend_schema(
         summary="Erase a patron (their returned loans stay, without them)",
         responses={204: None},
     ),
-    export=extend_schema(summary="Everything kept about a patron", responses={200: dict}),
+    export=extend_schema(
+        summary="Everything kept about a patron",
+        responses={200: dict},
+        examples=[ex.PATRON_EXPORT],
+    ),
 )
 class PatronViewSet(CirculationViewSet):
     """The library's patrons. Only staff and keys with the patron scope see them."""
@@ -258,18 +268,27 @@ class LoanListParamsSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List loans", parameters=[LoanListParamsSerializer]),
-    retrieve=extend_schema(summary="A loan"),
+    list=extend_schema(
+        summary="List loans", parameters=[LoanListParamsSerializer], examples=[ex.LOAN_PAGE]
+    ),
+    retrieve=extend_schema(summary="A loan", examples=[ex.LOAN]),
     create=extend_schema(
         summary="Check an item out to a patron",
         request=CheckoutSerializer,
         responses={201: LoanSerializer},
+        examples=[ex.CHECKOUT, ex.LOAN],
     ),
     checkin=extend_schema(
-        summary="Check an item in", request=ItemBarcodeSerializer, responses=ReturnSerializer
+        summary="Check an item in",
+        request=ItemBarcodeSerializer,
+        responses=ReturnSerializer,
+        examples=[ex.ITEM_BARCODE, ex.RETURN],
     ),
     renew=extend_schema(
-        summary="Renew an item on loan", request=ItemBarcodeSerializer, responses=LoanSerializer
+        summary="Renew an item on loan",
+        request=ItemBarcodeSerializer,
+        responses=LoanSerializer,
+        examples=[ex.ITEM_BARCODE, ex.LOAN],
     ),
 )
 class LoanViewSet(CirculationViewSet):
@@ -347,14 +366,19 @@ class HoldListParamsSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List holds", parameters=[HoldListParamsSerializer]),
-    retrieve=extend_schema(summary="A hold"),
+    list=extend_schema(
+        summary="List holds", parameters=[HoldListParamsSerializer], examples=[ex.HOLD_PAGE]
+    ),
+    retrieve=extend_schema(summary="A hold", examples=[ex.HOLD]),
     create=extend_schema(
         summary="Place a hold on a record for a patron",
         request=HoldInputSerializer,
         responses={201: HoldSerializer},
+        examples=[ex.HOLD_INPUT, ex.HOLD],
     ),
-    cancel=extend_schema(summary="Cancel a hold", request=None, responses=HoldSerializer),
+    cancel=extend_schema(
+        summary="Cancel a hold", request=None, responses=HoldSerializer, examples=[ex.HOLD]
+    ),
 )
 class HoldViewSet(CirculationViewSet):
     """Holds: patrons queued for a record, in the order they asked."""
@@ -415,10 +439,14 @@ class LoanRuleSerializer(serializers.ModelSerializer[LoanRule]):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Lending rules by patron category and item type"),
-    retrieve=extend_schema(summary="A lending rule"),
-    create=extend_schema(summary="Add a lending rule", responses={201: LoanRuleSerializer}),
-    update=extend_schema(summary="Change a lending rule"),
+    list=extend_schema(
+        summary="Lending rules by patron category and item type", examples=[ex.RULE_PAGE]
+    ),
+    retrieve=extend_schema(summary="A lending rule", examples=[ex.RULE]),
+    create=extend_schema(
+        summary="Add a lending rule", responses={201: LoanRuleSerializer}, examples=[ex.RULE]
+    ),
+    update=extend_schema(summary="Change a lending rule", examples=[ex.RULE]),
     destroy=extend_schema(summary="Remove a lending rule", responses={204: None}),
 )
 class LoanRuleViewSet(CirculationViewSet):
@@ -465,8 +493,13 @@ class ClosedDaySerializer(serializers.ModelSerializer[ClosedDay]):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Days the library is closed (nothing falls due on them)"),
-    create=extend_schema(summary="Add a closed day", responses={201: ClosedDaySerializer}),
+    list=extend_schema(
+        summary="Days the library is closed (nothing falls due on them)",
+        examples=[ex.CLOSED_PAGE],
+    ),
+    create=extend_schema(
+        summary="Add a closed day", responses={201: ClosedDaySerializer}, examples=[ex.CLOSED]
+    ),
     destroy=extend_schema(summary="Remove a closed day", responses={204: None}),
 )
 class ClosedDayViewSet(mixins.ListModelMixin, CirculationViewSet):
@@ -503,7 +536,12 @@ class ItemTypeView(APIView):
     schema = CatalogAutoSchema()
     permission_classes = [CirculationManage]
 
-    @extend_schema(summary="Set the type of items", request=ItemTypeSerializer, responses=dict)
+    @extend_schema(
+        summary="Set the type of items",
+        request=ItemTypeSerializer,
+        responses=dict,
+        examples=[ex.ITEM_TYPES],
+    )
     def post(self, request: Request) -> Response:
         body = ItemTypeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -549,26 +587,30 @@ class StocktakeReportSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List stocktakes"),
-    retrieve=extend_schema(summary="A stocktake"),
+    list=extend_schema(summary="List stocktakes", examples=[ex.STOCKTAKE_PAGE]),
+    retrieve=extend_schema(summary="A stocktake", examples=[ex.STOCKTAKE]),
     create=extend_schema(
         summary="Start counting a location",
         request=StocktakeInputSerializer,
         responses={201: StocktakeSerializer},
+        examples=[ex.STOCKTAKE],
     ),
     scans=extend_schema(
         summary="Send a batch of scanned barcodes (a batch sent twice changes nothing)",
         request=StocktakeScanSerializer,
         responses=dict,
+        examples=[ex.STOCKTAKE_SCANS],
     ),
     report=extend_schema(
         summary="Seen, missing (items on loan excluded), misplaced and unknown barcodes",
         responses=StocktakeReportSerializer,
+        examples=[ex.STOCKTAKE_REPORT],
     ),
     mark_missing=extend_schema(
         summary="Mark the missing items missing and close the stocktake",
         request=None,
         responses=dict,
+        examples=[ex.STOCKTAKE_MARKED],
     ),
 )
 class StocktakeViewSet(CirculationViewSet):
@@ -715,20 +757,26 @@ _CSV = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, as an attachment."
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List patron imports"),
-    retrieve=extend_schema(summary="A patron import and its counts"),
+    list=extend_schema(summary="List patron imports", examples=[ex.PATRON_IMPORT_PAGE]),
+    retrieve=extend_schema(summary="A patron import and its counts", examples=[ex.PATRON_IMPORT]),
     create=extend_schema(
         summary="Upload a CSV of patrons: staged for preview, nothing changes yet",
         request={"multipart/form-data": PatronImportCreateSerializer},
         responses={201: PatronImportSerializer},
+        examples=[ex.PATRON_IMPORT],
     ),
     rows=extend_schema(
         summary="The preview: each row's action and the reason for it",
         parameters=[PatronImportRowParamsSerializer],
         responses=PatronImportRowSerializer(many=True),
+        examples=[ex.PATRON_IMPORT_ROWS],
     ),
-    commit=extend_schema(summary="Commit a staged import", request=None),
-    cancel=extend_schema(summary="Cancel a staged import", request=None),
+    commit=extend_schema(
+        summary="Commit a staged import", request=None, examples=[ex.PATRON_IMPORT]
+    ),
+    cancel=extend_schema(
+        summary="Cancel a staged import", request=None, examples=[ex.PATRON_IMPORT]
+    ),
     rejects=extend_schema(
         summary="The rejected rows with their reasons", responses={(200, "text/csv"): _CSV}
     ),
