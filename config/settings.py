@@ -241,6 +241,9 @@ SPECTACULAR_SETTINGS |= {
         "StaffRoleEnum": "staff.models.Role",
         "ImportFormatEnum": "catalog.imports.models.Format",
         "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
+        "HoldStatusEnum": "circulation.models.Hold.Status",
+        "PatronImportStatusEnum": "circulation.models.PatronImport.Status",
+        "PatronImportRowActionEnum": "circulation.models.PatronImportRow.Action",
     },
 }
 
