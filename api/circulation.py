@@ -25,6 +25,7 @@ from circulation import selectors, services
 from circulation.access import Action, circulation_allowed
 from circulation.labels import MAX_LABELS, labels_make
 from circulation.models import (
+    CirculationSettings,
     ClosedDay,
     Hold,
     Loan,
@@ -841,3 +842,44 @@ class PatronImportViewSet(CirculationViewSet):
         response = HttpResponse(patron_import_template(), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="stacks-patrons-template.csv"'
         return response
+
+
+# --- Settings ----------------------------------------------------------------------------------
+
+
+class CirculationSettingsSerializer(serializers.ModelSerializer[CirculationSettings]):
+    class Meta:
+        model = CirculationSettings
+        fields = ["anonymize_after_days", "hold_shelf_days", "due_soon_days"]
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "anonymize_after_days": {"max_value": 3650},
+            "hold_shelf_days": {"min_value": 1, "max_value": 365},
+            "due_soon_days": {"max_value": 60},
+        }
+
+
+class CirculationSettingsView(APIView):
+    """The library's lending settings: returned loans lose their patron after
+    `anonymize_after_days`; trapped holds wait `hold_shelf_days`; the due-soon notice goes
+    `due_soon_days` before the due date."""
+
+    schema = CatalogAutoSchema()
+    permission_classes = [CirculationManage]
+
+    @extend_schema(
+        summary="Lending settings", responses=CirculationSettingsSerializer, examples=[ex.SETTINGS]
+    )
+    def get(self, request: Request) -> Response:
+        return Response(CirculationSettingsSerializer(selectors.circulation_settings_get()).data)
+
+    @extend_schema(
+        summary="Change the lending settings",
+        request=CirculationSettingsSerializer,
+        responses=CirculationSettingsSerializer,
+        examples=[ex.SETTINGS],
+    )
+    def put(self, request: Request) -> Response:
+        body = CirculationSettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        settings = services.circulation_settings_update(**body.validated_data)
+        return Response(CirculationSettingsSerializer(settings).data)

@@ -102,3 +102,7 @@ PATRON_IMPORT_ROWS = _out(
             "data": {"name": "Sabul", "barcode": "P-SABUL", "email": "not-an-email",
                      "category": "adult", "expires_on": None, "notes": ""}}]),
 )  # fmt: skip
+SETTINGS = OpenApiExample(
+    "Lending settings",
+    value={"anonymize_after_days": 30, "hold_shelf_days": 7, "due_soon_days": 2},
+)

@@ -39,6 +39,11 @@ urlpatterns = [
     path("auth/token/", catalog_api.TokenObtainView.as_view(), name="auth-token"),
     path("item-types/", circulation_api.ItemTypeView.as_view(), name="item-types"),
     path("labels/", circulation_api.LabelsView.as_view(), name="labels"),
+    path(
+        "circulation-settings/",
+        circulation_api.CirculationSettingsView.as_view(),
+        name="circulation-settings",
+    ),
     path("settings/", library_admin.LibrarySettingsView.as_view(), name="library-settings"),
     path("", include(router.urls)),
     # Any path at all, newlines included (`.` stops at one, and Django's HTML 404 answered);

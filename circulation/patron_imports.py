@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from circulation.models import Patron, PatronImport, PatronImportRow
-from circulation.services import PatronData, _patron_fields_apply
+from circulation.services import PatronData, patron_fields_apply
 from common.errors import ApplicationError, Conflict, NotFound
 
 COLUMNS = ["name", "barcode", "email", "category", "expires_on", "notes"]
@@ -60,7 +60,7 @@ def _decide(
     if not problems:
         try:
             # A stand-in with the patron's id: checks like an update, changes nothing.
-            _patron_fields_apply(Patron(pk=existing.pk if existing else None), _patron_data(data))
+            patron_fields_apply(Patron(pk=existing.pk if existing else None), _patron_data(data))
         except ApplicationError as exc:
             problems.append(exc.message)
     if problems:
@@ -178,11 +178,11 @@ def patron_import_commit(*, job_id: int) -> PatronImport:
         row.action, row.reason, row.data = _decide(cells, existing.get(row.data["barcode"]), seen)
         if row.action == PatronImportRow.Action.CREATE:
             patron = Patron()
-            _patron_fields_apply(patron, _patron_data(row.data))
+            patron_fields_apply(patron, _patron_data(row.data))
             creates.append(patron)
         elif row.action == PatronImportRow.Action.UPDATE:
             patron = existing[row.data["barcode"]]
-            _patron_fields_apply(patron, _patron_data(row.data))
+            patron_fields_apply(patron, _patron_data(row.data))
             patron.save()
     Patron.objects.bulk_create(creates, batch_size=2000)
     PatronImportRow.objects.bulk_update(rows, ["action", "reason", "data"], batch_size=2000)

@@ -56,7 +56,9 @@ class PatronData:
     notes: str = ""
 
 
-def _patron_fields_apply(patron: Patron, data: PatronData) -> None:
+def patron_fields_apply(patron: Patron, data: PatronData) -> None:
+    """Check `data` as a write of `patron` would (every problem named by its field) and set
+    it on the instance, unsaved."""
     errors: dict[str, list[str]] = {}
     name, barcode = data.name.strip(), data.barcode.strip()
     email, category = data.email.strip(), data.category.strip()
@@ -104,7 +106,7 @@ def _patron_save(patron: Patron) -> None:
 @transaction.atomic
 def patron_create(*, data: PatronData, pin: str = "") -> Patron:
     patron = Patron()
-    _patron_fields_apply(patron, data)
+    patron_fields_apply(patron, data)
     if pin:
         patron.pin_hash = make_password(pin)
     _patron_save(patron)
@@ -116,7 +118,7 @@ def patron_update(*, patron_id: int, data: PatronData) -> Patron:
     patron = Patron.objects.select_for_update().filter(pk=patron_id).first()
     if patron is None:
         raise NotFound("No such patron.")
-    _patron_fields_apply(patron, data)
+    patron_fields_apply(patron, data)
     _patron_save(patron)
     return patron
 
@@ -268,10 +270,21 @@ def closed_day_remove(*, closed_day_id: int) -> None:
 
 
 @transaction.atomic
-def circulation_settings_update(**values: int) -> CirculationSettings:
-    settings = circulation_settings_get()
-    for name, value in values.items():
-        setattr(settings, name, value)
+def circulation_settings_update(
+    *, anonymize_after_days: int, hold_shelf_days: int, due_soon_days: int
+) -> CirculationSettings:
+    """The library's lending settings: days before returned loans lose their patron, days on
+    the hold shelf, days before the due date that the due-soon notice goes."""
+    if not (0 <= anonymize_after_days <= 3650 and 1 <= hold_shelf_days <= 365
+            and 0 <= due_soon_days <= 60):  # fmt: skip
+        raise ApplicationError(
+            "Anonymize after 0 to 3650 days; hold shelf 1 to 365 days; due-soon 0 to 60 days."
+        )
+    settings = CirculationSettings.objects.select_for_update().filter(pk=1).first()
+    settings = settings or circulation_settings_get()
+    settings.anonymize_after_days = anonymize_after_days
+    settings.hold_shelf_days = hold_shelf_days
+    settings.due_soon_days = due_soon_days
     settings.save()
     return settings
 

@@ -6,10 +6,10 @@ from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
 from catalog.models import Change, Item
-from circulation.models import ClosedDay, Hold, Loan, LoanRule, Patron
+from circulation.models import CirculationSettings, ClosedDay, Hold, Loan, LoanRule, Patron
 from circulation.services import PatronData, patron_create
 from staff.services import api_key_create
-from tests.api.conftest import client_for
+from tests.api.conftest import callers_of, client_for
 from tests.circulation.conftest import Desk, desk_make
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
@@ -309,3 +309,28 @@ def test_a_key_on_b_host_is_refused(library, other_library):
         response = getattr(a_key, method)(path, body, format="json")
         assert response.status_code == 401, (path, response.content)
     assert snapshot(b.schema) == before
+
+
+def test_lending_settings_are_the_admins(callers, desk_key, desk):
+    assert desk_key.get("/api/v1/circulation-settings/").json()["anonymize_after_days"] == 30
+    body = {"anonymize_after_days": 7, "hold_shelf_days": 3, "due_soon_days": 1}
+    for role in ("librarian", "viewer"):
+        assert callers[role].put("/api/v1/circulation-settings/", body,
+                                 format="json").status_code == 403  # fmt: skip
+    assert desk_key.put("/api/v1/circulation-settings/", body, format="json").status_code == 403
+    bad = callers["admin"].put("/api/v1/circulation-settings/", {**body, "hold_shelf_days": 0},
+                               format="json")  # fmt: skip
+    assert bad.status_code == 400
+    assert callers["admin"].put("/api/v1/circulation-settings/", body,
+                                format="json").json() == body  # fmt: skip
+    with schema_context(desk.schema):
+        assert CirculationSettings.objects.get().anonymize_after_days == 7
+
+
+def test_lending_settings_across_libraries(callers, other_library, desk):
+    b = callers_of(other_library.schema_name, OTHER_LIBRARY_HOST)
+    body = {"anonymize_after_days": 1, "hold_shelf_days": 1, "due_soon_days": 0}
+    assert b["admin"].put("/api/v1/circulation-settings/", body, format="json").status_code == 200
+    assert callers["admin"].get("/api/v1/circulation-settings/").json()["hold_shelf_days"] == 7
+    a_on_b = client_for(OTHER_LIBRARY_HOST, callers["admin"]._credentials["HTTP_AUTHORIZATION"])
+    assert a_on_b.put("/api/v1/circulation-settings/", body, format="json").status_code == 401

@@ -26,7 +26,7 @@ ADMIN_ONLY = ("/api/v1/staff/", "/api/v1/api-keys/", "/api/v1/domains/", "/api/v
 # (tests/api/test_circulation_api.py crosses libraries with patron-scoped keys).
 PATRON_SCOPE = ("/api/v1/patrons/", "/api/v1/patron-imports/", "/api/v1/loans/",
                 "/api/v1/holds/", "/api/v1/loan-rules/", "/api/v1/closed-days/",
-                "/api/v1/item-types/")  # fmt: skip
+                "/api/v1/item-types/", "/api/v1/circulation-settings/")  # fmt: skip
 
 
 def operations(client):
