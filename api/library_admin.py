@@ -140,7 +140,7 @@ class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
     class Meta:
         model = ApiKey
         fields = [
-            "id", "name", "prefix", "scope", "created_by", "created_at", "expires_at",
+            "id", "name", "prefix", "scope", "patrons", "created_by", "created_at", "expires_at",
             "revoked_at", "revoked", "last_used_at",
         ]  # fmt: skip
 
@@ -151,6 +151,9 @@ class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
+    patrons = serializers.BooleanField(
+        default=False, help_text="The patron scope: patrons, loans and holds."
+    )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
@@ -176,6 +179,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, AdminViewSet):
         issued = api_key_issue(
             name=data.validated_data["name"],
             scope=data.validated_data["scope"],
+            patrons=data.validated_data["patrons"],
             expires_at=data.validated_data.get("expires_at"),
             created_by=_user(request),
             actor=actor_name(request.user),

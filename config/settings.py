@@ -57,6 +57,7 @@ TENANT_APPS = [
     "axes",
     "catalog",
     "catalog.imports",
+    "circulation",
 ]
 
 INSTALLED_APPS = (
@@ -290,6 +291,9 @@ SPECTACULAR_SETTINGS |= {
         "StaffRoleEnum": "staff.models.Role",
         "ImportFormatEnum": "catalog.imports.models.Format",
         "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
+        "HoldStatusEnum": "circulation.models.Hold.Status",
+        "PatronImportStatusEnum": "circulation.models.PatronImport.Status",
+        "PatronImportRowActionEnum": "circulation.models.PatronImportRow.Action",
     },
 }
 
@@ -372,6 +376,16 @@ STACKS_WORKER_STOP_SECONDS = env.float("STACKS_WORKER_STOP_SECONDS", default=10.
 CELERY_IMPORTS = ["config.worker_stop"]
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
+# What record pages say about each copy beyond its status (catalog.website.copy_notes).
+STACKS_COPY_NOTES = ["circulation.selectors.copies_public_notes"]
+# Periodic tasks: beat sends each into every active library (worker/circulation.py).
+CELERY_BEAT_SCHEDULER = "worker.circulation:LibraryScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "circulation-daily": {
+        "task": "worker.circulation_daily",
+        "schedule": env.float("STACKS_CIRCULATION_EVERY_SECONDS", default=3600.0),
+    },
+}
 # --- end of production block ---------------------------------------------------------------
 # Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/... (as is the
 # address create_library prints); HTTPS whenever the site insists on it.

@@ -14,7 +14,9 @@ urlpatterns = [
     path("staff/", tenant_views.staff_home, name="staff-home"),
     path("staff/", include("tenants.staff_urls")),
     path("staff/", include("catalog.imports.urls")),
+    path("staff/", include("circulation.urls")),
     path("admin/", catalog_admin.urls),
+    path("account/", include("circulation.reader_urls")),
     path("", include("catalog.protocols.urls")),
     path("", include("catalog.urls")),
 ]

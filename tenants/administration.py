@@ -194,10 +194,21 @@ def api_key_list() -> QuerySet[ApiKey]:
 
 @transaction.atomic
 def api_key_issue(
-    *, name: str, scope: str, expires_at: datetime | None, created_by: User | None, actor: str
+    *,
+    name: str,
+    scope: str,
+    expires_at: datetime | None,
+    created_by: User | None,
+    actor: str,
+    patrons: bool = False,
 ) -> IssuedApiKey:
-    issued = api_key_create(name=name, scope=scope, created_by=created_by, expires_at=expires_at)
-    audit_record(actor=actor, action="api_key.create", target=issued.api_key.prefix, scope=scope)
+    issued = api_key_create(
+        name=name, scope=scope, created_by=created_by, expires_at=expires_at, patrons=patrons
+    )
+    audit_record(
+        actor=actor, action="api_key.create", target=issued.api_key.prefix, scope=scope,
+        patrons=patrons,
+    )  # fmt: skip
     return issued
 
 
