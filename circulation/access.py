@@ -2,6 +2,8 @@
 
 from typing import Any, Literal
 
+from staff.roles import may_administer, may_catalogue
+
 # read: patrons, loans and holds; desk: check out, check in, renew, holds, patron records;
 # manage: the library's lending rules, closed days and settings.
 Action = Literal["read", "desk", "manage"]
@@ -18,9 +20,9 @@ def circulation_allowed(user: Any, action: Action) -> bool:
             return False
         if action == "read":
             return True
-        return action == "desk" and bool(api_key.can_write_catalog)
+        return action == "desk" and may_catalogue(user)
     if action == "read":
         return True
     if action == "desk":
-        return bool(getattr(user, "can_write_catalog", False))
-    return bool(getattr(user, "is_library_admin", False))
+        return may_catalogue(user)
+    return may_administer(user)
