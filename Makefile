@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	DEBUG=1 $(VENV)/bin/mypy common staff catalog tenants worker api config
+	DEBUG=1 $(VENV)/bin/mypy common staff catalog cataloguing tenants worker api config
 
 test: export DEBUG ?= 1
 test: $(STAMP)

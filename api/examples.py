@@ -151,7 +151,7 @@ _API_KEY = {
 }
 _DOMAIN = {"id": 2, "domain": "catalog.springfield.example", "is_primary": True}
 _SETTINGS = {"name": "Springfield Public Library", "public_catalog": True,
-             "default_location_code": "MAIN"}  # fmt: skip
+             "default_location_code": "MAIN", "share_records": False}  # fmt: skip
 _AUDIT = {
     "id": 17,
     "actor": "head@springfield.example",

@@ -60,6 +60,7 @@ INSTALLED_APPS = (
     list(SHARED_APPS)
     + [app for app in TENANT_APPS if app not in SHARED_APPS]
     + [
+        "cataloguing",
         "api",
         "worker",
     ]
@@ -328,3 +329,21 @@ STACKS_SEARCH_TERM_RECORDS = env.int("STACKS_SEARCH_TERM_RECORDS", default=5000)
 # At most this many terms (the commonest): every record written pays a row for each term it
 # has, and a rarer word's matches are few enough to rank.
 STACKS_SEARCH_TERMS_MAX = env.int("STACKS_SEARCH_TERMS_MAX", default=100)
+
+# Scan-to-add (cataloguing/): the outside sources an ISBN is looked up in after the library's
+# catalog and the shared pool, each with its own timeout in seconds. A JSON list of
+# {"name", "kind": "sru" | "openlibrary", "url", "timeout"}; SRU takes "index" too
+# (the CQL index for ISBNs, bath.isbn by default).
+STACKS_LOOKUP_SOURCES = env.json(
+    "STACKS_LOOKUP_SOURCES",
+    default=[{"name": "openlibrary", "kind": "openlibrary", "url": "https://openlibrary.org",
+              "timeout": 3}],
+)  # fmt: skip
+
+# The shared pool's worker cycle (tenants.pool): kept beside any other periodic task.
+STACKS_POOL_SYNC_SECONDS = env.float("STACKS_POOL_SYNC_SECONDS", default=20.0)
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["pool-sync"] = {
+    "task": "worker.pool_sync_all",
+    "schedule": STACKS_POOL_SYNC_SECONDS,
+}

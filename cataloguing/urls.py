@@ -1,0 +1,10 @@
+"""Addresses of the cataloguing workspace under /staff/ on a library host."""
+
+from django.urls import path
+
+from cataloguing import views
+
+urlpatterns = [
+    path("add/", views.add_page, name="staff-add"),
+    path("add/records/<int:pk>/copy/", views.add_copy, name="staff-add-copy"),
+]
