@@ -90,11 +90,10 @@ def test_a_record_the_library_has_gets_another_copy(library, librarian):
     page = librarian.get("/staff/add/", {"isbn": LEFT_HAND}).content.decode()
     assert "Already in the catalog" in page
     assert 'value="31000000000010"' in page  # the next barcode
-    added = librarian.post(f"/staff/add/records/{record.pk}/copy/", {"barcode": "31000000000010",
-                                                                    "status": "available"})  # fmt: skip
+    copy_form = {"barcode": "31000000000010", "status": "available"}
+    added = librarian.post(f"/staff/add/records/{record.pk}/copy/", copy_form)
     assert added.status_code == 302
-    taken = librarian.post(f"/staff/add/records/{record.pk}/copy/", {"barcode": "31000000000010",
-                                                                    "status": "available"})  # fmt: skip
+    taken = librarian.post(f"/staff/add/records/{record.pk}/copy/", copy_form)
     assert taken.status_code == 400
     assert "already used" in taken.content.decode()
     with schema_context("alpha"):
@@ -159,8 +158,8 @@ def test_other_libraries_staff_and_readers_cannot_add(library, other_library):
         assert answer.status_code == 302
         assert "/staff/login/" in answer["Location"]
     # On its own host, beta's admin does not reach alpha's record.
-    missing = beta_admin.post(f"/staff/add/records/{record.pk}/copy/", {"barcode": "X",
-                                                                       "status": "available"})  # fmt: skip
+    copy_form = {"barcode": "X", "status": "available"}
+    missing = beta_admin.post(f"/staff/add/records/{record.pk}/copy/", copy_form)
     assert missing.status_code == 404
     with schema_context("alpha"):
         assert Item.objects.count() == items
