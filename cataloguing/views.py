@@ -77,6 +77,10 @@ def add_page(request: HttpRequest) -> HttpResponse:
     chosen = _chosen(lookup, request.GET.get("pick", ""))
     context: dict[str, Any] = {"lookup": lookup, "chosen": chosen}
     item_form = ItemForm(initial=_item_initial(request, lookup.next_barcode))
+    # After a lookup the next key press belongs to the form: the copy's barcode, or the title
+    # when the book was found nowhere.
+    if chosen is not None:
+        item_form.fields["barcode"].widget.attrs["autofocus"] = True
     if chosen is not None and chosen.source == "catalog":
         context["item_form"] = item_form
     else:
@@ -84,6 +88,7 @@ def add_page(request: HttpRequest) -> HttpResponse:
         form = RecordForm(draft=draft)
         if chosen is None:
             form.initial["isbn"] = lookup.isbn
+            form.fields["title"].widget.attrs["autofocus"] = True
         context.update(record_form=form, item_form=item_form)
     return _render(request, context)
 

@@ -44,6 +44,9 @@ def test_the_scan_field_has_focus_and_a_label(librarian):
     page = librarian.get("/staff/add/").content.decode()
     assert re.search(r'<label for="id_isbn_scan">ISBN: scan the barcode', page)
     assert re.search(r'<input[^>]*id="id_isbn_scan"[^>]*autofocus', page)
+    found_nowhere = librarian.get("/staff/add/", {"isbn": "9780141439518"}).content.decode()
+    assert not re.search(r"<input[^>]*id=\"id_isbn_scan\"[^>]*autofocus", found_nowhere)
+    assert re.search(r"<input[^>]*name=\"title\"[^>]*autofocus", found_nowhere)
     assert '<a href="/staff/add/">Add a book</a>' in page
 
 
