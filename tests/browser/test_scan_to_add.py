@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 from catalog.services import RecordData, record_create
 from tenants.models import Library, PoolRecord
 from tenants.services import ProvisionedLibrary, library_create, library_drop
+from tests.browser.axe import axe_violations
 from tests.browser.conftest import Shots, Stack
 from tests.conftest import PASSWORD
 
@@ -79,6 +80,7 @@ def test_scan_an_isbn_only_the_pool_has_save_and_find_it(  # type: ignore[no-unt
     # The scan field has focus: a scanner types into it and presses Enter.
     assert page.evaluate("document.activeElement.id") == "id_isbn_scan"
     shot("scan-field")
+    assert axe_violations(page) == []
     isbn = shared_book.isbn
     hyphenated = f"{isbn[:3]}-{isbn[3:4]}-{isbn[4:12]}-{isbn[12]}"
     page.keyboard.type(hyphenated)
@@ -89,12 +91,14 @@ def test_scan_an_isbn_only_the_pool_has_save_and_find_it(  # type: ignore[no-unt
     assert page.input_value("#id_contributor_1") == "Shared, Author"
     assert page.evaluate("document.activeElement.id") == "id_barcode"
     shot("prefilled-from-pool")
+    assert axe_violations(page) == []
     page.keyboard.type("SCAN-0001")
     page.fill("#id_call_number", "QA76 .S1")
     page.click("#record-form button[type=submit]")
     page.wait_for_selector("#saved")
     assert page.evaluate("document.activeElement.id") == "id_isbn_scan"
     shot("saved")
+    assert axe_violations(page) == []
 
     page.goto(stack.url(host, f"/search/?q={shared_book.isbn}"))
     results = page.locator("a.result-title")
@@ -106,3 +110,12 @@ def test_scan_an_isbn_only_the_pool_has_save_and_find_it(  # type: ignore[no-unt
     assert "SCAN-0001" in copies
     assert "QA76 .S1" in copies
     shot("record-with-copy")
+
+    # The platform host's union search finds it too, linking to the sharing library's page.
+    page.goto(stack.url("localhost", f"/search/?q={hyphenated}"))
+    assert "Sharing Library" in page.inner_text("#union-results")
+    shot("union-search")
+    assert axe_violations(page) == []
+    # The checks do see a violation when there is one: an unlabelled field.
+    page.set_content('<html lang="en"><title>t</title><main><input type="text"></main></html>')
+    assert any(v.startswith("label (critical)") for v in axe_violations(page))
