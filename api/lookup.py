@@ -1,10 +1,12 @@
 """Scan-to-add's lookup in the API: an ISBN in any form, answered best first."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import examples as ex
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from cataloguing.lookup import isbn_lookup, lookup_as_json
@@ -24,7 +26,8 @@ class RecordLookupView(APIView):
         summary="Look an ISBN up",
         parameters=[OpenApiParameter("isbn", str, required=True,
                                      description="ISBN-13 or ISBN-10, hyphens allowed")],
-        responses={200: dict},
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[ex.RECORD_LOOKUP],
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("isbn", "")
