@@ -1,5 +1,6 @@
 """The workspace's forms in the librarian's words: the record (ISBN first) and its copy."""
 
+import json
 from typing import Any
 
 from django import forms
@@ -125,13 +126,24 @@ class RecordForm(OnePassForm):
     summary = forms.CharField(
         label="Summary", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    # What the visible fields do not show, kept as it came: identifiers beside the first ISBN,
+    # each subject's scheme, how many contributor rows the record needs.
     other_identifiers = forms.CharField(widget=forms.HiddenInput, required=False)
+    subject_schemes = forms.CharField(widget=forms.HiddenInput, required=False)
+    contributor_rows_count = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, draft: Draft | None = None, **kwargs: Any) -> None:
         if draft is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(draft)
         super().__init__(*args, **kwargs)
-        for i in range(1, CONTRIBUTOR_ROWS + 1):
+        source = self.data if self.is_bound else self.initial
+        try:
+            wanted = int(source.get("contributor_rows_count") or CONTRIBUTOR_ROWS)
+        except (TypeError, ValueError):
+            wanted = CONTRIBUTOR_ROWS
+        self.rows = min(max(wanted, CONTRIBUTOR_ROWS), 100)
+        self.initial["contributor_rows_count"] = self.rows
+        for i in range(1, self.rows + 1):
             self.fields[f"contributor_{i}"] = forms.CharField(
                 label=f"Author or contributor {i}", max_length=500, required=False
             )
@@ -149,7 +161,12 @@ class RecordForm(OnePassForm):
     @staticmethod
     def initial_from(draft: Draft) -> dict[str, Any]:
         isbns = [i["value"] for i in draft.get("identifiers", []) if i["kind"] == "isbn"]
-        others = [f"{i['kind']}:{i['value']}" for i in draft.get("identifiers", [])][:20]
+        first = isbns[0] if isbns else None
+        others = [
+            f"{i['kind']}:{i['value']}"
+            for i in draft.get("identifiers", [])
+            if not (i["kind"] == "isbn" and i["value"] == first)
+        ][:50]
         initial: dict[str, Any] = {
             name: draft.get(name) or ""
             for name in (
@@ -166,7 +183,11 @@ class RecordForm(OnePassForm):
         initial["isbn"] = isbns[0] if isbns else ""
         initial["subjects"] = "\n".join(s["heading"] for s in draft.get("subjects", []))
         initial["other_identifiers"] = "\n".join(others)
-        for i, credit in enumerate(draft.get("contributors", [])[:CONTRIBUTOR_ROWS], start=1):
+        schemes = {s["heading"]: s["scheme"] for s in draft.get("subjects", [])}
+        initial["subject_schemes"] = json.dumps(schemes)
+        credits = draft.get("contributors", [])
+        initial["contributor_rows_count"] = len(credits) + 1
+        for i, credit in enumerate(credits, start=1):
             initial[f"contributor_{i}"] = credit["name"]
             initial[f"role_{i}"] = credit["role"]
         return initial
@@ -181,9 +202,7 @@ class RecordForm(OnePassForm):
             raise forms.ValidationError(error.message) from None
 
     def contributor_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [
-            (self[f"contributor_{i}"], self[f"role_{i}"]) for i in range(1, CONTRIBUTOR_ROWS + 1)
-        ]
+        return [(self[f"contributor_{i}"], self[f"role_{i}"]) for i in range(1, self.rows + 1)]
 
     def record_data(self) -> RecordData:
         data = self.cleaned_data
@@ -194,6 +213,12 @@ class RecordForm(OnePassForm):
                 identifiers.append((kind, value.strip()))
         if data["isbn"]:
             identifiers.append(("isbn", data["isbn"]))
+        try:
+            schemes = json.loads(data["subject_schemes"] or "{}")
+        except ValueError:
+            schemes = {}
+        if not isinstance(schemes, dict):
+            schemes = {}
         return RecordData(
             title=data["title"],
             subtitle=data["subtitle"],
@@ -205,11 +230,13 @@ class RecordForm(OnePassForm):
             summary=data["summary"],
             contributors=[
                 (data[f"contributor_{i}"].strip(), data[f"role_{i}"])
-                for i in range(1, CONTRIBUTOR_ROWS + 1)
+                for i in range(1, self.rows + 1)
                 if data[f"contributor_{i}"].strip()
             ],
             subjects=[
-                (line.strip(), "local") for line in data["subjects"].splitlines() if line.strip()
+                (line.strip(), schemes.get(line.strip(), "local"))
+                for line in data["subjects"].splitlines()
+                if line.strip()
             ],
             identifiers=identifiers,
         )

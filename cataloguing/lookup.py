@@ -38,14 +38,8 @@ class Lookup:
     next_barcode: str = ""
 
 
-def _catalog_hits(isbn: str) -> list[LookupHit]:
-    record_ids = list(
-        Identifier.objects.filter(kind=Identifier.Kind.ISBN, value=isbn)
-        .order_by("record_id")
-        .values_list("record_id", flat=True)[:10]
-    )
-    if not record_ids:
-        return []
+def catalog_drafts(record_ids: list[int]) -> dict[int, tuple[Draft, int, int]]:
+    """The catalog's records as drafts, with each one's number of copies and version."""
     records = {r.pk: r for r in Record.objects.filter(pk__in=record_ids)}
     credits: dict[int, list[dict[str, str]]] = {pk: [] for pk in records}
     for record_id, name, role in (
@@ -69,32 +63,36 @@ def _catalog_hits(isbn: str) -> list[LookupHit]:
     counts: dict[int, int] = dict.fromkeys(records, 0)
     for record_id in Item.objects.filter(record_id__in=records).values_list("record_id", flat=True):
         counts[record_id] += 1
-    return [
-        LookupHit(
-            source="catalog",
-            record_id=pk,
-            items=counts[pk],
-            record=draft_blank(
-                **{
-                    name: getattr(record, name)
-                    for name in (
-                        "title",
-                        "subtitle",
-                        "publisher",
-                        "publication_year",
-                        "edition",
-                        "language",
-                        "series",
-                        "summary",
-                    )
-                },
+    fields = ("title", "subtitle", "publisher", "publication_year", "edition", "language",
+              "series", "summary")  # fmt: skip
+    return {
+        pk: (
+            draft_blank(
+                **{name: getattr(record, name) for name in fields},
                 contributors=credits[pk],
                 subjects=subjects[pk],
                 identifiers=identifiers[pk],
             ),
+            counts[pk],
+            record.version,
         )
+        for pk, record in records.items()
+    }
+
+
+def _catalog_hits(isbn: str) -> list[LookupHit]:
+    record_ids = list(
+        Identifier.objects.filter(kind=Identifier.Kind.ISBN, value=isbn)
+        .order_by("record_id")
+        .values_list("record_id", flat=True)[:10]
+    )
+    if not record_ids:
+        return []
+    drafts = catalog_drafts(record_ids)
+    return [
+        LookupHit(source="catalog", record_id=pk, items=drafts[pk][1], record=drafts[pk][0])
         for pk in record_ids
-        if (record := records.get(pk)) is not None
+        if pk in drafts
     ]
 
 

@@ -100,6 +100,16 @@ def test_scan_an_isbn_only_the_pool_has_save_and_find_it(  # type: ignore[no-unt
     shot("saved")
     assert axe_violations(page) == []
 
+    # The workspace finds it by its ISBN in another form, and shows its copy.
+    page.goto(stack.url(host, f"/staff/records/?q={hyphenated}"))
+    page.click(f"#records >> text={shared_book.title}")
+    page.wait_for_selector("#record-form")
+    assert "SCAN-0001" in page.inner_text("#copies")
+    shot("workspace-record")
+    assert axe_violations(page) == []
+    page.goto(stack.url(host, f"/staff/records/?q={hyphenated}"))
+    assert axe_violations(page) == []
+
     page.goto(stack.url(host, f"/search/?q={shared_book.isbn}"))
     results = page.locator("a.result-title")
     results.first.wait_for()

@@ -1,6 +1,7 @@
 """/staff/add/: scan or type an ISBN, check the prefilled form, save record and copy at once."""
 
 import copy
+import html
 import re
 
 import pytest
@@ -25,17 +26,17 @@ def librarian(library) -> Client:  # type: ignore[no-untyped-def]
     return signed_in(LIBRARY_HOST, "alpha", "lib@alpha.example", client_class=Client)
 
 
-def _fields(html: str) -> dict[str, str]:
+def _fields(page: str) -> dict[str, str]:
     """The values a browser would post from the record form (inputs, selects, textareas)."""
-    form = html[html.index('id="record-form"') :]
+    form = page[page.index('id="record-form"') :]
     values = {}
     for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form):
-        values[name] = value
+        values[name] = html.unescape(value)
     for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
         chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
         values[name] = chosen[1] if chosen else ""
     for name, body in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
-        values[name] = body.strip()
+        values[name] = html.unescape(body.strip())
     values.pop("csrfmiddlewaretoken", None)
     return values
 
