@@ -39,7 +39,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	DEBUG=1 $(VENV)/bin/mypy common staff catalog circulation tenants worker api config
+	DEBUG=1 $(VENV)/bin/mypy common staff catalog circulation cataloguing tenants worker api config
 
 test: export DEBUG ?= 1
 test: $(STAMP)

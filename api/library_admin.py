@@ -281,10 +281,12 @@ class LibrarySettingsSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     public_catalog = serializers.BooleanField(required=False)
     default_location_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    share_records = serializers.BooleanField(required=False)
 
 
 class LibrarySettingsView(APIView):
-    """The library's display name, whether its catalog is public, and its default location."""
+    """The library's display name, whether its catalog is public, its default location, and
+    whether its records join the platform's shared pool."""
 
     permission_classes = [LibraryAdminOnly]
     serializer_class = LibrarySettingsSerializer

@@ -9,6 +9,7 @@ from api import library_admin
 from api import views as catalog_api
 from api.exports import ExportJobViewSet
 from api.imports import ImportJobViewSet
+from api.lookup import RecordLookupView
 
 router = DefaultRouter()
 router.register("records", catalog_api.RecordViewSet, basename="record")
@@ -45,6 +46,8 @@ urlpatterns = [
         name="circulation-settings",
     ),
     path("settings/", library_admin.LibrarySettingsView.as_view(), name="library-settings"),
+    # Before the router, whose records/<pk>/ would take "lookup" for a record's id.
+    path("records/lookup/", RecordLookupView.as_view(), name="record-lookup"),
     path("", include(router.urls)),
     # Any path at all, newlines included (`.` stops at one, and Django's HTML 404 answered);
     # a character class, not a (?s) flag, so that URL reversing can still parse the pattern.

@@ -64,6 +64,7 @@ INSTALLED_APPS = (
     list(SHARED_APPS)
     + [app for app in TENANT_APPS if app not in SHARED_APPS]
     + [
+        "cataloguing",
         "api",
         "worker",
     ]
@@ -440,3 +441,21 @@ STACKS_DNS_RESOLVERS = env.list("STACKS_DNS_RESOLVERS", default=[])
 STACKS_DNS_TIMEOUT_SECONDS = env.float("STACKS_DNS_TIMEOUT_SECONDS", default=5.0)
 # Staff API tokens (POST /api/v1/auth/token/) expire this many hours after they are issued.
 STACKS_STAFF_TOKEN_HOURS = env.int("STACKS_STAFF_TOKEN_HOURS", default=12)
+# Scan-to-add (cataloguing/): the outside sources an ISBN is looked up in after the library's
+# catalog and the shared pool, each with its own timeout in seconds. A JSON list of
+# {"name", "kind": "sru" | "openlibrary", "url", "timeout"}; SRU takes "index" too
+# (the CQL index for ISBNs, bath.isbn by default).
+STACKS_LOOKUP_SOURCES = env.json(
+    "STACKS_LOOKUP_SOURCES",
+    default=[{"name": "openlibrary", "kind": "openlibrary", "url": "https://openlibrary.org",
+              "timeout": 3}],
+)  # fmt: skip
+
+# The shared pool's worker cycle (tenants.pool): kept beside any other periodic task.
+STACKS_POOL_SYNC_SECONDS = env.float("STACKS_POOL_SYNC_SECONDS", default=20.0)
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["pool-sync"] = {
+    "task": "worker.pool_sync_all",
+    "schedule": STACKS_POOL_SYNC_SECONDS,
+    "tenant_schemas": ["public"],  # once for the platform, not once per library
+}

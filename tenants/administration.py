@@ -15,6 +15,7 @@ from staff.services import IssuedApiKey, api_key_create, api_key_revoke
 from tenants.dns import domain_challenge, domain_proven
 from tenants.domains import domain_cache_forget, is_platform_hostname
 from tenants.models import Domain, Library
+from tenants.pool import pool_sync_queue
 from tenants.services import hostname_validate
 
 
@@ -156,8 +157,10 @@ def library_settings_update(
     name: str | None = None,
     public_catalog: bool | None = None,
     default_location_code: str | None = None,
+    share_records: bool | None = None,
 ) -> Library:
-    """Change the library's display name, public catalog switch and default location."""
+    """Change the library's display name, public catalog switch, default location and
+    whether its records join the shared pool (the pool's worker follows at once)."""
     changed: dict[str, object] = {}
     if name is not None:
         name = name.strip()
@@ -177,6 +180,9 @@ def library_settings_update(
                 fields={"default_location_code": ["unknown"]},
             )
         changed["default_location_code"] = code
+    if share_records is not None and share_records != library.share_records:
+        changed["share_records"] = share_records
+        pool_sync_queue(library_id=library.pk)
     if changed:
         Library.objects.filter(pk=library.pk).update(**changed)
         for field, value in changed.items():

@@ -196,6 +196,10 @@ class SettingsForm(forms.Form):
     default_location_code = forms.CharField(
         label="Default location code", max_length=32, required=False
     )
+    share_records = forms.BooleanField(
+        label="Share our records (bibliographic data only) with the other libraries",
+        required=False,
+    )
 
 
 @admin_required
@@ -205,6 +209,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "name": library.name,
         "public_catalog": library.public_catalog,
         "default_location_code": library.default_location_code,
+        "share_records": library.share_records,
     }
     form = SettingsForm(request.POST or None, initial=initial)
     error = ""

@@ -2,7 +2,6 @@
 
 from celery import shared_task
 from django.db.models import QuerySet
-from django_tenants.utils import get_public_schema_name
 from tenant_schemas_celery.scheduler import TenantAwarePersistentScheduler
 
 from circulation.notices import notices_prepare, notices_send
@@ -34,10 +33,11 @@ def circulation_daily() -> dict[str, int]:
 
 
 class LibraryScheduler(TenantAwarePersistentScheduler):
-    """Celery beat sending each periodic task once into every active library's schema."""
+    """Celery beat sending each periodic task once into every active library's schema, or,
+    for an entry with `"tenant_schemas": ["public"]`, once on the platform."""
 
     @classmethod
     def get_queryset(cls) -> QuerySet[Library]:
-        return Library.objects.filter(status=Library.Status.ACTIVE).exclude(
-            schema_name=get_public_schema_name()
-        )
+        # The platform's own row is here for platform entries; tasks for every library
+        # leave it out (TenantAwareSchedulerMixin.apply_entry).
+        return Library.objects.filter(status=Library.Status.ACTIVE)

@@ -311,6 +311,7 @@ def test_settings_change_name_public_catalog_and_default_location(
     assert library_for_host(LIBRARY_HOST).public_catalog is True  # cached from here on
     assert admin.get("/api/v1/settings/").json() == {
         "name": "Alpha Library", "public_catalog": True, "default_location_code": "",
+        "share_records": False,
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.patch(
