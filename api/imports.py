@@ -74,6 +74,11 @@ class ImportJobCreateSerializer(serializers.Serializer):
     )
     dry_run = serializers.BooleanField(default=False)
     one_shot = serializers.BooleanField(default=False)
+    create_locations = serializers.BooleanField(
+        default=False,
+        help_text="Create the location codes the file gives that the library does not have; "
+        "otherwise their records are rejected, saying which code.",
+    )
 
 
 class ImportRowSerializer(serializers.ModelSerializer[ImportRow]):

@@ -64,8 +64,12 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     keyed = {s.position: s.keys for s in chunk if s.data is not None}
     all_keys = set(chain.from_iterable(keyed.values()))
     found = _matches_in_catalog(all_keys)
-    earlier = _matches_in_job(job, all_keys) if not (job.one_shot and not job.dry_run) else {}
-    taken = barcodes_taken({i.barcode for s in chunk for i in s.items})
+    staged = not (job.one_shot and not job.dry_run)
+    earlier = _matches_in_job(job, all_keys) if staged else None
+    barcodes = {i.barcode for s in chunk for i in s.items}
+    taken = barcodes_taken(barcodes)
+    in_file = _barcodes_in_job(job, barcodes) if earlier is not None and barcodes else {}
+    known = locations_known({i.location for s in chunk for i in s.items if i.location})
     matched_ids = {found[k] for k in all_keys if k in found}
     current = record_snapshots(sorted(matched_ids)) if job.on_match == "update" else {}
     decisions = []
@@ -75,7 +79,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             continue
         keys = keyed[source.position]
         match_key = next((k for k in keys if k in found), "")
-        in_job_key = next((k for k in keys if k in earlier), "") if not match_key else ""
+        in_job_key = next((k for k in keys if k in (earlier or {})), "") if not match_key else ""
         decision = Decision(
             source, Action.CREATE, job_id=job.pk, match_key=(keys[0] if keys else "")
         )
@@ -83,24 +87,14 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.match_record_id = found[match_key]
             target = f"record {found[match_key]}"
         elif in_job_key:
-            decision.match_position, decision.match_record_id = earlier[in_job_key]
+            decision.match_position, decision.match_record_id = (earlier or {})[in_job_key]
             target = f"the record at position {decision.match_position} of this file"
         else:
             target = ""
-        clash = next(
-            (
-                i.barcode
-                for i in source.items
-                if i.barcode in taken and taken[i.barcode] != decision.match_record_id
-            ),
-            None,
-        )
-        if clash:
+        loss = _copies_lost(job, decision, taken, in_file, known)
+        if loss:
             decision.action = Action.REJECT
-            decision.reason = (
-                f"Barcode {clash} already belongs to record {taken[clash]}: give the copy "
-                "another barcode or remove it from this record."
-            )
+            decision.reason = loss
         elif target:
             label = (match_key or in_job_key).replace("cn:", "control number ").replace(":", " ")
             decision.reason, decision.action = _on_match(
@@ -115,8 +109,67 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
                 if keys
                 else "Nothing to match on (no ISBN or control number); a new record is created."
             )
+        if source.warnings and decision.action != Action.REJECT:
+            decision.reason = " ".join([decision.reason, "Warning:", *source.warnings])
         decisions.append(decision)
     return decisions
+
+
+def _copies_lost(
+    job: ImportJob,
+    decision: Decision,
+    taken: dict[str, int],
+    in_file: dict[str, int],
+    known: set[str],
+) -> str:
+    """Why a record's copies cannot all come in as the file gives them ("" if they can): the
+    record is then rejected, so every copy of the file is either created or shown."""
+    seen: set[str] = set()
+    for item in decision.source.items:
+        if item.barcode in seen:
+            return f"Barcode {item.barcode} is given twice in this record: each copy needs its own."
+        seen.add(item.barcode)
+        owner = taken.get(item.barcode)
+        if owner is not None and owner != decision.match_record_id:
+            return (
+                f"Barcode {item.barcode} already belongs to record {owner}: give the copy "
+                "another barcode or remove it from this record."
+            )
+        row = in_file.get(item.barcode)
+        if row is not None and row != decision.match_position:
+            return (
+                f"Barcode {item.barcode} is already given to the copy on row {row} of this "
+                "file: give one of them another barcode."
+            )
+        if item.location and item.location not in known and not job.create_locations:
+            return (
+                f"Location code {item.location} (copy {item.barcode}) is not one of the "
+                "library's locations: add it under Locations first, correct the code, or "
+                "import with \u201ccreate missing locations\u201d."
+            )
+    return ""
+
+
+def locations_known(codes: set[str]) -> set[str]:
+    """Those of these location codes the library has."""
+    if not codes:
+        return set()
+    with bulk_cursor() as cursor:
+        cursor.execute("SELECT code FROM catalog_location WHERE code = ANY(%s)", [list(codes)])
+        return {code for (code,) in cursor.fetchall()}
+
+
+def _barcodes_in_job(job: ImportJob, barcodes: set[str]) -> dict[str, int]:
+    """Earlier staged rows of the same file giving one of these barcodes: the row's position."""
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "SELECT i->>'barcode', min(r.position) "  # noqa: S608 - the table's name only
+            f"FROM {ImportRow._meta.db_table} r, jsonb_array_elements(r.data->'items') i "
+            "WHERE r.job_id = %s AND r.action <> 'reject' AND r.data IS NOT NULL "
+            "AND i->>'barcode' = ANY(%s) GROUP BY 1",
+            [job.pk, list(barcodes)],
+        )
+        return dict(cursor.fetchall())
 
 
 def _on_match(

@@ -51,6 +51,9 @@ class ImportJob(models.Model):
         max_length=8, choices=OnNoMatch.choices, default=OnNoMatch.CREATE
     )
     dry_run = models.BooleanField(default=False)
+    create_locations = models.BooleanField(
+        default=False, help_text="Create the location codes the file names that are missing."
+    )
     one_shot = models.BooleanField(default=False, help_text="Commit as soon as staged.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True, default="")
@@ -165,3 +168,15 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"export #{self.pk} ({self.format}, {self.status})"
+
+
+class ImportLocation(models.Model):
+    """A location an import created (a code its file gave that the library did not have),
+    removed by the import's revert. Its own table: the job's row is saved whole by its writer."""
+
+    id = models.BigAutoField(primary_key=True)
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="locations_made")
+    location_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"location {self.location_id} of import {self.job_id}"

@@ -54,6 +54,11 @@ class ImportForm(forms.Form):
     on_no_match = forms.ChoiceField(
         label="When nothing matches", choices=ImportJob.OnNoMatch.choices
     )
+    create_locations = forms.BooleanField(
+        label="Create missing locations (otherwise records with an unknown location code are "
+        "rejected)",
+        required=False,
+    )
     dry_run = forms.BooleanField(
         label="Dry run (preview only; nothing can be committed)", required=False
     )

@@ -62,12 +62,18 @@ def csv_records(
                 continue
             row = dict(zip(columns, values, strict=False))
             source = SourceRecord(position=position, raw=_csv_line(values))
+            source.title = (row.get("title") or "").strip()[:300]
             try:
                 source.data, source.items = csv_map(row)
                 source.identifiers = identifiers_label(source.data)
+                source.warnings = csv_warnings(row)
             except RecordRejected as error:
                 source.error = str(error)
-                source.identifiers = row.get("isbn", "") or row.get("control_number", "")
+                source.identifiers = "; ".join(
+                    f"{name} {row[name].strip()}"
+                    for name in ("isbn", "issn", "lccn", "control_number")
+                    if (row.get(name) or "").strip()
+                )[:500]
             yield source, stream.tell()
     except UnicodeDecodeError:
         raise FileUnreadable(
@@ -127,6 +133,24 @@ def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
         for barcode in _split(row.get("barcode"))
     ]
     return data, items
+
+
+def csv_warnings(row: dict[str, str]) -> list[str]:
+    """What a row gives that the import cannot read, and so leaves out of the record."""
+    warnings = []
+    year = (row.get("year") or "").strip()
+    if year and year_in(year) is None:
+        warnings.append(
+            f"The year \u201c{year[:40]}\u201d cannot be read as a year (write it in digits, "
+            "e.g. 1998): the record is imported without a year."
+        )
+    language = (row.get("language") or "").strip()
+    if language and not language_code(language):
+        warnings.append(
+            f"The language \u201c{language[:40]}\u201d is not a three-letter MARC code (e.g. "
+            "eng, fre): the record is imported without a language."
+        )
+    return warnings
 
 
 def csv_template() -> str:

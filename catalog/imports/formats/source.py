@@ -38,6 +38,8 @@ class SourceRecord:
     items: list[ItemData] = field(default_factory=list)
     error: str = ""
     identifiers: str = ""
+    title: str = ""  # as the file writes it, for a rejected record's row
+    warnings: list[str] = field(default_factory=list)  # what is read otherwise than written
     # Worked out on the reader thread, so the writer does not wait for them: the keys it
     # matches on, and the record's COPY text (catalog.imports.plans.Prepared).
     keys: list[str] = field(default_factory=list)
