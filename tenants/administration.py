@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from catalog.models import Location
-from common.errors import ApplicationError, Conflict, NotFound
+from common.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
 from staff.audit import audit_record
 from staff.models import ApiKey, User
 from staff.services import IssuedApiKey, api_key_create, api_key_revoke
@@ -98,8 +98,26 @@ def library_settings_update(
     name: str | None = None,
     public_catalog: bool | None = None,
     default_location_code: str | None = None,
+    expected_version: int | None = None,
 ) -> Library:
-    """Change the library's display name, public catalog switch and default location."""
+    """Change the library's display name, public catalog switch and default location; with
+    `expected_version` (the settings_version the editor read), refuse (412) a save made over
+    someone else's since."""
+    current = (
+        Library.objects.select_for_update()
+        .filter(pk=library.pk)
+        .values_list("settings_version", flat=True)
+        .first()
+    )
+    if current is None:
+        raise NotFound("No such library.")
+    if expected_version is not None and current != expected_version:
+        raise PreconditionFailed(
+            "Someone saved these settings after you opened them: reload the page to see "
+            "their values, then make your change again.",
+            code="settings_changed",
+        )
+    library.settings_version = current
     changed: dict[str, object] = {}
     if name is not None:
         name = name.strip()
@@ -120,9 +138,11 @@ def library_settings_update(
             )
         changed["default_location_code"] = code
     if changed:
+        changed["settings_version"] = current + 1
         Library.objects.filter(pk=library.pk).update(**changed)
         for field, value in changed.items():
             setattr(library, field, value)
+        changed.pop("settings_version")
         audit_record(actor=actor, action="settings.update", target=library.schema_name, **changed)
         # Requests read the library from the cached host lookup: forget it.
         hostnames = _hostnames(library)

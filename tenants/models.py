@@ -19,6 +19,9 @@ class Library(TenantMixin):
     default_location_code = models.CharField(
         max_length=32, blank=True, default="", help_text="Location code new items get by default."
     )
+    settings_version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Moves on with each save of the settings."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Schemas are created by tenants.services.library_create, never as a side effect of save().

@@ -149,7 +149,7 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
         "Ulysses,,1922,B-3,ATTIC\n"
         "The Hours,0312243022,1998,B-1,MAIN\n"
     )
-    page.click("nav >> text=Imports")
+    page.goto(stack.url(host, "/staff/imports/"))
     page.set_input_files("#id_file", str(csv_file))
     page.check("#id_dry_run")
     page.click("button[type=submit]")
@@ -171,3 +171,13 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
     assert "Barcode B-1 is already given to the copy on row 1 of this file" in repeated
     shot("import-preview-losses")
 
+    # Settings: the page says it saved them, and the public pages show the new name at once.
+    page.goto(stack.url(host, "/staff/settings/"))
+    page.fill("#id_name", "Browser Town Library")
+    page.click("button[type=submit]")
+    page.wait_for_url(stack.url(host, "/staff/settings/"))
+    assert "Settings saved." in page.inner_text("main")
+    shot("settings-saved")
+    for _ in range(6):  # several web workers answer: every one serves the new name
+        page.goto(stack.url(host, "/"))
+        assert page.title() == "Browser Town Library"
