@@ -135,14 +135,15 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
             fresh.append((decision, item))
     ids = ids_reserve(Item, len(fresh))
     now = timezone.now().isoformat()
-    tail = f"\t{Item.Status.AVAILABLE.value}\t\t\t1\t{now}\t{now}"
+    tail = f"\t\t\t1\t{now}\t{now}"
     plan = ItemsPlan(ids, [], [])
     for item_id, (decision, item) in zip(ids, fresh, strict=True):
         plan.owners.append(decision)
         location = cell(locations.get(item.location))
+        status = item.status or Item.Status.AVAILABLE.value
         plan.lines.append(
             f"{item_id}\t{decision.record_id}\t{text(item.barcode)}\t{text(item.call_number)}"
-            f"\t{location}{tail}"
+            f"\t{location}\t{status}{tail}"
         )
     return plan
 

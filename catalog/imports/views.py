@@ -155,7 +155,8 @@ def import_job_rejects(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 class ExportForm(forms.Form):
     format = forms.ChoiceField(label="Format", choices=ExportJob.ExportFormat.choices)
     q = forms.CharField(label="Search words (optional)", required=False, max_length=500)
-    language = forms.CharField(label="Language code (e.g. eng)", required=False, max_length=3)
+    # Not cut to three characters: "English" is answered with what to write, not read as "Eng".
+    language = forms.CharField(label="Language code (e.g. eng)", required=False, max_length=40)
     year_from = forms.IntegerField(label="Published from (year)", required=False)
     year_to = forms.IntegerField(label="Published up to (year)", required=False)
     location = forms.CharField(label="Location code", required=False, max_length=32)

@@ -4,7 +4,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from catalog.models import MAX_YEAR
+from catalog.models import MAX_YEAR, Item
 from catalog.services import RecordData
 from common.errors import ApplicationError
 
@@ -21,11 +21,16 @@ class RecordRejected(Exception):
     """One record cannot be imported; the message says what to fix."""
 
 
+# The copy statuses a file may give (the catalog's Item.Status values).
+ITEM_STATUSES = frozenset(Item.Status.values)
+
+
 @dataclass
 class ItemData:
     barcode: str
     call_number: str = ""
     location: str = ""
+    status: str = ""  # one of ITEM_STATUSES; none given means available
 
 
 @dataclass
