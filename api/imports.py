@@ -74,6 +74,12 @@ class ImportJobCreateSerializer(serializers.Serializer):
     )
     dry_run = serializers.BooleanField(default=False)
     one_shot = serializers.BooleanField(default=False)
+    overlay = serializers.ChoiceField(
+        choices=ImportJob.Overlay.choices,
+        default=ImportJob.Overlay.REPLACE,
+        help_text="On an update: replace the record's fields with the file's, or only fill "
+        "the fields that are empty in Stacks (edits made in Stacks are kept).",
+    )
     create_locations = serializers.BooleanField(
         default=False,
         help_text="Create the location codes the file gives that the library does not have; "

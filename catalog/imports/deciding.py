@@ -6,7 +6,12 @@ from typing import Any
 
 from catalog.imports.formats.source import SourceRecord, data_from_json
 from catalog.imports.models import Format, ImportJob, ImportRow
-from catalog.imports.snapshots import record_comparable, record_snapshots
+from catalog.imports.snapshots import (
+    SCALARS,
+    record_comparable,
+    record_snapshots,
+    snapshot_data,
+)
 from catalog.services import RecordData
 from common.sql import bulk_cursor
 
@@ -183,10 +188,71 @@ def _on_match(
     assert data is not None  # noqa: S101 - rejects never reach here
     if decision.match_position is None and decision.match_record_id in current:
         existing = current[decision.match_record_id]
-        new_barcodes = {i.barcode for i in decision.source.items} - set(existing["barcodes"])
+        before = snapshot_data(existing)
+        if job.overlay == ImportJob.Overlay.FILL_EMPTY:
+            data = decision.source.data = empty_fields_filled(before, data)
+        new_barcodes = [
+            i.barcode for i in decision.source.items if i.barcode not in existing["barcodes"]
+        ]
         if record_comparable(data) == existing["comparable"] and not new_barcodes:
             return f"Identical to {target} (matched on {label}).", Action.UNCHANGED
+        changes = changes_listed(before, data, new_barcodes)
+        return f"Matches {target} on {label}; it is updated: {changes}.", Action.UPDATE
     return f"Matches {target} on {label}; it is updated.", Action.UPDATE
+
+
+_LABELS = {"publication_year": "year", "control_number": "control number",
+           "control_number_source": "control number source"}  # fmt: skip
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return f"\u201c{text[:60]}\u2026\u201d" if len(text) > 60 else f"\u201c{text}\u201d"
+
+
+def _listed(data: RecordData, name: str) -> str:
+    if name == "contributors":
+        return "; ".join(f"{who} ({role})" for who, role in data.contributors)
+    if name == "subjects":
+        return "; ".join(heading for heading, _ in data.subjects)
+    return "; ".join(f"{kind} {value}" for kind, value in sorted(set(data.identifiers)))
+
+
+def changes_listed(before: RecordData, after: RecordData, new_barcodes: list[str]) -> str:
+    """What an update changes, field by field, as the preview shows it ("title: “X” → “Y”;
+    summary: removed")."""
+    changes = []
+    for name in SCALARS:
+        old, new = getattr(before, name), getattr(after, name)
+        if (old or "") == (new or "") or (name == "title" and old == new.strip()):
+            continue
+        label = _LABELS.get(name, name)
+        if new in ("", None):
+            changes.append(f"{label}: removed")
+        elif old in ("", None):
+            changes.append(f"{label}: added {_shown(new)}")
+        else:
+            changes.append(f"{label}: {_shown(old)} \u2192 {_shown(new)}")
+    for name in ("contributors", "subjects", "identifiers"):
+        old, new = _listed(before, name), _listed(after, name)
+        if old != new:
+            changes.append(f"{name}: {_shown(old) if old else 'none'} \u2192 "
+                           f"{_shown(new) if new else 'none'}")  # fmt: skip
+    if new_barcodes:
+        changes.append(f"copies added: {', '.join(new_barcodes[:10])}")
+    return "; ".join(changes) or "headings written otherwise"
+
+
+def empty_fields_filled(before: RecordData, incoming: RecordData) -> RecordData:
+    """The record as Stacks holds it, with only its empty fields taken from the file."""
+    values = {
+        name: getattr(before, name) if getattr(before, name) not in ("", None)
+        else getattr(incoming, name)
+        for name in SCALARS
+    }  # fmt: skip
+    for name in ("contributors", "subjects", "identifiers"):
+        values[name] = getattr(before, name) or getattr(incoming, name)
+    return RecordData(**values, source_marc=incoming.source_marc, nonfiling=incoming.nonfiling)
 
 
 def _matches_in_catalog(keys: set[str]) -> dict[str, int]:

@@ -85,6 +85,7 @@ def import_job_create(
     dry_run: bool = False,
     one_shot: bool = False,
     create_locations: bool = False,
+    overlay: str = ImportJob.Overlay.REPLACE,
     started_by: Any = None,
     started_by_label: str = "",
 ) -> ImportJob:
@@ -95,6 +96,7 @@ def import_job_create(
         ("match_on", match_on, ImportJob.MatchOn.values),
         ("on_match", on_match, ImportJob.OnMatch.values),
         ("on_no_match", on_no_match, ImportJob.OnNoMatch.values),
+        ("overlay", overlay, ImportJob.Overlay.values),
     )
     for name, value, allowed in choices:
         if value not in allowed:
@@ -112,6 +114,7 @@ def import_job_create(
             dry_run=dry_run,
             one_shot=one_shot,
             create_locations=create_locations,
+            overlay=overlay,
             started_by=started_by if getattr(started_by, "pk", None) else None,
             started_by_label=started_by_label[:255],
         )

@@ -37,6 +37,10 @@ class ImportJob(models.Model):
         SKIP = "skip", "Leave the matched record as it is"
         CREATE = "create", "Create a new record anyway"
 
+    class Overlay(models.TextChoices):
+        REPLACE = "replace", "Replace the record with the file's"
+        FILL_EMPTY = "fill_empty", "Only fill fields that are empty in Stacks"
+
     class OnNoMatch(models.TextChoices):
         CREATE = "create", "Create a record"
         SKIP = "skip", "Skip the record"
@@ -51,6 +55,12 @@ class ImportJob(models.Model):
         max_length=8, choices=OnNoMatch.choices, default=OnNoMatch.CREATE
     )
     dry_run = models.BooleanField(default=False)
+    overlay = models.CharField(
+        max_length=12,
+        choices=Overlay.choices,
+        default=Overlay.REPLACE,
+        help_text="What an update does to a matched record's fields.",
+    )
     create_locations = models.BooleanField(
         default=False, help_text="Create the location codes the file names that are missing."
     )

@@ -28,7 +28,8 @@ def import_job_list() -> QuerySet[ImportJob]:
 # The fields of an import job that its progress shows, for the API and the staff pages alike.
 IMPORT_JOB_FIELDS = (
     "id", "format", "file_name", "file_size", "match_on", "on_match", "on_no_match",
-    "dry_run", "one_shot", "create_locations", "status", "error", "total", "created", "updated",
+    "dry_run", "one_shot", "create_locations", "overlay",
+    "status", "error", "total", "created", "updated",
     "unchanged", "rejected", "created_at", "staged_at", "committed_at", "finished_at",
 )  # fmt: skip
 

@@ -54,6 +54,9 @@ class ImportForm(forms.Form):
     on_no_match = forms.ChoiceField(
         label="When nothing matches", choices=ImportJob.OnNoMatch.choices
     )
+    overlay = forms.ChoiceField(
+        label="When a record is updated", choices=ImportJob.Overlay.choices, required=False
+    )
     create_locations = forms.BooleanField(
         label="Create missing locations (otherwise records with an unknown location code are "
         "rejected)",
@@ -62,6 +65,9 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(
         label="Dry run (preview only; nothing can be committed)", required=False
     )
+
+    def clean_overlay(self) -> str:
+        return str(self.cleaned_data.get("overlay") or ImportJob.Overlay.REPLACE)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

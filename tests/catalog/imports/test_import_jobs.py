@@ -467,3 +467,53 @@ def test_missing_locations_are_created_only_when_asked_and_reverted_with_the_imp
     import_job_revert(job_id=job.pk)
     assert list(Location.objects.values_list("code", flat=True)) == ["MAIN"]
     assert Item.objects.count() == 0
+
+
+def _csv_with(header: str, text: str, **options: object):  # type: ignore[no-untyped-def]
+    job = import_job_create(
+        file=io.BytesIO((header + text).encode()), file_name="books.csv", **options
+    )
+    return job_run(job)
+
+
+def test_an_update_lists_what_it_changes_and_fill_empty_keeps_edits_made_in_stacks(in_library):
+    header = "title,authors,isbn,year,publisher,summary\n"
+    _csv_with(header, "Dune,Frank Herbert,0441172717,1965,,A desert planet\n", one_shot=True)
+    record = Record.objects.get()
+    record_update(
+        record_id=record.pk,
+        data=RecordData(
+            title="Dune (edited here)", summary="Written in Stacks", publication_year=1965,
+            contributors=[("Frank Herbert", "author")], identifiers=[("isbn", "0441172717")],
+        ),
+    )  # fmt: skip
+
+    staged = _csv_with(header, "Dune Messiah,Brian Herbert,0441172717,,Ace,\n")
+    row = ImportRow.objects.get(job=staged)
+    assert row.action == "update"
+    for change in (
+        "title: \u201cDune (edited here)\u201d \u2192 \u201cDune Messiah\u201d",
+        "year: removed",
+        "publisher: added \u201cAce\u201d",
+        "summary: removed",
+        "contributors: \u201cFrank Herbert (author)\u201d"
+        " \u2192 \u201cBrian Herbert (author)\u201d",
+    ):
+        assert change in row.reason
+
+    filled = _csv_with(
+        header, "Dune Messiah,Brian Herbert,0441172717,1969,Ace,Another\n",
+        one_shot=True, overlay="fill_empty",
+    )  # fmt: skip
+    row = ImportRow.objects.get(job=filled)
+    assert row.action == "update"
+    assert row.reason.endswith("it is updated: publisher: added \u201cAce\u201d.")
+    record.refresh_from_db()
+    assert (record.title, record.summary, record.publication_year, record.publisher) == (
+        "Dune (edited here)", "Written in Stacks", 1965, "Ace",
+    )  # fmt: skip
+    assert list(record.contributors.values_list("name", flat=True)) == ["Frank Herbert"]
+
+    again = _csv_with(header, "Dune Messiah,,0441172717,,Ace,\n", one_shot=True,
+                      overlay="fill_empty")  # fmt: skip
+    assert (again.updated, again.unchanged) == (0, 1)

@@ -27,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--on-no-match", choices=ImportJob.OnNoMatch.values, default="create")
         parser.add_argument("--dry-run", action="store_true", help="stage and preview only")
         parser.add_argument(
+            "--overlay",
+            choices=ImportJob.Overlay.values,
+            default="replace",
+            help="on an update: replace the record, or fill_empty (only fill empty fields)",
+        )
+        parser.add_argument(
             "--create-locations",
             action="store_true",
             help="create the location codes the file gives that the library does not have",
@@ -50,6 +56,7 @@ class Command(BaseCommand):
                 on_no_match=options["on_no_match"],
                 dry_run=options["dry_run"],
                 create_locations=options["create_locations"],
+                overlay=options["overlay"],
                 one_shot=True,
                 started_by_label="import_catalog command",
             )

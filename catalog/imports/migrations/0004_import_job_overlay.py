@@ -1,0 +1,25 @@
+"""Imports update matched records by an overlay rule: replace, or only fill empty fields."""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("imports", "0003_import_job_create_locations"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="importjob",
+            name="overlay",
+            field=models.CharField(
+                choices=[
+                    ("replace", "Replace the record with the file's"),
+                    ("fill_empty", "Only fill fields that are empty in Stacks"),
+                ],
+                default="replace",
+                help_text="What an update does to a matched record's fields.",
+                max_length=12,
+            ),
+        ),
+    ]
