@@ -77,8 +77,9 @@ class ImportJobCreateSerializer(serializers.Serializer):
     overlay = serializers.ChoiceField(
         choices=ImportJob.Overlay.choices,
         default=ImportJob.Overlay.REPLACE,
-        help_text="On an update: replace the record's fields with the file's, or only fill "
-        "the fields that are empty in Stacks (edits made in Stacks are kept).",
+        help_text="On an update: replace the record's fields with the file's; fill_empty: only "
+        "fill the fields that are empty in Stacks; keep_local: keep the fields edited in Stacks "
+        "since the last import.",
     )
     create_locations = serializers.BooleanField(
         default=False,

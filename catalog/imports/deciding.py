@@ -4,7 +4,9 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from catalog.imports.formats.source import SourceRecord, data_from_json
+from catalog.imports.formats.marc import marc_read
+from catalog.imports.formats.marc21 import marc_map
+from catalog.imports.formats.source import RecordRejected, SourceRecord, data_from_json
 from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.snapshots import (
     SCALARS,
@@ -191,6 +193,8 @@ def _on_match(
         before = snapshot_data(existing)
         if job.overlay == ImportJob.Overlay.FILL_EMPTY:
             data = decision.source.data = empty_fields_filled(before, data)
+        elif job.overlay == ImportJob.Overlay.KEEP_LOCAL:
+            data = decision.source.data = local_edits_kept(before, existing, data)
         new_barcodes = [
             i.barcode for i in decision.source.items if i.barcode not in existing["barcodes"]
         ]
@@ -241,6 +245,43 @@ def changes_listed(before: RecordData, after: RecordData, new_barcodes: list[str
     if new_barcodes:
         changes.append(f"copies added: {', '.join(new_barcodes[:10])}")
     return "; ".join(changes) or "headings written otherwise"
+
+
+def _as_imported(snapshot: dict[str, Any]) -> RecordData | None:
+    """The record as its last import wrote it (its source MARC, read again), if it came in
+    as MARC."""
+    marc = snapshot_data(snapshot).source_marc
+    if not marc:
+        return None
+    try:
+        data, _ = marc_map(marc_read(bytes(marc)))  # type: ignore[arg-type]
+    except (RecordRejected, ValueError, UnicodeDecodeError):
+        return None
+    return data
+
+
+def _same(name: str, one: RecordData, other: RecordData) -> bool:
+    mine, theirs = record_comparable(one), record_comparable(other)
+    if name == "subjects" or name == "identifiers":
+        return set(map(tuple, mine[name])) == set(map(tuple, theirs[name]))
+    return bool(mine[name] == theirs[name])
+
+
+def local_edits_kept(
+    before: RecordData, snapshot: dict[str, Any], incoming: RecordData
+) -> RecordData:
+    """The file's record, but with each field edited in Stacks since the last import (where
+    the record differs from its source MARC as read again) as Stacks has it. A record with
+    no source to compare with (made in Stacks, or imported from CSV) keeps every field it has
+    a value for, as fill_empty."""
+    imported = _as_imported(snapshot)
+    if imported is None:
+        return empty_fields_filled(before, incoming)
+    values = {
+        name: getattr(before if not _same(name, before, imported) else incoming, name)
+        for name in (*SCALARS, "contributors", "subjects", "identifiers")
+    }
+    return RecordData(**values, source_marc=incoming.source_marc, nonfiling=incoming.nonfiling)
 
 
 def empty_fields_filled(before: RecordData, incoming: RecordData) -> RecordData:

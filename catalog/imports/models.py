@@ -40,6 +40,7 @@ class ImportJob(models.Model):
     class Overlay(models.TextChoices):
         REPLACE = "replace", "Replace the record with the file's"
         FILL_EMPTY = "fill_empty", "Only fill fields that are empty in Stacks"
+        KEEP_LOCAL = "keep_local", "Keep fields edited in Stacks since the last import"
 
     class OnNoMatch(models.TextChoices):
         CREATE = "create", "Create a record"

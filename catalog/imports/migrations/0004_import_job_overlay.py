@@ -1,4 +1,5 @@
-"""Imports update matched records by an overlay rule: replace, or only fill empty fields."""
+"""Imports update matched records by an overlay rule: replace, fill empty fields only, or keep
+local edits."""
 
 from django.db import migrations, models
 
@@ -16,6 +17,7 @@ class Migration(migrations.Migration):
                 choices=[
                     ("replace", "Replace the record with the file's"),
                     ("fill_empty", "Only fill fields that are empty in Stacks"),
+                    ("keep_local", "Keep fields edited in Stacks since the last import"),
                 ],
                 default="replace",
                 help_text="What an update does to a matched record's fields.",

@@ -21,6 +21,7 @@ from catalog.imports.jobs import (
 from catalog.imports.leasing import lease_token
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.imports.selectors import import_rejects_file
+from catalog.imports.snapshots import record_snapshots, snapshot_data
 from catalog.models import Change, Identifier, Item, Location, Record, RecordSearch
 from catalog.services import RecordData, location_create, record_search_refresh, record_update
 from common.errors import Conflict
@@ -517,3 +518,38 @@ def test_an_update_lists_what_it_changes_and_fill_empty_keeps_edits_made_in_stac
     again = _csv_with(header, "Dune Messiah,,0441172717,,Ace,\n", one_shot=True,
                       overlay="fill_empty")  # fmt: skip
     assert (again.updated, again.unchanged) == (0, 1)
+
+
+def test_keep_local_keeps_the_fields_edited_in_stacks_and_takes_the_others(in_library):
+    job_import(MARC_DIR / "test.dat", one_shot=True)
+    record = Record.objects.order_by("pk").first()
+    edited = snapshot_data(record_snapshots([record.pk])[record.pk])
+    edited.title, edited.source_marc = "Edited in Stacks", None
+    record_update(record_id=record.pk, data=edited)
+
+    with (MARC_DIR / "test.dat").open("rb") as stream:
+        marc = next(iter(pymarc.MARCReader(stream, to_unicode=True, force_utf8=True)))
+    marc.leader = pymarc.Leader(str(marc.leader)[:9] + "a" + str(marc.leader)[10:])
+    marc.remove_fields("245", "250")
+    for tag, code, value in (("245", "a", "A title changed in the file"), ("250", "a", "3rd ed")):
+        marc.add_ordered_field(
+            pymarc.Field(
+                tag=tag,
+                indicators=pymarc.Indicators("0", "0"),
+                subfields=[pymarc.Subfield(code, value)],
+            )
+        )
+    job = job_run(
+        import_job_create(
+            file=io.BytesIO(marc.as_marc()),
+            file_name="again.mrc",
+            one_shot=True,
+            overlay="keep_local",
+        )
+    )
+    row = ImportRow.objects.get(job=job)
+    assert row.action == "update"
+    assert "edition: added \u201c3rd ed\u201d" in row.reason
+    assert "title" not in row.reason.split("it is updated:")[1]
+    record.refresh_from_db()
+    assert (record.title, record.edition) == ("Edited in Stacks", "3rd ed")

@@ -30,7 +30,8 @@ class Command(BaseCommand):
             "--overlay",
             choices=ImportJob.Overlay.values,
             default="replace",
-            help="on an update: replace the record, or fill_empty (only fill empty fields)",
+            help="on an update: replace the record, fill_empty (only fill empty fields) or "
+            "keep_local (keep fields edited in Stacks since the last import)",
         )
         parser.add_argument(
             "--create-locations",
