@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from api import examples as ex
 from api.permissions import LibraryAdminOnly
+from api.views import expected_version, with_etag
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
     staff_deactivate,
@@ -278,6 +279,7 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
 
 
 class LibrarySettingsSerializer(serializers.Serializer):
+    version = serializers.IntegerField(source="settings_version", read_only=True)
     name = serializers.CharField(max_length=200, required=False)
     public_catalog = serializers.BooleanField(required=False)
     default_location_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
@@ -293,7 +295,10 @@ class LibrarySettingsView(APIView):
 
     @extend_schema(summary="The library's settings", examples=[ex.SETTINGS])
     def get(self, request: Request) -> Response:
-        return Response(LibrarySettingsSerializer(_library(request)).data)
+        library = Library.objects.get(pk=_library(request).pk)
+        return with_etag(
+            Response(LibrarySettingsSerializer(library).data), library.settings_version
+        )
 
     @extend_schema(summary="Change the library's settings",
                    examples=[ex.SETTINGS_INPUT, ex.SETTINGS])  # fmt: skip
@@ -301,9 +306,14 @@ class LibrarySettingsView(APIView):
         data = LibrarySettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         library = library_settings_update(
-            library=_library(request), actor=actor_name(request.user), **data.validated_data
+            library=_library(request),
+            actor=actor_name(request.user),
+            expected_version=expected_version(request),
+            **data.validated_data,
         )
-        return Response(LibrarySettingsSerializer(library).data)
+        return with_etag(
+            Response(LibrarySettingsSerializer(library).data), library.settings_version
+        )
 
 
 # Audit log

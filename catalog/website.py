@@ -19,7 +19,7 @@ from catalog.models import Change, Record, RecordContributor
 from catalog.search import RecordFilters
 
 # Pages are cached under the catalog's generation (the last change feed id), so any record or
-# item write shows at once. Writes outside the feed (a location renamed) show within this time.
+# item write (a location renamed feeds its items) shows at once.
 PAGE_CACHE_SECONDS = 300
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

@@ -26,6 +26,9 @@ class Library(TenantMixin):
         default=False,
         help_text="Whether the library's bibliographic records join the platform's shared pool.",
     )
+    settings_version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Moves on with each save of the settings."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Schemas are created by tenants.services.library_create, never as a side effect of save().

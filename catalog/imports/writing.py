@@ -208,7 +208,7 @@ def rows_write(job: ImportJob, decisions: list[Decision], *, applied: bool) -> N
     for d in decisions:
         source = d.source
         keep_data = not applied and source.data is not None
-        title = record_prepared(source).title if source.data is not None else ""
+        title = record_prepared(source).title if source.data is not None else text(source.title)
         # Rejects keep their bytes for the rejects file; staged rows for the commit.
         keep_raw = d.action == Action.REJECT or keep_data
         committed = "t" if applied and d.action in (Action.CREATE, Action.UPDATE) else "f"
