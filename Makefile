@@ -9,7 +9,10 @@ EMBEDDED := $(PY) config/embedded.py run
 CHROMIUM := /usr/bin/chromium
 NO_CHROMIUM := Chromium not found at $(CHROMIUM): browser tests skipped; install Debian's chromium package
 
-.PHONY: up test lint bench install clean
+# Citus: a coordinator and two workers built from ../shared/vendor (config/citus.py).
+CITUS := $(PY) config/citus.py
+
+.PHONY: up test lint bench install clean citus-build citus-up test-citus bench-citus
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +44,22 @@ test: $(STAMP)
 bench: $(STAMP)
 	rm -f .bench/results.json
 	$(EMBEDDED) --profile bench -- $(PY) -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+
+citus-build: $(STAMP)
+	$(CITUS) build
+
+# make up, with the libraries spread over a Citus cluster whose data is kept in .stacks/citus-dev/.
+citus-up: citus-build
+	$(CITUS) run --profile citus-dev --keep -- $(PY) config/up.py
+
+# The suite against the coordinator of a fresh cluster (tests/citus.py lists what it skips).
+test-citus: export DEBUG ?= 1
+test-citus: citus-build
+	$(CITUS) run --profile citus -- $(PY) -m pytest $(PYTEST_ARGS)
+
+bench-citus: citus-build
+	rm -f .bench/results.json
+	$(CITUS) run --profile citus-bench -- $(PY) -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .stacks .bench

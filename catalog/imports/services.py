@@ -1135,6 +1135,10 @@ _SEARCH_VECTOR = search_vector_sql(
 
 
 _TERM_RANKS = search_term_ranks_sql("written")
+_TERM_RANKS_WRITTEN = search_term_ranks_sql(
+    "(SELECT record_id, vector FROM catalog_recordsearch "
+    "WHERE record_id IN (SELECT id FROM import_record))"
+)
 
 
 def _records_insert(lines: list[str]) -> None:
@@ -1156,6 +1160,17 @@ def _records_insert(lines: list[str]) -> None:
             f"CREATE TEMPORARY TABLE IF NOT EXISTS import_record ({columns}) ON COMMIT DELETE ROWS"
         )
         lines_copy("import_record", _STAGED_RECORD_COLUMNS, lines)
+        if settings.STACKS_CITUS:
+            # Citus sends a data-modifying WITH that reads a temporary table to the library's
+            # worker node, where the table does not exist: the vectors are read back instead.
+            cursor.execute(
+                f"{SEARCH_TERMS_LOCK}; "  # noqa: S608 - constants only
+                f"INSERT INTO catalog_record ({names}) SELECT {names} FROM import_record; "
+                f"INSERT INTO catalog_recordsearch (record_id, vector) "
+                f"SELECT id, {_SEARCH_VECTOR} FROM import_record; "
+                f"{_TERM_RANKS_WRITTEN}; DELETE FROM import_record"
+            )
+            return
         cursor.execute(
             f"{SEARCH_TERMS_LOCK}; "  # noqa: S608 - constants only
             f"INSERT INTO catalog_record ({names}) SELECT {names} FROM import_record; "
