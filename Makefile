@@ -59,7 +59,7 @@ test-citus: citus-build
 
 bench-citus: citus-build
 	rm -f .bench/results.json
-	$(CITUS) run --profile citus-bench -- $(PY) -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+	$(CITUS) run --profile citus-bench -- $(PY) -m pytest tests/perf/test_citus_bench.py -p no:randomly -s $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .stacks .bench
