@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
 from django.db.models import F
 
 from catalog.identifiers import identifier_normalize
@@ -201,8 +201,8 @@ def _terms_lock_exclusive() -> bool:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '200ms'")
                 cursor.execute(f"LOCK TABLE {SearchTerm._meta.db_table} IN EXCLUSIVE MODE")
-        except OperationalError as error:
-            if getattr(error.__cause__, "pgcode", None) != _LOCK_NOT_AVAILABLE:
+        except (OperationalError, InternalError) as error:
+            if not _lock_not_available(error):
                 raise
             time.sleep(0.1)
             continue
@@ -213,6 +213,16 @@ def _terms_lock_exclusive() -> bool:
 
 
 _LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _lock_not_available(error: Exception) -> bool:
+    if getattr(error.__cause__, "pgcode", None) == _LOCK_NOT_AVAILABLE:
+        return True
+    # Citus passes the LOCK on to the library's worker, and reports the worker's lock timeout
+    # there as the failure of that essential connection (XX000), not as 55P03.
+    return settings.STACKS_CITUS and "failure on connection marked as essential" in str(error)
+
+
 _LOCK_ATTEMPTS = 50
 
 

@@ -174,10 +174,12 @@ class Node:
                 "max_wal_senders = 20\n"
                 "max_replication_slots = 20\n"
                 "citus.shard_replication_factor = 1\n"
-                # SET LOCAL (the search terms' and the import's lock_timeout) reaches the
-                # workers, where a library's rows are locked.
-                "citus.propagate_set_commands = 'local'\n"
             )
+            if self.name == "coordinator":
+                # SET LOCAL (the search terms' and the import's lock_timeout) reaches the
+                # workers, where a library's rows are locked. On the coordinator only: a
+                # worker that also passes it on breaks the coordinator's LOCK of its tables.
+                conf.write("citus.propagate_set_commands = 'local'\n")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.data / "log"), "-w", "start")
 
     def stop(self) -> None:

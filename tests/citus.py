@@ -25,6 +25,11 @@ EXCLUDED: dict[str, str] = {
         "watches the coordinator's pg_locks for the second writer's wait, which happens on "
         "the worker holding the record's row"
     ),
+    "tests/catalog/test_search_terms.py::"
+    "test_a_refresh_waits_for_a_record_being_saved_or_deleted": (
+        "watches the coordinator's pg_locks for the refresh's wait, which happens on the "
+        "worker, where Citus passes the LOCK TABLE on"
+    ),
     "tests/catalog/imports/test_planned_ahead.py::"
     "test_a_barcode_taken_after_the_chunk_was_planned_is_left_out": (
         "a worker's unique violation inside the import's multi-statement write reaches the "
