@@ -31,7 +31,8 @@ up: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	DEBUG=1 $(VENV)/bin/mypy catalog tenants worker api config
+	$(VENV)/bin/lint-imports
+	DEBUG=1 $(VENV)/bin/mypy common staff catalog tenants worker api config
 
 test: export DEBUG ?= 1
 test: $(STAMP)

@@ -1,11 +1,13 @@
 """How API callers prove who they are: API keys, staff tokens, or a staff session."""
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from tenants.staff.models import ApiKey
-from tenants.staff.services import api_key_authenticate
+from staff.models import ApiKey
+from staff.roles import Role, key_role
+from staff.services import api_key_authenticate
 
 
 class ApiKeyUser:
@@ -16,7 +18,6 @@ class ApiKeyUser:
     is_active = True
     is_staff = False
     is_superuser = False
-    role = None
 
     def __init__(self, api_key: ApiKey) -> None:
         self.api_key = api_key
@@ -28,12 +29,23 @@ class ApiKeyUser:
         return f"API key {self.api_key.name!r}"
 
     @property
-    def can_write_catalog(self) -> bool:
-        return self.api_key.can_write_catalog
+    def role(self) -> Role:
+        """The role the key acts in (staff.roles decides what each role may do)."""
+        return key_role(self.api_key.scope)
 
-    @property
-    def is_library_admin(self) -> bool:
-        return False
+
+def credential(request: Request, schemes: tuple[bytes, ...], what: str) -> str | None:
+    """The credential of an `Authorization: <scheme> <credential>` header in one of `schemes`
+    (lower case); None when the header names another scheme, so the next class may try it."""
+    parts = authentication.get_authorization_header(request).split()
+    if not parts or parts[0].lower() not in schemes:
+        return None
+    if len(parts) != 2:
+        raise exceptions.AuthenticationFailed(_("Invalid %s header.") % what)
+    try:
+        return str(parts[1].decode())
+    except UnicodeError:
+        raise exceptions.AuthenticationFailed(_("Invalid %s.") % what) from None
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -43,15 +55,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Api-Key"
 
     def authenticate(self, request: Request) -> tuple[ApiKeyUser, ApiKey] | None:
-        parts = authentication.get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword.lower().encode():
+        secret = credential(request, (self.keyword.lower().encode(),), "API key")
+        if secret is None:
             return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(_("Invalid API key header."))
-        try:
-            secret = parts[1].decode()
-        except UnicodeError:
-            raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
         api_key = api_key_authenticate(secret)
         if api_key is None:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
@@ -65,15 +71,13 @@ class StaffTokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Bearer <token>` or `Token <token>` for a staff account of this library."""
 
     def authenticate(self, request: Request):  # type: ignore[no-untyped-def]
-        parts = authentication.get_authorization_header(request).split()
-        if not parts or parts[0].lower() not in (b"bearer", b"token"):
+        token = credential(request, (b"bearer", b"token"), "token")
+        if token is None:
             return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(_("Invalid token header."))
-        try:
-            token = parts[1].decode()
-        except UnicodeError:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        if connection.schema_name == "public":  # type: ignore[attr-defined]
+            raise exceptions.AuthenticationFailed(
+                "Staff tokens belong to a library: use them on the library's own host."
+            )
         return self.authenticate_credentials(token)
 
     def authenticate_header(self, request: Request) -> str:

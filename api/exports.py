@@ -17,7 +17,7 @@ from api.permissions import StaffOnly
 from catalog.imports.exports import EXTENSIONS, export_job_create
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import export_job_list
-from config.errors import Conflict
+from common.errors import Conflict
 
 
 class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):

@@ -1,12 +1,10 @@
 """Import jobs over the API: upload, watch, preview, commit, revert, download rejects."""
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -20,14 +18,21 @@ from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
 from catalog.imports.formats import csv_template
 from catalog.imports.models import Format, ImportJob, ImportRow
-from catalog.imports.selectors import import_job_list, import_rejects_file, import_row_list
+from catalog.imports.selectors import (
+    IMPORT_JOB_FIELDS,
+    import_job_fraction_done,
+    import_job_list,
+    import_job_seconds_left,
+    import_rejects_file,
+    import_row_list,
+)
 from catalog.imports.services import (
     import_job_cancel,
     import_job_commit,
     import_job_create,
     import_job_revert,
 )
-from config.errors import ApplicationError
+from common.errors import ApplicationError
 
 
 class UploadTooLarge(ApplicationError):
@@ -57,31 +62,14 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
 
     class Meta:
         model = ImportJob
-        fields = [
-            "id", "format", "file_name", "file_size", "match_on", "on_match", "on_no_match",
-            "dry_run", "one_shot", "status", "error", "total", "created", "updated",
-            "unchanged", "rejected", "progress", "seconds_left", "started_by",
-            "created_at", "staged_at", "committed_at", "finished_at",
-        ]  # fmt: skip
+        fields = [*IMPORT_JOB_FIELDS, "progress", "seconds_left", "started_by"]
 
     def get_progress(self, job: ImportJob) -> float:
         """0 to 1: bytes read while staging, rows written while committing."""
-        if job.status == ImportJob.Status.QUEUED:
-            return 0.0
-        if job.status not in (ImportJob.Status.STAGING, ImportJob.Status.COMMITTING):
-            return 1.0
-        if job.status == ImportJob.Status.STAGING or job.one_shot:
-            return round(min(job.bytes_read / job.file_size, 1.0), 4) if job.file_size else 0.0
-        return round(job.committed_through / job.total, 4) if job.total else 0.0
+        return import_job_fraction_done(job)
 
     def get_seconds_left(self, job: ImportJob) -> float | None:
-        done = self.get_progress(job)
-        if job.status not in (ImportJob.Status.STAGING, ImportJob.Status.COMMITTING):
-            return None
-        if not done or job.phase_started_at is None:
-            return None
-        elapsed: timedelta = timezone.now() - job.phase_started_at
-        return round(elapsed.total_seconds() * (1 - done) / done, 1)
+        return import_job_seconds_left(job)
 
 
 class ImportJobCreateSerializer(serializers.Serializer):

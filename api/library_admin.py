@@ -9,6 +9,16 @@ from rest_framework.views import APIView
 
 from api import examples as ex
 from api.permissions import LibraryAdminOnly
+from staff.audit import actor_name, audit_event_list
+from staff.invitations import (
+    staff_deactivate,
+    staff_invitation_resend,
+    staff_invitation_revoke,
+    staff_invite,
+    staff_list,
+)
+from staff.models import ApiKey, AuditEvent, User
+from staff.roles import Role
 from tenants.administration import (
     api_key_issue,
     api_key_list,
@@ -20,15 +30,6 @@ from tenants.administration import (
     library_settings_update,
 )
 from tenants.models import Domain, Library
-from tenants.staff.audit import actor_name, audit_event_list
-from tenants.staff.invitations import (
-    staff_deactivate,
-    staff_invitation_resend,
-    staff_invitation_revoke,
-    staff_invite,
-    staff_list,
-)
-from tenants.staff.models import ApiKey, AuditEvent, Role, User
 
 
 def _library(request: Request) -> Library:

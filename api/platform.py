@@ -8,10 +8,9 @@ from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from config.errors import NotFound
+from common.errors import NotFound
 from tenants.models import Domain, Library, Signup
 from tenants.onboarding import signup_create, signup_get, signup_host
 from tenants.platform import (
@@ -23,6 +22,7 @@ from tenants.platform import (
     library_suspend,
 )
 from tenants.services import library_create
+from tenants.throttles import SignupThrottle
 
 
 class PlatformOperator(permissions.BasePermission):
@@ -39,10 +39,6 @@ class PlatformOperator(permissions.BasePermission):
             and user.is_active
             and user.is_staff
         )
-
-
-class SignupThrottle(AnonRateThrottle):
-    rate = "30/hour"
 
 
 class SignupSerializer(serializers.ModelSerializer[Signup]):

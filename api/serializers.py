@@ -33,6 +33,9 @@ _LANGUAGE = RegexValidator(r"^[a-z]{3}$", "Use a three-letter ISO 639-2 code, e.
 # Input -----------------------------------------------------------------------------------
 
 
+DEFAULT_SCHEME = "lcsh"
+
+
 class CreditInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=500)
     role = serializers.ChoiceField(
@@ -42,7 +45,7 @@ class CreditInputSerializer(serializers.Serializer):
 
 class SubjectInputSerializer(serializers.Serializer):
     heading = serializers.CharField(max_length=500)
-    scheme = serializers.CharField(max_length=32, default="lcsh")
+    scheme = serializers.CharField(max_length=32, default=DEFAULT_SCHEME)
 
 
 class IdentifierInputSerializer(serializers.Serializer):
@@ -98,8 +101,12 @@ class RecordInputSerializer(serializers.Serializer):
             summary=data["summary"],
             control_number=data["control_number"],
             control_number_source=data["control_number_source"],
-            contributors=[(c["name"], c["role"]) for c in data["contributors"]],
-            subjects=[(s["heading"], s["scheme"]) for s in data["subjects"]],
+            # A partial update skips nested defaults: the serializer's defaults apply here.
+            contributors=[
+                (c["name"], c.get("role", RecordContributor.Role.AUTHOR))
+                for c in data["contributors"]
+            ],
+            subjects=[(s["heading"], s.get("scheme", DEFAULT_SCHEME)) for s in data["subjects"]],
             identifiers=[(i["kind"], i["value"]) for i in data["identifiers"]],
         )
 

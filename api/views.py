@@ -17,13 +17,14 @@ from rest_framework.views import APIView
 from api import examples as ex
 from api import serializers as s
 from api.exceptions import problem
-from api.permissions import StaffOnly, caller_is_staff
+from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from catalog import selectors, services
 from catalog.models import Contributor, Item, Location, Record, Subject
 from catalog.search import ORDERINGS, record_facets, record_search
-from config.errors import PreconditionFailed
-from tenants.staff.services import staff_token_issue
+from common.errors import PreconditionFailed
+from staff.roles import may_see_staff_fields
+from staff.services import staff_token_issue
 
 ID_PATTERN = r"[0-9]{1,18}"
 _ETAG_VERSION = re.compile(r'^(?:W/)?"?v?([0-9]{1,9})"?$')
@@ -51,17 +52,8 @@ def with_etag(response: Response, version: int) -> Response:
     return response
 
 
-def caller_sees_staff_fields(request: Request) -> bool:
-    """Price and staff notes: for staff accounts of any role and for write keys, never for
-    anonymous readers or read keys (which often back public discovery layers)."""
-    if not caller_is_staff(request):
-        return False
-    api_key = getattr(request.user, "api_key", None)
-    return api_key is None or api_key.can_write_catalog
-
-
 def item_serializer_class(request: Request) -> type[s.ItemSerializer]:
-    return s.ItemStaffSerializer if caller_sees_staff_fields(request) else s.ItemSerializer
+    return s.ItemStaffSerializer if may_see_staff_fields(request.user) else s.ItemSerializer
 
 
 class CatalogViewSet(viewsets.GenericViewSet):

@@ -2,7 +2,7 @@
 
 import re
 
-from config.errors import ApplicationError
+from common.errors import ApplicationError
 
 _NON_ISBN = re.compile(r"[^0-9Xx]")
 

@@ -1,7 +1,7 @@
 """The catalog's tables. They live in each library's schema; code here never names a library."""
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -9,9 +9,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import signals
 from django.db.models.base import ModelState
-
-if TYPE_CHECKING:
-    from catalog.selectors import Credit, IdentifierValue, SubjectLink
 
 MAX_YEAR = 2100
 
@@ -57,6 +54,32 @@ class Subject(models.Model):
 
     def __str__(self) -> str:
         return self.heading
+
+
+# The shapes a record's links are attached in (catalog.selectors.record_links_attach).
+class Credit(NamedTuple):
+    contributor_id: int
+    contributor_name: str
+    role: str
+
+    @property
+    def role_label(self) -> str:
+        return str(RecordContributor.Role(self.role).label)
+
+
+class SubjectLink(NamedTuple):
+    subject_id: int
+    subject_heading: str
+    subject_scheme: str
+
+
+class IdentifierValue(NamedTuple):
+    kind: str
+    value: str
+
+    @property
+    def kind_label(self) -> str:
+        return str(Identifier.Kind(self.kind).label)
 
 
 class Record(models.Model):

@@ -37,7 +37,7 @@ from catalog.models import (
     Subject,
 )
 from catalog.selectors import record_list
-from catalog.services import SEARCH_CONFIG
+from catalog.text import SEARCH_CONFIG
 
 # The ordering names callers use, and the database ordering each means. Every ordering ends
 # in the primary key, so pages are stable; the first field is what cursors remember.

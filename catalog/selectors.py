@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from django.db import connection, connections
 from django.db.models import Field, Q, QuerySet, Value
@@ -12,16 +12,19 @@ from django.db.models.query import ModelIterable
 from catalog.models import (
     Change,
     Contributor,
+    Credit,
     Identifier,
+    IdentifierValue,
     Item,
     Location,
     Record,
     RecordContributor,
     RecordSubject,
     Subject,
+    SubjectLink,
 )
-from catalog.services import name_key
-from config.errors import NotFound
+from catalog.text import name_key
+from common.errors import NotFound
 
 
 def catalog_statistics() -> dict[str, int]:
@@ -31,31 +34,6 @@ def catalog_statistics() -> dict[str, int]:
         "items": Item.objects.count(),
         "items_available": Item.objects.filter(status=Item.Status.AVAILABLE).count(),
     }
-
-
-class Credit(NamedTuple):
-    contributor_id: int
-    contributor_name: str
-    role: str
-
-    @property
-    def role_label(self) -> str:
-        return str(RecordContributor.Role(self.role).label)
-
-
-class SubjectLink(NamedTuple):
-    subject_id: int
-    subject_heading: str
-    subject_scheme: str
-
-
-class IdentifierValue(NamedTuple):
-    kind: str
-    value: str
-
-    @property
-    def kind_label(self) -> str:
-        return str(Identifier.Kind(self.kind).label)
 
 
 # The three link queries of record_links_attach, by id array: written out rather than built by

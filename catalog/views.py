@@ -23,7 +23,7 @@ from catalog.website import (
     web_search_parse,
     with_availability,
 )
-from config.errors import NotFound
+from common.errors import NotFound
 
 
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:

@@ -1,6 +1,7 @@
-"""Liveness and readiness probes, answered before any host or tenant lookup."""
+"""Answered before any host or tenant lookup: liveness and readiness probes, NUL in addresses."""
 
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.db import connection
@@ -45,4 +46,26 @@ class ProbeMiddleware:
             if problems:
                 return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
             return JsonResponse({"status": "ok"})
+        return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path or the query string is refused with 400.
+
+    No name, barcode or search holds one, and PostgreSQL cannot store or compare one: let
+    through, it would fail deep inside a query as a server error.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in unquote(query):
+            detail = "The address contains a NUL character (%00), which nothing in Stacks holds."
+            if request.path.startswith("/api/"):
+                body = {"type": "about:blank", "title": "Bad request", "status": 400,
+                        "detail": detail, "code": "invalid"}  # fmt: skip
+                return JsonResponse(body, status=400)
+            return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -32,7 +32,7 @@ ALLOWED_HOSTS = ["*"]
 SHARED_APPS = [
     "django_tenants",
     "tenants",
-    "tenants.staff",
+    "staff",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -50,7 +50,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.admin",
-    "tenants.staff",
+    "staff",
     "rest_framework.authtoken",
     "catalog",
     "catalog.imports",
@@ -79,6 +79,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "config.middleware.ProbeMiddleware",
+    "config.middleware.RejectNulMiddleware",
     "tenants.middleware.LibraryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -120,13 +121,15 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 CACHES = {
     "default": {
-        "BACKEND": "config.cache.ReusedClientRedisCache",
+        "BACKEND": "common.cache.ReusedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="stacks"),
         # Every key carries the schema of the library it was written for.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "TIMEOUT": 300,
+        # Short timeouts: with Redis away, requests go on without the cache (config/cache.py).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
 
@@ -197,7 +200,7 @@ REST_FRAMEWORK = {
         "address": env.str("API_RATE_PER_ADDRESS", default="12000/min"),
     },
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "api.renderers.OrjsonRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -237,7 +240,7 @@ SPECTACULAR_SETTINGS |= {
         "ItemStatusEnum": "catalog.models.Item.Status",
         "CreditRoleEnum": "catalog.models.RecordContributor.Role",
         "IdentifierKindEnum": "catalog.models.Identifier.Kind",
-        "StaffRoleEnum": "tenants.staff.models.Role",
+        "StaffRoleEnum": "staff.models.Role",
         "ImportFormatEnum": "catalog.imports.models.Format",
         "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
     },

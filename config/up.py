@@ -1,20 +1,26 @@
 """`make up`: migrate, make sure the demo library exists, then run the web and a worker.
 
-Run inside `config.embedded run`, which provides PostgreSQL and Redis. Ctrl-C stops both
-processes and waits for them.
+Run inside `config.embedded run`, which provides PostgreSQL and Redis. A process that dies is
+started again (config/supervise.py); Ctrl-C stops them all and waits for them. While it runs,
+`.stacks/dev/running.env` names the services it uses, so that `manage.py` in a second shell
+reaches the same database and Redis without any variable set.
 """
 
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+RUNNING_ENV = ROOT / ".stacks" / "dev" / "running.env"
+# What a second shell needs to act on this stack (manage.py reads it).
+SHARED_VARIABLES = ("DATABASE_URL", "REDIS_URL", "DEBUG", "STACKS_SITE_PORT", "SECRET_KEY")
+
+sys.path.insert(0, str(ROOT))
+from config.supervise import Service, supervise  # noqa: E402
 
 
 def manage(*args: str) -> None:
@@ -30,49 +36,39 @@ def demo_password() -> str:
     return path.read_text().strip()
 
 
+def running_env_write() -> None:
+    lines = [f"STACKS_UP_PID={os.getpid()}"]
+    lines += [f"{name}={os.environ[name]}" for name in SHARED_VARIABLES if os.environ.get(name)]
+    RUNNING_ENV.parent.mkdir(parents=True, exist_ok=True)
+    RUNNING_ENV.write_text("\n".join(lines) + "\n")
+    RUNNING_ENV.chmod(0o600)
+
+
 def main() -> int:
     os.environ.setdefault("DEBUG", "1")
-    bind = os.environ.get("STACKS_BIND", "127.0.0.1:8000")
+    port = os.environ.get("PORT", "8000")
+    bind = os.environ.get("STACKS_BIND", f"127.0.0.1:{port}")
+    port = bind.rsplit(":", 1)[1]
+    # Links in emails (invitations, sign-ups) carry the port the site is really served on.
+    os.environ.setdefault("STACKS_SITE_PORT", "" if port == "80" else port)
     manage("migrate_schemas", "--shared", "-v", "0")
     manage("bootstrap_platform")
     manage("migrate_schemas", "--tenant", "-v", "0")
     manage("setup_demo", "--admin-password", demo_password())
-    if (ROOT / "catalog" / "management" / "commands" / "demo_catalog_load.py").exists():
-        # Queues the demo import on the first start only; the worker started below runs it.
-        manage("demo_catalog_load", "--library", "demo")
-    processes = [
-        subprocess.Popen(
-            [str(BIN / "gunicorn"), "config.wsgi", "--bind", bind, "--workers", "2",
-             "--access-logfile", "-"],
-            cwd=ROOT,
-        ),
-        subprocess.Popen(
-            [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
-             "--concurrency", "2"],
-            cwd=ROOT,
-        ),
+    # Queues the demo import on the first start only; the worker started below runs it.
+    manage("demo_catalog_load", "--library", "demo")
+    services = [
+        Service("web", [str(BIN / "gunicorn"), "config.wsgi", "--bind", bind, "--workers", "2",
+                        "--access-logfile", "-"], cwd=ROOT),
+        Service("worker", [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
+                           "--concurrency", "2"], cwd=ROOT),
     ]  # fmt: skip
-    print(f"Stacks is running: http://demo.localhost:{bind.rsplit(':', 1)[1]}/  (Ctrl-C stops)")
-
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    while not stopping and all(p.poll() is None for p in processes):
-        time.sleep(0.2)
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return 0 if stopping else 1
+    running_env_write()
+    print(f"Stacks is running: http://demo.localhost:{port}/  (Ctrl-C stops)", flush=True)
+    try:
+        return supervise(services)
+    finally:
+        RUNNING_ENV.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -15,3 +15,5 @@ urlpatterns = [
     path("admin/", catalog_admin.urls),
     path("", include("catalog.urls")),
 ]
+
+handler500 = "config.error_pages.server_error"

@@ -21,3 +21,5 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("", tenant_views.platform_home, name="platform-home"),
 ]
+
+handler500 = "config.error_pages.server_error"

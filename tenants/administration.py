@@ -7,13 +7,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from catalog.models import Location
-from config.errors import ApplicationError, Conflict, NotFound
+from common.errors import ApplicationError, Conflict, NotFound
+from staff.audit import audit_record
+from staff.models import ApiKey, User
+from staff.services import IssuedApiKey, api_key_create, api_key_revoke
 from tenants.domains import domain_cache_forget
 from tenants.models import Domain, Library
 from tenants.services import hostname_validate
-from tenants.staff.audit import audit_record
-from tenants.staff.models import ApiKey, User
-from tenants.staff.services import IssuedApiKey, api_key_create, api_key_revoke
 
 
 def _hostnames(library: Library) -> list[str]:

@@ -1,6 +1,6 @@
 """Errors raised by library provisioning and administration."""
 
-from config.errors import ApplicationError
+from common.errors import ApplicationError
 
 
 class LibraryError(ApplicationError):

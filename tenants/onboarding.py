@@ -8,9 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from common.tasks import task_enqueue, task_name
 from tenants.errors import LibraryError
 from tenants.models import Domain, Library, Signup
 from tenants.services import RESERVED_SCHEMA_NAMES, library_create
+
+SIGNUP_PROVISION = task_name("worker.signup_provision")
 
 SUBDOMAIN_RE = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 # Reserved for the platform itself beyond what schema names already reserve.
@@ -71,15 +74,13 @@ def _validate(*, name: str, subdomain: str, admin_email: str) -> tuple[str, str,
 
 def signup_create(*, name: str, subdomain: str, admin_email: str) -> Signup:
     """Check the request, record it and queue its provisioning once the record is committed."""
-    from worker.onboarding import signup_provision_task
-
     name, subdomain, admin_email = _validate(
         name=name, subdomain=subdomain, admin_email=admin_email
     )
     try:
         with transaction.atomic():
             signup = Signup.objects.create(name=name, subdomain=subdomain, admin_email=admin_email)
-            transaction.on_commit(lambda: signup_provision_task.delay(signup.pk))
+            task_enqueue(SIGNUP_PROVISION, signup.pk)
     except IntegrityError:
         # Another sign-up for the same subdomain committed between the check and the insert.
         raise LibraryError(

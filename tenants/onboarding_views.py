@@ -4,9 +4,10 @@ from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from config.errors import ApplicationError
+from common.errors import ApplicationError
+from staff.invitations import invitation_accept, invitation_get
 from tenants.onboarding import signup_create, signup_get, signup_host
-from tenants.staff.invitations import invitation_accept, invitation_get
+from tenants.throttles import SignupThrottle
 
 
 class SignupForm(forms.Form):
@@ -32,8 +33,6 @@ def signup_page(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST":
         # The API's sign-up limit, in the same bucket: one budget per client address.
-        from api.platform import SignupThrottle
-
         throttle = SignupThrottle()
         if not throttle.allow_request(request, None):  # type: ignore[arg-type]
             wait = max(1, int(throttle.wait() or 1))

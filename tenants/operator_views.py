@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError, NotFound
+from common.errors import ApplicationError, NotFound
 from tenants.platform import (
     library_counts,
     library_delete,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from config.errors import NotFound
+from common.errors import NotFound
 from tenants.bundles import library_bundle_write
 from tenants.domains import library_cache_forget
 from tenants.models import Library

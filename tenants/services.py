@@ -10,6 +10,9 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django_tenants.utils import schema_context, schema_exists
 
+from common.tasks import task_enqueue, task_name
+from staff.invitations import invitation_link, staff_invite
+from staff.services import user_create
 from tenants.domains import domain_cache_forget
 from tenants.errors import LibraryError
 from tenants.models import Domain, Library
@@ -20,6 +23,7 @@ from tenants.template import (
     spare_schema_claim,
 )
 
+SPARE_POOL_FILL = task_name("worker.spare_pool_fill")
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -84,9 +88,6 @@ def library_create(
     so a failure leaves no schema, library, domain or account behind. With `admin_invite` the
     admin gets no password but a one-time link to set one (`invitation_url`).
     """
-    from tenants.staff.invitations import invitation_link, staff_invite
-    from tenants.staff.services import user_create
-
     schema_name_validate(schema_name)
     domain = hostname_validate(domain)
     name = name.strip()
@@ -144,9 +145,7 @@ def library_create(
         connection.set_schema_to_public()  # type: ignore[attr-defined]
     domain_cache_forget(domain)
     if settings.STACKS_SPARE_SCHEMAS:
-        from worker.onboarding import spare_pool_fill_task
-
-        transaction.on_commit(spare_pool_fill_task.delay)
+        task_enqueue(SPARE_POOL_FILL)
     return ProvisionedLibrary(
         library=library,
         domain=primary,

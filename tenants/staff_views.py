@@ -1,23 +1,20 @@
 """Staff pages of a library host: imports, exports; staff, keys, domains, settings for admins."""
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 
-from api.imports import ImportJobSerializer
 from catalog.imports.exports import EXTENSIONS, export_job_create
 from catalog.imports.models import ExportJob, Format, ImportJob, ImportRow
 from catalog.imports.selectors import (
     export_job_list,
     import_job_list,
+    import_job_progress,
     import_rejects_file,
     import_row_list,
 )
@@ -28,40 +25,13 @@ from catalog.imports.services import (
     import_job_revert,
 )
 from catalog.models import Item
-from config.errors import ApplicationError
-from tenants.administration import (
-    api_key_issue,
-    api_key_list,
-    api_key_withdraw,
-    domain_add,
-    domain_list,
-    domain_make_primary,
-    domain_remove,
-    library_settings_update,
-)
+from common.errors import ApplicationError
+from staff import invitations
+from staff.audit import actor_name, audit_event_list
+from staff.models import ApiKey
+from staff.roles import Role, admin_required, may_import, staff_required
+from tenants import administration
 from tenants.models import Library
-from tenants.staff.audit import actor_name, audit_event_list
-from tenants.staff.invitations import (
-    staff_deactivate,
-    staff_invitation_resend,
-    staff_invitation_revoke,
-    staff_invite,
-    staff_list,
-)
-from tenants.staff.models import ApiKey, Role
-
-View = Callable[..., HttpResponseBase]
-
-
-def admin_required(view: View) -> View:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not getattr(request.user, "is_library_admin", False):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _library(request: HttpRequest) -> Library:
@@ -79,6 +49,22 @@ def _page(
     )
 
 
+def _post_action(
+    request: HttpRequest, act: Callable[[], object], done: str, refused: Callable[..., HttpResponse]
+) -> HttpResponse:
+    """A button's action: POST only; done, back to the `done` page; a service's refusal is
+    answered by `refused(error)` with the refusal's status."""
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    try:
+        act()
+    except ApplicationError as exc:
+        response = refused(exc)
+        response.status_code = exc.status_code
+        return response
+    return redirect(done)
+
+
 class InviteForm(forms.Form):
     email = forms.CharField(label="Email", max_length=254)
     role = forms.ChoiceField(label="Role", choices=Role.choices)
@@ -90,7 +76,7 @@ def people_page(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            staff_invite(
+            invitations.staff_invite(
                 **form.cleaned_data,
                 invited_by=request.user,  # type: ignore[arg-type]
                 host=request.get_host(),
@@ -100,18 +86,18 @@ def people_page(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             return redirect("staff-people")
-    return _page(request, "people.html", {"form": form, "people": staff_list()}, error)
+    return _page(request, "people.html", {"form": form, "people": invitations.staff_list()}, error)
 
 
 _STAFF_ACTIONS = {
-    "resend": lambda request, pk: staff_invitation_resend(
+    "resend": lambda request, pk: invitations.staff_invitation_resend(
         user_id=pk, invited_by=request.user, host=request.get_host(),
         actor=actor_name(request.user),
     ),
-    "revoke": lambda request, pk: staff_invitation_revoke(
+    "revoke": lambda request, pk: invitations.staff_invitation_revoke(
         user_id=pk, actor=actor_name(request.user)
     ),
-    "deactivate": lambda request, pk: staff_deactivate(
+    "deactivate": lambda request, pk: invitations.staff_deactivate(
         user_id=pk, by=request.user, actor=actor_name(request.user)
     ),
 }  # fmt: skip
@@ -119,16 +105,17 @@ _STAFF_ACTIONS = {
 
 @admin_required
 def people_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-    if request.method != "POST" or verb not in _STAFF_ACTIONS:
+    if verb not in _STAFF_ACTIONS:
         return HttpResponse(status=405)
-    try:
-        _STAFF_ACTIONS[verb](request, pk)
-    except ApplicationError as exc:
-        context = {"form": InviteForm(), "people": staff_list()}
-        response = _page(request, "people.html", context, exc.message)
-        response.status_code = exc.status_code
-        return response
-    return redirect("staff-people")
+    return _post_action(
+        request,
+        lambda: _STAFF_ACTIONS[verb](request, pk),
+        "staff-people",
+        lambda exc: _page(
+            request, "people.html", {"form": InviteForm(), "people": invitations.staff_list()},
+            exc.message,
+        ),
+    )  # fmt: skip
 
 
 class ApiKeyForm(forms.Form):
@@ -143,7 +130,7 @@ def api_keys_page(request: HttpRequest) -> HttpResponse:
     error, secret = "", ""
     if request.method == "POST" and form.is_valid():
         try:
-            issued = api_key_issue(
+            issued = administration.api_key_issue(
                 **form.cleaned_data,
                 created_by=request.user,  # type: ignore[arg-type]
                 actor=actor_name(request.user),
@@ -153,19 +140,22 @@ def api_keys_page(request: HttpRequest) -> HttpResponse:
         else:
             # The secret is shown in this response only; it is not kept.
             secret, form = issued.secret, ApiKeyForm()
-    context = {"form": form, "keys": api_key_list().select_related("created_by"), "secret": secret}
+    context = {
+        "form": form,
+        "keys": administration.api_key_list().select_related("created_by"),
+        "secret": secret,
+    }
     return _page(request, "api_keys.html", context, error)
 
 
 @admin_required
 def api_key_revoke_action(request: HttpRequest, pk: int) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponse(status=405)
-    try:
-        api_key_withdraw(api_key_id=pk, actor=actor_name(request.user))
-    except ApplicationError as exc:
-        return HttpResponse(exc.message, status=exc.status_code, content_type="text/plain")
-    return redirect("staff-api-keys")
+    return _post_action(
+        request,
+        lambda: administration.api_key_withdraw(api_key_id=pk, actor=actor_name(request.user)),
+        "staff-api-keys",
+        lambda exc: HttpResponse(exc.message, content_type="text/plain"),
+    )
 
 
 class DomainForm(forms.Form):
@@ -178,7 +168,7 @@ def domains_page(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            domain_add(
+            administration.domain_add(
                 library=_library(request),
                 hostname=form.cleaned_data["domain"],
                 actor=actor_name(request.user),
@@ -187,23 +177,29 @@ def domains_page(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             return redirect("staff-domains")
-    context = {"form": form, "domains": domain_list(library=_library(request))}
+    context = {"form": form, "domains": administration.domain_list(library=_library(request))}
     return _page(request, "domains.html", context, error)
 
 
 @admin_required
 def domain_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-    if request.method != "POST" or verb not in ("make-primary", "remove"):
+    services = {
+        "make-primary": administration.domain_make_primary,
+        "remove": administration.domain_remove,
+    }
+    if verb not in services:
         return HttpResponse(status=405)
-    service = domain_make_primary if verb == "make-primary" else domain_remove
-    try:
-        service(library=_library(request), domain_id=pk, actor=actor_name(request.user))
-    except ApplicationError as exc:
-        context = {"form": DomainForm(), "domains": domain_list(library=_library(request))}
-        response = _page(request, "domains.html", context, exc.message)
-        response.status_code = exc.status_code
-        return response
-    return redirect("staff-domains")
+    library = _library(request)
+    return _post_action(
+        request,
+        lambda: services[verb](library=library, domain_id=pk, actor=actor_name(request.user)),
+        "staff-domains",
+        lambda exc: _page(
+            request, "domains.html",
+            {"form": DomainForm(), "domains": administration.domain_list(library=library)},
+            exc.message,
+        ),
+    )  # fmt: skip
 
 
 class SettingsForm(forms.Form):
@@ -226,7 +222,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            library_settings_update(
+            administration.library_settings_update(
                 library=library, actor=actor_name(request.user), **form.cleaned_data
             )
         except ApplicationError as exc:
@@ -242,21 +238,6 @@ def audit_page(request: HttpRequest) -> HttpResponse:
 
 
 # --- Imports and exports: every staff member looks; admins and librarians act ---------------
-
-
-def staff_required(view: View) -> View:
-    """Signed-in staff of this library; POSTs need the right to change the catalog."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_active:
-            raise PermissionDenied
-        if request.method == "POST" and not getattr(request.user, "can_write_catalog", False):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 class ImportForm(forms.Form):
@@ -292,7 +273,7 @@ class ImportForm(forms.Form):
 
 def _job_progress(job: ImportJob) -> dict[str, Any]:
     """Status, counts, progress (0-1) and time left, as the API reports them."""
-    return dict(ImportJobSerializer(job).data)
+    return import_job_progress(job)
 
 
 @staff_required
@@ -337,7 +318,7 @@ def _import_job_page(
         "action": action,
         "actions": ImportRow.Action.choices,
         "running": running,
-        "can_write": getattr(request.user, "can_write_catalog", False),
+        "can_write": may_import(request.user),
     }
     response = _page(request, "import_job.html", context, error)
     response.status_code = status if error else 200

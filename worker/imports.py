@@ -2,19 +2,25 @@
 
 from typing import Any
 
+from celery import current_app, shared_task
 from celery.signals import worker_ready
 from django.db import reset_queries
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from catalog.imports.exports import export_job_write
-from catalog.imports.services import import_job_work, import_jobs_resumable, lease_token
-from config.celery import app
-from worker.base import LibraryTask
+from catalog.imports.exports import EXPORT_JOB_RUN, export_job_write
+from catalog.imports.services import (
+    IMPORT_JOB_RUN,
+    import_job_work,
+    import_jobs_resumable,
+    lease_token,
+)
+from common.tasks import LibraryTask
+from tenants.models import Library
 
 RESUME_EVERY_SECONDS = 60
 
 
-@app.task(base=LibraryTask, name="worker.import_job_run", bind=True)
+@shared_task(base=LibraryTask, name=IMPORT_JOB_RUN, bind=True)
 def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     """One time slice of an import; when other work waits in the queue, the next slice goes
     to the back of it, behind other libraries' work."""
@@ -23,7 +29,7 @@ def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     reset_queries()
     owner = owner or lease_token()
     delivery = self.request.delivery_info or {}
-    queue = delivery.get("routing_key") or app.conf.task_default_queue
+    queue = delivery.get("routing_key") or self.app.conf.task_default_queue
     if import_job_work(job_id=job_id, owner=owner, others_waiting=lambda: queue_waiting(queue)):
         import_job_run.delay(job_id, owner)
 
@@ -31,14 +37,14 @@ def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
 def queue_waiting(queue: str) -> bool:
     """Whether tasks wait in this broker queue; when the broker cannot say, assume they do."""
     try:
-        with app.connection_for_read() as broker:
+        with current_app.connection_for_read() as broker:
             _, waiting, _ = broker.default_channel.queue_declare(queue=queue)
     except Exception:  # the slice then ends as it would without the check
         return True
     return bool(waiting)
 
 
-@app.task(base=LibraryTask, name="worker.imports_resume")
+@shared_task(base=LibraryTask, name="worker.imports_resume")
 def imports_resume() -> list[int]:
     """Restart active imports whose task was lost (a killed worker, a broker restart), and
     look again when the leases still held expire."""
@@ -50,7 +56,7 @@ def imports_resume() -> list[int]:
     return free
 
 
-@app.task(base=LibraryTask, name="worker.export_job_run")
+@shared_task(base=LibraryTask, name=EXPORT_JOB_RUN)
 def export_job_run(job_id: int) -> None:
     export_job_write(job_id=job_id)
 
@@ -58,8 +64,6 @@ def export_job_run(job_id: int) -> None:
 @worker_ready.connect
 def imports_resume_on_start(sender: Any = None, **kwargs: Any) -> None:
     """A worker that starts picks up the imports a dead one left, in every library."""
-    from tenants.models import Library
-
     public = get_public_schema_name()
     with schema_context(public):
         schemas = list(

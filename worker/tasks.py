@@ -1,16 +1,16 @@
 """Tasks of the product. Each loads ids, calls one service, and is safe to run twice."""
 
+from celery import shared_task
 from django.core.cache import cache
 from django.db import connection
 
 from catalog.selectors import catalog_statistics
-from config.celery import app
-from worker.base import LibraryTask
+from common.tasks import LibraryTask
 
 STATISTICS_CACHE_KEY = "catalog:statistics"
 
 
-@app.task(base=LibraryTask, name="worker.library_statistics_refresh")
+@shared_task(base=LibraryTask, name="worker.library_statistics_refresh")
 def library_statistics_refresh() -> dict[str, object]:
     """Count the library's catalog and cache the counts (keyed by schema) for its dashboards."""
     stats: dict[str, object] = {"schema": connection.schema_name, **catalog_statistics()}  # type: ignore[attr-defined]

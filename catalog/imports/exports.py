@@ -17,7 +17,10 @@ from catalog.imports.formats import CSV_COLUMNS, LIST_SEPARATOR
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import record_export_list
 from catalog.models import Item, Record, RecordContributor, RecordSubject
-from config.errors import ApplicationError
+from common.errors import ApplicationError
+from common.tasks import task_enqueue, task_name
+
+EXPORT_JOB_RUN = task_name("worker.export_job_run")
 
 BATCH = 1000
 # Spreadsheets run cells starting with these as formulas; a leading quote keeps them text.
@@ -53,9 +56,7 @@ def export_job_create(
             started_by_label=started_by_label[:255],
         )
         if queue:
-            from worker.imports import export_job_run
-
-            transaction.on_commit(lambda: export_job_run.delay(job.pk))
+            task_enqueue(EXPORT_JOB_RUN, job.pk)
     return job
 
 

@@ -15,7 +15,7 @@ from defusedxml.ElementTree import iterparse
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.models import MAX_YEAR
 from catalog.services import RecordData
-from config.errors import ApplicationError
+from common.errors import ApplicationError
 
 RECORD_TERMINATOR = b"\x1d"
 MAX_MARC_RECORD = 99_999  # ISO 2709 record lengths have five digits

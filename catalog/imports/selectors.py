@@ -5,22 +5,62 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from catalog.imports.models import ExportJob, ImportJob, ImportRow
 from catalog.models import Record
 from catalog.search import RecordFilters, record_search
-from config.errors import ApplicationError
+from common.errors import ApplicationError
 
 EXPORT_FILTERS = ("q", *(f.name for f in fields(RecordFilters)))
 
 
 def import_job_list() -> QuerySet[ImportJob]:
     return ImportJob.objects.order_by("-id")
+
+
+# The fields of an import job that its progress shows, for the API and the staff pages alike.
+IMPORT_JOB_FIELDS = (
+    "id", "format", "file_name", "file_size", "match_on", "on_match", "on_no_match",
+    "dry_run", "one_shot", "status", "error", "total", "created", "updated",
+    "unchanged", "rejected", "created_at", "staged_at", "committed_at", "finished_at",
+)  # fmt: skip
+
+
+def import_job_fraction_done(job: ImportJob) -> float:
+    """0 to 1: bytes read while staging, rows written while committing."""
+    if job.status == ImportJob.Status.QUEUED:
+        return 0.0
+    if job.status not in (ImportJob.Status.STAGING, ImportJob.Status.COMMITTING):
+        return 1.0
+    if job.status == ImportJob.Status.STAGING or job.one_shot:
+        return round(min(job.bytes_read / job.file_size, 1.0), 4) if job.file_size else 0.0
+    return round(job.committed_through / job.total, 4) if job.total else 0.0
+
+
+def import_job_seconds_left(job: ImportJob) -> float | None:
+    """The time left at the pace so far, while the job stages or commits."""
+    done = import_job_fraction_done(job)
+    if job.status not in (ImportJob.Status.STAGING, ImportJob.Status.COMMITTING):
+        return None
+    if not done or job.phase_started_at is None:
+        return None
+    elapsed: timedelta = timezone.now() - job.phase_started_at
+    return round(elapsed.total_seconds() * (1 - done) / done, 1)
+
+
+def import_job_progress(job: ImportJob) -> dict[str, Any]:
+    """An import job as plain data: its settings, counts, progress and time left."""
+    data: dict[str, Any] = {name: getattr(job, name) for name in IMPORT_JOB_FIELDS}
+    data["progress"] = import_job_fraction_done(job)
+    data["seconds_left"] = import_job_seconds_left(job)
+    data["started_by"] = job.started_by_label
+    return data
 
 
 def import_row_list(*, job: ImportJob, action: str | None = None) -> QuerySet[ImportRow]:

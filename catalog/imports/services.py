@@ -25,14 +25,6 @@ from django.utils import timezone
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from psycopg2 import IntegrityError as DatabaseIntegrityError
 
-from catalog.imports.copy import (
-    bulk_cursor,
-    cell,
-    ids_reserve,
-    lines_copy,
-    one_cursor,
-    text,
-)
 from catalog.imports.formats import (
     READERS,
     SEEKABLE,
@@ -60,16 +52,26 @@ from catalog.services import (
     changes_lock,
     changes_log,
     contributors_by_key,
-    name_key,
     record_update,
     search_term_ranks_sql,
     search_terms_lock,
     search_terms_refresh,
     search_vector_sql,
-    sort_title_for,
     subjects_by_key,
 )
-from config.errors import ApplicationError, Conflict, NotFound
+from catalog.text import name_key, sort_title_for
+from common.errors import ApplicationError, Conflict, NotFound
+from common.sql import (
+    bulk_cursor,
+    cell,
+    ids_reserve,
+    lines_copy,
+    one_cursor,
+    text,
+)
+from common.tasks import task_enqueue, task_name
+
+IMPORT_JOB_RUN = task_name("worker.import_job_run")
 
 Status = ImportJob.Status
 Action = ImportRow.Action
@@ -148,9 +150,7 @@ def import_job_create(
 
 
 def _queue(job_id: int) -> None:
-    from worker.imports import import_job_run
-
-    transaction.on_commit(lambda: import_job_run.delay(job_id))
+    task_enqueue(IMPORT_JOB_RUN, job_id)
 
 
 def lease_token() -> str:
@@ -1006,7 +1006,7 @@ class Prepared:
     """A record's COPY text and links, worked out on the reader thread while the database
     writes the chunk before: what remains for the writer is to put the ids in."""
 
-    record: str  # the record's cells after its id, version and timestamps
+    record: str  # the record's cells after its id, version and timestamps, before its headings
     names: dict[str, str]  # contributor name key -> name as written
     credits: list[tuple[str, str, int]]  # (name key, role cell, position)
     headings: dict[tuple[str, str], str]  # (scheme, heading key) -> heading as written
@@ -1025,13 +1025,11 @@ def _prepared(source: SourceRecord) -> Prepared:
 def _prepare(data: RecordData) -> Prepared:
     names: dict[str, str] = {}
     credits = []
-    spoken = []
     for i, (name, role) in enumerate(data.contributors):
         key = name_key(name)
         if key:
             names.setdefault(key, name.strip()[:500])
             credits.append((key, text(role), i))
-            spoken.append(name)
     headings: dict[tuple[str, str], str] = {}
     links = []
     for i, (heading, scheme) in enumerate(data.subjects):
@@ -1042,12 +1040,10 @@ def _prepare(data: RecordData) -> Prepared:
     title = data.title.strip()
     year = "\\N" if data.publication_year is None else str(data.publication_year)
     marc = "\\N" if data.source_marc is None else "\\\\x" + bytes(data.source_marc).hex()
-    # The search vector reads the names and headings as this record writes them.
     cells = (
         text(title), text(data.subtitle), text(data.publisher), year, text(data.edition),
         text(data.language), text(data.series), text(data.summary), text(data.control_number),
         text(data.control_number_source), marc, text(sort_title_for(title, data.nonfiling)),
-        text(" ".join(spoken)), text(" ".join(headings.values())),
     )  # fmt: skip
     return Prepared(
         record="\t".join(cells),
@@ -1107,7 +1103,11 @@ def _creates_plan(decisions: list[Decision]) -> _CreatePlan:
     plan = _CreatePlan(ids, [], [], [], [])
     for decision, record_id, p in zip(decisions, ids, prepared, strict=True):
         decision.record_id = record_id
-        plan.records.append(f"{record_id}{head}{p.record}")
+        # The search vector reads the names and headings as the catalog keeps them, as
+        # record_search_refresh does (a name spelled otherwise in the file folds to them).
+        spoken = text(" ".join(contributors[key].name for key, _, _ in p.credits))
+        subjects_named = text(" ".join(subjects[key].name for key, _ in p.links))
+        plan.records.append(f"{record_id}{head}{p.record}\t{spoken}\t{subjects_named}")
         plan.credits += [
             f"{record_id}\t{contributors[key].pk}\t{role}\t{i}" for key, role, i in p.credits
         ]

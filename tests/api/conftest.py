@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from catalog.models import Item, Location, Record
 from catalog.services import ItemData, RecordData, item_create, location_create, record_create
+from staff.services import api_key_create, user_create
 from tenants.models import Library
-from tenants.staff.services import api_key_create, user_create
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 ROLES = ("anonymous", "viewer", "librarian", "admin", "read_key", "write_key")

@@ -10,9 +10,9 @@ from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
 from catalog.models import Change, Item, Location, Record
+from staff.models import ApiKey, User
 from tenants.domains import library_cache_forget
 from tenants.models import Library
-from tenants.staff.models import ApiKey, User
 from tests.api.conftest import catalog_make, client_for
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
 

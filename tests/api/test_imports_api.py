@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 from catalog.imports.exports import export_job_write
 from catalog.imports.models import ExportJob, ImportJob
 from catalog.models import Record
-from tenants.staff.services import api_key_create
+from staff.services import api_key_create
 from tests.catalog.imports.helpers import MARC_DIR, job_run
 
 CSV = b"title,isbn,barcode\nDune,0441172717,B-1\n,0441172717,\nEmma,,B-2\n"

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from catalog.models import Location
+from staff.models import ApiKey, AuditEvent, Invitation, User
+from staff.services import api_key_create
 from tenants.domains import library_for_host
 from tenants.models import Domain, Library
-from tenants.staff.models import ApiKey, AuditEvent, Invitation, User
-from tenants.staff.services import api_key_create
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
 from tests.tenants.admin_helpers import last_invitation_link, signed_in
 

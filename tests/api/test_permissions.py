@@ -111,10 +111,32 @@ def test_staff_token_for_this_librarys_staff_only(api_client, other_api_client, 
 
 
 def test_revoked_key_is_refused(callers, library, api_client):
-    from tenants.staff.services import api_key_create, api_key_revoke
+    from staff.services import api_key_create, api_key_revoke
 
     with schema_context(library.schema_name):
         issued = api_key_create(name="temp", scope="write")
         api_key_revoke(api_key_id=issued.api_key.pk)
     api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {issued.secret}")
     assert api_client.get("/api/v1/records/").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("header", "detail"),
+    [
+        ("Api-Key one two", "Invalid API key header."),
+        ("Api-Key", "Invalid API key header."),
+        (b"Api-Key \xff\xfe", "Invalid API key."),
+        ("Bearer one two", "Invalid token header."),
+        (b"Token \xff", "Invalid token."),
+        ("Api-Key not-a-key", "Invalid, expired or revoked API key."),
+        ("Bearer not-a-token", "Invalid token."),
+    ],
+)
+def test_a_malformed_credential_is_refused_and_named(api_client, catalog, header, detail):
+    response = api_client.post(
+        "/api/v1/locations/", {"code": "NEW", "name": "New"}, HTTP_AUTHORIZATION=header
+    )
+    assert response.status_code == 401
+    assert response.json()["detail"] == detail
+    with schema_context("alpha"):
+        assert not Location.objects.filter(code="NEW").exists()

@@ -11,9 +11,9 @@ from django_tenants.utils import schema_context, schema_exists
 from rest_framework.test import APIClient
 
 from catalog.models import Item, Location, Record
+from staff.models import User
 from tenants.models import Domain, Library
 from tenants.platform import library_counts
-from tenants.staff.models import User
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
 from tests.tenants.admin_helpers import signed_in
 

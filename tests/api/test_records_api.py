@@ -5,7 +5,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from catalog.models import Change, Record
-from tenants.staff.services import api_key_create
+from staff.services import api_key_create
 from tests.conftest import LIBRARY_HOST
 
 

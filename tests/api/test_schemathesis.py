@@ -24,7 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from tenants.staff.services import api_key_create
+from staff.services import api_key_create
 from tests.api.conftest import catalog_make
 from tests.conftest import LIBRARY_HOST
 

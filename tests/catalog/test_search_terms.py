@@ -268,7 +268,7 @@ def test_a_refresh_held_off_by_a_writer_gives_way_and_changes_nothing(live_libra
     # waits a little at a time, and in the end gives up rather than stall the catalog.
     from django.db import transaction
 
-    import catalog.services
+    import catalog.services.search_index
 
     schema = live_library.library.schema_name
     with schema_context(schema):
@@ -288,7 +288,7 @@ def test_a_refresh_held_off_by_a_writer_gives_way_and_changes_nothing(live_libra
     thread.start()
     assert writing.wait(10)
     try:
-        monkeypatch.setattr(catalog.services, "_LOCK_ATTEMPTS", 2)
+        monkeypatch.setattr(catalog.services.search_index, "_LOCK_ATTEMPTS", 2)
         with schema_context(schema):
             assert search_terms_refresh(min_records=2) is None
             assert not SearchTerm.objects.exists()
@@ -298,7 +298,7 @@ def test_a_refresh_held_off_by_a_writer_gives_way_and_changes_nothing(live_libra
     finally:
         go_on.set()
         thread.join(10)
-    monkeypatch.setattr(catalog.services, "_LOCK_ATTEMPTS", 50)
+    monkeypatch.setattr(catalog.services.search_index, "_LOCK_ATTEMPTS", 50)
     with schema_context(schema):
         assert search_terms_refresh(min_records=2) == {"'ocean'": 4}
         assert ranks_kept() == ranks_due()

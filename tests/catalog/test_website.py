@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from catalog.demo import DEMO_FILES, LABEL
+from catalog.imports.demo import DEMO_FILES, LABEL
 from catalog.imports.models import ImportJob
 from catalog.models import Item, Record
 from catalog.services import (

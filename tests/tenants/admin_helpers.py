@@ -7,7 +7,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
-from tenants.staff.models import User
+from staff.models import User
 
 LINK_RE = re.compile(r"https?://(?P<host>[^/\s]+)(?P<path>/staff/invitations/[^/\s]+/)")
 

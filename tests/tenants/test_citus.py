@@ -17,9 +17,9 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.models import Record
+from staff.services import api_key_create
 from tenants.citus import schema_is_distributed, schema_move, schema_placement
 from tenants.services import ProvisionedLibrary, library_create, library_drop
-from tenants.staff.services import api_key_create
 from tenants.template import spare_pool_fill, spare_schema_names, template_schema_name
 from tests.conftest import PASSWORD, ROOT, free_port, process_stop, subprocess_env
 

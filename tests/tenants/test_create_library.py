@@ -9,8 +9,8 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context, schema_exists
 
+from staff.models import User
 from tenants.models import Domain, Library
-from tenants.staff.models import User
 from tests.conftest import OTHER_LIBRARY_HOST, ROOT, subprocess_env
 
 

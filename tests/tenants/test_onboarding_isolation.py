@@ -8,9 +8,9 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tenants.staff.invitations import staff_invite
-from tenants.staff.models import Invitation, User
-from tenants.staff.services import api_key_create
+from staff.invitations import staff_invite
+from staff.models import Invitation, User
+from staff.services import api_key_create
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 from tests.tenants.admin_helpers import last_invitation_link, signed_in
 

@@ -6,8 +6,8 @@ from django.test import Client
 from django_tenants.utils import schema_context, schema_exists
 
 from catalog.models import Record
+from staff.models import User
 from tenants.models import Domain, Library
-from tenants.staff.models import User
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
 from tests.tenants.admin_helpers import signed_in
 

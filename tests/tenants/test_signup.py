@@ -7,9 +7,9 @@ from django.test import Client
 from django_tenants.utils import schema_context, schema_exists
 from rest_framework.test import APIClient
 
+from staff.models import Invitation, User
 from tenants.models import Domain, Library, Signup
 from tenants.onboarding import signup_provision
-from tenants.staff.models import Invitation, User
 from tests.tenants.admin_helpers import last_invitation_link
 
 PLATFORM = "localhost"
@@ -200,7 +200,7 @@ def test_web_form_errors_are_shown_beside_their_field(db, subdomain, email, mess
 
 def test_sign_ups_from_one_address_are_limited_on_the_form_and_the_api(db, monkeypatch):
     """The form and the API share one budget per client address; the limit says when to retry."""
-    from api.platform import SignupThrottle
+    from tenants.throttles import SignupThrottle
 
     monkeypatch.setattr(SignupThrottle, "rate", "2/hour")
     web = Client(HTTP_HOST="localhost", REMOTE_ADDR="203.0.113.9")

@@ -7,8 +7,8 @@ from django.core import mail
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from staff.models import ApiKey, AuditEvent, User
 from tenants.models import Domain
-from tenants.staff.models import ApiKey, AuditEvent, User
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
 from tests.tenants.admin_helpers import signed_in
 

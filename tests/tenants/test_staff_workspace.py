@@ -21,9 +21,9 @@ from catalog.services import (
     location_create,
     record_create,
 )
+from staff.services import user_create
 from tenants.models import Signup
 from tenants.onboarding import signup_provision
-from tenants.staff.services import user_create
 from tests.catalog.imports.helpers import job_run
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
 from tests.tenants.admin_helpers import signed_in

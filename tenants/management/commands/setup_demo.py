@@ -3,9 +3,10 @@
 from django.core.management.base import BaseCommand, CommandParser
 from django_tenants.utils import schema_context
 
+from staff.models import User
+from staff.roles import Role
 from tenants.models import Library
 from tenants.services import library_create
-from tenants.staff.models import Role, User
 
 
 class Command(BaseCommand):

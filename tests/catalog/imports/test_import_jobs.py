@@ -17,7 +17,7 @@ from catalog.imports.services import (
 )
 from catalog.models import Change, Identifier, Item, Record, RecordSearch
 from catalog.services import RecordData, record_search_refresh, record_update
-from config.errors import Conflict
+from common.errors import Conflict
 from tests.catalog.imports.helpers import MARC_DIR, job_import, job_run
 
 COUNTS = {"create": "created", "update": "updated", "unchanged": "unchanged"}

@@ -16,10 +16,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from config.errors import ApplicationError, Conflict, NotFound
-from tenants.staff.audit import audit_record
-from tenants.staff.models import Invitation, Role, User
-from tenants.staff.services import user_create
+from common.errors import ApplicationError, Conflict, NotFound
+from staff.audit import audit_record
+from staff.models import Invitation, User
+from staff.roles import Role
+from staff.services import user_create
 
 INVITATION_TTL = timedelta(days=7)
 

@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
-from config.errors import ApplicationError
+from common.errors import ApplicationError
+from staff.services import api_key_create
 from tenants.models import Library
-from tenants.staff.services import api_key_create
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tenants.staff.models
+import staff.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 'ordering': ['email'],
             },
             managers=[
-                ('objects', tenants.staff.models.UserManager()),
+                ('objects', staff.models.UserManager()),
             ],
         ),
         migrations.CreateModel(

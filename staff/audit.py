@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from tenants.staff.models import AuditEvent
+from staff.models import AuditEvent
 
 
 def actor_name(user: Any) -> str:

@@ -5,10 +5,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # A command is an edge, like a task: it enters the library it is asked for.
-from django_tenants.utils import schema_context  # noqa: TID251
+from django_tenants.utils import schema_context
 
-from catalog.demo import demo_catalog_queue
-from config.errors import ApplicationError
+from catalog.imports.demo import demo_catalog_queue
+from common.errors import ApplicationError
 from tenants.models import Library
 
 

@@ -4,6 +4,6 @@ from django.apps import AppConfig
 
 
 class StaffConfig(AppConfig):
-    name = "tenants.staff"
+    name = "staff"
     label = "staff"
     verbose_name = "Staff and API keys"

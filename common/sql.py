@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.backends.utils import CursorWrapper
 
@@ -96,3 +97,17 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
             [model._meta.db_table, count],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+# PostgreSQL's code for a lock wait that ran out of lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def lock_wait_ran_out(error: BaseException) -> bool:
+    """Whether a database error is a lock wait that ran out of lock_timeout: the one error a
+    writer that waits a little at a time may try again after."""
+    if getattr(error.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE:
+        return True
+    # Citus passes a LOCK TABLE on to the library's worker, and reports the worker's lock
+    # timeout there as the failure of that essential connection (XX000), not as 55P03.
+    return settings.STACKS_CITUS and "failure on connection marked as essential" in str(error)

@@ -1,9 +1,35 @@
-"""Task base classes: a library task refuses to run outside a library's schema."""
+"""Task base classes, and queueing a task by its registered name once the transaction commits.
+
+Services queue work by name so that no layer below the worker imports the worker: the task
+itself lives in `worker/`, registered under the same name.
+"""
 
 from typing import Any
 
-from django.db import connection
+from celery import current_app
+from django.db import connection, transaction
 from tenant_schemas_celery.task import TenantTask
+
+# Every name services queue; a test holds each to a task the worker registers.
+QUEUED_TASKS: set[str] = set()
+
+
+def task_name(name: str) -> str:
+    """Declare a task name that a service queues (checked against the registry by a test)."""
+    QUEUED_TASKS.add(name)
+    return name
+
+
+def task_enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Queue the task registered as `name` once the current transaction commits.
+
+    The task carries the current schema in its headers (tenant-schemas-celery's send_task),
+    and nothing is queued if the transaction rolls back.
+    """
+    options: dict[str, Any] = {}
+    if countdown is not None:
+        options["countdown"] = countdown
+    transaction.on_commit(lambda: current_app.send_task(name, args=args, **options))
 
 
 class LibraryRequired(RuntimeError):

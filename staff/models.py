@@ -4,13 +4,10 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    LIBRARIAN = "librarian", "Librarian"
-    VIEWER = "viewer", "Viewer"
+from staff.roles import KeyScope, Role, may_administer, may_catalogue
 
 
 class UserManager(BaseUserManager["User"]):
@@ -21,6 +18,10 @@ class UserManager(BaseUserManager["User"]):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        """Sign-in finds the account whatever the case of the email typed."""
+        return self.get(email__iexact=username)
 
     def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
         extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
@@ -41,25 +42,28 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        constraints = [
+            # Addresses are stored in lower case; this holds the line for any other writer.
+            models.UniqueConstraint(Lower("email"), name="staff_user_email_unique_any_case"),
+        ]
 
     def __str__(self) -> str:
         return self.email
 
+    # For templates, which cannot call staff.roles' functions.
     @property
     def can_write_catalog(self) -> bool:
-        return self.is_active and self.role in (Role.ADMIN, Role.LIBRARIAN)
+        return may_catalogue(self)
 
     @property
     def is_library_admin(self) -> bool:
-        return self.is_active and self.role == Role.ADMIN
+        return may_administer(self)
 
 
 class ApiKey(models.Model):
     """A key for an integrator. Only the SHA-256 of the key is stored; the key is shown once."""
 
-    class Scope(models.TextChoices):
-        READ = "read", "Read"
-        WRITE = "write", "Read and write"
+    Scope = KeyScope
 
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
@@ -83,10 +87,6 @@ class ApiKey(models.Model):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
-    @property
-    def can_write_catalog(self) -> bool:
-        return self.scope == self.Scope.WRITE
 
 
 class Invitation(models.Model):

@@ -11,8 +11,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from config.errors import ApplicationError, NotFound
-from tenants.staff.models import ApiKey, Role, User
+from common.errors import ApplicationError, NotFound
+from staff.models import ApiKey, User
+from staff.roles import Role
 
 API_KEY_PREFIX_BYTES = 6
 _LAST_USED_GRANULARITY = timedelta(minutes=1)

@@ -8,9 +8,9 @@ from catalog.imports.models import ImportJob
 from catalog.imports.services import import_job_create
 from catalog.models import Record
 from catalog.services import location_get_or_create
-from config.errors import ApplicationError
+from common.errors import ApplicationError
 
-MARC_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "marc"
+MARC_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "marc"
 # Real records from pymarc's test suite (BSD-2-Clause, see LICENSE.pymarc beside them).
 DEMO_FILES = [
     "test.dat", "marc.dat", "regression45.dat", "diacritic.dat", "multi_isbn.dat", "marc8.dat",

@@ -1,0 +1,33 @@
+"""JSON request bodies, with a nesting limit: no body the API receives can exhaust the stack."""
+
+from typing import Any
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+# Far deeper than any document the API takes (a record's links are two levels down).
+MAX_DEPTH = 32
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
+class BoundedJSONParser(JSONParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(f"JSON nested more than {MAX_DEPTH} levels deep.") from None
+        if _depth_exceeds(data, MAX_DEPTH):
+            raise ParseError(f"JSON nested more than {MAX_DEPTH} levels deep.")
+        return data

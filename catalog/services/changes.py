@@ -1,0 +1,36 @@
+"""Every catalog write's bookkeeping: the change feed and the versions that refuse stale writes."""
+
+from collections.abc import Iterable
+
+from catalog.models import Change
+from common.errors import PreconditionFailed
+from common.sql import bulk_cursor
+
+
+def changes_log(entity: str, ids: Iterable[int], action: str) -> None:
+    """Append to the change feed. Writers of one library take turns from here to their commit,
+    so feed ids become visible in increasing order and a reader resuming after id N never
+    misses a change committed later with a smaller id."""
+    entries = [Change(entity=entity, entity_id=pk, action=action) for pk in ids]
+    if not entries:
+        return
+    changes_lock()
+    Change.objects.bulk_create(entries)
+
+
+def changes_lock() -> None:
+    """Take the library's turn to write the change feed, until this transaction ends. Every
+    writer of the feed takes it just before taking feed ids (see changes_log)."""
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('catalog_change'), hashtext(current_schema()))"
+        )
+
+
+def version_check(entity: str, current: int, expected: int | None) -> None:
+    """Refuse a write made from a stale copy (412), when the caller says which version it read."""
+    if expected is not None and current != expected:
+        raise PreconditionFailed(
+            f"The {entity} changed since you read it (version {current}, you sent "
+            f"{expected}). Fetch it again and reapply your change."
+        )

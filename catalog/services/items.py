@@ -1,0 +1,115 @@
+"""Items: the copies of a record, each with a barcode unique in the library."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from catalog.models import Change, Item, Location, Record
+from catalog.services.changes import changes_log, version_check
+from common.errors import ApplicationError, NotFound
+
+
+@dataclass
+class ItemData:
+    """What an item says, already checked: the input every item write takes."""
+
+    barcode: str
+    call_number: str = ""
+    location_id: int | None = None
+    status: str = Item.Status.AVAILABLE
+    price: Decimal | None = None
+    acquired_on: date | None = None
+    public_note: str = ""
+    staff_note: str = ""
+
+
+# The columns an item takes from its description as they are.
+_COPIED = ("call_number", "location_id", "status", "price", "acquired_on", "public_note",
+           "staff_note")  # fmt: skip
+
+
+def _barcode_taken(barcode: str) -> ApplicationError:
+    return ApplicationError(
+        f"Barcode {barcode!r} is already used by another item of this library.",
+        code="barcode_taken",
+        fields={"barcode": [f"Barcode {barcode!r} is already used by another item."]},
+    )
+
+
+def _record_check(record_id: int) -> None:
+    if not Record.objects.filter(pk=record_id).exists():
+        raise ApplicationError("No such record.", fields={"record": ["No such record."]})
+
+
+def _item_fields_apply(item: Item, data: ItemData) -> None:
+    barcode = data.barcode.strip()
+    if not barcode:
+        raise ApplicationError("An item needs a barcode.", fields={"barcode": ["required"]})
+    if data.status not in Item.Status.values:
+        raise ApplicationError(
+            f"Unknown item status {data.status!r}.", fields={"status": ["invalid"]}
+        )
+    if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
+        raise ApplicationError("No such location.", fields={"location": ["No such location."]})
+    if Item.objects.filter(barcode=barcode).exclude(pk=item.pk).exists():
+        raise _barcode_taken(barcode)
+    item.barcode = barcode
+    for name in _COPIED:
+        setattr(item, name, getattr(data, name))
+
+
+def _item_save(item: Item) -> None:
+    # The check above answers the common case; the unique index settles a concurrent race.
+    try:
+        with transaction.atomic():
+            item.save()
+    except IntegrityError:
+        raise _barcode_taken(item.barcode) from None
+
+
+@transaction.atomic
+def item_create(*, record_id: int, data: ItemData) -> Item:
+    _record_check(record_id)
+    item = Item(record_id=record_id)
+    _item_fields_apply(item, data)
+    _item_save(item)
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.CREATED)
+    return item
+
+
+@transaction.atomic
+def item_update(
+    *,
+    item_id: int,
+    data: ItemData,
+    record_id: int | None = None,
+    expected_version: int | None = None,
+) -> Item:
+    """Replace an item's description (and move it to another record if `record_id` is given);
+    with `expected_version`, refuse a stale write (412)."""
+    item = Item.objects.select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("No such item.")
+    version_check("item", item.version, expected_version)
+    if record_id is not None and record_id != item.record_id:
+        _record_check(record_id)
+        item.record_id = record_id
+    _item_fields_apply(item, data)
+    item.version = F("version") + 1
+    _item_save(item)
+    item.refresh_from_db(fields=["version", "updated_at"])
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+    return item
+
+
+@transaction.atomic
+def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
+    item = Item.objects.select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("No such item.")
+    version_check("item", item.version, expected_version)
+    item.delete()
+    changes_log(Change.Entity.ITEM, [item_id], Change.Action.DELETED)

@@ -1,0 +1,65 @@
+"""Locations: the branches and shelves items are kept at, each known by a unique code."""
+
+from django.db import transaction
+
+from catalog.models import Item, Location
+from common.errors import ApplicationError, Conflict, NotFound
+
+# As long as the column holds.
+CODE_LENGTH = Location._meta.get_field("code").max_length or 32
+
+
+def _code_given(code: str) -> str:
+    code = code.strip()
+    if not code:
+        raise ApplicationError("A location needs a code.", fields={"code": ["required"]})
+    return code
+
+
+def location_code_check(code: str, *, location_id: int | None = None) -> str:
+    """A location code as typed, trimmed: present, and no other location's."""
+    code = _code_given(code)
+    same = Location.objects.filter(code=code)
+    if location_id is not None:
+        same = same.exclude(pk=location_id)
+    if same.exists():
+        message = f"A location with code {code!r} already exists."
+        raise ApplicationError(message, code="location_code_taken", fields={"code": [message]})
+    return code
+
+
+def location_get_or_create(*, code: str, name: str = "") -> Location:
+    """The location with this code, made (named after its code unless named) if missing."""
+    code = _code_given(code)[:CODE_LENGTH]
+    location, _ = Location.objects.get_or_create(code=code, defaults={"name": name or code})
+    return location
+
+
+@transaction.atomic
+def location_create(*, code: str, name: str) -> Location:
+    code = location_code_check(code)
+    return Location.objects.create(code=code, name=name.strip() or code)
+
+
+@transaction.atomic
+def location_update(*, location_id: int, code: str, name: str) -> Location:
+    location = Location.objects.select_for_update().filter(pk=location_id).first()
+    if location is None:
+        raise NotFound("No such location.")
+    location.code = location_code_check(code, location_id=location_id)
+    location.name = name.strip() or location.code
+    location.save()
+    return location
+
+
+@transaction.atomic
+def location_delete(*, location_id: int) -> None:
+    location = Location.objects.select_for_update().filter(pk=location_id).first()
+    if location is None:
+        raise NotFound("No such location.")
+    if Item.objects.filter(location_id=location_id).exists():
+        raise Conflict(
+            "Items are still kept at this location: move them before deleting it.",
+            code="location_in_use",
+        )
+    location.delete()

@@ -1,0 +1,132 @@
+"""Records: created, described anew and deleted with their links, search vectors and feed."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+
+from catalog.identifiers import identifier_normalize
+from catalog.models import Change, Identifier, Item, Record, RecordContributor, RecordSubject
+from catalog.services.changes import changes_log, version_check
+from catalog.services.headings import contributors_get_or_create, subjects_get_or_create
+from catalog.services.search_index import record_search_refresh, search_terms_lock
+from catalog.text import name_key, sort_title_for
+from common.errors import ApplicationError, NotFound
+
+
+@dataclass
+class RecordData:
+    """What a record says, already checked: the input every record write takes."""
+
+    title: str
+    subtitle: str = ""
+    publisher: str = ""
+    publication_year: int | None = None
+    edition: str = ""
+    language: str = ""
+    series: str = ""
+    summary: str = ""
+    control_number: str = ""
+    control_number_source: str = ""
+    contributors: Sequence[tuple[str, str]] = field(default_factory=list)  # (name, role)
+    subjects: Sequence[tuple[str, str]] = field(default_factory=list)  # (heading, scheme)
+    identifiers: Sequence[tuple[str, str]] = field(default_factory=list)  # (kind, value)
+    source_marc: bytes | None = None
+    nonfiling: int = 0
+
+
+# The columns a record takes from its description as they are.
+_COPIED = (
+    "subtitle", "publisher", "publication_year", "edition", "language", "series", "summary",
+    "control_number", "control_number_source",
+)  # fmt: skip
+
+
+def _record_fields_apply(record: Record, data: RecordData) -> None:
+    if not data.title.strip():
+        raise ApplicationError("A record needs a title.", fields={"title": ["required"]})
+    record.title = data.title.strip()
+    for name in _COPIED:
+        setattr(record, name, getattr(data, name))
+    if data.source_marc is not None:
+        record.source_marc = data.source_marc
+    record.sort_title = sort_title_for(record.title, data.nonfiling)
+
+
+def _record_links_replace(record: Record, data: RecordData) -> None:
+    contributors = contributors_get_or_create(name for name, _ in data.contributors)
+    subjects = subjects_get_or_create(data.subjects)
+    RecordContributor.objects.filter(record=record).delete()
+    RecordSubject.objects.filter(record=record).delete()
+    Identifier.objects.filter(record=record).delete()
+    RecordContributor.objects.bulk_create(
+        [
+            RecordContributor(
+                record=record, contributor_id=contributors[name_key(name)].pk, role=role, position=i
+            )
+            for i, (name, role) in enumerate(data.contributors)
+            if name_key(name)
+        ]
+    )
+    seen_subjects: set[int] = set()
+    links = []
+    for i, (heading, scheme) in enumerate(data.subjects):
+        subject = subjects.get((scheme, name_key(heading)))
+        if subject is not None and subject.pk not in seen_subjects:
+            seen_subjects.add(subject.pk)
+            links.append(RecordSubject(record=record, subject_id=subject.pk, position=i))
+    RecordSubject.objects.bulk_create(links)
+    identifiers = {(kind, identifier_normalize(kind, value)) for kind, value in data.identifiers}
+    Identifier.objects.bulk_create(
+        [Identifier(record=record, kind=kind, value=value) for kind, value in sorted(identifiers)]
+    )
+
+
+@transaction.atomic
+def record_create(*, data: RecordData) -> Record:
+    record = Record()
+    _record_fields_apply(record, data)
+    record.save()
+    _record_links_replace(record, data)
+    record_search_refresh([record.pk])
+    changes_log(Change.Entity.RECORD, [record.pk], Change.Action.CREATED)
+    return record
+
+
+@transaction.atomic
+def record_update(
+    *, record_id: int, data: RecordData, expected_version: int | None = None, logged: bool = True
+) -> Record:
+    """Replace a record's description; with `expected_version`, refuse a stale write (412).
+    With `logged` off the caller writes the change-feed entry (an import, in its chunk's)."""
+    record = Record.objects.select_for_update().filter(pk=record_id).first()
+    if record is None:
+        raise NotFound("No such record.")
+    version_check("record", record.version, expected_version)
+    _record_fields_apply(record, data)
+    record.version = F("version") + 1
+    record.save()
+    record.refresh_from_db(fields=["version", "updated_at"])
+    _record_links_replace(record, data)
+    record_search_refresh([record.pk])
+    if logged:
+        changes_log(Change.Entity.RECORD, [record.pk], Change.Action.UPDATED)
+    return record
+
+
+@transaction.atomic
+def record_delete(*, record_id: int, expected_version: int | None = None) -> None:
+    """Delete a record and its items; with `expected_version`, refuse a stale delete (412)."""
+    search_terms_lock()
+    if expected_version is not None:
+        record = Record.objects.select_for_update().filter(pk=record_id).first()
+        if record is None:
+            raise NotFound("No such record.")
+        version_check("record", record.version, expected_version)
+    item_ids = list(Item.objects.filter(record_id=record_id).values_list("pk", flat=True))
+    deleted, _ = Record.objects.filter(pk=record_id).delete()
+    if not deleted:
+        raise NotFound("No such record.")
+    changes_log(Change.Entity.ITEM, item_ids, Change.Action.DELETED)
+    changes_log(Change.Entity.RECORD, [record_id], Change.Action.DELETED)

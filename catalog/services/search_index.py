@@ -1,0 +1,187 @@
+"""The search index's writes: records' search vectors and the search terms' ranks.
+
+Every write-side search SQL lives here; the import's COPY path builds its statements from
+these pieces too, so a record reads the same in search however it was written.
+"""
+
+import time
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import InternalError, OperationalError, connection, transaction
+
+from catalog.models import SearchTerm
+from catalog.text import SEARCH_CONFIG
+from common.sql import bulk_cursor, lock_wait_ran_out
+
+
+def search_vector_sql(
+    *, titles: str, contributors: str, subjects: str, rest: str, config: str = SEARCH_CONFIG
+) -> str:
+    """The stored search vector as SQL over four text expressions: title above contributors
+    above subjects above the rest. Every writer of a search vector builds it from here."""
+    return (
+        f"setweight(to_tsvector('{config}', {titles}), 'A')"
+        f" || setweight(to_tsvector('{config}', {contributors}), 'B')"
+        f" || setweight(to_tsvector('{config}', {subjects}), 'C')"
+        f" || setweight(to_tsvector('{config}', {rest}), 'D')"
+    )
+
+
+# A stored record's vector, from its row `r` and its contributors and subjects in order.
+_RECORD_VECTOR = search_vector_sql(
+    titles="r.title || ' ' || r.subtitle",
+    contributors="""coalesce((
+               SELECT string_agg(c.name, ' ' ORDER BY rc.position)
+               FROM catalog_recordcontributor rc
+               JOIN catalog_contributor c ON c.id = rc.contributor_id
+               WHERE rc.record_id = r.id), '')""",
+    subjects="""coalesce((
+               SELECT string_agg(s.heading, ' ' ORDER BY rs.position)
+               FROM catalog_recordsubject rs
+               JOIN catalog_subject s ON s.id = rs.subject_id
+               WHERE rs.record_id = r.id), '')""",
+    rest="r.series || ' ' || r.publisher || ' ' || r.summary",
+)
+
+
+def record_search_refresh(record_ids: Sequence[int]) -> None:
+    """Compute the records' search vectors anew (catalog_recordsearch), and their ranks for
+    the search terms."""
+    if not record_ids:
+        return
+    ids = list(record_ids)
+    ranks = search_term_ranks_sql(
+        "(SELECT record_id, vector FROM catalog_recordsearch WHERE record_id = ANY(%s))"
+    )
+    with connection.cursor() as cursor:
+        # One round trip, since every edit of a record pays it; each statement has a snapshot
+        # of its own. Once the upsert holds the vectors' rows, another writer of the same
+        # records has committed its ranks (seen, and replaced, by the statements after it)
+        # or waits for ours.
+        cursor.execute(
+            f"{SEARCH_TERMS_LOCK}; "  # noqa: S608 - no input in the SQL
+            f"INSERT INTO catalog_recordsearch (record_id, vector) "
+            f"SELECT r.id, {_RECORD_VECTOR} FROM catalog_record r WHERE r.id = ANY(%s) "
+            "ON CONFLICT (record_id) DO UPDATE SET vector = EXCLUDED.vector; "
+            f"DELETE FROM catalog_searchtermrank WHERE record_id = ANY(%s); {ranks}",
+            [ids, ids, ids],
+        )
+
+
+# Taken by every writer of search vectors (and deleter of records) before it writes them, for
+# the rest of its transaction; search_terms_refresh takes the lock that excludes it. So a
+# refresh sees every vector written before it, a vector written after it gets the new terms'
+# ranks, and a refresh never waits on the ranks of a record being deleted (which, deleted
+# after taking its own row locks, could deadlock with it).
+SEARCH_TERMS_LOCK = f"LOCK TABLE {SearchTerm._meta.db_table} IN ROW SHARE MODE"
+
+
+def search_terms_lock() -> None:
+    """SEARCH_TERMS_LOCK, in its own statement: the statements after it see every term a
+    refresh committed before it was granted."""
+    with bulk_cursor() as cursor:
+        cursor.execute(SEARCH_TERMS_LOCK)
+
+
+def search_term_ranks_sql(vectors: str) -> str:
+    """The INSERT of each record's rank for every search term among its words, for the
+    search vectors in `vectors` (a relation of record_id and vector, such as the RETURNING
+    of their own INSERT): run with SEARCH_TERMS_LOCK held, in the transaction that writes
+    them. Each record's words are looked up among the few terms, rather than each term's
+    many matches scanned for the records."""
+    return (
+        f"{_RANKS_INSERT} FROM {vectors} s "
+        "CROSS JOIN LATERAL unnest(tsvector_to_array(s.vector)) AS w(word) "
+        "JOIN catalog_searchterm t ON t.word = w.word"
+    )
+
+
+# Ranks of records for terms, from `s` (their search vectors) and `t` (the terms).
+_RANKS_INSERT = (
+    "INSERT INTO catalog_searchtermrank (record_id, term, rank) "
+    "SELECT s.record_id, t.query, ts_rank(s.vector, t.query::tsquery)::float8"
+)
+
+
+# The words of the catalog's vectors in `min_records` records or more, each with the text of
+# its one-word query: quoted, its quotes and backslashes escaped, and read back as a tsquery
+# so that it is written as PostgreSQL writes one ('kor').
+_COMMON_WORDS = r"""
+    SELECT ('''' || replace(replace(word, '\', '\\'), '''', '''''') || '''')::tsquery::text,
+           word, ndoc
+    FROM ts_stat('SELECT vector FROM catalog_recordsearch')
+    WHERE ndoc >= %s
+    ORDER BY ndoc DESC, word
+    LIMIT %s"""
+
+
+def _terms_lock_exclusive() -> bool:
+    """Take the lock that excludes writers of search vectors, waiting at most 200 ms at a
+    time: while a refresh waits for it, every writer's SEARCH_TERMS_LOCK queues behind the
+    refresh, so a long wait would hold up librarians' edits (and a wait shorter than
+    PostgreSQL's deadlock check gives way before a cycle through it costs an edit). Tries
+    for about 15 seconds; False if the lock never came."""
+    for _ in range(_LOCK_ATTEMPTS):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                cursor.execute(f"LOCK TABLE {SearchTerm._meta.db_table} IN EXCLUSIVE MODE")
+        except (OperationalError, InternalError) as error:  # InternalError: see lock_wait_ran_out
+            if not lock_wait_ran_out(error):
+                raise
+            time.sleep(0.1)
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+        return True
+    return False
+
+
+_LOCK_ATTEMPTS = 50
+
+
+@transaction.atomic
+def search_terms_refresh(*, min_records: int | None = None) -> dict[str, int] | None:
+    """Choose the search terms afresh: the words in `min_records` records or more
+    (settings.STACKS_SEARCH_TERM_RECORDS by default), the commonest
+    settings.STACKS_SEARCH_TERMS_MAX of them at most, with each matching record's rank for
+    it; words no longer among them lose theirs. Returns the terms and how many records had
+    each, or None if writers of the catalog held it off for too long (nothing changed). Run
+    after a large import (and by `manage.py refresh_search_terms`); between runs the catalog
+    keeps the terms it has, and every search is right either way (only slower for a common
+    word not yet a term)."""
+    if min_records is None:
+        min_records = settings.STACKS_SEARCH_TERM_RECORDS
+    with connection.cursor() as cursor:
+        # Counted before the lock is taken: which words count as common need not be exact.
+        cursor.execute(_COMMON_WORDS, [min_records, settings.STACKS_SEARCH_TERMS_MAX])
+        words = {query: (word, records) for query, word, records in cursor.fetchall()}
+        if not _terms_lock_exclusive():
+            return None
+        kept = set(SearchTerm.objects.values_list("query", flat=True))
+        cursor.execute(
+            "DELETE FROM catalog_searchtermrank WHERE term = ANY(%s)", [sorted(kept - set(words))]
+        )
+        SearchTerm.objects.all().delete()
+        SearchTerm.objects.bulk_create(
+            SearchTerm(query=query, word=word, records=records)
+            for query, (word, records) in words.items()
+        )
+        # A new term's matches, from the search vectors' index.
+        cursor.execute(
+            f"{_RANKS_INSERT} FROM catalog_searchterm t "
+            "JOIN catalog_recordsearch s ON s.vector @@ t.query::tsquery "
+            "WHERE t.query = ANY(%s)",
+            [sorted(set(words) - kept)],
+        )
+        # Ranks of records deleted without the terms' lock (not through the catalog's
+        # services) while a refresh was writing theirs.
+        cursor.execute(
+            "DELETE FROM catalog_searchtermrank t WHERE NOT EXISTS "
+            "(SELECT FROM catalog_recordsearch s WHERE s.record_id = t.record_id)"
+        )
+        # Fresh statistics, so the planner takes the terms for the few rows they are and
+        # hashes them to look each writer's words up in, not the other way round.
+        cursor.execute(f"ANALYZE {SearchTerm._meta.db_table}")
+    return {query: records for query, (_, records) in words.items()}

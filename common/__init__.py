@@ -1,0 +1,1 @@
+"""Shared plumbing for every layer: the project's errors, SQL helpers and task base classes."""

@@ -1,0 +1,113 @@
+"""Who may do what in a library: the one role policy that the API, the staff pages and the
+catalog's pages ask."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
+
+class Role(models.TextChoices):
+    """A staff account's role: what it may do is answered by the may_* functions below."""
+
+    ADMIN = "admin", "Admin"
+    LIBRARIAN = "librarian", "Librarian"
+    VIEWER = "viewer", "Viewer"
+
+
+# The roles that create, change and delete the catalog's records, items and headings.
+CATALOGUERS = frozenset({Role.ADMIN, Role.LIBRARIAN})
+
+
+class KeyScope(models.TextChoices):
+    """An API key's scope: the key acts in the role key_role gives it."""
+
+    READ = "read", "Read"
+    WRITE = "write", "Read and write"
+
+
+# A write key catalogues as a librarian does, a read key reads as a viewer does, and no key
+# administers the library.
+_KEY_ROLES = {KeyScope.READ: Role.VIEWER, KeyScope.WRITE: Role.LIBRARIAN}
+
+
+def key_role(scope: str) -> Role:
+    """The role an API key of this scope acts in."""
+    return _KEY_ROLES[KeyScope(scope)]
+
+
+def caller_role(caller: Any) -> Role | None:
+    """The role a caller acts in: a staff account's own, an API key's by its scope; None for
+    anyone else (an anonymous reader, an account switched off)."""
+    if not getattr(caller, "is_authenticated", False) or not getattr(caller, "is_active", False):
+        return None
+    role = getattr(caller, "role", None)
+    return Role(role) if role in Role.values else None
+
+
+def may_read(caller: Any) -> bool:
+    """The staff pages, the catalog's admin and everything the API shows its staff: every
+    role, and every key."""
+    return caller_role(caller) is not None
+
+
+def may_catalogue(caller: Any) -> bool:
+    """Create, change and delete records, items, locations and headings."""
+    return caller_role(caller) in CATALOGUERS
+
+
+def may_import(caller: Any) -> bool:
+    """Start, commit, cancel and revert imports, and start exports: those who catalogue, since
+    an import changes the catalog and an export copies all of it out."""
+    return may_catalogue(caller)
+
+
+def may_administer(caller: Any) -> bool:
+    """The library's own administration: staff, keys, domains, settings, the audit log."""
+    return caller_role(caller) == Role.ADMIN
+
+
+def may_see_staff_fields(caller: Any) -> bool:
+    """Prices and staff notes: staff accounts of any role and write keys, never anonymous
+    readers or read keys (which often back public discovery layers)."""
+    is_key = getattr(caller, "api_key", None) is not None
+    return may_catalogue(caller) if is_key else may_read(caller)
+
+
+# --- The same policy for pages -------------------------------------------------------------
+
+View = Callable[..., HttpResponseBase]
+
+
+def staff_required(view: View) -> View:
+    """A page for this library's staff: signed in, any role may look; a POST needs may_import
+    (the pages that take POSTs start and run imports and exports)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not may_read(request.user):
+            raise PermissionDenied
+        if request.method == "POST" and not may_import(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view: View) -> View:
+    """A page of the library's administration: signed in, and may_administer."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not may_administer(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped

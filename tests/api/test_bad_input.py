@@ -1,0 +1,72 @@
+"""No input gives a server error: each answers 4xx with the problem body, and nothing changes."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from catalog.models import Record
+from tests.conftest import LIBRARY_HOST
+
+pytestmark = pytest.mark.django_db
+
+
+def _problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.content[:300]
+    body = response.json()
+    assert body["status"] == status
+    assert body["detail"]
+    return body
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/items/by-barcode/ab%00c/", "/api/v1/records/?q=river%00", "/api/v1/records/%00/"],
+)
+def test_a_nul_in_an_api_address_is_a_400_problem(api_client: APIClient, path: str) -> None:
+    api_client.raise_request_exception = False
+    _problem(api_client.get(path), 400)
+
+
+def test_a_nul_in_a_website_search_is_a_400_page(client, library) -> None:  # type: ignore[no-untyped-def]
+    client.raise_request_exception = False
+    response = client.get("/search/?q=ab%00c", HTTP_HOST=LIBRARY_HOST)
+    assert response.status_code == 400
+    assert b"NUL" in response.content
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 1000 + "]" * 1000, '{"title": "x", "series": ' + "[" * 1000 + "]" * 1000 + "}",
+     '{"title": "x", "contributors": [{"name": ' + "[" * 40 + "]" * 40 + "}]}"],
+)  # fmt: skip
+def test_deeply_nested_json_is_a_400_problem(writer: APIClient, in_library, body: str) -> None:  # type: ignore[no-untyped-def]
+    writer.raise_request_exception = False
+    before = Record.objects.count()
+    body = _problem(
+        writer.post("/api/v1/records/", data=body, content_type="application/json"), 400
+    )
+    assert "nested" in body["detail"]
+    assert Record.objects.count() == before
+
+
+def test_a_patch_of_contributors_without_roles_takes_the_default_role(writer: APIClient) -> None:
+    created = writer.post("/api/v1/records/", data={"title": "Roles"}, format="json").json()
+    response = writer.patch(
+        f"/api/v1/records/{created['id']}/",
+        data={"contributors": [{"name": "Ada Lovelace"}], "subjects": [{"heading": "Engines"}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content[:300]
+    assert [(c["name"], c["role"]) for c in response.json()["contributors"]] == [
+        ("Ada Lovelace", "author")
+    ]
+    assert [(s["heading"], s["scheme"]) for s in response.json()["subjects"]] == [
+        ("Engines", "lcsh")
+    ]
+
+
+def test_a_staff_token_on_the_platform_host_is_a_401(db) -> None:  # type: ignore[no-untyped-def]
+    platform = APIClient(HTTP_HOST="localhost")
+    platform.raise_request_exception = False
+    for path in ("/api/v1/", "/api/v1/libraries/"):
+        body = _problem(platform.get(path, HTTP_AUTHORIZATION="Bearer x"), 401)
+        assert "library" in body["detail"]
