@@ -400,6 +400,9 @@ STACKS_SIGNUPS_PER_HOUR = env.int("STACKS_SIGNUPS_PER_HOUR", default=100)
 STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
 # Template clones kept ready so that a new library is a rename, not a clone (0 turns it off).
 STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)
+# The database is a Citus coordinator: every library schema becomes a distributed schema
+# (tenants/citus.py; deploy/README.md, "Past one database server").
+STACKS_CITUS = env.bool("STACKS_CITUS", default=False)
 
 # Catalog imports and exports (catalog/imports/).
 STACKS_IMPORT_MAX_UPLOAD_BYTES = env.int("STACKS_IMPORT_MAX_UPLOAD_BYTES", default=1024**3)

@@ -87,9 +87,13 @@ def far_apart_catalogs(library, other_library):
     """A's and B's catalogs, with B's ids far above any of A's so an id never names both."""
     with schema_context(other_library.schema_name), connection.cursor() as cursor:
         for table in ("record", "item", "location", "contributor", "subject"):
+            # Two statements: on Citus one naming the table would run on its worker, where
+            # neither the search_path nor the sequence the coordinator draws ids from is.
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM catalog_{table}")  # noqa: S608
+            top = cursor.fetchone()[0]
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('catalog_{table}', 'id'), "  # noqa: S608
-                f"greatest(1000000, (SELECT coalesce(max(id), 0) + 1000000 FROM catalog_{table})))"
+                f"SELECT setval(pg_get_serial_sequence('catalog_{table}', 'id'), %s)",
+                [max(1000000, top + 1000000)],
             )
     a, b = catalog_make(library.schema_name), catalog_make(other_library.schema_name)
     return a, b
