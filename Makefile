@@ -28,7 +28,10 @@ install: $(STAMP)
 # After changing dependencies in pyproject.toml: pin every requirement of every extra, for any
 # platform and Python 3.11 or later. Pins already in the file are kept while they still fit;
 # `make lock LOCK_ARGS=--upgrade` moves everything to the newest releases.
-lock: $(STAMP)
+# Needs only uv: an install that the lock no longer fits must not stop the lock's repair.
+lock:
+	test -x $(VENV)/bin/uv || { test -x $(PY) || $(PYTHON) -m venv $(VENV); \
+		$(PY) -m pip install --quiet 'uv>=0.9,<1'; }
 	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
 		--native-tls --annotation-style line --custom-compile-command "make lock" --quiet \
 		$(LOCK_ARGS) --output-file $(CONSTRAINTS)
