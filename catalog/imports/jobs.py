@@ -224,10 +224,17 @@ def _fail(job_id: int, owner: str, message: str) -> None:
 @transaction.atomic
 def import_job_revert(*, job_id: int) -> ImportJob:
     """Remove the records a job created and restore those it updated, if nothing touched
-    them since."""
+    them since. A one-shot job that failed after writing some chunks is undone the same way:
+    what it wrote is in its committed rows."""
     job = _locked(job_id)
-    if job.status != Status.COMMITTED or job.dry_run:
-        raise Conflict(f"Only a committed import can be reverted; this one is {job.status}.")
+    partly_written = (
+        job.status == Status.FAILED and ImportRow.objects.filter(job=job, committed=True).exists()
+    )
+    if (job.status != Status.COMMITTED and not partly_written) or job.dry_run:
+        raise Conflict(
+            "Only an import that wrote records can be reverted; this one is "
+            f"{job.status} and wrote none."
+        )
     rows = ImportRow.objects.filter(job=job, committed=True)
     record_ids = rows.values("record_id")
     later = Change.objects.filter(

@@ -1,5 +1,6 @@
 """Reading CSV files row by row in the documented columns, and the template to fill in."""
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
@@ -61,11 +62,40 @@ class _RowTooLong(Exception):
 _NO_ROWS: list[str] = []
 
 
+class _NotUtf8(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _Utf8Lines:
+    """The file's lines as text, decoded line by line, so that bytes that are not UTF-8 are
+    reported at the line that holds them (a decoder reading ahead names a later one)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.lines_read = 0
+        self.started = False
+
+    def readline(self, limit: int = -1) -> str:
+        raw = self.stream.readline(limit)
+        try:
+            line = self.decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError:
+            raise _NotUtf8(self.lines_read + 1) from None
+        if not self.started:
+            self.started = True
+            line = line.removeprefix("\ufeff")
+        self.lines_read += line.count("\n")
+        return line
+
+
 class _CsvLines:
     """The CSV's lines for csv.reader, read MAX_CSV_ROW_CHARS at most at a time: a row (one
     or more lines) past that raises _RowTooLong, and the rest of its line is skipped unread."""
 
-    def __init__(self, text: IO[str]) -> None:
+    def __init__(self, text: _Utf8Lines) -> None:
         self.text = text
         self.row_chars = 0
 
@@ -102,8 +132,7 @@ def _csv_rows(reader: Any, lines: _CsvLines) -> Iterator[list[str] | None]:
 def csv_records(
     stream: IO[bytes], start_after: int = 0, start_offset: int = 0
 ) -> Iterator[tuple[SourceRecord, int]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    lines = _CsvLines(text)
+    lines = _CsvLines(_Utf8Lines(stream))
     reader = csv.reader(lines)
     try:
         rows = _csv_rows(reader, lines)
@@ -153,16 +182,14 @@ def csv_records(
                     if (row.get(name) or "").strip()
                 )[:500]
             yield source, stream.tell()
-    except UnicodeDecodeError:
+    except _NotUtf8 as error:
         raise FileUnreadable(
-            f"The CSV file is not UTF-8 after line {reader.line_num}: save it as CSV UTF-8."
+            f"The CSV file is not UTF-8 at line {error.line}: save it as CSV UTF-8."
         ) from None
     except csv.Error as error:
         raise FileUnreadable(
             f"The CSV file is malformed at line {reader.line_num}: {error}."
         ) from None
-    finally:
-        text.detach()
 
 
 def _csv_reject(position: int, reason: str, values: list[str] | None = None) -> SourceRecord:
