@@ -7,7 +7,12 @@ from typing import IO
 import pymarc
 
 from catalog.imports.formats.marc21 import marc_map
-from catalog.imports.formats.source import RecordRejected, SourceRecord, identifiers_label
+from catalog.imports.formats.source import (
+    FileUnreadable,
+    RecordRejected,
+    SourceRecord,
+    identifiers_label,
+)
 
 RECORD_TERMINATOR = b"\x1d"
 MAX_MARC_RECORD = 99_999  # ISO 2709 record lengths have five digits
@@ -228,6 +233,12 @@ def marc_records(
     if start_offset:
         stream.seek(start_offset)
     for position, (raw, read) in enumerate(marc_split(stream), start=start_after + 1):
+        if position == 1 and not _LEADER.match(raw[:24]):
+            raise FileUnreadable(
+                "This is not a MARC 21 file: it does not begin with a MARC record's leader "
+                "(a record length, then a base address of data, in its first 24 characters). "
+                "Choose the file's real format, or export it again as MARC 21 (ISO 2709)."
+            )
         read += start_offset
         source = SourceRecord(position=position, raw=raw)
         try:
@@ -239,6 +250,11 @@ def marc_records(
         else:
             source.identifiers = identifiers_label(source.data)
         yield source, read
+
+
+# A leader: record length (5 digits), status, type, level, control, coding, indicator and
+# subfield counts, base address of data (5 digits); checked on the file's first record only.
+_LEADER = re.compile(rb"^\d{5}[\x20-\x7e]{7}\d{5}[\x20-\x7e]{7}$")
 
 
 def _raw_control_number(raw: bytes) -> str:

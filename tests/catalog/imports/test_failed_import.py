@@ -38,3 +38,13 @@ def test_the_error_names_the_first_bad_line_and_the_job_reverts(in_library) -> N
     assert reverted.status == "reverted"
     assert Record.objects.count() == 0
     assert Change.objects.filter(entity="record", action="deleted").count() == written
+
+
+def test_a_binary_file_named_mrc_is_one_clear_error_not_junk_rejects(in_library) -> None:  # type: ignore[no-untyped-def]
+    junk = bytes(range(256)) * 400 + b"\x1d" + bytes(range(255, -1, -1)) * 400
+    job = job_run(import_job_create(file=io.BytesIO(junk), file_name="photo.mrc", one_shot=True))
+
+    assert job.status == "failed"
+    assert job.error.startswith("This is not a MARC 21 file")
+    assert job.rejected == 0
+    assert Record.objects.count() == 0
