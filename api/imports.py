@@ -62,7 +62,9 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
 
 class ImportJobCreateSerializer(serializers.Serializer):
     file = serializers.FileField()
-    format = serializers.ChoiceField(choices=Format.choices, required=False, default="")
+    format = serializers.ChoiceField(
+        choices=Format.choices, required=False, help_text="Left out: told from the file."
+    )
     match_on = serializers.ChoiceField(
         choices=ImportJob.MatchOn.choices, default=ImportJob.MatchOn.EITHER
     )
@@ -135,7 +137,8 @@ class ImportJobViewSet(
         upload_limit_check(request)
         incoming = ImportJobCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        options = dict(incoming.validated_data)
+        # No format given: the import tells it from the file.
+        options = {"format": "", **incoming.validated_data}
         upload = options.pop("file")
         import_upload_check(size=upload.size)
         user, label = started_by(request)

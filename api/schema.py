@@ -1,11 +1,13 @@
-"""OpenAPI generation: every operation documents the one error body and an example of it."""
+"""OpenAPI generation: every operation documents the errors it can give, with an example."""
 
+import copy
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 
 from api.exceptions import ErrorSerializer, problem
+from api.permissions import CatalogAccess
 
 _ERRORS_EVERYWHERE = {
     "400": ("Invalid request", "The request has invalid fields.", "invalid",
@@ -21,8 +23,6 @@ _ERRORS_EVERYWHERE = {
             "throttled", None),
 }  # fmt: skip
 _ERRORS_ON_WRITES = {
-    "409": ("Conflict", "Items are still kept at this location: move them before deleting it.",
-            "location_in_use", None),
     "412": ("Precondition failed", "The record changed since you read it (version 4, you sent "
             "3). Fetch it again and reapply your change.", "precondition_failed", None),
     "415": ("Unsupported media type", 'Unsupported media type "text/plain" in request.',
@@ -40,6 +40,9 @@ class CatalogAutoSchema(AutoSchema):
         errors = dict(_ERRORS_EVERYWHERE)
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors.update(_ERRORS_ON_WRITES)
+        conflict = CONFLICTS.get(self.get_operation_id())
+        if conflict is not None:
+            errors["409"] = ("Conflict", conflict[1], conflict[0], None)
         for code, (title, detail, slug, fields) in errors.items():
             if code in responses:
                 continue
@@ -50,6 +53,95 @@ class CatalogAutoSchema(AutoSchema):
             response["description"] = title
             responses[code] = response
         return responses
+
+    def get_auth(self) -> list[dict[str, list[str]]]:
+        """Reads of the catalog are open to anonymous callers when the library's public
+        catalog is on (its settings): `{}` says a request without credentials may succeed."""
+        auths = super().get_auth()
+        permissions = self.view.get_permissions()
+        if self.method == "GET" and any(isinstance(p, CatalogAccess) for p in permissions):
+            auths = [*auths, {}] if {} not in auths else auths
+        return auths
+
+
+# Operations that answer 409 when the object is in a state that forbids the change.
+CONFLICTS = {
+    "locations_destroy": ("location_in_use",
+                          "Items are still kept at this location: move them before deleting it."),
+    "domains_create": ("conflict", "This domain is already in use."),
+    "domains_destroy": ("conflict", "The primary domain cannot be removed."),
+    "imports_commit_create": ("conflict",
+                              "Only a staged import can be committed; this one is running."),
+    "imports_cancel_create": ("conflict", "An import that is done cannot be cancelled."),
+    "imports_revert_create": ("conflict",
+                              "Only a committed import can be reverted; this one is staged."),
+    "exports_download_retrieve": ("conflict",
+                                  "The export is running; download it once it is done."),
+    "staff_resend_create": ("invitation_accepted", "ann@example.org has already joined."),
+    "staff_revoke_create": ("invitation_accepted", "ann@example.org has already joined; "
+                            "deactivate the account instead."),
+}  # fmt: skip
+# Operations whose answer carries the object's ETag (send it back in If-Match).
+_WITH_ETAG = {
+    "records_retrieve", "records_create", "records_update", "records_partial_update",
+    "items_retrieve", "items_create", "items_update", "items_partial_update",
+    "items_by_barcode_retrieve",
+}  # fmt: skip
+_HEADER_ETAG = {
+    "description": 'The object\'s version, e.g. "v3": send it as If-Match to write it.',
+    "schema": {"type": "string"},
+}
+_HEADER_RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer"},
+}
+
+
+def _defaults_dropped(spec: Any) -> Any:
+    if isinstance(spec, dict):
+        return {k: _defaults_dropped(v) for k, v in spec.items() if k != "default"}
+    if isinstance(spec, list):
+        return [_defaults_dropped(v) for v in spec]
+    return spec
+
+
+def _default_hoisted(spec: dict[str, Any]) -> dict[str, Any]:
+    """A default inside one branch of a oneOf (a blank-or-pattern string) belongs to the whole
+    property: there it is checked against every branch, not the one it fails."""
+    for branch in spec.get("oneOf", []):
+        if "default" in branch:
+            spec = {**spec, "default": branch["default"]}
+            spec["oneOf"] = [{k: v for k, v in b.items() if k != "default"} for b in spec["oneOf"]]
+    return spec
+
+
+def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: what the generator cannot know from one view at a time."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, component in schemas.items():
+        properties = component.get("properties", {})
+        for field, spec in list(properties.items()):
+            # A PATCH changes only the fields sent: a default would make a generated client
+            # send values the caller never chose.
+            properties[field] = (
+                _defaults_dropped(spec) if name.startswith("Patched") else _default_hoisted(spec)
+            )
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation["responses"]
+            headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            if "If-Match" not in headers:
+                responses.pop("412", None)
+            if operation["operationId"] in _WITH_ETAG:
+                success = next(code for code in responses if code.startswith("2"))
+                responses[success].setdefault("headers", {})["ETag"] = copy.deepcopy(_HEADER_ETAG)
+            if "429" in responses:
+                responses["429"].setdefault("headers", {})["Retry-After"] = copy.deepcopy(
+                    _HEADER_RETRY_AFTER
+                )
+    return result
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

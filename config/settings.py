@@ -213,6 +213,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "One library's catalog: records, items, imports, exports and changes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_finish",
+    ],
 }
 
 LOGGING = {
