@@ -64,6 +64,15 @@ RECORD_PATCH = OpenApiExample(
 )
 ITEM = OpenApiExample("Item (as staff see it)", value=_ITEM, response_only=True)
 ITEM_PAGE = OpenApiExample("A page of items", value=_ITEM, response_only=True)
+_ITEM_PUBLIC = {k: v for k, v in _ITEM.items() if k not in ("price", "staff_note")}
+ITEM_PUBLIC = OpenApiExample(
+    "Item (as anonymous readers and read keys see it)", value=_ITEM_PUBLIC, response_only=True
+)
+ITEM_PUBLIC_PAGE = OpenApiExample(
+    "A page of items (as anonymous readers and read keys see it)",
+    value=_ITEM_PUBLIC,
+    response_only=True,
+)
 ITEM_INPUT = OpenApiExample(
     "New item",
     request_only=True,

@@ -126,6 +126,9 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             properties[field] = (
                 _defaults_dropped(spec) if name.startswith("Patched") else _default_hoisted(spec)
             )
+    # The public shape admits no more fields, so a staff item is never taken for a public one.
+    if "ItemPublic" in schemas:
+        schemas["ItemPublic"]["additionalProperties"] = False
     for item in result.get("paths", {}).values():
         for method, operation in item.items():
             if method not in ("get", "post", "put", "patch", "delete"):

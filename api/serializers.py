@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
@@ -345,8 +346,8 @@ class LocationSerializer(serializers.ModelSerializer[Location]):
         read_only_fields = fields
 
 
-class ItemSerializer(serializers.ModelSerializer[Item]):
-    """An item as anyone allowed to read the catalog sees it."""
+class ItemPublicSerializer(serializers.ModelSerializer[Item]):
+    """An item as anonymous readers and read keys see it: no price, no staff note."""
 
     location = LocationSerializer(read_only=True, allow_null=True)
 
@@ -359,12 +360,26 @@ class ItemSerializer(serializers.ModelSerializer[Item]):
         read_only_fields = fields
 
 
-class ItemStaffSerializer(ItemSerializer):
+class ItemStaffSerializer(ItemPublicSerializer):
     """An item with the fields only staff accounts and write keys see."""
 
-    class Meta(ItemSerializer.Meta):
-        fields = [*ItemSerializer.Meta.fields, "price", "staff_note"]
+    class Meta(ItemPublicSerializer.Meta):
+        fields = [*ItemPublicSerializer.Meta.fields, "price", "staff_note"]
         read_only_fields = fields
+
+
+# What a read of items answers depends on the caller: one of the two shapes, each complete.
+ITEM_AS_CALLER_SEES = PolymorphicProxySerializer(
+    component_name="ItemAsCallerSees",
+    serializers=[ItemStaffSerializer, ItemPublicSerializer],
+    resource_type_field_name=None,
+)
+ITEMS_AS_CALLER_SEES = PolymorphicProxySerializer(
+    component_name="ItemAsCallerSees",
+    serializers=[ItemStaffSerializer, ItemPublicSerializer],
+    resource_type_field_name=None,
+    many=True,
+)
 
 
 class ContributorSerializer(serializers.ModelSerializer[Contributor]):

@@ -52,8 +52,10 @@ def with_etag(response: Response, version: int) -> Response:
     return response
 
 
-def item_serializer_class(request: Request) -> type[s.ItemSerializer]:
-    return s.ItemStaffSerializer if may_see_staff_fields(request.user) else s.ItemSerializer
+def item_serializer_class(request: Request) -> type[s.ItemPublicSerializer]:
+    if may_see_staff_fields(request.user):
+        return s.ItemStaffSerializer
+    return s.ItemPublicSerializer
 
 
 class CatalogViewSet(viewsets.GenericViewSet):
@@ -102,8 +104,8 @@ ETAG_HEADER = OpenApiParameter(
     ),
     items=extend_schema(
         summary="The items of a record",
-        responses=s.ItemStaffSerializer(many=True),
-        examples=[ex.ITEM_PAGE],
+        responses=s.ITEMS_AS_CALLER_SEES,
+        examples=[ex.ITEM_PAGE, ex.ITEM_PUBLIC_PAGE],
     ),
     facets=extend_schema(
         summary="Facet counts of a search",
@@ -180,9 +182,14 @@ class RecordViewSet(CatalogViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List items", parameters=[s.ItemListParamsSerializer], examples=[ex.ITEM_PAGE]
+        summary="List items",
+        parameters=[s.ItemListParamsSerializer],
+        responses=s.ITEMS_AS_CALLER_SEES,
+        examples=[ex.ITEM_PAGE, ex.ITEM_PUBLIC_PAGE],
     ),
-    retrieve=extend_schema(summary="An item", examples=[ex.ITEM]),
+    retrieve=extend_schema(
+        summary="An item", responses=s.ITEM_AS_CALLER_SEES, examples=[ex.ITEM, ex.ITEM_PUBLIC]
+    ),
     create=extend_schema(
         summary="Add an item (a copy) to a record",
         request=s.ItemInputSerializer,
@@ -192,19 +199,25 @@ class RecordViewSet(CatalogViewSet):
     update=extend_schema(
         summary="Replace an item",
         request=s.ItemInputSerializer,
+        responses=s.ItemStaffSerializer,
         parameters=[ETAG_HEADER],
         examples=[ex.ITEM_INPUT, ex.ITEM],
     ),
     partial_update=extend_schema(
         summary="Change some fields of an item",
         request=s.ItemInputSerializer,
+        responses=s.ItemStaffSerializer,
         parameters=[ETAG_HEADER],
         examples=[ex.ITEM_PATCH, ex.ITEM],
     ),
     destroy=extend_schema(
         summary="Delete an item", parameters=[ETAG_HEADER], responses={204: None}
     ),
-    by_barcode=extend_schema(summary="The item with a barcode", examples=[ex.ITEM]),
+    by_barcode=extend_schema(
+        summary="The item with a barcode",
+        responses=s.ITEM_AS_CALLER_SEES,
+        examples=[ex.ITEM, ex.ITEM_PUBLIC],
+    ),
 )
 class ItemViewSet(CatalogViewSet):
     """Items: the physical copies of records. Price and staff notes are shown to staff accounts

@@ -65,3 +65,34 @@ def test_every_example_matches_its_schema(document):
         if errors:
             wrong.append(f"{where}: {errors[0].message[:200]}")
     assert wrong == []
+
+
+def _validates(document: dict[str, Any], component: str, value: Any) -> bool:
+    root = {"$ref": f"#/components/schemas/{component}", "components": document["components"]}
+    return OAS30ReadValidator(root).is_valid(value)
+
+
+@pytest.mark.parametrize(
+    ("role", "shape", "not_shape"),
+    [
+        ("anonymous", "ItemPublic", "ItemStaff"),
+        ("read_key", "ItemPublic", "ItemStaff"),
+        ("viewer", "ItemStaff", "ItemPublic"),
+        ("write_key", "ItemStaff", "ItemPublic"),
+    ],
+)
+def test_items_answer_in_the_shape_of_the_caller(
+    document, callers, catalog, role, shape, not_shape
+):
+    client = callers[role]
+    listed = client.get("/api/v1/items/").json()["results"]
+    one = client.get(f"/api/v1/items/{catalog.item.pk}/").json()
+    of_record = client.get(f"/api/v1/records/{catalog.record.pk}/items/").json()["results"]
+    for item in [*listed, one, *of_record]:
+        assert _validates(document, shape, item), (role, item)
+        assert not _validates(document, not_shape, item), (role, item)
+        assert _validates(document, "ItemAsCallerSees", item)
+    staff = document["components"]["schemas"]["ItemStaff"]
+    public = document["components"]["schemas"]["ItemPublic"]
+    assert {"price", "staff_note"} <= set(staff["required"])
+    assert not {"price", "staff_note"} & set(public["properties"])
