@@ -6,9 +6,9 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -58,9 +58,33 @@ def item_serializer_class(request: Request) -> type[s.ItemPublicSerializer]:
     return s.ItemPublicSerializer
 
 
+def query_check(request: Request, allowed: set[str]) -> None:
+    """Refuse query parameters the operation does not take: ignored, a lookup such as `?isbn=`
+    on a list that does not know it would answer the whole list instead of the one row."""
+    unknown = sorted(set(request.query_params) - allowed - {"format"})
+    if unknown:
+        takes = ", ".join(sorted(allowed)) or "none"
+        raise ValidationError(
+            {name: [f"Unknown query parameter; this operation takes: {takes}."] for name in unknown}
+        )
+
+
 class CatalogViewSet(viewsets.GenericViewSet):
     schema = CatalogAutoSchema()
     lookup_value_regex = ID_PATTERN
+    # The serializer of each action's query parameters; actions not named take none.
+    query_params: dict[str, type[serializers.Serializer]] = {}
+    # Actions that answer pages, and so take the paginator's parameters too.
+    paged_actions: tuple[str, ...] = ("list",)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        params = self.query_params.get(self.action)
+        # The declared fields (class-level): building the serializer's fields costs more.
+        allowed = set(params._declared_fields) if params is not None else set()  # type: ignore[attr-defined]
+        if self.action in self.paged_actions and self.paginator is not None:
+            allowed |= {self.paginator.cursor_query_param, self.paginator.page_size_query_param}  # type: ignore[attr-defined]
+        query_check(request, allowed)
 
     def paginated(self, rows: Any, serializer_class: type) -> Response:
         page = self.paginate_queryset(rows)
@@ -119,6 +143,11 @@ class RecordViewSet(CatalogViewSet):
 
     serializer_class = s.RecordSerializer
     queryset = Record.objects.none()
+    query_params = {
+        "list": s.RecordSearchParamsSerializer,
+        "facets": s.RecordSearchParamsSerializer,
+    }
+    paged_actions = ("list", "items")
 
     def list(self, request: Request) -> Response:
         params = s.RecordSearchParamsSerializer(data=request.query_params)
@@ -225,6 +254,7 @@ class ItemViewSet(CatalogViewSet):
 
     serializer_class = s.ItemStaffSerializer
     queryset = Item.objects.none()
+    query_params = {"list": s.ItemListParamsSerializer}
 
     def list(self, request: Request) -> Response:
         params = s.ItemListParamsSerializer(data=request.query_params)
@@ -339,6 +369,7 @@ class ContributorViewSet(CatalogViewSet):
 
     serializer_class = s.ContributorSerializer
     queryset = Contributor.objects.none()
+    query_params = {"list": s.NameParamsSerializer}
 
     def list(self, request: Request) -> Response:
         params = s.NameParamsSerializer(data=request.query_params)
@@ -362,6 +393,7 @@ class SubjectViewSet(CatalogViewSet):
 
     serializer_class = s.SubjectSerializer
     queryset = Subject.objects.none()
+    query_params = {"list": s.SubjectParamsSerializer}
 
     def list(self, request: Request) -> Response:
         params = s.SubjectParamsSerializer(data=request.query_params)
@@ -393,6 +425,7 @@ class ChangeFeedView(APIView):
         examples=[ex.CHANGES],
     )
     def get(self, request: Request) -> Response:
+        query_check(request, set(s.ChangeParamsSerializer._declared_fields))  # type: ignore[attr-defined]
         params = s.ChangeParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         since, limit = params.validated_data["since"], params.validated_data["limit"]
