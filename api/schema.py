@@ -6,7 +6,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 
-from api.exceptions import ErrorSerializer, problem
+from api.exceptions import PROBLEM_JSON, ErrorSerializer, problem
 from api.permissions import CatalogAccess
 
 _ERRORS_EVERYWHERE = {
@@ -25,6 +25,8 @@ _ERRORS_EVERYWHERE = {
 _ERRORS_ON_WRITES = {
     "412": ("Precondition failed", "The record changed since you read it (version 4, you sent "
             "3). Fetch it again and reapply your change.", "precondition_failed", None),
+    "413": ("Request too large", "The request body is 3145728 bytes; this API takes at most "
+            "2621440.", "too_large", None),
     "415": ("Unsupported media type", 'Unsupported media type "text/plain" in request.',
             "unsupported_media_type", None),
 }  # fmt: skip
@@ -140,6 +142,11 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             if operation["operationId"] in _WITH_ETAG:
                 success = next(code for code in responses if code.startswith("2"))
                 responses[success].setdefault("headers", {})["ETag"] = copy.deepcopy(_HEADER_ETAG)
+            for code, response in responses.items():
+                # Errors are problem details (RFC 9457), served as such.
+                content = response.get("content", {})
+                if code >= "400" and "application/json" in content:
+                    response["content"] = {PROBLEM_JSON: content.pop("application/json")}
             if "429" in responses:
                 responses["429"].setdefault("headers", {})["Retry-After"] = copy.deepcopy(
                     _HEADER_RETRY_AFTER

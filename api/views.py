@@ -16,13 +16,13 @@ from rest_framework.views import APIView
 
 from api import examples as ex
 from api import serializers as s
-from api.exceptions import problem
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from catalog import selectors, services
 from catalog.models import Contributor, Item, Location, Record, Subject
 from catalog.search import ORDERINGS, record_facets, record_search
 from common.errors import PreconditionFailed
+from common.problems import problem_response
 from staff.roles import may_see_staff_fields
 from staff.services import staff_token_issue
 
@@ -474,7 +474,6 @@ class TokenObtainView(APIView):
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Paths under /api/v1/ that name nothing answer in the API's error shape too (for writes
     as well: the API's callers send no CSRF cookie, and a miss is a 404 whatever the method)."""
-    return JsonResponse(
-        problem(404, "Not found", "No API endpoint or object at this address.", "not_found"),
-        status=404,
+    return problem_response(
+        404, "Not found", "No API endpoint or object at this address.", "not_found"
     )

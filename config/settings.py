@@ -80,6 +80,7 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     "config.middleware.ProbeMiddleware",
     "config.middleware.RejectNulMiddleware",
+    "config.middleware.ApiBodyLimitMiddleware",
     "tenants.middleware.LibraryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -200,6 +201,7 @@ REST_FRAMEWORK = {
         "address": env.str("API_RATE_PER_ADDRESS", default="12000/min"),
     },
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.renderers.ProblemAwareNegotiation",
     "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "api.renderers.OrjsonRenderer",

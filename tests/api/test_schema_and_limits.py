@@ -23,7 +23,7 @@ def test_schema_documents_errors_and_examples_on_every_operation(api_client):
     for path, method, op in operations:
         responses = op["responses"]
         for code in ("401", "404", "429"):
-            content = responses[code]["content"]["application/json"]
+            content = responses[code]["content"]["application/problem+json"]
             assert content["schema"] == {"$ref": "#/components/schemas/Error"}, (path, method)
             assert content["examples"], (path, method)
         success = next(c for c in responses if c.startswith("2"))

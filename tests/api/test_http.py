@@ -1,0 +1,57 @@
+"""The HTTP an integrator's tools expect: problem details, 413, JSON misses on unknown hosts."""
+
+import json
+
+from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
+
+from catalog.models import Record
+
+PROBLEM = "application/problem+json"
+
+
+def test_errors_are_problem_details(callers, catalog):
+    client = callers["read_key"]
+    for response in (
+        client.get("/api/v1/records/999999999/"),
+        client.get("/api/v1/records/", {"nonsense": "1"}),
+        client.get("/api/v1/no-such-thing/"),
+        APIClient(HTTP_HOST="alpha.localhost").get("/api/v1/changes/"),
+        client.post("/api/v1/records/", {"title": "x"}, format="json"),
+    ):
+        assert response.status_code >= 400
+        assert response["Content-Type"].startswith(PROBLEM), response.status_code
+        assert response.json()["status"] == response.status_code
+
+
+def test_problem_json_is_acceptable(callers, catalog):
+    client = callers["read_key"]
+    missing = client.get("/api/v1/records/999999999/", HTTP_ACCEPT=PROBLEM)
+    assert missing.status_code == 404
+    assert missing["Content-Type"].startswith(PROBLEM)
+    found = client.get(f"/api/v1/records/{catalog.record.pk}/", HTTP_ACCEPT=PROBLEM)
+    assert found.status_code == 200
+    assert found.json()["id"] == catalog.record.pk
+    refused = client.get(f"/api/v1/records/{catalog.record.pk}/", HTTP_ACCEPT="text/csv")
+    assert refused.status_code == 406
+    assert refused["Content-Type"].startswith(PROBLEM)
+
+
+def test_an_oversized_body_is_a_413_problem(writer, library):
+    body = json.dumps({"title": "x", "summary": "y" * (3 * 1024 * 1024)})
+    response = writer.generic("POST", "/api/v1/records/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith(PROBLEM)
+    assert response.json()["code"] == "too_large"
+    with schema_context(library.schema_name):
+        assert not Record.objects.filter(title="x").exists()
+
+
+def test_an_unknown_host_under_api_is_a_json_404(db):
+    client = APIClient(HTTP_HOST="nowhere.localhost")
+    response = client.get("/api/v1/records/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith(PROBLEM)
+    assert response.json()["code"] == "not_found"
+    # Outside the API an unknown host stays a plain 404 page.
+    assert not client.get("/")["Content-Type"].startswith(PROBLEM)
