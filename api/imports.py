@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import examples as ex
+from api.http import located
 from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
 from catalog.imports.formats.csv_file import csv_template
@@ -145,7 +146,8 @@ class ImportJobViewSet(
         job = import_job_create(
             file=upload, file_name=upload.name, started_by=user, started_by_label=label, **options
         )
-        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response = Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return located(response, request, "import-detail", job.pk)
 
     @action(detail=True, methods=["get"])
     def rows(self, request: Request, pk: str | None = None) -> Response:
@@ -159,7 +161,8 @@ class ImportJobViewSet(
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None) -> Response:
         job = import_job_commit(job_id=self.get_object().pk)
-        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response = Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return located(response, request, "import-detail", job.pk)
 
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str | None = None) -> Response:

@@ -93,6 +93,36 @@ _HEADER_ETAG = {
     "description": 'The object\'s version, e.g. "v3": send it as If-Match to write it.',
     "schema": {"type": "string"},
 }
+_HEADER_ETAG_BODY = {
+    "description": "The answer's ETag: send it as If-None-Match to be told 304 if unchanged.",
+    "schema": {"type": "string"},
+}
+_HEADER_LOCATION = {
+    "description": "The address of what the request made or queued.",
+    "schema": {"type": "string", "format": "uri"},
+}
+_IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "An ETag you hold: 304 (no body) if it is still current.",
+    "schema": {"type": "string"},
+}
+_HEADERS_RATE_LIMIT = {
+    "RateLimit-Limit": {
+        "description": "Requests allowed in the period (the caller's or the address's bucket, "
+        "whichever is closer to refusing).",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in the period.",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the oldest request counted leaves the period.",
+        "schema": {"type": "integer"},
+    },
+}
 _HEADER_RETRY_AFTER = {
     "description": "Seconds to wait before trying again.",
     "schema": {"type": "integer"},
@@ -147,6 +177,24 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                 content = response.get("content", {})
                 if code >= "400" and "application/json" in content:
                     response["content"] = {PROBLEM_JSON: content.pop("application/json")}
+            success = next((code for code in responses if code.startswith("2")), None)
+            if success in ("201", "202"):
+                responses[success].setdefault("headers", {})["Location"] = copy.deepcopy(
+                    _HEADER_LOCATION
+                )
+            if method == "get" and success == "200":
+                # Lists get an ETag from their body, objects their version (api/http.py).
+                responses[success].setdefault("headers", {}).setdefault(
+                    "ETag", copy.deepcopy(_HEADER_ETAG_BODY)
+                )
+                operation.setdefault("parameters", []).append(copy.deepcopy(_IF_NONE_MATCH))
+                responses["304"] = {
+                    "description": "Not modified: the ETag sent in If-None-Match is current.",
+                    "headers": {"ETag": copy.deepcopy(_HEADER_ETAG_BODY)},
+                }
+            for code, response in responses.items():
+                if code != "304":
+                    response.setdefault("headers", {}).update(copy.deepcopy(_HEADERS_RATE_LIMIT))
             if "429" in responses:
                 responses["429"].setdefault("headers", {})["Retry-After"] = copy.deepcopy(
                     _HEADER_RETRY_AFTER

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from api import examples as ex
 from api import serializers as s
+from api.http import located
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from catalog import selectors, services
@@ -173,7 +174,9 @@ class RecordViewSet(CatalogViewSet):
         body = s.RecordInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         record = services.record_create(data=body.data_for_service())
-        return self._written(record.pk, status.HTTP_201_CREATED)
+        return located(
+            self._written(record.pk, status.HTTP_201_CREATED), request, "record-detail", record.pk
+        )
 
     def update(self, request: Request, pk: str) -> Response:
         return self._update(request, int(pk), partial=False)
@@ -280,7 +283,8 @@ class ItemViewSet(CatalogViewSet):
         item = services.item_create(
             record_id=body.validated_data["record"], data=body.data_for_service()
         )
-        return self._render(selectors.item_get(item_id=item.pk), status.HTTP_201_CREATED)
+        response = self._render(selectors.item_get(item_id=item.pk), status.HTTP_201_CREATED)
+        return located(response, request, "item-detail", item.pk)
 
     def update(self, request: Request, pk: str) -> Response:
         return self._update(request, int(pk), partial=False)
@@ -343,7 +347,8 @@ class LocationViewSet(CatalogViewSet):
         body = s.LocationInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         location = services.location_create(**body.validated_data)
-        return Response(s.LocationSerializer(location).data, status=status.HTTP_201_CREATED)
+        response = Response(s.LocationSerializer(location).data, status=status.HTTP_201_CREATED)
+        return located(response, request, "location-detail", location.pk)
 
     def update(self, request: Request, pk: str) -> Response:
         body = s.LocationInputSerializer(data=request.data)

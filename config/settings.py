@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "config.middleware.RejectNulMiddleware",
     "config.middleware.ApiBodyLimitMiddleware",
     "tenants.middleware.LibraryMiddleware",
+    "api.http.ApiConditionalGetMiddleware",
+    "api.throttling.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -55,3 +55,35 @@ def test_an_unknown_host_under_api_is_a_json_404(db):
     assert response.json()["code"] == "not_found"
     # Outside the API an unknown host stays a plain 404 page.
     assert not client.get("/")["Content-Type"].startswith(PROBLEM)
+
+
+def test_writes_that_make_something_say_where(writer, catalog):
+    made = writer.post("/api/v1/records/", {"title": "Always Coming Home"}, format="json")
+    assert made.status_code == 201
+    assert made["Location"] == f"http://alpha.localhost/api/v1/records/{made.json()['id']}/"
+    assert writer.get(made["Location"]).json()["title"] == "Always Coming Home"
+    item = writer.post(
+        "/api/v1/items/", {"record": catalog.record.pk, "barcode": "B-LOC-1"}, format="json"
+    )
+    assert item["Location"].endswith(f"/api/v1/items/{item.json()['id']}/")
+    location = writer.post("/api/v1/locations/", {"code": "LOC-2"}, format="json")
+    assert location["Location"].endswith(f"/api/v1/locations/{location.json()['id']}/")
+    export = writer.post("/api/v1/exports/", {"format": "marcxml"}, format="json")
+    assert export.status_code == 202
+    assert export["Location"].endswith(f"/api/v1/exports/{export.json()['id']}/")
+
+
+def test_if_none_match_answers_304_on_objects_and_lists(callers, catalog):
+    client = callers["read_key"]
+    for url in (f"/api/v1/records/{catalog.record.pk}/", "/api/v1/records/", "/api/v1/items/"):
+        first = client.get(url)
+        etag = first["ETag"]
+        assert etag
+        again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert again.status_code == 304, url
+        assert again.content == b""
+        assert client.get(url, HTTP_IF_NONE_MATCH='"v0"').status_code == 200
+    # A change makes the held ETag stale.
+    listed = client.get("/api/v1/records/")["ETag"]
+    callers["librarian"].post("/api/v1/records/", {"title": "The Dispossessed"}, format="json")
+    assert client.get("/api/v1/records/", HTTP_IF_NONE_MATCH=listed).status_code == 200

@@ -86,3 +86,17 @@ def test_throttled_callers_get_429_with_retry_after(callers, tight_rates):
     # Another caller from the same address has its own bucket until the address ceiling.
     other = callers["write_key"]
     assert other.get("/api/v1/locations/").status_code == 429  # address: 5 per minute
+
+
+def test_answers_carry_the_rate_limit(callers, tight_rates):
+    client = callers["read_key"]
+    first = client.get("/api/v1/locations/")
+    assert (first["RateLimit-Limit"], first["RateLimit-Remaining"]) == ("3", "2")
+    assert 0 < int(first["RateLimit-Reset"]) <= 60
+    second = client.get("/api/v1/locations/")
+    assert second["RateLimit-Remaining"] == "1"
+    client.get("/api/v1/locations/")
+    refused = client.get("/api/v1/locations/")
+    assert refused.status_code == 429
+    assert refused["RateLimit-Remaining"] == "0"
+    assert int(refused["RateLimit-Reset"]) >= int(refused["Retry-After"]) - 1
