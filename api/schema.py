@@ -123,6 +123,35 @@ _HEADERS_RATE_LIMIT = {
         "schema": {"type": "integer"},
     },
 }
+_IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "A key of yours (a UUID) for this request: sent again with the same body "
+    "within 24 hours, the first answer is repeated and the write is done once.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+_IDEMPOTENCY_ERRORS = {
+    "409": ("Conflict", "A request with this Idempotency-Key is still being carried out; try "
+            "again in a moment.", "idempotency_in_progress"),
+    "422": ("Unprocessable request", "This Idempotency-Key was used with another request "
+            "body: use a new key for a new request.", "idempotency_key_reused"),
+}  # fmt: skip
+
+
+def _problem_like(
+    template: dict[str, Any], code: str, title: str, detail: str, slug: str
+) -> dict[str, Any]:
+    """Another error response in the shape of `template` (an error response of the same op)."""
+    response = copy.deepcopy(template)
+    for content in response.get("content", {}).values():
+        content["examples"] = {
+            slug: {"value": problem(int(code), title, detail, slug), "summary": title}
+        }
+    response["description"] = title
+    return response
+
+
 _HEADER_RETRY_AFTER = {
     "description": "Seconds to wait before trying again.",
     "schema": {"type": "integer"},
@@ -195,6 +224,11 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             for code, response in responses.items():
                 if code != "304":
                     response.setdefault("headers", {}).update(copy.deepcopy(_HEADERS_RATE_LIMIT))
+            if method == "post":
+                operation.setdefault("parameters", []).append(copy.deepcopy(_IDEMPOTENCY_KEY))
+                for code, (title, detail, slug) in _IDEMPOTENCY_ERRORS.items():
+                    if code not in responses:
+                        responses[code] = _problem_like(responses["404"], code, title, detail, slug)
             if "429" in responses:
                 responses["429"].setdefault("headers", {})["Retry-After"] = copy.deepcopy(
                     _HEADER_RETRY_AFTER

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "tenants.middleware.LibraryMiddleware",
     "api.http.ApiConditionalGetMiddleware",
     "api.throttling.RateLimitHeadersMiddleware",
+    "api.idempotency.IdempotencyKeyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -87,3 +87,53 @@ def test_if_none_match_answers_304_on_objects_and_lists(callers, catalog):
     listed = client.get("/api/v1/records/")["ETag"]
     callers["librarian"].post("/api/v1/records/", {"title": "The Dispossessed"}, format="json")
     assert client.get("/api/v1/records/", HTTP_IF_NONE_MATCH=listed).status_code == 200
+
+
+def _records_titled(schema: str, title: str) -> int:
+    with schema_context(schema):
+        return Record.objects.filter(title=title).count()
+
+
+def test_idempotency_key_makes_a_post_once(callers, other_callers, library, other_library):
+    client = callers["write_key"]
+    body = {"title": "The Lathe of Heaven"}
+    first = client.post("/api/v1/records/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = client.post("/api/v1/records/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Location"] == first["Location"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert _records_titled(library.schema_name, "The Lathe of Heaven") == 1
+    # Same key, another body: refused, nothing written.
+    other_body = {"title": "The Word for World Is Forest"}
+    reused = client.post("/api/v1/records/", other_body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert reused.status_code == 422
+    assert reused["Content-Type"].startswith(PROBLEM)
+    assert _records_titled(library.schema_name, "The Word for World Is Forest") == 0
+    # Keys belong to their caller and library: the same key elsewhere is a new request.
+    librarian = callers["librarian"]
+    mine = librarian.post("/api/v1/records/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert mine.status_code == 201
+    assert mine.json()["id"] != first.json()["id"]
+    elsewhere = other_callers["write_key"].post(
+        "/api/v1/records/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert elsewhere.status_code == 201
+    assert _records_titled(other_library.schema_name, "The Lathe of Heaven") == 1
+    # Without a key every POST is its own.
+    client.post("/api/v1/records/", body, format="json")
+    assert _records_titled(library.schema_name, "The Lathe of Heaven") == 3
+
+
+def test_refused_posts_are_not_kept_against_the_key(callers, library):
+    client = callers["write_key"]
+    invalid = client.post("/api/v1/records/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert invalid.status_code == 400
+    # The same invalid request is answered the same (a replay); a fixed body needs a new key.
+    assert (
+        client.post("/api/v1/records/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-2").status_code
+        == 400
+    )
+    too_long = client.post("/api/v1/records/", {}, format="json", HTTP_IDEMPOTENCY_KEY="x" * 256)
+    assert too_long.status_code == 400
+    assert "Idempotency-Key" in too_long.json()["errors"]
