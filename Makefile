@@ -2,23 +2,33 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Every install takes its versions from the lock (`make lock` writes it from pyproject.toml).
+CONSTRAINTS := constraints.txt
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(CONSTRAINTS) | cksum | cut -d' ' -f1)
 # With DATABASE_URL / REDIS_URL unset, embedded PostgreSQL and Redis are started for the run.
 EMBEDDED := $(PY) config/embedded.py run
 # The browser tests (tests/browser/) drive Debian's Chromium; without it they are skipped.
 CHROMIUM := /usr/bin/chromium
 NO_CHROMIUM := Chromium not found at $(CHROMIUM): browser tests skipped; install Debian's chromium package
 
-.PHONY: up test lint bench install clean
+.PHONY: up test lint bench install lock compose-smoke clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,embedded]'
+	$(PY) -m pip install --quiet -e '.[dev,embedded]' --constraint $(CONSTRAINTS)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 install: $(STAMP)
+
+# After changing dependencies in pyproject.toml: pin every requirement of every extra, for any
+# platform and Python 3.11 or later. Pins already in the file are kept while they still fit;
+# `make lock LOCK_ARGS=--upgrade` moves everything to the newest releases.
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--native-tls --annotation-style line --custom-compile-command "make lock" --quiet \
+		$(LOCK_ARGS) --output-file $(CONSTRAINTS)
 
 up: $(STAMP)
 	$(EMBEDDED) --profile dev -- $(PY) config/up.py
@@ -42,6 +52,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	rm -f .bench/results.json
 	$(EMBEDDED) --profile bench -- $(PY) -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+
+# Builds deploy/Dockerfile and runs deploy/compose.yaml under podman, then checks the stack
+# (deploy/smoke/compose-smoke.sh; run as root: it installs podman from Debian when missing).
+compose-smoke: $(STAMP)
+	PODMAN_COMPOSE=$(VENV)/bin/podman-compose deploy/smoke/compose-smoke.sh
 
 clean:
 	rm -rf $(VENV) .stacks .bench

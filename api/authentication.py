@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from staff.models import ApiKey
+from staff.models import ApiKey, User
 from staff.roles import Role, key_role
-from staff.services import api_key_authenticate
+from staff.services import api_key_authenticate, staff_token_authenticate
 
 
 class ApiKeyUser:
@@ -67,10 +67,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-class StaffTokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Bearer <token>` or `Token <token>` for a staff account of this library."""
+class StaffTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <token>` or `Token <token>` for a staff account of this library:
+    tokens are stored hashed, expire, and stop working when the password changes."""
 
-    def authenticate(self, request: Request):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: Request) -> tuple[User, str] | None:
         token = credential(request, (b"bearer", b"token"), "token")
         if token is None:
             return None
@@ -78,7 +79,10 @@ class StaffTokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Staff tokens belong to a library: use them on the library's own host."
             )
-        return self.authenticate_credentials(token)
+        user = staff_token_authenticate(token)
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        return user, token
 
     def authenticate_header(self, request: Request) -> str:
         return "Bearer"

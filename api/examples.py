@@ -131,8 +131,9 @@ TOKEN_REQUEST = OpenApiExample(
 TOKEN = OpenApiExample(
     "A staff token",
     response_only=True,
-    value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", "email":
-           "librarian@springfield.example", "role": "librarian"},
+    value={"token": "stt_Qm9vay1sZW5kZXItMjAyNi1leGFtcGxlLXRva2Vu", "expires_at":
+           "2026-11-02T21:00:00Z", "email": "librarian@springfield.example",
+           "role": "librarian"},
 )  # fmt: skip
 
 # The library's administration (admins only).
@@ -156,7 +157,17 @@ _API_KEY = {
     "revoked": False,
     "last_used_at": _AT,
 }
-_DOMAIN = {"id": 2, "domain": "catalog.springfield.example", "is_primary": True}
+_DOMAIN = {
+    "id": 2,
+    "domain": "catalog.springfield.example",
+    "is_primary": True,
+    "is_verified": True,
+    "verified_at": "2026-11-02T09:00:00Z",
+    "verification": {
+        "name": "_stacks-challenge.catalog.springfield.example",
+        "value": "stacks-domain-verification=0f3c9a1d7be24e58a6c1d2e3f4a5b6c7",
+    },
+}
 _SETTINGS = {"name": "Springfield Public Library", "public_catalog": True,
              "default_location_code": "MAIN"}  # fmt: skip
 _AUDIT = {

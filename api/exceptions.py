@@ -61,10 +61,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         errors = {
             k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in exc.fields.items()
         }
+        retry_after = getattr(exc, "retry_after", None)
         return Response(
             problem(exc.status_code, _title(exc.status_code), exc.message, exc.code, errors),
             status=exc.status_code,
             content_type=PROBLEM_JSON,
+            headers={"Retry-After": str(retry_after)} if retry_after else None,
         )
     if isinstance(exc, RequestDataTooBig):
         exc = TooLarge()
@@ -104,6 +106,7 @@ def _title(status_code: int) -> str:
         status.HTTP_405_METHOD_NOT_ALLOWED: "Method not allowed",
         status.HTTP_406_NOT_ACCEPTABLE: "Not acceptable",
         status.HTTP_409_CONFLICT: "Conflict",
+        status.HTTP_410_GONE: "Gone",
         status.HTTP_412_PRECONDITION_FAILED: "Precondition failed",
         status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "Request too large",
         status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",

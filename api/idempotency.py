@@ -71,28 +71,27 @@ class IdempotencyKeyMiddleware:
         cache_key = f"idempotency:{tenant.schema_name}:{_caller(request)}:{hashed}"
         fingerprint = _fingerprint(request)
         if not cache.add(cache_key, {"fingerprint": fingerprint}, _PENDING_SECONDS):
-            return self._replay(cache.get(cache_key), fingerprint)
+            stored = cache.get(cache_key)
+            if stored is not None:
+                return self._replay(stored, fingerprint)
+            # Gone since (the first request failed), or Redis is away: the cache fails open,
+            # and so does the key, rather than refusing every write with one.
         response = self.get_response(request)
         if response.status_code >= 500 or response.status_code == 429 or response.streaming:
             # Nothing was done (or it cannot be told): the caller may retry with the same key.
             cache.delete(cache_key)
             return response
-        stored: dict[str, Any] = {
+        answer: dict[str, Any] = {
             "fingerprint": fingerprint,
             "status": response.status_code,
             "content": response.content,  # type: ignore[attr-defined]
             "headers": {h: response[h] for h in _REPLAYED_HEADERS if response.has_header(h)},
         }
-        cache.set(cache_key, stored, KEPT_SECONDS)
+        cache.set(cache_key, answer, KEPT_SECONDS)
         return response
 
-    def _replay(self, stored: dict[str, Any] | None, fingerprint: str) -> HttpResponseBase:
-        if stored is None or stored["fingerprint"] != fingerprint:
-            if stored is None:
-                return problem_response(
-                    409, "Conflict", "The first request with this Idempotency-Key has just "
-                    "finished or failed; send it again.", "idempotency_retry",
-                )  # fmt: skip
+    def _replay(self, stored: dict[str, Any], fingerprint: str) -> HttpResponseBase:
+        if stored["fingerprint"] != fingerprint:
             return problem_response(
                 422, "Unprocessable request", "This Idempotency-Key was used with another "
                 "request body: use a new key for a new request.", "idempotency_key_reused",

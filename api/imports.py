@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -179,7 +180,7 @@ class ImportJobViewSet(
         """The rejected records in the file's own format, to fix and upload again."""
         content, name, content_type = import_rejects_file(job=self.get_object())
         response = StreamingHttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
         return response
 
     @action(detail=False, methods=["get"])

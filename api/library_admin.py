@@ -1,6 +1,11 @@
 """A library's administration API (its admins only): staff, API keys, domains, settings, audit."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -27,8 +32,10 @@ from tenants.administration import (
     domain_list,
     domain_make_primary,
     domain_remove,
+    domain_verify,
     library_settings_update,
 )
+from tenants.dns import domain_challenge
 from tenants.models import Domain, Library
 
 
@@ -185,10 +192,25 @@ class ApiKeyViewSet(mixins.ListModelMixin, AdminViewSet):
 # Domains
 
 
+class DomainVerificationSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The TXT record's name.")
+    value = serializers.CharField(help_text="The TXT record's value.")
+
+
 class DomainSerializer(serializers.ModelSerializer[Domain]):
+    verification = serializers.SerializerMethodField(
+        help_text="The TXT record that proves the library controls the domain; the domain "
+        "routes only once it is verified."
+    )
+
     class Meta:
         model = Domain
-        fields = ["id", "domain", "is_primary"]
+        fields = ["id", "domain", "is_primary", "is_verified", "verified_at", "verification"]
+
+    @extend_schema_field(DomainVerificationSerializer)
+    def get_verification(self, domain: Domain) -> dict[str, str]:
+        name, value = domain_challenge(library=domain.tenant, hostname=domain.domain)
+        return {"name": name, "value": value}
 
 
 class DomainAddSerializer(serializers.Serializer):
@@ -202,11 +224,14 @@ class DomainAddSerializer(serializers.Serializer):
                          examples=[ex.DOMAIN_INPUT, ex.DOMAIN]),
     make_primary=extend_schema(summary="Make a domain primary", request=None, parameters=[_ID],
                                responses=DomainSerializer, examples=[ex.DOMAIN]),
+    verify=extend_schema(summary="Verify a custom domain by its DNS TXT record", request=None,
+                         parameters=[_ID], responses=DomainSerializer, examples=[ex.DOMAIN]),
     destroy=extend_schema(summary="Remove a custom domain", parameters=[_ID],
                           responses={204: None}),
 )  # fmt: skip
 class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
-    """The library's host names: add a custom domain, make one primary, remove one."""
+    """The library's host names: add a custom domain, verify it (a DNS TXT record carrying the
+    library's token), make one primary, remove one."""
 
     serializer_class = DomainSerializer
     pagination_class = None
@@ -229,6 +254,13 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
     @action(detail=True, methods=["post"], url_path="make-primary")
     def make_primary(self, request: Request, pk: str) -> Response:
         domain = domain_make_primary(
+            library=_library(request), domain_id=int(pk), actor=actor_name(request.user)
+        )
+        return Response(DomainSerializer(domain).data)
+
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str) -> Response:
+        domain = domain_verify(
             library=_library(request), domain_id=int(pk), actor=actor_name(request.user)
         )
         return Response(DomainSerializer(domain).data)

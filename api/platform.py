@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from common.errors import NotFound
 from tenants.models import Domain, Library, Signup
-from tenants.onboarding import signup_create, signup_get, signup_host
+from tenants.onboarding import signup_confirm, signup_create, signup_get, signup_host
 from tenants.platform import (
     library_counts,
     library_delete,
@@ -62,7 +62,8 @@ class SignupRequestSerializer(serializers.Serializer):
 
 
 class SignupCreate(APIView):
-    """Ask for a library: it is provisioned by a worker; poll the returned `id` for progress."""
+    """Ask for a library: its admin gets an email with a link to confirm the address (or POST
+    its token to `signups/confirm/`), then a worker provisions it; poll the returned `id`."""
 
     authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
@@ -72,6 +73,25 @@ class SignupCreate(APIView):
         data = SignupRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         signup = signup_create(**data.validated_data)
+        return Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SignupConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="The token of the emailed link.")
+
+
+class SignupConfirm(APIView):
+    """Confirm a sign-up with the token of the link emailed to its admin: the library is
+    provisioned by a worker from then on."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [SignupThrottle]
+
+    def post(self, request: Request) -> Response:
+        data = SignupConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        signup = signup_confirm(token=data.validated_data["token"])
         return Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -10,6 +10,7 @@ router.register("libraries", platform.LibraryViewSet, basename="library")
 
 urlpatterns = [
     path("signups/", platform.SignupCreate.as_view(), name="signup-create"),
+    path("signups/confirm/", platform.SignupConfirm.as_view(), name="signup-confirm-api"),
     path("signups/<str:public_id>/", platform.SignupDetail.as_view(), name="signup-detail"),
     path("", include(router.urls)),
 ]

@@ -280,7 +280,7 @@ class IdentifierSerializer(serializers.Serializer):
 
 
 class RecordSerializer(serializers.ModelSerializer[Record]):
-    # The lists record_list() prefetches (catalog/selectors.py).
+    # The lists catalog.selectors.record_links_attach gives each record.
     contributors = CreditSerializer(source="credit_list", many=True, read_only=True)
     subjects = SubjectLinkSerializer(source="subject_link_list", many=True, read_only=True)
     identifiers = IdentifierSerializer(source="identifier_list", many=True, read_only=True)
@@ -437,5 +437,6 @@ class FacetsSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
     email = serializers.EmailField()
     role = serializers.CharField()

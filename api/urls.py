@@ -1,7 +1,7 @@
 """URLs of one library's REST API under /api/v1/."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from api import library_admin
@@ -25,7 +25,7 @@ router.register("audit", library_admin.AuditEventViewSet, basename="audit-event"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("changes/", catalog_api.ChangeFeedView.as_view(), name="changes"),
     path("auth/token/", catalog_api.TokenObtainView.as_view(), name="auth-token"),
     path("settings/", library_admin.LibrarySettingsView.as_view(), name="library-settings"),

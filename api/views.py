@@ -1,7 +1,8 @@
 """The catalog's API views: each checks its input, calls one service or selector, renders."""
 
 import re
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,11 +18,12 @@ from rest_framework.views import APIView
 from api import examples as ex
 from api import serializers as s
 from api.http import located
+from api.pagination import PageRead, StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from catalog import selectors, services
 from catalog.models import Contributor, Item, Location, Record, Subject
-from catalog.search import ORDERINGS, record_facets, record_search
+from catalog.search import record_facets
 from common.errors import PreconditionFailed
 from common.problems import problem_response
 from staff.roles import may_see_staff_fields
@@ -91,6 +93,12 @@ class CatalogViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
+    def paginated_by(self, read: PageRead, serializer_class: type) -> Response:
+        """A page that `read` (a selector) reads, rather than one of a QuerySet."""
+        paginator = cast(StableCursorPagination, self.paginator)
+        page = paginator.paginate(read, self.request)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
 
 ETAG_HEADER = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, required=False,
@@ -155,9 +163,8 @@ class RecordViewSet(CatalogViewSet):
         params.is_valid(raise_exception=True)
         q = params.validated_data.get("q", "")
         ordering = params.validated_data.get("ordering") or ("relevance" if q.strip() else "newest")
-        records = record_search(q=q, filters=params.filters(), ordering=ordering)
-        self.cursor_ordering = ORDERINGS[ordering]
-        return self.paginated(records, s.RecordSerializer)
+        read = partial(selectors.record_page, q=q, filters=params.filters(), ordering=ordering)
+        return self.paginated_by(read, s.RecordSerializer)
 
     @action(detail=False, methods=["get"], pagination_class=None)
     def facets(self, request: Request) -> Response:
@@ -465,10 +472,17 @@ class TokenObtainView(APIView):
     def post(self, request: Request) -> Response:
         body = s.TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        token = staff_token_issue(request=request._request, **body.validated_data)
-        if token is None:
+        issued = staff_token_issue(request=request._request, **body.validated_data)
+        if issued is None:
             raise AuthenticationFailed("Wrong email or password for this library.")
-        return Response({"token": token.key, "email": token.user.email, "role": token.user.role})
+        return Response(
+            {
+                "token": issued.secret,
+                "expires_at": issued.staff_token.expires_at,
+                "email": issued.user.email,
+                "role": issued.user.role,
+            }
+        )
 
     def get_authenticate_header(self, request: Request) -> str:
         # Wrong credentials are a 401 (not 403) even though this view reads no header.

@@ -111,8 +111,8 @@ class Record(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     if TYPE_CHECKING:
-        # Not columns: catalog.selectors.record_links_attach sets them on the records fetched
-        # through record_list() (record_get and record_search too); other records lack them.
+        # Not columns: catalog.selectors.record_links_attach sets them (on the records of
+        # record_get, record_page and record_slice too); other records lack them.
         credit_list: list[Credit]
         subject_link_list: list[SubjectLink]
         identifier_list: list[IdentifierValue]

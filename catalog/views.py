@@ -4,13 +4,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from catalog.search import record_facets, record_search
-from catalog.selectors import contributor_get, item_list, record_get, record_list, subject_get
+from catalog.selectors import contributor_get, item_list, record_get, record_slice, subject_get
 from catalog.website import (
     RECENT_ADDITIONS,
     SORTS,
@@ -21,7 +21,6 @@ from catalog.website import (
     page_cached,
     record_json_ld,
     web_search_parse,
-    with_availability,
 )
 from common.errors import NotFound
 
@@ -48,7 +47,7 @@ def catalog_open(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 @catalog_open
 @page_cached
 def home(request: HttpRequest) -> HttpResponse:
-    recent = with_availability(record_list().order_by("-id"))[:RECENT_ADDITIONS]
+    recent = record_slice(ordering="newest", limit=RECENT_ADDITIONS, availability=True)
     return render(request, "catalog/home.html", {"recent": recent})
 
 
@@ -109,14 +108,17 @@ def search(request: HttpRequest) -> HttpResponse:
         active = _active_filters(query)
     except NotFound as error:
         return _not_found(request, error.message)
-    records = with_availability(
-        record_search(q=query.q, filters=query.filters, ordering=query.ordering)
-    )
-    paginator = Paginator(records, query.per_page)
+    # The paginator counts the matches; the page's records are read with their links.
+    paginator = Paginator(record_search(q=query.q, filters=query.filters), query.per_page)
     try:
-        page = paginator.page(query.page)
+        number = paginator.validate_number(query.page)
     except EmptyPage:
         return _not_found(request, f"This search has no page {query.page}.")
+    records = record_slice(
+        q=query.q, filters=query.filters, ordering=query.ordering,
+        offset=(number - 1) * query.per_page, limit=query.per_page, availability=True,
+    )  # fmt: skip
+    page = Page(records, number, paginator)
     context: dict[str, Any] = {
         "search": query,
         "q": query.q,

@@ -8,13 +8,12 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import cache
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.core.cache import caches
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
 
-from catalog.models import Change, Item, Record, RecordContributor
+from catalog.models import Change, Record, RecordContributor
 from catalog.search import RecordFilters
 
 # Pages are cached under the catalog's generation (the last change feed id), so any record or
@@ -138,22 +137,6 @@ def web_search_parse(params: Any) -> WebSearch:
     )
 
 
-def with_availability(records: QuerySet[Record]) -> QuerySet[Record]:
-    """Records carrying `copies` and `copies_available`, counted in the same query."""
-
-    def counted(items: QuerySet[Item]) -> Coalesce:
-        counts = items.filter(record=OuterRef("pk")).order_by().values("record")
-        return Coalesce(
-            Subquery(counts.annotate(n=Count("id")).values("n")[:1]), 0,
-            output_field=IntegerField(),
-        )  # fmt: skip
-
-    return records.annotate(
-        copies=counted(Item.objects.all()),
-        copies_available=counted(Item.objects.filter(status=Item.Status.AVAILABLE)),
-    )
-
-
 # --- The record page's structured data ---------------------------------------------------------
 
 _SCHEMA_ROLES: dict[str, str] = {
@@ -167,8 +150,7 @@ _SCHEMA_ROLES: dict[str, str] = {
 
 
 def record_json_ld(record: Record, url: str) -> dict[str, Any]:
-    """schema.org `Book` data of a record (from `record_list`, which attaches its credits
-    and identifiers)."""
+    """schema.org `Book` data of a record with its links (from `record_get`)."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Book",
@@ -232,6 +214,7 @@ def page_cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         key = _page_key(request)
+        cache = caches["pages"]
         body = cache.get(key)
         if body is not None:
             response = HttpResponse(body)

@@ -1,8 +1,10 @@
 """Settings for Stacks, read from the environment (see deploy/.env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +44,7 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "axes",
 ]
 
 TENANT_APPS = [
@@ -51,7 +54,7 @@ TENANT_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "staff",
-    "rest_framework.authtoken",
+    "axes",
     "catalog",
     "catalog.imports",
 ]
@@ -85,12 +88,16 @@ MIDDLEWARE = [
     "api.http.ApiConditionalGetMiddleware",
     "api.throttling.RateLimitHeadersMiddleware",
     "api.idempotency.IdempotencyKeyMiddleware",
+    "tenants.uploads.UploadLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "tenants.middleware.CustomDomainHstsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.website_throttle.WebsiteThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -122,6 +129,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# No Redis call (cache or broker) waits forever on a server that went away without closing its
+# connections (a stopped container, an unreachable host): it fails after this many seconds.
+REDIS_SOCKET_TIMEOUT = env.int("REDIS_SOCKET_TIMEOUT", default=5)  # 0: no limit
 
 CACHES = {
     "default": {
@@ -132,12 +142,43 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "TIMEOUT": 300,
-        # Short timeouts: with Redis away, requests go on without the cache (config/cache.py).
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        # With Redis away, requests go on without the cache (common/cache.py) after this long.
+        "OPTIONS": {
+            "socket_timeout": REDIS_SOCKET_TIMEOUT or None,
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT or None,
+        },
     }
 }
 
+# The website's page cache (catalog/website.py) never goes to the broker's Redis, which runs
+# with noeviction: a Redis of its own that evicts (STACKS_PAGE_CACHE_URL, compose's `cache`),
+# or else each process's memory, STACKS_PAGE_CACHE_ENTRIES pages at most.
+STACKS_PAGE_CACHE_URL = env.str("STACKS_PAGE_CACHE_URL", default="")
+_TENANT_KEYS = {
+    "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"],
+    "KEY_FUNCTION": "django_tenants.cache.make_key",
+    "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    "TIMEOUT": 300,
+}
+CACHES["pages"] = (
+    {"BACKEND": "config.cache.ReusedClientRedisCache", "LOCATION": STACKS_PAGE_CACHE_URL}
+    if STACKS_PAGE_CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "stacks-pages",
+        "OPTIONS": {"MAX_ENTRIES": env.int("STACKS_PAGE_CACHE_ENTRIES", default=500)},
+    }
+) | _TENANT_KEYS
+# Anonymous requests to a library's website (not the API, which has its own throttles) per
+# client address and library, per minute.
+STACKS_WEBSITE_RATE_PER_ADDRESS = env.int("STACKS_WEBSITE_RATE_PER_ADDRESS", default=300)
+
 AUTH_USER_MODEL = "staff.User"
+# django-axes refuses sign-ins after too many failures (tenants/signin.py); it must come first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -183,6 +224,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if REDIS_SOCKET_TIMEOUT:
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        socket_timeout=REDIS_SOCKET_TIMEOUT, socket_connect_timeout=REDIS_SOCKET_TIMEOUT
+    )
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -234,6 +279,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-axes announces its configuration at every start; lockouts are warnings.
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -261,10 +308,14 @@ STACKS_HTTPS = env.bool("STACKS_HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = STACKS_HTTPS
 SESSION_COOKIE_SECURE = STACKS_HTTPS
 CSRF_COOKIE_SECURE = STACKS_HTTPS
-# Libraries live on subdomains of the base domain, so HSTS covers them too.
+# Libraries live on subdomains of the base domain, so HSTS covers them too; preload is a promise
+# for the whole base domain, made only when asked for. Libraries' own domains get max-age alone
+# (tenants.middleware.CustomDomainHstsMiddleware).
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000) if STACKS_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = STACKS_HTTPS
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=STACKS_HTTPS)
+SECURE_HSTS_PRELOAD = STACKS_HTTPS and env.bool("SECURE_HSTS_PRELOAD", default=False)
+# `check --deploy` asks for preload (security.W021); leaving it off is this setting's choice.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # Only behind a proxy that terminates TLS and overwrites X-Forwarded-Proto; a client could
 # otherwise claim HTTPS for itself.
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
@@ -272,6 +323,21 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
 # Origins (with scheme, wildcards allowed: https://*.stacks.example) whose forms may post here
 # when they are not the request's own host.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Content-Security-Policy on every response (django-csp): scripts only from files this site
+# serves, never inline; inline styles stay allowed (the catalog's and Swagger UI's pages use them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # Each request carries an id (X-Request-ID in and out) that every log line of it repeats.
 MIDDLEWARE.insert(
@@ -309,12 +375,21 @@ if CELERY_IMPORTS_QUEUE:
     }
 # Processes of `migrate_schemas --tenant --executor=multiprocessing` during upgrades.
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
+# A worker told to stop exits this many seconds later if the broker no longer answers, rather
+# than wait on it (config/worker_stop.py; 0 turns this off). Imported by workers only.
+STACKS_WORKER_STOP_SECONDS = env.float("STACKS_WORKER_STOP_SECONDS", default=10.0)
+CELERY_IMPORTS = ["config.worker_stop"]
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
 # --- end of production block ---------------------------------------------------------------
-# Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/...
-STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="http")
+# Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/... (as is the
+# address create_library prints); HTTPS whenever the site insists on it.
+STACKS_SITE_SCHEME = env.str("STACKS_SITE_SCHEME", default="https" if STACKS_HTTPS else "http")
 STACKS_SITE_PORT = env.str("STACKS_SITE_PORT", default="")
+# Sign-up: the admin confirms the email address within this many hours before anything is built;
+# at most this many sign-ups on the whole platform in any hour (0: no limit).
+STACKS_SIGNUP_CONFIRM_HOURS = env.int("STACKS_SIGNUP_CONFIRM_HOURS", default=24)
+STACKS_SIGNUPS_PER_HOUR = env.int("STACKS_SIGNUPS_PER_HOUR", default=100)
 # Where deleted libraries' export bundles are kept (Django storage path prefix).
 STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
 # Template clones kept ready so that a new library is a rename, not a clone (0 turns it off).
@@ -322,6 +397,9 @@ STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)
 
 # Catalog imports and exports (catalog/imports/).
 STACKS_IMPORT_MAX_UPLOAD_BYTES = env.int("STACKS_IMPORT_MAX_UPLOAD_BYTES", default=1024**3)
+# Uploads past 2.5 MB are spooled to temporary files (Django's default handlers) in this folder,
+# the system's temporary one unless set; the image sets a volume's, as /tmp is memory in compose.
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 # Records per chunk transaction: fewer, larger chunks cost fewer round trips; 2,500 keeps a
 # worker near 150 MB (the chunk, two read ahead, and their COPY buffers).
 STACKS_IMPORT_CHUNK_SIZE = env.int("STACKS_IMPORT_CHUNK_SIZE", default=2500)
@@ -337,3 +415,23 @@ STACKS_SEARCH_TERM_RECORDS = env.int("STACKS_SEARCH_TERM_RECORDS", default=5000)
 # At most this many terms (the commonest): every record written pays a row for each term it
 # has, and a rarer word's matches are few enough to rank.
 STACKS_SEARCH_TERMS_MAX = env.int("STACKS_SEARCH_TERMS_MAX", default=100)
+
+# Sign-in throttling (django-axes, tenants/signin.py): after STACKS_SIGNIN_FAILURE_LIMIT failed
+# sign-ins for one account or from one address within the cool-off, every sign-in path (staff
+# page, API token, platform login, admin) answers 429 with Retry-After until the cool-off has
+# passed since the last failure. Attempts are kept in the schema of the host signed in to.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = env.int("STACKS_SIGNIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("STACKS_SIGNIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_USERNAME_CALLABLE = "tenants.signin.signin_username"
+AXES_CLIENT_IP_CALLABLE = "tenants.signin.signin_address"
+AXES_LOCKOUT_CALLABLE = "tenants.signin.signin_locked_out_response"
+# Custom domains are proven by a TXT record (tenants/dns.py), looked up at these resolvers
+# (`address` or `address:port`, comma-separated; the system's resolvers when empty).
+STACKS_DNS_RESOLVERS = env.list("STACKS_DNS_RESOLVERS", default=[])
+STACKS_DNS_TIMEOUT_SECONDS = env.float("STACKS_DNS_TIMEOUT_SECONDS", default=5.0)
+# Staff API tokens (POST /api/v1/auth/token/) expire this many hours after they are issued.
+STACKS_STAFF_TOKEN_HOURS = env.int("STACKS_STAFF_TOKEN_HOURS", default=12)

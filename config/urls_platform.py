@@ -11,6 +11,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.platform_urls")),
     path("signup/", onboarding_views.signup_page, name="signup"),
+    path(
+        "signup/confirm/<str:token>/",
+        onboarding_views.signup_confirm_page,
+        name="signup-confirm",
+    ),
     path("signup/<str:public_id>/", onboarding_views.signup_status_page, name="signup-status"),
     path("operators/libraries/", operator_views.libraries_page, name="operator-libraries"),
     path(

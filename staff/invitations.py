@@ -14,11 +14,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from common.errors import ApplicationError, Conflict, NotFound
 from staff.audit import audit_record
-from staff.models import Invitation, User
+from staff.models import Invitation, StaffToken, User
 from staff.roles import Role
 from staff.services import user_create
 
@@ -145,7 +144,7 @@ def staff_deactivate(*, user_id: int, by: User | None, actor: str) -> User:
         raise ApplicationError("A library keeps at least one active admin.", code="last_admin")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    Token.objects.filter(user=user).delete()
+    StaffToken.objects.filter(user=user).delete()
     Invitation.objects.filter(user=user, revoked_at=None, accepted_at=None).update(
         revoked_at=timezone.now()
     )

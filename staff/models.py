@@ -137,3 +137,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.action} {self.target}"
+
+
+class StaffToken(models.Model):
+    """A staff account's API token. Only the SHA-256 of the token is stored; it expires, and it
+    stops working when the account's password changes (it carries the password's fingerprint,
+    as sessions do)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    password_fingerprint = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"token of {self.user_id}"

@@ -5,14 +5,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from django.utils.crypto import constant_time_compare
 
 from common.errors import ApplicationError, NotFound
-from staff.models import ApiKey, User
+from staff.models import ApiKey, StaffToken, User
 from staff.roles import Role
 
 API_KEY_PREFIX_BYTES = 6
@@ -97,13 +98,54 @@ def api_key_revoke(*, api_key_id: int) -> ApiKey:
     return api_key
 
 
+@dataclass(frozen=True)
+class IssuedStaffToken:
+    staff_token: StaffToken
+    secret: str
+
+    @property
+    def user(self) -> User:
+        return self.staff_token.user
+
+
+def staff_token_create(*, user: User) -> IssuedStaffToken:
+    """A new token for `user`, valid for STACKS_STAFF_TOKEN_HOURS. The secret is returned once;
+    only its hash is kept. The account's expired tokens are removed on the way."""
+    now = timezone.now()
+    StaffToken.objects.filter(user=user, expires_at__lte=now).delete()
+    secret = f"stt_{secrets.token_urlsafe(32)}"
+    staff_token = StaffToken.objects.create(
+        user=user,
+        token_hash=_hash(secret),
+        password_fingerprint=user.get_session_auth_hash(),
+        expires_at=now + timedelta(hours=settings.STACKS_STAFF_TOKEN_HOURS),
+    )
+    return IssuedStaffToken(staff_token=staff_token, secret=secret)
+
+
 def staff_token_issue(
     *, email: str, password: str, request: HttpRequest | None = None
-) -> Token | None:
-    """The API token of this library's active staff account with these credentials (created
-    on first use), or None when they match no account here."""
+) -> IssuedStaffToken | None:
+    """A new API token for this library's active staff account with these credentials, or None
+    when they match no account here."""
     user = authenticate(request, email=email.strip().lower(), password=password)
     if user is None or not user.is_active:
         return None
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
+    return staff_token_create(user=user)
+
+
+def staff_token_authenticate(secret: str) -> User | None:
+    """The active account whose unexpired token is `secret`, if its password has not changed
+    since the token was issued."""
+    staff_token = (
+        StaffToken.objects.select_related("user")
+        .filter(token_hash=_hash(secret), expires_at__gt=timezone.now())
+        .first()
+    )
+    if staff_token is None or not staff_token.user.is_active:
+        return None
+    if not constant_time_compare(
+        staff_token.password_fingerprint, staff_token.user.get_session_auth_hash()
+    ):
+        return None
+    return staff_token.user

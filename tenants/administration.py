@@ -1,17 +1,19 @@
 """A library's own administration from its host: domains, settings and API keys."""
 
+import ipaddress
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from catalog.models import Location
 from common.errors import ApplicationError, Conflict, NotFound
 from staff.audit import audit_record
 from staff.models import ApiKey, User
 from staff.services import IssuedApiKey, api_key_create, api_key_revoke
-from tenants.domains import domain_cache_forget
+from tenants.dns import domain_challenge, domain_proven
+from tenants.domains import domain_cache_forget, is_platform_hostname
 from tenants.models import Domain, Library
 from tenants.services import hostname_validate
 
@@ -20,14 +22,12 @@ def _hostnames(library: Library) -> list[str]:
     return list(Domain.objects.filter(tenant=library).values_list("domain", flat=True))
 
 
-def is_platform_hostname(hostname: str) -> bool:
-    """A subdomain of the platform's base domain: assigned by the platform, never by a library."""
-    base = settings.STACKS_BASE_DOMAIN
-    return hostname == base or hostname.endswith("." + base)
-
-
 def domain_list(*, library: Library) -> QuerySet[Domain]:
-    return Domain.objects.filter(tenant=library).order_by("-is_primary", "domain")
+    return (
+        Domain.objects.filter(tenant=library)
+        .select_related("tenant")
+        .order_by("-is_primary", "domain")
+    )
 
 
 def _domain_get(*, library: Library, domain_id: int) -> Domain:
@@ -37,8 +37,27 @@ def _domain_get(*, library: Library, domain_id: int) -> Domain:
     return domain
 
 
-@transaction.atomic
+def _is_address(hostname: str) -> bool:
+    """An IP literal, or a name browsers read as one (a numeric last label: 127.1, 0x7f.1)."""
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        last = hostname.rsplit(".", 1)[-1]
+        return last.isdigit() or last.startswith("0x")
+    return True
+
+
 def domain_add(*, library: Library, hostname: str, actor: str) -> Domain:
+    """Claim a custom domain. It routes once proven (now, when the TXT record is already
+    published, or later by domain_verify); until then another library may claim it too, and
+    the proof decides."""
+    hostname = hostname.strip().lower().rstrip(".")
+    if _is_address(hostname):
+        raise ApplicationError(
+            f"{hostname} is an IP address; add a domain name.",
+            code="ip_address",
+            fields={"domain": ["ip_address"]},
+        )
     hostname = hostname_validate(hostname)
     if is_platform_hostname(hostname):
         raise ApplicationError(
@@ -46,21 +65,60 @@ def domain_add(*, library: Library, hostname: str, actor: str) -> Domain:
             code="platform_domain",
             fields={"domain": ["platform"]},
         )
-    if Domain.objects.filter(domain=hostname).exists():
-        raise Conflict(
-            f"The host name {hostname!r} is already in use.",
-            code="domain_taken",
-            fields={"domain": ["taken"]},
+    proven = domain_proven(library=library, hostname=hostname)
+    with transaction.atomic():
+        held = Domain.objects.select_for_update().filter(domain=hostname).first()
+        if held is not None:
+            if held.tenant_id == library.pk or held.is_verified or not proven:
+                raise Conflict(
+                    f"The host name {hostname!r} is already in use.",
+                    code="domain_taken",
+                    fields={"domain": ["taken"]},
+                )
+            # Another library's claim without proof gives way to this proven one.
+            held.delete()
+        domain = Domain.objects.create(
+            domain=hostname,
+            tenant=library,
+            is_primary=False,
+            is_verified=proven,
+            verified_at=timezone.now() if proven else None,
         )
-    domain = Domain.objects.create(domain=hostname, tenant=library, is_primary=False)
-    audit_record(actor=actor, action="domain.add", target=hostname)
-    transaction.on_commit(lambda: domain_cache_forget(hostname))
+        audit_record(actor=actor, action="domain.add", target=hostname, verified=proven)
+        transaction.on_commit(lambda: domain_cache_forget(hostname))
+    return domain
+
+
+def domain_verify(*, library: Library, domain_id: int, actor: str) -> Domain:
+    """Look the domain's TXT record up; the domain routes from now on if it carries the
+    library's token."""
+    domain = _domain_get(library=library, domain_id=domain_id)
+    if domain.is_verified:
+        return domain
+    name, value = domain_challenge(library=library, hostname=domain.domain)
+    if not domain_proven(library=library, hostname=domain.domain):
+        raise ApplicationError(
+            f"No TXT record {name} with the value {value} was found. Publish it at your DNS "
+            "provider, wait for it to appear, and verify again.",
+            code="domain_not_proven",
+        )
+    with transaction.atomic():
+        Domain.objects.filter(pk=domain.pk).update(is_verified=True, verified_at=timezone.now())
+        domain.refresh_from_db()
+        audit_record(actor=actor, action="domain.verify", target=domain.domain)
+        hostname = domain.domain
+        transaction.on_commit(lambda: domain_cache_forget(hostname))
     return domain
 
 
 @transaction.atomic
 def domain_make_primary(*, library: Library, domain_id: int, actor: str) -> Domain:
     domain = _domain_get(library=library, domain_id=domain_id)
+    if not domain.is_verified:
+        raise Conflict(
+            f"{domain.domain} is not verified yet; verify it before making it primary.",
+            code="domain_not_proven",
+        )
     Domain.objects.filter(tenant=library).exclude(pk=domain.pk).update(is_primary=False)
     Domain.objects.filter(pk=domain.pk).update(is_primary=True)
     domain.is_primary = True

@@ -21,6 +21,14 @@ _local: dict[str, tuple[float, Library | None]] = {}
 _LOCAL_MAX = 1000
 
 
+def is_platform_hostname(hostname: str) -> bool:
+    """One of the platform's own host names or a subdomain of one: assigned by the platform,
+    never claimed by a library."""
+    hostname = hostname.lower().rstrip(".")
+    platform = {settings.STACKS_BASE_DOMAIN, *settings.STACKS_PLATFORM_HOSTS}
+    return any(hostname == base or hostname.endswith("." + base) for base in platform if base)
+
+
 def _key(hostname: str) -> str:
     return f"domain:{hostname}"
 
@@ -45,7 +53,9 @@ def _shared_lookup(hostname: str) -> Library | None:
         return None
     if cached is not None:
         return cached
-    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+    domain = (
+        Domain.objects.select_related("tenant").filter(domain=hostname, is_verified=True).first()
+    )
     library = domain.tenant if domain else None
     cache.set(_key(hostname), library if library is not None else _MISS, _TTL_SECONDS)
     return library

@@ -1,10 +1,14 @@
 """Chooses the library (schema) and URLconf for each request from its host name."""
 
-from django.http import HttpRequest
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from common.problems import problem_response
-from tenants.domains import library_for_host
+from tenants.domains import is_platform_hostname, library_for_host
 from tenants.models import Library
 
 
@@ -36,3 +40,23 @@ class LibraryMiddleware(TenantMainMiddleware):
         if request.path.startswith("/api/"):
             return problem_response(404, "Not found", "No library at this address.", "not_found")
         return super().no_tenant_found(request, hostname)
+
+
+class CustomDomainHstsMiddleware:
+    """A library's own domain gets HSTS without includeSubDomains or preload, which would bind
+    host names the library does not run (its organisation's other sites). It sits after
+    SecurityMiddleware, which then leaves the header it finds alone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.SECURE_HSTS_SECONDS
+            and request.is_secure()
+            and "Strict-Transport-Security" not in response
+            and not is_platform_hostname(split_domain_port(request.get_host())[0])
+        ):
+            response["Strict-Transport-Security"] = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        return response

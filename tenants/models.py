@@ -38,6 +38,11 @@ class Library(TenantMixin):
 
 
 class Domain(DomainMixin):
+    # A library admin's custom domain routes only once a DNS record proves the library controls
+    # it (tenants.dns); the platform's own names and those operators add are trusted.
+    is_verified = models.BooleanField(default=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["domain"]
 
@@ -53,6 +58,7 @@ class Signup(models.Model):
     """
 
     class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", "Waiting for the email address to be confirmed"
         PENDING = "pending", "Waiting for a worker"
         PROVISIONING = "provisioning", "Creating the library"
         READY = "ready", "Ready"
@@ -64,10 +70,13 @@ class Signup(models.Model):
     admin_email = models.EmailField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True, default="")
+    # The SHA-256 of the link's token emailed to the admin; nothing is built until it is used.
+    confirm_token_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     library = models.ForeignKey(
         Library, null=True, blank=True, on_delete=models.SET_NULL, related_name="signups"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

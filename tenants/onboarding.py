@@ -1,23 +1,41 @@
-"""Self-service sign-up on the platform host: a request, provisioned by a worker."""
+"""Self-service sign-up on the platform host: a request, confirmed from the admin's email,
+then provisioned by a worker."""
 
+import hashlib
 import re
+import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from common.errors import NotFound
 from common.tasks import task_enqueue, task_name
-from tenants.errors import LibraryError
+from tenants.errors import LibraryError, LinkExpired, SignupsPaused
 from tenants.models import Domain, Library, Signup
 from tenants.services import RESERVED_SCHEMA_NAMES, library_create
 
 SIGNUP_PROVISION = task_name("worker.signup_provision")
 
 SUBDOMAIN_RE = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
-# Reserved for the platform itself beyond what schema names already reserve.
-RESERVED_SUBDOMAINS = RESERVED_SCHEMA_NAMES | {"signup", "login", "docs", "blog", "cdn", "assets"}
+# Reserved for the platform itself beyond what schema names already reserve, and names that
+# mail clients, browsers and people take for a host's infrastructure (autodiscovery, proxies,
+# name and mail servers, webmail, the operators' pages).
+RESERVED_SUBDOMAINS = RESERVED_SCHEMA_NAMES | {
+    "signup", "signups", "login", "logout", "docs", "blog", "cdn", "assets",
+    "autodiscover", "autoconfig", "wpad", "isatap", "proxy", "dns", "ns", "mx", "smtp",
+    "imap", "pop", "pop3", "webmail", "email", "mta-sts", "ftp", "sftp", "ssh", "vpn", "cpanel",
+    "whm", "webdisk", "localhost", "operators", "operator", "ops", "auth", "oauth", "sso",
+    "account", "accounts", "billing", "security", "abuse", "postmaster", "hostmaster",
+    "webmaster", "noc", "portal", "dashboard", "console", "internal", "intranet",
+}  # fmt: skip
+# Numbered infrastructure hosts: ns1, mx2, smtp3, mail10, imap1.
+RESERVED_SUBDOMAIN_RE = re.compile(r"^(ns|dns|mx|smtp|mail|imap|pop|pop3|www)[0-9]+$")
 
 
 def subdomain_schema_name(subdomain: str) -> str:
@@ -40,7 +58,11 @@ def _validate(*, name: str, subdomain: str, admin_email: str) -> tuple[str, str,
         errors["subdomain"] = [
             "Use 2 to 63 lowercase letters, digits or hyphens, starting with a letter."
         ]
-    elif subdomain in RESERVED_SUBDOMAINS or subdomain.startswith("pg-"):
+    elif (
+        subdomain in RESERVED_SUBDOMAINS
+        or RESERVED_SUBDOMAIN_RE.match(subdomain)
+        or subdomain.startswith("pg-")
+    ):
         errors["subdomain"] = [f"{subdomain} is reserved; choose another."]
     try:
         validate_email(admin_email)
@@ -72,22 +94,96 @@ def _validate(*, name: str, subdomain: str, admin_email: str) -> tuple[str, str,
     return name, subdomain, admin_email
 
 
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _platform_budget_check() -> None:
+    """At most STACKS_SIGNUPS_PER_HOUR sign-ups on the whole platform in any hour."""
+    limit = settings.STACKS_SIGNUPS_PER_HOUR
+    if not limit:
+        return
+    now = timezone.now()
+    recent = Signup.objects.filter(created_at__gt=now - timedelta(hours=1))
+    times = list(recent.order_by("created_at").values_list("created_at", flat=True)[:limit])
+    if len(times) < limit:
+        return
+    wait = max(1, int((times[0] + timedelta(hours=1) - now).total_seconds()) + 1)
+    raise SignupsPaused(
+        f"The platform takes at most {limit} sign-ups an hour; please try again in "
+        f"{wait // 60 + 1} minutes.",
+        retry_after=wait,
+    )
+
+
+def signup_confirmation_link(*, token: str) -> str:
+    host = settings.STACKS_PLATFORM_HOSTS[0]
+    port = settings.STACKS_SITE_PORT
+    host = f"{host}:{port}" if port else host
+    return f"{settings.STACKS_SITE_SCHEME}://{host}/signup/confirm/{token}/"
+
+
+def _confirmation_send(*, signup: Signup, link: str) -> None:
+    send_mail(
+        subject=f"Confirm your library at {signup_host(signup.subdomain)}",
+        message=(
+            f"Someone, hopefully you, asked for a library named {signup.name!r} at "
+            f"{signup_host(signup.subdomain)} with this address as its first admin.\n\n"
+            f"Confirm it here (the link works for {settings.STACKS_SIGNUP_CONFIRM_HOURS} hours):\n"
+            f"{link}\n\nIf it was not you, ignore this email: nothing is created without it.\n"
+        ),
+        from_email=None,
+        recipient_list=[signup.admin_email],
+    )
+
+
 def signup_create(*, name: str, subdomain: str, admin_email: str) -> Signup:
-    """Check the request, record it and queue its provisioning once the record is committed."""
+    """Check the request, record it and email the admin a link to confirm it. Nothing is built
+    until the link is used (signup_confirm)."""
     name, subdomain, admin_email = _validate(
         name=name, subdomain=subdomain, admin_email=admin_email
     )
+    _platform_budget_check()
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        signup = Signup.objects.create(
+            name=name,
+            subdomain=subdomain,
+            admin_email=admin_email,
+            status=Signup.Status.UNCONFIRMED,
+            confirm_token_hash=_hash(token),
+        )
+        link = signup_confirmation_link(token=token)
+        transaction.on_commit(lambda: _confirmation_send(signup=signup, link=link))
+    return signup
+
+
+def signup_confirm(*, token: str) -> Signup:
+    """The admin's address is confirmed: queue the library's provisioning. Safe to repeat."""
+    signup = Signup.objects.filter(confirm_token_hash=_hash(token)).first() if token else None
+    if signup is None:
+        raise NotFound("This confirmation link is not valid.")
+    if signup.status != Signup.Status.UNCONFIRMED:
+        return signup
+    ttl = timedelta(hours=settings.STACKS_SIGNUP_CONFIRM_HOURS)
+    if signup.created_at + ttl < timezone.now():
+        raise LinkExpired("This confirmation link has expired; please sign up again.")
+    # Another sign-up of the same address may have been confirmed first.
+    _validate(name=signup.name, subdomain=signup.subdomain, admin_email=signup.admin_email)
     try:
         with transaction.atomic():
-            signup = Signup.objects.create(name=name, subdomain=subdomain, admin_email=admin_email)
+            Signup.objects.filter(pk=signup.pk).update(
+                status=Signup.Status.PENDING, confirmed_at=timezone.now()
+            )
             task_enqueue(SIGNUP_PROVISION, signup.pk)
     except IntegrityError:
-        # Another sign-up for the same subdomain committed between the check and the insert.
+        # Another sign-up for the same subdomain was confirmed between the check and the update.
         raise LibraryError(
-            f"{signup_host(subdomain)} is taken; choose another.",
+            f"{signup_host(signup.subdomain)} is taken; please sign up again with another.",
             code="subdomain_taken",
             fields={"subdomain": ["taken"]},
         ) from None
+    signup.refresh_from_db()
     return signup
 
 
@@ -106,7 +202,7 @@ def signup_provision(*, signup_id: int) -> Signup:
     """
     with transaction.atomic():
         signup = Signup.objects.select_for_update().get(pk=signup_id)
-        if signup.is_finished:
+        if signup.is_finished or signup.status == Signup.Status.UNCONFIRMED:
             return signup
         signup.status = Signup.Status.PROVISIONING
         signup.save(update_fields=["status", "updated_at"])

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from common.errors import ApplicationError
 from staff.invitations import invitation_accept, invitation_get
-from tenants.onboarding import signup_create, signup_get, signup_host
+from tenants.onboarding import signup_confirm, signup_create, signup_get, signup_host
 from tenants.throttles import SignupThrottle
 
 
@@ -49,10 +49,34 @@ def signup_page(request: HttpRequest) -> HttpResponse:
             signup = signup_create(**form.cleaned_data)
         except ApplicationError as exc:
             _apply_errors(form, exc)
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after:
+                response = render(
+                    request, "tenants/platform/signup.html", {"form": form}, status=429
+                )
+                response["Retry-After"] = str(retry_after)
+                return response
         else:
             return redirect("signup-status", public_id=signup.public_id)
     status = 400 if request.method == "POST" else 200
     return render(request, "tenants/platform/signup.html", {"form": form}, status=status)
+
+
+def signup_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The link emailed to the admin: a button (mail scanners follow links, never post forms)
+    that confirms the address and queues the library's provisioning."""
+    if request.method == "POST":
+        try:
+            signup = signup_confirm(token=token)
+        except ApplicationError as exc:
+            return render(
+                request,
+                "tenants/platform/signup_confirm.html",
+                {"message": exc.message},
+                status=exc.status_code,
+            )
+        return redirect("signup-status", public_id=signup.public_id)
+    return render(request, "tenants/platform/signup_confirm.html", {})
 
 
 def _host_on_this_port(request: HttpRequest, host: str) -> str:

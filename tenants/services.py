@@ -16,6 +16,7 @@ from staff.services import user_create
 from tenants.domains import domain_cache_forget
 from tenants.errors import LibraryError
 from tenants.models import Domain, Library
+from tenants.storage import library_file_names, library_files_delete
 from tenants.template import (
     SPARE_PREFIX,
     library_template_ensure,
@@ -33,6 +34,8 @@ RESERVED_SCHEMA_NAMES = frozenset(
         "public", "www", "api", "admin", "platform", "stacks", "static", "media", "mail",
         "information_schema", "library_template", "template", "root", "postgres", "system",
         "staff", "help", "support", "status", "app", "test",
+        # Top folders of the shared storage (each library's files are under its schema's name).
+        "bundles", "imports", "exports",
     }
 )  # fmt: skip
 
@@ -156,9 +159,13 @@ def library_create(
 
 
 def library_drop(*, library: Library) -> None:
-    """Remove a library, its domains and its schema with everything in it."""
+    """Remove a library, its domains, its schema with everything in it, and its files in
+    storage (once the drop has committed)."""
     hostnames = list(library.domains.values_list("domain", flat=True))
+    files = library_file_names(library=library)
+    schema_name = library.schema_name
     with schema_context("public"), transaction.atomic():
+        transaction.on_commit(lambda: library_files_delete(schema_name=schema_name, names=files))
         with connection.cursor() as cursor:
             # Deferred foreign-key checks still pending in this transaction would block the drop.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

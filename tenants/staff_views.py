@@ -14,7 +14,8 @@ from staff.models import ApiKey
 from staff.pages import staff_page
 from staff.roles import Role, admin_required
 from tenants import administration
-from tenants.models import Library
+from tenants.dns import domain_challenge
+from tenants.models import Domain, Library
 
 
 def _library(request: HttpRequest) -> Library:
@@ -136,6 +137,14 @@ def api_key_revoke_action(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _domains(request: HttpRequest) -> list[Domain]:
+    """The library's domains, each with the TXT record that proves it."""
+    domains = list(administration.domain_list(library=_library(request)))
+    for domain in domains:
+        domain.challenge = domain_challenge(library=domain.tenant, hostname=domain.domain)  # type: ignore[attr-defined]
+    return domains
+
+
 class DomainForm(forms.Form):
     domain = forms.CharField(label="Custom domain", max_length=253)
 
@@ -155,7 +164,7 @@ def domains_page(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             return redirect("staff-domains")
-    context = {"form": form, "domains": administration.domain_list(library=_library(request))}
+    context = {"form": form, "domains": _domains(request)}
     return _page(request, "domains.html", context, error)
 
 
@@ -164,6 +173,7 @@ def domain_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     services = {
         "make-primary": administration.domain_make_primary,
         "remove": administration.domain_remove,
+        "verify": administration.domain_verify,
     }
     if verb not in services:
         return HttpResponse(status=405)
@@ -174,7 +184,7 @@ def domain_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         "staff-domains",
         lambda exc: _page(
             request, "domains.html",
-            {"form": DomainForm(), "domains": administration.domain_list(library=library)},
+            {"form": DomainForm(), "domains": _domains(request)},
             exc.message,
         ),
     )  # fmt: skip

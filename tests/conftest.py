@@ -11,15 +11,17 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
+from tenants.dns import domain_challenge
 from tenants.domains import host_cache_clear
 from tenants.models import Library
 from tenants.services import ProvisionedLibrary, library_create, library_drop
+from tests.dns_server import TxtServer
 from tests.settings import RUN_ID
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +34,7 @@ def _cache_clear() -> None:
     """Remove this run's cache entries (keys carry the run's prefix; nothing else is touched),
     and the host lookups this process holds in memory."""
     host_cache_clear()
+    caches["pages"].clear()  # the process's own memory in the test run
     client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
     keys = list(client.scan_iter(match=f"*:{settings.CACHES['default']['KEY_PREFIX']}:*"))
     if keys:
@@ -65,6 +68,30 @@ def django_db_setup(django_test_environment, django_db_blocker):  # type: ignore
     with django_db_blocker.unblock():
         _cache_clear()
         teardown_databases(databases, verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dns_server() -> Iterator[TxtServer]:
+    """Every DNS lookup of the suite goes to a server of its own on 127.0.0.1."""
+    server = TxtServer().start()
+    resolvers = settings.STACKS_DNS_RESOLVERS
+    settings.STACKS_DNS_RESOLVERS = [server.address]
+    yield server
+    settings.STACKS_DNS_RESOLVERS = resolvers
+    server.stop()
+
+
+@pytest.fixture
+def dns_records(dns_server: TxtServer) -> Iterator[dict[str, list[str]]]:
+    """The TXT records the test's DNS server publishes (empty after each test)."""
+    yield dns_server.records
+    dns_server.records.clear()
+
+
+def domain_prove(records: dict[str, list[str]], library: Library, hostname: str) -> None:
+    """Publish the TXT record that proves `library` controls `hostname`."""
+    name, value = domain_challenge(library=library, hostname=hostname)
+    records.setdefault(name, []).append(value)
 
 
 @pytest.fixture

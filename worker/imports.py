@@ -1,22 +1,47 @@
-"""Import and export tasks: each runs one service in the schema of the library that queued it."""
+"""Import and export tasks: each runs one service in the schema of the library that queued it.
 
+An import resumes by itself after any interruption. A turn that meets a database outage is
+tried again with the same lease; a turn that finds another holder's lease watches until it
+expires; and every worker looks, once a lease period, for imports whose holder is gone (a
+killed worker, a lost message) and queues them again.
+"""
+
+import logging
+import threading
 from typing import Any
 
 from celery import current_app, shared_task
 from celery.signals import worker_ready
-from django.db import reset_queries
-from django_tenants.utils import get_public_schema_name, schema_context
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections, reset_queries
+from django_tenants.utils import schema_context
 
 from catalog.imports.exports import EXPORT_JOB_RUN, export_job_write
-from catalog.imports.jobs import IMPORT_JOB_RUN, import_job_work, import_jobs_resumable
+from catalog.imports.jobs import (
+    IMPORT_JOB_RUN,
+    import_job_lease_wait,
+    import_job_work,
+    import_jobs_resumable,
+)
 from catalog.imports.leasing import lease_token
 from common.tasks import LibraryTask
-from tenants.models import Library
+from tenants.activity import library_schemas_importing
 
-RESUME_EVERY_SECONDS = 60
+logger = logging.getLogger(__name__)
+
+DATABASE_RETRY_SECONDS = 5
+# How long a turn keeps trying to queue its next turn while the broker is away; past it the
+# watch below picks the job up once its lease expires.
+PUBLISH_RETRY = {"max_retries": 30, "interval_start": 1, "interval_step": 1, "interval_max": 3}
 
 
-@shared_task(base=LibraryTask, name=IMPORT_JOB_RUN, bind=True)
+def _queue_turn(job_id: int, owner: str = "", countdown: float | None = None) -> None:
+    import_job_run.apply_async(
+        (job_id, owner), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY
+    )
+
+
+@shared_task(base=LibraryTask, name=IMPORT_JOB_RUN, bind=True, max_retries=None)
 def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     """One time slice of an import; when other work waits in the queue, the next slice goes
     to the back of it, behind other libraries' work."""
@@ -26,8 +51,21 @@ def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     owner = owner or lease_token()
     delivery = self.request.delivery_info or {}
     queue = delivery.get("routing_key") or self.app.conf.task_default_queue
-    if import_job_work(job_id=job_id, owner=owner, others_waiting=lambda: queue_waiting(queue)):
-        import_job_run.delay(job_id, owner)
+    try:
+        more = import_job_work(
+            job_id=job_id, owner=owner, others_waiting=lambda: queue_waiting(queue)
+        )
+    except (OperationalError, InterfaceError) as exc:
+        close_old_connections()
+        raise self.retry(args=(job_id, owner), countdown=DATABASE_RETRY_SECONDS, exc=exc) from exc
+    if more:
+        _queue_turn(job_id, owner)
+        return
+    wait = import_job_lease_wait(job_id)
+    if wait is not None:
+        # Someone else holds the job (another chain, or a worker that died holding it):
+        # look again when that lease ends.
+        _queue_turn(job_id, countdown=wait + 1)
 
 
 def queue_waiting(queue: str) -> bool:
@@ -42,13 +80,10 @@ def queue_waiting(queue: str) -> bool:
 
 @shared_task(base=LibraryTask, name="worker.imports_resume")
 def imports_resume() -> list[int]:
-    """Restart active imports whose task was lost (a killed worker, a broker restart), and
-    look again when the leases still held expire."""
-    free, wait = import_jobs_resumable()
+    """Queue the active imports of this library that nobody holds any longer."""
+    free, _ = import_jobs_resumable()
     for job_id in free:
-        import_job_run.delay(job_id)
-    if wait is not None:
-        imports_resume.apply_async(countdown=min(wait + 1, RESUME_EVERY_SECONDS))
+        _queue_turn(job_id)
     return free
 
 
@@ -57,16 +92,32 @@ def export_job_run(job_id: int) -> None:
     export_job_write(job_id=job_id)
 
 
+def imports_watch() -> None:
+    """Queue a resume in every library with an import in progress (an outage is logged and
+    the next round tries again)."""
+    try:
+        for schema in library_schemas_importing():
+            with schema_context(schema):
+                imports_resume.apply_async(retry=True, retry_policy=PUBLISH_RETRY)
+    except Exception:
+        logger.warning("could not look for interrupted imports; trying again", exc_info=True)
+    finally:
+        close_old_connections()
+
+
+def _watch_forever(stop: threading.Event) -> None:
+    while True:
+        imports_watch()
+        if stop.wait(settings.STACKS_IMPORT_LEASE_SECONDS):
+            return
+
+
+_watch_stop = threading.Event()
+
+
 @worker_ready.connect
-def imports_resume_on_start(sender: Any = None, **kwargs: Any) -> None:
-    """A worker that starts picks up the imports a dead one left, in every library."""
-    public = get_public_schema_name()
-    with schema_context(public):
-        schemas = list(
-            Library.objects.exclude(schema_name=public)
-            .filter(status="active")
-            .values_list("schema_name", flat=True)
-        )
-    for schema in schemas:
-        with schema_context(schema):
-            imports_resume.delay()
+def imports_watch_start(sender: Any = None, **kwargs: Any) -> None:
+    """A worker picks up the imports a dead one left, at once and then once a lease period."""
+    threading.Thread(
+        target=_watch_forever, args=(_watch_stop,), name="imports-watch", daemon=True
+    ).start()

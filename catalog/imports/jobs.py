@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -191,6 +191,10 @@ def import_job_work(
                 more = False
     except LeaseLost:
         return False
+    except (OperationalError, InterfaceError):
+        # The database went away (or a lock wait ran out): the checkpoint holds, and the
+        # caller tries the same turn again; failing the job would need the database anyway.
+        raise
     except FileUnreadable as error:
         _fail(job_id, owner, error.message)
         return False
@@ -255,6 +259,17 @@ def import_job_revert(*, job_id: int) -> ImportJob:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at", "updated_at"])
     return job
+
+
+def import_job_lease_wait(job_id: int) -> float | None:
+    """While the job is active, the seconds until its lease is free to take (0 when it is);
+    None once the job has nothing left to do."""
+    job = ImportJob.objects.filter(pk=job_id, status__in=ImportJob.ACTIVE_STATUSES).first()
+    if job is None:
+        return None
+    if not job.lease_owner or job.lease_expires_at is None:
+        return 0.0
+    return max((job.lease_expires_at - timezone.now()).total_seconds(), 0.0)
 
 
 def import_jobs_resumable() -> tuple[list[int], float | None]:

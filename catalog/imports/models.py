@@ -2,7 +2,23 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.db import connection, models
+from django.utils import timezone
+
+
+def _library_file_path(kind: str, filename: str) -> str:
+    """`<schema>/<kind>/<year>/<month>/<name>`: every file of a library lives under its schema's
+    name, so that deleting the library finds them all."""
+    schema = connection.schema_name  # type: ignore[attr-defined]
+    return f"{schema}/{kind}/{timezone.now():%Y/%m}/{filename}"
+
+
+def import_file_path(instance: models.Model, filename: str) -> str:
+    return _library_file_path("imports", filename)
+
+
+def export_file_path(instance: models.Model, filename: str) -> str:
+    return _library_file_path("exports", filename)
 
 
 class Format(models.TextChoices):
@@ -42,7 +58,7 @@ class ImportJob(models.Model):
         SKIP = "skip", "Skip the record"
 
     format = models.CharField(max_length=8, choices=Format.choices)
-    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
+    file = models.FileField(upload_to=import_file_path, max_length=300)
     file_name = models.CharField(max_length=255, blank=True, default="")
     file_size = models.BigIntegerField(default=0)
     match_on = models.CharField(max_length=16, choices=MatchOn.choices, default=MatchOn.EITHER)
@@ -150,7 +166,7 @@ class ExportJob(models.Model):
     format = models.CharField(max_length=8, choices=ExportFormat.choices)
     filters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    file = models.FileField(upload_to="exports/%Y/%m/", max_length=300, blank=True)
+    file = models.FileField(upload_to=export_file_path, max_length=300, blank=True)
     records = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     started_by = models.ForeignKey(

@@ -6,6 +6,7 @@ from django import forms
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import content_disposition_header
 
 from catalog.imports.exports import EXTENSIONS, export_job_create
 from catalog.imports.jobs import (
@@ -143,7 +144,7 @@ def import_job_rejects(request: HttpRequest, pk: int) -> StreamingHttpResponse:
         job=get_object_or_404(import_job_list(), pk=pk)
     )
     response = StreamingHttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     return response
 
 

@@ -239,7 +239,8 @@ def _compile(node: Any) -> _Part:
 
 def cql_search(query: str) -> QuerySet[Record]:
     """The records a CQL query finds, best first (relevance, then newest), as record_list
-    gives them; Diagnostic if the query is outside the subset this catalog answers."""
+    gives them (record_links_attach adds a page's links); Diagnostic if the query is outside
+    the subset this catalog answers."""
     root = cql_parse(query)
     if (
         isinstance(root, CQLSearchClause)

@@ -181,7 +181,8 @@ _CREATOR_ROLES = {RecordContributor.Role.AUTHOR, RecordContributor.Role.CORPORAT
 
 def record_dc(record: Record, url: str) -> list[tuple[str, str]]:
     """The record as simple Dublin Core elements (name, value), in the order oai_dc lists
-    them; `url` is the record's page. Works on records from record_list (links attached)."""
+    them; `url` is the record's page. Works on records with their links attached
+    (record_links_attach)."""
     title = record.title + (f" : {record.subtitle}" if record.subtitle else "")
     elements = [("title", title)]
     elements += [
@@ -212,9 +213,11 @@ def record_dc(record: Record, url: str) -> list[tuple[str, str]]:
 
 
 def records_with_links(ids: Sequence[int]) -> list[Record]:
-    """Records by id, in this order, as record_list gives them (links attached)."""
+    """Records by id, in this order, as record_list gives them, with their links attached."""
     by_id = {record.pk: record for record in record_list().filter(pk__in=list(ids))}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    records = [by_id[pk] for pk in ids if pk in by_id]
+    record_links_attach(records)
+    return records
 
 
 # --- Harvesting ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from catalog.protocols.records import (
     record_dc,
     records_marc,
 )
+from catalog.selectors import record_links_attach
 
 SRU_12 = "http://www.loc.gov/zing/srw/"
 DIAG_12 = "http://www.loc.gov/zing/srw/diagnostic/"
@@ -193,12 +194,13 @@ def _search_retrieve(request: HttpRequest, response: _Response, params: Any) -> 
     if start > count and count and maximum:
         raise _Fatal(61, "First record position out of range", str(start))
     page = list(records[start - 1 : start - 1 + min(maximum, MAX_RECORDS)])
+    record_links_attach(page)
     if page:
         marcs = records_marc([r.pk for r in page]) if schema == "marcxml" else {}
         holder = response.add(response.root, "records")
         base = request.build_absolute_uri("/records/")
         for position, found in enumerate(page, start):
-            record = found  # record_list's, with its links attached
+            record = found  # with its links attached
             if schema == "marcxml" and record.pk not in marcs:  # deleted since the page was read
                 continue
             element = response.add(holder, "record")

@@ -4,12 +4,11 @@ from dataclasses import dataclass
 
 import pytest
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import Item, Location, Record
 from catalog.services import ItemData, RecordData, item_create, location_create, record_create
-from staff.services import api_key_create, user_create
+from staff.services import api_key_create, staff_token_create, user_create
 from tenants.models import Library
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
@@ -29,8 +28,8 @@ def callers_of(schema: str, host: str) -> dict[str, APIClient]:
     with schema_context(schema):
         for role in ("viewer", "librarian", "admin"):
             user = user_create(email=f"{role}-api@{schema}.example", role=role)
-            token = Token.objects.create(user=user)
-            clients[role] = client_for(host, f"Bearer {token.key}")
+            issued = staff_token_create(user=user)
+            clients[role] = client_for(host, f"Bearer {issued.secret}")
         for scope in ("read", "write"):
             issued = api_key_create(name=f"{scope} key", scope=scope)
             clients[f"{scope}_key"] = client_for(host, f"Api-Key {issued.secret}")

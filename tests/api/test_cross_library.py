@@ -7,10 +7,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
 
 from catalog.models import Change, Item, Location, Record
-from staff.models import ApiKey, User
+from staff.models import ApiKey, StaffToken, User
 from tenants.domains import library_cache_forget
 from tenants.models import Library
 from tests.api.conftest import catalog_make, client_for
@@ -33,7 +32,7 @@ def snapshot(schema):
     with schema_context(schema):
         return {
             model.__name__: sorted(model.objects.values_list("pk", flat=True))
-            for model in (Record, Item, Location, Change, ApiKey, User, Token)
+            for model in (Record, Item, Location, Change, ApiKey, User, StaffToken)
         } | {"versions": sorted(Record.objects.values_list("pk", "version"))
              + sorted(Item.objects.values_list("pk", "version"))}  # fmt: skip
 

@@ -13,7 +13,7 @@ from staff.models import ApiKey, AuditEvent, Invitation, User
 from staff.services import api_key_create
 from tenants.domains import library_for_host
 from tenants.models import Domain, Library
-from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD, domain_prove
 from tests.tenants.admin_helpers import last_invitation_link, signed_in
 
 ALPHA_ADMIN = "admin@alpha.example"
@@ -233,18 +233,26 @@ def test_api_key_list_query_count(admin, django_assert_num_queries):
 # Domains
 
 
-def test_domains_add_make_primary_and_remove(admin, library, django_capture_on_commit_callbacks):
+def test_domains_add_make_primary_and_remove(
+    admin, library, dns_records, django_capture_on_commit_callbacks
+):
     listed = admin.get("/api/v1/domains/").json()
-    assert listed == [{"id": listed[0]["id"], "domain": LIBRARY_HOST, "is_primary": True}]
+    assert [(d["domain"], d["is_primary"], d["is_verified"]) for d in listed] == [
+        (LIBRARY_HOST, True, True)
+    ]
     # The lookup of the new host is cached as a miss before the domain exists.
     assert library_for_host("catalog.alpha-town.example") is None
 
+    domain_prove(dns_records, library, "catalog.alpha-town.example")
     with django_capture_on_commit_callbacks(execute=True):
         added = admin.post("/api/v1/domains/", {"domain": "Catalog.Alpha-Town.example"})
     assert added.status_code == 201
     custom_id = added.json()["id"]
-    assert added.json() == {"id": custom_id, "domain": "catalog.alpha-town.example",
-                            "is_primary": False}  # fmt: skip
+    body = {
+        k: v for k, v in added.json().items() if k in ("id", "domain", "is_primary", "is_verified")
+    }
+    assert body == {"id": custom_id, "domain": "catalog.alpha-town.example",
+                    "is_primary": False, "is_verified": True}  # fmt: skip
     served = Client(HTTP_HOST="catalog.alpha-town.example").get("/")
     assert served.status_code == 200
 

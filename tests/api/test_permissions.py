@@ -95,7 +95,7 @@ def test_staff_token_for_this_librarys_staff_only(api_client, other_api_client, 
     token = response.json()["token"]
     assert response.json()["role"] == "admin"
     again = api_client.post("/api/v1/auth/token/", good, format="json")
-    assert again.json()["token"] == token
+    assert again.json()["token"] != token
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert api_client.post("/api/v1/locations/", {"code": "T"}, format="json").status_code == 201

@@ -228,7 +228,7 @@ def test_record_rendering_equals_the_generic_serializer_path(library):
     from rest_framework import serializers
 
     from api.serializers import RecordSerializer
-    from catalog.selectors import record_list
+    from catalog.selectors import record_links_attach, record_list
     from catalog.services import RecordData, record_create
 
     with schema_context(library.schema_name):
@@ -244,6 +244,7 @@ def test_record_rendering_equals_the_generic_serializer_path(library):
         )  # fmt: skip
         record_create(data=RecordData(title="Bare"))
         records = list(record_list().order_by("id"))
+        record_links_attach(records)
     assert len(records) == 2
     for record in records:
         serializer = RecordSerializer(record)

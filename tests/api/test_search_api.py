@@ -1,5 +1,7 @@
 """Search through the API: parameters, cursor pages in every ordering, facets."""
 
+from functools import partial
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -140,6 +142,30 @@ def test_a_forged_cursor_position_is_not_found(callers, many):
         assert response.status_code == 404, (params, position, response.content)
 
 
+def pages_read(read):
+    """The ids of every page a selector reads, following `next` to the end and then
+    `previous` back."""
+    page = read(position=None)
+    forward, backward = [], []
+    while True:
+        forward.append([r.pk for r in page.rows])
+        if page.next is None:
+            break
+        page = read(position=page.next)
+    while page.previous is not None:
+        page = read(position=page.previous)
+        backward.append([r.pk for r in page.rows])
+    return forward, backward
+
+
+def by_orm(ordering, q="", size=2):
+    """A search's pages read by the ORM alone: keyset pages of record_search's QuerySet."""
+    from catalog.search import ORDERINGS, queryset_page, record_search
+
+    records = record_search(q=q, ordering=ordering)
+    return pages_read(partial(queryset_page, records, ordering=ORDERINGS[ordering], size=size))
+
+
 @pytest.mark.parametrize(
     "q", ["ocean", "voyage", "ocean voyage", '"ocean voyage"', "ocean -ann", "voyage or dune",
           "Ocean ocean", "ocean or OCEAN", '"ocean ocean"', "ocean -ocean",
@@ -147,11 +173,10 @@ def test_a_forged_cursor_position_is_not_found(callers, many):
 )  # fmt: skip
 @pytest.mark.parametrize("terms", [False, True], ids=["vectors", "terms"])
 def test_a_ranked_page_from_the_vectors_table_is_the_one_the_joined_query_gives(
-    callers, many, library, q, terms, monkeypatch
+    callers, many, library, q, terms
 ):
     # With `terms`, every word in two records or more is a search term, and a query that is
     # one ("ocean", "Ocean ocean") reads its kept ranks.
-    from catalog.selectors import RecordsWithLinks
     from catalog.services import search_terms_refresh
 
     with schema_context(library.schema_name):
@@ -159,17 +184,16 @@ def test_a_ranked_page_from_the_vectors_table_is_the_one_the_joined_query_gives(
         if terms:
             assert {"'ocean'", "'voyag'", "'ann'"} <= set(search_terms_refresh(min_records=2))
     client = callers["anonymous"]
-    params = {"q": q, "page_size": 2}
     with CaptureQueriesContext(connection) as queries:
-        from_vectors = pages_both_ways(client, params)
+        from_vectors = pages_both_ways(client, {"q": q, "page_size": 2})
     rankings = [s["sql"] for s in queries.captured_queries if "ts_rank" in s["sql"]]
     assert rankings
     # Written out (the vectors' table, and the terms' ranks when the query is one), not the
     # ORM's query joined to the records.
     assert all(sql.startswith(("SELECT record_id", "WITH term")) for sql in rankings)
 
-    monkeypatch.setattr(RecordsWithLinks, "_ranked_from_vectors", lambda self, names: None)
-    joined = pages_both_ways(client, params)
+    with schema_context(library.schema_name):
+        joined = by_orm("relevance", q=q)
 
     assert from_vectors == joined  # every page, forward and back
     found = [pk for page in from_vectors[0] for pk in page]
@@ -180,40 +204,35 @@ def test_a_ranked_page_from_the_vectors_table_is_the_one_the_joined_query_gives(
     )
 
 
-def test_a_search_narrowed_any_other_way_is_ranked_over_the_records(in_library):
-    from catalog.search import RecordFilters, record_search
+def test_a_search_narrowed_or_ordered_any_other_way_is_ranked_over_the_records(in_library):
+    from catalog.search import RecordFilters
+    from catalog.selectors import record_page
 
     for title in ("Ocean one", "Ocean two", "Ocean three"):
         record_create(data=RecordData(title=title, language="fre" if "two" in title else "eng"))
 
-    ranked = [r.pk for r in record_search(q="ocean")]
     with CaptureQueriesContext(connection) as queries:
-        narrowed = list(record_search(q="ocean", filters=RecordFilters(language="fre"))[:10])
-        excluded = list(record_search(q="ocean").exclude(title="Ocean one")[:10])
-        backwards = list(record_search(q="ocean").reverse()[:3])
-        unordered = list(record_search(q="ocean").order_by()[:3])
-        distinct = list(record_search(q="ocean").distinct()[:3])
+        narrowed = record_page(q="ocean", filters=RecordFilters(language="fre"), size=10)
+        by_title = record_page(q="ocean", ordering="title", size=2)
+        by_year = record_page(q="ocean", ordering="-year", size=10)
+        rest = record_page(q="ocean", ordering="title", position=by_title.next, size=2)
 
-    assert [r.title for r in narrowed] == ["Ocean two"]
-    assert sorted(r.title for r in excluded) == ["Ocean three", "Ocean two"]
-    assert [r.pk for r in backwards] == ranked[::-1]
-    assert sorted(r.pk for r in unordered) == sorted(ranked)
-    assert [r.pk for r in distinct] == ranked
+    assert [r.title for r in narrowed.rows] == ["Ocean two"]
+    assert [r.title for r in by_title.rows + rest.rows] == ["Ocean one", "Ocean three", "Ocean two"]
+    assert len(by_year.rows) == 3
+    assert all(r.rank > 0 for r in by_year.rows)
     rankings = [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]]
-    assert len(rankings) == 5
+    assert len(rankings) == 4
     assert all('"catalog_record"' in sql for sql in rankings)
 
 
 @pytest.mark.parametrize("ordering", ["newest", "title", "-title", "updated", "-updated"])
-def test_a_list_page_by_written_sql_is_the_one_the_orm_gives(
-    callers, many, library, ordering, monkeypatch
-):
+def test_a_list_page_by_written_sql_is_the_one_the_orm_gives(callers, many, library, ordering):
     # Titles and update times repeat (as they do after a bulk change): pages must still
     # follow each other exactly, both ways, on either path.
     from django.utils import timezone
 
     from catalog.models import Record
-    from catalog.selectors import RecordsWithLinks
 
     with schema_context(library.schema_name):
         for _ in range(3):
@@ -221,57 +240,50 @@ def test_a_list_page_by_written_sql_is_the_one_the_orm_gives(
         ids = list(Record.objects.order_by("id").values_list("id", flat=True))
         Record.objects.filter(id__in=ids[::2]).update(updated_at=timezone.now())
     client = callers["anonymous"]
-    params = {"ordering": ordering, "page_size": 2}
     with CaptureQueriesContext(connection) as queries:
-        written = pages_both_ways(client, params)
+        written = pages_both_ways(client, {"ordering": ordering, "page_size": 2})
     pages = [q["sql"] for q in queries.captured_queries if '"catalog_record"' in q["sql"]]
     assert pages
     assert all(sql.startswith('SELECT "id", "title"') for sql in pages)  # not the ORM's
 
-    monkeypatch.setattr(RecordsWithLinks, "_plain_page", lambda self: None)
-    by_orm = pages_both_ways(client, params)
-
-    assert written == by_orm
+    with schema_context(library.schema_name):
+        assert written == by_orm(ordering)
     seen = [pk for page in written[0] for pk in page]
     assert sorted(seen) == ids
 
 
-def test_a_list_narrowed_any_other_way_is_read_by_the_orm(in_library):
-    from catalog.search import RecordFilters, record_search
+def test_a_list_narrowed_or_ordered_any_other_way_is_read_by_the_orm(in_library):
+    from catalog.search import RecordFilters
+    from catalog.selectors import record_page
 
     for title in ("Ocean one", "Ocean two", "Ocean three"):
         record_create(data=RecordData(title=title, language="fre" if "two" in title else "eng"))
 
     with CaptureQueriesContext(connection) as queries:
-        narrowed = list(record_search(filters=RecordFilters(language="fre"))[:10])
-        excluded = list(record_search().exclude(title="Ocean one")[:10])
-        by_year = list(record_search(ordering="year")[:10])
-        unordered = list(record_search().order_by()[:3])
-        whole = list(record_search())
-        locked = list(record_search().select_for_update()[:3])
-        extra = list(record_search().extra(order_by=["title"])[:3])
+        narrowed = record_page(filters=RecordFilters(language="fre"), size=10)
+        by_year = record_page(ordering="year", size=10)
+        by_relevance = record_page(ordering="relevance", size=2)
+        rest = record_page(ordering="relevance", position=by_relevance.next, size=2)
 
-    assert [r.title for r in narrowed] == ["Ocean two"]
-    assert sorted(r.title for r in excluded) == ["Ocean three", "Ocean two"]
-    assert len(by_year) == len(unordered) == len(whole) == len(locked) == 3
-    assert [r.title for r in extra] == ["Ocean one", "Ocean three", "Ocean two"]
+    assert [r.title for r in narrowed.rows] == ["Ocean two"]
+    assert len(by_year.rows) == 3
+    assert len(by_relevance.rows + rest.rows) == 3
     selects = [q["sql"] for q in queries.captured_queries if '"catalog_record"' in q["sql"]]
-    assert len(selects) == 7
+    assert len(selects) == 4
     assert all(sql.startswith('SELECT "catalog_record"."id"') for sql in selects)
-    assert selects[5].endswith("FOR UPDATE")
 
 
-def test_a_list_page_fetched_by_written_sql_gets_its_prefetches(
+def test_a_page_read_by_a_selector_carries_its_links_from_a_fixed_number_of_queries(
     in_library, django_assert_num_queries
 ):
-    from catalog.search import record_search
-    from catalog.services import ItemData, item_create
+    from catalog.selectors import record_page
 
     for n in range(3):
-        record = record_create(data=RecordData(title=f"Ocean {n}"))
-        item_create(record_id=record.pk, data=ItemData(barcode=f"P-{n}"))
+        record_create(data=RecordData(title=f"Ocean {n}", contributors=[(f"Author {n}", "author")]))
 
-    with django_assert_num_queries(5):  # the page, its three links, its items
-        page = list(record_search().prefetch_related("items")[:2])
-        barcodes = [[item.barcode for item in record.items.all()] for record in page]
-    assert barcodes == [["P-2"], ["P-1"]]
+    # The page, then its three links; a ranked page reads its ids first.
+    for q, queries in (("", 4), ("ocean", 5)):
+        with django_assert_num_queries(queries):
+            page = record_page(q=q, size=2)
+        credits = [[c.contributor_name for c in record.credit_list] for record in page.rows]
+        assert credits == [["Author 2"], ["Author 1"]], q

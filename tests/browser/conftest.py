@@ -90,13 +90,14 @@ class Stack:
         process_stop(self.web)
         self.worker.stop()
 
-    def mail_to(self, address: str, timeout: float = 60) -> str:
-        """The text of the first message sent to `address`, waiting for it to arrive."""
+    def mail_to(self, address: str, timeout: float = 60, containing: str = "") -> str:
+        """The text of the first message sent to `address` (and containing `containing`),
+        waiting for it to arrive."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for path in sorted(self.mail_dir.glob("*.log")):
                 text = path.read_text(errors="replace")
-                if f"To: {address}" in text:
+                if f"To: {address}" in text and containing in text:
                     return text
             time.sleep(0.3)
         raise AssertionError(

@@ -78,6 +78,17 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
     shot("signup-form")
     page.click("button[type=submit]")
     assert re.search(r"/signup/[0-9a-f-]+/$", page.url)
+    page.wait_for_selector('[data-status="unconfirmed"]')
+    shot("signup-unconfirmed")
+    # Nothing is built until the address is confirmed from the email.
+    confirm_path = re.search(
+        r"/signup/confirm/[^/\s]+/", stack.mail_to(email, containing="/signup/confirm/")
+    )
+    assert confirm_path
+    page.goto(stack.url("localhost", confirm_path[0]))
+    shot("signup-confirm")
+    page.click("#signup-confirm")
+    assert re.search(r"/signup/[0-9a-f-]+/$", page.url)
     shot("signup-provisioning")
     page.wait_for_selector('[data-status="ready"]', timeout=90_000)
     shot("signup-ready")
@@ -85,7 +96,7 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
     assert link == stack.url(host, "/")
 
     # The one-time link from the email sets the admin's password.
-    mail = stack.mail_to(email)
+    mail = stack.mail_to(email, containing="/staff/invitations/")
     token_path = re.search(r"/staff/invitations/[^/\s]+/", mail)
     assert token_path, mail
     page.goto(stack.url(host, token_path[0]))

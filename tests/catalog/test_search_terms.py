@@ -12,6 +12,7 @@ from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create
 from catalog.models import SearchTerm, SearchTermRank
 from catalog.search import TextMatch, record_search
+from catalog.search.sql import ranked_page
 from catalog.services import (
     RecordData,
     record_create,
@@ -21,7 +22,7 @@ from catalog.services import (
 )
 from tests.catalog.imports.helpers import job_run
 
-FIRST_PAGE = {"ordering": ["-rank", "-record_id"], "seek": None, "offset": 0, "limit": 50}
+FIRST_PAGE = {"seek": None, "limit": 50}
 
 
 def ranks_kept() -> set[tuple[int, str, float]]:
@@ -115,27 +116,27 @@ def test_an_import_writes_the_term_ranks_of_its_records(in_library):
 
 def test_a_search_for_a_term_reads_the_ranks_kept_for_it(sea):
     records, _ = sea
-    by_vectors = TextMatch.of("ocean").ranked_page(**FIRST_PAGE)
+    by_vectors = ranked_page(TextMatch.of("ocean"), **FIRST_PAGE)
     # Kept ranks turned upside down (never so in use): the term's searches follow them.
     SearchTermRank.objects.filter(term="'ocean'").update(rank=10 - F("rank"))
 
     for q in ("ocean", "Ocean ocean", "ocean or OCEAN ocean", '"ocean"'):
-        page = TextMatch.of(q).ranked_page(**FIRST_PAGE)
+        page = ranked_page(TextMatch.of(q), **FIRST_PAGE)
         assert [pk for pk, _ in page] == [pk for pk, _ in by_vectors][::-1], q
     # Not the same query as the word alone: ranked from the vectors.
     for q in ('"ocean ocean"', "ocean -floor", "ocean voyage"):
-        page = TextMatch.of(q).ranked_page(**FIRST_PAGE)
+        page = ranked_page(TextMatch.of(q), **FIRST_PAGE)
         assert all(rank < 1 for _, rank in page), q
     assert [r.pk for r in record_search(q='"ocean ocean"')] == [records[1].pk]
 
 
 def test_a_rank_whose_record_is_gone_is_skipped_and_swept(sea):
     records, _ = sea
-    page = TextMatch.of("ocean").ranked_page(**FIRST_PAGE)
+    page = ranked_page(TextMatch.of("ocean"), **FIRST_PAGE)
     # As a record deleted while a refresh wrote its ranks leaves them.
     SearchTermRank.objects.create(record_id=records[-1].pk + 100, term="'ocean'", rank=5.0)
 
-    assert TextMatch.of("ocean").ranked_page(**FIRST_PAGE) == page
+    assert ranked_page(TextMatch.of("ocean"), **FIRST_PAGE) == page
     search_terms_refresh(min_records=2)
     assert ranks_kept() == ranks_due()
 

@@ -67,8 +67,22 @@ def test_one_image_runs_every_role(services):
         "worker-imports": "worker",
     }
     for name in roles:
-        assert services[name]["env_file"] == [".env"], f"{name} must read deploy/.env"
-        assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+        assert services[name]["env_file"] == ["${STACKS_ENV_FILE:-.env}"], (
+            f"{name} must read deploy/.env unless STACKS_ENV_FILE names another file"
+        )
+
+
+def test_the_stack_builds_its_image_once(services):
+    """One service builds the image, the others run it: compose builds once per `build:`."""
+    builders = [name for name, service in services.items() if "build" in service]
+    assert builders == ["migrate"]
+    build = services["migrate"]["build"]
+    assert build["dockerfile"] == "deploy/Dockerfile"
+    assert build["context"] == ".."
+    assert build["args"] == {"PYTHON_IMAGE": "${PYTHON_IMAGE:-python:3.12-slim-bookworm}"}
+    # Every other service starts after migrate has succeeded, so after the build.
+    for name in ("web", "worker", "worker-imports"):
+        assert "migrate" in services[name]["depends_on"]
 
 
 def test_migrate_runs_once_before_web_and_workers(services):
@@ -116,6 +130,22 @@ def test_redis_persists_and_never_evicts(services):
 
 def test_postgres_16_on_a_named_volume(services):
     db = services["db"]
-    assert re.fullmatch(r"postgres:16(-[a-z]+)?", db["image"])
+    assert re.fullmatch(r"\$\{POSTGRES_IMAGE:-postgres:16(-[a-z]+)?\}", db["image"])
     assert "postgres:/var/lib/postgresql/data" in db["volumes"]
-    assert set(yaml.safe_load(COMPOSE.read_text())["volumes"]) == {"postgres", "redis", "media"}
+    assert set(yaml.safe_load(COMPOSE.read_text())["volumes"]) == {
+        "postgres", "redis", "media", "uploads",
+    }  # fmt: skip
+
+
+def test_uploads_spool_to_a_disk_volume_not_to_memory(services):
+    """The containers' temporary folder is a tmpfs (memory); uploads go to a volume instead."""
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert "FILE_UPLOAD_TEMP_DIR=/srv/stacks/uploads" in dockerfile
+    assert "/srv/stacks/uploads" in dockerfile.split("install -d", 1)[1].split("\n", 1)[0]
+    assert "uploads:/srv/stacks/uploads" in services["web"]["volumes"]
+
+
+def test_base_images_can_be_replaced_without_retagging(services):
+    """A mirror's copy or a local stand-in is named by a variable, never tagged as official."""
+    assert services["redis"]["image"] == "${REDIS_IMAGE:-redis:7.4-bookworm}"
+    assert services["db"]["image"].startswith("${POSTGRES_IMAGE:-")

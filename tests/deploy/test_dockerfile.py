@@ -10,6 +10,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+PIP_CERT_MOUNT = "--mount=type=secret,id=pip_cert"
 
 
 def _hadolint() -> str:
@@ -73,9 +74,11 @@ def test_one_multi_stage_image_runs_unprivileged_with_a_healthcheck():
     args = dict(
         rest.split("=", 1) for keyword, rest in instructions if keyword == "ARG" and "=" in rest
     )
-    version = args["PYTHON_VERSION"]
-    assert tuple(int(part) for part in version.split(".")) >= (3, 11)
-    assert all("-slim" in stage for stage in stages)
+    # The base image is a build argument (a mirror's copy or a local stand-in can replace it);
+    # by default the official slim Python of 3.11 or later.
+    base = args["PYTHON_IMAGE"]
+    assert re.fullmatch(r"python:3\.(1[1-9])-slim-bookworm", base), base
+    assert all(stage.startswith("${PYTHON_IMAGE} AS ") for stage in stages)
 
     users = [rest for keyword, rest in instructions if keyword == "USER"]
     assert users, "the runtime must not run as root"
@@ -131,7 +134,7 @@ def test_collectstatic_runs_as_in_the_build(tmp_path):
 def test_build_stage_lists_exactly_the_runtime_dependencies(tmp_path):
     """The build's one-liner, run as the build runs it, on this pyproject.toml."""
     (run,) = [rest for keyword, rest in _instructions() if "pip wheel" in rest]
-    one_liner = run.split(" > requirements.txt")[0]
+    one_liner = run.split(" > requirements.txt")[0].removeprefix(PIP_CERT_MOUNT).strip()
     assert one_liner.startswith('python -c "')
     code = one_liner.removeprefix('python -c "').removesuffix('"')
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
@@ -140,3 +143,50 @@ def test_build_stage_lists_exactly_the_runtime_dependencies(tmp_path):
     ).stdout.split("\n")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert [line for line in listed if line] == project["dependencies"]
+
+
+def test_no_frontend_is_fetched_from_a_registry():
+    """A `# syntax=` line makes BuildKit pull its frontend image first, which fails offline."""
+    first_lines = DOCKERFILE.read_text().splitlines()
+    assert not any(re.match(r"#\s*syntax\s*=", line, re.IGNORECASE) for line in first_lines)
+    assert not any(re.match(r"#\s*(escape|check)\s*=", line) for line in first_lines[:5])
+
+
+def test_the_user_is_made_without_a_system_range_warning():
+    """useradd --system with uid 10001 warns that it is past SYS_UID_MAX (999)."""
+    (run,) = [rest for keyword, rest in _instructions() if "useradd" in rest]
+    assert "--uid 10001" in run
+    assert "--system" not in run
+    assert "--no-log-init" in run  # a high uid would otherwise grow /var/log/lastlog
+    user = next(rest for keyword, rest in _instructions() if keyword == "USER")
+    assert user == "10001:10001"
+
+
+def test_pip_in_the_build_may_trust_the_hosts_certificates():
+    """The pip_cert build secret (the host's certificate authorities) and the PIP_INDEX build
+    argument reach the wheel build only; nothing of them stays in an image layer."""
+    (run,) = [rest for keyword, rest in _instructions() if "pip wheel" in rest]
+    assert run.startswith(PIP_CERT_MOUNT)
+    assert "export PIP_CERT=/run/secrets/pip_cert" in run
+    assert 'export PIP_INDEX_URL="$PIP_INDEX"' in run
+    args = [rest for keyword, rest in _instructions() if keyword == "ARG"]
+    assert 'PIP_INDEX=""' in args  # none: pip's default index
+
+
+def test_the_standin_images_lint_clean_and_stand_for_what_compose_names():
+    """deploy/standin-images/: one Containerfile per base image of the image and the stack,
+    linted as the Dockerfile is, each built from the local Debian root by default."""
+    standins = ROOT / "deploy" / "standin-images"
+    compose = (ROOT / "deploy" / "compose.yaml").read_text()
+    names = {"python": "PYTHON_IMAGE", "postgres": "POSTGRES_IMAGE", "redis": "REDIS_IMAGE"}
+    assert {path.parent.name for path in standins.glob("*/Containerfile")} == set(names)
+    for folder, variable in names.items():
+        containerfile = standins / folder / "Containerfile"
+        result = _lint(containerfile)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "ARG DEBIAN_IMAGE=localhost/stacks-standin/debian:bookworm" in (
+            containerfile.read_text()
+        )
+        assert f"${{{variable}:-" in compose, f"compose.yaml does not let {variable} replace it"
+    smoke = (ROOT / "deploy" / "smoke" / "compose-smoke.sh").read_text()
+    assert "deploy/standin-images/$name" in smoke

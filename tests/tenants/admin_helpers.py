@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from staff.models import User
 
 LINK_RE = re.compile(r"https?://(?P<host>[^/\s]+)(?P<path>/staff/invitations/[^/\s]+/)")
+CONFIRM_RE = re.compile(r"https?://[^/\s]+(?P<path>/signup/confirm/(?P<token>[^/\s]+)/)")
 
 
 def signed_in(host: str, schema: str, email: str, client_class: type[Client] = APIClient) -> Client:
@@ -27,3 +28,10 @@ def last_invitation_link() -> tuple[str, str]:
     match = LINK_RE.search(mail.outbox[-1].body)
     assert match, mail.outbox[-1].body
     return match["host"], match["path"]
+
+
+def confirmation_link() -> re.Match[str]:
+    """The sign-up confirmation link in the last email sent."""
+    match = CONFIRM_RE.search(mail.outbox[-1].body)
+    assert match, mail.outbox[-1].body
+    return match

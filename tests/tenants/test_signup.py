@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from staff.models import Invitation, User
 from tenants.models import Domain, Library, Signup
 from tenants.onboarding import signup_provision
-from tests.tenants.admin_helpers import last_invitation_link
+from tests.tenants.admin_helpers import confirmation_link, last_invitation_link
 
 PLATFORM = "localhost"
 
@@ -27,16 +27,22 @@ def test_api_sign_up_is_provisioned_and_the_admin_sets_a_password(
     db, django_capture_on_commit_callbacks
 ):
     client = APIClient(HTTP_HOST=PLATFORM)
-    response = client.post(
-        "/api/v1/signups/",
-        {"name": "Springfield Public Library", "subdomain": "springfield",
-         "admin_email": "Head@Springfield.example"},
-        format="json",
-    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/signups/",
+            {"name": "Springfield Public Library", "subdomain": "springfield",
+             "admin_email": "Head@Springfield.example"},
+            format="json",
+        )  # fmt: skip
     assert response.status_code == 202, response.json()
     body = response.json()
-    assert (body["status"], body["host"]) == ("pending", "springfield.localhost")
+    assert (body["status"], body["host"]) == ("unconfirmed", "springfield.localhost")
     status_url = f"/api/v1/signups/{body['id']}/"
+    assert mail.outbox[-1].to == ["head@springfield.example"]
+    confirmed = client.post(
+        "/api/v1/signups/confirm/", {"token": confirmation_link()["token"]}, format="json"
+    )
+    assert confirmed.status_code == 202
     assert client.get(status_url).json()["status"] == "pending"
 
     # What the worker does (a real worker runs it in tests/worker/test_platform_tasks.py).
@@ -97,10 +103,15 @@ def test_api_bad_sign_ups_answer_a_clear_error_and_leave_nothing(db, body, code,
     assert mail.outbox == []
 
 
-def test_a_subdomain_in_flight_is_taken(db):
+def test_a_subdomain_in_flight_is_taken(db, django_capture_on_commit_callbacks):
     client = APIClient(HTTP_HOST=PLATFORM)
     first = {"name": "Gamma", "subdomain": "gamma", "admin_email": "a@gamma.example"}
-    assert client.post("/api/v1/signups/", first, format="json").status_code == 202
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/api/v1/signups/", first, format="json").status_code == 202
+    token = confirmation_link()["token"]
+    assert (
+        client.post("/api/v1/signups/confirm/", {"token": token}, format="json").status_code == 202
+    )
     second = client.post("/api/v1/signups/", {**first, "name": "Other"}, format="json")
     assert second.status_code == 400
     assert second.json()["code"] == "subdomain_taken"
@@ -161,12 +172,20 @@ def test_web_form_has_labelled_fields(db):
 
 def test_web_sign_up_shows_progress_until_ready(db, django_capture_on_commit_callbacks):
     browser = Client(HTTP_HOST=PLATFORM)
-    response = browser.post(
-        "/signup/", {"name": "Eta Library", "subdomain": "eta", "admin_email": "a@eta.example"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            "/signup/", {"name": "Eta Library", "subdomain": "eta", "admin_email": "a@eta.example"}
+        )
     assert response.status_code == 302
     signup = Signup.objects.get()
     assert response.url == f"/signup/{signup.public_id}/"
+    unconfirmed = browser.get(response.url)
+    assert 'data-status="unconfirmed"' in unconfirmed.text
+    assert "a@eta.example a link to confirm" in unconfirmed.text
+    assert 'http-equiv="refresh"' not in unconfirmed.text
+    link = confirmation_link()["path"]
+    assert "Confirm and create my library" in browser.get(link).text
+    assert browser.post(link).url == response.url
     waiting = browser.get(response.url)
     assert 'data-status="pending"' in waiting.text
     assert 'http-equiv="refresh"' in waiting.text

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 
 from staff.models import ApiKey, AuditEvent, User
 from tenants.models import Domain
-from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD, domain_prove
 from tests.tenants.admin_helpers import signed_in
 
 
@@ -62,7 +62,10 @@ def test_api_key_secret_is_shown_once_on_the_page(browser):
     assert refused.status_code == 401
 
 
-def test_domains_and_settings_from_the_pages(browser, library, django_capture_on_commit_callbacks):
+def test_domains_and_settings_from_the_pages(
+    browser, library, dns_records, django_capture_on_commit_callbacks
+):
+    domain_prove(dns_records, library, "books.alpha.example")
     with django_capture_on_commit_callbacks(execute=True):
         assert browser.post("/staff/domains/", {"domain": "books.alpha.example"}).status_code == 302
     domain = Domain.objects.get(domain="books.alpha.example")

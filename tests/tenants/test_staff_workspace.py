@@ -26,7 +26,7 @@ from tenants.models import Signup
 from tenants.onboarding import signup_provision
 from tests.catalog.imports.helpers import job_run
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
-from tests.tenants.admin_helpers import signed_in
+from tests.tenants.admin_helpers import confirmation_link, signed_in
 
 CSV = (
     b"title,authors,isbn,barcode,location\n"
@@ -322,10 +322,11 @@ def test_viewer_reads_the_catalog_admin_but_cannot_change_it(viewer):
 
 def test_signup_status_links_the_library_on_the_same_port(db, django_capture_on_commit_callbacks):
     browser = Client(HTTP_HOST="localhost:8000")
-    response = browser.post(
-        "/signup/", {"name": "Theta Library", "subdomain": "theta", "admin_email": "a@t.example"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        body = {"name": "Theta Library", "subdomain": "theta", "admin_email": "a@t.example"}
+        response = browser.post("/signup/", body)
     assert response.status_code == 302
+    assert browser.post(confirmation_link()["path"]).url == response.url
     with django_capture_on_commit_callbacks(execute=True):
         signup_provision(signup_id=Signup.objects.get().pk)
     ready = browser.get(response.url).text

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from tenants.models import Library, Signup
 from tenants.platform import library_reactivate, library_suspend
 from tenants.services import library_drop
+from tests.tenants.admin_helpers import confirmation_link
 from worker.tasks import STATISTICS_CACHE_KEY, library_statistics_refresh
 
 pytestmark = pytest.mark.worker
@@ -32,6 +33,9 @@ def test_a_sign_up_is_provisioned_by_the_worker(celery_worker_process, live_db):
     assert response.status_code == 202
     status_url = f"/api/v1/signups/{response.json()['id']}/"
     try:
+        token = confirmation_link()["token"]
+        confirmed = client.post("/api/v1/signups/confirm/", {"token": token}, format="json")
+        assert confirmed.status_code == 202
         finished = _wait_for(lambda: client.get(status_url).json()["status"] in ("ready", "failed"))
         assert finished, celery_worker_process.log()[-2000:]
         assert client.get(status_url).json()["status"] == "ready"

@@ -3,9 +3,10 @@
 import csv
 import io
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
+from catalog.imports.formats.marc import READ_BLOCK
 from catalog.imports.formats.source import (
     FileUnreadable,
     ItemData,
@@ -18,6 +19,9 @@ from catalog.imports.formats.source import (
 from catalog.services import RecordData
 
 LIST_SEPARATOR = ";"
+# A CSV row of more characters or more fields than these is rejected with its reason.
+MAX_CSV_ROW_CHARS = 100_000
+MAX_CSV_FIELDS = 200
 
 # The documented CSV columns, in the order of the downloadable template.
 CSV_COLUMNS = [
@@ -42,23 +46,89 @@ CSV_COLUMNS = [
 ]
 
 
+class _RowTooLong(Exception):
+    pass
+
+
+_NO_ROWS: list[str] = []
+
+
+class _CsvLines:
+    """The CSV's lines for csv.reader, read MAX_CSV_ROW_CHARS at most at a time: a row (one
+    or more lines) past that raises _RowTooLong, and the rest of its line is skipped unread."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.row_chars = 0
+
+    def __iter__(self) -> "_CsvLines":
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(MAX_CSV_ROW_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.row_chars += len(line)
+        if self.row_chars > MAX_CSV_ROW_CHARS:
+            while line and not line.endswith(("\n", "\r")):
+                line = self.text.readline(READ_BLOCK)
+            self.row_chars = 0
+            raise _RowTooLong
+        return line
+
+
+def _csv_rows(reader: Any, lines: _CsvLines) -> Iterator[list[str] | None]:
+    """Each row's values, or None for a row over MAX_CSV_ROW_CHARS."""
+    while True:
+        lines.row_chars = 0
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except _RowTooLong:
+            yield None
+            continue
+        yield values
+
+
 def csv_records(
     stream: IO[bytes], start_after: int = 0, start_offset: int = 0
 ) -> Iterator[tuple[SourceRecord, int]]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
+    lines = _CsvLines(text)
+    reader = csv.reader(lines)
     try:
-        header = next(reader, None)
-        if header is None:
+        rows = _csv_rows(reader, lines)
+        header = next(rows, _NO_ROWS)
+        if header is _NO_ROWS:
             return
+        if header is None:
+            raise FileUnreadable(
+                f"The CSV header row is over {MAX_CSV_ROW_CHARS:,} characters; keep the "
+                "template's columns."
+            )
         columns = [name.strip().lower() for name in header]
+        if len(columns) > MAX_CSV_FIELDS:
+            raise FileUnreadable(
+                f"The CSV header has {len(columns):,} columns; at most {MAX_CSV_FIELDS} are "
+                "read. Keep the template's columns."
+            )
         if "title" not in columns:
             raise FileUnreadable(
                 "The CSV file needs a header row with at least a 'title' column; "
                 "download the template for the full list."
             )
-        for position, values in enumerate(reader, start=1):
-            if position <= start_after or not any(v.strip() for v in values):
+        for position, values in enumerate(rows, start=1):
+            if position <= start_after:
+                continue
+            if values is None:
+                yield _csv_reject(position, f"over {MAX_CSV_ROW_CHARS:,} characters"), stream.tell()
+                continue
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > MAX_CSV_FIELDS:
+                reason = f"{len(values):,} fields, over {MAX_CSV_FIELDS}"
+                yield _csv_reject(position, reason, values[:MAX_CSV_FIELDS]), stream.tell()
                 continue
             row = dict(zip(columns, values, strict=False))
             source = SourceRecord(position=position, raw=_csv_line(values))
@@ -79,6 +149,14 @@ def csv_records(
         ) from None
     finally:
         text.detach()
+
+
+def _csv_reject(position: int, reason: str, values: list[str] | None = None) -> SourceRecord:
+    return SourceRecord(
+        position=position,
+        raw=_csv_line(values or []),
+        error=f"The row has {reason}: split it, or check its quotes.",
+    )
 
 
 def _csv_line(values: list[str]) -> bytes:

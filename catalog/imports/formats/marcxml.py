@@ -9,6 +9,7 @@ import pymarc
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse, tostring
 
+from catalog.imports.formats.marc import MAX_MARC_RECORD
 from catalog.imports.formats.marc21 import marc_map
 from catalog.imports.formats.source import (
     FileUnreadable,
@@ -16,6 +17,13 @@ from catalog.imports.formats.source import (
     SourceRecord,
     identifiers_label,
 )
+
+# Whatever a file's shape, a reader holds about one record. A MARCXML <record> whose XML passes
+# this many bytes is rejected and dropped as it is read (a 99,999-byte MARC record, escaped and
+# marked up, is far below it); more than this between two tags (one text, comment or tag) makes
+# the file unreadable, since the XML parser would have to hold it whole.
+MAX_MARCXML_RECORD_BYTES = 4_000_000
+MAX_XML_TOKEN_BYTES = 4_000_000
 
 
 def _local(tag: str) -> str:
@@ -47,27 +55,75 @@ def _xml_to_marc(element: Element) -> pymarc.Record:
     return record
 
 
+class _MeteredStream:
+    """The file as the XML parser reads it, refusing a stretch without a tag past the limit."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.read_bytes = 0
+        self.at_last_tag = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self.read_bytes - self.at_last_tag > MAX_XML_TOKEN_BYTES:
+            raise FileUnreadable(
+                f"The XML file has over {MAX_XML_TOKEN_BYTES:,} bytes without a tag after byte "
+                f"{self.at_last_tag:,} (one text, comment or tag that long): no MARCXML record "
+                "holds one."
+            )
+        data = self.stream.read(size)
+        self.read_bytes += len(data)
+        return data
+
+
 def marcxml_records(
     stream: IO[bytes], start_after: int = 0, start_offset: int = 0
 ) -> Iterator[tuple[SourceRecord, int]]:
-    """Stream <record> elements; DTDs, entities and external references are refused."""
+    """Stream <record> elements; DTDs, entities and external references are refused.
+
+    Every element is released once read (records once turned into a SourceRecord), wherever
+    it stands, so memory holds about one record whatever else the file holds.
+    """
     position = 0
-    root: Element | None = None
+    metered = _MeteredStream(stream)
+    open_elements: list[Element] = []
+    record_depth = 0  # how deep the open <record> is; 0 outside one
+    record_start = 0
+    oversized = False
     try:
         for event, element in iterparse(
-            stream, events=("start", "end"), forbid_dtd=True, forbid_entities=True
+            metered, events=("start", "end"), forbid_dtd=True, forbid_entities=True
         ):
-            if root is None:
-                root = element
-            if event != "end" or _local(element.tag) != "record":
+            metered.at_last_tag = metered.read_bytes
+            if event == "start":
+                open_elements.append(element)
+                if not record_depth and _local(element.tag) == "record":
+                    record_depth, record_start, oversized = (
+                        len(open_elements),
+                        metered.read_bytes,
+                        False,
+                    )
+                elif record_depth and metered.read_bytes - record_start > MAX_MARCXML_RECORD_BYTES:
+                    oversized = True
                 continue
-            position += 1
-            if position > start_after:
-                yield _xml_source(position, element), stream.tell()
-            # Drop what was read so memory holds one record at a time.
+            depth = len(open_elements)
+            open_elements.pop()
+            parent = open_elements[-1] if open_elements else None
+            if record_depth and depth > record_depth:
+                if oversized and parent is not None:
+                    parent.remove(element)  # a record too large to keep is dropped as it goes
+                continue
+            if record_depth and depth == record_depth:
+                record_depth = 0
+                position += 1
+                if position > start_after:
+                    source = (
+                        _oversized_source(position) if oversized else _xml_source(position, element)
+                    )
+                    yield source, stream.tell()
+            # Drop what was read, in a record or not, so memory holds one record at a time.
             element.clear()
-            if root is not element:
-                root.clear()
+            if parent is not None:
+                parent.remove(element)
     except DefusedXmlException as error:
         raise FileUnreadable(
             f"The XML file was refused: {error.__class__.__name__} (DTDs, entities and "
@@ -79,6 +135,17 @@ def marcxml_records(
         ) from None
 
 
+def _oversized_source(position: int) -> SourceRecord:
+    return SourceRecord(
+        position=position,
+        raw=b"",
+        error=(
+            f"The record's XML is over {MAX_MARCXML_RECORD_BYTES:,} bytes; a MARC record holds "
+            f"at most {MAX_MARC_RECORD:,} bytes. Split it into several records."
+        ),
+    )
+
+
 def _xml_source(position: int, element: Element) -> SourceRecord:
     source = SourceRecord(position=position, raw=b"")
     try:
@@ -87,6 +154,11 @@ def _xml_source(position: int, element: Element) -> SourceRecord:
             raise RecordRejected("The record has no leader.")
         source.data, source.items = marc_map(record)
         source.raw = record.as_marc()
+        if len(source.raw) > MAX_MARC_RECORD:
+            raise RecordRejected(
+                f"The record is {len(source.raw):,} bytes as MARC, over MARC's "
+                f"{MAX_MARC_RECORD:,}-byte limit: split it or shorten its fields."
+            )
         source.data.source_marc = source.raw
         source.identifiers = identifiers_label(source.data)
     except RecordRejected as error:

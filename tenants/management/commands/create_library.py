@@ -1,5 +1,6 @@
 """`manage.py create_library SCHEMA --name NAME --domain HOST --admin-email EMAIL`."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tenants.errors import LibraryError
@@ -27,8 +28,12 @@ class Command(BaseCommand):
             )
         except LibraryError as exc:
             raise CommandError(exc.message) from None
+        # The address people use: the site's scheme and port (STACKS_SITE_SCHEME, _PORT).
+        port = settings.STACKS_SITE_PORT
+        host = f"{made.domain.domain}:{port}" if port else made.domain.domain
         self.stdout.write(
-            f"Created library {made.library.schema_name!r} at http://{made.domain.domain}/\n"
+            f"Created library {made.library.schema_name!r} at "
+            f"{settings.STACKS_SITE_SCHEME}://{host}/\n"
             f"Admin: {made.admin_email}\n"
             f"One-time password: {made.admin_password}"
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_create
@@ -13,6 +14,7 @@ from catalog.imports.models import ImportJob
 from tenants.models import Library
 
 FINAL = {"staged", "committed", "failed", "cancelled", "reverted"}
+WAIT_SECONDS = 2
 
 
 class Command(BaseCommand):
@@ -33,6 +35,8 @@ class Command(BaseCommand):
         self.verbose = options["verbosity"] > 1
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
+        if path.stat().st_size == 0:
+            raise CommandError(f"{path} is empty: there is nothing to import.")
         if not Library.objects.filter(schema_name=options["library"]).exists():
             raise CommandError(f"No library with schema {options['library']!r}.")
         with schema_context(options["library"]), path.open("rb") as stream:
@@ -63,7 +67,14 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout if timeout else None
         started = time.monotonic()
         while True:
-            job.refresh_from_db()
+            try:
+                job.refresh_from_db()
+            except (OperationalError, InterfaceError):
+                # The database is away for the moment; the job resumes once it is back.
+                close_old_connections()
+                self.stderr.write("The database is not answering; waiting for it.")
+                time.sleep(WAIT_SECONDS)
+                continue
             if job.status in FINAL:
                 return job
             if deadline is not None and time.monotonic() > deadline:

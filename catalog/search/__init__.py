@@ -1,0 +1,27 @@
+"""Catalog search: query building (query, match), facets, keyset pages and the read SQL (sql)."""
+
+from catalog.search.facets import FACET_SIZE, record_facets
+from catalog.search.keyset import Page, Position, Seek, queryset_page
+from catalog.search.match import TextMatch
+from catalog.search.query import (
+    DEFAULT_ORDERING,
+    ORDERINGS,
+    RecordFilters,
+    Search,
+    record_search,
+)
+
+__all__ = [
+    "DEFAULT_ORDERING",
+    "FACET_SIZE",
+    "ORDERINGS",
+    "Page",
+    "Position",
+    "RecordFilters",
+    "Search",
+    "Seek",
+    "TextMatch",
+    "queryset_page",
+    "record_facets",
+    "record_search",
+]

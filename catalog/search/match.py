@@ -1,0 +1,86 @@
+"""A text search as the ORM reads it: the query typed, the ISBN it may be, a condition, a rank."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
+
+from catalog.identifiers import InvalidIdentifier, isbn_looks_like, isbn_normalize
+from catalog.models import Identifier, RecordSearch
+from catalog.text import SEARCH_CONFIG
+
+# What an exact ISBN ranks: the best possible answer, above any text match.
+ISBN_RANK = 2.0
+
+
+class _IdIn(Func):
+    """`id = ANY(ARRAY(SELECT ...))`: the ids are computed once, before the scan, so PostgreSQL
+    can OR the primary key's index with the search index. A correlated EXISTS beside the text
+    match would make it test every record in turn."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def _isbn_of(q: str) -> str | None:
+    """The query as an ISBN-13, if it reads as an ISBN in any form."""
+    if not isbn_looks_like(q):
+        return None
+    try:
+        # Spaces are punctuation in an ISBN typed by hand ("0 312 86355 1").
+        return isbn_normalize("".join(q.split()))
+    except InvalidIdentifier:
+        return None
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """A web-search query, and the ISBN it reads as if it does, as a condition and a rank over
+    the records (joined to their search vectors). catalog.search.sql.ranked_page reads the
+    same matches and ranks from the vectors' own table."""
+
+    q: str
+    isbn: str | None
+
+    @classmethod
+    def of(cls, q: str) -> "TextMatch | None":
+        """The query typed, or None when it is blank."""
+        q = q.strip()
+        return cls(q, _isbn_of(q)) if q else None
+
+    @property
+    def query(self) -> SearchQuery:
+        return SearchQuery(self.q, search_type="websearch", config=SEARCH_CONFIG)
+
+    def _named(self, record: str = "pk") -> _IdIn:
+        records = (
+            Identifier.objects.filter(kind=Identifier.Kind.ISBN, value=self.isbn)
+            .order_by()
+            .values("record_id")
+        )
+        return _IdIn(F(record), ArraySubquery(records))
+
+    def condition(self) -> Q:
+        """Records whose vector matches the query or that carry its ISBN."""
+        matches = Q(search__vector=self.query)
+        return matches if self.isbn is None else matches | Q(self._named())
+
+    def record_ids(self) -> "QuerySet[RecordSearch, Any]":
+        """The ids of the same records, from the search vectors' table alone."""
+        matches = Q(vector=self.query)
+        if self.isbn is not None:
+            matches |= Q(self._named("record_id"))
+        return RecordSearch.objects.filter(matches).values("record_id")
+
+    def rank(self) -> Any:
+        # float8, so the rank a cursor remembers compares exactly on the next page.
+        rank: Any = Cast(SearchRank(F("search__vector"), self.query), FloatField())
+        if self.isbn is not None:
+            rank = Case(
+                When(self._named(), then=Value(ISBN_RANK)), default=rank, output_field=FloatField()
+            )
+        return rank

@@ -1,0 +1,224 @@
+"""Every hand-written read SELECT of the catalog, and the functions that run them.
+
+Each is written out because building it with the ORM cost more than running it; each has a
+test holding its answer to the ORM's (tests/api/test_search_api.py, tests/catalog/). The SQL
+that writes (search vectors, term ranks) stays with its writers in catalog.services.
+"""
+
+from functools import cache
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field
+
+from catalog.models import (
+    Contributor,
+    Identifier,
+    Record,
+    RecordContributor,
+    RecordSearch,
+    RecordSubject,
+    SearchTerm,
+    SearchTermRank,
+    Subject,
+)
+from catalog.search.keyset import Seek
+from catalog.search.match import ISBN_RANK, TextMatch
+from catalog.text import SEARCH_CONFIG
+
+_Sql = tuple[str, list[Any]]
+Rows = list[tuple[Any, ...]]
+
+# The record's fields that lists and pages leave out: the MARC source is large, and a record
+# loads it on first access.
+RECORD_DEFERRED = ("source_marc",)
+
+# --- A page's links, by an array of record ids ------------------------------------------------
+
+_CREDITS_SQL = f"""
+    SELECT rc.record_id, rc.contributor_id, c.name, rc.role
+    FROM {RecordContributor._meta.db_table} rc
+    JOIN {Contributor._meta.db_table} c ON c.id = rc.contributor_id
+    WHERE rc.record_id = ANY(%s) ORDER BY rc.position, rc.id"""  # noqa: S608 - table names only
+_SUBJECTS_SQL = f"""
+    SELECT rs.record_id, rs.subject_id, s.heading, s.scheme
+    FROM {RecordSubject._meta.db_table} rs
+    JOIN {Subject._meta.db_table} s ON s.id = rs.subject_id
+    WHERE rs.record_id = ANY(%s) ORDER BY rs.position, rs.id"""  # noqa: S608 - table names only
+_IDENTIFIERS_SQL = f"""
+    SELECT record_id, kind, value FROM {Identifier._meta.db_table}
+    WHERE record_id = ANY(%s) ORDER BY kind, id"""  # noqa: S608 - table names only
+
+
+def record_links(ids: list[int]) -> tuple[Rows, Rows, Rows]:
+    """The credits (record_id, contributor_id, name, role), subjects (record_id, subject_id,
+    heading, scheme) and identifiers (record_id, kind, value) of these records, in order."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CREDITS_SQL, [ids])
+        credits = cursor.fetchall()
+        cursor.execute(_SUBJECTS_SQL, [ids])
+        subjects = cursor.fetchall()
+        cursor.execute(_IDENTIFIERS_SQL, [ids])
+        return credits, subjects, cursor.fetchall()
+
+
+# --- Records ----------------------------------------------------------------------------------
+
+_RECORDS_TABLE = connection.ops.quote_name(Record._meta.db_table)
+_LOADED = [
+    field
+    for field in Record._meta.concrete_fields
+    if field.name not in RECORD_DEFERRED and field.attname not in RECORD_DEFERRED
+]
+_NAMES = [field.attname for field in _LOADED]
+_SELECT = (
+    f"SELECT {', '.join(connection.ops.quote_name(f.column) for f in _LOADED)} "  # noqa: S608 - names from the model
+    f"FROM {_RECORDS_TABLE}"
+)
+_BY_ID_SQL = f"{_SELECT} WHERE id = ANY(%s)"
+
+
+def _records(sql: str, params: list[Any]) -> list[Record]:
+    """Records built from rows as the ORM builds them (the deferred fields load on access)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Record.from_db(connection.alias, _NAMES, row) for row in cursor.fetchall()]
+
+
+def records_by_id(ids: list[int]) -> list[Record]:
+    """The records with these ids, in no particular order, without RECORD_DEFERRED."""
+    return _records(_BY_ID_SQL, [ids])
+
+
+@cache
+def _in_order_sql(
+    ordering: tuple[str, ...], operator: str | None
+) -> tuple[list[Field], str] | None:
+    """The ordering's fields and the SELECT of a page in it; None if it names anything but
+    the records' own columns that are never null."""
+    own = {field.name: field for field in Record._meta.concrete_fields}
+    fields = []
+    for name in ordering:
+        field = own.get("id" if name.lstrip("-") == "pk" else name.lstrip("-"))
+        if field is None or field.is_relation or field.null:
+            return None
+        fields.append(field)
+    quoted = [connection.ops.quote_name(str(field.column)) for field in fields]
+    where = ""
+    if operator is not None:
+        where = f" WHERE ({', '.join(quoted)}) {operator} ({', '.join(['%s'] * len(fields))})"
+    way = " DESC" if ordering[0].startswith("-") else ""
+    order = ", ".join(f"{column}{way}" for column in quoted)
+    return fields, f"{_SELECT}{where} ORDER BY {order} LIMIT %s"
+
+
+def records_in_order(
+    ordering: tuple[str, ...], seek: Seek | None, limit: int
+) -> list[Record] | None:
+    """Up to `limit` of all the records in `ordering` (fields that all run one way), past
+    `seek`'s position if any; None if the ordering names anything but the records' own
+    columns that are never null (the ORM then reads the page)."""
+    written = _in_order_sql(ordering, seek.operator if seek else None)
+    if written is None:
+        return None
+    fields, sql = written
+    params: list[Any] = []
+    if seek is not None:
+        # As the ORM's filter would: each value checked and converted by its field (a forged
+        # cursor's raises ValidationError, TypeError or ValueError).
+        params = [
+            field.get_db_prep_value(value, connection, prepared=False)
+            for field, value in zip(fields, seek.values, strict=True)
+        ]
+    return _records(sql, [*params, limit])
+
+
+# --- Ranked pages of a text search --------------------------------------------------------------
+
+_VECTORS_TABLE = RecordSearch._meta.db_table
+_TERMS_TABLE = SearchTerm._meta.db_table
+_TERM_RANKS_TABLE = SearchTermRank._meta.db_table
+_IDENTIFIERS_TABLE = Identifier._meta.db_table
+
+
+def ranked_page(
+    text: TextMatch, *, seek: Seek | None, descending: bool = True, limit: int
+) -> list[tuple[int, float]]:
+    """(record id, rank) of up to `limit` of the matches of `text`, without the records'
+    table: the same matches and ranks as TextMatch.condition() and rank(), by rank and then
+    id (best first when `descending`), past `seek`'s position (rank, id) if any. A query
+    that is one search term (catalog.models.SearchTerm) reads the ranks kept for it, in rank
+    order; any other ranks the vector of every match."""
+    tsquery = "websearch_to_tsquery(%s::regconfig, %s)"
+    rank: _Sql = (f"ts_rank(vector, {tsquery})::float8", [SEARCH_CONFIG, text.q])
+    match: _Sql = (f"vector @@ {tsquery}", [SEARCH_CONFIG, text.q])
+    page = _RankedPage(descending, seek, limit)
+    if text.isbn is not None:
+        named = (
+            f"record_id = ANY(ARRAY(SELECT record_id FROM {_IDENTIFIERS_TABLE} "  # noqa: S608 - no input in the SQL
+            "WHERE kind = %s AND value = %s))"
+        )
+        named_params = [Identifier.Kind.ISBN.value, text.isbn]
+        rank = (
+            f"CASE WHEN {named} THEN {ISBN_RANK}::float8 ELSE {rank[0]} END",
+            [*named_params, *rank[1]],
+        )
+        match = (f"({match[0]} OR {named})", [*match[1], *named_params])
+        sql = page.select(_VECTORS_TABLE, rank, "record_id", [match])
+    else:
+        # The term the query is, if it is one: 'kor', or 'kor' & 'kor' (matched and ranked
+        # alike); the ranks kept for it if so, the vectors' otherwise.
+        term: _Sql = (
+            f"WITH term AS MATERIALIZED (SELECT query FROM {_TERMS_TABLE} "  # noqa: S608 - no input in the SQL
+            f"WHERE query = regexp_replace({tsquery}::text, %s, %s)) ",
+            [SEARCH_CONFIG, text.q, r"^('[^']+')( [&|] \1)+$", r"\1"],
+        )
+        kept = page.select(
+            f"{_TERM_RANKS_TABLE} t",
+            ("t.rank", []),
+            "t.record_id",
+            [
+                ("t.term = (SELECT query FROM term)", []),
+                # Not a rank left by a record deleted during a refresh (SearchTermRank).
+                (f"EXISTS (SELECT FROM {_VECTORS_TABLE} s WHERE s.record_id = t.record_id)", []),
+            ],
+        )
+        ranked = page.select(_VECTORS_TABLE, rank, "record_id", [match])
+        # The condition outside the ranking's LIMIT, so that it stays there: inside,
+        # PostgreSQL tested it in parallel workers started for nothing.
+        sql = (
+            f"{term[0]}({kept[0]}) UNION ALL (SELECT * FROM ({ranked[0]}) ranked "  # noqa: S608 - no input in the SQL
+            f"WHERE NOT EXISTS (SELECT FROM term)) ORDER BY {page.order}",
+            [*term[1], *kept[1], *ranked[1]],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(*sql)
+        return cursor.fetchall()
+
+
+class _RankedPage:
+    """One page of (record_id, rank) rows by rank and record_id, both the same way, from a
+    seek's position (rank, id) if any."""
+
+    def __init__(self, descending: bool, seek: Seek | None, limit: int) -> None:
+        self.seek = seek
+        self.limit = limit
+        way = "DESC" if descending else "ASC"
+        self.order = f"rank {way}, record_id {way}"
+
+    def select(self, table: str, rank: _Sql, record: str, where: list[_Sql]) -> _Sql:
+        """The page's SELECT from `table`, whose rank and record id are `rank` and `record`,
+        of the rows every `where` condition picks."""
+        conditions = [condition for condition, _ in where]
+        params = [*rank[1], *(p for _, condition_params in where for p in condition_params)]
+        if self.seek is not None:
+            # A row comparison: both fields run the same way. float() and int() refuse a
+            # forged cursor's values with ValueError or TypeError.
+            rank_value, record_id = self.seek.values
+            conditions.append(f"({rank[0]}, {record}) {self.seek.operator} (%s, %s)")
+            params += [*rank[1], float(rank_value), int(record_id)]
+        sql = (
+            f"SELECT {record} AS record_id, {rank[0]} AS rank FROM {table} "  # noqa: S608 - no input in the SQL
+            f"WHERE {' AND '.join(conditions)} ORDER BY {self.order} LIMIT %s"
+        )
+        return sql, [*params, self.limit]

@@ -1,0 +1,35 @@
+"""Which libraries have work in progress, asked of every schema in one statement."""
+
+from typing import Any
+
+from django.db import connection
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from catalog.imports.models import ImportJob
+from tenants.models import Library
+
+
+def library_schemas_importing() -> list[str]:
+    """The schemas of active libraries with an import job still to finish."""
+    public = get_public_schema_name()
+    with schema_context(public):
+        schemas = list(
+            Library.objects.exclude(schema_name=public)
+            .filter(status=Library.Status.ACTIVE)
+            .values_list("schema_name", flat=True)
+        )
+    if not schemas:
+        return []
+    table = connection.ops.quote_name(ImportJob._meta.db_table)
+    # Schema names are identifiers checked when each library was made, and quoted here.
+    branches = [
+        f"SELECT %s WHERE EXISTS (SELECT 1 FROM {connection.ops.quote_name(schema)}.{table} "  # noqa: S608
+        "WHERE status = ANY(%s))"
+        for schema in schemas
+    ]
+    params: list[Any] = []
+    for schema in schemas:
+        params += [schema, list(ImportJob.ACTIVE_STATUSES)]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        return [row[0] for row in cursor.fetchall()]

@@ -1,0 +1,280 @@
+"""Interrupted imports resume by themselves, with one worker running throughout.
+
+Each test drives one fault against real processes (a Celery worker, PostgreSQL, Redis) in the
+middle of a one-shot import, then waits, with no process restarted by hand, for the job to be
+committed with exact counts: every record in the file accounted for, none written twice, one
+feed entry per record created. Run them alone with `pytest -m faults`.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import psycopg2
+import pytest
+from django.core.files.base import ContentFile
+from django_tenants.utils import schema_context
+
+from catalog.imports.generate import marc_generate
+from catalog.imports.jobs import import_job_create
+from catalog.imports.models import ImportJob, ImportRow
+from catalog.models import Change, Identifier, Item, Record
+from config.celery import app
+from tests.conftest import WorkerProcess, free_port, process_stop
+from tests.worker.test_broker_outage import Redis
+
+pytestmark = [pytest.mark.worker, pytest.mark.faults]
+
+COUNT = 4000
+LEASE_SECONDS = 5
+# Small chunks and long slices: the fault lands mid-import, inside one task's turn.
+WORKER_ENV = {
+    "STACKS_IMPORT_CHUNK_SIZE": "200",
+    "STACKS_IMPORT_LEASE_SECONDS": str(LEASE_SECONDS),
+    "STACKS_IMPORT_SLICE_SECONDS": "600",
+}
+# The issue's bound: the lease time plus a minute after the fault clears.
+RESUME_BOUND = LEASE_SECONDS + 60
+
+
+def _wait_for(predicate, timeout: float):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except Exception:  # a database that is down for the moment
+            value = None
+        if value:
+            return value
+        time.sleep(0.2)
+    return None
+
+
+def _job(schema: str, job_id: int) -> ImportJob:
+    with schema_context(schema):
+        return ImportJob.objects.get(pk=job_id)
+
+
+def _marc(tmp_path: Path) -> Path:
+    path = tmp_path / "generated.mrc"
+    with path.open("wb") as out:
+        marc_generate(out, COUNT)
+    return path
+
+
+@pytest.fixture
+def own_queue() -> Iterator[dict[str, str]]:
+    """A queue only this test's workers read."""
+    queue = f"faults-{os.urandom(4).hex()}"
+    before = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    yield {"CELERY_DEFAULT_QUEUE": queue, **WORKER_ENV}
+    app.conf.task_default_queue = before
+
+
+def _start_import(schema: str, tmp_path: Path) -> int:
+    with schema_context(schema), _marc(tmp_path).open("rb") as stream:
+        return import_job_create(file=stream, file_name="big.mrc", one_shot=True).pk
+
+
+def _assert_exact(schema: str, job_id: int) -> None:
+    job = _job(schema, job_id)
+    assert job.status == "committed", job.error
+    assert job.created + job.updated + job.unchanged + job.rejected == COUNT
+    assert (job.total, job.created) == (COUNT, COUNT)
+    with schema_context(schema):
+        assert Record.objects.count() == COUNT
+        assert Record.objects.values("control_number").distinct().count() == COUNT
+        isbns = Identifier.objects.filter(kind="isbn")
+        assert isbns.values("value").distinct().count() == isbns.count()
+        assert Item.objects.values("barcode").distinct().count() == Item.objects.count()
+        assert ImportRow.objects.filter(job_id=job_id).count() == COUNT
+        assert Change.objects.filter(entity="record", action="created").count() == COUNT
+
+
+def _pool_children(worker: WorkerProcess) -> list[psutil.Process]:
+    assert worker.process is not None
+    return psutil.Process(worker.process.pid).children()
+
+
+def _kill_tree(process: "subprocess.Popen[bytes] | None") -> None:
+    assert process is not None
+    for child in psutil.Process(process.pid).children(recursive=True):
+        child.send_signal(signal.SIGKILL)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def test_sigkill_of_the_pool_child_resumes_on_the_same_worker(live_library, tmp_path, own_queue):
+    schema = live_library.library.schema_name
+    worker = WorkerProcess(concurrency=1, extra_env=own_queue).start()
+    try:
+        job_id = _start_import(schema, tmp_path)
+        assert _wait_for(lambda: _job(schema, job_id).committed_through >= 600, 120)
+        (child,) = _pool_children(worker)
+        child.send_signal(signal.SIGKILL)
+        cleared = time.monotonic()
+        done = _wait_for(lambda: _job(schema, job_id).status == "committed", RESUME_BOUND)
+        assert done, worker.log()[-4000:]
+        assert time.monotonic() - cleared <= RESUME_BOUND
+        assert worker.process is not None
+        assert worker.process.poll() is None
+    finally:
+        worker.stop()
+    _assert_exact(schema, job_id)
+
+
+def test_sigkill_of_a_second_worker_holding_the_job(live_library, tmp_path, own_queue):
+    """Two workers run before the import starts; the one holding it is killed outright, its
+    message left unacknowledged in the broker; the other finishes the job."""
+    schema = live_library.library.schema_name
+    workers = []
+    for name in ("one", "two"):
+        worker = WorkerProcess(concurrency=1, extra_env=own_queue)
+        worker.log_path = worker.log_path.with_name(f"worker-{name}-{os.getpid()}.log")
+        workers.append(worker.start())
+    try:
+        job_id = _start_import(schema, tmp_path)
+        assert _wait_for(lambda: _job(schema, job_id).committed_through >= 600, 120)
+        owner = _job(schema, job_id).lease_owner
+        (holder,) = [w for w in workers if f":{_pool_children(w)[0].pid}:" in owner]
+        (survivor,) = [w for w in workers if w is not holder]
+        _kill_tree(holder.process)
+        cleared = time.monotonic()
+        done = _wait_for(lambda: _job(schema, job_id).status == "committed", RESUME_BOUND)
+        assert done, survivor.log()[-4000:]
+        assert time.monotonic() - cleared <= RESUME_BOUND
+    finally:
+        for worker in workers:
+            worker.stop()
+    _assert_exact(schema, job_id)
+
+
+def test_redis_stopped_for_12_seconds_mid_import(live_library, tmp_path, own_queue):
+    schema = live_library.library.schema_name
+    redis = Redis(tmp_path)
+    redis.start()
+    env = {**own_queue, "REDIS_URL": redis.url, "CELERY_BROKER_URL": redis.url}
+    worker = WorkerProcess(concurrency=1, extra_env=env)
+    worker.log_path = worker.log_path.with_name(f"worker-redis-fault-{redis.port}.log")
+    try:
+        with schema_context(schema):
+            job = ImportJob(format="marc", file_name="big.mrc", one_shot=True)
+            path = _marc(tmp_path)
+            job.file.save("big.mrc", ContentFile(path.read_bytes()), save=False)
+            job.save()  # queued by nothing: the worker's watch finds it on the private broker
+        worker.start()
+        assert _wait_for(lambda: _job(schema, job.pk).committed_through >= 600, 120)
+        redis.stop()
+        time.sleep(12)
+        redis.start()
+        cleared = time.monotonic()
+        done = _wait_for(lambda: _job(schema, job.pk).status == "committed", RESUME_BOUND)
+        assert done, worker.log()[-4000:]
+        assert time.monotonic() - cleared <= RESUME_BOUND
+        assert worker.process is not None
+        assert worker.process.poll() is None
+    finally:
+        worker.stop()
+        redis.stop()
+    _assert_exact(schema, job.pk)
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of the test's own (the embedded one), which it may stop and start."""
+
+    def __init__(self, folder: Path) -> None:
+        import pgserver
+
+        self.server = pgserver.get_server(folder / "pg", cleanup_mode="delete")
+        self.url = self.server.get_uri("postgres")
+
+    def stop(self) -> None:
+        from pgserver._commands import pg_ctl
+
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata,
+               user=self.server.system_user)  # fmt: skip
+
+    def start(self) -> None:
+        self.server.ensure_postgres_running()
+
+    def cleanup(self) -> None:
+        self.server.cleanup()
+
+
+def _committed_through(url: str) -> int:
+    with psycopg2.connect(url) as db, db.cursor() as cursor:
+        cursor.execute("SELECT max(committed_through) FROM faults.imports_importjob")
+        return int(cursor.fetchone()[0] or 0)
+
+
+def _manage(env: dict[str, str], *args: str) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=Path(__file__).resolve().parents[2], env=env,
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+
+def test_postgresql_stopped_for_15_seconds_mid_import(tmp_path, own_queue):
+    """On a private PostgreSQL and Redis: the README's import_catalog waits the outage out and
+    reports the job committed with its counts."""
+    folder = Path("/tmp") / f"stacks-pg-fault-{os.urandom(4).hex()}"  # noqa: S108 - short socket path
+    folder.mkdir()
+    folder.chmod(0o755)
+    postgres = PrivatePostgres(folder)
+    redis = Redis(tmp_path)
+    redis.start()
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env = {**base, **own_queue, "DATABASE_URL": postgres.url, "REDIS_URL": redis.url,
+           "CELERY_BROKER_URL": redis.url, "DJANGO_SETTINGS_MODULE": "tests.settings",
+           "STACKS_TEST_RUN": f"pgfault{free_port()}"}  # fmt: skip
+    worker = None
+    command = None
+    try:
+        for args in (("migrate_schemas", "--shared", "-v", "0"), ("bootstrap_platform",),
+                     ("create_library", "faults", "--name", "Faults", "--domain",
+                      "faults.localhost", "--admin-email", "a@faults.example")):  # fmt: skip
+            done = _manage(env, *args)
+            assert done.returncode == 0, done.stderr[-3000:]
+        worker_env = {k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"}
+        worker = WorkerProcess(concurrency=1, extra_env=worker_env)
+        worker.log_path = worker.log_path.with_name(f"worker-pg-fault-{redis.port}.log")
+        worker.start()
+        log = tmp_path / "import.log"
+        command = subprocess.Popen(
+            [sys.executable, "manage.py", "import_catalog", "--library", "faults",
+             str(_marc(tmp_path))],
+            cwd=Path(__file__).resolve().parents[2], env=env,
+            stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        assert _wait_for(lambda: _committed_through(postgres.url) >= 600, 180), log.read_text()
+        postgres.stop()
+        time.sleep(15)
+        postgres.start()
+        status = command.wait(timeout=RESUME_BOUND + 120)
+        output = log.read_text()
+        assert status == 0, output[-3000:] + worker.log()[-3000:]
+        assert f"total {COUNT}, created {COUNT}, updated 0, unchanged 0, rejected 0" in output
+        with psycopg2.connect(postgres.url) as db, db.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), count(DISTINCT control_number) FROM faults.catalog_record"
+            )
+            records, distinct = cursor.fetchone()
+            cursor.execute(
+                "SELECT count(*) FROM faults.catalog_change "
+                "WHERE entity = 'record' AND action = 'created'"
+            )
+            (created_entries,) = cursor.fetchone()
+        assert (records, distinct, created_entries) == (COUNT, COUNT, COUNT)
+    finally:
+        if command is not None:
+            process_stop(command)  # type: ignore[arg-type]
+        if worker is not None:
+            worker.stop()
+        redis.stop()
+        postgres.cleanup()
