@@ -57,15 +57,23 @@ def test_search_parameters_are_checked(callers, many):
         response = client.get("/api/v1/records/", params)
         assert response.status_code == 400, params
         assert response.json()["errors"]
-    assert client.get("/api/v1/records/", {"cursor": "garbage"}).status_code == 404
+    garbage = client.get("/api/v1/records/", {"cursor": "garbage"})
+    assert garbage.status_code == 400
+    assert list(garbage.json()["errors"]) == ["cursor"]
+    for size in ("0", "-1", "abc", "201", "1.5"):
+        response = client.get("/api/v1/records/", {"page_size": size})
+        assert response.status_code == 400, size
+        assert list(response.json()["errors"]) == ["page_size"]
 
 
 def test_page_size_is_capped(callers, library):
     with schema_context(library.schema_name):
         for i in range(205):
             record_create(data=RecordData(title=f"R{i}"))
-    body = callers["anonymous"].get("/api/v1/records/", {"page_size": 1000}).json()
+    body = callers["anonymous"].get("/api/v1/records/", {"page_size": 200}).json()
     assert len(body["results"]) == 200
+    # Past the cap is refused, not quietly cut to it.
+    assert callers["anonymous"].get("/api/v1/records/", {"page_size": 1000}).status_code == 400
 
 
 def test_isbn_search_and_facets_over_http(callers, many, library):
@@ -127,7 +135,7 @@ def test_a_page_emptied_meanwhile_leads_back_to_where_it_began(callers, library)
     assert [r["id"] for r in back["results"]] == [ids[4], ids[3]]
 
 
-def test_a_forged_cursor_position_is_not_found(callers, many):
+def test_a_forged_cursor_position_is_refused(callers, many):
     from base64 import b64encode
 
     client = callers["anonymous"]
@@ -139,7 +147,8 @@ def test_a_forged_cursor_position_is_not_found(callers, many):
                              ({"ordering": "title"}, '["a",1e400]')):  # fmt: skip
         cursor = b64encode(f"p={position}".encode()).decode()
         response = client.get("/api/v1/records/", {**params, "cursor": cursor})
-        assert response.status_code == 404, (params, position, response.content)
+        assert response.status_code == 400, (params, position, response.content)
+        assert list(response.json()["errors"]) == ["cursor"]
 
 
 def pages_read(read):
