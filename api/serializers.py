@@ -28,6 +28,8 @@ from catalog.search import ORDERINGS, RecordFilters
 from catalog.services import ItemData, RecordData
 
 MAX_LINKS = 200
+# Ids or barcodes one lookup takes.
+MAX_LOOKUP = 200
 _LANGUAGE = RegexValidator(r"^[a-z]{3}$", "Use a three-letter ISO 639-2 code, e.g. eng.")
 
 
@@ -202,6 +204,17 @@ class RecordSearchParamsSerializer(serializers.Serializer):
     location = serializers.CharField(required=False, max_length=32, help_text="Location code.")
     item_status = serializers.ChoiceField(required=False, choices=Item.Status.choices)
     updated_since = serializers.DateTimeField(required=False)
+    isbn = serializers.CharField(
+        required=False, max_length=32, help_text="Records with this ISBN, in any form."
+    )
+    identifier = serializers.CharField(
+        required=False, max_length=100,
+        help_text="Records with this identifier, as kind:value (e.g. issn:0317-8471).",
+    )  # fmt: skip
+    ids = serializers.CharField(
+        required=False, max_length=200 * 20,
+        help_text=f"These records only: up to {MAX_LOOKUP} ids, separated by commas.",
+    )  # fmt: skip
     ordering = serializers.ChoiceField(
         required=False, choices=sorted(ORDERINGS),
         help_text="relevance (default with q), title, year, updated, newest (default); "
@@ -221,6 +234,24 @@ class RecordSearchParamsSerializer(serializers.Serializer):
             if name in data
         }
 
+    def validate_isbn(self, value: str) -> tuple[str, str]:
+        return _identifier("isbn", value)
+
+    def validate_identifier(self, value: str) -> tuple[str, str]:
+        kind, colon, raw = value.partition(":")
+        if not colon or kind not in Identifier.Kind.values:
+            kinds = ", ".join(Identifier.Kind.values)
+            raise serializers.ValidationError(f"Use kind:value, where kind is one of {kinds}.")
+        return _identifier(kind, raw)
+
+    def validate_ids(self, value: str) -> tuple[int, ...]:
+        return _ids(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "isbn" in attrs and "identifier" in attrs:
+            raise serializers.ValidationError({"isbn": ["Send isbn or identifier, not both."]})
+        return attrs
+
     def filters(self) -> RecordFilters:
         v = self.validated_data
         return RecordFilters(
@@ -232,13 +263,44 @@ class RecordSearchParamsSerializer(serializers.Serializer):
             location=v.get("location"),
             item_status=v.get("item_status"),
             updated_since=v.get("updated_since"),
+            ids=v.get("ids"),
+            identifier=v.get("isbn") or v.get("identifier"),
         )
+
+
+def _identifier(kind: str, raw: str) -> tuple[str, str]:
+    try:
+        return kind, identifier_normalize(kind, raw)
+    except InvalidIdentifier as exc:
+        raise serializers.ValidationError(exc.message) from None
+
+
+def _ids(value: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not parts or len(parts) > MAX_LOOKUP:
+        raise serializers.ValidationError(f"Send 1 to {MAX_LOOKUP} ids, separated by commas.")
+    if not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
+        raise serializers.ValidationError("Ids are whole numbers, separated by commas.")
+    return tuple(int(p) for p in parts)
 
 
 class ItemListParamsSerializer(serializers.Serializer):
     record = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     barcode = serializers.CharField(required=False, max_length=64)
+    barcodes = serializers.CharField(
+        required=False, max_length=200 * 65,
+        help_text=f"These barcodes only: up to {MAX_LOOKUP}, separated by commas.",
+    )  # fmt: skip
     status = serializers.ChoiceField(required=False, choices=Item.Status.choices)
+
+    def validate_barcodes(self, value: str) -> tuple[str, ...]:
+        parts = tuple(p.strip() for p in value.split(",") if p.strip())
+        if not parts or len(parts) > MAX_LOOKUP or any(len(p) > 64 for p in parts):
+            raise serializers.ValidationError(
+                f"Send 1 to {MAX_LOOKUP} barcodes of up to 64 characters, separated by commas."
+            )
+        return parts
+
     location = serializers.CharField(required=False, max_length=32, help_text="Location code.")
 
 

@@ -274,6 +274,7 @@ class ItemViewSet(CatalogViewSet):
             barcode=params.validated_data.get("barcode"),
             status=params.validated_data.get("status"),
             location=params.validated_data.get("location"),
+            barcodes=params.validated_data.get("barcodes"),
         )
         return self.paginated(items, item_serializer_class(request))
 

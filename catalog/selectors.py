@@ -163,9 +163,11 @@ def record_get(*, record_id: int) -> Record:
 
 def item_list(
     *, record_id: int | None = None, barcode: str | None = None, status: str | None = None,
-    location: str | None = None,
+    location: str | None = None, barcodes: "tuple[str, ...] | None" = None,
 ) -> QuerySet[Item]:  # fmt: skip
     items = Item.objects.select_related("location")
+    if barcodes is not None:
+        items = items.filter(barcode__in=[b.strip() for b in barcodes])
     if record_id is not None:
         items = items.filter(record_id=record_id)
     if barcode is not None:
