@@ -314,11 +314,18 @@ class SubjectParamsSerializer(serializers.Serializer):
 
 
 class ChangeParamsSerializer(serializers.Serializer):
-    since = serializers.IntegerField(
-        required=False, min_value=0, max_value=2**63 - 1, default=0,
-        help_text="The next_cursor of the previous page; 0 (default) starts from the beginning.",
+    # A cursor is a string wherever it appears (next_cursor, each change's cursor, since).
+    since = serializers.RegexField(
+        r"^[0-9]{1,18}$", required=False, default="0",
+        help_text='The next_cursor of the previous page; "0" (default) starts from the '
+        "beginning.",
     )  # fmt: skip
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+    embed = serializers.ChoiceField(
+        choices=["body"], required=False,
+        help_text="body: each change carries the record or item as it is now (null when "
+        "deleted), so no further GET is needed.",
+    )  # fmt: skip
 
 
 # Output ----------------------------------------------------------------------------------
@@ -472,8 +479,23 @@ class ChangeSerializer(serializers.ModelSerializer[Change]):
         return change.action == Change.Action.DELETED
 
 
+class ChangeWithBodySerializer(ChangeSerializer):
+    body = PolymorphicProxySerializer(
+        component_name="ChangedObject",
+        serializers=[RecordSerializer, ItemStaffSerializer, ItemPublicSerializer],
+        resource_type_field_name=None,
+        required=False,
+        allow_null=True,
+        help_text="With ?embed=body: the object as it is now; null for a deletion.",
+    )
+
+    class Meta(ChangeSerializer.Meta):
+        fields = [*ChangeSerializer.Meta.fields, "body"]
+        read_only_fields = fields
+
+
 class ChangePageSerializer(serializers.Serializer):
-    results = ChangeSerializer(many=True)
+    results = ChangeWithBodySerializer(many=True)
     next_cursor = serializers.CharField(help_text="Pass as `since` to get what follows.")
     has_more = serializers.BooleanField()
 

@@ -441,16 +441,26 @@ class ChangeFeedView(APIView):
         query_check(request, set(s.ChangeParamsSerializer._declared_fields))  # type: ignore[attr-defined]
         params = s.ChangeParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        since, limit = params.validated_data["since"], params.validated_data["limit"]
+        since, limit = int(params.validated_data["since"]), params.validated_data["limit"]
         changes = list(selectors.change_list(since=since)[: limit + 1])
         page = changes[:limit]
         next_cursor = page[-1].pk if page else since
+        results = s.ChangeSerializer(page, many=True).data
+        if params.validated_data.get("embed") == "body":
+            bodies = selectors.change_bodies_get(changes=page)
+            render: dict[str, type[serializers.BaseSerializer]] = {
+                "record": s.RecordSerializer,
+                "item": item_serializer_class(request),
+            }
+            for change, row in zip(page, results, strict=True):
+                found = bodies.get((change.entity, change.entity_id))
+                row["body"] = None if found is None else render[change.entity](found).data
         body = {
-            "results": page,
+            "results": results,
             "next_cursor": str(next_cursor),
             "has_more": len(changes) > limit,
         }
-        return Response(s.ChangePageSerializer(body).data)
+        return Response(body)
 
 
 class TokenObtainView(APIView):

@@ -234,6 +234,22 @@ def subject_get(*, subject_id: int) -> Subject:
     return subject
 
 
+def change_bodies_get(*, changes: list[Change]) -> dict[tuple[str, int], Record | Item]:
+    """The current record or item of each change not a deletion, by (entity, id): two queries
+    for the objects (and three for the records' links) whatever the number of changes."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for change in changes:
+        if change.action != Change.Action.DELETED:
+            wanted[change.entity].add(change.entity_id)
+    records = list(record_list().filter(pk__in=wanted[Change.Entity.RECORD]))
+    record_links_attach(records)
+    items = item_list().filter(pk__in=wanted[Change.Entity.ITEM])
+    bodies: dict[tuple[str, int], Record | Item] = {}
+    bodies |= {(Change.Entity.RECORD, r.pk): r for r in records}
+    bodies |= {(Change.Entity.ITEM, i.pk): i for i in items}
+    return bodies
+
+
 def change_list(*, since: int = 0) -> QuerySet[Change]:
     """The change feed after the cursor `since` (a change id), oldest first."""
     return Change.objects.filter(pk__gt=since).order_by("pk")

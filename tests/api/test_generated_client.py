@@ -59,12 +59,14 @@ class Sync:
 
     def __init__(self, client: Any) -> None:
         from stacks_client.api.changes import changes_retrieve
-        from stacks_client.api.records import records_list, records_retrieve
+        from stacks_client.api.records import records_list
+        from stacks_client.models import ChangesRetrieveEmbed
 
         self.client = client
-        self.list, self.get, self.changes = records_list, records_retrieve, changes_retrieve
+        self.list, self.changes = records_list, changes_retrieve
+        self.embed = ChangesRetrieveEmbed.BODY
         self.records: dict[int, dict[str, Any]] = {}
-        self.cursor = 0
+        self.cursor = "0"
 
     def server_records(self) -> dict[int, dict[str, Any]]:
         found: dict[int, dict[str, Any]] = {}
@@ -82,29 +84,30 @@ class Sync:
         self.cursor = self._feed_end()
         self.records = self.server_records()
 
-    def _feed_end(self) -> int:
-        cursor = 0
+    def _feed_end(self) -> str:
+        cursor = "0"
         while True:
             page = self.changes.sync(client=self.client, since=cursor, limit=1000)
-            cursor = int(page.next_cursor)
+            cursor = page.next_cursor
             if not page.has_more:
                 return cursor
 
     def incremental(self) -> int:
+        """Catch up through the feed, the changed records embedded in it (no GET per change)."""
         fetched = 0
         while True:
-            page = self.changes.sync(client=self.client, since=self.cursor, limit=3)
+            page = self.changes.sync(
+                client=self.client, since=self.cursor, limit=3, embed=self.embed
+            )
             for change in page.results:
                 if change.entity != "record":
                     continue
                 if change.deleted:
                     self.records.pop(change.id, None)
                     continue
-                record = self.get.sync(client=self.client, id=change.id)
                 fetched += 1
-                if record is not None and hasattr(record, "id"):
-                    self.records[record.id] = record.to_dict()
-            self.cursor = int(page.next_cursor)
+                self.records[change.id] = change.body.to_dict()
+            self.cursor = page.next_cursor
             if not page.has_more:
                 return fetched
 
