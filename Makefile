@@ -11,7 +11,10 @@ EMBEDDED := $(PY) config/embedded.py run
 CHROMIUM := /usr/bin/chromium
 NO_CHROMIUM := Chromium not found at $(CHROMIUM): browser tests skipped; install Debian's chromium package
 
-.PHONY: up test lint bench install lock compose-smoke clean
+# Citus: a coordinator and two workers built from ../shared/vendor (config/citus.py).
+CITUS := $(PY) config/citus.py
+
+.PHONY: up test lint bench install lock compose-smoke clean citus-build citus-up test-citus bench-citus
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +28,10 @@ install: $(STAMP)
 # After changing dependencies in pyproject.toml: pin every requirement of every extra, for any
 # platform and Python 3.11 or later. Pins already in the file are kept while they still fit;
 # `make lock LOCK_ARGS=--upgrade` moves everything to the newest releases.
-lock: $(STAMP)
+# Needs only uv: an install that the lock no longer fits must not stop the lock's repair.
+lock:
+	test -x $(VENV)/bin/uv || { test -x $(PY) || $(PYTHON) -m venv $(VENV); \
+		$(PY) -m pip install --quiet 'uv>=0.9,<1'; }
 	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
 		--native-tls --annotation-style line --custom-compile-command "make lock" --quiet \
 		$(LOCK_ARGS) --output-file $(CONSTRAINTS)
@@ -39,7 +45,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	DEBUG=1 $(VENV)/bin/mypy common staff catalog tenants worker api config
+	DEBUG=1 $(VENV)/bin/mypy common staff catalog circulation cataloguing tenants worker api config
 
 test: export DEBUG ?= 1
 test: $(STAMP)
@@ -57,6 +63,22 @@ bench: $(STAMP)
 # (deploy/smoke/compose-smoke.sh; run as root: it installs podman from Debian when missing).
 compose-smoke: $(STAMP)
 	PODMAN_COMPOSE=$(VENV)/bin/podman-compose deploy/smoke/compose-smoke.sh
+
+citus-build: $(STAMP)
+	$(CITUS) build
+
+# make up, with the libraries spread over a Citus cluster whose data is kept in .stacks/citus-dev/.
+citus-up: citus-build
+	$(CITUS) run --profile citus-dev --keep -- $(PY) config/up.py
+
+# The suite against the coordinator of a fresh cluster (tests/citus.py lists what it skips).
+test-citus: export DEBUG ?= 1
+test-citus: citus-build
+	$(CITUS) run --profile citus -- $(PY) -m pytest $(PYTEST_ARGS)
+
+bench-citus: citus-build
+	rm -f .bench/results.json
+	$(CITUS) run --profile citus-bench -- $(PY) -m pytest tests/perf/test_citus_bench.py -p no:randomly -s $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .stacks .bench

@@ -169,7 +169,7 @@ _DOMAIN = {
     },
 }
 _SETTINGS = {"name": "Springfield Public Library", "public_catalog": True,
-             "default_location_code": "MAIN"}  # fmt: skip
+             "default_location_code": "MAIN", "share_records": False, "version": 3}  # fmt: skip
 _AUDIT = {
     "id": 17,
     "actor": "head@springfield.example",
@@ -285,3 +285,28 @@ IMPORT_JOB_COMMITTING = OpenApiExample(
     response_only=True,
     status_codes=["202"],
 )
+
+# Scan-to-add's lookup.
+RECORD_LOOKUP = OpenApiExample(
+    "A record another library shares, found in the pool",
+    value={
+        "isbn": "9780441478125",
+        "results": [
+            {
+                "source": "pool",
+                "library": "Shelbyville Library",
+                "record": {
+                    "title": "The Left Hand of Darkness", "subtitle": "",
+                    "contributors": [{"name": "Le Guin, Ursula K.", "role": "author"}],
+                    "publisher": "Ace Books", "publication_year": 1969, "edition": "",
+                    "language": "eng", "series": "", "summary": "",
+                    "subjects": [{"heading": "Science fiction", "scheme": "lcsh"}],
+                    "identifiers": [{"kind": "isbn", "value": "9780441478125"}],
+                },
+            }
+        ],
+        "failures": [],
+        "next_barcode": "31000000000010",
+    },
+    response_only=True,
+)  # fmt: skip

@@ -78,6 +78,18 @@ class ImportJobCreateSerializer(serializers.Serializer):
     )
     dry_run = serializers.BooleanField(default=False)
     one_shot = serializers.BooleanField(default=False)
+    overlay = serializers.ChoiceField(
+        choices=ImportJob.Overlay.choices,
+        default=ImportJob.Overlay.REPLACE,
+        help_text="On an update: replace the record's fields with the file's; fill_empty: only "
+        "fill the fields that are empty in Stacks; keep_local: keep the fields edited in Stacks "
+        "since the last import.",
+    )
+    create_locations = serializers.BooleanField(
+        default=False,
+        help_text="Create the location codes the file gives that the library does not have; "
+        "otherwise their records are rejected, saying which code.",
+    )
 
 
 class ImportRowSerializer(serializers.ModelSerializer[ImportRow]):

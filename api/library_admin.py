@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from api import examples as ex
 from api.permissions import LibraryAdminOnly
+from api.views import expected_version, with_etag
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
     staff_deactivate,
@@ -140,7 +141,7 @@ class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
     class Meta:
         model = ApiKey
         fields = [
-            "id", "name", "prefix", "scope", "created_by", "created_at", "expires_at",
+            "id", "name", "prefix", "scope", "patrons", "created_by", "created_at", "expires_at",
             "revoked_at", "revoked", "last_used_at",
         ]  # fmt: skip
 
@@ -151,6 +152,9 @@ class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
+    patrons = serializers.BooleanField(
+        default=False, help_text="The patron scope: patrons, loans and holds."
+    )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
@@ -176,6 +180,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, AdminViewSet):
         issued = api_key_issue(
             name=data.validated_data["name"],
             scope=data.validated_data["scope"],
+            patrons=data.validated_data["patrons"],
             expires_at=data.validated_data.get("expires_at"),
             created_by=_user(request),
             actor=actor_name(request.user),
@@ -274,20 +279,26 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
 
 
 class LibrarySettingsSerializer(serializers.Serializer):
+    version = serializers.IntegerField(source="settings_version", read_only=True)
     name = serializers.CharField(max_length=200, required=False)
     public_catalog = serializers.BooleanField(required=False)
     default_location_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    share_records = serializers.BooleanField(required=False)
 
 
 class LibrarySettingsView(APIView):
-    """The library's display name, whether its catalog is public, and its default location."""
+    """The library's display name, whether its catalog is public, its default location, and
+    whether its records join the platform's shared pool."""
 
     permission_classes = [LibraryAdminOnly]
     serializer_class = LibrarySettingsSerializer
 
     @extend_schema(summary="The library's settings", examples=[ex.SETTINGS])
     def get(self, request: Request) -> Response:
-        return Response(LibrarySettingsSerializer(_library(request)).data)
+        library = Library.objects.get(pk=_library(request).pk)
+        return with_etag(
+            Response(LibrarySettingsSerializer(library).data), library.settings_version
+        )
 
     @extend_schema(summary="Change the library's settings",
                    examples=[ex.SETTINGS_INPUT, ex.SETTINGS])  # fmt: skip
@@ -295,9 +306,14 @@ class LibrarySettingsView(APIView):
         data = LibrarySettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         library = library_settings_update(
-            library=_library(request), actor=actor_name(request.user), **data.validated_data
+            library=_library(request),
+            actor=actor_name(request.user),
+            expected_version=expected_version(request),
+            **data.validated_data,
         )
-        return Response(LibrarySettingsSerializer(library).data)
+        return with_etag(
+            Response(LibrarySettingsSerializer(library).data), library.settings_version
+        )
 
 
 # Audit log

@@ -43,6 +43,12 @@ class CatalogAutoSchema(AutoSchema):
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors.update(_ERRORS_ON_WRITES)
         conflict = CONFLICTS.get(self.get_operation_id())
+        if (
+            conflict is None
+            and self.method != "GET"
+            and type(self.view).__module__ in (CONFLICTING_MODULES)
+        ):
+            conflict = _LENDING_CONFLICT
         if conflict is not None:
             errors["409"] = ("Conflict", conflict[1], conflict[0], None)
         for code, (title, detail, slug, fields) in errors.items():
@@ -83,6 +89,9 @@ CONFLICTS = {
     "staff_revoke_create": ("invitation_accepted", "ann@example.org has already joined; "
                             "deactivate the account instead."),
 }  # fmt: skip
+# Lending's writes meet the state of items, loans and holds (on loan, already held, ...).
+CONFLICTING_MODULES = {"api.circulation"}
+_LENDING_CONFLICT = ("item_on_loan", "Item 31234000123456 is already on loan.")
 # Operations whose answer carries the object's ETag (send it back in If-Match).
 _WITH_ETAG = {
     "records_retrieve", "records_create", "records_update", "records_partial_update",
@@ -176,9 +185,28 @@ def _default_hoisted(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _default_in_enum(spec: dict[str, Any]) -> dict[str, Any]:
+    """A default must be valid: one of its enum's values, as long as its minLength (a blank
+    default of an optional parameter is "not sent", which the schema says by having none)."""
+    default = spec.get("default")
+    if ("enum" in spec and "default" in spec and default not in spec["enum"]) or (
+        isinstance(default, str) and len(default) < spec.get("minLength", 0)
+    ):
+        return {k: v for k, v in spec.items() if k != "default"}
+    return spec
+
+
 def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook: what the generator cannot know from one view at a time."""
     schemas = result.get("components", {}).get("schemas", {})
+    for component in schemas.values():
+        for field, spec in list(component.get("properties", {}).items()):
+            component["properties"][field] = _default_in_enum(spec)
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []) if method != "parameters" else []:
+                if "schema" in parameter:
+                    parameter["schema"] = _default_in_enum(parameter["schema"])
     for name, component in schemas.items():
         properties = component.get("properties", {})
         for field, spec in list(properties.items()):

@@ -87,12 +87,9 @@ class RecordInputSerializer(serializers.Serializer):
     subjects = _links(SubjectInputSerializer())
     identifiers = _links(IdentifierInputSerializer())
 
-    def data_for_service(self, current: Record | None = None) -> RecordData:
-        """The record's new description; for a partial update, unsent fields keep `current`'s."""
-        data = {
-            **(record_input_from(current) if current is not None else {}),
-            **self.validated_data,
-        }
+    def data_for_service(self) -> RecordData:
+        """The record's whole new description (create, or replace with PUT)."""
+        data = self.validated_data
         return RecordData(
             title=data["title"],
             subtitle=data["subtitle"],
@@ -113,27 +110,25 @@ class RecordInputSerializer(serializers.Serializer):
             identifiers=[(i["kind"], i["value"]) for i in data["identifiers"]],
         )
 
+    def changes_for_service(self) -> dict[str, Any]:
+        """Only the fields sent, as record_patch takes them (RecordData's names)."""
+        sent = self.validated_data
+        changes = {name: value for name, value in sent.items() if name not in _LINKS}
+        if "contributors" in sent:
+            changes["contributors"] = [
+                (c["name"], c.get("role", RecordContributor.Role.AUTHOR))
+                for c in sent["contributors"]
+            ]
+        if "subjects" in sent:
+            changes["subjects"] = [
+                (s["heading"], s.get("scheme", DEFAULT_SCHEME)) for s in sent["subjects"]
+            ]
+        if "identifiers" in sent:
+            changes["identifiers"] = [(i["kind"], i["value"]) for i in sent["identifiers"]]
+        return changes
 
-def record_input_from(record: Record) -> dict[str, Any]:
-    """A stored record in the shape RecordInputSerializer validates (for partial updates)."""
-    return {
-        "title": record.title,
-        "subtitle": record.subtitle,
-        "publisher": record.publisher,
-        "publication_year": record.publication_year,
-        "edition": record.edition,
-        "language": record.language,
-        "series": record.series,
-        "summary": record.summary,
-        "control_number": record.control_number,
-        "control_number_source": record.control_number_source,
-        "contributors": [{"name": c.contributor_name, "role": c.role} for c in record.credit_list],
-        "subjects": [
-            {"heading": s.subject_heading, "scheme": s.subject_scheme}
-            for s in record.subject_link_list
-        ],
-        "identifiers": [{"kind": i.kind, "value": i.value} for i in record.identifier_list],
-    }
+
+_LINKS = ("contributors", "subjects", "identifiers")
 
 
 class ItemInputSerializer(serializers.Serializer):

@@ -4,10 +4,12 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from api import circulation as circulation_api
 from api import library_admin
 from api import views as catalog_api
 from api.exports import ExportJobViewSet
 from api.imports import ImportJobViewSet
+from api.lookup import RecordLookupView
 
 router = DefaultRouter()
 router.register("records", catalog_api.RecordViewSet, basename="record")
@@ -17,6 +19,14 @@ router.register("contributors", catalog_api.ContributorViewSet, basename="contri
 router.register("subjects", catalog_api.SubjectViewSet, basename="subject")
 router.register("imports", ImportJobViewSet, basename="import")
 router.register("exports", ExportJobViewSet, basename="export")
+# Lending (patron scope only).
+router.register("patron-imports", circulation_api.PatronImportViewSet, basename="patron-import")
+router.register("patrons", circulation_api.PatronViewSet, basename="patron")
+router.register("loans", circulation_api.LoanViewSet, basename="loan")
+router.register("holds", circulation_api.HoldViewSet, basename="hold")
+router.register("loan-rules", circulation_api.LoanRuleViewSet, basename="loan-rule")
+router.register("closed-days", circulation_api.ClosedDayViewSet, basename="closed-day")
+router.register("stocktakes", circulation_api.StocktakeViewSet, basename="stocktake")
 # The library's own administration (its admins only).
 router.register("staff", library_admin.StaffViewSet, basename="staff")
 router.register("api-keys", library_admin.ApiKeyViewSet, basename="api-key")
@@ -28,7 +38,16 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("changes/", catalog_api.ChangeFeedView.as_view(), name="changes"),
     path("auth/token/", catalog_api.TokenObtainView.as_view(), name="auth-token"),
+    path("item-types/", circulation_api.ItemTypeView.as_view(), name="item-types"),
+    path("labels/", circulation_api.LabelsView.as_view(), name="labels"),
+    path(
+        "circulation-settings/",
+        circulation_api.CirculationSettingsView.as_view(),
+        name="circulation-settings",
+    ),
     path("settings/", library_admin.LibrarySettingsView.as_view(), name="library-settings"),
+    # Before the router, whose records/<pk>/ would take "lookup" for a record's id.
+    path("records/lookup/", RecordLookupView.as_view(), name="record-lookup"),
     path("", include(router.urls)),
     # Any path at all, newlines included (`.` stops at one, and Django's HTML 404 answered);
     # a character class, not a (?s) flag, so that URL reversing can still parse the pattern.

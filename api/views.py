@@ -193,14 +193,17 @@ class RecordViewSet(CatalogViewSet):
 
     def _update(self, request: Request, record_id: int, *, partial: bool) -> Response:
         version = expected_version(request)
-        current = selectors.record_get(record_id=record_id)
+        selectors.record_get(record_id=record_id)  # a missing record is a 404 before a 400
         body = s.RecordInputSerializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
-        services.record_update(
-            record_id=record_id,
-            data=body.data_for_service(current if partial else None),
-            expected_version=version,
-        )
+        if partial:
+            services.record_patch(
+                record_id=record_id, changes=body.changes_for_service(), expected_version=version
+            )
+        else:
+            services.record_update(
+                record_id=record_id, data=body.data_for_service(), expected_version=version
+            )
         return self._written(record_id, status.HTTP_200_OK)
 
     def _written(self, record_id: int, code: int) -> Response:

@@ -16,6 +16,7 @@ from catalog.website import (
     SORTS,
     BadSearch,
     WebSearch,
+    copy_notes,
     json_ld_script,
     language_name,
     page_cached,
@@ -149,11 +150,15 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound:
         return _not_found(request, "This catalog has no such record.")
     url = request.build_absolute_uri(f"/records/{record.pk}/")
+    copies = list(item_list(record_id=record.pk).order_by("location__name", "call_number", "id"))
+    notes = copy_notes([item.pk for item in copies])
+    for item in copies:
+        item.availability_note = notes.get(item.pk, "")  # type: ignore[attr-defined]
     context = {
         "record": record,
         "canonical_url": url,
         "language": language_name(record.language) if record.language else "",
-        "copies": item_list(record_id=record.pk).order_by("location__name", "call_number", "id"),
+        "copies": copies,
         "json_ld": json_ld_script(record_json_ld(record, url)),
     }
     return render(request, "catalog/record.html", context)

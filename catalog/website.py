@@ -8,16 +8,18 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog.models import Change, Record, RecordContributor
 from catalog.search import RecordFilters
 
 # Pages are cached under the catalog's generation (the last change feed id), so any record or
-# item write shows at once. Writes outside the feed (a location renamed) show within this time.
+# item write (a location renamed feeds its items) shows at once.
 PAGE_CACHE_SECONDS = 300
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -185,6 +187,17 @@ def json_ld_script(data: dict[str, Any]) -> SafeString:
     text = json.dumps(data, ensure_ascii=False)
     text = text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
     return mark_safe(text)  # noqa: S308 - escaped above, as django's json_script does
+
+
+def copy_notes(item_ids: list[int]) -> dict[int, str]:
+    """What other parts of Stacks tell readers about copies (circulation: a due date, the hold
+    shelf), {item id: text}. They are named by the STACKS_COPY_NOTES setting, so the catalog
+    imports none of them; their writes move the change feed, which the page cache follows."""
+    notes: dict[int, str] = {}
+    for path in getattr(settings, "STACKS_COPY_NOTES", ()):
+        for item_id, text in import_string(path)(item_ids).items():
+            notes[item_id] = f"{notes[item_id]} · {text}" if item_id in notes else text
+    return notes
 
 
 # --- Page cache --------------------------------------------------------------------------------

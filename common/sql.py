@@ -10,7 +10,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from django.db import OperationalError, connection, models, transaction
+from django.conf import settings
+from django.db import InternalError, OperationalError, connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 
 T = TypeVar("T")
@@ -110,7 +111,11 @@ LOCK_WAIT = "200ms"
 def lock_wait_ran_out(error: BaseException) -> bool:
     """Whether a database error is a lock wait that ran out of lock_timeout: the one error a
     writer that waits a little at a time may try again after."""
-    return getattr(error.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE
+    if getattr(error.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE:
+        return True
+    # Citus passes a LOCK TABLE on to the library's worker, and reports the worker's lock
+    # timeout there as the failure of that essential connection (XX000), not as 55P03.
+    return settings.STACKS_CITUS and "failure on connection marked as essential" in str(error)
 
 
 def _never() -> bool:
@@ -142,7 +147,7 @@ def lock_waits_retried(
                 with bulk_cursor() as cursor:
                     cursor.execute(statements)
                 done = work()
-        except OperationalError as error:
+        except (OperationalError, InternalError) as error:  # InternalError: see lock_wait_ran_out
             if not lock_wait_ran_out(error) or give_up():
                 raise
             time.sleep(pause(attempt))

@@ -1,7 +1,7 @@
 """Process entrypoint: wait for PostgreSQL and the broker, then run one role.
 
     python -m config.entrypoint web|worker|beat|migrate [extra arguments for the program]
-    python -m config.entrypoint healthcheck web|worker [worker node name]
+    python -m config.entrypoint healthcheck web|worker|beat [worker node name]
 
 The Docker image runs this as its entrypoint; it behaves the same outside Docker. `web`,
 `worker` and `beat` replace this process with gunicorn or Celery (so signals reach them
@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 ROLES = ("web", "worker", "beat", "migrate", "healthcheck")
+BEAT_SCHEDULE = "/tmp/celerybeat-schedule"  # noqa: S108 - the image's only writable folder
+BEAT_STALE_SECONDS = 900
 
 
 class NotReady(RuntimeError):
@@ -164,7 +166,15 @@ def healthcheck(target: str, node: str | None = None) -> int:
             return 0
         _say(f"worker {node} did not answer a ping")
         return 1
-    _say(f"unknown healthcheck target {target!r}; use web or worker")
+    if target == "beat":
+        # Beat writes its schedule file at least every few minutes while it ticks.
+        files = list(Path(BEAT_SCHEDULE).parent.glob(Path(BEAT_SCHEDULE).name + "*"))
+        newest = max((f.stat().st_mtime for f in files), default=0.0)
+        if time.time() - newest < BEAT_STALE_SECONDS:
+            return 0
+        _say(f"beat has not written {BEAT_SCHEDULE} for {BEAT_STALE_SECONDS} s")
+        return 1
+    _say(f"unknown healthcheck target {target!r}; use web, worker or beat")
     return 2
 
 
@@ -197,7 +207,7 @@ def main(argv: list[str]) -> int:
         level = _log_level()
         # The schedule file lives in /tmp: the image's application folder is read-only.
         _exec("celery", "-A", "config", "beat", "--loglevel", level,
-              "--schedule", "/tmp/celerybeat-schedule", *extra)  # fmt: skip  # noqa: S108
+              "--schedule", BEAT_SCHEDULE, *extra)  # fmt: skip
     return 0  # pragma: no cover - _exec does not return
 
 

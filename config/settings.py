@@ -57,12 +57,14 @@ TENANT_APPS = [
     "axes",
     "catalog",
     "catalog.imports",
+    "circulation",
 ]
 
 INSTALLED_APPS = (
     list(SHARED_APPS)
     + [app for app in TENANT_APPS if app not in SHARED_APPS]
     + [
+        "cataloguing",
         "api",
         "worker",
     ]
@@ -299,6 +301,9 @@ SPECTACULAR_SETTINGS |= {
         "StaffRoleEnum": "staff.models.Role",
         "ImportFormatEnum": "catalog.imports.models.Format",
         "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
+        "HoldStatusEnum": "circulation.models.Hold.Status",
+        "PatronImportStatusEnum": "circulation.models.PatronImport.Status",
+        "PatronImportRowActionEnum": "circulation.models.PatronImportRow.Action",
     },
 }
 
@@ -381,6 +386,16 @@ STACKS_WORKER_STOP_SECONDS = env.float("STACKS_WORKER_STOP_SECONDS", default=10.
 CELERY_IMPORTS = ["config.worker_stop"]
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
+# What record pages say about each copy beyond its status (catalog.website.copy_notes).
+STACKS_COPY_NOTES = ["circulation.selectors.copies_public_notes"]
+# Periodic tasks: beat sends each into every active library (worker/circulation.py).
+CELERY_BEAT_SCHEDULER = "worker.circulation:LibraryScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "circulation-daily": {
+        "task": "worker.circulation_daily",
+        "schedule": env.float("STACKS_CIRCULATION_EVERY_SECONDS", default=3600.0),
+    },
+}
 # --- end of production block ---------------------------------------------------------------
 # Onboarding: links in emails are <scheme>://<library host><STACKS_SITE_PORT>/... (as is the
 # address create_library prints); HTTPS whenever the site insists on it.
@@ -394,6 +409,9 @@ STACKS_SIGNUPS_PER_HOUR = env.int("STACKS_SIGNUPS_PER_HOUR", default=100)
 STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
 # Template clones kept ready so that a new library is a rename, not a clone (0 turns it off).
 STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)
+# The database is a Citus coordinator: every library schema becomes a distributed schema
+# (tenants/citus.py; deploy/README.md, "Past one database server").
+STACKS_CITUS = env.bool("STACKS_CITUS", default=False)
 
 # Catalog imports and exports (catalog/imports/).
 STACKS_IMPORT_MAX_UPLOAD_BYTES = env.int("STACKS_IMPORT_MAX_UPLOAD_BYTES", default=1024**3)
@@ -435,3 +453,21 @@ STACKS_DNS_RESOLVERS = env.list("STACKS_DNS_RESOLVERS", default=[])
 STACKS_DNS_TIMEOUT_SECONDS = env.float("STACKS_DNS_TIMEOUT_SECONDS", default=5.0)
 # Staff API tokens (POST /api/v1/auth/token/) expire this many hours after they are issued.
 STACKS_STAFF_TOKEN_HOURS = env.int("STACKS_STAFF_TOKEN_HOURS", default=12)
+# Scan-to-add (cataloguing/): the outside sources an ISBN is looked up in after the library's
+# catalog and the shared pool, each with its own timeout in seconds. A JSON list of
+# {"name", "kind": "sru" | "openlibrary", "url", "timeout"}; SRU takes "index" too
+# (the CQL index for ISBNs, bath.isbn by default).
+STACKS_LOOKUP_SOURCES = env.json(
+    "STACKS_LOOKUP_SOURCES",
+    default=[{"name": "openlibrary", "kind": "openlibrary", "url": "https://openlibrary.org",
+              "timeout": 3}],
+)  # fmt: skip
+
+# The shared pool's worker cycle (tenants.pool): kept beside any other periodic task.
+STACKS_POOL_SYNC_SECONDS = env.float("STACKS_POOL_SYNC_SECONDS", default=20.0)
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["pool-sync"] = {
+    "task": "worker.pool_sync_all",
+    "schedule": STACKS_POOL_SYNC_SECONDS,
+    "tenant_schemas": ["public"],  # once for the platform, not once per library
+}

@@ -1,4 +1,4 @@
-"""`make up`: migrate, make sure the demo library exists, then run the web and a worker.
+"""`make up`: migrate, make sure the demo library exists, then run the web, a worker and beat.
 
 Run inside `config.embedded run`, which provides PostgreSQL and Redis. A process that dies is
 started again (config/supervise.py); Ctrl-C stops them all and waits for them. While it runs,
@@ -62,6 +62,10 @@ def main() -> int:
                         "--access-logfile", "-"], cwd=ROOT),
         Service("worker", [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
                            "--concurrency", "2"], cwd=ROOT),
+        # Periodic tasks (circulation's notices) in every library.
+        Service("beat", [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
+                         "--schedule", str(ROOT / ".stacks" / "dev" / "celerybeat-schedule")],
+                cwd=ROOT),
     ]  # fmt: skip
     running_env_write()
     print(f"Stacks is running: http://demo.localhost:{port}/  (Ctrl-C stops)", flush=True)

@@ -12,9 +12,12 @@ urlpatterns = [
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", tenant_views.staff_home, name="staff-home"),
+    path("staff/", include("cataloguing.urls")),
     path("staff/", include("tenants.staff_urls")),
     path("staff/", include("catalog.imports.urls")),
+    path("staff/", include("circulation.urls")),
     path("admin/", catalog_admin.urls),
+    path("account/", include("circulation.reader_urls")),
     path("", include("catalog.protocols.urls")),
     path("", include("catalog.urls")),
 ]

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tenants import onboarding_views, operator_views
+from tenants import onboarding_views, operator_views, pool_views
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -23,6 +23,7 @@ urlpatterns = [
         operator_views.library_action,
         name="operator-library-action",
     ),
+    path("search/", pool_views.union_search_page, name="union-search"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("", tenant_views.platform_home, name="platform-home"),
 ]

@@ -69,6 +69,8 @@ class ApiKey(models.Model):
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64, unique=True)
     scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.READ)
+    # The patron scope: patrons, loans and holds (with write, the circulation desk's actions).
+    patrons = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_keys"
     )
@@ -87,6 +89,10 @@ class ApiKey(models.Model):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @property
+    def can_use_patrons(self) -> bool:
+        return self.patrons
 
 
 class Invitation(models.Model):

@@ -47,7 +47,12 @@ def _hash(secret: str) -> str:
 
 @transaction.atomic
 def api_key_create(
-    *, name: str, scope: str, created_by: User | None = None, expires_at: datetime | None = None
+    *,
+    name: str,
+    scope: str,
+    created_by: User | None = None,
+    expires_at: datetime | None = None,
+    patrons: bool = False,
 ) -> IssuedApiKey:
     """Issue a key. The secret is returned once; only its hash is kept."""
     name = name.strip()
@@ -70,6 +75,7 @@ def api_key_create(
         prefix=prefix,
         key_hash=_hash(secret),
         scope=scope,
+        patrons=patrons,
         created_by=created_by,
         expires_at=expires_at,
     )

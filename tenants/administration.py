@@ -8,13 +8,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import Location
-from common.errors import ApplicationError, Conflict, NotFound
+from common.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
 from staff.audit import audit_record
 from staff.models import ApiKey, User
 from staff.services import IssuedApiKey, api_key_create, api_key_revoke
 from tenants.dns import domain_challenge, domain_proven
 from tenants.domains import domain_cache_forget, is_platform_hostname
 from tenants.models import Domain, Library
+from tenants.pool import pool_sync_queue
 from tenants.services import hostname_validate
 
 
@@ -156,8 +157,28 @@ def library_settings_update(
     name: str | None = None,
     public_catalog: bool | None = None,
     default_location_code: str | None = None,
+    share_records: bool | None = None,
+    expected_version: int | None = None,
 ) -> Library:
-    """Change the library's display name, public catalog switch and default location."""
+    """Change the library's display name, public catalog switch, default location and
+    whether its records join the shared pool (the pool's worker follows at once); with
+    `expected_version` (the settings_version the editor read), refuse (412) a save made over
+    someone else's since."""
+    current = (
+        Library.objects.select_for_update()
+        .filter(pk=library.pk)
+        .values_list("settings_version", flat=True)
+        .first()
+    )
+    if current is None:
+        raise NotFound("No such library.")
+    if expected_version is not None and current != expected_version:
+        raise PreconditionFailed(
+            "Someone saved these settings after you opened them: reload the page to see "
+            "their values, then make your change again.",
+            code="settings_changed",
+        )
+    library.settings_version = current
     changed: dict[str, object] = {}
     if name is not None:
         name = name.strip()
@@ -177,10 +198,15 @@ def library_settings_update(
                 fields={"default_location_code": ["unknown"]},
             )
         changed["default_location_code"] = code
+    if share_records is not None and share_records != library.share_records:
+        changed["share_records"] = share_records
+        pool_sync_queue(library_id=library.pk)
     if changed:
+        changed["settings_version"] = current + 1
         Library.objects.filter(pk=library.pk).update(**changed)
         for field, value in changed.items():
             setattr(library, field, value)
+        changed.pop("settings_version")
         audit_record(actor=actor, action="settings.update", target=library.schema_name, **changed)
         # Requests read the library from the cached host lookup: forget it.
         hostnames = _hostnames(library)
@@ -194,10 +220,21 @@ def api_key_list() -> QuerySet[ApiKey]:
 
 @transaction.atomic
 def api_key_issue(
-    *, name: str, scope: str, expires_at: datetime | None, created_by: User | None, actor: str
+    *,
+    name: str,
+    scope: str,
+    expires_at: datetime | None,
+    created_by: User | None,
+    actor: str,
+    patrons: bool = False,
 ) -> IssuedApiKey:
-    issued = api_key_create(name=name, scope=scope, created_by=created_by, expires_at=expires_at)
-    audit_record(actor=actor, action="api_key.create", target=issued.api_key.prefix, scope=scope)
+    issued = api_key_create(
+        name=name, scope=scope, created_by=created_by, expires_at=expires_at, patrons=patrons
+    )
+    audit_record(
+        actor=actor, action="api_key.create", target=issued.api_key.prefix, scope=scope,
+        patrons=patrons,
+    )  # fmt: skip
     return issued
 
 

@@ -1,9 +1,10 @@
 """Host name to library lookup, cached so that a request does not query the domain table.
 
 Two levels: the shared cache (Redis) for every process, and in front of it a small cache in
-each process, kept only HOST_CACHE_SECONDS, that spares most requests even that round trip.
-Forgetting a host clears both here and the shared one at once; other processes notice within
-HOST_CACHE_SECONDS.
+each process, kept at most HOST_CACHE_SECONDS, that spares most requests fetching and
+unpickling the library. Each process's copy is stamped with the shared cache's generation,
+read (one small value) on every lookup: forgetting a host moves the generation on, so every
+process drops its copy at its next request, never serving a library as it was before a save.
 """
 
 import copy
@@ -16,8 +17,9 @@ from tenants.models import Domain, Library
 
 _TTL_SECONDS = 300
 _MISS = "-"
-# hostname -> (monotonic time it expires, library or None)
-_local: dict[str, tuple[float, Library | None]] = {}
+_GENERATION = "domain-generation"
+# hostname -> (monotonic time it expires, shared generation it was read under, library or None)
+_local: dict[str, tuple[float, object, Library | None]] = {}
 _LOCAL_MAX = 1000
 
 
@@ -36,14 +38,15 @@ def _key(hostname: str) -> str:
 def library_for_host(hostname: str) -> Library | None:
     """The library that owns `hostname`, or None. Must run in the public schema."""
     now = time.monotonic()
+    generation = cache.get(_GENERATION)
     held = _local.get(hostname)
-    if held is not None and held[0] > now:
+    if held is not None and held[0] > now and held[1] == generation:
         # A copy: a request may change its library object without others seeing it.
-        return copy.copy(held[1]) if held[1] is not None else None
+        return copy.copy(held[2]) if held[2] is not None else None
     library = _shared_lookup(hostname)
     if len(_local) >= _LOCAL_MAX:
         _local.clear()
-    _local[hostname] = (now + settings.STACKS_HOST_CACHE_SECONDS, library)
+    _local[hostname] = (now + settings.STACKS_HOST_CACHE_SECONDS, generation, library)
     return copy.copy(library) if library is not None else None
 
 
@@ -74,6 +77,8 @@ def domain_cache_forget(*hostnames: str) -> None:
         _local.pop(hostname, None)
     with schema_context("public"):
         cache.delete_many([_key(h) for h in hostnames])
+        # Every process's copies are stale from here: a new generation makes them ask again.
+        cache.set(_GENERATION, time.time_ns(), None)
 
 
 def library_cache_forget(library: Library) -> None:

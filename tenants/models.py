@@ -2,6 +2,9 @@
 
 import uuid
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -18,6 +21,13 @@ class Library(TenantMixin):
     )
     default_location_code = models.CharField(
         max_length=32, blank=True, default="", help_text="Location code new items get by default."
+    )
+    share_records = models.BooleanField(
+        default=False,
+        help_text="Whether the library's bibliographic records join the platform's shared pool.",
+    )
+    settings_version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Moves on with each save of the settings."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -96,3 +106,50 @@ class Signup(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.READY, self.Status.FAILED)
+
+
+class PoolRecord(models.Model):
+    """A sharing library's record in the platform's shared pool: bibliographic data only
+    (never copies, prices or notes), copied from the library's catalog by tenants.pool."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="pool_records")
+    record_id = models.BigIntegerField()
+    title = models.CharField(max_length=1000)
+    subtitle = models.CharField(max_length=1000, blank=True, default="")
+    publisher = models.CharField(max_length=500, blank=True, default="")
+    publication_year = models.SmallIntegerField(null=True, blank=True)
+    edition = models.CharField(max_length=200, blank=True, default="")
+    language = models.CharField(max_length=3, blank=True, default="")
+    series = models.CharField(max_length=500, blank=True, default="")
+    summary = models.TextField(blank=True, default="")
+    # [[name, role], ...], [[heading, scheme], ...], [[kind, value], ...]
+    contributors = models.JSONField(default=list)
+    subjects = models.JSONField(default=list)
+    identifiers = models.JSONField(default=list)
+    isbns = ArrayField(models.CharField(max_length=13), default=list)
+    vector = SearchVectorField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["library", "record_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["library", "record_id"], name="pool_record_unique")
+        ]
+        indexes = [
+            GinIndex(fields=["isbns"], name="pool_record_isbns"),
+            GinIndex(fields=["vector"], name="pool_record_vector"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.library_id}:{self.record_id})"
+
+
+class PoolFeed(models.Model):
+    """How far the pool has read a sharing library's change feed."""
+
+    library = models.OneToOneField(Library, on_delete=models.CASCADE, related_name="pool_feed")
+    position = models.BigIntegerField(default=0)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.library_id} at {self.position}"

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -196,26 +197,41 @@ class SettingsForm(forms.Form):
     default_location_code = forms.CharField(
         label="Default location code", max_length=32, required=False
     )
+    share_records = forms.BooleanField(
+        label="Share our records (bibliographic data only) with the other libraries",
+        required=False,
+    )
+    # The settings' version when the page was opened: a save over a later one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
 
 @admin_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    library = _library(request)
+    # Read afresh, not from the request's cached host lookup: the form shows what is saved.
+    library = Library.objects.get(pk=_library(request).pk)
     initial = {
         "name": library.name,
         "public_catalog": library.public_catalog,
         "default_location_code": library.default_location_code,
+        "share_records": library.share_records,
+        "version": library.settings_version,
     }
     form = SettingsForm(request.POST or None, initial=initial)
     error = ""
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        expected = values.pop("version")
         try:
             administration.library_settings_update(
-                library=library, actor=actor_name(request.user), **form.cleaned_data
+                library=library,
+                actor=actor_name(request.user),
+                expected_version=expected,
+                **values,
             )
         except ApplicationError as exc:
             error = exc.message
         else:
+            messages.success(request, "Settings saved.")
             return redirect("staff-settings")
     return _page(request, "settings.html", {"form": form}, error)
 

@@ -15,6 +15,8 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
+from tenants.citus import schema_distribute
+
 
 def template_schema_name() -> str:
     return settings.TENANT_BASE_SCHEMA
@@ -77,11 +79,13 @@ def schema_clone(*, schema_name: str) -> None:
     migrations the template has (library_template_ensure checks it against the code before
     every clone). django-tenants would run a faked `migrate_schemas` after the clone to record
     the same rows again; loading the migration graph for that cost as much as the clone.
+    On Citus the copy then becomes a distributed schema on a worker node.
     """
     if not _clone_function_present():
         CloneSchema()._create_clone_schema_function()
     with connection.cursor() as cursor:
         cursor.execute("SELECT clone_schema(%s, %s, 'DATA')", [template_schema_name(), schema_name])
+    schema_distribute(schema_name=schema_name)
 
 
 # Spare schemas: clones of the template made ahead of time, so that provisioning a library

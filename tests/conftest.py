@@ -41,18 +41,36 @@ def _cache_clear() -> None:
         client.delete(*keys)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Against a Citus coordinator, skip the few tests tests/citus.py names, with its reason."""
+    if not settings.STACKS_CITUS:
+        return
+    from tests.citus import EXCLUDED
+
+    for item in items:
+        reason = EXCLUDED.get(item.nodeid) or EXCLUDED.get(item.nodeid.split("[")[0])
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"Citus: {reason}"))
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_test_environment, django_db_blocker):  # type: ignore[no-untyped-def]
     """The test database with the platform tenant, the template and two libraries.
 
     Made here rather than by pytest-django, which creates databases only for the tests that
     ask for its transactional fixtures; tests of worker processes commit through `live_db`.
+    On Citus (`make test-citus`) the test database exists already, with the extension on
+    every node (config/citus.py), so it is kept rather than made.
     """
     from django.test.utils import setup_databases, teardown_databases
 
     with django_db_blocker.unblock():
         databases = setup_databases(
-            verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
+            verbosity=0,
+            interactive=False,
+            aliases={"default"},
+            serialized_aliases=set(),
+            keepdb=settings.STACKS_CITUS,
         )
         _cache_clear()
         call_command("bootstrap_platform", verbosity=0)
@@ -67,7 +85,7 @@ def django_db_setup(django_test_environment, django_db_blocker):  # type: ignore
     yield
     with django_db_blocker.unblock():
         _cache_clear()
-        teardown_databases(databases, verbosity=0)
+        teardown_databases(databases, verbosity=0, keepdb=settings.STACKS_CITUS)
 
 
 @pytest.fixture(scope="session", autouse=True)

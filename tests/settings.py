@@ -11,6 +11,8 @@ os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{RUN_ID}")
 os.environ.setdefault("CELERY_DEFAULT_QUEUE", f"test-{RUN_ID}")
 # Test clients speak plain HTTP; production's HTTPS-only defaults are tested in tests/deploy/.
 os.environ.setdefault("STACKS_HTTPS", "0")
+# Nothing in the suite leaves the machine: tests that look books up name their own sources.
+os.environ.setdefault("STACKS_LOOKUP_SOURCES", "[]")
 os.environ.setdefault("MEDIA_ROOT", f"/tmp/stacks-test-media-{RUN_ID}")  # noqa: S108
 
 from config.settings import *  # noqa: E402, F403

@@ -19,5 +19,7 @@ def library_statistics_refresh() -> dict[str, object]:
 
 
 # Import and export tasks live in their own module; importing it registers them.
+from worker import circulation as _circulation  # noqa: E402, F401
 from worker import imports as _imports  # noqa: E402, F401
 from worker.onboarding import signup_provision_task  # noqa: E402, F401 - registers the task
+from worker.pool import pool_sync_task  # noqa: E402, F401 - registers the pool's tasks

@@ -4,9 +4,16 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from catalog.imports.formats.source import SourceRecord, data_from_json
+from catalog.imports.formats.marc import marc_read
+from catalog.imports.formats.marc21 import marc_map
+from catalog.imports.formats.source import RecordRejected, SourceRecord, data_from_json
 from catalog.imports.models import Format, ImportJob, ImportRow
-from catalog.imports.snapshots import record_comparable, record_snapshots
+from catalog.imports.snapshots import (
+    SCALARS,
+    record_comparable,
+    record_snapshots,
+    snapshot_data,
+)
 from catalog.services import RecordData
 from common.sql import bulk_cursor
 
@@ -64,8 +71,12 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     keyed = {s.position: s.keys for s in chunk if s.data is not None}
     all_keys = set(chain.from_iterable(keyed.values()))
     found = _matches_in_catalog(all_keys)
-    earlier = _matches_in_job(job, all_keys) if not (job.one_shot and not job.dry_run) else {}
-    taken = barcodes_taken({i.barcode for s in chunk for i in s.items})
+    staged = not (job.one_shot and not job.dry_run)
+    earlier = _matches_in_job(job, all_keys) if staged else None
+    barcodes = {i.barcode for s in chunk for i in s.items}
+    taken = barcodes_taken(barcodes)
+    in_file = _barcodes_in_job(job, barcodes) if earlier is not None and barcodes else {}
+    known = locations_known({i.location for s in chunk for i in s.items if i.location})
     matched_ids = {found[k] for k in all_keys if k in found}
     current = record_snapshots(sorted(matched_ids)) if job.on_match == "update" else {}
     decisions = []
@@ -75,7 +86,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             continue
         keys = keyed[source.position]
         match_key = next((k for k in keys if k in found), "")
-        in_job_key = next((k for k in keys if k in earlier), "") if not match_key else ""
+        in_job_key = next((k for k in keys if k in (earlier or {})), "") if not match_key else ""
         decision = Decision(
             source, Action.CREATE, job_id=job.pk, match_key=(keys[0] if keys else "")
         )
@@ -83,24 +94,14 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.match_record_id = found[match_key]
             target = f"record {found[match_key]}"
         elif in_job_key:
-            decision.match_position, decision.match_record_id = earlier[in_job_key]
+            decision.match_position, decision.match_record_id = (earlier or {})[in_job_key]
             target = f"the record at position {decision.match_position} of this file"
         else:
             target = ""
-        clash = next(
-            (
-                i.barcode
-                for i in source.items
-                if i.barcode in taken and taken[i.barcode] != decision.match_record_id
-            ),
-            None,
-        )
-        if clash:
+        loss = _copies_lost(job, decision, taken, in_file, known)
+        if loss:
             decision.action = Action.REJECT
-            decision.reason = (
-                f"Barcode {clash} already belongs to record {taken[clash]}: give the copy "
-                "another barcode or remove it from this record."
-            )
+            decision.reason = loss
         elif target:
             label = (match_key or in_job_key).replace("cn:", "control number ").replace(":", " ")
             decision.reason, decision.action = _on_match(
@@ -115,8 +116,67 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
                 if keys
                 else "Nothing to match on (no ISBN or control number); a new record is created."
             )
+        if source.warnings and decision.action != Action.REJECT:
+            decision.reason = " ".join([decision.reason, "Warning:", *source.warnings])
         decisions.append(decision)
     return decisions
+
+
+def _copies_lost(
+    job: ImportJob,
+    decision: Decision,
+    taken: dict[str, int],
+    in_file: dict[str, int],
+    known: set[str],
+) -> str:
+    """Why a record's copies cannot all come in as the file gives them ("" if they can): the
+    record is then rejected, so every copy of the file is either created or shown."""
+    seen: set[str] = set()
+    for item in decision.source.items:
+        if item.barcode in seen:
+            return f"Barcode {item.barcode} is given twice in this record: each copy needs its own."
+        seen.add(item.barcode)
+        owner = taken.get(item.barcode)
+        if owner is not None and owner != decision.match_record_id:
+            return (
+                f"Barcode {item.barcode} already belongs to record {owner}: give the copy "
+                "another barcode or remove it from this record."
+            )
+        row = in_file.get(item.barcode)
+        if row is not None and row != decision.match_position:
+            return (
+                f"Barcode {item.barcode} is already given to the copy on row {row} of this "
+                "file: give one of them another barcode."
+            )
+        if item.location and item.location not in known and not job.create_locations:
+            return (
+                f"Location code {item.location} (copy {item.barcode}) is not one of the "
+                "library's locations: add it under Locations first, correct the code, or "
+                "import with \u201ccreate missing locations\u201d."
+            )
+    return ""
+
+
+def locations_known(codes: set[str]) -> set[str]:
+    """Those of these location codes the library has."""
+    if not codes:
+        return set()
+    with bulk_cursor() as cursor:
+        cursor.execute("SELECT code FROM catalog_location WHERE code = ANY(%s)", [list(codes)])
+        return {code for (code,) in cursor.fetchall()}
+
+
+def _barcodes_in_job(job: ImportJob, barcodes: set[str]) -> dict[str, int]:
+    """Earlier staged rows of the same file giving one of these barcodes: the row's position."""
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "SELECT i->>'barcode', min(r.position) "  # noqa: S608 - the table's name only
+            f"FROM {ImportRow._meta.db_table} r, jsonb_array_elements(r.data->'items') i "
+            "WHERE r.job_id = %s AND r.action <> 'reject' AND r.data IS NOT NULL "
+            "AND i->>'barcode' = ANY(%s) GROUP BY 1",
+            [job.pk, list(barcodes)],
+        )
+        return dict(cursor.fetchall())
 
 
 def _on_match(
@@ -130,10 +190,110 @@ def _on_match(
     assert data is not None  # noqa: S101 - rejects never reach here
     if decision.match_position is None and decision.match_record_id in current:
         existing = current[decision.match_record_id]
-        new_barcodes = {i.barcode for i in decision.source.items} - set(existing["barcodes"])
+        before = snapshot_data(existing)
+        if job.overlay == ImportJob.Overlay.FILL_EMPTY:
+            data = decision.source.data = empty_fields_filled(before, data)
+        elif job.overlay == ImportJob.Overlay.KEEP_LOCAL:
+            data = decision.source.data = local_edits_kept(before, existing, data)
+        new_barcodes = [
+            i.barcode for i in decision.source.items if i.barcode not in existing["barcodes"]
+        ]
         if record_comparable(data) == existing["comparable"] and not new_barcodes:
             return f"Identical to {target} (matched on {label}).", Action.UNCHANGED
+        changes = changes_listed(before, data, new_barcodes)
+        return f"Matches {target} on {label}; it is updated: {changes}.", Action.UPDATE
     return f"Matches {target} on {label}; it is updated.", Action.UPDATE
+
+
+_LABELS = {"publication_year": "year", "control_number": "control number",
+           "control_number_source": "control number source"}  # fmt: skip
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return f"\u201c{text[:60]}\u2026\u201d" if len(text) > 60 else f"\u201c{text}\u201d"
+
+
+def _listed(data: RecordData, name: str) -> str:
+    if name == "contributors":
+        return "; ".join(f"{who} ({role})" for who, role in data.contributors)
+    if name == "subjects":
+        return "; ".join(heading for heading, _ in data.subjects)
+    return "; ".join(f"{kind} {value}" for kind, value in sorted(set(data.identifiers)))
+
+
+def changes_listed(before: RecordData, after: RecordData, new_barcodes: list[str]) -> str:
+    """What an update changes, field by field, as the preview shows it ("title: “X” → “Y”;
+    summary: removed")."""
+    changes = []
+    for name in SCALARS:
+        old, new = getattr(before, name), getattr(after, name)
+        if (old or "") == (new or "") or (name == "title" and old == new.strip()):
+            continue
+        label = _LABELS.get(name, name)
+        if new in ("", None):
+            changes.append(f"{label}: removed")
+        elif old in ("", None):
+            changes.append(f"{label}: added {_shown(new)}")
+        else:
+            changes.append(f"{label}: {_shown(old)} \u2192 {_shown(new)}")
+    for name in ("contributors", "subjects", "identifiers"):
+        old, new = _listed(before, name), _listed(after, name)
+        if old != new:
+            changes.append(f"{name}: {_shown(old) if old else 'none'} \u2192 "
+                           f"{_shown(new) if new else 'none'}")  # fmt: skip
+    if new_barcodes:
+        changes.append(f"copies added: {', '.join(new_barcodes[:10])}")
+    return "; ".join(changes) or "headings written otherwise"
+
+
+def _as_imported(snapshot: dict[str, Any]) -> RecordData | None:
+    """The record as its last import wrote it (its source MARC, read again), if it came in
+    as MARC."""
+    marc = snapshot_data(snapshot).source_marc
+    if not marc:
+        return None
+    try:
+        data, _ = marc_map(marc_read(bytes(marc)))  # type: ignore[arg-type]
+    except (RecordRejected, ValueError, UnicodeDecodeError):
+        return None
+    return data
+
+
+def _same(name: str, one: RecordData, other: RecordData) -> bool:
+    mine, theirs = record_comparable(one), record_comparable(other)
+    if name == "subjects" or name == "identifiers":
+        return set(map(tuple, mine[name])) == set(map(tuple, theirs[name]))
+    return bool(mine[name] == theirs[name])
+
+
+def local_edits_kept(
+    before: RecordData, snapshot: dict[str, Any], incoming: RecordData
+) -> RecordData:
+    """The file's record, but with each field edited in Stacks since the last import (where
+    the record differs from its source MARC as read again) as Stacks has it. A record with
+    no source to compare with (made in Stacks, or imported from CSV) keeps every field it has
+    a value for, as fill_empty."""
+    imported = _as_imported(snapshot)
+    if imported is None:
+        return empty_fields_filled(before, incoming)
+    values = {
+        name: getattr(before if not _same(name, before, imported) else incoming, name)
+        for name in (*SCALARS, "contributors", "subjects", "identifiers")
+    }
+    return RecordData(**values, source_marc=incoming.source_marc, nonfiling=incoming.nonfiling)
+
+
+def empty_fields_filled(before: RecordData, incoming: RecordData) -> RecordData:
+    """The record as Stacks holds it, with only its empty fields taken from the file."""
+    values = {
+        name: getattr(before, name) if getattr(before, name) not in ("", None)
+        else getattr(incoming, name)
+        for name in SCALARS
+    }  # fmt: skip
+    for name in ("contributors", "subjects", "identifiers"):
+        values[name] = getattr(before, name) or getattr(incoming, name)
+    return RecordData(**values, source_marc=incoming.source_marc, nonfiling=incoming.nonfiling)
 
 
 def _matches_in_catalog(keys: set[str]) -> dict[str, int]:

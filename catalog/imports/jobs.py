@@ -24,7 +24,7 @@ from catalog.imports.leasing import LeaseLost, lease_release, lease_take
 from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.running import Slice, collector_eased, commit_slice, stage_slice
 from catalog.imports.snapshots import snapshot_data
-from catalog.models import Change, Item, Record
+from catalog.models import Change, Item, Location, Record
 from catalog.services import changes_log, record_update, search_terms_lock
 from common.errors import ApplicationError, Conflict, NotFound
 from common.tasks import task_enqueue, task_name
@@ -84,6 +84,8 @@ def import_job_create(
     on_no_match: str = ImportJob.OnNoMatch.CREATE,
     dry_run: bool = False,
     one_shot: bool = False,
+    create_locations: bool = False,
+    overlay: str = ImportJob.Overlay.REPLACE,
     started_by: Any = None,
     started_by_label: str = "",
 ) -> ImportJob:
@@ -94,6 +96,7 @@ def import_job_create(
         ("match_on", match_on, ImportJob.MatchOn.values),
         ("on_match", on_match, ImportJob.OnMatch.values),
         ("on_no_match", on_no_match, ImportJob.OnNoMatch.values),
+        ("overlay", overlay, ImportJob.Overlay.values),
     )
     for name, value, allowed in choices:
         if value not in allowed:
@@ -110,6 +113,8 @@ def import_job_create(
             on_no_match=on_no_match,
             dry_run=dry_run,
             one_shot=one_shot,
+            create_locations=create_locations,
+            overlay=overlay,
             started_by=started_by if getattr(started_by, "pk", None) else None,
             started_by_label=started_by_label[:255],
         )
@@ -255,6 +260,7 @@ def import_job_revert(*, job_id: int) -> ImportJob:
             Record.objects.filter(pk=row.record_id).update(
                 sort_title=row.previous["sort_title"], source_marc=data.source_marc
             )
+    _locations_created_remove(job)
     job.status = Status.REVERTED
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at", "updated_at"])
@@ -270,6 +276,15 @@ def import_job_lease_wait(job_id: int) -> float | None:
     if not job.lease_owner or job.lease_expires_at is None:
         return 0.0
     return max((job.lease_expires_at - timezone.now()).total_seconds(), 0.0)
+
+
+def _locations_created_remove(job: ImportJob) -> None:
+    """The locations the import created, once no copy is kept there (a librarian may have
+    moved copies to them since)."""
+    ids = list(job.locations_made.values_list("location_id", flat=True))
+    Location.objects.filter(pk__in=ids).exclude(
+        pk__in=Item.objects.filter(location_id__in=ids).values("location_id")
+    ).delete()
 
 
 def import_jobs_resumable() -> tuple[list[int], float | None]:

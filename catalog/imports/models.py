@@ -53,6 +53,11 @@ class ImportJob(models.Model):
         SKIP = "skip", "Leave the matched record as it is"
         CREATE = "create", "Create a new record anyway"
 
+    class Overlay(models.TextChoices):
+        REPLACE = "replace", "Replace the record with the file's"
+        FILL_EMPTY = "fill_empty", "Only fill fields that are empty in Stacks"
+        KEEP_LOCAL = "keep_local", "Keep fields edited in Stacks since the last import"
+
     class OnNoMatch(models.TextChoices):
         CREATE = "create", "Create a record"
         SKIP = "skip", "Skip the record"
@@ -67,6 +72,15 @@ class ImportJob(models.Model):
         max_length=8, choices=OnNoMatch.choices, default=OnNoMatch.CREATE
     )
     dry_run = models.BooleanField(default=False)
+    overlay = models.CharField(
+        max_length=12,
+        choices=Overlay.choices,
+        default=Overlay.REPLACE,
+        help_text="What an update does to a matched record's fields.",
+    )
+    create_locations = models.BooleanField(
+        default=False, help_text="Create the location codes the file names that are missing."
+    )
     one_shot = models.BooleanField(default=False, help_text="Commit as soon as staged.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True, default="")
@@ -181,3 +195,15 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"export #{self.pk} ({self.format}, {self.status})"
+
+
+class ImportLocation(models.Model):
+    """A location an import created (a code its file gave that the library did not have),
+    removed by the import's revert. Its own table: the job's row is saved whole by its writer."""
+
+    id = models.BigAutoField(primary_key=True)
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="locations_made")
+    location_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"location {self.location_id} of import {self.job_id}"

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from catalog.imports.deciding import Decision, barcodes_taken
 from catalog.imports.formats.source import SourceRecord
+from catalog.imports.models import ImportLocation
 from catalog.models import Item, Record
 from catalog.services import RecordData, contributors_by_key, subjects_by_key
 from catalog.text import name_key, sort_title_for
@@ -126,7 +127,7 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
     if not wanted:
         return ItemsPlan([], [], [])
     taken = set(barcodes_taken({i.barcode for _, i in wanted}))
-    locations = _locations({i.location for _, i in wanted if i.location})
+    locations = _locations({i.location for _, i in wanted if i.location}, decisions[0].job_id)
     fresh = []
     for decision, item in wanted:
         if item.barcode not in taken:
@@ -134,14 +135,15 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
             fresh.append((decision, item))
     ids = ids_reserve(Item, len(fresh))
     now = timezone.now().isoformat()
-    tail = f"\t{Item.Status.AVAILABLE.value}\t\t\t1\t{now}\t{now}"
+    tail = f"\t\t\t1\t{now}\t{now}"
     plan = ItemsPlan(ids, [], [])
     for item_id, (decision, item) in zip(ids, fresh, strict=True):
         plan.owners.append(decision)
         location = cell(locations.get(item.location))
+        status = item.status or Item.Status.AVAILABLE.value
         plan.lines.append(
             f"{item_id}\t{decision.record_id}\t{text(item.barcode)}\t{text(item.call_number)}"
-            f"\t{location}{tail}"
+            f"\t{location}\t{status}{tail}"
         )
     return plan
 
@@ -152,15 +154,22 @@ ITEM_COLUMNS = [
 ]  # fmt: skip
 
 
-def _locations(codes: set[str]) -> dict[str, int]:
-    """Location ids by code, creating the missing ones (named after their code)."""
+def _locations(codes: set[str], job_id: int | None) -> dict[str, int]:
+    """Location ids by code, creating the missing ones (named after their code): deciding
+    rejected the copies at unknown codes unless the job creates them, and the job keeps the
+    ids of those it made, for its revert."""
     if not codes:
         return {}
     with bulk_cursor() as cursor:
         cursor.execute(
             "INSERT INTO catalog_location (code, name) SELECT c, c FROM unnest(%s::text[]) AS c "
-            "ON CONFLICT DO NOTHING",
+            "ON CONFLICT DO NOTHING RETURNING id",
             [sorted(codes)],
         )
+        made = [pk for (pk,) in cursor.fetchall()]
+        if made and job_id is not None:
+            ImportLocation.objects.bulk_create(
+                ImportLocation(job_id=job_id, location_id=pk) for pk in made
+            )
         cursor.execute("SELECT code, id FROM catalog_location WHERE code = ANY(%s)", [list(codes)])
         return dict(cursor.fetchall())

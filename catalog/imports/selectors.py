@@ -3,6 +3,7 @@
 import csv
 import io
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import fields
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from catalog.imports.models import ExportJob, ImportJob, ImportRow
-from catalog.models import Record
+from catalog.models import Item, Record
 from catalog.search import RecordFilters, record_search
 from common.errors import ApplicationError
 
@@ -27,7 +28,8 @@ def import_job_list() -> QuerySet[ImportJob]:
 # The fields of an import job that its progress shows, for the API and the staff pages alike.
 IMPORT_JOB_FIELDS = (
     "id", "format", "file_name", "file_size", "match_on", "on_match", "on_no_match",
-    "dry_run", "one_shot", "status", "error", "total", "created", "updated",
+    "dry_run", "one_shot", "create_locations", "overlay",
+    "status", "error", "total", "created", "updated",
     "unchanged", "rejected", "created_at", "staged_at", "committed_at", "finished_at",
 )  # fmt: skip
 
@@ -93,7 +95,20 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
                 ) from None
     for name in ("language", "location", "item_status"):
         if filters.get(name):
-            values[name] = str(filters[name])
+            values[name] = str(filters[name]).strip()
+    if "language" in values:
+        values["language"] = values["language"].lower()
+        if not re.fullmatch(r"[a-z]{3}", values["language"]):
+            raise ApplicationError(
+                f"language must be a three-letter MARC language code such as eng, fre or ger, "
+                f"not {filters['language']!r}.",
+                fields={"language": ["invalid"]},
+            )
+    if "item_status" in values and values["item_status"] not in Item.Status.values:
+        raise ApplicationError(
+            f"item_status must be one of {', '.join(Item.Status.values)}.",
+            fields={"item_status": ["invalid"]},
+        )
     if filters.get("updated_since"):
         since: datetime | None = parse_datetime(str(filters["updated_since"]))
         if since is None:

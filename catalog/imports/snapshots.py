@@ -8,11 +8,11 @@ from catalog.services import RecordData
 from catalog.text import name_key
 
 # The record's own fields a snapshot keeps as they are.
-_SCALARS = (
+SCALARS = (
     "title", "subtitle", "publisher", "publication_year", "edition", "language", "series",
     "summary", "control_number", "control_number_source",
 )  # fmt: skip
-_FIELDS = ["id", *_SCALARS, "sort_title", "source_marc"]
+_FIELDS = ["id", *SCALARS, "sort_title", "source_marc"]
 
 
 def record_comparable(data: RecordData) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def snapshot_data(snapshot: dict[str, Any]) -> RecordData:
     """A snapshot as the record data to write back (what a revert restores)."""
     marc = snapshot["source_marc"]
     return RecordData(
-        **{name: snapshot[name] for name in _SCALARS},
+        **{name: snapshot[name] for name in SCALARS},
         contributors=[tuple(pair) for pair in snapshot["contributors"]],
         subjects=[tuple(pair) for pair in snapshot["subjects"]],
         identifiers=[tuple(pair) for pair in snapshot["identifiers"]],

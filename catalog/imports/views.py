@@ -55,9 +55,20 @@ class ImportForm(forms.Form):
     on_no_match = forms.ChoiceField(
         label="When nothing matches", choices=ImportJob.OnNoMatch.choices
     )
+    overlay = forms.ChoiceField(
+        label="When a record is updated", choices=ImportJob.Overlay.choices, required=False
+    )
+    create_locations = forms.BooleanField(
+        label="Create missing locations (otherwise records with an unknown location code are "
+        "rejected)",
+        required=False,
+    )
     dry_run = forms.BooleanField(
         label="Dry run (preview only; nothing can be committed)", required=False
     )
+
+    def clean_overlay(self) -> str:
+        return str(self.cleaned_data.get("overlay") or ImportJob.Overlay.REPLACE)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -151,7 +162,8 @@ def import_job_rejects(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 class ExportForm(forms.Form):
     format = forms.ChoiceField(label="Format", choices=ExportJob.ExportFormat.choices)
     q = forms.CharField(label="Search words (optional)", required=False, max_length=500)
-    language = forms.CharField(label="Language code (e.g. eng)", required=False, max_length=3)
+    # Not cut to three characters: "English" is answered with what to write, not read as "Eng".
+    language = forms.CharField(label="Language code (e.g. eng)", required=False, max_length=40)
     year_from = forms.IntegerField(label="Published from (year)", required=False)
     year_to = forms.IntegerField(label="Published up to (year)", required=False)
     location = forms.CharField(label="Location code", required=False, max_length=32)

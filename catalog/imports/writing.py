@@ -1,5 +1,6 @@
 """The writing stage: a chunk's records, copies, change feed and import rows, by COPY."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from psycopg2 import IntegrityError as DatabaseIntegrityError
@@ -114,6 +115,10 @@ _SEARCH_VECTOR = search_vector_sql(
 
 
 _TERM_RANKS = search_term_ranks_sql("written")
+_TERM_RANKS_WRITTEN = search_term_ranks_sql(
+    "(SELECT record_id, vector FROM catalog_recordsearch "
+    "WHERE record_id IN (SELECT id FROM import_record))"
+)
 
 
 def _records_insert(lines: list[str]) -> None:
@@ -135,6 +140,17 @@ def _records_insert(lines: list[str]) -> None:
             f"CREATE TEMPORARY TABLE IF NOT EXISTS import_record ({columns}) ON COMMIT DELETE ROWS"
         )
         lines_copy("import_record", _STAGED_RECORD_COLUMNS, lines)
+        if settings.STACKS_CITUS:
+            # Citus sends a data-modifying WITH that reads a temporary table to the library's
+            # worker node, where the table does not exist: the vectors are read back instead.
+            cursor.execute(
+                f"{SEARCH_TERMS_LOCK}; "  # noqa: S608 - constants only
+                f"INSERT INTO catalog_record ({names}) SELECT {names} FROM import_record; "
+                f"INSERT INTO catalog_recordsearch (record_id, vector) "
+                f"SELECT id, {_SEARCH_VECTOR} FROM import_record; "
+                f"{_TERM_RANKS_WRITTEN}; DELETE FROM import_record"
+            )
+            return
         cursor.execute(
             f"{SEARCH_TERMS_LOCK}; "  # noqa: S608 - constants only
             f"INSERT INTO catalog_record ({names}) SELECT {names} FROM import_record; "
@@ -208,7 +224,7 @@ def rows_write(job: ImportJob, decisions: list[Decision], *, applied: bool) -> N
     for d in decisions:
         source = d.source
         keep_data = not applied and source.data is not None
-        title = record_prepared(source).title if source.data is not None else ""
+        title = record_prepared(source).title if source.data is not None else text(source.title)
         # Rejects keep their bytes for the rejects file; staged rows for the commit.
         keep_raw = d.action == Action.REJECT or keep_data
         committed = "t" if applied and d.action in (Action.CREATE, Action.UPDATE) else "f"

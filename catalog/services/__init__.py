@@ -23,7 +23,14 @@ from catalog.services.locations import (
     location_get_or_create,
     location_update,
 )
-from catalog.services.records import RecordData, record_create, record_delete, record_update
+from catalog.services.records import (
+    RecordData,
+    record_create,
+    record_data_of,
+    record_delete,
+    record_patch,
+    record_update,
+)
 from catalog.services.search_index import (
     SEARCH_TERMS_LOCK,
     record_search_refresh,
@@ -54,7 +61,9 @@ __all__ = [
     "location_get_or_create",
     "location_update",
     "record_create",
+    "record_data_of",
     "record_delete",
+    "record_patch",
     "record_search_refresh",
     "record_update",
     "search_term_ranks_sql",

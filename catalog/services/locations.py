@@ -1,8 +1,10 @@
 """Locations: the branches and shelves items are kept at, each known by a unique code."""
 
 from django.db import transaction
+from django.db.models import F
 
-from catalog.models import Item, Location
+from catalog.models import Change, Item, Location
+from catalog.services.changes import changes_log
 from common.errors import ApplicationError, Conflict, NotFound
 
 # As long as the column holds.
@@ -46,10 +48,22 @@ def location_update(*, location_id: int, code: str, name: str) -> Location:
     location = Location.objects.select_for_update().filter(pk=location_id).first()
     if location is None:
         raise NotFound("No such location.")
+    before = (location.code, location.name)
     location.code = location_code_check(code, location_id=location_id)
     location.name = name.strip() or location.code
     location.save()
+    if (location.code, location.name) != before:
+        _items_moved(location_id)
     return location
+
+
+def _items_moved(location_id: int) -> None:
+    """Items whose description changed with their location's code or name: versioned and fed
+    anew, so a client syncing the feed (and the public pages' cache) sees the new name."""
+    items = Item.objects.filter(location_id=location_id)
+    ids = list(items.values_list("pk", flat=True))
+    items.update(version=F("version") + 1)
+    changes_log(Change.Entity.ITEM, ids, Change.Action.UPDATED)
 
 
 @transaction.atomic

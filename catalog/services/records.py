@@ -1,13 +1,15 @@
 """Records: created, described anew and deleted with their links, search vectors and feed."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
 from catalog.identifiers import identifier_normalize
 from catalog.models import Change, Identifier, Item, Record, RecordContributor, RecordSubject
+from catalog.selectors import record_links_attach
 from catalog.services.changes import changes_log, version_check
 from catalog.services.headings import contributors_get_or_create, subjects_get_or_create
 from catalog.services.search_index import record_search_refresh, search_terms_lock
@@ -113,6 +115,31 @@ def record_update(
     if logged:
         changes_log(Change.Entity.RECORD, [record.pk], Change.Action.UPDATED)
     return record
+
+
+def record_data_of(record: Record) -> RecordData:
+    """A stored record's description, with the links record_links_attach gave it."""
+    return RecordData(
+        title=record.title,
+        **{name: getattr(record, name) for name in _COPIED},
+        contributors=[(c.contributor_name, c.role) for c in record.credit_list],
+        subjects=[(s.subject_heading, s.subject_scheme) for s in record.subject_link_list],
+        identifiers=[(i.kind, i.value) for i in record.identifier_list],
+    )
+
+
+@transaction.atomic
+def record_patch(
+    *, record_id: int, changes: dict[str, Any], expected_version: int | None = None
+) -> Record:
+    """Change only the fields in `changes` (RecordData's names), reading the others under the
+    record's lock: two people changing different fields at once both keep their change."""
+    locked = Record.objects.select_for_update().filter(pk=record_id).first()
+    if locked is None:
+        raise NotFound("No such record.")
+    record_links_attach([locked])
+    data = replace(record_data_of(locked), **changes)
+    return record_update(record_id=record_id, data=data, expected_version=expected_version)
 
 
 @transaction.atomic

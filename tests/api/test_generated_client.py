@@ -38,10 +38,16 @@ def stack(live_db: None, tmp_path: Path) -> Iterator[Stack]:
 
 def _generate(document: bytes, where: Path) -> ModuleType:
     (where / "schema.json").write_bytes(document)
+    # Files (PDF labels, MARC, CSV) are bytes to a client: the generator reads them as such.
+    (where / "config.json").write_text(json.dumps({"content_type_overrides": {
+        "application/pdf": "application/octet-stream",
+        "application/marc": "application/octet-stream",
+        "text/csv": "application/octet-stream",
+    }}))  # fmt: skip
     env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
     done = subprocess.run(
-        [BIN / "openapi-python-client", "generate", "--path", "schema.json", "--meta", "none",
-         "--output-path", "stacks_client"],
+        [BIN / "openapi-python-client", "generate", "--path", "schema.json",
+         "--config", "config.json", "--meta", "none", "--output-path", "stacks_client"],
         cwd=where, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     output = done.stdout + done.stderr

@@ -120,7 +120,7 @@ def test_rejects_and_template_download(staff):
 
     template = staff.get("/api/v1/imports/template/")
     assert template.status_code == 200
-    assert template.content.decode().startswith("title,subtitle,authors,isbn,")
+    assert template.content.decode().startswith("title,subtitle,authors,roles,isbn,")
 
 
 def test_marc_upload_guesses_its_format(staff):

@@ -309,9 +309,13 @@ def test_settings_change_name_public_catalog_and_default_location(
     with schema_context("alpha"):
         Location.objects.create(code="MAIN", name="Main branch")
     assert library_for_host(LIBRARY_HOST).public_catalog is True  # cached from here on
-    assert admin.get("/api/v1/settings/").json() == {
-        "name": "Alpha Library", "public_catalog": True, "default_location_code": "",
+    read = admin.get("/api/v1/settings/")
+    assert read.json() == {
+        "version": 1, "name": "Alpha Library", "public_catalog": True, "default_location_code": "",
+        "share_records": False,
     }  # fmt: skip
+    assert read["ETag"] == '"v1"'
+
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.patch(
             "/api/v1/settings/",
@@ -322,6 +326,7 @@ def test_settings_change_name_public_catalog_and_default_location(
             },
         )
     assert response.status_code == 200
+    assert (response.json()["version"], response["ETag"]) == (2, '"v2"')
     library.refresh_from_db()
     assert (library.name, library.public_catalog, library.default_location_code) == (
         "Alpha Town Library", False, "MAIN",
@@ -329,6 +334,17 @@ def test_settings_change_name_public_catalog_and_default_location(
     # The host lookup was forgotten: anonymous readers are now refused.
     assert library_for_host(LIBRARY_HOST).public_catalog is False
     assert _audit("alpha")[-1][1] == "settings.update"
+
+
+def test_a_settings_save_over_a_later_one_is_refused(admin, library):
+    first = admin.patch("/api/v1/settings/", {"name": "Alpha Town"}, HTTP_IF_MATCH='"v1"')
+    assert first.status_code == 200
+    # A second editor who read version 1 would put the old values back: refused.
+    stale = admin.patch("/api/v1/settings/", {"name": "Alpha Library"}, HTTP_IF_MATCH='"v1"')
+    assert stale.status_code == 412
+    assert stale.json()["code"] == "settings_changed"
+    library.refresh_from_db()
+    assert (library.name, library.settings_version) == ("Alpha Town", 2)
 
 
 def test_unknown_default_location_is_refused(admin, library):

@@ -129,7 +129,7 @@ def test_revoked_key_is_refused(callers, library, api_client):
         ("Bearer one two", "Invalid token header."),
         (b"Token \xff", "Invalid token."),
         ("Api-Key not-a-key", "Invalid, expired or revoked API key."),
-        ("Bearer not-a-token", "Invalid token."),
+        ("Bearer not-a-token", "Invalid or expired token."),
     ],
 )
 def test_a_malformed_credential_is_refused_and_named(api_client, catalog, header, detail):

@@ -116,6 +116,7 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
     # Upload, watch the progress bar reach its end, commit.
     page.click("nav >> text=Imports")
     page.set_input_files("#id_file", str(marc))
+    page.check("#id_create_locations")  # the new library has no MAIN yet
     shot("import-form")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/staff/imports/\d+/$"))
@@ -149,3 +150,45 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
     assert barcode in copies.inner_text()
     assert "QA76" in copies.inner_text()
     shot("record-with-copies")
+
+    # A second file's preview shows what it would lose, row by row, before anything is written.
+    csv_file = tmp_path / "losses.csv"
+    csv_file.write_text(
+        "title,isbn,year,barcode,location\n"
+        "Dune,0441172717,1965,B-1,MAIN\n"
+        "Emma,,nineteen ninety-eight,B-2,MAIN\n"
+        "Ulysses,,1922,B-3,ATTIC\n"
+        "The Hours,0312243022,1998,B-1,MAIN\n"
+    )
+    page.goto(stack.url(host, "/staff/imports/"))
+    page.set_input_files("#id_file", str(csv_file))
+    page.check("#id_dry_run")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/staff/imports/\d+/$"))
+    page.wait_for_function(PROGRESS_AT_MAX % "staged", timeout=120_000)
+    rows = page.locator("#import-rows tbody tr")
+    assert [rows.nth(n).get_attribute("data-action") for n in range(4)] == [
+        "create", "create", "reject", "reject"
+    ]  # fmt: skip
+    warned = rows.nth(1).inner_text()
+    assert "Emma" in warned
+    assert "Warning: The year \u201cnineteen ninety-eight\u201d cannot be read" in warned
+    attic = rows.nth(2).inner_text()
+    assert "Ulysses" in attic
+    assert "Location code ATTIC (copy B-3) is not one of the library's locations" in attic
+    repeated = rows.nth(3).inner_text()
+    assert "The Hours" in repeated
+    assert "isbn 9780312243029" in repeated
+    assert "Barcode B-1 is already given to the copy on row 1 of this file" in repeated
+    shot("import-preview-losses")
+
+    # Settings: the page says it saved them, and the public pages show the new name at once.
+    page.goto(stack.url(host, "/staff/settings/"))
+    page.fill("#id_name", "Browser Town Library")
+    page.click("button[type=submit]")
+    page.wait_for_url(stack.url(host, "/staff/settings/"))
+    assert "Settings saved." in page.inner_text("main")
+    shot("settings-saved")
+    for _ in range(6):  # several web workers answer: every one serves the new name
+        page.goto(stack.url(host, "/"))
+        assert page.title() == "Browser Town Library"

@@ -103,11 +103,19 @@ def generated(count: int, start: int, seed: int) -> io.BytesIO:
 
 
 def test_an_import_writes_the_term_ranks_of_its_records(in_library):
-    job_run(import_job_create(file=generated(40, 1, 1), file_name="a.mrc", one_shot=True))
+    job_run(
+        import_job_create(
+            file=generated(40, 1, 1), file_name="a.mrc", one_shot=True, create_locations=True
+        )
+    )
     assert search_terms_refresh(min_records=5)
     ranked_before = {pk for pk, _, _ in ranks_kept()}
 
-    job = job_run(import_job_create(file=generated(40, 41, 2), file_name="b.mrc", one_shot=True))
+    job = job_run(
+        import_job_create(
+            file=generated(40, 41, 2), file_name="b.mrc", one_shot=True, create_locations=True
+        )
+    )
 
     assert job.created == 40
     assert ranks_kept() == ranks_due()

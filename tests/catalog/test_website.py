@@ -15,15 +15,18 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.demo import DEMO_FILES, LABEL
 from catalog.imports.models import ImportJob
-from catalog.models import Item, Record
+from catalog.models import Change, Contributor, Item, Location, Record, Subject
 from catalog.services import (
     ItemData,
     RecordData,
+    contributor_update,
     item_create,
     item_update,
     location_create,
+    location_update,
     record_create,
     record_update,
+    subject_update,
 )
 from tenants.administration import library_settings_update
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
@@ -532,3 +535,35 @@ def test_demo_catalog_load_refuses_an_unknown_library(db):
 
     with pytest.raises(CommandError, match="No library with schema 'nowhere'"):
         call_command("demo_catalog_load", "--library", "nowhere")
+
+
+def test_a_location_renamed_is_fed_and_shows_at_once_on_cached_pages(web, shelf):
+    record = shelf["moon"]
+    path = f"/records/{record.pk}/"
+    assert "East Branch" in web.get(path).text
+    assert web.get(path)["X-Page-Cache"] == "hit"
+    with schema_context("alpha"):
+        east = Location.objects.get(code="EAST")
+        item = Item.objects.get(barcode="B-101")
+        last = Change.objects.order_by("-pk").values_list("pk", flat=True).first()
+        location_update(location_id=east.pk, code="EAST", name="Eastside Branch")
+        fed = list(Change.objects.filter(pk__gt=last).values_list("entity", "entity_id", "action"))
+        assert fed == [("item", item.pk, "updated")]
+        assert Item.objects.get(pk=item.pk).version == item.version + 1
+        # Saving the same code and name changes nothing a client sees: nothing is fed.
+        location_update(location_id=east.pk, code="EAST", name="Eastside Branch")
+        assert Change.objects.filter(pk__gt=last).count() == 1
+    page = web.get(path)
+    assert page["X-Page-Cache"] == "miss"
+    assert "Eastside Branch" in page.text
+
+
+def test_a_contributor_or_subject_renamed_feeds_its_records(shelf):
+    with schema_context("alpha"):
+        last = Change.objects.order_by("-pk").values_list("pk", flat=True).first()
+        author = Contributor.objects.get(name="Heinlein, Robert A.")
+        contributor_update(contributor_id=author.pk, name="Heinlein, Robert Anson")
+        subject = Subject.objects.get(heading="Sieges")
+        subject_update(subject_id=subject.pk, heading="Sieges and blockades", scheme="lcsh")
+        fed = list(Change.objects.filter(pk__gt=last).values_list("entity", "entity_id"))
+    assert fed == [("record", shelf["mistress"].pk), ("record", shelf["ice"].pk)]

@@ -65,6 +65,7 @@ def test_one_image_runs_every_role(services):
         "web": "web",
         "worker": "worker",
         "worker-imports": "worker",
+        "beat": "beat",
     }
     for name in roles:
         assert services[name]["env_file"] == ["${STACKS_ENV_FILE:-.env}"], (

@@ -86,12 +86,12 @@ def test_the_check_finds_a_new_a_dropped_and_a_moved_requirement(tmp_path, monke
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     lock = LOCK.read_text()
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text().replace(
-        '"Django>=5.2,<5.3",', '"Django>=5.3,<5.4",\n    "reportlab>=4,<5",'
+        '"Django>=5.2,<5.3",', '"Django>=5.3,<5.4",\n    "tablib>=3,<4",'
     ).replace('"orjson>=3.10,<4",', ""))  # fmt: skip
     (tmp_path / "constraints.txt").write_text(lock)
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
     problems = "\n".join(_mismatches(tmp_path / "constraints.txt"))
-    assert "reportlab>=4,<5 is not pinned" in problems
+    assert "tablib>=3,<4 is not pinned" in problems
     assert re.search(r"^django==\S+ is outside Django>=5.3,<5.4$", problems, re.MULTILINE)
     assert "orjson is pinned for pyproject.toml, which no longer asks for it" in problems
     assert pyproject["project"]["dependencies"]  # the real file was not touched

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from catalog.imports.services import import_job_create
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
 from config.celery import app
 from tests.conftest import WorkerProcess

@@ -57,7 +57,9 @@ def test_import_one_shot_through_a_worker(live_library, tmp_path):
         children = Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children")
         idle_kb = _rss_kb(int(children.read_text().split()[0]))
         with schema_context(schema), path.open("rb") as stream:
-            job = import_job_create(file=stream, file_name="bench.mrc", one_shot=True)
+            job = import_job_create(
+                file=stream, file_name="bench.mrc", one_shot=True, create_locations=True
+            )
         while True:
             with schema_context(schema):
                 job.refresh_from_db()

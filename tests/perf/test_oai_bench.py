@@ -40,7 +40,11 @@ def test_oai_harvest_marc21_against_export(live_library, tmp_path):
     marc_generate(file, count)
     file.seek(0)
     with schema_context(schema):
-        job = job_run(import_job_create(file=file, file_name="bench.mrc", one_shot=True))
+        job = job_run(
+            import_job_create(
+                file=file, file_name="bench.mrc", one_shot=True, create_locations=True
+            )
+        )
         assert job.created == count, job.error
         assert Record.objects.count() == count
         host = live_library.library.domains.get(is_primary=True).domain

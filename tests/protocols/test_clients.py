@@ -169,7 +169,11 @@ def test_resumption_over_thousands_of_records_loses_nothing_while_they_change(
     marc_generate(file, GENERATED)
     file.seek(0)
     with schema_context(schema):
-        job = job_run(import_job_create(file=file, file_name="generated.mrc", one_shot=True))
+        job = job_run(
+            import_job_create(
+                file=file, file_name="generated.mrc", one_shot=True, create_locations=True
+            )
+        )
         assert job.created == GENERATED
         ids = list(Record.objects.order_by("pk").values_list("pk", flat=True))
     host = host_of(mine)

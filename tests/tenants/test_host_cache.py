@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tenants import domains
+from tenants.administration import library_settings_update
 from tenants.domains import domain_cache_forget, library_for_host
 from tests.conftest import LIBRARY_HOST
 
@@ -44,3 +45,16 @@ def test_memory_is_trusted_only_for_the_configured_time(library, settings, monke
     now[0] += 2
     assert library_for_host("nowhere.example").pk == library.pk
     cache.delete("domain:nowhere.example")
+
+
+def test_a_save_is_served_by_every_process_at_once(
+    library, settings, django_capture_on_commit_callbacks
+):
+    settings.STACKS_HOST_CACHE_SECONDS = 60
+    assert library_for_host(LIBRARY_HOST).name == library.name
+    # Another web process still holds the library as it was before the save.
+    elsewhere = dict(domains._local)
+    with django_capture_on_commit_callbacks(execute=True):
+        library_settings_update(library=library, actor="test", name="Alpha Town Library")
+    domains._local.update(elsewhere)
+    assert library_for_host(LIBRARY_HOST).name == "Alpha Town Library"

@@ -3,13 +3,13 @@
 import io
 import os
 
-from catalog.imports.services import import_job_create
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django_tenants.utils import schema_context
 
 from catalog.imports.exports import export_job_create, export_job_write
+from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
 from tenants.platform import library_delete
 from tenants.services import library_create

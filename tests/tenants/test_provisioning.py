@@ -50,9 +50,19 @@ def test_a_clone_has_the_template_tables_and_migration_record(db):
     assert made.library.schema_name == "kappa"
 
 
+def _columns(schema: str) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = %s",
+            [schema],
+        )
+        return set(cursor.fetchall())
+
+
 # The newest migration of an app, and what it makes; a test undoes it to be one behind.
-LATEST = ("staff", "0004_staff_tokens_hashed")
-LATEST_TABLE = "staff_stafftoken"
+LATEST = ("staff", "0005_api_key_patron_scope")
+LATEST_COLUMN = ("staff_apikey", "patrons")
 
 
 def _one_migration_behind(schema: str) -> None:
@@ -61,7 +71,7 @@ def _one_migration_behind(schema: str) -> None:
             f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s',  # noqa: S608
             list(LATEST),
         )
-        cursor.execute(f'DROP TABLE "{schema}".{LATEST_TABLE}')
+        cursor.execute(f'ALTER TABLE "{schema}".{LATEST_COLUMN[0]} DROP COLUMN {LATEST_COLUMN[1]}')
 
 
 def test_a_library_made_after_a_new_migration_has_its_table(db):
@@ -75,13 +85,13 @@ def test_a_library_made_after_a_new_migration_has_its_table(db):
         admin_email="a@lambda.example", admin_password=PASSWORD,
     )  # fmt: skip
 
-    assert LATEST_TABLE in _tables("lambda_")
+    assert LATEST_COLUMN in _columns("lambda_")
     assert LATEST in _migrations("lambda_")
     assert library_template_is_current()
     with schema_context("lambda_"):
-        from staff.models import StaffToken
+        from staff.models import ApiKey
 
-        assert StaffToken.objects.count() == 0
+        assert not ApiKey.objects.filter(patrons=True).exists()
 
 
 def test_a_spare_schema_becomes_the_library(db):
@@ -113,7 +123,7 @@ def test_a_spare_behind_the_code_is_never_used(db):
         schema_name="omega", name="Omega", domain="omega.localhost",
         admin_email="a@omega.example", admin_password=PASSWORD,
     )  # fmt: skip
-    assert LATEST_TABLE in _tables("omega")
+    assert LATEST_COLUMN in _columns("omega")
     assert spare_schema_names() == [stale]
     # Refilling drops the stale spare and makes a current one.
     assert spare_pool_fill(size=1) == 1

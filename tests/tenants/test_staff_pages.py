@@ -75,10 +75,26 @@ def test_domains_and_settings_from_the_pages(
     assert kept.status_code == 409
     assert "stays" in kept.text
 
-    saved = browser.post("/staff/settings/", {"name": "Alpha Town", "default_location_code": ""})
+    form = browser.get("/staff/settings/").text
+    assert 'name="version" value="1"' in form
+    assert "Settings saved" not in form
+    saved = browser.post(
+        "/staff/settings/", {"name": "Alpha Town", "default_location_code": "", "version": 1}
+    )
     assert saved.status_code == 302
+    assert "Settings saved." in browser.get(saved["Location"]).text
     library.refresh_from_db()
-    assert (library.name, library.public_catalog) == ("Alpha Town", False)
+    assert (library.name, library.public_catalog, library.settings_version) == (
+        "Alpha Town", False, 2
+    )  # fmt: skip
+    # A second editor's page, opened before that save, cannot put the old name back.
+    stale = browser.post(
+        "/staff/settings/", {"name": "Alpha Library", "default_location_code": "", "version": 1}
+    )
+    assert stale.status_code == 400
+    assert "Someone saved these settings after you opened them" in stale.text
+    library.refresh_from_db()
+    assert library.name == "Alpha Town"
     audit = browser.get("/staff/audit/").text
     for action in ("domain.add", "domain.make_primary", "settings.update"):
         assert action in audit

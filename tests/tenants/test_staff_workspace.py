@@ -60,7 +60,8 @@ def _progress(page: str) -> tuple[str, str]:
 
 def _upload(client: Client, content: bytes = CSV, **fields: str):  # type: ignore[no-untyped-def]
     data = {"file": SimpleUploadedFile("books.csv", content), "match_on": "either",
-            "on_match": "update", "on_no_match": "create", **fields}  # fmt: skip
+            "on_match": "update", "on_no_match": "create", "create_locations": "on",
+            **fields}  # fmt: skip
     return client.post("/staff/imports/", data)
 
 

@@ -79,7 +79,10 @@ def own_queue() -> Iterator[dict[str, str]]:
 
 def _start_import(schema: str, tmp_path: Path) -> int:
     with schema_context(schema), _marc(tmp_path).open("rb") as stream:
-        return import_job_create(file=stream, file_name="big.mrc", one_shot=True).pk
+        job = import_job_create(
+            file=stream, file_name="big.mrc", one_shot=True, create_locations=True
+        )
+        return job.pk
 
 
 def _assert_exact(schema: str, job_id: int) -> None:
@@ -164,7 +167,9 @@ def test_redis_stopped_for_12_seconds_mid_import(live_library, tmp_path, own_que
     worker.log_path = worker.log_path.with_name(f"worker-redis-fault-{redis.port}.log")
     try:
         with schema_context(schema):
-            job = ImportJob(format="marc", file_name="big.mrc", one_shot=True)
+            job = ImportJob(
+                format="marc", file_name="big.mrc", one_shot=True, create_locations=True
+            )
             path = _marc(tmp_path)
             job.file.save("big.mrc", ContentFile(path.read_bytes()), save=False)
             job.save()  # queued by nothing: the worker's watch finds it on the private broker
@@ -248,7 +253,7 @@ def test_postgresql_stopped_for_15_seconds_mid_import(tmp_path, own_queue):
         log = tmp_path / "import.log"
         command = subprocess.Popen(
             [sys.executable, "manage.py", "import_catalog", "--library", "faults",
-             str(_marc(tmp_path))],
+             "--create-locations", str(_marc(tmp_path))],
             cwd=Path(__file__).resolve().parents[2], env=env,
             stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip

@@ -99,7 +99,9 @@ def test_a_worker_killed_mid_commit_is_replaced_and_nothing_is_doubled(
     first = WorkerProcess(concurrency=1, extra_env=env).start()
     try:
         with schema_context(schema), _marc_file(tmp_path, count).open("rb") as stream:
-            job = import_job_create(file=stream, file_name="big.mrc", one_shot=True)
+            job = import_job_create(
+                file=stream, file_name="big.mrc", one_shot=True, create_locations=True
+            )
         assert _wait_for(lambda: _job(schema, job.pk).committed_through >= 1000)
         assert first.process is not None
         _kill(first.process.pid)
@@ -161,10 +163,14 @@ def test_a_huge_import_does_not_starve_another_librarys_small_one(
     worker = WorkerProcess(concurrency=1, extra_env=env).start()
     try:
         with schema_context(big_schema), _marc_file(tmp_path, 4000).open("rb") as stream:
-            big = import_job_create(file=stream, file_name="big.mrc", one_shot=True)
+            big = import_job_create(
+                file=stream, file_name="big.mrc", one_shot=True, create_locations=True
+            )
         assert _wait_for(lambda: _job(big_schema, big.pk).committed_through > 0)
         with schema_context(small_schema), (MARC_DIR / "test.dat").open("rb") as stream:
-            little = import_job_create(file=stream, file_name="test.dat", one_shot=True)
+            little = import_job_create(
+                file=stream, file_name="test.dat", one_shot=True, create_locations=True
+            )
 
         assert _wait_for(lambda: _job(small_schema, little.pk).status == "committed")
         big_when_small_done = _job(big_schema, big.pk)

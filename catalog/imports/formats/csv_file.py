@@ -8,6 +8,7 @@ from typing import IO, Any
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.imports.formats.marc import READ_BLOCK
 from catalog.imports.formats.source import (
+    ITEM_STATUSES,
     FileUnreadable,
     ItemData,
     RecordRejected,
@@ -28,9 +29,11 @@ CSV_COLUMNS = [
     "title",
     "subtitle",
     "authors",
+    "roles",
     "isbn",
     "issn",
     "lccn",
+    "oclc",
     "control_number",
     "control_number_source",
     "publisher",
@@ -40,10 +43,15 @@ CSV_COLUMNS = [
     "series",
     "summary",
     "subjects",
+    "subject_schemes",
     "barcode",
     "call_number",
     "location",
+    "status",
 ]
+# Spreadsheets run cells starting with these as formulas: exports write them after a quote
+# (catalog.imports.exports.csv_cell), which reading takes off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _RowTooLong(Exception):
@@ -130,14 +138,20 @@ def csv_records(
                 reason = f"{len(values):,} fields, over {MAX_CSV_FIELDS}"
                 yield _csv_reject(position, reason, values[:MAX_CSV_FIELDS]), stream.tell()
                 continue
-            row = dict(zip(columns, values, strict=False))
+            row = dict(zip(columns, map(_formula_unquoted, values), strict=False))
             source = SourceRecord(position=position, raw=_csv_line(values))
+            source.title = (row.get("title") or "").strip()[:300]
             try:
                 source.data, source.items = csv_map(row)
                 source.identifiers = identifiers_label(source.data)
+                source.warnings = csv_warnings(row)
             except RecordRejected as error:
                 source.error = str(error)
-                source.identifiers = row.get("isbn", "") or row.get("control_number", "")
+                source.identifiers = "; ".join(
+                    f"{name} {row[name].strip()}"
+                    for name in ("isbn", "issn", "lccn", "control_number")
+                    if (row.get(name) or "").strip()
+                )[:500]
             yield source, stream.tell()
     except UnicodeDecodeError:
         raise FileUnreadable(
@@ -165,8 +179,21 @@ def _csv_line(values: list[str]) -> bytes:
     return out.getvalue().encode()
 
 
+def _formula_unquoted(value: str) -> str:
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_STARTS else value
+
+
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(LIST_SEPARATOR) if part.strip()]
+
+
+def _aligned(value: str | None, count: int) -> list[str]:
+    """A list column read beside another (a copy's call number beside its barcode): one value
+    is every one's, else the n-th value is the n-th one's."""
+    parts = [part.strip() for part in (value or "").split(LIST_SEPARATOR)]
+    if len(parts) == 1:
+        return parts * count
+    return (parts + [""] * count)[:count]
 
 
 def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
@@ -175,12 +202,16 @@ def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
         raise RecordRejected("No title: the 'title' column is empty.")
     year = year_in(row.get("year", ""))
     identifiers = []
-    for kind in ("isbn", "issn", "lccn"):
+    for kind in ("isbn", "issn", "lccn", "oclc"):
         for value in _split(row.get(kind)):
             try:
                 identifiers.append((kind, identifier_normalize(kind, value)))
             except InvalidIdentifier as error:
                 raise RecordRejected(f"Column {kind}: {error.message}") from None
+    authors = _split(row.get("authors"))
+    roles = [role or "author" for role in _aligned(row.get("roles"), len(authors))]
+    headings = _split(row.get("subjects"))
+    schemes = [scheme or "local" for scheme in _aligned(row.get("subject_schemes"), len(headings))]
     data = RecordData(
         title=title[:1000],
         subtitle=(row.get("subtitle") or "").strip()[:1000],
@@ -192,19 +223,48 @@ def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
         summary=(row.get("summary") or "").strip(),
         control_number=(row.get("control_number") or "").strip()[:64],
         control_number_source=(row.get("control_number_source") or "").strip()[:64],
-        contributors=[(name, "author") for name in _split(row.get("authors"))],
-        subjects=[(heading, "local") for heading in _split(row.get("subjects"))],
+        contributors=list(zip(authors, roles, strict=True)),
+        subjects=list(zip(headings, schemes, strict=True)),
         identifiers=identifiers,
     )
+    barcodes = _split(row.get("barcode"))
+    count = len(barcodes)
+    statuses = _aligned(row.get("status"), count)
+    for status in statuses:
+        if status and status not in ITEM_STATUSES:
+            raise RecordRejected(
+                f"Column status: \u201c{status[:40]}\u201d is not a copy status; use one of "
+                f"{', '.join(sorted(ITEM_STATUSES))} (or leave it empty for available)."
+            )
     items = [
-        ItemData(
-            barcode=barcode[:64],
-            call_number=(row.get("call_number") or "").strip()[:200],
-            location=(row.get("location") or "").strip()[:32],
+        ItemData(barcode[:64], call_number[:200], location[:32], status)
+        for barcode, call_number, location, status in zip(
+            barcodes,
+            _aligned(row.get("call_number"), count),
+            _aligned(row.get("location"), count),
+            statuses,
+            strict=True,
         )
-        for barcode in _split(row.get("barcode"))
     ]
     return data, items
+
+
+def csv_warnings(row: dict[str, str]) -> list[str]:
+    """What a row gives that the import cannot read, and so leaves out of the record."""
+    warnings = []
+    year = (row.get("year") or "").strip()
+    if year and year_in(year) is None:
+        warnings.append(
+            f"The year \u201c{year[:40]}\u201d cannot be read as a year (write it in digits, "
+            "e.g. 1998): the record is imported without a year."
+        )
+    language = (row.get("language") or "").strip()
+    if language and not language_code(language):
+        warnings.append(
+            f"The language \u201c{language[:40]}\u201d is not a three-letter MARC code (e.g. "
+            "eng, fre): the record is imported without a language."
+        )
+    return warnings
 
 
 def csv_template() -> str:
@@ -216,7 +276,9 @@ def csv_template() -> str:
             "The left hand of darkness",
             "a novel",
             "Le Guin, Ursula K.; Jameson, Fredric",
+            "author; contributor",
             "9780441478125",
+            "",
             "",
             "",
             "",
@@ -228,9 +290,11 @@ def csv_template() -> str:
             "Hainish cycle",
             "A human envoy visits a planet whose people have no fixed sex.",
             "Science fiction; Gender identity",
-            "31234000012345",
+            "lcsh; local",
+            "31234000012345; 31234000012346",
             "PS3562.E42 L4",
-            "MAIN",
+            "MAIN; EAST",
+            "available; on_loan",
         ]
     )
     return out.getvalue()

@@ -214,8 +214,11 @@ def marc_parse(raw: bytes) -> pymarc.Record:
             f"The record's text is not valid {error.encoding} (byte {error.start}); "
             "re-save it as UTF-8 MARC."
         ) from None
-    except (pymarc.exceptions.PymarcException, ValueError, IndexError) as error:
-        raise RecordRejected(f"The record's structure is damaged: {error}.") from None
+    except (pymarc.exceptions.PymarcException, ValueError, IndexError):
+        raise RecordRejected(
+            "The record's structure is damaged (its directory does not match its fields): "
+            "export it again from the system it came from."
+        ) from None
 
 
 def marc_records(

@@ -1,15 +1,26 @@
 """The catalog's reading of a MARC 21 bibliographic record, from pymarc or the direct reader."""
 
+import re
+
 import pymarc
 
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
-from catalog.imports.formats.source import ItemData, RecordRejected, language_code, year_in
+from catalog.imports.formats.source import (
+    ITEM_STATUSES,
+    ItemData,
+    RecordRejected,
+    language_code,
+    year_in,
+)
 from catalog.services import RecordData
 
 _TRAILING = " /:;,=."
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SUBJECT_TAGS = ("600", "610", "611", "630", "648", "650", "651", "655")
 _SUBJECT_SCHEMES = {"0": "lcsh", "1": "lcac", "2": "mesh", "3": "nal", "5": "cash", "6": "rvm"}
 _RELATORS = (
+    ("author", "author"),
+    ("aut", "author"),
     ("edit", "editor"),
     ("ill", "illustrator"),
     ("trans", "translator"),
@@ -23,7 +34,8 @@ def _clean(value: str | None, limit: int) -> str:
 
 
 def _sub(field: pymarc.Field, *codes: str) -> list[str]:
-    return [value for code, value in field.subfields if code in codes]
+    # Control characters (a broken MARC-8 escape, say) are no text: they are left out.
+    return [_CONTROL.sub("", value) for code, value in field.subfields if code in codes]
 
 
 def _first(record: pymarc.Record, tags: tuple[str, ...], *codes: str) -> str:
@@ -129,14 +141,18 @@ def marc_map(record: pymarc.Record) -> tuple[RecordData, list[ItemData]]:
 
 
 def marc_items(record: pymarc.Record) -> list[ItemData]:
-    """Copies from holdings: MARC 852 ($p barcode) and Koha's 952 ($p barcode)."""
+    """Copies from holdings: MARC 852 ($p barcode; $9 the copy's status, as Stacks exports
+    it) and Koha's 952 ($p barcode)."""
     items = []
     for found in record.get_fields("852"):
         barcode = (_sub(found, "p") or [""])[0].strip()
         if barcode:
             call_number = " ".join(_sub(found, "h", "i")).strip()
             location = (_sub(found, "b") or [""])[0].strip()
-            items.append(ItemData(barcode[:64], call_number[:200], location[:32]))
+            status = (_sub(found, "9") or [""])[0].strip()
+            item = ItemData(barcode[:64], call_number[:200], location[:32])
+            item.status = status if status in ITEM_STATUSES else ""
+            items.append(item)
     for found in record.get_fields("952"):
         barcode = (_sub(found, "p") or [""])[0].strip()
         if barcode:

@@ -164,8 +164,11 @@ def _xml_source(position: int, element: Element) -> SourceRecord:
     except RecordRejected as error:
         source.error = str(error)
         source.raw = _element_marc_bytes(element)
-    except (ValueError, TypeError, pymarc.exceptions.PymarcException) as error:
-        source.error = f"The record cannot be read: {error}."
+    except (ValueError, TypeError, pymarc.exceptions.PymarcException):
+        source.error = (
+            "The record cannot be read: a field or subfield is malformed; "
+            "export it again from the system it came from."
+        )
         source.raw = _element_marc_bytes(element)
     return source
 

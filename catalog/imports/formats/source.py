@@ -4,7 +4,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from catalog.models import MAX_YEAR
+from catalog.models import MAX_YEAR, Item
 from catalog.services import RecordData
 from common.errors import ApplicationError
 
@@ -21,11 +21,16 @@ class RecordRejected(Exception):
     """One record cannot be imported; the message says what to fix."""
 
 
+# The copy statuses a file may give (the catalog's Item.Status values).
+ITEM_STATUSES = frozenset(Item.Status.values)
+
+
 @dataclass
 class ItemData:
     barcode: str
     call_number: str = ""
     location: str = ""
+    status: str = ""  # one of ITEM_STATUSES; none given means available
 
 
 @dataclass
@@ -38,6 +43,8 @@ class SourceRecord:
     items: list[ItemData] = field(default_factory=list)
     error: str = ""
     identifiers: str = ""
+    title: str = ""  # as the file writes it, for a rejected record's row
+    warnings: list[str] = field(default_factory=list)  # what is read otherwise than written
     # Worked out on the reader thread, so the writer does not wait for them: the keys it
     # matches on, and the record's COPY text (catalog.imports.plans.Prepared).
     keys: list[str] = field(default_factory=list)

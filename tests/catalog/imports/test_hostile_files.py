@@ -6,8 +6,9 @@ import tracemalloc
 import pytest
 from django_tenants.utils import schema_context
 
-from catalog.imports import formats
-from catalog.imports.formats import FileUnreadable, csv_records, marcxml_records
+from catalog.imports.formats import csv_records, marcxml_records
+from catalog.imports.formats import marcxml as formats
+from catalog.imports.formats.source import FileUnreadable
 from catalog.imports.models import ImportRow
 from tests.catalog.imports.helpers import job_import
 from tests.perf.pathological import GOOD_RECORD

@@ -1,5 +1,6 @@
 """Import jobs in the library's schema: preview, matching and its actions, commit, revert."""
 
+import csv
 import io
 import time
 
@@ -20,8 +21,9 @@ from catalog.imports.jobs import (
 from catalog.imports.leasing import lease_token
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.imports.selectors import import_rejects_file
-from catalog.models import Change, Identifier, Item, Record, RecordSearch
-from catalog.services import RecordData, record_search_refresh, record_update
+from catalog.imports.snapshots import record_snapshots, snapshot_data
+from catalog.models import Change, Identifier, Item, Location, Record, RecordSearch
+from catalog.services import RecordData, location_create, record_search_refresh, record_update
 from common.errors import Conflict
 from tests.catalog.imports.helpers import MARC_DIR, job_import, job_run
 
@@ -129,7 +131,11 @@ def test_a_record_repeated_in_one_file_is_created_once_then_updated(in_library):
 
 
 def test_items_come_in_with_their_records_and_barcodes_are_not_doubled(in_library):
-    job = _csv("Dune,,0441172717,,1965,B-1,MAIN\nEmma,,,,1815,B-1,MAIN\n", one_shot=True)
+    job = _csv(
+        "Dune,,0441172717,,1965,B-1,MAIN\nEmma,,,,1815,B-1,MAIN\n",
+        one_shot=True,
+        create_locations=True,
+    )
 
     assert (job.created, job.rejected) == (1, 1)
     assert Item.objects.get(barcode="B-1").location.code == "MAIN"
@@ -203,12 +209,20 @@ def test_csv_rejects_carry_a_reason_column(in_library):
     assert len(lines) == 2  # the blank row is not a record; Emma was imported
 
 
-def test_marc_export_gives_back_the_bytes_that_came_in(in_library):
+def test_marc_export_keeps_every_field_stacks_does_not_map(in_library):
     job_import(MARC_DIR / "marc.dat", one_shot=True)
     export = export_job_write(job_id=export_job_create(format="marc", filters={}).pk)
 
+    def unmapped(data: bytes) -> list[list[str]]:
+        return [
+            [str(f) for f in record.get_fields() if f.tag in ("005", "040", "300", "500", "504")]
+            for record in pymarc.MARCReader(io.BytesIO(data), to_unicode=True)
+        ]
+
     with export.file.open("rb") as stream:
-        assert stream.read() == (MARC_DIR / "marc.dat").read_bytes()
+        written = unmapped(stream.read())
+    assert written == unmapped((MARC_DIR / "marc.dat").read_bytes())
+    assert sum(map(len, written)) > 20
     assert export.records == 20
 
 
@@ -216,6 +230,7 @@ def test_exports_in_every_format_follow_the_filters(in_library):
     _csv(
         "=HYPERLINK(1),,0441172717,,1965,B-1,MAIN\nEmma,,,,1815,,\n",
         one_shot=True,
+        create_locations=True,
     )
     outputs = {}
     for fmt in ("csv", "marcxml", "jsonl", "marc"):
@@ -254,6 +269,7 @@ def test_an_import_writes_its_feed_entries_in_the_feed_writers_turn(in_library):
     job = _csv(
         "Dune,Frank Herbert,9780441172719,,1965,B-1,MAIN\nEmma,Jane Austen,,,1815,,\n",
         one_shot=True,
+        create_locations=True,
     )
 
     with connection.cursor() as cursor:
@@ -290,7 +306,9 @@ def test_a_job_gives_the_worker_back_only_when_other_work_waits(
     settings.STACKS_IMPORT_CHUNK_SIZE = 5
     settings.STACKS_IMPORT_SLICE_SECONDS = 0
     with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: four chunks
-        job = import_job_create(file=stream, file_name="marc.dat", one_shot=True)
+        job = import_job_create(
+            file=stream, file_name="marc.dat", one_shot=True, create_locations=True
+        )
     owner = lease_token()
 
     more = import_job_work(job_id=job.pk, owner=owner, others_waiting=lambda: others_waiting)
@@ -308,7 +326,9 @@ def test_a_large_import_leaves_fresh_statistics_for_every_catalog_table(in_libra
     stream = io.BytesIO()
     marc_generate(stream, 1000)
     stream.seek(0)
-    job = job_run(import_job_create(file=stream, file_name="big.mrc", one_shot=True))
+    job = job_run(
+        import_job_create(file=stream, file_name="big.mrc", one_shot=True, create_locations=True)
+    )
 
     assert job.created == 1000
     with connection.cursor() as cursor:
@@ -327,7 +347,11 @@ def test_a_large_import_outside_a_transaction_leaves_records_and_vectors_vacuume
     marc_generate(stream, 1000)
     stream.seek(0)
     with schema_context(live_library.library.schema_name):
-        job = job_run(import_job_create(file=stream, file_name="big.mrc", one_shot=True))
+        job = job_run(
+            import_job_create(
+                file=stream, file_name="big.mrc", one_shot=True, create_locations=True
+            )
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT relname, relpages, relallvisible FROM pg_class "
@@ -348,7 +372,9 @@ def test_a_second_run_of_a_slice_stops_when_another_moved_the_checkpoint(in_libr
     settings.STACKS_IMPORT_CHUNK_SIZE = 5
     settings.STACKS_IMPORT_SLICE_SECONDS = 0
     with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: four chunks
-        job = import_job_create(file=stream, file_name="marc.dat", one_shot=True)
+        job = import_job_create(
+            file=stream, file_name="marc.dat", one_shot=True, create_locations=True
+        )
 
     def the_other_run_wrote_a_chunk() -> bool:
         ImportJob.objects.filter(pk=job.pk).update(staged_through=10)
@@ -363,3 +389,167 @@ def test_a_second_run_of_a_slice_stops_when_another_moved_the_checkpoint(in_libr
     assert job.staged_through == 10  # left as the other run set it
     assert job.rows.count() == 5  # this run's first chunk only
     assert Record.objects.count() == 5
+
+
+# Seven rows as a librarian's file gives them: row 7 repeats row 1's barcode and writes its
+# year in words, row 3 keeps a copy in the ATTIC the library does not have, row 5 has an ISBN
+# that is not one, and row 6 gives a barcode twice.
+LOSSES = (
+    "Dune,Frank Herbert,0441172717,,1965,B-1,MAIN\n"
+    "Emma,Jane Austen,,,1815,B-2,MAIN\n"
+    "Ulysses,James Joyce,,cn-3,1922,B-3,ATTIC\n"
+    "Middlemarch,George Eliot,,,nineteen ninety-eight,B-4,\n"
+    "Persuasion,Jane Austen,12345,,1817,B-5,\n"
+    "Walden,Henry David Thoreau,,cn-6,1854,B-6;B-6,\n"
+    "The Hours,Michael Cunningham,0312243022,,nineteen ninety-eight,B-1,MAIN\n"
+)
+
+
+@pytest.mark.parametrize("one_shot", [False, True])
+def test_the_preview_shows_every_loss_before_it_happens(in_library, one_shot):
+    location_create(code="MAIN", name="Main library")
+    job = _csv(LOSSES, one_shot=one_shot)
+    rows = {r.position: r for r in ImportRow.objects.filter(job=job)}
+    assert {p: r.action for p, r in rows.items()} == {
+        1: "create",
+        2: "create",
+        3: "reject",
+        4: "create",
+        5: "reject",
+        6: "reject",
+        7: "reject",
+    }
+    assert "Location code ATTIC (copy B-3) is not one of the library's locations" in rows[3].reason
+    assert "Warning: The year \u201cnineteen ninety-eight\u201d cannot be read" in rows[4].reason
+    assert rows[5].reason.startswith("Column isbn:")
+    assert "Barcode B-6 is given twice in this record" in rows[6].reason
+    if one_shot:
+        assert "Barcode B-1 already belongs to record" in rows[7].reason
+    else:
+        assert "Barcode B-1 is already given to the copy on row 1 of this file" in rows[7].reason
+    # Rejected and warned rows say which record they are, and never in Python's words.
+    assert (rows[3].title, rows[3].identifiers) == ("Ulysses", "001 cn-3")
+    assert (rows[5].title, rows[5].identifiers) == ("Persuasion", "isbn 12345")
+    assert (rows[7].title, rows[7].identifiers) == ("The Hours", "isbn 9780312243029")
+    assert rows[4].title == "Middlemarch"
+    for row in rows.values():
+        assert "invalid literal" not in row.reason
+        assert "Error" not in row.reason
+
+    if not one_shot:
+        import_job_commit(job_id=job.pk)
+        job = job_run(job)
+    assert job.status == "committed"
+
+    # Every copy of the file is either created or on a row that says why not.
+    def copies(line: str) -> int:
+        return len(next(csv.reader([line]))[5].split(";"))
+
+    in_file = sum(copies(line) for line in LOSSES.splitlines())
+    flagged = sum(copies(bytes(r.raw).decode()) for r in rows.values() if r.action == "reject")
+    assert (in_file, flagged) == (8, 5)
+    assert Item.objects.count() + flagged == in_file
+    assert sorted(Item.objects.values_list("barcode", flat=True)) == ["B-1", "B-2", "B-4"]
+    assert not Location.objects.filter(code="ATTIC").exists()
+    assert Record.objects.get(title="Middlemarch").publication_year is None
+
+
+def test_missing_locations_are_created_only_when_asked_and_reverted_with_the_import(
+    in_library,
+):
+    location_create(code="MAIN", name="Main library")
+    job = _csv("Dune,,,,1965,B-1,ATTIC\nEmma,,,,1815,B-2,MAIN\n", one_shot=True,
+               create_locations=True)  # fmt: skip
+    assert (job.created, job.rejected) == (2, 0)
+    attic = Location.objects.get(code="ATTIC")
+    assert list(job.locations_made.values_list("location_id", flat=True)) == [attic.pk]
+    assert Item.objects.get(barcode="B-1").location == attic
+
+    import_job_revert(job_id=job.pk)
+    assert list(Location.objects.values_list("code", flat=True)) == ["MAIN"]
+    assert Item.objects.count() == 0
+
+
+def _csv_with(header: str, text: str, **options: object):  # type: ignore[no-untyped-def]
+    job = import_job_create(
+        file=io.BytesIO((header + text).encode()), file_name="books.csv", **options
+    )
+    return job_run(job)
+
+
+def test_an_update_lists_what_it_changes_and_fill_empty_keeps_edits_made_in_stacks(in_library):
+    header = "title,authors,isbn,year,publisher,summary\n"
+    _csv_with(header, "Dune,Frank Herbert,0441172717,1965,,A desert planet\n", one_shot=True)
+    record = Record.objects.get()
+    record_update(
+        record_id=record.pk,
+        data=RecordData(
+            title="Dune (edited here)", summary="Written in Stacks", publication_year=1965,
+            contributors=[("Frank Herbert", "author")], identifiers=[("isbn", "0441172717")],
+        ),
+    )  # fmt: skip
+
+    staged = _csv_with(header, "Dune Messiah,Brian Herbert,0441172717,,Ace,\n")
+    row = ImportRow.objects.get(job=staged)
+    assert row.action == "update"
+    for change in (
+        "title: \u201cDune (edited here)\u201d \u2192 \u201cDune Messiah\u201d",
+        "year: removed",
+        "publisher: added \u201cAce\u201d",
+        "summary: removed",
+        "contributors: \u201cFrank Herbert (author)\u201d"
+        " \u2192 \u201cBrian Herbert (author)\u201d",
+    ):
+        assert change in row.reason
+
+    filled = _csv_with(
+        header, "Dune Messiah,Brian Herbert,0441172717,1969,Ace,Another\n",
+        one_shot=True, overlay="fill_empty",
+    )  # fmt: skip
+    row = ImportRow.objects.get(job=filled)
+    assert row.action == "update"
+    assert row.reason.endswith("it is updated: publisher: added \u201cAce\u201d.")
+    record.refresh_from_db()
+    assert (record.title, record.summary, record.publication_year, record.publisher) == (
+        "Dune (edited here)", "Written in Stacks", 1965, "Ace",
+    )  # fmt: skip
+    assert list(record.contributors.values_list("name", flat=True)) == ["Frank Herbert"]
+
+    again = _csv_with(header, "Dune Messiah,,0441172717,,Ace,\n", one_shot=True,
+                      overlay="fill_empty")  # fmt: skip
+    assert (again.updated, again.unchanged) == (0, 1)
+
+
+def test_keep_local_keeps_the_fields_edited_in_stacks_and_takes_the_others(in_library):
+    job_import(MARC_DIR / "test.dat", one_shot=True)
+    record = Record.objects.order_by("pk").first()
+    edited = snapshot_data(record_snapshots([record.pk])[record.pk])
+    edited.title, edited.source_marc = "Edited in Stacks", None
+    record_update(record_id=record.pk, data=edited)
+
+    with (MARC_DIR / "test.dat").open("rb") as stream:
+        marc = next(iter(pymarc.MARCReader(stream, to_unicode=True, force_utf8=True)))
+    marc.leader = pymarc.Leader(str(marc.leader)[:9] + "a" + str(marc.leader)[10:])
+    marc.remove_fields("245", "250")
+    for tag, code, value in (("245", "a", "A title changed in the file"), ("250", "a", "3rd ed")):
+        marc.add_ordered_field(
+            pymarc.Field(
+                tag=tag,
+                indicators=pymarc.Indicators("0", "0"),
+                subfields=[pymarc.Subfield(code, value)],
+            )
+        )
+    job = job_run(
+        import_job_create(
+            file=io.BytesIO(marc.as_marc()),
+            file_name="again.mrc",
+            one_shot=True,
+            overlay="keep_local",
+        )
+    )
+    row = ImportRow.objects.get(job=job)
+    assert row.action == "update"
+    assert "edition: added \u201c3rd ed\u201d" in row.reason
+    assert "title" not in row.reason.split("it is updated:")[1]
+    record.refresh_from_db()
+    assert (record.title, record.edition) == ("Edited in Stacks", "3rd ed")

@@ -34,7 +34,8 @@ def test_a_chunk_sees_what_the_chunks_before_it_wrote(live_library, settings):
     # of row 2, each in the chunk before theirs.
     settings.STACKS_IMPORT_CHUNK_SIZE = 2
     with schema_context(live_library.library.schema_name):
-        job = import_job_create(file=io.BytesIO(CSV.encode()), file_name="books.csv", one_shot=True)
+        job = import_job_create(file=io.BytesIO(CSV.encode()), file_name="books.csv", one_shot=True,
+                                 create_locations=True)  # fmt: skip
         job = job_run(job)
 
         assert job.status == "committed", job.error

@@ -28,6 +28,18 @@ class Command(BaseCommand):
         parser.add_argument("--on-match", choices=ImportJob.OnMatch.values, default="update")
         parser.add_argument("--on-no-match", choices=ImportJob.OnNoMatch.values, default="create")
         parser.add_argument("--dry-run", action="store_true", help="stage and preview only")
+        parser.add_argument(
+            "--overlay",
+            choices=ImportJob.Overlay.values,
+            default="replace",
+            help="on an update: replace the record, fill_empty (only fill empty fields) or "
+            "keep_local (keep fields edited in Stacks since the last import)",
+        )
+        parser.add_argument(
+            "--create-locations",
+            action="store_true",
+            help="create the location codes the file gives that the library does not have",
+        )
         parser.add_argument("--timeout", type=float, default=0, help="give up after N seconds")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -48,6 +60,8 @@ class Command(BaseCommand):
                 on_match=options["on_match"],
                 on_no_match=options["on_no_match"],
                 dry_run=options["dry_run"],
+                create_locations=options["create_locations"],
+                overlay=options["overlay"],
                 one_shot=True,
                 started_by_label="import_catalog command",
             )

@@ -1,0 +1,885 @@
+"""Circulation over the API: patrons, loans (check out, check in, renew), holds and rules.
+
+Every view here needs the patron scope (circulation.access); anonymous callers and keys
+without it never see a patron.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import circulation_examples as ex
+from api.pagination import StableCursorPagination
+from api.permissions import StaffOnly
+from api.schema import CatalogAutoSchema
+from circulation import selectors, services
+from circulation.access import Action, circulation_allowed
+from circulation.labels import MAX_LABELS, labels_make
+from circulation.models import (
+    CirculationSettings,
+    ClosedDay,
+    Hold,
+    Loan,
+    LoanRule,
+    Patron,
+    PatronImport,
+    PatronImportRow,
+    Stocktake,
+)
+from circulation.patron_imports import MAX_BYTES as PATRON_FILE_MAX_BYTES
+from circulation.patron_imports import (
+    patron_import_cancel,
+    patron_import_commit,
+    patron_import_get,
+    patron_import_list,
+    patron_import_rejects_csv,
+    patron_import_rows,
+    patron_import_stage,
+    patron_import_template,
+)
+from circulation.stocktake import (
+    MAX_BATCH,
+    stocktake_get,
+    stocktake_list,
+    stocktake_missing_mark,
+    stocktake_report,
+    stocktake_scan,
+    stocktake_start,
+)
+from common.errors import ApplicationError, NotFound
+
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+class CirculationAccess(permissions.BasePermission):
+    """Reads need the patron scope; writes the desk's rights too."""
+
+    message = "You do not have permission to use this library's circulation."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        needed: Action = "read" if request.method in permissions.SAFE_METHODS else "desk"
+        return circulation_allowed(request.user, needed)
+
+
+class CirculationManage(permissions.BasePermission):
+    """Rules, closed days and settings: read with the patron scope, changed by admins."""
+
+    message = "Only the library's admins change its lending rules."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        needed: Action = "read" if request.method in permissions.SAFE_METHODS else "manage"
+        return circulation_allowed(request.user, needed)
+
+
+class CirculationViewSet(viewsets.GenericViewSet):
+    schema = CatalogAutoSchema()
+    permission_classes = [CirculationAccess]
+    lookup_value_regex = ID_PATTERN
+
+    def paginated(self, rows: QuerySet[Any], serializer_class: type) -> Response:
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+
+# --- Patrons -----------------------------------------------------------------------------------
+
+
+class PatronSerializer(serializers.ModelSerializer[Patron]):
+    open_loans = serializers.IntegerField(read_only=True, default=0)
+    has_pin = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Patron
+        fields = [
+            "id", "name", "barcode", "email", "category", "expires_on", "notes", "open_loans",
+            "has_pin", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def get_has_pin(self, patron: Patron) -> bool:
+        return bool(patron.pin_hash)
+
+
+class PatronInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    barcode = serializers.CharField(max_length=64)
+    email = serializers.CharField(max_length=254, allow_blank=True, default="")
+    category = serializers.CharField(max_length=32, default="adult")
+    expires_on = serializers.DateField(allow_null=True, default=None)
+    notes = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    pin = serializers.RegexField(r"^[0-9]{4,12}$", required=False, write_only=True)
+
+    def data_for_service(self, current: Patron | None = None) -> services.PatronData:
+        base = (
+            {
+                "name": current.name, "barcode": current.barcode, "email": current.email,
+                "category": current.category, "expires_on": current.expires_on,
+                "notes": current.notes,
+            }
+            if current is not None
+            else {}
+        )  # fmt: skip
+        data = {**base, **self.validated_data}
+        data.pop("pin", None)
+        return services.PatronData(**data)
+
+
+class PatronListParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200, required=False, default="")
+    barcode = serializers.CharField(required=False, default="", max_length=64)
+    category = serializers.CharField(max_length=32, required=False, default="")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Find patrons", parameters=[PatronListParamsSerializer], examples=[ex.PATRON_PAGE]
+    ),
+    retrieve=extend_schema(summary="A patron", examples=[ex.PATRON]),
+    create=extend_schema(
+        summary="Register a patron",
+        request=PatronInputSerializer,
+        responses={201: PatronSerializer},
+        examples=[ex.PATRON_INPUT, ex.PATRON],
+    ),
+    partial_update=extend_schema(
+        summary="Change a patron", request=PatronInputSerializer, examples=[ex.PATRON]
+    ),
+    destroy=extend_schema(
+        summary="Erase a patron (their returned loans stay, without them)",
+        responses={204: None},
+    ),
+    export=extend_schema(
+        summary="Everything kept about a patron",
+        responses={200: dict},
+        examples=[ex.PATRON_EXPORT],
+    ),
+)
+class PatronViewSet(CirculationViewSet):
+    """The library's patrons. Only staff and keys with the patron scope see them."""
+
+    serializer_class = PatronSerializer
+    queryset = Patron.objects.none()
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        params = PatronListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return self.paginated(selectors.patron_list(**params.validated_data), PatronSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(PatronSerializer(selectors.patron_get(patron_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = PatronInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        patron = services.patron_create(
+            data=body.data_for_service(), pin=body.validated_data.get("pin", "")
+        )
+        return Response(
+            PatronSerializer(selectors.patron_get(patron_id=patron.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        current = selectors.patron_get(patron_id=int(pk))
+        body = PatronInputSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        services.patron_update(patron_id=current.pk, data=body.data_for_service(current))
+        if "pin" in body.validated_data:
+            services.patron_pin_set(patron_id=current.pk, pin=body.validated_data["pin"])
+        return Response(PatronSerializer(selectors.patron_get(patron_id=current.pk)).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.patron_erase(patron_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str) -> HttpResponse:
+        body = services.patron_export_json(patron_id=int(pk))
+        response = HttpResponse(body, content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="patron-{int(pk)}.json"'
+        return response
+
+
+# --- Loans -------------------------------------------------------------------------------------
+
+
+class LoanItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    barcode = serializers.CharField()
+    record = serializers.IntegerField(source="record_id")
+    title = serializers.CharField(source="record.title")
+
+
+class LoanPatronSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    barcode = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LoanSerializer(serializers.ModelSerializer[Loan]):
+    item = LoanItemSerializer()
+    patron = LoanPatronSerializer(allow_null=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Loan
+        fields = [
+            "id", "item", "patron", "checked_out_at", "due_on", "renewals", "returned_at",
+            "overdue",
+        ]  # fmt: skip
+
+    def get_overdue(self, loan: Loan) -> bool:
+        return loan.returned_at is None and loan.due_on < selectors.today()
+
+
+class ReturnSerializer(serializers.Serializer):
+    loan = LoanSerializer()
+    hold = serializers.SerializerMethodField()
+
+    def get_hold(self, result: services.Return) -> dict[str, Any] | None:
+        hold = result.hold
+        if hold is None:
+            return None
+        return {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
+
+
+class CheckoutSerializer(serializers.Serializer):
+    item_barcode = serializers.CharField(max_length=64)
+    patron_barcode = serializers.CharField(max_length=64)
+
+
+class ItemBarcodeSerializer(serializers.Serializer):
+    item_barcode = serializers.CharField(max_length=64)
+
+
+class LoanListParamsSerializer(serializers.Serializer):
+    patron = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    open = serializers.BooleanField(required=False, default=False)
+    overdue = serializers.BooleanField(required=False, default=False)
+    item_barcode = serializers.CharField(required=False, default="", max_length=64)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List loans", parameters=[LoanListParamsSerializer], examples=[ex.LOAN_PAGE]
+    ),
+    retrieve=extend_schema(summary="A loan", examples=[ex.LOAN]),
+    create=extend_schema(
+        summary="Check an item out to a patron",
+        request=CheckoutSerializer,
+        responses={201: LoanSerializer},
+        examples=[ex.CHECKOUT, ex.LOAN],
+    ),
+    checkin=extend_schema(
+        summary="Check an item in",
+        request=ItemBarcodeSerializer,
+        responses=ReturnSerializer,
+        examples=[ex.ITEM_BARCODE, ex.RETURN],
+    ),
+    renew=extend_schema(
+        summary="Renew an item on loan",
+        request=ItemBarcodeSerializer,
+        responses=LoanSerializer,
+        examples=[ex.ITEM_BARCODE, ex.LOAN],
+    ),
+)
+class LoanViewSet(CirculationViewSet):
+    """Loans: check out with `POST {"item_barcode", "patron_barcode"}`, check in at `return/`."""
+
+    serializer_class = LoanSerializer
+    queryset = Loan.objects.none()
+    http_method_names = ["get", "post", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        params = LoanListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        loans = selectors.loan_list(
+            patron_id=params.validated_data.get("patron"),
+            open_only=params.validated_data["open"],
+            overdue=params.validated_data["overdue"],
+            item_barcode=params.validated_data["item_barcode"],
+        )
+        return self.paginated(loans, LoanSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(LoanSerializer(selectors.loan_get(loan_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = CheckoutSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        loan = services.loan_checkout(**body.validated_data)
+        return Response(LoanSerializer(loan).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["post"], url_path="return")
+    def checkin(self, request: Request) -> Response:
+        body = ItemBarcodeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.loan_checkin(**body.validated_data)
+        return Response(ReturnSerializer(result).data)
+
+    @action(detail=False, methods=["post"])
+    def renew(self, request: Request) -> Response:
+        body = ItemBarcodeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(LoanSerializer(services.loan_renew(**body.validated_data)).data)
+
+
+# --- Holds -------------------------------------------------------------------------------------
+
+
+class QueuePagination(StableCursorPagination):
+    # Ids follow the order holds were placed in: a record's holds list as its queue.
+    ordering = "id"
+
+
+class HoldSerializer(serializers.ModelSerializer[Hold]):
+    patron = LoanPatronSerializer()
+    title = serializers.CharField(source="record.title")
+    item_barcode = serializers.CharField(source="item.barcode", allow_null=True, default=None)
+
+    class Meta:
+        model = Hold
+        fields = [
+            "id", "record", "title", "patron", "status", "placed_at", "expires_on",
+            "item_barcode", "shelf_until", "ended_at",
+        ]  # fmt: skip
+
+
+class HoldInputSerializer(serializers.Serializer):
+    record = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    patron_barcode = serializers.CharField(max_length=64)
+    expires_on = serializers.DateField(allow_null=True, default=None)
+
+
+class HoldListParamsSerializer(serializers.Serializer):
+    patron = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    record = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    status = serializers.ChoiceField(choices=Hold.Status.choices, required=False, default="")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List holds", parameters=[HoldListParamsSerializer], examples=[ex.HOLD_PAGE]
+    ),
+    retrieve=extend_schema(summary="A hold", examples=[ex.HOLD]),
+    create=extend_schema(
+        summary="Place a hold on a record for a patron",
+        request=HoldInputSerializer,
+        responses={201: HoldSerializer},
+        examples=[ex.HOLD_INPUT, ex.HOLD],
+    ),
+    cancel=extend_schema(
+        summary="Cancel a hold", request=None, responses=HoldSerializer, examples=[ex.HOLD]
+    ),
+)
+class HoldViewSet(CirculationViewSet):
+    """Holds: patrons queued for a record, in the order they asked."""
+
+    pagination_class = QueuePagination
+    serializer_class = HoldSerializer
+    queryset = Hold.objects.none()
+    http_method_names = ["get", "post", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        params = HoldListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        holds = selectors.hold_list(
+            patron_id=params.validated_data.get("patron"),
+            record_id=params.validated_data.get("record"),
+            status=params.validated_data["status"],
+        )
+        return self.paginated(holds, HoldSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(HoldSerializer(selectors.hold_get(hold_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = HoldInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        hold = services.hold_place(
+            record_id=body.validated_data["record"],
+            patron_barcode=body.validated_data["patron_barcode"],
+            expires_on=body.validated_data["expires_on"],
+        )
+        return Response(
+            HoldSerializer(selectors.hold_get(hold_id=hold.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        hold = services.hold_cancel(hold_id=int(pk))
+        return Response(HoldSerializer(selectors.hold_get(hold_id=hold.pk)).data)
+
+
+# --- Rules -------------------------------------------------------------------------------------
+
+
+class LoanRuleSerializer(serializers.ModelSerializer[LoanRule]):
+    class Meta:
+        model = LoanRule
+        fields = [
+            "id", "patron_category", "item_type", "for_loan", "loan_days", "max_loans",
+            "renewals", "max_holds",
+        ]  # fmt: skip
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "loan_days": {"max_value": 3650},
+            "max_loans": {"max_value": 10000},
+            "renewals": {"max_value": 1000},
+            "max_holds": {"max_value": 10000},
+        }
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Lending rules by patron category and item type", examples=[ex.RULE_PAGE]
+    ),
+    retrieve=extend_schema(summary="A lending rule", examples=[ex.RULE]),
+    create=extend_schema(
+        summary="Add a lending rule", responses={201: LoanRuleSerializer}, examples=[ex.RULE]
+    ),
+    update=extend_schema(summary="Change a lending rule", examples=[ex.RULE]),
+    destroy=extend_schema(summary="Remove a lending rule", responses={204: None}),
+)
+class LoanRuleViewSet(CirculationViewSet):
+    """Loan period, loans, renewals and holds allowed; an empty category or type matches any."""
+
+    permission_classes = [CirculationManage]
+    serializer_class = LoanRuleSerializer
+    queryset = LoanRule.objects.none()
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        return self.paginated(selectors.loan_rule_list(), LoanRuleSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        rule = selectors.loan_rule_list().filter(pk=int(pk)).first()
+        if rule is None:
+            raise NotFound("No such rule.")
+        return Response(LoanRuleSerializer(rule).data)
+
+    def create(self, request: Request) -> Response:
+        body = LoanRuleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rule = services.loan_rule_create(data=services.LoanRuleData(**body.validated_data))
+        return Response(LoanRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: str) -> Response:
+        body = LoanRuleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rule = services.loan_rule_update(
+            rule_id=int(pk), data=services.LoanRuleData(**body.validated_data)
+        )
+        return Response(LoanRuleSerializer(rule).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.loan_rule_delete(rule_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClosedDaySerializer(serializers.ModelSerializer[ClosedDay]):
+    class Meta:
+        model = ClosedDay
+        fields = ["id", "date", "reason"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"date": {"validators": []}}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Days the library is closed (nothing falls due on them)",
+        examples=[ex.CLOSED_PAGE],
+    ),
+    create=extend_schema(
+        summary="Add a closed day", responses={201: ClosedDaySerializer}, examples=[ex.CLOSED]
+    ),
+    destroy=extend_schema(summary="Remove a closed day", responses={204: None}),
+)
+class ClosedDayViewSet(mixins.ListModelMixin, CirculationViewSet):
+    permission_classes = [CirculationManage]
+    serializer_class = ClosedDaySerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[ClosedDay]:
+        return selectors.closed_day_list()
+
+    def create(self, request: Request) -> Response:
+        body = ClosedDaySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        closed = services.closed_day_add(
+            day=body.validated_data["date"], reason=body.validated_data.get("reason", "")
+        )
+        return Response(ClosedDaySerializer(closed).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.closed_day_remove(closed_day_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ItemTypeSerializer(serializers.Serializer):
+    item_barcodes = serializers.ListField(
+        child=serializers.CharField(max_length=64), min_length=1, max_length=10000
+    )
+    item_type = serializers.CharField(max_length=32, allow_blank=True)
+
+
+class ItemTypeView(APIView):
+    """Give items a type, which lending rules are chosen by (`""` for none)."""
+
+    schema = CatalogAutoSchema()
+    permission_classes = [CirculationManage]
+
+    @extend_schema(
+        summary="Set the type of items",
+        request=ItemTypeSerializer,
+        responses=dict,
+        examples=[ex.ITEM_TYPES],
+    )
+    def post(self, request: Request) -> Response:
+        body = ItemTypeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response({"updated": services.item_type_set(**body.validated_data)})
+
+
+# --- Stocktaking -------------------------------------------------------------------------------
+
+
+class StocktakeSerializer(serializers.ModelSerializer[Stocktake]):
+    location = serializers.CharField(source="location.code")
+
+    class Meta:
+        model = Stocktake
+        fields = ["id", "location", "started_at", "closed_at"]
+
+
+class StocktakeInputSerializer(serializers.Serializer):
+    location = serializers.CharField(max_length=32, help_text="The location's code.")
+
+
+class StocktakeScanSerializer(serializers.Serializer):
+    barcodes = serializers.ListField(
+        child=serializers.CharField(max_length=64), min_length=1, max_length=MAX_BATCH
+    )
+
+
+class StocktakeItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    barcode = serializers.CharField()
+    call_number = serializers.CharField()
+    title = serializers.CharField(source="record.title")
+    status = serializers.CharField()
+    location = serializers.CharField(source="location.code", allow_null=True, default=None)
+
+
+class StocktakeReportSerializer(serializers.Serializer):
+    stocktake = StocktakeSerializer()
+    seen = StocktakeItemSerializer(many=True)
+    missing = StocktakeItemSerializer(many=True)
+    misplaced = StocktakeItemSerializer(many=True)
+    unknown = serializers.ListField(child=serializers.CharField())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List stocktakes", examples=[ex.STOCKTAKE_PAGE]),
+    retrieve=extend_schema(summary="A stocktake", examples=[ex.STOCKTAKE]),
+    create=extend_schema(
+        summary="Start counting a location",
+        request=StocktakeInputSerializer,
+        responses={201: StocktakeSerializer},
+        examples=[ex.STOCKTAKE],
+    ),
+    scans=extend_schema(
+        summary="Send a batch of scanned barcodes (a batch sent twice changes nothing)",
+        request=StocktakeScanSerializer,
+        responses=dict,
+        examples=[ex.STOCKTAKE_SCANS],
+    ),
+    report=extend_schema(
+        summary="Seen, missing (items on loan excluded), misplaced and unknown barcodes",
+        responses=StocktakeReportSerializer,
+        examples=[ex.STOCKTAKE_REPORT],
+    ),
+    mark_missing=extend_schema(
+        summary="Mark the missing items missing and close the stocktake",
+        request=None,
+        responses=dict,
+        examples=[ex.STOCKTAKE_MARKED],
+    ),
+)
+class StocktakeViewSet(CirculationViewSet):
+    """Stocktaking: items only, no patrons, so staff and catalog keys use it."""
+
+    permission_classes = [StaffOnly]
+    serializer_class = StocktakeSerializer
+    queryset = Stocktake.objects.none()
+    http_method_names = ["get", "post", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        return self.paginated(stocktake_list(), StocktakeSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(StocktakeSerializer(stocktake_get(stocktake_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = StocktakeInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        stocktake = stocktake_start(location_code=body.validated_data["location"])
+        return Response(StocktakeSerializer(stocktake).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def scans(self, request: Request, pk: str) -> Response:
+        stocktake = stocktake_get(stocktake_id=int(pk))
+        body = StocktakeScanSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(
+            stocktake_scan(stocktake_id=stocktake.pk, barcodes=body.validated_data["barcodes"])
+        )
+
+    @action(detail=True, methods=["get"])
+    def report(self, request: Request, pk: str) -> Response:
+        return Response(StocktakeReportSerializer(stocktake_report(stocktake_id=int(pk))).data)
+
+    @action(detail=True, methods=["post"], url_path="mark-missing")
+    def mark_missing(self, request: Request, pk: str) -> Response:
+        return Response({"marked": stocktake_missing_mark(stocktake_id=int(pk))})
+
+
+# --- Labels ------------------------------------------------------------------------------------
+
+
+class GridSerializer(serializers.Serializer):
+    page_width_mm = serializers.FloatField(min_value=10, max_value=2000)
+    page_height_mm = serializers.FloatField(min_value=10, max_value=2000)
+    columns = serializers.IntegerField(min_value=1, max_value=20)
+    rows = serializers.IntegerField(min_value=1, max_value=50)
+    label_width_mm = serializers.FloatField(min_value=1, max_value=2000)
+    label_height_mm = serializers.FloatField(min_value=1, max_value=2000)
+    top_mm = serializers.FloatField(min_value=0, max_value=2000)
+    left_mm = serializers.FloatField(min_value=0, max_value=2000)
+    column_gap_mm = serializers.FloatField(min_value=0, max_value=2000, default=0)
+    row_gap_mm = serializers.FloatField(min_value=0, max_value=2000, default=0)
+
+
+class LabelsSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["barcode", "spine"], default="barcode")
+    layout = serializers.ChoiceField(choices=["avery5160", "custom"], default="avery5160")
+    grid = GridSerializer(required=False, help_text="The custom layout's grid, in millimetres.")
+    start_position = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    import_job = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    created_from = serializers.DateField(required=False)
+    created_to = serializers.DateField(required=False)
+    location = serializers.CharField(max_length=32, required=False, default="")
+    barcodes = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=MAX_LABELS
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["layout"] == "custom" and "grid" not in attrs:
+            raise serializers.ValidationError({"grid": ["The custom layout needs its grid."]})
+        return attrs
+
+
+class LabelsView(APIView):
+    """Spine or barcode labels as PDF for items chosen by import job, dates, location or
+    barcodes, on Avery 5160 or a custom grid, from a start position on a part-used sheet."""
+
+    schema = CatalogAutoSchema()
+    permission_classes = [StaffOnly]
+
+    @extend_schema(
+        summary="Print labels",
+        request=LabelsSerializer,
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def post(self, request: Request) -> HttpResponse:
+        body = LabelsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return labels_response(body.validated_data)
+
+
+def labels_response(options: dict[str, Any]) -> HttpResponse:
+    pdf = labels_make(
+        kind=options["kind"],
+        layout=options["layout"],
+        grid=options.get("grid"),
+        start=options["start_position"],
+        import_job_id=options.get("import_job"),
+        created_from=options.get("created_from"),
+        created_to=options.get("created_to"),
+        location=options.get("location", ""),
+        barcodes=options.get("barcodes"),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{options["kind"]}-labels.pdf"'
+    return response
+
+
+# --- Patron imports ----------------------------------------------------------------------------
+
+
+class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
+    class Meta:
+        model = PatronImport
+        fields = [
+            "id", "file_name", "status", "total", "created", "updated", "unchanged", "rejected",
+            "started_by_label", "created_at", "committed_at",
+        ]  # fmt: skip
+
+
+class PatronImportCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV: name, barcode, email, category, expires_on, notes")
+
+
+class PatronImportRowSerializer(serializers.ModelSerializer[PatronImportRow]):
+    class Meta:
+        model = PatronImportRow
+        fields = ["position", "action", "reason", "data"]
+
+
+class PatronImportRowParamsSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=PatronImportRow.Action.choices, required=False, default=""
+    )
+
+
+class RowPagination(StableCursorPagination):
+    ordering = "position"
+
+
+_CSV = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, as an attachment.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List patron imports", examples=[ex.PATRON_IMPORT_PAGE]),
+    retrieve=extend_schema(summary="A patron import and its counts", examples=[ex.PATRON_IMPORT]),
+    create=extend_schema(
+        summary="Upload a CSV of patrons: staged for preview, nothing changes yet",
+        request={"multipart/form-data": PatronImportCreateSerializer},
+        responses={201: PatronImportSerializer},
+        examples=[ex.PATRON_IMPORT],
+    ),
+    rows=extend_schema(
+        summary="The preview: each row's action and the reason for it",
+        parameters=[PatronImportRowParamsSerializer],
+        responses=PatronImportRowSerializer(many=True),
+        examples=[ex.PATRON_IMPORT_ROWS],
+    ),
+    commit=extend_schema(
+        summary="Commit a staged import", request=None, examples=[ex.PATRON_IMPORT]
+    ),
+    cancel=extend_schema(
+        summary="Cancel a staged import", request=None, examples=[ex.PATRON_IMPORT]
+    ),
+    rejects=extend_schema(
+        summary="The rejected rows with their reasons", responses={(200, "text/csv"): _CSV}
+    ),
+    template=extend_schema(summary="The CSV template", responses={(200, "text/csv"): _CSV}),
+)
+class PatronImportViewSet(CirculationViewSet):
+    """Patrons from CSV, with the catalog imports' preview, rejects and counts."""
+
+    serializer_class = PatronImportSerializer
+    queryset = PatronImport.objects.none()
+    parser_classes = [MultiPartParser, FormParser]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def list(self, request: Request) -> Response:
+        return self.paginated(patron_import_list(), PatronImportSerializer)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(PatronImportSerializer(patron_import_get(job_id=int(pk))).data)
+
+    def create(self, request: Request) -> Response:
+        body = PatronImportCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        if upload.size > PATRON_FILE_MAX_BYTES:
+            raise ApplicationError(
+                f"The file is too large (at most {PATRON_FILE_MAX_BYTES:,} bytes)."
+            )
+        job = patron_import_stage(
+            content=upload.read(), file_name=upload.name or "patrons.csv",
+            started_by_label=str(request.user)[:255],
+        )  # fmt: skip
+        return Response(PatronImportSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"])
+    def rows(self, request: Request, pk: str) -> Response:
+        job = patron_import_get(job_id=int(pk))
+        params = PatronImportRowParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        paginator = RowPagination()
+        page = paginator.paginate_queryset(
+            patron_import_rows(job=job, action=params.validated_data["action"]), request, self
+        )
+        return paginator.get_paginated_response(PatronImportRowSerializer(page, many=True).data)
+
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: str) -> Response:
+        return Response(PatronImportSerializer(patron_import_commit(job_id=int(pk))).data)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        return Response(PatronImportSerializer(patron_import_cancel(job_id=int(pk))).data)
+
+    @action(detail=True, methods=["get"])
+    def rejects(self, request: Request, pk: str) -> HttpResponse:
+        job = patron_import_get(job_id=int(pk))
+        response = HttpResponse(patron_import_rejects_csv(job=job), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="patron-rejects-{job.pk}.csv"'
+        return response
+
+    @action(detail=False, methods=["get"])
+    def template(self, request: Request) -> HttpResponse:
+        response = HttpResponse(patron_import_template(), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="stacks-patrons-template.csv"'
+        return response
+
+
+# --- Settings ----------------------------------------------------------------------------------
+
+
+class CirculationSettingsSerializer(serializers.ModelSerializer[CirculationSettings]):
+    class Meta:
+        model = CirculationSettings
+        fields = ["anonymize_after_days", "hold_shelf_days", "due_soon_days"]
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "anonymize_after_days": {"max_value": 3650},
+            "hold_shelf_days": {"min_value": 1, "max_value": 365},
+            "due_soon_days": {"max_value": 60},
+        }
+
+
+class CirculationSettingsView(APIView):
+    """The library's lending settings: returned loans lose their patron after
+    `anonymize_after_days`; trapped holds wait `hold_shelf_days`; the due-soon notice goes
+    `due_soon_days` before the due date."""
+
+    schema = CatalogAutoSchema()
+    permission_classes = [CirculationManage]
+
+    @extend_schema(
+        summary="Lending settings", responses=CirculationSettingsSerializer, examples=[ex.SETTINGS]
+    )
+    def get(self, request: Request) -> Response:
+        return Response(CirculationSettingsSerializer(selectors.circulation_settings_get()).data)
+
+    @extend_schema(
+        summary="Change the lending settings",
+        request=CirculationSettingsSerializer,
+        responses=CirculationSettingsSerializer,
+        examples=[ex.SETTINGS],
+    )
+    def put(self, request: Request) -> Response:
+        body = CirculationSettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        settings = services.circulation_settings_update(**body.validated_data)
+        return Response(CirculationSettingsSerializer(settings).data)

@@ -1,0 +1,269 @@
+"""The workspace's forms in the librarian's words: the record (ISBN first) and its copy."""
+
+import json
+from typing import Any
+
+from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from catalog.identifiers import InvalidIdentifier, isbn_normalize
+from catalog.models import MAX_YEAR, Item, Location, RecordContributor
+from catalog.services import ItemData, RecordData
+from cataloguing.drafts import Draft
+
+CONTRIBUTOR_ROWS = 4
+
+
+class Select(forms.Select):
+    """A select rendered in one pass: Django's renders a template per option, which made most
+    of the add page's time (six selects, some fifty options)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        final = self.build_attrs(self.attrs, attrs)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
+
+
+# Languages by name (stored as MARC's ISO 639-2/B codes); a code from a source that is not
+# listed is offered as it is.
+LANGUAGES = [
+    ("", "Not given"), ("eng", "English"), ("fre", "French"), ("ger", "German"),
+    ("spa", "Spanish"), ("ita", "Italian"), ("por", "Portuguese"), ("dut", "Dutch"),
+    ("swe", "Swedish"), ("dan", "Danish"), ("nor", "Norwegian"), ("fin", "Finnish"),
+    ("ice", "Icelandic"), ("pol", "Polish"), ("cze", "Czech"), ("hun", "Hungarian"),
+    ("rus", "Russian"), ("ukr", "Ukrainian"), ("gre", "Greek"), ("tur", "Turkish"),
+    ("ara", "Arabic"), ("heb", "Hebrew"), ("per", "Persian"), ("hin", "Hindi"),
+    ("chi", "Chinese"), ("jpn", "Japanese"), ("kor", "Korean"), ("vie", "Vietnamese"),
+    ("lat", "Latin"), ("wel", "Welsh"), ("gle", "Irish"), ("mul", "Several languages"),
+    ("und", "Undetermined"),
+]  # fmt: skip
+
+
+class _OnePassInput(forms.widgets.Input):
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        shown = self.format_value(value)
+        if shown is not None:
+            final["value"] = shown
+        return format_html('<input type="{}" name="{}"{}>', self.input_type, name, flatatt(final))
+
+
+class TextInput(_OnePassInput, forms.TextInput):
+    pass
+
+
+class NumberInput(_OnePassInput, forms.NumberInput):
+    pass
+
+
+class HiddenInput(_OnePassInput, forms.HiddenInput):
+    pass
+
+
+class Textarea(forms.Textarea):
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        shown = self.format_value(value) or ""
+        return format_html('<textarea name="{}"{}>\n{}</textarea>', name, flatatt(final), shown)
+
+
+_ONE_PASS: dict[type[forms.Widget], type[forms.Widget]] = {
+    forms.TextInput: TextInput,
+    forms.NumberInput: NumberInput,
+    forms.HiddenInput: HiddenInput,
+    forms.Textarea: Textarea,
+    forms.Select: Select,
+}
+
+
+class OnePassForm(forms.Form):
+    """A form whose widgets render in one pass each (the add page's time went to templates)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.one_pass()
+
+    def one_pass(self) -> None:
+        for field in self.fields.values():
+            faster = _ONE_PASS.get(type(field.widget))
+            if faster is not None:
+                widget = faster(attrs=field.widget.attrs)
+                widget.choices = getattr(field.widget, "choices", [])  # type: ignore[attr-defined]
+                widget.is_required = field.widget.is_required
+                field.widget = widget
+
+
+class IsbnForm(forms.Form):
+    isbn = forms.CharField(label="ISBN: scan the barcode or type the number", max_length=40)
+
+
+class RecordForm(OnePassForm):
+    """A record with its first copy, in one step."""
+
+    isbn = forms.CharField(label="ISBN", max_length=40, required=False)
+    title = forms.CharField(label="Title", max_length=1000)
+    subtitle = forms.CharField(label="Subtitle", max_length=1000, required=False)
+    publisher = forms.CharField(label="Publisher", max_length=500, required=False)
+    publication_year = forms.IntegerField(
+        label="Year published", min_value=0, max_value=MAX_YEAR, required=False
+    )
+    edition = forms.CharField(label="Edition", max_length=200, required=False)
+    language = forms.ChoiceField(label="Language", choices=LANGUAGES, required=False, widget=Select)
+    series = forms.CharField(label="Series", max_length=500, required=False)
+    subjects = forms.CharField(
+        label="Subjects, one a line", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    summary = forms.CharField(
+        label="Summary", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    # What the visible fields do not show, kept as it came: identifiers beside the first ISBN,
+    # each subject's scheme, how many contributor rows the record needs.
+    other_identifiers = forms.CharField(widget=forms.HiddenInput, required=False)
+    subject_schemes = forms.CharField(widget=forms.HiddenInput, required=False)
+    contributor_rows_count = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, draft: Draft | None = None, **kwargs: Any) -> None:
+        if draft is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_from(draft)
+        super().__init__(*args, **kwargs)
+        source = self.data if self.is_bound else self.initial
+        try:
+            wanted = int(source.get("contributor_rows_count") or CONTRIBUTOR_ROWS)
+        except (TypeError, ValueError):
+            wanted = CONTRIBUTOR_ROWS
+        self.rows = min(max(wanted, CONTRIBUTOR_ROWS), 100)
+        self.initial["contributor_rows_count"] = self.rows
+        for i in range(1, self.rows + 1):
+            self.fields[f"contributor_{i}"] = forms.CharField(
+                label=f"Author or contributor {i}", max_length=500, required=False
+            )
+            self.fields[f"role_{i}"] = forms.ChoiceField(
+                label=f"Role of contributor {i}",
+                choices=RecordContributor.Role.choices,
+                initial=RecordContributor.Role.AUTHOR,
+                widget=Select,
+            )
+        self.one_pass()
+        language = (self.initial.get("language") or "").strip()
+        if language and language not in dict(LANGUAGES):
+            self.fields["language"].choices = [*LANGUAGES, (language, language)]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def initial_from(draft: Draft) -> dict[str, Any]:
+        isbns = [i["value"] for i in draft.get("identifiers", []) if i["kind"] == "isbn"]
+        first = isbns[0] if isbns else None
+        others = [
+            f"{i['kind']}:{i['value']}"
+            for i in draft.get("identifiers", [])
+            if not (i["kind"] == "isbn" and i["value"] == first)
+        ][:50]
+        initial: dict[str, Any] = {
+            name: draft.get(name) or ""
+            for name in (
+                "title",
+                "subtitle",
+                "publisher",
+                "edition",
+                "language",
+                "series",
+                "summary",
+            )
+        }
+        initial["publication_year"] = draft.get("publication_year")
+        initial["isbn"] = isbns[0] if isbns else ""
+        initial["subjects"] = "\n".join(s["heading"] for s in draft.get("subjects", []))
+        initial["other_identifiers"] = "\n".join(others)
+        schemes = {s["heading"]: s["scheme"] for s in draft.get("subjects", [])}
+        initial["subject_schemes"] = json.dumps(schemes)
+        credits = draft.get("contributors", [])
+        initial["contributor_rows_count"] = len(credits) + 1
+        for i, credit in enumerate(credits, start=1):
+            initial[f"contributor_{i}"] = credit["name"]
+            initial[f"role_{i}"] = credit["role"]
+        return initial
+
+    def clean_isbn(self) -> str:
+        raw = self.cleaned_data["isbn"].strip()
+        if not raw:
+            return ""
+        try:
+            return isbn_normalize(raw)
+        except InvalidIdentifier as error:
+            raise forms.ValidationError(error.message) from None
+
+    def contributor_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"contributor_{i}"], self[f"role_{i}"]) for i in range(1, self.rows + 1)]
+
+    def record_data(self) -> RecordData:
+        data = self.cleaned_data
+        identifiers: list[tuple[str, str]] = []
+        for line in data["other_identifiers"].splitlines():
+            kind, _, value = line.partition(":")
+            if kind in ("issn", "lccn", "oclc", "isbn") and value.strip():
+                identifiers.append((kind, value.strip()))
+        if data["isbn"]:
+            identifiers.append(("isbn", data["isbn"]))
+        try:
+            schemes = json.loads(data["subject_schemes"] or "{}")
+        except ValueError:
+            schemes = {}
+        if not isinstance(schemes, dict):
+            schemes = {}
+        return RecordData(
+            title=data["title"],
+            subtitle=data["subtitle"],
+            publisher=data["publisher"],
+            publication_year=data["publication_year"],
+            edition=data["edition"],
+            language=data["language"],
+            series=data["series"],
+            summary=data["summary"],
+            contributors=[
+                (data[f"contributor_{i}"].strip(), data[f"role_{i}"])
+                for i in range(1, self.rows + 1)
+                if data[f"contributor_{i}"].strip()
+            ],
+            subjects=[
+                (line.strip(), schemes.get(line.strip(), "local"))
+                for line in data["subjects"].splitlines()
+                if line.strip()
+            ],
+            identifiers=identifiers,
+        )
+
+
+class ItemForm(OnePassForm):
+    """A copy: its barcode, where it is kept, its call number and status."""
+
+    barcode = forms.CharField(label="Copy barcode", max_length=64)
+    location = forms.ModelChoiceField(
+        label="Location",
+        queryset=Location.objects.all(),
+        required=False,
+        empty_label="None",
+        widget=Select,
+    )
+    call_number = forms.CharField(label="Call number", max_length=200, required=False)
+    status = forms.ChoiceField(
+        label="Status", choices=Item.Status.choices, initial=Item.Status.AVAILABLE, widget=Select
+    )
+
+    def item_data(self) -> ItemData:
+        data = self.cleaned_data
+        location = data["location"]
+        return ItemData(
+            barcode=data["barcode"],
+            location_id=location.pk if location is not None else None,
+            call_number=data["call_number"],
+            status=data["status"],
+        )

@@ -1,0 +1,192 @@
+"""Scan-to-add's lookup of an ISBN: the library's own catalog first, then the shared pool,
+then the outside sources (together, each within its own timeout). A source that fails is
+reported beside the others' results, never raised."""
+
+import re
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from catalog.identifiers import isbn_normalize
+from catalog.models import Identifier, Item, Record, RecordContributor, RecordSubject
+from cataloguing.drafts import Draft, draft_blank
+from cataloguing.sources import Source, SourceFailed, sources_configured
+from tenants.models import Library
+from tenants.pool import pool_isbn_lookup
+
+# Outside lookups share a small pool of threads per process rather than one per request.
+_EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lookup")
+
+
+@dataclass
+class LookupHit:
+    source: str  # "catalog", "pool" or an outside source's name
+    record: Draft
+    record_id: int | None = None  # the catalog's own record
+    items: int = 0
+    library: str = ""  # the pool: who shares it
+    cover_url: str = ""
+
+
+@dataclass
+class Lookup:
+    isbn: str
+    hits: list[LookupHit] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)  # source name: why
+    next_barcode: str = ""
+
+
+def catalog_drafts(record_ids: list[int]) -> dict[int, tuple[Draft, int, int]]:
+    """The catalog's records as drafts, with each one's number of copies and version."""
+    records = {r.pk: r for r in Record.objects.filter(pk__in=record_ids)}
+    credits: dict[int, list[dict[str, str]]] = {pk: [] for pk in records}
+    for record_id, name, role in (
+        RecordContributor.objects.filter(record_id__in=records)
+        .order_by("record", "position")
+        .values_list("record_id", "contributor__name", "role")
+    ):
+        credits[record_id].append({"name": name, "role": role})
+    subjects: dict[int, list[dict[str, str]]] = {pk: [] for pk in records}
+    for record_id, heading, scheme in (
+        RecordSubject.objects.filter(record_id__in=records)
+        .order_by("record", "position")
+        .values_list("record_id", "subject__heading", "subject__scheme")
+    ):
+        subjects[record_id].append({"heading": heading, "scheme": scheme})
+    identifiers: dict[int, list[dict[str, str]]] = {pk: [] for pk in records}
+    for record_id, kind, value in Identifier.objects.filter(record_id__in=records).values_list(
+        "record_id", "kind", "value"
+    ):
+        identifiers[record_id].append({"kind": kind, "value": value})
+    counts: dict[int, int] = dict.fromkeys(records, 0)
+    for record_id in Item.objects.filter(record_id__in=records).values_list("record_id", flat=True):
+        counts[record_id] += 1
+    fields = ("title", "subtitle", "publisher", "publication_year", "edition", "language",
+              "series", "summary")  # fmt: skip
+    return {
+        pk: (
+            draft_blank(
+                **{name: getattr(record, name) for name in fields},
+                contributors=credits[pk],
+                subjects=subjects[pk],
+                identifiers=identifiers[pk],
+            ),
+            counts[pk],
+            record.version,
+        )
+        for pk, record in records.items()
+    }
+
+
+def _catalog_hits(isbn: str) -> list[LookupHit]:
+    record_ids = list(
+        Identifier.objects.filter(kind=Identifier.Kind.ISBN, value=isbn)
+        .order_by("record_id")
+        .values_list("record_id", flat=True)[:10]
+    )
+    if not record_ids:
+        return []
+    drafts = catalog_drafts(record_ids)
+    return [
+        LookupHit(source="catalog", record_id=pk, items=drafts[pk][1], record=drafts[pk][0])
+        for pk in record_ids
+        if pk in drafts
+    ]
+
+
+def _pool_hits(isbn: str, library: Library) -> list[LookupHit]:
+    hits = []
+    for found in pool_isbn_lookup(isbn=isbn, exclude_schema=library.schema_name):
+        row = found.record
+        hits.append(
+            LookupHit(
+                source="pool",
+                library=found.library_name,
+                record=draft_blank(
+                    title=row.title,
+                    subtitle=row.subtitle,
+                    publisher=row.publisher,
+                    publication_year=row.publication_year,
+                    edition=row.edition,
+                    language=row.language,
+                    series=row.series,
+                    summary=row.summary,
+                    contributors=[{"name": n, "role": r} for n, r in row.contributors],
+                    subjects=[{"heading": h, "scheme": s} for h, s in row.subjects],
+                    identifiers=[{"kind": k, "value": v} for k, v in row.identifiers],
+                ),
+            )
+        )
+    return hits
+
+
+def _outside_hits(isbn: str, sources: list[Source], lookup: Lookup) -> None:
+    if not sources:
+        return
+    futures = {_EXECUTOR.submit(source.lookup, isbn): source for source in sources}
+    # Each source's own timeout bounds its socket; the wait is a backstop for slow trickles.
+    done, _ = wait(futures, timeout=max(s.timeout for s in sources) + 1)
+    for future, source in futures.items():
+        if future not in done:
+            lookup.failures[source.name] = f"no answer within {source.timeout:g} s"
+            continue
+        try:
+            found = future.result()
+        except SourceFailed as error:
+            lookup.failures[source.name] = str(error)
+            continue
+        except Exception as error:  # an adapter's bug must not cost the librarian the page
+            lookup.failures[source.name] = f"unexpected error: {type(error).__name__}"
+            continue
+        lookup.hits.extend(
+            LookupHit(source=source.name, record=f.record, cover_url=f.cover_url) for f in found
+        )
+
+
+def next_barcode() -> str:
+    """The barcode after the library's highest all-digit barcode, at the same width."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT barcode FROM catalog_item WHERE barcode ~ '^[0-9]{1,30}$' "
+            "ORDER BY length(barcode) DESC, barcode DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return ""
+    return str(int(row[0]) + 1).zfill(len(row[0]))
+
+
+def isbn_lookup(*, raw_isbn: str, library: Library, sources: list[Source] | None = None) -> Lookup:
+    """Look an ISBN (any form) up, best first: the catalog's records (stop there), else the
+    pool's (stop there), else every outside source's. InvalidIdentifier if it is no ISBN."""
+    isbn = isbn_normalize(re.sub(r"\s", "", raw_isbn))
+    lookup = Lookup(isbn=isbn, next_barcode=next_barcode())
+    lookup.hits = _catalog_hits(isbn)
+    if not lookup.hits:
+        lookup.hits = _pool_hits(isbn, library)
+    if not lookup.hits:
+        _outside_hits(isbn, sources_configured() if sources is None else sources, lookup)
+    return lookup
+
+
+def lookup_as_json(lookup: Lookup) -> dict[str, Any]:
+    """The lookup API's answer (`{"results": [{"source", "record", ...}]}`, best first)."""
+    results = []
+    for hit in lookup.hits:
+        result: dict[str, Any] = {"source": hit.source, "record": hit.record}
+        if hit.record_id is not None:
+            result["record_id"] = hit.record_id
+            result["items"] = hit.items
+        if hit.library:
+            result["library"] = hit.library
+        if hit.cover_url:
+            result["cover_url"] = hit.cover_url
+        results.append(result)
+    return {
+        "isbn": lookup.isbn,
+        "results": results,
+        "failures": [{"source": k, "error": v} for k, v in lookup.failures.items()],
+        "next_barcode": lookup.next_barcode,
+    }

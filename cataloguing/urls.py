@@ -1,0 +1,12 @@
+"""Addresses of the cataloguing workspace under /staff/ on a library host."""
+
+from django.urls import path
+
+from cataloguing import records, views
+
+urlpatterns = [
+    path("add/", views.add_page, name="staff-add"),
+    path("add/records/<int:pk>/copy/", views.add_copy, name="staff-add-copy"),
+    path("records/", records.records_page, name="staff-records"),
+    path("records/<int:pk>/", records.record_page, name="staff-record"),
+]

@@ -1,0 +1,113 @@
+"""The workspace's pages: /staff/add/ looks a scanned or typed ISBN up and saves a record
+with its copy (or a copy of a record the library has) in one step."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from catalog.identifiers import InvalidIdentifier
+from catalog.models import Location, Record
+from catalog.services import item_create
+from cataloguing.forms import IsbnForm, ItemForm, RecordForm
+from cataloguing.lookup import Lookup, LookupHit, isbn_lookup, next_barcode
+from cataloguing.services import record_with_item_create
+from common.errors import ApplicationError
+from staff.roles import staff_required
+from tenants.models import Library
+
+
+def _library(request: HttpRequest) -> Library:
+    return request.tenant  # type: ignore[attr-defined, no-any-return]
+
+
+def _item_initial(request: HttpRequest, barcode: str) -> dict[str, Any]:
+    code = _library(request).default_location_code
+    location = Location.objects.filter(code=code).first() if code else None
+    return {"barcode": barcode, "location": location}
+
+
+def _render(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    saved_id = request.GET.get("saved", "")
+    saved = Record.objects.filter(pk=int(saved_id)).first() if saved_id.isdigit() else None
+    context = {"isbn_form": IsbnForm(initial={"isbn": ""}), "saved": saved, **context}
+    return render(request, "cataloguing/add.html", context, status=status)
+
+
+def _chosen(lookup: Lookup, pick: str) -> LookupHit | None:
+    if not lookup.hits:
+        return None
+    index = int(pick) if pick.isdigit() else 0
+    return lookup.hits[index] if index < len(lookup.hits) else lookup.hits[0]
+
+
+@staff_required
+def add_page(request: HttpRequest) -> HttpResponse:
+    """GET: the scan field, and with ?isbn= the lookup's answer and the prefilled form.
+    POST: the record and its copy saved together."""
+    if request.method == "POST":
+        record_form = RecordForm(request.POST)
+        item_form = ItemForm(request.POST)
+        error = ""
+        if record_form.is_valid() and item_form.is_valid():
+            try:
+                record, _ = record_with_item_create(
+                    record=record_form.record_data(), item=item_form.item_data()
+                )
+            except ApplicationError as exc:
+                error = exc.message
+            else:
+                return redirect(f"{reverse('staff-add')}?saved={record.pk}")
+        failed = {"record_form": record_form, "item_form": item_form, "error": error}
+        return _render(request, failed, status=400)
+
+    raw = request.GET.get("isbn", "").strip()
+    if not raw:
+        if request.GET.get("manual"):
+            form = RecordForm()
+            item_form = ItemForm(initial=_item_initial(request, next_barcode()))
+            return _render(request, {"record_form": form, "item_form": item_form})
+        return _render(request, {})
+    try:
+        lookup = isbn_lookup(raw_isbn=raw, library=_library(request))
+    except InvalidIdentifier as exc:
+        isbn_form = IsbnForm(initial={"isbn": raw})
+        return _render(request, {"isbn_form": isbn_form, "error": exc.message}, status=400)
+    chosen = _chosen(lookup, request.GET.get("pick", ""))
+    context: dict[str, Any] = {"lookup": lookup, "chosen": chosen}
+    item_form = ItemForm(initial=_item_initial(request, lookup.next_barcode))
+    # After a lookup the next key press belongs to the form: the copy's barcode, or the title
+    # when the book was found nowhere.
+    if chosen is not None:
+        item_form.fields["barcode"].widget.attrs["autofocus"] = True
+    if chosen is not None and chosen.source == "catalog":
+        context["item_form"] = item_form
+    else:
+        draft = chosen.record if chosen is not None else {"identifiers": []}
+        form = RecordForm(draft=draft)
+        if chosen is None:
+            form.initial["isbn"] = lookup.isbn
+            form.fields["title"].widget.attrs["autofocus"] = True
+        context.update(record_form=form, item_form=item_form)
+    return _render(request, context)
+
+
+@staff_required
+def add_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST: a copy of a record the library already has."""
+    record = get_object_or_404(Record, pk=pk)
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    item_form = ItemForm(request.POST)
+    error = ""
+    if item_form.is_valid():
+        try:
+            item_create(record_id=record.pk, data=item_form.item_data())
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect(f"{reverse('staff-add')}?saved={record.pk}")
+    hit = LookupHit(source="catalog", record={"title": record.title}, record_id=record.pk)
+    context = {"item_form": item_form, "chosen": hit, "error": error}
+    return _render(request, context, status=400)

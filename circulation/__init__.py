@@ -1,0 +1,1 @@
+"""Lending: patrons, loans, holds, notices, stocktaking and labels, in each library's schema."""

@@ -1,0 +1,75 @@
+"""Emails to patrons: due soon, overdue, and a hold waiting on the shelf. Each is sent once."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from circulation.models import Loan, Notice
+from circulation.selectors import circulation_settings_get, today
+
+
+def notices_prepare(*, on: date | None = None) -> int:
+    """Note the due-soon and overdue notices owed today. A loan gets each kind once per due date
+    (the unique index answers a second run), so running this twice adds nothing."""
+    on = on or today()
+    soon = on + timedelta(days=circulation_settings_get().due_soon_days)
+    loans = Loan.objects.filter(returned_at__isnull=True, patron__isnull=False).exclude(
+        patron__email=""
+    )
+    notices = [
+        Notice(kind=kind, patron_id=patron_id, loan_id=loan_id, about_date=due_on)
+        for kind, rows in (
+            (Notice.Kind.DUE_SOON, loans.filter(due_on__gte=on, due_on__lte=soon)),
+            (Notice.Kind.OVERDUE, loans.filter(due_on__lt=on)),
+        )
+        for loan_id, patron_id, due_on in rows.values_list("id", "patron_id", "due_on")
+    ]
+    before = Notice.objects.count()
+    Notice.objects.bulk_create(notices, ignore_conflicts=True)
+    return Notice.objects.count() - before
+
+
+def _message(notice: Notice) -> tuple[str, str]:
+    if notice.kind == Notice.Kind.HOLD_READY and notice.hold is not None:
+        title = notice.hold.record.title
+        return (
+            f"Waiting for you: {title}",
+            f"{title} is on the hold shelf for you until {notice.about_date:%d %B %Y}.",
+        )
+    title = notice.loan.item.record.title if notice.loan is not None else "an item"
+    if notice.kind == Notice.Kind.OVERDUE:
+        return (
+            f"Overdue: {title}",
+            f"{title} was due back on {notice.about_date:%d %B %Y}. Please return or renew it.",
+        )
+    return (
+        f"Due soon: {title}",
+        f"{title} is due back on {notice.about_date:%d %B %Y}. You may renew it online.",
+    )
+
+
+def notices_send() -> int:
+    """Mail the notices not yet sent. Each is claimed, mailed and marked in one transaction, so
+    two runs at once never mail one notice twice; a failed mail leaves it for the next run."""
+    sent = 0
+    while True:
+        with transaction.atomic():
+            notice = (
+                Notice.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("patron", "loan__item__record", "hold__record")
+                .filter(sent_at__isnull=True)
+                .order_by("id")
+                .first()
+            )
+            if notice is None:
+                return sent
+            if notice.patron is not None and notice.patron.email:
+                subject, body = _message(notice)
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notice.patron.email])
+                sent += 1
+            # Without an address there is nobody to mail: the desk tells the patron instead.
+            notice.sent_at = timezone.now()
+            notice.save(update_fields=["sent_at"])

@@ -1,0 +1,136 @@
+"""Pages of a patron's own account on the library's website: sign in, loans, renewals, holds."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from catalog.selectors import record_get
+from circulation.models import Patron
+from circulation.readers import (
+    patron_from_link,
+    patron_sign_in,
+    patron_sign_in_link_send,
+)
+from circulation.selectors import hold_list, loan_list, today
+from circulation.services import hold_cancel, hold_place, loan_renew
+from common.errors import ApplicationError, NotFound
+
+SESSION_KEY = "reader_patron"
+View = Callable[..., HttpResponseBase]
+
+
+def _signed_in(request: HttpRequest, patron: Patron) -> None:
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = patron.pk
+
+
+def patron_required(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        patron_id = request.session.get(SESSION_KEY)
+        patron = Patron.objects.filter(pk=patron_id).first() if patron_id else None
+        if patron is None:
+            return redirect(f"/account/sign-in/?next={request.get_full_path()}")
+        request.patron = patron  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/account/"
+    # Only paths on this host.
+    return target if target.startswith("/") and not target.startswith("//") else "/account/"
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_page(request: HttpRequest) -> HttpResponse:
+    error, sent = "", False
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("email"):
+            base = f"{request.scheme}://{request.get_host()}"
+            patron_sign_in_link_send(email=request.POST["email"][:254], base_url=base)
+            sent = True
+        else:
+            try:
+                patron = patron_sign_in(
+                    barcode=request.POST.get("barcode", ""), pin=request.POST.get("pin", "")[:12]
+                )
+            except ApplicationError as exc:
+                error, status = exc.message, exc.status_code
+            else:
+                _signed_in(request, patron)
+                return redirect(_next(request))
+    context = {"error": error, "sent": sent, "next": _next(request)}
+    return render(request, "circulation/reader/sign_in.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
+    patron = patron_from_link(token=token)
+    if patron is None:
+        context = {"error": "This sign-in link has expired or is not valid: ask for another."}
+        return render(request, "circulation/reader/sign_in.html", context, status=400)
+    _signed_in(request, patron)
+    return redirect("/account/")  # type: ignore[return-value]
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    request.session.cycle_key()
+    return redirect("/")  # type: ignore[return-value]
+
+
+@require_http_methods(["GET", "POST"])
+@patron_required
+def account_page(request: HttpRequest) -> HttpResponse:
+    patron: Patron = request.patron  # type: ignore[attr-defined]
+    message, error = "", ""
+    if request.method == "POST":
+        try:
+            if "renew" in request.POST:
+                loan = loan_renew(item_barcode=request.POST["renew"][:64], patron_id=patron.pk)
+                message = f"Renewed: {loan.item.record.title}, now due {loan.due_on:%d %b %Y}."
+            elif "cancel" in request.POST:
+                hold_cancel(hold_id=int(request.POST["cancel"]), patron_id=patron.pk)
+                message = "Hold cancelled."
+        except (ApplicationError, ValueError) as exc:
+            error = getattr(exc, "message", "That is not a hold of yours.")
+    context = {
+        "patron": patron,
+        "loans": loan_list(patron_id=patron.pk, open_only=True).order_by("due_on"),
+        "holds": hold_list(patron_id=patron.pk, active_only=True),
+        "today": today(),
+        "message": message,
+        "error": error,
+    }
+    return render(request, "circulation/reader/account.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@patron_required
+def place_hold_page(request: HttpRequest, record_id: int) -> HttpResponse:
+    patron: Patron = request.patron  # type: ignore[attr-defined]
+    try:
+        record = record_get(record_id=record_id)
+    except NotFound:
+        raise Http404("No such record.") from None
+    error = ""
+    if request.method == "POST":
+        try:
+            hold_place(record_id=record.pk, patron_id=patron.pk)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect("/account/")  # type: ignore[return-value]
+    context = {"record": record, "error": error}
+    return render(
+        request, "circulation/reader/place_hold.html", context, status=400 if error else 200
+    )

@@ -1,0 +1,632 @@
+"""Writes of circulation. Each service owns its transaction; lending an item or taking it back
+changes the item's status and writes the catalog's change feed in that same transaction."""
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import Change, Item, Record
+from catalog.services import changes_log
+from circulation.models import (
+    CirculationSettings,
+    ClosedDay,
+    Hold,
+    ItemCirculation,
+    Loan,
+    LoanRule,
+    Notice,
+    Patron,
+)
+from circulation.selectors import (
+    circulation_settings_get,
+    item_type_of,
+    loan_rule_for,
+    today,
+)
+from common.errors import ApplicationError, Conflict, NotFound
+from common.tasks import task_enqueue, task_name
+
+NOTICES_SEND = task_name("worker.circulation_notices_send")
+CIRCULATION_DAILY = "worker.circulation_daily"
+
+# Due dates move past closed days; a year of them in a row means the calendar is wrong.
+_MAX_CLOSED_RUN = 366
+
+
+# --- Patrons -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PatronData:
+    """What a patron record says, as sent: checked by patron_create and patron_update."""
+
+    name: str
+    barcode: str
+    email: str = ""
+    category: str = "adult"
+    expires_on: date | None = None
+    notes: str = ""
+
+
+def patron_fields_apply(patron: Patron, data: PatronData) -> None:
+    """Check `data` as a write of `patron` would (every problem named by its field) and set
+    it on the instance, unsaved."""
+    errors: dict[str, list[str]] = {}
+    name, barcode = data.name.strip(), data.barcode.strip()
+    email, category = data.email.strip(), data.category.strip()
+    if not name:
+        errors["name"] = ["A patron needs a name."]
+    if not barcode:
+        errors["barcode"] = ["A patron needs a barcode."]
+    elif len(barcode) > 64:
+        errors["barcode"] = ["A barcode has at most 64 characters."]
+    elif Patron.objects.filter(barcode=barcode).exclude(pk=patron.pk).exists():
+        errors["barcode"] = [f"Barcode {barcode!r} is already another patron's."]
+    elif Item.objects.filter(barcode=barcode).exists():
+        # The desk tells a patron's card from a book by its barcode alone.
+        errors["barcode"] = [f"Barcode {barcode!r} is an item's."]
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [f"{email!r} is not an email address."]
+    if not category or len(category) > 32:
+        errors["category"] = ["A category is a code of 1 to 32 characters."]
+    if errors:
+        message = " ".join(messages[0] for messages in errors.values())
+        raise ApplicationError(message, code="invalid_patron", fields=errors)
+    patron.name = name[:200]
+    patron.barcode = barcode
+    patron.email = email
+    patron.category = category
+    patron.expires_on = data.expires_on
+    patron.notes = data.notes
+
+
+def _patron_save(patron: Patron) -> None:
+    try:
+        with transaction.atomic():
+            patron.save()
+    except IntegrityError:
+        raise ApplicationError(
+            f"Barcode {patron.barcode!r} is already another patron's.",
+            code="invalid_patron",
+            fields={"barcode": ["taken"]},
+        ) from None
+
+
+@transaction.atomic
+def patron_create(*, data: PatronData, pin: str = "") -> Patron:
+    patron = Patron()
+    patron_fields_apply(patron, data)
+    if pin:
+        patron.pin_hash = make_password(pin)
+    _patron_save(patron)
+    return patron
+
+
+@transaction.atomic
+def patron_update(*, patron_id: int, data: PatronData) -> Patron:
+    patron = Patron.objects.select_for_update().filter(pk=patron_id).first()
+    if patron is None:
+        raise NotFound("No such patron.")
+    patron_fields_apply(patron, data)
+    _patron_save(patron)
+    return patron
+
+
+@transaction.atomic
+def patron_pin_set(*, patron_id: int, pin: str) -> None:
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        raise ApplicationError("A PIN is 4 to 12 digits.", fields={"pin": ["invalid"]})
+    if not Patron.objects.filter(pk=patron_id).update(pin_hash=make_password(pin)):
+        raise NotFound("No such patron.")
+
+
+def patron_authenticate(*, barcode: str, pin: str) -> Patron | None:
+    """The patron with this barcode and PIN, or None (a patron without a PIN cannot sign in)."""
+    patron = Patron.objects.filter(barcode=barcode.strip()).first()
+    if patron is None or not patron.pin_hash or not pin:
+        return None
+    return patron if check_password(pin, patron.pin_hash) else None
+
+
+def patron_export(*, patron_id: int) -> dict[str, Any]:
+    """Everything the library keeps about a patron, for a request to see it."""
+    patron = Patron.objects.filter(pk=patron_id).first()
+    if patron is None:
+        raise NotFound("No such patron.")
+    loans = Loan.objects.filter(patron=patron).select_related("item", "item__record")
+    holds = Hold.objects.filter(patron=patron).select_related("record")
+    notices = Notice.objects.filter(patron=patron)
+    return {
+        "patron": {
+            "name": patron.name, "barcode": patron.barcode, "email": patron.email,
+            "category": patron.category, "expires_on": patron.expires_on, "notes": patron.notes,
+            "has_pin": bool(patron.pin_hash), "created_at": patron.created_at,
+        },
+        "loans": [
+            {"item_barcode": loan.item.barcode, "title": loan.item.record.title,
+             "checked_out_at": loan.checked_out_at, "due_on": loan.due_on,
+             "renewals": loan.renewals, "returned_at": loan.returned_at}
+            for loan in loans.defer("item__record__source_marc")
+        ],
+        "holds": [
+            {"record": hold.record_id, "title": hold.record.title, "status": hold.status,
+             "placed_at": hold.placed_at, "expires_on": hold.expires_on}
+            for hold in holds.defer("record__source_marc")
+        ],
+        "notices": [
+            {"kind": notice.kind, "about_date": notice.about_date, "sent_at": notice.sent_at}
+            for notice in notices
+        ],
+    }  # fmt: skip
+
+
+def patron_export_json(*, patron_id: int) -> str:
+    return json.dumps(patron_export(patron_id=patron_id), default=str, indent=2)
+
+
+@transaction.atomic
+def patron_erase(*, patron_id: int) -> None:
+    """Forget a patron: refused while they have items out; their returned loans stay, without
+    them, and their holds and notices go."""
+    patron = Patron.objects.select_for_update().filter(pk=patron_id).first()
+    if patron is None:
+        raise NotFound("No such patron.")
+    if Loan.objects.filter(patron=patron, returned_at__isnull=True).exists():
+        raise Conflict(
+            "This patron still has items on loan: check them in before erasing the patron.",
+            code="patron_has_loans",
+        )
+    Loan.objects.filter(patron=patron).update(patron=None)
+    Notice.objects.filter(patron=patron).delete()
+    patron.delete()
+
+
+@transaction.atomic
+def loans_anonymize(*, now: datetime | None = None) -> int:
+    """Returned loans older than the library's setting lose their patron."""
+    days = circulation_settings_get().anonymize_after_days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    return Loan.objects.filter(returned_at__lt=cutoff, patron__isnull=False).update(patron=None)
+
+
+# --- Rules -------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoanRuleData:
+    patron_category: str = ""
+    item_type: str = ""
+    for_loan: bool = True
+    loan_days: int = 21
+    max_loans: int = 10
+    renewals: int = 2
+    max_holds: int = 5
+
+
+def _rule_check(data: LoanRuleData, exclude: int) -> None:
+    taken = LoanRule.objects.filter(
+        patron_category=data.patron_category.strip(), item_type=data.item_type.strip()
+    )
+    if taken.exclude(pk=exclude).exists():
+        raise ApplicationError(
+            "A rule for this patron category and item type already exists.",
+            code="loan_rule_taken",
+            fields={"item_type": ["taken"]},
+        )
+    if data.for_loan and data.loan_days < 1:
+        raise ApplicationError(
+            "A loan period is at least one day.", fields={"loan_days": ["invalid"]}
+        )
+
+
+@transaction.atomic
+def loan_rule_create(*, data: LoanRuleData) -> LoanRule:
+    _rule_check(data, 0)
+    return LoanRule.objects.create(
+        **{**data.__dict__, "patron_category": data.patron_category.strip(),
+           "item_type": data.item_type.strip()}
+    )  # fmt: skip
+
+
+@transaction.atomic
+def loan_rule_update(*, rule_id: int, data: LoanRuleData) -> LoanRule:
+    rule = LoanRule.objects.select_for_update().filter(pk=rule_id).first()
+    if rule is None:
+        raise NotFound("No such rule.")
+    _rule_check(data, rule_id)
+    for name, value in data.__dict__.items():
+        setattr(rule, name, value.strip() if isinstance(value, str) else value)
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def loan_rule_delete(*, rule_id: int) -> None:
+    if not LoanRule.objects.filter(pk=rule_id).delete()[0]:
+        raise NotFound("No such rule.")
+
+
+@transaction.atomic
+def closed_day_add(*, day: date, reason: str = "") -> ClosedDay:
+    closed, _ = ClosedDay.objects.update_or_create(date=day, defaults={"reason": reason[:200]})
+    return closed
+
+
+@transaction.atomic
+def closed_day_remove(*, closed_day_id: int) -> None:
+    if not ClosedDay.objects.filter(pk=closed_day_id).delete()[0]:
+        raise NotFound("No such closed day.")
+
+
+@transaction.atomic
+def circulation_settings_update(
+    *, anonymize_after_days: int, hold_shelf_days: int, due_soon_days: int
+) -> CirculationSettings:
+    """The library's lending settings: days before returned loans lose their patron, days on
+    the hold shelf, days before the due date that the due-soon notice goes."""
+    if not (0 <= anonymize_after_days <= 3650 and 1 <= hold_shelf_days <= 365
+            and 0 <= due_soon_days <= 60):  # fmt: skip
+        raise ApplicationError(
+            "Anonymize after 0 to 3650 days; hold shelf 1 to 365 days; due-soon 0 to 60 days."
+        )
+    settings = CirculationSettings.objects.select_for_update().filter(pk=1).first()
+    settings = settings or circulation_settings_get()
+    settings.anonymize_after_days = anonymize_after_days
+    settings.hold_shelf_days = hold_shelf_days
+    settings.due_soon_days = due_soon_days
+    settings.save()
+    return settings
+
+
+@transaction.atomic
+def item_type_set(*, item_barcodes: list[str], item_type: str) -> int:
+    """Give items a type (what rules are chosen by); every barcode must be known."""
+    item_type = item_type.strip()
+    if len(item_type) > 32:
+        raise ApplicationError("An item type has at most 32 characters.")
+    barcodes = [b.strip() for b in item_barcodes if b.strip()]
+    ids = dict(Item.objects.filter(barcode__in=barcodes).values_list("barcode", "id"))
+    unknown = [b for b in barcodes if b not in ids]
+    if unknown:
+        raise NotFound(
+            f"No item has the barcode {unknown[0]!r}.",
+            code="unknown_item",
+            fields={"item_barcodes": [f"unknown: {', '.join(unknown[:20])}"]},
+        )
+    ItemCirculation.objects.bulk_create(
+        [ItemCirculation(item_id=pk, item_type=item_type) for pk in ids.values()],
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["item_type"],
+    )
+    return len(ids)
+
+
+def due_date(*, start: date, days: int) -> date:
+    """`days` after `start`, moved to the next open day if the library is closed then."""
+    due = start + timedelta(days=days)
+    closed = set(
+        ClosedDay.objects.filter(
+            date__gte=due, date__lte=due + timedelta(days=_MAX_CLOSED_RUN)
+        ).values_list("date", flat=True)
+    )
+    while due in closed:
+        due += timedelta(days=1)
+    return due
+
+
+# --- Loans -------------------------------------------------------------------------------------
+
+
+# The item's own columns, its type and its record's title: what lending and its answers read.
+_DESK_ITEM_FIELDS = (
+    *(f.name for f in Item._meta.concrete_fields),
+    "circulation__item_type",
+    "record__title",
+)
+
+
+def _item_for_desk(barcode: str) -> Item:
+    barcode = barcode.strip()
+    item = (
+        Item.objects.select_for_update(of=("self",))
+        .select_related("circulation", "record")
+        .only(*_DESK_ITEM_FIELDS)
+        .filter(barcode=barcode)
+        .first()
+        if barcode
+        else None
+    )
+    if item is None:
+        raise NotFound(
+            f"No item has the barcode {barcode!r}.",
+            code="unknown_item",
+            fields={"item_barcode": ["No item has this barcode."]},
+        )
+    return item
+
+
+def _patron_for_desk(barcode: str, on: date) -> Patron:
+    barcode = barcode.strip()
+    # Locked so that two desks lending to one patron count their loans one after the other.
+    patron = Patron.objects.select_for_update().filter(barcode=barcode).first() if barcode else None
+    if patron is None:
+        raise NotFound(
+            f"No patron has the barcode {barcode!r}.",
+            code="unknown_patron",
+            fields={"patron_barcode": ["No patron has this barcode."]},
+        )
+    if patron.expires_on is not None and patron.expires_on < on:
+        raise ApplicationError(
+            f"{patron.name}'s card expired on {patron.expires_on:%Y-%m-%d}: renew it first.",
+            code="patron_expired",
+            fields={"patron_barcode": ["expired"]},
+        )
+    return patron
+
+
+def _item_status_set(item: Item, status: str) -> None:
+    Item.objects.filter(pk=item.pk).update(
+        status=status, version=F("version") + 1, updated_at=timezone.now()
+    )
+    item.status = status
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+
+
+@transaction.atomic
+def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
+    """Lend an item to a patron, by their barcodes. An item already on loan is a conflict (409);
+    so is an item waiting on the hold shelf for someone else."""
+    on = today()
+    patron = _patron_for_desk(patron_barcode, on)
+    item = _item_for_desk(item_barcode)
+    if item.status == Item.Status.ON_LOAN:
+        raise Conflict(
+            f"Item {item.barcode} is already on loan: check it in first.",
+            code="item_on_loan",
+            fields={"item_barcode": ["on loan"]},
+        )
+    if item.status != Item.Status.AVAILABLE:
+        raise ApplicationError(
+            f"Item {item.barcode} is not for loan (it is {item.get_status_display().lower()}).",
+            code="item_not_for_loan",
+            fields={"item_barcode": ["not for loan"]},
+        )
+    rule = loan_rule_for(patron_category=patron.category, item_type=item_type_of(item))
+    if not rule.for_loan:
+        raise ApplicationError(
+            f"Item {item.barcode} is not for loan to {patron.category} patrons.",
+            code="item_not_for_loan",
+            fields={"item_barcode": ["not for loan"]},
+        )
+    # In one query: a hold this item waits on the shelf for, and the patron's own holds on the
+    # record (which this loan fulfils).
+    holds = list(
+        Hold.objects.filter(
+            Q(item=item, status=Hold.Status.READY)
+            | Q(patron=patron, record_id=item.record_id, status__in=Hold.ACTIVE)
+        ).values_list("id", "patron_id", "item_id", "status")
+    )
+    held_for = {p for _, p, i, st in holds if i == item.pk and st == Hold.Status.READY}
+    if held_for - {patron.pk}:
+        raise Conflict(
+            f"Item {item.barcode} is on the hold shelf for another patron.",
+            code="item_held",
+            fields={"item_barcode": ["held for another patron"]},
+        )
+    if Loan.objects.filter(patron=patron, returned_at__isnull=True).count() >= rule.max_loans:
+        raise ApplicationError(
+            f"{patron.name} already has {rule.max_loans} items on loan, the most allowed.",
+            code="loan_limit_reached",
+            fields={"patron_barcode": ["loan limit reached"]},
+        )
+    due_on = due_date(start=on, days=rule.loan_days)
+    try:
+        # No savepoint: after a refusal the whole transaction rolls back anyway.
+        loan = Loan.objects.create(item=item, patron=patron, due_on=due_on)
+    except IntegrityError:
+        # The item's row lock settles two desks; the open-loan index settles anything else.
+        raise Conflict(f"Item {item.barcode} is already on loan.", code="item_on_loan") from None
+    _item_status_set(item, Item.Status.ON_LOAN)
+    fulfilled = [pk for pk, p, _, _ in holds if p == patron.pk]
+    if fulfilled:
+        Hold.objects.filter(pk__in=fulfilled).update(
+            status=Hold.Status.FULFILLED, item=item, ended_at=timezone.now()
+        )
+    loan.item, loan.patron = item, patron
+    return loan
+
+
+@dataclass
+class Return:
+    """A check-in: the loan it closed, and the hold the item now waits for, if any."""
+
+    loan: Loan
+    hold: Hold | None
+
+
+@transaction.atomic
+def loan_checkin(*, item_barcode: str) -> Return:
+    """Take an item back. With a hold waiting on its record, it goes to the hold shelf for the
+    first patron in the queue, who gets a notice."""
+    item = _item_for_desk(item_barcode)
+    loan = (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("patron")
+        .filter(item=item, returned_at__isnull=True)
+        .first()
+    )
+    if loan is None:
+        raise Conflict(
+            f"Item {item.barcode} is not on loan.",
+            code="item_not_on_loan",
+            fields={"item_barcode": ["not on loan"]},
+        )
+    now = timezone.now()
+    loan.returned_at = now
+    loan.save(update_fields=["returned_at"])
+    _item_status_set(item, Item.Status.AVAILABLE)
+    hold = _hold_trap(item, now)
+    loan.item = item
+    return Return(loan=loan, hold=hold)
+
+
+def _hold_trap(item: Item, now: datetime) -> Hold | None:
+    hold = (
+        Hold.objects.select_for_update(skip_locked=True)
+        .filter(record_id=item.record_id, status=Hold.Status.WAITING)
+        .exclude(expires_on__lt=now.date())
+        .order_by("placed_at", "id")
+        .first()
+    )
+    if hold is None:
+        return None
+    shelf_days = circulation_settings_get().hold_shelf_days
+    hold.status = Hold.Status.READY
+    hold.item = item
+    hold.shelf_until = due_date(start=timezone.localdate(now), days=shelf_days)
+    hold.save(update_fields=["status", "item", "shelf_until"])
+    Notice.objects.create(
+        kind=Notice.Kind.HOLD_READY, patron_id=hold.patron_id, hold=hold,
+        about_date=hold.shelf_until,
+    )  # fmt: skip
+    task_enqueue(NOTICES_SEND)
+    return hold
+
+
+@transaction.atomic
+def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
+    """Lend an item on loan again from today; `patron_id` limits it to that patron's loans."""
+    item = _item_for_desk(item_barcode)
+    loans = Loan.objects.select_for_update(of=("self",)).select_related("patron")
+    loan = loans.filter(item=item, returned_at__isnull=True).first()
+    if loan is None or (patron_id is not None and loan.patron_id != patron_id):
+        raise Conflict(
+            f"Item {item.barcode} is not on loan.",
+            code="item_not_on_loan",
+            fields={"item_barcode": ["not on loan"]},
+        )
+    on = today()
+    patron = loan.patron
+    category = patron.category if patron else ""
+    if patron is not None and patron.expires_on is not None and patron.expires_on < on:
+        raise ApplicationError(
+            f"{patron.name}'s card expired on {patron.expires_on:%Y-%m-%d}: renew it first.",
+            code="patron_expired",
+        )
+    rule = loan_rule_for(patron_category=category, item_type=item_type_of(item))
+    if loan.renewals >= rule.renewals:
+        raise ApplicationError(
+            f"Item {item.barcode} has been renewed {loan.renewals} times, the most allowed.",
+            code="renewal_limit_reached",
+        )
+    if Hold.objects.filter(record_id=item.record_id, status=Hold.Status.WAITING).exists():
+        raise Conflict(
+            f"Another patron waits for {item.barcode}'s title: it cannot be renewed.",
+            code="hold_waiting",
+        )
+    loan.due_on = due_date(start=on, days=rule.loan_days)
+    loan.renewals += 1
+    loan.save(update_fields=["due_on", "renewals"])
+    # The copy's due date is on the record page: readers of the feed see it move.
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+    loan.item = item
+    return loan
+
+
+# --- Holds -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | None = None,
+               expires_on: date | None = None) -> Hold:  # fmt: skip
+    """Queue a patron for a record (by barcode at the desk, by id when they place it)."""
+    on = today()
+    if patron_id is not None:
+        patron = Patron.objects.select_for_update().filter(pk=patron_id).first()
+        if patron is None:
+            raise NotFound("No such patron.")
+        if patron.expires_on is not None and patron.expires_on < on:
+            raise ApplicationError("Your card has expired.", code="patron_expired")
+    else:
+        patron = _patron_for_desk(patron_barcode, on)
+    if not Record.objects.filter(pk=record_id).exists():
+        raise NotFound("No such record.", fields={"record": ["No such record."]})
+    if expires_on is not None and expires_on < on:
+        raise ApplicationError(
+            "A hold cannot expire in the past.", fields={"expires_on": ["in the past"]}
+        )
+    rule = loan_rule_for(patron_category=patron.category, item_type="")
+    active = Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE)
+    if active.filter(record_id=record_id).exists():
+        raise Conflict("This patron already has a hold on this record.", code="hold_exists")
+    if active.count() >= rule.max_holds:
+        raise ApplicationError(
+            f"{patron.name} already has {rule.max_holds} holds, the most allowed.",
+            code="hold_limit_reached",
+        )
+    if Loan.objects.filter(
+        patron=patron, item__record_id=record_id, returned_at__isnull=True
+    ).exists():
+        raise Conflict("This patron has this title on loan already.", code="hold_on_loan")
+    return Hold.objects.create(record_id=record_id, patron=patron, expires_on=expires_on)
+
+
+@transaction.atomic
+def hold_cancel(*, hold_id: int, patron_id: int | None = None) -> Hold:
+    holds = Hold.objects.select_for_update().filter(pk=hold_id)
+    if patron_id is not None:
+        holds = holds.filter(patron_id=patron_id)
+    hold = holds.first()
+    if hold is None:
+        raise NotFound("No such hold.")
+    if hold.status not in Hold.ACTIVE:
+        raise Conflict(f"This hold is already {hold.get_status_display().lower()}.")
+    was_trapped = hold.status == Hold.Status.READY and hold.item_id is not None
+    hold.status = Hold.Status.CANCELLED
+    hold.ended_at = timezone.now()
+    hold.save(update_fields=["status", "ended_at"])
+    if was_trapped and hold.item is not None:
+        _hold_shelf_leave(hold.item, timezone.now())
+    return hold
+
+
+def _hold_shelf_leave(item: Item, now: datetime) -> None:
+    """An item's hold ended on the shelf: the next in the queue gets it, and readers see the
+    change (the change feed moves the record page's cache on)."""
+    _hold_trap(item, now)
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+
+
+@transaction.atomic
+def holds_expire(*, on: date | None = None) -> int:
+    """End holds past their date: waiting ones past `expires_on`, trapped ones past their shelf
+    date (the item then goes to the next in the queue)."""
+    on = on or today()
+    now = timezone.now()
+    expired = Hold.objects.filter(status=Hold.Status.WAITING, expires_on__lt=on).update(
+        status=Hold.Status.EXPIRED, ended_at=now
+    )
+    for hold in (
+        Hold.objects.select_for_update(of=("self",))
+        .filter(status=Hold.Status.READY, shelf_until__lt=on)
+        .select_related("item")
+    ):
+        hold.status = Hold.Status.EXPIRED
+        hold.ended_at = now
+        hold.save(update_fields=["status", "ended_at"])
+        expired += 1
+        if hold.item is not None:
+            _hold_shelf_leave(hold.item, now)
+    return expired

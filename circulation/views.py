@@ -1,0 +1,280 @@
+"""The circulation desk's staff pages: made for a barcode scanner (each scan ends with Enter).
+
+Scan a patron's card to start lending to them, then their items; an empty Enter (or another
+card) ends the patron. An item scanned with no patron open is checked in.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from catalog.selectors import location_list
+from circulation.access import Action, circulation_allowed
+from circulation.labels import labels_make
+from circulation.models import Patron
+from circulation.selectors import hold_shelf_list, loan_list, overdue_list, today
+from circulation.services import loan_checkin, loan_checkout, loan_renew
+from circulation.stocktake import (
+    stocktake_get,
+    stocktake_list,
+    stocktake_missing_mark,
+    stocktake_report,
+    stocktake_report_csv,
+    stocktake_scan,
+    stocktake_start,
+)
+from common.errors import ApplicationError, NotFound
+
+View = Callable[..., HttpResponseBase]
+SESSION_PATRON = "desk_patron"
+SESSION_LINES = "desk_lines"
+LINES_KEPT = 30
+
+
+def desk_required(action: Action) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not circulation_allowed(request.user, action):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _say(request: HttpRequest, kind: str, text: str) -> None:
+    """A line on the desk's screen: what the last scans did, newest first."""
+    lines = [{"kind": kind, "text": text}, *request.session.get(SESSION_LINES, [])]
+    request.session[SESSION_LINES] = lines[:LINES_KEPT]
+
+
+def _scan(request: HttpRequest, barcode: str) -> None:
+    patron_id = request.session.get(SESSION_PATRON)
+    if not barcode:
+        if patron_id is not None:
+            request.session.pop(SESSION_PATRON, None)
+            _say(request, "info", "Done with this patron: items scanned now are checked in.")
+        return
+    patron = Patron.objects.filter(barcode=barcode).first()
+    if patron is not None:
+        if patron.pk == patron_id:
+            request.session.pop(SESSION_PATRON, None)
+            _say(request, "info", f"Done with {patron.name}.")
+            return
+        request.session[SESSION_PATRON] = patron.pk
+        expired = patron.expires_on is not None and patron.expires_on < today()
+        note = f" (card expired {patron.expires_on:%Y-%m-%d})" if expired else ""
+        _say(request, "info", f"Lending to {patron.name} ({patron.barcode}){note}.")
+        return
+    current = Patron.objects.filter(pk=patron_id).first() if patron_id else None
+    try:
+        if current is None:
+            back = loan_checkin(item_barcode=barcode)
+            title = back.loan.item.record.title
+            if back.hold is not None:
+                waiting = Patron.objects.get(pk=back.hold.patron_id)
+                until = f"{back.hold.shelf_until:%Y-%m-%d}"
+                _say(request, "hold", f"{barcode} {title}: checked in. Put it on the hold "
+                     f"shelf for {waiting.name} ({waiting.barcode}) until {until}.")  # fmt: skip
+            else:
+                _say(request, "ok", f"{barcode} {title}: checked in.")
+        else:
+            loan = loan_checkout(item_barcode=barcode, patron_barcode=current.barcode)
+            _say(request, "ok", f"{barcode} {loan.item.record.title}: lent to {current.name}, "
+                 f"due {loan.due_on:%Y-%m-%d}.")  # fmt: skip
+    except ApplicationError as exc:
+        _say(request, "error", f"{barcode}: {exc.message}")
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def desk_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if not circulation_allowed(request.user, "desk"):
+            raise PermissionDenied
+        if "renew" in request.POST:
+            try:
+                loan = loan_renew(item_barcode=request.POST["renew"][:64])
+                _say(request, "ok", f"{loan.item.barcode}: renewed, due {loan.due_on:%Y-%m-%d}.")
+            except ApplicationError as exc:
+                _say(request, "error", exc.message)
+        else:
+            _scan(request, request.POST.get("barcode", "").strip()[:64])
+        return redirect("circulation-desk")  # type: ignore[return-value]
+    patron_id = request.session.get(SESSION_PATRON)
+    patron = Patron.objects.filter(pk=patron_id).first() if patron_id else None
+    if patron_id and patron is None:
+        request.session.pop(SESSION_PATRON, None)
+    context = {
+        "patron": patron,
+        "loans": loan_list(patron_id=patron.pk, open_only=True).order_by("due_on")
+        if patron
+        else [],
+        "lines": request.session.get(SESSION_LINES, []),
+        "today": today(),
+        "can_lend": circulation_allowed(request.user, "desk"),
+    }
+    return render(request, "circulation/desk.html", context)
+
+
+@require_http_methods(["GET"])
+@desk_required("read")
+def overdue_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "circulation/overdue.html", {"loans": overdue_list()[:500], "today": today()}
+    )
+
+
+@require_http_methods(["GET"])
+@desk_required("read")
+def hold_shelf_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "circulation/hold_shelf.html", {"holds": hold_shelf_list()[:500]})
+
+
+# --- Stocktaking -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def stocktakes_page(request: HttpRequest) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        if not circulation_allowed(request.user, "desk"):
+            raise PermissionDenied
+        try:
+            stocktake = stocktake_start(location_code=request.POST.get("location", "")[:32])
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect("circulation-stocktake", pk=stocktake.pk)  # type: ignore[return-value]
+    context = {
+        "stocktakes": stocktake_list()[:50],
+        "locations": location_list(),
+        "error": error,
+    }
+    return render(request, "circulation/stocktakes.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def stocktake_page(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        stocktake = stocktake_get(stocktake_id=pk)
+    except NotFound:
+        raise Http404("No such stocktake.") from None
+    message, error = "", ""
+    if request.method == "POST":
+        if not circulation_allowed(request.user, "desk"):
+            raise PermissionDenied
+        try:
+            if "mark_missing" in request.POST:
+                marked = stocktake_missing_mark(stocktake_id=pk)
+                message = f"{marked} items marked missing; the stocktake is closed."
+            else:
+                counts = stocktake_scan(
+                    stocktake_id=pk, barcodes=request.POST.get("barcodes", "").split()
+                )
+                message = f"{counts['scanned']} barcodes added."
+                if counts["repeated"]:
+                    message += f" {counts['repeated']} were already scanned."
+        except ApplicationError as exc:
+            error = exc.message
+    report = stocktake_report(stocktake_id=stocktake.pk)
+    context = {"report": report, "message": message, "error": error}
+    return render(request, "circulation/stocktake.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET"])
+@desk_required("read")
+def stocktake_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        report = stocktake_report(stocktake_id=pk)
+    except NotFound:
+        raise Http404("No such stocktake.") from None
+    response = HttpResponse(stocktake_report_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="stocktake-{pk}.csv"'
+    return response
+
+
+# --- Labels ------------------------------------------------------------------------------------
+
+
+class LabelsForm(forms.Form):
+    kind = forms.ChoiceField(label="Labels", choices=[("barcode", "Barcode"), ("spine", "Spine")])
+    layout = forms.ChoiceField(
+        label="Sheet", choices=[("avery5160", "Avery 5160 (3 x 10)"), ("custom", "Custom grid")]
+    )
+    start_position = forms.IntegerField(
+        label="Start at label (on a part-used sheet)", min_value=1, max_value=1000, initial=1
+    )
+    import_job = forms.IntegerField(label="Items of import job", min_value=1, required=False)
+    created_from = forms.DateField(label="Added from (YYYY-MM-DD)", required=False)
+    created_to = forms.DateField(label="Added to (YYYY-MM-DD)", required=False)
+    location = forms.CharField(label="Location code", max_length=32, required=False)
+    barcodes = forms.CharField(
+        label="Barcodes (one a line)", widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+    page_width_mm = forms.FloatField(label="Page width (mm)", required=False, initial=210)
+    page_height_mm = forms.FloatField(label="Page height (mm)", required=False, initial=297)
+    columns = forms.IntegerField(label="Columns", required=False, min_value=1, max_value=20)
+    rows = forms.IntegerField(label="Rows", required=False, min_value=1, max_value=50)
+    label_width_mm = forms.FloatField(label="Label width (mm)", required=False)
+    label_height_mm = forms.FloatField(label="Label height (mm)", required=False)
+    top_mm = forms.FloatField(label="Top margin (mm)", required=False, initial=0)
+    left_mm = forms.FloatField(label="Left margin (mm)", required=False, initial=0)
+    column_gap_mm = forms.FloatField(label="Gap between columns (mm)", required=False, initial=0)
+    row_gap_mm = forms.FloatField(label="Gap between rows (mm)", required=False, initial=0)
+
+    GRID = (
+        "page_width_mm", "page_height_mm", "columns", "rows", "label_width_mm",
+        "label_height_mm", "top_mm", "left_mm", "column_gap_mm", "row_gap_mm",
+    )  # fmt: skip
+
+    def grid(self) -> dict[str, float] | None:
+        data = self.cleaned_data
+        if data["layout"] != "custom":
+            return None
+        missing = [name for name in self.GRID if data.get(name) is None]
+        if missing:
+            raise ApplicationError(f"The custom grid needs {', '.join(missing)}.")
+        return {name: data[name] for name in self.GRID}
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def labels_page(request: HttpRequest) -> HttpResponse:
+    form = LabelsForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pdf = labels_make(
+                kind=data["kind"],
+                layout=data["layout"],
+                grid=form.grid(),
+                start=data["start_position"],
+                import_job_id=data["import_job"],
+                created_from=data["created_from"],
+                created_to=data["created_to"],
+                location=data["location"].strip(),
+                barcodes=data["barcodes"].split() or None,
+            )
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="{data["kind"]}-labels.pdf"'
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "circulation/labels.html", {"form": form, "error": error}, status=status)

@@ -1,0 +1,71 @@
+"""A small HTTP server on 127.0.0.1 replaying recorded answers of outside record sources."""
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+RECORDED = Path(__file__).resolve().parent.parent / "data" / "lookup"
+
+
+@dataclass
+class Answer:
+    body: bytes
+    status: int = 200
+    delay: float = 0.0
+    content_type: str = "application/xml"
+
+
+class RecordedServer:
+    """Answers by path (the query string is kept in `requests` for the tests to check)."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, Answer] = {}
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                answer = server.answers.get(self.path.split("?")[0])
+                if answer is None:
+                    self.send_error(404)
+                    return
+                time.sleep(answer.delay)
+                try:
+                    self.send_response(answer.status)
+                    self.send_header("Content-Type", answer.content_type)
+                    self.send_header("Content-Length", str(len(answer.body)))
+                    self.end_headers()
+                    self.wfile.write(answer.body)
+                except OSError:  # the client gave up waiting
+                    pass
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def answer(self, path: str, recorded: str, **options: object) -> None:
+        kind = "application/json" if recorded.endswith(".json") else "application/xml"
+        options.setdefault("content_type", kind)
+        self.answers[path] = Answer((RECORDED / recorded).read_bytes(), **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def recorded_server() -> Iterator[RecordedServer]:
+    server = RecordedServer()
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()

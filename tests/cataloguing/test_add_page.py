@@ -1,0 +1,169 @@
+"""/staff/add/: scan or type an ISBN, check the prefilled form, save record and copy at once."""
+
+import copy
+import html
+import re
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from catalog.models import Change, Item, Record
+from catalog.services import ItemData, RecordData, item_create, record_create
+from staff.services import user_create
+from tenants.administration import library_settings_update
+from tenants.pool import pool_sync
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, free_port
+from tests.tenants.admin_helpers import signed_in
+
+LEFT_HAND = "9780441478125"
+
+
+@pytest.fixture
+def librarian(library) -> Client:  # type: ignore[no-untyped-def]
+    with schema_context("alpha"):
+        user_create(email="lib@alpha.example", role="librarian")
+    return signed_in(LIBRARY_HOST, "alpha", "lib@alpha.example", client_class=Client)
+
+
+def _fields(page: str) -> dict[str, str]:
+    """The values a browser would post from the record form (inputs, selects, textareas)."""
+    form = page[page.index('id="record-form"') :]
+    values = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form):
+        values[name] = html.unescape(value)
+    for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
+        values[name] = chosen[1] if chosen else ""
+    for name, body in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        values[name] = html.unescape(body.strip())
+    values.pop("csrfmiddlewaretoken", None)
+    return values
+
+
+def test_the_scan_field_has_focus_and_a_label(librarian):
+    page = librarian.get("/staff/add/").content.decode()
+    assert re.search(r'<label for="id_isbn_scan">ISBN: scan the barcode', page)
+    assert re.search(r'<input[^>]*id="id_isbn_scan"[^>]*autofocus', page)
+    found_nowhere = librarian.get("/staff/add/", {"isbn": "9780141439518"}).content.decode()
+    assert not re.search(r"<input[^>]*id=\"id_isbn_scan\"[^>]*autofocus", found_nowhere)
+    assert re.search(r"<input[^>]*name=\"title\"[^>]*autofocus", found_nowhere)
+    assert '<a href="/staff/add/">Add a book</a>' in page
+
+
+def test_a_pool_record_is_copied_with_its_copy_in_one_step(library, other_library, librarian):
+    with schema_context("beta"):
+        record_create(
+            data=RecordData(
+                title="The Left Hand of Darkness",
+                publication_year=1969,
+                language="eng",
+                contributors=[("Le Guin, Ursula K.", "author")],
+                identifiers=[("isbn", LEFT_HAND)],
+            )
+        )
+    library_settings_update(library=other_library, actor="test", share_records=True)
+    pool_sync(library_id=other_library.pk)
+    page = librarian.get("/staff/add/", {"isbn": "0-441-47812-3"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Copy the record shared by Beta Library" in html
+    values = _fields(html)
+    assert values["title"] == "The Left Hand of Darkness"
+    assert values["contributor_1"] == "Le Guin, Ursula K."
+    assert values["isbn"] == LEFT_HAND
+    assert values["language"] == "eng"
+    values["barcode"] = "A-0001"
+    with schema_context("alpha"):
+        feed_before = Change.objects.count()
+    saved = librarian.post("/staff/add/", values)
+    assert saved.status_code == 302, saved.content.decode()
+    with schema_context("alpha"):
+        record = Record.objects.get(identifiers__value=LEFT_HAND)
+        assert record.publication_year == 1969
+        assert list(record.items.values_list("barcode", flat=True)) == ["A-0001"]
+        assert Change.objects.count() == feed_before + 2  # the record and its copy
+    search = Client(HTTP_HOST=LIBRARY_HOST).get("/search/", {"q": "left hand darkness"})
+    assert f"/records/{record.pk}/" in search.content.decode()
+
+
+def test_a_record_the_library_has_gets_another_copy(library, librarian):
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Held", identifiers=[("isbn", LEFT_HAND)]))
+        item_create(record_id=record.pk, data=ItemData(barcode="31000000000009"))
+    page = librarian.get("/staff/add/", {"isbn": LEFT_HAND}).content.decode()
+    assert "Already in the catalog" in page
+    assert 'value="31000000000010"' in page  # the next barcode
+    copy_form = {"barcode": "31000000000010", "status": "available"}
+    added = librarian.post(f"/staff/add/records/{record.pk}/copy/", copy_form)
+    assert added.status_code == 302
+    taken = librarian.post(f"/staff/add/records/{record.pk}/copy/", copy_form)
+    assert taken.status_code == 400
+    assert "already used" in taken.content.decode()
+    with schema_context("alpha"):
+        assert Item.objects.filter(record=record).count() == 2
+
+
+def test_a_refused_copy_saves_no_record_either(library, librarian):
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Other"))
+        item_create(record_id=record.pk, data=ItemData(barcode="TAKEN"))
+        records = Record.objects.count()
+    refused = librarian.post(
+        "/staff/add/", {"title": "New book", "barcode": "TAKEN", "status": "available",
+                        **{f"role_{i}": "author" for i in range(1, 5)}},
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert "already used" in refused.content.decode()
+    with schema_context("alpha"):
+        assert Record.objects.count() == records
+
+
+def test_a_source_that_is_down_leaves_the_form_working(library, librarian, settings):
+    settings.STACKS_LOOKUP_SOURCES = [
+        {"name": "national", "kind": "sru", "url": f"http://127.0.0.1:{free_port()}/sru"}
+    ]
+    page = librarian.get("/staff/add/", {"isbn": "978-0-14-143951-8"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "national could not be asked" in html
+    assert "was found nowhere" in html
+    assert _fields(html)["isbn"] == "9780141439518"
+
+
+def test_a_bad_isbn_is_explained(librarian):
+    page = librarian.get("/staff/add/", {"isbn": "12345"})
+    assert page.status_code == 400
+    assert "not an ISBN" in page.content.decode()
+
+
+def test_viewers_look_but_do_not_add(library):
+    with schema_context("alpha"):
+        user_create(email="viewer@alpha.example", role="viewer")
+        records = Record.objects.count()
+    viewer = signed_in(LIBRARY_HOST, "alpha", "viewer@alpha.example", client_class=Client)
+    assert viewer.get("/staff/add/").status_code == 200
+    post = {"title": "Nope", "barcode": "V1", "status": "available"}
+    assert viewer.post("/staff/add/", post).status_code == 403
+    with schema_context("alpha"):
+        assert Record.objects.count() == records
+
+
+def test_other_libraries_staff_and_readers_cannot_add(library, other_library):
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Alpha's"))
+        items = Item.objects.count()
+    beta_admin = signed_in(OTHER_LIBRARY_HOST, "beta", "admin@beta.example", client_class=Client)
+    beta_on_alpha = Client(HTTP_HOST=LIBRARY_HOST)
+    # A session of beta means nothing on alpha (a copy: alpha's answer deletes the cookie).
+    beta_on_alpha.cookies = copy.deepcopy(beta_admin.cookies)
+    for client in (beta_on_alpha, Client(HTTP_HOST=LIBRARY_HOST)):
+        answer = client.post(f"/staff/add/records/{record.pk}/copy/", {"barcode": "X"})
+        assert answer.status_code == 302
+        assert "/staff/login/" in answer["Location"]
+    # On its own host, beta's admin does not reach alpha's record.
+    copy_form = {"barcode": "X", "status": "available"}
+    missing = beta_admin.post(f"/staff/add/records/{record.pk}/copy/", copy_form)
+    assert missing.status_code == 404
+    with schema_context("alpha"):
+        assert Item.objects.count() == items

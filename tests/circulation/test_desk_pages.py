@@ -1,0 +1,141 @@
+"""The circulation desk from a scanner alone: a patron's card, then items, Enter between; an
+item with no patron open is checked in. Overdue and hold shelf lists; other libraries."""
+
+import copy
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from catalog.models import Change, Item
+from circulation.models import Hold, Loan
+from circulation.selectors import today
+from staff.services import user_create
+from tests.circulation.conftest import Desk
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
+from tests.tenants.admin_helpers import signed_in
+
+
+def staff_client(schema: str, host: str, role: str) -> Client:
+    with schema_context(schema):
+        user_create(email=f"{role}-desk@{schema}.example", role=role)
+    return signed_in(host, schema, f"{role}-desk@{schema}.example", client_class=Client)
+
+
+@pytest.fixture
+def librarian(library) -> Client:
+    return staff_client(library.schema_name, LIBRARY_HOST, "librarian")
+
+
+def scan(client: Client, barcode: str) -> str:
+    """One scan and its Enter; the page the desk shows next."""
+    response = client.post("/staff/desk/", {"barcode": barcode})
+    assert response.status_code == 302
+    page = client.get("/staff/desk/")
+    assert page.status_code == 200
+    return page.text
+
+
+def state(desk: Desk) -> dict[str, object]:
+    with schema_context(desk.schema):
+        return {
+            "loans": sorted(Loan.objects.values_list("item_id", "patron_id", "returned_at")),
+            "items": sorted(Item.objects.values_list("id", "status", "version")),
+            "changes": Change.objects.count(),
+        }
+
+
+def test_a_patron_then_items_then_enter_then_check_in(librarian: Client, desk: Desk) -> None:
+    page = librarian.get("/staff/desk/").text
+    assert "autofocus" in page
+    page = scan(librarian, desk.patron.barcode)
+    assert f"Lending to {desk.patron.name}" in page
+    page = scan(librarian, desk.items[0].barcode)
+    due = today() + timedelta(days=21)
+    assert f"lent to {desk.patron.name}, due {due:%Y-%m-%d}" in page
+    page = scan(librarian, desk.items[1].barcode)
+    assert page.count("<td>alpha-I00") == 2  # both on the patron's list
+    page = scan(librarian, "")
+    assert "Done with this patron" in page
+    with schema_context(desk.schema):
+        assert Loan.objects.filter(patron=desk.patron, returned_at__isnull=True).count() == 2
+    # No patron open: an item scanned is checked in.
+    page = scan(librarian, desk.items[0].barcode)
+    assert f"{desk.items[0].barcode} The Dispossessed: checked in." in page
+    with schema_context(desk.schema):
+        assert Item.objects.get(pk=desk.items[0].pk).status == Item.Status.AVAILABLE
+
+
+def test_errors_show_on_the_desk_and_change_nothing(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    scan(librarian, "")
+    scan(librarian, desk.other_patron.barcode)
+    before = state(desk)
+    page = scan(librarian, desk.item.barcode)
+    assert 'role="alert"' in page
+    assert "is already on loan" in page
+    page = scan(librarian, "NO-SUCH-BARCODE")
+    assert "No item has the barcode &#x27;NO-SUCH-BARCODE&#x27;" in page
+    assert state(desk) == before
+
+
+def test_a_returned_item_with_a_hold_says_so(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    scan(librarian, "")
+    with schema_context(desk.schema):
+        Hold.objects.create(record=desk.record, patron=desk.other_patron)
+    page = scan(librarian, desk.item.barcode)
+    assert f"Put it on the hold shelf for {desk.other_patron.name}" in page
+    shelf = librarian.get("/staff/desk/hold-shelf/").text
+    assert desk.other_patron.barcode in shelf
+
+
+def test_the_overdue_list(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    with schema_context(desk.schema):
+        Loan.objects.update(due_on=today() - timedelta(days=3))
+    page = librarian.get("/staff/desk/overdue/").text
+    assert desk.item.barcode in page
+    assert desk.patron.email in page
+
+
+def test_viewers_look_but_do_not_lend(library, desk: Desk) -> None:
+    viewer = staff_client(library.schema_name, LIBRARY_HOST, "viewer")
+    assert viewer.get("/staff/desk/").status_code == 200
+    before = state(desk)
+    assert viewer.post("/staff/desk/", {"barcode": desk.patron.barcode}).status_code == 403
+    assert state(desk) == before
+
+
+def test_anonymous_readers_are_sent_to_sign_in(desk: Desk) -> None:
+    for path in ("/staff/desk/", "/staff/desk/overdue/", "/staff/desk/hold-shelf/"):
+        response = Client(HTTP_HOST=LIBRARY_HOST).get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/staff/login/")
+
+
+def test_another_library_s_desk_and_barcodes(
+    librarian: Client, desk: Desk, other_desk: Desk
+) -> None:
+    # A's session means nothing on B's host.
+    visitor = Client(HTTP_HOST=OTHER_LIBRARY_HOST)
+    visitor.cookies = copy.deepcopy(librarian.cookies)
+    before_b = state(other_desk)
+    response = visitor.post("/staff/desk/", {"barcode": other_desk.patron.barcode})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/login/")
+    # B's barcodes at A's desk are unknown there.
+    page = scan(librarian, other_desk.patron.barcode)
+    assert "Lending to" not in page
+    page = scan(librarian, other_desk.item.barcode)
+    assert "No item has the barcode" in page
+    scan(librarian, desk.patron.barcode)
+    page = scan(librarian, other_desk.item.barcode)
+    assert "No item has the barcode" in page
+    assert state(other_desk) == before_b
+    overdue = librarian.get("/staff/desk/overdue/").text
+    assert other_desk.patron.name not in overdue

@@ -1,0 +1,76 @@
+"""Notices: due-soon and overdue emails from the periodic task, each sent once, and the hold
+shelf's notice."""
+
+from datetime import timedelta
+
+from django.core import mail
+from django_tenants.utils import schema_context
+
+from circulation.models import Hold, Loan, Notice
+from circulation.notices import notices_prepare, notices_send
+from circulation.selectors import today
+from circulation.services import loan_checkin, loan_checkout
+from tests.circulation.conftest import Desk
+from worker.circulation import circulation_daily
+
+
+def lend_three(desk: Desk) -> None:
+    """One loan due tomorrow, one overdue, one due in three weeks."""
+    for n, due in enumerate((1, -3, 21)):
+        loan = loan_checkout(item_barcode=desk.items[n].barcode, patron_barcode=desk.patron.barcode)
+        Loan.objects.filter(pk=loan.pk).update(due_on=today() + timedelta(days=due))
+
+
+def test_the_daily_task_mails_each_notice_once(desk: Desk, mailoutbox) -> None:
+    with schema_context(desk.schema):
+        lend_three(desk)
+        first = circulation_daily.apply().get()
+        assert first["notices_noted"] == 2
+        assert first["notices_sent"] == 2
+        assert sorted(m.subject.split(":")[0] for m in mailoutbox) == ["Due soon", "Overdue"]
+        assert {tuple(m.to) for m in mailoutbox} == {(desk.patron.email,)}
+        again = circulation_daily.apply().get()
+        assert again["notices_noted"] == 0
+        assert again["notices_sent"] == 0
+        assert len(mailoutbox) == 2
+
+
+def test_a_renewed_loan_is_noticed_again_for_its_new_date(desk: Desk, mailoutbox) -> None:
+    with schema_context(desk.schema):
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        Loan.objects.filter(pk=loan.pk).update(due_on=today() + timedelta(days=1))
+        notices_prepare()
+        assert notices_send() == 1
+        Loan.objects.filter(pk=loan.pk).update(due_on=today() + timedelta(days=2))
+        notices_prepare()
+        assert notices_send() == 1
+        assert notices_send() == 0
+        assert len(mail.outbox) == 2
+
+
+def test_a_trapped_hold_mails_its_patron(desk: Desk, mailoutbox) -> None:
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        Hold.objects.create(record=desk.record, patron=desk.other_patron)
+        loan_checkin(item_barcode=desk.item.barcode)
+        assert notices_send() == 1
+        assert mailoutbox[0].to == [desk.other_patron.email]
+        assert desk.record.title in mailoutbox[0].subject
+        assert Notice.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_overdue_holds_expire_and_the_item_passes_on(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        first = Hold.objects.create(record=desk.record, patron=desk.other_patron)
+        second = Hold.objects.create(record=desk.record, patron=desk.patron)
+        loan_checkin(item_barcode=desk.item.barcode)
+        first.refresh_from_db()
+        assert first.status == Hold.Status.READY
+        Hold.objects.filter(pk=first.pk).update(shelf_until=today() - timedelta(days=1))
+        circulation_daily.apply().get()
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert first.status == Hold.Status.EXPIRED
+        assert second.status == Hold.Status.READY
+        assert second.item_id == desk.item.pk

@@ -1,0 +1,116 @@
+"""A patron's own account: sign in with card and PIN (wrong guesses capped) or an emailed link,
+see loans, renew, place and cancel holds; never another patron's or another library's."""
+
+import copy
+import re
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from circulation.models import Hold, Loan
+from circulation.services import loan_checkout
+from tests.circulation.conftest import Desk
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
+
+
+def signed_in(desk: Desk, host: str = LIBRARY_HOST) -> Client:
+    client = Client(HTTP_HOST=host)
+    response = client.post(
+        "/account/sign-in/", {"barcode": desk.patron.barcode, "pin": "1234", "next": "/account/"}
+    )
+    assert response.status_code == 302, response.content[:300]
+    assert response["Location"] == "/account/"
+    return client
+
+
+def test_sign_in_see_loans_renew_and_sign_out(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        loan_checkout(item_barcode=desk.items[2].barcode, patron_barcode=desk.other_patron.barcode)
+    client = signed_in(desk)
+    page = client.get("/account/").text
+    assert desk.patron.name in page
+    assert "The Dispossessed" in page
+    assert "The Lathe of Heaven" not in page  # Takver's loan
+    renewed = client.post("/account/", {"renew": desk.item.barcode})
+    assert "Renewed: The Dispossessed" in renewed.text
+    # Another patron's loan cannot be renewed from this account.
+    refused = client.post("/account/", {"renew": desk.items[2].barcode})
+    assert refused.status_code == 400
+    with schema_context(desk.schema):
+        assert Loan.objects.get(item=desk.items[2]).renewals == 0
+    client.post("/account/sign-out/")
+    assert client.get("/account/")["Location"].startswith("/account/sign-in/")
+
+
+def test_wrong_pins_are_capped(desk: Desk) -> None:
+    client = Client(HTTP_HOST=LIBRARY_HOST)
+    for _ in range(5):
+        wrong = client.post("/account/sign-in/", {"barcode": desk.patron.barcode, "pin": "0000"})
+        assert wrong.status_code == 400
+        assert "do not match" in wrong.text
+    locked = client.post("/account/sign-in/", {"barcode": desk.patron.barcode, "pin": "1234"})
+    assert locked.status_code == 429
+    # A patron without a PIN cannot sign in with one.
+    none = client.post("/account/sign-in/", {"barcode": desk.other_patron.barcode, "pin": ""})
+    assert none.status_code == 400
+
+
+def test_an_emailed_link_signs_in(desk: Desk, mailoutbox) -> None:
+    client = Client(HTTP_HOST=LIBRARY_HOST)
+    sent = client.post("/account/sign-in/", {"email": desk.other_patron.email})
+    assert "a sign-in link is on its way" in sent.text
+    unknown = client.post("/account/sign-in/", {"email": "nobody@nowhere.example"})
+    assert "a sign-in link is on its way" in unknown.text
+    assert len(mailoutbox) == 1
+    path = re.search(r"http://alpha\.localhost(/account/link/[^/\s]+/)", mailoutbox[0].body)[1]
+    assert client.get(path).status_code == 302
+    assert desk.other_patron.name in client.get("/account/").text
+    assert Client(HTTP_HOST=LIBRARY_HOST).get(path[:-3] + "xx/").status_code == 400
+
+
+def test_place_and_cancel_a_hold(desk: Desk) -> None:
+    record_page = Client(HTTP_HOST=LIBRARY_HOST).get(f"/records/{desk.record.pk}/").text
+    assert f"/account/holds/place/{desk.record.pk}/" in record_page
+    client = signed_in(desk)
+    assert client.get(f"/account/holds/place/{desk.record.pk}/").status_code == 200
+    assert client.post(f"/account/holds/place/{desk.record.pk}/").status_code == 302
+    twice = client.post(f"/account/holds/place/{desk.record.pk}/")
+    assert twice.status_code == 400
+    with schema_context(desk.schema):
+        hold = Hold.objects.get(patron=desk.patron)
+        theirs = Hold.objects.create(record=desk.other_record, patron=desk.other_patron)
+    assert "The Dispossessed" in client.get("/account/").text
+    assert client.post("/account/", {"cancel": str(theirs.pk)}).status_code == 400
+    assert client.post("/account/", {"cancel": str(hold.pk)}).status_code == 200
+    with schema_context(desk.schema):
+        hold.refresh_from_db()
+        theirs.refresh_from_db()
+    assert hold.status == Hold.Status.CANCELLED
+    assert theirs.status == Hold.Status.WAITING
+
+
+def test_another_library(desk: Desk, other_desk: Desk) -> None:
+    client = signed_in(desk)
+    # A's session is nobody on B's host.
+    visitor = Client(HTTP_HOST=OTHER_LIBRARY_HOST)
+    visitor.cookies = copy.deepcopy(client.cookies)
+    assert visitor.get("/account/").status_code == 302
+    # B's card does not open A's accounts.
+    wrong = Client(HTTP_HOST=LIBRARY_HOST).post(
+        "/account/sign-in/", {"barcode": other_desk.patron.barcode, "pin": "1234"}
+    )
+    assert wrong.status_code == 400
+    # B's record ids are not found on A's host, and nothing is placed.
+    missing = client.get(f"/account/holds/place/{other_desk.record.pk + 10**9}/")
+    assert missing.status_code == 404
+    with schema_context(other_desk.schema):
+        assert Hold.objects.count() == 0
+
+
+@pytest.mark.parametrize("path", ["/account/", "/account/holds/place/1/"])
+def test_anonymous_readers_are_asked_to_sign_in(desk: Desk, path: str) -> None:
+    response = Client(HTTP_HOST=LIBRARY_HOST).get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/sign-in/")

@@ -1,0 +1,47 @@
+"""Readers see each copy's availability and due date on the record page, never who has it."""
+
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from circulation.models import Hold
+from circulation.services import loan_checkin, loan_checkout
+from tests.circulation.conftest import Desk
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
+
+
+def record_page(desk: Desk, host: str = LIBRARY_HOST) -> str:
+    response = Client(HTTP_HOST=host).get(f"/records/{desk.record.pk}/")
+    assert response.status_code == 200
+    return response.text
+
+
+def test_a_copy_on_loan_shows_its_due_date_and_no_patron(desk: Desk) -> None:
+    assert "due " not in record_page(desk)
+    with schema_context(desk.schema):
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+    page = record_page(desk)  # the page cache follows the change feed
+    assert "On loan" in page
+    assert f"due {loan.due_on:%d %b %Y}" in page
+    for secret in (desk.patron.name, desk.patron.barcode, desk.patron.email, "Shevek"):
+        assert secret not in page
+    search = Client(HTTP_HOST=LIBRARY_HOST).get("/search/?q=dispossessed").text
+    assert desk.patron.name not in search
+
+
+def test_a_copy_on_the_hold_shelf_says_so(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        Hold.objects.create(record=desk.record, patron=desk.other_patron)
+        loan_checkin(item_barcode=desk.item.barcode)
+    page = record_page(desk)
+    assert "on the hold shelf" in page
+    assert desk.other_patron.name not in page
+
+
+def test_another_library_s_loans_do_not_show(desk: Desk, other_desk: Desk) -> None:
+    with schema_context(other_desk.schema):
+        loan_checkout(
+            item_barcode=other_desk.item.barcode, patron_barcode=other_desk.patron.barcode
+        )
+    assert "due " not in record_page(desk)
+    assert "due " in record_page(other_desk, OTHER_LIBRARY_HOST)

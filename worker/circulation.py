@@ -1,0 +1,43 @@
+"""Circulation tasks: notices, expired holds and forgotten borrowers, in each library."""
+
+from celery import shared_task
+from django.db.models import QuerySet
+from tenant_schemas_celery.scheduler import TenantAwarePersistentScheduler
+
+from circulation.notices import notices_prepare, notices_send
+from circulation.services import (
+    CIRCULATION_DAILY,
+    NOTICES_SEND,
+    holds_expire,
+    loans_anonymize,
+)
+from common.tasks import LibraryTask
+from tenants.models import Library
+
+
+@shared_task(base=LibraryTask, name=NOTICES_SEND)
+def circulation_notices_send() -> int:
+    return notices_send()
+
+
+@shared_task(base=LibraryTask, name=CIRCULATION_DAILY)
+def circulation_daily() -> dict[str, int]:
+    """Beat runs this in every library: expire holds, forget returned loans' patrons, note the
+    due-soon and overdue notices and mail them. Running it twice sends nothing twice."""
+    return {
+        "holds_expired": holds_expire(),
+        "loans_anonymized": loans_anonymize(),
+        "notices_noted": notices_prepare(),
+        "notices_sent": notices_send(),
+    }
+
+
+class LibraryScheduler(TenantAwarePersistentScheduler):
+    """Celery beat sending each periodic task once into every active library's schema, or,
+    for an entry with `"tenant_schemas": ["public"]`, once on the platform."""
+
+    @classmethod
+    def get_queryset(cls) -> QuerySet[Library]:
+        # The platform's own row is here for platform entries; tasks for every library
+        # leave it out (TenantAwareSchedulerMixin.apply_entry).
+        return Library.objects.filter(status=Library.Status.ACTIVE)
