@@ -86,5 +86,12 @@ class ReusedClientRedisCache(RedisCache):
     def delete_many(self, *args: Any, **kwargs: Any) -> None:
         self._guard(None, "delete_many", *args, **kwargs)
 
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        # Counters (throttles) start again from nothing while Redis is away: they let through.
+        return int(self._guard(delta, "incr", key, delta, version))
+
+    def decr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        return int(self._guard(-delta, "decr", key, delta, version))
+
     def has_key(self, *args: Any, **kwargs: Any) -> bool:
         return bool(self._guard(False, "has_key", *args, **kwargs))

@@ -130,7 +130,10 @@ def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
     )
     stem = os.path.splitext(job.file_name or "import")[0]
     if job.format == "csv":
-        return _csv_rejects(job, rows), f"{stem}-rejects.csv", "text/csv; charset=utf-8"
+        # The header is read now, not inside the streamed body: a file it cannot be read from
+        # is refused with its reason before any of the answer is sent.
+        header = _csv_header(job)
+        return _csv_rejects(header, rows), f"{stem}-rejects.csv", "text/csv; charset=utf-8"
     if job.format == "marcxml":
         return _xml_rejects(rows), f"{stem}-rejects.xml", "application/marcxml+xml"
     return (
@@ -140,14 +143,36 @@ def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
     )
 
 
-def _csv_rejects(job: ImportJob, rows: Any) -> Iterator[bytes]:
-    with job.file.open("rb") as stream:
-        header = next(csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")), [])
+def _csv_header(job: ImportJob) -> list[str]:
+    unreadable = ApplicationError(
+        "The rejects cannot be listed in the file's own columns: its first line is not a CSV "
+        "header in UTF-8. Download the import's rows from the API instead.",
+        code="rejects_unreadable",
+    )
+    try:
+        with job.file.open("rb") as stream:
+            first = stream.readline(MAX_HEADER_BYTES + 1)
+        if len(first) > MAX_HEADER_BYTES:
+            raise unreadable
+        return next(csv.reader([first.decode("utf-8-sig")]), [])
+    except (UnicodeDecodeError, csv.Error):
+        raise unreadable from None
+
+
+# A header longer than this is not one a librarian's spreadsheet wrote.
+MAX_HEADER_BYTES = 100_000
+
+
+def _csv_rejects(header: list[str], rows: Any) -> Iterator[bytes]:
     out = io.StringIO()
     csv.writer(out).writerow([*header, "reason", "position"])
     yield b"\xef\xbb\xbf" + out.getvalue().encode()
     for position, reason, raw in rows.iterator():
-        values = next(csv.reader([bytes(raw or b"").decode()]), [])
+        line = bytes(raw or b"").decode("utf-8", errors="replace")
+        try:
+            values = next(csv.reader([line]), [])
+        except csv.Error:  # a row past the csv module's field limit: kept whole, in one cell
+            values = [line]
         out = io.StringIO()
         csv.writer(out).writerow([*values, reason, position])
         yield out.getvalue().encode()

@@ -150,10 +150,12 @@ def import_job_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 
 @staff_required
-def import_job_rejects(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    content, name, content_type = import_rejects_file(
-        job=get_object_or_404(import_job_list(), pk=pk)
-    )
+def import_job_rejects(request: HttpRequest, pk: int) -> HttpResponseBase:
+    job = get_object_or_404(import_job_list(), pk=pk)
+    try:
+        content, name, content_type = import_rejects_file(job=job)
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=exc.status_code, content_type="text/plain")
     response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     return response

@@ -1,5 +1,6 @@
 """A text search as the ORM reads it: the query typed, the ISBN it may be, a condition, a rank."""
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +50,8 @@ class TextMatch:
     @classmethod
     def of(cls, q: str) -> "TextMatch | None":
         """The query typed, or None when it is blank."""
-        q = q.strip()
+        # Folded as the stored vectors are (catalog.services.search_index.search_vector_sql).
+        q = unicodedata.normalize("NFKC", q).strip()
         return cls(q, _isbn_of(q)) if q else None
 
     @property

@@ -18,12 +18,15 @@ def search_vector_sql(
     *, titles: str, contributors: str, subjects: str, rest: str, config: str = SEARCH_CONFIG
 ) -> str:
     """The stored search vector as SQL over four text expressions: title above contributors
-    above subjects above the rest. Every writer of a search vector builds it from here."""
+    above subjects above the rest. Every writer of a search vector builds it from here.
+
+    Text is folded to its Unicode compatibility form (NFKC) first, as queries are
+    (catalog.search.match): full-width letters and ligatures find their plain spelling."""
     return (
-        f"setweight(to_tsvector('{config}', {titles}), 'A')"
-        f" || setweight(to_tsvector('{config}', {contributors}), 'B')"
-        f" || setweight(to_tsvector('{config}', {subjects}), 'C')"
-        f" || setweight(to_tsvector('{config}', {rest}), 'D')"
+        f"setweight(to_tsvector('{config}', normalize({titles}, NFKC)), 'A')"
+        f" || setweight(to_tsvector('{config}', normalize({contributors}, NFKC)), 'B')"
+        f" || setweight(to_tsvector('{config}', normalize({subjects}, NFKC)), 'C')"
+        f" || setweight(to_tsvector('{config}', normalize({rest}, NFKC)), 'D')"
     )
 
 

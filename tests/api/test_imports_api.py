@@ -211,3 +211,24 @@ def test_an_upload_retried_with_its_idempotency_key_starts_one_job(callers):
         HTTP_IDEMPOTENCY_KEY="upload-1",
     )
     assert reused.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("content", "status"),
+    [
+        (b"t\xe9tle,isbn\nDune,\xff\n", 400),  # a header that is not UTF-8
+        (b"title," + b"x" * 200_000 + b"\nDune\n", 400),  # a header past any spreadsheet's
+        (b"\x00\x01\x02\x89PNG binary", 400),  # not text at all
+    ],
+)
+def test_a_rejects_download_of_an_unreadable_csv_is_a_4xx_before_any_body(
+    staff, content: bytes, status: int
+):
+    staff.raise_request_exception = False
+    with schema_context("alpha"):
+        job = ImportJob(format="csv", file_name="bad.csv", status="staged")
+        job.file.save("bad.csv", SimpleUploadedFile("bad.csv", content), save=False)
+        job.save()
+    response = staff.get(f"/api/v1/imports/{job.pk}/rejects/")
+    assert response.status_code == status
+    assert response.json()["code"] == "rejects_unreadable"

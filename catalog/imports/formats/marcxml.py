@@ -24,6 +24,9 @@ from catalog.imports.formats.source import (
 # the file unreadable, since the XML parser would have to hold it whole.
 MAX_MARCXML_RECORD_BYTES = 4_000_000
 MAX_XML_TOKEN_BYTES = 4_000_000
+# A MARC record, in MARC21slim's namespace or none; a wrapper of that name (an SRU answer's
+# <record>) is read through to the MARC record inside it.
+MARC_RECORD_TAGS = frozenset({"{http://www.loc.gov/MARC21/slim}record", "record"})
 
 
 def _local(tag: str) -> str:
@@ -96,7 +99,7 @@ def marcxml_records(
             metered.at_last_tag = metered.read_bytes
             if event == "start":
                 open_elements.append(element)
-                if not record_depth and _local(element.tag) == "record":
+                if not record_depth and element.tag in MARC_RECORD_TAGS:
                     record_depth, record_start, oversized = (
                         len(open_elements),
                         metered.read_bytes,
