@@ -6,13 +6,16 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import ApplicationError
+from common.problems import PROBLEM_JSON, problem
+
+__all__ = ["PROBLEM_JSON", "ErrorSerializer", "exception_handler", "problem"]
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -53,21 +56,6 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(detail)]}
 
 
-def problem(
-    status_code: int, title: str, detail: str, code: str, errors: dict[str, list[str]] | None = None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title,
-        "status": status_code,
-        "detail": detail,
-        "code": code,
-    }
-    if errors:
-        body["errors"] = errors
-    return body
-
-
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         errors = {
@@ -77,8 +65,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             problem(exc.status_code, _title(exc.status_code), exc.message, exc.code, errors),
             status=exc.status_code,
+            content_type=PROBLEM_JSON,
             headers={"Retry-After": str(retry_after)} if retry_after else None,
         )
+    if isinstance(exc, RequestDataTooBig):
+        exc = TooLarge()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -96,7 +87,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         body = problem(response.status_code, _title(response.status_code), text, str(code))
     response.data = body
+    response.content_type = PROBLEM_JSON
     return response
+
+
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than this API takes."
+    default_code = "too_large"
 
 
 def _title(status_code: int) -> str:

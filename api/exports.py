@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import examples as ex
+from api.http import located
 from api.imports import started_by
 from api.permissions import StaffOnly
 from catalog.imports.exports import EXTENSIONS, export_job_create
@@ -66,7 +67,8 @@ class ExportJobViewSet(
         incoming.is_valid(raise_exception=True)
         user, label = started_by(request)
         job = export_job_create(**incoming.validated_data, started_by=user, started_by_label=label)
-        return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response = Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return located(response, request, "export-detail", job.pk)
 
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import examples as ex
+from api.http import located
 from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
 from catalog.imports.formats.csv_file import csv_template
@@ -63,7 +64,9 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
 
 class ImportJobCreateSerializer(serializers.Serializer):
     file = serializers.FileField()
-    format = serializers.ChoiceField(choices=Format.choices, required=False, default="")
+    format = serializers.ChoiceField(
+        choices=Format.choices, required=False, help_text="Left out: told from the file."
+    )
     match_on = serializers.ChoiceField(
         choices=ImportJob.MatchOn.choices, default=ImportJob.MatchOn.EITHER
     )
@@ -148,14 +151,16 @@ class ImportJobViewSet(
         upload_limit_check(request)
         incoming = ImportJobCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        options = dict(incoming.validated_data)
+        # No format given: the import tells it from the file.
+        options = {"format": "", **incoming.validated_data}
         upload = options.pop("file")
         import_upload_check(size=upload.size)
         user, label = started_by(request)
         job = import_job_create(
             file=upload, file_name=upload.name, started_by=user, started_by_label=label, **options
         )
-        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response = Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return located(response, request, "import-detail", job.pk)
 
     @action(detail=True, methods=["get"])
     def rows(self, request: Request, pk: str | None = None) -> Response:
@@ -169,7 +174,8 @@ class ImportJobViewSet(
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None) -> Response:
         job = import_job_commit(job_id=self.get_object().pk)
-        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response = Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return located(response, request, "import-detail", job.pk)
 
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str | None = None) -> Response:

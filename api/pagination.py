@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as InvalidParameter
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
@@ -35,6 +36,37 @@ class StableCursorPagination(CursorPagination):
     max_page_size = 200
     ordering = "-id"
 
+    invalid_cursor_message = "Invalid cursor: use the next or previous link of a page."
+
+    def get_page_size(self, request: Request) -> int:
+        """The page size asked for, strictly: a size outside 1 to max_page_size is refused, not
+        quietly replaced by the default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise InvalidParameter(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise _invalid_cursor(self) from None
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> Any:  # type: ignore[override]
         ordering = tuple(self.get_ordering(request, queryset, view))
         return self.paginate(partial(queryset_page, queryset, ordering=ordering), request)
@@ -48,7 +80,7 @@ class StableCursorPagination(CursorPagination):
         try:
             page = read(position=self._position_decode(), size=self.page_size)
         except (TypeError, ValueError, OverflowError, ValidationError) as exc:
-            raise NotFound(self.invalid_cursor_message) from exc
+            raise _invalid_cursor(self) from exc
         self.page = page.rows
         self._next, self._previous = page.next, page.previous
         self.has_next, self.has_previous = page.next is not None, page.previous is not None
@@ -76,10 +108,15 @@ class StableCursorPagination(CursorPagination):
         try:
             values = json.loads(position) if len(position) <= _POSITION_MAX else None
         except (ValueError, RecursionError) as exc:
-            raise NotFound(self.invalid_cursor_message) from exc
+            raise _invalid_cursor(self) from exc
         if not isinstance(values, list) or not all(_a_position_value(v) for v in values):
-            raise NotFound(self.invalid_cursor_message)
+            raise _invalid_cursor(self)
         return Position(tuple(values), back=self.cursor.reverse, inclusive=bool(self.cursor.offset))
+
+
+def _invalid_cursor(paginator: CursorPagination) -> InvalidParameter:
+    """A cursor the API did not write: a 400 naming the parameter (it named no object)."""
+    return InvalidParameter({paginator.cursor_query_param: [str(paginator.invalid_cursor_message)]})
 
 
 # A position is a few values as the API wrote them: a title at most, numbers the database

@@ -1,11 +1,15 @@
-"""The API's JSON renderer: DRF's output, written by orjson."""
+"""The API's JSON renderer (DRF's output, written by orjson) and its content negotiation."""
 
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.utils.encoders import JSONEncoder
+
+from common.problems import PROBLEM_JSON
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
 _drf_default = JSONEncoder().default
@@ -38,3 +42,14 @@ class OrjsonRenderer(JSONRenderer):
                     body = body.replace(b"\xe2\x80\xa9", b"\\u2029")
                 return body
         return super().render(data, accepted_media_type, renderer_context)
+
+
+class ProblemAwareNegotiation(DefaultContentNegotiation):
+    """`Accept: application/problem+json` asks for the API's errors as problems (which they
+    always are); it is no reason for a 406, so JSON is acceptable with it."""
+
+    def get_accept_list(self, request: Request) -> list[str]:
+        accepts = super().get_accept_list(request)
+        if any(accept.split(";")[0].strip() == PROBLEM_JSON for accept in accepts):
+            accepts = [*accepts, "application/json"]
+        return accepts

@@ -1,11 +1,13 @@
-"""OpenAPI generation: every operation documents the one error body and an example of it."""
+"""OpenAPI generation: every operation documents the errors it can give, with an example."""
 
+import copy
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 
-from api.exceptions import ErrorSerializer, problem
+from api.exceptions import PROBLEM_JSON, ErrorSerializer, problem
+from api.permissions import CatalogAccess
 
 _ERRORS_EVERYWHERE = {
     "400": ("Invalid request", "The request has invalid fields.", "invalid",
@@ -21,10 +23,10 @@ _ERRORS_EVERYWHERE = {
             "throttled", None),
 }  # fmt: skip
 _ERRORS_ON_WRITES = {
-    "409": ("Conflict", "Items are still kept at this location: move them before deleting it.",
-            "location_in_use", None),
     "412": ("Precondition failed", "The record changed since you read it (version 4, you sent "
             "3). Fetch it again and reapply your change.", "precondition_failed", None),
+    "413": ("Request too large", "The request body is 3145728 bytes; this API takes at most "
+            "2621440.", "too_large", None),
     "415": ("Unsupported media type", 'Unsupported media type "text/plain" in request.',
             "unsupported_media_type", None),
 }  # fmt: skip
@@ -40,6 +42,15 @@ class CatalogAutoSchema(AutoSchema):
         errors = dict(_ERRORS_EVERYWHERE)
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors.update(_ERRORS_ON_WRITES)
+        conflict = CONFLICTS.get(self.get_operation_id())
+        if (
+            conflict is None
+            and self.method != "GET"
+            and type(self.view).__module__ in (CONFLICTING_MODULES)
+        ):
+            conflict = _LENDING_CONFLICT
+        if conflict is not None:
+            errors["409"] = ("Conflict", conflict[1], conflict[0], None)
         for code, (title, detail, slug, fields) in errors.items():
             if code in responses:
                 continue
@@ -50,6 +61,207 @@ class CatalogAutoSchema(AutoSchema):
             response["description"] = title
             responses[code] = response
         return responses
+
+    def get_auth(self) -> list[dict[str, list[str]]]:
+        """Reads of the catalog are open to anonymous callers when the library's public
+        catalog is on (its settings): `{}` says a request without credentials may succeed."""
+        auths = super().get_auth()
+        permissions = self.view.get_permissions()
+        if self.method == "GET" and any(isinstance(p, CatalogAccess) for p in permissions):
+            auths = [*auths, {}] if {} not in auths else auths
+        return auths
+
+
+# Operations that answer 409 when the object is in a state that forbids the change.
+CONFLICTS = {
+    "locations_destroy": ("location_in_use",
+                          "Items are still kept at this location: move them before deleting it."),
+    "domains_create": ("conflict", "This domain is already in use."),
+    "domains_destroy": ("conflict", "The primary domain cannot be removed."),
+    "imports_commit_create": ("conflict",
+                              "Only a staged import can be committed; this one is running."),
+    "imports_cancel_create": ("conflict", "An import that is done cannot be cancelled."),
+    "imports_revert_create": ("conflict",
+                              "Only a committed import can be reverted; this one is staged."),
+    "exports_download_retrieve": ("conflict",
+                                  "The export is running; download it once it is done."),
+    "staff_resend_create": ("invitation_accepted", "ann@example.org has already joined."),
+    "staff_revoke_create": ("invitation_accepted", "ann@example.org has already joined; "
+                            "deactivate the account instead."),
+}  # fmt: skip
+# Lending's writes meet the state of items, loans and holds (on loan, already held, ...).
+CONFLICTING_MODULES = {"api.circulation"}
+_LENDING_CONFLICT = ("item_on_loan", "Item 31234000123456 is already on loan.")
+# Operations whose answer carries the object's ETag (send it back in If-Match).
+_WITH_ETAG = {
+    "records_retrieve", "records_create", "records_update", "records_partial_update",
+    "items_retrieve", "items_create", "items_update", "items_partial_update",
+    "items_by_barcode_retrieve",
+}  # fmt: skip
+_HEADER_ETAG = {
+    "description": 'The object\'s version, e.g. "v3": send it as If-Match to write it.',
+    "schema": {"type": "string"},
+}
+_HEADER_ETAG_BODY = {
+    "description": "The answer's ETag: send it as If-None-Match to be told 304 if unchanged.",
+    "schema": {"type": "string"},
+}
+_HEADER_LOCATION = {
+    "description": "The address of what the request made or queued.",
+    "schema": {"type": "string", "format": "uri"},
+}
+_IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "An ETag you hold: 304 (no body) if it is still current.",
+    "schema": {"type": "string"},
+}
+_HEADERS_RATE_LIMIT = {
+    "RateLimit-Limit": {
+        "description": "Requests allowed in the period (the caller's or the address's bucket, "
+        "whichever is closer to refusing).",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in the period.",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the oldest request counted leaves the period.",
+        "schema": {"type": "integer"},
+    },
+}
+_IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "A key of yours (a UUID) for this request: sent again with the same body "
+    "within 24 hours, the first answer is repeated and the write is done once.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+_IDEMPOTENCY_ERRORS = {
+    "409": ("Conflict", "A request with this Idempotency-Key is still being carried out; try "
+            "again in a moment.", "idempotency_in_progress"),
+    "422": ("Unprocessable request", "This Idempotency-Key was used with another request "
+            "body: use a new key for a new request.", "idempotency_key_reused"),
+}  # fmt: skip
+
+
+def _problem_like(
+    template: dict[str, Any], code: str, title: str, detail: str, slug: str
+) -> dict[str, Any]:
+    """Another error response in the shape of `template` (an error response of the same op)."""
+    response = copy.deepcopy(template)
+    for content in response.get("content", {}).values():
+        content["examples"] = {
+            slug: {"value": problem(int(code), title, detail, slug), "summary": title}
+        }
+    response["description"] = title
+    return response
+
+
+_HEADER_RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer"},
+}
+
+
+def _defaults_dropped(spec: Any) -> Any:
+    if isinstance(spec, dict):
+        return {k: _defaults_dropped(v) for k, v in spec.items() if k != "default"}
+    if isinstance(spec, list):
+        return [_defaults_dropped(v) for v in spec]
+    return spec
+
+
+def _default_hoisted(spec: dict[str, Any]) -> dict[str, Any]:
+    """A default inside one branch of a oneOf (a blank-or-pattern string) belongs to the whole
+    property: there it is checked against every branch, not the one it fails."""
+    for branch in spec.get("oneOf", []):
+        if "default" in branch:
+            spec = {**spec, "default": branch["default"]}
+            spec["oneOf"] = [{k: v for k, v in b.items() if k != "default"} for b in spec["oneOf"]]
+    return spec
+
+
+def _default_in_enum(spec: dict[str, Any]) -> dict[str, Any]:
+    """A default must be valid: one of its enum's values, as long as its minLength (a blank
+    default of an optional parameter is "not sent", which the schema says by having none)."""
+    default = spec.get("default")
+    if ("enum" in spec and "default" in spec and default not in spec["enum"]) or (
+        isinstance(default, str) and len(default) < spec.get("minLength", 0)
+    ):
+        return {k: v for k, v in spec.items() if k != "default"}
+    return spec
+
+
+def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: what the generator cannot know from one view at a time."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for component in schemas.values():
+        for field, spec in list(component.get("properties", {}).items()):
+            component["properties"][field] = _default_in_enum(spec)
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []) if method != "parameters" else []:
+                if "schema" in parameter:
+                    parameter["schema"] = _default_in_enum(parameter["schema"])
+    for name, component in schemas.items():
+        properties = component.get("properties", {})
+        for field, spec in list(properties.items()):
+            # A PATCH changes only the fields sent: a default would make a generated client
+            # send values the caller never chose.
+            properties[field] = (
+                _defaults_dropped(spec) if name.startswith("Patched") else _default_hoisted(spec)
+            )
+    # The public shape admits no more fields, so a staff item is never taken for a public one.
+    if "ItemPublic" in schemas:
+        schemas["ItemPublic"]["additionalProperties"] = False
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation["responses"]
+            headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            if "If-Match" not in headers:
+                responses.pop("412", None)
+            if operation["operationId"] in _WITH_ETAG:
+                success = next(code for code in responses if code.startswith("2"))
+                responses[success].setdefault("headers", {})["ETag"] = copy.deepcopy(_HEADER_ETAG)
+            for code, response in responses.items():
+                # Errors are problem details (RFC 9457), served as such.
+                content = response.get("content", {})
+                if code >= "400" and "application/json" in content:
+                    response["content"] = {PROBLEM_JSON: content.pop("application/json")}
+            success = next((code for code in responses if code.startswith("2")), None)
+            if success in ("201", "202"):
+                responses[success].setdefault("headers", {})["Location"] = copy.deepcopy(
+                    _HEADER_LOCATION
+                )
+            if method == "get" and success == "200":
+                # Lists get an ETag from their body, objects their version (api/http.py).
+                responses[success].setdefault("headers", {}).setdefault(
+                    "ETag", copy.deepcopy(_HEADER_ETAG_BODY)
+                )
+                operation.setdefault("parameters", []).append(copy.deepcopy(_IF_NONE_MATCH))
+                responses["304"] = {
+                    "description": "Not modified: the ETag sent in If-None-Match is current.",
+                    "headers": {"ETag": copy.deepcopy(_HEADER_ETAG_BODY)},
+                }
+            for code, response in responses.items():
+                if code != "304":
+                    response.setdefault("headers", {}).update(copy.deepcopy(_HEADERS_RATE_LIMIT))
+            if method == "post":
+                operation.setdefault("parameters", []).append(copy.deepcopy(_IDEMPOTENCY_KEY))
+                for code, (title, detail, slug) in _IDEMPOTENCY_ERRORS.items():
+                    if code not in responses:
+                        responses[code] = _problem_like(responses["404"], code, title, detail, slug)
+            if "429" in responses:
+                responses["429"].setdefault("headers", {})["Retry-After"] = copy.deepcopy(
+                    _HEADER_RETRY_AFTER
+                )
+    return result
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

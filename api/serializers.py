@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
@@ -27,6 +28,8 @@ from catalog.search import ORDERINGS, RecordFilters
 from catalog.services import ItemData, RecordData
 
 MAX_LINKS = 200
+# Ids or barcodes one lookup takes.
+MAX_LOOKUP = 200
 _LANGUAGE = RegexValidator(r"^[a-z]{3}$", "Use a three-letter ISO 639-2 code, e.g. eng.")
 
 
@@ -196,6 +199,17 @@ class RecordSearchParamsSerializer(serializers.Serializer):
     location = serializers.CharField(required=False, max_length=32, help_text="Location code.")
     item_status = serializers.ChoiceField(required=False, choices=Item.Status.choices)
     updated_since = serializers.DateTimeField(required=False)
+    isbn = serializers.CharField(
+        required=False, max_length=32, help_text="Records with this ISBN, in any form."
+    )
+    identifier = serializers.CharField(
+        required=False, max_length=100,
+        help_text="Records with this identifier, as kind:value (e.g. issn:0317-8471).",
+    )  # fmt: skip
+    ids = serializers.CharField(
+        required=False, max_length=200 * 20,
+        help_text=f"These records only: up to {MAX_LOOKUP} ids, separated by commas.",
+    )  # fmt: skip
     ordering = serializers.ChoiceField(
         required=False, choices=sorted(ORDERINGS),
         help_text="relevance (default with q), title, year, updated, newest (default); "
@@ -215,6 +229,24 @@ class RecordSearchParamsSerializer(serializers.Serializer):
             if name in data
         }
 
+    def validate_isbn(self, value: str) -> tuple[str, str]:
+        return _identifier("isbn", value)
+
+    def validate_identifier(self, value: str) -> tuple[str, str]:
+        kind, colon, raw = value.partition(":")
+        if not colon or kind not in Identifier.Kind.values:
+            kinds = ", ".join(Identifier.Kind.values)
+            raise serializers.ValidationError(f"Use kind:value, where kind is one of {kinds}.")
+        return _identifier(kind, raw)
+
+    def validate_ids(self, value: str) -> tuple[int, ...]:
+        return _ids(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "isbn" in attrs and "identifier" in attrs:
+            raise serializers.ValidationError({"isbn": ["Send isbn or identifier, not both."]})
+        return attrs
+
     def filters(self) -> RecordFilters:
         v = self.validated_data
         return RecordFilters(
@@ -226,13 +258,44 @@ class RecordSearchParamsSerializer(serializers.Serializer):
             location=v.get("location"),
             item_status=v.get("item_status"),
             updated_since=v.get("updated_since"),
+            ids=v.get("ids"),
+            identifier=v.get("isbn") or v.get("identifier"),
         )
+
+
+def _identifier(kind: str, raw: str) -> tuple[str, str]:
+    try:
+        return kind, identifier_normalize(kind, raw)
+    except InvalidIdentifier as exc:
+        raise serializers.ValidationError(exc.message) from None
+
+
+def _ids(value: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not parts or len(parts) > MAX_LOOKUP:
+        raise serializers.ValidationError(f"Send 1 to {MAX_LOOKUP} ids, separated by commas.")
+    if not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
+        raise serializers.ValidationError("Ids are whole numbers, separated by commas.")
+    return tuple(int(p) for p in parts)
 
 
 class ItemListParamsSerializer(serializers.Serializer):
     record = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     barcode = serializers.CharField(required=False, max_length=64)
+    barcodes = serializers.CharField(
+        required=False, max_length=200 * 65,
+        help_text=f"These barcodes only: up to {MAX_LOOKUP}, separated by commas.",
+    )  # fmt: skip
     status = serializers.ChoiceField(required=False, choices=Item.Status.choices)
+
+    def validate_barcodes(self, value: str) -> tuple[str, ...]:
+        parts = tuple(p.strip() for p in value.split(",") if p.strip())
+        if not parts or len(parts) > MAX_LOOKUP or any(len(p) > 64 for p in parts):
+            raise serializers.ValidationError(
+                f"Send 1 to {MAX_LOOKUP} barcodes of up to 64 characters, separated by commas."
+            )
+        return parts
+
     location = serializers.CharField(required=False, max_length=32, help_text="Location code.")
 
 
@@ -246,11 +309,18 @@ class SubjectParamsSerializer(serializers.Serializer):
 
 
 class ChangeParamsSerializer(serializers.Serializer):
-    since = serializers.IntegerField(
-        required=False, min_value=0, max_value=2**63 - 1, default=0,
-        help_text="The next_cursor of the previous page; 0 (default) starts from the beginning.",
+    # A cursor is a string wherever it appears (next_cursor, each change's cursor, since).
+    since = serializers.RegexField(
+        r"^[0-9]{1,18}$", required=False, default="0",
+        help_text='The next_cursor of the previous page; "0" (default) starts from the '
+        "beginning.",
     )  # fmt: skip
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+    embed = serializers.ChoiceField(
+        choices=["body"], required=False,
+        help_text="body: each change carries the record or item as it is now (null when "
+        "deleted), so no further GET is needed.",
+    )  # fmt: skip
 
 
 # Output ----------------------------------------------------------------------------------
@@ -340,8 +410,8 @@ class LocationSerializer(serializers.ModelSerializer[Location]):
         read_only_fields = fields
 
 
-class ItemSerializer(serializers.ModelSerializer[Item]):
-    """An item as anyone allowed to read the catalog sees it."""
+class ItemPublicSerializer(serializers.ModelSerializer[Item]):
+    """An item as anonymous readers and read keys see it: no price, no staff note."""
 
     location = LocationSerializer(read_only=True, allow_null=True)
 
@@ -354,12 +424,26 @@ class ItemSerializer(serializers.ModelSerializer[Item]):
         read_only_fields = fields
 
 
-class ItemStaffSerializer(ItemSerializer):
+class ItemStaffSerializer(ItemPublicSerializer):
     """An item with the fields only staff accounts and write keys see."""
 
-    class Meta(ItemSerializer.Meta):
-        fields = [*ItemSerializer.Meta.fields, "price", "staff_note"]
+    class Meta(ItemPublicSerializer.Meta):
+        fields = [*ItemPublicSerializer.Meta.fields, "price", "staff_note"]
         read_only_fields = fields
+
+
+# What a read of items answers depends on the caller: one of the two shapes, each complete.
+ITEM_AS_CALLER_SEES = PolymorphicProxySerializer(
+    component_name="ItemAsCallerSees",
+    serializers=[ItemStaffSerializer, ItemPublicSerializer],
+    resource_type_field_name=None,
+)
+ITEMS_AS_CALLER_SEES = PolymorphicProxySerializer(
+    component_name="ItemAsCallerSees",
+    serializers=[ItemStaffSerializer, ItemPublicSerializer],
+    resource_type_field_name=None,
+    many=True,
+)
 
 
 class ContributorSerializer(serializers.ModelSerializer[Contributor]):
@@ -390,8 +474,23 @@ class ChangeSerializer(serializers.ModelSerializer[Change]):
         return change.action == Change.Action.DELETED
 
 
+class ChangeWithBodySerializer(ChangeSerializer):
+    body = PolymorphicProxySerializer(
+        component_name="ChangedObject",
+        serializers=[RecordSerializer, ItemStaffSerializer, ItemPublicSerializer],
+        resource_type_field_name=None,
+        required=False,
+        allow_null=True,
+        help_text="With ?embed=body: the object as it is now; null for a deletion.",
+    )
+
+    class Meta(ChangeSerializer.Meta):
+        fields = [*ChangeSerializer.Meta.fields, "body"]
+        read_only_fields = fields
+
+
 class ChangePageSerializer(serializers.Serializer):
-    results = ChangeSerializer(many=True)
+    results = ChangeWithBodySerializer(many=True)
     next_cursor = serializers.CharField(help_text="Pass as `since` to get what follows.")
     has_more = serializers.BooleanField()
 

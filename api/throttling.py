@@ -6,10 +6,14 @@ checked and recorded in a single round trip. As with DRF, a refused request is n
 and the wait is the time until the oldest logged request leaves the period.
 """
 
+import math
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.cache import cache
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
@@ -19,24 +23,33 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 # KEYS: the buckets. ARGV: now, then per bucket its limit, its period and this request's
-# member. Returns per bucket 0 (allowed, recorded) or the seconds to wait (refused).
+# member. Returns per bucket three values: 0 (allowed, recorded) or the seconds to wait
+# (refused); the requests left in the period; the seconds until its oldest request leaves it.
 _CHECK = """
 local now = tonumber(ARGV[1])
-local waits = {}
+local out = {}
 for i, key in ipairs(KEYS) do
     local limit = tonumber(ARGV[3 * i - 1])
     local period = tonumber(ARGV[3 * i])
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
-    if redis.call('ZCARD', key) >= limit then
+    local count = redis.call('ZCARD', key)
+    local wait = '0'
+    if count >= limit then
         local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-        waits[i] = tostring(math.max(tonumber(oldest[2]) + period - now, 0.001))
+        wait = tostring(math.max(tonumber(oldest[2]) + period - now, 0.001))
     else
         redis.call('ZADD', key, now, ARGV[3 * i + 1])
         redis.call('EXPIRE', key, math.ceil(period))
-        waits[i] = '0'
+        count = count + 1
     end
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    local reset = period
+    if oldest[2] then reset = math.max(tonumber(oldest[2]) + period - now, 0) end
+    out[3 * i - 2] = wait
+    out[3 * i - 1] = tostring(math.max(limit - count, 0))
+    out[3 * i] = tostring(reset)
 end
-return waits
+return out
 """
 _scripts: dict[int, Any] = {}
 
@@ -84,15 +97,44 @@ def throttles_check(throttles: list[LoggedRateThrottle], request: Request, view:
     for throttle, _ in buckets:
         args += [throttle.num_requests, throttle.duration, member]
     try:
-        waits = _check_script()(keys=[key for _, key in buckets], args=args)
+        out = _check_script()(keys=[key for _, key in buckets], args=args)
     except REDIS_UNAVAILABLE:
         return True  # limits are a guard for the shared service, not a reason to refuse it
     allowed = True
-    for (throttle, _), wait in zip(buckets, waits, strict=True):
+    tightest: RateLimit | None = None
+    for index, (throttle, _) in enumerate(buckets):
+        wait, remaining, reset = out[3 * index : 3 * index + 3]
         if float(wait) > 0:
             throttle.wait_seconds = float(wait)
             allowed = False
+        state = RateLimit(throttle.num_requests, int(remaining), math.ceil(float(reset)))
+        if tightest is None or state.remaining < tightest.remaining:
+            tightest = state
+    # The bucket closest to refusing is the one a caller should pace itself by.
+    request._request.rate_limit = tightest  # type: ignore[attr-defined]
     return allowed
+
+
+class RateLimit(NamedTuple):
+    limit: int
+    remaining: int
+    reset: int  # seconds
+
+
+class RateLimitHeadersMiddleware:
+    """RateLimit-Limit, -Remaining and -Reset on every API answer that was counted."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        state = getattr(request, "rate_limit", None)
+        if state is not None:
+            response["RateLimit-Limit"] = str(state.limit)
+            response["RateLimit-Remaining"] = str(state.remaining)
+            response["RateLimit-Reset"] = str(state.reset)
+        return response
 
 
 class CallerRateThrottle(LoggedRateThrottle):

@@ -7,9 +7,9 @@ from typing import Any, cast
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from api import examples as ex
 from api import serializers as s
-from api.exceptions import problem
+from api.http import located
 from api.pagination import PageRead, StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
@@ -25,6 +25,7 @@ from catalog import selectors, services
 from catalog.models import Contributor, Item, Location, Record, Subject
 from catalog.search import record_facets
 from common.errors import PreconditionFailed
+from common.problems import problem_response
 from staff.roles import may_see_staff_fields
 from staff.services import staff_token_issue
 
@@ -54,13 +55,39 @@ def with_etag(response: Response, version: int) -> Response:
     return response
 
 
-def item_serializer_class(request: Request) -> type[s.ItemSerializer]:
-    return s.ItemStaffSerializer if may_see_staff_fields(request.user) else s.ItemSerializer
+def item_serializer_class(request: Request) -> type[s.ItemPublicSerializer]:
+    if may_see_staff_fields(request.user):
+        return s.ItemStaffSerializer
+    return s.ItemPublicSerializer
+
+
+def query_check(request: Request, allowed: set[str]) -> None:
+    """Refuse query parameters the operation does not take: ignored, a lookup such as `?isbn=`
+    on a list that does not know it would answer the whole list instead of the one row."""
+    unknown = sorted(set(request.query_params) - allowed - {"format"})
+    if unknown:
+        takes = ", ".join(sorted(allowed)) or "none"
+        raise ValidationError(
+            {name: [f"Unknown query parameter; this operation takes: {takes}."] for name in unknown}
+        )
 
 
 class CatalogViewSet(viewsets.GenericViewSet):
     schema = CatalogAutoSchema()
     lookup_value_regex = ID_PATTERN
+    # The serializer of each action's query parameters; actions not named take none.
+    query_params: dict[str, type[serializers.Serializer]] = {}
+    # Actions that answer pages, and so take the paginator's parameters too.
+    paged_actions: tuple[str, ...] = ("list",)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        params = self.query_params.get(self.action)
+        # The declared fields (class-level): building the serializer's fields costs more.
+        allowed = set(params._declared_fields) if params is not None else set()  # type: ignore[attr-defined]
+        if self.action in self.paged_actions and self.paginator is not None:
+            allowed |= {self.paginator.cursor_query_param, self.paginator.page_size_query_param}  # type: ignore[attr-defined]
+        query_check(request, allowed)
 
     def paginated(self, rows: Any, serializer_class: type) -> Response:
         page = self.paginate_queryset(rows)
@@ -110,8 +137,8 @@ ETAG_HEADER = OpenApiParameter(
     ),
     items=extend_schema(
         summary="The items of a record",
-        responses=s.ItemStaffSerializer(many=True),
-        examples=[ex.ITEM_PAGE],
+        responses=s.ITEMS_AS_CALLER_SEES,
+        examples=[ex.ITEM_PAGE, ex.ITEM_PUBLIC_PAGE],
     ),
     facets=extend_schema(
         summary="Facet counts of a search",
@@ -125,6 +152,11 @@ class RecordViewSet(CatalogViewSet):
 
     serializer_class = s.RecordSerializer
     queryset = Record.objects.none()
+    query_params = {
+        "list": s.RecordSearchParamsSerializer,
+        "facets": s.RecordSearchParamsSerializer,
+    }
+    paged_actions = ("list", "items")
 
     def list(self, request: Request) -> Response:
         params = s.RecordSearchParamsSerializer(data=request.query_params)
@@ -149,7 +181,9 @@ class RecordViewSet(CatalogViewSet):
         body = s.RecordInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         record = services.record_create(data=body.data_for_service())
-        return self._written(record.pk, status.HTTP_201_CREATED)
+        return located(
+            self._written(record.pk, status.HTTP_201_CREATED), request, "record-detail", record.pk
+        )
 
     def update(self, request: Request, pk: str) -> Response:
         return self._update(request, int(pk), partial=False)
@@ -190,9 +224,14 @@ class RecordViewSet(CatalogViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List items", parameters=[s.ItemListParamsSerializer], examples=[ex.ITEM_PAGE]
+        summary="List items",
+        parameters=[s.ItemListParamsSerializer],
+        responses=s.ITEMS_AS_CALLER_SEES,
+        examples=[ex.ITEM_PAGE, ex.ITEM_PUBLIC_PAGE],
     ),
-    retrieve=extend_schema(summary="An item", examples=[ex.ITEM]),
+    retrieve=extend_schema(
+        summary="An item", responses=s.ITEM_AS_CALLER_SEES, examples=[ex.ITEM, ex.ITEM_PUBLIC]
+    ),
     create=extend_schema(
         summary="Add an item (a copy) to a record",
         request=s.ItemInputSerializer,
@@ -202,19 +241,25 @@ class RecordViewSet(CatalogViewSet):
     update=extend_schema(
         summary="Replace an item",
         request=s.ItemInputSerializer,
+        responses=s.ItemStaffSerializer,
         parameters=[ETAG_HEADER],
         examples=[ex.ITEM_INPUT, ex.ITEM],
     ),
     partial_update=extend_schema(
         summary="Change some fields of an item",
         request=s.ItemInputSerializer,
+        responses=s.ItemStaffSerializer,
         parameters=[ETAG_HEADER],
         examples=[ex.ITEM_PATCH, ex.ITEM],
     ),
     destroy=extend_schema(
         summary="Delete an item", parameters=[ETAG_HEADER], responses={204: None}
     ),
-    by_barcode=extend_schema(summary="The item with a barcode", examples=[ex.ITEM]),
+    by_barcode=extend_schema(
+        summary="The item with a barcode",
+        responses=s.ITEM_AS_CALLER_SEES,
+        examples=[ex.ITEM, ex.ITEM_PUBLIC],
+    ),
 )
 class ItemViewSet(CatalogViewSet):
     """Items: the physical copies of records. Price and staff notes are shown to staff accounts
@@ -222,6 +267,7 @@ class ItemViewSet(CatalogViewSet):
 
     serializer_class = s.ItemStaffSerializer
     queryset = Item.objects.none()
+    query_params = {"list": s.ItemListParamsSerializer}
 
     def list(self, request: Request) -> Response:
         params = s.ItemListParamsSerializer(data=request.query_params)
@@ -231,6 +277,7 @@ class ItemViewSet(CatalogViewSet):
             barcode=params.validated_data.get("barcode"),
             status=params.validated_data.get("status"),
             location=params.validated_data.get("location"),
+            barcodes=params.validated_data.get("barcodes"),
         )
         return self.paginated(items, item_serializer_class(request))
 
@@ -247,7 +294,8 @@ class ItemViewSet(CatalogViewSet):
         item = services.item_create(
             record_id=body.validated_data["record"], data=body.data_for_service()
         )
-        return self._render(selectors.item_get(item_id=item.pk), status.HTTP_201_CREATED)
+        response = self._render(selectors.item_get(item_id=item.pk), status.HTTP_201_CREATED)
+        return located(response, request, "item-detail", item.pk)
 
     def update(self, request: Request, pk: str) -> Response:
         return self._update(request, int(pk), partial=False)
@@ -310,7 +358,8 @@ class LocationViewSet(CatalogViewSet):
         body = s.LocationInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         location = services.location_create(**body.validated_data)
-        return Response(s.LocationSerializer(location).data, status=status.HTTP_201_CREATED)
+        response = Response(s.LocationSerializer(location).data, status=status.HTTP_201_CREATED)
+        return located(response, request, "location-detail", location.pk)
 
     def update(self, request: Request, pk: str) -> Response:
         body = s.LocationInputSerializer(data=request.data)
@@ -336,6 +385,7 @@ class ContributorViewSet(CatalogViewSet):
 
     serializer_class = s.ContributorSerializer
     queryset = Contributor.objects.none()
+    query_params = {"list": s.NameParamsSerializer}
 
     def list(self, request: Request) -> Response:
         params = s.NameParamsSerializer(data=request.query_params)
@@ -359,6 +409,7 @@ class SubjectViewSet(CatalogViewSet):
 
     serializer_class = s.SubjectSerializer
     queryset = Subject.objects.none()
+    query_params = {"list": s.SubjectParamsSerializer}
 
     def list(self, request: Request) -> Response:
         params = s.SubjectParamsSerializer(data=request.query_params)
@@ -390,18 +441,29 @@ class ChangeFeedView(APIView):
         examples=[ex.CHANGES],
     )
     def get(self, request: Request) -> Response:
+        query_check(request, set(s.ChangeParamsSerializer._declared_fields))  # type: ignore[attr-defined]
         params = s.ChangeParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        since, limit = params.validated_data["since"], params.validated_data["limit"]
+        since, limit = int(params.validated_data["since"]), params.validated_data["limit"]
         changes = list(selectors.change_list(since=since)[: limit + 1])
         page = changes[:limit]
         next_cursor = page[-1].pk if page else since
+        results = s.ChangeSerializer(page, many=True).data
+        if params.validated_data.get("embed") == "body":
+            bodies = selectors.change_bodies_get(changes=page)
+            render: dict[str, type[serializers.BaseSerializer]] = {
+                "record": s.RecordSerializer,
+                "item": item_serializer_class(request),
+            }
+            for change, row in zip(page, results, strict=True):
+                found = bodies.get((change.entity, change.entity_id))
+                row["body"] = None if found is None else render[change.entity](found).data
         body = {
-            "results": page,
+            "results": results,
             "next_cursor": str(next_cursor),
             "has_more": len(changes) > limit,
         }
-        return Response(s.ChangePageSerializer(body).data)
+        return Response(body)
 
 
 class TokenObtainView(APIView):
@@ -445,7 +507,6 @@ class TokenObtainView(APIView):
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Paths under /api/v1/ that name nothing answer in the API's error shape too (for writes
     as well: the API's callers send no CSRF cookie, and a miss is a 404 whatever the method)."""
-    return JsonResponse(
-        problem(404, "Not found", "No API endpoint or object at this address.", "not_found"),
-        status=404,
+    return problem_response(
+        404, "Not found", "No API endpoint or object at this address.", "not_found"
     )

@@ -163,9 +163,11 @@ def record_get(*, record_id: int) -> Record:
 
 def item_list(
     *, record_id: int | None = None, barcode: str | None = None, status: str | None = None,
-    location: str | None = None,
+    location: str | None = None, barcodes: "tuple[str, ...] | None" = None,
 ) -> QuerySet[Item]:  # fmt: skip
     items = Item.objects.select_related("location")
+    if barcodes is not None:
+        items = items.filter(barcode__in=[b.strip() for b in barcodes])
     if record_id is not None:
         items = items.filter(record_id=record_id)
     if barcode is not None:
@@ -230,6 +232,22 @@ def subject_get(*, subject_id: int) -> Subject:
     if subject is None:
         raise NotFound("No such subject.")
     return subject
+
+
+def change_bodies_get(*, changes: list[Change]) -> dict[tuple[str, int], Record | Item]:
+    """The current record or item of each change not a deletion, by (entity, id): two queries
+    for the objects (and three for the records' links) whatever the number of changes."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for change in changes:
+        if change.action != Change.Action.DELETED:
+            wanted[change.entity].add(change.entity_id)
+    records = list(record_list().filter(pk__in=wanted[Change.Entity.RECORD]))
+    record_links_attach(records)
+    items = item_list().filter(pk__in=wanted[Change.Entity.ITEM])
+    bodies: dict[tuple[str, int], Record | Item] = {}
+    bodies |= {(Change.Entity.RECORD, r.pk): r for r in records}
+    bodies |= {(Change.Entity.ITEM, i.pk): i for i in items}
+    return bodies
 
 
 def change_list(*, since: int = 0) -> QuerySet[Change]:

@@ -1,4 +1,4 @@
-"""Server errors for both URLconfs: a problem body under /api/, a plain page elsewhere.
+"""Server errors for both URLconfs: a problem+json body under /api/, a plain page elsewhere.
 
 While the database is unreachable the answer is 503 with Retry-After, not 500: the request was
 fine, and the same request will work once the database is back.
@@ -7,8 +7,10 @@ fine, and the same request will work once the database is back.
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
+
+from common.problems import problem_response
 
 RETRY_AFTER_SECONDS = 30
 
@@ -34,9 +36,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         detail = "Something went wrong on our side. It has been logged; please try again."
     response: HttpResponse
     if request.path.startswith("/api/"):
-        body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-                "code": code}  # fmt: skip
-        response = JsonResponse(body, status=status)
+        response = problem_response(status, title, detail, code)
     else:
         page = _PAGE.format(title=escape(title), detail=escape(detail))
         response = HttpResponse(page, status=status)

@@ -1,4 +1,4 @@
-"""Answered before any host or tenant lookup: liveness and readiness probes, NUL in addresses."""
+"""Answered before any host or tenant lookup: probes, NUL in addresses, oversized API bodies."""
 
 from collections.abc import Callable
 from urllib.parse import unquote
@@ -6,6 +6,8 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from common.problems import problem_response
 
 
 def _database_ready() -> str | None:
@@ -64,8 +66,31 @@ class RejectNulMiddleware:
         if "\x00" in request.path or "%00" in query or "\x00" in unquote(query):
             detail = "The address contains a NUL character (%00), which nothing in Stacks holds."
             if request.path.startswith("/api/"):
-                body = {"type": "about:blank", "title": "Bad request", "status": 400,
-                        "detail": detail, "code": "invalid"}  # fmt: skip
-                return JsonResponse(body, status=400)
+                return problem_response(400, "Bad request", detail, "invalid")
             return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class ApiBodyLimitMiddleware:
+    """A request body under /api/ larger than DATA_UPLOAD_MAX_MEMORY_SIZE is refused with a 413
+    problem from its declared length, before any of it is read. File uploads (multipart) have
+    limits of their own, checked by the import."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if (
+            limit is not None
+            and request.path.startswith("/api/")
+            and not request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        ):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                detail = f"The request body is {length} bytes; this API takes at most {limit}."
+                return problem_response(413, "Request too large", detail, "too_large")
         return self.get_response(request)

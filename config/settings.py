@@ -85,7 +85,11 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     "config.middleware.ProbeMiddleware",
     "config.middleware.RejectNulMiddleware",
+    "config.middleware.ApiBodyLimitMiddleware",
     "tenants.middleware.LibraryMiddleware",
+    "api.http.ApiConditionalGetMiddleware",
+    "api.throttling.RateLimitHeadersMiddleware",
+    "api.idempotency.IdempotencyKeyMiddleware",
     "tenants.uploads.UploadLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tenants.middleware.CustomDomainHstsMiddleware",
@@ -247,6 +251,7 @@ REST_FRAMEWORK = {
         "address": env.str("API_RATE_PER_ADDRESS", default="12000/min"),
     },
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.renderers.ProblemAwareNegotiation",
     "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "api.renderers.OrjsonRenderer",
@@ -260,6 +265,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "One library's catalog: records, items, imports, exports and changes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_finish",
+    ],
 }
 
 LOGGING = {

@@ -3,10 +3,11 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from common.problems import problem_response
 from tenants.domains import is_platform_hostname, library_for_host
 from tenants.models import Library
 
@@ -26,17 +27,19 @@ class LibraryMiddleware(TenantMainMiddleware):
             return response
         library: Library = request.tenant  # type: ignore[attr-defined]
         if library.schema_name != "public" and not library.is_active:
-            return JsonResponse(
-                {
-                    "type": "about:blank",
-                    "title": "Library suspended",
-                    "status": 403,
-                    "detail": f"{library.name} is suspended. Contact the library for details.",
-                    "code": "library_suspended",
-                },
-                status=403,
+            return problem_response(
+                403,
+                "Library suspended",
+                f"{library.name} is suspended. Contact the library for details.",
+                "library_suspended",
             )
         return None
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str):  # type: ignore[no-untyped-def]
+        """Under /api/ an unknown host is a 404 problem, as every miss of the API is."""
+        if request.path.startswith("/api/"):
+            return problem_response(404, "Not found", "No library at this address.", "not_found")
+        return super().no_tenant_found(request, hostname)
 
 
 class CustomDomainHstsMiddleware:

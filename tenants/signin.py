@@ -7,8 +7,10 @@ operators' attempts stay in the public schema.
 """
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from common.problems import problem_response
 
 
 def signin_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
@@ -51,16 +53,7 @@ def signin_locked_out_response(
     )
     response: HttpResponse
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {
-                "type": "about:blank",
-                "title": "Too many requests",
-                "status": 429,
-                "detail": detail,
-                "code": "signin_locked_out",
-            },
-            status=429,
-        )
+        response = problem_response(429, "Too many requests", detail, "signin_locked_out")
     else:
         response = render(request, "registration/locked_out.html", {"detail": detail}, status=429)
     response["Retry-After"] = str(seconds)

@@ -9,8 +9,10 @@ of a body than its declared length.)
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from common.problems import problem_response
 
 # A multipart form's boundaries, headers and small fields around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -33,16 +35,7 @@ def upload_too_large_response(request: HttpRequest, length: int) -> HttpResponse
     message = _too_large_message(length)
     response: HttpResponse
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {
-                "type": "about:blank",
-                "title": "Request too large",
-                "status": 413,
-                "detail": message,
-                "code": "upload_too_large",
-            },
-            status=413,
-        )
+        response = problem_response(413, "Request too large", message, "upload_too_large")
     else:
         response = render(
             request, "tenants/staff/upload_too_large.html", {"message": message}, status=413

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import Exists, FloatField, IntegerField, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce
 
-from catalog.models import Item, Record, RecordContributor
+from catalog.models import Identifier, Item, Record, RecordContributor
 from catalog.search.match import TextMatch
 from catalog.search.sql import RECORD_DEFERRED
 
@@ -37,6 +37,9 @@ class RecordFilters:
     location: str | None = None
     item_status: str | None = None
     updated_since: datetime | None = None
+    # Lookups: these records only, and those carrying this (kind, normalized value).
+    ids: tuple[int, ...] | None = None
+    identifier: tuple[str, str] | None = None
 
 
 def filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySet[Record]:
@@ -58,6 +61,13 @@ def filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySet
         records = records.filter(publication_year__lte=filters.year_to)
     if filters.updated_since is not None:
         records = records.filter(updated_at__gte=filters.updated_since)
+    if filters.ids is not None:
+        records = records.filter(pk__in=filters.ids)
+    if filters.identifier is not None:
+        kind, value = filters.identifier
+        records = records.filter(
+            Exists(Identifier.objects.filter(record=OuterRef("pk"), kind=kind, value=value))
+        )
     if filters.location or filters.item_status:
         items = Item.objects.filter(record=OuterRef("pk"))
         if filters.location:

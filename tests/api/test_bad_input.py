@@ -70,3 +70,36 @@ def test_a_staff_token_on_the_platform_host_is_a_401(db) -> None:  # type: ignor
     for path in ("/api/v1/", "/api/v1/libraries/"):
         body = _problem(platform.get(path, HTTP_AUTHORIZATION="Bearer x"), 401)
         assert "library" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/records/", "title"),
+        ("/api/v1/records/", "barcode"),
+        ("/api/v1/records/facets/", "cursor"),
+        ("/api/v1/records/{record}/", "q"),
+        ("/api/v1/records/{record}/items/", "status"),
+        ("/api/v1/items/", "isbn"),
+        ("/api/v1/items/{item}/", "fields"),
+        ("/api/v1/locations/", "code"),
+        ("/api/v1/contributors/", "heading"),
+        ("/api/v1/subjects/", "name"),
+        ("/api/v1/changes/", "cursor"),
+    ],
+)
+def test_unknown_query_parameters_are_refused_by_name(callers, catalog, path, parameter):
+    # Ignored, `?isbn=` on a list that does not know it answered the whole list.
+    url = path.format(record=catalog.record.pk, item=catalog.item.pk)
+    response = callers["read_key"].get(url, {parameter: "x"})
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == [parameter]
+    assert "Unknown query parameter" in response.json()["errors"][parameter][0]
+    # The parameters it does take still work.
+    assert callers["read_key"].get(url).status_code == 200
+
+
+def test_paged_lists_take_the_cursor_and_page_size(callers, catalog):
+    response = callers["read_key"].get("/api/v1/records/", {"page_size": "1", "q": "darkness"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1

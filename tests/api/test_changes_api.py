@@ -45,3 +45,38 @@ def test_feed_ids_are_taken_in_commit_order(in_library):
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
         )
         assert cursor.fetchone()[0] == 1  # held until this transaction ends
+
+
+def test_the_feed_embeds_the_changed_objects(
+    callers, catalog, library, django_assert_max_num_queries
+):
+    client = callers["write_key"]
+    gone = client.post("/api/v1/records/", {"title": "Gone soon"}, format="json").json()
+    client.delete(f"/api/v1/records/{gone['id']}/")
+    client.patch(f"/api/v1/items/{catalog.item.pk}/", {"call_number": "SF X"}, format="json")
+    with django_assert_max_num_queries(12):
+        page = client.get("/api/v1/changes/", {"embed": "body", "limit": 1000}).json()
+    by_entity = {(c["entity"], c["id"], c["action"]): c for c in page["results"]}
+    record = by_entity[("record", catalog.record.pk, "created")]["body"]
+    assert record == client.get(f"/api/v1/records/{catalog.record.pk}/").json()
+    item = by_entity[("item", catalog.item.pk, "updated")]["body"]
+    assert item["call_number"] == "SF X"
+    assert "price" in item  # a write key sees the staff shape
+    assert by_entity[("record", gone["id"], "deleted")]["body"] is None
+    # Read keys get the public shape; without embed there is no body.
+    public = callers["read_key"].get("/api/v1/changes/", {"embed": "body", "limit": 1000}).json()
+    assert all("price" not in (c["body"] or {}) for c in public["results"])
+    assert "body" not in callers["read_key"].get("/api/v1/changes/").json()["results"][0]
+
+
+def test_cursors_are_strings_everywhere(callers, catalog):
+    page = callers["read_key"].get("/api/v1/changes/", {"limit": 1}).json()
+    assert isinstance(page["next_cursor"], str)
+    assert isinstance(page["results"][0]["cursor"], str)
+    following = callers["read_key"].get("/api/v1/changes/", {"since": page["next_cursor"]})
+    assert following.status_code == 200
+    for bad in ("-1", "abc", "1" * 19):
+        refused = callers["read_key"].get("/api/v1/changes/", {"since": bad})
+        assert refused.status_code == 400
+        assert "since" in refused.json()["errors"]
+    assert callers["read_key"].get("/api/v1/changes/", {"embed": "all"}).status_code == 400

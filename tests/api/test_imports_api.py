@@ -187,6 +187,32 @@ def test_export_with_an_unknown_filter_is_refused(staff):
     assert "colour" in response.json()["errors"]
 
 
+def test_an_upload_retried_with_its_idempotency_key_starts_one_job(callers):
+    staff = callers["librarian"]
+    answers = [
+        staff.post(
+            "/api/v1/imports/",
+            {"file": SimpleUploadedFile("books.csv", CSV), "dry_run": "true"},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [202, 202]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert answers[1]["Idempotent-Replayed"] == "true"
+    with schema_context("alpha"):
+        assert ImportJob.objects.count() == 1
+    other_file = SimpleUploadedFile("books.csv", CSV + b"\n")
+    reused = staff.post(
+        "/api/v1/imports/",
+        {"file": other_file},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-1",
+    )
+    assert reused.status_code == 422
+
+
 @pytest.mark.parametrize(
     ("content", "status"),
     [

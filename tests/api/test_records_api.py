@@ -160,7 +160,7 @@ def test_writes_to_paths_that_name_nothing_are_404_in_the_api_shape(library, cat
     for url in ("/api/v1/records/-5/", "/api/v1/domains/-767/make-primary/"):
         response = client.post(url, HTTP_AUTHORIZATION=f"Api-Key {secret}")
         assert response.status_code == 404, url
-        assert response["Content-Type"] == "application/json"
+        assert response["Content-Type"] == "application/problem+json"
         assert response.json()["code"] == "not_found"
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from api.schema import CONFLICTS
 from api.throttling import AddressRateThrottle, CallerRateThrottle
 
 
@@ -22,7 +23,7 @@ def test_schema_documents_errors_and_examples_on_every_operation(api_client):
     for path, method, op in operations:
         responses = op["responses"]
         for code in ("401", "404", "429"):
-            content = responses[code]["content"]["application/json"]
+            content = responses[code]["content"]["application/problem+json"]
             assert content["schema"] == {"$ref": "#/components/schemas/Error"}, (path, method)
             assert content["examples"], (path, method)
         success = next(c for c in responses if c.startswith("2"))
@@ -33,8 +34,15 @@ def test_schema_documents_errors_and_examples_on_every_operation(api_client):
         if success != "204":
             assert responses[success].get("content"), (path, method)
         if method != "get":
-            assert "412" in responses
             assert "415" in responses
+        # 412 answers a stale If-Match, so only operations that take one list it.
+        takes_if_match = any(p["name"] == "If-Match" for p in op.get("parameters", []))
+        assert ("412" in responses) == takes_if_match, (path, method)
+        # 409 also answers a POST whose Idempotency-Key is still being carried out.
+        if op["operationId"] in CONFLICTS or method == "post":
+            assert "409" in responses, (path, method)
+        elif method == "get":
+            assert "409" not in responses, (path, method)
     assert {"ApiKey", "StaffToken"} <= set(schema["components"]["securitySchemes"])
 
 
@@ -82,3 +90,17 @@ def test_throttled_callers_get_429_with_retry_after(callers, tight_rates):
     # Another caller from the same address has its own bucket until the address ceiling.
     other = callers["write_key"]
     assert other.get("/api/v1/locations/").status_code == 429  # address: 5 per minute
+
+
+def test_answers_carry_the_rate_limit(callers, tight_rates):
+    client = callers["read_key"]
+    first = client.get("/api/v1/locations/")
+    assert (first["RateLimit-Limit"], first["RateLimit-Remaining"]) == ("3", "2")
+    assert 0 < int(first["RateLimit-Reset"]) <= 60
+    second = client.get("/api/v1/locations/")
+    assert second["RateLimit-Remaining"] == "1"
+    client.get("/api/v1/locations/")
+    refused = client.get("/api/v1/locations/")
+    assert refused.status_code == 429
+    assert refused["RateLimit-Remaining"] == "0"
+    assert int(refused["RateLimit-Reset"]) >= int(refused["Retry-After"]) - 1

@@ -57,15 +57,23 @@ def test_search_parameters_are_checked(callers, many):
         response = client.get("/api/v1/records/", params)
         assert response.status_code == 400, params
         assert response.json()["errors"]
-    assert client.get("/api/v1/records/", {"cursor": "garbage"}).status_code == 404
+    garbage = client.get("/api/v1/records/", {"cursor": "garbage"})
+    assert garbage.status_code == 400
+    assert list(garbage.json()["errors"]) == ["cursor"]
+    for size in ("0", "-1", "abc", "201", "1.5"):
+        response = client.get("/api/v1/records/", {"page_size": size})
+        assert response.status_code == 400, size
+        assert list(response.json()["errors"]) == ["page_size"]
 
 
 def test_page_size_is_capped(callers, library):
     with schema_context(library.schema_name):
         for i in range(205):
             record_create(data=RecordData(title=f"R{i}"))
-    body = callers["anonymous"].get("/api/v1/records/", {"page_size": 1000}).json()
+    body = callers["anonymous"].get("/api/v1/records/", {"page_size": 200}).json()
     assert len(body["results"]) == 200
+    # Past the cap is refused, not quietly cut to it.
+    assert callers["anonymous"].get("/api/v1/records/", {"page_size": 1000}).status_code == 400
 
 
 def test_isbn_search_and_facets_over_http(callers, many, library):
@@ -127,7 +135,7 @@ def test_a_page_emptied_meanwhile_leads_back_to_where_it_began(callers, library)
     assert [r["id"] for r in back["results"]] == [ids[4], ids[3]]
 
 
-def test_a_forged_cursor_position_is_not_found(callers, many):
+def test_a_forged_cursor_position_is_refused(callers, many):
     from base64 import b64encode
 
     client = callers["anonymous"]
@@ -139,7 +147,8 @@ def test_a_forged_cursor_position_is_not_found(callers, many):
                              ({"ordering": "title"}, '["a",1e400]')):  # fmt: skip
         cursor = b64encode(f"p={position}".encode()).decode()
         response = client.get("/api/v1/records/", {**params, "cursor": cursor})
-        assert response.status_code == 404, (params, position, response.content)
+        assert response.status_code == 400, (params, position, response.content)
+        assert list(response.json()["errors"]) == ["cursor"]
 
 
 def pages_read(read):
@@ -287,3 +296,39 @@ def test_a_page_read_by_a_selector_carries_its_links_from_a_fixed_number_of_quer
             page = record_page(q=q, size=2)
         credits = [[c.contributor_name for c in record.credit_list] for record in page.rows]
         assert credits == [["Author 2"], ["Author 1"]], q
+
+
+def test_lookups_by_isbn_identifier_and_ids(callers, library):
+    with schema_context(library.schema_name):
+        dune = record_create(data=RecordData(title="Dune", identifiers=[("isbn", "0441172717")]))
+        emma = record_create(data=RecordData(title="Emma", identifiers=[("issn", "0317-8471")]))
+        record_create(data=RecordData(title="Other"))
+    client = callers["read_key"]
+
+    def titles(params):
+        response = client.get("/api/v1/records/", params)
+        assert response.status_code == 200, response.content
+        return sorted(r["title"] for r in response.json()["results"])
+
+    for isbn in ("0441172717", "978-0-441-17271-9", "0-441-17271-7"):
+        assert titles({"isbn": isbn}) == ["Dune"]
+    assert titles({"isbn": "9780306406157"}) == []  # a valid ISBN nobody has: none, not all
+    assert titles({"identifier": "issn:03178471"}) == ["Emma"]
+    assert titles({"ids": f"{dune.pk},{emma.pk}"}) == ["Dune", "Emma"]
+    for params, name in (
+        ({"isbn": "12345"}, "isbn"),
+        ({"identifier": "shoe:12"}, "identifier"),
+        ({"ids": "1,x"}, "ids"),
+        ({"ids": ",".join(str(n) for n in range(1, 202))}, "ids"),
+    ):
+        response = client.get("/api/v1/records/", params)
+        assert response.status_code == 400, params
+        assert name in response.json()["errors"]
+
+
+def test_items_by_barcodes(callers, catalog, library):
+    client = callers["read_key"]
+    found = client.get("/api/v1/items/", {"barcodes": f"{catalog.item.barcode},NOPE"}).json()
+    assert [i["id"] for i in found["results"]] == [catalog.item.pk]
+    too_many = ",".join(f"B{n}" for n in range(201))
+    assert client.get("/api/v1/items/", {"barcodes": too_many}).status_code == 400

@@ -74,7 +74,7 @@ def test_with_the_database_away_the_api_and_pages_answer_503(web_without_databas
     api = web_without_database.get(LIBRARY_HOST, "/api/v1/records/")
     assert api.status_code == 503
     assert api.headers["Retry-After"] == "30"
-    assert api.headers["Content-Type"].startswith("application/json")
+    assert api.headers["Content-Type"].startswith("application/problem+json")
     assert api.json()["code"] == "unavailable"
     assert api.json()["status"] == 503
 

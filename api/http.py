@@ -1,0 +1,26 @@
+"""HTTP an integrator's tools expect of the API: Location of what a write made, conditional GET."""
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.middleware.http import ConditionalGetMiddleware
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+
+def located(response: Response, request: Request, url_name: str, pk: int) -> Response:
+    """The answer to a write that made (201) or queued (202) something, with its address."""
+    response["Location"] = reverse(url_name, args=[pk], request=request)
+    return response
+
+
+class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
+    """Django's conditional GET for the API only: an answer without an ETag (a list) gets one
+    from its body, and `If-None-Match` naming the current ETag is answered 304 with no body."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not request.path.startswith("/api/"):
+            return response
+        return super().process_response(request, response)

@@ -1,0 +1,139 @@
+"""The HTTP an integrator's tools expect: problem details, 413, JSON misses on unknown hosts."""
+
+import json
+
+from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
+
+from catalog.models import Record
+
+PROBLEM = "application/problem+json"
+
+
+def test_errors_are_problem_details(callers, catalog):
+    client = callers["read_key"]
+    for response in (
+        client.get("/api/v1/records/999999999/"),
+        client.get("/api/v1/records/", {"nonsense": "1"}),
+        client.get("/api/v1/no-such-thing/"),
+        APIClient(HTTP_HOST="alpha.localhost").get("/api/v1/changes/"),
+        client.post("/api/v1/records/", {"title": "x"}, format="json"),
+    ):
+        assert response.status_code >= 400
+        assert response["Content-Type"].startswith(PROBLEM), response.status_code
+        assert response.json()["status"] == response.status_code
+
+
+def test_problem_json_is_acceptable(callers, catalog):
+    client = callers["read_key"]
+    missing = client.get("/api/v1/records/999999999/", HTTP_ACCEPT=PROBLEM)
+    assert missing.status_code == 404
+    assert missing["Content-Type"].startswith(PROBLEM)
+    found = client.get(f"/api/v1/records/{catalog.record.pk}/", HTTP_ACCEPT=PROBLEM)
+    assert found.status_code == 200
+    assert found.json()["id"] == catalog.record.pk
+    refused = client.get(f"/api/v1/records/{catalog.record.pk}/", HTTP_ACCEPT="text/csv")
+    assert refused.status_code == 406
+    assert refused["Content-Type"].startswith(PROBLEM)
+
+
+def test_an_oversized_body_is_a_413_problem(writer, library):
+    body = json.dumps({"title": "x", "summary": "y" * (3 * 1024 * 1024)})
+    response = writer.generic("POST", "/api/v1/records/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith(PROBLEM)
+    assert response.json()["code"] == "too_large"
+    with schema_context(library.schema_name):
+        assert not Record.objects.filter(title="x").exists()
+
+
+def test_an_unknown_host_under_api_is_a_json_404(db):
+    client = APIClient(HTTP_HOST="nowhere.localhost")
+    response = client.get("/api/v1/records/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith(PROBLEM)
+    assert response.json()["code"] == "not_found"
+    # Outside the API an unknown host stays a plain 404 page.
+    assert not client.get("/")["Content-Type"].startswith(PROBLEM)
+
+
+def test_writes_that_make_something_say_where(writer, catalog):
+    made = writer.post("/api/v1/records/", {"title": "Always Coming Home"}, format="json")
+    assert made.status_code == 201
+    assert made["Location"] == f"http://alpha.localhost/api/v1/records/{made.json()['id']}/"
+    assert writer.get(made["Location"]).json()["title"] == "Always Coming Home"
+    item = writer.post(
+        "/api/v1/items/", {"record": catalog.record.pk, "barcode": "B-LOC-1"}, format="json"
+    )
+    assert item["Location"].endswith(f"/api/v1/items/{item.json()['id']}/")
+    location = writer.post("/api/v1/locations/", {"code": "LOC-2"}, format="json")
+    assert location["Location"].endswith(f"/api/v1/locations/{location.json()['id']}/")
+    export = writer.post("/api/v1/exports/", {"format": "marcxml"}, format="json")
+    assert export.status_code == 202
+    assert export["Location"].endswith(f"/api/v1/exports/{export.json()['id']}/")
+
+
+def test_if_none_match_answers_304_on_objects_and_lists(callers, catalog):
+    client = callers["read_key"]
+    for url in (f"/api/v1/records/{catalog.record.pk}/", "/api/v1/records/", "/api/v1/items/"):
+        first = client.get(url)
+        etag = first["ETag"]
+        assert etag
+        again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert again.status_code == 304, url
+        assert again.content == b""
+        assert client.get(url, HTTP_IF_NONE_MATCH='"v0"').status_code == 200
+    # A change makes the held ETag stale.
+    listed = client.get("/api/v1/records/")["ETag"]
+    callers["librarian"].post("/api/v1/records/", {"title": "The Dispossessed"}, format="json")
+    assert client.get("/api/v1/records/", HTTP_IF_NONE_MATCH=listed).status_code == 200
+
+
+def _records_titled(schema: str, title: str) -> int:
+    with schema_context(schema):
+        return Record.objects.filter(title=title).count()
+
+
+def test_idempotency_key_makes_a_post_once(callers, other_callers, library, other_library):
+    client = callers["write_key"]
+    body = {"title": "The Lathe of Heaven"}
+    first = client.post("/api/v1/records/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = client.post("/api/v1/records/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Location"] == first["Location"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert _records_titled(library.schema_name, "The Lathe of Heaven") == 1
+    # Same key, another body: refused, nothing written.
+    other_body = {"title": "The Word for World Is Forest"}
+    reused = client.post("/api/v1/records/", other_body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert reused.status_code == 422
+    assert reused["Content-Type"].startswith(PROBLEM)
+    assert _records_titled(library.schema_name, "The Word for World Is Forest") == 0
+    # Keys belong to their caller and library: the same key elsewhere is a new request.
+    librarian = callers["librarian"]
+    mine = librarian.post("/api/v1/records/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert mine.status_code == 201
+    assert mine.json()["id"] != first.json()["id"]
+    elsewhere = other_callers["write_key"].post(
+        "/api/v1/records/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert elsewhere.status_code == 201
+    assert _records_titled(other_library.schema_name, "The Lathe of Heaven") == 1
+    # Without a key every POST is its own.
+    client.post("/api/v1/records/", body, format="json")
+    assert _records_titled(library.schema_name, "The Lathe of Heaven") == 3
+
+
+def test_refused_posts_are_not_kept_against_the_key(callers, library):
+    client = callers["write_key"]
+    invalid = client.post("/api/v1/records/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert invalid.status_code == 400
+    # The same invalid request is answered the same (a replay); a fixed body needs a new key.
+    assert (
+        client.post("/api/v1/records/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-2").status_code
+        == 400
+    )
+    too_long = client.post("/api/v1/records/", {}, format="json", HTTP_IDEMPOTENCY_KEY="x" * 256)
+    assert too_long.status_code == 400
+    assert "Idempotency-Key" in too_long.json()["errors"]
