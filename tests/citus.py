@@ -39,6 +39,15 @@ EXCLUDED: dict[str, str] = {
         "drops the library inside the test's transaction, and Citus cannot drop a shard whose "
         "worker connection holds that transaction's deferred foreign key checks"
     ),
+    "tests/tenants/test_library_storage.py::"
+    "test_files_are_kept_under_the_schema_and_removed_with_the_library": (
+        "drops the library inside the test's transaction, and Citus cannot drop a shard whose "
+        "worker connection holds that transaction's pending trigger events"
+    ),
+    "tests/worker/test_import_faults.py::test_postgresql_stopped_for_15_seconds_mid_import": (
+        "stops a PostgreSQL server of its own, a plain one: with STACKS_CITUS on, libraries "
+        "made there are distributed, which needs the Citus extension that server lacks"
+    ),
     "tests/deploy/test_entrypoint.py::test_migrate_web_and_worker_roles_serve_a_library": (
         "makes a database of its own on the coordinator, and Citus does not propagate "
         "CREATE DATABASE (nor its extension) to the workers"
