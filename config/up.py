@@ -19,7 +19,9 @@ RUNNING_ENV = ROOT / ".stacks" / "dev" / "running.env"
 # What a second shell needs to act on this stack (manage.py reads it).
 SHARED_VARIABLES = ("DATABASE_URL", "REDIS_URL", "DEBUG", "STACKS_SITE_PORT", "SECRET_KEY")
 
-sys.path.insert(0, str(ROOT))
+# Run as a script, this folder is first on the path, where config/celery.py would stand in
+# for the celery package: the project's root takes its place.
+sys.path[0] = str(ROOT)
 from config.supervise import Service, supervise  # noqa: E402
 
 
