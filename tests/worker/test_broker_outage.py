@@ -84,7 +84,8 @@ def test_worker_survives_redis_stopping_for_12_seconds(live_library, private_red
         private_redis.start()
 
         _run_statistics(schema, private_redis.url)
-        assert _wait_for(worker, "succeeded", 2, timeout=90), worker.log()
+        # The worker retries the broker with a growing pause (up to about 30 s between tries).
+        assert _wait_for(worker, "succeeded", 2, timeout=180), worker.log()
         assert worker.process.poll() is None
         assert worker.log().count(done) >= 2
     finally:
