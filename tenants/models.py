@@ -26,6 +26,20 @@ class Library(TenantMixin):
         default=False,
         help_text="Whether the library's bibliographic records join the platform's shared pool.",
     )
+    language = models.CharField(
+        max_length=8,
+        default="en",
+        help_text="The catalog's language for readers whose browser asks for none it speaks.",
+    )
+    time_zone = models.CharField(
+        max_length=64, default="UTC", help_text="The zone dates and times are shown in."
+    )
+    cors_origins = ArrayField(
+        models.CharField(max_length=255),
+        default=list,
+        blank=True,
+        help_text="Web origins (https://example.org) whose pages may read the API.",
+    )
     settings_version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Moves on with each save of the settings."
     )
