@@ -47,14 +47,7 @@ def cover_images_make(data: bytes, *, max_bytes: int) -> list[CoverImage]:
     kind browsers show, or one that would unpack to too many pixels."""
     if not data:
         raise CoverRefused(_("The file is empty: choose a picture of the cover."))
-    if len(data) > max_bytes:
-        raise CoverRefused(
-            _(
-                "The picture is too large: %(size)s MB, and covers may be up to %(limit)s MB. "
-                "Save it smaller and try again."
-            )
-            % {"size": f"{len(data) / 1e6:.1f}", "limit": f"{max_bytes / 1e6:g}"}
-        )
+    cover_size_check(len(data), max_bytes=max_bytes)
     with warnings.catch_warnings():
         # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a warning is a refusal.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -87,6 +80,18 @@ def cover_images_make(data: bytes, *, max_bytes: int) -> list[CoverImage]:
         resized.save(out, "WEBP", quality=82, method=4)
         made.append(CoverImage(size, out.getvalue(), resized.width, resized.height))
     return made
+
+
+def cover_size_check(size: int, *, max_bytes: int) -> None:
+    """CoverRefused for a file of `size` bytes past the limit (checked before reading one)."""
+    if size > max_bytes:
+        raise CoverRefused(
+            _(
+                "The picture is too large: %(size)s MB, and covers may be up to %(limit)s MB. "
+                "Save it smaller and try again."
+            )
+            % {"size": f"{size / 1e6:.1f}", "limit": f"{max_bytes / 1e6:g}"}
+        )
 
 
 def _too_many_pixels(width: int, height: int) -> CoverRefused:
