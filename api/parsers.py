@@ -35,9 +35,16 @@ class BoundedJSONParser(JSONParser):
 
 
 class PictureParser(BaseParser):
-    """A picture's bytes, as sent (the catalog's services check what they are)."""
+    """A picture's bytes, as sent with its own media type (the catalog's services check what
+    they are)."""
 
     media_type = "image/*"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         return stream.read() if stream is not None else b""
+
+
+class OctetStreamParser(PictureParser):
+    """The same bytes sent as application/octet-stream, as generated clients send files."""
+
+    media_type = "application/octet-stream"

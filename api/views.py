@@ -19,7 +19,7 @@ from api import examples as ex
 from api import serializers as s
 from api.http import located
 from api.pagination import PageRead, StableCursorPagination
-from api.parsers import PictureParser
+from api.parsers import OctetStreamParser, PictureParser
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from catalog import selectors, services
@@ -140,17 +140,15 @@ ETAG_HEADER = OpenApiParameter(
         extend_schema(
             methods=["PUT"],
             summary="Give a record a cover",
-            description="The body is the picture itself (JPEG, PNG, WebP or GIF, with its "
-            "media type as Content-Type), at most the API's body limit (2.5 MB). It is resized "
-            "to a thumbnail (within 120 by 180 pixels) and a larger picture (within 400 by "
-            "600), stored as WebP without its metadata, and shown on the catalog's pages; "
+            description="The body is the picture itself (JPEG, PNG, WebP or GIF), sent as "
+            "application/octet-stream or with its own media type as Content-Type (image/jpeg, "
+            "image/png, image/webp, image/gif), at most the API's body limit (2.5 MB). It is "
+            "resized to a thumbnail (within 120 by 180 pixels) and a larger picture (within "
+            "400 by 600), stored as WebP without its metadata, and shown on the catalog's pages; "
             "the record's version moves and the change feed notes it. A file that is no "
             "picture, or one of more than 40 megapixels, is refused with 400 and nothing "
             "changes.",
-            request={
-                media: {"type": "string", "format": "binary"}
-                for media in ("image/jpeg", "image/png", "image/webp", "image/gif")
-            },
+            request={"application/octet-stream": {"type": "string", "format": "binary"}},
             parameters=[ETAG_HEADER],
             responses={200: s.CoverSerializer},
             examples=[ex.COVER],
@@ -242,7 +240,9 @@ class RecordViewSet(CatalogViewSet):
         services.record_delete(record_id=int(pk), expected_version=expected_version(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @action(detail=True, methods=["put", "delete"], parser_classes=[PictureParser])
+    @action(
+        detail=True, methods=["put", "delete"], parser_classes=[PictureParser, OctetStreamParser]
+    )
     def cover(self, request: Request, pk: str) -> Response:
         version = expected_version(request)
         if request.method == "DELETE":

@@ -62,6 +62,7 @@ def test_put_a_cover_then_delete_it(callers, catalog):
     [
         (b"not a picture", "image/png", 400, "not a picture"),
         (b"", "image/jpeg", 400, "empty"),
+        (b"GIF89a and then nothing", "application/octet-stream", 400, "not a picture"),
         (b'{"url": "x"}', "application/json", 415, "Unsupported media type"),
     ],
 )
@@ -72,6 +73,14 @@ def test_what_is_not_a_picture_is_refused(callers, catalog, body, content_type, 
     assert answer["Content-Type"] == "application/problem+json"
     assert says in answer.json()["detail"]
     assert _state("alpha", catalog.record.pk) == before
+
+
+def test_a_picture_sent_as_octet_stream_is_taken(callers, catalog):
+    answer = _put(
+        callers["write_key"], catalog.record.pk, _jpeg(90, 60), "application/octet-stream"
+    )
+    assert answer.status_code == 200
+    assert (answer.json()["large"]["width"], answer.json()["large"]["height"]) == (90, 60)
 
 
 def test_a_stale_if_match_changes_nothing(callers, catalog):
