@@ -1,4 +1,5 @@
-"""A small HTTP server on 127.0.0.1 replaying recorded answers of outside record sources."""
+"""The cataloguing tests' fixtures: a signed-in librarian, and a small HTTP server on 127.0.0.1
+replaying recorded answers of outside record sources (records and their covers)."""
 
 import threading
 import time
@@ -8,6 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from staff.services import user_create
+from tests.conftest import LIBRARY_HOST
+from tests.tenants.admin_helpers import signed_in
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "lookup"
 
@@ -69,3 +76,10 @@ def recorded_server() -> Iterator[RecordedServer]:
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
+
+
+@pytest.fixture
+def librarian(library) -> Client:  # type: ignore[no-untyped-def]
+    with schema_context("alpha"):
+        user_create(email="lib@alpha.example", role="librarian")
+    return signed_in(LIBRARY_HOST, "alpha", "lib@alpha.example", client_class=Client)

@@ -27,13 +27,6 @@ COVER = "/b/id/8091016-L.jpg"
 
 
 @pytest.fixture
-def librarian(library) -> Client:  # type: ignore[no-untyped-def]
-    with schema_context("alpha"):
-        user_create(email="lib@alpha.example", role="librarian")
-    return signed_in(LIBRARY_HOST, "alpha", "lib@alpha.example", client_class=Client)
-
-
-@pytest.fixture
 def open_library(recorded_server: RecordedServer, settings) -> RecordedServer:
     """Open Library's recorded answer, its cover addresses pointing at the recorded server."""
     answer = json.loads((RECORDED / "openlibrary_hit.json").read_text())
