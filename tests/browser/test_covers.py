@@ -1,8 +1,11 @@
-"""Covers in Chromium: a librarian uploads a picture on the workspace's record page, and
-readers see it on the public record page and in search results, with its alt text, under the
-catalog's Content-Security-Policy."""
+"""Covers in Chromium: a librarian takes the cover a source offers with the record it found,
+or uploads a picture on the workspace's record page, and readers see it on the public record
+page and in search results, with its alt text, under the catalog's Content-Security-Policy."""
 
+import json
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django_tenants.utils import schema_context
@@ -12,12 +15,13 @@ from catalog.services import RecordData, record_create
 from tenants.services import ProvisionedLibrary
 from tests.browser.axe import axe_violations
 from tests.browser.conftest import Shots, Stack
-from tests.cataloguing.conftest import RECORDED
+from tests.cataloguing.conftest import RECORDED, RecordedServer, open_library_recorded
 
 pytestmark = pytest.mark.browser
 
 PICTURE = RECORDED / "openlibrary_cover.jpg"  # 360 by 540
 TITLE = "Pride and Prejudice"
+AUSTEN = "9780141439518"
 
 
 @pytest.fixture
@@ -86,3 +90,52 @@ def test_upload_a_cover_and_see_it_in_the_catalog(  # type: ignore[no-untyped-de
     assert _loaded(page, "img.cover-thumb")
     assert re.search(r"/records/\d+/cover-[0-9a-f]{16}-thumb\.webp$", thumb.get_attribute("src"))
     assert refused == []
+
+
+@pytest.fixture
+def source_stack(live_db: None, tmp_path: Path) -> Iterator[Stack]:
+    """A stack whose scan-to-add asks Open Library, here a recorded server with a cover."""
+    server = RecordedServer()
+    server.thread.start()
+    sources = open_library_recorded(server, AUSTEN)
+    running = Stack(tmp_path)
+    running.env["STACKS_LOOKUP_SOURCES"] = json.dumps(sources)  # the worker's env too
+    running.start()
+    yield running
+    running.stop()
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+def test_scan_a_book_and_take_its_sources_cover(  # type: ignore[no-untyped-def]
+    source_stack: Stack, live_library: ProvisionedLibrary, page
+):
+    shot = Shots(page, "source_cover")
+    host = live_library.domain.domain
+    page.goto(source_stack.url(host, "/staff/login/?next=/staff/add/"))
+    page.fill("#id_username", live_library.admin_email)
+    page.fill("#id_password", live_library.admin_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(source_stack.url(host, "/staff/add/"))
+    page.keyboard.type(AUSTEN)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#record-form")
+    assert page.input_value("#id_title") == TITLE
+    assert page.is_checked("#id_cover_use")
+    assert page.inner_text("label[for=id_cover_use]") == "Use the cover from openlibrary"
+    shot("prefilled-with-cover")
+    assert axe_violations(page) == []
+    page.keyboard.type("COVER-0001")
+    page.click("#record-form button[type=submit]")
+    page.wait_for_selector("#saved")
+    assert "(with its cover)" in page.inner_text("#saved")
+    assert page.locator("#cover-warning").count() == 0
+    shot("saved-with-cover")
+    page.click("#saved a")
+    page.wait_for_url(re.compile(r"/records/\d+/$"))
+    cover = page.locator("img#cover")
+    assert cover.get_attribute("alt") == f"Cover of {TITLE}"
+    page.wait_for_function("document.querySelector('img#cover').complete")
+    assert _loaded(page, "img#cover")
+    assert "COVER-0001" in page.inner_text("table#copies")
+    shot("public-record-with-cover")

@@ -1,6 +1,7 @@
 """The cataloguing tests' fixtures: a signed-in librarian, and a small HTTP server on 127.0.0.1
 replaying recorded answers of outside record sources (records and their covers)."""
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -67,6 +68,22 @@ class RecordedServer:
         kind = "application/json" if recorded.endswith(".json") else "application/xml"
         options.setdefault("content_type", kind)
         self.answers[path] = Answer((RECORDED / recorded).read_bytes(), **options)  # type: ignore[arg-type]
+
+
+OPEN_LIBRARY_COVER = "/b/id/8091016-L.jpg"
+
+
+def open_library_recorded(server: RecordedServer, isbn: str) -> list[dict[str, object]]:
+    """Open Library's recorded answer for `isbn` on `server`, with its cover addresses pointing
+    at the server's recorded cover; the STACKS_LOOKUP_SOURCES that asks it."""
+    answer = json.loads((RECORDED / "openlibrary_hit.json").read_text())
+    for size in ("small", "medium", "large"):
+        answer[f"ISBN:{isbn}"]["cover"][size] = f"{server.url}{OPEN_LIBRARY_COVER}"
+    server.answers["/api/books"] = Answer(
+        json.dumps(answer).encode(), content_type="application/json"
+    )
+    server.answer(OPEN_LIBRARY_COVER, "openlibrary_cover.jpg", content_type="image/jpeg")
+    return [{"name": "openlibrary", "kind": "openlibrary", "url": server.url}]
 
 
 @pytest.fixture

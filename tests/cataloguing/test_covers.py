@@ -17,28 +17,18 @@ from catalog.models import Record
 from catalog.services import RecordData, record_cover_set, record_create
 from cataloguing.sources import SourceFailed, cover_fetch
 from staff.services import user_create
-from tests.cataloguing.conftest import RECORDED, Answer, RecordedServer
+from tests.cataloguing.conftest import OPEN_LIBRARY_COVER, RecordedServer, open_library_recorded
 from tests.cataloguing.test_add_page import _fields
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 from tests.tenants.admin_helpers import signed_in
 
 AUSTEN = "9780141439518"
-COVER = "/b/id/8091016-L.jpg"
+COVER = OPEN_LIBRARY_COVER
 
 
 @pytest.fixture
 def open_library(recorded_server: RecordedServer, settings) -> RecordedServer:
-    """Open Library's recorded answer, its cover addresses pointing at the recorded server."""
-    answer = json.loads((RECORDED / "openlibrary_hit.json").read_text())
-    for size in ("small", "medium", "large"):
-        answer[f"ISBN:{AUSTEN}"]["cover"][size] = f"{recorded_server.url}{COVER}"
-    recorded_server.answers["/api/books"] = Answer(
-        json.dumps(answer).encode(), content_type="application/json"
-    )
-    recorded_server.answer(COVER, "openlibrary_cover.jpg", content_type="image/jpeg")
-    settings.STACKS_LOOKUP_SOURCES = [
-        {"name": "openlibrary", "kind": "openlibrary", "url": recorded_server.url}
-    ]
+    settings.STACKS_LOOKUP_SOURCES = open_library_recorded(recorded_server, AUSTEN)
     return recorded_server
 
 
