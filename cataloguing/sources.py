@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.imports.formats import marcxml_records
@@ -44,7 +45,7 @@ class Source(Protocol):
 
 def _get(url: str, timeout: float, accept: str, max_bytes: int = MAX_ANSWER_BYTES) -> bytes:
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise SourceFailed("not a web address")
+        raise SourceFailed(_("not a web address"))
     request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT})  # noqa: S310
     # The timeout bounds each wait on the socket; the deadline bounds the whole answer, which
     # a server could otherwise trickle in a byte at a time.

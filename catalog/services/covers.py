@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from catalog.images import CoverImage, cover_file_name, cover_images_make
 from catalog.models import Change, Record
@@ -88,6 +89,6 @@ def record_cover_remove(*, record_id: int, expected_version: int | None = None) 
     """Take a record's cover away and delete its files. NotFound if it has none."""
     record = _locked(record_id, expected_version)
     if not record.cover:
-        raise NotFound("This record has no cover.")
+        raise NotFound(_("This record has no cover."))
     _cover_save(record, "", {})
     return record
