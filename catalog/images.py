@@ -55,6 +55,10 @@ def cover_images_make(data: bytes, *, max_bytes: int) -> list[CoverImage]:
             with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 if image.width * image.height > MAX_PIXELS:
                     raise _too_many_pixels(image.width, image.height)
+                # A JPEG can be decoded at a half, a quarter or an eighth of its size: no
+                # more than twice the largest size is needed (a third of a phone photo's time).
+                large = SIZES["large"]
+                image.draft("RGB", (large[0] * 2, large[1] * 2))
                 image.load()
                 picture = ImageOps.exif_transpose(image)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -72,13 +76,14 @@ def cover_images_make(data: bytes, *, max_bytes: int) -> list[CoverImage]:
     )
     picture = picture.convert(mode)
     made = []
-    for size, box in SIZES.items():
-        resized = picture.copy()
-        resized.thumbnail(box, Image.Resampling.LANCZOS)
+    # Largest first, each size made from the one before: the smaller resizes read fewer pixels.
+    for size, box in sorted(SIZES.items(), key=lambda entry: -entry[1][0]):
+        picture = picture.copy()
+        picture.thumbnail(box, Image.Resampling.LANCZOS, reducing_gap=3.0)
         out = io.BytesIO()
         # A new image carries no metadata; nothing (exif, icc_profile, xmp) is passed on.
-        resized.save(out, "WEBP", quality=82, method=4)
-        made.append(CoverImage(size, out.getvalue(), resized.width, resized.height))
+        picture.save(out, "WEBP", quality=82, method=4)
+        made.append(CoverImage(size, out.getvalue(), picture.width, picture.height))
     return made
 
 
