@@ -6,14 +6,14 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import examples as ex
 from api.permissions import LibraryAdminOnly
+from api.strict import StrictAPIView, StrictViewSet
 from api.views import expected_version, with_etag
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
@@ -48,7 +48,7 @@ def _user(request: Request) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
-class AdminViewSet(viewsets.GenericViewSet):
+class AdminViewSet(StrictViewSet):
     permission_classes = [LibraryAdminOnly]
     lookup_value_regex = r"[0-9]+"
 
@@ -286,7 +286,7 @@ class LibrarySettingsSerializer(serializers.Serializer):
     share_records = serializers.BooleanField(required=False)
 
 
-class LibrarySettingsView(APIView):
+class LibrarySettingsView(StrictAPIView):
     """The library's display name, whether its catalog is public, its default location, and
     whether its records join the platform's shared pool."""
 

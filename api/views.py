@@ -7,13 +7,12 @@ from typing import Any, cast
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import examples as ex
 from api import serializers as s
@@ -21,6 +20,7 @@ from api.http import located
 from api.pagination import PageRead, StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
+from api.strict import StrictAPIView, StrictViewSet
 from catalog import selectors, services
 from catalog.models import Contributor, Item, Location, Record, Subject
 from catalog.search import record_facets
@@ -61,33 +61,9 @@ def item_serializer_class(request: Request) -> type[s.ItemPublicSerializer]:
     return s.ItemPublicSerializer
 
 
-def query_check(request: Request, allowed: set[str]) -> None:
-    """Refuse query parameters the operation does not take: ignored, a lookup such as `?isbn=`
-    on a list that does not know it would answer the whole list instead of the one row."""
-    unknown = sorted(set(request.query_params) - allowed - {"format"})
-    if unknown:
-        takes = ", ".join(sorted(allowed)) or "none"
-        raise ValidationError(
-            {name: [f"Unknown query parameter; this operation takes: {takes}."] for name in unknown}
-        )
-
-
-class CatalogViewSet(viewsets.GenericViewSet):
+class CatalogViewSet(StrictViewSet):
     schema = CatalogAutoSchema()
     lookup_value_regex = ID_PATTERN
-    # The serializer of each action's query parameters; actions not named take none.
-    query_params: dict[str, type[serializers.Serializer]] = {}
-    # Actions that answer pages, and so take the paginator's parameters too.
-    paged_actions: tuple[str, ...] = ("list",)
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        params = self.query_params.get(self.action)
-        # The declared fields (class-level): building the serializer's fields costs more.
-        allowed = set(params._declared_fields) if params is not None else set()  # type: ignore[attr-defined]
-        if self.action in self.paged_actions and self.paginator is not None:
-            allowed |= {self.paginator.cursor_query_param, self.paginator.page_size_query_param}  # type: ignore[attr-defined]
-        query_check(request, allowed)
 
     def paginated(self, rows: Any, serializer_class: type) -> Response:
         page = self.paginate_queryset(rows)
@@ -424,7 +400,7 @@ class SubjectViewSet(CatalogViewSet):
         return Response(s.SubjectSerializer(selectors.subject_get(subject_id=int(pk))).data)
 
 
-class ChangeFeedView(APIView):
+class ChangeFeedView(StrictAPIView):
     """Records and items created, updated or deleted after a cursor, oldest first.
 
     Keep `next_cursor` and pass it as `since` next time; deleted entities appear once more as
@@ -433,6 +409,7 @@ class ChangeFeedView(APIView):
 
     schema = CatalogAutoSchema()
     permission_classes = [StaffOnly]
+    query_params = {"get": s.ChangeParamsSerializer}
 
     @extend_schema(
         summary="The change feed",
@@ -441,7 +418,6 @@ class ChangeFeedView(APIView):
         examples=[ex.CHANGES],
     )
     def get(self, request: Request) -> Response:
-        query_check(request, set(s.ChangeParamsSerializer._declared_fields))  # type: ignore[attr-defined]
         params = s.ChangeParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         since, limit = int(params.validated_data["since"]), params.validated_data["limit"]
@@ -466,7 +442,7 @@ class ChangeFeedView(APIView):
         return Response(body)
 
 
-class TokenObtainView(APIView):
+class TokenObtainView(StrictAPIView):
     """A staff token for this library's staff account, from its email and password.
 
     Send it back as `Authorization: Bearer <token>`. Accounts of other libraries do not exist
