@@ -109,6 +109,27 @@ FACETS = OpenApiExample(
         "decade": [{"value": 1960, "count": 5}, {"value": 1970, "count": 9}],
     },
 )
+_NONE_BY_STATUS = {
+    "available": 0, "on_loan": 0, "missing": 0, "lost": 0, "damaged": 0, "withdrawn": 0,
+    "in_processing": 0,
+}  # fmt: skip
+AVAILABILITY = OpenApiExample(
+    "Copies of two records",
+    response_only=True,
+    value={
+        "results": [
+            {"record": 42, "total": 3,
+             "by_status": _NONE_BY_STATUS | {"available": 2, "on_loan": 1},
+             "by_location": [
+                 {"code": "BR2", "name": "Branch 2", "total": 1,
+                  "by_status": _NONE_BY_STATUS | {"on_loan": 1}},
+                 {"code": "MAIN", "name": "Main library", "total": 2,
+                  "by_status": _NONE_BY_STATUS | {"available": 2}},
+             ]},
+            {"record": 43, "total": 0, "by_status": _NONE_BY_STATUS, "by_location": []},
+        ]
+    },
+)  # fmt: skip
 CHANGES = OpenApiExample(
     "Changes since a cursor",
     response_only=True,

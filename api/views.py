@@ -116,6 +116,12 @@ ETAG_HEADER = OpenApiParameter(
         responses=s.ITEMS_AS_CALLER_SEES,
         examples=[ex.ITEM_PAGE, ex.ITEM_PUBLIC_PAGE],
     ),
+    availability=extend_schema(
+        summary="How many copies of many records are in, by status and location",
+        parameters=[s.AvailabilityParamsSerializer],
+        responses=s.AvailabilitySerializer,
+        examples=[ex.AVAILABILITY],
+    ),
     facets=extend_schema(
         summary="Facet counts of a search",
         parameters=[s.RecordSearchParamsSerializer],
@@ -131,6 +137,7 @@ class RecordViewSet(CatalogViewSet):
     query_params = {
         "list": s.RecordSearchParamsSerializer,
         "facets": s.RecordSearchParamsSerializer,
+        "availability": s.AvailabilityParamsSerializer,
     }
     paged_actions = ("list", "items")
 
@@ -148,6 +155,13 @@ class RecordViewSet(CatalogViewSet):
         params.is_valid(raise_exception=True)
         facets = record_facets(q=params.validated_data.get("q", ""), filters=params.filters())
         return Response(s.FacetsSerializer(facets).data)
+
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def availability(self, request: Request) -> Response:
+        params = s.AvailabilityParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        found = selectors.record_availability(record_ids=params.validated_data["ids"])
+        return Response({"results": found})
 
     def retrieve(self, request: Request, pk: str) -> Response:
         record = selectors.record_get(record_id=int(pk))
