@@ -233,7 +233,8 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                 # Errors are problem details (RFC 9457), served as such.
                 content = response.get("content", {})
                 if code >= "400" and "application/json" in content:
-                    response["content"] = {PROBLEM_JSON: content.pop("application/json")}
+                    # Only: an operation with other formats still answers errors this way.
+                    response["content"] = {PROBLEM_JSON: content["application/json"]}
             success = next((code for code in responses if code.startswith("2")), None)
             if success in ("201", "202"):
                 responses[success].setdefault("headers", {})["Location"] = copy.deepcopy(

@@ -4,13 +4,23 @@ import re
 from functools import partial
 from typing import Any, cast
 
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, NotAcceptable
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,12 +29,15 @@ from api import serializers as s
 from api.http import located
 from api.pagination import PageRead, StableCursorPagination
 from api.permissions import StaffOnly
+from api.renderers import RECORD_FORMAT_RENDERERS
 from api.schema import CatalogAutoSchema
 from api.strict import StrictAPIView, StrictViewSet
 from catalog import selectors, services
+from catalog.marc import marc_json, marc_xml
 from catalog.models import Contributor, Item, Location, Record, Subject
+from catalog.protocols.records import record_jsonld, records_marc, records_with_links
 from catalog.search import record_facets
-from common.errors import PreconditionFailed
+from common.errors import NotFound, PreconditionFailed
 from common.problems import problem_response
 from staff.roles import may_see_staff_fields
 from staff.services import staff_token_issue
@@ -64,6 +77,28 @@ def item_serializer_class(request: Request) -> type[s.ItemPublicSerializer]:
 class CatalogViewSet(StrictViewSet):
     schema = CatalogAutoSchema()
     lookup_value_regex = ID_PATTERN
+    # Formats an action offers besides the API's JSON (by `Accept` or `?format=`).
+    format_renderers: dict[str, tuple[type[BaseRenderer], ...]] = {}
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        renderers = super().get_renderers()
+        extra = [renderer() for renderer in self.format_renderers.get(self.action, ())]
+        return [renderers[0], *extra, *renderers[1:]]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        """A format the operation does not offer is a 406 that lists the ones it does (DRF
+        answers an unknown `?format=` with a 404)."""
+        try:
+            return super().perform_content_negotiation(request, force)
+        except (NotAcceptable, Http404):
+            offered = [r for r in self.get_renderers() if r.format != "api"]
+            raise NotAcceptable(
+                _("This operation answers in %(types)s (by Accept), or ?format=%(formats)s.")
+                % {
+                    "types": ", ".join(r.media_type for r in offered),
+                    "formats": "|".join(str(r.format) for r in offered),
+                }
+            ) from None
 
     def paginated(self, rows: Any, serializer_class: type) -> Response:
         page = self.paginate_queryset(rows)
@@ -76,6 +111,34 @@ class CatalogViewSet(StrictViewSet):
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
 
+RECORD_FORMATS = {renderer.format for renderer in RECORD_FORMAT_RENDERERS}
+
+
+def record_in_format(request: Request, record_id: int, form: str) -> bytes | dict[str, Any]:
+    """One record as it is now in a format other than the API's JSON: MARCXML, MARC 21 or
+    MARC-in-JSON (as the protocols serve it) or schema.org JSON-LD."""
+    if form == "jsonld":
+        found = records_with_links([record_id])
+        if not found:
+            raise NotFound(_("No such record."))
+        url = request.build_absolute_uri(reverse("catalog-record", args=[record_id]))
+        return record_jsonld(found[0], url)
+    marc = records_marc([record_id]).get(record_id)
+    if marc is None:
+        raise NotFound(_("No such record."))
+    if form == "marc":
+        return bytes(marc.as_marc())
+    if form == "marcxml":
+        return marc_xml(marc, declaration=True)
+    return marc_json(marc)
+
+
+RECORD_FORMAT_PARAMETER = OpenApiParameter(
+    "format", str, OpenApiParameter.QUERY, required=False,
+    enum=["json", *sorted(RECORD_FORMATS)],
+    description="Instead of Accept: json, marcxml (application/marcxml+xml), marc "
+    "(application/marc), marcjson (application/marc+json), jsonld (application/ld+json).",
+)  # fmt: skip
 ETAG_HEADER = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, required=False,
     description='The ETag you read (e.g. "v3"): the write is refused with 412 if the object '
@@ -89,7 +152,27 @@ ETAG_HEADER = OpenApiParameter(
         parameters=[s.RecordSearchParamsSerializer],
         examples=[ex.RECORD_PAGE],
     ),
-    retrieve=extend_schema(summary="A record", examples=[ex.RECORD]),
+    retrieve=extend_schema(
+        summary="A record, in JSON or (by Accept or ?format=) MARCXML, MARC 21, MARC-in-JSON or "
+        "schema.org JSON-LD",
+        parameters=[RECORD_FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): s.RecordSerializer,
+            (200, "application/marcxml+xml"): OpenApiResponse(
+                OpenApiTypes.STR, description="MARCXML (MARC21slim), copies held as 852."
+            ),
+            (200, "application/marc"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="MARC 21 (ISO 2709), UTF-8."
+            ),
+            (200, "application/marc+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="MARC-in-JSON."
+            ),
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="A schema.org Book in JSON-LD."
+            ),
+        },
+        examples=[ex.RECORD],
+    ),
     create=extend_schema(
         summary="Catalogue a new record",
         request=s.RecordInputSerializer,
@@ -140,6 +223,7 @@ class RecordViewSet(CatalogViewSet):
         "availability": s.AvailabilityParamsSerializer,
     }
     paged_actions = ("list", "items")
+    format_renderers = {"retrieve": RECORD_FORMAT_RENDERERS}
 
     def list(self, request: Request) -> Response:
         params = s.RecordSearchParamsSerializer(data=request.query_params)
@@ -164,8 +248,14 @@ class RecordViewSet(CatalogViewSet):
         return Response({"results": found})
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        record = selectors.record_get(record_id=int(pk))
-        return with_etag(Response(s.RecordSerializer(record).data), record.version)
+        form = request.accepted_renderer.format
+        if form in RECORD_FORMATS:
+            response = Response(record_in_format(request, int(pk), str(form)))
+        else:
+            record = selectors.record_get(record_id=int(pk))
+            response = with_etag(Response(s.RecordSerializer(record).data), record.version)
+        patch_vary_headers(response, ["Accept"])
+        return response
 
     def create(self, request: Request) -> Response:
         body = s.RecordInputSerializer(data=request.data)
