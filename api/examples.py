@@ -190,7 +190,8 @@ _DOMAIN = {
     },
 }
 _SETTINGS = {"name": "Springfield Public Library", "public_catalog": True,
-             "default_location_code": "MAIN", "share_records": False, "version": 3}  # fmt: skip
+             "default_location_code": "MAIN", "share_records": False,
+             "cors_origins": ["https://discover.springfield.example"], "version": 3}  # fmt: skip
 _AUDIT = {
     "id": 17,
     "actor": "head@springfield.example",
@@ -225,6 +226,11 @@ DOMAIN_INPUT = OpenApiExample(
 SETTINGS = OpenApiExample("Settings", value=_SETTINGS, response_only=True)
 SETTINGS_INPUT = OpenApiExample("Turn the public catalog off", value={"public_catalog": False},
                                 request_only=True)  # fmt: skip
+SETTINGS_CORS_INPUT = OpenApiExample(
+    "Let a discovery layer's pages read the API",
+    value={"cors_origins": ["https://discover.springfield.example", "http://localhost:3000"]},
+    request_only=True,
+)
 AUDIT_PAGE = OpenApiExample("A page of the audit log", value=_AUDIT, response_only=True)
 
 # Imports and exports.

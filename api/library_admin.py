@@ -284,11 +284,19 @@ class LibrarySettingsSerializer(serializers.Serializer):
     public_catalog = serializers.BooleanField(required=False)
     default_location_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
     share_records = serializers.BooleanField(required=False)
+    cors_origins = serializers.ListField(
+        child=serializers.CharField(max_length=255, allow_blank=True),
+        required=False,
+        max_length=50,
+        help_text="Web origins (scheme://host[:port]) whose pages may read this API (GET "
+        "only); none until the admins name some.",
+    )
 
 
 class LibrarySettingsView(StrictAPIView):
-    """The library's display name, whether its catalog is public, its default location, and
-    whether its records join the platform's shared pool."""
+    """The library's display name, whether its catalog is public, its default location,
+    whether its records join the platform's shared pool, and the web origins whose pages may
+    read the API (CORS)."""
 
     permission_classes = [LibraryAdminOnly]
     serializer_class = LibrarySettingsSerializer
@@ -301,7 +309,7 @@ class LibrarySettingsView(StrictAPIView):
         )
 
     @extend_schema(summary="Change the library's settings",
-                   examples=[ex.SETTINGS_INPUT, ex.SETTINGS])  # fmt: skip
+                   examples=[ex.SETTINGS_INPUT, ex.SETTINGS_CORS_INPUT, ex.SETTINGS])  # fmt: skip
     def patch(self, request: Request) -> Response:
         data = LibrarySettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
