@@ -45,6 +45,49 @@ _ITEM = {
 
 
 RECORD = OpenApiExample("Record", value=_RECORD, response_only=True)
+RECORD_MARCXML = OpenApiExample(
+    "Record as MARCXML",
+    media_type="application/marcxml+xml",
+    response_only=True,
+    value=(
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<record xmlns="http://www.loc.gov/MARC21/slim">'
+        "<leader>00000nam a2200000 i 4500</leader>"
+        '<controlfield tag="001">69012345</controlfield>'
+        '<datafield tag="245" ind1="1" ind2="0"><subfield code="a">The Left Hand of Darkness'
+        "</subfield></datafield>"
+        '<datafield tag="852" ind1=" " ind2=" "><subfield code="b">MAIN</subfield>'
+        '<subfield code="p">31234000123456</subfield></datafield></record>'
+    ),
+)
+RECORD_MARC_JSON = OpenApiExample(
+    "Record as MARC-in-JSON",
+    media_type="application/marc+json",
+    response_only=True,
+    value={
+        "leader": "00000nam a2200000 i 4500",
+        "fields": [
+            {"001": "69012345"},
+            {"245": {"ind1": "1", "ind2": "0",
+                     "subfields": [{"a": "The Left Hand of Darkness"}]}},
+            {"852": {"ind1": " ", "ind2": " ",
+                     "subfields": [{"b": "MAIN"}, {"p": "31234000123456"}]}},
+        ],
+    },
+)  # fmt: skip
+RECORD_JSON_LD = OpenApiExample(
+    "Record as schema.org JSON-LD",
+    media_type="application/ld+json",
+    response_only=True,
+    value={
+        "@context": "https://schema.org", "@type": "Book",
+        "@id": "https://springfield.stacks.example/records/42/",
+        "url": "https://springfield.stacks.example/records/42/",
+        "name": "The Left Hand of Darkness",
+        "author": [{"@type": "Person", "name": "Le Guin, Ursula K."}],
+        "isbn": "9780441478125", "datePublished": "1969", "inLanguage": "English",
+    },
+)  # fmt: skip
 RECORD_PAGE = OpenApiExample("A page of records", value=_RECORD, response_only=True)
 RECORD_INPUT = OpenApiExample(
     "New record",

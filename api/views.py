@@ -35,8 +35,9 @@ from api.strict import StrictAPIView, StrictViewSet
 from catalog import selectors, services
 from catalog.marc import marc_json, marc_xml
 from catalog.models import Contributor, Item, Location, Record, Subject
-from catalog.protocols.records import record_jsonld, records_marc, records_with_links
+from catalog.protocols.records import records_marc, records_with_links
 from catalog.search import record_facets
+from catalog.website import record_json_ld
 from common.errors import NotFound, PreconditionFailed
 from common.problems import problem_response
 from staff.roles import may_see_staff_fields
@@ -122,7 +123,7 @@ def record_in_format(request: Request, record_id: int, form: str) -> bytes | dic
         if not found:
             raise NotFound(_("No such record."))
         url = request.build_absolute_uri(reverse("catalog-record", args=[record_id]))
-        return record_jsonld(found[0], url)
+        return record_json_ld(found[0], url)
     marc = records_marc([record_id]).get(record_id)
     if marc is None:
         raise NotFound(_("No such record."))
@@ -171,7 +172,7 @@ ETAG_HEADER = OpenApiParameter(
                 OpenApiTypes.OBJECT, description="A schema.org Book in JSON-LD."
             ),
         },
-        examples=[ex.RECORD],
+        examples=[ex.RECORD, ex.RECORD_MARCXML, ex.RECORD_MARC_JSON, ex.RECORD_JSON_LD],
     ),
     create=extend_schema(
         summary="Catalogue a new record",

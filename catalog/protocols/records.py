@@ -139,62 +139,6 @@ def record_dc(record: Record, url: str) -> list[tuple[str, str]]:
     return [(name, xml_text(value)) for name, value in elements]
 
 
-# --- schema.org JSON-LD ------------------------------------------------------------------------
-
-# The schema.org property of each role (authors and corporate authors are `author`).
-_ROLE_PROPERTIES = {"editor": "editor", "illustrator": "illustrator", "translator": "translator"}
-
-
-def record_jsonld(record: Record, url: str) -> dict[str, Any]:
-    """The record as a schema.org Book in JSON-LD; `url` is the record's page. Works on records
-    with their links attached (record_links_attach)."""
-    book: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "Book",
-        "@id": url,
-        "url": url,
-        "name": record.title,
-    }
-    if record.subtitle:
-        book["alternativeHeadline"] = record.subtitle
-    for credit in record.credit_list:
-        agent = {
-            "@type": "Organization"
-            if credit.role == RecordContributor.Role.CORPORATE
-            else "Person",
-            "name": credit.contributor_name,
-        }
-        name = "author" if credit.role in _CREATOR_ROLES else _ROLE_PROPERTIES.get(credit.role)
-        book.setdefault(name or "contributor", []).append(agent)
-    if record.publisher:
-        book["publisher"] = {"@type": "Organization", "name": record.publisher}
-    if record.publication_year is not None:
-        book["datePublished"] = str(record.publication_year)
-    if record.edition:
-        book["bookEdition"] = record.edition
-    if record.language:
-        book["inLanguage"] = record.language
-    isbns = [i.value for i in record.identifier_list if i.kind == "isbn"]
-    if isbns:
-        book["isbn"] = isbns
-    others_ids = [
-        {"@type": "PropertyValue", "propertyID": i.kind, "value": i.value}
-        for i in record.identifier_list
-        if i.kind != "isbn"
-    ]
-    if others_ids:
-        book["identifier"] = others_ids
-    if record.summary:
-        book["description"] = record.summary
-    if record.subject_link_list:
-        book["about"] = [
-            {"@type": "Thing", "name": s.subject_heading} for s in record.subject_link_list
-        ]
-    if record.series:
-        book["isPartOf"] = {"@type": "CreativeWorkSeries", "name": record.series}
-    return book
-
-
 def records_with_links(ids: Sequence[int]) -> list[Record]:
     """Records by id, in this order, as record_list gives them, with their links attached."""
     by_id = {record.pk: record for record in record_list().filter(pk__in=list(ids))}
