@@ -273,10 +273,11 @@ class RecordViewSet(CatalogViewSet):
         return self._update(request, int(pk), partial=True)
 
     def _update(self, request: Request, record_id: int, *, partial: bool) -> Response:
-        version = expected_version(request)
         selectors.record_get(record_id=record_id)  # a missing record is a 404 before a 400
         body = s.RecordInputSerializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
+        # After the body: a request that is invalid as sent is a 400 whatever its If-Match.
+        version = expected_version(request)
         if partial:
             services.record_patch(
                 record_id=record_id, changes=body.changes_for_service(), expected_version=version
@@ -385,10 +386,10 @@ class ItemViewSet(CatalogViewSet):
         return self._update(request, int(pk), partial=True)
 
     def _update(self, request: Request, item_id: int, *, partial: bool) -> Response:
-        version = expected_version(request)
         current = selectors.item_get(item_id=item_id)
         body = s.ItemInputSerializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
+        version = expected_version(request)  # after the body, as for records
         services.item_update(
             item_id=item_id,
             record_id=body.validated_data.get("record"),
