@@ -6,14 +6,14 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import examples as ex
 from api.permissions import LibraryAdminOnly
+from api.strict import StrictAPIView, StrictViewSet
 from api.views import expected_version, with_etag
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
@@ -48,7 +48,7 @@ def _user(request: Request) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
-class AdminViewSet(viewsets.GenericViewSet):
+class AdminViewSet(StrictViewSet):
     permission_classes = [LibraryAdminOnly]
     lookup_value_regex = r"[0-9]+"
 
@@ -284,11 +284,19 @@ class LibrarySettingsSerializer(serializers.Serializer):
     public_catalog = serializers.BooleanField(required=False)
     default_location_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
     share_records = serializers.BooleanField(required=False)
+    cors_origins = serializers.ListField(
+        child=serializers.CharField(max_length=255, allow_blank=True),
+        required=False,
+        max_length=50,
+        help_text="Web origins (scheme://host[:port]) whose pages may read this API (GET "
+        "only); none until the admins name some.",
+    )
 
 
-class LibrarySettingsView(APIView):
-    """The library's display name, whether its catalog is public, its default location, and
-    whether its records join the platform's shared pool."""
+class LibrarySettingsView(StrictAPIView):
+    """The library's display name, whether its catalog is public, its default location,
+    whether its records join the platform's shared pool, and the web origins whose pages may
+    read the API (CORS)."""
 
     permission_classes = [LibraryAdminOnly]
     serializer_class = LibrarySettingsSerializer
@@ -301,7 +309,7 @@ class LibrarySettingsView(APIView):
         )
 
     @extend_schema(summary="Change the library's settings",
-                   examples=[ex.SETTINGS_INPUT, ex.SETTINGS])  # fmt: skip
+                   examples=[ex.SETTINGS_INPUT, ex.SETTINGS_CORS_INPUT, ex.SETTINGS])  # fmt: skip
     def patch(self, request: Request) -> Response:
         data = LibrarySettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from staff import invitations
@@ -201,8 +202,20 @@ class SettingsForm(forms.Form):
         label="Share our records (bibliographic data only) with the other libraries",
         required=False,
     )
+    cors_origins = forms.CharField(
+        label=_("Web origins whose pages may read the API, one per line"),
+        help_text=_(
+            "For a discovery layer or a school's site that reads the catalog from the reader's "
+            "browser, e.g. https://catalog.example.org (reads only; none by default)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
     # The settings' version when the page was opened: a save over a later one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def clean_cors_origins(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["cors_origins"].splitlines()]
 
 
 @admin_required
@@ -214,6 +227,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "public_catalog": library.public_catalog,
         "default_location_code": library.default_location_code,
         "share_records": library.share_records,
+        "cors_origins": "\n".join(library.cors_origins),
         "version": library.settings_version,
     }
     form = SettingsForm(request.POST or None, initial=initial)
