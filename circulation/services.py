@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Change, Item, Record
@@ -26,9 +26,13 @@ from circulation.models import (
     Patron,
 )
 from circulation.selectors import (
+    MAX_CLOSED_RUN,
+    checkout_terms,
     circulation_settings_get,
+    due_date_after,
     item_type_of,
     loan_rule_for,
+    local_date,
     today,
 )
 from common.errors import ApplicationError, Conflict, NotFound
@@ -36,9 +40,6 @@ from common.tasks import task_enqueue, task_name
 
 NOTICES_SEND = task_name("worker.circulation_notices_send")
 CIRCULATION_DAILY = "worker.circulation_daily"
-
-# Due dates move past closed days; a year of them in a row means the calendar is wrong.
-_MAX_CLOSED_RUN = 366
 
 
 # --- Patrons -----------------------------------------------------------------------------------
@@ -316,14 +317,10 @@ def item_type_set(*, item_barcodes: list[str], item_type: str) -> int:
 def due_date(*, start: date, days: int) -> date:
     """`days` after `start`, moved to the next open day if the library is closed then."""
     due = start + timedelta(days=days)
-    closed = set(
-        ClosedDay.objects.filter(
-            date__gte=due, date__lte=due + timedelta(days=_MAX_CLOSED_RUN)
-        ).values_list("date", flat=True)
-    )
-    while due in closed:
-        due += timedelta(days=1)
-    return due
+    closed = ClosedDay.objects.filter(
+        date__gte=due, date__lte=due + timedelta(days=MAX_CLOSED_RUN)
+    ).values_list("date", flat=True)
+    return due_date_after(start=start, days=days, closed=closed)
 
 
 # --- Loans -------------------------------------------------------------------------------------
@@ -403,21 +400,17 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
             code="item_not_for_loan",
             fields={"item_barcode": ["not for loan"]},
         )
-    rule = loan_rule_for(patron_category=patron.category, item_type=item_type_of(item))
+    terms = checkout_terms(patron=patron, item=item, on=on)
+    rule = terms.rule
     if not rule.for_loan:
         raise ApplicationError(
             f"Item {item.barcode} is not for loan to {patron.category} patrons.",
             code="item_not_for_loan",
             fields={"item_barcode": ["not for loan"]},
         )
-    # In one query: a hold this item waits on the shelf for, and the patron's own holds on the
-    # record (which this loan fulfils).
-    holds = list(
-        Hold.objects.filter(
-            Q(item=item, status=Hold.Status.READY)
-            | Q(patron=patron, record_id=item.record_id, status__in=Hold.ACTIVE)
-        ).values_list("id", "patron_id", "item_id", "status")
-    )
+    # A hold this item waits on the shelf for, and the patron's own holds on the record (which
+    # this loan fulfils).
+    holds = terms.holds
     held_for = {p for _, p, i, st in holds if i == item.pk and st == Hold.Status.READY}
     if held_for - {patron.pk}:
         raise Conflict(
@@ -425,13 +418,13 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
             code="item_held",
             fields={"item_barcode": ["held for another patron"]},
         )
-    if Loan.objects.filter(patron=patron, returned_at__isnull=True).count() >= rule.max_loans:
+    if terms.open_loans >= rule.max_loans:
         raise ApplicationError(
             f"{patron.name} already has {rule.max_loans} items on loan, the most allowed.",
             code="loan_limit_reached",
             fields={"patron_barcode": ["loan limit reached"]},
         )
-    due_on = due_date(start=on, days=rule.loan_days)
+    due_on = due_date_after(start=on, days=rule.loan_days, closed=terms.closed)
     try:
         # No savepoint: after a refusal the whole transaction rolls back anyway.
         loan = Loan.objects.create(item=item, patron=patron, due_on=due_on)
@@ -448,6 +441,37 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
     return loan
 
 
+_LOAN_COLUMNS = [f.attname for f in Loan._meta.concrete_fields]
+_PATRON_COLUMNS = [f.attname for f in Patron._meta.concrete_fields]
+# The item's row is locked already and at most one loan of it is open (loan_open_item), so the
+# loan is closed and read back, with its patron, in one statement.
+_LOAN_CLOSE_SQL = f"""
+WITH closed AS (
+    UPDATE circulation_loan SET returned_at = %(now)s
+    WHERE item_id = %(item_id)s AND returned_at IS NULL
+    RETURNING {", ".join(_LOAN_COLUMNS)}
+)
+SELECT {", ".join(f"closed.{c}" for c in _LOAN_COLUMNS)},
+       {", ".join(f"p.{c}" for c in _PATRON_COLUMNS)}
+FROM closed LEFT JOIN circulation_patron p ON p.id = closed.patron_id
+"""  # noqa: S608 - column names only
+
+
+def _loan_close(*, item_id: int, now: datetime) -> Loan | None:
+    """Mark the item's open loan returned at `now`; the loan (with its patron), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOAN_CLOSE_SQL, {"now": now, "item_id": item_id})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_LOAN_COLUMNS)
+    loan = Loan.from_db("default", _LOAN_COLUMNS, row[:split])
+    loan.patron = (
+        Patron.from_db("default", _PATRON_COLUMNS, row[split:]) if loan.patron_id else None
+    )
+    return loan
+
+
 @dataclass
 class Return:
     """A check-in: the loan it closed, and the hold the item now waits for, if any."""
@@ -461,21 +485,14 @@ def loan_checkin(*, item_barcode: str) -> Return:
     """Take an item back. With a hold waiting on its record, it goes to the hold shelf for the
     first patron in the queue, who gets a notice."""
     item = _item_for_desk(item_barcode)
-    loan = (
-        Loan.objects.select_for_update(of=("self",))
-        .select_related("patron")
-        .filter(item=item, returned_at__isnull=True)
-        .first()
-    )
+    now = timezone.now()
+    loan = _loan_close(item_id=item.pk, now=now)
     if loan is None:
         raise Conflict(
             f"Item {item.barcode} is not on loan.",
             code="item_not_on_loan",
             fields={"item_barcode": ["not on loan"]},
         )
-    now = timezone.now()
-    loan.returned_at = now
-    loan.save(update_fields=["returned_at"])
     _item_status_set(item, Item.Status.AVAILABLE)
     hold = _hold_trap(item, now)
     loan.item = item
@@ -486,7 +503,7 @@ def _hold_trap(item: Item, now: datetime) -> Hold | None:
     hold = (
         Hold.objects.select_for_update(skip_locked=True)
         .filter(record_id=item.record_id, status=Hold.Status.WAITING)
-        .exclude(expires_on__lt=now.date())
+        .exclude(expires_on__lt=local_date(now))
         .order_by("placed_at", "id")
         .first()
     )
@@ -495,7 +512,7 @@ def _hold_trap(item: Item, now: datetime) -> Hold | None:
     shelf_days = circulation_settings_get().hold_shelf_days
     hold.status = Hold.Status.READY
     hold.item = item
-    hold.shelf_until = due_date(start=timezone.localdate(now), days=shelf_days)
+    hold.shelf_until = due_date(start=local_date(now), days=shelf_days)
     hold.save(update_fields=["status", "item", "shelf_until"])
     Notice.objects.create(
         kind=Notice.Kind.HOLD_READY, patron_id=hold.patron_id, hold=hold,
