@@ -39,11 +39,11 @@ from circulation.patron_imports import MAX_BYTES as PATRON_FILE_MAX_BYTES
 from circulation.patron_imports import (
     patron_import_cancel,
     patron_import_commit,
+    patron_import_create,
     patron_import_get,
     patron_import_list,
     patron_import_rejects_csv,
     patron_import_rows,
-    patron_import_stage,
     patron_import_template,
 )
 from circulation.stocktake import (
@@ -771,8 +771,8 @@ class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
     class Meta:
         model = PatronImport
         fields = [
-            "id", "file_name", "status", "total", "created", "updated", "unchanged", "rejected",
-            "started_by_label", "created_at", "committed_at",
+            "id", "file_name", "status", "processed", "error", "total", "created", "updated",
+            "unchanged", "rejected", "started_by_label", "created_at", "committed_at",
         ]  # fmt: skip
 
 
@@ -803,7 +803,7 @@ _CSV = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, as an attachment."
     list=extend_schema(summary="List patron imports", examples=[ex.PATRON_IMPORT_PAGE]),
     retrieve=extend_schema(summary="A patron import and its counts", examples=[ex.PATRON_IMPORT]),
     create=extend_schema(
-        summary="Upload a CSV of patrons: staged for preview, nothing changes yet",
+        summary="Upload a CSV of patrons: the worker stages it for preview, nothing changes yet",
         request={"multipart/form-data": PatronImportCreateSerializer},
         responses={201: PatronImportSerializer},
         examples=[ex.PATRON_IMPORT],
@@ -815,7 +815,9 @@ _CSV = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, as an attachment."
         examples=[ex.PATRON_IMPORT_ROWS],
     ),
     commit=extend_schema(
-        summary="Commit a staged import", request=None, examples=[ex.PATRON_IMPORT]
+        summary="Commit a staged import: the worker writes it",
+        request=None,
+        examples=[ex.PATRON_IMPORT],
     ),
     cancel=extend_schema(
         summary="Cancel a staged import", request=None, examples=[ex.PATRON_IMPORT]
@@ -847,7 +849,7 @@ class PatronImportViewSet(CirculationViewSet):
             raise ApplicationError(
                 f"The file is too large (at most {PATRON_FILE_MAX_BYTES:,} bytes)."
             )
-        job = patron_import_stage(
+        job = patron_import_create(
             content=upload.read(), file_name=upload.name or "patrons.csv",
             started_by_label=str(request.user)[:255],
         )  # fmt: skip

@@ -6,7 +6,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 
-def _library_file_path(kind: str, filename: str) -> str:
+def library_file_path(kind: str, filename: str) -> str:
     """`<schema>/<kind>/<year>/<month>/<name>`: every file of a library lives under its schema's
     name, so that deleting the library finds them all."""
     schema = connection.schema_name  # type: ignore[attr-defined]
@@ -14,11 +14,11 @@ def _library_file_path(kind: str, filename: str) -> str:
 
 
 def import_file_path(instance: models.Model, filename: str) -> str:
-    return _library_file_path("imports", filename)
+    return library_file_path("imports", filename)
 
 
 def export_file_path(instance: models.Model, filename: str) -> str:
-    return _library_file_path("exports", filename)
+    return library_file_path("exports", filename)
 
 
 class Format(models.TextChoices):
