@@ -61,8 +61,8 @@ CHECKIN = [
      " ON p.id = closed.patron_id"),
     (None, "UPDATE catalog_item SET status = 'available', version = version + 1,"
      " updated_at = now() WHERE id = %(item_id)s"),
+    (None, CHECKOUT[5][1]),
     (None, CHECKOUT[6][1]),
-    (None, CHECKOUT[7][1]),
     ("hold", "SELECT * FROM circulation_hold WHERE record_id = %(record_id)s"
      " AND status = 'waiting' AND NOT (expires_on < current_date AND expires_on IS NOT NULL)"
      " ORDER BY placed_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"),
