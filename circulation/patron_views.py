@@ -139,10 +139,7 @@ def _patron_or_404(pk: int) -> Any:
 @desk_required("read")
 def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
     patron = _patron_or_404(pk)
-    initial = {
-        "name": patron.name, "barcode": patron.barcode, "email": patron.email,
-        "category": patron.category, "expires_on": patron.expires_on, "notes": patron.notes,
-    }  # fmt: skip
+    initial = {name: getattr(patron, name) for name in PatronForm.base_fields}
     form = PatronForm(request.POST or None, initial=initial)
     error, status = "", 200
     if request.method == "POST":
@@ -155,16 +152,7 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 return redirect("circulation-patron", pk=pk)  # type: ignore[return-value]
         status = 400
-    context = {
-        "patron": patron,
-        "form": form,
-        "error": error,
-        "loans": loan_list(patron_id=pk).order_by("-checked_out_at", "-id")[:200],
-        "holds": hold_list(patron_id=pk).order_by("-placed_at", "-id")[:200],
-        "today": today(),
-        "can_edit": circulation_allowed(request.user, "desk"),
-    }
-    return render(request, "circulation/patron.html", context, status=status)
+    return _patron_render(request, patron, form, error, status)
 
 
 @require_http_methods(["GET"])
@@ -197,18 +185,23 @@ def patron_erase_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _patron_refused(request: HttpRequest, patron: Any, message: str) -> HttpResponse:
+    form = PatronForm(initial={name: getattr(patron, name) for name in PatronForm.base_fields})
+    return _patron_render(request, patron, form, message, 409)
+
+
+def _patron_render(
+    request: HttpRequest, patron: Any, form: PatronForm, error: str, status: int
+) -> HttpResponse:
     context = {
         "patron": patron,
-        "form": PatronForm(initial={"name": patron.name, "barcode": patron.barcode,
-                                    "email": patron.email, "category": patron.category,
-                                    "expires_on": patron.expires_on, "notes": patron.notes}),
-        "error": message,
+        "form": form,
+        "error": error,
         "loans": loan_list(patron_id=patron.pk).order_by("-checked_out_at", "-id")[:200],
         "holds": hold_list(patron_id=patron.pk).order_by("-placed_at", "-id")[:200],
         "today": today(),
-        "can_edit": True,
-    }  # fmt: skip
-    return render(request, "circulation/patron.html", context, status=409)
+        "can_edit": circulation_allowed(request.user, "desk"),
+    }
+    return render(request, "circulation/patron.html", context, status=status)
 
 
 # --- Patron files ------------------------------------------------------------------------------

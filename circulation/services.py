@@ -344,14 +344,18 @@ FROM circulation_patron WHERE barcode = %s LIMIT 1 FOR UPDATE
 """  # noqa: S608 - column names only
 
 
+def _row_by_barcode(sql: str, barcode: str) -> tuple[Any, ...] | None:
+    if not barcode:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [barcode])
+        return cursor.fetchone()  # type: ignore[no-any-return]
+
+
 def _item_for_desk(barcode: str) -> Item:
     """The item with this barcode, locked, with its type and its record's title."""
     barcode = barcode.strip()
-    row = None
-    if barcode:
-        with connection.cursor() as cursor:
-            cursor.execute(_ITEM_FOR_DESK_SQL, [barcode])
-            row = cursor.fetchone()
+    row = _row_by_barcode(_ITEM_FOR_DESK_SQL, barcode)
     if row is None:
         raise NotFound(
             f"No item has the barcode {barcode!r}.",
@@ -375,11 +379,7 @@ def _item_for_desk(barcode: str) -> Item:
 def _patron_for_desk(barcode: str, on: date) -> Patron:
     barcode = barcode.strip()
     # Locked so that two desks lending to one patron count their loans one after the other.
-    row = None
-    if barcode:
-        with connection.cursor() as cursor:
-            cursor.execute(_PATRON_FOR_DESK_SQL, [barcode])
-            row = cursor.fetchone()
+    row = _row_by_barcode(_PATRON_FOR_DESK_SQL, barcode)
     if row is None:
         raise NotFound(
             f"No patron has the barcode {barcode!r}.",
