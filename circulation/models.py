@@ -2,10 +2,11 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.imports.models import library_file_path
 from catalog.models import Item, Location, Record
+from common.files import library_file_name
 
 
 class CirculationSettings(models.Model):
@@ -242,7 +243,8 @@ class StocktakeScan(models.Model):
 
 
 def patron_import_file_path(instance: models.Model, filename: str) -> str:
-    return library_file_path("patron-imports", filename)
+    """`<schema>/patron-imports/<year>/<month>/<name>`, with the library's other files."""
+    return library_file_name("patron-imports", f"{timezone.now():%Y/%m}", filename)
 
 
 class PatronImport(models.Model):
