@@ -46,7 +46,8 @@ _STOCK_ITEM = {
     "title": "The Left Hand of Darkness", "status": "available", "location": "MAIN-FIC",
 }  # fmt: skip
 _PATRON_IMPORT = {
-    "id": 3, "file_name": "patrons.csv", "status": "staged", "total": 120, "created": 100,
+    "id": 3, "file_name": "patrons.csv", "status": "staged", "processed": 0, "error": "",
+    "total": 120, "created": 100,
     "updated": 15, "unchanged": 3, "rejected": 2, "started_by_label": "head@example.org",
     "created_at": _AT, "committed_at": None,
 }  # fmt: skip

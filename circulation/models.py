@@ -2,8 +2,11 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Item, Location, Record
+from common.files import library_file_name
 
 
 class CirculationSettings(models.Model):
@@ -239,16 +242,32 @@ class StocktakeScan(models.Model):
         return self.barcode
 
 
+def patron_import_file_path(instance: models.Model, filename: str) -> str:
+    """`<schema>/patron-imports/<year>/<month>/<name>`, with the library's other files."""
+    return library_file_name("patron-imports", f"{timezone.now():%Y/%m}", filename)
+
+
 class PatronImport(models.Model):
-    """A CSV file of patrons: staged with each row's action and reason, then committed."""
+    """A CSV file of patrons: read by the worker into staged rows (each with its action and
+    reason), previewed, then written by the worker once confirmed."""
 
     class Status(models.TextChoices):
-        STAGED = "staged", "Staged (preview)"
-        COMMITTED = "committed", "Committed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", _("Queued: the file is being read")
+        STAGED = "staged", _("Staged (preview)")
+        COMMITTING = "committing", _("Writing the patrons")
+        COMMITTED = "committed", _("Committed")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.COMMITTING)
 
     file_name = models.CharField(max_length=255)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.STAGED)
+    file = models.FileField(upload_to=patron_import_file_path, max_length=300, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # Lines written so far while committing: the worker's progress, and where it resumes.
+    processed = models.PositiveIntegerField(default=0)
+    written_through = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
     total = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)

@@ -1,5 +1,7 @@
-"""Patrons from a CSV file: staged first (each row's action and the reason for it), then
-committed in one transaction, with the rejected rows to download, fix and send again."""
+"""Patrons from a CSV file, as catalog imports go: the request checks and stores the file, the
+worker reads it into staged rows (each row's action and the reason for it), staff preview and
+confirm, and the worker writes the patrons, a chunk per transaction, counting as it goes. The
+rejected rows can be downloaded, fixed and sent again."""
 
 import csv
 import io
@@ -8,14 +10,21 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from circulation.models import Patron, PatronImport, PatronImportRow
 from circulation.services import PatronData, patron_fields_apply
 from common.errors import ApplicationError, Conflict, NotFound
+from common.tasks import task_enqueue, task_name
+
+PATRON_IMPORT_RUN = task_name("worker.patron_import_run")
+# Lines written per transaction while committing: the page's progress moves a chunk at a time.
+CHUNK = 500
 
 COLUMNS = ["name", "barcode", "email", "category", "expires_on", "notes"]
 MAX_ROWS = 100_000
@@ -97,39 +106,88 @@ def _rows(content: bytes) -> Iterable[list[str]]:
     return csv.reader(io.StringIO(text))
 
 
-@transaction.atomic
-def patron_import_stage(
-    *, content: bytes, file_name: str, started_by_label: str = ""
-) -> PatronImport:
-    """Read the file and stage every row with its action; nothing changes until commit."""
+def _header(content: bytes) -> list[str]:
     if len(content) > MAX_BYTES:
-        raise ApplicationError(f"The file is too large (at most {MAX_BYTES:,} bytes).")
-    lines = _rows(content)
-    header = [cell.strip().lower() for cell in next(iter(lines), [])]
+        raise ApplicationError(
+            _("The file is too large (at most %(limit)s bytes).") % {"limit": f"{MAX_BYTES:,}"},
+            code="invalid_file",
+        )
+    header = [cell.strip().lower() for cell in next(iter(_rows(content)), [])]
     if "barcode" not in header or "name" not in header:
         raise ApplicationError(
-            "The first line names the columns; name and barcode are needed "
-            f"({', '.join(COLUMNS)}).",
+            _("The first line names the columns; name and barcode are needed (%(columns)s).")
+            % {"columns": ", ".join(COLUMNS)},
             code="invalid_file",
         )
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise ApplicationError(
-            f"Unknown columns: {', '.join(unknown)} (known: {', '.join(COLUMNS)}).",
+            _("Unknown columns: %(unknown)s (known: %(columns)s).")
+            % {"unknown": ", ".join(unknown), "columns": ", ".join(COLUMNS)},
             code="invalid_file",
         )
+    return header
+
+
+@transaction.atomic
+def patron_import_create(
+    *, content: bytes, file_name: str, started_by_label: str = ""
+) -> PatronImport:
+    """Check the file's size and columns, store it and queue the worker to read it; the job
+    is staged (its preview ready) once the worker has."""
+    _header(content)
+    job = PatronImport(file_name=file_name[:255], started_by_label=started_by_label[:255])
+    job.file.save("patrons.csv", ContentFile(content), save=False)
+    job.save()
+    task_enqueue(PATRON_IMPORT_RUN, job.pk)
+    return job
+
+
+def patron_import_run(*, job_id: int) -> PatronImport | None:
+    """The worker's part: read a queued file into staged rows, or write a confirmed one a
+    chunk at a time. Safe to run twice: each step starts from the job's status, under its lock,
+    and a write resumes after the last line written."""
+    _stage(job_id)
+    while _write_chunk(job_id):
+        pass
+    return PatronImport.objects.filter(pk=job_id).first()
+
+
+@transaction.atomic
+def _stage(job_id: int) -> None:
+    job = PatronImport.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.status != PatronImport.Status.QUEUED:
+        return
+    try:
+        with job.file.open("rb") as stored:
+            content = stored.read()
+        _stage_rows(job, content)
+    except (ApplicationError, OSError) as exc:
+        job.status = PatronImport.Status.FAILED
+        job.error = getattr(exc, "message", "") or _("The stored file could not be read.")
+        job.save(update_fields=["status", "error"])
+        return
+    job.status = PatronImport.Status.STAGED
+    job.save(update_fields=["status"])
+
+
+def _stage_rows(job: PatronImport, content: bytes) -> None:
+    """Stage every row of the file with its action; nothing changes until commit."""
+    header = _header(content)
+    lines = iter(_rows(content))
+    next(lines, None)
     parsed = [(n, row) for n, row in enumerate(lines, start=2) if any(c.strip() for c in row)]
     if len(parsed) > MAX_ROWS:
-        raise ApplicationError(f"At most {MAX_ROWS:,} patrons a file.")
+        raise ApplicationError(
+            _("At most %(limit)s patrons a file.") % {"limit": f"{MAX_ROWS:,}"},
+            code="invalid_file",
+        )
     barcodes = [
         row[header.index("barcode")].strip()
-        for _, row in parsed
+        for _n, row in parsed
         if len(row) > header.index("barcode")
     ]
     existing = {p.barcode: p for p in Patron.objects.filter(barcode__in=barcodes)}
-    job = PatronImport.objects.create(
-        file_name=file_name[:255], started_by_label=started_by_label[:255]
-    )
     seen: set[str] = set()
     staged = []
     for position, row in parsed:
@@ -144,29 +202,61 @@ def patron_import_stage(
         staged.append(PatronImportRow(job=job, position=position, action=action, reason=reason,
                                       data=data, raw=row))  # fmt: skip
     PatronImportRow.objects.bulk_create(staged, batch_size=2000)
-    _account(job, staged)
-    return job
+    _account(job)
 
 
-def _account(job: PatronImport, rows: list[PatronImportRow]) -> None:
-    job.total = len(rows)
-    job.created = sum(r.action == PatronImportRow.Action.CREATE for r in rows)
-    job.updated = sum(r.action == PatronImportRow.Action.UPDATE for r in rows)
-    job.unchanged = sum(r.action == PatronImportRow.Action.UNCHANGED for r in rows)
-    job.rejected = sum(r.action == PatronImportRow.Action.REJECT for r in rows)
-    job.save(update_fields=["total", "created", "updated", "unchanged", "rejected"])
+def _account(job: PatronImport) -> None:
+    Action = PatronImportRow.Action
+    counts = job.rows.aggregate(
+        total=Count("id"),
+        **{
+            name: Count("id", filter=Q(action=action))
+            for name, action in (
+                ("created", Action.CREATE), ("updated", Action.UPDATE),
+                ("unchanged", Action.UNCHANGED), ("rejected", Action.REJECT),
+            )
+        },
+    )  # fmt: skip
+    for name, value in counts.items():
+        setattr(job, name, value)
+    job.save(update_fields=list(counts))
 
 
 @transaction.atomic
 def patron_import_commit(*, job_id: int) -> PatronImport:
-    """Apply a staged file in one transaction. Rows are decided again against the patrons as
-    they are now (another import or the desk may have changed them since the preview)."""
+    """Confirm a staged file: the worker writes it. Rows are decided again against the patrons
+    as they are then (another import or the desk may have changed them since the preview)."""
     job = PatronImport.objects.select_for_update().filter(pk=job_id).first()
     if job is None:
-        raise NotFound("No such patron import.")
+        raise NotFound(_("No such patron import."))
     if job.status != PatronImport.Status.STAGED:
-        raise Conflict(f"This import is {job.get_status_display().lower()}.", code="not_staged")
-    rows = list(job.rows.exclude(action=PatronImportRow.Action.REJECT).order_by("position"))
+        raise Conflict(
+            _("This import is %(status)s.") % {"status": job.get_status_display().lower()},
+            code="not_staged",
+        )
+    job.status = PatronImport.Status.COMMITTING
+    job.save(update_fields=["status"])
+    task_enqueue(PATRON_IMPORT_RUN, job.pk)
+    return job
+
+
+@transaction.atomic
+def _write_chunk(job_id: int) -> bool:
+    """Write the next CHUNK lines of a confirmed file; False once there is nothing left."""
+    job = PatronImport.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.status != PatronImport.Status.COMMITTING:
+        return False
+    rows = list(
+        job.rows.filter(position__gt=job.written_through)
+        .exclude(action=PatronImportRow.Action.REJECT)
+        .order_by("position")[:CHUNK]
+    )
+    if not rows:
+        _account(job)
+        job.status = PatronImport.Status.COMMITTED
+        job.committed_at = timezone.now()
+        job.save(update_fields=["status", "committed_at"])
+        return False
     barcodes = [r.data["barcode"] for r in rows]
     existing = {
         p.barcode: p for p in Patron.objects.select_for_update().filter(barcode__in=barcodes)
@@ -186,11 +276,10 @@ def patron_import_commit(*, job_id: int) -> PatronImport:
             patron.save()
     Patron.objects.bulk_create(creates, batch_size=2000)
     PatronImportRow.objects.bulk_update(rows, ["action", "reason", "data"], batch_size=2000)
-    _account(job, list(job.rows.all()))
-    job.status = PatronImport.Status.COMMITTED
-    job.committed_at = timezone.now()
-    job.save(update_fields=["status", "committed_at"])
-    return job
+    job.written_through = rows[-1].position
+    job.processed += len(rows)
+    job.save(update_fields=["written_through", "processed"])
+    return True
 
 
 @transaction.atomic
@@ -198,8 +287,11 @@ def patron_import_cancel(*, job_id: int) -> PatronImport:
     job = PatronImport.objects.select_for_update().filter(pk=job_id).first()
     if job is None:
         raise NotFound("No such patron import.")
-    if job.status != PatronImport.Status.STAGED:
-        raise Conflict(f"This import is {job.get_status_display().lower()}.", code="not_staged")
+    if job.status not in (PatronImport.Status.QUEUED, PatronImport.Status.STAGED):
+        raise Conflict(
+            _("This import is %(status)s.") % {"status": job.get_status_display().lower()},
+            code="not_staged",
+        )
     job.status = PatronImport.Status.CANCELLED
     job.save(update_fields=["status"])
     return job

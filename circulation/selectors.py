@@ -1,8 +1,13 @@
 """Reads of circulation: patrons, loans, holds, rules, and what readers may see of copies."""
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -19,8 +24,29 @@ from circulation.models import (
 from common.errors import NotFound
 
 
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def library_zone() -> ZoneInfo:
+    """The current library's time zone (its `time_zone` setting): due dates and closed days are
+    dates there. Outside a library, the site's zone."""
+    tenant = getattr(connection, "tenant", None)
+    return _zone(getattr(tenant, "time_zone", "") or settings.TIME_ZONE)
+
+
+def local_date(moment: datetime | None = None) -> date:
+    """The date in the library's zone at `moment` (now by default)."""
+    return timezone.localdate(moment, timezone=library_zone())
+
+
 def today() -> date:
-    return timezone.localdate()
+    """The library's date now: a loan due on this date falls due at the end of it, there."""
+    return local_date()
 
 
 def circulation_settings_get() -> CirculationSettings:
@@ -124,21 +150,95 @@ def loan_rule_list() -> QuerySet[LoanRule]:
 def loan_rule_for(*, patron_category: str, item_type: str) -> LoanRule:
     """The most specific rule: category and type, then category, then type, then the library's
     catch-all; without any, the defaults of LoanRule."""
-    rules = {
-        (rule.patron_category, rule.item_type): rule
-        for rule in LoanRule.objects.filter(
+    return _rule_pick(
+        LoanRule.objects.filter(
             patron_category__in=[patron_category, ""], item_type__in=[item_type, ""]
-        )
-    }
-    for key in (
-        (patron_category, item_type),
-        (patron_category, ""),
-        ("", item_type),
-        ("", ""),
-    ):
-        if key in rules:
-            return rules[key]
+        ),
+        patron_category,
+        item_type,
+    )
+
+
+def _rule_pick(rules: Iterable[LoanRule], patron_category: str, item_type: str) -> LoanRule:
+    found = {(rule.patron_category, rule.item_type): rule for rule in rules}
+    for key in ((patron_category, item_type), (patron_category, ""), ("", item_type), ("", "")):
+        if key in found:
+            return found[key]
     return LoanRule()
+
+
+# Due dates move past closed days; a year of them in a row means the calendar is wrong.
+MAX_CLOSED_RUN = 366
+
+
+def due_date_after(*, start: date, days: int, closed: Iterable[date]) -> date:
+    """`days` after `start`, moved on past the days in `closed` (the library's closed days)."""
+    shut = set(closed)
+    due = start + timedelta(days=days)
+    while due in shut:
+        due += timedelta(days=1)
+    return due
+
+
+@dataclass
+class CheckoutTerms:
+    """What lending an item to a patron depends on beyond the two rows themselves."""
+
+    rule: LoanRule
+    # (id, patron_id, item_id, status) of the holds the item waits on the shelf for, and of
+    # the patron's own active holds on the item's record.
+    holds: list[tuple[int, int, int | None, str]]
+    open_loans: int
+    # Closed days from `on` on, for as long as any due date could be moved.
+    closed: list[date]
+
+
+_RULE_COLUMNS = [f.attname for f in LoanRule._meta.concrete_fields]
+_TERMS_SQL = f"""
+WITH rules AS (
+    SELECT {", ".join(_RULE_COLUMNS)} FROM circulation_loanrule
+    WHERE patron_category IN (%(category)s, '') AND item_type IN (%(item_type)s, '')
+)
+SELECT
+    (SELECT coalesce(json_agg(json_build_array({", ".join(_RULE_COLUMNS)})), '[]') FROM rules),
+    (SELECT coalesce(json_agg(json_build_array(id, patron_id, item_id, status)), '[]')
+     FROM circulation_hold
+     WHERE (item_id = %(item_id)s AND status = 'ready')
+        OR (patron_id = %(patron_id)s AND record_id = %(record_id)s
+            AND status IN ('waiting', 'ready'))),
+    (SELECT count(*) FROM circulation_loan
+     WHERE patron_id = %(patron_id)s AND returned_at IS NULL),
+    ARRAY(SELECT date FROM circulation_closedday
+          WHERE date >= %(on)s AND date <= %(on)s
+                + (SELECT coalesce(max(loan_days), 0) FROM rules) + %(horizon)s
+          ORDER BY date)
+"""  # noqa: S608 - column names only
+
+
+def checkout_terms(*, patron: Patron, item: Item, on: date) -> CheckoutTerms:
+    """The rule, holds, open loans and closed days a check-out on `on` reads, in one statement
+    (the desk's busiest path: one round trip rather than four)."""
+    item_type = item_type_of(item)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TERMS_SQL,
+            {
+                "category": patron.category, "item_type": item_type, "item_id": item.pk,
+                "patron_id": patron.pk, "record_id": item.record_id, "on": on,
+                "horizon": MAX_CLOSED_RUN + LoanRule._meta.get_field("loan_days").default,
+            },
+        )  # fmt: skip
+        rules, holds, open_loans, closed = cursor.fetchone()
+    return CheckoutTerms(
+        rule=_rule_pick(
+            (LoanRule(**dict(zip(_RULE_COLUMNS, row, strict=True))) for row in rules),
+            patron.category,
+            item_type,
+        ),
+        holds=[tuple(row) for row in holds],  # type: ignore[misc]
+        open_loans=open_loans,
+        closed=list(closed),
+    )
 
 
 def closed_day_list() -> QuerySet[ClosedDay]:

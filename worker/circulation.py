@@ -1,10 +1,12 @@
-"""Circulation tasks: notices, expired holds and forgotten borrowers, in each library."""
+"""Circulation tasks: notices, expired holds, forgotten borrowers and patron imports, in each
+library."""
 
 from celery import shared_task
 from django.db.models import QuerySet
 from tenant_schemas_celery.scheduler import TenantAwarePersistentScheduler
 
 from circulation.notices import notices_prepare, notices_send
+from circulation.patron_imports import PATRON_IMPORT_RUN, patron_import_run
 from circulation.services import (
     CIRCULATION_DAILY,
     NOTICES_SEND,
@@ -30,6 +32,13 @@ def circulation_daily() -> dict[str, int]:
         "notices_noted": notices_prepare(),
         "notices_sent": notices_send(),
     }
+
+
+@shared_task(base=LibraryTask, name=PATRON_IMPORT_RUN)
+def patron_import_run_task(job_id: int) -> str:
+    """Read a queued patron file into its preview, or write a confirmed one."""
+    job = patron_import_run(job_id=job_id)
+    return job.status if job is not None else "gone"
 
 
 class LibraryScheduler(TenantAwarePersistentScheduler):

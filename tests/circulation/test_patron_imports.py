@@ -1,5 +1,6 @@
-"""Patrons from CSV: staged with each row's action and reason, committed in one transaction,
-rejects downloadable with their reasons, counts as catalog imports keep them."""
+"""Patrons from CSV: the request stores the file, the worker stages it with each row's action
+and reason, and, once confirmed, writes it a chunk at a time; rejects downloadable with their
+reasons, counts as catalog imports keep them."""
 
 import csv
 import io
@@ -7,7 +8,9 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
+from circulation import patron_imports
 from circulation.models import Patron, PatronImport
+from circulation.patron_imports import patron_import_run
 from staff.services import api_key_create
 from tests.api.conftest import callers_of, client_for
 from tests.circulation.conftest import Desk
@@ -35,6 +38,12 @@ def upload(client, text: str = FILE):
     )
 
 
+def worker_runs(schema: str, job_id: int) -> PatronImport | None:
+    """What the worker does with the job the request queued (the task calls this service)."""
+    with schema_context(schema):
+        return patron_import_run(job_id=job_id)
+
+
 def desk_client(library):
     with schema_context(library.schema_name):
         secret = api_key_create(name="desk", scope="write", patrons=True).secret
@@ -43,9 +52,14 @@ def desk_client(library):
 
 def test_preview_then_commit_then_rejects(library, desk: Desk) -> None:
     client = desk_client(library)
-    staged = upload(client)
-    assert staged.status_code == 201, staged.content
-    job = staged.json()
+    queued = upload(client)
+    assert queued.status_code == 201, queued.content
+    assert (queued.json()["status"], queued.json()["total"]) == ("queued", 0)
+    with schema_context(desk.schema):
+        assert not PatronImport.objects.get().rows.exists()  # the request read nothing
+    worker_runs(desk.schema, queued.json()["id"])
+    job = client.get(f"/api/v1/patron-imports/{queued.json()['id']}/").json()
+    assert job["status"] == "staged"
     assert (job["total"], job["created"], job["updated"], job["unchanged"], job["rejected"]) == (
         9,
         1,
@@ -63,9 +77,15 @@ def test_preview_then_commit_then_rejects(library, desk: Desk) -> None:
     assert "not a date" in reasons[8]
     assert "is an item's" in reasons[9]
     assert "2 cells" in reasons[10]
-    committed = client.post(f"/api/v1/patron-imports/{job['id']}/commit/")
-    assert committed.status_code == 200
-    assert committed.json()["status"] == "committed"
+    confirmed = client.post(f"/api/v1/patron-imports/{job['id']}/commit/")
+    assert confirmed.status_code == 200
+    assert confirmed.json()["status"] == "committing"
+    with schema_context(desk.schema):
+        assert Patron.objects.count() == 2  # the worker writes, not the request
+    worker_runs(desk.schema, job["id"])
+    committed = client.get(f"/api/v1/patron-imports/{job['id']}/").json()
+    assert committed["status"] == "committed"
+    assert (committed["processed"], committed["created"], committed["updated"]) == (3, 1, 1)
     with schema_context(desk.schema):
         assert Patron.objects.get(barcode="P-ODO").email == "odo@example.org"
         assert Patron.objects.get(barcode="alpha-P002").notes == "moved"
@@ -92,6 +112,7 @@ def test_keys_without_patron_scope_and_other_libraries(library, other_library, d
     assert upload(callers["write_key"]).status_code == 403
     assert upload(callers["viewer"]).status_code == 403
     job = upload(desk_client(library)).json()
+    worker_runs(library.schema_name, job["id"])
     b = callers_of(other_library.schema_name, OTHER_LIBRARY_HOST)
     base = f"/api/v1/patron-imports/{job['id']}/"
     for path in (base, f"{base}rows/", f"{base}rejects/"):
@@ -99,4 +120,44 @@ def test_keys_without_patron_scope_and_other_libraries(library, other_library, d
     assert b["admin"].post(f"/api/v1/patron-imports/{job['id']}/commit/").status_code == 404
     with schema_context(desk.schema):
         assert PatronImport.objects.get().status == "staged"
+        assert Patron.objects.count() == 2
+
+
+def test_the_worker_writes_in_chunks_and_a_second_run_changes_nothing(
+    library, desk: Desk, monkeypatch
+) -> None:
+    monkeypatch.setattr(patron_imports, "CHUNK", 2)
+    lines = "".join(f"Reader {n},P-R{n:03},,adult,,\n" for n in range(7))
+    client = desk_client(library)
+    job_id = upload(client, "name,barcode,email,category,expires_on,notes\n" + lines).json()["id"]
+    worker_runs(desk.schema, job_id)
+    assert client.post(f"/api/v1/patron-imports/{job_id}/commit/").status_code == 200
+    with schema_context(desk.schema):
+        # One chunk, as a worker stopped after its first transaction would leave it.
+        assert patron_imports._write_chunk(job_id)
+        job = PatronImport.objects.get(pk=job_id)
+        assert (job.status, job.processed, Patron.objects.count()) == ("committing", 2, 4)
+    done = worker_runs(desk.schema, job_id)
+    assert done is not None
+    assert (done.status, done.processed, done.created, done.rejected) == ("committed", 7, 7, 0)
+    again = worker_runs(desk.schema, job_id)
+    assert again is not None
+    assert again.status == "committed"
+    with schema_context(desk.schema):
+        assert Patron.objects.count() == 9
+
+
+def test_an_unreadable_file_fails_the_job_with_a_reason(library, desk: Desk) -> None:
+    client = desk_client(library)
+    body = "name,barcode\n" + "".join(f"R{n},B{n}\n" for n in range(3))
+    job_id = upload(client, body).json()["id"]
+    with schema_context(desk.schema):
+        job = PatronImport.objects.get(pk=job_id)
+        job.file.storage.delete(job.file.name)
+    failed = worker_runs(desk.schema, job_id)
+    assert failed is not None
+    assert failed.status == "failed"
+    assert failed.error
+    assert client.post(f"/api/v1/patron-imports/{job_id}/commit/").status_code == 409
+    with schema_context(desk.schema):
         assert Patron.objects.count() == 2

@@ -4,7 +4,9 @@ as SQL and answered as JSON by a bare WSGI app (no framework, no tenant lookup, 
 `POST /checkout?item=<barcode>&patron=<barcode>` and `POST /checkin?item=<barcode>` run, in one
 transaction on one persistent connection per process, the statements loan_checkout and
 loan_checkin run (the same tables, locks, indexes and writes, the change feed's lock included;
-a patron without holds on the record has none to fulfil, so none is updated).
+a patron without holds on the record has none to fulfil, so none is updated): check-out's
+rule, holds, open loans and closed days in one statement (circulation.selectors.checkout_terms),
+check-in's loan closed and read back in one (circulation.services._loan_close).
 """
 
 import datetime
@@ -28,15 +30,19 @@ CHECKOUT = [
      " LEFT JOIN circulation_itemcirculation c ON c.item_id = i.id"
      " JOIN catalog_record r ON r.id = i.record_id"
      " WHERE i.barcode = %(item)s LIMIT 1 FOR UPDATE OF i"),
-    ("rules", "SELECT * FROM circulation_loanrule WHERE item_type IN (%(item_type)s, '')"
-     " AND patron_category IN (%(category)s, '')"),
-    ("held", "SELECT id, patron_id, item_id, status FROM circulation_hold"
-     " WHERE (item_id = %(item_id)s AND status = 'ready') OR (patron_id = %(patron_id)s"
-     " AND record_id = %(record_id)s AND status IN ('waiting', 'ready'))"),
-    ("count", "SELECT count(*) FROM circulation_loan WHERE patron_id = %(patron_id)s"
-     " AND returned_at IS NULL"),
-    ("closed", "SELECT date FROM circulation_closedday WHERE date >= %(due)s"
-     " AND date <= %(due_end)s ORDER BY 1"),
+    ("terms", "WITH rules AS (SELECT id, patron_category, item_type, for_loan, loan_days,"
+     " max_loans, renewals, max_holds FROM circulation_loanrule"
+     " WHERE patron_category IN (%(category)s, '') AND item_type IN (%(item_type)s, ''))"
+     " SELECT (SELECT coalesce(json_agg(json_build_array(id, patron_category, item_type,"
+     " for_loan, loan_days, max_loans, renewals, max_holds)), '[]') FROM rules),"
+     " (SELECT coalesce(json_agg(json_build_array(id, patron_id, item_id, status)), '[]')"
+     " FROM circulation_hold WHERE (item_id = %(item_id)s AND status = 'ready')"
+     " OR (patron_id = %(patron_id)s AND record_id = %(record_id)s"
+     " AND status IN ('waiting', 'ready'))),"
+     " (SELECT count(*) FROM circulation_loan WHERE patron_id = %(patron_id)s"
+     " AND returned_at IS NULL),"
+     " ARRAY(SELECT date FROM circulation_closedday WHERE date >= %(on)s AND date <= %(on)s"
+     " + (SELECT coalesce(max(loan_days), 0) FROM rules) + 387 ORDER BY date)"),
     ("loan", "INSERT INTO circulation_loan (item_id, patron_id, checked_out_at, due_on, renewals,"
      " returned_at) VALUES (%(item_id)s, %(patron_id)s, now(), %(due)s, 0, NULL) RETURNING id"),
     (None, "UPDATE catalog_item SET status = 'on_loan', version = version + 1,"
@@ -48,14 +54,15 @@ CHECKOUT = [
 
 CHECKIN = [
     ("item", CHECKOUT[1][1]),
-    ("loan", "SELECT l.*, p.* FROM circulation_loan l LEFT JOIN circulation_patron p"
-     " ON p.id = l.patron_id WHERE l.item_id = %(item_id)s AND l.returned_at IS NULL"
-     " ORDER BY l.id DESC LIMIT 1 FOR UPDATE OF l"),
-    (None, "UPDATE circulation_loan SET returned_at = now() WHERE id = %(loan_id)s"),
+    ("loan", "WITH closed AS (UPDATE circulation_loan SET returned_at = now()"
+     " WHERE item_id = %(item_id)s AND returned_at IS NULL"
+     " RETURNING id, item_id, patron_id, checked_out_at, due_on, renewals, returned_at)"
+     " SELECT closed.*, p.* FROM closed LEFT JOIN circulation_patron p"
+     " ON p.id = closed.patron_id"),
     (None, "UPDATE catalog_item SET status = 'available', version = version + 1,"
      " updated_at = now() WHERE id = %(item_id)s"),
-    (None, CHECKOUT[8][1]),
-    (None, CHECKOUT[9][1]),
+    (None, CHECKOUT[5][1]),
+    (None, CHECKOUT[6][1]),
     ("hold", "SELECT * FROM circulation_hold WHERE record_id = %(record_id)s"
      " AND status = 'waiting' AND NOT (expires_on < current_date AND expires_on IS NOT NULL)"
      " ORDER BY placed_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"),
@@ -92,10 +99,10 @@ def _run(statements: list[tuple[str | None, str]], values: dict[str, Any]) -> di
 def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
     path = environ.get("PATH_INFO", "").strip("/")
-    due = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=21)
+    on = datetime.datetime.now(datetime.UTC).date()
     values: dict[str, Any] = {
         "item": query.get("item", ""), "patron": query.get("patron", ""),
-        "due": due, "due_end": due + datetime.timedelta(days=366),
+        "on": on, "due": on + datetime.timedelta(days=21),
     }  # fmt: skip
     if path == "checkout":
         answers = _run(CHECKOUT, values)

@@ -1,0 +1,385 @@
+"""Staff pages for patrons (find, add, edit, their loans and holds, export, erase), patron
+files, and the library's lending rules and closed days. Every write goes through the services
+the API calls; who may do what is circulation.access's decision."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from circulation.access import Action, circulation_allowed
+from circulation.models import LoanRule, PatronImport, PatronImportRow
+from circulation.patron_imports import (
+    MAX_BYTES,
+    patron_import_cancel,
+    patron_import_commit,
+    patron_import_create,
+    patron_import_get,
+    patron_import_list,
+    patron_import_rows,
+)
+from circulation.selectors import (
+    closed_day_list,
+    hold_list,
+    loan_list,
+    loan_rule_list,
+    patron_get,
+    patron_list,
+    today,
+)
+from circulation.services import (
+    LoanRuleData,
+    PatronData,
+    closed_day_add,
+    closed_day_remove,
+    loan_rule_create,
+    loan_rule_delete,
+    loan_rule_update,
+    patron_create,
+    patron_erase,
+    patron_export_json,
+    patron_update,
+)
+from circulation.views import desk_required
+from common.errors import ApplicationError, NotFound
+
+PAGE_SIZE = 50
+
+
+def _must(request: HttpRequest, action: Action) -> None:
+    if not circulation_allowed(request.user, action):
+        raise PermissionDenied
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+# --- Patrons -----------------------------------------------------------------------------------
+
+
+class PatronForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    barcode = forms.CharField(label=gettext_lazy("Barcode"), max_length=64)
+    email = forms.CharField(label=gettext_lazy("Email"), max_length=254, required=False)
+    category = forms.CharField(label=gettext_lazy("Category"), max_length=32, initial="adult")
+    expires_on = forms.DateField(label=gettext_lazy("Card expires on (YYYY-MM-DD)"), required=False)
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def data_for_service(self) -> PatronData:
+        return PatronData(**self.cleaned_data)
+
+    def add_service_errors(self, exc: ApplicationError) -> None:
+        """The service's findings, each on its field (or on the form when it names none)."""
+        fields = exc.fields or {}
+        placed = False
+        for name, messages in fields.items():
+            if name in self.fields:
+                for message in messages:
+                    self.add_error(name, message)
+                placed = True
+        if not placed:
+            self.add_error(None, exc.message)
+
+
+@require_http_methods(["GET"])
+@desk_required("read")
+def patrons_page(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:200]
+    number = _page_number(request)
+    start = (number - 1) * PAGE_SIZE
+    rows = list(patron_list(q=q).order_by("name", "id")[start : start + PAGE_SIZE + 1])
+    context = {
+        "q": q,
+        "patrons": rows[:PAGE_SIZE],
+        "page": number,
+        "next_page": number + 1 if len(rows) > PAGE_SIZE else None,
+        "previous_page": number - 1 if number > 1 else None,
+        "can_edit": circulation_allowed(request.user, "desk"),
+    }
+    return render(request, "circulation/patrons.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("desk")
+def patron_new_page(request: HttpRequest) -> HttpResponse:
+    form = PatronForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patron = patron_create(data=form.data_for_service())
+        except ApplicationError as exc:
+            form.add_service_errors(exc)
+        else:
+            return redirect("circulation-patron", pk=patron.pk)  # type: ignore[return-value]
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "circulation/patron_form.html", {"form": form, "patron": None}, status=status
+    )
+
+
+def _patron_or_404(pk: int) -> Any:
+    try:
+        return patron_get(patron_id=pk)
+    except NotFound:
+        raise Http404(_("No such patron.")) from None
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
+    patron = _patron_or_404(pk)
+    initial = {name: getattr(patron, name) for name in PatronForm.base_fields}
+    form = PatronForm(request.POST or None, initial=initial)
+    error, status = "", 200
+    if request.method == "POST":
+        _must(request, "desk")
+        if form.is_valid():
+            try:
+                patron_update(patron_id=pk, data=form.data_for_service())
+            except ApplicationError as exc:
+                form.add_service_errors(exc)
+            else:
+                return redirect("circulation-patron", pk=pk)  # type: ignore[return-value]
+        status = 400
+    return _patron_render(request, patron, form, error, status)
+
+
+@require_http_methods(["GET"])
+@desk_required("read")
+def patron_export_page(request: HttpRequest, pk: int) -> HttpResponse:
+    _must(request, "desk")
+    try:
+        body = patron_export_json(patron_id=pk)
+    except NotFound:
+        raise Http404(_("No such patron.")) from None
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="patron-{pk}.json"'
+    return response
+
+
+@require_http_methods(["POST"])
+@desk_required("desk")
+def patron_erase_page(request: HttpRequest, pk: int) -> HttpResponse:
+    patron = _patron_or_404(pk)
+    if request.POST.get("confirm") != patron.barcode:
+        message = _("To erase this patron, type their barcode (%(barcode)s) to confirm.") % {
+            "barcode": patron.barcode
+        }
+        return _patron_refused(request, patron, message)
+    try:
+        patron_erase(patron_id=pk)
+    except ApplicationError as exc:
+        return _patron_refused(request, patron, exc.message)
+    return redirect(reverse("circulation-patrons") + "?erased=1")  # type: ignore[return-value]
+
+
+def _patron_refused(request: HttpRequest, patron: Any, message: str) -> HttpResponse:
+    form = PatronForm(initial={name: getattr(patron, name) for name in PatronForm.base_fields})
+    return _patron_render(request, patron, form, message, 409)
+
+
+def _patron_render(
+    request: HttpRequest, patron: Any, form: PatronForm, error: str, status: int
+) -> HttpResponse:
+    context = {
+        "patron": patron,
+        "form": form,
+        "error": error,
+        "loans": loan_list(patron_id=patron.pk).order_by("-checked_out_at", "-id")[:200],
+        "holds": hold_list(patron_id=patron.pk).order_by("-placed_at", "-id")[:200],
+        "today": today(),
+        "can_edit": circulation_allowed(request.user, "desk"),
+    }
+    return render(request, "circulation/patron.html", context, status=status)
+
+
+# --- Patron files ------------------------------------------------------------------------------
+
+
+class PatronFileForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CSV file of patrons"))
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def patron_imports_page(request: HttpRequest) -> HttpResponse:
+    form = PatronFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        _must(request, "desk")
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > MAX_BYTES:
+                    raise ApplicationError(
+                        _("The file is too large (at most %(limit)s bytes).")
+                        % {"limit": f"{MAX_BYTES:,}"}
+                    )
+                job = patron_import_create(
+                    content=upload.read(), file_name=upload.name or "patrons.csv",
+                    started_by_label=str(request.user),
+                )  # fmt: skip
+            except ApplicationError as exc:
+                form.add_error("file", exc.message)
+            else:
+                return redirect("circulation-patron-import", pk=job.pk)  # type: ignore[return-value]
+    context = {
+        "form": form,
+        "jobs": patron_import_list()[:50],
+        "can_edit": circulation_allowed(request.user, "desk"),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "circulation/patron_imports.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def patron_import_page(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        job = patron_import_get(job_id=pk)
+    except NotFound:
+        raise Http404(_("No such patron import.")) from None
+    error = ""
+    if request.method == "POST":
+        _must(request, "desk")
+        try:
+            if "commit" in request.POST:
+                patron_import_commit(job_id=pk)
+            elif "cancel" in request.POST:
+                patron_import_cancel(job_id=pk)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect("circulation-patron-import", pk=pk)  # type: ignore[return-value]
+    to_write = job.total - job.rejected
+    context = {
+        "job": job,
+        "running": job.status in PatronImport.ACTIVE_STATUSES,
+        "to_write": to_write,
+        "rejects": patron_import_rows(job=job, action=PatronImportRow.Action.REJECT)[:200],
+        "error": error,
+        "can_edit": circulation_allowed(request.user, "desk"),
+    }
+    return render(request, "circulation/patron_import.html", context, status=409 if error else 200)
+
+
+# --- Lending rules and closed days -------------------------------------------------------------
+
+
+class LoanRuleForm(forms.Form):
+    patron_category = forms.CharField(
+        label=gettext_lazy("Patron category (empty: any)"), max_length=32, required=False
+    )
+    item_type = forms.CharField(
+        label=gettext_lazy("Item type (empty: any)"), max_length=32, required=False
+    )
+    for_loan = forms.BooleanField(label=gettext_lazy("For loan"), required=False, initial=True)
+    loan_days = forms.IntegerField(
+        label=gettext_lazy("Loan period (days)"), min_value=0, max_value=3650, initial=21
+    )
+    max_loans = forms.IntegerField(
+        label=gettext_lazy("Most items on loan"), min_value=0, max_value=10000, initial=10
+    )
+    renewals = forms.IntegerField(
+        label=gettext_lazy("Renewals"), min_value=0, max_value=100, initial=2
+    )
+    max_holds = forms.IntegerField(
+        label=gettext_lazy("Most holds"), min_value=0, max_value=10000, initial=5
+    )
+
+
+def _rule_initial(rule: LoanRule) -> dict[str, Any]:
+    return {name: getattr(rule, name) for name in LoanRuleForm.base_fields}
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def loan_rules_page(request: HttpRequest) -> HttpResponse:
+    form = LoanRuleForm(request.POST or None)
+    if request.method == "POST":
+        _must(request, "manage")
+        if form.is_valid():
+            try:
+                loan_rule_create(data=LoanRuleData(**form.cleaned_data))
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("circulation-loan-rules")  # type: ignore[return-value]
+    context = {
+        "form": form,
+        "rules": loan_rule_list(),
+        "can_manage": circulation_allowed(request.user, "manage"),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "circulation/loan_rules.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def loan_rule_page(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = loan_rule_list().filter(pk=pk).first()
+    if rule is None:
+        raise Http404(_("No such rule."))
+    form = LoanRuleForm(request.POST or None, initial=_rule_initial(rule))
+    if request.method == "POST":
+        _must(request, "manage")
+        if "delete" in request.POST:
+            loan_rule_delete(rule_id=pk)
+            return redirect("circulation-loan-rules")  # type: ignore[return-value]
+        if form.is_valid():
+            try:
+                loan_rule_update(rule_id=pk, data=LoanRuleData(**form.cleaned_data))
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("circulation-loan-rules")  # type: ignore[return-value]
+    context = {
+        "form": form,
+        "rule": rule,
+        "can_manage": circulation_allowed(request.user, "manage"),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "circulation/loan_rule.html", context, status=status)
+
+
+class ClosedDayForm(forms.Form):
+    date = forms.DateField(label=gettext_lazy("Date (YYYY-MM-DD)"))
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def closed_days_page(request: HttpRequest) -> HttpResponse:
+    form = ClosedDayForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        _must(request, "manage")
+        if "delete" in request.POST:
+            try:
+                closed_day_remove(closed_day_id=int(request.POST["delete"]))
+            except (ValueError, NotFound):
+                raise Http404(_("No such closed day.")) from None
+            return redirect("circulation-closed-days")  # type: ignore[return-value]
+        if form.is_valid():
+            closed_day_add(day=form.cleaned_data["date"], reason=form.cleaned_data["reason"])
+            return redirect("circulation-closed-days")  # type: ignore[return-value]
+    context = {
+        "form": form,
+        "error": error,
+        "days": closed_day_list().filter(date__gte=today()),
+        "past": closed_day_list().filter(date__lt=today()).order_by("-date")[:20],
+        "can_manage": circulation_allowed(request.user, "manage"),
+        "today": today(),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "circulation/closed_days.html", context, status=status)

@@ -1,0 +1,67 @@
+"""The desk's hand-written SQL against the ORM's answer: a check-out's terms in one statement,
+a check-in's loan closed and read back in one, and the answers built without the serializer."""
+
+from datetime import timedelta
+
+from django_tenants.utils import schema_context
+
+from api.circulation import LoanSerializer, ReturnSerializer, loan_answer, return_answer
+from catalog.models import Item
+from circulation.models import ClosedDay, Hold, Loan, Patron
+from circulation.selectors import checkout_terms, item_type_of, loan_rule_for, today
+from circulation.services import (
+    LoanRuleData,
+    hold_place,
+    item_type_set,
+    loan_checkin,
+    loan_checkout,
+    loan_rule_create,
+)
+from tests.circulation.conftest import Desk
+
+
+def test_checkout_terms_match_the_orm(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        on = today()
+        loan_rule_create(data=LoanRuleData(loan_days=14))
+        loan_rule_create(data=LoanRuleData(patron_category="adult", loan_days=400))
+        loan_rule_create(data=LoanRuleData(patron_category="child", item_type="dvd"))
+        item_type_set(item_barcodes=[desk.items[1].barcode], item_type="dvd")
+        loan_checkout(item_barcode=desk.items[2].barcode, patron_barcode=desk.patron.barcode)
+        hold_place(record_id=desk.record.pk, patron_barcode=desk.other_patron.barcode)
+        far = on + timedelta(days=400 + 300)  # inside a long loan's horizon
+        for day in (on, on + timedelta(days=14), far, on + timedelta(days=2000)):
+            ClosedDay.objects.create(date=day)
+        for patron in Patron.objects.all():
+            for item in Item.objects.select_related("circulation").all():
+                terms = checkout_terms(patron=patron, item=item, on=on)
+                rule = loan_rule_for(patron_category=patron.category, item_type=item_type_of(item))
+                assert terms.rule.pk == rule.pk
+                assert terms.rule.loan_days == rule.loan_days
+                assert (
+                    terms.open_loans
+                    == Loan.objects.filter(patron=patron, returned_at__isnull=True).count()
+                )
+                holds = Hold.objects.filter(
+                    patron=patron, record_id=item.record_id, status__in=Hold.ACTIVE
+                ) | Hold.objects.filter(item=item, status=Hold.Status.READY)
+                assert sorted(h[0] for h in terms.holds) == sorted(h.pk for h in holds)
+                horizon = on + timedelta(days=rule.loan_days + 366)
+                expected = ClosedDay.objects.filter(date__gte=on, date__lte=horizon)
+                assert set(expected.values_list("date", flat=True)) <= set(terms.closed)
+                assert on + timedelta(days=2000) not in terms.closed
+
+
+def test_the_desk_answers_are_the_serializers(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        assert loan_answer(loan) == LoanSerializer(loan).data
+        hold_place(record_id=desk.record.pk, patron_barcode=desk.other_patron.barcode)
+        back = loan_checkin(item_barcode=desk.item.barcode)
+        assert back.hold is not None
+        assert return_answer(back) == ReturnSerializer(back).data
+        reread = Loan.objects.select_related("patron", "item__record").get(pk=loan.pk)
+        assert (back.loan.returned_at, back.loan.patron.pk) == (
+            reread.returned_at, reread.patron_id,
+        )  # fmt: skip
+        assert loan_answer(back.loan) == LoanSerializer(reread).data

@@ -1,0 +1,249 @@
+"""Staff pages for patrons, patron files, lending rules and closed days: what each role may do,
+bad input refused with nothing changed, and other libraries' staff and ids kept out."""
+
+import copy
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from circulation.models import ClosedDay, Hold, Loan, LoanRule, Patron, PatronImport
+from circulation.patron_imports import patron_import_run
+from circulation.selectors import today
+from circulation.services import (
+    PatronData,
+    hold_place,
+    loan_checkin,
+    loan_checkout,
+    patron_create,
+)
+from tests.circulation.conftest import Desk
+from tests.circulation.test_desk_pages import staff_client
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
+
+
+@pytest.fixture
+def librarian(library) -> Client:
+    return staff_client(library.schema_name, LIBRARY_HOST, "librarian")
+
+
+@pytest.fixture
+def admin(library) -> Client:
+    return staff_client(library.schema_name, LIBRARY_HOST, "admin")
+
+
+@pytest.fixture
+def viewer(library) -> Client:
+    return staff_client(library.schema_name, LIBRARY_HOST, "viewer")
+
+
+def patrons_of(schema: str) -> list[tuple[str, str, str]]:
+    with schema_context(schema):
+        return list(Patron.objects.order_by("id").values_list("barcode", "name", "email"))
+
+
+def test_find_patrons_by_name_and_barcode(librarian: Client, desk: Desk) -> None:
+    page = librarian.get("/staff/patrons/", {"q": "takver"}).text
+    assert "Takver Anarres" in page
+    assert "Shevek Anarres" not in page
+    page = librarian.get("/staff/patrons/", {"q": desk.patron.barcode}).text
+    assert "Shevek Anarres" in page
+    assert "Takver Anarres" not in page
+    assert "No patron matches." in librarian.get("/staff/patrons/", {"q": "nobody"}).text
+
+
+def test_add_a_patron_and_a_taken_barcode_is_refused(librarian: Client, desk: Desk) -> None:
+    form = {"name": "Odo", "barcode": "P-ODO", "email": "odo@a.example", "category": "adult"}
+    response = librarian.post("/staff/patrons/new/", form)
+    assert response.status_code == 302
+    with schema_context(desk.schema):
+        odo = Patron.objects.get(barcode="P-ODO")
+    assert response["Location"] == f"/staff/patrons/{odo.pk}/"
+    before = patrons_of(desk.schema)
+    taken = librarian.post("/staff/patrons/new/", {**form, "name": "Other Odo"})
+    assert taken.status_code == 400
+    assert "already another patron" in taken.text
+    bad_email = librarian.post(
+        "/staff/patrons/new/", {**form, "barcode": "P-NEW", "email": "not-an-email"}
+    )
+    assert bad_email.status_code == 400
+    assert "not an email address" in bad_email.text
+    assert patrons_of(desk.schema) == before
+
+
+def test_edit_a_patron_and_see_their_loans_and_holds(librarian: Client, desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.items[0].barcode, patron_barcode=desk.patron.barcode)
+        hold_place(record_id=desk.other_record.pk, patron_barcode=desk.patron.barcode)
+    url = f"/staff/patrons/{desk.patron.pk}/"
+    page = librarian.get(url).text
+    assert desk.items[0].barcode in page
+    assert desk.record.title in page
+    assert desk.other_record.title in page
+    response = librarian.post(
+        url,
+        {"name": "Shevek of Anarres", "barcode": desk.patron.barcode, "email": "s@a.example",
+         "category": "staff", "notes": "prefers email"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with schema_context(desk.schema):
+        shevek = Patron.objects.get(pk=desk.patron.pk)
+    assert (shevek.name, shevek.category, shevek.notes) == (
+        "Shevek of Anarres", "staff", "prefers email",
+    )  # fmt: skip
+
+
+def test_export_then_erase_on_request(librarian: Client, desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.items[0].barcode, patron_barcode=desk.patron.barcode)
+    export = librarian.get(f"/staff/patrons/{desk.patron.pk}/export.json")
+    assert export.status_code == 200
+    assert "attachment" in export["Content-Disposition"]
+    kept = json.loads(export.content)
+    assert kept["patron"]["barcode"] == desk.patron.barcode
+    assert [loan["item_barcode"] for loan in kept["loans"]] == [desk.items[0].barcode]
+    erase = f"/staff/patrons/{desk.patron.pk}/erase/"
+    before = patrons_of(desk.schema)
+    wrong = librarian.post(erase, {"confirm": "not the barcode"})
+    assert wrong.status_code == 409
+    assert "type their barcode" in wrong.text
+    on_loan = librarian.post(erase, {"confirm": desk.patron.barcode})
+    assert on_loan.status_code == 409
+    assert "still has items on loan" in on_loan.text
+    assert patrons_of(desk.schema) == before
+    with schema_context(desk.schema):
+        loan_checkin(item_barcode=desk.items[0].barcode)
+    erased = librarian.post(erase, {"confirm": desk.patron.barcode})
+    assert erased.status_code == 302
+    with schema_context(desk.schema):
+        assert not Patron.objects.filter(pk=desk.patron.pk).exists()
+        assert list(Loan.objects.values_list("patron_id", flat=True)) == [None]
+
+
+def test_viewers_read_and_change_nothing(viewer: Client, desk: Desk) -> None:
+    assert viewer.get("/staff/patrons/").status_code == 200
+    page = viewer.get(f"/staff/patrons/{desk.patron.pk}/").text
+    assert "Erase the patron" not in page
+    before = patrons_of(desk.schema)
+    form = {"name": "Odo", "barcode": "P-ODO", "category": "adult"}
+    assert viewer.post("/staff/patrons/new/", form).status_code == 403
+    assert viewer.post(f"/staff/patrons/{desk.patron.pk}/", form).status_code == 403
+    erase = f"/staff/patrons/{desk.patron.pk}/erase/"
+    assert viewer.post(erase, {"confirm": desk.patron.barcode}).status_code == 403
+    assert viewer.get(f"/staff/patrons/{desk.patron.pk}/export.json").status_code == 403
+    assert patrons_of(desk.schema) == before
+
+
+def test_lending_rules_are_the_admins_to_change(
+    admin: Client, librarian: Client, desk: Desk
+) -> None:
+    rule = {"patron_category": "child", "item_type": "dvd", "for_loan": "on", "loan_days": "7",
+            "max_loans": "3", "renewals": "1", "max_holds": "2"}  # fmt: skip
+    assert librarian.post("/staff/lending-rules/", rule).status_code == 403
+    assert admin.post("/staff/lending-rules/", rule).status_code == 302
+    again = admin.post("/staff/lending-rules/", rule)
+    assert again.status_code == 400
+    assert "already exists" in again.text
+    with schema_context(desk.schema):
+        made = LoanRule.objects.get()
+    assert (made.patron_category, made.item_type, made.loan_days) == ("child", "dvd", 7)
+    assert "child" in librarian.get("/staff/lending-rules/").text
+    url = f"/staff/lending-rules/{made.pk}/"
+    assert librarian.post(url, {**rule, "loan_days": "1"}).status_code == 403
+    assert admin.post(url, {**rule, "loan_days": "14"}).status_code == 302
+    with schema_context(desk.schema):
+        assert LoanRule.objects.get().loan_days == 14
+    bad = admin.post(url, {**rule, "loan_days": "-3"})
+    assert bad.status_code == 400
+    assert librarian.post(url, {"delete": "1"}).status_code == 403
+    assert admin.post(url, {"delete": "1"}).status_code == 302
+    with schema_context(desk.schema):
+        assert not LoanRule.objects.exists()
+
+
+def test_closed_days_move_due_dates_and_only_admins_set_them(
+    admin: Client, librarian: Client, desk: Desk
+) -> None:
+    due = today() + timedelta(days=21)
+    assert librarian.post("/staff/closed-days/", {"date": due.isoformat()}).status_code == 403
+    assert admin.post("/staff/closed-days/", {"date": "someday"}).status_code == 400
+    response = admin.post("/staff/closed-days/", {"date": due.isoformat(), "reason": "Holiday"})
+    assert response.status_code == 302
+    assert "Holiday" in librarian.get("/staff/closed-days/").text
+    with schema_context(desk.schema):
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        day = ClosedDay.objects.get()
+    assert loan.due_on == due + timedelta(days=1)
+    assert librarian.post("/staff/closed-days/", {"delete": day.pk}).status_code == 403
+    assert admin.post("/staff/closed-days/", {"delete": day.pk}).status_code == 302
+    assert admin.post("/staff/closed-days/", {"delete": day.pk}).status_code == 404
+    with schema_context(desk.schema):
+        assert not ClosedDay.objects.exists()
+
+
+def test_a_patron_file_through_the_pages(librarian: Client, desk: Desk) -> None:
+    body = "name,barcode,email\nOdo,P-ODO,odo@a.example\nSabul,P-SABUL,nope\n"
+    upload = SimpleUploadedFile("patrons.csv", body.encode(), content_type="text/csv")
+    response = librarian.post("/staff/patrons/imports/", {"file": upload})
+    assert response.status_code == 302
+    with schema_context(desk.schema):
+        job = PatronImport.objects.get()
+    page = librarian.get(response["Location"]).text
+    assert 'data-status="queued"' in page
+    assert 'http-equiv="refresh"' in page  # it follows the worker by itself
+    with schema_context(desk.schema):
+        patron_import_run(job_id=job.pk)
+    page = librarian.get(response["Location"]).text
+    assert "not an email address" in page
+    assert "Import these patrons" in page
+    assert librarian.post(response["Location"], {"commit": "1"}).status_code == 302
+    assert 'data-status="committing"' in librarian.get(response["Location"]).text
+    with schema_context(desk.schema):
+        assert not Patron.objects.filter(barcode="P-ODO").exists()
+        patron_import_run(job_id=job.pk)
+        assert Patron.objects.filter(barcode="P-ODO").exists()
+    page = librarian.get(response["Location"]).text
+    assert 'data-status="committed"' in page
+    assert "What the import did" in page
+    refused = librarian.post(
+        "/staff/patrons/imports/",
+        {"file": SimpleUploadedFile("x.csv", b"who,what\n1,2\n", content_type="text/csv")},
+    )
+    assert refused.status_code == 400
+    assert "name and barcode are needed" in refused.text
+    with schema_context(desk.schema):
+        assert PatronImport.objects.count() == 1
+
+
+def test_other_libraries_staff_and_ids(librarian: Client, desk: Desk, other_desk: Desk) -> None:
+    with schema_context(other_desk.schema):
+        only_b = patron_create(data=PatronData(name="Only in B", barcode="B-ONLY"))
+        for n in range(3):  # ids past any of A's
+            patron_create(data=PatronData(name=f"B {n}", barcode=f"B-{n}"))
+        rule = LoanRule.objects.create(patron_category="b-only")
+    before_a, before_b = patrons_of(desk.schema), patrons_of(other_desk.schema)
+    # A's session means nothing on B's host.
+    visitor = Client(HTTP_HOST=OTHER_LIBRARY_HOST)
+    visitor.cookies = copy.deepcopy(librarian.cookies)
+    for path in ("/staff/patrons/", f"/staff/patrons/{only_b.pk}/", "/staff/lending-rules/",
+                 "/staff/closed-days/", "/staff/patrons/imports/"):  # fmt: skip
+        response = visitor.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/staff/login/")
+    erase = visitor.post(f"/staff/patrons/{only_b.pk}/erase/", {"confirm": "B-ONLY"})
+    assert erase.status_code == 302
+    # B's ids on A's host are not found there.
+    assert librarian.get(f"/staff/patrons/{only_b.pk + 3}/").status_code == 404
+    gone = librarian.post(f"/staff/patrons/{only_b.pk + 3}/erase/", {"confirm": "B-ONLY"})
+    assert gone.status_code == 404
+    assert librarian.get(f"/staff/patrons/{only_b.pk + 3}/export.json").status_code == 404
+    assert librarian.get(f"/staff/lending-rules/{rule.pk}/").status_code == 404
+    assert "Only in B" not in librarian.get("/staff/patrons/", {"q": "Only"}).text
+    assert patrons_of(desk.schema) == before_a
+    assert patrons_of(other_desk.schema) == before_b
+    with schema_context(other_desk.schema):
+        assert LoanRule.objects.filter(pk=rule.pk).exists()
+        assert not Hold.objects.exists()
