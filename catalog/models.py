@@ -232,11 +232,19 @@ class RecordContributor(models.Model):
         CONTRIBUTOR = "contributor", "Contributor"
         CORPORATE = "corporate", "Corporate author"
 
+    # No database foreign key on a record's links: an import writes hundreds of thousands a
+    # minute, and checking each against its record and heading row by row cost as much as
+    # writing them. Records are deleted only by record_delete and an import's revert, which
+    # lock the record first (the ORM removes its links); contributors and subjects are never
+    # deleted. The ids come from the one write path: the services and the import's writer.
     # Looked up by record through the (record, position) constraint's index.
     record = models.ForeignKey(
-        Record, on_delete=models.CASCADE, related_name="credits", db_index=False
+        Record, on_delete=models.CASCADE, related_name="credits", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
+    contributor = models.ForeignKey(
+        Contributor, on_delete=models.PROTECT, related_name="credits", db_constraint=False
     )
-    contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="credits")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.AUTHOR)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -251,11 +259,15 @@ class RecordContributor(models.Model):
 
 
 class RecordSubject(models.Model):
-    # Looked up by record through the (record, subject) constraint's index.
+    # Looked up by record through the (record, subject) constraint's index; no database
+    # foreign keys, as for RecordContributor.
     record = models.ForeignKey(
-        Record, on_delete=models.CASCADE, related_name="subject_links", db_index=False
+        Record, on_delete=models.CASCADE, related_name="subject_links", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="record_links", db_constraint=False
     )
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="record_links")
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -277,10 +289,12 @@ class Identifier(models.Model):
         LCCN = "lccn", "LCCN"
         OCLC = "oclc", "OCLC number"
 
-    # Looked up by record through the (record, kind, value) constraint's index.
+    # Looked up by record through the (record, kind, value) constraint's index; no database
+    # foreign key, as for RecordContributor.
     record = models.ForeignKey(
-        Record, on_delete=models.CASCADE, related_name="identifiers", db_index=False
-    )
+        Record, on_delete=models.CASCADE, related_name="identifiers", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     kind = models.CharField(max_length=8, choices=Kind.choices)
     value = models.CharField(max_length=64)
 

@@ -397,7 +397,10 @@ TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=2)
 # A worker told to stop exits this many seconds later if the broker no longer answers, rather
 # than wait on it (config/worker_stop.py; 0 turns this off). Imported by workers only.
 STACKS_WORKER_STOP_SECONDS = env.float("STACKS_WORKER_STOP_SECONDS", default=10.0)
-CELERY_IMPORTS = ["config.worker_stop"]
+CELERY_IMPORTS = ["config.worker_stop", "config.worker_priority"]
+# A worker's niceness (0-19), and its local database sessions' (config/worker_priority.py): the
+# imports worker runs niced, so a large import gives the processor way to the web's requests.
+STACKS_WORKER_NICE = env.int("STACKS_WORKER_NICE", default=0)
 # How long the container entrypoint waits for PostgreSQL and the broker before giving up.
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
 # What record pages say about each copy beyond its status (catalog.website.copy_notes).

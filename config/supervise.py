@@ -5,6 +5,7 @@ started again after a short pause; one that keeps dying (more than MAX_RESTARTS 
 stops the whole group, so a broken setup is said at once rather than looping.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -24,11 +25,13 @@ class Service:
     name: str
     argv: Sequence[str]
     cwd: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)  # set over the supervisor's own
     process: "subprocess.Popen[bytes] | None" = None
     restarts: deque[float] = field(default_factory=deque)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(list(self.argv), cwd=self.cwd)
+        env = {**os.environ, **self.env} if self.env else None
+        self.process = subprocess.Popen(list(self.argv), cwd=self.cwd, env=env)
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()

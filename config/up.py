@@ -1,4 +1,4 @@
-"""`make up`: migrate, make sure the demo library exists, then run the web, a worker and beat.
+"""`make up`: migrate, make sure the demo library exists, then run the web, workers and beat.
 
 Run inside `config.embedded run`, which provides PostgreSQL and Redis. A process that dies is
 started again (config/supervise.py); Ctrl-C stops them all and waits for them. While it runs,
@@ -53,6 +53,8 @@ def main() -> int:
     port = bind.rsplit(":", 1)[1]
     # Links in emails (invitations, sign-ups) carry the port the site is really served on.
     os.environ.setdefault("STACKS_SITE_PORT", "" if port == "80" else port)
+    # Imports and exports on a queue of their own, for a worker that gives way to the web.
+    os.environ.setdefault("CELERY_IMPORTS_QUEUE", "imports")
     manage("migrate_schemas", "--shared", "-v", "0")
     manage("bootstrap_platform")
     manage("migrate_schemas", "--tenant", "-v", "0")
@@ -63,7 +65,16 @@ def main() -> int:
         Service("web", [str(BIN / "gunicorn"), "config.wsgi", "--bind", bind, "--workers", "2",
                         "--access-logfile", "-"], cwd=ROOT),
         Service("worker", [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
-                           "--concurrency", "2"], cwd=ROOT),
+                           "--concurrency", "2", "--queues",
+                           os.environ.get("CELERY_DEFAULT_QUEUE", "celery"), "--hostname",
+                           "worker@%h"], cwd=ROOT),
+        # Imports run niced (config/worker_priority.py): a library importing a large file
+        # leaves the processor to the searches of the others.
+        Service("worker-imports", [str(BIN / "celery"), "-A", "config", "worker", "--loglevel",
+                                   "INFO", "--concurrency", "1", "--queues",
+                                   os.environ["CELERY_IMPORTS_QUEUE"], "--hostname",
+                                   "imports@%h"],
+                cwd=ROOT, env={"STACKS_WORKER_NICE": os.environ.get("STACKS_WORKER_NICE", "10")}),
         # Periodic tasks (circulation's notices) in every library.
         Service("beat", [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
                          "--schedule", str(ROOT / ".stacks" / "dev" / "celerybeat-schedule")],

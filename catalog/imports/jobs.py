@@ -252,6 +252,8 @@ def import_job_revert(*, job_id: int) -> ImportJob:
     search_terms_lock()
     for start in range(0, len(created), 5000):
         ids = created[start : start + 5000]
+        # Locked before their links are gathered, as record_delete does.
+        list(Record.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
         item_ids = list(Item.objects.filter(record_id__in=ids).values_list("pk", flat=True))
         Item.objects.filter(pk__in=item_ids).delete()
         Record.objects.filter(pk__in=ids).delete()

@@ -148,10 +148,12 @@ def record_delete(*, record_id: int, expected_version: int | None = None) -> Non
     """Delete a record, its items and its cover; with `expected_version`, refuse a stale
     delete (412)."""
     search_terms_lock()
+    # Locked before its links are gathered: an update committing meanwhile cannot leave a
+    # link behind (they have no database foreign key: see RecordContributor).
+    record = Record.objects.select_for_update().filter(pk=record_id).first()
+    if record is None:
+        raise NotFound("No such record.")
     if expected_version is not None:
-        record = Record.objects.select_for_update().filter(pk=record_id).first()
-        if record is None:
-            raise NotFound("No such record.")
         version_check("record", record.version, expected_version)
     item_ids = list(Item.objects.filter(record_id=record_id).values_list("pk", flat=True))
     cover = Record.objects.filter(pk=record_id).values_list("cover", flat=True).first()

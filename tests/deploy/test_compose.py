@@ -116,6 +116,15 @@ def test_workers_split_short_tasks_from_imports(services):
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
 
 
+def test_only_the_imports_worker_gives_way_to_the_web(services):
+    # Niced (config/worker_priority.py), so a large import leaves the processor to requests.
+    assert services["worker-imports"]["environment"] == {
+        "STACKS_WORKER_NICE": "${IMPORT_WORKER_NICE:-10}"
+    }
+    for name in ("web", "worker"):
+        assert "STACKS_WORKER_NICE" not in services[name].get("environment", {}), name
+
+
 def test_beat_runs_only_when_there_are_periodic_tasks(services):
     has_schedule = bool(getattr(settings, "CELERY_BEAT_SCHEDULE", None))
     beats = [n for n, s in services.items() if s.get("command", [None])[0] == "beat"]

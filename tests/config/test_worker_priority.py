@@ -1,0 +1,63 @@
+"""A worker given STACKS_WORKER_NICE gives way: its pool processes and local sessions run niced."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+import config.worker_priority  # noqa: F401 - connects its signals, as a worker's CELERY_IMPORTS do
+from tests.conftest import RUN_ID, WorkerProcess
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_a_niced_worker_runs_its_pool_processes_niced():
+    worker = WorkerProcess(
+        concurrency=2,
+        extra_env={"STACKS_WORKER_NICE": "7", "CELERY_DEFAULT_QUEUE": f"test-{RUN_ID}-nice"},
+    )
+    worker.start()
+    try:
+        assert worker.process is not None
+        main = worker.process.pid
+        deadline = time.monotonic() + 30
+        while len(children := _children(main)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(children) == 2
+        # The pool processes that run the tasks, not the main process that takes them.
+        assert [os.getpriority(os.PRIO_PROCESS, child) for child in children] == [7, 7]
+        assert os.getpriority(os.PRIO_PROCESS, main) == os.nice(0)
+    finally:
+        worker.stop()
+
+
+def _fresh_session() -> tuple[object, int]:
+    connection = connections.create_connection("default")
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return connection, int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+def test_a_niced_worker_nices_its_local_database_sessions(settings):
+    settings.STACKS_WORKER_NICE = 6
+    connection, pid = _fresh_session()  # its opening is what nices it
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, pid) == 6
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db
+def test_a_worker_without_niceness_leaves_its_sessions_alone(settings):
+    settings.STACKS_WORKER_NICE = 0
+    connection, pid = _fresh_session()
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, pid) == 0
+    finally:
+        connection.close()
