@@ -23,7 +23,7 @@ from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from catalog import selectors, services
 from catalog.models import Contributor, Item, Location, Record, Subject
-from catalog.search import record_facets
+from catalog.search import search_facets
 from common.errors import PreconditionFailed
 from common.problems import problem_response
 from staff.roles import may_see_staff_fields
@@ -170,7 +170,8 @@ class RecordViewSet(CatalogViewSet):
     def facets(self, request: Request) -> Response:
         params = s.RecordSearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        facets = record_facets(q=params.validated_data.get("q", ""), filters=params.filters())
+        found = search_facets(q=params.validated_data.get("q", ""), filters=params.filters())
+        facets = {"count": found.count, "estimated": found.estimated, **found.facets}
         return Response(s.FacetsSerializer(facets).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
