@@ -187,7 +187,7 @@ class Gunicorn:
                 PORT=str(self.port), WEB_CONCURRENCY="2", DEBUG="0", LOG_FORMAT="json",
                 # The throttles still run on every request; their ceilings are out of the way.
                 API_RATE_PER_CALLER="10000000/min", API_RATE_PER_ADDRESS="10000000/min",
-                DJANGO_SETTINGS_MODULE="tests.settings", **env,
+                **{"DJANGO_SETTINGS_MODULE": "tests.settings", **env},
             ),
             stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -200,8 +200,8 @@ class Gunicorn:
             try:
                 if requests.get(self.url(path), headers={"Host": host}, timeout=5).ok:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or its first request still loading the app
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn not answering after {timeout}s; see {self.log}")
 
