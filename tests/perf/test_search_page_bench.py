@@ -1,8 +1,8 @@
 """The catalog's search page over real HTTP through gunicorn, facets included, beside its SQL.
 
 A library is filled as tests/perf/test_api_bench.py fills one (STACKS_BENCH_RECORDS records,
-100,000 by default; with BENCH_LARGE=1 they are then copied nine times over by
-tests/perf/catalog_copies.py, to 1,000,000), its page cache off
+100,000 by default; with BENCH_LARGE=1 they are then copied to 1,000,000, nine times over, by
+tests/perf/catalog_copies.py), its page cache off
 (tests/perf/settings_uncached.py), and the search page asked for the catalog's commonest word
 and for its two commonest words together. The floor is the page's SQL alone (the statements
 the same request ran, from Django's query log) answered by tests/perf/bare_wsgi.py. With
@@ -58,10 +58,11 @@ def page_sql(host: str, path: str) -> list[str]:
 def test_search_page_with_facets_against_its_sql(bench_library, tmp_path):  # noqa: F811
     schema = bench_library.library.schema_name
     host = bench_library.domain.domain
-    count = int(os.environ.get("STACKS_BENCH_RECORDS", "100000"))
+    count = filled = int(os.environ.get("STACKS_BENCH_RECORDS", "100000"))
     if LARGE:
         started = time.perf_counter()
-        count = catalog_copy(schema, copies=9)
+        # Nine copies of 100,000 (or as many of a smaller fill as make 1,000,000).
+        count = catalog_copy(schema, copies=max(1_000_000 // filled - 1, 1))
         print(f"\ncopied to {count} records in {time.perf_counter() - started:.1f}s")
     with schema_context(schema):
         commonest = list(SearchTerm.objects.order_by("-records").values_list("word", "records")[:2])
@@ -74,7 +75,7 @@ def test_search_page_with_facets_against_its_sql(bench_library, tmp_path):  # no
     statements = {name: page_sql(host, path) for name, path in paths.items()}
     api_paths = []
     if LARGE:
-        terms = search_terms(schema, count // 10)
+        terms = search_terms(schema, filled)
         api_paths = [f"/api/v1/records/?{urlencode({'q': t})}" for t in terms]
         with contextlib.redirect_stdout(io.StringIO()):
             for i, path in enumerate(api_paths):
