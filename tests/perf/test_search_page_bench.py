@@ -12,47 +12,24 @@ BENCH_LARGE=1 the API's search is measured too, as test_api_bench measures it. T
 
 import contextlib
 import io
-import json
 import os
 import time
 from urllib.parse import urlencode
 
-from django.core.cache import caches
 from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from catalog.models import SearchTerm
-from tests.conftest import ROOT
 from tests.perf.catalog_copies import catalog_copy
 from tests.perf.results import record
 from tests.perf.test_api_bench import (  # noqa: F401 - bench_library is a fixture
-    Gunicorn,
     bench_library,
     captured_sql,
     latencies,
     search_terms,
+    servers,
 )
 
 LARGE = os.environ.get("BENCH_LARGE") == "1"
-
-
-def page_sql(host: str, path: str) -> list[str]:
-    """The statements the page runs once warm, made afresh (not from the page cache)."""
-    client = Client(HTTP_HOST=host)
-    assert client.get(path).status_code == 200
-    caches["pages"].clear()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    assert response.status_code == 200
-    assert response.get("X-Page-Cache") != "hit"
-    connection.set_schema_to_public()
-    statements = [q["sql"] for q in queries.captured_queries]
-    print(f"\n{path} runs {len(statements)} statements:")
-    for sql in statements:
-        print(f"  {sql[:150]}")
-    return [sql for sql in statements if not sql.startswith("SET ")]
 
 
 def test_search_page_with_facets_against_its_sql(bench_library, tmp_path):  # noqa: F811
@@ -64,15 +41,19 @@ def test_search_page_with_facets_against_its_sql(bench_library, tmp_path):  # no
         # Nine copies of 100,000 (or as many of a smaller fill as make 1,000,000).
         count = catalog_copy(schema, copies=max(1_000_000 // filled - 1, 1))
         print(f"\ncopied to {count} records in {time.perf_counter() - started:.1f}s")
-    with schema_context(schema):
-        commonest = list(SearchTerm.objects.order_by("-records").values_list("word", "records")[:2])
+    with schema_context(schema), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word, ndoc FROM ts_stat('SELECT vector FROM catalog_recordsearch') "
+            "ORDER BY ndoc DESC, word LIMIT 2"
+        )
+        commonest = cursor.fetchall()
     print(f"\ncommonest words: {commonest}")
     queries = {
         "word": commonest[0][0],
         "two_words": f"{commonest[0][0]} {commonest[1][0]}",
     }
     paths = {name: f"/search/?{urlencode({'q': q})}" for name, q in queries.items()}
-    statements = {name: page_sql(host, path) for name, path in paths.items()}
+    statements = {name: captured_sql(host, path, uncached=True) for name, path in paths.items()}
     api_paths = []
     if LARGE:
         terms = search_terms(schema, filled)
@@ -80,16 +61,9 @@ def test_search_page_with_facets_against_its_sql(bench_library, tmp_path):  # no
         with contextlib.redirect_stdout(io.StringIO()):
             for i, path in enumerate(api_paths):
                 statements[f"api{i}"] = captured_sql(host, path)
-    sql_file = tmp_path / "floor.json"
-    sql_file.write_text(json.dumps(statements))
-
-    log = ROOT / ".stacks" / "bench-gunicorn.log"
-    log.parent.mkdir(exist_ok=True)
-    site = Gunicorn("config.wsgi", log, DJANGO_SETTINGS_MODULE="tests.perf.settings_uncached")
-    floor = Gunicorn(
-        "tests.perf.bare_wsgi:application", log,
-        STACKS_FLOOR_SQL=str(sql_file), STACKS_FLOOR_SCHEMA=schema,
-    )  # fmt: skip
+    site, floor = servers(
+        statements, schema, tmp_path, DJANGO_SETTINGS_MODULE="tests.perf.settings_uncached"
+    )
     figures = {}
     try:
         site.wait("/", host)
