@@ -146,6 +146,8 @@ FACETS = OpenApiExample(
     "Facets of a search",
     response_only=True,
     value={
+        "count": 14,
+        "estimated": False,
         "subject": [{"id": 3, "value": "Science fiction", "scheme": "lcsh", "count": 12}],
         "contributor": [{"id": 7, "value": "Le Guin, Ursula K.", "count": 9}],
         "language": [{"value": "eng", "count": 14}],

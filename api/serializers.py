@@ -553,6 +553,12 @@ class DecadeFacetSerializer(serializers.Serializer):
 
 
 class FacetsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="The records the search matches.")
+    estimated = serializers.BooleanField(
+        help_text="Whether `count` and the facets' counts are estimates: a search matching "
+        "more than a stated number of records (STACKS_SEARCH_EXACT_UP_TO, 5,000 by default) "
+        "has them counted over a sample of its matches."
+    )
     subject = FacetValueSerializer(many=True)
     contributor = FacetValueSerializer(many=True)
     language = FacetValueSerializer(many=True)

@@ -37,7 +37,7 @@ from catalog import selectors, services
 from catalog.marc import marc_json, marc_xml
 from catalog.models import Contributor, Item, Location, Record, Subject
 from catalog.protocols.records import records_marc, records_with_links
-from catalog.search import record_facets
+from catalog.search import search_facets
 from catalog.website import record_json_ld
 from common.errors import NotFound, PreconditionFailed
 from common.problems import problem_response
@@ -264,7 +264,8 @@ class RecordViewSet(CatalogViewSet):
     def facets(self, request: Request) -> Response:
         params = s.RecordSearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        facets = record_facets(q=params.validated_data.get("q", ""), filters=params.filters())
+        found = search_facets(q=params.validated_data.get("q", ""), filters=params.filters())
+        facets = {"count": found.count, "estimated": found.estimated, **found.facets}
         return Response(s.FacetsSerializer(facets).data)
 
     @action(detail=False, methods=["get"], pagination_class=None)

@@ -3,7 +3,8 @@
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -103,6 +104,20 @@ def record_slice(
     """The records from `offset` to `offset + limit` of a search (catalog.search.Search),
     each with its links and, with `availability`, its `copies` and `copies_available`."""
     search = Search.of(q=q, filters=filters, ordering=ordering)
+    if search.text is not None and search.ordering == "relevance" and not search.filtered:
+        # As record_page ranks a text alone: on the vectors' table (or a term's kept ranks),
+        # the first pages among the newest STACKS_SEARCH_EXACT_UP_TO matches (all of them,
+        # unless the query is common: see ranked_page).
+        newest: int = settings.STACKS_SEARCH_EXACT_UP_TO
+        ranked = sql.ranked_page(
+            search.text, seek=None, limit=limit, offset=offset,
+            among_newest=newest if offset + limit <= newest else None,
+        )  # fmt: skip
+        fetched = _with_values(ranked, ("rank",))
+        if availability:
+            _availability_attach(fetched)
+        record_links_attach(fetched)
+        return fetched
     records = search.records()
     names = search.annotations
     if availability:
@@ -136,6 +151,21 @@ def _with_values(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> list[Re
                 setattr(record, name, value)
             records.append(record)
     return records
+
+
+def _availability_attach(records: list[Record]) -> None:
+    """Give each record `copies` and `copies_available`, as _with_availability counts them."""
+    counts = {
+        row["record"]: row
+        for row in Item.objects.filter(record__in=[r.pk for r in records])
+        .order_by()
+        .values("record")
+        .annotate(copies=Count("id"), available=Count("id", filter=Q(status=Item.Status.AVAILABLE)))
+    }
+    for record in records:
+        row = counts.get(record.pk, {})
+        record.copies = row.get("copies", 0)  # type: ignore[attr-defined]
+        record.copies_available = row.get("available", 0)  # type: ignore[attr-defined]
 
 
 def _with_availability(records: QuerySet[Record]) -> QuerySet[Record]:

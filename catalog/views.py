@@ -8,10 +8,12 @@ from django.core.files.storage import default_storage
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from catalog.images import CONTENT_TYPE
-from catalog.search import record_facets, record_search
+from catalog.search import search_facets
 from catalog.selectors import (
     contributor_get,
     item_list,
@@ -61,7 +63,28 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/home.html", {"recent": recent})
 
 
-def _facet_links(search: WebSearch, facets: dict[str, list[dict]]) -> dict[str, list[dict]]:
+class _CountedPaginator(Paginator):
+    """Pages of a search whose count (exact or estimated) is already known."""
+
+    def __init__(self, count: int, per_page: int) -> None:
+        super().__init__((), per_page)
+        self._count = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._count
+
+
+def _count_label(count: int, estimated: bool) -> str:
+    """A count as the page shows it: an estimate says so ("about 12,000")."""
+    if not estimated:
+        return str(count)
+    return gettext("about %(count)s") % {"count": number_format(count, force_grouping=True)}
+
+
+def _facet_links(
+    search: WebSearch, facets: dict[str, list[dict]], *, estimated: bool
+) -> dict[str, list[dict]]:
     """Each facet value with the address of this search narrowed by it."""
     chosen = {
         "subject": search.subject, "contributor": search.contributor,
@@ -80,7 +103,7 @@ def _facet_links(search: WebSearch, facets: dict[str, list[dict]]) -> dict[str, 
             links[name].append(
                 {
                     "label": label,
-                    "count": value["count"],
+                    "count": _count_label(value["count"], estimated),
                     "active": chosen[name] == key,
                     "url": search.url(**{name: key}),
                 }
@@ -118,23 +141,29 @@ def search(request: HttpRequest) -> HttpResponse:
         active = _active_filters(query)
     except NotFound as error:
         return _not_found(request, error.message)
-    # The paginator counts the matches; the page's records are read with their links.
-    paginator = Paginator(record_search(q=query.q, filters=query.filters), query.per_page)
+    # The count comes with the facets (estimated, as they are, for a very common word); the
+    # page's records are read with their links.
+    found = search_facets(q=query.q, filters=query.filters)
+    paginator = _CountedPaginator(found.count, query.per_page)
+    no_page = f"This search has no page {query.page}."
     try:
         number = paginator.validate_number(query.page)
     except EmptyPage:
-        return _not_found(request, f"This search has no page {query.page}.")
+        return _not_found(request, no_page)
     records = record_slice(
         q=query.q, filters=query.filters, ordering=query.ordering,
         offset=(number - 1) * query.per_page, limit=query.per_page, availability=True,
     )  # fmt: skip
+    if not records and number > 1:
+        return _not_found(request, no_page)  # past the last match of an estimated count
     page = Page(records, number, paginator)
     context: dict[str, Any] = {
         "search": query,
         "q": query.q,
         "page": page,
         "active": active,
-        "facets": _facet_links(query, record_facets(q=query.q, filters=query.filters)),
+        "facets": _facet_links(query, found.facets, estimated=found.estimated),
+        "count_label": _count_label(found.count, found.estimated),
         "sorts": [
             {"name": name, "label": label, "url": query.url(sort=name)}
             for name, (_, label) in SORTS.items()

@@ -455,6 +455,10 @@ STACKS_SEARCH_TERM_RECORDS = env.int("STACKS_SEARCH_TERM_RECORDS", default=5000)
 # At most this many terms (the commonest): every record written pays a row for each term it
 # has, and a rarer word's matches are few enough to rank.
 STACKS_SEARCH_TERMS_MAX = env.int("STACKS_SEARCH_TERMS_MAX", default=100)
+# A search's count and facets are exact up to this many matches; above it they are counted
+# over this many and scaled to the planner's estimate, and the website says "about". The
+# website's relevance pages rank this many of the newest matches (all of a rarer search's).
+STACKS_SEARCH_EXACT_UP_TO = env.int("STACKS_SEARCH_EXACT_UP_TO", default=5000)
 
 # Sign-in throttling (django-axes, tenants/signin.py): after STACKS_SIGNIN_FAILURE_LIMIT failed
 # sign-ins for one account or from one address within the cool-off, every sign-in path (staff

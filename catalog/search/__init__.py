@@ -1,6 +1,6 @@
 """Catalog search: query building (query, match), facets, keyset pages and the read SQL (sql)."""
 
-from catalog.search.facets import FACET_SIZE, record_facets
+from catalog.search.facets import FACET_SIZE, SearchFacets, record_facets, search_facets
 from catalog.search.keyset import Page, Position, Seek, queryset_page
 from catalog.search.match import TextMatch
 from catalog.search.query import (
@@ -19,9 +19,11 @@ __all__ = [
     "Position",
     "RecordFilters",
     "Search",
+    "SearchFacets",
     "Seek",
     "TextMatch",
     "queryset_page",
     "record_facets",
     "record_search",
+    "search_facets",
 ]

@@ -5,11 +5,12 @@ test holding its answer to the ORM's (tests/api/test_search_api.py, tests/catalo
 that writes (search vectors, term ranks) stays with its writers in catalog.services.
 """
 
+import json
 from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Field, QuerySet
 
 from catalog.models import (
     Contributor,
@@ -32,6 +33,63 @@ Rows = list[tuple[Any, ...]]
 # The record's fields that lists and pages leave out: the MARC source is large, and a record
 # loads it on first access.
 RECORD_DEFERRED = ("source_marc",)
+
+# --- Estimates -----------------------------------------------------------------------------------
+
+
+def rows_estimate(queryset: "QuerySet[Any, Any]") -> int:
+    """How many rows the planner expects `queryset` to give (EXPLAIN, nothing is run): an
+    estimate from the tables' statistics, for counts too large to be worth counting."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+# --- Facets, by an array of record ids ----------------------------------------------------------
+
+# Each record's rows are looked up by its id (the LATERAL subquery's OFFSET 0 keeps it a
+# lookup): joined by hash instead, PostgreSQL read every link of the catalog to count those
+# of a few thousand records.
+_MATCHED = "unnest(%s::bigint[]) m(id) CROSS JOIN LATERAL"
+_FACETS_SQL = {
+    "subject": f"""
+        SELECT s.id, s.heading, s.scheme, count(*) AS n FROM {_MATCHED}
+        (SELECT subject_id FROM {RecordSubject._meta.db_table} WHERE record_id = m.id OFFSET 0) l
+        JOIN {Subject._meta.db_table} s ON s.id = l.subject_id
+        GROUP BY s.id ORDER BY n DESC, s.heading_key LIMIT %s""",  # noqa: S608 - table names only
+    "contributor": f"""
+        SELECT c.id, c.name, count(DISTINCT m.id) AS n FROM {_MATCHED}
+        (SELECT contributor_id FROM {RecordContributor._meta.db_table} WHERE record_id = m.id
+         OFFSET 0) l
+        JOIN {Contributor._meta.db_table} c ON c.id = l.contributor_id
+        GROUP BY c.id ORDER BY n DESC, c.name_key LIMIT %s""",  # noqa: S608 - table names only
+    "language": f"""
+        SELECT r.language, count(*) AS n FROM {_MATCHED}
+        (SELECT language FROM {Record._meta.db_table} WHERE id = m.id AND language <> '' OFFSET 0) r
+        GROUP BY r.language ORDER BY n DESC, r.language LIMIT %s""",  # noqa: S608 - table names only
+    "decade": f"""
+        SELECT r.publication_year / 10 * 10 AS decade, count(*) AS n FROM {_MATCHED}
+        (SELECT publication_year FROM {Record._meta.db_table}
+         WHERE id = m.id AND publication_year IS NOT NULL OFFSET 0) r
+        GROUP BY decade ORDER BY decade DESC LIMIT %s""",  # noqa: S608 - table names only
+}
+
+
+def facet_rows(ids: list[int], size: int) -> dict[str, Rows]:
+    """How these records spread, the biggest `size` groups of each facet first: subject (id,
+    heading, scheme, records), contributor (id, name, records), language (code, records),
+    decade (first year, records; every decade, newest first)."""
+    rows = {}
+    with connection.cursor() as cursor:
+        for name, sql in _FACETS_SQL.items():
+            cursor.execute(sql, [ids, size if name != "decade" else None])
+            rows[name] = cursor.fetchall()
+    return rows
+
 
 # --- A page's links, by an array of record ids ------------------------------------------------
 
@@ -142,17 +200,22 @@ _IDENTIFIERS_TABLE = Identifier._meta.db_table
 
 
 def ranked_page(
-    text: TextMatch, *, seek: Seek | None, descending: bool = True, limit: int
-) -> list[tuple[int, float]]:
+    text: TextMatch, *, seek: Seek | None, descending: bool = True, limit: int, offset: int = 0,
+    among_newest: int | None = None,
+) -> list[tuple[int, float]]:  # fmt: skip
     """(record id, rank) of up to `limit` of the matches of `text`, without the records'
     table: the same matches and ranks as TextMatch.condition() and rank(), by rank and then
-    id (best first when `descending`), past `seek`'s position (rank, id) if any. A query
+    id (best first when `descending`), past `seek`'s position (rank, id) if any and the first
+    `offset` rows. A query
     that is one search term (catalog.models.SearchTerm) reads the ranks kept for it, in rank
-    order; any other ranks the vector of every match."""
+    order; any other ranks the vector of every match, or with `among_newest` only those of
+    that many of the newest matches (a page of the best of them, exact when the query matches
+    no more: ranking hundreds of thousands of matches of common words one by one took
+    seconds)."""
     tsquery = "websearch_to_tsquery(%s::regconfig, %s)"
     rank: _Sql = (f"ts_rank(vector, {tsquery})::float8", [SEARCH_CONFIG, text.q])
     match: _Sql = (f"vector @@ {tsquery}", [SEARCH_CONFIG, text.q])
-    page = _RankedPage(descending, seek, limit)
+    page = _RankedPage(descending, seek, limit, offset)
     if text.isbn is not None:
         named = (
             f"record_id = ANY(ARRAY(SELECT record_id FROM {_IDENTIFIERS_TABLE} "  # noqa: S608 - no input in the SQL
@@ -183,7 +246,16 @@ def ranked_page(
                 (f"EXISTS (SELECT FROM {_VECTORS_TABLE} s WHERE s.record_id = t.record_id)", []),
             ],
         )
-        ranked = page.select(_VECTORS_TABLE, rank, "record_id", [match])
+        matches: _Sql = (_VECTORS_TABLE, [])
+        where = [match]
+        if among_newest is not None:
+            matches = (
+                f"(SELECT record_id, vector FROM {_VECTORS_TABLE} WHERE {match[0]} "  # noqa: S608 - no input in the SQL
+                "ORDER BY record_id DESC LIMIT %s) newest",
+                [*match[1], among_newest],
+            )
+            where = []
+        ranked = page.select(matches, rank, "record_id", where)
         # The condition outside the ranking's LIMIT, so that it stays there: inside,
         # PostgreSQL tested it in parallel workers started for nothing.
         sql = (
@@ -198,19 +270,24 @@ def ranked_page(
 
 class _RankedPage:
     """One page of (record_id, rank) rows by rank and record_id, both the same way, from a
-    seek's position (rank, id) if any."""
+    seek's position (rank, id) if any, past the first `offset`."""
 
-    def __init__(self, descending: bool, seek: Seek | None, limit: int) -> None:
+    def __init__(self, descending: bool, seek: Seek | None, limit: int, offset: int) -> None:
         self.seek = seek
         self.limit = limit
+        self.offset = offset
         way = "DESC" if descending else "ASC"
         self.order = f"rank {way}, record_id {way}"
 
-    def select(self, table: str, rank: _Sql, record: str, where: list[_Sql]) -> _Sql:
+    def select(self, table: str | _Sql, rank: _Sql, record: str, where: list[_Sql]) -> _Sql:
         """The page's SELECT from `table`, whose rank and record id are `rank` and `record`,
         of the rows every `where` condition picks."""
         conditions = [condition for condition, _ in where]
-        params = [*rank[1], *(p for _, condition_params in where for p in condition_params)]
+        table, table_params = (table, []) if isinstance(table, str) else table
+        conditions = conditions or ["TRUE"]
+        params = [
+            *rank[1], *table_params, *(p for _, condition_params in where for p in condition_params)
+        ]  # fmt: skip
         if self.seek is not None:
             # A row comparison: both fields run the same way. float() and int() refuse a
             # forged cursor's values with ValueError or TypeError.
@@ -219,6 +296,6 @@ class _RankedPage:
             params += [*rank[1], float(rank_value), int(record_id)]
         sql = (
             f"SELECT {record} AS record_id, {rank[0]} AS rank FROM {table} "  # noqa: S608 - no input in the SQL
-            f"WHERE {' AND '.join(conditions)} ORDER BY {self.order} LIMIT %s"
+            f"WHERE {' AND '.join(conditions)} ORDER BY {self.order} LIMIT %s OFFSET %s"
         )
-        return sql, [*params, self.limit]
+        return sql, [*params, self.limit, self.offset]

@@ -87,6 +87,16 @@ def test_isbn_search_and_facets_over_http(callers, many, library):
     assert facets["contributor"][0]["count"] == 3
     assert facets["language"] == [{"value": "eng", "count": 7}]
     assert sum(d["count"] for d in facets["decade"]) == 5
+    assert facets["estimated"] is False
+    assert facets["count"] >= 7
+
+
+def test_facets_of_a_search_past_the_stated_size_say_they_are_estimated(callers, many, settings):
+    settings.STACKS_SEARCH_EXACT_UP_TO = 2
+    facets = callers["anonymous"].get("/api/v1/records/facets/", {"q": "ocean"}).json()
+    assert facets["estimated"] is True
+    assert facets["count"] >= 3
+    assert all(1 <= value["count"] <= facets["count"] for value in facets["language"])
 
 
 def pages_both_ways(client, params):

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Record
-from catalog.search import RecordFilters, record_facets, record_search
+from catalog.search import RecordFilters, record_facets, record_search, search_facets
 from catalog.services import (
     ItemData,
     RecordData,
@@ -196,3 +196,49 @@ def test_every_record_write_keeps_its_search_vector_in_step(in_library):
     record_delete(record_id=record.pk)
     assert list(RecordSearch.objects.values_list("record_id", flat=True)) == [kept.pk]
     assert list(record_search(q="desert")) == []
+
+
+def test_facets_are_exact_up_to_the_stated_size(shelf, settings):
+    # "gardens" matches four records: at a limit of four they are counted, not estimated.
+    exact = record_facets(q="gardens")
+    settings.STACKS_SEARCH_EXACT_UP_TO = 4
+    found = search_facets(q="gardens")
+    assert (found.count, found.estimated) == (4, False)
+    assert found.facets == exact
+    assert search_facets(q="gardens", filters=RecordFilters(language="eng")).count == 2
+
+
+def test_facets_above_the_stated_size_are_estimated_from_a_sample(shelf, settings):
+    settings.STACKS_SEARCH_EXACT_UP_TO = 2
+    found = search_facets(q="gardens")
+    assert found.estimated
+    # Never fewer than were seen; the planner's estimate of a tiny table may be more.
+    assert found.count >= 3
+    # Two of the matches, scaled to the estimate: each count a share of it.
+    languages = found.facets["language"]
+    assert languages
+    assert all(0 < value["count"] <= found.count for value in languages)
+    assert sum(value["count"] for value in languages) <= found.count
+    decades = found.facets["decade"]
+    assert {d["value"] for d in decades} <= {1980, 1990, 2000}
+    # Filters go through the same path.
+    assert search_facets(q="gardens", filters=RecordFilters(year_from=1900)).estimated
+
+
+def test_relevance_pages_rank_the_newest_matches_of_a_common_search(shelf, settings):
+    from catalog.selectors import record_slice
+
+    everything = [r.pk for r in record_search(q="gardens or moon", ordering="relevance")]
+    # Up to the stated size, a page is the whole ranking's.
+    settings.STACKS_SEARCH_EXACT_UP_TO = len(everything)
+    ranked = record_slice(q="gardens or moon", ordering="relevance", limit=len(everything))
+    assert [r.pk for r in ranked] == everything
+    # Above it, the newest matches ranked among themselves: the oldest one is left out.
+    settings.STACKS_SEARCH_EXACT_UP_TO = len(everything) - 1
+    oldest = min(everything)
+    ranked = record_slice(q="gardens or moon", ordering="relevance", limit=len(everything) - 1)
+    assert [r.pk for r in ranked] == [pk for pk in everything if pk != oldest]
+    assert all(hasattr(r, "rank") for r in ranked)
+    # A page past them reads the whole ranking.
+    tail = record_slice(q="gardens or moon", ordering="relevance", offset=1, limit=len(everything))
+    assert [r.pk for r in tail] == everything[1:]

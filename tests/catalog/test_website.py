@@ -472,10 +472,10 @@ def test_search_page_query_count_does_not_grow_with_page_size(
     web.get("/")  # the host's library lookup is cached from here on
     sizes = {}
     for per_page in (1, 30):
-        # Catalog generation, count, the page (its ids by rank, then those records), its 3
-        # link queries, 4 facets: 11 queries, and the one search_path statement django-tenants
-        # sends when the request picks the schema.
-        with django_assert_num_queries(12) as queries:
+        # Catalog generation, count, the page (its ids by rank, then those records, then
+        # their copies), its 3 link queries, 4 facets: 12 queries, and the one search_path
+        # statement django-tenants sends when the request picks the schema.
+        with django_assert_num_queries(13) as queries:
             page = web.get("/search/", {"q": "book", "per_page": per_page})
         assert page.status_code == 200
         sizes[per_page] = len(queries.captured_queries)
@@ -567,3 +567,21 @@ def test_a_contributor_or_subject_renamed_feeds_its_records(shelf):
         subject_update(subject_id=subject.pk, heading="Sieges and blockades", scheme="lcsh")
         fed = list(Change.objects.filter(pk__gt=last).values_list("entity", "entity_id"))
     assert fed == [("record", shelf["mistress"].pk), ("record", shelf["ice"].pk)]
+
+
+def test_a_common_search_says_its_count_and_facets_are_estimates(web, shelf, settings):
+    exact = web.get("/search/", {"q": "erikson", "sort": "title"})
+    heading = re.search(r'<h2 id="results-heading"[^>]*>(.*?)</h2>', exact.text, re.S)[1]
+    assert "1–3 of 3 records" in heading  # noqa: RUF001 - the page's en dash
+    assert "about" not in exact.text
+    settings.STACKS_SEARCH_EXACT_UP_TO = 2
+    caches["pages"].clear()  # the same search again, counted afresh
+    estimated = web.get("/search/", {"q": "erikson", "sort": "title"})
+    assert estimated.status_code == 200
+    heading = re.search(r'<h2 id="results-heading"[^>]*>(.*?)</h2>', estimated.text, re.S)[1]
+    assert re.search(r"of about \d+ records", heading)
+    subjects = re.search(r'<ul id="facet-subject">(.*?)</ul>', estimated.text, re.S)[1]
+    assert re.search(r'<span class="muted">\(about \d+\)</span>', subjects)
+    # The records are all still there to read.
+    assert set(Page(estimated.text).result_ids()) == {
+        shelf["moon"].pk, shelf["gates"].pk, shelf["ice"].pk}  # fmt: skip

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -187,7 +188,7 @@ class Gunicorn:
                 PORT=str(self.port), WEB_CONCURRENCY="2", DEBUG="0", LOG_FORMAT="json",
                 # The throttles still run on every request; their ceilings are out of the way.
                 API_RATE_PER_CALLER="10000000/min", API_RATE_PER_ADDRESS="10000000/min",
-                DJANGO_SETTINGS_MODULE="tests.settings", **env,
+                **{"DJANGO_SETTINGS_MODULE": "tests.settings", **env},
             ),
             stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -200,8 +201,8 @@ class Gunicorn:
             try:
                 if requests.get(self.url(path), headers={"Host": host}, timeout=5).ok:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or its first request still loading the app
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn not answering after {timeout}s; see {self.log}")
 
@@ -260,20 +261,40 @@ def throughput(urls: list[str], host: str) -> float:
     return total / (time.perf_counter() - started)
 
 
-def captured_sql(host: str, path: str) -> list[str]:
+def captured_sql(host: str, path: str, *, uncached: bool = False) -> list[str]:
     """The statements the API runs for `path` once warm (the second of two calls), without
-    django-tenants' `SET search_path` (the floor selects the schema once per request)."""
+    django-tenants' `SET search_path` (the floor selects the schema once per request); with
+    `uncached`, a website page made afresh rather than read from the page cache."""
     client = Client(HTTP_HOST=host)
     assert client.get(path).status_code == 200
+    if uncached:
+        caches["pages"].clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 200
+    assert response.get("X-Page-Cache") != "hit"
     connection.set_schema_to_public()
     statements = [q["sql"] for q in queries.captured_queries]
     print(f"\n{path} runs {len(statements)} statements:")
     for sql in statements:
         print(f"  {sql[:150]}")
     return [sql for sql in statements if not sql.startswith("SET ")]
+
+
+def servers(
+    statements: dict[str, list[str]], schema: str, tmp_path: Path, **env: str
+) -> tuple[Gunicorn, Gunicorn]:
+    """`gunicorn config.wsgi` (with `env`) and the floor serving `statements` by key."""
+    sql_file = tmp_path / "floor.json"
+    sql_file.write_text(json.dumps(statements))
+    log = ROOT / ".stacks" / "bench-gunicorn.log"
+    log.parent.mkdir(exist_ok=True)
+    app = Gunicorn("config.wsgi", log, **env)
+    floor = Gunicorn(
+        "tests.perf.bare_wsgi:application", log,
+        STACKS_FLOOR_SQL=str(sql_file), STACKS_FLOOR_SCHEMA=schema,
+    )  # fmt: skip
+    return app, floor
 
 
 @pytest.fixture
@@ -300,16 +321,7 @@ def test_api_list_and_search_against_bare_sql(bench_library, tmp_path):
     with contextlib.redirect_stdout(io.StringIO()):
         for i, path in enumerate(search_paths):
             statements[f"search{i}"] = captured_sql(host, path)
-    sql_file = tmp_path / "floor.json"
-    sql_file.write_text(json.dumps(statements))
-
-    log = ROOT / ".stacks" / "bench-gunicorn.log"
-    log.parent.mkdir(exist_ok=True)
-    api = Gunicorn("config.wsgi", log)
-    floor = Gunicorn(
-        "tests.perf.bare_wsgi:application", log,
-        STACKS_FLOOR_SQL=str(sql_file), STACKS_FLOOR_SCHEMA=schema,
-    )  # fmt: skip
+    api, floor = servers(statements, schema, tmp_path)
     try:
         api.wait(list_path, host)
         floor.wait("/list", host)

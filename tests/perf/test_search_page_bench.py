@@ -1,0 +1,92 @@
+"""The catalog's search page over real HTTP through gunicorn, facets included, beside its SQL.
+
+A library is filled as tests/perf/test_api_bench.py fills one (STACKS_BENCH_RECORDS records,
+100,000 by default; with BENCH_LARGE=1 they are then copied to 1,000,000, nine times over, by
+tests/perf/catalog_copies.py), its page cache off
+(tests/perf/settings_uncached.py), and the search page asked for the catalog's commonest word
+and for its two commonest words together. The floor is the page's SQL alone (the statements
+the same request ran, from Django's query log) answered by tests/perf/bare_wsgi.py. With
+BENCH_LARGE=1 the API's search is measured too, as test_api_bench measures it. Targets
+(printed, not asserted): page p95 under 150 ms for both queries; API search p95 under 50 ms.
+"""
+
+import contextlib
+import io
+import os
+import time
+from urllib.parse import urlencode
+
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from tests.perf.catalog_copies import catalog_copy
+from tests.perf.results import record
+from tests.perf.test_api_bench import (  # noqa: F401 - bench_library is a fixture
+    bench_library,
+    captured_sql,
+    latencies,
+    search_terms,
+    servers,
+)
+
+LARGE = os.environ.get("BENCH_LARGE") == "1"
+
+
+def test_search_page_with_facets_against_its_sql(bench_library, tmp_path):  # noqa: F811
+    schema = bench_library.library.schema_name
+    host = bench_library.domain.domain
+    count = filled = int(os.environ.get("STACKS_BENCH_RECORDS", "100000"))
+    if LARGE:
+        started = time.perf_counter()
+        # Nine copies of 100,000 (or as many of a smaller fill as make 1,000,000).
+        count = catalog_copy(schema, copies=max(1_000_000 // filled - 1, 1))
+        print(f"\ncopied to {count} records in {time.perf_counter() - started:.1f}s")
+    with schema_context(schema), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word, ndoc FROM ts_stat('SELECT vector FROM catalog_recordsearch') "
+            "ORDER BY ndoc DESC, word LIMIT 2"
+        )
+        commonest = cursor.fetchall()
+    print(f"\ncommonest words: {commonest}")
+    queries = {
+        "word": commonest[0][0],
+        "two_words": f"{commonest[0][0]} {commonest[1][0]}",
+    }
+    paths = {name: f"/search/?{urlencode({'q': q})}" for name, q in queries.items()}
+    statements = {name: captured_sql(host, path, uncached=True) for name, path in paths.items()}
+    api_paths = []
+    if LARGE:
+        terms = search_terms(schema, filled)
+        api_paths = [f"/api/v1/records/?{urlencode({'q': t})}" for t in terms]
+        with contextlib.redirect_stdout(io.StringIO()):
+            for i, path in enumerate(api_paths):
+                statements[f"api{i}"] = captured_sql(host, path)
+    site, floor = servers(
+        statements, schema, tmp_path, DJANGO_SETTINGS_MODULE="tests.perf.settings_uncached"
+    )
+    figures = {}
+    try:
+        site.wait("/", host)
+        floor.wait("/word", host)
+        for name, path in paths.items():
+            figures[name] = latencies([site.url(path)], [floor.url(f"/{name}")], host)
+        if api_paths:
+            figures["api_search"] = latencies(
+                [site.url(p) for p in api_paths],
+                [floor.url(f"/api{i}") for i in range(len(api_paths))],
+                host,
+            )
+    finally:
+        site.stop()
+        floor.stop()
+
+    suffix = "" if count == 100_000 else f"_{count}"
+    for name, ((p50, p95), (floor_p50, floor_p95)) in figures.items():
+        prefix = "" if name.startswith("api") else "search_page_"
+        record(f"{prefix}{name}_p50{suffix}", p50, "ms", floor_p50)
+        record(f"{prefix}{name}_p95{suffix}", p95, "ms", floor_p95)
+    print(
+        "\ntarget: search page p95 under 150 ms "
+        f"(now {figures['word'][0][1]:.1f} ms for a word, "
+        f"{figures['two_words'][0][1]:.1f} ms for two words)"
+    )
