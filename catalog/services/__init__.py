@@ -34,6 +34,7 @@ from catalog.services.records import (
 )
 from catalog.services.search_index import (
     SEARCH_TERMS_LOCK,
+    record_search_refold,
     record_search_refresh,
     search_term_ranks_sql,
     search_terms_lock,
@@ -67,6 +68,7 @@ __all__ = [
     "record_data_of",
     "record_delete",
     "record_patch",
+    "record_search_refold",
     "record_search_refresh",
     "record_update",
     "search_term_ranks_sql",
