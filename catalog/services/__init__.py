@@ -25,10 +25,14 @@ from catalog.services.locations import (
     location_update,
 )
 from catalog.services.records import (
+    RECORD_CONTROL,
+    RECORD_DESCRIPTION,
+    RECORD_FIELDS,
     RecordData,
     record_create,
     record_data_of,
     record_delete,
+    record_description,
     record_patch,
     record_update,
 )
@@ -43,6 +47,9 @@ from catalog.services.search_index import (
 )
 
 __all__ = [
+    "RECORD_CONTROL",
+    "RECORD_DESCRIPTION",
+    "RECORD_FIELDS",
     "SEARCH_TERMS_LOCK",
     "Heading",
     "ItemData",
@@ -67,6 +74,7 @@ __all__ = [
     "record_create",
     "record_data_of",
     "record_delete",
+    "record_description",
     "record_patch",
     "record_search_refold",
     "record_search_refresh",
