@@ -27,6 +27,7 @@ from circulation.models import (
 )
 from circulation.selectors import (
     circulation_settings_get,
+    item_ids_by_barcode,
     item_type_of,
     loan_rule_for,
     today,
@@ -296,14 +297,7 @@ def item_type_set(*, item_barcodes: list[str], item_type: str) -> int:
     if len(item_type) > 32:
         raise ApplicationError("An item type has at most 32 characters.")
     barcodes = [b.strip() for b in item_barcodes if b.strip()]
-    ids = dict(Item.objects.filter(barcode__in=barcodes).values_list("barcode", "id"))
-    unknown = [b for b in barcodes if b not in ids]
-    if unknown:
-        raise NotFound(
-            f"No item has the barcode {unknown[0]!r}.",
-            code="unknown_item",
-            fields={"item_barcodes": [f"unknown: {', '.join(unknown[:20])}"]},
-        )
+    ids = item_ids_by_barcode(barcodes, field="item_barcodes")
     ItemCirculation.objects.bulk_create(
         [ItemCirculation(item_id=pk, item_type=item_type) for pk in ids.values()],
         update_conflicts=True,
