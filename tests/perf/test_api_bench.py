@@ -192,6 +192,22 @@ class Gunicorn:
             stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 
+    @classmethod
+    def with_floor(
+        cls, schema: str, statements: dict[str, object], tmp_path: Path
+    ) -> tuple["Gunicorn", "Gunicorn"]:
+        """The project's server, and the floor's: bare WSGI answering each of `statements`'
+        names by running its captured SQL in `schema`. They share a log."""
+        sql_file = tmp_path / "floor.json"
+        sql_file.write_text(json.dumps(statements))
+        log = ROOT / ".stacks" / "bench-gunicorn.log"
+        log.parent.mkdir(exist_ok=True)
+        floor = cls(
+            "tests.perf.bare_wsgi:application", log,
+            STACKS_FLOOR_SQL=str(sql_file), STACKS_FLOOR_SCHEMA=schema,
+        )  # fmt: skip
+        return cls("config.wsgi", log), floor
+
     def wait(self, path: str, host: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -200,8 +216,8 @@ class Gunicorn:
             try:
                 if requests.get(self.url(path), headers={"Host": host}, timeout=5).ok:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not up yet, or slow to answer its first request on a loaded machine
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn not answering after {timeout}s; see {self.log}")
 
@@ -300,16 +316,7 @@ def test_api_list_and_search_against_bare_sql(bench_library, tmp_path):
     with contextlib.redirect_stdout(io.StringIO()):
         for i, path in enumerate(search_paths):
             statements[f"search{i}"] = captured_sql(host, path)
-    sql_file = tmp_path / "floor.json"
-    sql_file.write_text(json.dumps(statements))
-
-    log = ROOT / ".stacks" / "bench-gunicorn.log"
-    log.parent.mkdir(exist_ok=True)
-    api = Gunicorn("config.wsgi", log)
-    floor = Gunicorn(
-        "tests.perf.bare_wsgi:application", log,
-        STACKS_FLOOR_SQL=str(sql_file), STACKS_FLOOR_SCHEMA=schema,
-    )  # fmt: skip
+    api, floor = Gunicorn.with_floor(schema, statements, tmp_path)
     try:
         api.wait(list_path, host)
         floor.wait("/list", host)

@@ -5,19 +5,16 @@ resident memory (VmHWM) is read when the job has finished: a 40 MB MARCXML of em
 outside any record, a 5 MB CSV of one line, and a CSV whose rows have 10,000 fields.
 """
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
-from config.celery import app
-from tests.conftest import WorkerProcess
+from tests.conftest import worker_on_own_queue
 from tests.perf import pathological
 from tests.perf.results import record
 
@@ -53,12 +50,8 @@ def _pool_child(pid: int, timeout: float = 60) -> int:
 def test_hostile_file_staged_in_bounded_memory(live_library, tmp_path, name):
     make, suffix = FILES[name]
     path = make(tmp_path / f"{name}.{suffix}")
-    queue = f"bench-{os.urandom(4).hex()}"
-    before = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    worker = WorkerProcess(concurrency=1, extra_env={"CELERY_DEFAULT_QUEUE": queue}).start()
     schema = live_library.library.schema_name
-    try:
+    with worker_on_own_queue() as worker:
         assert worker.process is not None
         child = _pool_child(worker.process.pid)
         idle_kb = _proc_kb(child, "VmRSS")
@@ -72,10 +65,6 @@ def test_hostile_file_staged_in_bounded_memory(live_library, tmp_path, name):
                 break
             time.sleep(0.5)
         peak_kb = _proc_kb(child, "VmHWM")
-    finally:
-        worker.stop()
-        app.conf.task_default_queue = before
-        connection.set_schema_to_public()
 
     assert isinstance(job, ImportJob)
     assert job.status == "staged", job.error

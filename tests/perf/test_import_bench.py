@@ -9,15 +9,13 @@ import time
 from pathlib import Path
 
 import pymarc
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
 from catalog.models import Record
-from config.celery import app
-from tests.conftest import WorkerProcess
+from tests.conftest import worker_on_own_queue
 from tests.perf.results import record
 
 
@@ -47,12 +45,8 @@ def test_import_one_shot_through_a_worker(live_library, tmp_path):
         marc_generate(out, count)
     floor = _pymarc_rate(path)
 
-    queue = f"bench-{os.urandom(4).hex()}"
-    before = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    worker = WorkerProcess(concurrency=1, extra_env={"CELERY_DEFAULT_QUEUE": queue}).start()
     schema = live_library.library.schema_name
-    try:
+    with worker_on_own_queue() as worker:
         assert worker.process is not None
         children = Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children")
         idle_kb = _rss_kb(int(children.read_text().split()[0]))
@@ -66,10 +60,6 @@ def test_import_one_shot_through_a_worker(live_library, tmp_path):
             if job.status in ("committed", "failed"):
                 break
             time.sleep(0.5)
-    finally:
-        worker.stop()
-        app.conf.task_default_queue = before
-        connection.set_schema_to_public()
 
     assert job.status == "committed", job.error
     assert job.created == count
