@@ -16,6 +16,7 @@ from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
 from tests.conftest import worker_on_own_queue
 from tests.perf import pathological
+from tests.perf.processes import pool_child, proc_kb
 from tests.perf.results import record
 
 CEILING_MB = 200
@@ -26,26 +27,6 @@ FILES: dict[str, tuple[Callable[[Path], Path], str]] = {
 }
 
 
-def _proc_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    return 0
-
-
-def _pool_child(pid: int, timeout: float = 60) -> int:
-    """The worker's pool process (the log the workers share may say "ready" before it is)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = children.read_text().split()
-        if found:
-            time.sleep(2)  # let the child finish importing before it is measured idle
-            return int(found[0])
-        time.sleep(0.2)
-    raise RuntimeError("the worker started no pool process")
-
-
 @pytest.mark.parametrize("name", list(FILES))
 def test_hostile_file_staged_in_bounded_memory(live_library, tmp_path, name):
     make, suffix = FILES[name]
@@ -53,8 +34,8 @@ def test_hostile_file_staged_in_bounded_memory(live_library, tmp_path, name):
     schema = live_library.library.schema_name
     with worker_on_own_queue() as worker:
         assert worker.process is not None
-        child = _pool_child(worker.process.pid)
-        idle_kb = _proc_kb(child, "VmRSS")
+        child = pool_child(worker.process.pid)
+        idle_kb = proc_kb(child, "VmRSS")
         with schema_context(schema), path.open("rb") as stream:
             job = import_job_create(file=stream, file_name=path.name)
         deadline = time.monotonic() + 600
@@ -64,7 +45,7 @@ def test_hostile_file_staged_in_bounded_memory(live_library, tmp_path, name):
             if job.status in ("staged", "failed"):
                 break
             time.sleep(0.5)
-        peak_kb = _proc_kb(child, "VmHWM")
+        peak_kb = proc_kb(child, "VmHWM")
 
     assert isinstance(job, ImportJob)
     assert job.status == "staged", job.error

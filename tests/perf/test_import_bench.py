@@ -16,6 +16,7 @@ from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
 from catalog.models import Record
 from tests.conftest import worker_on_own_queue
+from tests.perf.processes import pool_child, proc_kb
 from tests.perf.results import record
 
 
@@ -31,13 +32,6 @@ def _pymarc_rate(path: Path) -> float:
     return count / (time.perf_counter() - started)
 
 
-def _rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 def test_import_one_shot_through_a_worker(live_library, tmp_path):
     count = _records()
     path = tmp_path / "bench.mrc"
@@ -48,8 +42,7 @@ def test_import_one_shot_through_a_worker(live_library, tmp_path):
     schema = live_library.library.schema_name
     with worker_on_own_queue() as worker:
         assert worker.process is not None
-        children = Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children")
-        idle_kb = _rss_kb(int(children.read_text().split()[0]))
+        idle_kb = proc_kb(pool_child(worker.process.pid), "VmRSS")
         with schema_context(schema), path.open("rb") as stream:
             job = import_job_create(
                 file=stream, file_name="bench.mrc", one_shot=True, create_locations=True
