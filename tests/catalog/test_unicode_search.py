@@ -68,7 +68,7 @@ def test_the_migration_folds_the_vectors_written_before_folding(in_library) -> N
     assert _titles("bridges") == set()
     assert _titles("office") == set()
 
-    migration = importlib.import_module("catalog.migrations.0005_search_vectors_folded")
+    migration = importlib.import_module("catalog.migrations.0006_search_vectors_folded")
     migration.vectors_fold(apps=None, schema_editor=None)
 
     assert _titles("bridges") == {"Ｂｒｉｄｇｅｓ of the north"}

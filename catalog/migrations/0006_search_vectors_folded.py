@@ -14,7 +14,7 @@ def vectors_fold(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0004_search_term_ranks"),
+        ("catalog", "0005_record_cover"),
     ]
 
     operations = [
