@@ -62,13 +62,17 @@ class SignupRequestSerializer(serializers.Serializer):
     admin_email = serializers.CharField(max_length=254)
 
 
-class SignupCreate(StrictAPIView):
-    """Ask for a library: its admin gets an email with a link to confirm the address (or POST
-    its token to `signups/confirm/`), then a worker provisions it; poll the returned `id`."""
+class _SignupStep(StrictAPIView):
+    """A step of signing up: open to anyone, and throttled by the caller's address."""
 
     authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [SignupThrottle]
+
+
+class SignupCreate(_SignupStep):
+    """Ask for a library: its admin gets an email with a link to confirm the address (or POST
+    its token to `signups/confirm/`), then a worker provisions it; poll the returned `id`."""
 
     def post(self, request: Request) -> Response:
         data = SignupRequestSerializer(data=request.data)
@@ -81,13 +85,9 @@ class SignupConfirmSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=200, help_text="The token of the emailed link.")
 
 
-class SignupConfirm(StrictAPIView):
+class SignupConfirm(_SignupStep):
     """Confirm a sign-up with the token of the link emailed to its admin: the library is
     provisioned by a worker from then on."""
-
-    authentication_classes: list[type] = []
-    permission_classes = [permissions.AllowAny]
-    throttle_classes = [SignupThrottle]
 
     def post(self, request: Request) -> Response:
         data = SignupConfirmSerializer(data=request.data)

@@ -27,7 +27,13 @@ from catalog.models import (
     Subject,
 )
 from catalog.search import ORDERINGS, RecordFilters
-from catalog.services import ItemData, RecordData
+from catalog.services import (
+    RECORD_CONTROL,
+    RECORD_DESCRIPTION,
+    ItemData,
+    RecordData,
+    record_description,
+)
 
 MAX_LINKS = 200
 # Ids or barcodes one lookup takes.
@@ -92,17 +98,8 @@ class RecordInputSerializer(serializers.Serializer):
     def data_for_service(self) -> RecordData:
         """The record's whole new description (create, or replace with PUT)."""
         data = self.validated_data
-        return RecordData(
-            title=data["title"],
-            subtitle=data["subtitle"],
-            publisher=data["publisher"],
-            publication_year=data["publication_year"],
-            edition=data["edition"],
-            language=data["language"],
-            series=data["series"],
-            summary=data["summary"],
-            control_number=data["control_number"],
-            control_number_source=data["control_number_source"],
+        return RecordData.of_fields(
+            data,
             # A partial update skips nested defaults: the serializer's defaults apply here.
             contributors=[
                 (c["name"], c.get("role", RecordContributor.Role.AUTHOR))
@@ -367,9 +364,8 @@ class RecordSerializer(serializers.ModelSerializer[Record]):
     class Meta:
         model = Record
         fields = [
-            "id", "title", "subtitle", "contributors", "publisher", "publication_year",
-            "edition", "language", "series", "summary", "subjects", "identifiers",
-            "control_number", "control_number_source", "version", "created_at", "updated_at",
+            "id", *RECORD_DESCRIPTION, "contributors", "subjects", "identifiers",
+            *RECORD_CONTROL, "version", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -384,18 +380,11 @@ class RecordSerializer(serializers.ModelSerializer[Record]):
             zone = self.__dict__["_zone"] = timezone.get_current_timezone()
         return {
             "id": record.id,
-            "title": record.title,
-            "subtitle": record.subtitle,
+            **record_description(record),
             "contributors": [
                 {"id": c.contributor_id, "name": c.contributor_name, "role": c.role}
                 for c in record.credit_list
             ],
-            "publisher": record.publisher,
-            "publication_year": record.publication_year,
-            "edition": record.edition,
-            "language": record.language,
-            "series": record.series,
-            "summary": record.summary,
             "subjects": [
                 {"id": s.subject_id, "heading": s.subject_heading, "scheme": s.subject_scheme}
                 for s in record.subject_link_list

@@ -148,7 +148,7 @@ class Record(models.Model):
     def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
         """A record loaded from a row without running __init__ (which sets each field in turn
         and fills deferred ones with placeholders): a page of the record list builds fifty,
-        and that was a sixth of the request. Deferred fields are left out of the instance's
+        so the list's time follows this loop. Deferred fields are left out of the instance's
         dict, which is how Django tells them (they load on first access). With init signal
         receivers connected for records, Django's own loading runs instead."""
         if signals.pre_init.has_listeners(cls) or signals.post_init.has_listeners(cls):

@@ -2,22 +2,15 @@
 
 from typing import Any
 
-from catalog.services import RecordData
+from catalog.services import RecordData, record_description
 
 Draft = dict[str, Any]
 
 
 def draft_from_record_data(data: RecordData) -> Draft:
     return {
-        "title": data.title,
-        "subtitle": data.subtitle,
+        **record_description(data),
         "contributors": [{"name": name, "role": role} for name, role in data.contributors],
-        "publisher": data.publisher,
-        "publication_year": data.publication_year,
-        "edition": data.edition,
-        "language": data.language,
-        "series": data.series,
-        "summary": data.summary,
         "subjects": [{"heading": h, "scheme": s} for h, s in data.subjects],
         "identifiers": [{"kind": k, "value": v} for k, v in data.identifiers],
     }

@@ -223,15 +223,8 @@ class RecordForm(OnePassForm):
             schemes = {}
         if not isinstance(schemes, dict):
             schemes = {}
-        return RecordData(
-            title=data["title"],
-            subtitle=data["subtitle"],
-            publisher=data["publisher"],
-            publication_year=data["publication_year"],
-            edition=data["edition"],
-            language=data["language"],
-            series=data["series"],
-            summary=data["summary"],
+        return RecordData.of_fields(
+            data,
             contributors=[
                 (data[f"contributor_{i}"].strip(), data[f"role_{i}"])
                 for i in range(1, self.rows + 1)

@@ -10,8 +10,10 @@ from typing import Any
 from django.db import connection
 
 from catalog.identifiers import isbn_normalize
-from catalog.models import Identifier, Item, Record, RecordContributor, RecordSubject
-from cataloguing.drafts import Draft, draft_blank
+from catalog.models import Identifier, Item
+from catalog.selectors import record_links_attach, record_list
+from catalog.services import record_data_of, record_description
+from cataloguing.drafts import Draft, draft_blank, draft_from_record_data
 from cataloguing.sources import Source, SourceFailed, sources_configured
 from tenants.models import Library
 from tenants.pool import pool_isbn_lookup
@@ -40,44 +42,13 @@ class Lookup:
 
 def catalog_drafts(record_ids: list[int]) -> dict[int, tuple[Draft, int, int]]:
     """The catalog's records as drafts, with each one's number of copies and version."""
-    records = {r.pk: r for r in Record.objects.filter(pk__in=record_ids)}
-    credits: dict[int, list[dict[str, str]]] = {pk: [] for pk in records}
-    for record_id, name, role in (
-        RecordContributor.objects.filter(record_id__in=records)
-        .order_by("record", "position")
-        .values_list("record_id", "contributor__name", "role")
-    ):
-        credits[record_id].append({"name": name, "role": role})
-    subjects: dict[int, list[dict[str, str]]] = {pk: [] for pk in records}
-    for record_id, heading, scheme in (
-        RecordSubject.objects.filter(record_id__in=records)
-        .order_by("record", "position")
-        .values_list("record_id", "subject__heading", "subject__scheme")
-    ):
-        subjects[record_id].append({"heading": heading, "scheme": scheme})
-    identifiers: dict[int, list[dict[str, str]]] = {pk: [] for pk in records}
-    for record_id, kind, value in Identifier.objects.filter(record_id__in=records).values_list(
-        "record_id", "kind", "value"
-    ):
-        identifiers[record_id].append({"kind": kind, "value": value})
-    counts: dict[int, int] = dict.fromkeys(records, 0)
-    for record_id in Item.objects.filter(record_id__in=records).values_list("record_id", flat=True):
+    records = list(record_list().filter(pk__in=record_ids))
+    record_links_attach(records)
+    counts: dict[int, int] = {record.pk: 0 for record in records}
+    for record_id in Item.objects.filter(record_id__in=counts).values_list("record_id", flat=True):
         counts[record_id] += 1
-    fields = ("title", "subtitle", "publisher", "publication_year", "edition", "language",
-              "series", "summary")  # fmt: skip
-    return {
-        pk: (
-            draft_blank(
-                **{name: getattr(record, name) for name in fields},
-                contributors=credits[pk],
-                subjects=subjects[pk],
-                identifiers=identifiers[pk],
-            ),
-            counts[pk],
-            record.version,
-        )
-        for pk, record in records.items()
-    }
+    drafts = {record.pk: draft_from_record_data(record_data_of(record)) for record in records}
+    return {record.pk: (drafts[record.pk], counts[record.pk], record.version) for record in records}
 
 
 def _catalog_hits(isbn: str) -> list[LookupHit]:
@@ -105,14 +76,7 @@ def _pool_hits(isbn: str, library: Library) -> list[LookupHit]:
                 source="pool",
                 library=found.library_name,
                 record=draft_blank(
-                    title=row.title,
-                    subtitle=row.subtitle,
-                    publisher=row.publisher,
-                    publication_year=row.publication_year,
-                    edition=row.edition,
-                    language=row.language,
-                    series=row.series,
-                    summary=row.summary,
+                    **record_description(row),
                     contributors=[{"name": n, "role": r} for n, r in row.contributors],
                     subjects=[{"heading": h, "scheme": s} for h, s in row.subjects],
                     identifiers=[{"kind": k, "value": v} for k, v in row.identifiers],

@@ -13,7 +13,8 @@ from reportlab.pdfgen import canvas
 
 from catalog.imports.models import ImportRow
 from catalog.models import Item
-from common.errors import ApplicationError, NotFound
+from circulation.selectors import item_ids_by_barcode
+from common.errors import ApplicationError
 
 MAX_LABELS = 5000
 # An LC call number: class letters, then digits with no space (QA76.73.P98 L88 2008).
@@ -125,14 +126,7 @@ def label_items(
         items, chosen = items.filter(location__code=location), True
     if barcodes:
         wanted = list(dict.fromkeys(b.strip() for b in barcodes if b.strip()))
-        found = set(Item.objects.filter(barcode__in=wanted).values_list("barcode", flat=True))
-        unknown = [b for b in wanted if b not in found]
-        if unknown:
-            raise NotFound(
-                f"No item has the barcode {unknown[0]!r}.",
-                code="unknown_item",
-                fields={"barcodes": [f"unknown: {', '.join(unknown[:20])}"]},
-            )
+        item_ids_by_barcode(wanted, field="barcodes")
         items, chosen = items.filter(barcode__in=wanted), True
     if not chosen:
         raise ApplicationError(

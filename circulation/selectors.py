@@ -245,6 +245,20 @@ def closed_day_list() -> QuerySet[ClosedDay]:
     return ClosedDay.objects.all()
 
 
+def item_ids_by_barcode(barcodes: list[str], *, field: str) -> dict[str, int]:
+    """Each barcode's item id, in the barcodes' order; NotFound, naming the unknown barcodes
+    under the input's `field`, if any barcode is no item's."""
+    ids = dict(Item.objects.filter(barcode__in=barcodes).values_list("barcode", "id"))
+    unknown = [b for b in barcodes if b not in ids]
+    if unknown:
+        raise NotFound(
+            f"No item has the barcode {unknown[0]!r}.",
+            code="unknown_item",
+            fields={field: [f"unknown: {', '.join(unknown[:20])}"]},
+        )
+    return {b: ids[b] for b in barcodes}
+
+
 def item_type_of(item: Item) -> str:
     try:
         return item.circulation.item_type  # type: ignore[attr-defined, no-any-return]

@@ -30,6 +30,7 @@ from circulation.selectors import (
     checkout_terms,
     circulation_settings_get,
     due_date_after,
+    item_ids_by_barcode,
     item_type_of,
     loan_rule_for,
     local_date,
@@ -297,14 +298,7 @@ def item_type_set(*, item_barcodes: list[str], item_type: str) -> int:
     if len(item_type) > 32:
         raise ApplicationError("An item type has at most 32 characters.")
     barcodes = [b.strip() for b in item_barcodes if b.strip()]
-    ids = dict(Item.objects.filter(barcode__in=barcodes).values_list("barcode", "id"))
-    unknown = [b for b in barcodes if b not in ids]
-    if unknown:
-        raise NotFound(
-            f"No item has the barcode {unknown[0]!r}.",
-            code="unknown_item",
-            fields={"item_barcodes": [f"unknown: {', '.join(unknown[:20])}"]},
-        )
+    ids = item_ids_by_barcode(barcodes, field="item_barcodes")
     ItemCirculation.objects.bulk_create(
         [ItemCirculation(item_id=pk, item_type=item_type) for pk in ids.values()],
         update_conflicts=True,

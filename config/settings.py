@@ -449,8 +449,8 @@ STACKS_IMPORT_LEASE_SECONDS = env.int("STACKS_IMPORT_LEASE_SECONDS", default=60)
 # small one.
 STACKS_IMPORT_SLICE_SECONDS = env.float("STACKS_IMPORT_SLICE_SECONDS", default=5.0)
 # A word in this many records or more is a search term: its matches are kept in rank order
-# (catalog.models.SearchTermRank), chosen again after each large import. Ranking 5,000
-# matches one by one costs a search about 4 ms; the kept ranks, under 1 ms for any number.
+# (catalog.models.SearchTermRank), chosen again after each large import: ranking that many
+# matches one by one costs a search more than reading kept ranks, whose cost does not grow.
 STACKS_SEARCH_TERM_RECORDS = env.int("STACKS_SEARCH_TERM_RECORDS", default=5000)
 # At most this many terms (the commonest): every record written pays a row for each term it
 # has, and a rarer word's matches are few enough to rank.

@@ -11,7 +11,9 @@ from django.db.models import F
 from django_tenants.utils import schema_context
 
 from catalog.identifiers import InvalidIdentifier, isbn_looks_like, isbn_normalize
-from catalog.models import Change, Identifier, Record, RecordContributor, RecordSubject
+from catalog.models import Change, Identifier, Record
+from catalog.selectors import record_links_attach, record_list
+from catalog.services import RECORD_DESCRIPTION, record_description
 from common.tasks import task_enqueue, task_name
 from tenants.models import Library, PoolFeed, PoolRecord
 
@@ -20,29 +22,23 @@ POOL_SYNC = task_name("worker.pool_sync")
 BATCH = 2000
 
 # What the pool takes from a record: its description, never its copies or staff's data.
-POOL_FIELDS = ("title", "subtitle", "publisher", "publication_year", "edition", "language",
-               "series", "summary")  # fmt: skip
+POOL_FIELDS = RECORD_DESCRIPTION
 
 
 def _descriptions(record_ids: list[int]) -> dict[int, dict[str, Any]]:
     """The shareable description of each record that still exists, read in the current schema."""
-    rows = {
-        row["id"]: {**row, "contributors": [], "subjects": [], "identifiers": []}
-        for row in Record.objects.filter(pk__in=record_ids).values("id", *POOL_FIELDS)
+    records = list(record_list().filter(pk__in=record_ids))
+    record_links_attach(records)
+    return {
+        record.pk: {
+            "id": record.pk,
+            **record_description(record),
+            "contributors": [[c.contributor_name, c.role] for c in record.credit_list],
+            "subjects": [[s.subject_heading, s.subject_scheme] for s in record.subject_link_list],
+            "identifiers": [[i.kind, i.value] for i in record.identifier_list],
+        }
+        for record in records
     }
-    credits = RecordContributor.objects.filter(record_id__in=rows).order_by("record", "position")
-    for record_id, name, role in credits.values_list("record_id", "contributor__name", "role"):
-        rows[record_id]["contributors"].append([name, role])
-    links = RecordSubject.objects.filter(record_id__in=rows).order_by("record", "position")
-    for record_id, heading, scheme in links.values_list(
-        "record_id", "subject__heading", "subject__scheme"
-    ):
-        rows[record_id]["subjects"].append([heading, scheme])
-    for record_id, kind, value in Identifier.objects.filter(record_id__in=rows).values_list(
-        "record_id", "kind", "value"
-    ):
-        rows[record_id]["identifiers"].append([kind, value])
-    return rows
 
 
 def _vector_refresh(library_id: int, record_ids: Iterable[int]) -> None:

@@ -5,7 +5,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,6 +19,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
+from config.celery import app
 from tenants.dns import domain_challenge
 from tenants.domains import host_cache_clear
 from tenants.models import Library
@@ -196,6 +199,31 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": database_url(), **extra}
 
 
+def gunicorn_start(
+    *, port: int, log_path: Path, workers: int, **env: str
+) -> "subprocess.Popen[bytes]":
+    """gunicorn serving the project (the tests' settings) on 127.0.0.1:`port`, returned once
+    its /healthz answers."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "deploy/gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        cwd=ROOT, env=subprocess_env(DJANGO_SETTINGS_MODULE="tests.settings", **env),
+        stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process_stop(process)
+    raise RuntimeError(f"gunicorn not answering after 60s; see {log_path}")
+
+
 class WorkerProcess:
     """A real `celery -A config worker` process on this run's queue, against the test database."""
 
@@ -234,6 +262,22 @@ class WorkerProcess:
 
     def stop(self) -> None:
         process_stop(self.process)
+
+
+@contextmanager
+def worker_on_own_queue(*, concurrency: int = 1) -> Iterator[WorkerProcess]:
+    """A worker of its own for the block, on a queue of its own where this process's tasks
+    go meanwhile: no other test's worker takes them, and it takes no one else's."""
+    queue = f"own-{RUN_ID}-{os.urandom(4).hex()}"
+    before = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    worker = WorkerProcess(concurrency=concurrency, extra_env={"CELERY_DEFAULT_QUEUE": queue})
+    try:
+        yield worker.start()
+    finally:
+        worker.stop()
+        app.conf.task_default_queue = before
+        connection.set_schema_to_public()
 
 
 @pytest.fixture(scope="session")

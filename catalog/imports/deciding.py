@@ -8,13 +8,8 @@ from catalog.imports.formats.marc import marc_read
 from catalog.imports.formats.marc21 import marc_map
 from catalog.imports.formats.source import RecordRejected, SourceRecord, data_from_json
 from catalog.imports.models import Format, ImportJob, ImportRow
-from catalog.imports.snapshots import (
-    SCALARS,
-    record_comparable,
-    record_snapshots,
-    snapshot_data,
-)
-from catalog.services import RecordData
+from catalog.imports.snapshots import record_comparable, record_snapshots, snapshot_data
+from catalog.services import RECORD_FIELDS, RecordData
 from common.sql import bulk_cursor
 
 Action = ImportRow.Action
@@ -226,7 +221,7 @@ def changes_listed(before: RecordData, after: RecordData, new_barcodes: list[str
     """What an update changes, field by field, as the preview shows it ("title: “X” → “Y”;
     summary: removed")."""
     changes = []
-    for name in SCALARS:
+    for name in RECORD_FIELDS:
         old, new = getattr(before, name), getattr(after, name)
         if (old or "") == (new or "") or (name == "title" and old == new.strip()):
             continue
@@ -279,7 +274,7 @@ def local_edits_kept(
         return empty_fields_filled(before, incoming)
     values = {
         name: getattr(before if not _same(name, before, imported) else incoming, name)
-        for name in (*SCALARS, "contributors", "subjects", "identifiers")
+        for name in (*RECORD_FIELDS, "contributors", "subjects", "identifiers")
     }
     return RecordData(**values, source_marc=incoming.source_marc, nonfiling=incoming.nonfiling)
 
@@ -289,7 +284,7 @@ def empty_fields_filled(before: RecordData, incoming: RecordData) -> RecordData:
     values = {
         name: getattr(before, name) if getattr(before, name) not in ("", None)
         else getattr(incoming, name)
-        for name in SCALARS
+        for name in RECORD_FIELDS
     }  # fmt: skip
     for name in ("contributors", "subjects", "identifiers"):
         values[name] = getattr(before, name) or getattr(incoming, name)

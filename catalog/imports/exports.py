@@ -17,6 +17,7 @@ from catalog.imports.models import ExportJob
 from catalog.imports.selectors import record_export_list
 from catalog.marc import RECORD_PREFETCH, marc_xml, record_as_marc
 from catalog.models import Record
+from catalog.services import record_description
 from common.errors import ApplicationError
 from common.tasks import task_enqueue, task_name
 
@@ -113,18 +114,11 @@ def export_job_write(*, job_id: int) -> ExportJob:
 def record_as_dict(record: Record) -> dict[str, Any]:
     return {
         "id": record.pk,
-        "title": record.title,
-        "subtitle": record.subtitle,
+        **record_description(record),
         "contributors": [
             {"name": c.contributor.name, "role": c.role} for c in record.credits.all()
         ],
         "identifiers": [{"kind": i.kind, "value": i.value} for i in record.identifiers.all()],
-        "publisher": record.publisher,
-        "publication_year": record.publication_year,
-        "edition": record.edition,
-        "language": record.language,
-        "series": record.series,
-        "summary": record.summary,
         "subjects": [
             {"heading": s.subject.heading, "scheme": s.subject.scheme}
             for s in record.subject_links.all()

@@ -4,31 +4,18 @@ import base64
 from typing import Any
 
 from catalog.models import Identifier, Item, Record, RecordContributor, RecordSubject
-from catalog.services import RecordData
+from catalog.services import RECORD_FIELDS, RecordData
 from catalog.text import name_key
 
-# The record's own fields a snapshot keeps as they are.
-SCALARS = (
-    "title", "subtitle", "publisher", "publication_year", "edition", "language", "series",
-    "summary", "control_number", "control_number_source",
-)  # fmt: skip
-_FIELDS = ["id", *SCALARS, "sort_title", "source_marc"]
+_FIELDS = ["id", *RECORD_FIELDS, "sort_title", "source_marc"]
 
 
 def record_comparable(data: RecordData) -> dict[str, Any]:
     """What an import compares to tell an identical record: the fields as the catalog keeps
     them, names and headings by their keys."""
     return {
+        **{name: getattr(data, name) for name in RECORD_FIELDS},
         "title": data.title.strip(),
-        "subtitle": data.subtitle,
-        "publisher": data.publisher,
-        "publication_year": data.publication_year,
-        "edition": data.edition,
-        "language": data.language,
-        "series": data.series,
-        "summary": data.summary,
-        "control_number": data.control_number,
-        "control_number_source": data.control_number_source,
         "contributors": [(name_key(n), r) for n, r in data.contributors if name_key(n)],
         "subjects": sorted({(s, name_key(h)) for h, s in data.subjects if name_key(h)}),
         "identifiers": sorted(set(data.identifiers)),
@@ -77,7 +64,7 @@ def snapshot_data(snapshot: dict[str, Any]) -> RecordData:
     """A snapshot as the record data to write back (what a revert restores)."""
     marc = snapshot["source_marc"]
     return RecordData(
-        **{name: snapshot[name] for name in SCALARS},
+        **{name: snapshot[name] for name in RECORD_FIELDS},
         contributors=[tuple(pair) for pair in snapshot["contributors"]],
         subjects=[tuple(pair) for pair in snapshot["subjects"]],
         identifiers=[tuple(pair) for pair in snapshot["identifiers"]],

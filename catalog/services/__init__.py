@@ -25,15 +25,20 @@ from catalog.services.locations import (
     location_update,
 )
 from catalog.services.records import (
+    RECORD_CONTROL,
+    RECORD_DESCRIPTION,
+    RECORD_FIELDS,
     RecordData,
     record_create,
     record_data_of,
     record_delete,
+    record_description,
     record_patch,
     record_update,
 )
 from catalog.services.search_index import (
     SEARCH_TERMS_LOCK,
+    record_search_refold,
     record_search_refresh,
     search_term_ranks_sql,
     search_terms_lock,
@@ -42,6 +47,9 @@ from catalog.services.search_index import (
 )
 
 __all__ = [
+    "RECORD_CONTROL",
+    "RECORD_DESCRIPTION",
+    "RECORD_FIELDS",
     "SEARCH_TERMS_LOCK",
     "Heading",
     "ItemData",
@@ -66,7 +74,9 @@ __all__ = [
     "record_create",
     "record_data_of",
     "record_delete",
+    "record_description",
     "record_patch",
+    "record_search_refold",
     "record_search_refresh",
     "record_update",
     "search_term_ranks_sql",

@@ -1,8 +1,9 @@
 """Records: created, described anew and deleted with their links, search vectors and feed."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from operator import attrgetter
+from typing import Any, Self
 
 from django.db import transaction
 from django.db.models import F
@@ -16,6 +17,21 @@ from catalog.services.headings import contributors_get_or_create, subjects_get_o
 from catalog.services.search_index import record_search_refresh, search_terms_lock
 from catalog.text import name_key, sort_title_for
 from common.errors import ApplicationError, NotFound
+
+# What a record says of the work, as every reader and writer of a record passes it on: the
+# API, the staff pages, drafts, exports, snapshots and the shared pool take the list from here.
+RECORD_DESCRIPTION = ("title", "subtitle", "publisher", "publication_year", "edition", "language",
+                      "series", "summary")  # fmt: skip
+# Where the record came from: kept with the description, never shared in the pool.
+RECORD_CONTROL = ("control_number", "control_number_source")
+RECORD_FIELDS = (*RECORD_DESCRIPTION, *RECORD_CONTROL)
+
+_DESCRIBED = attrgetter(*RECORD_DESCRIPTION)
+
+
+def record_description(source: object) -> dict[str, Any]:
+    """RECORD_DESCRIPTION's fields of a record, RecordData or any row that has them."""
+    return dict(zip(RECORD_DESCRIPTION, _DESCRIBED(source), strict=True))
 
 
 @dataclass
@@ -38,12 +54,15 @@ class RecordData:
     source_marc: bytes | None = None
     nonfiling: int = 0
 
+    @classmethod
+    def of_fields(cls, values: Mapping[str, Any], **links: Any) -> Self:
+        """From checked input (a form's or a serializer's): the record's fields found in
+        `values`, and its contributors, subjects and identifiers as given."""
+        return cls(**{name: values[name] for name in RECORD_FIELDS if name in values}, **links)
 
-# The columns a record takes from its description as they are.
-_COPIED = (
-    "subtitle", "publisher", "publication_year", "edition", "language", "series", "summary",
-    "control_number", "control_number_source",
-)  # fmt: skip
+
+# The columns a record takes from its description as they are (the title is trimmed).
+_COPIED = RECORD_FIELDS[1:]
 
 
 def _record_fields_apply(record: Record, data: RecordData) -> None:
@@ -121,8 +140,7 @@ def record_update(
 def record_data_of(record: Record) -> RecordData:
     """A stored record's description, with the links record_links_attach gave it."""
     return RecordData(
-        title=record.title,
-        **{name: getattr(record, name) for name in _COPIED},
+        **{name: getattr(record, name) for name in RECORD_FIELDS},
         contributors=[(c.contributor_name, c.role) for c in record.credit_list],
         subjects=[(s.subject_heading, s.subject_scheme) for s in record.subject_link_list],
         identifiers=[(i.kind, i.value) for i in record.identifier_list],

@@ -71,6 +71,37 @@ def record_search_refresh(record_ids: Sequence[int]) -> None:
         )
 
 
+# Records with text that NFKC folding changes, in the expressions _RECORD_VECTOR folds (its
+# contributors and subjects one by one): only their vectors differ between a writer that folds
+# and one that did not.
+_UNFOLDED_RECORDS = """
+    SELECT r.id FROM catalog_record r
+    WHERE NOT (r.title || ' ' || r.subtitle) IS NFKC NORMALIZED
+       OR NOT (r.series || ' ' || r.publisher || ' ' || r.summary) IS NFKC NORMALIZED
+    UNION
+    SELECT rc.record_id FROM catalog_recordcontributor rc
+    JOIN catalog_contributor c ON c.id = rc.contributor_id
+    WHERE NOT c.name IS NFKC NORMALIZED
+    UNION
+    SELECT rs.record_id FROM catalog_recordsubject rs
+    JOIN catalog_subject s ON s.id = rs.subject_id
+    WHERE NOT s.heading IS NFKC NORMALIZED
+    ORDER BY 1"""
+
+
+def record_search_refold(*, batch: int = 5000) -> int:
+    """Build anew the search vectors (and ranks) of the records whose text NFKC folding
+    changes, so that vectors written before text was folded find what a query folds to.
+    Returns how many records it rebuilt; other records' vectors are already what
+    record_search_refresh writes."""
+    with connection.cursor() as cursor:
+        cursor.execute(_UNFOLDED_RECORDS)
+        ids = [row[0] for row in cursor.fetchall()]
+    for start in range(0, len(ids), batch):
+        record_search_refresh(ids[start : start + batch])
+    return len(ids)
+
+
 # Taken by every writer of search vectors (and deleter of records) before it writes them, for
 # the rest of its transaction; search_terms_refresh takes the lock that excludes it. So a
 # refresh sees every vector written before it, a vector written after it gets the new terms'

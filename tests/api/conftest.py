@@ -1,5 +1,7 @@
 """API callers of library A in every role, and catalog rows to call about."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -9,10 +11,21 @@ from rest_framework.test import APIClient
 from catalog.models import Item, Location, Record
 from catalog.services import ItemData, RecordData, item_create, location_create, record_create
 from staff.services import api_key_create, staff_token_create, user_create
+from tenants.domains import library_cache_forget
 from tenants.models import Library
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 ROLES = ("anonymous", "viewer", "librarian", "admin", "read_key", "write_key")
+
+
+@contextmanager
+def catalog_private(library: Library) -> Iterator[None]:
+    """The library's catalog closed to anonymous readers for the block, public again after."""
+    Library.objects.filter(pk=library.pk).update(public_catalog=False)
+    library_cache_forget(library)
+    yield
+    Library.objects.filter(pk=library.pk).update(public_catalog=True)
+    library_cache_forget(library)
 
 
 def client_for(host: str, authorization: str | None = None) -> APIClient:

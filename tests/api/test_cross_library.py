@@ -11,9 +11,7 @@ from django_tenants.utils import schema_context
 from catalog.models import Change, Item, Location, Record
 from circulation.models import Hold, Loan, Patron
 from staff.models import ApiKey, StaffToken, User
-from tenants.domains import library_cache_forget
-from tenants.models import Library
-from tests.api.conftest import catalog_make, client_for
+from tests.api.conftest import catalog_make, catalog_private, client_for
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -75,11 +73,8 @@ def fill(path, catalog):
 
 @pytest.fixture
 def b_private(other_library):
-    Library.objects.filter(pk=other_library.pk).update(public_catalog=False)
-    library_cache_forget(other_library)
-    yield
-    Library.objects.filter(pk=other_library.pk).update(public_catalog=True)
-    library_cache_forget(other_library)
+    with catalog_private(other_library):
+        yield
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from catalog.models import Location, Record
-from tenants.domains import library_cache_forget
-from tenants.models import Library
+from tests.api.conftest import catalog_private
 
 READERS = {"viewer", "librarian", "admin", "read_key", "write_key"}
 WRITERS = {"librarian", "admin", "write_key"}
@@ -14,11 +13,8 @@ ALL = ("anonymous", "viewer", "librarian", "admin", "read_key", "write_key")
 
 @pytest.fixture
 def private_catalog(library):
-    Library.objects.filter(pk=library.pk).update(public_catalog=False)
-    library_cache_forget(library)
-    yield
-    Library.objects.filter(pk=library.pk).update(public_catalog=True)
-    library_cache_forget(library)
+    with catalog_private(library):
+        yield
 
 
 def _reads(catalog):

@@ -15,18 +15,14 @@ from staff.models import User
 from tenants.models import Domain, Library
 from tenants.platform import library_counts
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
-from tests.tenants.admin_helpers import signed_in
+from tests.tenants.admin_helpers import operator_signed_in, signed_in
 
 PLATFORM = "localhost"
 
 
 @pytest.fixture
 def operator(db) -> APIClient:  # type: ignore[no-untyped-def]
-    with schema_context("public"):
-        User.objects.create_user(
-            email="ops@stacks.example", password=PASSWORD, role="admin", is_staff=True
-        )
-    return signed_in(PLATFORM, "public", "ops@stacks.example")
+    return operator_signed_in()
 
 
 def _catalog(schema: str, records: int, items_each: int) -> None:

@@ -3,16 +3,14 @@
 import os
 import shutil
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, WorkerProcess, free_port, process_stop, subprocess_env
+from tests.conftest import ROOT, WorkerProcess, free_port, gunicorn_start, process_stop
 from tests.settings import RUN_ID
 
 CHROMIUM = "/usr/bin/chromium"
@@ -65,26 +63,10 @@ class Stack:
         return f"http://{host}:{self.port}{path}"
 
     def start(self) -> "Stack":
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.worker.log_path.unlink(missing_ok=True)
         self.worker.start()
-        log = self.log_path.open("ab")
-        self.web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "deploy/gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{self.port}", "--workers", "3"],
-            cwd=ROOT, env=subprocess_env(DJANGO_SETTINGS_MODULE="tests.settings", **self.env),
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.web.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(self.url("localhost", "/healthz"), timeout=2):  # noqa: S310
-                    return self
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"gunicorn not answering after 60s; see {self.log_path}")
+        self.web = gunicorn_start(port=self.port, log_path=self.log_path, workers=3, **self.env)
+        return self
 
     def stop(self) -> None:
         process_stop(self.web)

@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 
+import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -12,24 +13,22 @@ from tenants.models import Library
 from tests.conftest import ROOT
 
 
-@override_settings(STACKS_SITE_SCHEME="https", STACKS_SITE_PORT="8443")
-def test_create_library_prints_the_sites_scheme_and_port(db, capsys):
-    call_command(
-        "create_library", "gamma", "--name", "Gamma", "--domain", "gamma.localhost",
-        "--admin-email", "head@gamma.example",
-    )  # fmt: skip
+@pytest.mark.parametrize(
+    ("scheme", "port", "schema", "address"),
+    [
+        ("https", "8443", "gamma", "https://gamma.localhost:8443/"),
+        ("http", "", "delta", "http://delta.localhost/"),
+    ],
+)
+def test_create_library_prints_the_sites_scheme_and_port(db, capsys, scheme, port, schema, address):
+    with override_settings(STACKS_SITE_SCHEME=scheme, STACKS_SITE_PORT=port):
+        call_command(
+            "create_library", schema, "--name", schema.title(),
+            "--domain", f"{schema}.localhost", "--admin-email", f"head@{schema}.example",
+        )  # fmt: skip
     first_line = capsys.readouterr().out.splitlines()[0]
-    assert first_line == "Created library 'gamma' at https://gamma.localhost:8443/"
-    assert Library.objects.filter(schema_name="gamma").exists()
-
-
-@override_settings(STACKS_SITE_SCHEME="http", STACKS_SITE_PORT="")
-def test_create_library_prints_plain_http_when_the_site_is(db, capsys):
-    call_command(
-        "create_library", "delta", "--name", "Delta", "--domain", "delta.localhost",
-        "--admin-email", "head@delta.example",
-    )  # fmt: skip
-    assert "at http://delta.localhost/\n" in capsys.readouterr().out
+    assert first_line == f"Created library {schema!r} at {address}"
+    assert Library.objects.filter(schema_name=schema).exists()
 
 
 def _site_scheme(**env: str) -> str:

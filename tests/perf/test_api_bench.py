@@ -193,6 +193,22 @@ class Gunicorn:
             stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 
+    @classmethod
+    def with_floor(
+        cls, schema: str, statements: dict[str, object], tmp_path: Path, **env: str
+    ) -> tuple["Gunicorn", "Gunicorn"]:
+        """The project's server (with `env`), and the floor's: bare WSGI answering each of
+        `statements`' names by running its captured SQL in `schema`. They share a log."""
+        sql_file = tmp_path / "floor.json"
+        sql_file.write_text(json.dumps(statements))
+        log = ROOT / ".stacks" / "bench-gunicorn.log"
+        log.parent.mkdir(exist_ok=True)
+        floor = cls(
+            "tests.perf.bare_wsgi:application", log,
+            STACKS_FLOOR_SQL=str(sql_file), STACKS_FLOOR_SCHEMA=schema,
+        )  # fmt: skip
+        return cls("config.wsgi", log, **env), floor
+
     def wait(self, path: str, host: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -202,7 +218,7 @@ class Gunicorn:
                 if requests.get(self.url(path), headers={"Host": host}, timeout=5).ok:
                     return
             except (requests.ConnectionError, requests.Timeout):
-                pass  # not listening yet, or its first request still loading the app
+                pass  # not up yet, or slow to answer its first request on a loaded machine
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn not answering after {timeout}s; see {self.log}")
 
@@ -281,21 +297,6 @@ def captured_sql(host: str, path: str, *, uncached: bool = False) -> list[str]:
     return [sql for sql in statements if not sql.startswith("SET ")]
 
 
-def servers(
-    statements: dict[str, list[str]], schema: str, tmp_path: Path, **env: str
-) -> tuple[Gunicorn, Gunicorn]:
-    """`gunicorn config.wsgi` (with `env`) and the floor serving `statements` by key."""
-    sql_file = tmp_path / "floor.json"
-    sql_file.write_text(json.dumps(statements))
-    log = ROOT / ".stacks" / "bench-gunicorn.log"
-    log.parent.mkdir(exist_ok=True)
-    app = Gunicorn("config.wsgi", log, **env)
-    floor = Gunicorn(
-        "tests.perf.bare_wsgi:application", log,
-        STACKS_FLOOR_SQL=str(sql_file), STACKS_FLOOR_SCHEMA=schema,
-    )  # fmt: skip
-    return app, floor
-
 
 @pytest.fixture
 def bench_library(live_library):
@@ -321,7 +322,7 @@ def test_api_list_and_search_against_bare_sql(bench_library, tmp_path):
     with contextlib.redirect_stdout(io.StringIO()):
         for i, path in enumerate(search_paths):
             statements[f"search{i}"] = captured_sql(host, path)
-    api, floor = servers(statements, schema, tmp_path)
+    api, floor = Gunicorn.with_floor(schema, statements, tmp_path)
     try:
         api.wait(list_path, host)
         floor.wait("/list", host)

@@ -5,20 +5,18 @@ resident memory (VmHWM) is read when the job has finished: a 40 MB MARCXML of em
 outside any record, a 5 MB CSV of one line, and a CSV whose rows have 10,000 fields.
 """
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
-from config.celery import app
-from tests.conftest import WorkerProcess
+from tests.conftest import worker_on_own_queue
 from tests.perf import pathological
+from tests.perf.processes import pool_child, proc_kb
 from tests.perf.results import record
 
 CEILING_MB = 200
@@ -29,39 +27,15 @@ FILES: dict[str, tuple[Callable[[Path], Path], str]] = {
 }
 
 
-def _proc_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    return 0
-
-
-def _pool_child(pid: int, timeout: float = 60) -> int:
-    """The worker's pool process (the log the workers share may say "ready" before it is)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = children.read_text().split()
-        if found:
-            time.sleep(2)  # let the child finish importing before it is measured idle
-            return int(found[0])
-        time.sleep(0.2)
-    raise RuntimeError("the worker started no pool process")
-
-
 @pytest.mark.parametrize("name", list(FILES))
 def test_hostile_file_staged_in_bounded_memory(live_library, tmp_path, name):
     make, suffix = FILES[name]
     path = make(tmp_path / f"{name}.{suffix}")
-    queue = f"bench-{os.urandom(4).hex()}"
-    before = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    worker = WorkerProcess(concurrency=1, extra_env={"CELERY_DEFAULT_QUEUE": queue}).start()
     schema = live_library.library.schema_name
-    try:
+    with worker_on_own_queue() as worker:
         assert worker.process is not None
-        child = _pool_child(worker.process.pid)
-        idle_kb = _proc_kb(child, "VmRSS")
+        child = pool_child(worker.process.pid)
+        idle_kb = proc_kb(child, "VmRSS")
         with schema_context(schema), path.open("rb") as stream:
             job = import_job_create(file=stream, file_name=path.name)
         deadline = time.monotonic() + 600
@@ -71,11 +45,7 @@ def test_hostile_file_staged_in_bounded_memory(live_library, tmp_path, name):
             if job.status in ("staged", "failed"):
                 break
             time.sleep(0.5)
-        peak_kb = _proc_kb(child, "VmHWM")
-    finally:
-        worker.stop()
-        app.conf.task_default_queue = before
-        connection.set_schema_to_public()
+        peak_kb = proc_kb(child, "VmHWM")
 
     assert isinstance(job, ImportJob)
     assert job.status == "staged", job.error

@@ -9,15 +9,14 @@ import time
 from pathlib import Path
 
 import pymarc
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
 from catalog.models import Record
-from config.celery import app
-from tests.conftest import WorkerProcess
+from tests.conftest import worker_on_own_queue
+from tests.perf.processes import pool_child, proc_kb
 from tests.perf.results import record
 
 
@@ -33,13 +32,6 @@ def _pymarc_rate(path: Path) -> float:
     return count / (time.perf_counter() - started)
 
 
-def _rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 def test_import_one_shot_through_a_worker(live_library, tmp_path):
     count = _records()
     path = tmp_path / "bench.mrc"
@@ -47,15 +39,10 @@ def test_import_one_shot_through_a_worker(live_library, tmp_path):
         marc_generate(out, count)
     floor = _pymarc_rate(path)
 
-    queue = f"bench-{os.urandom(4).hex()}"
-    before = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    worker = WorkerProcess(concurrency=1, extra_env={"CELERY_DEFAULT_QUEUE": queue}).start()
     schema = live_library.library.schema_name
-    try:
+    with worker_on_own_queue() as worker:
         assert worker.process is not None
-        children = Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children")
-        idle_kb = _rss_kb(int(children.read_text().split()[0]))
+        idle_kb = proc_kb(pool_child(worker.process.pid), "VmRSS")
         with schema_context(schema), path.open("rb") as stream:
             job = import_job_create(
                 file=stream, file_name="bench.mrc", one_shot=True, create_locations=True
@@ -66,10 +53,6 @@ def test_import_one_shot_through_a_worker(live_library, tmp_path):
             if job.status in ("committed", "failed"):
                 break
             time.sleep(0.5)
-    finally:
-        worker.stop()
-        app.conf.task_default_queue = before
-        connection.set_schema_to_public()
 
     assert job.status == "committed", job.error
     assert job.created == count

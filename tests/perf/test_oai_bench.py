@@ -7,7 +7,6 @@ tokens to the end, as a discovery layer's first harvest does. The floor is the M
 job (catalog.imports.exports) of the same catalog, run in process in the same run.
 """
 
-import io
 import os
 import re
 import time
@@ -17,10 +16,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.imports.exports import export_job_create, export_job_write
-from catalog.imports.generate import marc_generate
-from catalog.imports.jobs import import_job_create
 from catalog.models import Record
-from tests.catalog.imports.helpers import job_run
+from tests.catalog.imports.helpers import generated_import
 from tests.conftest import ROOT
 from tests.perf.results import record
 from tests.perf.test_api_bench import Gunicorn
@@ -36,15 +33,8 @@ def _records() -> int:
 def test_oai_harvest_marc21_against_export(live_library, tmp_path):
     count = _records()
     schema = live_library.library.schema_name
-    file = io.BytesIO()
-    marc_generate(file, count)
-    file.seek(0)
     with schema_context(schema):
-        job = job_run(
-            import_job_create(
-                file=file, file_name="bench.mrc", one_shot=True, create_locations=True
-            )
-        )
+        job = generated_import(count)
         assert job.created == count, job.error
         assert Record.objects.count() == count
         host = live_library.library.domains.get(is_primary=True).domain

@@ -10,7 +10,6 @@ ran. Figures: p50 and p95 of each, requests alternating with the floor's. Target
 not asserted): p95 under 150 ms for both.
 """
 
-import json
 import os
 import random
 import re
@@ -29,7 +28,7 @@ from staff.models import User
 from tenants.models import Library, PoolRecord
 from tenants.pool import _vector_refresh
 from tenants.services import library_create, library_drop
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD
 from tests.perf.results import record
 from tests.perf.test_api_bench import Gunicorn, _p50_p95, catalog_fill
 
@@ -132,16 +131,7 @@ def test_scan_to_add_against_bare_sql(live_library, sharer, tmp_path):  # type: 
         **{f"catalog{i}": page_sql(host, schema, email, p) for i, p in enumerate(catalog_paths)},
         **{f"pool{i}": page_sql(host, schema, email, p) for i, p in enumerate(pool_paths)},
     }
-    sql_file = tmp_path / "floor.json"
-    sql_file.write_text(json.dumps(statements))
-
-    log = ROOT / ".stacks" / "bench-gunicorn.log"
-    log.parent.mkdir(exist_ok=True)
-    web = Gunicorn("config.wsgi", log)
-    floor = Gunicorn(
-        "tests.perf.bare_wsgi:application", log,
-        STACKS_FLOOR_SQL=str(sql_file), STACKS_FLOOR_SCHEMA=schema,
-    )  # fmt: skip
+    web, floor = Gunicorn.with_floor(schema, statements, tmp_path)
     try:
         web.wait("/healthz", host)
         floor.wait("/catalog0", host)

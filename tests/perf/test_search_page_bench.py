@@ -22,11 +22,11 @@ from django_tenants.utils import schema_context
 from tests.perf.catalog_copies import catalog_copy
 from tests.perf.results import record
 from tests.perf.test_api_bench import (  # noqa: F401 - bench_library is a fixture
+    Gunicorn,
     bench_library,
     captured_sql,
     latencies,
     search_terms,
-    servers,
 )
 
 LARGE = os.environ.get("BENCH_LARGE") == "1"
@@ -61,8 +61,8 @@ def test_search_page_with_facets_against_its_sql(bench_library, tmp_path):  # no
         with contextlib.redirect_stdout(io.StringIO()):
             for i, path in enumerate(api_paths):
                 statements[f"api{i}"] = captured_sql(host, path)
-    site, floor = servers(
-        statements, schema, tmp_path, DJANGO_SETTINGS_MODULE="tests.perf.settings_uncached"
+    site, floor = Gunicorn.with_floor(
+        schema, statements, tmp_path, DJANGO_SETTINGS_MODULE="tests.perf.settings_uncached"
     )
     figures = {}
     try:

@@ -1,12 +1,9 @@
 """Clients no one here wrote, over real HTTP through gunicorn: Sickle harvests /oai, sruthi
 searches /sru, and both find what the REST API lists."""
 
-import io
 import re
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,13 +16,11 @@ from django_tenants.utils import schema_context
 from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
 
-from catalog.imports.generate import marc_generate
-from catalog.imports.jobs import import_job_create
 from catalog.models import Record
 from catalog.services import RecordData, record_create, record_delete, record_update
 from tenants.services import ProvisionedLibrary, library_create, library_drop
-from tests.catalog.imports.helpers import job_run
-from tests.conftest import PASSWORD, ROOT, free_port, process_stop, subprocess_env
+from tests.catalog.imports.helpers import generated_import
+from tests.conftest import PASSWORD, ROOT, free_port, gunicorn_start, process_stop
 from tests.protocols.conftest import marc_records_load
 from tests.settings import RUN_ID
 
@@ -42,24 +37,8 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "Server":
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "deploy/gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{self.port}", "--workers", "2"],
-            cwd=ROOT, env=subprocess_env(DJANGO_SETTINGS_MODULE="tests.settings", DEBUG="1"),
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2):  # noqa: S310
-                    return self
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"gunicorn not answering after 60s; see {self.log_path}")
+        self.process = gunicorn_start(port=self.port, log_path=self.log_path, workers=2, DEBUG="1")
+        return self
 
     @property
     def url(self) -> str:
@@ -165,15 +144,8 @@ def test_resumption_over_thousands_of_records_loses_nothing_while_they_change(
     mine, _ = two_libraries
     schema = mine.library.schema_name
     namespace = f"{schema}.localhost"
-    file = io.BytesIO()
-    marc_generate(file, GENERATED)
-    file.seek(0)
     with schema_context(schema):
-        job = job_run(
-            import_job_create(
-                file=file, file_name="generated.mrc", one_shot=True, create_locations=True
-            )
-        )
+        job = generated_import(GENERATED)
         assert job.created == GENERATED
         ids = list(Record.objects.order_by("pk").values_list("pk", flat=True))
     host = host_of(mine)

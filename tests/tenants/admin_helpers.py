@@ -8,6 +8,7 @@ from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
 from staff.models import User
+from tests.conftest import PASSWORD
 
 LINK_RE = re.compile(r"https?://(?P<host>[^/\s]+)(?P<path>/staff/invitations/[^/\s]+/)")
 CONFIRM_RE = re.compile(r"https?://[^/\s]+(?P<path>/signup/confirm/(?P<token>[^/\s]+)/)")
@@ -21,6 +22,15 @@ def signed_in(host: str, schema: str, email: str, client_class: type[Client] = A
     with schema_context(schema):
         client.force_login(User.objects.get(email=email))
     return client
+
+
+def operator_signed_in(client_class: type[Client] = APIClient) -> Client:
+    """A platform operator's client on the platform host, signed in."""
+    with schema_context("public"):
+        User.objects.create_user(
+            email="ops@stacks.example", password=PASSWORD, role="admin", is_staff=True
+        )
+    return signed_in("localhost", "public", "ops@stacks.example", client_class=client_class)
 
 
 def last_invitation_link() -> tuple[str, str]:

@@ -9,7 +9,7 @@ from catalog.models import Record
 from staff.models import User
 from tenants.models import Domain, Library
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
-from tests.tenants.admin_helpers import signed_in
+from tests.tenants.admin_helpers import operator_signed_in, signed_in
 
 PLATFORM = "localhost"
 PAGE = "/operators/libraries/"
@@ -17,11 +17,7 @@ PAGE = "/operators/libraries/"
 
 @pytest.fixture
 def operator(db) -> Client:  # type: ignore[no-untyped-def]
-    with schema_context("public"):
-        User.objects.create_user(
-            email="ops@stacks.example", password=PASSWORD, role="admin", is_staff=True
-        )
-    return signed_in(PLATFORM, "public", "ops@stacks.example", client_class=Client)
+    return operator_signed_in(client_class=Client)
 
 
 def _status(schema: str) -> str:

@@ -26,6 +26,7 @@ from catalog.imports.models import ImportJob, ImportRow
 from catalog.models import Change, Identifier, Item, Record
 from config.celery import app
 from tests.conftest import WorkerProcess, free_port, process_stop
+from tests.worker.helpers import import_job_in, wait_for
 from tests.worker.test_broker_outage import Redis
 
 pytestmark = [pytest.mark.worker, pytest.mark.faults]
@@ -40,24 +41,6 @@ WORKER_ENV = {
 }
 # The issue's bound: the lease time plus a minute after the fault clears.
 RESUME_BOUND = LEASE_SECONDS + 60
-
-
-def _wait_for(predicate, timeout: float):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except Exception:  # a database that is down for the moment
-            value = None
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
-
-
-def _job(schema: str, job_id: int) -> ImportJob:
-    with schema_context(schema):
-        return ImportJob.objects.get(pk=job_id)
 
 
 def _marc(tmp_path: Path) -> Path:
@@ -86,7 +69,7 @@ def _start_import(schema: str, tmp_path: Path) -> int:
 
 
 def _assert_exact(schema: str, job_id: int) -> None:
-    job = _job(schema, job_id)
+    job = import_job_in(schema, job_id)
     assert job.status == "committed", job.error
     assert job.created + job.updated + job.unchanged + job.rejected == COUNT
     assert (job.total, job.created) == (COUNT, COUNT)
@@ -105,6 +88,24 @@ def _pool_children(worker: WorkerProcess) -> list[psutil.Process]:
     return psutil.Process(worker.process.pid).children()
 
 
+def _midway(schema: str, job_id: int) -> None:
+    """Wait until the import has committed part of the file: the fault lands mid-import."""
+    assert wait_for(
+        lambda: import_job_in(schema, job_id).committed_through >= 600, 120, errors_pass=True
+    )
+
+
+def _committed_in_bound(schema: str, job_id: int, cleared: float, worker: WorkerProcess) -> None:
+    """The job ends committed within RESUME_BOUND of the fault clearing (at `cleared`)."""
+    done = wait_for(
+        lambda: import_job_in(schema, job_id).status == "committed",
+        RESUME_BOUND,
+        errors_pass=True,
+    )
+    assert done, worker.log()[-4000:]
+    assert time.monotonic() - cleared <= RESUME_BOUND
+
+
 def _kill_tree(process: "subprocess.Popen[bytes] | None") -> None:
     assert process is not None
     for child in psutil.Process(process.pid).children(recursive=True):
@@ -118,13 +119,11 @@ def test_sigkill_of_the_pool_child_resumes_on_the_same_worker(live_library, tmp_
     worker = WorkerProcess(concurrency=1, extra_env=own_queue).start()
     try:
         job_id = _start_import(schema, tmp_path)
-        assert _wait_for(lambda: _job(schema, job_id).committed_through >= 600, 120)
+        _midway(schema, job_id)
         (child,) = _pool_children(worker)
         child.send_signal(signal.SIGKILL)
         cleared = time.monotonic()
-        done = _wait_for(lambda: _job(schema, job_id).status == "committed", RESUME_BOUND)
-        assert done, worker.log()[-4000:]
-        assert time.monotonic() - cleared <= RESUME_BOUND
+        _committed_in_bound(schema, job_id, cleared, worker)
         assert worker.process is not None
         assert worker.process.poll() is None
     finally:
@@ -143,15 +142,13 @@ def test_sigkill_of_a_second_worker_holding_the_job(live_library, tmp_path, own_
         workers.append(worker.start())
     try:
         job_id = _start_import(schema, tmp_path)
-        assert _wait_for(lambda: _job(schema, job_id).committed_through >= 600, 120)
-        owner = _job(schema, job_id).lease_owner
+        _midway(schema, job_id)
+        owner = import_job_in(schema, job_id).lease_owner
         (holder,) = [w for w in workers if f":{_pool_children(w)[0].pid}:" in owner]
         (survivor,) = [w for w in workers if w is not holder]
         _kill_tree(holder.process)
         cleared = time.monotonic()
-        done = _wait_for(lambda: _job(schema, job_id).status == "committed", RESUME_BOUND)
-        assert done, survivor.log()[-4000:]
-        assert time.monotonic() - cleared <= RESUME_BOUND
+        _committed_in_bound(schema, job_id, cleared, survivor)
     finally:
         for worker in workers:
             worker.stop()
@@ -174,14 +171,12 @@ def test_redis_stopped_for_12_seconds_mid_import(live_library, tmp_path, own_que
             job.file.save("big.mrc", ContentFile(path.read_bytes()), save=False)
             job.save()  # queued by nothing: the worker's watch finds it on the private broker
         worker.start()
-        assert _wait_for(lambda: _job(schema, job.pk).committed_through >= 600, 120)
+        _midway(schema, job.pk)
         redis.stop()
         time.sleep(12)
         redis.start()
         cleared = time.monotonic()
-        done = _wait_for(lambda: _job(schema, job.pk).status == "committed", RESUME_BOUND)
-        assert done, worker.log()[-4000:]
-        assert time.monotonic() - cleared <= RESUME_BOUND
+        _committed_in_bound(schema, job.pk, cleared, worker)
         assert worker.process is not None
         assert worker.process.poll() is None
     finally:
@@ -257,7 +252,9 @@ def test_postgresql_stopped_for_15_seconds_mid_import(tmp_path, own_queue):
             cwd=Path(__file__).resolve().parents[2], env=env,
             stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
-        assert _wait_for(lambda: _committed_through(postgres.url) >= 600, 180), log.read_text()
+        assert wait_for(lambda: _committed_through(postgres.url) >= 600, 180, errors_pass=True), (
+            log.read_text()
+        )
         postgres.stop()
         time.sleep(15)
         postgres.start()

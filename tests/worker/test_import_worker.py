@@ -2,7 +2,6 @@
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -19,23 +18,9 @@ from config.celery import app
 from tenants.services import library_create, library_drop
 from tests.catalog.imports.helpers import MARC_DIR
 from tests.conftest import PASSWORD, WorkerProcess
+from tests.worker.helpers import import_job_in, wait_for
 
 pytestmark = pytest.mark.worker
-
-
-def _wait_for(predicate, timeout=120.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return None
-
-
-def _job(schema: str, job_id: int) -> ImportJob:
-    with schema_context(schema):
-        return ImportJob.objects.get(pk=job_id)
 
 
 def _marc_file(tmp_path: Path, count: int, start: int = 1) -> Path:
@@ -102,24 +87,26 @@ def test_a_worker_killed_mid_commit_is_replaced_and_nothing_is_doubled(
             job = import_job_create(
                 file=stream, file_name="big.mrc", one_shot=True, create_locations=True
             )
-        assert _wait_for(lambda: _job(schema, job.pk).committed_through >= 1000)
+        assert wait_for(
+            lambda: import_job_in(schema, job.pk).committed_through >= 1000, timeout=120
+        )
         assert first.process is not None
         _kill(first.process.pid)
         first.process.wait()
     finally:
         first.stop()
-    killed_at = _job(schema, job.pk)
+    killed_at = import_job_in(schema, job.pk)
     assert killed_at.status == "committing"
     assert killed_at.committed_through < count
 
     second = WorkerProcess(concurrency=1, extra_env=env).start()
     try:
-        done = _wait_for(lambda: _job(schema, job.pk).status == "committed", timeout=300)
+        done = wait_for(lambda: import_job_in(schema, job.pk).status == "committed", timeout=300)
         assert done, second.log()[-3000:]
     finally:
         second.stop()
 
-    job = _job(schema, job.pk)
+    job = import_job_in(schema, job.pk)
     assert (job.total, job.created, job.updated, job.unchanged, job.rejected) == (
         count, count, 0, 0, 0,
     )  # fmt: skip
@@ -142,11 +129,11 @@ def test_a_job_whose_task_was_lost_is_resumed_by_the_next_worker(live_library, o
 
     worker = WorkerProcess(concurrency=1, extra_env=own_queue).start()
     try:
-        done = _wait_for(lambda: _job(schema, job.pk).status == "committed", timeout=60)
+        done = wait_for(lambda: import_job_in(schema, job.pk).status == "committed", timeout=60)
         assert done, worker.log()[-3000:]
     finally:
         worker.stop()
-    assert _job(schema, job.pk).created == 10
+    assert import_job_in(schema, job.pk).created == 10
 
 
 def test_a_huge_import_does_not_starve_another_librarys_small_one(
@@ -166,15 +153,21 @@ def test_a_huge_import_does_not_starve_another_librarys_small_one(
             big = import_job_create(
                 file=stream, file_name="big.mrc", one_shot=True, create_locations=True
             )
-        assert _wait_for(lambda: _job(big_schema, big.pk).committed_through > 0)
+        assert wait_for(
+            lambda: import_job_in(big_schema, big.pk).committed_through > 0, timeout=120
+        )
         with schema_context(small_schema), (MARC_DIR / "test.dat").open("rb") as stream:
             little = import_job_create(
                 file=stream, file_name="test.dat", one_shot=True, create_locations=True
             )
 
-        assert _wait_for(lambda: _job(small_schema, little.pk).status == "committed")
-        big_when_small_done = _job(big_schema, big.pk)
-        assert _wait_for(lambda: _job(big_schema, big.pk).status == "committed", timeout=300)
+        assert wait_for(
+            lambda: import_job_in(small_schema, little.pk).status == "committed", timeout=120
+        )
+        big_when_small_done = import_job_in(big_schema, big.pk)
+        assert wait_for(
+            lambda: import_job_in(big_schema, big.pk).status == "committed", timeout=300
+        )
     finally:
         worker.stop()
         connection.set_schema_to_public()

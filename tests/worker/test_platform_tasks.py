@@ -1,7 +1,5 @@
 """Platform work on a real worker: sign-ups are provisioned; suspended libraries get no tasks."""
 
-import time
-
 import pytest
 from django.core.cache import cache
 from django_tenants.utils import schema_context
@@ -11,19 +9,10 @@ from tenants.models import Library, Signup
 from tenants.platform import library_reactivate, library_suspend
 from tenants.services import library_drop
 from tests.tenants.admin_helpers import confirmation_link
+from tests.worker.helpers import wait_for
 from worker.tasks import STATISTICS_CACHE_KEY, library_statistics_refresh
 
 pytestmark = pytest.mark.worker
-
-
-def _wait_for(predicate, timeout=60.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 def test_a_sign_up_is_provisioned_by_the_worker(celery_worker_process, live_db):
@@ -36,7 +25,9 @@ def test_a_sign_up_is_provisioned_by_the_worker(celery_worker_process, live_db):
         token = confirmation_link()["token"]
         confirmed = client.post("/api/v1/signups/confirm/", {"token": token}, format="json")
         assert confirmed.status_code == 202
-        finished = _wait_for(lambda: client.get(status_url).json()["status"] in ("ready", "failed"))
+        finished = wait_for(
+            lambda: client.get(status_url).json()["status"] in ("ready", "failed"), timeout=60
+        )
         assert finished, celery_worker_process.log()[-2000:]
         assert client.get(status_url).json()["status"] == "ready"
         library = Library.objects.get(schema_name="omicron_w")
@@ -55,11 +46,12 @@ def test_no_task_runs_for_a_suspended_library(celery_worker_process, live_librar
     try:
         with schema_context(library.schema_name):
             result = library_statistics_refresh.delay()
-        refused = _wait_for(
+        refused = wait_for(
             lambda: (
                 f"library {library.schema_name} is suspended" in celery_worker_process.log()
                 and result.id in celery_worker_process.log()
-            )
+            ),
+            timeout=60,
         )
         assert refused, celery_worker_process.log()[-2000:]
         with schema_context(library.schema_name):
@@ -75,4 +67,4 @@ def test_no_task_runs_for_a_suspended_library(celery_worker_process, live_librar
         with schema_context(library.schema_name):
             return cache.get(STATISTICS_CACHE_KEY)
 
-    assert _wait_for(stats), celery_worker_process.log()[-2000:]
+    assert wait_for(stats, timeout=60), celery_worker_process.log()[-2000:]

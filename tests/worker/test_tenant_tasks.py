@@ -1,26 +1,15 @@
 """Tasks run in a real worker process, inside the schema of the library that queued them."""
 
-import time
-
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.services import RecordData, record_create
+from tests.worker.helpers import wait_for
 from worker.tasks import STATISTICS_CACHE_KEY, library_statistics_refresh
 
 pytestmark = pytest.mark.worker
-
-
-def _wait_for(predicate, timeout=30.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return None
 
 
 def test_task_runs_in_the_schema_that_queued_it(celery_worker_process, live_library):
@@ -34,7 +23,7 @@ def test_task_runs_in_the_schema_that_queued_it(celery_worker_process, live_libr
         with schema_context(schema):
             return cache.get(STATISTICS_CACHE_KEY)
 
-    result = _wait_for(stats)
+    result = wait_for(stats, timeout=30)
     assert result == {"schema": schema, "records": 3, "items": 0, "items_available": 0}
     # The cache entry is the library's own: the other library's key space holds nothing.
     with schema_context("alpha"):
@@ -45,12 +34,13 @@ def test_task_without_a_library_schema_is_refused(celery_worker_process, live_db
     connection.set_schema_to_public()
     result = library_statistics_refresh.delay()
 
-    refused = _wait_for(
+    refused = wait_for(
         lambda: (
             "Task worker.library_statistics_refresh needs a library's schema"
             in celery_worker_process.log()
             and result.id in celery_worker_process.log()
-        )
+        ),
+        timeout=30,
     )
     assert refused, celery_worker_process.log()[-2000:]
     with schema_context("public"):

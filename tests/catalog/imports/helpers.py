@@ -1,7 +1,9 @@
 """Running import jobs in the test process, slice after slice, as the worker would."""
 
+import io
 from pathlib import Path
 
+from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create, import_job_work
 from catalog.imports.leasing import lease_token
 from catalog.imports.models import ImportJob
@@ -21,3 +23,15 @@ def job_import(path: Path, **options: object) -> ImportJob:
     with path.open("rb") as stream:
         job = import_job_create(file=stream, file_name=path.name, **options)  # type: ignore[arg-type]
     return job_run(job)
+
+
+def generated_import(count: int) -> ImportJob:
+    """`count` generated MARC records imported in one shot into the current schema."""
+    file = io.BytesIO()
+    marc_generate(file, count)
+    file.seek(0)
+    return job_run(
+        import_job_create(
+            file=file, file_name="generated.mrc", one_shot=True, create_locations=True
+        )
+    )
