@@ -297,7 +297,6 @@ def captured_sql(host: str, path: str, *, uncached: bool = False) -> list[str]:
     return [sql for sql in statements if not sql.startswith("SET ")]
 
 
-
 @pytest.fixture
 def bench_library(live_library):
     schema = live_library.library.schema_name
