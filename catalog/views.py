@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from catalog.search import record_facets, record_search
+from catalog.search import record_facets, record_search, spelling_suggest
 from catalog.selectors import contributor_get, item_list, record_get, record_slice, subject_get
 from catalog.website import (
     RECENT_ADDITIONS,
@@ -21,6 +21,7 @@ from catalog.website import (
     language_name,
     page_cached,
     record_json_ld,
+    search_back_url,
     web_search_parse,
 )
 from common.errors import NotFound
@@ -96,6 +97,17 @@ def _active_filters(search: WebSearch) -> list[dict[str, str]]:
     return active
 
 
+def _suggestion(query: WebSearch) -> dict[str, str] | None:
+    """For a search that found nothing, the same search spelled with the catalog's closest
+    words, if that one finds something."""
+    if not query.q:
+        return None
+    suggested = spelling_suggest(query.q)
+    if suggested is None or not record_search(q=suggested, filters=query.filters).exists():
+        return None
+    return {"q": suggested, "url": query.url(q=suggested)}
+
+
 @require_safe
 @catalog_open
 @page_cached
@@ -120,12 +132,17 @@ def search(request: HttpRequest) -> HttpResponse:
         offset=(number - 1) * query.per_page, limit=query.per_page, availability=True,
     )  # fmt: skip
     page = Page(records, number, paginator)
+    found = paginator.count > 0
     context: dict[str, Any] = {
         "search": query,
         "q": query.q,
         "page": page,
         "active": active,
-        "facets": _facet_links(query, record_facets(q=query.q, filters=query.filters)),
+        "from_search": query.query_string,
+        "suggestion": None if found else _suggestion(query),
+        "facets": _facet_links(query, record_facets(q=query.q, filters=query.filters))
+        if found
+        else {},
         "sorts": [
             {"name": name, "label": label, "url": query.url(sort=name)}
             for name, (_, label) in SORTS.items()
@@ -157,6 +174,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "record": record,
         "canonical_url": url,
+        "back_url": search_back_url(request.GET.get("from", "")),
         "language": language_name(record.language) if record.language else "",
         "copies": copies,
         "json_ld": json_ld_script(record_json_ld(record, url)),
