@@ -1,13 +1,15 @@
 """Spelling suggestions: for a search that found nothing, the closest words of the catalog."""
 
 import re
+import string
 import unicodedata
 
 from rapidfuzz.distance import OSA
 
-from catalog.search.sql import words_alike, words_known
+from catalog.search.sql import words_alike, words_counted, words_known
 
-# Words read from the catalog's list for each typed word; their edit distances are computed.
+# Words read from the catalog's list for a typed word two edits from any; their edit distances
+# are computed.
 CANDIDATES = 60
 _WORD = re.compile(r"\w+")
 
@@ -24,10 +26,30 @@ def _furthest(word: str) -> int:
     return 1 if len(word) <= 4 else 2
 
 
+def one_edit(word: str) -> list[str]:
+    """Every spelling one edit from `word`: a letter left out, two swapped, one changed or one
+    added (the letters of the alphabet and of the word itself)."""
+    letters = sorted(set(string.ascii_lowercase) | set(word))
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    spellings = {start + end[1:] for start, end in splits if end}
+    spellings |= {start + end[1] + end[0] + end[2:] for start, end in splits if len(end) > 1}
+    spellings |= {start + c + end[1:] for start, end in splits if end for c in letters}
+    spellings |= {start + c + end for start, end in splits for c in letters}
+    spellings.discard(word)
+    return sorted(spellings)
+
+
 def word_closest(word: str) -> str | None:
     """The catalog's word fewest edits (a transposed pair is one) from `word`, the commonest
     among equals; None if none is near enough."""
+    # Most misspellings are one edit away: every such spelling is looked up by the word
+    # list's primary key, which is faster than reading the words spelled alike.
+    near = words_counted(one_edit(word))
+    if near:
+        return min(near, key=lambda row: (-row[1], row[0]))[0]
     furthest = _furthest(word)
+    if furthest == 1:
+        return None
     best: tuple[int, int, str] | None = None
     rows = words_alike(
         word_grams(word),

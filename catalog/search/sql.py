@@ -245,6 +245,20 @@ _WORDS_ALIKE_SQL = f"""
     LIMIT %s"""  # noqa: S608 - no input in the SQL
 
 
+# The words among many spellings, sent as one string (a few hundred quoted array elements
+# cost more to send than to look up).
+_WORDS_COUNTED_SQL = f"""
+    SELECT word, records FROM {_WORDS_TABLE}
+    WHERE word = ANY(string_to_array(%s, ' '))"""  # noqa: S608 - no input in the SQL
+
+
+def words_counted(spellings: list[str]) -> Rows:
+    """(word, records) of those of `spellings` (without spaces) that the catalog's words are."""
+    with connection.cursor() as cursor:
+        cursor.execute(_WORDS_COUNTED_SQL, [" ".join(spellings)])
+        return cursor.fetchall()
+
+
 def words_known(words: list[str]) -> set[str]:
     """Those of `words` (lower case) that the catalog's word list has or that search ignores."""
     with connection.cursor() as cursor:

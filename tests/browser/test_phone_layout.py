@@ -14,7 +14,8 @@ from catalog.services import ItemData, RecordData, item_create, location_create,
 from circulation.services import PatronData, loan_checkout, patron_create
 from tenants.models import Library
 from tenants.services import ProvisionedLibrary
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Shots, Stack
+from tests.browser.axe import axe_violations
+from tests.browser.conftest import Shots, Stack, chromium_page
 
 pytestmark = pytest.mark.browser
 
@@ -67,22 +68,10 @@ def shelf(stack: Stack, live_library: ProvisionedLibrary) -> Shelf:
 @pytest.fixture
 def phone(tmp_path: Path) -> Iterator[Any]:
     """A 390x844 Chromium page with JavaScript off: everything must work without it."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=PHONE,
-            java_script_enabled=False,
-        )
-        context.set_default_timeout(30_000)
-        try:
-            yield context.pages[0] if context.pages else context.new_page()
-        finally:
-            context.close()
+    with chromium_page(
+        tmp_path / "chromium-profile", viewport=PHONE, java_script_enabled=False
+    ) as page:
+        yield page
 
 
 def test_the_first_result_is_on_the_first_screen_and_filters_fold(stack, shelf, phone):
@@ -99,9 +88,11 @@ def test_the_first_result_is_on_the_first_screen_and_filters_fold(stack, shelf, 
     assert facets.count() == 1
     assert not facets.is_visible()
     shot("first-screen")
+    assert axe_violations(phone) == []
     phone.get_by_text("Filter", exact=True).click()
     assert facets.is_visible()
     shot("filters-open")
+    assert axe_violations(phone) == []
     # No sideways scrolling on a phone.
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     # On a wide screen the facets show unfolded, beside the results.
@@ -158,6 +149,7 @@ def test_the_copies_show_their_availability_and_due_date_on_a_phone(stack, shelf
     phone.wait_for_url(f"**/records/{shelf.record_id}/**")
     phone.locator("#copies").scroll_into_view_if_needed()
     shot("copies")
+    assert axe_violations(phone) == []
     cells = phone.locator("#copies td.copy-availability")
     assert cells.count() == 3
     texts = []
@@ -192,6 +184,7 @@ def test_a_misspelt_search_offers_the_catalogs_spelling(stack, shelf, phone):
     assert box is not None
     assert box["y"] + box["height"] <= PHONE["height"]
     shot("suggestion")
+    assert axe_violations(phone) == []
     suggestion.click()
     phone.wait_for_url("**/search/?q=python+garden")
     assert phone.locator("ol.results > li").count() == 20

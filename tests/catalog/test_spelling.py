@@ -55,6 +55,9 @@ def test_a_misspelt_word_is_replaced_by_the_catalogs_closest_word(shelf):
     assert spelling_suggest("Pyhton cookbok") == "python cookbook"  # every word mended
     assert spelling_suggest("programing") == "programming"  # a summary's and a subject's word
     assert spelling_suggest("lutx") == "lutz"  # a contributor's name
+    assert spelling_suggest("cokbok") == "cookbook"  # two edits, in a longer word
+    assert spelling_suggest("rivr hous") == "river house"
+    assert spelling_suggest("hsoe") is None  # two edits are too many for a short word
 
 
 def test_query_syntax_and_known_words_are_kept(shelf):
