@@ -133,6 +133,8 @@ def search(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
     page = Page(records, number, paginator)
     found = paginator.count > 0
+    # An empty page offers no facets (they would all be empty) but perhaps a spelling.
+    facets = record_facets(q=query.q, filters=query.filters) if found else {}
     context: dict[str, Any] = {
         "search": query,
         "q": query.q,
@@ -140,9 +142,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "active": active,
         "from_search": query.query_string,
         "suggestion": None if found else _suggestion(query),
-        "facets": _facet_links(query, record_facets(q=query.q, filters=query.filters))
-        if found
-        else {},
+        "facets": _facet_links(query, facets),
         "sorts": [
             {"name": name, "label": label, "url": query.url(sort=name)}
             for name, (_, label) in SORTS.items()
