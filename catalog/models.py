@@ -3,6 +3,7 @@
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -221,6 +222,24 @@ class SearchTermRank(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term} in record {self.record_id}: {self.rank}"
+
+
+class SearchWord(models.Model):
+    """A word of the catalog's text, as readers type it (lower case, not stemmed), with how
+    many records have it: the spellings a search that found nothing is offered instead
+    (catalog.search.spelling). Chosen afresh by catalog.services.search_words_refresh; words
+    of records written since are added by the catalog's services and after each import."""
+
+    word = models.TextField(primary_key=True)
+    records = models.PositiveIntegerField(default=1)
+    # The word's three-letter pieces, padded as "  word ": words spelled alike share most.
+    grams = ArrayField(models.TextField())
+
+    class Meta:
+        indexes = [GinIndex(fields=["grams"], name="search_word_grams_gin")]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class RecordContributor(models.Model):

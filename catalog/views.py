@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from catalog.images import CONTENT_TYPE
-from catalog.search import search_facets
+from catalog.search import record_search, search_facets, spelling_suggest
 from catalog.selectors import (
     contributor_get,
     item_list,
@@ -32,6 +32,7 @@ from catalog.website import (
     language_name,
     page_cached,
     record_json_ld,
+    search_back_url,
     web_search_parse,
 )
 from common.errors import NotFound
@@ -128,6 +129,17 @@ def _active_filters(search: WebSearch) -> list[dict[str, str]]:
     return active
 
 
+def _suggestion(query: WebSearch) -> dict[str, str] | None:
+    """For a search that found nothing, the same search spelled with the catalog's closest
+    words, if that one finds something."""
+    if not query.q:
+        return None
+    suggested = spelling_suggest(query.q)
+    if suggested is None or not record_search(q=suggested, filters=query.filters).exists():
+        return None
+    return {"q": suggested, "url": query.url(q=suggested)}
+
+
 @require_safe
 @catalog_open
 @page_cached
@@ -157,12 +169,16 @@ def search(request: HttpRequest) -> HttpResponse:
     if not records and number > 1:
         return _not_found(request, no_page)  # past the last match of an estimated count
     page = Page(records, number, paginator)
+    matched = found.count > 0
     context: dict[str, Any] = {
         "search": query,
         "q": query.q,
         "page": page,
         "active": active,
-        "facets": _facet_links(query, found.facets, estimated=found.estimated),
+        "from_search": query.query_string,
+        # An empty page offers no facets (they would all be empty) but perhaps a spelling.
+        "suggestion": None if matched else _suggestion(query),
+        "facets": _facet_links(query, found.facets if matched else {}, estimated=found.estimated),
         "count_label": _count_label(found.count, found.estimated),
         "sorts": [
             {"name": name, "label": label, "url": query.url(sort=name)}
@@ -195,6 +211,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "record": record,
         "canonical_url": url,
+        "back_url": search_back_url(request.GET.get("from", "")),
         "language": language_name(record.language) if record.language else "",
         "copies": copies,
         "json_ld": json_ld_script(record_json_ld(record, url)),

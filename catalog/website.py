@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -24,7 +24,9 @@ PAGE_CACHE_SECONDS = 300
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 RECENT_ADDITIONS = 12
-PAGE_PARAMS = ("q", "subject", "contributor", "language", "decade", "sort", "page", "per_page")
+PAGE_PARAMS = (
+    "q", "subject", "contributor", "language", "decade", "sort", "page", "per_page", "from",
+)  # fmt: skip
 
 # The website's sort names and the search orderings they mean.
 SORTS: dict[str, tuple[str, str]] = {
@@ -97,6 +99,12 @@ class WebSearch:
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
 
+    @property
+    def query_string(self) -> str:
+        """This search's query string, page included: what a record page's link back to its
+        results carries (`from`)."""
+        return urlencode(self.params(page=self.page if self.page > 1 else None))
+
     def url(self, **changes: Any) -> str:
         """This search's address with `changes`; any change but the page starts at page 1."""
         params = self.params(**changes)
@@ -137,6 +145,18 @@ def web_search_parse(params: Any) -> WebSearch:
         page=_whole(params, "page", 1, 100_000) or 1,
         per_page=_whole(params, "per_page", 1, MAX_PAGE_SIZE) or PAGE_SIZE,
     )
+
+
+def search_back_url(query_string: str) -> str:
+    """The address of the search a record page was reached from (its `from` parameter), or
+    "" if it names no search the website could run: only a search's own parameters pass."""
+    if not query_string:
+        return ""
+    try:
+        search = web_search_parse(QueryDict(query_string[:2000]))
+    except BadSearch:
+        return ""
+    return search.url(page=search.page)
 
 
 # --- The record page's structured data ---------------------------------------------------------

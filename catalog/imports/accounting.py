@@ -19,7 +19,7 @@ from catalog.models import (
     SearchTermRank,
     Subject,
 )
-from catalog.services import search_terms_refresh
+from catalog.services import search_terms_refresh, search_words_add, search_words_refresh
 from common.sql import bulk_cursor
 
 # The tables each chunk looks up (matches, barcodes, earlier rows of the file); the others
@@ -57,11 +57,17 @@ def statistics_after(job_id: int) -> None:
     and API are planned for the catalog it now is, and the records, their search vectors and
     the terms' ranks vacuumed, whether or not the server's autovacuum would get to them
     (after the job shows finished: housekeeping). Inside a transaction (VACUUM cannot run
-    there) everything is analysed only."""
+    there) everything is analysed only. The catalog's words (for spelling suggestions) are
+    counted afresh after a large import; a smaller one adds its records' new words."""
     job = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.COMMITTED).first()
-    if job is None or job.dry_run or job.created + job.updated < LARGE_IMPORT:
+    if job is None or job.dry_run:
+        return
+    if job.created + job.updated < LARGE_IMPORT:
+        rows = ImportRow.objects.filter(job_id=job_id, record_id__isnull=False)
+        search_words_add([i for i in rows.values_list("record_id", flat=True) if i is not None])
         return
     search_terms_refresh()
+    search_words_refresh()
     if connection.in_atomic_block:
         _analyze(CATALOG_TABLES)
         return

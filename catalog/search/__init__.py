@@ -1,4 +1,5 @@
-"""Catalog search: query building (query, match), facets, keyset pages and the read SQL (sql)."""
+"""Catalog search: query building (query, match), facets, spelling suggestions, keyset pages and
+the read SQL (sql)."""
 
 from catalog.search.facets import FACET_SIZE, SearchFacets, record_facets, search_facets
 from catalog.search.keyset import Page, Position, Seek, queryset_page
@@ -10,6 +11,7 @@ from catalog.search.query import (
     Search,
     record_search,
 )
+from catalog.search.spelling import spelling_suggest
 
 __all__ = [
     "DEFAULT_ORDERING",
@@ -26,4 +28,5 @@ __all__ = [
     "record_facets",
     "record_search",
     "search_facets",
+    "spelling_suggest",
 ]

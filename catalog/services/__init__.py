@@ -44,6 +44,8 @@ from catalog.services.search_index import (
     search_terms_lock,
     search_terms_refresh,
     search_vector_sql,
+    search_words_add,
+    search_words_refresh,
 )
 
 __all__ = [
@@ -83,6 +85,8 @@ __all__ = [
     "search_terms_lock",
     "search_terms_refresh",
     "search_vector_sql",
+    "search_words_add",
+    "search_words_refresh",
     "subject_create",
     "subject_heading_check",
     "subject_update",

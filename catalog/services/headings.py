@@ -9,7 +9,7 @@ from django.db.models import F
 
 from catalog.models import Change, Contributor, Record, Subject
 from catalog.services.changes import changes_log
-from catalog.services.search_index import record_search_refresh
+from catalog.services.search_index import record_search_refresh, search_words_add
 from catalog.text import name_key
 from common.errors import ApplicationError, NotFound
 from common.sql import bulk_cursor
@@ -149,5 +149,6 @@ def _records_renamed(record_ids: Iterable[int]) -> None:
     """Records whose description changed with the name of a heading they link to."""
     ids = list(record_ids)
     record_search_refresh(ids)
+    search_words_add(ids)
     Record.objects.filter(pk__in=ids).update(version=F("version") + 1)
     changes_log(Change.Entity.RECORD, ids, Change.Action.UPDATED)

@@ -14,7 +14,11 @@ from catalog.selectors import record_links_attach
 from catalog.services.changes import changes_log, version_check
 from catalog.services.covers import cover_files_delete
 from catalog.services.headings import contributors_get_or_create, subjects_get_or_create
-from catalog.services.search_index import record_search_refresh, search_terms_lock
+from catalog.services.search_index import (
+    record_search_refresh,
+    search_terms_lock,
+    search_words_add,
+)
 from catalog.text import name_key, sort_title_for
 from common.errors import ApplicationError, NotFound
 
@@ -112,6 +116,7 @@ def record_create(*, data: RecordData) -> Record:
     record.save()
     _record_links_replace(record, data)
     record_search_refresh([record.pk])
+    search_words_add([record.pk])
     changes_log(Change.Entity.RECORD, [record.pk], Change.Action.CREATED)
     return record
 
@@ -133,6 +138,9 @@ def record_update(
     _record_links_replace(record, data)
     record_search_refresh([record.pk])
     if logged:
+        # An import (not logged) adds its records' new words once it is done: its chunks'
+        # long transactions would otherwise hold new words' rows against each other.
+        search_words_add([record.pk])
         changes_log(Change.Entity.RECORD, [record.pk], Change.Action.UPDATED)
     return record
 

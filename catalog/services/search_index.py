@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import connection, transaction
 
-from catalog.models import SearchTerm
+from catalog.models import SearchTerm, SearchWord
 from catalog.text import SEARCH_CONFIG
 from common.sql import bulk_cursor, lock_waits_retried
 
@@ -30,21 +30,22 @@ def search_vector_sql(
     )
 
 
-# A stored record's vector, from its row `r` and its contributors and subjects in order.
-_RECORD_VECTOR = search_vector_sql(
-    titles="r.title || ' ' || r.subtitle",
-    contributors="""coalesce((
+# A stored record's text, from its row `r` and its contributors and subjects in order.
+_RECORD_TEXT = {
+    "titles": "r.title || ' ' || r.subtitle",
+    "contributors": """coalesce((
                SELECT string_agg(c.name, ' ' ORDER BY rc.position)
                FROM catalog_recordcontributor rc
                JOIN catalog_contributor c ON c.id = rc.contributor_id
                WHERE rc.record_id = r.id), '')""",
-    subjects="""coalesce((
+    "subjects": """coalesce((
                SELECT string_agg(s.heading, ' ' ORDER BY rs.position)
                FROM catalog_recordsubject rs
                JOIN catalog_subject s ON s.id = rs.subject_id
                WHERE rs.record_id = r.id), '')""",
-    rest="r.series || ' ' || r.publisher || ' ' || r.summary",
-)
+    "rest": "r.series || ' ' || r.publisher || ' ' || r.summary",
+}
+_RECORD_VECTOR = search_vector_sql(**_RECORD_TEXT)
 
 
 def record_search_refresh(record_ids: Sequence[int]) -> None:
@@ -211,3 +212,88 @@ def search_terms_refresh(*, min_records: int | None = None) -> dict[str, int] | 
         # hashes them to look each writer's words up in, not the other way round.
         cursor.execute(f"ANALYZE {SearchTerm._meta.db_table}")
     return {query: records for query, (_, records) in words.items()}
+
+
+# --- The catalog's words, for spelling suggestions ---------------------------------------------
+
+_WORDS_TABLE = SearchWord._meta.db_table
+
+
+def _words_of(text: str) -> str:
+    """SQL of the words of `text` as readers type them: lower case, not stemmed, folded as
+    the search vectors are."""
+    return f"tsvector_to_array(to_tsvector('simple', normalize({text}, NFKC)))"
+
+
+# A word worth suggesting: three letters or more, no digits or punctuation (numbers, codes,
+# addresses), not a stop word (which search ignores, so it could never find anything).
+_WORD_KEPT = (
+    "length(word) BETWEEN 3 AND 40 AND word !~ '[[:digit:][:punct:]]' "
+    f"AND length(to_tsvector('{SEARCH_CONFIG}', word)) > 0"
+)
+# Its three-letter pieces, as catalog.search.spelling cuts a typed word.
+_WORD_GRAMS = (
+    "ARRAY(SELECT DISTINCT substr('  ' || word || ' ', i, 3) "
+    "FROM generate_series(1, length(word) + 1) i)"
+)
+
+_RECORDS_WORDS_ADD = (
+    f"INSERT INTO {_WORDS_TABLE} (word, records, grams) "  # noqa: S608 - no input in the SQL
+    f"SELECT word, 1, {_WORD_GRAMS} FROM ("
+    "SELECT DISTINCT w.word FROM catalog_record r CROSS JOIN LATERAL unnest("
+    + _words_of(" || ' ' || ".join(_RECORD_TEXT.values()))
+    + f") w(word) WHERE r.id = ANY(%s)) words WHERE {_WORD_KEPT} "
+    # In one order, so that two writers adding the same new words wait for each other
+    # rather than deadlock.
+    "ORDER BY word ON CONFLICT (word) DO NOTHING"
+)
+
+
+def search_words_add(record_ids: Sequence[int]) -> None:
+    """Add the words of these records that the catalog's word list lacks (counted once
+    until the next search_words_refresh). Call it from a short transaction: a new word's
+    row is held until commit by whoever added it."""
+    if record_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(_RECORDS_WORDS_ADD, [list(record_ids)])
+
+
+# Every word of the catalog with the number of records it is in (a name or heading counts
+# once for each record it is linked to).
+_ALL_WORDS = f"""
+    SELECT word, sum(n)::integer AS records FROM (
+        SELECT word, ndoc AS n FROM ts_stat($$SELECT to_tsvector('simple', normalize(
+            r.title || ' ' || r.subtitle || ' ' || {_RECORD_TEXT["rest"]}, NFKC))
+            FROM catalog_record r$$)
+        UNION ALL
+        SELECT w.word, l.n FROM (SELECT contributor_id AS id, count(*) AS n
+            FROM catalog_recordcontributor GROUP BY 1) l
+        JOIN catalog_contributor c ON c.id = l.id
+        CROSS JOIN LATERAL unnest({_words_of("c.name")}) w(word)
+        UNION ALL
+        SELECT w.word, l.n FROM (SELECT subject_id AS id, count(*) AS n
+            FROM catalog_recordsubject GROUP BY 1) l
+        JOIN catalog_subject s ON s.id = l.id
+        CROSS JOIN LATERAL unnest({_words_of("s.heading")}) w(word)
+    ) counted GROUP BY word"""  # noqa: S608 - no input in the SQL
+
+
+@transaction.atomic
+def search_words_refresh() -> int:
+    """Count the catalog's words afresh: words of deleted or changed records go, every
+    count is exact again. Run after each large import (and by `manage.py
+    refresh_search_terms`); returns how many words the catalog has."""
+    with connection.cursor() as cursor:
+        # Only the rows that differ are written: most words keep their row and its pieces.
+        cursor.execute(
+            f"WITH counted AS MATERIALIZED (SELECT word, records FROM ({_ALL_WORDS}) w "  # noqa: S608 - no input in the SQL
+            f"WHERE {_WORD_KEPT}), "
+            f"gone AS (DELETE FROM {_WORDS_TABLE} t WHERE NOT EXISTS "
+            "(SELECT FROM counted c WHERE c.word = t.word)) "
+            f"INSERT INTO {_WORDS_TABLE} (word, records, grams) "
+            f"SELECT word, records, {_WORD_GRAMS} FROM counted ORDER BY word "
+            "ON CONFLICT (word) DO UPDATE SET records = EXCLUDED.records "
+            f"WHERE {_WORDS_TABLE}.records <> EXCLUDED.records"
+        )
+        cursor.execute(f"SELECT count(*) FROM {_WORDS_TABLE}")  # noqa: S608 - no input in the SQL
+        return int(cursor.fetchone()[0])

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -111,21 +112,27 @@ class Shots:
         return path
 
 
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Any]:
-    """A Chromium page in a fresh profile (its own user-data-dir), closed afterwards."""
+@contextmanager
+def chromium_page(profile: Path, **options: Any) -> Iterator[Any]:
+    """A Chromium page in a fresh profile (its own user-data-dir), with Playwright's context
+    `options` (viewport, java_script_enabled...), closed afterwards."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **options
         )
         context.set_default_timeout(30_000)
         try:
             yield context.pages[0] if context.pages else context.new_page()
         finally:
             context.close()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Any]:
+    """A Chromium page on a desktop-sized screen."""
+    with chromium_page(
+        tmp_path / "chromium-profile", viewport={"width": 1280, "height": 900}
+    ) as page:
+        yield page

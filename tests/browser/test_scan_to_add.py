@@ -115,7 +115,7 @@ def test_scan_an_isbn_only_the_pool_has_save_and_find_it(  # type: ignore[no-unt
     results.first.wait_for()
     shot("found-in-catalog")
     results.filter(has_text=shared_book.title).first.click()
-    page.wait_for_url(re.compile(r"/records/\d+/$"))
+    page.wait_for_url(re.compile(r"/records/\d+/\?from=q%3D\d+$"))
     copies = page.locator("table#copies").inner_text()
     assert "SCAN-0001" in copies
     assert "QA76 .S1" in copies

@@ -145,7 +145,7 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
     results.first.wait_for()
     shot("search-results")
     results.filter(has_text="Programming the Perl DBI").first.click()
-    page.wait_for_url(re.compile(r"/records/\d+/$"))
+    page.wait_for_url(re.compile(r"/records/\d+/\?from=q%3Dperl%2Bdbi$"))
     copies = page.locator("table#copies")
     assert barcode in copies.inner_text()
     assert "QA76" in copies.inner_text()

@@ -98,7 +98,7 @@ class Page(HTMLParser):
 
     def result_ids(self) -> list[int]:
         return [
-            int(re.fullmatch(r"/records/(\d+)/", attrs["href"])[1])  # type: ignore[index]
+            int(re.fullmatch(r"/records/(\d+)/(\?from=[^#]*)?", attrs["href"])[1])  # type: ignore[index]
             for attrs, _ in self.links
             if attrs.get("class") == "result-title"
         ]

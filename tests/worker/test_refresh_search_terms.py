@@ -4,8 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_context
 
-from catalog.models import SearchTerm, SearchTermRank
-from catalog.services import RecordData, record_create
+from catalog.models import SearchTerm, SearchTermRank, SearchWord
+from catalog.services import RecordData, record_create, record_delete
 
 
 def words_of(schema: str) -> dict[str, int]:
@@ -39,3 +39,25 @@ def test_a_librarys_terms_are_chosen_and_no_other_librarys(
 def test_an_unknown_library_is_an_error(db):
     with pytest.raises(CommandError, match="No library"):
         call_command("refresh_search_terms", "--library", "nowhere")
+
+
+def test_the_words_for_spelling_suggestions_are_counted_afresh_in_that_library_only(
+    library, other_library, capsys
+):
+    for schema in (library.schema_name, other_library.schema_name):
+        with schema_context(schema):
+            # The second record's words are added with a count of one, and kept once it goes.
+            record_create(data=RecordData(title="Lighthouse keepers"))
+            gone = record_create(data=RecordData(title="Lighthouse zeppelins"))
+            record_delete(record_id=gone.pk)
+            assert spoken(schema) == {"lighthouse": 1, "keepers": 1, "zeppelins": 1}
+
+    call_command("refresh_search_terms", "--library", library.schema_name)
+    assert f"{library.schema_name}: words for spelling suggestions: 2" in capsys.readouterr().out
+    assert spoken(library.schema_name) == {"lighthouse": 1, "keepers": 1}
+    assert spoken(other_library.schema_name) == {"lighthouse": 1, "keepers": 1, "zeppelins": 1}
+
+
+def spoken(schema: str) -> dict[str, int]:
+    with schema_context(schema):
+        return dict(SearchWord.objects.values_list("word", "records"))

@@ -1,4 +1,5 @@
-"""`manage.py refresh_search_terms [--library SCHEMA]`: choose catalogs' search terms afresh.
+"""`manage.py refresh_search_terms [--library SCHEMA]`: choose catalogs' search terms afresh,
+and count the words spelling suggestions are drawn from.
 
 An import of 1,000 records or more does this for its library; this is for a catalog that grew
 by other means (edits, smaller imports), or that was there before search terms were.
@@ -9,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from catalog.services import search_terms_refresh
+from catalog.services import search_terms_refresh, search_words_refresh
 from tenants.models import Library
 
 
@@ -35,10 +36,12 @@ class Command(BaseCommand):
         for schema in schemas:
             with schema_context(schema):
                 terms = search_terms_refresh()
+                words = search_words_refresh()
             if terms is None:
                 held_off.append(schema)
                 self.stderr.write(f"{schema}: writers held the catalog; its terms are unchanged.")
             else:
                 self.stdout.write(f"{schema}: search terms chosen: {len(terms)}")
+            self.stdout.write(f"{schema}: words for spelling suggestions: {words}")
         if held_off:
             raise CommandError(f"Try again later for: {', '.join(held_off)}.")

@@ -1,0 +1,198 @@
+"""The catalog on a 390x844 phone, in Chromium with JavaScript off: the first result on the
+first screen, copies whose availability shows, a few key presses to the first result, and a
+misspelt search offered the catalog's spelling. Screenshots go to test-artifacts/browser/."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django_tenants.utils import schema_context
+
+from catalog.services import ItemData, RecordData, item_create, location_create, record_create
+from circulation.services import PatronData, loan_checkout, patron_create
+from tenants.models import Library
+from tenants.services import ProvisionedLibrary
+from tests.browser.axe import axe_violations
+from tests.browser.conftest import Shots, Stack, chromium_page
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+FIRST_RESULT = "ol.results > li:first-child a.result-title"
+
+
+@dataclass
+class Shelf:
+    host: str
+    record_id: int
+    barcodes: list[str]
+
+
+@pytest.fixture
+def shelf(stack: Stack, live_library: ProvisionedLibrary) -> Shelf:
+    """A public catalog whose search for "garden" finds 24 records with long facets, one of
+    them with three copies (one on loan); made before the browser opens (Playwright's loop
+    forbids the ORM in its thread)."""
+    library = live_library.library
+    Library.objects.filter(pk=library.pk).update(public_catalog=True)
+    with schema_context(library.schema_name):
+        main = location_create(code="MAIN", name="Main Library, second floor reading room")
+        east = location_create(code="EAST", name="East Branch")
+        first = None
+        for n in range(24):
+            record = record_create(
+                data=RecordData(
+                    title=f"The python garden, volume {n + 1}",
+                    subtitle="notes from a long growing season in a small town",
+                    publication_year=1950 + 3 * n,
+                    language=("eng", "fre", "ger", "spa")[n % 4],
+                    contributors=[(f"Gardener{n}, Ann", "author"), (f"Editor{n}, Bo", "editor")],
+                    subjects=[(f"Gardening topic {n}", "lcsh"), (f"Plants {n % 9}", "lcsh")],
+                )
+            )
+            first = first or record
+        assert first is not None
+        barcodes = ["31234000000017", "31234000000025", "31234000000033"]
+        for barcode, location in zip(barcodes, (main, east, main), strict=True):
+            item_create(
+                record_id=first.pk,
+                data=ItemData(barcode=barcode, call_number="635.9 GAR", location_id=location.pk),
+            )
+        patron_create(data=PatronData(name="Reader One", barcode="P-1"))
+        loan_checkout(item_barcode=barcodes[1], patron_barcode="P-1")
+    return Shelf(host=live_library.domain.domain, record_id=first.pk, barcodes=barcodes)
+
+
+@pytest.fixture
+def phone(tmp_path: Path) -> Iterator[Any]:
+    """A 390x844 Chromium page with JavaScript off: everything must work without it."""
+    with chromium_page(
+        tmp_path / "chromium-profile", viewport=PHONE, java_script_enabled=False
+    ) as page:
+        yield page
+
+
+def test_the_first_result_is_on_the_first_screen_and_filters_fold(stack, shelf, phone):
+    shot = Shots(phone, "phone_search")
+    phone.goto(stack.url(shelf.host, "/search/?q=garden"))
+    first = phone.locator(FIRST_RESULT)
+    box = first.bounding_box()
+    assert box is not None
+    assert box["y"] >= 0
+    assert box["y"] + box["height"] <= PHONE["height"], box
+    assert first.is_visible()
+    # The facets are there, folded behind "Filter", which opens them without JavaScript.
+    facets = phone.locator("#facet-subject")
+    assert facets.count() == 1
+    assert not facets.is_visible()
+    shot("first-screen")
+    phone.get_by_text("Filter", exact=True).click()
+    assert facets.is_visible()
+    shot("filters-open")
+    # No sideways scrolling on a phone.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # On a wide screen the facets show unfolded, beside the results.
+    phone.set_viewport_size({"width": 1280, "height": 900})
+    phone.goto(stack.url(shelf.host, "/search/?q=garden"))
+    assert phone.locator("#facet-subject").is_visible()
+    wide_facets = phone.locator("#facet-subject").bounding_box()
+    wide_first = phone.locator(FIRST_RESULT).bounding_box()
+    assert wide_facets is not None
+    assert wide_first is not None
+    assert wide_facets["x"] + wide_facets["width"] <= wide_first["x"]
+    shot("wide")
+
+
+def test_a_reader_reaches_the_first_result_in_three_key_presses(stack, shelf, phone):
+    phone.goto(stack.url(shelf.host, "/search/?q=garden"))
+    first_href = phone.locator(FIRST_RESULT).get_attribute("href")
+    presses = 0
+    focused = ""
+    # As a keyboard reader goes: Tab onwards, and Enter on a skip link to the results.
+    while presses < 60:
+        phone.keyboard.press("Tab")
+        presses += 1
+        focused = phone.evaluate("document.activeElement.getAttribute('href') || ''")
+        if focused == first_href:
+            break
+        if phone.evaluate("document.activeElement.textContent.trim()") == "Skip to results":
+            phone.keyboard.press("Enter")
+            presses += 1
+    assert focused == first_href
+    assert presses == 3  # Tab to the skip link, Enter, Tab to the first result
+    # The skip link is the page's first focusable element, and shows when focused.
+    phone.goto(stack.url(shelf.host, "/search/?q=garden"))
+    phone.keyboard.press("Tab")
+    skip = phone.locator("a.skip-link[href='#results']")
+    assert phone.evaluate("document.activeElement.textContent.trim()") == "Skip to results"
+    box = skip.bounding_box()
+    assert box is not None
+    assert 0 <= box["x"] < PHONE["width"]
+    # Enter opens the record; the record page leads back to the same results.
+    phone.keyboard.press("Enter")
+    phone.keyboard.press("Tab")
+    phone.keyboard.press("Enter")
+    phone.wait_for_url("**/records/**")
+    phone.get_by_role("link", name="Back to the search results").click()
+    phone.wait_for_url("**/search/?q=garden")
+    assert phone.locator(FIRST_RESULT).get_attribute("href") == first_href
+
+
+def test_the_copies_show_their_availability_and_due_date_on_a_phone(stack, shelf, phone):
+    shot = Shots(phone, "phone_record")
+    phone.goto(stack.url(shelf.host, "/search/?q=garden&sort=title"))
+    phone.locator(FIRST_RESULT).click()
+    phone.wait_for_url(f"**/records/{shelf.record_id}/**")
+    phone.locator("#copies").scroll_into_view_if_needed()
+    shot("copies")
+    cells = phone.locator("#copies td.copy-availability")
+    assert cells.count() == 3
+    texts = []
+    for n in range(3):
+        cell = cells.nth(n)
+        assert cell.is_visible()
+        box = cell.bounding_box()
+        assert box is not None
+        # Wholly within the screen's width, with nothing to scroll sideways to.
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["width"], box
+        texts.append(" ".join(cell.inner_text().split()))
+    assert sorted(t.split(" ", 1)[0] for t in texts) == ["Available", "Available", "On"]
+    on_loan = next(t for t in texts if t.startswith("On loan"))
+    assert "due" in on_loan  # the due date is in the visible cell
+    # Each line says what it is (the column's heading, shown before it on a phone).
+    label = "getComputedStyle(document.querySelector('#copies td.copy-availability'), '::before')"
+    assert phone.evaluate(f"{label}.content") == '"Availability"'
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_misspelt_search_offers_the_catalogs_spelling(stack, shelf, phone):
+    shot = Shots(phone, "phone_spelling")
+    phone.goto(stack.url(shelf.host, "/search/?q=pyhton+gardn"))
+    assert phone.get_by_text("No records found").is_visible()
+    # An empty search shows no empty facets or sort links.
+    assert phone.locator("details.filters").count() == 0
+    assert phone.get_by_text("Sort by").count() == 0
+    suggestion = phone.locator("#suggestion a")
+    assert suggestion.inner_text() == "python garden"
+    box = suggestion.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= PHONE["height"]
+    shot("suggestion")
+    suggestion.click()
+    phone.wait_for_url("**/search/?q=python+garden")
+    assert phone.locator("ol.results > li").count() == 20
+    shot("followed")
+
+
+def test_the_phone_pages_pass_axe_cores_checks(stack, shelf, page):
+    """axe-core runs in the page, so this browser has JavaScript on; the pages have none."""
+    page.set_viewport_size(PHONE)
+    for path in ("/search/?q=garden", "/search/?q=pyhton+gardn", f"/records/{shelf.record_id}/"):
+        page.goto(stack.url(shelf.host, path))
+        assert axe_violations(page) == [], path
+    page.goto(stack.url(shelf.host, "/search/?q=garden"))
+    page.get_by_text("Filter", exact=True).click()
+    assert axe_violations(page) == []
