@@ -284,11 +284,22 @@ class LibrarySettingsSerializer(serializers.Serializer):
     public_catalog = serializers.BooleanField(required=False)
     default_location_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
     share_records = serializers.BooleanField(required=False)
+    language = serializers.CharField(
+        max_length=8,
+        required=False,
+        help_text="Readers' default language: en, fr, de or es (those Stacks ships).",
+    )
+    time_zone = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="The IANA time zone dates and times are shown in (Europe/Paris).",
+    )
 
 
 class LibrarySettingsView(APIView):
-    """The library's display name, whether its catalog is public, its default location, and
-    whether its records join the platform's shared pool."""
+    """The library's display name, whether its catalog is public, its default location,
+    whether its records join the platform's shared pool, its readers' default language and
+    its time zone."""
 
     permission_classes = [LibraryAdminOnly]
     serializer_class = LibrarySettingsSerializer
@@ -320,9 +331,13 @@ class LibrarySettingsView(APIView):
 
 
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
+    action_label = serializers.CharField(
+        read_only=True, help_text="The action in words, in the caller's language."
+    )
+
     class Meta:
         model = AuditEvent
-        fields = ["id", "actor", "action", "target", "detail", "created_at"]
+        fields = ["id", "actor", "action", "action_label", "target", "detail", "created_at"]
 
 
 @extend_schema_view(list=extend_schema(summary="The audit log", examples=[ex.AUDIT_PAGE]))

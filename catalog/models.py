@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import signals
 from django.db.models.base import ModelState
+from django.utils.translation import gettext_lazy as _
 
 MAX_YEAR = 2100
 
@@ -212,12 +213,12 @@ class SearchTermRank(models.Model):
 
 class RecordContributor(models.Model):
     class Role(models.TextChoices):
-        AUTHOR = "author", "Author"
-        EDITOR = "editor", "Editor"
-        ILLUSTRATOR = "illustrator", "Illustrator"
-        TRANSLATOR = "translator", "Translator"
-        CONTRIBUTOR = "contributor", "Contributor"
-        CORPORATE = "corporate", "Corporate author"
+        AUTHOR = "author", _("Author")
+        EDITOR = "editor", _("Editor")
+        ILLUSTRATOR = "illustrator", _("Illustrator")
+        TRANSLATOR = "translator", _("Translator")
+        CONTRIBUTOR = "contributor", _("Contributor")
+        CORPORATE = "corporate", _("Corporate author")
 
     # Looked up by record through the (record, position) constraint's index.
     record = models.ForeignKey(
@@ -259,10 +260,10 @@ class Identifier(models.Model):
     """A standard identifier of a record, stored normalised (ISBN-13, ISSN with hyphen, ...)."""
 
     class Kind(models.TextChoices):
-        ISBN = "isbn", "ISBN"
-        ISSN = "issn", "ISSN"
-        LCCN = "lccn", "LCCN"
-        OCLC = "oclc", "OCLC number"
+        ISBN = "isbn", _("ISBN")
+        ISSN = "issn", _("ISSN")
+        LCCN = "lccn", _("LCCN")
+        OCLC = "oclc", _("OCLC number")
 
     # Looked up by record through the (record, kind, value) constraint's index.
     record = models.ForeignKey(
@@ -286,13 +287,13 @@ class Item(models.Model):
     """A physical copy of a record."""
 
     class Status(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        ON_LOAN = "on_loan", "On loan"
-        MISSING = "missing", "Missing"
-        LOST = "lost", "Lost"
-        DAMAGED = "damaged", "Damaged"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        IN_PROCESSING = "in_processing", "In processing"
+        AVAILABLE = "available", _("Available")
+        ON_LOAN = "on_loan", _("On loan")
+        MISSING = "missing", _("Missing")
+        LOST = "lost", _("Lost")
+        DAMAGED = "damaged", _("Damaged")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        IN_PROCESSING = "in_processing", _("In processing")
 
     # Looked up by record through the (record, status) index.
     record = models.ForeignKey(
@@ -326,13 +327,13 @@ class Change(models.Model):
     """One entry of the change feed: a record or item created, updated or deleted, in order."""
 
     class Entity(models.TextChoices):
-        RECORD = "record", "Record"
-        ITEM = "item", "Item"
+        RECORD = "record", _("Record")
+        ITEM = "item", _("Item")
 
     class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        UPDATED = "updated", "Updated"
-        DELETED = "deleted", "Deleted"
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        DELETED = "deleted", _("Deleted")
 
     id = models.BigAutoField(primary_key=True)
     entity = models.CharField(max_length=8, choices=Entity.choices)

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from catalog.search import record_facets, record_search
@@ -67,7 +68,7 @@ def _facet_links(search: WebSearch, facets: dict[str, list[dict]]) -> dict[str, 
             if name == "language":
                 label = language_name(label)
             elif name == "decade":
-                label = f"{label}s"
+                label = gettext("%(decade)ss") % {"decade": label}
             links[name].append(
                 {
                     "label": label,
@@ -84,15 +85,30 @@ def _active_filters(search: WebSearch) -> list[dict[str, str]]:
     active = []
     if search.subject is not None:
         heading = subject_get(subject_id=search.subject).heading
-        active.append({"label": f"Subject: {heading}", "url": search.url(subject=None)})
+        active.append(
+            {
+                "label": gettext("Subject: %(value)s") % {"value": heading},
+                "url": search.url(subject=None),
+            }
+        )
     if search.contributor is not None:
         name = contributor_get(contributor_id=search.contributor).name
-        active.append({"label": f"Contributor: {name}", "url": search.url(contributor=None)})
+        active.append(
+            {
+                "label": gettext("Contributor: %(value)s") % {"value": name},
+                "url": search.url(contributor=None),
+            }
+        )
     if search.language:
-        label = f"Language: {language_name(search.language)}"
+        label = gettext("Language: %(value)s") % {"value": language_name(search.language)}
         active.append({"label": label, "url": search.url(language=None)})
     if search.decade is not None:
-        active.append({"label": f"Decade: {search.decade}s", "url": search.url(decade=None)})
+        active.append(
+            {
+                "label": gettext("Decade: %(decade)ss") % {"decade": search.decade},
+                "url": search.url(decade=None),
+            }
+        )
     return active
 
 
@@ -114,7 +130,9 @@ def search(request: HttpRequest) -> HttpResponse:
     try:
         number = paginator.validate_number(query.page)
     except EmptyPage:
-        return _not_found(request, f"This search has no page {query.page}.")
+        return _not_found(
+            request, gettext("This search has no page %(page)s.") % {"page": query.page}
+        )
     records = record_slice(
         q=query.q, filters=query.filters, ordering=query.ordering,
         offset=(number - 1) * query.per_page, limit=query.per_page, availability=True,
@@ -148,7 +166,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         record = record_get(record_id=pk)
     except NotFound:
-        return _not_found(request, "This catalog has no such record.")
+        return _not_found(request, gettext("This catalog has no such record."))
     url = request.build_absolute_uri(f"/records/{record.pk}/")
     copies = list(item_list(record_id=record.pk).order_by("location__name", "call_number", "id"))
     notes = copy_notes([item.pk for item in copies])

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Item, Location, Record
 
@@ -132,11 +133,11 @@ class Hold(models.Model):
     """A patron's request for a record: queued, then trapped on the hold shelf, then ended."""
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        READY = "ready", "On the hold shelf"
-        FULFILLED = "fulfilled", "Fulfilled"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+        WAITING = "waiting", _("Waiting")
+        READY = "ready", _("On the hold shelf")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="holds")
     patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="holds")
@@ -172,9 +173,9 @@ class Notice(models.Model):
     """An email sent to a patron; a loan or hold gets each kind once."""
 
     class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", "Due soon"
-        OVERDUE = "overdue", "Overdue"
-        HOLD_READY = "hold_ready", "Hold ready"
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        HOLD_READY = "hold_ready", _("Hold ready")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     patron = models.ForeignKey(
@@ -243,9 +244,9 @@ class PatronImport(models.Model):
     """A CSV file of patrons: staged with each row's action and reason, then committed."""
 
     class Status(models.TextChoices):
-        STAGED = "staged", "Staged (preview)"
-        COMMITTED = "committed", "Committed"
-        CANCELLED = "cancelled", "Cancelled"
+        STAGED = "staged", _("Staged (preview)")
+        COMMITTED = "committed", _("Committed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     file_name = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.STAGED)
@@ -269,10 +270,10 @@ class PatronImportRow(models.Model):
     """One line of a patron file and what committing it does (or why it cannot)."""
 
     class Action(models.TextChoices):
-        CREATE = "create", "Create"
-        UPDATE = "update", "Update"
-        UNCHANGED = "unchanged", "Unchanged"
-        REJECT = "reject", "Reject"
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        UNCHANGED = "unchanged", _("Unchanged")
+        REJECT = "reject", _("Reject")
 
     job = models.ForeignKey(PatronImport, on_delete=models.CASCADE, related_name="rows")
     position = models.PositiveIntegerField(help_text="1-based line of the record in the file")

@@ -13,9 +13,11 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from common.errors import ApplicationError, Conflict, NotFound
+from common.language import library_language
 from staff.audit import audit_record
 from staff.models import Invitation, StaffToken, User
 from staff.roles import Role
@@ -54,16 +56,19 @@ def _invitation_issue(*, user: User, invited_by: User | None, host: str | None) 
 
 
 def _invitation_send(*, email: str, link: str, host: str) -> None:
-    send_mail(
-        subject=f"Your staff account at {host}",
-        message=(
-            f"You have been invited to the staff of {host}.\n\n"
-            f"Set your password here (the link works once, for {INVITATION_TTL.days} days):\n"
-            f"{link}\n"
-        ),
-        from_email=None,
-        recipient_list=[email],
-    )
+    # In the library's language: the invitee has chosen none yet.
+    with translation.override(library_language()):
+        send_mail(
+            subject=gettext("Your staff account at %(host)s") % {"host": host},
+            message=gettext(
+                "You have been invited to the staff of %(host)s.\n\n"
+                "Set your password here (the link works once, for %(days)s days):\n"
+                "%(link)s\n"
+            )
+            % {"host": host, "days": INVITATION_TTL.days, "link": link},
+            from_email=None,
+            recipient_list=[email],
+        )
 
 
 def _is_pending(user: User) -> bool:

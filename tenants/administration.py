@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import Location
 from common.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
@@ -14,6 +15,7 @@ from staff.models import ApiKey, User
 from staff.services import IssuedApiKey, api_key_create, api_key_revoke
 from tenants.dns import domain_challenge, domain_proven
 from tenants.domains import domain_cache_forget, is_platform_hostname
+from tenants.locale import language_codes, time_zones
 from tenants.models import Domain, Library
 from tenants.pool import pool_sync_queue
 from tenants.services import hostname_validate
@@ -158,10 +160,13 @@ def library_settings_update(
     public_catalog: bool | None = None,
     default_location_code: str | None = None,
     share_records: bool | None = None,
+    language: str | None = None,
+    time_zone: str | None = None,
     expected_version: int | None = None,
 ) -> Library:
-    """Change the library's display name, public catalog switch, default location and
-    whether its records join the shared pool (the pool's worker follows at once); with
+    """Change the library's display name, public catalog switch, default location, whether
+    its records join the shared pool (the pool's worker follows at once), its readers'
+    default language (one Stacks ships) and its time zone (an IANA name); with
     `expected_version` (the settings_version the editor read), refuse (412) a save made over
     someone else's since."""
     current = (
@@ -174,8 +179,10 @@ def library_settings_update(
         raise NotFound("No such library.")
     if expected_version is not None and current != expected_version:
         raise PreconditionFailed(
-            "Someone saved these settings after you opened them: reload the page to see "
-            "their values, then make your change again.",
+            gettext(
+                "Someone saved these settings after you opened them: reload the page to see "
+                "their values, then make your change again."
+            ),
             code="settings_changed",
         )
     library.settings_version = current
@@ -184,7 +191,8 @@ def library_settings_update(
         name = name.strip()
         if not name or len(name) > 200:
             raise ApplicationError(
-                "A library needs a name of 1 to 200 characters.", fields={"name": ["invalid"]}
+                gettext("A library needs a name of 1 to 200 characters."),
+                fields={"name": ["invalid"]},
             )
         changed["name"] = name
     if public_catalog is not None:
@@ -193,11 +201,32 @@ def library_settings_update(
         code = default_location_code.strip()
         if code and not Location.objects.filter(code=code).exists():
             raise ApplicationError(
-                f"No location with code {code!r}.",
+                gettext("No location with code %(code)r.") % {"code": code},
                 code="unknown_location",
                 fields={"default_location_code": ["unknown"]},
             )
         changed["default_location_code"] = code
+    if language is not None:
+        if language not in language_codes():
+            raise ApplicationError(
+                gettext("Choose one of the languages Stacks speaks: %(codes)s, not %(given)r.")
+                % {"codes": ", ".join(language_codes()), "given": language},
+                code="unknown_language",
+                fields={"language": ["invalid"]},
+            )
+        changed["language"] = language
+    if time_zone is not None:
+        if time_zone not in time_zones():
+            raise ApplicationError(
+                gettext(
+                    "%(given)r is not a time zone: give its IANA name, such as Europe/Paris, "
+                    "America/Montreal or UTC."
+                )
+                % {"given": time_zone},
+                code="unknown_time_zone",
+                fields={"time_zone": ["invalid"]},
+            )
+        changed["time_zone"] = time_zone
     if share_records is not None and share_records != library.share_records:
         changed["share_records"] = share_records
         pool_sync_queue(library_id=library.pk)

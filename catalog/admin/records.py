@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Model, QuerySet
 from django.forms import BaseModelFormSet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from catalog.admin.site import (
     RoleAccess,
@@ -183,7 +184,7 @@ class SubjectFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.action(description="Withdraw every copy of the selected records", permissions=["change"])
+@admin.action(description=_("Withdraw every copy of the selected records"), permissions=["change"])
 def records_withdraw_copies(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
     ids = list(Item.objects.filter(record__in=queryset).values_list("pk", flat=True))
     done = copies_withdraw(ids)
@@ -224,11 +225,11 @@ class RecordAdmin(ServiceWrites, admin.ModelAdmin):
             .prefetch_related("credits__contributor")
         )
 
-    @admin.display(description="Contributors")
+    @admin.display(description=_("Contributors"))
     def contributor_names(self, record: Record) -> str:
         return "; ".join(credit.contributor.name for credit in record.credits.all())
 
-    @admin.display(description="Copies", ordering="n_items")
+    @admin.display(description=_("Copies"), ordering="n_items")
     def copies(self, record: Record) -> int:
         return getattr(record, "n_items", 0)
 
