@@ -173,7 +173,10 @@ def _skeleton(source: str) -> list[tuple[int, str]]:
         elif token.token_type == TokenType.VAR and not skipping:
             lines.append((token.lineno, MARK))
         elif token.token_type == TokenType.TEXT and not skipping:
-            lines.append((token.lineno, token.contents))
+            parts = token.contents.split("\n")
+            for offset, part in enumerate(parts):
+                end = "" if offset == len(parts) - 1 else "\n"
+                lines.append((token.lineno + offset, part + end))
     return lines
 
 
