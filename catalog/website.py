@@ -42,7 +42,7 @@ SORTS: dict[str, tuple[str, Any]] = {  # (ordering, label in the reader's langua
 # CLDR's aliases map MARC's ISO 639-2/B codes (fre, ger, chi) and 639-2/T codes to the codes
 # its language names are kept under (fr, de, zh); codes without an alias (haw, grc) are kept
 # under themselves.
-_LANGUAGE_ALIASES: dict[str, str] = get_global("language_aliases")
+_LANGUAGE_ALIASES: dict[str, str] = dict(get_global("language_aliases"))
 
 
 def _language_tag(code: str) -> str:

@@ -160,6 +160,7 @@ def _skeleton(source: str) -> list[tuple[int, str]]:
     lines: list[tuple[int, str]] = []
     skipping: str | None = None
     for token in Lexer(source).tokenize():
+        lineno = token.lineno or 1
         if token.token_type == TokenType.BLOCK:
             name = token.contents.split(" ", 1)[0]
             if skipping and name == skipping:
@@ -169,14 +170,14 @@ def _skeleton(source: str) -> list[tuple[int, str]]:
             elif name == "comment":
                 skipping = "endcomment"
             if not skipping:
-                lines.append((token.lineno, MARK))
+                lines.append((lineno, MARK))
         elif token.token_type == TokenType.VAR and not skipping:
-            lines.append((token.lineno, MARK))
+            lines.append((lineno, MARK))
         elif token.token_type == TokenType.TEXT and not skipping:
             parts = token.contents.split("\n")
             for offset, part in enumerate(parts):
                 end = "" if offset == len(parts) - 1 else "\n"
-                lines.append((token.lineno + offset, part + end))
+                lines.append((lineno + offset, part + end))
     return lines
 
 

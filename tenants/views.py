@@ -36,7 +36,7 @@ def language_choose(request: HttpRequest) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME,
             code,
             max_age=settings.LANGUAGE_COOKIE_AGE,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
             httponly=True,
         )
