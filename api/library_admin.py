@@ -287,7 +287,8 @@ class LibrarySettingsSerializer(serializers.Serializer):
     language = serializers.CharField(
         max_length=8,
         required=False,
-        help_text="Readers' default language: en, fr, de or es (those Stacks ships).",
+        help_text="Readers' language when their browser asks for none Stacks speaks: "
+        "en, fr, de, es.",
     )
     time_zone = serializers.CharField(
         max_length=64,
