@@ -202,14 +202,18 @@ def stocktake_page(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if "mark_missing" in request.POST:
                 marked = stocktake_missing_mark(stocktake_id=pk)
-                message = f"{marked} items marked missing; the stocktake is closed."
+                message = gettext("%(count)s items marked missing; the stocktake is closed.") % {
+                    "count": marked
+                }
             else:
                 counts = stocktake_scan(
                     stocktake_id=pk, barcodes=request.POST.get("barcodes", "").split()
                 )
-                message = f"{counts['scanned']} barcodes added."
+                message = gettext("%(count)s barcodes added.") % {"count": counts["scanned"]}
                 if counts["repeated"]:
-                    message += f" {counts['repeated']} were already scanned."
+                    message += " " + gettext("%(count)s were already scanned.") % {
+                        "count": counts["repeated"]
+                    }
         except ApplicationError as exc:
             error = exc.message
     report = stocktake_report(stocktake_id=stocktake.pk)

@@ -7,6 +7,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.imports.exports import EXTENSIONS, export_job_create
@@ -102,7 +103,7 @@ def imports_page(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("staff-import", pk=job.pk)
     elif request.method == "POST":
-        error = "Check the form below."
+        error = gettext("Check the form below.")
     context = {"form": form, "jobs": import_job_list()[:50]}
     return _page(request, "imports.html", context, error)
 
@@ -208,7 +209,7 @@ def exports_page(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("staff-export", pk=job.pk)
     elif request.method == "POST":
-        error = "Check the filters below."
+        error = gettext("Check the filters below.")
     context = {"form": form, "jobs": export_job_list()[:50]}
     return _page(request, "exports.html", context, error)
 
