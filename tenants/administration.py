@@ -57,14 +57,15 @@ def domain_add(*, library: Library, hostname: str, actor: str) -> Domain:
     hostname = hostname.strip().lower().rstrip(".")
     if _is_address(hostname):
         raise ApplicationError(
-            f"{hostname} is an IP address; add a domain name.",
+            gettext("%(host)s is an IP address; add a domain name.") % {"host": hostname},
             code="ip_address",
             fields={"domain": ["ip_address"]},
         )
     hostname = hostname_validate(hostname)
     if is_platform_hostname(hostname):
         raise ApplicationError(
-            f"{hostname} is a platform address; add a domain of your own.",
+            gettext("%(host)s is a platform address; add a domain of your own.")
+            % {"host": hostname},
             code="platform_domain",
             fields={"domain": ["platform"]},
         )
@@ -74,7 +75,7 @@ def domain_add(*, library: Library, hostname: str, actor: str) -> Domain:
         if held is not None:
             if held.tenant_id == library.pk or held.is_verified or not proven:
                 raise Conflict(
-                    f"The host name {hostname!r} is already in use.",
+                    gettext("The host name %(host)r is already in use.") % {"host": hostname},
                     code="domain_taken",
                     fields={"domain": ["taken"]},
                 )
@@ -101,8 +102,11 @@ def domain_verify(*, library: Library, domain_id: int, actor: str) -> Domain:
     name, value = domain_challenge(library=library, hostname=domain.domain)
     if not domain_proven(library=library, hostname=domain.domain):
         raise ApplicationError(
-            f"No TXT record {name} with the value {value} was found. Publish it at your DNS "
-            "provider, wait for it to appear, and verify again.",
+            gettext(
+                "No TXT record %(name)s with the value %(value)s was found. Publish it at your "
+                "DNS provider, wait for it to appear, and verify again."
+            )
+            % {"name": name, "value": value},
             code="domain_not_proven",
         )
     with transaction.atomic():
@@ -119,7 +123,8 @@ def domain_make_primary(*, library: Library, domain_id: int, actor: str) -> Doma
     domain = _domain_get(library=library, domain_id=domain_id)
     if not domain.is_verified:
         raise Conflict(
-            f"{domain.domain} is not verified yet; verify it before making it primary.",
+            gettext("%(host)s is not verified yet; verify it before making it primary.")
+            % {"host": domain.domain},
             code="domain_not_proven",
         )
     Domain.objects.filter(tenant=library).exclude(pk=domain.pk).update(is_primary=False)
@@ -136,7 +141,8 @@ def domain_remove(*, library: Library, domain_id: int, actor: str) -> None:
     domain = _domain_get(library=library, domain_id=domain_id)
     if is_platform_hostname(domain.domain):
         raise Conflict(
-            f"{domain.domain} is the library's platform address and stays.",
+            gettext("%(host)s is the library's platform address and stays.")
+            % {"host": domain.domain},
             code="platform_domain",
         )
     if domain.is_primary:
