@@ -173,12 +173,12 @@ def signup_confirm(*, token: str) -> Signup:
     """The admin's address is confirmed: queue the library's provisioning. Safe to repeat."""
     signup = Signup.objects.filter(confirm_token_hash=_hash(token)).first() if token else None
     if signup is None:
-        raise NotFound("This confirmation link is not valid.")
+        raise NotFound(gettext("This confirmation link is not valid."))
     if signup.status != Signup.Status.UNCONFIRMED:
         return signup
     ttl = timedelta(hours=settings.STACKS_SIGNUP_CONFIRM_HOURS)
     if signup.created_at + ttl < timezone.now():
-        raise LinkExpired("This confirmation link has expired; please sign up again.")
+        raise LinkExpired(gettext("This confirmation link has expired; please sign up again."))
     # Another sign-up of the same address may have been confirmed first.
     _validate(name=signup.name, subdomain=signup.subdomain, admin_email=signup.admin_email)
     try:
