@@ -312,3 +312,17 @@ RECORD_LOOKUP = OpenApiExample(
     },
     response_only=True,
 )  # fmt: skip
+
+_COVER = {
+    "thumbnail": {
+        "url": "https://springfield.stacks.example/records/42/cover-3f9a0c1d2b4e6a8c-thumb.webp",
+        "width": 120,
+        "height": 180,
+    },
+    "large": {
+        "url": "https://springfield.stacks.example/records/42/cover-3f9a0c1d2b4e6a8c-large.webp",
+        "width": 400,
+        "height": 600,
+    },
+}
+COVER = OpenApiExample("The record's cover", value=_COVER, response_only=True)

@@ -1,9 +1,10 @@
-"""JSON request bodies, with a nesting limit: no body the API receives can exhaust the stack."""
+"""Request bodies: JSON with a nesting limit (no body the API receives can exhaust the stack),
+and pictures taken as they came."""
 
 from typing import Any
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser, JSONParser
 
 # Far deeper than any document the API takes (a record's links are two levels down).
 MAX_DEPTH = 32
@@ -31,3 +32,19 @@ class BoundedJSONParser(JSONParser):
         if _depth_exceeds(data, MAX_DEPTH):
             raise ParseError(f"JSON nested more than {MAX_DEPTH} levels deep.")
         return data
+
+
+class PictureParser(BaseParser):
+    """A picture's bytes, as sent with its own media type (the catalog's services check what
+    they are)."""
+
+    media_type = "image/*"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        return stream.read() if stream is not None else b""
+
+
+class OctetStreamParser(PictureParser):
+    """The same bytes sent as application/octet-stream, as generated clients send files."""
+
+    media_type = "application/octet-stream"

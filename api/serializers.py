@@ -403,6 +403,36 @@ def _timestamp(value: datetime | None, zone: tzinfo) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+class CoverSizeSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="The picture (WebP); a new cover gets a new address.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+class CoverSerializer(serializers.Serializer):
+    """A record's cover at its two sizes: for result lists and for the record's page."""
+
+    thumbnail = CoverSizeSerializer()
+    large = CoverSizeSerializer()
+
+
+def cover_data(record: Record, base_url: str) -> dict[str, Any]:
+    """CoverSerializer's shape for a record that has a cover; `base_url` is the record page's."""
+    address = f"{base_url}cover-{record.cover_token}"
+    return {
+        "thumbnail": {
+            "url": f"{address}-thumb.webp",
+            "width": record.cover_thumb_width,
+            "height": record.cover_thumb_height,
+        },
+        "large": {
+            "url": f"{address}-large.webp",
+            "width": record.cover_large_width,
+            "height": record.cover_large_height,
+        },
+    }
+
+
 class LocationSerializer(serializers.ModelSerializer[Location]):
     class Meta:
         model = Location

@@ -19,6 +19,7 @@ from api import examples as ex
 from api import serializers as s
 from api.http import located
 from api.pagination import PageRead, StableCursorPagination
+from api.parsers import OctetStreamParser, PictureParser
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from catalog import selectors, services
@@ -135,6 +136,31 @@ ETAG_HEADER = OpenApiParameter(
     destroy=extend_schema(
         summary="Delete a record and its items", parameters=[ETAG_HEADER], responses={204: None}
     ),
+    cover=[
+        extend_schema(
+            methods=["PUT"],
+            summary="Give a record a cover",
+            description="The body is the picture itself (JPEG, PNG, WebP or GIF), sent as "
+            "application/octet-stream or with its own media type as Content-Type (image/jpeg, "
+            "image/png, image/webp, image/gif), at most the API's body limit (2.5 MB). It is "
+            "resized to a thumbnail (within 120 by 180 pixels) and a larger picture (within "
+            "400 by 600), stored as WebP without its metadata, and shown on the catalog's pages; "
+            "the record's version moves and the change feed notes it. A file that is no "
+            "picture, or one of more than 40 megapixels, is refused with 400 and nothing "
+            "changes.",
+            request={"application/octet-stream": {"type": "string", "format": "binary"}},
+            parameters=[ETAG_HEADER],
+            responses={200: s.CoverSerializer},
+            examples=[ex.COVER],
+        ),
+        extend_schema(
+            methods=["DELETE"],
+            summary="Take a record's cover away",
+            description="Its files are deleted; 404 if the record has no cover.",
+            parameters=[ETAG_HEADER],
+            responses={204: None},
+        ),
+    ],
     items=extend_schema(
         summary="The items of a record",
         responses=s.ITEMS_AS_CALLER_SEES,
@@ -213,6 +239,20 @@ class RecordViewSet(CatalogViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         services.record_delete(record_id=int(pk), expected_version=expected_version(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(
+        detail=True, methods=["put", "delete"], parser_classes=[PictureParser, OctetStreamParser]
+    )
+    def cover(self, request: Request, pk: str) -> Response:
+        version = expected_version(request)
+        if request.method == "DELETE":
+            services.record_cover_remove(record_id=int(pk), expected_version=version)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        selectors.record_get(record_id=int(pk))  # a missing record is a 404 before a 400
+        image = request.data if isinstance(request.data, bytes) else b""
+        record = services.record_cover_set(record_id=int(pk), image=image, expected_version=version)
+        page = request.build_absolute_uri(f"/records/{record.pk}/")
+        return with_etag(Response(s.cover_data(record, page)), record.version)
 
     @action(detail=True, methods=["get"])
     def items(self, request: Request, pk: str) -> Response:

@@ -120,6 +120,14 @@ class Record(models.Model):
     subjects: "models.ManyToManyField[Subject, RecordSubject]" = models.ManyToManyField(
         Subject, through="RecordSubject", related_name="records"
     )
+    # The cover (catalog.services.covers): the storage name its files start with
+    # (`<cover>-thumb.webp`, `<cover>-large.webp`), "" for none, and each size's pixels for
+    # the pages' width and height. Database defaults, since imports insert named columns.
+    cover = models.CharField(max_length=300, blank=True, default="", db_default="", editable=False)
+    cover_thumb_width = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    cover_thumb_height = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    cover_large_width = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    cover_large_height = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -146,6 +154,11 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def cover_token(self) -> str:
+        """The cover's part of its addresses (a new one for each new cover), "" for none."""
+        return self.cover.rsplit("/", 1)[-1] if self.cover else ""
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:

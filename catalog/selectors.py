@@ -5,7 +5,9 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
+from catalog.images import SIZES, cover_file_name
 from catalog.models import (
     Change,
     Contributor,
@@ -159,6 +161,14 @@ def record_get(*, record_id: int) -> Record:
         raise NotFound("No such record.")
     record_links_attach([record])
     return record
+
+
+def record_cover_file(*, record_id: int, token: str, size: str) -> str:
+    """The storage name of a record's cover at `size`, if `token` names its current cover."""
+    cover = Record.objects.filter(pk=record_id).values_list("cover", flat=True).first()
+    if not cover or cover.rsplit("/", 1)[-1] != token or size not in SIZES:
+        raise NotFound(_("This record has no such cover."))
+    return cover_file_name(cover, size)
 
 
 def item_list(

@@ -4,14 +4,23 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
+from catalog.images import CONTENT_TYPE
 from catalog.search import record_facets, record_search
-from catalog.selectors import contributor_get, item_list, record_get, record_slice, subject_get
+from catalog.selectors import (
+    contributor_get,
+    item_list,
+    record_cover_file,
+    record_get,
+    record_slice,
+    subject_get,
+)
 from catalog.website import (
     RECENT_ADDITIONS,
     SORTS,
@@ -180,3 +189,22 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "json_ld": json_ld_script(record_json_ld(record, url)),
     }
     return render(request, "catalog/record.html", context)
+
+
+@require_safe
+@catalog_open
+def record_cover(request: HttpRequest, pk: str, token: str, size: str) -> HttpResponse:
+    """A record's cover, from this library's storage only (another library's host reads its
+    own record of that number, whose cover, if any, has another token)."""
+    try:
+        name = record_cover_file(record_id=int(pk), token=token, size=size)
+        with default_storage.open(name) as image:
+            data = image.read()  # a few kilobytes
+    except (NotFound, FileNotFoundError):
+        return HttpResponse(status=404)
+    response = HttpResponse(data, content_type=CONTENT_TYPE)
+    public = bool(getattr(request.tenant, "public_catalog", False))  # type: ignore[attr-defined]
+    # The token changes with the cover: a browser (or a proxy, for a public catalog) keeps it.
+    scope = "public" if public else "private"
+    response["Cache-Control"] = f"{scope}, max-age=31536000, immutable"
+    return response

@@ -202,6 +202,8 @@ def record_json_ld(record: Record, url: str) -> dict[str, Any]:
         data["bookEdition"] = record.edition
     if record.summary:
         data["description"] = record.summary
+    if record.cover:
+        data["image"] = f"{url}cover-{record.cover_token}-large.webp"
     return data
 
 

@@ -4,6 +4,8 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core import signing
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -11,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
+from catalog.images import CoverRefused, cover_size_check
 from catalog.models import MAX_YEAR, Item, Location, RecordContributor
 from catalog.services import ItemData, RecordData
 from catalog.website import language_name
@@ -270,3 +273,50 @@ class ItemForm(OnePassForm):
             call_number=data["call_number"],
             status=data["status"],
         )
+
+
+_COVER_SALT = "cataloguing.cover-offer"
+
+
+class CoverOfferForm(forms.Form):
+    """The cover a source offered with its record, taken with the record when the box is
+    ticked. The address travels signed: the server fetches only what a source offered."""
+
+    cover_offer = forms.CharField(widget=HiddenInput, required=False)
+    cover_use = forms.BooleanField(required=False)
+
+    @classmethod
+    def offering(cls, *, url: str, source: str) -> "CoverOfferForm":
+        signed = signing.dumps({"url": url, "source": source}, salt=_COVER_SALT)
+        return cls(initial={"cover_offer": signed, "cover_use": True})
+
+    def offer(self) -> dict[str, str] | None:
+        """The offer ({"url", "source"}) if it is genuine, whether or not it is taken."""
+        raw = (self.data if self.is_bound else self.initial).get("cover_offer") or ""
+        try:
+            offer = signing.loads(raw, salt=_COVER_SALT, max_age=24 * 3600)
+        except signing.BadSignature:
+            return None
+        return offer if isinstance(offer, dict) and offer.get("url") else None
+
+    def taken(self) -> dict[str, str] | None:
+        """The offer, when the librarian kept the box ticked."""
+        if not self.is_valid() or not self.cleaned_data["cover_use"]:
+            return None
+        return self.offer()
+
+
+class CoverUploadForm(forms.Form):
+    picture = forms.FileField(
+        label=_("A picture of the cover (JPEG, PNG, WebP or GIF)"),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+
+    def clean_picture(self) -> Any:
+        picture = self.cleaned_data["picture"]
+        # Refused before it is read into memory.
+        try:
+            cover_size_check(picture.size, max_bytes=settings.STACKS_COVER_MAX_BYTES)
+        except CoverRefused as error:
+            raise forms.ValidationError(error.message) from None
+        return picture

@@ -3,15 +3,18 @@ form or a copy's barcode, and change its description and copies."""
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from catalog.identifiers import NORMALIZERS
 from catalog.models import Identifier, Item, Record
 from catalog.search import record_search
-from catalog.services import record_update
-from cataloguing.forms import ItemForm, RecordForm
+from catalog.services import record_cover_remove, record_cover_set, record_update
+from cataloguing.forms import CoverUploadForm, ItemForm, RecordForm
 from cataloguing.lookup import catalog_drafts, next_barcode
 from common.errors import ApplicationError
 from staff.roles import staff_required
@@ -51,7 +54,7 @@ def record_page(request: HttpRequest, pk: int) -> HttpResponse:
     found = catalog_drafts([pk]).get(pk)
     if found is None:
         raise Http404("No such record.")
-    draft, _, version = found
+    draft = found[0]
     error = ""
     status = 200
     if request.method == "POST":
@@ -71,12 +74,49 @@ def record_page(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
     else:
         form = RecordForm(draft=draft)
+    return _record_render(request, pk, record_form=form, error=error, status=status)
+
+
+def _record_render(
+    request: HttpRequest, pk: int, *, status: int = 200, error: str = "", cover_error: str = "",
+    **forms: Any,
+) -> HttpResponse:  # fmt: skip
+    """The record's page: its copies, its cover and its description (`forms` as posted)."""
+    record = Record.objects.filter(pk=pk).first()
+    if record is None:
+        raise Http404("No such record.")
     context: dict[str, Any] = {
-        "record": Record(pk=pk, title=draft["title"], version=version),
-        "record_form": form,
+        "record": record,
+        "record_form": forms.get("record_form") or RecordForm(draft=catalog_drafts([pk])[pk][0]),
+        "cover_form": forms.get("cover_form") or CoverUploadForm(),
         "items": Item.objects.filter(record_id=pk).select_related("location").order_by("id"),
         "item_form": ItemForm(initial={"barcode": next_barcode()}),
         "error": error,
+        "cover_error": cover_error,
         "saved": request.GET.get("saved") == "1",
     }
     return render(request, "cataloguing/record.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def record_cover_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST: a new cover for the record from an uploaded picture, or (`remove`) none."""
+    try:
+        expected = int(request.POST.get("version", ""))
+    except ValueError:
+        expected = None
+    try:
+        if "remove" in request.POST:
+            record_cover_remove(record_id=pk, expected_version=expected)
+            messages.success(request, _("The cover is removed."))
+        else:
+            form = CoverUploadForm(request.POST, request.FILES)
+            if not form.is_valid():
+                return _record_render(request, pk, cover_form=form, status=400)
+            picture = form.cleaned_data["picture"].read()
+            record_cover_set(record_id=pk, image=picture, expected_version=expected)
+            messages.success(request, _("The cover is saved."))
+    except ApplicationError as exc:
+        return _record_render(request, pk, cover_error=exc.message, status=exc.status_code)
+    return redirect(reverse("staff-record", args=[pk]) + "#cover")

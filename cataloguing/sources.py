@@ -4,12 +4,14 @@ MARCXML, the Open Library JSON API), each with its own timeout, configured by th
 
 import io
 import json
+import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.imports.formats import marcxml_records
@@ -41,18 +43,39 @@ class Source(Protocol):
     def lookup(self, isbn: str) -> list[Found]: ...
 
 
-def _get(url: str, timeout: float, accept: str) -> bytes:
+def _get(url: str, timeout: float, accept: str, max_bytes: int = MAX_ANSWER_BYTES) -> bytes:
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise SourceFailed(_("not a web address"))
     request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT})  # noqa: S310
+    # The timeout bounds each wait on the socket; the deadline bounds the whole answer, which
+    # a server could otherwise trickle in a byte at a time.
+    deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            body: bytes = response.read(MAX_ANSWER_BYTES + 1)
+            body = b""
+            while len(body) <= max_bytes and (chunk := response.read(64 * 1024)):
+                body += chunk
+                if time.monotonic() > deadline:
+                    raise TimeoutError
     except TimeoutError as error:
         raise SourceFailed(f"no answer within {timeout:g} s") from error
     except OSError as error:  # refused, reset, DNS, HTTP errors (urllib's HTTPError is one)
         raise SourceFailed(str(getattr(error, "reason", error)) or type(error).__name__) from error
-    if len(body) > MAX_ANSWER_BYTES:
+    if len(body) > max_bytes:
         raise SourceFailed("the answer is too large")
     return body
+
+
+def cover_fetch(url: str) -> bytes:
+    """The picture at a cover address a source offered, within STACKS_COVER_FETCH_SECONDS and
+    STACKS_COVER_MAX_BYTES; SourceFailed otherwise (whether it is a picture, the catalog's
+    services check)."""
+    return _get(
+        url,
+        settings.STACKS_COVER_FETCH_SECONDS,
+        "image/*",
+        max_bytes=settings.STACKS_COVER_MAX_BYTES,
+    )
 
 
 @dataclass

@@ -3,16 +3,18 @@ with its copy (or a copy of a record the library has) in one step."""
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from catalog.identifiers import InvalidIdentifier
 from catalog.models import Location, Record
 from catalog.services import item_create
-from cataloguing.forms import IsbnForm, ItemForm, RecordForm
+from cataloguing.forms import CoverOfferForm, IsbnForm, ItemForm, RecordForm
 from cataloguing.lookup import Lookup, LookupHit, isbn_lookup, next_barcode
-from cataloguing.services import record_with_item_create
+from cataloguing.services import record_cover_fetch, record_with_item_create
 from common.errors import ApplicationError
 from staff.roles import staff_required
 from tenants.models import Library
@@ -49,17 +51,22 @@ def add_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         record_form = RecordForm(request.POST)
         item_form = ItemForm(request.POST)
+        cover_form = CoverOfferForm(request.POST)
         error = ""
         if record_form.is_valid() and item_form.is_valid():
             try:
-                record, _ = record_with_item_create(
+                record, _item = record_with_item_create(
                     record=record_form.record_data(), item=item_form.item_data()
                 )
             except ApplicationError as exc:
                 error = exc.message
             else:
+                _cover_take(request, record.pk, cover_form)
                 return redirect(f"{reverse('staff-add')}?saved={record.pk}")
-        failed = {"record_form": record_form, "item_form": item_form, "error": error}
+        failed = {
+            "record_form": record_form, "item_form": item_form, "error": error,
+            "cover_form": cover_form if cover_form.offer() else None,
+        }  # fmt: skip
         return _render(request, failed, status=400)
 
     raw = request.GET.get("isbn", "").strip()
@@ -90,7 +97,26 @@ def add_page(request: HttpRequest) -> HttpResponse:
             form.initial["isbn"] = lookup.isbn
             form.fields["title"].widget.attrs["autofocus"] = True
         context.update(record_form=form, item_form=item_form)
+        if chosen is not None and chosen.cover_url:
+            cover_form = CoverOfferForm.offering(url=chosen.cover_url, source=chosen.source)
+            context["cover_form"] = cover_form
     return _render(request, context)
+
+
+def _cover_take(request: HttpRequest, record_id: int, cover_form: CoverOfferForm) -> None:
+    """The source's cover for a record just saved, if the librarian kept it: a cover that
+    cannot be had leaves the record saved, and the librarian is told why."""
+    offer = cover_form.taken()
+    if offer is None:
+        return
+    try:
+        record_cover_fetch(record_id=record_id, url=offer["url"], source=offer["source"])
+    except ApplicationError as exc:
+        messages.warning(
+            request,
+            _("The book is saved without its cover: %(why)s You can add one on its record page.")
+            % {"why": exc.message},
+        )
 
 
 @staff_required

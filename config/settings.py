@@ -425,6 +425,11 @@ STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)
 # (tenants/citus.py; deploy/README.md, "Past one database server").
 STACKS_CITUS = env.bool("STACKS_CITUS", default=False)
 
+# Record covers (catalog/images.py): the largest picture a librarian may upload, and how long
+# scan-to-add waits for a source's cover (cataloguing/sources.py).
+STACKS_COVER_MAX_BYTES = env.int("STACKS_COVER_MAX_BYTES", default=10 * 1024 * 1024)
+STACKS_COVER_FETCH_SECONDS = env.float("STACKS_COVER_FETCH_SECONDS", default=5.0)
+
 # Catalog imports and exports (catalog/imports/).
 STACKS_IMPORT_MAX_UPLOAD_BYTES = env.int("STACKS_IMPORT_MAX_UPLOAD_BYTES", default=1024**3)
 # Uploads past 2.5 MB are spooled to temporary files (Django's default handlers) in this folder,

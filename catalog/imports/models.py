@@ -2,16 +2,16 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.files import library_file_name
+
 
 def _library_file_path(kind: str, filename: str) -> str:
-    """`<schema>/<kind>/<year>/<month>/<name>`: every file of a library lives under its schema's
-    name, so that deleting the library finds them all."""
-    schema = connection.schema_name  # type: ignore[attr-defined]
-    return f"{schema}/{kind}/{timezone.now():%Y/%m}/{filename}"
+    """`<schema>/<kind>/<year>/<month>/<name>`."""
+    return library_file_name(kind, f"{timezone.now():%Y/%m}", filename)
 
 
 def import_file_path(instance: models.Model, filename: str) -> str:

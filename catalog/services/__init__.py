@@ -2,6 +2,7 @@
 its changes in the feed. Callers (the API, the staff pages, imports, tasks) import from here."""
 
 from catalog.services.changes import changes_lock, changes_log
+from catalog.services.covers import record_cover_remove, record_cover_set
 from catalog.services.headings import (
     Heading,
     contributor_create,
@@ -60,6 +61,8 @@ __all__ = [
     "location_delete",
     "location_get_or_create",
     "location_update",
+    "record_cover_remove",
+    "record_cover_set",
     "record_create",
     "record_data_of",
     "record_delete",

@@ -11,6 +11,7 @@ from catalog.identifiers import identifier_normalize
 from catalog.models import Change, Identifier, Item, Record, RecordContributor, RecordSubject
 from catalog.selectors import record_links_attach
 from catalog.services.changes import changes_log, version_check
+from catalog.services.covers import cover_files_delete
 from catalog.services.headings import contributors_get_or_create, subjects_get_or_create
 from catalog.services.search_index import record_search_refresh, search_terms_lock
 from catalog.text import name_key, sort_title_for
@@ -144,7 +145,8 @@ def record_patch(
 
 @transaction.atomic
 def record_delete(*, record_id: int, expected_version: int | None = None) -> None:
-    """Delete a record and its items; with `expected_version`, refuse a stale delete (412)."""
+    """Delete a record, its items and its cover; with `expected_version`, refuse a stale
+    delete (412)."""
     search_terms_lock()
     if expected_version is not None:
         record = Record.objects.select_for_update().filter(pk=record_id).first()
@@ -152,8 +154,10 @@ def record_delete(*, record_id: int, expected_version: int | None = None) -> Non
             raise NotFound("No such record.")
         version_check("record", record.version, expected_version)
     item_ids = list(Item.objects.filter(record_id=record_id).values_list("pk", flat=True))
+    cover = Record.objects.filter(pk=record_id).values_list("cover", flat=True).first()
     deleted, _ = Record.objects.filter(pk=record_id).delete()
     if not deleted:
         raise NotFound("No such record.")
+    cover_files_delete(cover or "")
     changes_log(Change.Entity.ITEM, item_ids, Change.Action.DELETED)
     changes_log(Change.Entity.RECORD, [record_id], Change.Action.DELETED)

@@ -1,5 +1,7 @@
-"""A small HTTP server on 127.0.0.1 replaying recorded answers of outside record sources."""
+"""The cataloguing tests' fixtures: a signed-in librarian, and a small HTTP server on 127.0.0.1
+replaying recorded answers of outside record sources (records and their covers)."""
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -8,6 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from staff.services import user_create
+from tests.conftest import LIBRARY_HOST
+from tests.tenants.admin_helpers import signed_in
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "lookup"
 
@@ -62,6 +70,22 @@ class RecordedServer:
         self.answers[path] = Answer((RECORDED / recorded).read_bytes(), **options)  # type: ignore[arg-type]
 
 
+OPEN_LIBRARY_COVER = "/b/id/8091016-L.jpg"
+
+
+def open_library_recorded(server: RecordedServer, isbn: str) -> list[dict[str, object]]:
+    """Open Library's recorded answer for `isbn` on `server`, with its cover addresses pointing
+    at the server's recorded cover; the STACKS_LOOKUP_SOURCES that asks it."""
+    answer = json.loads((RECORDED / "openlibrary_hit.json").read_text())
+    for size in ("small", "medium", "large"):
+        answer[f"ISBN:{isbn}"]["cover"][size] = f"{server.url}{OPEN_LIBRARY_COVER}"
+    server.answers["/api/books"] = Answer(
+        json.dumps(answer).encode(), content_type="application/json"
+    )
+    server.answer(OPEN_LIBRARY_COVER, "openlibrary_cover.jpg", content_type="image/jpeg")
+    return [{"name": "openlibrary", "kind": "openlibrary", "url": server.url}]
+
+
 @pytest.fixture
 def recorded_server() -> Iterator[RecordedServer]:
     server = RecordedServer()
@@ -69,3 +93,10 @@ def recorded_server() -> Iterator[RecordedServer]:
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
+
+
+@pytest.fixture
+def librarian(library) -> Client:  # type: ignore[no-untyped-def]
+    with schema_context("alpha"):
+        user_create(email="lib@alpha.example", role="librarian")
+    return signed_in(LIBRARY_HOST, "alpha", "lib@alpha.example", client_class=Client)

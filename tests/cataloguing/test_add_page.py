@@ -4,7 +4,6 @@ import copy
 import html
 import re
 
-import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -17,13 +16,6 @@ from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, free_port
 from tests.tenants.admin_helpers import signed_in
 
 LEFT_HAND = "9780441478125"
-
-
-@pytest.fixture
-def librarian(library) -> Client:  # type: ignore[no-untyped-def]
-    with schema_context("alpha"):
-        user_create(email="lib@alpha.example", role="librarian")
-    return signed_in(LIBRARY_HOST, "alpha", "lib@alpha.example", client_class=Client)
 
 
 def _fields(page: str) -> dict[str, str]:

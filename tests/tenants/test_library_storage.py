@@ -7,10 +7,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django_tenants.utils import schema_context
+from PIL import Image
 
 from catalog.imports.exports import export_job_create, export_job_write
 from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
+from catalog.services import RecordData, record_cover_set, record_create
 from tenants.platform import library_delete
 from tenants.services import library_create
 from tests.conftest import PASSWORD
@@ -47,12 +49,18 @@ def test_files_are_kept_under_the_schema_and_removed_with_the_library(
         older = import_job_create(file=io.BytesIO(CSV), file_name="older.csv")
         default_storage.delete(older.file.name)
         ImportJob.objects.filter(pk=older.pk).update(file=legacy)
+        picture = io.BytesIO()
+        Image.new("RGB", (300, 450)).save(picture, "PNG")
+        book = record_create(data=RecordData(title="Dune"))
+        cover = record_cover_set(record_id=book.pk, image=picture.getvalue()).cover
+        covers = {f"{cover}-thumb.webp", f"{cover}-large.webp"}
 
     assert upload.file.name.startswith("storage_lib/imports/")
     assert export.file.name.startswith("storage_lib/exports/")
     assert kept.file.name.startswith("alpha/imports/")
+    assert cover.startswith(f"storage_lib/covers/{book.pk}/")
     before = _storage_files()
-    assert {upload.file.name, export.file.name, legacy, kept.file.name} <= before
+    assert {upload.file.name, export.file.name, legacy, kept.file.name} | covers <= before
 
     with django_capture_on_commit_callbacks(execute=True):
         bundle = library_delete(library=made.library)
@@ -64,4 +72,4 @@ def test_files_are_kept_under_the_schema_and_removed_with_the_library(
     # The final export bundle stays, and nothing of another library was touched.
     assert bundle in after
     assert kept.file.name in after
-    assert after == before - {upload.file.name, export.file.name, legacy} | {bundle}
+    assert after == before - {upload.file.name, export.file.name, legacy} - covers | {bundle}

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0004_search_term_ranks'),
+        ('catalog', '0005_record_cover'),
     ]
 
     operations = [
