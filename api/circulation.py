@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -21,6 +21,7 @@ from api import circulation_examples as ex
 from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
+from api.strict import StrictAPIView, StrictViewSet
 from circulation import selectors, services
 from circulation.access import Action, circulation_allowed
 from circulation.labels import MAX_LABELS, labels_make
@@ -80,7 +81,7 @@ class CirculationManage(permissions.BasePermission):
         return circulation_allowed(request.user, needed)
 
 
-class CirculationViewSet(viewsets.GenericViewSet):
+class CirculationViewSet(StrictViewSet):
     schema = CatalogAutoSchema()
     permission_classes = [CirculationAccess]
     lookup_value_regex = ID_PATTERN
@@ -167,6 +168,7 @@ class PatronViewSet(CirculationViewSet):
 
     serializer_class = PatronSerializer
     queryset = Patron.objects.none()
+    query_params = {"list": PatronListParamsSerializer}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def list(self, request: Request) -> Response:
@@ -297,6 +299,7 @@ class LoanViewSet(CirculationViewSet):
 
     serializer_class = LoanSerializer
     queryset = Loan.objects.none()
+    query_params = {"list": LoanListParamsSerializer}
     http_method_names = ["get", "post", "head", "options"]
 
     def list(self, request: Request) -> Response:
@@ -387,6 +390,7 @@ class HoldViewSet(CirculationViewSet):
     pagination_class = QueuePagination
     serializer_class = HoldSerializer
     queryset = Hold.objects.none()
+    query_params = {"list": HoldListParamsSerializer}
     http_method_names = ["get", "post", "head", "options"]
 
     def list(self, request: Request) -> Response:
@@ -531,7 +535,7 @@ class ItemTypeSerializer(serializers.Serializer):
     item_type = serializers.CharField(max_length=32, allow_blank=True)
 
 
-class ItemTypeView(APIView):
+class ItemTypeView(StrictAPIView):
     """Give items a type, which lending rules are chosen by (`""` for none)."""
 
     schema = CatalogAutoSchema()
@@ -687,7 +691,7 @@ class LabelsSerializer(serializers.Serializer):
         return attrs
 
 
-class LabelsView(APIView):
+class LabelsView(StrictAPIView):
     """Spine or barcode labels as PDF for items chosen by import job, dates, location or
     barcodes, on Avery 5160 or a custom grid, from a start position on a part-used sheet."""
 
@@ -788,6 +792,8 @@ class PatronImportViewSet(CirculationViewSet):
 
     serializer_class = PatronImportSerializer
     queryset = PatronImport.objects.none()
+    query_params = {"rows": PatronImportRowParamsSerializer}
+    paged_actions = ("list", "rows")
     parser_classes = [MultiPartParser, FormParser]
     http_method_names = ["get", "post", "head", "options"]
 
@@ -858,7 +864,7 @@ class CirculationSettingsSerializer(serializers.ModelSerializer[CirculationSetti
         }
 
 
-class CirculationSettingsView(APIView):
+class CirculationSettingsView(StrictAPIView):
     """The library's lending settings: returned loans lose their patron after
     `anonymize_after_days`; trapped holds wait `hold_shelf_days`; the due-soon notice goes
     `due_soon_days` before the due date."""

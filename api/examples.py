@@ -45,6 +45,49 @@ _ITEM = {
 
 
 RECORD = OpenApiExample("Record", value=_RECORD, response_only=True)
+RECORD_MARCXML = OpenApiExample(
+    "Record as MARCXML",
+    media_type="application/marcxml+xml",
+    response_only=True,
+    value=(
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<record xmlns="http://www.loc.gov/MARC21/slim">'
+        "<leader>00000nam a2200000 i 4500</leader>"
+        '<controlfield tag="001">69012345</controlfield>'
+        '<datafield tag="245" ind1="1" ind2="0"><subfield code="a">The Left Hand of Darkness'
+        "</subfield></datafield>"
+        '<datafield tag="852" ind1=" " ind2=" "><subfield code="b">MAIN</subfield>'
+        '<subfield code="p">31234000123456</subfield></datafield></record>'
+    ),
+)
+RECORD_MARC_JSON = OpenApiExample(
+    "Record as MARC-in-JSON",
+    media_type="application/marc+json",
+    response_only=True,
+    value={
+        "leader": "00000nam a2200000 i 4500",
+        "fields": [
+            {"001": "69012345"},
+            {"245": {"ind1": "1", "ind2": "0",
+                     "subfields": [{"a": "The Left Hand of Darkness"}]}},
+            {"852": {"ind1": " ", "ind2": " ",
+                     "subfields": [{"b": "MAIN"}, {"p": "31234000123456"}]}},
+        ],
+    },
+)  # fmt: skip
+RECORD_JSON_LD = OpenApiExample(
+    "Record as schema.org JSON-LD",
+    media_type="application/ld+json",
+    response_only=True,
+    value={
+        "@context": "https://schema.org", "@type": "Book",
+        "@id": "https://springfield.stacks.example/records/42/",
+        "url": "https://springfield.stacks.example/records/42/",
+        "name": "The Left Hand of Darkness",
+        "author": [{"@type": "Person", "name": "Le Guin, Ursula K."}],
+        "isbn": "9780441478125", "datePublished": "1969", "inLanguage": "English",
+    },
+)  # fmt: skip
 RECORD_PAGE = OpenApiExample("A page of records", value=_RECORD, response_only=True)
 RECORD_INPUT = OpenApiExample(
     "New record",
@@ -109,6 +152,27 @@ FACETS = OpenApiExample(
         "decade": [{"value": 1960, "count": 5}, {"value": 1970, "count": 9}],
     },
 )
+_NONE_BY_STATUS = {
+    "available": 0, "on_loan": 0, "missing": 0, "lost": 0, "damaged": 0, "withdrawn": 0,
+    "in_processing": 0,
+}  # fmt: skip
+AVAILABILITY = OpenApiExample(
+    "Copies of two records",
+    response_only=True,
+    value={
+        "results": [
+            {"record": 42, "total": 3,
+             "by_status": _NONE_BY_STATUS | {"available": 2, "on_loan": 1},
+             "by_location": [
+                 {"code": "BR2", "name": "Branch 2", "total": 1,
+                  "by_status": _NONE_BY_STATUS | {"on_loan": 1}},
+                 {"code": "MAIN", "name": "Main library", "total": 2,
+                  "by_status": _NONE_BY_STATUS | {"available": 2}},
+             ]},
+            {"record": 43, "total": 0, "by_status": _NONE_BY_STATUS, "by_location": []},
+        ]
+    },
+)  # fmt: skip
 CHANGES = OpenApiExample(
     "Changes since a cursor",
     response_only=True,
@@ -170,7 +234,8 @@ _DOMAIN = {
 }
 _SETTINGS = {"name": "Springfield Public Library", "public_catalog": True,
              "default_location_code": "MAIN", "share_records": False, "language": "fr",
-             "time_zone": "America/Montreal", "version": 3}  # fmt: skip
+             "time_zone": "America/Montreal",
+             "cors_origins": ["https://discover.springfield.example"], "version": 3}  # fmt: skip
 _AUDIT = {
     "id": 17,
     "actor": "head@springfield.example",
@@ -206,6 +271,11 @@ DOMAIN_INPUT = OpenApiExample(
 SETTINGS = OpenApiExample("Settings", value=_SETTINGS, response_only=True)
 SETTINGS_INPUT = OpenApiExample("Turn the public catalog off", value={"public_catalog": False},
                                 request_only=True)  # fmt: skip
+SETTINGS_CORS_INPUT = OpenApiExample(
+    "Let a discovery layer's pages read the API",
+    value={"cors_origins": ["https://discover.springfield.example", "http://localhost:3000"]},
+    request_only=True,
+)
 AUDIT_PAGE = OpenApiExample("A page of the audit log", value=_AUDIT, response_only=True)
 
 # Imports and exports.

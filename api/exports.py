@@ -15,6 +15,7 @@ from api import examples as ex
 from api.http import located
 from api.imports import started_by
 from api.permissions import StaffOnly
+from api.strict import StrictQueryParams
 from catalog.imports.exports import EXTENSIONS, export_job_create
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import export_job_list
@@ -52,7 +53,10 @@ _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The export, as an atta
                                       (200, "application/jsonl"): _FILE}),
 )  # fmt: skip
 class ExportJobViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ExportJob]
+    StrictQueryParams,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[ExportJob],
 ):
     """Export jobs of this library; `filters` take the record list's filter names."""
 

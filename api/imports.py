@@ -17,6 +17,7 @@ from api import examples as ex
 from api.http import located
 from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
+from api.strict import StrictQueryParams
 from catalog.imports.formats.csv_file import csv_template
 from catalog.imports.jobs import (
     import_job_cancel,
@@ -136,12 +137,17 @@ _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attach
                            responses={(200, "text/csv"): _FILE}),
 )  # fmt: skip
 class ImportJobViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportJob]
+    StrictQueryParams,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[ImportJob],
 ):
     """Import jobs of this library. Upload a file (multipart) to start one."""
 
     permission_classes = [StaffOnly]
     serializer_class = ImportJobSerializer
+    query_params = {"rows": ["action"]}
+    paged_actions = ("list", "rows")
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self) -> QuerySet[ImportJob]:

@@ -6,14 +6,14 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import examples as ex
 from api.permissions import LibraryAdminOnly
+from api.strict import StrictAPIView, StrictViewSet
 from api.views import expected_version, with_etag
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
@@ -48,7 +48,7 @@ def _user(request: Request) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
-class AdminViewSet(viewsets.GenericViewSet):
+class AdminViewSet(StrictViewSet):
     permission_classes = [LibraryAdminOnly]
     lookup_value_regex = r"[0-9]+"
 
@@ -284,6 +284,13 @@ class LibrarySettingsSerializer(serializers.Serializer):
     public_catalog = serializers.BooleanField(required=False)
     default_location_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
     share_records = serializers.BooleanField(required=False)
+    cors_origins = serializers.ListField(
+        child=serializers.CharField(max_length=255, allow_blank=True),
+        required=False,
+        max_length=50,
+        help_text="Web origins (scheme://host[:port]) whose pages may read this API (GET "
+        "only); none until the admins name some.",
+    )
     language = serializers.CharField(
         max_length=8,
         required=False,
@@ -297,10 +304,10 @@ class LibrarySettingsSerializer(serializers.Serializer):
     )
 
 
-class LibrarySettingsView(APIView):
+class LibrarySettingsView(StrictAPIView):
     """The library's display name, whether its catalog is public, its default location,
-    whether its records join the platform's shared pool, its readers' default language and
-    its time zone."""
+    whether its records join the platform's shared pool, the web origins whose pages may read
+    the API (CORS), its readers' default language and its time zone."""
 
     permission_classes = [LibraryAdminOnly]
     serializer_class = LibrarySettingsSerializer
@@ -313,7 +320,7 @@ class LibrarySettingsView(APIView):
         )
 
     @extend_schema(summary="Change the library's settings",
-                   examples=[ex.SETTINGS_INPUT, ex.SETTINGS])  # fmt: skip
+                   examples=[ex.SETTINGS_INPUT, ex.SETTINGS_CORS_INPUT, ex.SETTINGS])  # fmt: skip
     def patch(self, request: Request) -> Response:
         data = LibrarySettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)

@@ -4,16 +4,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import examples as ex
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
+from api.strict import StrictAPIView
 from cataloguing.lookup import isbn_lookup, lookup_as_json
 from common.errors import ApplicationError
 
 
-class RecordLookupView(APIView):
+class RecordLookupView(StrictAPIView):
     """Look an ISBN up for adding a book: this library's catalog first (source `catalog`),
     then the platform's shared pool (`pool`), then the outside sources the platform
     configured (each by its name). Sources that failed are listed under `failures`.
@@ -21,6 +21,7 @@ class RecordLookupView(APIView):
 
     schema = CatalogAutoSchema()
     permission_classes = [StaffOnly]
+    query_params = {"get": ["isbn"]}
 
     @extend_schema(
         summary="Look an ISBN up",

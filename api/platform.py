@@ -4,12 +4,13 @@ from typing import cast
 
 from django.db import connection
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.strict import StrictAPIView, StrictViewSet
 from common.errors import NotFound
 from tenants.models import Domain, Library, Signup
 from tenants.onboarding import signup_confirm, signup_create, signup_get, signup_host
@@ -61,7 +62,7 @@ class SignupRequestSerializer(serializers.Serializer):
     admin_email = serializers.CharField(max_length=254)
 
 
-class SignupCreate(APIView):
+class SignupCreate(StrictAPIView):
     """Ask for a library: its admin gets an email with a link to confirm the address (or POST
     its token to `signups/confirm/`), then a worker provisions it; poll the returned `id`."""
 
@@ -80,7 +81,7 @@ class SignupConfirmSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=200, help_text="The token of the emailed link.")
 
 
-class SignupConfirm(APIView):
+class SignupConfirm(StrictAPIView):
     """Confirm a sign-up with the token of the link emailed to its admin: the library is
     provisioned by a worker from then on."""
 
@@ -95,7 +96,7 @@ class SignupConfirm(APIView):
         return Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
 
 
-class SignupDetail(APIView):
+class SignupDetail(StrictAPIView):
     """The progress of one sign-up, by the id its creation returned."""
 
     authentication_classes: list[type] = []
@@ -142,7 +143,7 @@ class LibraryCreateSerializer(serializers.Serializer):
     admin_email = serializers.CharField(max_length=254)
 
 
-class LibraryViewSet(viewsets.GenericViewSet):
+class LibraryViewSet(StrictViewSet):
     """Every library with its counts; create, suspend, reactivate, delete (after an export)."""
 
     permission_classes = [PlatformOperator]

@@ -53,3 +53,46 @@ class ProblemAwareNegotiation(DefaultContentNegotiation):
         if any(accept.split(";")[0].strip() == PROBLEM_JSON for accept in accepts):
             accepts = [*accepts, "application/json"]
         return accepts
+
+
+class _RecordFormatRenderer(OrjsonRenderer):
+    """A format of one record: the view hands over the bytes (or, for a JSON format, the
+    object); errors are still problems in JSON."""
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return super().render(data, None, renderer_context)
+
+
+class MarcXmlRenderer(_RecordFormatRenderer):
+    media_type = "application/marcxml+xml"
+    format = "marcxml"
+    charset = "utf-8"
+
+
+class MarcRenderer(_RecordFormatRenderer):
+    media_type = "application/marc"
+    format = "marc"
+    charset = None
+
+
+class MarcJsonRenderer(_RecordFormatRenderer):
+    media_type = "application/marc+json"
+    format = "marcjson"
+
+
+class JsonLdRenderer(_RecordFormatRenderer):
+    media_type = "application/ld+json"
+    format = "jsonld"
+
+
+# The formats one record comes in besides the API's JSON (`Accept`, or `?format=`).
+RECORD_FORMAT_RENDERERS: tuple[type[_RecordFormatRenderer], ...] = (
+    MarcXmlRenderer, MarcRenderer, MarcJsonRenderer, JsonLdRenderer,
+)  # fmt: skip

@@ -196,6 +196,10 @@ def _default_in_enum(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+# The paginator's parameters take no blank value: an empty page size or cursor is a 400.
+_BLANK_REFUSED = frozenset({"cursor", "page_size"})
+
+
 def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook: what the generator cannot know from one view at a time."""
     schemas = result.get("components", {}).get("schemas", {})
@@ -207,6 +211,13 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             for parameter in operation.get("parameters", []) if method != "parameters" else []:
                 if "schema" in parameter:
                     parameter["schema"] = _default_in_enum(parameter["schema"])
+                if (
+                    parameter.get("in") == "query"
+                    and not parameter.get("required")
+                    and parameter["name"] not in _BLANK_REFUSED
+                ):
+                    # A blank optional parameter (`?language=`) is read as one not sent.
+                    parameter["allowEmptyValue"] = True
     for name, component in schemas.items():
         properties = component.get("properties", {})
         for field, spec in list(properties.items()):
@@ -233,7 +244,8 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                 # Errors are problem details (RFC 9457), served as such.
                 content = response.get("content", {})
                 if code >= "400" and "application/json" in content:
-                    response["content"] = {PROBLEM_JSON: content.pop("application/json")}
+                    # Only: an operation with other formats still answers errors this way.
+                    response["content"] = {PROBLEM_JSON: content["application/json"]}
             success = next((code for code in responses if code.startswith("2")), None)
             if success in ("201", "202"):
                 responses[success].setdefault("headers", {})["Location"] = copy.deepcopy(

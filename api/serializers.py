@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
@@ -279,6 +281,19 @@ def _ids(value: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
+class AvailabilityParamsSerializer(serializers.Serializer):
+    ids = serializers.CharField(
+        max_length=200 * 20, allow_blank=True,
+        help_text=f"The records: up to {MAX_LOOKUP} ids, separated by commas.",
+        error_messages={"required": format_lazy(
+            gettext_lazy("Send 1 to {most} ids, separated by commas."), most=MAX_LOOKUP
+        )},
+    )  # fmt: skip
+
+    def validate_ids(self, value: str) -> tuple[int, ...]:
+        return _ids(value)
+
+
 class ItemListParamsSerializer(serializers.Serializer):
     record = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     barcode = serializers.CharField(required=False, max_length=64)
@@ -542,6 +557,33 @@ class FacetsSerializer(serializers.Serializer):
     contributor = FacetValueSerializer(many=True)
     language = FacetValueSerializer(many=True)
     decade = DecadeFacetSerializer(many=True)
+
+
+class StatusCountsSerializer(serializers.Serializer):
+    """Copies in each status, every status named (0 when none)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {status: serializers.IntegerField() for status in Item.Status.values}
+
+
+class LocationAvailabilitySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text='The location\'s code ("" for copies without one).')
+    name = serializers.CharField()
+    total = serializers.IntegerField()
+    by_status = StatusCountsSerializer()
+
+
+class RecordAvailabilitySerializer(serializers.Serializer):
+    record = serializers.IntegerField(help_text="The record's id.")
+    total = serializers.IntegerField(help_text="Its copies, in any status.")
+    by_status = StatusCountsSerializer()
+    by_location = LocationAvailabilitySerializer(many=True)
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    results = RecordAvailabilitySerializer(
+        many=True, help_text="The records asked for that the catalog has, in the order asked."
+    )
 
 
 class TokenSerializer(serializers.Serializer):

@@ -4,16 +4,25 @@ import re
 from functools import partial
 from typing import Any, cast
 
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, NotAcceptable
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import examples as ex
 from api import serializers as s
@@ -21,11 +30,16 @@ from api.http import located
 from api.pagination import PageRead, StableCursorPagination
 from api.parsers import OctetStreamParser, PictureParser
 from api.permissions import StaffOnly
+from api.renderers import RECORD_FORMAT_RENDERERS
 from api.schema import CatalogAutoSchema
+from api.strict import StrictAPIView, StrictViewSet
 from catalog import selectors, services
+from catalog.marc import marc_json, marc_xml
 from catalog.models import Contributor, Item, Location, Record, Subject
+from catalog.protocols.records import records_marc, records_with_links
 from catalog.search import record_facets
-from common.errors import PreconditionFailed
+from catalog.website import record_json_ld
+from common.errors import NotFound, PreconditionFailed
 from common.problems import problem_response
 from staff.roles import may_see_staff_fields
 from staff.services import staff_token_issue
@@ -62,33 +76,31 @@ def item_serializer_class(request: Request) -> type[s.ItemPublicSerializer]:
     return s.ItemPublicSerializer
 
 
-def query_check(request: Request, allowed: set[str]) -> None:
-    """Refuse query parameters the operation does not take: ignored, a lookup such as `?isbn=`
-    on a list that does not know it would answer the whole list instead of the one row."""
-    unknown = sorted(set(request.query_params) - allowed - {"format"})
-    if unknown:
-        takes = ", ".join(sorted(allowed)) or "none"
-        raise ValidationError(
-            {name: [f"Unknown query parameter; this operation takes: {takes}."] for name in unknown}
-        )
-
-
-class CatalogViewSet(viewsets.GenericViewSet):
+class CatalogViewSet(StrictViewSet):
     schema = CatalogAutoSchema()
     lookup_value_regex = ID_PATTERN
-    # The serializer of each action's query parameters; actions not named take none.
-    query_params: dict[str, type[serializers.Serializer]] = {}
-    # Actions that answer pages, and so take the paginator's parameters too.
-    paged_actions: tuple[str, ...] = ("list",)
+    # Formats an action offers besides the API's JSON (by `Accept` or `?format=`).
+    format_renderers: dict[str, tuple[type[BaseRenderer], ...]] = {}
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        params = self.query_params.get(self.action)
-        # The declared fields (class-level): building the serializer's fields costs more.
-        allowed = set(params._declared_fields) if params is not None else set()  # type: ignore[attr-defined]
-        if self.action in self.paged_actions and self.paginator is not None:
-            allowed |= {self.paginator.cursor_query_param, self.paginator.page_size_query_param}  # type: ignore[attr-defined]
-        query_check(request, allowed)
+    def get_renderers(self) -> list[BaseRenderer]:
+        renderers = super().get_renderers()
+        extra = [renderer() for renderer in self.format_renderers.get(self.action, ())]
+        return [renderers[0], *extra, *renderers[1:]]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        """A format the operation does not offer is a 406 that lists the ones it does (DRF
+        answers an unknown `?format=` with a 404)."""
+        try:
+            return super().perform_content_negotiation(request, force)
+        except (NotAcceptable, Http404):
+            offered = [r for r in self.get_renderers() if r.format != "api"]
+            raise NotAcceptable(
+                _("This operation answers in %(types)s (by Accept), or ?format=%(formats)s.")
+                % {
+                    "types": ", ".join(r.media_type for r in offered),
+                    "formats": "|".join(str(r.format) for r in offered),
+                }
+            ) from None
 
     def paginated(self, rows: Any, serializer_class: type) -> Response:
         page = self.paginate_queryset(rows)
@@ -101,6 +113,34 @@ class CatalogViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
 
+RECORD_FORMATS = {renderer.format for renderer in RECORD_FORMAT_RENDERERS}
+
+
+def record_in_format(request: Request, record_id: int, form: str) -> bytes | dict[str, Any]:
+    """One record as it is now in a format other than the API's JSON: MARCXML, MARC 21 or
+    MARC-in-JSON (as the protocols serve it) or schema.org JSON-LD."""
+    if form == "jsonld":
+        found = records_with_links([record_id])
+        if not found:
+            raise NotFound(_("No such record."))
+        url = request.build_absolute_uri(reverse("catalog-record", args=[record_id]))
+        return record_json_ld(found[0], url)
+    marc = records_marc([record_id]).get(record_id)
+    if marc is None:
+        raise NotFound(_("No such record."))
+    if form == "marc":
+        return bytes(marc.as_marc())
+    if form == "marcxml":
+        return marc_xml(marc, declaration=True)
+    return marc_json(marc)
+
+
+RECORD_FORMAT_PARAMETER = OpenApiParameter(
+    "format", str, OpenApiParameter.QUERY, required=False,
+    enum=["json", *sorted(RECORD_FORMATS)],
+    description="Instead of Accept: json, marcxml (application/marcxml+xml), marc "
+    "(application/marc), marcjson (application/marc+json), jsonld (application/ld+json).",
+)  # fmt: skip
 ETAG_HEADER = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, required=False,
     description='The ETag you read (e.g. "v3"): the write is refused with 412 if the object '
@@ -114,7 +154,27 @@ ETAG_HEADER = OpenApiParameter(
         parameters=[s.RecordSearchParamsSerializer],
         examples=[ex.RECORD_PAGE],
     ),
-    retrieve=extend_schema(summary="A record", examples=[ex.RECORD]),
+    retrieve=extend_schema(
+        summary="A record, in JSON or (by Accept or ?format=) MARCXML, MARC 21, MARC-in-JSON or "
+        "schema.org JSON-LD",
+        parameters=[RECORD_FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): s.RecordSerializer,
+            (200, "application/marcxml+xml"): OpenApiResponse(
+                OpenApiTypes.STR, description="MARCXML (MARC21slim), copies held as 852."
+            ),
+            (200, "application/marc"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="MARC 21 (ISO 2709), UTF-8."
+            ),
+            (200, "application/marc+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="MARC-in-JSON."
+            ),
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="A schema.org Book in JSON-LD."
+            ),
+        },
+        examples=[ex.RECORD, ex.RECORD_MARCXML, ex.RECORD_MARC_JSON, ex.RECORD_JSON_LD],
+    ),
     create=extend_schema(
         summary="Catalogue a new record",
         request=s.RecordInputSerializer,
@@ -166,6 +226,12 @@ ETAG_HEADER = OpenApiParameter(
         responses=s.ITEMS_AS_CALLER_SEES,
         examples=[ex.ITEM_PAGE, ex.ITEM_PUBLIC_PAGE],
     ),
+    availability=extend_schema(
+        summary="How many copies of many records are in, by status and location",
+        parameters=[s.AvailabilityParamsSerializer],
+        responses=s.AvailabilitySerializer,
+        examples=[ex.AVAILABILITY],
+    ),
     facets=extend_schema(
         summary="Facet counts of a search",
         parameters=[s.RecordSearchParamsSerializer],
@@ -181,8 +247,10 @@ class RecordViewSet(CatalogViewSet):
     query_params = {
         "list": s.RecordSearchParamsSerializer,
         "facets": s.RecordSearchParamsSerializer,
+        "availability": s.AvailabilityParamsSerializer,
     }
     paged_actions = ("list", "items")
+    format_renderers = {"retrieve": RECORD_FORMAT_RENDERERS}
 
     def list(self, request: Request) -> Response:
         params = s.RecordSearchParamsSerializer(data=request.query_params)
@@ -199,9 +267,22 @@ class RecordViewSet(CatalogViewSet):
         facets = record_facets(q=params.validated_data.get("q", ""), filters=params.filters())
         return Response(s.FacetsSerializer(facets).data)
 
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def availability(self, request: Request) -> Response:
+        params = s.AvailabilityParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        found = selectors.record_availability(record_ids=params.validated_data["ids"])
+        return Response({"results": found})
+
     def retrieve(self, request: Request, pk: str) -> Response:
-        record = selectors.record_get(record_id=int(pk))
-        return with_etag(Response(s.RecordSerializer(record).data), record.version)
+        form = request.accepted_renderer.format
+        if form in RECORD_FORMATS:
+            response = Response(record_in_format(request, int(pk), str(form)))
+        else:
+            record = selectors.record_get(record_id=int(pk))
+            response = with_etag(Response(s.RecordSerializer(record).data), record.version)
+        patch_vary_headers(response, ["Accept"])
+        return response
 
     def create(self, request: Request) -> Response:
         body = s.RecordInputSerializer(data=request.data)
@@ -218,10 +299,11 @@ class RecordViewSet(CatalogViewSet):
         return self._update(request, int(pk), partial=True)
 
     def _update(self, request: Request, record_id: int, *, partial: bool) -> Response:
-        version = expected_version(request)
         selectors.record_get(record_id=record_id)  # a missing record is a 404 before a 400
         body = s.RecordInputSerializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
+        # After the body: a request that is invalid as sent is a 400 whatever its If-Match.
+        version = expected_version(request)
         if partial:
             services.record_patch(
                 record_id=record_id, changes=body.changes_for_service(), expected_version=version
@@ -344,10 +426,10 @@ class ItemViewSet(CatalogViewSet):
         return self._update(request, int(pk), partial=True)
 
     def _update(self, request: Request, item_id: int, *, partial: bool) -> Response:
-        version = expected_version(request)
         current = selectors.item_get(item_id=item_id)
         body = s.ItemInputSerializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
+        version = expected_version(request)  # after the body, as for records
         services.item_update(
             item_id=item_id,
             record_id=body.validated_data.get("record"),
@@ -464,7 +546,7 @@ class SubjectViewSet(CatalogViewSet):
         return Response(s.SubjectSerializer(selectors.subject_get(subject_id=int(pk))).data)
 
 
-class ChangeFeedView(APIView):
+class ChangeFeedView(StrictAPIView):
     """Records and items created, updated or deleted after a cursor, oldest first.
 
     Keep `next_cursor` and pass it as `since` next time; deleted entities appear once more as
@@ -473,6 +555,7 @@ class ChangeFeedView(APIView):
 
     schema = CatalogAutoSchema()
     permission_classes = [StaffOnly]
+    query_params = {"get": s.ChangeParamsSerializer}
 
     @extend_schema(
         summary="The change feed",
@@ -481,7 +564,6 @@ class ChangeFeedView(APIView):
         examples=[ex.CHANGES],
     )
     def get(self, request: Request) -> Response:
-        query_check(request, set(s.ChangeParamsSerializer._declared_fields))  # type: ignore[attr-defined]
         params = s.ChangeParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         since, limit = int(params.validated_data["since"]), params.validated_data["limit"]
@@ -506,7 +588,7 @@ class ChangeFeedView(APIView):
         return Response(body)
 
 
-class TokenObtainView(APIView):
+class TokenObtainView(StrictAPIView):
     """A staff token for this library's staff account, from its email and password.
 
     Send it back as `Authorization: Bearer <token>`. Accounts of other libraries do not exist

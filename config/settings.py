@@ -45,6 +45,7 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "axes",
+    "corsheaders",
 ]
 
 TENANT_APPS = [
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "config.middleware.RejectNulMiddleware",
     "config.middleware.ApiBodyLimitMiddleware",
     "tenants.middleware.LibraryMiddleware",
+    # After the library is known: whether an origin may read is the library's setting.
+    "corsheaders.middleware.CorsMiddleware",
     "api.http.ApiConditionalGetMiddleware",
     "api.throttling.RateLimitHeadersMiddleware",
     "api.idempotency.IdempotencyKeyMiddleware",
@@ -244,6 +247,16 @@ if REDIS_SOCKET_TIMEOUT:
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# CORS (api/cors.py): no origin is allowed by these settings; each library lists its own, and
+# only for reads. Browsers may send If-None-Match and read the headers integrators rely on.
+CORS_URLS_REGEX = r"^(?!)"  # never by address alone: the library's list decides
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "authorization", "if-none-match", "x-request-id")
+CORS_EXPOSE_HEADERS = ("ETag", "Link", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining",
+                       "RateLimit-Reset", "X-Request-Id")  # fmt: skip
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.CatalogAutoSchema",

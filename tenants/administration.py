@@ -2,11 +2,13 @@
 
 import ipaddress
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from catalog.models import Location
 from common.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
@@ -166,13 +168,15 @@ def library_settings_update(
     public_catalog: bool | None = None,
     default_location_code: str | None = None,
     share_records: bool | None = None,
+    cors_origins: list[str] | None = None,
     language: str | None = None,
     time_zone: str | None = None,
     expected_version: int | None = None,
 ) -> Library:
     """Change the library's display name, public catalog switch, default location, whether
-    its records join the shared pool (the pool's worker follows at once), its readers'
-    default language (one Stacks ships) and its time zone (an IANA name); with
+    its records join the shared pool (the pool's worker follows at once), the web origins
+    whose pages may read the API, its readers' default language (one Stacks ships) and its
+    time zone (an IANA name); with
     `expected_version` (the settings_version the editor read), refuse (412) a save made over
     someone else's since."""
     current = (
@@ -212,6 +216,10 @@ def library_settings_update(
                 fields={"default_location_code": ["unknown"]},
             )
         changed["default_location_code"] = code
+    if cors_origins is not None:
+        origins = cors_origins_clean(cors_origins)
+        if origins != library.cors_origins:
+            changed["cors_origins"] = origins
     if language is not None:
         if language not in language_codes():
             raise ApplicationError(
@@ -247,6 +255,69 @@ def library_settings_update(
         hostnames = _hostnames(library)
         transaction.on_commit(lambda: domain_cache_forget(*hostnames))
     return library
+
+
+MAX_CORS_ORIGINS = 50
+
+
+def cors_origins_clean(origins: list[str]) -> list[str]:
+    """Web origins as browsers send them (scheme://host[:port], lower case), without repeats;
+    anything else (a path, a wildcard, another scheme) is refused with the value named."""
+    cleaned: list[str] = []
+    for raw in origins:
+        value = raw.strip()
+        if not value:
+            continue
+        origin = _origin(value)
+        if origin is None:
+            raise ApplicationError(
+                _(
+                    "%(value)s is not a web origin: give the scheme and host, and a port if "
+                    "needed, e.g. https://catalog.example.org or http://localhost:3000 (no "
+                    "path, no wildcard)."
+                )
+                % {"value": repr(value)},
+                code="invalid_origin",
+                fields={"cors_origins": ["invalid"]},
+            )
+        if origin not in cleaned:
+            cleaned.append(origin)
+    if len(cleaned) > MAX_CORS_ORIGINS:
+        raise ApplicationError(
+            _("At most %(most)s web origins.") % {"most": MAX_CORS_ORIGINS},
+            code="invalid_origin",
+            fields={"cors_origins": ["too_many"]},
+        )
+    return cleaned
+
+
+def _origin(value: str) -> str | None:
+    if "*" in value or any(c.isspace() for c in value):
+        return None
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not host
+        or parts.username is not None
+        or parts.password is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or value.endswith(("?", "#"))
+    ):
+        return None
+    if not _is_address(host):
+        try:
+            hostname_validate(host)
+        except ApplicationError:
+            return None
+    where = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme.lower()}://{where}" + (f":{port}" if port is not None else "")
 
 
 def api_key_list() -> QuerySet[ApiKey]:

@@ -209,6 +209,15 @@ class SettingsForm(forms.Form):
         label=_("Share our records (bibliographic data only) with the other libraries"),
         required=False,
     )
+    cors_origins = forms.CharField(
+        label=_("Web origins whose pages may read the API, one per line"),
+        help_text=_(
+            "For a discovery layer or a school's site that reads the catalog from the reader's "
+            "browser, e.g. https://catalog.example.org (reads only; none by default)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
     language = forms.ChoiceField(
         label=_("Language of the catalog"),
         choices=settings.LANGUAGES,
@@ -224,6 +233,9 @@ class SettingsForm(forms.Form):
     # The settings' version when the page was opened: a save over a later one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
+    def clean_cors_origins(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["cors_origins"].splitlines()]
+
 
 @admin_required
 def settings_page(request: HttpRequest) -> HttpResponse:
@@ -234,6 +246,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "public_catalog": library.public_catalog,
         "default_location_code": library.default_location_code,
         "share_records": library.share_records,
+        "cors_origins": "\n".join(library.cors_origins),
         "language": library.language,
         "time_zone": library.time_zone,
         "version": library.settings_version,

@@ -25,17 +25,15 @@ from oaipmh.server import (
     encodeResumptionToken,
 )
 
+from catalog.marc import MARC_NS, MARC_SCHEMA, marc_element
 from catalog.protocols.access import protocol_open
 from catalog.protocols.records import (
-    MARC_NS,
-    MARC_SCHEMA,
     Entry,
     earliest_datestamp,
     entry_get,
     harvest_page,
     location_exists,
     locations_all,
-    marc_element,
     record_dc,
     record_locations,
     records_marc,

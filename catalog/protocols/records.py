@@ -1,6 +1,5 @@
 """What the protocols serve of a record: MARCXML as it is now, Dublin Core, harvest pages."""
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -8,46 +7,32 @@ from datetime import datetime
 from typing import Any
 
 import pymarc
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
-from lxml import etree
 
-from catalog.imports.exports import record_as_marc
 from catalog.imports.formats.marc21 import marc_map
 from catalog.imports.formats.source import RecordRejected
-from catalog.models import Change, Item, Location, Record, RecordContributor, RecordSubject
+from catalog.marc import (
+    RECORD_PREFETCH,
+    holdings_replace,
+    public_holdings,
+    record_as_marc,
+    record_built_marc,
+    xml_text,
+)
+from catalog.models import Change, Item, Location, Record, RecordContributor
 from catalog.selectors import record_links_attach, record_list
 from catalog.text import name_key
 
-MARC_NS = "http://www.loc.gov/MARC21/slim"
-MARC_SCHEMA = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
 DC_NS = "http://purl.org/dc/elements/1.1/"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-# The tags of holdings a source record may carry: they are replaced by the copies held now.
-HOLDINGS_TAGS = ("852", "952")
-# A leader for records built from their fields: new, language material, monograph, UTF-8.
-BUILT_LEADER = "00000nam a2200000 i 4500"
-# Characters XML 1.0 cannot carry (MARC data sometimes has them): dropped from the XML.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-_PREFETCH: list[Any] = [
-    Prefetch(
-        "credits",
-        queryset=RecordContributor.objects.select_related("contributor").order_by("position"),
-    ),
-    Prefetch(
-        "subject_links",
-        queryset=RecordSubject.objects.select_related("subject").order_by("position"),
-    ),
-    "identifiers",
-    Prefetch("items", queryset=Item.objects.select_related("location").order_by("id")),
-]
 
 
 def records_full(ids: Sequence[int]) -> list[Record]:
     """The records with these ids, in this order, with their source MARC, links and copies
     (a fixed number of queries)."""
-    records = Record.objects.filter(pk__in=list(ids)).prefetch_related(*_PREFETCH).order_by("pk")
+    records = (
+        Record.objects.filter(pk__in=list(ids)).prefetch_related(*RECORD_PREFETCH).order_by("pk")
+    )
     by_id = {record.pk: record for record in records}
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -90,18 +75,6 @@ def _described_by(marc: pymarc.Record) -> tuple[Any, ...] | None:
     )  # fmt: skip
 
 
-def _built(record: Record) -> pymarc.Record:
-    """A record's MARC built from its fields (a record from records_full)."""
-    source_marc, record.source_marc = record.source_marc, None
-    try:
-        marc = record_as_marc(record)
-    finally:
-        record.source_marc = source_marc
-    marc.leader = pymarc.Leader(BUILT_LEADER)
-    marc.fields.sort(key=lambda field: field.tag)  # built by kind; MARC lists by tag
-    return marc
-
-
 def records_marc(ids: Sequence[int]) -> dict[int, pymarc.Record]:
     """Each record as MARC as the catalog has it now: the MARC it came in as while that still
     says what the record says (an edit since is not lost behind it), else built from its
@@ -111,22 +84,7 @@ def records_marc(ids: Sequence[int]) -> dict[int, pymarc.Record]:
     loaded as model instances for the export's builder."""
     records = list(Record.objects.filter(pk__in=list(ids)))
     record_links_attach(records)
-    holdings: dict[int, list[pymarc.Field]] = defaultdict(list)
-    copies = (
-        Item.objects.filter(record_id__in=list(ids))
-        .order_by("record_id", "id")
-        .values_list("record_id", "location__code", "call_number", "barcode", "public_note")
-    )
-    for record_id, location, call_number, barcode, note in copies:
-        subfields = [pymarc.Subfield("b", location)] if location else []
-        if call_number:
-            subfields.append(pymarc.Subfield("h", call_number))
-        subfields.append(pymarc.Subfield("p", barcode))
-        if note:
-            subfields.append(pymarc.Subfield("z", note))
-        holdings[record_id].append(
-            pymarc.Field(tag="852", indicators=pymarc.Indicators(" ", " "), subfields=subfields)
-        )
+    holdings = public_holdings(ids)
     found: dict[int, pymarc.Record] = {}
     rebuild = []
     for record in records:
@@ -137,41 +95,10 @@ def records_marc(ids: Sequence[int]) -> dict[int, pymarc.Record]:
                 continue
         rebuild.append(record.pk)
     for record in records_full(rebuild):
-        found[record.pk] = _built(record)
+        found[record.pk] = record_built_marc(record)
     for pk, marc in found.items():
-        marc.remove_fields(*HOLDINGS_TAGS)
-        for field in holdings.get(pk, []):
-            marc.add_ordered_field(field)
+        holdings_replace(marc, holdings.get(pk, []))
     return found
-
-
-def _text(value: str) -> str:
-    return _NOT_XML.sub("", value)
-
-
-def marc_element(marc: pymarc.Record, *, schema_location: bool = True) -> etree._Element:
-    """A MARCXML <record> of a MARC record (MARC21slim)."""
-    element = etree.Element(f"{{{MARC_NS}}}record", nsmap={None: MARC_NS, "xsi": XSI_NS})
-    if schema_location:
-        element.set(f"{{{XSI_NS}}}schemaLocation", f"{MARC_NS} {MARC_SCHEMA}")
-    leader = str(marc.leader)
-    # Lengths and addresses are computed when written as ISO 2709; here they are left blank
-    # if the leader does not carry them as digits.
-    leader_element = etree.SubElement(element, f"{{{MARC_NS}}}leader")
-    leader_element.text = _text(leader.ljust(24)[:24])
-    for field in marc.fields:
-        if field.is_control_field():
-            control = etree.SubElement(element, f"{{{MARC_NS}}}controlfield", tag=field.tag)
-            control.text = _text(field.data or "")
-            continue
-        data = etree.SubElement(
-            element, f"{{{MARC_NS}}}datafield", tag=field.tag,
-            ind1=(field.indicator1 or " ")[:1], ind2=(field.indicator2 or " ")[:1],
-        )  # fmt: skip
-        for subfield in field.subfields:
-            sub = etree.SubElement(data, f"{{{MARC_NS}}}subfield", code=subfield.code)
-            sub.text = _text(subfield.value or "")
-    return element
 
 
 # --- Dublin Core -----------------------------------------------------------------------------
@@ -209,7 +136,7 @@ def record_dc(record: Record, url: str) -> list[tuple[str, str]]:
         elements.append(("language", record.language))
     if record.series:
         elements.append(("relation", record.series))
-    return [(name, _text(value)) for name, value in elements]
+    return [(name, xml_text(value)) for name, value in elements]
 
 
 def records_with_links(ids: Sequence[int]) -> list[Record]:

@@ -7,12 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 from lxml import etree
 
+from catalog.marc import MARC_SCHEMA, marc_element
 from catalog.protocols.access import protocol_open
 from catalog.protocols.cql import Diagnostic, cql_search
 from catalog.protocols.records import (
     DC_NS,
-    MARC_SCHEMA,
-    marc_element,
     record_dc,
     records_marc,
 )

@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 from lxml import etree
 
+from catalog.marc import marc_element
 from catalog.protocols.access import protocol_open
 from catalog.protocols.oai import oai_dc_write
 from catalog.protocols.records import (
-    marc_element,
     record_dc,
     records_marc,
     records_with_links,

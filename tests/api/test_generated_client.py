@@ -3,8 +3,8 @@ against a real gunicorn and Celery worker.
 
 openapi-python-client generates the client from /api/v1/schema/ (every operation, no warning);
 a small sync program then copies every record by cursor pages and, after rounds of creates,
-one-field PATCHes and deletes, catches up through /changes/. After every round the copy
-equals the server's records.
+one-field PATCHes and deletes, and renames of a location, a contributor and a subject, catches
+up through /changes/. After every round the copy (records and items) equals the server's.
 """
 
 import importlib
@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django_tenants.utils import schema_context
 
+from catalog.services import contributor_update, subject_update
 from staff.services import api_key_create
 from tests.browser.conftest import Stack
 
@@ -65,21 +66,33 @@ class Sync:
 
     def __init__(self, client: Any) -> None:
         from stacks_client.api.changes import changes_retrieve
+        from stacks_client.api.items import items_list
         from stacks_client.api.records import records_list
         from stacks_client.models import ChangesRetrieveEmbed
 
         self.client = client
-        self.list, self.changes = records_list, changes_retrieve
+        self.lists = {"record": records_list, "item": items_list}
+        self.changes = changes_retrieve
         self.embed = ChangesRetrieveEmbed.BODY
-        self.records: dict[int, dict[str, Any]] = {}
+        self.copy: dict[str, dict[int, dict[str, Any]]] = {"record": {}, "item": {}}
         self.cursor = "0"
 
+    @property
+    def records(self) -> dict[int, dict[str, Any]]:
+        return self.copy["record"]
+
+    def server(self) -> dict[str, dict[int, dict[str, Any]]]:
+        return {entity: self._all(entity) for entity in self.lists}
+
     def server_records(self) -> dict[int, dict[str, Any]]:
+        return self._all("record")
+
+    def _all(self, entity: str) -> dict[int, dict[str, Any]]:
         found: dict[int, dict[str, Any]] = {}
         cursor = None
         while True:
             kwargs = {"page_size": 2} | ({"cursor": cursor} if cursor else {})
-            page = self.list.sync(client=self.client, **kwargs)
+            page = self.lists[entity].sync(client=self.client, **kwargs)
             found |= {r.id: r.to_dict() for r in page.results}
             if not page.next_:
                 return found
@@ -88,7 +101,7 @@ class Sync:
     def full(self) -> None:
         # The feed's position first: what changes during the copy is caught up afterwards.
         self.cursor = self._feed_end()
-        self.records = self.server_records()
+        self.copy = self.server()
 
     def _feed_end(self) -> str:
         cursor = "0"
@@ -99,20 +112,20 @@ class Sync:
                 return cursor
 
     def incremental(self) -> int:
-        """Catch up through the feed, the changed records embedded in it (no GET per change)."""
+        """Catch up through the feed, the changed records and items embedded in it (no GET
+        per change)."""
         fetched = 0
         while True:
             page = self.changes.sync(
                 client=self.client, since=self.cursor, limit=3, embed=self.embed
             )
             for change in page.results:
-                if change.entity != "record":
-                    continue
+                kept = self.copy[str(change.entity)]
                 if change.deleted:
-                    self.records.pop(change.id, None)
+                    kept.pop(change.id, None)
                     continue
                 fetched += 1
-                self.records[change.id] = change.body.to_dict()
+                kept[change.id] = change.body.to_dict()
             self.cursor = page.next_cursor
             if not page.has_more:
                 return fetched
@@ -183,3 +196,44 @@ def test_a_generated_client_syncs_the_catalog(stack, live_library, tmp_path):
         assert fetched >= 2  # the new record and the patched one
         assert made.id in sync.records
         assert sync.records == sync.server_records(), round_
+
+    # Renames: a location (its items say its new name), a contributor and a subject (their
+    # records do), each seen through the feed alone.
+    from stacks_client.api.items import items_create
+    from stacks_client.api.locations import locations_create, locations_update
+    from stacks_client.models import ItemInputRequest, LocationInputRequest
+
+    shelf = locations_create.sync(
+        client=client, body=LocationInputRequest.from_dict({"code": "MAIN", "name": "Main"})
+    )
+    for n, record_id in enumerate(sorted(sync.records)[:2]):
+        items_create.sync(client=client, body=ItemInputRequest.from_dict(
+            {"record": record_id, "barcode": f"S-{n}", "location": shelf.id}
+        ))  # fmt: skip
+    sync.incremental()
+    assert sync.copy == sync.server()
+    assert len(sync.copy["item"]) == 2
+
+    locations_update.sync(
+        client=client, id=shelf.id,
+        body=LocationInputRequest.from_dict({"code": "MAIN", "name": "Main library, first floor"}),
+    )  # fmt: skip
+    assert sync.incremental() == 2
+    assert {i["location"]["name"] for i in sync.copy["item"].values()} == {
+        "Main library, first floor"
+    }
+    assert sync.copy == sync.server()
+
+    author = sync.records[first.id]["contributors"][0]["id"]
+    subject = sync.records[first.id]["subjects"][0]["id"]
+    with schema_context(live_library.library.schema_name):
+        contributor_update(contributor_id=author, name="Le Guin, Ursula Kroeber")
+    assert sync.incremental() == 1
+    assert sync.records[first.id]["contributors"][0]["name"] == "Le Guin, Ursula Kroeber"
+    assert sync.copy == sync.server()
+
+    with schema_context(live_library.library.schema_name):
+        subject_update(subject_id=subject, heading="Anarchism -- Fiction", scheme="lcsh")
+    assert sync.incremental() == 1
+    assert sync.records[first.id]["subjects"][0]["heading"] == "Anarchism -- Fiction"
+    assert sync.copy == sync.server()

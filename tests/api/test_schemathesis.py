@@ -1,5 +1,5 @@
-"""Every operation of the library API, fed generated input: no server error, no response
-outside the OpenAPI schema.
+"""Every operation of the library API, fed generated input, under schemathesis' checks: no
+server error, no response outside the OpenAPI schema, authentication that is not ignored.
 
 The application is called in-process (WSGI) on library A's host with a write key, inside the
 test's transaction, so whatever the generated requests write is rolled back afterwards.
@@ -21,21 +21,21 @@ from django_tenants.utils import schema_context
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode, checks
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from staff.services import api_key_create
 from tests.api.conftest import catalog_make
 from tests.conftest import LIBRARY_HOST
 
+# Every check schemathesis has (the authentication checks, unsupported methods, Allow and
+# response headers, use after free, invalid data refused, ...), but one that holds the schema
+# to more than it can say: positive_data_acceptance counts a 400 for a schema-valid value the
+# API must still refuse (a cursor it did not write, a NUL in the address, an ISBN with a wrong
+# check digit, an item for a record that does not exist).
+EXCLUDED = [openapi_checks.positive_data_acceptance]
 EXAMPLES = int(os.environ.get("STACKS_SCHEMATHESIS_EXAMPLES", "8"))
 RANDOM = os.environ.get("STACKS_SCHEMATHESIS_RANDOM") == "1"
-CHECKS = [
-    checks.not_a_server_error,
-    openapi_checks.response_schema_conformance,
-    openapi_checks.status_code_conformance,
-    openapi_checks.content_type_conformance,
-]
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_operation_conforms_to_the_schema(label, mode, api_schema, write_key, li
         suppress_health_check=list(HealthCheck),
     )
     def call(case) -> None:
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        case.call_and_validate(headers=headers, excluded_checks=EXCLUDED)
 
     try:
         call()

@@ -1,0 +1,64 @@
+"""Strict query parameters: each API operation declares the ones it takes; any other is a 400.
+
+Ignored, a lookup such as `?isbn=` on a list that does not know it would answer the whole
+list instead of the one row, so every API view refuses what it does not read.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+# The cursor paginator's parameters (every page of the API is read through it).
+PAGE_PARAMS = frozenset({"cursor", "page_size"})
+# DRF's format suffix override (`?format=json`), taken everywhere.
+ALWAYS = frozenset({"format"})
+
+Accepted = type[serializers.Serializer] | Iterable[str]
+
+
+def query_check(request: Request, allowed: Iterable[str]) -> None:
+    """Refuse the query parameters not in `allowed`, naming each."""
+    taken = set(allowed) | ALWAYS
+    unknown = sorted(set(request.query_params) - taken)
+    if unknown:
+        takes = ", ".join(sorted(taken - ALWAYS)) or _("none")
+        message = _("Unknown query parameter; this operation takes: %(takes)s.") % {"takes": takes}
+        raise ValidationError({name: [message] for name in unknown})
+
+
+def _names(accepted: Accepted) -> set[str]:
+    if isinstance(accepted, type):
+        # The declared fields (class-level): building the serializer's fields costs more.
+        return set(accepted._declared_fields)  # type: ignore[attr-defined]
+    return set(accepted)
+
+
+class StrictQueryParams:
+    """Declares the query parameters of each operation: `query_params` maps an action (on a
+    viewset) or a method (`get`, on a plain view) to a parameter serializer or to names;
+    operations not named take none, and those in `paged_actions` take the paginator's too."""
+
+    query_params: dict[str, Accepted] = {}
+    paged_actions: tuple[str, ...] = ("list",)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        operation = getattr(self, "action", None) or (request.method or "").lower()
+        allowed = _names(self.query_params.get(operation, ()))
+        paged = operation in self.paged_actions
+        if paged and (operation != "list" or getattr(self, "paginator", None) is not None):
+            allowed |= PAGE_PARAMS
+        query_check(request, allowed)
+
+
+class StrictAPIView(StrictQueryParams, APIView):
+    """An API view that refuses query parameters it does not declare."""
+
+
+class StrictViewSet(StrictQueryParams, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """A viewset that refuses query parameters it does not declare."""
