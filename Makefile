@@ -14,7 +14,11 @@ NO_CHROMIUM := Chromium not found at $(CHROMIUM): browser tests skipped; install
 # Citus: a coordinator and two workers built from ../shared/vendor (config/citus.py).
 CITUS := $(PY) config/citus.py
 
-.PHONY: up test lint bench install lock compose-smoke clean citus-build citus-up test-citus bench-citus
+# Translations: each locale/<code>/LC_MESSAGES/django.po compiled beside itself to django.mo
+# (with babel: GNU gettext is not needed). `make messages` extracts and updates them.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+.PHONY: up test lint bench install lock compose-smoke clean citus-build citus-up test-citus bench-citus messages
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +27,15 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) $(MO_FILES)
+
+$(MO_FILES): %.mo: %.po $(STAMP)
+	$(PY) config/messages.py compile
+
+# After changing marked text: locale/django.pot from the code and templates, every catalog
+# brought up to it; then translate what `python config/messages.py check` lists.
+messages: $(STAMP)
+	$(PY) config/messages.py extract
 
 # After changing dependencies in pyproject.toml: pin every requirement of every extra, for any
 # platform and Python 3.11 or later. Pins already in the file are kept while they still fit;
@@ -36,7 +48,7 @@ lock:
 		--native-tls --annotation-style line --custom-compile-command "make lock" --quiet \
 		$(LOCK_ARGS) --output-file $(CONSTRAINTS)
 
-up: $(STAMP)
+up: install
 	$(EMBEDDED) --profile dev -- $(PY) config/up.py
 
 # mypy's Django plugin imports the settings (DEBUG=1: no SECRET_KEY needed); it connects to
@@ -48,14 +60,14 @@ lint: $(STAMP)
 	DEBUG=1 $(VENV)/bin/mypy common staff catalog circulation cataloguing tenants worker api config
 
 test: export DEBUG ?= 1
-test: $(STAMP)
+test: install
 	$(EMBEDDED) --profile test -- $(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) lint
 	@test -x $(CHROMIUM) || echo "$(NO_CHROMIUM)"
 	$(EMBEDDED) --profile test -- $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	test -x $(CHROMIUM) || echo "$(NO_CHROMIUM)"; exit $$status
 
-bench: $(STAMP)
+bench: install
 	rm -f .bench/results.json
 	$(EMBEDDED) --profile bench -- $(PY) -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
 

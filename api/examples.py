@@ -235,12 +235,14 @@ _DOMAIN = {
     },
 }
 _SETTINGS = {"name": "Springfield Public Library", "public_catalog": True,
-             "default_location_code": "MAIN", "share_records": False,
+             "default_location_code": "MAIN", "share_records": False, "language": "fr",
+             "time_zone": "America/Montreal",
              "cors_origins": ["https://discover.springfield.example"], "version": 3}  # fmt: skip
 _AUDIT = {
     "id": 17,
     "actor": "head@springfield.example",
-    "action": "api_key.created",
+    "action": "api_key.create",
+    "action_label": "API key created",
     "target": "Discovery layer",
     "detail": {"scope": "read"},
     "created_at": _AT,

@@ -291,12 +291,23 @@ class LibrarySettingsSerializer(serializers.Serializer):
         help_text="Web origins (scheme://host[:port]) whose pages may read this API (GET "
         "only); none until the admins name some.",
     )
+    language = serializers.CharField(
+        max_length=8,
+        required=False,
+        help_text="Readers' language when their browser asks for none Stacks speaks: "
+        "en, fr, de, es.",
+    )
+    time_zone = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="The IANA time zone dates and times are shown in (Europe/Paris).",
+    )
 
 
 class LibrarySettingsView(StrictAPIView):
     """The library's display name, whether its catalog is public, its default location,
-    whether its records join the platform's shared pool, and the web origins whose pages may
-    read the API (CORS)."""
+    whether its records join the platform's shared pool, the web origins whose pages may read
+    the API (CORS), its readers' default language and its time zone."""
 
     permission_classes = [LibraryAdminOnly]
     serializer_class = LibrarySettingsSerializer
@@ -328,9 +339,13 @@ class LibrarySettingsView(StrictAPIView):
 
 
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
+    action_label = serializers.CharField(
+        read_only=True, help_text="The action in words, in the caller's language."
+    )
+
     class Meta:
         model = AuditEvent
-        fields = ["id", "actor", "action", "target", "detail", "created_at"]
+        fields = ["id", "actor", "action", "action_label", "target", "detail", "created_at"]
 
 
 @extend_schema_view(list=extend_schema(summary="The audit log", examples=[ex.AUDIT_PAGE]))

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import signals
 from django.db.models.base import ModelState
+from django.utils.translation import gettext_lazy as _
 
 MAX_YEAR = 2100
 
@@ -17,11 +18,13 @@ MAX_YEAR = 2100
 class Location(models.Model):
     """A branch or a shelf where items are kept."""
 
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=200)
+    code = models.CharField(_("Code"), max_length=32, unique=True)
+    name = models.CharField(_("Name"), max_length=200)
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
 
     def __str__(self) -> str:
         return f"{self.code}: {self.name}"
@@ -30,11 +33,13 @@ class Location(models.Model):
 class Contributor(models.Model):
     """A person or body credited on records, kept once per library by its normalised name."""
 
-    name = models.CharField(max_length=500)
+    name = models.CharField(_("Name"), max_length=500)
     name_key = models.CharField(max_length=500, unique=True)
 
     class Meta:
         ordering = ["name_key"]
+        verbose_name = _("contributor")
+        verbose_name_plural = _("contributors")
 
     def __str__(self) -> str:
         return self.name
@@ -43,12 +48,14 @@ class Contributor(models.Model):
 class Subject(models.Model):
     """A subject heading in a scheme (LCSH, MeSH, local ...)."""
 
-    heading = models.CharField(max_length=500)
-    scheme = models.CharField(max_length=32, default="lcsh")
+    heading = models.CharField(_("Heading"), max_length=500)
+    scheme = models.CharField(_("Scheme"), max_length=32, default="lcsh")
     heading_key = models.CharField(max_length=500)
 
     class Meta:
         ordering = ["heading_key"]
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
         constraints = [
             models.UniqueConstraint(fields=["scheme", "heading_key"], name="subject_unique_key")
         ]
@@ -86,18 +93,25 @@ class IdentifierValue(NamedTuple):
 class Record(models.Model):
     """A bibliographic record: what a work is, independent of the copies the library holds."""
 
-    title = models.CharField(max_length=1000)
-    subtitle = models.CharField(max_length=1000, blank=True, default="")
-    publisher = models.CharField(max_length=500, blank=True, default="")
+    title = models.CharField(_("Title"), max_length=1000)
+    subtitle = models.CharField(_("Subtitle"), max_length=1000, blank=True, default="")
+    publisher = models.CharField(_("Publisher"), max_length=500, blank=True, default="")
     publication_year = models.SmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(MAX_YEAR)]
+        _("Publication year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_YEAR)],
     )
-    edition = models.CharField(max_length=200, blank=True, default="")
-    language = models.CharField(max_length=3, blank=True, default="", help_text="ISO 639-2/B")
-    series = models.CharField(max_length=500, blank=True, default="")
-    summary = models.TextField(blank=True, default="")
-    control_number = models.CharField(max_length=64, blank=True, default="")
-    control_number_source = models.CharField(max_length=64, blank=True, default="")
+    edition = models.CharField(_("Edition"), max_length=200, blank=True, default="")
+    language = models.CharField(
+        _("Language"), max_length=3, blank=True, default="", help_text="ISO 639-2/B"
+    )
+    series = models.CharField(_("Series"), max_length=500, blank=True, default="")
+    summary = models.TextField(_("Summary"), blank=True, default="")
+    control_number = models.CharField(_("Control number"), max_length=64, blank=True, default="")
+    control_number_source = models.CharField(
+        _("Control number source"), max_length=64, blank=True, default=""
+    )
     # The record as it arrived (ISO 2709 bytes), so a MARC export gives back what came in.
     source_marc = models.BinaryField(null=True, blank=True, editable=False)
     sort_title = models.CharField(max_length=1000, editable=False, default="")
@@ -128,6 +142,8 @@ class Record(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("record")
+        verbose_name_plural = _("records")
         indexes = [
             models.Index(fields=["sort_title", "id"], name="record_sort_title"),
             models.Index(fields=["publication_year", "id"], name="record_year"),
@@ -244,12 +260,12 @@ class SearchWord(models.Model):
 
 class RecordContributor(models.Model):
     class Role(models.TextChoices):
-        AUTHOR = "author", "Author"
-        EDITOR = "editor", "Editor"
-        ILLUSTRATOR = "illustrator", "Illustrator"
-        TRANSLATOR = "translator", "Translator"
-        CONTRIBUTOR = "contributor", "Contributor"
-        CORPORATE = "corporate", "Corporate author"
+        AUTHOR = "author", _("Author")
+        EDITOR = "editor", _("Editor")
+        ILLUSTRATOR = "illustrator", _("Illustrator")
+        TRANSLATOR = "translator", _("Translator")
+        CONTRIBUTOR = "contributor", _("Contributor")
+        CORPORATE = "corporate", _("Corporate author")
 
     # No database foreign key on a record's links: an import writes hundreds of thousands a
     # minute, and checking each against its record and heading row by row cost as much as
@@ -262,9 +278,10 @@ class RecordContributor(models.Model):
         db_constraint=False,
     )  # fmt: skip
     contributor = models.ForeignKey(
-        Contributor, on_delete=models.PROTECT, related_name="credits", db_constraint=False
-    )
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.AUTHOR)
+        Contributor, on_delete=models.PROTECT, related_name="credits", db_constraint=False,
+        verbose_name=_("Contributor"),
+    )  # fmt: skip
+    role = models.CharField(_("Role"), max_length=16, choices=Role.choices, default=Role.AUTHOR)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -285,8 +302,9 @@ class RecordSubject(models.Model):
         db_constraint=False,
     )  # fmt: skip
     subject = models.ForeignKey(
-        Subject, on_delete=models.PROTECT, related_name="record_links", db_constraint=False
-    )
+        Subject, on_delete=models.PROTECT, related_name="record_links", db_constraint=False,
+        verbose_name=_("Subject"),
+    )  # fmt: skip
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -303,10 +321,10 @@ class Identifier(models.Model):
     """A standard identifier of a record, stored normalised (ISBN-13, ISSN with hyphen, ...)."""
 
     class Kind(models.TextChoices):
-        ISBN = "isbn", "ISBN"
-        ISSN = "issn", "ISSN"
-        LCCN = "lccn", "LCCN"
-        OCLC = "oclc", "OCLC number"
+        ISBN = "isbn", _("ISBN")
+        ISSN = "issn", _("ISSN")
+        LCCN = "lccn", _("LCCN")
+        OCLC = "oclc", _("OCLC number")
 
     # Looked up by record through the (record, kind, value) constraint's index; no database
     # foreign key, as for RecordContributor.
@@ -314,8 +332,8 @@ class Identifier(models.Model):
         Record, on_delete=models.CASCADE, related_name="identifiers", db_index=False,
         db_constraint=False,
     )  # fmt: skip
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    value = models.CharField(max_length=64)
+    kind = models.CharField(_("Kind"), max_length=8, choices=Kind.choices)
+    value = models.CharField(_("Value"), max_length=64)
 
     class Meta:
         ordering = ["record", "kind", "id"]
@@ -332,34 +350,43 @@ class Item(models.Model):
     """A physical copy of a record."""
 
     class Status(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        ON_LOAN = "on_loan", "On loan"
-        MISSING = "missing", "Missing"
-        LOST = "lost", "Lost"
-        DAMAGED = "damaged", "Damaged"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        IN_PROCESSING = "in_processing", "In processing"
+        AVAILABLE = "available", _("Available")
+        ON_LOAN = "on_loan", _("On loan")
+        MISSING = "missing", _("Missing")
+        LOST = "lost", _("Lost")
+        DAMAGED = "damaged", _("Damaged")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        IN_PROCESSING = "in_processing", _("In processing")
 
     # Looked up by record through the (record, status) index.
     record = models.ForeignKey(
         Record, on_delete=models.CASCADE, related_name="items", db_index=False
     )
-    barcode = models.CharField(max_length=64)  # unique: see Meta
-    call_number = models.CharField(max_length=200, blank=True, default="")
+    barcode = models.CharField(_("Barcode"), max_length=64)  # unique: see Meta
+    call_number = models.CharField(_("Call number"), max_length=200, blank=True, default="")
     location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="items"
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name=_("Location"),
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AVAILABLE)
-    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    acquired_on = models.DateField(null=True, blank=True)
-    public_note = models.CharField(max_length=1000, blank=True, default="")
-    staff_note = models.CharField(max_length=1000, blank=True, default="")
+    status = models.CharField(
+        _("Status"), max_length=16, choices=Status.choices, default=Status.AVAILABLE
+    )
+    price = models.DecimalField(_("Price"), max_digits=10, decimal_places=2, null=True, blank=True)
+    acquired_on = models.DateField(_("Acquired on"), null=True, blank=True)
+    public_note = models.CharField(_("Public note"), max_length=1000, blank=True, default="")
+    staff_note = models.CharField(_("Staff note"), max_length=1000, blank=True, default="")
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
         indexes = [models.Index(fields=["record", "status"], name="item_record_status")]
         # A constraint rather than unique=True, which adds a LIKE-pattern index no query uses.
         constraints = [models.UniqueConstraint(fields=["barcode"], name="item_barcode_unique")]
@@ -372,13 +399,13 @@ class Change(models.Model):
     """One entry of the change feed: a record or item created, updated or deleted, in order."""
 
     class Entity(models.TextChoices):
-        RECORD = "record", "Record"
-        ITEM = "item", "Item"
+        RECORD = "record", _("Record")
+        ITEM = "item", _("Item")
 
     class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        UPDATED = "updated", "Updated"
-        DELETED = "deleted", "Deleted"
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        DELETED = "deleted", _("Deleted")
 
     id = models.BigAutoField(primary_key=True)
     entity = models.CharField(max_length=8, choices=Entity.choices)

@@ -79,7 +79,7 @@ class _CountedPaginator(Paginator):
 def _count_label(count: int, estimated: bool) -> str:
     """A count as the page shows it: an estimate says so ("about 12,000")."""
     if not estimated:
-        return str(count)
+        return number_format(count, force_grouping=True)
     return gettext("about %(count)s") % {"count": number_format(count, force_grouping=True)}
 
 
@@ -100,7 +100,7 @@ def _facet_links(
             if name == "language":
                 label = language_name(label)
             elif name == "decade":
-                label = f"{label}s"
+                label = gettext("%(decade)ss") % {"decade": label}
             links[name].append(
                 {
                     "label": label,
@@ -117,15 +117,30 @@ def _active_filters(search: WebSearch) -> list[dict[str, str]]:
     active = []
     if search.subject is not None:
         heading = subject_get(subject_id=search.subject).heading
-        active.append({"label": f"Subject: {heading}", "url": search.url(subject=None)})
+        active.append(
+            {
+                "label": gettext("Subject: %(value)s") % {"value": heading},
+                "url": search.url(subject=None),
+            }
+        )
     if search.contributor is not None:
         name = contributor_get(contributor_id=search.contributor).name
-        active.append({"label": f"Contributor: {name}", "url": search.url(contributor=None)})
+        active.append(
+            {
+                "label": gettext("Contributor: %(value)s") % {"value": name},
+                "url": search.url(contributor=None),
+            }
+        )
     if search.language:
-        label = f"Language: {language_name(search.language)}"
+        label = gettext("Language: %(value)s") % {"value": language_name(search.language)}
         active.append({"label": label, "url": search.url(language=None)})
     if search.decade is not None:
-        active.append({"label": f"Decade: {search.decade}s", "url": search.url(decade=None)})
+        active.append(
+            {
+                "label": gettext("Decade: %(decade)ss") % {"decade": search.decade},
+                "url": search.url(decade=None),
+            }
+        )
     return active
 
 
@@ -157,7 +172,7 @@ def search(request: HttpRequest) -> HttpResponse:
     # page's records are read with their links.
     found = search_facets(q=query.q, filters=query.filters)
     paginator = _CountedPaginator(found.count, query.per_page)
-    no_page = f"This search has no page {query.page}."
+    no_page = gettext("This search has no page %(page)s.") % {"page": query.page}
     try:
         number = paginator.validate_number(query.page)
     except EmptyPage:
@@ -202,7 +217,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         record = record_get(record_id=pk)
     except NotFound:
-        return _not_found(request, "This catalog has no such record.")
+        return _not_found(request, gettext("This catalog has no such record."))
     url = request.build_absolute_uri(f"/records/{record.pk}/")
     copies = list(item_list(record_id=record.pk).order_by("location__name", "call_number", "id"))
     notes = copy_notes([item.pk for item in copies])

@@ -4,16 +4,21 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language, gettext, to_locale
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Change, Record, RecordContributor
 from catalog.search import RecordFilters
@@ -29,26 +34,29 @@ PAGE_PARAMS = (
 )  # fmt: skip
 
 # The website's sort names and the search orderings they mean.
-SORTS: dict[str, tuple[str, str]] = {
-    "relevance": ("relevance", "Relevance"),
-    "title": ("title", "Title"),
-    "year": ("-year", "Year (newest first)"),
-    "updated": ("-updated", "Recently updated"),
+SORTS: dict[str, tuple[str, Any]] = {  # (ordering, label in the reader's language)
+    "relevance": ("relevance", _("Relevance")),
+    "title": ("title", _("Title")),
+    "year": ("-year", _("Year (newest first)")),
+    "updated": ("-updated", _("Recently updated")),
 }
 
-# MARC language codes (ISO 639-2/B) readers are likely to meet, with their ISO 639-1 code.
-LANGUAGES: dict[str, tuple[str, str]] = {
-    "ara": ("Arabic", "ar"), "chi": ("Chinese", "zh"), "cze": ("Czech", "cs"),
-    "dan": ("Danish", "da"), "dut": ("Dutch", "nl"), "eng": ("English", "en"),
-    "fin": ("Finnish", "fi"), "fre": ("French", "fr"), "ger": ("German", "de"),
-    "gre": ("Greek", "el"), "heb": ("Hebrew", "he"), "hin": ("Hindi", "hi"),
-    "hun": ("Hungarian", "hu"), "ita": ("Italian", "it"), "jpn": ("Japanese", "ja"),
-    "kor": ("Korean", "ko"), "lat": ("Latin", "la"), "nor": ("Norwegian", "no"),
-    "per": ("Persian", "fa"), "pol": ("Polish", "pl"), "por": ("Portuguese", "pt"),
-    "rum": ("Romanian", "ro"), "rus": ("Russian", "ru"), "spa": ("Spanish", "es"),
-    "swe": ("Swedish", "sv"), "tur": ("Turkish", "tr"), "ukr": ("Ukrainian", "uk"),
-    "wel": ("Welsh", "cy"),
-}  # fmt: skip
+# CLDR's aliases map MARC's ISO 639-2/B codes (fre, ger, chi) and 639-2/T codes to the codes
+# its language names are kept under (fr, de, zh); codes without an alias (haw, grc) are kept
+# under themselves.
+_LANGUAGE_ALIASES: dict[str, str] = dict(get_global("language_aliases"))
+
+
+def _language_tag(code: str) -> str:
+    return _LANGUAGE_ALIASES.get(code, code).replace("_", "-")
+
+
+@cache
+def _language_names(locale: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(to_locale(locale)).languages)
+    except (ValueError, UnknownLocaleError):
+        return dict(Locale("en").languages)
 
 
 class BadSearch(ValueError):
@@ -56,7 +64,10 @@ class BadSearch(ValueError):
 
 
 def language_name(code: str) -> str:
-    return LANGUAGES.get(code, (code, ""))[0]
+    """A MARC language code (ISO 639-2/B: fre, ger, eng) by name in the reader's language
+    ("allemand" for a French reader); a code no one names is shown as it is."""
+    names = _language_names(get_language() or settings.LANGUAGE_CODE)
+    return names.get(_language_tag(code).replace("-", "_"), code)
 
 
 # --- Reading the search form -------------------------------------------------------------------
@@ -120,7 +131,10 @@ def _whole(params: Any, name: str, low: int, high: int) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadSearch(f"{name} must be a whole number from {low} to {high}, not {raw!r}.")
+        raise BadSearch(
+            gettext("%(name)s must be a whole number from %(low)s to %(high)s, not %(raw)r.")
+            % {"name": name, "low": low, "high": high, "raw": raw}
+        )
     return int(raw)
 
 
@@ -128,13 +142,22 @@ def web_search_parse(params: Any) -> WebSearch:
     """Check the search page's query string; raise BadSearch with a reader's message."""
     sort = (params.get("sort") or "").strip()
     if sort and sort not in SORTS:
-        raise BadSearch(f"sort must be one of {', '.join(SORTS)}, not {sort!r}.")
+        raise BadSearch(
+            gettext("sort must be one of %(sorts)s, not %(sort)r.")
+            % {"sorts": ", ".join(SORTS), "sort": sort}
+        )
     language = (params.get("language") or "").strip().lower()
     if language and not (len(language) == 3 and language.isalpha()):
-        raise BadSearch(f"language must be a three-letter MARC code, not {language!r}.")
+        raise BadSearch(
+            gettext("language must be a three-letter MARC code, not %(language)r.")
+            % {"language": language}
+        )
     decade = _whole(params, "decade", 0, 2100)
     if decade is not None and decade % 10:
-        raise BadSearch(f"decade must be the first year of a decade (1990), not {decade}.")
+        raise BadSearch(
+            gettext("decade must be the first year of a decade (1990), not %(decade)s.")
+            % {"decade": decade}
+        )
     return WebSearch(
         q=(params.get("q") or "").strip()[:500],
         subject=_whole(params, "subject", 1, 2**31 - 1),
@@ -194,7 +217,7 @@ def record_json_ld(record: Record, url: str) -> dict[str, Any]:
     if record.publisher:
         data["publisher"] = {"@type": "Organization", "name": record.publisher}
     if record.language:
-        data["inLanguage"] = LANGUAGES.get(record.language, ("", record.language))[1]
+        data["inLanguage"] = _language_tag(record.language)
     if record.edition:
         data["bookEdition"] = record.edition
     if record.summary:
@@ -233,10 +256,13 @@ def catalog_generation() -> int:
 def _page_key(request: HttpRequest) -> str:
     # The cache's key function adds the library's schema; the host and the library's display
     # name are in too, since pages show both.
-    # Only the parameters pages read are in, so made-up ones cannot fill the cache.
+    # Only the parameters pages read are in, so made-up ones cannot fill the cache. The
+    # reader's language and the library's zone are in too: pages are written in one and show
+    # times in the other.
     name = getattr(request.tenant, "name", "")  # type: ignore[attr-defined]
     params = sorted((k, v) for k in PAGE_PARAMS for v in request.GET.getlist(k))
-    page = f"{request.get_host()}\n{name}\n{request.path}\n{urlencode(params)}"
+    locale = f"{get_language()}\n{get_current_timezone_name()}"
+    page = f"{request.get_host()}\n{name}\n{locale}\n{request.path}\n{urlencode(params)}"
     digest = hashlib.sha256(page.encode()).hexdigest()[:32]
     return f"website:{catalog_generation()}:{digest}"
 

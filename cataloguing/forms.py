@@ -9,12 +9,14 @@ from django.core import signing
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.images import CoverRefused, cover_size_check
 from catalog.models import MAX_YEAR, Item, Location, RecordContributor
 from catalog.services import ItemData, RecordData
+from catalog.website import language_name
 from cataloguing.drafts import Draft
 
 CONTRIBUTOR_ROWS = 4
@@ -38,19 +40,17 @@ class Select(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
 
 
-# Languages by name (stored as MARC's ISO 639-2/B codes); a code from a source that is not
-# listed is offered as it is.
-LANGUAGES = [
-    ("", "Not given"), ("eng", "English"), ("fre", "French"), ("ger", "German"),
-    ("spa", "Spanish"), ("ita", "Italian"), ("por", "Portuguese"), ("dut", "Dutch"),
-    ("swe", "Swedish"), ("dan", "Danish"), ("nor", "Norwegian"), ("fin", "Finnish"),
-    ("ice", "Icelandic"), ("pol", "Polish"), ("cze", "Czech"), ("hun", "Hungarian"),
-    ("rus", "Russian"), ("ukr", "Ukrainian"), ("gre", "Greek"), ("tur", "Turkish"),
-    ("ara", "Arabic"), ("heb", "Hebrew"), ("per", "Persian"), ("hin", "Hindi"),
-    ("chi", "Chinese"), ("jpn", "Japanese"), ("kor", "Korean"), ("vie", "Vietnamese"),
-    ("lat", "Latin"), ("wel", "Welsh"), ("gle", "Irish"), ("mul", "Several languages"),
-    ("und", "Undetermined"),
-]  # fmt: skip
+# The languages offered by name, in the reader's language (stored as MARC's ISO 639-2/B
+# codes); a code from a source that is not listed is offered as it is.
+LANGUAGE_CODES = (
+    "eng", "fre", "ger", "spa", "ita", "por", "dut", "swe", "dan", "nor", "fin", "ice", "pol",
+    "cze", "hun", "rus", "ukr", "gre", "tur", "ara", "heb", "per", "hin", "chi", "jpn", "kor",
+    "vie", "lat", "wel", "gle", "mul", "und",
+)  # fmt: skip
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [("", gettext("Not given")), *((code, language_name(code)) for code in LANGUAGE_CODES)]
 
 
 class _OnePassInput(forms.widgets.Input):
@@ -108,27 +108,29 @@ class OnePassForm(forms.Form):
 
 
 class IsbnForm(forms.Form):
-    isbn = forms.CharField(label="ISBN: scan the barcode or type the number", max_length=40)
+    isbn = forms.CharField(label=_("ISBN: scan the barcode or type the number"), max_length=40)
 
 
 class RecordForm(OnePassForm):
     """A record with its first copy, in one step."""
 
-    isbn = forms.CharField(label="ISBN", max_length=40, required=False)
-    title = forms.CharField(label="Title", max_length=1000)
-    subtitle = forms.CharField(label="Subtitle", max_length=1000, required=False)
-    publisher = forms.CharField(label="Publisher", max_length=500, required=False)
+    isbn = forms.CharField(label=_("ISBN"), max_length=40, required=False)
+    title = forms.CharField(label=_("Title"), max_length=1000)
+    subtitle = forms.CharField(label=_("Subtitle"), max_length=1000, required=False)
+    publisher = forms.CharField(label=_("Publisher"), max_length=500, required=False)
     publication_year = forms.IntegerField(
-        label="Year published", min_value=0, max_value=MAX_YEAR, required=False
+        label=_("Year published"), min_value=0, max_value=MAX_YEAR, required=False
     )
-    edition = forms.CharField(label="Edition", max_length=200, required=False)
-    language = forms.ChoiceField(label="Language", choices=LANGUAGES, required=False, widget=Select)
-    series = forms.CharField(label="Series", max_length=500, required=False)
+    edition = forms.CharField(label=_("Edition"), max_length=200, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=language_choices, required=False, widget=Select
+    )
+    series = forms.CharField(label=_("Series"), max_length=500, required=False)
     subjects = forms.CharField(
-        label="Subjects, one a line", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Subjects, one a line"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     summary = forms.CharField(
-        label="Summary", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     # What the visible fields do not show, kept as it came: identifiers beside the first ISBN,
     # each subject's scheme, how many contributor rows the record needs.
@@ -159,8 +161,8 @@ class RecordForm(OnePassForm):
             )
         self.one_pass()
         language = (self.initial.get("language") or "").strip()
-        if language and language not in dict(LANGUAGES):
-            self.fields["language"].choices = [*LANGUAGES, (language, language)]  # type: ignore[attr-defined]
+        if language and language not in LANGUAGE_CODES:
+            self.fields["language"].choices = [*language_choices(), (language, language)]  # type: ignore[attr-defined]
 
     @staticmethod
     def initial_from(draft: Draft) -> dict[str, Any]:
@@ -242,17 +244,17 @@ class RecordForm(OnePassForm):
 class ItemForm(OnePassForm):
     """A copy: its barcode, where it is kept, its call number and status."""
 
-    barcode = forms.CharField(label="Copy barcode", max_length=64)
+    barcode = forms.CharField(label=_("Copy barcode"), max_length=64)
     location = forms.ModelChoiceField(
-        label="Location",
+        label=_("Location"),
         queryset=Location.objects.all(),
         required=False,
-        empty_label="None",
+        empty_label=_("None"),
         widget=Select,
     )
-    call_number = forms.CharField(label="Call number", max_length=200, required=False)
+    call_number = forms.CharField(label=_("Call number"), max_length=200, required=False)
     status = forms.ChoiceField(
-        label="Status", choices=Item.Status.choices, initial=Item.Status.AVAILABLE, widget=Select
+        label=_("Status"), choices=Item.Status.choices, initial=Item.Status.AVAILABLE, widget=Select
     )
 
     def item_data(self) -> ItemData:

@@ -135,11 +135,11 @@ class Hold(models.Model):
     """A patron's request for a record: queued, then trapped on the hold shelf, then ended."""
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        READY = "ready", "On the hold shelf"
-        FULFILLED = "fulfilled", "Fulfilled"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+        WAITING = "waiting", _("Waiting")
+        READY = "ready", _("On the hold shelf")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="holds")
     patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="holds")
@@ -175,9 +175,9 @@ class Notice(models.Model):
     """An email sent to a patron; a loan or hold gets each kind once."""
 
     class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", "Due soon"
-        OVERDUE = "overdue", "Overdue"
-        HOLD_READY = "hold_ready", "Hold ready"
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        HOLD_READY = "hold_ready", _("Hold ready")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     patron = models.ForeignKey(
@@ -288,10 +288,10 @@ class PatronImportRow(models.Model):
     """One line of a patron file and what committing it does (or why it cannot)."""
 
     class Action(models.TextChoices):
-        CREATE = "create", "Create"
-        UPDATE = "update", "Update"
-        UNCHANGED = "unchanged", "Unchanged"
-        REJECT = "reject", "Reject"
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        UNCHANGED = "unchanged", _("Unchanged")
+        REJECT = "reject", _("Reject")
 
     job = models.ForeignKey(PatronImport, on_delete=models.CASCADE, related_name="rows")
     position = models.PositiveIntegerField(help_text="1-based line of the record in the file")

@@ -5,10 +5,13 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from circulation.models import Loan, Notice
 from circulation.selectors import circulation_settings_get, today
+from common.language import library_language
 
 
 def notices_prepare(*, on: date | None = None) -> int:
@@ -33,21 +36,26 @@ def notices_prepare(*, on: date | None = None) -> int:
 
 
 def _message(notice: Notice) -> tuple[str, str]:
+    """The notice's subject and text, in the library's language (called inside its override)."""
+    date = date_format(notice.about_date, "DATE_FORMAT")
     if notice.kind == Notice.Kind.HOLD_READY and notice.hold is not None:
         title = notice.hold.record.title
         return (
-            f"Waiting for you: {title}",
-            f"{title} is on the hold shelf for you until {notice.about_date:%d %B %Y}.",
+            gettext("Waiting for you: %(title)s") % {"title": title},
+            gettext("%(title)s is on the hold shelf for you until %(date)s.")
+            % {"title": title, "date": date},
         )
-    title = notice.loan.item.record.title if notice.loan is not None else "an item"
+    title = notice.loan.item.record.title if notice.loan is not None else gettext("an item")
     if notice.kind == Notice.Kind.OVERDUE:
         return (
-            f"Overdue: {title}",
-            f"{title} was due back on {notice.about_date:%d %B %Y}. Please return or renew it.",
+            gettext("Overdue: %(title)s") % {"title": title},
+            gettext("%(title)s was due back on %(date)s. Please return or renew it.")
+            % {"title": title, "date": date},
         )
     return (
-        f"Due soon: {title}",
-        f"{title} is due back on {notice.about_date:%d %B %Y}. You may renew it online.",
+        gettext("Due soon: %(title)s") % {"title": title},
+        gettext("%(title)s is due back on %(date)s. You may renew it online.")
+        % {"title": title, "date": date},
     )
 
 
@@ -67,7 +75,8 @@ def notices_send() -> int:
             if notice is None:
                 return sent
             if notice.patron is not None and notice.patron.email:
-                subject, body = _message(notice)
+                with translation.override(library_language()):
+                    subject, body = _message(notice)
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notice.patron.email])
                 sent += 1
             # Without an address there is nobody to mail: the desk tells the patron instead.

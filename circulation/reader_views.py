@@ -7,6 +7,8 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.selectors import record_get
@@ -75,7 +77,9 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
 def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
     patron = patron_from_link(token=token)
     if patron is None:
-        context = {"error": "This sign-in link has expired or is not valid: ask for another."}
+        context = {
+            "error": gettext("This sign-in link has expired or is not valid: ask for another.")
+        }
         return render(request, "circulation/reader/sign_in.html", context, status=400)
     _signed_in(request, patron)
     return redirect("/account/")  # type: ignore[return-value]
@@ -97,10 +101,13 @@ def account_page(request: HttpRequest) -> HttpResponse:
         try:
             if "renew" in request.POST:
                 loan = loan_renew(item_barcode=request.POST["renew"][:64], patron_id=patron.pk)
-                message = f"Renewed: {loan.item.record.title}, now due {loan.due_on:%d %b %Y}."
+                message = gettext("Renewed: %(title)s, now due %(date)s.") % {
+                    "title": loan.item.record.title,
+                    "date": date_format(loan.due_on, "DATE_FORMAT"),
+                }
             elif "cancel" in request.POST:
                 hold_cancel(hold_id=int(request.POST["cancel"]), patron_id=patron.pk)
-                message = "Hold cancelled."
+                message = gettext("Hold cancelled.")
         except (ApplicationError, ValueError) as exc:
             error = getattr(exc, "message", "That is not a hold of yours.")
     context = {

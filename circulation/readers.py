@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.mail import send_mail
+from django.utils.translation import gettext
 
 from circulation.models import Patron
 from circulation.services import patron_authenticate
@@ -35,7 +36,7 @@ def patron_sign_in(*, barcode: str, pin: str) -> Patron:
     if patron is None:
         cache.add(key, 0, PIN_WINDOW_SECONDS)
         cache.incr(key)
-        raise ApplicationError("That card number and PIN do not match.", code="wrong_pin")
+        raise ApplicationError(gettext("That card number and PIN do not match."), code="wrong_pin")
     cache.delete(key)
     return patron
 
@@ -48,9 +49,9 @@ def patron_sign_in_link_send(*, email: str, base_url: str) -> None:
         return
     token = signing.dumps({"patron": patron.pk}, salt=LINK_SALT)
     send_mail(
-        "Your library account",
-        f"Sign in to see your loans and holds (the link works for 30 minutes):\n\n"
-        f"{base_url}/account/link/{token}/\n",
+        gettext("Your library account"),
+        gettext("Sign in to see your loans and holds (the link works for 30 minutes):")
+        + f"\n\n{base_url}/account/link/{token}/\n",
         settings.DEFAULT_FROM_EMAIL,
         [patron.email],
     )

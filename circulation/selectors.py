@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from catalog.models import Item
 from circulation.models import (
@@ -273,7 +275,7 @@ def copies_public_notes(item_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     notes = {
-        item_id: f"due {due_on:%d %b %Y}"
+        item_id: gettext("due %(date)s") % {"date": date_format(due_on, "d M Y")}
         for item_id, due_on in Loan.objects.filter(
             item_id__in=ids, returned_at__isnull=True
         ).values_list("item_id", "due_on")
@@ -281,5 +283,5 @@ def copies_public_notes(item_ids: Iterable[int]) -> dict[int, str]:
     for item_id in Hold.objects.filter(item_id__in=ids, status=Hold.Status.READY).values_list(
         "item_id", flat=True
     ):
-        notes.setdefault(item_id, "on the hold shelf")
+        notes.setdefault(item_id, gettext("on the hold shelf"))
     return notes

@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Record
 from catalog.services import changes_log
@@ -352,7 +353,7 @@ def _item_for_desk(barcode: str) -> Item:
     row = _row_by_barcode(_ITEM_FOR_DESK_SQL, barcode)
     if row is None:
         raise NotFound(
-            f"No item has the barcode {barcode!r}.",
+            gettext("No item has the barcode %(barcode)r.") % {"barcode": barcode},
             code="unknown_item",
             fields={"item_barcode": ["No item has this barcode."]},
         )
@@ -376,14 +377,15 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
     row = _row_by_barcode(_PATRON_FOR_DESK_SQL, barcode)
     if row is None:
         raise NotFound(
-            f"No patron has the barcode {barcode!r}.",
+            gettext("No patron has the barcode %(barcode)r.") % {"barcode": barcode},
             code="unknown_patron",
             fields={"patron_barcode": ["No patron has this barcode."]},
         )
     patron = Patron.from_db("default", _PATRON_COLUMNS, row)
     if patron.expires_on is not None and patron.expires_on < on:
         raise ApplicationError(
-            f"{patron.name}'s card expired on {patron.expires_on:%Y-%m-%d}: renew it first.",
+            gettext("%(name)s's card expired on %(date)s: renew it first.")
+            % {"name": patron.name, "date": f"{patron.expires_on:%Y-%m-%d}"},
             code="patron_expired",
             fields={"patron_barcode": ["expired"]},
         )
@@ -407,13 +409,15 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
     item = _item_for_desk(item_barcode)
     if item.status == Item.Status.ON_LOAN:
         raise Conflict(
-            f"Item {item.barcode} is already on loan: check it in first.",
+            gettext("Item %(barcode)s is already on loan: check it in first.")
+            % {"barcode": item.barcode},
             code="item_on_loan",
             fields={"item_barcode": ["on loan"]},
         )
     if item.status != Item.Status.AVAILABLE:
         raise ApplicationError(
-            f"Item {item.barcode} is not for loan (it is {item.get_status_display().lower()}).",
+            gettext("Item %(barcode)s is not for loan (it is %(status)s).")
+            % {"barcode": item.barcode, "status": item.get_status_display().lower()},
             code="item_not_for_loan",
             fields={"item_barcode": ["not for loan"]},
         )
@@ -421,7 +425,8 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
     rule = terms.rule
     if not rule.for_loan:
         raise ApplicationError(
-            f"Item {item.barcode} is not for loan to {patron.category} patrons.",
+            gettext("Item %(barcode)s is not for loan to %(category)s patrons.")
+            % {"barcode": item.barcode, "category": patron.category},
             code="item_not_for_loan",
             fields={"item_barcode": ["not for loan"]},
         )
@@ -431,13 +436,15 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
     held_for = {p for _, p, i, st in holds if i == item.pk and st == Hold.Status.READY}
     if held_for - {patron.pk}:
         raise Conflict(
-            f"Item {item.barcode} is on the hold shelf for another patron.",
+            gettext("Item %(barcode)s is on the hold shelf for another patron.")
+            % {"barcode": item.barcode},
             code="item_held",
             fields={"item_barcode": ["held for another patron"]},
         )
     if terms.open_loans >= rule.max_loans:
         raise ApplicationError(
-            f"{patron.name} already has {rule.max_loans} items on loan, the most allowed.",
+            gettext("%(name)s already has %(count)s items on loan, the most allowed.")
+            % {"name": patron.name, "count": rule.max_loans},
             code="loan_limit_reached",
             fields={"patron_barcode": ["loan limit reached"]},
         )
@@ -447,7 +454,10 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
         loan = Loan.objects.create(item=item, patron=patron, due_on=due_on)
     except IntegrityError:
         # The item's row lock settles two desks; the open-loan index settles anything else.
-        raise Conflict(f"Item {item.barcode} is already on loan.", code="item_on_loan") from None
+        raise Conflict(
+            gettext("Item %(barcode)s is already on loan.") % {"barcode": item.barcode},
+            code="item_on_loan",
+        ) from None
     _item_status_set(item, Item.Status.ON_LOAN)
     fulfilled = [pk for pk, p, _, _ in holds if p == patron.pk]
     if fulfilled:
@@ -504,7 +514,7 @@ def loan_checkin(*, item_barcode: str) -> Return:
     loan = _loan_close(item_id=item.pk, now=now)
     if loan is None:
         raise Conflict(
-            f"Item {item.barcode} is not on loan.",
+            gettext("Item %(barcode)s is not on loan.") % {"barcode": item.barcode},
             code="item_not_on_loan",
             fields={"item_barcode": ["not on loan"]},
         )
@@ -545,7 +555,7 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     loan = loans.filter(item=item, returned_at__isnull=True).first()
     if loan is None or (patron_id is not None and loan.patron_id != patron_id):
         raise Conflict(
-            f"Item {item.barcode} is not on loan.",
+            gettext("Item %(barcode)s is not on loan.") % {"barcode": item.barcode},
             code="item_not_on_loan",
             fields={"item_barcode": ["not on loan"]},
         )
@@ -554,18 +564,21 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     category = patron.category if patron else ""
     if patron is not None and patron.expires_on is not None and patron.expires_on < on:
         raise ApplicationError(
-            f"{patron.name}'s card expired on {patron.expires_on:%Y-%m-%d}: renew it first.",
+            gettext("%(name)s's card expired on %(date)s: renew it first.")
+            % {"name": patron.name, "date": f"{patron.expires_on:%Y-%m-%d}"},
             code="patron_expired",
         )
     rule = loan_rule_for(patron_category=category, item_type=item_type_of(item))
     if loan.renewals >= rule.renewals:
         raise ApplicationError(
-            f"Item {item.barcode} has been renewed {loan.renewals} times, the most allowed.",
+            gettext("Item %(barcode)s has been renewed %(count)s times, the most allowed.")
+            % {"barcode": item.barcode, "count": loan.renewals},
             code="renewal_limit_reached",
         )
     if Hold.objects.filter(record_id=item.record_id, status=Hold.Status.WAITING).exists():
         raise Conflict(
-            f"Another patron waits for {item.barcode}'s title: it cannot be renewed.",
+            gettext("Another patron waits for %(barcode)s's title: it cannot be renewed.")
+            % {"barcode": item.barcode},
             code="hold_waiting",
         )
     loan.due_on = due_date(start=on, days=rule.loan_days)

@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.selectors import location_list
@@ -64,18 +66,24 @@ def _scan(request: HttpRequest, barcode: str) -> None:
     if not barcode:
         if patron_id is not None:
             request.session.pop(SESSION_PATRON, None)
-            _say(request, "info", "Done with this patron: items scanned now are checked in.")
+            _say(
+                request, "info", gettext("Done with this patron: items scanned now are checked in.")
+            )
         return
     patron = Patron.objects.filter(barcode=barcode).first()
     if patron is not None:
         if patron.pk == patron_id:
             request.session.pop(SESSION_PATRON, None)
-            _say(request, "info", f"Done with {patron.name}.")
+            _say(request, "info", gettext("Done with %(name)s.") % {"name": patron.name})
             return
         request.session[SESSION_PATRON] = patron.pk
         expired = patron.expires_on is not None and patron.expires_on < today()
-        note = f" (card expired {patron.expires_on:%Y-%m-%d})" if expired else ""
-        _say(request, "info", f"Lending to {patron.name} ({patron.barcode}){note}.")
+        values = {"name": patron.name, "card": patron.barcode, "expired": patron.expires_on}
+        if expired:
+            text = gettext("Lending to %(name)s (%(card)s) (card expired %(expired)s).")
+        else:
+            text = gettext("Lending to %(name)s (%(card)s).")
+        _say(request, "info", text % values)
         return
     current = Patron.objects.filter(pk=patron_id).first() if patron_id else None
     try:
@@ -85,14 +93,26 @@ def _scan(request: HttpRequest, barcode: str) -> None:
             if back.hold is not None:
                 waiting = Patron.objects.get(pk=back.hold.patron_id)
                 until = f"{back.hold.shelf_until:%Y-%m-%d}"
-                _say(request, "hold", f"{barcode} {title}: checked in. Put it on the hold "
-                     f"shelf for {waiting.name} ({waiting.barcode}) until {until}.")  # fmt: skip
+                text = gettext(
+                    "%(barcode)s %(title)s: checked in. Put it on the hold shelf for %(name)s "
+                    "(%(card)s) until %(until)s."
+                )
+                values = {"barcode": barcode, "title": title, "name": waiting.name,
+                          "card": waiting.barcode, "until": until}  # fmt: skip
+                _say(request, "hold", text % values)
             else:
-                _say(request, "ok", f"{barcode} {title}: checked in.")
+                _say(
+                    request,
+                    "ok",
+                    gettext("%(barcode)s %(title)s: checked in.")
+                    % {"barcode": barcode, "title": title},
+                )
         else:
             loan = loan_checkout(item_barcode=barcode, patron_barcode=current.barcode)
-            _say(request, "ok", f"{barcode} {loan.item.record.title}: lent to {current.name}, "
-                 f"due {loan.due_on:%Y-%m-%d}.")  # fmt: skip
+            text = gettext("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")
+            values = {"barcode": barcode, "title": loan.item.record.title, "name": current.name,
+                      "due": f"{loan.due_on:%Y-%m-%d}"}  # fmt: skip
+            _say(request, "ok", text % values)
     except ApplicationError as exc:
         _say(request, "error", f"{barcode}: {exc.message}")
 
@@ -106,7 +126,9 @@ def desk_page(request: HttpRequest) -> HttpResponse:
         if "renew" in request.POST:
             try:
                 loan = loan_renew(item_barcode=request.POST["renew"][:64])
-                _say(request, "ok", f"{loan.item.barcode}: renewed, due {loan.due_on:%Y-%m-%d}.")
+                text = gettext("%(barcode)s: renewed, due %(due)s.")
+                values = {"barcode": loan.item.barcode, "due": f"{loan.due_on:%Y-%m-%d}"}
+                _say(request, "ok", text % values)
             except ApplicationError as exc:
                 _say(request, "error", exc.message)
         else:
@@ -180,14 +202,18 @@ def stocktake_page(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if "mark_missing" in request.POST:
                 marked = stocktake_missing_mark(stocktake_id=pk)
-                message = f"{marked} items marked missing; the stocktake is closed."
+                message = gettext("%(count)s items marked missing; the stocktake is closed.") % {
+                    "count": marked
+                }
             else:
                 counts = stocktake_scan(
                     stocktake_id=pk, barcodes=request.POST.get("barcodes", "").split()
                 )
-                message = f"{counts['scanned']} barcodes added."
+                message = gettext("%(count)s barcodes added.") % {"count": counts["scanned"]}
                 if counts["repeated"]:
-                    message += f" {counts['repeated']} were already scanned."
+                    message += " " + gettext("%(count)s were already scanned.") % {
+                        "count": counts["repeated"]
+                    }
         except ApplicationError as exc:
             error = exc.message
     report = stocktake_report(stocktake_id=stocktake.pk)
@@ -211,30 +237,33 @@ def stocktake_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class LabelsForm(forms.Form):
-    kind = forms.ChoiceField(label="Labels", choices=[("barcode", "Barcode"), ("spine", "Spine")])
+    kind = forms.ChoiceField(
+        label=_("Labels"), choices=[("barcode", _("Barcode")), ("spine", _("Spine"))]
+    )
     layout = forms.ChoiceField(
-        label="Sheet", choices=[("avery5160", "Avery 5160 (3 x 10)"), ("custom", "Custom grid")]
+        label=_("Sheet"),
+        choices=[("avery5160", _("Avery 5160 (3 x 10)")), ("custom", _("Custom grid"))],
     )
     start_position = forms.IntegerField(
-        label="Start at label (on a part-used sheet)", min_value=1, max_value=1000, initial=1
+        label=_("Start at label (on a part-used sheet)"), min_value=1, max_value=1000, initial=1
     )
-    import_job = forms.IntegerField(label="Items of import job", min_value=1, required=False)
-    created_from = forms.DateField(label="Added from (YYYY-MM-DD)", required=False)
-    created_to = forms.DateField(label="Added to (YYYY-MM-DD)", required=False)
-    location = forms.CharField(label="Location code", max_length=32, required=False)
+    import_job = forms.IntegerField(label=_("Items of import job"), min_value=1, required=False)
+    created_from = forms.DateField(label=_("Added from (YYYY-MM-DD)"), required=False)
+    created_to = forms.DateField(label=_("Added to (YYYY-MM-DD)"), required=False)
+    location = forms.CharField(label=_("Location code"), max_length=32, required=False)
     barcodes = forms.CharField(
-        label="Barcodes (one a line)", widget=forms.Textarea(attrs={"rows": 6}), required=False
+        label=_("Barcodes (one a line)"), widget=forms.Textarea(attrs={"rows": 6}), required=False
     )
-    page_width_mm = forms.FloatField(label="Page width (mm)", required=False, initial=210)
-    page_height_mm = forms.FloatField(label="Page height (mm)", required=False, initial=297)
-    columns = forms.IntegerField(label="Columns", required=False, min_value=1, max_value=20)
-    rows = forms.IntegerField(label="Rows", required=False, min_value=1, max_value=50)
-    label_width_mm = forms.FloatField(label="Label width (mm)", required=False)
-    label_height_mm = forms.FloatField(label="Label height (mm)", required=False)
-    top_mm = forms.FloatField(label="Top margin (mm)", required=False, initial=0)
-    left_mm = forms.FloatField(label="Left margin (mm)", required=False, initial=0)
-    column_gap_mm = forms.FloatField(label="Gap between columns (mm)", required=False, initial=0)
-    row_gap_mm = forms.FloatField(label="Gap between rows (mm)", required=False, initial=0)
+    page_width_mm = forms.FloatField(label=_("Page width (mm)"), required=False, initial=210)
+    page_height_mm = forms.FloatField(label=_("Page height (mm)"), required=False, initial=297)
+    columns = forms.IntegerField(label=_("Columns"), required=False, min_value=1, max_value=20)
+    rows = forms.IntegerField(label=_("Rows"), required=False, min_value=1, max_value=50)
+    label_width_mm = forms.FloatField(label=_("Label width (mm)"), required=False)
+    label_height_mm = forms.FloatField(label=_("Label height (mm)"), required=False)
+    top_mm = forms.FloatField(label=_("Top margin (mm)"), required=False, initial=0)
+    left_mm = forms.FloatField(label=_("Left margin (mm)"), required=False, initial=0)
+    column_gap_mm = forms.FloatField(label=_("Gap between columns (mm)"), required=False, initial=0)
+    row_gap_mm = forms.FloatField(label=_("Gap between rows (mm)"), required=False, initial=0)
 
     GRID = (
         "page_width_mm", "page_height_mm", "columns", "rows", "label_width_mm",

@@ -68,6 +68,7 @@ INSTALLED_APPS = (
         "cataloguing",
         "api",
         "worker",
+        "django.contrib.humanize",  # counts grouped as the reader's locale writes them
     ]
 )
 
@@ -99,6 +100,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tenants.middleware.LibraryLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -117,6 +119,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "tenants.locale.language_switch",
             ],
         },
     },
@@ -193,7 +198,13 @@ LOGIN_URL = "/staff/login/"
 LOGIN_REDIRECT_URL = "/staff/"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 
-LANGUAGE_CODE = "en-us"
+# The languages Stacks ships (locale/<code>/LC_MESSAGES/django.po), each named in itself for
+# the language switch. A library picks its readers' default among them (Library.language).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "stacks_language"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

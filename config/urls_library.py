@@ -8,6 +8,7 @@ from catalog.admin import catalog_admin
 from tenants import views as tenant_views
 
 urlpatterns = [
+    path("language/", tenant_views.language_choose, name="language-choose"),
     path("api/v1/", include("api.urls")),
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),

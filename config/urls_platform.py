@@ -8,6 +8,7 @@ from tenants import onboarding_views, operator_views, pool_views
 from tenants import views as tenant_views
 
 urlpatterns = [
+    path("language/", tenant_views.language_choose, name="language-choose"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.platform_urls")),
     path("signup/", onboarding_views.signup_page, name="signup"),

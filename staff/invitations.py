@@ -13,9 +13,11 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from common.errors import ApplicationError, Conflict, NotFound
+from common.language import library_language
 from staff.audit import audit_record
 from staff.models import Invitation, StaffToken, User
 from staff.roles import Role
@@ -54,16 +56,19 @@ def _invitation_issue(*, user: User, invited_by: User | None, host: str | None) 
 
 
 def _invitation_send(*, email: str, link: str, host: str) -> None:
-    send_mail(
-        subject=f"Your staff account at {host}",
-        message=(
-            f"You have been invited to the staff of {host}.\n\n"
-            f"Set your password here (the link works once, for {INVITATION_TTL.days} days):\n"
-            f"{link}\n"
-        ),
-        from_email=None,
-        recipient_list=[email],
-    )
+    # In the library's language: the invitee has chosen none yet.
+    with translation.override(library_language()):
+        send_mail(
+            subject=gettext("Your staff account at %(host)s") % {"host": host},
+            message=gettext(
+                "You have been invited to the staff of %(host)s.\n\n"
+                "Set your password here (the link works once, for %(days)s days):\n"
+                "%(link)s\n"
+            )
+            % {"host": host, "days": INVITATION_TTL.days, "link": link},
+            from_email=None,
+            recipient_list=[email],
+        )
 
 
 def _is_pending(user: User) -> bool:
@@ -91,7 +96,9 @@ def staff_invite(
         validate_email(email)
     except ValidationError:
         raise ApplicationError(
-            f"Invalid email {email!r}.", code="invalid_email", fields={"email": ["invalid"]}
+            gettext("Invalid email %(email)r.") % {"email": email},
+            code="invalid_email",
+            fields={"email": ["invalid"]},
         ) from None
     user = user_create(email=email, role=role, password=None)
     user.is_active = False
@@ -108,7 +115,10 @@ def staff_invitation_resend(
     """A fresh link for someone who has not accepted yet; earlier links stop working."""
     user = staff_get(user_id=user_id)
     if not _is_pending(user):
-        raise Conflict(f"{user.email} has already joined.", code="invitation_accepted")
+        raise Conflict(
+            gettext("%(email)s has already joined.") % {"email": user.email},
+            code="invitation_accepted",
+        )
     Invitation.objects.filter(user=user, revoked_at=None, accepted_at=None).update(
         revoked_at=timezone.now()
     )
@@ -123,7 +133,8 @@ def staff_invitation_revoke(*, user_id: int, actor: str) -> None:
     user = staff_get(user_id=user_id)
     if not _is_pending(user):
         raise Conflict(
-            f"{user.email} has already joined; deactivate the account instead.",
+            gettext("%(email)s has already joined; deactivate the account instead.")
+            % {"email": user.email},
             code="invitation_accepted",
         )
     audit_record(actor=actor, action="staff.invitation_revoke", target=user.email)
@@ -135,13 +146,17 @@ def staff_deactivate(*, user_id: int, by: User | None, actor: str) -> User:
     """The account can no longer sign in: its sessions, token and open links stop working."""
     user = staff_get(user_id=user_id)
     if by is not None and user.pk == by.pk:
-        raise ApplicationError("You cannot deactivate your own account.", code="self_deactivate")
+        raise ApplicationError(
+            gettext("You cannot deactivate your own account."), code="self_deactivate"
+        )
     if (
         user.role == Role.ADMIN
         and user.is_active
         and not User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists()
     ):
-        raise ApplicationError("A library keeps at least one active admin.", code="last_admin")
+        raise ApplicationError(
+            gettext("A library keeps at least one active admin."), code="last_admin"
+        )
     user.is_active = False
     user.save(update_fields=["is_active"])
     StaffToken.objects.filter(user=user).delete()
@@ -163,14 +178,20 @@ def invitation_get(*, token: str) -> Invitation:
     """The invitation behind a link, or an error saying why the link does not work."""
     invitation = Invitation.objects.select_related("user").filter(token_hash=_hash(token)).first()
     if invitation is None:
-        raise NotFound("This invitation link is not valid here.", code="invitation_invalid")
+        raise NotFound(
+            gettext("This invitation link is not valid here."), code="invitation_invalid"
+        )
     if invitation.accepted_at is not None:
-        raise Conflict("This invitation link has already been used.", code="invitation_used")
+        raise Conflict(
+            gettext("This invitation link has already been used."), code="invitation_used"
+        )
     if invitation.revoked_at is not None:
-        raise Conflict("This invitation link has been withdrawn.", code="invitation_revoked")
+        raise Conflict(
+            gettext("This invitation link has been withdrawn."), code="invitation_revoked"
+        )
     if invitation.expires_at <= timezone.now():
         raise Conflict(
-            "This invitation link has expired; ask an admin to resend it.",
+            gettext("This invitation link has expired; ask an admin to resend it."),
             code="invitation_expired",
         )
     return invitation
@@ -182,7 +203,9 @@ def invitation_accept(*, token: str, password: str) -> User:
     # Two submissions of the same link: the second waits here and then finds it used.
     invitation = Invitation.objects.select_for_update().select_related("user").get(pk=found.pk)
     if invitation.accepted_at is not None:
-        raise Conflict("This invitation link has already been used.", code="invitation_used")
+        raise Conflict(
+            gettext("This invitation link has already been used."), code="invitation_used"
+        )
     user = invitation.user
     try:
         validate_password(password, user)

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from staff.roles import KeyScope, Role, may_administer, may_catalogue
 
@@ -127,6 +128,23 @@ class Invitation(models.Model):
         )
 
 
+# What each audit log action means, in words a librarian reads (the log keeps the code).
+AUDIT_ACTIONS = {
+    "api_key.create": _("API key created"),
+    "api_key.revoke": _("API key revoked"),
+    "domain.add": _("Domain added"),
+    "domain.verify": _("Domain verified"),
+    "domain.make_primary": _("Domain made primary"),
+    "domain.remove": _("Domain removed"),
+    "settings.update": _("Settings changed"),
+    "staff.invite": _("Staff member invited"),
+    "staff.invitation_resend": _("Invitation sent again"),
+    "staff.invitation_revoke": _("Invitation revoked"),
+    "staff.invitation_accept": _("Invitation accepted"),
+    "staff.deactivate": _("Staff member deactivated"),
+}
+
+
 class AuditEvent(models.Model):
     """One administrative action in this library: who did what to what, and when."""
 
@@ -143,6 +161,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.action} {self.target}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words, in the reader's language (its code when it has none)."""
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
 
 
 class StaffToken(models.Model):

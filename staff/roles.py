@@ -10,14 +10,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
     """A staff account's role: what it may do is answered by the may_* functions below."""
 
-    ADMIN = "admin", "Admin"
-    LIBRARIAN = "librarian", "Librarian"
-    VIEWER = "viewer", "Viewer"
+    ADMIN = "admin", _("Admin")
+    LIBRARIAN = "librarian", _("Librarian")
+    VIEWER = "viewer", _("Viewer")
 
 
 # The roles that create, change and delete the catalog's records, items and headings.
@@ -27,8 +28,8 @@ CATALOGUERS = frozenset({Role.ADMIN, Role.LIBRARIAN})
 class KeyScope(models.TextChoices):
     """An API key's scope: the key acts in the role key_role gives it."""
 
-    READ = "read", "Read"
-    WRITE = "write", "Read and write"
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
 
 
 # A write key catalogues as a librarian does, a read key reads as a viewer does, and no key

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from catalog.models import Location
@@ -16,6 +17,7 @@ from staff.models import ApiKey, User
 from staff.services import IssuedApiKey, api_key_create, api_key_revoke
 from tenants.dns import domain_challenge, domain_proven
 from tenants.domains import domain_cache_forget, is_platform_hostname
+from tenants.locale import language_codes, time_zones
 from tenants.models import Domain, Library
 from tenants.pool import pool_sync_queue
 from tenants.services import hostname_validate
@@ -57,14 +59,15 @@ def domain_add(*, library: Library, hostname: str, actor: str) -> Domain:
     hostname = hostname.strip().lower().rstrip(".")
     if _is_address(hostname):
         raise ApplicationError(
-            f"{hostname} is an IP address; add a domain name.",
+            gettext("%(host)s is an IP address; add a domain name.") % {"host": hostname},
             code="ip_address",
             fields={"domain": ["ip_address"]},
         )
     hostname = hostname_validate(hostname)
     if is_platform_hostname(hostname):
         raise ApplicationError(
-            f"{hostname} is a platform address; add a domain of your own.",
+            gettext("%(host)s is a platform address; add a domain of your own.")
+            % {"host": hostname},
             code="platform_domain",
             fields={"domain": ["platform"]},
         )
@@ -74,7 +77,7 @@ def domain_add(*, library: Library, hostname: str, actor: str) -> Domain:
         if held is not None:
             if held.tenant_id == library.pk or held.is_verified or not proven:
                 raise Conflict(
-                    f"The host name {hostname!r} is already in use.",
+                    gettext("The host name %(host)r is already in use.") % {"host": hostname},
                     code="domain_taken",
                     fields={"domain": ["taken"]},
                 )
@@ -101,8 +104,11 @@ def domain_verify(*, library: Library, domain_id: int, actor: str) -> Domain:
     name, value = domain_challenge(library=library, hostname=domain.domain)
     if not domain_proven(library=library, hostname=domain.domain):
         raise ApplicationError(
-            f"No TXT record {name} with the value {value} was found. Publish it at your DNS "
-            "provider, wait for it to appear, and verify again.",
+            gettext(
+                "No TXT record %(name)s with the value %(value)s was found. Publish it at your "
+                "DNS provider, wait for it to appear, and verify again."
+            )
+            % {"name": name, "value": value},
             code="domain_not_proven",
         )
     with transaction.atomic():
@@ -119,7 +125,8 @@ def domain_make_primary(*, library: Library, domain_id: int, actor: str) -> Doma
     domain = _domain_get(library=library, domain_id=domain_id)
     if not domain.is_verified:
         raise Conflict(
-            f"{domain.domain} is not verified yet; verify it before making it primary.",
+            gettext("%(host)s is not verified yet; verify it before making it primary.")
+            % {"host": domain.domain},
             code="domain_not_proven",
         )
     Domain.objects.filter(tenant=library).exclude(pk=domain.pk).update(is_primary=False)
@@ -136,7 +143,8 @@ def domain_remove(*, library: Library, domain_id: int, actor: str) -> None:
     domain = _domain_get(library=library, domain_id=domain_id)
     if is_platform_hostname(domain.domain):
         raise Conflict(
-            f"{domain.domain} is the library's platform address and stays.",
+            gettext("%(host)s is the library's platform address and stays.")
+            % {"host": domain.domain},
             code="platform_domain",
         )
     if domain.is_primary:
@@ -161,10 +169,14 @@ def library_settings_update(
     default_location_code: str | None = None,
     share_records: bool | None = None,
     cors_origins: list[str] | None = None,
+    language: str | None = None,
+    time_zone: str | None = None,
     expected_version: int | None = None,
 ) -> Library:
-    """Change the library's display name, public catalog switch, default location and
-    whether its records join the shared pool (the pool's worker follows at once); with
+    """Change the library's display name, public catalog switch, default location, whether
+    its records join the shared pool (the pool's worker follows at once), the web origins
+    whose pages may read the API, its readers' default language (one Stacks ships) and its
+    time zone (an IANA name); with
     `expected_version` (the settings_version the editor read), refuse (412) a save made over
     someone else's since."""
     current = (
@@ -177,8 +189,10 @@ def library_settings_update(
         raise NotFound("No such library.")
     if expected_version is not None and current != expected_version:
         raise PreconditionFailed(
-            "Someone saved these settings after you opened them: reload the page to see "
-            "their values, then make your change again.",
+            gettext(
+                "Someone saved these settings after you opened them: reload the page to see "
+                "their values, then make your change again."
+            ),
             code="settings_changed",
         )
     library.settings_version = current
@@ -187,7 +201,8 @@ def library_settings_update(
         name = name.strip()
         if not name or len(name) > 200:
             raise ApplicationError(
-                "A library needs a name of 1 to 200 characters.", fields={"name": ["invalid"]}
+                gettext("A library needs a name of 1 to 200 characters."),
+                fields={"name": ["invalid"]},
             )
         changed["name"] = name
     if public_catalog is not None:
@@ -196,7 +211,7 @@ def library_settings_update(
         code = default_location_code.strip()
         if code and not Location.objects.filter(code=code).exists():
             raise ApplicationError(
-                f"No location with code {code!r}.",
+                gettext("No location with code %(code)r.") % {"code": code},
                 code="unknown_location",
                 fields={"default_location_code": ["unknown"]},
             )
@@ -205,6 +220,27 @@ def library_settings_update(
         origins = cors_origins_clean(cors_origins)
         if origins != library.cors_origins:
             changed["cors_origins"] = origins
+    if language is not None:
+        if language not in language_codes():
+            raise ApplicationError(
+                gettext("Choose one of the languages Stacks speaks: %(codes)s, not %(given)r.")
+                % {"codes": ", ".join(language_codes()), "given": language},
+                code="unknown_language",
+                fields={"language": ["invalid"]},
+            )
+        changed["language"] = language
+    if time_zone is not None:
+        if time_zone not in time_zones():
+            raise ApplicationError(
+                gettext(
+                    "%(given)r is not a time zone: give its IANA name, such as Europe/Paris, "
+                    "America/Montreal or UTC."
+                )
+                % {"given": time_zone},
+                code="unknown_time_zone",
+                fields={"time_zone": ["invalid"]},
+            )
+        changed["time_zone"] = time_zone
     if share_records is not None and share_records != library.share_records:
         changed["share_records"] = share_records
         pool_sync_queue(library_id=library.pk)

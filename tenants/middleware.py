@@ -1,14 +1,17 @@
-"""Chooses the library (schema) and URLconf for each request from its host name."""
+"""Chooses the library (schema), URLconf, language and time zone of each request."""
 
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from common.problems import problem_response
 from tenants.domains import is_platform_hostname, library_for_host
+from tenants.locale import library_zone, reader_language
 from tenants.models import Library
 
 
@@ -59,4 +62,28 @@ class CustomDomainHstsMiddleware:
             and not is_platform_hostname(split_domain_port(request.get_host())[0])
         ):
             response["Strict-Transport-Security"] = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        return response
+
+
+class LibraryLocaleMiddleware:
+    """Each request in its reader's language (tenants.locale.reader_language) and its library's
+    time zone. Answers vary with Accept-Language and the switch's cookie, and say their
+    language in Content-Language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        library = getattr(request, "tenant", None)
+        language = reader_language(request, getattr(library, "language", settings.LANGUAGE_CODE))
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        timezone.activate(library_zone(getattr(library, "time_zone", "UTC")))
+        try:
+            response = self.get_response(request)
+        finally:
+            timezone.deactivate()
+            translation.deactivate()
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", language)
         return response

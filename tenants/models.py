@@ -6,13 +6,14 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
 
 class Library(TenantMixin):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
 
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
@@ -82,11 +83,11 @@ class Signup(models.Model):
     """
 
     class Status(models.TextChoices):
-        UNCONFIRMED = "unconfirmed", "Waiting for the email address to be confirmed"
-        PENDING = "pending", "Waiting for a worker"
-        PROVISIONING = "provisioning", "Creating the library"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        UNCONFIRMED = "unconfirmed", _("Waiting for the email address to be confirmed")
+        PENDING = "pending", _("Waiting for a worker")
+        PROVISIONING = "provisioning", _("Creating the library")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)

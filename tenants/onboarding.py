@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from common.errors import NotFound
 from common.tasks import task_enqueue, task_name
@@ -110,8 +111,11 @@ def _platform_budget_check() -> None:
         return
     wait = max(1, int((times[0] + timedelta(hours=1) - now).total_seconds()) + 1)
     raise SignupsPaused(
-        f"The platform takes at most {limit} sign-ups an hour; please try again in "
-        f"{wait // 60 + 1} minutes.",
+        gettext(
+            "The platform takes at most %(limit)s sign-ups an hour; please try again in "
+            "%(minutes)s minutes."
+        )
+        % {"limit": limit, "minutes": wait // 60 + 1},
         retry_after=wait,
     )
 
@@ -124,14 +128,21 @@ def signup_confirmation_link(*, token: str) -> str:
 
 
 def _confirmation_send(*, signup: Signup, link: str) -> None:
+    host = signup_host(signup.subdomain)
     send_mail(
-        subject=f"Confirm your library at {signup_host(signup.subdomain)}",
-        message=(
-            f"Someone, hopefully you, asked for a library named {signup.name!r} at "
-            f"{signup_host(signup.subdomain)} with this address as its first admin.\n\n"
-            f"Confirm it here (the link works for {settings.STACKS_SIGNUP_CONFIRM_HOURS} hours):\n"
-            f"{link}\n\nIf it was not you, ignore this email: nothing is created without it.\n"
-        ),
+        subject=gettext("Confirm your library at %(host)s") % {"host": host},
+        message=gettext(
+            "Someone, hopefully you, asked for a library named %(name)r at %(host)s with this "
+            "address as its first admin.\n\n"
+            "Confirm it here (the link works for %(hours)s hours):\n%(link)s\n\n"
+            "If it was not you, ignore this email: nothing is created without it.\n"
+        )
+        % {
+            "name": signup.name,
+            "host": host,
+            "hours": settings.STACKS_SIGNUP_CONFIRM_HOURS,
+            "link": link,
+        },
         from_email=None,
         recipient_list=[signup.admin_email],
     )
@@ -162,12 +173,12 @@ def signup_confirm(*, token: str) -> Signup:
     """The admin's address is confirmed: queue the library's provisioning. Safe to repeat."""
     signup = Signup.objects.filter(confirm_token_hash=_hash(token)).first() if token else None
     if signup is None:
-        raise NotFound("This confirmation link is not valid.")
+        raise NotFound(gettext("This confirmation link is not valid."))
     if signup.status != Signup.Status.UNCONFIRMED:
         return signup
     ttl = timedelta(hours=settings.STACKS_SIGNUP_CONFIRM_HOURS)
     if signup.created_at + ttl < timezone.now():
-        raise LinkExpired("This confirmation link has expired; please sign up again.")
+        raise LinkExpired(gettext("This confirmation link has expired; please sign up again."))
     # Another sign-up of the same address may have been confirmed first.
     _validate(name=signup.name, subdomain=signup.subdomain, admin_email=signup.admin_email)
     try:

@@ -3,6 +3,7 @@
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from staff.invitations import invitation_accept, invitation_get
@@ -11,13 +12,13 @@ from tenants.throttles import SignupThrottle
 
 
 class SignupForm(forms.Form):
-    name = forms.CharField(label="Library name", max_length=200)
+    name = forms.CharField(label=_("Library name"), max_length=200)
     subdomain = forms.CharField(
-        label="Address",
+        label=_("Address"),
         max_length=63,
-        help_text="Your catalog will be at <address>.<platform domain>.",
+        help_text=_("Your catalog will be at <address>.<platform domain>."),
     )
-    admin_email = forms.CharField(label="Your email (the library's first admin)", max_length=254)
+    admin_email = forms.CharField(label=_("Your email (the library's first admin)"), max_length=254)
 
 
 def _apply_errors(form: forms.Form, exc: ApplicationError) -> None:
@@ -98,7 +99,7 @@ def signup_status_page(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 class PasswordForm(forms.Form):
-    password = forms.CharField(label="Choose a password", widget=forms.PasswordInput)
+    password = forms.CharField(label=_("Choose a password"), widget=forms.PasswordInput)
 
 
 def invitation_page(request: HttpRequest, token: str) -> HttpResponse:

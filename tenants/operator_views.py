@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError, NotFound
@@ -45,10 +47,10 @@ def operator_required(view: View) -> View:
 
 
 class LibraryCreateForm(forms.Form):
-    schema_name = forms.CharField(label="Schema (lowercase letters, digits, _)", max_length=63)
-    name = forms.CharField(label="Library name", max_length=200)
-    domain = forms.CharField(label="Host name", max_length=253)
-    admin_email = forms.CharField(label="First admin's email", max_length=254)
+    schema_name = forms.CharField(label=_("Schema (lowercase letters, digits, _)"), max_length=63)
+    name = forms.CharField(label=_("Library name"), max_length=200)
+    domain = forms.CharField(label=_("Host name"), max_length=253)
+    admin_email = forms.CharField(label=_("First admin's email"), max_length=254)
 
 
 def _libraries_render(
@@ -78,7 +80,8 @@ def libraries_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Library {made.library.schema_name} created; its admin was emailed a link.",
+                gettext("Library %(name)s created; its admin was emailed a link.")
+                % {"name": made.library.schema_name},
             )
             return redirect("operator-libraries")
     return _libraries_render(request, form, status=400 if request.method == "POST" else 200)
@@ -93,18 +96,24 @@ def library_action(request: HttpRequest, schema_name: str, verb: str) -> HttpRes
         raise Http404(exc.message) from exc
     if verb == "suspend":
         library_suspend(library=library)
-        messages.success(request, f"{library.name} is suspended.")
+        messages.success(request, gettext("%(name)s is suspended.") % {"name": library.name})
     elif verb == "reactivate":
         library_reactivate(library=library)
-        messages.success(request, f"{library.name} is active again.")
+        messages.success(request, gettext("%(name)s is active again.") % {"name": library.name})
     elif verb == "delete":
         if request.POST.get("confirm") != library.schema_name:
             messages.error(
-                request, f"Type {library.schema_name} to confirm deleting {library.name}."
+                request,
+                gettext("Type %(schema)s to confirm deleting %(name)s.")
+                % {"schema": library.schema_name, "name": library.name},
             )
             return redirect("operator-libraries")
         bundle = library_delete(library=library)
-        messages.success(request, f"{library.name} is deleted; its export bundle is {bundle}.")
+        messages.success(
+            request,
+            gettext("%(name)s is deleted; its export bundle is %(bundle)s.")
+            % {"name": library.name, "bundle": bundle},
+        )
     else:
         raise Http404
     return redirect("operator-libraries")

@@ -4,9 +4,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
@@ -17,6 +19,7 @@ from staff.pages import staff_page
 from staff.roles import Role, admin_required
 from tenants import administration
 from tenants.dns import domain_challenge
+from tenants.locale import time_zones
 from tenants.models import Domain, Library
 
 
@@ -47,8 +50,8 @@ def _post_action(
 
 
 class InviteForm(forms.Form):
-    email = forms.CharField(label="Email", max_length=254)
-    role = forms.ChoiceField(label="Role", choices=Role.choices)
+    email = forms.CharField(label=_("Email"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
 @admin_required
@@ -100,9 +103,11 @@ def people_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=100)
-    scope = forms.ChoiceField(label="Scope", choices=ApiKey.Scope.choices)
-    expires_at = forms.DateTimeField(label="Expires at (optional, UTC)", required=False)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    scope = forms.ChoiceField(label=_("Scope"), choices=ApiKey.Scope.choices)
+    expires_at = forms.DateTimeField(
+        label=_("Expires at (optional, in the library time zone)"), required=False
+    )
 
 
 @admin_required
@@ -148,7 +153,7 @@ def _domains(request: HttpRequest) -> list[Domain]:
 
 
 class DomainForm(forms.Form):
-    domain = forms.CharField(label="Custom domain", max_length=253)
+    domain = forms.CharField(label=_("Custom domain"), max_length=253)
 
 
 @admin_required
@@ -193,13 +198,15 @@ def domain_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 
 class SettingsForm(forms.Form):
-    name = forms.CharField(label="Display name", max_length=200)
-    public_catalog = forms.BooleanField(label="Public catalog (anyone may search)", required=False)
+    name = forms.CharField(label=_("Display name"), max_length=200)
+    public_catalog = forms.BooleanField(
+        label=_("Public catalog (anyone may search)"), required=False
+    )
     default_location_code = forms.CharField(
-        label="Default location code", max_length=32, required=False
+        label=_("Default location code"), max_length=32, required=False
     )
     share_records = forms.BooleanField(
-        label="Share our records (bibliographic data only) with the other libraries",
+        label=_("Share our records (bibliographic data only) with the other libraries"),
         required=False,
     )
     cors_origins = forms.CharField(
@@ -210,6 +217,18 @@ class SettingsForm(forms.Form):
         ),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the catalog"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("For readers whose browser asks for no language Stacks speaks."),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=lambda: [(zone, zone) for zone in sorted(time_zones())],
+        required=False,
+        help_text=_("Dates and times on the catalog and the staff pages are shown in it."),
     )
     # The settings' version when the page was opened: a save over a later one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
@@ -228,6 +247,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "default_location_code": library.default_location_code,
         "share_records": library.share_records,
         "cors_origins": "\n".join(library.cors_origins),
+        "language": library.language,
+        "time_zone": library.time_zone,
         "version": library.settings_version,
     }
     form = SettingsForm(request.POST or None, initial=initial)
@@ -235,6 +256,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         expected = values.pop("version")
+        # Left out of the form (an older page): the language and zone stay as they are.
+        for kept in ("language", "time_zone"):
+            values[kept] = values[kept] or None
         try:
             administration.library_settings_update(
                 library=library,
@@ -245,7 +269,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             error = exc.message
         else:
-            messages.success(request, "Settings saved.")
+            messages.success(request, gettext("Settings saved."))
             return redirect("staff-settings")
     return _page(request, "settings.html", {"form": form}, error)
 

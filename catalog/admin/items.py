@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from catalog.admin.site import (
     ServiceForm,
@@ -36,7 +37,7 @@ class ItemForm(forms.ModelForm):
         ]  # fmt: skip
 
 
-@admin.action(description="Withdraw the selected copies", permissions=["change"])
+@admin.action(description=_("Withdraw the selected copies"), permissions=["change"])
 def items_withdraw(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Item]) -> None:
     done = copies_withdraw(list(queryset.values_list("pk", flat=True)))
     modeladmin.message_user(request, f"{done} copies withdrawn.", messages.SUCCESS)
@@ -91,7 +92,7 @@ class LocationAdmin(ServiceWrites, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
         return super().get_queryset(request).annotate(n_items=count_of(Item, "location"))
 
-    @admin.display(description="Items", ordering="n_items")
+    @admin.display(description=_("Items"), ordering="n_items")
     def items_kept(self, location: Location) -> int:
         return getattr(location, "n_items", 0)
 

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Model, QuerySet
 from django.forms import BaseModelFormSet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from catalog.admin.site import (
     RoleAccess,
@@ -28,6 +29,7 @@ from catalog.services import (
     record_delete,
     record_update,
 )
+from catalog.website import language_name
 
 
 class Outcome:
@@ -131,7 +133,7 @@ class ItemInline(RoleAccess, admin.TabularInline):
 
 
 class DecadeFilter(admin.SimpleListFilter):
-    title = "publication year"
+    title = _("publication year")
     parameter_name = "decade"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -155,12 +157,15 @@ class DecadeFilter(admin.SimpleListFilter):
 class LanguageFilter(admin.SimpleListFilter):
     """The languages in use, read from the language index (not from the listed rows)."""
 
-    title = "language"
+    title = _("language")
     parameter_name = "language"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         codes = Record.objects.exclude(language="").order_by("language")
-        return [(code, code) for code in codes.values_list("language", flat=True).distinct()]
+        return [
+            (code, language_name(code))
+            for code in codes.values_list("language", flat=True).distinct()
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> QuerySet[Record]:
         return queryset.filter(language=self.value()) if self.value() else queryset
@@ -169,7 +174,7 @@ class LanguageFilter(admin.SimpleListFilter):
 class SubjectFilter(admin.SimpleListFilter):
     """The most used subjects (a full list of headings would not fit a sidebar)."""
 
-    title = "subject"
+    title = _("subject")
     parameter_name = "subject"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -183,7 +188,7 @@ class SubjectFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.action(description="Withdraw every copy of the selected records", permissions=["change"])
+@admin.action(description=_("Withdraw every copy of the selected records"), permissions=["change"])
 def records_withdraw_copies(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
     ids = list(Item.objects.filter(record__in=queryset).values_list("pk", flat=True))
     done = copies_withdraw(ids)
@@ -205,8 +210,8 @@ class RecordAdmin(ServiceWrites, admin.ModelAdmin):
     list_filter = [LanguageFilter, DecadeFilter, SubjectFilter]
     fieldsets = [
         (None, {"fields": ["title", "subtitle", "publisher", "publication_year", "edition"]}),
-        ("Description", {"fields": ["language", "series", "summary"]}),
-        ("Control number", {"fields": ["control_number", "control_number_source"]}),
+        (_("Description"), {"fields": ["language", "series", "summary"]}),
+        (_("Control number"), {"fields": ["control_number", "control_number_source"]}),
     ]
     inlines = [ContributorInline, SubjectInline, IdentifierInline, ItemInline]
     actions = [records_withdraw_copies]
@@ -224,11 +229,11 @@ class RecordAdmin(ServiceWrites, admin.ModelAdmin):
             .prefetch_related("credits__contributor")
         )
 
-    @admin.display(description="Contributors")
+    @admin.display(description=_("Contributors"))
     def contributor_names(self, record: Record) -> str:
         return "; ".join(credit.contributor.name for credit in record.credits.all())
 
-    @admin.display(description="Copies", ordering="n_items")
+    @admin.display(description=_("Copies"), ordering="n_items")
     def copies(self, record: Record) -> int:
         return getattr(record, "n_items", 0)
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.files import library_file_name
 
@@ -22,45 +23,45 @@ def export_file_path(instance: models.Model, filename: str) -> str:
 
 
 class Format(models.TextChoices):
-    MARC = "marc", "MARC 21 (ISO 2709)"
-    MARCXML = "marcxml", "MARCXML"
-    CSV = "csv", "CSV"
+    MARC = "marc", _("MARC 21 (ISO 2709)")
+    MARCXML = "marcxml", _("MARCXML")
+    CSV = "csv", _("CSV")
 
 
 class ImportJob(models.Model):
     """One file brought into the catalog: staged, previewed, committed, perhaps reverted."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        STAGING = "staging", "Staging"
-        STAGED = "staged", "Staged"
-        COMMITTING = "committing", "Committing"
-        COMMITTED = "committed", "Committed"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-        REVERTED = "reverted", "Reverted"
+        QUEUED = "queued", _("Queued")
+        STAGING = "staging", _("Staging")
+        STAGED = "staged", _("Staged")
+        COMMITTING = "committing", _("Committing")
+        COMMITTED = "committed", _("Committed")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        REVERTED = "reverted", _("Reverted")
 
     # A job in these states has work left for a worker (and holds or awaits its lease).
     ACTIVE_STATUSES = (Status.QUEUED, Status.STAGING, Status.COMMITTING)
 
     class MatchOn(models.TextChoices):
-        ISBN = "isbn", "ISBN"
-        CONTROL_NUMBER = "control_number", "Control number (001/003)"
-        EITHER = "either", "ISBN or control number"
+        ISBN = "isbn", _("ISBN")
+        CONTROL_NUMBER = "control_number", _("Control number (001/003)")
+        EITHER = "either", _("ISBN or control number")
 
     class OnMatch(models.TextChoices):
-        UPDATE = "update", "Update the matched record"
-        SKIP = "skip", "Leave the matched record as it is"
-        CREATE = "create", "Create a new record anyway"
+        UPDATE = "update", _("Update the matched record")
+        SKIP = "skip", _("Leave the matched record as it is")
+        CREATE = "create", _("Create a new record anyway")
 
     class Overlay(models.TextChoices):
-        REPLACE = "replace", "Replace the record with the file's"
-        FILL_EMPTY = "fill_empty", "Only fill fields that are empty in Stacks"
-        KEEP_LOCAL = "keep_local", "Keep fields edited in Stacks since the last import"
+        REPLACE = "replace", _("Replace the record with the file's")
+        FILL_EMPTY = "fill_empty", _("Only fill fields that are empty in Stacks")
+        KEEP_LOCAL = "keep_local", _("Keep fields edited in Stacks since the last import")
 
     class OnNoMatch(models.TextChoices):
-        CREATE = "create", "Create a record"
-        SKIP = "skip", "Skip the record"
+        CREATE = "create", _("Create a record")
+        SKIP = "skip", _("Skip the record")
 
     format = models.CharField(max_length=8, choices=Format.choices)
     file = models.FileField(upload_to=import_file_path, max_length=300)
@@ -123,10 +124,10 @@ class ImportRow(models.Model):
     """One record of an import file: what was found, what will be (or was) done, and why."""
 
     class Action(models.TextChoices):
-        CREATE = "create", "Create"
-        UPDATE = "update", "Update"
-        UNCHANGED = "unchanged", "Unchanged"
-        REJECT = "reject", "Reject"
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        UNCHANGED = "unchanged", _("Unchanged")
+        REJECT = "reject", _("Reject")
 
     id = models.BigAutoField(primary_key=True)
     # Looked up by job through the (job, position) constraint's index.
@@ -166,16 +167,16 @@ class ExportJob(models.Model):
     """A file of the catalog (or of the records a filter selects), written on a worker."""
 
     class ExportFormat(models.TextChoices):
-        CSV = "csv", "CSV"
-        MARC = "marc", "MARC 21 (ISO 2709)"
-        MARCXML = "marcxml", "MARCXML"
-        JSONL = "jsonl", "JSON Lines"
+        CSV = "csv", _("CSV")
+        MARC = "marc", _("MARC 21 (ISO 2709)")
+        MARCXML = "marcxml", _("MARCXML")
+        JSONL = "jsonl", _("JSON Lines")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     format = models.CharField(max_length=8, choices=ExportFormat.choices)
     filters = models.JSONField(default=dict, blank=True)

@@ -7,6 +7,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from catalog.imports.exports import EXTENSIONS, export_job_create
 from catalog.imports.jobs import (
@@ -40,31 +42,35 @@ def _page(
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="File (MARC 21, MARCXML or CSV)")
+    file = forms.FileField(label=_("File (MARC 21, MARCXML or CSV)"))
     format = forms.ChoiceField(
-        label="Format",
-        choices=[("", "Tell from the file name"), *Format.choices],
+        label=_("Format"),
+        choices=[("", _("Tell from the file name")), *Format.choices],
         required=False,
     )
     match_on = forms.ChoiceField(
-        label="Match existing records on",
+        label=_("Match existing records on"),
         choices=ImportJob.MatchOn.choices,
         initial=ImportJob.MatchOn.EITHER,
     )
-    on_match = forms.ChoiceField(label="When a record matches", choices=ImportJob.OnMatch.choices)
+    on_match = forms.ChoiceField(
+        label=_("When a record matches"), choices=ImportJob.OnMatch.choices
+    )
     on_no_match = forms.ChoiceField(
-        label="When nothing matches", choices=ImportJob.OnNoMatch.choices
+        label=_("When nothing matches"), choices=ImportJob.OnNoMatch.choices
     )
     overlay = forms.ChoiceField(
-        label="When a record is updated", choices=ImportJob.Overlay.choices, required=False
+        label=_("When a record is updated"), choices=ImportJob.Overlay.choices, required=False
     )
     create_locations = forms.BooleanField(
-        label="Create missing locations (otherwise records with an unknown location code are "
-        "rejected)",
+        label=_(
+            "Create missing locations (otherwise records with an unknown location code are "
+            "rejected)"
+        ),
         required=False,
     )
     dry_run = forms.BooleanField(
-        label="Dry run (preview only; nothing can be committed)", required=False
+        label=_("Dry run (preview only; nothing can be committed)"), required=False
     )
 
     def clean_overlay(self) -> str:
@@ -97,7 +103,7 @@ def imports_page(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("staff-import", pk=job.pk)
     elif request.method == "POST":
-        error = "Check the form below."
+        error = gettext("Check the form below.")
     context = {"form": form, "jobs": import_job_list()[:50]}
     return _page(request, "imports.html", context, error)
 
@@ -162,19 +168,19 @@ def import_job_rejects(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 class ExportForm(forms.Form):
-    format = forms.ChoiceField(label="Format", choices=ExportJob.ExportFormat.choices)
-    q = forms.CharField(label="Search words (optional)", required=False, max_length=500)
+    format = forms.ChoiceField(label=_("Format"), choices=ExportJob.ExportFormat.choices)
+    q = forms.CharField(label=_("Search words (optional)"), required=False, max_length=500)
     # Not cut to three characters: "English" is answered with what to write, not read as "Eng".
-    language = forms.CharField(label="Language code (e.g. eng)", required=False, max_length=40)
-    year_from = forms.IntegerField(label="Published from (year)", required=False)
-    year_to = forms.IntegerField(label="Published up to (year)", required=False)
-    location = forms.CharField(label="Location code", required=False, max_length=32)
+    language = forms.CharField(label=_("Language code (e.g. eng)"), required=False, max_length=40)
+    year_from = forms.IntegerField(label=_("Published from (year)"), required=False)
+    year_to = forms.IntegerField(label=_("Published up to (year)"), required=False)
+    location = forms.CharField(label=_("Location code"), required=False, max_length=32)
     item_status = forms.ChoiceField(
-        label="Copies with status",
-        choices=[("", "Any"), *Item.Status.choices],
+        label=_("Copies with status"),
+        choices=[("", _("Any")), *Item.Status.choices],
         required=False,
     )
-    updated_since = forms.DateTimeField(label="Changed since (UTC)", required=False)
+    updated_since = forms.DateTimeField(label=_("Changed since (UTC)"), required=False)
 
     def filters(self) -> dict[str, Any]:
         """The filled-in filters, in the record list's names (as the API takes them)."""
@@ -203,7 +209,7 @@ def exports_page(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("staff-export", pk=job.pk)
     elif request.method == "POST":
-        error = "Check the filters below."
+        error = gettext("Check the filters below.")
     context = {"form": form, "jobs": export_job_list()[:50]}
     return _page(request, "exports.html", context, error)
 

@@ -21,7 +21,7 @@ def browser(library) -> Client:  # type: ignore[no-untyped-def]
 def test_every_page_has_labelled_forms(browser):
     for path, labels in (
         ("/staff/people/", ["Email", "Role"]),
-        ("/staff/api-keys/", ["Name", "Scope", "Expires at (optional, UTC)"]),
+        ("/staff/api-keys/", ["Name", "Scope", "Expires at (optional, in the library time zone)"]),
         ("/staff/domains/", ["Custom domain"]),
         ("/staff/settings/", ["Display name", "Public catalog (anyone may search)"]),
     ):
@@ -96,8 +96,12 @@ def test_domains_and_settings_from_the_pages(
     library.refresh_from_db()
     assert library.name == "Alpha Town"
     audit = browser.get("/staff/audit/").text
-    for action in ("domain.add", "domain.make_primary", "settings.update"):
-        assert action in audit
+    for action, words in (
+        ("domain.add", "Domain added"), ("domain.make_primary", "Domain made primary"),
+        ("settings.update", "Settings changed"),
+    ):  # fmt: skip
+        assert f'data-action="{action}"' in audit
+        assert f"<td>{words}</td>" in audit
 
 
 def test_pages_are_for_admins_of_this_library_only(library, other_library):

@@ -1,0 +1,70 @@
+"""Each request in its reader's language and its library's time zone, and the language switch."""
+
+import zoneinfo
+from functools import cache
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+
+def language_codes() -> list[str]:
+    """The languages Stacks ships, as settings.LANGUAGES names them."""
+    return [code for code, _ in settings.LANGUAGES]
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """Every IANA zone name this machine knows (Europe/Paris, America/Montreal, UTC)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def library_zone(name: str) -> zoneinfo.ZoneInfo:
+    """The library's zone; a name no longer known (an old tz database) reads as UTC."""
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _shipped(code: str | None) -> str | None:
+    if not code:
+        return None
+    try:
+        return get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+def reader_language(request: HttpRequest, default: str) -> str:
+    """The language the reader chose with the switch (a cookie), else the first of the
+    browser's Accept-Language that Stacks speaks, else the library's default."""
+    chosen = _shipped(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    if chosen:
+        return chosen
+    for code, _ in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if code != "*" and (found := _shipped(code)):
+            return found
+    return _shipped(default) or settings.LANGUAGE_CODE
+
+
+def language_switch_links(request: HttpRequest, current: str) -> list[dict[str, object]]:
+    """One link per shipped language, each named in itself, back to the page it is on."""
+    here = request.get_full_path()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "current": code == current,
+            "url": "/language/?" + urlencode({"language": code, "next": here}),
+        }
+        for code, name in settings.LANGUAGES
+    ]
+
+
+def language_switch(request: HttpRequest) -> dict[str, object]:
+    """Template context: the language switch's links, on every page."""
+    current = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    return {"language_switch": language_switch_links(request, current)}

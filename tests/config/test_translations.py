@@ -1,0 +1,51 @@
+"""The translations are whole: every template string is marked, every catalog has every
+message (config/messages.py check, the same check `python config/messages.py check` prints)."""
+
+import pytest
+from django.utils import translation
+
+from config import messages
+
+
+def test_every_template_string_is_marked_and_every_catalog_is_complete():
+    problems = messages.check()
+    assert problems == [], "\n".join(
+        ["Run `make messages`, mark or translate what is listed:", *problems]
+    )
+
+
+def test_the_check_finds_unmarked_text_and_missing_messages():
+    template = (
+        '{% load i18n %}<h1>{% translate "Copies" %}</h1>\n'
+        '<p title="Due back soon">Plain words</p>{{ value }}\n'
+        "{% blocktranslate %}Held for {{ name }}{% endblocktranslate %}<style>p { x: y }</style>"
+    )
+    assert messages.unmarked_text(template) == [(2, "Due back soon"), (2, "Plain words")]
+    catalog = messages.read(messages.catalog_paths()["fr"])
+    template_catalog = messages.extract()
+    template_catalog.add("A message no catalog has yet")
+    assert messages.missing(catalog, template_catalog) == [
+        "not translated: 'A message no catalog has yet'"
+    ]
+
+
+def test_every_shipped_language_has_a_catalog():
+    from django.conf import settings
+
+    shipped = {code for code, _ in settings.LANGUAGES} - {settings.LANGUAGE_CODE}
+    assert set(messages.catalog_paths()) == shipped
+
+
+@pytest.mark.parametrize(
+    ("language", "call_number", "one", "three"),
+    [("fr", "Cote", "1 notice", "3 notices"), ("de", "Signatur", "1 Datensatz", "3 Datensätze"),
+     ("es", "Signatura", "1 registro", "3 registros")],
+)  # fmt: skip
+def test_compiled_catalogs_are_in_use(language, call_number, one, three):
+    """The .mo files make install writes are the ones Django reads, with each language's
+    plural rule (else: run make install)."""
+    with translation.override(language):
+        assert translation.gettext("Call number") == call_number
+        for count, expected in ((1, one), (3, three)):
+            text = translation.ngettext("%(count)s record", "%(count)s records", count)
+            assert text % {"count": count} == expected

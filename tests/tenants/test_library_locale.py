@@ -1,0 +1,170 @@
+"""Each library in its readers' language and its own time zone: the switch, Accept-Language,
+the library's default, dates in its zone, language names in the reader's language."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from catalog.services import RecordData, record_create
+from staff.models import AuditEvent
+from tenants.administration import library_settings_update
+from tenants.models import Library
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
+from tests.tenants.admin_helpers import signed_in
+
+HTML_LANG = re.compile(r'<html lang="([a-z-]+)">')
+
+
+def _settings(library: Library, capture, **changes: str) -> None:  # type: ignore[no-untyped-def]
+    with capture(execute=True):
+        library_settings_update(library=library, actor="test", **changes)
+
+
+@pytest.fixture
+def german_book(library) -> int:  # type: ignore[no-untyped-def]
+    with schema_context("alpha"):
+        return record_create(data=RecordData(title="Der Zauberberg", language="ger")).pk
+
+
+def test_reader_gets_accept_language_else_the_library_default(
+    library, german_book, django_capture_on_commit_callbacks
+):
+    reader = Client(HTTP_HOST=LIBRARY_HOST)
+    page = reader.get("/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9,en;q=0.5")
+    assert HTML_LANG.search(page.text).group(1) == "de"
+    assert page["Content-Language"] == "de"
+    assert "Accept-Language" in page["Vary"]
+    assert "Im Katalog suchen" in page.text
+
+    _settings(library, django_capture_on_commit_callbacks, language="fr")
+    # A browser asking only for languages Stacks does not ship gets the library's default.
+    page = reader.get("/", HTTP_ACCEPT_LANGUAGE="ja,ko;q=0.8")
+    assert HTML_LANG.search(page.text).group(1) == "fr"
+    assert "Chercher dans le catalogue" in page.text
+    page = reader.get("/")
+    assert HTML_LANG.search(page.text).group(1) == "fr"
+
+
+def test_the_switch_is_remembered_over_the_browser_language(library, german_book):
+    reader = Client(HTTP_HOST=LIBRARY_HOST, HTTP_ACCEPT_LANGUAGE="de")
+    record = f"/records/{german_book}/"
+    page = reader.get(record)
+    assert 'href="/language/?language=es&amp;next=%2Frecords%2F' in page.text
+    chosen = reader.get("/language/", {"language": "es", "next": record})
+    assert (chosen.status_code, chosen["Location"]) == (302, record)
+    assert chosen.cookies["stacks_language"].value == "es"
+    again = reader.get(record)
+    assert HTML_LANG.search(again.text).group(1) == "es"
+    assert "<dt>Idioma</dt><dd>alemán</dd>" in again.text
+    # The switch goes back only to this site's pages, and only to shipped languages.
+    away = reader.get("/language/", {"language": "xx", "next": "https://evil.example/"})
+    assert (away.status_code, away["Location"]) == (302, "/")
+    assert "stacks_language" not in away.cookies
+    assert HTML_LANG.search(reader.get(record).text).group(1) == "es"
+
+
+def test_language_names_in_the_readers_language_on_record_and_facets(library, german_book):
+    record = f"/records/{german_book}/"
+    for accept, name in (("fr", "allemand"), ("de", "Deutsch"), ("es", "alemán"), ("en", "German")):
+        reader = Client(HTTP_HOST=LIBRARY_HOST, HTTP_ACCEPT_LANGUAGE=accept)
+        page = reader.get(record).text
+        assert re.search(rf"<dd>{name}</dd>", page), (accept, name)
+        facets = reader.get("/search/", {"q": "Zauberberg"}).text
+        facet = re.search(r'<ul id="facet-language">(.*?)</ul>', facets, re.S)
+        assert facet is not None, accept
+        assert f">{name}</a>" in facet.group(1), (accept, name)
+
+
+def test_cached_pages_keep_one_copy_per_language(library, german_book):
+    french = Client(HTTP_HOST=LIBRARY_HOST, HTTP_ACCEPT_LANGUAGE="fr")
+    german = Client(HTTP_HOST=LIBRARY_HOST, HTTP_ACCEPT_LANGUAGE="de")
+    first = french.get("/search/?q=Zauberberg")
+    assert first["X-Page-Cache"] == "miss"
+    assert french.get("/search/?q=Zauberberg")["X-Page-Cache"] == "hit"
+    other = german.get("/search/?q=Zauberberg")
+    assert other["X-Page-Cache"] == "miss"
+    assert "1\N{EN DASH}1 von 1 Datensatz" in other.text
+    assert "1\N{EN DASH}1 sur 1 notice" in french.get("/search/?q=Zauberberg").text
+
+
+def test_settings_page_sets_language_and_zone_and_staff_pages_follow(
+    library, django_capture_on_commit_callbacks
+):
+    admin = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    form = admin.get("/staff/settings/").text
+    assert '<option value="fr">Français</option>' in form
+    assert '<option value="America/Montreal">America/Montreal</option>' in form
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = admin.post(
+            "/staff/settings/",
+            {"name": "Alpha Library", "public_catalog": "on", "language": "fr",
+             "time_zone": "America/Montreal", "version": 1},
+        )  # fmt: skip
+    assert saved.status_code == 302
+    library.refresh_from_db()
+    assert (library.language, library.time_zone) == ("fr", "America/Montreal")
+    after = admin.get("/staff/settings/")
+    assert HTML_LANG.search(after.text).group(1) == "fr"
+    # Saved in English (the language when the admin pressed the button), shown in French now.
+    assert "Settings saved." in after.text
+    assert "<h1>Réglages</h1>" in after.text
+    # An event at 01:38 UTC happened at 20:38 the evening before in Montreal.
+    with schema_context("alpha"):
+        event = AuditEvent.objects.filter(action="settings.update").latest("id")
+        AuditEvent.objects.filter(pk=event.pk).update(
+            created_at=datetime(2026, 12, 2, 1, 38, 32, tzinfo=UTC)
+        )
+    audit = admin.get("/staff/audit/").text
+    row = re.search(r'<tr data-action="settings.update">(.*?)</tr>', audit, re.S)
+    assert row is not None
+    assert "01/12/2026 20:38" in row.group(1)
+    assert "<td>Réglages modifiés</td>" in row.group(1)
+    assert "America/Montreal" in audit
+
+
+def test_staff_switch_their_own_language(library):
+    admin = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    assert HTML_LANG.search(admin.get("/staff/").text).group(1) == "en"
+    admin.get("/language/", {"language": "de", "next": "/staff/"})
+    page = admin.get("/staff/").text
+    assert HTML_LANG.search(page).group(1) == "de"
+    assert "Arbeitsbereich des Personals" in page
+
+
+def test_bad_language_or_zone_is_refused_in_words_and_nothing_changes(library):
+    admin = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example")
+    bad_zone = admin.patch("/api/v1/settings/", {"time_zone": "Mars/Olympus"}, format="json")
+    assert bad_zone.status_code == 400
+    assert "'Mars/Olympus' is not a time zone" in bad_zone.json()["detail"]
+    bad_language = admin.patch("/api/v1/settings/", {"language": "tlh"}, format="json")
+    assert bad_language.status_code == 400
+    assert (
+        "Choose one of the languages Stacks speaks: en, fr, de, es"
+        in (bad_language.json()["detail"])
+    )
+    library.refresh_from_db()
+    assert (library.language, library.time_zone, library.settings_version) == ("en", "UTC", 1)
+
+    good = admin.patch(
+        "/api/v1/settings/", {"language": "de", "time_zone": "Europe/Berlin"}, format="json"
+    )
+    assert good.status_code == 200
+    assert (good.json()["language"], good.json()["time_zone"]) == ("de", "Europe/Berlin")
+
+
+def test_another_librarys_admin_cannot_change_the_language(library, other_library):
+    other_admin = signed_in(OTHER_LIBRARY_HOST, "beta", "admin@beta.example")
+    response = other_admin.patch(
+        "/api/v1/settings/", {"language": "fr"}, format="json", HTTP_HOST=LIBRARY_HOST
+    )
+    assert response.status_code in (401, 403)
+    other_page = Client(HTTP_HOST=LIBRARY_HOST)
+    other_page.cookies = other_admin.cookies
+    assert other_page.get("/staff/settings/").status_code == 302  # to the sign-in page
+    library.refresh_from_db()
+    other_library.refresh_from_db()
+    assert (library.language, library.settings_version) == ("en", 1)
+    assert other_library.language == "en"
