@@ -77,7 +77,7 @@ class StaffTokenAuthentication(authentication.BaseAuthentication):
             return None
         if connection.schema_name == "public":  # type: ignore[attr-defined]
             raise exceptions.AuthenticationFailed(
-                "Staff tokens belong to a library: use them on the library's own host."
+                _("Staff tokens belong to a library: use them on the library's own host.")
             )
         user = staff_token_authenticate(token)
         if user is None:

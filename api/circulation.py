@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status
@@ -510,7 +511,7 @@ class LoanRuleViewSet(CirculationViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         rule = selectors.loan_rule_list().filter(pk=int(pk)).first()
         if rule is None:
-            raise NotFound("No such rule.")
+            raise NotFound(gettext("No such rule."))
         return Response(LoanRuleSerializer(rule).data)
 
     def create(self, request: Request) -> Response:
@@ -853,7 +854,8 @@ class PatronImportViewSet(CirculationViewSet):
         upload = body.validated_data["file"]
         if upload.size > PATRON_FILE_MAX_BYTES:
             raise ApplicationError(
-                f"The file is too large (at most {PATRON_FILE_MAX_BYTES:,} bytes)."
+                gettext("The file is too large (at most %(limit)s bytes).")
+                % {"limit": f"{PATRON_FILE_MAX_BYTES:,}"}
             )
         job = patron_import_create(
             content=upload.read(), file_name=upload.name or "patrons.csv",

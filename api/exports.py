@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -78,7 +79,10 @@ class ExportJobViewSet(
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         job = self.get_object()
         if job.status != ExportJob.Status.DONE or not job.file:
-            raise Conflict(f"The export is {job.status}; download it once it is done.")
+            raise Conflict(
+                gettext("The export is %(status)s; download it once it is done.")
+                % {"status": job.get_status_display().lower()}
+            )
         return FileResponse(
             job.file.open("rb"),
             as_attachment=True,

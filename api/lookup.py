@@ -1,5 +1,6 @@
 """Scan-to-add's lookup in the API: an ISBN in any form, answered best first."""
 
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -33,6 +34,8 @@ class RecordLookupView(StrictAPIView):
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("isbn", "")
         if not raw.strip():
-            raise ApplicationError("Give an ISBN: ?isbn=...", fields={"isbn": ["required"]})
+            raise ApplicationError(
+                gettext("Give an ISBN: ?isbn=..."), fields={"isbn": ["required"]}
+            )
         lookup = isbn_lookup(raw_isbn=raw, library=request.tenant)  # type: ignore[attr-defined]
         return Response(lookup_as_json(lookup))

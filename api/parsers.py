@@ -3,6 +3,7 @@ and pictures taken as they came."""
 
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, JSONParser
 
@@ -28,9 +29,13 @@ class BoundedJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(f"JSON nested more than {MAX_DEPTH} levels deep.") from None
+            raise ParseError(
+                gettext("JSON nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH}
+            ) from None
         if _depth_exceeds(data, MAX_DEPTH):
-            raise ParseError(f"JSON nested more than {MAX_DEPTH} levels deep.")
+            raise ParseError(
+                gettext("JSON nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH}
+            )
         return data
 
 

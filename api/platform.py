@@ -3,6 +3,7 @@
 from typing import cast
 
 from django.db import connection
+from django.utils.translation import gettext
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
@@ -105,7 +106,7 @@ class SignupDetail(StrictAPIView):
     def get(self, request: Request, public_id: str) -> Response:
         signup = signup_get(public_id=public_id)
         if signup is None:
-            raise NotFound("No such sign-up.")
+            raise NotFound(gettext("No such sign-up."))
         return Response(SignupSerializer(signup).data)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
@@ -235,7 +235,9 @@ class RecordSearchParamsSerializer(serializers.Serializer):
         kind, colon, raw = value.partition(":")
         if not colon or kind not in Identifier.Kind.values:
             kinds = ", ".join(Identifier.Kind.values)
-            raise serializers.ValidationError(f"Use kind:value, where kind is one of {kinds}.")
+            raise serializers.ValidationError(
+                gettext("Use kind:value, where kind is one of %(kinds)s.") % {"kinds": kinds}
+            )
         return _identifier(kind, raw)
 
     def validate_ids(self, value: str) -> tuple[int, ...]:
@@ -272,9 +274,11 @@ def _identifier(kind: str, raw: str) -> tuple[str, str]:
 def _ids(value: str) -> tuple[int, ...]:
     parts = [p.strip() for p in value.split(",") if p.strip()]
     if not parts or len(parts) > MAX_LOOKUP:
-        raise serializers.ValidationError(f"Send 1 to {MAX_LOOKUP} ids, separated by commas.")
+        raise serializers.ValidationError(
+            format_lazy(gettext_lazy("Send 1 to {most} ids, separated by commas."), most=MAX_LOOKUP)
+        )
     if not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
-        raise serializers.ValidationError("Ids are whole numbers, separated by commas.")
+        raise serializers.ValidationError(gettext("Ids are whole numbers, separated by commas."))
     return tuple(int(p) for p in parts)
 
 
@@ -304,7 +308,8 @@ class ItemListParamsSerializer(serializers.Serializer):
         parts = tuple(p.strip() for p in value.split(",") if p.strip())
         if not parts or len(parts) > MAX_LOOKUP or any(len(p) > 64 for p in parts):
             raise serializers.ValidationError(
-                f"Send 1 to {MAX_LOOKUP} barcodes of up to 64 characters, separated by commas."
+                gettext("Send 1 to %(most)s barcodes of up to 64 characters, separated by commas.")
+                % {"most": MAX_LOOKUP}
             )
         return parts
 

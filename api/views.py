@@ -60,7 +60,7 @@ def expected_version(request: Request) -> int | None:
     match = _ETAG_VERSION.match(header.split(",")[0].strip())
     if match is None:
         raise PreconditionFailed(
-            'If-Match must carry the ETag this API sent with the object, e.g. "v3".'
+            _('If-Match must carry the ETag this API sent with the object, e.g. "v3".')
         )
     return int(match.group(1))
 
@@ -611,7 +611,7 @@ class TokenObtainView(StrictAPIView):
         body.is_valid(raise_exception=True)
         issued = staff_token_issue(request=request._request, **body.validated_data)
         if issued is None:
-            raise AuthenticationFailed("Wrong email or password for this library.")
+            raise AuthenticationFailed(_("Wrong email or password for this library."))
         return Response(
             {
                 "token": issued.secret,

@@ -2,6 +2,8 @@
 
 import re
 
+from django.utils.translation import gettext
+
 from common.errors import ApplicationError
 
 _NON_ISBN = re.compile(r"[^0-9Xx]")
@@ -29,16 +31,25 @@ def isbn_normalize(raw: str) -> str:
     digits = _NON_ISBN.sub("", candidate).upper()
     if len(digits) == 10:
         if not digits[:9].isdigit() or _isbn10_check(digits) != digits[9]:
-            raise InvalidIdentifier(f"{raw!r} is not a valid ISBN: its check digit is wrong.")
+            raise InvalidIdentifier(
+                gettext("%(value)r is not a valid ISBN: its check digit is wrong.") % {"value": raw}
+            )
         body = "978" + digits[:9]
         return body + _isbn13_check(body)
     if len(digits) == 13 and digits.isdigit():
         if not digits.startswith(("978", "979")):
-            raise InvalidIdentifier(f"{raw!r} is not a valid ISBN: it must start with 978 or 979.")
+            raise InvalidIdentifier(
+                gettext("%(value)r is not a valid ISBN: it must start with 978 or 979.")
+                % {"value": raw}
+            )
         if _isbn13_check(digits) != digits[12]:
-            raise InvalidIdentifier(f"{raw!r} is not a valid ISBN: its check digit is wrong.")
+            raise InvalidIdentifier(
+                gettext("%(value)r is not a valid ISBN: its check digit is wrong.") % {"value": raw}
+            )
         return digits
-    raise InvalidIdentifier(f"{raw!r} is not an ISBN: it needs 10 or 13 digits.")
+    raise InvalidIdentifier(
+        gettext("%(value)r is not an ISBN: it needs 10 or 13 digits.") % {"value": raw}
+    )
 
 
 def isbn_looks_like(text: str) -> bool:
@@ -52,11 +63,15 @@ def isbn_looks_like(text: str) -> bool:
 def issn_normalize(raw: str) -> str:
     digits = _NON_ISBN.sub("", raw.strip().split(" ")[0]).upper()
     if len(digits) != 8 or not digits[:7].isdigit():
-        raise InvalidIdentifier(f"{raw!r} is not an ISSN: it needs 8 characters.")
+        raise InvalidIdentifier(
+            gettext("%(value)r is not an ISSN: it needs 8 characters.") % {"value": raw}
+        )
     total = sum((8 - i) * int(d) for i, d in enumerate(digits[:7]))
     check = (11 - total % 11) % 11
     if ("X" if check == 10 else str(check)) != digits[7]:
-        raise InvalidIdentifier(f"{raw!r} is not a valid ISSN: its check digit is wrong.")
+        raise InvalidIdentifier(
+            gettext("%(value)r is not a valid ISSN: its check digit is wrong.") % {"value": raw}
+        )
     return f"{digits[:4]}-{digits[4:]}"
 
 
@@ -67,7 +82,7 @@ def lccn_normalize(raw: str) -> str:
         prefix, _, serial = value.partition("-")
         value = prefix + serial.zfill(6)
     if not value or len(value) > 20 or not re.fullmatch(r"[a-z]{0,3}[0-9]+", value.lower()):
-        raise InvalidIdentifier(f"{raw!r} is not an LCCN.")
+        raise InvalidIdentifier(gettext("%(value)r is not an LCCN.") % {"value": raw})
     return value.lower()
 
 
@@ -75,7 +90,7 @@ def oclc_normalize(raw: str) -> str:
     value = re.sub(r"^\(OCoLC\)|^(ocm|ocn|on)", "", raw.strip(), flags=re.IGNORECASE).strip()
     value = re.sub(r"^(ocm|ocn|on)", "", value).lstrip("0")
     if not value.isdigit():
-        raise InvalidIdentifier(f"{raw!r} is not an OCLC number.")
+        raise InvalidIdentifier(gettext("%(value)r is not an OCLC number.") % {"value": raw})
     return value
 
 
@@ -91,5 +106,7 @@ def identifier_normalize(kind: str, raw: str) -> str:
     try:
         normalize = NORMALIZERS[kind]
     except KeyError:
-        raise InvalidIdentifier(f"Unknown identifier kind {kind!r}.") from None
+        raise InvalidIdentifier(
+            gettext("Unknown identifier kind %(kind)r.") % {"kind": kind}
+        ) from None
     return normalize(raw)

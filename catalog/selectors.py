@@ -224,7 +224,7 @@ def record_get(*, record_id: int) -> Record:
     """A record with its links."""
     record = record_list().filter(pk=record_id).first()
     if record is None:
-        raise NotFound("No such record.")
+        raise NotFound(_("No such record."))
     record_links_attach([record])
     return record
 
@@ -258,14 +258,14 @@ def item_list(
 def item_get(*, item_id: int) -> Item:
     item = item_list().filter(pk=item_id).first()
     if item is None:
-        raise NotFound("No such item.")
+        raise NotFound(_("No such item."))
     return item
 
 
 def item_get_by_barcode(*, barcode: str) -> Item:
     item = item_list(barcode=barcode).first()
     if item is None:
-        raise NotFound("No item has this barcode.")
+        raise NotFound(_("No item has this barcode."))
     return item
 
 
@@ -276,7 +276,7 @@ def location_list() -> QuerySet[Location]:
 def location_get(*, location_id: int) -> Location:
     location = Location.objects.filter(pk=location_id).first()
     if location is None:
-        raise NotFound("No such location.")
+        raise NotFound(_("No such location."))
     return location
 
 
@@ -290,7 +290,7 @@ def contributor_list(*, name: str | None = None) -> QuerySet[Contributor]:
 def contributor_get(*, contributor_id: int) -> Contributor:
     contributor = Contributor.objects.filter(pk=contributor_id).first()
     if contributor is None:
-        raise NotFound("No such contributor.")
+        raise NotFound(_("No such contributor."))
     return contributor
 
 
@@ -306,7 +306,7 @@ def subject_list(*, heading: str | None = None, scheme: str | None = None) -> Qu
 def subject_get(*, subject_id: int) -> Subject:
     subject = Subject.objects.filter(pk=subject_id).first()
     if subject is None:
-        raise NotFound("No such subject.")
+        raise NotFound(_("No such subject."))
     return subject
 
 

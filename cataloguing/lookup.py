@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from catalog.identifiers import isbn_normalize
 from catalog.models import Identifier, Item
@@ -94,7 +95,9 @@ def _outside_hits(isbn: str, sources: list[Source], lookup: Lookup) -> None:
     done, _ = wait(futures, timeout=max(s.timeout for s in sources) + 1)
     for future, source in futures.items():
         if future not in done:
-            lookup.failures[source.name] = f"no answer within {source.timeout:g} s"
+            lookup.failures[source.name] = gettext("no answer within %(seconds)s s") % {
+                "seconds": f"{source.timeout:g}"
+            }
             continue
         try:
             found = future.result()
@@ -102,7 +105,9 @@ def _outside_hits(isbn: str, sources: list[Source], lookup: Lookup) -> None:
             lookup.failures[source.name] = str(error)
             continue
         except Exception as error:  # an adapter's bug must not cost the librarian the page
-            lookup.failures[source.name] = f"unexpected error: {type(error).__name__}"
+            lookup.failures[source.name] = gettext("unexpected error: %(name)s") % {
+                "name": type(error).__name__
+            }
             continue
         lookup.hits.extend(
             LookupHit(source=source.name, record=f.record, cover_url=f.cover_url) for f in found

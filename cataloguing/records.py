@@ -53,7 +53,7 @@ def record_page(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the record's form and its copies; POST: the record described anew."""
     found = catalog_drafts([pk]).get(pk)
     if found is None:
-        raise Http404("No such record.")
+        raise Http404(_("No such record."))
     draft = found[0]
     error = ""
     status = 200
@@ -84,7 +84,7 @@ def _record_render(
     """The record's page: its copies, its cover and its description (`forms` as posted)."""
     record = Record.objects.filter(pk=pk).first()
     if record is None:
-        raise Http404("No such record.")
+        raise Http404(_("No such record."))
     context: dict[str, Any] = {
         "record": record,
         "record_form": forms.get("record_form") or RecordForm(draft=catalog_drafts([pk])[pk][0]),

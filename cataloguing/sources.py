@@ -58,11 +58,13 @@ def _get(url: str, timeout: float, accept: str, max_bytes: int = MAX_ANSWER_BYTE
                 if time.monotonic() > deadline:
                     raise TimeoutError
     except TimeoutError as error:
-        raise SourceFailed(f"no answer within {timeout:g} s") from error
+        raise SourceFailed(
+            _("no answer within %(seconds)s s") % {"seconds": f"{timeout:g}"}
+        ) from error
     except OSError as error:  # refused, reset, DNS, HTTP errors (urllib's HTTPError is one)
         raise SourceFailed(str(getattr(error, "reason", error)) or type(error).__name__) from error
     if len(body) > max_bytes:
-        raise SourceFailed("the answer is too large")
+        raise SourceFailed(_("the answer is too large"))
     return body
 
 
@@ -102,7 +104,7 @@ class SruSource:
         try:
             read = list(marcxml_records(io.BytesIO(body)))
         except ApplicationError as error:
-            raise SourceFailed(f"unreadable answer: {error}") from error
+            raise SourceFailed(_("unreadable answer: %(why)s") % {"why": error}) from error
         # An SRU envelope's own <record> elements hold no MARC: only readable records count.
         return [Found(draft_from_record_data(s.data)) for s, _ in read if s.data and not s.error]
 
@@ -135,14 +137,14 @@ class OpenLibrarySource:
         try:
             answer = json.loads(body)
         except ValueError as error:
-            raise SourceFailed("unreadable answer: not JSON") from error
+            raise SourceFailed(_("unreadable answer: not JSON")) from error
         if not isinstance(answer, dict):
-            raise SourceFailed("unreadable answer: not a JSON object")
+            raise SourceFailed(_("unreadable answer: not a JSON object"))
         book = answer.get(f"ISBN:{isbn}")
         if book is None:
             return []
         if not isinstance(book, dict) or not str(book.get("title", "")).strip():
-            raise SourceFailed("unreadable answer: the book has no title")
+            raise SourceFailed(_("unreadable answer: the book has no title"))
         isbns: list[str] = []
         for raw in [
             *book.get("identifiers", {}).get("isbn_13", []),

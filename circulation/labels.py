@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from reportlab.graphics.barcode import code128
 from reportlab.lib.units import inch, mm
 from reportlab.pdfgen import canvas
@@ -78,16 +79,24 @@ def sheet_custom(
 ) -> Sheet:  # fmt: skip
     """A grid in millimetres, checked to fit on its page."""
     if not (1 <= columns <= 20 and 1 <= rows <= 50):
-        raise ApplicationError("A sheet has 1 to 20 columns and 1 to 50 rows.")
+        raise ApplicationError(gettext("A sheet has 1 to 20 columns and 1 to 50 rows."))
     sizes = (page_width_mm, page_height_mm, label_width_mm, label_height_mm)
     if min(sizes) <= 0 or min(top_mm, left_mm, column_gap_mm, row_gap_mm) < 0:
-        raise ApplicationError("Sizes are positive and margins and gaps not negative.")
+        raise ApplicationError(gettext("Sizes are positive and margins and gaps not negative."))
     width = left_mm + columns * label_width_mm + (columns - 1) * column_gap_mm
     height = top_mm + rows * label_height_mm + (rows - 1) * row_gap_mm
     if width > page_width_mm + 0.01 or height > page_height_mm + 0.01:
         raise ApplicationError(
-            f"The grid ({width:.1f} x {height:.1f} mm with margins) does not fit on the page "
-            f"({page_width_mm:g} x {page_height_mm:g} mm).",
+            gettext(
+                "The grid (%(width)s x %(height)s mm with margins) does not fit on the page "
+                "(%(page_width)s x %(page_height)s mm)."
+            )
+            % {
+                "width": f"{width:.1f}",
+                "height": f"{height:.1f}",
+                "page_width": f"{page_width_mm:g}",
+                "page_height": f"{page_height_mm:g}",
+            },
             code="grid_too_large",
         )
     return Sheet(
@@ -130,7 +139,7 @@ def label_items(
         items, chosen = items.filter(barcode__in=wanted), True
     if not chosen:
         raise ApplicationError(
-            "Choose the items: an import job, dates, a location or barcodes.",
+            gettext("Choose the items: an import job, dates, a location or barcodes."),
             code="nothing_chosen",
         )
     return items.order_by("call_number", "barcode")
@@ -177,16 +186,21 @@ def _spine_label(c: canvas.Canvas, item: Item, x: float, y: float, sheet: Sheet)
 def labels_pdf(*, items: list[Item], sheet: Sheet, kind: str = "barcode", start: int = 1) -> bytes:
     """The labels of `items`, one each, from position `start` (1-based) of the first sheet."""
     if kind not in ("barcode", "spine"):
-        raise ApplicationError("Labels are of kind barcode or spine.", fields={"kind": ["invalid"]})
+        raise ApplicationError(
+            gettext("Labels are of kind barcode or spine."), fields={"kind": ["invalid"]}
+        )
     if not 1 <= start <= sheet.per_sheet:
         raise ApplicationError(
-            f"The start position is 1 to {sheet.per_sheet} on this sheet.",
+            gettext("The start position is 1 to %(last)s on this sheet.")
+            % {"last": sheet.per_sheet},
             fields={"start_position": ["out of range"]},
         )
     if not items:
-        raise ApplicationError("No items were chosen.", code="nothing_chosen")
+        raise ApplicationError(gettext("No items were chosen."), code="nothing_chosen")
     if len(items) > MAX_LABELS:
-        raise ApplicationError(f"At most {MAX_LABELS} labels at a time.")
+        raise ApplicationError(
+            gettext("At most %(limit)s labels at a time.") % {"limit": MAX_LABELS}
+        )
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=(sheet.page_width, sheet.page_height))
     c.setTitle(f"{kind} labels")
@@ -213,13 +227,16 @@ def labels_make(
     if layout == "custom":
         if not grid:
             raise ApplicationError(
-                "The custom layout needs its grid.", fields={"grid": ["required"]}
+                gettext("The custom layout needs its grid."), fields={"grid": ["required"]}
             )
         sheet = sheet_custom(**grid)  # type: ignore[arg-type]
     elif layout == "avery5160":
         sheet = AVERY_5160
     else:
-        raise ApplicationError(f"Unknown layout {layout!r}.", fields={"layout": ["invalid"]})
+        raise ApplicationError(
+            gettext("Unknown layout %(layout)r.") % {"layout": layout},
+            fields={"layout": ["invalid"]},
+        )
     items = label_items(
         import_job_id=import_job_id, created_from=created_from, created_to=created_to,
         location=location, barcodes=barcodes,

@@ -14,12 +14,13 @@ from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from circulation.models import Patron, PatronImport, PatronImportRow
 from circulation.services import PatronData, patron_fields_apply
 from common.errors import ApplicationError, Conflict, NotFound
+from common.language import library_language
 from common.tasks import task_enqueue, task_name
 
 PATRON_IMPORT_RUN = task_name("worker.patron_import_run")
@@ -51,13 +52,15 @@ def _decide(
         try:
             expires_on = date.fromisoformat(expires_text)
         except ValueError:
-            problems.append(f"expires_on {expires_text!r} is not a date (YYYY-MM-DD)")
+            problems.append(
+                _("expires_on %(value)r is not a date (YYYY-MM-DD)") % {"value": expires_text}
+            )
     email = cells.get("email", "").strip()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            problems.append(f"{email!r} is not an email address")
+            problems.append(_("%(email)r is not an email address") % {"email": email})
     data = {
         "name": cells.get("name", "").strip(), "barcode": barcode, "email": email,
         "category": cells.get("category", "").strip() or "adult",
@@ -65,7 +68,9 @@ def _decide(
         "notes": cells.get("notes", "").strip(),
     }  # fmt: skip
     if barcode in seen:
-        problems.append(f"barcode {barcode!r} is on an earlier line of this file")
+        problems.append(
+            _("barcode %(barcode)r is on an earlier line of this file") % {"barcode": barcode}
+        )
     if not problems:
         try:
             # A stand-in with the patron's id: checks like an update, changes nothing.
@@ -76,7 +81,7 @@ def _decide(
         return PatronImportRow.Action.REJECT, "; ".join(problems), data
     seen.add(barcode)
     if existing is None:
-        return PatronImportRow.Action.CREATE, "new barcode", data
+        return PatronImportRow.Action.CREATE, _("new barcode"), data
     current = {
         "name": existing.name, "barcode": existing.barcode, "email": existing.email,
         "category": existing.category,
@@ -84,9 +89,10 @@ def _decide(
         "notes": existing.notes,
     }  # fmt: skip
     if current == data:
-        return PatronImportRow.Action.UNCHANGED, "the patron already reads so", data
+        return PatronImportRow.Action.UNCHANGED, _("the patron already reads so"), data
     changed = ", ".join(k for k in COLUMNS if current[k] != data[k])
-    return PatronImportRow.Action.UPDATE, f"barcode matches a patron; changes {changed}", data
+    reason = _("barcode matches a patron; changes %(columns)s") % {"columns": changed}
+    return PatronImportRow.Action.UPDATE, reason, data
 
 
 def _patron_data(data: dict[str, Any]) -> PatronData:
@@ -102,7 +108,7 @@ def _rows(content: bytes) -> Iterable[list[str]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ApplicationError("The file is not UTF-8 text.", code="invalid_file") from None
+        raise ApplicationError(_("The file is not UTF-8 text."), code="invalid_file") from None
     return csv.reader(io.StringIO(text))
 
 
@@ -146,10 +152,12 @@ def patron_import_create(
 def patron_import_run(*, job_id: int) -> PatronImport | None:
     """The worker's part: read a queued file into staged rows, or write a confirmed one a
     chunk at a time. Safe to run twice: each step starts from the job's status, under its lock,
-    and a write resumes after the last line written."""
-    _stage(job_id)
-    while _write_chunk(job_id):
-        pass
+    and a write resumes after the last line written. The reasons it stores are in the
+    library's language."""
+    with translation.override(library_language()):
+        _stage(job_id)
+        while _write_chunk(job_id):
+            pass
     return PatronImport.objects.filter(pk=job_id).first()
 
 
@@ -195,7 +203,11 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
         data: dict[str, Any]
         if len(row) != len(header):
             action = PatronImportRow.Action.REJECT
-            reason, data = f"{len(row)} cells where the header has {len(header)}", {}
+            reason = _("%(cells)s cells where the header has %(columns)s") % {
+                "cells": len(row),
+                "columns": len(header),
+            }
+            data = {}
         else:
             cells = dict(zip(header, row, strict=True))
             action, reason, data = _decide(cells, existing.get(cells["barcode"].strip()), seen)
@@ -286,7 +298,7 @@ def _write_chunk(job_id: int) -> bool:
 def patron_import_cancel(*, job_id: int) -> PatronImport:
     job = PatronImport.objects.select_for_update().filter(pk=job_id).first()
     if job is None:
-        raise NotFound("No such patron import.")
+        raise NotFound(_("No such patron import."))
     if job.status not in (PatronImport.Status.QUEUED, PatronImport.Status.STAGED):
         raise Conflict(
             _("This import is %(status)s.") % {"status": job.get_status_display().lower()},
@@ -304,7 +316,7 @@ def patron_import_list() -> QuerySet[PatronImport]:
 def patron_import_get(*, job_id: int) -> PatronImport:
     job = PatronImport.objects.filter(pk=job_id).first()
     if job is None:
-        raise NotFound("No such patron import.")
+        raise NotFound(_("No such patron import."))
     return job
 
 
@@ -321,6 +333,10 @@ def patron_import_rejects_csv(*, job: PatronImport) -> str:
     for row in job.rows.filter(action=PatronImportRow.Action.REJECT).order_by("position"):
         cells = list(row.raw)[: len(COLUMNS)]
         writer.writerow(
-            [*cells, *[""] * (len(COLUMNS) - len(cells)), f"line {row.position}: {row.reason}"]
+            [
+                *cells,
+                *[""] * (len(COLUMNS) - len(cells)),
+                _("line %(line)s: %(reason)s") % {"line": row.position, "reason": row.reason},
+            ]
         )
     return out.getvalue()

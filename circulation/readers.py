@@ -31,7 +31,9 @@ def patron_sign_in(*, barcode: str, pin: str) -> Patron:
     barcode = barcode.strip()[:64]
     key = _attempts_key(barcode)
     if (cache.get(key) or 0) >= PIN_ATTEMPTS:
-        raise TooManyAttempts("Too many wrong PINs for this card: try again in 15 minutes.")
+        raise TooManyAttempts(
+            gettext("Too many wrong PINs for this card: try again in 15 minutes.")
+        )
     patron = patron_authenticate(barcode=barcode, pin=pin)
     if patron is None:
         cache.add(key, 0, PIN_WINDOW_SECONDS)

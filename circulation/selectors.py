@@ -73,7 +73,7 @@ def patron_list(*, q: str = "", barcode: str = "", category: str = "") -> QueryS
 def patron_get(*, patron_id: int) -> Patron:
     patron = patron_list().filter(pk=patron_id).first()
     if patron is None:
-        raise NotFound("No such patron.")
+        raise NotFound(gettext("No such patron."))
     return patron
 
 
@@ -81,9 +81,9 @@ def patron_get_by_barcode(*, barcode: str) -> Patron:
     patron = patron_list(barcode=barcode).first() if barcode.strip() else None
     if patron is None:
         raise NotFound(
-            f"No patron has the barcode {barcode.strip()!r}.",
+            gettext("No patron has the barcode %(barcode)r.") % {"barcode": barcode.strip()},
             code="unknown_patron",
-            fields={"patron_barcode": ["No patron has this barcode."]},
+            fields={"patron_barcode": [gettext("No patron has this barcode.")]},
         )
     return patron
 
@@ -109,7 +109,7 @@ def loan_list(
 def loan_get(*, loan_id: int) -> Loan:
     loan = loan_list().filter(pk=loan_id).first()
     if loan is None:
-        raise NotFound("No such loan.")
+        raise NotFound(gettext("No such loan."))
     return loan
 
 
@@ -137,7 +137,7 @@ def hold_list(
 def hold_get(*, hold_id: int) -> Hold:
     hold = hold_list().filter(pk=hold_id).first()
     if hold is None:
-        raise NotFound("No such hold.")
+        raise NotFound(gettext("No such hold."))
     return hold
 
 
@@ -254,9 +254,11 @@ def item_ids_by_barcode(barcodes: list[str], *, field: str) -> dict[str, int]:
     unknown = [b for b in barcodes if b not in ids]
     if unknown:
         raise NotFound(
-            f"No item has the barcode {unknown[0]!r}.",
+            gettext("No item has the barcode %(barcode)r.") % {"barcode": unknown[0]},
             code="unknown_item",
-            fields={field: [f"unknown: {', '.join(unknown[:20])}"]},
+            fields={
+                field: [gettext("unknown: %(barcodes)s") % {"barcodes": ", ".join(unknown[:20])}]
+            },
         )
     return {b: ids[b] for b in barcodes}
 

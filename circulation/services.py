@@ -66,23 +66,25 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> None:
     name, barcode = data.name.strip(), data.barcode.strip()
     email, category = data.email.strip(), data.category.strip()
     if not name:
-        errors["name"] = ["A patron needs a name."]
+        errors["name"] = [gettext("A patron needs a name.")]
     if not barcode:
-        errors["barcode"] = ["A patron needs a barcode."]
+        errors["barcode"] = [gettext("A patron needs a barcode.")]
     elif len(barcode) > 64:
-        errors["barcode"] = ["A barcode has at most 64 characters."]
+        errors["barcode"] = [gettext("A barcode has at most 64 characters.")]
     elif Patron.objects.filter(barcode=barcode).exclude(pk=patron.pk).exists():
-        errors["barcode"] = [f"Barcode {barcode!r} is already another patron's."]
+        errors["barcode"] = [
+            gettext("Barcode %(barcode)r is already another patron's.") % {"barcode": barcode}
+        ]
     elif Item.objects.filter(barcode=barcode).exists():
         # The desk tells a patron's card from a book by its barcode alone.
-        errors["barcode"] = [f"Barcode {barcode!r} is an item's."]
+        errors["barcode"] = [gettext("Barcode %(barcode)r is an item's.") % {"barcode": barcode}]
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            errors["email"] = [f"{email!r} is not an email address."]
+            errors["email"] = [gettext("%(email)r is not an email address.") % {"email": email}]
     if not category or len(category) > 32:
-        errors["category"] = ["A category is a code of 1 to 32 characters."]
+        errors["category"] = [gettext("A category is a code of 1 to 32 characters.")]
     if errors:
         message = " ".join(messages[0] for messages in errors.values())
         raise ApplicationError(message, code="invalid_patron", fields=errors)
@@ -100,7 +102,8 @@ def _patron_save(patron: Patron) -> None:
             patron.save()
     except IntegrityError:
         raise ApplicationError(
-            f"Barcode {patron.barcode!r} is already another patron's.",
+            gettext("Barcode %(barcode)r is already another patron's.")
+            % {"barcode": patron.barcode},
             code="invalid_patron",
             fields={"barcode": ["taken"]},
         ) from None
@@ -120,7 +123,7 @@ def patron_create(*, data: PatronData, pin: str = "") -> Patron:
 def patron_update(*, patron_id: int, data: PatronData) -> Patron:
     patron = Patron.objects.select_for_update().filter(pk=patron_id).first()
     if patron is None:
-        raise NotFound("No such patron.")
+        raise NotFound(gettext("No such patron."))
     patron_fields_apply(patron, data)
     _patron_save(patron)
     return patron
@@ -129,9 +132,9 @@ def patron_update(*, patron_id: int, data: PatronData) -> Patron:
 @transaction.atomic
 def patron_pin_set(*, patron_id: int, pin: str) -> None:
     if not pin.isdigit() or not 4 <= len(pin) <= 12:
-        raise ApplicationError("A PIN is 4 to 12 digits.", fields={"pin": ["invalid"]})
+        raise ApplicationError(gettext("A PIN is 4 to 12 digits."), fields={"pin": ["invalid"]})
     if not Patron.objects.filter(pk=patron_id).update(pin_hash=make_password(pin)):
-        raise NotFound("No such patron.")
+        raise NotFound(gettext("No such patron."))
 
 
 def patron_authenticate(*, barcode: str, pin: str) -> Patron | None:
@@ -146,7 +149,7 @@ def patron_export(*, patron_id: int) -> dict[str, Any]:
     """Everything the library keeps about a patron, for a request to see it."""
     patron = Patron.objects.filter(pk=patron_id).first()
     if patron is None:
-        raise NotFound("No such patron.")
+        raise NotFound(gettext("No such patron."))
     loans = Loan.objects.filter(patron=patron).select_related("item", "item__record")
     holds = Hold.objects.filter(patron=patron).select_related("record")
     notices = Notice.objects.filter(patron=patron)
@@ -184,10 +187,12 @@ def patron_erase(*, patron_id: int) -> None:
     them, and their holds and notices go."""
     patron = Patron.objects.select_for_update().filter(pk=patron_id).first()
     if patron is None:
-        raise NotFound("No such patron.")
+        raise NotFound(gettext("No such patron."))
     if Loan.objects.filter(patron=patron, returned_at__isnull=True).exists():
         raise Conflict(
-            "This patron still has items on loan: check them in before erasing the patron.",
+            gettext(
+                "This patron still has items on loan: check them in before erasing the patron."
+            ),
             code="patron_has_loans",
         )
     Loan.objects.filter(patron=patron).update(patron=None)
@@ -223,13 +228,13 @@ def _rule_check(data: LoanRuleData, exclude: int) -> None:
     )
     if taken.exclude(pk=exclude).exists():
         raise ApplicationError(
-            "A rule for this patron category and item type already exists.",
+            gettext("A rule for this patron category and item type already exists."),
             code="loan_rule_taken",
             fields={"item_type": ["taken"]},
         )
     if data.for_loan and data.loan_days < 1:
         raise ApplicationError(
-            "A loan period is at least one day.", fields={"loan_days": ["invalid"]}
+            gettext("A loan period is at least one day."), fields={"loan_days": ["invalid"]}
         )
 
 
@@ -246,7 +251,7 @@ def loan_rule_create(*, data: LoanRuleData) -> LoanRule:
 def loan_rule_update(*, rule_id: int, data: LoanRuleData) -> LoanRule:
     rule = LoanRule.objects.select_for_update().filter(pk=rule_id).first()
     if rule is None:
-        raise NotFound("No such rule.")
+        raise NotFound(gettext("No such rule."))
     _rule_check(data, rule_id)
     for name, value in data.__dict__.items():
         setattr(rule, name, value.strip() if isinstance(value, str) else value)
@@ -257,7 +262,7 @@ def loan_rule_update(*, rule_id: int, data: LoanRuleData) -> LoanRule:
 @transaction.atomic
 def loan_rule_delete(*, rule_id: int) -> None:
     if not LoanRule.objects.filter(pk=rule_id).delete()[0]:
-        raise NotFound("No such rule.")
+        raise NotFound(gettext("No such rule."))
 
 
 @transaction.atomic
@@ -269,7 +274,7 @@ def closed_day_add(*, day: date, reason: str = "") -> ClosedDay:
 @transaction.atomic
 def closed_day_remove(*, closed_day_id: int) -> None:
     if not ClosedDay.objects.filter(pk=closed_day_id).delete()[0]:
-        raise NotFound("No such closed day.")
+        raise NotFound(gettext("No such closed day."))
 
 
 @transaction.atomic
@@ -281,7 +286,9 @@ def circulation_settings_update(
     if not (0 <= anonymize_after_days <= 3650 and 1 <= hold_shelf_days <= 365
             and 0 <= due_soon_days <= 60):  # fmt: skip
         raise ApplicationError(
-            "Anonymize after 0 to 3650 days; hold shelf 1 to 365 days; due-soon 0 to 60 days."
+            gettext(
+                "Anonymize after 0 to 3650 days; hold shelf 1 to 365 days; due-soon 0 to 60 days."
+            )
         )
     settings = CirculationSettings.objects.select_for_update().filter(pk=1).first()
     settings = settings or circulation_settings_get()
@@ -297,7 +304,7 @@ def item_type_set(*, item_barcodes: list[str], item_type: str) -> int:
     """Give items a type (what rules are chosen by); every barcode must be known."""
     item_type = item_type.strip()
     if len(item_type) > 32:
-        raise ApplicationError("An item type has at most 32 characters.")
+        raise ApplicationError(gettext("An item type has at most 32 characters."))
     barcodes = [b.strip() for b in item_barcodes if b.strip()]
     ids = item_ids_by_barcode(barcodes, field="item_barcodes")
     ItemCirculation.objects.bulk_create(
@@ -355,7 +362,7 @@ def _item_for_desk(barcode: str) -> Item:
         raise NotFound(
             gettext("No item has the barcode %(barcode)r.") % {"barcode": barcode},
             code="unknown_item",
-            fields={"item_barcode": ["No item has this barcode."]},
+            fields={"item_barcode": [gettext("No item has this barcode.")]},
         )
     split = len(_ITEM_COLUMNS)
     item = Item.from_db("default", _ITEM_COLUMNS, row[:split])
@@ -379,7 +386,7 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
         raise NotFound(
             gettext("No patron has the barcode %(barcode)r.") % {"barcode": barcode},
             code="unknown_patron",
-            fields={"patron_barcode": ["No patron has this barcode."]},
+            fields={"patron_barcode": [gettext("No patron has this barcode.")]},
         )
     patron = Patron.from_db("default", _PATRON_COLUMNS, row)
     if patron.expires_on is not None and patron.expires_on < on:
@@ -601,30 +608,33 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
     if patron_id is not None:
         patron = Patron.objects.select_for_update().filter(pk=patron_id).first()
         if patron is None:
-            raise NotFound("No such patron.")
+            raise NotFound(gettext("No such patron."))
         if patron.expires_on is not None and patron.expires_on < on:
-            raise ApplicationError("Your card has expired.", code="patron_expired")
+            raise ApplicationError(gettext("Your card has expired."), code="patron_expired")
     else:
         patron = _patron_for_desk(patron_barcode, on)
     if not Record.objects.filter(pk=record_id).exists():
-        raise NotFound("No such record.", fields={"record": ["No such record."]})
+        raise NotFound(gettext("No such record."), fields={"record": [gettext("No such record.")]})
     if expires_on is not None and expires_on < on:
         raise ApplicationError(
-            "A hold cannot expire in the past.", fields={"expires_on": ["in the past"]}
+            gettext("A hold cannot expire in the past."), fields={"expires_on": ["in the past"]}
         )
     rule = loan_rule_for(patron_category=patron.category, item_type="")
     active = Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE)
     if active.filter(record_id=record_id).exists():
-        raise Conflict("This patron already has a hold on this record.", code="hold_exists")
+        raise Conflict(
+            gettext("This patron already has a hold on this record."), code="hold_exists"
+        )
     if active.count() >= rule.max_holds:
         raise ApplicationError(
-            f"{patron.name} already has {rule.max_holds} holds, the most allowed.",
+            gettext("%(name)s already has %(count)s holds, the most allowed.")
+            % {"name": patron.name, "count": rule.max_holds},
             code="hold_limit_reached",
         )
     if Loan.objects.filter(
         patron=patron, item__record_id=record_id, returned_at__isnull=True
     ).exists():
-        raise Conflict("This patron has this title on loan already.", code="hold_on_loan")
+        raise Conflict(gettext("This patron has this title on loan already."), code="hold_on_loan")
     return Hold.objects.create(record_id=record_id, patron=patron, expires_on=expires_on)
 
 
@@ -635,9 +645,12 @@ def hold_cancel(*, hold_id: int, patron_id: int | None = None) -> Hold:
         holds = holds.filter(patron_id=patron_id)
     hold = holds.first()
     if hold is None:
-        raise NotFound("No such hold.")
+        raise NotFound(gettext("No such hold."))
     if hold.status not in Hold.ACTIVE:
-        raise Conflict(f"This hold is already {hold.get_status_display().lower()}.")
+        raise Conflict(
+            gettext("This hold is already %(status)s.")
+            % {"status": hold.get_status_display().lower()}
+        )
     was_trapped = hold.status == Hold.Status.READY and hold.item_id is not None
     hold.status = Hold.Status.CANCELLED
     hold.ended_at = timezone.now()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location
 from catalog.services import changes_log
@@ -26,7 +27,7 @@ def stocktake_list() -> QuerySet[Stocktake]:
 def stocktake_get(*, stocktake_id: int) -> Stocktake:
     stocktake = stocktake_list().filter(pk=stocktake_id).first()
     if stocktake is None:
-        raise NotFound("No such stocktake.")
+        raise NotFound(gettext("No such stocktake."))
     return stocktake
 
 
@@ -35,8 +36,8 @@ def stocktake_start(*, location_code: str) -> Stocktake:
     location = Location.objects.filter(code=location_code.strip()).first()
     if location is None:
         raise NotFound(
-            f"No location has the code {location_code.strip()!r}.",
-            fields={"location": ["No such location."]},
+            gettext("No location has the code %(code)r.") % {"code": location_code.strip()},
+            fields={"location": [gettext("No such location.")]},
         )
     return Stocktake.objects.create(location=location)
 
@@ -47,15 +48,17 @@ def stocktake_scan(*, stocktake_id: int, barcodes: list[str]) -> dict[str, int]:
     so a batch sent twice changes nothing; items first scanned now are marked seen."""
     stocktake = Stocktake.objects.select_for_update().filter(pk=stocktake_id).first()
     if stocktake is None:
-        raise NotFound("No such stocktake.")
+        raise NotFound(gettext("No such stocktake."))
     if stocktake.closed_at is not None:
-        raise Conflict("This stocktake is closed: start another.", code="stocktake_closed")
+        raise Conflict(gettext("This stocktake is closed: start another."), code="stocktake_closed")
     wanted = list(dict.fromkeys(b.strip() for b in barcodes if b.strip()))
     if len(wanted) > MAX_BATCH:
-        raise ApplicationError(f"A batch has at most {MAX_BATCH} barcodes.")
+        raise ApplicationError(
+            gettext("A batch has at most %(limit)s barcodes.") % {"limit": MAX_BATCH}
+        )
     if any(len(b) > 64 for b in wanted):
         raise ApplicationError(
-            "A barcode has at most 64 characters.", fields={"barcodes": ["long"]}
+            gettext("A barcode has at most 64 characters."), fields={"barcodes": ["long"]}
         )
     known = set(
         StocktakeScan.objects.filter(stocktake=stocktake, barcode__in=wanted).values_list(
@@ -140,7 +143,7 @@ def stocktake_missing_mark(*, stocktake_id: int) -> int:
     the stocktake; all of it or none."""
     stocktake = Stocktake.objects.select_for_update().filter(pk=stocktake_id).first()
     if stocktake is None:
-        raise NotFound("No such stocktake.")
+        raise NotFound(gettext("No such stocktake."))
     ids = list(_missing(stocktake).select_for_update().values_list("id", flat=True))
     Item.objects.filter(pk__in=ids).update(
         status=Item.Status.MISSING, version=F("version") + 1, updated_at=timezone.now()

@@ -276,7 +276,9 @@ class LabelsForm(forms.Form):
             return None
         missing = [name for name in self.GRID if data.get(name) is None]
         if missing:
-            raise ApplicationError(f"The custom grid needs {', '.join(missing)}.")
+            raise ApplicationError(
+                gettext("The custom grid needs %(fields)s.") % {"fields": ", ".join(missing)}
+            )
         return {name: data[name] for name in self.GRID}
 
 

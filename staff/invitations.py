@@ -82,7 +82,7 @@ def staff_list() -> QuerySet[User]:
 def staff_get(*, user_id: int) -> User:
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        raise NotFound("No such staff account.")
+        raise NotFound(gettext("No such staff account."))
     return user
 
 

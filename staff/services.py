@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 
 from common.errors import ApplicationError, NotFound
 from staff.models import ApiKey, StaffToken, User
@@ -29,10 +30,12 @@ class IssuedApiKey:
 def user_create(*, email: str, role: str, password: str | None = None) -> User:
     email = email.strip().lower()
     if role not in Role.values:
-        raise ApplicationError(f"Unknown role {role!r}.", fields={"role": ["invalid"]})
+        raise ApplicationError(
+            gettext("Unknown role %(role)r.") % {"role": role}, fields={"role": ["invalid"]}
+        )
     if User.objects.filter(email=email).exists():
         raise ApplicationError(
-            f"A staff account for {email} already exists.",
+            gettext("A staff account for %(email)s already exists.") % {"email": email},
             code="email_taken",
             fields={"email": ["taken"]},
         )
@@ -58,15 +61,16 @@ def api_key_create(
     name = name.strip()
     if not name or len(name) > 100:
         raise ApplicationError(
-            "An API key needs a name of 1 to 100 characters.", fields={"name": ["invalid"]}
+            gettext("An API key needs a name of 1 to 100 characters."), fields={"name": ["invalid"]}
         )
     if scope not in ApiKey.Scope.values:
         raise ApplicationError(
-            f"Unknown scope {scope!r}: use read or write.", fields={"scope": ["invalid"]}
+            gettext("Unknown scope %(scope)r: use read or write.") % {"scope": scope},
+            fields={"scope": ["invalid"]},
         )
     if expires_at is not None and expires_at <= timezone.now():
         raise ApplicationError(
-            "The expiry must be in the future.", fields={"expires_at": ["in_the_past"]}
+            gettext("The expiry must be in the future."), fields={"expires_at": ["in_the_past"]}
         )
     prefix = secrets.token_hex(API_KEY_PREFIX_BYTES)
     secret = f"stk_{prefix}_{secrets.token_urlsafe(32)}"
@@ -97,7 +101,7 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
 def api_key_revoke(*, api_key_id: int) -> ApiKey:
     api_key = ApiKey.objects.filter(pk=api_key_id).first()
     if api_key is None:
-        raise NotFound("No such API key.")
+        raise NotFound(gettext("No such API key."))
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])

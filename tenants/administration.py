@@ -38,7 +38,7 @@ def domain_list(*, library: Library) -> QuerySet[Domain]:
 def _domain_get(*, library: Library, domain_id: int) -> Domain:
     domain = Domain.objects.filter(tenant=library, pk=domain_id).first()
     if domain is None:
-        raise NotFound("No such domain.")
+        raise NotFound(gettext("No such domain."))
     return domain
 
 
@@ -186,7 +186,7 @@ def library_settings_update(
         .first()
     )
     if current is None:
-        raise NotFound("No such library.")
+        raise NotFound(gettext("No such library."))
     if expected_version is not None and current != expected_version:
         raise PreconditionFailed(
             gettext(

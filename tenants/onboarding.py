@@ -50,25 +50,33 @@ def signup_host(subdomain: str) -> str:
 def _validate(*, name: str, subdomain: str, admin_email: str) -> tuple[str, str, str]:
     errors: dict[str, list[str]] = {}
     messages: list[str] = []
+    code = "invalid"
     name = name.strip()
     subdomain = subdomain.strip().lower()
     admin_email = admin_email.strip().lower()
     if not name or len(name) > 200:
-        errors["name"] = ["A library needs a name of 1 to 200 characters."]
+        errors["name"] = [gettext("A library needs a name of 1 to 200 characters.")]
     if not SUBDOMAIN_RE.match(subdomain) or "--" in subdomain:
         errors["subdomain"] = [
-            "Use 2 to 63 lowercase letters, digits or hyphens, starting with a letter."
+            gettext("Use 2 to 63 lowercase letters, digits or hyphens, starting with a letter.")
         ]
     elif (
         subdomain in RESERVED_SUBDOMAINS
         or RESERVED_SUBDOMAIN_RE.match(subdomain)
         or subdomain.startswith("pg-")
     ):
-        errors["subdomain"] = [f"{subdomain} is reserved; choose another."]
+        errors["subdomain"] = [
+            gettext("%(subdomain)s is reserved; choose another.") % {"subdomain": subdomain}
+        ]
+        code = "subdomain_reserved"
     try:
         validate_email(admin_email)
     except ValidationError:
-        errors["admin_email"] = [f"{admin_email or 'That'} is not a valid email address."]
+        errors["admin_email"] = [
+            gettext("%(email)s is not a valid email address.") % {"email": admin_email}
+            if admin_email
+            else gettext("That is not a valid email address.")
+        ]
     if "subdomain" not in errors:
         schema = subdomain_schema_name(subdomain)
         taken = (
@@ -80,16 +88,14 @@ def _validate(*, name: str, subdomain: str, admin_email: str) -> tuple[str, str,
             ).exists()
         )
         if taken:
-            errors["subdomain"] = [f"{signup_host(subdomain)} is taken; choose another."]
+            errors["subdomain"] = [
+                gettext("%(host)s is taken; choose another.") % {"host": signup_host(subdomain)}
+            ]
+            code = "subdomain_taken"
     for messages_of_field in errors.values():
         messages.extend(messages_of_field)
     if errors:
-        code = "invalid"
-        if "subdomain" in errors and "taken" in errors["subdomain"][0]:
-            code = "subdomain_taken"
-        elif "subdomain" in errors and "reserved" in errors["subdomain"][0]:
-            code = "subdomain_reserved"
-        elif list(errors) == ["admin_email"]:
+        if code == "invalid" and list(errors) == ["admin_email"]:
             code = "invalid_email"
         raise LibraryError(" ".join(messages), code=code, fields=errors)
     return name, subdomain, admin_email

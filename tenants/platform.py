@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from common.errors import NotFound
 from tenants.bundles import library_bundle_write
@@ -26,7 +27,7 @@ def library_list() -> QuerySet[Library]:
 def library_get(*, schema_name: str) -> Library:
     library = library_list().filter(schema_name=schema_name).first()
     if library is None:
-        raise NotFound("No such library.")
+        raise NotFound(gettext("No such library."))
     return library
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.utils.translation import gettext
 from django_tenants.utils import schema_context, schema_exists
 
 from common.tasks import task_enqueue, task_name
@@ -52,14 +53,17 @@ class ProvisionedLibrary:
 def schema_name_validate(schema_name: str) -> None:
     if not SCHEMA_NAME_RE.match(schema_name):
         raise LibraryError(
-            f"Invalid library name {schema_name!r}: use 2 to 63 lowercase letters, digits or "
-            "underscores, starting with a letter.",
+            gettext(
+                "Invalid library name %(name)r: use 2 to 63 lowercase letters, digits or "
+                "underscores, starting with a letter."
+            )
+            % {"name": schema_name},
             code="invalid_schema_name",
             fields={"schema_name": ["invalid"]},
         )
     if schema_name.startswith(("pg_", SPARE_PREFIX)) or schema_name in RESERVED_SCHEMA_NAMES:
         raise LibraryError(
-            f"The name {schema_name!r} is reserved; choose another.",
+            gettext("The name %(name)r is reserved; choose another.") % {"name": schema_name},
             code="reserved_schema_name",
             fields={"schema_name": ["reserved"]},
         )
@@ -69,7 +73,7 @@ def hostname_validate(hostname: str) -> str:
     hostname = hostname.strip().lower().rstrip(".")
     if not HOSTNAME_RE.match(hostname):
         raise LibraryError(
-            f"Invalid host name {hostname!r}.",
+            gettext("Invalid host name %(host)r.") % {"host": hostname},
             code="invalid_domain",
             fields={"domain": ["invalid"]},
         )
@@ -96,26 +100,26 @@ def library_create(
     name = name.strip()
     if not name or len(name) > 200:
         raise LibraryError(
-            "A library needs a name of 1 to 200 characters.", fields={"name": ["invalid"]}
+            gettext("A library needs a name of 1 to 200 characters."), fields={"name": ["invalid"]}
         )
     try:
         validate_email(admin_email)
     except ValidationError:
         raise LibraryError(
-            f"Invalid admin email {admin_email!r}.",
+            gettext("Invalid admin email %(email)r.") % {"email": admin_email},
             code="invalid_email",
             fields={"admin_email": ["invalid"]},
         ) from None
     with schema_context("public"):
         if Library.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name):
             raise LibraryError(
-                f"A library named {schema_name!r} already exists.",
+                gettext("A library named %(name)r already exists.") % {"name": schema_name},
                 code="schema_name_taken",
                 fields={"schema_name": ["taken"]},
             )
         if Domain.objects.filter(domain=domain).exists():
             raise LibraryError(
-                f"The host name {domain!r} is already in use.",
+                gettext("The host name %(host)r is already in use.") % {"host": domain},
                 code="domain_taken",
                 fields={"domain": ["taken"]},
             )
@@ -126,7 +130,7 @@ def library_create(
             library = Library.objects.create(schema_name=schema_name, name=name)
             if schema_exists(schema_name):
                 raise LibraryError(
-                    f"A library named {schema_name!r} already exists.",
+                    gettext("A library named %(name)r already exists.") % {"name": schema_name},
                     code="schema_name_taken",
                     fields={"schema_name": ["taken"]},
                 )

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 from catalog.imports.accounting import statistics_refresh
@@ -159,7 +160,9 @@ def plan_ahead(creates: list[Decision], stop: threading.Event) -> CreatePlan:
         local_settings=["synchronous_commit = off"],
     )
     if planned is None:
-        raise ApplicationError("The import could not plan a chunk: its rows stayed locked.")
+        raise ApplicationError(
+            gettext("The import could not plan a chunk: its rows stayed locked.")
+        )
     return planned
 
 

@@ -11,6 +11,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.imports.formats.csv_file import CSV_COLUMNS, FORMULA_STARTS, LIST_SEPARATOR
 from catalog.imports.models import ExportJob
@@ -43,7 +44,8 @@ def export_job_create(
     """Record the export and queue it for a worker (`queue=False`: the caller writes it)."""
     if format not in ExportJob.ExportFormat.values:
         raise ApplicationError(
-            f"Unknown format {format!r}: use csv, marc, marcxml or jsonl.",
+            gettext("Unknown format %(format)r: use csv, marc, marcxml or jsonl.")
+            % {"format": format},
             fields={"format": ["invalid"]},
         )
     record_export_list(filters=filters)  # refuses unknown or malformed filters now, not later

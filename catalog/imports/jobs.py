@@ -17,6 +17,7 @@ from django.core.files import File
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
 from catalog.imports.formats.source import FileUnreadable
@@ -57,9 +58,12 @@ def import_upload_check(*, size: int) -> None:
     limit = settings.STACKS_IMPORT_MAX_UPLOAD_BYTES
     if size > limit:
         raise UploadTooLarge(
-            f"The file is too large: {size:,} bytes, and this library accepts files up to "
-            f"{limit:,} bytes. Split it into smaller files, or import it with the "
-            "import_catalog command."
+            gettext(
+                "The file is too large: %(size)s bytes, and this library accepts files up to "
+                "%(limit)s bytes. Split it into smaller files, or import it with the "
+                "import_catalog command."
+            )
+            % {"size": f"{size:,}", "limit": f"{limit:,}"}
         )
 
 
@@ -68,7 +72,8 @@ def import_format_guess(file_name: str) -> str:
     extension = os.path.splitext(file_name.lower())[1]
     if extension not in _EXTENSIONS:
         raise ApplicationError(
-            f"Cannot tell the format of {file_name!r}: give format marc, marcxml or csv.",
+            gettext("Cannot tell the format of %(name)r: give format marc, marcxml or csv.")
+            % {"name": file_name},
             fields={"format": ["required"]},
         )
     return _EXTENSIONS[extension]
@@ -101,7 +106,8 @@ def import_job_create(
     for name, value, allowed in choices:
         if value not in allowed:
             raise ApplicationError(
-                f"Unknown {name} {value!r}: use one of {', '.join(allowed)}.",
+                gettext("Unknown %(name)s %(value)r: use one of %(allowed)s.")
+                % {"name": name, "value": value, "allowed": ", ".join(allowed)},
                 fields={name: ["invalid"]},
             )
     with transaction.atomic():
@@ -134,9 +140,12 @@ def import_job_commit(*, job_id: int) -> ImportJob:
     """Commit what a staged job previewed (on a worker)."""
     job = _locked(job_id)
     if job.status != Status.STAGED:
-        raise Conflict(f"Only a staged import can be committed; this one is {job.status}.")
+        raise Conflict(
+            gettext("Only a staged import can be committed; this one is %(status)s.")
+            % {"status": job.get_status_display().lower()}
+        )
     if job.dry_run:
-        raise Conflict("This import was a dry run: upload the file again to import it.")
+        raise Conflict(gettext("This import was a dry run: upload the file again to import it."))
     job.status = Status.COMMITTING
     job.phase_started_at = timezone.now()
     job.save(update_fields=["status", "phase_started_at", "updated_at"])
@@ -149,7 +158,10 @@ def import_job_cancel(*, job_id: int) -> ImportJob:
     """Stop a job before it commits; what it staged stays to be looked at."""
     job = _locked(job_id)
     if job.status not in (Status.QUEUED, Status.STAGING, Status.STAGED):
-        raise Conflict(f"An import that is {job.status} cannot be cancelled.")
+        raise Conflict(
+            gettext("An import that is %(status)s cannot be cancelled.")
+            % {"status": job.get_status_display().lower()}
+        )
     job.status = Status.CANCELLED
     job.finished_at = timezone.now()
     job.lease_owner = ""
@@ -160,7 +172,7 @@ def import_job_cancel(*, job_id: int) -> ImportJob:
 def _locked(job_id: int) -> ImportJob:
     job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
     if job is None:
-        raise NotFound("No such import.")
+        raise NotFound(gettext("No such import."))
     return job
 
 
@@ -232,8 +244,11 @@ def import_job_revert(*, job_id: int) -> ImportJob:
     )
     if (job.status != Status.COMMITTED and not partly_written) or job.dry_run:
         raise Conflict(
-            "Only an import that wrote records can be reverted; this one is "
-            f"{job.status} and wrote none."
+            gettext(
+                "Only an import that wrote records can be reverted; this one is %(status)s and "
+                "wrote none."
+            )
+            % {"status": job.get_status_display().lower()}
         )
     rows = ImportRow.objects.filter(job=job, committed=True)
     record_ids = rows.values("record_id")
@@ -243,8 +258,11 @@ def import_job_revert(*, job_id: int) -> ImportJob:
     touched = list(later.values_list("entity_id", flat=True)[:5])
     if touched:
         raise Conflict(
-            "Records of this import changed after it (records "
-            f"{', '.join(map(str, touched))}); this import can no longer be reverted.",
+            gettext(
+                "Records of this import changed after it (records %(records)s); this import "
+                "can no longer be reverted."
+            )
+            % {"records": ", ".join(map(str, touched))},
             code="revert_refused",
         )
     made = rows.filter(action=Action.CREATE).values_list("record_id", flat=True)

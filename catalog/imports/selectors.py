@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from catalog.imports.models import ExportJob, ImportJob, ImportRow
 from catalog.models import Item, Record
@@ -81,7 +82,8 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
     unknown = set(filters) - set(EXPORT_FILTERS)
     if unknown:
         raise ApplicationError(
-            f"Unknown filter {', '.join(sorted(unknown))}: use {', '.join(EXPORT_FILTERS)}.",
+            gettext("Unknown filter %(unknown)s: use %(known)s.")
+            % {"unknown": ", ".join(sorted(unknown)), "known": ", ".join(EXPORT_FILTERS)},
             fields={name: ["unknown"] for name in unknown},
         )
     values: dict[str, Any] = {}
@@ -91,7 +93,8 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
                 values[name] = int(filters[name])
             except (TypeError, ValueError):
                 raise ApplicationError(
-                    f"{name} must be a whole number.", fields={name: ["invalid"]}
+                    gettext("%(name)s must be a whole number.") % {"name": name},
+                    fields={name: ["invalid"]},
                 ) from None
     for name in ("language", "location", "item_status"):
         if filters.get(name):
@@ -100,20 +103,24 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
         values["language"] = values["language"].lower()
         if not re.fullmatch(r"[a-z]{3}", values["language"]):
             raise ApplicationError(
-                f"language must be a three-letter MARC language code such as eng, fre or ger, "
-                f"not {filters['language']!r}.",
+                gettext(
+                    "language must be a three-letter MARC language code such as eng, fre or "
+                    "ger, not %(value)r."
+                )
+                % {"value": filters["language"]},
                 fields={"language": ["invalid"]},
             )
     if "item_status" in values and values["item_status"] not in Item.Status.values:
         raise ApplicationError(
-            f"item_status must be one of {', '.join(Item.Status.values)}.",
+            gettext("item_status must be one of %(values)s.")
+            % {"values": ", ".join(Item.Status.values)},
             fields={"item_status": ["invalid"]},
         )
     if filters.get("updated_since"):
         since: datetime | None = parse_datetime(str(filters["updated_since"]))
         if since is None:
             raise ApplicationError(
-                "updated_since must be an ISO 8601 date and time.",
+                gettext("updated_since must be an ISO 8601 date and time."),
                 fields={"updated_since": ["invalid"]},
             )
         values["updated_since"] = since
@@ -145,8 +152,10 @@ def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
 
 def _csv_header(job: ImportJob) -> list[str]:
     unreadable = ApplicationError(
-        "The rejects cannot be listed in the file's own columns: its first line is not a CSV "
-        "header in UTF-8. Download the import's rows from the API instead.",
+        gettext(
+            "The rejects cannot be listed in the file's own columns: its first line is not a "
+            "CSV header in UTF-8. Download the import's rows from the API instead."
+        ),
         code="rejects_unreadable",
     )
     try:

@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy
+
 from catalog.models import Change
 from common.errors import PreconditionFailed
 from common.sql import bulk_cursor
@@ -27,10 +29,22 @@ def changes_lock() -> None:
         )
 
 
+# What a stale write is told, by the kind of object it changed.
+_STALE = {
+    "record": gettext_lazy(
+        "The record changed since you read it (version %(current)s, you sent %(expected)s). "
+        "Fetch it again and reapply your change."
+    ),
+    "item": gettext_lazy(
+        "The item changed since you read it (version %(current)s, you sent %(expected)s). "
+        "Fetch it again and reapply your change."
+    ),
+}
+
+
 def version_check(entity: str, current: int, expected: int | None) -> None:
     """Refuse a write made from a stale copy (412), when the caller says which version it read."""
     if expected is not None and current != expected:
         raise PreconditionFailed(
-            f"The {entity} changed since you read it (version {current}, you sent "
-            f"{expected}). Fetch it again and reapply your change."
+            str(_STALE.get(entity, _STALE["record"])) % {"current": current, "expected": expected}
         )

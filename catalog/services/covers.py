@@ -38,7 +38,7 @@ def cover_files_delete(cover: str) -> None:
 def _locked(record_id: int, expected_version: int | None) -> Record:
     record = Record.objects.select_for_update().filter(pk=record_id).first()
     if record is None:
-        raise NotFound("No such record.")
+        raise NotFound(_("No such record."))
     version_check("record", record.version, expected_version)
     return record
 

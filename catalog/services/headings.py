@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from catalog.models import Change, Contributor, Record, Subject
 from catalog.services.changes import changes_log
@@ -116,7 +117,7 @@ def contributor_update(*, contributor_id: int, name: str) -> Contributor:
     """Rename a contributor; the records crediting it are searched, versioned and fed anew."""
     contributor = Contributor.objects.select_for_update().filter(pk=contributor_id).first()
     if contributor is None:
-        raise NotFound("No such contributor.")
+        raise NotFound(gettext("No such contributor."))
     contributor.name_key = contributor_name_check(name, contributor_id=contributor_id)
     contributor.name = name.strip()
     contributor.save()
@@ -136,7 +137,7 @@ def subject_update(*, subject_id: int, heading: str, scheme: str) -> Subject:
     fed anew."""
     subject = Subject.objects.select_for_update().filter(pk=subject_id).first()
     if subject is None:
-        raise NotFound("No such subject.")
+        raise NotFound(gettext("No such subject."))
     subject.heading_key = subject_heading_check(heading, scheme, subject_id=subject_id)
     subject.heading = heading.strip()
     subject.scheme = scheme

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
 from catalog.services.changes import changes_log, version_check
@@ -33,27 +34,38 @@ _COPIED = ("call_number", "location_id", "status", "price", "acquired_on", "publ
 
 def _barcode_taken(barcode: str) -> ApplicationError:
     return ApplicationError(
-        f"Barcode {barcode!r} is already used by another item of this library.",
+        gettext("Barcode %(barcode)r is already used by another item of this library.")
+        % {"barcode": barcode},
         code="barcode_taken",
-        fields={"barcode": [f"Barcode {barcode!r} is already used by another item."]},
+        fields={
+            "barcode": [
+                gettext("Barcode %(barcode)r is already used by another item.")
+                % {"barcode": barcode}
+            ]
+        },
     )
 
 
 def _record_check(record_id: int) -> None:
     if not Record.objects.filter(pk=record_id).exists():
-        raise ApplicationError("No such record.", fields={"record": ["No such record."]})
+        message = gettext("No such record.")
+        raise ApplicationError(message, fields={"record": [message]})
 
 
 def _item_fields_apply(item: Item, data: ItemData) -> None:
     barcode = data.barcode.strip()
     if not barcode:
-        raise ApplicationError("An item needs a barcode.", fields={"barcode": ["required"]})
+        raise ApplicationError(
+            gettext("An item needs a barcode."), fields={"barcode": ["required"]}
+        )
     if data.status not in Item.Status.values:
         raise ApplicationError(
-            f"Unknown item status {data.status!r}.", fields={"status": ["invalid"]}
+            gettext("Unknown item status %(status)r.") % {"status": data.status},
+            fields={"status": ["invalid"]},
         )
     if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
-        raise ApplicationError("No such location.", fields={"location": ["No such location."]})
+        message = gettext("No such location.")
+        raise ApplicationError(message, fields={"location": [message]})
     if Item.objects.filter(barcode=barcode).exclude(pk=item.pk).exists():
         raise _barcode_taken(barcode)
     item.barcode = barcode
@@ -92,7 +104,7 @@ def item_update(
     with `expected_version`, refuse a stale write (412)."""
     item = Item.objects.select_for_update().filter(pk=item_id).first()
     if item is None:
-        raise NotFound("No such item.")
+        raise NotFound(gettext("No such item."))
     version_check("item", item.version, expected_version)
     if record_id is not None and record_id != item.record_id:
         _record_check(record_id)
@@ -109,7 +121,7 @@ def item_update(
 def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
     item = Item.objects.select_for_update().filter(pk=item_id).first()
     if item is None:
-        raise NotFound("No such item.")
+        raise NotFound(gettext("No such item."))
     version_check("item", item.version, expected_version)
     item.delete()
     changes_log(Change.Entity.ITEM, [item_id], Change.Action.DELETED)

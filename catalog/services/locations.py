@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location
 from catalog.services.changes import changes_log
@@ -14,7 +15,7 @@ CODE_LENGTH = Location._meta.get_field("code").max_length or 32
 def _code_given(code: str) -> str:
     code = code.strip()
     if not code:
-        raise ApplicationError("A location needs a code.", fields={"code": ["required"]})
+        raise ApplicationError(gettext("A location needs a code."), fields={"code": ["required"]})
     return code
 
 
@@ -47,7 +48,7 @@ def location_create(*, code: str, name: str) -> Location:
 def location_update(*, location_id: int, code: str, name: str) -> Location:
     location = Location.objects.select_for_update().filter(pk=location_id).first()
     if location is None:
-        raise NotFound("No such location.")
+        raise NotFound(gettext("No such location."))
     before = (location.code, location.name)
     location.code = location_code_check(code, location_id=location_id)
     location.name = name.strip() or location.code
@@ -70,10 +71,10 @@ def _items_moved(location_id: int) -> None:
 def location_delete(*, location_id: int) -> None:
     location = Location.objects.select_for_update().filter(pk=location_id).first()
     if location is None:
-        raise NotFound("No such location.")
+        raise NotFound(gettext("No such location."))
     if Item.objects.filter(location_id=location_id).exists():
         raise Conflict(
-            "Items are still kept at this location: move them before deleting it.",
+            gettext("Items are still kept at this location: move them before deleting it."),
             code="location_in_use",
         )
     location.delete()

@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from catalog.identifiers import identifier_normalize
 from catalog.models import Change, Identifier, Item, Record, RecordContributor, RecordSubject
@@ -71,7 +72,7 @@ _COPIED = RECORD_FIELDS[1:]
 
 def _record_fields_apply(record: Record, data: RecordData) -> None:
     if not data.title.strip():
-        raise ApplicationError("A record needs a title.", fields={"title": ["required"]})
+        raise ApplicationError(gettext("A record needs a title."), fields={"title": ["required"]})
     record.title = data.title.strip()
     for name in _COPIED:
         setattr(record, name, getattr(data, name))
@@ -129,7 +130,7 @@ def record_update(
     With `logged` off the caller writes the change-feed entry (an import, in its chunk's)."""
     record = Record.objects.select_for_update().filter(pk=record_id).first()
     if record is None:
-        raise NotFound("No such record.")
+        raise NotFound(gettext("No such record."))
     version_check("record", record.version, expected_version)
     _record_fields_apply(record, data)
     record.version = F("version") + 1
@@ -163,7 +164,7 @@ def record_patch(
     record's lock: two people changing different fields at once both keep their change."""
     locked = Record.objects.select_for_update().filter(pk=record_id).first()
     if locked is None:
-        raise NotFound("No such record.")
+        raise NotFound(gettext("No such record."))
     record_links_attach([locked])
     data = replace(record_data_of(locked), **changes)
     return record_update(record_id=record_id, data=data, expected_version=expected_version)
@@ -178,14 +179,14 @@ def record_delete(*, record_id: int, expected_version: int | None = None) -> Non
     # link behind (they have no database foreign key: see RecordContributor).
     record = Record.objects.select_for_update().filter(pk=record_id).first()
     if record is None:
-        raise NotFound("No such record.")
+        raise NotFound(gettext("No such record."))
     if expected_version is not None:
         version_check("record", record.version, expected_version)
     item_ids = list(Item.objects.filter(record_id=record_id).values_list("pk", flat=True))
     cover = Record.objects.filter(pk=record_id).values_list("cover", flat=True).first()
     deleted, _ = Record.objects.filter(pk=record_id).delete()
     if not deleted:
-        raise NotFound("No such record.")
+        raise NotFound(gettext("No such record."))
     cover_files_delete(cover or "")
     changes_log(Change.Entity.ITEM, item_ids, Change.Action.DELETED)
     changes_log(Change.Entity.RECORD, [record_id], Change.Action.DELETED)
