@@ -103,6 +103,24 @@ def test_api_bad_sign_ups_answer_a_clear_error_and_leave_nothing(db, body, code,
     assert mail.outbox == []
 
 
+@pytest.mark.parametrize(
+    ("subdomain", "code", "words"),
+    [
+        ("alpha", "subdomain_taken", "est déjà pris"),
+        ("www", "subdomain_reserved", "est réservé"),
+    ],
+)
+def test_sign_up_errors_keep_their_code_in_another_language(db, subdomain, code, words):
+    request = {"name": "Gamma", "subdomain": subdomain, "admin_email": "a@gamma.example"}
+    client = APIClient(HTTP_HOST=PLATFORM, HTTP_ACCEPT_LANGUAGE="fr")
+    response = client.post("/api/v1/signups/", request, format="json")
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["code"] == code
+    assert words in problem["detail"]
+    assert words in problem["errors"]["subdomain"][0]
+
+
 def test_a_subdomain_in_flight_is_taken(db, django_capture_on_commit_callbacks):
     client = APIClient(HTTP_HOST=PLATFORM)
     first = {"name": "Gamma", "subdomain": "gamma", "admin_email": "a@gamma.example"}
