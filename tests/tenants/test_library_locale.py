@@ -8,7 +8,9 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from catalog.services import RecordData, record_create
+from catalog.imports.models import ImportJob
+from catalog.services import RecordData, location_create, record_create
+from circulation.models import Stocktake
 from staff.models import AuditEvent
 from tenants.administration import library_settings_update
 from tenants.models import Library
@@ -168,3 +170,26 @@ def test_another_librarys_admin_cannot_change_the_language(library, other_librar
     other_library.refresh_from_db()
     assert (library.language, library.settings_version) == ("en", 1)
     assert other_library.language == "en"
+
+
+def test_staff_lists_show_times_in_the_staff_language_and_the_library_zone(
+    library, django_capture_on_commit_callbacks
+):
+    _settings(library, django_capture_on_commit_callbacks, time_zone="Europe/Berlin")
+    at = datetime(2026, 12, 2, 1, 38, 32, tzinfo=UTC)  # 02:38 in Berlin
+    with schema_context("alpha"):
+        job = ImportJob.objects.create(format="csv", file_name="books.csv")
+        ImportJob.objects.filter(pk=job.pk).update(created_at=at)
+        stocktake = Stocktake.objects.create(location=location_create(code="MAIN", name="Main"))
+        Stocktake.objects.filter(pk=stocktake.pk).update(started_at=at, closed_at=at)
+    staff = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    for language, shown in (("de", "02.12.2026 02:38"), ("fr", "02/12/2026 02:38"),
+                            ("en", "12/02/2026 2:38 a.m.")):  # fmt: skip
+        staff.get("/language/", {"language": language, "next": "/staff/"})
+        imports = staff.get("/staff/imports/").text
+        assert f'<time datetime="2026-12-02T02:38:32+01:00">{shown}</time>' in imports, language
+        assert shown in staff.get(f"/staff/imports/{job.pk}/").text, language
+        stocktakes = staff.get("/staff/stocktake/").text
+        assert stocktakes.count(f">{shown}</time>") == 2, language
+        assert shown in staff.get(f"/staff/stocktake/{stocktake.pk}/").text, language
+        assert "2026-12-02 02:38" not in imports + stocktakes
