@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 from django.utils.translation import gettext
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
@@ -176,6 +177,8 @@ def read_ahead(
     queue: Queue[Any] = Queue(maxsize=depth)
     stop = stop or threading.Event()
     done = object()
+    # What the reader writes for people (reasons, warnings) is in the caller's language.
+    language = translation.get_language()
 
     def hand_over(item: Any) -> bool:
         # Every hand-over gives up once the consumer has stopped: a blocking put of the last
@@ -190,10 +193,11 @@ def read_ahead(
 
     def produce() -> None:
         try:
-            for chunk in chunks:
-                if not hand_over(chunk):
-                    return
-            hand_over(done)
+            with translation.override(language):
+                for chunk in chunks:
+                    if not hand_over(chunk):
+                        return
+                hand_over(done)
         except BaseException as error:  # handed to the consumer, raised there
             hand_over(error)
         finally:

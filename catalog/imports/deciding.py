@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
+
 from catalog.imports.formats.marc import marc_read
 from catalog.imports.formats.marc21 import marc_map
 from catalog.imports.formats.source import RecordRejected, SourceRecord, data_from_json
@@ -87,10 +89,12 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
         )
         if match_key:
             decision.match_record_id = found[match_key]
-            target = f"record {found[match_key]}"
+            target = gettext("record %(id)s") % {"id": found[match_key]}
         elif in_job_key:
             decision.match_position, decision.match_record_id = (earlier or {})[in_job_key]
-            target = f"the record at position {decision.match_position} of this file"
+            target = gettext("the record at position %(position)s of this file") % {
+                "position": decision.match_position
+            }
         else:
             target = ""
         loss = _copies_lost(job, decision, taken, in_file, known)
@@ -98,21 +102,25 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.action = Action.REJECT
             decision.reason = loss
         elif target:
-            label = (match_key or in_job_key).replace("cn:", "control number ").replace(":", " ")
+            label = (match_key or in_job_key).replace("cn:", gettext("control number") + " ")
+            label = label.replace(":", " ")
             decision.reason, decision.action = _on_match(
                 job, decision, target, label.strip(), current
             )
         elif job.on_no_match == "skip":
             decision.action = Action.UNCHANGED
-            decision.reason = "No matching record; skipped (on no match: skip)."
+            decision.reason = gettext("No matching record; skipped (on no match: skip).")
         else:
             decision.reason = (
-                f"No record matches {', '.join(keys)}; a new record is created."
+                gettext("No record matches %(keys)s; a new record is created.")
+                % {"keys": ", ".join(keys)}
                 if keys
-                else "Nothing to match on (no ISBN or control number); a new record is created."
+                else gettext(
+                    "Nothing to match on (no ISBN or control number); a new record is created."
+                )
             )
         if source.warnings and decision.action != Action.REJECT:
-            decision.reason = " ".join([decision.reason, "Warning:", *source.warnings])
+            decision.reason = " ".join([decision.reason, gettext("Warning:"), *source.warnings])
         decisions.append(decision)
     return decisions
 
@@ -129,26 +137,28 @@ def _copies_lost(
     seen: set[str] = set()
     for item in decision.source.items:
         if item.barcode in seen:
-            return f"Barcode {item.barcode} is given twice in this record: each copy needs its own."
+            return gettext(
+                "Barcode %(barcode)s is given twice in this record: each copy needs its own."
+            ) % {"barcode": item.barcode}
         seen.add(item.barcode)
         owner = taken.get(item.barcode)
         if owner is not None and owner != decision.match_record_id:
-            return (
-                f"Barcode {item.barcode} already belongs to record {owner}: give the copy "
+            return gettext(
+                "Barcode %(barcode)s already belongs to record %(record)s: give the copy "
                 "another barcode or remove it from this record."
-            )
+            ) % {"barcode": item.barcode, "record": owner}
         row = in_file.get(item.barcode)
         if row is not None and row != decision.match_position:
-            return (
-                f"Barcode {item.barcode} is already given to the copy on row {row} of this "
+            return gettext(
+                "Barcode %(barcode)s is already given to the copy on row %(row)s of this "
                 "file: give one of them another barcode."
-            )
+            ) % {"barcode": item.barcode, "row": row}
         if item.location and item.location not in known and not job.create_locations:
-            return (
-                f"Location code {item.location} (copy {item.barcode}) is not one of the "
-                "library's locations: add it under Locations first, correct the code, or "
-                "import with \u201ccreate missing locations\u201d."
-            )
+            return gettext(
+                "Location code %(code)s (copy %(barcode)s) is not one of the library's "
+                "locations: add it under Locations first, correct the code, or import with "
+                "\u201ccreate missing locations\u201d."
+            ) % {"code": item.location, "barcode": item.barcode}
     return ""
 
 
@@ -178,9 +188,11 @@ def _on_match(
     job: ImportJob, decision: Decision, target: str, label: str, current: dict[int, Any]
 ) -> tuple[str, str]:
     if job.on_match == "skip":
-        return f"Matches {target} on {label}; left as it is (on match: skip).", Action.UNCHANGED
+        reason = gettext("Matches %(target)s on %(key)s; left as it is (on match: skip).")
+        return reason % {"target": target, "key": label}, Action.UNCHANGED
     if job.on_match == "create":
-        return f"Matches {target} on {label}; created anyway (on match: create).", Action.CREATE
+        reason = gettext("Matches %(target)s on %(key)s; created anyway (on match: create).")
+        return reason % {"target": target, "key": label}, Action.CREATE
     data = decision.source.data
     assert data is not None  # noqa: S101 - rejects never reach here
     if decision.match_position is None and decision.match_record_id in current:
@@ -194,14 +206,26 @@ def _on_match(
             i.barcode for i in decision.source.items if i.barcode not in existing["barcodes"]
         ]
         if record_comparable(data) == existing["comparable"] and not new_barcodes:
-            return f"Identical to {target} (matched on {label}).", Action.UNCHANGED
+            reason = gettext("Identical to %(target)s (matched on %(key)s).")
+            return reason % {"target": target, "key": label}, Action.UNCHANGED
         changes = changes_listed(before, data, new_barcodes)
-        return f"Matches {target} on {label}; it is updated: {changes}.", Action.UPDATE
-    return f"Matches {target} on {label}; it is updated.", Action.UPDATE
+        reason = gettext("Matches %(target)s on %(key)s; it is updated: %(changes)s.")
+        return reason % {"target": target, "key": label, "changes": changes}, Action.UPDATE
+    reason = gettext("Matches %(target)s on %(key)s; it is updated.")
+    return reason % {"target": target, "key": label}, Action.UPDATE
 
 
-_LABELS = {"publication_year": "year", "control_number": "control number",
-           "control_number_source": "control number source"}  # fmt: skip
+# The fields as an update's preview names them.
+_LABELS = {
+    "title": gettext_lazy("title"), "subtitle": gettext_lazy("subtitle"),
+    "publisher": gettext_lazy("publisher"), "publication_year": gettext_lazy("year"),
+    "edition": gettext_lazy("edition"), "language": gettext_lazy("language"),
+    "series": gettext_lazy("series"), "summary": gettext_lazy("summary"),
+    "control_number": gettext_lazy("control number"),
+    "control_number_source": gettext_lazy("control number source"),
+    "contributors": gettext_lazy("contributors"), "subjects": gettext_lazy("subjects"),
+    "identifiers": gettext_lazy("identifiers"),
+}  # fmt: skip
 
 
 def _shown(value: Any) -> str:
@@ -225,21 +249,26 @@ def changes_listed(before: RecordData, after: RecordData, new_barcodes: list[str
         old, new = getattr(before, name), getattr(after, name)
         if (old or "") == (new or "") or (name == "title" and old == new.strip()):
             continue
-        label = _LABELS.get(name, name)
+        label = str(_LABELS.get(name, name))
         if new in ("", None):
-            changes.append(f"{label}: removed")
+            changes.append(gettext("%(field)s: removed") % {"field": label})
         elif old in ("", None):
-            changes.append(f"{label}: added {_shown(new)}")
+            changes.append(
+                gettext("%(field)s: added %(value)s") % {"field": label, "value": _shown(new)}
+            )
         else:
             changes.append(f"{label}: {_shown(old)} \u2192 {_shown(new)}")
     for name in ("contributors", "subjects", "identifiers"):
         old, new = _listed(before, name), _listed(after, name)
         if old != new:
-            changes.append(f"{name}: {_shown(old) if old else 'none'} \u2192 "
-                           f"{_shown(new) if new else 'none'}")  # fmt: skip
+            none = gettext("none")
+            changes.append(f"{_LABELS[name]!s}: {_shown(old) if old else none} \u2192 "
+                           f"{_shown(new) if new else none}")  # fmt: skip
     if new_barcodes:
-        changes.append(f"copies added: {', '.join(new_barcodes[:10])}")
-    return "; ".join(changes) or "headings written otherwise"
+        changes.append(
+            gettext("copies added: %(barcodes)s") % {"barcodes": ", ".join(new_barcodes[:10])}
+        )
+    return "; ".join(changes) or gettext("headings written otherwise")
 
 
 def _as_imported(snapshot: dict[str, Any]) -> RecordData | None:

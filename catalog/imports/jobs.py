@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
@@ -28,6 +28,7 @@ from catalog.imports.snapshots import snapshot_data
 from catalog.models import Change, Item, Location, Record
 from catalog.services import changes_log, record_update, search_terms_lock
 from common.errors import ApplicationError, Conflict, NotFound
+from common.language import library_language
 from common.tasks import task_enqueue, task_name
 
 IMPORT_JOB_RUN = task_name("worker.import_job_run")
@@ -186,7 +187,15 @@ def import_job_work(
     Each chunk is one transaction that also moves the job's checkpoint, so a worker killed at
     any moment leaves either the whole chunk or none of it; the next holder of the lease
     starts after the checkpoint and never writes a record twice.
+
+    What it stores for people to read (each row's reason, the job's error) is in the library's
+    language.
     """
+    with translation.override(library_language()):
+        return _work(job_id, owner, others_waiting)
+
+
+def _work(job_id: int, owner: str, others_waiting: Callable[[], bool] | None) -> bool:
     if not lease_take(job_id, owner):
         return False
     turn = Slice(others_waiting)

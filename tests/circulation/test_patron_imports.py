@@ -6,7 +6,7 @@ import csv
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from circulation import patron_imports
 from circulation.models import Patron, PatronImport
@@ -105,6 +105,20 @@ def test_a_file_without_the_columns_is_refused(library, desk: Desk) -> None:
     assert "name and barcode" in response.json()["detail"]
     with schema_context(desk.schema):
         assert PatronImport.objects.count() == 0
+
+
+def test_the_worker_writes_reasons_in_the_library_s_language(library, desk: Desk) -> None:
+    library.language = "de"
+    library.save(update_fields=["language"])
+    client = desk_client(library)
+    queued = upload(client, "name,barcode,email\nOdo,P-ODO,\nSabul,P-SABUL,not-an-email\n")
+    with tenant_context(library):  # as the worker runs it: in the library, not only its schema
+        patron_import_run(job_id=queued.json()["id"])
+    rows = client.get(f"/api/v1/patron-imports/{queued.json()['id']}/rows/").json()["results"]
+    assert [(r["action"], r["reason"]) for r in rows] == [
+        ("create", "neuer Barcode"),
+        ("reject", "'not-an-email' ist keine E-Mail-Adresse"),
+    ]
 
 
 def test_keys_without_patron_scope_and_other_libraries(library, other_library, desk: Desk) -> None:

@@ -6,6 +6,8 @@ import io
 from collections.abc import Iterator
 from typing import IO, Any
 
+from django.utils.translation import gettext
+
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.imports.formats.marc import READ_BLOCK
 from catalog.imports.formats.source import (
@@ -141,30 +143,41 @@ def csv_records(
             return
         if header is None:
             raise FileUnreadable(
-                f"The CSV header row is over {MAX_CSV_ROW_CHARS:,} characters; keep the "
-                "template's columns."
+                gettext(
+                    "The CSV header row is over %(limit)s characters; keep the template's columns."
+                )
+                % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
             )
         columns = [name.strip().lower() for name in header]
         if len(columns) > MAX_CSV_FIELDS:
             raise FileUnreadable(
-                f"The CSV header has {len(columns):,} columns; at most {MAX_CSV_FIELDS} are "
-                "read. Keep the template's columns."
+                gettext(
+                    "The CSV header has %(count)s columns; at most %(limit)s are read. Keep the "
+                    "template's columns."
+                )
+                % {"count": f"{len(columns):,}", "limit": MAX_CSV_FIELDS}
             )
         if "title" not in columns:
             raise FileUnreadable(
-                "The CSV file needs a header row with at least a 'title' column; "
-                "download the template for the full list."
+                gettext(
+                    "The CSV file needs a header row with at least a 'title' column; "
+                    "download the template for the full list."
+                )
             )
         for position, values in enumerate(rows, start=1):
             if position <= start_after:
                 continue
             if values is None:
-                yield _csv_reject(position, f"over {MAX_CSV_ROW_CHARS:,} characters"), stream.tell()
+                reason = gettext("over %(limit)s characters") % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
+                yield _csv_reject(position, reason), stream.tell()
                 continue
             if not any(v.strip() for v in values):
                 continue
             if len(values) > MAX_CSV_FIELDS:
-                reason = f"{len(values):,} fields, over {MAX_CSV_FIELDS}"
+                reason = gettext("%(count)s fields, over %(limit)s") % {
+                    "count": f"{len(values):,}",
+                    "limit": MAX_CSV_FIELDS,
+                }
                 yield _csv_reject(position, reason, values[:MAX_CSV_FIELDS]), stream.tell()
                 continue
             row = dict(zip(columns, map(_formula_unquoted, values), strict=False))
@@ -184,11 +197,13 @@ def csv_records(
             yield source, stream.tell()
     except _NotUtf8 as error:
         raise FileUnreadable(
-            f"The CSV file is not UTF-8 at line {error.line}: save it as CSV UTF-8."
+            gettext("The CSV file is not UTF-8 at line %(line)s: save it as CSV UTF-8.")
+            % {"line": error.line}
         ) from None
     except csv.Error as error:
         raise FileUnreadable(
-            f"The CSV file is malformed at line {reader.line_num}: {error}."
+            gettext("The CSV file is malformed at line %(line)s: %(error)s.")
+            % {"line": reader.line_num, "error": error}
         ) from None
 
 
@@ -196,7 +211,8 @@ def _csv_reject(position: int, reason: str, values: list[str] | None = None) -> 
     return SourceRecord(
         position=position,
         raw=_csv_line(values or []),
-        error=f"The row has {reason}: split it, or check its quotes.",
+        error=gettext("The row has %(reason)s: split it, or check its quotes.")
+        % {"reason": reason},
     )
 
 
@@ -226,7 +242,7 @@ def _aligned(value: str | None, count: int) -> list[str]:
 def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
     title = (row.get("title") or "").strip()
     if not title:
-        raise RecordRejected("No title: the 'title' column is empty.")
+        raise RecordRejected(gettext("No title: the 'title' column is empty."))
     year = year_in(row.get("year", ""))
     identifiers = []
     for kind in ("isbn", "issn", "lccn", "oclc"):
@@ -234,7 +250,10 @@ def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
             try:
                 identifiers.append((kind, identifier_normalize(kind, value)))
             except InvalidIdentifier as error:
-                raise RecordRejected(f"Column {kind}: {error.message}") from None
+                raise RecordRejected(
+                    gettext("Column %(column)s: %(error)s")
+                    % {"column": kind, "error": error.message}
+                ) from None
     authors = _split(row.get("authors"))
     roles = [role or "author" for role in _aligned(row.get("roles"), len(authors))]
     headings = _split(row.get("subjects"))
@@ -260,8 +279,11 @@ def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
     for status in statuses:
         if status and status not in ITEM_STATUSES:
             raise RecordRejected(
-                f"Column status: \u201c{status[:40]}\u201d is not a copy status; use one of "
-                f"{', '.join(sorted(ITEM_STATUSES))} (or leave it empty for available)."
+                gettext(
+                    "Column status: \u201c%(status)s\u201d is not a copy status; use one of "
+                    "%(statuses)s (or leave it empty for available)."
+                )
+                % {"status": status[:40], "statuses": ", ".join(sorted(ITEM_STATUSES))}
             )
     items = [
         ItemData(barcode[:64], call_number[:200], location[:32], status)
@@ -282,14 +304,20 @@ def csv_warnings(row: dict[str, str]) -> list[str]:
     year = (row.get("year") or "").strip()
     if year and year_in(year) is None:
         warnings.append(
-            f"The year \u201c{year[:40]}\u201d cannot be read as a year (write it in digits, "
-            "e.g. 1998): the record is imported without a year."
+            gettext(
+                "The year \u201c%(year)s\u201d cannot be read as a year (write it in digits, "
+                "e.g. 1998): the record is imported without a year."
+            )
+            % {"year": year[:40]}
         )
     language = (row.get("language") or "").strip()
     if language and not language_code(language):
         warnings.append(
-            f"The language \u201c{language[:40]}\u201d is not a three-letter MARC code (e.g. "
-            "eng, fre): the record is imported without a language."
+            gettext(
+                "The language \u201c%(language)s\u201d is not a three-letter MARC code (e.g. "
+                "eng, fre): the record is imported without a language."
+            )
+            % {"language": language[:40]}
         )
     return warnings
 

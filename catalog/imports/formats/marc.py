@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import IO
 
 import pymarc
+from django.utils.translation import gettext
 
 from catalog.imports.formats.marc21 import marc_map
 from catalog.imports.formats.source import (
@@ -200,9 +201,11 @@ def marc_read(raw: bytes) -> "pymarc.Record | _Record":
 
 def _marc_check(raw: bytes) -> None:
     if len(raw) < 25 or not raw[:5].isdigit():
-        raise RecordRejected("Not a MARC record: its leader does not start with a length.")
+        raise RecordRejected(gettext("Not a MARC record: its leader does not start with a length."))
     if len(raw) > MAX_MARC_RECORD or not raw.endswith(RECORD_TERMINATOR):
-        raise RecordRejected("The record has no end: its record terminator (0x1D) is missing.")
+        raise RecordRejected(
+            gettext("The record has no end: its record terminator (0x1D) is missing.")
+        )
 
 
 def marc_parse(raw: bytes) -> pymarc.Record:
@@ -216,13 +219,18 @@ def marc_parse(raw: bytes) -> pymarc.Record:
         )
     except UnicodeDecodeError as error:
         raise RecordRejected(
-            f"The record's text is not valid {error.encoding} (byte {error.start}); "
-            "re-save it as UTF-8 MARC."
+            gettext(
+                "The record's text is not valid %(encoding)s (byte %(byte)s); re-save it as "
+                "UTF-8 MARC."
+            )
+            % {"encoding": error.encoding, "byte": error.start}
         ) from None
     except (pymarc.exceptions.PymarcException, ValueError, IndexError):
         raise RecordRejected(
-            "The record's structure is damaged (its directory does not match its fields): "
-            "export it again from the system it came from."
+            gettext(
+                "The record's structure is damaged (its directory does not match its fields): "
+                "export it again from the system it came from."
+            )
         ) from None
 
 
@@ -235,9 +243,12 @@ def marc_records(
     for position, (raw, read) in enumerate(marc_split(stream), start=start_after + 1):
         if position == 1 and not _LEADER.match(raw[:24]):
             raise FileUnreadable(
-                "This is not a MARC 21 file: it does not begin with a MARC record's leader "
-                "(a record length, then a base address of data, in its first 24 characters). "
-                "Choose the file's real format, or export it again as MARC 21 (ISO 2709)."
+                gettext(
+                    "This is not a MARC 21 file: it does not begin with a MARC record's leader "
+                    "(a record length, then a base address of data, in its first 24 "
+                    "characters). Choose the file's real format, or export it again as MARC 21 "
+                    "(ISO 2709)."
+                )
             )
         read += start_offset
         source = SourceRecord(position=position, raw=raw)

@@ -3,6 +3,7 @@
 import re
 
 import pymarc
+from django.utils.translation import gettext
 
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.imports.formats.source import (
@@ -64,7 +65,7 @@ def marc_map(record: pymarc.Record) -> tuple[RecordData, list[ItemData]]:
     title_field = record.get("245")
     title = _clean(" ".join(_sub(title_field, "a", "n", "p")), 1000) if title_field else ""
     if not title:
-        raise RecordRejected("No title: field 245 $a is missing or empty.")
+        raise RecordRejected(gettext("No title: field 245 $a is missing or empty."))
     nonfiling = 0
     if title_field is not None and title_field.indicator2 and title_field.indicator2.isdigit():
         nonfiling = int(title_field.indicator2)

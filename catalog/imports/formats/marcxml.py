@@ -8,6 +8,7 @@ from xml.etree.ElementTree import Element
 import pymarc
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse, tostring
+from django.utils.translation import gettext
 
 from catalog.imports.formats.marc import MAX_MARC_RECORD
 from catalog.imports.formats.marc21 import marc_map
@@ -40,14 +41,17 @@ def _xml_to_marc(element: Element) -> pymarc.Record:
         text = child.text or ""
         if name == "leader":
             if len(text) != 24:
-                raise RecordRejected(f"The leader must be 24 characters, not {len(text)}.")
+                raise RecordRejected(
+                    gettext("The leader must be 24 characters, not %(length)s.")
+                    % {"length": len(text)}
+                )
             record.leader = pymarc.Leader(text[:9] + "a" + text[10:])
         elif name == "controlfield":
             record.add_field(pymarc.Field(tag=child.get("tag", ""), data=text))
         elif name == "datafield":
             tag = child.get("tag", "")
             if not re.fullmatch(r"[0-9A-Za-z]{3}", tag):
-                raise RecordRejected(f"Invalid field tag {tag!r}.")
+                raise RecordRejected(gettext("Invalid field tag %(tag)r.") % {"tag": tag})
             subfields = [
                 pymarc.Subfield(code=sub.get("code", " "), value=sub.text or "")
                 for sub in child
@@ -69,9 +73,11 @@ class _MeteredStream:
     def read(self, size: int = -1) -> bytes:
         if self.read_bytes - self.at_last_tag > MAX_XML_TOKEN_BYTES:
             raise FileUnreadable(
-                f"The XML file has over {MAX_XML_TOKEN_BYTES:,} bytes without a tag after byte "
-                f"{self.at_last_tag:,} (one text, comment or tag that long): no MARCXML record "
-                "holds one."
+                gettext(
+                    "The XML file has over %(limit)s bytes without a tag after byte %(byte)s "
+                    "(one text, comment or tag that long): no MARCXML record holds one."
+                )
+                % {"limit": f"{MAX_XML_TOKEN_BYTES:,}", "byte": f"{self.at_last_tag:,}"}
             )
         data = self.stream.read(size)
         self.read_bytes += len(data)
@@ -129,12 +135,16 @@ def marcxml_records(
                 parent.remove(element)
     except DefusedXmlException as error:
         raise FileUnreadable(
-            f"The XML file was refused: {error.__class__.__name__} (DTDs, entities and "
-            "external references are not allowed in MARCXML)."
+            gettext(
+                "The XML file was refused: %(why)s (DTDs, entities and external references are "
+                "not allowed in MARCXML)."
+            )
+            % {"why": error.__class__.__name__}
         ) from None
     except SyntaxError as error:
         raise FileUnreadable(
-            f"The XML file is not well-formed after record {position}: {error}."
+            gettext("The XML file is not well-formed after record %(position)s: %(error)s.")
+            % {"position": position, "error": error}
         ) from None
 
 
@@ -143,8 +153,11 @@ def _oversized_source(position: int) -> SourceRecord:
         position=position,
         raw=b"",
         error=(
-            f"The record's XML is over {MAX_MARCXML_RECORD_BYTES:,} bytes; a MARC record holds "
-            f"at most {MAX_MARC_RECORD:,} bytes. Split it into several records."
+            gettext(
+                "The record's XML is over %(limit)s bytes; a MARC record holds at most "
+                "%(marc_limit)s bytes. Split it into several records."
+            )
+            % {"limit": f"{MAX_MARCXML_RECORD_BYTES:,}", "marc_limit": f"{MAX_MARC_RECORD:,}"}
         ),
     )
 
@@ -154,13 +167,16 @@ def _xml_source(position: int, element: Element) -> SourceRecord:
     try:
         record = _xml_to_marc(element)
         if record.leader is None or str(record.leader).strip() == "":
-            raise RecordRejected("The record has no leader.")
+            raise RecordRejected(gettext("The record has no leader."))
         source.data, source.items = marc_map(record)
         source.raw = record.as_marc()
         if len(source.raw) > MAX_MARC_RECORD:
             raise RecordRejected(
-                f"The record is {len(source.raw):,} bytes as MARC, over MARC's "
-                f"{MAX_MARC_RECORD:,}-byte limit: split it or shorten its fields."
+                gettext(
+                    "The record is %(size)s bytes as MARC, over MARC's %(limit)s-byte limit: "
+                    "split it or shorten its fields."
+                )
+                % {"size": f"{len(source.raw):,}", "limit": f"{MAX_MARC_RECORD:,}"}
             )
         source.data.source_marc = source.raw
         source.identifiers = identifiers_label(source.data)
@@ -168,7 +184,7 @@ def _xml_source(position: int, element: Element) -> SourceRecord:
         source.error = str(error)
         source.raw = _element_marc_bytes(element)
     except (ValueError, TypeError, pymarc.exceptions.PymarcException):
-        source.error = (
+        source.error = gettext(
             "The record cannot be read: a field or subfield is malformed; "
             "export it again from the system it came from."
         )

@@ -7,7 +7,7 @@ import time
 import pymarc
 import pytest
 from django.db import connection
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from catalog.imports.ahead import read_ahead
 from catalog.imports.exports import export_job_create, export_job_write
@@ -553,3 +553,31 @@ def test_keep_local_keeps_the_fields_edited_in_stacks_and_takes_the_others(in_li
     assert "title" not in row.reason.split("it is updated:")[1]
     record.refresh_from_db()
     assert (record.title, record.edition) == ("Edited in Stacks", "3rd ed")
+
+
+def test_reasons_are_stored_in_the_library_s_language(library):
+    """The worker writes each row's reason once, for every later reader: in the library's
+    language, whatever language the file was uploaded in."""
+    library.language = "fr"
+    library.save(update_fields=["language"])
+    with tenant_context(library):
+        location_create(code="MAIN", name="Main")
+        job = _csv(
+            '"Dune",,9780441013593,,1965,B1,MAIN\n'
+            '"Emma",,,,1815,B1,MAIN\n'
+            '"Middlemarch",,,,18x5,B3,MAIN\n'
+        )
+        rows = {r.position: (r.action, r.reason) for r in ImportRow.objects.filter(job=job)}
+    assert rows[1] == (
+        "create",
+        "Aucune notice ne correspond à isbn:9780441013593 ; une nouvelle notice est créée.",
+    )
+    assert rows[2] == (
+        "reject",
+        "Le code-barres B1 est déjà attribué à l'exemplaire de la ligne 1 de ce fichier : "
+        "donnez un autre code-barres à l'un des deux.",
+    )
+    assert rows[3][1].startswith(
+        "Rien pour rapprocher (ni ISBN ni numéro de contrôle) ; une nouvelle notice est créée. "
+        "Attention : L'année « 18x5 » ne peut pas être lue comme une année"
+    )
