@@ -103,3 +103,26 @@ def test_paged_lists_take_the_cursor_and_page_size(callers, catalog):
     response = callers["read_key"].get("/api/v1/records/", {"page_size": "1", "q": "darkness"})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "missing", "barcode_taken"),
+    [
+        ("en", "No such record.", "Barcode 'B-1' is already used by another item of this library."),
+        ("de", "Diesen Datensatz gibt es nicht.",
+         "Der Barcode 'B-1' wird bereits von einem anderen Exemplar dieser Bibliothek verwendet."),
+        ("es", "No existe ese registro.",
+         "El código de barras 'B-1' ya lo usa otro ejemplar de esta biblioteca."),
+    ],
+)  # fmt: skip
+def test_api_errors_speak_the_request_s_language_and_keep_their_code(
+    writer: APIClient, language: str, missing: str, barcode_taken: str
+) -> None:
+    record = writer.post("/api/v1/records/", data={"title": "Copies"}, format="json").json()
+    item = {"record": record["id"], "barcode": "B-1"}
+    assert writer.post("/api/v1/items/", data=item, format="json").status_code == 201
+    asking = {"HTTP_ACCEPT_LANGUAGE": language}
+    gone = _problem(writer.get("/api/v1/records/999999999/", **asking), 404)
+    assert (gone["code"], gone["detail"]) == ("not_found", missing)
+    twice = _problem(writer.post("/api/v1/items/", data=item, format="json", **asking), 400)
+    assert (twice["code"], twice["detail"]) == ("barcode_taken", barcode_taken)
