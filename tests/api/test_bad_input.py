@@ -111,7 +111,7 @@ def test_paged_lists_take_the_cursor_and_page_size(callers, catalog):
         ("en", "No such record.", "Barcode 'B-1' is already used by another item of this library."),
         ("de", "Diesen Datensatz gibt es nicht.",
          "Der Barcode 'B-1' wird bereits von einem anderen Exemplar dieser Bibliothek verwendet."),
-        ("es", "No existe ese registro.",
+        ("es", "Ese registro no existe.",
          "El código de barras 'B-1' ya lo usa otro ejemplar de esta biblioteca."),
     ],
 )  # fmt: skip
