@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -92,7 +93,7 @@ def _scan(request: HttpRequest, barcode: str) -> None:
             title = back.loan.item.record.title
             if back.hold is not None:
                 waiting = Patron.objects.get(pk=back.hold.patron_id)
-                until = f"{back.hold.shelf_until:%Y-%m-%d}"
+                until = date_format(back.hold.shelf_until, "SHORT_DATE_FORMAT")
                 text = gettext(
                     "%(barcode)s %(title)s: checked in. Put it on the hold shelf for %(name)s "
                     "(%(card)s) until %(until)s."
@@ -111,7 +112,7 @@ def _scan(request: HttpRequest, barcode: str) -> None:
             loan = loan_checkout(item_barcode=barcode, patron_barcode=current.barcode)
             text = gettext("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")
             values = {"barcode": barcode, "title": loan.item.record.title, "name": current.name,
-                      "due": f"{loan.due_on:%Y-%m-%d}"}  # fmt: skip
+                      "due": date_format(loan.due_on, "SHORT_DATE_FORMAT")}  # fmt: skip
             _say(request, "ok", text % values)
     except ApplicationError as exc:
         _say(request, "error", f"{barcode}: {exc.message}")
@@ -127,7 +128,8 @@ def desk_page(request: HttpRequest) -> HttpResponse:
             try:
                 loan = loan_renew(item_barcode=request.POST["renew"][:64])
                 text = gettext("%(barcode)s: renewed, due %(due)s.")
-                values = {"barcode": loan.item.barcode, "due": f"{loan.due_on:%Y-%m-%d}"}
+                due = date_format(loan.due_on, "SHORT_DATE_FORMAT")
+                values = {"barcode": loan.item.barcode, "due": due}
                 _say(request, "ok", text % values)
             except ApplicationError as exc:
                 _say(request, "error", exc.message)

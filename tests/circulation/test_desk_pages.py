@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
 from catalog.models import Change, Item
@@ -53,7 +54,7 @@ def test_a_patron_then_items_then_enter_then_check_in(librarian: Client, desk: D
     assert f"Lending to {desk.patron.name}" in page
     page = scan(librarian, desk.items[0].barcode)
     due = today() + timedelta(days=21)
-    assert f"lent to {desk.patron.name}, due {due:%Y-%m-%d}" in page
+    assert f"lent to {desk.patron.name}, due {date_format(due, 'SHORT_DATE_FORMAT')}" in page
     page = scan(librarian, desk.items[1].barcode)
     assert page.count("<td>alpha-I00") == 2  # both on the patron's list
     page = scan(librarian, "")
