@@ -93,7 +93,8 @@ def _scan(request: HttpRequest, barcode: str) -> None:
             title = back.loan.item.record.title
             if back.hold is not None:
                 waiting = Patron.objects.get(pk=back.hold.patron_id)
-                until = date_format(back.hold.shelf_until, "SHORT_DATE_FORMAT")
+                shelf_until = back.hold.shelf_until  # set whenever a hold is on the shelf
+                until = date_format(shelf_until, "SHORT_DATE_FORMAT") if shelf_until else ""
                 text = gettext(
                     "%(barcode)s %(title)s: checked in. Put it on the hold shelf for %(name)s "
                     "(%(card)s) until %(until)s."
