@@ -83,3 +83,15 @@ def domain_cache_forget(*hostnames: str) -> None:
 
 def library_cache_forget(library: Library) -> None:
     domain_cache_forget(*Domain.objects.filter(tenant=library).values_list("domain", flat=True))
+
+
+def served_host(domain: str) -> str:
+    """`domain` as people reach it: with the site's port (STACKS_SITE_PORT) when it has one."""
+    port = settings.STACKS_SITE_PORT
+    return f"{domain}:{port}" if port else domain
+
+
+def site_url(domain: str, path: str = "/") -> str:
+    """The address of `path` on `domain`, in the site's scheme and port, as links and the
+    commands' messages give it."""
+    return f"{settings.STACKS_SITE_SCHEME}://{served_host(domain)}{path}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from common.errors import NotFound
 from common.tasks import task_enqueue, task_name
+from tenants.domains import site_url
 from tenants.errors import LibraryError, LinkExpired, SignupsPaused
 from tenants.models import Domain, Library, Signup
 from tenants.services import RESERVED_SCHEMA_NAMES, library_create
@@ -127,10 +128,7 @@ def _platform_budget_check() -> None:
 
 
 def signup_confirmation_link(*, token: str) -> str:
-    host = settings.STACKS_PLATFORM_HOSTS[0]
-    port = settings.STACKS_SITE_PORT
-    host = f"{host}:{port}" if port else host
-    return f"{settings.STACKS_SITE_SCHEME}://{host}/signup/confirm/{token}/"
+    return site_url(settings.STACKS_PLATFORM_HOSTS[0], f"/signup/confirm/{token}/")
 
 
 def _confirmation_send(*, signup: Signup, link: str) -> None:

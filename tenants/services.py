@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context, schema_exists
 from common.tasks import task_enqueue, task_name
 from staff.invitations import invitation_link, staff_invite
 from staff.services import user_create
-from tenants.domains import domain_cache_forget
+from tenants.domains import domain_cache_forget, served_host
 from tenants.errors import LibraryError
 from tenants.models import Domain, Library
 from tenants.storage import library_file_names, library_files_delete
@@ -140,8 +140,7 @@ def library_create(
             primary = Domain.objects.create(domain=domain, tenant=library, is_primary=True)
             with schema_context(schema_name):
                 if admin_invite:
-                    port = settings.STACKS_SITE_PORT
-                    host = f"{domain}:{port}" if port else domain
+                    host = served_host(domain)
                     invited = staff_invite(
                         email=admin_email, role="admin", invited_by=None, host=host
                     )

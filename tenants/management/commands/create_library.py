@@ -1,8 +1,8 @@
 """`manage.py create_library SCHEMA --name NAME --domain HOST --admin-email EMAIL`."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tenants.domains import site_url
 from tenants.errors import LibraryError
 from tenants.services import library_create
 
@@ -28,12 +28,8 @@ class Command(BaseCommand):
             )
         except LibraryError as exc:
             raise CommandError(exc.message) from None
-        # The address people use: the site's scheme and port (STACKS_SITE_SCHEME, _PORT).
-        port = settings.STACKS_SITE_PORT
-        host = f"{made.domain.domain}:{port}" if port else made.domain.domain
         self.stdout.write(
-            f"Created library {made.library.schema_name!r} at "
-            f"{settings.STACKS_SITE_SCHEME}://{host}/\n"
+            f"Created library {made.library.schema_name!r} at {site_url(made.domain.domain)}\n"
             f"Admin: {made.admin_email}\n"
             f"One-time password: {made.admin_password}"
         )

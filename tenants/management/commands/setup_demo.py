@@ -5,6 +5,7 @@ from django_tenants.utils import schema_context
 
 from staff.models import User
 from staff.roles import Role
+from tenants.domains import site_url
 from tenants.models import Library
 from tenants.services import library_create
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                 user.is_active = True
                 user.save()
         self.stdout.write(
-            f"Demo library: http://{options['domain']}:8000/  (staff: /staff/login/)\n"
+            f"Demo library: {site_url(options['domain'])}  (staff: /staff/login/)\n"
             f"  admin email:    {options['admin_email']}\n"
             f"  admin password: {options['admin_password']}"
         )
