@@ -30,6 +30,11 @@ def _apply_errors(form: forms.Form, exc: ApplicationError) -> None:
             form.add_error(target, message if len(str(message)) > 12 else exc.message)
 
 
+def _refusal_page(request: HttpRequest, template: str, exc: ApplicationError) -> HttpResponse:
+    """The page that says why a link cannot be used, with the error's own status."""
+    return render(request, template, {"message": exc.message}, status=exc.status_code)
+
+
 def signup_page(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST":
@@ -70,12 +75,7 @@ def signup_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
         try:
             signup = signup_confirm(token=token)
         except ApplicationError as exc:
-            return render(
-                request,
-                "tenants/platform/signup_confirm.html",
-                {"message": exc.message},
-                status=exc.status_code,
-            )
+            return _refusal_page(request, "tenants/platform/signup_confirm.html", exc)
         return redirect("signup-status", public_id=signup.public_id)
     return render(request, "tenants/platform/signup_confirm.html", {})
 
@@ -107,12 +107,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_get(token=token)
     except ApplicationError as exc:
-        return render(
-            request,
-            "tenants/staff/invitation_invalid.html",
-            {"message": exc.message},
-            status=exc.status_code,
-        )
+        return _refusal_page(request, "tenants/staff/invitation_invalid.html", exc)
     form = PasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
