@@ -1,10 +1,6 @@
 """The platform host's API: self-service sign-up, and libraries for platform operators."""
 
-from typing import cast
-
-from django.db import connection
 from django.utils.translation import gettext
-from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,12 +12,14 @@ from common.errors import NotFound
 from tenants.models import Domain, Library, Signup
 from tenants.onboarding import signup_confirm, signup_create, signup_get, signup_host
 from tenants.platform import (
+    is_platform_operator,
     library_counts,
     library_delete,
     library_get,
     library_list,
     library_reactivate,
     library_suspend,
+    on_platform_host,
 )
 from tenants.services import library_create
 from tenants.throttles import SignupThrottle
@@ -31,16 +29,7 @@ class PlatformOperator(permissions.BasePermission):
     """A staff account of the platform itself (the public schema), signed in on its host."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        # django-stubs types `connection` as Django's own wrapper; here it is django-tenants'.
-        schema_name = cast(TenantDatabaseWrapper, connection).schema_name
-        return bool(
-            schema_name == "public"
-            and user
-            and user.is_authenticated
-            and user.is_active
-            and user.is_staff
-        )
+        return on_platform_host() and is_platform_operator(request.user)
 
 
 class SignupSerializer(serializers.ModelSerializer[Signup]):

@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -17,14 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError, NotFound
-from tenants.platform import (
-    library_counts,
-    library_delete,
-    library_get,
-    library_list,
-    library_reactivate,
-    library_suspend,
-)
+from tenants import platform
 from tenants.services import library_create
 
 View = Callable[..., HttpResponse]
@@ -36,10 +28,9 @@ def operator_required(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if connection.schema_name != "public":  # type: ignore[attr-defined]
+        if not platform.on_platform_host():
             raise Http404
-        if not (user.is_authenticated and user.is_active and user.is_staff):
+        if not platform.is_platform_operator(request.user):
             return redirect_to_login(request.get_full_path(), login_url="/login/")
         return view(request, *args, **kwargs)
 
@@ -56,10 +47,10 @@ class LibraryCreateForm(forms.Form):
 def _libraries_render(
     request: HttpRequest, form: LibraryCreateForm, status: int = 200
 ) -> HttpResponse:
-    page = Paginator(library_list().prefetch_related("domains"), PAGE_SIZE).get_page(
+    page = Paginator(platform.library_list().prefetch_related("domains"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    counts = library_counts([library.schema_name for library in page])
+    counts = platform.library_counts([library.schema_name for library in page])
     rows = [(library, counts.get(library.schema_name)) for library in page]
     return render(
         request,
@@ -91,14 +82,14 @@ def libraries_page(request: HttpRequest) -> HttpResponse:
 @operator_required
 def library_action(request: HttpRequest, schema_name: str, verb: str) -> HttpResponse:
     try:
-        library = library_get(schema_name=schema_name)
+        library = platform.library_get(schema_name=schema_name)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     if verb == "suspend":
-        library_suspend(library=library)
+        platform.library_suspend(library=library)
         messages.success(request, gettext("%(name)s is suspended.") % {"name": library.name})
     elif verb == "reactivate":
-        library_reactivate(library=library)
+        platform.library_reactivate(library=library)
         messages.success(request, gettext("%(name)s is active again.") % {"name": library.name})
     elif verb == "delete":
         if request.POST.get("confirm") != library.schema_name:
@@ -108,7 +99,7 @@ def library_action(request: HttpRequest, schema_name: str, verb: str) -> HttpRes
                 % {"schema": library.schema_name, "name": library.name},
             )
             return redirect("operator-libraries")
-        bundle = library_delete(library=library)
+        bundle = platform.library_delete(library=library)
         messages.success(
             request,
             gettext("%(name)s is deleted; its export bundle is %(bundle)s.")

@@ -1,10 +1,12 @@
 """What platform operators do with libraries: list with counts, suspend, reactivate, delete."""
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext
+from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 from common.errors import NotFound
 from tenants.bundles import library_bundle_write
@@ -18,6 +20,17 @@ class LibraryCounts:
     records: int
     items: int
     storage_bytes: int
+
+
+def on_platform_host() -> bool:
+    """Whether this request or task runs in the platform's own (public) schema."""
+    # django-stubs types `connection` as Django's own wrapper; here it is django-tenants'.
+    return cast(TenantDatabaseWrapper, connection).schema_name == "public"
+
+
+def is_platform_operator(user: Any) -> bool:
+    """A staff account of the platform itself: active staff in the public schema's accounts."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
 
 
 def library_list() -> QuerySet[Library]:
