@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.imports.models import ImportCounts, Job, RowAction
 from catalog.models import Item, Location, Record
 from common.files import library_file_name
 
@@ -247,7 +248,7 @@ def patron_import_file_path(instance: models.Model, filename: str) -> str:
     return library_file_name("patron-imports", f"{timezone.now():%Y/%m}", filename)
 
 
-class PatronImport(models.Model):
+class PatronImport(Job, ImportCounts):
     """A CSV file of patrons: read by the worker into staged rows (each with its action and
     reason), previewed, then written by the worker once confirmed."""
 
@@ -267,18 +268,7 @@ class PatronImport(models.Model):
     # Lines written so far while committing: the worker's progress, and where it resumes.
     processed = models.PositiveIntegerField(default=0)
     written_through = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True, default="")
-    total = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
-    started_by_label = models.CharField(max_length=255, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
     committed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"patron import {self.pk} ({self.status})"
@@ -287,11 +277,7 @@ class PatronImport(models.Model):
 class PatronImportRow(models.Model):
     """One line of a patron file and what committing it does (or why it cannot)."""
 
-    class Action(models.TextChoices):
-        CREATE = "create", _("Create")
-        UPDATE = "update", _("Update")
-        UNCHANGED = "unchanged", _("Unchanged")
-        REJECT = "reject", _("Reject")
+    Action = RowAction
 
     job = models.ForeignKey(PatronImport, on_delete=models.CASCADE, related_name="rows")
     position = models.PositiveIntegerField(help_text="1-based line of the record in the file")

@@ -28,7 +28,53 @@ class Format(models.TextChoices):
     CSV = "csv", _("CSV")
 
 
-class ImportJob(models.Model):
+class Job(models.Model):
+    """What every job of a library's files keeps: why it failed, who started it, and when."""
+
+    error = models.TextField(blank=True, default="")
+    started_by_label = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-id"]
+
+
+class StaffJob(Job):
+    """A job a staff account may have started (kept, as a label, once the account is gone)."""
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(Job.Meta):
+        abstract = True
+
+
+class ImportCounts(models.Model):
+    """What an import did with its file's records, as every import reports it."""
+
+    total = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class RowAction(models.TextChoices):
+    """What committing one row of an import file does."""
+
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    UNCHANGED = "unchanged", _("Unchanged")
+    REJECT = "reject", _("Reject")
+
+
+class ImportJob(StaffJob, ImportCounts):
     """One file brought into the catalog: staged, previewed, committed, perhaps reverted."""
 
     class Status(models.TextChoices):
@@ -84,12 +130,6 @@ class ImportJob(models.Model):
     )
     one_shot = models.BooleanField(default=False, help_text="Commit as soon as staged.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
-    error = models.TextField(blank=True, default="")
-    total = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
     # Checkpoints: rows with a position below these are staged / committed for good.
     staged_through = models.PositiveIntegerField(default=0)
     committed_through = models.PositiveIntegerField(default=0)
@@ -101,19 +141,12 @@ class ImportJob(models.Model):
     first_change_id = models.BigIntegerField(null=True, blank=True)
     last_change_id = models.BigIntegerField(null=True, blank=True)
     worker_peak_rss_kb = models.PositiveIntegerField(null=True, blank=True)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    started_by_label = models.CharField(max_length=255, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
     phase_started_at = models.DateTimeField(null=True, blank=True)
     staged_at = models.DateTimeField(null=True, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-id"]
+    class Meta(StaffJob.Meta):
         indexes = [models.Index(fields=["status", "lease_expires_at"], name="import_job_lease")]
 
     def __str__(self) -> str:
@@ -123,11 +156,7 @@ class ImportJob(models.Model):
 class ImportRow(models.Model):
     """One record of an import file: what was found, what will be (or was) done, and why."""
 
-    class Action(models.TextChoices):
-        CREATE = "create", _("Create")
-        UPDATE = "update", _("Update")
-        UNCHANGED = "unchanged", _("Unchanged")
-        REJECT = "reject", _("Reject")
+    Action = RowAction
 
     id = models.BigAutoField(primary_key=True)
     # Looked up by job through the (job, position) constraint's index.
@@ -163,7 +192,7 @@ class ImportRow(models.Model):
         return f"row {self.position} of import {self.job_id}: {self.action}"
 
 
-class ExportJob(models.Model):
+class ExportJob(StaffJob):
     """A file of the catalog (or of the records a filter selects), written on a worker."""
 
     class ExportFormat(models.TextChoices):
@@ -183,16 +212,6 @@ class ExportJob(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(upload_to=export_file_path, max_length=300, blank=True)
     records = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True, default="")
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    started_by_label = models.CharField(max_length=255, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"export #{self.pk} ({self.format}, {self.status})"
