@@ -37,7 +37,6 @@ from circulation.models import (
     PatronImportRow,
     Stocktake,
 )
-from circulation.patron_imports import MAX_BYTES as PATRON_FILE_MAX_BYTES
 from circulation.patron_imports import (
     patron_import_cancel,
     patron_import_commit,
@@ -47,6 +46,7 @@ from circulation.patron_imports import (
     patron_import_rejects_csv,
     patron_import_rows,
     patron_import_template,
+    patron_upload_check,
 )
 from circulation.stocktake import (
     MAX_BATCH,
@@ -57,7 +57,7 @@ from circulation.stocktake import (
     stocktake_scan,
     stocktake_start,
 )
-from common.errors import ApplicationError, NotFound
+from common.errors import NotFound
 
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -852,11 +852,7 @@ class PatronImportViewSet(CirculationViewSet):
         body = PatronImportCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
-        if upload.size > PATRON_FILE_MAX_BYTES:
-            raise ApplicationError(
-                gettext("The file is too large (at most %(limit)s bytes).")
-                % {"limit": f"{PATRON_FILE_MAX_BYTES:,}"}
-            )
+        patron_upload_check(size=upload.size)
         job = patron_import_create(
             content=upload.read(), file_name=upload.name or "patrons.csv",
             started_by_label=str(request.user)[:255],

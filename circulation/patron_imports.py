@@ -112,12 +112,17 @@ def _rows(content: bytes) -> Iterable[list[str]]:
     return csv.reader(io.StringIO(text))
 
 
-def _header(content: bytes) -> list[str]:
-    if len(content) > MAX_BYTES:
+def patron_upload_check(*, size: int) -> None:
+    """Refuse a patron file over MAX_BYTES: the pages and the API ask before reading it."""
+    if size > MAX_BYTES:
         raise ApplicationError(
             _("The file is too large (at most %(limit)s bytes).") % {"limit": f"{MAX_BYTES:,}"},
             code="invalid_file",
         )
+
+
+def _header(content: bytes) -> list[str]:
+    patron_upload_check(size=len(content))
     header = [cell.strip().lower() for cell in next(iter(_rows(content)), [])]
     if "barcode" not in header or "name" not in header:
         raise ApplicationError(

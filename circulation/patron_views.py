@@ -16,13 +16,13 @@ from django.views.decorators.http import require_http_methods
 from circulation.access import Action, circulation_allowed
 from circulation.models import LoanRule, PatronImport, PatronImportRow
 from circulation.patron_imports import (
-    MAX_BYTES,
     patron_import_cancel,
     patron_import_commit,
     patron_import_create,
     patron_import_get,
     patron_import_list,
     patron_import_rows,
+    patron_upload_check,
 )
 from circulation.selectors import (
     closed_day_list,
@@ -220,11 +220,7 @@ def patron_imports_page(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                if upload.size > MAX_BYTES:
-                    raise ApplicationError(
-                        _("The file is too large (at most %(limit)s bytes).")
-                        % {"limit": f"{MAX_BYTES:,}"}
-                    )
+                patron_upload_check(size=upload.size)
                 job = patron_import_create(
                     content=upload.read(), file_name=upload.name or "patrons.csv",
                     started_by_label=str(request.user),
