@@ -7,16 +7,13 @@ from django.http import FileResponse
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import examples as ex
-from api.http import located
-from api.imports import started_by
-from api.permissions import StaffOnly
-from api.strict import StrictQueryParams
+from api.jobs import JobViewSet, started_by
 from catalog.imports.exports import EXTENSIONS, export_job_create
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import export_job_list
@@ -53,16 +50,11 @@ _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The export, as an atta
                                       (200, "application/marcxml+xml"): _FILE,
                                       (200, "application/jsonl"): _FILE}),
 )  # fmt: skip
-class ExportJobViewSet(
-    StrictQueryParams,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet[ExportJob],
-):
+class ExportJobViewSet(JobViewSet[ExportJob]):
     """Export jobs of this library; `filters` take the record list's filter names."""
 
-    permission_classes = [StaffOnly]
     serializer_class = ExportJobSerializer
+    detail_url_name = "export-detail"
 
     def get_queryset(self) -> QuerySet[ExportJob]:
         return export_job_list()
@@ -72,8 +64,7 @@ class ExportJobViewSet(
         incoming.is_valid(raise_exception=True)
         user, label = started_by(request)
         job = export_job_create(**incoming.validated_data, started_by=user, started_by_label=label)
-        response = Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-        return located(response, request, "export-detail", job.pk)
+        return self.queued(job)
 
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:

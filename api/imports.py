@@ -7,17 +7,15 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import examples as ex
-from api.http import located
+from api.jobs import JobViewSet, started_by
 from api.pagination import StableCursorPagination
-from api.permissions import StaffOnly
-from api.strict import StrictQueryParams
 from catalog.imports.formats.csv_file import csv_template
 from catalog.imports.jobs import (
     import_job_cancel,
@@ -106,11 +104,6 @@ class RowPagination(StableCursorPagination):
     ordering = "position"
 
 
-def started_by(request: Request) -> tuple[Any, str]:
-    user = request.user
-    return (user if getattr(user, "pk", None) else None), str(user)[:255]
-
-
 _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
 
 
@@ -136,16 +129,11 @@ _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attach
     template=extend_schema(summary="The CSV import template",
                            responses={(200, "text/csv"): _FILE}),
 )  # fmt: skip
-class ImportJobViewSet(
-    StrictQueryParams,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet[ImportJob],
-):
+class ImportJobViewSet(JobViewSet[ImportJob]):
     """Import jobs of this library. Upload a file (multipart) to start one."""
 
-    permission_classes = [StaffOnly]
     serializer_class = ImportJobSerializer
+    detail_url_name = "import-detail"
     query_params = {"rows": ["action"]}
     paged_actions = ("list", "rows")
     parser_classes = [MultiPartParser, FormParser, JSONParser]
@@ -165,8 +153,7 @@ class ImportJobViewSet(
         job = import_job_create(
             file=upload, file_name=upload.name, started_by=user, started_by_label=label, **options
         )
-        response = Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-        return located(response, request, "import-detail", job.pk)
+        return self.queued(job)
 
     @action(detail=True, methods=["get"])
     def rows(self, request: Request, pk: str | None = None) -> Response:
@@ -179,9 +166,7 @@ class ImportJobViewSet(
 
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None) -> Response:
-        job = import_job_commit(job_id=self.get_object().pk)
-        response = Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-        return located(response, request, "import-detail", job.pk)
+        return self.queued(import_job_commit(job_id=self.get_object().pk))
 
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str | None = None) -> Response:
