@@ -58,6 +58,7 @@ from circulation.stocktake import (
     stocktake_start,
 )
 from common.errors import NotFound
+from common.http import attachment
 
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -207,9 +208,7 @@ class PatronViewSet(CirculationViewSet):
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str) -> HttpResponse:
         body = services.patron_export_json(patron_id=int(pk))
-        response = HttpResponse(body, content_type="application/json")
-        response["Content-Disposition"] = f'attachment; filename="patron-{int(pk)}.json"'
-        return response
+        return attachment(body, content_type="application/json", filename=f"patron-{int(pk)}.json")
 
 
 # --- Loans -------------------------------------------------------------------------------------
@@ -764,9 +763,7 @@ def labels_response(options: dict[str, Any]) -> HttpResponse:
         location=options.get("location", ""),
         barcodes=options.get("barcodes"),
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{options["kind"]}-labels.pdf"'
-    return response
+    return attachment(pdf, content_type="application/pdf", filename=f"{options['kind']}-labels.pdf")
 
 
 # --- Patron imports ----------------------------------------------------------------------------
@@ -881,15 +878,19 @@ class PatronImportViewSet(CirculationViewSet):
     @action(detail=True, methods=["get"])
     def rejects(self, request: Request, pk: str) -> HttpResponse:
         job = patron_import_get(job_id=int(pk))
-        response = HttpResponse(patron_import_rejects_csv(job=job), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="patron-rejects-{job.pk}.csv"'
-        return response
+        return attachment(
+            patron_import_rejects_csv(job=job),
+            content_type="text/csv",
+            filename=f"patron-rejects-{job.pk}.csv",
+        )
 
     @action(detail=False, methods=["get"])
     def template(self, request: Request) -> HttpResponse:
-        response = HttpResponse(patron_import_template(), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="stacks-patrons-template.csv"'
-        return response
+        return attachment(
+            patron_import_template(),
+            content_type="text/csv",
+            filename="stacks-patrons-template.csv",
+        )
 
 
 # --- Settings ----------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -33,6 +32,7 @@ from catalog.imports.selectors import (
     import_rejects_file,
     import_row_list,
 )
+from common.http import attachment, streamed_attachment
 
 
 def upload_limit_check(request: Request) -> None:
@@ -182,13 +182,13 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
     def rejects(self, request: Request, pk: str | None = None) -> StreamingHttpResponse:
         """The rejected records in the file's own format, to fix and upload again."""
         content, name, content_type = import_rejects_file(job=self.get_object())
-        response = StreamingHttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
-        return response
+        return streamed_attachment(content, content_type=content_type, filename=name)
 
     @action(detail=False, methods=["get"])
     def template(self, request: Request) -> HttpResponse:
         """The CSV template: the documented columns and one example row."""
-        response = HttpResponse(csv_template(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="stacks-import-template.csv"'
-        return response
+        return attachment(
+            csv_template(),
+            content_type="text/csv; charset=utf-8",
+            filename="stacks-import-template.csv",
+        )

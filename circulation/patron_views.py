@@ -48,6 +48,7 @@ from circulation.services import (
 )
 from circulation.views import desk_required
 from common.errors import ApplicationError, NotFound
+from common.http import attachment
 
 PAGE_SIZE = 50
 
@@ -163,9 +164,9 @@ def patron_export_page(request: HttpRequest, pk: int) -> HttpResponse:
         body = patron_export_json(patron_id=pk)
     except NotFound:
         raise Http404(_("No such patron.")) from None
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="patron-{pk}.json"'
-    return response
+    return attachment(
+        body, content_type="application/json; charset=utf-8", filename=f"patron-{pk}.json"
+    )
 
 
 @require_http_methods(["POST"])

@@ -35,6 +35,7 @@ from circulation.stocktake import (
     stocktake_start,
 )
 from common.errors import ApplicationError, NotFound
+from common.http import attachment
 
 View = Callable[..., HttpResponseBase]
 SESSION_PATRON = "desk_patron"
@@ -231,9 +232,11 @@ def stocktake_csv(request: HttpRequest, pk: int) -> HttpResponse:
         report = stocktake_report(stocktake_id=pk)
     except NotFound:
         raise Http404("No such stocktake.") from None
-    response = HttpResponse(stocktake_report_csv(report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="stocktake-{pk}.csv"'
-    return response
+    return attachment(
+        stocktake_report_csv(report),
+        content_type="text/csv; charset=utf-8",
+        filename=f"stocktake-{pk}.csv",
+    )
 
 
 # --- Labels ------------------------------------------------------------------------------------
@@ -307,8 +310,8 @@ def labels_page(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             error = exc.message
         else:
-            response = HttpResponse(pdf, content_type="application/pdf")
-            response["Content-Disposition"] = f'attachment; filename="{data["kind"]}-labels.pdf"'
-            return response
+            return attachment(
+                pdf, content_type="application/pdf", filename=f"{data['kind']}-labels.pdf"
+            )
     status = 400 if request.method == "POST" else 200
     return render(request, "circulation/labels.html", {"form": form, "error": error}, status=status)

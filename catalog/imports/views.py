@@ -3,10 +3,9 @@
 from typing import Any
 
 from django import forms
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +27,7 @@ from catalog.imports.selectors import (
 )
 from catalog.models import Item
 from common.errors import ApplicationError
+from common.http import streamed_attachment
 from staff.audit import actor_name
 from staff.pages import staff_page
 from staff.roles import may_import, staff_required
@@ -162,9 +162,7 @@ def import_job_rejects(request: HttpRequest, pk: int) -> HttpResponseBase:
         content, name, content_type = import_rejects_file(job=job)
     except ApplicationError as exc:
         return HttpResponse(exc.message, status=exc.status_code, content_type="text/plain")
-    response = StreamingHttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
-    return response
+    return streamed_attachment(content, content_type=content_type, filename=name)
 
 
 class ExportForm(forms.Form):

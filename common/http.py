@@ -1,0 +1,28 @@
+"""Downloads: an answer the browser saves as a file under the name it is given."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+
+def _disposition(filename: str) -> str:
+    # Always a string when asked for an attachment; the type allows None for inline answers.
+    return content_disposition_header(True, filename) or "attachment"
+
+
+def attachment(content: Any, *, content_type: str, filename: str) -> HttpResponse:
+    """`content` (bytes or text) as a download named `filename`."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = _disposition(filename)
+    return response
+
+
+def streamed_attachment(
+    content: Iterable[Any], *, content_type: str, filename: str
+) -> StreamingHttpResponse:
+    """Like attachment, for content written as it is sent."""
+    response = StreamingHttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = _disposition(filename)
+    return response
