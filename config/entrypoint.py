@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+# Already loaded with the config package, which exposes it (see config/__init__.py).
+from config.celery import app
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 ROLES = ("web", "worker", "beat", "migrate", "healthcheck")
@@ -159,8 +162,6 @@ def healthcheck(target: str, node: str | None = None) -> int:
             _say(f"web is not healthy: {exc}")
             return 1
     if target == "worker":
-        from config.celery import app
-
         node = node or f"celery@{socket.gethostname()}"
         if app.control.ping(destination=[node], timeout=5):
             return 0

@@ -77,26 +77,3 @@ def schema_move(*, schema_name: str, host: str, port: int) -> None:
             "SELECT citus_schema_move(%s, %s, %s, shard_transfer_mode := 'block_writes')",
             [schema_name, host, port],
         )
-
-
-def libraries_distribute() -> list[str]:
-    """Distribute every library and spare schema that is still a plain one (an installation
-    moving onto Citus, or a library restored from a dump), one transaction each; returns
-    their names. Requires STACKS_CITUS."""
-    from django.db import transaction
-
-    from tenants.models import Library
-    from tenants.template import SPARE_PREFIX, spare_schema_names
-
-    if not citus_enabled():
-        raise RuntimeError("STACKS_CITUS is off: this database is not a Citus coordinator.")
-    names = list(
-        Library.objects.exclude(schema_name="public").values_list("schema_name", flat=True)
-    )
-    names += [name for name in spare_schema_names() if name.startswith(SPARE_PREFIX)]
-    done = []
-    for name in names:
-        with transaction.atomic():
-            if schema_distribute(schema_name=name):
-                done.append(name)
-    return done

@@ -15,7 +15,8 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
-from tenants.citus import schema_distribute
+from tenants.citus import citus_enabled, schema_distribute
+from tenants.models import Library
 
 
 def template_schema_name() -> str:
@@ -162,3 +163,21 @@ def schemas_behind(schema_names: list[str], *, chunk: int = 200) -> list[str]:
             cursor.execute(" UNION ALL ".join(parts), params)
             behind += [name for name, applied in cursor.fetchall() if applied != len(leaves)]
     return behind
+
+
+def libraries_distribute() -> list[str]:
+    """Distribute every library and spare schema that is still a plain one (an installation
+    moving onto Citus, or a library restored from a dump), one transaction each; returns
+    their names. Requires STACKS_CITUS."""
+    if not citus_enabled():
+        raise RuntimeError("STACKS_CITUS is off: this database is not a Citus coordinator.")
+    names = list(
+        Library.objects.exclude(schema_name="public").values_list("schema_name", flat=True)
+    )
+    names += [name for name in spare_schema_names() if name.startswith(SPARE_PREFIX)]
+    done = []
+    for name in names:
+        with transaction.atomic():
+            if schema_distribute(schema_name=name):
+                done.append(name)
+    return done

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.citus import libraries_distribute
+from tenants.template import libraries_distribute
 
 
 class Command(BaseCommand):
