@@ -148,6 +148,36 @@ ETAG_HEADER = OpenApiParameter(
 )  # fmt: skip
 
 
+def versioned_writes(
+    *,
+    create: str,
+    replace: str,
+    change: str,
+    delete: str,
+    request: type[serializers.Serializer],
+    response: type[serializers.Serializer],
+    examples: tuple[Any, Any, Any],
+) -> dict[str, Any]:
+    """The schemas of the writes to an object with a version: a create answers 201, and a
+    replace, a change or a delete takes the If-Match of the version read. `examples` are the
+    input, the patch and the object."""
+    given, patch, made = examples
+    return {
+        "create": extend_schema(
+            summary=create, request=request, responses={201: response}, examples=[given, made]
+        ),
+        "update": extend_schema(
+            summary=replace, request=request, responses=response, parameters=[ETAG_HEADER],
+            examples=[given, made],
+        ),
+        "partial_update": extend_schema(
+            summary=change, request=request, responses=response, parameters=[ETAG_HEADER],
+            examples=[patch, made],
+        ),
+        "destroy": extend_schema(summary=delete, parameters=[ETAG_HEADER], responses={204: None}),
+    }  # fmt: skip
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Search and list records",
@@ -175,26 +205,14 @@ ETAG_HEADER = OpenApiParameter(
         },
         examples=[ex.RECORD, ex.RECORD_MARCXML, ex.RECORD_MARC_JSON, ex.RECORD_JSON_LD],
     ),
-    create=extend_schema(
-        summary="Catalogue a new record",
+    **versioned_writes(
+        create="Catalogue a new record",
+        replace="Replace a record",
+        change="Change some fields of a record",
+        delete="Delete a record and its items",
         request=s.RecordInputSerializer,
-        responses={201: s.RecordSerializer},
-        examples=[ex.RECORD_INPUT, ex.RECORD],
-    ),
-    update=extend_schema(
-        summary="Replace a record",
-        request=s.RecordInputSerializer,
-        parameters=[ETAG_HEADER],
-        examples=[ex.RECORD_INPUT, ex.RECORD],
-    ),
-    partial_update=extend_schema(
-        summary="Change some fields of a record",
-        request=s.RecordInputSerializer,
-        parameters=[ETAG_HEADER],
-        examples=[ex.RECORD_PATCH, ex.RECORD],
-    ),
-    destroy=extend_schema(
-        summary="Delete a record and its items", parameters=[ETAG_HEADER], responses={204: None}
+        response=s.RecordSerializer,
+        examples=(ex.RECORD_INPUT, ex.RECORD_PATCH, ex.RECORD),
     ),
     cover=[
         extend_schema(
@@ -355,28 +373,14 @@ class RecordViewSet(CatalogViewSet):
     retrieve=extend_schema(
         summary="An item", responses=s.ITEM_AS_CALLER_SEES, examples=[ex.ITEM, ex.ITEM_PUBLIC]
     ),
-    create=extend_schema(
-        summary="Add an item (a copy) to a record",
+    **versioned_writes(
+        create="Add an item (a copy) to a record",
+        replace="Replace an item",
+        change="Change some fields of an item",
+        delete="Delete an item",
         request=s.ItemInputSerializer,
-        responses={201: s.ItemStaffSerializer},
-        examples=[ex.ITEM_INPUT, ex.ITEM],
-    ),
-    update=extend_schema(
-        summary="Replace an item",
-        request=s.ItemInputSerializer,
-        responses=s.ItemStaffSerializer,
-        parameters=[ETAG_HEADER],
-        examples=[ex.ITEM_INPUT, ex.ITEM],
-    ),
-    partial_update=extend_schema(
-        summary="Change some fields of an item",
-        request=s.ItemInputSerializer,
-        responses=s.ItemStaffSerializer,
-        parameters=[ETAG_HEADER],
-        examples=[ex.ITEM_PATCH, ex.ITEM],
-    ),
-    destroy=extend_schema(
-        summary="Delete an item", parameters=[ETAG_HEADER], responses={204: None}
+        response=s.ItemStaffSerializer,
+        examples=(ex.ITEM_INPUT, ex.ITEM_PATCH, ex.ITEM),
     ),
     by_barcode=extend_schema(
         summary="The item with a barcode",
