@@ -88,10 +88,6 @@ class CirculationViewSet(StrictViewSet):
     permission_classes = [CirculationAccess]
     lookup_value_regex = ID_PATTERN
 
-    def paginated(self, rows: QuerySet[Any], serializer_class: type) -> Response:
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(serializer_class(page, many=True).data)
-
 
 # --- Patrons -----------------------------------------------------------------------------------
 
@@ -174,8 +170,7 @@ class PatronViewSet(CirculationViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def list(self, request: Request) -> Response:
-        params = PatronListParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         return self.paginated(selectors.patron_list(**params.validated_data), PatronSerializer)
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -345,8 +340,7 @@ class LoanViewSet(CirculationViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     def list(self, request: Request) -> Response:
-        params = LoanListParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         loans = selectors.loan_list(
             patron_id=params.validated_data.get("patron"),
             open_only=params.validated_data["open"],
@@ -436,8 +430,7 @@ class HoldViewSet(CirculationViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     def list(self, request: Request) -> Response:
-        params = HoldListParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         holds = selectors.hold_list(
             patron_id=params.validated_data.get("patron"),
             record_id=params.validated_data.get("record"),
@@ -859,8 +852,7 @@ class PatronImportViewSet(CirculationViewSet):
     @action(detail=True, methods=["get"])
     def rows(self, request: Request, pk: str) -> Response:
         job = patron_import_get(job_id=int(pk))
-        params = PatronImportRowParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         paginator = RowPagination()
         page = paginator.paginate_queryset(
             patron_import_rows(job=job, action=params.validated_data["action"]), request, self

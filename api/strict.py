@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 # The cursor paginator's parameters (every page of the API is read through it).
@@ -46,14 +47,28 @@ class StrictQueryParams:
     query_params: dict[str, Accepted] = {}
     paged_actions: tuple[str, ...] = ("list",)
 
+    def _operation(self, request: Request) -> str:
+        return getattr(self, "action", None) or (request.method or "").lower()
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        operation = getattr(self, "action", None) or (request.method or "").lower()
+        operation = self._operation(request)
         allowed = _names(self.query_params.get(operation, ()))
         paged = operation in self.paged_actions
         if paged and (operation != "list" or getattr(self, "paginator", None) is not None):
             allowed |= PAGE_PARAMS
         query_check(request, allowed)
+
+    def query(self) -> Any:
+        """The operation's query parameters read by the serializer it declares (a 400 if they
+        are invalid)."""
+        request: Request = self.request  # type: ignore[attr-defined]
+        declared = self.query_params[self._operation(request)]
+        if not isinstance(declared, type):
+            raise TypeError("query() needs the operation to declare a parameter serializer")
+        params = declared(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return params
 
 
 class StrictAPIView(StrictQueryParams, APIView):
@@ -62,3 +77,8 @@ class StrictAPIView(StrictQueryParams, APIView):
 
 class StrictViewSet(StrictQueryParams, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """A viewset that refuses query parameters it does not declare."""
+
+    def paginated(self, rows: Any, serializer_class: type) -> Response:
+        """One page of `rows` (a QuerySet), each rendered by `serializer_class`."""
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(serializer_class(page, many=True).data)

@@ -102,10 +102,6 @@ class CatalogViewSet(StrictViewSet):
                 }
             ) from None
 
-    def paginated(self, rows: Any, serializer_class: type) -> Response:
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(serializer_class(page, many=True).data)
-
     def paginated_by(self, read: PageRead, serializer_class: type) -> Response:
         """A page that `read` (a selector) reads, rather than one of a QuerySet."""
         paginator = cast(StableCursorPagination, self.paginator)
@@ -271,8 +267,7 @@ class RecordViewSet(CatalogViewSet):
     format_renderers = {"retrieve": RECORD_FORMAT_RENDERERS}
 
     def list(self, request: Request) -> Response:
-        params = s.RecordSearchParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         q = params.validated_data.get("q", "")
         ordering = params.validated_data.get("ordering") or ("relevance" if q.strip() else "newest")
         read = partial(selectors.record_page, q=q, filters=params.filters(), ordering=ordering)
@@ -280,16 +275,14 @@ class RecordViewSet(CatalogViewSet):
 
     @action(detail=False, methods=["get"], pagination_class=None)
     def facets(self, request: Request) -> Response:
-        params = s.RecordSearchParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         found = search_facets(q=params.validated_data.get("q", ""), filters=params.filters())
         facets = {"count": found.count, "estimated": found.estimated, **found.facets}
         return Response(s.FacetsSerializer(facets).data)
 
     @action(detail=False, methods=["get"], pagination_class=None)
     def availability(self, request: Request) -> Response:
-        params = s.AvailabilityParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         found = selectors.record_availability(record_ids=params.validated_data["ids"])
         return Response({"results": found})
 
@@ -397,8 +390,7 @@ class ItemViewSet(CatalogViewSet):
     query_params = {"list": s.ItemListParamsSerializer}
 
     def list(self, request: Request) -> Response:
-        params = s.ItemListParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         items = selectors.item_list(
             record_id=params.validated_data.get("record"),
             barcode=params.validated_data.get("barcode"),
@@ -515,8 +507,7 @@ class ContributorViewSet(CatalogViewSet):
     query_params = {"list": s.NameParamsSerializer}
 
     def list(self, request: Request) -> Response:
-        params = s.NameParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         contributors = selectors.contributor_list(name=params.validated_data.get("name"))
         return self.paginated(contributors, s.ContributorSerializer)
 
@@ -539,8 +530,7 @@ class SubjectViewSet(CatalogViewSet):
     query_params = {"list": s.SubjectParamsSerializer}
 
     def list(self, request: Request) -> Response:
-        params = s.SubjectParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         subjects = selectors.subject_list(
             heading=params.validated_data.get("heading"),
             scheme=params.validated_data.get("scheme"),
@@ -569,8 +559,7 @@ class ChangeFeedView(StrictAPIView):
         examples=[ex.CHANGES],
     )
     def get(self, request: Request) -> Response:
-        params = s.ChangeParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.query()
         since, limit = int(params.validated_data["since"]), params.validated_data["limit"]
         changes = list(selectors.change_list(since=since)[: limit + 1])
         page = changes[:limit]
