@@ -258,6 +258,23 @@ class SearchWord(models.Model):
         return self.word
 
 
+# No database foreign key on a record's links (credits, subject links, identifiers): an import
+# writes hundreds of thousands a minute, and checking each against its record and heading row
+# by row cost as much as writing them. Records are deleted only by record_delete and an
+# import's revert, which lock the record first (the ORM removes its links); contributors and
+# subjects are never deleted. The ids come from the one write path: the services and the
+# import's writer.
+
+
+def _record_link(related_name: str) -> "models.ForeignKey[Record, Record]":
+    """A link's record: no database foreign key, and no index of its own (each link is
+    looked up by record through its unique constraint's index, record first)."""
+    return models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name=related_name, db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
+
+
 class RecordContributor(models.Model):
     class Role(models.TextChoices):
         AUTHOR = "author", _("Author")
@@ -267,16 +284,7 @@ class RecordContributor(models.Model):
         CONTRIBUTOR = "contributor", _("Contributor")
         CORPORATE = "corporate", _("Corporate author")
 
-    # No database foreign key on a record's links: an import writes hundreds of thousands a
-    # minute, and checking each against its record and heading row by row cost as much as
-    # writing them. Records are deleted only by record_delete and an import's revert, which
-    # lock the record first (the ORM removes its links); contributors and subjects are never
-    # deleted. The ids come from the one write path: the services and the import's writer.
-    # Looked up by record through the (record, position) constraint's index.
-    record = models.ForeignKey(
-        Record, on_delete=models.CASCADE, related_name="credits", db_index=False,
-        db_constraint=False,
-    )  # fmt: skip
+    record = _record_link("credits")
     contributor = models.ForeignKey(
         Contributor, on_delete=models.PROTECT, related_name="credits", db_constraint=False,
         verbose_name=_("Contributor"),
@@ -295,12 +303,7 @@ class RecordContributor(models.Model):
 
 
 class RecordSubject(models.Model):
-    # Looked up by record through the (record, subject) constraint's index; no database
-    # foreign keys, as for RecordContributor.
-    record = models.ForeignKey(
-        Record, on_delete=models.CASCADE, related_name="subject_links", db_index=False,
-        db_constraint=False,
-    )  # fmt: skip
+    record = _record_link("subject_links")
     subject = models.ForeignKey(
         Subject, on_delete=models.PROTECT, related_name="record_links", db_constraint=False,
         verbose_name=_("Subject"),
@@ -326,12 +329,7 @@ class Identifier(models.Model):
         LCCN = "lccn", _("LCCN")
         OCLC = "oclc", _("OCLC number")
 
-    # Looked up by record through the (record, kind, value) constraint's index; no database
-    # foreign key, as for RecordContributor.
-    record = models.ForeignKey(
-        Record, on_delete=models.CASCADE, related_name="identifiers", db_index=False,
-        db_constraint=False,
-    )  # fmt: skip
+    record = _record_link("identifiers")
     kind = models.CharField(_("Kind"), max_length=8, choices=Kind.choices)
     value = models.CharField(_("Value"), max_length=64)
 
