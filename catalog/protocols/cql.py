@@ -22,6 +22,7 @@ from django.contrib.postgres.search import SearchQuery, SearchQueryField
 from django.db.models import (
     BooleanField,
     F,
+    Field,
     FloatField,
     Func,
     Q,
@@ -106,22 +107,14 @@ def cql_parse(query: str) -> Any:
 # --- SQL pieces -------------------------------------------------------------------------------
 
 
-class _Matches(Func):
-    arg_joiner = " @@ "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-
-
-class _And(Func):
-    arg_joiner = " && "
-    template = "(%(expressions)s)"
-    output_field = SearchQueryField()
-
-
-class _Or(Func):
-    arg_joiner = " || "
-    template = "(%(expressions)s)"
-    output_field = SearchQueryField()
+def _infix(operator: str, output_field: Field, *operands: Any) -> Func:
+    """`(a <operator> b ...)`: text search's operators, which Django has no expression for."""
+    return Func(
+        *operands,
+        template="(%(expressions)s)",
+        arg_joiner=f" {operator} ",
+        output_field=output_field,
+    )
 
 
 class _Rank(Func):
@@ -205,7 +198,8 @@ def _clause(node: CQLSearchClause) -> _Part:
     )
     if index in WEIGHTS:
         query = _weighted(query, WEIGHTS[index])
-    vectors = RecordSearch.objects.filter(_Matches(F("vector"), query)).values("record_id")
+    matches = _infix("@@", BooleanField(), F("vector"), query)
+    vectors = RecordSearch.objects.filter(matches).values("record_id")
     condition = Q(pk__in=vectors)
     if index == ANY:
         # As the API's search: a term that is an ISBN finds its record too.
@@ -231,7 +225,7 @@ def _compile(node: Any) -> _Part:
     rankings = [part.ranking for part in (left, right) if part.ranking is not None]
     ranking = rankings[0] if len(rankings) == 1 else None
     if len(rankings) == 2:
-        ranking = _And(*rankings) if operator == "and" else _Or(*rankings)
+        ranking = _infix("&&" if operator == "and" else "||", SearchQueryField(), *rankings)
     if operator == "and":
         return _Part(left.condition & right.condition, ranking)
     return _Part(left.condition | right.condition, ranking)
