@@ -23,7 +23,7 @@ from catalog.models import (
 from catalog.search import Page, Position, RecordFilters, Search, Seek, sql
 from catalog.search.keyset import page_of, reading_order
 from catalog.text import name_key
-from common.errors import NotFound
+from common.errors import NotFound, first_or_not_found
 
 
 def catalog_statistics() -> dict[str, int]:
@@ -256,17 +256,11 @@ def item_list(
 
 
 def item_get(*, item_id: int) -> Item:
-    item = item_list().filter(pk=item_id).first()
-    if item is None:
-        raise NotFound(_("No such item."))
-    return item
+    return first_or_not_found(item_list().filter(pk=item_id), _("No such item."))
 
 
 def item_get_by_barcode(*, barcode: str) -> Item:
-    item = item_list(barcode=barcode).first()
-    if item is None:
-        raise NotFound(_("No item has this barcode."))
-    return item
+    return first_or_not_found(item_list(barcode=barcode), _("No item has this barcode."))
 
 
 def location_list() -> QuerySet[Location]:
@@ -274,10 +268,7 @@ def location_list() -> QuerySet[Location]:
 
 
 def location_get(*, location_id: int) -> Location:
-    location = Location.objects.filter(pk=location_id).first()
-    if location is None:
-        raise NotFound(_("No such location."))
-    return location
+    return first_or_not_found(Location.objects.filter(pk=location_id), _("No such location."))
 
 
 def contributor_list(*, name: str | None = None) -> QuerySet[Contributor]:
@@ -288,10 +279,9 @@ def contributor_list(*, name: str | None = None) -> QuerySet[Contributor]:
 
 
 def contributor_get(*, contributor_id: int) -> Contributor:
-    contributor = Contributor.objects.filter(pk=contributor_id).first()
-    if contributor is None:
-        raise NotFound(_("No such contributor."))
-    return contributor
+    return first_or_not_found(
+        Contributor.objects.filter(pk=contributor_id), _("No such contributor.")
+    )
 
 
 def subject_list(*, heading: str | None = None, scheme: str | None = None) -> QuerySet[Subject]:
@@ -304,10 +294,7 @@ def subject_list(*, heading: str | None = None, scheme: str | None = None) -> Qu
 
 
 def subject_get(*, subject_id: int) -> Subject:
-    subject = Subject.objects.filter(pk=subject_id).first()
-    if subject is None:
-        raise NotFound(_("No such subject."))
-    return subject
+    return first_or_not_found(Subject.objects.filter(pk=subject_id), _("No such subject."))
 
 
 def change_bodies_get(*, changes: list[Change]) -> dict[tuple[str, int], Record | Item]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from circulation.models import Patron, PatronImport, PatronImportRow
 from circulation.services import PatronData, patron_fields_apply
-from common.errors import ApplicationError, Conflict, NotFound
+from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
 from common.language import library_language
 from common.tasks import task_enqueue, task_name
 
@@ -319,10 +319,7 @@ def patron_import_list() -> QuerySet[PatronImport]:
 
 
 def patron_import_get(*, job_id: int) -> PatronImport:
-    job = PatronImport.objects.filter(pk=job_id).first()
-    if job is None:
-        raise NotFound(_("No such patron import."))
-    return job
+    return first_or_not_found(PatronImport.objects.filter(pk=job_id), _("No such patron import."))
 
 
 def patron_import_rows(*, job: PatronImport, action: str = "") -> QuerySet[PatronImportRow]:

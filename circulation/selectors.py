@@ -23,7 +23,7 @@ from circulation.models import (
     LoanRule,
     Patron,
 )
-from common.errors import NotFound
+from common.errors import NotFound, first_or_not_found
 
 
 @lru_cache(maxsize=64)
@@ -71,10 +71,7 @@ def patron_list(*, q: str = "", barcode: str = "", category: str = "") -> QueryS
 
 
 def patron_get(*, patron_id: int) -> Patron:
-    patron = patron_list().filter(pk=patron_id).first()
-    if patron is None:
-        raise NotFound(gettext("No such patron."))
-    return patron
+    return first_or_not_found(patron_list().filter(pk=patron_id), gettext("No such patron."))
 
 
 def patron_get_by_barcode(*, barcode: str) -> Patron:
@@ -107,10 +104,7 @@ def loan_list(
 
 
 def loan_get(*, loan_id: int) -> Loan:
-    loan = loan_list().filter(pk=loan_id).first()
-    if loan is None:
-        raise NotFound(gettext("No such loan."))
-    return loan
+    return first_or_not_found(loan_list().filter(pk=loan_id), gettext("No such loan."))
 
 
 def overdue_list() -> QuerySet[Loan]:
@@ -135,10 +129,7 @@ def hold_list(
 
 
 def hold_get(*, hold_id: int) -> Hold:
-    hold = hold_list().filter(pk=hold_id).first()
-    if hold is None:
-        raise NotFound(gettext("No such hold."))
-    return hold
+    return first_or_not_found(hold_list().filter(pk=hold_id), gettext("No such hold."))
 
 
 def hold_shelf_list() -> QuerySet[Hold]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from catalog.models import Change, Item, Location
 from catalog.services import changes_log
 from circulation.models import ItemCirculation, Stocktake, StocktakeScan
-from common.errors import ApplicationError, Conflict, NotFound
+from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
 
 MAX_BATCH = 5000
 # Items in these states are not expected on the shelf: not counted as missing.
@@ -25,10 +25,9 @@ def stocktake_list() -> QuerySet[Stocktake]:
 
 
 def stocktake_get(*, stocktake_id: int) -> Stocktake:
-    stocktake = stocktake_list().filter(pk=stocktake_id).first()
-    if stocktake is None:
-        raise NotFound(gettext("No such stocktake."))
-    return stocktake
+    return first_or_not_found(
+        stocktake_list().filter(pk=stocktake_id), gettext("No such stocktake.")
+    )
 
 
 @transaction.atomic

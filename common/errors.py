@@ -1,6 +1,10 @@
 """The project's own error type: services raise it, the API and commands turn it into answers."""
 
-from typing import Any
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+_Row = TypeVar("_Row", bound=Model)
 
 
 class ApplicationError(Exception):
@@ -35,3 +39,12 @@ class Conflict(ApplicationError):
 class PreconditionFailed(ApplicationError):
     status_code = 412
     code = "precondition_failed"
+
+
+def first_or_not_found(rows: "QuerySet[_Row]", message: str) -> _Row:
+    """The first of `rows`, or NotFound saying `message`: whatever the reason a row is
+    missing (gone, another library's, hidden from the caller), it is simply not found."""
+    row = rows.first()
+    if row is None:
+        raise NotFound(message)
+    return row
