@@ -57,7 +57,7 @@ from circulation.stocktake import (
     stocktake_scan,
     stocktake_start,
 )
-from common.errors import NotFound
+from common.errors import first_or_not_found
 from common.http import attachment
 
 ID_PATTERN = r"[0-9]{1,18}"
@@ -501,9 +501,9 @@ class LoanRuleViewSet(CirculationViewSet):
         return self.paginated(selectors.loan_rule_list(), LoanRuleSerializer)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        rule = selectors.loan_rule_list().filter(pk=int(pk)).first()
-        if rule is None:
-            raise NotFound(gettext("No such rule."))
+        rule = first_or_not_found(
+            selectors.loan_rule_list().filter(pk=int(pk)), gettext("No such rule.")
+        )
         return Response(LoanRuleSerializer(rule).data)
 
     def create(self, request: Request) -> Response:

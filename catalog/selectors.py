@@ -222,9 +222,7 @@ def record_availability(*, record_ids: tuple[int, ...]) -> list[dict[str, Any]]:
 
 def record_get(*, record_id: int) -> Record:
     """A record with its links."""
-    record = record_list().filter(pk=record_id).first()
-    if record is None:
-        raise NotFound(_("No such record."))
+    record = first_or_not_found(record_list().filter(pk=record_id), _("No such record."))
     record_links_attach([record])
     return record
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from circulation.models import Patron, PatronImport, PatronImportRow
 from circulation.services import PatronData, patron_fields_apply
-from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
+from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language
 from common.tasks import task_enqueue, task_name
 
@@ -243,9 +243,9 @@ def _account(job: PatronImport) -> None:
 def patron_import_commit(*, job_id: int) -> PatronImport:
     """Confirm a staged file: the worker writes it. Rows are decided again against the patrons
     as they are then (another import or the desk may have changed them since the preview)."""
-    job = PatronImport.objects.select_for_update().filter(pk=job_id).first()
-    if job is None:
-        raise NotFound(_("No such patron import."))
+    job = first_or_not_found(
+        PatronImport.objects.select_for_update().filter(pk=job_id), _("No such patron import.")
+    )
     if job.status != PatronImport.Status.STAGED:
         raise Conflict(
             _("This import is %(status)s.") % {"status": job.get_status_display().lower()},
@@ -301,9 +301,9 @@ def _write_chunk(job_id: int) -> bool:
 
 @transaction.atomic
 def patron_import_cancel(*, job_id: int) -> PatronImport:
-    job = PatronImport.objects.select_for_update().filter(pk=job_id).first()
-    if job is None:
-        raise NotFound(_("No such patron import."))
+    job = first_or_not_found(
+        PatronImport.objects.select_for_update().filter(pk=job_id), _("No such patron import.")
+    )
     if job.status not in (PatronImport.Status.QUEUED, PatronImport.Status.STAGED):
         raise Conflict(
             _("This import is %(status)s.") % {"status": job.get_status_display().lower()},

@@ -37,7 +37,7 @@ from circulation.selectors import (
     local_date,
     today,
 )
-from common.errors import ApplicationError, Conflict, NotFound
+from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
 from common.tasks import task_enqueue, task_name
 
 NOTICES_SEND = task_name("worker.circulation_notices_send")
@@ -121,9 +121,9 @@ def patron_create(*, data: PatronData, pin: str = "") -> Patron:
 
 @transaction.atomic
 def patron_update(*, patron_id: int, data: PatronData) -> Patron:
-    patron = Patron.objects.select_for_update().filter(pk=patron_id).first()
-    if patron is None:
-        raise NotFound(gettext("No such patron."))
+    patron = first_or_not_found(
+        Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
+    )
     patron_fields_apply(patron, data)
     _patron_save(patron)
     return patron
@@ -147,9 +147,7 @@ def patron_authenticate(*, barcode: str, pin: str) -> Patron | None:
 
 def patron_export(*, patron_id: int) -> dict[str, Any]:
     """Everything the library keeps about a patron, for a request to see it."""
-    patron = Patron.objects.filter(pk=patron_id).first()
-    if patron is None:
-        raise NotFound(gettext("No such patron."))
+    patron = first_or_not_found(Patron.objects.filter(pk=patron_id), gettext("No such patron."))
     loans = Loan.objects.filter(patron=patron).select_related("item", "item__record")
     holds = Hold.objects.filter(patron=patron).select_related("record")
     notices = Notice.objects.filter(patron=patron)
@@ -185,9 +183,9 @@ def patron_export_json(*, patron_id: int) -> str:
 def patron_erase(*, patron_id: int) -> None:
     """Forget a patron: refused while they have items out; their returned loans stay, without
     them, and their holds and notices go."""
-    patron = Patron.objects.select_for_update().filter(pk=patron_id).first()
-    if patron is None:
-        raise NotFound(gettext("No such patron."))
+    patron = first_or_not_found(
+        Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
+    )
     if Loan.objects.filter(patron=patron, returned_at__isnull=True).exists():
         raise Conflict(
             gettext(
@@ -249,9 +247,9 @@ def loan_rule_create(*, data: LoanRuleData) -> LoanRule:
 
 @transaction.atomic
 def loan_rule_update(*, rule_id: int, data: LoanRuleData) -> LoanRule:
-    rule = LoanRule.objects.select_for_update().filter(pk=rule_id).first()
-    if rule is None:
-        raise NotFound(gettext("No such rule."))
+    rule = first_or_not_found(
+        LoanRule.objects.select_for_update().filter(pk=rule_id), gettext("No such rule.")
+    )
     _rule_check(data, rule_id)
     for name, value in data.__dict__.items():
         setattr(rule, name, value.strip() if isinstance(value, str) else value)
@@ -606,9 +604,9 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
     """Queue a patron for a record (by barcode at the desk, by id when they place it)."""
     on = today()
     if patron_id is not None:
-        patron = Patron.objects.select_for_update().filter(pk=patron_id).first()
-        if patron is None:
-            raise NotFound(gettext("No such patron."))
+        patron = first_or_not_found(
+            Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
+        )
         if patron.expires_on is not None and patron.expires_on < on:
             raise ApplicationError(gettext("Your card has expired."), code="patron_expired")
     else:
@@ -643,9 +641,7 @@ def hold_cancel(*, hold_id: int, patron_id: int | None = None) -> Hold:
     holds = Hold.objects.select_for_update().filter(pk=hold_id)
     if patron_id is not None:
         holds = holds.filter(patron_id=patron_id)
-    hold = holds.first()
-    if hold is None:
-        raise NotFound(gettext("No such hold."))
+    hold = first_or_not_found(holds, gettext("No such hold."))
     if hold.status not in Hold.ACTIVE:
         raise Conflict(
             gettext("This hold is already %(status)s.")

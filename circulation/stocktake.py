@@ -45,9 +45,9 @@ def stocktake_start(*, location_code: str) -> Stocktake:
 def stocktake_scan(*, stocktake_id: int, barcodes: list[str]) -> dict[str, int]:
     """Add a batch of scanned barcodes. A barcode already scanned in this stocktake is skipped,
     so a batch sent twice changes nothing; items first scanned now are marked seen."""
-    stocktake = Stocktake.objects.select_for_update().filter(pk=stocktake_id).first()
-    if stocktake is None:
-        raise NotFound(gettext("No such stocktake."))
+    stocktake = first_or_not_found(
+        Stocktake.objects.select_for_update().filter(pk=stocktake_id), gettext("No such stocktake.")
+    )
     if stocktake.closed_at is not None:
         raise Conflict(gettext("This stocktake is closed: start another."), code="stocktake_closed")
     wanted = list(dict.fromkeys(b.strip() for b in barcodes if b.strip()))
@@ -140,9 +140,9 @@ def stocktake_report_csv(report: StocktakeReport) -> str:
 def stocktake_missing_mark(*, stocktake_id: int) -> int:
     """Mark every item missing from this stocktake as missing, with its feed entry, and close
     the stocktake; all of it or none."""
-    stocktake = Stocktake.objects.select_for_update().filter(pk=stocktake_id).first()
-    if stocktake is None:
-        raise NotFound(gettext("No such stocktake."))
+    stocktake = first_or_not_found(
+        Stocktake.objects.select_for_update().filter(pk=stocktake_id), gettext("No such stocktake.")
+    )
     ids = list(_missing(stocktake).select_for_update().values_list("id", flat=True))
     Item.objects.filter(pk__in=ids).update(
         status=Item.Status.MISSING, version=F("version") + 1, updated_at=timezone.now()

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from common.errors import ApplicationError, Conflict, NotFound
+from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
 from common.language import library_language
 from staff.audit import audit_record
 from staff.models import Invitation, StaffToken, User
@@ -80,9 +80,7 @@ def staff_list() -> QuerySet[User]:
 
 
 def staff_get(*, user_id: int) -> User:
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        raise NotFound(gettext("No such staff account."))
+    user = first_or_not_found(User.objects.filter(pk=user_id), gettext("No such staff account."))
     return user
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext
 
-from common.errors import ApplicationError, NotFound
+from common.errors import ApplicationError, first_or_not_found
 from staff.models import ApiKey, StaffToken, User
 from staff.roles import Role
 
@@ -99,9 +99,7 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
 
 
 def api_key_revoke(*, api_key_id: int) -> ApiKey:
-    api_key = ApiKey.objects.filter(pk=api_key_id).first()
-    if api_key is None:
-        raise NotFound(gettext("No such API key."))
+    api_key = first_or_not_found(ApiKey.objects.filter(pk=api_key_id), gettext("No such API key."))
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])

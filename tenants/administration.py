@@ -11,7 +11,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from catalog.models import Location
-from common.errors import ApplicationError, Conflict, NotFound, PreconditionFailed
+from common.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    first_or_not_found,
+)
 from staff.audit import audit_record
 from staff.models import ApiKey, User
 from staff.services import IssuedApiKey, api_key_create, api_key_revoke
@@ -36,9 +42,9 @@ def domain_list(*, library: Library) -> QuerySet[Domain]:
 
 
 def _domain_get(*, library: Library, domain_id: int) -> Domain:
-    domain = Domain.objects.filter(tenant=library, pk=domain_id).first()
-    if domain is None:
-        raise NotFound(gettext("No such domain."))
+    domain = first_or_not_found(
+        Domain.objects.filter(tenant=library, pk=domain_id), gettext("No such domain.")
+    )
     return domain
 
 

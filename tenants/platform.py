@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
-from common.errors import NotFound
+from common.errors import first_or_not_found
 from tenants.bundles import library_bundle_write
 from tenants.domains import library_cache_forget
 from tenants.models import Library
@@ -38,9 +38,9 @@ def library_list() -> QuerySet[Library]:
 
 
 def library_get(*, schema_name: str) -> Library:
-    library = library_list().filter(schema_name=schema_name).first()
-    if library is None:
-        raise NotFound(gettext("No such library."))
+    library = first_or_not_found(
+        library_list().filter(schema_name=schema_name), gettext("No such library.")
+    )
     return library
 
 

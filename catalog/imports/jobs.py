@@ -27,7 +27,7 @@ from catalog.imports.running import Slice, collector_eased, commit_slice, stage_
 from catalog.imports.snapshots import snapshot_data
 from catalog.models import Change, Item, Location, Record
 from catalog.services import changes_log, record_update, search_terms_lock
-from common.errors import ApplicationError, Conflict, NotFound
+from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language
 from common.tasks import task_enqueue, task_name
 
@@ -171,9 +171,9 @@ def import_job_cancel(*, job_id: int) -> ImportJob:
 
 
 def _locked(job_id: int) -> ImportJob:
-    job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
-    if job is None:
-        raise NotFound(gettext("No such import."))
+    job = first_or_not_found(
+        ImportJob.objects.select_for_update().filter(pk=job_id), gettext("No such import.")
+    )
     return job
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from catalog.images import CoverImage, cover_file_name, cover_images_make
 from catalog.models import Change, Record
 from catalog.services.changes import changes_log, version_check
-from common.errors import NotFound
+from common.errors import NotFound, first_or_not_found
 from common.files import library_file_name
 
 _COVER_FIELDS = [
@@ -36,9 +36,9 @@ def cover_files_delete(cover: str) -> None:
 
 
 def _locked(record_id: int, expected_version: int | None) -> Record:
-    record = Record.objects.select_for_update().filter(pk=record_id).first()
-    if record is None:
-        raise NotFound(_("No such record."))
+    record = first_or_not_found(
+        Record.objects.select_for_update().filter(pk=record_id), _("No such record.")
+    )
     version_check("record", record.version, expected_version)
     return record
 

@@ -12,7 +12,7 @@ from catalog.models import Change, Contributor, Record, Subject
 from catalog.services.changes import changes_log
 from catalog.services.search_index import record_search_refresh, search_words_add
 from catalog.text import name_key
-from common.errors import ApplicationError, NotFound
+from common.errors import ApplicationError, first_or_not_found
 from common.sql import bulk_cursor
 
 
@@ -115,9 +115,10 @@ def contributor_create(*, name: str) -> Contributor:
 @transaction.atomic
 def contributor_update(*, contributor_id: int, name: str) -> Contributor:
     """Rename a contributor; the records crediting it are searched, versioned and fed anew."""
-    contributor = Contributor.objects.select_for_update().filter(pk=contributor_id).first()
-    if contributor is None:
-        raise NotFound(gettext("No such contributor."))
+    contributor = first_or_not_found(
+        Contributor.objects.select_for_update().filter(pk=contributor_id),
+        gettext("No such contributor."),
+    )
     contributor.name_key = contributor_name_check(name, contributor_id=contributor_id)
     contributor.name = name.strip()
     contributor.save()
@@ -135,9 +136,9 @@ def subject_create(*, heading: str, scheme: str) -> Subject:
 def subject_update(*, subject_id: int, heading: str, scheme: str) -> Subject:
     """Rename a subject or move it to another scheme; its records are searched, versioned and
     fed anew."""
-    subject = Subject.objects.select_for_update().filter(pk=subject_id).first()
-    if subject is None:
-        raise NotFound(gettext("No such subject."))
+    subject = first_or_not_found(
+        Subject.objects.select_for_update().filter(pk=subject_id), gettext("No such subject.")
+    )
     subject.heading_key = subject_heading_check(heading, scheme, subject_id=subject_id)
     subject.heading = heading.strip()
     subject.scheme = scheme

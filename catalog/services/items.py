@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
 from catalog.services.changes import changes_log, version_check
-from common.errors import ApplicationError, NotFound
+from common.errors import ApplicationError, first_or_not_found
 
 
 @dataclass
@@ -102,9 +102,9 @@ def item_update(
 ) -> Item:
     """Replace an item's description (and move it to another record if `record_id` is given);
     with `expected_version`, refuse a stale write (412)."""
-    item = Item.objects.select_for_update().filter(pk=item_id).first()
-    if item is None:
-        raise NotFound(gettext("No such item."))
+    item = first_or_not_found(
+        Item.objects.select_for_update().filter(pk=item_id), gettext("No such item.")
+    )
     version_check("item", item.version, expected_version)
     if record_id is not None and record_id != item.record_id:
         _record_check(record_id)
@@ -119,9 +119,9 @@ def item_update(
 
 @transaction.atomic
 def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
-    item = Item.objects.select_for_update().filter(pk=item_id).first()
-    if item is None:
-        raise NotFound(gettext("No such item."))
+    item = first_or_not_found(
+        Item.objects.select_for_update().filter(pk=item_id), gettext("No such item.")
+    )
     version_check("item", item.version, expected_version)
     item.delete()
     changes_log(Change.Entity.ITEM, [item_id], Change.Action.DELETED)

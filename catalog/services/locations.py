@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location
 from catalog.services.changes import changes_log
-from common.errors import ApplicationError, Conflict, NotFound
+from common.errors import ApplicationError, Conflict, first_or_not_found
 
 # As long as the column holds.
 CODE_LENGTH = Location._meta.get_field("code").max_length or 32
@@ -46,9 +46,9 @@ def location_create(*, code: str, name: str) -> Location:
 
 @transaction.atomic
 def location_update(*, location_id: int, code: str, name: str) -> Location:
-    location = Location.objects.select_for_update().filter(pk=location_id).first()
-    if location is None:
-        raise NotFound(gettext("No such location."))
+    location = first_or_not_found(
+        Location.objects.select_for_update().filter(pk=location_id), gettext("No such location.")
+    )
     before = (location.code, location.name)
     location.code = location_code_check(code, location_id=location_id)
     location.name = name.strip() or location.code
@@ -69,9 +69,9 @@ def _items_moved(location_id: int) -> None:
 
 @transaction.atomic
 def location_delete(*, location_id: int) -> None:
-    location = Location.objects.select_for_update().filter(pk=location_id).first()
-    if location is None:
-        raise NotFound(gettext("No such location."))
+    location = first_or_not_found(
+        Location.objects.select_for_update().filter(pk=location_id), gettext("No such location.")
+    )
     if Item.objects.filter(location_id=location_id).exists():
         raise Conflict(
             gettext("Items are still kept at this location: move them before deleting it."),

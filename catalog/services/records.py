@@ -21,7 +21,7 @@ from catalog.services.search_index import (
     search_words_add,
 )
 from catalog.text import name_key, sort_title_for
-from common.errors import ApplicationError, NotFound
+from common.errors import ApplicationError, NotFound, first_or_not_found
 
 # What a record says of the work, as every reader and writer of a record passes it on: the
 # API, the staff pages, drafts, exports, snapshots and the shared pool take the list from here.
@@ -128,9 +128,9 @@ def record_update(
 ) -> Record:
     """Replace a record's description; with `expected_version`, refuse a stale write (412).
     With `logged` off the caller writes the change-feed entry (an import, in its chunk's)."""
-    record = Record.objects.select_for_update().filter(pk=record_id).first()
-    if record is None:
-        raise NotFound(gettext("No such record."))
+    record = first_or_not_found(
+        Record.objects.select_for_update().filter(pk=record_id), gettext("No such record.")
+    )
     version_check("record", record.version, expected_version)
     _record_fields_apply(record, data)
     record.version = F("version") + 1
@@ -162,9 +162,9 @@ def record_patch(
 ) -> Record:
     """Change only the fields in `changes` (RecordData's names), reading the others under the
     record's lock: two people changing different fields at once both keep their change."""
-    locked = Record.objects.select_for_update().filter(pk=record_id).first()
-    if locked is None:
-        raise NotFound(gettext("No such record."))
+    locked = first_or_not_found(
+        Record.objects.select_for_update().filter(pk=record_id), gettext("No such record.")
+    )
     record_links_attach([locked])
     data = replace(record_data_of(locked), **changes)
     return record_update(record_id=record_id, data=data, expected_version=expected_version)
@@ -177,9 +177,9 @@ def record_delete(*, record_id: int, expected_version: int | None = None) -> Non
     search_terms_lock()
     # Locked before its links are gathered: an update committing meanwhile cannot leave a
     # link behind (they have no database foreign key: see RecordContributor).
-    record = Record.objects.select_for_update().filter(pk=record_id).first()
-    if record is None:
-        raise NotFound(gettext("No such record."))
+    record = first_or_not_found(
+        Record.objects.select_for_update().filter(pk=record_id), gettext("No such record.")
+    )
     if expected_version is not None:
         version_check("record", record.version, expected_version)
     item_ids = list(Item.objects.filter(record_id=record_id).values_list("pk", flat=True))
