@@ -4,6 +4,7 @@ The reader thread has a database connection of its own, so a chunk is decided an
 laid out while the writer commits the chunk before.
 """
 
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,14 +36,34 @@ def _sources(job: ImportJob) -> Iterator[tuple[SourceRecord, int]]:
         yield from reader(stream, start_after=job.staged_through, start_offset=offset)
 
 
-def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]]:
-    """Chunks of records, with the bytes read through each and the keys and barcodes each
-    holds; a record repeating a key of its chunk starts the next chunk, so it is matched
-    against the earlier one once that is written."""
+def chunk_size(*, done: int, records_left: float | None) -> int:
+    """How many records the next chunk holds, `done` records into this run of the job, with
+    about `records_left` still in the file (None when not yet known).
+
+    The reader and the writer work on consecutive chunks at once, except while the first
+    chunk is read (the writer has nothing yet) and while the last is written (the reader is
+    done): on a small import, those two full chunks were a good share of its time. So a
+    chunk holds no more than the chunks before it (the first ones are small and the writer
+    starts early), and no more than half of what is left (the last ones are small again);
+    between them, STACKS_IMPORT_CHUNK_SIZE."""
     size = settings.STACKS_IMPORT_CHUNK_SIZE
+    smallest = max(size // 4, 1)
+    wanted = min(size, max(smallest, done))
+    if records_left is not None:
+        wanted = min(wanted, max(smallest, math.ceil(records_left / 2)))
+    return wanted
+
+
+def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]]:
+    """Chunks of records (as many as `chunk_size` says), with the bytes read through each and
+    the keys and barcodes each holds; a record repeating a key of its chunk starts the next
+    chunk, so it is matched against the earlier one once that is written."""
     chunk: list[SourceRecord] = []
     seen: set[str] = set()
     read = 0
+    size = chunk_size(done=0, records_left=None)
+    done = 0
+    first_read: int | None = None  # bytes read through this run's first record
     for source, read_after in _sources(job):
         if source.data is not None:
             source.keys = match_keys(source.data, job.match_on)
@@ -51,7 +72,15 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]
         barcodes = {f"item:{i.barcode}" for i in source.items}
         if chunk and (len(chunk) >= size or keys & seen or barcodes & seen):
             yield chunk, read, seen
+            done += len(chunk)
+            # What is left, estimated from the bytes the records read so far took each.
+            left = None
+            if first_read is not None and done > 1 and read > first_read:
+                left = max(job.file_size - read, 0) * (done - 1) / (read - first_read)
+            size = chunk_size(done=done, records_left=left)
             chunk, seen = [], set()
+        if first_read is None:
+            first_read = read_after
         chunk.append(source)
         seen |= keys | barcodes
         read = read_after

@@ -3,13 +3,14 @@
 import csv
 import io
 import time
+from itertools import pairwise
 
 import pymarc
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
 
-from catalog.imports.ahead import read_ahead
+from catalog.imports.ahead import chunk_size, read_ahead
 from catalog.imports.exports import export_job_create, export_job_write
 from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import (
@@ -305,7 +306,7 @@ def test_a_job_gives_the_worker_back_only_when_other_work_waits(
 ):
     settings.STACKS_IMPORT_CHUNK_SIZE = 5
     settings.STACKS_IMPORT_SLICE_SECONDS = 0
-    with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: four chunks
+    with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: several chunks
         job = import_job_create(
             file=stream, file_name="marc.dat", one_shot=True, create_locations=True
         )
@@ -316,10 +317,40 @@ def test_a_job_gives_the_worker_back_only_when_other_work_waits(
     job.refresh_from_db()
     # Others waiting: one chunk, then the worker goes to them. Nothing waiting: the job runs
     # on to its end.
+    first = chunk_size(done=0, records_left=None)
     assert more is others_waiting
-    assert job.committed_through == (5 if others_waiting else 20)
+    assert job.committed_through == (first if others_waiting else 20)
     assert job.status == ("committing" if others_waiting else "committed")
     assert job.worker_peak_rss_kb  # saved with the chunks: there once the job shows finished
+
+
+def test_an_import_starts_and_ends_with_small_chunks(in_library, settings):
+    # The writer starts as soon as a small first chunk is read, and the last chunk, which
+    # the reader no longer overlaps, is small too; in between, chunks of the set size.
+    settings.STACKS_IMPORT_CHUNK_SIZE = 40
+    settings.STACKS_IMPORT_SLICE_SECONDS = 0
+    stream = io.BytesIO()
+    marc_generate(stream, 200)
+    stream.seek(0)
+    job = import_job_create(
+        file=stream, file_name="small.mrc", one_shot=True, create_locations=True
+    )
+    checkpoints = [0]
+
+    def chunk_written() -> bool:
+        checkpoints.append(ImportJob.objects.get(pk=job.pk).committed_through)
+        return False
+
+    more = import_job_work(job_id=job.pk, owner=lease_token(), others_waiting=chunk_written)
+
+    job.refresh_from_db()
+    sizes = [after - before for before, after in pairwise(checkpoints)]
+    assert more is False
+    assert (job.status, job.created, job.total) == ("committed", 200, 200)
+    assert sum(sizes) == 200
+    assert sizes[0] < 40
+    assert max(sizes) == 40
+    assert sizes[-1] < 40
 
 
 def test_a_large_import_leaves_fresh_statistics_for_every_catalog_table(in_library):
@@ -371,7 +402,7 @@ def test_a_second_run_of_a_slice_stops_when_another_moved_the_checkpoint(in_libr
 
     settings.STACKS_IMPORT_CHUNK_SIZE = 5
     settings.STACKS_IMPORT_SLICE_SECONDS = 0
-    with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: four chunks
+    with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: several chunks
         job = import_job_create(
             file=stream, file_name="marc.dat", one_shot=True, create_locations=True
         )
@@ -386,9 +417,10 @@ def test_a_second_run_of_a_slice_stops_when_another_moved_the_checkpoint(in_libr
 
     job.refresh_from_db()
     assert more is False
+    first = chunk_size(done=0, records_left=None)
     assert job.staged_through == 10  # left as the other run set it
-    assert job.rows.count() == 5  # this run's first chunk only
-    assert Record.objects.count() == 5
+    assert job.rows.count() == first  # this run's first chunk only
+    assert Record.objects.count() == first
 
 
 # Seven rows as a librarian's file gives them: row 7 repeats row 1's barcode and writes its
