@@ -6,9 +6,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -123,6 +124,21 @@ def library(db) -> Library:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def other_library(db) -> Library:  # type: ignore[no-untyped-def]
     return Library.objects.get(schema_name="beta")
+
+
+def fixtures_in_both_libraries(name: str, make: Callable[[str], Any]) -> tuple[Any, Any]:
+    """Two fixtures, `name` and `other_<name>`: what `make(schema)` builds in library A and in
+    library B, for tests that show one library never reaches the other's rows."""
+
+    @pytest.fixture(name=name)
+    def in_a(library: Library) -> Any:
+        return make(library.schema_name)
+
+    @pytest.fixture(name=f"other_{name}")
+    def in_b(other_library: Library) -> Any:
+        return make(other_library.schema_name)
+
+    return in_a, in_b
 
 
 @pytest.fixture
