@@ -313,15 +313,21 @@ def live_db(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: igno
         connection.set_schema_to_public()
 
 
+def live_library_create(name: str = "") -> ProvisionedLibrary:
+    """A library on a schema of its own, `live_` and a random suffix, reached on that name at
+    .localhost; its data is committed, so the caller drops it when done."""
+    schema = f"live_{os.urandom(4).hex()}"
+    host = schema.replace("_", "-")
+    return library_create(
+        schema_name=schema, name=name or f"Live {schema}", domain=f"{host}.localhost",
+        admin_email=f"admin@{host}.example", admin_password=PASSWORD,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def live_library(live_db) -> Iterator[ProvisionedLibrary]:  # type: ignore[no-untyped-def]
     """A library whose data is committed (visible to workers and servers), dropped afterwards."""
-    schema = f"live_{os.urandom(4).hex()}"
-    host = schema.replace("_", "-")
-    made = library_create(
-        schema_name=schema, name=f"Live {schema}", domain=f"{host}.localhost",
-        admin_email=f"admin@{host}.example", admin_password=PASSWORD,
-    )  # fmt: skip
+    made = live_library_create()
     yield made
     connection.set_schema_to_public()
     library_drop(library=made.library)
