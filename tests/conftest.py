@@ -6,9 +6,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -123,6 +124,21 @@ def library(db) -> Library:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def other_library(db) -> Library:  # type: ignore[no-untyped-def]
     return Library.objects.get(schema_name="beta")
+
+
+def fixtures_in_both_libraries(name: str, make: Callable[[str], Any]) -> tuple[Any, Any]:
+    """Two fixtures, `name` and `other_<name>`: what `make(schema)` builds in library A and in
+    library B, for tests that show one library never reaches the other's rows."""
+
+    @pytest.fixture(name=name)
+    def in_a(library: Library) -> Any:
+        return make(library.schema_name)
+
+    @pytest.fixture(name=f"other_{name}")
+    def in_b(other_library: Library) -> Any:
+        return make(other_library.schema_name)
+
+    return in_a, in_b
 
 
 @pytest.fixture
@@ -297,15 +313,21 @@ def live_db(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: igno
         connection.set_schema_to_public()
 
 
+def live_library_create(name: str = "") -> ProvisionedLibrary:
+    """A library on a schema of its own, `live_` and a random suffix, reached on that name at
+    .localhost; its data is committed, so the caller drops it when done."""
+    schema = f"live_{os.urandom(4).hex()}"
+    host = schema.replace("_", "-")
+    return library_create(
+        schema_name=schema, name=name or f"Live {schema}", domain=f"{host}.localhost",
+        admin_email=f"admin@{host}.example", admin_password=PASSWORD,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def live_library(live_db) -> Iterator[ProvisionedLibrary]:  # type: ignore[no-untyped-def]
     """A library whose data is committed (visible to workers and servers), dropped afterwards."""
-    schema = f"live_{os.urandom(4).hex()}"
-    host = schema.replace("_", "-")
-    made = library_create(
-        schema_name=schema, name=f"Live {schema}", domain=f"{host}.localhost",
-        admin_email=f"admin@{host}.example", admin_password=PASSWORD,
-    )  # fmt: skip
+    made = live_library_create()
     yield made
     connection.set_schema_to_public()
     library_drop(library=made.library)

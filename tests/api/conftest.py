@@ -13,7 +13,7 @@ from catalog.services import ItemData, RecordData, item_create, location_create,
 from staff.services import api_key_create, staff_token_create, user_create
 from tenants.domains import library_cache_forget
 from tenants.models import Library
-from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, fixtures_in_both_libraries
 
 ROLES = ("anonymous", "viewer", "librarian", "admin", "read_key", "write_key")
 
@@ -98,11 +98,4 @@ def catalog_make(schema: str) -> Catalog:
     return Catalog(record=record, other_record=other, location=location, item=item)
 
 
-@pytest.fixture
-def catalog(library: Library) -> Catalog:
-    return catalog_make(library.schema_name)
-
-
-@pytest.fixture
-def other_catalog(other_library: Library) -> Catalog:
-    return catalog_make(other_library.schema_name)
+catalog, other_catalog = fixtures_in_both_libraries("catalog", catalog_make)

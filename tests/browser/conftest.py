@@ -63,6 +63,14 @@ class Stack:
     def url(self, host: str, path: str = "/") -> str:
         return f"http://{host}:{self.port}{path}"
 
+    def staff_sign_in(self, page: Any, host: str, email: str, password: str, path: str) -> None:
+        """Sign in on the staff sign-in form, sent on to `path`, and wait to land there."""
+        page.goto(self.url(host, f"/staff/login/?next={path}"))
+        page.fill("#id_username", email)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(self.url(host, path))
+
     def start(self) -> "Stack":
         self.worker.log_path.unlink(missing_ok=True)
         self.worker.start()

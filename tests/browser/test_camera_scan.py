@@ -77,11 +77,9 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 
 def _sign_in(page: Any, stack: Stack) -> None:
-    page.goto(stack.url(LIBRARY_HOST, "/staff/login/?next=/staff/add/"))
-    page.fill("#id_username", "admin@alpha.example")
-    page.fill("#id_password", "correct-horse-battery-staple")
-    page.click("button[type=submit]")
-    page.wait_for_url(stack.url(LIBRARY_HOST, "/staff/add/"))
+    stack.staff_sign_in(
+        page, LIBRARY_HOST, "admin@alpha.example", "correct-horse-battery-staple", "/staff/add/"
+    )
 
 
 def test_the_camera_reads_the_isbn(stack: Stack, browser: Any):  # type: ignore[no-untyped-def]

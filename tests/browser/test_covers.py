@@ -54,11 +54,13 @@ def test_upload_a_cover_and_see_it_in_the_catalog(  # type: ignore[no-untyped-de
         ),
     )
     host = live_library.domain.domain
-    page.goto(stack.url(host, f"/staff/login/?next=/staff/records/{record.pk}/"))
-    page.fill("#id_username", live_library.admin_email)
-    page.fill("#id_password", live_library.admin_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(stack.url(host, f"/staff/records/{record.pk}/"))
+    stack.staff_sign_in(
+        page,
+        host,
+        live_library.admin_email,
+        live_library.admin_password,
+        f"/staff/records/{record.pk}/",
+    )
     assert "This record has no cover yet." in page.inner_text("main")
     shot("record-without-cover")
     assert axe_violations(page) == []
@@ -112,11 +114,9 @@ def test_scan_a_book_and_take_its_sources_cover(  # type: ignore[no-untyped-def]
 ):
     shot = Shots(page, "source_cover")
     host = live_library.domain.domain
-    page.goto(source_stack.url(host, "/staff/login/?next=/staff/add/"))
-    page.fill("#id_username", live_library.admin_email)
-    page.fill("#id_password", live_library.admin_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(source_stack.url(host, "/staff/add/"))
+    source_stack.staff_sign_in(
+        page, host, live_library.admin_email, live_library.admin_password, "/staff/add/"
+    )
     page.keyboard.type(AUSTEN)
     page.keyboard.press("Enter")
     page.wait_for_selector("#record-form")

@@ -21,11 +21,9 @@ def test_patrons_files_rules_and_closed_days(  # type: ignore[no-untyped-def]
 ):
     shot = Shots(page, "patron_pages")
     host = live_library.domain.domain
-    page.goto(stack.url(host, "/staff/login/?next=/staff/patrons/"))
-    page.fill("#id_username", live_library.admin_email)
-    page.fill("#id_password", live_library.admin_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(stack.url(host, "/staff/patrons/"))
+    stack.staff_sign_in(
+        page, host, live_library.admin_email, live_library.admin_password, "/staff/patrons/"
+    )
     # The search field has focus: type, Enter.
     assert page.evaluate("document.activeElement.id") == "q"
     assert axe_violations(page) == []

@@ -72,11 +72,9 @@ def test_scan_an_isbn_only_the_pool_has_save_and_find_it(  # type: ignore[no-unt
 ):
     shot = Shots(page, "scan_to_add")
     host = live_library.domain.domain
-    page.goto(stack.url(host, "/staff/login/?next=/staff/add/"))
-    page.fill("#id_username", live_library.admin_email)
-    page.fill("#id_password", live_library.admin_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(stack.url(host, "/staff/add/"))
+    stack.staff_sign_in(
+        page, host, live_library.admin_email, live_library.admin_password, "/staff/add/"
+    )
     # The scan field has focus: a scanner types into it and presses Enter.
     assert page.evaluate("document.activeElement.id") == "id_isbn_scan"
     shot("scan-field")

@@ -21,6 +21,7 @@ from catalog.services import (
     search_terms_refresh,
 )
 from tests.catalog.imports.helpers import job_run
+from tests.threads import SchemaThread
 
 FIRST_PAGE = {"seek": None, "limit": 50}
 
@@ -165,25 +166,18 @@ def test_a_refresh_waits_for_a_record_being_saved_or_deleted(live_library, actio
     def librarian() -> None:
         from django.db import transaction
 
-        with schema_context(schema), transaction.atomic():
+        with transaction.atomic():
             if action == "save":
                 make("Ocean four")
             else:
                 record_delete(record_id=records[0].pk)
             done.set()
             go_on.wait(10)
-        connection.close()
 
-    def refresher(terms: list) -> None:
-        with schema_context(schema):
-            terms.append(search_terms_refresh(min_records=2))
-        connection.close()
-
-    editing = threading.Thread(target=librarian)
+    editing = SchemaThread(schema, librarian)
     editing.start()
     assert done.wait(10)
-    terms: list = []
-    refreshing = threading.Thread(target=refresher, args=(terms,))
+    refreshing = SchemaThread(schema, lambda: search_terms_refresh(min_records=2))
     refreshing.start()
     with connection.cursor() as cursor:
         for _ in range(200):  # until the refresh waits for the librarian
@@ -201,7 +195,10 @@ def test_a_refresh_waits_for_a_record_being_saved_or_deleted(live_library, actio
     editing.join(10)
     refreshing.join(10)
 
-    assert terms == [{"'ocean'": 3}]  # counted before the librarian's transaction committed
+    assert editing.error is None, editing.error
+    assert refreshing.error is None, refreshing.error
+    # Counted before the librarian's transaction committed.
+    assert refreshing.result == {"'ocean'": 3}
     with schema_context(schema):
         kept = SearchTermRank.objects.filter(term="'ocean'").count()
         assert kept == (4 if action == "save" else 2)
@@ -232,29 +229,22 @@ def test_two_writers_of_the_same_record_leave_its_ranks_whole(live_library):
     second: dict = {}
 
     def first() -> None:
-        with schema_context(schema), transaction.atomic():
+        with transaction.atomic():
             record_search_refresh([records[2].pk])
             first_wrote.set()
             go_on.wait(10)
-        connection.close()
 
     def again() -> None:
-        try:
-            with schema_context(schema):
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_backend_pid()")
-                    second["pid"] = cursor.fetchone()[0]
-                with transaction.atomic():
-                    record_search_refresh([records[2].pk])
-        except Exception as error:
-            second["error"] = error
-        finally:
-            connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            second["pid"] = cursor.fetchone()[0]
+        with transaction.atomic():
+            record_search_refresh([records[2].pk])
 
-    one = threading.Thread(target=first)
+    one = SchemaThread(schema, first)
     one.start()
     assert first_wrote.wait(10)
-    two = threading.Thread(target=again)
+    two = SchemaThread(schema, again)
     two.start()
     for _ in range(200):
         if "pid" in second and _waiting_for_a_lock(second["pid"]):
@@ -266,7 +256,8 @@ def test_two_writers_of_the_same_record_leave_its_ranks_whole(live_library):
     one.join(10)
     two.join(10)
 
-    assert "error" not in second, second.get("error")
+    assert one.error is None, one.error
+    assert two.error is None, two.error
     with schema_context(schema):
         assert SearchTermRank.objects.filter(record_id=records[2].pk).count() == 1
         assert ranks_kept() == ranks_due()
@@ -287,13 +278,12 @@ def test_a_refresh_held_off_by_a_writer_gives_way_and_changes_nothing(live_libra
     go_on = threading.Event()
 
     def writer() -> None:
-        with schema_context(schema), transaction.atomic():
+        with transaction.atomic():
             make("Ocean three")
             writing.set()
             go_on.wait(10)
-        connection.close()
 
-    thread = threading.Thread(target=writer)
+    thread = SchemaThread(schema, writer)
     thread.start()
     assert writing.wait(10)
     try:
@@ -307,6 +297,7 @@ def test_a_refresh_held_off_by_a_writer_gives_way_and_changes_nothing(live_libra
     finally:
         go_on.set()
         thread.join(10)
+    assert thread.error is None, thread.error
     monkeypatch.setattr(catalog.services.search_index, "_LOCK_ATTEMPTS", 50)
     with schema_context(schema):
         assert search_terms_refresh(min_records=2) == {"'ocean'": 4}

@@ -4,13 +4,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from django.test import Client
 from django_tenants.utils import schema_context
 
 from catalog.models import Item, Location, Record
 from catalog.services import ItemData, RecordData, item_create, location_create, record_create
 from circulation.models import Patron
 from circulation.services import PatronData, patron_create
+from staff.services import user_create
 from tenants.models import Library
+from tests.conftest import LIBRARY_HOST, fixtures_in_both_libraries
+from tests.tenants.admin_helpers import signed_in
 
 
 @dataclass
@@ -28,6 +32,18 @@ class Desk:
     @property
     def item(self) -> Item:
         return self.items[0]
+
+    def copy_add(self, barcode: str, *, call_number: str = "", at: Location | None = None) -> Item:
+        """One more copy of the first record, at the desk's location unless `at` says."""
+        with schema_context(self.schema):
+            item = item_create(
+                record_id=self.record.pk,
+                data=ItemData(
+                    barcode=barcode, location_id=(at or self.location).pk, call_number=call_number
+                ),
+            )
+        self.items.append(item)
+        return item
 
 
 def desk_make(schema: str, copies: int = 3) -> Desk:
@@ -61,14 +77,29 @@ def desk_make(schema: str, copies: int = 3) -> Desk:
     return desk
 
 
-@pytest.fixture
-def desk(library: Library) -> Desk:
-    return desk_make(library.schema_name)
+desk, other_desk = fixtures_in_both_libraries("desk", desk_make)
+
+
+def staff_client(schema: str, host: str, role: str) -> Client:
+    """A client signed in to the library's staff pages as a new member of staff in `role`."""
+    with schema_context(schema):
+        user_create(email=f"{role}-desk@{schema}.example", role=role)
+    return signed_in(host, schema, f"{role}-desk@{schema}.example", client_class=Client)
 
 
 @pytest.fixture
-def other_desk(other_library: Library) -> Desk:
-    return desk_make(other_library.schema_name)
+def librarian(library: Library) -> Client:
+    return staff_client(library.schema_name, LIBRARY_HOST, "librarian")
+
+
+@pytest.fixture
+def admin(library: Library) -> Client:
+    return staff_client(library.schema_name, LIBRARY_HOST, "admin")
+
+
+@pytest.fixture
+def viewer(library: Library) -> Client:
+    return staff_client(library.schema_name, LIBRARY_HOST, "viewer")
 
 
 def expired_on() -> date:

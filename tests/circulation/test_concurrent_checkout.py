@@ -3,9 +3,10 @@ one lends it, the other gets 409, and the item has one open loan and one feed en
 
 import threading
 import time
+from functools import partial
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import schema_context
 
 from catalog.models import Change, Item
@@ -14,6 +15,7 @@ from circulation.services import loan_checkout
 from common.errors import Conflict
 from tenants.services import ProvisionedLibrary
 from tests.circulation.conftest import desk_make
+from tests.threads import SchemaThread
 
 
 def test_one_of_two_desks_lends_the_item(live_library: ProvisionedLibrary) -> None:
@@ -23,38 +25,29 @@ def test_one_of_two_desks_lends_the_item(live_library: ProvisionedLibrary) -> No
         changes_before = Change.objects.count()
     first_holds_lock = threading.Event()
     release_first = threading.Event()
-    outcome: dict[str, object] = {}
 
-    def first_desk() -> None:
+    def first_desk() -> Loan:
         try:
-            with schema_context(schema), transaction.atomic():
-                outcome["first"] = loan_checkout(
+            with transaction.atomic():
+                loan = loan_checkout(
                     item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode
                 )
                 first_holds_lock.set()
                 # Hold the transaction open until the second desk is waiting on the item.
                 release_first.wait(30)
-        except Exception as exc:  # reported through outcome
-            outcome["first"] = exc
-            first_holds_lock.set()
+            return loan
         finally:
-            connection.close()
+            first_holds_lock.set()  # a failure must not keep the test waiting
 
-    def second_desk() -> None:
-        try:
-            with schema_context(schema):
-                outcome["second"] = loan_checkout(
-                    item_barcode=desk.item.barcode, patron_barcode=desk.other_patron.barcode
-                )
-        except Exception as exc:
-            outcome["second"] = exc
-        finally:
-            connection.close()
+    def second_desk() -> Loan:
+        return loan_checkout(
+            item_barcode=desk.item.barcode, patron_barcode=desk.other_patron.barcode
+        )
 
-    first = threading.Thread(target=first_desk)
+    first = SchemaThread(schema, first_desk)
     first.start()
     assert first_holds_lock.wait(30)
-    second = threading.Thread(target=second_desk)
+    second = SchemaThread(schema, second_desk)
     second.start()
     time.sleep(0.5)
     assert second.is_alive(), "the second desk should wait for the first desk's commit"
@@ -62,9 +55,10 @@ def test_one_of_two_desks_lends_the_item(live_library: ProvisionedLibrary) -> No
     first.join(30)
     second.join(30)
 
-    assert isinstance(outcome["first"], Loan)
-    assert isinstance(outcome["second"], Conflict)
-    assert outcome["second"].status_code == 409
+    assert first.error is None, first.error
+    assert isinstance(first.result, Loan)
+    assert isinstance(second.error, Conflict)
+    assert second.error.status_code == 409
     with schema_context(schema):
         assert Item.objects.get(pk=desk.item.pk).status == Item.Status.ON_LOAN
         assert list(Loan.objects.filter(item=desk.item).values_list("patron_id", flat=True)) == [
@@ -82,28 +76,20 @@ def test_desks_racing_on_a_barrier_never_lend_twice(
     for n in range(rounds):
         barcode = desk.items[n].barcode
         barrier = threading.Barrier(2)
-        results: list[object] = []
 
-        def lend(patron_barcode: str, barcode: str = barcode, barrier=barrier, results=results):
-            try:
-                with schema_context(schema):
-                    barrier.wait(10)
-                    results.append(
-                        loan_checkout(item_barcode=barcode, patron_barcode=patron_barcode)
-                    )
-            except Exception as exc:
-                results.append(exc)
-            finally:
-                connection.close()
+        def lend(patron_barcode: str, barcode: str = barcode, barrier=barrier) -> Loan:
+            barrier.wait(10)
+            return loan_checkout(item_barcode=barcode, patron_barcode=patron_barcode)
 
         threads = [
-            threading.Thread(target=lend, args=(desk.patron.barcode,)),
-            threading.Thread(target=lend, args=(desk.other_patron.barcode,)),
+            SchemaThread(schema, partial(lend, desk.patron.barcode)),
+            SchemaThread(schema, partial(lend, desk.other_patron.barcode)),
         ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(30)
+        results = [thread.error or thread.result for thread in threads]
         assert sorted(type(r).__name__ for r in results) == ["Conflict", "Loan"]
         with schema_context(schema):
             assert Loan.objects.filter(item__barcode=barcode).count() == 1

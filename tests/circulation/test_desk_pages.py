@@ -4,7 +4,6 @@ item with no patron open is checked in. Overdue and hold shelf lists; other libr
 import copy
 from datetime import timedelta
 
-import pytest
 from django.test import Client
 from django.utils.formats import date_format
 from django_tenants.utils import schema_context
@@ -12,21 +11,8 @@ from django_tenants.utils import schema_context
 from catalog.models import Change, Item
 from circulation.models import Hold, Loan
 from circulation.selectors import today
-from staff.services import user_create
 from tests.circulation.conftest import Desk
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
-from tests.tenants.admin_helpers import signed_in
-
-
-def staff_client(schema: str, host: str, role: str) -> Client:
-    with schema_context(schema):
-        user_create(email=f"{role}-desk@{schema}.example", role=role)
-    return signed_in(host, schema, f"{role}-desk@{schema}.example", client_class=Client)
-
-
-@pytest.fixture
-def librarian(library) -> Client:
-    return staff_client(library.schema_name, LIBRARY_HOST, "librarian")
 
 
 def scan(client: Client, barcode: str) -> str:
@@ -104,8 +90,7 @@ def test_the_overdue_list(librarian: Client, desk: Desk) -> None:
     assert desk.patron.email in page
 
 
-def test_viewers_look_but_do_not_lend(library, desk: Desk) -> None:
-    viewer = staff_client(library.schema_name, LIBRARY_HOST, "viewer")
+def test_viewers_look_but_do_not_lend(viewer: Client, desk: Desk) -> None:
     assert viewer.get("/staff/desk/").status_code == 200
     before = state(desk)
     assert viewer.post("/staff/desk/", {"barcode": desk.patron.barcode}).status_code == 403

@@ -8,7 +8,6 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from catalog.models import Item
-from catalog.services import ItemData, item_create
 from circulation.labels import (
     AVERY_5160,
     call_number_lines,
@@ -69,18 +68,8 @@ def test_call_numbers_split_into_spine_lines(call_number: str, lines: list[str])
 @pytest.fixture
 def many(desk: Desk) -> Desk:
     """Thirty-five items at MAIN: more than one Avery sheet."""
-    with schema_context(desk.schema):
-        for n in range(3, 35):
-            desk.items.append(
-                item_create(
-                    record_id=desk.record.pk,
-                    data=ItemData(
-                        barcode=f"31234{n:06}",
-                        location_id=desk.location.pk,
-                        call_number=f"813.54 L{n:02}",
-                    ),
-                )
-            )
+    for n in range(3, 35):
+        desk.copy_add(f"31234{n:06}", call_number=f"813.54 L{n:02}")
     return desk
 
 

@@ -1,5 +1,7 @@
 """Checking out, in and renewing: the item's status, the change feed, rules and every refusal."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -37,6 +39,16 @@ def state(desk: Desk) -> dict[str, object]:
         }
 
 
+@contextmanager
+def refused(desk: Desk, error: type[ApplicationError], code: str) -> Iterator[pytest.ExceptionInfo]:
+    """The block, run in the desk's library, raises `error` with `code` and changes nothing."""
+    before = state(desk)
+    with schema_context(desk.schema), pytest.raises(error) as caught:
+        yield caught
+    assert caught.value.code == code
+    assert state(desk) == before
+
+
 def test_checkout_lends_the_item_and_writes_the_feed(desk: Desk) -> None:
     with schema_context(desk.schema):
         last = Change.objects.order_by("-id").first()
@@ -65,11 +77,8 @@ def test_checkin_returns_the_item_and_writes_the_feed(desk: Desk) -> None:
 def test_an_item_on_loan_is_a_conflict_and_nothing_changes(desk: Desk) -> None:
     with schema_context(desk.schema):
         loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
-    before = state(desk)
-    with schema_context(desk.schema), pytest.raises(Conflict) as caught:
+    with refused(desk, Conflict, "item_on_loan"):
         loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.other_patron.barcode)
-    assert caught.value.code == "item_on_loan"
-    assert state(desk) == before
 
 
 @pytest.mark.parametrize(
@@ -100,12 +109,9 @@ def test_bad_checkouts_are_refused_and_change_nothing(desk: Desk, case, error, c
         elif case == "reference_item":
             item_type_set(item_barcodes=[item_barcode], item_type="reference")
             loan_rule_create(data=LoanRuleData(item_type="reference", for_loan=False))
-    before = state(desk)
-    with schema_context(desk.schema), pytest.raises(error) as caught:
+    with refused(desk, error, code) as caught:
         loan_checkout(item_barcode=item_barcode, patron_barcode=patron_barcode)
-    assert caught.value.code == code
     assert caught.value.message
-    assert state(desk) == before
 
 
 def test_the_most_specific_rule_sets_the_loan_period(desk: Desk) -> None:
@@ -137,19 +143,13 @@ def test_renewal_moves_the_due_date_up_to_the_limit(desk: Desk) -> None:
         renewed = loan_renew(item_barcode=desk.item.barcode)
         assert renewed.due_on == today() + timedelta(days=10)
         assert renewed.renewals == 1
-    before = state(desk)
-    with schema_context(desk.schema), pytest.raises(ApplicationError) as caught:
+    with refused(desk, ApplicationError, "renewal_limit_reached"):
         loan_renew(item_barcode=desk.item.barcode)
-    assert caught.value.code == "renewal_limit_reached"
-    assert state(desk) == before
 
 
 def test_checking_in_an_item_not_on_loan_is_a_conflict(desk: Desk) -> None:
-    before = state(desk)
-    with schema_context(desk.schema), pytest.raises(Conflict) as caught:
+    with refused(desk, Conflict, "item_not_on_loan"):
         loan_checkin(item_barcode=desk.item.barcode)
-    assert caught.value.code == "item_not_on_loan"
-    assert state(desk) == before
 
 
 def test_a_returned_item_with_a_hold_goes_to_the_hold_shelf(desk: Desk) -> None:

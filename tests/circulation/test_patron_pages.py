@@ -5,7 +5,6 @@ import copy
 import json
 from datetime import timedelta
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -21,23 +20,7 @@ from circulation.services import (
     patron_create,
 )
 from tests.circulation.conftest import Desk
-from tests.circulation.test_desk_pages import staff_client
-from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
-
-
-@pytest.fixture
-def librarian(library) -> Client:
-    return staff_client(library.schema_name, LIBRARY_HOST, "librarian")
-
-
-@pytest.fixture
-def admin(library) -> Client:
-    return staff_client(library.schema_name, LIBRARY_HOST, "admin")
-
-
-@pytest.fixture
-def viewer(library) -> Client:
-    return staff_client(library.schema_name, LIBRARY_HOST, "viewer")
+from tests.conftest import OTHER_LIBRARY_HOST
 
 
 def patrons_of(schema: str) -> list[tuple[str, str, str]]:

@@ -9,7 +9,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from catalog.models import Change, Item
-from catalog.services import ItemData, item_create, location_create
+from catalog.services import location_create
 from circulation.models import ItemCirculation, StocktakeScan
 from circulation.services import loan_checkout
 from circulation.stocktake import (
@@ -28,21 +28,11 @@ from tests.tenants.admin_helpers import signed_in
 @pytest.fixture
 def shelf(desk: Desk) -> Desk:
     """Five items at MAIN (one on loan) and one kept at ANNEX."""
+    for n in range(3, 5):
+        desk.copy_add(f"{desk.schema}-I{n:03}")
     with schema_context(desk.schema):
-        for n in range(3, 5):
-            desk.items.append(
-                item_create(
-                    record_id=desk.record.pk,
-                    data=ItemData(barcode=f"{desk.schema}-I{n:03}", location_id=desk.location.pk),
-                )
-            )
         annex = location_create(code="ANNEX", name="Annex")
-        desk.items.append(
-            item_create(
-                record_id=desk.record.pk,
-                data=ItemData(barcode=f"{desk.schema}-ANNEX", location_id=annex.pk),
-            )
-        )
+        desk.copy_add(f"{desk.schema}-ANNEX", at=annex)
         loan_checkout(item_barcode=desk.items[4].barcode, patron_barcode=desk.patron.barcode)
     return desk
 

@@ -1,6 +1,7 @@
 """Benchmark results: printed beside their floor and kept in `.bench/results.json`."""
 
 import json
+import statistics
 from pathlib import Path
 
 RESULTS_PATH = Path(__file__).resolve().parents[2] / ".bench" / "results.json"
@@ -21,6 +22,19 @@ def record(name: str, value: float, unit: str, floor: float) -> dict[str, object
     RESULTS_PATH.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\n{name}: {entry['value']} {unit} (floor {entry['floor']}, ratio {entry['ratio']})")
     return entry
+
+
+def p50_p95(times: list[float]) -> tuple[float, float]:
+    """The median of `times` and their 95th percentile."""
+    return statistics.median(times), statistics.quantiles(times, n=100)[94]
+
+
+def record_p50_p95(
+    name: str, latency: tuple[float, float], floor: tuple[float, float], suffix: str = ""
+) -> None:
+    """Store `<name>_p50<suffix>` and `<name>_p95<suffix>` in ms, each beside its floor's."""
+    for label, value, floor_value in zip(("p50", "p95"), latency, floor, strict=True):
+        record(f"{name}_{label}{suffix}", value, "ms", floor_value)
 
 
 def table() -> str:

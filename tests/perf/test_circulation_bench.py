@@ -11,7 +11,6 @@ item of its own. Target (printed, not asserted): p95 under 2x of the floor.
 
 import os
 import random
-import statistics
 import time
 
 import pytest
@@ -21,7 +20,7 @@ from django_tenants.utils import schema_context
 
 from staff.services import api_key_create
 from tests.conftest import ROOT
-from tests.perf.results import record
+from tests.perf.results import p50_p95, record_p50_p95
 from tests.perf.test_api_bench import Gunicorn, catalog_fill
 
 REQUESTS = int(os.environ.get("STACKS_BENCH_REQUESTS", "300"))
@@ -83,10 +82,6 @@ def _ready(server: Gunicorn, host: str, timeout: float = 120) -> None:
                 raise
 
 
-def _p50_p95(times: list[float]) -> tuple[float, float]:
-    return statistics.median(times), statistics.quantiles(times, n=100)[94]
-
-
 @pytest.fixture
 def lending_library(live_library):
     schema = live_library.library.schema_name
@@ -140,14 +135,12 @@ def test_checkout_and_checkin_against_their_sql(lending_library):
         api.stop()
         floor.stop()
 
-    (out_p50, out_p95), (floor_out_p50, floor_out_p95) = _p50_p95(out), _p50_p95(floor_out)
-    (in_p50, in_p95), (floor_in_p50, floor_in_p95) = _p50_p95(back), _p50_p95(floor_back)
+    out_ms, floor_out_ms = p50_p95(out), p50_p95(floor_out)
+    in_ms, floor_in_ms = p50_p95(back), p50_p95(floor_back)
     suffix = "" if count == 100_000 else f"_{count}"
-    record(f"circulation_checkout_p50{suffix}", out_p50, "ms", floor_out_p50)
-    record(f"circulation_checkout_p95{suffix}", out_p95, "ms", floor_out_p95)
-    record(f"circulation_checkin_p50{suffix}", in_p50, "ms", floor_in_p50)
-    record(f"circulation_checkin_p95{suffix}", in_p95, "ms", floor_in_p95)
+    record_p50_p95("circulation_checkout", out_ms, floor_out_ms, suffix)
+    record_p50_p95("circulation_checkin", in_ms, floor_in_ms, suffix)
     print(
-        f"\ntarget: p95 under 2x the floor (check-out {out_p95 / floor_out_p95:.2f}x, "
-        f"check-in {in_p95 / floor_in_p95:.2f}x)"
+        f"\ntarget: p95 under 2x the floor (check-out {out_ms[1] / floor_out_ms[1]:.2f}x, "
+        f"check-in {in_ms[1] / floor_in_ms[1]:.2f}x)"
     )

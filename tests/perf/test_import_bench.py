@@ -18,6 +18,7 @@ from catalog.models import Record
 from tests.conftest import worker_on_own_queue
 from tests.perf.processes import pool_child, proc_kb
 from tests.perf.results import record
+from tests.worker.helpers import import_job_follow
 
 
 def _records() -> int:
@@ -47,12 +48,7 @@ def test_import_one_shot_through_a_worker(live_library, tmp_path):
             job = import_job_create(
                 file=stream, file_name="bench.mrc", one_shot=True, create_locations=True
             )
-        while True:
-            with schema_context(schema):
-                job.refresh_from_db()
-            if job.status in ("committed", "failed"):
-                break
-            time.sleep(0.5)
+        import_job_follow(schema, job)
 
     assert job.status == "committed", job.error
     assert job.created == count

@@ -23,10 +23,11 @@ from django_tenants.utils import schema_context
 from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create
 from config.celery import app
-from tenants.services import library_create, library_drop
-from tests.conftest import PASSWORD, ROOT, WorkerProcess
+from tenants.services import library_drop
+from tests.conftest import ROOT, WorkerProcess, live_library_create
 from tests.perf.results import record
 from tests.perf.test_api_bench import Gunicorn, catalog_fill, search_terms
+from tests.worker.helpers import import_job_follow, import_job_over
 
 CALLERS = 2
 # Requests each caller makes while idle; during the import they ask until it ends.
@@ -82,12 +83,8 @@ def test_search_while_a_neighbour_imports(live_library, tmp_path):
         reader.library.save(update_fields=["public_catalog"])
     urls_paths = [f"/api/v1/records/?{urlencode({'q': t})}" for t in search_terms(schema, count)]
 
-    neighbour_schema = f"live_{os.urandom(4).hex()}"
-    neighbour = library_create(
-        schema_name=neighbour_schema, name="Neighbour",
-        domain=f"{neighbour_schema.replace('_', '-')}.localhost",
-        admin_email="admin@neighbour.example", admin_password=PASSWORD,
-    )  # fmt: skip
+    neighbour = live_library_create("Neighbour")
+    neighbour_schema = neighbour.library.schema_name
     size = _import_records()
     path = tmp_path / "neighbour.mrc"
     with path.open("wb") as out:
@@ -117,23 +114,15 @@ def test_search_while_a_neighbour_imports(live_library, tmp_path):
 
         def watch() -> None:
             try:
-                while True:
-                    with schema_context(neighbour_schema):
-                        job.refresh_from_db()
-                    if job.status in ("committed", "failed"):
-                        return
-                    time.sleep(0.5)
+                import_job_follow(neighbour_schema, job)
             finally:
                 finished.set()
                 connection.close()  # this thread's own
 
         # Measured from the worker's first chunk on, not while the job waits to be taken.
-        while True:
-            with schema_context(neighbour_schema):
-                job.refresh_from_db()
-            if job.created or job.status in ("committed", "failed"):
-                break
-            time.sleep(0.2)
+        import_job_follow(
+            neighbour_schema, job, until=lambda job: job.created or import_job_over(job), every=0.2
+        )
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         during = _searches(urls, host, finished)

@@ -29,8 +29,8 @@ from tenants.models import Library, PoolRecord
 from tenants.pool import _vector_refresh
 from tenants.services import library_create, library_drop
 from tests.conftest import PASSWORD
-from tests.perf.results import record
-from tests.perf.test_api_bench import Gunicorn, _p50_p95, catalog_fill
+from tests.perf.results import p50_p95, record_p50_p95
+from tests.perf.test_api_bench import Gunicorn, catalog_fill
 
 REQUESTS = int(os.environ.get("STACKS_BENCH_REQUESTS", "300"))
 CHUNK = 5000
@@ -161,15 +161,14 @@ def test_scan_to_add_against_bare_sql(live_library, sharer, tmp_path):  # type: 
                 i = n % len(paths)
                 floor_times.append(_timed(floor_session, floor.url(f"/{kind}{i}"), host, "results"))
                 times.append(_timed(session, web.url(paths[i]), host, expect))
-            figures[kind] = (_p50_p95(times), _p50_p95(floor_times))
+            figures[kind] = (p50_p95(times), p50_p95(floor_times))
     finally:
         web.stop()
         floor.stop()
 
     suffix = "" if pooled == 100_000 else f"_{pooled}"
-    for kind, ((p50, p95), (floor_p50, floor_p95)) in figures.items():
-        record(f"scan_{kind}_hit_p50{suffix}", p50, "ms", floor_p50)
-        record(f"scan_{kind}_hit_p95{suffix}", p95, "ms", floor_p95)
+    for kind, (latency, floor_latency) in figures.items():
+        record_p50_p95(f"scan_{kind}_hit", latency, floor_latency, suffix)
     print(
         f"\ntarget: p95 under 150 ms (catalog hit {figures['catalog'][0][1]:.1f} ms, "
         f"pool hit {figures['pool'][0][1]:.1f} ms)"

@@ -21,7 +21,7 @@ from django_tenants.utils import schema_context
 from catalog.models import Record, SearchWord
 from catalog.search import spelling_suggest
 from catalog.services import record_search_refresh, search_words_add, search_words_refresh
-from tests.perf.results import record
+from tests.perf.results import p50_p95, record
 from tests.perf.test_api_bench import _records, catalog_fill
 
 SAMPLES = 200
@@ -45,10 +45,6 @@ def _misspelt(word: str, rng: random.Random) -> str:
         case _:
             letter = rng.choice([c for c in "aeioustrnl" if c != word[i]])
             return word[:i] + letter + word[i + 1 :]
-
-
-def _p50_p95(times: list[float]) -> tuple[float, float]:
-    return statistics.median(times), statistics.quantiles(times, n=20)[18]
 
 
 def _matches_count(word: str) -> None:
@@ -102,8 +98,8 @@ def test_spelling_suggestions_against_raw_sql(live_library):
             answer: list[str | None] = []
             suggest_times.append(_ms(lambda t=typo, a=answer: a.append(spelling_suggest(t))))
             right += answer[0] == word
-        suggest_p50, suggest_p95 = _p50_p95(suggest_times)
-        floor_p50, floor_p95 = _p50_p95(floor_times)
+        suggest_p50, suggest_p95 = p50_p95(suggest_times)
+        floor_p50, floor_p95 = p50_p95(floor_times)
 
         ids = list(Record.objects.order_by("?").values_list("pk", flat=True)[:SAMPLES])
         add_times, vector_times = [], []

@@ -32,3 +32,23 @@ def import_job_in(schema: str, job_id: int) -> ImportJob:
     """An import job as its library's schema holds it now."""
     with schema_context(schema):
         return ImportJob.objects.get(pk=job_id)
+
+
+def import_job_over(job: ImportJob) -> bool:
+    return job.status in ("committed", "failed")
+
+
+def import_job_follow(
+    schema: str,
+    job: ImportJob,
+    until: Callable[[ImportJob], object] = import_job_over,
+    every: float = 0.5,
+) -> ImportJob:
+    """Read `job` again from its library's schema every `every` seconds until `until(job)`,
+    with no time limit: a benchmark waits as long as the work takes."""
+    while True:
+        with schema_context(schema):
+            job.refresh_from_db()
+        if until(job):
+            return job
+        time.sleep(every)

@@ -15,9 +15,9 @@ from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.models import Change, Item, Record
 from config.celery import app
-from tenants.services import library_create, library_drop
+from tenants.services import library_drop
 from tests.catalog.imports.helpers import MARC_DIR
-from tests.conftest import PASSWORD, WorkerProcess
+from tests.conftest import WorkerProcess, live_library_create
 from tests.worker.helpers import import_job_in, wait_for
 
 pytestmark = pytest.mark.worker
@@ -36,6 +36,16 @@ def _kill(process_id: int) -> None:
     for child in children:
         os.kill(int(child), signal.SIGKILL)
     os.kill(process_id, signal.SIGKILL)
+
+
+def _committed_by_a_new_worker(schema: str, job_id: int, env: dict, timeout: float) -> None:
+    """Start a worker with `env` (its queue) and wait for it to commit the job."""
+    worker = WorkerProcess(concurrency=1, extra_env=env).start()
+    try:
+        done = wait_for(lambda: import_job_in(schema, job_id).status == "committed", timeout)
+        assert done, worker.log()[-3000:]
+    finally:
+        worker.stop()
 
 
 @pytest.fixture
@@ -99,12 +109,7 @@ def test_a_worker_killed_mid_commit_is_replaced_and_nothing_is_doubled(
     assert killed_at.status == "committing"
     assert killed_at.committed_through < count
 
-    second = WorkerProcess(concurrency=1, extra_env=env).start()
-    try:
-        done = wait_for(lambda: import_job_in(schema, job.pk).status == "committed", timeout=300)
-        assert done, second.log()[-3000:]
-    finally:
-        second.stop()
+    _committed_by_a_new_worker(schema, job.pk, env, timeout=300)
 
     job = import_job_in(schema, job.pk)
     assert (job.total, job.created, job.updated, job.unchanged, job.rejected) == (
@@ -127,12 +132,7 @@ def test_a_job_whose_task_was_lost_is_resumed_by_the_next_worker(live_library, o
         job.file.save("test.dat", ContentFile((MARC_DIR / "test.dat").read_bytes()), save=False)
         job.save()  # no task queued for it
 
-    worker = WorkerProcess(concurrency=1, extra_env=own_queue).start()
-    try:
-        done = wait_for(lambda: import_job_in(schema, job.pk).status == "committed", timeout=60)
-        assert done, worker.log()[-3000:]
-    finally:
-        worker.stop()
+    _committed_by_a_new_worker(schema, job.pk, own_queue, timeout=60)
     assert import_job_in(schema, job.pk).created == 10
 
 
@@ -140,12 +140,8 @@ def test_a_huge_import_does_not_starve_another_librarys_small_one(
     live_library, tmp_path, own_queue
 ):
     big_schema = live_library.library.schema_name
-    small_schema = f"live_{os.urandom(4).hex()}"
-    small = library_create(
-        schema_name=small_schema, name="Small",
-        domain=f"{small_schema.replace('_', '-')}.localhost",
-        admin_email="admin@small.example", admin_password=PASSWORD,
-    )  # fmt: skip
+    small = live_library_create("Small")
+    small_schema = small.library.schema_name
     env = {**own_queue, "STACKS_IMPORT_CHUNK_SIZE": "100", "STACKS_IMPORT_SLICE_SECONDS": "0"}
     worker = WorkerProcess(concurrency=1, extra_env=env).start()
     try:
