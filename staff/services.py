@@ -106,11 +106,16 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     api_key = ApiKey.from_db("default", _API_KEY_ATTNAMES, row)
     if not api_key.is_usable:
         return None
+    api_key_use_record(api_key)
+    return api_key
+
+
+def api_key_use_record(api_key: ApiKey) -> None:
+    """Note when the key was last used, to the minute (a write at most once a minute)."""
     now = timezone.now()
     if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_GRANULARITY:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
-    return api_key
 
 
 def api_key_revoke(*, api_key_id: int) -> ApiKey:
