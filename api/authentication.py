@@ -1,5 +1,16 @@
-"""How API callers prove who they are: API keys, staff tokens, or a staff session."""
+"""How API callers prove who they are: API keys, staff tokens, or a staff session.
 
+A web process keeps the keys it has found in memory, each stamped with the shared host
+generation the request read (tenants.domains): a request whose lookup read the same
+generation, within STACKS_HOST_CACHE_SECONDS, uses the key without asking the database. A
+revoked key moves the generation on, so every process refuses it from its next request.
+"""
+
+import copy
+import hashlib
+import time
+
+from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -7,7 +18,40 @@ from rest_framework.request import Request
 
 from staff.models import ApiKey, User
 from staff.roles import Role, key_role
-from staff.services import api_key_authenticate, staff_token_authenticate
+from staff.services import api_key_authenticate, api_key_use_record, staff_token_authenticate
+from tenants.domains import host_generation
+
+# (schema, SHA-256 of the secret) -> (monotonic time it expires, generation, key)
+_keys: dict[tuple[str, str], tuple[float, object, ApiKey]] = {}
+_KEYS_MAX = 1000
+
+
+def api_key_cache_clear() -> None:
+    """Forget every key this process holds in memory."""
+    _keys.clear()
+
+
+def _api_key_find(secret: str) -> ApiKey | None:
+    """The usable key of the current library for `secret`, from memory when the copy held is
+    as fresh as the request's host lookup; a copy (a request may change it)."""
+    generation = host_generation()
+    held_as = (connection.schema_name, hashlib.sha256(secret.encode()).hexdigest())  # type: ignore[attr-defined]
+    now = time.monotonic()
+    held = _keys.get(held_as)
+    if held is not None and generation is not None and held[1] == generation and held[0] > now:
+        api_key = held[2]
+        if not api_key.is_usable:  # expired since
+            return None
+        api_key_use_record(api_key)
+        return copy.copy(api_key)
+    found = api_key_authenticate(secret)
+    if found is None or generation is None:
+        _keys.pop(held_as, None)
+        return found
+    if len(_keys) >= _KEYS_MAX:
+        _keys.clear()
+    _keys[held_as] = (now + settings.STACKS_HOST_CACHE_SECONDS, generation, found)
+    return copy.copy(found)
 
 
 class ApiKeyUser:
@@ -58,7 +102,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         secret = credential(request, (self.keyword.lower().encode(),), "API key")
         if secret is None:
             return None
-        api_key = api_key_authenticate(secret)
+        api_key = _api_key_find(secret)
         if api_key is None:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
         return ApiKeyUser(api_key), api_key

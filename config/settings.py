@@ -80,8 +80,10 @@ ROOT_URLCONF = "config.urls_library"
 # migrated; cloning is far faster than replaying every migration.
 TENANT_BASE_SCHEMA = "library_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
-# One `SET search_path` per request (the middleware picks the library; django-tenants clears
-# the flag on every schema change and on rollbacks), not one before every query.
+# At most one `SET search_path` per request (the middleware picks the library; django-tenants
+# clears the flag on every schema change and on rollbacks), not one before every query; and
+# none when the connection's session already has the library's path
+# (tenants/postgresql_backend).
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [

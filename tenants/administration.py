@@ -22,7 +22,7 @@ from staff.audit import audit_record
 from staff.models import ApiKey, User
 from staff.services import IssuedApiKey, api_key_create, api_key_revoke
 from tenants.dns import domain_challenge, domain_proven
-from tenants.domains import domain_cache_forget, is_platform_hostname
+from tenants.domains import domain_cache_forget, host_generation_advance, is_platform_hostname
 from tenants.locale import language_codes, time_zones
 from tenants.models import Domain, Library
 from tenants.pool import pool_sync_queue
@@ -354,4 +354,8 @@ def api_key_issue(
 def api_key_withdraw(*, api_key_id: int, actor: str) -> ApiKey:
     api_key = api_key_revoke(api_key_id=api_key_id)
     audit_record(actor=actor, action="api_key.revoke", target=api_key.prefix)
+    # Web processes hold keys in memory, stamped with the host generation: moving it on makes
+    # all of them drop their copies; again at commit, for any that read the key in between.
+    host_generation_advance()
+    transaction.on_commit(host_generation_advance)
     return api_key

@@ -5,10 +5,14 @@ each process, kept at most HOST_CACHE_SECONDS, that spares most requests fetchin
 unpickling the library. Each process's copy is stamped with the shared cache's generation,
 read (one small value) on every lookup: forgetting a host moves the generation on, so every
 process drops its copy at its next request, never serving a library as it was before a save.
+The generation a request read is kept for it (`host_generation`): what else a process holds
+in memory for a library (its API keys, api/authentication.py) is stamped with it too, and is
+forgotten by every process at once when the generation moves on.
 """
 
 import copy
 import time
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,6 +25,8 @@ _GENERATION = "domain-generation"
 # hostname -> (monotonic time it expires, shared generation it was read under, library or None)
 _local: dict[str, tuple[float, object, Library | None]] = {}
 _LOCAL_MAX = 1000
+# The shared generation the current request's host lookup read; None when Redis is away.
+_request_generation: ContextVar[object] = ContextVar("host_generation", default=None)
 
 
 def is_platform_hostname(hostname: str) -> bool:
@@ -39,6 +45,12 @@ def library_for_host(hostname: str) -> Library | None:
     """The library that owns `hostname`, or None. Must run in the public schema."""
     now = time.monotonic()
     generation = cache.get(_GENERATION)
+    if generation is None:
+        # None set since Redis started (or Redis is away, and this fails at once): one is set,
+        # so that copies stamped with it may be kept.
+        started = time.time_ns()
+        generation = started if cache.add(_GENERATION, started, None) else None
+    _request_generation.set(generation)
     held = _local.get(hostname)
     if held is not None and held[0] > now and held[1] == generation:
         # A copy: a request may change its library object without others seeing it.
@@ -64,6 +76,20 @@ def _shared_lookup(hostname: str) -> Library | None:
     return library
 
 
+def host_generation() -> object:
+    """The shared generation the current request's host lookup read (None if Redis was away or
+    no save has set one): a copy of anything stamped with another is stale."""
+    return _request_generation.get()
+
+
+def host_generation_advance() -> None:
+    """Make every process drop, at its next request, what it holds in memory for any library."""
+    from django_tenants.utils import schema_context
+
+    with schema_context("public"):
+        cache.set(_GENERATION, time.time_ns(), None)
+
+
 def host_cache_clear() -> None:
     """Forget every lookup this process holds in memory (the shared cache is untouched)."""
     _local.clear()
@@ -77,8 +103,8 @@ def domain_cache_forget(*hostnames: str) -> None:
         _local.pop(hostname, None)
     with schema_context("public"):
         cache.delete_many([_key(h) for h in hostnames])
-        # Every process's copies are stale from here: a new generation makes them ask again.
-        cache.set(_GENERATION, time.time_ns(), None)
+    # Every process's copies are stale from here: a new generation makes them ask again.
+    host_generation_advance()
 
 
 def library_cache_forget(library: Library) -> None:

@@ -20,6 +20,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
+from api.authentication import api_key_cache_clear
 from config.celery import app
 from tenants.dns import domain_challenge
 from tenants.domains import host_cache_clear
@@ -38,6 +39,7 @@ def _cache_clear() -> None:
     """Remove this run's cache entries (keys carry the run's prefix; nothing else is touched),
     and the host lookups this process holds in memory."""
     host_cache_clear()
+    api_key_cache_clear()
     caches["pages"].clear()  # the process's own memory in the test run
     client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
     keys = list(client.scan_iter(match=f"*:{settings.CACHES['default']['KEY_PREFIX']}:*"))

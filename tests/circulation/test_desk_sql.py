@@ -1,21 +1,26 @@
 """The desk's hand-written SQL against the ORM's answer: a check-out's terms in one statement,
-a check-in's loan closed and read back in one, and the answers built without the serializer."""
+a check-in's loan closed and read back in one, the hold a check-in traps, the item's and the
+feed's writes, and the answers built without the serializer."""
 
 from datetime import timedelta
 
+from django.db import transaction
 from django_tenants.utils import schema_context
 
 from api.circulation import LoanSerializer, ReturnSerializer, loan_answer, return_answer
-from catalog.models import Item
+from catalog.models import Change, Item
+from catalog.services import changes_log
 from circulation.models import ClosedDay, Hold, Loan, Patron
 from circulation.selectors import checkout_terms, item_type_of, loan_rule_for, today
 from circulation.services import (
     LoanRuleData,
+    PatronData,
     hold_place,
     item_type_set,
     loan_checkin,
     loan_checkout,
     loan_rule_create,
+    patron_create,
 )
 from tests.circulation.conftest import Desk
 
@@ -65,3 +70,58 @@ def test_the_desk_answers_are_the_serializers(desk: Desk) -> None:
             reread.returned_at, reread.patron_id,
         )  # fmt: skip
         assert loan_answer(back.loan) == LoanSerializer(reread).data
+
+
+def test_checkin_traps_the_hold_the_orm_would_pick(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        third = patron_create(data=PatronData(name="Odo", barcode=f"{desk.schema}-P003"))
+        expired = hold_place(record_id=desk.record.pk, patron_barcode=third.barcode)
+        first = hold_place(record_id=desk.record.pk, patron_barcode=desk.other_patron.barcode)
+        fourth = patron_create(data=PatronData(name="Bedap", barcode=f"{desk.schema}-P004"))
+        second = hold_place(record_id=desk.record.pk, patron_barcode=fourth.barcode)
+        # The queue's oldest hold has lapsed; the next two were placed in the same instant.
+        Hold.objects.filter(pk=expired.pk).update(expires_on=today() - timedelta(days=1))
+        Hold.objects.filter(pk__in=[first.pk, second.pk]).update(placed_at=expired.placed_at)
+        expected = (
+            Hold.objects.filter(record_id=desk.record.pk, status=Hold.Status.WAITING)
+            .exclude(expires_on__lt=today())
+            .order_by("placed_at", "id")
+            .first()
+        )
+        back = loan_checkin(item_barcode=desk.item.barcode)
+        assert expected is not None
+        assert back.hold is not None
+        assert back.hold.pk == expected.pk == first.pk
+        assert Hold.objects.get(pk=first.pk).status == Hold.Status.READY
+        assert Hold.objects.get(pk=expired.pk).status == Hold.Status.WAITING
+
+
+def test_checkout_and_checkin_write_the_item_and_the_feed(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        before = Item.objects.get(pk=desk.item.pk)
+        last = Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        lent = Item.objects.get(pk=desk.item.pk)
+        assert (lent.status, lent.version) == (Item.Status.ON_LOAN, before.version + 1)
+        assert lent.updated_at > before.updated_at
+        loan_checkin(item_barcode=desk.item.barcode)
+        back = Item.objects.get(pk=desk.item.pk)
+        assert (back.status, back.version) == (Item.Status.AVAILABLE, before.version + 2)
+        fed = Change.objects.filter(pk__gt=last).order_by("pk")
+        assert [(c.entity, c.entity_id, c.action) for c in fed] == [
+            ("item", desk.item.pk, "updated"), ("item", desk.item.pk, "updated"),
+        ]  # fmt: skip
+        assert all(c.at >= lent.updated_at - timedelta(seconds=1) for c in fed)
+
+
+def test_the_feed_takes_many_entries_in_their_order(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        last = Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        ids = list(range(5000, 2500, -1))  # more than one statement's worth
+        with transaction.atomic():
+            changes_log(Change.Entity.RECORD, ids, Change.Action.DELETED)
+        fed = list(
+            Change.objects.filter(pk__gt=last).order_by("pk").values_list("entity_id", "action")
+        )
+        assert fed == [(pk, "deleted") for pk in ids]
