@@ -71,7 +71,8 @@ def record_page(
     """One page of a search's records (catalog.search.Search) from a cursor's position, each
     record with its links (record_links_attach) and the annotations of
     Search.annotations. A search for a text alone in relevance order is ranked on the
-    search vectors' table (and the kept ranks of a search term), and the whole catalog in an
+    search vectors' table (and the kept ranks of a search term; common words together, in
+    their rarest's rank order: sql.words_walked), and the whole catalog in an
     order of the records' own columns is read by a written SELECT; anything else by the
     ORM. A forged position raises ValueError, TypeError, OverflowError or ValidationError."""
     search = Search.of(q=q, filters=filters, ordering=ordering)
@@ -81,9 +82,14 @@ def record_page(
     records: list[Record] | None = None
     if search.text is not None and search.ordering == "relevance" and not search.filtered:
         # Joined to the records table, PostgreSQL would join every match before ranking.
-        ranked = sql.ranked_page(
-            search.text, seek=seek, descending=order[0].startswith("-"), limit=limit
-        )
+        descending = order[0].startswith("-")
+        walked = sql.words_walked(search.text, more_than=settings.STACKS_SEARCH_EXACT_UP_TO)
+        if walked is None:
+            ranked = sql.ranked_page(search.text, seek=seek, descending=descending, limit=limit)
+        else:
+            ranked = sql.term_walk_page(
+                search.text, walked, seek=seek, descending=descending, limit=limit
+            )
         records = _with_values(ranked, ("rank",))
     elif search.text is None and not search.filtered:
         records = sql.records_in_order(order, seek, limit)

@@ -223,6 +223,50 @@ def test_a_ranked_page_from_the_vectors_table_is_the_one_the_joined_query_gives(
     )
 
 
+@pytest.mark.parametrize("bound", ["walked", "indexed"])
+def test_common_words_together_are_paged_in_their_rarest_words_rank_order(
+    callers, library, settings, monkeypatch, bound
+):
+    # Both words are search terms and their matches outnumber STACKS_SEARCH_EXACT_UP_TO: the
+    # pages follow the kept ranks of the rarer word (voyage), ties (the same title twice) by
+    # id, both ways. With the walk's bound at one rank per row, the search index finds the
+    # rest of each page, in the same order.
+    from catalog.models import SearchTermRank
+    from catalog.search import record_search, sql
+    from catalog.services import search_terms_refresh
+
+    settings.STACKS_SEARCH_EXACT_UP_TO = 1
+    if bound == "indexed":
+        monkeypatch.setattr(sql, "_WALK_LEAST", 1)
+        monkeypatch.setattr(sql, "_WALK_PER_ROW", 1)
+    titles = ["Ocean voyage", "Voyage home", "Ocean voyage", "Ocean notes",
+              "Voyage ocean voyage", "Ocean ocean voyage", "Ocean", "Harbour", "Ocean voyage",
+              "The ocean", "Voyages"]  # fmt: skip
+    with schema_context(library.schema_name):
+        for i, title in enumerate(titles):
+            subjects = [("Ocean travel", "lcsh")] if i % 2 else []
+            record_create(data=RecordData(title=title, subjects=subjects))
+        terms = search_terms_refresh(min_records=2)
+        assert terms["'ocean'"] > terms["'voyag'"] == 7
+        matched = set(record_search(q="ocean voyage").values_list("pk", flat=True))
+        ranks = SearchTermRank.objects.filter(term="'voyag'", record_id__in=matched)
+        expected = [pk for _, pk in sorted(ranks.values_list("rank", "record_id"), reverse=True)]
+
+    with CaptureQueriesContext(connection) as queries:
+        forward, backward = pages_both_ways(
+            callers["anonymous"], {"q": "Ocean voyage", "page_size": 2}
+        )
+
+    ranked = [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]]
+    assert not ranked  # no match of the query ranked one by one
+    indexed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("WITH m AS")]
+    assert bool(indexed) == (bound == "indexed")
+    seen = [pk for page in forward for pk in page]
+    assert len(matched) == 6
+    assert seen == expected
+    assert [pk for page in reversed(backward) for pk in page] == seen[: -len(forward[-1])]
+
+
 def test_a_search_narrowed_or_ordered_any_other_way_is_ranked_over_the_records(in_library):
     from catalog.search import RecordFilters
     from catalog.selectors import record_page
