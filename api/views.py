@@ -156,7 +156,8 @@ ETAG_HEADER = OpenApiParameter(
         "records that the library keeps its matches ranked, and whose matches are by those "
         "counts more than the library's exact size (5,000 by default), is ordered by the "
         "rank of its rarest word alone instead (newest first among equals); every match is "
-        "still on some page, once.",
+        "still on some page, once. The `next` and `previous` links keep to the order the first "
+        "page chose, even if the counts change meanwhile.",
         parameters=[s.RecordSearchParamsSerializer],
         examples=[ex.RECORD_PAGE],
     ),

@@ -320,21 +320,29 @@ _WORDS_ALL = re.compile(r"'[^']+'(?: & '[^']+')+")
 _TYPED_WORDS = re.compile(r"[^\W_]+")
 
 
-def words_walked(text: TextMatch, *, more_than: int) -> str | None:
+def words_walked(text: TextMatch, *, more_than: int, term: str | None = None) -> str | None:
     """The search term (catalog.models.SearchTerm) by whose kept ranks the matches of `text`
     are ordered, or None to rank them as ranked_page does: its rarest word, when `text` is
     two or more words that must all be there, each a search term, and the terms' counts
     (taken as independent) put its matches above `more_than`. Ranking every match of common
     words together read hundreds of thousands of vectors; in one word's rank order a page is
-    read from its kept ranks (term_walk_page)."""
-    if text.isbn is not None or len(_TYPED_WORDS.findall(text.q)) < 2:
+    read from its kept ranks (term_walk_page).
+
+    With `term`, the word an earlier page of the same search walked, the next page goes on in
+    its order whatever the counts say now: `term` if it is one of the words of such a query,
+    search term or no longer, and ValueError if not (a cursor of another query, or forged)."""
+    if term is None and (text.isbn is not None or len(_TYPED_WORDS.findall(text.q)) < 2):
         return None  # one word at most: no query to look up
     with connection.cursor() as cursor:
         cursor.execute(_QUERY_TERMS_SQL, [_VECTORS_TABLE, SEARCH_CONFIG, text.q])
         query, catalog, found = cursor.fetchone()
+    words = set(query.split(" & "))
+    if term is not None:
+        if text.isbn is None and _WORDS_ALL.fullmatch(query) and term in words:
+            return term
+        raise ValueError(f"{term} is not a word of {query} walked in rank order.")
     if not _WORDS_ALL.fullmatch(query):
         return None
-    words = set(query.split(" & "))
     if isinstance(found, str):
         found = json.loads(found)
     counts: dict[str, int] = dict(found or [])
@@ -361,7 +369,9 @@ def term_walk_page(
     when `descending`, past `seek`'s position (rank, id) if any. The term's ranks are read in
     order, each record's vector tested against the query, until the page is full; if a
     bounded stretch of them leaves it short, the query's matches are found by the search
-    index and ordered the same way."""
+    index and ordered the same way. A term whose ranks are no longer kept (a cursor's, from
+    before the terms were chosen afresh) has them computed from the matches' vectors, as
+    they were kept, so that its pages go on in the same order."""
     tsquery = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)"
     bound = max(_WALK_LEAST, _WALK_PER_ROW * limit)
     kept: _Sql = ("t.rank", [])
@@ -381,10 +391,25 @@ def term_walk_page(
         rows = cursor.fetchall()
         if len(rows) == limit:
             return rows
-        # Short: the term's ranks ran out (the page is all there is), or the bound came first.
+        # Short: the term's ranks ran out (the page is all there is), or the bound came first,
+        # or the term is no longer kept.
         cursor.execute(f"SELECT count(*) FROM ({candidates[0]}) c", candidates[1])  # noqa: S608 - no input in the SQL
-        if cursor.fetchone()[0] < bound:
+        walked = cursor.fetchone()[0]
+        if 0 < walked < bound:
             return rows
+        if walked == 0:
+            cursor.execute(f"SELECT EXISTS (SELECT FROM {_TERMS_TABLE} WHERE query = %s)", [term])  # noqa: S608 - no input in the SQL
+            if cursor.fetchone()[0]:
+                return rows
+            # The term's rank as search_term_ranks_sql keeps it, for every match.
+            computed = _RankedPage(descending, seek, limit, 0).select(
+                _VECTORS_TABLE,
+                ("ts_rank(vector, %s::tsquery)::float8", [term]),
+                "record_id",
+                [(f"vector @@ {tsquery}", [text.q])],
+            )
+            cursor.execute(*computed)
+            return cursor.fetchall()
         # The matches from the search index, apart: beside the term's ranks, the planner
         # tested each rank against them one by one.
         matched = (

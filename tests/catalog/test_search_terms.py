@@ -146,6 +146,13 @@ def test_only_common_words_that_must_all_be_there_are_walked_by_the_rarest(sea):
     for q in ("ocean", "ocean floor", "ocean voyage desert", '"ocean voyage"', "ocean -voyage",
               "ocean or voyage", "978-0-441-17271-9"):  # fmt: skip
         assert words_walked(TextMatch.of(q), more_than=0) is None, q
+    # A cursor's word, whatever the counts: one of the query's, or refused.
+    assert words_walked(TextMatch.of("ocean voyage"), more_than=1000, term="'ocean'") == "'ocean'"
+    assert words_walked(TextMatch.of("ocean floor"), more_than=0, term="'floor'") == "'floor'"
+    for q, term in (("ocean voyage", "'desert'"), ("ocean -voyage", "'ocean'"),
+                    ("ocean", "'ocean'"), ("978-0-441-17271-9", "'ocean'")):  # fmt: skip
+        with pytest.raises(ValueError, match="is not a word of"):
+            words_walked(TextMatch.of(q), more_than=0, term=term)
 
 
 def test_a_rank_whose_record_is_gone_is_skipped_and_swept(sea):
