@@ -2,9 +2,10 @@
 
 A cursor holds a keyset position (catalog.search.Position): the value of every field of the
 ordering, which always ends in a unique one, at the row a page ended (or, going back, began)
-at. The next page is the rows past that position, so a page never depends on how many rows
-share a value: DRF's own cursors count such rows with an offset, and going back over ties
-skipped some of them.
+at, and which way of ordering they were taken in when the list has more than one. The next
+page is the rows past that position, so a page never depends on how many rows share a value:
+DRF's own cursors count such rows with an offset, and going back over ties skipped some of
+them.
 """
 
 import json
@@ -95,9 +96,10 @@ class StableCursorPagination(CursorPagination):
         return None if self._previous is None else self._link(self._previous)
 
     def _link(self, position: Position) -> str:
-        encoded: Any = json.dumps(
-            [_plain(value) for value in position.values], separators=(",", ":")
-        )
+        values: Any = [_plain(value) for value in position.values]
+        if position.by is not None:
+            values = {"at": values, "by": position.by}
+        encoded: Any = json.dumps(values, separators=(",", ":"))
         cursor = Cursor(offset=int(position.inclusive), reverse=position.back, position=encoded)
         return self.encode_cursor(cursor)
 
@@ -109,9 +111,18 @@ class StableCursorPagination(CursorPagination):
             values = json.loads(position) if len(position) <= _POSITION_MAX else None
         except (ValueError, RecursionError) as exc:
             raise _invalid_cursor(self) from exc
-        if not isinstance(values, list) or not all(_a_position_value(v) for v in values):
+        by = None
+        if isinstance(values, dict) and values.keys() == {"at", "by"}:
+            values, by = values["at"], values["by"]
+        if (
+            not isinstance(values, list)
+            or not all(_a_position_value(v) for v in values)
+            or not (by is None or isinstance(by, str))
+        ):
             raise _invalid_cursor(self)
-        return Position(tuple(values), back=self.cursor.reverse, inclusive=bool(self.cursor.offset))
+        return Position(
+            tuple(values), back=self.cursor.reverse, inclusive=bool(self.cursor.offset), by=by
+        )
 
 
 def _invalid_cursor(paginator: CursorPagination) -> InvalidParameter:

@@ -177,6 +177,13 @@ def versioned_writes(
 @extend_schema_view(
     list=extend_schema(
         summary="Search and list records",
+        description="With `q`, in relevance order by default: the rank of the query's words in "
+        "each record, best first. A query of words that must all be there, each in so many "
+        "records that the library keeps its matches ranked, and whose matches are by those "
+        "counts more than the library's exact size (5,000 by default), is ordered by the "
+        "rank of its rarest word alone instead (newest first among equals); every match is "
+        "still on some page, once. The `next` and `previous` links keep to the order the first "
+        "page chose, even if the counts change meanwhile.",
         parameters=[s.RecordSearchParamsSerializer],
         examples=[ex.RECORD_PAGE],
     ),

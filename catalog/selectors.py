@@ -64,6 +64,11 @@ def record_list() -> QuerySet[Record]:
     return Record.objects.defer(*sql.RECORD_DEFERRED)
 
 
+# The cursor's mark of a relevance search ranked in full (Position.by); one walked in a
+# search term's rank order carries the term ('kor'), always quoted.
+_RANKED = "rank"
+
+
 def record_page(
     *, q: str = "", filters: RecordFilters | None = None, ordering: str | None = None,
     position: Position | None = None, size: int,
@@ -71,19 +76,37 @@ def record_page(
     """One page of a search's records (catalog.search.Search) from a cursor's position, each
     record with its links (record_links_attach) and the annotations of
     Search.annotations. A search for a text alone in relevance order is ranked on the
-    search vectors' table (and the kept ranks of a search term), and the whole catalog in an
-    order of the records' own columns is read by a written SELECT; anything else by the
-    ORM. A forged position raises ValueError, TypeError, OverflowError or ValidationError."""
+    search vectors' table (and the kept ranks of a search term; common words together, in
+    their rarest's rank order: sql.words_walked, as the position's `by` says past the first
+    page), and the whole catalog in an order of the records' own columns is read by a
+    written SELECT; anything else by the ORM. A forged position raises ValueError,
+    TypeError, OverflowError or ValidationError."""
     search = Search.of(q=q, filters=filters, ordering=ordering)
     order = reading_order(search.fields, position)
     seek = None if position is None else Seek.of(search.fields, position)
     limit = size + 1  # one more, to know whether there are more
     records: list[Record] | None = None
+    by = None
     if search.text is not None and search.ordering == "relevance" and not search.filtered:
         # Joined to the records table, PostgreSQL would join every match before ranking.
-        ranked = sql.ranked_page(
-            search.text, seek=seek, descending=order[0].startswith("-"), limit=limit
-        )
+        descending = order[0].startswith("-")
+        # A cursor's search goes on in the order its first page chose, though its estimate
+        # may have crossed STACKS_SEARCH_EXACT_UP_TO since: in the other, its position would
+        # skip or repeat matches. One without (written before they were told apart) and the
+        # first page choose by the estimate.
+        by = None if position is None else position.by
+        walked = None
+        if by != _RANKED:
+            walked = sql.words_walked(
+                search.text, more_than=settings.STACKS_SEARCH_EXACT_UP_TO, term=by
+            )
+        if walked is None:
+            ranked = sql.ranked_page(search.text, seek=seek, descending=descending, limit=limit)
+        else:
+            ranked = sql.term_walk_page(
+                search.text, walked, seek=seek, descending=descending, limit=limit
+            )
+        by = walked or _RANKED
         records = _with_values(ranked, ("rank",))
     elif search.text is None and not search.filtered:
         records = sql.records_in_order(order, seek, limit)
@@ -92,7 +115,7 @@ def record_page(
         if seek is not None:
             matches = matches.filter(seek.condition())
         records = _fetched(matches[:limit], search, search.annotations)
-    page = page_of(records, ordering=search.fields, position=position, size=size)
+    page = page_of(records, ordering=search.fields, position=position, size=size, by=by)
     record_links_attach(page.rows)
     return page
 

@@ -471,6 +471,8 @@ STACKS_SEARCH_TERMS_MAX = env.int("STACKS_SEARCH_TERMS_MAX", default=100)
 # A search's count and facets are exact up to this many matches; above it they are counted
 # over this many and scaled to the planner's estimate, and the website says "about". The
 # website's relevance pages rank this many of the newest matches (all of a rarer search's).
+# The API orders a search of search terms together whose matches their counts put above it by
+# the rarest term's kept rank (catalog.search.sql.words_walked).
 STACKS_SEARCH_EXACT_UP_TO = env.int("STACKS_SEARCH_EXACT_UP_TO", default=5000)
 
 # Sign-in throttling (django-axes, tenants/signin.py): after STACKS_SIGNIN_FAILURE_LIMIT failed

@@ -18,11 +18,14 @@ Row = TypeVar("Row")
 class Position:
     """Where a page starts: `values` of the ordering's fields at a row; `back` reads the page
     before it, and `inclusive` takes the row itself too (so that a page emptied meanwhile
-    leads back to where it began)."""
+    leads back to where it began). `by` names which of a reader's ways of ordering the
+    values were taken in, for a reader whose choice could change between two pages (a
+    search's relevance: catalog.selectors.record_page); None lets the reader choose."""
 
     values: tuple[Any, ...]
     back: bool = False
     inclusive: bool = False
+    by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,10 +88,11 @@ def reading_order(ordering: tuple[str, ...], position: Position | None) -> tuple
 
 
 def page_of(
-    rows: list[Row], *, ordering: tuple[str, ...], position: Position | None, size: int
-) -> Page[Row]:
+    rows: list[Row], *, ordering: tuple[str, ...], position: Position | None, size: int,
+    by: str | None = None,
+) -> Page[Row]:  # fmt: skip
     """The page from up to `size + 1` rows read from `position` in reading_order (the one
-    past the page says that there are more)."""
+    past the page says that there are more), its positions taken in the way `by` names."""
     page = rows[:size]
     more = len(rows) > size
     back = position is not None and position.back
@@ -107,8 +111,8 @@ def page_of(
     inclusive = not page
     return Page(
         page,
-        Position(last, inclusive=inclusive) if has_next else None,
-        Position(first, back=True, inclusive=inclusive) if has_previous else None,
+        Position(last, inclusive=inclusive, by=by) if has_next else None,
+        Position(first, back=True, inclusive=inclusive, by=by) if has_previous else None,
     )
 
 

@@ -6,6 +6,8 @@ that writes (search vectors, term ranks) stays with its writers in catalog.servi
 """
 
 import json
+import math
+import re
 from functools import cache
 from typing import Any
 
@@ -300,6 +302,130 @@ class _RankedPage:
             f"WHERE {' AND '.join(conditions)} ORDER BY {self.order} LIMIT %s OFFSET %s"
         )
         return sql, [*params, self.limit, self.offset]
+
+
+# --- Common words together, in one word's rank order ----------------------------------------
+
+# The query as PostgreSQL writes it, whether its words are search terms, and how many records
+# the catalog has (the planner's count, kept by VACUUM and ANALYZE).
+_QUERY_TERMS_SQL = f"""
+    SELECT q.text, (SELECT reltuples FROM pg_class WHERE oid = %s::regclass),
+           (SELECT json_agg(json_build_array(t.query, t.records)) FROM {_TERMS_TABLE} t
+            WHERE t.query = ANY(string_to_array(q.text, ' & ')))
+    FROM (SELECT websearch_to_tsquery(%s::regconfig, %s)::text AS text) q"""  # noqa: S608 - no input in the SQL
+
+# Words that must all be there ('kor' & 'press'), and nothing else.
+_WORDS_ALL = re.compile(r"'[^']+'(?: & '[^']+')+")
+# Runs of letters and digits: PostgreSQL's parser splits words at least where these end.
+_TYPED_WORDS = re.compile(r"[^\W_]+")
+
+
+def words_walked(text: TextMatch, *, more_than: int, term: str | None = None) -> str | None:
+    """The search term (catalog.models.SearchTerm) by whose kept ranks the matches of `text`
+    are ordered, or None to rank them as ranked_page does: its rarest word, when `text` is
+    two or more words that must all be there, each a search term, and the terms' counts
+    (taken as independent) put its matches above `more_than`. Ranking every match of common
+    words together read hundreds of thousands of vectors; in one word's rank order a page is
+    read from its kept ranks (term_walk_page).
+
+    With `term`, the word an earlier page of the same search walked, the next page goes on in
+    its order whatever the counts say now: `term` if it is one of the words of such a query,
+    search term or no longer, and ValueError if not (a cursor of another query, or forged)."""
+    if term is None and (text.isbn is not None or len(_TYPED_WORDS.findall(text.q)) < 2):
+        return None  # one word at most: no query to look up
+    with connection.cursor() as cursor:
+        cursor.execute(_QUERY_TERMS_SQL, [_VECTORS_TABLE, SEARCH_CONFIG, text.q])
+        query, catalog, found = cursor.fetchone()
+    words = set(query.split(" & "))
+    if term is not None:
+        if text.isbn is None and _WORDS_ALL.fullmatch(query) and term in words:
+            return term
+        raise ValueError(f"{term} is not a word of {query} walked in rank order.")
+    if not _WORDS_ALL.fullmatch(query):
+        return None
+    if isinstance(found, str):
+        found = json.loads(found)
+    counts: dict[str, int] = dict(found or [])
+    if len(words) < 2 or not words <= counts.keys():
+        return None
+    size = max(catalog, *counts.values(), 1)
+    expected = size * math.prod(counts[word] / size for word in words)
+    if expected <= more_than:
+        return None
+    return min(words, key=lambda word: (counts[word], word))
+
+
+# How many of the term's ranks a page's walk reads at most, per row of the page: past them
+# the query's matches are sparse among the term's, and the search index finds them sooner.
+_WALK_PER_ROW = 20
+_WALK_LEAST = 2000
+
+
+def term_walk_page(
+    text: TextMatch, term: str, *, seek: Seek | None, descending: bool = True, limit: int
+) -> list[tuple[int, float]]:
+    """(record id, rank) of up to `limit` of the matches of `text`, by `term`'s kept rank
+    (its SearchTermRank, every match of `text` has one: words_walked) and then id, best first
+    when `descending`, past `seek`'s position (rank, id) if any. The term's ranks are read in
+    order, each record's vector tested against the query, until the page is full; if a
+    bounded stretch of them leaves it short, the query's matches are found by the search
+    index and ordered the same way. A term whose ranks are no longer kept (a cursor's, from
+    before the terms were chosen afresh) has them computed from the matches' vectors, as
+    they were kept, so that its pages go on in the same order."""
+    tsquery = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)"
+    bound = max(_WALK_LEAST, _WALK_PER_ROW * limit)
+    kept: _Sql = ("t.rank", [])
+    of_term: _Sql = ("t.term = %s", [term])
+    candidates = _RankedPage(descending, seek, bound, 0).select(
+        f"{_TERM_RANKS_TABLE} t", kept, "t.record_id", [of_term]
+    )
+    page = _RankedPage(descending, None, limit, 0)
+    walk = (
+        f"SELECT c.record_id, c.rank FROM ({candidates[0]}) c "  # noqa: S608 - no input in the SQL
+        f"CROSS JOIN LATERAL (SELECT FROM {_VECTORS_TABLE} s WHERE s.record_id = c.record_id "
+        f"AND s.vector @@ {tsquery} OFFSET 0) m ORDER BY {page.order} LIMIT %s",
+        [*candidates[1], text.q, limit],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(*walk)
+        rows = cursor.fetchall()
+        if len(rows) == limit:
+            return rows
+        # Short: the term's ranks ran out (the page is all there is), or the bound came first,
+        # or the term is no longer kept.
+        cursor.execute(f"SELECT count(*) FROM ({candidates[0]}) c", candidates[1])  # noqa: S608 - no input in the SQL
+        walked = cursor.fetchone()[0]
+        if 0 < walked < bound:
+            return rows
+        if walked == 0:
+            cursor.execute(f"SELECT EXISTS (SELECT FROM {_TERMS_TABLE} WHERE query = %s)", [term])  # noqa: S608 - no input in the SQL
+            if cursor.fetchone()[0]:
+                return rows
+            # The term's rank as search_term_ranks_sql keeps it, for every match.
+            computed = _RankedPage(descending, seek, limit, 0).select(
+                _VECTORS_TABLE,
+                ("ts_rank(vector, %s::tsquery)::float8", [term]),
+                "record_id",
+                [(f"vector @@ {tsquery}", [text.q])],
+            )
+            cursor.execute(*computed)
+            return cursor.fetchall()
+        # The matches from the search index, apart: beside the term's ranks, the planner
+        # tested each rank against them one by one.
+        matched = (
+            f"WITH m AS MATERIALIZED (SELECT record_id FROM {_VECTORS_TABLE} "  # noqa: S608 - no input in the SQL
+            f"WHERE vector @@ {tsquery}) ",
+            [text.q],
+        )
+        joined = _RankedPage(descending, seek, limit, 0).select(
+            f"{_TERM_RANKS_TABLE} t JOIN m ON m.record_id = t.record_id",
+            kept,
+            "t.record_id",
+            [of_term],
+        )
+        indexed = (matched[0] + joined[0], [*matched[1], *joined[1]])
+        cursor.execute(*indexed)
+        return cursor.fetchall()
 
 
 # --- The catalog's words, for spelling suggestions ----------------------------------------------

@@ -1,6 +1,8 @@
 """Search through the API: parameters, cursor pages in every ordering, facets."""
 
+import json
 from functools import partial
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -99,9 +101,12 @@ def test_facets_of_a_search_past_the_stated_size_say_they_are_estimated(callers,
     assert all(1 <= value["count"] <= facets["count"] for value in facets["language"])
 
 
-def pages_both_ways(client, params):
-    """The ids of every page, following `next` to the end and then `previous` back."""
+def pages_both_ways(client, params, after_first=None):
+    """The ids of every page, following `next` to the end and then `previous` back; with
+    `after_first`, called once the first page is read."""
     response = client.get("/api/v1/records/", params)
+    if after_first is not None:
+        after_first()
     forward, backward = [], []
     while True:
         assert response.status_code == 200, response.json()
@@ -221,6 +226,128 @@ def test_a_ranked_page_from_the_vectors_table_is_the_one_the_joined_query_gives(
         == len(set(found))
         == {"ocean": 7, "ocean -ann": 4, "voyage": 8, "Ocean ocean": 7}.get(q, len(found))
     )
+
+
+@pytest.fixture
+def voyages(library):
+    # "ocean" and "voyage" are search terms, voyage the rarer; "ocean voyage" matches six.
+    from catalog.services import search_terms_refresh
+
+    titles = ["Ocean voyage", "Voyage home", "Ocean voyage", "Ocean notes",
+              "Voyage ocean voyage", "Ocean ocean voyage", "Ocean", "Harbour", "Ocean voyage",
+              "The ocean", "Voyages"]  # fmt: skip
+    with schema_context(library.schema_name):
+        for i, title in enumerate(titles):
+            subjects = [("Ocean travel", "lcsh")] if i % 2 else []
+            record_create(data=RecordData(title=title, subjects=subjects))
+        terms = search_terms_refresh(min_records=2)
+    assert terms["'ocean'"] > terms["'voyag'"] == 7
+
+
+@pytest.mark.parametrize("bound", ["walked", "indexed"])
+def test_common_words_together_are_paged_in_their_rarest_words_rank_order(
+    callers, library, voyages, settings, monkeypatch, bound
+):
+    # Both words are search terms and their matches outnumber STACKS_SEARCH_EXACT_UP_TO: the
+    # pages follow the kept ranks of the rarer word (voyage), ties (the same title twice) by
+    # id, both ways. With the walk's bound at one rank per row, the search index finds the
+    # rest of each page, in the same order.
+    from catalog.models import SearchTermRank
+    from catalog.search import record_search, sql
+
+    settings.STACKS_SEARCH_EXACT_UP_TO = 1
+    if bound == "indexed":
+        monkeypatch.setattr(sql, "_WALK_LEAST", 1)
+        monkeypatch.setattr(sql, "_WALK_PER_ROW", 1)
+    with schema_context(library.schema_name):
+        matched = set(record_search(q="ocean voyage").values_list("pk", flat=True))
+        ranks = SearchTermRank.objects.filter(term="'voyag'", record_id__in=matched)
+        expected = [pk for _, pk in sorted(ranks.values_list("rank", "record_id"), reverse=True)]
+
+    with CaptureQueriesContext(connection) as queries:
+        forward, backward = pages_both_ways(
+            callers["anonymous"], {"q": "Ocean voyage", "page_size": 2}
+        )
+
+    ranked = [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]]
+    assert not ranked  # no match of the query ranked one by one
+    indexed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("WITH m AS")]
+    assert bool(indexed) == (bound == "indexed")
+    seen = [pk for page in forward for pk in page]
+    assert len(matched) == 6
+    assert seen == expected
+    assert [pk for page in reversed(backward) for pk in page] == seen[: -len(forward[-1])]
+
+
+@pytest.mark.parametrize(
+    "change", ["walked, then below the size", "ranked, then above it", "walked, terms gone"]
+)
+def test_a_cursor_goes_on_in_the_order_its_first_page_was_read_in(
+    callers, library, voyages, settings, change
+):
+    # Between two pages the estimate of "ocean voyage" crosses STACKS_SEARCH_EXACT_UP_TO (or
+    # its words stop being search terms): the pages after the first, forward and back, are
+    # still those of the first page's order, each match once.
+    from catalog.services import search_terms_refresh
+
+    client, params = callers["anonymous"], {"q": "ocean voyage", "page_size": 2}
+    settings.STACKS_SEARCH_EXACT_UP_TO = 1
+    walked = pages_both_ways(client, params)
+    settings.STACKS_SEARCH_EXACT_UP_TO = 1000
+    ranked = pages_both_ways(client, params)
+    in_walk, in_rank = ([pk for page in pages[0] for pk in page] for pages in (walked, ranked))
+    # The same matches in two orders: continued in the other, a cursor would skip or repeat.
+    assert sorted(in_walk) == sorted(in_rank)
+    assert in_walk != in_rank
+
+    def below() -> None:
+        settings.STACKS_SEARCH_EXACT_UP_TO = 1000
+
+    def above() -> None:
+        settings.STACKS_SEARCH_EXACT_UP_TO = 1
+
+    def terms_gone() -> None:
+        with schema_context(library.schema_name):
+            assert search_terms_refresh(min_records=100) == {}
+
+    first, after_first, expected = {
+        "walked, then below the size": (above, below, walked),
+        "ranked, then above it": (below, above, ranked),
+        "walked, terms gone": (above, terms_gone, walked),
+    }[change]
+    first()
+    assert pages_both_ways(client, params, after_first) == expected
+
+
+def test_a_cursor_without_its_order_is_read_as_the_estimate_says_and_a_strange_one_refused(
+    callers, voyages, settings
+):
+    from base64 import b64decode, b64encode
+    from urllib.parse import parse_qs, urlencode, urlparse
+
+    def tokens_of(link: str) -> dict[str, str]:
+        cursor = parse_qs(urlparse(link).query)["cursor"][0]
+        return {name: values[0] for name, values in parse_qs(b64decode(cursor).decode()).items()}
+
+    client, params = callers["anonymous"], {"q": "ocean voyage", "page_size": 2}
+    settings.STACKS_SEARCH_EXACT_UP_TO = 1
+    first = client.get("/api/v1/records/", params).json()
+    second = client.get(first["next"]).json()
+    tokens = tokens_of(first["next"])
+    position = json.loads(tokens["p"])
+    assert position["by"] == "'voyag'"
+
+    def page_from(written: object) -> Any:
+        cursor = b64encode(urlencode({**tokens, "p": json.dumps(written)}).encode()).decode()
+        return client.get("/api/v1/records/", {**params, "cursor": cursor})
+
+    # A cursor written before the order was marked: read in the walk, as the estimate says.
+    assert page_from(position["at"]).json()["results"] == second["results"]
+    # A walk by a word not the query's, or a mark of no kind: refused as forged.
+    for by in ("'harbour'", "'ocean' & 'voyag'", 7, ["rank"]):
+        response = page_from({"at": position["at"], "by": by})
+        assert response.status_code == 400, by
+        assert list(response.json()["errors"]) == ["cursor"]
 
 
 def test_a_search_narrowed_or_ordered_any_other_way_is_ranked_over_the_records(in_library):

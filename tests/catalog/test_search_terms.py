@@ -12,7 +12,7 @@ from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create
 from catalog.models import SearchTerm, SearchTermRank
 from catalog.search import TextMatch, record_search
-from catalog.search.sql import ranked_page
+from catalog.search.sql import ranked_page, words_walked
 from catalog.services import (
     RecordData,
     record_create,
@@ -137,6 +137,23 @@ def test_a_search_for_a_term_reads_the_ranks_kept_for_it(sea):
         page = ranked_page(TextMatch.of(q), **FIRST_PAGE)
         assert all(rank < 1 for _, rank in page), q
     assert [r.pk for r in record_search(q='"ocean ocean"')] == [records[1].pk]
+
+
+def test_only_common_words_that_must_all_be_there_are_walked_by_the_rarest(sea):
+    # ocean is in four records, voyage in two: both terms; floor and desert are not.
+    for q in ("ocean voyage", "Voyages OCEAN ocean"):
+        assert words_walked(TextMatch.of(q), more_than=0) == "'voyag'", q
+    assert words_walked(TextMatch.of("ocean voyage"), more_than=1000) is None
+    for q in ("ocean", "ocean floor", "ocean voyage desert", '"ocean voyage"', "ocean -voyage",
+              "ocean or voyage", "978-0-441-17271-9"):  # fmt: skip
+        assert words_walked(TextMatch.of(q), more_than=0) is None, q
+    # A cursor's word, whatever the counts: one of the query's, or refused.
+    assert words_walked(TextMatch.of("ocean voyage"), more_than=1000, term="'ocean'") == "'ocean'"
+    assert words_walked(TextMatch.of("ocean floor"), more_than=0, term="'floor'") == "'floor'"
+    for q, term in (("ocean voyage", "'desert'"), ("ocean -voyage", "'ocean'"),
+                    ("ocean", "'ocean'"), ("978-0-441-17271-9", "'ocean'")):  # fmt: skip
+        with pytest.raises(ValueError, match="is not a word of"):
+            words_walked(TextMatch.of(q), more_than=0, term=term)
 
 
 def test_a_rank_whose_record_is_gone_is_skipped_and_swept(sea):
