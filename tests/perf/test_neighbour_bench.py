@@ -52,7 +52,7 @@ def _import_records() -> int:
 
 
 def _window() -> float:
-    return float(os.environ.get("BENCH_NEIGHBOUR_WINDOW", "4"))
+    return float(os.environ.get("BENCH_NEIGHBOUR_WINDOW", "8"))
 
 
 def _nice() -> str:
