@@ -95,3 +95,29 @@ class ReusedClientRedisCache(RedisCache):
 
     def has_key(self, *args: Any, **kwargs: Any) -> bool:
         return bool(self._guard(False, "has_key", *args, **kwargs))
+
+    def shared_flag_raise(self, name: str, seconds: float) -> None:
+        """Raise a flag every library sees (its key carries no schema) for `seconds`."""
+        if not self.available:
+            return
+        try:
+            self._client(write=True).set(self._shared_key(name), 1, px=max(1, int(seconds * 1000)))
+        except REDIS_UNAVAILABLE as exc:
+            self._failed(exc)
+
+    def shared_flag_up(self, name: str) -> bool:
+        """Whether a flag raised by shared_flag_raise is still up (not while Redis is away)."""
+        if not self.available:
+            return False
+        try:
+            return bool(self._client().exists(self._shared_key(name)))
+        except REDIS_UNAVAILABLE as exc:
+            self._failed(exc)
+            return False
+
+    def _client(self, *, write: bool = False) -> Any:
+        return self._cache.get_client(write=write)  # type: ignore[attr-defined]
+
+    def _shared_key(self, name: str) -> str:
+        # Shaped as the libraries' keys are (<schema>:<prefix>:...), with "shared" for a schema.
+        return f"shared:{self.key_prefix}:{name}"

@@ -1,4 +1,4 @@
-"""Answered before any host or tenant lookup: probes, NUL in addresses, oversized API bodies."""
+"""Before any host or tenant lookup: probes, readers noted, NUL in addresses, large API bodies."""
 
 from collections.abc import Callable
 from urllib.parse import unquote
@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from common.problems import problem_response
+from common.readers import readers_note
 
 
 def _database_ready() -> str | None:
@@ -48,6 +49,18 @@ class ProbeMiddleware:
             if problems:
                 return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
             return JsonResponse({"status": "ok"})
+        return self.get_response(request)
+
+
+class ReadersNoteMiddleware:
+    """Each request (but the probes) tells the imports that people are being served: they
+    pause between chunks meanwhile (common/readers.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        readers_note()
         return self.get_response(request)
 
 

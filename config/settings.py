@@ -88,6 +88,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "config.middleware.ProbeMiddleware",
+    "config.middleware.ReadersNoteMiddleware",
     "config.middleware.RejectNulMiddleware",
     "config.middleware.ApiBodyLimitMiddleware",
     "tenants.middleware.LibraryMiddleware",
@@ -461,6 +462,10 @@ STACKS_IMPORT_LEASE_SECONDS = env.int("STACKS_IMPORT_LEASE_SECONDS", default=60)
 # queueing its next slice behind them, so one library's huge file does not starve another's
 # small one.
 STACKS_IMPORT_SLICE_SECONDS = env.float("STACKS_IMPORT_SLICE_SECONDS", default=5.0)
+# While the web serves requests (common/readers.py), an import pauses after each chunk this
+# many times as long as the chunk took: it runs at 1/(1 + this) of its speed while people
+# read, and at full speed while nobody does. 0: imports never pause.
+STACKS_IMPORT_GIVE_WAY = env.float("STACKS_IMPORT_GIVE_WAY", default=4.0)
 # A word in this many records or more is a search term: its matches are kept in rank order
 # (catalog.models.SearchTermRank), chosen again after each large import: ranking that many
 # matches one by one costs a search more than reading kept ranks, whose cost does not grow.

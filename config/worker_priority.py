@@ -18,6 +18,7 @@ from typing import Any
 from celery.signals import worker_process_init
 from django.conf import settings
 from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,9 @@ def _is_local_server(pid: int) -> bool:
     return command.startswith(b"postgres")
 
 
-@connection_created.connect
+# Django's Signal.connect returns None: as a decorator it left the name None and the signal
+# only a weak reference, which the worker's collector cleared before its first session.
+@receiver(connection_created)
 def session_nice(sender: Any, connection: Any, **kwargs: Any) -> None:
     """Nice the server process of a session this worker opened, when it may."""
     wanted = _niceness()

@@ -24,6 +24,7 @@ from catalog.imports.jobs import (
     import_jobs_resumable,
 )
 from catalog.imports.leasing import lease_token
+from common.readers import readers_active
 from common.tasks import LibraryTask
 from tenants.activity import library_schemas_importing
 
@@ -44,7 +45,8 @@ def _queue_turn(job_id: int, owner: str = "", countdown: float | None = None) ->
 @shared_task(base=LibraryTask, name=IMPORT_JOB_RUN, bind=True, max_retries=None)
 def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     """One time slice of an import; when other work waits in the queue, the next slice goes
-    to the back of it, behind other libraries' work."""
+    to the back of it, behind other libraries' work. It pauses between chunks while the web
+    serves anyone (common/readers.py)."""
     # As a request does: with DEBUG on, the connection's query log (thousands of statements,
     # some carrying a chunk's thousands of keys) would otherwise grow from slice to slice.
     reset_queries()
@@ -53,7 +55,10 @@ def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     queue = delivery.get("routing_key") or self.app.conf.task_default_queue
     try:
         more = import_job_work(
-            job_id=job_id, owner=owner, others_waiting=lambda: queue_waiting(queue)
+            job_id=job_id,
+            owner=owner,
+            others_waiting=lambda: queue_waiting(queue),
+            readers_active=readers_active,
         )
     except (OperationalError, InterfaceError) as exc:
         close_old_connections()

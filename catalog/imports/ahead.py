@@ -99,17 +99,27 @@ class Planned:
 
 
 class Written:
-    """How many chunks the writing thread has committed, for the planning thread to wait on."""
+    """How many chunks the writing thread has committed, for the planning thread to wait on;
+    and whether the writer is moving (`moving` clear while it gives way to readers)."""
 
-    def __init__(self, stop: threading.Event) -> None:
+    def __init__(self, stop: threading.Event, moving: threading.Event | None = None) -> None:
         self.count = 0
         self.stop = stop
         self.changed = threading.Condition()
+        self.moving = moving
 
     def advance(self, count: int) -> None:
         with self.changed:
             self.count = count
             self.changed.notify_all()
+
+    def go_on(self) -> None:
+        """Wait while the writer gives way, so that the job as a whole pauses."""
+        if self.moving is None:
+            return
+        while not self.moving.wait(0.1):
+            if self.stop.is_set():
+                raise LeaseLost("the import's writer stopped")
 
     def wait(self, count: int) -> None:
         with self.changed:
@@ -143,6 +153,7 @@ def chunks_planned(job: ImportJob, tenant: Any, written: Written) -> Iterator[Pl
         for number, (chunk, read, keys) in enumerate(_chunks(job), start=1):
             if written.stop.is_set():
                 return
+            written.go_on()
             for earlier, their_keys, _ in pending:
                 if their_keys & keys:
                     written.wait(earlier)

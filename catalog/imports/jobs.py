@@ -178,11 +178,16 @@ def _locked(job_id: int) -> ImportJob:
 
 
 def import_job_work(
-    *, job_id: int, owner: str, others_waiting: Callable[[], bool] | None = None
+    *,
+    job_id: int,
+    owner: str,
+    others_waiting: Callable[[], bool] | None = None,
+    readers_active: Callable[[], bool] | None = None,
 ) -> bool:
     """Advance a job for one time slice. True when work remains: the caller queues the next
     slice with the same `owner`, and the lease stays held in between so that recovery does
-    not start a second chain of tasks for the job.
+    not start a second chain of tasks for the job. While `readers_active` says people are
+    being served, the job pauses between chunks (running.Slice).
 
     Each chunk is one transaction that also moves the job's checkpoint, so a worker killed at
     any moment leaves either the whole chunk or none of it; the next holder of the lease
@@ -192,13 +197,18 @@ def import_job_work(
     language.
     """
     with translation.override(library_language()):
-        return _work(job_id, owner, others_waiting)
+        return _work(job_id, owner, others_waiting, readers_active)
 
 
-def _work(job_id: int, owner: str, others_waiting: Callable[[], bool] | None) -> bool:
+def _work(
+    job_id: int,
+    owner: str,
+    others_waiting: Callable[[], bool] | None,
+    readers_active: Callable[[], bool] | None,
+) -> bool:
     if not lease_take(job_id, owner):
         return False
-    turn = Slice(others_waiting)
+    turn = Slice(others_waiting, readers_active)
     try:
         job = ImportJob.objects.get(pk=job_id)
         applies_while_reading = job.one_shot and not job.dry_run

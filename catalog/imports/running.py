@@ -25,22 +25,59 @@ from catalog.imports.models import ImportJob, ImportRow
 from catalog.imports.writing import Feed, decisions_apply, rows_mark_committed, rows_write
 from common.sql import one_cursor
 
+# How often a pausing import looks whether the readers are still there.
+_GIVE_WAY_STEP_SECONDS = 0.1
+
 
 class Slice:
     """A job's turn on the worker: up every STACKS_IMPORT_SLICE_SECONDS if other work waits
     for the worker (`others_waiting`; without it, always), else it runs on; but never longer
     than a quarter of the broker's visibility timeout, past which the broker would hand the
-    task, still unacknowledged, to another worker."""
+    task, still unacknowledged, to another worker.
 
-    def __init__(self, others_waiting: Callable[[], bool] | None) -> None:
+    While people are being served (`readers_active`), the job gives way after each chunk:
+    it pauses STACKS_IMPORT_GIVE_WAY times as long as its work since the last pause took, and
+    its reader thread waits too (`moving` is clear meanwhile). Sharing the processors and the
+    disk, an import slows every search on the machine; priority alone does not keep it off
+    them, pauses do. While nobody reads, it never pauses."""
+
+    def __init__(
+        self,
+        others_waiting: Callable[[], bool] | None,
+        readers_active: Callable[[], bool] | None = None,
+    ) -> None:
         self.others_waiting = others_waiting
+        self.readers_active = readers_active
+        self.moving = threading.Event()
+        self.moving.set()
         now = time.monotonic()
         self.deadline = now + settings.STACKS_IMPORT_SLICE_SECONDS
         visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
         self.longest = now + visibility / 4
+        self.working_since = now
+
+    def give_way(self) -> None:
+        """Pause while readers are served, up to STACKS_IMPORT_GIVE_WAY times as long as the
+        work since the last pause took (never so long that the job's lease could run out).
+        The pause ends as soon as nobody reads: the budget is no debt to pay off alone."""
+        worked = time.monotonic() - self.working_since
+        factor = settings.STACKS_IMPORT_GIVE_WAY
+        if factor > 0 and self.readers_active is not None:
+            until = time.monotonic() + min(
+                worked * factor, settings.STACKS_IMPORT_LEASE_SECONDS / 4
+            )
+            self.moving.clear()
+            try:
+                while time.monotonic() < until and self.readers_active():
+                    time.sleep(min(_GIVE_WAY_STEP_SECONDS, max(until - time.monotonic(), 0)))
+            finally:
+                self.moving.set()
+        self.working_since = time.monotonic()
 
     def over(self) -> bool:
-        """Whether the job gives the worker up now (checked after each chunk)."""
+        """Whether the job gives the worker up now (checked after each chunk, once it has
+        given way to any readers)."""
+        self.give_way()
         now = time.monotonic()
         if now <= self.deadline:
             return False
@@ -78,7 +115,7 @@ def stage_slice(job: ImportJob, owner: str, turn: Slice) -> bool:
     also moves the job's checkpoint."""
     apply_now = job.one_shot and not job.dry_run
     stop = threading.Event()
-    written = Written(stop)
+    written = Written(stop, turn.moving)
     # Planning ahead needs a second connection, which sees only what is committed: inside a
     # transaction of the caller's (a test's, say) the chunks are decided here instead.
     ahead = not connection.in_atomic_block

@@ -9,6 +9,7 @@ from django.db import connections
 
 import config.worker_priority  # noqa: F401 - connects its signals, as a worker's CELERY_IMPORTS do
 from tests.conftest import RUN_ID, WorkerProcess
+from tests.worker.helpers import database_sessions_of, processes_of, wait_for
 
 
 def _children(pid: int) -> list[int]:
@@ -31,6 +32,24 @@ def test_a_niced_worker_runs_its_pool_processes_niced():
         # The pool processes that run the tasks, not the main process that takes them.
         assert [os.getpriority(os.PRIO_PROCESS, child) for child in children] == [7, 7]
         assert os.getpriority(os.PRIO_PROCESS, main) == os.nice(0)
+    finally:
+        worker.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_niced_worker_runs_its_database_sessions_niced():
+    worker = WorkerProcess(
+        concurrency=1,
+        extra_env={"STACKS_WORKER_NICE": "7", "CELERY_DEFAULT_QUEUE": f"test-{RUN_ID}-nice-db"},
+    )
+    worker.start()
+    try:
+        assert worker.process is not None
+        # The worker looks for interrupted imports as soon as it is ready, on a session of
+        # its own that stays open.
+        sessions = wait_for(lambda: database_sessions_of(processes_of(worker.process.pid)), 30)
+        assert sessions
+        assert [nice for _, nice, _ in sessions] == [7] * len(sessions)
     finally:
         worker.stop()
 

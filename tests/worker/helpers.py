@@ -1,9 +1,13 @@
-"""What the tests of real worker processes share: waiting for a worker's work, reading a job."""
+"""What the tests of real worker processes share: waiting for a worker's work, reading a job,
+finding its processes' database sessions."""
 
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.imports.models import ImportJob
@@ -52,3 +56,41 @@ def import_job_follow(
         if until(job):
             return job
         time.sleep(every)
+
+def processes_of(pid: int) -> list[int]:
+    """A process and its children (a worker and its pool)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(int(c) for c in children)]
+
+
+def database_sessions_of(pids: list[int]) -> list[tuple[int, int, str]]:
+    """The server processes of the database sessions `pids` hold on this machine, with their
+    niceness and query: their sockets' local ports (/proc/net/tcp) are the sessions' client
+    ports in pg_stat_activity."""
+    inodes = set()
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.append(int(fields[1].rsplit(":", 1)[1], 16))
+    if not ports:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, left(query, 40) FROM pg_stat_activity WHERE client_port = ANY(%s)",
+            [ports],
+        )
+        backends = cursor.fetchall()
+    return [(int(pid), os.getpriority(os.PRIO_PROCESS, pid), query) for pid, query in backends]

@@ -28,6 +28,8 @@ from catalog.services import RecordData, location_create, record_search_refresh,
 from common.errors import Conflict
 from tests.catalog.imports.helpers import MARC_DIR, job_import, job_run
 
+_sleep = time.sleep  # the real one, while a test stands in for it
+
 COUNTS = {"create": "created", "update": "updated", "unchanged": "unchanged"}
 CSV_HEADER = "title,authors,isbn,control_number,year,barcode,location\n"
 
@@ -351,6 +353,85 @@ def test_an_import_starts_and_ends_with_small_chunks(in_library, settings):
     assert sizes[0] < 40
     assert max(sizes) == 40
     assert sizes[-1] < 40
+
+class Pauses:
+    """The import's pauses (catalog.imports.running's sleeps), taken for real."""
+
+    def __init__(self) -> None:
+        self.taken: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.taken.append(seconds)
+        _sleep(seconds)
+
+
+@pytest.mark.parametrize("reading", [True, False])
+def test_a_job_pauses_between_chunks_only_while_people_read(
+    in_library, settings, monkeypatch, reading
+):
+    settings.STACKS_IMPORT_CHUNK_SIZE = 5
+    settings.STACKS_IMPORT_SLICE_SECONDS = 60  # one slice, however slow the machine
+    settings.STACKS_IMPORT_GIVE_WAY = 2
+    pauses = Pauses()
+    monkeypatch.setattr("catalog.imports.running.time.sleep", pauses)
+    asked = []
+
+    def readers_active() -> bool:
+        asked.append(True)
+        return reading
+
+    with (MARC_DIR / "marc.dat").open("rb") as stream:  # 20 records: four chunks
+        job = import_job_create(
+            file=stream, file_name="marc.dat", one_shot=True, create_locations=True
+        )
+    more = import_job_work(job_id=job.pk, owner=lease_token(), readers_active=readers_active)
+
+    job.refresh_from_db()
+    assert more is False
+    assert (job.status, job.created, Record.objects.count()) == ("committed", 20, 20)
+    assert len(asked) >= 4  # after every chunk
+    # Readers: a pause after every chunk. Nobody: the import never waits.
+    assert (len(pauses.taken) >= 4) if reading else pauses.taken == []
+
+
+def test_a_pause_ends_when_the_readers_leave(in_library, settings, monkeypatch):
+    settings.STACKS_IMPORT_CHUNK_SIZE = 5
+    settings.STACKS_IMPORT_SLICE_SECONDS = 60
+    settings.STACKS_IMPORT_GIVE_WAY = 1000  # a budget no chunk would use up
+    pauses = Pauses()
+    monkeypatch.setattr("catalog.imports.running.time.sleep", pauses)
+    answers = iter([True, True, False])  # they leave during the first chunk's pause
+
+    with (MARC_DIR / "marc.dat").open("rb") as stream:
+        job = import_job_create(
+            file=stream, file_name="marc.dat", one_shot=True, create_locations=True
+        )
+    import_job_work(job_id=job.pk, owner=lease_token(), readers_active=lambda: next(answers, False))
+
+    job.refresh_from_db()
+    assert (job.status, job.created) == ("committed", 20)
+    assert len(pauses.taken) == 2
+
+
+def test_a_job_planning_ahead_waits_out_its_pauses_and_writes_every_record(live_library, settings):
+    # Outside a transaction the chunks are planned on a second thread, which holds still
+    # while the writer gives way: every record still arrives, once.
+    settings.STACKS_IMPORT_CHUNK_SIZE = 100
+    settings.STACKS_IMPORT_GIVE_WAY = 1
+    stream = io.BytesIO()
+    marc_generate(stream, 500)
+    stream.seek(0)
+    with schema_context(live_library.library.schema_name):
+        job = import_job_create(
+            file=stream, file_name="big.mrc", one_shot=True, create_locations=True
+        )
+        owner = lease_token()
+        while import_job_work(job_id=job.pk, owner=owner, readers_active=lambda: True):
+            pass
+        job.refresh_from_db()
+        records = Record.objects.count()
+
+    assert (job.status, job.created, records) == ("committed", 500, 500)
 
 
 def test_a_large_import_leaves_fresh_statistics_for_every_catalog_table(in_library):
