@@ -57,6 +57,7 @@ def import_job_follow(
             return job
         time.sleep(every)
 
+
 def processes_of(pid: int) -> list[int]:
     """A process and its children (a worker and its pool)."""
     try:

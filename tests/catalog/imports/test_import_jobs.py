@@ -354,6 +354,7 @@ def test_an_import_starts_and_ends_with_small_chunks(in_library, settings):
     assert max(sizes) == 40
     assert sizes[-1] < 40
 
+
 class Pauses:
     """The import's pauses (catalog.imports.running's sleeps), taken for real."""
 
