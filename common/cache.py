@@ -96,24 +96,41 @@ class ReusedClientRedisCache(RedisCache):
     def has_key(self, *args: Any, **kwargs: Any) -> bool:
         return bool(self._guard(False, "has_key", *args, **kwargs))
 
-    def shared_flag_raise(self, name: str, seconds: float) -> None:
-        """Raise a flag every library sees (its key carries no schema) for `seconds`."""
+    def shared_mark(self, name: str, member: str, *, keep_seconds: float = 60) -> None:
+        """Stamp `member` with the time now in a set every library sees (its key carries no
+        schema); stamps older than `keep_seconds` are dropped in the same round trip."""
         if not self.available:
             return
+        now, key = time.time(), self._shared_key(name)
         try:
-            self._client(write=True).set(self._shared_key(name), 1, px=max(1, int(seconds * 1000)))
+            pipe = self._client(write=True).pipeline(transaction=False)
+            pipe.zadd(key, {member: now})
+            pipe.zremrangebyscore(key, "-inf", now - keep_seconds)
+            pipe.execute()
         except REDIS_UNAVAILABLE as exc:
             self._failed(exc)
 
-    def shared_flag_up(self, name: str) -> bool:
-        """Whether a flag raised by shared_flag_raise is still up (not while Redis is away)."""
+    def shared_marked_since(self, name: str, seconds: float) -> frozenset[str]:
+        """The members shared_mark stamped within the last `seconds` (none while Redis is away)."""
         if not self.available:
-            return False
+            return frozenset()
         try:
-            return bool(self._client().exists(self._shared_key(name)))
+            members = self._client().zrangebyscore(
+                self._shared_key(name), time.time() - seconds, "+inf"
+            )
         except REDIS_UNAVAILABLE as exc:
             self._failed(exc)
-            return False
+            return frozenset()
+        return frozenset(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+
+    def shared_forget(self, name: str) -> None:
+        """Remove what shared_mark stamped under `name`."""
+        if not self.available:
+            return
+        try:
+            self._client(write=True).delete(self._shared_key(name))
+        except REDIS_UNAVAILABLE as exc:
+            self._failed(exc)
 
     def _client(self, *, write: bool = False) -> Any:
         return self._cache.get_client(write=write)  # type: ignore[attr-defined]

@@ -53,14 +53,15 @@ class ProbeMiddleware:
 
 
 class ReadersNoteMiddleware:
-    """Each request (but the probes) tells the imports that people are being served: they
-    pause between chunks meanwhile (common/readers.py)."""
+    """Each request to a library tells the other libraries' imports that its readers are being
+    served: they pause between chunks meanwhile (common/readers.py). It runs after the library
+    is known; probes are answered before it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        readers_note()
+        readers_note(getattr(getattr(request, "tenant", None), "schema_name", "public"))
         return self.get_response(request)
 
 

@@ -88,10 +88,10 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "config.middleware.ProbeMiddleware",
-    "config.middleware.ReadersNoteMiddleware",
     "config.middleware.RejectNulMiddleware",
     "config.middleware.ApiBodyLimitMiddleware",
     "tenants.middleware.LibraryMiddleware",
+    "config.middleware.ReadersNoteMiddleware",
     # After the library is known: whether an origin may read is the library's setting.
     "corsheaders.middleware.CorsMiddleware",
     "api.http.ApiConditionalGetMiddleware",
@@ -462,9 +462,9 @@ STACKS_IMPORT_LEASE_SECONDS = env.int("STACKS_IMPORT_LEASE_SECONDS", default=60)
 # queueing its next slice behind them, so one library's huge file does not starve another's
 # small one.
 STACKS_IMPORT_SLICE_SECONDS = env.float("STACKS_IMPORT_SLICE_SECONDS", default=5.0)
-# While the web serves requests (common/readers.py), an import pauses after each chunk this
+# While the web serves other libraries (common/readers.py), an import pauses after each chunk this
 # many times as long as the chunk took: it runs at 1/(1 + this) of its speed while people
-# read, and at full speed while nobody does. 0: imports never pause.
+# read, and at full speed while nobody else does. 0: imports never pause.
 STACKS_IMPORT_GIVE_WAY = env.float("STACKS_IMPORT_GIVE_WAY", default=4.0)
 # A word in this many records or more is a search term: its matches are kept in rank order
 # (catalog.models.SearchTermRank), chosen again after each large import: ranking that many

@@ -13,7 +13,13 @@ from typing import Any
 from celery import current_app, shared_task
 from celery.signals import worker_ready
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections, reset_queries
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    reset_queries,
+)
 from django_tenants.utils import schema_context
 
 from catalog.imports.exports import EXPORT_JOB_RUN, export_job_write
@@ -46,11 +52,12 @@ def _queue_turn(job_id: int, owner: str = "", countdown: float | None = None) ->
 def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     """One time slice of an import; when other work waits in the queue, the next slice goes
     to the back of it, behind other libraries' work. It pauses between chunks while the web
-    serves anyone (common/readers.py)."""
+    serves another library's readers (common/readers.py)."""
     # As a request does: with DEBUG on, the connection's query log (thousands of statements,
     # some carrying a chunk's thousands of keys) would otherwise grow from slice to slice.
     reset_queries()
     owner = owner or lease_token()
+    schema = connection.schema_name  # type: ignore[attr-defined]
     delivery = self.request.delivery_info or {}
     queue = delivery.get("routing_key") or self.app.conf.task_default_queue
     try:
@@ -58,7 +65,8 @@ def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
             job_id=job_id,
             owner=owner,
             others_waiting=lambda: queue_waiting(queue),
-            readers_active=readers_active,
+            # Its own library's requests (progress polled, pages read) are no neighbours.
+            readers_active=lambda: readers_active(other_than=schema),
         )
     except (OperationalError, InterfaceError) as exc:
         close_old_connections()

@@ -1,6 +1,5 @@
-"""Requests raise the readers' flag that imports give way to; probes do not."""
-
-import time
+"""Requests stamp their library in the readers' set that other libraries' imports give way
+to; probes do not, and a library's own requests never hold back its own import."""
 
 import pytest
 from django.core.cache import caches
@@ -11,29 +10,47 @@ from tests.conftest import LIBRARY_HOST
 
 
 @pytest.fixture
-def flag_down(monkeypatch):
-    caches["default"].shared_flag_raise(FLAG, 0.001)  # type: ignore[attr-defined]
-    time.sleep(0.01)
-    # As a process that has not raised the flag yet.
-    monkeypatch.setattr(readers, "_raised_at", float("-inf"))
-    # Up long enough to be seen however slowly this machine answers the request.
+def nobody_reading(monkeypatch):
+    caches["default"].shared_forget(FLAG)  # type: ignore[attr-defined]
+    # As a process that has stamped no library yet.
+    monkeypatch.setattr(readers, "_raised_at", {})
+    # Stamps count long enough to be seen however slowly this machine answers the request.
     monkeypatch.setattr(readers, "READERS_LINGER_SECONDS", 600)
     assert not readers_active()
 
 
-def test_a_noted_request_raises_the_flag_every_process_sees(flag_down):
-    readers_note()
+def test_a_noted_request_is_seen_by_every_other_library(nobody_reading):
+    readers_note("lib_a")
 
     assert readers_active()
+    assert readers_active(other_than="lib_b")
+    # Library a's own import does not give way to library a's own readers.
+    assert not readers_active(other_than="lib_a")
 
 
-def test_a_request_to_a_library_raises_the_flag(flag_down, client, library):
+def test_two_libraries_read_at_once_hold_back_each_others_import(nobody_reading):
+    readers_note("lib_a")
+    readers_note("lib_b")
+
+    assert readers_active(other_than="lib_a")
+    assert readers_active(other_than="lib_b")
+
+
+def test_a_stamp_older_than_the_linger_no_longer_counts(nobody_reading, monkeypatch):
+    readers_note("lib_a")
+    monkeypatch.setattr(readers, "READERS_LINGER_SECONDS", 0.000001)
+
+    assert not readers_active(other_than="lib_b")
+
+
+def test_a_request_to_a_library_stamps_that_library(nobody_reading, client, library):
     client.get("/api/v1/records/", HTTP_HOST=LIBRARY_HOST)
 
-    assert readers_active()
+    assert readers_active(other_than="some_other_library")
+    assert not readers_active(other_than=library.schema_name)
 
 
-def test_a_probe_is_no_reader(flag_down, client):
+def test_a_probe_is_no_reader(nobody_reading, client):
     assert client.get("/healthz").status_code == 200
 
     assert not readers_active()
