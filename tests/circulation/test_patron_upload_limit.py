@@ -8,8 +8,7 @@ from django_tenants.utils import schema_context
 
 from circulation import patron_imports
 from circulation.models import PatronImport
-from tests.circulation.conftest import Desk
-from tests.circulation.test_desk_pages import staff_client
+from tests.circulation.conftest import Desk, staff_client
 from tests.circulation.test_patron_imports import desk_client, upload
 from tests.conftest import LIBRARY_HOST
 
