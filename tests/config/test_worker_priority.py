@@ -2,6 +2,8 @@
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,15 +18,23 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-def test_a_niced_worker_runs_its_pool_processes_niced():
+@contextmanager
+def _niced_worker(concurrency: int, queue: str) -> Iterator[int]:
+    """A real worker started with STACKS_WORKER_NICE=7 on a queue of its own; yields its pid."""
     worker = WorkerProcess(
-        concurrency=2,
-        extra_env={"STACKS_WORKER_NICE": "7", "CELERY_DEFAULT_QUEUE": f"test-{RUN_ID}-nice"},
+        concurrency=concurrency,
+        extra_env={"STACKS_WORKER_NICE": "7", "CELERY_DEFAULT_QUEUE": f"test-{RUN_ID}-{queue}"},
     )
     worker.start()
     try:
         assert worker.process is not None
-        main = worker.process.pid
+        yield worker.process.pid
+    finally:
+        worker.stop()
+
+
+def test_a_niced_worker_runs_its_pool_processes_niced():
+    with _niced_worker(2, "nice") as main:
         # A pool process nices itself once it has started: wait for both to have done so.
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -37,27 +47,17 @@ def test_a_niced_worker_runs_its_pool_processes_niced():
         # The pool processes that run the tasks, not the main process that takes them.
         assert nice == [7, 7]
         assert os.getpriority(os.PRIO_PROCESS, main) == os.nice(0)
-    finally:
-        worker.stop()
 
 
 def test_a_niced_worker_runs_its_database_sessions_niced(live_db):
     # live_db, not a transactional test: that one would empty every table when it ends,
     # the libraries the suite made for all tests included.
-    worker = WorkerProcess(
-        concurrency=1,
-        extra_env={"STACKS_WORKER_NICE": "7", "CELERY_DEFAULT_QUEUE": f"test-{RUN_ID}-nice-db"},
-    )
-    worker.start()
-    try:
-        assert worker.process is not None
+    with _niced_worker(1, "nice-db") as main:
         # The worker looks for interrupted imports as soon as it is ready, on a session of
         # its own that stays open.
-        sessions = wait_for(lambda: database_sessions_of(processes_of(worker.process.pid)), 30)
+        sessions = wait_for(lambda: database_sessions_of(processes_of(main)), 30)
         assert sessions
         assert [nice for _, nice, _ in sessions] == [7] * len(sessions)
-    finally:
-        worker.stop()
 
 
 def _fresh_session() -> tuple[object, int]:

@@ -25,13 +25,16 @@ def job_import(path: Path, **options: object) -> ImportJob:
     return job_run(job)
 
 
-def generated_import(count: int) -> ImportJob:
-    """`count` generated MARC records imported in one shot into the current schema."""
+def generated_job(count: int) -> ImportJob:
+    """A one-shot import job of `count` generated MARC records in the current schema, not run."""
     file = io.BytesIO()
     marc_generate(file, count)
     file.seek(0)
-    return job_run(
-        import_job_create(
-            file=file, file_name="generated.mrc", one_shot=True, create_locations=True
-        )
+    return import_job_create(
+        file=file, file_name="generated.mrc", one_shot=True, create_locations=True
     )
+
+
+def generated_import(count: int) -> ImportJob:
+    """`count` generated MARC records imported in one shot into the current schema."""
+    return job_run(generated_job(count))

@@ -12,7 +12,6 @@ from django_tenants.utils import schema_context, tenant_context
 
 from catalog.imports.ahead import chunk_size, read_ahead
 from catalog.imports.exports import export_job_create, export_job_write
-from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import (
     import_job_commit,
     import_job_create,
@@ -26,7 +25,13 @@ from catalog.imports.snapshots import record_snapshots, snapshot_data
 from catalog.models import Change, Identifier, Item, Location, Record, RecordSearch
 from catalog.services import RecordData, location_create, record_search_refresh, record_update
 from common.errors import Conflict
-from tests.catalog.imports.helpers import MARC_DIR, job_import, job_run
+from tests.catalog.imports.helpers import (
+    MARC_DIR,
+    generated_import,
+    generated_job,
+    job_import,
+    job_run,
+)
 
 _sleep = time.sleep  # the real one, while a test stands in for it
 
@@ -331,12 +336,7 @@ def test_an_import_starts_and_ends_with_small_chunks(in_library, settings):
     # the reader no longer overlaps, is small too; in between, chunks of the set size.
     settings.STACKS_IMPORT_CHUNK_SIZE = 40
     settings.STACKS_IMPORT_SLICE_SECONDS = 0
-    stream = io.BytesIO()
-    marc_generate(stream, 200)
-    stream.seek(0)
-    job = import_job_create(
-        file=stream, file_name="small.mrc", one_shot=True, create_locations=True
-    )
+    job = generated_job(200)
     checkpoints = [0]
 
     def chunk_written() -> bool:
@@ -419,13 +419,8 @@ def test_a_job_planning_ahead_waits_out_its_pauses_and_writes_every_record(live_
     # while the writer gives way: every record still arrives, once.
     settings.STACKS_IMPORT_CHUNK_SIZE = 100
     settings.STACKS_IMPORT_GIVE_WAY = 1
-    stream = io.BytesIO()
-    marc_generate(stream, 500)
-    stream.seek(0)
     with schema_context(live_library.library.schema_name):
-        job = import_job_create(
-            file=stream, file_name="big.mrc", one_shot=True, create_locations=True
-        )
+        job = generated_job(500)
         owner = lease_token()
         while import_job_work(job_id=job.pk, owner=owner, readers_active=lambda: True):
             pass
@@ -436,12 +431,7 @@ def test_a_job_planning_ahead_waits_out_its_pauses_and_writes_every_record(live_
 
 
 def test_a_large_import_leaves_fresh_statistics_for_every_catalog_table(in_library):
-    stream = io.BytesIO()
-    marc_generate(stream, 1000)
-    stream.seek(0)
-    job = job_run(
-        import_job_create(file=stream, file_name="big.mrc", one_shot=True, create_locations=True)
-    )
+    job = generated_import(1000)
 
     assert job.created == 1000
     with connection.cursor() as cursor:
@@ -456,15 +446,8 @@ def test_a_large_import_outside_a_transaction_leaves_records_and_vectors_vacuume
     # Searches scan the vectors table: vacuumed, its pages are all-visible and the scan skips
     # checking each row. (The test above runs inside a transaction, where only ANALYZE can.)
 
-    stream = io.BytesIO()
-    marc_generate(stream, 1000)
-    stream.seek(0)
     with schema_context(live_library.library.schema_name):
-        job = job_run(
-            import_job_create(
-                file=stream, file_name="big.mrc", one_shot=True, create_locations=True
-            )
-        )
+        job = generated_import(1000)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT relname, relpages, relallvisible FROM pg_class "
