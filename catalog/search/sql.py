@@ -54,43 +54,61 @@ def rows_estimate(queryset: "QuerySet[Any, Any]") -> int:
 
 # --- Facets, by an array of record ids ----------------------------------------------------------
 
-# Each record's rows are looked up by its id (the LATERAL subquery's OFFSET 0 keeps it a
-# lookup): joined by hash instead, PostgreSQL read every link of the catalog to count those
-# of a few thousand records.
-_MATCHED = "unnest(%s::bigint[]) m(id) CROSS JOIN LATERAL"
-_FACETS_SQL = {
-    "subject": f"""
-        SELECT s.id, s.heading, s.scheme, count(*) AS n FROM {_MATCHED}
+# Each record's rows are looked up by its id (the LATERAL subqueries' OFFSET 0 keeps them
+# lookups): joined by hash instead, PostgreSQL read every link of the catalog to count those
+# of a few thousand records. Every facet is counted in one statement, each record's row read
+# once for its language and decade; subjects and contributors are counted by id, and only
+# the groups that can make the biggest `size` (those at least as big as the size-th) are
+# joined to their names, which order ties.
+_FACETS_SQL = f"""
+    WITH m AS MATERIALIZED (SELECT id FROM unnest(%(ids)s::bigint[]) id),
+    subjects AS MATERIALIZED (
+        SELECT l.subject_id AS id, count(*) AS n FROM m CROSS JOIN LATERAL
         (SELECT subject_id FROM {RecordSubject._meta.db_table} WHERE record_id = m.id OFFSET 0) l
-        JOIN {Subject._meta.db_table} s ON s.id = l.subject_id
-        GROUP BY s.id ORDER BY n DESC, s.heading_key LIMIT %s""",  # noqa: S608 - table names only
-    "contributor": f"""
-        SELECT c.id, c.name, count(DISTINCT m.id) AS n FROM {_MATCHED}
+        GROUP BY l.subject_id),
+    contributors AS MATERIALIZED (
+        SELECT l.contributor_id AS id, count(DISTINCT m.id) AS n FROM m CROSS JOIN LATERAL
         (SELECT contributor_id FROM {RecordContributor._meta.db_table} WHERE record_id = m.id
          OFFSET 0) l
-        JOIN {Contributor._meta.db_table} c ON c.id = l.contributor_id
-        GROUP BY c.id ORDER BY n DESC, c.name_key LIMIT %s""",  # noqa: S608 - table names only
-    "language": f"""
-        SELECT r.language, count(*) AS n FROM {_MATCHED}
-        (SELECT language FROM {Record._meta.db_table} WHERE id = m.id AND language <> '' OFFSET 0) r
-        GROUP BY r.language ORDER BY n DESC, r.language LIMIT %s""",  # noqa: S608 - table names only
-    "decade": f"""
-        SELECT r.publication_year / 10 * 10 AS decade, count(*) AS n FROM {_MATCHED}
-        (SELECT publication_year FROM {Record._meta.db_table}
-         WHERE id = m.id AND publication_year IS NOT NULL OFFSET 0) r
-        GROUP BY decade ORDER BY decade DESC LIMIT %s""",  # noqa: S608 - table names only
-}
+        GROUP BY l.contributor_id),
+    records AS MATERIALIZED (
+        SELECT r.language, r.publication_year FROM m CROSS JOIN LATERAL
+        (SELECT language, publication_year FROM {Record._meta.db_table} WHERE id = m.id OFFSET 0) r)
+    SELECT
+      (SELECT json_agg(json_build_array(id, heading, scheme, n)) FROM (
+         SELECT s.id, s.heading, s.scheme, g.n FROM subjects g
+         JOIN {Subject._meta.db_table} s ON s.id = g.id
+         WHERE g.n >= coalesce(
+             (SELECT n FROM subjects ORDER BY n DESC LIMIT 1 OFFSET %(last)s), 0)
+         ORDER BY g.n DESC, s.heading_key LIMIT %(size)s) f),
+      (SELECT json_agg(json_build_array(id, name, n)) FROM (
+         SELECT c.id, c.name, g.n FROM contributors g
+         JOIN {Contributor._meta.db_table} c ON c.id = g.id
+         WHERE g.n >= coalesce(
+             (SELECT n FROM contributors ORDER BY n DESC LIMIT 1 OFFSET %(last)s), 0)
+         ORDER BY g.n DESC, c.name_key LIMIT %(size)s) f),
+      (SELECT json_agg(json_build_array(language, n)) FROM (
+         SELECT language, count(*) AS n FROM records WHERE language <> ''
+         GROUP BY language ORDER BY n DESC, language LIMIT %(size)s) f),
+      (SELECT json_agg(json_build_array(decade, n)) FROM (
+         SELECT publication_year / 10 * 10 AS decade, count(*) AS n FROM records
+         WHERE publication_year IS NOT NULL GROUP BY decade ORDER BY decade DESC) f)
+    """  # noqa: S608 - table names only
+_FACETS = ("subject", "contributor", "language", "decade")
 
 
 def facet_rows(ids: list[int], size: int) -> dict[str, Rows]:
     """How these records spread, the biggest `size` groups of each facet first: subject (id,
     heading, scheme, records), contributor (id, name, records), language (code, records),
     decade (first year, records; every decade, newest first)."""
-    rows = {}
     with connection.cursor() as cursor:
-        for name, sql in _FACETS_SQL.items():
-            cursor.execute(sql, [ids, size if name != "decade" else None])
-            rows[name] = cursor.fetchall()
+        cursor.execute(_FACETS_SQL, {"ids": ids, "size": size, "last": size - 1})
+        found = cursor.fetchone()
+    rows = {}
+    for name, value in zip(_FACETS, found, strict=True):
+        if isinstance(value, str):
+            value = json.loads(value)
+        rows[name] = [tuple(row) for row in value or ()]
     return rows
 
 
