@@ -19,7 +19,7 @@ from catalog.search.query import RecordFilters, matching
 from catalog.search.sql import facet_rows, rows_estimate
 
 FACET_SIZE = 20
-FACET_SAMPLE = 1000
+FACET_SAMPLE = 500
 
 
 @dataclass(frozen=True)
