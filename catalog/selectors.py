@@ -130,12 +130,21 @@ def record_slice(
     if search.text is not None and search.ordering == "relevance" and not search.filtered:
         # As record_page ranks a text alone: on the vectors' table (or a term's kept ranks),
         # the first pages among the newest STACKS_SEARCH_EXACT_UP_TO matches (all of them,
-        # unless the query is common: see ranked_page).
+        # unless the query is common: see ranked_page), or those of common words together
+        # in their rarest's kept rank order, as the API's pages are.
         newest: int = settings.STACKS_SEARCH_EXACT_UP_TO
-        ranked = sql.ranked_page(
-            search.text, seek=None, limit=limit, offset=offset,
-            among_newest=newest if offset + limit <= newest else None,
-        )  # fmt: skip
+        first_pages = offset + limit <= newest
+        walked = sql.words_walked(search.text, more_than=newest) if first_pages else None
+        if walked is not None:
+            # Ranking thousands of the newest matches' vectors cost more than walking a few
+            # dozen of the rarest word's kept ranks.
+            ranked = sql.term_walk_page(search.text, walked, seek=None, limit=offset + limit)
+            ranked = ranked[offset:]
+        else:
+            ranked = sql.ranked_page(
+                search.text, seek=None, limit=limit, offset=offset,
+                among_newest=newest if first_pages else None,
+            )  # fmt: skip
         fetched = _with_values(ranked, ("rank",))
         if availability:
             _availability_attach(fetched)

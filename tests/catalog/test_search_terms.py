@@ -319,3 +319,24 @@ def test_a_refresh_held_off_by_a_writer_gives_way_and_changes_nothing(live_libra
     with schema_context(schema):
         assert search_terms_refresh(min_records=2) == {"'ocean'": 4}
         assert ranks_kept() == ranks_due()
+
+
+def test_the_websites_first_pages_walk_common_words_as_the_apis_do(sea, settings):
+    from catalog.selectors import record_page, record_slice
+
+    # ocean and voyage together: above a stated size of one, walked by voyage's kept ranks
+    # (the planner's count of the vectors taken afresh: an earlier test's may be far larger).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalog_recordsearch")
+    settings.STACKS_SEARCH_EXACT_UP_TO = 1
+    assert words_walked(TextMatch.of("ocean voyage"), more_than=1) == "'voyag'"
+    for flipped in (False, True):
+        if flipped:
+            SearchTermRank.objects.filter(term="'voyag'").update(rank=10 - F("rank"))
+        walked = [r.pk for r in record_page(q="ocean voyage", size=1).rows]
+        first = record_slice(q="ocean voyage", ordering="relevance", limit=1)
+        assert [r.pk for r in first] == walked, flipped
+        assert first[0].rank == record_page(q="ocean voyage", size=1).rows[0].rank
+    # Past the stated size, the whole ranking as before.
+    everything = [r.pk for r in record_search(q="ocean voyage", ordering="relevance")]
+    assert [r.pk for r in record_slice(q="ocean voyage", offset=1, limit=1)] == everything[1:]
