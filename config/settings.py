@@ -471,8 +471,9 @@ STACKS_IMPORT_GIVE_WAY = env.float("STACKS_IMPORT_GIVE_WAY", default=4.0)
 # matches one by one costs a search more than reading kept ranks, whose cost does not grow.
 STACKS_SEARCH_TERM_RECORDS = env.int("STACKS_SEARCH_TERM_RECORDS", default=5000)
 # At most this many terms (the commonest): every record written pays a row for each term it
-# has, and a rarer word's matches are few enough to rank.
-STACKS_SEARCH_TERMS_MAX = env.int("STACKS_SEARCH_TERMS_MAX", default=100)
+# has. Enough for every word of a catalog of a million records in the threshold's records or
+# more, so that no search ranks more than about that many matches one by one.
+STACKS_SEARCH_TERMS_MAX = env.int("STACKS_SEARCH_TERMS_MAX", default=300)
 # A search's count and facets are exact up to this many matches; above it they are counted
 # over this many and scaled to the planner's estimate, and the website says "about". The
 # website's relevance pages rank this many of the newest matches (all of a rarer search's).
