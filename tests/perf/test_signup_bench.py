@@ -171,7 +171,7 @@ def test_signup_to_first_search(live_db, tmp_path):
         import_parts = {
             "upload stored and queued": created - uploading,
             "worker: queued to committed": committed - created,
-            "committed to seen by the poller": seen - committed,
+            "committed, seen by the poller": seen - committed,
         }
         print(f"\nthe import job as the API shows it: {state}")
         at = phase(f"import of {count} records", at)
