@@ -1,6 +1,7 @@
 """Before any host or tenant lookup: probes, readers noted, NUL in addresses, large API bodies."""
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from django.conf import settings
@@ -52,17 +53,36 @@ class ProbeMiddleware:
         return self.get_response(request)
 
 
+# The platform host's pages that read a catalog (the shared pool); its others (sign-up,
+# operators' pages, the platform API) serve no readers an import need give way to.
+PLATFORM_READER_VIEWS = frozenset({"union-search"})
+
+
+def _schema(request: HttpRequest) -> str:
+    return getattr(getattr(request, "tenant", None), "schema_name", "public")
+
+
 class ReadersNoteMiddleware:
-    """Each request to a library tells the other libraries' imports that its readers are being
-    served: they pause between chunks meanwhile (common/readers.py). It runs after the library
-    is known; probes are answered before it."""
+    """Each request to a library, and each union search on the platform host, tells the
+    libraries' imports that readers are being served: they pause between chunks meanwhile
+    (common/readers.py). It runs after the library is known; probes are answered before it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        readers_note(getattr(getattr(request, "tenant", None), "schema_name", "public"))
+        schema = _schema(request)
+        if schema != "public":
+            readers_note(schema)
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], *args: Any
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        if _schema(request) == "public" and match and match.url_name in PLATFORM_READER_VIEWS:
+            readers_note("public")
+        return None
 
 
 class RejectNulMiddleware:

@@ -1,5 +1,6 @@
 """Requests stamp their library in the readers' set that other libraries' imports give way
-to; probes do not, and a library's own requests never hold back its own import."""
+to; probes and the platform's sign-up pages do not, and a library's own requests never hold
+back its own import."""
 
 import pytest
 from django.core.cache import caches
@@ -54,3 +55,18 @@ def test_a_probe_is_no_reader(nobody_reading, client):
     assert client.get("/healthz").status_code == 200
 
     assert not readers_active()
+
+
+def test_the_platform_hosts_sign_up_pages_are_no_readers(nobody_reading, client, library):
+    # A new library's admin watching the sign-up is no reader for any library's import.
+    assert client.get("/signup/", HTTP_HOST="localhost").status_code == 200
+    status = client.get(f"/api/v1/signups/{'0' * 32}/", HTTP_HOST="localhost").status_code
+    assert status == 404
+
+    assert not readers_active(other_than=library.schema_name)
+
+
+def test_the_union_search_is_a_reader_of_every_library(nobody_reading, client, library):
+    assert client.get("/search/", {"q": "moon"}, HTTP_HOST="localhost").status_code == 200
+
+    assert readers_active(other_than=library.schema_name)

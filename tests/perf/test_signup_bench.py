@@ -5,7 +5,8 @@ box. A new library signs up through the platform's API, confirms its address wit
 token, is provisioned by the worker (a spare schema ready, as the platform keeps them), its
 admin sets a password through the emailed invitation, takes a staff token, uploads
 BENCH_SIGNUP_RECORDS (10,000) generated MARC records one-shot, waits for the import to commit
-and searches. Target: under 5 s in all, each phase's share printed. The floor, measured in the
+and searches. Target: under 5 s in all, each phase's share printed, the import's divided by
+the job's own times (upload, the worker's work, the poller's lag). The floor, measured in the
 same run, is the work underneath: a template clone (provisioning's database work) plus
 pymarc's parse of the same file.
 """
@@ -14,6 +15,7 @@ import os
 import re
 import statistics
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pymarc
@@ -86,6 +88,8 @@ def test_signup_to_first_search(live_db, tmp_path):
     host = f"{subdomain}.localhost"
     email = f"admin@{subdomain}.example"
     phases: dict[str, float] = {}
+    # The import phase as the job's own times divide it (one clock: everything runs here).
+    import_parts: dict[str, float] = {}
     try:
         worker.start()
         web.wait("/healthz", "localhost")
@@ -145,6 +149,7 @@ def test_signup_to_first_search(live_db, tmp_path):
         library.headers["Authorization"] = f"Bearer {answer.json()['token']}"
         at = phase("admin password and token", at)
 
+        uploading = time.time()
         with path.open("rb") as stream:
             answer = library.post(
                 web.url("/api/v1/imports/"),
@@ -158,8 +163,16 @@ def test_signup_to_first_search(live_db, tmp_path):
             "failed",
         ):
             time.sleep(POLL)
+        seen = time.time()
         assert state["status"] == "committed", state
         assert state["created"] == count, state
+        created = datetime.fromisoformat(state["created_at"]).timestamp()
+        committed = datetime.fromisoformat(state["committed_at"]).timestamp()
+        import_parts = {
+            "upload stored and queued": created - uploading,
+            "worker: queued to committed": committed - created,
+            "committed, seen by the poller": seen - committed,
+        }
         print(f"\nthe import job as the API shows it: {state}")
         at = phase(f"import of {count} records", at)
 
@@ -181,5 +194,8 @@ def test_signup_to_first_search(live_db, tmp_path):
     print(f"\nsign-up to first search: {total:.2f} s (target under 5 s)")
     for name, seconds in phases.items():
         print(f"  {name:<32} {seconds:6.2f} s  {seconds / total:6.1%}")
+        if name.startswith("import of"):
+            for part, part_seconds in import_parts.items():
+                print(f"    {part:<30} {part_seconds:6.2f} s  {part_seconds / total:6.1%}")
     suffix = "" if count == 10_000 else f"_{count}"
     record(f"signup_to_first_search{suffix}", total, "s", floor)
