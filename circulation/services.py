@@ -410,6 +410,28 @@ def _item_status_set(item: Item, status: str) -> None:
     changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
 
 
+# The new loan's row, written out: the ORM's save builds the INSERT anew on every check-out.
+_LOAN_OPEN_SQL = """
+INSERT INTO circulation_loan (item_id, patron_id, checked_out_at, due_on, renewals, returned_at)
+VALUES (%s, %s, %s, %s, 0, NULL) RETURNING id
+"""
+
+
+def _loan_open(*, item: Item, patron: Patron, due_on: date) -> Loan:
+    """A new open loan of `item` to `patron`, as Loan.objects.create makes it."""
+    checked_out_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_LOAN_OPEN_SQL, [item.pk, patron.pk, checked_out_at, due_on])
+        (loan_id,) = cursor.fetchone()
+    loan = Loan.from_db(
+        "default",
+        ["id", "item_id", "patron_id", "checked_out_at", "due_on", "renewals", "returned_at"],
+        [loan_id, item.pk, patron.pk, checked_out_at, due_on, 0, None],
+    )
+    loan.item, loan.patron = item, patron
+    return loan
+
+
 @transaction.atomic
 def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
     """Lend an item to a patron, by their barcodes. An item already on loan is a conflict (409);
@@ -461,7 +483,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
     due_on = due_date_after(start=on, days=rule.loan_days, closed=terms.closed)
     try:
         # No savepoint: after a refusal the whole transaction rolls back anyway.
-        loan = Loan.objects.create(item=item, patron=patron, due_on=due_on)
+        loan = _loan_open(item=item, patron=patron, due_on=due_on)
     except IntegrityError:
         # The item's row lock settles two desks; the open-loan index settles anything else.
         raise Conflict(
@@ -474,7 +496,6 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
         Hold.objects.filter(pk__in=fulfilled).update(
             status=Hold.Status.FULFILLED, item=item, ended_at=timezone.now()
         )
-    loan.item, loan.patron = item, patron
     return loan
 
 

@@ -5,6 +5,7 @@ feed's writes, and the answers built without the serializer."""
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from api.circulation import LoanSerializer, ReturnSerializer, loan_answer, return_answer
@@ -55,6 +56,24 @@ def test_checkout_terms_match_the_orm(desk: Desk) -> None:
                 expected = ClosedDay.objects.filter(date__gte=on, date__lte=horizon)
                 assert set(expected.values_list("date", flat=True)) <= set(terms.closed)
                 assert on + timedelta(days=2000) not in terms.closed
+
+
+def test_checkout_writes_the_loan_the_orm_would(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        columns = [f.attname for f in Loan._meta.concrete_fields]
+        started = timezone.now()
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        # The instance handed back is the row as stored, as the ORM would load it.
+        stored = Loan.objects.get(pk=loan.pk)
+        assert [getattr(loan, c) for c in columns] == [getattr(stored, c) for c in columns]
+        assert (loan._state.adding, loan._state.db) == (stored._state.adding, stored._state.db)
+        assert started <= stored.checked_out_at <= timezone.now()
+        # The row is the one Loan.objects.create writes for the same loan.
+        made = Loan.objects.create(item=desk.items[1], patron=desk.patron, due_on=loan.due_on)
+        made.refresh_from_db()
+        same = [c for c in columns if c not in ("id", "item_id", "checked_out_at")]
+        assert [getattr(stored, c) for c in same] == [getattr(made, c) for c in same]
+        assert (stored.item_id, stored.returned_at) == (desk.item.pk, None)
 
 
 def test_the_desk_answers_are_the_serializers(desk: Desk) -> None:
