@@ -2,7 +2,6 @@
 
 import io
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,14 +17,13 @@ T = TypeVar("T")
 
 # COPY's text format: backslash escapes; NUL cannot be stored in PostgreSQL text at all.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
-_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
 
 
 def cell(value: Any) -> str:
     """Any value as a cell of COPY's text format."""
     kind = type(value)
     if kind is str:
-        return value.translate(_ESCAPES) if _SPECIAL.search(value) else value
+        return text(value)
     if kind is int:
         return str(value)
     if value is None:
@@ -68,7 +66,21 @@ def bulk_cursor() -> AbstractContextManager[CursorWrapper]:
 
 def text(value: str) -> str:
     """A string as a cell of COPY's text format, for lines built by hand."""
-    return value.translate(_ESCAPES) if _SPECIAL.search(value) else value
+    # A test for each character, a fast scan each, costs a fraction of a regular expression.
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\x00" in value:
+        return value.translate(_ESCAPES)
+    return value
+
+
+def text_cells(values: Sequence[str]) -> str:
+    """Strings as tab-separated cells of COPY's text format: the joined line is looked over
+    once, and the cells escaped one by one only when it holds a character to escape."""
+    line = "\t".join(values)
+    if line.count("\t") == len(values) - 1 and not (
+        "\\" in line or "\n" in line or "\r" in line or "\x00" in line
+    ):
+        return line
+    return "\t".join([text(value) for value in values])
 
 
 def lines_copy(table: str, columns: Sequence[str], lines: list[str]) -> int:

@@ -76,6 +76,9 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     known = locations_known({i.location for s in chunk for i in s.items if i.location})
     matched_ids = {found[k] for k in all_keys if k in found}
     current = record_snapshots(sorted(matched_ids)) if job.on_match == "update" else {}
+    # Translated once a chunk: the commonest reasons cost a catalog lookup a record otherwise.
+    no_match = gettext("No record matches %(keys)s; a new record is created.")
+    no_keys = gettext("Nothing to match on (no ISBN or control number); a new record is created.")
     decisions = []
     for source in chunk:
         if source.data is None:
@@ -111,14 +114,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.action = Action.UNCHANGED
             decision.reason = gettext("No matching record; skipped (on no match: skip).")
         else:
-            decision.reason = (
-                gettext("No record matches %(keys)s; a new record is created.")
-                % {"keys": ", ".join(keys)}
-                if keys
-                else gettext(
-                    "Nothing to match on (no ISBN or control number); a new record is created."
-                )
-            )
+            decision.reason = no_match % {"keys": ", ".join(keys)} if keys else no_keys
         if source.warnings and decision.action != Action.REJECT:
             decision.reason = " ".join([decision.reason, gettext("Warning:"), *source.warnings])
         decisions.append(decision)
@@ -278,7 +274,7 @@ def _as_imported(snapshot: dict[str, Any]) -> RecordData | None:
     if not marc:
         return None
     try:
-        data, _ = marc_map(marc_read(bytes(marc)))  # type: ignore[arg-type]
+        data, _ = marc_map(marc_read(bytes(marc)))
     except (RecordRejected, ValueError, UnicodeDecodeError):
         return None
     return data

@@ -10,7 +10,7 @@ from catalog.imports.models import ImportLocation
 from catalog.models import Item, Record
 from catalog.services import RecordData, contributors_by_key, subjects_by_key
 from catalog.text import name_key, sort_title_for
-from common.sql import bulk_cursor, cell, ids_reserve, text
+from common.sql import bulk_cursor, cell, ids_reserve, text, text_cells
 
 
 @dataclass(slots=True)
@@ -53,18 +53,22 @@ def _prepare(data: RecordData) -> Prepared:
     title = data.title.strip()
     year = "\\N" if data.publication_year is None else str(data.publication_year)
     marc = "\\N" if data.source_marc is None else "\\\\x" + bytes(data.source_marc).hex()
-    cells = (
-        text(title), text(data.subtitle), text(data.publisher), year, text(data.edition),
-        text(data.language), text(data.series), text(data.summary), text(data.control_number),
-        text(data.control_number_source), marc, text(sort_title_for(title, data.nonfiling)),
+    # The year and the MARC are cells already; the texts around them are escaped by the line.
+    described = text_cells((title, data.subtitle, data.publisher))
+    details = text_cells(
+        (
+            data.edition, data.language, data.series, data.summary, data.control_number,
+            data.control_number_source,
+        )
     )  # fmt: skip
+    sort_title = text(sort_title_for(title, data.nonfiling))
     return Prepared(
-        record="\t".join(cells),
+        record=f"{described}\t{year}\t{details}\t{marc}\t{sort_title}",
         names=names,
         credits=credits,
         headings=headings,
         links=links,
-        identifiers=[f"{text(k)}\t{text(v)}" for k, v in sorted(set(data.identifiers))],
+        identifiers=[text_cells(pair) for pair in sorted(set(data.identifiers))],
         title=text(title[:300]),
     )
 

@@ -7,7 +7,13 @@ from typing import IO
 import pymarc
 from django.utils.translation import gettext
 
-from catalog.imports.formats.marc21 import marc_map
+from catalog.imports.formats.marc21 import (
+    MAPPED_TAGS,
+    MarcField,
+    MarcFields,
+    marc_map,
+    subfields_cleaned,
+)
 from catalog.imports.formats.source import (
     FileUnreadable,
     RecordRejected,
@@ -72,87 +78,16 @@ def _looks_utf8(raw: bytes) -> bool:
     return True
 
 
-class _Field:
-    """The few parts of a MARC field the mapping reads (pymarc.Field's names)."""
-
-    __slots__ = ("data", "indicator1", "indicator2", "subfields", "tag")
-
-    def __init__(self, tag: str, text: str) -> None:
-        self.tag = tag
-        if tag < "010":
-            self.data: str | None = text
-            self.indicator1 = self.indicator2 = " "
-            self.subfields: list[tuple[str, str]] = []
-        else:
-            self.data = None
-            self.indicator1, self.indicator2 = text[:1] or " ", text[1:2] or " "
-            # (code, value) pairs, as pymarc.Subfield unpacks: plain tuples are cheaper to make.
-            self.subfields = [(part[0], part[1:]) for part in text[2:].split("\x1f") if part]
-
-
-class _Record:
-    """Just the mapped fields of a record whose text needs no MARC-8 conversion."""
-
-    __slots__ = ("fields", "ordered")
-
-    def __init__(self, ordered: list[_Field]) -> None:
-        self.ordered = ordered
-        self.fields: dict[str, list[_Field]] = {}
-        for found in ordered:
-            self.fields.setdefault(found.tag, []).append(found)
-
-    def get(self, tag: str) -> _Field | None:
-        found = self.fields.get(tag)
-        return found[0] if found else None
-
-    def get_fields(self, *tags: str) -> list[_Field]:
-        if len(tags) == 1:
-            return self.fields.get(tags[0], [])
-        # In the record's order, as pymarc gives them (subjects keep their order).
-        return [f for f in self.ordered if f.tag in tags]
-
-
-_MAPPED_TAGS = frozenset(
-    (
-        "001",
-        "003",
-        "008",
-        "010",
-        "020",
-        "022",
-        "035",
-        "041",
-        "100",
-        "110",
-        "111",
-        "245",
-        "250",
-        "260",
-        "264",
-        "490",
-        "520",
-        "600",
-        "610",
-        "611",
-        "630",
-        "648",
-        "650",
-        "651",
-        "655",
-        "700",
-        "710",
-        "711",
-        "830",
-        "852",
-        "952",
-    )
-)
-
-
 _ODD_CODE = re.compile("\x1f[^\x00-\x7f]")
+# A directory's entries: tag, field length, field start.
+_ENTRY = re.compile(r"(...)(....)(.....)", re.DOTALL)
+# Control characters but for the marks of fields and subfields: a record with none before its
+# terminator has none in its subfield values unless a field's text holds a field mark. (A
+# translate that drops them scans a record faster than a regular expression.)
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x1E), 0x7F])
 
 
-def marc_read_direct(raw: bytes) -> _Record | None:
+def marc_read_direct(raw: bytes) -> MarcFields | None:
     """Read the mapped fields straight from the directory when the text is UTF-8 (or plain
     ASCII), for marc_map as it reads pymarc's records. Anything unexpected returns None and
     the record goes through pymarc instead (marc_parse)."""
@@ -166,13 +101,13 @@ def marc_read_direct(raw: bytes) -> _Record | None:
             return None
         # Plain ASCII (most files) is decoded once; byte offsets are then character offsets.
         text = raw.decode("ascii") if raw.isascii() else None
+        controls = len(raw[:end].translate(None, _CONTROL_BYTES)) != end
         fields = []
-        for i in range(0, len(directory), 12):
-            tag = directory[i : i + 3]
-            if tag not in _MAPPED_TAGS:
+        for tag, length_digits, start_digits in _ENTRY.findall(directory):
+            if tag not in MAPPED_TAGS:
                 continue
-            length = int(directory[i + 3 : i + 7])
-            start = base + int(directory[i + 7 : i + 12])
+            length = int(length_digits)
+            start = base + int(start_digits)
             # A field must end where the directory says: pymarc copes with wrong offsets.
             if start + length > end or raw[start + length - 1] != 0x1E:
                 return None
@@ -182,13 +117,20 @@ def marc_read_direct(raw: bytes) -> _Record | None:
                 value = raw[start : start + length - 1].decode("utf-8")
                 if _ODD_CODE.search(value):  # pymarc reads such a subfield code its own way
                     return None
-            fields.append(_Field(tag, value))
-        return _Record(fields)
+            if tag < "010":
+                fields.append(MarcField(tag, value, " ", []))
+                continue
+            # (code, value) pairs, as pymarc.Subfield unpacks: plain tuples are cheaper to make.
+            subfields = [(part[0], part[1:]) for part in value[2:].split("\x1f") if part]
+            if controls or "\x1e" in value:
+                subfields = subfields_cleaned(subfields)
+            fields.append(MarcField(tag, None, value[1:2] or " ", subfields))
+        return MarcFields(fields)
     except (ValueError, UnicodeDecodeError):
         return None
 
 
-def marc_read(raw: bytes) -> "pymarc.Record | _Record":
+def marc_read(raw: bytes) -> "pymarc.Record | MarcFields":
     """The record for mapping: the fast path for UTF-8 and ASCII, pymarc for MARC-8 text."""
     _marc_check(raw)
     fast = raw[9:10] == b"a" or (raw.isascii() and b"\x1b" not in raw)
@@ -253,7 +195,7 @@ def marc_records(
         read += start_offset
         source = SourceRecord(position=position, raw=raw)
         try:
-            source.data, source.items = marc_map(marc_read(raw))  # type: ignore[arg-type]
+            source.data, source.items = marc_map(marc_read(raw))
             source.data.source_marc = raw
         except RecordRejected as error:
             source.error = str(error)

@@ -1,6 +1,7 @@
 """The catalog's reading of a MARC 21 bibliographic record, from pymarc or the direct reader."""
 
 import re
+from collections.abc import Iterable
 
 import pymarc
 from django.utils.translation import gettext
@@ -17,8 +18,17 @@ from catalog.services import RecordData
 
 _TRAILING = " /:;,=."
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTRIBUTOR_TAGS = ("100", "110", "111", "700", "710", "711")
+_CORPORATE_TAGS = ("110", "111", "710", "711")
 _SUBJECT_TAGS = ("600", "610", "611", "630", "648", "650", "651", "655")
 _SUBJECT_SCHEMES = {"0": "lcsh", "1": "lcac", "2": "mesh", "3": "nal", "5": "cash", "6": "rvm"}
+_TITLE_CODES = ("a", "n", "p")
+_NAME_CODES = ("a", "b", "c", "q", "d")
+_RELATOR_CODES = ("e", "4")
+_HEADING_CODES = ("a", "b", "c", "d", "t")
+_DIVISION_CODES = ("v", "x", "y", "z")
+_SERIES_CODES = ("a", "v")
+_CALL_NUMBER_CODES = ("h", "i")
 _RELATORS = (
     ("author", "author"),
     ("aut", "author"),
@@ -28,70 +38,150 @@ _RELATORS = (
     ("trl", "translator"),
     ("edt", "editor"),
 )
+# The fields the mapping reads; readers may leave out all others.
+MAPPED_TAGS = frozenset(
+    (
+        "001", "003", "008", "010", "020", "022", "035", "041", "100", "110", "111", "245",
+        "250", "260", "264", "490", "520", "600", "610", "611", "630", "648", "650", "651",
+        "655", "700", "710", "711", "830", "852", "952",
+    )
+)  # fmt: skip
+
+Subfields = list[tuple[str, str]]
+
+
+class MarcField:
+    """The parts of a MARC field the mapping reads (pymarc.Field's names): a control field's
+    data, or a data field's second indicator and subfields, whose values hold no control
+    characters (a broken MARC-8 escape, say, is no text)."""
+
+    __slots__ = ("data", "indicator2", "subfields", "tag")
+
+    def __init__(self, tag: str, data: str | None, indicator2: str, subfields: Subfields) -> None:
+        self.tag = tag
+        self.data = data
+        self.indicator2 = indicator2
+        self.subfields = subfields
+
+
+class MarcFields:
+    """The mapped fields of a record, by tag and in the record's order."""
+
+    __slots__ = ("by_tag", "ordered")
+
+    def __init__(self, ordered: list[MarcField]) -> None:
+        self.ordered = ordered
+        self.by_tag: dict[str, list[MarcField]] = {}
+        for found in ordered:
+            same = self.by_tag.get(found.tag)
+            if same is None:
+                self.by_tag[found.tag] = [found]
+            else:
+                same.append(found)
+
+    @classmethod
+    def of_record(cls, record: pymarc.Record) -> "MarcFields":
+        return cls(
+            [
+                MarcField(
+                    found.tag,
+                    found.data,
+                    found.indicator2,
+                    subfields_cleaned(found.subfields),
+                )
+                for found in record.fields
+                if found.tag in MAPPED_TAGS
+            ]
+        )
+
+    def get(self, tag: str) -> MarcField | None:
+        found = self.by_tag.get(tag)
+        return found[0] if found else None
+
+    def get_fields(self, *tags: str) -> list[MarcField]:
+        """The fields of these tags, in the record's order (subjects keep their order)."""
+        present = [self.by_tag[tag] for tag in tags if tag in self.by_tag]
+        if len(present) == 1:
+            return present[0]
+        if not present:
+            return []
+        return [f for f in self.ordered if f.tag in tags]
+
+
+def subfields_cleaned(subfields: Iterable[tuple[str, str]]) -> Subfields:
+    """Subfields with the control characters left out of their values."""
+    return [(code, _CONTROL.sub("", value)) for code, value in subfields]
 
 
 def _clean(value: str | None, limit: int) -> str:
     return (value or "").strip().rstrip(_TRAILING).strip()[:limit]
 
 
-def _sub(field: pymarc.Field, *codes: str) -> list[str]:
-    # Control characters (a broken MARC-8 escape, say) are no text: they are left out.
-    return [_CONTROL.sub("", value) for code, value in field.subfields if code in codes]
-
-
-def _first(record: pymarc.Record, tags: tuple[str, ...], *codes: str) -> str:
+def _first(record: MarcFields, tags: tuple[str, ...], code: str) -> str:
+    """The first `code` subfield of the first field of these tags that has one."""
     for tag in tags:
-        for found in record.get_fields(tag):
-            values = _sub(found, *codes)
-            if values:
-                return values[0]
+        for found in record.by_tag.get(tag, ()):
+            for each, value in found.subfields:
+                if each == code:
+                    return value
     return ""
 
 
-def _role(found: pymarc.Field) -> str:
-    if found.tag in ("110", "111", "710", "711"):
+def _value(subfields: Subfields, code: str) -> str:
+    for each, value in subfields:
+        if each == code:
+            return value
+    return ""
+
+
+def _role(found: MarcField) -> str:
+    if found.tag in _CORPORATE_TAGS:
         return "corporate"
-    if found.tag in ("100",):
+    if found.tag == "100":
         return "author"
-    relator = " ".join(_sub(found, "e", "4")).lower()
+    relator = " ".join([v for c, v in found.subfields if c in _RELATOR_CODES]).lower()
     for needle, role in _RELATORS:
         if needle in relator:
             return role
     return "contributor"
 
 
-def marc_map(record: pymarc.Record) -> tuple[RecordData, list[ItemData]]:
+def marc_map(record: "pymarc.Record | MarcFields") -> tuple[RecordData, list[ItemData]]:
     """The catalog's reading of a MARC 21 bibliographic record; RecordRejected if unusable."""
+    if not isinstance(record, MarcFields):
+        record = MarcFields.of_record(record)
+    fields = record.by_tag
     title_field = record.get("245")
-    title = _clean(" ".join(_sub(title_field, "a", "n", "p")), 1000) if title_field else ""
+    if title_field is None:
+        raise RecordRejected(gettext("No title: field 245 $a is missing or empty."))
+    codes = title_field.subfields
+    title = _clean(" ".join([v for c, v in codes if c in _TITLE_CODES]), 1000)
     if not title:
         raise RecordRejected(gettext("No title: field 245 $a is missing or empty."))
     nonfiling = 0
-    if title_field is not None and title_field.indicator2 and title_field.indicator2.isdigit():
+    if title_field.indicator2 and title_field.indicator2.isdigit():
         nonfiling = int(title_field.indicator2)
-    subtitle = _clean(" ".join(_sub(title_field, "b")), 1000) if title_field else ""
+    subtitle = _clean(" ".join([v for c, v in codes if c == "b"]), 1000)
 
     contributors = []
-    for found in record.get_fields("100", "110", "111", "700", "710", "711"):
-        name = " ".join(_sub(found, "a", "b", "c", "q", "d")).strip().rstrip(",").strip()
+    for found in record.get_fields(*_CONTRIBUTOR_TAGS):
+        name = " ".join([v for c, v in found.subfields if c in _NAME_CODES])
+        name = name.strip().rstrip(",").strip()
         if name:
             contributors.append((name[:500], _role(found)))
 
     identifiers: list[tuple[str, str]] = []
-    for tag, kind, codes in (
-        ("020", "isbn", ("a",)),
-        ("022", "issn", ("a",)),
-        ("010", "lccn", ("a",)),
-    ):
-        for found in record.get_fields(tag):
-            for value in _sub(found, *codes):
-                try:
-                    identifiers.append((kind, identifier_normalize(kind, value)))
-                except InvalidIdentifier:
-                    continue  # kept in the source MARC; only valid numbers are matched on
-    for found in record.get_fields("035"):
-        for value in _sub(found, "a"):
-            if "ocolc" in value.lower():
+    for tag, kind in (("020", "isbn"), ("022", "issn"), ("010", "lccn")):
+        for found in fields.get(tag, ()):
+            for code, value in found.subfields:
+                if code == "a":
+                    try:
+                        identifiers.append((kind, identifier_normalize(kind, value)))
+                    except InvalidIdentifier:
+                        continue  # kept in the source MARC; only valid numbers are matched on
+    for found in fields.get("035", ()):
+        for code, value in found.subfields:
+            if code == "a" and "ocolc" in value.lower():
                 try:
                     identifiers.append(("oclc", identifier_normalize("oclc", value)))
                 except InvalidIdentifier:
@@ -101,26 +191,31 @@ def marc_map(record: pymarc.Record) -> tuple[RecordData, list[ItemData]]:
     source = record.get("003")
     fixed = record.get("008")
     fixed_data = (fixed.data or "") if fixed is not None else ""
-    publication = record.get_fields("264") or record.get_fields("260")
+    publication = fields.get("264") or fields.get("260") or ()
     publisher = _clean(_first(record, ("264", "260"), "b"), 500)
-    year = year_in(" ".join(v for f in publication for v in _sub(f, "c"))) or year_in(
-        fixed_data[7:11]
-    )
+    year = year_in(
+        " ".join([v for f in publication for c, v in f.subfields if c == "c"])
+    ) or year_in(fixed_data[7:11])
 
     subjects = []
     for found in record.get_fields(*_SUBJECT_TAGS):
-        parts = [p.strip().rstrip(".").strip() for p in _sub(found, "a", "b", "c", "d", "t")]
-        divisions = [p.strip().rstrip(".").strip() for p in _sub(found, "v", "x", "y", "z")]
-        heading = " -- ".join([" ".join(p for p in parts if p), *divisions]).strip(" -")
+        codes = found.subfields
+        parts = [v.strip().rstrip(".").strip() for c, v in codes if c in _HEADING_CODES]
+        divisions = [v.strip().rstrip(".").strip() for c, v in codes if c in _DIVISION_CODES]
+        heading = " -- ".join([" ".join([p for p in parts if p]), *divisions]).strip(" -")
         if not heading:
             continue
         scheme = _SUBJECT_SCHEMES.get(found.indicator2 or "", "local")
         if found.indicator2 == "7":
-            scheme = (_sub(found, "2") or ["local"])[0][:32]
+            scheme = ([v for c, v in codes if c == "2"] or ["local"])[0][:32]
         subjects.append((heading[:500], scheme))
 
-    series_fields = record.get_fields("490") or record.get_fields("830")
-    series = _clean(" ".join(_sub(series_fields[0], "a", "v")), 500) if series_fields else ""
+    series_fields = fields.get("490") or fields.get("830")
+    series = (
+        _clean(" ".join([v for c, v in series_fields[0].subfields if c in _SERIES_CODES]), 500)
+        if series_fields
+        else ""
+    )
 
     data = RecordData(
         title=title,
@@ -130,7 +225,9 @@ def marc_map(record: pymarc.Record) -> tuple[RecordData, list[ItemData]]:
         edition=_clean(_first(record, ("250",), "a"), 200),
         language=language_code(fixed_data[35:38]) or language_code(_first(record, ("041",), "a")),
         series=series,
-        summary=" ".join(v.strip() for f in record.get_fields("520") for v in _sub(f, "a")),
+        summary=" ".join(
+            [v.strip() for f in fields.get("520", ()) for c, v in f.subfields if c == "a"]
+        ),
         control_number=((control.data or "").strip()[:64] if control is not None else ""),
         control_number_source=((source.data or "").strip()[:64] if source is not None else ""),
         contributors=contributors,
@@ -141,23 +238,27 @@ def marc_map(record: pymarc.Record) -> tuple[RecordData, list[ItemData]]:
     return data, marc_items(record)
 
 
-def marc_items(record: pymarc.Record) -> list[ItemData]:
+def marc_items(record: "pymarc.Record | MarcFields") -> list[ItemData]:
     """Copies from holdings: MARC 852 ($p barcode; $9 the copy's status, as Stacks exports
     it) and Koha's 952 ($p barcode)."""
+    if not isinstance(record, MarcFields):
+        record = MarcFields.of_record(record)
     items = []
-    for found in record.get_fields("852"):
-        barcode = (_sub(found, "p") or [""])[0].strip()
+    for found in record.by_tag.get("852", ()):
+        codes = found.subfields
+        barcode = _value(codes, "p").strip()
         if barcode:
-            call_number = " ".join(_sub(found, "h", "i")).strip()
-            location = (_sub(found, "b") or [""])[0].strip()
-            status = (_sub(found, "9") or [""])[0].strip()
+            call_number = " ".join([v for c, v in codes if c in _CALL_NUMBER_CODES]).strip()
+            location = _value(codes, "b").strip()
+            status = _value(codes, "9").strip()
             item = ItemData(barcode[:64], call_number[:200], location[:32])
             item.status = status if status in ITEM_STATUSES else ""
             items.append(item)
-    for found in record.get_fields("952"):
-        barcode = (_sub(found, "p") or [""])[0].strip()
+    for found in record.by_tag.get("952", ()):
+        codes = found.subfields
+        barcode = _value(codes, "p").strip()
         if barcode:
-            call_number = (_sub(found, "o") or [""])[0].strip()
-            location = (_sub(found, "a") or _sub(found, "b") or [""])[0].strip()
+            call_number = _value(codes, "o").strip()
+            location = ([v for c, v in codes if c == "a"] or [_value(codes, "b")])[0].strip()
             items.append(ItemData(barcode[:64], call_number[:200], location[:32]))
     return items

@@ -9,6 +9,7 @@ from catalog.services import RecordData
 from common.errors import ApplicationError
 
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
+_LANGUAGE_CODE = re.compile(r"[a-z]{3}")
 
 
 class FileUnreadable(ApplicationError):
@@ -85,4 +86,4 @@ def year_in(text: str | None) -> int | None:
 def language_code(code: str | None) -> str:
     """A three-letter MARC language code, or nothing."""
     code = (code or "").strip().lower()
-    return code if re.fullmatch(r"[a-z]{3}", code) else ""
+    return code if _LANGUAGE_CODE.fullmatch(code) else ""
