@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Change, Record, RecordContributor
 from catalog.search import RecordFilters
+from common.numbers import whole_number
 
 # Pages are cached under the catalog's generation (the last change feed id), so any record or
 # item write (a location renamed feeds its items) shows at once.
@@ -130,12 +131,13 @@ def _whole(params: Any, name: str, low: int, high: int) -> int | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    number = whole_number(raw)
+    if number is None or not low <= number <= high:
         raise BadSearch(
             gettext("%(name)s must be a whole number from %(low)s to %(high)s, not %(raw)r.")
             % {"name": name, "low": low, "high": high, "raw": raw}
         )
-    return int(raw)
+    return number
 
 
 def web_search_parse(params: Any) -> WebSearch:

@@ -16,6 +16,7 @@ from cataloguing.forms import CoverOfferForm, IsbnForm, ItemForm, RecordForm
 from cataloguing.lookup import Lookup, LookupHit, isbn_lookup, next_barcode
 from cataloguing.services import record_cover_fetch, record_with_item_create
 from common.errors import ApplicationError
+from common.numbers import whole_number
 from staff.roles import staff_required
 from tenants.models import Library
 
@@ -31,8 +32,8 @@ def _item_initial(request: HttpRequest, barcode: str) -> dict[str, Any]:
 
 
 def _render(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    saved_id = request.GET.get("saved", "")
-    saved = Record.objects.filter(pk=int(saved_id)).first() if saved_id.isdigit() else None
+    saved_id = whole_number(request.GET.get("saved", ""))
+    saved = Record.objects.filter(pk=saved_id).first() if saved_id is not None else None
     context = {"isbn_form": IsbnForm(initial={"isbn": ""}), "saved": saved, **context}
     return render(request, "cataloguing/add.html", context, status=status)
 
@@ -40,7 +41,7 @@ def _render(request: HttpRequest, context: dict[str, Any], status: int = 200) ->
 def _chosen(lookup: Lookup, pick: str) -> LookupHit | None:
     if not lookup.hits:
         return None
-    index = int(pick) if pick.isdigit() else 0
+    index = whole_number(pick) or 0
     return lookup.hits[index] if index < len(lookup.hits) else lookup.hits[0]
 
 

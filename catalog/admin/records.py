@@ -30,6 +30,7 @@ from catalog.services import (
     record_update,
 )
 from catalog.website import language_name
+from common.numbers import whole_number
 
 
 class Outcome:
@@ -148,8 +149,8 @@ class DecadeFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> QuerySet[Record]:
         value = self.value() or ""
-        if value.isdigit():
-            start = int(value)
+        start = whole_number(value, 4)
+        if start is not None:
             return queryset.filter(publication_year__gte=start, publication_year__lt=start + 10)
         return queryset
 
@@ -183,8 +184,9 @@ class SubjectFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> QuerySet[Record]:
         value = self.value() or ""
-        if value.isdigit():
-            return queryset.filter(subject_links__subject_id=int(value))
+        subject = whole_number(value, 9)
+        if subject is not None:
+            return queryset.filter(subject_links__subject_id=subject)
         return queryset
 
 

@@ -16,6 +16,7 @@ from catalog.protocols.records import (
     records_marc,
 )
 from catalog.selectors import record_links_attach
+from common.numbers import whole_number
 
 SRU_12 = "http://www.loc.gov/zing/srw/"
 DIAG_12 = "http://www.loc.gov/zing/srw/diagnostic/"
@@ -108,9 +109,10 @@ def _whole(params: Any, name: str, default: int, low: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < low:
+    number = whole_number(raw)
+    if number is None or number < low:
         raise _Fatal(6, "Unsupported parameter value", f"{name}={raw}")
-    return int(raw)
+    return number
 
 
 def _explain(request: HttpRequest, response: _Response) -> None:

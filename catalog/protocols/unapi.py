@@ -15,6 +15,7 @@ from catalog.protocols.records import (
     records_marc,
     records_with_links,
 )
+from common.numbers import whole_number
 
 # name: (media type, documentation)
 FORMATS = {
@@ -28,7 +29,7 @@ def _record_id(raw: str) -> int | None:
     """A record's id from an unAPI id: its number (as record pages give it), or its OAI-PMH
     identifier (oai:<repository>:<number>) as harvesters know it."""
     local = raw.rsplit(":", 1)[-1] if raw.startswith("oai:") else raw
-    return int(local) if local.isascii() and local.isdigit() and len(local) <= 18 else None
+    return whole_number(local)
 
 
 def _formats(record_id: str | None, status: int) -> HttpResponse:

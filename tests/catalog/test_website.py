@@ -272,6 +272,10 @@ def test_pagination_and_page_size_cap(web, shelf):
         ({"subject": "fantasy"}, "subject must be a whole number"),
         ({"language": "english"}, "language must be a three-letter MARC code"),
         ({"page": "0"}, "page must be a whole number"),
+        # Digits that are not 0-9 ("²", Arabic-Indic) and numbers past any id are still bad input.
+        ({"subject": "\u00b2"}, "subject must be a whole number"),
+        ({"page": "\u0663"}, "page must be a whole number"),
+        ({"contributor": "9" * 40}, "contributor must be a whole number"),
     ],
 )
 def test_bad_search_parameters_answer_a_clear_400(web, shelf, params, message):

@@ -170,6 +170,7 @@ def test_sru_2_0_answers_in_its_namespace(web, shelf):
         ({"query": "moon", "recordPacking": "json"}, "71"),
         ({"query": "moon", "startRecord": "0"}, "6"),
         ({"query": "moon", "maximumRecords": "lots"}, "6"),
+        ({"query": "moon", "startRecord": "\u00b2"}, "6"),
         ({"query": "moon", "startRecord": "50"}, "61"),
         ({"query": "moon", "colour": "red"}, "8"),
     ],

@@ -15,6 +15,7 @@ from catalog.imports.formats.source import (
     year_in,
 )
 from catalog.services import RecordData
+from common.numbers import whole_number
 
 _TRAILING = " /:;,=."
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -158,9 +159,7 @@ def marc_map(record: "pymarc.Record | MarcFields") -> tuple[RecordData, list[Ite
     title = _clean(" ".join([v for c, v in codes if c in _TITLE_CODES]), 1000)
     if not title:
         raise RecordRejected(gettext("No title: field 245 $a is missing or empty."))
-    nonfiling = 0
-    if title_field.indicator2 and title_field.indicator2.isdigit():
-        nonfiling = int(title_field.indicator2)
+    nonfiling = whole_number(title_field.indicator2 or "", 1) or 0
     subtitle = _clean(" ".join([v for c, v in codes if c == "b"]), 1000)
 
     contributors = []

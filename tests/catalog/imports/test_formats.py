@@ -73,6 +73,17 @@ def test_marc_mapping_of_every_mapped_field():
     ]
 
 
+@pytest.mark.parametrize("indicator", ["\u00b2", "\u0663", "x", " "])
+def test_a_title_whose_nonfiling_indicator_is_no_digit_files_under_every_word(indicator):
+    # "²" passes str.isdigit() and int() refuses it; the record is still read, not a crash.
+    record = pymarc.Record(force_utf8=True)
+    record.add_field(_field("245", [("a", "The dispossessed")], "1" + indicator))
+
+    data, _items = marc_map(record)
+
+    assert (data.title, data.nonfiling) == ("The dispossessed", 0)
+
+
 def test_marc8_records_are_decoded():
     sources = [s for s, _ in marc_records((MARC_DIR / "marc8.dat").open("rb"))]
     assert len(sources) == 1
