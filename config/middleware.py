@@ -1,12 +1,18 @@
-"""Before any host or tenant lookup: probes, readers noted, NUL in addresses, large API bodies."""
+"""Before any host or tenant lookup: probes, readers noted, NUL in addresses, large API bodies;
+and the Content-Security-Policy header, built once."""
 
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 
 from common.problems import problem_response
 from common.readers import readers_note
@@ -128,3 +134,65 @@ class ApiBodyLimitMiddleware:
                 detail = f"The request body is {length} bytes; this API takes at most {limit}."
                 return problem_response(413, "Request too large", detail, "too_large")
         return self.get_response(request)
+
+
+# What a view may set on its response for a policy of its own (django-csp's decorators).
+_OWN_POLICY = ("_csp_config", "_csp_update", "_csp_replace",
+               "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")  # fmt: skip
+# (CONTENT_SECURITY_POLICY, its REPORT_ONLY, the headers built from them)
+_built: list[tuple[Any, Any, list[tuple[str, str, str, tuple[str, ...]]]]] = []
+
+
+def _settings_headers() -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """(header, value, the response attribute exempting from it, path prefixes excluded) for
+    each policy of the settings, built again only when the settings are other objects."""
+    policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+    report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+    if _built and _built[0][0] is policy and _built[0][1] is report_only:
+        return _built[0][2]
+    headers = []
+    for header, config, ro, exempt in (
+        (HEADER, policy, False, "_csp_exempt"),
+        (HEADER_REPORT_ONLY, report_only, True, "_csp_exempt_ro"),
+    ):
+        value = build_policy(report_only=ro)
+        if value:
+            prefixes = tuple((config or {}).get("EXCLUDE_URL_PREFIXES") or ())
+            headers.append((header, value, exempt, prefixes))
+    _built[:] = [(policy, report_only, headers)]
+    return headers
+
+
+class SettingsCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware with the settings' policy built once rather than on every
+    response (it cost more than any other middleware); a response with a policy of its own or
+    a nonce is left to django-csp."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in _OWN_POLICY
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response  # Django's debug pages, as django-csp leaves them
+        for header, value, exempt, prefixes in _settings_headers():
+            if (
+                header not in response
+                and getattr(response, exempt, False) is False
+                and not request.path_info.startswith(prefixes)
+            ):
+                response[header] = value
+        # As django-csp: a nonce asked for after the header was written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
+
+
+class WebsiteMessageMiddleware(MessageMiddleware):
+    """Django's messages (notes shown on the next page) for the website and staff pages: the
+    API shows none, so its requests do not set up their storage."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not request.path_info.startswith("/api/"):
+            super().process_request(request)

@@ -100,7 +100,7 @@ MIDDLEWARE = [
     "tenants.uploads.UploadLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tenants.middleware.CustomDomainHstsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.SettingsCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tenants.middleware.LibraryLocaleMiddleware",
@@ -108,7 +108,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tenants.website_throttle.WebsiteThrottleMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.WebsiteMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
