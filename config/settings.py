@@ -440,9 +440,6 @@ STACKS_SIGNUPS_PER_HOUR = env.int("STACKS_SIGNUPS_PER_HOUR", default=100)
 STACKS_BUNDLE_PREFIX = env.str("STACKS_BUNDLE_PREFIX", default="bundles")
 # Template clones kept ready so that a new library is a rename, not a clone (0 turns it off).
 STACKS_SPARE_SCHEMAS = env.int("STACKS_SPARE_SCHEMAS", default=2)
-# How long after a library takes a spare the pool is refilled: a clone is seconds of database
-# work, and the new library's admin is about to set a password and import a first catalog.
-STACKS_SPARE_REFILL_DELAY_SECONDS = env.float("STACKS_SPARE_REFILL_DELAY_SECONDS", default=60.0)
 # The database is a Citus coordinator: every library schema becomes a distributed schema
 # (tenants/citus.py; deploy/README.md, "Past one database server").
 STACKS_CITUS = env.bool("STACKS_CITUS", default=False)

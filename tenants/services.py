@@ -151,8 +151,7 @@ def library_create(
         connection.set_schema_to_public()  # type: ignore[attr-defined]
     domain_cache_forget(domain)
     if settings.STACKS_SPARE_SCHEMAS:
-        # Not at once: the clone would compete with the new library's first import.
-        task_enqueue(SPARE_POOL_FILL, countdown=settings.STACKS_SPARE_REFILL_DELAY_SECONDS or None)
+        task_enqueue(SPARE_POOL_FILL)
     return ProvisionedLibrary(
         library=library,
         domain=primary,

@@ -1,14 +1,10 @@
 """Libraries are cloned from a template kept at the code's migrations, and really have them."""
 
-import os
-from datetime import datetime, timedelta
-
 import pytest
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from config.celery import app
 from tenants.errors import LibraryError
 from tenants.services import library_create
 from tenants.template import (
@@ -142,35 +138,3 @@ def test_spare_names_cannot_be_library_names(db):
             schema_name="spare_abc", name="X", domain="x.localhost",
             admin_email="a@x.example", admin_password=PASSWORD,
         )  # fmt: skip
-
-
-def test_the_spare_pool_is_refilled_after_the_new_librarys_first_steps(
-    db, settings, django_capture_on_commit_callbacks
-):
-    """A clone is seconds of database work: queued at once, it competed with the first import
-    of the library that had just taken a spare."""
-    settings.STACKS_SPARE_SCHEMAS = 1
-    settings.STACKS_SPARE_REFILL_DELAY_SECONDS = 60
-    queue = f"refill-{os.urandom(4).hex()}"
-    before = app.conf.task_default_queue
-    app.conf.task_default_queue = queue  # where no worker takes it
-    try:
-        started = datetime.now().astimezone()
-        with django_capture_on_commit_callbacks(execute=True):
-            library_create(
-                schema_name="refill", name="Refill", domain="refill.localhost",
-                admin_email="a@refill.example", admin_password=PASSWORD,
-            )  # fmt: skip
-    finally:
-        app.conf.task_default_queue = before
-    with app.connection_for_read() as broker:
-        waiting = broker.SimpleQueue(queue)
-        message = waiting.get(timeout=5)
-        message.ack()
-        waiting.queue.delete()
-        waiting.close()
-
-    assert message.headers["task"] == "worker.spare_pool_fill"
-    eta = message.headers["eta"]
-    assert eta, "the refill was queued to run at once"
-    assert datetime.fromisoformat(eta) - started >= timedelta(seconds=59)
