@@ -75,22 +75,23 @@ _FACETS_SQL = f"""
         SELECT r.language, r.publication_year FROM m CROSS JOIN LATERAL
         (SELECT language, publication_year FROM {Record._meta.db_table} WHERE id = m.id OFFSET 0) r)
     SELECT
-      (SELECT json_agg(json_build_array(id, heading, scheme, n)) FROM (
-         SELECT s.id, s.heading, s.scheme, g.n FROM subjects g
+      (SELECT json_agg(json_build_array(id, heading, scheme, n) ORDER BY n DESC, heading_key)
+       FROM (
+         SELECT s.id, s.heading, s.scheme, s.heading_key, g.n FROM subjects g
          JOIN {Subject._meta.db_table} s ON s.id = g.id
          WHERE g.n >= coalesce(
              (SELECT n FROM subjects ORDER BY n DESC LIMIT 1 OFFSET %(last)s), 0)
          ORDER BY g.n DESC, s.heading_key LIMIT %(size)s) f),
-      (SELECT json_agg(json_build_array(id, name, n)) FROM (
-         SELECT c.id, c.name, g.n FROM contributors g
+      (SELECT json_agg(json_build_array(id, name, n) ORDER BY n DESC, name_key) FROM (
+         SELECT c.id, c.name, c.name_key, g.n FROM contributors g
          JOIN {Contributor._meta.db_table} c ON c.id = g.id
          WHERE g.n >= coalesce(
              (SELECT n FROM contributors ORDER BY n DESC LIMIT 1 OFFSET %(last)s), 0)
          ORDER BY g.n DESC, c.name_key LIMIT %(size)s) f),
-      (SELECT json_agg(json_build_array(language, n)) FROM (
+      (SELECT json_agg(json_build_array(language, n) ORDER BY n DESC, language) FROM (
          SELECT language, count(*) AS n FROM records WHERE language <> ''
          GROUP BY language ORDER BY n DESC, language LIMIT %(size)s) f),
-      (SELECT json_agg(json_build_array(decade, n)) FROM (
+      (SELECT json_agg(json_build_array(decade, n) ORDER BY decade DESC) FROM (
          SELECT publication_year / 10 * 10 AS decade, count(*) AS n FROM records
          WHERE publication_year IS NOT NULL GROUP BY decade ORDER BY decade DESC) f)
     """  # noqa: S608 - table names only
