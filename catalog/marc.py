@@ -31,12 +31,14 @@ _TAG = re.compile(r"[0-9A-Za-z]{3}")
 _INDICATOR = re.compile(r"[0-9a-z ]")
 # Characters XML 1.0 cannot carry (MARC data sometimes has them): dropped from the XML.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# The fields the import maps (catalog.imports.formats.marc21): they are written from the
-# record as it is now, and the source's other fields are kept as they came in.
-_MAPPED_TAGS = frozenset(
-    {"001", "003", "008", "010", "020", "022", "035", "041", "100", "110", "111", "245", "250",
-     "260", "264", "490", "520", "600", "610", "611", "630", "648", "650", "651", "655",
-     "700", "710", "711", "830", "852", "952"}
+# The fields the import maps (catalog.imports.formats.marc21 reads only these): they are
+# written from the record as it is now, and the source's other fields are kept as they came in.
+MAPPED_TAGS = frozenset(
+    (
+        "001", "003", "008", "010", "020", "022", "035", "041", "100", "110", "111", "245",
+        "250", "260", "264", "490", "520", "600", "610", "611", "630", "648", "650", "651",
+        "655", "700", "710", "711", "830", "852", "952",
+    )
 )  # fmt: skip
 
 
@@ -135,7 +137,7 @@ def record_as_marc(record: Record, *, keep_source: bool = True) -> pymarc.Record
         for field in source.get_fields():
             if not _TAG.fullmatch(field.tag):
                 continue  # a damaged field no reader takes back
-            if field.tag not in _MAPPED_TAGS or (
+            if field.tag not in MAPPED_TAGS or (
                 field.tag == "035" and "ocolc" not in " ".join(_values(field)).lower()
             ):
                 marc.add_ordered_field(field)

@@ -14,6 +14,7 @@ from catalog.imports.formats.source import (
     language_code,
     year_in,
 )
+from catalog.marc import MAPPED_TAGS
 from catalog.services import RecordData
 from common.numbers import whole_number
 
@@ -39,14 +40,6 @@ _RELATORS = (
     ("trl", "translator"),
     ("edt", "editor"),
 )
-# The fields the mapping reads; readers may leave out all others.
-MAPPED_TAGS = frozenset(
-    (
-        "001", "003", "008", "010", "020", "022", "035", "041", "100", "110", "111", "245",
-        "250", "260", "264", "490", "520", "600", "610", "611", "630", "648", "650", "651",
-        "655", "700", "710", "711", "830", "852", "952",
-    )
-)  # fmt: skip
 
 Subfields = list[tuple[str, str]]
 
