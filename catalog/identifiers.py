@@ -90,7 +90,7 @@ def lccn_normalize(raw: str) -> str:
 def oclc_normalize(raw: str) -> str:
     value = re.sub(r"^\(OCoLC\)|^(ocm|ocn|on)", "", raw.strip(), flags=re.IGNORECASE).strip()
     value = re.sub(r"^(ocm|ocn|on)", "", value).lstrip("0")
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise InvalidIdentifier(gettext("%(value)r is not an OCLC number.") % {"value": raw})
     return value
 

@@ -130,7 +130,7 @@ def patron_update(*, patron_id: int, data: PatronData) -> Patron:
 
 @transaction.atomic
 def patron_pin_set(*, patron_id: int, pin: str) -> None:
-    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+    if not (pin.isascii() and pin.isdigit()) or not 4 <= len(pin) <= 12:
         raise ApplicationError(gettext("A PIN is 4 to 12 digits."), fields={"pin": ["invalid"]})
     if not Patron.objects.filter(pk=patron_id).update(pin_hash=make_password(pin)):
         raise NotFound(gettext("No such patron."))

@@ -184,7 +184,7 @@ class SubjectFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> QuerySet[Record]:
         value = self.value() or ""
-        subject = whole_number(value, 9)
+        subject = whole_number(value)
         if subject is not None:
             return queryset.filter(subject_links__subject_id=subject)
         return queryset
