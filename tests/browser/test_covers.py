@@ -69,7 +69,7 @@ def test_upload_a_cover_and_see_it_in_the_catalog(  # type: ignore[no-untyped-de
     page.click("#cover-form button[type=submit]")
     page.wait_for_selector("#cover-status")
     assert page.inner_text("#cover-status") == "The cover is saved."
-    page.wait_for_function("document.querySelector('img.cover-thumb')?.complete")
+    page.wait_for_function("() => document.querySelector('img.cover-thumb')?.complete")
     assert _loaded(page, "img.cover-thumb")
     shot("record-with-cover")
     assert axe_violations(page) == []
@@ -79,7 +79,7 @@ def test_upload_a_cover_and_see_it_in_the_catalog(  # type: ignore[no-untyped-de
     cover = page.locator("img#cover")
     assert cover.get_attribute("alt") == f"Cover of {TITLE}"
     assert (cover.get_attribute("width"), cover.get_attribute("height")) == ("360", "540")
-    page.wait_for_function("document.querySelector('img#cover').complete")
+    page.wait_for_function("() => document.querySelector('img#cover').complete")
     assert _loaded(page, "img#cover")
     shot("public-record")
 
@@ -88,7 +88,7 @@ def test_upload_a_cover_and_see_it_in_the_catalog(  # type: ignore[no-untyped-de
     assert thumb.get_attribute("alt") == f"Cover of {TITLE}"
     assert thumb.get_attribute("loading") == "lazy"
     assert (thumb.get_attribute("width"), thumb.get_attribute("height")) == ("120", "180")
-    page.wait_for_function("document.querySelector('img.cover-thumb').complete")
+    page.wait_for_function("() => document.querySelector('img.cover-thumb').complete")
     assert _loaded(page, "img.cover-thumb")
     assert re.search(r"/records/\d+/cover-[0-9a-f]{16}-thumb\.webp$", thumb.get_attribute("src"))
     assert refused == []
@@ -135,7 +135,7 @@ def test_scan_a_book_and_take_its_sources_cover(  # type: ignore[no-untyped-def]
     page.wait_for_url(re.compile(r"/records/\d+/$"))
     cover = page.locator("img#cover")
     assert cover.get_attribute("alt") == f"Cover of {TITLE}"
-    page.wait_for_function("document.querySelector('img#cover').complete")
+    page.wait_for_function("() => document.querySelector('img#cover').complete")
     assert _loaded(page, "img#cover")
     assert "COVER-0001" in page.inner_text("table#copies")
     shot("public-record-with-cover")

@@ -41,7 +41,7 @@ def test_patrons_files_rules_and_closed_days(  # type: ignore[no-untyped-def]
     shot("patron")
     assert axe_violations(page) == []
     page.goto(stack.url(host, "/staff/patrons/"))
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'q'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'q'")
     page.keyboard.type("P000123")
     page.keyboard.press("Enter")
     page.wait_for_url("**/staff/patrons/?q=P000123")
