@@ -1,6 +1,6 @@
 """The catalog's tables. They live in each library's schema; code here never names a library."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from django.contrib.postgres.fields import ArrayField
@@ -163,19 +163,31 @@ class Record(models.Model):
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
-        """A record loaded from a row without running __init__ (which sets each field in turn
+        """A record loaded from a row without running __init__ (Record.from_rows)."""
+        return cls.from_rows(db, field_names, [values])[0]
+
+    @classmethod
+    def from_rows(
+        cls, db: str | None, field_names: Collection[str], rows: Iterable[Collection[Any]]
+    ) -> list[Self]:
+        """Records loaded from rows without running __init__ (which sets each field in turn
         and fills deferred ones with placeholders): a page of the record list builds fifty,
-        so the list's time follows this loop. Deferred fields are left out of the instance's
+        so the list's time follows this loop. Deferred fields are left out of each instance's
         dict, which is how Django tells them (they load on first access). With init signal
         receivers connected for records, Django's own loading runs instead."""
         if signals.pre_init.has_listeners(cls) or signals.post_init.has_listeners(cls):
-            return super().from_db(db, field_names, values)
-        record = cls.__new__(cls)
-        record.__dict__.update(zip(field_names, values, strict=True))
-        record._state = ModelState()
-        record._state.adding = False
-        record._state.db = db
-        return record
+            load = super().from_db
+            return [load(db, field_names, values) for values in rows]
+        names = tuple(field_names)
+        records = []
+        for values in rows:
+            record = cls.__new__(cls)
+            record.__dict__.update(zip(names, values, strict=True))
+            state = record._state = ModelState()
+            state.adding = False
+            state.db = db
+            records.append(record)
+        return records
 
 
 class RecordSearch(models.Model):

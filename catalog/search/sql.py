@@ -162,7 +162,7 @@ def _records(sql: str, params: list[Any]) -> list[Record]:
     """Records built from rows as the ORM builds them (the deferred fields load on access)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [Record.from_db(connection.alias, _NAMES, row) for row in cursor.fetchall()]
+        return Record.from_rows(connection.alias, _NAMES, cursor.fetchall())
 
 
 def records_by_id(ids: list[int]) -> list[Record]:
