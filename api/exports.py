@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
-from catalog.imports.exports import EXTENSIONS, export_job_create
+from catalog.imports.exports import export_download_name, export_job_create
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import export_job_list
 from common.errors import Conflict
@@ -77,5 +77,5 @@ class ExportJobViewSet(JobViewSet[ExportJob]):
         return FileResponse(
             job.file.open("rb"),
             as_attachment=True,
-            filename=f"catalog-export-{job.pk}.{EXTENSIONS[job.format]}",
+            filename=export_download_name(job),
         )

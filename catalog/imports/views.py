@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from catalog.imports.exports import EXTENSIONS, export_job_create
+from catalog.imports.exports import export_download_name, export_job_create
 from catalog.imports.jobs import (
     import_job_cancel,
     import_job_commit,
@@ -231,5 +231,5 @@ def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     return FileResponse(
         job.file.open("rb"),
         as_attachment=True,
-        filename=f"catalog-export-{job.pk}.{EXTENSIONS[job.format]}",
+        filename=export_download_name(job),
     )
