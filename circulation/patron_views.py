@@ -2,6 +2,7 @@
 files, and the library's lending rules and closed days. Every write goes through the services
 the API calls; who may do what is circulation.access's decision."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -284,19 +285,26 @@ def _rule_initial(rule: LoanRule) -> dict[str, Any]:
     return {name: getattr(rule, name) for name in LoanRuleForm.base_fields}
 
 
+def _loan_rule_saved(form: LoanRuleForm, save: Callable[[LoanRuleData], object]) -> bool:
+    """Whether `save` took the form's rule; a rule the service refuses says why on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        save(LoanRuleData(**form.cleaned_data))
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return False
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 @desk_required("read")
 def loan_rules_page(request: HttpRequest) -> HttpResponse:
     form = LoanRuleForm(request.POST or None)
     if request.method == "POST":
         allowed_or_403(request, "manage")
-        if form.is_valid():
-            try:
-                loan_rule_create(data=LoanRuleData(**form.cleaned_data))
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                return redirect("circulation-loan-rules")  # type: ignore[return-value]
+        if _loan_rule_saved(form, lambda data: loan_rule_create(data=data)):
+            return redirect("circulation-loan-rules")  # type: ignore[return-value]
     context = {
         "form": form,
         "rules": loan_rule_list(),
@@ -317,13 +325,8 @@ def loan_rule_page(request: HttpRequest, pk: int) -> HttpResponse:
         if "delete" in request.POST:
             loan_rule_delete(rule_id=pk)
             return redirect("circulation-loan-rules")  # type: ignore[return-value]
-        if form.is_valid():
-            try:
-                loan_rule_update(rule_id=pk, data=LoanRuleData(**form.cleaned_data))
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                return redirect("circulation-loan-rules")  # type: ignore[return-value]
+        if _loan_rule_saved(form, lambda data: loan_rule_update(rule_id=pk, data=data)):
+            return redirect("circulation-loan-rules")  # type: ignore[return-value]
     context = {
         "form": form,
         "rule": rule,
