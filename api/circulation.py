@@ -235,7 +235,7 @@ class LoanSerializer(serializers.ModelSerializer[Loan]):
         ]  # fmt: skip
 
     def get_overdue(self, loan: Loan) -> bool:
-        return loan.returned_at is None and loan.due_on < selectors.today()
+        return selectors.loan_overdue(loan)
 
 
 _DATETIME = serializers.DateTimeField()
@@ -263,7 +263,7 @@ def loan_answer(loan: Loan) -> dict[str, Any]:
         "returned_at": (
             _DATETIME.to_representation(loan.returned_at) if loan.returned_at else None
         ),
-        "overdue": loan.returned_at is None and loan.due_on < selectors.today(),
+        "overdue": selectors.loan_overdue(loan),
     }  # fmt: skip
 
 

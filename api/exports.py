@@ -14,7 +14,11 @@ from rest_framework.response import Response
 
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
-from catalog.imports.exports import EXTENSIONS, export_job_create
+from catalog.imports.exports import (
+    export_download_name,
+    export_downloadable,
+    export_job_create,
+)
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import export_job_list
 from common.errors import Conflict
@@ -69,7 +73,7 @@ class ExportJobViewSet(JobViewSet[ExportJob]):
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         job = self.get_object()
-        if job.status != ExportJob.Status.DONE or not job.file:
+        if not export_downloadable(job):
             raise Conflict(
                 gettext("The export is %(status)s; download it once it is done.")
                 % {"status": job.get_status_display().lower()}
@@ -77,5 +81,5 @@ class ExportJobViewSet(JobViewSet[ExportJob]):
         return FileResponse(
             job.file.open("rb"),
             as_attachment=True,
-            filename=f"catalog-export-{job.pk}.{EXTENSIONS[job.format]}",
+            filename=export_download_name(job),
         )

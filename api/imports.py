@@ -32,16 +32,12 @@ from catalog.imports.selectors import (
     import_rejects_file,
     import_row_list,
 )
-from common.http import attachment, streamed_attachment
+from common.http import attachment, declared_length, streamed_attachment
 
 
 def upload_limit_check(request: Request) -> None:
     """Refuse an oversized upload from its declared length, before reading any of it."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    import_upload_check(size=length)
+    import_upload_check(size=declared_length(request))
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):

@@ -39,6 +39,14 @@ def records_find(q: str) -> list[int]:
     return list(dict.fromkeys(found))[:RESULTS]
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    """The record version the form was read at (None when missing: the write then checks none)."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
 @staff_required
 def records_page(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
@@ -61,11 +69,9 @@ def record_page(request: HttpRequest, pk: int) -> HttpResponse:
         form = RecordForm(request.POST)
         if form.is_valid():
             try:
-                expected = int(request.POST.get("version", ""))
-            except ValueError:
-                expected = None
-            try:
-                record_update(record_id=pk, data=form.record_data(), expected_version=expected)
+                record_update(
+                    record_id=pk, data=form.record_data(), expected_version=_posted_version(request)
+                )
             except ApplicationError as exc:
                 error, status = exc.message, exc.status_code
             else:
@@ -102,10 +108,7 @@ def _record_render(
 @require_POST
 def record_cover_page(request: HttpRequest, pk: int) -> HttpResponse:
     """POST: a new cover for the record from an uploaded picture, or (`remove`) none."""
-    try:
-        expected = int(request.POST.get("version", ""))
-    except ValueError:
-        expected = None
+    expected = _posted_version(request)
     try:
         if "remove" in request.POST:
             record_cover_remove(record_id=pk, expected_version=expected)

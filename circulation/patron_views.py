@@ -2,10 +2,10 @@
 files, and the library's lending rules and closed days. Every write goes through the services
 the API calls; who may do what is circulation.access's decision."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from circulation.access import Action, circulation_allowed
+from circulation.access import circulation_allowed
 from circulation.models import LoanRule, PatronImport, PatronImportRow
 from circulation.patron_imports import (
     patron_import_cancel,
@@ -46,16 +46,12 @@ from circulation.services import (
     patron_export_json,
     patron_update,
 )
-from circulation.views import desk_required
+from circulation.views import allowed_or_403, desk_required
 from common.errors import ApplicationError, NotFound
 from common.http import attachment
+from common.pages import form_page, not_found_as_404
 
 PAGE_SIZE = 50
-
-
-def _must(request: HttpRequest, action: Action) -> None:
-    if not circulation_allowed(request.user, action):
-        raise PermissionDenied
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -123,17 +119,12 @@ def patron_new_page(request: HttpRequest) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             return redirect("circulation-patron", pk=patron.pk)  # type: ignore[return-value]
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "circulation/patron_form.html", {"form": form, "patron": None}, status=status
-    )
+    return form_page(request, "circulation/patron_form.html", {"form": form, "patron": None})
 
 
 def _patron_or_404(pk: int) -> Any:
-    try:
+    with not_found_as_404(_("No such patron.")):
         return patron_get(patron_id=pk)
-    except NotFound:
-        raise Http404(_("No such patron.")) from None
 
 
 @require_http_methods(["GET", "POST"])
@@ -144,7 +135,7 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = PatronForm(request.POST or None, initial=initial)
     error, status = "", 200
     if request.method == "POST":
-        _must(request, "desk")
+        allowed_or_403(request, "desk")
         if form.is_valid():
             try:
                 patron_update(patron_id=pk, data=form.data_for_service())
@@ -159,11 +150,9 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 @desk_required("read")
 def patron_export_page(request: HttpRequest, pk: int) -> HttpResponse:
-    _must(request, "desk")
-    try:
+    allowed_or_403(request, "desk")
+    with not_found_as_404(_("No such patron.")):
         body = patron_export_json(patron_id=pk)
-    except NotFound:
-        raise Http404(_("No such patron.")) from None
     return attachment(
         body, content_type="application/json; charset=utf-8", filename=f"patron-{pk}.json"
     )
@@ -217,7 +206,7 @@ class PatronFileForm(forms.Form):
 def patron_imports_page(request: HttpRequest) -> HttpResponse:
     form = PatronFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        _must(request, "desk")
+        allowed_or_403(request, "desk")
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -235,20 +224,17 @@ def patron_imports_page(request: HttpRequest) -> HttpResponse:
         "jobs": patron_import_list()[:50],
         "can_edit": circulation_allowed(request.user, "desk"),
     }
-    status = 400 if request.method == "POST" else 200
-    return render(request, "circulation/patron_imports.html", context, status=status)
+    return form_page(request, "circulation/patron_imports.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @desk_required("read")
 def patron_import_page(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
+    with not_found_as_404(_("No such patron import.")):
         job = patron_import_get(job_id=pk)
-    except NotFound:
-        raise Http404(_("No such patron import.")) from None
     error = ""
     if request.method == "POST":
-        _must(request, "desk")
+        allowed_or_403(request, "desk")
         try:
             if "commit" in request.POST:
                 patron_import_commit(job_id=pk)
@@ -299,26 +285,32 @@ def _rule_initial(rule: LoanRule) -> dict[str, Any]:
     return {name: getattr(rule, name) for name in LoanRuleForm.base_fields}
 
 
+def _loan_rule_saved(form: LoanRuleForm, save: Callable[[LoanRuleData], object]) -> bool:
+    """Whether `save` took the form's rule; a rule the service refuses says why on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        save(LoanRuleData(**form.cleaned_data))
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return False
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 @desk_required("read")
 def loan_rules_page(request: HttpRequest) -> HttpResponse:
     form = LoanRuleForm(request.POST or None)
     if request.method == "POST":
-        _must(request, "manage")
-        if form.is_valid():
-            try:
-                loan_rule_create(data=LoanRuleData(**form.cleaned_data))
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                return redirect("circulation-loan-rules")  # type: ignore[return-value]
+        allowed_or_403(request, "manage")
+        if _loan_rule_saved(form, lambda data: loan_rule_create(data=data)):
+            return redirect("circulation-loan-rules")  # type: ignore[return-value]
     context = {
         "form": form,
         "rules": loan_rule_list(),
         "can_manage": circulation_allowed(request.user, "manage"),
     }
-    status = 400 if request.method == "POST" else 200
-    return render(request, "circulation/loan_rules.html", context, status=status)
+    return form_page(request, "circulation/loan_rules.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -329,24 +321,18 @@ def loan_rule_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("No such rule."))
     form = LoanRuleForm(request.POST or None, initial=_rule_initial(rule))
     if request.method == "POST":
-        _must(request, "manage")
+        allowed_or_403(request, "manage")
         if "delete" in request.POST:
             loan_rule_delete(rule_id=pk)
             return redirect("circulation-loan-rules")  # type: ignore[return-value]
-        if form.is_valid():
-            try:
-                loan_rule_update(rule_id=pk, data=LoanRuleData(**form.cleaned_data))
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                return redirect("circulation-loan-rules")  # type: ignore[return-value]
+        if _loan_rule_saved(form, lambda data: loan_rule_update(rule_id=pk, data=data)):
+            return redirect("circulation-loan-rules")  # type: ignore[return-value]
     context = {
         "form": form,
         "rule": rule,
         "can_manage": circulation_allowed(request.user, "manage"),
     }
-    status = 400 if request.method == "POST" else 200
-    return render(request, "circulation/loan_rule.html", context, status=status)
+    return form_page(request, "circulation/loan_rule.html", context)
 
 
 class ClosedDayForm(forms.Form):
@@ -360,7 +346,7 @@ def closed_days_page(request: HttpRequest) -> HttpResponse:
     form = ClosedDayForm(request.POST or None)
     error = ""
     if request.method == "POST":
-        _must(request, "manage")
+        allowed_or_403(request, "manage")
         if "delete" in request.POST:
             try:
                 closed_day_remove(closed_day_id=int(request.POST["delete"]))
@@ -378,5 +364,4 @@ def closed_days_page(request: HttpRequest) -> HttpResponse:
         "can_manage": circulation_allowed(request.user, "manage"),
         "today": today(),
     }
-    status = 400 if request.method == "POST" else 200
-    return render(request, "circulation/closed_days.html", context, status=status)
+    return form_page(request, "circulation/closed_days.html", context)

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
@@ -20,7 +20,8 @@ from circulation.readers import (
 )
 from circulation.selectors import hold_list, loan_list, today
 from circulation.services import hold_cancel, hold_place, loan_renew
-from common.errors import ApplicationError, NotFound
+from common.errors import ApplicationError
+from common.pages import not_found_as_404
 
 SESSION_KEY = "reader_patron"
 View = Callable[..., HttpResponseBase]
@@ -125,10 +126,8 @@ def account_page(request: HttpRequest) -> HttpResponse:
 @patron_required
 def place_hold_page(request: HttpRequest, record_id: int) -> HttpResponse:
     patron: Patron = request.patron  # type: ignore[attr-defined]
-    try:
+    with not_found_as_404("No such record."):
         record = record_get(record_id=record_id)
-    except NotFound:
-        raise Http404("No such record.") from None
     error = ""
     if request.method == "POST":
         try:

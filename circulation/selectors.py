@@ -107,6 +107,11 @@ def loan_get(*, loan_id: int) -> Loan:
     return first_or_not_found(loan_list().filter(pk=loan_id), gettext("No such loan."))
 
 
+def loan_overdue(loan: Loan) -> bool:
+    """Whether `loan` is open and past its due date in the library's zone (as overdue_list)."""
+    return loan.returned_at is None and loan.due_on < today()
+
+
 def overdue_list() -> QuerySet[Loan]:
     """Open loans past their due date, the longest overdue first."""
     return loan_list(overdue=True).order_by("due_on", "id")

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
@@ -34,8 +34,9 @@ from circulation.stocktake import (
     stocktake_scan,
     stocktake_start,
 )
-from common.errors import ApplicationError, NotFound
+from common.errors import ApplicationError
 from common.http import attachment
+from common.pages import form_page, not_found_as_404
 
 View = Callable[..., HttpResponseBase]
 SESSION_PATRON = "desk_patron"
@@ -43,13 +44,18 @@ SESSION_LINES = "desk_lines"
 LINES_KEPT = 30
 
 
+def allowed_or_403(request: HttpRequest, action: Action) -> None:
+    """For a page that shows to one action and writes for a stricter one."""
+    if not circulation_allowed(request.user, action):
+        raise PermissionDenied
+
+
 def desk_required(action: Action) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not circulation_allowed(request.user, action):
-                raise PermissionDenied
+            allowed_or_403(request, action)
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -124,8 +130,7 @@ def _scan(request: HttpRequest, barcode: str) -> None:
 @desk_required("read")
 def desk_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        if not circulation_allowed(request.user, "desk"):
-            raise PermissionDenied
+        allowed_or_403(request, "desk")
         if "renew" in request.POST:
             try:
                 loan = loan_renew(item_barcode=request.POST["renew"][:64])
@@ -176,8 +181,7 @@ def hold_shelf_page(request: HttpRequest) -> HttpResponse:
 def stocktakes_page(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
-        if not circulation_allowed(request.user, "desk"):
-            raise PermissionDenied
+        allowed_or_403(request, "desk")
         try:
             stocktake = stocktake_start(location_code=request.POST.get("location", "")[:32])
         except ApplicationError as exc:
@@ -195,14 +199,11 @@ def stocktakes_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @desk_required("read")
 def stocktake_page(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
+    with not_found_as_404("No such stocktake."):
         stocktake = stocktake_get(stocktake_id=pk)
-    except NotFound:
-        raise Http404("No such stocktake.") from None
     message, error = "", ""
     if request.method == "POST":
-        if not circulation_allowed(request.user, "desk"):
-            raise PermissionDenied
+        allowed_or_403(request, "desk")
         try:
             if "mark_missing" in request.POST:
                 marked = stocktake_missing_mark(stocktake_id=pk)
@@ -228,10 +229,8 @@ def stocktake_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 @desk_required("read")
 def stocktake_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
+    with not_found_as_404("No such stocktake."):
         report = stocktake_report(stocktake_id=pk)
-    except NotFound:
-        raise Http404("No such stocktake.") from None
     return attachment(
         stocktake_report_csv(report),
         content_type="text/csv; charset=utf-8",
@@ -313,5 +312,4 @@ def labels_page(request: HttpRequest) -> HttpResponse:
             return attachment(
                 pdf, content_type="application/pdf", filename=f"{data['kind']}-labels.pdf"
             )
-    status = 400 if request.method == "POST" else 200
-    return render(request, "circulation/labels.html", {"form": form, "error": error}, status=status)
+    return form_page(request, "circulation/labels.html", {"form": form, "error": error})

@@ -1,9 +1,10 @@
-"""Downloads: an answer the browser saves as a file under the name it is given."""
+"""Downloads (an answer the browser saves as a file under the name it is given), and a
+request's declared length."""
 
 from collections.abc import Iterable
 from typing import Any
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 
@@ -26,3 +27,11 @@ def streamed_attachment(
     response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = _disposition(filename)
     return response
+
+
+def declared_length(request: HttpRequest) -> int:
+    """The body's length as its Content-Length declares it (0 when absent or not a number)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
+from common.pages import form_page
 from staff.invitations import invitation_accept, invitation_get
 from tenants.onboarding import signup_confirm, signup_create, signup_get, signup_host
 from tenants.throttles import SignupThrottle
@@ -64,8 +65,7 @@ def signup_page(request: HttpRequest) -> HttpResponse:
                 return response
         else:
             return redirect("signup-status", public_id=signup.public_id)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "tenants/platform/signup.html", {"form": form}, status=status)
+    return form_page(request, "tenants/platform/signup.html", {"form": form})
 
 
 def signup_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -116,10 +116,5 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error("password", exc.message)
         else:
             return redirect("login")
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "tenants/staff/invitation.html",
-        {"form": form, "email": invitation.user.email},
-        status=status,
-    )
+    context = {"form": form, "email": invitation.user.email}
+    return form_page(request, "tenants/staff/invitation.html", context)

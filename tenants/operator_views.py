@@ -15,7 +15,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from common.errors import ApplicationError, NotFound
+from common.errors import ApplicationError
+from common.pages import not_found_as_404
 from tenants import platform
 from tenants.services import library_create
 
@@ -81,10 +82,8 @@ def libraries_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @operator_required
 def library_action(request: HttpRequest, schema_name: str, verb: str) -> HttpResponse:
-    try:
+    with not_found_as_404():
         library = platform.library_get(schema_name=schema_name)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     if verb == "suspend":
         platform.library_suspend(library=library)
         messages.success(request, gettext("%(name)s is suspended.") % {"name": library.name})

@@ -80,6 +80,15 @@ def hostname_validate(hostname: str) -> str:
     return hostname
 
 
+def _schema_name_taken(schema_name: str) -> LibraryError:
+    """Checked before anything is made, and again inside the transaction for a racing sign-up."""
+    return LibraryError(
+        gettext("A library named %(name)r already exists.") % {"name": schema_name},
+        code="schema_name_taken",
+        fields={"schema_name": ["taken"]},
+    )
+
+
 def library_create(
     *,
     schema_name: str,
@@ -112,11 +121,7 @@ def library_create(
         ) from None
     with schema_context("public"):
         if Library.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name):
-            raise LibraryError(
-                gettext("A library named %(name)r already exists.") % {"name": schema_name},
-                code="schema_name_taken",
-                fields={"schema_name": ["taken"]},
-            )
+            raise _schema_name_taken(schema_name)
         if Domain.objects.filter(domain=domain).exists():
             raise LibraryError(
                 gettext("The host name %(host)r is already in use.") % {"host": domain},
@@ -129,11 +134,7 @@ def library_create(
         with transaction.atomic():
             library = Library.objects.create(schema_name=schema_name, name=name)
             if schema_exists(schema_name):
-                raise LibraryError(
-                    gettext("A library named %(name)r already exists.") % {"name": schema_name},
-                    code="schema_name_taken",
-                    fields={"schema_name": ["taken"]},
-                )
+                raise _schema_name_taken(schema_name)
             # A spare schema cloned ahead of time is renamed (instant); without one, clone now.
             if not spare_schema_claim(schema_name=schema_name):
                 schema_clone(schema_name=schema_name)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from common.http import declared_length
 from common.problems import problem_response
 
 # A multipart form's boundaries, headers and small fields around the file.
@@ -52,10 +53,7 @@ class UploadLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        length = declared_length(request)
         if length > upload_limit_bytes():
             return upload_too_large_response(request, length)
         return self.get_response(request)

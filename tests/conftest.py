@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
@@ -165,6 +166,17 @@ def api_client(library: Library) -> APIClient:
 @pytest.fixture
 def other_api_client(other_library: Library) -> APIClient:
     return APIClient(HTTP_HOST=OTHER_LIBRARY_HOST)
+
+
+@pytest.fixture
+def web() -> Client:
+    """A browser on library A's website, signed in as nobody."""
+    return Client(HTTP_HOST=LIBRARY_HOST)
+
+
+@pytest.fixture
+def other_web() -> Client:
+    return Client(HTTP_HOST=OTHER_LIBRARY_HOST)
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin.site import (
+    ServiceDeletes,
     ServiceForm,
     ServiceWrites,
     catalog_admin,
@@ -44,7 +45,7 @@ def items_withdraw(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Ite
 
 
 @admin.register(Item, site=catalog_admin)
-class ItemAdmin(ServiceWrites, admin.ModelAdmin):
+class ItemAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
     form = ItemForm
     list_display = ["barcode", "record", "call_number", "location", "status"]
     list_select_related = ["record", "location"]
@@ -66,12 +67,8 @@ class ItemAdmin(ServiceWrites, admin.ModelAdmin):
             saved = item_create(record_id=obj.record_id, data=item_data(obj))
         obj.pk, obj.version = saved.pk, saved.version
 
-    def delete_model(self, request: HttpRequest, obj: Item) -> None:
-        item_delete(item_id=obj.pk)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-        for pk in list(queryset.values_list("pk", flat=True)):
-            item_delete(item_id=pk)
+    def service_delete(self, pk: int) -> None:
+        item_delete(item_id=pk)
 
 
 class LocationForm(ServiceForm):
@@ -84,7 +81,7 @@ class LocationForm(ServiceForm):
 
 
 @admin.register(Location, site=catalog_admin)
-class LocationAdmin(ServiceWrites, admin.ModelAdmin):
+class LocationAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
     form = LocationForm
     list_display = ["code", "name", "items_kept"]
     search_fields = ["code", "name"]
@@ -103,9 +100,5 @@ class LocationAdmin(ServiceWrites, admin.ModelAdmin):
             saved = location_create(code=obj.code, name=obj.name)
         obj.pk, obj.code, obj.name = saved.pk, saved.code, saved.name
 
-    def delete_model(self, request: HttpRequest, obj: Location) -> None:
-        location_delete(location_id=obj.pk)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
-        for pk in list(queryset.values_list("pk", flat=True)):
-            location_delete(location_id=pk)
+    def service_delete(self, pk: int) -> None:
+        location_delete(location_id=pk)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.admin.site import (
     RoleAccess,
+    ServiceDeletes,
     ServiceWrites,
     catalog_admin,
     copies_withdraw,
@@ -198,7 +199,7 @@ def records_withdraw_copies(modeladmin: Any, request: HttpRequest, queryset: Que
 
 
 @admin.register(Record, site=catalog_admin)
-class RecordAdmin(ServiceWrites, admin.ModelAdmin):
+class RecordAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
     list_display = ["title", "contributor_names", "publication_year", "language", "copies"]
     list_display_links = ["title"]
     search_fields = [
@@ -255,9 +256,5 @@ class RecordAdmin(ServiceWrites, admin.ModelAdmin):
         for outcome in outcomes.values():
             outcome.told()
 
-    def delete_model(self, request: HttpRequest, obj: Record) -> None:
-        record_delete(record_id=obj.pk)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> None:
-        for pk in list(queryset.values_list("pk", flat=True)):
-            record_delete(record_id=pk)
+    def service_delete(self, pk: int) -> None:
+        record_delete(record_id=pk)

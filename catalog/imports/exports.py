@@ -220,3 +220,12 @@ WRITERS = {
     "jsonl": _jsonl_writer,
 }
 EXTENSIONS = {"csv": "csv", "marc": "mrc", "marcxml": "xml", "jsonl": "jsonl"}
+
+
+def export_downloadable(job: ExportJob) -> bool:
+    return job.status == ExportJob.Status.DONE and bool(job.file)
+
+
+def export_download_name(job: ExportJob) -> str:
+    """The name the finished file downloads under, from the API and the staff pages alike."""
+    return f"catalog-export-{job.pk}.{EXTENSIONS[job.format]}"

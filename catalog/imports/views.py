@@ -9,7 +9,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from catalog.imports.exports import EXTENSIONS, export_job_create
+from catalog.imports.exports import (
+    export_download_name,
+    export_downloadable,
+    export_job_create,
+)
 from catalog.imports.jobs import (
     import_job_cancel,
     import_job_commit,
@@ -222,7 +226,7 @@ def export_job_page(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     job = get_object_or_404(export_job_list(), pk=pk)
-    if job.status != ExportJob.Status.DONE or not job.file:
+    if not export_downloadable(job):
         return HttpResponse(
             f"The export is {job.status}; download it once it is done.",
             status=409,
@@ -231,5 +235,5 @@ def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     return FileResponse(
         job.file.open("rb"),
         as_attachment=True,
-        filename=f"catalog-export-{job.pk}.{EXTENSIONS[job.format]}",
+        filename=export_download_name(job),
     )

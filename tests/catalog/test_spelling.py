@@ -120,11 +120,6 @@ def test_a_small_import_adds_its_records_new_words(in_library):
 # --- The website ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def web() -> Client:
-    return Client(HTTP_HOST=LIBRARY_HOST)
-
-
 def test_a_search_that_finds_nothing_offers_the_closest_spelling(web, shelf):
     page = web.get("/search/", {"q": "pyhton"})
     assert page.status_code == 200

@@ -112,11 +112,6 @@ class Page(HTMLParser):
 
 
 @pytest.fixture
-def web() -> Client:
-    return Client(HTTP_HOST=LIBRARY_HOST)
-
-
-@pytest.fixture
 def shelf(in_library):
     """A small catalog of library A: five records, copies at two locations."""
     main = location_create(code="MAIN", name="Main Library")

@@ -4,7 +4,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.test import Client
 
 from catalog.imports.formats.marc import marc_parse, marc_split
 from catalog.imports.formats.marc21 import marc_map
@@ -15,21 +14,10 @@ from catalog.services import (
     location_create,
     record_create,
 )
-from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 MARC_FILE = Path(__file__).resolve().parent.parent / "data" / "marc" / "test.dat"
 PRICE = "987.65"
 STAFF_NOTE = "Spine cracked, do not lend to Mr Burns"
-
-
-@pytest.fixture
-def web() -> Client:
-    return Client(HTTP_HOST=LIBRARY_HOST)
-
-
-@pytest.fixture
-def other_web() -> Client:
-    return Client(HTTP_HOST=OTHER_LIBRARY_HOST)
 
 
 def marc_records_load() -> list:

@@ -39,11 +39,15 @@ COUNTS = {"create": "created", "update": "updated", "unchanged": "unchanged"}
 CSV_HEADER = "title,authors,isbn,control_number,year,barcode,location\n"
 
 
-def _csv(text: str, **options: object):  # type: ignore[no-untyped-def]
+def _csv_with(header: str, text: str, **options: object):  # type: ignore[no-untyped-def]
     job = import_job_create(
-        file=io.BytesIO((CSV_HEADER + text).encode()), file_name="books.csv", **options
+        file=io.BytesIO((header + text).encode()), file_name="books.csv", **options
     )
     return job_run(job)
+
+
+def _csv(text: str, **options: object):  # type: ignore[no-untyped-def]
+    return _csv_with(CSV_HEADER, text, **options)
 
 
 def test_staging_previews_without_writing_then_commit_writes(in_library):
@@ -565,13 +569,6 @@ def test_missing_locations_are_created_only_when_asked_and_reverted_with_the_imp
     import_job_revert(job_id=job.pk)
     assert list(Location.objects.values_list("code", flat=True)) == ["MAIN"]
     assert Item.objects.count() == 0
-
-
-def _csv_with(header: str, text: str, **options: object):  # type: ignore[no-untyped-def]
-    job = import_job_create(
-        file=io.BytesIO((header + text).encode()), file_name="books.csv", **options
-    )
-    return job_run(job)
 
 
 def test_an_update_lists_what_it_changes_and_fill_empty_keeps_edits_made_in_stacks(in_library):
