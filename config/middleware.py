@@ -14,6 +14,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 
+from common.http import declared_length
 from common.problems import problem_response
 from common.readers import readers_note
 
@@ -126,10 +127,7 @@ class ApiBodyLimitMiddleware:
             and request.path.startswith("/api/")
             and not request.META.get("CONTENT_TYPE", "").startswith("multipart/")
         ):
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
+            length = declared_length(request)
             if length > limit:
                 detail = f"The request body is {length} bytes; this API takes at most {limit}."
                 return problem_response(413, "Request too large", detail, "too_large")

@@ -1,5 +1,6 @@
 """The catalog's admin site and what its pages share: role checks, service writes and errors."""
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -88,10 +89,9 @@ class ServiceWrites(RoleAccess):
 
 class ServiceDeletes:
     """Deletes through the page's `service_delete`, a row at a time in the bulk action too, so
-    no deletion skips the service's checks and the change feed."""
+    no deletion skips the service's checks and the change feed. Each page names its own."""
 
-    def service_delete(self, pk: int) -> None:
-        raise NotImplementedError
+    service_delete: Callable[[int], None]
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self.service_delete(obj.pk)
@@ -103,10 +103,10 @@ class ServiceDeletes:
 
 class ServiceForm(forms.ModelForm):
     """A form whose rules are a service's check: `check` calls it, and its refusal lands on
-    the form's fields. The check owns uniqueness too, so the model's own test is not run."""
+    the form's fields. The check owns uniqueness too, so the model's own test is not run.
+    Each form names its own."""
 
-    def check(self, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+    check: Callable[[dict[str, Any]], None]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
