@@ -36,7 +36,13 @@ from circulation.selectors import (
     local_date,
     today,
 )
-from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
+from common.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    delete_or_not_found,
+    first_or_not_found,
+)
 from common.tasks import task_enqueue, task_name
 
 NOTICES_SEND = task_name("worker.circulation_notices_send")
@@ -258,8 +264,7 @@ def loan_rule_update(*, rule_id: int, data: LoanRuleData) -> LoanRule:
 
 @transaction.atomic
 def loan_rule_delete(*, rule_id: int) -> None:
-    if not LoanRule.objects.filter(pk=rule_id).delete()[0]:
-        raise NotFound(gettext("No such rule."))
+    delete_or_not_found(LoanRule.objects.filter(pk=rule_id), gettext("No such rule."))
 
 
 @transaction.atomic
@@ -270,8 +275,7 @@ def closed_day_add(*, day: date, reason: str = "") -> ClosedDay:
 
 @transaction.atomic
 def closed_day_remove(*, closed_day_id: int) -> None:
-    if not ClosedDay.objects.filter(pk=closed_day_id).delete()[0]:
-        raise NotFound(gettext("No such closed day."))
+    delete_or_not_found(ClosedDay.objects.filter(pk=closed_day_id), gettext("No such closed day."))
 
 
 @transaction.atomic

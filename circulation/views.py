@@ -36,7 +36,7 @@ from circulation.stocktake import (
 )
 from common.errors import ApplicationError
 from common.http import attachment
-from common.pages import form_page, not_found_as_404
+from common.pages import form_page, form_submit, not_found_as_404
 
 View = Callable[..., HttpResponseBase]
 SESSION_PATRON = "desk_patron"
@@ -291,25 +291,27 @@ class LabelsForm(forms.Form):
 @desk_required("read")
 def labels_page(request: HttpRequest) -> HttpResponse:
     form = LabelsForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
+
+    def make() -> HttpResponse:
         data = form.cleaned_data
-        try:
-            pdf = labels_make(
-                kind=data["kind"],
-                layout=data["layout"],
-                grid=form.grid(),
-                start=data["start_position"],
-                import_job_id=data["import_job"],
-                created_from=data["created_from"],
-                created_to=data["created_to"],
-                location=data["location"].strip(),
-                barcodes=data["barcodes"].split() or None,
-            )
-        except ApplicationError as exc:
-            error = exc.message
-        else:
-            return attachment(
-                pdf, content_type="application/pdf", filename=f"{data['kind']}-labels.pdf"
-            )
-    return form_page(request, "circulation/labels.html", {"form": form, "error": error})
+        pdf = labels_make(
+            kind=data["kind"],
+            layout=data["layout"],
+            grid=form.grid(),
+            start=data["start_position"],
+            import_job_id=data["import_job"],
+            created_from=data["created_from"],
+            created_to=data["created_to"],
+            location=data["location"].strip(),
+            barcodes=data["barcodes"].split() or None,
+        )
+        return attachment(
+            pdf, content_type="application/pdf", filename=f"{data['kind']}-labels.pdf"
+        )
+
+    return form_submit(
+        request,
+        form,
+        make,
+        lambda error: form_page(request, "circulation/labels.html", {"form": form, "error": error}),
+    )

@@ -48,3 +48,9 @@ def first_or_not_found(rows: "QuerySet[_Row]", message: str) -> _Row:
     if row is None:
         raise NotFound(message)
     return row
+
+
+def delete_or_not_found(rows: "QuerySet[Any]", message: str) -> None:
+    """Delete `rows`, or NotFound saying `message` when there was none to delete."""
+    if not rows.delete()[0]:
+        raise NotFound(message)

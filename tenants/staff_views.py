@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
+from common.pages import form_submit
 from staff import invitations
 from staff.audit import actor_name, audit_event_list
 from staff.models import ApiKey
@@ -57,20 +58,21 @@ class InviteForm(forms.Form):
 @admin_required
 def people_page(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            invitations.staff_invite(
-                **form.cleaned_data,
-                invited_by=request.user,  # type: ignore[arg-type]
-                host=request.get_host(),
-                actor=actor_name(request.user),
-            )
-        except ApplicationError as exc:
-            error = exc.message
-        else:
-            return redirect("staff-people")
-    return _page(request, "people.html", {"form": form, "people": invitations.staff_list()}, error)
+
+    def invite() -> HttpResponse:
+        invitations.staff_invite(
+            **form.cleaned_data,
+            invited_by=request.user,  # type: ignore[arg-type]
+            host=request.get_host(),
+            actor=actor_name(request.user),
+        )
+        return redirect("staff-people")
+
+    def page(error: str) -> HttpResponse:
+        context = {"form": form, "people": invitations.staff_list()}
+        return _page(request, "people.html", context, error)
+
+    return form_submit(request, form, invite, page)
 
 
 _STAFF_ACTIONS = {
@@ -159,20 +161,20 @@ class DomainForm(forms.Form):
 @admin_required
 def domains_page(request: HttpRequest) -> HttpResponse:
     form = DomainForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            administration.domain_add(
-                library=_library(request),
-                hostname=form.cleaned_data["domain"],
-                actor=actor_name(request.user),
-            )
-        except ApplicationError as exc:
-            error = exc.message
-        else:
-            return redirect("staff-domains")
-    context = {"form": form, "domains": _domains(request)}
-    return _page(request, "domains.html", context, error)
+
+    def add() -> HttpResponse:
+        administration.domain_add(
+            library=_library(request),
+            hostname=form.cleaned_data["domain"],
+            actor=actor_name(request.user),
+        )
+        return redirect("staff-domains")
+
+    def page(error: str) -> HttpResponse:
+        context = {"form": form, "domains": _domains(request)}
+        return _page(request, "domains.html", context, error)
+
+    return form_submit(request, form, add, page)
 
 
 @admin_required
@@ -252,26 +254,25 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "version": library.settings_version,
     }
     form = SettingsForm(request.POST or None, initial=initial)
-    error = ""
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> HttpResponse:
         values = dict(form.cleaned_data)
         expected = values.pop("version")
         # Left out of the form (an older page): the language and zone stay as they are.
         for kept in ("language", "time_zone"):
             values[kept] = values[kept] or None
-        try:
-            administration.library_settings_update(
-                library=library,
-                actor=actor_name(request.user),
-                expected_version=expected,
-                **values,
-            )
-        except ApplicationError as exc:
-            error = exc.message
-        else:
-            messages.success(request, gettext("Settings saved."))
-            return redirect("staff-settings")
-    return _page(request, "settings.html", {"form": form}, error)
+        administration.library_settings_update(
+            library=library,
+            actor=actor_name(request.user),
+            expected_version=expected,
+            **values,
+        )
+        messages.success(request, gettext("Settings saved."))
+        return redirect("staff-settings")
+
+    return form_submit(
+        request, form, save, lambda error: _page(request, "settings.html", {"form": form}, error)
+    )
 
 
 @admin_required

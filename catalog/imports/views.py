@@ -32,6 +32,7 @@ from catalog.imports.selectors import (
 from catalog.models import Item
 from common.errors import ApplicationError
 from common.http import streamed_attachment
+from common.pages import form_submit
 from staff.audit import actor_name
 from staff.pages import staff_page
 from staff.roles import may_import, staff_required
@@ -92,24 +93,22 @@ class ImportForm(forms.Form):
 @staff_required
 def imports_page(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
+
+    def start() -> HttpResponse:
         options = dict(form.cleaned_data)
         upload = options.pop("file")
         user, label = request.user, actor_name(request.user)
-        try:
-            job = import_job_create(
-                file=upload, file_name=upload.name, started_by=user, started_by_label=label,
-                **options,
-            )  # fmt: skip
-        except ApplicationError as exc:
-            error = exc.message
-        else:
-            return redirect("staff-import", pk=job.pk)
-    elif request.method == "POST":
-        error = gettext("Check the form below.")
-    context = {"form": form, "jobs": import_job_list()[:50]}
-    return _page(request, "imports.html", context, error)
+        job = import_job_create(
+            file=upload, file_name=upload.name, started_by=user, started_by_label=label,
+            **options,
+        )  # fmt: skip
+        return redirect("staff-import", pk=job.pk)
+
+    def page(error: str) -> HttpResponse:
+        context = {"form": form, "jobs": import_job_list()[:50]}
+        return _page(request, "imports.html", context, error)
+
+    return form_submit(request, form, start, page, gettext("Check the form below."))
 
 
 def _import_job_page(
@@ -197,23 +196,21 @@ class ExportForm(forms.Form):
 @staff_required
 def exports_page(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = export_job_create(
-                format=form.cleaned_data["format"],
-                filters=form.filters(),
-                started_by=request.user,
-                started_by_label=actor_name(request.user),
-            )
-        except ApplicationError as exc:
-            error = exc.message
-        else:
-            return redirect("staff-export", pk=job.pk)
-    elif request.method == "POST":
-        error = gettext("Check the filters below.")
-    context = {"form": form, "jobs": export_job_list()[:50]}
-    return _page(request, "exports.html", context, error)
+
+    def start() -> HttpResponse:
+        job = export_job_create(
+            format=form.cleaned_data["format"],
+            filters=form.filters(),
+            started_by=request.user,
+            started_by_label=actor_name(request.user),
+        )
+        return redirect("staff-export", pk=job.pk)
+
+    def page(error: str) -> HttpResponse:
+        context = {"form": form, "jobs": export_job_list()[:50]}
+        return _page(request, "exports.html", context, error)
+
+    return form_submit(request, form, start, page, gettext("Check the filters below."))
 
 
 @staff_required
