@@ -55,7 +55,7 @@ def test_a_niced_worker_runs_its_database_sessions_niced(live_db):
     with _niced_worker(1, "nice-db") as main:
         # The worker looks for interrupted imports as soon as it is ready, on a session of
         # its own that stays open.
-        sessions = wait_for(lambda: database_sessions_of(processes_of(main)), 30)
+        sessions = wait_for(lambda: database_sessions_of(processes_of(main)), 60)
         assert sessions
         assert [nice for _, nice, _ in sessions] == [7] * len(sessions)
 
