@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.images import CoverRefused, cover_size_check
 from catalog.models import MAX_YEAR, Item, Location, RecordContributor
-from catalog.services import ItemData, RecordData
+from catalog.services import RECORD_DESCRIPTION, ItemData, RecordData
 from catalog.website import language_name
 from cataloguing.drafts import Draft
 
@@ -239,6 +239,52 @@ class RecordForm(OnePassForm):
             ],
             identifiers=identifiers,
         )
+
+    def record_changes(self) -> dict[str, Any]:
+        """What the form shows, as record_patch takes it: what it does not show (the control
+        number and its source, the MARC the record came in as) stays as it is."""
+        data = self.record_data()
+        shown = (*RECORD_DESCRIPTION, "contributors", "subjects", "identifiers")
+        return {name: getattr(data, name) for name in shown}
+
+
+class RecordEditForm(RecordForm):
+    """A record of the catalog described anew, with the version it was read at."""
+
+    # Kept as read, even when the page comes back refused: a save from a stale page is
+    # refused again until the librarian opens the record as it is now.
+    version = forms.IntegerField(widget=HiddenInput, min_value=1, required=False)
+
+    def differences(self, current: Draft) -> list[tuple[str, str, str]]:
+        """(label, as saved now, as in this form) for each field shown that differs from the
+        record as it is now (the form has been checked)."""
+        now = self.initial_from(current)
+        mine = self.cleaned_data
+        rows = []
+        for name in ("isbn", "title", "subtitle", "publisher", "publication_year", "edition",
+                     "language", "series", "subjects", "summary"):  # fmt: skip
+            before, after = _shown(now.get(name)), _shown(mine.get(name))
+            if before != after:
+                rows.append((str(self.fields[name].label), before, after))
+        credits_now = [(c["name"], c["role"]) for c in current.get("contributors", [])]
+        credits_mine = [
+            (mine[f"contributor_{i}"].strip(), mine[f"role_{i}"])
+            for i in range(1, self.rows + 1)
+            if mine[f"contributor_{i}"].strip()
+        ]
+        if credits_now != credits_mine:
+            rows.append((gettext("Authors and other contributors"),
+                         _credits(credits_now), _credits(credits_mine)))  # fmt: skip
+        return rows
+
+
+def _credits(credits: list[tuple[str, str]]) -> str:
+    roles = dict(RecordContributor.Role.choices)
+    return "; ".join(f"{name} ({roles.get(role, role)})" for name, role in credits)
+
+
+def _shown(value: Any) -> str:
+    return "\n".join(line.strip() for line in str(value or "").strip().splitlines())
 
 
 class ItemForm(OnePassForm):
