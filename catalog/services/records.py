@@ -156,6 +156,17 @@ def record_data_of(record: Record) -> RecordData:
     )
 
 
+def _nonfiling_kept(record: Record) -> int:
+    """How many leading characters a record's sort title skips where the article rule does not
+    say so (a MARC record's non-filing count, 1 to 9): kept while its title stays the same."""
+    if sort_title_for(record.title) == record.sort_title:
+        return 0
+    for count in range(1, 10):
+        if sort_title_for(record.title, count) == record.sort_title:
+            return count
+    return 0
+
+
 @transaction.atomic
 def record_patch(
     *, record_id: int, changes: dict[str, Any], expected_version: int | None = None
@@ -167,6 +178,8 @@ def record_patch(
     )
     record_links_attach([locked])
     data = replace(record_data_of(locked), **changes)
+    if data.title == locked.title:
+        data = replace(data, nonfiling=_nonfiling_kept(locked))
     return record_update(record_id=record_id, data=data, expected_version=expected_version)
 
 
