@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
 from api.pagination import StableCursorPagination
+from api.strict import StrictInputSerializer
 from catalog.imports.formats.csv_file import csv_template
 from catalog.imports.jobs import (
     import_job_cancel,
@@ -57,7 +58,7 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
         return import_job_seconds_left(job)
 
 
-class ImportJobCreateSerializer(serializers.Serializer):
+class ImportJobCreateSerializer(StrictInputSerializer):
     file = serializers.FileField()
     format = serializers.ChoiceField(
         choices=Format.choices, required=False, help_text="Left out: told from the file."
