@@ -1,0 +1,46 @@
+"""Every error under /api/ is a compact JSON problem, whatever the caller accepts and whichever
+host it asks."""
+
+import json
+
+import pytest
+
+from tests.api.conftest import client_for
+from tests.conftest import LIBRARY_HOST
+
+pytestmark = pytest.mark.django_db
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def _problem(response, status):
+    """The response's problem, checked to be one: JSON under its content type."""
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == "application/problem+json"
+    body = json.loads(response.content)
+    assert body["status"] == status
+    assert body["type"] == "about:blank"
+    return body
+
+
+@pytest.mark.parametrize(
+    ("path", "authorization", "status"),
+    [
+        ("/api/v1/records/999999/", None, 404),
+        ("/api/v1/records/?page_size=0", None, 400),
+        ("/api/v1/records/", "Api-Key not-a-key", 401),
+        ("/api/v1/changes/", None, 401),
+    ],
+)
+def test_a_browser_gets_errors_as_json_problems(catalog, path, authorization, status):
+    client = client_for(LIBRARY_HOST, authorization)
+    response = client.get(path, HTTP_ACCEPT=BROWSER)
+    body = _problem(response, status)
+    assert b"<html" not in response.content.lower()
+    assert body["detail"]
+
+
+def test_a_browser_still_gets_the_browsable_api_for_what_works(catalog):
+    response = client_for(LIBRARY_HOST).get("/api/v1/records/", HTTP_ACCEPT=BROWSER)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
