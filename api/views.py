@@ -628,7 +628,7 @@ class TokenObtainView(StrictAPIView):
 
 @csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Paths under /api/v1/ that name nothing answer in the API's error shape too (for writes
+    """Paths under /api/ that name nothing answer in the API's error shape too (for writes
     as well: the API's callers send no CSRF cookie, and a miss is a 404 whatever the method)."""
     return problem_response(
         404, "Not found", "No API endpoint or object at this address.", "not_found"

@@ -4,6 +4,7 @@ host it asks."""
 import json
 
 import pytest
+from rest_framework.test import APIClient
 
 from tests.api.conftest import client_for
 from tests.conftest import LIBRARY_HOST
@@ -11,6 +12,7 @@ from tests.conftest import LIBRARY_HOST
 pytestmark = pytest.mark.django_db
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+PLATFORM = "localhost"
 
 
 def _problem(response, status):
@@ -44,3 +46,17 @@ def test_a_browser_still_gets_the_browsable_api_for_what_works(catalog):
     response = client_for(LIBRARY_HOST).get("/api/v1/records/", HTTP_ACCEPT=BROWSER)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_an_unknown_api_path_on_the_platform_host_is_a_json_404(db):
+    client = APIClient(HTTP_HOST=PLATFORM)
+    for path in ("/api/v1/records/", "/api/v1/records/7/", "/api/v2/anything/"):
+        response = client.get(path, HTTP_ACCEPT="application/json")
+        body = _problem(response, 404)
+        assert body["code"] == "not_found"
+    assert client.post("/api/v1/records/", {"title": "X"}, format="json").status_code == 404
+    # The platform's own endpoints answer as they did.
+    libraries = client.get("/api/v1/libraries/", HTTP_ACCEPT="application/json")
+    assert libraries.status_code in (401, 403)
+    missing = client.get("/api/v1/signups/no-such-signup/", HTTP_ACCEPT="application/json")
+    assert _problem(missing, 404)["detail"] != body["detail"]
