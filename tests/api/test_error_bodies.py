@@ -25,6 +25,10 @@ def _problem(response, status):
     return body
 
 
+def _compact(response):
+    return json.dumps(json.loads(response.content), separators=(",", ":"), ensure_ascii=False)
+
+
 @pytest.mark.parametrize(
     ("path", "authorization", "status"),
     [
@@ -60,3 +64,16 @@ def test_an_unknown_api_path_on_the_platform_host_is_a_json_404(db):
     assert libraries.status_code in (401, 403)
     missing = client.get("/api/v1/signups/no-such-signup/", HTTP_ACCEPT="application/json")
     assert _problem(missing, 404)["detail"] != body["detail"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/records/abc/", "/api/v1/no-such-endpoint/", "/api/v2/records/"]
+)
+def test_routing_404s_are_as_compact_as_every_other_error(library, path):
+    client = client_for(LIBRARY_HOST)
+    response = client.get(path)
+    _problem(response, 404)
+    assert response.content.decode() == _compact(response)
+    # The same encoding as an error DRF answers.
+    other = client.get("/api/v1/records/999999/")
+    assert other.content.decode() == _compact(other)
