@@ -569,6 +569,8 @@ class ChangeFeedView(StrictAPIView):
         params = self.query()
         since, limit = int(params.validated_data["since"]), params.validated_data["limit"]
         changes = list(selectors.change_list(since=since)[: limit + 1])
+        if not changes:
+            selectors.change_since_check(since=since)
         page = changes[:limit]
         next_cursor = page[-1].pk if page else since
         results = s.ChangeSerializer(page, many=True).data
