@@ -79,8 +79,14 @@ class CirculationManage(permissions.BasePermission):
     message = "Only the library's admins change its lending rules."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        needed: Action = "read" if request.method in permissions.SAFE_METHODS else "manage"
-        return circulation_allowed(request.user, needed)
+        reading = request.method in permissions.SAFE_METHODS
+        if reading:
+            # DRF reads the message of the permission that refused, an instance per request.
+            self.message = (
+                "Reading the library's lending rules needs a staff account or an API key with "
+                "the patron scope."
+            )
+        return circulation_allowed(request.user, "read" if reading else "manage")
 
 
 class CirculationViewSet(StrictViewSet):
