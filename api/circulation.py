@@ -22,7 +22,7 @@ from api import circulation_examples as ex
 from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
-from api.strict import StrictAPIView, StrictViewSet
+from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
 from circulation import selectors, services
 from circulation.access import Action, circulation_allowed
 from circulation.labels import MAX_LABELS, labels_make
@@ -79,8 +79,14 @@ class CirculationManage(permissions.BasePermission):
     message = "Only the library's admins change its lending rules."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        needed: Action = "read" if request.method in permissions.SAFE_METHODS else "manage"
-        return circulation_allowed(request.user, needed)
+        reading = request.method in permissions.SAFE_METHODS
+        if reading:
+            # DRF reads the message of the permission that refused, an instance per request.
+            self.message = (
+                "Reading the library's lending rules needs a staff account or an API key with "
+                "the patron scope."
+            )
+        return circulation_allowed(request.user, "read" if reading else "manage")
 
 
 class CirculationViewSet(StrictViewSet):
@@ -107,7 +113,9 @@ class PatronSerializer(serializers.ModelSerializer[Patron]):
         return bool(patron.pin_hash)
 
 
-class PatronInputSerializer(serializers.Serializer):
+class PatronInputSerializer(StrictInputSerializer):
+    returned_as = PatronSerializer
+
     name = serializers.CharField(max_length=200)
     barcode = serializers.CharField(max_length=64)
     email = serializers.CharField(max_length=254, allow_blank=True, default="")
@@ -291,12 +299,12 @@ class ReturnSerializer(serializers.Serializer):
         return {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
 
 
-class CheckoutSerializer(serializers.Serializer):
+class CheckoutSerializer(StrictInputSerializer):
     item_barcode = serializers.CharField(max_length=64)
     patron_barcode = serializers.CharField(max_length=64)
 
 
-class ItemBarcodeSerializer(serializers.Serializer):
+class ItemBarcodeSerializer(StrictInputSerializer):
     item_barcode = serializers.CharField(max_length=64)
 
 
@@ -393,7 +401,7 @@ class HoldSerializer(serializers.ModelSerializer[Hold]):
         ]  # fmt: skip
 
 
-class HoldInputSerializer(serializers.Serializer):
+class HoldInputSerializer(StrictInputSerializer):
     record = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     patron_barcode = serializers.CharField(max_length=64)
     expires_on = serializers.DateField(allow_null=True, default=None)
@@ -463,7 +471,7 @@ class HoldViewSet(CirculationViewSet):
 # --- Rules -------------------------------------------------------------------------------------
 
 
-class LoanRuleSerializer(serializers.ModelSerializer[LoanRule]):
+class LoanRuleSerializer(StrictInputSerializer, serializers.ModelSerializer[LoanRule]):
     class Meta:
         model = LoanRule
         fields = [
@@ -525,7 +533,7 @@ class LoanRuleViewSet(CirculationViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ClosedDaySerializer(serializers.ModelSerializer[ClosedDay]):
+class ClosedDaySerializer(StrictInputSerializer, serializers.ModelSerializer[ClosedDay]):
     class Meta:
         model = ClosedDay
         fields = ["id", "date", "reason"]
@@ -563,7 +571,7 @@ class ClosedDayViewSet(mixins.ListModelMixin, CirculationViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ItemTypeSerializer(serializers.Serializer):
+class ItemTypeSerializer(StrictInputSerializer):
     item_barcodes = serializers.ListField(
         child=serializers.CharField(max_length=64), min_length=1, max_length=10000
     )
@@ -599,11 +607,11 @@ class StocktakeSerializer(serializers.ModelSerializer[Stocktake]):
         fields = ["id", "location", "started_at", "closed_at"]
 
 
-class StocktakeInputSerializer(serializers.Serializer):
+class StocktakeInputSerializer(StrictInputSerializer):
     location = serializers.CharField(max_length=32, help_text="The location's code.")
 
 
-class StocktakeScanSerializer(serializers.Serializer):
+class StocktakeScanSerializer(StrictInputSerializer):
     barcodes = serializers.ListField(
         child=serializers.CharField(max_length=64), min_length=1, max_length=MAX_BATCH
     )
@@ -694,7 +702,7 @@ class StocktakeViewSet(CirculationViewSet):
 # --- Labels ------------------------------------------------------------------------------------
 
 
-class GridSerializer(serializers.Serializer):
+class GridSerializer(StrictInputSerializer):
     page_width_mm = serializers.FloatField(min_value=10, max_value=2000)
     page_height_mm = serializers.FloatField(min_value=10, max_value=2000)
     columns = serializers.IntegerField(min_value=1, max_value=20)
@@ -707,7 +715,7 @@ class GridSerializer(serializers.Serializer):
     row_gap_mm = serializers.FloatField(min_value=0, max_value=2000, default=0)
 
 
-class LabelsSerializer(serializers.Serializer):
+class LabelsSerializer(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=["barcode", "spine"], default="barcode")
     layout = serializers.ChoiceField(choices=["avery5160", "custom"], default="avery5160")
     grid = GridSerializer(required=False, help_text="The custom layout's grid, in millimetres.")
@@ -771,7 +779,7 @@ class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
         ]  # fmt: skip
 
 
-class PatronImportCreateSerializer(serializers.Serializer):
+class PatronImportCreateSerializer(StrictInputSerializer):
     file = serializers.FileField(help_text="CSV: name, barcode, email, category, expires_on, notes")
 
 
@@ -888,7 +896,9 @@ class PatronImportViewSet(CirculationViewSet):
 # --- Settings ----------------------------------------------------------------------------------
 
 
-class CirculationSettingsSerializer(serializers.ModelSerializer[CirculationSettings]):
+class CirculationSettingsSerializer(
+    StrictInputSerializer, serializers.ModelSerializer[CirculationSettings]
+):
     class Meta:
         model = CirculationSettings
         fields = ["anonymize_after_days", "hold_shelf_days", "due_soon_days"]

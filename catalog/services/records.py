@@ -110,6 +110,22 @@ def _record_links_replace(record: Record, data: RecordData) -> None:
     )
 
 
+def _record_columns(record: Record) -> tuple[Any, ...]:
+    return (record.title, *(getattr(record, name) for name in _COPIED), record.sort_title,
+            bytes(record.source_marc or b""))  # fmt: skip
+
+
+def _links_written(data: RecordData) -> tuple[list[Any], list[Any], list[Any]]:
+    """The links _record_links_replace would write for `data`: contributors and subjects by
+    their keys, in order, and identifiers normalised (the same as those a record has)."""
+    contributors = [(name_key(name), role) for name, role in data.contributors if name_key(name)]
+    subjects = list(dict.fromkeys((scheme, name_key(heading)) for heading, scheme in data.subjects))
+    identifiers = sorted(
+        {(kind, identifier_normalize(kind, value)) for kind, value in data.identifiers}
+    )
+    return contributors, [s for s in subjects if s[1]], identifiers
+
+
 @transaction.atomic
 def record_create(*, data: RecordData) -> Record:
     record = Record()
@@ -132,7 +148,15 @@ def record_update(
         Record.objects.select_for_update().filter(pk=record_id), gettext("No such record.")
     )
     version_check("record", record.version, expected_version)
+    before = None
+    if logged:  # an import (not logged) has compared the record with its file already
+        record_links_attach([record])
+        before = (_record_columns(record), _links_written(record_data_of(record)))
     _record_fields_apply(record, data)
+    if before == (_record_columns(record), _links_written(data)):
+        # Nothing would change: no new version, feed entry or datestamp for harvesters to
+        # fetch the record again for.
+        return record
     record.version = F("version") + 1
     record.save()
     record.refresh_from_db(fields=["version", "updated_at"])
