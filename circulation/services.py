@@ -40,6 +40,7 @@ from common.errors import (
     ApplicationError,
     Conflict,
     NotFound,
+    PreconditionFailed,
     delete_or_not_found,
     first_or_not_found,
 )
@@ -99,6 +100,8 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> None:
     patron.category = category
     patron.expires_on = data.expires_on
     patron.notes = data.notes
+    if patron.pk is not None:
+        patron.version += 1
 
 
 def _patron_save(patron: Patron) -> None:
@@ -125,13 +128,42 @@ def patron_create(*, data: PatronData, pin: str = "") -> Patron:
 
 
 @transaction.atomic
-def patron_update(*, patron_id: int, data: PatronData) -> Patron:
+def patron_update(
+    *, patron_id: int, data: PatronData, expected_version: int | None = None
+) -> Patron:
+    """Change a patron's record; with `expected_version` (the version the editor read), refuse
+    (412) a save made over someone else's since, which would silently undo theirs."""
     patron = first_or_not_found(
         Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
     )
+    if expected_version is not None and patron.version != expected_version:
+        raise PreconditionFailed(
+            gettext(
+                "Someone saved this patron after you opened the page: reload it to see their "
+                "changes, then make yours again."
+            ),
+            code="patron_changed",
+        )
     patron_fields_apply(patron, data)
     _patron_save(patron)
     return patron
+
+
+@transaction.atomic
+def patron_patch(
+    *, patron_id: int, changes: dict[str, Any], expected_version: int | None = None
+) -> Patron:
+    """Change only the fields in `changes` (PatronData's names), reading the others under the
+    patron's lock: two people changing different fields at once both keep their change."""
+    locked = first_or_not_found(
+        Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
+    )
+    current = {
+        "name": locked.name, "barcode": locked.barcode, "email": locked.email,
+        "category": locked.category, "expires_on": locked.expires_on, "notes": locked.notes,
+    }  # fmt: skip
+    data = PatronData(**{**current, **changes})
+    return patron_update(patron_id=patron_id, data=data, expected_version=expected_version)
 
 
 @transaction.atomic

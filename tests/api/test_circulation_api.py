@@ -251,6 +251,27 @@ def test_patron_input_errors_name_their_fields(callers, desk):
     assert snapshot(desk.schema) == before
 
 
+def test_a_patron_patch_from_a_stale_read_is_refused(callers, desk):
+    client = callers["librarian"]
+    url = f"/api/v1/patrons/{desk.patron.pk}/"
+    etag = client.get(url)["ETag"]
+    first = client.patch(url, {"email": "new@a.example"}, format="json", HTTP_IF_MATCH=etag)
+    assert first.status_code == 200
+    assert first["ETag"] != etag
+    before = snapshot(desk.schema)
+    stale = client.patch(url, {"notes": "prefers email"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert stale["Content-Type"].startswith("application/problem+json")
+    assert stale.json()["code"] == "patron_changed"
+    assert snapshot(desk.schema) == before
+    fresh = client.patch(
+        url, {"notes": "prefers email"}, format="json", HTTP_IF_MATCH=first["ETag"]
+    )
+    assert fresh.status_code == 200
+    assert (fresh.json()["email"], fresh.json()["notes"]) == ("new@a.example", "prefers email")
+    assert client.get(url)["ETag"] == fresh["ETag"]
+
+
 def test_loan_lists_are_counted_queries(desk_key, desk, django_assert_max_num_queries):
     for n in range(2):
         assert checkout(desk_key, desk, item=n).status_code == 201
