@@ -627,7 +627,8 @@ def _hold_trap(item: Item, now: datetime) -> Hold | None:
 
 @transaction.atomic
 def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
-    """Lend an item on loan again from today; `patron_id` limits it to that patron's loans."""
+    """Lend an item on loan for another loan period, from its due date (or from today, once
+    it is overdue); `patron_id` limits it to that patron's loans."""
     item = _item_for_desk(item_barcode)
     loans = Loan.objects.select_for_update(of=("self",)).select_related("patron")
     loan = loans.filter(item=item, returned_at__isnull=True).first()
@@ -659,7 +660,15 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
             % {"barcode": item.barcode},
             code="hold_waiting",
         )
-    loan.due_on = due_date(start=on, days=rule.loan_days)
+    # From the due date when renewed early, so that a renewal always gives a full period more.
+    due_on = due_date(start=max(loan.due_on, on), days=rule.loan_days)
+    if due_on <= loan.due_on:
+        raise ApplicationError(
+            gettext("Item %(barcode)s cannot be renewed: it would not be due any later.")
+            % {"barcode": item.barcode},
+            code="renewal_not_later",
+        )
+    loan.due_on = due_on
     loan.renewals += 1
     loan.save(update_fields=["due_on", "renewals"])
     # The copy's due date is on the record page: readers of the feed see it move.

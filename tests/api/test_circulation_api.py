@@ -1,6 +1,8 @@
 """Lending over the API: who may see patrons, checking out, in and renewing by barcode, holds,
 rules, and the same calls across libraries."""
 
+from datetime import date, timedelta
+
 import pytest
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
@@ -118,6 +120,9 @@ def test_check_out_then_in_by_barcode(desk_key, desk):
     )
     assert renewed.status_code == 200
     assert renewed.json()["renewals"] == 1
+    # Renewed before it fell due: a loan period more from the due date.
+    due = date.fromisoformat(body["due_on"])
+    assert renewed.json()["due_on"] == (due + timedelta(days=21)).isoformat()
 
     back = desk_key.post("/api/v1/loans/return/", {"item_barcode": desk.item.barcode},
                          format="json")  # fmt: skip

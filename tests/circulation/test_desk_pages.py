@@ -2,6 +2,7 @@
 item with no patron open is checked in. Overdue and hold shelf lists; other libraries."""
 
 import copy
+import re
 from datetime import timedelta
 
 from django.test import Client
@@ -9,7 +10,7 @@ from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
 from catalog.models import Change, Item
-from circulation.models import Hold, Loan
+from circulation.models import Hold, Loan, LoanRule
 from circulation.selectors import today
 from tests.circulation.conftest import Desk
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
@@ -78,6 +79,45 @@ def test_a_returned_item_with_a_hold_says_so(librarian: Client, desk: Desk) -> N
     assert f"Put it on the hold shelf for {desk.other_patron.name}" in page
     shelf = librarian.get("/staff/desk/hold-shelf/").text
     assert desk.other_patron.barcode in shelf
+
+
+def renewals_shown(page: str, barcode: str) -> tuple[str, str]:
+    """The due date and the renewals count in the patron's loan row for `barcode`."""
+    row = page.split(f"<td>{barcode}</td>", 1)[1].split("</tr>", 1)[0]
+    due, renewals = re.findall(r"<td>([^<]*)</td>", row)[1:3]
+    return due.strip(), renewals
+
+
+def test_a_renewal_before_the_due_date_extends_from_it(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    due = today() + timedelta(days=21)
+    shown = date_format(due, "SHORT_DATE_FORMAT")
+    assert renewals_shown(librarian.get("/staff/desk/").text, desk.item.barcode) == (shown, "0")
+    for times in (1, 2):
+        librarian.post("/staff/desk/", {"renew": desk.item.barcode})
+        page = librarian.get("/staff/desk/").text
+        due += timedelta(days=21)
+        shown = date_format(due, "SHORT_DATE_FORMAT")
+        assert f"{desk.item.barcode}: renewed, due {shown}." in page
+        assert renewals_shown(page, desk.item.barcode) == (shown, str(times))
+
+
+def test_a_renewal_that_would_not_move_the_due_date_is_refused(
+    librarian: Client, desk: Desk
+) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    with schema_context(desk.schema):
+        # The rule changed since the loan: the item is no longer lent for any days.
+        LoanRule.objects.create(for_loan=False, loan_days=0)
+    before = state(desk)
+    librarian.post("/staff/desk/", {"renew": desk.item.barcode})
+    page = librarian.get("/staff/desk/").text
+    assert f"Item {desk.item.barcode} cannot be renewed: it would not be due any later." in page
+    shown = date_format(today() + timedelta(days=21), "SHORT_DATE_FORMAT")
+    assert renewals_shown(page, desk.item.barcode) == (shown, "0")
+    assert state(desk) == before
 
 
 def test_the_overdue_list(librarian: Client, desk: Desk) -> None:

@@ -3,9 +3,11 @@ see loans, renew, place and cancel holds; never another patron's or another libr
 
 import copy
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
 from circulation.models import Hold, Loan
@@ -42,6 +44,25 @@ def test_sign_in_see_loans_renew_and_sign_out(desk: Desk) -> None:
         assert Loan.objects.get(item=desk.items[2]).renewals == 0
     client.post("/account/sign-out/")
     assert client.get("/account/")["Location"].startswith("/account/sign-in/")
+
+
+def test_each_renewal_adds_a_loan_period_until_none_are_left(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+    client = signed_in(desk)
+    due = loan.due_on
+    for _ in range(2):  # the default rule allows two
+        due += timedelta(days=21)
+        renewed = client.post("/account/", {"renew": desk.item.barcode})
+        assert renewed.status_code == 200
+        assert f"Renewed: The Dispossessed, now due {date_format(due, 'DATE_FORMAT')}." in (
+            renewed.text
+        )
+    refused = client.post("/account/", {"renew": desk.item.barcode})
+    assert refused.status_code == 400
+    assert "renewed 2 times, the most allowed" in refused.text
+    with schema_context(desk.schema):
+        assert Loan.objects.get(pk=loan.pk).due_on == due
 
 
 def test_wrong_pins_are_capped(desk: Desk) -> None:
