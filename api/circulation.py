@@ -297,6 +297,11 @@ class ReturnSerializer(serializers.Serializer):
 class CheckoutSerializer(serializers.Serializer):
     item_barcode = serializers.CharField(max_length=64)
     patron_barcode = serializers.CharField(max_length=64)
+    override_holds = serializers.BooleanField(
+        default=False,
+        help_text="Lend the item even though another patron waits for its title (without it, "
+        "such a check-out is refused with 409 `hold_waiting`, naming who waits).",
+    )
 
 
 class ItemBarcodeSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Record
@@ -469,9 +470,10 @@ def _loan_open(*, item: Item, patron: Patron, due_on: date) -> Loan:
 
 
 @transaction.atomic
-def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
+def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: bool = False) -> Loan:
     """Lend an item to a patron, by their barcodes. An item already on loan is a conflict (409);
-    so is an item waiting on the hold shelf for someone else."""
+    so is an item waiting on the hold shelf for someone else, and (unless `override_holds`)
+    one whose title another patron waits for ahead of this one."""
     on = today()
     patron = _patron_for_desk(patron_barcode, on)
     item = _item_for_desk(item_barcode)
@@ -508,6 +510,14 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
             % {"barcode": item.barcode},
             code="item_held",
             fields={"item_barcode": ["held for another patron"]},
+        )
+    if terms.waiting is not None and not override_holds:
+        name, placed_at = terms.waiting
+        raise Conflict(
+            gettext("%(name)s has a hold on this title (placed %(date)s): lend it anyway?")
+            % {"name": name, "date": date_format(local_date(placed_at), "SHORT_DATE_FORMAT")},
+            code="hold_waiting",
+            fields={"override_holds": [gettext("Another patron waits for this title.")]},
         )
     if terms.open_loans >= rule.max_loans:
         raise ApplicationError(
@@ -622,6 +632,34 @@ def _hold_trap(item: Item, now: datetime) -> Hold | None:
         about_date=hold.shelf_until,
     )  # fmt: skip
     task_enqueue(NOTICES_SEND)
+    return hold
+
+
+@transaction.atomic
+def hold_trap_item(*, item_barcode: str) -> Hold:
+    """Put a copy fetched from the shelves on the hold shelf for the first patron waiting for
+    its title, as a returned copy would be (the patron gets a notice)."""
+    item = _item_for_desk(item_barcode)
+    if item.status != Item.Status.AVAILABLE:
+        raise Conflict(
+            gettext("Item %(barcode)s is not on the shelves (it is %(status)s).")
+            % {"barcode": item.barcode, "status": item.get_status_display().lower()},
+            code="item_not_available",
+        )
+    if Hold.objects.filter(item=item, status=Hold.Status.READY).exists():
+        raise Conflict(
+            gettext("Item %(barcode)s is already on the hold shelf.") % {"barcode": item.barcode},
+            code="item_held",
+        )
+    hold = _hold_trap(item, timezone.now())
+    if hold is None:
+        raise Conflict(
+            gettext("Nobody waits for the title of item %(barcode)s.")
+            % {"barcode": item.barcode},
+            code="no_hold_waiting",
+        )
+    # The record page says the copy is on the hold shelf: readers of the feed see it move.
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
     return hold
 
 

@@ -231,6 +231,28 @@ def test_holds_queue_in_order_and_trap_returned_items(desk_key, desk):
     assert cancelled.json()["status"] == "cancelled"
 
 
+def test_lending_a_title_another_patron_waits_for_needs_override_holds(desk_key, desk):
+    placed = desk_key.post("/api/v1/holds/", {"record": desk.record.pk,
+                                              "patron_barcode": desk.other_patron.barcode},
+                           format="json")  # fmt: skip
+    assert placed.status_code == 201
+    before = snapshot(desk.schema)
+    refused = checkout(desk_key, desk)
+    assert refused.status_code == 409
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "hold_waiting"
+    assert "Takver Anarres has a hold on this title" in refused.json()["detail"]
+    assert snapshot(desk.schema) == before
+    lent = desk_key.post(
+        "/api/v1/loans/",
+        {"item_barcode": desk.item.barcode, "patron_barcode": desk.patron.barcode,
+         "override_holds": True},
+        format="json",
+    )  # fmt: skip
+    assert lent.status_code == 201, lent.content
+    assert desk_key.get(f"/api/v1/holds/{placed.json()['id']}/").json()["status"] == "waiting"
+
+
 def test_patron_export_and_erasure(callers, desk):
     admin = callers["admin"]
     exported = admin.get(f"/api/v1/patrons/{desk.patron.pk}/export/")
