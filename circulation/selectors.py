@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -72,6 +73,22 @@ def patron_list(*, q: str = "", barcode: str = "", category: str = "") -> QueryS
 
 def patron_get(*, patron_id: int) -> Patron:
     return first_or_not_found(patron_list().filter(pk=patron_id), gettext("No such patron."))
+
+
+def barcode_as_stored(rows: QuerySet[Any], barcode: str) -> str:
+    """`barcode` as one of `rows` has it: itself when one matches exactly, else the one row's
+    barcode that matches it in another case (a scanner or a hand with caps lock), else as
+    given. Barcodes are unique only as written, so a case-blind match must be the only one."""
+    if not barcode or rows.filter(barcode=barcode).exists():
+        return barcode
+    found = list(rows.filter(barcode__iexact=barcode).values_list("barcode", flat=True)[:2])
+    return found[0] if len(found) == 1 else barcode
+
+
+def patron_at_desk(*, barcode: str) -> Patron | None:
+    """The patron whose card this is (in whatever case it was typed), or None."""
+    barcode = barcode_as_stored(Patron.objects.all(), barcode.strip())
+    return Patron.objects.filter(barcode=barcode).first() if barcode else None
 
 
 def patron_get_by_barcode(*, barcode: str) -> Patron:
@@ -156,9 +173,7 @@ def holds_to_pull_list(*, limit: int = 500) -> list[HoldToPull]:
     waiting = hold_list(status=Hold.Status.WAITING).exclude(expires_on__lt=today())
     trapped = Hold.objects.filter(status=Hold.Status.READY, item__isnull=False)
     copies = (
-        Item.objects.filter(
-            status=Item.Status.AVAILABLE, record_id__in=waiting.values("record_id")
-        )
+        Item.objects.filter(status=Item.Status.AVAILABLE, record_id__in=waiting.values("record_id"))
         .exclude(pk__in=trapped.values("item_id"))
         .select_related("location")
         .order_by("record_id", "id")

@@ -28,6 +28,7 @@ from circulation.models import (
 )
 from circulation.selectors import (
     MAX_CLOSED_RUN,
+    barcode_as_stored,
     checkout_terms,
     circulation_settings_get,
     due_date_after,
@@ -389,9 +390,12 @@ def _row_by_barcode(sql: str, barcode: str) -> tuple[Any, ...] | None:
 
 
 def _item_for_desk(barcode: str) -> Item:
-    """The item with this barcode, locked, with its type and its record's title."""
+    """The item with this barcode (in whatever case it was typed), locked, with its type and
+    its record's title."""
     barcode = barcode.strip()
-    row = _row_by_barcode(_ITEM_FOR_DESK_SQL, barcode)
+    row = _row_by_barcode(_ITEM_FOR_DESK_SQL, barcode) or _row_by_barcode(
+        _ITEM_FOR_DESK_SQL, barcode_as_stored(Item.objects.all(), barcode)
+    )
     if row is None:
         raise NotFound(
             gettext("No item has the barcode %(barcode)r.") % {"barcode": barcode},
@@ -415,7 +419,9 @@ def _item_for_desk(barcode: str) -> Item:
 def _patron_for_desk(barcode: str, on: date) -> Patron:
     barcode = barcode.strip()
     # Locked so that two desks lending to one patron count their loans one after the other.
-    row = _row_by_barcode(_PATRON_FOR_DESK_SQL, barcode)
+    row = _row_by_barcode(_PATRON_FOR_DESK_SQL, barcode) or _row_by_barcode(
+        _PATRON_FOR_DESK_SQL, barcode_as_stored(Patron.objects.all(), barcode)
+    )
     if row is None:
         raise NotFound(
             gettext("No patron has the barcode %(barcode)r.") % {"barcode": barcode},
@@ -654,8 +660,7 @@ def hold_trap_item(*, item_barcode: str) -> Hold:
     hold = _hold_trap(item, timezone.now())
     if hold is None:
         raise Conflict(
-            gettext("Nobody waits for the title of item %(barcode)s.")
-            % {"barcode": item.barcode},
+            gettext("Nobody waits for the title of item %(barcode)s.") % {"barcode": item.barcode},
             code="no_hold_waiting",
         )
     # The record page says the copy is on the hold shelf: readers of the feed see it move.

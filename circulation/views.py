@@ -29,6 +29,7 @@ from circulation.selectors import (
     holds_to_pull_list,
     loan_list,
     overdue_list,
+    patron_at_desk,
     today,
 )
 from circulation.services import hold_trap_item, loan_checkin, loan_checkout, loan_renew
@@ -88,7 +89,7 @@ def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bo
         _say(request, "error", f"{barcode}: {exc.message}", lend_anyway)
         return
     text = gettext("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")
-    values = {"barcode": barcode, "title": loan.item.record.title, "name": patron.name,
+    values = {"barcode": loan.item.barcode, "title": loan.item.record.title, "name": patron.name,
               "due": date_format(loan.due_on, "SHORT_DATE_FORMAT")}  # fmt: skip
     _say(request, "ok", text % values)
 
@@ -102,7 +103,7 @@ def _scan(request: HttpRequest, barcode: str) -> None:
                 request, "info", gettext("Done with this patron: items scanned now are checked in.")
             )
         return
-    patron = Patron.objects.filter(barcode=barcode).first()
+    patron = patron_at_desk(barcode=barcode)
     if patron is not None:
         if patron.pk == patron_id:
             request.session.pop(SESSION_PATRON, None)
@@ -129,6 +130,10 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
     try:
         back = loan_checkin(item_barcode=barcode)
     except ApplicationError as exc:
+        if exc.code == "unknown_item":  # and no patron's card either: the scan could be both
+            text = gettext("No patron or item has the barcode %(barcode)r.")
+            _say(request, "error", text % {"barcode": barcode})
+            return
         if exc.code != "item_not_on_loan":
             _say(request, "error", f"{barcode}: {exc.message}")
             return
@@ -138,13 +143,15 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
         except ApplicationError:
             _say(request, "error", f"{barcode}: {exc.message}")
             return
-        _say_trapped(request, barcode, hold.record.title, hold)
+        stored = hold.item.barcode if hold.item is not None else barcode
+        _say_trapped(request, stored, hold.record.title, hold)
         return
+    item = back.loan.item
     if back.hold is not None:
-        _say_trapped(request, barcode, back.loan.item.record.title, back.hold)
+        _say_trapped(request, item.barcode, item.record.title, back.hold)
     else:
         text = gettext("%(barcode)s %(title)s: checked in.")
-        _say(request, "ok", text % {"barcode": barcode, "title": back.loan.item.record.title})
+        _say(request, "ok", text % {"barcode": item.barcode, "title": item.record.title})
 
 
 def _say_trapped(request: HttpRequest, barcode: str, title: str, hold: Hold) -> None:

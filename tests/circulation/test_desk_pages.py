@@ -69,6 +69,30 @@ def test_errors_show_on_the_desk_and_change_nothing(librarian: Client, desk: Des
     assert state(desk) == before
 
 
+def test_an_unknown_barcode_with_no_patron_open_is_neither(librarian: Client, desk: Desk) -> None:
+    before = state(desk)
+    page = scan(librarian, "P9999")
+    assert "No patron or item has the barcode &#x27;P9999&#x27;." in page
+    assert state(desk) == before
+
+
+def test_barcodes_typed_in_another_case_are_found(librarian: Client, desk: Desk) -> None:
+    page = scan(librarian, desk.patron.barcode.lower())
+    assert f"Lending to {desk.patron.name} ({desk.patron.barcode})." in page
+    page = scan(librarian, desk.item.barcode.upper())
+    assert f"{desk.item.barcode} The Dispossessed: lent to {desk.patron.name}" in page
+    scan(librarian, "")
+    page = scan(librarian, desk.item.barcode.upper())
+    assert f"{desk.item.barcode} The Dispossessed: checked in." in page
+    # Two copies whose barcodes differ only in case: a case-blind match would be a guess.
+    desk.copy_add("Twin-1")
+    desk.copy_add("TWIN-1")
+    before = state(desk)
+    page = scan(librarian, "twin-1")
+    assert "No patron or item has the barcode &#x27;twin-1&#x27;." in page
+    assert state(desk) == before
+
+
 def test_a_returned_item_with_a_hold_says_so(librarian: Client, desk: Desk) -> None:
     scan(librarian, desk.patron.barcode)
     scan(librarian, desk.item.barcode)
@@ -158,7 +182,7 @@ def test_another_library_s_desk_and_barcodes(
     page = scan(librarian, other_desk.patron.barcode)
     assert "Lending to" not in page
     page = scan(librarian, other_desk.item.barcode)
-    assert "No item has the barcode" in page
+    assert "No patron or item has the barcode" in page
     scan(librarian, desk.patron.barcode)
     page = scan(librarian, other_desk.item.barcode)
     assert "No item has the barcode" in page
