@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.selectors import record_get
@@ -24,6 +24,13 @@ from common.errors import ApplicationError
 from common.pages import not_found_as_404
 
 SESSION_KEY = "reader_patron"
+# The services word their refusals for the desk ("This patron ..."); a reader reads them
+# about themselves.
+READER_WORDING = {
+    "hold_on_loan": gettext_lazy("You have this title on loan already."),
+    "hold_exists": gettext_lazy("You already have a hold on this title."),
+    "hold_limit_reached": gettext_lazy("You already have as many holds as you may place."),
+}
 View = Callable[..., HttpResponseBase]
 
 
@@ -133,7 +140,7 @@ def place_hold_page(request: HttpRequest, record_id: int) -> HttpResponse:
         try:
             hold_place(record_id=record.pk, patron_id=patron.pk)
         except ApplicationError as exc:
-            error = exc.message
+            error = str(READER_WORDING.get(exc.code, exc.message))
         else:
             return redirect("/account/")  # type: ignore[return-value]
     context = {"record": record, "error": error}

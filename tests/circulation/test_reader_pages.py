@@ -112,6 +112,22 @@ def test_place_and_cancel_a_hold(desk: Desk) -> None:
     assert theirs.status == Hold.Status.WAITING
 
 
+def test_the_reader_is_told_about_their_own_loans_and_holds(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+    client = signed_in(desk)
+    on_loan = client.post(f"/account/holds/place/{desk.record.pk}/")
+    assert on_loan.status_code == 400
+    assert "You have this title on loan already." in on_loan.text
+    assert "This patron" not in on_loan.text
+    assert client.post(f"/account/holds/place/{desk.other_record.pk}/").status_code == 302
+    twice = client.post(f"/account/holds/place/{desk.other_record.pk}/")
+    assert "You already have a hold on this title." in twice.text
+    assert "This patron" not in twice.text
+    with schema_context(desk.schema):
+        assert Hold.objects.filter(patron=desk.patron).count() == 1
+
+
 def test_another_library(desk: Desk, other_desk: Desk) -> None:
     client = signed_in(desk)
     # A's session is nobody on B's host.
