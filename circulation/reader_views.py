@@ -111,7 +111,7 @@ def account_page(request: HttpRequest) -> HttpResponse:
                 loan = loan_renew(item_barcode=request.POST["renew"][:64], patron_id=patron.pk)
                 message = gettext("Renewed: %(title)s, now due %(date)s.") % {
                     "title": loan.item.record.title,
-                    "date": date_format(loan.due_on, "DATE_FORMAT"),
+                    "date": date_format(loan.due_on, "SHORT_DATE_FORMAT"),
                 }
             elif "cancel" in request.POST:
                 hold_cancel(hold_id=int(request.POST["cancel"]), patron_id=patron.pk)

@@ -432,7 +432,7 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
     if patron.expires_on is not None and patron.expires_on < on:
         raise ApplicationError(
             gettext("%(name)s's card expired on %(date)s: renew it first.")
-            % {"name": patron.name, "date": f"{patron.expires_on:%Y-%m-%d}"},
+            % {"name": patron.name, "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT")},
             code="patron_expired",
             fields={"patron_barcode": ["expired"]},
         )
@@ -687,7 +687,7 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     if patron is not None and patron.expires_on is not None and patron.expires_on < on:
         raise ApplicationError(
             gettext("%(name)s's card expired on %(date)s: renew it first.")
-            % {"name": patron.name, "date": f"{patron.expires_on:%Y-%m-%d}"},
+            % {"name": patron.name, "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT")},
             code="patron_expired",
         )
     rule = loan_rule_for(patron_category=category, item_type=item_type_of(item))

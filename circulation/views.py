@@ -74,6 +74,8 @@ def desk_required(action: Action) -> Callable[[View], View]:
 def _say(request: HttpRequest, kind: str, text: str, lend_anyway: str = "") -> None:
     """A line on the desk's screen: what the last scans did, newest first. `lend_anyway` is
     the barcode of an item the librarian may lend despite the holds the line names."""
+    if text.endswith(".."):  # a sentence's full stop after a name or title ending in one
+        text = text[:-1]
     line = {"kind": kind, "text": text, "lend_anyway": lend_anyway}
     lines = [line, *request.session.get(SESSION_LINES, [])]
     request.session[SESSION_LINES] = lines[:LINES_KEPT]
@@ -111,7 +113,9 @@ def _scan(request: HttpRequest, barcode: str) -> None:
             return
         request.session[SESSION_PATRON] = patron.pk
         expired = patron.expires_on is not None and patron.expires_on < today()
-        values = {"name": patron.name, "card": patron.barcode, "expired": patron.expires_on}
+        values = {"name": patron.name, "card": patron.barcode}
+        if patron.expires_on is not None:
+            values["expired"] = date_format(patron.expires_on, "SHORT_DATE_FORMAT")
         if expired:
             text = gettext("Lending to %(name)s (%(card)s) (card expired %(expired)s).")
         else:
@@ -207,9 +211,11 @@ def desk_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 @desk_required("read")
 def overdue_page(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "circulation/overdue.html", {"loans": overdue_list()[:500], "today": today()}
-    )
+    on = today()
+    loans = list(overdue_list()[:500])
+    for loan in loans:
+        loan.days_late = (on - loan.due_on).days  # type: ignore[attr-defined]
+    return render(request, "circulation/overdue.html", {"loans": loans, "today": on})
 
 
 @require_http_methods(["GET"])

@@ -9,10 +9,10 @@ from django.test import Client
 from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
-from catalog.models import Change, Item
-from circulation.models import Hold, Loan, LoanRule
+from catalog.models import Change, Item, Record
+from circulation.models import Hold, Loan, LoanRule, Patron
 from circulation.selectors import today
-from tests.circulation.conftest import Desk
+from tests.circulation.conftest import Desk, expired_on
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 
@@ -152,6 +152,42 @@ def test_the_overdue_list(librarian: Client, desk: Desk) -> None:
     page = librarian.get("/staff/desk/overdue/").text
     assert desk.item.barcode in page
     assert desk.patron.email in page
+
+
+def test_days_late_is_a_number_of_days(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    with schema_context(desk.schema):
+        Loan.objects.update(due_on=today() - timedelta(days=13))
+    page = librarian.get("/staff/desk/overdue/").text
+    row = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r"<td>([^<]*)</td>", row)[1] == "13"
+    assert "week" not in page
+
+
+def test_names_ending_in_a_full_stop_get_no_second(librarian: Client, desk: Desk) -> None:
+    with schema_context(desk.schema):
+        Patron.objects.filter(pk=desk.patron.pk).update(name="Le Guin, Ursula K.")
+        Record.objects.filter(pk=desk.record.pk).update(title="Always Coming Home.")
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    page = scan(librarian, desk.patron.barcode)
+    assert "Done with Le Guin, Ursula K.<" in page
+    page = scan(librarian, desk.item.barcode)
+    assert f"{desk.item.barcode} Always Coming Home.: checked in." in page
+    assert ".." not in "".join(re.findall(r'<li class="desk-[a-z]+"[^>]*>([^<]*)', page))
+
+
+def test_an_expired_card_s_date_is_shown_as_every_other_date(librarian: Client, desk: Desk) -> None:
+    with schema_context(desk.schema):
+        Patron.objects.filter(pk=desk.patron.pk).update(expires_on=expired_on())
+    shown = date_format(expired_on(), "SHORT_DATE_FORMAT")
+    page = scan(librarian, desk.patron.barcode)
+    assert f"(card expired {shown})." in page
+    assert f"card valid until {shown}" in page
+    page = scan(librarian, desk.item.barcode)
+    assert f"card expired on {shown}: renew it first." in page
+    assert expired_on().isoformat() not in page
 
 
 def test_viewers_look_but_do_not_lend(viewer: Client, desk: Desk) -> None:

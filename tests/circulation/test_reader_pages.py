@@ -55,7 +55,7 @@ def test_each_renewal_adds_a_loan_period_until_none_are_left(desk: Desk) -> None
         due += timedelta(days=21)
         renewed = client.post("/account/", {"renew": desk.item.barcode})
         assert renewed.status_code == 200
-        assert f"Renewed: The Dispossessed, now due {date_format(due, 'DATE_FORMAT')}." in (
+        assert f"Renewed: The Dispossessed, now due {date_format(due, 'SHORT_DATE_FORMAT')}." in (
             renewed.text
         )
     refused = client.post("/account/", {"renew": desk.item.barcode})
@@ -63,6 +63,19 @@ def test_each_renewal_adds_a_loan_period_until_none_are_left(desk: Desk) -> None
     assert "renewed 2 times, the most allowed" in refused.text
     with schema_context(desk.schema):
         assert Loan.objects.get(pk=loan.pk).due_on == due
+
+
+def test_the_sign_in_page_offers_a_link_by_email(desk: Desk) -> None:
+    page = Client(HTTP_HOST=LIBRARY_HOST).get("/account/sign-in/").text
+    assert "Get a sign-in link by email" in page
+    assert "Email us" not in page
+
+
+def test_the_account_shows_dates_as_the_desk_does(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+    page = signed_in(desk).get("/account/").text
+    assert f"<td>{date_format(loan.due_on, 'SHORT_DATE_FORMAT')}</td>" in page
 
 
 def test_wrong_pins_are_capped(desk: Desk) -> None:
