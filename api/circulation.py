@@ -23,6 +23,7 @@ from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
+from api.views import ETAG_HEADER, expected_version, with_etag
 from circulation import selectors, services
 from circulation.access import Action, circulation_allowed
 from circulation.labels import MAX_LABELS, labels_make
@@ -124,19 +125,12 @@ class PatronInputSerializer(StrictInputSerializer):
     notes = serializers.CharField(max_length=5000, allow_blank=True, default="")
     pin = serializers.RegexField(r"^[0-9]{4,12}$", required=False, write_only=True)
 
-    def data_for_service(self, current: Patron | None = None) -> services.PatronData:
-        base = (
-            {
-                "name": current.name, "barcode": current.barcode, "email": current.email,
-                "category": current.category, "expires_on": current.expires_on,
-                "notes": current.notes,
-            }
-            if current is not None
-            else {}
-        )  # fmt: skip
-        data = {**base, **self.validated_data}
-        data.pop("pin", None)
-        return services.PatronData(**data)
+    def data_for_service(self) -> services.PatronData:
+        return services.PatronData(**self.changes_for_service())
+
+    def changes_for_service(self) -> dict[str, Any]:
+        """The fields sent, as PatronData names them (the PIN is set on its own)."""
+        return {k: v for k, v in self.validated_data.items() if k != "pin"}
 
 
 class PatronListParamsSerializer(serializers.Serializer):
@@ -157,7 +151,10 @@ class PatronListParamsSerializer(serializers.Serializer):
         examples=[ex.PATRON_INPUT, ex.PATRON],
     ),
     partial_update=extend_schema(
-        summary="Change a patron", request=PatronInputSerializer, examples=[ex.PATRON]
+        summary="Change a patron",
+        request=PatronInputSerializer,
+        parameters=[ETAG_HEADER],
+        examples=[ex.PATRON],
     ),
     destroy=extend_schema(
         summary="Erase a patron (their returned loans stay, without them)",
@@ -182,7 +179,8 @@ class PatronViewSet(CirculationViewSet):
         return self.paginated(selectors.patron_list(**params.validated_data), PatronSerializer)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(PatronSerializer(selectors.patron_get(patron_id=int(pk))).data)
+        patron = selectors.patron_get(patron_id=int(pk))
+        return with_etag(Response(PatronSerializer(patron).data), patron.version)
 
     def create(self, request: Request) -> Response:
         body = PatronInputSerializer(data=request.data)
@@ -199,10 +197,15 @@ class PatronViewSet(CirculationViewSet):
         current = selectors.patron_get(patron_id=int(pk))
         body = PatronInputSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        services.patron_update(patron_id=current.pk, data=body.data_for_service(current))
+        services.patron_patch(
+            patron_id=current.pk,
+            changes=body.changes_for_service(),
+            expected_version=expected_version(request),  # after the body, as for records
+        )
         if "pin" in body.validated_data:
             services.patron_pin_set(patron_id=current.pk, pin=body.validated_data["pin"])
-        return Response(PatronSerializer(selectors.patron_get(patron_id=current.pk)).data)
+        patron = selectors.patron_get(patron_id=current.pk)
+        return with_etag(Response(PatronSerializer(patron).data), patron.version)
 
     def destroy(self, request: Request, pk: str) -> Response:
         services.patron_erase(patron_id=int(pk))
@@ -302,6 +305,11 @@ class ReturnSerializer(serializers.Serializer):
 class CheckoutSerializer(StrictInputSerializer):
     item_barcode = serializers.CharField(max_length=64)
     patron_barcode = serializers.CharField(max_length=64)
+    override_holds = serializers.BooleanField(
+        default=False,
+        help_text="Lend the item even though another patron waits for its title (without it, "
+        "such a check-out is refused with 409 `hold_waiting`, naming who waits).",
+    )
 
 
 class ItemBarcodeSerializer(StrictInputSerializer):
