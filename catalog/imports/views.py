@@ -126,6 +126,8 @@ def _import_job_page(
         "action": action,
         "actions": ImportRow.Action.choices,
         "running": job.status in ImportJob.ACTIVE_STATUSES,
+        # The records a reverted job created are gone: its rows link to none of them.
+        "reverted": job.status == ImportJob.Status.REVERTED,
         "can_write": may_import(request.user),
     }
     response = _page(request, "import_job.html", context, error)
@@ -138,10 +140,10 @@ def import_job_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _import_job_page(request, get_object_or_404(import_job_list(), pk=pk))
 
 
+# Reverting deletes records, so it has a page of its own that says what it removes first.
 _IMPORT_ACTIONS = {
     "commit": import_job_commit,
     "cancel": import_job_cancel,
-    "revert": import_job_revert,
 }
 
 
@@ -156,6 +158,32 @@ def import_job_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         job.refresh_from_db()
         return _import_job_page(request, job, exc.message, exc.status_code)
     return redirect("staff-import", pk=job.pk)
+
+
+@staff_required
+def import_job_revert_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """What a revert removes and restores, and the button that does it; the POST reverts only
+    with that button's confirmation."""
+    job = get_object_or_404(import_job_list(), pk=pk)
+    written = import_row_list(job=job).filter(committed=True)
+    context = {
+        "job": job,
+        "created": written.filter(action=ImportRow.Action.CREATE).count(),
+        "updated": written.filter(action=ImportRow.Action.UPDATE).count(),
+    }
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            message = gettext("Nothing was reverted: confirm with the button below.")
+            return _page(request, "import_revert.html", context, message)
+        try:
+            import_job_revert(job_id=job.pk)
+        except ApplicationError as exc:
+            job.refresh_from_db()
+            return _import_job_page(request, job, exc.message, exc.status_code)
+        return redirect("staff-import", pk=job.pk)
+    if job.status == ImportJob.Status.REVERTED or not written.exists():
+        return redirect("staff-import", pk=job.pk)  # nothing (left) to revert
+    return _page(request, "import_revert.html", context)
 
 
 @staff_required
