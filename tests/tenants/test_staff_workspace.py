@@ -272,6 +272,27 @@ def test_export_with_filters_then_download(librarian):
     assert "Misérables" not in body
 
 
+def test_export_years_are_checked_and_filters_shown_in_words(librarian):
+    backwards = librarian.post(
+        "/staff/exports/", {"format": "csv", "year_from": "2010", "year_to": "1990"}
+    )
+    assert backwards.status_code == 400
+    assert "The first year must not be after the last." in backwards.text
+    with schema_context("alpha"):
+        assert not ExportJob.objects.exists()
+
+    started = librarian.post(
+        "/staff/exports/", {"format": "csv", "q": "perl", "year_to": "1990", "language": "eng"}
+    )
+    assert started.status_code == 302
+    shown = "Search: perl · Years: to 1990 · Language: eng"
+    assert shown in librarian.get("/staff/exports/").text
+    assert shown in librarian.get(started.url).text
+    librarian.post("/staff/exports/", {"format": "csv", "year_from": "1990", "year_to": "2010"})
+    assert "Years: 1990 to 2010" in librarian.get("/staff/exports/").text
+    assert "year_to=" not in librarian.get("/staff/exports/").text
+
+
 def _inline(prefix: str, rows: list[dict[str, str]], initial: int = 0) -> dict[str, str]:
     data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(initial),
             f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}  # fmt: skip
