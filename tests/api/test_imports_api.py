@@ -166,6 +166,18 @@ def test_another_librarys_key_is_not_accepted_here(api_client):
         assert not ExportJob.objects.exists()
 
 
+def test_an_export_whose_first_year_is_after_its_last_is_refused(staff):
+    response = staff.post(
+        "/api/v1/exports/",
+        {"format": "csv", "filters": {"year_from": 2010, "year_to": 1990}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The first year must not be after the last."
+    with schema_context("alpha"):
+        assert not ExportJob.objects.exists()
+
+
 def test_export_job_then_download_by_staff_only(staff, other_staff, api_client):
     _staged(staff)
     response = staff.post(
