@@ -2,6 +2,7 @@
 finding its processes' database sessions."""
 
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -69,8 +70,30 @@ def processes_of(pid: int) -> list[int]:
 
 def database_sessions_of(pids: list[int]) -> list[tuple[int, int, str]]:
     """The server processes of the database sessions `pids` hold on this machine, with their
-    niceness and query: their sockets' local ports (/proc/net/tcp) are the sessions' client
-    ports in pg_stat_activity."""
+    niceness and query. Over TCP their sockets' local ports (/proc/net/tcp) are the sessions'
+    client ports in pg_stat_activity; over a Unix socket (the embedded PostgreSQL's) the
+    server process is the one holding the other end of the connection (ss -x)."""
+    inodes = _socket_inodes(pids)
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.append(int(fields[1].rsplit(":", 1)[1], 16))
+    servers = _holders(_unix_peers(inodes))
+    if not ports and not servers:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, left(query, 40) FROM pg_stat_activity "
+            "WHERE client_port = ANY(%s) OR pid = ANY(%s)",
+            [ports, servers],
+        )
+        backends = cursor.fetchall()
+    return [(int(pid), os.getpriority(os.PRIO_PROCESS, pid), query) for pid, query in backends]
+
+
+def _socket_inodes(pids: list[int]) -> set[str]:
     inodes = set()
     for pid in pids:
         for fd in Path(f"/proc/{pid}/fd").iterdir():
@@ -80,18 +103,34 @@ def database_sessions_of(pids: list[int]) -> list[tuple[int, int, str]]:
                 continue
             if target.startswith("socket:["):
                 inodes.add(target[8:-1])
-    ports = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[9] in inodes:
-                ports.append(int(fields[1].rsplit(":", 1)[1], 16))
-    if not ports:
+    return inodes
+
+
+def _unix_peers(inodes: set[str]) -> set[str]:
+    """The inodes at the other end of those of `inodes` that are connected Unix sockets."""
+    listing = subprocess.run(["ss", "-xn"], capture_output=True, text=True, check=True).stdout
+    peers = set()
+    for line in listing.splitlines()[1:]:
+        # Netid State Recv-Q Send-Q Local-address Local-inode Peer-address Peer-inode
+        fields = line.split()
+        if len(fields) >= 8 and fields[5] in inodes:
+            peers.add(fields[7])
+    return peers
+
+
+def _holders(inodes: set[str]) -> list[int]:
+    """The processes holding any of these sockets."""
+    if not inodes:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid, left(query, 40) FROM pg_stat_activity WHERE client_port = ANY(%s)",
-            [ports],
-        )
-        backends = cursor.fetchall()
-    return [(int(pid), os.getpriority(os.PRIO_PROCESS, pid), query) for pid, query in backends]
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    holders = []
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            links = {os.readlink(fd) for fd in (process / "fd").iterdir()}
+        except OSError:
+            continue  # gone, or not ours to read
+        if links & wanted:
+            holders.append(int(process.name))
+    return holders
