@@ -6,6 +6,7 @@ from typing import IO
 
 import pymarc
 from django.utils.translation import gettext
+from pymarc.marc8 import MARC8ToUnicode
 
 from catalog.imports.formats.marc21 import (
     MAPPED_TAGS,
@@ -150,6 +151,45 @@ def _marc_check(raw: bytes) -> None:
         )
 
 
+class _MARC8Counted(MARC8ToUnicode):
+    """pymarc's MARC-8 converter, counting the characters it cannot read and leaves out
+    instead of printing them: it asks for its `quiet` flag exactly when it skips one."""
+
+    def __init__(self) -> None:
+        self.skipped = 0
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def quiet(self) -> bool:
+        self.skipped += 1
+        return True
+
+    @quiet.setter
+    def quiet(self, value: bool) -> None:
+        pass
+
+
+def marc8_unreadable(raw: bytes) -> int:
+    """How many characters of a MARC-8 record pymarc cannot read (and leaves out of its text);
+    0 for a record in UTF-8 or one marc_parse cannot read at all."""
+    if raw[9:10] == b"a" or raw.isascii() or _looks_utf8(raw):
+        return 0
+    try:
+        record = pymarc.Record(data=raw, to_unicode=False)
+    except (pymarc.exceptions.PymarcException, ValueError, IndexError, UnicodeDecodeError):
+        return 0
+    skipped = 0
+    for field in record.fields:
+        for subfield in [] if field.is_control_field() else field.subfields:
+            converter = _MARC8Counted()
+            try:
+                converter.translate(subfield.value)
+            except (IndexError, TypeError):
+                continue  # marc_parse rejects the record
+            skipped += converter.skipped
+    return skipped
+
+
 def marc_parse(raw: bytes) -> pymarc.Record:
     """One ISO 2709 record decoded (MARC-8 or UTF-8), or RecordRejected saying why not."""
     _marc_check(raw)
@@ -197,6 +237,13 @@ def marc_records(
         try:
             source.data, source.items = marc_map(marc_read(raw))
             source.data.source_marc = raw
+            if marc8_unreadable(raw):
+                source.warnings.append(
+                    gettext(
+                        "Some characters could not be read (MARC-8) and were left out: check "
+                        "the title and other text."
+                    )
+                )
         except RecordRejected as error:
             source.error = str(error)
             source.identifiers = _raw_control_number(raw)

@@ -17,6 +17,7 @@ from lxml import etree
 
 from catalog.imports.exports import export_job_create, export_job_write
 from catalog.imports.jobs import import_job_create
+from catalog.imports.models import ImportRow
 from catalog.models import Item, Location, Record
 from catalog.services import ItemData, item_create
 from tests.catalog.imports.helpers import MARC_DIR, job_import, job_run
@@ -214,6 +215,30 @@ def test_public_holdings_never_carry_the_staff_note(library, callers_for_a):
         assert held.get_subfields("z") == ["Ask at desk"]
         assert "Staff only" not in str(marc)
         assert not held.get_subfields("x")
+
+
+MARC8_WARNING = "Some characters could not be read (MARC-8)"
+
+
+def test_unreadable_marc8_characters_are_a_warning_on_the_row_and_nothing_is_printed(
+    in_library, capfd
+):
+    job = job_import(MARC_DIR / "1251.dat", one_shot=True, on_match="create")
+    assert (job.status, job.created, job.rejected) == ("committed", 6, 0)
+    rows = list(ImportRow.objects.filter(job=job).values_list("reason", flat=True))
+    assert rows
+    assert all(MARC8_WARNING in reason for reason in rows), rows
+    exported("marc")
+    Client(HTTP_HOST=LIBRARY_HOST).get("/oai", {"verb": "ListRecords", "metadataPrefix": "marc21"})
+    assert "Unable to parse" not in capfd.readouterr().err
+
+
+def test_readable_marc8_records_have_no_such_warning(in_library):
+    job = job_import(MARC_DIR / "marc8.dat", one_shot=True, on_match="create")
+    assert job.status == "committed", job.error
+    reasons = list(ImportRow.objects.filter(job=job).values_list("reason", flat=True))
+    assert reasons
+    assert not [reason for reason in reasons if MARC8_WARNING in reason]
 
 
 @pytest.fixture
