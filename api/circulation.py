@@ -22,7 +22,8 @@ from api import circulation_examples as ex
 from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
-from api.strict import StrictAPIView, StrictViewSet
+from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
+from api.views import ETAG_HEADER, expected_version, with_etag
 from circulation import selectors, services
 from circulation.access import Action, circulation_allowed
 from circulation.labels import MAX_LABELS, labels_make
@@ -79,8 +80,14 @@ class CirculationManage(permissions.BasePermission):
     message = "Only the library's admins change its lending rules."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        needed: Action = "read" if request.method in permissions.SAFE_METHODS else "manage"
-        return circulation_allowed(request.user, needed)
+        reading = request.method in permissions.SAFE_METHODS
+        if reading:
+            # DRF reads the message of the permission that refused, an instance per request.
+            self.message = (
+                "Reading the library's lending rules needs a staff account or an API key with "
+                "the patron scope."
+            )
+        return circulation_allowed(request.user, "read" if reading else "manage")
 
 
 class CirculationViewSet(StrictViewSet):
@@ -107,7 +114,9 @@ class PatronSerializer(serializers.ModelSerializer[Patron]):
         return bool(patron.pin_hash)
 
 
-class PatronInputSerializer(serializers.Serializer):
+class PatronInputSerializer(StrictInputSerializer):
+    returned_as = PatronSerializer
+
     name = serializers.CharField(max_length=200)
     barcode = serializers.CharField(max_length=64)
     email = serializers.CharField(max_length=254, allow_blank=True, default="")
@@ -116,19 +125,12 @@ class PatronInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=5000, allow_blank=True, default="")
     pin = serializers.RegexField(r"^[0-9]{4,12}$", required=False, write_only=True)
 
-    def data_for_service(self, current: Patron | None = None) -> services.PatronData:
-        base = (
-            {
-                "name": current.name, "barcode": current.barcode, "email": current.email,
-                "category": current.category, "expires_on": current.expires_on,
-                "notes": current.notes,
-            }
-            if current is not None
-            else {}
-        )  # fmt: skip
-        data = {**base, **self.validated_data}
-        data.pop("pin", None)
-        return services.PatronData(**data)
+    def data_for_service(self) -> services.PatronData:
+        return services.PatronData(**self.changes_for_service())
+
+    def changes_for_service(self) -> dict[str, Any]:
+        """The fields sent, as PatronData names them (the PIN is set on its own)."""
+        return {k: v for k, v in self.validated_data.items() if k != "pin"}
 
 
 class PatronListParamsSerializer(serializers.Serializer):
@@ -149,7 +151,10 @@ class PatronListParamsSerializer(serializers.Serializer):
         examples=[ex.PATRON_INPUT, ex.PATRON],
     ),
     partial_update=extend_schema(
-        summary="Change a patron", request=PatronInputSerializer, examples=[ex.PATRON]
+        summary="Change a patron",
+        request=PatronInputSerializer,
+        parameters=[ETAG_HEADER],
+        examples=[ex.PATRON],
     ),
     destroy=extend_schema(
         summary="Erase a patron (their returned loans stay, without them)",
@@ -174,7 +179,8 @@ class PatronViewSet(CirculationViewSet):
         return self.paginated(selectors.patron_list(**params.validated_data), PatronSerializer)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(PatronSerializer(selectors.patron_get(patron_id=int(pk))).data)
+        patron = selectors.patron_get(patron_id=int(pk))
+        return with_etag(Response(PatronSerializer(patron).data), patron.version)
 
     def create(self, request: Request) -> Response:
         body = PatronInputSerializer(data=request.data)
@@ -191,10 +197,15 @@ class PatronViewSet(CirculationViewSet):
         current = selectors.patron_get(patron_id=int(pk))
         body = PatronInputSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        services.patron_update(patron_id=current.pk, data=body.data_for_service(current))
+        services.patron_patch(
+            patron_id=current.pk,
+            changes=body.changes_for_service(),
+            expected_version=expected_version(request),  # after the body, as for records
+        )
         if "pin" in body.validated_data:
             services.patron_pin_set(patron_id=current.pk, pin=body.validated_data["pin"])
-        return Response(PatronSerializer(selectors.patron_get(patron_id=current.pk)).data)
+        patron = selectors.patron_get(patron_id=current.pk)
+        return with_etag(Response(PatronSerializer(patron).data), patron.version)
 
     def destroy(self, request: Request, pk: str) -> Response:
         services.patron_erase(patron_id=int(pk))
@@ -291,12 +302,17 @@ class ReturnSerializer(serializers.Serializer):
         return {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
 
 
-class CheckoutSerializer(serializers.Serializer):
+class CheckoutSerializer(StrictInputSerializer):
     item_barcode = serializers.CharField(max_length=64)
     patron_barcode = serializers.CharField(max_length=64)
+    override_holds = serializers.BooleanField(
+        default=False,
+        help_text="Lend the item even though another patron waits for its title (without it, "
+        "such a check-out is refused with 409 `hold_waiting`, naming who waits).",
+    )
 
 
-class ItemBarcodeSerializer(serializers.Serializer):
+class ItemBarcodeSerializer(StrictInputSerializer):
     item_barcode = serializers.CharField(max_length=64)
 
 
@@ -393,7 +409,7 @@ class HoldSerializer(serializers.ModelSerializer[Hold]):
         ]  # fmt: skip
 
 
-class HoldInputSerializer(serializers.Serializer):
+class HoldInputSerializer(StrictInputSerializer):
     record = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     patron_barcode = serializers.CharField(max_length=64)
     expires_on = serializers.DateField(allow_null=True, default=None)
@@ -463,7 +479,7 @@ class HoldViewSet(CirculationViewSet):
 # --- Rules -------------------------------------------------------------------------------------
 
 
-class LoanRuleSerializer(serializers.ModelSerializer[LoanRule]):
+class LoanRuleSerializer(StrictInputSerializer, serializers.ModelSerializer[LoanRule]):
     class Meta:
         model = LoanRule
         fields = [
@@ -525,7 +541,7 @@ class LoanRuleViewSet(CirculationViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ClosedDaySerializer(serializers.ModelSerializer[ClosedDay]):
+class ClosedDaySerializer(StrictInputSerializer, serializers.ModelSerializer[ClosedDay]):
     class Meta:
         model = ClosedDay
         fields = ["id", "date", "reason"]
@@ -563,7 +579,7 @@ class ClosedDayViewSet(mixins.ListModelMixin, CirculationViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ItemTypeSerializer(serializers.Serializer):
+class ItemTypeSerializer(StrictInputSerializer):
     item_barcodes = serializers.ListField(
         child=serializers.CharField(max_length=64), min_length=1, max_length=10000
     )
@@ -599,11 +615,11 @@ class StocktakeSerializer(serializers.ModelSerializer[Stocktake]):
         fields = ["id", "location", "started_at", "closed_at"]
 
 
-class StocktakeInputSerializer(serializers.Serializer):
+class StocktakeInputSerializer(StrictInputSerializer):
     location = serializers.CharField(max_length=32, help_text="The location's code.")
 
 
-class StocktakeScanSerializer(serializers.Serializer):
+class StocktakeScanSerializer(StrictInputSerializer):
     barcodes = serializers.ListField(
         child=serializers.CharField(max_length=64), min_length=1, max_length=MAX_BATCH
     )
@@ -694,7 +710,7 @@ class StocktakeViewSet(CirculationViewSet):
 # --- Labels ------------------------------------------------------------------------------------
 
 
-class GridSerializer(serializers.Serializer):
+class GridSerializer(StrictInputSerializer):
     page_width_mm = serializers.FloatField(min_value=10, max_value=2000)
     page_height_mm = serializers.FloatField(min_value=10, max_value=2000)
     columns = serializers.IntegerField(min_value=1, max_value=20)
@@ -707,7 +723,7 @@ class GridSerializer(serializers.Serializer):
     row_gap_mm = serializers.FloatField(min_value=0, max_value=2000, default=0)
 
 
-class LabelsSerializer(serializers.Serializer):
+class LabelsSerializer(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=["barcode", "spine"], default="barcode")
     layout = serializers.ChoiceField(choices=["avery5160", "custom"], default="avery5160")
     grid = GridSerializer(required=False, help_text="The custom layout's grid, in millimetres.")
@@ -771,7 +787,7 @@ class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
         ]  # fmt: skip
 
 
-class PatronImportCreateSerializer(serializers.Serializer):
+class PatronImportCreateSerializer(StrictInputSerializer):
     file = serializers.FileField(help_text="CSV: name, barcode, email, category, expires_on, notes")
 
 
@@ -888,7 +904,9 @@ class PatronImportViewSet(CirculationViewSet):
 # --- Settings ----------------------------------------------------------------------------------
 
 
-class CirculationSettingsSerializer(serializers.ModelSerializer[CirculationSettings]):
+class CirculationSettingsSerializer(
+    StrictInputSerializer, serializers.ModelSerializer[CirculationSettings]
+):
     class Meta:
         model = CirculationSettings
         fields = ["anonymize_after_days", "hold_shelf_days", "due_soon_days"]

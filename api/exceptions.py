@@ -9,9 +9,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from api.renderers import OrjsonRenderer
 from common.errors import ApplicationError
 from common.problems import PROBLEM_JSON, problem
 
@@ -57,6 +60,23 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = _problem_for(exc, context)
+    if response is not None:
+        _rendered_as_json(context.get("request"))
+    return response
+
+
+def _rendered_as_json(request: Request | None) -> None:
+    """A problem is JSON whatever the caller accepts: the browsable API's HTML page (chosen by
+    a browser's `Accept: text/html`) would go out labelled application/problem+json."""
+    if request is not None and not isinstance(
+        getattr(request, "accepted_renderer", None), JSONRenderer
+    ):
+        request.accepted_renderer = OrjsonRenderer()
+        request.accepted_media_type = "application/json"
+
+
+def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         errors = {
             k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in exc.fields.items()

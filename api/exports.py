@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
+from api.strict import StrictInputSerializer
 from catalog.imports.exports import (
     export_download_name,
     export_downloadable,
@@ -35,7 +36,7 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
         ]  # fmt: skip
 
 
-class ExportJobCreateSerializer(serializers.Serializer):
+class ExportJobCreateSerializer(StrictInputSerializer):
     format = serializers.ChoiceField(choices=ExportJob.ExportFormat.choices)
     filters = serializers.DictField(required=False, default=dict)
 

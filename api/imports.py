@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
 from api.pagination import StableCursorPagination
+from api.strict import StrictInputSerializer
 from catalog.imports.formats.csv_file import csv_template
 from catalog.imports.jobs import (
     import_job_cancel,
@@ -57,7 +58,7 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
         return import_job_seconds_left(job)
 
 
-class ImportJobCreateSerializer(serializers.Serializer):
+class ImportJobCreateSerializer(StrictInputSerializer):
     file = serializers.FileField()
     format = serializers.ChoiceField(
         choices=Format.choices, required=False, help_text="Left out: told from the file."
@@ -96,6 +97,15 @@ class ImportRowSerializer(serializers.ModelSerializer[ImportRow]):
         ]  # fmt: skip
 
 
+class ImportRowParamsSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=ImportRow.Action.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Only the rows with this action (empty: every row).",
+    )
+
+
 class RowPagination(StableCursorPagination):
     ordering = "position"
 
@@ -110,6 +120,7 @@ _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attach
     create=extend_schema(summary="Upload a file to import", request=ImportJobCreateSerializer,
                          responses={202: ImportJobSerializer}, examples=[ex.IMPORT_JOB_QUEUED]),
     rows=extend_schema(summary="The preview: each record's action and the reason for it",
+                       parameters=[ImportRowParamsSerializer],
                        responses=ImportRowSerializer(many=True), examples=[ex.IMPORT_ROW_PAGE]),
     commit=extend_schema(summary="Commit a staged import", request=None,
                          responses={202: ImportJobSerializer},
@@ -130,7 +141,7 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
 
     serializer_class = ImportJobSerializer
     detail_url_name = "import-detail"
-    query_params = {"rows": ["action"]}
+    query_params = {"rows": ImportRowParamsSerializer}
     paged_actions = ("list", "rows")
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
@@ -155,7 +166,7 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
     def rows(self, request: Request, pk: str | None = None) -> Response:
         """The preview: each record's position, action and the reason for it."""
         job = self.get_object()
-        rows = import_row_list(job=job, action=request.query_params.get("action") or None)
+        rows = import_row_list(job=job, action=self.query().validated_data.get("action"))
         paginator = RowPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ImportRowSerializer(page, many=True).data)

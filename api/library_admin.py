@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from api import examples as ex
 from api.permissions import LibraryAdminOnly
-from api.strict import StrictAPIView, StrictViewSet
+from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
 from api.views import expected_version, with_etag
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
@@ -72,7 +72,7 @@ class StaffSerializer(serializers.ModelSerializer[User]):
         return "active" if user.is_active else "deactivated"
 
 
-class StaffInviteSerializer(serializers.Serializer):
+class StaffInviteSerializer(StrictInputSerializer):
     email = serializers.CharField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices)
 
@@ -149,7 +149,7 @@ class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
         return api_key.revoked_at is not None
 
 
-class ApiKeyCreateSerializer(serializers.Serializer):
+class ApiKeyCreateSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=100)
     scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
     patrons = serializers.BooleanField(
@@ -218,7 +218,7 @@ class DomainSerializer(serializers.ModelSerializer[Domain]):
         return {"name": name, "value": value}
 
 
-class DomainAddSerializer(serializers.Serializer):
+class DomainAddSerializer(StrictInputSerializer):
     domain = serializers.CharField(max_length=253)
 
 
@@ -278,7 +278,7 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
 # Settings
 
 
-class LibrarySettingsSerializer(serializers.Serializer):
+class LibrarySettingsSerializer(StrictInputSerializer):
     version = serializers.IntegerField(source="settings_version", read_only=True)
     name = serializers.CharField(max_length=200, required=False)
     public_catalog = serializers.BooleanField(required=False)

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.strict import StrictAPIView, StrictViewSet
+from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
 from common.errors import NotFound
 from tenants.models import Domain, Library, Signup
 from tenants.onboarding import signup_confirm, signup_create, signup_get, signup_host
@@ -46,7 +46,7 @@ class SignupSerializer(serializers.ModelSerializer[Signup]):
         return signup_host(signup.subdomain)
 
 
-class SignupRequestSerializer(serializers.Serializer):
+class SignupRequestSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=200)
     subdomain = serializers.CharField(max_length=63)
     admin_email = serializers.CharField(max_length=254)
@@ -71,7 +71,7 @@ class SignupCreate(_SignupStep):
         return Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
 
 
-class SignupConfirmSerializer(serializers.Serializer):
+class SignupConfirmSerializer(StrictInputSerializer):
     token = serializers.CharField(max_length=200, help_text="The token of the emailed link.")
 
 
@@ -126,7 +126,7 @@ class LibrarySerializer(serializers.ModelSerializer[Library]):
         return counts.storage_bytes if counts else None
 
 
-class LibraryCreateSerializer(serializers.Serializer):
+class LibraryCreateSerializer(StrictInputSerializer):
     schema_name = serializers.CharField(max_length=63)
     name = serializers.CharField(max_length=200)
     domain = serializers.CharField(max_length=253)

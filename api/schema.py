@@ -96,7 +96,8 @@ _LENDING_CONFLICT = ("item_on_loan", "Item 31234000123456 is already on loan.")
 _WITH_ETAG = {
     "records_retrieve", "records_create", "records_update", "records_partial_update",
     "items_retrieve", "items_create", "items_update", "items_partial_update",
-    "items_by_barcode_retrieve", "records_cover_update",
+    "items_by_barcode_retrieve", "records_cover_update", "patrons_retrieve",
+    "patrons_partial_update",
 }  # fmt: skip
 _HEADER_ETAG = {
     "description": 'The object\'s version, e.g. "v3": send it as If-Match to write it.',

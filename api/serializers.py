@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
+from api.strict import StrictInputSerializer
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.models import (
     MAX_YEAR,
@@ -46,19 +47,23 @@ _LANGUAGE = RegexValidator(r"^[a-z]{3}$", "Use a three-letter ISO 639-2 code, e.
 DEFAULT_SCHEME = "lcsh"
 
 
-class CreditInputSerializer(serializers.Serializer):
+class CreditInputSerializer(StrictInputSerializer):
+    returned_as = "CreditSerializer"
+
     name = serializers.CharField(max_length=500)
     role = serializers.ChoiceField(
         choices=RecordContributor.Role.choices, default=RecordContributor.Role.AUTHOR
     )
 
 
-class SubjectInputSerializer(serializers.Serializer):
+class SubjectInputSerializer(StrictInputSerializer):
+    returned_as = "SubjectLinkSerializer"
+
     heading = serializers.CharField(max_length=500)
     scheme = serializers.CharField(max_length=32, default=DEFAULT_SCHEME)
 
 
-class IdentifierInputSerializer(serializers.Serializer):
+class IdentifierInputSerializer(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=Identifier.Kind.choices)
     value = serializers.CharField(max_length=64)
 
@@ -75,7 +80,9 @@ def _links(child: serializers.Serializer) -> serializers.ListSerializer:
     return serializers.ListSerializer(child=child, default=list, max_length=MAX_LINKS)
 
 
-class RecordInputSerializer(serializers.Serializer):
+class RecordInputSerializer(StrictInputSerializer):
+    returned_as = "RecordSerializer"
+
     title = serializers.CharField(max_length=1000)
     subtitle = serializers.CharField(max_length=1000, allow_blank=True, default="")
     publisher = serializers.CharField(max_length=500, allow_blank=True, default="")
@@ -129,7 +136,9 @@ class RecordInputSerializer(serializers.Serializer):
 _LINKS = ("contributors", "subjects", "identifiers")
 
 
-class ItemInputSerializer(serializers.Serializer):
+class ItemInputSerializer(StrictInputSerializer):
+    returned_as = "ItemStaffSerializer"
+
     record = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     barcode = serializers.CharField(max_length=64)
     call_number = serializers.CharField(max_length=200, allow_blank=True, default="")
@@ -172,12 +181,14 @@ def item_input_from(item: Item) -> dict[str, Any]:
     }
 
 
-class LocationInputSerializer(serializers.Serializer):
+class LocationInputSerializer(StrictInputSerializer):
+    returned_as = "LocationSerializer"
+
     code = serializers.CharField(max_length=32)
     name = serializers.CharField(max_length=200, allow_blank=True, default="")
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictInputSerializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=1024, trim_whitespace=False)
 

@@ -1,11 +1,15 @@
-"""Strict query parameters: each API operation declares the ones it takes; any other is a 400.
+"""Strict input: each API operation declares the query parameters and body fields it takes;
+any other is a 400.
 
 Ignored, a lookup such as `?isbn=` on a list that does not know it would answer the whole
-list instead of the one row, so every API view refuses what it does not read.
+list instead of the one row, and a misspelt field (`sumary`) would answer 200 having changed
+nothing, so every API view refuses what it does not read.
 """
 
-from collections.abc import Iterable
-from typing import Any
+import sys
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers, viewsets
@@ -37,6 +41,51 @@ def _names(accepted: Accepted) -> set[str]:
         # The declared fields (class-level): building the serializer's fields costs more.
         return set(accepted._declared_fields)  # type: ignore[attr-defined]
     return set(accepted)
+
+
+# Sent by the browsable API's HTML forms along with their fields.
+_FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
+
+
+@cache
+def _returned_names(serializer_class: type[serializers.BaseSerializer]) -> frozenset[str]:
+    return frozenset(serializer_class().fields)  # type: ignore[attr-defined]
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """A request body's serializer that refuses the fields it does not know, naming each.
+
+    The fields of the object the API answers with (`returned_as`: a serializer class, or the
+    name of one in the same module) are not unknown: a client that reads an object, edits it
+    and sends it all back passes its `id`, `version` and timestamps along, and those are
+    ignored as read-only fields always were. Nested input serializers check their own
+    objects, so `contributors.0.nmae` is named too."""
+
+    returned_as: ClassVar[type[serializers.BaseSerializer] | str | None] = None
+
+    def _tolerated(self) -> frozenset[str]:
+        returned = type(self).returned_as
+        if returned is None:
+            return _FORM_EXTRAS
+        if isinstance(returned, str):
+            returned = getattr(sys.modules[type(self).__module__], returned)
+        return _FORM_EXTRAS | _returned_names(returned)  # type: ignore[arg-type]
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: list[str] = []
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields) - self._tolerated())
+        if not unknown:
+            return super().to_internal_value(data)
+        takes = ", ".join(sorted(n for n, f in self.fields.items() if not f.read_only))
+        message = _("Unknown field; this operation takes: %(takes)s.") % {"takes": takes}
+        errors: dict[str, Any] = {name: [message] for name in unknown}
+        try:
+            super().to_internal_value(data)
+        except ValidationError as exc:
+            if isinstance(exc.detail, dict):
+                errors = {**exc.detail, **errors}
+        raise ValidationError(errors)
 
 
 class StrictQueryParams:

@@ -1,6 +1,6 @@
 """URLs of one library's REST API under /api/v1/."""
 
-from django.urls import include, path, re_path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -49,7 +49,4 @@ urlpatterns = [
     # Before the router, whose records/<pk>/ would take "lookup" for a record's id.
     path("records/lookup/", RecordLookupView.as_view(), name="record-lookup"),
     path("", include(router.urls)),
-    # Any path at all, newlines included (`.` stops at one, and Django's HTML 404 answered);
-    # a character class, not a (?s) flag, so that URL reversing can still parse the pattern.
-    re_path(r"^[\s\S]*/$", catalog_api.api_not_found),
 ]

@@ -569,6 +569,8 @@ class ChangeFeedView(StrictAPIView):
         params = self.query()
         since, limit = int(params.validated_data["since"]), params.validated_data["limit"]
         changes = list(selectors.change_list(since=since)[: limit + 1])
+        if not changes:
+            selectors.change_since_check(since=since)
         page = changes[:limit]
         next_cursor = page[-1].pk if page else since
         results = s.ChangeSerializer(page, many=True).data
@@ -628,7 +630,7 @@ class TokenObtainView(StrictAPIView):
 
 @csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Paths under /api/v1/ that name nothing answer in the API's error shape too (for writes
+    """Paths under /api/ that name nothing answer in the API's error shape too (for writes
     as well: the API's callers send no CSRF cookie, and a miss is a 404 whatever the method)."""
     return problem_response(
         404, "Not found", "No API endpoint or object at this address.", "not_found"

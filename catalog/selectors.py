@@ -23,7 +23,7 @@ from catalog.models import (
 from catalog.search import Page, Position, RecordFilters, Search, Seek, sql
 from catalog.search.keyset import page_of, reading_order
 from catalog.text import name_key
-from common.errors import NotFound, first_or_not_found
+from common.errors import ApplicationError, NotFound, first_or_not_found
 
 
 def catalog_statistics() -> dict[str, int]:
@@ -346,3 +346,16 @@ def change_bodies_get(*, changes: list[Change]) -> dict[tuple[str, int], Record 
 def change_list(*, since: int = 0) -> QuerySet[Change]:
     """The change feed after the cursor `since` (a change id), oldest first."""
     return Change.objects.filter(pk__gt=since).order_by("pk")
+
+
+def change_since_check(*, since: int) -> None:
+    """Refuse a cursor past the end of the feed: a client holding a wrong one would otherwise
+    skip every change up to it. Called after the feed was read, so the end it compares with
+    is no earlier than any cursor the feed has given out."""
+    last = Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    if since > last:
+        message = _(
+            "Position %(since)s is past the end of this library's change feed, whose last "
+            'position is %(last)s: resume from a next_cursor the feed gave, or "0".'
+        ) % {"since": since, "last": last}
+        raise ApplicationError(message, code="cursor_past_end", fields={"since": [message]})

@@ -1,6 +1,7 @@
 """The workspace's forms in the librarian's words: the record (ISBN first) and its copy."""
 
 import json
+import re
 from typing import Any
 
 from django import forms
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.images import CoverRefused, cover_size_check
 from catalog.models import MAX_YEAR, Item, Location, RecordContributor
-from catalog.services import ItemData, RecordData
+from catalog.services import RECORD_DESCRIPTION, ItemData, RecordData
 from catalog.website import language_name
 from cataloguing.drafts import Draft
 
@@ -111,6 +112,9 @@ class IsbnForm(forms.Form):
     isbn = forms.CharField(label=_("ISBN: scan the barcode or type the number"), max_length=40)
 
 
+_ISBN_LIKE = re.compile(r"[0-9][0-9 -]{8,15}[0-9Xx]")
+
+
 class RecordForm(OnePassForm):
     """A record with its first copy, in one step."""
 
@@ -138,9 +142,11 @@ class RecordForm(OnePassForm):
     subject_schemes = forms.CharField(widget=forms.HiddenInput, required=False)
     contributor_rows_count = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, draft: Draft | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, draft: Draft | None = None, isbn: str = "", **kwargs: Any
+    ) -> None:
         if draft is not None and "initial" not in kwargs:
-            kwargs["initial"] = self.initial_from(draft)
+            kwargs["initial"] = self.initial_from(draft, isbn=isbn)
         super().__init__(*args, **kwargs)
         source = self.data if self.is_bound else self.initial
         try:
@@ -151,10 +157,12 @@ class RecordForm(OnePassForm):
         self.initial["contributor_rows_count"] = self.rows
         for i in range(1, self.rows + 1):
             self.fields[f"contributor_{i}"] = forms.CharField(
-                label=f"Author or contributor {i}", max_length=500, required=False
+                label=gettext("Author or contributor %(number)s") % {"number": i},
+                max_length=500,
+                required=False,
             )
             self.fields[f"role_{i}"] = forms.ChoiceField(
-                label=f"Role of contributor {i}",
+                label=gettext("Role of contributor %(number)s") % {"number": i},
                 choices=RecordContributor.Role.choices,
                 initial=RecordContributor.Role.AUTHOR,
                 widget=Select,
@@ -165,8 +173,12 @@ class RecordForm(OnePassForm):
             self.fields["language"].choices = [*language_choices(), (language, language)]  # type: ignore[attr-defined]
 
     @staticmethod
-    def initial_from(draft: Draft) -> dict[str, Any]:
+    def initial_from(draft: Draft, *, isbn: str = "") -> dict[str, Any]:
+        """The form's values for a draft; `isbn` (the one scanned) is the ISBN shown, the
+        draft's others kept beside it, else the draft's first."""
         isbns = [i["value"] for i in draft.get("identifiers", []) if i["kind"] == "isbn"]
+        if isbn:
+            isbns = [isbn, *(value for value in isbns if value != isbn)]
         first = isbns[0] if isbns else None
         others = [
             f"{i['kind']}:{i['value']}"
@@ -186,7 +198,7 @@ class RecordForm(OnePassForm):
             )
         }
         initial["publication_year"] = draft.get("publication_year")
-        initial["isbn"] = isbns[0] if isbns else ""
+        initial["isbn"] = first or ""
         initial["subjects"] = "\n".join(s["heading"] for s in draft.get("subjects", []))
         initial["other_identifiers"] = "\n".join(others)
         schemes = {s["heading"]: s["scheme"] for s in draft.get("subjects", [])}
@@ -197,6 +209,22 @@ class RecordForm(OnePassForm):
             initial[f"contributor_{i}"] = credit["name"]
             initial[f"role_{i}"] = credit["role"]
         return initial
+
+    def clean_title(self) -> str:
+        title: str = self.cleaned_data["title"]
+        # A scanner's digits typed into the title (its Enter then submits the form).
+        if _ISBN_LIKE.fullmatch(title.strip()):
+            try:
+                isbn_normalize(title)
+            except InvalidIdentifier:
+                return title
+            raise forms.ValidationError(
+                gettext(
+                    "This is an ISBN, not a title: was a barcode scanned into the title? "
+                    "Type the book's title."
+                )
+            )
+        return title
 
     def clean_isbn(self) -> str:
         raw = self.cleaned_data["isbn"].strip()
@@ -239,6 +267,52 @@ class RecordForm(OnePassForm):
             ],
             identifiers=identifiers,
         )
+
+    def record_changes(self) -> dict[str, Any]:
+        """What the form shows, as record_patch takes it: what it does not show (the control
+        number and its source, the MARC the record came in as) stays as it is."""
+        data = self.record_data()
+        shown = (*RECORD_DESCRIPTION, "contributors", "subjects", "identifiers")
+        return {name: getattr(data, name) for name in shown}
+
+
+class RecordEditForm(RecordForm):
+    """A record of the catalog described anew, with the version it was read at."""
+
+    # Kept as read, even when the page comes back refused: a save from a stale page is
+    # refused again until the librarian opens the record as it is now.
+    version = forms.IntegerField(widget=HiddenInput, min_value=1, required=False)
+
+    def differences(self, current: Draft) -> list[tuple[str, str, str]]:
+        """(label, as saved now, as in this form) for each field shown that differs from the
+        record as it is now (the form has been checked)."""
+        now = self.initial_from(current)
+        mine = self.cleaned_data
+        rows = []
+        for name in ("isbn", "title", "subtitle", "publisher", "publication_year", "edition",
+                     "language", "series", "subjects", "summary"):  # fmt: skip
+            before, after = _shown(now.get(name)), _shown(mine.get(name))
+            if before != after:
+                rows.append((str(self.fields[name].label), before, after))
+        credits_now = [(c["name"], c["role"]) for c in current.get("contributors", [])]
+        credits_mine = [
+            (mine[f"contributor_{i}"].strip(), mine[f"role_{i}"])
+            for i in range(1, self.rows + 1)
+            if mine[f"contributor_{i}"].strip()
+        ]
+        if credits_now != credits_mine:
+            rows.append((gettext("Authors and other contributors"),
+                         _credits(credits_now), _credits(credits_mine)))  # fmt: skip
+        return rows
+
+
+def _credits(credits: list[tuple[str, str]]) -> str:
+    roles = dict(RecordContributor.Role.choices)
+    return "; ".join(f"{name} ({roles.get(role, role)})" for name, role in credits)
+
+
+def _shown(value: Any) -> str:
+    return "\n".join(line.strip() for line in str(value or "").strip().splitlines())
 
 
 class ItemForm(OnePassForm):

@@ -2,6 +2,7 @@
 then the outside sources (together, each within its own timeout). A source that fails is
 reported beside the others' results, never raised."""
 
+import logging
 import re
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from cataloguing.drafts import Draft, draft_blank, draft_from_record_data
 from cataloguing.sources import Source, SourceFailed, sources_configured
 from tenants.models import Library
 from tenants.pool import pool_isbn_lookup
+
+logger = logging.getLogger(__name__)
 
 # Outside lookups share a small pool of threads per process rather than one per request.
 _EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lookup")
@@ -112,6 +115,9 @@ def _outside_hits(isbn: str, sources: list[Source], lookup: Lookup) -> None:
         lookup.hits.extend(
             LookupHit(source=source.name, record=f.record, cover_url=f.cover_url) for f in found
         )
+    for name, why in lookup.failures.items():
+        # The page tells librarians the source could not be reached; why is for the operator.
+        logger.warning("ISBN %s: source %s failed: %s", isbn, name, why)
 
 
 def next_barcode() -> str:

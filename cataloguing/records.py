@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 from catalog.identifiers import NORMALIZERS
 from catalog.models import Identifier, Item, Record
 from catalog.search import record_search
-from catalog.services import record_cover_remove, record_cover_set, record_update
-from cataloguing.forms import CoverUploadForm, ItemForm, RecordForm
+from catalog.services import record_cover_remove, record_cover_set, record_patch
+from cataloguing.forms import CoverUploadForm, ItemForm, RecordEditForm
 from cataloguing.lookup import catalog_drafts, next_barcode
-from common.errors import ApplicationError
+from common.errors import ApplicationError, PreconditionFailed
 from staff.roles import staff_required
 
 RESULTS = 50
@@ -58,46 +58,60 @@ def records_page(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def record_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: the record's form and its copies; POST: the record described anew."""
-    found = catalog_drafts([pk]).get(pk)
-    if found is None:
-        raise Http404(_("No such record."))
-    draft = found[0]
-    error = ""
-    status = 200
-    if request.method == "POST":
-        form = RecordForm(request.POST)
-        if form.is_valid():
-            try:
-                record_update(
-                    record_id=pk, data=form.record_data(), expected_version=_posted_version(request)
-                )
-            except ApplicationError as exc:
-                error, status = exc.message, exc.status_code
-            else:
-                return redirect(reverse("staff-record", args=[pk]) + "?saved=1")
-        else:
-            status = 400
-    else:
-        form = RecordForm(draft=draft)
-    return _record_render(request, pk, record_form=form, error=error, status=status)
+    """GET: the record's form and its copies; POST: the fields the form shows changed, the
+    others (its control number, the MARC it came in as) kept as they are."""
+    if request.method != "POST":
+        return _record_render(request, pk)
+    form = RecordEditForm(request.POST)
+    if not form.is_valid():
+        return _record_render(request, pk, record_form=form, status=400)
+    try:
+        record_patch(
+            record_id=pk,
+            changes=form.record_changes(),
+            expected_version=form.cleaned_data["version"],
+        )
+    except PreconditionFailed:
+        # The form keeps the version it was read at: saving it again is refused again.
+        current = catalog_drafts([pk]).get(pk)
+        if current is None:
+            raise Http404(_("No such record.")) from None
+        error = _(
+            "Someone saved this record after you opened it. Your changes were not saved: "
+            "compare them below with the record as it is now, open it as it is now, and make "
+            "your change again."
+        )
+        differences = form.differences(current[0])
+        return _record_render(
+            request, pk, record_form=form, error=error, status=412, differences=differences
+        )
+    except ApplicationError as exc:
+        return _record_render(
+            request, pk, record_form=form, error=exc.message, status=exc.status_code
+        )
+    return redirect(reverse("staff-record", args=[pk]) + "?saved=1")
 
 
 def _record_render(
     request: HttpRequest, pk: int, *, status: int = 200, error: str = "", cover_error: str = "",
-    **forms: Any,
+    differences: list[tuple[str, str, str]] | None = None, **forms: Any,
 ) -> HttpResponse:  # fmt: skip
     """The record's page: its copies, its cover and its description (`forms` as posted)."""
     record = Record.objects.filter(pk=pk).first()
     if record is None:
         raise Http404(_("No such record."))
+    record_form = forms.get("record_form")
+    if record_form is None:
+        record_form = RecordEditForm(draft=catalog_drafts([pk])[pk][0])
+        record_form.initial["version"] = record.version
     context: dict[str, Any] = {
         "record": record,
-        "record_form": forms.get("record_form") or RecordForm(draft=catalog_drafts([pk])[pk][0]),
+        "record_form": record_form,
         "cover_form": forms.get("cover_form") or CoverUploadForm(),
         "items": Item.objects.filter(record_id=pk).select_related("location").order_by("id"),
         "item_form": ItemForm(initial={"barcode": next_barcode()}),
         "error": error,
+        "differences": differences,
         "cover_error": cover_error,
         "saved": request.GET.get("saved") == "1",
     }

@@ -181,6 +181,13 @@ def sources_configured() -> list[Source]:
     """The outside sources the platform configured, in their order."""
     sources: list[Source] = []
     for entry in settings.STACKS_LOOKUP_SOURCES:
-        options = {k: v for k, v in entry.items() if k != "kind"}
+        options = {k: v for k, v in entry.items() if k not in ("kind", "label")}
         sources.append(KINDS[entry["kind"]](**options))
     return sources
+
+
+def source_labels(names: list[str]) -> list[str]:
+    """What librarians are told the sources `names` are: each one's configured "label", else
+    its name."""
+    labels = {e["name"]: e.get("label") or e["name"] for e in settings.STACKS_LOOKUP_SOURCES}
+    return [labels.get(name, name) for name in names]

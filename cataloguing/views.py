@@ -15,6 +15,7 @@ from catalog.services import item_create
 from cataloguing.forms import CoverOfferForm, IsbnForm, ItemForm, RecordForm
 from cataloguing.lookup import Lookup, LookupHit, isbn_lookup, next_barcode
 from cataloguing.services import record_cover_fetch, record_with_item_create
+from cataloguing.sources import source_labels
 from common.errors import ApplicationError
 from common.numbers import whole_number
 from staff.roles import staff_required
@@ -83,20 +84,22 @@ def add_page(request: HttpRequest) -> HttpResponse:
         isbn_form = IsbnForm(initial={"isbn": raw})
         return _render(request, {"isbn_form": isbn_form, "error": exc.message}, status=400)
     chosen = _chosen(lookup, request.GET.get("pick", ""))
-    context: dict[str, Any] = {"lookup": lookup, "chosen": chosen}
+    context: dict[str, Any] = {
+        "lookup": lookup,
+        "chosen": chosen,
+        "unreached": source_labels(list(lookup.failures)),
+    }
     item_form = ItemForm(initial=_item_initial(request, lookup.next_barcode))
-    # After a lookup the next key press belongs to the form: the copy's barcode, or the title
-    # when the book was found nowhere.
+    # After a found record the next scan is the copy's barcode (scan.js selects the suggested
+    # one, so the scan replaces it). After a book found nowhere the scan field keeps the
+    # focus: the next scan is the next book, never a title.
     if chosen is not None:
         item_form.fields["barcode"].widget.attrs["autofocus"] = True
     if chosen is not None and chosen.source == "catalog":
         context["item_form"] = item_form
     else:
         draft = chosen.record if chosen is not None else {"identifiers": []}
-        form = RecordForm(draft=draft)
-        if chosen is None:
-            form.initial["isbn"] = lookup.isbn
-            form.fields["title"].widget.attrs["autofocus"] = True
+        form = RecordForm(draft=draft, isbn=lookup.isbn)
         context.update(record_form=form, item_form=item_form)
         if chosen is not None and chosen.cover_url:
             cover_form = CoverOfferForm.offering(url=chosen.cover_url, source=chosen.source)

@@ -34,6 +34,8 @@ class Patron(models.Model):
     expires_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True, default="")
     pin_hash = models.CharField(max_length=128, blank=True, default="", editable=False)
+    # One more on each change of the record: an edit made from an older copy is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

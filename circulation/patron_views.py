@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,17 +74,21 @@ class PatronForm(forms.Form):
     notes = forms.CharField(
         label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    # The patron's version when the page was opened: a save over a later one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
     def data_for_service(self) -> PatronData:
-        return PatronData(**self.cleaned_data)
+        values = dict(self.cleaned_data)
+        values.pop("version", None)
+        return PatronData(**values)
 
     def add_service_errors(self, exc: ApplicationError) -> None:
         """The service's findings, each on its field (or on the form when it names none)."""
         fields = exc.fields or {}
         placed = False
-        for name, messages in fields.items():
+        for name, problems in fields.items():
             if name in self.fields:
-                for message in messages:
+                for message in problems:
                     self.add_error(name, message)
                 placed = True
         if not placed:
@@ -138,12 +143,19 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
         allowed_or_403(request, "desk")
         if form.is_valid():
             try:
-                patron_update(patron_id=pk, data=form.data_for_service())
+                patron_update(
+                    patron_id=pk,
+                    data=form.data_for_service(),
+                    expected_version=form.cleaned_data["version"],
+                )
             except ApplicationError as exc:
                 form.add_service_errors(exc)
+                status = exc.status_code
             else:
+                messages.success(request, _("Saved."))
                 return redirect("circulation-patron", pk=pk)  # type: ignore[return-value]
-        status = 400
+        else:
+            status = 400
     return _patron_render(request, patron, form, error, status)
 
 

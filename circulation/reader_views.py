@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.selectors import record_get
@@ -24,6 +24,13 @@ from common.errors import ApplicationError
 from common.pages import not_found_as_404
 
 SESSION_KEY = "reader_patron"
+# The services word their refusals for the desk ("This patron ..."); a reader reads them
+# about themselves.
+READER_WORDING = {
+    "hold_on_loan": gettext_lazy("You have this title on loan already."),
+    "hold_exists": gettext_lazy("You already have a hold on this title."),
+    "hold_limit_reached": gettext_lazy("You already have as many holds as you may place."),
+}
 View = Callable[..., HttpResponseBase]
 
 
@@ -104,7 +111,7 @@ def account_page(request: HttpRequest) -> HttpResponse:
                 loan = loan_renew(item_barcode=request.POST["renew"][:64], patron_id=patron.pk)
                 message = gettext("Renewed: %(title)s, now due %(date)s.") % {
                     "title": loan.item.record.title,
-                    "date": date_format(loan.due_on, "DATE_FORMAT"),
+                    "date": date_format(loan.due_on, "SHORT_DATE_FORMAT"),
                 }
             elif "cancel" in request.POST:
                 hold_cancel(hold_id=int(request.POST["cancel"]), patron_id=patron.pk)
@@ -133,7 +140,7 @@ def place_hold_page(request: HttpRequest, record_id: int) -> HttpResponse:
         try:
             hold_place(record_id=record.pk, patron_id=patron.pk)
         except ApplicationError as exc:
-            error = exc.message
+            error = str(READER_WORDING.get(exc.code, exc.message))
         else:
             return redirect("/account/")  # type: ignore[return-value]
     context = {"record": record, "error": error}

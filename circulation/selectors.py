@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -74,6 +75,22 @@ def patron_get(*, patron_id: int) -> Patron:
     return first_or_not_found(patron_list().filter(pk=patron_id), gettext("No such patron."))
 
 
+def barcode_as_stored(rows: QuerySet[Any], barcode: str) -> str:
+    """`barcode` as one of `rows` has it: itself when one matches exactly, else the one row's
+    barcode that matches it in another case (a scanner or a hand with caps lock), else as
+    given. Barcodes are unique only as written, so a case-blind match must be the only one."""
+    if not barcode or rows.filter(barcode=barcode).exists():
+        return barcode
+    found = list(rows.filter(barcode__iexact=barcode).values_list("barcode", flat=True)[:2])
+    return found[0] if len(found) == 1 else barcode
+
+
+def patron_at_desk(*, barcode: str) -> Patron | None:
+    """The patron whose card this is (in whatever case it was typed), or None."""
+    barcode = barcode_as_stored(Patron.objects.all(), barcode.strip())
+    return Patron.objects.filter(barcode=barcode).first() if barcode else None
+
+
 def patron_get_by_barcode(*, barcode: str) -> Patron:
     patron = patron_list(barcode=barcode).first() if barcode.strip() else None
     if patron is None:
@@ -141,6 +158,40 @@ def hold_shelf_list() -> QuerySet[Hold]:
     return hold_list(status=Hold.Status.READY).order_by("shelf_until", "id")
 
 
+@dataclass
+class HoldToPull:
+    """A waiting hold and a copy of its title on the shelves that could fill it."""
+
+    hold: Hold
+    item: Item
+
+
+def holds_to_pull_list(*, limit: int = 500) -> list[HoldToPull]:
+    """Waiting holds (not expired) whose title has a copy on the shelves, oldest hold first,
+    each with its own copy: a title with one copy and three holds is pulled once, for the
+    first in its queue. A copy already on the hold shelf for someone is not offered."""
+    waiting = hold_list(status=Hold.Status.WAITING).exclude(expires_on__lt=today())
+    trapped = Hold.objects.filter(status=Hold.Status.READY, item__isnull=False)
+    copies = (
+        Item.objects.filter(status=Item.Status.AVAILABLE, record_id__in=waiting.values("record_id"))
+        .exclude(pk__in=trapped.values("item_id"))
+        .select_related("location")
+        .order_by("record_id", "id")
+    )
+    on_shelf: dict[int, list[Item]] = {}
+    for item in copies:
+        on_shelf.setdefault(item.record_id, []).append(item)
+    pulls: list[HoldToPull] = []
+    holds = waiting.filter(record_id__in=list(on_shelf)).order_by("placed_at", "id")
+    for hold in holds.iterator(chunk_size=500):
+        free = on_shelf.get(hold.record_id)
+        if free:
+            pulls.append(HoldToPull(hold=hold, item=free.pop(0)))
+            if len(pulls) >= limit:
+                break
+    return pulls
+
+
 def loan_rule_list() -> QuerySet[LoanRule]:
     return LoanRule.objects.all()
 
@@ -189,6 +240,9 @@ class CheckoutTerms:
     open_loans: int
     # Closed days from `on` on, for as long as any due date could be moved.
     closed: list[date]
+    # (name, placed_at) of the first other patron waiting for the item's record ahead of this
+    # patron (who may have no hold of their own), if any: lending the item passes them over.
+    waiting: tuple[str, datetime] | None = None
 
 
 _RULE_COLUMNS = [f.attname for f in LoanRule._meta.concrete_fields]
@@ -209,7 +263,16 @@ SELECT
     ARRAY(SELECT date FROM circulation_closedday
           WHERE date >= %(on)s AND date <= %(on)s
                 + (SELECT coalesce(max(loan_days), 0) FROM rules) + %(horizon)s
-          ORDER BY date)
+          ORDER BY date),
+    (SELECT json_build_array(p.name, h.placed_at)
+     FROM circulation_hold h JOIN circulation_patron p ON p.id = h.patron_id
+     WHERE h.record_id = %(record_id)s AND h.status = 'waiting' AND h.patron_id <> %(patron_id)s
+       AND (h.expires_on IS NULL OR h.expires_on >= %(on)s)
+       AND h.placed_at < coalesce(
+           (SELECT min(placed_at) FROM circulation_hold
+            WHERE record_id = %(record_id)s AND patron_id = %(patron_id)s
+              AND status IN ('waiting', 'ready')), 'infinity')
+     ORDER BY h.placed_at, h.id LIMIT 1)
 """  # noqa: S608 - column names only
 
 
@@ -226,7 +289,7 @@ def checkout_terms(*, patron: Patron, item: Item, on: date) -> CheckoutTerms:
                 "horizon": MAX_CLOSED_RUN + LoanRule._meta.get_field("loan_days").default,
             },
         )  # fmt: skip
-        rules, holds, open_loans, closed = cursor.fetchone()
+        rules, holds, open_loans, closed, waiting = cursor.fetchone()
     return CheckoutTerms(
         rule=_rule_pick(
             (LoanRule(**dict(zip(_RULE_COLUMNS, row, strict=True))) for row in rules),
@@ -236,6 +299,7 @@ def checkout_terms(*, patron: Patron, item: Item, on: date) -> CheckoutTerms:
         holds=[tuple(row) for row in holds],  # type: ignore[misc]
         open_loans=open_loans,
         closed=list(closed),
+        waiting=(waiting[0], datetime.fromisoformat(waiting[1])) if waiting else None,
     )
 
 

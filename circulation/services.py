@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Record
@@ -27,6 +28,7 @@ from circulation.models import (
 )
 from circulation.selectors import (
     MAX_CLOSED_RUN,
+    barcode_as_stored,
     checkout_terms,
     circulation_settings_get,
     due_date_after,
@@ -40,6 +42,7 @@ from common.errors import (
     ApplicationError,
     Conflict,
     NotFound,
+    PreconditionFailed,
     delete_or_not_found,
     first_or_not_found,
 )
@@ -99,6 +102,8 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> None:
     patron.category = category
     patron.expires_on = data.expires_on
     patron.notes = data.notes
+    if patron.pk is not None:
+        patron.version += 1
 
 
 def _patron_save(patron: Patron) -> None:
@@ -125,13 +130,42 @@ def patron_create(*, data: PatronData, pin: str = "") -> Patron:
 
 
 @transaction.atomic
-def patron_update(*, patron_id: int, data: PatronData) -> Patron:
+def patron_update(
+    *, patron_id: int, data: PatronData, expected_version: int | None = None
+) -> Patron:
+    """Change a patron's record; with `expected_version` (the version the editor read), refuse
+    (412) a save made over someone else's since, which would silently undo theirs."""
     patron = first_or_not_found(
         Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
     )
+    if expected_version is not None and patron.version != expected_version:
+        raise PreconditionFailed(
+            gettext(
+                "Someone saved this patron after you opened the page: reload it to see their "
+                "changes, then make yours again."
+            ),
+            code="patron_changed",
+        )
     patron_fields_apply(patron, data)
     _patron_save(patron)
     return patron
+
+
+@transaction.atomic
+def patron_patch(
+    *, patron_id: int, changes: dict[str, Any], expected_version: int | None = None
+) -> Patron:
+    """Change only the fields in `changes` (PatronData's names), reading the others under the
+    patron's lock: two people changing different fields at once both keep their change."""
+    locked = first_or_not_found(
+        Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
+    )
+    current = {
+        "name": locked.name, "barcode": locked.barcode, "email": locked.email,
+        "category": locked.category, "expires_on": locked.expires_on, "notes": locked.notes,
+    }  # fmt: skip
+    data = PatronData(**{**current, **changes})
+    return patron_update(patron_id=patron_id, data=data, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -356,9 +390,12 @@ def _row_by_barcode(sql: str, barcode: str) -> tuple[Any, ...] | None:
 
 
 def _item_for_desk(barcode: str) -> Item:
-    """The item with this barcode, locked, with its type and its record's title."""
+    """The item with this barcode (in whatever case it was typed), locked, with its type and
+    its record's title."""
     barcode = barcode.strip()
-    row = _row_by_barcode(_ITEM_FOR_DESK_SQL, barcode)
+    row = _row_by_barcode(_ITEM_FOR_DESK_SQL, barcode) or _row_by_barcode(
+        _ITEM_FOR_DESK_SQL, barcode_as_stored(Item.objects.all(), barcode)
+    )
     if row is None:
         raise NotFound(
             gettext("No item has the barcode %(barcode)r.") % {"barcode": barcode},
@@ -382,7 +419,9 @@ def _item_for_desk(barcode: str) -> Item:
 def _patron_for_desk(barcode: str, on: date) -> Patron:
     barcode = barcode.strip()
     # Locked so that two desks lending to one patron count their loans one after the other.
-    row = _row_by_barcode(_PATRON_FOR_DESK_SQL, barcode)
+    row = _row_by_barcode(_PATRON_FOR_DESK_SQL, barcode) or _row_by_barcode(
+        _PATRON_FOR_DESK_SQL, barcode_as_stored(Patron.objects.all(), barcode)
+    )
     if row is None:
         raise NotFound(
             gettext("No patron has the barcode %(barcode)r.") % {"barcode": barcode},
@@ -393,7 +432,7 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
     if patron.expires_on is not None and patron.expires_on < on:
         raise ApplicationError(
             gettext("%(name)s's card expired on %(date)s: renew it first.")
-            % {"name": patron.name, "date": f"{patron.expires_on:%Y-%m-%d}"},
+            % {"name": patron.name, "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT")},
             code="patron_expired",
             fields={"patron_barcode": ["expired"]},
         )
@@ -437,9 +476,10 @@ def _loan_open(*, item: Item, patron: Patron, due_on: date) -> Loan:
 
 
 @transaction.atomic
-def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
+def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: bool = False) -> Loan:
     """Lend an item to a patron, by their barcodes. An item already on loan is a conflict (409);
-    so is an item waiting on the hold shelf for someone else."""
+    so is an item waiting on the hold shelf for someone else, and (unless `override_holds`)
+    one whose title another patron waits for ahead of this one."""
     on = today()
     patron = _patron_for_desk(patron_barcode, on)
     item = _item_for_desk(item_barcode)
@@ -476,6 +516,14 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str) -> Loan:
             % {"barcode": item.barcode},
             code="item_held",
             fields={"item_barcode": ["held for another patron"]},
+        )
+    if terms.waiting is not None and not override_holds:
+        name, placed_at = terms.waiting
+        raise Conflict(
+            gettext("%(name)s has a hold on this title (placed %(date)s): lend it anyway?")
+            % {"name": name, "date": date_format(local_date(placed_at), "SHORT_DATE_FORMAT")},
+            code="hold_waiting",
+            fields={"override_holds": [gettext("Another patron waits for this title.")]},
         )
     if terms.open_loans >= rule.max_loans:
         raise ApplicationError(
@@ -594,8 +642,36 @@ def _hold_trap(item: Item, now: datetime) -> Hold | None:
 
 
 @transaction.atomic
+def hold_trap_item(*, item_barcode: str) -> Hold:
+    """Put a copy fetched from the shelves on the hold shelf for the first patron waiting for
+    its title, as a returned copy would be (the patron gets a notice)."""
+    item = _item_for_desk(item_barcode)
+    if item.status != Item.Status.AVAILABLE:
+        raise Conflict(
+            gettext("Item %(barcode)s is not on the shelves (it is %(status)s).")
+            % {"barcode": item.barcode, "status": item.get_status_display().lower()},
+            code="item_not_available",
+        )
+    if Hold.objects.filter(item=item, status=Hold.Status.READY).exists():
+        raise Conflict(
+            gettext("Item %(barcode)s is already on the hold shelf.") % {"barcode": item.barcode},
+            code="item_held",
+        )
+    hold = _hold_trap(item, timezone.now())
+    if hold is None:
+        raise Conflict(
+            gettext("Nobody waits for the title of item %(barcode)s.") % {"barcode": item.barcode},
+            code="no_hold_waiting",
+        )
+    # The record page says the copy is on the hold shelf: readers of the feed see it move.
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+    return hold
+
+
+@transaction.atomic
 def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
-    """Lend an item on loan again from today; `patron_id` limits it to that patron's loans."""
+    """Lend an item on loan for another loan period, from its due date (or from today, once
+    it is overdue); `patron_id` limits it to that patron's loans."""
     item = _item_for_desk(item_barcode)
     loans = Loan.objects.select_for_update(of=("self",)).select_related("patron")
     loan = loans.filter(item=item, returned_at__isnull=True).first()
@@ -611,7 +687,7 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     if patron is not None and patron.expires_on is not None and patron.expires_on < on:
         raise ApplicationError(
             gettext("%(name)s's card expired on %(date)s: renew it first.")
-            % {"name": patron.name, "date": f"{patron.expires_on:%Y-%m-%d}"},
+            % {"name": patron.name, "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT")},
             code="patron_expired",
         )
     rule = loan_rule_for(patron_category=category, item_type=item_type_of(item))
@@ -627,7 +703,15 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
             % {"barcode": item.barcode},
             code="hold_waiting",
         )
-    loan.due_on = due_date(start=on, days=rule.loan_days)
+    # From the due date when renewed early, so that a renewal always gives a full period more.
+    due_on = due_date(start=max(loan.due_on, on), days=rule.loan_days)
+    if due_on <= loan.due_on:
+        raise ApplicationError(
+            gettext("Item %(barcode)s cannot be renewed: it would not be due any later.")
+            % {"barcode": item.barcode},
+            code="renewal_not_later",
+        )
+    loan.due_on = due_on
     loan.renewals += 1
     loan.save(update_fields=["due_on", "renewals"])
     # The copy's due date is on the record page: readers of the feed see it move.

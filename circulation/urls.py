@@ -8,6 +8,7 @@ urlpatterns = [
     path("desk/", views.desk_page, name="circulation-desk"),
     path("desk/overdue/", views.overdue_page, name="circulation-overdue"),
     path("desk/hold-shelf/", views.hold_shelf_page, name="circulation-hold-shelf"),
+    path("desk/holds-to-pull/", views.holds_to_pull_page, name="circulation-holds-to-pull"),
     path("labels/", views.labels_page, name="circulation-labels"),
     path("stocktake/", views.stocktakes_page, name="circulation-stocktakes"),
     path("stocktake/<int:pk>/", views.stocktake_page, name="circulation-stocktake"),

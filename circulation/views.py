@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -22,9 +23,16 @@ from django.views.decorators.http import require_http_methods
 from catalog.selectors import location_list
 from circulation.access import Action, circulation_allowed
 from circulation.labels import labels_make
-from circulation.models import Patron
-from circulation.selectors import hold_shelf_list, loan_list, overdue_list, today
-from circulation.services import loan_checkin, loan_checkout, loan_renew
+from circulation.models import Hold, Patron
+from circulation.selectors import (
+    hold_shelf_list,
+    holds_to_pull_list,
+    loan_list,
+    overdue_list,
+    patron_at_desk,
+    today,
+)
+from circulation.services import hold_trap_item, loan_checkin, loan_checkout, loan_renew
 from circulation.stocktake import (
     stocktake_get,
     stocktake_list,
@@ -63,10 +71,29 @@ def desk_required(action: Action) -> Callable[[View], View]:
     return decorate
 
 
-def _say(request: HttpRequest, kind: str, text: str) -> None:
-    """A line on the desk's screen: what the last scans did, newest first."""
-    lines = [{"kind": kind, "text": text}, *request.session.get(SESSION_LINES, [])]
+def _say(request: HttpRequest, kind: str, text: str, lend_anyway: str = "") -> None:
+    """A line on the desk's screen: what the last scans did, newest first. `lend_anyway` is
+    the barcode of an item the librarian may lend despite the holds the line names."""
+    if text.endswith(".."):  # a sentence's full stop after a name or title ending in one
+        text = text[:-1]
+    line = {"kind": kind, "text": text, "lend_anyway": lend_anyway}
+    lines = [line, *request.session.get(SESSION_LINES, [])]
     request.session[SESSION_LINES] = lines[:LINES_KEPT]
+
+
+def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bool) -> None:
+    try:
+        loan = loan_checkout(
+            item_barcode=barcode, patron_barcode=patron.barcode, override_holds=override_holds
+        )
+    except ApplicationError as exc:
+        lend_anyway = barcode if exc.code == "hold_waiting" else ""
+        _say(request, "error", f"{barcode}: {exc.message}", lend_anyway)
+        return
+    text = gettext("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")
+    values = {"barcode": loan.item.barcode, "title": loan.item.record.title, "name": patron.name,
+              "due": date_format(loan.due_on, "SHORT_DATE_FORMAT")}  # fmt: skip
+    _say(request, "ok", text % values)
 
 
 def _scan(request: HttpRequest, barcode: str) -> None:
@@ -78,7 +105,7 @@ def _scan(request: HttpRequest, barcode: str) -> None:
                 request, "info", gettext("Done with this patron: items scanned now are checked in.")
             )
         return
-    patron = Patron.objects.filter(barcode=barcode).first()
+    patron = patron_at_desk(barcode=barcode)
     if patron is not None:
         if patron.pk == patron_id:
             request.session.pop(SESSION_PATRON, None)
@@ -86,7 +113,9 @@ def _scan(request: HttpRequest, barcode: str) -> None:
             return
         request.session[SESSION_PATRON] = patron.pk
         expired = patron.expires_on is not None and patron.expires_on < today()
-        values = {"name": patron.name, "card": patron.barcode, "expired": patron.expires_on}
+        values = {"name": patron.name, "card": patron.barcode}
+        if patron.expires_on is not None:
+            values["expired"] = date_format(patron.expires_on, "SHORT_DATE_FORMAT")
         if expired:
             text = gettext("Lending to %(name)s (%(card)s) (card expired %(expired)s).")
         else:
@@ -94,36 +123,52 @@ def _scan(request: HttpRequest, barcode: str) -> None:
         _say(request, "info", text % values)
         return
     current = Patron.objects.filter(pk=patron_id).first() if patron_id else None
+    if current is not None:
+        _lend(request, current, barcode, override_holds=False)
+    else:
+        _check_in(request, barcode)
+
+
+def _check_in(request: HttpRequest, barcode: str) -> None:
+    """Take an item back; one on the shelf that a patron waits for goes to the hold shelf."""
     try:
-        if current is None:
-            back = loan_checkin(item_barcode=barcode)
-            title = back.loan.item.record.title
-            if back.hold is not None:
-                waiting = Patron.objects.get(pk=back.hold.patron_id)
-                shelf_until = back.hold.shelf_until  # set whenever a hold is on the shelf
-                until = date_format(shelf_until, "SHORT_DATE_FORMAT") if shelf_until else ""
-                text = gettext(
-                    "%(barcode)s %(title)s: checked in. Put it on the hold shelf for %(name)s "
-                    "(%(card)s) until %(until)s."
-                )
-                values = {"barcode": barcode, "title": title, "name": waiting.name,
-                          "card": waiting.barcode, "until": until}  # fmt: skip
-                _say(request, "hold", text % values)
-            else:
-                _say(
-                    request,
-                    "ok",
-                    gettext("%(barcode)s %(title)s: checked in.")
-                    % {"barcode": barcode, "title": title},
-                )
-        else:
-            loan = loan_checkout(item_barcode=barcode, patron_barcode=current.barcode)
-            text = gettext("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")
-            values = {"barcode": barcode, "title": loan.item.record.title, "name": current.name,
-                      "due": date_format(loan.due_on, "SHORT_DATE_FORMAT")}  # fmt: skip
-            _say(request, "ok", text % values)
+        back = loan_checkin(item_barcode=barcode)
     except ApplicationError as exc:
-        _say(request, "error", f"{barcode}: {exc.message}")
+        if exc.code == "unknown_item":  # and no patron's card either: the scan could be both
+            text = gettext("No patron or item has the barcode %(barcode)r.")
+            _say(request, "error", text % {"barcode": barcode})
+            return
+        if exc.code != "item_not_on_loan":
+            _say(request, "error", f"{barcode}: {exc.message}")
+            return
+        # A copy pulled from the shelves for a hold is scanned like a returned one.
+        try:
+            hold = hold_trap_item(item_barcode=barcode)
+        except ApplicationError:
+            _say(request, "error", f"{barcode}: {exc.message}")
+            return
+        stored = hold.item.barcode if hold.item is not None else barcode
+        _say_trapped(request, stored, hold.record.title, hold)
+        return
+    item = back.loan.item
+    if back.hold is not None:
+        _say_trapped(request, item.barcode, item.record.title, back.hold)
+    else:
+        text = gettext("%(barcode)s %(title)s: checked in.")
+        _say(request, "ok", text % {"barcode": item.barcode, "title": item.record.title})
+
+
+def _say_trapped(request: HttpRequest, barcode: str, title: str, hold: Hold) -> None:
+    waiting = Patron.objects.get(pk=hold.patron_id)
+    shelf_until = hold.shelf_until  # set whenever a hold is on the shelf
+    until = date_format(shelf_until, "SHORT_DATE_FORMAT") if shelf_until else ""
+    text = gettext(
+        "%(barcode)s %(title)s: checked in. Put it on the hold shelf for %(name)s "
+        "(%(card)s) until %(until)s."
+    )
+    values = {"barcode": barcode, "title": title, "name": waiting.name,
+              "card": waiting.barcode, "until": until}  # fmt: skip
+    _say(request, "hold", text % values)
 
 
 @require_http_methods(["GET", "POST"])
@@ -131,7 +176,11 @@ def _scan(request: HttpRequest, barcode: str) -> None:
 def desk_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         allowed_or_403(request, "desk")
-        if "renew" in request.POST:
+        if "lend_anyway" in request.POST:
+            patron = Patron.objects.filter(pk=request.session.get(SESSION_PATRON, 0)).first()
+            if patron is not None:
+                _lend(request, patron, request.POST["lend_anyway"][:64], override_holds=True)
+        elif "renew" in request.POST:
             try:
                 loan = loan_renew(item_barcode=request.POST["renew"][:64])
                 text = gettext("%(barcode)s: renewed, due %(due)s.")
@@ -162,15 +211,43 @@ def desk_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 @desk_required("read")
 def overdue_page(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "circulation/overdue.html", {"loans": overdue_list()[:500], "today": today()}
-    )
+    on = today()
+    loans = list(overdue_list()[:500])
+    for loan in loans:
+        loan.days_late = (on - loan.due_on).days  # type: ignore[attr-defined]
+    return render(request, "circulation/overdue.html", {"loans": loans, "today": on})
 
 
 @require_http_methods(["GET"])
 @desk_required("read")
 def hold_shelf_page(request: HttpRequest) -> HttpResponse:
     return render(request, "circulation/hold_shelf.html", {"holds": hold_shelf_list()[:500]})
+
+
+@require_http_methods(["GET", "POST"])
+@desk_required("read")
+def holds_to_pull_page(request: HttpRequest) -> HttpResponse:
+    """Waiting holds a copy on the shelves could fill: fetch it, then trap it for the hold."""
+    if request.method == "POST":
+        allowed_or_403(request, "desk")
+        barcode = request.POST.get("trap", "").strip()[:64]
+        try:
+            hold = hold_trap_item(item_barcode=barcode)
+        except ApplicationError as exc:
+            messages.error(request, f"{barcode}: {exc.message}")
+        else:
+            until = date_format(hold.shelf_until, "SHORT_DATE_FORMAT") if hold.shelf_until else ""
+            text = gettext("%(barcode)s: put it on the hold shelf for %(name)s (%(card)s) until "
+                           "%(until)s.")  # fmt: skip
+            values = {"barcode": barcode, "name": hold.patron.name, "card": hold.patron.barcode,
+                      "until": until}  # fmt: skip
+            messages.success(request, text % values)
+        return redirect("circulation-holds-to-pull")  # type: ignore[return-value]
+    context = {
+        "pulls": holds_to_pull_list(limit=500),
+        "can_lend": circulation_allowed(request.user, "desk"),
+    }
+    return render(request, "circulation/holds_to_pull.html", context)
 
 
 # --- Stocktaking -------------------------------------------------------------------------------

@@ -503,11 +503,12 @@ STACKS_STAFF_TOKEN_HOURS = env.int("STACKS_STAFF_TOKEN_HOURS", default=12)
 # Scan-to-add (cataloguing/): the outside sources an ISBN is looked up in after the library's
 # catalog and the shared pool, each with its own timeout in seconds. A JSON list of
 # {"name", "kind": "sru" | "openlibrary", "url", "timeout"}; SRU takes "index" too
-# (the CQL index for ISBNs, bath.isbn by default).
+# (the CQL index for ISBNs, bath.isbn by default), and any source a "label": what the staff
+# pages call it (its name otherwise).
 STACKS_LOOKUP_SOURCES = env.json(
     "STACKS_LOOKUP_SOURCES",
-    default=[{"name": "openlibrary", "kind": "openlibrary", "url": "https://openlibrary.org",
-              "timeout": 3}],
+    default=[{"name": "openlibrary", "label": "Open Library", "kind": "openlibrary",
+              "url": "https://openlibrary.org", "timeout": 3}],
 )  # fmt: skip
 
 # The shared pool's worker cycle (tenants.pool): kept beside any other periodic task.

@@ -2,14 +2,19 @@
 world's protocols (OAI-PMH, SRU, unAPI, OpenSearch)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from api.views import api_not_found
 from catalog.admin import catalog_admin
 from tenants import views as tenant_views
 
 urlpatterns = [
     path("language/", tenant_views.language_choose, name="language-choose"),
     path("api/v1/", include("api.urls")),
+    # Any other path under /api/, newlines included (`.` stops at one, and Django's HTML 404
+    # answered): a 404 problem. A character class, not a (?s) flag, so that URL reversing can
+    # still parse the pattern.
+    re_path(r"^api/[\s\S]*/$", api_not_found),
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", tenant_views.staff_home, name="staff-home"),

@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from api.views import api_not_found
 from tenants import onboarding_views, operator_views, pool_views
 from tenants import views as tenant_views
 
@@ -11,6 +12,10 @@ urlpatterns = [
     path("language/", tenant_views.language_choose, name="language-choose"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.platform_urls")),
+    # Any other path under /api/, newlines included (`.` stops at one, and Django's HTML 404
+    # answered): a 404 problem. A character class, not a (?s) flag, so that URL reversing can
+    # still parse the pattern.
+    re_path(r"^api/[\s\S]*/$", api_not_found),
     path("signup/", onboarding_views.signup_page, name="signup"),
     path(
         "signup/confirm/<str:token>/",

@@ -96,6 +96,11 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
                     gettext("%(name)s must be a whole number.") % {"name": name},
                     fields={name: ["invalid"]},
                 ) from None
+    if "year_from" in values and "year_to" in values and values["year_from"] > values["year_to"]:
+        raise ApplicationError(
+            gettext("The first year must not be after the last."),
+            fields={"year_to": ["before_year_from"]},
+        )
     for name in ("language", "location", "item_status"):
         if filters.get(name):
             values[name] = str(filters[name]).strip()

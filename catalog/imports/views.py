@@ -126,6 +126,8 @@ def _import_job_page(
         "action": action,
         "actions": ImportRow.Action.choices,
         "running": job.status in ImportJob.ACTIVE_STATUSES,
+        # The records a reverted job created are gone: its rows link to none of them.
+        "reverted": job.status == ImportJob.Status.REVERTED,
         "can_write": may_import(request.user),
     }
     response = _page(request, "import_job.html", context, error)
@@ -138,10 +140,10 @@ def import_job_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _import_job_page(request, get_object_or_404(import_job_list(), pk=pk))
 
 
+# Reverting deletes records, so it has a page of its own that says what it removes first.
 _IMPORT_ACTIONS = {
     "commit": import_job_commit,
     "cancel": import_job_cancel,
-    "revert": import_job_revert,
 }
 
 
@@ -156,6 +158,32 @@ def import_job_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         job.refresh_from_db()
         return _import_job_page(request, job, exc.message, exc.status_code)
     return redirect("staff-import", pk=job.pk)
+
+
+@staff_required
+def import_job_revert_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """What a revert removes and restores, and the button that does it; the POST reverts only
+    with that button's confirmation."""
+    job = get_object_or_404(import_job_list(), pk=pk)
+    written = import_row_list(job=job).filter(committed=True)
+    context = {
+        "job": job,
+        "created": written.filter(action=ImportRow.Action.CREATE).count(),
+        "updated": written.filter(action=ImportRow.Action.UPDATE).count(),
+    }
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            message = gettext("Nothing was reverted: confirm with the button below.")
+            return _page(request, "import_revert.html", context, message)
+        try:
+            import_job_revert(job_id=job.pk)
+        except ApplicationError as exc:
+            job.refresh_from_db()
+            return _import_job_page(request, job, exc.message, exc.status_code)
+        return redirect("staff-import", pk=job.pk)
+    if job.status == ImportJob.Status.REVERTED or not written.exists():
+        return redirect("staff-import", pk=job.pk)  # nothing (left) to revert
+    return _page(request, "import_revert.html", context)
 
 
 @staff_required
@@ -183,6 +211,13 @@ class ExportForm(forms.Form):
     )
     updated_since = forms.DateTimeField(label=_("Changed since (UTC)"), required=False)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("year_from"), data.get("year_to")
+        if first is not None and last is not None and first > last:
+            self.add_error("year_to", gettext("The first year must not be after the last."))
+        return data
+
     def filters(self) -> dict[str, Any]:
         """The filled-in filters, in the record list's names (as the API takes them)."""
         chosen = {
@@ -191,6 +226,34 @@ class ExportForm(forms.Form):
         if "updated_since" in chosen:
             chosen["updated_since"] = chosen["updated_since"].isoformat()
         return chosen
+
+
+def _export_filters_text(filters: dict[str, Any]) -> str:
+    """An export's filters as staff read them: "Search: perl · Years: to 1990"."""
+    first, last = filters.get("year_from"), filters.get("year_to")
+    years = ""
+    if first not in (None, "") and last not in (None, ""):
+        years = gettext("%(first)s to %(last)s") % {"first": first, "last": last}
+    elif first not in (None, ""):
+        years = gettext("from %(first)s") % {"first": first}
+    elif last not in (None, ""):
+        years = gettext("to %(last)s") % {"last": last}
+    status = filters.get("item_status")
+    shown = [
+        (gettext("Search"), filters.get("q")),
+        (gettext("Years"), years),
+        (gettext("Language"), filters.get("language")),
+        (gettext("Location"), filters.get("location")),
+        (gettext("Copies"), Item.Status(status).label if status in Item.Status.values else status),
+        (gettext("Changed since"), filters.get("updated_since")),
+        (gettext("Contributor"), filters.get("contributor")),
+        (gettext("Subject"), filters.get("subject")),
+    ]
+    known = {"q", "year_from", "year_to", "language", "location", "item_status",
+             "updated_since", "contributor", "subject"}  # fmt: skip
+    shown += [(name, value) for name, value in filters.items() if name not in known]
+    parts = [f"{label}: {value}" for label, value in shown if value not in (None, "")]
+    return " · ".join(parts) or gettext("all records")
 
 
 @staff_required
@@ -207,8 +270,8 @@ def exports_page(request: HttpRequest) -> HttpResponse:
         return redirect("staff-export", pk=job.pk)
 
     def page(error: str) -> HttpResponse:
-        context = {"form": form, "jobs": export_job_list()[:50]}
-        return _page(request, "exports.html", context, error)
+        jobs = [(job, _export_filters_text(job.filters)) for job in export_job_list()[:50]]
+        return _page(request, "exports.html", {"form": form, "jobs": jobs}, error)
 
     return form_submit(request, form, start, page, gettext("Check the filters below."))
 
@@ -217,7 +280,8 @@ def exports_page(request: HttpRequest) -> HttpResponse:
 def export_job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(export_job_list(), pk=pk)
     running = job.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
-    return _page(request, "export_job.html", {"job": job, "running": running})
+    context = {"job": job, "running": running, "filters": _export_filters_text(job.filters)}
+    return _page(request, "export_job.html", context)
 
 
 @staff_required

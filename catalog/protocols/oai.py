@@ -91,6 +91,16 @@ def _aware(at: datetime | None) -> datetime | None:
     return None if at is None else at.replace(tzinfo=UTC)
 
 
+def _after_second(until: datetime) -> datetime | None:
+    """The first instant after `until`'s second (datestamps are whole seconds: until takes
+    every record of its last second); None when that is past the last date Python can hold,
+    as in until=9999-12-31, which bounds nothing."""
+    try:
+        return until + timedelta(seconds=1)
+    except OverflowError:
+        return None
+
+
 def oai_dc_write(element: Any, elements: list[tuple[str, str]]) -> None:
     """Dublin Core elements (catalog.protocols.records.record_dc) as oai_dc, under `element`."""
     dc = etree.SubElement(
@@ -237,8 +247,7 @@ class CatalogRepository(common.ResumptionOAIPMH):
             location = set_code(kw["set"])
             if location is None or not location_exists(location):
                 raise error.NoRecordsMatchError(f"No set {kw['set']!r} in this repository.")
-        # datestamps are whole seconds: until takes every record of its last second.
-        before = until + timedelta(seconds=1) if until is not None else None
+        before = _after_second(until) if until is not None else None
         entries = harvest_page(
             after=after, limit=per_page + 1, since=since, before=before, location=location
         )

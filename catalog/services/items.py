@@ -73,6 +73,10 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
         setattr(item, name, getattr(data, name))
 
 
+def _item_columns(item: Item) -> tuple[object, ...]:
+    return (item.record_id, item.barcode, *(getattr(item, name) for name in _COPIED))
+
+
 def _item_save(item: Item) -> None:
     # The check above answers the common case; the unique index settles a concurrent race.
     try:
@@ -106,10 +110,13 @@ def item_update(
         Item.objects.select_for_update().filter(pk=item_id), gettext("No such item.")
     )
     version_check("item", item.version, expected_version)
+    before = _item_columns(item)
     if record_id is not None and record_id != item.record_id:
         _record_check(record_id)
         item.record_id = record_id
     _item_fields_apply(item, data)
+    if _item_columns(item) == before:
+        return item  # nothing would change: no new version or feed entry
     item.version = F("version") + 1
     _item_save(item)
     item.refresh_from_db(fields=["version", "updated_at"])

@@ -110,6 +110,22 @@ def _record_links_replace(record: Record, data: RecordData) -> None:
     )
 
 
+def _record_columns(record: Record) -> tuple[Any, ...]:
+    return (record.title, *(getattr(record, name) for name in _COPIED), record.sort_title,
+            bytes(record.source_marc or b""))  # fmt: skip
+
+
+def _links_written(data: RecordData) -> tuple[list[Any], list[Any], list[Any]]:
+    """The links _record_links_replace would write for `data`: contributors and subjects by
+    their keys, in order, and identifiers normalised (the same as those a record has)."""
+    contributors = [(name_key(name), role) for name, role in data.contributors if name_key(name)]
+    subjects = list(dict.fromkeys((scheme, name_key(heading)) for heading, scheme in data.subjects))
+    identifiers = sorted(
+        {(kind, identifier_normalize(kind, value)) for kind, value in data.identifiers}
+    )
+    return contributors, [s for s in subjects if s[1]], identifiers
+
+
 @transaction.atomic
 def record_create(*, data: RecordData) -> Record:
     record = Record()
@@ -132,7 +148,15 @@ def record_update(
         Record.objects.select_for_update().filter(pk=record_id), gettext("No such record.")
     )
     version_check("record", record.version, expected_version)
+    before = None
+    if logged:  # an import (not logged) has compared the record with its file already
+        record_links_attach([record])
+        before = (_record_columns(record), _links_written(record_data_of(record)))
     _record_fields_apply(record, data)
+    if before == (_record_columns(record), _links_written(data)):
+        # Nothing would change: no new version, feed entry or datestamp for harvesters to
+        # fetch the record again for.
+        return record
     record.version = F("version") + 1
     record.save()
     record.refresh_from_db(fields=["version", "updated_at"])
@@ -156,6 +180,17 @@ def record_data_of(record: Record) -> RecordData:
     )
 
 
+def _nonfiling_kept(record: Record) -> int:
+    """How many leading characters a record's sort title skips where the article rule does not
+    say so (a MARC record's non-filing count, 1 to 9): kept while its title stays the same."""
+    if sort_title_for(record.title) == record.sort_title:
+        return 0
+    for count in range(1, 10):
+        if sort_title_for(record.title, count) == record.sort_title:
+            return count
+    return 0
+
+
 @transaction.atomic
 def record_patch(
     *, record_id: int, changes: dict[str, Any], expected_version: int | None = None
@@ -167,6 +202,8 @@ def record_patch(
     )
     record_links_attach([locked])
     data = replace(record_data_of(locked), **changes)
+    if data.title == locked.title:
+        data = replace(data, nonfiling=_nonfiling_kept(locked))
     return record_update(record_id=record_id, data=data, expected_version=expected_version)
 
 

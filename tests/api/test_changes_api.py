@@ -1,5 +1,7 @@
 """The change feed: ordered, resumable, with tombstones."""
 
+from django_tenants.utils import schema_context
+
 from catalog.models import Change
 
 
@@ -80,3 +82,33 @@ def test_cursors_are_strings_everywhere(callers, catalog):
         assert refused.status_code == 400
         assert "since" in refused.json()["errors"]
     assert callers["read_key"].get("/api/v1/changes/", {"embed": "all"}).status_code == 400
+
+
+def test_a_cursor_past_the_end_of_the_feed_is_refused(callers, catalog, library):
+    client = callers["read_key"]
+    end = client.get("/api/v1/changes/", {"limit": 1000}).json()["next_cursor"]
+    past = client.get("/api/v1/changes/", {"since": "999999"})
+    assert past.status_code == 400
+    assert past["Content-Type"] == "application/problem+json"
+    body = past.json()
+    assert body["code"] == "cursor_past_end"
+    assert list(body["errors"]) == ["since"]
+    assert "past the end" in body["detail"]
+    assert f"last position is {end}" in body["detail"]
+    # The feed's own end is a position to resume from, as is any cursor it gave.
+    at_end = client.get("/api/v1/changes/", {"since": end})
+    assert at_end.status_code == 200
+    assert at_end.json() == {"results": [], "next_cursor": end, "has_more": False}
+    assert client.get("/api/v1/changes/", {"since": int(end) + 1}).status_code == 400
+
+
+def test_an_empty_feed_starts_at_zero_and_ends_there(callers, library):
+    client = callers["read_key"]
+    with schema_context(library.schema_name):
+        assert not Change.objects.exists()
+    empty = client.get("/api/v1/changes/", {"since": "0"})
+    assert empty.status_code == 200
+    assert empty.json() == {"results": [], "next_cursor": "0", "has_more": False}
+    refused = client.get("/api/v1/changes/", {"since": "1"})
+    assert refused.status_code == 400
+    assert "last position is 0" in refused.json()["errors"]["since"][0]

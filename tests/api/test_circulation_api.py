@@ -1,6 +1,8 @@
 """Lending over the API: who may see patrons, checking out, in and renewing by barcode, holds,
 rules, and the same calls across libraries."""
 
+from datetime import date, timedelta
+
 import pytest
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
@@ -118,6 +120,9 @@ def test_check_out_then_in_by_barcode(desk_key, desk):
     )
     assert renewed.status_code == 200
     assert renewed.json()["renewals"] == 1
+    # Renewed before it fell due: a loan period more from the due date.
+    due = date.fromisoformat(body["due_on"])
+    assert renewed.json()["due_on"] == (due + timedelta(days=21)).isoformat()
 
     back = desk_key.post("/api/v1/loans/return/", {"item_barcode": desk.item.barcode},
                          format="json")  # fmt: skip
@@ -193,6 +198,20 @@ def test_rules_are_set_by_admins_only(callers, desk_key, desk):
     assert unknown.json()["code"] == "unknown_item"
 
 
+def test_a_refused_read_of_the_rules_says_reading(callers, desk):
+    for path in ("/api/v1/circulation-settings/", "/api/v1/loan-rules/", "/api/v1/closed-days/"):
+        refused = callers["read_key"].get(path)
+        assert refused.status_code == 403
+        detail = refused.json()["detail"]
+        assert "Reading the library's lending rules" in detail, (path, detail)
+        assert "change" not in detail
+    refused = callers["librarian"].put(
+        "/api/v1/circulation-settings/", {"hold_shelf_days": 3}, format="json"
+    )
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Only the library's admins change its lending rules."
+
+
 def test_holds_queue_in_order_and_trap_returned_items(desk_key, desk):
     with schema_context(desk.schema):
         third = patron_create(data=PatronData(name="Bedap", barcode="P-BEDAP"))
@@ -226,6 +245,28 @@ def test_holds_queue_in_order_and_trap_returned_items(desk_key, desk):
     assert cancelled.json()["status"] == "cancelled"
 
 
+def test_lending_a_title_another_patron_waits_for_needs_override_holds(desk_key, desk):
+    placed = desk_key.post("/api/v1/holds/", {"record": desk.record.pk,
+                                              "patron_barcode": desk.other_patron.barcode},
+                           format="json")  # fmt: skip
+    assert placed.status_code == 201
+    before = snapshot(desk.schema)
+    refused = checkout(desk_key, desk)
+    assert refused.status_code == 409
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "hold_waiting"
+    assert "Takver Anarres has a hold on this title" in refused.json()["detail"]
+    assert snapshot(desk.schema) == before
+    lent = desk_key.post(
+        "/api/v1/loans/",
+        {"item_barcode": desk.item.barcode, "patron_barcode": desk.patron.barcode,
+         "override_holds": True},
+        format="json",
+    )  # fmt: skip
+    assert lent.status_code == 201, lent.content
+    assert desk_key.get(f"/api/v1/holds/{placed.json()['id']}/").json()["status"] == "waiting"
+
+
 def test_patron_export_and_erasure(callers, desk):
     admin = callers["admin"]
     exported = admin.get(f"/api/v1/patrons/{desk.patron.pk}/export/")
@@ -249,6 +290,27 @@ def test_patron_input_errors_name_their_fields(callers, desk):
     )
     assert taken_by_item.status_code == 400
     assert snapshot(desk.schema) == before
+
+
+def test_a_patron_patch_from_a_stale_read_is_refused(callers, desk):
+    client = callers["librarian"]
+    url = f"/api/v1/patrons/{desk.patron.pk}/"
+    etag = client.get(url)["ETag"]
+    first = client.patch(url, {"email": "new@a.example"}, format="json", HTTP_IF_MATCH=etag)
+    assert first.status_code == 200
+    assert first["ETag"] != etag
+    before = snapshot(desk.schema)
+    stale = client.patch(url, {"notes": "prefers email"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert stale["Content-Type"].startswith("application/problem+json")
+    assert stale.json()["code"] == "patron_changed"
+    assert snapshot(desk.schema) == before
+    fresh = client.patch(
+        url, {"notes": "prefers email"}, format="json", HTTP_IF_MATCH=first["ETag"]
+    )
+    assert fresh.status_code == 200
+    assert (fresh.json()["email"], fresh.json()["notes"]) == ("new@a.example", "prefers email")
+    assert client.get(url)["ETag"] == fresh["ETag"]
 
 
 def test_loan_lists_are_counted_queries(desk_key, desk, django_assert_max_num_queries):

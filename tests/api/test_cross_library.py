@@ -49,6 +49,8 @@ def body_for(path, catalog):
         return {"record": catalog.record.pk, "barcode": "CROSS-1", "status": "lost"}
     if "/locations/" in path:
         return {"code": "CROSS"}
+    if "/loan-rules/" in path:
+        return {"patron_category": "cross", "loan_days": 7}
     return {"title": "Cross-library write", "publication_year": 2000}
 
 

@@ -87,6 +87,14 @@ def test_preview_shows_counts_and_each_record_with_its_reason(staff, django_asse
     with django_assert_num_queries(2):
         rejects = staff.get(f"/api/v1/imports/{job_id}/rows/?action=reject").json()
     assert [r["position"] for r in rejects["results"]] == [2]
+    every = staff.get(f"/api/v1/imports/{job_id}/rows/?action=").json()["results"]
+    assert [r["position"] for r in every] == [1, 2, 3]
+    # An action the preview has no such name for is refused, as items' ?status= is.
+    wrong = staff.get(f"/api/v1/imports/{job_id}/rows/?action=nope")
+    assert wrong.status_code == 400
+    assert wrong["Content-Type"] == "application/problem+json"
+    assert list(wrong.json()["errors"]) == ["action"]
+    assert "nope" in wrong.json()["errors"]["action"][0]
     with django_assert_num_queries(1):  # the page
         listed = staff.get("/api/v1/imports/").json()
     assert [j["id"] for j in listed["results"]] == [job_id]
@@ -155,6 +163,18 @@ def test_another_librarys_key_is_not_accepted_here(api_client):
     assert api_client.post("/api/v1/exports/", {"format": "csv"}, format="json").status_code == 401
     with schema_context("alpha"):
         assert not ImportJob.objects.exists()
+        assert not ExportJob.objects.exists()
+
+
+def test_an_export_whose_first_year_is_after_its_last_is_refused(staff):
+    response = staff.post(
+        "/api/v1/exports/",
+        {"format": "csv", "filters": {"year_from": 2010, "year_to": 1990}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The first year must not be after the last."
+    with schema_context("alpha"):
         assert not ExportJob.objects.exists()
 
 

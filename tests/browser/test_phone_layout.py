@@ -196,3 +196,107 @@ def test_the_phone_pages_pass_axe_cores_checks(stack, shelf, page):
     page.goto(stack.url(shelf.host, "/search/?q=garden"))
     page.get_by_text("Filter", exact=True).click()
     assert axe_violations(page) == []
+
+
+@dataclass
+class StaffPages:
+    host: str
+    email: str
+    password: str
+    patron_barcode: str
+    details: list[str]
+
+
+LONG_TITLE = "Proceedings of the international symposium on interdisciplinarycataloguingpractice"
+LONG_FILE = "catalogue-export-from-the-old-integrated-library-system-2024-11-30-full.mrc"
+
+
+@pytest.fixture
+def staff_pages(stack: Stack, live_library: ProvisionedLibrary, tmp_path: Path) -> StaffPages:
+    """A library with what widens the staff pages: a patron with loans (one overdue) of long
+    titles, a staged import of a long-named file, a record with copies."""
+    from catalog.imports.jobs import import_job_create
+    from circulation.models import Loan
+    from tests.catalog.imports.helpers import MARC_DIR, job_run
+
+    library = live_library.library
+    with schema_context(library.schema_name):
+        main = location_create(code="MAIN", name="Main Library, second floor reading room")
+        record = record_create(
+            data=RecordData(
+                title=LONG_TITLE,
+                subtitle="https://example.org/a/very/long/address/without/any/spaces/in/it",
+                contributors=[("Verylongsurnamewithoutspaces-Anotherlongsurname, Ann", "author")],
+            )
+        )
+        barcodes = [f"3123400000{n:04d}" for n in range(3)]
+        for barcode in barcodes:
+            item_create(
+                record_id=record.pk,
+                data=ItemData(barcode=barcode, call_number="025.3 PRO", location_id=main.pk),
+            )
+        patron = patron_create(
+            data=PatronData(name="Bartholomew Featherstonehaugh-Cholmondeley", barcode="P-0000001")
+        )
+        for barcode in barcodes[:2]:
+            loan_checkout(item_barcode=barcode, patron_barcode=patron.barcode)
+        # One loan overdue, so the overdue list has a row.
+        Loan.objects.filter(item__barcode=barcodes[0]).update(due_on="2020-01-01")
+        with (MARC_DIR / "test.dat").open("rb") as file:
+            job = job_run(import_job_create(file=file, file_name=LONG_FILE))
+    details = [
+        f"/staff/records/{record.pk}/",
+        f"/staff/patrons/{patron.pk}/",
+        f"/staff/imports/{job.pk}/",
+    ]
+    return StaffPages(
+        host=live_library.domain.domain,
+        email=live_library.admin_email,
+        password=live_library.admin_password,
+        patron_barcode=patron.barcode,
+        details=details,
+    )
+
+
+# Buttons and submit inputs a librarian presses, in the page's main content.
+ACTION_BOXES = """() => Array.from(
+    document.querySelectorAll("main button, main input[type=submit], main a.button"))
+    .filter((el) => el.offsetParent !== null)
+    .map((el) => {
+        const r = el.getBoundingClientRect();
+        return {text: (el.textContent || el.value || "").trim(), left: r.left, right: r.right};
+    })"""
+
+
+def test_the_staff_pages_fit_a_phone(stack, staff_pages, phone):
+    """Every page of the staff navigation (the desk with a patron open) is no wider than a
+    390 px phone, and every action button lies within the screen's width."""
+    shot = Shots(phone, "phone_staff")
+    host = staff_pages.host
+    stack.staff_sign_in(phone, host, staff_pages.email, staff_pages.password, "/staff/desk/")
+    phone.fill("#barcode", staff_pages.patron_barcode)
+    phone.click("#scan button[type=submit]")
+    phone.wait_for_selector("#loans")
+    paths: list[str] = []
+    for start in ("/staff/", "/staff/desk/"):
+        phone.goto(stack.url(host, start))
+        for href in phone.eval_on_selector_all("nav.staff a", "(a) => a.map((x) => x.pathname)"):
+            if href not in paths:
+                paths.append(href)
+    assert {"/staff/desk/overdue/", "/staff/imports/", "/staff/audit/"} <= set(paths)
+    too_wide = []
+    for path in [*paths, *staff_pages.details]:
+        phone.goto(stack.url(host, path))
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        off_screen = [
+            (button["text"], round(button["right"]))
+            for button in phone.evaluate(ACTION_BOXES)
+            if button["left"] < 0 or button["right"] > PHONE["width"]
+        ]
+        if width > PHONE["width"] or off_screen:
+            shot(path.strip("/").replace("/", "-"))
+            too_wide.append((path, width, off_screen))
+    assert not too_wide, "\n".join(map(str, too_wide))
+    # The desk shows the open patron's loans, each with its Renew button on screen.
+    phone.goto(stack.url(host, "/staff/desk/"))
+    assert phone.locator("#loans button[name=renew]").count() == 2

@@ -175,7 +175,22 @@ def test_home_page_has_search_form_landmarks_and_recent_additions(web, shelf):
     # Newest first.
     assert titles[:2] == ["Harsh winter gardens", "The moon is a harsh mistress"]
     assert "Gardens of the moon: a tale of the Malazan book of the fallen" in titles
-    assert "1 of 2 copies available" in html
+    assert "1 copy available of 2" in html
+
+
+def test_the_copies_available_agree_with_their_number_in_french(web, shelf):
+    """French makes the noun agree with the copies available (0 and 1 singular), not with
+    all of them: "1 exemplaire disponible sur 2", "2 exemplaires disponibles sur 2"."""
+    item_create(record_id=shelf["gates"].pk, data=ItemData(barcode="B-300"))
+    item_create(record_id=shelf["gates"].pk, data=ItemData(barcode="B-301"))
+    found = {}
+    for title, words in (("moon", "gardens moon"), ("gates", "deadhouse"), ("mistress", "harsh")):
+        page = web.get("/search/", {"q": words}, HTTP_ACCEPT_LANGUAGE="fr")
+        found[title] = " ".join(page.text.split())
+    assert "1 exemplaire disponible sur 2" in found["moon"]
+    assert "2 exemplaires disponibles sur 2" in found["gates"]
+    assert "0 exemplaire disponible sur 1" in found["mistress"]
+    assert "exemplaires disponibles sur 2" not in found["moon"]
 
 
 def test_search_finds_records_and_links_their_pages(web, shelf):

@@ -1,5 +1,9 @@
 """The workspace's record pages: find by any word, identifier or barcode; change a record."""
 
+import io
+from pathlib import Path
+
+import pymarc
 import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -7,9 +11,13 @@ from django_tenants.utils import schema_context
 from catalog.models import Record
 from catalog.services import ItemData, RecordData, item_create, record_create
 from staff.services import user_create
+from tests.api.conftest import callers_of
+from tests.catalog.imports.helpers import job_import
 from tests.cataloguing.test_add_page import _fields
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 from tests.tenants.admin_helpers import signed_in
+
+MARC_FILE = Path(__file__).resolve().parent.parent / "data" / "marc" / "test.dat"
 
 
 @pytest.fixture
@@ -94,3 +102,85 @@ def test_viewers_look_and_other_libraries_miss(library, record):
     assert "Left Hand" not in beta.get("/staff/records/", {"q": "left hand"}).content.decode()
     with schema_context("alpha"):
         assert Record.objects.get(pk=record.pk).title == "The Left Hand of Darkness"
+
+
+def test_saving_an_imported_record_keeps_its_control_number_and_re_import_matches(admin, library):
+    with schema_context("alpha"):
+        job_import(MARC_FILE, one_shot=True, match_on="control_number")
+        record = Record.objects.get(control_number="fol05848297")
+        records = Record.objects.count()
+    reader = callers_of("alpha", LIBRARY_HOST)["read_key"]
+    before = reader.get(f"/api/v1/records/{record.pk}/").json()
+    assert (before["control_number"], before["control_number_source"]) == ("fol05848297", "IMchF")
+
+    # Saved as it is, nothing touched.
+    page = admin.get(f"/staff/records/{record.pk}/").content.decode()
+    saved = admin.post(f"/staff/records/{record.pk}/", _form(page))
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+
+    after = reader.get(f"/api/v1/records/{record.pk}/").json()
+    assert (after["control_number"], after["control_number_source"]) == ("fol05848297", "IMchF")
+    assert {k: v for k, v in after.items() if k not in ("version", "updated_at")} == {
+        k: v for k, v in before.items() if k not in ("version", "updated_at")
+    }
+    exported = reader.get(f"/api/v1/records/{record.pk}/", HTTP_ACCEPT="application/marc")
+    marc = next(pymarc.MARCReader(io.BytesIO(exported.content), to_unicode=True, force_utf8=True))
+    assert marc["001"].data == "fol05848297"
+    assert marc["003"].data == "IMchF"
+    # The same file again finds the record by its control number: no duplicate.
+    with schema_context("alpha"):
+        again = job_import(MARC_FILE, one_shot=True, match_on="control_number")
+        assert again.created == 0
+        assert Record.objects.count() == records
+
+
+def test_saving_a_title_unchanged_keeps_its_non_filing_characters(admin, library):
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Les misérables", nonfiling=4))
+        assert record.sort_title == "miserables"
+    page = admin.get(f"/staff/records/{record.pk}/").content.decode()
+    values = _form(page)
+    values["summary"] = "Jean Valjean."
+    assert admin.post(f"/staff/records/{record.pk}/", values).status_code == 302
+    with schema_context("alpha"):
+        changed = Record.objects.get(pk=record.pk)
+        assert changed.summary == "Jean Valjean."
+        assert changed.sort_title == "miserables"  # filed under M, as before
+
+
+def test_a_save_from_a_stale_tab_is_refused_until_the_record_is_opened_again(admin, record):
+    url = f"/staff/records/{record.pk}/"
+    tab_a = _form(admin.get(url).content.decode())
+    tab_b = _form(admin.get(url).content.decode())
+    tab_a["title"] = "The Left Hand of Darkness (A's title)"
+    assert admin.post(url, tab_a).status_code == 302
+    tab_b["summary"] = "B's summary"
+
+    refused = admin.post(url, tab_b)
+    assert refused.status_code == 412
+    page = refused.content.decode()
+    assert "Someone saved this record after you opened it. Your changes were not saved" in page
+    assert "you sent" not in page
+    differences = page[page.index('id="differences"') : page.index('id="record-form"')]
+    assert "The Left Hand of Darkness (A&#x27;s title)" in differences
+    assert "B&#x27;s summary" in differences
+    assert f'href="{url}" id="reload-record"' in page
+
+    # Saved again from the refused page: refused again, A's title kept.
+    again = admin.post(url, _form(page))
+    assert again.status_code == 412
+    with schema_context("alpha"):
+        kept = Record.objects.get(pk=record.pk)
+        assert (kept.title, kept.summary) == ("The Left Hand of Darkness (A's title)", "")
+
+    # Opened as it is now, B makes the change again: both are kept.
+    fresh = _form(admin.get(url).content.decode())
+    assert fresh["title"] == "The Left Hand of Darkness (A's title)"
+    fresh["summary"] = "B's summary"
+    assert admin.post(url, fresh).status_code == 302
+    with schema_context("alpha"):
+        both = Record.objects.get(pk=record.pk)
+        assert (both.title, both.summary) == (
+            "The Left Hand of Darkness (A's title)",
+            "B's summary",
+        )

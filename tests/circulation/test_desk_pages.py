@@ -2,16 +2,17 @@
 item with no patron open is checked in. Overdue and hold shelf lists; other libraries."""
 
 import copy
+import re
 from datetime import timedelta
 
 from django.test import Client
 from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
-from catalog.models import Change, Item
-from circulation.models import Hold, Loan
+from catalog.models import Change, Item, Record
+from circulation.models import Hold, Loan, LoanRule, Patron
 from circulation.selectors import today
-from tests.circulation.conftest import Desk
+from tests.circulation.conftest import Desk, expired_on
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 
@@ -68,6 +69,30 @@ def test_errors_show_on_the_desk_and_change_nothing(librarian: Client, desk: Des
     assert state(desk) == before
 
 
+def test_an_unknown_barcode_with_no_patron_open_is_neither(librarian: Client, desk: Desk) -> None:
+    before = state(desk)
+    page = scan(librarian, "P9999")
+    assert "No patron or item has the barcode &#x27;P9999&#x27;." in page
+    assert state(desk) == before
+
+
+def test_barcodes_typed_in_another_case_are_found(librarian: Client, desk: Desk) -> None:
+    page = scan(librarian, desk.patron.barcode.lower())
+    assert f"Lending to {desk.patron.name} ({desk.patron.barcode})." in page
+    page = scan(librarian, desk.item.barcode.upper())
+    assert f"{desk.item.barcode} The Dispossessed: lent to {desk.patron.name}" in page
+    scan(librarian, "")
+    page = scan(librarian, desk.item.barcode.upper())
+    assert f"{desk.item.barcode} The Dispossessed: checked in." in page
+    # Two copies whose barcodes differ only in case: a case-blind match would be a guess.
+    desk.copy_add("Twin-1")
+    desk.copy_add("TWIN-1")
+    before = state(desk)
+    page = scan(librarian, "twin-1")
+    assert "No patron or item has the barcode &#x27;twin-1&#x27;." in page
+    assert state(desk) == before
+
+
 def test_a_returned_item_with_a_hold_says_so(librarian: Client, desk: Desk) -> None:
     scan(librarian, desk.patron.barcode)
     scan(librarian, desk.item.barcode)
@@ -80,6 +105,45 @@ def test_a_returned_item_with_a_hold_says_so(librarian: Client, desk: Desk) -> N
     assert desk.other_patron.barcode in shelf
 
 
+def renewals_shown(page: str, barcode: str) -> tuple[str, str]:
+    """The due date and the renewals count in the patron's loan row for `barcode`."""
+    row = page.split(f"<td>{barcode}</td>", 1)[1].split("</tr>", 1)[0]
+    due, renewals = re.findall(r"<td>([^<]*)</td>", row)[1:3]
+    return due.strip(), renewals
+
+
+def test_a_renewal_before_the_due_date_extends_from_it(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    due = today() + timedelta(days=21)
+    shown = date_format(due, "SHORT_DATE_FORMAT")
+    assert renewals_shown(librarian.get("/staff/desk/").text, desk.item.barcode) == (shown, "0")
+    for times in (1, 2):
+        librarian.post("/staff/desk/", {"renew": desk.item.barcode})
+        page = librarian.get("/staff/desk/").text
+        due += timedelta(days=21)
+        shown = date_format(due, "SHORT_DATE_FORMAT")
+        assert f"{desk.item.barcode}: renewed, due {shown}." in page
+        assert renewals_shown(page, desk.item.barcode) == (shown, str(times))
+
+
+def test_a_renewal_that_would_not_move_the_due_date_is_refused(
+    librarian: Client, desk: Desk
+) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    with schema_context(desk.schema):
+        # The rule changed since the loan: the item is no longer lent for any days.
+        LoanRule.objects.create(for_loan=False, loan_days=0)
+    before = state(desk)
+    librarian.post("/staff/desk/", {"renew": desk.item.barcode})
+    page = librarian.get("/staff/desk/").text
+    assert f"Item {desk.item.barcode} cannot be renewed: it would not be due any later." in page
+    shown = date_format(today() + timedelta(days=21), "SHORT_DATE_FORMAT")
+    assert renewals_shown(page, desk.item.barcode) == (shown, "0")
+    assert state(desk) == before
+
+
 def test_the_overdue_list(librarian: Client, desk: Desk) -> None:
     scan(librarian, desk.patron.barcode)
     scan(librarian, desk.item.barcode)
@@ -88,6 +152,42 @@ def test_the_overdue_list(librarian: Client, desk: Desk) -> None:
     page = librarian.get("/staff/desk/overdue/").text
     assert desk.item.barcode in page
     assert desk.patron.email in page
+
+
+def test_days_late_is_a_number_of_days(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    with schema_context(desk.schema):
+        Loan.objects.update(due_on=today() - timedelta(days=13))
+    page = librarian.get("/staff/desk/overdue/").text
+    row = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r"<td>([^<]*)</td>", row)[1] == "13"
+    assert "week" not in page
+
+
+def test_names_ending_in_a_full_stop_get_no_second(librarian: Client, desk: Desk) -> None:
+    with schema_context(desk.schema):
+        Patron.objects.filter(pk=desk.patron.pk).update(name="Le Guin, Ursula K.")
+        Record.objects.filter(pk=desk.record.pk).update(title="Always Coming Home.")
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    page = scan(librarian, desk.patron.barcode)
+    assert "Done with Le Guin, Ursula K.<" in page
+    page = scan(librarian, desk.item.barcode)
+    assert f"{desk.item.barcode} Always Coming Home.: checked in." in page
+    assert ".." not in "".join(re.findall(r'<li class="desk-[a-z]+"[^>]*>([^<]*)', page))
+
+
+def test_an_expired_card_s_date_is_shown_as_every_other_date(librarian: Client, desk: Desk) -> None:
+    with schema_context(desk.schema):
+        Patron.objects.filter(pk=desk.patron.pk).update(expires_on=expired_on())
+    shown = date_format(expired_on(), "SHORT_DATE_FORMAT")
+    page = scan(librarian, desk.patron.barcode)
+    assert f"(card expired {shown})." in page
+    assert f"card valid until {shown}" in page
+    page = scan(librarian, desk.item.barcode)
+    assert f"card expired on {shown}: renew it first." in page
+    assert expired_on().isoformat() not in page
 
 
 def test_viewers_look_but_do_not_lend(viewer: Client, desk: Desk) -> None:
@@ -118,7 +218,7 @@ def test_another_library_s_desk_and_barcodes(
     page = scan(librarian, other_desk.patron.barcode)
     assert "Lending to" not in page
     page = scan(librarian, other_desk.item.barcode)
-    assert "No item has the barcode" in page
+    assert "No patron or item has the barcode" in page
     scan(librarian, desk.patron.barcode)
     page = scan(librarian, other_desk.item.barcode)
     assert "No item has the barcode" in page

@@ -52,6 +52,19 @@ def test_checkout_terms_match_the_orm(desk: Desk) -> None:
                     patron=patron, record_id=item.record_id, status__in=Hold.ACTIVE
                 ) | Hold.objects.filter(item=item, status=Hold.Status.READY)
                 assert sorted(h[0] for h in terms.holds) == sorted(h.pk for h in holds)
+                ahead = (
+                    Hold.objects.filter(record_id=item.record_id, status=Hold.Status.WAITING)
+                    .exclude(patron=patron)
+                    .exclude(expires_on__lt=on)
+                    .order_by("placed_at", "id")
+                )
+                own = holds.filter(patron=patron).order_by("placed_at").first()
+                if own is not None:
+                    ahead = ahead.filter(placed_at__lt=own.placed_at)
+                first = ahead.select_related("patron").first()
+                assert terms.waiting == (
+                    (first.patron.name, first.placed_at) if first is not None else None
+                )
                 horizon = on + timedelta(days=rule.loan_days + 366)
                 expected = ClosedDay.objects.filter(date__gte=on, date__lte=horizon)
                 assert set(expected.values_list("date", flat=True)) <= set(terms.closed)

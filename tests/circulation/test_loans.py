@@ -141,7 +141,8 @@ def test_renewal_moves_the_due_date_up_to_the_limit(desk: Desk) -> None:
         loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
         Loan.objects.filter(pk=loan.pk).update(due_on=today() + timedelta(days=2))
         renewed = loan_renew(item_barcode=desk.item.barcode)
-        assert renewed.due_on == today() + timedelta(days=10)
+        # Renewed early: a whole period more, from the due date rather than from today.
+        assert renewed.due_on == today() + timedelta(days=12)
         assert renewed.renewals == 1
     with refused(desk, ApplicationError, "renewal_limit_reached"):
         loan_renew(item_barcode=desk.item.barcode)

@@ -4,6 +4,7 @@ bad input refused with nothing changed, and other libraries' staff and ids kept 
 import copy
 import json
 from datetime import timedelta
+from html.parser import HTMLParser
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -230,3 +231,60 @@ def test_other_libraries_staff_and_ids(librarian: Client, desk: Desk, other_desk
     with schema_context(other_desk.schema):
         assert LoanRule.objects.filter(pk=rule.pk).exists()
         assert not Hold.objects.exists()
+
+
+class _FormReader(HTMLParser):
+    """The values a browser would send back from a page's forms (inputs and text areas)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "input" and named.get("name") not in (None, "csrfmiddlewaretoken", "confirm"):
+            self.values[str(named["name"])] = named.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = named.get("name")
+            self.values[str(self._textarea)] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self.values[self._textarea] += data.lstrip("\n")
+
+
+def form_as_read(client: Client, url: str) -> dict[str, str]:
+    reader = _FormReader()
+    reader.feed(client.get(url).text)
+    return reader.values
+
+
+def test_a_save_from_a_stale_tab_is_refused_and_loses_nothing(
+    librarian: Client, desk: Desk
+) -> None:
+    url = f"/staff/patrons/{desk.patron.pk}/"
+    tab_a, tab_b = form_as_read(librarian, url), form_as_read(librarian, url)
+    saved = librarian.post(url, {**tab_a, "email": "new@a.example"}, follow=True)
+    assert saved.status_code == 200
+    assert "Saved." in saved.text
+    stale = librarian.post(url, {**tab_b, "notes": "prefers email"})
+    assert stale.status_code == 412
+    assert "Someone saved this patron after you opened the page" in stale.text
+    # The refused page still holds B's edit, and saving it again is still refused.
+    assert "prefers email" in stale.text
+    again = form_as_read(librarian, url)  # what a reload shows
+    assert (again["email"], again["notes"]) == ("new@a.example", "")
+    assert librarian.post(url, {**tab_b, "notes": "prefers email"}).status_code == 412
+    with schema_context(desk.schema):
+        shevek = Patron.objects.get(pk=desk.patron.pk)
+    assert (shevek.email, shevek.notes) == ("new@a.example", "")
+    # From the reloaded page the change goes through.
+    assert librarian.post(url, {**again, "notes": "prefers email"}).status_code == 302
+    with schema_context(desk.schema):
+        shevek = Patron.objects.get(pk=desk.patron.pk)
+    assert (shevek.email, shevek.notes) == ("new@a.example", "prefers email")

@@ -3,9 +3,11 @@ see loans, renew, place and cancel holds; never another patron's or another libr
 
 import copy
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
 from circulation.models import Hold, Loan
@@ -42,6 +44,38 @@ def test_sign_in_see_loans_renew_and_sign_out(desk: Desk) -> None:
         assert Loan.objects.get(item=desk.items[2]).renewals == 0
     client.post("/account/sign-out/")
     assert client.get("/account/")["Location"].startswith("/account/sign-in/")
+
+
+def test_each_renewal_adds_a_loan_period_until_none_are_left(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+    client = signed_in(desk)
+    due = loan.due_on
+    for _ in range(2):  # the default rule allows two
+        due += timedelta(days=21)
+        renewed = client.post("/account/", {"renew": desk.item.barcode})
+        assert renewed.status_code == 200
+        assert f"Renewed: The Dispossessed, now due {date_format(due, 'SHORT_DATE_FORMAT')}." in (
+            renewed.text
+        )
+    refused = client.post("/account/", {"renew": desk.item.barcode})
+    assert refused.status_code == 400
+    assert "renewed 2 times, the most allowed" in refused.text
+    with schema_context(desk.schema):
+        assert Loan.objects.get(pk=loan.pk).due_on == due
+
+
+def test_the_sign_in_page_offers_a_link_by_email(desk: Desk) -> None:
+    page = Client(HTTP_HOST=LIBRARY_HOST).get("/account/sign-in/").text
+    assert "Get a sign-in link by email" in page
+    assert "Email us" not in page
+
+
+def test_the_account_shows_dates_as_the_desk_does(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+    page = signed_in(desk).get("/account/").text
+    assert f"<td>{date_format(loan.due_on, 'SHORT_DATE_FORMAT')}</td>" in page
 
 
 def test_wrong_pins_are_capped(desk: Desk) -> None:
@@ -89,6 +123,22 @@ def test_place_and_cancel_a_hold(desk: Desk) -> None:
         theirs.refresh_from_db()
     assert hold.status == Hold.Status.CANCELLED
     assert theirs.status == Hold.Status.WAITING
+
+
+def test_the_reader_is_told_about_their_own_loans_and_holds(desk: Desk) -> None:
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+    client = signed_in(desk)
+    on_loan = client.post(f"/account/holds/place/{desk.record.pk}/")
+    assert on_loan.status_code == 400
+    assert "You have this title on loan already." in on_loan.text
+    assert "This patron" not in on_loan.text
+    assert client.post(f"/account/holds/place/{desk.other_record.pk}/").status_code == 302
+    twice = client.post(f"/account/holds/place/{desk.other_record.pk}/")
+    assert "You already have a hold on this title." in twice.text
+    assert "This patron" not in twice.text
+    with schema_context(desk.schema):
+        assert Hold.objects.filter(patron=desk.patron).count() == 1
 
 
 def test_another_library(desk: Desk, other_desk: Desk) -> None:

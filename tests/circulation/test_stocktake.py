@@ -3,6 +3,7 @@ marking the missing in one transaction with feed entries; pages, CSV and the API
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -98,6 +99,10 @@ def test_pages_and_csv(library, shelf: Desk) -> None:
     assert ("missing", shelf.items[4].barcode) not in findings  # on loan
     marked = client.post(page_url, {"mark_missing": "1"})
     assert "3 items marked missing" in marked.text
+    # "Closed on 12/03/2026 6:23 a.m.": no second full stop after the time's own.
+    closed = re.search(r"<p>(Closed [^<]*)</p>", client.get(page_url).text)
+    assert closed is not None
+    assert ".." not in closed[1]
 
 
 def test_api_and_another_library(library, other_library, shelf: Desk) -> None:

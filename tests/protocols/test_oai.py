@@ -223,6 +223,13 @@ def test_from_and_until_select_by_last_change(web, shelf):
     assert len(harvest(web, "ListIdentifiers", metadataPrefix="oai_dc", until=today)) == len(shelf)
 
 
+@pytest.mark.parametrize("until", ["9999-12-31", "9999-12-31T23:59:59Z"])
+def test_an_until_at_the_end_of_the_calendar_bounds_nothing(web, shelf, until):
+    # A harvester asking for "everything up to the end of time" gets every record, not a 500.
+    for verb in ("ListIdentifiers", "ListRecords"):
+        assert len(harvest(web, verb, metadataPrefix="oai_dc", until=until)) == len(shelf)
+
+
 def test_a_copys_change_moves_its_records_datestamp(web, shelf):
     time.sleep(1.1)
     before = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,5 +1,6 @@
 """`create_library`: a schema, a domain and an admin who can sign in on that host only."""
 
+import re
 import subprocess
 import sys
 
@@ -13,9 +14,7 @@ from staff.models import User
 from tenants.models import Domain, Library
 from tests.conftest import OTHER_LIBRARY_HOST, ROOT, subprocess_env
 
-
-def _one_time_password(output: str) -> str:
-    return output.strip().splitlines()[-1].split(": ", 1)[1]
+NEW_PASSWORD = "a-password-of-the-admins-own-choosing"
 
 
 def _sign_in(host: str, email: str, password: str) -> Client:
@@ -30,7 +29,10 @@ def test_create_library_makes_schema_domain_and_admin(db, capsys):
         "create_library", "springfield", "--name", "Springfield Public Library",
         "--domain", "springfield.localhost", "--admin-email", "Head@Springfield.example",
     )  # fmt: skip
-    password = _one_time_password(capsys.readouterr().out)
+    output = capsys.readouterr().out
+    assert "password:" not in output.lower()  # no password that would stay valid
+    link = re.search(r"once, for 7 days\): https?://springfield\.localhost[^/]*(/\S+)$", output)
+    assert link, output
 
     library = Library.objects.get(schema_name="springfield")
     assert library.name == "Springfield Public Library"
@@ -39,17 +41,42 @@ def test_create_library_makes_schema_domain_and_admin(db, capsys):
     with schema_context("springfield"):
         admin = User.objects.get()
         assert (admin.email, admin.role) == ("head@springfield.example", "admin")
+        assert not admin.has_usable_password()
 
-    home = _sign_in("springfield.localhost", "head@springfield.example", password)
+    # The admin chooses a password through the link, which then works no more.
+    page = Client(HTTP_HOST="springfield.localhost")
+    assert page.get(link[1]).status_code == 200
+    chosen = page.post(link[1], {"password": NEW_PASSWORD})
+    assert (chosen.status_code, chosen.url) == (302, "/staff/login/")
+    assert page.get(link[1]).status_code != 200
+    assert page.post(link[1], {"password": "another-password-entirely"}).status_code != 302
+
+    home = _sign_in("springfield.localhost", "head@springfield.example", NEW_PASSWORD)
     assert home.signed_in  # type: ignore[attr-defined]
     staff_page = home.get("/staff/")
     assert staff_page.status_code == 200
     assert "head@springfield.example" in staff_page.text
+    again = _sign_in(
+        "springfield.localhost", "head@springfield.example", "another-password-entirely"
+    )
+    assert not again.signed_in  # type: ignore[attr-defined]
 
     # The same account does not exist on another library's host.
-    elsewhere = _sign_in(OTHER_LIBRARY_HOST, "head@springfield.example", password)
+    elsewhere = _sign_in(OTHER_LIBRARY_HOST, "head@springfield.example", NEW_PASSWORD)
     assert not elsewhere.signed_in  # type: ignore[attr-defined]
     assert elsewhere.get("/staff/").status_code == 302
+    assert Client(HTTP_HOST=OTHER_LIBRARY_HOST).get(link[1]).status_code != 200
+
+
+def test_a_password_given_is_the_admins_and_is_not_printed(db, capsys):
+    call_command(
+        "create_library", "gamma", "--name", "Gamma", "--domain", "gamma.localhost",
+        "--admin-email", "a@gamma.example", "--admin-password", NEW_PASSWORD,
+    )  # fmt: skip
+    output = capsys.readouterr().out
+    assert NEW_PASSWORD not in output
+    assert "/staff/invitations/" not in output
+    assert _sign_in("gamma.localhost", "a@gamma.example", NEW_PASSWORD).signed_in  # type: ignore[attr-defined]
 
 
 def test_session_of_one_library_is_worthless_on_another(db):

@@ -132,3 +132,19 @@ def test_pages_are_for_admins_of_this_library_only(library, other_library):
     with schema_context("alpha"):
         assert (AuditEvent.objects.count(), User.objects.count()) == before
     assert Domain.objects.filter(domain="x.example").count() == 0
+
+
+def test_the_workspace_links_are_on_every_staff_page(browser):
+    """The desk and the other circulation pages keep the workspace's links beside their own."""
+    workspace = ["/staff/add/", "/staff/records/", "/staff/imports/", "/staff/exports/",
+                 "/staff/desk/", "/staff/people/", "/staff/settings/"]  # fmt: skip
+    for path in ("/staff/", "/staff/desk/", "/staff/desk/overdue/", "/staff/patrons/",
+                 "/staff/imports/", "/staff/people/"):  # fmt: skip
+        page = browser.get(path)
+        assert page.status_code == 200, path
+        nav = re.search(r'<nav class="staff" aria-label="Staff workspace">(.*?)</nav>', page.text)
+        assert nav, path
+        links = re.findall(r'href="([^"]+)"', nav[1])
+        assert all(link in links for link in workspace), (path, links)
+    # The desk still has its own circulation links.
+    assert 'aria-label="Circulation"' in browser.get("/staff/desk/").text

@@ -122,10 +122,91 @@ def test_import_upload_preview_commit_and_revert_from_the_pages(librarian):
     assert again.status_code == 409
     assert "Only a staged import can be committed" in again.text
 
-    assert librarian.post(f"/staff/imports/{job.pk}/revert/").status_code == 302
+    reverted = librarian.post(f"/staff/imports/{job.pk}/revert/", {"confirm": "yes"})
+    assert reverted.status_code == 302
     with schema_context("alpha"):
         assert not Record.objects.exists()
         assert ImportJob.objects.get().status == ImportJob.Status.REVERTED
+
+
+def _committed_import(client: Client) -> ImportJob:
+    _upload(client)
+    with schema_context("alpha"):
+        job = job_run(ImportJob.objects.get())
+    assert client.post(f"/staff/imports/{job.pk}/commit/").status_code == 302
+    with schema_context("alpha"):
+        return job_run(job)
+
+
+def _record_links(page: str) -> set[int]:
+    return {int(n) for n in re.findall(r'href="/admin/catalog/record/(\d+)/change/"', page)}
+
+
+def test_a_revert_says_what_it_removes_and_waits_for_confirmation(librarian):
+    job = _committed_import(librarian)
+    with schema_context("alpha"):
+        created = set(Record.objects.values_list("pk", flat=True))
+    assert len(created) == 2
+    page = librarian.get(f"/staff/imports/{job.pk}/").text
+    assert created <= _record_links(page)
+    # The job page's button leads to a page that says what reverting does; it deletes nothing.
+    assert re.search(rf'<form method="get" action="/staff/imports/{job.pk}/revert/">', page)
+    confirm = librarian.get(f"/staff/imports/{job.pk}/revert/")
+    assert confirm.status_code == 200
+    text = " ".join(confirm.text.split())
+    assert "removes the 2 records it created, with their copies" in text
+    assert "restores the 0 records it updated" in text
+    # A POST without the confirmation reverts nothing.
+    unconfirmed = librarian.post(f"/staff/imports/{job.pk}/revert/")
+    assert unconfirmed.status_code == 400
+    assert "Nothing was reverted" in unconfirmed.text
+    with schema_context("alpha"):
+        assert Record.objects.count() == 2
+        assert ImportJob.objects.get().status == ImportJob.Status.COMMITTED
+
+    done = librarian.post(f"/staff/imports/{job.pk}/revert/", {"confirm": "yes"})
+    assert done.status_code == 302
+    assert done.url == f"/staff/imports/{job.pk}/"
+    with schema_context("alpha"):
+        assert not Record.objects.exists()
+    # The preview says the rows were reverted and links to none of the deleted records.
+    after = librarian.get(done.url).text
+    assert "This import was reverted" in after
+    assert "<td>Create ✓</td>" not in after
+    assert len(re.findall(r"<td>Create \(reverted\)</td>", after)) == 2
+    assert not created & _record_links(after)
+    assert 'id="import-revert"' not in after
+    assert librarian.get(f"/staff/imports/{job.pk}/revert/").status_code == 302
+
+
+def test_another_librarys_staff_cannot_reach_the_revert_page(librarian, other_library):
+    job = _committed_import(librarian)
+    beta = signed_in(OTHER_LIBRARY_HOST, "beta", "admin@beta.example", client_class=Client)
+    for answer in (beta.get(f"/staff/imports/{job.pk}/revert/"),
+                   beta.post(f"/staff/imports/{job.pk}/revert/", {"confirm": "yes"})):  # fmt: skip
+        assert answer.status_code == 404
+    intruder = Client(HTTP_HOST=LIBRARY_HOST)
+    cookie = settings.SESSION_COOKIE_NAME
+    intruder.cookies[cookie] = beta.cookies[cookie].value
+    sent = intruder.post(f"/staff/imports/{job.pk}/revert/", {"confirm": "yes"})
+    assert sent.status_code == 302
+    assert sent.url.startswith("/staff/login/")
+    with schema_context("alpha"):
+        assert Record.objects.count() == 2
+        assert ImportJob.objects.get().status == ImportJob.Status.COMMITTED
+
+
+def test_an_import_whose_every_record_is_rejected_offers_no_commit(librarian):
+    _upload(librarian, b"title,isbn\n,0441172717\n,0312243022\n")
+    with schema_context("alpha"):
+        job = job_run(ImportJob.objects.get())
+    assert job.rejected == job.total == 2
+    page = librarian.get(f"/staff/imports/{job.pk}/").text
+    assert 'id="import-commit"' not in page
+    assert "Nothing to commit: every record was rejected; download the rejects to fix them." in (
+        page.replace("&#x27;", "'")
+    )
+    assert f'href="/staff/imports/{job.pk}/rejects/"' in page
 
 
 def test_import_form_errors_are_plain(librarian):
@@ -189,6 +270,27 @@ def test_export_with_filters_then_download(librarian):
     body = b"".join(download.streaming_content).decode("utf-8-sig")
     assert "Dune" in body
     assert "Misérables" not in body
+
+
+def test_export_years_are_checked_and_filters_shown_in_words(librarian):
+    backwards = librarian.post(
+        "/staff/exports/", {"format": "csv", "year_from": "2010", "year_to": "1990"}
+    )
+    assert backwards.status_code == 400
+    assert "The first year must not be after the last." in backwards.text
+    with schema_context("alpha"):
+        assert not ExportJob.objects.exists()
+
+    started = librarian.post(
+        "/staff/exports/", {"format": "csv", "q": "perl", "year_to": "1990", "language": "eng"}
+    )
+    assert started.status_code == 302
+    shown = "Search: perl · Years: to 1990 · Language: eng"
+    assert shown in librarian.get("/staff/exports/").text
+    assert shown in librarian.get(started.url).text
+    librarian.post("/staff/exports/", {"format": "csv", "year_from": "1990", "year_to": "2010"})
+    assert "Years: 1990 to 2010" in librarian.get("/staff/exports/").text
+    assert "year_to=" not in librarian.get("/staff/exports/").text
 
 
 def _inline(prefix: str, rows: list[dict[str, str]], initial: int = 0) -> dict[str, str]:

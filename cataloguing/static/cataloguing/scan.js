@@ -1,12 +1,23 @@
 // Camera scanning for the add page's ISBN field: a "Scan with the camera" button reads an
 // EAN-13 barcode through the BarcodeDetector API (the browser's own, or the polyfill in
 // vendor/) and looks the ISBN up. Without JavaScript or a camera the typed ISBN still works.
+// Its words come translated from the form's data-camera-* attributes.
 (function () {
   "use strict";
+  // A field given the focus with a value in it (the suggested copy barcode) has it selected:
+  // a scan then replaces it instead of being typed in front of it.
+  var focused = document.querySelector("input[autofocus]");
+  if (focused && focused.value) {
+    focused.focus();
+    focused.select();
+  }
   var form = document.getElementById("scan-form");
   var field = document.getElementById("id_isbn_scan");
   if (!form || !field || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return;
+  }
+  function said(name) {
+    return form.getAttribute("data-camera-" + name) || "";
   }
   var vendor = form.getAttribute("data-vendor");
   if (window.BarcodeDetectionAPI && vendor) {
@@ -23,7 +34,7 @@
   var button = document.createElement("button");
   button.type = "button";
   button.id = "camera-button";
-  button.textContent = "Scan with the camera";
+  button.textContent = said("button");
   var status = document.createElement("p");
   status.id = "camera-status";
   status.setAttribute("role", "status");
@@ -31,7 +42,7 @@
   video.muted = true;
   video.playsInline = true;
   video.hidden = true;
-  video.setAttribute("aria-label", "What the camera sees");
+  video.setAttribute("aria-label", said("video"));
   field.insertAdjacentElement("afterend", button);
   form.appendChild(status);
   form.appendChild(video);
@@ -48,12 +59,12 @@
 
   async function scan() {
     button.disabled = true;
-    status.textContent = "Starting the camera…";
+    status.textContent = said("starting");
     var stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
     } catch (error) {
-      status.textContent = "The camera could not be opened: type the ISBN instead.";
+      status.textContent = said("refused");
       button.disabled = false;
       return;
     }
@@ -61,7 +72,7 @@
     video.hidden = false;
     await video.play();
     var detector = new window.BarcodeDetector({ formats: ["ean_13"] });
-    status.textContent = "Hold the barcode on the back of the book in front of the camera.";
+    status.textContent = said("aim");
     var deadline = Date.now() + 60000;
     while (Date.now() < deadline) {
       var codes = [];
@@ -75,14 +86,14 @@
       if (isbn) {
         stop(stream);
         field.value = isbn;
-        status.textContent = "Read ISBN " + isbn + ": looking it up.";
+        status.textContent = said("read").replace("{isbn}", isbn);
         form.submit();
         return;
       }
       await pause(150);
     }
     stop(stream);
-    status.textContent = "No barcode was read: type the ISBN instead.";
+    status.textContent = said("none");
   }
 
   button.addEventListener("click", scan);

@@ -1,0 +1,174 @@
+"""Every write of the API refuses a body field it does not know, naming it; the fields the API
+itself answers with, sent back by a client that read the object, are ignored."""
+
+import pytest
+from django_tenants.utils import schema_context
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+from rest_framework.test import APIClient
+
+from api.strict import StrictInputSerializer
+from catalog.models import Change, Item, Record
+from circulation.models import LoanRule
+from staff.models import ApiKey
+from tenants.models import Signup
+from tests.conftest import LIBRARY_HOST
+
+pytestmark = pytest.mark.django_db
+
+
+def _changes(schema):
+    with schema_context(schema):
+        return Change.objects.count()
+
+
+def test_a_misspelt_field_in_a_patch_is_a_400_naming_it_and_changes_nothing(
+    callers, catalog, library
+):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    before = _changes(library.schema_name)
+    response = callers["write_key"].patch(url, {"sumary": "Typo field"}, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert list(body["errors"]) == ["sumary"]
+    message = body["errors"]["sumary"][0]
+    assert message.startswith("Unknown field")
+    assert "summary" in message  # what the operation takes, so the typo is plain
+    again = callers["write_key"].get(url)
+    assert again["ETag"] == '"v1"'
+    assert again.json()["summary"] == ""
+    assert _changes(library.schema_name) == before
+
+
+def test_an_unknown_field_in_a_create_is_a_400_and_nothing_is_made(callers, library):
+    response = callers["write_key"].post(
+        "/api/v1/records/", {"title": "X", "bogus": 1}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["bogus"]
+    with schema_context(library.schema_name):
+        assert not Record.objects.filter(title="X").exists()
+
+
+def test_unknown_fields_are_named_with_the_other_errors_and_inside_lists(callers):
+    response = callers["write_key"].post(
+        "/api/v1/records/",
+        {"colour": "red", "publication_year": "soon",
+         "contributors": [{"name": "Butler, Octavia E.", "rol": "author"}]},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"colour", "title", "publication_year", "contributors.0.rol"}
+    assert errors["contributors.0.rol"][0].startswith("Unknown field")
+
+
+def test_the_fields_of_a_record_as_read_may_be_sent_back(callers, catalog):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    read = callers["write_key"].get(url).json()
+    read["edition"] = "2nd"
+    response = callers["write_key"].put(url, read, format="json", HTTP_IF_MATCH='"v1"')
+    assert response.status_code == 200, response.json()
+    assert response.json()["edition"] == "2nd"
+    assert response.json()["contributors"][0]["name"] == "Le Guin, Ursula K."
+
+
+@pytest.mark.parametrize(
+    ("caller", "method", "path", "body"),
+    [
+        ("write_key", "post", "/api/v1/items/", {"barcode": "B-1", "colour": "red"}),
+        ("write_key", "patch", "/api/v1/items/{item}/", {"colour": "red"}),
+        ("write_key", "post", "/api/v1/locations/", {"code": "NEW", "colour": "red"}),
+        ("admin", "patch", "/api/v1/settings/", {"name": "Alpha", "colour": "red"}),
+        ("admin", "post", "/api/v1/api-keys/", {"name": "k", "colour": "red"}),
+        ("admin", "post", "/api/v1/domains/", {"domain": "a.example.org", "colour": "red"}),
+        ("admin", "post", "/api/v1/loan-rules/", {"loan_days": 14, "colour": "red"}),
+        ("admin", "put", "/api/v1/circulation-settings/", {"hold_shelf_days": 7, "colour": "r"}),
+        ("admin", "post", "/api/v1/patrons/", {"name": "A", "barcode": "P1", "colour": "red"}),
+    ],
+)
+def test_every_write_refuses_an_unknown_field(callers, catalog, library, caller, method, path,
+                                              body):  # fmt: skip
+    before = _state(library.schema_name)
+    url = path.format(item=catalog.item.pk)
+    response = getattr(callers[caller], method)(url, body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["errors"]["colour"][0].startswith("Unknown field")
+    assert _state(library.schema_name) == before
+
+
+def _state(schema):
+    with schema_context(schema):
+        return (
+            list(Item.objects.values_list("pk", "version", "barcode")),
+            ApiKey.objects.count(),
+            LoanRule.objects.count(),
+            Change.objects.count(),
+        )
+
+
+def test_another_librarys_key_gets_401_or_404_and_nothing_changes(
+    callers, other_callers, catalog, library
+):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    before = _changes(library.schema_name)
+    # B's key on A's host is no key of A's; on B's host, A's record is not there.
+    stranger = other_callers["write_key"]
+    on_a = stranger.patch(url, {"sumary": "x"}, format="json", HTTP_HOST=LIBRARY_HOST)
+    assert on_a.status_code == 401
+    answers = {stranger.patch(url, body, format="json").status_code
+               for body in ({"sumary": "x"}, {}, {"title": "Stolen"})}  # fmt: skip
+    assert answers == {404}, answers
+    assert callers["write_key"].get(url)["ETag"] == '"v1"'
+    assert _changes(library.schema_name) == before
+
+
+def test_the_platform_refuses_an_unknown_field_in_a_signup(db):
+    client = APIClient(HTTP_HOST="localhost")
+    response = client.post(
+        "/api/v1/signups/",
+        {"name": "Gamma", "subdomain": "gamma", "admin_email": "a@gamma.example", "plan": "gold"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["plan"]
+    assert not Signup.objects.filter(subdomain="gamma").exists()
+
+
+def _request_serializers(urlconf, monkeypatch):
+    """The serializers of every request body the API's documents describe."""
+    seen = []
+    original = AutoSchema._get_request_for_media_type
+
+    def recorded(self, serializer, direction="request"):
+        seen.append(serializer)
+        return original(self, serializer, direction)
+
+    monkeypatch.setattr(AutoSchema, "_get_request_for_media_type", recorded)
+    SchemaGenerator(urlconf=urlconf).get_schema(request=None, public=True)
+    return [s for s in seen if isinstance(s, serializers.BaseSerializer | type)]
+
+
+def _nested(serializer):
+    """A serializer and every serializer nested in it."""
+    found = [serializer]
+    for field in serializer.fields.values():
+        child = getattr(field, "child", field)
+        if isinstance(child, serializers.Serializer):
+            found.extend(_nested(child))
+    return found
+
+
+def test_every_request_body_the_document_describes_is_strict(monkeypatch):
+    bodies = _request_serializers("config.urls_library", monkeypatch)
+    assert bodies
+    loose = set()
+    for body in bodies:
+        instance = body() if isinstance(body, type) else body
+        for serializer in _nested(instance):
+            if not isinstance(serializer, StrictInputSerializer):
+                loose.add(type(serializer).__name__)
+    assert not loose
