@@ -190,6 +190,41 @@ def marc8_unreadable(raw: bytes) -> int:
     return skipped
 
 
+def directory_mended(raw: bytes) -> bytes | None:
+    """The record with its directory written again from where its fields really end, when
+    the directory's lengths or starts miss its field terminators (0x1E) but the fields are as
+    many as its entries and in its order (a length counted in characters, not bytes, is the
+    usual cause); None when the directory is right, or too damaged to mend this way. Read by
+    its lengths, such a record loses the last characters of its fields without a word."""
+    try:
+        base = int(raw[12:17])
+    except ValueError:
+        return None
+    if not 25 <= base <= len(raw) or raw[base - 1] != 0x1E:
+        return None
+    directory = raw[24 : base - 1]
+    if len(directory) % 12 or not directory.isascii() or not raw.endswith(b"\x1e\x1d"):
+        return None
+    entries = [directory[i : i + 12] for i in range(0, len(directory), 12)]
+    fields = raw[base:-2].split(b"\x1e")
+    if len(fields) != len(entries) or not all(entry[3:].isdigit() for entry in entries):
+        return None
+    starts = [int(entry[7:]) for entry in entries]
+    if starts != sorted(starts):
+        return None  # fields listed out of order: pairing them by position would mislabel them
+    mended, start = [], 0
+    for entry, field in zip(entries, fields, strict=True):
+        mended.append(entry[:3] + b"%04d%05d" % (len(field) + 1, start))
+        start += len(field) + 1
+    if mended == entries or any(len(entry) != 12 for entry in mended):
+        return None  # right as it is, or a field too long for a directory entry
+    body = b"".join(mended) + b"\x1e" + raw[base:]
+    length = 24 + len(body)
+    if length > 99_999:
+        return None
+    return b"%05d" % length + raw[5:12] + b"%05d" % (24 + len(mended) * 12 + 1) + raw[17:24] + body
+
+
 def marc_parse(raw: bytes) -> pymarc.Record:
     """One ISO 2709 record decoded (MARC-8 or UTF-8), or RecordRejected saying why not."""
     _marc_check(raw)
@@ -202,10 +237,10 @@ def marc_parse(raw: bytes) -> pymarc.Record:
     except UnicodeDecodeError as error:
         raise RecordRejected(
             gettext(
-                "The record's text is not valid %(encoding)s (byte %(byte)s); re-save it as "
-                "UTF-8 MARC."
+                "Some of the record's text is neither MARC-8 nor UTF-8 (at byte %(byte)s of the "
+                "record): save the file as UTF-8 MARC and import it again."
             )
-            % {"encoding": error.encoding, "byte": error.start}
+            % {"byte": error.start}
         ) from None
     except (pymarc.exceptions.PymarcException, ValueError, IndexError):
         raise RecordRejected(
@@ -235,9 +270,18 @@ def marc_records(
         read += start_offset
         source = SourceRecord(position=position, raw=raw)
         try:
-            source.data, source.items = marc_map(marc_read(raw))
-            source.data.source_marc = raw
-            if marc8_unreadable(raw):
+            mended = directory_mended(raw)
+            if mended is not None:
+                source.warnings.append(
+                    gettext(
+                        "The record was damaged: its list of fields gave wrong lengths, so each "
+                        "field was read up to its end mark instead. Check the record."
+                    )
+                )
+            readable = mended or raw
+            source.data, source.items = marc_map(marc_read(readable))
+            source.data.source_marc = readable
+            if marc8_unreadable(readable):
                 source.warnings.append(
                     gettext(
                         "Some characters could not be read (MARC-8) and were left out: check "

@@ -241,6 +241,37 @@ def test_readable_marc8_records_have_no_such_warning(in_library):
     assert not [reason for reason in reasons if MARC8_WARNING in reason]
 
 
+MENDED_WARNING = "its list of fields gave wrong lengths"
+
+
+def test_a_record_whose_directory_miscounts_is_read_whole_and_said_to_be_damaged(in_library):
+    # bad_subfield_code.dat's 245 has a two-byte subfield code, so every field after it
+    # starts a byte later than its directory says: read by the directory, each field lost its
+    # last character ("Perl (Computer program language" under a local scheme) without a word.
+    job = job_import(MARC_DIR / "bad_subfield_code.dat", one_shot=True)
+    assert (job.status, job.created, job.rejected) == ("committed", 1, 0)
+    reason = ImportRow.objects.get(job=job).reason
+    assert "Warning:" in reason
+    assert MENDED_WARNING in reason
+    record = Record.objects.get()
+    subjects = [(link.subject.heading, link.subject.scheme) for link in record.subject_links.all()]
+    assert subjects == [
+        ("Perl (Computer program language)", "lcsh"),
+        ("Active server pages", "lcsh"),
+        ("ActiveX", "lcsh"),
+    ]
+    (marc,) = exported("marc")
+    assert marc["500"]["a"] == '"Wiley Computer Publishing."'
+    assert marc["260"].value().startswith("New York : John Wiley & Sons, 2000.")
+
+
+def test_a_sound_record_has_no_damage_warning(in_library):
+    job = job_import(MARC_DIR / "test.dat", one_shot=True)
+    reasons = list(ImportRow.objects.filter(job=job).values_list("reason", flat=True))
+    assert len(reasons) == 10
+    assert not [reason for reason in reasons if MENDED_WARNING in reason]
+
+
 @pytest.fixture
 def client_for_writer(callers_for_a):
     return callers_for_a["librarian"]
