@@ -205,6 +205,9 @@ def directory_mended(raw: bytes) -> bytes | None:
     directory = raw[24 : base - 1]
     if len(directory) % 12 or not directory.isascii() or not raw.endswith(b"\x1e\x1d"):
         return None
+    last = directory[-12:]
+    if last[3:].isdigit() and base + int(last[7:]) + int(last[3:7]) == len(raw) - 1:
+        return None  # the last field ends where the record does: the common, sound case
     entries = [directory[i : i + 12] for i in range(0, len(directory), 12)]
     fields = raw[base:-2].split(b"\x1e")
     if len(fields) != len(entries) or not all(entry[3:].isdigit() for entry in entries):
