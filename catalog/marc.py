@@ -1,9 +1,10 @@
-"""A record as MARC 21: the one writer that exports, the protocols and the API all use.
+"""A record as MARC 21: how the catalog writes MARC, for exports, the protocols and the API.
 
-It builds a pymarc record from the catalog's record (the fields the import maps written from
-the record as it is now), the holdings fields of its copies, and MARCXML and MARC-in-JSON of
-any MARC record. Which MARC a caller serves (a source kept as it came in, or one built) is
-the caller's choice; how MARC is written is decided here only.
+It builds MARC fields from the catalog's record, element by element (the fields the import
+maps, written from the record as it is now), the holdings fields of its copies, and MARCXML
+and MARC-in-JSON of any MARC record. Which of a source's fields still say what the record
+says is decided beside the import's mapping (catalog.imports.formats.marc_kept); how each
+field is written is decided here only.
 """
 
 import re
@@ -31,15 +32,26 @@ _TAG = re.compile(r"[0-9A-Za-z]{3}")
 _INDICATOR = re.compile(r"[0-9a-z ]")
 # Characters XML 1.0 cannot carry (MARC data sometimes has them): dropped from the XML.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# The fields the import maps (catalog.imports.formats.marc21 reads only these): they are
-# written from the record as it is now, and the source's other fields are kept as they came in.
-MAPPED_TAGS = frozenset(
-    (
-        "001", "003", "008", "010", "020", "022", "035", "041", "100", "110", "111", "245",
-        "250", "260", "264", "490", "520", "600", "610", "611", "630", "648", "650", "651",
-        "655", "700", "710", "711", "830", "852", "952",
-    )
-)  # fmt: skip
+# The fields the import maps (catalog.imports.formats.marc21 reads only these), by the part of
+# the record they say: each part is written from the record as it is now, or kept as it came
+# in while the record still says it; the source's other fields are kept as they came in.
+ELEMENT_TAGS: dict[str, tuple[str, ...]] = {
+    "control_number": ("001",),
+    "control_number_source": ("003",),
+    "fixed": ("008",),
+    "identifiers": ("010", "020", "022", "035"),
+    "language": ("041",),
+    "contributors": ("100", "110", "111", "700", "710", "711"),
+    "title": ("245",),
+    "edition": ("250",),
+    "publication": ("260", "264"),
+    "series": ("490", "830"),
+    "summary": ("520",),
+    "subjects": ("600", "610", "611", "630", "648", "650", "651", "655"),
+    "holdings": HOLDINGS_TAGS,
+}
+ELEMENT_OF = {tag: element for element, tags in ELEMENT_TAGS.items() for tag in tags}
+MAPPED_TAGS = frozenset(ELEMENT_OF)
 
 
 # What record_as_marc reads of each record, to prefetch for many.
@@ -56,6 +68,8 @@ RECORD_PREFETCH: list[Any] = [
     Prefetch("items", queryset=Item.objects.select_related("location").order_by("id")),
 ]
 
+Pairs = list[tuple[str, str]]
+
 
 def marc_source(record: Record) -> pymarc.Record | None:
     """The MARC record the catalog's record came in as, if it did and it can be read."""
@@ -63,94 +77,132 @@ def marc_source(record: Record) -> pymarc.Record | None:
         return None
     raw = bytes(record.source_marc)
     try:
-        return pymarc.Record(data=raw, to_unicode=True, force_utf8=raw[9:10] == b"a")
+        return pymarc.Record(
+            data=raw, to_unicode=True, force_utf8=raw[9:10] == b"a", hide_utf8_warnings=True
+        )
     except Exception:  # a damaged source: the record is written from its fields
         return None
 
 
-def record_as_marc(record: Record, *, keep_source: bool = True) -> pymarc.Record:
-    """The record as MARC, as it is now: the fields the import maps written from the record's
-    (edited or not), the source's other fields (notes, added entries Stacks does not keep)
-    kept as they came in, in tag order, and an 852 for each copy with its status in $9.
-    `keep_source=False` writes it from its fields alone. Reads the record's identifiers,
-    credits, subject links and items (prefetch them for many records)."""
-    source = marc_source(record) if keep_source else None
-    marc = pymarc.Record(force_utf8=True)
-    # The source's leader (a new record's otherwise), UTF-8, with its length and base address
-    # left to the writer: a MARCXML export and its re-export then say the same.
+def record_links(record: Record) -> tuple[Pairs, Pairs, Pairs]:
+    """The record's contributors (name, role), subjects (heading, scheme) and identifiers
+    (kind, value), in order: from the links record_links_attach gives, or else from the
+    prefetched relations (RECORD_PREFETCH)."""
+    if hasattr(record, "credit_list"):
+        return (
+            [(c.contributor_name, c.role) for c in record.credit_list],
+            [(s.subject_heading, s.subject_scheme) for s in record.subject_link_list],
+            [(i.kind, i.value) for i in record.identifier_list],
+        )
+    return (
+        [(c.contributor.name, c.role) for c in record.credits.all()],
+        [(s.subject.heading, s.subject.scheme) for s in record.subject_links.all()],
+        [(i.kind, i.value) for i in record.identifiers.all()],
+    )
+
+
+def marc_leader(source: pymarc.Record | None) -> pymarc.Leader:
+    """The source's leader (a new record's otherwise), UTF-8, with its length and base address
+    left to the writer: a MARCXML export and its re-export then say the same."""
     leader = str(source.leader) if source is not None else _LEADER
-    marc.leader = pymarc.Leader(f"     {leader[5:9]}a{leader[10:12]}     {leader[17:24]}")
+    return pymarc.Leader(f"     {leader[5:9]}a{leader[10:12]}     {leader[17:24]}")
+
+
+def fields_built(
+    record: Record, *, fixed: pymarc.Field | None = None, title_indicators: str = "10"
+) -> dict[str, list[pymarc.Field]]:
+    """The fields the import maps, written from the record as it is now, by element (in the
+    order a record built from its fields lists them). `fixed` is a source's 008, whose coded
+    data is kept with the year and language the record has now."""
+    credits, subjects, identifiers = record_links(record)
+    built: dict[str, list[pymarc.Field]] = defaultdict(list)
     if record.control_number:
-        marc.add_field(pymarc.Field(tag="001", data=record.control_number))
+        built["control_number"].append(pymarc.Field(tag="001", data=record.control_number))
     if record.control_number_source:
-        marc.add_field(pymarc.Field(tag="003", data=record.control_number_source))
+        built["control_number_source"].append(
+            pymarc.Field(tag="003", data=record.control_number_source)
+        )
     year = str(record.publication_year or "").rjust(4) if record.publication_year else "    "
-    fixed = f"{record.created_at:%y%m%d}s{year}    xx            000 0 {record.language or '   '} d"
-    kept = source.get("008") if source is not None else None
-    if kept is not None and len(kept.data or "") == 40:
-        # The source's coded data, with the year and language the record has now.
-        old = kept.data or ""
-        fixed = old[:7] + year + old[11:35] + (record.language or "   ") + old[38:]
-    marc.add_field(pymarc.Field(tag="008", data=fixed[:40].ljust(40)))
-    for identifier in record.identifiers.all():
-        tag = {"isbn": "020", "issn": "022", "lccn": "010", "oclc": "035"}[identifier.kind]
-        value = f"(OCoLC){identifier.value}" if identifier.kind == "oclc" else identifier.value
-        marc.add_field(data_field(tag, [("a", value)]))
-    credits = list(record.credits.all())
-    for i, credit in enumerate(credits):
-        tag = "110" if credit.role == "corporate" else "100"
-        if i > 0 or credit.role not in ("author", "corporate"):
-            tag = _ROLE_TAGS.get(credit.role, "700")
-        subs = [("a", credit.contributor.name)]
-        if tag == "700" and credit.role != "contributor":
-            subs.append(("e", credit.role))
-        marc.add_field(data_field(tag, subs, "1 " if tag in ("100", "700") else "2 "))
+    data = f"{record.created_at:%y%m%d}s{year}    xx            000 0 {record.language or '   '} d"
+    if fixed is not None and len(fixed.data or "") == 40:
+        old = fixed.data or ""
+        data = old[:7] + year + old[11:35] + (record.language or "   ") + old[38:]
+    built["fixed"].append(pymarc.Field(tag="008", data=data[:40].ljust(40)))
+    for kind, value in identifiers:
+        tag = {"isbn": "020", "issn": "022", "lccn": "010", "oclc": "035"}[kind]
+        value = f"(OCoLC){value}" if kind == "oclc" else value
+        built["identifiers"].append(data_field(tag, [("a", value)]))
+    for i, (name, role) in enumerate(credits):
+        tag = "110" if role == "corporate" else "100"
+        if i > 0 or role not in ("author", "corporate"):
+            tag = _ROLE_TAGS.get(role, "700")
+        subs = [("a", name)]
+        if tag == "700" and role != "contributor":
+            subs.append(("e", role))
+        indicators = "1 " if tag in ("100", "700") else "2 "
+        built["contributors"].append(data_field(tag, subs, indicators))
     title = [("a", record.title)] + ([("b", record.subtitle)] if record.subtitle else [])
-    was = source.get("245") if source is not None else None
-    indicators = f"{was.indicator1 or '1'}{was.indicator2 or '0'}" if was is not None else "10"
-    marc.add_field(data_field("245", title, indicators))
+    built["title"].append(data_field("245", title, title_indicators))
     if record.edition:
-        marc.add_field(data_field("250", [("a", record.edition)]))
+        built["edition"].append(data_field("250", [("a", record.edition)]))
     if record.publisher or record.publication_year:
         subs = [("b", record.publisher)] if record.publisher else []
         if record.publication_year:
             subs.append(("c", str(record.publication_year)))
-        marc.add_field(data_field("264", subs, " 1"))
+        built["publication"].append(data_field("264", subs, " 1"))
     if record.series:
-        marc.add_field(data_field("490", [("a", record.series)], "0 "))
+        built["series"].append(data_field("490", [("a", record.series)], "0 "))
     if record.summary:
-        marc.add_field(data_field("520", [("a", record.summary)]))
-    for link in record.subject_links.all():
-        scheme = link.subject.scheme
+        built["summary"].append(data_field("520", [("a", record.summary)]))
+    for heading, scheme in subjects:
         ind2 = {"lcsh": "0", "mesh": "2"}.get(scheme, "7")
-        subs = [("a", link.subject.heading)] + ([("2", scheme)] if ind2 == "7" else [])
-        marc.add_field(data_field("650", subs, " " + ind2))
-    for item in record.items.all():
+        subs = [("a", heading)] + ([("2", scheme)] if ind2 == "7" else [])
+        built["subjects"].append(data_field("650", subs, " " + ind2))
+    return built
+
+
+def record_fields_marc(record: Record, *, holdings: list[pymarc.Field]) -> pymarc.Record:
+    """The record as MARC written from its fields alone, with these holdings fields."""
+    marc = pymarc.Record(force_utf8=True)
+    marc.leader = marc_leader(None)
+    for fields in fields_built(record).values():
+        marc.add_field(*fields)
+    marc.add_field(*holdings)
+    return marc
+
+
+def record_built_marc(record: Record, *, holdings: list[pymarc.Field]) -> pymarc.Record:
+    """The record as MARC built from its fields alone (no source), with a new record's
+    leader and its fields in tag order."""
+    marc = record_fields_marc(record, holdings=holdings)
+    marc.leader = pymarc.Leader(BUILT_LEADER)
+    marc.fields.sort(key=lambda field: field.tag)  # built by kind; MARC lists by tag
+    return marc
+
+
+def item_holdings(items: Iterable[Item]) -> list[pymarc.Field]:
+    """The copies as an export writes them, one 852 each: $b location, $p barcode, $h call
+    number, $z public note, $x staff (nonpublic) note, $9 status. Price has no place in
+    MARC's 852 and is left out."""
+    fields = []
+    for item in items:
         subs = [("p", item.barcode)]
         if item.location:
             subs.insert(0, ("b", item.location.code))
         if item.call_number:
             subs.append(("h", item.call_number))
+        if item.public_note:
+            subs.append(("z", item.public_note))
+        if item.staff_note:
+            subs.append(("x", item.staff_note))
         subs.append(("9", item.status))
-        marc.add_field(data_field("852", subs))
-    if source is not None:
-        for field in source.get_fields():
-            if not _TAG.fullmatch(field.tag):
-                continue  # a damaged field no reader takes back
-            if field.tag not in MAPPED_TAGS or (
-                field.tag == "035" and "ocolc" not in " ".join(_values(field)).lower()
-            ):
-                marc.add_ordered_field(field)
-    return marc
+        fields.append(data_field("852", subs))
+    return fields
 
 
-def record_built_marc(record: Record) -> pymarc.Record:
-    """The record as MARC built from its fields alone (no source), with a new record's
-    leader and its fields in tag order."""
-    marc = record_as_marc(record, keep_source=False)
-    marc.leader = pymarc.Leader(BUILT_LEADER)
-    marc.fields.sort(key=lambda field: field.tag)  # built by kind; MARC lists by tag
-    return marc
+def marc_tag_valid(tag: str) -> bool:
+    """Whether a field's tag is one a reader takes back (a damaged source has others)."""
+    return bool(_TAG.fullmatch(tag))
 
 
 def public_holdings(record_ids: Iterable[int]) -> dict[int, list[pymarc.Field]]:
@@ -173,13 +225,6 @@ def public_holdings(record_ids: Iterable[int]) -> dict[int, list[pymarc.Field]]:
             pymarc.Field(tag="852", indicators=pymarc.Indicators(" ", " "), subfields=subfields)
         )
     return holdings
-
-
-def holdings_replace(marc: pymarc.Record, fields: list[pymarc.Field]) -> None:
-    """The record's holdings fields replaced by `fields`."""
-    marc.remove_fields(*HOLDINGS_TAGS)
-    for field in fields:
-        marc.add_ordered_field(field)
 
 
 def xml_text(value: str) -> str:
@@ -232,10 +277,6 @@ def marc_json(marc: pymarc.Record) -> dict[str, Any]:
 def _indicator(value: str | None) -> str:
     value = (value or " ")[:1]
     return value if _INDICATOR.fullmatch(value) else " "
-
-
-def _values(field: pymarc.Field) -> list[str]:
-    return [] if field.is_control_field() else [s.value for s in field.subfields]
 
 
 def data_field(tag: str, subs: list[tuple[str, str]], indicators: str = "  ") -> pymarc.Field:

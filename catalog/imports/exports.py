@@ -7,6 +7,7 @@ from collections.abc import Generator, Iterator
 from typing import IO, Any
 
 import orjson
+import pymarc
 from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
@@ -14,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from catalog.imports.formats.csv_file import CSV_COLUMNS, FORMULA_STARTS, LIST_SEPARATOR
+from catalog.imports.formats.marc_kept import record_as_marc
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import record_export_list
-from catalog.marc import RECORD_PREFETCH, marc_xml, record_as_marc
+from catalog.marc import RECORD_PREFETCH, item_holdings, marc_xml
 from catalog.models import Record
 from catalog.services import record_description
 from common.errors import ApplicationError
@@ -188,10 +190,15 @@ def _csv_writer(out: IO[bytes]) -> RecordSink:
         text.detach()
 
 
+def _record_marc(record: Record) -> pymarc.Record:
+    """The record as MARC with every copy as the library has it (staff notes included)."""
+    return record_as_marc(record, holdings=item_holdings(record.items.all()))
+
+
 def _marc_writer(out: IO[bytes]) -> RecordSink:
     while True:
         record = yield
-        out.write(record_as_marc(record).as_marc())
+        out.write(_record_marc(record).as_marc())
 
 
 def _marcxml_writer(out: IO[bytes]) -> RecordSink:
@@ -202,7 +209,7 @@ def _marcxml_writer(out: IO[bytes]) -> RecordSink:
     try:
         while True:
             record = yield
-            out.write(marc_xml(record_as_marc(record), schema_location=False) + b"\n")
+            out.write(marc_xml(_record_marc(record), schema_location=False) + b"\n")
     finally:
         out.write(b"</collection>\n")
 

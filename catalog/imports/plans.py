@@ -139,7 +139,7 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
             fresh.append((decision, item))
     ids = ids_reserve(Item, len(fresh))
     now = timezone.now().isoformat()
-    tail = f"\t\t\t1\t{now}\t{now}"
+    tail = f"\t1\t{now}\t{now}"
     plan = ItemsPlan(ids, [], [])
     for item_id, (decision, item) in zip(ids, fresh, strict=True):
         plan.owners.append(decision)
@@ -147,7 +147,7 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
         status = item.status or Item.Status.AVAILABLE.value
         plan.lines.append(
             f"{item_id}\t{decision.record_id}\t{text(item.barcode)}\t{text(item.call_number)}"
-            f"\t{location}\t{status}{tail}"
+            f"\t{location}\t{status}\t{text(item.public_note)}\t{text(item.staff_note)}{tail}"
         )
     return plan
 

@@ -10,94 +10,33 @@ import pymarc
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
-from catalog.imports.formats.marc21 import marc_map
-from catalog.imports.formats.source import RecordRejected
-from catalog.marc import (
-    RECORD_PREFETCH,
-    holdings_replace,
-    public_holdings,
-    record_as_marc,
-    record_built_marc,
-    xml_text,
-)
+from catalog.imports.formats.marc_kept import record_as_marc
+from catalog.marc import public_holdings, record_built_marc, xml_text
 from catalog.models import Change, Item, Location, Record, RecordContributor
 from catalog.selectors import record_links_attach, record_list
-from catalog.text import name_key
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
-
-
-def records_full(ids: Sequence[int]) -> list[Record]:
-    """The records with these ids, in this order, with their source MARC, links and copies
-    (a fixed number of queries)."""
-    records = (
-        Record.objects.filter(pk__in=list(ids)).prefetch_related(*RECORD_PREFETCH).order_by("pk")
-    )
-    by_id = {record.pk: record for record in records}
-    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 # --- MARC ------------------------------------------------------------------------------------
 
 
-def _described_now(record: Record) -> tuple[Any, ...]:
-    """What the catalog says of a record now (links attached by record_links_attach), in the
-    terms of marc_map, names by their keys."""
-    return (
-        record.title, record.subtitle, record.publisher, record.publication_year,
-        record.edition, record.language, record.series, record.summary,
-        record.control_number, record.control_number_source,
-        [(name_key(c.contributor_name), c.role) for c in record.credit_list],
-        [(name_key(s.subject_heading), s.subject_scheme) for s in record.subject_link_list],
-        sorted((i.kind, i.value) for i in record.identifier_list),
-    )  # fmt: skip
-
-
-def _described_by(marc: pymarc.Record) -> tuple[Any, ...] | None:
-    try:
-        data, _ = marc_map(marc)
-    except RecordRejected:
-        return None
-    seen: set[tuple[str, str]] = set()
-    subjects = []
-    for heading, scheme in data.subjects:
-        key = (name_key(heading), scheme)
-        if key[0] and key not in seen:
-            seen.add(key)
-            subjects.append(key)
-    return (
-        data.title.strip(), data.subtitle, data.publisher, data.publication_year,
-        data.edition, data.language, data.series, data.summary,
-        data.control_number, data.control_number_source,
-        [(name_key(name), role) for name, role in data.contributors if name_key(name)],
-        subjects,
-        sorted(set(data.identifiers)),
-    )  # fmt: skip
-
-
 def records_marc(ids: Sequence[int]) -> dict[int, pymarc.Record]:
-    """Each record as MARC as the catalog has it now: the MARC it came in as while that still
-    says what the record says (an edit since is not lost behind it), else built from its
-    fields; either way with the copies held now as 852 fields ($b location, $h call number,
-    $p barcode, $z public note; nothing staff-only). Records that came as MARC and were not
-    edited, most of a catalog, are read with their links as plain rows; only the others are
-    loaded as model instances for the export's builder."""
+    """Each record as MARC as the catalog has it now (record_as_marc: the MARC it came in as
+    wherever that still says what the record says, an edit written in), or built from its
+    fields if it came otherwise; either way with the copies held now as 852 fields ($b
+    location, $h call number, $p barcode, $z public note; nothing staff-only). Records are read
+    with their links as plain rows, in a fixed number of queries."""
     records = list(Record.objects.filter(pk__in=list(ids)))
     record_links_attach(records)
     holdings = public_holdings(ids)
     found: dict[int, pymarc.Record] = {}
-    rebuild = []
     for record in records:
+        held = holdings.get(record.pk, [])
         if record.source_marc:
-            source = record_as_marc(record)
-            if _described_by(source) == _described_now(record):
-                found[record.pk] = source
-                continue
-        rebuild.append(record.pk)
-    for record in records_full(rebuild):
-        found[record.pk] = record_built_marc(record)
-    for pk, marc in found.items():
-        holdings_replace(marc, holdings.get(pk, []))
+            found[record.pk] = record_as_marc(record, holdings=held)
+        else:
+            found[record.pk] = record_built_marc(record, holdings=held)
     return found
 
 

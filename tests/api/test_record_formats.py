@@ -115,7 +115,8 @@ def test_the_record_as_it_is_now_and_as_the_protocols_serve_it(callers, library)
     with schema_context(library.schema_name):
         record_patch(record_id=real.pk, changes={"title": "A title edited since"})
     after = _marc(_get(client, real.pk, "application/marc"))
-    assert after["245"]["a"] == "A title edited since"
+    assert after["245"]["a"] == "A title edited since /"  # the source's $c follows
+    assert after["245"]["c"]
     unapi = web.get("/unapi", {"id": str(real.pk), "format": "marcxml"})
     assert etree.fromstring(_get(client, real.pk, "application/marcxml+xml").content).xpath(
         "//m:datafield[@tag='245']/m:subfield[@code='a']/text()", namespaces={"m": MARC_NS}

@@ -71,6 +71,12 @@ class Stack:
         page.click("button[type=submit]")
         page.wait_for_url(self.url(host, path))
 
+    def admin_sign_in(self, page: Any, library: Any, path: str) -> None:
+        """Sign a ProvisionedLibrary's admin in on its own host, sent on to `path`."""
+        self.staff_sign_in(
+            page, library.domain.domain, library.admin_email, library.admin_password, path
+        )
+
     def start(self) -> "Stack":
         self.worker.log_path.unlink(missing_ok=True)
         self.worker.start()

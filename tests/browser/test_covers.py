@@ -54,13 +54,7 @@ def test_upload_a_cover_and_see_it_in_the_catalog(  # type: ignore[no-untyped-de
         ),
     )
     host = live_library.domain.domain
-    stack.staff_sign_in(
-        page,
-        host,
-        live_library.admin_email,
-        live_library.admin_password,
-        f"/staff/records/{record.pk}/",
-    )
+    stack.admin_sign_in(page, live_library, f"/staff/records/{record.pk}/")
     assert "This record has no cover yet." in page.inner_text("main")
     shot("record-without-cover")
     assert axe_violations(page) == []
@@ -113,10 +107,7 @@ def test_scan_a_book_and_take_its_sources_cover(  # type: ignore[no-untyped-def]
     source_stack: Stack, live_library: ProvisionedLibrary, page
 ):
     shot = Shots(page, "source_cover")
-    host = live_library.domain.domain
-    source_stack.staff_sign_in(
-        page, host, live_library.admin_email, live_library.admin_password, "/staff/add/"
-    )
+    source_stack.admin_sign_in(page, live_library, "/staff/add/")
     page.keyboard.type(AUSTEN)
     page.keyboard.press("Enter")
     page.wait_for_selector("#record-form")

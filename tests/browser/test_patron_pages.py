@@ -21,9 +21,7 @@ def test_patrons_files_rules_and_closed_days(  # type: ignore[no-untyped-def]
 ):
     shot = Shots(page, "patron_pages")
     host = live_library.domain.domain
-    stack.staff_sign_in(
-        page, host, live_library.admin_email, live_library.admin_password, "/staff/patrons/"
-    )
+    stack.admin_sign_in(page, live_library, "/staff/patrons/")
     # The search field has focus: type, Enter.
     assert page.evaluate("document.activeElement.id") == "q"
     assert axe_violations(page) == []

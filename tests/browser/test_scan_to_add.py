@@ -72,9 +72,7 @@ def test_scan_an_isbn_only_the_pool_has_save_and_find_it(  # type: ignore[no-unt
 ):
     shot = Shots(page, "scan_to_add")
     host = live_library.domain.domain
-    stack.staff_sign_in(
-        page, host, live_library.admin_email, live_library.admin_password, "/staff/add/"
-    )
+    stack.admin_sign_in(page, live_library, "/staff/add/")
     # The scan field has focus: a scanner types into it and presses Enter.
     assert page.evaluate("document.activeElement.id") == "id_isbn_scan"
     shot("scan-field")

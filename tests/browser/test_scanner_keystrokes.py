@@ -43,9 +43,7 @@ def test_a_scanned_copy_barcode_replaces_the_suggested_one(  # type: ignore[no-u
 ):
     shot = Shots(page, "scan_copy_barcode")
     host = live_library.domain.domain
-    stack.staff_sign_in(
-        page, host, live_library.admin_email, live_library.admin_password, "/staff/add/"
-    )
+    stack.admin_sign_in(page, live_library, "/staff/add/")
     _scan(page, LEFT_HAND)
     page.wait_for_selector("#have-it")
     assert page.evaluate("document.activeElement.id") == "id_barcode"
@@ -71,9 +69,7 @@ def test_the_next_book_scanned_after_one_found_nowhere_is_looked_up(  # type: ig
 ):
     shot = Shots(page, "scan_after_found_nowhere")
     host = live_library.domain.domain
-    stack.staff_sign_in(
-        page, host, live_library.admin_email, live_library.admin_password, "/staff/add/"
-    )
+    stack.admin_sign_in(page, live_library, "/staff/add/")
     _scan(page, "9780140449136")
     page.wait_for_selector("#lookup-none")
     assert "9780140449136" in page.inner_text("#lookup-none")

@@ -144,22 +144,23 @@ def test_a_renewal_that_would_not_move_the_due_date_is_refused(
     assert state(desk) == before
 
 
-def test_the_overdue_list(librarian: Client, desk: Desk) -> None:
+def overdue_page(librarian: Client, desk: Desk, days_late: int) -> str:
+    """The overdue list once the desk's item, lent to its patron, is `days_late` days late."""
     scan(librarian, desk.patron.barcode)
     scan(librarian, desk.item.barcode)
     with schema_context(desk.schema):
-        Loan.objects.update(due_on=today() - timedelta(days=3))
-    page = librarian.get("/staff/desk/overdue/").text
+        Loan.objects.update(due_on=today() - timedelta(days=days_late))
+    return librarian.get("/staff/desk/overdue/").text
+
+
+def test_the_overdue_list(librarian: Client, desk: Desk) -> None:
+    page = overdue_page(librarian, desk, 3)
     assert desk.item.barcode in page
     assert desk.patron.email in page
 
 
 def test_days_late_is_a_number_of_days(librarian: Client, desk: Desk) -> None:
-    scan(librarian, desk.patron.barcode)
-    scan(librarian, desk.item.barcode)
-    with schema_context(desk.schema):
-        Loan.objects.update(due_on=today() - timedelta(days=13))
-    page = librarian.get("/staff/desk/overdue/").text
+    page = overdue_page(librarian, desk, 13)
     row = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
     assert re.findall(r"<td>([^<]*)</td>", row)[1] == "13"
     assert "week" not in page

@@ -97,8 +97,8 @@ def test_list_records_in_marc21_are_the_catalog_now_with_holdings(web, shelf):
     # A record that came as MARC comes back as it came (its 040 and 005 are kept) ...
     source = by_id[f"{PREFIX}{shelf['marc0'].pk}"].find("o:metadata/m:record", NS)
     assert source.xpath("m:datafield[@tag='040']", namespaces=NS)
-    # The control number as the catalog keeps it (the file's trailing space trimmed).
-    assert source.xpath("m:controlfield[@tag='001']/text()", namespaces=NS) == ["fol05731351"]
+    # The control number as the file wrote it (the catalog keeps it trimmed, and says the same).
+    assert source.xpath("m:controlfield[@tag='001']/text()", namespaces=NS) == ["fol05731351 "]
     # ... with its copies as 852, nothing staff-only in any record.
     holdings = source.xpath("m:datafield[@tag='852']/m:subfield", namespaces=NS)
     assert [(s.get("code"), s.text) for s in holdings] == [
@@ -127,9 +127,11 @@ def test_an_edited_record_is_served_as_edited_not_as_it_came(web, shelf):
     )
     marc = tree.find(".//m:record", NS)
     marc_valid(etree.tostring(marc))
+    # The new title in the record's own 245, before the $c it keeps (hence the ISBD " /").
     assert marc.xpath("m:datafield[@tag='245']/m:subfield[@code='a']/text()", namespaces=NS) == [
-        "A title of our own"
+        "A title of our own /"
     ]
+    assert marc.xpath("m:datafield[@tag='245']/m:subfield[@code='c']", namespaces=NS)
     assert marc.xpath("m:datafield[@tag='100']/m:subfield/text()", namespaces=NS) == [
         "Staff, Cataloguer"
     ]

@@ -6,6 +6,7 @@ from typing import IO
 
 import pymarc
 from django.utils.translation import gettext
+from pymarc.marc8 import MARC8ToUnicode
 
 from catalog.imports.formats.marc21 import (
     MAPPED_TAGS,
@@ -150,6 +151,83 @@ def _marc_check(raw: bytes) -> None:
         )
 
 
+class _MARC8Counted(MARC8ToUnicode):
+    """pymarc's MARC-8 converter, counting the characters it cannot read and leaves out
+    instead of printing them: it asks for its `quiet` flag exactly when it skips one."""
+
+    def __init__(self) -> None:
+        self.skipped = 0
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def quiet(self) -> bool:
+        self.skipped += 1
+        return True
+
+    @quiet.setter
+    def quiet(self, value: bool) -> None:
+        pass
+
+
+def marc8_unreadable(raw: bytes) -> int:
+    """How many characters of a MARC-8 record pymarc cannot read (and leaves out of its text);
+    0 for a record in UTF-8 or one marc_parse cannot read at all."""
+    if raw[9:10] == b"a" or raw.isascii() or _looks_utf8(raw):
+        return 0
+    try:
+        record = pymarc.Record(data=raw, to_unicode=False)
+    except (pymarc.exceptions.PymarcException, ValueError, IndexError, UnicodeDecodeError):
+        return 0
+    skipped = 0
+    for field in record.fields:
+        for subfield in [] if field.is_control_field() else field.subfields:
+            converter = _MARC8Counted()
+            try:
+                converter.translate(subfield.value)
+            except (IndexError, TypeError):
+                continue  # marc_parse rejects the record
+            skipped += converter.skipped
+    return skipped
+
+
+def directory_mended(raw: bytes) -> bytes | None:
+    """The record with its directory written again from where its fields really end, when
+    the directory's lengths or starts miss its field terminators (0x1E) but the fields are as
+    many as its entries and in its order (a length counted in characters, not bytes, is the
+    usual cause); None when the directory is right, or too damaged to mend this way. Read by
+    its lengths, such a record loses the last characters of its fields without a word."""
+    try:
+        base = int(raw[12:17])
+    except ValueError:
+        return None
+    if not 25 <= base <= len(raw) or raw[base - 1] != 0x1E:
+        return None
+    directory = raw[24 : base - 1]
+    if len(directory) % 12 or not directory.isascii() or not raw.endswith(b"\x1e\x1d"):
+        return None
+    last = directory[-12:]
+    if last[3:].isdigit() and base + int(last[7:]) + int(last[3:7]) == len(raw) - 1:
+        return None  # the last field ends where the record does: the common, sound case
+    entries = [directory[i : i + 12] for i in range(0, len(directory), 12)]
+    fields = raw[base:-2].split(b"\x1e")
+    if len(fields) != len(entries) or not all(entry[3:].isdigit() for entry in entries):
+        return None
+    starts = [int(entry[7:]) for entry in entries]
+    if starts != sorted(starts):
+        return None  # fields listed out of order: pairing them by position would mislabel them
+    mended, start = [], 0
+    for entry, field in zip(entries, fields, strict=True):
+        mended.append(entry[:3] + b"%04d%05d" % (len(field) + 1, start))
+        start += len(field) + 1
+    if mended == entries or any(len(entry) != 12 for entry in mended):
+        return None  # right as it is, or a field too long for a directory entry
+    body = b"".join(mended) + b"\x1e" + raw[base:]
+    length = 24 + len(body)
+    if length > 99_999:
+        return None
+    return b"%05d" % length + raw[5:12] + b"%05d" % (24 + len(mended) * 12 + 1) + raw[17:24] + body
+
+
 def marc_parse(raw: bytes) -> pymarc.Record:
     """One ISO 2709 record decoded (MARC-8 or UTF-8), or RecordRejected saying why not."""
     _marc_check(raw)
@@ -162,10 +240,10 @@ def marc_parse(raw: bytes) -> pymarc.Record:
     except UnicodeDecodeError as error:
         raise RecordRejected(
             gettext(
-                "The record's text is not valid %(encoding)s (byte %(byte)s); re-save it as "
-                "UTF-8 MARC."
+                "Some of the record's text is neither MARC-8 nor UTF-8 (at byte %(byte)s of the "
+                "record): save the file as UTF-8 MARC and import it again."
             )
-            % {"encoding": error.encoding, "byte": error.start}
+            % {"byte": error.start}
         ) from None
     except (pymarc.exceptions.PymarcException, ValueError, IndexError):
         raise RecordRejected(
@@ -195,8 +273,24 @@ def marc_records(
         read += start_offset
         source = SourceRecord(position=position, raw=raw)
         try:
-            source.data, source.items = marc_map(marc_read(raw))
-            source.data.source_marc = raw
+            mended = directory_mended(raw)
+            if mended is not None:
+                source.warnings.append(
+                    gettext(
+                        "The record was damaged: its list of fields gave wrong lengths, so each "
+                        "field was read up to its end mark instead. Check the record."
+                    )
+                )
+            readable = mended or raw
+            source.data, source.items = marc_map(marc_read(readable))
+            source.data.source_marc = readable
+            if marc8_unreadable(readable):
+                source.warnings.append(
+                    gettext(
+                        "Some characters could not be read (MARC-8) and were left out: check "
+                        "the title and other text."
+                    )
+                )
         except RecordRejected as error:
             source.error = str(error)
             source.identifiers = _raw_control_number(raw)

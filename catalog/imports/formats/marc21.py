@@ -231,8 +231,9 @@ def marc_map(record: "pymarc.Record | MarcFields") -> tuple[RecordData, list[Ite
 
 
 def marc_items(record: "pymarc.Record | MarcFields") -> list[ItemData]:
-    """Copies from holdings: MARC 852 ($p barcode; $9 the copy's status, as Stacks exports
-    it) and Koha's 952 ($p barcode)."""
+    """Copies from holdings: MARC 852 ($p barcode, $b location, $h/$i call number, $z public
+    note, $x staff note; $9 the copy's status, as Stacks exports it) and Koha's 952 ($p
+    barcode)."""
     if not isinstance(record, MarcFields):
         record = MarcFields.of_record(record)
     items = []
@@ -245,6 +246,8 @@ def marc_items(record: "pymarc.Record | MarcFields") -> list[ItemData]:
             status = _value(codes, "9").strip()
             item = ItemData(barcode[:64], call_number[:200], location[:32])
             item.status = status if status in ITEM_STATUSES else ""
+            item.public_note = " ".join([v.strip() for c, v in codes if c == "z"])[:1000]
+            item.staff_note = " ".join([v.strip() for c, v in codes if c == "x"])[:1000]
             items.append(item)
     for found in record.by_tag.get("952", ()):
         codes = found.subfields

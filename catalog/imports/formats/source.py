@@ -32,6 +32,8 @@ class ItemData:
     call_number: str = ""
     location: str = ""
     status: str = ""  # one of ITEM_STATUSES; none given means available
+    public_note: str = ""
+    staff_note: str = ""
 
 
 @dataclass
