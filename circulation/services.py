@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -381,21 +382,26 @@ FROM circulation_patron WHERE barcode = %s LIMIT 1 FOR UPDATE
 """  # noqa: S608 - column names only
 
 
-def _row_by_barcode(sql: str, barcode: str) -> tuple[Any, ...] | None:
+def _row_by_barcode(sql: str, rows: QuerySet[Any], barcode: str) -> tuple[Any, ...] | None:
+    """The row `sql` reads for `barcode` as typed, else for the one barcode of `rows` that
+    matches it in another case (barcode_as_stored)."""
     if not barcode:
         return None
     with connection.cursor() as cursor:
         cursor.execute(sql, [barcode])
-        return cursor.fetchone()  # type: ignore[no-any-return]
+        row = cursor.fetchone()
+        stored = barcode_as_stored(rows, barcode) if row is None else barcode
+        if stored != barcode:
+            cursor.execute(sql, [stored])
+            row = cursor.fetchone()
+    return row  # type: ignore[no-any-return]
 
 
 def _item_for_desk(barcode: str) -> Item:
     """The item with this barcode (in whatever case it was typed), locked, with its type and
     its record's title."""
     barcode = barcode.strip()
-    row = _row_by_barcode(_ITEM_FOR_DESK_SQL, barcode) or _row_by_barcode(
-        _ITEM_FOR_DESK_SQL, barcode_as_stored(Item.objects.all(), barcode)
-    )
+    row = _row_by_barcode(_ITEM_FOR_DESK_SQL, Item.objects.all(), barcode)
     if row is None:
         raise NotFound(
             gettext("No item has the barcode %(barcode)r.") % {"barcode": barcode},
@@ -419,9 +425,7 @@ def _item_for_desk(barcode: str) -> Item:
 def _patron_for_desk(barcode: str, on: date) -> Patron:
     barcode = barcode.strip()
     # Locked so that two desks lending to one patron count their loans one after the other.
-    row = _row_by_barcode(_PATRON_FOR_DESK_SQL, barcode) or _row_by_barcode(
-        _PATRON_FOR_DESK_SQL, barcode_as_stored(Patron.objects.all(), barcode)
-    )
+    row = _row_by_barcode(_PATRON_FOR_DESK_SQL, Patron.objects.all(), barcode)
     if row is None:
         raise NotFound(
             gettext("No patron has the barcode %(barcode)r.") % {"barcode": barcode},
