@@ -9,6 +9,7 @@ the record (catalog.marc.fields_built). Fields the import does not map are kept 
 in; the holdings are the caller's.
 """
 
+from datetime import UTC
 from typing import Any
 
 import pymarc
@@ -77,6 +78,11 @@ def record_as_marc(record: Record, *, holdings: list[pymarc.Field]) -> pymarc.Re
         if element in changed and into.get(element) is None:
             for field in built.get(element, []):
                 marc.add_ordered_field(field)
+    if changed - {"holdings"}:
+        # 005 is when the record last changed: harvesters compare it to fetch edits again.
+        marc.remove_fields("005")
+        stamp = f"{record.updated_at.astimezone(UTC):%Y%m%d%H%M%S}.0"
+        marc.add_ordered_field(pymarc.Field(tag="005", data=stamp))
     for field in holdings:
         marc.add_ordered_field(field)
     return marc

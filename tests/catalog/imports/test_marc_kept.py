@@ -7,6 +7,7 @@ the copies held now), and an edit changes only the subfields it says.
 """
 
 import io
+from datetime import UTC
 from typing import Any
 
 import pymarc
@@ -111,9 +112,13 @@ def test_an_edited_title_and_publisher_keep_the_rest_of_their_fields(library, cl
     assert place == source["260"]["a"]
     assert dict(subfields(marc, "260"))["b"].startswith("Our Press")
     assert "2001" in dict(subfields(marc, "260"))["c"]
-    # What was not edited is as it came in.
-    untouched = [f for f in fields_of(source) if f[0] not in ("008", "245", "260")]
-    assert [f for f in fields_of(marc) if f[0] not in ("008", "245", "260")] == untouched
+    # 005 says when it last changed, for harvesters; what was not edited is as it came in.
+    with schema_context(library.schema_name):
+        updated = Record.objects.get(pk=record.pk).updated_at.astimezone(UTC)
+    assert marc["005"].data == f"{updated:%Y%m%d%H%M%S}.0"
+    assert marc["005"].data != source["005"].data
+    untouched = [f for f in fields_of(source) if f[0] not in ("005", "008", "245", "260")]
+    assert [f for f in fields_of(marc) if f[0] not in ("005", "008", "245", "260")] == untouched
 
 
 def oai_marc(record_id: int) -> pymarc.Record:
@@ -159,8 +164,9 @@ def test_oai_and_the_api_serve_an_edit_in_the_fields_it_came_with(library, calle
         title = dict(subfields(marc, "245"))
         assert title["a"].startswith("A title of our own")
         assert title["c"] == source["245"]["c"]
-        kept = [f for f in fields_of(source) if f[0] != "245"]
-        assert [f for f in fields_of(marc) if f[0] != "245"] == kept
+        assert marc["005"].data > source["005"].data  # changed now, later than it came in
+        kept = [f for f in fields_of(source) if f[0] not in ("005", "245")]
+        assert [f for f in fields_of(marc) if f[0] not in ("005", "245")] == kept
 
 
 def catalog_copies() -> list[tuple[Any, ...]]:
