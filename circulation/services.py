@@ -2,7 +2,7 @@
 changes the item's status and writes the catalog's change feed in that same transaction."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -161,10 +161,7 @@ def patron_patch(
     locked = first_or_not_found(
         Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
     )
-    current = {
-        "name": locked.name, "barcode": locked.barcode, "email": locked.email,
-        "category": locked.category, "expires_on": locked.expires_on, "notes": locked.notes,
-    }  # fmt: skip
+    current = {field.name: getattr(locked, field.name) for field in fields(PatronData)}
     data = PatronData(**{**current, **changes})
     return patron_update(patron_id=patron_id, data=data, expected_version=expected_version)
 
