@@ -9,9 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from circulation.models import Patron, PatronImport, PatronImportRow
 from circulation.services import PatronData, patron_fields_apply
+from common.emails import is_email_address
 from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language
 from common.tasks import task_enqueue, task_name
@@ -56,11 +55,8 @@ def _decide(
                 _("expires_on %(value)r is not a date (YYYY-MM-DD)") % {"value": expires_text}
             )
     email = cells.get("email", "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            problems.append(_("%(email)r is not an email address") % {"email": email})
+    if email and not is_email_address(email):
+        problems.append(_("%(email)r is not an email address") % {"email": email})
     data = {
         "name": cells.get("name", "").strip(), "barcode": barcode, "email": email,
         "category": cells.get("category", "").strip() or "adult",

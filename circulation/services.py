@@ -7,8 +7,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -39,6 +37,7 @@ from circulation.selectors import (
     local_date,
     today,
 )
+from common.emails import is_email_address
 from common.errors import (
     ApplicationError,
     Conflict,
@@ -87,11 +86,8 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> None:
     elif Item.objects.filter(barcode=barcode).exists():
         # The desk tells a patron's card from a book by its barcode alone.
         errors["barcode"] = [gettext("Barcode %(barcode)r is an item's.") % {"barcode": barcode}]
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = [gettext("%(email)r is not an email address.") % {"email": email}]
+    if email and not is_email_address(email):
+        errors["email"] = [gettext("%(email)r is not an email address.") % {"email": email}]
     if not category or len(category) > 32:
         errors["category"] = [gettext("A category is a code of 1 to 32 characters.")]
     if errors:

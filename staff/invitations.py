@@ -10,12 +10,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from common.emails import is_email_address
 from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
 from common.language import library_language
 from staff.audit import audit_record
@@ -90,14 +90,12 @@ def staff_invite(
 ) -> IssuedInvitation:
     """An inactive account without a password, and a one-time link emailed to set one."""
     email = email.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
+    if not is_email_address(email):
         raise ApplicationError(
             gettext("Invalid email %(email)r.") % {"email": email},
             code="invalid_email",
             fields={"email": ["invalid"]},
-        ) from None
+        )
     user = user_create(email=email, role=role, password=None)
     user.is_active = False
     user.save(update_fields=["is_active"])

@@ -10,11 +10,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common.emails import is_email_address
 from common.errors import NotFound
 from common.tasks import task_enqueue, task_name
 from tenants.domains import site_url
@@ -70,9 +70,7 @@ def _validate(*, name: str, subdomain: str, admin_email: str) -> tuple[str, str,
             gettext("%(subdomain)s is reserved; choose another.") % {"subdomain": subdomain}
         ]
         code = "subdomain_reserved"
-    try:
-        validate_email(admin_email)
-    except ValidationError:
+    if not is_email_address(admin_email):
         errors["admin_email"] = [
             gettext("%(email)s is not a valid email address.") % {"email": admin_email}
             if admin_email

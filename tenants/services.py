@@ -5,12 +5,11 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils.translation import gettext
 from django_tenants.utils import schema_context, schema_exists
 
+from common.emails import is_email_address
 from common.tasks import task_enqueue, task_name
 from staff.invitations import invitation_link, staff_invite
 from staff.services import user_create
@@ -111,14 +110,12 @@ def library_create(
         raise LibraryError(
             gettext("A library needs a name of 1 to 200 characters."), fields={"name": ["invalid"]}
         )
-    try:
-        validate_email(admin_email)
-    except ValidationError:
+    if not is_email_address(admin_email):
         raise LibraryError(
             gettext("Invalid admin email %(email)r.") % {"email": admin_email},
             code="invalid_email",
             fields={"admin_email": ["invalid"]},
-        ) from None
+        )
     with schema_context("public"):
         if Library.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name):
             raise _schema_name_taken(schema_name)
