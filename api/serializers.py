@@ -498,18 +498,19 @@ class ItemStaffSerializer(ItemPublicSerializer):
         read_only_fields = fields
 
 
-# What a read of items answers depends on the caller: one of the two shapes, each complete.
-ITEM_AS_CALLER_SEES = PolymorphicProxySerializer(
-    component_name="ItemAsCallerSees",
-    serializers=[ItemStaffSerializer, ItemPublicSerializer],
-    resource_type_field_name=None,
-)
-ITEMS_AS_CALLER_SEES = PolymorphicProxySerializer(
-    component_name="ItemAsCallerSees",
-    serializers=[ItemStaffSerializer, ItemPublicSerializer],
-    resource_type_field_name=None,
-    many=True,
-)
+def _item_as_caller_sees(many: bool | None = None) -> PolymorphicProxySerializer:
+    """What a read of items answers depends on the caller: one of the two shapes, each
+    complete (one schema component, whether for one item or a list)."""
+    return PolymorphicProxySerializer(
+        component_name="ItemAsCallerSees",
+        serializers=[ItemStaffSerializer, ItemPublicSerializer],
+        resource_type_field_name=None,
+        many=many,
+    )
+
+
+ITEM_AS_CALLER_SEES = _item_as_caller_sees()
+ITEMS_AS_CALLER_SEES = _item_as_caller_sees(many=True)
 
 
 class ContributorSerializer(serializers.ModelSerializer[Contributor]):
