@@ -59,7 +59,7 @@ from circulation.stocktake import (
     stocktake_start,
 )
 from common.errors import first_or_not_found
-from common.http import attachment
+from common.http import attachment, csv_attachment
 
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -886,19 +886,13 @@ class PatronImportViewSet(CirculationViewSet):
     @action(detail=True, methods=["get"])
     def rejects(self, request: Request, pk: str) -> HttpResponse:
         job = patron_import_get(job_id=int(pk))
-        return attachment(
-            patron_import_rejects_csv(job=job),
-            content_type="text/csv",
-            filename=f"patron-rejects-{job.pk}.csv",
+        return csv_attachment(
+            patron_import_rejects_csv(job=job), filename=f"patron-rejects-{job.pk}.csv"
         )
 
     @action(detail=False, methods=["get"])
     def template(self, request: Request) -> HttpResponse:
-        return attachment(
-            patron_import_template(),
-            content_type="text/csv",
-            filename="stacks-patrons-template.csv",
-        )
+        return csv_attachment(patron_import_template(), filename="stacks-patrons-template.csv")
 
 
 # --- Settings ----------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from catalog.imports.selectors import (
     import_rejects_file,
     import_row_list,
 )
-from common.http import attachment, declared_length, streamed_attachment
+from common.http import csv_attachment, declared_length, streamed_attachment
 
 
 def upload_limit_check(request: Request) -> None:
@@ -194,8 +194,4 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
     @action(detail=False, methods=["get"])
     def template(self, request: Request) -> HttpResponse:
         """The CSV template: the documented columns and one example row."""
-        return attachment(
-            csv_template(),
-            content_type="text/csv; charset=utf-8",
-            filename="stacks-import-template.csv",
-        )
+        return csv_attachment(csv_template(), filename="stacks-import-template.csv")

@@ -43,7 +43,7 @@ from circulation.stocktake import (
     stocktake_start,
 )
 from common.errors import ApplicationError
-from common.http import attachment
+from common.http import attachment, csv_attachment
 from common.pages import form_page, form_submit, not_found_as_404
 
 View = Callable[..., HttpResponseBase]
@@ -308,11 +308,7 @@ def stocktake_page(request: HttpRequest, pk: int) -> HttpResponse:
 def stocktake_csv(request: HttpRequest, pk: int) -> HttpResponse:
     with not_found_as_404("No such stocktake."):
         report = stocktake_report(stocktake_id=pk)
-    return attachment(
-        stocktake_report_csv(report),
-        content_type="text/csv; charset=utf-8",
-        filename=f"stocktake-{pk}.csv",
-    )
+    return csv_attachment(stocktake_report_csv(report), filename=f"stocktake-{pk}.csv")
 
 
 # --- Labels ------------------------------------------------------------------------------------

@@ -20,6 +20,11 @@ def attachment(content: Any, *, content_type: str, filename: str) -> HttpRespons
     return response
 
 
+def csv_attachment(text: str, *, filename: str) -> HttpResponse:
+    """A CSV text as a download, in UTF-8 and saying so (CSV's own default is US-ASCII)."""
+    return attachment(text, content_type="text/csv; charset=utf-8", filename=filename)
+
+
 def streamed_attachment(
     content: Iterable[Any], *, content_type: str, filename: str
 ) -> StreamingHttpResponse:

@@ -93,9 +93,19 @@ def test_preview_then_commit_then_rejects(library, desk: Desk) -> None:
     again = client.post(f"/api/v1/patron-imports/{job['id']}/commit/")
     assert again.status_code == 409
     rejects = client.get(f"/api/v1/patron-imports/{job['id']}/rejects/")
+    # Patrons' names are seldom ASCII: the download says its encoding (CSV's default is ASCII).
+    assert rejects["Content-Type"] == "text/csv; charset=utf-8"
     lines = list(csv.reader(io.StringIO(rejects.content.decode())))
     assert lines[0][-1] == "reason"
     assert [line[1] for line in lines[1:]] == ["P-SABUL", "P-ODO", "", "P-GV", "alpha-I000", "row"]
+
+
+def test_the_template_is_a_utf8_csv_download(library, desk: Desk) -> None:
+    template = desk_client(library).get("/api/v1/patron-imports/template/")
+    assert template.status_code == 200
+    assert template["Content-Type"] == "text/csv; charset=utf-8"
+    assert template["Content-Disposition"] == 'attachment; filename="stacks-patrons-template.csv"'
+    assert template.content.decode().startswith("name,barcode,email,category,expires_on,notes")
 
 
 def test_a_file_without_the_columns_is_refused(library, desk: Desk) -> None:
