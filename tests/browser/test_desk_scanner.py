@@ -1,0 +1,75 @@
+"""The circulation desk in Chromium, fed as a barcode scanner feeds it: a card and a pile of
+items scanned back to back, each barcode typed and ended with Enter before the desk has
+answered the one before."""
+
+from dataclasses import dataclass
+
+import pytest
+from django_tenants.utils import schema_context
+
+from catalog.services import ItemData, RecordData, item_create, location_create, record_create
+from circulation.services import PatronData, patron_create
+from tenants.services import ProvisionedLibrary
+from tests.browser.conftest import Shots, Stack
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class Pile:
+    patron_barcode: str
+    barcodes: list[str]
+
+
+@pytest.fixture
+def pile(live_library: ProvisionedLibrary) -> Pile:
+    """A patron and four copies to lend (set up before the browser opens)."""
+    with schema_context(live_library.library.schema_name):
+        location = location_create(code="MAIN", name="Main library")
+        barcodes = []
+        for n in range(4):
+            record = record_create(data=RecordData(title=f"Book number {n + 1}"))
+            barcode = f"3123400000{n:04d}"
+            item_create(
+                record_id=record.pk, data=ItemData(barcode=barcode, location_id=location.pk)
+            )
+            barcodes.append(barcode)
+        patron_create(data=PatronData(name="Shevek Anarres", barcode="P000123"))
+    return Pile(patron_barcode="P000123", barcodes=barcodes)
+
+
+def test_scans_typed_back_to_back_are_each_taken_whole(  # type: ignore[no-untyped-def]
+    stack: Stack, live_library: ProvisionedLibrary, pile: Pile, page
+):
+    shot = Shots(page, "desk_scanner")
+    stack.admin_sign_in(page, live_library, "/staff/desk/")
+    assert page.evaluate("document.activeElement.id") == "barcode"
+    # A scanner types fast and ends each code with Enter; nobody waits for the page between
+    # one book and the next.
+    scans = [pile.patron_barcode, *pile.barcodes, ""]
+    page.keyboard.type("".join(f"{code}\n" for code in scans), delay=15)
+    page.wait_for_function(
+        "() => document.querySelector('#lines li') !== null"
+        " && document.querySelector('#lines li').textContent.startsWith('Done with')",
+        timeout=30_000,
+    )
+    shot("pile-lent")
+    lines = page.inner_text("#lines").splitlines()
+    assert not [line for line in lines if "No " in line or "barcode" in line], lines
+    for barcode in pile.barcodes:
+        assert any(line.startswith(f"{barcode} ") and "lent to Shevek" in line for line in lines)
+    # The field kept the focus throughout and is empty for the next patron.
+    assert page.evaluate("document.activeElement.id") == "barcode"
+    assert page.input_value("#barcode") == ""
+    # Checked in the same way, back to back, with no patron open.
+    page.keyboard.type("".join(f"{code}\n" for code in pile.barcodes), delay=15)
+    page.wait_for_function(
+        "(code) => document.querySelector('#lines li').textContent.startsWith(code + ' ')"
+        " && document.querySelector('#lines li').textContent.includes('checked in')",
+        arg=pile.barcodes[-1],
+        timeout=30_000,
+    )
+    lines = page.inner_text("#lines").splitlines()
+    for barcode in pile.barcodes:
+        assert any(line.startswith(f"{barcode} ") and "checked in" in line for line in lines)
+    shot("pile-checked-in")
