@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from catalog.models import Change, Item, Record
 from catalog.services import changes_log
@@ -524,7 +524,11 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
         )
     if terms.open_loans >= rule.max_loans:
         raise ApplicationError(
-            gettext("%(name)s already has %(count)s items on loan, the most allowed.")
+            ngettext(
+                "%(name)s already has %(count)s item on loan, the most allowed.",
+                "%(name)s already has %(count)s items on loan, the most allowed.",
+                rule.max_loans,
+            )
             % {"name": patron.name, "count": rule.max_loans},
             code="loan_limit_reached",
             fields={"patron_barcode": ["loan limit reached"]},
@@ -690,7 +694,11 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     rule = loan_rule_for(patron_category=category, item_type=item_type_of(item))
     if loan.renewals >= rule.renewals:
         raise ApplicationError(
-            gettext("Item %(barcode)s has been renewed %(count)s times, the most allowed.")
+            ngettext(
+                "Item %(barcode)s has been renewed %(count)s time, the most allowed.",
+                "Item %(barcode)s has been renewed %(count)s times, the most allowed.",
+                loan.renewals,
+            )
             % {"barcode": item.barcode, "count": loan.renewals},
             code="renewal_limit_reached",
         )
@@ -747,7 +755,11 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
         )
     if active.count() >= rule.max_holds:
         raise ApplicationError(
-            gettext("%(name)s already has %(count)s holds, the most allowed.")
+            ngettext(
+                "%(name)s already has %(count)s hold, the most allowed.",
+                "%(name)s already has %(count)s holds, the most allowed.",
+                rule.max_holds,
+            )
             % {"name": patron.name, "count": rule.max_holds},
             code="hold_limit_reached",
         )

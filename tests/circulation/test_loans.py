@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from catalog.models import Change, Item
@@ -12,6 +13,7 @@ from circulation.models import ClosedDay, Hold, Loan, LoanRule, Notice, Patron
 from circulation.selectors import today
 from circulation.services import (
     LoanRuleData,
+    hold_place,
     item_type_set,
     loan_checkin,
     loan_checkout,
@@ -216,3 +218,38 @@ def test_rules_are_unique_by_category_and_type(desk: Desk) -> None:
         with pytest.raises(ApplicationError):
             loan_rule_create(data=LoanRuleData(patron_category="child"))
         assert LoanRule.objects.count() == 1
+
+
+def test_limits_of_one_are_said_in_the_singular(desk: Desk) -> None:
+    """A rule allowing one loan, one renewal or one hold says "1 item", never "1 items"."""
+    with schema_context(desk.schema):
+        loan_rule_create(data=LoanRuleData(max_loans=1, renewals=1, max_holds=1))
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        loan_renew(item_barcode=desk.item.barcode)
+        hold_place(record_id=desk.other_record.pk, patron_barcode=desk.other_patron.barcode)
+    refusals = {
+        "loan_limit_reached": lambda: loan_checkout(
+            item_barcode=desk.items[1].barcode, patron_barcode=desk.patron.barcode
+        ),
+        "renewal_limit_reached": lambda: loan_renew(item_barcode=desk.item.barcode),
+        "hold_limit_reached": lambda: hold_place(
+            record_id=desk.record.pk, patron_barcode=desk.other_patron.barcode
+        ),
+    }
+    said = {}
+    for language in ("en", "fr"):
+        for code, refusal in refusals.items():
+            with translation.override(language), refused(desk, ApplicationError, code) as caught:
+                refusal()
+            said[language, code] = caught.value.message
+    assert said["en", "loan_limit_reached"] == (
+        "Shevek Anarres already has 1 item on loan, the most allowed."
+    )
+    assert said["en", "renewal_limit_reached"] == (
+        f"Item {desk.item.barcode} has been renewed 1 time, the most allowed."
+    )
+    assert said["en", "hold_limit_reached"] == (
+        "Takver Anarres already has 1 hold, the most allowed."
+    )
+    assert "a déjà 1 exemplaire en prêt," in said["fr", "loan_limit_reached"]
+    assert "a déjà 1 réservation," in said["fr", "hold_limit_reached"]
