@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -104,29 +105,32 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @patron_required
 def account_page(request: HttpRequest) -> HttpResponse:
     patron: Patron = request.patron  # type: ignore[attr-defined]
-    message, error = "", ""
     if request.method == "POST":
+        # Said on the account page it redirects to, so that reloading that page (a phone's pull
+        # to refresh) renews or cancels nothing a second time.
         try:
             if "renew" in request.POST:
                 loan = loan_renew(item_barcode=request.POST["renew"][:64], patron_id=patron.pk)
-                message = gettext("Renewed: %(title)s, now due %(date)s.") % {
+                text = gettext("Renewed: %(title)s, now due %(date)s.") % {
                     "title": loan.item.record.title,
                     "date": date_format(loan.due_on, "SHORT_DATE_FORMAT"),
                 }
+                messages.success(request, text)
             elif "cancel" in request.POST:
                 hold_cancel(hold_id=int(request.POST["cancel"]), patron_id=patron.pk)
-                message = gettext("Hold cancelled.")
-        except (ApplicationError, ValueError) as exc:
-            error = getattr(exc, "message", "That is not a hold of yours.")
+                messages.success(request, gettext("Hold cancelled."))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        except ValueError:
+            messages.error(request, gettext("No such hold."))
+        return redirect("/account/")  # type: ignore[return-value]
     context = {
         "patron": patron,
         "loans": loan_list(patron_id=patron.pk, open_only=True).order_by("due_on"),
         "holds": hold_list(patron_id=patron.pk, active_only=True),
         "today": today(),
-        "message": message,
-        "error": error,
     }
-    return render(request, "circulation/reader/account.html", context, status=400 if error else 200)
+    return render(request, "circulation/reader/account.html", context)
 
 
 @require_http_methods(["GET", "POST"])
