@@ -87,6 +87,15 @@ def test_a_reload_after_a_renewal_or_a_cancellation_does_them_no_second_time(des
     assert 'role="alert">This hold is already cancelled.' in client.get("/account/").text
 
 
+def test_the_catalog_pages_lead_a_reader_to_their_account(desk: Desk) -> None:
+    """A reader finds their loans from any page of the catalog, signed in or not."""
+    anonymous = Client(HTTP_HOST=LIBRARY_HOST)
+    for path in ("/", "/search/?q=dispossessed", f"/records/{desk.record.pk}/"):
+        page = anonymous.get(path).text
+        assert '<a href="/account/">Your account</a>' in page, path
+    assert '<a href="/account/">Your account</a>' in signed_in(desk).get("/account/").text
+
+
 def test_the_sign_in_page_offers_a_link_by_email(desk: Desk) -> None:
     page = Client(HTTP_HOST=LIBRARY_HOST).get("/account/sign-in/").text
     assert "Get a sign-in link by email" in page
