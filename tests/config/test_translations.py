@@ -49,3 +49,23 @@ def test_compiled_catalogs_are_in_use(language, call_number, one, three):
         for count, expected in ((1, one), (3, three)):
             text = translation.ngettext("%(count)s record", "%(count)s records", count)
             assert text % {"count": count} == expected
+
+
+# A library's borrower has one name in each language: a message calling them something else
+# reads as if it were about another kind of person (in French, "lecteur" is also the role that
+# only looks).
+PATRON_WORDS = {"fr": ("usager", "usagère"), "es": ("lector",)}
+
+
+@pytest.mark.parametrize("language", sorted(PATRON_WORDS))
+def test_a_patron_is_called_by_one_name(language):
+    catalog = messages.read(messages.catalog_paths()[language])
+    others = []
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not any("patron" in text.lower() for text in ids):
+            continue
+        if not all(any(w in s.lower() for w in PATRON_WORDS[language]) for s in strings if s):
+            others.append(f"{ids[0]!r}: {strings[0]!r}")
+    assert others == []
