@@ -10,8 +10,11 @@
       .then(function (job) {
         bar.value = Math.round(job.progress * 100);
         bar.textContent = bar.value + "%";
-        label.textContent = job.status + (job.seconds_left != null ? ", about " + Math.round(job.seconds_left) + " s left" : "");
         if (job.status !== status) { window.location.reload(); return; }
+        // The status is the page's own, in its language: a new one reloads the page.
+        var left = job.seconds_left != null
+          ? ", " + label.dataset.left.replace("{seconds}", Math.round(job.seconds_left)) : "";
+        label.textContent = label.dataset.label + left;
         setTimeout(poll, 700);
       })
       .catch(function () { setTimeout(poll, 2000); });
