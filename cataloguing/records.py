@@ -13,7 +13,12 @@ from django.views.decorators.http import require_POST
 from catalog.identifiers import NORMALIZERS
 from catalog.models import Identifier, Item, Record
 from catalog.search import record_search
-from catalog.services import record_cover_remove, record_cover_set, record_patch
+from catalog.services import (
+    item_create,
+    record_cover_remove,
+    record_cover_set,
+    record_patch,
+)
 from cataloguing.forms import CoverUploadForm, ItemForm, RecordEditForm
 from cataloguing.lookup import catalog_drafts, next_barcode
 from common.errors import ApplicationError, PreconditionFailed
@@ -92,6 +97,25 @@ def record_page(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("staff-record", args=[pk]) + "?saved=1")
 
 
+@staff_required
+@require_POST
+def record_copy_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST: a copy added from the record's page, which the librarian comes back to."""
+    record = Record.objects.filter(pk=pk).first()
+    if record is None:
+        raise Http404(_("No such record."))
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        return _record_render(request, pk, item_form=form, status=400)
+    try:
+        item_create(record_id=pk, data=form.item_data())
+    except ApplicationError as exc:
+        return _record_render(
+            request, pk, item_form=form, error=exc.message, status=exc.status_code
+        )
+    return redirect(reverse("staff-record", args=[pk]) + "?saved=1#copies")
+
+
 def _record_render(
     request: HttpRequest, pk: int, *, status: int = 200, error: str = "", cover_error: str = "",
     differences: list[tuple[str, str, str]] | None = None, **forms: Any,
@@ -109,7 +133,7 @@ def _record_render(
         "record_form": record_form,
         "cover_form": forms.get("cover_form") or CoverUploadForm(),
         "items": Item.objects.filter(record_id=pk).select_related("location").order_by("id"),
-        "item_form": ItemForm(initial={"barcode": next_barcode()}),
+        "item_form": forms.get("item_form") or ItemForm(initial={"barcode": next_barcode()}),
         "error": error,
         "differences": differences,
         "cover_error": cover_error,

@@ -9,5 +9,6 @@ urlpatterns = [
     path("add/records/<int:pk>/copy/", views.add_copy, name="staff-add-copy"),
     path("records/", records.records_page, name="staff-records"),
     path("records/<int:pk>/", records.record_page, name="staff-record"),
+    path("records/<int:pk>/copies/", records.record_copy_page, name="staff-record-copy"),
     path("records/<int:pk>/cover/", records.record_cover_page, name="staff-record-cover"),
 ]

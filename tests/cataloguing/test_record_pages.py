@@ -1,6 +1,7 @@
 """The workspace's record pages: find by any word, identifier or barcode; change a record."""
 
 import io
+import re
 from pathlib import Path
 
 import pymarc
@@ -184,3 +185,25 @@ def test_a_save_from_a_stale_tab_is_refused_until_the_record_is_opened_again(adm
             "The Left Hand of Darkness (A's title)",
             "B's summary",
         )
+
+
+def test_a_copy_added_on_a_record_s_page_comes_back_to_it(admin, record):
+    """The record page's "Add a copy" keeps the librarian on the record: the new copy in its
+    list, or the refusal said once beside the barcode they typed."""
+    page = admin.get(f"/staff/records/{record.pk}/").content.decode()
+    action = re.search(
+        r'<form method="post" action="([^"]+)"(?:(?!</form>).)*Add this copy', page, re.S
+    )
+    assert action is not None
+    added = admin.post(action[1], {"barcode": "BAR-78", "status": "available"})
+    assert added.status_code == 302
+    assert added["Location"].startswith(f"/staff/records/{record.pk}/")
+    assert "BAR-78" in admin.get(added["Location"]).content.decode()
+    taken = admin.post(action[1], {"barcode": "BAR-77", "status": "available"})
+    assert taken.status_code == 400
+    text = taken.content.decode()
+    assert "<h1>The Left Hand of Darkness</h1>" in text
+    assert text.count("is already used by another item") == 1
+    assert 'value="BAR-77"' in text
+    with schema_context("alpha"):
+        assert sorted(record.items.values_list("barcode", flat=True)) == ["BAR-77", "BAR-78"]
