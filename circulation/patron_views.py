@@ -70,7 +70,13 @@ class PatronForm(forms.Form):
     barcode = forms.CharField(label=gettext_lazy("Barcode"), max_length=64)
     email = forms.CharField(label=gettext_lazy("Email"), max_length=254, required=False)
     category = forms.CharField(label=gettext_lazy("Category"), max_length=32, initial="adult")
-    expires_on = forms.DateField(label=gettext_lazy("Card expires on (YYYY-MM-DD)"), required=False)
+    # Shown as the label asks (YYYY-MM-DD), not as the page's language writes dates; a date
+    # typed the language's way is taken too.
+    expires_on = forms.DateField(
+        label=gettext_lazy("Card expires on (YYYY-MM-DD)"),
+        widget=forms.DateInput(format="%Y-%m-%d"),
+        required=False,
+    )
     notes = forms.CharField(
         label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -348,7 +354,9 @@ def loan_rule_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class ClosedDayForm(forms.Form):
-    date = forms.DateField(label=gettext_lazy("Date (YYYY-MM-DD)"))
+    date = forms.DateField(
+        label=gettext_lazy("Date (YYYY-MM-DD)"), widget=forms.DateInput(format="%Y-%m-%d")
+    )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
 
 

@@ -326,8 +326,15 @@ class LabelsForm(forms.Form):
         label=_("Start at label (on a part-used sheet)"), min_value=1, max_value=1000, initial=1
     )
     import_job = forms.IntegerField(label=_("Items of import job"), min_value=1, required=False)
-    created_from = forms.DateField(label=_("Added from (YYYY-MM-DD)"), required=False)
-    created_to = forms.DateField(label=_("Added to (YYYY-MM-DD)"), required=False)
+    # Shown as the labels ask, whatever the page's language (see PatronForm).
+    created_from = forms.DateField(
+        label=_("Added from (YYYY-MM-DD)"),
+        widget=forms.DateInput(format="%Y-%m-%d"),
+        required=False,
+    )
+    created_to = forms.DateField(
+        label=_("Added to (YYYY-MM-DD)"), widget=forms.DateInput(format="%Y-%m-%d"), required=False
+    )
     location = forms.CharField(label=_("Location code"), max_length=32, required=False)
     barcodes = forms.CharField(
         label=_("Barcodes (one a line)"), widget=forms.Textarea(attrs={"rows": 6}), required=False

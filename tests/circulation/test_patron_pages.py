@@ -288,3 +288,24 @@ def test_a_save_from_a_stale_tab_is_refused_and_loses_nothing(
     with schema_context(desk.schema):
         shevek = Patron.objects.get(pk=desk.patron.pk)
     assert (shevek.email, shevek.notes) == ("new@a.example", "prefers email")
+
+
+def test_a_card_s_date_is_shown_as_its_label_asks_in_every_language(
+    librarian: Client, desk: Desk
+) -> None:
+    """The field's label asks for YYYY-MM-DD (JJJJ-MM-TT, AAAA-MM-JJ); the date it shows is
+    written that way too, whatever the page's language writes dates as elsewhere."""
+    with schema_context(desk.schema):
+        Patron.objects.filter(pk=desk.patron.pk).update(expires_on="2027-03-31")
+    for language in ("en", "de", "fr", "es"):
+        page = librarian.get(
+            f"/staff/patrons/{desk.patron.pk}/", HTTP_ACCEPT_LANGUAGE=language
+        ).text
+        assert 'name="expires_on" value="2027-03-31"' in page, language
+    # And a date typed as the language writes it is still taken.
+    form = {"name": "Shevek Anarres", "barcode": desk.patron.barcode, "category": "adult",
+            "expires_on": "30.04.2027", "version": "1"}  # fmt: skip
+    saved = librarian.post(f"/staff/patrons/{desk.patron.pk}/", form, HTTP_ACCEPT_LANGUAGE="de")
+    assert saved.status_code == 302
+    with schema_context(desk.schema):
+        assert str(Patron.objects.get(pk=desk.patron.pk).expires_on) == "2027-04-30"
