@@ -52,7 +52,8 @@ def _post_action(
 
 class InviteForm(forms.Form):
     email = forms.CharField(label=_("Email"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # A colleague invited without a look at the role gets the everyday one, not admin.
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.LIBRARIAN)
 
 
 @admin_required

@@ -50,6 +50,14 @@ def test_invite_from_the_page(browser, django_capture_on_commit_callbacks):
         assert User.objects.filter(email="p@alpha.example").count() == 1
 
 
+def test_an_invitation_offers_the_librarian_s_role_first(browser):
+    """A colleague invited without a look at the role becomes a librarian, not an admin of
+    the library's staff, keys and domains."""
+    page = browser.get("/staff/people/").content.decode()
+    assert '<option value="librarian" selected>' in page
+    assert '<option value="admin" selected>' not in page
+
+
 def test_api_key_secret_is_shown_once_on_the_page(browser):
     created = browser.post("/staff/api-keys/", {"name": "Kiosk", "scope": "read"})
     assert created.status_code == 200
