@@ -147,7 +147,7 @@ def place_hold_page(request: HttpRequest, record_id: int) -> HttpResponse:
             error = str(READER_WORDING.get(exc.code, exc.message))
         else:
             return redirect("/account/")  # type: ignore[return-value]
-    context = {"record": record, "error": error}
+    context = {"record": record, "patron": patron, "error": error}
     return render(
         request, "circulation/reader/place_hold.html", context, status=400 if error else 200
     )

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
-from circulation.models import Hold, Loan
+from circulation.models import Hold, Loan, Patron
 from circulation.services import loan_checkout
 from tests.circulation.conftest import Desk
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
@@ -94,6 +94,19 @@ def test_the_catalog_pages_lead_a_reader_to_their_account(desk: Desk) -> None:
         page = anonymous.get(path).text
         assert '<a href="/account/">Your account</a>' in page, path
     assert '<a href="/account/">Your account</a>' in signed_in(desk).get("/account/").text
+
+
+def test_a_reader_with_no_email_is_not_promised_one(desk: Desk) -> None:
+    """Hold notices go by email: a patron the library has no address for is told to look at
+    their account instead."""
+    client = signed_in(desk)
+    page = client.get(f"/account/holds/place/{desk.record.pk}/").text
+    assert "you will get an email when a copy waits for you" in page
+    with schema_context(desk.schema):
+        Patron.objects.filter(pk=desk.patron.pk).update(email="")
+    page = client.get(f"/account/holds/place/{desk.record.pk}/").text
+    assert "you will get an email" not in page
+    assert "the library has no email address for you, so your account will say when" in page
 
 
 def test_the_sign_in_page_offers_a_link_by_email(desk: Desk) -> None:
