@@ -26,6 +26,7 @@ from circulation.patron_imports import (
     patron_upload_check,
 )
 from circulation.selectors import (
+    circulation_settings_get,
     closed_day_list,
     hold_list,
     loan_list,
@@ -37,6 +38,7 @@ from circulation.selectors import (
 from circulation.services import (
     LoanRuleData,
     PatronData,
+    circulation_settings_update,
     closed_day_add,
     closed_day_remove,
     loan_rule_create,
@@ -315,16 +317,43 @@ def _loan_rule_saved(form: LoanRuleForm, save: Callable[[LoanRuleData], object])
     return True
 
 
+class LendingSettingsForm(forms.Form):
+    hold_shelf_days = forms.IntegerField(
+        label=gettext_lazy("Days a copy waits on the hold shelf"), min_value=1, max_value=365
+    )
+    due_soon_days = forms.IntegerField(
+        label=gettext_lazy("Days before the due date that the reminder goes (0: on the day)"),
+        min_value=0,
+        max_value=60,
+    )
+    anonymize_after_days = forms.IntegerField(
+        label=gettext_lazy("Days a returned loan keeps the patron's name (0: none)"),
+        min_value=0,
+        max_value=3650,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @desk_required("read")
 def loan_rules_page(request: HttpRequest) -> HttpResponse:
-    form = LoanRuleForm(request.POST or None)
+    """The rules, and beside them the library's lending settings (one form each)."""
+    current = circulation_settings_get()
+    initial = {name: getattr(current, name) for name in LendingSettingsForm.base_fields}
+    posted = request.POST if request.method == "POST" else None
+    settings_posted = posted is not None and "settings" in posted
+    form = LoanRuleForm(None if settings_posted else posted)
+    settings_form = LendingSettingsForm(posted if settings_posted else None, initial=initial)
     if request.method == "POST":
         allowed_or_403(request, "manage")
-        if _loan_rule_saved(form, lambda data: loan_rule_create(data=data)):
+        if settings_posted:
+            if settings_form.is_valid():
+                circulation_settings_update(**settings_form.cleaned_data)
+                return redirect("circulation-loan-rules")  # type: ignore[return-value]
+        elif _loan_rule_saved(form, lambda data: loan_rule_create(data=data)):
             return redirect("circulation-loan-rules")  # type: ignore[return-value]
     context = {
         "form": form,
+        "settings_form": settings_form,
         "rules": loan_rule_list(),
         "can_manage": circulation_allowed(request.user, "manage"),
     }

@@ -10,7 +10,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from circulation.models import ClosedDay, Hold, Loan, LoanRule, Patron, PatronImport
+from circulation.models import (
+    CirculationSettings,
+    ClosedDay,
+    Hold,
+    Loan,
+    LoanRule,
+    Patron,
+    PatronImport,
+)
 from circulation.patron_imports import patron_import_run
 from circulation.selectors import today
 from circulation.services import (
@@ -146,6 +154,35 @@ def test_lending_rules_are_the_admins_to_change(
     assert admin.post(url, {"delete": "1"}).status_code == 302
     with schema_context(desk.schema):
         assert not LoanRule.objects.exists()
+
+
+def test_the_lending_settings_are_on_the_lending_rules_page(
+    admin: Client, librarian: Client, desk: Desk
+) -> None:
+    """Days on the hold shelf, the due-soon notice and how long returned loans keep their
+    patron: staff read them beside the rules, admins change them there."""
+    page = librarian.get("/staff/lending-rules/").text
+    assert 'id="lending-settings"' in page
+    assert 'name="hold_shelf_days"' not in page  # librarians read, admins change
+    page = admin.get("/staff/lending-rules/").text
+    assert 'name="hold_shelf_days" value="7"' in page
+    assert 'name="due_soon_days" value="2"' in page
+    assert 'name="anonymize_after_days" value="30"' in page
+    days = {"settings": "1", "hold_shelf_days": "10", "due_soon_days": "3",
+            "anonymize_after_days": "0"}  # fmt: skip
+    assert librarian.post("/staff/lending-rules/", days).status_code == 403
+    saved = admin.post("/staff/lending-rules/", days)
+    assert saved.status_code == 302
+    with schema_context(desk.schema):
+        kept = CirculationSettings.objects.get()
+    assert (kept.hold_shelf_days, kept.due_soon_days, kept.anonymize_after_days) == (10, 3, 0)
+    refused = admin.post("/staff/lending-rules/", {**days, "hold_shelf_days": "0"})
+    assert refused.status_code == 400
+    assert 'name="hold_shelf_days" value="0"' in refused.text  # what was typed, kept
+    assert 'name="due_soon_days" value="3"' in refused.text
+    with schema_context(desk.schema):
+        assert CirculationSettings.objects.get().hold_shelf_days == 10
+        assert not LoanRule.objects.exists()  # the rule form beside it is not sent
 
 
 def test_closed_days_move_due_dates_and_only_admins_set_them(
