@@ -109,6 +109,15 @@ def test_a_reader_with_no_email_is_not_promised_one(desk: Desk) -> None:
     assert "the library has no email address for you, so your account will say when" in page
 
 
+def test_every_field_of_the_sign_in_page_has_its_label(desk: Desk) -> None:
+    """A label names its field (a screen reader reads it, a tap on it focuses the field): the
+    PIN's label named the form around it."""
+    page = Client(HTTP_HOST=LIBRARY_HOST).get("/account/sign-in/").text
+    fields = re.findall(r'<input id="([^"]+)"', page)
+    labels = re.findall(r'<label for="([^"]+)"', page)
+    assert sorted(fields) == sorted(labels) == ["barcode", "email", "pin-input"]
+
+
 def test_the_sign_in_page_offers_a_link_by_email(desk: Desk) -> None:
     page = Client(HTTP_HOST=LIBRARY_HOST).get("/account/sign-in/").text
     assert "Get a sign-in link by email" in page
