@@ -4,6 +4,7 @@ from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from common.errors import ApplicationError
 from common.pages import form_page
@@ -43,10 +44,15 @@ def signup_page(request: HttpRequest) -> HttpResponse:
         throttle = SignupThrottle()
         if not throttle.allow_request(request, None):  # type: ignore[arg-type]
             wait = max(1, int(throttle.wait() or 1))
+            minutes = wait // 60 + 1
             form.add_error(
                 None,
-                f"Too many sign-ups from your address; please try again in {wait // 60 + 1} "
-                "minutes.",
+                ngettext(
+                    "Too many sign-ups from your address; please try again in %(minutes)s minute.",
+                    "Too many sign-ups from your address; please try again in %(minutes)s minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
             )
             response = render(request, "tenants/platform/signup.html", {"form": form}, status=429)
             response["Retry-After"] = str(wait)

@@ -9,6 +9,7 @@ operators' attempts stay in the public schema.
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, ngettext
 
 from common.problems import problem_response
 
@@ -47,9 +48,14 @@ def signin_locked_out_response(
     """429 with Retry-After: the API's error body on /api/, a page everywhere else."""
     seconds = signin_retry_after()
     minutes = max(1, seconds // 60)
-    detail = (
-        f"Too many failed sign-ins for this account or from this address. "
-        f"Try again in {minutes} minutes."
+    detail = " ".join(
+        (
+            gettext("Too many failed sign-ins for this account or from this address."),
+            ngettext(
+                "Try again in %(minutes)s minute.", "Try again in %(minutes)s minutes.", minutes
+            )
+            % {"minutes": minutes},
+        )
     )
     response: HttpResponse
     if request.path.startswith("/api/"):

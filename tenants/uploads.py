@@ -11,9 +11,13 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from common.http import declared_length
 from common.problems import problem_response
+from tenants.locale import reader_language
 
 # A multipart form's boundaries, headers and small fields around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -25,22 +29,27 @@ def upload_limit_bytes() -> int:
 
 def _too_large_message(length: int) -> str:
     limit = settings.STACKS_IMPORT_MAX_UPLOAD_BYTES
-    return (
-        f"The file is too large: {length:,} bytes, and this library accepts files up to "
-        f"{limit:,} bytes. Split it into smaller files, or import it with the import_catalog "
+    return gettext(
+        "The file is too large: %(length)s bytes, and this library accepts files up to "
+        "%(limit)s bytes. Split it into smaller files, or import it with the import_catalog "
         "command."
-    )
+    ) % {"length": number_format(length, force_grouping=True),
+         "limit": number_format(limit, force_grouping=True)}  # fmt: skip
 
 
 def upload_too_large_response(request: HttpRequest, length: int) -> HttpResponse:
-    message = _too_large_message(length)
+    # Refused before the middleware that picks the request's language: pick it here.
+    library = getattr(request, "tenant", None)
+    language = reader_language(request, getattr(library, "language", settings.LANGUAGE_CODE))
     response: HttpResponse
-    if request.path.startswith("/api/"):
-        response = problem_response(413, "Request too large", message, "upload_too_large")
-    else:
-        response = render(
-            request, "tenants/staff/upload_too_large.html", {"message": message}, status=413
-        )
+    with translation.override(language):
+        message = _too_large_message(length)
+        if request.path.startswith("/api/"):
+            response = problem_response(413, "Request too large", message, "upload_too_large")
+        else:
+            response = render(
+                request, "tenants/staff/upload_too_large.html", {"message": message}, status=413
+            )
     # The client is still sending a body nobody will read.
     response["Connection"] = "close"
     return response
