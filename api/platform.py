@@ -1,6 +1,6 @@
 """The platform host's API: self-service sign-up, and libraries for platform operators."""
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -67,7 +67,8 @@ class SignupCreate(_SignupStep):
     def post(self, request: Request) -> Response:
         data = SignupRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        signup = signup_create(**data.validated_data)
+        # The request's language (Accept-Language) is the new library's, as on the form.
+        signup = signup_create(**data.validated_data, language=get_language())
         return Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
 
 

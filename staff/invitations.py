@@ -51,13 +51,18 @@ def _invitation_issue(*, user: User, invited_by: User | None, host: str | None) 
     if host:
         link = invitation_link(host=host, token=token)
         email = user.email
-        transaction.on_commit(lambda: _invitation_send(email=email, link=link, host=host))
+        # The library's language now: once the transaction commits, the connection may be
+        # back on another schema (a library just made is left before its commit).
+        language = library_language()
+        transaction.on_commit(
+            lambda: _invitation_send(email=email, link=link, host=host, language=language)
+        )
     return IssuedInvitation(invitation=invitation, token=token)
 
 
-def _invitation_send(*, email: str, link: str, host: str) -> None:
+def _invitation_send(*, email: str, link: str, host: str, language: str) -> None:
     # In the library's language: the invitee has chosen none yet.
-    with translation.override(library_language()):
+    with translation.override(language):
         send_mail(
             subject=gettext("Your staff account at %(host)s") % {"host": host},
             message=gettext(

@@ -93,6 +93,9 @@ class Signup(models.Model):
     name = models.CharField(max_length=200)
     subdomain = models.CharField(max_length=63)
     admin_email = models.EmailField()
+    # The language the admin signed up in: the new library's, and its mails' (empty: the
+    # platform's default).
+    language = models.CharField(max_length=8, blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True, default="")
     # The SHA-256 of the link's token emailed to the admin; nothing is built until it is used.

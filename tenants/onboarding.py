@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from common.emails import is_email_address
@@ -19,6 +19,7 @@ from common.errors import NotFound
 from common.tasks import task_enqueue, task_name
 from tenants.domains import site_url
 from tenants.errors import LibraryError, LinkExpired, SignupsPaused
+from tenants.locale import language_codes
 from tenants.models import Domain, Library, Signup
 from tenants.services import RESERVED_SCHEMA_NAMES, library_create
 
@@ -131,6 +132,11 @@ def signup_confirmation_link(*, token: str) -> str:
 
 def _confirmation_send(*, signup: Signup, link: str) -> None:
     host = signup_host(signup.subdomain)
+    with translation.override(signup.language or settings.LANGUAGE_CODE):
+        _confirmation_mail(signup=signup, host=host, link=link)
+
+
+def _confirmation_mail(*, signup: Signup, host: str, link: str) -> None:
     send_mail(
         subject=gettext("Confirm your library at %(host)s") % {"host": host},
         message=gettext(
@@ -150,9 +156,10 @@ def _confirmation_send(*, signup: Signup, link: str) -> None:
     )
 
 
-def signup_create(*, name: str, subdomain: str, admin_email: str) -> Signup:
+def signup_create(*, name: str, subdomain: str, admin_email: str, language: str = "") -> Signup:
     """Check the request, record it and email the admin a link to confirm it. Nothing is built
-    until the link is used (signup_confirm)."""
+    until the link is used (signup_confirm). `language`, the one the admin signed up in, is the
+    new library's (one Stacks does not speak is left out)."""
     name, subdomain, admin_email = _validate(
         name=name, subdomain=subdomain, admin_email=admin_email
     )
@@ -163,6 +170,7 @@ def signup_create(*, name: str, subdomain: str, admin_email: str) -> Signup:
             name=name,
             subdomain=subdomain,
             admin_email=admin_email,
+            language=language if language in language_codes() else "",
             status=Signup.Status.UNCONFIRMED,
             confirm_token_hash=_hash(token),
         )
@@ -233,6 +241,7 @@ def signup_provision(*, signup_id: int) -> Signup:
                 domain=host,
                 admin_email=signup.admin_email,
                 admin_invite=True,
+                language=signup.language,
             )
         except LibraryError as exc:
             signup.status = Signup.Status.FAILED

@@ -3,8 +3,8 @@
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from common.errors import ApplicationError
 from common.pages import form_page
@@ -59,7 +59,7 @@ def signup_page(request: HttpRequest) -> HttpResponse:
             return response
     if request.method == "POST" and form.is_valid():
         try:
-            signup = signup_create(**form.cleaned_data)
+            signup = signup_create(**form.cleaned_data, language=get_language())
         except ApplicationError as exc:
             _apply_errors(form, exc)
             retry_after = getattr(exc, "retry_after", None)

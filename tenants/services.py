@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import schema_context, schema_exists, tenant_context
 
 from common.emails import is_email_address
 from common.tasks import task_enqueue, task_name
@@ -96,8 +96,11 @@ def library_create(
     admin_email: str,
     admin_password: str | None = None,
     admin_invite: bool = False,
+    language: str = "",
 ) -> ProvisionedLibrary:
     """Create a library: its schema (cloned from the template), its domain and its first admin.
+    `language` is its default language (the model's default when empty); the admin's
+    invitation is written in it.
 
     Everything is checked before anything is made, and everything is made in one transaction,
     so a failure leaves no schema, library, domain or account behind. With `admin_invite` the
@@ -129,14 +132,17 @@ def library_create(
         password = admin_password or secrets.token_urlsafe(12)
         invitation_url = ""
         with transaction.atomic():
-            library = Library.objects.create(schema_name=schema_name, name=name)
+            library = Library.objects.create(
+                schema_name=schema_name, name=name, **({"language": language} if language else {})
+            )
             if schema_exists(schema_name):
                 raise _schema_name_taken(schema_name)
             # A spare schema cloned ahead of time is renamed (instant); without one, clone now.
             if not spare_schema_claim(schema_name=schema_name):
                 schema_clone(schema_name=schema_name)
             primary = Domain.objects.create(domain=domain, tenant=library, is_primary=True)
-            with schema_context(schema_name):
+            # The library itself, not only its schema: the invitation is in its language.
+            with tenant_context(library):
                 if admin_invite:
                     host = served_host(domain)
                     invited = staff_invite(

@@ -217,6 +217,31 @@ def test_web_sign_up_shows_progress_until_ready(db, django_capture_on_commit_cal
     assert schema_exists("eta")
 
 
+def test_a_library_signed_up_in_french_starts_in_french(db, django_capture_on_commit_callbacks):
+    """The language the admin signed up in is the new library's: its first mail, the link to
+    set a password, is in it, and so is its catalog for readers who ask for no language."""
+    browser = Client(HTTP_HOST=PLATFORM, HTTP_ACCEPT_LANGUAGE="fr")
+    body = {"name": "Médiathèque Iota", "subdomain": "iota", "admin_email": "a@iota.example"}
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/signup/", body)
+    assert mail.outbox[-1].subject.startswith("Confirmez votre bibliothèque")
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(confirmation_link()["path"])
+        signup_provision(signup_id=Signup.objects.get(subdomain="iota").pk)
+    assert Library.objects.get(schema_name="iota").language == "fr"
+    invitation = mail.outbox[-1]
+    assert invitation.subject == "Votre compte du personnel à iota.localhost"
+    assert "Choisissez votre mot de passe" in invitation.body
+    # Signed up in a language Stacks does not speak: the platform's default.
+    other = Client(HTTP_HOST=PLATFORM, HTTP_ACCEPT_LANGUAGE="pt")
+    with django_capture_on_commit_callbacks(execute=True):
+        other.post("/signup/", {**body, "subdomain": "kappa", "admin_email": "a@kappa.example"})
+    with django_capture_on_commit_callbacks(execute=True):
+        other.post(confirmation_link()["path"])
+        signup_provision(signup_id=Signup.objects.get(subdomain="kappa").pk)
+    assert Library.objects.get(schema_name="kappa").language == "en"
+
+
 @pytest.mark.parametrize(
     ("subdomain", "email", "message"),
     [
