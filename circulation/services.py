@@ -226,9 +226,19 @@ def patron_erase(*, patron_id: int) -> None:
             ),
             code="patron_has_loans",
         )
+    # Their copies waiting on the hold shelf go to the next in each queue, as on a cancel.
+    shelved = [
+        hold.item
+        for hold in Hold.objects.filter(patron=patron, status=Hold.Status.READY)
+        .select_related("item")
+        .select_for_update(of=("self",))
+        if hold.item is not None
+    ]
     Loan.objects.filter(patron=patron).update(patron=None)
     Notice.objects.filter(patron=patron).delete()
     patron.delete()
+    for item in shelved:
+        _hold_shelf_leave(item, timezone.now())
 
 
 @transaction.atomic

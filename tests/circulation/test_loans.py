@@ -14,6 +14,7 @@ from circulation.selectors import today
 from circulation.services import (
     LoanRuleData,
     hold_place,
+    hold_trap_item,
     item_type_set,
     loan_checkin,
     loan_checkout,
@@ -187,6 +188,23 @@ def test_erasing_a_patron_keeps_returned_loans_without_them(desk: Desk) -> None:
         patron_erase(patron_id=desk.patron.pk)
         assert not Patron.objects.filter(pk=desk.patron.pk).exists()
         assert Loan.objects.get(item=desk.item).patron_id is None
+
+
+def test_erasing_a_patron_passes_their_copy_on_the_hold_shelf_to_the_next(desk: Desk) -> None:
+    """A copy waiting on the hold shelf for a patron who is erased goes to the next patron in
+    the queue, as when the hold is cancelled, rather than sitting there for nobody."""
+    with schema_context(desk.schema):
+        Hold.objects.create(record=desk.record, patron=desk.patron)
+        trapped = hold_trap_item(item_barcode=desk.item.barcode)
+        assert trapped.patron_id == desk.patron.pk
+        waiting = Hold.objects.create(record=desk.record, patron=desk.other_patron)
+        changes = Change.objects.count()
+        patron_erase(patron_id=desk.patron.pk)
+        waiting.refresh_from_db()
+        assert waiting.status == Hold.Status.READY
+        assert waiting.item_id == desk.item.pk
+        assert Notice.objects.filter(hold=waiting, kind="hold_ready").count() == 1
+        assert Change.objects.count() == changes + 1  # the record page shows the copy held
 
 
 def test_returned_loans_lose_their_patron_after_the_library_s_days(desk: Desk) -> None:
