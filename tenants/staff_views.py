@@ -20,6 +20,7 @@ from staff.pages import staff_page
 from staff.roles import Role, admin_required
 from tenants import administration
 from tenants.dns import domain_challenge
+from tenants.domains import is_platform_hostname
 from tenants.locale import time_zones
 from tenants.models import Domain, Library
 
@@ -152,6 +153,8 @@ def _domains(request: HttpRequest) -> list[Domain]:
     domains = list(administration.domain_list(library=_library(request)))
     for domain in domains:
         domain.challenge = domain_challenge(library=domain.tenant, hostname=domain.domain)  # type: ignore[attr-defined]
+        # The platform's address for the library stays (domain_remove refuses it).
+        domain.removable = not is_platform_hostname(domain.domain)  # type: ignore[attr-defined]
     return domains
 
 

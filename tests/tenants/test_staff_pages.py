@@ -79,6 +79,10 @@ def test_domains_and_settings_from_the_pages(
     domain = Domain.objects.get(domain="books.alpha.example")
     assert browser.post(f"/staff/domains/{domain.pk}/make-primary/").status_code == 302
     platform = Domain.objects.get(domain=LIBRARY_HOST)
+    # The platform address cannot go: the page offers no button that could only be refused.
+    page = browser.get("/staff/domains/").text
+    assert f"/staff/domains/{platform.pk}/remove/" not in page
+    assert f"/staff/domains/{domain.pk}/remove/" in page
     kept = browser.post(f"/staff/domains/{platform.pk}/remove/")
     assert kept.status_code == 409
     assert "stays" in kept.text
