@@ -139,3 +139,15 @@ def test_api_and_another_library(library, other_library, shelf: Desk) -> None:
             stocktake_report(stocktake_id=sid)
     with schema_context(shelf.schema):
         assert Item.objects.filter(status="missing").count() == 0
+
+
+def test_a_library_with_no_locations_is_told_to_add_one(library) -> None:  # type: ignore[no-untyped-def]
+    """A new library has no locations: the page says to add one rather than offering an empty
+    list whose button can only be refused."""
+    from tests.circulation.conftest import staff_client
+
+    librarian = staff_client(library.schema_name, LIBRARY_HOST, "librarian")
+    page = librarian.get("/staff/stocktake/").text
+    assert 'name="location"' not in page
+    assert "Add a location first" in page
+    assert 'href="/admin/catalog/location/add/"' in page
