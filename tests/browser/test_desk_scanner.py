@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from catalog.services import ItemData, RecordData, item_create, location_create, record_create
 from circulation.services import PatronData, patron_create
 from tenants.services import ProvisionedLibrary
-from tests.browser.conftest import Shots, Stack
+from tests.browser.conftest import Shots, Stack, chromium_page
 
 pytestmark = pytest.mark.browser
 
@@ -73,3 +73,29 @@ def test_scans_typed_back_to_back_are_each_taken_whole(  # type: ignore[no-untyp
     for barcode in pile.barcodes:
         assert any(line.startswith(f"{barcode} ") and "checked in" in line for line in lines)
     shot("pile-checked-in")
+
+
+OVERLAP = """() => {
+    const a = document.querySelector('#scan label').getBoundingClientRect();
+    const b = document.getElementById('barcode').getBoundingClientRect();
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}"""
+
+
+def test_the_scan_field_keeps_clear_of_its_label_on_a_phone(  # type: ignore[no-untyped-def]
+    stack: Stack, live_library: ProvisionedLibrary, pile: Pile, tmp_path
+):
+    """On a 390 px phone the label wraps over lines (longest in Spanish): the field goes under
+    it, not over its words."""
+    with chromium_page(
+        tmp_path / "phone-profile", viewport={"width": 390, "height": 844}, locale="es-ES"
+    ) as phone:
+        stack.admin_sign_in(phone, live_library, "/staff/desk/")
+        assert phone.evaluate("document.documentElement.lang") == "es"
+        assert phone.evaluate(OVERLAP) is False
+        phone.keyboard.type(f"{pile.patron_barcode}\n", delay=15)
+        phone.wait_for_function(
+            "() => document.querySelector('#lines li') !== null", timeout=30_000
+        )
+        assert phone.evaluate(OVERLAP) is False
+        Shots(phone, "desk_phone")("patron-open")
