@@ -32,6 +32,17 @@ READER_WORDING = {
     "hold_exists": gettext_lazy("You already have a hold on this title."),
     "hold_limit_reached": gettext_lazy("You already have as many holds as you may place."),
 }
+# A renewal's refusals name the copy by barcode, for the desk; the reader's account lists
+# titles, so the reader reads them about the title.
+READER_RENEWAL_WORDING = {
+    "renewal_limit_reached": gettext_lazy(
+        "%(title)s cannot be renewed again: it has been renewed as many times as allowed."
+    ),
+    "hold_waiting": gettext_lazy("%(title)s cannot be renewed: another reader is waiting for it."),
+    "renewal_not_later": gettext_lazy(
+        "%(title)s cannot be renewed yet: it would not be due any later."
+    ),
+}
 View = Callable[..., HttpResponseBase]
 
 
@@ -101,6 +112,15 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("/")  # type: ignore[return-value]
 
 
+def _renewal_refusal(exc: ApplicationError, patron: Patron, barcode: str) -> ApplicationError:
+    """A refused renewal as the reader reads it: about the title of their loan."""
+    wording = READER_RENEWAL_WORDING.get(exc.code)
+    loan = loan_list(patron_id=patron.pk, open_only=True, item_barcode=barcode).first()
+    if wording is None or loan is None:
+        return exc
+    return ApplicationError(str(wording) % {"title": loan.item.record.title}, code=exc.code)
+
+
 @require_http_methods(["GET", "POST"])
 @patron_required
 def account_page(request: HttpRequest) -> HttpResponse:
@@ -110,7 +130,11 @@ def account_page(request: HttpRequest) -> HttpResponse:
         # to refresh) renews or cancels nothing a second time.
         try:
             if "renew" in request.POST:
-                loan = loan_renew(item_barcode=request.POST["renew"][:64], patron_id=patron.pk)
+                barcode = request.POST["renew"][:64]
+                try:
+                    loan = loan_renew(item_barcode=barcode, patron_id=patron.pk)
+                except ApplicationError as exc:
+                    raise _renewal_refusal(exc, patron, barcode) from exc
                 text = gettext("Renewed: %(title)s, now due %(date)s.") % {
                     "title": loan.item.record.title,
                     "date": date_format(loan.due_on, "SHORT_DATE_FORMAT"),

@@ -58,9 +58,29 @@ def test_each_renewal_adds_a_loan_period_until_none_are_left(desk: Desk) -> None
             renewed.text
         )
     refused = client.post("/account/", {"renew": desk.item.barcode}, follow=True)
-    assert "renewed 2 times, the most allowed" in refused.text
+    assert (
+        "The Dispossessed cannot be renewed again: it has been renewed as many times as allowed."
+    ) in refused.text
     with schema_context(desk.schema):
         assert Loan.objects.get(pk=loan.pk).due_on == due
+
+
+def test_a_refused_renewal_names_the_reader_s_book_not_its_barcode(desk: Desk) -> None:
+    """The account lists titles: a refusal names the title, never the copy's barcode, which
+    the reader has no way to tell apart."""
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        Hold.objects.create(record=desk.record, patron=desk.other_patron)
+    client = signed_in(desk)
+    refused = client.post("/account/", {"renew": desk.item.barcode}, follow=True).text
+    assert 'role="alert">The Dispossessed cannot be renewed: another reader is waiting for it.' in (
+        refused
+    )
+    assert desk.item.barcode not in refused.split('id="loans"')[0]
+    french = client.post(
+        "/account/", {"renew": desk.item.barcode}, follow=True, HTTP_ACCEPT_LANGUAGE="fr"
+    ).text
+    assert "The Dispossessed ne peut pas être prolongé" in french
 
 
 def test_a_reload_after_a_renewal_or_a_cancellation_does_them_no_second_time(desk: Desk) -> None:
