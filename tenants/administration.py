@@ -352,8 +352,11 @@ def api_key_issue(
 
 @transaction.atomic
 def api_key_withdraw(*, api_key_id: int, actor: str) -> ApiKey:
+    was_revoked = ApiKey.objects.filter(pk=api_key_id, revoked_at__isnull=False).exists()
     api_key = api_key_revoke(api_key_id=api_key_id)
-    audit_record(actor=actor, action="api_key.revoke", target=api_key.prefix)
+    # A key revoked again (from a second tab, a retried call) is logged once, when it was.
+    if not was_revoked:
+        audit_record(actor=actor, action="api_key.revoke", target=api_key.prefix)
     # Web processes hold keys in memory, stamped with the host generation: moving it on makes
     # all of them drop their copies; again at commit, for any that read the key in between.
     host_generation_advance()

@@ -200,6 +200,10 @@ def test_api_key_secret_is_shown_once_and_works_until_revoked(admin):
     assert refused.status_code == 401
     assert refused.json()["detail"] == "Invalid, expired or revoked API key."
     assert [a for _, a, _ in _audit("alpha")][-2:] == ["api_key.create", "api_key.revoke"]
+    # Revoked again (a second tab, a retried call): still revoked, and logged once.
+    again = admin.post(f"/api/v1/api-keys/{body['id']}/revoke/")
+    assert again.json()["revoked"] is True
+    assert [a for _, a, _ in _audit("alpha")].count("api_key.revoke") == 1
 
 
 @pytest.mark.parametrize(
