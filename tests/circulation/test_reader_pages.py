@@ -83,6 +83,17 @@ def test_a_refused_renewal_names_the_reader_s_book_not_its_barcode(desk: Desk) -
     assert "The Dispossessed ne peut pas être prolongé" in french
 
 
+def test_each_button_of_the_account_names_its_book(desk: Desk) -> None:
+    """A screen reader moving from button to button hears which book each renews or whose
+    hold it cancels, not "Renew, Renew, Cancel"."""
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        Hold.objects.create(record=desk.other_record, patron=desk.patron)
+    page = signed_in(desk).get("/account/").text
+    assert 'aria-label="Renew The Dispossessed">Renew</button>' in page
+    assert 'aria-label="Cancel the hold on The Lathe of Heaven">Cancel</button>' in page
+
+
 def test_a_reload_after_a_renewal_or_a_cancellation_does_them_no_second_time(desk: Desk) -> None:
     """The account's forms answer with a redirect to the account: reloading the page it shows
     (a phone's pull to refresh) sends nothing again, and the note is shown once."""
