@@ -200,7 +200,8 @@ def signup_confirm(*, token: str) -> Signup:
     except IntegrityError:
         # Another sign-up for the same subdomain was confirmed between the check and the update.
         raise LibraryError(
-            f"{signup_host(signup.subdomain)} is taken; please sign up again with another.",
+            gettext("%(address)s is taken; please sign up again with another.")
+            % {"address": signup_host(signup.subdomain)},
             code="subdomain_taken",
             fields={"subdomain": ["taken"]},
         ) from None

@@ -289,7 +289,8 @@ def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     job = get_object_or_404(export_job_list(), pk=pk)
     if not export_downloadable(job):
         return HttpResponse(
-            f"The export is {job.status}; download it once it is done.",
+            gettext("The export is %(status)s; download it once it is done.")
+            % {"status": job.get_status_display().lower()},
             status=409,
             content_type="text/plain",
         )

@@ -258,7 +258,11 @@ def test_export_with_filters_then_download(librarian):
     assert job.filters == {"language": "eng"}
     waiting = librarian.get(started.url).text
     assert 'http-equiv="refresh"' in waiting
-    assert librarian.get(f"/staff/exports/{job.pk}/download/").status_code == 409
+    early = librarian.get(f"/staff/exports/{job.pk}/download/")
+    assert (early.status_code, early.content.decode()) == (
+        409,
+        "The export is queued; download it once it is done.",
+    )
 
     with schema_context("alpha"):
         export_job_write(job_id=job.pk)
