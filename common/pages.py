@@ -1,6 +1,7 @@
-"""What the HTML pages share: a service's "not found" as the page's 404, a form's status, and
-a form that runs one service."""
+"""What the HTML pages share: a service's "not found" as the page's 404, a form's status, a
+form that runs one service, and a form that takes effect once."""
 
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -46,3 +47,29 @@ def form_submit(
     elif request.method == "POST":
         error = invalid
     return page(error)
+
+
+# The form tokens a session has been given and not yet spent (form_once_issue); the oldest go
+# first past this many, each an open tab's form.
+_ONCE_SESSION_KEY = "forms_once"
+_ONCE_KEPT = 20
+
+
+def form_once_issue(request: HttpRequest) -> str:
+    """A token for a form whose POST must take effect once (it shows a secret, say): put it in
+    a hidden field, and ask form_once_unspent before acting and form_once_spend after."""
+    token = secrets.token_urlsafe(16)
+    kept = request.session.get(_ONCE_SESSION_KEY, [])[-(_ONCE_KEPT - 1) :]
+    request.session[_ONCE_SESSION_KEY] = [*kept, token]
+    return token
+
+
+def form_once_unspent(request: HttpRequest, token: str) -> bool:
+    """Whether `token` was issued to this session and not yet spent: a reload of the answer,
+    or the Back button and a second click, sends a spent one."""
+    return bool(token) and token in request.session.get(_ONCE_SESSION_KEY, [])
+
+
+def form_once_spend(request: HttpRequest, token: str) -> None:
+    kept = request.session.get(_ONCE_SESSION_KEY, [])
+    request.session[_ONCE_SESSION_KEY] = [t for t in kept if t != token]

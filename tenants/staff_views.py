@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
-from common.pages import form_submit
+from common.pages import form_once_issue, form_once_spend, form_once_unspent, form_submit
 from staff import invitations
 from staff.audit import actor_name, audit_event_list
 from staff.models import ApiKey
@@ -109,27 +109,46 @@ def people_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     scope = forms.ChoiceField(label=_("Scope"), choices=ApiKey.Scope.choices)
+    patrons = forms.BooleanField(
+        label=_("Patrons, loans and holds too (a self-check machine, a patron sync)"),
+        required=False,
+    )
     expires_at = forms.DateTimeField(
         label=_("Expires at (optional, in the library time zone)"), required=False
     )
+    # The page answers a creation with the secret rather than a redirect (it is not kept to
+    # show later), so a reload would send the form again: its token makes it count once.
+    once = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 @admin_required
 def api_keys_page(request: HttpRequest) -> HttpResponse:
-    form = ApiKeyForm(request.POST or None)
+    form = ApiKeyForm(request.POST or None, initial={"once": form_once_issue(request)})
     error, secret = "", ""
     if request.method == "POST" and form.is_valid():
+        details = dict(form.cleaned_data)
+        once = details.pop("once")
         try:
+            if not form_once_unspent(request, once):
+                raise ApplicationError(
+                    gettext(
+                        "This form was sent before, and its key was created then; nothing "
+                        "more was created. If its secret was not copied, revoke that key and "
+                        "create another."
+                    )
+                )
             issued = administration.api_key_issue(
-                **form.cleaned_data,
+                **details,
                 created_by=request.user,  # type: ignore[arg-type]
                 actor=actor_name(request.user),
             )
         except ApplicationError as exc:
             error = exc.message
+            form = ApiKeyForm(initial={**details, "once": form_once_issue(request)})
         else:
+            form_once_spend(request, once)
             # The secret is shown in this response only; it is not kept.
-            secret, form = issued.secret, ApiKeyForm()
+            secret, form = issued.secret, ApiKeyForm(initial={"once": form_once_issue(request)})
     context = {
         "form": form,
         "keys": administration.api_key_list().select_related("created_by"),

@@ -58,8 +58,15 @@ def test_an_invitation_offers_the_librarian_s_role_first(browser):
     assert '<option value="admin" selected>' not in page
 
 
+def _key_form(browser, **fields):
+    """The API key form's fields as the page gives them (its one-time token included)."""
+    page = browser.get("/staff/api-keys/").content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', page)[1]
+    return {"once": once, **fields}
+
+
 def test_api_key_secret_is_shown_once_on_the_page(browser):
-    created = browser.post("/staff/api-keys/", {"name": "Kiosk", "scope": "read"})
+    created = browser.post("/staff/api-keys/", _key_form(browser, name="Kiosk", scope="read"))
     assert created.status_code == 200
     secret = re.search(r'<code id="new-key">([^<]+)</code>', created.text)[1]
     assert secret not in browser.get("/staff/api-keys/").text
@@ -68,6 +75,41 @@ def test_api_key_secret_is_shown_once_on_the_page(browser):
     assert browser.post(f"/staff/api-keys/{key.pk}/revoke/").status_code == 302
     refused = Client(HTTP_HOST=LIBRARY_HOST, HTTP_AUTHORIZATION=f"Api-Key {secret}").get("/api/v1/")
     assert refused.status_code == 401
+
+
+def test_a_reload_after_creating_a_key_creates_no_second_one(browser):
+    """The answer to a creation shows the secret, so a reload (or Back and a second click)
+    sends the same form again: it is refused, and one key stands."""
+    form = _key_form(browser, name="Kiosk", scope="read")
+    assert browser.post("/staff/api-keys/", form).status_code == 200
+    again = browser.post("/staff/api-keys/", form)
+    assert again.status_code == 400
+    assert "nothing more was created" in again.content.decode()
+    assert 'id="new-key"' not in again.content.decode()
+    assert 'value="Kiosk"' in again.content.decode()  # what was typed is kept
+    with schema_context("alpha"):
+        assert list(ApiKey.objects.values_list("name", flat=True)) == ["Kiosk"]
+    # A form sent without the page's token (a copy made elsewhere) creates nothing either.
+    assert browser.post("/staff/api-keys/", {"name": "Other", "scope": "read"}).status_code == 400
+    # A fresh form from the page creates the next key.
+    fresh = browser.post("/staff/api-keys/", _key_form(browser, name="Desk", scope="write"))
+    assert 'id="new-key"' in fresh.content.decode()
+    with schema_context("alpha"):
+        assert ApiKey.objects.count() == 2
+
+
+def test_a_self_check_key_is_created_on_the_page(browser):
+    """The patron scope, which a self-check machine needs, is on the page as in the command."""
+    form = _key_form(browser, name="Self-check", scope="write", patrons="on")
+    created = browser.post("/staff/api-keys/", form).content.decode()
+    secret = re.search(r'<code id="new-key">([^<]+)</code>', created)[1]
+    assert "Read and write, with patrons" in browser.get("/staff/api-keys/").content.decode()
+    with schema_context("alpha"):
+        assert ApiKey.objects.get().patrons is True
+    patrons = Client(HTTP_HOST=LIBRARY_HOST, HTTP_AUTHORIZATION=f"Api-Key {secret}").get(
+        "/api/v1/patrons/"
+    )
+    assert patrons.status_code == 200
 
 
 def test_domains_and_settings_from_the_pages(
