@@ -5,12 +5,12 @@ from typing import Any
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from catalog.imports.models import ImportJob
+from catalog.imports.models import ExportJob, ImportJob
 from tenants.models import Library
 
 
 def library_schemas_importing() -> list[str]:
-    """The schemas of active libraries with an import job still to finish."""
+    """The schemas of active libraries with an import or export job still to finish."""
     public = get_public_schema_name()
     with schema_context(public):
         schemas = list(
@@ -20,16 +20,18 @@ def library_schemas_importing() -> list[str]:
         )
     if not schemas:
         return []
-    table = connection.ops.quote_name(ImportJob._meta.db_table)
+    imports = connection.ops.quote_name(ImportJob._meta.db_table)
+    exports = connection.ops.quote_name(ExportJob._meta.db_table)
     # Schema names are identifiers checked when each library was made, and quoted here.
-    branches = [
-        f"SELECT %s WHERE EXISTS (SELECT 1 FROM {connection.ops.quote_name(schema)}.{table} "  # noqa: S608
-        "WHERE status = ANY(%s))"
-        for schema in schemas
-    ]
+    branches = []
     params: list[Any] = []
     for schema in schemas:
-        params += [schema, list(ImportJob.ACTIVE_STATUSES)]
+        quoted = connection.ops.quote_name(schema)
+        branches.append(
+            f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quoted}.{imports} WHERE status = ANY(%s))"  # noqa: S608
+            f" OR EXISTS (SELECT 1 FROM {quoted}.{exports} WHERE status = ANY(%s))"
+        )
+        params += [schema, list(ImportJob.ACTIVE_STATUSES), list(ExportJob.ACTIVE_STATUSES)]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(branches), params)
         return [row[0] for row in cursor.fetchall()]

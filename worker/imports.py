@@ -22,14 +22,14 @@ from django.db import (
 )
 from django_tenants.utils import schema_context
 
-from catalog.imports.exports import EXPORT_JOB_RUN, export_job_write
+from catalog.imports.exports import EXPORT_JOB_RUN, export_job_write, export_jobs_resumable
 from catalog.imports.jobs import (
     IMPORT_JOB_RUN,
     import_job_lease_wait,
     import_job_work,
     import_jobs_resumable,
 )
-from catalog.imports.leasing import lease_token
+from catalog.imports.leasing import LeaseLost, lease_token
 from common.readers import readers_active
 from common.tasks import LibraryTask
 from tenants.activity import library_schemas_importing
@@ -93,20 +93,31 @@ def queue_waiting(queue: str) -> bool:
 
 @shared_task(base=LibraryTask, name="worker.imports_resume")
 def imports_resume() -> list[int]:
-    """Queue the active imports of this library that nobody holds any longer."""
+    """Queue the active imports of this library that nobody holds any longer, and its next
+    export when none is held."""
     free, _ = import_jobs_resumable()
     for job_id in free:
         _queue_turn(job_id)
+    for job_id in export_jobs_resumable():
+        export_job_run.apply_async((job_id,), retry=True, retry_policy=PUBLISH_RETRY)
     return free
 
 
-@shared_task(base=LibraryTask, name=EXPORT_JOB_RUN)
-def export_job_run(job_id: int) -> None:
-    export_job_write(job_id=job_id)
+@shared_task(base=LibraryTask, name=EXPORT_JOB_RUN, bind=True, max_retries=None)
+def export_job_run(self: Any, job_id: int, owner: str = "") -> None:
+    """Write one export; a database outage is waited out by the same holder of its lease."""
+    owner = owner or lease_token()
+    try:
+        export_job_write(job_id=job_id, owner=owner)
+    except (OperationalError, InterfaceError) as exc:
+        close_old_connections()
+        raise self.retry(args=(job_id, owner), countdown=DATABASE_RETRY_SECONDS, exc=exc) from exc
+    except LeaseLost:
+        logger.warning("export %s was taken over by another worker", job_id)
 
 
 def imports_watch() -> None:
-    """Queue a resume in every library with an import in progress (an outage is logged and
+    """Queue a resume in every library with an import or export in progress (an outage is logged and
     the next round tries again)."""
     try:
         for schema in library_schemas_importing():

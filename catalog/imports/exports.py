@@ -4,18 +4,21 @@ import csv
 import io
 import tempfile
 from collections.abc import Generator, Iterator
+from datetime import timedelta
 from typing import IO, Any
 
 import orjson
 import pymarc
+from django.conf import settings
 from django.core.files import File
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from catalog.imports.formats.csv_file import CSV_COLUMNS, FORMULA_STARTS, LIST_SEPARATOR
 from catalog.imports.formats.marc_kept import record_as_marc
+from catalog.imports.leasing import LeaseLost, lease_token
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import record_export_list
 from catalog.marc import RECORD_PREFETCH, item_holdings, marc_xml
@@ -52,15 +55,56 @@ def export_job_create(
         )
     record_export_list(filters=filters)  # refuses unknown or malformed filters now, not later
     with transaction.atomic():
+        # One export of a library in the queue at a time: the next is queued as one ends, so
+        # behind it, not behind all of them, come the other libraries' imports and exports.
+        ahead = ExportJob.objects.filter(status__in=ExportJob.ACTIVE_STATUSES).exists()
         job = ExportJob.objects.create(
             format=format,
             filters=filters,
             started_by=started_by if getattr(started_by, "pk", None) else None,
             started_by_label=started_by_label[:255],
         )
-        if queue:
+        if queue and not ahead:
             task_enqueue(EXPORT_JOB_RUN, job.pk)
     return job
+
+
+def export_jobs_resumable() -> list[int]:
+    """The export to queue again: none if one is held, else the oldest active one (its task
+    lost with a worker or the broker, refused while the library was suspended, or waiting
+    behind an export that ended without queueing it)."""
+    now = timezone.now()
+    active = ExportJob.objects.filter(status__in=ExportJob.ACTIVE_STATUSES)
+    if active.exclude(lease_owner="").filter(lease_expires_at__gte=now).exists():
+        return []
+    return list(active.order_by("pk").values_list("pk", flat=True)[:1])
+
+
+def _lease_take(job_id: int, owner: str) -> bool:
+    now = timezone.now()
+    free = Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
+    taken = (
+        ExportJob.objects.filter(pk=job_id, status__in=ExportJob.ACTIVE_STATUSES)
+        .filter(free)
+        .update(
+            status=ExportJob.Status.RUNNING,
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS),
+        )
+    )
+    return taken == 1
+
+
+def _lease_renew(job_id: int, owner: str) -> None:
+    expires = timezone.now() + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS)
+    if not ExportJob.objects.filter(pk=job_id, lease_owner=owner).update(lease_expires_at=expires):
+        raise LeaseLost(job_id)
+
+
+def _export_next_queue() -> None:
+    """Queue the library's next export once this one has ended."""
+    for job_id in export_jobs_resumable():
+        task_enqueue(EXPORT_JOB_RUN, job_id)
 
 
 # A writer takes records one at a time (send) and finishes the file when closed.
@@ -79,12 +123,15 @@ def _batches(records: QuerySet[Record]) -> Iterator[list[Record]]:
         last = batch[-1].pk
 
 
-def export_job_write(*, job_id: int) -> ExportJob:
-    """Write the export file (to a temporary file, then to storage); safe to run twice."""
-    job = ExportJob.objects.filter(pk=job_id).first()
-    if job is None or job.status == ExportJob.Status.DONE:
-        return job  # type: ignore[return-value]
-    ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.RUNNING)
+def export_job_write(*, job_id: int, owner: str = "") -> ExportJob:
+    """Write the export file (to a temporary file, then to storage); safe to run twice.
+
+    Only the holder of the job's lease writes it; a database error leaves the job as it is,
+    for the same holder to try again (or another once the lease has expired)."""
+    owner = owner or lease_token()
+    if not _lease_take(job_id, owner):
+        return ExportJob.objects.filter(pk=job_id).first()  # type: ignore[return-value]
+    job = ExportJob.objects.get(pk=job_id)
     try:
         records = record_export_list(filters=job.filters)
         count = 0
@@ -95,21 +142,31 @@ def export_job_write(*, job_id: int) -> ExportJob:
                 for record in batch:
                     writer.send(record)
                     count += 1
+                _lease_renew(job_id, owner)
             writer.close()
             out.seek(0)
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
             job.file.save(f"export-{job.pk}-{stamp}.{EXTENSIONS[job.format]}", File(out), False)
         job.records = count
         job.status = ExportJob.Status.DONE
+    except (OperationalError, InterfaceError, LeaseLost):
+        raise
     except Exception as error:
         job.status = ExportJob.Status.FAILED
         job.error = f"The export stopped: {error!r}"[:5000]
-        job.finished_at = timezone.now()
-        job.save()
+        _export_end(job)
         raise
-    job.finished_at = timezone.now()
-    job.save()
+    _export_end(job)
     return job
+
+
+def _export_end(job: ExportJob) -> None:
+    job.finished_at = timezone.now()
+    job.lease_owner = ""
+    job.lease_expires_at = None
+    with transaction.atomic():
+        job.save()
+        _export_next_queue()
 
 
 # --- Writers: generators fed one record at a time --------------------------------------------

@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
 from catalog.imports.formats.source import FileUnreadable
-from catalog.imports.leasing import LeaseLost, lease_release, lease_take
+from catalog.imports.leasing import LeaseLost, lease_release, lease_take, leases_held
 from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.running import Slice, collector_eased, commit_slice, stage_slice
 from catalog.imports.snapshots import snapshot_data
@@ -32,6 +32,8 @@ from common.language import library_language
 from common.tasks import task_enqueue, task_name
 
 IMPORT_JOB_RUN = task_name("worker.import_job_run")
+# How often a job looks again while another import of its library runs.
+OTHER_JOB_WAIT_SECONDS = 5.0
 
 Status = ImportJob.Status
 Action = ImportRow.Action
@@ -314,14 +316,20 @@ def import_job_revert(*, job_id: int) -> ImportJob:
 
 
 def import_job_lease_wait(job_id: int) -> float | None:
-    """While the job is active, the seconds until its lease is free to take (0 when it is);
-    None once the job has nothing left to do."""
+    """While the job is active, the seconds until its lease may be free to take (0 when it
+    is): when its own is held, until it expires; when another job of the library holds one,
+    a few seconds, since that job lets its lease go as soon as it ends. None once the job has
+    nothing left to do."""
     job = ImportJob.objects.filter(pk=job_id, status__in=ImportJob.ACTIVE_STATUSES).first()
     if job is None:
         return None
-    if not job.lease_owner or job.lease_expires_at is None:
+    now = timezone.now()
+    if job.lease_owner and job.lease_expires_at is not None and job.lease_expires_at >= now:
+        return (job.lease_expires_at - now).total_seconds()
+    other = leases_held(now).values_list("lease_expires_at", flat=True).first()
+    if other is None:
         return 0.0
-    return max((job.lease_expires_at - timezone.now()).total_seconds(), 0.0)
+    return min((other - now).total_seconds(), OTHER_JOB_WAIT_SECONDS)
 
 
 def _locations_created_remove(job: ImportJob) -> None:

@@ -3,11 +3,11 @@
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog.imports.accounting import peak_memory_keep
@@ -24,16 +24,33 @@ def lease_token() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def leases_held(now: datetime) -> QuerySet[ImportJob]:
+    """The library's active jobs whose holder's lease is still running."""
+    return ImportJob.objects.filter(
+        status__in=ImportJob.ACTIVE_STATUSES, lease_expires_at__gte=now
+    ).exclude(lease_owner="")
+
+
 def lease_take(job_id: int, owner: str) -> bool:
-    """Take (or keep) an active job's lease unless another holder's is still running."""
+    """Take (or keep) an active job's lease unless another holder's is still running, or
+    another job of the library holds one: an import decides what to create from what the
+    catalog holds, so two at once would both create the same records. The library's lock
+    makes the look and the take one step for jobs taken at the same moment."""
     now = timezone.now()
     expires = now + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS)
     free = Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
-    taken = (
-        ImportJob.objects.filter(pk=job_id, status__in=ImportJob.ACTIVE_STATUSES)
-        .filter(free)
-        .update(lease_owner=owner, lease_expires_at=expires)
-    )
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('import_lease'), hashtext(current_schema()))"
+            )
+        if leases_held(now).exclude(pk=job_id).exists():
+            return False
+        taken = (
+            ImportJob.objects.filter(pk=job_id, status__in=ImportJob.ACTIVE_STATUSES)
+            .filter(free)
+            .update(lease_owner=owner, lease_expires_at=expires)
+        )
     return taken == 1
 
 

@@ -212,6 +212,13 @@ class ExportJob(StaffJob):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(upload_to=export_file_path, max_length=300, blank=True)
     records = models.PositiveIntegerField(default=0)
+    # The lease, as an import's: only the holder writes the file until it expires, and a
+    # worker finds an export whose holder is gone (killed, or its task lost).
+    lease_owner = models.CharField(max_length=64, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    # An export in these states has work left for a worker.
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
 
     def __str__(self) -> str:
         return f"export #{self.pk} ({self.format}, {self.status})"

@@ -1,4 +1,5 @@
-"""Imports on real worker processes: the command, a SIGKILL mid-commit, a lost task, fairness."""
+"""Imports on real worker processes: the command, a SIGKILL mid-commit, a lost task, fairness,
+two imports in one library at once."""
 
 import os
 import signal
@@ -172,6 +173,37 @@ def test_a_huge_import_does_not_starve_another_librarys_small_one(
     # One worker, one slot: the small job ran between the big job's chunks.
     assert big_when_small_done.status == "committing"
     assert big_when_small_done.committed_through < 4000
+
+
+def test_two_imports_of_one_file_at_once_create_each_record_once(live_library, tmp_path, own_queue):
+    """Each import decides what to create from what the catalog holds: a library's imports
+    take turns, so the second finds what the first created."""
+    schema = live_library.library.schema_name
+    count = 3000
+    path = _marc_file(tmp_path, count)
+    worker = WorkerProcess(concurrency=2, extra_env=own_queue).start()
+    try:
+        jobs = []
+        for _ in range(2):
+            with schema_context(schema), path.open("rb") as stream:
+                jobs.append(
+                    import_job_create(
+                        file=stream, file_name=path.name, one_shot=True, create_locations=True
+                    )
+                )
+        for job in jobs:
+            assert wait_for(
+                lambda job=job: import_job_in(schema, job.pk).status == "committed", timeout=180
+            ), worker.log()[-3000:]
+    finally:
+        worker.stop()
+
+    first, second = (import_job_in(schema, job.pk) for job in jobs)
+    assert first.created + second.created == count
+    assert first.unchanged + second.unchanged == count
+    with schema_context(schema):
+        assert Record.objects.count() == count
+        assert Record.objects.values("control_number").distinct().count() == count
 
 
 def test_a_slice_sees_whether_other_tasks_wait_in_its_queue(live_db):

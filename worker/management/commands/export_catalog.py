@@ -10,7 +10,8 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.exports import export_job_create, export_job_write
 from catalog.imports.models import ExportJob
-from tenants.models import Library
+from common.errors import ApplicationError
+from tenants.platform import library_list
 
 
 class Command(BaseCommand):
@@ -23,20 +24,30 @@ class Command(BaseCommand):
         parser.add_argument("--filters", default="{}", help='JSON, e.g. {"language": "eng"}')
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not Library.objects.filter(schema_name=options["library"]).exists():
+        library = library_list().filter(schema_name=options["library"]).first()
+        if library is None:
             raise CommandError(f"No library with schema {options['library']!r}.")
+        output: Path = options["output"]
+        # Checked before the export is recorded, so a mistyped path leaves no job behind.
+        if not output.parent.is_dir():
+            raise CommandError(f"No such folder for the export: {output.parent}")
         try:
             filters = json.loads(options["filters"])
         except json.JSONDecodeError as error:
             raise CommandError(f"--filters is not JSON: {error}") from None
-        with schema_context(options["library"]):
-            job = export_job_create(
-                format=options["format"],
-                filters=filters,
-                started_by_label="export_catalog command",
-                queue=False,
-            )
+        if not isinstance(filters, dict):
+            raise CommandError('--filters must be a JSON object, e.g. {"language": "eng"}.')
+        with schema_context(library.schema_name):
+            try:
+                job = export_job_create(
+                    format=options["format"],
+                    filters=filters,
+                    started_by_label="export_catalog command",
+                    queue=False,
+                )
+            except ApplicationError as exc:
+                raise CommandError(exc.message) from None
             job = export_job_write(job_id=job.pk)
-            with job.file.open("rb") as source, options["output"].open("wb") as target:
+            with job.file.open("rb") as source, output.open("wb") as target:
                 shutil.copyfileobj(source, target)
-        self.stdout.write(f"Exported {job.records} records to {options['output']}.")
+        self.stdout.write(f"Exported {job.records} records to {output}.")

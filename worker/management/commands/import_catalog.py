@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
 from tenants.models import Library
+from tenants.platform import library_list
 
 FINAL = {"staged", "committed", "failed", "cancelled", "reverted"}
 WAIT_SECONDS = 2
@@ -49,8 +50,14 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {path}")
         if path.stat().st_size == 0:
             raise CommandError(f"{path} is empty: there is nothing to import.")
-        if not Library.objects.filter(schema_name=options["library"]).exists():
+        library = library_list().filter(schema_name=options["library"]).first()
+        if library is None:
             raise CommandError(f"No library with schema {options['library']!r}.")
+        if library.status != Library.Status.ACTIVE:
+            # The worker refuses a suspended library's tasks: the job would wait forever.
+            raise CommandError(
+                f"Library {library.schema_name!r} is suspended: reactivate it to import."
+            )
         with schema_context(options["library"]), path.open("rb") as stream:
             job = import_job_create(
                 file=stream,

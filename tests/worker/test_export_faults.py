@@ -1,0 +1,154 @@
+"""Interrupted exports finish by themselves, and one library's exports never hold up another's
+imports: real worker processes, a database session terminated, a worker killed."""
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from catalog.imports.exports import export_job_create
+from catalog.imports.generate import marc_generate
+from catalog.imports.jobs import import_job_create
+from catalog.imports.models import ExportJob
+from config.celery import app
+from tenants.services import library_drop
+from tests.catalog.imports.helpers import MARC_DIR
+from tests.conftest import WorkerProcess, database_url, live_library_create
+from tests.worker.helpers import (
+    database_sessions_of,
+    import_job_in,
+    processes_of,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.worker, pytest.mark.faults]
+
+COUNT = 6000
+LEASE_SECONDS = 3
+WORKER_ENV = {"STACKS_IMPORT_LEASE_SECONDS": str(LEASE_SECONDS)}
+
+
+@pytest.fixture
+def own_queue() -> Iterator[dict[str, str]]:
+    """A queue only this test's workers read."""
+    queue = f"exports-{os.urandom(4).hex()}"
+    before = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    yield {"CELERY_DEFAULT_QUEUE": queue, **WORKER_ENV}
+    app.conf.task_default_queue = before
+
+
+def _catalog_fill(schema: str, tmp_path: Path, count: int = COUNT) -> None:
+    """`count` generated records, imported by the test's worker."""
+    path = tmp_path / "generated.mrc"
+    with path.open("wb") as out:
+        marc_generate(out, count)
+    with schema_context(schema), path.open("rb") as stream:
+        job = import_job_create(
+            file=stream, file_name=path.name, one_shot=True, create_locations=True
+        )
+    assert wait_for(lambda: import_job_in(schema, job.pk).status == "committed", timeout=120)
+
+
+def _export_in(schema: str, job_id: int) -> ExportJob:
+    with schema_context(schema):
+        return ExportJob.objects.get(pk=job_id)
+
+
+def _written_records(job: ExportJob) -> int:
+    with job.file.open("rb") as stream:
+        return stream.read().count(b"<record")
+
+
+def _running(schema: str, job_id: int) -> bool:
+    job = _export_in(schema, job_id)
+    return job.status == "running"
+
+
+def test_an_export_whose_database_session_is_terminated_finishes(live_library, tmp_path, own_queue):
+    schema = live_library.library.schema_name
+    worker = WorkerProcess(concurrency=1, extra_env=own_queue).start()
+    try:
+        _catalog_fill(schema, tmp_path)
+        with schema_context(schema):
+            job = export_job_create(format="marcxml", filters={})
+        assert wait_for(lambda: _running(schema, job.pk), timeout=60)
+        assert worker.process is not None
+        sessions = [pid for pid, _, _ in database_sessions_of(processes_of(worker.process.pid))]
+        assert sessions
+        with psycopg2.connect(database_url()) as admin, admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s) AS pid", [sessions])
+        admin.close()
+
+        done = wait_for(lambda: _export_in(schema, job.pk).status == "done", timeout=120)
+        assert done, (_export_in(schema, job.pk).status, worker.log()[-3000:])
+    finally:
+        worker.stop()
+    job = _export_in(schema, job.pk)
+    assert job.records == COUNT
+    assert _written_records(job) == COUNT
+    assert job.lease_owner == ""
+
+
+def test_an_export_whose_worker_is_killed_is_finished_by_the_next(
+    live_library, tmp_path, own_queue
+):
+    schema = live_library.library.schema_name
+    first = WorkerProcess(concurrency=1, extra_env=own_queue).start()
+    try:
+        _catalog_fill(schema, tmp_path)
+        with schema_context(schema):
+            job = export_job_create(format="marcxml", filters={})
+        assert wait_for(lambda: _running(schema, job.pk), timeout=60)
+        assert first.process is not None
+        for pid in processes_of(first.process.pid):
+            os.kill(pid, signal.SIGKILL)
+        first.process.wait()
+    finally:
+        first.stop()
+    assert _export_in(schema, job.pk).status == "running"
+
+    second = WorkerProcess(concurrency=1, extra_env=own_queue).start()
+    try:
+        done = wait_for(lambda: _export_in(schema, job.pk).status == "done", timeout=120)
+        assert done, second.log()[-3000:]
+    finally:
+        second.stop()
+    job = _export_in(schema, job.pk)
+    assert (job.records, _written_records(job)) == (COUNT, COUNT)
+
+
+def test_many_exports_of_one_library_do_not_hold_up_another_librarys_import(
+    live_library, tmp_path, own_queue
+):
+    """One worker, one slot: the other library's import runs after the export in hand, not
+    after every export the first library asked for."""
+    busy = live_library.library.schema_name
+    other = live_library_create("Other")
+    other_schema = other.library.schema_name
+    worker = WorkerProcess(concurrency=1, extra_env=own_queue).start()
+    try:
+        _catalog_fill(busy, tmp_path, count=3000)
+        with schema_context(busy):
+            exports = [export_job_create(format="marcxml", filters={}).pk for _ in range(4)]
+        with schema_context(other_schema), (MARC_DIR / "test.dat").open("rb") as stream:
+            little = import_job_create(file=stream, file_name="test.dat", one_shot=True)
+
+        assert wait_for(
+            lambda: import_job_in(other_schema, little.pk).status == "committed", timeout=120
+        )
+        when_import_done = [_export_in(busy, pk).status for pk in exports]
+        assert wait_for(
+            lambda: all(_export_in(busy, pk).status == "done" for pk in exports), timeout=300
+        ), worker.log()[-3000:]
+    finally:
+        worker.stop()
+        connection.set_schema_to_public()
+        library_drop(library=other.library)
+
+    assert when_import_done.count("done") <= 1, when_import_done
