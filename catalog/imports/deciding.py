@@ -4,14 +4,17 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from django.utils.translation import gettext, gettext_lazy
+from django.db.models import Max
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from catalog.imports.formats.marc import marc_read
 from catalog.imports.formats.marc21 import marc_map
 from catalog.imports.formats.source import RecordRejected, SourceRecord, data_from_json
 from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.snapshots import record_comparable, record_snapshots, snapshot_data
+from catalog.models import Change
 from catalog.services import RECORD_FIELDS, RecordData
+from common.errors import Conflict
 from common.sql import bulk_cursor
 
 Action = ImportRow.Action
@@ -372,3 +375,42 @@ def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, tuple[int, int 
     for key, position, record_id in rows:
         earlier.setdefault(key, (position, record_id))
     return earlier
+
+
+class CatalogMovedOn(Conflict):
+    """The catalog changed after a preview decided what its commit would do."""
+
+    code = "catalog_changed_since_preview"
+
+
+def feed_position() -> int:
+    """The change feed's last id (0 while it is empty): where a job begins deciding."""
+    return Change.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def catalog_moved_on_check(job: ImportJob) -> None:
+    """Refuse to commit a preview whose decisions may no longer hold: records were added to or
+    removed from the catalog after it began deciding (another import of the same file, say,
+    whose records it would then create a second time)."""
+    if job.decided_after_change_id is None or not (job.created or job.updated):
+        return
+    moved = Change.objects.filter(
+        pk__gt=job.decided_after_change_id,
+        entity=Change.Entity.RECORD,
+        action__in=(Change.Action.CREATED, Change.Action.DELETED),
+    ).count()
+    if moved:
+        raise CatalogMovedOn(
+            ngettext(
+                "%(count)s record was added to or removed from the catalog after this import "
+                "was previewed, so what the preview decided may no longer hold (it could add "
+                "a record twice). Nothing was imported: upload the file again for a fresh "
+                "preview.",
+                "%(count)s records were added to or removed from the catalog after this import "
+                "was previewed, so what the preview decided may no longer hold (it could add "
+                "records twice). Nothing was imported: upload the file again for a fresh "
+                "preview.",
+                moved,
+            )
+            % {"count": moved}
+        )

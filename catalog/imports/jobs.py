@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
+from catalog.imports.deciding import CatalogMovedOn, catalog_moved_on_check, feed_position
 from catalog.imports.formats.source import FileUnreadable
 from catalog.imports.leasing import LeaseLost, lease_release, lease_take, leases_held
 from catalog.imports.models import Format, ImportJob, ImportRow
@@ -149,6 +150,7 @@ def import_job_commit(*, job_id: int) -> ImportJob:
         )
     if job.dry_run:
         raise Conflict(gettext("This import was a dry run: upload the file again to import it."))
+    catalog_moved_on_check(job)
     job.status = Status.COMMITTING
     job.phase_started_at = timezone.now()
     job.save(update_fields=["status", "phase_started_at", "updated_at"])
@@ -217,9 +219,12 @@ def _work(
         if job.status == Status.QUEUED:
             # A one-shot job writes as it reads: it is committing from the start.
             job.status = Status.COMMITTING if applies_while_reading else Status.STAGING
+            # A preview's commit is checked against what the catalog gained or lost after this.
+            position = None if applies_while_reading else feed_position()
             ImportJob.objects.filter(pk=job_id).update(
-                status=job.status, phase_started_at=timezone.now()
-            )
+                status=job.status, phase_started_at=timezone.now(),
+                decided_after_change_id=position,
+            )  # fmt: skip
         with collector_eased():
             if job.status == Status.STAGING or applies_while_reading:
                 more = stage_slice(job, owner, turn)
@@ -233,7 +238,7 @@ def _work(
         # The database went away (or a lock wait ran out): the checkpoint holds, and the
         # caller tries the same turn again; failing the job would need the database anyway.
         raise
-    except FileUnreadable as error:
+    except (FileUnreadable, CatalogMovedOn) as error:
         _fail(job_id, owner, error.message)
         return False
     except Exception as error:

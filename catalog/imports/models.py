@@ -137,6 +137,9 @@ class ImportJob(StaffJob, ImportCounts):
     # The lease: only the holder may work on the job until it expires.
     lease_owner = models.CharField(max_length=64, blank=True, default="")
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The change feed's last id when the job began deciding: a commit of its preview refuses
+    # if records were added or removed after it (catalog.imports.deciding.catalog_moved_on).
+    decided_after_change_id = models.BigIntegerField(null=True, blank=True)
     # Change feed ids written by the commit, so a revert knows whether anyone wrote after it.
     first_change_id = models.BigIntegerField(null=True, blank=True)
     last_change_id = models.BigIntegerField(null=True, blank=True)

@@ -19,7 +19,7 @@ from catalog.imports.accounting import (
     statistics_refresh,
 )
 from catalog.imports.ahead import Written, chunks_planned, chunks_read, read_ahead
-from catalog.imports.deciding import Action, Decision, chunk_decide
+from catalog.imports.deciding import Action, Decision, catalog_moved_on_check, chunk_decide
 from catalog.imports.leasing import LeaseLost, lease_renew
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.imports.writing import Feed, decisions_apply, rows_mark_committed, rows_write
@@ -173,6 +173,9 @@ def commit_slice(job: ImportJob, owner: str, turn: Slice) -> bool:
     while True:
         with transaction.atomic(), one_cursor():
             locked = lease_renew(job.pk, owner)
+            if locked.committed_through == 0:
+                # Another import may have been committed between the request and this turn.
+                catalog_moved_on_check(locked)
             rows = list(
                 ImportRow.objects.filter(job=locked, position__gt=locked.committed_through)
                 .order_by("position")

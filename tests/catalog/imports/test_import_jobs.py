@@ -23,7 +23,13 @@ from catalog.imports.models import ImportJob, ImportRow
 from catalog.imports.selectors import import_rejects_file
 from catalog.imports.snapshots import record_snapshots, snapshot_data
 from catalog.models import Change, Identifier, Item, Location, Record, RecordSearch
-from catalog.services import RecordData, location_create, record_search_refresh, record_update
+from catalog.services import (
+    RecordData,
+    location_create,
+    record_create,
+    record_search_refresh,
+    record_update,
+)
 from common.errors import Conflict
 from tests.catalog.imports.helpers import (
     MARC_DIR,
@@ -194,6 +200,51 @@ def test_a_dry_run_cannot_be_committed(in_library):
     with pytest.raises(Conflict, match="dry run"):
         import_job_commit(job_id=job.pk)
     assert Record.objects.count() == 0
+
+
+def test_two_previews_of_one_file_do_not_both_create_its_records(in_library):
+    """Two previews of the same file each decided to create its records: once one is
+    committed, committing the other is refused (it would add them all a second time)."""
+    first = job_import(MARC_DIR / "marc.dat")
+    second = job_import(MARC_DIR / "marc.dat")
+    assert first.created == second.created == first.total > 0
+    import_job_commit(job_id=first.pk)
+    job_run(first)
+    with pytest.raises(Conflict, match="added to or removed from the catalog after") as refused:
+        import_job_commit(job_id=second.pk)
+    assert refused.value.code == "catalog_changed_since_preview"
+    assert f"{first.total} records were added" in refused.value.message
+    second.refresh_from_db()
+    assert second.status == "staged"
+    assert Record.objects.count() == first.total
+
+
+def test_a_commit_queued_behind_another_import_stops_before_writing(in_library):
+    """Both commits asked for before either ran: the later one's worker looks again."""
+    first = job_import(MARC_DIR / "marc.dat")
+    second = job_import(MARC_DIR / "marc.dat")
+    import_job_commit(job_id=first.pk)
+    import_job_commit(job_id=second.pk)
+    job_run(first)
+    second = job_run(second)
+    assert second.status == "failed"
+    assert "Nothing was imported: upload the file again" in second.error
+    assert Record.objects.count() == first.total
+    assert not ImportRow.objects.filter(job=second, committed=True).exists()
+
+
+def test_a_preview_commits_when_the_catalog_was_only_edited_meanwhile(in_library):
+    """Edits to records that were there, and a preview that creates nothing, still commit."""
+    local = record_create(data=RecordData(title="Kept by hand"))
+    job = job_import(MARC_DIR / "test.dat")
+    record_update(record_id=local.pk, data=RecordData(title="Kept by hand, edited"))
+    import_job_commit(job_id=job.pk)
+    assert job_run(job).status == "committed"
+    again = job_import(MARC_DIR / "test.dat")
+    assert (again.created, again.updated) == (0, 0)
+    record_create(data=RecordData(title="Added by hand after the preview"))
+    import_job_commit(job_id=again.pk)
+    assert job_run(again).status == "committed"
 
 
 def test_marc_rejects_download_as_marc_to_fix_and_resubmit(in_library):
