@@ -4,7 +4,8 @@ finding its processes' database sessions."""
 import os
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,6 +13,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.imports.models import ImportJob
+from config.celery import app
 
 T = TypeVar("T")
 
@@ -134,3 +136,15 @@ def _holders(inodes: set[str]) -> list[int]:
         if links & wanted:
             holders.append(int(process.name))
     return holders
+
+
+@contextmanager
+def queue_of_its_own(prefix: str) -> Iterator[str]:
+    """Tasks queued meanwhile go to a queue of their own, which only the test's workers read."""
+    queue = f"{prefix}-{os.urandom(4).hex()}"
+    before = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield queue
+    finally:
+        app.conf.task_default_queue = before

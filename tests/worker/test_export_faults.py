@@ -15,7 +15,6 @@ from catalog.imports.exports import export_job_create
 from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ExportJob
-from config.celery import app
 from tenants.services import library_drop
 from tests.catalog.imports.helpers import MARC_DIR
 from tests.conftest import WorkerProcess, database_url, live_library_create
@@ -23,6 +22,7 @@ from tests.worker.helpers import (
     database_sessions_of,
     import_job_in,
     processes_of,
+    queue_of_its_own,
     wait_for,
 )
 
@@ -36,11 +36,8 @@ WORKER_ENV = {"STACKS_IMPORT_LEASE_SECONDS": str(LEASE_SECONDS)}
 @pytest.fixture
 def own_queue() -> Iterator[dict[str, str]]:
     """A queue only this test's workers read."""
-    queue = f"exports-{os.urandom(4).hex()}"
-    before = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    yield {"CELERY_DEFAULT_QUEUE": queue, **WORKER_ENV}
-    app.conf.task_default_queue = before
+    with queue_of_its_own("exports") as queue:
+        yield {"CELERY_DEFAULT_QUEUE": queue, **WORKER_ENV}
 
 
 def _catalog_fill(schema: str, tmp_path: Path, count: int = COUNT) -> None:
@@ -70,14 +67,20 @@ def _running(schema: str, job_id: int) -> bool:
     return job.status == "running"
 
 
+def _export_running(schema: str, tmp_path: Path) -> ExportJob:
+    """A MARCXML export of COUNT records, once a worker has begun writing it."""
+    _catalog_fill(schema, tmp_path)
+    with schema_context(schema):
+        job = export_job_create(format="marcxml", filters={})
+    assert wait_for(lambda: _running(schema, job.pk), timeout=60)
+    return job
+
+
 def test_an_export_whose_database_session_is_terminated_finishes(live_library, tmp_path, own_queue):
     schema = live_library.library.schema_name
     worker = WorkerProcess(concurrency=1, extra_env=own_queue).start()
     try:
-        _catalog_fill(schema, tmp_path)
-        with schema_context(schema):
-            job = export_job_create(format="marcxml", filters={})
-        assert wait_for(lambda: _running(schema, job.pk), timeout=60)
+        job = _export_running(schema, tmp_path)
         assert worker.process is not None
         sessions = [pid for pid, _, _ in database_sessions_of(processes_of(worker.process.pid))]
         assert sessions
@@ -101,10 +104,7 @@ def test_an_export_whose_worker_is_killed_is_finished_by_the_next(
     schema = live_library.library.schema_name
     first = WorkerProcess(concurrency=1, extra_env=own_queue).start()
     try:
-        _catalog_fill(schema, tmp_path)
-        with schema_context(schema):
-            job = export_job_create(format="marcxml", filters={})
-        assert wait_for(lambda: _running(schema, job.pk), timeout=60)
+        job = _export_running(schema, tmp_path)
         assert first.process is not None
         for pid in processes_of(first.process.pid):
             os.kill(pid, signal.SIGKILL)

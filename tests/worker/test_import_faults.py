@@ -24,9 +24,8 @@ from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.models import Change, Identifier, Item, Record
-from config.celery import app
 from tests.conftest import WorkerProcess, free_port, process_stop
-from tests.worker.helpers import import_job_in, wait_for
+from tests.worker.helpers import import_job_in, queue_of_its_own, wait_for
 from tests.worker.test_broker_outage import Redis
 
 pytestmark = [pytest.mark.worker, pytest.mark.faults]
@@ -53,11 +52,8 @@ def _marc(tmp_path: Path) -> Path:
 @pytest.fixture
 def own_queue() -> Iterator[dict[str, str]]:
     """A queue only this test's workers read."""
-    queue = f"faults-{os.urandom(4).hex()}"
-    before = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    yield {"CELERY_DEFAULT_QUEUE": queue, **WORKER_ENV}
-    app.conf.task_default_queue = before
+    with queue_of_its_own("faults") as queue:
+        yield {"CELERY_DEFAULT_QUEUE": queue, **WORKER_ENV}
 
 
 def _start_import(schema: str, tmp_path: Path) -> int:
