@@ -28,7 +28,22 @@ EXIT_CODE = 1
 
 
 def broker_answers(url: str, timeout: float = PING_SECONDS) -> bool:
-    """Whether the Redis broker at `url` answers a ping within `timeout` seconds."""
+    """Whether the Redis broker at `url` answers a ping within `timeout` seconds, all told.
+
+    The socket timeouts do not cover the host name's lookup: with the broker's container gone,
+    the resolver can wait on its own timeouts and retries for far longer. So the ping runs in a
+    thread of its own, and a ping still waiting after `timeout` counts as no answer.
+    """
+    answers: list[bool] = []
+    pinging = threading.Thread(
+        target=_ping, args=(url, timeout, answers), name="stacks-stop-ping", daemon=True
+    )
+    pinging.start()
+    pinging.join(timeout)
+    return bool(answers and answers[0])
+
+
+def _ping(url: str, timeout: float, answers: list[bool]) -> None:
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
@@ -37,9 +52,9 @@ def broker_answers(url: str, timeout: float = PING_SECONDS) -> bool:
         url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
     )
     try:
-        return bool(client.ping())
+        answers.append(bool(client.ping()))
     except (redis.RedisError, OSError):
-        return False
+        answers.append(False)
     finally:
         client.close()
 

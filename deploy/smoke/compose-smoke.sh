@@ -38,7 +38,8 @@ LOG="$RUN_DIR/compose-smoke.log"
 : > "$LOG"
 
 say() { echo "compose-smoke: $*"; }
-fail() { say "FAILED: $*" >&2; exit 1; }
+FAILURE=""
+fail() { FAILURE="$*"; say "FAILED: $*" >&2; exit 1; }
 
 PHASE=""
 PHASE_START=0
@@ -230,6 +231,8 @@ on_exit() {
         done
         say "podman-compose's output is in $LOG"
         stack_down
+        # Again after the containers' lines, so the reason is the last thing printed.
+        [ -z "$FAILURE" ] || say "FAILED: $FAILURE" >&2
     fi
     exit "$status"
 }

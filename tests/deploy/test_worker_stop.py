@@ -169,3 +169,29 @@ def test_the_watchdog_leaves_a_worker_alone_while_the_broker_answers(live_db, tm
         assert time.monotonic() - started < 5
     finally:
         relay.close()
+
+
+def test_a_broker_whose_name_does_not_resolve_in_time_does_not_answer(monkeypatch):  # type: ignore[no-untyped-def]
+    """A stopped stack's Redis: its host name's lookup waits on the resolver, which the socket
+    timeouts do not cover. The ping gives up after its own timeout, while the lookup still waits."""
+    from config.worker_stop import broker_answers
+
+    looking_up = threading.Event()
+    looked_up = threading.Event()
+    release = threading.Event()
+    resolving = socket.getaddrinfo
+
+    def slow_lookup(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host == "redis.stack.invalid":
+            looking_up.set()
+            release.wait(20)
+            looked_up.set()
+        return resolving(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_lookup)
+    try:
+        assert not broker_answers("redis://redis.stack.invalid:6379/0", timeout=0.5)
+        assert looking_up.is_set(), "the ping never looked the broker's name up"
+        assert not looked_up.is_set(), "the ping waited for the lookup to end"
+    finally:
+        release.set()
