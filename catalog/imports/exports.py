@@ -4,21 +4,25 @@ import csv
 import io
 import tempfile
 from collections.abc import Generator, Iterator
-from datetime import timedelta
 from typing import IO, Any
 
 import orjson
 import pymarc
-from django.conf import settings
 from django.core.files import File
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from catalog.imports.formats.csv_file import CSV_COLUMNS, FORMULA_STARTS, LIST_SEPARATOR
 from catalog.imports.formats.marc_kept import record_as_marc
-from catalog.imports.leasing import LeaseLost, lease_token
+from catalog.imports.leasing import (
+    LeaseLost,
+    lease_claim,
+    lease_extend,
+    lease_token,
+    leases_held,
+)
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import record_export_list
 from catalog.marc import RECORD_PREFETCH, item_holdings, marc_xml
@@ -73,32 +77,10 @@ def export_jobs_resumable() -> list[int]:
     """The export to queue again: none if one is held, else the oldest active one (its task
     lost with a worker or the broker, refused while the library was suspended, or waiting
     behind an export that ended without queueing it)."""
-    now = timezone.now()
-    active = ExportJob.objects.filter(status__in=ExportJob.ACTIVE_STATUSES)
-    if active.exclude(lease_owner="").filter(lease_expires_at__gte=now).exists():
+    if leases_held(ExportJob, timezone.now()).exists():
         return []
+    active = ExportJob.objects.filter(status__in=ExportJob.ACTIVE_STATUSES)
     return list(active.order_by("pk").values_list("pk", flat=True)[:1])
-
-
-def _lease_take(job_id: int, owner: str) -> bool:
-    now = timezone.now()
-    free = Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
-    taken = (
-        ExportJob.objects.filter(pk=job_id, status__in=ExportJob.ACTIVE_STATUSES)
-        .filter(free)
-        .update(
-            status=ExportJob.Status.RUNNING,
-            lease_owner=owner,
-            lease_expires_at=now + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS),
-        )
-    )
-    return taken == 1
-
-
-def _lease_renew(job_id: int, owner: str) -> None:
-    expires = timezone.now() + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS)
-    if not ExportJob.objects.filter(pk=job_id, lease_owner=owner).update(lease_expires_at=expires):
-        raise LeaseLost(job_id)
 
 
 def _export_next_queue() -> None:
@@ -129,7 +111,7 @@ def export_job_write(*, job_id: int, owner: str = "") -> ExportJob:
     Only the holder of the job's lease writes it; a database error leaves the job as it is,
     for the same holder to try again (or another once the lease has expired)."""
     owner = owner or lease_token()
-    if not _lease_take(job_id, owner):
+    if not lease_claim(ExportJob, job_id, owner, status=ExportJob.Status.RUNNING):
         return ExportJob.objects.filter(pk=job_id).first()  # type: ignore[return-value]
     job = ExportJob.objects.get(pk=job_id)
     try:
@@ -142,7 +124,7 @@ def export_job_write(*, job_id: int, owner: str = "") -> ExportJob:
                 for record in batch:
                     writer.send(record)
                     count += 1
-                _lease_renew(job_id, owner)
+                lease_extend(ExportJob, job_id, owner)
             writer.close()
             out.seek(0)
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

@@ -331,7 +331,7 @@ def import_job_lease_wait(job_id: int) -> float | None:
     now = timezone.now()
     if job.lease_owner and job.lease_expires_at is not None and job.lease_expires_at >= now:
         return (job.lease_expires_at - now).total_seconds()
-    other = leases_held(now).values_list("lease_expires_at", flat=True).first()
+    other = leases_held(ImportJob, now).values_list("lease_expires_at", flat=True).first()
     if other is None:
         return 0.0
     return min((other - now).total_seconds(), OTHER_JOB_WAIT_SECONDS)

@@ -1,9 +1,11 @@
-"""Leasing: one worker at a time holds an import job, and loses it if it stops renewing."""
+"""Leasing: one worker at a time holds an import or export job, and loses it if it stops
+renewing."""
 
 import os
 import socket
 import uuid
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -11,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog.imports.accounting import peak_memory_keep
-from catalog.imports.models import ImportJob
+from catalog.imports.models import ExportJob, ImportJob
 from common.sql import bulk_cursor
 
 
@@ -24,34 +26,53 @@ def lease_token() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def leases_held(now: datetime) -> QuerySet[ImportJob]:
-    """The library's active jobs whose holder's lease is still running."""
-    return ImportJob.objects.filter(
-        status__in=ImportJob.ACTIVE_STATUSES, lease_expires_at__gte=now
+Job = TypeVar("Job", ImportJob, ExportJob)
+
+
+def leases_held(model: type[Job], now: datetime) -> QuerySet[Job]:
+    """The library's active jobs of `model` whose holder's lease is still running."""
+    return model.objects.filter(
+        status__in=model.ACTIVE_STATUSES, lease_expires_at__gte=now
     ).exclude(lease_owner="")
 
 
+def _lease_expiry(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS)
+
+
+def lease_claim(model: type[ImportJob | ExportJob], job_id: int, owner: str, **also: Any) -> bool:
+    """Take (or keep) an active job's lease unless another holder's is still running, setting
+    `also` on the job with it."""
+    now = timezone.now()
+    free = Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
+    taken = (
+        model.objects.filter(pk=job_id, status__in=model.ACTIVE_STATUSES)
+        .filter(free)
+        .update(lease_owner=owner, lease_expires_at=_lease_expiry(now), **also)
+    )
+    return taken == 1
+
+
+def lease_extend(model: type[ImportJob | ExportJob], job_id: int, owner: str) -> None:
+    """Keep a job's lease running a while longer; refuse if it is no longer ours."""
+    expires = _lease_expiry(timezone.now())
+    if not model.objects.filter(pk=job_id, lease_owner=owner).update(lease_expires_at=expires):
+        raise LeaseLost(job_id)
+
+
 def lease_take(job_id: int, owner: str) -> bool:
-    """Take (or keep) an active job's lease unless another holder's is still running, or
-    another job of the library holds one: an import decides what to create from what the
+    """Take (or keep) an import's lease unless another holder's is still running, or
+    another import of the library holds one: an import decides what to create from what the
     catalog holds, so two at once would both create the same records. The library's lock
     makes the look and the take one step for jobs taken at the same moment."""
-    now = timezone.now()
-    expires = now + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS)
-    free = Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(hashtext('import_lease'), hashtext(current_schema()))"
             )
-        if leases_held(now).exclude(pk=job_id).exists():
+        if leases_held(ImportJob, timezone.now()).exclude(pk=job_id).exists():
             return False
-        taken = (
-            ImportJob.objects.filter(pk=job_id, status__in=ImportJob.ACTIVE_STATUSES)
-            .filter(free)
-            .update(lease_owner=owner, lease_expires_at=expires)
-        )
-    return taken == 1
+        return lease_claim(ImportJob, job_id, owner)
 
 
 def lease_renew(job_id: int, owner: str) -> ImportJob:
@@ -76,13 +97,13 @@ def lease_renew(job_id: int, owner: str) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job_id)
     if job.lease_owner != owner or job.status not in ImportJob.ACTIVE_STATUSES:
         raise LeaseLost(job_id)
-    job.lease_expires_at = timezone.now() + timedelta(seconds=settings.STACKS_IMPORT_LEASE_SECONDS)
+    job.lease_expires_at = _lease_expiry(timezone.now())
     peak_memory_keep(job)
     return job
 
 
 def lease_release(job_id: int, owner: str) -> None:
-    """Give the lease up, once the job has no work left for its holder."""
+    """Give an import's lease up, once the job has no work left for its holder."""
     ImportJob.objects.filter(pk=job_id, lease_owner=owner).update(
         lease_owner="", lease_expires_at=None
     )
