@@ -183,8 +183,7 @@ class PatronViewSet(CirculationViewSet):
         return with_etag(Response(PatronSerializer(patron).data), patron.version)
 
     def create(self, request: Request) -> Response:
-        body = PatronInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(PatronInputSerializer)
         patron = services.patron_create(
             data=body.data_for_service(), pin=body.validated_data.get("pin", "")
         )
@@ -195,8 +194,7 @@ class PatronViewSet(CirculationViewSet):
 
     def partial_update(self, request: Request, pk: str) -> Response:
         current = selectors.patron_get(patron_id=int(pk))
-        body = PatronInputSerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
+        body = self.body(PatronInputSerializer, partial=True)
         services.patron_patch(
             patron_id=current.pk,
             changes=body.changes_for_service(),
@@ -369,22 +367,19 @@ class LoanViewSet(CirculationViewSet):
         return Response(LoanSerializer(selectors.loan_get(loan_id=int(pk))).data)
 
     def create(self, request: Request) -> Response:
-        body = CheckoutSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(CheckoutSerializer)
         loan = services.loan_checkout(**body.validated_data)
         return Response(loan_answer(loan), status=status.HTTP_201_CREATED)
 
     @action(detail=False, methods=["post"], url_path="return")
     def checkin(self, request: Request) -> Response:
-        body = ItemBarcodeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(ItemBarcodeSerializer)
         result = services.loan_checkin(**body.validated_data)
         return Response(return_answer(result))
 
     @action(detail=False, methods=["post"])
     def renew(self, request: Request) -> Response:
-        body = ItemBarcodeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(ItemBarcodeSerializer)
         return Response(LoanSerializer(services.loan_renew(**body.validated_data)).data)
 
 
@@ -458,8 +453,7 @@ class HoldViewSet(CirculationViewSet):
         return Response(HoldSerializer(selectors.hold_get(hold_id=int(pk))).data)
 
     def create(self, request: Request) -> Response:
-        body = HoldInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(HoldInputSerializer)
         hold = services.hold_place(
             record_id=body.validated_data["record"],
             patron_barcode=body.validated_data["patron_barcode"],
@@ -523,14 +517,12 @@ class LoanRuleViewSet(CirculationViewSet):
         return Response(LoanRuleSerializer(rule).data)
 
     def create(self, request: Request) -> Response:
-        body = LoanRuleSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(LoanRuleSerializer)
         rule = services.loan_rule_create(data=services.LoanRuleData(**body.validated_data))
         return Response(LoanRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str) -> Response:
-        body = LoanRuleSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(LoanRuleSerializer)
         rule = services.loan_rule_update(
             rule_id=int(pk), data=services.LoanRuleData(**body.validated_data)
         )
@@ -567,8 +559,7 @@ class ClosedDayViewSet(mixins.ListModelMixin, CirculationViewSet):
         return selectors.closed_day_list()
 
     def create(self, request: Request) -> Response:
-        body = ClosedDaySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(ClosedDaySerializer)
         closed = services.closed_day_add(
             day=body.validated_data["date"], reason=body.validated_data.get("reason", "")
         )
@@ -599,8 +590,7 @@ class ItemTypeView(StrictAPIView):
         examples=[ex.ITEM_TYPES],
     )
     def post(self, request: Request) -> Response:
-        body = ItemTypeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(ItemTypeSerializer)
         return Response({"updated": services.item_type_set(**body.validated_data)})
 
 
@@ -684,16 +674,14 @@ class StocktakeViewSet(CirculationViewSet):
         return Response(StocktakeSerializer(stocktake_get(stocktake_id=int(pk))).data)
 
     def create(self, request: Request) -> Response:
-        body = StocktakeInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(StocktakeInputSerializer)
         stocktake = stocktake_start(location_code=body.validated_data["location"])
         return Response(StocktakeSerializer(stocktake).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def scans(self, request: Request, pk: str) -> Response:
         stocktake = stocktake_get(stocktake_id=int(pk))
-        body = StocktakeScanSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(StocktakeScanSerializer)
         return Response(
             stocktake_scan(stocktake_id=stocktake.pk, barcodes=body.validated_data["barcodes"])
         )
@@ -755,8 +743,7 @@ class LabelsView(StrictAPIView):
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
     def post(self, request: Request) -> HttpResponse:
-        body = LabelsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(LabelsSerializer)
         return labels_response(body.validated_data)
 
 
@@ -855,8 +842,7 @@ class PatronImportViewSet(CirculationViewSet):
         return Response(PatronImportSerializer(patron_import_get(job_id=int(pk))).data)
 
     def create(self, request: Request) -> Response:
-        body = PatronImportCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(PatronImportCreateSerializer)
         upload = body.validated_data["file"]
         patron_upload_check(size=upload.size)
         job = patron_import_create(
@@ -932,7 +918,6 @@ class CirculationSettingsView(StrictAPIView):
         examples=[ex.SETTINGS],
     )
     def put(self, request: Request) -> Response:
-        body = CirculationSettingsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(CirculationSettingsSerializer)
         settings = services.circulation_settings_update(**body.validated_data)
         return Response(CirculationSettingsSerializer(settings).data)

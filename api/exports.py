@@ -65,8 +65,7 @@ class ExportJobViewSet(JobViewSet[ExportJob]):
         return export_job_list()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incoming = ExportJobCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+        incoming = self.body(ExportJobCreateSerializer)
         user, label = started_by(request)
         job = export_job_create(**incoming.validated_data, started_by=user, started_by_label=label)
         return self.queued(job)

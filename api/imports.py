@@ -150,8 +150,7 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload_limit_check(request)
-        incoming = ImportJobCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+        incoming = self.body(ImportJobCreateSerializer)
         # No format given: the import tells it from the file.
         options = {"format": "", **incoming.validated_data}
         upload = options.pop("file")

@@ -97,8 +97,7 @@ class StaffViewSet(mixins.ListModelMixin, AdminViewSet):
         return staff_list()
 
     def create(self, request: Request) -> Response:
-        data = StaffInviteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.body(StaffInviteSerializer)
         issued = staff_invite(
             email=data.validated_data["email"],
             role=data.validated_data["role"],
@@ -175,8 +174,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, AdminViewSet):
         return api_key_list().select_related("created_by")
 
     def create(self, request: Request) -> Response:
-        data = ApiKeyCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.body(ApiKeyCreateSerializer)
         issued = api_key_issue(
             name=data.validated_data["name"],
             scope=data.validated_data["scope"],
@@ -247,8 +245,7 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
         return domain_list(library=_library(self.request))
 
     def create(self, request: Request) -> Response:
-        data = DomainAddSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.body(DomainAddSerializer)
         domain = domain_add(
             library=_library(request),
             hostname=data.validated_data["domain"],
@@ -322,8 +319,7 @@ class LibrarySettingsView(StrictAPIView):
     @extend_schema(summary="Change the library's settings",
                    examples=[ex.SETTINGS_INPUT, ex.SETTINGS_CORS_INPUT, ex.SETTINGS])  # fmt: skip
     def patch(self, request: Request) -> Response:
-        data = LibrarySettingsSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
+        data = self.body(LibrarySettingsSerializer, partial=True)
         library = library_settings_update(
             library=_library(request),
             actor=actor_name(request.user),

@@ -65,8 +65,7 @@ class SignupCreate(_SignupStep):
     its token to `signups/confirm/`), then a worker provisions it; poll the returned `id`."""
 
     def post(self, request: Request) -> Response:
-        data = SignupRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.body(SignupRequestSerializer)
         # The request's language (Accept-Language) is the new library's, as on the form.
         signup = signup_create(**data.validated_data, language=get_language())
         return Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
@@ -81,8 +80,7 @@ class SignupConfirm(_SignupStep):
     provisioned by a worker from then on."""
 
     def post(self, request: Request) -> Response:
-        data = SignupConfirmSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.body(SignupConfirmSerializer)
         signup = signup_confirm(token=data.validated_data["token"])
         return Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
 
@@ -160,8 +158,7 @@ class LibraryViewSet(StrictViewSet):
         return Response(self._render([library_get(schema_name=schema_name)])[0])
 
     def create(self, request: Request) -> Response:
-        data = LibraryCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.body(LibraryCreateSerializer)
         made = library_create(**data.validated_data, admin_invite=True)
         return Response(self._render([made.library])[0], status=status.HTTP_201_CREATED)
 

@@ -9,7 +9,7 @@ nothing, so every API view refuses what it does not read.
 import sys
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers, viewsets
@@ -24,6 +24,7 @@ PAGE_PARAMS = frozenset({"cursor", "page_size"})
 ALWAYS = frozenset({"format"})
 
 Accepted = type[serializers.Serializer] | Iterable[str]
+_Input = TypeVar("_Input", bound=serializers.BaseSerializer)
 
 
 def query_check(request: Request, allowed: Iterable[str]) -> None:
@@ -91,7 +92,8 @@ class StrictInputSerializer(serializers.Serializer):
 class StrictQueryParams:
     """Declares the query parameters of each operation: `query_params` maps an action (on a
     viewset) or a method (`get`, on a plain view) to a parameter serializer or to names;
-    operations not named take none, and those in `paged_actions` take the paginator's too."""
+    operations not named take none, and those in `paged_actions` take the paginator's too.
+    `query()` and `body()` read the parameters and the body, a 400 when they are invalid."""
 
     query_params: dict[str, Accepted] = {}
     paged_actions: tuple[str, ...] = ("list",)
@@ -118,6 +120,13 @@ class StrictQueryParams:
         params = declared(data=request.query_params)
         params.is_valid(raise_exception=True)
         return params
+
+    def body(self, serializer_class: type[_Input], *, partial: bool = False) -> _Input:
+        """The request's body read by `serializer_class` (a 400 if it is invalid)."""
+        request: Request = self.request  # type: ignore[attr-defined]
+        body = serializer_class(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        return body
 
 
 class StrictAPIView(StrictQueryParams, APIView):

@@ -304,8 +304,7 @@ class RecordViewSet(CatalogViewSet):
         return response
 
     def create(self, request: Request) -> Response:
-        body = s.RecordInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(s.RecordInputSerializer)
         record = services.record_create(data=body.data_for_service())
         return located(
             self._written(record.pk, status.HTTP_201_CREATED), request, "record-detail", record.pk
@@ -319,8 +318,7 @@ class RecordViewSet(CatalogViewSet):
 
     def _update(self, request: Request, record_id: int, *, partial: bool) -> Response:
         selectors.record_get(record_id=record_id)  # a missing record is a 404 before a 400
-        body = s.RecordInputSerializer(data=request.data, partial=partial)
-        body.is_valid(raise_exception=True)
+        body = self.body(s.RecordInputSerializer, partial=partial)
         # After the body: a request that is invalid as sent is a 400 whatever its If-Match.
         version = expected_version(request)
         if partial:
@@ -415,8 +413,7 @@ class ItemViewSet(CatalogViewSet):
         return self._render(selectors.item_get_by_barcode(barcode=barcode))
 
     def create(self, request: Request) -> Response:
-        body = s.ItemInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(s.ItemInputSerializer)
         item = services.item_create(
             record_id=body.validated_data["record"], data=body.data_for_service()
         )
@@ -431,8 +428,7 @@ class ItemViewSet(CatalogViewSet):
 
     def _update(self, request: Request, item_id: int, *, partial: bool) -> Response:
         current = selectors.item_get(item_id=item_id)
-        body = s.ItemInputSerializer(data=request.data, partial=partial)
-        body.is_valid(raise_exception=True)
+        body = self.body(s.ItemInputSerializer, partial=partial)
         version = expected_version(request)  # after the body, as for records
         services.item_update(
             item_id=item_id,
@@ -481,15 +477,13 @@ class LocationViewSet(CatalogViewSet):
         return Response(s.LocationSerializer(selectors.location_get(location_id=int(pk))).data)
 
     def create(self, request: Request) -> Response:
-        body = s.LocationInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(s.LocationInputSerializer)
         location = services.location_create(**body.validated_data)
         response = Response(s.LocationSerializer(location).data, status=status.HTTP_201_CREATED)
         return located(response, request, "location-detail", location.pk)
 
     def update(self, request: Request, pk: str) -> Response:
-        body = s.LocationInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(s.LocationInputSerializer)
         location = services.location_update(location_id=int(pk), **body.validated_data)
         return Response(s.LocationSerializer(location).data)
 
@@ -609,8 +603,7 @@ class TokenObtainView(StrictAPIView):
         examples=[ex.TOKEN_REQUEST, ex.TOKEN],
     )
     def post(self, request: Request) -> Response:
-        body = s.TokenRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.body(s.TokenRequestSerializer)
         issued = staff_token_issue(request=request._request, **body.validated_data)
         if issued is None:
             raise AuthenticationFailed(_("Wrong email or password for this library."))

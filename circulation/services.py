@@ -436,14 +436,20 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
             fields={"patron_barcode": [gettext("No patron has this barcode.")]},
         )
     patron = Patron.from_db("default", _PATRON_COLUMNS, row)
+    _card_check(patron, on, fields={"patron_barcode": ["expired"]})
+    return patron
+
+
+def _card_check(patron: Patron, on: date, *, fields: dict[str, Any] | None = None) -> None:
+    """Refuse, at the desk, a patron whose card expired before `on`: lending to them (a new
+    loan or a renewal) waits until the card is renewed."""
     if patron.expires_on is not None and patron.expires_on < on:
         raise ApplicationError(
             gettext("%(name)s's card expired on %(date)s: renew it first.")
             % {"name": patron.name, "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT")},
             code="patron_expired",
-            fields={"patron_barcode": ["expired"]},
+            fields=fields,
         )
-    return patron
 
 
 # Check-out and check-in, the desk's busiest calls, write the item by hand-written SQL: the
@@ -695,12 +701,8 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     on = today()
     patron = loan.patron
     category = patron.category if patron else ""
-    if patron is not None and patron.expires_on is not None and patron.expires_on < on:
-        raise ApplicationError(
-            gettext("%(name)s's card expired on %(date)s: renew it first.")
-            % {"name": patron.name, "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT")},
-            code="patron_expired",
-        )
+    if patron is not None:
+        _card_check(patron, on)
     rule = loan_rule_for(patron_category=category, item_type=item_type_of(item))
     if loan.renewals >= rule.renewals:
         raise ApplicationError(

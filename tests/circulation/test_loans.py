@@ -151,6 +151,18 @@ def test_renewal_moves_the_due_date_up_to_the_limit(desk: Desk) -> None:
         loan_renew(item_barcode=desk.item.barcode)
 
 
+def test_a_loan_of_a_patron_whose_card_expired_is_not_renewed(desk: Desk) -> None:
+    """The desk refuses a renewal as it refuses a check-out: the card is renewed first."""
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        Patron.objects.filter(pk=desk.patron.pk).update(expires_on=expired_on())
+    with refused(desk, ApplicationError, "patron_expired") as caught:
+        loan_renew(item_barcode=desk.item.barcode)
+    said = caught.value.message
+    assert said == f"{desk.patron.name}'s card expired on 01/01/2000: renew it first."
+    assert caught.value.fields == {}
+
+
 def test_checking_in_an_item_not_on_loan_is_a_conflict(desk: Desk) -> None:
     with refused(desk, Conflict, "item_not_on_loan"):
         loan_checkin(item_barcode=desk.item.barcode)
