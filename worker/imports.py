@@ -22,7 +22,7 @@ from django.db import (
 )
 from django_tenants.utils import schema_context
 
-from catalog.imports.exports import EXPORT_JOB_RUN, export_job_write, export_jobs_resumable
+from catalog.imports.exports import EXPORT_JOB_RUN, export_job_work, export_jobs_resumable
 from catalog.imports.jobs import (
     IMPORT_JOB_RUN,
     import_job_lease_wait,
@@ -53,21 +53,10 @@ def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     """One time slice of an import; when other work waits in the queue, the next slice goes
     to the back of it, behind other libraries' work. It pauses between chunks while the web
     serves another library's readers (common/readers.py)."""
-    # As a request does: with DEBUG on, the connection's query log (thousands of statements,
-    # some carrying a chunk's thousands of keys) would otherwise grow from slice to slice.
-    reset_queries()
-    owner = owner or lease_token()
-    schema = connection.schema_name  # type: ignore[attr-defined]
-    delivery = self.request.delivery_info or {}
-    queue = delivery.get("routing_key") or self.app.conf.task_default_queue
+    turn = _turn_of(self, owner)
+    owner = turn["owner"]
     try:
-        more = import_job_work(
-            job_id=job_id,
-            owner=owner,
-            others_waiting=lambda: queue_waiting(queue),
-            # Its own library's requests (progress polled, pages read) are no neighbours.
-            readers_active=lambda: readers_active(other_than=schema),
-        )
+        more = import_job_work(job_id=job_id, **turn)
     except (OperationalError, InterfaceError) as exc:
         close_old_connections()
         raise self.retry(args=(job_id, owner), countdown=DATABASE_RETRY_SECONDS, exc=exc) from exc
@@ -79,6 +68,23 @@ def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
         # Someone else holds the job (another chain, or a worker that died holding it):
         # look again when that lease ends.
         _queue_turn(job_id, countdown=wait + 1)
+
+
+def _turn_of(task: Any, owner: str) -> dict[str, Any]:
+    """What a job's turn on this worker needs: the holder of its lease, and how to tell that
+    other work waits in the task's queue or that another library's readers are being served
+    (its own library's requests, progress polled or pages read, are no neighbours)."""
+    # As a request does: with DEBUG on, the connection's query log (thousands of statements,
+    # some carrying a chunk's thousands of keys) would otherwise grow from turn to turn.
+    reset_queries()
+    schema = connection.schema_name  # type: ignore[attr-defined]
+    delivery = task.request.delivery_info or {}
+    queue = delivery.get("routing_key") or task.app.conf.task_default_queue
+    return {
+        "owner": owner or lease_token(),
+        "others_waiting": lambda: queue_waiting(queue),
+        "readers_active": lambda: readers_active(other_than=schema),
+    }
 
 
 def queue_waiting(queue: str) -> bool:
@@ -105,15 +111,20 @@ def imports_resume() -> list[int]:
 
 @shared_task(base=LibraryTask, name=EXPORT_JOB_RUN, bind=True, max_retries=None)
 def export_job_run(self: Any, job_id: int, owner: str = "") -> None:
-    """Write one export; a database outage is waited out by the same holder of its lease."""
-    owner = owner or lease_token()
+    """One turn of an export; as an import's, the next goes to the back of the queue when
+    other work waits. A database outage is waited out by the same holder of its lease."""
+    turn = _turn_of(self, owner)
+    owner = turn["owner"]
     try:
-        export_job_write(job_id=job_id, owner=owner)
+        more = export_job_work(job_id=job_id, **turn)
     except (OperationalError, InterfaceError) as exc:
         close_old_connections()
         raise self.retry(args=(job_id, owner), countdown=DATABASE_RETRY_SECONDS, exc=exc) from exc
     except LeaseLost:
         logger.warning("export %s was taken over by another worker", job_id)
+        return
+    if more:
+        export_job_run.apply_async((job_id, owner), retry=True, retry_policy=PUBLISH_RETRY)
 
 
 def imports_watch() -> None:

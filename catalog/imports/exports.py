@@ -2,13 +2,16 @@
 
 import csv
 import io
+import posixpath
+import shutil
 import tempfile
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import IO, Any
 
 import orjson
 import pymarc
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,7 +26,8 @@ from catalog.imports.leasing import (
     lease_token,
     leases_held,
 )
-from catalog.imports.models import ExportJob
+from catalog.imports.models import ExportJob, export_file_path
+from catalog.imports.running import Slice
 from catalog.imports.selectors import record_export_list
 from catalog.marc import RECORD_PREFETCH, item_holdings, marc_xml
 from catalog.models import Record
@@ -89,7 +93,7 @@ def _export_next_queue() -> None:
         task_enqueue(EXPORT_JOB_RUN, job_id)
 
 
-# A writer takes records one at a time (send) and finishes the file when closed.
+# A writer takes records one at a time (send); the caller ends the file (FOOTERS).
 RecordSink = Generator[None, Record, None]
 
 
@@ -106,30 +110,59 @@ def _batches(records: QuerySet[Record]) -> Iterator[list[Record]]:
 
 
 def export_job_write(*, job_id: int, owner: str = "") -> ExportJob:
-    """Write the export file (to a temporary file, then to storage); safe to run twice.
+    """Write the whole export now, turn after turn (a command's or a test's way); safe to run
+    twice. A database error leaves the job as it is, for the same holder to go on with."""
+    owner = owner or lease_token()
+    while export_job_work(job_id=job_id, owner=owner, others_waiting=lambda: False):
+        pass
+    return ExportJob.objects.get(pk=job_id)
+
+
+def export_job_work(
+    *,
+    job_id: int,
+    owner: str,
+    others_waiting: Callable[[], bool] | None = None,
+    readers_active: Callable[[], bool] | None = None,
+) -> bool:
+    """One turn of an export on a worker: its records from the checkpoint on, until the turn
+    is over (running.Slice: as an import's, it gives the worker up when other work waits,
+    so a large export does not hold up other libraries' imports and exports). True when
+    there is more to write. Each turn's records go to a file of their own (`parts`), kept
+    with the checkpoint; the last turn joins them into the export's file.
 
     Only the holder of the job's lease writes it; a database error leaves the job as it is,
     for the same holder to try again (or another once the lease has expired)."""
-    owner = owner or lease_token()
     if not lease_claim(ExportJob, job_id, owner, status=ExportJob.Status.RUNNING):
-        return ExportJob.objects.filter(pk=job_id).first()  # type: ignore[return-value]
+        return False
     job = ExportJob.objects.get(pk=job_id)
+    turn = Slice(others_waiting, readers_active)
     try:
-        records = record_export_list(filters=job.filters)
+        records = record_export_list(filters=job.filters).filter(pk__gt=job.checkpoint)
+        first = job.checkpoint == 0 and not job.parts
         count = 0
+        more = False
         with tempfile.TemporaryFile() as out:
-            writer = WRITERS[job.format](out)
+            writer = WRITERS[job.format](out, first)
             next(writer)
             for batch in _batches(records):
                 for record in batch:
                     writer.send(record)
-                    count += 1
+                count += len(batch)
                 lease_extend(ExportJob, job_id, owner)
+                # A short batch is the last: the turn ends the file rather than hand over.
+                if len(batch) == BATCH and turn.over():
+                    more = True
+                    job.checkpoint = batch[-1].pk
+                    break
             writer.close()
+            if more:
+                _export_part_keep(job, owner, out, count)
+                return True
+            out.write(FOOTERS.get(job.format, b""))
             out.seek(0)
-            stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-            job.file.save(f"export-{job.pk}-{stamp}.{EXTENSIONS[job.format]}", File(out), False)
-        job.records = count
+            _export_file_save(job, out)
+        job.records += count
         job.status = ExportJob.Status.DONE
     except (OperationalError, InterfaceError, LeaseLost):
         raise
@@ -139,16 +172,68 @@ def export_job_write(*, job_id: int, owner: str = "") -> ExportJob:
         _export_end(job)
         raise
     _export_end(job)
-    return job
+    return False
+
+
+def _part_prefix(job: ExportJob) -> str:
+    return f"export-{job.pk}-part-"
+
+
+def _export_part_keep(job: ExportJob, owner: str, out: IO[bytes], count: int) -> None:
+    """Keep a turn's file and move the checkpoint past it, in one step as far as the job
+    row knows: a turn whose lease was lost meanwhile leaves no file behind."""
+    out.seek(0)
+    name = default_storage.save(
+        export_file_path(job, f"{_part_prefix(job)}{len(job.parts) + 1}"), File(out)
+    )
+    with transaction.atomic():
+        held = ExportJob.objects.select_for_update().filter(pk=job.pk, lease_owner=owner)
+        if not held.exists():
+            default_storage.delete(name)
+            raise LeaseLost(job.pk)
+        held.update(
+            checkpoint=job.checkpoint, parts=[*job.parts, name], records=job.records + count
+        )
+
+
+def _export_file_save(job: ExportJob, last: IO[bytes]) -> None:
+    """The export's file: the turns' files, then the last turn's, as one."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    name = f"export-{job.pk}-{stamp}.{EXTENSIONS[job.format]}"
+    if not job.parts:
+        job.file.save(name, File(last), False)
+        return
+    with tempfile.TemporaryFile() as whole:
+        for part in job.parts:
+            with default_storage.open(part, "rb") as stream:
+                shutil.copyfileobj(stream, whole)
+        shutil.copyfileobj(last, whole)
+        whole.seek(0)
+        job.file.save(name, File(whole), False)
 
 
 def _export_end(job: ExportJob) -> None:
     job.finished_at = timezone.now()
     job.lease_owner = ""
     job.lease_expires_at = None
+    kept, job.parts = job.parts, []
     with transaction.atomic():
         job.save()
         _export_next_queue()
+    _parts_remove(job, kept)
+
+
+def _parts_remove(job: ExportJob, kept: list[str]) -> None:
+    """Remove the turns' files once the export has ended: those it kept, and any of a turn
+    killed before it could name its file in the job."""
+    folder = posixpath.dirname(export_file_path(job, _part_prefix(job)))
+    try:
+        _, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        files = []
+    left = [f"{folder}/{name}" for name in files if name.startswith(_part_prefix(job))]
+    for name in {*kept, *left}:
+        default_storage.delete(name)
 
 
 # --- Writers: generators fed one record at a time --------------------------------------------
@@ -182,10 +267,12 @@ def record_as_dict(record: Record) -> dict[str, Any]:
     }
 
 
-def _csv_writer(out: IO[bytes]) -> RecordSink:
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+def _csv_writer(out: IO[bytes], first: bool) -> RecordSink:
+    # The byte order mark and the header open the file, not each turn's part of it.
+    text = io.TextIOWrapper(out, encoding="utf-8-sig" if first else "utf-8", newline="")
     writer = csv.writer(text)
-    writer.writerow(["id", *CSV_COLUMNS])
+    if first:
+        writer.writerow(["id", *CSV_COLUMNS])
     try:
         while True:
             record = yield
@@ -234,26 +321,24 @@ def _record_marc(record: Record) -> pymarc.Record:
     return record_as_marc(record, holdings=item_holdings(record.items.all()))
 
 
-def _marc_writer(out: IO[bytes]) -> RecordSink:
+def _marc_writer(out: IO[bytes], first: bool) -> RecordSink:
     while True:
         record = yield
         out.write(_record_marc(record).as_marc())
 
 
-def _marcxml_writer(out: IO[bytes]) -> RecordSink:
-    out.write(
-        b'<?xml version="1.0" encoding="UTF-8"?>\n'
-        b'<collection xmlns="http://www.loc.gov/MARC21/slim">\n'
-    )
-    try:
-        while True:
-            record = yield
-            out.write(marc_xml(_record_marc(record), schema_location=False) + b"\n")
-    finally:
-        out.write(b"</collection>\n")
+def _marcxml_writer(out: IO[bytes], first: bool) -> RecordSink:
+    if first:
+        out.write(
+            b'<?xml version="1.0" encoding="UTF-8"?>\n'
+            b'<collection xmlns="http://www.loc.gov/MARC21/slim">\n'
+        )
+    while True:
+        record = yield
+        out.write(marc_xml(_record_marc(record), schema_location=False) + b"\n")
 
 
-def _jsonl_writer(out: IO[bytes]) -> RecordSink:
+def _jsonl_writer(out: IO[bytes], first: bool) -> RecordSink:
     while True:
         record = yield
         out.write(orjson.dumps(record_as_dict(record)) + b"\n")
@@ -265,6 +350,8 @@ WRITERS = {
     "marcxml": _marcxml_writer,
     "jsonl": _jsonl_writer,
 }
+# What closes a file, written by the export's last turn.
+FOOTERS = {"marcxml": b"</collection>\n"}
 EXTENSIONS = {"csv": "csv", "marc": "mrc", "marcxml": "xml", "jsonl": "jsonl"}
 
 

@@ -219,6 +219,10 @@ class ExportJob(StaffJob):
     # worker finds an export whose holder is gone (killed, or its task lost).
     lease_owner = models.CharField(max_length=64, blank=True, default="")
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # An export written in turns (catalog/imports/exports.py): the id of the last record
+    # written, and the files of the turns so far, joined into `file` by the last turn.
+    checkpoint = models.BigIntegerField(default=0)
+    parts = models.JSONField(default=list, blank=True)
 
     # An export in these states has work left for a worker.
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)

@@ -152,3 +152,35 @@ def test_many_exports_of_one_library_do_not_hold_up_another_librarys_import(
         library_drop(library=other.library)
 
     assert when_import_done.count("done") <= 1, when_import_done
+
+
+def test_a_large_export_gives_the_worker_up_to_another_librarys_import(
+    live_library, tmp_path, own_queue
+):
+    """One worker, one slot: a library's import waits for the export in hand's turn to end,
+    not for the whole export; the export then goes on where it stopped, losing nothing."""
+    busy = live_library.library.schema_name
+    other = live_library_create("Other")
+    other_schema = other.library.schema_name
+    worker = WorkerProcess(
+        concurrency=1, extra_env={**own_queue, "STACKS_IMPORT_SLICE_SECONDS": "0.2"}
+    ).start()
+    try:
+        export = _export_running(busy, tmp_path)
+        with schema_context(other_schema), (MARC_DIR / "test.dat").open("rb") as stream:
+            little = import_job_create(file=stream, file_name="test.dat", one_shot=True)
+
+        assert wait_for(
+            lambda: import_job_in(other_schema, little.pk).status == "committed", timeout=120
+        ), worker.log()[-3000:]
+        when_import_done = _export_in(busy, export.pk)
+        assert wait_for(lambda: _export_in(busy, export.pk).status == "done", timeout=120)
+    finally:
+        worker.stop()
+        connection.set_schema_to_public()
+        library_drop(library=other.library)
+
+    assert when_import_done.status == "running", "the import waited for the whole export"
+    assert 0 < when_import_done.records < COUNT  # it stopped between turns
+    job = _export_in(busy, export.pk)
+    assert (job.records, _written_records(job), job.parts) == (COUNT, COUNT, [])
