@@ -442,6 +442,7 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
             % {"name": patron.name, "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT")},
             code="patron_expired",
             fields={"patron_barcode": ["expired"]},
+            quoted=(patron.name,),
         )
     return patron
 
@@ -531,6 +532,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
             % {"name": name, "date": date_format(local_date(placed_at), "SHORT_DATE_FORMAT")},
             code="hold_waiting",
             fields={"override_holds": [gettext("Another patron waits for this title.")]},
+            quoted=(name,),
         )
     if terms.open_loans >= rule.max_loans:
         raise ApplicationError(
@@ -542,6 +544,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
             % {"name": patron.name, "count": rule.max_loans},
             code="loan_limit_reached",
             fields={"patron_barcode": ["loan limit reached"]},
+            quoted=(patron.name,),
         )
     due_on = due_date_after(start=on, days=rule.loan_days, closed=terms.closed)
     try:
@@ -700,6 +703,7 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
             gettext("%(name)s's card expired on %(date)s: renew it first.")
             % {"name": patron.name, "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT")},
             code="patron_expired",
+            quoted=(patron.name,),
         )
     rule = loan_rule_for(patron_category=category, item_type=item_type_of(item))
     if loan.renewals >= rule.renewals:
@@ -772,6 +776,7 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
             )
             % {"name": patron.name, "count": rule.max_holds},
             code="hold_limit_reached",
+            quoted=(patron.name,),
         )
     if Loan.objects.filter(
         patron=patron, item__record_id=record_id, returned_at__isnull=True

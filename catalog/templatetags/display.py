@@ -3,7 +3,10 @@
 from django import template
 
 from catalog.text import name_shown
+from common.bidi import bdi
 
 register = template.Library()
 
 register.filter("name_shown", name_shown)
+# A name or title inside a sentence: `{% blocktranslate with name=patron.name|bdi %}`.
+register.filter("bdi", bdi)
