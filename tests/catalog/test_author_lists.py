@@ -36,6 +36,10 @@ def test_search_results_list_authors_without_the_headings_full_stop(web, perl):
     assert ".;" not in text
     # Each name is isolated, so a name written right to left keeps the separators in place.
     assert "<bdi>Wall, Larry</bdi>; <bdi>Christiansen, Tom</bdi>" in page.text
+    # The contributor facet lists the names the same way.
+    facet = page.text.split('id="facet-contributor"', 1)[1].split("</ul>", 1)[0]
+    assert "<bdi>Wall, Larry</bdi></a>" in facet
+    assert "Larry." not in facet
 
 
 def test_record_page_lists_the_names_without_the_full_stop(web, perl):
