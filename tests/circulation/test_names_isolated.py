@@ -1,11 +1,14 @@
 """Names and titles inside the desk's and the reader's sentences are isolated (<bdi>), so one
 written right to left does not carry the punctuation and the numbers around it; and escaped."""
 
+from datetime import timedelta
+
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from catalog.models import Record
-from circulation.models import Patron
+from circulation.models import Loan, Patron
+from circulation.selectors import today
 from circulation.services import hold_place
 from common.bidi import names_isolated, sentence_html
 from tests.circulation.conftest import Desk
@@ -67,3 +70,18 @@ def test_names_isolated_escapes_around_the_names():
         "<bdi>Tom</bdi> &amp; <bdi>amp</bdi> &lt;x&gt; has a hold"
     )
     assert sentence_html("%(a)s's %(b)s", {"a": "<i>", "b": "&"}) == "&lt;i&gt;&#x27;s &amp;"
+
+
+def test_a_name_followed_by_its_card_is_isolated_on_the_staff_pages(
+    librarian: Client, desk: Desk
+) -> None:
+    _rename(desk, patron=SARA)
+    page = scan(librarian, desk.patron.barcode)
+    assert f"<h2><bdi>{SARA}</bdi> <small>{desk.patron.barcode}</small></h2>" in page
+    scan(librarian, desk.item.barcode)
+    with schema_context(desk.schema):
+        Loan.objects.update(due_on=today() - timedelta(days=3))
+    overdue = librarian.get("/staff/desk/overdue/").text
+    assert f"<bdi>{SARA}</bdi> ({desk.patron.barcode})" in overdue
+    patron = librarian.get(f"/staff/patrons/{desk.patron.pk}/").text
+    assert f"<h1><bdi>{SARA}</bdi> ({desk.patron.barcode})</h1>" in patron
