@@ -1,4 +1,5 @@
-"""How the catalog folds text: names for matching, titles for sorting, the search language."""
+"""How the catalog folds text: names for matching and showing, titles for sorting, the search
+language."""
 
 import re
 import unicodedata
@@ -7,6 +8,13 @@ SEARCH_CONFIG = "english"
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s]")
+# ISBD closes a MARC heading with punctuation ("Wall, Larry."), kept as catalogued so exports
+# give it back; in a list, where each name has its separator, it goes. A full stop that ends
+# an initial or a common abbreviation ("Brown, Martin C.", "Smith, John, Jr.") is the name's.
+_END_PUNCTUATION = " ,;:/="
+_NAME_FULL_STOP = re.compile(
+    r"(?:^|[\s.,(\-])(?:\w|jr|sr|inc|ltd|co|corp|bros|dept|etc|st|dr|mr|mrs|ms)\.$", re.IGNORECASE
+)
 
 
 # What _PUNCTUATION replaces, for ASCII text: one translate instead of two regex passes.
@@ -25,3 +33,11 @@ def name_key(name: str) -> str:
 def sort_title_for(title: str, nonfiling: int = 0) -> str:
     title = title[nonfiling:] if 0 < nonfiling < len(title) else _LEADING_ARTICLE.sub("", title)
     return name_key(title)[:1000]
+
+
+def name_shown(name: str) -> str:
+    """A contributor's name as a list shows it: without the heading's closing punctuation."""
+    shown = name.rstrip(_END_PUNCTUATION)
+    if shown.endswith(".") and not _NAME_FULL_STOP.search(shown):
+        shown = shown[:-1].rstrip(_END_PUNCTUATION)
+    return shown or name

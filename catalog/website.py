@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Change, Record, RecordContributor
 from catalog.search import RecordFilters
+from catalog.text import name_shown
 from common.numbers import whole_number
 
 # Pages are cached under the catalog's generation (the last change feed id), so any record or
@@ -209,7 +210,7 @@ def record_json_ld(record: Record, url: str) -> dict[str, Any]:
         data["alternativeHeadline"] = record.subtitle
     for credit in record.credit_list:
         kind = "Organization" if credit.role == RecordContributor.Role.CORPORATE else "Person"
-        person = {"@type": kind, "name": credit.contributor_name}
+        person = {"@type": kind, "name": name_shown(credit.contributor_name)}
         data.setdefault(_SCHEMA_ROLES.get(credit.role, "contributor"), []).append(person)
     isbns = [i.value for i in record.identifier_list if i.kind == "isbn"]
     if isbns:

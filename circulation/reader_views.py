@@ -21,6 +21,7 @@ from circulation.readers import (
 )
 from circulation.selectors import hold_list, loan_list, today
 from circulation.services import hold_cancel, hold_place, loan_renew
+from common.bidi import bdi, names_isolated, sentence_html
 from common.errors import ApplicationError
 from common.pages import not_found_as_404
 
@@ -118,7 +119,8 @@ def _renewal_refusal(exc: ApplicationError, patron: Patron, barcode: str) -> App
     loan = loan_list(patron_id=patron.pk, open_only=True, item_barcode=barcode).first()
     if wording is None or loan is None:
         return exc
-    return ApplicationError(str(wording) % {"title": loan.item.record.title}, code=exc.code)
+    title = loan.item.record.title
+    return ApplicationError(str(wording) % {"title": title}, code=exc.code, quoted=(title,))
 
 
 @require_http_methods(["GET", "POST"])
@@ -135,16 +137,19 @@ def account_page(request: HttpRequest) -> HttpResponse:
                     loan = loan_renew(item_barcode=barcode, patron_id=patron.pk)
                 except ApplicationError as exc:
                     raise _renewal_refusal(exc, patron, barcode) from exc
-                text = gettext("Renewed: %(title)s, now due %(date)s.") % {
-                    "title": loan.item.record.title,
-                    "date": date_format(loan.due_on, "SHORT_DATE_FORMAT"),
-                }
+                text = sentence_html(
+                    gettext("Renewed: %(title)s, now due %(date)s."),
+                    {
+                        "title": bdi(loan.item.record.title),
+                        "date": date_format(loan.due_on, "SHORT_DATE_FORMAT"),
+                    },
+                )
                 messages.success(request, text)
             elif "cancel" in request.POST:
                 hold_cancel(hold_id=int(request.POST["cancel"]), patron_id=patron.pk)
                 messages.success(request, gettext("Hold cancelled."))
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, names_isolated(exc.message, *exc.quoted))
         except ValueError:
             messages.error(request, gettext("No such hold."))
         return redirect("/account/")  # type: ignore[return-value]

@@ -449,6 +449,7 @@ def _card_check(patron: Patron, on: date, *, fields: dict[str, Any] | None = Non
             % {"name": patron.name, "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT")},
             code="patron_expired",
             fields=fields,
+            quoted=(patron.name,),
         )
 
 
@@ -537,6 +538,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
             % {"name": name, "date": date_format(local_date(placed_at), "SHORT_DATE_FORMAT")},
             code="hold_waiting",
             fields={"override_holds": [gettext("Another patron waits for this title.")]},
+            quoted=(name,),
         )
     if terms.open_loans >= rule.max_loans:
         raise ApplicationError(
@@ -548,6 +550,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
             % {"name": patron.name, "count": rule.max_loans},
             code="loan_limit_reached",
             fields={"patron_barcode": ["loan limit reached"]},
+            quoted=(patron.name,),
         )
     due_on = due_date_after(start=on, days=rule.loan_days, closed=terms.closed)
     try:
@@ -774,6 +777,7 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
             )
             % {"name": patron.name, "count": rule.max_holds},
             code="hold_limit_reached",
+            quoted=(patron.name,),
         )
     if Loan.objects.filter(
         patron=patron, item__record_id=record_id, returned_at__isnull=True

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape, strip_tags
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -42,6 +43,7 @@ from circulation.stocktake import (
     stocktake_scan,
     stocktake_start,
 )
+from common.bidi import bdi, names_isolated, sentence_html
 from common.errors import ApplicationError
 from common.http import attachment, csv_attachment
 from common.pages import form_page, form_submit, not_found_as_404
@@ -71,12 +73,23 @@ def desk_required(action: Action) -> Callable[[View], View]:
     return decorate
 
 
-def _say(request: HttpRequest, kind: str, text: str, lend_anyway: str = "") -> None:
-    """A line on the desk's screen: what the last scans did, newest first. `lend_anyway` is
-    the barcode of an item the librarian may lend despite the holds the line names."""
-    if text.endswith(".."):  # a sentence's full stop after a name or title ending in one
+def _say(
+    request: HttpRequest,
+    kind: str,
+    text: str,
+    values: dict[str, Any] | None = None,
+    lend_anyway: str = "",
+) -> None:
+    """A line on the desk's screen: what the last scans did, newest first. The line is
+    `text % values`, kept as HTML where names and titles (given as `bdi(...)`) are isolated.
+    `lend_anyway` is the barcode of an item the librarian may lend despite the holds the line
+    names."""
+    values = values or {}
+    plain = text % {key: strip_tags(value) for key, value in values.items()} if values else text
+    if plain.endswith(".."):  # a sentence's full stop after a name or title ending in one
         text = text[:-1]
-    line = {"kind": kind, "text": text, "lend_anyway": lend_anyway}
+    html = sentence_html(text, values) if values else conditional_escape(text)
+    line = {"kind": kind, "html": str(html), "lend_anyway": lend_anyway}
     lines = [line, *request.session.get(SESSION_LINES, [])]
     request.session[SESSION_LINES] = lines[:LINES_KEPT]
 
@@ -88,12 +101,15 @@ def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bo
         )
     except ApplicationError as exc:
         lend_anyway = barcode if exc.code == "hold_waiting" else ""
-        _say(request, "error", f"{barcode}: {exc.message}", lend_anyway)
+        message = names_isolated(exc.message, *exc.quoted)
+        _say(request, "error", "%(barcode)s: %(message)s", {"barcode": barcode, "message": message},
+             lend_anyway=lend_anyway)  # fmt: skip
         return
     text = gettext("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")
-    values = {"barcode": loan.item.barcode, "title": loan.item.record.title, "name": patron.name,
-              "due": date_format(loan.due_on, "SHORT_DATE_FORMAT")}  # fmt: skip
-    _say(request, "ok", text % values)
+    due = date_format(loan.due_on, "SHORT_DATE_FORMAT")
+    values = {"barcode": loan.item.barcode, "title": bdi(loan.item.record.title),
+              "name": bdi(patron.name), "due": due}  # fmt: skip
+    _say(request, "ok", text, values)
 
 
 def _scan(request: HttpRequest, barcode: str) -> None:
@@ -109,18 +125,18 @@ def _scan(request: HttpRequest, barcode: str) -> None:
     if patron is not None:
         if patron.pk == patron_id:
             request.session.pop(SESSION_PATRON, None)
-            _say(request, "info", gettext("Done with %(name)s.") % {"name": patron.name})
+            _say(request, "info", gettext("Done with %(name)s."), {"name": bdi(patron.name)})
             return
         request.session[SESSION_PATRON] = patron.pk
         expired = patron.expires_on is not None and patron.expires_on < today()
-        values = {"name": patron.name, "card": patron.barcode}
+        values = {"name": bdi(patron.name), "card": patron.barcode}
         if patron.expires_on is not None:
             values["expired"] = date_format(patron.expires_on, "SHORT_DATE_FORMAT")
         if expired:
             text = gettext("Lending to %(name)s (%(card)s) (card expired %(expired)s).")
         else:
             text = gettext("Lending to %(name)s (%(card)s).")
-        _say(request, "info", text % values)
+        _say(request, "info", text, values)
         return
     current = Patron.objects.filter(pk=patron_id).first() if patron_id else None
     if current is not None:
@@ -136,16 +152,26 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
     except ApplicationError as exc:
         if exc.code == "unknown_item":  # and no patron's card either: the scan could be both
             text = gettext("No patron or item has the barcode %(barcode)r.")
-            _say(request, "error", text % {"barcode": barcode})
+            _say(request, "error", "%(message)s", {"message": text % {"barcode": barcode}})
             return
         if exc.code != "item_not_on_loan":
-            _say(request, "error", f"{barcode}: {exc.message}")
+            _say(
+                request,
+                "error",
+                "%(barcode)s: %(message)s",
+                {"barcode": barcode, "message": names_isolated(exc.message, *exc.quoted)},
+            )
             return
         # A copy pulled from the shelves for a hold is scanned like a returned one.
         try:
             hold = hold_trap_item(item_barcode=barcode)
         except ApplicationError:
-            _say(request, "error", f"{barcode}: {exc.message}")
+            _say(
+                request,
+                "error",
+                "%(barcode)s: %(message)s",
+                {"barcode": barcode, "message": names_isolated(exc.message, *exc.quoted)},
+            )
             return
         stored = hold.item.barcode if hold.item is not None else barcode
         _say_trapped(request, stored, hold.record.title, hold)
@@ -155,7 +181,7 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
         _say_trapped(request, item.barcode, item.record.title, back.hold)
     else:
         text = gettext("%(barcode)s %(title)s: checked in.")
-        _say(request, "ok", text % {"barcode": item.barcode, "title": item.record.title})
+        _say(request, "ok", text, {"barcode": item.barcode, "title": bdi(item.record.title)})
 
 
 def _say_trapped(request: HttpRequest, barcode: str, title: str, hold: Hold) -> None:
@@ -166,9 +192,9 @@ def _say_trapped(request: HttpRequest, barcode: str, title: str, hold: Hold) -> 
         "%(barcode)s %(title)s: checked in. Put it on the hold shelf for %(name)s "
         "(%(card)s) until %(until)s."
     )
-    values = {"barcode": barcode, "title": title, "name": waiting.name,
+    values = {"barcode": barcode, "title": bdi(title), "name": bdi(waiting.name),
               "card": waiting.barcode, "until": until}  # fmt: skip
-    _say(request, "hold", text % values)
+    _say(request, "hold", text, values)
 
 
 @require_http_methods(["GET", "POST"])
@@ -186,9 +212,14 @@ def desk_page(request: HttpRequest) -> HttpResponse:
                 text = gettext("%(barcode)s: renewed, due %(due)s.")
                 due = date_format(loan.due_on, "SHORT_DATE_FORMAT")
                 values = {"barcode": loan.item.barcode, "due": due}
-                _say(request, "ok", text % values)
+                _say(request, "ok", text, values)
             except ApplicationError as exc:
-                _say(request, "error", exc.message)
+                _say(
+                    request,
+                    "error",
+                    "%(message)s",
+                    {"message": names_isolated(exc.message, *exc.quoted)},
+                )
         else:
             _scan(request, request.POST.get("barcode", "").strip()[:64])
         return redirect("circulation-desk")  # type: ignore[return-value]
@@ -234,14 +265,18 @@ def holds_to_pull_page(request: HttpRequest) -> HttpResponse:
         try:
             hold = hold_trap_item(item_barcode=barcode)
         except ApplicationError as exc:
-            messages.error(request, f"{barcode}: {exc.message}")
+            message = names_isolated(exc.message, *exc.quoted)
+            messages.error(
+                request,
+                sentence_html("%(barcode)s: %(message)s", {"barcode": barcode, "message": message}),
+            )
         else:
             until = date_format(hold.shelf_until, "SHORT_DATE_FORMAT") if hold.shelf_until else ""
             text = gettext("%(barcode)s: put it on the hold shelf for %(name)s (%(card)s) until "
                            "%(until)s.")  # fmt: skip
-            values = {"barcode": barcode, "name": hold.patron.name, "card": hold.patron.barcode,
-                      "until": until}  # fmt: skip
-            messages.success(request, text % values)
+            values = {"barcode": barcode, "name": bdi(hold.patron.name),
+                      "card": hold.patron.barcode, "until": until}  # fmt: skip
+            messages.success(request, sentence_html(text, values))
         return redirect("circulation-holds-to-pull")  # type: ignore[return-value]
     context = {
         "pulls": holds_to_pull_list(limit=500),

@@ -10,20 +10,28 @@ _Row = TypeVar("_Row", bound=Model)
 class ApplicationError(Exception):
     """A request that cannot be carried out, with a message a person can act on.
 
-    `code` is a stable machine-readable name; `fields` maps input fields to their problems.
+    `code` is a stable machine-readable name; `fields` maps input fields to their problems;
+    `quoted` lists the names and titles the message quotes, which a page isolates so that one
+    written right to left does not reorder the sentence around it.
     """
 
     status_code = 400
     code = "invalid"
 
     def __init__(
-        self, message: str, *, code: str | None = None, fields: dict[str, Any] | None = None
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, Any] | None = None,
+        quoted: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.fields = fields or {}
+        self.quoted = quoted
 
 
 class NotFound(ApplicationError):

@@ -5,6 +5,8 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext
 from django_tenants.utils import schema_context, schema_exists, tenant_context
@@ -12,6 +14,7 @@ from django_tenants.utils import schema_context, schema_exists, tenant_context
 from common.emails import is_email_address
 from common.tasks import task_enqueue, task_name
 from staff.invitations import invitation_link, staff_invite
+from staff.models import User
 from staff.services import user_create
 from tenants.domains import domain_cache_forget, served_host
 from tenants.errors import LibraryError
@@ -88,6 +91,17 @@ def _schema_name_taken(schema_name: str) -> LibraryError:
     )
 
 
+def _admin_password_validate(*, password: str, email: str) -> None:
+    """The same validators as the sign-up and invitation pages, so no entry point is weaker."""
+    try:
+        # An unsaved account: the similarity check compares the password with the email.
+        validate_password(password, User(email=email.strip().lower()))
+    except ValidationError as exc:
+        raise LibraryError(
+            " ".join(exc.messages), code="weak_password", fields={"admin_password": exc.messages}
+        ) from None
+
+
 def library_create(
     *,
     schema_name: str,
@@ -119,6 +133,8 @@ def library_create(
             code="invalid_email",
             fields={"admin_email": ["invalid"]},
         )
+    if admin_password:
+        _admin_password_validate(password=admin_password, email=admin_email)
     with schema_context("public"):
         if Library.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name):
             raise _schema_name_taken(schema_name)

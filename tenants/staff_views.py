@@ -1,5 +1,6 @@
 """Staff pages of a library host for its admins: staff, API keys, domains, settings, audit."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.errors import ApplicationError
+from common.errors import ApplicationError, PreconditionFailed
 from common.pages import form_once_issue, form_once_spend, form_once_unspent, form_submit
 from staff import invitations
 from staff.audit import actor_name, audit_event_list
@@ -257,45 +258,138 @@ class SettingsForm(forms.Form):
     )
     # The settings' version when the page was opened: a save over a later one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    # The settings when the page was opened, to tell a refused save what someone else changed.
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_cors_origins(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["cors_origins"].splitlines()]
+
+
+# The settings the form edits, in the form's order.
+SETTINGS_FIELDS = (
+    "name", "public_catalog", "default_location_code", "share_records", "cors_origins",
+    "language", "time_zone",
+)  # fmt: skip
+
+
+def _settings_saved(library: Library) -> dict[str, Any]:
+    """The library's settings as the form compares them."""
+    return {
+        "name": library.name,
+        "public_catalog": library.public_catalog,
+        "default_location_code": library.default_location_code,
+        "share_records": library.share_records,
+        "cors_origins": list(library.cors_origins),
+        "language": library.language,
+        "time_zone": library.time_zone,
+    }
+
+
+def _settings_typed(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """What the editor typed, as _settings_saved gives it; a field an older page left out
+    (language, time zone) is None."""
+    typed = {name: cleaned[name] for name in SETTINGS_FIELDS}
+    typed["name"] = typed["name"].strip()
+    typed["default_location_code"] = typed["default_location_code"].strip()
+    typed["cors_origins"] = [origin for origin in typed["cors_origins"] if origin]
+    for kept in ("language", "time_zone"):
+        typed[kept] = typed[kept] or None
+    return typed
+
+
+def _settings_opened(value: str) -> dict[str, Any] | None:
+    """The settings as they were when the page was opened (None from an older page)."""
+    try:
+        opened = json.loads(value) if value else None
+    except ValueError:
+        return None
+    if not isinstance(opened, dict) or set(opened) != set(SETTINGS_FIELDS):
+        return None
+    return opened
+
+
+def _setting_shown(name: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if name == "language":
+        return str(dict(settings.LANGUAGES).get(value, value))
+    if isinstance(value, list):
+        value = ", ".join(value)
+    return value or gettext("(none)")
+
+
+def _settings_changes(
+    form: "SettingsForm", *, opened: dict[str, Any] | None, saved: dict[str, Any]
+) -> list[dict[str, str]]:
+    """The settings someone else saved since the page was opened, with the value now saved and
+    the value typed; without the values at opening (an older page), those that differ."""
+    typed = _settings_typed(form.cleaned_data)
+    changes = []
+    for name in SETTINGS_FIELDS:
+        if typed[name] is None:
+            continue
+        before = opened[name] if opened is not None else typed[name]
+        if saved[name] != before:
+            changes.append(
+                {
+                    "label": str(form.fields[name].label),
+                    "saved": _setting_shown(name, saved[name]),
+                    "typed": _setting_shown(name, typed[name]),
+                }
+            )
+    return changes
 
 
 @admin_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     # Read afresh, not from the request's cached host lookup: the form shows what is saved.
     library = Library.objects.get(pk=_library(request).pk)
+    saved = _settings_saved(library)
     initial = {
-        "name": library.name,
-        "public_catalog": library.public_catalog,
-        "default_location_code": library.default_location_code,
-        "share_records": library.share_records,
+        **saved,
         "cors_origins": "\n".join(library.cors_origins),
-        "language": library.language,
-        "time_zone": library.time_zone,
         "version": library.settings_version,
+        "opened": json.dumps(saved),
     }
     form = SettingsForm(request.POST or None, initial=initial)
 
     def save() -> HttpResponse:
         values = dict(form.cleaned_data)
         expected = values.pop("version")
+        opened = _settings_opened(values.pop("opened"))
         # Left out of the form (an older page): the language and zone stay as they are.
         for kept in ("language", "time_zone"):
             values[kept] = values[kept] or None
-        administration.library_settings_update(
-            library=library,
-            actor=actor_name(request.user),
-            expected_version=expected,
-            **values,
-        )
+        try:
+            administration.library_settings_update(
+                library=library,
+                actor=actor_name(request.user),
+                expected_version=expected,
+                **values,
+            )
+        except PreconditionFailed as exc:
+            return _settings_refused(request, form, opened, exc.message)
         messages.success(request, gettext("Settings saved."))
         return redirect("staff-settings")
 
     return form_submit(
         request, form, save, lambda error: _page(request, "settings.html", {"form": form}, error)
     )
+
+
+def _settings_refused(
+    request: HttpRequest, form: SettingsForm, opened: dict[str, Any] | None, error: str
+) -> HttpResponse:
+    """A save over someone else's: what they changed beside what was typed, and the form again
+    with the typed values and the version now saved, so that a second save is deliberate."""
+    library = Library.objects.get(pk=_library(request).pk)
+    saved = _settings_saved(library)
+    changes = _settings_changes(form, opened=opened, saved=saved)
+    data = request.POST.copy()
+    data["version"] = str(library.settings_version)
+    data["opened"] = json.dumps(saved)
+    again = SettingsForm(data, initial=form.initial)
+    return _page(request, "settings.html", {"form": again, "changes": changes}, error)
 
 
 @admin_required

@@ -30,6 +30,7 @@ from catalog.services import (
     record_delete,
     record_update,
 )
+from catalog.text import name_shown
 from catalog.website import language_name
 from common.numbers import whole_number
 
@@ -234,7 +235,7 @@ class RecordAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
 
     @admin.display(description=_("Contributors"))
     def contributor_names(self, record: Record) -> str:
-        return "; ".join(credit.contributor.name for credit in record.credits.all())
+        return "; ".join(name_shown(credit.contributor.name) for credit in record.credits.all())
 
     @admin.display(description=_("Copies"), ordering="n_items")
     def copies(self, record: Record) -> int:

@@ -138,3 +138,22 @@ def test_command_exits_non_zero_with_a_one_line_reason(db):
     assert result.returncode != 0
     assert result.stderr.strip() == "CommandError: The name 'public' is reserved; choose another."
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("1", "This password is too short. It must contain at least 8 characters."),
+        ("password123", "This password is too common."),
+        ("a@gamma.example", "The password is too similar to the email"),
+    ],
+)
+def test_a_weak_admin_password_is_refused_and_leaves_nothing(db, password, reason):
+    before = _state()
+    with pytest.raises(CommandError, match=re.escape(reason)):
+        call_command(
+            "create_library", "gamma", "--name", "Gamma", "--domain", "gamma.localhost",
+            "--admin-email", "a@gamma.example", "--admin-password", password,
+        )  # fmt: skip
+    assert _state() == before
+    assert not schema_exists("gamma")

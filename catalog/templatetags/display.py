@@ -1,0 +1,12 @@
+"""Template filters that show catalog text as a reader should see it."""
+
+from django import template
+
+from catalog.text import name_shown
+from common.bidi import bdi
+
+register = template.Library()
+
+register.filter("name_shown", name_shown)
+# A name or title inside a sentence: `{% blocktranslate with name=patron.name|bdi %}`.
+register.filter("bdi", bdi)
