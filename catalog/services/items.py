@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
 from catalog.services.changes import changes_log, version_check
-from common.errors import ApplicationError, first_or_not_found
+from common.errors import ApplicationError, Conflict, first_or_not_found
 
 
 @dataclass
@@ -63,6 +63,18 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
             gettext("Unknown item status %(status)r.") % {"status": data.status},
             fields={"status": ["invalid"]},
         )
+    if data.status == Item.Status.ON_HOLD_SHELF and item.status != Item.Status.ON_HOLD_SHELF:
+        message = gettext("A copy goes on the hold shelf only when a hold is trapped for it.")
+        raise ApplicationError(message, code="item_status_reserved", fields={"status": [message]})
+    if item.status == Item.Status.ON_HOLD_SHELF and data.status != Item.Status.ON_HOLD_SHELF:
+        # It waits for one patron: only lending it to them or ending their hold (which passes
+        # it to the next in the queue) takes it off the shelf, so that the copies counted as
+        # available never include one kept for someone.
+        message = gettext(
+            "Item %(barcode)s waits on the hold shelf for a patron: lend it to them or cancel "
+            "their hold first."
+        ) % {"barcode": item.barcode}
+        raise Conflict(message, code="item_on_hold_shelf", fields={"status": [message]})
     if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
         message = gettext("No such location.")
         raise ApplicationError(message, fields={"location": [message]})
