@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from catalog.models import Change, Item
 from catalog.selectors import catalog_statistics
-from catalog.services import ItemData, item_create, item_update
+from catalog.services import ItemData, item_create, item_delete, item_update
 from circulation.models import Hold
 from circulation.services import (
     hold_cancel,
@@ -205,6 +205,26 @@ def test_only_circulation_puts_a_copy_on_or_takes_it_off_the_hold_shelf(desk: De
             desk.items[1].barcode: "available",
             desk.items[2].barcode: "available",
         }
+
+
+def test_a_copy_on_the_hold_shelf_is_neither_deleted_nor_moved_to_another_record(
+    desk: Desk,
+) -> None:
+    """Its patron has been told to come for it, and their hold is for this record's title."""
+    hold = trapped(desk)
+    with schema_context(desk.schema):
+        held = Item.objects.get(pk=desk.item.pk)
+        data = ItemData(barcode=held.barcode, location_id=held.location_id, status=held.status)
+        with pytest.raises(Conflict) as moved:
+            item_update(item_id=held.pk, data=data, record_id=desk.other_record.pk)
+        assert moved.value.code == "item_on_hold_shelf"
+        with pytest.raises(Conflict) as deleted:
+            item_delete(item_id=held.pk)
+        assert deleted.value.code == "item_on_hold_shelf"
+        assert Item.objects.filter(pk=held.pk, record=desk.record).exists()
+        hold_cancel(hold_id=hold.pk)
+        item_delete(item_id=held.pk)  # once its hold has ended, like any other copy
+        assert not Item.objects.filter(pk=held.pk).exists()
 
 
 def test_the_api_refuses_to_take_a_copy_off_the_hold_shelf(desk: Desk) -> None:
