@@ -1,5 +1,6 @@
 """A copy on the hold shelf is exported as such, and a file saying so brings the copy into
-another catalog as available (a hold does not travel in a file), with a warning on its row."""
+another catalog as available (a hold does not travel in a file), with a warning on its row;
+an import whose copy was since trapped for a hold is not reverted."""
 
 import io
 
@@ -7,10 +8,11 @@ import pymarc
 import pytest
 from django_tenants.utils import schema_context
 
-from catalog.imports.jobs import import_job_create
-from catalog.models import Item
+from catalog.imports.jobs import import_job_create, import_job_revert
+from catalog.models import Item, Record
 from circulation.models import Hold
-from circulation.services import hold_trap_item
+from circulation.services import PatronData, hold_cancel, hold_trap_item, patron_create
+from common.errors import Conflict
 from tests.catalog.imports.helpers import job_run
 from tests.catalog.imports.test_round_trip import IMPORTED, export
 from tests.circulation.conftest import desk_make
@@ -49,3 +51,24 @@ def test_a_copy_on_the_hold_shelf_goes_out_as_such_and_comes_in_available(
         assert f"Copy {held} was on the hold shelf where the file comes from" in reasons
     with schema_context(desk.schema):
         assert Item.objects.get(barcode=held).status == "on_hold_shelf"
+
+
+def test_an_import_whose_copy_waits_on_the_hold_shelf_is_not_reverted(in_library) -> None:
+    job = import_job_create(
+        file=io.BytesIO(b"title,barcode\nThe Dispossessed,HS-1\n"), file_name="new.csv",
+        one_shot=True,
+    )  # fmt: skip
+    job = job_run(job)
+    assert job.created == 1
+    item = Item.objects.get(barcode="HS-1")
+    patron = patron_create(data=PatronData(name="Takver Anarres", barcode="P-HS"))
+    hold = Hold.objects.create(record_id=item.record_id, patron=patron)
+    hold_trap_item(item_barcode="HS-1")
+    with pytest.raises(Conflict, match="HS-1") as refused:
+        import_job_revert(job_id=job.pk)
+    assert refused.value.code == "revert_refused"
+    assert Item.objects.get(pk=item.pk).status == "on_hold_shelf"
+    assert Record.objects.filter(pk=item.record_id).exists()
+    hold_cancel(hold_id=hold.pk)
+    assert import_job_revert(job_id=job.pk).status == "reverted"
+    assert not Item.objects.filter(pk=item.pk).exists()
