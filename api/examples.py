@@ -156,7 +156,7 @@ FACETS = OpenApiExample(
 )
 _NONE_BY_STATUS = {
     "available": 0, "on_loan": 0, "missing": 0, "lost": 0, "damaged": 0, "withdrawn": 0,
-    "in_processing": 0,
+    "in_processing": 0, "on_hold_shelf": 0,
 }  # fmt: skip
 AVAILABILITY = OpenApiExample(
     "Copies of two records",
@@ -164,12 +164,12 @@ AVAILABILITY = OpenApiExample(
     value={
         "results": [
             {"record": 42, "total": 3,
-             "by_status": _NONE_BY_STATUS | {"available": 2, "on_loan": 1},
+             "by_status": _NONE_BY_STATUS | {"available": 1, "on_loan": 1, "on_hold_shelf": 1},
              "by_location": [
                  {"code": "BR2", "name": "Branch 2", "total": 1,
                   "by_status": _NONE_BY_STATUS | {"on_loan": 1}},
                  {"code": "MAIN", "name": "Main library", "total": 2,
-                  "by_status": _NONE_BY_STATUS | {"available": 2}},
+                  "by_status": _NONE_BY_STATUS | {"available": 1, "on_hold_shelf": 1}},
              ]},
             {"record": 43, "total": 0, "by_status": _NONE_BY_STATUS, "by_location": []},
         ]

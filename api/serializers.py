@@ -145,7 +145,13 @@ class ItemInputSerializer(StrictInputSerializer):
     location = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, allow_null=True, default=None
     )
-    status = serializers.ChoiceField(choices=Item.Status.choices, default=Item.Status.AVAILABLE)
+    status = serializers.ChoiceField(
+        choices=Item.Status.choices, default=Item.Status.AVAILABLE,
+        help_text="`on_hold_shelf`: kept for the patron whose hold was trapped for it (not "
+        "available to others). Only circulation sets and clears it: a write may keep it, but "
+        "setting it is refused (400 `item_status_reserved`) and so is changing it (409 "
+        "`item_on_hold_shelf`) until the copy is lent to that patron or the hold ends.",
+    )  # fmt: skip
     price = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, allow_null=True, default=None
     )

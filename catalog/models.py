@@ -367,6 +367,9 @@ class Item(models.Model):
         DAMAGED = "damaged", _("Damaged")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         IN_PROCESSING = "in_processing", _("In processing")
+        # Kept for the patron whose hold trapped it: set and cleared by circulation alone
+        # (catalog.services.items refuses it to every other write), never read from a file.
+        ON_HOLD_SHELF = "on_hold_shelf", _("On the hold shelf")
 
     # Looked up by record through the (record, status) index.
     record = models.ForeignKey(

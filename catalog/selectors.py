@@ -25,13 +25,18 @@ from catalog.search.keyset import page_of, reading_order
 from catalog.text import name_key
 from common.errors import ApplicationError, NotFound, first_or_not_found
 
+# The one test of a copy a reader can come and borrow, in every count of available copies: on
+# the shelves and kept for nobody (circulation gives a copy trapped for a hold the status
+# on_hold_shelf until it is lent to that patron or the hold ends).
+ITEM_AVAILABLE = Q(status=Item.Status.AVAILABLE)
+
 
 def catalog_statistics() -> dict[str, int]:
     """Counts of the current library's catalog."""
     return {
         "records": Record.objects.count(),
         "items": Item.objects.count(),
-        "items_available": Item.objects.filter(status=Item.Status.AVAILABLE).count(),
+        "items_available": Item.objects.filter(ITEM_AVAILABLE).count(),
     }
 
 
@@ -192,7 +197,7 @@ def _availability_attach(records: list[Record]) -> None:
         for row in Item.objects.filter(record__in=[r.pk for r in records])
         .order_by()
         .values("record")
-        .annotate(copies=Count("id"), available=Count("id", filter=Q(status=Item.Status.AVAILABLE)))
+        .annotate(copies=Count("id"), available=Count("id", filter=ITEM_AVAILABLE))
     }
     for record in records:
         row = counts.get(record.pk, {})
@@ -212,7 +217,7 @@ def _with_availability(records: QuerySet[Record]) -> QuerySet[Record]:
 
     return records.annotate(
         copies=counted(Item.objects.all()),
-        copies_available=counted(Item.objects.filter(status=Item.Status.AVAILABLE)),
+        copies_available=counted(Item.objects.filter(ITEM_AVAILABLE)),
     )
 
 

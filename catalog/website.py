@@ -238,11 +238,10 @@ def json_ld_script(data: dict[str, Any]) -> SafeString:
 
 
 def copy_notes(item_ids: list[int]) -> dict[int, str]:
-    """What other parts of Stacks tell readers about copies (circulation: a due date, the hold
-    shelf), {item id: text}. They are named by the STACKS_COPY_NOTES setting, so the catalog
-    imports none of them; their writes move the change feed, which the page cache follows.
-    A note on a copy the catalog has as available says why it is not there for everyone (it
-    waits on the hold shelf): the record page shows it in place of "Available"."""
+    """What other parts of Stacks tell readers about copies beyond their status (circulation:
+    a due date), {item id: text}. They are named by the STACKS_COPY_NOTES setting, so the
+    catalog imports none of them; their writes move the change feed, which the page cache
+    follows."""
     notes: dict[int, str] = {}
     for path in getattr(settings, "STACKS_COPY_NOTES", ()):
         for item_id, text in import_string(path)(item_ids).items():

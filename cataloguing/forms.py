@@ -327,8 +327,12 @@ class ItemForm(OnePassForm):
         widget=Select,
     )
     call_number = forms.CharField(label=_("Call number"), max_length=200, required=False)
+    # A new copy is on no hold shelf: only a hold trapped for it puts it there.
     status = forms.ChoiceField(
-        label=_("Status"), choices=Item.Status.choices, initial=Item.Status.AVAILABLE, widget=Select
+        label=_("Status"),
+        choices=[c for c in Item.Status.choices if c[0] != Item.Status.ON_HOLD_SHELF],
+        initial=Item.Status.AVAILABLE,
+        widget=Select,
     )
 
     def item_data(self) -> ItemData:

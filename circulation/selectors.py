@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from catalog.models import Item
+from catalog.selectors import ITEM_AVAILABLE
 from circulation.models import (
     CirculationSettings,
     ClosedDay,
@@ -171,10 +172,8 @@ def holds_to_pull_list(*, limit: int = 500) -> list[HoldToPull]:
     each with its own copy: a title with one copy and three holds is pulled once, for the
     first in its queue. A copy already on the hold shelf for someone is not offered."""
     waiting = hold_list(status=Hold.Status.WAITING).exclude(expires_on__lt=today())
-    trapped = Hold.objects.filter(status=Hold.Status.READY, item__isnull=False)
     copies = (
-        Item.objects.filter(status=Item.Status.AVAILABLE, record_id__in=waiting.values("record_id"))
-        .exclude(pk__in=trapped.values("item_id"))
+        Item.objects.filter(ITEM_AVAILABLE, record_id__in=waiting.values("record_id"))
         .select_related("location")
         .order_by("record_id", "id")
     )
@@ -331,19 +330,14 @@ def item_type_of(item: Item) -> str:
 
 
 def copies_public_notes(item_ids: Iterable[int]) -> dict[int, str]:
-    """What a reader may know of these copies: when one on loan is due, or that one waits on
-    the hold shelf. Never who has it."""
+    """What a reader may know of these copies beyond their status: when one on loan is due.
+    Never who has it (a copy kept for a hold says so by its status)."""
     ids = list(item_ids)
     if not ids:
         return {}
-    notes = {
+    return {
         item_id: gettext("due %(date)s") % {"date": date_format(due_on, "DATE_FORMAT")}
         for item_id, due_on in Loan.objects.filter(
             item_id__in=ids, returned_at__isnull=True
         ).values_list("item_id", "due_on")
     }
-    for item_id in Hold.objects.filter(item_id__in=ids, status=Hold.Status.READY).values_list(
-        "item_id", flat=True
-    ):
-        notes.setdefault(item_id, gettext("on the hold shelf"))
-    return notes

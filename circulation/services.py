@@ -504,7 +504,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
             code="item_on_loan",
             fields={"item_barcode": ["on loan"]},
         )
-    if item.status != Item.Status.AVAILABLE:
+    if item.status not in (Item.Status.AVAILABLE, Item.Status.ON_HOLD_SHELF):
         raise ApplicationError(
             gettext("Item %(barcode)s is not for loan (it is %(status)s).")
             % {"barcode": item.barcode, "status": item.get_status_display().lower()},
@@ -524,7 +524,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
     # this loan fulfils).
     holds = terms.holds
     held_for = {p for _, p, i, st in holds if i == item.pk and st == Hold.Status.READY}
-    if held_for - {patron.pk}:
+    if held_for - {patron.pk} or (item.status == Item.Status.ON_HOLD_SHELF and not held_for):
         raise Conflict(
             gettext("Item %(barcode)s is on the hold shelf for another patron.")
             % {"barcode": item.barcode},
@@ -621,8 +621,8 @@ def loan_checkin(*, item_barcode: str) -> Return:
             code="item_not_on_loan",
             fields={"item_barcode": ["not on loan"]},
         )
-    _item_status_set(item, Item.Status.AVAILABLE)
     hold = _hold_trap(item, now)
+    _item_status_set(item, Item.Status.AVAILABLE if hold is None else Item.Status.ON_HOLD_SHELF)
     loan.item = item
     return Return(loan=loan, hold=hold)
 
@@ -645,6 +645,9 @@ def _hold_next(record_id: int, on: date) -> Hold | None:
 
 
 def _hold_trap(item: Item, now: datetime) -> Hold | None:
+    """Give the item to the first patron in its record's queue, if any: their hold becomes
+    ready and they get a notice. The caller sets the item's status (on the hold shelf when a
+    hold is returned), which is what every count of available copies reads."""
     hold = _hold_next(item.record_id, local_date(now))
     if hold is None:
         return None
@@ -666,16 +669,16 @@ def hold_trap_item(*, item_barcode: str) -> Hold:
     """Put a copy fetched from the shelves on the hold shelf for the first patron waiting for
     its title, as a returned copy would be (the patron gets a notice)."""
     item = _item_for_desk(item_barcode)
+    if item.status == Item.Status.ON_HOLD_SHELF:
+        raise Conflict(
+            gettext("Item %(barcode)s is already on the hold shelf.") % {"barcode": item.barcode},
+            code="item_held",
+        )
     if item.status != Item.Status.AVAILABLE:
         raise Conflict(
             gettext("Item %(barcode)s is not on the shelves (it is %(status)s).")
             % {"barcode": item.barcode, "status": item.get_status_display().lower()},
             code="item_not_available",
-        )
-    if Hold.objects.filter(item=item, status=Hold.Status.READY).exists():
-        raise Conflict(
-            gettext("Item %(barcode)s is already on the hold shelf.") % {"barcode": item.barcode},
-            code="item_held",
         )
     hold = _hold_trap(item, timezone.now())
     if hold is None:
@@ -683,8 +686,7 @@ def hold_trap_item(*, item_barcode: str) -> Hold:
             gettext("Nobody waits for the title of item %(barcode)s.") % {"barcode": item.barcode},
             code="no_hold_waiting",
         )
-    # The record page says the copy is on the hold shelf: readers of the feed see it move.
-    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+    _item_status_set(item, Item.Status.ON_HOLD_SHELF)
     return hold
 
 
@@ -806,11 +808,25 @@ def hold_cancel(*, hold_id: int, patron_id: int | None = None) -> Hold:
     return hold
 
 
+_ITEM_STATUS_LOCK_SQL = "SELECT status FROM catalog_item WHERE id = %s FOR UPDATE"
+
+
 def _hold_shelf_leave(item: Item, now: datetime) -> None:
-    """An item's hold ended on the shelf: the next in the queue gets it, and readers see the
-    change (the change feed moves the record page's cache on)."""
-    _hold_trap(item, now)
-    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+    """An item's hold ended on the shelf: the next in the queue gets it, or it is available
+    again; readers see the change (the change feed moves the record page's cache on)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ITEM_STATUS_LOCK_SQL, [item.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return  # deleted since
+    item.status = row[0]
+    if item.status != Item.Status.ON_HOLD_SHELF:
+        # A copy written off while it was held (before the hold shelf was a status of its
+        # own) is not passed on: it is not on the shelf for anyone.
+        changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+        return
+    hold = _hold_trap(item, now)
+    _item_status_set(item, Item.Status.AVAILABLE if hold is None else Item.Status.ON_HOLD_SHELF)
 
 
 @transaction.atomic

@@ -16,8 +16,12 @@ from circulation.models import ItemCirculation, Stocktake, StocktakeScan
 from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
 
 MAX_BATCH = 5000
-# Items in these states are not expected on the shelf: not counted as missing.
-NOT_ON_SHELF = (Item.Status.ON_LOAN, Item.Status.MISSING, Item.Status.LOST, Item.Status.WITHDRAWN)
+# Items in these states are not expected on the shelf: not counted as missing (a copy kept
+# for a hold is on the hold shelf, not at its location).
+NOT_ON_SHELF = (
+    Item.Status.ON_LOAN, Item.Status.MISSING, Item.Status.LOST, Item.Status.WITHDRAWN,
+    Item.Status.ON_HOLD_SHELF,
+)  # fmt: skip
 
 
 def stocktake_list() -> QuerySet[Stocktake]:

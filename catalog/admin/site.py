@@ -130,7 +130,10 @@ def item_data(item: Item, **changes: Any) -> ItemData:
 def copies_withdraw(item_ids: list[int]) -> int:
     """Withdraw copies through the item service (one versioned update and feed entry each)."""
     done = 0
-    items = Item.objects.filter(pk__in=item_ids).exclude(status=Item.Status.WITHDRAWN)
+    # A copy kept on the hold shelf for a patron stays there until its hold ends.
+    items = Item.objects.filter(pk__in=item_ids).exclude(
+        status__in=[Item.Status.WITHDRAWN, Item.Status.ON_HOLD_SHELF]
+    )
     for item in items:
         item_update(item_id=item.pk, data=item_data(item, status=Item.Status.WITHDRAWN))
         done += 1

@@ -12,7 +12,7 @@ from catalog.imports.formats.marc21 import marc_map
 from catalog.imports.formats.source import RecordRejected, SourceRecord, data_from_json
 from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.snapshots import record_comparable, record_snapshots, snapshot_data
-from catalog.models import Change
+from catalog.models import Change, Item
 from catalog.services import RECORD_FIELDS, RecordData
 from common.errors import Conflict
 from common.sql import bulk_cursor
@@ -118,10 +118,25 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.reason = gettext("No matching record; skipped (on no match: skip).")
         else:
             decision.reason = no_match % {"keys": ", ".join(keys)} if keys else no_keys
-        if source.warnings and decision.action != Action.REJECT:
-            decision.reason = " ".join([decision.reason, gettext("Warning:"), *source.warnings])
+        warnings = [*source.warnings, *_held_copies_released(source, taken)]
+        if warnings and decision.action != Action.REJECT:
+            decision.reason = " ".join([decision.reason, gettext("Warning:"), *warnings])
         decisions.append(decision)
     return decisions
+
+
+def _held_copies_released(source: SourceRecord, taken: dict[str, int]) -> list[str]:
+    """What is said of the new copies the file gives as on the hold shelf: they come in
+    available (catalog.imports.plans), since no hold of this catalog keeps them."""
+    return [
+        gettext(
+            "Copy %(barcode)s was on the hold shelf where the file comes from; it comes in "
+            "available."
+        )
+        % {"barcode": item.barcode}
+        for item in source.items
+        if item.status == Item.Status.ON_HOLD_SHELF and item.barcode not in taken
+    ]
 
 
 def _copies_lost(

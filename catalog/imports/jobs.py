@@ -291,6 +291,26 @@ def import_job_revert(*, job_id: int) -> ImportJob:
             % {"records": ", ".join(map(str, touched))},
             code="revert_refused",
         )
+    # A copy of this import's that waits on the hold shelf was promised to a patron (only a
+    # hold trapped after the import puts one there): removing it would leave their hold on
+    # nothing.
+    added = [pk for ids in rows.values_list("created_item_ids", flat=True) for pk in ids or ()]
+    held = list(
+        Item.objects.filter(
+            Q(record_id__in=rows.filter(action=Action.CREATE).values("record_id"))
+            | Q(pk__in=added),
+            status=Item.Status.ON_HOLD_SHELF,
+        ).values_list("barcode", flat=True)[:5]
+    )
+    if held:
+        raise Conflict(
+            gettext(
+                "Copies this import added wait on the hold shelf for patrons (%(barcodes)s): "
+                "lend them or cancel their holds before reverting it."
+            )
+            % {"barcodes": ", ".join(held)},
+            code="revert_refused",
+        )
     made = rows.filter(action=Action.CREATE).values_list("record_id", flat=True)
     created = [pk for pk in made if pk is not None]
     search_terms_lock()

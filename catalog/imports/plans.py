@@ -145,6 +145,10 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
         plan.owners.append(decision)
         location = cell(locations.get(item.location))
         status = item.status or Item.Status.AVAILABLE.value
+        if status == Item.Status.ON_HOLD_SHELF:
+            # A hold does not travel in a file: nobody here waits for this copy (deciding
+            # warns of it), and only a hold trapped in this catalog puts one on the shelf.
+            status = Item.Status.AVAILABLE.value
         plan.lines.append(
             f"{item_id}\t{decision.record_id}\t{text(item.barcode)}\t{text(item.call_number)}"
             f"\t{location}\t{status}\t{text(item.public_note)}\t{text(item.staff_note)}{tail}"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
 from catalog.services.changes import changes_log, version_check
-from common.errors import ApplicationError, first_or_not_found
+from common.errors import ApplicationError, Conflict, first_or_not_found
 
 
 @dataclass
@@ -46,6 +46,14 @@ def _barcode_taken(barcode: str) -> ApplicationError:
     )
 
 
+def _on_hold_shelf(item: Item, field: str) -> Conflict:
+    message = gettext(
+        "Item %(barcode)s waits on the hold shelf for a patron: lend it to them or cancel "
+        "their hold first."
+    ) % {"barcode": item.barcode}
+    return Conflict(message, code="item_on_hold_shelf", fields={field: [message]})
+
+
 def _record_check(record_id: int) -> None:
     if not Record.objects.filter(pk=record_id).exists():
         message = gettext("No such record.")
@@ -63,6 +71,14 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
             gettext("Unknown item status %(status)r.") % {"status": data.status},
             fields={"status": ["invalid"]},
         )
+    if data.status == Item.Status.ON_HOLD_SHELF and item.status != Item.Status.ON_HOLD_SHELF:
+        message = gettext("A copy goes on the hold shelf only when a hold is trapped for it.")
+        raise ApplicationError(message, code="item_status_reserved", fields={"status": [message]})
+    if item.status == Item.Status.ON_HOLD_SHELF and data.status != Item.Status.ON_HOLD_SHELF:
+        # It waits for one patron: only lending it to them or ending their hold (which passes
+        # it to the next in the queue) takes it off the shelf, so that the copies counted as
+        # available never include one kept for someone.
+        raise _on_hold_shelf(item, "status")
     if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
         message = gettext("No such location.")
         raise ApplicationError(message, fields={"location": [message]})
@@ -112,6 +128,8 @@ def item_update(
     version_check("item", item.version, expected_version)
     before = _item_columns(item)
     if record_id is not None and record_id != item.record_id:
+        if item.status == Item.Status.ON_HOLD_SHELF:
+            raise _on_hold_shelf(item, "record")  # its hold is for this record's title
         _record_check(record_id)
         item.record_id = record_id
     _item_fields_apply(item, data)
@@ -130,5 +148,7 @@ def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
         Item.objects.select_for_update().filter(pk=item_id), gettext("No such item.")
     )
     version_check("item", item.version, expected_version)
+    if item.status == Item.Status.ON_HOLD_SHELF:
+        raise _on_hold_shelf(item, "status")  # its patron is told to come for it
     item.delete()
     changes_log(Change.Entity.ITEM, [item_id], Change.Action.DELETED)
