@@ -99,6 +99,9 @@ _WITH_ETAG = {
     "items_by_barcode_retrieve", "records_cover_update", "patrons_retrieve",
     "patrons_partial_update",
 }  # fmt: skip
+# Creations whose object has no address of its own to name in a Location header (staff and
+# API keys are acted on by their list's id, through actions such as revoke).
+_WITHOUT_LOCATION = {"staff_create", "api_keys_create"}
 _HEADER_ETAG = {
     "description": 'The object\'s version, e.g. "v3": send it as If-Match to write it.',
     "schema": {"type": "string"},
@@ -248,7 +251,7 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                     # Only: an operation with other formats still answers errors this way.
                     response["content"] = {PROBLEM_JSON: content["application/json"]}
             success = next((code for code in responses if code.startswith("2")), None)
-            if success in ("201", "202"):
+            if success in ("201", "202") and operation["operationId"] not in _WITHOUT_LOCATION:
                 responses[success].setdefault("headers", {})["Location"] = copy.deepcopy(
                     _HEADER_LOCATION
                 )

@@ -396,3 +396,28 @@ def test_lending_settings_across_libraries(callers, other_library, desk):
     assert callers["admin"].get("/api/v1/circulation-settings/").json()["hold_shelf_days"] == 7
     a_on_b = client_for(OTHER_LIBRARY_HOST, callers["admin"]._credentials["HTTP_AUTHORIZATION"])
     assert a_on_b.put("/api/v1/circulation-settings/", body, format="json").status_code == 401
+
+
+def test_lending_writes_that_make_something_say_where(callers, desk_key, desk):
+    """Each 201 names what it made in Location, as the document promises: a client follows
+    it to the patron, loan or hold it just made, not to a list it must search."""
+    made = {
+        "patron": desk_key.post("/api/v1/patrons/", {"name": "Shevek", "barcode": "P-LOC-1"},
+                                format="json"),
+        "loan": checkout(desk_key, desk, patron="P-LOC-1"),
+        "hold": desk_key.post("/api/v1/holds/", {"record": desk.other_record.pk,
+                                                 "patron_barcode": desk.patron.barcode},
+                              format="json"),
+        "loan-rule": callers["admin"].post("/api/v1/loan-rules/", {"loan_days": 7},
+                                           format="json"),
+        "stocktake": callers["librarian"].post("/api/v1/stocktakes/", {"location": "MAIN"},
+                                               format="json"),
+    }  # fmt: skip
+    for name, response in made.items():
+        assert response.status_code == 201, (name, response.content)
+        assert response["Location"].startswith("http://alpha.localhost/api/v1/"), name
+        reader = callers["admin"] if name in ("loan-rule", "stocktake") else desk_key
+        assert reader.get(response["Location"]).json()["id"] == response.json()["id"], name
+    closed = callers["admin"].post("/api/v1/closed-days/", {"date": "2030-01-01"}, format="json")
+    assert closed["Location"].endswith(f"/api/v1/closed-days/{closed.json()['id']}/")
+    assert callers["admin"].delete(closed["Location"]).status_code == 204

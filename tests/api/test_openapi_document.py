@@ -96,3 +96,15 @@ def test_items_answer_in_the_shape_of_the_caller(
     public = document["components"]["schemas"]["ItemPublic"]
     assert {"price", "staff_note"} <= set(staff["required"])
     assert not {"price", "staff_note"} & set(public["properties"])
+
+
+def test_location_is_declared_where_the_answer_carries_one(document):
+    """A 201 or 202 declares Location only when what it made has an address to name."""
+    declared = {
+        op["operationId"]
+        for _, _, op in _operations(document)
+        for code, response in op["responses"].items()
+        if code in ("201", "202") and "Location" in response.get("headers", {})
+    }
+    assert {"patrons_create", "loans_create", "holds_create", "imports_create"} <= declared
+    assert not {"staff_create", "api_keys_create"} & declared
