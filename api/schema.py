@@ -97,7 +97,7 @@ _WITH_ETAG = {
     "records_retrieve", "records_create", "records_update", "records_partial_update",
     "items_retrieve", "items_create", "items_update", "items_partial_update",
     "items_by_barcode_retrieve", "records_cover_update", "patrons_retrieve",
-    "patrons_partial_update",
+    "patrons_partial_update", "settings_retrieve", "settings_partial_update",
 }  # fmt: skip
 # Creations whose object has no address of its own to name in a Location header (staff and
 # API keys are acted on by their list's id, through actions such as revoke).

@@ -108,3 +108,17 @@ def test_location_is_declared_where_the_answer_carries_one(document):
     }
     assert {"patrons_create", "loans_create", "holds_create", "imports_create"} <= declared
     assert not {"staff_create", "api_keys_create"} & declared
+
+
+@pytest.mark.parametrize(
+    "operation_id",
+    ["records_partial_update", "items_partial_update", "patrons_partial_update",
+     "settings_partial_update"],
+)  # fmt: skip
+def test_writes_that_take_if_match_declare_it(document, operation_id):
+    """A generated client can send If-Match only where the document names it: the settings'
+    PATCH refuses a stale save with 412 like the catalog's, and must say so."""
+    op = next(op for _, _, op in _operations(document) if op["operationId"] == operation_id)
+    assert "If-Match" in [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
+    assert "412" in op["responses"]
+    assert "ETag" in op["responses"]["200"]["headers"]
