@@ -118,7 +118,10 @@ _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attach
     list=extend_schema(summary="List import jobs", examples=[ex.IMPORT_JOB_PAGE]),
     retrieve=extend_schema(summary="An import job: status, counts, progress, time left",
                            examples=[ex.IMPORT_JOB]),
-    create=extend_schema(summary="Upload a file to import", request=ImportJobCreateSerializer,
+    # A file travels only in a multipart body: offering JSON or a urlencoded form for it
+    # makes a generated client send the file where the API cannot read it.
+    create=extend_schema(summary="Upload a file to import",
+                         request={"multipart/form-data": ImportJobCreateSerializer},
                          responses={202: ImportJobSerializer}, examples=[ex.IMPORT_JOB_QUEUED]),
     rows=extend_schema(summary="The preview: each record's action and the reason for it",
                        parameters=[ImportRowParamsSerializer],

@@ -122,3 +122,15 @@ def test_writes_that_take_if_match_declare_it(document, operation_id):
     assert "If-Match" in [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
     assert "412" in op["responses"]
     assert "ETag" in op["responses"]["200"]["headers"]
+
+
+def test_uploads_are_declared_as_multipart_only(document):
+    """A file cannot travel in JSON or a urlencoded form: an upload that offered those made
+    openapi-python-client's imports_create send the file as JSON, which fails."""
+    bodies = {
+        op["operationId"]: sorted(op["requestBody"]["content"])
+        for _, _, op in _operations(document)
+        if "requestBody" in op
+    }
+    assert bodies["imports_create"] == ["multipart/form-data"]
+    assert bodies["patron_imports_create"] == ["multipart/form-data"]
