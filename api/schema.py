@@ -76,6 +76,10 @@ class CatalogAutoSchema(AutoSchema):
 CONFLICTS = {
     "locations_destroy": ("location_in_use",
                           "Items are still kept at this location: move them before deleting it."),
+    "items_destroy": ("item_on_loan",
+                      "Item 31234000123456 is on loan: check it in before deleting it."),
+    "records_destroy": ("item_on_loan",
+                        "Item 31234000123456 is on loan: check it in before deleting it."),
     "domains_create": ("conflict", "This domain is already in use."),
     "domains_destroy": ("conflict", "The primary domain cannot be removed."),
     "imports_commit_create": ("conflict",
