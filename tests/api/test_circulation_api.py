@@ -439,3 +439,21 @@ def test_a_copy_on_loan_cannot_be_deleted_nor_its_record(desk_key, callers, desk
                              format="json")  # fmt: skip
     assert returned.status_code == 200
     assert desk_key.delete(f"/api/v1/items/{desk.item.pk}/").status_code == 204
+
+
+def test_a_lending_rule_can_be_changed_in_place(callers, desk):
+    """A PUT of a rule that keeps its patron category and item type changes it: the check
+    that no two rules share them must not count the rule being changed."""
+    admin = callers["admin"]
+    rule = admin.post("/api/v1/loan-rules/", {"patron_category": "child", "loan_days": 7},
+                      format="json").json()  # fmt: skip
+    url = f"/api/v1/loan-rules/{rule['id']}/"
+    changed = admin.put(url, {**rule, "loan_days": 21}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert admin.get(url).json()["loan_days"] == 21
+    # Another rule for the same pair is still refused, by the service's own words.
+    again = admin.post("/api/v1/loan-rules/", {"patron_category": "child"}, format="json")
+    assert again.status_code == 400
+    assert again.json()["code"] == "loan_rule_taken"
+    with schema_context(desk.schema):
+        assert LoanRule.objects.filter(patron_category="child").count() == 1
