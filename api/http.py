@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 
-def located(response: Response, request: Request, url_name: str, pk: int) -> Response:
+def located(response: Response, request: Request, url_name: str, pk: int | str) -> Response:
     """The answer to a write that made (201) or queued (202) something, with its address."""
     response["Location"] = reverse(url_name, args=[pk], request=request)
     return response

@@ -8,13 +8,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
 from api.pagination import StableCursorPagination
+from api.parsers import BoundedJSONParser
 from api.strict import StrictInputSerializer
 from catalog.imports.formats.csv_file import csv_template
 from catalog.imports.jobs import (
@@ -117,7 +118,10 @@ _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attach
     list=extend_schema(summary="List import jobs", examples=[ex.IMPORT_JOB_PAGE]),
     retrieve=extend_schema(summary="An import job: status, counts, progress, time left",
                            examples=[ex.IMPORT_JOB]),
-    create=extend_schema(summary="Upload a file to import", request=ImportJobCreateSerializer,
+    # A file travels only in a multipart body: offering JSON or a urlencoded form for it
+    # makes a generated client send the file where the API cannot read it.
+    create=extend_schema(summary="Upload a file to import",
+                         request={"multipart/form-data": ImportJobCreateSerializer},
                          responses={202: ImportJobSerializer}, examples=[ex.IMPORT_JOB_QUEUED]),
     rows=extend_schema(summary="The preview: each record's action and the reason for it",
                        parameters=[ImportRowParamsSerializer],
@@ -143,7 +147,7 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
     detail_url_name = "import-detail"
     query_params = {"rows": ImportRowParamsSerializer}
     paged_actions = ("list", "rows")
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     def get_queryset(self) -> QuerySet[ImportJob]:
         return import_job_list()

@@ -12,9 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import examples as ex
+from api.http import located
 from api.permissions import LibraryAdminOnly
 from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
-from api.views import expected_version, with_etag
+from api.views import ETAG_HEADER, expected_version, with_etag
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
     staff_deactivate,
@@ -251,7 +252,8 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
             hostname=data.validated_data["domain"],
             actor=actor_name(request.user),
         )
-        return Response(DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
+        response = Response(DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
+        return located(response, request, "domain-detail", domain.pk)
 
     @action(detail=True, methods=["post"], url_path="make-primary")
     def make_primary(self, request: Request, pk: str) -> Response:
@@ -316,7 +318,7 @@ class LibrarySettingsView(StrictAPIView):
             Response(LibrarySettingsSerializer(library).data), library.settings_version
         )
 
-    @extend_schema(summary="Change the library's settings",
+    @extend_schema(summary="Change the library's settings", parameters=[ETAG_HEADER],
                    examples=[ex.SETTINGS_INPUT, ex.SETTINGS_CORS_INPUT, ex.SETTINGS])  # fmt: skip
     def patch(self, request: Request) -> Response:
         data = self.body(LibrarySettingsSerializer, partial=True)

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.http import located
 from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
 from common.errors import NotFound
 from tenants.models import Domain, Library, Signup
@@ -68,7 +69,8 @@ class SignupCreate(_SignupStep):
         data = self.body(SignupRequestSerializer)
         # The request's language (Accept-Language) is the new library's, as on the form.
         signup = signup_create(**data.validated_data, language=get_language())
-        return Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
+        response = Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
+        return located(response, request, "signup-detail", str(signup.public_id))
 
 
 class SignupConfirmSerializer(StrictInputSerializer):
@@ -82,7 +84,8 @@ class SignupConfirm(_SignupStep):
     def post(self, request: Request) -> Response:
         data = self.body(SignupConfirmSerializer)
         signup = signup_confirm(token=data.validated_data["token"])
-        return Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
+        response = Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
+        return located(response, request, "signup-detail", str(signup.public_id))
 
 
 class SignupDetail(StrictAPIView):
@@ -160,7 +163,8 @@ class LibraryViewSet(StrictViewSet):
     def create(self, request: Request) -> Response:
         data = self.body(LibraryCreateSerializer)
         made = library_create(**data.validated_data, admin_invite=True)
-        return Response(self._render([made.library])[0], status=status.HTTP_201_CREATED)
+        response = Response(self._render([made.library])[0], status=status.HTTP_201_CREATED)
+        return located(response, request, "library-detail", made.library.schema_name)
 
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, schema_name: str) -> Response:

@@ -76,6 +76,10 @@ class CatalogAutoSchema(AutoSchema):
 CONFLICTS = {
     "locations_destroy": ("location_in_use",
                           "Items are still kept at this location: move them before deleting it."),
+    "items_destroy": ("item_on_loan",
+                      "Item 31234000123456 is on loan: check it in before deleting it."),
+    "records_destroy": ("item_on_loan",
+                        "Item 31234000123456 is on loan: check it in before deleting it."),
     "domains_create": ("conflict", "This domain is already in use."),
     "domains_destroy": ("conflict", "The primary domain cannot be removed."),
     "imports_commit_create": ("conflict",
@@ -97,8 +101,11 @@ _WITH_ETAG = {
     "records_retrieve", "records_create", "records_update", "records_partial_update",
     "items_retrieve", "items_create", "items_update", "items_partial_update",
     "items_by_barcode_retrieve", "records_cover_update", "patrons_retrieve",
-    "patrons_partial_update",
+    "patrons_partial_update", "settings_retrieve", "settings_partial_update",
 }  # fmt: skip
+# Creations whose object has no address of its own to name in a Location header (staff and
+# API keys are acted on by their list's id, through actions such as revoke).
+_WITHOUT_LOCATION = {"staff_create", "api_keys_create"}
 _HEADER_ETAG = {
     "description": 'The object\'s version, e.g. "v3": send it as If-Match to write it.',
     "schema": {"type": "string"},
@@ -248,7 +255,7 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                     # Only: an operation with other formats still answers errors this way.
                     response["content"] = {PROBLEM_JSON: content["application/json"]}
             success = next((code for code in responses if code.startswith("2")), None)
-            if success in ("201", "202"):
+            if success in ("201", "202") and operation["operationId"] not in _WITHOUT_LOCATION:
                 responses[success].setdefault("headers", {})["Location"] = copy.deepcopy(
                     _HEADER_LOCATION
                 )

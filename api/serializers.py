@@ -136,15 +136,27 @@ class RecordInputSerializer(StrictInputSerializer):
 _LINKS = ("contributors", "subjects", "identifiers")
 
 
+class LocationIdField(serializers.IntegerField):
+    """A location's id; or the location as an item answers it (`{"id", "code", "name"}`),
+    so an item read, edited and sent back whole is taken: its id is what counts."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, dict):
+            if "id" not in data:
+                raise serializers.ValidationError(
+                    gettext("Give the location's id, or the location as read with its id.")
+                )
+            data = data["id"]
+        return super().to_internal_value(data)
+
+
 class ItemInputSerializer(StrictInputSerializer):
     returned_as = "ItemStaffSerializer"
 
     record = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     barcode = serializers.CharField(max_length=64)
     call_number = serializers.CharField(max_length=200, allow_blank=True, default="")
-    location = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, allow_null=True, default=None
-    )
+    location = LocationIdField(min_value=1, max_value=2**63 - 1, allow_null=True, default=None)
     status = serializers.ChoiceField(
         choices=Item.Status.choices, default=Item.Status.AVAILABLE,
         help_text="`on_hold_shelf`: kept for the patron whose hold was trapped for it (not "

@@ -282,6 +282,22 @@ def import_job_revert(*, job_id: int) -> ImportJob:
         entity=Change.Entity.RECORD, entity_id__in=record_ids, id__gt=job.last_change_id or 0
     ).order_by("id")
     touched = list(later.values_list("entity_id", flat=True)[:5])
+    if not touched:
+        # Its copies too: one lent since would go with its loan while still out.
+        added = [pk for ids in rows.values_list("created_item_ids", flat=True) for pk in ids or ()]
+        made_records = rows.filter(action=Action.CREATE).values("record_id")
+        copies = Item.objects.filter(Q(record_id__in=made_records) | Q(pk__in=added))
+        changed = Change.objects.filter(
+            entity=Change.Entity.ITEM,
+            entity_id__in=copies.values("pk"),
+            id__gt=job.last_change_id or 0,
+        ).order_by("id")
+        touched = list(
+            Item.objects.filter(pk__in=changed.values("entity_id"))
+            .order_by("record_id")
+            .values_list("record_id", flat=True)
+            .distinct()[:5]
+        )
     if touched:
         raise Conflict(
             gettext(

@@ -71,6 +71,7 @@ class Diagnostic(Exception):
         19: "Unsupported relation",
         20: "Unsupported relation modifier",
         27: "Empty term unsupported",
+        28: "Masking character not supported",
         37: "Unsupported boolean operator",
         46: "Unsupported boolean modifier",
         80: "Sort not supported",
@@ -142,6 +143,21 @@ def _words(term: str) -> list[str]:
     return [word for word in words if word and word.lower() != "or"]
 
 
+def _masked(term: str) -> bool:
+    """Whether the term truncates with CQL's unescaped `*` (`\\*` is a plain asterisk). `?`,
+    CQL's other mask, is taken as itself: titles end with it far more often than searches
+    mask a letter."""
+    escaped = False
+    for char in term:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "*":
+            return True
+    return False
+
+
 def _web_text(term: str, relation: str, index: str) -> str:
     """The term as the catalog's web-search syntax for this relation."""
     if relation == "=" and index == ANY:
@@ -193,6 +209,9 @@ def _clause(node: CQLSearchClause) -> _Part:
         return _Part(_identifier_condition(term, index), None)
     if relation not in TEXT_RELATIONS:
         raise Diagnostic(19, relation)
+    if _masked(term):
+        # Words are matched whole: `gard*` would silently find nothing.
+        raise Diagnostic(28, term)
     query: Any = SearchQuery(
         _web_text(term, relation, index), search_type="websearch", config=SEARCH_CONFIG
     )
@@ -245,6 +264,7 @@ def cql_search(query: str) -> QuerySet[Record]:
             or (str(root.relation.comparitor) == "=" and not root.relation.modifiers)
         )
         and (root.term or "").strip()
+        and not _masked(root.term)
     ):
         # The API's own search, word for word.
         return record_search(q=root.term, ordering="relevance")

@@ -120,6 +120,12 @@ REGISTRY.registerWriter("oai_dc", oai_dc_write)
 REGISTRY.registerWriter("marc21", _marc21_write)
 
 
+def oai_namespace(request: HttpRequest) -> str:
+    """The repository part of this library's OAI identifiers (oai:<namespace>:<record id>):
+    its platform host name, which stays when the library adds or changes its own domains."""
+    return f"{request.tenant.schema_name}.{settings.STACKS_BASE_DOMAIN}"  # type: ignore[attr-defined]
+
+
 class _Identification(common.Identify):
     """Identify's answer; the earliest datestamp is looked up only when Identify is asked
     (the server reads the base URL from here for every response)."""
@@ -139,7 +145,7 @@ class CatalogRepository(common.ResumptionOAIPMH):
         tenant = request.tenant  # type: ignore[attr-defined]
         self.name = tenant.name
         self.created_at = getattr(tenant, "created_at", None)
-        self.namespace = f"{tenant.schema_name}.{settings.STACKS_BASE_DOMAIN}"
+        self.namespace = oai_namespace(request)
         self._identify: common.Identify | None = None
         # How many items of a list came before this response's (its token's cursor).
         self.cursor = 0

@@ -142,13 +142,28 @@ def item_update(
     return item
 
 
+def on_loan_refuse(items: list[Item]) -> None:
+    """Conflict if one of these (locked) copies is out on loan or waits on the hold shelf:
+    deleting it would take its open loan with it, and the patron's book would no longer be
+    on their account, or leave the patron's trapped hold without its copy."""
+    for item in items:
+        if item.status == Item.Status.ON_HOLD_SHELF:
+            raise _on_hold_shelf(item, "status")  # its patron is told to come for it
+    lent = [item.barcode for item in items if item.status == Item.Status.ON_LOAN]
+    if lent:
+        raise Conflict(
+            gettext("Item %(barcode)s is on loan: check it in before deleting it.")
+            % {"barcode": lent[0]},
+            code="item_on_loan",
+        )
+
+
 @transaction.atomic
 def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
     item = first_or_not_found(
         Item.objects.select_for_update().filter(pk=item_id), gettext("No such item.")
     )
     version_check("item", item.version, expected_version)
-    if item.status == Item.Status.ON_HOLD_SHELF:
-        raise _on_hold_shelf(item, "status")  # its patron is told to come for it
+    on_loan_refuse([item])
     item.delete()
     changes_log(Change.Entity.ITEM, [item_id], Change.Action.DELETED)

@@ -396,3 +396,64 @@ def test_lending_settings_across_libraries(callers, other_library, desk):
     assert callers["admin"].get("/api/v1/circulation-settings/").json()["hold_shelf_days"] == 7
     a_on_b = client_for(OTHER_LIBRARY_HOST, callers["admin"]._credentials["HTTP_AUTHORIZATION"])
     assert a_on_b.put("/api/v1/circulation-settings/", body, format="json").status_code == 401
+
+
+def test_lending_writes_that_make_something_say_where(callers, desk_key, desk):
+    """Each 201 names what it made in Location, as the document promises: a client follows
+    it to the patron, loan or hold it just made, not to a list it must search."""
+    made = {
+        "patron": desk_key.post("/api/v1/patrons/", {"name": "Shevek", "barcode": "P-LOC-1"},
+                                format="json"),
+        "loan": checkout(desk_key, desk, patron="P-LOC-1"),
+        "hold": desk_key.post("/api/v1/holds/", {"record": desk.other_record.pk,
+                                                 "patron_barcode": desk.patron.barcode},
+                              format="json"),
+        "loan-rule": callers["admin"].post("/api/v1/loan-rules/", {"loan_days": 7},
+                                           format="json"),
+        "stocktake": callers["librarian"].post("/api/v1/stocktakes/", {"location": "MAIN"},
+                                               format="json"),
+    }  # fmt: skip
+    for name, response in made.items():
+        assert response.status_code == 201, (name, response.content)
+        assert response["Location"].startswith("http://alpha.localhost/api/v1/"), name
+        reader = callers["admin"] if name in ("loan-rule", "stocktake") else desk_key
+        assert reader.get(response["Location"]).json()["id"] == response.json()["id"], name
+    closed = callers["admin"].post("/api/v1/closed-days/", {"date": "2030-01-01"}, format="json")
+    assert closed["Location"].endswith(f"/api/v1/closed-days/{closed.json()['id']}/")
+    assert callers["admin"].delete(closed["Location"]).status_code == 204
+
+
+def test_a_copy_on_loan_cannot_be_deleted_nor_its_record(desk_key, callers, desk):
+    """Deleting a copy took its open loan with it: the patron's loan vanished while the
+    book was still out. Both deletes are refused until it is checked in."""
+    assert checkout(desk_key, desk).status_code == 201
+    before = snapshot(desk.schema)
+    item = desk_key.delete(f"/api/v1/items/{desk.item.pk}/")
+    assert item.status_code == 409, item.content
+    assert item.json()["code"] == "item_on_loan"
+    record = callers["librarian"].delete(f"/api/v1/records/{desk.record.pk}/")
+    assert record.status_code == 409, record.content
+    assert record.json()["code"] == "item_on_loan"
+    assert snapshot(desk.schema) == before
+    returned = desk_key.post("/api/v1/loans/return/", {"item_barcode": desk.item.barcode},
+                             format="json")  # fmt: skip
+    assert returned.status_code == 200
+    assert desk_key.delete(f"/api/v1/items/{desk.item.pk}/").status_code == 204
+
+
+def test_a_lending_rule_can_be_changed_in_place(callers, desk):
+    """A PUT of a rule that keeps its patron category and item type changes it: the check
+    that no two rules share them must not count the rule being changed."""
+    admin = callers["admin"]
+    rule = admin.post("/api/v1/loan-rules/", {"patron_category": "child", "loan_days": 7},
+                      format="json").json()  # fmt: skip
+    url = f"/api/v1/loan-rules/{rule['id']}/"
+    changed = admin.put(url, {**rule, "loan_days": 21}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert admin.get(url).json()["loan_days"] == 21
+    # Another rule for the same pair is still refused, by the service's own words.
+    again = admin.post("/api/v1/loan-rules/", {"patron_category": "child"}, format="json")
+    assert again.status_code == 400
+    assert again.json()["code"] == "loan_rule_taken"
+    with schema_context(desk.schema):
+        assert LoanRule.objects.filter(patron_category="child").count() == 1

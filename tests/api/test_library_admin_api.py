@@ -252,6 +252,7 @@ def test_domains_add_make_primary_and_remove(
         added = admin.post("/api/v1/domains/", {"domain": "Catalog.Alpha-Town.example"})
     assert added.status_code == 201
     custom_id = added.json()["id"]
+    assert added["Location"].endswith(f"/api/v1/domains/{custom_id}/")
     body = {
         k: v for k, v in added.json().items() if k in ("id", "domain", "is_primary", "is_verified")
     }

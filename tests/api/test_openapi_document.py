@@ -96,3 +96,41 @@ def test_items_answer_in_the_shape_of_the_caller(
     public = document["components"]["schemas"]["ItemPublic"]
     assert {"price", "staff_note"} <= set(staff["required"])
     assert not {"price", "staff_note"} & set(public["properties"])
+
+
+def test_location_is_declared_where_the_answer_carries_one(document):
+    """A 201 or 202 declares Location only when what it made has an address to name."""
+    declared = {
+        op["operationId"]
+        for _, _, op in _operations(document)
+        for code, response in op["responses"].items()
+        if code in ("201", "202") and "Location" in response.get("headers", {})
+    }
+    assert {"patrons_create", "loans_create", "holds_create", "imports_create"} <= declared
+    assert not {"staff_create", "api_keys_create"} & declared
+
+
+@pytest.mark.parametrize(
+    "operation_id",
+    ["records_partial_update", "items_partial_update", "patrons_partial_update",
+     "settings_partial_update"],
+)  # fmt: skip
+def test_writes_that_take_if_match_declare_it(document, operation_id):
+    """A generated client can send If-Match only where the document names it: the settings'
+    PATCH refuses a stale save with 412 like the catalog's, and must say so."""
+    op = next(op for _, _, op in _operations(document) if op["operationId"] == operation_id)
+    assert "If-Match" in [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
+    assert "412" in op["responses"]
+    assert "ETag" in op["responses"]["200"]["headers"]
+
+
+def test_uploads_are_declared_as_multipart_only(document):
+    """A file cannot travel in JSON or a urlencoded form: an upload that offered those made
+    openapi-python-client's imports_create send the file as JSON, which fails."""
+    bodies = {
+        op["operationId"]: sorted(op["requestBody"]["content"])
+        for _, _, op in _operations(document)
+        if "requestBody" in op
+    }
+    assert bodies["imports_create"] == ["multipart/form-data"]
+    assert bodies["patron_imports_create"] == ["multipart/form-data"]

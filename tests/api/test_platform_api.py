@@ -69,6 +69,7 @@ def test_operator_creates_a_library_whose_admin_gets_a_link(
         )  # fmt: skip
     assert response.status_code == 201, response.json()
     assert response.json()["records"] == 0
+    assert operator.get(response["Location"]).json()["name"] == "Mu Library"
     assert mail.outbox[-1].to == ["head@mu.example"]
     assert "http://mu.localhost/staff/invitations/" in mail.outbox[-1].body
 

@@ -1,6 +1,8 @@
 """Every write of the API refuses a body field it does not know, naming it; the fields the API
 itself answers with, sent back by a client that read the object, are ignored."""
 
+import json
+
 import pytest
 from django_tenants.utils import schema_context
 from drf_spectacular.generators import SchemaGenerator
@@ -74,6 +76,26 @@ def test_the_fields_of_a_record_as_read_may_be_sent_back(callers, catalog):
     assert response.status_code == 200, response.json()
     assert response.json()["edition"] == "2nd"
     assert response.json()["contributors"][0]["name"] == "Le Guin, Ursula K."
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_an_item_as_read_may_be_sent_back(callers, catalog, library, method):
+    """An item answers its location as an object: sent back whole, that object names the
+    location it is at (its id), rather than failing as "A valid integer is required"."""
+    url = f"/api/v1/items/{catalog.item.pk}/"
+    read = callers["write_key"].get(url).json()
+    assert read["location"]["id"] == catalog.item.location_id
+    read["call_number"] = "813.54 LEG 2"
+    response = callers["write_key"].generic(
+        method.upper(), url, json.dumps(read), content_type="application/json",
+        HTTP_IF_MATCH=f'"v{read["version"]}"',
+    )  # fmt: skip
+    assert response.status_code == 200, response.json()
+    assert response.json()["call_number"] == "813.54 LEG 2"
+    assert response.json()["location"] == read["location"]
+    moved = callers["write_key"].patch(url, {"location": {"code": "MAIN"}}, format="json")
+    assert moved.status_code == 400
+    assert "location" in moved.json()["errors"]
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,7 @@ def test_preview_then_commit_then_rejects(library, desk: Desk) -> None:
     queued = upload(client)
     assert queued.status_code == 201, queued.content
     assert (queued.json()["status"], queued.json()["total"]) == ("queued", 0)
+    assert queued["Location"].endswith(f"/api/v1/patron-imports/{queued.json()['id']}/")
     with schema_context(desk.schema):
         assert not PatronImport.objects.get().rows.exists()  # the request read nothing
     worker_runs(desk.schema, queued.json()["id"])

@@ -91,3 +91,13 @@ def test_closed_catalog_and_other_libraries(
         assert b"moon" not in closed.content
     with schema_context("alpha"):
         assert Record.objects.count() == count
+
+
+def test_unapi_takes_only_this_repository_s_oai_identifiers(web, shelf):
+    """Record numbers are each library's own: beta's record 1 is not alpha's, so beta's OAI
+    identifier must not fetch alpha's record of the same number."""
+    moon = shelf["moon"].pk
+    assert web.get("/unapi", {"id": f"oai:alpha.localhost:{moon}"}).status_code == 300
+    for foreign in (f"oai:beta.localhost:{moon}", f"oai:beta.localhost:alpha.localhost:{moon}"):
+        assert web.get("/unapi", {"id": foreign}).status_code == 404
+        assert web.get("/unapi", {"id": foreign, "format": "oai_dc"}).status_code == 404

@@ -38,11 +38,13 @@ def test_api_sign_up_is_provisioned_and_the_admin_sets_a_password(
     body = response.json()
     assert (body["status"], body["host"]) == ("unconfirmed", "springfield.localhost")
     status_url = f"/api/v1/signups/{body['id']}/"
+    assert response["Location"] == f"http://{PLATFORM}{status_url}"
     assert mail.outbox[-1].to == ["head@springfield.example"]
     confirmed = client.post(
         "/api/v1/signups/confirm/", {"token": confirmation_link()["token"]}, format="json"
     )
     assert confirmed.status_code == 202
+    assert confirmed["Location"] == response["Location"]
     assert client.get(status_url).json()["status"] == "pending"
 
     # What the worker does (a real worker runs it in tests/worker/test_platform_tasks.py).
