@@ -27,7 +27,7 @@ from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.running import Slice, collector_eased, commit_slice, stage_slice
 from catalog.imports.snapshots import snapshot_data
 from catalog.models import Change, Item, Location, Record
-from catalog.services import changes_log, record_update, search_terms_lock
+from catalog.services import changes_log, items_delete_check, record_update, search_terms_lock
 from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language
 from common.tasks import task_enqueue, task_name
@@ -295,12 +295,11 @@ def import_job_revert(*, job_id: int) -> ImportJob:
     # hold trapped after the import puts one there): removing it would leave their hold on
     # nothing.
     added = [pk for ids in rows.values_list("created_item_ids", flat=True) for pk in ids or ()]
+    removed = Item.objects.filter(
+        Q(record_id__in=rows.filter(action=Action.CREATE).values("record_id")) | Q(pk__in=added)
+    )
     held = list(
-        Item.objects.filter(
-            Q(record_id__in=rows.filter(action=Action.CREATE).values("record_id"))
-            | Q(pk__in=added),
-            status=Item.Status.ON_HOLD_SHELF,
-        ).values_list("barcode", flat=True)[:5]
+        removed.filter(status=Item.Status.ON_HOLD_SHELF).values_list("barcode", flat=True)[:5]
     )
     if held:
         raise Conflict(
@@ -311,6 +310,13 @@ def import_job_revert(*, job_id: int) -> ImportJob:
             % {"barcodes": ", ".join(held)},
             code="revert_refused",
         )
+    # A copy lent since (on loan now, or back with its loan kept for the statistics) has a
+    # history of its own that deleting it would erase.
+    items_delete_check(
+        removed,
+        refusal=gettext("This import can no longer be reverted: %(reason)s"),
+        code="revert_refused",
+    )
     made = rows.filter(action=Action.CREATE).values_list("record_id", flat=True)
     created = [pk for pk in made if pk is not None]
     search_terms_lock()

@@ -15,6 +15,7 @@ from catalog.selectors import record_links_attach
 from catalog.services.changes import changes_log, version_check
 from catalog.services.covers import cover_files_delete
 from catalog.services.headings import contributors_get_or_create, subjects_get_or_create
+from catalog.services.items import items_delete_check
 from catalog.services.search_index import (
     record_search_refresh,
     search_terms_lock,
@@ -219,6 +220,10 @@ def record_delete(*, record_id: int, expected_version: int | None = None) -> Non
     )
     if expected_version is not None:
         version_check("record", record.version, expected_version)
+    items_delete_check(
+        Item.objects.filter(record_id=record_id),
+        refusal=gettext("This record cannot be deleted with its copies: %(reason)s"),
+    )
     item_ids = list(Item.objects.filter(record_id=record_id).values_list("pk", flat=True))
     cover = Record.objects.filter(pk=record_id).values_list("cover", flat=True).first()
     deleted, _ = Record.objects.filter(pk=record_id).delete()
