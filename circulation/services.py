@@ -655,10 +655,16 @@ def _hold_trap(item: Item, now: datetime) -> Hold | None:
     hold.item = item
     hold.shelf_until = due_date(start=local_date(now), days=shelf_days)
     hold.save(update_fields=["status", "item", "shelf_until"])
-    Notice.objects.create(
-        kind=Notice.Kind.HOLD_READY, patron_id=hold.patron_id, hold=hold,
-        about_date=hold.shelf_until,
-    )  # fmt: skip
+    # A hold trapped before (and put back in the queue since: its copy went missing) has its
+    # notice already: it is sent again, with the new shelf date.
+    again = Notice.objects.filter(kind=Notice.Kind.HOLD_READY, hold=hold).update(
+        about_date=hold.shelf_until, sent_at=None
+    )
+    if not again:
+        Notice.objects.create(
+            kind=Notice.Kind.HOLD_READY, patron_id=hold.patron_id, hold=hold,
+            about_date=hold.shelf_until,
+        )  # fmt: skip
     task_enqueue(NOTICES_SEND)
     return hold
 
