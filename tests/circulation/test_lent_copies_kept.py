@@ -117,8 +117,12 @@ def test_the_staff_pages_do_not_delete_a_lent_copy(desk: Desk) -> None:
         loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
     librarian = signed_in(LIBRARY_HOST, desk.schema, "pages@alpha.example", client_class=Client)
 
-    librarian.post(f"/admin/catalog/item/{desk.item.pk}/delete/", {"post": "yes"})
-    librarian.post(f"/admin/catalog/record/{desk.record.pk}/delete/", {"post": "yes"})
+    item = librarian.post(f"/admin/catalog/item/{desk.item.pk}/delete/", {"post": "yes"})
+    record = librarian.post(f"/admin/catalog/record/{desk.record.pk}/delete/", {"post": "yes"})
+
+    for page in (item, record):
+        assert page.status_code == 200  # the confirmation page again, saying why not
+        assert f"1 copy is on loan ({desk.item.barcode}): check it in" in page.text
 
     with schema_context(desk.schema):
         assert Loan.objects.filter(pk=loan.pk, item=desk.item).exists()
