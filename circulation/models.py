@@ -99,7 +99,9 @@ class ItemCirculation(models.Model):
 class Loan(models.Model):
     """An item lent to a patron. Open while `returned_at` is empty; at most one open per item."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="loans")
+    # A copy with loans is never deleted (circulation.selectors.items_lent_reason says why to
+    # whoever tries): its patron has it, or its history counts in the statistics.
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="loans")
     # Emptied some days after the return (CirculationSettings.anonymize_after_days).
     patron = models.ForeignKey(
         Patron, null=True, blank=True, on_delete=models.PROTECT, related_name="loans"

@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from catalog.models import Item
 from catalog.selectors import ITEM_AVAILABLE
@@ -341,3 +341,32 @@ def copies_public_notes(item_ids: Iterable[int]) -> dict[int, str]:
             item_id__in=ids, returned_at__isnull=True
         ).values_list("item_id", "due_on")
     }
+
+
+def items_lent_reason(items: QuerySet[Item]) -> str:
+    """Why these copies must not be deleted, or "": a copy on loan is with a patron, and one
+    lent before keeps its loans (anonymised or not) for the library's statistics. Asked by
+    the catalog before it deletes copies (see circulation.apps)."""
+    lent = items.filter(pk__in=Loan.objects.values("item_id")).order_by("barcode")
+    on_loan = lent.filter(pk__in=Loan.objects.filter(returned_at__isnull=True).values("item_id"))
+    count = on_loan.count()
+    if count:
+        return ngettext(
+            "%(count)s copy is on loan (%(barcodes)s): check it in, then mark it withdrawn "
+            "rather than deleting it, since a copy that has been lent keeps its loans for the "
+            "library's statistics.",
+            "%(count)s copies are on loan (%(barcodes)s): check them in, then mark them "
+            "withdrawn rather than deleting them, since a copy that has been lent keeps its "
+            "loans for the library's statistics.",
+            count,
+        ) % {"count": count, "barcodes": ", ".join(on_loan.values_list("barcode", flat=True)[:5])}
+    count = lent.count()
+    if count:
+        return ngettext(
+            "%(count)s copy has been lent (%(barcodes)s) and keeps its loans for the library's "
+            "statistics: mark it withdrawn rather than deleting it.",
+            "%(count)s copies have been lent (%(barcodes)s) and keep their loans for the "
+            "library's statistics: mark them withdrawn rather than deleting them.",
+            count,
+        ) % {"count": count, "barcodes": ", ".join(lent.values_list("barcode", flat=True)[:5])}
+    return ""

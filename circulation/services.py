@@ -227,13 +227,12 @@ def patron_erase(*, patron_id: int) -> None:
             code="patron_has_loans",
         )
     # Their copies waiting on the hold shelf go to the next in each queue, as on a cancel.
-    shelved = [
-        hold.item
-        for hold in Hold.objects.filter(patron=patron, status=Hold.Status.READY)
-        .select_related("item")
-        .select_for_update(of=("self",))
-        if hold.item is not None
-    ]
+    ready = Hold.objects.filter(patron=patron, status=Hold.Status.READY)
+    shelved = []
+    for hold_id in list(ready.values_list("pk", flat=True)):
+        hold = _hold_lock(ready.filter(pk=hold_id))  # its copy first, as the desk does
+        if hold is not None and hold.item is not None:
+            shelved.append(hold.item)
     Loan.objects.filter(patron=patron).update(patron=None)
     Notice.objects.filter(patron=patron).delete()
     patron.delete()
@@ -656,10 +655,16 @@ def _hold_trap(item: Item, now: datetime) -> Hold | None:
     hold.item = item
     hold.shelf_until = due_date(start=local_date(now), days=shelf_days)
     hold.save(update_fields=["status", "item", "shelf_until"])
-    Notice.objects.create(
-        kind=Notice.Kind.HOLD_READY, patron_id=hold.patron_id, hold=hold,
-        about_date=hold.shelf_until,
-    )  # fmt: skip
+    # A hold trapped before (and put back in the queue since: its copy went missing) has its
+    # notice already: it is sent again, with the new shelf date.
+    again = Notice.objects.filter(kind=Notice.Kind.HOLD_READY, hold=hold).update(
+        about_date=hold.shelf_until, sent_at=None
+    )
+    if not again:
+        Notice.objects.create(
+            kind=Notice.Kind.HOLD_READY, patron_id=hold.patron_id, hold=hold,
+            about_date=hold.shelf_until,
+        )  # fmt: skip
     task_enqueue(NOTICES_SEND)
     return hold
 
@@ -788,12 +793,45 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
     return Hold.objects.create(record_id=record_id, patron=patron, expires_on=expires_on)
 
 
+_ITEM_STATUS_LOCK_SQL = "SELECT status FROM catalog_item WHERE id = %s FOR UPDATE"
+
+
+class _HoldMoved(Exception):
+    """The hold was trapped for another copy between reading it and locking it."""
+
+
+def _hold_lock(holds: QuerySet[Hold]) -> Hold | None:
+    """The first of `holds`, locked after the copy trapped for it (if any), with that copy.
+
+    Every path that writes a copy and its hold locks the copy first, then the hold (check-out
+    and check-in take the copy's row before they touch a hold): a path taking the hold first
+    would wait on the copy while the desk waits on the hold, and PostgreSQL would end one of
+    them with a deadlock error."""
+    while True:
+        found = list(holds.values_list("item_id", flat=True)[:1])
+        if not found:
+            return None
+        try:
+            with transaction.atomic():
+                if found[0] is not None:
+                    with connection.cursor() as cursor:
+                        cursor.execute(_ITEM_STATUS_LOCK_SQL, [found[0]])
+                hold = holds.select_for_update(of=("self",)).select_related("item").first()
+                if hold is not None and hold.item_id != found[0]:
+                    raise _HoldMoved  # the copy locked is not its copy: undo, and again
+                return hold
+        except _HoldMoved:
+            continue
+
+
 @transaction.atomic
 def hold_cancel(*, hold_id: int, patron_id: int | None = None) -> Hold:
-    holds = Hold.objects.select_for_update().filter(pk=hold_id)
+    holds = Hold.objects.filter(pk=hold_id)
     if patron_id is not None:
         holds = holds.filter(patron_id=patron_id)
-    hold = first_or_not_found(holds, gettext("No such hold."))
+    hold = _hold_lock(holds)
+    if hold is None:
+        raise NotFound(gettext("No such hold."))
     if hold.status not in Hold.ACTIVE:
         raise Conflict(
             gettext("This hold is already %(status)s.")
@@ -806,9 +844,6 @@ def hold_cancel(*, hold_id: int, patron_id: int | None = None) -> Hold:
     if was_trapped and hold.item is not None:
         _hold_shelf_leave(hold.item, timezone.now())
     return hold
-
-
-_ITEM_STATUS_LOCK_SQL = "SELECT status FROM catalog_item WHERE id = %s FOR UPDATE"
 
 
 def _hold_shelf_leave(item: Item, now: datetime) -> None:
@@ -829,24 +864,30 @@ def _hold_shelf_leave(item: Item, now: datetime) -> None:
     _item_status_set(item, Item.Status.AVAILABLE if hold is None else Item.Status.ON_HOLD_SHELF)
 
 
-@transaction.atomic
 def holds_expire(*, on: date | None = None) -> int:
     """End holds past their date: waiting ones past `expires_on`, trapped ones past their shelf
-    date (the item then goes to the next in the queue)."""
+    date (the item then goes to the next in the queue). Each trapped hold ends in a
+    transaction of its own: holding one hold's lock while waiting on another's copy could
+    deadlock with the desk lending that copy."""
     on = on or today()
     now = timezone.now()
     expired = Hold.objects.filter(status=Hold.Status.WAITING, expires_on__lt=on).update(
         status=Hold.Status.EXPIRED, ended_at=now
     )
-    for hold in (
-        Hold.objects.select_for_update(of=("self",))
-        .filter(status=Hold.Status.READY, shelf_until__lt=on)
-        .select_related("item")
-    ):
-        hold.status = Hold.Status.EXPIRED
-        hold.ended_at = now
-        hold.save(update_fields=["status", "ended_at"])
-        expired += 1
-        if hold.item is not None:
-            _hold_shelf_leave(hold.item, now)
+    due = Hold.objects.filter(status=Hold.Status.READY, shelf_until__lt=on)
+    for hold_id in list(due.values_list("pk", flat=True)):
+        expired += _hold_shelf_expire(due.filter(pk=hold_id), now)
     return expired
+
+
+@transaction.atomic
+def _hold_shelf_expire(holds: QuerySet[Hold], now: datetime) -> int:
+    hold = _hold_lock(holds)  # its copy first, as the desk does
+    if hold is None:
+        return 0  # lent or cancelled meanwhile
+    hold.status = Hold.Status.EXPIRED
+    hold.ended_at = now
+    hold.save(update_fields=["status", "ended_at"])
+    if hold.item is not None:
+        _hold_shelf_leave(hold.item, now)
+    return 1

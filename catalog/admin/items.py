@@ -70,6 +70,9 @@ class ItemAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
     def service_delete(self, pk: int) -> None:
         item_delete(item_id=pk)
 
+    def deleted_items(self, objs: list[Any]) -> QuerySet[Item]:
+        return Item.objects.filter(pk__in=[obj.pk for obj in objs])
+
 
 class LocationForm(ServiceForm):
     class Meta:

@@ -259,3 +259,6 @@ class RecordAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
 
     def service_delete(self, pk: int) -> None:
         record_delete(record_id=pk)
+
+    def deleted_items(self, objs: list[Any]) -> QuerySet[Item]:
+        return Item.objects.filter(record_id__in=[obj.pk for obj in objs])

@@ -11,8 +11,8 @@ from django.db.models import F, Func, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from catalog.models import Item
-from catalog.services import ItemData, item_update
-from common.errors import ApplicationError
+from catalog.services import ItemData, item_update, items_delete_check
+from common.errors import ApplicationError, Conflict
 from staff.roles import may_catalogue, may_read
 
 
@@ -92,6 +92,24 @@ class ServiceDeletes:
     no deletion skips the service's checks and the change feed. Each page names its own."""
 
     service_delete: Callable[[int], None]
+
+    def deleted_items(self, objs: list[Any]) -> QuerySet[Item] | None:
+        """The copies deleting `objs` takes with it, for pages whose deletions take copies."""
+        return None
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # A copy another part of the library keeps (a lent one: its loans) is listed as what
+        # stands in the way in the words of the check that keeps it, not as the bare rows.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(  # type: ignore[misc]
+            objs, request
+        )
+        items = self.deleted_items(list(objs))
+        if protected and items is not None:
+            try:
+                items_delete_check(items, refusal="%(reason)s")
+            except Conflict as kept:
+                protected = [kept.message]
+        return deleted, counts, perms_needed, protected
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self.service_delete(obj.pk)

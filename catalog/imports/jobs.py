@@ -27,7 +27,7 @@ from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.running import Slice, collector_eased, commit_slice, stage_slice
 from catalog.imports.snapshots import snapshot_data
 from catalog.models import Change, Item, Location, Record
-from catalog.services import changes_log, record_update, search_terms_lock
+from catalog.services import changes_log, items_delete_check, record_update, search_terms_lock
 from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language
 from common.tasks import task_enqueue, task_name
@@ -282,14 +282,16 @@ def import_job_revert(*, job_id: int) -> ImportJob:
         entity=Change.Entity.RECORD, entity_id__in=record_ids, id__gt=job.last_change_id or 0
     ).order_by("id")
     touched = list(later.values_list("entity_id", flat=True)[:5])
+    # The copies a revert removes: those of the records it made, and those it added to others.
+    added = [pk for ids in rows.values_list("created_item_ids", flat=True) for pk in ids or ()]
+    removed = Item.objects.filter(
+        Q(record_id__in=rows.filter(action=Action.CREATE).values("record_id")) | Q(pk__in=added)
+    )
     if not touched:
         # Its copies too: one lent since would go with its loan while still out.
-        added = [pk for ids in rows.values_list("created_item_ids", flat=True) for pk in ids or ()]
-        made_records = rows.filter(action=Action.CREATE).values("record_id")
-        copies = Item.objects.filter(Q(record_id__in=made_records) | Q(pk__in=added))
         changed = Change.objects.filter(
             entity=Change.Entity.ITEM,
-            entity_id__in=copies.values("pk"),
+            entity_id__in=removed.values("pk"),
             id__gt=job.last_change_id or 0,
         ).order_by("id")
         touched = list(
@@ -310,13 +312,8 @@ def import_job_revert(*, job_id: int) -> ImportJob:
     # A copy of this import's that waits on the hold shelf was promised to a patron (only a
     # hold trapped after the import puts one there): removing it would leave their hold on
     # nothing.
-    added = [pk for ids in rows.values_list("created_item_ids", flat=True) for pk in ids or ()]
     held = list(
-        Item.objects.filter(
-            Q(record_id__in=rows.filter(action=Action.CREATE).values("record_id"))
-            | Q(pk__in=added),
-            status=Item.Status.ON_HOLD_SHELF,
-        ).values_list("barcode", flat=True)[:5]
+        removed.filter(status=Item.Status.ON_HOLD_SHELF).values_list("barcode", flat=True)[:5]
     )
     if held:
         raise Conflict(
@@ -327,6 +324,13 @@ def import_job_revert(*, job_id: int) -> ImportJob:
             % {"barcodes": ", ".join(held)},
             code="revert_refused",
         )
+    # A copy lent since (on loan now, or back with its loan kept for the statistics) has a
+    # history of its own that deleting it would erase.
+    items_delete_check(
+        removed,
+        refusal=gettext("This import can no longer be reverted: %(reason)s"),
+        code="revert_refused",
+    )
     made = rows.filter(action=Action.CREATE).values_list("record_id", flat=True)
     created = [pk for pk in made if pk is not None]
     search_terms_lock()

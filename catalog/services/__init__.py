@@ -16,7 +16,15 @@ from catalog.services.headings import (
     subjects_by_key,
     subjects_get_or_create,
 )
-from catalog.services.items import ItemData, item_create, item_delete, item_update
+from catalog.services.items import (
+    ItemData,
+    ItemsKeptCheck,
+    item_create,
+    item_delete,
+    item_update,
+    items_delete_check,
+    items_kept_check_register,
+)
 from catalog.services.locations import (
     location_code_check,
     location_create,
@@ -55,6 +63,7 @@ __all__ = [
     "SEARCH_TERMS_LOCK",
     "Heading",
     "ItemData",
+    "ItemsKeptCheck",
     "RecordData",
     "changes_lock",
     "changes_log",
@@ -66,6 +75,8 @@ __all__ = [
     "item_create",
     "item_delete",
     "item_update",
+    "items_delete_check",
+    "items_kept_check_register",
     "location_code_check",
     "location_create",
     "location_delete",

@@ -1,11 +1,12 @@
 """Items: the copies of a record, each with a barcode unique in the library."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
@@ -52,6 +53,31 @@ def _on_hold_shelf(item: Item, field: str) -> Conflict:
         "their hold first."
     ) % {"barcode": item.barcode}
     return Conflict(message, code="item_on_hold_shelf", fields={field: [message]})
+
+
+# Why copies about to be deleted must stay (a sentence naming them and what to do instead), or
+# "" when they may go: asked of every part of the library with a stake in its copies, which
+# the catalog does not know (circulation registers one for their loans).
+ItemsKeptCheck = Callable[[QuerySet[Item]], str]
+_KEPT_CHECKS: dict[str, ItemsKeptCheck] = {}
+
+
+def items_kept_check_register(code: str, check: ItemsKeptCheck) -> None:
+    """Have every deletion of copies ask `check` first; its refusal carries `code`."""
+    _KEPT_CHECKS[code] = check
+
+
+def items_delete_check(
+    items: QuerySet[Item], *, refusal: str, values: dict[str, object] | None = None,
+    code: str = "",
+) -> None:  # fmt: skip
+    """Refuse (409) to delete `items` when a registered check keeps some of them: `refusal`
+    says what cannot be done, filled with `values` and with `%(reason)s`, the check's
+    sentence; the error's code is `code`, or else the check's."""
+    for check_code, check in _KEPT_CHECKS.items():
+        reason = check(items)
+        if reason:
+            raise Conflict(refusal % {**(values or {}), "reason": reason}, code=code or check_code)
 
 
 def _record_check(record_id: int) -> None:
@@ -165,5 +191,10 @@ def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
     )
     version_check("item", item.version, expected_version)
     on_loan_refuse([item])
+    items_delete_check(
+        Item.objects.filter(pk=item_id),
+        refusal=gettext("Item %(barcode)s cannot be deleted: %(reason)s"),
+        values={"barcode": item.barcode},
+    )
     item.delete()
     changes_log(Change.Entity.ITEM, [item_id], Change.Action.DELETED)

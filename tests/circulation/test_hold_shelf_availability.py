@@ -223,8 +223,10 @@ def test_a_copy_on_the_hold_shelf_is_neither_deleted_nor_moved_to_another_record
         assert deleted.value.code == "item_on_hold_shelf"
         assert Item.objects.filter(pk=held.pk, record=desk.record).exists()
         hold_cancel(hold_id=hold.pk)
-        item_delete(item_id=held.pk)  # once its hold has ended, like any other copy
-        assert not Item.objects.filter(pk=held.pk).exists()
+        # Once its hold has ended, it is refused like any other copy that has been lent.
+        with pytest.raises(Conflict) as lent:
+            item_delete(item_id=held.pk)
+        assert lent.value.code == "item_has_loans"
 
 
 def test_the_api_refuses_to_take_a_copy_off_the_hold_shelf(desk: Desk) -> None:
