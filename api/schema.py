@@ -76,10 +76,15 @@ class CatalogAutoSchema(AutoSchema):
 CONFLICTS = {
     "locations_destroy": ("location_in_use",
                           "Items are still kept at this location: move them before deleting it."),
-    "items_destroy": ("item_on_loan",
-                      "Item 31234000123456 is on loan: check it in before deleting it."),
-    "records_destroy": ("item_on_loan",
-                        "Item 31234000123456 is on loan: check it in before deleting it."),
+    "items_destroy": ("item_has_loans",
+                      "Item 31234000123456 cannot be deleted: 1 copy has been lent "
+                      "(31234000123456): mark it withdrawn rather than deleting it, since a copy "
+                      "that has been lent keeps its loans for the library's statistics."),
+    "records_destroy": ("item_has_loans",
+                        "This record cannot be deleted with its copies: 1 copy is on loan "
+                        "(31234000123456): check it in, then mark it withdrawn rather than "
+                        "deleting it, since a copy that has been lent keeps its loans for the "
+                        "library's statistics."),
     "domains_create": ("conflict", "This domain is already in use."),
     "domains_destroy": ("conflict", "The primary domain cannot be removed."),
     "imports_commit_create": ("conflict",

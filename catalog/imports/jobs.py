@@ -259,6 +259,19 @@ def _fail(job_id: int, owner: str, message: str) -> None:
     )
 
 
+def _revert_refuse_changed(record_ids: list[int]) -> None:
+    """Refuse a revert that would undo changes made since the import (to these records)."""
+    if record_ids:
+        raise Conflict(
+            gettext(
+                "Records of this import changed after it (records %(records)s); this import "
+                "can no longer be reverted."
+            )
+            % {"records": ", ".join(map(str, record_ids))},
+            code="revert_refused",
+        )
+
+
 @transaction.atomic
 def import_job_revert(*, job_id: int) -> ImportJob:
     """Remove the records a job created and restore those it updated, if nothing touched
@@ -282,33 +295,12 @@ def import_job_revert(*, job_id: int) -> ImportJob:
         entity=Change.Entity.RECORD, entity_id__in=record_ids, id__gt=job.last_change_id or 0
     ).order_by("id")
     touched = list(later.values_list("entity_id", flat=True)[:5])
+    _revert_refuse_changed(touched)
     # The copies a revert removes: those of the records it made, and those it added to others.
     added = [pk for ids in rows.values_list("created_item_ids", flat=True) for pk in ids or ()]
     removed = Item.objects.filter(
         Q(record_id__in=rows.filter(action=Action.CREATE).values("record_id")) | Q(pk__in=added)
     )
-    if not touched:
-        # Its copies too: one lent since would go with its loan while still out.
-        changed = Change.objects.filter(
-            entity=Change.Entity.ITEM,
-            entity_id__in=removed.values("pk"),
-            id__gt=job.last_change_id or 0,
-        ).order_by("id")
-        touched = list(
-            Item.objects.filter(pk__in=changed.values("entity_id"))
-            .order_by("record_id")
-            .values_list("record_id", flat=True)
-            .distinct()[:5]
-        )
-    if touched:
-        raise Conflict(
-            gettext(
-                "Records of this import changed after it (records %(records)s); this import "
-                "can no longer be reverted."
-            )
-            % {"records": ", ".join(map(str, touched))},
-            code="revert_refused",
-        )
     # A copy of this import's that waits on the hold shelf was promised to a patron (only a
     # hold trapped after the import puts one there): removing it would leave their hold on
     # nothing.
@@ -331,6 +323,20 @@ def import_job_revert(*, job_id: int) -> ImportJob:
         refusal=gettext("This import can no longer be reverted: %(reason)s"),
         code="revert_refused",
     )
+    # Any other change to its copies since (a move, an edit, a status set by hand) would be
+    # lost with them.
+    changed = Change.objects.filter(
+        entity=Change.Entity.ITEM,
+        entity_id__in=removed.values("pk"),
+        id__gt=job.last_change_id or 0,
+    ).order_by("id")
+    touched = list(
+        Item.objects.filter(pk__in=changed.values("entity_id"))
+        .order_by("record_id")
+        .values_list("record_id", flat=True)
+        .distinct()[:5]
+    )
+    _revert_refuse_changed(touched)
     made = rows.filter(action=Action.CREATE).values_list("record_id", flat=True)
     created = [pk for pk in made if pk is not None]
     search_terms_lock()

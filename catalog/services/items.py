@@ -168,20 +168,13 @@ def item_update(
     return item
 
 
-def on_loan_refuse(items: list[Item]) -> None:
-    """Conflict if one of these (locked) copies is out on loan or waits on the hold shelf:
-    deleting it would take its open loan with it, and the patron's book would no longer be
-    on their account, or leave the patron's trapped hold without its copy."""
+def on_hold_shelf_refuse(items: list[Item]) -> None:
+    """Conflict if one of these (locked) copies waits on the hold shelf: deleting it would
+    leave the patron's trapped hold without its copy. (A copy that has been lent is refused by
+    items_delete_check, which knows of its loans.)"""
     for item in items:
         if item.status == Item.Status.ON_HOLD_SHELF:
             raise _on_hold_shelf(item, "status")  # its patron is told to come for it
-    lent = [item.barcode for item in items if item.status == Item.Status.ON_LOAN]
-    if lent:
-        raise Conflict(
-            gettext("Item %(barcode)s is on loan: check it in before deleting it.")
-            % {"barcode": lent[0]},
-            code="item_on_loan",
-        )
 
 
 @transaction.atomic
@@ -190,7 +183,7 @@ def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
         Item.objects.select_for_update().filter(pk=item_id), gettext("No such item.")
     )
     version_check("item", item.version, expected_version)
-    on_loan_refuse([item])
+    on_hold_shelf_refuse([item])
     items_delete_check(
         Item.objects.filter(pk=item_id),
         refusal=gettext("Item %(barcode)s cannot be deleted: %(reason)s"),

@@ -15,7 +15,7 @@ from catalog.selectors import record_links_attach
 from catalog.services.changes import changes_log, version_check
 from catalog.services.covers import cover_files_delete
 from catalog.services.headings import contributors_get_or_create, subjects_get_or_create
-from catalog.services.items import items_delete_check, on_loan_refuse
+from catalog.services.items import items_delete_check, on_hold_shelf_refuse
 from catalog.services.search_index import (
     record_search_refresh,
     search_terms_lock,
@@ -222,7 +222,7 @@ def record_delete(*, record_id: int, expected_version: int | None = None) -> Non
         version_check("record", record.version, expected_version)
     # Locked as a check-out locks its copy: none can go out between the check and the delete.
     items = list(Item.objects.select_for_update().filter(record_id=record_id).order_by("pk"))
-    on_loan_refuse(items)
+    on_hold_shelf_refuse(items)
     items_delete_check(
         Item.objects.filter(record_id=record_id),
         refusal=gettext("This record cannot be deleted with its copies: %(reason)s"),

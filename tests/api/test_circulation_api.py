@@ -425,20 +425,24 @@ def test_lending_writes_that_make_something_say_where(callers, desk_key, desk):
 
 def test_a_copy_on_loan_cannot_be_deleted_nor_its_record(desk_key, callers, desk):
     """Deleting a copy took its open loan with it: the patron's loan vanished while the
-    book was still out. Both deletes are refused until it is checked in."""
+    book was still out. Both deletes are refused, and still once it is back: a copy that has
+    been lent keeps its loans (it is withdrawn, not deleted)."""
     assert checkout(desk_key, desk).status_code == 201
     before = snapshot(desk.schema)
     item = desk_key.delete(f"/api/v1/items/{desk.item.pk}/")
     assert item.status_code == 409, item.content
-    assert item.json()["code"] == "item_on_loan"
+    assert item.json()["code"] == "item_has_loans"
+    assert "is on loan" in item.json()["detail"]
     record = callers["librarian"].delete(f"/api/v1/records/{desk.record.pk}/")
     assert record.status_code == 409, record.content
-    assert record.json()["code"] == "item_on_loan"
+    assert record.json()["code"] == "item_has_loans"
     assert snapshot(desk.schema) == before
     returned = desk_key.post("/api/v1/loans/return/", {"item_barcode": desk.item.barcode},
                              format="json")  # fmt: skip
     assert returned.status_code == 200
-    assert desk_key.delete(f"/api/v1/items/{desk.item.pk}/").status_code == 204
+    again = desk_key.delete(f"/api/v1/items/{desk.item.pk}/")
+    assert again.status_code == 409, again.content
+    assert "mark it withdrawn" in again.json()["detail"]
 
 
 def test_a_lending_rule_can_be_changed_in_place(callers, desk):
