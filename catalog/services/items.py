@@ -46,7 +46,7 @@ def _barcode_taken(barcode: str) -> ApplicationError:
     )
 
 
-def _on_hold_shelf(item: Item, field: str) -> Conflict:
+def on_hold_shelf_conflict(item: Item, field: str) -> Conflict:
     message = gettext(
         "Item %(barcode)s waits on the hold shelf for a patron: lend it to them or cancel "
         "their hold first."
@@ -78,7 +78,7 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
         # It waits for one patron: only lending it to them or ending their hold (which passes
         # it to the next in the queue) takes it off the shelf, so that the copies counted as
         # available never include one kept for someone.
-        raise _on_hold_shelf(item, "status")
+        raise on_hold_shelf_conflict(item, "status")
     if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
         message = gettext("No such location.")
         raise ApplicationError(message, fields={"location": [message]})
@@ -129,7 +129,7 @@ def item_update(
     before = _item_columns(item)
     if record_id is not None and record_id != item.record_id:
         if item.status == Item.Status.ON_HOLD_SHELF:
-            raise _on_hold_shelf(item, "record")  # its hold is for this record's title
+            raise on_hold_shelf_conflict(item, "record")  # its hold is for this record's title
         _record_check(record_id)
         item.record_id = record_id
     _item_fields_apply(item, data)
@@ -149,6 +149,6 @@ def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
     )
     version_check("item", item.version, expected_version)
     if item.status == Item.Status.ON_HOLD_SHELF:
-        raise _on_hold_shelf(item, "status")  # its patron is told to come for it
+        raise on_hold_shelf_conflict(item, "status")  # its patron is told to come for it
     item.delete()
     changes_log(Change.Entity.ITEM, [item_id], Change.Action.DELETED)

@@ -249,6 +249,25 @@ def test_the_api_refuses_to_take_a_copy_off_the_hold_shelf(desk: Desk) -> None:
     assert kept.json()["status"] == "on_hold_shelf"
 
 
+def test_a_record_whose_copy_waits_on_the_hold_shelf_is_not_deleted(desk: Desk) -> None:
+    """Deleting the record would take the copy, and the hold its patron was told to come for,
+    with it."""
+    hold = trapped(desk)
+    with schema_context(desk.schema):
+        issued = api_key_create(name="Cataloguing", scope="write")
+    writer = client_for(LIBRARY_HOST, f"Api-Key {issued.secret}")
+    response = writer.delete(f"/api/v1/records/{desk.record.pk}/")
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "item_on_hold_shelf"
+    assert status_of(desk, desk.item) == "on_hold_shelf"
+    with schema_context(desk.schema):
+        kept = Hold.objects.get(pk=hold.pk)
+        assert (kept.status, kept.item_id) == (Hold.Status.READY, desk.item.pk)
+        hold_cancel(hold_id=hold.pk)
+    # Once its hold has ended, the record goes like any other.
+    assert writer.delete(f"/api/v1/records/{desk.record.pk}/").status_code == 204
+
+
 def test_a_stocktake_does_not_call_a_copy_on_the_hold_shelf_missing(desk: Desk) -> None:
     trapped(desk)
     with schema_context(desk.schema):
