@@ -124,6 +124,39 @@ def test_the_patron_it_is_kept_for_borrows_it_and_nobody_else(desk: Desk) -> Non
     assert seen(desk)["search"] == "2 copies available of 2"
 
 
+def test_a_copy_kept_for_a_patron_who_borrows_another_copy_is_released(desk: Desk) -> None:
+    """Their hold is fulfilled by the copy they took: the one kept for them waits for nobody,
+    so it is available again (it would otherwise stay on the hold shelf, lendable to no one)."""
+    hold = trapped(desk)
+    other_copy = desk.items[1]
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=other_copy.barcode, patron_barcode=desk.other_patron.barcode)
+        hold.refresh_from_db()
+        assert (hold.status, hold.item_id) == (Hold.Status.FULFILLED, other_copy.pk)
+    assert status_of(desk, desk.item) == "available"
+    assert seen(desk)["by_status"] == NONE | {"available": 1, "on_loan": 1}
+    with schema_context(desk.schema):
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        assert loan.patron_id == desk.patron.pk
+
+
+def test_a_copy_kept_for_a_patron_who_borrows_another_goes_to_the_next(desk: Desk) -> None:
+    hold = trapped(desk)
+    with schema_context(desk.schema):
+        nxt = Hold.objects.create(record=desk.record, patron=desk.patron)
+        # Lent past the desk patron's hold, as the desk's "Lend it anyway" does.
+        loan_checkout(
+            item_barcode=desk.items[1].barcode,
+            patron_barcode=desk.other_patron.barcode,
+            override_holds=True,
+        )
+        nxt.refresh_from_db()
+        assert (nxt.status, nxt.item_id) == (Hold.Status.READY, desk.item.pk)
+        hold.refresh_from_db()
+        assert hold.status == Hold.Status.FULFILLED
+    assert status_of(desk, desk.item) == "on_hold_shelf"
+
+
 def _cancel(desk: Desk, hold: Hold) -> None:
     hold_cancel(hold_id=hold.pk)
 
