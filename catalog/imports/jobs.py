@@ -311,6 +311,23 @@ def import_job_revert(*, job_id: int) -> ImportJob:
             % {"barcodes": ", ".join(held)},
             code="revert_refused",
         )
+    # A copy on loan would take its open loan with it: who has the book would be lost.
+    lent = list(
+        Item.objects.filter(
+            Q(record_id__in=rows.filter(action=Action.CREATE).values("record_id"))
+            | Q(pk__in=added),
+            status=Item.Status.ON_LOAN,
+        ).values_list("barcode", flat=True)[:5]
+    )
+    if lent:
+        raise Conflict(
+            gettext(
+                "Copies this import added are on loan (%(barcodes)s): check them in before "
+                "reverting it."
+            )
+            % {"barcodes": ", ".join(lent)},
+            code="revert_refused",
+        )
     made = rows.filter(action=Action.CREATE).values_list("record_id", flat=True)
     created = [pk for pk in made if pk is not None]
     search_terms_lock()

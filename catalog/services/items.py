@@ -54,6 +54,15 @@ def on_hold_shelf_conflict(item: Item, field: str) -> Conflict:
     return Conflict(message, code="item_on_hold_shelf", fields={field: [message]})
 
 
+def on_loan_conflict(item: Item) -> Conflict:
+    """A copy on loan is kept: deleting it would take its open loan, and with it the only
+    word of who has the book."""
+    message = gettext(
+        "Item %(barcode)s is on loan: check it in, or change its status, before deleting it."
+    ) % {"barcode": item.barcode}
+    return Conflict(message, code="item_on_loan", fields={"status": [message]})
+
+
 def _record_check(record_id: int) -> None:
     if not Record.objects.filter(pk=record_id).exists():
         message = gettext("No such record.")
@@ -150,5 +159,7 @@ def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
     version_check("item", item.version, expected_version)
     if item.status == Item.Status.ON_HOLD_SHELF:
         raise on_hold_shelf_conflict(item, "status")  # its patron is told to come for it
+    if item.status == Item.Status.ON_LOAN:
+        raise on_loan_conflict(item)
     item.delete()
     changes_log(Change.Entity.ITEM, [item_id], Change.Action.DELETED)

@@ -15,7 +15,7 @@ from catalog.selectors import record_links_attach
 from catalog.services.changes import changes_log, version_check
 from catalog.services.covers import cover_files_delete
 from catalog.services.headings import contributors_get_or_create, subjects_get_or_create
-from catalog.services.items import on_hold_shelf_conflict
+from catalog.services.items import on_hold_shelf_conflict, on_loan_conflict
 from catalog.services.search_index import (
     record_search_refresh,
     search_terms_lock,
@@ -211,7 +211,8 @@ def record_patch(
 @transaction.atomic
 def record_delete(*, record_id: int, expected_version: int | None = None) -> None:
     """Delete a record, its items and its cover; with `expected_version`, refuse a stale
-    delete (412); refuse one with a copy on the hold shelf (409 `item_on_hold_shelf`)."""
+    delete (412); refuse one with a copy on the hold shelf or on loan (409 `item_on_hold_shelf`,
+    `item_on_loan`)."""
     search_terms_lock()
     # Locked before its links are gathered: an update committing meanwhile cannot leave a
     # link behind (they have no database foreign key: see RecordContributor).
@@ -226,6 +227,8 @@ def record_delete(*, record_id: int, expected_version: int | None = None) -> Non
     for item in items:
         if item.status == Item.Status.ON_HOLD_SHELF:
             raise on_hold_shelf_conflict(item, "items")
+        if item.status == Item.Status.ON_LOAN:
+            raise on_loan_conflict(item)
     item_ids = [item.pk for item in items]
     cover = Record.objects.filter(pk=record_id).values_list("cover", flat=True).first()
     deleted, _ = Record.objects.filter(pk=record_id).delete()
