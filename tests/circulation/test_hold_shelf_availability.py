@@ -346,3 +346,20 @@ def test_the_migration_puts_copies_already_trapped_on_the_hold_shelf(desk: Desk)
         assert Change.objects.count() == changes + 1
         hold_cancel(hold_id=hold.pk)
         assert Item.objects.get(pk=desk.item.pk).status == "available"
+
+
+def test_the_migration_releases_copies_kept_on_the_hold_shelf_for_nobody(desk: Desk) -> None:
+    """A copy left on the shelf by a hold fulfilled with another copy goes back, once; a copy
+    kept for a patron stays."""
+    migration = import_module("circulation.migrations.0006_release_copies_kept_for_nobody")
+    hold = trapped(desk)
+    with schema_context(desk.schema):
+        stuck = desk.items[1]
+        Item.objects.filter(pk=stuck.pk).update(status="on_hold_shelf")  # as the fault left it
+        changes = Change.objects.count()
+        with connection.cursor() as cursor:
+            cursor.execute(migration.FORWARD)
+            cursor.execute(migration.FORWARD)
+        assert Item.objects.get(pk=stuck.pk).status == "available"
+        assert Item.objects.get(pk=hold.item_id).status == "on_hold_shelf"
+        assert Change.objects.count() == changes + 1
