@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from circulation.models import Loan, Notice
 from circulation.selectors import circulation_settings_get, today
+from common.bidi import isolated
 from common.language import library_language
 
 
@@ -39,13 +40,16 @@ def _message(notice: Notice) -> tuple[str, str]:
     """The notice's subject and text, in the library's language (called inside its override)."""
     date = date_format(notice.about_date, "DATE_FORMAT")
     if notice.kind == Notice.Kind.HOLD_READY and notice.hold is not None:
-        title = notice.hold.record.title
+        title = isolated(notice.hold.record.title)
         return (
             gettext("Waiting for you: %(title)s") % {"title": title},
             gettext("%(title)s is on the hold shelf for you until %(date)s.")
             % {"title": title, "date": date},
         )
-    title = notice.loan.item.record.title if notice.loan is not None else gettext("an item")
+    # Titles are isolated: one written right to left must not turn the sentence around.
+    title = (
+        isolated(notice.loan.item.record.title) if notice.loan is not None else gettext("an item")
+    )
     if notice.kind == Notice.Kind.OVERDUE:
         return (
             gettext("Overdue: %(title)s") % {"title": title},

@@ -562,11 +562,17 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
             code="item_on_loan",
         ) from None
     _item_status_set(item, Item.Status.ON_LOAN)
-    fulfilled = [pk for pk, p, _, _ in holds if p == patron.pk]
+    fulfilled = [(pk, i, st) for pk, p, i, st in holds if p == patron.pk]
     if fulfilled:
-        Hold.objects.filter(pk__in=fulfilled).update(
-            status=Hold.Status.FULFILLED, item=item, ended_at=timezone.now()
+        now = timezone.now()
+        Hold.objects.filter(pk__in=[pk for pk, _, _ in fulfilled]).update(
+            status=Hold.Status.FULFILLED, item=item, ended_at=now
         )
+        # Another copy kept on the shelf for this patron now waits for nobody: it goes to the
+        # next in the queue or back to the shelves, as when a hold is cancelled.
+        for _, kept, status in fulfilled:
+            if status == Hold.Status.READY and kept is not None and kept != item.pk:
+                _hold_shelf_leave(Item.objects.get(pk=kept), now)
     return loan
 
 

@@ -165,7 +165,12 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
         # A copy pulled from the shelves for a hold is scanned like a returned one.
         try:
             hold = hold_trap_item(item_barcode=barcode)
-        except ApplicationError:
+        except ApplicationError as trap:
+            kept = _kept_on_shelf(barcode) if trap.code == "item_held" else None
+            if kept is not None and kept.item is not None:
+                # Scanned again to see where it goes: say so, rather than "not on loan".
+                _say_trapped(request, kept.item.barcode, kept.record.title, kept, again=True)
+                return
             _say(
                 request,
                 "error",
@@ -184,14 +189,29 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
         _say(request, "ok", text, {"barcode": item.barcode, "title": bdi(item.record.title)})
 
 
-def _say_trapped(request: HttpRequest, barcode: str, title: str, hold: Hold) -> None:
+def _kept_on_shelf(barcode: str) -> Hold | None:
+    """The ready hold a copy with this barcode (in whatever case it was typed) is kept for."""
+    holds = hold_shelf_list()
+    exact = holds.filter(item__barcode=barcode.strip()).first()
+    return exact or holds.filter(item__barcode__iexact=barcode.strip()).first()
+
+
+def _say_trapped(
+    request: HttpRequest, barcode: str, title: str, hold: Hold, *, again: bool = False
+) -> None:
     waiting = Patron.objects.get(pk=hold.patron_id)
     shelf_until = hold.shelf_until  # set whenever a hold is on the shelf
     until = date_format(shelf_until, "SHORT_DATE_FORMAT") if shelf_until else ""
-    text = gettext(
-        "%(barcode)s %(title)s: checked in. Put it on the hold shelf for %(name)s "
-        "(%(card)s) until %(until)s."
-    )
+    if again:
+        text = gettext(
+            "%(barcode)s %(title)s: already on the hold shelf for %(name)s (%(card)s) until "
+            "%(until)s."
+        )
+    else:
+        text = gettext(
+            "%(barcode)s %(title)s: checked in. Put it on the hold shelf for %(name)s "
+            "(%(card)s) until %(until)s."
+        )
     values = {"barcode": barcode, "title": bdi(title), "name": bdi(waiting.name),
               "card": waiting.barcode, "until": until}  # fmt: skip
     _say(request, "hold", text, values)

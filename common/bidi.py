@@ -13,6 +13,13 @@ def bdi(value: Any) -> SafeString:
     return format_html("<bdi>{}</bdi>", value)
 
 
+def isolated(value: str) -> str:
+    """`value` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for plain text (mail):
+    the text's <bdi>. A sentence that opens with a right-to-left title then still reads in its
+    own language's direction, since a paragraph's direction skips what is isolated."""
+    return f"\u2068{value}\u2069"
+
+
 def sentence_html(text: str, values: dict[str, Any]) -> SafeString:
     """`text % values` as HTML: the text and every value escaped, except values that are
     already HTML (such as `bdi(name)`)."""

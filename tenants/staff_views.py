@@ -318,12 +318,28 @@ def _setting_shown(name: str, value: Any) -> str:
     return value or gettext("(none)")
 
 
+def _settings_untouched(
+    form: "SettingsForm", *, opened: dict[str, Any] | None, saved: dict[str, Any]
+) -> set[str]:
+    """The settings someone else saved since the page was opened that this editor left as they
+    were: a second save must not put the opened values back over theirs."""
+    if opened is None:
+        return set()
+    typed = _settings_typed(form.cleaned_data)
+    return {
+        name
+        for name in SETTINGS_FIELDS
+        if typed[name] is not None and typed[name] == opened[name] != saved[name]
+    }
+
+
 def _settings_changes(
     form: "SettingsForm", *, opened: dict[str, Any] | None, saved: dict[str, Any]
 ) -> list[dict[str, str]]:
     """The settings someone else saved since the page was opened, with the value now saved and
     the value typed; without the values at opening (an older page), those that differ."""
     typed = _settings_typed(form.cleaned_data)
+    untouched = _settings_untouched(form, opened=opened, saved=saved)
     changes = []
     for name in SETTINGS_FIELDS:
         if typed[name] is None:
@@ -334,10 +350,21 @@ def _settings_changes(
                 {
                     "label": str(form.fields[name].label),
                     "saved": _setting_shown(name, saved[name]),
-                    "typed": _setting_shown(name, typed[name]),
+                    "typed": gettext("(not changed by you)")
+                    if name in untouched
+                    else _setting_shown(name, typed[name]),
                 }
             )
     return changes
+
+
+def _setting_posted(name: str, value: Any) -> list[str]:
+    """A saved setting as the form posts it."""
+    if isinstance(value, bool):
+        return ["on"] if value else []
+    if isinstance(value, list):
+        return ["\n".join(value)]
+    return [str(value or "")]
 
 
 @admin_required
@@ -381,11 +408,17 @@ def _settings_refused(
     request: HttpRequest, form: SettingsForm, opened: dict[str, Any] | None, error: str
 ) -> HttpResponse:
     """A save over someone else's: what they changed beside what was typed, and the form again
-    with the typed values and the version now saved, so that a second save is deliberate."""
+    with the editor's own changes over the values and the version now saved, so that a second
+    save is deliberate and undoes nothing the editor left alone."""
     library = Library.objects.get(pk=_library(request).pk)
     saved = _settings_saved(library)
     changes = _settings_changes(form, opened=opened, saved=saved)
     data = request.POST.copy()
+    # What the editor changed stays typed; what only someone else changed shows as saved.
+    for name in _settings_untouched(form, opened=opened, saved=saved):
+        data.setlist(name, _setting_posted(name, saved[name]))
+        if not data.getlist(name):
+            del data[name]  # an unticked box is one the form does not send
     data["version"] = str(library.settings_version)
     data["opened"] = json.dumps(saved)
     again = SettingsForm(data, initial=form.initial)

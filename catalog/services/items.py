@@ -47,7 +47,7 @@ def _barcode_taken(barcode: str) -> ApplicationError:
     )
 
 
-def _on_hold_shelf(item: Item, field: str) -> Conflict:
+def on_hold_shelf_conflict(item: Item, field: str) -> Conflict:
     message = gettext(
         "Item %(barcode)s waits on the hold shelf for a patron: lend it to them or cancel "
         "their hold first."
@@ -104,7 +104,7 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
         # It waits for one patron: only lending it to them or ending their hold (which passes
         # it to the next in the queue) takes it off the shelf, so that the copies counted as
         # available never include one kept for someone.
-        raise _on_hold_shelf(item, "status")
+        raise on_hold_shelf_conflict(item, "status")
     if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
         message = gettext("No such location.")
         raise ApplicationError(message, fields={"location": [message]})
@@ -155,7 +155,7 @@ def item_update(
     before = _item_columns(item)
     if record_id is not None and record_id != item.record_id:
         if item.status == Item.Status.ON_HOLD_SHELF:
-            raise _on_hold_shelf(item, "record")  # its hold is for this record's title
+            raise on_hold_shelf_conflict(item, "record")  # its hold is for this record's title
         _record_check(record_id)
         item.record_id = record_id
     _item_fields_apply(item, data)
@@ -174,7 +174,7 @@ def on_hold_shelf_refuse(items: list[Item]) -> None:
     items_delete_check, which knows of its loans.)"""
     for item in items:
         if item.status == Item.Status.ON_HOLD_SHELF:
-            raise _on_hold_shelf(item, "status")  # its patron is told to come for it
+            raise on_hold_shelf_conflict(item, "status")  # its patron is told to come for it
 
 
 @transaction.atomic

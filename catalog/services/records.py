@@ -211,7 +211,8 @@ def record_patch(
 @transaction.atomic
 def record_delete(*, record_id: int, expected_version: int | None = None) -> None:
     """Delete a record, its items and its cover; with `expected_version`, refuse a stale
-    delete (412)."""
+    delete (412); refuse one with a copy on the hold shelf or on loan (409 `item_on_hold_shelf`,
+    `item_on_loan`)."""
     search_terms_lock()
     # Locked before its links are gathered: an update committing meanwhile cannot leave a
     # link behind (they have no database foreign key: see RecordContributor).

@@ -111,6 +111,23 @@ def test_a_returned_item_with_a_hold_says_so(librarian: Client, desk: Desk) -> N
     assert desk.other_patron.barcode in shelf
 
 
+def test_a_copy_scanned_again_on_the_hold_shelf_says_whom_it_waits_for(
+    librarian: Client, desk: Desk
+) -> None:
+    """Scanned again with no patron open (to check where it goes), a trapped copy is not an
+    error: the desk says whom it is kept for and until when, and nothing changes."""
+    with schema_context(desk.schema):
+        Hold.objects.create(record=desk.record, patron=desk.other_patron)
+    scan(librarian, desk.item.barcode)  # fetched from the shelves: trapped
+    before = state(desk)
+    page = scan(librarian, desk.item.barcode.lower())
+    first = page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
+    assert "not on loan" not in first
+    assert 'class="desk-hold"' in first
+    assert f"on the hold shelf for <bdi>{desk.other_patron.name}</bdi>" in first
+    assert state(desk) == before
+
+
 def renewals_shown(page: str, barcode: str) -> tuple[str, str]:
     """The due date and the renewals count in the patron's loan row for `barcode`."""
     row = page.split(f"<td>{barcode}</td>", 1)[1].split("</tr>", 1)[0]

@@ -124,6 +124,39 @@ def test_the_patron_it_is_kept_for_borrows_it_and_nobody_else(desk: Desk) -> Non
     assert seen(desk)["search"] == "2 copies available of 2"
 
 
+def test_a_copy_kept_for_a_patron_who_borrows_another_copy_is_released(desk: Desk) -> None:
+    """Their hold is fulfilled by the copy they took: the one kept for them waits for nobody,
+    so it is available again (it would otherwise stay on the hold shelf, lendable to no one)."""
+    hold = trapped(desk)
+    other_copy = desk.items[1]
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=other_copy.barcode, patron_barcode=desk.other_patron.barcode)
+        hold.refresh_from_db()
+        assert (hold.status, hold.item_id) == (Hold.Status.FULFILLED, other_copy.pk)
+    assert status_of(desk, desk.item) == "available"
+    assert seen(desk)["by_status"] == NONE | {"available": 1, "on_loan": 1}
+    with schema_context(desk.schema):
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        assert loan.patron_id == desk.patron.pk
+
+
+def test_a_copy_kept_for_a_patron_who_borrows_another_goes_to_the_next(desk: Desk) -> None:
+    hold = trapped(desk)
+    with schema_context(desk.schema):
+        nxt = Hold.objects.create(record=desk.record, patron=desk.patron)
+        # Lent past the desk patron's hold, as the desk's "Lend it anyway" does.
+        loan_checkout(
+            item_barcode=desk.items[1].barcode,
+            patron_barcode=desk.other_patron.barcode,
+            override_holds=True,
+        )
+        nxt.refresh_from_db()
+        assert (nxt.status, nxt.item_id) == (Hold.Status.READY, desk.item.pk)
+        hold.refresh_from_db()
+        assert hold.status == Hold.Status.FULFILLED
+    assert status_of(desk, desk.item) == "on_hold_shelf"
+
+
 def _cancel(desk: Desk, hold: Hold) -> None:
     hold_cancel(hold_id=hold.pk)
 
@@ -251,6 +284,25 @@ def test_the_api_refuses_to_take_a_copy_off_the_hold_shelf(desk: Desk) -> None:
     assert kept.json()["status"] == "on_hold_shelf"
 
 
+def test_a_record_whose_copy_waits_on_the_hold_shelf_is_not_deleted(desk: Desk) -> None:
+    """Deleting the record would take the copy, and the hold its patron was told to come for,
+    with it."""
+    hold = trapped(desk)
+    with schema_context(desk.schema):
+        issued = api_key_create(name="Cataloguing", scope="write")
+    writer = client_for(LIBRARY_HOST, f"Api-Key {issued.secret}")
+    response = writer.delete(f"/api/v1/records/{desk.record.pk}/")
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "item_on_hold_shelf"
+    assert status_of(desk, desk.item) == "on_hold_shelf"
+    with schema_context(desk.schema):
+        kept = Hold.objects.get(pk=hold.pk)
+        assert (kept.status, kept.item_id) == (Hold.Status.READY, desk.item.pk)
+        hold_cancel(hold_id=hold.pk)
+    # Once its hold has ended, the record goes like any other.
+    assert writer.delete(f"/api/v1/records/{desk.record.pk}/").status_code == 204
+
+
 def test_a_stocktake_does_not_call_a_copy_on_the_hold_shelf_missing(desk: Desk) -> None:
     trapped(desk)
     with schema_context(desk.schema):
@@ -296,3 +348,20 @@ def test_the_migration_puts_copies_already_trapped_on_the_hold_shelf(desk: Desk)
         assert Change.objects.count() == changes + 1
         hold_cancel(hold_id=hold.pk)
         assert Item.objects.get(pk=desk.item.pk).status == "available"
+
+
+def test_the_migration_releases_copies_kept_on_the_hold_shelf_for_nobody(desk: Desk) -> None:
+    """A copy left on the shelf by a hold fulfilled with another copy goes back, once; a copy
+    kept for a patron stays."""
+    migration = import_module("circulation.migrations.0008_release_copies_kept_for_nobody")
+    hold = trapped(desk)
+    with schema_context(desk.schema):
+        stuck = desk.items[1]
+        Item.objects.filter(pk=stuck.pk).update(status="on_hold_shelf")  # as the fault left it
+        changes = Change.objects.count()
+        with connection.cursor() as cursor:
+            cursor.execute(migration.FORWARD)
+            cursor.execute(migration.FORWARD)
+        assert Item.objects.get(pk=stuck.pk).status == "available"
+        assert Item.objects.get(pk=hold.item_id).status == "on_hold_shelf"
+        assert Change.objects.count() == changes + 1

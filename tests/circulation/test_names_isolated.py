@@ -85,3 +85,20 @@ def test_a_name_followed_by_its_card_is_isolated_on_the_staff_pages(
     assert f"<bdi>{SARA}</bdi> ({desk.patron.barcode})" in overdue
     patron = librarian.get(f"/staff/patrons/{desk.patron.pk}/").text
     assert f"<h1><bdi>{SARA}</bdi> ({desk.patron.barcode})</h1>" in patron
+
+
+def test_a_name_and_its_card_are_isolated_on_the_hold_shelf_and_the_pull_list(
+    librarian: Client, desk: Desk
+) -> None:
+    """The hold shelf and the holds to pull write "<name> (<card>)" and the title: a name
+    written right to left must not draw the card number before it."""
+    _rename(desk, patron=SARA, other=SARA, title=BOOK)
+    with schema_context(desk.schema):
+        hold_place(record_id=desk.record.pk, patron_barcode=desk.patron.barcode)
+    pull = librarian.get("/staff/desk/holds-to-pull/").text
+    assert f"<bdi>{SARA}</bdi> ({desk.patron.barcode})" in pull
+    assert f"<bdi>{BOOK}</bdi>" in pull
+    scan(librarian, desk.item.barcode)  # fetched from the shelves: trapped for Sara
+    shelf = librarian.get("/staff/desk/hold-shelf/").text
+    assert f"<bdi>{SARA}</bdi> ({desk.patron.barcode})" in shelf
+    assert f"<bdi>{BOOK}</bdi>" in shelf

@@ -1,6 +1,6 @@
 """A settings page saved over someone else's later save: the refusal shows what they changed
-(the value saved now beside the value typed), keeps what was typed, and a second save is
-deliberate."""
+(the value saved now beside the value typed), keeps what this editor changed over what they
+saved, and a second save is deliberate and undoes none of their changes."""
 
 import html
 import re
@@ -54,23 +54,38 @@ def test_a_stale_save_shows_what_changed_and_a_second_save_is_deliberate(library
     page = refused.text
     assert "Someone saved these settings after you opened them" in page
     assert _changes(page) == [
-        ("Display name", "Alpha Town", "Alpha Library"),
-        ("Public catalog (anyone may search)", "No", "Yes"),
-        ("Language of the catalog", "Français", "English"),
+        ("Display name", "Alpha Town", "(not changed by you)"),
+        ("Public catalog (anyone may search)", "No", "(not changed by you)"),
+        ("Language of the catalog", "Français", "(not changed by you)"),
     ]
     library.refresh_from_db()
     assert (library.name, library.cors_origins, library.settings_version) == ("Alpha Town", [], 2)
 
-    # The form keeps what was typed, now against the version saved.
+    # The form keeps what this editor typed, over what the other saved, now against the version
+    # saved: saving again puts their change in place and undoes none of the other's.
     again = _form(page)
     assert again["cors_origins"] == "https://catalog.example.org"
-    assert (again["name"], again["version"]) == ("Alpha Library", "2")
-    assert again["public_catalog"] == "on"
+    assert (again["name"], again["version"], again["language"]) == ("Alpha Town", "2", "fr")
+    assert "public_catalog" not in again
     saved = browser.post("/staff/settings/", again)
     assert saved.status_code == 302
     library.refresh_from_db()
-    assert (library.name, library.public_catalog, library.language) == ("Alpha Library", True, "en")
+    assert (library.name, library.public_catalog, library.language) == ("Alpha Town", False, "fr")
     assert (library.cors_origins, library.settings_version) == (["https://catalog.example.org"], 3)
+
+
+def test_a_setting_both_editors_changed_keeps_what_was_typed(library):
+    browser: Client = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    opened = _form(browser.get("/staff/settings/").text)
+    library_settings_update(library=library, actor="other@alpha.example", name="Alpha Town")
+    refused = browser.post("/staff/settings/", {**opened, "name": "Alpha City Library"})
+    assert refused.status_code == 400
+    assert _changes(refused.text) == [("Display name", "Alpha Town", "Alpha City Library")]
+    again = _form(refused.text)
+    assert (again["name"], again["version"]) == ("Alpha City Library", "2")
+    assert browser.post("/staff/settings/", again).status_code == 302
+    library.refresh_from_db()
+    assert library.name == "Alpha City Library"
 
 
 def test_the_refusal_is_in_the_librarians_language(library):
@@ -79,11 +94,11 @@ def test_the_refusal_is_in_the_librarians_language(library):
     library_settings_update(library=library, actor="other@alpha.example", name="Alpha Town")
     for language, heading, row in (
         ("fr", "Modifié par quelqu'un d'autre depuis l'ouverture de cette page",
-         ("Nom affiché", "Alpha Town", "Alpha Library")),
+         ("Nom affiché", "Alpha Town", "(pas modifié par vous)")),
         ("de", "Seit dem Öffnen dieser Seite von jemand anderem geändert",
-         ("Angezeigter Name", "Alpha Town", "Alpha Library")),
+         ("Angezeigter Name", "Alpha Town", "(nicht von Ihnen geändert)")),
         ("es", "Cambiado por otra persona desde que abrió esta página",
-         ("Nombre visible", "Alpha Town", "Alpha Library")),
+         ("Nombre visible", "Alpha Town", "(no modificado por usted)")),
     ):  # fmt: skip
         page = browser.post("/staff/settings/", opened, HTTP_ACCEPT_LANGUAGE=language).text
         assert heading in page, language

@@ -276,6 +276,20 @@ def test_export_with_filters_then_download(librarian):
     assert "Misérables" not in body
 
 
+def test_a_running_export_s_page_says_how_far_it_has_got(librarian):
+    """An export of a large catalog is written in turns; between them its page shows the
+    records written so far, not only "Running"."""
+    with schema_context("alpha"):
+        job = ExportJob.objects.create(format="marc", filters={})
+        ExportJob.objects.filter(pk=job.pk).update(status="running", records=2000)
+    page = librarian.get(f"/staff/exports/{job.pk}/").text
+    status = re.search(r'<p role="status"[^>]*>(.*?)</p>', page, re.S)
+    assert status is not None
+    assert status[1] == "Running: 2000 records written so far"
+    french = librarian.get(f"/staff/exports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="fr").text
+    assert "2000 notices écrites jusqu'ici" in french
+
+
 def test_export_years_are_checked_and_filters_shown_in_words(librarian):
     backwards = librarian.post(
         "/staff/exports/", {"format": "csv", "year_from": "2010", "year_to": "1990"}
