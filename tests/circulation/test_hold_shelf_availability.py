@@ -299,8 +299,10 @@ def test_a_record_whose_copy_waits_on_the_hold_shelf_is_not_deleted(desk: Desk) 
         kept = Hold.objects.get(pk=hold.pk)
         assert (kept.status, kept.item_id) == (Hold.Status.READY, desk.item.pk)
         hold_cancel(hold_id=hold.pk)
-    # Once its hold has ended, the record goes like any other.
-    assert writer.delete(f"/api/v1/records/{desk.record.pk}/").status_code == 204
+    # Once its hold has ended, the copy is back on the shelf, but it has been lent: it keeps
+    # its loan, and its record stays with it.
+    after = writer.delete(f"/api/v1/records/{desk.record.pk}/")
+    assert (after.status_code, after.json()["code"]) == (409, "item_has_loans")
 
 
 def test_a_stocktake_does_not_call_a_copy_on_the_hold_shelf_missing(desk: Desk) -> None:
