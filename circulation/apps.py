@@ -8,10 +8,12 @@ class CirculationConfig(AppConfig):
     verbose_name = "Circulation"
 
     def ready(self) -> None:
-        from catalog.services import items_kept_check_register
-        from circulation.selectors import items_lent_reason
+        from catalog.models import Item, Record
+        from catalog.services import kept_check_register
+        from circulation.selectors import items_lent_reason, records_held_reason
 
-        # The catalog deletes copies (a record, an item, an import reverted) without knowing
-        # of loans: it asks here first, so that no deletion takes a patron's copy or the
-        # lending history with it.
-        items_kept_check_register("item_has_loans", items_lent_reason)
+        # The catalog deletes copies and records (a record, an item, an import reverted)
+        # without knowing of loans and holds: it asks here first, so that no deletion takes a
+        # patron's copy, their hold or the lending history with it.
+        kept_check_register(Item, "item_has_loans", items_lent_reason)
+        kept_check_register(Record, "record_has_holds", records_held_reason)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
-from catalog.models import Item
+from catalog.models import Item, Record
 from catalog.selectors import ITEM_AVAILABLE
 from circulation.models import (
     CirculationSettings,
@@ -370,3 +370,18 @@ def items_lent_reason(items: QuerySet[Item]) -> str:
             count,
         ) % {"count": count, "barcodes": ", ".join(lent.values_list("barcode", flat=True)[:5])}
     return ""
+
+
+def records_held_reason(records: QuerySet[Record]) -> str:
+    """Why these records must not be deleted, or "": patrons wait for them (a hold waiting or
+    ready), and would lose their place without a word. Asked by the catalog before it deletes
+    records (see circulation.apps); holds that have ended go with their record."""
+    held = Hold.objects.filter(record__in=records, status__in=Hold.ACTIVE)
+    count = held.count()
+    if not count:
+        return ""
+    return ngettext(
+        "%(count)s patron has a hold on it: cancel the hold first, or keep the record.",
+        "%(count)s patrons have holds on it: cancel their holds first, or keep the record.",
+        count,
+    ) % {"count": count}

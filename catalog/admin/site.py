@@ -11,7 +11,7 @@ from django.db.models import F, Func, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from catalog.models import Item
-from catalog.services import ItemData, item_update, items_delete_check
+from catalog.services import ItemData, delete_check, item_update
 from common.errors import ApplicationError, Conflict
 from staff.roles import may_catalogue, may_read
 
@@ -106,7 +106,7 @@ class ServiceDeletes:
         items = self.deleted_items(list(objs))
         if protected and items is not None:
             try:
-                items_delete_check(items, refusal="%(reason)s")
+                delete_check(items, refusal="%(reason)s")
             except Conflict as kept:
                 protected = [kept.message]
         return deleted, counts, perms_needed, protected

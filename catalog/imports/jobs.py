@@ -27,7 +27,7 @@ from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.running import Slice, collector_eased, commit_slice, stage_slice
 from catalog.imports.snapshots import snapshot_data
 from catalog.models import Change, Item, Location, Record
-from catalog.services import changes_log, items_delete_check, record_update, search_terms_lock
+from catalog.services import changes_log, delete_check, record_update, search_terms_lock
 from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language
 from common.tasks import task_enqueue, task_name
@@ -318,8 +318,14 @@ def import_job_revert(*, job_id: int) -> ImportJob:
         )
     # A copy lent since (on loan now, or back with its loan kept for the statistics) has a
     # history of its own that deleting it would erase.
-    items_delete_check(
+    delete_check(
         removed,
+        refusal=gettext("This import can no longer be reverted: %(reason)s"),
+        code="revert_refused",
+    )
+    # Nor a record it made that patrons have asked for since.
+    delete_check(
+        Record.objects.filter(pk__in=rows.filter(action=Action.CREATE).values("record_id")),
         refusal=gettext("This import can no longer be reverted: %(reason)s"),
         code="revert_refused",
     )

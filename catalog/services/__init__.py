@@ -16,15 +16,8 @@ from catalog.services.headings import (
     subjects_by_key,
     subjects_get_or_create,
 )
-from catalog.services.items import (
-    ItemData,
-    ItemsKeptCheck,
-    item_create,
-    item_delete,
-    item_update,
-    items_delete_check,
-    items_kept_check_register,
-)
+from catalog.services.items import ItemData, item_create, item_delete, item_update
+from catalog.services.kept import KeptCheck, delete_check, kept_check_register
 from catalog.services.locations import (
     location_code_check,
     location_create,
@@ -63,7 +56,7 @@ __all__ = [
     "SEARCH_TERMS_LOCK",
     "Heading",
     "ItemData",
-    "ItemsKeptCheck",
+    "KeptCheck",
     "RecordData",
     "changes_lock",
     "changes_log",
@@ -72,11 +65,11 @@ __all__ = [
     "contributor_update",
     "contributors_by_key",
     "contributors_get_or_create",
+    "delete_check",
     "item_create",
     "item_delete",
     "item_update",
-    "items_delete_check",
-    "items_kept_check_register",
+    "kept_check_register",
     "location_code_check",
     "location_create",
     "location_delete",

@@ -1,16 +1,16 @@
 """Items: the copies of a record, each with a barcode unique in the library."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
 from catalog.services.changes import changes_log, version_check
+from catalog.services.kept import delete_check
 from common.errors import ApplicationError, Conflict, first_or_not_found
 
 
@@ -53,31 +53,6 @@ def on_hold_shelf_conflict(item: Item, field: str) -> Conflict:
         "their hold first."
     ) % {"barcode": item.barcode}
     return Conflict(message, code="item_on_hold_shelf", fields={field: [message]})
-
-
-# Why copies about to be deleted must stay (a sentence naming them and what to do instead), or
-# "" when they may go: asked of every part of the library with a stake in its copies, which
-# the catalog does not know (circulation registers one for their loans).
-ItemsKeptCheck = Callable[[QuerySet[Item]], str]
-_KEPT_CHECKS: dict[str, ItemsKeptCheck] = {}
-
-
-def items_kept_check_register(code: str, check: ItemsKeptCheck) -> None:
-    """Have every deletion of copies ask `check` first; its refusal carries `code`."""
-    _KEPT_CHECKS[code] = check
-
-
-def items_delete_check(
-    items: QuerySet[Item], *, refusal: str, values: dict[str, object] | None = None,
-    code: str = "",
-) -> None:  # fmt: skip
-    """Refuse (409) to delete `items` when a registered check keeps some of them: `refusal`
-    says what cannot be done, filled with `values` and with `%(reason)s`, the check's
-    sentence; the error's code is `code`, or else the check's."""
-    for check_code, check in _KEPT_CHECKS.items():
-        reason = check(items)
-        if reason:
-            raise Conflict(refusal % {**(values or {}), "reason": reason}, code=code or check_code)
 
 
 def _record_check(record_id: int) -> None:
@@ -171,7 +146,7 @@ def item_update(
 def on_hold_shelf_refuse(items: list[Item]) -> None:
     """Conflict if one of these (locked) copies waits on the hold shelf: deleting it would
     leave the patron's trapped hold without its copy. (A copy that has been lent is refused by
-    items_delete_check, which knows of its loans.)"""
+    the checks of catalog.services.kept, which know of its loans.)"""
     for item in items:
         if item.status == Item.Status.ON_HOLD_SHELF:
             raise on_hold_shelf_conflict(item, "status")  # its patron is told to come for it
@@ -184,7 +159,7 @@ def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
     )
     version_check("item", item.version, expected_version)
     on_hold_shelf_refuse([item])
-    items_delete_check(
+    delete_check(
         Item.objects.filter(pk=item_id),
         refusal=gettext("Item %(barcode)s cannot be deleted: %(reason)s"),
         values={"barcode": item.barcode},

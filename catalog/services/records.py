@@ -15,7 +15,8 @@ from catalog.selectors import record_links_attach
 from catalog.services.changes import changes_log, version_check
 from catalog.services.covers import cover_files_delete
 from catalog.services.headings import contributors_get_or_create, subjects_get_or_create
-from catalog.services.items import items_delete_check, on_hold_shelf_refuse
+from catalog.services.items import on_hold_shelf_refuse
+from catalog.services.kept import delete_check
 from catalog.services.search_index import (
     record_search_refresh,
     search_terms_lock,
@@ -211,8 +212,9 @@ def record_patch(
 @transaction.atomic
 def record_delete(*, record_id: int, expected_version: int | None = None) -> None:
     """Delete a record, its items and its cover; with `expected_version`, refuse a stale
-    delete (412); refuse one with a copy on the hold shelf or on loan (409 `item_on_hold_shelf`,
-    `item_on_loan`)."""
+    delete (412); refuse one with a copy on the hold shelf (409 `item_on_hold_shelf`), or one
+    another part of the library keeps (catalog.services.kept: a lent copy, 409
+    `item_has_loans`; patrons waiting for the title, 409 `record_has_holds`)."""
     search_terms_lock()
     # Locked before its links are gathered: an update committing meanwhile cannot leave a
     # link behind (they have no database foreign key: see RecordContributor).
@@ -224,9 +226,13 @@ def record_delete(*, record_id: int, expected_version: int | None = None) -> Non
     # Locked as a check-out locks its copy: none can go out between the check and the delete.
     items = list(Item.objects.select_for_update().filter(record_id=record_id).order_by("pk"))
     on_hold_shelf_refuse(items)
-    items_delete_check(
+    delete_check(
         Item.objects.filter(record_id=record_id),
         refusal=gettext("This record cannot be deleted with its copies: %(reason)s"),
+    )
+    delete_check(
+        Record.objects.filter(pk=record_id),
+        refusal=gettext("This record cannot be deleted: %(reason)s"),
     )
     item_ids = [item.pk for item in items]
     cover = Record.objects.filter(pk=record_id).values_list("cover", flat=True).first()
