@@ -50,7 +50,7 @@ from circulation.services import (
     patron_update,
 )
 from circulation.views import allowed_or_403, desk_required
-from common.errors import ApplicationError, NotFound
+from common.errors import ApplicationError, NotFound, PreconditionFailed
 from common.http import attachment
 from common.pages import form_page, not_found_as_404
 
@@ -156,6 +156,15 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
                     data=form.data_for_service(),
                     expected_version=form.cleaned_data["version"],
                 )
+            except PreconditionFailed as exc:
+                form.add_error(
+                    None,
+                    _(
+                        "Someone saved this patron after you opened the page: reload it to see "
+                        "their changes, then make yours again."
+                    ),
+                )
+                status = exc.status_code
             except ApplicationError as exc:
                 form.add_service_errors(exc)
                 status = exc.status_code

@@ -138,9 +138,10 @@ def patron_update(
     if expected_version is not None and patron.version != expected_version:
         raise PreconditionFailed(
             gettext(
-                "Someone saved this patron after you opened the page: reload it to see their "
-                "changes, then make yours again."
-            ),
+                "This patron changed since you read it (version %(current)s, you sent "
+                "%(expected)s): read it again, then make your change on what is saved now."
+            )
+            % {"current": patron.version, "expected": expected_version},
             code="patron_changed",
         )
     patron_fields_apply(patron, data)

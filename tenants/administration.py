@@ -185,20 +185,17 @@ def library_settings_update(
     time zone (an IANA name); with
     `expected_version` (the settings_version the editor read), refuse (412) a save made over
     someone else's since."""
-    current = (
-        Library.objects.select_for_update()
-        .filter(pk=library.pk)
-        .values_list("settings_version", flat=True)
-        .first()
-    )
-    if current is None:
+    saved = Library.objects.select_for_update().filter(pk=library.pk).first()
+    if saved is None:
         raise NotFound(gettext("No such library."))
+    current = saved.settings_version
     if expected_version is not None and current != expected_version:
         raise PreconditionFailed(
             gettext(
-                "Someone saved these settings after you opened them: reload the page to see "
-                "their values, then make your change again."
-            ),
+                "These settings changed since you read them (version %(current)s, you sent "
+                "%(expected)s): read them again, then make your change on what is saved now."
+            )
+            % {"current": current, "expected": expected_version},
             code="settings_changed",
         )
     library.settings_version = current
@@ -224,8 +221,7 @@ def library_settings_update(
         changed["default_location_code"] = code
     if cors_origins is not None:
         origins = cors_origins_clean(cors_origins)
-        if origins != library.cors_origins:
-            changed["cors_origins"] = origins
+        changed["cors_origins"] = origins
     if language is not None:
         if language not in language_codes():
             raise ApplicationError(
@@ -247,9 +243,11 @@ def library_settings_update(
                 fields={"time_zone": ["invalid"]},
             )
         changed["time_zone"] = time_zone
-    if share_records is not None and share_records != library.share_records:
+    if share_records is not None and share_records != saved.share_records:
         changed["share_records"] = share_records
         pool_sync_queue(library_id=library.pk)
+    # A value sent as it is saved changes nothing: no new version, no audit entry.
+    changed = {field: value for field, value in changed.items() if getattr(saved, field) != value}
     if changed:
         changed["settings_version"] = current + 1
         Library.objects.filter(pk=library.pk).update(**changed)

@@ -394,8 +394,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 expected_version=expected,
                 **values,
             )
-        except PreconditionFailed as exc:
-            return _settings_refused(request, form, opened, exc.message)
+        except PreconditionFailed:
+            said = gettext("Someone saved these settings after you opened them.")
+            return _settings_refused(request, form, opened, said)
         messages.success(request, gettext("Settings saved."))
         return redirect("staff-settings")
 

@@ -40,8 +40,8 @@ class ItemForm(forms.ModelForm):
 
 @admin.action(description=_("Withdraw the selected copies"), permissions=["change"])
 def items_withdraw(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-    done = copies_withdraw(list(queryset.values_list("pk", flat=True)))
-    modeladmin.message_user(request, f"{done} copies withdrawn.", messages.SUCCESS)
+    said = copies_withdraw(list(queryset.values_list("pk", flat=True)))
+    modeladmin.message_user(request, said, messages.SUCCESS)
 
 
 @admin.register(Item, site=catalog_admin)

@@ -195,8 +195,7 @@ class SubjectFilter(admin.SimpleListFilter):
 @admin.action(description=_("Withdraw every copy of the selected records"), permissions=["change"])
 def records_withdraw_copies(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
     ids = list(Item.objects.filter(record__in=queryset).values_list("pk", flat=True))
-    done = copies_withdraw(ids)
-    modeladmin.message_user(request, f"{done} copies withdrawn.", messages.SUCCESS)
+    modeladmin.message_user(request, copies_withdraw(ids), messages.SUCCESS)
 
 
 @admin.register(Record, site=catalog_admin)

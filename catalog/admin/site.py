@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import F, Func, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import ngettext
 
 from catalog.models import Item
 from catalog.services import ItemData, delete_check, item_update
@@ -145,17 +146,30 @@ def item_data(item: Item, **changes: Any) -> ItemData:
     return ItemData(**{f.name: getattr(item, f.name) for f in fields(ItemData)} | changes)
 
 
-def copies_withdraw(item_ids: list[int]) -> int:
-    """Withdraw copies through the item service (one versioned update and feed entry each)."""
+def copies_withdraw(item_ids: list[int]) -> str:
+    """Withdraw copies through the item service (one versioned update and feed entry each),
+    and say so: how many were withdrawn, and which were kept, and why."""
     done = 0
     # A copy kept on the hold shelf for a patron stays there until its hold ends.
-    items = Item.objects.filter(pk__in=item_ids).exclude(
-        status__in=[Item.Status.WITHDRAWN, Item.Status.ON_HOLD_SHELF]
+    items = Item.objects.filter(pk__in=item_ids).exclude(status=Item.Status.WITHDRAWN)
+    kept = list(
+        items.filter(status=Item.Status.ON_HOLD_SHELF)
+        .order_by("barcode")
+        .values_list("barcode", flat=True)
     )
-    for item in items:
+    for item in items.exclude(status=Item.Status.ON_HOLD_SHELF):
         item_update(item_id=item.pk, data=item_data(item, status=Item.Status.WITHDRAWN))
         done += 1
-    return done
+    said = ngettext("%(count)s copy withdrawn.", "%(count)s copies withdrawn.", done) % {
+        "count": done
+    }
+    if kept:
+        said += " " + ngettext(
+            "%(count)s copy waits on the hold shelf for a patron and was kept: %(barcodes)s.",
+            "%(count)s copies wait on the hold shelf for patrons and were kept: %(barcodes)s.",
+            len(kept),
+        ) % {"count": len(kept), "barcodes": ", ".join(kept[:10])}
+    return said
 
 
 def count_of(model: Any, field: str) -> Subquery:

@@ -352,6 +352,24 @@ def test_a_settings_save_over_a_later_one_is_refused(admin, library):
     assert (library.name, library.settings_version) == ("Alpha Town", 2)
 
 
+def test_a_settings_save_that_changes_nothing_keeps_the_version(admin, library):
+    """A client that sends the settings back as it read them must not make every other
+    editor's copy stale, nor fill the audit log."""
+    read = admin.get("/api/v1/settings/").json()
+    audited = len(_audit("alpha"))
+    again = admin.patch(
+        "/api/v1/settings/",
+        {name: read[name] for name in ("name", "public_catalog", "language", "time_zone")},
+        HTTP_IF_MATCH='"v1"', format="json",
+    )  # fmt: skip
+    assert again.status_code == 200, again.content
+    assert (again.json()["version"], again["ETag"]) == (1, '"v1"')
+    assert len(_audit("alpha")) == audited
+    stale = admin.patch("/api/v1/settings/", {"name": "Alpha"}, HTTP_IF_MATCH='"v0"')
+    assert "read them again" in stale.json()["detail"]
+    assert "page" not in stale.json()["detail"]
+
+
 def test_unknown_default_location_is_refused(admin, library):
     response = admin.patch("/api/v1/settings/", {"default_location_code": "NOPE"}, format="json")
     assert response.status_code == 400

@@ -367,3 +367,19 @@ def test_the_migration_releases_copies_kept_on_the_hold_shelf_for_nobody(desk: D
         assert Item.objects.get(pk=stuck.pk).status == "available"
         assert Item.objects.get(pk=hold.item_id).status == "on_hold_shelf"
         assert Change.objects.count() == changes + 1
+
+
+def test_withdrawing_copies_says_which_stay_on_the_hold_shelf(desk: Desk, librarian) -> None:
+    trapped(desk)
+    chosen = [str(desk.items[0].pk), str(desk.items[1].pk)]
+    done = librarian.post(
+        "/admin/catalog/item/", {"action": "items_withdraw", "_selected_action": chosen},
+        follow=True,
+    )  # fmt: skip
+    said = [str(message) for message in done.context["messages"]]
+    assert said == [
+        f"1 copy withdrawn. 1 copy waits on the hold shelf for a patron and was kept: "
+        f"{desk.items[0].barcode}."
+    ]
+    assert status_of(desk, desk.items[0]) == "on_hold_shelf"
+    assert status_of(desk, desk.items[1]) == "withdrawn"
