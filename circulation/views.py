@@ -94,16 +94,23 @@ def _say(
     request.session[SESSION_LINES] = lines[:LINES_KEPT]
 
 
+def _say_refused(
+    request: HttpRequest, barcode: str, error: ApplicationError, lend_anyway: str = ""
+) -> None:
+    """The desk's line for a scan a service refused: the barcode, then the service's words,
+    with the names and titles they quote isolated."""
+    message = names_isolated(error.message, *error.quoted)
+    _say(request, "error", "%(barcode)s: %(message)s", {"barcode": barcode, "message": message},
+         lend_anyway=lend_anyway)  # fmt: skip
+
+
 def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bool) -> None:
     try:
         loan = loan_checkout(
             item_barcode=barcode, patron_barcode=patron.barcode, override_holds=override_holds
         )
     except ApplicationError as exc:
-        lend_anyway = barcode if exc.code == "hold_waiting" else ""
-        message = names_isolated(exc.message, *exc.quoted)
-        _say(request, "error", "%(barcode)s: %(message)s", {"barcode": barcode, "message": message},
-             lend_anyway=lend_anyway)  # fmt: skip
+        _say_refused(request, barcode, exc, barcode if exc.code == "hold_waiting" else "")
         return
     text = gettext("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")
     due = date_format(loan.due_on, "SHORT_DATE_FORMAT")
@@ -155,12 +162,7 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
             _say(request, "error", "%(message)s", {"message": text % {"barcode": barcode}})
             return
         if exc.code != "item_not_on_loan":
-            _say(
-                request,
-                "error",
-                "%(barcode)s: %(message)s",
-                {"barcode": barcode, "message": names_isolated(exc.message, *exc.quoted)},
-            )
+            _say_refused(request, barcode, exc)
             return
         # A copy pulled from the shelves for a hold is scanned like a returned one.
         try:
@@ -171,12 +173,7 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
                 # Scanned again to see where it goes: say so, rather than "not on loan".
                 _say_trapped(request, kept.item.barcode, kept.record.title, kept, again=True)
                 return
-            _say(
-                request,
-                "error",
-                "%(barcode)s: %(message)s",
-                {"barcode": barcode, "message": names_isolated(exc.message, *exc.quoted)},
-            )
+            _say_refused(request, barcode, exc)  # a return that was not on loan, as it says
             return
         stored = hold.item.barcode if hold.item is not None else barcode
         _say_trapped(request, stored, hold.record.title, hold)

@@ -8,6 +8,7 @@ killed worker, a lost message) and queues them again.
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from celery import current_app, shared_task
@@ -53,13 +54,7 @@ def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
     """One time slice of an import; when other work waits in the queue, the next slice goes
     to the back of it, behind other libraries' work. It pauses between chunks while the web
     serves another library's readers (common/readers.py)."""
-    turn = _turn_of(self, owner)
-    owner = turn["owner"]
-    try:
-        more = import_job_work(job_id=job_id, **turn)
-    except (OperationalError, InterfaceError) as exc:
-        close_old_connections()
-        raise self.retry(args=(job_id, owner), countdown=DATABASE_RETRY_SECONDS, exc=exc) from exc
+    more, owner = _turn_take(self, import_job_work, job_id, owner)
     if more:
         _queue_turn(job_id, owner)
         return
@@ -68,6 +63,19 @@ def import_job_run(self: Any, job_id: int, owner: str = "") -> None:
         # Someone else holds the job (another chain, or a worker that died holding it):
         # look again when that lease ends.
         _queue_turn(job_id, countdown=wait + 1)
+
+
+def _turn_take(task: Any, work: Callable[..., bool], job_id: int, owner: str) -> tuple[bool, str]:
+    """One turn of a job's `work` on this worker: whether there is more, and the holder of its
+    lease. A database outage is waited out: the task is tried again by the same holder."""
+    turn = _turn_of(task, owner)
+    try:
+        return work(job_id=job_id, **turn), turn["owner"]
+    except (OperationalError, InterfaceError) as exc:
+        close_old_connections()
+        raise task.retry(
+            args=(job_id, turn["owner"]), countdown=DATABASE_RETRY_SECONDS, exc=exc
+        ) from exc
 
 
 def _turn_of(task: Any, owner: str) -> dict[str, Any]:
@@ -113,13 +121,8 @@ def imports_resume() -> list[int]:
 def export_job_run(self: Any, job_id: int, owner: str = "") -> None:
     """One turn of an export; as an import's, the next goes to the back of the queue when
     other work waits. A database outage is waited out by the same holder of its lease."""
-    turn = _turn_of(self, owner)
-    owner = turn["owner"]
     try:
-        more = export_job_work(job_id=job_id, **turn)
-    except (OperationalError, InterfaceError) as exc:
-        close_old_connections()
-        raise self.retry(args=(job_id, owner), countdown=DATABASE_RETRY_SECONDS, exc=exc) from exc
+        more, owner = _turn_take(self, export_job_work, job_id, owner)
     except LeaseLost:
         logger.warning("export %s was taken over by another worker", job_id)
         return

@@ -10,17 +10,9 @@ from catalog.imports.jobs import import_job_create
 from catalog.models import Record
 from circulation.models import Hold
 from circulation.services import hold_cancel, hold_place
-from staff.services import api_key_create
-from tests.api.conftest import client_for
 from tests.catalog.imports.helpers import job_run
 from tests.circulation.conftest import Desk
-from tests.conftest import LIBRARY_HOST
-
-
-def _writer(desk: Desk):  # type: ignore[no-untyped-def]
-    with schema_context(desk.schema):
-        issued = api_key_create(name="Cataloguing", scope="write")
-    return client_for(LIBRARY_HOST, f"Api-Key {issued.secret}")
+from tests.circulation.test_lent_copies_kept import _writer
 
 
 def test_a_record_with_holds_is_not_deleted_until_they_end(desk: Desk) -> None:
@@ -54,9 +46,8 @@ def test_an_import_whose_record_patrons_wait_for_is_not_reverted(desk: Desk) -> 
         )  # fmt: skip
         record = Record.objects.get(title="The Word for World Is Forest")
         hold_place(record_id=record.pk, patron_barcode=desk.patron.barcode)
-    writer = _writer(desk)
 
-    refused = writer.post(f"/api/v1/imports/{job.pk}/revert/")
+    refused = _writer(desk).post(f"/api/v1/imports/{job.pk}/revert/")
 
     assert refused.status_code == 409, refused.content
     assert refused.json()["code"] == "revert_refused"
