@@ -800,7 +800,7 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
     return Hold.objects.create(record_id=record_id, patron=patron, expires_on=expires_on)
 
 
-_ITEM_STATUS_LOCK_SQL = "SELECT status FROM catalog_item WHERE id = %s FOR UPDATE"
+_ITEM_STATUS_LOCK_SQL = f"SELECT status FROM {Item._meta.db_table} WHERE id = %s FOR UPDATE"  # noqa: S608 - table name only
 
 
 class _HoldMoved(Exception):

@@ -274,15 +274,9 @@ SETTINGS_FIELDS = (
 
 def _settings_saved(library: Library) -> dict[str, Any]:
     """The library's settings as the form compares them."""
-    return {
-        "name": library.name,
-        "public_catalog": library.public_catalog,
-        "default_location_code": library.default_location_code,
-        "share_records": library.share_records,
-        "cors_origins": list(library.cors_origins),
-        "language": library.language,
-        "time_zone": library.time_zone,
-    }
+    saved = {name: getattr(library, name) for name in SETTINGS_FIELDS}
+    saved["cors_origins"] = list(saved["cors_origins"])
+    return saved
 
 
 def _settings_typed(cleaned: dict[str, Any]) -> dict[str, Any]:
@@ -334,12 +328,13 @@ def _settings_untouched(
 
 
 def _settings_changes(
-    form: "SettingsForm", *, opened: dict[str, Any] | None, saved: dict[str, Any]
-) -> list[dict[str, str]]:
+    form: "SettingsForm", *, opened: dict[str, Any] | None, saved: dict[str, Any],
+    untouched: set[str],
+) -> list[dict[str, str]]:  # fmt: skip
     """The settings someone else saved since the page was opened, with the value now saved and
-    the value typed; without the values at opening (an older page), those that differ."""
+    the value typed (or, for those in `untouched`, that the editor left them); without the
+    values at opening (an older page), those that differ."""
     typed = _settings_typed(form.cleaned_data)
-    untouched = _settings_untouched(form, opened=opened, saved=saved)
     changes = []
     for name in SETTINGS_FIELDS:
         if typed[name] is None:
@@ -413,10 +408,11 @@ def _settings_refused(
     save is deliberate and undoes nothing the editor left alone."""
     library = Library.objects.get(pk=_library(request).pk)
     saved = _settings_saved(library)
-    changes = _settings_changes(form, opened=opened, saved=saved)
+    untouched = _settings_untouched(form, opened=opened, saved=saved)
+    changes = _settings_changes(form, opened=opened, saved=saved, untouched=untouched)
     data = request.POST.copy()
     # What the editor changed stays typed; what only someone else changed shows as saved.
-    for name in _settings_untouched(form, opened=opened, saved=saved):
+    for name in untouched:
         data.setlist(name, _setting_posted(name, saved[name]))
         if not data.getlist(name):
             del data[name]  # an unticked box is one the form does not send

@@ -139,7 +139,7 @@ def export_job_work(
     turn = Slice(others_waiting, readers_active)
     try:
         records = record_export_list(filters=job.filters).filter(pk__gt=job.checkpoint)
-        first = job.checkpoint == 0 and not job.parts
+        first = not job.parts  # the checkpoint moves only with a part kept
         count = 0
         more = False
         with tempfile.TemporaryFile() as out:
