@@ -12,12 +12,18 @@ RUNNING_ENV = Path(
 
 
 def running_stack_env() -> None:
-    """With no DATABASE_URL set, use the services of a `make up` running on this checkout."""
-    if os.environ.get("DATABASE_URL") or not RUNNING_ENV.exists():
+    """Act on the `make up` running on this checkout: with no DATABASE_URL set, or with its own.
+
+    A shell that names the running stack's database still gets the rest (its Redis, the port
+    the site's links carry); one that names another database is left alone.
+    """
+    if not RUNNING_ENV.exists():
         return
     values = dict(
         line.split("=", 1) for line in RUNNING_ENV.read_text().splitlines() if "=" in line
     )
+    if os.environ.get("DATABASE_URL", values.get("DATABASE_URL")) != values.get("DATABASE_URL"):
+        return
     try:
         os.kill(int(values.pop("STACKS_UP_PID", "0")), 0)
     except (ValueError, ProcessLookupError, PermissionError):
