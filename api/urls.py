@@ -1,6 +1,6 @@
 """URLs of one library's REST API under /api/v1/."""
 
-from django.urls import include, path
+from django.urls import URLPattern, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -11,7 +11,39 @@ from api.exports import ExportJobViewSet
 from api.imports import ImportJobViewSet
 from api.lookup import RecordLookupView
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """The API's root (GET /api/v1/) lists every resource: the views routed beside the
+    viewsets too, so an integrator finds settings, the change feed and the schema from it."""
+
+    def __init__(self, others: list[URLPattern]) -> None:
+        super().__init__()
+        self.others = {str(route.pattern).rstrip("/"): str(route.name) for route in others}
+
+    def get_api_root_view(self, api_urls=None):  # type: ignore[no-untyped-def]
+        listed = {prefix: f"{basename}-list" for prefix, _, basename in self.registry}
+        return self.APIRootView.as_view(api_root_dict={**listed, **self.others})
+
+
+# Views beside the viewsets.
+others = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("changes/", catalog_api.ChangeFeedView.as_view(), name="changes"),
+    path("auth/token/", catalog_api.TokenObtainView.as_view(), name="auth-token"),
+    path("item-types/", circulation_api.ItemTypeView.as_view(), name="item-types"),
+    path("labels/", circulation_api.LabelsView.as_view(), name="labels"),
+    path(
+        "circulation-settings/",
+        circulation_api.CirculationSettingsView.as_view(),
+        name="circulation-settings",
+    ),
+    path("settings/", library_admin.LibrarySettingsView.as_view(), name="library-settings"),
+    # Before the router, whose records/<pk>/ would take "lookup" for a record's id.
+    path("records/lookup/", RecordLookupView.as_view(), name="record-lookup"),
+]
+
+router = Router(others)
 router.register("records", catalog_api.RecordViewSet, basename="record")
 router.register("items", catalog_api.ItemViewSet, basename="item")
 router.register("locations", catalog_api.LocationViewSet, basename="location")
@@ -33,20 +65,4 @@ router.register("api-keys", library_admin.ApiKeyViewSet, basename="api-key")
 router.register("domains", library_admin.DomainViewSet, basename="domain")
 router.register("audit", library_admin.AuditEventViewSet, basename="audit-event")
 
-urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
-    path("changes/", catalog_api.ChangeFeedView.as_view(), name="changes"),
-    path("auth/token/", catalog_api.TokenObtainView.as_view(), name="auth-token"),
-    path("item-types/", circulation_api.ItemTypeView.as_view(), name="item-types"),
-    path("labels/", circulation_api.LabelsView.as_view(), name="labels"),
-    path(
-        "circulation-settings/",
-        circulation_api.CirculationSettingsView.as_view(),
-        name="circulation-settings",
-    ),
-    path("settings/", library_admin.LibrarySettingsView.as_view(), name="library-settings"),
-    # Before the router, whose records/<pk>/ would take "lookup" for a record's id.
-    path("records/lookup/", RecordLookupView.as_view(), name="record-lookup"),
-    path("", include(router.urls)),
-]
+urlpatterns = [*others, path("", include(router.urls))]

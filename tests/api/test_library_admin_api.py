@@ -451,3 +451,24 @@ def test_credentials_of_another_library_are_refused_everywhere(library, other_li
         response = getattr(cookie, method)(path, {}, content_type="application/json")
         assert response.status_code in (401, 403), path
     assert _beta_state() == before
+
+
+def test_the_api_root_links_every_resource(admin):
+    """An integrator starts at /api/v1/: every resource is linked from it, the library's
+    settings and the change feed as well as the collections, and every link answers."""
+    root = admin.get("/api/v1/")
+    assert root.status_code == 200
+    links = root.json()
+    expected = ("records", "settings", "circulation-settings", "changes", "item-types",
+                "labels", "schema", "records/lookup", "auth/token", "patrons", "api-keys")  # fmt: skip
+    for name in expected:
+        assert links[name] == f"http://{LIBRARY_HOST}/api/v1/{name}/", name
+    answers = {
+        name: admin.get(url.removeprefix(f"http://{LIBRARY_HOST}")).status_code
+        for name, url in links.items()
+    }
+    # Actions take a POST; the lookup wants an ISBN or barcode to look for.
+    for action in ("auth/token", "item-types", "labels"):
+        assert answers.pop(action) == 405, action
+    assert answers.pop("records/lookup") == 400
+    assert set(answers.values()) == {200}, answers
