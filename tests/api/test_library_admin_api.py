@@ -459,8 +459,8 @@ def test_the_api_root_links_every_resource(admin):
     root = admin.get("/api/v1/")
     assert root.status_code == 200
     links = root.json()
-    expected = ("records", "settings", "circulation-settings", "changes", "item-types",
-                "labels", "schema", "records/lookup", "auth/token", "patrons", "api-keys")  # fmt: skip
+    expected = ["records", "settings", "circulation-settings", "changes", "item-types"]
+    expected += ["labels", "schema", "records/lookup", "auth/token", "patrons", "api-keys"]
     for name in expected:
         assert links[name] == f"http://{LIBRARY_HOST}/api/v1/{name}/", name
     answers = {

@@ -1,5 +1,6 @@
 """The staff workspace: catalog admin, import and export pages, roles, and library isolation."""
 
+import html
 import re
 
 import pytest
@@ -285,9 +286,12 @@ def test_a_running_export_s_page_says_how_far_it_has_got(librarian):
     page = librarian.get(f"/staff/exports/{job.pk}/").text
     status = re.search(r'<p role="status"[^>]*>(.*?)</p>', page, re.S)
     assert status is not None
-    assert status[1] == "Running: 2000 records written so far"
+    assert status[1] == "Running: 2,000 records written so far"
     french = librarian.get(f"/staff/exports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="fr").text
-    assert "2000 notices écrites jusqu'ici" in french
+    status = re.search(r'<p role="status"[^>]*>(.*?)</p>', french, re.S)
+    assert status is not None
+    # French sets a space before the colon and groups thousands with a no-break space.
+    assert html.unescape(status[1]) == "En cours : 2\xa0000 notices écrites jusqu'ici"
 
 
 def test_export_years_are_checked_and_filters_shown_in_words(librarian):
