@@ -4,7 +4,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
-from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -15,14 +14,9 @@ from rest_framework.response import Response
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
 from api.strict import StrictInputSerializer
-from catalog.imports.exports import (
-    export_download_name,
-    export_downloadable,
-    export_job_create,
-)
+from catalog.imports.exports import export_file_open, export_job_create
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import export_job_list
-from common.errors import Conflict
 
 
 class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
@@ -72,14 +66,5 @@ class ExportJobViewSet(JobViewSet[ExportJob]):
 
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
-        job = self.get_object()
-        if not export_downloadable(job):
-            raise Conflict(
-                gettext("The export is %(status)s; download it once it is done.")
-                % {"status": job.get_status_display().lower()}
-            )
-        return FileResponse(
-            job.file.open("rb"),
-            as_attachment=True,
-            filename=export_download_name(job),
-        )
+        file, name = export_file_open(self.get_object())
+        return FileResponse(file, as_attachment=True, filename=name)

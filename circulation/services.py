@@ -440,6 +440,15 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
     return patron
 
 
+def _not_on_loan(item: Item) -> Conflict:
+    """The desk's refusal to check in or renew a copy that is not out."""
+    return Conflict(
+        gettext("Item %(barcode)s is not on loan.") % {"barcode": item.barcode},
+        code="item_not_on_loan",
+        fields={"item_barcode": ["not on loan"]},
+    )
+
+
 def _card_check(patron: Patron, on: date, *, fields: dict[str, Any] | None = None) -> None:
     """Refuse, at the desk, a patron whose card expired before `on`: lending to them (a new
     loan or a renewal) waits until the card is renewed."""
@@ -622,11 +631,7 @@ def loan_checkin(*, item_barcode: str) -> Return:
     now = timezone.now()
     loan = _loan_close(item_id=item.pk, now=now)
     if loan is None:
-        raise Conflict(
-            gettext("Item %(barcode)s is not on loan.") % {"barcode": item.barcode},
-            code="item_not_on_loan",
-            fields={"item_barcode": ["not on loan"]},
-        )
+        raise _not_on_loan(item)
     hold = _hold_trap(item, now)
     _item_status_set(item, Item.Status.AVAILABLE if hold is None else Item.Status.ON_HOLD_SHELF)
     loan.item = item
@@ -710,11 +715,7 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     loans = Loan.objects.select_for_update(of=("self",)).select_related("patron")
     loan = loans.filter(item=item, returned_at__isnull=True).first()
     if loan is None or (patron_id is not None and loan.patron_id != patron_id):
-        raise Conflict(
-            gettext("Item %(barcode)s is not on loan.") % {"barcode": item.barcode},
-            code="item_not_on_loan",
-            fields={"item_barcode": ["not on loan"]},
-        )
+        raise _not_on_loan(item)
     on = today()
     patron = loan.patron
     category = patron.category if patron else ""

@@ -26,7 +26,7 @@ from tenants.domains import domain_cache_forget, host_generation_advance, is_pla
 from tenants.locale import language_codes, time_zones
 from tenants.models import Domain, Library
 from tenants.pool import pool_sync_queue
-from tenants.services import hostname_validate
+from tenants.services import hostname_validate, library_name_clean
 
 
 def _hostnames(library: Library) -> list[str]:
@@ -201,13 +201,7 @@ def library_settings_update(
     library.settings_version = current
     changed: dict[str, object] = {}
     if name is not None:
-        name = name.strip()
-        if not name or len(name) > 200:
-            raise ApplicationError(
-                gettext("A library needs a name of 1 to 200 characters."),
-                fields={"name": ["invalid"]},
-            )
-        changed["name"] = name
+        changed["name"] = library_name_clean(name)
     if public_catalog is not None:
         changed["public_catalog"] = public_catalog
     if default_location_code is not None:

@@ -21,7 +21,7 @@ from tenants.domains import site_url
 from tenants.errors import LibraryError, LinkExpired, SignupsPaused
 from tenants.locale import language_codes
 from tenants.models import Domain, Library, Signup
-from tenants.services import RESERVED_SCHEMA_NAMES, library_create
+from tenants.services import RESERVED_SCHEMA_NAMES, library_create, library_name_clean
 
 SIGNUP_PROVISION = task_name("worker.signup_provision")
 
@@ -53,11 +53,12 @@ def _validate(*, name: str, subdomain: str, admin_email: str) -> tuple[str, str,
     errors: dict[str, list[str]] = {}
     messages: list[str] = []
     code = "invalid"
-    name = name.strip()
     subdomain = subdomain.strip().lower()
     admin_email = admin_email.strip().lower()
-    if not name or len(name) > 200:
-        errors["name"] = [gettext("A library needs a name of 1 to 200 characters.")]
+    try:
+        name = library_name_clean(name)
+    except LibraryError as refusal:
+        errors["name"] = [refusal.message]
     if not SUBDOMAIN_RE.match(subdomain) or "--" in subdomain:
         errors["subdomain"] = [
             gettext("Use 2 to 63 lowercase letters, digits or hyphens, starting with a letter.")

@@ -102,6 +102,17 @@ def _admin_password_validate(*, password: str, email: str) -> None:
         ) from None
 
 
+def library_name_clean(name: str) -> str:
+    """A library's name without the spaces around it; LibraryError unless 1 to 200
+    characters are left (its column's width)."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise LibraryError(
+            gettext("A library needs a name of 1 to 200 characters."), fields={"name": ["invalid"]}
+        )
+    return name
+
+
 def library_create(
     *,
     schema_name: str,
@@ -122,11 +133,7 @@ def library_create(
     """
     schema_name_validate(schema_name)
     domain = hostname_validate(domain)
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise LibraryError(
-            gettext("A library needs a name of 1 to 200 characters."), fields={"name": ["invalid"]}
-        )
+    name = library_name_clean(name)
     if not is_email_address(admin_email):
         raise LibraryError(
             gettext("Invalid admin email %(email)r.") % {"email": admin_email},

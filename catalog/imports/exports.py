@@ -32,7 +32,7 @@ from catalog.imports.selectors import record_export_list
 from catalog.marc import RECORD_PREFETCH, item_holdings, marc_xml
 from catalog.models import Record
 from catalog.services import record_description
-from common.errors import ApplicationError
+from common.errors import ApplicationError, Conflict
 from common.tasks import task_enqueue, task_name
 
 EXPORT_JOB_RUN = task_name("worker.export_job_run")
@@ -355,10 +355,12 @@ FOOTERS = {"marcxml": b"</collection>\n"}
 EXTENSIONS = {"csv": "csv", "marc": "mrc", "marcxml": "xml", "jsonl": "jsonl"}
 
 
-def export_downloadable(job: ExportJob) -> bool:
-    return job.status == ExportJob.Status.DONE and bool(job.file)
-
-
-def export_download_name(job: ExportJob) -> str:
-    """The name the finished file downloads under, from the API and the staff pages alike."""
-    return f"catalog-export-{job.pk}.{EXTENSIONS[job.format]}"
+def export_file_open(job: ExportJob) -> tuple[IO[bytes], str]:
+    """The finished export's file, open, and the name it downloads under, for the API and the
+    staff pages alike; an export not done yet is a conflict (409)."""
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Conflict(
+            gettext("The export is %(status)s; download it once it is done.")
+            % {"status": job.get_status_display().lower()}
+        )
+    return job.file.open("rb"), f"catalog-export-{job.pk}.{EXTENSIONS[job.format]}"

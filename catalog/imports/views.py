@@ -9,11 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from catalog.imports.exports import (
-    export_download_name,
-    export_downloadable,
-    export_job_create,
-)
+from catalog.imports.exports import export_file_open, export_job_create
 from catalog.imports.jobs import (
     import_job_cancel,
     import_job_commit,
@@ -30,7 +26,7 @@ from catalog.imports.selectors import (
     import_row_list,
 )
 from catalog.models import Item
-from common.errors import ApplicationError
+from common.errors import ApplicationError, Conflict
 from common.http import streamed_attachment
 from common.pages import form_submit
 from staff.audit import actor_name
@@ -287,15 +283,8 @@ def export_job_page(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     job = get_object_or_404(export_job_list(), pk=pk)
-    if not export_downloadable(job):
-        return HttpResponse(
-            gettext("The export is %(status)s; download it once it is done.")
-            % {"status": job.get_status_display().lower()},
-            status=409,
-            content_type="text/plain",
-        )
-    return FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
-        filename=export_download_name(job),
-    )
+    try:
+        file, name = export_file_open(job)
+    except Conflict as refusal:
+        return HttpResponse(refusal.message, status=refusal.status_code, content_type="text/plain")
+    return FileResponse(file, as_attachment=True, filename=name)

@@ -171,7 +171,12 @@ def _erase(desk: Desk, hold: Hold) -> None:
     patron_erase(patron_id=hold.patron_id)
 
 
-@pytest.mark.parametrize("end", [_cancel, _expire, _erase], ids=["cancel", "expire", "erase"])
+@pytest.fixture(params=[_cancel, _expire, _erase], ids=["cancel", "expire", "erase"])
+def end(request: pytest.FixtureRequest) -> Callable[[Desk, Hold], None]:
+    """Each way a hold kept on the shelf ends: cancelled, expired, or its patron erased."""
+    return request.param
+
+
 def test_a_copy_is_available_again_when_its_hold_ends_with_nobody_waiting(
     desk: Desk, end: Callable[[Desk, Hold], None]
 ) -> None:
@@ -190,7 +195,6 @@ def test_a_copy_is_available_again_when_its_hold_ends_with_nobody_waiting(
     assert "Available" in after["record page"]  # type: ignore[operator]
 
 
-@pytest.mark.parametrize("end", [_cancel, _expire, _erase], ids=["cancel", "expire", "erase"])
 def test_a_copy_whose_hold_ends_stays_on_the_shelf_for_the_next_patron(
     desk: Desk, end: Callable[[Desk, Hold], None]
 ) -> None:
