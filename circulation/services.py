@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
 from catalog.models import Change, Item, Record
-from catalog.services import changes_log
+from catalog.services import barcodes_held, changes_log
 from circulation.models import (
     CirculationSettings,
     ClosedDay,
@@ -83,9 +83,14 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> None:
         errors["barcode"] = [
             gettext("Barcode %(barcode)r is already another patron's.") % {"barcode": barcode}
         ]
-    elif Item.objects.filter(barcode=barcode).exists():
-        # The desk tells a patron's card from a book by its barcode alone.
-        errors["barcode"] = [gettext("Barcode %(barcode)r is an item's.") % {"barcode": barcode}]
+    elif holder := barcodes_held([barcode], asking="patron").get(barcode):
+        errors["barcode"] = [
+            gettext(
+                "Barcode %(barcode)r is already %(holder)s, and the desk could not tell them "
+                "apart: give the card another barcode."
+            )
+            % {"barcode": barcode, "holder": holder}
+        ]
     if email and not is_email_address(email):
         errors["email"] = [gettext("%(email)r is not an email address.") % {"email": email}]
     if not category or len(category) > 32:
