@@ -18,6 +18,7 @@ from common.errors import (
     PreconditionFailed,
     first_or_not_found,
 )
+from common.saves import values_changed
 from staff.audit import audit_record
 from staff.models import ApiKey, User
 from staff.services import IssuedApiKey, api_key_create, api_key_revoke
@@ -246,8 +247,7 @@ def library_settings_update(
     if share_records is not None and share_records != saved.share_records:
         changed["share_records"] = share_records
         pool_sync_queue(library_id=library.pk)
-    # A value sent as it is saved changes nothing: no new version, no audit entry.
-    changed = {field: value for field, value in changed.items() if getattr(saved, field) != value}
+    changed = values_changed(saved, changed)  # nothing changed: no new version, no audit entry
     if changed:
         changed["settings_version"] = current + 1
         Library.objects.filter(pk=library.pk).update(**changed)
