@@ -779,8 +779,8 @@ class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
     class Meta:
         model = PatronImport
         fields = [
-            "id", "file_name", "status", "processed", "error", "total", "created", "updated",
-            "unchanged", "rejected", "started_by_label", "created_at", "committed_at",
+            "id", "file_name", "status", "processed", "error", "error_code", "total", "created",
+            "updated", "unchanged", "rejected", "started_by_label", "created_at", "committed_at",
         ]  # fmt: skip
 
 

@@ -47,7 +47,7 @@ _STOCK_ITEM = {
 }  # fmt: skip
 _PATRON_IMPORT = {
     "id": 3, "file_name": "patrons.csv", "status": "staged", "processed": 0, "error": "",
-    "total": 120, "created": 100,
+    "error_code": "", "total": 120, "created": 100,
     "updated": 15, "unchanged": 3, "rejected": 2, "started_by_label": "head@example.org",
     "created_at": _AT, "committed_at": None,
 }  # fmt: skip

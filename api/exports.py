@@ -25,7 +25,7 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
     class Meta:
         model = ExportJob
         fields = [
-            "id", "format", "filters", "status", "records", "error", "started_by",
+            "id", "format", "filters", "status", "records", "error", "error_code", "started_by",
             "created_at", "finished_at",
         ]  # fmt: skip
 

@@ -5,3 +5,10 @@ from django.apps import AppConfig
 
 class CatalogConfig(AppConfig):
     name = "catalog"
+
+    def ready(self) -> None:
+        from catalog.services import barcode_holders_register
+        from catalog.services.items import items_holding
+
+        # Patrons' cards are refused the barcodes of copies (catalog.services.barcodes).
+        barcode_holders_register("item", items_holding)

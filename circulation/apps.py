@@ -9,11 +9,14 @@ class CirculationConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.models import Item, Record
-        from catalog.services import kept_check_register
-        from circulation.selectors import items_lent_reason, records_held_reason
+        from catalog.services import barcode_holders_register, kept_check_register
+        from circulation.selectors import items_lent_reason, patrons_holding, records_held_reason
 
         # The catalog deletes copies and records (a record, an item, an import reverted)
         # without knowing of loans and holds: it asks here first, so that no deletion takes a
         # patron's copy, their hold or the lending history with it.
         kept_check_register(Item, "item_has_loans", items_lent_reason)
         kept_check_register(Record, "record_has_holds", records_held_reason)
+        # The desk tells a copy from a patron's card by its barcode alone: copies are refused
+        # the barcodes of patrons' cards.
+        barcode_holders_register("patron", patrons_holding)

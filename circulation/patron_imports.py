@@ -174,7 +174,8 @@ def _stage(job_id: int) -> None:
     except (ApplicationError, OSError) as exc:
         job.status = PatronImport.Status.FAILED
         job.error = getattr(exc, "message", "") or _("The stored file could not be read.")
-        job.save(update_fields=["status", "error"])
+        job.error_code = getattr(exc, "code", "") or "file_unreadable"
+        job.save(update_fields=["status", "error", "error_code"])
         return
     job.status = PatronImport.Status.STAGED
     job.save(update_fields=["status"])

@@ -1,6 +1,6 @@
 """Reads of circulation: patrons, loans, holds, rules, and what readers may see of copies."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -84,6 +84,13 @@ def barcode_as_stored(rows: QuerySet[Any], barcode: str) -> str:
         return barcode
     found = list(rows.filter(barcode__iexact=barcode).values_list("barcode", flat=True)[:2])
     return found[0] if len(found) == 1 else barcode
+
+
+def patrons_holding(barcodes: Collection[str]) -> dict[str, str]:
+    """Who holds each of these barcodes that is a patron's card (catalog.services.barcodes).
+    The patron is not named: whoever gives a copy a barcode may not see patrons."""
+    held = Patron.objects.filter(barcode__in=list(barcodes)).values_list("barcode", flat=True)
+    return dict.fromkeys(held, gettext("a patron's card"))
 
 
 def patron_at_desk(*, barcode: str) -> Patron | None:

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
 from catalog.models import Change, Item, Record
-from catalog.services import changes_log
+from catalog.services import barcodes_held, changes_log
 from circulation.models import (
     CirculationSettings,
     ClosedDay,
@@ -46,6 +46,7 @@ from common.errors import (
     delete_or_not_found,
     first_or_not_found,
 )
+from common.saves import values_changed
 from common.tasks import task_enqueue, task_name
 
 NOTICES_SEND = task_name("worker.circulation_notices_send")
@@ -67,9 +68,9 @@ class PatronData:
     notes: str = ""
 
 
-def patron_fields_apply(patron: Patron, data: PatronData) -> None:
+def patron_fields_apply(patron: Patron, data: PatronData) -> bool:
     """Check `data` as a write of `patron` would (every problem named by its field) and set
-    it on the instance, unsaved."""
+    it on the instance, unsaved: whether that changed anything."""
     errors: dict[str, list[str]] = {}
     name, barcode = data.name.strip(), data.barcode.strip()
     email, category = data.email.strip(), data.category.strip()
@@ -83,9 +84,14 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> None:
         errors["barcode"] = [
             gettext("Barcode %(barcode)r is already another patron's.") % {"barcode": barcode}
         ]
-    elif Item.objects.filter(barcode=barcode).exists():
-        # The desk tells a patron's card from a book by its barcode alone.
-        errors["barcode"] = [gettext("Barcode %(barcode)r is an item's.") % {"barcode": barcode}]
+    elif holder := barcodes_held([barcode], asking="patron").get(barcode):
+        errors["barcode"] = [
+            gettext(
+                "Barcode %(barcode)r is already %(holder)s, and the desk could not tell them "
+                "apart: give the card another barcode."
+            )
+            % {"barcode": barcode, "holder": holder}
+        ]
     if email and not is_email_address(email):
         errors["email"] = [gettext("%(email)r is not an email address.") % {"email": email}]
     if not category or len(category) > 32:
@@ -93,14 +99,14 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> None:
     if errors:
         message = " ".join(messages[0] for messages in errors.values())
         raise ApplicationError(message, code="invalid_patron", fields=errors)
-    patron.name = name[:200]
-    patron.barcode = barcode
-    patron.email = email
-    patron.category = category
-    patron.expires_on = data.expires_on
-    patron.notes = data.notes
-    if patron.pk is not None:
+    values = {"name": name[:200], "barcode": barcode, "email": email, "category": category,
+              "expires_on": data.expires_on, "notes": data.notes}  # fmt: skip
+    changed = values_changed(patron, values)
+    for field, value in changed.items():
+        setattr(patron, field, value)
+    if patron.pk is not None and changed:
         patron.version += 1
+    return bool(changed)
 
 
 def _patron_save(patron: Patron) -> None:
@@ -144,8 +150,8 @@ def patron_update(
             % {"current": patron.version, "expected": expected_version},
             code="patron_changed",
         )
-    patron_fields_apply(patron, data)
-    _patron_save(patron)
+    if patron_fields_apply(patron, data):
+        _patron_save(patron)
     return patron
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from catalog.models import Item
 from catalog.selectors import location_list
 from circulation.access import Action, circulation_allowed
 from circulation.labels import labels_make
@@ -129,6 +130,19 @@ def _scan(request: HttpRequest, barcode: str) -> None:
             )
         return
     patron = patron_at_desk(barcode=barcode)
+    copy = Item.objects.filter(barcode=barcode).select_related("record").first()
+    if patron is not None and copy is not None and patron.barcode != barcode:
+        patron = None  # the copy's barcode as typed, a card's only in another case
+    if patron is not None and copy is not None:
+        # Given before copies and cards were kept apart: neither lending to the card nor
+        # taking back the copy is surely what the scan meant.
+        text = gettext(
+            "%(barcode)s is both %(name)s's card and a copy of %(title)s: give one of them "
+            "another barcode."
+        )
+        values = {"barcode": barcode, "name": bdi(patron.name), "title": bdi(copy.record.title)}
+        _say(request, "error", text, values)
+        return
     if patron is not None:
         if patron.pk == patron_id:
             request.session.pop(SESSION_PATRON, None)

@@ -18,6 +18,7 @@ from common.errors import (
     PreconditionFailed,
     first_or_not_found,
 )
+from common.saves import values_changed
 from staff.audit import audit_record
 from staff.models import ApiKey, User
 from staff.services import IssuedApiKey, api_key_create, api_key_revoke
@@ -189,15 +190,6 @@ def library_settings_update(
     if saved is None:
         raise NotFound(gettext("No such library."))
     current = saved.settings_version
-    if expected_version is not None and current != expected_version:
-        raise PreconditionFailed(
-            gettext(
-                "These settings changed since you read them (version %(current)s, you sent "
-                "%(expected)s): read them again, then make your change on what is saved now."
-            )
-            % {"current": current, "expected": expected_version},
-            code="settings_changed",
-        )
     library.settings_version = current
     changed: dict[str, object] = {}
     if name is not None:
@@ -237,11 +229,21 @@ def library_settings_update(
                 fields={"time_zone": ["invalid"]},
             )
         changed["time_zone"] = time_zone
+    # Checked after the values: a stale save with a wrong value is told what is wrong, which
+    # it must correct whatever the version.
+    if expected_version is not None and current != expected_version:
+        raise PreconditionFailed(
+            gettext(
+                "These settings changed since you read them (version %(current)s, you sent "
+                "%(expected)s): read them again, then make your change on what is saved now."
+            )
+            % {"current": current, "expected": expected_version},
+            code="settings_changed",
+        )
     if share_records is not None and share_records != saved.share_records:
         changed["share_records"] = share_records
         pool_sync_queue(library_id=library.pk)
-    # A value sent as it is saved changes nothing: no new version, no audit entry.
-    changed = {field: value for field, value in changed.items() if getattr(saved, field) != value}
+    changed = values_changed(saved, changed)  # nothing changed: no new version, no audit entry
     if changed:
         changed["settings_version"] = current + 1
         Library.objects.filter(pk=library.pk).update(**changed)

@@ -13,7 +13,7 @@ from catalog.imports.formats.source import RecordRejected, SourceRecord, data_fr
 from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.snapshots import record_comparable, record_snapshots, snapshot_data
 from catalog.models import Change, Item
-from catalog.services import RECORD_FIELDS, RecordData
+from catalog.services import RECORD_FIELDS, RecordData, barcodes_held
 from common.errors import Conflict
 from common.sql import bulk_cursor
 
@@ -75,6 +75,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     earlier = _matches_in_job(job, all_keys) if staged else None
     barcodes = {i.barcode for s in chunk for i in s.items}
     taken = barcodes_taken(barcodes)
+    held = barcodes_held(barcodes - set(taken), asking="item")
     in_file = _barcodes_in_job(job, barcodes) if earlier is not None and barcodes else {}
     known = locations_known({i.location for s in chunk for i in s.items if i.location})
     matched_ids = {found[k] for k in all_keys if k in found}
@@ -103,7 +104,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             }
         else:
             target = ""
-        loss = _copies_lost(job, decision, taken, in_file, known)
+        loss = _copies_lost(job, decision, taken, in_file, known, held)
         if loss:
             decision.action = Action.REJECT
             decision.reason = loss
@@ -145,6 +146,7 @@ def _copies_lost(
     taken: dict[str, int],
     in_file: dict[str, int],
     known: set[str],
+    held: dict[str, str],
 ) -> str:
     """Why a record's copies cannot all come in as the file gives them ("" if they can): the
     record is then rejected, so every copy of the file is either created or shown."""
@@ -161,6 +163,11 @@ def _copies_lost(
                 "Barcode %(barcode)s already belongs to record %(record)s: give the copy "
                 "another barcode or remove it from this record."
             ) % {"barcode": item.barcode, "record": owner}
+        if item.barcode in held:
+            return gettext(
+                "Barcode %(barcode)s is already %(holder)s, and the desk could not tell them "
+                "apart: give the copy another barcode or remove it from this record."
+            ) % {"barcode": item.barcode, "holder": held[item.barcode]}
         row = in_file.get(item.barcode)
         if row is not None and row != decision.match_position:
             return gettext(

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import logging
 import posixpath
 import shutil
 import tempfile
@@ -14,7 +15,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from catalog.imports.formats.csv_file import CSV_COLUMNS, FORMULA_STARTS, LIST_SEPARATOR
@@ -33,9 +34,11 @@ from catalog.marc import RECORD_PREFETCH, item_holdings, marc_xml
 from catalog.models import Record
 from catalog.services import record_description
 from common.errors import ApplicationError, Conflict
+from common.language import library_language
 from common.tasks import task_enqueue, task_name
 
 EXPORT_JOB_RUN = task_name("worker.export_job_run")
+logger = logging.getLogger(__name__)
 
 BATCH = 1000
 
@@ -167,8 +170,16 @@ def export_job_work(
     except (OperationalError, InterfaceError, LeaseLost):
         raise
     except Exception as error:
+        # The librarian is told what it means for them; the error itself goes to the log.
+        logger.error("export %s stopped: %r", job_id, error)
         job.status = ExportJob.Status.FAILED
-        job.error = f"The export stopped: {error!r}"[:5000]
+        with translation.override(library_language()):
+            job.error = gettext(
+                "The export stopped on an unexpected error and made no file. Start it again; if "
+                "it stops again, tell whoever runs Stacks for your library, naming export "
+                "%(id)s."
+            ) % {"id": job_id}
+        job.error_code = "export_failed"
         _export_end(job)
         raise
     _export_end(job)

@@ -8,6 +8,7 @@ its turns (catalog.imports.running), each reading ahead (ahead, formats), decidi
 under the job's lease (leasing).
 """
 
+import logging
 import os
 from collections.abc import Callable
 from typing import IO, Any
@@ -33,6 +34,7 @@ from common.language import library_language
 from common.tasks import task_enqueue, task_name
 
 IMPORT_JOB_RUN = task_name("worker.import_job_run")
+logger = logging.getLogger(__name__)
 # How often a job looks again while another import of its library runs.
 OTHER_JOB_WAIT_SECONDS = 5.0
 
@@ -239,10 +241,16 @@ def _work(
         # caller tries the same turn again; failing the job would need the database anyway.
         raise
     except (FileUnreadable, CatalogMovedOn) as error:
-        _fail(job_id, owner, error.message)
+        _fail(job_id, owner, error.message, error.code)
         return False
     except Exception as error:
-        _fail(job_id, owner, f"The import stopped on an unexpected error: {error!r}")
+        # The librarian is told what it means for them; the error itself goes to the log.
+        logger.error("import %s stopped: %r", job_id, error)
+        message = gettext(
+            "The import stopped on an unexpected error. Try the file again; if it stops again, "
+            "tell whoever runs Stacks for your library, naming import %(id)s."
+        )
+        _fail(job_id, owner, message % {"id": job_id}, "import_failed")
         raise
     finally:
         peak_memory_note(job_id)
@@ -252,10 +260,10 @@ def _work(
     return more
 
 
-def _fail(job_id: int, owner: str, message: str) -> None:
+def _fail(job_id: int, owner: str, message: str, code: str) -> None:
     """Mark the job failed, if this owner still holds it."""
     ImportJob.objects.filter(pk=job_id, lease_owner=owner).update(
-        status=Status.FAILED, error=message[:5000], finished_at=timezone.now()
+        status=Status.FAILED, error=message[:5000], error_code=code, finished_at=timezone.now()
     )
 
 

@@ -32,6 +32,8 @@ class Job(models.Model):
     """What every job of a library's files keeps: why it failed, who started it, and when."""
 
     error = models.TextField(blank=True, default="")
+    # What callers tell failures apart by, whatever the language `error` is written in.
+    error_code = models.CharField(max_length=64, blank=True, default="")
     started_by_label = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -30,7 +30,7 @@ def import_job_list() -> QuerySet[ImportJob]:
 IMPORT_JOB_FIELDS = (
     "id", "format", "file_name", "file_size", "match_on", "on_match", "on_no_match",
     "dry_run", "one_shot", "create_locations", "overlay",
-    "status", "error", "total", "created", "updated",
+    "status", "error", "error_code", "total", "created", "updated",
     "unchanged", "rejected", "created_at", "staged_at", "committed_at", "finished_at",
 )  # fmt: skip
 

@@ -259,6 +259,13 @@ class CatalogRepository(common.ResumptionOAIPMH):
         )
         if not entries and token is None:
             raise error.NoRecordsMatchError("No records match this request.")
+        if not entries:
+            # A token is issued only when a record follows it (the page looks one ahead), so
+            # those records have left the list since (edited past `until`, say): OAI-PMH 3.5.1
+            # has the harvester start the list again, and a list may not be empty.
+            raise error.BadResumptionTokenError(
+                "The records this resumption token led to have changed since: start the list again."
+            )
         next_token: str | None = "" if token is not None else None
         if len(entries) > per_page:
             entries = entries[:per_page]

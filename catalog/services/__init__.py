@@ -1,6 +1,7 @@
 """Writes to the catalog, one module an entity: each service owns its transaction and records
 its changes in the feed. Callers (the API, the staff pages, imports, tasks) import from here."""
 
+from catalog.services.barcodes import BarcodeHolders, barcode_holders_register, barcodes_held
 from catalog.services.changes import changes_lock, changes_log
 from catalog.services.covers import record_cover_remove, record_cover_set
 from catalog.services.headings import (
@@ -54,10 +55,13 @@ __all__ = [
     "RECORD_DESCRIPTION",
     "RECORD_FIELDS",
     "SEARCH_TERMS_LOCK",
+    "BarcodeHolders",
     "Heading",
     "ItemData",
     "KeptCheck",
     "RecordData",
+    "barcode_holders_register",
+    "barcodes_held",
     "changes_lock",
     "changes_log",
     "contributor_create",

@@ -1,5 +1,6 @@
 """Items: the copies of a record, each with a barcode unique in the library."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -9,6 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
+from catalog.services.barcodes import barcodes_held
 from catalog.services.changes import changes_log, version_check
 from catalog.services.kept import delete_check
 from common.errors import ApplicationError, Conflict, first_or_not_found
@@ -45,6 +47,23 @@ def _barcode_taken(barcode: str) -> ApplicationError:
             ]
         },
     )
+
+
+def _barcode_held(barcode: str, holder: str) -> ApplicationError:
+    message = gettext(
+        "Barcode %(barcode)r is already %(holder)s, and the desk could not tell them apart: "
+        "give the copy another barcode."
+    ) % {"barcode": barcode, "holder": holder}
+    return ApplicationError(message, code="barcode_held", fields={"barcode": [message]})
+
+
+def items_holding(barcodes: Collection[str]) -> dict[str, str]:
+    """Who holds each of these barcodes that is a copy's (catalog.services.barcodes)."""
+    rows = Item.objects.filter(barcode__in=list(barcodes)).values_list("barcode", "record__title")
+    return {
+        barcode: gettext("a copy of \u201c%(title)s\u201d") % {"title": title}
+        for barcode, title in rows
+    }
 
 
 def on_hold_shelf_conflict(item: Item, field: str) -> Conflict:
@@ -85,6 +104,9 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
         raise ApplicationError(message, fields={"location": [message]})
     if Item.objects.filter(barcode=barcode).exclude(pk=item.pk).exists():
         raise _barcode_taken(barcode)
+    holder = barcodes_held([barcode], asking="item").get(barcode)
+    if holder:
+        raise _barcode_held(barcode, holder)
     item.barcode = barcode
     for name in _COPIED:
         setattr(item, name, getattr(data, name))

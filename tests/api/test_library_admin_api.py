@@ -352,6 +352,21 @@ def test_a_settings_save_over_a_later_one_is_refused(admin, library):
     assert (library.name, library.settings_version) == ("Alpha Town", 2)
 
 
+def test_a_stale_save_with_a_wrong_value_is_told_the_value_first(admin, library):
+    assert admin.patch("/api/v1/settings/", {"name": "Alpha Town"}).status_code == 200
+    # Read at version 1, now 2, and naming a location the library does not have: correcting
+    # the version alone would not make the save go through.
+    both = admin.patch("/api/v1/settings/", {"default_location_code": "NOPE"},
+                       HTTP_IF_MATCH='"v1"', format="json")  # fmt: skip
+    assert both.status_code == 400, both.content
+    assert both.json()["code"] == "unknown_location"
+    stale = admin.patch("/api/v1/settings/", {"default_location_code": ""},
+                        HTTP_IF_MATCH='"v1"', format="json")  # fmt: skip
+    assert stale.status_code == 412
+    library.refresh_from_db()
+    assert (library.default_location_code, library.settings_version) == ("", 2)
+
+
 def test_a_settings_save_that_changes_nothing_keeps_the_version(admin, library):
     """A client that sends the settings back as it read them must not make every other
     editor's copy stale, nor fill the audit log."""

@@ -5,6 +5,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from catalog.models import Change
+from tests.api.test_circulation_api import patron_key
+from tests.circulation.conftest import desk_make
 from tests.conftest import LIBRARY_HOST
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +88,18 @@ def test_another_librarys_key_changes_nothing_with_a_no_op_patch(
     assert stranger.patch(url, {}, format="json").status_code == 404
     assert callers["write_key"].get(url)["ETag"] == '"v1"'
     assert _feed(library.schema_name) == feed
+
+
+def test_a_patron_save_that_changes_nothing_keeps_its_version(library):
+    desk = desk_make(library.schema_name)
+    client = patron_key(library.schema_name, LIBRARY_HOST, "write")
+    url = f"/api/v1/patrons/{desk.patron.pk}/"
+    read = client.get(url)
+    sent = {name: read.json()[name] for name in ("name", "barcode", "email", "category")}
+
+    _no_op(client, "patch", url, sent, library.schema_name)
+
+    # The next editor saves from the version they read: no conflict.
+    changed = client.patch(url, {"notes": "Moved"}, format="json", HTTP_IF_MATCH=read["ETag"])
+    assert changed.status_code == 200, changed.content
+    assert changed["ETag"] == '"v2"'

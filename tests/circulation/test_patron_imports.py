@@ -76,7 +76,7 @@ def test_preview_then_commit_then_rejects(library, desk: Desk) -> None:
     assert "earlier line" in reasons[6]
     assert "needs a barcode" in reasons[7]
     assert "not a date" in reasons[8]
-    assert "is an item's" in reasons[9]
+    assert "is already a copy of" in reasons[9]
     assert "2 cells" in reasons[10]
     confirmed = client.post(f"/api/v1/patron-imports/{job['id']}/commit/")
     assert confirmed.status_code == 200

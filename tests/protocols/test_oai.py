@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 from lxml import etree
+from sickle import Sickle
 
 from catalog.models import Record
 from catalog.protocols import oai as oai_module
@@ -351,3 +352,63 @@ def test_one_librarys_records_never_reach_anothers_oai(web, other_web, shelf):
     # Nothing changed in library A.
     with schema_context("alpha"):
         assert Record.objects.count() == count
+
+
+class _Answer:
+    """A test client's response as Sickle reads one from requests."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content, self.text, self.encoding = content, content.decode(), None
+        self.status_code = 200
+
+    def raise_for_status(self) -> None:
+        pass
+
+
+class _Harvester(Sickle):
+    """Sickle harvesting through the test client, each response checked against the schema."""
+
+    def __init__(self, client: Client) -> None:
+        super().__init__(f"http://{LIBRARY_HOST}/oai")
+        self.client = client
+
+    def _request(self, kwargs: dict[str, str]) -> _Answer:
+        response = self.client.get("/oai", kwargs)
+        assert response.status_code == 200
+        oai_valid(response.content)
+        return _Answer(response.content)
+
+
+@pytest.mark.parametrize("verb", ["ListRecords", "ListIdentifiers"])
+def test_a_list_of_whole_pages_ends_on_its_last_record(web, shelf, monkeypatch, verb):
+    with schema_context("alpha"):
+        if len(shelf) % 2:
+            record_create(data=RecordData(title="Memories of ice"))
+        ids = sorted(Record.objects.values_list("pk", flat=True))
+    monkeypatch.setattr(oai_module, "RECORDS_PER_PAGE", len(ids) // 2)
+    monkeypatch.setattr(oai_module, "HEADERS_PER_PAGE", len(ids) // 2)
+
+    listed = getattr(_Harvester(web), verb)(metadataPrefix="oai_dc")
+    harvested = [(r.header if verb == "ListRecords" else r).identifier for r in listed]
+
+    assert harvested == [f"{PREFIX}{pk}" for pk in ids]
+
+
+@pytest.mark.parametrize("verb", ["ListRecords", "ListIdentifiers"])
+def test_a_token_whose_records_all_left_the_list_asks_to_start_again(web, shelf, monkeypatch, verb):
+    monkeypatch.setattr(oai_module, "RECORDS_PER_PAGE", len(shelf) - 2)
+    monkeypatch.setattr(oai_module, "HEADERS_PER_PAGE", len(shelf) - 2)
+    until = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    time.sleep(1.1)
+    first = oai_get(web, verb=verb, metadataPrefix="oai_dc", until=until)
+    token = first.findtext(f"o:{verb}/o:resumptionToken", namespaces=NS)
+    assert token
+    # Between pages, the records still to come change after `until`: none is left to send.
+    with schema_context("alpha"):
+        for pk in sorted(r.pk for r in shelf.values())[-2:]:
+            record_update(record_id=pk, data=RecordData(title="Changed during the harvest"))
+
+    tree = oai_get(web, verb=verb, resumptionToken=token)
+
+    assert error_code(tree) == "badResumptionToken"
+    assert tree.find(f"o:{verb}", NS) is None

@@ -36,6 +36,15 @@ def _changes(page: str) -> list[tuple[str, str, str]]:
     return [tuple(html.unescape(cell) for cell in row) for row in rows]  # type: ignore[misc]
 
 
+def _opened_then_renamed(library: Library) -> tuple[Client, dict[str, str]]:
+    """An admin's settings page, and the values it sends, opened before someone else renamed
+    the library to Alpha Town."""
+    browser: Client = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    opened = _form(browser.get("/staff/settings/").text)
+    library_settings_update(library=library, actor="other@alpha.example", name="Alpha Town")
+    return browser, opened
+
+
 def test_a_stale_save_shows_what_changed_and_a_second_save_is_deliberate(library):
     browser: Client = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
     opened = _form(browser.get("/staff/settings/").text)
@@ -75,9 +84,7 @@ def test_a_stale_save_shows_what_changed_and_a_second_save_is_deliberate(library
 
 
 def test_a_setting_both_editors_changed_keeps_what_was_typed(library):
-    browser: Client = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
-    opened = _form(browser.get("/staff/settings/").text)
-    library_settings_update(library=library, actor="other@alpha.example", name="Alpha Town")
+    browser, opened = _opened_then_renamed(library)
     refused = browser.post("/staff/settings/", {**opened, "name": "Alpha City Library"})
     assert refused.status_code == 400
     assert _changes(refused.text) == [("Display name", "Alpha Town", "Alpha City Library")]
@@ -89,9 +96,7 @@ def test_a_setting_both_editors_changed_keeps_what_was_typed(library):
 
 
 def test_the_refusal_is_in_the_librarians_language(library):
-    browser: Client = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
-    opened = _form(browser.get("/staff/settings/").text)
-    library_settings_update(library=library, actor="other@alpha.example", name="Alpha Town")
+    browser, opened = _opened_then_renamed(library)
     for language, heading, row in (
         ("fr", "Modifié par quelqu'un d'autre depuis l'ouverture de cette page",
          ("Nom affiché", "Alpha Town", "(pas modifié par vous)")),
@@ -104,3 +109,15 @@ def test_the_refusal_is_in_the_librarians_language(library):
         assert heading in page, language
         assert _changes(page) == [row], language
     assert Library.objects.get(pk=library.pk).name == "Alpha Town"
+
+
+def test_a_stale_save_with_a_wrong_origin_is_told_the_origin_first(library):
+    browser, opened = _opened_then_renamed(library)
+
+    refused = browser.post("/staff/settings/", {**opened, "cors_origins": "catalog.example.org"})
+
+    assert refused.status_code == 400
+    assert "&#x27;catalog.example.org&#x27; is not a web origin" in refused.text
+    assert "Someone saved these settings after you opened them" not in refused.text
+    library.refresh_from_db()
+    assert (library.cors_origins, library.settings_version) == ([], 2)

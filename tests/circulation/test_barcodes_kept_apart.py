@@ -1,0 +1,126 @@
+"""A barcode is a copy's or a patron's card, never both: the desk tells them apart by it alone.
+Copies are refused a card's barcode (API, services, imports, which reject that row alone) and
+cards a copy's; a scan of a barcode both still have, from before, lends and returns nothing."""
+
+import io
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from catalog.imports.jobs import import_job_create
+from catalog.imports.models import ImportRow
+from catalog.models import Item, Record
+from catalog.services import ItemData, item_update
+from circulation.models import Loan, Patron
+from common.errors import ApplicationError
+from tests.api.test_circulation_api import patron_key
+from tests.catalog.imports.helpers import job_run
+from tests.circulation.conftest import Desk
+from tests.circulation.test_desk_pages import scan, state
+from tests.circulation.test_lent_copies_kept import _writer
+from tests.conftest import LIBRARY_HOST
+
+
+def test_a_copy_is_refused_a_patron_s_barcode(desk: Desk) -> None:
+    writer = _writer(desk)
+    card = desk.patron.barcode
+
+    made = writer.post("/api/v1/items/", {"record": desk.record.pk, "barcode": card},
+                       format="json")  # fmt: skip
+    moved = writer.patch(f"/api/v1/items/{desk.item.pk}/", {"barcode": card}, format="json")
+
+    for refused in (made, moved):
+        assert refused.status_code == 400, refused.content
+        body = refused.json()
+        assert body["code"] == "barcode_held"
+        assert f"Barcode '{card}' is already a patron's card" in body["detail"]
+        assert desk.patron.name not in body["detail"]  # a key without patron access writes copies
+        assert "barcode" in body["errors"]
+    with schema_context(desk.schema):
+        assert not Item.objects.filter(barcode=card).exists()
+        with pytest.raises(ApplicationError) as refused_here:
+            item_update(item_id=desk.items[1].pk, data=ItemData(barcode=card))
+        assert refused_here.value.code == "barcode_held"
+        assert not Item.objects.filter(barcode=card).exists()
+
+
+def test_a_patron_is_refused_a_copy_s_barcode(desk: Desk) -> None:
+    writer = patron_key(desk.schema, LIBRARY_HOST, "write")
+
+    refused = writer.post("/api/v1/patrons/", {"name": "Odo", "barcode": desk.item.barcode},
+                          format="json")  # fmt: skip
+
+    assert refused.status_code == 400, refused.content
+    assert (
+        f"Barcode '{desk.item.barcode}' is already a copy of \u201cThe Dispossessed\u201d"
+        in refused.json()["detail"]
+    )
+    with schema_context(desk.schema):
+        assert not Patron.objects.filter(name="Odo").exists()
+
+
+def _imported(desk: Desk, *, one_shot: bool) -> list[ImportRow]:
+    card = desk.patron.barcode
+    rows = f"title,barcode\nThe Word for World,IMP-1\nThe Eye of the Heron,{card}\n"
+    with schema_context(desk.schema):
+        job = job_run(
+            import_job_create(file=io.BytesIO(rows.encode()), file_name="new.csv",
+                              one_shot=one_shot)
+        )  # fmt: skip
+        return list(ImportRow.objects.filter(job=job).order_by("position"))
+
+
+def test_an_import_rejects_the_row_whose_copy_has_a_patron_s_barcode(desk: Desk) -> None:
+    first, second = _imported(desk, one_shot=True)
+
+    assert first.action == "create"
+    assert second.action == "reject"
+    assert (
+        f"Barcode {desk.patron.barcode} is already a patron's card, and the desk could not "
+        "tell them apart" in second.reason
+    )
+    with schema_context(desk.schema):
+        assert Item.objects.filter(barcode="IMP-1").exists()
+        assert not Item.objects.filter(barcode=desk.patron.barcode).exists()
+        assert not Record.objects.filter(title="The Eye of the Heron").exists()
+
+
+def test_a_preview_shows_the_row_whose_copy_has_a_patron_s_barcode(desk: Desk) -> None:
+    first, second = _imported(desk, one_shot=False)
+
+    assert (first.action, second.action) == ("create", "reject")
+    assert "is already a patron's card" in second.reason
+
+
+def test_a_scan_both_still_have_lends_and_returns_nothing(librarian: Client, desk: Desk) -> None:
+    with schema_context(desk.schema):
+        # As a copy could be given a card's barcode before they were kept apart.
+        Item.objects.filter(pk=desk.item.pk).update(barcode=desk.patron.barcode)
+    before = state(desk)
+
+    page = scan(librarian, desk.patron.barcode)
+
+    assert (
+        f"{desk.patron.barcode} is both <bdi>{desk.patron.name}</bdi>&#x27;s card and a copy of "
+        "<bdi>The Dispossessed</bdi>: give one of them another barcode." in page
+    )
+    assert "Lending to" not in page
+    page = scan(librarian, desk.items[1].barcode)
+    assert "checked in" not in page
+    assert "lent to" not in page
+    assert state(desk) == before
+
+
+def test_a_copy_s_barcode_is_the_copy_though_a_card_has_it_in_another_case(
+    librarian: Client, desk: Desk
+) -> None:
+    with schema_context(desk.schema):
+        Item.objects.filter(pk=desk.item.pk).update(barcode=desk.patron.barcode.lower())
+    scan(librarian, desk.other_patron.barcode)
+
+    page = scan(librarian, desk.patron.barcode.lower())
+
+    assert "lent to <bdi>Takver Anarres</bdi>" in page
+    with schema_context(desk.schema):
+        assert Loan.objects.filter(item=desk.item, patron=desk.other_patron).exists()
