@@ -38,8 +38,9 @@ def test_every_shipped_language_has_a_catalog():
 
 @pytest.mark.parametrize(
     ("language", "call_number", "one", "three"),
-    [("fr", "Cote", "1 notice", "3 notices"), ("de", "Signatur", "1 Datensatz", "3 Datensätze"),
-     ("es", "Signatura", "1 registro", "3 registros")],
+    [("fr", "Cote", "1 bibliothèque", "3 bibliothèques"),
+     ("de", "Signatur", "1 Bibliothek", "3 Bibliotheken"),
+     ("es", "Signatura", "1 biblioteca", "3 bibliotecas")],
 )  # fmt: skip
 def test_compiled_catalogs_are_in_use(language, call_number, one, three):
     """The .mo files make install writes are the ones Django reads, with each language's
@@ -47,7 +48,7 @@ def test_compiled_catalogs_are_in_use(language, call_number, one, three):
     with translation.override(language):
         assert translation.gettext("Call number") == call_number
         for count, expected in ((1, one), (3, three)):
-            text = translation.ngettext("%(count)s record", "%(count)s records", count)
+            text = translation.ngettext("%(count)s library", "%(count)s libraries", count)
             assert text % {"count": count} == expected
 
 
