@@ -4,9 +4,10 @@ Input serializers never save anything: views hand their `.data_for_service()` to
 """
 
 import copy
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+import orjson
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -392,7 +393,7 @@ class RecordListSerializer(serializers.ListSerializer):
     """A page of records, each as RecordSerializer renders it, the time zone looked up once."""
 
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
-        zone = timezone.get_current_timezone()
+        zone = _answer_zone()
         return [record_answer(record, zone) for record in data]
 
 
@@ -412,7 +413,7 @@ class RecordSerializer(serializers.ModelSerializer[Record]):
         list_serializer_class = RecordListSerializer
 
     def to_representation(self, record: Record) -> dict[str, Any]:
-        return record_answer(record, timezone.get_current_timezone())
+        return record_answer(record, _answer_zone())
 
 
 def record_answer(record: Record, zone: tzinfo) -> dict[str, Any]:
@@ -448,11 +449,22 @@ def record_answer(record: Record, zone: tzinfo) -> dict[str, Any]:
     }
 
 
+def _answer_zone() -> tzinfo:
+    """The current time zone; UTC as the very object the database's timestamps carry, so that
+    _timestamp need not convert them."""
+    zone = timezone.get_current_timezone()
+    return UTC if str(zone) == "UTC" else zone
+
+
 def _timestamp(value: datetime | None, zone: tzinfo) -> str | None:
     """DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as Z), without its
     per-value lookups of settings and the time zone."""
     if value is None:
         return None
+    if zone is UTC and value.tzinfo is zone:
+        # The same text as isoformat's with Z for +00:00, a fraction of the cost; a page has
+        # a hundred of these.
+        return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
     text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 

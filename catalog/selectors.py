@@ -45,21 +45,26 @@ def record_links_attach(records: list[Record]) -> None:
     from three queries whatever the number of records. Plain tuples, not model instances:
     building an instance per row (and Django's prefetch bookkeeping) cost a page of records
     more than its SQL did."""
-    credits: dict[int, list[Credit]] = defaultdict(list)
-    subjects: dict[int, list[SubjectLink]] = defaultdict(list)
-    identifiers: dict[int, list[IdentifierValue]] = defaultdict(list)
+    credits: dict[int, list[Credit]] = {record.id: [] for record in records}
+    subjects: dict[int, list[SubjectLink]] = {record_id: [] for record_id in credits}
+    identifiers: dict[int, list[IdentifierValue]] = {record_id: [] for record_id in credits}
     if records:
-        credit_rows, subject_rows, identifier_rows = sql.record_links([r.pk for r in records])
+        credit_rows, subject_rows, identifier_rows = sql.record_links(list(credits))
+        # tuple.__new__ builds each named tuple without the Python call of its constructor,
+        # which a page's few hundred links paid once each.
         for record_id, contributor_id, name, role in credit_rows:
-            credits[record_id].append(Credit(contributor_id, name, role))
+            credits[record_id].append(_tuple(Credit, (contributor_id, name, role)))
         for record_id, subject_id, heading, scheme in subject_rows:
-            subjects[record_id].append(SubjectLink(subject_id, heading, scheme))
+            subjects[record_id].append(_tuple(SubjectLink, (subject_id, heading, scheme)))
         for record_id, kind, value in identifier_rows:
-            identifiers[record_id].append(IdentifierValue(kind, value))
+            identifiers[record_id].append(_tuple(IdentifierValue, (kind, value)))
     for record in records:
-        record.credit_list = credits.get(record.pk, [])
-        record.subject_link_list = subjects.get(record.pk, [])
-        record.identifier_list = identifiers.get(record.pk, [])
+        record.credit_list = credits[record.id]
+        record.subject_link_list = subjects[record.id]
+        record.identifier_list = identifiers[record.id]
+
+
+_tuple = tuple.__new__
 
 
 def record_list() -> QuerySet[Record]:

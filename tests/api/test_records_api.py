@@ -222,12 +222,16 @@ def test_list_queries_do_not_grow_with_the_page(callers, library, django_assert_
         client.get(f"{url}{sep}{'limit' if 'changes' in url else 'page_size'}=5")
 
 
-def test_record_rendering_equals_the_generic_serializer_path(library):
+@pytest.mark.parametrize("zone", ["UTC", "America/Montreal"])
+def test_record_rendering_equals_the_generic_serializer_path(library, zone):
     """RecordSerializer builds its dict directly for speed; DRF's generic path over the same
-    declared fields must give the same JSON, field for field and in order."""
+    declared fields must give the same JSON, field for field and in order, in UTC (whose
+    timestamps it writes as they come) as in another zone."""
+    from django.utils import timezone
     from rest_framework import serializers
 
     from api.serializers import RecordSerializer
+    from catalog.models import Credit, IdentifierValue, SubjectLink
     from catalog.selectors import record_links_attach, record_list
     from catalog.services import RecordData, record_create
 
@@ -246,7 +250,21 @@ def test_record_rendering_equals_the_generic_serializer_path(library):
         records = list(record_list().order_by("id"))
         record_links_attach(records)
     assert len(records) == 2
-    for record in records:
-        serializer = RecordSerializer(record)
-        generic = serializers.ModelSerializer.to_representation(serializer, record)
-        assert list(serializer.data.items()) == list(generic.items())
+    links = (
+        records[0].credit_list[0],
+        records[0].subject_link_list[0],
+        records[0].identifier_list[0],
+    )
+    assert [type(link) for link in links] == [Credit, SubjectLink, IdentifierValue]
+    assert [links[0].contributor_name, links[1].subject_scheme, links[2].kind] == [
+        "Le Guin, Ursula K.", "lcsh", "isbn",
+    ]  # fmt: skip
+    assert (records[1].credit_list, records[1].identifier_list) == ([], [])
+    with timezone.override(zone):
+        for record in records:
+            serializer = RecordSerializer(record)
+            generic = serializers.ModelSerializer.to_representation(serializer, record)
+            assert list(serializer.data.items()) == list(generic.items())
+            many = RecordSerializer([record], many=True).data[0]
+            assert list(many.items()) == list(generic.items())
+            assert generic["created_at"].endswith("Z") == (zone == "UTC")
