@@ -419,9 +419,52 @@ class RecordSerializer(serializers.ModelSerializer[Record]):
 def record_answer(record: Record, zone: tzinfo) -> dict[str, Any]:
     """RecordSerializer's declared fields (which the schema documents), built directly:
     through the generic path a page of 50 records visits a field object for every value,
-    several thousand calls that cost more than the page's SQL. The description's fields are
-    RECORD_DESCRIPTION's, written out (a merged dict per record cost more);
-    tests/api/test_records_api.py holds this equal to the generic path."""
+    several thousand calls that cost more than the page's SQL. tests/api/test_records_api.py
+    holds this equal to the generic path."""
+    return _answer(
+        record,
+        [
+            {"id": contributor_id, "name": name, "role": role}
+            for contributor_id, name, role in record.credit_list
+        ],
+        [
+            {"id": subject_id, "heading": heading, "scheme": scheme}
+            for subject_id, heading, scheme in record.subject_link_list
+        ],
+        [{"kind": kind, "value": value} for kind, value in record.identifier_list],
+        zone,
+    )
+
+
+def record_answers(
+    records: list[Record], links: tuple[list[tuple[Any, ...]], ...]
+) -> list[dict[str, Any]]:
+    """record_answer's dicts for records without their links, given those links as
+    catalog.selectors.record_links_rows reads them: each link's dict built straight from its
+    row (named tuples first, then dicts from them, cost a page of records more)."""
+    zone = _answer_zone()
+    credits: dict[int, list[dict[str, Any]]] = {record.id: [] for record in records}
+    subjects: dict[int, list[dict[str, Any]]] = {record_id: [] for record_id in credits}
+    identifiers: dict[int, list[dict[str, Any]]] = {record_id: [] for record_id in credits}
+    credit_rows, subject_rows, identifier_rows = links
+    for record_id, contributor_id, name, role in credit_rows:
+        credits[record_id].append({"id": contributor_id, "name": name, "role": role})
+    for record_id, subject_id, heading, scheme in subject_rows:
+        subjects[record_id].append({"id": subject_id, "heading": heading, "scheme": scheme})
+    for record_id, kind, value in identifier_rows:
+        identifiers[record_id].append({"kind": kind, "value": value})
+    return [
+        _answer(record, credits[record.id], subjects[record.id], identifiers[record.id], zone)
+        for record in records
+    ]
+
+
+def _answer(
+    record: Record, contributors: list[dict[str, Any]], subjects: list[dict[str, Any]],
+    identifiers: list[dict[str, Any]], zone: tzinfo,
+) -> dict[str, Any]:  # fmt: skip
+    """A record's answer with its links' dicts. The description's fields are
+    RECORD_DESCRIPTION's, written out (a merged dict per record cost more)."""
     return {
         "id": record.id,
         "title": record.title,
@@ -432,15 +475,9 @@ def record_answer(record: Record, zone: tzinfo) -> dict[str, Any]:
         "language": record.language,
         "series": record.series,
         "summary": record.summary,
-        "contributors": [
-            {"id": contributor_id, "name": name, "role": role}
-            for contributor_id, name, role in record.credit_list
-        ],
-        "subjects": [
-            {"id": subject_id, "heading": heading, "scheme": scheme}
-            for subject_id, heading, scheme in record.subject_link_list
-        ],
-        "identifiers": [{"kind": kind, "value": value} for kind, value in record.identifier_list],
+        "contributors": contributors,
+        "subjects": subjects,
+        "identifiers": identifiers,
         "control_number": record.control_number,
         "control_number_source": record.control_number_source,
         "version": record.version,

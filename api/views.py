@@ -1,6 +1,7 @@
 """The catalog's API views: each checks its input, calls one service or selector, renders."""
 
 import re
+from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
@@ -102,11 +103,19 @@ class CatalogViewSet(StrictViewSet):
                 }
             ) from None
 
-    def paginated_by(self, read: PageRead, serializer_class: type) -> Response:
-        """A page that `read` (a selector) reads, rather than one of a QuerySet."""
+    def paginated_by(
+        self, read: PageRead, answers: Callable[[list[Any]], list[dict[str, Any]]]
+    ) -> Response:
+        """A page that `read` (a selector) reads, rather than one of a QuerySet, its rows
+        given as `answers` makes them."""
         paginator = cast(StableCursorPagination, self.paginator)
         page = paginator.paginate(read, self.request)
-        return self.get_paginated_response(serializer_class(page, many=True).data)
+        return self.get_paginated_response(answers(page))
+
+
+def _record_answers(records: list[Record]) -> list[dict[str, Any]]:
+    """A page of records as RecordSerializer renders them, their links read as rows."""
+    return s.record_answers(records, selectors.record_links_rows(records))
 
 
 RECORD_FORMATS = {renderer.format for renderer in RECORD_FORMAT_RENDERERS}
@@ -277,8 +286,10 @@ class RecordViewSet(CatalogViewSet):
         params = self.query()
         q = params.validated_data.get("q", "")
         ordering = params.validated_data.get("ordering") or ("relevance" if q.strip() else "newest")
-        read = partial(selectors.record_page, q=q, filters=params.filters(), ordering=ordering)
-        return self.paginated_by(read, s.RecordSerializer)
+        read = partial(
+            selectors.record_page, q=q, filters=params.filters(), ordering=ordering, links=False
+        )
+        return self.paginated_by(read, _record_answers)
 
     @action(detail=False, methods=["get"], pagination_class=None)
     def facets(self, request: Request) -> Response:

@@ -67,6 +67,17 @@ def record_links_attach(records: list[Record]) -> None:
 _tuple = tuple.__new__
 
 
+def record_links_rows(records: list[Record]) -> tuple[sql.Rows, sql.Rows, sql.Rows]:
+    """The links of these records as rows, each led by its record's id: credits (record_id,
+    contributor_id, name, role), subjects (record_id, subject_id, heading, scheme) and
+    identifiers (record_id, kind, value), in order, from the queries of record_links_attach.
+    For a reader that gives the links a shape of its own (the API's record list): building
+    the named tuples first and then its shape from them cost a page more than either."""
+    if not records:
+        return [], [], []
+    return sql.record_links([record.id for record in records])
+
+
 def record_list() -> QuerySet[Record]:
     """Records with the fields their API and website views show (not the MARC source, which
     loads on access). Their links are attached by record_links_attach, or come with the
@@ -81,10 +92,11 @@ _RANKED = "rank"
 
 def record_page(
     *, q: str = "", filters: RecordFilters | None = None, ordering: str | None = None,
-    position: Position | None = None, size: int,
+    position: Position | None = None, size: int, links: bool = True,
 ) -> Page[Record]:  # fmt: skip
     """One page of a search's records (catalog.search.Search) from a cursor's position, each
-    record with its links (record_links_attach) and the annotations of
+    record with its links (record_links_attach; without `links`, none: record_links_rows
+    reads them) and the annotations of
     Search.annotations. A search for a text alone in relevance order is ranked on the
     search vectors' table (and the kept ranks of a search term; common words together, in
     their rarest's rank order: sql.words_walked, as the position's `by` says past the first
@@ -126,7 +138,8 @@ def record_page(
             matches = matches.filter(seek.condition())
         records = _fetched(matches[:limit], search, search.annotations)
     page = page_of(records, ordering=search.fields, position=position, size=size, by=by)
-    record_links_attach(page.rows)
+    if links:
+        record_links_attach(page.rows)
     return page
 
 

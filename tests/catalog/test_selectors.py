@@ -6,6 +6,7 @@ from catalog.selectors import (
     SubjectLink,
     record_get,
     record_links_attach,
+    record_links_rows,
     record_list,
 )
 from catalog.services import RecordData, record_create
@@ -52,6 +53,7 @@ def test_records_without_links_and_no_records_cost_no_link_queries(
     assert not hasattr(record, "credit_list")
     with django_assert_num_queries(0):
         record_links_attach([])
+        assert record_links_rows([]) == ([], [], [])
     with django_assert_num_queries(4):  # the record, then its three links
         assert record_get(record_id=record.pk).credit_list[0].contributor_name == "Solo, A."
 
