@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import signals
 from django.db.models.base import ModelState
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 MAX_YEAR = 2100
@@ -400,7 +401,12 @@ class Item(models.Model):
         ordering = ["id"]
         verbose_name = _("item")
         verbose_name_plural = _("items")
-        indexes = [models.Index(fields=["record", "status"], name="item_record_status")]
+        indexes = [
+            models.Index(fields=["record", "status"], name="item_record_status"),
+            # A card is refused a copy's barcode in any case (catalog.services.barcodes), and
+            # the desk finds a copy in whatever case it was typed.
+            models.Index(Upper("barcode"), name="item_barcode_upper"),
+        ]
         # A constraint rather than unique=True, which adds a LIKE-pattern index no query uses.
         constraints = [models.UniqueConstraint(fields=["barcode"], name="item_barcode_unique")]
 

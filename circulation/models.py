@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,9 @@ class Patron(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["barcode"], name="patron_barcode_unique")]
+        # A copy is refused a card's barcode in any case (catalog.services.barcodes), and the
+        # desk finds a card in whatever case it was typed.
+        indexes = [models.Index(Upper("barcode"), name="patron_barcode_upper")]
 
     def __str__(self) -> str:
         return self.barcode

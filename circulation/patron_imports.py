@@ -70,7 +70,8 @@ def _decide(
     if not problems:
         try:
             # A stand-in with the patron's id: checks like an update, changes nothing.
-            patron_fields_apply(Patron(pk=existing.pk if existing else None), _patron_data(data))
+            stand_in = Patron(pk=existing.pk, barcode=existing.barcode) if existing else Patron()
+            patron_fields_apply(stand_in, _patron_data(data))
         except ApplicationError as exc:
             problems.append(exc.message)
     if problems:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext, ngettext
 
 from catalog.models import Item, Record
 from catalog.selectors import ITEM_AVAILABLE
+from catalog.services import barcodes_matching
 from circulation.models import (
     CirculationSettings,
     ClosedDay,
@@ -87,9 +88,10 @@ def barcode_as_stored(rows: QuerySet[Any], barcode: str) -> str:
 
 
 def patrons_holding(barcodes: Collection[str]) -> dict[str, str]:
-    """Who holds each of these barcodes that is a patron's card (catalog.services.barcodes).
-    The patron is not named: whoever gives a copy a barcode may not see patrons."""
-    held = Patron.objects.filter(barcode__in=list(barcodes)).values_list("barcode", flat=True)
+    """Who holds each of these barcodes, in any case, that is a patron's card
+    (catalog.services.barcodes). The patron is not named: whoever gives a copy a barcode may
+    not see patrons."""
+    held = barcodes_matching(Patron.objects.all(), barcodes).values_list("barcode", flat=True)
     return dict.fromkeys(held, gettext("a patron's card"))
 
 
@@ -97,6 +99,13 @@ def patron_at_desk(*, barcode: str) -> Patron | None:
     """The patron whose card this is (in whatever case it was typed), or None."""
     barcode = barcode_as_stored(Patron.objects.all(), barcode.strip())
     return Patron.objects.filter(barcode=barcode).first() if barcode else None
+
+
+def copy_at_desk(*, barcode: str) -> Item | None:
+    """The copy with this barcode (in whatever case it was typed), with its record, or None."""
+    barcode = barcode_as_stored(Item.objects.all(), barcode.strip())
+    copies = Item.objects.filter(barcode=barcode).select_related("record")
+    return copies.first() if barcode else None
 
 
 def patron_get_by_barcode(*, barcode: str) -> Patron:

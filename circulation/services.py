@@ -84,7 +84,10 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> bool:
         errors["barcode"] = [
             gettext("Barcode %(barcode)r is already another patron's.") % {"barcode": barcode}
         ]
-    elif holder := barcodes_held([barcode], asking="patron").get(barcode):
+    elif barcode != patron.barcode and (
+        holder := barcodes_held([barcode], asking="patron").get(barcode)
+    ):
+        # Asked only of a new barcode, as for copies (catalog.services.items).
         errors["barcode"] = [
             gettext(
                 "Barcode %(barcode)r is already %(holder)s, and the desk could not tell them "

@@ -21,12 +21,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from catalog.models import Item
 from catalog.selectors import location_list
 from circulation.access import Action, circulation_allowed
 from circulation.labels import labels_make
 from circulation.models import Hold, Patron
 from circulation.selectors import (
+    copy_at_desk,
     hold_shelf_list,
     holds_to_pull_list,
     loan_list,
@@ -130,12 +130,16 @@ def _scan(request: HttpRequest, barcode: str) -> None:
             )
         return
     patron = patron_at_desk(barcode=barcode)
-    copy = Item.objects.filter(barcode=barcode).select_related("record").first()
-    if patron is not None and copy is not None and patron.barcode != barcode:
-        patron = None  # the copy's barcode as typed, a card's only in another case
+    copy = copy_at_desk(barcode=barcode)
     if patron is not None and copy is not None:
-        # Given before copies and cards were kept apart: neither lending to the card nor
-        # taking back the copy is surely what the scan meant.
+        # The one that has the barcode as typed, when the other has it only in another case.
+        if copy.barcode == barcode and patron.barcode != barcode:
+            patron = None
+        elif patron.barcode == barcode and copy.barcode != barcode:
+            copy = None
+    if patron is not None and copy is not None:
+        # Given before copies and cards were kept apart (in any case): neither lending to the
+        # card nor taking back the copy is surely what the scan meant.
         text = gettext(
             "%(barcode)s is both %(name)s's card and a copy of %(title)s: give one of them "
             "another barcode."

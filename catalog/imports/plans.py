@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.imports.deciding import Decision, barcodes_taken
 from catalog.imports.formats.source import SourceRecord
 from catalog.imports.models import ImportLocation
 from catalog.models import Item, Record
-from catalog.services import RecordData, contributors_by_key, subjects_by_key
+from catalog.services import RecordData, barcodes_held, contributors_by_key, subjects_by_key
 from catalog.text import name_key, sort_title_for
 from common.sql import bulk_cursor, cell, ids_reserve, text, text_cells
 
@@ -126,15 +127,21 @@ class ItemsPlan:
 
 def items_plan(decisions: list[Decision]) -> ItemsPlan:
     """The decided records' copies with their ids and COPY lines (their records' ids set);
-    a barcode the catalog already has, or an earlier copy here, is left out."""
+    a barcode the catalog already has, or an earlier copy here, is left out, and so is one
+    a patron's card has (its record's reason says so)."""
     wanted = [(d, item) for d in decisions for item in d.source.items]
     if not wanted:
         return ItemsPlan([], [], [])
-    taken = set(barcodes_taken({i.barcode for _, i in wanted}))
+    barcodes = {i.barcode for _, i in wanted}
+    taken = set(barcodes_taken(barcodes))
+    # Deciding refused these, but a card may have been given one since (after a preview).
+    held = barcodes_held(barcodes - taken, asking="item")
     locations = _locations({i.location for _, i in wanted if i.location}, decisions[0].job_id)
     fresh = []
     for decision, item in wanted:
-        if item.barcode not in taken:
+        if item.barcode in held:
+            _copy_refused(decision, item.barcode, held[item.barcode])
+        elif item.barcode not in taken:
             taken.add(item.barcode)
             fresh.append((decision, item))
     ids = ids_reserve(Item, len(fresh))
@@ -154,6 +161,14 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
             f"\t{location}\t{status}\t{text(item.public_note)}\t{text(item.staff_note)}{tail}"
         )
     return plan
+
+
+def _copy_refused(decision: Decision, barcode: str, holder: str) -> None:
+    refused = gettext(
+        "Copy %(barcode)s was left out: its barcode is now %(holder)s, and the desk could not "
+        "tell them apart. Add the copy to the record with another barcode."
+    ) % {"barcode": barcode, "holder": holder}
+    decision.reason = f"{decision.reason} {refused}".strip()
 
 
 ITEM_COLUMNS = [

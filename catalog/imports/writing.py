@@ -256,4 +256,5 @@ def rows_mark_committed(job: ImportJob, decisions: list[Decision]) -> None:
             previous=d.previous,
             created_item_ids=d.created_item_ids,
             action=d.action,
+            reason=d.reason,
         )

@@ -1,7 +1,12 @@
 """Writes to the catalog, one module an entity: each service owns its transaction and records
 its changes in the feed. Callers (the API, the staff pages, imports, tasks) import from here."""
 
-from catalog.services.barcodes import BarcodeHolders, barcode_holders_register, barcodes_held
+from catalog.services.barcodes import (
+    BarcodeHolders,
+    barcode_holders_register,
+    barcodes_held,
+    barcodes_matching,
+)
 from catalog.services.changes import changes_lock, changes_log
 from catalog.services.covers import record_cover_remove, record_cover_set
 from catalog.services.headings import (
@@ -62,6 +67,7 @@ __all__ = [
     "RecordData",
     "barcode_holders_register",
     "barcodes_held",
+    "barcodes_matching",
     "changes_lock",
     "changes_log",
     "contributor_create",

@@ -4,12 +4,20 @@ The circulation desk scans one barcode and tells a copy from a patron's card by 
 barcode one kind of holder has is refused to every other. The catalog registers its copies and
 circulation its patrons (the catalog knows nothing of patrons); every write of a barcode, from
 the staff pages, the API or an import, asks the holders of the other kinds.
+
+Case does not tell barcodes apart either: scanners send one case, people type either, and the
+desk finds a barcode in whatever case it was typed. So a copy's barcode and a card's must differ
+other than by case; holders are asked for barcodes in any case (`barcodes_matching`).
 """
 
 from collections.abc import Callable, Collection
+from typing import Any
 
-# The sentence saying who holds each of these barcodes (for those held), such as "It is a
-# patron's card.": the refusal shows it to whoever gave the barcode.
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
+
+# The sentence saying who holds each of these barcodes in any case (keyed by the barcode as the
+# holder has it), such as "a patron's card": the refusal shows it to whoever gave the barcode.
 BarcodeHolders = Callable[[Collection[str]], dict[str, str]]
 _HOLDERS: dict[str, BarcodeHolders] = {}
 
@@ -19,13 +27,31 @@ def barcode_holders_register(kind: str, holders: BarcodeHolders) -> None:
     _HOLDERS[kind] = holders
 
 
+def barcodes_matching(rows: QuerySet[Any], barcodes: Collection[str]) -> QuerySet[Any]:
+    """Those of `rows` whose barcode is one of these in any case (through the index on
+    upper(barcode)); as written too, should Python and the database upper-case a letter
+    differently."""
+    given = sorted(set(barcodes))
+    keys = sorted({barcode.upper() for barcode in given})
+    return (
+        rows.order_by()
+        .annotate(barcode_upper=Upper("barcode"))
+        .filter(Q(barcode__in=given) | Q(barcode_upper__in=keys))
+    )
+
+
 def barcodes_held(barcodes: Collection[str], *, asking: str) -> dict[str, str]:
-    """Which of these barcodes a holder of another kind than `asking` has, and who it is."""
+    """Which of these barcodes (in any case) a holder of another kind than `asking` has, and
+    who it is; keyed by the barcodes as given."""
     held: dict[str, str] = {}
     if not barcodes:
         return held
+    by_key: dict[str, list[str]] = {}
+    for barcode in barcodes:
+        by_key.setdefault(barcode.upper(), []).append(barcode)
     for kind, holders in _HOLDERS.items():
         if kind != asking:
-            for barcode, holder in holders(barcodes).items():
-                held.setdefault(barcode, holder)
+            for stored, holder in holders(barcodes).items():
+                for barcode in by_key.get(stored.upper(), []):
+                    held.setdefault(barcode, holder)
     return held

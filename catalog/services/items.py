@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
-from catalog.services.barcodes import barcodes_held
+from catalog.services.barcodes import barcodes_held, barcodes_matching
 from catalog.services.changes import changes_log, version_check
 from catalog.services.kept import delete_check
 from common.errors import ApplicationError, Conflict, first_or_not_found
@@ -58,8 +58,9 @@ def _barcode_held(barcode: str, holder: str) -> ApplicationError:
 
 
 def items_holding(barcodes: Collection[str]) -> dict[str, str]:
-    """Who holds each of these barcodes that is a copy's (catalog.services.barcodes)."""
-    rows = Item.objects.filter(barcode__in=list(barcodes)).values_list("barcode", "record__title")
+    """Who holds each of these barcodes, in any case, that is a copy's
+    (catalog.services.barcodes)."""
+    rows = barcodes_matching(Item.objects.all(), barcodes).values_list("barcode", "record__title")
     return {
         barcode: gettext("a copy of \u201c%(title)s\u201d") % {"title": title}
         for barcode, title in rows
@@ -104,7 +105,9 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
         raise ApplicationError(message, fields={"location": [message]})
     if Item.objects.filter(barcode=barcode).exclude(pk=item.pk).exists():
         raise _barcode_taken(barcode)
-    holder = barcodes_held([barcode], asking="item").get(barcode)
+    # Asked only of a new barcode: a copy and a card that share one from before (they were
+    # kept apart later) can still be saved otherwise, and the desk tells the librarian.
+    holder = barcodes_held([barcode], asking="item").get(barcode) if barcode != item.barcode else ""
     if holder:
         raise _barcode_held(barcode, holder)
     item.barcode = barcode

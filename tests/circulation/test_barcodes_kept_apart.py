@@ -1,6 +1,7 @@
 """A barcode is a copy's or a patron's card, never both: the desk tells them apart by it alone.
-Copies are refused a card's barcode (API, services, imports, which reject that row alone) and
-cards a copy's; a scan of a barcode both still have, from before, lends and returns nothing."""
+Copies are refused a card's barcode (API, services, imports, which reject that row alone, or
+leave out the copy when a card took its barcode after the preview) and cards a copy's; a scan of
+a barcode both still have, from before, lends and returns nothing."""
 
 import io
 
@@ -8,11 +9,12 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from catalog.imports.jobs import import_job_create
+from catalog.imports.jobs import import_job_commit, import_job_create
 from catalog.imports.models import ImportRow
 from catalog.models import Item, Record
 from catalog.services import ItemData, item_update
 from circulation.models import Loan, Patron
+from circulation.services import PatronData, patron_create
 from common.errors import ApplicationError
 from tests.api.test_circulation_api import patron_key
 from tests.catalog.imports.helpers import job_run
@@ -124,3 +126,32 @@ def test_a_copy_s_barcode_is_the_copy_though_a_card_has_it_in_another_case(
     assert "lent to <bdi>Takver Anarres</bdi>" in page
     with schema_context(desk.schema):
         assert Loan.objects.filter(item=desk.item, patron=desk.other_patron).exists()
+
+
+def test_a_commit_leaves_out_a_copy_whose_barcode_a_card_took_after_the_preview(
+    desk: Desk,
+) -> None:
+    rows = "title,barcode\nThe Word for World,IMP-1;IMP-2\nThe Eye of the Heron,IMP-3\n"
+    with schema_context(desk.schema):
+        job = job_run(import_job_create(file=io.BytesIO(rows.encode()), file_name="new.csv"))
+        assert job.status == "staged"
+        # Meanwhile the desk gives a new reader the card IMP-2.
+        patron_create(data=PatronData(name="Odo", barcode="IMP-2"))
+
+        job = job_run(import_job_commit(job_id=job.pk))
+
+        assert job.status == "committed", job.error
+        word, heron = ImportRow.objects.filter(job=job).order_by("position")
+        assert (word.action, word.committed) == ("create", True)
+        assert (
+            "Copy IMP-2 was left out: its barcode is now a patron's card, and the desk could "
+            "not tell them apart." in word.reason
+        )
+        assert "left out" not in heron.reason
+        kept = Item.objects.filter(barcode__startswith="IMP-")
+        assert sorted(kept.values_list("barcode", "record__title")) == [
+            ("IMP-1", "The Word for World"),
+            ("IMP-3", "The Eye of the Heron"),
+        ]
+        assert word.created_item_ids == [Item.objects.get(barcode="IMP-1").pk]
+        assert Patron.objects.get(barcode="IMP-2").name == "Odo"
