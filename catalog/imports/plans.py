@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy
 
 from catalog.imports.deciding import Decision, barcodes_taken
 from catalog.imports.formats.source import SourceRecord
@@ -127,20 +127,24 @@ class ItemsPlan:
 
 def items_plan(decisions: list[Decision]) -> ItemsPlan:
     """The decided records' copies with their ids and COPY lines (their records' ids set);
-    a barcode the catalog already has, or an earlier copy here, is left out, and so is one
-    a patron's card has (its record's reason says so)."""
+    a barcode the record's copy or an earlier copy here already has is left out, and so is
+    one a patron's card or another record's copy has (its record's reason says so)."""
     wanted = [(d, item) for d in decisions for item in d.source.items]
     if not wanted:
         return ItemsPlan([], [], [])
     barcodes = {i.barcode for _, i in wanted}
-    taken = set(barcodes_taken(barcodes))
-    # Deciding refused these, but a card may have been given one since (after a preview).
+    owners = barcodes_taken(barcodes)
+    taken = set(owners)
+    # Deciding refused these, but a card or another record's copy may have been given one
+    # since (after a preview); a copy the record already has is simply kept.
     held = barcodes_held(barcodes - taken, asking="item")
     locations = _locations({i.location for _, i in wanted if i.location}, decisions[0].job_id)
     fresh = []
     for decision, item in wanted:
         if item.barcode in held:
-            _copy_refused(decision, item.barcode, held[item.barcode])
+            _copy_refused(decision, _HELD % {"barcode": item.barcode, "holder": held[item.barcode]})
+        elif owners.get(item.barcode, decision.record_id) != decision.record_id:
+            _copy_refused(decision, _TAKEN % {"barcode": item.barcode})
         elif item.barcode not in taken:
             taken.add(item.barcode)
             fresh.append((decision, item))
@@ -163,11 +167,17 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
     return plan
 
 
-def _copy_refused(decision: Decision, barcode: str, holder: str) -> None:
-    refused = gettext(
-        "Copy %(barcode)s was left out: its barcode is now %(holder)s, and the desk could not "
-        "tell them apart. Add the copy to the record with another barcode."
-    ) % {"barcode": barcode, "holder": holder}
+_HELD = gettext_lazy(
+    "Copy %(barcode)s was left out: its barcode is now %(holder)s, and the desk could not tell "
+    "them apart. Add the copy to the record with another barcode."
+)
+_TAKEN = gettext_lazy(
+    "Copy %(barcode)s was left out: another record's copy has had that barcode since the file "
+    "was checked. Add the copy to the record with another barcode."
+)
+
+
+def _copy_refused(decision: Decision, refused: str) -> None:
     decision.reason = f"{decision.reason} {refused}".strip()
 
 

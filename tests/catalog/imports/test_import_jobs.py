@@ -25,7 +25,9 @@ from catalog.imports.selectors import import_rejects_file
 from catalog.imports.snapshots import record_snapshots, snapshot_data
 from catalog.models import Change, Identifier, Item, Location, Record, RecordSearch
 from catalog.services import (
+    ItemData,
     RecordData,
+    item_create,
     location_create,
     record_create,
     record_search_refresh,
@@ -768,3 +770,31 @@ def test_reasons_are_stored_in_the_library_s_language(library):
         "Rien pour rapprocher (ni ISBN ni numéro de contrôle) ; une nouvelle notice est créée. "
         "Attention : L'année « 18x5 » ne peut pas être lue comme une année"
     )
+
+
+def test_a_commit_says_so_when_another_record_s_copy_took_a_barcode_after_the_preview(
+    in_library,
+):
+    # The preview promised the copy; a librarian gave its barcode to another book meanwhile.
+    # The commit keeps that book's copy, leaves the file's out, and says so on the row.
+    other = record_create(data=RecordData(title="The Lathe of Heaven"))
+    job = _csv("Always Coming Home,,,,1985,B-1,\nThe Dispossessed,,,,1974,B-2,\n")
+    assert job.status == "staged"
+    assert all("left out" not in row.reason for row in ImportRow.objects.filter(job=job))
+    item_create(record_id=other.pk, data=ItemData(barcode="B-1"))
+
+    job = job_run(import_job_commit(job_id=job.pk))
+
+    assert job.status == "committed", job.error
+    home, dispossessed = ImportRow.objects.filter(job=job).order_by("position")
+    assert (home.committed, home.action) == (True, "create")
+    assert (
+        "Copy B-1 was left out: another record's copy has had that barcode since the file was "
+        "checked." in home.reason
+    )
+    assert "left out" not in dispossessed.reason
+    assert sorted(Item.objects.values_list("barcode", "record__title")) == [
+        ("B-1", "The Lathe of Heaven"),
+        ("B-2", "The Dispossessed"),
+    ]
+    assert Record.objects.filter(title="Always Coming Home").exists()
