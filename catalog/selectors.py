@@ -49,7 +49,7 @@ def record_links_attach(records: list[Record]) -> None:
     subjects: dict[int, list[SubjectLink]] = {record_id: [] for record_id in credits}
     identifiers: dict[int, list[IdentifierValue]] = {record_id: [] for record_id in credits}
     if records:
-        credit_rows, subject_rows, identifier_rows = sql.record_links(list(credits))
+        credit_rows, subject_rows, identifier_rows = record_links_rows(records)
         # tuple.__new__ builds each named tuple without the Python call of its constructor,
         # which a page's few hundred links paid once each.
         for record_id, contributor_id, name, role in credit_rows:

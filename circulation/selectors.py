@@ -104,8 +104,9 @@ def patron_at_desk(*, barcode: str) -> Patron | None:
 def copy_at_desk(*, barcode: str) -> Item | None:
     """The copy with this barcode (in whatever case it was typed), with its record, or None."""
     barcode = barcode_as_stored(Item.objects.all(), barcode.strip())
-    copies = Item.objects.filter(barcode=barcode).select_related("record")
-    return copies.first() if barcode else None
+    return (
+        Item.objects.filter(barcode=barcode).select_related("record").first() if barcode else None
+    )
 
 
 def patron_get_by_barcode(*, barcode: str) -> Patron:

@@ -130,7 +130,9 @@ def _scan(request: HttpRequest, barcode: str) -> None:
             )
         return
     patron = patron_at_desk(barcode=barcode)
-    copy = copy_at_desk(barcode=barcode)
+    # A copy matters only beside a card with the same barcode; a copy's scan alone goes on to
+    # the return below, which finds it itself.
+    copy = copy_at_desk(barcode=barcode) if patron is not None else None
     if patron is not None and copy is not None:
         # The one that has the barcode as typed, when the other has it only in another case.
         if copy.barcode == barcode and patron.barcode != barcode:
