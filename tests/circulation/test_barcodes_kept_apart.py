@@ -16,6 +16,8 @@ from catalog.services import ItemData, item_update
 from circulation.models import Loan, Patron
 from circulation.services import PatronData, patron_create
 from common.errors import ApplicationError
+from staff.services import api_key_create
+from tests.api.conftest import client_for
 from tests.api.test_circulation_api import patron_key
 from tests.catalog.imports.helpers import job_run
 from tests.circulation.conftest import Desk
@@ -155,3 +157,24 @@ def test_a_commit_leaves_out_a_copy_whose_barcode_a_card_took_after_the_preview(
         ]
         assert word.created_item_ids == [Item.objects.get(barcode="IMP-1").pk]
         assert Patron.objects.get(barcode="IMP-2").name == "Odo"
+
+
+def test_another_library_s_cards_do_not_hold_this_library_s_barcodes(
+    desk: Desk, other_desk: Desk
+) -> None:
+    # Each library's desk reads only its own patrons: a card elsewhere leaves the barcode free
+    # here. Another library's key is refused on this library's copies and changes nothing.
+    with schema_context(other_desk.schema):
+        Patron.objects.filter(pk=other_desk.patron.pk).update(barcode="SHARED-1")
+        foreign = api_key_create(name="Elsewhere", scope="write")
+    made = _writer(desk).post(
+        "/api/v1/items/", {"record": desk.record.pk, "barcode": "SHARED-1"}, format="json"
+    )
+    assert made.status_code == 201, made.content
+    refused = client_for(LIBRARY_HOST, f"Api-Key {foreign.secret}").patch(
+        f"/api/v1/items/{desk.item.pk}/", {"barcode": "SHARED-2"}, format="json"
+    )
+    assert refused.status_code == 401
+    with schema_context(desk.schema):
+        assert Item.objects.filter(barcode="SHARED-1").count() == 1
+        assert not Item.objects.filter(barcode="SHARED-2").exists()
