@@ -312,8 +312,14 @@ def worker_on_own_queue(*, concurrency: int = 1) -> Iterator[WorkerProcess]:
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup) -> Iterator[WorkerProcess]:  # type: ignore[no-untyped-def]
-    """One real worker process for the session (tests that need to kill one start their own)."""
-    worker = WorkerProcess(concurrency=2).start()
+    """One real worker process for the session (tests that need to kill one start their own).
+
+    Its watch for abandoned imports and exports (worker.imports.imports_watch, once a lease
+    period) runs once, as it starts: a test with a worker of its own times how that worker
+    takes turns, and this one adopting the test's jobs in between would take part unseen."""
+    worker = WorkerProcess(
+        concurrency=2, extra_env={"STACKS_IMPORT_LEASE_SECONDS": str(24 * 3600)}
+    ).start()
     yield worker
     worker.stop()
 
