@@ -10,5 +10,6 @@ class CatalogConfig(AppConfig):
         from catalog.services import barcode_holders_register
         from catalog.services.items import items_holding
 
-        # Patrons' cards are refused the barcodes of copies (catalog.services.barcodes).
-        barcode_holders_register("item", items_holding)
+        # Patrons' cards are refused the barcodes of copies (catalog.services.barcodes); copies
+        # are written by many at once (import chunks, the staff), who need not wait for each other.
+        barcode_holders_register("item", items_holding, many_writers=True)

@@ -1,6 +1,7 @@
 """Work on a second connection: a thread in one library's schema that keeps what it got."""
 
 import threading
+import time
 from collections.abc import Callable
 
 from django.db import connection
@@ -26,3 +27,17 @@ class SchemaThread(threading.Thread):
             self.error = error
         finally:
             connection.close()
+
+
+def waiting_on_locks(count: int) -> None:
+    """Until `count` sessions of this database wait on a lock (or fail after 20 s)."""
+    for _ in range(400):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{count} sessions never waited on a lock")

@@ -118,11 +118,12 @@ def creates_plan(decisions: list[Decision]) -> CreatePlan:
 
 @dataclass
 class ItemsPlan:
-    """Copies' ids and COPY lines, and the decision each belongs to."""
+    """Copies' ids, COPY lines and barcodes, and the decision each belongs to."""
 
     ids: list[int]
     lines: list[str]
     owners: list[Decision]
+    barcodes: list[str]
 
 
 def items_plan(decisions: list[Decision]) -> ItemsPlan:
@@ -131,7 +132,7 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
     one a patron's card or another record's copy has (its record's reason says so)."""
     wanted = [(d, item) for d in decisions for item in d.source.items]
     if not wanted:
-        return ItemsPlan([], [], [])
+        return ItemsPlan([], [], [], [])
     barcodes = {i.barcode for _, i in wanted}
     owners = barcodes_taken(barcodes)
     taken = set(owners)
@@ -151,9 +152,10 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
     ids = ids_reserve(Item, len(fresh))
     now = timezone.now().isoformat()
     tail = f"\t1\t{now}\t{now}"
-    plan = ItemsPlan(ids, [], [])
+    plan = ItemsPlan(ids, [], [], [])
     for item_id, (decision, item) in zip(ids, fresh, strict=True):
         plan.owners.append(decision)
+        plan.barcodes.append(item.barcode)
         location = cell(locations.get(item.location))
         status = item.status or Item.Status.AVAILABLE.value
         if status == Item.Status.ON_HOLD_SHELF:

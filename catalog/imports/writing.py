@@ -20,6 +20,7 @@ from catalog.imports.snapshots import record_snapshots
 from catalog.models import Change, Identifier, Item, RecordContributor, RecordSubject
 from catalog.services import (
     SEARCH_TERMS_LOCK,
+    barcodes_held,
     changes_lock,
     record_update,
     search_term_ranks_sql,
@@ -166,7 +167,10 @@ def _items_create(decisions: list[Decision]) -> list[int]:
 
 
 def _items_write(plan: ItemsPlan, decisions: list[Decision]) -> list[int]:
-    """Copies planned ahead; if a barcode was given to another copy since, planned again."""
+    """Copies planned ahead; planned again if a barcode was given to another copy since, or
+    to a card (asked here, in the chunk's transaction, where the answer holds until it ends)."""
+    if barcodes_held(plan.barcodes, asking="item"):
+        return _items_create(decisions)
     try:
         with transaction.atomic():  # a savepoint, to go back to if a barcode is taken
             return _items_copy(plan)

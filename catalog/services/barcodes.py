@@ -8,11 +8,16 @@ the staff pages, the API or an import, asks the holders of the other kinds.
 Case does not tell barcodes apart either: scanners send one case, people type either, and the
 desk finds a barcode in whatever case it was typed. So a copy's barcode and a card's must differ
 other than by case; holders are asked for barcodes in any case (`barcodes_matching`).
+
+Two writers at once, a copy's and a card's, each asking before the other has saved, would both
+find the barcode free: asking holds the library's barcodes against the other kinds of holder
+until the asking transaction ends, so the question and the write that follows are one step.
 """
 
 from collections.abc import Callable, Collection
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 
@@ -20,11 +25,22 @@ from django.db.models.functions import Upper
 # holder has it), such as "a patron's card": the refusal shows it to whoever gave the barcode.
 BarcodeHolders = Callable[[Collection[str]], dict[str, str]]
 _HOLDERS: dict[str, BarcodeHolders] = {}
+# Kinds whose writers do not wait for one another (see barcode_holders_register).
+_MANY_WRITERS: set[str] = set()
 
 
-def barcode_holders_register(kind: str, holders: BarcodeHolders) -> None:
-    """Have every write of a barcode by another kind of holder than `kind` ask `holders`."""
+def barcode_holders_register(
+    kind: str, holders: BarcodeHolders, *, many_writers: bool = False
+) -> None:
+    """Have every write of a barcode by another kind of holder than `kind` ask `holders`.
+
+    With `many_writers`, this kind's writers do not wait for one another while they ask
+    (an import's chunks and the staff's copies are written at once); writers of every other
+    kind wait for them, and for each other. Writers of one kind are kept apart by their own
+    unique constraint, not by this."""
     _HOLDERS[kind] = holders
+    if many_writers:
+        _MANY_WRITERS.add(kind)
 
 
 def barcodes_matching(rows: QuerySet[Any], barcodes: Collection[str]) -> QuerySet[Any]:
@@ -46,6 +62,7 @@ def barcodes_held(barcodes: Collection[str], *, asking: str) -> dict[str, str]:
     held: dict[str, str] = {}
     if not barcodes:
         return held
+    _barcodes_hold(asking)
     by_key: dict[str, list[str]] = {}
     for barcode in barcodes:
         by_key.setdefault(barcode.upper(), []).append(barcode)
@@ -55,3 +72,16 @@ def barcodes_held(barcodes: Collection[str], *, asking: str) -> dict[str, str]:
                 for barcode in by_key.get(stored.upper(), []):
                     held.setdefault(barcode, holder)
     return held
+
+
+def _barcodes_hold(asking: str) -> None:
+    """Hold the library's barcodes against writers of other kinds than `asking` until the
+    current transaction ends (outside one there is no write to hold them for)."""
+    if not connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLD_SHARED if asking in _MANY_WRITERS else _HOLD)
+
+
+_HOLD = "SELECT pg_advisory_xact_lock(hashtext('barcodes'), hashtext(current_schema()))"
+_HOLD_SHARED = _HOLD.replace("pg_advisory_xact_lock", "pg_advisory_xact_lock_shared")

@@ -4,26 +4,30 @@ leave out the copy when a card took its barcode after the preview) and cards a c
 a barcode both still have, from before, lends and returns nothing."""
 
 import io
+import threading
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_commit, import_job_create
 from catalog.imports.models import ImportRow
 from catalog.models import Item, Record
-from catalog.services import ItemData, item_update
+from catalog.services import ItemData, item_create, item_update
 from circulation.models import Loan, Patron
 from circulation.services import PatronData, patron_create
 from common.errors import ApplicationError
 from staff.services import api_key_create
+from tenants.services import ProvisionedLibrary
 from tests.api.conftest import client_for
 from tests.api.test_circulation_api import patron_key
 from tests.catalog.imports.helpers import job_run
-from tests.circulation.conftest import Desk
+from tests.circulation.conftest import Desk, desk_make
 from tests.circulation.test_desk_pages import scan, state
 from tests.circulation.test_lent_copies_kept import _writer
 from tests.conftest import LIBRARY_HOST
+from tests.threads import SchemaThread, waiting_on_locks
 
 
 def test_a_copy_is_refused_a_patron_s_barcode(desk: Desk) -> None:
@@ -178,3 +182,49 @@ def test_another_library_s_cards_do_not_hold_this_library_s_barcodes(
     with schema_context(desk.schema):
         assert Item.objects.filter(barcode="SHARED-1").count() == 1
         assert not Item.objects.filter(barcode="SHARED-2").exists()
+
+
+@pytest.mark.parametrize("first", ["copy", "card"])
+def test_a_copy_and_a_card_given_one_barcode_at_once_are_not_both_kept(
+    live_library: ProvisionedLibrary, first: str
+) -> None:
+    """The first writer has asked and written but not yet committed when the second asks: the
+    second waits for it, then is refused, rather than both finding the barcode free."""
+    schema = live_library.library.schema_name
+    desk = desk_make(schema)
+    written, release = threading.Event(), threading.Event()
+
+    def copy(barcode: str) -> object:
+        return item_create(record_id=desk.record.pk, data=ItemData(barcode=barcode))
+
+    def card(barcode: str) -> object:
+        return patron_create(data=PatronData(name="Odo", barcode=barcode))
+
+    writers = {"copy": copy, "card": card}
+    second = "card" if first == "copy" else "copy"
+
+    def write_and_wait() -> object:
+        with transaction.atomic():
+            made = writers[first]("RACE-1")
+            written.set()
+            release.wait(30)
+        return made
+
+    one = SchemaThread(schema, write_and_wait)
+    one.start()
+    assert written.wait(30)
+    two = SchemaThread(schema, lambda: writers[second]("race-1"))
+    two.start()
+    waiting_on_locks(1)
+    release.set()
+    for thread in (one, two):
+        thread.join(60)
+
+    assert one.error is None, one.error
+    assert isinstance(two.error, ApplicationError), (two.error, two.result)
+    assert "race-1" in str(two.error)
+    assert "the desk could not tell them apart" in str(two.error)
+    with schema_context(schema):
+        copies = Item.objects.filter(barcode__iexact="race-1").count()
+        cards = Patron.objects.filter(barcode__iexact="race-1").count()
+    assert (copies, cards) == ((1, 0) if first == "copy" else (0, 1))

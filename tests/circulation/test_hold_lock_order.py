@@ -3,7 +3,6 @@ committed data: both lock the copy before the hold, so neither ends on a deadloc
 the copy ends lent with the hold fulfilled, or the hold ended and the copy passed on."""
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -24,21 +23,7 @@ from circulation.services import (
 from common.errors import Conflict
 from tenants.services import ProvisionedLibrary
 from tests.circulation.conftest import Desk, desk_make
-from tests.threads import SchemaThread
-
-
-def _waiting_on_locks(count: int) -> None:
-    """Until `count` sessions of this database wait on a lock (or fail after 20 s)."""
-    for _ in range(400):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"{count} sessions never waited on a lock")
+from tests.threads import SchemaThread, waiting_on_locks
 
 
 def _trapped(desk: Desk) -> Hold:
@@ -85,10 +70,10 @@ def test_the_desk_lending_a_trapped_copy_while_its_hold_ends_is_no_deadlock(
     assert holding.wait(30)
     lending = SchemaThread(schema, _lend(desk))
     lending.start()
-    _waiting_on_locks(1)
+    waiting_on_locks(1)
     ended = SchemaThread(schema, end)
     ended.start()
-    _waiting_on_locks(2)
+    waiting_on_locks(2)
     release.set()
     for thread in (third, lending, ended):
         thread.join(60)

@@ -17,6 +17,7 @@ from catalog.imports.writing import Feed, records_create
 from catalog.models import Contributor, Item, Record
 from catalog.services import ItemData as ItemInput
 from catalog.services import RecordData, item_create, record_create
+from circulation.services import PatronData, patron_create
 from tests.catalog.imports.helpers import job_run
 
 CSV = """title,authors,isbn,control_number,year,barcode,location
@@ -65,6 +66,29 @@ def test_a_barcode_taken_after_the_chunk_was_planned_is_left_out(in_library):
     assert Record.objects.filter(title="Dune").exists()
     assert Item.objects.get(barcode="B-9").record_id == other.pk
     assert decisions[0].created_item_ids == []
+
+
+def test_a_barcode_a_card_took_after_the_chunk_was_planned_is_left_out(in_library):
+    source = SourceRecord(
+        position=1,
+        raw=b"",
+        data=RecordData(title="Dune"),
+        items=[ItemData("C-9"), ItemData("C-10")],
+    )
+    decisions = [Decision(source, Action.CREATE)]
+    plan = creates_plan(decisions)
+    plan.items = items_plan(decisions)
+    # Meanwhile the desk gives a new reader the card c-9 (the desk ignores case).
+    patron_create(data=PatronData(name="Odo", barcode="c-9"))
+
+    records_create(decisions, Feed(), plan)
+
+    assert Record.objects.filter(title="Dune").exists()
+    assert list(
+        Item.objects.filter(barcode__istartswith="C-").values_list("barcode", flat=True)
+    ) == ["C-10"]
+    assert decisions[0].created_item_ids == [Item.objects.get(barcode="C-10").pk]
+    assert "Copy C-9 was left out: its barcode is now a patron's card" in decisions[0].reason
 
 
 def test_planning_steps_back_from_a_lock_cycle_with_the_writer(live_library):
