@@ -135,6 +135,25 @@ def missing(catalog: Catalog, template: Catalog) -> list[str]:
             problems.append(f"not translated: {message.id!r}")
     for found, errors in catalog.check():
         problems.extend(f"{found.id!r}: {error}" for error in errors)
+    if str(catalog.locale) == "fr":
+        problems.extend(french_spacing(catalog))
+    return problems
+
+
+# French sets its high punctuation apart with a space a line never breaks at: a no-break space
+# before a colon and inside guillemets, a narrow one before ; ? and !.
+_FRENCH_SPACES = [(" :", "\u00a0:"), ("« ", "«\u00a0"), (" »", "\u00a0»"),
+                  (" ;", "\u202f;"), (" ?", "\u202f?"), (" !", "\u202f!")]  # fmt: skip
+
+
+def french_spacing(catalog: Catalog) -> list[str]:
+    """The French translations whose punctuation a line could break before (or after « )."""
+    problems = []
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for plain, kept in _FRENCH_SPACES:
+            if message.id and any(plain in string for string in strings if string):
+                problems.append(f"{message.id!r}: write {kept!r} for {plain!r}")
     return problems
 
 

@@ -29,6 +29,14 @@ def test_the_check_finds_unmarked_text_and_missing_messages():
     ]
 
 
+def test_the_check_finds_french_punctuation_a_line_could_break_before():
+    catalog = messages.read(messages.catalog_paths()["fr"])
+    catalog.add("Due: %(date)s", "\u00c0 rendre : %(date)s")
+    catalog.add("Sure?", "Vraiment\u202f?")
+
+    assert messages.french_spacing(catalog) == ["'Due: %(date)s': write '\\xa0:' for ' :'"]
+
+
 def test_every_shipped_language_has_a_catalog():
     from django.conf import settings
 

@@ -759,16 +759,16 @@ def test_reasons_are_stored_in_the_library_s_language(library):
         rows = {r.position: (r.action, r.reason) for r in ImportRow.objects.filter(job=job)}
     assert rows[1] == (
         "create",
-        "Aucune notice ne correspond à isbn:9780441013593 ; une nouvelle notice est créée.",
+        "Aucune notice ne correspond à isbn:9780441013593\u202f; une nouvelle notice est créée.",
     )
     assert rows[2] == (
         "reject",
-        "Le code-barres B1 est déjà attribué à l'exemplaire de la ligne 1 de ce fichier : "
+        "Le code-barres B1 est déjà attribué à l'exemplaire de la ligne 1 de ce fichier\xa0: "
         "donnez un autre code-barres à l'un des deux.",
     )
     assert rows[3][1].startswith(
-        "Rien pour rapprocher (ni ISBN ni numéro de contrôle) ; une nouvelle notice est créée. "
-        "Attention : L'année « 18x5 » ne peut pas être lue comme une année"
+        "Rien pour rapprocher (ni ISBN ni numéro de contrôle)\u202f; une nouvelle notice est "
+        "créée. Attention\xa0: L'année «\xa018x5\xa0» ne peut pas être lue comme une année"
     )
 
 
