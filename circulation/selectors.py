@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
@@ -93,6 +94,36 @@ def patrons_holding(barcodes: Collection[str]) -> dict[str, str]:
     not see patrons."""
     held = barcodes_matching(Patron.objects.all(), barcodes).values_list("barcode", flat=True)
     return dict.fromkeys(held, gettext("a patron's card"))
+
+
+@dataclass(frozen=True)
+class BarcodeClash:
+    """A barcode (in any case) both a patron's card and a copy have, given before the two were
+    kept apart: the desk cannot tell which of them a scan of it means."""
+
+    patron: Patron
+    item: Item
+
+
+def barcode_clashes(*, limit: int = 200) -> list[BarcodeClash]:
+    """Every card that shares its barcode with a copy, each with that copy (a card in one
+    case and two copies in others make two), in barcode order; at most `limit`. Each card
+    is looked up in the copies' index on upper(barcode), so the copies are never all read."""
+    copies = Item.objects.annotate(barcode_upper=Upper("barcode"))
+    shared = copies.filter(barcode_upper=Upper(OuterRef("barcode")))
+    patrons = list(Patron.objects.filter(Exists(shared)).order_by(Upper("barcode"), "id")[:limit])
+    items = barcodes_matching(
+        Item.objects.select_related("record"), [patron.barcode for patron in patrons]
+    ).order_by("id")
+    by_key: dict[str, list[Item]] = {}
+    for item in items:
+        by_key.setdefault(item.barcode.upper(), []).append(item)
+    clashes = [
+        BarcodeClash(patron=patron, item=item)
+        for patron in patrons
+        for item in by_key.get(patron.barcode.upper(), [])
+    ]
+    return clashes[:limit]
 
 
 def patron_at_desk(*, barcode: str) -> Patron | None:

@@ -7,6 +7,7 @@ from circulation import patron_views, views
 urlpatterns = [
     path("desk/", views.desk_page, name="circulation-desk"),
     path("desk/overdue/", views.overdue_page, name="circulation-overdue"),
+    path("desk/barcode-clashes/", views.barcode_clashes_page, name="circulation-barcode-clashes"),
     path("desk/hold-shelf/", views.hold_shelf_page, name="circulation-hold-shelf"),
     path("desk/holds-to-pull/", views.holds_to_pull_page, name="circulation-holds-to-pull"),
     path("labels/", views.labels_page, name="circulation-labels"),

@@ -26,6 +26,7 @@ from circulation.access import Action, circulation_allowed
 from circulation.labels import labels_make
 from circulation.models import Hold, Patron
 from circulation.selectors import (
+    barcode_clashes,
     copy_at_desk,
     hold_shelf_list,
     holds_to_pull_list,
@@ -284,6 +285,13 @@ def overdue_page(request: HttpRequest) -> HttpResponse:
     for loan in loans:
         loan.days_late = (on - loan.due_on).days  # type: ignore[attr-defined]
     return render(request, "circulation/overdue.html", {"loans": loans, "today": on})
+
+
+@require_http_methods(["GET"])
+@desk_required("read")
+def barcode_clashes_page(request: HttpRequest) -> HttpResponse:
+    """Cards and copies that share a barcode, saved before they were kept apart."""
+    return render(request, "circulation/barcode_clashes.html", {"clashes": barcode_clashes()})
 
 
 @require_http_methods(["GET"])

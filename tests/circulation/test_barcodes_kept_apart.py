@@ -3,7 +3,9 @@ Copies are refused a card's barcode (API, services, imports, which reject that r
 leave out the copy when a card took its barcode after the preview) and cards a copy's; a scan of
 a barcode both still have, from before, lends and returns nothing."""
 
+import copy
 import io
+import re
 import threading
 
 import pytest
@@ -26,7 +28,7 @@ from tests.catalog.imports.helpers import job_run
 from tests.circulation.conftest import Desk, desk_make
 from tests.circulation.test_desk_pages import scan, state
 from tests.circulation.test_lent_copies_kept import _writer
-from tests.conftest import LIBRARY_HOST
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 from tests.threads import SchemaThread, waiting_on_locks
 
 
@@ -228,3 +230,46 @@ def test_a_copy_and_a_card_given_one_barcode_at_once_are_not_both_kept(
         copies = Item.objects.filter(barcode__iexact="race-1").count()
         cards = Patron.objects.filter(barcode__iexact="race-1").count()
     assert (copies, cards) == ((1, 0) if first == "copy" else (0, 1))
+
+
+CLASHES = "/staff/desk/barcode-clashes/"
+
+
+def test_the_cards_and_copies_that_share_a_barcode_are_listed(
+    librarian: Client, desk: Desk, other_desk: Desk
+) -> None:
+    # As they could be given before they were kept apart: the same barcode, and one in
+    # another case. Another library's card and copy sharing one are that library's business.
+    with schema_context(desk.schema):
+        Item.objects.filter(pk=desk.item.pk).update(barcode=desk.patron.barcode)
+        Item.objects.filter(pk=desk.items[2].pk).update(barcode=desk.other_patron.barcode.lower())
+    with schema_context(other_desk.schema):
+        Item.objects.filter(pk=other_desk.item.pk).update(barcode=other_desk.patron.barcode)
+
+    page = librarian.get(CLASHES)
+    listed = librarian.get("/staff/patrons/").text
+
+    assert page.status_code == 200
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td><a href=\"([^\"]+)\"><bdi>(.*?)</bdi></a>"
+                      r"</td>\s*<td><a href=\"([^\"]+)\"><bdi>(.*?)</bdi>", page.text)  # fmt: skip
+    assert rows == [
+        (desk.patron.barcode, f"/staff/patrons/{desk.patron.pk}/", desk.patron.name,
+         f"/staff/records/{desk.record.pk}/", "The Dispossessed"),
+        (f"{desk.other_patron.barcode} / {desk.other_patron.barcode.lower()}",
+         f"/staff/patrons/{desk.other_patron.pk}/", desk.other_patron.name,
+         f"/staff/records/{desk.other_record.pk}/", "The Lathe of Heaven"),
+    ]  # fmt: skip
+    assert other_desk.patron.barcode not in page.text
+    assert f'href="{CLASHES}"' in listed
+    visitor = Client(HTTP_HOST=OTHER_LIBRARY_HOST)
+    visitor.cookies = copy.deepcopy(librarian.cookies)
+    refused = visitor.get(CLASHES)
+    assert refused.status_code == 302
+    assert refused["Location"].startswith("/staff/login/")
+
+
+def test_with_no_shared_barcode_the_list_says_so(librarian: Client, desk: Desk) -> None:
+    page = librarian.get(CLASHES).text
+
+    assert "No card shares its barcode with a copy." in page
+    assert desk.patron.name not in page
