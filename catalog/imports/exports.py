@@ -7,6 +7,7 @@ import posixpath
 import shutil
 import tempfile
 from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from typing import IO, Any
 
 import orjson
@@ -148,17 +149,18 @@ def export_job_work(
         with tempfile.TemporaryFile() as out:
             writer = WRITERS[job.format](out, first)
             next(writer)
-            for batch in _batches(records):
-                for record in batch:
-                    writer.send(record)
-                count += len(batch)
-                lease_extend(ExportJob, job_id, owner)
-                # A short batch is the last: the turn ends the file rather than hand over.
-                if len(batch) == BATCH and turn.over():
-                    more = True
-                    job.checkpoint = batch[-1].pk
-                    break
-            writer.close()
+            # Closed while the file is open, also when writing fails: it writes what it holds.
+            with closing(writer):
+                for batch in _batches(records):
+                    for record in batch:
+                        writer.send(record)
+                    count += len(batch)
+                    lease_extend(ExportJob, job_id, owner)
+                    # A short batch is the last: the turn ends the file rather than hand over.
+                    if len(batch) == BATCH and turn.over():
+                        more = True
+                        job.checkpoint = batch[-1].pk
+                        break
             if more:
                 _export_part_keep(job, owner, out, count)
                 return True
