@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -100,8 +101,12 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
     assert isinstance(exc, exceptions.APIException)  # noqa: S101 - DRF handled it
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
-        detail = "The request has invalid fields." if errors else "Invalid request."
-        body = problem(response.status_code, "Invalid request", detail, "invalid", errors)
+        detail = (
+            gettext("The request has invalid fields.") if errors else gettext("Invalid request.")
+        )
+        body = problem(
+            response.status_code, _title(response.status_code), detail, "invalid", errors
+        )
     else:
         text = str(_flatten(exc.detail)) if isinstance(exc.detail, dict | list) else str(exc.detail)
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
@@ -113,22 +118,27 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
 
 class TooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is larger than this API takes."
+    default_detail = gettext_lazy("The request body is larger than this API takes.")
     default_code = "too_large"
 
 
+# Each status's title, in the caller's language as its detail is (RFC 9457 allows a title to
+# change from one occurrence to another for localization alone).
+_TITLES = {
+    status.HTTP_400_BAD_REQUEST: gettext_lazy("Invalid request"),
+    status.HTTP_401_UNAUTHORIZED: gettext_lazy("Not authenticated"),
+    status.HTTP_403_FORBIDDEN: gettext_lazy("Forbidden"),
+    status.HTTP_404_NOT_FOUND: gettext_lazy("Not found"),
+    status.HTTP_405_METHOD_NOT_ALLOWED: gettext_lazy("Method not allowed"),
+    status.HTTP_406_NOT_ACCEPTABLE: gettext_lazy("Not acceptable"),
+    status.HTTP_409_CONFLICT: gettext_lazy("Conflict"),
+    status.HTTP_410_GONE: gettext_lazy("Gone"),
+    status.HTTP_412_PRECONDITION_FAILED: gettext_lazy("Precondition failed"),
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: gettext_lazy("Request too large"),
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: gettext_lazy("Unsupported media type"),
+    status.HTTP_429_TOO_MANY_REQUESTS: gettext_lazy("Too many requests"),
+}
+
+
 def _title(status_code: int) -> str:
-    return {
-        status.HTTP_400_BAD_REQUEST: "Invalid request",
-        status.HTTP_401_UNAUTHORIZED: "Not authenticated",
-        status.HTTP_403_FORBIDDEN: "Forbidden",
-        status.HTTP_404_NOT_FOUND: "Not found",
-        status.HTTP_405_METHOD_NOT_ALLOWED: "Method not allowed",
-        status.HTTP_406_NOT_ACCEPTABLE: "Not acceptable",
-        status.HTTP_409_CONFLICT: "Conflict",
-        status.HTTP_410_GONE: "Gone",
-        status.HTTP_412_PRECONDITION_FAILED: "Precondition failed",
-        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "Request too large",
-        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
-        status.HTTP_429_TOO_MANY_REQUESTS: "Too many requests",
-    }.get(status_code, "Error")
+    return str(_TITLES.get(status_code, gettext_lazy("Error")))

@@ -11,10 +11,11 @@ them.
 import json
 import math
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as InvalidParameter
 from rest_framework.pagination import Cursor, CursorPagination
@@ -37,7 +38,10 @@ class StableCursorPagination(CursorPagination):
     max_page_size = 200
     ordering = "-id"
 
-    invalid_cursor_message = "Invalid cursor: use the next or previous link of a page."
+    # In the language of the request that reads it (DRF types it as str).
+    invalid_cursor_message = cast(
+        str, gettext_lazy("Invalid cursor: use the next or previous link of a page.")
+    )
 
     def get_page_size(self, request: Request) -> int:
         """The page size asked for, strictly: a size outside 1 to max_page_size is refused, not
@@ -51,7 +55,11 @@ class StableCursorPagination(CursorPagination):
             size = 0
         if not 1 <= size <= self.max_page_size:
             raise InvalidParameter(
-                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        gettext("A whole number from 1 to %(most)s.") % {"most": self.max_page_size}
+                    ]
+                }
             )
         return size
 

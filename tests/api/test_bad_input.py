@@ -105,27 +105,51 @@ def test_paged_lists_take_the_cursor_and_page_size(callers, catalog):
     assert len(response.json()["results"]) == 1
 
 
-@pytest.mark.parametrize(
-    ("language", "missing", "barcode_taken"),
-    [
-        ("en", "No such record.", "Barcode 'B-1' is already used by another item of this library."),
-        ("de", "Diesen Datensatz gibt es nicht.",
-         "Der Barcode 'B-1' wird bereits von einem anderen Exemplar dieser Bibliothek verwendet."),
-        ("es", "Ese registro no existe.",
-         "El código de barras 'B-1' ya lo usa otro ejemplar de esta biblioteca."),
-    ],
-)  # fmt: skip
+# Per language: a missing record's words, a taken barcode's, and the titles of 404 and 400,
+# the detail of a request with invalid fields and the page size's rule.
+SAID = {
+    "en": ("No such record.", "Barcode 'B-1' is already used by another item of this library.",
+           "Not found", "Invalid request", "The request has invalid fields.",
+           "A whole number from 1 to 200."),
+    "de": ("Diesen Datensatz gibt es nicht.",
+           "Der Barcode 'B-1' wird bereits von einem anderen Exemplar dieser Bibliothek verwendet.",
+           "Nicht gefunden", "Ungültige Anfrage", "Die Anfrage enthält ungültige Felder.",
+           "Eine ganze Zahl von 1 bis 200."),
+    "es": ("Ese registro no existe.",
+           "El código de barras 'B-1' ya lo usa otro ejemplar de esta biblioteca.",
+           "No encontrado", "Solicitud no válida", "La solicitud tiene campos no válidos.",
+           "Un número entero de 1 a 200."),
+    "fr": ("Cette notice n'existe pas.",
+           "Le code-barres 'B-1' est déjà utilisé par un autre exemplaire de cette bibliothèque.",
+           "Introuvable", "Requête non valide", "La requête contient des champs non valides.",
+           "Un nombre entier de 1 à 200."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(SAID))
 def test_api_errors_speak_the_request_s_language_and_keep_their_code(
-    writer: APIClient, language: str, missing: str, barcode_taken: str
+    writer: APIClient, language: str
 ) -> None:
+    missing, barcode_taken, not_found, invalid, fields_invalid, page_size = SAID[language]
     record = writer.post("/api/v1/records/", data={"title": "Copies"}, format="json").json()
     item = {"record": record["id"], "barcode": "B-1"}
     assert writer.post("/api/v1/items/", data=item, format="json").status_code == 201
     asking = {"HTTP_ACCEPT_LANGUAGE": language}
     gone = _problem(writer.get("/api/v1/records/999999999/", **asking), 404)
-    assert (gone["code"], gone["detail"]) == ("not_found", missing)
+    assert (gone["code"], gone["title"], gone["detail"]) == ("not_found", not_found, missing)
     twice = _problem(writer.post("/api/v1/items/", data=item, format="json", **asking), 400)
-    assert (twice["code"], twice["detail"]) == ("barcode_taken", barcode_taken)
+    assert (twice["code"], twice["title"], twice["detail"]) == (
+        "barcode_taken",
+        invalid,
+        barcode_taken,
+    )
+    too_big = _problem(writer.get("/api/v1/records/", {"page_size": "0"}, **asking), 400)
+    assert (too_big["code"], too_big["title"], too_big["detail"]) == (
+        "invalid",
+        invalid,
+        fields_invalid,
+    )
+    assert too_big["errors"] == {"page_size": [page_size]}
 
 
 def test_deeply_nested_json_is_never_a_server_error_on_any_write(callers) -> None:  # type: ignore[no-untyped-def]
