@@ -297,6 +297,19 @@ def test_the_staff_pages_fit_a_phone(stack, staff_pages, phone):
             shot(path.strip("/").replace("/", "-"))
             too_wide.append((path, width, off_screen))
     assert not too_wide, "\n".join(map(str, too_wide))
-    # The desk shows the open patron's loans, each with its Renew button on screen.
+    # The desk shows the open patron's loans, each with its Renew button on screen, and each
+    # due date and button on one line (a squeezed table set them a letter a line).
     phone.goto(stack.url(host, "/staff/desk/"))
     assert phone.locator("#loans button[name=renew]").count() == 2
+    lines = phone.evaluate(LINES_OF, "#loans td .whole, #loans button")
+    assert len(lines) == 4, lines  # two due dates, two buttons
+    assert all(count == 1 for _, count in lines), lines
+
+
+# How many lines each element's text takes, for the elements a selector finds.
+LINES_OF = """(selector) => Array.from(document.querySelectorAll(selector)).map((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+    return [el.textContent.trim(), tops.size];
+})"""
