@@ -3,7 +3,7 @@
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from django.utils.translation import gettext
@@ -23,6 +23,9 @@ from catalog.imports.formats.source import (
 from catalog.services import RecordData
 
 LIST_SEPARATOR = ";"
+# A list's value holding the separator (or this escape) is written with it escaped, so that an
+# export reads back as it went out; a backslash before anything else is just a backslash.
+LIST_ESCAPE = "\\"
 # A CSV row of more characters or more fields than these is rejected with its reason.
 MAX_CSV_ROW_CHARS = 100_000
 MAX_CSV_FIELDS = 200
@@ -226,14 +229,45 @@ def _formula_unquoted(value: str) -> str:
     return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_STARTS else value
 
 
+def list_join(values: Iterable[str]) -> str:
+    """A list as one cell: its values between separators, each with its own separators and
+    escapes escaped."""
+    return LIST_SEPARATOR.join(
+        value.replace(LIST_ESCAPE, LIST_ESCAPE * 2).replace(
+            LIST_SEPARATOR, LIST_ESCAPE + LIST_SEPARATOR
+        )
+        for value in values
+    )
+
+
+def _list_parts(value: str) -> list[str]:
+    """A list cell's values: split at each separator not escaped, the escapes taken off."""
+    parts: list[str] = []
+    part: list[str] = []
+    chars = iter(value)
+    for char in chars:
+        if char == LIST_SEPARATOR:
+            parts.append("".join(part))
+            part = []
+        elif char == LIST_ESCAPE:
+            following = next(chars, "")
+            part.append(
+                following if following in (LIST_SEPARATOR, LIST_ESCAPE) else char + following
+            )
+        else:
+            part.append(char)
+    parts.append("".join(part))
+    return parts
+
+
 def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(LIST_SEPARATOR) if part.strip()]
+    return [part.strip() for part in _list_parts(value or "") if part.strip()]
 
 
 def _aligned(value: str | None, count: int) -> list[str]:
     """A list column read beside another (a copy's call number beside its barcode): one value
     is every one's, else the n-th value is the n-th one's."""
-    parts = [part.strip() for part in (value or "").split(LIST_SEPARATOR)]
+    parts = [part.strip() for part in _list_parts(value or "")]
     if len(parts) == 1:
         return parts * count
     return (parts + [""] * count)[:count]
@@ -347,7 +381,7 @@ def csv_template() -> str:
             "Science fiction; Gender identity",
             "lcsh; local",
             "31234000012345; 31234000012346",
-            "PS3562.E42 L4",
+            "PS3562.E42 L4\\; c.1; PS3562.E42 L4\\; c.2",
             "MAIN; EAST",
             "available; on_loan",
         ]
