@@ -21,6 +21,7 @@ from catalog.imports.formats.source import (
     year_in,
 )
 from catalog.services import RecordData
+from common.csv_delimiters import csv_delimiter
 
 LIST_SEPARATOR = ";"
 # A list's value holding the separator (or this escape) is written with it escaped, so that an
@@ -55,6 +56,8 @@ CSV_COLUMNS = [
     "location",
     "status",
 ]
+# The columns a catalog CSV may have: the template's, an export's `id`, a rejects file's last two.
+CSV_FILE_COLUMNS = frozenset([*CSV_COLUMNS, "id", "reason", "position"])
 # Spreadsheets run cells starting with these as formulas: exports write them after a quote
 # (catalog.imports.exports.csv_cell), which reading takes off again.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -103,11 +106,22 @@ class _CsvLines:
     def __init__(self, text: _Utf8Lines) -> None:
         self.text = text
         self.row_chars = 0
+        self.again = ""
 
     def __iter__(self) -> "_CsvLines":
         return self
 
+    def first(self) -> str:
+        """The first line, which the next read gives again: its delimiter is chosen from it
+        before csv.reader starts ("" for an empty file)."""
+        self.again = next(self, "")
+        return self.again
+
     def __next__(self) -> str:
+        if self.again:
+            line, self.again = self.again, ""
+            self.row_chars += len(line)
+            return line
         line = self.text.readline(MAX_CSV_ROW_CHARS + 1)
         if not line:
             raise StopIteration
@@ -138,19 +152,18 @@ def csv_records(
     stream: IO[bytes], start_after: int = 0, start_offset: int = 0
 ) -> Iterator[tuple[SourceRecord, int]]:
     lines = _CsvLines(_Utf8Lines(stream))
-    reader = csv.reader(lines)
     try:
+        try:
+            delimiter = csv_delimiter(lines.first(), CSV_FILE_COLUMNS)
+        except _RowTooLong:
+            raise _header_too_long() from None
+        reader = csv.reader(lines, delimiter=delimiter)
         rows = _csv_rows(reader, lines)
         header = next(rows, _NO_ROWS)
         if header is _NO_ROWS:
             return
         if header is None:
-            raise FileUnreadable(
-                gettext(
-                    "The CSV header row is over %(limit)s characters; keep the template's columns."
-                )
-                % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
-            )
+            raise _header_too_long()
         columns = [name.strip().lower() for name in header]
         if len(columns) > MAX_CSV_FIELDS:
             raise FileUnreadable(
@@ -208,6 +221,13 @@ def csv_records(
             gettext("The CSV file is malformed at line %(line)s: %(error)s.")
             % {"line": reader.line_num, "error": error}
         ) from None
+
+
+def _header_too_long() -> FileUnreadable:
+    return FileUnreadable(
+        gettext("The CSV header row is over %(limit)s characters; keep the template's columns.")
+        % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
+    )
 
 
 def _csv_reject(position: int, reason: str, values: list[str] | None = None) -> SourceRecord:
