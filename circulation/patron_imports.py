@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from circulation.models import Patron, PatronImport, PatronImportRow
 from circulation.services import PatronData, patron_fields_apply
+from common.csv_delimiters import csv_delimiter
 from common.emails import is_email_address
 from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language
@@ -106,7 +107,9 @@ def _rows(content: bytes) -> Iterable[list[str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ApplicationError(_("The file is not UTF-8 text."), code="invalid_file") from None
-    return csv.reader(io.StringIO(text))
+    # Spreadsheets in French, German or Spanish save ";" between columns.
+    delimiter = csv_delimiter(text.partition("\n")[0], COLUMNS)
+    return csv.reader(io.StringIO(text), delimiter=delimiter)
 
 
 def patron_upload_check(*, size: int) -> None:

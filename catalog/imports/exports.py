@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from catalog.imports.formats.csv_file import CSV_COLUMNS, FORMULA_STARTS, LIST_SEPARATOR
+from catalog.imports.formats.csv_file import CSV_COLUMNS, FORMULA_STARTS, list_join
 from catalog.imports.formats.marc_kept import record_as_marc
 from catalog.imports.leasing import (
     LeaseLost,
@@ -300,12 +300,12 @@ def _csv_writer(out: IO[bytes], first: bool) -> RecordSink:
             row = {
                 "title": record.title,
                 "subtitle": record.subtitle,
-                "authors": LIST_SEPARATOR.join(c.contributor.name for c in credits),
-                "roles": LIST_SEPARATOR.join(c.role for c in credits),
-                "isbn": LIST_SEPARATOR.join(ids.get("isbn", [])),
-                "issn": LIST_SEPARATOR.join(ids.get("issn", [])),
-                "lccn": LIST_SEPARATOR.join(ids.get("lccn", [])),
-                "oclc": LIST_SEPARATOR.join(ids.get("oclc", [])),
+                "authors": list_join(c.contributor.name for c in credits),
+                "roles": list_join(c.role for c in credits),
+                "isbn": list_join(ids.get("isbn", [])),
+                "issn": list_join(ids.get("issn", [])),
+                "lccn": list_join(ids.get("lccn", [])),
+                "oclc": list_join(ids.get("oclc", [])),
                 "control_number": record.control_number,
                 "control_number_source": record.control_number_source,
                 "publisher": record.publisher,
@@ -314,14 +314,12 @@ def _csv_writer(out: IO[bytes], first: bool) -> RecordSink:
                 "language": record.language,
                 "series": record.series,
                 "summary": record.summary,
-                "subjects": LIST_SEPARATOR.join(s.subject.heading for s in links),
-                "subject_schemes": LIST_SEPARATOR.join(s.subject.scheme for s in links),
-                "barcode": LIST_SEPARATOR.join(i.barcode for i in items),
-                "call_number": LIST_SEPARATOR.join(i.call_number for i in items),
-                "location": LIST_SEPARATOR.join(
-                    i.location.code if i.location else "" for i in items
-                ),
-                "status": LIST_SEPARATOR.join(i.status for i in items),
+                "subjects": list_join(s.subject.heading for s in links),
+                "subject_schemes": list_join(s.subject.scheme for s in links),
+                "barcode": list_join(i.barcode for i in items),
+                "call_number": list_join(i.call_number for i in items),
+                "location": list_join(i.location.code if i.location else "" for i in items),
+                "status": list_join(i.status for i in items),
             }
             writer.writerow([record.pk, *(csv_cell(row[c]) for c in CSV_COLUMNS)])
     finally:

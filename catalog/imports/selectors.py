@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from catalog.imports.models import ExportJob, ImportJob, ImportRow
 from catalog.models import Item, Record
 from catalog.search import RecordFilters, record_search
+from common.csv_delimiters import csv_delimiter
 from common.errors import ApplicationError
 
 EXPORT_FILTERS = ("q", *(f.name for f in fields(RecordFilters)))
@@ -144,8 +145,12 @@ def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
     if job.format == "csv":
         # The header is read now, not inside the streamed body: a file it cannot be read from
         # is refused with its reason before any of the answer is sent.
-        header = _csv_header(job)
-        return _csv_rejects(header, rows), f"{stem}-rejects.csv", "text/csv; charset=utf-8"
+        header, delimiter = _csv_header(job)
+        return (
+            _csv_rejects(header, delimiter, rows),
+            f"{stem}-rejects.csv",
+            "text/csv; charset=utf-8",
+        )
     if job.format == "marcxml":
         return _xml_rejects(rows), f"{stem}-rejects.xml", "application/marcxml+xml"
     return (
@@ -155,7 +160,8 @@ def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
     )
 
 
-def _csv_header(job: ImportJob) -> list[str]:
+def _csv_header(job: ImportJob) -> tuple[list[str], str]:
+    """The file's column names and the delimiter between them."""
     unreadable = ApplicationError(
         gettext(
             "The rejects cannot be listed in the file's own columns: its first line is not a "
@@ -168,7 +174,10 @@ def _csv_header(job: ImportJob) -> list[str]:
             first = stream.readline(MAX_HEADER_BYTES + 1)
         if len(first) > MAX_HEADER_BYTES:
             raise unreadable
-        return next(csv.reader([first.decode("utf-8-sig")]), [])
+        line = first.decode("utf-8-sig")
+        # Every catalog CSV has a title column: the delimiter that splits it out is the file's.
+        delimiter = csv_delimiter(line, {"title"})
+        return next(csv.reader([line], delimiter=delimiter), []), delimiter
     except (UnicodeDecodeError, csv.Error):
         raise unreadable from None
 
@@ -177,9 +186,11 @@ def _csv_header(job: ImportJob) -> list[str]:
 MAX_HEADER_BYTES = 100_000
 
 
-def _csv_rejects(header: list[str], rows: Any) -> Iterator[bytes]:
+def _csv_rejects(header: list[str], delimiter: str, rows: Any) -> Iterator[bytes]:
+    """The rejected rows in the file's own columns and delimiter (staged rows keep a row's
+    values in a line of their own, comma-separated)."""
     out = io.StringIO()
-    csv.writer(out).writerow([*header, "reason", "position"])
+    csv.writer(out, delimiter=delimiter).writerow([*header, "reason", "position"])
     yield b"\xef\xbb\xbf" + out.getvalue().encode()
     for position, reason, raw in rows.iterator():
         line = bytes(raw or b"").decode("utf-8", errors="replace")
@@ -188,7 +199,7 @@ def _csv_rejects(header: list[str], rows: Any) -> Iterator[bytes]:
         except csv.Error:  # a row past the csv module's field limit: kept whole, in one cell
             values = [line]
         out = io.StringIO()
-        csv.writer(out).writerow([*values, reason, position])
+        csv.writer(out, delimiter=delimiter).writerow([*values, reason, position])
         yield out.getvalue().encode()
 
 

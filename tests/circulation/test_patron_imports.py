@@ -118,6 +118,31 @@ def test_a_file_without_the_columns_is_refused(library, desk: Desk) -> None:
         assert PatronImport.objects.count() == 0
 
 
+def test_a_file_saved_with_semicolons_between_columns_is_read(library, desk: Desk) -> None:
+    # As Excel saves CSV in French, German or Spanish: a cell holding a ";" is quoted.
+    client = desk_client(library)
+    text = (
+        "name;barcode;email;category;expires_on;notes\r\n"
+        'Anarres, Odo;P-ODO;odo@example.org;adult;2030-01-01;"desk; east wing"\r\n'
+        "Sabul;P-SABUL;not-an-email;adult;;\r\n"
+    )
+    queued = upload(client, text)
+    assert queued.status_code == 201, queued.content
+    worker_runs(desk.schema, queued.json()["id"])
+    rows = client.get(f"/api/v1/patron-imports/{queued.json()['id']}/rows/").json()["results"]
+    assert [row["action"] for row in rows] == ["create", "reject"]
+    assert "not an email address" in rows[1]["reason"]
+    client.post(f"/api/v1/patron-imports/{queued.json()['id']}/commit/")
+    worker_runs(desk.schema, queued.json()["id"])
+    with schema_context(desk.schema):
+        odo = Patron.objects.get(barcode="P-ODO")
+        assert (odo.name, odo.email, odo.notes) == (
+            "Anarres, Odo", "odo@example.org", "desk; east wing"
+        )  # fmt: skip
+        assert odo.expires_on.isoformat() == "2030-01-01"
+        assert not Patron.objects.filter(barcode="P-SABUL").exists()
+
+
 def test_the_worker_writes_reasons_in_the_library_s_language(library, desk: Desk) -> None:
     library.language = "de"
     library.save(update_fields=["language"])

@@ -3,7 +3,7 @@
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from django.utils.translation import gettext
@@ -21,8 +21,12 @@ from catalog.imports.formats.source import (
     year_in,
 )
 from catalog.services import RecordData
+from common.csv_delimiters import csv_delimiter
 
 LIST_SEPARATOR = ";"
+# A list's value holding the separator (or this escape) is written with it escaped, so that an
+# export reads back as it went out; a backslash before anything else is just a backslash.
+LIST_ESCAPE = "\\"
 # A CSV row of more characters or more fields than these is rejected with its reason.
 MAX_CSV_ROW_CHARS = 100_000
 MAX_CSV_FIELDS = 200
@@ -52,6 +56,8 @@ CSV_COLUMNS = [
     "location",
     "status",
 ]
+# The columns a catalog CSV may have: the template's, an export's `id`, a rejects file's last two.
+CSV_FILE_COLUMNS = frozenset([*CSV_COLUMNS, "id", "reason", "position"])
 # Spreadsheets run cells starting with these as formulas: exports write them after a quote
 # (catalog.imports.exports.csv_cell), which reading takes off again.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -100,11 +106,22 @@ class _CsvLines:
     def __init__(self, text: _Utf8Lines) -> None:
         self.text = text
         self.row_chars = 0
+        self.again = ""
 
     def __iter__(self) -> "_CsvLines":
         return self
 
+    def first(self) -> str:
+        """The first line, which the next read gives again: its delimiter is chosen from it
+        before csv.reader starts ("" for an empty file)."""
+        self.again = next(self, "")
+        return self.again
+
     def __next__(self) -> str:
+        if self.again:
+            line, self.again = self.again, ""
+            self.row_chars += len(line)
+            return line
         line = self.text.readline(MAX_CSV_ROW_CHARS + 1)
         if not line:
             raise StopIteration
@@ -135,19 +152,18 @@ def csv_records(
     stream: IO[bytes], start_after: int = 0, start_offset: int = 0
 ) -> Iterator[tuple[SourceRecord, int]]:
     lines = _CsvLines(_Utf8Lines(stream))
-    reader = csv.reader(lines)
     try:
+        try:
+            delimiter = csv_delimiter(lines.first(), CSV_FILE_COLUMNS)
+        except _RowTooLong:
+            raise _header_too_long() from None
+        reader = csv.reader(lines, delimiter=delimiter)
         rows = _csv_rows(reader, lines)
         header = next(rows, _NO_ROWS)
         if header is _NO_ROWS:
             return
         if header is None:
-            raise FileUnreadable(
-                gettext(
-                    "The CSV header row is over %(limit)s characters; keep the template's columns."
-                )
-                % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
-            )
+            raise _header_too_long()
         columns = [name.strip().lower() for name in header]
         if len(columns) > MAX_CSV_FIELDS:
             raise FileUnreadable(
@@ -207,6 +223,13 @@ def csv_records(
         ) from None
 
 
+def _header_too_long() -> FileUnreadable:
+    return FileUnreadable(
+        gettext("The CSV header row is over %(limit)s characters; keep the template's columns.")
+        % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
+    )
+
+
 def _csv_reject(position: int, reason: str, values: list[str] | None = None) -> SourceRecord:
     return SourceRecord(
         position=position,
@@ -226,14 +249,45 @@ def _formula_unquoted(value: str) -> str:
     return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_STARTS else value
 
 
+def list_join(values: Iterable[str]) -> str:
+    """A list as one cell: its values between separators, each with its own separators and
+    escapes escaped."""
+    return LIST_SEPARATOR.join(
+        value.replace(LIST_ESCAPE, LIST_ESCAPE * 2).replace(
+            LIST_SEPARATOR, LIST_ESCAPE + LIST_SEPARATOR
+        )
+        for value in values
+    )
+
+
+def _list_parts(value: str) -> list[str]:
+    """A list cell's values: split at each separator not escaped, the escapes taken off."""
+    parts: list[str] = []
+    part: list[str] = []
+    chars = iter(value)
+    for char in chars:
+        if char == LIST_SEPARATOR:
+            parts.append("".join(part))
+            part = []
+        elif char == LIST_ESCAPE:
+            following = next(chars, "")
+            part.append(
+                following if following in (LIST_SEPARATOR, LIST_ESCAPE) else char + following
+            )
+        else:
+            part.append(char)
+    parts.append("".join(part))
+    return parts
+
+
 def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(LIST_SEPARATOR) if part.strip()]
+    return [part.strip() for part in _list_parts(value or "") if part.strip()]
 
 
 def _aligned(value: str | None, count: int) -> list[str]:
     """A list column read beside another (a copy's call number beside its barcode): one value
     is every one's, else the n-th value is the n-th one's."""
-    parts = [part.strip() for part in (value or "").split(LIST_SEPARATOR)]
+    parts = [part.strip() for part in _list_parts(value or "")]
     if len(parts) == 1:
         return parts * count
     return (parts + [""] * count)[:count]
@@ -347,7 +401,7 @@ def csv_template() -> str:
             "Science fiction; Gender identity",
             "lcsh; local",
             "31234000012345; 31234000012346",
-            "PS3562.E42 L4",
+            "PS3562.E42 L4\\; c.1; PS3562.E42 L4\\; c.2",
             "MAIN; EAST",
             "available; on_loan",
         ]

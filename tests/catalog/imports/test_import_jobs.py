@@ -292,6 +292,37 @@ def test_csv_rejects_carry_a_reason_column(in_library):
     assert len(lines) == 2  # the blank row is not a record; Emma was imported
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_csv_saved_with_semicolons_or_tabs_between_columns_is_read(in_library, delimiter):
+    # As Excel saves CSV in French, German or Spanish: a cell holding a list is quoted.
+    lines = [
+        ["title", "authors", "isbn", "year", "barcode", "location"],
+        ["Dune", "Herbert, Frank;Anderson, Kevin", "9780441172719", "1965", "S1;S2", "MAIN"],
+        ["", "", "12345", "", "", ""],
+    ]
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows(lines)
+    assert ('"Herbert, Frank;Anderson, Kevin"' in out.getvalue()) == (delimiter == ";")
+    job = _csv_with("", out.getvalue(), one_shot=True, create_locations=True)
+
+    assert (job.status, job.created, job.rejected) == ("committed", 1, 1)
+    record = Record.objects.get()
+    assert (record.title, record.publication_year) == ("Dune", 1965)
+    assert [c.contributor.name for c in record.credits.order_by("position")] == [
+        "Herbert, Frank", "Anderson, Kevin"
+    ]  # fmt: skip
+    assert sorted(record.items.values_list("barcode", "location__code")) == [
+        ("S1", "MAIN"), ("S2", "MAIN")
+    ]  # fmt: skip
+    content, _, _ = import_rejects_file(job=job)
+    rejects = list(
+        csv.reader(io.StringIO(b"".join(content).decode("utf-8-sig")), delimiter=delimiter)
+    )
+    assert rejects[0] == [*lines[0], "reason", "position"]
+    assert rejects[1][:6] == lines[2]
+    assert "No title" in rejects[1][6]
+
+
 def test_marc_export_keeps_every_field_stacks_does_not_map(in_library):
     job_import(MARC_DIR / "marc.dat", one_shot=True)
     export = export_job_write(job_id=export_job_create(format="marc", filters={}).pk)

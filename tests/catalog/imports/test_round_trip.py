@@ -18,6 +18,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from catalog.imports.exports import export_job_create, export_job_write
+from catalog.imports.formats.csv_file import csv_template
 from catalog.imports.jobs import import_job_create
 from catalog.models import Item, Record
 from catalog.services import (
@@ -197,6 +198,60 @@ def test_the_csv_export_keeps_each_copys_location_status_and_call_number(in_libr
         "DEMO0045A;DEMO0045B", "FIC A;FIC B", "MAIN;EAST", "available;on_loan"
     )  # fmt: skip
     assert Item.objects.count() == 2
+
+
+def test_a_csv_export_keeps_a_semicolon_or_backslash_inside_a_listed_value(library, other_library):
+    with schema_context(library.schema_name):
+        record = record_create(
+            data=RecordData(
+                title="Semicolons",
+                contributors=[("Back\\", "editor"), ("Doe, Jane; Roe, Richard", "author")],
+                subjects=[("Punctuation -- History; 20th century", "lcsh")],
+            )
+        )
+        main = location_create(code="MAIN", name="Main").pk
+        item_create(record_id=record.pk, data=ItemData(barcode="SEMI;1", call_number="PN 1; c.2",
+                                                       location_id=main))  # fmt: skip
+        item_create(record_id=record.pk, data=ItemData(barcode="B\\2", call_number="REF\\"))
+        before = catalog_state()
+        first = export("csv")
+    with schema_context(other_library.schema_name):
+        import_into_current("export.csv", first)
+        after = catalog_state()
+        second = export("csv")
+        assert sorted(Item.objects.values_list("barcode", "call_number")) == [
+            ("B\\2", "REF\\"), ("SEMI;1", "PN 1; c.2")
+        ]  # fmt: skip
+    assert after == before
+    assert after[0][10] == [("Back\\", "editor"), ("Doe, Jane; Roe, Richard", "author")]
+    assert after[0][11] == [("Punctuation -- History; 20th century", "lcsh")]
+    assert comparable("csv", second) == comparable("csv", first)
+
+
+def test_a_listed_value_written_by_hand_is_split_at_each_semicolon(in_library):
+    import_into_current(
+        "books.csv",
+        b"title,authors,barcode,call_number\n"
+        b'Plain,"Doe, Jane; Roe, Richard",H1;H2,FIC A;FIC B\n'
+        b"Escaped,Smith\\; John,H3,C:\\temp\n",
+    )
+    plain, escaped = Record.objects.order_by("pk")
+    assert [c.contributor.name for c in plain.credits.order_by("position")] == [
+        "Doe, Jane", "Roe, Richard"
+    ]  # fmt: skip
+    assert sorted(plain.items.values_list("barcode", "call_number")) == [
+        ("H1", "FIC A"), ("H2", "FIC B")
+    ]  # fmt: skip
+    assert [c.contributor.name for c in escaped.credits.all()] == ["Smith; John"]
+    assert list(escaped.items.values_list("call_number", flat=True)) == ["C:\\temp"]
+
+
+def test_the_template_imports_with_its_escaped_call_numbers(in_library):
+    import_into_current("template.csv", csv_template().encode())
+    record = Record.objects.get()
+    assert sorted(record.items.values_list("barcode", "call_number")) == [
+        ("31234000012345", "PS3562.E42 L4; c.1"), ("31234000012346", "PS3562.E42 L4; c.2")
+    ]  # fmt: skip
 
 
 def test_the_marc_export_shows_the_record_as_edited_and_keeps_what_stacks_does_not_map(
