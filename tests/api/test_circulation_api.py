@@ -508,6 +508,38 @@ def test_a_copy_marked_on_loan_with_no_loan_is_lent(desk_key, desk):
     assert snapshot(desk.schema) == before
 
 
+def test_a_lent_copy_s_status_is_changed_only_by_its_return(desk_key, desk):
+    """Marking a lent copy available left its loan open while the catalog offered it: the
+    status of a copy with an open loan is refused any change but by the desk."""
+    assert checkout(desk_key, desk).status_code == 201
+    url = f"/api/v1/items/{desk.item.pk}/"
+    current = desk_key.get(url).json()
+    before = snapshot(desk.schema)
+    for write in (
+        lambda: desk_key.patch(url, {"status": "available"}, format="json"),
+        lambda: desk_key.patch(url, {"status": "lost"}, format="json"),
+        lambda: desk_key.put(url, {"record": desk.record.pk, "barcode": desk.item.barcode},
+                             format="json"),
+    ):  # fmt: skip
+        refused = write()
+        assert refused.status_code == 409, refused.content
+        assert refused.json()["code"] == "item_on_loan"
+        assert refused.json()["detail"] == (
+            f"Item {desk.item.barcode} is on loan: check it in at the desk before changing its "
+            "status."
+        )
+        assert refused.json()["errors"]["status"] == [refused.json()["detail"]]
+    assert snapshot(desk.schema) == before
+    assert desk_key.get(url).json()["status"] == "on_loan"
+    # Its other fields change as ever; so does its status once it is back.
+    kept = desk_key.patch(url, {"call_number": "813.54 LEG X"}, format="json")
+    assert (kept.status_code, kept.json()["status"]) == (200, "on_loan")
+    assert current["call_number"] != "813.54 LEG X"
+    desk_key.post("/api/v1/loans/return/", {"item_barcode": desk.item.barcode}, format="json")
+    lost = desk_key.patch(url, {"status": "lost"}, format="json")
+    assert (lost.status_code, lost.json()["status"]) == (200, "lost")
+
+
 def test_another_library_s_copy_marked_on_loan_is_not_taken_back(desk_key, other_library):
     b = desk_make(other_library.schema_name)
     with schema_context(b.schema):
