@@ -280,9 +280,15 @@ def loan_answer(loan: Loan) -> dict[str, Any]:
 
 def return_answer(result: services.Return) -> dict[str, Any]:
     """What ReturnSerializer answers for a check-in (see loan_answer)."""
-    hold = result.hold
+    item, hold = result.item, result.hold
     return {
-        "loan": loan_answer(result.loan),
+        "item": {
+            "id": item.pk,
+            "barcode": item.barcode,
+            "record": item.record_id,
+            "title": item.record.title,
+        },
+        "loan": loan_answer(result.loan) if result.loan is not None else None,
         "hold": (
             {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
             if hold is not None
@@ -292,7 +298,13 @@ def return_answer(result: services.Return) -> dict[str, Any]:
 
 
 class ReturnSerializer(serializers.Serializer):
-    loan = LoanSerializer()
+    item = LoanItemSerializer()
+    loan = LoanSerializer(
+        allow_null=True,
+        help_text="The loan closed; null for a copy marked on loan with no loan recorded here "
+        "(an import or a migration brings lent copies without their loans), taken back all "
+        "the same.",
+    )
     hold = serializers.SerializerMethodField()
 
     def get_hold(self, result: services.Return) -> dict[str, Any] | None:

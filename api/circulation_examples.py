@@ -73,7 +73,7 @@ CHECKOUT = _in("Check out", {"item_barcode": "31234000123456", "patron_barcode":
 ITEM_BARCODE = _in("An item", {"item_barcode": "31234000123456"})
 RETURN = _out(
     "Checked in, to the hold shelf",
-    {"loan": {**_LOAN, "returned_at": _AT},
+    {"item": _LOAN["item"], "loan": {**_LOAN, "returned_at": _AT},
      "hold": {"id": 31, "patron": 14, "shelf_until": "2026-11-27"}},
 )  # fmt: skip
 HOLD = _out("Hold", _HOLD)

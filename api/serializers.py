@@ -163,7 +163,10 @@ class ItemInputSerializer(StrictInputSerializer):
         help_text="`on_hold_shelf`: kept for the patron whose hold was trapped for it (not "
         "available to others). Only circulation sets and clears it: a write may keep it, but "
         "setting it is refused (400 `item_status_reserved`) and so is changing it (409 "
-        "`item_on_hold_shelf`) until the copy is lent to that patron or the hold ends.",
+        "`item_on_hold_shelf`) until the copy is lent to that patron or the hold ends. A copy "
+        "with an open loan keeps `on_loan` until it is checked in (changing it: 409 "
+        "`item_on_loan`); setting `on_loan` by hand is allowed, and such a copy with no loan "
+        "recorded is checked in or lent as it stands.",
     )  # fmt: skip
     price = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, allow_null=True, default=None

@@ -391,6 +391,11 @@ def copies_public_notes(item_ids: Iterable[int]) -> dict[int, str]:
     }
 
 
+def item_lent(item_id: int) -> bool:
+    """Whether the item has an open loan (its status alone may say on loan without one)."""
+    return Loan.objects.filter(item_id=item_id, returned_at__isnull=True).exists()
+
+
 def items_lent_reason(items: QuerySet[Item]) -> str:
     """Why these copies must not be deleted, or "": a copy on loan is with a patron, and one
     lent before keeps its loans (anonymised or not) for the library's statistics. Asked by

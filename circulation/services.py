@@ -32,6 +32,7 @@ from circulation.selectors import (
     circulation_settings_get,
     due_date_after,
     item_ids_by_barcode,
+    item_lent,
     item_type_of,
     loan_rule_for,
     local_date,
@@ -515,14 +516,16 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
     on = today()
     patron = _patron_for_desk(patron_barcode, on)
     item = _item_for_desk(item_barcode)
-    if item.status == Item.Status.ON_LOAN:
+    # A copy marked on loan with no open loan (brought so by an import or a migration) is lent
+    # as it stands: no loan is lost, and the new one is the one the library records.
+    if item.status == Item.Status.ON_LOAN and item_lent(item.pk):
         raise Conflict(
             gettext("Item %(barcode)s is already on loan: check it in first.")
             % {"barcode": item.barcode},
             code="item_on_loan",
             fields={"item_barcode": ["on loan"]},
         )
-    if item.status not in (Item.Status.AVAILABLE, Item.Status.ON_HOLD_SHELF):
+    if item.status not in (Item.Status.AVAILABLE, Item.Status.ON_HOLD_SHELF, Item.Status.ON_LOAN):
         raise ApplicationError(
             gettext("Item %(barcode)s is not for loan (it is %(status)s).")
             % {"barcode": item.barcode, "status": item.get_status_display().lower()},
@@ -626,25 +629,29 @@ def _loan_close(*, item_id: int, now: datetime) -> Loan | None:
 
 @dataclass
 class Return:
-    """A check-in: the loan it closed, and the hold the item now waits for, if any."""
+    """A check-in: the item, the loan it closed (None for a copy marked on loan with no loan
+    recorded here), and the hold the item now waits for, if any."""
 
-    loan: Loan
+    item: Item
+    loan: Loan | None
     hold: Hold | None
 
 
 @transaction.atomic
 def loan_checkin(*, item_barcode: str) -> Return:
     """Take an item back. With a hold waiting on its record, it goes to the hold shelf for the
-    first patron in the queue, who gets a notice."""
+    first patron in the queue, who gets a notice. A copy marked on loan with no open loan (an
+    import or a migration brings lent copies without their loans) is taken back the same way."""
     item = _item_for_desk(item_barcode)
     now = timezone.now()
     loan = _loan_close(item_id=item.pk, now=now)
-    if loan is None:
+    if loan is None and item.status != Item.Status.ON_LOAN:
         raise _not_on_loan(item)
     hold = _hold_trap(item, now)
     _item_status_set(item, Item.Status.AVAILABLE if hold is None else Item.Status.ON_HOLD_SHELF)
-    loan.item = item
-    return Return(loan=loan, hold=hold)
+    if loan is not None:
+        loan.item = item
+    return Return(item=item, loan=loan, hold=hold)
 
 
 # The first patron in the record's queue whose hold has not expired; a hold another desk is

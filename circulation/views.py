@@ -199,11 +199,17 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
         stored = hold.item.barcode if hold.item is not None else barcode
         _say_trapped(request, stored, hold.record.title, hold)
         return
-    item = back.loan.item
+    item, unrecorded = back.item, back.loan is None
     if back.hold is not None:
-        _say_trapped(request, item.barcode, item.record.title, back.hold)
+        _say_trapped(request, item.barcode, item.record.title, back.hold, unrecorded=unrecorded)
     else:
-        text = gettext("%(barcode)s %(title)s: checked in.")
+        if unrecorded:
+            text = gettext(
+                "%(barcode)s %(title)s: checked in (it was marked on loan, with no loan "
+                "recorded here)."
+            )
+        else:
+            text = gettext("%(barcode)s %(title)s: checked in.")
         _say(request, "ok", text, {"barcode": item.barcode, "title": bdi(item.record.title)})
 
 
@@ -215,8 +221,11 @@ def _kept_on_shelf(barcode: str) -> Hold | None:
 
 
 def _say_trapped(
-    request: HttpRequest, barcode: str, title: str, hold: Hold, *, again: bool = False
-) -> None:
+    request: HttpRequest, barcode: str, title: str, hold: Hold, *, again: bool = False,
+    unrecorded: bool = False,
+) -> None:  # fmt: skip
+    """Where a copy scanned goes: to the hold shelf (`again`: it is there already). With
+    `unrecorded`, it was marked on loan with no loan recorded here."""
     waiting = Patron.objects.get(pk=hold.patron_id)
     shelf_until = hold.shelf_until  # set whenever a hold is on the shelf
     until = date_format(shelf_until, "SHORT_DATE_FORMAT") if shelf_until else ""
@@ -224,6 +233,11 @@ def _say_trapped(
         text = gettext(
             "%(barcode)s %(title)s: already on the hold shelf for %(name)s (%(card)s) until "
             "%(until)s."
+        )
+    elif unrecorded:
+        text = gettext(
+            "%(barcode)s %(title)s: checked in (it was marked on loan, with no loan recorded "
+            "here). Put it on the hold shelf for %(name)s (%(card)s) until %(until)s."
         )
     else:
         text = gettext(

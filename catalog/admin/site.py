@@ -157,8 +157,15 @@ def copies_withdraw(item_ids: list[int]) -> str:
         .order_by("barcode")
         .values_list("barcode", flat=True)
     )
-    for item in items.exclude(status=Item.Status.ON_HOLD_SHELF):
-        item_update(item_id=item.pk, data=item_data(item, status=Item.Status.WITHDRAWN))
+    lent = []
+    for item in items.exclude(status=Item.Status.ON_HOLD_SHELF).order_by("barcode"):
+        try:
+            item_update(item_id=item.pk, data=item_data(item, status=Item.Status.WITHDRAWN))
+        except Conflict as refused:
+            if refused.code != "item_on_loan":
+                raise
+            lent.append(item.barcode)  # a patron has it: its return comes first
+            continue
         done += 1
     said = ngettext("%(count)s copy withdrawn.", "%(count)s copies withdrawn.", done) % {
         "count": done
@@ -169,6 +176,12 @@ def copies_withdraw(item_ids: list[int]) -> str:
             "%(count)s copies wait on the hold shelf for patrons and were kept: %(barcodes)s.",
             len(kept),
         ) % {"count": len(kept), "barcodes": ", ".join(kept[:10])}
+    if lent:
+        said += " " + ngettext(
+            "%(count)s copy is on loan and was kept (check it in first): %(barcodes)s.",
+            "%(count)s copies are on loan and were kept (check them in first): %(barcodes)s.",
+            len(lent),
+        ) % {"count": len(lent), "barcodes": ", ".join(lent[:10])}
     return said
 
 

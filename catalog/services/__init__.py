@@ -22,7 +22,13 @@ from catalog.services.headings import (
     subjects_by_key,
     subjects_get_or_create,
 )
-from catalog.services.items import ItemData, item_create, item_delete, item_update
+from catalog.services.items import (
+    ItemData,
+    item_create,
+    item_delete,
+    item_lent_register,
+    item_update,
+)
 from catalog.services.kept import KeptCheck, delete_check, kept_check_register
 from catalog.services.locations import (
     location_code_check,
@@ -78,6 +84,7 @@ __all__ = [
     "delete_check",
     "item_create",
     "item_delete",
+    "item_lent_register",
     "item_update",
     "kept_check_register",
     "location_code_check",

@@ -1,6 +1,6 @@
 """Items: the copies of a record, each with a barcode unique in the library."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -67,6 +67,24 @@ def items_holding(barcodes: Collection[str]) -> dict[str, str]:
     }
 
 
+# Whether a copy has an open loan: the catalog knows nothing of loans, circulation answers
+# (registered in circulation.apps). A copy's status alone may say on loan without one.
+ItemLent = Callable[[int], bool]
+_LENT: list[ItemLent] = []
+
+
+def item_lent_register(lent: ItemLent) -> None:
+    """Have every change of a copy's status ask `lent` whether the copy is out with a patron."""
+    _LENT.append(lent)
+
+
+def on_loan_conflict(item: Item) -> Conflict:
+    message = gettext(
+        "Item %(barcode)s is on loan: check it in at the desk before changing its status."
+    ) % {"barcode": item.barcode}
+    return Conflict(message, code="item_on_loan", fields={"status": [message]})
+
+
 def on_hold_shelf_conflict(item: Item, field: str) -> Conflict:
     message = gettext(
         "Item %(barcode)s waits on the hold shelf for a patron: lend it to them or cancel "
@@ -100,6 +118,15 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
         # it to the next in the queue) takes it off the shelf, so that the copies counted as
         # available never include one kept for someone.
         raise on_hold_shelf_conflict(item, "status")
+    if (
+        item.pk is not None
+        and data.status not in (item.status, Item.Status.ON_LOAN)
+        and any(lent(item.pk) for lent in _LENT)
+    ):
+        # Only its return closes the loan: a copy marked otherwise while its loan stays open
+        # would be offered to readers while a patron has it. Marking a copy on loan by hand
+        # stays allowed (a migration brings lent copies without their loans).
+        raise on_loan_conflict(item)
     if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
         message = gettext("No such location.")
         raise ApplicationError(message, fields={"location": [message]})

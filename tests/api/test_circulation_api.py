@@ -461,3 +461,95 @@ def test_a_lending_rule_can_be_changed_in_place(callers, desk):
     assert again.json()["code"] == "loan_rule_taken"
     with schema_context(desk.schema):
         assert LoanRule.objects.filter(patron_category="child").count() == 1
+
+
+def test_a_copy_marked_on_loan_with_no_loan_is_checked_in(desk_key, desk):
+    """A migration brings lent copies marked on loan, without their loans: the return takes
+    them back rather than answering that they are not on loan."""
+    url = f"/api/v1/items/{desk.item.pk}/"
+    marked = desk_key.patch(url, {"status": "on_loan"}, format="json")
+    assert marked.status_code == 200, marked.content
+    with schema_context(desk.schema):
+        last = Change.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    back = desk_key.post("/api/v1/loans/return/", {"item_barcode": desk.item.barcode},
+                         format="json")  # fmt: skip
+    assert back.status_code == 200, back.content
+    assert back.json() == {
+        "item": {"id": desk.item.pk, "barcode": desk.item.barcode, "record": desk.record.pk,
+                 "title": "The Dispossessed"},
+        "loan": None,
+        "hold": None,
+    }  # fmt: skip
+    assert desk_key.get(url).json()["status"] == "available"
+    with schema_context(desk.schema):
+        assert not Loan.objects.exists()
+        assert list(Change.objects.filter(pk__gt=last).values_list("entity", "entity_id")) == [
+            ("item", desk.item.pk)
+        ]
+    # Back on the shelf, it is not on loan any more.
+    twice = desk_key.post("/api/v1/loans/return/", {"item_barcode": desk.item.barcode},
+                          format="json")  # fmt: skip
+    assert (twice.status_code, twice.json()["code"]) == (409, "item_not_on_loan")
+
+
+def test_a_copy_marked_on_loan_with_no_loan_is_lent(desk_key, desk):
+    desk_key.patch(f"/api/v1/items/{desk.item.pk}/", {"status": "on_loan"}, format="json")
+    lent = checkout(desk_key, desk)
+    assert lent.status_code == 201, lent.content
+    assert lent.json()["patron"]["barcode"] == desk.patron.barcode
+    with schema_context(desk.schema):
+        loan = Loan.objects.get(item=desk.item)
+        assert (loan.pk, loan.patron_id, loan.returned_at) == (lent.json()["id"], desk.patron.pk,
+                                                               None)  # fmt: skip
+    # Now that a loan is recorded, another patron is refused it as ever.
+    before = snapshot(desk.schema)
+    again = checkout(desk_key, desk, patron=desk.other_patron.barcode)
+    assert (again.status_code, again.json()["code"]) == (409, "item_on_loan")
+    assert snapshot(desk.schema) == before
+
+
+def test_a_lent_copy_s_status_is_changed_only_by_its_return(desk_key, desk):
+    """Marking a lent copy available left its loan open while the catalog offered it: the
+    status of a copy with an open loan is refused any change but by the desk."""
+    assert checkout(desk_key, desk).status_code == 201
+    url = f"/api/v1/items/{desk.item.pk}/"
+    current = desk_key.get(url).json()
+    before = snapshot(desk.schema)
+    for write in (
+        lambda: desk_key.patch(url, {"status": "available"}, format="json"),
+        lambda: desk_key.patch(url, {"status": "lost"}, format="json"),
+        lambda: desk_key.put(url, {"record": desk.record.pk, "barcode": desk.item.barcode},
+                             format="json"),
+    ):  # fmt: skip
+        refused = write()
+        assert refused.status_code == 409, refused.content
+        assert refused.json()["code"] == "item_on_loan"
+        assert refused.json()["detail"] == (
+            f"Item {desk.item.barcode} is on loan: check it in at the desk before changing its "
+            "status."
+        )
+        assert refused.json()["errors"]["status"] == [refused.json()["detail"]]
+    assert snapshot(desk.schema) == before
+    assert desk_key.get(url).json()["status"] == "on_loan"
+    # Its other fields change as ever; so does its status once it is back.
+    kept = desk_key.patch(url, {"call_number": "813.54 LEG X"}, format="json")
+    assert (kept.status_code, kept.json()["status"]) == (200, "on_loan")
+    assert current["call_number"] != "813.54 LEG X"
+    desk_key.post("/api/v1/loans/return/", {"item_barcode": desk.item.barcode}, format="json")
+    lost = desk_key.patch(url, {"status": "lost"}, format="json")
+    assert (lost.status_code, lost.json()["status"]) == (200, "lost")
+
+
+def test_another_library_s_copy_marked_on_loan_is_not_taken_back(desk_key, other_library):
+    b = desk_make(other_library.schema_name)
+    with schema_context(b.schema):
+        Item.objects.filter(pk=b.item.pk).update(status=Item.Status.ON_LOAN)
+    before = snapshot(b.schema)
+    for body, path in (
+        ({"item_barcode": b.item.barcode}, "/api/v1/loans/return/"),
+        ({"item_barcode": b.item.barcode, "patron_barcode": b.patron.barcode}, "/api/v1/loans/"),
+    ):
+        assert desk_key.post(path, body, format="json").status_code == 404, path
+    assert desk_key.patch(f"/api/v1/items/{b.item.pk}/", {"status": "available"},
+                          format="json").status_code == 404  # fmt: skip
+    assert snapshot(b.schema) == before

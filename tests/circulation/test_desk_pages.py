@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
 from catalog.models import Change, Item, Record
+from catalog.services import ItemData, item_create
 from circulation.models import Hold, Loan, LoanRule, Patron
 from circulation.selectors import today
 from tests.circulation.conftest import Desk, expired_on
@@ -252,3 +253,82 @@ def test_another_library_s_desk_and_barcodes(
     assert state(other_desk) == before_b
     overdue = librarian.get("/staff/desk/overdue/").text
     assert other_desk.patron.name not in overdue
+
+
+def marked_on_loan(desk: Desk, barcode: str) -> Item:
+    """A copy added as "On loan" (as an import or a migration brings it): no loan of it is
+    recorded in this library."""
+    with schema_context(desk.schema):
+        item = item_create(
+            record_id=desk.record.pk,
+            data=ItemData(barcode=barcode, location_id=desk.location.pk, status="on_loan"),
+        )
+    desk.items.append(item)
+    return item
+
+
+def test_a_copy_marked_on_loan_with_no_loan_is_taken_back(librarian: Client, desk: Desk) -> None:
+    item = marked_on_loan(desk, "MIGRATED-1")
+    with schema_context(desk.schema):
+        changes = Change.objects.count()
+    page = scan(librarian, item.barcode)
+    assert (
+        f"{item.barcode} <bdi>The Dispossessed</bdi>: checked in (it was marked on loan, with no "
+        "loan recorded here)." in page
+    )
+    assert "is not on loan" not in page
+    with schema_context(desk.schema):
+        assert Item.objects.get(pk=item.pk).status == Item.Status.AVAILABLE
+        assert not Loan.objects.filter(item=item).exists()
+        # Readers of the change feed see the copy come back, as for any return.
+        assert Change.objects.count() == changes + 1
+        last = Change.objects.order_by("-pk").values_list("entity", "entity_id", "action")[0]
+        assert last == ("item", item.pk, "updated")
+
+
+def test_a_copy_marked_on_loan_with_no_loan_goes_to_a_waiting_hold(
+    librarian: Client, desk: Desk
+) -> None:
+    item = marked_on_loan(desk, "MIGRATED-2")
+    with schema_context(desk.schema):
+        Hold.objects.create(record=desk.record, patron=desk.other_patron)
+    page = scan(librarian, item.barcode)
+    assert (
+        f"{item.barcode} <bdi>The Dispossessed</bdi>: checked in (it was marked on loan, with no "
+        f"loan recorded here). Put it on the hold shelf for <bdi>{desk.other_patron.name}</bdi>"
+        in page
+    )
+    with schema_context(desk.schema):
+        assert Item.objects.get(pk=item.pk).status == Item.Status.ON_HOLD_SHELF
+        hold = Hold.objects.get(patron=desk.other_patron)
+        assert (hold.status, hold.item_id) == (Hold.Status.READY, item.pk)
+
+
+def test_a_copy_marked_on_loan_with_no_loan_is_lent_directly(librarian: Client, desk: Desk) -> None:
+    item = marked_on_loan(desk, "MIGRATED-3")
+    scan(librarian, desk.patron.barcode)
+    page = scan(librarian, item.barcode)
+    assert (
+        f"{item.barcode} <bdi>The Dispossessed</bdi>: lent to <bdi>{desk.patron.name}</bdi>" in page
+    )
+    assert "already on loan" not in page
+    with schema_context(desk.schema):
+        loan = Loan.objects.get(item=item)
+        assert (loan.patron_id, loan.returned_at) == (desk.patron.pk, None)
+        assert Item.objects.get(pk=item.pk).status == Item.Status.ON_LOAN
+    # The loan recorded now is the one the desk takes back.
+    scan(librarian, "")
+    page = scan(librarian, item.barcode)
+    assert f"{item.barcode} <bdi>The Dispossessed</bdi>: checked in." in page
+    with schema_context(desk.schema):
+        assert Loan.objects.get(item=item).returned_at is not None
+
+
+def test_another_library_s_copy_marked_on_loan_is_not_taken_back(
+    librarian: Client, desk: Desk, other_desk: Desk
+) -> None:
+    theirs = marked_on_loan(other_desk, "MIGRATED-B")
+    before = state(other_desk)
+    page = scan(librarian, theirs.barcode)
+    assert "No patron or item has the barcode &#x27;MIGRATED-B&#x27;." in page
+    assert state(other_desk) == before

@@ -102,6 +102,11 @@ def test_the_desk_answers_are_the_serializers(desk: Desk) -> None:
             reread.returned_at, reread.patron_id,
         )  # fmt: skip
         assert loan_answer(back.loan) == LoanSerializer(reread).data
+        # A copy marked on loan with no loan recorded comes back without one.
+        Item.objects.filter(pk=desk.items[1].pk).update(status=Item.Status.ON_LOAN)
+        unrecorded = loan_checkin(item_barcode=desk.items[1].barcode)
+        assert unrecorded.loan is None
+        assert return_answer(unrecorded) == ReturnSerializer(unrecorded).data
 
 
 def test_checkin_traps_the_hold_the_orm_would_pick(desk: Desk) -> None:

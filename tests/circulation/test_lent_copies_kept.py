@@ -127,3 +127,24 @@ def test_the_staff_pages_do_not_delete_a_lent_copy(desk: Desk) -> None:
     with schema_context(desk.schema):
         assert Loan.objects.filter(pk=loan.pk, item=desk.item).exists()
         assert Record.objects.filter(pk=desk.record.pk).exists()
+
+
+def test_withdrawing_copies_keeps_a_lent_one(desk: Desk, librarian: Client) -> None:
+    """Withdrawn while a patron has it, a copy would leave their loan open behind a status
+    that says otherwise: it is kept, and the others go."""
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+    chosen = [str(desk.items[0].pk), str(desk.items[1].pk)]
+    done = librarian.post(
+        "/admin/catalog/item/", {"action": "items_withdraw", "_selected_action": chosen},
+        follow=True,
+    )  # fmt: skip
+    said = [str(message) for message in done.context["messages"]]
+    assert said == [
+        f"1 copy withdrawn. 1 copy is on loan and was kept (check it in first): "
+        f"{desk.items[0].barcode}."
+    ]
+    with schema_context(desk.schema):
+        assert Item.objects.get(pk=desk.items[0].pk).status == "on_loan"
+        assert Item.objects.get(pk=desk.items[1].pk).status == "withdrawn"
+        assert Loan.objects.filter(item=desk.item, returned_at__isnull=True).exists()
