@@ -4,6 +4,8 @@ its changes in the feed. Callers (the API, the staff pages, imports, tasks) impo
 from catalog.services.barcodes import (
     BarcodeHolders,
     barcode_holders_register,
+    barcode_unprintable,
+    barcodes_alike,
     barcodes_held,
     barcodes_matching,
 )
@@ -22,7 +24,7 @@ from catalog.services.headings import (
     subjects_by_key,
     subjects_get_or_create,
 )
-from catalog.services.items import ItemData, item_create, item_delete, item_update
+from catalog.services.items import ItemData, item_create, item_delete, item_update, items_alike
 from catalog.services.kept import KeptCheck, delete_check, kept_check_register
 from catalog.services.locations import (
     location_code_check,
@@ -66,6 +68,8 @@ __all__ = [
     "KeptCheck",
     "RecordData",
     "barcode_holders_register",
+    "barcode_unprintable",
+    "barcodes_alike",
     "barcodes_held",
     "barcodes_matching",
     "changes_lock",
@@ -79,6 +83,7 @@ __all__ = [
     "item_create",
     "item_delete",
     "item_update",
+    "items_alike",
     "kept_check_register",
     "location_code_check",
     "location_create",
