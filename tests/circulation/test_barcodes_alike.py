@@ -1,8 +1,8 @@
 """Two cards, or two copies, differ other than by case: the desk finds a barcode in whatever
 case it is typed, so a new barcode is refused when another card (for a card) or copy (for a
 copy) has it in another case (API, staff pages, imports), naming the barcode as stored. Those
-alike from before are saved as ever otherwise. A barcode holds nothing that cannot be typed at
-the desk."""
+alike from before are saved as ever otherwise; a scan matching several of them, none exactly,
+does nothing and says so. A barcode holds nothing that cannot be typed at the desk."""
 
 import io
 
@@ -14,10 +14,13 @@ from catalog.imports.jobs import import_job_commit, import_job_create
 from catalog.imports.models import ImportRow
 from catalog.models import Item
 from catalog.services import ItemData, item_create
-from circulation.models import Patron
+from circulation.models import Loan, Patron
+from staff.services import api_key_create
+from tests.api.conftest import client_for
 from tests.api.test_circulation_api import patron_key
 from tests.catalog.imports.helpers import job_run
 from tests.circulation.conftest import Desk
+from tests.circulation.test_desk_pages import scan, state
 from tests.circulation.test_lent_copies_kept import _writer
 from tests.circulation.test_patron_imports import desk_client, upload, worker_runs
 from tests.conftest import LIBRARY_HOST
@@ -257,3 +260,63 @@ def test_a_barcode_with_a_control_character_is_refused(
     assert [row["action"] for row in rows] == ["reject"]
     assert UNPRINTABLE in rows[0]["reason"]
     assert (_copies(desk), _patrons(desk)) == before
+
+
+def test_a_scan_several_cards_have_in_another_case_does_nothing(
+    librarian: Client, desk: Desk
+) -> None:
+    with schema_context(desk.schema):
+        # Two cards alike from before, and a copy alike too: none is the one typed.
+        Patron.objects.filter(pk=desk.patron.pk).update(barcode="UI-CARD-1")
+        Patron.objects.filter(pk=desk.other_patron.pk).update(barcode="Ui-Card-1")
+    scan(librarian, "Ui-Card-1")
+    before = state(desk)
+
+    page = scan(librarian, "ui-card-1")
+
+    assert (
+        "Several cards or copies match ui-card-1 in upper or lower case: type it exactly as "
+        "printed." in page
+    )
+    assert "Lending to <bdi>Shevek" not in page
+    with schema_context(desk.schema):
+        Item.objects.filter(pk=desk.item.pk).update(barcode="ui-CARD-1")
+    page = scan(librarian, "UI-card-1")
+    assert page.count("Several cards or copies match") == 2
+    assert "lent to" not in page
+    assert state(desk) == before
+    with schema_context(desk.schema):
+        assert not Loan.objects.exists()
+    # As printed, each is itself.
+    assert "Lending to <bdi>Shevek Anarres</bdi>" in scan(librarian, "UI-CARD-1")
+
+
+def test_an_item_is_found_by_its_barcode_in_another_case(library, desk: Desk) -> None:
+    reader = _writer(desk)
+    typed = desk.item.barcode.lower()
+
+    found = reader.get(f"/api/v1/items/by-barcode/{typed}/")
+
+    assert found.status_code == 200, found.content
+    assert (found.json()["id"], found.json()["barcode"]) == (desk.item.pk, desk.item.barcode)
+    with schema_context(desk.schema):
+        Item.objects.filter(pk=desk.items[1].pk).update(barcode=desk.item.barcode.title())
+    several = reader.get(f"/api/v1/items/by-barcode/{typed}/")
+    assert several.status_code == 404
+    assert "Several items have this barcode in upper or lower case" in several.json()["detail"]
+    exact = reader.get(f"/api/v1/items/by-barcode/{desk.item.barcode}/")
+    assert (exact.status_code, exact.json()["id"]) == (200, desk.item.pk)
+
+
+def test_another_library_s_key_finds_no_copy_by_barcode_here(desk: Desk, other_desk: Desk) -> None:
+    with schema_context(other_desk.schema):
+        foreign = api_key_create(name="Elsewhere", scope="read")
+    refused = client_for(LIBRARY_HOST, f"Api-Key {foreign.secret}").get(
+        f"/api/v1/items/by-barcode/{desk.item.barcode.lower()}/"
+    )
+    elsewhere = _writer(desk).get(f"/api/v1/items/by-barcode/{other_desk.item.barcode.lower()}/")
+
+    assert refused.status_code == 401
+    assert desk.item.barcode not in refused.text
+    assert elsewhere.status_code == 404
+    assert other_desk.item.barcode not in elsewhere.text
