@@ -312,8 +312,31 @@ def item_get(*, item_id: int) -> Item:
     return first_or_not_found(item_list().filter(pk=item_id), _("No such item."))
 
 
+def barcode_as_stored(rows: QuerySet[Any], barcode: str) -> str:
+    """`barcode` as one of `rows` has it: itself when one matches exactly, else the one row's
+    barcode that matches it in another case (a scanner or a hand with caps lock), else as
+    given. Barcodes are unique only as written, so a case-blind match must be the only one."""
+    if not barcode or rows.filter(barcode=barcode).exists():
+        return barcode
+    found = list(rows.filter(barcode__iexact=barcode).values_list("barcode", flat=True)[:2])
+    return found[0] if len(found) == 1 else barcode
+
+
 def item_get_by_barcode(*, barcode: str) -> Item:
-    return first_or_not_found(item_list(barcode=barcode), _("No item has this barcode."))
+    """The copy with this barcode in whatever case it is given, as the desk finds it."""
+    stored = barcode_as_stored(Item.objects.all(), barcode.strip())
+    item = item_list(barcode=stored).first() if stored else None
+    if item is not None:
+        return item
+    if stored and Item.objects.filter(barcode__iexact=stored).exists():
+        raise NotFound(
+            _(
+                "Several items have this barcode in upper or lower case: give it exactly as "
+                "printed."
+            ),
+            code="barcode_ambiguous",
+        )
+    raise NotFound(_("No item has this barcode."))
 
 
 def location_list() -> QuerySet[Location]:

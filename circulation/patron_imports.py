@@ -41,9 +41,10 @@ def patron_import_template() -> str:
 
 
 def _decide(
-    cells: dict[str, str], existing: Patron | None, seen: set[str]
+    cells: dict[str, str], existing: Patron | None, seen: dict[str, str]
 ) -> tuple[str, str, dict[str, Any]]:
-    """(action, reason, data) for one row."""
+    """(action, reason, data) for one row; `seen` holds the barcodes of the earlier lines
+    taken, by their upper case."""
     barcode = cells.get("barcode", "").strip()
     expires_text = cells.get("expires_on", "").strip()
     problems = []
@@ -64,9 +65,18 @@ def _decide(
         "expires_on": expires_on.isoformat() if expires_on else None,
         "notes": cells.get("notes", "").strip(),
     }  # fmt: skip
-    if barcode in seen:
+    earlier = seen.get(barcode.upper())
+    if earlier == barcode:
         problems.append(
             _("barcode %(barcode)r is on an earlier line of this file") % {"barcode": barcode}
+        )
+    elif earlier is not None:
+        problems.append(
+            _(
+                "barcode %(barcode)r is on an earlier line of this file as %(earlier)r (the desk "
+                "does not tell upper and lower case apart)"
+            )
+            % {"barcode": barcode, "earlier": earlier}
         )
     if not problems:
         try:
@@ -77,7 +87,7 @@ def _decide(
             problems.append(exc.message)
     if problems:
         return PatronImportRow.Action.REJECT, "; ".join(problems), data
-    seen.add(barcode)
+    seen.setdefault(barcode.upper(), barcode)
     if existing is None:
         return PatronImportRow.Action.CREATE, _("new barcode"), data
     current = {
@@ -202,7 +212,7 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
         if len(row) > header.index("barcode")
     ]
     existing = {p.barcode: p for p in Patron.objects.filter(barcode__in=barcodes)}
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     staged = []
     for position, row in parsed:
         action: str
@@ -279,7 +289,7 @@ def _write_chunk(job_id: int) -> bool:
     existing = {
         p.barcode: p for p in Patron.objects.select_for_update().filter(barcode__in=barcodes)
     }
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     creates: list[Patron] = []
     for row in rows:
         cells = {k: (row.data.get(k) or "") for k in COLUMNS}

@@ -4,7 +4,6 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -16,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
 from catalog.models import Item, Record
-from catalog.selectors import ITEM_AVAILABLE
+from catalog.selectors import ITEM_AVAILABLE, barcode_as_stored
 from catalog.services import barcodes_matching
 from circulation.models import (
     CirculationSettings,
@@ -78,14 +77,17 @@ def patron_get(*, patron_id: int) -> Patron:
     return first_or_not_found(patron_list().filter(pk=patron_id), gettext("No such patron."))
 
 
-def barcode_as_stored(rows: QuerySet[Any], barcode: str) -> str:
-    """`barcode` as one of `rows` has it: itself when one matches exactly, else the one row's
-    barcode that matches it in another case (a scanner or a hand with caps lock), else as
-    given. Barcodes are unique only as written, so a case-blind match must be the only one."""
-    if not barcode or rows.filter(barcode=barcode).exists():
-        return barcode
-    found = list(rows.filter(barcode__iexact=barcode).values_list("barcode", flat=True)[:2])
-    return found[0] if len(found) == 1 else barcode
+def barcode_several_alike(*, barcode: str) -> bool:
+    """Whether no card and no copy has `barcode` as typed, but several have it in another
+    case (cards or copies given such barcodes before they were kept apart): which of them a
+    scan of it means, the desk cannot tell."""
+    barcode = barcode.strip()
+    if not barcode:
+        return False
+    cards = barcodes_matching(Patron.objects.all(), [barcode]).values_list("barcode")[:3]
+    copies = barcodes_matching(Item.objects.all(), [barcode]).values_list("barcode")[:3]
+    found = [stored for (stored,) in cards.union(copies, all=True)]
+    return len(found) > 1 and barcode not in found
 
 
 def patrons_holding(barcodes: Collection[str]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
 from catalog.models import Change, Item, Record
-from catalog.services import barcodes_held, changes_log
+from catalog.services import barcode_unprintable, barcodes_alike, barcodes_held, changes_log
 from circulation.models import (
     CirculationSettings,
     ClosedDay,
@@ -81,9 +81,21 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> bool:
         errors["barcode"] = [gettext("A patron needs a barcode.")]
     elif len(barcode) > 64:
         errors["barcode"] = [gettext("A barcode has at most 64 characters.")]
+    elif unprintable := barcode_unprintable(barcode):
+        errors["barcode"] = [unprintable]
     elif Patron.objects.filter(barcode=barcode).exclude(pk=patron.pk).exists():
         errors["barcode"] = [
             gettext("Barcode %(barcode)r is already another patron's.") % {"barcode": barcode}
+        ]
+    elif barcode != patron.barcode and (alike := _patrons_alike(barcode, patron)):
+        # Asked only of a new barcode, as below: two cards that differ only by case from
+        # before can still be saved, and the desk asks for such a barcode to be typed exactly.
+        errors["barcode"] = [
+            gettext(
+                "Barcode %(barcode)r is already %(name)s's card %(stored)s (the desk does not "
+                "tell upper and lower case apart): give this card another barcode."
+            )
+            % {"barcode": barcode, "stored": alike[0], "name": alike[1]}
         ]
     elif barcode != patron.barcode and (
         holder := barcodes_held([barcode], asking="patron").get(barcode)
@@ -111,6 +123,14 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> bool:
     if patron.pk is not None and changed:
         patron.version += 1
     return bool(changed)
+
+
+def _patrons_alike(barcode: str, patron: Patron) -> tuple[str, str] | None:
+    """The card (barcode as stored, and its patron's name) of another patron than `patron`
+    that has `barcode` only in another case, if any."""
+    others = Patron.objects.exclude(pk=patron.pk) if patron.pk is not None else Patron.objects
+    alike = barcodes_alike(others.all(), [barcode], fields=("name",)).get(barcode)
+    return (alike[0], alike[1]) if alike else None
 
 
 def _patron_save(patron: Patron) -> None:

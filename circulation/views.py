@@ -27,6 +27,7 @@ from circulation.labels import labels_make
 from circulation.models import Hold, Patron
 from circulation.selectors import (
     barcode_clashes,
+    barcode_several_alike,
     copy_at_desk,
     hold_shelf_list,
     holds_to_pull_list,
@@ -149,6 +150,13 @@ def _scan(request: HttpRequest, barcode: str) -> None:
         )
         values = {"barcode": barcode, "name": bdi(patron.name), "title": bdi(copy.record.title)}
         _say(request, "error", text, values)
+        return
+    if patron is None and barcode_several_alike(barcode=barcode):
+        text = gettext(
+            "Several cards or copies match %(barcode)s in upper or lower case: type it exactly "
+            "as printed."
+        )
+        _say(request, "error", text, {"barcode": barcode})
         return
     if patron is not None:
         if patron.pk == patron_id:

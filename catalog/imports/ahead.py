@@ -69,7 +69,7 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]
             source.keys = match_keys(source.data, job.match_on)
             record_prepared(source)
         keys = set(source.keys)
-        barcodes = {f"item:{i.barcode}" for i in source.items}
+        barcodes = {f"item:{i.barcode.upper()}" for i in source.items}  # alike in any case
         if chunk and (len(chunk) >= size or keys & seen or barcodes & seen):
             yield chunk, read, seen
             done += len(chunk)

@@ -13,7 +13,13 @@ from catalog.imports.formats.source import RecordRejected, SourceRecord, data_fr
 from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.snapshots import record_comparable, record_snapshots, snapshot_data
 from catalog.models import Change, Item
-from catalog.services import RECORD_FIELDS, RecordData, barcodes_held
+from catalog.services import (
+    RECORD_FIELDS,
+    RecordData,
+    barcode_unprintable,
+    barcodes_held,
+    items_alike,
+)
 from common.errors import Conflict
 from common.sql import bulk_cursor
 
@@ -75,6 +81,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     earlier = _matches_in_job(job, all_keys) if staged else None
     barcodes = {i.barcode for s in chunk for i in s.items}
     taken = barcodes_taken(barcodes)
+    alike = items_alike(barcodes - set(taken))
     held = barcodes_held(barcodes - set(taken), asking="item")
     in_file = _barcodes_in_job(job, barcodes) if earlier is not None and barcodes else {}
     known = locations_known({i.location for s in chunk for i in s.items if i.location})
@@ -104,7 +111,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             }
         else:
             target = ""
-        loss = _copies_lost(job, decision, taken, in_file, known, held)
+        loss = _copies_lost(job, decision, taken, in_file, known, held, alike)
         if loss:
             decision.action = Action.REJECT
             decision.reason = loss
@@ -144,36 +151,60 @@ def _copies_lost(
     job: ImportJob,
     decision: Decision,
     taken: dict[str, int],
-    in_file: dict[str, int],
+    in_file: dict[str, tuple[str, int]],
     known: set[str],
     held: dict[str, str],
+    alike: dict[str, tuple[str, str]],
 ) -> str:
     """Why a record's copies cannot all come in as the file gives them ("" if they can): the
-    record is then rejected, so every copy of the file is either created or shown."""
-    seen: set[str] = set()
+    record is then rejected, so every copy of the file is either created or shown. Barcodes
+    are told apart in any case, as the desk finds them."""
+    seen: dict[str, str] = {}
     for item in decision.source.items:
-        if item.barcode in seen:
+        unprintable = barcode_unprintable(item.barcode)
+        if unprintable:
+            return unprintable
+        twin = seen.get(item.barcode.upper())
+        if twin == item.barcode:
             return gettext(
                 "Barcode %(barcode)s is given twice in this record: each copy needs its own."
             ) % {"barcode": item.barcode}
-        seen.add(item.barcode)
+        if twin is not None:
+            return gettext(
+                "Barcode %(barcode)s is given twice in this record, as %(twin)s too (the desk "
+                "does not tell upper and lower case apart): each copy needs its own."
+            ) % {"barcode": item.barcode, "twin": twin}
+        seen[item.barcode.upper()] = item.barcode
         owner = taken.get(item.barcode)
         if owner is not None and owner != decision.match_record_id:
             return gettext(
                 "Barcode %(barcode)s already belongs to record %(record)s: give the copy "
                 "another barcode or remove it from this record."
             ) % {"barcode": item.barcode, "record": owner}
+        if item.barcode in alike:
+            stored, title = alike[item.barcode]
+            return gettext(
+                "Barcode %(barcode)s is already copy %(stored)s of \u201c%(title)s\u201d (the "
+                "desk does not tell upper and lower case apart): give the copy another barcode "
+                "or remove it from this record."
+            ) % {"barcode": item.barcode, "stored": stored, "title": title}
         if item.barcode in held:
             return gettext(
                 "Barcode %(barcode)s is already %(holder)s, and the desk could not tell them "
                 "apart: give the copy another barcode or remove it from this record."
             ) % {"barcode": item.barcode, "holder": held[item.barcode]}
-        row = in_file.get(item.barcode)
-        if row is not None and row != decision.match_position:
+        given, row = in_file.get(item.barcode.upper(), (item.barcode, None))
+        if row is not None and given == item.barcode and row != decision.match_position:
             return gettext(
                 "Barcode %(barcode)s is already given to the copy on row %(row)s of this "
                 "file: give one of them another barcode."
             ) % {"barcode": item.barcode, "row": row}
+        if row is not None and given != item.barcode:
+            return gettext(
+                "Barcode %(barcode)s is already given as %(given)s to the copy on row %(row)s "
+                "of this file (the desk does not tell upper and lower case apart): give one of "
+                "them another barcode."
+            ) % {"barcode": item.barcode, "given": given, "row": row}
         if item.location and item.location not in known and not job.create_locations:
             return gettext(
                 "Location code %(code)s (copy %(barcode)s) is not one of the library's "
@@ -192,17 +223,23 @@ def locations_known(codes: set[str]) -> set[str]:
         return {code for (code,) in cursor.fetchall()}
 
 
-def _barcodes_in_job(job: ImportJob, barcodes: set[str]) -> dict[str, int]:
-    """Earlier staged rows of the same file giving one of these barcodes: the row's position."""
+def _barcodes_in_job(job: ImportJob, barcodes: set[str]) -> dict[str, tuple[str, int]]:
+    """Earlier staged rows of the same file giving one of these barcodes in any case, by the
+    barcode's upper case: the barcode as that row gives it, and the row's position (the
+    first such row)."""
     with bulk_cursor() as cursor:
         cursor.execute(
-            "SELECT i->>'barcode', min(r.position) "  # noqa: S608 - the table's name only
+            "SELECT i->>'barcode', r.position "  # noqa: S608 - the table's name only
             f"FROM {ImportRow._meta.db_table} r, jsonb_array_elements(r.data->'items') i "
             "WHERE r.job_id = %s AND r.action <> 'reject' AND r.data IS NOT NULL "
-            "AND i->>'barcode' = ANY(%s) GROUP BY 1",
-            [job.pk, list(barcodes)],
+            "AND (i->>'barcode' = ANY(%s) OR upper(i->>'barcode') = ANY(%s)) "
+            "ORDER BY r.position",
+            [job.pk, sorted(barcodes), sorted({b.upper() for b in barcodes})],
         )
-        return dict(cursor.fetchall())
+        found: dict[str, tuple[str, int]] = {}
+        for barcode, position in cursor.fetchall():
+            found.setdefault(barcode.upper(), (barcode, position))
+        return found
 
 
 def _on_match(

@@ -9,7 +9,13 @@ from catalog.imports.deciding import Decision, barcodes_taken
 from catalog.imports.formats.source import SourceRecord
 from catalog.imports.models import ImportLocation
 from catalog.models import Item, Record
-from catalog.services import RecordData, barcodes_held, contributors_by_key, subjects_by_key
+from catalog.services import (
+    RecordData,
+    barcodes_held,
+    contributors_by_key,
+    items_alike,
+    subjects_by_key,
+)
 from catalog.text import name_key, sort_title_for
 from common.sql import bulk_cursor, cell, ids_reserve, text, text_cells
 
@@ -139,15 +145,22 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
     # Deciding refused these, but a card or another record's copy may have been given one
     # since (after a preview); a copy the record already has is simply kept.
     held = barcodes_held(barcodes - taken, asking="item")
+    alike = items_alike(barcodes - taken)
     locations = _locations({i.location for _, i in wanted if i.location}, decisions[0].job_id)
     fresh = []
+    planned: set[str] = set()  # the new copies' barcodes in upper case
     for decision, item in wanted:
         if item.barcode in held:
             _copy_refused(decision, _HELD % {"barcode": item.barcode, "holder": held[item.barcode]})
         elif owners.get(item.barcode, decision.record_id) != decision.record_id:
             _copy_refused(decision, _TAKEN % {"barcode": item.barcode})
-        elif item.barcode not in taken:
+        elif item.barcode in alike:
+            stored, title = alike[item.barcode]
+            values = {"barcode": item.barcode, "stored": stored, "title": title}
+            _copy_refused(decision, _ALIKE % values)
+        elif item.barcode not in taken and item.barcode.upper() not in planned:
             taken.add(item.barcode)
+            planned.add(item.barcode.upper())
             fresh.append((decision, item))
     ids = ids_reserve(Item, len(fresh))
     now = timezone.now().isoformat()
@@ -176,6 +189,13 @@ _HELD = gettext_lazy(
 _TAKEN = gettext_lazy(
     "Copy %(barcode)s was left out: another record's copy has had that barcode since the file "
     "was checked. Add the copy to the record with another barcode."
+)
+
+
+_ALIKE = gettext_lazy(
+    "Copy %(barcode)s was left out: copy %(stored)s of \u201c%(title)s\u201d has had that "
+    "barcode in another case since the file was checked, and the desk does not tell upper and "
+    "lower case apart. Add the copy to the record with another barcode."
 )
 
 

@@ -4,6 +4,8 @@ its changes in the feed. Callers (the API, the staff pages, imports, tasks) impo
 from catalog.services.barcodes import (
     BarcodeHolders,
     barcode_holders_register,
+    barcode_unprintable,
+    barcodes_alike,
     barcodes_held,
     barcodes_matching,
 )
@@ -28,6 +30,7 @@ from catalog.services.items import (
     item_delete,
     item_lent_register,
     item_update,
+    items_alike,
 )
 from catalog.services.kept import KeptCheck, delete_check, kept_check_register
 from catalog.services.locations import (
@@ -72,6 +75,8 @@ __all__ = [
     "KeptCheck",
     "RecordData",
     "barcode_holders_register",
+    "barcode_unprintable",
+    "barcodes_alike",
     "barcodes_held",
     "barcodes_matching",
     "changes_lock",
@@ -86,6 +91,7 @@ __all__ = [
     "item_delete",
     "item_lent_register",
     "item_update",
+    "items_alike",
     "kept_check_register",
     "location_code_check",
     "location_create",

@@ -7,19 +7,24 @@ the staff pages, the API or an import, asks the holders of the other kinds.
 
 Case does not tell barcodes apart either: scanners send one case, people type either, and the
 desk finds a barcode in whatever case it was typed. So a copy's barcode and a card's must differ
-other than by case; holders are asked for barcodes in any case (`barcodes_matching`).
+other than by case; holders are asked for barcodes in any case (`barcodes_matching`). Two
+holders of one kind (two copies, two cards) are kept apart in any case by that kind's writers,
+which ask `barcodes_alike`; a barcode holds nothing that cannot be typed at the desk either
+(`barcode_unprintable`).
 
 Two writers at once, a copy's and a card's, each asking before the other has saved, would both
 find the barcode free: asking holds the library's barcodes against the other kinds of holder
 until the asking transaction ends, so the question and the write that follows are one step.
 """
 
+import unicodedata
 from collections.abc import Callable, Collection
 from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
+from django.utils.translation import gettext
 
 # The sentence saying who holds each of these barcodes in any case (keyed by the barcode as the
 # holder has it), such as "a patron's card": the refusal shows it to whoever gave the barcode.
@@ -54,6 +59,41 @@ def barcodes_matching(rows: QuerySet[Any], barcodes: Collection[str]) -> QuerySe
         .annotate(barcode_upper=Upper("barcode"))
         .filter(Q(barcode__in=given) | Q(barcode_upper__in=keys))
     )
+
+
+def barcodes_alike(
+    rows: QuerySet[Any], barcodes: Collection[str], *, fields: tuple[str, ...] = ()
+) -> dict[str, tuple[Any, ...]]:
+    """Those of these barcodes that one of `rows` has only in another case, keyed by the
+    barcode as given: that row's barcode as stored, then its `fields`. A barcode one of
+    `rows` has exactly is left out (it is taken, not alike)."""
+    alike: dict[str, tuple[Any, ...]] = {}
+    if not barcodes:
+        return alike
+    found = barcodes_matching(rows, barcodes).order_by("barcode").values_list("barcode", *fields)
+    by_key: dict[str, list[tuple[Any, ...]]] = {}
+    for row in found:
+        by_key.setdefault(row[0].upper(), []).append(tuple(row))
+    for barcode in barcodes:
+        stored = by_key.get(barcode.upper(), [])
+        if stored and barcode not in (row[0] for row in stored):
+            alike[barcode] = stored[0]
+    return alike
+
+
+# Unicode's control and format characters, and its line and paragraph separators.
+_UNPRINTABLE = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def barcode_unprintable(barcode: str) -> str:
+    """The refusal of a barcode holding a character no one types at the desk (a tab, a line
+    break), or "" for one that holds none."""
+    if not any(unicodedata.category(char) in _UNPRINTABLE for char in barcode):
+        return ""
+    return gettext(
+        "Barcode %(barcode)r holds a control character (a tab, a line break or the like), "
+        "which cannot be typed at the desk: give it without one."
+    ) % {"barcode": barcode}
 
 
 def barcodes_held(barcodes: Collection[str], *, asking: str) -> dict[str, str]:

@@ -10,7 +10,12 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
-from catalog.services.barcodes import barcodes_held, barcodes_matching
+from catalog.services.barcodes import (
+    barcode_unprintable,
+    barcodes_alike,
+    barcodes_held,
+    barcodes_matching,
+)
 from catalog.services.changes import changes_log, version_check
 from catalog.services.kept import delete_check
 from common.errors import ApplicationError, Conflict, first_or_not_found
@@ -55,6 +60,24 @@ def _barcode_held(barcode: str, holder: str) -> ApplicationError:
         "give the copy another barcode."
     ) % {"barcode": barcode, "holder": holder}
     return ApplicationError(message, code="barcode_held", fields={"barcode": [message]})
+
+
+def _barcode_alike(barcode: str, stored: str, title: str) -> ApplicationError:
+    message = gettext(
+        "Barcode %(barcode)r is already copy %(stored)s of \u201c%(title)s\u201d (the desk does "
+        "not tell upper and lower case apart): give this copy another barcode."
+    ) % {"barcode": barcode, "stored": stored, "title": title}
+    return ApplicationError(message, code="barcode_taken", fields={"barcode": [message]})
+
+
+def items_alike(
+    barcodes: Collection[str], *, besides: int | None = None
+) -> dict[str, tuple[str, str]]:
+    """The copy (other than `besides`) that has each of these barcodes only in another case:
+    its barcode as stored and its record's title, keyed by the barcode as given."""
+    copies = Item.objects.exclude(pk=besides) if besides is not None else Item.objects.all()
+    alike = barcodes_alike(copies, barcodes, fields=("record__title",))
+    return {barcode: (stored, title) for barcode, (stored, title) in alike.items()}
 
 
 def items_holding(barcodes: Collection[str]) -> dict[str, str]:
@@ -105,6 +128,9 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
         raise ApplicationError(
             gettext("An item needs a barcode."), fields={"barcode": ["required"]}
         )
+    refused = barcode_unprintable(barcode)
+    if refused:
+        raise ApplicationError(refused, code="barcode_invalid", fields={"barcode": [refused]})
     if data.status not in Item.Status.values:
         raise ApplicationError(
             gettext("Unknown item status %(status)r.") % {"status": data.status},
@@ -132,6 +158,13 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
         raise ApplicationError(message, fields={"location": [message]})
     if Item.objects.filter(barcode=barcode).exclude(pk=item.pk).exists():
         raise _barcode_taken(barcode)
+    # Asked only of a new barcode, as below: two copies that differ only by case from before
+    # can still be saved, and the desk asks for such a barcode to be typed exactly.
+    alike = (
+        items_alike([barcode], besides=item.pk).get(barcode) if barcode != item.barcode else None
+    )
+    if alike:
+        raise _barcode_alike(barcode, *alike)
     # Asked only of a new barcode: a copy and a card that share one from before (they were
     # kept apart later) can still be saved otherwise, and the desk tells the librarian.
     holder = barcodes_held([barcode], asking="item").get(barcode) if barcode != item.barcode else ""
