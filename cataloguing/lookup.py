@@ -64,6 +64,12 @@ def _catalog_hits(isbn: str) -> list[LookupHit]:
         .order_by("record_id")
         .values_list("record_id", flat=True)[:10]
     )
+    return catalog_hits(record_ids)
+
+
+def catalog_hits(record_ids: list[int]) -> list[LookupHit]:
+    """The catalog's records as scan-to-add shows them (with their contributors and number of
+    copies), in the order given."""
     if not record_ids:
         return []
     drafts = catalog_drafts(record_ids)

@@ -1,5 +1,5 @@
 """Scan-to-add's suggested barcode for the next copy: never one a card or a copy holds, so
-"Add this copy" with it is taken."""
+"Add this copy" with it is taken; and a refused copy leaves the record shown as it is."""
 
 from django_tenants.utils import schema_context
 
@@ -57,3 +57,18 @@ def test_a_long_run_of_held_barcodes_is_passed(library, librarian):
     assert 'value="000141"' in page
     record_page = librarian.get(f"/staff/records/{record.pk}/").content.decode()
     assert 'value="000141"' in record_page
+
+
+def test_a_refused_copy_shows_the_record_as_it_is(library, librarian):
+    record_id = held_book()
+    before = librarian.get("/staff/add/", {"isbn": LEFT_HAND}).content.decode()
+    assert "by <bdi>Smith, G</bdi> · Copies: 1" in before
+    refused = librarian.post(
+        f"/staff/add/records/{record_id}/copy/", {"barcode": "12346", "status": "available"}
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Barcode &#x27;12346&#x27; is already" in page
+    assert ">Held</bdi></a> by <bdi>Smith, G</bdi> · Copies: 1<" in page
+    with schema_context("alpha"):
+        assert Item.objects.filter(record_id=record_id).count() == 1
