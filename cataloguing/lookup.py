@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from catalog.identifiers import isbn_normalize
 from catalog.models import Identifier, Item
 from catalog.selectors import record_links_attach, record_list
-from catalog.services import record_data_of, record_description
+from catalog.services import barcodes_held, barcodes_matching, record_data_of, record_description
 from cataloguing.drafts import Draft, draft_blank, draft_from_record_data
 from cataloguing.sources import Source, SourceFailed, sources_configured
 from tenants.models import Library
@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 # Outside lookups share a small pool of threads per process rather than one per request.
 _EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lookup")
+# How many times the next barcode is asked for among more: enough to pass some 15,000 held
+# barcodes in a row.
+_NEXT_BARCODE_BATCHES = 20
 
 
 @dataclass
@@ -61,6 +64,12 @@ def _catalog_hits(isbn: str) -> list[LookupHit]:
         .order_by("record_id")
         .values_list("record_id", flat=True)[:10]
     )
+    return catalog_hits(record_ids)
+
+
+def catalog_hits(record_ids: list[int]) -> list[LookupHit]:
+    """The catalog's records as scan-to-add shows them (with their contributors and number of
+    copies), in the order given."""
     if not record_ids:
         return []
     drafts = catalog_drafts(record_ids)
@@ -121,7 +130,9 @@ def _outside_hits(isbn: str, sources: list[Source], lookup: Lookup) -> None:
 
 
 def next_barcode() -> str:
-    """The barcode after the library's highest all-digit barcode, at the same width."""
+    """The first barcode after the library's highest all-digit copy barcode, at the same
+    width, that no copy and no patron's card holds in any case (saving a held one is refused);
+    "" when there is no such copy barcode, or the next thousands are all held."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT barcode FROM catalog_item WHERE barcode ~ '^[0-9]{1,30}$' "
@@ -130,7 +141,18 @@ def next_barcode() -> str:
         row = cursor.fetchone()
     if row is None:
         return ""
-    return str(int(row[0]) + 1).zfill(len(row[0]))
+    width, number, batch = len(row[0]), int(row[0]) + 1, 16
+    for _ in range(_NEXT_BARCODE_BATCHES):
+        candidates = [str(n).zfill(width) for n in range(number, number + batch)]
+        copies = barcodes_matching(Item.objects.all(), candidates).values_list("barcode", flat=True)
+        held = {barcode.upper() for barcode in copies}
+        held.update(barcode.upper() for barcode in barcodes_held(candidates, asking="item"))
+        free = [barcode for barcode in candidates if barcode.upper() not in held]
+        if free:
+            return free[0]
+        # A run of cards numbered after the copies is passed in a few questions, not one each.
+        number, batch = number + batch, min(batch * 2, 1024)
+    return ""
 
 
 def isbn_lookup(*, raw_isbn: str, library: Library, sources: list[Source] | None = None) -> Lookup:

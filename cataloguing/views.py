@@ -13,7 +13,7 @@ from catalog.identifiers import InvalidIdentifier
 from catalog.models import Location, Record
 from catalog.services import item_create
 from cataloguing.forms import CoverOfferForm, IsbnForm, ItemForm, RecordForm
-from cataloguing.lookup import Lookup, LookupHit, isbn_lookup, next_barcode
+from cataloguing.lookup import Lookup, LookupHit, catalog_hits, isbn_lookup, next_barcode
 from cataloguing.services import record_cover_fetch, record_with_item_create
 from cataloguing.sources import source_labels
 from common.errors import ApplicationError
@@ -138,6 +138,6 @@ def add_copy(request: HttpRequest, pk: int) -> HttpResponse:
             error = exc.message
         else:
             return redirect(f"{reverse('staff-add')}?saved={record.pk}")
-    hit = LookupHit(source="catalog", record={"title": record.title}, record_id=record.pk)
-    context = {"item_form": item_form, "chosen": hit, "error": error}
+    # The record as the lookup showed it, with its copies and contributors.
+    context = {"item_form": item_form, "chosen": catalog_hits([record.pk])[0], "error": error}
     return _render(request, context, status=400)

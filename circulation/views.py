@@ -49,12 +49,17 @@ from circulation.stocktake import (
 from common.bidi import bdi, names_isolated, sentence_html
 from common.errors import ApplicationError
 from common.http import attachment, csv_attachment
+from common.numbers import whole_number
 from common.pages import form_page, form_submit, not_found_as_404
 
 View = Callable[..., HttpResponseBase]
 SESSION_PATRON = "desk_patron"
 SESSION_LINES = "desk_lines"
 LINES_KEPT = 30
+# The desk's forms carry the patron their page shows (its id, or nothing): two tabs of one
+# browser share the session's patron, and a scan meant for the one a tab shows must not go to
+# the one another tab opened since.
+SHOWN_PATRON = "shown_patron"
 
 
 def allowed_or_403(request: HttpRequest, action: Action) -> None:
@@ -122,7 +127,8 @@ def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bo
     _say(request, "ok", text, values)
 
 
-def _scan(request: HttpRequest, barcode: str) -> None:
+def _scan(request: HttpRequest, barcode: str, shown: int | None) -> None:
+    """`shown` is the id of the patron the page showed when the barcode was scanned."""
     patron_id = request.session.get(SESSION_PATRON)
     if not barcode:
         if patron_id is not None:
@@ -159,7 +165,9 @@ def _scan(request: HttpRequest, barcode: str) -> None:
         _say(request, "error", text, {"barcode": barcode})
         return
     if patron is not None:
-        if patron.pk == patron_id:
+        # A card scanned again ends its patron, but only on a page that shows them: from a tab
+        # that did not know another tab had opened them, it opens them.
+        if patron.pk == patron_id and patron.pk == shown:
             request.session.pop(SESSION_PATRON, None)
             _say(request, "info", gettext("Done with %(name)s."), {"name": bdi(patron.name)})
             return
@@ -174,11 +182,65 @@ def _scan(request: HttpRequest, barcode: str) -> None:
             text = gettext("Lending to %(name)s (%(card)s).")
         _say(request, "info", text, values)
         return
-    current = Patron.objects.filter(pk=patron_id).first() if patron_id else None
+    current = _patron_open(request)
+    if not _patron_unchanged(request, barcode, shown, current, renewing=False):
+        return
     if current is not None:
         _lend(request, current, barcode, override_holds=False)
     else:
         _check_in(request, barcode)
+
+
+def _patron_open(request: HttpRequest) -> Patron | None:
+    """The patron the session has open, if they still exist."""
+    patron_id = request.session.get(SESSION_PATRON)
+    return Patron.objects.filter(pk=patron_id).first() if patron_id else None
+
+
+def _patron_shown(request: HttpRequest) -> int | None:
+    """The id of the patron the posting page showed (None: it showed none). A post that does
+    not say (a page from before the desk's forms said) is taken to show the session's."""
+    posted = request.POST.get(SHOWN_PATRON)
+    if posted is None:
+        patron = _patron_open(request)
+        return patron.pk if patron is not None else None
+    return whole_number(posted.strip())
+
+
+def _patron_unchanged(
+    request: HttpRequest, barcode: str, shown: int | None, current: Patron | None, *,
+    renewing: bool,
+) -> bool:  # fmt: skip
+    """Whether the patron open is still the one the page showed; if not, the desk says so
+    and the scan or button does nothing (the page then shows the patron open)."""
+    if (current.pk if current is not None else None) == shown:
+        return True
+    if current is None:
+        if renewing:
+            text = gettext(
+                "%(barcode)s: not renewed. Another tab of the desk ended the patron: scan "
+                "their card again, then renew it."
+            )
+        else:
+            text = gettext(
+                "%(barcode)s: nothing done. Another tab of the desk ended the patron: scan "
+                "the card, then the copy again."
+            )
+        _say(request, "error", text, {"barcode": barcode})
+        return False
+    if renewing:
+        text = gettext(
+            "%(barcode)s: not renewed. Another tab of the desk changed the patron to "
+            "%(name)s (%(card)s): scan the card of the patron you meant, then renew it."
+        )
+    else:
+        text = gettext(
+            "%(barcode)s: nothing done. Another tab of the desk changed the patron to "
+            "%(name)s (%(card)s): scan the copy again."
+        )
+    values = {"barcode": barcode, "name": bdi(current.name), "card": current.barcode}
+    _say(request, "error", text, values)
+    return False
 
 
 def _check_in(request: HttpRequest, barcode: str) -> None:
@@ -257,31 +319,35 @@ def _say_trapped(
     _say(request, "hold", text, values)
 
 
+def _renew(request: HttpRequest, barcode: str) -> None:
+    try:
+        loan = loan_renew(item_barcode=barcode)
+    except ApplicationError as exc:
+        message = names_isolated(exc.message, *exc.quoted)
+        _say(request, "error", "%(message)s", {"message": message})
+        return
+    text = gettext("%(barcode)s: renewed, due %(due)s.")
+    values = {"barcode": loan.item.barcode, "due": date_format(loan.due_on, "SHORT_DATE_FORMAT")}
+    _say(request, "ok", text, values)
+
+
 @require_http_methods(["GET", "POST"])
 @desk_required("read")
 def desk_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         allowed_or_403(request, "desk")
+        shown = _patron_shown(request)
         if "lend_anyway" in request.POST:
-            patron = Patron.objects.filter(pk=request.session.get(SESSION_PATRON, 0)).first()
-            if patron is not None:
-                _lend(request, patron, request.POST["lend_anyway"][:64], override_holds=True)
+            barcode = request.POST["lend_anyway"][:64]
+            patron = _patron_open(request)
+            if _patron_unchanged(request, barcode, shown, patron, renewing=False) and patron:
+                _lend(request, patron, barcode, override_holds=True)
         elif "renew" in request.POST:
-            try:
-                loan = loan_renew(item_barcode=request.POST["renew"][:64])
-                text = gettext("%(barcode)s: renewed, due %(due)s.")
-                due = date_format(loan.due_on, "SHORT_DATE_FORMAT")
-                values = {"barcode": loan.item.barcode, "due": due}
-                _say(request, "ok", text, values)
-            except ApplicationError as exc:
-                _say(
-                    request,
-                    "error",
-                    "%(message)s",
-                    {"message": names_isolated(exc.message, *exc.quoted)},
-                )
+            barcode = request.POST["renew"][:64]
+            if _patron_unchanged(request, barcode, shown, _patron_open(request), renewing=True):
+                _renew(request, barcode)
         else:
-            _scan(request, request.POST.get("barcode", "").strip()[:64])
+            _scan(request, request.POST.get("barcode", "").strip()[:64], shown)
         return redirect("circulation-desk")  # type: ignore[return-value]
     patron_id = request.session.get(SESSION_PATRON)
     patron = Patron.objects.filter(pk=patron_id).first() if patron_id else None

@@ -2,15 +2,18 @@
 items scanned back to back, each barcode typed and ended with Enter before the desk has
 answered the one before."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from django_tenants.utils import schema_context
 
 from catalog.services import ItemData, RecordData, item_create, location_create, record_create
+from circulation.models import Loan
 from circulation.services import PatronData, patron_create
 from tenants.services import ProvisionedLibrary
 from tests.browser.conftest import Shots, Stack, chromium_page
+from tests.threads import SchemaThread
 
 pytestmark = pytest.mark.browser
 
@@ -99,3 +102,47 @@ def test_the_scan_field_keeps_clear_of_its_label_on_a_phone(  # type: ignore[no-
         )
         assert phone.evaluate(OVERLAP) is False
         Shots(phone, "desk_phone")("patron-open")
+
+
+def in_library(schema: str, work: Callable[[], object]) -> object:
+    """What `work` returns, run in the library's schema beside the browser's event loop."""
+    thread = SchemaThread(schema, work)
+    thread.start()
+    thread.join()
+    if thread.error is not None:
+        raise thread.error
+    return thread.result
+
+
+def test_two_tabs_of_the_desk_never_lend_to_the_patron_the_other_opened(  # type: ignore[no-untyped-def]
+    stack: Stack, live_library: ProvisionedLibrary, pile: Pile, page
+):
+    """Tab A opens one patron, tab B another: a copy scanned in tab A is lent to nobody, and
+    tab A shows the patron now open, to whom the copy scanned again is lent."""
+    schema = live_library.library.schema_name
+    in_library(
+        schema, lambda: patron_create(data=PatronData(name="Takver Anarres", barcode="CARD-77"))
+    )
+    stack.admin_sign_in(page, live_library, "/staff/desk/")
+    other = page.context.new_page()
+    other.goto(page.url)
+    first_line = "(document.querySelector('#lines li')?.textContent ?? '')"
+    page.keyboard.type(f"{pile.patron_barcode}\n", delay=15)
+    page.wait_for_function(f"() => {first_line}.startsWith('Lending to Shevek')")
+    other.keyboard.type("CARD-77\n", delay=15)
+    other.wait_for_function(f"() => {first_line}.startsWith('Lending to Takver')")
+    page.bring_to_front()
+    page.keyboard.type(f"{pile.barcodes[0]}\n", delay=15)
+    page.wait_for_function(f"() => {first_line}.includes('Another tab of the desk')")
+    assert page.inner_text("#lines li").startswith(
+        f"{pile.barcodes[0]}: nothing done. Another tab of the desk changed the patron to "
+        "Takver Anarres (CARD-77): scan the copy again."
+    )
+    assert page.inner_text("#patron h2").startswith("Takver Anarres")
+    Shots(page, "desk_two_tabs")("patron-changed")
+    assert in_library(schema, lambda: list(Loan.objects.all())) == []
+    page.keyboard.type(f"{pile.barcodes[0]}\n", delay=15)
+    page.wait_for_function(f"() => {first_line}.includes('lent to')")
+    assert "lent to Takver Anarres" in page.inner_text("#lines li")
+    lent_to = in_library(schema, lambda: [loan.patron.name for loan in Loan.objects.all()])
+    assert lent_to == ["Takver Anarres"]

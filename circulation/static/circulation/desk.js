@@ -7,15 +7,19 @@
   if (!form || !window.fetch || !window.DOMParser || !window.FormData) { return; }
   var field = document.getElementById("barcode");
   var label = form.querySelector("label");
+  var shown = form.querySelector("input[name=shown_patron]");
   var queue = [];
   var busy = false;
 
-  // Put the answer's lines, patron and field label in place of the page's.
+  // Put the answer's lines, patron and field label in place of the page's, and the patron it
+  // shows in the form: the next scan says which patron it was scanned for (another tab of the
+  // desk may change the patron meanwhile, and the desk then lends nothing).
   function show(html) {
     var answer = new DOMParser().parseFromString(html, "text/html");
     var answerForm = answer.getElementById("scan");
     if (!answerForm) { return false; }  // signed out, say: the caller loads the page itself
     label.textContent = answerForm.querySelector("label").textContent;
+    shown.value = answerForm.querySelector("input[name=shown_patron]").value;
     var anchor = form;
     ["lines", "patron"].forEach(function (id) {
       var mine = document.getElementById(id);

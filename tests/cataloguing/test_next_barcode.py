@@ -1,0 +1,74 @@
+"""Scan-to-add's suggested barcode for the next copy: never one a card or a copy holds, so
+"Add this copy" with it is taken; and a refused copy leaves the record shown as it is."""
+
+from django_tenants.utils import schema_context
+
+from catalog.models import Item
+from catalog.services import ItemData, RecordData, item_create, record_create
+from circulation.services import PatronData, patron_create
+from tests.api.conftest import callers_of
+from tests.conftest import LIBRARY_HOST
+
+LEFT_HAND = "9780441478125"
+
+
+def held_book() -> int:
+    """A record with one copy, 12345, the highest barcode of the catalog; two cards after it."""
+    with schema_context("alpha"):
+        record = record_create(
+            data=RecordData(
+                title="Held",
+                contributors=[("Smith, G", "author")],
+                identifiers=[("isbn", LEFT_HAND)],
+            )
+        )
+        item_create(record_id=record.pk, data=ItemData(barcode="12345"))
+        patron_create(data=PatronData(name="Bob Reader", barcode="12346"))
+        patron_create(data=PatronData(name="Ann Reader", barcode="12347"))
+    return record.pk
+
+
+def test_the_suggested_barcode_skips_the_cards_after_the_copies(library, librarian):
+    record_id = held_book()
+    answer = callers_of("alpha", LIBRARY_HOST)["read_key"].get(
+        "/api/v1/records/lookup/", {"isbn": LEFT_HAND}
+    )
+    assert answer.status_code == 200
+    assert answer.json()["next_barcode"] == "12348"
+    page = librarian.get("/staff/add/", {"isbn": LEFT_HAND}).content.decode()
+    assert 'value="12348"' in page
+    added = librarian.post(
+        f"/staff/add/records/{record_id}/copy/", {"barcode": "12348", "status": "available"}
+    )
+    assert added.status_code == 302
+    with schema_context("alpha"):
+        barcodes = Item.objects.filter(record_id=record_id).values_list("barcode", flat=True)
+        assert sorted(barcodes) == ["12345", "12348"]
+
+
+def test_a_long_run_of_held_barcodes_is_passed(library, librarian):
+    """Forty cards numbered after the copies: more than the first question asks about."""
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Run", identifiers=[("isbn", LEFT_HAND)]))
+        item_create(record_id=record.pk, data=ItemData(barcode="000100"))
+        for n in range(101, 141):
+            patron_create(data=PatronData(name=f"Reader {n}", barcode=f"{n:06d}"))
+    page = librarian.get("/staff/add/", {"isbn": LEFT_HAND}).content.decode()
+    assert 'value="000141"' in page
+    record_page = librarian.get(f"/staff/records/{record.pk}/").content.decode()
+    assert 'value="000141"' in record_page
+
+
+def test_a_refused_copy_shows_the_record_as_it_is(library, librarian):
+    record_id = held_book()
+    before = librarian.get("/staff/add/", {"isbn": LEFT_HAND}).content.decode()
+    assert "by <bdi>Smith, G</bdi> · Copies: 1" in before
+    refused = librarian.post(
+        f"/staff/add/records/{record_id}/copy/", {"barcode": "12346", "status": "available"}
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Barcode &#x27;12346&#x27; is already" in page
+    assert ">Held</bdi></a> by <bdi>Smith, G</bdi> · Copies: 1<" in page
+    with schema_context("alpha"):
+        assert Item.objects.filter(record_id=record_id).count() == 1
