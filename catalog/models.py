@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import signals
 from django.db.models.base import ModelState
-from django.db.models.functions import Upper
+from django.db.models.functions import Now, Upper
 from django.utils.translation import gettext_lazy as _
 
 MAX_YEAR = 2100
@@ -133,6 +133,11 @@ class Record(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Its OAI-PMH datestamp: when what harvesters get of it last changed, its copies' 852s and
+    # sets included. A save of the record moves it; writes that change the record otherwise (a
+    # copy added, changed, moved or deleted, a location recoded, a heading renamed) move it
+    # with catalog.services.datestamps_move. Imports' inserts take the database's time.
+    harvest_datestamp = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
     if TYPE_CHECKING:
         # Not columns: catalog.selectors.record_links_attach sets them (on the records of

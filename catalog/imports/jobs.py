@@ -28,7 +28,13 @@ from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.running import Slice, collector_eased, commit_slice, stage_slice
 from catalog.imports.snapshots import snapshot_data
 from catalog.models import Change, Item, Location, Record
-from catalog.services import changes_log, delete_check, record_update, search_terms_lock
+from catalog.services import (
+    changes_log,
+    datestamps_move,
+    delete_check,
+    record_update,
+    search_terms_lock,
+)
 from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language
 from common.tasks import task_enqueue, task_name
@@ -367,6 +373,8 @@ def import_job_revert(*, job_id: int) -> ImportJob:
         if row.created_item_ids:
             Item.objects.filter(pk__in=row.created_item_ids).delete()
             changes_log(Change.Entity.ITEM, row.created_item_ids, Change.Action.DELETED)
+            if row.record_id is not None:
+                datestamps_move([row.record_id])
         if row.previous and row.record_id is not None:
             data = snapshot_data(row.previous)
             record_update(record_id=row.record_id, data=data)

@@ -4,11 +4,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import pymarc
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Exists, Max, OuterRef, QuerySet
 
 from catalog.imports.formats.marc_kept import record_as_marc
 from catalog.marc import public_holdings, record_built_marc, xml_text
@@ -98,45 +96,28 @@ class Entry:
     deleted: bool
 
 
-def _stamped(records: QuerySet[Record]) -> Any:
-    """Records with their datestamp: their last change or their copies' last change, whichever
-    is later (a copy's 852 is part of the record harvesters get). A copy deleted leaves no
-    trace on its record (the change feed keeps the copy's id alone)."""
-    copies = (
-        Item.objects.filter(record=OuterRef("pk"))
-        .order_by()
-        .values("record")
-        .annotate(at=Max("updated_at"))
-        .values("at")
-    )
-    return records.annotate(stamp=Greatest("updated_at", Coalesce(Subquery(copies), "updated_at")))
-
-
 def harvest_page(
     *, after: int, limit: int, since: datetime | None = None, before: datetime | None = None,
     location: str | None = None,
 ) -> list[Entry]:  # fmt: skip
     """Up to `limit` records with ids above `after`, in id order, with datestamps at or after
-    `since` and before `before`: live records by their last change or their copies', deleted
+    `since` and before `before`: live records by their harvest datestamp (Record), deleted
     ones by the time of their deletion. Paging by id from a position keeps every page whole
     while records are edited, added or deleted between pages. With a `location`, live
     records holding a copy there, and every deletion (what a deleted record held is not
     kept)."""
     live: QuerySet[Record] = Record.objects.filter(pk__gt=after)
-    # The datestamp's bounds as conditions on the record's and its copies' own indexed times.
     if since is not None:
-        changed_copies = Item.objects.filter(updated_at__gte=since).values("record_id")
-        live = live.filter(Q(updated_at__gte=since) | Q(pk__in=changed_copies))
+        live = live.filter(harvest_datestamp__gte=since)
     if before is not None:
-        later_copies = Item.objects.filter(updated_at__gte=before).values("record_id")
-        live = live.filter(updated_at__lt=before).exclude(pk__in=later_copies)
+        live = live.filter(harvest_datestamp__lt=before)
     if location is not None:
         live = live.filter(
             Exists(Item.objects.filter(record=OuterRef("pk"), location__code=location))
         )
     rows = [
         Entry(pk, at, False)
-        for pk, at in _stamped(live).order_by("pk").values_list("pk", "stamp")[:limit]
+        for pk, at in live.order_by("pk").values_list("pk", "harvest_datestamp")[:limit]
     ]
     tombs = Change.objects.filter(
         entity=Change.Entity.RECORD, action=Change.Action.DELETED, entity_id__gt=after
@@ -160,7 +141,7 @@ def harvest_page(
 
 def entry_get(record_id: int) -> Entry | None:
     """A record's entry, live or deleted; None if the catalog never had it."""
-    stamp = _stamped(Record.objects.filter(pk=record_id)).values_list("stamp", flat=True).first()
+    stamp = Record.objects.filter(pk=record_id).values_list("harvest_datestamp", flat=True).first()
     if stamp is not None:
         return Entry(record_id, stamp, False)
     at = Change.objects.filter(
@@ -172,7 +153,11 @@ def entry_get(record_id: int) -> Entry | None:
 def earliest_datestamp() -> datetime | None:
     """A time no record's datestamp is before: the catalog's first change or oldest record."""
     first = Change.objects.order_by("pk").values_list("at", flat=True).first()
-    oldest = Record.objects.order_by("updated_at").values_list("updated_at", flat=True).first()
+    oldest = (
+        Record.objects.order_by("harvest_datestamp")
+        .values_list("harvest_datestamp", flat=True)
+        .first()
+    )
     found = [at for at in (first, oldest) if at is not None]
     return min(found) if found else None
 

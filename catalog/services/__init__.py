@@ -9,7 +9,7 @@ from catalog.services.barcodes import (
     barcodes_held,
     barcodes_matching,
 )
-from catalog.services.changes import changes_lock, changes_log
+from catalog.services.changes import changes_lock, changes_log, datestamps_move
 from catalog.services.covers import record_cover_remove, record_cover_set
 from catalog.services.headings import (
     Heading,
@@ -86,6 +86,7 @@ __all__ = [
     "contributor_update",
     "contributors_by_key",
     "contributors_get_or_create",
+    "datestamps_move",
     "delete_check",
     "item_create",
     "item_delete",

@@ -1,12 +1,16 @@
-"""Every catalog write's bookkeeping: the change feed and the versions that refuse stale writes."""
+"""Every catalog write's bookkeeping: the change feed, the versions that refuse stale writes
+and the records' OAI-PMH datestamps."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
+from django.db.models import DateTimeField, F, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from catalog.models import Change
+from catalog.models import Change, Record
 from common.errors import PreconditionFailed
 from common.sql import bulk_cursor
 
@@ -63,3 +67,13 @@ def version_check(entity: str, current: int, expected: int | None) -> None:
         raise PreconditionFailed(
             str(_STALE.get(entity, _STALE["record"])) % {"current": current, "expected": expected}
         )
+
+
+def datestamps_move(record_ids: Iterable[int] | QuerySet[Any]) -> None:
+    """Move to now the OAI-PMH datestamps of records whose harvested form changed without a
+    save of the record (its copies' 852s or sets, a heading it links to), never backwards:
+    a harvest from an earlier time then fetches them again."""
+    now = Value(timezone.now(), output_field=DateTimeField())
+    Record.objects.filter(pk__in=record_ids).update(
+        harvest_datestamp=Greatest(F("harvest_datestamp"), now)
+    )

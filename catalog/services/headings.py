@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from catalog.models import Change, Contributor, Record, Subject
-from catalog.services.changes import changes_log
+from catalog.services.changes import changes_log, datestamps_move
 from catalog.services.search_index import record_search_refresh, search_words_add
 from catalog.text import name_key
 from common.errors import ApplicationError, first_or_not_found
@@ -154,3 +154,4 @@ def _records_renamed(record_ids: Iterable[int]) -> None:
     search_words_add(ids)
     Record.objects.filter(pk__in=ids).update(version=F("version") + 1)
     changes_log(Change.Entity.RECORD, ids, Change.Action.UPDATED)
+    datestamps_move(ids)

@@ -16,7 +16,7 @@ from catalog.services.barcodes import (
     barcodes_held,
     barcodes_matching,
 )
-from catalog.services.changes import changes_log, version_check
+from catalog.services.changes import changes_log, datestamps_move, version_check
 from catalog.services.kept import delete_check
 from common.errors import ApplicationError, Conflict, first_or_not_found
 
@@ -179,6 +179,14 @@ def _item_columns(item: Item) -> tuple[object, ...]:
     return (item.record_id, item.barcode, *(getattr(item, name) for name in _COPIED))
 
 
+# What harvesters get of a copy, in its record's 852 (catalog.marc.public_holdings).
+_HARVESTED = ("record_id", "barcode", "call_number", "location_id", "public_note")
+
+
+def _item_harvested(item: Item) -> tuple[object, ...]:
+    return tuple(getattr(item, name) for name in _HARVESTED)
+
+
 def _item_save(item: Item) -> None:
     # The check above answers the common case; the unique index settles a concurrent race.
     try:
@@ -195,6 +203,7 @@ def item_create(*, record_id: int, data: ItemData) -> Item:
     _item_fields_apply(item, data)
     _item_save(item)
     changes_log(Change.Entity.ITEM, [item.pk], Change.Action.CREATED)
+    datestamps_move([record_id])
     return item
 
 
@@ -212,7 +221,7 @@ def item_update(
         Item.objects.select_for_update().filter(pk=item_id), gettext("No such item.")
     )
     version_check("item", item.version, expected_version)
-    before = _item_columns(item)
+    before, harvested, held_by = _item_columns(item), _item_harvested(item), item.record_id
     if record_id is not None and record_id != item.record_id:
         if item.status == Item.Status.ON_HOLD_SHELF:
             raise on_hold_shelf_conflict(item, "record")  # its hold is for this record's title
@@ -225,6 +234,9 @@ def item_update(
     _item_save(item)
     item.refresh_from_db(fields=["version", "updated_at"])
     changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+    if _item_harvested(item) != harvested:
+        # A copy moved to another record leaves the first record's 852s too.
+        datestamps_move({held_by, item.record_id})
     return item
 
 
@@ -251,3 +263,4 @@ def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
     )
     item.delete()
     changes_log(Change.Entity.ITEM, [item_id], Change.Action.DELETED)
+    datestamps_move([item.record_id])

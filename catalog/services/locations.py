@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location
-from catalog.services.changes import changes_log
+from catalog.services.changes import changes_log, datestamps_move
 from common.errors import ApplicationError, Conflict, first_or_not_found
 
 # As long as the column holds.
@@ -55,6 +55,9 @@ def location_update(*, location_id: int, code: str, name: str) -> Location:
     location.save()
     if (location.code, location.name) != before:
         _items_moved(location_id)
+    if location.code != before[0]:
+        # The records held there have new 852 $b and sets (the name is in neither).
+        datestamps_move(Item.objects.filter(location_id=location_id).values("record_id"))
     return location
 
 

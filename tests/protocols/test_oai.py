@@ -12,7 +12,16 @@ from sickle import Sickle
 from catalog.models import Record
 from catalog.protocols import oai as oai_module
 from catalog.services import ItemData as ItemInput
-from catalog.services import RecordData, item_update, record_create, record_delete, record_update
+from catalog.services import (
+    RecordData,
+    contributor_update,
+    item_delete,
+    item_update,
+    location_update,
+    record_create,
+    record_delete,
+    record_update,
+)
 from staff.services import api_key_create
 from tenants.administration import library_settings_update
 from tests.conftest import LIBRARY_HOST
@@ -255,6 +264,105 @@ def test_a_copys_change_moves_its_records_datestamp(web, shelf):
     assert len(until) == len(shelf) - 1
     got = oai_get(web, verb="GetRecord", metadataPrefix="oai_dc", identifier=f"{PREFIX}{record.pk}")
     assert got.findtext(".//o:datestamp", namespaces=NS) >= since
+
+
+def a_second_on() -> str:
+    """A `from` after every datestamp written so far (datestamps are whole seconds)."""
+    time.sleep(1.1)
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def datestamp(client: Client, record: Record) -> str:
+    got = oai_get(
+        client, verb="GetRecord", metadataPrefix="oai_dc", identifier=f"{PREFIX}{record.pk}"
+    )
+    return got.findtext(".//o:datestamp", namespaces=NS)
+
+
+def holdings(record: etree._Element) -> list[list[tuple[str, str]]]:
+    fields = record.xpath(".//m:datafield[@tag='852']", namespaces=NS)
+    return [[(s.get("code"), s.text) for s in field.findall("m:subfield", NS)] for field in fields]
+
+
+def test_a_copy_moved_to_another_record_moves_both_datestamps(web, shelf):
+    source, target = shelf["marc0"], shelf["gates"]
+    with schema_context("alpha"):
+        item = source.items.get()
+        a_second_on()
+        # The copy changed after its record: the record's datestamp is the copy's change.
+        item_update(item_id=item.pk, data=ItemInput(barcode="B-200", location_id=item.location_id))
+    earlier = datestamp(web, source)
+    since = a_second_on()
+    with schema_context("alpha"):
+        item_update(
+            item_id=item.pk, record_id=target.pk,
+            data=ItemInput(barcode="B-200", location_id=item.location_id),
+        )  # fmt: skip
+    changed = harvest(web, "ListRecords", metadataPrefix="marc21", **{"from": since})
+    assert identifiers(changed) == [f"{PREFIX}{pk}" for pk in sorted([source.pk, target.pk])]
+    by_id = {r.findtext(".//o:identifier", namespaces=NS): r for r in changed}
+    assert holdings(by_id[f"{PREFIX}{source.pk}"]) == []
+    assert holdings(by_id[f"{PREFIX}{target.pk}"]) == [[("b", "EAST 2"), ("p", "B-200")]]
+    assert datestamp(web, source) >= since > earlier
+
+
+def test_a_deleted_copy_moves_its_records_datestamp(web, shelf):
+    record = shelf["moon"]
+    earlier = datestamp(web, record)
+    since = a_second_on()
+    with schema_context("alpha"):
+        item_delete(item_id=record.items.get().pk)
+    changed = harvest(web, "ListRecords", metadataPrefix="marc21", **{"from": since})
+    assert identifiers(changed) == [f"{PREFIX}{record.pk}"]
+    assert holdings(changed[0]) == []
+    assert changed[0].findtext("o:header/o:setSpec", namespaces=NS) is None
+    assert datestamp(web, record) >= since > earlier
+
+
+def test_a_recoded_location_moves_the_datestamps_of_the_records_held_there(web, shelf):
+    record = shelf["moon"]
+    earlier = datestamp(web, record)
+    since = a_second_on()
+    with schema_context("alpha"):
+        main = record.items.get().location
+        # A new name alone changes nothing a record is served with.
+        location_update(location_id=main.pk, code="MAIN", name="Central Library")
+    assert harvest(web, "ListIdentifiers", metadataPrefix="oai_dc", **{"from": since}) == []
+    with schema_context("alpha"):
+        location_update(location_id=main.pk, code="CENTRAL", name="Central Library")
+    changed = harvest(web, "ListRecords", metadataPrefix="marc21", **{"from": since})
+    assert identifiers(changed) == [f"{PREFIX}{record.pk}"]
+    assert changed[0].findtext("o:header/o:setSpec", namespaces=NS) == "location:CENTRAL"
+    assert holdings(changed[0])[0][0] == ("b", "CENTRAL")
+    assert datestamp(web, record) >= since > earlier
+    central = harvest(web, "ListIdentifiers", metadataPrefix="oai_dc", set="location:CENTRAL")
+    assert identifiers(central) == [f"{PREFIX}{record.pk}"]
+
+
+def test_a_renamed_contributor_moves_the_datestamps_of_its_records(web, shelf):
+    since = a_second_on()
+    with schema_context("alpha"):
+        erikson = shelf["moon"].contributors.get(name="Erikson, Steven")
+        contributor_update(contributor_id=erikson.pk, name="Erikson, Steven, 1959-")
+    changed = harvest(web, "ListRecords", metadataPrefix="oai_dc", **{"from": since})
+    ids = sorted([shelf["moon"].pk, shelf["gates"].pk])
+    assert identifiers(changed) == [f"{PREFIX}{pk}" for pk in ids]
+    creators = changed[0].xpath(".//dc:creator/text()", namespaces=NS)
+    assert creators == ["Erikson, Steven, 1959-"]
+
+
+def test_a_copys_status_alone_leaves_the_datestamp(web, shelf):
+    # Harvesters are not sent a copy's status: a loan or a stocktake is no change to them.
+    since = a_second_on()
+    with schema_context("alpha"):
+        item = shelf["moon"].items.get()
+        item_update(
+            item_id=item.pk,
+            data=ItemInput(barcode="B-100", call_number="FIC ERI", location_id=item.location_id,
+                           price=item.price, staff_note=item.staff_note,
+                           public_note=item.public_note, status="missing"),
+        )  # fmt: skip
+    assert harvest(web, "ListIdentifiers", metadataPrefix="oai_dc", **{"from": since}) == []
 
 
 def test_sets_select_records_by_location(web, shelf):

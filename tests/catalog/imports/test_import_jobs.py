@@ -3,6 +3,7 @@
 import csv
 import io
 import time
+from datetime import UTC, datetime
 from itertools import pairwise
 
 import pymarc
@@ -184,6 +185,24 @@ def test_revert_removes_created_and_restores_updated_records(in_library):
     assert list(restored.contributors.values_list("name", flat=True)) == ["Frank Herbert"]
     assert list(Item.objects.values_list("barcode", flat=True)) == ["B-1"]
     assert Change.objects.filter(entity="record", action="deleted").count() == 1
+
+
+def test_a_revert_moves_the_oai_datestamp_of_a_record_it_takes_copies_from(in_library, web):
+    # Harvesters had the import's copy in the record's 852s: they must fetch it again.
+    _csv("Dune,Frank Herbert,0441172717,,1965,B-1,\n", one_shot=True)
+    job = _csv("Dune,Frank Herbert,0441172717,,1965,B-2,\n", one_shot=True)
+    record = Record.objects.get()
+    assert sorted(record.items.values_list("barcode", flat=True)) == ["B-1", "B-2"]
+    _sleep(1.1)  # datestamps are whole seconds
+    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    import_job_revert(job_id=job.pk)
+
+    harvest = web.get("/oai", {"verb": "ListRecords", "metadataPrefix": "marc21", "from": since})
+    text = harvest.content.decode()
+    assert f":{record.pk}</identifier>" in text
+    assert "B-1" in text
+    assert "B-2" not in text
 
 
 def test_revert_is_refused_once_a_record_changed_after_the_import(in_library):
