@@ -419,7 +419,7 @@ class ItemViewSet(CatalogViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         return self._render(selectors.item_get(item_id=int(pk)))
 
-    @action(detail=False, methods=["get"], url_path=r"by-barcode/(?P<barcode>[^/]{1,64})")
+    @action(detail=False, methods=["get"], url_path=r"by-barcode/(?P<barcode>.{1,64})")
     def by_barcode(self, request: Request, barcode: str) -> Response:
         return self._render(selectors.item_get_by_barcode(barcode=barcode))
 

@@ -1,5 +1,7 @@
 """Items through the API: barcodes, staff-only fields, versions and locations."""
 
+from urllib.parse import quote
+
 import pytest
 from django_tenants.utils import schema_context
 
@@ -24,6 +26,18 @@ def test_create_item_and_find_it_by_barcode(writer, catalog, library):
     assert writer.get("/api/v1/items/by-barcode/NOPE/").status_code == 404
     with schema_context(library.schema_name):
         assert Change.objects.filter(entity="item", entity_id=created["id"], action="created")
+
+
+@pytest.mark.parametrize("barcode", ["123/2019", "A/B 1", "2019/"])
+def test_an_accession_number_with_a_slash_is_found_by_its_address(writer, catalog, barcode):
+    body = {"record": catalog.record.pk, "barcode": barcode}
+    made = writer.post("/api/v1/items/", body, format="json")
+    assert made.status_code == 201, made.json()
+
+    found = writer.get(f"/api/v1/items/by-barcode/{quote(barcode, safe='')}/")
+
+    assert found.status_code == 200, found.content
+    assert (found.json()["id"], found.json()["barcode"]) == (made.json()["id"], barcode)
 
 
 def test_item_filters(writer, catalog):
