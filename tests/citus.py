@@ -40,6 +40,11 @@ EXCLUDED: dict[str, str] = {
         "on the worker holding the copy's and the hold's rows (the race of the same two "
         "services, without that watch, runs against Citus too)"
     ),
+    "tests/catalog/test_item_lock_order.py::"
+    "test_a_copy_written_while_its_record_is_deleted_waits_and_is_told_it_is_gone": (
+        "watches the coordinator's pg_stat_activity for the copy's write waiting on its "
+        "record's row, a wait that happens on the worker holding that row"
+    ),
     "tests/catalog/imports/test_planned_ahead.py::"
     "test_a_barcode_taken_after_the_chunk_was_planned_is_left_out": (
         "a worker's unique violation inside the import's multi-statement write reaches the "

@@ -207,6 +207,22 @@ def item_create(*, record_id: int, data: ItemData) -> Item:
     return item
 
 
+def _item_locked(item_id: int) -> Item:
+    """The item, locked after its record, in the order a record's delete locks them: a write
+    of the copy (which moves its record's datestamp) and a delete of its record then wait for
+    each other rather than deadlock. Should the copy move to another record in between, its
+    new record is locked in turn."""
+    while True:
+        held = first_or_not_found(Item.objects.filter(pk=item_id).only("record_id"),
+                                  gettext("No such item."))  # fmt: skip
+        list(Record.objects.select_for_update().filter(pk=held.record_id).values_list("pk"))
+        item = first_or_not_found(
+            Item.objects.select_for_update().filter(pk=item_id), gettext("No such item.")
+        )
+        if item.record_id == held.record_id:
+            return item
+
+
 @transaction.atomic
 def item_update(
     *,
@@ -217,9 +233,7 @@ def item_update(
 ) -> Item:
     """Replace an item's description (and move it to another record if `record_id` is given);
     with `expected_version`, refuse a stale write (412)."""
-    item = first_or_not_found(
-        Item.objects.select_for_update().filter(pk=item_id), gettext("No such item.")
-    )
+    item = _item_locked(item_id)
     version_check("item", item.version, expected_version)
     before, harvested, held_by = _item_columns(item), _item_harvested(item), item.record_id
     if record_id is not None and record_id != item.record_id:
@@ -251,9 +265,7 @@ def on_hold_shelf_refuse(items: list[Item]) -> None:
 
 @transaction.atomic
 def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
-    item = first_or_not_found(
-        Item.objects.select_for_update().filter(pk=item_id), gettext("No such item.")
-    )
+    item = _item_locked(item_id)
     version_check("item", item.version, expected_version)
     on_hold_shelf_refuse([item])
     delete_check(
