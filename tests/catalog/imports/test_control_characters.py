@@ -7,8 +7,15 @@ import pymarc
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_create
-from catalog.models import Record
-from catalog.services import RecordData, record_create
+from catalog.models import Contributor, Record, Subject
+from catalog.services import (
+    RecordData,
+    contributor_create,
+    contributor_update,
+    record_create,
+    subject_create,
+    subject_update,
+)
 from tests.catalog.imports.helpers import job_run
 from tests.catalog.imports.test_round_trip import export, import_into_current
 
@@ -60,3 +67,14 @@ def test_the_marc_export_writes_no_delimiter_an_old_row_holds(library, other_lib
     assert written["245"].subfields == [pymarc.Subfield("a", "Ctrl btitle  end")]
     assert written["264"].get_subfields("b") == ["Pub lisher"]
     assert read == ("Ctrl btitle  end", "", "")
+
+
+def test_a_heading_named_by_hand_is_stored_without_control_characters(in_library):
+    contributor = contributor_create(name="Butler,\x0bOctavia E.\x07")
+    subject = subject_create(heading="Time\x1ftravel", scheme="lcsh")
+    assert Contributor.objects.get(pk=contributor.pk).name == "Butler, Octavia E."
+    assert Subject.objects.get(pk=subject.pk).heading == "Time travel"
+    contributor_update(contributor_id=contributor.pk, name="Butler,\x1eO. E.")
+    subject_update(subject_id=subject.pk, heading="Time\r\ntravel", scheme="lcsh")
+    assert Contributor.objects.get(pk=contributor.pk).name == "Butler, O. E."
+    assert Subject.objects.get(pk=subject.pk).heading == "Time travel"
