@@ -302,6 +302,7 @@ _IMPORT_JOB = {
     "progress": 1.0,
     "seconds_left": None,
     "started_by": "head@springfield.example",
+    "warnings": [],
     "created_at": _AT,
     "staged_at": _AT,
     "committed_at": None,

@@ -31,6 +31,7 @@ from catalog.imports.selectors import (
     import_job_fraction_done,
     import_job_list,
     import_job_seconds_left,
+    import_job_warnings,
     import_rejects_file,
     import_row_list,
 )
@@ -46,10 +47,11 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     progress = serializers.SerializerMethodField()
     seconds_left = serializers.SerializerMethodField()
     started_by = serializers.CharField(source="started_by_label")
+    warnings = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportJob
-        fields = [*IMPORT_JOB_FIELDS, "progress", "seconds_left", "started_by"]
+        fields = [*IMPORT_JOB_FIELDS, "progress", "seconds_left", "started_by", "warnings"]
 
     def get_progress(self, job: ImportJob) -> float:
         """0 to 1: bytes read while staging, rows written while committing."""
@@ -57,6 +59,11 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
 
     def get_seconds_left(self, job: ImportJob) -> float | None:
         return import_job_seconds_left(job)
+
+    def get_warnings(self, job: ImportJob) -> list[str]:
+        """What the file gives that no record takes (a CSV's columns not read), in the
+        caller's language."""
+        return import_job_warnings(job)
 
 
 class ImportJobCreateSerializer(StrictInputSerializer):

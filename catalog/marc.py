@@ -32,6 +32,9 @@ _TAG = re.compile(r"[0-9A-Za-z]{3}")
 _INDICATOR = re.compile(r"[0-9a-z ]")
 # Characters XML 1.0 cannot carry (MARC data sometimes has them): dropped from the XML.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# MARC's own delimiters (end of record, of field, and subfield): inside a value written from
+# the catalog (an old row may hold one) they would end it there, so they are written as spaces.
+_DELIMITERS = str.maketrans("\x1d\x1e\x1f", "   ")
 # The fields the import maps (catalog.imports.formats.marc21 reads only these), by the part of
 # the record they say: each part is written from the record as it is now, or kept as it came
 # in while the record still says it; the source's other fields are kept as they came in.
@@ -117,17 +120,19 @@ def fields_built(
     credits, subjects, identifiers = record_links(record)
     built: dict[str, list[pymarc.Field]] = defaultdict(list)
     if record.control_number:
-        built["control_number"].append(pymarc.Field(tag="001", data=record.control_number))
+        built["control_number"].append(
+            pymarc.Field(tag="001", data=marc_text(record.control_number))
+        )
     if record.control_number_source:
         built["control_number_source"].append(
-            pymarc.Field(tag="003", data=record.control_number_source)
+            pymarc.Field(tag="003", data=marc_text(record.control_number_source))
         )
     year = str(record.publication_year or "").rjust(4) if record.publication_year else "    "
     data = f"{record.created_at:%y%m%d}s{year}    xx            000 0 {record.language or '   '} d"
     if fixed is not None and len(fixed.data or "") == 40:
         old = fixed.data or ""
         data = old[:7] + year + old[11:35] + (record.language or "   ") + old[38:]
-    built["fixed"].append(pymarc.Field(tag="008", data=data[:40].ljust(40)))
+    built["fixed"].append(pymarc.Field(tag="008", data=marc_text(data[:40].ljust(40))))
     for kind, value in identifiers:
         tag = {"isbn": "020", "issn": "022", "lccn": "010", "oclc": "035"}[kind]
         value = f"(OCoLC){value}" if kind == "oclc" else value
@@ -215,15 +220,13 @@ def public_holdings(record_ids: Iterable[int]) -> dict[int, list[pymarc.Field]]:
         .values_list("record_id", "location__code", "call_number", "barcode", "public_note")
     )
     for record_id, location, call_number, barcode, note in copies:
-        subfields = [pymarc.Subfield("b", location)] if location else []
+        subs = [("b", location)] if location else []
         if call_number:
-            subfields.append(pymarc.Subfield("h", call_number))
-        subfields.append(pymarc.Subfield("p", barcode))
+            subs.append(("h", call_number))
+        subs.append(("p", barcode))
         if note:
-            subfields.append(pymarc.Subfield("z", note))
-        holdings[record_id].append(
-            pymarc.Field(tag="852", indicators=pymarc.Indicators(" ", " "), subfields=subfields)
-        )
+            subs.append(("z", note))
+        holdings[record_id].append(data_field("852", subs))
     return holdings
 
 
@@ -279,9 +282,15 @@ def _indicator(value: str | None) -> str:
     return value if _INDICATOR.fullmatch(value) else " "
 
 
+def marc_text(value: str) -> str:
+    """A value as a MARC field holds it: without MARC's delimiters."""
+    return value.translate(_DELIMITERS)
+
+
 def data_field(tag: str, subs: list[tuple[str, str]], indicators: str = "  ") -> pymarc.Field:
+    """A data field of values the catalog holds, none of them cut short by a delimiter."""
     return pymarc.Field(
         tag=tag,
         indicators=pymarc.Indicators(indicators[0], indicators[1]),
-        subfields=[pymarc.Subfield(code=c, value=v) for c, v in subs],
+        subfields=[pymarc.Subfield(code=c, value=marc_text(v)) for c, v in subs],
     )

@@ -17,6 +17,31 @@ _NAME_FULL_STOP = re.compile(
 )
 
 
+# Control characters (C0, DEL, C1). MARC's delimiters are among them (\x1d, \x1e, \x1f), and a
+# vertical tab is how Word pastes a line break: in a record's text each run of them, with the
+# spaces beside it, is read as one space.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_RUN = re.compile(r" *[\x00-\x1f\x7f-\x9f]+ *")
+_CONTROL_RUN_BUT_NEWLINE = re.compile(r" *[\x00-\x09\x0b-\x1f\x7f-\x9f]+ *")
+_LINE_BREAK = re.compile(r" *(?:\r\n?|\n) *")
+
+
+def line_text(value: str) -> str:
+    """One line of text (a title, a name, an identifier) without control characters."""
+    if not _CONTROLS.search(value):
+        return value
+    return _CONTROL_RUN.sub(" ", value).strip()
+
+
+def lines_text(value: str) -> str:
+    """Text of several lines (a summary): its line breaks kept as \\n, without other control
+    characters."""
+    if not _CONTROLS.search(value.replace("\n", "")):
+        return value
+    spaced = _CONTROL_RUN_BUT_NEWLINE.sub(" ", _LINE_BREAK.sub("\n", value))
+    return _LINE_BREAK.sub("\n", spaced).strip()
+
+
 # What _PUNCTUATION replaces, for ASCII text: one translate instead of two regex passes.
 _ASCII_PUNCTUATION = {i: " " for i in range(128) if _PUNCTUATION.match(chr(i))}
 

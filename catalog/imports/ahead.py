@@ -24,6 +24,7 @@ from catalog.imports.formats.source import SourceRecord
 from catalog.imports.leasing import LeaseLost
 from catalog.imports.models import ImportJob
 from catalog.imports.plans import CreatePlan, creates_plan, items_plan, record_prepared
+from catalog.services import record_data_cleaned
 from common.errors import ApplicationError
 from common.sql import lock_waits_retried
 
@@ -66,6 +67,7 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]
     first_read: int | None = None  # bytes read through this run's first record
     for source, read_after in _sources(job):
         if source.data is not None:
+            _controls_cleaned(source)
             source.keys = match_keys(source.data, job.match_on)
             record_prepared(source)
         keys = set(source.keys)
@@ -86,6 +88,21 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]
         read = read_after
     if chunk:
         yield chunk, read, seen
+
+
+def _controls_cleaned(source: SourceRecord) -> None:
+    """The record's text as the catalog's services store it, saying which fields it changed
+    (whatever the format, so every reader's records are cleaned alike)."""
+    assert source.data is not None  # noqa: S101 - only records read are cleaned
+    source.data, changed = record_data_cleaned(source.data)
+    if changed:
+        source.warnings.append(
+            gettext(
+                "Control characters (a line break pasted from Word, say) in %(fields)s were "
+                "read as spaces."
+            )
+            % {"fields": ", ".join(changed)}
+        )
 
 
 @dataclass

@@ -132,6 +132,10 @@ class ImportJob(StaffJob, ImportCounts):
     )
     one_shot = models.BooleanField(default=False, help_text="Commit as soon as staged.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    # A CSV header's columns the import does not read, as the file names them, each with the
+    # template's column it probably meant (or ""): the preview says so, in the reader's
+    # language (catalog.imports.selectors.import_job_warnings).
+    unread_columns = models.JSONField(default=list, blank=True)
     # Checkpoints: rows with a position below these are staged / committed for good.
     staged_through = models.PositiveIntegerField(default=0)
     committed_through = models.PositiveIntegerField(default=0)

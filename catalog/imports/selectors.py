@@ -58,11 +58,34 @@ def import_job_seconds_left(job: ImportJob) -> float | None:
     return round(elapsed.total_seconds() * (1 - done) / done, 1)
 
 
+def import_job_warnings(job: ImportJob) -> list[str]:
+    """What the file gives that no record takes, in the active language: a CSV's columns the
+    import does not read, each with the template's column it probably meant."""
+    if not job.unread_columns:
+        return []
+    named = []
+    for column, meant in job.unread_columns:
+        named.append(
+            gettext("\u201c%(column)s\u201d (perhaps \u201c%(meant)s\u201d)")
+            % {"column": column, "meant": meant}
+            if meant
+            else gettext("\u201c%(column)s\u201d") % {"column": column}
+        )
+    return [
+        gettext(
+            "These columns are not read, and what they hold is not imported: %(columns)s. "
+            "Rename them to the template's columns and import the file again."
+        )
+        % {"columns": ", ".join(named)}
+    ]
+
+
 def import_job_progress(job: ImportJob) -> dict[str, Any]:
-    """An import job as plain data: its settings, counts, progress and time left."""
+    """An import job as plain data: its settings, counts, progress, time left and warnings."""
     data: dict[str, Any] = {name: getattr(job, name) for name in IMPORT_JOB_FIELDS}
     data["progress"] = import_job_fraction_done(job)
     data["seconds_left"] = import_job_seconds_left(job)
+    data["warnings"] = import_job_warnings(job)
     data["started_by"] = job.started_by_label
     return data
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from catalog.models import Change, Contributor, Record, Subject
 from catalog.services.changes import changes_log, datestamps_move
 from catalog.services.search_index import record_search_refresh, search_words_add
-from catalog.text import name_key
+from catalog.text import line_text, name_key
 from common.errors import ApplicationError, first_or_not_found
 from common.sql import bulk_cursor
 
@@ -108,6 +108,7 @@ def subject_heading_check(heading: str, scheme: str, *, subject_id: int | None =
 
 @transaction.atomic
 def contributor_create(*, name: str) -> Contributor:
+    name = line_text(name)
     key = contributor_name_check(name)
     return Contributor.objects.create(name=name.strip(), name_key=key)
 
@@ -119,6 +120,7 @@ def contributor_update(*, contributor_id: int, name: str) -> Contributor:
         Contributor.objects.select_for_update().filter(pk=contributor_id),
         gettext("No such contributor."),
     )
+    name = line_text(name)
     contributor.name_key = contributor_name_check(name, contributor_id=contributor_id)
     contributor.name = name.strip()
     contributor.save()
@@ -128,6 +130,7 @@ def contributor_update(*, contributor_id: int, name: str) -> Contributor:
 
 @transaction.atomic
 def subject_create(*, heading: str, scheme: str) -> Subject:
+    heading, scheme = line_text(heading), line_text(scheme)
     key = subject_heading_check(heading, scheme)
     return Subject.objects.create(heading=heading.strip(), scheme=scheme, heading_key=key)
 
@@ -139,6 +142,7 @@ def subject_update(*, subject_id: int, heading: str, scheme: str) -> Subject:
     subject = first_or_not_found(
         Subject.objects.select_for_update().filter(pk=subject_id), gettext("No such subject.")
     )
+    heading, scheme = line_text(heading), line_text(scheme)
     subject.heading_key = subject_heading_check(heading, scheme, subject_id=subject_id)
     subject.heading = heading.strip()
     subject.scheme = scheme

@@ -22,7 +22,7 @@ from catalog.services.search_index import (
     search_terms_lock,
     search_words_add,
 )
-from catalog.text import name_key, sort_title_for
+from catalog.text import line_text, lines_text, name_key, sort_title_for
 from common.errors import ApplicationError, NotFound, first_or_not_found
 
 # What a record says of the work, as every reader and writer of a record passes it on: the
@@ -66,6 +66,30 @@ class RecordData:
         """From checked input (a form's or a serializer's): the record's fields found in
         `values`, and its contributors, subjects and identifiers as given."""
         return cls(**{name: values[name] for name in RECORD_FIELDS if name in values}, **links)
+
+
+# The record's texts of one line; the summary alone may have several.
+_ONE_LINE = tuple(name for name in RECORD_FIELDS if name not in ("publication_year", "summary"))
+_LINKS = ("contributors", "subjects", "identifiers")
+
+
+def record_data_cleaned(data: RecordData) -> tuple[RecordData, list[str]]:
+    """`data` with its control characters read as spaces (a summary keeps its line breaks),
+    and the names of the fields that had any: every record write stores the cleaned text, so
+    that no export writes a MARC delimiter or a bell that the record was given."""
+    changes: dict[str, Any] = {}
+    for name in _ONE_LINE:
+        value = getattr(data, name)
+        if value != (cleaned := line_text(value)):
+            changes[name] = cleaned
+    if data.summary != (summary := lines_text(data.summary)):
+        changes["summary"] = summary
+    for name in _LINKS:
+        pairs = getattr(data, name)
+        cleaned_pairs = [(line_text(one), line_text(other)) for one, other in pairs]
+        if cleaned_pairs != [tuple(pair) for pair in pairs]:
+            changes[name] = cleaned_pairs
+    return (replace(data, **changes) if changes else data), list(changes)
 
 
 # The columns a record takes from its description as they are (the title is trimmed).
@@ -130,6 +154,7 @@ def _links_written(data: RecordData) -> tuple[list[Any], list[Any], list[Any]]:
 
 @transaction.atomic
 def record_create(*, data: RecordData) -> Record:
+    data, _ = record_data_cleaned(data)
     record = Record()
     _record_fields_apply(record, data)
     record.save()
@@ -150,6 +175,7 @@ def record_update(
         Record.objects.select_for_update().filter(pk=record_id), gettext("No such record.")
     )
     version_check("record", record.version, expected_version)
+    data, _ = record_data_cleaned(data)
     before = None
     if logged:  # an import (not logged) has compared the record with its file already
         record_links_attach([record])

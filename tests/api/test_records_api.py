@@ -277,3 +277,21 @@ def test_record_rendering_equals_the_generic_serializer_path(library, zone):
             generic = serializers.ModelSerializer.to_representation(serializer, record)
             assert list(answer.items()) == list(generic.items())
             assert generic["created_at"].endswith("Z") == (zone == "UTC")
+
+
+def test_control_characters_in_a_record_are_read_as_spaces(writer, library):
+    record = {
+        **NEW_RECORD,
+        "title": "Ctrl\x0bchar\x1fbtitle\x1e end",
+        "summary": "bell\x07\r\nsecond line",
+        "contributors": [{"name": "Butler,\x0bOctavia E.", "role": "author"}],
+    }
+    response = writer.post("/api/v1/records/", record, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["title"] == "Ctrl char btitle end"
+    assert body["summary"] == "bell\nsecond line"
+    assert body["contributors"][0]["name"] == "Butler, Octavia E."
+    with schema_context(library.schema_name):
+        stored = Record.objects.get(pk=body["id"])
+        assert (stored.title, stored.summary) == ("Ctrl char btitle end", "bell\nsecond line")

@@ -2,6 +2,7 @@
 
 import codecs
 import csv
+import difflib
 import io
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
@@ -61,6 +62,32 @@ CSV_FILE_COLUMNS = frozenset([*CSV_COLUMNS, "id", "reason", "position"])
 # Spreadsheets run cells starting with these as formulas: exports write them after a quote
 # (catalog.imports.exports.csv_cell), which reading takes off again.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# How long a column's name the job keeps to say it was not read.
+_COLUMN_NAME_KEPT = 100
+
+
+def csv_unread_columns(stream: IO[bytes]) -> list[tuple[str, str]]:
+    """The file's columns the import does not read, as the header names them, each with the
+    template's column it probably meant ("Author": authors) or "". Case and spaces around a
+    known name do not count; a header that cannot be read gives none (the reader says why)."""
+    first = stream.readline(MAX_CSV_ROW_CHARS + 1)
+    try:
+        line = first.decode("utf-8").removeprefix("\ufeff")
+        delimiter = csv_delimiter(line, CSV_FILE_COLUMNS)
+        header = next(csv.reader([line], delimiter=delimiter), [])
+    except (UnicodeDecodeError, csv.Error):
+        return []
+    names = [name.strip() for name in header[:MAX_CSV_FIELDS]]
+    unread = [name for name in names if name and name.lower() not in CSV_FILE_COLUMNS]
+    return [(name[:_COLUMN_NAME_KEPT], _column_meant(name)) for name in dict.fromkeys(unread)]
+
+
+def _column_meant(name: str) -> str:
+    spelt = "_".join(name.lower().replace("-", " ").split())
+    close = difflib.get_close_matches(spelt, CSV_COLUMNS, n=1, cutoff=0.7)
+    return close[0] if close else ""
 
 
 class _RowTooLong(Exception):

@@ -23,6 +23,7 @@ from catalog.marc import (
     marc_leader,
     marc_source,
     marc_tag_valid,
+    marc_text,
     record_fields_marc,
     record_links,
 )
@@ -209,5 +210,5 @@ def _field_like(field: pymarc.Field, subs: Pairs) -> pymarc.Field:
     return pymarc.Field(
         tag=field.tag,
         indicators=pymarc.Indicators(field.indicator1 or " ", field.indicator2 or " "),
-        subfields=[pymarc.Subfield(code=code, value=value) for code, value in subs],
+        subfields=[pymarc.Subfield(code=code, value=marc_text(value)) for code, value in subs],
     )
