@@ -244,6 +244,20 @@ def test_viewer_looks_but_cannot_start_commit_or_export(librarian, viewer):
         assert not ExportJob.objects.exists()
 
 
+def test_an_export_of_a_location_the_library_does_not_have_is_refused(librarian):
+    with schema_context("alpha"):
+        location_create(code="MAIN", name="Main library")
+
+    refused = librarian.post("/staff/exports/", {"format": "csv", "location": "NOPE"})
+    assert refused.status_code == 400
+    assert "No location has the code &#x27;NOPE&#x27;." in refused.text
+    with schema_context("alpha"):
+        assert not ExportJob.objects.exists()
+    assert (
+        librarian.post("/staff/exports/", {"format": "csv", "location": "MAIN"}).status_code == 302
+    )
+
+
 def test_export_with_filters_then_download(librarian):
     with schema_context("alpha"):
         record_create(data=RecordData(title="Dune", language="eng"))
