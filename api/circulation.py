@@ -748,7 +748,9 @@ class LabelsSerializer(StrictInputSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["layout"] == "custom" and "grid" not in attrs:
-            raise serializers.ValidationError({"grid": ["The custom layout needs its grid."]})
+            raise serializers.ValidationError(
+                {"grid": [gettext("The custom layout needs its grid.")]}
+            )
         return attrs
 
 

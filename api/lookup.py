@@ -34,8 +34,7 @@ class RecordLookupView(StrictAPIView):
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("isbn", "")
         if not raw.strip():
-            raise ApplicationError(
-                gettext("Give an ISBN: ?isbn=..."), fields={"isbn": ["required"]}
-            )
+            message = gettext("Give an ISBN: ?isbn=...")
+            raise ApplicationError(message, fields={"isbn": [message]})
         lookup = isbn_lookup(raw_isbn=raw, library=request.tenant)  # type: ignore[attr-defined]
         return Response(lookup_as_json(lookup))

@@ -29,12 +29,14 @@ from catalog.models import (
     Subject,
 )
 from catalog.search import ORDERINGS, RecordFilters
+from catalog.search.lookups import identifier_parse, ids_parse
 from catalog.services import (
     RECORD_CONTROL,
     RECORD_DESCRIPTION,
     ItemData,
     RecordData,
 )
+from common.errors import ApplicationError
 
 MAX_LINKS = 200
 # Ids or barcodes one lookup takes.
@@ -264,20 +266,19 @@ class RecordSearchParamsSerializer(serializers.Serializer):
         return _identifier("isbn", value)
 
     def validate_identifier(self, value: str) -> tuple[str, str]:
-        kind, colon, raw = value.partition(":")
-        if not colon or kind not in Identifier.Kind.values:
-            kinds = ", ".join(Identifier.Kind.values)
-            raise serializers.ValidationError(
-                gettext("Use kind:value, where kind is one of %(kinds)s.") % {"kinds": kinds}
-            )
-        return _identifier(kind, raw)
+        try:
+            return identifier_parse(value)
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.message) from None
 
     def validate_ids(self, value: str) -> tuple[int, ...]:
         return _ids(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "isbn" in attrs and "identifier" in attrs:
-            raise serializers.ValidationError({"isbn": ["Send isbn or identifier, not both."]})
+            raise serializers.ValidationError(
+                {"isbn": [gettext("Send isbn or identifier, not both.")]}
+            )
         return attrs
 
     def filters(self) -> RecordFilters:
@@ -304,14 +305,10 @@ def _identifier(kind: str, raw: str) -> tuple[str, str]:
 
 
 def _ids(value: str) -> tuple[int, ...]:
-    parts = [p.strip() for p in value.split(",") if p.strip()]
-    if not parts or len(parts) > MAX_LOOKUP:
-        raise serializers.ValidationError(
-            format_lazy(gettext_lazy("Send 1 to {most} ids, separated by commas."), most=MAX_LOOKUP)
-        )
-    if not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
-        raise serializers.ValidationError(gettext("Ids are whole numbers, separated by commas."))
-    return tuple(int(p) for p in parts)
+    try:
+        return ids_parse(value)
+    except ApplicationError as exc:
+        raise serializers.ValidationError(exc.message) from None
 
 
 class AvailabilityParamsSerializer(serializers.Serializer):

@@ -186,14 +186,15 @@ def _spine_label(c: canvas.Canvas, item: Item, x: float, y: float, sheet: Sheet)
 def labels_pdf(*, items: list[Item], sheet: Sheet, kind: str = "barcode", start: int = 1) -> bytes:
     """The labels of `items`, one each, from position `start` (1-based) of the first sheet."""
     if kind not in ("barcode", "spine"):
-        raise ApplicationError(
-            gettext("Labels are of kind barcode or spine."), fields={"kind": ["invalid"]}
-        )
+        message = gettext("Labels are of kind barcode or spine.")
+        raise ApplicationError(message, fields={"kind": [message]})
     if not 1 <= start <= sheet.per_sheet:
+        message = gettext("The start position is 1 to %(last)s on this sheet.") % {
+            "last": sheet.per_sheet
+        }
         raise ApplicationError(
-            gettext("The start position is 1 to %(last)s on this sheet.")
-            % {"last": sheet.per_sheet},
-            fields={"start_position": ["out of range"]},
+            message,
+            fields={"start_position": [message]},
         )
     if not items:
         raise ApplicationError(gettext("No items were chosen."), code="nothing_chosen")
@@ -226,16 +227,16 @@ def labels_make(
     """The labels PDF for items chosen as label_items chooses them, on the named layout."""
     if layout == "custom":
         if not grid:
-            raise ApplicationError(
-                gettext("The custom layout needs its grid."), fields={"grid": ["required"]}
-            )
+            message = gettext("The custom layout needs its grid.")
+            raise ApplicationError(message, fields={"grid": [message]})
         sheet = sheet_custom(**grid)  # type: ignore[arg-type]
     elif layout == "avery5160":
         sheet = AVERY_5160
     else:
+        message = gettext("Unknown layout %(layout)r.") % {"layout": layout}
         raise ApplicationError(
-            gettext("Unknown layout %(layout)r.") % {"layout": layout},
-            fields={"layout": ["invalid"]},
+            message,
+            fields={"layout": [message]},
         )
     items = label_items(
         import_job_id=import_job_id, created_from=created_from, created_to=created_to,

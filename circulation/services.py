@@ -138,11 +138,13 @@ def _patron_save(patron: Patron) -> None:
         with transaction.atomic():
             patron.save()
     except IntegrityError:
+        message = gettext("Barcode %(barcode)r is already another patron's.") % {
+            "barcode": patron.barcode
+        }
         raise ApplicationError(
-            gettext("Barcode %(barcode)r is already another patron's.")
-            % {"barcode": patron.barcode},
+            message,
             code="invalid_patron",
-            fields={"barcode": ["taken"]},
+            fields={"barcode": [message]},
         ) from None
 
 
@@ -196,7 +198,8 @@ def patron_patch(
 @transaction.atomic
 def patron_pin_set(*, patron_id: int, pin: str) -> None:
     if not (pin.isascii() and pin.isdigit()) or not 4 <= len(pin) <= 12:
-        raise ApplicationError(gettext("A PIN is 4 to 12 digits."), fields={"pin": ["invalid"]})
+        message = gettext("A PIN is 4 to 12 digits.")
+        raise ApplicationError(message, fields={"pin": [message]})
     if not Patron.objects.filter(pk=patron_id).update(pin_hash=make_password(pin)):
         raise NotFound(gettext("No such patron."))
 
@@ -298,15 +301,15 @@ def _rule_check(data: LoanRuleData, exclude: int) -> None:
         patron_category=data.patron_category.strip(), item_type=data.item_type.strip()
     )
     if taken.exclude(pk=exclude).exists():
+        message = gettext("A rule for this patron category and item type already exists.")
         raise ApplicationError(
-            gettext("A rule for this patron category and item type already exists."),
+            message,
             code="loan_rule_taken",
-            fields={"item_type": ["taken"]},
+            fields={"item_type": [message]},
         )
     if data.for_loan and data.loan_days < 1:
-        raise ApplicationError(
-            gettext("A loan period is at least one day."), fields={"loan_days": ["invalid"]}
-        )
+        message = gettext("A loan period is at least one day.")
+        raise ApplicationError(message, fields={"loan_days": [message]})
 
 
 @transaction.atomic
@@ -466,28 +469,32 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
             fields={"patron_barcode": [gettext("No patron has this barcode.")]},
         )
     patron = Patron.from_db("default", _PATRON_COLUMNS, row)
-    _card_check(patron, on, fields={"patron_barcode": ["expired"]})
+    _card_check(patron, on, field="patron_barcode")
     return patron
 
 
 def _not_on_loan(item: Item) -> Conflict:
     """The desk's refusal to check in or renew a copy that is not out."""
+    message = gettext("Item %(barcode)s is not on loan.") % {"barcode": item.barcode}
     return Conflict(
-        gettext("Item %(barcode)s is not on loan.") % {"barcode": item.barcode},
+        message,
         code="item_not_on_loan",
-        fields={"item_barcode": ["not on loan"]},
+        fields={"item_barcode": [message]},
     )
 
 
-def _card_check(patron: Patron, on: date, *, fields: dict[str, Any] | None = None) -> None:
+def _card_check(patron: Patron, on: date, *, field: str = "") -> None:
     """Refuse, at the desk, a patron whose card expired before `on`: lending to them (a new
-    loan or a renewal) waits until the card is renewed."""
+    loan or a renewal) waits until the card is renewed. `field` names the input it is about."""
     if patron.expires_on is not None and patron.expires_on < on:
+        message = gettext("%(name)s's card expired on %(date)s: renew it first.") % {
+            "name": patron.name,
+            "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT"),
+        }
         raise ApplicationError(
-            gettext("%(name)s's card expired on %(date)s: renew it first.")
-            % {"name": patron.name, "date": date_format(patron.expires_on, "SHORT_DATE_FORMAT")},
+            message,
             code="patron_expired",
-            fields=fields,
+            fields={field: [message]} if field else None,
             quoted=(patron.name,),
         )
 
@@ -539,38 +546,48 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
     # A copy marked on loan with no open loan (brought so by an import or a migration) is lent
     # as it stands: no loan is lost, and the new one is the one the library records.
     if item.status == Item.Status.ON_LOAN and item_lent(item.pk):
+        message = gettext("Item %(barcode)s is already on loan: check it in first.") % {
+            "barcode": item.barcode
+        }
         raise Conflict(
-            gettext("Item %(barcode)s is already on loan: check it in first.")
-            % {"barcode": item.barcode},
+            message,
             code="item_on_loan",
-            fields={"item_barcode": ["on loan"]},
+            fields={"item_barcode": [message]},
         )
     if item.status not in (Item.Status.AVAILABLE, Item.Status.ON_HOLD_SHELF, Item.Status.ON_LOAN):
+        message = gettext("Item %(barcode)s is not for loan (it is %(status)s).") % {
+            "barcode": item.barcode,
+            "status": item.get_status_display().lower(),
+        }
         raise ApplicationError(
-            gettext("Item %(barcode)s is not for loan (it is %(status)s).")
-            % {"barcode": item.barcode, "status": item.get_status_display().lower()},
+            message,
             code="item_not_for_loan",
-            fields={"item_barcode": ["not for loan"]},
+            fields={"item_barcode": [message]},
         )
     terms = checkout_terms(patron=patron, item=item, on=on)
     rule = terms.rule
     if not rule.for_loan:
+        message = gettext("Item %(barcode)s is not for loan to %(category)s patrons.") % {
+            "barcode": item.barcode,
+            "category": patron.category,
+        }
         raise ApplicationError(
-            gettext("Item %(barcode)s is not for loan to %(category)s patrons.")
-            % {"barcode": item.barcode, "category": patron.category},
+            message,
             code="item_not_for_loan",
-            fields={"item_barcode": ["not for loan"]},
+            fields={"item_barcode": [message]},
         )
     # A hold this item waits on the shelf for, and the patron's own holds on the record (which
     # this loan fulfils).
     holds = terms.holds
     held_for = {p for _, p, i, st in holds if i == item.pk and st == Hold.Status.READY}
     if held_for - {patron.pk} or (item.status == Item.Status.ON_HOLD_SHELF and not held_for):
+        message = gettext("Item %(barcode)s is on the hold shelf for another patron.") % {
+            "barcode": item.barcode
+        }
         raise Conflict(
-            gettext("Item %(barcode)s is on the hold shelf for another patron.")
-            % {"barcode": item.barcode},
+            message,
             code="item_held",
-            fields={"item_barcode": ["held for another patron"]},
+            fields={"item_barcode": [message]},
         )
     if terms.waiting is not None and not override_holds:
         name, placed_at = terms.waiting
@@ -582,15 +599,15 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
             quoted=(name,),
         )
     if terms.open_loans >= rule.max_loans:
+        message = ngettext(
+            "%(name)s already has %(count)s item on loan, the most allowed.",
+            "%(name)s already has %(count)s items on loan, the most allowed.",
+            rule.max_loans,
+        ) % {"name": patron.name, "count": rule.max_loans}
         raise ApplicationError(
-            ngettext(
-                "%(name)s already has %(count)s item on loan, the most allowed.",
-                "%(name)s already has %(count)s items on loan, the most allowed.",
-                rule.max_loans,
-            )
-            % {"name": patron.name, "count": rule.max_loans},
+            message,
             code="loan_limit_reached",
-            fields={"patron_barcode": ["loan limit reached"]},
+            fields={"patron_barcode": [message]},
             quoted=(patron.name,),
         )
     due_on = due_date_after(start=on, days=rule.loan_days, closed=terms.closed)
@@ -810,9 +827,8 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
     if not Record.objects.filter(pk=record_id).exists():
         raise NotFound(gettext("No such record."), fields={"record": [gettext("No such record.")]})
     if expires_on is not None and expires_on < on:
-        raise ApplicationError(
-            gettext("A hold cannot expire in the past."), fields={"expires_on": ["in the past"]}
-        )
+        message = gettext("A hold cannot expire in the past.")
+        raise ApplicationError(message, fields={"expires_on": [message]})
     rule = loan_rule_for(patron_category=patron.category, item_type="")
     active = Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE)
     if active.filter(record_id=record_id).exists():

@@ -60,9 +60,8 @@ def stocktake_scan(*, stocktake_id: int, barcodes: list[str]) -> dict[str, int]:
             gettext("A batch has at most %(limit)s barcodes.") % {"limit": MAX_BATCH}
         )
     if any(len(b) > 64 for b in wanted):
-        raise ApplicationError(
-            gettext("A barcode has at most 64 characters."), fields={"barcodes": ["long"]}
-        )
+        message = gettext("A barcode has at most 64 characters.")
+        raise ApplicationError(message, fields={"barcodes": [message]})
     known = set(
         StocktakeScan.objects.filter(stocktake=stocktake, barcode__in=wanted).values_list(
             "barcode", flat=True

@@ -96,10 +96,11 @@ def staff_invite(
     """An inactive account without a password, and a one-time link emailed to set one."""
     email = email.strip().lower()
     if not is_email_address(email):
+        message = gettext("Invalid email %(email)r.") % {"email": email}
         raise ApplicationError(
-            gettext("Invalid email %(email)r.") % {"email": email},
+            message,
             code="invalid_email",
-            fields={"email": ["invalid"]},
+            fields={"email": [message]},
         )
     user = user_create(email=email, role=role, password=None)
     user.is_active = False

@@ -30,14 +30,14 @@ class IssuedApiKey:
 def user_create(*, email: str, role: str, password: str | None = None) -> User:
     email = email.strip().lower()
     if role not in Role.values:
-        raise ApplicationError(
-            gettext("Unknown role %(role)r.") % {"role": role}, fields={"role": ["invalid"]}
-        )
+        message = gettext("Unknown role %(role)r.") % {"role": role}
+        raise ApplicationError(message, fields={"role": [message]})
     if User.objects.filter(email=email).exists():
+        message = gettext("A staff account for %(email)s already exists.") % {"email": email}
         raise ApplicationError(
-            gettext("A staff account for %(email)s already exists.") % {"email": email},
+            message,
             code="email_taken",
-            fields={"email": ["taken"]},
+            fields={"email": [message]},
         )
     return User.objects.create_user(
         email=email, password=password, role=role, is_staff=role == Role.ADMIN
@@ -60,18 +60,17 @@ def api_key_create(
     """Issue a key. The secret is returned once; only its hash is kept."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise ApplicationError(
-            gettext("An API key needs a name of 1 to 100 characters."), fields={"name": ["invalid"]}
-        )
+        message = gettext("An API key needs a name of 1 to 100 characters.")
+        raise ApplicationError(message, fields={"name": [message]})
     if scope not in ApiKey.Scope.values:
+        message = gettext("Unknown scope %(scope)r: use read or write.") % {"scope": scope}
         raise ApplicationError(
-            gettext("Unknown scope %(scope)r: use read or write.") % {"scope": scope},
-            fields={"scope": ["invalid"]},
+            message,
+            fields={"scope": [message]},
         )
     if expires_at is not None and expires_at <= timezone.now():
-        raise ApplicationError(
-            gettext("The expiry must be in the future."), fields={"expires_at": ["in_the_past"]}
-        )
+        message = gettext("The expiry must be in the future.")
+        raise ApplicationError(message, fields={"expires_at": [message]})
     prefix = secrets.token_hex(API_KEY_PREFIX_BYTES)
     secret = f"stk_{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(

@@ -65,28 +65,32 @@ def domain_add(*, library: Library, hostname: str, actor: str) -> Domain:
     the proof decides."""
     hostname = hostname.strip().lower().rstrip(".")
     if _is_address(hostname):
+        message = gettext("%(host)s is an IP address; add a domain name.") % {"host": hostname}
         raise ApplicationError(
-            gettext("%(host)s is an IP address; add a domain name.") % {"host": hostname},
+            message,
             code="ip_address",
-            fields={"domain": ["ip_address"]},
+            fields={"domain": [message]},
         )
     hostname = hostname_validate(hostname)
     if is_platform_hostname(hostname):
+        message = gettext("%(host)s is a platform address; add a domain of your own.") % {
+            "host": hostname
+        }
         raise ApplicationError(
-            gettext("%(host)s is a platform address; add a domain of your own.")
-            % {"host": hostname},
+            message,
             code="platform_domain",
-            fields={"domain": ["platform"]},
+            fields={"domain": [message]},
         )
     proven = domain_proven(library=library, hostname=hostname)
     with transaction.atomic():
         held = Domain.objects.select_for_update().filter(domain=hostname).first()
         if held is not None:
             if held.tenant_id == library.pk or held.is_verified or not proven:
+                message = gettext("The host name %(host)r is already in use.") % {"host": hostname}
                 raise Conflict(
-                    gettext("The host name %(host)r is already in use.") % {"host": hostname},
+                    message,
                     code="domain_taken",
-                    fields={"domain": ["taken"]},
+                    fields={"domain": [message]},
                 )
             # Another library's claim without proof gives way to this proven one.
             held.delete()
@@ -199,10 +203,11 @@ def library_settings_update(
     if default_location_code is not None:
         code = default_location_code.strip()
         if code and not Location.objects.filter(code=code).exists():
+            message = gettext("No location with code %(code)r.") % {"code": code}
             raise ApplicationError(
-                gettext("No location with code %(code)r.") % {"code": code},
+                message,
                 code="unknown_location",
-                fields={"default_location_code": ["unknown"]},
+                fields={"default_location_code": [message]},
             )
         changed["default_location_code"] = code
     if cors_origins is not None:
@@ -210,23 +215,25 @@ def library_settings_update(
         changed["cors_origins"] = origins
     if language is not None:
         if language not in language_codes():
+            message = gettext(
+                "Choose one of the languages Stacks speaks: %(codes)s, not %(given)r."
+            ) % {"codes": ", ".join(language_codes()), "given": language}
             raise ApplicationError(
-                gettext("Choose one of the languages Stacks speaks: %(codes)s, not %(given)r.")
-                % {"codes": ", ".join(language_codes()), "given": language},
+                message,
                 code="unknown_language",
-                fields={"language": ["invalid"]},
+                fields={"language": [message]},
             )
         changed["language"] = language
     if time_zone is not None:
         if time_zone not in time_zones():
+            message = gettext(
+                "%(given)r is not a time zone: give its IANA name, such as Europe/Paris, "
+                "America/Montreal or UTC."
+            ) % {"given": time_zone}
             raise ApplicationError(
-                gettext(
-                    "%(given)r is not a time zone: give its IANA name, such as Europe/Paris, "
-                    "America/Montreal or UTC."
-                )
-                % {"given": time_zone},
+                message,
                 code="unknown_time_zone",
-                fields={"time_zone": ["invalid"]},
+                fields={"time_zone": [message]},
             )
         changed["time_zone"] = time_zone
     # Checked after the values: a stale save with a wrong value is told what is wrong, which
@@ -270,23 +277,24 @@ def cors_origins_clean(origins: list[str]) -> list[str]:
             continue
         origin = _origin(value)
         if origin is None:
+            message = _(
+                "%(value)s is not a web origin: give the scheme and host, and a port if "
+                "needed, e.g. https://catalog.example.org or http://localhost:3000 (no "
+                "path, no wildcard)."
+            ) % {"value": repr(value)}
             raise ApplicationError(
-                _(
-                    "%(value)s is not a web origin: give the scheme and host, and a port if "
-                    "needed, e.g. https://catalog.example.org or http://localhost:3000 (no "
-                    "path, no wildcard)."
-                )
-                % {"value": repr(value)},
+                message,
                 code="invalid_origin",
-                fields={"cors_origins": ["invalid"]},
+                fields={"cors_origins": [message]},
             )
         if origin not in cleaned:
             cleaned.append(origin)
     if len(cleaned) > MAX_CORS_ORIGINS:
+        message = _("At most %(most)s web origins.") % {"most": MAX_CORS_ORIGINS}
         raise ApplicationError(
-            _("At most %(most)s web origins.") % {"most": MAX_CORS_ORIGINS},
+            message,
             code="invalid_origin",
-            fields={"cors_origins": ["too_many"]},
+            fields={"cors_origins": [message]},
         )
     return cleaned
 

@@ -200,11 +200,13 @@ def signup_confirm(*, token: str) -> Signup:
             task_enqueue(SIGNUP_PROVISION, signup.pk)
     except IntegrityError:
         # Another sign-up for the same subdomain was confirmed between the check and the update.
+        message = gettext("%(address)s is taken; please sign up again with another.") % {
+            "address": signup_host(signup.subdomain)
+        }
         raise LibraryError(
-            gettext("%(address)s is taken; please sign up again with another.")
-            % {"address": signup_host(signup.subdomain)},
+            message,
             code="subdomain_taken",
-            fields={"subdomain": ["taken"]},
+            fields={"subdomain": [message]},
         ) from None
     signup.refresh_from_db()
     return signup

@@ -54,40 +54,43 @@ class ProvisionedLibrary:
 
 def schema_name_validate(schema_name: str) -> None:
     if not SCHEMA_NAME_RE.match(schema_name):
+        message = gettext(
+            "Invalid library name %(name)r: use 2 to 63 lowercase letters, digits or "
+            "underscores, starting with a letter."
+        ) % {"name": schema_name}
         raise LibraryError(
-            gettext(
-                "Invalid library name %(name)r: use 2 to 63 lowercase letters, digits or "
-                "underscores, starting with a letter."
-            )
-            % {"name": schema_name},
+            message,
             code="invalid_schema_name",
-            fields={"schema_name": ["invalid"]},
+            fields={"schema_name": [message]},
         )
     if schema_name.startswith(("pg_", SPARE_PREFIX)) or schema_name in RESERVED_SCHEMA_NAMES:
+        message = gettext("The name %(name)r is reserved; choose another.") % {"name": schema_name}
         raise LibraryError(
-            gettext("The name %(name)r is reserved; choose another.") % {"name": schema_name},
+            message,
             code="reserved_schema_name",
-            fields={"schema_name": ["reserved"]},
+            fields={"schema_name": [message]},
         )
 
 
 def hostname_validate(hostname: str) -> str:
     hostname = hostname.strip().lower().rstrip(".")
     if not HOSTNAME_RE.match(hostname):
+        message = gettext("Invalid host name %(host)r.") % {"host": hostname}
         raise LibraryError(
-            gettext("Invalid host name %(host)r.") % {"host": hostname},
+            message,
             code="invalid_domain",
-            fields={"domain": ["invalid"]},
+            fields={"domain": [message]},
         )
     return hostname
 
 
 def _schema_name_taken(schema_name: str) -> LibraryError:
     """Checked before anything is made, and again inside the transaction for a racing sign-up."""
+    message = gettext("A library named %(name)r already exists.") % {"name": schema_name}
     return LibraryError(
-        gettext("A library named %(name)r already exists.") % {"name": schema_name},
+        message,
         code="schema_name_taken",
-        fields={"schema_name": ["taken"]},
+        fields={"schema_name": [message]},
     )
 
 
@@ -107,9 +110,8 @@ def library_name_clean(name: str) -> str:
     characters are left (its column's width)."""
     name = name.strip()
     if not name or len(name) > 200:
-        raise LibraryError(
-            gettext("A library needs a name of 1 to 200 characters."), fields={"name": ["invalid"]}
-        )
+        message = gettext("A library needs a name of 1 to 200 characters.")
+        raise LibraryError(message, fields={"name": [message]})
     return name
 
 
@@ -135,10 +137,11 @@ def library_create(
     domain = hostname_validate(domain)
     name = library_name_clean(name)
     if not is_email_address(admin_email):
+        message = gettext("Invalid admin email %(email)r.") % {"email": admin_email}
         raise LibraryError(
-            gettext("Invalid admin email %(email)r.") % {"email": admin_email},
+            message,
             code="invalid_email",
-            fields={"admin_email": ["invalid"]},
+            fields={"admin_email": [message]},
         )
     if admin_password:
         _admin_password_validate(password=admin_password, email=admin_email)
@@ -146,10 +149,11 @@ def library_create(
         if Library.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name):
             raise _schema_name_taken(schema_name)
         if Domain.objects.filter(domain=domain).exists():
+            message = gettext("The host name %(host)r is already in use.") % {"host": domain}
             raise LibraryError(
-                gettext("The host name %(host)r is already in use.") % {"host": domain},
+                message,
                 code="domain_taken",
-                fields={"domain": ["taken"]},
+                fields={"domain": [message]},
             )
         library_template_ensure()
         password = admin_password or secrets.token_urlsafe(12)

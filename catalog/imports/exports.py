@@ -32,7 +32,7 @@ from catalog.imports.models import ExportJob, export_file_path
 from catalog.imports.running import Slice
 from catalog.imports.selectors import record_export_list
 from catalog.marc import RECORD_PREFETCH, item_holdings, marc_xml
-from catalog.models import Record
+from catalog.models import Location, Record
 from catalog.services import record_description
 from common.errors import ApplicationError, Conflict
 from common.language import library_language
@@ -60,12 +60,16 @@ def export_job_create(
 ) -> ExportJob:
     """Record the export and queue it for a worker (`queue=False`: the caller writes it)."""
     if format not in ExportJob.ExportFormat.values:
-        raise ApplicationError(
-            gettext("Unknown format %(format)r: use csv, marc, marcxml or jsonl.")
-            % {"format": format},
-            fields={"format": ["invalid"]},
-        )
+        message = gettext("Unknown format %(format)r: use csv, marc, marcxml or jsonl.") % {
+            "format": format
+        }
+        raise ApplicationError(message, fields={"format": [message]})
     record_export_list(filters=filters)  # refuses unknown or malformed filters now, not later
+    # A location the library does not have matches nothing: the caller mistyped it.
+    location = str(filters.get("location") or "").strip()
+    if location and not Location.objects.filter(code=location).exists():
+        message = gettext("No location has the code %(code)r.") % {"code": location}
+        raise ApplicationError(message, code="unknown_location", fields={"location": [message]})
     with transaction.atomic():
         # One export of a library in the queue at a time: the next is queued as one ends, so
         # behind it, not behind all of them, come the other libraries' imports and exports.

@@ -84,10 +84,12 @@ def import_format_guess(file_name: str) -> str:
     """The format a file name's extension stands for; ApplicationError when it says none."""
     extension = os.path.splitext(file_name.lower())[1]
     if extension not in _EXTENSIONS:
+        message = gettext(
+            "Cannot tell the format of %(name)r: give format marc, marcxml or csv."
+        ) % {"name": file_name}
         raise ApplicationError(
-            gettext("Cannot tell the format of %(name)r: give format marc, marcxml or csv.")
-            % {"name": file_name},
-            fields={"format": ["required"]},
+            message,
+            fields={"format": [message]},
         )
     return _EXTENSIONS[extension]
 
@@ -118,10 +120,14 @@ def import_job_create(
     )
     for name, value, allowed in choices:
         if value not in allowed:
+            message = gettext("Unknown %(name)s %(value)r: use one of %(allowed)s.") % {
+                "name": name,
+                "value": value,
+                "allowed": ", ".join(allowed),
+            }
             raise ApplicationError(
-                gettext("Unknown %(name)s %(value)r: use one of %(allowed)s.")
-                % {"name": name, "value": value, "allowed": ", ".join(allowed)},
-                fields={name: ["invalid"]},
+                message,
+                fields={name: [message]},
             )
     with transaction.atomic():
         job = ImportJob(

@@ -14,13 +14,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
+from catalog.identifiers import identifier_normalize
 from catalog.imports.models import ExportJob, ImportJob, ImportRow
 from catalog.models import Item, Record
 from catalog.search import RecordFilters, record_search
+from catalog.search.lookups import identifier_parse, ids_parse
 from common.csv_delimiters import csv_delimiter
 from common.errors import ApplicationError
 
-EXPORT_FILTERS = ("q", *(f.name for f in fields(RecordFilters)))
+# The record list's filters; `isbn` is an identifier of kind isbn, in any form.
+EXPORT_FILTERS = ("q", *(f.name for f in fields(RecordFilters)), "isbn")
 
 
 def import_job_list() -> QuerySet[ImportJob]:
@@ -101,59 +104,75 @@ def export_job_list() -> QuerySet[ExportJob]:
     return ExportJob.objects.order_by("-id")
 
 
+def _refused(name: str, message: str) -> ApplicationError:
+    """A filter refused, the message under its name too: `errors` is read by people."""
+    return ApplicationError(message, fields={name: [message]})
+
+
 def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
     """The records an export writes: the record list's own search and filters."""
     unknown = set(filters) - set(EXPORT_FILTERS)
     if unknown:
-        raise ApplicationError(
-            gettext("Unknown filter %(unknown)s: use %(known)s.")
-            % {"unknown": ", ".join(sorted(unknown)), "known": ", ".join(EXPORT_FILTERS)},
-            fields={name: ["unknown"] for name in unknown},
-        )
+        message = gettext("Unknown filter %(unknown)s: use %(known)s.") % {
+            "unknown": ", ".join(sorted(unknown)),
+            "known": ", ".join(EXPORT_FILTERS),
+        }
+        raise ApplicationError(message, fields={name: [message] for name in unknown})
     values: dict[str, Any] = {}
     for name in ("contributor", "subject", "year_from", "year_to"):
         if filters.get(name) not in (None, ""):
             try:
                 values[name] = int(filters[name])
             except (TypeError, ValueError):
-                raise ApplicationError(
-                    gettext("%(name)s must be a whole number.") % {"name": name},
-                    fields={name: ["invalid"]},
-                ) from None
+                message = gettext("%(name)s must be a whole number.") % {"name": name}
+                raise _refused(name, message) from None
     if "year_from" in values and "year_to" in values and values["year_from"] > values["year_to"]:
-        raise ApplicationError(
-            gettext("The first year must not be after the last."),
-            fields={"year_to": ["before_year_from"]},
-        )
+        raise _refused("year_to", gettext("The first year must not be after the last."))
     for name in ("language", "location", "item_status"):
         if filters.get(name):
             values[name] = str(filters[name]).strip()
     if "language" in values:
         values["language"] = values["language"].lower()
         if not re.fullmatch(r"[a-z]{3}", values["language"]):
-            raise ApplicationError(
-                gettext(
-                    "language must be a three-letter MARC language code such as eng, fre or "
-                    "ger, not %(value)r."
-                )
-                % {"value": filters["language"]},
-                fields={"language": ["invalid"]},
-            )
+            message = gettext(
+                "language must be a three-letter MARC language code such as eng, fre or "
+                "ger, not %(value)r."
+            ) % {"value": filters["language"]}
+            raise _refused("language", message)
     if "item_status" in values and values["item_status"] not in Item.Status.values:
-        raise ApplicationError(
-            gettext("item_status must be one of %(values)s.")
-            % {"values": ", ".join(Item.Status.values)},
-            fields={"item_status": ["invalid"]},
-        )
+        message = gettext("item_status must be one of %(values)s.") % {
+            "values": ", ".join(Item.Status.values)
+        }
+        raise _refused("item_status", message)
     if filters.get("updated_since"):
         since: datetime | None = parse_datetime(str(filters["updated_since"]))
         if since is None:
-            raise ApplicationError(
-                gettext("updated_since must be an ISO 8601 date and time."),
-                fields={"updated_since": ["invalid"]},
-            )
+            message = gettext("updated_since must be an ISO 8601 date and time.")
+            raise _refused("updated_since", message)
         values["updated_since"] = since
+    values.update(_lookups(filters))
     return record_search(q=str(filters.get("q") or ""), filters=RecordFilters(**values))
+
+
+def _lookups(filters: dict[str, Any]) -> dict[str, Any]:
+    """The `ids`, `identifier` and `isbn` filters, read as the record list reads them."""
+    given = {name: filters[name] for name in ("ids", "identifier", "isbn")
+             if filters.get(name) not in (None, "")}  # fmt: skip
+    if "isbn" in given and "identifier" in given:
+        raise _refused("isbn", gettext("Send isbn or identifier, not both."))
+    values: dict[str, Any] = {}
+    for name, value in given.items():
+        try:
+            if name == "ids":
+                values["ids"] = ids_parse(value)
+            elif name == "identifier":
+                values["identifier"] = identifier_parse(str(value))
+            else:
+                values["identifier"] = ("isbn", identifier_normalize("isbn", str(value)))
+        except ApplicationError as exc:
+            message = gettext("%(name)s: %(problem)s") % {"name": name, "problem": exc.message}
+            raise _refused(name, message) from None
+    return values
 
 
 def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:

@@ -234,7 +234,7 @@ def _export_filters_text(filters: dict[str, Any]) -> str:
         years = gettext("from %(first)s") % {"first": first}
     elif last not in (None, ""):
         years = gettext("to %(last)s") % {"last": last}
-    status = filters.get("item_status")
+    status, ids = filters.get("item_status"), filters.get("ids")
     shown = [
         (gettext("Search"), filters.get("q")),
         (gettext("Years"), years),
@@ -244,9 +244,12 @@ def _export_filters_text(filters: dict[str, Any]) -> str:
         (gettext("Changed since"), filters.get("updated_since")),
         (gettext("Contributor"), filters.get("contributor")),
         (gettext("Subject"), filters.get("subject")),
+        (gettext("Records"), ", ".join(map(str, ids)) if isinstance(ids, list) else ids),
+        (gettext("Identifier"), filters.get("identifier")),
+        (gettext("ISBN"), filters.get("isbn")),
     ]
     known = {"q", "year_from", "year_to", "language", "location", "item_status",
-             "updated_since", "contributor", "subject"}  # fmt: skip
+             "updated_since", "contributor", "subject", "ids", "identifier", "isbn"}  # fmt: skip
     shown += [(name, value) for name, value in filters.items() if name not in known]
     parts = [f"{label}: {value}" for label, value in shown if value not in (None, "")]
     return " · ".join(parts) or gettext("all records")

@@ -125,16 +125,16 @@ def _record_check(record_id: int) -> None:
 def _item_fields_apply(item: Item, data: ItemData) -> None:
     barcode = data.barcode.strip()
     if not barcode:
-        raise ApplicationError(
-            gettext("An item needs a barcode."), fields={"barcode": ["required"]}
-        )
+        message = gettext("An item needs a barcode.")
+        raise ApplicationError(message, fields={"barcode": [message]})
     refused = barcode_unprintable(barcode)
     if refused:
         raise ApplicationError(refused, code="barcode_invalid", fields={"barcode": [refused]})
     if data.status not in Item.Status.values:
+        message = gettext("Unknown item status %(status)r.") % {"status": data.status}
         raise ApplicationError(
-            gettext("Unknown item status %(status)r.") % {"status": data.status},
-            fields={"status": ["invalid"]},
+            message,
+            fields={"status": [message]},
         )
     if data.status == Item.Status.ON_HOLD_SHELF and item.status != Item.Status.ON_HOLD_SHELF:
         message = gettext("A copy goes on the hold shelf only when a hold is trapped for it.")

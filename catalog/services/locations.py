@@ -15,7 +15,8 @@ CODE_LENGTH = Location._meta.get_field("code").max_length or 32
 def _code_given(code: str) -> str:
     code = code.strip()
     if not code:
-        raise ApplicationError(gettext("A location needs a code."), fields={"code": ["required"]})
+        message = gettext("A location needs a code.")
+        raise ApplicationError(message, fields={"code": [message]})
     return code
 
 

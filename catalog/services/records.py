@@ -98,7 +98,8 @@ _COPIED = RECORD_FIELDS[1:]
 
 def _record_fields_apply(record: Record, data: RecordData) -> None:
     if not data.title.strip():
-        raise ApplicationError(gettext("A record needs a title."), fields={"title": ["required"]})
+        message = gettext("A record needs a title.")
+        raise ApplicationError(message, fields={"title": [message]})
     record.title = data.title.strip()
     for name in _COPIED:
         setattr(record, name, getattr(data, name))

@@ -114,6 +114,8 @@ def test_check_out_then_in_by_barcode(desk_key, desk):
     again = checkout(desk_key, desk, patron=desk.other_patron.barcode)
     assert again.status_code == 409
     assert again.json()["code"] == "item_on_loan"
+    refusal = f"Item {desk.item.barcode} is already on loan: check it in first."
+    assert again.json()["errors"] == {"item_barcode": [refusal]}
 
     renewed = desk_key.post(
         "/api/v1/loans/renew/", {"item_barcode": desk.item.barcode}, format="json"
@@ -134,6 +136,8 @@ def test_check_out_then_in_by_barcode(desk_key, desk):
                           format="json")  # fmt: skip
     assert twice.status_code == 409
     assert twice.json()["code"] == "item_not_on_loan"
+    refusal = f"Item {desk.item.barcode} is not on loan."
+    assert twice.json()["errors"] == {"item_barcode": [refusal]}
 
 
 @pytest.mark.parametrize(
@@ -164,6 +168,8 @@ def test_expired_patron_and_limits_answer_400(desk_key, callers, desk):
     response = checkout(desk_key, desk)
     assert response.status_code == 400
     assert response.json()["code"] == "patron_expired"
+    assert "card expired on" in response.json()["detail"]
+    assert response.json()["errors"] == {"patron_barcode": [response.json()["detail"]]}
     assert snapshot(desk.schema) == before
     rule = callers["admin"].post("/api/v1/loan-rules/", {"max_loans": 1}, format="json")
     assert rule.status_code == 201, rule.content
@@ -172,6 +178,8 @@ def test_expired_patron_and_limits_answer_400(desk_key, callers, desk):
     limited = checkout(desk_key, desk, item=1, patron=desk.other_patron.barcode)
     assert limited.status_code == 400
     assert limited.json()["code"] == "loan_limit_reached"
+    assert "the most allowed" in limited.json()["detail"]
+    assert limited.json()["errors"] == {"patron_barcode": [limited.json()["detail"]]}
     assert snapshot(desk.schema) == before
 
 

@@ -223,6 +223,21 @@ def test_bad_api_keys_are_refused_and_make_nothing(admin, body, field):
         assert AuditEvent.objects.count() == 0
 
 
+def test_an_api_key_expiring_in_the_past_is_refused_in_words(admin):
+    response = admin.post(
+        "/api/v1/api-keys/",
+        {"name": "K", "scope": "read", "expires_at": "2001-01-01T00:00:00Z"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == "L'expiration doit être dans le futur."
+    assert body["errors"] == {"expires_at": [body["detail"]]}
+    with schema_context("alpha"):
+        assert ApiKey.objects.count() == 0
+
+
 def test_api_key_list_query_count(admin, django_assert_num_queries):
     with schema_context("alpha"):
         for n in range(4):
@@ -391,6 +406,24 @@ def test_unknown_default_location_is_refused(admin, library):
     assert response.json()["code"] == "unknown_location"
     library.refresh_from_db()
     assert library.default_location_code == ""
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"language": "xx"}, "Choisissez l'une des langues que parle Stacks"),
+        ({"time_zone": "Mars/Olympus"}, "n'est pas un fuseau horaire"),
+        ({"default_location_code": "NOPE"}, "Aucune localisation n'a le code 'NOPE'."),
+    ],
+)
+def test_a_refused_setting_is_told_in_words_in_the_callers_language(admin, library, change, words):
+    response = admin.patch("/api/v1/settings/", change, format="json", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 400
+    body = response.json()
+    assert words in body["detail"]
+    assert body["errors"] == {next(iter(change)): [body["detail"]]}
+    library.refresh_from_db()
+    assert (library.language, library.time_zone, library.default_location_code) == ("en", "UTC", "")
 
 
 # Audit

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from catalog.imports.exports import export_job_write
+from catalog.imports.exports import export_job_create, export_job_write
 from catalog.imports.models import ExportJob, ImportJob
 from catalog.models import Change, Contributor, Item, Location, Record
 from catalog.search import record_search
@@ -244,6 +244,20 @@ def test_viewer_looks_but_cannot_start_commit_or_export(librarian, viewer):
         assert not ExportJob.objects.exists()
 
 
+def test_an_export_of_a_location_the_library_does_not_have_is_refused(librarian):
+    with schema_context("alpha"):
+        location_create(code="MAIN", name="Main library")
+
+    refused = librarian.post("/staff/exports/", {"format": "csv", "location": "NOPE"})
+    assert refused.status_code == 400
+    assert "No location has the code &#x27;NOPE&#x27;." in refused.text
+    with schema_context("alpha"):
+        assert not ExportJob.objects.exists()
+    assert (
+        librarian.post("/staff/exports/", {"format": "csv", "location": "MAIN"}).status_code == 302
+    )
+
+
 def test_export_with_filters_then_download(librarian):
     with schema_context("alpha"):
         record_create(data=RecordData(title="Dune", language="eng"))
@@ -275,6 +289,16 @@ def test_export_with_filters_then_download(librarian):
     body = b"".join(download.streaming_content).decode("utf-8-sig")
     assert "Dune" in body
     assert "Misérables" not in body
+
+
+def test_an_export_s_page_names_the_records_it_was_asked_for(librarian):
+    with schema_context("alpha"):
+        job = export_job_create(
+            format="csv", filters={"ids": [3, 5], "isbn": "0-441-47812-3"}, queue=False
+        )
+    page = librarian.get(f"/staff/exports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 200
+    assert "Notices: 3, 5 · ISBN: 0-441-47812-3" in html.unescape(page.text)
 
 
 def test_a_running_export_s_page_says_how_far_it_has_got(librarian):

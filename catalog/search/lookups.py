@@ -1,0 +1,37 @@
+"""The record list's lookups as callers write them (`ids`, `identifier`, `isbn`), read into
+RecordFilters values: the API's query string and the export filters read them alike."""
+
+from typing import Any
+
+from django.utils.translation import gettext
+
+from catalog.identifiers import identifier_normalize
+from catalog.models import Identifier
+from common.errors import ApplicationError
+
+# Ids one lookup takes.
+MAX_LOOKUP = 200
+
+
+def ids_parse(value: Any) -> tuple[int, ...]:
+    """Record ids, written "1,2,3" (or, in JSON, as a list of them)."""
+    parts = value if isinstance(value, list) else str(value).split(",")
+    parts = [str(p).strip() for p in parts if not isinstance(p, bool) and str(p).strip()]
+    if not parts or len(parts) > MAX_LOOKUP or isinstance(value, bool):
+        raise ApplicationError(
+            gettext("Send 1 to {most} ids, separated by commas.").format(most=MAX_LOOKUP)
+        )
+    if not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
+        raise ApplicationError(gettext("Ids are whole numbers, separated by commas."))
+    return tuple(int(p) for p in parts)
+
+
+def identifier_parse(value: str) -> tuple[str, str]:
+    """An identifier written kind:value (issn:0317-8471), normalized as records keep it."""
+    kind, colon, raw = value.partition(":")
+    if not colon or kind not in Identifier.Kind.values:
+        kinds = ", ".join(Identifier.Kind.values)
+        raise ApplicationError(
+            gettext("Use kind:value, where kind is one of %(kinds)s.") % {"kinds": kinds}
+        )
+    return kind, identifier_normalize(kind, raw)
