@@ -18,7 +18,7 @@ from catalog.services import (
     RecordData,
     barcode_unprintable,
     barcodes_held,
-    items_alike,
+    items_by_barcode,
 )
 from common.errors import Conflict
 from common.sql import bulk_cursor
@@ -80,8 +80,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     staged = not (job.one_shot and not job.dry_run)
     earlier = _matches_in_job(job, all_keys) if staged else None
     barcodes = {i.barcode for s in chunk for i in s.items}
-    taken = barcodes_taken(barcodes)
-    alike = items_alike(barcodes - set(taken))
+    taken, alike = items_by_barcode(barcodes)
     held = barcodes_held(barcodes - set(taken), asking="item")
     in_file = _barcodes_in_job(job, barcodes) if earlier is not None and barcodes else {}
     known = locations_known({i.location for s in chunk for i in s.items if i.location})
@@ -407,17 +406,6 @@ def _matches_in_catalog(keys: set[str]) -> dict[str, int]:
             for number, record_id in cursor.fetchall():
                 found.setdefault(f"cn:{source}:{number}", record_id)
     return {k: v for k, v in found.items() if k in keys}
-
-
-def barcodes_taken(barcodes: set[str]) -> dict[str, int]:
-    """The record holding each of these barcodes, for those the catalog has."""
-    if not barcodes:
-        return {}
-    with bulk_cursor() as cursor:
-        cursor.execute(
-            "SELECT barcode, record_id FROM catalog_item WHERE barcode = ANY(%s)", [list(barcodes)]
-        )
-        return dict(cursor.fetchall())
 
 
 def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, tuple[int, int | None]]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from catalog.imports.deciding import Decision, barcodes_taken
+from catalog.imports.deciding import Decision
 from catalog.imports.formats.source import SourceRecord
 from catalog.imports.models import ImportLocation
 from catalog.models import Item, Record
@@ -13,7 +13,7 @@ from catalog.services import (
     RecordData,
     barcodes_held,
     contributors_by_key,
-    items_alike,
+    items_by_barcode,
     subjects_by_key,
 )
 from catalog.text import name_key, sort_title_for
@@ -140,12 +140,11 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
     if not wanted:
         return ItemsPlan([], [], [], [])
     barcodes = {i.barcode for _, i in wanted}
-    owners = barcodes_taken(barcodes)
+    owners, alike = items_by_barcode(barcodes)
     taken = set(owners)
     # Deciding refused these, but a card or another record's copy may have been given one
     # since (after a preview); a copy the record already has is simply kept.
     held = barcodes_held(barcodes - taken, asking="item")
-    alike = items_alike(barcodes - taken)
     locations = _locations({i.location for _, i in wanted if i.location}, decisions[0].job_id)
     fresh = []
     planned: set[str] = set()  # the new copies' barcodes in upper case

@@ -30,7 +30,7 @@ from catalog.services.items import (
     item_delete,
     item_lent_register,
     item_update,
-    items_alike,
+    items_by_barcode,
 )
 from catalog.services.kept import KeptCheck, delete_check, kept_check_register
 from catalog.services.locations import (
@@ -93,7 +93,7 @@ __all__ = [
     "item_delete",
     "item_lent_register",
     "item_update",
-    "items_alike",
+    "items_by_barcode",
     "kept_check_register",
     "location_code_check",
     "location_create",

@@ -76,11 +76,34 @@ def items_alike(
     """The copy (other than `besides`) that has each of these barcodes only in another case:
     its barcode as stored and its record's title, keyed by the barcode as given."""
     copies = Item.objects.exclude(pk=besides) if besides is not None else Item.objects.all()
-    alike = barcodes_alike(copies, barcodes, fields=("record_id",))
+    return _titled(barcodes_alike(copies, barcodes, fields=("record_id",)))
+
+
+def items_by_barcode(
+    barcodes: Collection[str],
+) -> tuple[dict[str, int], dict[str, tuple[str, str]]]:
+    """In one look through the index on upper(barcode): the record of the copy that has each
+    of these barcodes as given, and items_alike's answer for those only another case has."""
+    given = set(barcodes)
+    found = sorted(barcodes_matching(Item.objects.all(), given).values_list("barcode", "record_id"))
+    taken = {barcode: record_id for barcode, record_id in found if barcode in given}
+    first: dict[str, tuple[str, int]] = {}
+    for barcode, record_id in found:
+        first.setdefault(barcode.upper(), (barcode, record_id))
+    alike = {
+        barcode: first[barcode.upper()]
+        for barcode in given - set(taken)
+        if barcode.upper() in first
+    }
+    return taken, _titled(alike)
+
+
+def _titled(alike: dict[str, tuple[str, int]]) -> dict[str, tuple[str, str]]:
+    """Each (barcode as stored, record id) with its record's title in place of the id: read
+    apart, as joined to the records in the search a chunk's thousands of barcodes were planned
+    as a scan of every record."""
     if not alike:
         return {}
-    # The titles of the few found, apart: joined to the records in the search, a chunk's
-    # thousands of barcodes were planned as a scan of every record.
     records = {record_id for _, record_id in alike.values()}
     titles = dict(Record.objects.filter(pk__in=records).values_list("pk", "title"))
     return {
