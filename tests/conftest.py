@@ -207,10 +207,17 @@ def database_url() -> str:
 
 
 def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on the loopback interface that nothing listens on now: any one, or the first
+    free one of STACKS_TEST_PORTS ("8711-8719") on a machine that allows only those."""
+    low, _, high = os.environ.get("STACKS_TEST_PORTS", "0-0").partition("-")
+    for port in range(int(low), int(high or low) + 1):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise RuntimeError(f"No free port in STACKS_TEST_PORTS={os.environ['STACKS_TEST_PORTS']}")
 
 
 def process_stop(process: "subprocess.Popen[bytes] | None", timeout: float = 30) -> None:

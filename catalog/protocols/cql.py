@@ -17,7 +17,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from cql.parser import CQLParser12, CQLSearchClause, CQLTriple
+from cql._vendor.ply.yacc import NullLogger
+from cql.lexer import CQLLexerError
+from cql.parser import CQLParser12, CQLParserError, CQLSearchClause, CQLTriple
 from django.contrib.postgres.search import SearchQuery, SearchQueryField
 from django.db.models import (
     BooleanField,
@@ -38,9 +40,9 @@ from catalog.search import record_search
 from catalog.selectors import record_list
 from catalog.text import SEARCH_CONFIG
 
-# The parser logs every syntax error it meets; a bad query is the client's, answered as a
-# diagnostic, not an error of ours.
-logging.getLogger("cql.parser").setLevel(logging.CRITICAL)
+# The lexer and the parser log every syntax error they meet; a bad query is the client's,
+# answered as a diagnostic, not an error of ours, and must not fill the log.
+logging.getLogger("cql").setLevel(logging.CRITICAL)
 
 ANY, TITLE, CREATOR, SUBJECT, ISBN, IDENTIFIER = (
     "any", "title", "creator", "subject", "isbn", "identifier",
@@ -84,8 +86,32 @@ class Diagnostic(Exception):
         self.message = self.MESSAGES[number]
 
 
+class _Parser(CQLParser12):
+    """cql-parser's CQL 1.2 parser, keeping the token it stopped at: its own messages name
+    the grammar's symbols, not what the client typed."""
+
+    stopped_at: Any = None
+
+    def p_error(self, p: Any) -> None:
+        self.stopped_at = p
+        super().p_error(p)
+
+
 _parser_lock = threading.Lock()
-_parser: CQLParser12 | None = None
+_parser: _Parser | None = None
+
+
+def _syntax_details(query: str, failed: Exception, token: Any) -> str:
+    """Where the query stops being CQL, in the client's own characters (positions count from
+    1)."""
+    if isinstance(failed, CQLLexerError):
+        token = failed.args[1] if len(failed.args) > 1 else None
+        if token is not None and token.value[:1] == '"':
+            return f"The quotation mark at character {token.lexpos + 1} is never closed."
+    if token is None:
+        return f"The query ends at character {len(query)} before it is complete."
+    # A token's value is its text as typed (a quoted term's without its quotation marks).
+    return f'Unexpected "{token.value}" at character {token.lexpos + 1}.'
 
 
 def cql_parse(query: str) -> Any:
@@ -93,15 +119,18 @@ def cql_parse(query: str) -> Any:
     global _parser  # built once per process: building its tables takes a while
     with _parser_lock:
         if _parser is None:
-            parser = CQLParser12()
-            parser.build(debug=False)
+            parser = _Parser()
+            parser.build(debug=False, errorlog=NullLogger())
             _parser = parser
+        _parser.stopped_at = None
         try:
             tree = _parser.parse(query)
-        except Exception as failed:  # the lexer's and the parser's errors, and PLY's own
-            raise Diagnostic(10, str(failed) or query) from None
+        except (CQLLexerError, CQLParserError) as failed:
+            raise Diagnostic(10, _syntax_details(query, failed, _parser.stopped_at)) from None
+        except Exception:  # PLY's own, on input its tables do not expect
+            raise Diagnostic(10, f"The query is not CQL: {query}") from None
     if tree is None:
-        raise Diagnostic(10, query)
+        raise Diagnostic(10, f"The query is not CQL: {query}")
     return tree.root
 
 

@@ -247,6 +247,10 @@ def sru(request: HttpRequest) -> HttpResponse:
     try:
         if not known:
             raise _Fatal(5, "Unsupported version", version)
+        if operation not in ("explain", "searchRetrieve"):
+            # Before the parameters: scan's own (scanClause, maximumTerms...) are not the
+            # client's mistake, the operation is what this server lacks.
+            raise _Fatal(4, "Unsupported operation", operation)
         unknown = [
             name for name in params if name not in KNOWN_PARAMS and not name.startswith("x-")
         ]
@@ -254,10 +258,8 @@ def sru(request: HttpRequest) -> HttpResponse:
             raise _Fatal(8, "Unsupported parameter", unknown[0])
         if operation == "explain":
             _explain(request, response)
-        elif operation == "searchRetrieve":
-            _search_retrieve(request, response, params)
         else:
-            raise _Fatal(4, "Unsupported operation", operation)
+            _search_retrieve(request, response, params)
     except _Fatal as fatal:
         if (
             operation == "searchRetrieve"

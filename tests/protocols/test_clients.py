@@ -238,6 +238,12 @@ def test_sruthi_finds_what_the_api_finds(server, two_libraries):
     assert sru_ids("bath.isbn = 978-0-553-81957-1") == isbn
     with pytest.raises(sruthi.errors.SruError, match="Unsupported index"):
         client.searchretrieve("bib.shelfmark = QA76")
+    # A syntax error says what the client typed and where, as sruthi shows it.
+    with pytest.raises(sruthi.errors.SruError) as refused:
+        client.searchretrieve("title = (perl")
+    assert str(refused.value) == (
+        'info:srw/diagnostic/1/10, Unexpected "(" at character 9., Query syntax error'
+    )
     explained = client.explain()
     assert explained.database["title"] == f"Live {schema}"
     assert "title" in explained.index["dc"]

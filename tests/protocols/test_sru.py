@@ -1,11 +1,14 @@
 """SRU at /sru: explain, searchRetrieve with the CQL subset, paging, schemas, diagnostics."""
 
+import logging
+
 import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 from lxml import etree
 
 from catalog.models import Record
+from catalog.protocols import cql
 from catalog.protocols.cql import cql_search
 from tenants.administration import library_settings_update
 from tests.conftest import LIBRARY_HOST
@@ -167,7 +170,8 @@ def test_sru_2_0_answers_in_its_namespace(web, shelf):
         ({"query": "title ="}, "10"),
         ({"operation": "searchRetrieve"}, "7"),
         ({"query": "moon", "version": "3.0"}, "5"),
-        ({"operation": "scan", "scanClause": "title"}, "8"),
+        ({"operation": "scan", "scanClause": "title"}, "4"),
+        ({"operation": "scan", "scanClause": "dc.title = moon", "maximumTerms": "5"}, "4"),
         ({"operation": "scan"}, "4"),
         ({"query": "moon", "recordSchema": "mods"}, "66"),
         ({"query": "moon", "recordPacking": "json"}, "71"),
@@ -181,6 +185,48 @@ def test_sru_2_0_answers_in_its_namespace(web, shelf):
 def test_unsupported_queries_answer_diagnostics(web, shelf, params, number):
     tree = sru_get(web, **params)
     assert diagnostic(tree) == number, etree.tostring(tree)
+
+
+def test_scan_is_an_unsupported_operation(web, shelf):
+    tree = sru_get(web, operation="scan", scanClause="title", version="1.2")
+    assert tree.tag == f"{{{SRU}}}scanResponse"
+    assert tree.xpath("//diag:uri/text()", namespaces=NS) == ["info:srw/diagnostic/1/4"]
+    assert tree.xpath("//diag:message/text()", namespaces=NS) == ["Unsupported operation"]
+    assert tree.xpath("//diag:details/text()", namespaces=NS) == ["scan"]
+
+
+@pytest.mark.parametrize(
+    ("query", "details"),
+    [
+        ("title = (moon", 'Unexpected "(" at character 9.'),
+        ("moon)", 'Unexpected ")" at character 5.'),
+        ("title = moon gardens", 'Unexpected "gardens" at character 14.'),
+        ('title = moon "harsh mistress"', 'Unexpected "harsh mistress" at character 14.'),
+        ('title = "harsh mistress', "The quotation mark at character 9 is never closed."),
+        ("title =", "The query ends at character 7 before it is complete."),
+        ("moon and", "The query ends at character 8 before it is complete."),
+    ],
+)
+def test_a_syntax_error_names_what_was_typed_and_where(web, shelf, query, details):
+    response = web.get("/sru", {"query": query})
+    assert b"LexToken" not in response.content
+    assert b"CHAR_STRING" not in response.content
+    tree = etree.fromstring(response.content)
+    assert diagnostic(tree) == "10"
+    assert tree.xpath("//diag:message/text()", namespaces=NS) == ["Query syntax error"]
+    assert tree.xpath("//diag:details/text()", namespaces=NS) == [details]
+
+
+def test_bad_queries_leave_the_log_alone(web, shelf, monkeypatch, caplog, capfd):
+    # A parser built afresh, as in a new web process: building it must not write either.
+    monkeypatch.setattr(cql, "_parser", None)
+    caplog.set_level(logging.DEBUG)
+    capfd.readouterr()
+    for query in ('title = "moon', "title = (moon", "title =", "moon)", "a = b = c"):
+        assert diagnostic(sru_get(web, query=query)) == "10"
+    assert [r for r in caplog.records if r.name.startswith("cql")] == []
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
 
 
 def test_a_closed_catalog_answers_403(web, shelf, library, django_capture_on_commit_callbacks):
