@@ -19,9 +19,14 @@ RUNNING_ENV = ROOT / ".stacks" / "dev" / "running.env"
 # What a second shell needs to act on this stack (manage.py reads it).
 SHARED_VARIABLES = ("DATABASE_URL", "REDIS_URL", "DEBUG", "STACKS_SITE_PORT", "SECRET_KEY")
 
+# gunicorn's default (4094 bytes) refuses a long search's request line with an HTML 400
+# before the application can answer it; 8190 is the most gunicorn takes.
+REQUEST_LINE_MAX = 8190
+
 # Run as a script, this folder is first on the path, where config/celery.py would stand in
 # for the celery package: the project's root takes its place.
-sys.path[0] = str(ROOT)
+if __name__ == "__main__":
+    sys.path[0] = str(ROOT)
 from config.supervise import Service, supervise  # noqa: E402
 
 
@@ -46,6 +51,12 @@ def running_env_write() -> None:
     RUNNING_ENV.chmod(0o600)
 
 
+def web_command(bind: str) -> list[str]:
+    """The web server of `make up`."""
+    return [str(BIN / "gunicorn"), "config.wsgi", "--bind", bind, "--workers", "2",
+            "--access-logfile", "-", "--limit-request-line", str(REQUEST_LINE_MAX)]  # fmt: skip
+
+
 def main() -> int:
     os.environ.setdefault("DEBUG", "1")
     port = os.environ.get("PORT", "8000")
@@ -62,8 +73,7 @@ def main() -> int:
     # Queues the demo import on the first start only; the worker started below runs it.
     manage("demo_catalog_load", "--library", "demo")
     services = [
-        Service("web", [str(BIN / "gunicorn"), "config.wsgi", "--bind", bind, "--workers", "2",
-                        "--access-logfile", "-"], cwd=ROOT),
+        Service("web", web_command(bind), cwd=ROOT),
         Service("worker", [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
                            "--concurrency", "2", "--queues",
                            os.environ.get("CELERY_DEFAULT_QUEUE", "celery"), "--hostname",

@@ -11,6 +11,9 @@ threads = 1
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
+# The most gunicorn takes (its default, 4094 bytes, refuses a long search's request line with
+# an HTML 400 before the application can answer it in its own terms).
+limit_request_line = 8190
 # Recycle workers now and then (jittered so they do not all restart at once): a process that
 # served many libraries holds caches for each of them.
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))

@@ -27,6 +27,9 @@ SRW_DC = "info:srw/schema/1/dc-schema"
 REC_NS = "info:srw/extension/2/rec-1.0"
 VERSIONS = ("1.1", "1.2", "2.0")
 DEFAULT_RECORDS = 10
+# Twice what the REST API's search takes (`q`, 500): room for indexes and booleans, not for a
+# search over thousands of words.
+MAX_QUERY_LENGTH = 1000
 MAX_RECORDS = 100
 # Record schemas by short name and by identifier.
 SCHEMAS = {
@@ -176,6 +179,11 @@ def _search_retrieve(request: HttpRequest, response: _Response, params: Any) -> 
     query = params.get("query")
     if not query or not query.strip():
         raise _Fatal(7, "Mandatory parameter not supplied", "query")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise _Fatal(
+            6, "Unsupported parameter value",
+            f"query: {len(query)} characters; this server takes up to {MAX_QUERY_LENGTH}.",
+        )  # fmt: skip
     start = _whole(params, "startRecord", 1, 1)
     maximum = _whole(params, "maximumRecords", DEFAULT_RECORDS, 0)
     schema_asked = params.get("recordSchema") or "marcxml"

@@ -180,6 +180,7 @@ def test_sru_2_0_answers_in_its_namespace(web, shelf):
         ({"query": "moon", "startRecord": "\u00b2"}, "6"),
         ({"query": "moon", "startRecord": "50"}, "61"),
         ({"query": "moon", "colour": "red"}, "8"),
+        ({"query": "moon " * 201}, "6"),
     ],
 )  # fmt: skip
 def test_unsupported_queries_answer_diagnostics(web, shelf, params, number):
