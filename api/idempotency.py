@@ -1,5 +1,6 @@
 """Idempotency-Key on POST: a retried request with the same key and body gets the first answer
-again, and its write is done once.
+again, and its write is done once. A JSON body is compared as the value it parses to, any
+other byte for byte.
 
 Keys are scoped to the library (its schema) and the caller (a hash of the credentials it sent,
 or of its address when it sent none), and kept 24 hours. The same key with another body is a
@@ -7,6 +8,7 @@ or of its address when it sent none), and kept 24 hours. The same key with anoth
 """
 
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -44,8 +46,23 @@ def _fingerprint(request: HttpRequest) -> str:
                     digest.update(chunk)
                 upload.seek(0)
     else:
-        digest.update(request.body)
+        digest.update(_canonical_body(request))
     return digest.hexdigest()
+
+
+def _canonical_body(request: HttpRequest) -> bytes:
+    """A JSON body as its parsed value (a retry may send the same object with other spacing
+    or key order, as another client library or a second serialisation does); any other body,
+    or JSON that does not parse, byte for byte."""
+    media_type = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        return request.body
+    try:
+        parsed = json.loads(request.body)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested past parsing
+        return request.body
+    canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return b"json:" + canonical.encode()
 
 
 class IdempotencyKeyMiddleware:
