@@ -35,7 +35,13 @@ class ExportJobCreateSerializer(StrictInputSerializer):
     filters = serializers.DictField(required=False, default=dict)
 
 
-_FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The export, as an attachment.")
+_FILE = OpenApiResponse(
+    OpenApiTypes.BINARY,
+    description="The export, as an attachment (Content-Disposition) named "
+    "catalog-export-<id>.<extension>, by the job's format: csv, .csv, text/csv; marc, .mrc, "
+    "application/marc; marcxml, .xml, application/marcxml+xml; jsonl, .jsonl, "
+    "application/jsonl (JSON Lines: one record a line, as a JSON object).",
+)
 
 
 @extend_schema_view(
@@ -66,5 +72,7 @@ class ExportJobViewSet(JobViewSet[ExportJob]):
 
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
-        file, name = export_file_open(self.get_object())
-        return FileResponse(file, as_attachment=True, filename=name)
+        export = export_file_open(self.get_object())
+        return FileResponse(
+            export.file, as_attachment=True, filename=export.name, content_type=export.media_type
+        )

@@ -287,7 +287,9 @@ def export_job_page(request: HttpRequest, pk: int) -> HttpResponse:
 def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     job = get_object_or_404(export_job_list(), pk=pk)
     try:
-        file, name = export_file_open(job)
+        export = export_file_open(job)
     except Conflict as refusal:
         return HttpResponse(refusal.message, status=refusal.status_code, content_type="text/plain")
-    return FileResponse(file, as_attachment=True, filename=name)
+    return FileResponse(
+        export.file, as_attachment=True, filename=export.name, content_type=export.media_type
+    )

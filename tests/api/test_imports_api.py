@@ -1,5 +1,6 @@
 """The imports and exports API: upload, preview, commit, revert, downloads, and isolation."""
 
+import orjson
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
@@ -7,6 +8,7 @@ from django_tenants.utils import schema_context
 from catalog.imports.exports import export_job_write
 from catalog.imports.models import ExportJob, ImportJob
 from catalog.models import Record
+from catalog.services import RecordData, record_create
 from staff.services import api_key_create
 from tests.catalog.imports.helpers import MARC_DIR, job_run
 
@@ -252,3 +254,44 @@ def test_a_rejects_download_of_an_unreadable_csv_is_a_4xx_before_any_body(
     response = staff.get(f"/api/v1/imports/{job.pk}/rejects/")
     assert response.status_code == status
     assert response.json()["code"] == "rejects_unreadable"
+
+
+@pytest.mark.parametrize(
+    ("export_format", "media_type", "extension"),
+    [
+        ("jsonl", "application/jsonl", "jsonl"),
+        ("csv", "text/csv; charset=utf-8", "csv"),
+        ("marc", "application/marc", "mrc"),
+        ("marcxml", "application/marcxml+xml", "xml"),
+    ],
+)
+def test_a_download_says_its_format(staff, export_format, media_type, extension):
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="The Dispossessed"))
+    response = staff.post("/api/v1/exports/", {"format": export_format}, format="json")
+    export_id = response.json()["id"]
+    with schema_context("alpha"):
+        export_job_write(job_id=export_id)
+    download = staff.get(f"/api/v1/exports/{export_id}/download/")
+    assert download.status_code == 200
+    assert download["Content-Type"] == media_type
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="catalog-export-{export_id}.{extension}"'
+    )
+    body = b"".join(download.streaming_content)
+    if export_format == "jsonl":
+        lines = body.decode().splitlines()
+        assert [orjson.loads(line)["id"] for line in lines] == [record.pk]
+
+
+def test_the_document_says_what_a_download_is(staff):
+    document = staff.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    answer = document["paths"]["/api/v1/exports/{id}/download/"]["get"]["responses"]["200"]
+    assert set(answer["content"]) == {
+        "text/csv",
+        "application/marc",
+        "application/marcxml+xml",
+        "application/jsonl",
+    }
+    assert ".jsonl, application/jsonl" in answer["description"]
+    assert "Content-Disposition" in answer["description"]

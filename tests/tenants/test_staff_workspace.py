@@ -286,6 +286,10 @@ def test_export_with_filters_then_download(librarian):
     assert "1 record" in done
     assert f'href="/staff/exports/{job.pk}/download/"' in librarian.get("/staff/exports/").text
     download = librarian.get(f"/staff/exports/{job.pk}/download/")
+    assert download["Content-Type"] == "text/csv; charset=utf-8"
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="catalog-export-{job.pk}.csv"'
+    )
     body = b"".join(download.streaming_content).decode("utf-8-sig")
     assert "Dune" in body
     assert "Misérables" not in body
