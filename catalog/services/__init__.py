@@ -50,6 +50,7 @@ from catalog.services.records import (
     record_data_of,
     record_delete,
     record_description,
+    record_language_refusal,
     record_patch,
     record_update,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "record_data_of",
     "record_delete",
     "record_description",
+    "record_language_refusal",
     "record_patch",
     "record_search_refold",
     "record_search_refresh",
