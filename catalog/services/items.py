@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
@@ -185,6 +186,17 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
         # would be offered to readers while a patron has it. Marking a copy on loan by hand
         # stays allowed (a migration brings lent copies without their loans).
         raise on_loan_conflict(item)
+    # Asked only of a new date: a copy stored with a date to come from before still saves.
+    if data.acquired_on is not None and data.acquired_on != item.acquired_on:
+        today = timezone.localdate()
+        if data.acquired_on > today:
+            message = gettext(
+                "A copy cannot have been acquired on %(date)s, after today (%(today)s): give "
+                "the day it came to the library, or none."
+            ) % {"date": data.acquired_on.isoformat(), "today": today.isoformat()}
+            raise ApplicationError(
+                message, code="acquired_on_future", fields={"acquired_on": [message]}
+            )
     if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
         message = gettext("No such location.")
         raise ApplicationError(message, fields={"location": [message]})

@@ -1,11 +1,14 @@
 """Items through the API: barcodes, staff-only fields, versions and locations."""
 
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from catalog.models import Change, Item, Location
+from catalog.services import ItemData, RecordData, item_create, item_update, record_create
 
 
 def test_create_item_and_find_it_by_barcode(writer, catalog, library):
@@ -153,3 +156,35 @@ def test_contributors_and_subjects(callers, catalog):
     assert client.get(f"/api/v1/subjects/{subjects[0]['id']}/").status_code == 200
     assert client.get("/api/v1/subjects/", {"scheme": "mesh"}).json()["results"] == []
     assert client.get("/api/v1/contributors/99999/").status_code == 404
+
+
+def test_a_copy_acquired_after_today_is_refused_naming_the_field(writer, catalog, library):
+    with schema_context(library.schema_name):
+        today = timezone.localdate()
+    url = f"/api/v1/items/{catalog.item.pk}/"
+    for day in (today + timedelta(days=1), date(9999, 12, 31)):
+        refused = writer.patch(url, {"acquired_on": day.isoformat()}, format="json")
+        assert refused.status_code == 400
+        assert refused.json()["code"] == "acquired_on_future"
+        assert "after today" in refused.json()["errors"]["acquired_on"][0]
+        created = writer.post(
+            "/api/v1/items/",
+            {"record": catalog.record.pk, "barcode": "NEW-1", "acquired_on": day.isoformat()},
+            format="json",
+        )
+        assert created.status_code == 400
+    with schema_context(library.schema_name):
+        assert Item.objects.get(pk=catalog.item.pk).acquired_on is None
+        assert not Item.objects.filter(barcode="NEW-1").exists()
+    assert writer.patch(url, {"acquired_on": today.isoformat()}, format="json").status_code == 200
+
+
+def test_a_copy_stored_with_a_date_to_come_still_saves_its_other_fields(in_library):
+    record = record_create(data=RecordData(title="Kindred"))
+    item = item_create(record_id=record.pk, data=ItemData(barcode="OLD-1"))
+    Item.objects.filter(pk=item.pk).update(acquired_on=date(9999, 12, 31))
+    item_update(
+        item_id=item.pk, data=ItemData(barcode="OLD-1", acquired_on=date(9999, 12, 31),
+                                       status="missing"),
+    )  # fmt: skip
+    assert Item.objects.get(pk=item.pk).status == "missing"
