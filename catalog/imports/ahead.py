@@ -25,7 +25,7 @@ from catalog.imports.leasing import LeaseLost
 from catalog.imports.models import ImportJob
 from catalog.imports.plans import CreatePlan, creates_plan, items_plan, record_prepared
 from catalog.languages import MARC_FOR_TERMINOLOGY
-from catalog.services import record_data_cleaned, record_language_refusal
+from catalog.services import item_text_changes, record_data_cleaned, record_language_refusal
 from common.errors import ApplicationError
 from common.sql import lock_waits_retried
 
@@ -93,8 +93,8 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]
 
 
 def _controls_cleaned(source: SourceRecord) -> None:
-    """The record's text as the catalog's services store it, saying which fields it changed
-    (whatever the format, so every reader's records are cleaned alike)."""
+    """The record's text and its copies' as the catalog's services store them, saying which
+    fields they changed (whatever the format, so every reader's records are cleaned alike)."""
     assert source.data is not None  # noqa: S101 - only records read are cleaned
     source.data, changed = record_data_cleaned(source.data)
     if changed:
@@ -105,6 +105,19 @@ def _controls_cleaned(source: SourceRecord) -> None:
             )
             % {"fields": ", ".join(changed)}
         )
+    for position, item in enumerate(source.items):
+        changes = item_text_changes(
+            call_number=item.call_number, public_note=item.public_note, staff_note=item.staff_note
+        )
+        if changes:
+            source.items[position] = replace(item, **changes)
+            source.warnings.append(
+                gettext(
+                    "Control characters (a tab or a line break pasted from Word, say) in "
+                    "%(fields)s of copy %(barcode)s were read as spaces."
+                )
+                % {"fields": ", ".join(changes), "barcode": item.barcode}
+            )
 
 
 def _language_checked(source: SourceRecord) -> None:

@@ -27,8 +27,10 @@ from catalog.services.headings import (
 from catalog.services.items import (
     ItemData,
     item_create,
+    item_data_cleaned,
     item_delete,
     item_lent_register,
+    item_text_changes,
     item_update,
     items_by_barcode,
 )
@@ -91,8 +93,10 @@ __all__ = [
     "datestamps_move",
     "delete_check",
     "item_create",
+    "item_data_cleaned",
     "item_delete",
     "item_lent_register",
+    "item_text_changes",
     "item_update",
     "items_by_barcode",
     "kept_check_register",
