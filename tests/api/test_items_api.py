@@ -188,3 +188,33 @@ def test_a_copy_stored_with_a_date_to_come_still_saves_its_other_fields(in_libra
                                        status="missing"),
     )  # fmt: skip
     assert Item.objects.get(pk=item.pk).status == "missing"
+
+
+def test_a_location_code_differing_only_in_case_is_refused(writer, catalog, library):
+    for code in ("main", "Main", " MAIN "):
+        refused = writer.post("/api/v1/locations/", {"code": code}, format="json")
+        assert refused.status_code == 400, code
+        assert "'MAIN'" in refused.json()["errors"]["code"][0]
+    other = writer.post("/api/v1/locations/", {"code": "EAST"}, format="json").json()["id"]
+    recoded = writer.patch(f"/api/v1/locations/{other}/", {"code": "main"}, format="json")
+    assert recoded.status_code == 400
+    with schema_context(library.schema_name):
+        assert sorted(Location.objects.values_list("code", flat=True)) == ["EAST", "MAIN"]
+        # Two codes alike from before still save.
+        Location.objects.filter(pk=other).update(code="main")
+    renamed = writer.patch(f"/api/v1/locations/{other}/", {"name": "Old main"}, format="json")
+    assert renamed.status_code == 200, renamed.json()
+    assert renamed.json()["code"] == "main"
+
+
+def test_patch_changes_a_location_s_name_or_code_and_keeps_its_copies(writer, catalog, library):
+    url = f"/api/v1/locations/{catalog.location.pk}/"
+    renamed = writer.patch(url, {"name": "Main hall"}, format="json")
+    assert renamed.status_code == 200
+    assert (renamed.json()["code"], renamed.json()["name"]) == ("MAIN", "Main hall")
+    recoded = writer.patch(url, {"code": "HALL"}, format="json")
+    assert (recoded.json()["code"], recoded.json()["name"]) == ("HALL", "Main hall")
+    with schema_context(library.schema_name):
+        item = Item.objects.select_related("location").get(pk=catalog.item.pk)
+        assert (item.location_id, item.location.code) == (catalog.location.pk, "HALL")
+    assert writer.get(f"/api/v1/items/{catalog.item.pk}/").json()["location"]["code"] == "HALL"
