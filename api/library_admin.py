@@ -1,5 +1,9 @@
 """A library's administration API (its admins only): staff, API keys, domains, settings, audit."""
 
+import json
+from typing import Any
+
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -277,12 +281,30 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
 # Settings
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """true or false as JSON writes them, nothing else: DRF's own reads "yes", "on" or 1 as
+    true, and a typo ("flase") would switch a setting on without a word."""
+
+    default_error_messages = {
+        **serializers.BooleanField.default_error_messages,
+        "null": gettext_lazy("Give true or false (JSON booleans, without quotes), not null."),
+    }
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        raise serializers.ValidationError(
+            gettext("Give true or false (JSON booleans, without quotes), not %(given)s.")
+            % {"given": json.dumps(data)[:40]}
+        )
+
+
 class LibrarySettingsSerializer(StrictInputSerializer):
     version = serializers.IntegerField(source="settings_version", read_only=True)
     name = serializers.CharField(max_length=200, required=False)
-    public_catalog = serializers.BooleanField(required=False)
+    public_catalog = JsonBooleanField(required=False)
     default_location_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    share_records = serializers.BooleanField(required=False)
+    share_records = JsonBooleanField(required=False)
     cors_origins = serializers.ListField(
         child=serializers.CharField(max_length=255, allow_blank=True),
         required=False,

@@ -35,6 +35,7 @@ from catalog.services import (
     RECORD_DESCRIPTION,
     ItemData,
     RecordData,
+    record_language_refusal,
 )
 from common.errors import ApplicationError
 
@@ -42,6 +43,12 @@ MAX_LINKS = 200
 # Ids or barcodes one lookup takes.
 MAX_LOOKUP = 200
 _LANGUAGE = RegexValidator(r"^[a-z]{3}$", "Use a three-letter ISO 639-2 code, e.g. eng.")
+
+
+def _marc_language(value: str) -> None:
+    refused = record_language_refusal(value)
+    if refused:
+        raise serializers.ValidationError(refused)
 
 
 # Input -----------------------------------------------------------------------------------
@@ -94,8 +101,9 @@ class RecordInputSerializer(StrictInputSerializer):
     )
     edition = serializers.CharField(max_length=200, allow_blank=True, default="")
     language = serializers.CharField(
-        max_length=3, allow_blank=True, default="", validators=[_LANGUAGE]
-    )
+        max_length=40, allow_blank=True, default="", validators=[_marc_language],
+        help_text="A code of the MARC code list for languages (ISO 639-2/B): eng, fre, ger.",
+    )  # fmt: skip
     series = serializers.CharField(max_length=500, allow_blank=True, default="")
     summary = serializers.CharField(max_length=20000, allow_blank=True, default="")
     control_number = serializers.CharField(max_length=64, allow_blank=True, default="")

@@ -472,6 +472,11 @@ class ItemViewSet(CatalogViewSet):
         request=s.LocationInputSerializer,
         examples=[ex.LOCATION_INPUT, ex.LOCATION],
     ),
+    partial_update=extend_schema(
+        summary="Change a location's name or code, keeping what is not sent",
+        request=s.LocationInputSerializer(partial=True),
+        examples=[ex.LOCATION_INPUT, ex.LOCATION],
+    ),
     destroy=extend_schema(summary="Delete an empty location", responses={204: None}),
 )
 class LocationViewSet(CatalogViewSet):
@@ -479,7 +484,7 @@ class LocationViewSet(CatalogViewSet):
 
     serializer_class = s.LocationSerializer
     queryset = Location.objects.none()
-    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def list(self, request: Request) -> Response:
         return self.paginated(selectors.location_list(), s.LocationSerializer)
@@ -495,6 +500,11 @@ class LocationViewSet(CatalogViewSet):
 
     def update(self, request: Request, pk: str) -> Response:
         body = self.body(s.LocationInputSerializer)
+        location = services.location_update(location_id=int(pk), **body.validated_data)
+        return Response(s.LocationSerializer(location).data)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        body = self.body(s.LocationInputSerializer, partial=True)
         location = services.location_update(location_id=int(pk), **body.validated_data)
         return Response(s.LocationSerializer(location).data)
 

@@ -196,6 +196,12 @@ def library_settings_update(
     current = saved.settings_version
     library.settings_version = current
     changed: dict[str, object] = {}
+    for setting, given in (("public_catalog", public_catalog), ("share_records", share_records)):
+        if given is not None and not isinstance(given, bool):
+            message = gettext("%(field)s is true or false, not %(given)r.") % {
+                "field": setting, "given": given
+            }  # fmt: skip
+            raise ApplicationError(message, code="invalid", fields={setting: [message]})
     if name is not None:
         changed["name"] = library_name_clean(name)
     if public_catalog is not None:

@@ -7,7 +7,7 @@ laid out while the writer commits the chunk before.
 import math
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from queue import Full, Queue
 from typing import Any, cast
 
@@ -24,7 +24,8 @@ from catalog.imports.formats.source import SourceRecord
 from catalog.imports.leasing import LeaseLost
 from catalog.imports.models import ImportJob
 from catalog.imports.plans import CreatePlan, creates_plan, items_plan, record_prepared
-from catalog.services import record_data_cleaned
+from catalog.languages import MARC_FOR_TERMINOLOGY
+from catalog.services import item_text_changes, record_data_cleaned, record_language_refusal
 from common.errors import ApplicationError
 from common.sql import lock_waits_retried
 
@@ -68,6 +69,7 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]
     for source, read_after in _sources(job):
         if source.data is not None:
             _controls_cleaned(source)
+            _language_checked(source)
             source.keys = match_keys(source.data, job.match_on)
             record_prepared(source)
         keys = set(source.keys)
@@ -91,8 +93,8 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]
 
 
 def _controls_cleaned(source: SourceRecord) -> None:
-    """The record's text as the catalog's services store it, saying which fields it changed
-    (whatever the format, so every reader's records are cleaned alike)."""
+    """The record's text and its copies' as the catalog's services store them, saying which
+    fields they changed (whatever the format, so every reader's records are cleaned alike)."""
     assert source.data is not None  # noqa: S101 - only records read are cleaned
     source.data, changed = record_data_cleaned(source.data)
     if changed:
@@ -102,6 +104,43 @@ def _controls_cleaned(source: SourceRecord) -> None:
                 "read as spaces."
             )
             % {"fields": ", ".join(changed)}
+        )
+    for position, item in enumerate(source.items):
+        changes = item_text_changes(
+            call_number=item.call_number, public_note=item.public_note, staff_note=item.staff_note
+        )
+        if changes:
+            source.items[position] = replace(item, **changes)
+            source.warnings.append(
+                gettext(
+                    "Control characters (a tab or a line break pasted from Word, say) in "
+                    "%(fields)s of copy %(barcode)s were read as spaces."
+                )
+                % {"fields": ", ".join(changes), "barcode": item.barcode}
+            )
+
+
+def _language_checked(source: SourceRecord) -> None:
+    """The record's language as the catalog's services take it: an ISO 639-2/T code (fra) as
+    MARC writes its language (fre); any other code not in MARC's list left out, for a record
+    without a language is still found and lent, and a code no one can read is worth less than
+    the record. The row says which, with the code as the file gave it."""
+    assert source.data is not None  # noqa: S101 - only records read are checked
+    language = source.data.language
+    if language in MARC_FOR_TERMINOLOGY:
+        marc = MARC_FOR_TERMINOLOGY[language]
+        source.data = replace(source.data, language=marc)
+        source.warnings.append(
+            gettext(
+                "The language \u201c%(language)s\u201d is an ISO 639-2/T code: it is read as "
+                "\u201c%(marc)s\u201d, as MARC writes this language."
+            )
+            % {"language": language, "marc": marc}
+        )
+    elif refused := record_language_refusal(language):
+        source.data = replace(source.data, language="")
+        source.warnings.append(
+            gettext("%(reason)s The record is imported without a language.") % {"reason": refused}
         )
 
 

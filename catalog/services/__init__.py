@@ -27,8 +27,10 @@ from catalog.services.headings import (
 from catalog.services.items import (
     ItemData,
     item_create,
+    item_data_cleaned,
     item_delete,
     item_lent_register,
+    item_text_changes,
     item_update,
     items_by_barcode,
 )
@@ -50,6 +52,7 @@ from catalog.services.records import (
     record_data_of,
     record_delete,
     record_description,
+    record_language_refusal,
     record_patch,
     record_update,
 )
@@ -90,8 +93,10 @@ __all__ = [
     "datestamps_move",
     "delete_check",
     "item_create",
+    "item_data_cleaned",
     "item_delete",
     "item_lent_register",
+    "item_text_changes",
     "item_update",
     "items_by_barcode",
     "kept_check_register",
@@ -107,6 +112,7 @@ __all__ = [
     "record_data_of",
     "record_delete",
     "record_description",
+    "record_language_refusal",
     "record_patch",
     "record_search_refold",
     "record_search_refresh",

@@ -1,12 +1,13 @@
 """Items: the copies of a record, each with a barcode unique in the library."""
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from catalog.models import Change, Item, Location, Record
@@ -18,6 +19,7 @@ from catalog.services.barcodes import (
 )
 from catalog.services.changes import changes_log, datestamps_move, version_check
 from catalog.services.kept import delete_check
+from catalog.text import line_text, lines_text
 from common.errors import ApplicationError, Conflict, first_or_not_found
 
 
@@ -33,6 +35,36 @@ class ItemData:
     acquired_on: date | None = None
     public_note: str = ""
     staff_note: str = ""
+
+
+def item_text_changes(*, call_number: str, public_note: str, staff_note: str) -> dict[str, str]:
+    """Which of a copy's texts have control characters (a tab or a line break pasted from
+    Word, a MARC delimiter), each as it is stored: the call number, printed on one line of a
+    spine label, with them read as spaces, the notes keeping their line breaks. Items written
+    through the services and by imports alike (any ItemData), so no export writes them."""
+    given = {"call_number": call_number, "public_note": public_note, "staff_note": staff_note}
+    cleaned = {
+        "call_number": line_text(call_number),
+        "public_note": lines_text(public_note),
+        "staff_note": lines_text(staff_note),
+    }
+    return {name: text for name, text in cleaned.items() if text != given[name]}
+
+
+def item_data_cleaned(data: ItemData) -> tuple[ItemData, list[str]]:
+    """`data` with item_text_changes made, and the names of the fields they changed."""
+    changes = item_text_changes(
+        call_number=data.call_number, public_note=data.public_note, staff_note=data.staff_note
+    )
+    if not changes:
+        return data, []
+    cleaned = replace(
+        data,
+        call_number=changes.get("call_number", data.call_number),
+        public_note=changes.get("public_note", data.public_note),
+        staff_note=changes.get("staff_note", data.staff_note),
+    )
+    return cleaned, list(changes)
 
 
 # The columns an item takes from its description as they are.
@@ -155,6 +187,7 @@ def _record_check(record_id: int) -> None:
 
 
 def _item_fields_apply(item: Item, data: ItemData) -> None:
+    data, _ = item_data_cleaned(data)
     barcode = data.barcode.strip()
     if not barcode:
         message = gettext("An item needs a barcode.")
@@ -185,6 +218,17 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
         # would be offered to readers while a patron has it. Marking a copy on loan by hand
         # stays allowed (a migration brings lent copies without their loans).
         raise on_loan_conflict(item)
+    # Asked only of a new date: a copy stored with a date to come from before still saves.
+    if data.acquired_on is not None and data.acquired_on != item.acquired_on:
+        today = timezone.localdate()
+        if data.acquired_on > today:
+            message = gettext(
+                "A copy cannot have been acquired on %(date)s, after today (%(today)s): give "
+                "the day it came to the library, or none."
+            ) % {"date": data.acquired_on.isoformat(), "today": today.isoformat()}
+            raise ApplicationError(
+                message, code="acquired_on_future", fields={"acquired_on": [message]}
+            )
     if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
         message = gettext("No such location.")
         raise ApplicationError(message, fields={"location": [message]})

@@ -21,13 +21,23 @@ def _code_given(code: str) -> str:
 
 
 def location_code_check(code: str, *, location_id: int | None = None) -> str:
-    """A location code as typed, trimmed: present, and no other location's."""
+    """A location code as typed, trimmed: present, and no other location's, in any case (a
+    scan or a file's code is matched whatever its case). Only a new code is asked about case:
+    two locations that differ only by case from before still save."""
     code = _code_given(code)
-    same = Location.objects.filter(code=code)
+    others = Location.objects.all()
     if location_id is not None:
-        same = same.exclude(pk=location_id)
-    if same.exists():
-        message = f"A location with code {code!r} already exists."
+        others = others.exclude(pk=location_id)
+    if others.filter(code=code).exists():
+        message = gettext("A location with code %(code)r already exists.") % {"code": code}
+        raise ApplicationError(message, code="location_code_taken", fields={"code": [message]})
+    unchanged = location_id is not None and Location.objects.filter(pk=location_id, code=code)
+    alike = None if unchanged else others.filter(code__iexact=code).first()
+    if alike is not None:
+        message = gettext(
+            "Location %(stored)r already has this code in another case: use %(stored)r, or "
+            "give this location a code of its own."
+        ) % {"stored": alike.code}
         raise ApplicationError(message, code="location_code_taken", fields={"code": [message]})
     return code
 
@@ -46,13 +56,18 @@ def location_create(*, code: str, name: str) -> Location:
 
 
 @transaction.atomic
-def location_update(*, location_id: int, code: str, name: str) -> Location:
+def location_update(
+    *, location_id: int, code: str | None = None, name: str | None = None
+) -> Location:
+    """Change a location's code or name (None keeps it). Its copies point at it by id, so a
+    new code keeps every copy there; they are fed anew, and their records harvested anew."""
     location = first_or_not_found(
         Location.objects.select_for_update().filter(pk=location_id), gettext("No such location.")
     )
     before = (location.code, location.name)
+    code = location.code if code is None else code
     location.code = location_code_check(code, location_id=location_id)
-    location.name = name.strip() or location.code
+    location.name = location.name if name is None else (name.strip() or location.code)
     location.save()
     if (location.code, location.name) != before:
         _items_moved(location_id)

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from catalog.identifiers import identifier_normalize
+from catalog.languages import MARC_FOR_TERMINOLOGY, MARC_LANGUAGES
 from catalog.models import Change, Identifier, Item, Record, RecordContributor, RecordSubject
 from catalog.selectors import record_links_attach
 from catalog.services.changes import changes_log, version_check
@@ -92,6 +93,28 @@ def record_data_cleaned(data: RecordData) -> tuple[RecordData, list[str]]:
     return (replace(data, **changes) if changes else data), list(changes)
 
 
+def record_language_refusal(language: str) -> str:
+    """Why `language` cannot be a record's language, in a sentence; "" for a code of the MARC
+    code list for languages (or none given)."""
+    if not language or language in MARC_LANGUAGES:
+        return ""
+    given = language.strip().lower()
+    if given in MARC_FOR_TERMINOLOGY:
+        return gettext(
+            "The language \u201c%(language)s\u201d is an ISO 639-2/T code: MARC writes this "
+            "language as \u201c%(marc)s\u201d."
+        ) % {"language": language[:40], "marc": MARC_FOR_TERMINOLOGY[given]}
+    if given in MARC_LANGUAGES:
+        return gettext(
+            "The language \u201c%(language)s\u201d is written \u201c%(marc)s\u201d: MARC "
+            "language codes are three lower-case letters."
+        ) % {"language": language[:40], "marc": given}
+    return gettext(
+        "The language \u201c%(language)s\u201d is not in the MARC code list for languages: "
+        "use its three-letter code, such as eng for English, fre for French or ger for German."
+    ) % {"language": language[:40]}
+
+
 # The columns a record takes from its description as they are (the title is trimmed).
 _COPIED = RECORD_FIELDS[1:]
 
@@ -100,6 +123,10 @@ def _record_fields_apply(record: Record, data: RecordData) -> None:
     if not data.title.strip():
         message = gettext("A record needs a title.")
         raise ApplicationError(message, fields={"title": [message]})
+    # Asked only of a new language: a record stored with another code before still saves.
+    refused = record_language_refusal(data.language) if data.language != record.language else ""
+    if refused:
+        raise ApplicationError(refused, code="language_invalid", fields={"language": [refused]})
     record.title = data.title.strip()
     for name in _COPIED:
         setattr(record, name, getattr(data, name))

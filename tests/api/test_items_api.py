@@ -1,11 +1,14 @@
 """Items through the API: barcodes, staff-only fields, versions and locations."""
 
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from catalog.models import Change, Item, Location
+from catalog.services import ItemData, RecordData, item_create, item_update, record_create
 
 
 def test_create_item_and_find_it_by_barcode(writer, catalog, library):
@@ -153,3 +156,65 @@ def test_contributors_and_subjects(callers, catalog):
     assert client.get(f"/api/v1/subjects/{subjects[0]['id']}/").status_code == 200
     assert client.get("/api/v1/subjects/", {"scheme": "mesh"}).json()["results"] == []
     assert client.get("/api/v1/contributors/99999/").status_code == 404
+
+
+def test_a_copy_acquired_after_today_is_refused_naming_the_field(writer, catalog, library):
+    with schema_context(library.schema_name):
+        today = timezone.localdate()
+    url = f"/api/v1/items/{catalog.item.pk}/"
+    for day in (today + timedelta(days=1), date(9999, 12, 31)):
+        refused = writer.patch(url, {"acquired_on": day.isoformat()}, format="json")
+        assert refused.status_code == 400
+        assert refused.json()["code"] == "acquired_on_future"
+        assert "after today" in refused.json()["errors"]["acquired_on"][0]
+        created = writer.post(
+            "/api/v1/items/",
+            {"record": catalog.record.pk, "barcode": "NEW-1", "acquired_on": day.isoformat()},
+            format="json",
+        )
+        assert created.status_code == 400
+    with schema_context(library.schema_name):
+        assert Item.objects.get(pk=catalog.item.pk).acquired_on is None
+        assert not Item.objects.filter(barcode="NEW-1").exists()
+    assert writer.patch(url, {"acquired_on": today.isoformat()}, format="json").status_code == 200
+
+
+def test_a_copy_stored_with_a_date_to_come_still_saves_its_other_fields(in_library):
+    record = record_create(data=RecordData(title="Kindred"))
+    item = item_create(record_id=record.pk, data=ItemData(barcode="OLD-1"))
+    Item.objects.filter(pk=item.pk).update(acquired_on=date(9999, 12, 31))
+    item_update(
+        item_id=item.pk, data=ItemData(barcode="OLD-1", acquired_on=date(9999, 12, 31),
+                                       status="missing"),
+    )  # fmt: skip
+    assert Item.objects.get(pk=item.pk).status == "missing"
+
+
+def test_a_location_code_differing_only_in_case_is_refused(writer, catalog, library):
+    for code in ("main", "Main", " MAIN "):
+        refused = writer.post("/api/v1/locations/", {"code": code}, format="json")
+        assert refused.status_code == 400, code
+        assert "'MAIN'" in refused.json()["errors"]["code"][0]
+    other = writer.post("/api/v1/locations/", {"code": "EAST"}, format="json").json()["id"]
+    recoded = writer.patch(f"/api/v1/locations/{other}/", {"code": "main"}, format="json")
+    assert recoded.status_code == 400
+    with schema_context(library.schema_name):
+        assert sorted(Location.objects.values_list("code", flat=True)) == ["EAST", "MAIN"]
+        # Two codes alike from before still save.
+        Location.objects.filter(pk=other).update(code="main")
+    renamed = writer.patch(f"/api/v1/locations/{other}/", {"name": "Old main"}, format="json")
+    assert renamed.status_code == 200, renamed.json()
+    assert renamed.json()["code"] == "main"
+
+
+def test_patch_changes_a_location_s_name_or_code_and_keeps_its_copies(writer, catalog, library):
+    url = f"/api/v1/locations/{catalog.location.pk}/"
+    renamed = writer.patch(url, {"name": "Main hall"}, format="json")
+    assert renamed.status_code == 200
+    assert (renamed.json()["code"], renamed.json()["name"]) == ("MAIN", "Main hall")
+    recoded = writer.patch(url, {"code": "HALL"}, format="json")
+    assert (recoded.json()["code"], recoded.json()["name"]) == ("HALL", "Main hall")
+    with schema_context(library.schema_name):
+        item = Item.objects.select_related("location").get(pk=catalog.item.pk)
+        assert (item.location_id, item.location.code) == (catalog.location.pk, "HALL")
+    assert writer.get(f"/api/v1/items/{catalog.item.pk}/").json()["location"]["code"] == "HALL"

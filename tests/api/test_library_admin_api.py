@@ -9,8 +9,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from catalog.models import Location
+from common.errors import ApplicationError
 from staff.models import ApiKey, AuditEvent, Invitation, User
 from staff.services import api_key_create
+from tenants.administration import library_settings_update
 from tenants.domains import library_for_host
 from tenants.models import Domain, Library
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD, domain_prove
@@ -406,6 +408,27 @@ def test_unknown_default_location_is_refused(admin, library):
     assert response.json()["code"] == "unknown_location"
     library.refresh_from_db()
     assert library.default_location_code == ""
+
+
+@pytest.mark.parametrize("field", ["share_records", "public_catalog"])
+@pytest.mark.parametrize("given", ["yes", "true", 1, 0, "no", None, ["x"]])
+def test_a_boolean_setting_takes_only_true_or_false(admin, library, field, given):
+    before = (library.share_records, library.public_catalog, library.settings_version)
+    response = admin.patch("/api/v1/settings/", {field: given}, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == [field]
+    assert "true or false" in errors[field][0]
+    library.refresh_from_db()
+    assert (library.share_records, library.public_catalog, library.settings_version) == before
+
+
+def test_the_settings_service_refuses_a_value_that_is_not_a_boolean(library):
+    with pytest.raises(ApplicationError) as refused:
+        library_settings_update(library=library, actor="test", share_records="yes")  # type: ignore[arg-type]
+    assert list(refused.value.fields) == ["share_records"]
+    library.refresh_from_db()
+    assert library.share_records is False
 
 
 @pytest.mark.parametrize(

@@ -295,3 +295,16 @@ def test_control_characters_in_a_record_are_read_as_spaces(writer, library):
     with schema_context(library.schema_name):
         stored = Record.objects.get(pk=body["id"])
         assert (stored.title, stored.summary) == ("Ctrl char btitle end", "bell\nsecond line")
+
+
+def test_the_api_refuses_a_language_naming_the_field(writer, library):
+    for language in ("zzz", "english"):
+        response = writer.post(
+            "/api/v1/records/", {"title": "Kindred", "language": language}, format="json"
+        )
+        assert response.status_code == 400
+        assert "MARC code list" in response.json()["errors"]["language"][0]
+    kept = writer.post("/api/v1/records/", {"title": "Kindred", "language": "fre"}, format="json")
+    assert kept.status_code == 201
+    with schema_context(library.schema_name):
+        assert list(Record.objects.values_list("language", flat=True)) == ["fre"]

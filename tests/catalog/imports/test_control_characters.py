@@ -7,11 +7,14 @@ import pymarc
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_create
-from catalog.models import Contributor, Record, Subject
+from catalog.models import Contributor, Item, Record, Subject
 from catalog.services import (
+    ItemData,
     RecordData,
     contributor_create,
     contributor_update,
+    item_create,
+    item_update,
     record_create,
     subject_create,
     subject_update,
@@ -78,3 +81,56 @@ def test_a_heading_named_by_hand_is_stored_without_control_characters(in_library
     subject_update(subject_id=subject.pk, heading="Time\r\ntravel", scheme="lcsh")
     assert Contributor.objects.get(pk=contributor.pk).name == "Butler, O. E."
     assert Subject.objects.get(pk=subject.pk).heading == "Time travel"
+
+
+def test_a_copy_given_control_characters_exports_to_marc_and_imports_the_same(
+    library, other_library
+):
+    with schema_context(library.schema_name):
+        record = record_create(data=RecordData(title="Kindred"))
+        item = item_create(
+            record_id=record.pk,
+            data=ItemData(barcode="C-1", call_number="PS3552\t.U827\x1eK5\n1979",
+                          public_note="Signed\x0bby the author\nfirst\x1fprinting",
+                          staff_note="Gift\x07 of\r\nthe Friends"),
+        )  # fmt: skip
+        stored = Item.objects.values_list("call_number", "public_note", "staff_note").get(
+            pk=item.pk
+        )
+        assert stored == (
+            "PS3552 .U827 K5 1979", "Signed by the author\nfirst printing", "Gift of\nthe Friends"
+        )  # fmt: skip
+        item_update(item_id=item.pk, data=ItemData(barcode="C-1", call_number="PS3552\x0b.U8"))
+        assert Item.objects.get(pk=item.pk).call_number == "PS3552 .U8"
+        again = ItemData(barcode="C-1", call_number=stored[0], public_note=stored[1],
+                         staff_note=stored[2])  # fmt: skip
+        item_update(item_id=item.pk, data=again)
+        data = export("marc")
+    written = next(iter(pymarc.MARCReader(io.BytesIO(data), to_unicode=True)))
+    assert written["852"].get_subfields("h") == ["PS3552 .U827 K5 1979"]
+    with schema_context(other_library.schema_name):
+        import_into_current("export.mrc", data)
+        assert Item.objects.values_list("call_number", "public_note").get(barcode="C-1") == (
+            stored[0], stored[1]
+        )  # fmt: skip
+
+
+def test_an_import_reads_control_characters_in_a_copy_as_spaces_and_says_so(in_library):
+    marc = pymarc.Record(force_utf8=True)
+    marc.add_field(
+        pymarc.Field(tag="245", indicators=pymarc.Indicators("0", "0"),
+                     subfields=[pymarc.Subfield("a", "Kindred")]),
+        pymarc.Field(tag="852", indicators=pymarc.Indicators(" ", " "),
+                     subfields=[pymarc.Subfield("p", "C-2"), pymarc.Subfield("h", "PS3552\t.U8"),
+                                pymarc.Subfield("z", "Signed\tcopy\nof 1979")]),
+    )  # fmt: skip
+    data = marc.as_marc()
+    job = job_run(import_job_create(file=io.BytesIO(data), file_name="copy.mrc"))
+    assert job.status == "staged", job.error
+    reason = job.rows.get().reason
+    assert "call_number, public_note of copy C-2 were read as spaces" in reason
+    job = job_run(import_job_create(file=io.BytesIO(data), file_name="copy.mrc", one_shot=True))
+    assert job.status == "committed", job.error
+    assert Item.objects.values_list("call_number", "public_note").get() == (
+        "PS3552 .U8", "Signed copy\nof 1979"
+    )  # fmt: skip
