@@ -339,17 +339,28 @@ def patron_import_rows(*, job: PatronImport, action: str = "") -> QuerySet[Patro
 
 
 def patron_import_rejects_csv(*, job: PatronImport) -> str:
-    """The rejected lines as they came, with the reason in a last column, to fix and resend."""
+    """The rejected lines as they came, in the file's own columns and delimiter (a spreadsheet
+    that saved ";" between them opens the rejects as it did the file), with the reason in a
+    last column, to fix and resend."""
+    header, delimiter = _file_header(job)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([*COLUMNS, "reason"])
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow([*header, "reason"])
     for row in job.rows.filter(action=PatronImportRow.Action.REJECT).order_by("position"):
-        cells = list(row.raw)[: len(COLUMNS)]
+        cells = list(row.raw)
         writer.writerow(
             [
                 *cells,
-                *[""] * (len(COLUMNS) - len(cells)),
+                *[""] * (len(header) - len(cells)),
                 _("line %(line)s: %(reason)s") % {"line": row.position, "reason": row.reason},
             ]
         )
     return out.getvalue()
+
+
+def _file_header(job: PatronImport) -> tuple[list[str], str]:
+    """The stored file's column names as it wrote them, and the delimiter between them."""
+    with job.file.open("rb") as stored:
+        line = stored.readline(MAX_BYTES).decode("utf-8-sig", errors="replace")
+    delimiter = csv_delimiter(line, COLUMNS)
+    return next(csv.reader([line], delimiter=delimiter), []), delimiter

@@ -14,7 +14,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
 from catalog.models import Change, Item, Record
-from catalog.services import barcode_unprintable, barcodes_alike, barcodes_held, changes_log
+from catalog.services import (
+    barcode_unprintable,
+    barcodes_alike,
+    barcodes_held,
+    barcodes_hold,
+    changes_log,
+)
 from circulation.models import (
     CirculationSettings,
     ClosedDay,
@@ -77,6 +83,10 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> bool:
     email, category = data.email.strip(), data.category.strip()
     if not name:
         errors["name"] = [gettext("A patron needs a name.")]
+    if barcode and barcode != patron.barcode:
+        # Held before other cards are asked for it in any case, not only before copies are:
+        # a card given it in another case at the same time is then saved before we ask.
+        barcodes_hold(asking="patron")
     if not barcode:
         errors["barcode"] = [gettext("A patron needs a barcode.")]
     elif len(barcode) > 64:

@@ -4,6 +4,8 @@ Scan a patron's card to start lending to them, then their items; an empty Enter 
 card) ends the patron. An item scanned with no patron open is checked in.
 """
 
+import re
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -15,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, strip_tags
 from django.utils.translation import gettext
@@ -56,6 +59,12 @@ View = Callable[..., HttpResponseBase]
 SESSION_PATRON = "desk_patron"
 SESSION_LINES = "desk_lines"
 LINES_KEPT = 30
+# A desk page's lines belong to that page (a tab), not to the session its tabs share: each page
+# carries a token of its own in its forms and its address, and the session keeps the lines of
+# the last PAGES_KEPT pages by it. A page that has none (a new tab) shows none of another's.
+DESK_PAGE = "desk_page"
+PAGES_KEPT = 10
+_PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # The desk's forms carry the patron their page shows (its id, or nothing): two tabs of one
 # browser share the session's patron, and a scan meant for the one a tab shows must not go to
 # the one another tab opened since.
@@ -98,8 +107,29 @@ def _say(
         text = text[:-1]
     html = sentence_html(text, values) if values else conditional_escape(text)
     line = {"kind": kind, "html": str(html), "lend_anyway": lend_anyway}
-    lines = [line, *request.session.get(SESSION_LINES, [])]
-    request.session[SESSION_LINES] = lines[:LINES_KEPT]
+    pages = _pages_lines(request)
+    token = _desk_page(request)
+    lines = [line, *pages.pop(token, [])]
+    pages[token] = lines[:LINES_KEPT]  # the page written last is the last kept
+    request.session[SESSION_LINES] = dict(list(pages.items())[-PAGES_KEPT:])
+
+
+def _pages_lines(request: HttpRequest) -> dict[str, list[dict[str, str]]]:
+    """The lines of the desk's pages, by their token (a session from before pages had tokens
+    kept one list for all: it is left behind)."""
+    pages = request.session.get(SESSION_LINES)
+    return dict(pages) if isinstance(pages, dict) else {}
+
+
+def _desk_page(request: HttpRequest) -> str:
+    """The token of the desk page posting or asked for; a new one for a page without one (a
+    new tab, or a page from before pages had tokens), kept on the request for its redirect."""
+    token = getattr(request, "desk_page_token", "")
+    if not token:
+        given = (request.POST if request.method == "POST" else request.GET).get(DESK_PAGE, "")
+        token = given if _PAGE_TOKEN.fullmatch(given) else secrets.token_urlsafe(12)
+        request.desk_page_token = token  # type: ignore[attr-defined]
+    return str(token)
 
 
 def _say_refused(
@@ -348,7 +378,9 @@ def desk_page(request: HttpRequest) -> HttpResponse:
                 _renew(request, barcode)
         else:
             _scan(request, request.POST.get("barcode", "").strip()[:64], shown)
-        return redirect("circulation-desk")  # type: ignore[return-value]
+        # Back to this page's own lines, not those another tab of the desk made meanwhile.
+        page = _desk_page(request)
+        return redirect(f"{reverse('circulation-desk')}?{DESK_PAGE}={page}")  # type: ignore[return-value]
     patron_id = request.session.get(SESSION_PATRON)
     patron = Patron.objects.filter(pk=patron_id).first() if patron_id else None
     if patron_id and patron is None:
@@ -358,7 +390,8 @@ def desk_page(request: HttpRequest) -> HttpResponse:
         "loans": loan_list(patron_id=patron.pk, open_only=True).order_by("due_on")
         if patron
         else [],
-        "lines": request.session.get(SESSION_LINES, []),
+        "lines": _pages_lines(request).get(_desk_page(request), []),
+        "desk_page": _desk_page(request),
         "today": today(),
         "can_lend": circulation_allowed(request.user, "desk"),
     }

@@ -7,6 +7,7 @@ from catalog.services.barcodes import (
     barcode_unprintable,
     barcodes_alike,
     barcodes_held,
+    barcodes_hold,
     barcodes_matching,
 )
 from catalog.services.changes import changes_lock, changes_log, datestamps_move
@@ -82,6 +83,7 @@ __all__ = [
     "barcode_unprintable",
     "barcodes_alike",
     "barcodes_held",
+    "barcodes_hold",
     "barcodes_matching",
     "changes_lock",
     "changes_log",

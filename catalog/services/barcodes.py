@@ -15,6 +15,8 @@ which ask `barcodes_alike`; a barcode holds nothing that cannot be typed at the 
 Two writers at once, a copy's and a card's, each asking before the other has saved, would both
 find the barcode free: asking holds the library's barcodes against the other kinds of holder
 until the asking transaction ends, so the question and the write that follows are one step.
+Writers of one kind that wait for one another take that hold (`barcodes_hold`) before asking
+their own kind in any case, for the same reason.
 """
 
 import unicodedata
@@ -99,7 +101,7 @@ def barcodes_held(barcodes: Collection[str], *, asking: str) -> dict[str, str]:
     held: dict[str, str] = {}
     if not barcodes:
         return held
-    _barcodes_hold(asking)
+    barcodes_hold(asking=asking)
     by_key: dict[str, list[str]] = {}
     for barcode in barcodes:
         by_key.setdefault(barcode.upper(), []).append(barcode)
@@ -111,9 +113,12 @@ def barcodes_held(barcodes: Collection[str], *, asking: str) -> dict[str, str]:
     return held
 
 
-def _barcodes_hold(asking: str) -> None:
+def barcodes_hold(*, asking: str) -> None:
     """Hold the library's barcodes against writers of other kinds than `asking` until the
-    current transaction ends (outside one there is no write to hold them for)."""
+    current transaction ends (outside one there is no write to hold them for). A writer that
+    asks its own kind's holders for a barcode in another case (`barcodes_alike`) takes this
+    first, so that a writer of its kind that is not `many_writers` has committed, or not yet
+    written, when it asks."""
     if not connection.in_atomic_block:
         return
     with connection.cursor() as cursor:

@@ -146,3 +146,17 @@ def test_two_tabs_of_the_desk_never_lend_to_the_patron_the_other_opened(  # type
     assert "lent to Takver Anarres" in page.inner_text("#lines li")
     lent_to = in_library(schema, lambda: [loan.patron.name for loan in Loan.objects.all()])
     assert lent_to == ["Takver Anarres"]
+    # Each tab tells what its own scans did: tab B, loaded again, shows its line alone, not
+    # tab A's, and a tab opened now shows none.
+    other.bring_to_front()
+    other.reload()
+    assert other.inner_text("#lines").splitlines() == ["Lending to Takver Anarres (CARD-77)."]
+    assert other.inner_text("#patron h2").startswith("Takver Anarres")
+    page.reload()
+    lines = page.inner_text("#lines").splitlines()
+    assert len(lines) == 3, lines
+    assert "lent to Takver Anarres" in lines[0]
+    assert lines[2] == "Lending to Shevek Anarres (P000123)."
+    third = page.context.new_page()
+    third.goto(stack.url(live_library.domain.domain, "/staff/desk/"))
+    assert third.locator("#lines").count() == 0

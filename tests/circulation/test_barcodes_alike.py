@@ -5,8 +5,10 @@ alike from before are saved as ever otherwise; a scan matching several of them, 
 does nothing and says so. A barcode holds nothing that cannot be typed at the desk."""
 
 import io
+import threading
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -15,7 +17,10 @@ from catalog.imports.models import ImportRow
 from catalog.models import Item
 from catalog.services import ItemData, item_create
 from circulation.models import Loan, Patron
+from circulation.services import PatronData, patron_create
+from common.errors import ApplicationError
 from staff.services import api_key_create
+from tenants.services import ProvisionedLibrary
 from tests.api.conftest import client_for
 from tests.api.test_circulation_api import patron_key
 from tests.catalog.imports.helpers import job_run
@@ -24,6 +29,7 @@ from tests.circulation.test_desk_pages import scan, state
 from tests.circulation.test_lent_copies_kept import _writer
 from tests.circulation.test_patron_imports import desk_client, upload, worker_runs
 from tests.conftest import LIBRARY_HOST
+from tests.threads import SchemaThread, waiting_on_locks
 
 CASE_BLIND = "(the desk does not tell upper and lower case apart)"
 
@@ -68,6 +74,42 @@ def test_a_card_is_refused_another_card_s_barcode_in_another_case(
     assert own.status_code == 200, own.content
     with schema_context(desk.schema):
         assert Patron.objects.get(pk=desk.patron.pk).barcode == typed
+
+
+@pytest.mark.parametrize(("first", "second"), [("P0001", "p0001"), ("p0001", "P0001")])
+def test_two_cards_given_one_barcode_in_two_cases_at_once_are_not_both_kept(
+    live_library: ProvisionedLibrary, first: str, second: str
+) -> None:
+    """The first writer has asked and written but not yet committed when the second asks: the
+    second waits for it, then finds its card, rather than both finding the barcode free."""
+    schema = live_library.library.schema_name
+    written, release = threading.Event(), threading.Event()
+
+    def write_and_wait() -> object:
+        with transaction.atomic():
+            made = patron_create(data=PatronData(name="Odo", barcode=first))
+            written.set()
+            release.wait(30)
+        return made
+
+    one = SchemaThread(schema, write_and_wait)
+    one.start()
+    assert written.wait(30)
+    two = SchemaThread(
+        schema, lambda: patron_create(data=PatronData(name="Shevek", barcode=second))
+    )
+    two.start()
+    waiting_on_locks(1)
+    release.set()
+    for thread in (one, two):
+        thread.join(60)
+
+    assert one.error is None, one.error
+    assert isinstance(two.error, ApplicationError), (two.error, two.result)
+    assert f"Barcode '{second}' is already Odo's card {first} {CASE_BLIND}" in str(two.error)
+    with schema_context(schema):
+        kept = list(Patron.objects.filter(barcode__iexact=first).values_list("name", "barcode"))
+    assert kept == [("Odo", first)]
 
 
 def test_a_copy_is_refused_another_copy_s_barcode_in_another_case(

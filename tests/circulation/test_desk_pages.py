@@ -4,6 +4,7 @@ item with no patron open is checked in. Overdue and hold shelf lists; other libr
 import copy
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from django.test import Client
 from django.utils.formats import date_format
@@ -17,13 +18,31 @@ from tests.circulation.conftest import Desk, expired_on
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 
-def scan(client: Client, barcode: str) -> str:
-    """One scan and its Enter; the page the desk shows next."""
-    response = client.post("/staff/desk/", {"barcode": barcode})
+def desk_post(client: Client, data: dict[str, str]) -> str:
+    """A post from the client's page of the desk (one tab, as `desk_page` says); the page the
+    desk shows next, whose lines are that tab's."""
+    response = client.post("/staff/desk/", {"desk_page": desk_page_of(client), **data})
     assert response.status_code == 302
-    page = client.get("/staff/desk/")
+    token = parse_qs(urlsplit(response["Location"]).query)["desk_page"][0]
+    setattr(client, "desk_page", token)  # noqa: B010 - the tab the client is in
+    page = client.get(response["Location"])
     assert page.status_code == 200
     return page.text
+
+
+def desk_page_of(client: Client) -> str:
+    """The token of the desk page the client last had ("": it has none open yet)."""
+    return str(getattr(client, "desk_page", ""))
+
+
+def desk_get(client: Client) -> str:
+    """The client's page of the desk, loaded again."""
+    return client.get("/staff/desk/", {"desk_page": desk_page_of(client)}).text
+
+
+def scan(client: Client, barcode: str) -> str:
+    """One scan and its Enter; the page the desk shows next."""
+    return desk_post(client, {"barcode": barcode})
 
 
 def state(desk: Desk) -> dict[str, object]:
@@ -148,10 +167,9 @@ def test_a_renewal_before_the_due_date_extends_from_it(librarian: Client, desk: 
     scan(librarian, desk.item.barcode)
     due = today() + timedelta(days=21)
     shown = date_format(due, "SHORT_DATE_FORMAT")
-    assert renewals_shown(librarian.get("/staff/desk/").text, desk.item.barcode) == (shown, "0")
+    assert renewals_shown(desk_get(librarian), desk.item.barcode) == (shown, "0")
     for times in (1, 2):
-        librarian.post("/staff/desk/", {"renew": desk.item.barcode})
-        page = librarian.get("/staff/desk/").text
+        page = desk_post(librarian, {"renew": desk.item.barcode})
         due += timedelta(days=21)
         shown = date_format(due, "SHORT_DATE_FORMAT")
         assert f"{desk.item.barcode}: renewed, due {shown}." in page
@@ -167,8 +185,7 @@ def test_a_renewal_that_would_not_move_the_due_date_is_refused(
         # The rule changed since the loan: the item is no longer lent for any days.
         LoanRule.objects.create(for_loan=False, loan_days=0)
     before = state(desk)
-    librarian.post("/staff/desk/", {"renew": desk.item.barcode})
-    page = librarian.get("/staff/desk/").text
+    page = desk_post(librarian, {"renew": desk.item.barcode})
     assert f"Item {desk.item.barcode} cannot be renewed: it would not be due any later." in page
     shown = date_format(today() + timedelta(days=21), "SHORT_DATE_FORMAT")
     assert renewals_shown(page, desk.item.barcode) == (shown, "0")

@@ -1,6 +1,8 @@
 """Two tabs of the desk in one browser share the patron open: a scan or button sent from a
-tab that shows another patron (or none) lends, takes back and renews nothing, and says so."""
+tab that shows another patron (or none) lends, takes back and renews nothing, and says so.
+What each scan did is told in the tab that sent it, not in whichever tab loads next."""
 
+import re
 from datetime import timedelta
 
 from django.test import Client
@@ -11,14 +13,12 @@ from circulation.models import Loan, Patron
 from circulation.selectors import today
 from circulation.services import hold_place
 from tests.circulation.conftest import Desk
-from tests.circulation.test_desk_pages import renewals_shown, state
+from tests.circulation.test_desk_pages import desk_post, renewals_shown, state
 
 
 def send(client: Client, shown: Patron | None, **fields: str) -> str:
     """A post from a tab of the desk that shows `shown`; the page the desk shows next."""
-    data = {"shown_patron": str(shown.pk) if shown else "", **fields}
-    assert client.post("/staff/desk/", data).status_code == 302
-    return client.get("/staff/desk/").text
+    return desk_post(client, {"shown_patron": str(shown.pk) if shown else "", **fields})
 
 
 def first_line(page: str) -> str:
@@ -143,3 +143,49 @@ def test_renew_from_a_tab_another_tab_changed_renews_nothing(librarian: Client, 
     due = date_format(today() + timedelta(days=42), "SHORT_DATE_FORMAT")
     assert f"{desk.item.barcode}: renewed, due {due}." in first_line(page)
     assert renewals_shown(page, desk.item.barcode) == (due, "1")
+
+
+def opened(client: Client, token: str = "") -> tuple[str, str]:
+    """A tab of the desk loaded (again, with the `token` of its page): its page and token."""
+    page = client.get("/staff/desk/", {"desk_page": token} if token else {}).text
+    found = re.search(r'<input type="hidden" name="desk_page" value="([^"]+)">', page)
+    return page, found[1] if found else ""
+
+
+def sent(client: Client, token: str, **fields: str) -> str:
+    """A post from the tab whose page has `token`; the page it shows next."""
+    response = client.post("/staff/desk/", {"desk_page": token, **fields})
+    assert response.status_code == 302
+    return client.get(response["Location"]).text
+
+
+def lines(page: str) -> list[str]:
+    if '<ul id="lines"' not in page:
+        return []
+    listed = page.split('<ul id="lines"', 1)[1].split("</ul>", 1)[0]
+    return [re.sub(r"<[^>]+>", "", li) for li in re.findall(r"<li[^>]*>(.*?)</li>", listed)]
+
+
+def test_each_tab_shows_the_lines_of_its_own_scans(librarian: Client, desk: Desk) -> None:
+    _, tab_a = opened(librarian)
+    _, tab_b = opened(librarian)
+    page_a = sent(librarian, tab_a, shown_patron="", barcode=desk.patron.barcode)
+    assert lines(page_a) == [f"Lending to {desk.patron.name} ({desk.patron.barcode})."]
+
+    # Tab B, loaded now, shows the patron tab A opened but not tab A's line.
+    page_b, _ = opened(librarian, tab_b)
+    assert patron_shown(page_b) == desk.patron.name
+    assert lines(page_b) == []
+    page_b = sent(librarian, tab_b, shown_patron=str(desk.patron.pk), barcode="")
+    assert lines(page_b) == ["Done with this patron: items scanned now are checked in."]
+
+    # Tab A, loaded again, still has its own line alone; a new tab has none.
+    page_a, _ = opened(librarian, tab_a)
+    assert lines(page_a) == [f"Lending to {desk.patron.name} ({desk.patron.barcode})."]
+    page_c, tab_c = opened(librarian)
+    assert lines(page_c) == []
+    assert len({tab_a, tab_b, tab_c}) == 3
+    # Lines go on piling up in their own tab, newest first.
+    page_b = sent(librarian, tab_b, shown_patron="", barcode=desk.item.barcode)
+    assert lines(page_b)[1:] == ["Done with this patron: items scanned now are checked in."]
+    assert len(lines(page_b)) == 2

@@ -11,7 +11,7 @@ from circulation.models import Hold, Loan, Notice
 from circulation.selectors import local_date
 from circulation.services import PatronData, hold_place, patron_create
 from tests.circulation.conftest import Desk
-from tests.circulation.test_desk_pages import scan, state
+from tests.circulation.test_desk_pages import desk_post, scan, state
 from tests.conftest import OTHER_LIBRARY_HOST
 
 PULL = "/staff/desk/holds-to-pull/"
@@ -34,8 +34,7 @@ def test_lending_a_copy_another_patron_waits_for_asks_first(librarian: Client, d
     ) in page
     assert f'name="lend_anyway" value="{desk.item.barcode}"' in page
     assert state(desk) == before
-    librarian.post("/staff/desk/", {"lend_anyway": desk.item.barcode})
-    page = librarian.get("/staff/desk/").text
+    page = desk_post(librarian, {"lend_anyway": desk.item.barcode})
     assert f"lent to <bdi>{desk.patron.name}</bdi>" in page
     assert 'name="lend_anyway"' not in page
     with schema_context(desk.schema):

@@ -5,6 +5,7 @@ reasons, counts as catalog imports keep them."""
 import csv
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context, tenant_context
 
@@ -141,6 +142,40 @@ def test_a_file_saved_with_semicolons_between_columns_is_read(library, desk: Des
         )  # fmt: skip
         assert odo.expires_on.isoformat() == "2030-01-01"
         assert not Patron.objects.filter(barcode="P-SABUL").exists()
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_the_rejects_keep_the_file_s_delimiter_and_columns(
+    library, desk: Desk, delimiter: str
+) -> None:
+    # As Excel saves CSV in French, German or Spanish (";") or as text (a tab), its columns in
+    # the librarian's order: the rejects open in the same spreadsheet, each value in its column.
+    client = desk_client(library)
+    written = io.StringIO()
+    csv.writer(written, delimiter=delimiter).writerows(
+        [
+            ["barcode", "Name", "email"],
+            ["P-ODO", "Anarres, Odo", "odo@example.org"],
+            ["P-SABUL", "Sabul; the elder", "not-an-email"],
+            ["P-GV", "Gvarab"],
+        ]
+    )
+    text = written.getvalue()
+    queued = upload(client, text)
+    worker_runs(desk.schema, queued.json()["id"])
+
+    rejects = client.get(f"/api/v1/patron-imports/{queued.json()['id']}/rejects/")
+
+    assert rejects.status_code == 200
+    body = rejects.content.decode()
+    assert body.splitlines()[0] == delimiter.join(["barcode", "Name", "email", "reason"])
+    lines = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+    assert [line[:3] for line in lines[1:]] == [
+        ["P-SABUL", "Sabul; the elder", "not-an-email"],
+        ["P-GV", "Gvarab", ""],
+    ]
+    assert lines[1][3].startswith("line 3: 'not-an-email' is not an email address")
+    assert lines[2][3] == "line 4: 2 cells where the header has 3"
 
 
 def test_the_worker_writes_reasons_in_the_library_s_language(library, desk: Desk) -> None:

@@ -8,6 +8,7 @@
   var field = document.getElementById("barcode");
   var label = form.querySelector("label");
   var shown = form.querySelector("input[name=shown_patron]");
+  var deskPage = form.querySelector("input[name=desk_page]");
   var queue = [];
   var busy = false;
 
@@ -20,6 +21,10 @@
     if (!answerForm) { return false; }  // signed out, say: the caller loads the page itself
     label.textContent = answerForm.querySelector("label").textContent;
     shown.value = answerForm.querySelector("input[name=shown_patron]").value;
+    // The lines shown are this page's own (another tab has its own): the same token, and an
+    // address that keeps them when the page is loaded again.
+    var answerPage = answerForm.querySelector("input[name=desk_page]");
+    if (deskPage && answerPage) { deskPage.value = answerPage.value; }
     var anchor = form;
     ["lines", "patron"].forEach(function (id) {
       var mine = document.getElementById(id);
@@ -61,6 +66,9 @@
     fetch(form.action, {method: "POST", body: body, credentials: "same-origin"})
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
+        if (response.redirected && window.history && window.history.replaceState) {
+          window.history.replaceState(null, "", response.url);
+        }
         return response.text();
       })
       .then(function (html) {
