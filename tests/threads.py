@@ -4,7 +4,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 
@@ -41,3 +41,30 @@ def waiting_on_locks(count: int) -> None:
                 return
         time.sleep(0.05)
     raise AssertionError(f"{count} sessions never waited on a lock")
+
+
+def while_first_is_open(
+    schema: str, first: Callable[[], object], second: Callable[[], object]
+) -> tuple[SchemaThread, SchemaThread]:
+    """Runs `first` in a transaction kept open until `second`, started once `first` has
+    written, waits on a lock; then lets `first` commit and both end. Returns the two threads,
+    joined."""
+    written, release = threading.Event(), threading.Event()
+
+    def first_and_wait() -> object:
+        with transaction.atomic():
+            made = first()
+            written.set()
+            release.wait(30)
+        return made
+
+    one = SchemaThread(schema, first_and_wait)
+    one.start()
+    assert written.wait(30), one.error
+    two = SchemaThread(schema, second)
+    two.start()
+    waiting_on_locks(1)
+    release.set()
+    for thread in (one, two):
+        thread.join(60)
+    return one, two

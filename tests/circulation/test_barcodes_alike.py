@@ -5,10 +5,8 @@ alike from before are saved as ever otherwise; a scan matching several of them, 
 does nothing and says so. A barcode holds nothing that cannot be typed at the desk."""
 
 import io
-import threading
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -29,7 +27,7 @@ from tests.circulation.test_desk_pages import scan, state
 from tests.circulation.test_lent_copies_kept import _writer
 from tests.circulation.test_patron_imports import desk_client, upload, worker_runs
 from tests.conftest import LIBRARY_HOST
-from tests.threads import SchemaThread, waiting_on_locks
+from tests.threads import while_first_is_open
 
 CASE_BLIND = "(the desk does not tell upper and lower case apart)"
 
@@ -83,26 +81,11 @@ def test_two_cards_given_one_barcode_in_two_cases_at_once_are_not_both_kept(
     """The first writer has asked and written but not yet committed when the second asks: the
     second waits for it, then finds its card, rather than both finding the barcode free."""
     schema = live_library.library.schema_name
-    written, release = threading.Event(), threading.Event()
-
-    def write_and_wait() -> object:
-        with transaction.atomic():
-            made = patron_create(data=PatronData(name="Odo", barcode=first))
-            written.set()
-            release.wait(30)
-        return made
-
-    one = SchemaThread(schema, write_and_wait)
-    one.start()
-    assert written.wait(30)
-    two = SchemaThread(
-        schema, lambda: patron_create(data=PatronData(name="Shevek", barcode=second))
+    one, two = while_first_is_open(
+        schema,
+        lambda: patron_create(data=PatronData(name="Odo", barcode=first)),
+        lambda: patron_create(data=PatronData(name="Shevek", barcode=second)),
     )
-    two.start()
-    waiting_on_locks(1)
-    release.set()
-    for thread in (one, two):
-        thread.join(60)
 
     assert one.error is None, one.error
     assert isinstance(two.error, ApplicationError), (two.error, two.result)

@@ -6,10 +6,8 @@ a barcode both still have, from before, lends and returns nothing."""
 import copy
 import io
 import re
-import threading
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -29,7 +27,7 @@ from tests.circulation.conftest import Desk, desk_make
 from tests.circulation.test_desk_pages import scan, state
 from tests.circulation.test_lent_copies_kept import _writer
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
-from tests.threads import SchemaThread, waiting_on_locks
+from tests.threads import while_first_is_open
 
 
 def test_a_copy_is_refused_a_patron_s_barcode(desk: Desk) -> None:
@@ -194,7 +192,6 @@ def test_a_copy_and_a_card_given_one_barcode_at_once_are_not_both_kept(
     second waits for it, then is refused, rather than both finding the barcode free."""
     schema = live_library.library.schema_name
     desk = desk_make(schema)
-    written, release = threading.Event(), threading.Event()
 
     def copy(barcode: str) -> object:
         return item_create(record_id=desk.record.pk, data=ItemData(barcode=barcode))
@@ -205,22 +202,9 @@ def test_a_copy_and_a_card_given_one_barcode_at_once_are_not_both_kept(
     writers = {"copy": copy, "card": card}
     second = "card" if first == "copy" else "copy"
 
-    def write_and_wait() -> object:
-        with transaction.atomic():
-            made = writers[first]("RACE-1")
-            written.set()
-            release.wait(30)
-        return made
-
-    one = SchemaThread(schema, write_and_wait)
-    one.start()
-    assert written.wait(30)
-    two = SchemaThread(schema, lambda: writers[second]("race-1"))
-    two.start()
-    waiting_on_locks(1)
-    release.set()
-    for thread in (one, two):
-        thread.join(60)
+    one, two = while_first_is_open(
+        schema, lambda: writers[first]("RACE-1"), lambda: writers[second]("race-1")
+    )
 
     assert one.error is None, one.error
     assert isinstance(two.error, ApplicationError), (two.error, two.result)
