@@ -1,8 +1,10 @@
 """A ceiling on anonymous requests to a library's website, per client address and minute.
 
-The API has throttles of its own (api/throttling.py); staff signed in are not counted. Each
+The API has throttles of its own (api/throttling.py); staff signed in, and callers that give
+one of the library's API keys (harvesters of its OAI-PMH and SRU), are not counted. Each
 address's count is one small Redis key that expires with its minute, so any number of
-addresses costs the shared Redis little.
+addresses costs the shared Redis little. Over the ceiling, the protocols answer 503 with
+Retry-After, which is OAI-PMH's flow control and what harvesters wait on; pages answer 429.
 """
 
 import time
@@ -12,11 +14,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from staff.services import api_key_authenticate
 from tenants.signin import signin_address
 
 _WINDOW_SECONDS = 60
 # Paths the website throttle leaves to others: the API's own throttles, static files, probes.
 _NOT_WEBSITE = ("/api/", "/static/", "/healthz", "/readyz")
+_PROTOCOLS = ("/oai", "/sru", "/unapi", "/opensearch.xml")
 
 
 class WebsiteThrottleMiddleware:
@@ -28,7 +32,7 @@ class WebsiteThrottleMiddleware:
         if wait:
             response = HttpResponse(
                 "Too many requests from your address; please wait a minute.",
-                status=429,
+                status=503 if request.path.startswith(_PROTOCOLS) else 429,
                 content_type="text/plain; charset=utf-8",
             )
             response["Retry-After"] = str(wait)
@@ -45,6 +49,7 @@ class WebsiteThrottleMiddleware:
             or tenant.schema_name == "public"
             or request.path.startswith(_NOT_WEBSITE)
             or request.user.is_authenticated
+            or _library_key_given(request)
         ):
             return 0
         now = time.time()
@@ -55,3 +60,11 @@ class WebsiteThrottleMiddleware:
         if cache.incr(key) <= limit:
             return 0
         return max(1, int((window + 1) * _WINDOW_SECONDS - now) + 1)
+
+
+def _library_key_given(request: HttpRequest) -> bool:
+    """The request carries a usable API key of this library (`Authorization: Api-Key <key>`)."""
+    parts = request.headers.get("Authorization", "").split()
+    if len(parts) != 2 or parts[0].lower() != "api-key":
+        return False
+    return api_key_authenticate(parts[1]) is not None

@@ -10,6 +10,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from catalog.services import RecordData, record_create
+from staff.services import api_key_create
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, ROOT
 
 SEARCHES = 300
@@ -87,3 +88,32 @@ def test_compose_gives_the_page_cache_a_redis_that_evicts():
     env_example = Path(ROOT / "deploy" / ".env.example").read_text()
     assert "STACKS_PAGE_CACHE_URL=redis://cache:6379/0" in env_example
     assert services["web"]["depends_on"]["cache"] == {"condition": "service_healthy"}
+
+
+def test_harvesters_are_told_to_wait_and_key_holders_are_not_counted(
+    library, settings, django_capture_on_commit_callbacks
+):
+    """Over the website's ceiling, OAI-PMH and SRU answer 503 with Retry-After (OAI-PMH's flow
+    control, which harvesters wait on; they give up on a 429); a caller with one of the
+    library's API keys is not held to the anonymous ceiling at all."""
+    settings.STACKS_WEBSITE_RATE_PER_ADDRESS = 2
+    with schema_context(library.schema_name), django_capture_on_commit_callbacks(execute=True):
+        key = api_key_create(name="Union catalog", scope="read").secret
+    anonymous = Client(HTTP_HOST=LIBRARY_HOST, REMOTE_ADDR="203.0.113.30")
+    for _ in range(2):
+        assert anonymous.get("/oai", {"verb": "Identify"}).status_code == 200
+    for path, params in (("/oai", {"verb": "Identify"}), ("/sru", {"operation": "explain"})):
+        refused = anonymous.get(path, params)
+        assert refused.status_code == 503, path
+        assert 0 < int(refused["Retry-After"]) <= 61
+    assert anonymous.get("/search/", {"q": "x"}).status_code == 429
+    keyed = Client(
+        HTTP_HOST=LIBRARY_HOST, REMOTE_ADDR="203.0.113.30", HTTP_AUTHORIZATION=f"Api-Key {key}"
+    )
+    for _ in range(5):
+        assert keyed.get("/oai", {"verb": "Identify"}).status_code == 200
+        assert keyed.get("/sru", {"operation": "explain"}).status_code == 200
+    wrong = Client(
+        HTTP_HOST=LIBRARY_HOST, REMOTE_ADDR="203.0.113.30", HTTP_AUTHORIZATION="Api-Key stk_no"
+    )
+    assert wrong.get("/oai", {"verb": "Identify"}).status_code == 503
