@@ -130,3 +130,24 @@ class StaffTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return "Bearer"
+
+
+class UnknownSchemeAuthentication(authentication.BaseAuthentication):
+    """Last in line: an `Authorization` header no class above took is refused, rather than read
+    as no credential at all, so a mistyped scheme (`ApiKey`, `Token-Key`) is not served as an
+    anonymous caller. `Basic` is left alone: a proxy in front of the site may ask for it."""
+
+    _PASSED_ON = (b"basic",)
+
+    def authenticate(self, request: Request) -> None:
+        parts = authentication.get_authorization_header(request).split()
+        if parts and parts[0].lower() not in self._PASSED_ON:
+            scheme = parts[0].decode("latin-1")
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "The Authorization header's scheme %(scheme)s is not one this API takes: "
+                    "use Api-Key <key> or Bearer <token>."
+                )
+                % {"scheme": scheme}
+            )
+        return None

@@ -267,6 +267,7 @@ REST_FRAMEWORK = {
         "api.authentication.ApiKeyAuthentication",
         "api.authentication.StaffTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.UnknownSchemeAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.CatalogAccess"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",

@@ -136,3 +136,20 @@ def test_a_malformed_credential_is_refused_and_named(api_client, catalog, header
     assert response.json()["detail"] == detail
     with schema_context("alpha"):
         assert not Location.objects.filter(code="NEW").exists()
+
+
+@pytest.mark.parametrize("header", ["ApiKey stk_abc", "Token-Key abc", "Digest user=x"])
+def test_a_mistyped_scheme_is_refused_not_read_as_anonymous(api_client, catalog, header):
+    """A public catalog answers anonymous readers; a caller who meant to give a key but wrote
+    its scheme wrong is told so, rather than quietly served as one of them."""
+    assert api_client.get("/api/v1/records/").status_code == 200
+    response = api_client.get("/api/v1/records/", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    scheme = header.split()[0]
+    assert response.json()["detail"] == (
+        f"The Authorization header's scheme {scheme} is not one this API takes: "
+        "use Api-Key <key> or Bearer <token>."
+    )
+    assert response["WWW-Authenticate"] == "Api-Key"
+    # A proxy's Basic credentials in front of the site are not the API's business.
+    assert api_client.get("/api/v1/records/", HTTP_AUTHORIZATION="Basic dTpw").status_code == 200
