@@ -76,7 +76,7 @@ bench: install
 compose-smoke: $(STAMP)
 	PODMAN_COMPOSE=$(VENV)/bin/podman-compose deploy/smoke/compose-smoke.sh
 
-citus-build: $(STAMP)
+citus-build: install
 	$(CITUS) build
 
 # make up, with the libraries spread over a Citus cluster whose data is kept in .stacks/citus-dev/.
