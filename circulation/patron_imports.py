@@ -28,6 +28,9 @@ PATRON_IMPORT_RUN = task_name("worker.patron_import_run")
 CHUNK = 500
 
 COLUMNS = ["name", "barcode", "email", "category", "expires_on", "notes"]
+# The rejects file's own last column: a fixed rejects file goes back in as it is, its reasons
+# read past.
+REASON = "reason"
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -140,7 +143,7 @@ def _header(content: bytes) -> list[str]:
             % {"columns": ", ".join(COLUMNS)},
             code="invalid_file",
         )
-    unknown = [h for h in header if h not in COLUMNS]
+    unknown = [h for h in header if h not in COLUMNS and h != REASON]
     if unknown:
         raise ApplicationError(
             _("Unknown columns: %(unknown)s (known: %(columns)s).")
@@ -225,7 +228,7 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
             }
             data = {}
         else:
-            cells = dict(zip(header, row, strict=True))
+            cells = {k: v for k, v in zip(header, row, strict=True) if k != REASON}
             action, reason, data = _decide(cells, existing.get(cells["barcode"].strip()), seen)
         staged.append(PatronImportRow(job=job, position=position, action=action, reason=reason,
                                       data=data, raw=row))  # fmt: skip
@@ -343,18 +346,20 @@ def patron_import_rejects_csv(*, job: PatronImport) -> str:
     that saved ";" between them opens the rejects as it did the file), with the reason in a
     last column, to fix and resend."""
     header, delimiter = _file_header(job)
+    # A rejects file sent back has its reasons' column already: this time's go in it.
+    names = [name.strip().lower() for name in header]
+    reason_at = names.index(REASON) if REASON in names else None
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow([*header, "reason"])
+    writer.writerow(header if reason_at is not None else [*header, REASON])
     for row in job.rows.filter(action=PatronImportRow.Action.REJECT).order_by("position"):
-        cells = list(row.raw)
-        writer.writerow(
-            [
-                *cells,
-                *[""] * (len(header) - len(cells)),
-                _("line %(line)s: %(reason)s") % {"line": row.position, "reason": row.reason},
-            ]
-        )
+        cells = [*row.raw, *[""] * (len(header) - len(row.raw))]
+        said = _("line %(line)s: %(reason)s") % {"line": row.position, "reason": row.reason}
+        if reason_at is None:
+            cells.append(said)
+        else:
+            cells[reason_at] = said
+        writer.writerow(cells)
     return out.getvalue()
 
 

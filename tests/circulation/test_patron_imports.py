@@ -246,3 +246,27 @@ def test_an_unreadable_file_fails_the_job_with_a_reason(library, desk: Desk) -> 
     assert client.post(f"/api/v1/patron-imports/{job_id}/commit/").status_code == 409
     with schema_context(desk.schema):
         assert Patron.objects.count() == 2
+
+
+def test_a_fixed_rejects_file_goes_back_in_as_it_is(library, desk: Desk) -> None:
+    # The librarian fixes the lines in the rejects file and sends that very file back: its
+    # reasons' column is read past, and what is still wrong gets this time's reason in it.
+    client = desk_client(library)
+    first = upload(client, "barcode;name;email\nP-ODO;Odo;odo@example.org\nP-SABUL;Sabul;bad\n")
+    worker_runs(desk.schema, first.json()["id"])
+    rejects = client.get(f"/api/v1/patron-imports/{first.json()['id']}/rejects/").content.decode()
+    fixed = rejects.replace(";bad;", ";sabul@example.org;") + "P-GV;Gvarab;also-bad;\n"
+
+    again = upload(client, fixed)
+    assert again.status_code == 201, again.content
+    worker_runs(desk.schema, again.json()["id"])
+    rows = client.get(f"/api/v1/patron-imports/{again.json()['id']}/rows/").json()["results"]
+    assert [(row["action"], row["data"].get("email")) for row in rows][:1] == [
+        ("create", "sabul@example.org")
+    ]
+    second = client.get(f"/api/v1/patron-imports/{again.json()['id']}/rejects/").content.decode()
+    lines = list(csv.reader(io.StringIO(second), delimiter=";"))
+    assert lines[0] == ["barcode", "name", "email", "reason"]
+    assert lines[1][:3] == ["P-GV", "Gvarab", "also-bad"]
+    assert lines[1][3].startswith("line 3: 'also-bad' is not an email address")
+    assert len(lines) == 2
