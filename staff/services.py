@@ -109,6 +109,15 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     return api_key
 
 
+def api_key_of_header(authorization: str) -> ApiKey | None:
+    """The usable key of the current library that an `Authorization: Api-Key <key>` header
+    gives, for the pages outside the API (its protocols) that take keys as the API does."""
+    parts = authorization.split()
+    if len(parts) != 2 or parts[0].lower() != "api-key":
+        return None
+    return api_key_authenticate(parts[1])
+
+
 def api_key_use_record(api_key: ApiKey) -> None:
     """Note when the key was last used, to the minute (a write at most once a minute)."""
     now = timezone.now()

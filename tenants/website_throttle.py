@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from staff.services import api_key_authenticate
+from staff.services import api_key_of_header
 from tenants.signin import signin_address
 
 _WINDOW_SECONDS = 60
@@ -49,7 +49,7 @@ class WebsiteThrottleMiddleware:
             or tenant.schema_name == "public"
             or request.path.startswith(_NOT_WEBSITE)
             or request.user.is_authenticated
-            or _library_key_given(request)
+            or api_key_of_header(request.headers.get("Authorization", "")) is not None
         ):
             return 0
         now = time.time()
@@ -60,11 +60,3 @@ class WebsiteThrottleMiddleware:
         if cache.incr(key) <= limit:
             return 0
         return max(1, int((window + 1) * _WINDOW_SECONDS - now) + 1)
-
-
-def _library_key_given(request: HttpRequest) -> bool:
-    """The request carries a usable API key of this library (`Authorization: Api-Key <key>`)."""
-    parts = request.headers.get("Authorization", "").split()
-    if len(parts) != 2 or parts[0].lower() != "api-key":
-        return False
-    return api_key_authenticate(parts[1]) is not None

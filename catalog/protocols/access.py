@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from staff.services import api_key_authenticate
+from staff.services import api_key_of_header
 
 CLOSED = "This library's catalog is not public.\n"
 
@@ -20,10 +20,7 @@ def protocol_caller_allowed(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_active:
         return True
-    parts = request.headers.get("Authorization", "").split()
-    if len(parts) == 2 and parts[0].lower() == "api-key":
-        return api_key_authenticate(parts[1]) is not None
-    return False
+    return api_key_of_header(request.headers.get("Authorization", "")) is not None
 
 
 def protocol_open(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

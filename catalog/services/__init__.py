@@ -28,7 +28,6 @@ from catalog.services.headings import (
 from catalog.services.items import (
     ItemData,
     item_create,
-    item_data_cleaned,
     item_delete,
     item_lent_register,
     item_text_changes,
@@ -95,7 +94,6 @@ __all__ = [
     "datestamps_move",
     "delete_check",
     "item_create",
-    "item_data_cleaned",
     "item_delete",
     "item_lent_register",
     "item_text_changes",

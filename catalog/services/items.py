@@ -51,22 +51,6 @@ def item_text_changes(*, call_number: str, public_note: str, staff_note: str) ->
     return {name: text for name, text in cleaned.items() if text != given[name]}
 
 
-def item_data_cleaned(data: ItemData) -> tuple[ItemData, list[str]]:
-    """`data` with item_text_changes made, and the names of the fields they changed."""
-    changes = item_text_changes(
-        call_number=data.call_number, public_note=data.public_note, staff_note=data.staff_note
-    )
-    if not changes:
-        return data, []
-    cleaned = replace(
-        data,
-        call_number=changes.get("call_number", data.call_number),
-        public_note=changes.get("public_note", data.public_note),
-        staff_note=changes.get("staff_note", data.staff_note),
-    )
-    return cleaned, list(changes)
-
-
 # The columns an item takes from its description as they are.
 _COPIED = ("call_number", "location_id", "status", "price", "acquired_on", "public_note",
            "staff_note")  # fmt: skip
@@ -187,7 +171,16 @@ def _record_check(record_id: int) -> None:
 
 
 def _item_fields_apply(item: Item, data: ItemData) -> None:
-    data, _ = item_data_cleaned(data)
+    cleaned = item_text_changes(
+        call_number=data.call_number, public_note=data.public_note, staff_note=data.staff_note
+    )
+    if cleaned:
+        data = replace(
+            data,
+            call_number=cleaned.get("call_number", data.call_number),
+            public_note=cleaned.get("public_note", data.public_note),
+            staff_note=cleaned.get("staff_note", data.staff_note),
+        )
     barcode = data.barcode.strip()
     if not barcode:
         message = gettext("An item needs a barcode.")
