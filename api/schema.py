@@ -312,3 +312,16 @@ class StaffTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A staff token from POST /api/v1/auth/token/.",
         }
+
+
+class UnknownSchemeRefusal(OpenApiAuthenticationExtension):
+    """Refuses an Authorization header no other class takes: no credential, so no scheme."""
+
+    target_class = "api.authentication.UnknownSchemeAuthentication"
+    name: list[str] = []
+
+    def get_security_requirement(self, auto_schema: AutoSchema) -> list[dict[str, list[Any]]]:
+        return []
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> list[dict[str, Any]]:
+        return []
