@@ -78,7 +78,9 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("email"):
             base = f"{request.scheme}://{request.get_host()}"
-            patron_sign_in_link_send(email=request.POST["email"][:254], base_url=base)
+            patron_sign_in_link_send(
+                email=request.POST["email"][:254], base_url=base, next_path=_next(request)
+            )
             sent = True
         else:
             try:
@@ -103,7 +105,7 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
         }
         return render(request, "circulation/reader/sign_in.html", context, status=400)
     _signed_in(request, patron)
-    return redirect("/account/")  # type: ignore[return-value]
+    return redirect(_next(request))  # type: ignore[return-value]
 
 
 @require_POST
@@ -168,7 +170,6 @@ def place_hold_page(request: HttpRequest, record_id: int) -> HttpResponse:
     patron: Patron = request.patron  # type: ignore[attr-defined]
     with not_found_as_404("No such record."):
         record = record_get(record_id=record_id)
-    error = ""
     if request.method == "POST":
         try:
             hold_place(record_id=record.pk, patron_id=patron.pk)
@@ -176,7 +177,19 @@ def place_hold_page(request: HttpRequest, record_id: int) -> HttpResponse:
             error = str(READER_WORDING.get(exc.code, exc.message))
         else:
             return redirect("/account/")  # type: ignore[return-value]
-    context = {"record": record, "patron": patron, "error": error}
-    return render(
-        request, "circulation/reader/place_hold.html", context, status=400 if error else 200
-    )
+    else:
+        # Said before the button rather than after it: a reader who has the title on loan or
+        # on hold has nothing to place.
+        error = _hold_needless(patron, record.pk)
+    context = {"record": record, "patron": patron, "error": error, "placeable": not error}
+    status = 400 if error and request.method == "POST" else 200
+    return render(request, "circulation/reader/place_hold.html", context, status=status)
+
+
+def _hold_needless(patron: Patron, record_id: int) -> str:
+    """Why `patron` need not place a hold on the record, or ""."""
+    if loan_list(patron_id=patron.pk, open_only=True, record_id=record_id).exists():
+        return str(READER_WORDING["hold_on_loan"])
+    if hold_list(patron_id=patron.pk, record_id=record_id, active_only=True).exists():
+        return str(READER_WORDING["hold_exists"])
+    return ""

@@ -1,5 +1,7 @@
 """A patron's own sign-in: barcode and PIN (with a cap on wrong guesses), or a link by email."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -43,9 +45,11 @@ def patron_sign_in(*, barcode: str, pin: str) -> Patron:
     return patron
 
 
-def patron_sign_in_link_send(*, email: str, base_url: str) -> None:
+def patron_sign_in_link_send(*, email: str, base_url: str, next_path: str = "/account/") -> None:
     """Mail a sign-in link to the patron with this address, if there is one (the answer is
-    the same either way, so the form tells nobody who is a patron)."""
+    the same either way, so the form tells nobody who is a patron). The link leads on to
+    `next_path` (a path on the library's host), so a reader who was placing a hold goes back
+    to it."""
     patron = Patron.objects.filter(email__iexact=email.strip()).exclude(email="").first()
     if patron is None:
         return
@@ -53,10 +57,16 @@ def patron_sign_in_link_send(*, email: str, base_url: str) -> None:
     send_mail(
         gettext("Your library account"),
         gettext("Sign in to see your loans and holds (the link works for 30 minutes):")
-        + f"\n\n{base_url}/account/link/{token}/\n",
+        + f"\n\n{base_url}/account/link/{token}/{_next_query(next_path)}\n",
         settings.DEFAULT_FROM_EMAIL,
         [patron.email],
     )
+
+
+def _next_query(next_path: str) -> str:
+    if next_path == "/account/":
+        return ""
+    return "?" + urlencode({"next": next_path})
 
 
 def patron_from_link(*, token: str) -> Patron | None:

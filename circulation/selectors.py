@@ -155,7 +155,7 @@ def patron_get_by_barcode(*, barcode: str) -> Patron:
 
 def loan_list(
     *, patron_id: int | None = None, open_only: bool = False, overdue: bool = False,
-    item_barcode: str = "",
+    item_barcode: str = "", record_id: int | None = None,
 ) -> QuerySet[Loan]:  # fmt: skip
     loans = Loan.objects.select_related("item", "item__record", "patron").defer(
         "item__record__source_marc"
@@ -168,6 +168,8 @@ def loan_list(
         loans = loans.filter(due_on__lt=today())
     if item_barcode:
         loans = loans.filter(item__barcode=item_barcode.strip())
+    if record_id is not None:
+        loans = loans.filter(item__record_id=record_id)
     return loans
 
 

@@ -191,6 +191,33 @@ def test_an_emailed_link_signs_in(desk: Desk, mailoutbox) -> None:
     assert Client(HTTP_HOST=LIBRARY_HOST).get(path[:-3] + "xx/").status_code == 400
 
 
+def test_an_emailed_link_leads_back_to_the_hold_being_placed(desk: Desk, mailoutbox) -> None:
+    hold_page = f"/account/holds/place/{desk.record.pk}/"
+    client = Client(HTTP_HOST=LIBRARY_HOST)
+    asked = client.get(hold_page)
+    assert asked.status_code == 302
+    sign_in = client.get(asked["Location"]).text
+    link_form = sign_in[sign_in.index('id="link"') :]
+    assert f'name="next" value="{hold_page}"' in link_form
+    client.post("/account/sign-in/", {"email": desk.other_patron.email, "next": hold_page})
+    link = re.search(r"http://alpha\.localhost(/account/link/\S+)", mailoutbox[0].body)[1]
+    landed = client.get(link)
+    assert landed.status_code == 302
+    assert landed["Location"] == hold_page
+    assert client.post(hold_page).status_code == 302
+    with schema_context(desk.schema):
+        assert Hold.objects.filter(patron=desk.other_patron, record=desk.record).count() == 1
+
+
+def test_an_emailed_link_never_leads_off_the_library_s_host(desk: Desk, mailoutbox) -> None:
+    client = Client(HTTP_HOST=LIBRARY_HOST)
+    client.post("/account/sign-in/", {"email": desk.other_patron.email, "next": "//evil.example/"})
+    link = re.search(r"http://alpha\.localhost(/account/link/\S+)", mailoutbox[0].body)[1]
+    assert client.get(link)["Location"] == "/account/"
+    forged = re.sub(r"/\?.*$", "/?next=https://evil.example/", link)
+    assert Client(HTTP_HOST=LIBRARY_HOST).get(forged)["Location"] == "/account/"
+
+
 def test_place_and_cancel_a_hold(desk: Desk) -> None:
     record_page = Client(HTTP_HOST=LIBRARY_HOST).get(f"/records/{desk.record.pk}/").text
     assert f"/account/holds/place/{desk.record.pk}/" in record_page
@@ -217,11 +244,17 @@ def test_the_reader_is_told_about_their_own_loans_and_holds(desk: Desk) -> None:
     with schema_context(desk.schema):
         loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
     client = signed_in(desk)
+    offered = client.get(f"/account/holds/place/{desk.record.pk}/")
+    assert "You have this title on loan already." in offered.text
+    assert "Place the hold" not in offered.text
     on_loan = client.post(f"/account/holds/place/{desk.record.pk}/")
     assert on_loan.status_code == 400
     assert "You have this title on loan already." in on_loan.text
     assert "This patron" not in on_loan.text
     assert client.post(f"/account/holds/place/{desk.other_record.pk}/").status_code == 302
+    again = client.get(f"/account/holds/place/{desk.other_record.pk}/")
+    assert "You already have a hold on this title." in again.text
+    assert "Place the hold" not in again.text
     twice = client.post(f"/account/holds/place/{desk.other_record.pk}/")
     assert "You already have a hold on this title." in twice.text
     assert "This patron" not in twice.text
