@@ -4,6 +4,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+import idna
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -75,13 +76,33 @@ def schema_name_validate(schema_name: str) -> None:
 def hostname_validate(hostname: str) -> str:
     hostname = hostname.strip().lower().rstrip(".")
     if not HOSTNAME_RE.match(hostname):
-        message = gettext("Invalid host name %(host)r.") % {"host": hostname}
+        ascii_form = _hostname_ascii(hostname)
+        if ascii_form:
+            # Browsers send such a name in its ASCII form, so that is the form a library is
+            # found by; the admin is given it to copy rather than a bare refusal.
+            message = gettext(
+                "Host names with letters outside A to Z are given in their ASCII form: write "
+                "%(host)r as %(ascii)r."
+            ) % {"host": hostname, "ascii": ascii_form}
+        else:
+            message = gettext("Invalid host name %(host)r.") % {"host": hostname}
         raise LibraryError(
             message,
             code="invalid_domain",
             fields={"domain": [message]},
         )
     return hostname
+
+
+def _hostname_ascii(hostname: str) -> str:
+    """The IDNA 2008 ASCII form of an internationalised host name, or "" if it has none."""
+    if hostname.isascii():
+        return ""
+    try:
+        ascii_form = idna.encode(hostname, uts46=True).decode()
+    except idna.IDNAError:
+        return ""
+    return ascii_form if HOSTNAME_RE.match(ascii_form) else ""
 
 
 def _schema_name_taken(schema_name: str) -> LibraryError:

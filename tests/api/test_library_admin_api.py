@@ -314,6 +314,20 @@ def test_bad_domains_are_refused(admin, domain, status, code):
     assert Domain.objects.count() == before
 
 
+def test_an_internationalised_domain_is_refused_with_its_ascii_form(admin):
+    before = Domain.objects.count()
+    response = admin.post("/api/v1/domains/", {"domain": "Bibliothèque.example"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_domain"
+    assert "'xn--bibliothque-59a.example'" in body["errors"]["domain"][0]
+    assert Domain.objects.count() == before
+    # The ASCII form it names is taken as it is.
+    assert (
+        admin.post("/api/v1/domains/", {"domain": "xn--bibliothque-59a.example"}).status_code == 201
+    )
+
+
 def test_a_domain_of_another_library_is_taken(admin, other_admin):
     assert other_admin.post("/api/v1/domains/", {"domain": "books.example"}).status_code == 201
     response = admin.post("/api/v1/domains/", {"domain": "books.example"})
