@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import circulation_examples as ex
-from api.http import located
+from api.http import created
 from api.pagination import StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
@@ -188,11 +188,12 @@ class PatronViewSet(CirculationViewSet):
         patron = services.patron_create(
             data=body.data_for_service(), pin=body.validated_data.get("pin", "")
         )
-        response = Response(
+        return created(
             PatronSerializer(selectors.patron_get(patron_id=patron.pk)).data,
-            status=status.HTTP_201_CREATED,
+            request,
+            "patron-detail",
+            patron.pk,
         )
-        return located(response, request, "patron-detail", patron.pk)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         current = selectors.patron_get(patron_id=int(pk))
@@ -383,8 +384,7 @@ class LoanViewSet(CirculationViewSet):
     def create(self, request: Request) -> Response:
         body = self.body(CheckoutSerializer)
         loan = services.loan_checkout(**body.validated_data)
-        response = Response(loan_answer(loan), status=status.HTTP_201_CREATED)
-        return located(response, request, "loan-detail", loan.pk)
+        return created(loan_answer(loan), request, "loan-detail", loan.pk)
 
     @action(detail=False, methods=["post"], url_path="return")
     def checkin(self, request: Request) -> Response:
@@ -474,11 +474,12 @@ class HoldViewSet(CirculationViewSet):
             patron_barcode=body.validated_data["patron_barcode"],
             expires_on=body.validated_data["expires_on"],
         )
-        response = Response(
+        return created(
             HoldSerializer(selectors.hold_get(hold_id=hold.pk)).data,
-            status=status.HTTP_201_CREATED,
+            request,
+            "hold-detail",
+            hold.pk,
         )
-        return located(response, request, "hold-detail", hold.pk)
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
@@ -538,8 +539,7 @@ class LoanRuleViewSet(CirculationViewSet):
     def create(self, request: Request) -> Response:
         body = self.body(LoanRuleSerializer)
         rule = services.loan_rule_create(data=services.LoanRuleData(**body.validated_data))
-        response = Response(LoanRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
-        return located(response, request, "loan-rule-detail", rule.pk)
+        return created(LoanRuleSerializer(rule).data, request, "loan-rule-detail", rule.pk)
 
     def update(self, request: Request, pk: str) -> Response:
         body = self.body(LoanRuleSerializer)
@@ -583,8 +583,7 @@ class ClosedDayViewSet(mixins.ListModelMixin, CirculationViewSet):
         closed = services.closed_day_add(
             day=body.validated_data["date"], reason=body.validated_data.get("reason", "")
         )
-        response = Response(ClosedDaySerializer(closed).data, status=status.HTTP_201_CREATED)
-        return located(response, request, "closed-day-detail", closed.pk)
+        return created(ClosedDaySerializer(closed).data, request, "closed-day-detail", closed.pk)
 
     def destroy(self, request: Request, pk: str) -> Response:
         services.closed_day_remove(closed_day_id=int(pk))
@@ -697,8 +696,9 @@ class StocktakeViewSet(CirculationViewSet):
     def create(self, request: Request) -> Response:
         body = self.body(StocktakeInputSerializer)
         stocktake = stocktake_start(location_code=body.validated_data["location"])
-        response = Response(StocktakeSerializer(stocktake).data, status=status.HTTP_201_CREATED)
-        return located(response, request, "stocktake-detail", stocktake.pk)
+        return created(
+            StocktakeSerializer(stocktake).data, request, "stocktake-detail", stocktake.pk
+        )
 
     @action(detail=True, methods=["post"])
     def scans(self, request: Request, pk: str) -> Response:
@@ -873,8 +873,7 @@ class PatronImportViewSet(CirculationViewSet):
             content=upload.read(), file_name=upload.name or "patrons.csv",
             started_by_label=str(request.user)[:255],
         )  # fmt: skip
-        response = Response(PatronImportSerializer(job).data, status=status.HTTP_201_CREATED)
-        return located(response, request, "patron-import-detail", job.pk)
+        return created(PatronImportSerializer(job).data, request, "patron-import-detail", job.pk)
 
     @action(detail=True, methods=["get"])
     def rows(self, request: Request, pk: str) -> Response:
