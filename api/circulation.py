@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from api import circulation_examples as ex
 from api.http import created
-from api.pagination import StableCursorPagination
+from api.pagination import RowPagination, StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
@@ -814,10 +814,6 @@ class PatronImportRowParamsSerializer(serializers.Serializer):
     )
 
 
-class RowPagination(StableCursorPagination):
-    ordering = "position"
-
-
 _CSV = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, as an attachment.")
 
 
@@ -875,15 +871,11 @@ class PatronImportViewSet(CirculationViewSet):
         )  # fmt: skip
         return created(PatronImportSerializer(job).data, request, "patron-import-detail", job.pk)
 
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=RowPagination)
     def rows(self, request: Request, pk: str) -> Response:
         job = patron_import_get(job_id=int(pk))
-        params = self.query()
-        paginator = RowPagination()
-        page = paginator.paginate_queryset(
-            patron_import_rows(job=job, action=params.validated_data["action"]), request, self
-        )
-        return paginator.get_paginated_response(PatronImportRowSerializer(page, many=True).data)
+        rows = patron_import_rows(job=job, action=self.query().validated_data["action"])
+        return self.paginated(rows, PatronImportRowSerializer)
 
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str) -> Response:
