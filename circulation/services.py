@@ -2,7 +2,7 @@
 changes the item's status and writes the catalog's change feed in that same transaction."""
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -306,10 +306,15 @@ class LoanRuleData:
     max_holds: int = 5
 
 
-def _rule_check(data: LoanRuleData, exclude: int) -> None:
-    taken = LoanRule.objects.filter(
-        patron_category=data.patron_category.strip(), item_type=data.item_type.strip()
+def _rule_cleaned(data: LoanRuleData) -> LoanRuleData:
+    """The rule as it is stored and compared: category and item type without outer spaces."""
+    return replace(
+        data, patron_category=data.patron_category.strip(), item_type=data.item_type.strip()
     )
+
+
+def _rule_check(data: LoanRuleData, exclude: int) -> None:
+    taken = LoanRule.objects.filter(patron_category=data.patron_category, item_type=data.item_type)
     if taken.exclude(pk=exclude).exists():
         message = gettext("A rule for this patron category and item type already exists.")
         raise ApplicationError(
@@ -324,11 +329,9 @@ def _rule_check(data: LoanRuleData, exclude: int) -> None:
 
 @transaction.atomic
 def loan_rule_create(*, data: LoanRuleData) -> LoanRule:
+    data = _rule_cleaned(data)
     _rule_check(data, 0)
-    return LoanRule.objects.create(
-        **{**data.__dict__, "patron_category": data.patron_category.strip(),
-           "item_type": data.item_type.strip()}
-    )  # fmt: skip
+    return LoanRule.objects.create(**data.__dict__)
 
 
 @transaction.atomic
@@ -336,9 +339,10 @@ def loan_rule_update(*, rule_id: int, data: LoanRuleData) -> LoanRule:
     rule = first_or_not_found(
         LoanRule.objects.select_for_update().filter(pk=rule_id), gettext("No such rule.")
     )
+    data = _rule_cleaned(data)
     _rule_check(data, rule_id)
     for name, value in data.__dict__.items():
-        setattr(rule, name, value.strip() if isinstance(value, str) else value)
+        setattr(rule, name, value)
     rule.save()
     return rule
 
