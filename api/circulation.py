@@ -25,6 +25,7 @@ from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
 from api.views import ETAG_HEADER, expected_version, with_etag
+from catalog.models import Item
 from circulation import selectors, services
 from circulation.access import Action, circulation_allowed
 from circulation.labels import MAX_LABELS, labels_make
@@ -257,13 +258,10 @@ _DATE = serializers.DateField()
 def loan_answer(loan: Loan) -> dict[str, Any]:
     """What LoanSerializer answers for `loan`, built directly: check-out and check-in are the
     desk's busiest calls, and the serializer's machinery costs more than their SQL."""
-    item, patron = loan.item, loan.patron
+    patron = loan.patron
     return {
         "id": loan.pk,
-        "item": {
-            "id": item.pk, "barcode": item.barcode, "record": item.record_id,
-            "title": item.record.title,
-        },
+        "item": _item_answer(loan.item),
         "patron": (
             {"id": patron.pk, "barcode": patron.barcode, "name": patron.name}
             if patron is not None
@@ -279,22 +277,25 @@ def loan_answer(loan: Loan) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _item_answer(item: Item) -> dict[str, Any]:
+    """What LoanItemSerializer answers for `item`."""
+    return {"id": item.pk, "barcode": item.barcode, "record": item.record_id,
+            "title": item.record.title}  # fmt: skip
+
+
+def _hold_answer(hold: Hold | None) -> dict[str, Any] | None:
+    """The hold a check-in trapped the copy for, as a return answers it."""
+    if hold is None:
+        return None
+    return {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
+
+
 def return_answer(result: services.Return) -> dict[str, Any]:
     """What ReturnSerializer answers for a check-in (see loan_answer)."""
-    item, hold = result.item, result.hold
     return {
-        "item": {
-            "id": item.pk,
-            "barcode": item.barcode,
-            "record": item.record_id,
-            "title": item.record.title,
-        },
+        "item": _item_answer(result.item),
         "loan": loan_answer(result.loan) if result.loan is not None else None,
-        "hold": (
-            {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
-            if hold is not None
-            else None
-        ),
+        "hold": _hold_answer(result.hold),
     }
 
 
@@ -309,10 +310,7 @@ class ReturnSerializer(serializers.Serializer):
     hold = serializers.SerializerMethodField()
 
     def get_hold(self, result: services.Return) -> dict[str, Any] | None:
-        hold = result.hold
-        if hold is None:
-            return None
-        return {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
+        return _hold_answer(result.hold)
 
 
 class CheckoutSerializer(StrictInputSerializer):
