@@ -19,12 +19,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import circulation_examples as ex
-from api.http import located
-from api.pagination import StableCursorPagination
+from api.http import created
+from api.pagination import RowPagination, StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
 from api.views import ETAG_HEADER, expected_version, with_etag
+from catalog.models import Item
 from circulation import selectors, services
 from circulation.access import Action, circulation_allowed
 from circulation.labels import MAX_LABELS, labels_make
@@ -188,11 +189,12 @@ class PatronViewSet(CirculationViewSet):
         patron = services.patron_create(
             data=body.data_for_service(), pin=body.validated_data.get("pin", "")
         )
-        response = Response(
+        return created(
             PatronSerializer(selectors.patron_get(patron_id=patron.pk)).data,
-            status=status.HTTP_201_CREATED,
+            request,
+            "patron-detail",
+            patron.pk,
         )
-        return located(response, request, "patron-detail", patron.pk)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         current = selectors.patron_get(patron_id=int(pk))
@@ -256,13 +258,10 @@ _DATE = serializers.DateField()
 def loan_answer(loan: Loan) -> dict[str, Any]:
     """What LoanSerializer answers for `loan`, built directly: check-out and check-in are the
     desk's busiest calls, and the serializer's machinery costs more than their SQL."""
-    item, patron = loan.item, loan.patron
+    patron = loan.patron
     return {
         "id": loan.pk,
-        "item": {
-            "id": item.pk, "barcode": item.barcode, "record": item.record_id,
-            "title": item.record.title,
-        },
+        "item": _item_answer(loan.item),
         "patron": (
             {"id": patron.pk, "barcode": patron.barcode, "name": patron.name}
             if patron is not None
@@ -278,22 +277,25 @@ def loan_answer(loan: Loan) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _item_answer(item: Item) -> dict[str, Any]:
+    """What LoanItemSerializer answers for `item`."""
+    return {"id": item.pk, "barcode": item.barcode, "record": item.record_id,
+            "title": item.record.title}  # fmt: skip
+
+
+def _hold_answer(hold: Hold | None) -> dict[str, Any] | None:
+    """The hold a check-in trapped the copy for, as a return answers it."""
+    if hold is None:
+        return None
+    return {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
+
+
 def return_answer(result: services.Return) -> dict[str, Any]:
     """What ReturnSerializer answers for a check-in (see loan_answer)."""
-    item, hold = result.item, result.hold
     return {
-        "item": {
-            "id": item.pk,
-            "barcode": item.barcode,
-            "record": item.record_id,
-            "title": item.record.title,
-        },
+        "item": _item_answer(result.item),
         "loan": loan_answer(result.loan) if result.loan is not None else None,
-        "hold": (
-            {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
-            if hold is not None
-            else None
-        ),
+        "hold": _hold_answer(result.hold),
     }
 
 
@@ -308,10 +310,7 @@ class ReturnSerializer(serializers.Serializer):
     hold = serializers.SerializerMethodField()
 
     def get_hold(self, result: services.Return) -> dict[str, Any] | None:
-        hold = result.hold
-        if hold is None:
-            return None
-        return {"id": hold.pk, "patron": hold.patron_id, "shelf_until": hold.shelf_until}
+        return _hold_answer(result.hold)
 
 
 class CheckoutSerializer(StrictInputSerializer):
@@ -383,8 +382,7 @@ class LoanViewSet(CirculationViewSet):
     def create(self, request: Request) -> Response:
         body = self.body(CheckoutSerializer)
         loan = services.loan_checkout(**body.validated_data)
-        response = Response(loan_answer(loan), status=status.HTTP_201_CREATED)
-        return located(response, request, "loan-detail", loan.pk)
+        return created(loan_answer(loan), request, "loan-detail", loan.pk)
 
     @action(detail=False, methods=["post"], url_path="return")
     def checkin(self, request: Request) -> Response:
@@ -474,11 +472,12 @@ class HoldViewSet(CirculationViewSet):
             patron_barcode=body.validated_data["patron_barcode"],
             expires_on=body.validated_data["expires_on"],
         )
-        response = Response(
+        return created(
             HoldSerializer(selectors.hold_get(hold_id=hold.pk)).data,
-            status=status.HTTP_201_CREATED,
+            request,
+            "hold-detail",
+            hold.pk,
         )
-        return located(response, request, "hold-detail", hold.pk)
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
@@ -538,8 +537,7 @@ class LoanRuleViewSet(CirculationViewSet):
     def create(self, request: Request) -> Response:
         body = self.body(LoanRuleSerializer)
         rule = services.loan_rule_create(data=services.LoanRuleData(**body.validated_data))
-        response = Response(LoanRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
-        return located(response, request, "loan-rule-detail", rule.pk)
+        return created(LoanRuleSerializer(rule).data, request, "loan-rule-detail", rule.pk)
 
     def update(self, request: Request, pk: str) -> Response:
         body = self.body(LoanRuleSerializer)
@@ -583,8 +581,7 @@ class ClosedDayViewSet(mixins.ListModelMixin, CirculationViewSet):
         closed = services.closed_day_add(
             day=body.validated_data["date"], reason=body.validated_data.get("reason", "")
         )
-        response = Response(ClosedDaySerializer(closed).data, status=status.HTTP_201_CREATED)
-        return located(response, request, "closed-day-detail", closed.pk)
+        return created(ClosedDaySerializer(closed).data, request, "closed-day-detail", closed.pk)
 
     def destroy(self, request: Request, pk: str) -> Response:
         services.closed_day_remove(closed_day_id=int(pk))
@@ -697,8 +694,9 @@ class StocktakeViewSet(CirculationViewSet):
     def create(self, request: Request) -> Response:
         body = self.body(StocktakeInputSerializer)
         stocktake = stocktake_start(location_code=body.validated_data["location"])
-        response = Response(StocktakeSerializer(stocktake).data, status=status.HTTP_201_CREATED)
-        return located(response, request, "stocktake-detail", stocktake.pk)
+        return created(
+            StocktakeSerializer(stocktake).data, request, "stocktake-detail", stocktake.pk
+        )
 
     @action(detail=True, methods=["post"])
     def scans(self, request: Request, pk: str) -> Response:
@@ -814,10 +812,6 @@ class PatronImportRowParamsSerializer(serializers.Serializer):
     )
 
 
-class RowPagination(StableCursorPagination):
-    ordering = "position"
-
-
 _CSV = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, as an attachment.")
 
 
@@ -873,18 +867,13 @@ class PatronImportViewSet(CirculationViewSet):
             content=upload.read(), file_name=upload.name or "patrons.csv",
             started_by_label=str(request.user)[:255],
         )  # fmt: skip
-        response = Response(PatronImportSerializer(job).data, status=status.HTTP_201_CREATED)
-        return located(response, request, "patron-import-detail", job.pk)
+        return created(PatronImportSerializer(job).data, request, "patron-import-detail", job.pk)
 
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=RowPagination)
     def rows(self, request: Request, pk: str) -> Response:
         job = patron_import_get(job_id=int(pk))
-        params = self.query()
-        paginator = RowPagination()
-        page = paginator.paginate_queryset(
-            patron_import_rows(job=job, action=params.validated_data["action"]), request, self
-        )
-        return paginator.get_paginated_response(PatronImportRowSerializer(page, many=True).data)
+        rows = patron_import_rows(job=job, action=self.query().validated_data["action"])
+        return self.paginated(rows, PatronImportRowSerializer)
 
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str) -> Response:

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
-from api.pagination import StableCursorPagination
+from api.pagination import RowPagination
 from api.parsers import BoundedJSONParser
 from api.strict import StrictInputSerializer
 from catalog.imports.formats.csv_file import csv_template
@@ -114,10 +114,6 @@ class ImportRowParamsSerializer(serializers.Serializer):
     )
 
 
-class RowPagination(StableCursorPagination):
-    ordering = "position"
-
-
 _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
 
 
@@ -177,6 +173,7 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
         """The preview: each record's position, action and the reason for it."""
         job = self.get_object()
         rows = import_row_list(job=job, action=self.query().validated_data.get("action"))
+        # Built here, not named as the action's pagination_class: the viewset pages jobs.
         paginator = RowPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ImportRowSerializer(page, many=True).data)

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import examples as ex
-from api.http import located
+from api.http import created
 from api.permissions import LibraryAdminOnly
 from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
 from api.views import ETAG_HEADER, expected_version, with_etag
@@ -256,8 +256,7 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
             hostname=data.validated_data["domain"],
             actor=actor_name(request.user),
         )
-        response = Response(DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
-        return located(response, request, "domain-detail", domain.pk)
+        return created(DomainSerializer(domain).data, request, "domain-detail", domain.pk)
 
     @action(detail=True, methods=["post"], url_path="make-primary")
     def make_primary(self, request: Request, pk: str) -> Response:

@@ -35,6 +35,6 @@ class RecordLookupView(StrictAPIView):
         raw = request.query_params.get("isbn", "")
         if not raw.strip():
             message = gettext("Give an ISBN: ?isbn=...")
-            raise ApplicationError(message, fields={"isbn": [message]})
+            raise ApplicationError.of_field("isbn", message)
         lookup = isbn_lookup(raw_isbn=raw, library=request.tenant)  # type: ignore[attr-defined]
         return Response(lookup_as_json(lookup))

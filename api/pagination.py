@@ -133,6 +133,12 @@ class StableCursorPagination(CursorPagination):
         )
 
 
+class RowPagination(StableCursorPagination):
+    """The rows of an import (catalog or patrons), in the file's order."""
+
+    ordering = "position"
+
+
 def _invalid_cursor(paginator: CursorPagination) -> InvalidParameter:
     """A cursor the API did not write: a 400 naming the parameter (it named no object)."""
     return InvalidParameter({paginator.cursor_query_param: [str(paginator.invalid_cursor_message)]})

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.http import located
+from api.http import created, located
 from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
 from common.errors import NotFound
 from tenants.models import Domain, Library, Signup
@@ -163,8 +163,9 @@ class LibraryViewSet(StrictViewSet):
     def create(self, request: Request) -> Response:
         data = self.body(LibraryCreateSerializer)
         made = library_create(**data.validated_data, admin_invite=True)
-        response = Response(self._render([made.library])[0], status=status.HTTP_201_CREATED)
-        return located(response, request, "library-detail", made.library.schema_name)
+        return created(
+            self._render([made.library])[0], request, "library-detail", made.library.schema_name
+        )
 
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, schema_name: str) -> Response:

@@ -27,7 +27,7 @@ from rest_framework.response import Response
 
 from api import examples as ex
 from api import serializers as s
-from api.http import located
+from api.http import created, located
 from api.pagination import PageRead, StableCursorPagination
 from api.parsers import OctetStreamParser, PictureParser
 from api.permissions import StaffOnly
@@ -495,8 +495,7 @@ class LocationViewSet(CatalogViewSet):
     def create(self, request: Request) -> Response:
         body = self.body(s.LocationInputSerializer)
         location = services.location_create(**body.validated_data)
-        response = Response(s.LocationSerializer(location).data, status=status.HTTP_201_CREATED)
-        return located(response, request, "location-detail", location.pk)
+        return created(s.LocationSerializer(location).data, request, "location-detail", location.pk)
 
     def update(self, request: Request, pk: str) -> Response:
         body = self.body(s.LocationInputSerializer)

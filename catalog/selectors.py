@@ -404,4 +404,4 @@ def change_since_check(*, since: int) -> None:
             "Position %(since)s is past the end of this library's change feed, whose last "
             'position is %(last)s: resume from a next_cursor the feed gave, or "0".'
         ) % {"since": since, "last": last}
-        raise ApplicationError(message, code="cursor_past_end", fields={"since": [message]})
+        raise ApplicationError.of_field("since", message, code="cursor_past_end")

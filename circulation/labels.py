@@ -187,15 +187,12 @@ def labels_pdf(*, items: list[Item], sheet: Sheet, kind: str = "barcode", start:
     """The labels of `items`, one each, from position `start` (1-based) of the first sheet."""
     if kind not in ("barcode", "spine"):
         message = gettext("Labels are of kind barcode or spine.")
-        raise ApplicationError(message, fields={"kind": [message]})
+        raise ApplicationError.of_field("kind", message)
     if not 1 <= start <= sheet.per_sheet:
         message = gettext("The start position is 1 to %(last)s on this sheet.") % {
             "last": sheet.per_sheet
         }
-        raise ApplicationError(
-            message,
-            fields={"start_position": [message]},
-        )
+        raise ApplicationError.of_field("start_position", message)
     if not items:
         raise ApplicationError(gettext("No items were chosen."), code="nothing_chosen")
     if len(items) > MAX_LABELS:
@@ -228,16 +225,13 @@ def labels_make(
     if layout == "custom":
         if not grid:
             message = gettext("The custom layout needs its grid.")
-            raise ApplicationError(message, fields={"grid": [message]})
+            raise ApplicationError.of_field("grid", message)
         sheet = sheet_custom(**grid)  # type: ignore[arg-type]
     elif layout == "avery5160":
         sheet = AVERY_5160
     else:
         message = gettext("Unknown layout %(layout)r.") % {"layout": layout}
-        raise ApplicationError(
-            message,
-            fields={"layout": [message]},
-        )
+        raise ApplicationError.of_field("layout", message)
     items = label_items(
         import_job_id=import_job_id, created_from=created_from, created_to=created_to,
         location=location, barcodes=barcodes,

@@ -2,7 +2,7 @@
 changes the item's status and writes the catalog's change feed in that same transaction."""
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -151,11 +151,7 @@ def _patron_save(patron: Patron) -> None:
         message = gettext("Barcode %(barcode)r is already another patron's.") % {
             "barcode": patron.barcode
         }
-        raise ApplicationError(
-            message,
-            code="invalid_patron",
-            fields={"barcode": [message]},
-        ) from None
+        raise ApplicationError.of_field("barcode", message, code="invalid_patron") from None
 
 
 @transaction.atomic
@@ -209,7 +205,7 @@ def patron_patch(
 def patron_pin_set(*, patron_id: int, pin: str) -> None:
     if not (pin.isascii() and pin.isdigit()) or not 4 <= len(pin) <= 12:
         message = gettext("A PIN is 4 to 12 digits.")
-        raise ApplicationError(message, fields={"pin": [message]})
+        raise ApplicationError.of_field("pin", message)
     if not Patron.objects.filter(pk=patron_id).update(pin_hash=make_password(pin)):
         raise NotFound(gettext("No such patron."))
 
@@ -306,29 +302,28 @@ class LoanRuleData:
     max_holds: int = 5
 
 
-def _rule_check(data: LoanRuleData, exclude: int) -> None:
-    taken = LoanRule.objects.filter(
-        patron_category=data.patron_category.strip(), item_type=data.item_type.strip()
+def _rule_cleaned(data: LoanRuleData) -> LoanRuleData:
+    """The rule as it is stored and compared: category and item type without outer spaces."""
+    return replace(
+        data, patron_category=data.patron_category.strip(), item_type=data.item_type.strip()
     )
+
+
+def _rule_check(data: LoanRuleData, exclude: int) -> None:
+    taken = LoanRule.objects.filter(patron_category=data.patron_category, item_type=data.item_type)
     if taken.exclude(pk=exclude).exists():
         message = gettext("A rule for this patron category and item type already exists.")
-        raise ApplicationError(
-            message,
-            code="loan_rule_taken",
-            fields={"item_type": [message]},
-        )
+        raise ApplicationError.of_field("item_type", message, code="loan_rule_taken")
     if data.for_loan and data.loan_days < 1:
         message = gettext("A loan period is at least one day.")
-        raise ApplicationError(message, fields={"loan_days": [message]})
+        raise ApplicationError.of_field("loan_days", message)
 
 
 @transaction.atomic
 def loan_rule_create(*, data: LoanRuleData) -> LoanRule:
+    data = _rule_cleaned(data)
     _rule_check(data, 0)
-    return LoanRule.objects.create(
-        **{**data.__dict__, "patron_category": data.patron_category.strip(),
-           "item_type": data.item_type.strip()}
-    )  # fmt: skip
+    return LoanRule.objects.create(**data.__dict__)
 
 
 @transaction.atomic
@@ -336,9 +331,10 @@ def loan_rule_update(*, rule_id: int, data: LoanRuleData) -> LoanRule:
     rule = first_or_not_found(
         LoanRule.objects.select_for_update().filter(pk=rule_id), gettext("No such rule.")
     )
+    data = _rule_cleaned(data)
     _rule_check(data, rule_id)
     for name, value in data.__dict__.items():
-        setattr(rule, name, value.strip() if isinstance(value, str) else value)
+        setattr(rule, name, value)
     rule.save()
     return rule
 
@@ -486,11 +482,7 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
 def _not_on_loan(item: Item) -> Conflict:
     """The desk's refusal to check in or renew a copy that is not out."""
     message = gettext("Item %(barcode)s is not on loan.") % {"barcode": item.barcode}
-    return Conflict(
-        message,
-        code="item_not_on_loan",
-        fields={"item_barcode": [message]},
-    )
+    return Conflict.of_field("item_barcode", message, code="item_not_on_loan")
 
 
 def _card_check(patron: Patron, on: date, *, field: str = "") -> None:
@@ -559,21 +551,13 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
         message = gettext("Item %(barcode)s is already on loan: check it in first.") % {
             "barcode": item.barcode
         }
-        raise Conflict(
-            message,
-            code="item_on_loan",
-            fields={"item_barcode": [message]},
-        )
+        raise Conflict.of_field("item_barcode", message, code="item_on_loan")
     if item.status not in (Item.Status.AVAILABLE, Item.Status.ON_HOLD_SHELF, Item.Status.ON_LOAN):
         message = gettext("Item %(barcode)s is not for loan (it is %(status)s).") % {
             "barcode": item.barcode,
             "status": item.get_status_display().lower(),
         }
-        raise ApplicationError(
-            message,
-            code="item_not_for_loan",
-            fields={"item_barcode": [message]},
-        )
+        raise ApplicationError.of_field("item_barcode", message, code="item_not_for_loan")
     terms = checkout_terms(patron=patron, item=item, on=on)
     rule = terms.rule
     if not rule.for_loan:
@@ -581,11 +565,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
             "barcode": item.barcode,
             "category": patron.category,
         }
-        raise ApplicationError(
-            message,
-            code="item_not_for_loan",
-            fields={"item_barcode": [message]},
-        )
+        raise ApplicationError.of_field("item_barcode", message, code="item_not_for_loan")
     # A hold this item waits on the shelf for, and the patron's own holds on the record (which
     # this loan fulfils).
     holds = terms.holds
@@ -594,11 +574,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
         message = gettext("Item %(barcode)s is on the hold shelf for another patron.") % {
             "barcode": item.barcode
         }
-        raise Conflict(
-            message,
-            code="item_held",
-            fields={"item_barcode": [message]},
-        )
+        raise Conflict.of_field("item_barcode", message, code="item_held")
     if terms.waiting is not None and not override_holds:
         name, placed_at = terms.waiting
         raise Conflict(
@@ -614,11 +590,8 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
             "%(name)s already has %(count)s items on loan, the most allowed.",
             rule.max_loans,
         ) % {"name": patron.name, "count": rule.max_loans}
-        raise ApplicationError(
-            message,
-            code="loan_limit_reached",
-            fields={"patron_barcode": [message]},
-            quoted=(patron.name,),
+        raise ApplicationError.of_field(
+            "patron_barcode", message, code="loan_limit_reached", quoted=(patron.name,)
         )
     due_on = due_date_after(start=on, days=rule.loan_days, closed=terms.closed)
     try:
@@ -838,7 +811,7 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
         raise NotFound(gettext("No such record."), fields={"record": [gettext("No such record.")]})
     if expires_on is not None and expires_on < on:
         message = gettext("A hold cannot expire in the past.")
-        raise ApplicationError(message, fields={"expires_on": [message]})
+        raise ApplicationError.of_field("expires_on", message)
     rule = loan_rule_for(patron_category=patron.category, item_type="")
     active = Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE)
     if active.filter(record_id=record_id).exists():

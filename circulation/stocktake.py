@@ -61,7 +61,7 @@ def stocktake_scan(*, stocktake_id: int, barcodes: list[str]) -> dict[str, int]:
         )
     if any(len(b) > 64 for b in wanted):
         message = gettext("A barcode has at most 64 characters.")
-        raise ApplicationError(message, fields={"barcodes": [message]})
+        raise ApplicationError.of_field("barcodes", message)
     known = set(
         StocktakeScan.objects.filter(stocktake=stocktake, barcode__in=wanted).values_list(
             "barcode", flat=True

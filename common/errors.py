@@ -1,6 +1,6 @@
 """The project's own error type: services raise it, the API and commands turn it into answers."""
 
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from django.db.models import Model, QuerySet
 
@@ -32,6 +32,11 @@ class ApplicationError(Exception):
             self.code = code
         self.fields = fields or {}
         self.quoted = quoted
+
+    @classmethod
+    def of_field(cls, field: str, message: str, **kwargs: Any) -> Self:
+        """The error of one input field: `message` is the answer's and the field's own."""
+        return cls(message, fields={field: [message]}, **kwargs)
 
 
 class NotFound(ApplicationError):

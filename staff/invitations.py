@@ -97,11 +97,7 @@ def staff_invite(
     email = email.strip().lower()
     if not is_email_address(email):
         message = gettext("Invalid email %(email)r.") % {"email": email}
-        raise ApplicationError(
-            message,
-            code="invalid_email",
-            fields={"email": [message]},
-        )
+        raise ApplicationError.of_field("email", message, code="invalid_email")
     user = user_create(email=email, role=role, password=None)
     user.is_active = False
     user.save(update_fields=["is_active"])

@@ -31,14 +31,10 @@ def user_create(*, email: str, role: str, password: str | None = None) -> User:
     email = email.strip().lower()
     if role not in Role.values:
         message = gettext("Unknown role %(role)r.") % {"role": role}
-        raise ApplicationError(message, fields={"role": [message]})
+        raise ApplicationError.of_field("role", message)
     if User.objects.filter(email=email).exists():
         message = gettext("A staff account for %(email)s already exists.") % {"email": email}
-        raise ApplicationError(
-            message,
-            code="email_taken",
-            fields={"email": [message]},
-        )
+        raise ApplicationError.of_field("email", message, code="email_taken")
     return User.objects.create_user(
         email=email, password=password, role=role, is_staff=role == Role.ADMIN
     )
@@ -61,16 +57,13 @@ def api_key_create(
     name = name.strip()
     if not name or len(name) > 100:
         message = gettext("An API key needs a name of 1 to 100 characters.")
-        raise ApplicationError(message, fields={"name": [message]})
+        raise ApplicationError.of_field("name", message)
     if scope not in ApiKey.Scope.values:
         message = gettext("Unknown scope %(scope)r: use read or write.") % {"scope": scope}
-        raise ApplicationError(
-            message,
-            fields={"scope": [message]},
-        )
+        raise ApplicationError.of_field("scope", message)
     if expires_at is not None and expires_at <= timezone.now():
         message = gettext("The expiry must be in the future.")
-        raise ApplicationError(message, fields={"expires_at": [message]})
+        raise ApplicationError.of_field("expires_at", message)
     prefix = secrets.token_hex(API_KEY_PREFIX_BYTES)
     secret = f"stk_{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(

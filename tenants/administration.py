@@ -66,32 +66,20 @@ def domain_add(*, library: Library, hostname: str, actor: str) -> Domain:
     hostname = hostname.strip().lower().rstrip(".")
     if _is_address(hostname):
         message = gettext("%(host)s is an IP address; add a domain name.") % {"host": hostname}
-        raise ApplicationError(
-            message,
-            code="ip_address",
-            fields={"domain": [message]},
-        )
+        raise ApplicationError.of_field("domain", message, code="ip_address")
     hostname = hostname_validate(hostname)
     if is_platform_hostname(hostname):
         message = gettext("%(host)s is a platform address; add a domain of your own.") % {
             "host": hostname
         }
-        raise ApplicationError(
-            message,
-            code="platform_domain",
-            fields={"domain": [message]},
-        )
+        raise ApplicationError.of_field("domain", message, code="platform_domain")
     proven = domain_proven(library=library, hostname=hostname)
     with transaction.atomic():
         held = Domain.objects.select_for_update().filter(domain=hostname).first()
         if held is not None:
             if held.tenant_id == library.pk or held.is_verified or not proven:
                 message = gettext("The host name %(host)r is already in use.") % {"host": hostname}
-                raise Conflict(
-                    message,
-                    code="domain_taken",
-                    fields={"domain": [message]},
-                )
+                raise Conflict.of_field("domain", message, code="domain_taken")
             # Another library's claim without proof gives way to this proven one.
             held.delete()
         domain = Domain.objects.create(
@@ -201,7 +189,7 @@ def library_settings_update(
             message = gettext("%(field)s is true or false, not %(given)r.") % {
                 "field": setting, "given": given
             }  # fmt: skip
-            raise ApplicationError(message, code="invalid", fields={setting: [message]})
+            raise ApplicationError.of_field(setting, message, code="invalid")
     if name is not None:
         changed["name"] = library_name_clean(name)
     if public_catalog is not None:
@@ -210,10 +198,8 @@ def library_settings_update(
         code = default_location_code.strip()
         if code and not Location.objects.filter(code=code).exists():
             message = gettext("No location with code %(code)r.") % {"code": code}
-            raise ApplicationError(
-                message,
-                code="unknown_location",
-                fields={"default_location_code": [message]},
+            raise ApplicationError.of_field(
+                "default_location_code", message, code="unknown_location"
             )
         changed["default_location_code"] = code
     if cors_origins is not None:
@@ -224,11 +210,7 @@ def library_settings_update(
             message = gettext(
                 "Choose one of the languages Stacks speaks: %(codes)s, not %(given)r."
             ) % {"codes": ", ".join(language_codes()), "given": language}
-            raise ApplicationError(
-                message,
-                code="unknown_language",
-                fields={"language": [message]},
-            )
+            raise ApplicationError.of_field("language", message, code="unknown_language")
         changed["language"] = language
     if time_zone is not None:
         if time_zone not in time_zones():
@@ -236,11 +218,7 @@ def library_settings_update(
                 "%(given)r is not a time zone: give its IANA name, such as Europe/Paris, "
                 "America/Montreal or UTC."
             ) % {"given": time_zone}
-            raise ApplicationError(
-                message,
-                code="unknown_time_zone",
-                fields={"time_zone": [message]},
-            )
+            raise ApplicationError.of_field("time_zone", message, code="unknown_time_zone")
         changed["time_zone"] = time_zone
     # Checked after the values: a stale save with a wrong value is told what is wrong, which
     # it must correct whatever the version.
@@ -288,20 +266,12 @@ def cors_origins_clean(origins: list[str]) -> list[str]:
                 "needed, e.g. https://catalog.example.org or http://localhost:3000 (no "
                 "path, no wildcard)."
             ) % {"value": repr(value)}
-            raise ApplicationError(
-                message,
-                code="invalid_origin",
-                fields={"cors_origins": [message]},
-            )
+            raise ApplicationError.of_field("cors_origins", message, code="invalid_origin")
         if origin not in cleaned:
             cleaned.append(origin)
     if len(cleaned) > MAX_CORS_ORIGINS:
         message = _("At most %(most)s web origins.") % {"most": MAX_CORS_ORIGINS}
-        raise ApplicationError(
-            message,
-            code="invalid_origin",
-            fields={"cors_origins": [message]},
-        )
+        raise ApplicationError.of_field("cors_origins", message, code="invalid_origin")
     return cleaned
 
 

@@ -203,11 +203,7 @@ def signup_confirm(*, token: str) -> Signup:
         message = gettext("%(address)s is taken; please sign up again with another.") % {
             "address": signup_host(signup.subdomain)
         }
-        raise LibraryError(
-            message,
-            code="subdomain_taken",
-            fields={"subdomain": [message]},
-        ) from None
+        raise LibraryError.of_field("subdomain", message, code="subdomain_taken") from None
     signup.refresh_from_db()
     return signup
 

@@ -59,18 +59,10 @@ def schema_name_validate(schema_name: str) -> None:
             "Invalid library name %(name)r: use 2 to 63 lowercase letters, digits or "
             "underscores, starting with a letter."
         ) % {"name": schema_name}
-        raise LibraryError(
-            message,
-            code="invalid_schema_name",
-            fields={"schema_name": [message]},
-        )
+        raise LibraryError.of_field("schema_name", message, code="invalid_schema_name")
     if schema_name.startswith(("pg_", SPARE_PREFIX)) or schema_name in RESERVED_SCHEMA_NAMES:
         message = gettext("The name %(name)r is reserved; choose another.") % {"name": schema_name}
-        raise LibraryError(
-            message,
-            code="reserved_schema_name",
-            fields={"schema_name": [message]},
-        )
+        raise LibraryError.of_field("schema_name", message, code="reserved_schema_name")
 
 
 def hostname_validate(hostname: str) -> str:
@@ -86,11 +78,7 @@ def hostname_validate(hostname: str) -> str:
             ) % {"host": hostname, "ascii": ascii_form}
         else:
             message = gettext("Invalid host name %(host)r.") % {"host": hostname}
-        raise LibraryError(
-            message,
-            code="invalid_domain",
-            fields={"domain": [message]},
-        )
+        raise LibraryError.of_field("domain", message, code="invalid_domain")
     return hostname
 
 
@@ -108,11 +96,7 @@ def _hostname_ascii(hostname: str) -> str:
 def _schema_name_taken(schema_name: str) -> LibraryError:
     """Checked before anything is made, and again inside the transaction for a racing sign-up."""
     message = gettext("A library named %(name)r already exists.") % {"name": schema_name}
-    return LibraryError(
-        message,
-        code="schema_name_taken",
-        fields={"schema_name": [message]},
-    )
+    return LibraryError.of_field("schema_name", message, code="schema_name_taken")
 
 
 def _admin_password_validate(*, password: str, email: str) -> None:
@@ -132,7 +116,7 @@ def library_name_clean(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 200:
         message = gettext("A library needs a name of 1 to 200 characters.")
-        raise LibraryError(message, fields={"name": [message]})
+        raise LibraryError.of_field("name", message)
     return name
 
 
@@ -159,11 +143,7 @@ def library_create(
     name = library_name_clean(name)
     if not is_email_address(admin_email):
         message = gettext("Invalid admin email %(email)r.") % {"email": admin_email}
-        raise LibraryError(
-            message,
-            code="invalid_email",
-            fields={"admin_email": [message]},
-        )
+        raise LibraryError.of_field("admin_email", message, code="invalid_email")
     if admin_password:
         _admin_password_validate(password=admin_password, email=admin_email)
     with schema_context("public"):
@@ -171,11 +151,7 @@ def library_create(
             raise _schema_name_taken(schema_name)
         if Domain.objects.filter(domain=domain).exists():
             message = gettext("The host name %(host)r is already in use.") % {"host": domain}
-            raise LibraryError(
-                message,
-                code="domain_taken",
-                fields={"domain": [message]},
-            )
+            raise LibraryError.of_field("domain", message, code="domain_taken")
         library_template_ensure()
         password = admin_password or secrets.token_urlsafe(12)
         invitation_url = ""

@@ -63,13 +63,13 @@ def export_job_create(
         message = gettext("Unknown format %(format)r: use csv, marc, marcxml or jsonl.") % {
             "format": format
         }
-        raise ApplicationError(message, fields={"format": [message]})
+        raise ApplicationError.of_field("format", message)
     record_export_list(filters=filters)  # refuses unknown or malformed filters now, not later
     # A location the library does not have matches nothing: the caller mistyped it.
     location = str(filters.get("location") or "").strip()
     if location and not Location.objects.filter(code=location).exists():
         message = gettext("No location has the code %(code)r.") % {"code": location}
-        raise ApplicationError(message, code="unknown_location", fields={"location": [message]})
+        raise ApplicationError.of_field("location", message, code="unknown_location")
     with transaction.atomic():
         # One export of a library in the queue at a time: the next is queued as one ends, so
         # behind it, not behind all of them, come the other libraries' imports and exports.

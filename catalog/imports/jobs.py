@@ -87,10 +87,7 @@ def import_format_guess(file_name: str) -> str:
         message = gettext(
             "Cannot tell the format of %(name)r: give format marc, marcxml or csv."
         ) % {"name": file_name}
-        raise ApplicationError(
-            message,
-            fields={"format": [message]},
-        )
+        raise ApplicationError.of_field("format", message)
     return _EXTENSIONS[extension]
 
 
@@ -125,10 +122,7 @@ def import_job_create(
                 "value": value,
                 "allowed": ", ".join(allowed),
             }
-            raise ApplicationError(
-                message,
-                fields={name: [message]},
-            )
+            raise ApplicationError.of_field(name, message)
     with transaction.atomic():
         job = ImportJob(
             format=fmt,

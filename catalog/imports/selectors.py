@@ -106,7 +106,7 @@ def export_job_list() -> QuerySet[ExportJob]:
 
 def _refused(name: str, message: str) -> ApplicationError:
     """A filter refused, the message under its name too: `errors` is read by people."""
-    return ApplicationError(message, fields={name: [message]})
+    return ApplicationError.of_field(name, message)
 
 
 def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:

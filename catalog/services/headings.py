@@ -85,10 +85,10 @@ def heading_key_check(
     key = name_key(name)
     if not key:
         message = "Give a name with at least one letter or digit."
-        raise ApplicationError(message, fields={field: [message]})
+        raise ApplicationError.of_field(field, message)
     if any(pk != heading_id for pk in taken):
         message = "This one exists already: choose it from the list."
-        raise ApplicationError(message, code="heading_taken", fields={field: [message]})
+        raise ApplicationError.of_field(field, message, code="heading_taken")
     return key
 
 

@@ -75,7 +75,7 @@ def _barcode_held(barcode: str, holder: str) -> ApplicationError:
         "Barcode %(barcode)r is already %(holder)s, and the desk could not tell them apart: "
         "give the copy another barcode."
     ) % {"barcode": barcode, "holder": holder}
-    return ApplicationError(message, code="barcode_held", fields={"barcode": [message]})
+    return ApplicationError.of_field("barcode", message, code="barcode_held")
 
 
 def _barcode_alike(barcode: str, stored: str, title: str) -> ApplicationError:
@@ -83,7 +83,7 @@ def _barcode_alike(barcode: str, stored: str, title: str) -> ApplicationError:
         "Barcode %(barcode)r is already copy %(stored)s of \u201c%(title)s\u201d (the desk does "
         "not tell upper and lower case apart): give this copy another barcode."
     ) % {"barcode": barcode, "stored": stored, "title": title}
-    return ApplicationError(message, code="barcode_taken", fields={"barcode": [message]})
+    return ApplicationError.of_field("barcode", message, code="barcode_taken")
 
 
 def items_alike(
@@ -153,7 +153,7 @@ def on_loan_conflict(item: Item) -> Conflict:
     message = gettext(
         "Item %(barcode)s is on loan: check it in at the desk before changing its status."
     ) % {"barcode": item.barcode}
-    return Conflict(message, code="item_on_loan", fields={"status": [message]})
+    return Conflict.of_field("status", message, code="item_on_loan")
 
 
 def on_hold_shelf_conflict(item: Item, field: str) -> Conflict:
@@ -161,13 +161,13 @@ def on_hold_shelf_conflict(item: Item, field: str) -> Conflict:
         "Item %(barcode)s waits on the hold shelf for a patron: lend it to them or cancel "
         "their hold first."
     ) % {"barcode": item.barcode}
-    return Conflict(message, code="item_on_hold_shelf", fields={field: [message]})
+    return Conflict.of_field(field, message, code="item_on_hold_shelf")
 
 
 def _record_check(record_id: int) -> None:
     if not Record.objects.filter(pk=record_id).exists():
         message = gettext("No such record.")
-        raise ApplicationError(message, fields={"record": [message]})
+        raise ApplicationError.of_field("record", message)
 
 
 def _item_fields_apply(item: Item, data: ItemData) -> None:
@@ -184,19 +184,16 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
     barcode = data.barcode.strip()
     if not barcode:
         message = gettext("An item needs a barcode.")
-        raise ApplicationError(message, fields={"barcode": [message]})
+        raise ApplicationError.of_field("barcode", message)
     refused = barcode_unprintable(barcode)
     if refused:
         raise ApplicationError(refused, code="barcode_invalid", fields={"barcode": [refused]})
     if data.status not in Item.Status.values:
         message = gettext("Unknown item status %(status)r.") % {"status": data.status}
-        raise ApplicationError(
-            message,
-            fields={"status": [message]},
-        )
+        raise ApplicationError.of_field("status", message)
     if data.status == Item.Status.ON_HOLD_SHELF and item.status != Item.Status.ON_HOLD_SHELF:
         message = gettext("A copy goes on the hold shelf only when a hold is trapped for it.")
-        raise ApplicationError(message, code="item_status_reserved", fields={"status": [message]})
+        raise ApplicationError.of_field("status", message, code="item_status_reserved")
     if item.status == Item.Status.ON_HOLD_SHELF and data.status != Item.Status.ON_HOLD_SHELF:
         # It waits for one patron: only lending it to them or ending their hold (which passes
         # it to the next in the queue) takes it off the shelf, so that the copies counted as
@@ -219,12 +216,10 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
                 "A copy cannot have been acquired on %(date)s, after today (%(today)s): give "
                 "the day it came to the library, or none."
             ) % {"date": data.acquired_on.isoformat(), "today": today.isoformat()}
-            raise ApplicationError(
-                message, code="acquired_on_future", fields={"acquired_on": [message]}
-            )
+            raise ApplicationError.of_field("acquired_on", message, code="acquired_on_future")
     if data.location_id is not None and not Location.objects.filter(pk=data.location_id).exists():
         message = gettext("No such location.")
-        raise ApplicationError(message, fields={"location": [message]})
+        raise ApplicationError.of_field("location", message)
     if Item.objects.filter(barcode=barcode).exclude(pk=item.pk).exists():
         raise _barcode_taken(barcode)
     # Asked only of a new barcode, as below: two copies that differ only by case from before

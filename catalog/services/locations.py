@@ -16,7 +16,7 @@ def _code_given(code: str) -> str:
     code = code.strip()
     if not code:
         message = gettext("A location needs a code.")
-        raise ApplicationError(message, fields={"code": [message]})
+        raise ApplicationError.of_field("code", message)
     return code
 
 
@@ -30,7 +30,7 @@ def location_code_check(code: str, *, location_id: int | None = None) -> str:
         others = others.exclude(pk=location_id)
     if others.filter(code=code).exists():
         message = gettext("A location with code %(code)r already exists.") % {"code": code}
-        raise ApplicationError(message, code="location_code_taken", fields={"code": [message]})
+        raise ApplicationError.of_field("code", message, code="location_code_taken")
     unchanged = location_id is not None and Location.objects.filter(pk=location_id, code=code)
     alike = None if unchanged else others.filter(code__iexact=code).first()
     if alike is not None:
@@ -38,7 +38,7 @@ def location_code_check(code: str, *, location_id: int | None = None) -> str:
             "Location %(stored)r already has this code in another case: use %(stored)r, or "
             "give this location a code of its own."
         ) % {"stored": alike.code}
-        raise ApplicationError(message, code="location_code_taken", fields={"code": [message]})
+        raise ApplicationError.of_field("code", message, code="location_code_taken")
     return code
 
 

@@ -122,7 +122,7 @@ _COPIED = RECORD_FIELDS[1:]
 def _record_fields_apply(record: Record, data: RecordData) -> None:
     if not data.title.strip():
         message = gettext("A record needs a title.")
-        raise ApplicationError(message, fields={"title": [message]})
+        raise ApplicationError.of_field("title", message)
     # Asked only of a new language: a record stored with another code before still saves.
     refused = record_language_refusal(data.language) if data.language != record.language else ""
     if refused:

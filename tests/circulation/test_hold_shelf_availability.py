@@ -30,6 +30,7 @@ from common.errors import ApplicationError, Conflict
 from staff.services import api_key_create
 from tests.api.conftest import client_for
 from tests.circulation.conftest import Desk
+from tests.circulation.test_lent_copies_kept import withdraw_in_admin
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 NONE = dict.fromkeys(Item.Status.values, 0)
@@ -375,12 +376,7 @@ def test_the_migration_releases_copies_kept_on_the_hold_shelf_for_nobody(desk: D
 
 def test_withdrawing_copies_says_which_stay_on_the_hold_shelf(desk: Desk, librarian) -> None:
     trapped(desk)
-    chosen = [str(desk.items[0].pk), str(desk.items[1].pk)]
-    done = librarian.post(
-        "/admin/catalog/item/", {"action": "items_withdraw", "_selected_action": chosen},
-        follow=True,
-    )  # fmt: skip
-    said = [str(message) for message in done.context["messages"]]
+    said = withdraw_in_admin(librarian, desk.items[:2])
     assert said == [
         f"1 copy withdrawn. 1 copy waits on the hold shelf for a patron and was kept: "
         f"{desk.items[0].barcode}."

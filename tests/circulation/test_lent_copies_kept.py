@@ -31,6 +31,16 @@ def _writer(desk: Desk):  # type: ignore[no-untyped-def]
     return client_for(LIBRARY_HOST, f"Api-Key {issued.secret}")
 
 
+def withdraw_in_admin(librarian: Client, items: list[Item]) -> list[str]:
+    """Withdraw `items` with the staff admin's bulk action; what the librarian is told."""
+    chosen = [str(item.pk) for item in items]
+    done = librarian.post(
+        "/admin/catalog/item/", {"action": "items_withdraw", "_selected_action": chosen},
+        follow=True,
+    )  # fmt: skip
+    return [str(message) for message in done.context["messages"]]
+
+
 def _imported(desk: Desk) -> ImportJob:
     """A one-shot import of one record with two copies, IMP-1 and IMP-2."""
     with schema_context(desk.schema):
@@ -134,12 +144,7 @@ def test_withdrawing_copies_keeps_a_lent_one(desk: Desk, librarian: Client) -> N
     that says otherwise: it is kept, and the others go."""
     with schema_context(desk.schema):
         loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
-    chosen = [str(desk.items[0].pk), str(desk.items[1].pk)]
-    done = librarian.post(
-        "/admin/catalog/item/", {"action": "items_withdraw", "_selected_action": chosen},
-        follow=True,
-    )  # fmt: skip
-    said = [str(message) for message in done.context["messages"]]
+    said = withdraw_in_admin(librarian, desk.items[:2])
     assert said == [
         f"1 copy withdrawn. 1 copy is on loan and was kept (check it in first): "
         f"{desk.items[0].barcode}."

@@ -20,6 +20,7 @@ from circulation.services import (
     loan_checkout,
     loan_renew,
     loan_rule_create,
+    loan_rule_update,
     loans_anonymize,
     patron_erase,
     patron_export,
@@ -248,6 +249,24 @@ def test_rules_are_unique_by_category_and_type(desk: Desk) -> None:
         with pytest.raises(ApplicationError):
             loan_rule_create(data=LoanRuleData(patron_category="child"))
         assert LoanRule.objects.count() == 1
+
+
+def test_rules_keep_category_and_type_without_outer_spaces(desk: Desk) -> None:
+    """A category typed " adult " is the rule for adults, on a new rule and a changed one."""
+    with schema_context(desk.schema):
+        rule = loan_rule_create(data=LoanRuleData(patron_category=" adult ", item_type="dvd "))
+        assert (rule.patron_category, rule.item_type) == ("adult", "dvd")
+        with pytest.raises(ApplicationError):
+            loan_rule_create(data=LoanRuleData(patron_category="adult", item_type="dvd"))
+        other = loan_rule_create(data=LoanRuleData(patron_category="child"))
+        with pytest.raises(ApplicationError):
+            loan_rule_update(
+                rule_id=other.pk, data=LoanRuleData(patron_category=" adult\t", item_type=" dvd")
+            )
+        changed = loan_rule_update(rule_id=other.pk, data=LoanRuleData(patron_category=" teen "))
+        assert (changed.patron_category, changed.item_type) == ("teen", "")
+        rows = LoanRule.objects.values_list("patron_category", "item_type")
+        assert sorted(rows) == [("adult", "dvd"), ("teen", "")]
 
 
 def test_limits_of_one_are_said_in_the_singular(desk: Desk) -> None:
