@@ -35,7 +35,6 @@ from catalog.services import (
     RECORD_DESCRIPTION,
     ItemData,
     RecordData,
-    record_language_refusal,
 )
 from common.errors import ApplicationError
 
@@ -43,12 +42,6 @@ MAX_LINKS = 200
 # Ids or barcodes one lookup takes.
 MAX_LOOKUP = 200
 _LANGUAGE = RegexValidator(r"^[a-z]{3}$", "Use a three-letter ISO 639-2 code, e.g. eng.")
-
-
-def _marc_language(value: str) -> None:
-    refused = record_language_refusal(value)
-    if refused:
-        raise serializers.ValidationError(refused)
 
 
 # Input -----------------------------------------------------------------------------------
@@ -101,8 +94,9 @@ class RecordInputSerializer(StrictInputSerializer):
     )
     edition = serializers.CharField(max_length=200, allow_blank=True, default="")
     language = serializers.CharField(
-        max_length=40, allow_blank=True, default="", validators=[_marc_language],
-        help_text="A code of the MARC code list for languages (ISO 639-2/B): eng, fre, ger.",
+        max_length=40, allow_blank=True, default="",
+        help_text="A code of the MARC code list for languages (ISO 639-2/B): eng, fre, ger. "
+        "A record stored with a code no longer on the list keeps it until the code changes.",
     )  # fmt: skip
     series = serializers.CharField(max_length=500, allow_blank=True, default="")
     summary = serializers.CharField(max_length=20000, allow_blank=True, default="")
