@@ -164,14 +164,17 @@ class ApiKeyCreateSerializer(StrictInputSerializer):
 
 @extend_schema_view(
     list=extend_schema(summary="List API keys", examples=[ex.API_KEY_PAGE]),
+    retrieve=extend_schema(summary="An API key (never its secret)", parameters=[_ID],
+                           examples=[ex.API_KEY]),
     create=extend_schema(summary="Issue an API key", request=ApiKeyCreateSerializer,
                          responses={201: ApiKeySerializer},
                          examples=[ex.API_KEY_INPUT, ex.API_KEY_CREATED]),
     revoke=extend_schema(summary="Revoke an API key", request=None, parameters=[_ID],
                          responses=ApiKeySerializer, examples=[ex.API_KEY]),
 )  # fmt: skip
-class ApiKeyViewSet(mixins.ListModelMixin, AdminViewSet):
-    """Keys for integrators. The secret is in the creation response only; revoke by id."""
+class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AdminViewSet):
+    """Keys for integrators. The secret is in the creation response only; read or revoke one
+    by id."""
 
     serializer_class = ApiKeySerializer
 
