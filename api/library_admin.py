@@ -1,9 +1,5 @@
 """A library's administration API (its admins only): staff, API keys, domains, settings, audit."""
 
-import json
-from typing import Any
-
-from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -18,7 +14,7 @@ from rest_framework.response import Response
 from api import examples as ex
 from api.http import located
 from api.permissions import LibraryAdminOnly
-from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
+from api.strict import JsonBooleanField, StrictAPIView, StrictInputSerializer, StrictViewSet
 from api.views import ETAG_HEADER, expected_version, with_etag
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
@@ -156,7 +152,7 @@ class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
 class ApiKeyCreateSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=100)
     scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
-    patrons = serializers.BooleanField(
+    patrons = JsonBooleanField(
         default=False, help_text="The patron scope: patrons, loans and holds."
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -282,24 +278,6 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
 
 
 # Settings
-
-
-class JsonBooleanField(serializers.BooleanField):
-    """true or false as JSON writes them, nothing else: DRF's own reads "yes", "on" or 1 as
-    true, and a typo ("flase") would switch a setting on without a word."""
-
-    default_error_messages = {
-        **serializers.BooleanField.default_error_messages,
-        "null": gettext_lazy("Give true or false (JSON booleans, without quotes), not null."),
-    }
-
-    def to_internal_value(self, data: Any) -> bool:
-        if isinstance(data, bool):
-            return data
-        raise serializers.ValidationError(
-            gettext("Give true or false (JSON booleans, without quotes), not %(given)s.")
-            % {"given": json.dumps(data)[:40]}
-        )
 
 
 class LibrarySettingsSerializer(StrictInputSerializer):

@@ -41,7 +41,9 @@ from common.errors import ApplicationError
 MAX_LINKS = 200
 # Ids or barcodes one lookup takes.
 MAX_LOOKUP = 200
-_LANGUAGE = RegexValidator(r"^[a-z]{3}$", "Use a three-letter ISO 639-2 code, e.g. eng.")
+_LANGUAGE = RegexValidator(
+    r"^[a-z]{3}$", gettext_lazy("Use a three-letter ISO 639-2 code, e.g. eng.")
+)
 
 
 # Input -----------------------------------------------------------------------------------
@@ -360,6 +362,10 @@ class ChangeParamsSerializer(serializers.Serializer):
     # A cursor is a string wherever it appears (next_cursor, each change's cursor, since).
     since = serializers.RegexField(
         r"^[0-9]{1,18}$", required=False, default="0",
+        error_messages={"invalid": gettext_lazy(
+            "Give the next_cursor of the previous page (up to 18 digits), or 0 to start from "
+            "the beginning."
+        )},
         help_text='The next_cursor of the previous page; "0" (default) starts from the '
         "beginning.",
     )  # fmt: skip

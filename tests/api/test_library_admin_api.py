@@ -252,6 +252,18 @@ def test_another_librarys_api_key_is_not_found_by_its_id(admin, other_admin):
         assert ApiKey.objects.get(pk=beta_key.pk).revoked_at is None
 
 
+@pytest.mark.parametrize("patrons", ["yes", "true", 1, "1", None, "flase"])
+def test_an_api_keys_patrons_flag_takes_json_booleans_only(admin, patrons):
+    response = admin.post(
+        "/api/v1/api-keys/", {"name": "K", "scope": "read", "patrons": patrons}, format="json"
+    )
+    assert response.status_code == 400
+    message = response.json()["errors"]["patrons"][0]
+    assert message.startswith("Give true or false (JSON booleans, without quotes), not ")
+    with schema_context("alpha"):
+        assert ApiKey.objects.count() == 0
+
+
 def test_an_api_key_expiring_in_the_past_is_refused_in_words(admin):
     response = admin.post(
         "/api/v1/api-keys/",
