@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status
@@ -23,7 +23,13 @@ from api.http import created
 from api.pagination import RowPagination, StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
-from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
+from api.strict import (
+    JsonBooleanField,
+    StrictAPIView,
+    StrictInputSerializer,
+    StrictViewSet,
+    TextBooleanField,
+)
 from api.views import ETAG_HEADER, expected_version, with_etag
 from catalog.models import Item
 from circulation import selectors, services
@@ -125,7 +131,10 @@ class PatronInputSerializer(StrictInputSerializer):
     category = serializers.CharField(max_length=32, default="adult")
     expires_on = serializers.DateField(allow_null=True, default=None)
     notes = serializers.CharField(max_length=5000, allow_blank=True, default="")
-    pin = serializers.RegexField(r"^[0-9]{4,12}$", required=False, write_only=True)
+    pin = serializers.RegexField(
+        r"^[0-9]{4,12}$", required=False, write_only=True,
+        error_messages={"invalid": gettext_lazy("A PIN is 4 to 12 digits (0 to 9), nothing else.")},
+    )  # fmt: skip
 
     def data_for_service(self) -> services.PatronData:
         return services.PatronData(**self.changes_for_service())
@@ -316,7 +325,7 @@ class ReturnSerializer(serializers.Serializer):
 class CheckoutSerializer(StrictInputSerializer):
     item_barcode = serializers.CharField(max_length=64)
     patron_barcode = serializers.CharField(max_length=64)
-    override_holds = serializers.BooleanField(
+    override_holds = JsonBooleanField(
         default=False,
         help_text="Lend the item even though another patron waits for its title (without it, "
         "such a check-out is refused with 409 `hold_waiting`, naming who waits).",
@@ -329,8 +338,8 @@ class ItemBarcodeSerializer(StrictInputSerializer):
 
 class LoanListParamsSerializer(serializers.Serializer):
     patron = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
-    open = serializers.BooleanField(required=False, default=False)
-    overdue = serializers.BooleanField(required=False, default=False)
+    open = TextBooleanField(required=False, default=False)
+    overdue = TextBooleanField(required=False, default=False)
     item_barcode = serializers.CharField(required=False, default="", max_length=64)
 
 

@@ -4,6 +4,18 @@ from drf_spectacular.utils import OpenApiExample
 
 _AT = "2026-11-20T09:30:00Z"
 
+_COVER = {
+    "thumbnail": {
+        "url": "https://springfield.stacks.example/records/42/cover-3f9a0c1d2b4e6a8c-thumb.webp",
+        "width": 120,
+        "height": 180,
+    },
+    "large": {
+        "url": "https://springfield.stacks.example/records/42/cover-3f9a0c1d2b4e6a8c-large.webp",
+        "width": 400,
+        "height": 600,
+    },
+}
 _RECORD = {
     "id": 42,
     "title": "The Left Hand of Darkness",
@@ -19,6 +31,7 @@ _RECORD = {
     "identifiers": [{"kind": "isbn", "value": "9780441478125"}],
     "control_number": "69012345",
     "control_number_source": "DLC",
+    "cover": _COVER,
     "version": 3,
     "created_at": _AT,
     "updated_at": _AT,
@@ -388,16 +401,4 @@ RECORD_LOOKUP = OpenApiExample(
     response_only=True,
 )  # fmt: skip
 
-_COVER = {
-    "thumbnail": {
-        "url": "https://springfield.stacks.example/records/42/cover-3f9a0c1d2b4e6a8c-thumb.webp",
-        "width": 120,
-        "height": 180,
-    },
-    "large": {
-        "url": "https://springfield.stacks.example/records/42/cover-3f9a0c1d2b4e6a8c-large.webp",
-        "width": 400,
-        "height": 600,
-    },
-}
 COVER = OpenApiExample("The record's cover", value=_COVER, response_only=True)

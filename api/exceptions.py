@@ -4,11 +4,12 @@
  "code": "invalid", "errors": {"field": ["message", ...]}}
 """
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -101,11 +102,14 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
     assert isinstance(exc, exceptions.APIException)  # noqa: S101 - DRF handled it
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
-        detail = (
-            gettext("The request has invalid fields.") if errors else gettext("Invalid request.")
-        )
+        detail = _invalid_detail(errors)
         body = problem(
             response.status_code, _title(response.status_code), detail, "invalid", errors
+        )
+    elif isinstance(exc, exceptions.Throttled):
+        wait = getattr(exc, "wait", None)  # set by DRF's __init__, undeclared in its stubs
+        body = problem(
+            response.status_code, _title(response.status_code), _retry_detail(wait), "throttled"
         )
     else:
         text = str(_flatten(exc.detail)) if isinstance(exc.detail, dict | list) else str(exc.detail)
@@ -114,6 +118,36 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
     response.data = body
     response.content_type = PROBLEM_JSON
     return response
+
+
+def _invalid_detail(errors: dict[str, list[str]]) -> str:
+    """The detail of a 400 with field errors: the field named, and what it wants when it is
+    the only one (a client that shows `detail` alone still shows what to fix)."""
+    if not errors:
+        return gettext("Invalid request.")
+    names = [name for name in errors if name != "non_field_errors"]
+    if not names:
+        return errors["non_field_errors"][0]
+    if len(errors) == 1:
+        return gettext("Check \u201c%(field)s\u201d: %(message)s") % {
+            "field": names[0],
+            "message": errors[names[0]][0],
+        }
+    return gettext("Check these fields: %(fields)s.") % {
+        "fields": ", ".join(f"\u201c{name}\u201d" for name in names)
+    }
+
+
+def _retry_detail(wait: float | None) -> str:
+    """When to retry, in whole seconds (the Retry-After header carries the same figure)."""
+    if wait is None:
+        return gettext("Too many requests: wait a moment before retrying.")
+    seconds = max(math.ceil(wait), 1)
+    return ngettext(
+        "Too many requests: retry in %(seconds)d second.",
+        "Too many requests: retry in %(seconds)d seconds.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 class TooLarge(exceptions.APIException):

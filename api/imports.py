@@ -16,7 +16,7 @@ from api import examples as ex
 from api.jobs import JobViewSet, started_by
 from api.pagination import RowPagination
 from api.parsers import BoundedJSONParser
-from api.strict import StrictInputSerializer
+from api.strict import StrictInputSerializer, TextBooleanField
 from catalog.imports.formats.csv_file import csv_template
 from catalog.imports.jobs import (
     import_job_cancel,
@@ -80,8 +80,8 @@ class ImportJobCreateSerializer(StrictInputSerializer):
     on_no_match = serializers.ChoiceField(
         choices=ImportJob.OnNoMatch.choices, default=ImportJob.OnNoMatch.CREATE
     )
-    dry_run = serializers.BooleanField(default=False)
-    one_shot = serializers.BooleanField(default=False)
+    dry_run = TextBooleanField(default=False)
+    one_shot = TextBooleanField(default=False)
     overlay = serializers.ChoiceField(
         choices=ImportJob.Overlay.choices,
         default=ImportJob.Overlay.REPLACE,
@@ -89,7 +89,7 @@ class ImportJobCreateSerializer(StrictInputSerializer):
         "fill the fields that are empty in Stacks; keep_local: keep the fields edited in Stacks "
         "since the last import.",
     )
-    create_locations = serializers.BooleanField(
+    create_locations = TextBooleanField(
         default=False,
         help_text="Create the location codes the file gives that the library does not have; "
         "otherwise their records are rejected, saying which code.",

@@ -1,9 +1,5 @@
 """A library's administration API (its admins only): staff, API keys, domains, settings, audit."""
 
-import json
-from typing import Any
-
-from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -18,7 +14,7 @@ from rest_framework.response import Response
 from api import examples as ex
 from api.http import created
 from api.permissions import LibraryAdminOnly
-from api.strict import StrictAPIView, StrictInputSerializer, StrictViewSet
+from api.strict import JsonBooleanField, StrictAPIView, StrictInputSerializer, StrictViewSet
 from api.views import ETAG_HEADER, expected_version, with_etag
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
@@ -156,7 +152,7 @@ class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
 class ApiKeyCreateSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=100)
     scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
-    patrons = serializers.BooleanField(
+    patrons = JsonBooleanField(
         default=False, help_text="The patron scope: patrons, loans and holds."
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -164,14 +160,17 @@ class ApiKeyCreateSerializer(StrictInputSerializer):
 
 @extend_schema_view(
     list=extend_schema(summary="List API keys", examples=[ex.API_KEY_PAGE]),
+    retrieve=extend_schema(summary="An API key (never its secret)", parameters=[_ID],
+                           examples=[ex.API_KEY]),
     create=extend_schema(summary="Issue an API key", request=ApiKeyCreateSerializer,
                          responses={201: ApiKeySerializer},
                          examples=[ex.API_KEY_INPUT, ex.API_KEY_CREATED]),
     revoke=extend_schema(summary="Revoke an API key", request=None, parameters=[_ID],
                          responses=ApiKeySerializer, examples=[ex.API_KEY]),
 )  # fmt: skip
-class ApiKeyViewSet(mixins.ListModelMixin, AdminViewSet):
-    """Keys for integrators. The secret is in the creation response only; revoke by id."""
+class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AdminViewSet):
+    """Keys for integrators. The secret is in the creation response only; read or revoke one
+    by id."""
 
     serializer_class = ApiKeySerializer
 
@@ -278,24 +277,6 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
 
 
 # Settings
-
-
-class JsonBooleanField(serializers.BooleanField):
-    """true or false as JSON writes them, nothing else: DRF's own reads "yes", "on" or 1 as
-    true, and a typo ("flase") would switch a setting on without a word."""
-
-    default_error_messages = {
-        **serializers.BooleanField.default_error_messages,
-        "null": gettext_lazy("Give true or false (JSON booleans, without quotes), not null."),
-    }
-
-    def to_internal_value(self, data: Any) -> bool:
-        if isinstance(data, bool):
-            return data
-        raise serializers.ValidationError(
-            gettext("Give true or false (JSON booleans, without quotes), not %(given)s.")
-            % {"given": json.dumps(data)[:40]}
-        )
 
 
 class LibrarySettingsSerializer(StrictInputSerializer):

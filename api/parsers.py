@@ -1,6 +1,7 @@
 """Request bodies: JSON with a nesting limit (no body the API receives can exhaust the stack),
 and pictures taken as they came."""
 
+import json
 from typing import Any
 
 from django.utils.translation import gettext
@@ -24,10 +25,31 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+def _unreadable(exc: ParseError) -> ParseError:
+    """DRF's parse error ("JSON parse error - 'utf-8' codec can't decode byte 0xe9...") said
+    as a sentence: what is wrong with the body and where."""
+    cause = exc.__context__
+    if isinstance(cause, UnicodeDecodeError):
+        return ParseError(
+            gettext(
+                "The request body is not UTF-8 (byte %(position)s): send JSON encoded in UTF-8."
+            )
+            % {"position": cause.start + 1}
+        )
+    if isinstance(cause, json.JSONDecodeError):
+        return ParseError(
+            gettext("The request body is not valid JSON: check line %(line)s, column %(column)s.")
+            % {"line": cause.lineno, "column": cause.colno}
+        )
+    return exc
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
+        except ParseError as exc:
+            raise _unreadable(exc) from None
         except RecursionError:
             raise ParseError(
                 gettext("JSON nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH}

@@ -10,7 +10,8 @@ from api.exceptions import PROBLEM_JSON, ErrorSerializer, problem
 from api.permissions import CatalogAccess
 
 _ERRORS_EVERYWHERE = {
-    "400": ("Invalid request", "The request has invalid fields.", "invalid",
+    "400": ("Invalid request", "Check \u201cpublication_year\u201d: Ensure this value is less "
+            "than or equal to 2100.", "invalid",
             {"publication_year": ["Ensure this value is less than or equal to 2100."]}),
     "401": ("Not authenticated", "Invalid, expired or revoked API key.",
             "authentication_failed", None),
@@ -19,7 +20,7 @@ _ERRORS_EVERYWHERE = {
     "404": ("Not found", "No such record.", "not_found", None),
     "406": ("Not acceptable", 'Could not satisfy the request Accept header.', "not_acceptable",
             None),
-    "429": ("Too many requests", "Request was throttled. Expected available in 12 seconds.",
+    "429": ("Too many requests", "Too many requests: retry in 12 seconds.",
             "throttled", None),
 }  # fmt: skip
 _ERRORS_ON_WRITES = {

@@ -35,20 +35,15 @@ from catalog.services import (
     RECORD_DESCRIPTION,
     ItemData,
     RecordData,
-    record_language_refusal,
 )
 from common.errors import ApplicationError
 
 MAX_LINKS = 200
 # Ids or barcodes one lookup takes.
 MAX_LOOKUP = 200
-_LANGUAGE = RegexValidator(r"^[a-z]{3}$", "Use a three-letter ISO 639-2 code, e.g. eng.")
-
-
-def _marc_language(value: str) -> None:
-    refused = record_language_refusal(value)
-    if refused:
-        raise serializers.ValidationError(refused)
+_LANGUAGE = RegexValidator(
+    r"^[a-z]{3}$", gettext_lazy("Use a three-letter ISO 639-2 code, e.g. eng.")
+)
 
 
 # Input -----------------------------------------------------------------------------------
@@ -101,8 +96,9 @@ class RecordInputSerializer(StrictInputSerializer):
     )
     edition = serializers.CharField(max_length=200, allow_blank=True, default="")
     language = serializers.CharField(
-        max_length=40, allow_blank=True, default="", validators=[_marc_language],
-        help_text="A code of the MARC code list for languages (ISO 639-2/B): eng, fre, ger.",
+        max_length=40, allow_blank=True, default="",
+        help_text="A code of the MARC code list for languages (ISO 639-2/B): eng, fre, ger. "
+        "A record stored with a code no longer on the list keeps it until the code changes.",
     )  # fmt: skip
     series = serializers.CharField(max_length=500, allow_blank=True, default="")
     summary = serializers.CharField(max_length=20000, allow_blank=True, default="")
@@ -366,6 +362,10 @@ class ChangeParamsSerializer(serializers.Serializer):
     # A cursor is a string wherever it appears (next_cursor, each change's cursor, since).
     since = serializers.RegexField(
         r"^[0-9]{1,18}$", required=False, default="0",
+        error_messages={"invalid": gettext_lazy(
+            "Give the next_cursor of the previous page (up to 18 digits), or 0 to start from "
+            "the beginning."
+        )},
         help_text='The next_cursor of the previous page; "0" (default) starts from the '
         "beginning.",
     )  # fmt: skip
@@ -397,123 +397,6 @@ class IdentifierSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
-class RecordListSerializer(serializers.ListSerializer):
-    """A page of records, each as RecordSerializer renders it, the time zone looked up once."""
-
-    def to_representation(self, data: Any) -> list[dict[str, Any]]:
-        zone = _answer_zone()
-        return [record_answer(record, zone) for record in data]
-
-
-class RecordSerializer(serializers.ModelSerializer[Record]):
-    # The lists catalog.selectors.record_links_attach gives each record.
-    contributors = CreditSerializer(source="credit_list", many=True, read_only=True)
-    subjects = SubjectLinkSerializer(source="subject_link_list", many=True, read_only=True)
-    identifiers = IdentifierSerializer(source="identifier_list", many=True, read_only=True)
-
-    class Meta:
-        model = Record
-        fields = [
-            "id", *RECORD_DESCRIPTION, "contributors", "subjects", "identifiers",
-            *RECORD_CONTROL, "version", "created_at", "updated_at",
-        ]  # fmt: skip
-        read_only_fields = fields
-        list_serializer_class = RecordListSerializer
-
-    def to_representation(self, record: Record) -> dict[str, Any]:
-        return record_answer(record, _answer_zone())
-
-
-def record_answer(record: Record, zone: tzinfo) -> dict[str, Any]:
-    """RecordSerializer's declared fields (which the schema documents), built directly:
-    through the generic path a page of 50 records visits a field object for every value,
-    several thousand calls that cost more than the page's SQL. tests/api/test_records_api.py
-    holds this equal to the generic path."""
-    return _answer(
-        record,
-        [
-            {"id": contributor_id, "name": name, "role": role}
-            for contributor_id, name, role in record.credit_list
-        ],
-        [
-            {"id": subject_id, "heading": heading, "scheme": scheme}
-            for subject_id, heading, scheme in record.subject_link_list
-        ],
-        [{"kind": kind, "value": value} for kind, value in record.identifier_list],
-        zone,
-    )
-
-
-def record_answers(
-    records: list[Record], links: tuple[list[tuple[Any, ...]], ...]
-) -> list[dict[str, Any]]:
-    """record_answer's dicts for records without their links, given those links as
-    catalog.selectors.record_links_rows reads them: each link's dict built straight from its
-    row (named tuples first, then dicts from them, cost a page of records more)."""
-    zone = _answer_zone()
-    credits: dict[int, list[dict[str, Any]]] = {record.id: [] for record in records}
-    subjects: dict[int, list[dict[str, Any]]] = {record_id: [] for record_id in credits}
-    identifiers: dict[int, list[dict[str, Any]]] = {record_id: [] for record_id in credits}
-    credit_rows, subject_rows, identifier_rows = links
-    for record_id, contributor_id, name, role in credit_rows:
-        credits[record_id].append({"id": contributor_id, "name": name, "role": role})
-    for record_id, subject_id, heading, scheme in subject_rows:
-        subjects[record_id].append({"id": subject_id, "heading": heading, "scheme": scheme})
-    for record_id, kind, value in identifier_rows:
-        identifiers[record_id].append({"kind": kind, "value": value})
-    return [
-        _answer(record, credits[record.id], subjects[record.id], identifiers[record.id], zone)
-        for record in records
-    ]
-
-
-def _answer(
-    record: Record, contributors: list[dict[str, Any]], subjects: list[dict[str, Any]],
-    identifiers: list[dict[str, Any]], zone: tzinfo,
-) -> dict[str, Any]:  # fmt: skip
-    """A record's answer with its links' dicts. The description's fields are
-    RECORD_DESCRIPTION's, written out (a merged dict per record cost more)."""
-    return {
-        "id": record.id,
-        "title": record.title,
-        "subtitle": record.subtitle,
-        "publisher": record.publisher,
-        "publication_year": record.publication_year,
-        "edition": record.edition,
-        "language": record.language,
-        "series": record.series,
-        "summary": record.summary,
-        "contributors": contributors,
-        "subjects": subjects,
-        "identifiers": identifiers,
-        "control_number": record.control_number,
-        "control_number_source": record.control_number_source,
-        "version": record.version,
-        "created_at": _timestamp(record.created_at, zone),
-        "updated_at": _timestamp(record.updated_at, zone),
-    }
-
-
-def _answer_zone() -> tzinfo:
-    """The current time zone; UTC as the very object the database's timestamps carry, so that
-    _timestamp need not convert them."""
-    zone = timezone.get_current_timezone()
-    return UTC if str(zone) == "UTC" else zone
-
-
-def _timestamp(value: datetime | None, zone: tzinfo) -> str | None:
-    """DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as Z), without its
-    per-value lookups of settings and the time zone."""
-    if value is None:
-        return None
-    if zone is UTC and value.tzinfo is zone:
-        # The same text as isoformat's with Z for +00:00, a fraction of the cost; a page has
-        # a hundred of these.
-        return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 class CoverSizeSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="The picture (WebP); a new cover gets a new address.")
     width = serializers.IntegerField()
@@ -542,6 +425,147 @@ def cover_data(record: Record, base_url: str) -> dict[str, Any]:
             "height": record.cover_large_height,
         },
     }
+
+
+class RecordCoverSerializer(CoverSerializer):
+    """A record's cover read from the record itself (null when it has none)."""
+
+    def to_representation(self, instance: Any) -> Any:
+        return record_cover(instance, site_base(self.context.get("request")))
+
+
+class RecordListSerializer(serializers.ListSerializer):
+    """A page of records, each as RecordSerializer renders it, the time zone looked up once."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        zone, base = _answer_zone(), site_base(self.context.get("request"))
+        return [record_answer(record, zone, base) for record in data]
+
+
+class RecordSerializer(serializers.ModelSerializer[Record]):
+    # The lists catalog.selectors.record_links_attach gives each record.
+    contributors = CreditSerializer(source="credit_list", many=True, read_only=True)
+    subjects = SubjectLinkSerializer(source="subject_link_list", many=True, read_only=True)
+    identifiers = IdentifierSerializer(source="identifier_list", many=True, read_only=True)
+    cover = RecordCoverSerializer(
+        source="*", read_only=True, allow_null=True,
+        help_text="The record's cover at its two sizes; null when it has none.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Record
+        fields = [
+            "id", *RECORD_DESCRIPTION, "contributors", "subjects", "identifiers",
+            *RECORD_CONTROL, "cover", "version", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+        list_serializer_class = RecordListSerializer
+
+    def to_representation(self, record: Record) -> dict[str, Any]:
+        return record_answer(record, _answer_zone(), site_base(self.context.get("request")))
+
+
+def site_base(request: Any) -> str:
+    """The library's site address ("https://host/") the request came to; "/" without one, so
+    that addresses stay right relative to the site."""
+    return str(request.build_absolute_uri("/")) if request is not None else "/"
+
+
+def record_cover(record: Record, base: str) -> dict[str, Any] | None:
+    """The record's cover (CoverSerializer's shape), None when it has none."""
+    return cover_data(record, f"{base}records/{record.id}/") if record.cover else None
+
+
+def record_answer(record: Record, zone: tzinfo, base: str = "/") -> dict[str, Any]:
+    """RecordSerializer's declared fields (which the schema documents), built directly:
+    through the generic path a page of 50 records visits a field object for every value,
+    several thousand calls that cost more than the page's SQL. tests/api/test_records_api.py
+    holds this equal to the generic path."""
+    return _answer(
+        record,
+        [
+            {"id": contributor_id, "name": name, "role": role}
+            for contributor_id, name, role in record.credit_list
+        ],
+        [
+            {"id": subject_id, "heading": heading, "scheme": scheme}
+            for subject_id, heading, scheme in record.subject_link_list
+        ],
+        [{"kind": kind, "value": value} for kind, value in record.identifier_list],
+        zone,
+        base,
+    )
+
+
+def record_answers(
+    records: list[Record], links: tuple[list[tuple[Any, ...]], ...], base: str = "/"
+) -> list[dict[str, Any]]:
+    """record_answer's dicts for records without their links, given those links as
+    catalog.selectors.record_links_rows reads them: each link's dict built straight from its
+    row (named tuples first, then dicts from them, cost a page of records more)."""
+    zone = _answer_zone()
+    credits: dict[int, list[dict[str, Any]]] = {record.id: [] for record in records}
+    subjects: dict[int, list[dict[str, Any]]] = {record_id: [] for record_id in credits}
+    identifiers: dict[int, list[dict[str, Any]]] = {record_id: [] for record_id in credits}
+    credit_rows, subject_rows, identifier_rows = links
+    for record_id, contributor_id, name, role in credit_rows:
+        credits[record_id].append({"id": contributor_id, "name": name, "role": role})
+    for record_id, subject_id, heading, scheme in subject_rows:
+        subjects[record_id].append({"id": subject_id, "heading": heading, "scheme": scheme})
+    for record_id, kind, value in identifier_rows:
+        identifiers[record_id].append({"kind": kind, "value": value})
+    return [
+        _answer(record, credits[record.id], subjects[record.id], identifiers[record.id], zone, base)
+        for record in records
+    ]
+
+
+def _answer(
+    record: Record, contributors: list[dict[str, Any]], subjects: list[dict[str, Any]],
+    identifiers: list[dict[str, Any]], zone: tzinfo, base: str,
+) -> dict[str, Any]:  # fmt: skip
+    """A record's answer with its links' dicts. The description's fields are
+    RECORD_DESCRIPTION's, written out (a merged dict per record cost more)."""
+    return {
+        "id": record.id,
+        "title": record.title,
+        "subtitle": record.subtitle,
+        "publisher": record.publisher,
+        "publication_year": record.publication_year,
+        "edition": record.edition,
+        "language": record.language,
+        "series": record.series,
+        "summary": record.summary,
+        "contributors": contributors,
+        "subjects": subjects,
+        "identifiers": identifiers,
+        "control_number": record.control_number,
+        "control_number_source": record.control_number_source,
+        "cover": record_cover(record, base),
+        "version": record.version,
+        "created_at": _timestamp(record.created_at, zone),
+        "updated_at": _timestamp(record.updated_at, zone),
+    }
+
+
+def _answer_zone() -> tzinfo:
+    """The current time zone; UTC as the very object the database's timestamps carry, so that
+    _timestamp need not convert them."""
+    zone = timezone.get_current_timezone()
+    return UTC if str(zone) == "UTC" else zone
+
+
+def _timestamp(value: datetime | None, zone: tzinfo) -> str | None:
+    """DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as Z), without its
+    per-value lookups of settings and the time zone."""
+    if value is None:
+        return None
+    if zone is UTC and value.tzinfo is zone:
+        # The same text as isoformat's with Z for +00:00, a fraction of the cost; a page has
+        # a hundred of these.
+        return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class LocationSerializer(serializers.ModelSerializer[Location]):

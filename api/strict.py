@@ -6,12 +6,14 @@ list instead of the one row, and a misspelt field (`sumary`) would answer 200 ha
 nothing, so every API view refuses what it does not read.
 """
 
+import json
 import sys
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any, ClassVar, TypeVar
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -51,6 +53,45 @@ _FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
 @cache
 def _returned_names(serializer_class: type[serializers.BaseSerializer]) -> frozenset[str]:
     return frozenset(serializer_class().fields)  # type: ignore[attr-defined]
+
+
+def _given(data: Any) -> str:
+    return json.dumps(data)[:40]
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """true or false as JSON writes them, nothing else: DRF's own reads "yes", "on" or 1 as
+    true, and a typo ("flase") would switch a setting on without a word."""
+
+    default_error_messages = {
+        **serializers.BooleanField.default_error_messages,
+        "null": gettext_lazy("Give true or false (JSON booleans, without quotes), not null."),
+    }
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        raise serializers.ValidationError(
+            _("Give true or false (JSON booleans, without quotes), not %(given)s.")
+            % {"given": _given(data)}
+        )
+
+
+class TextBooleanField(serializers.BooleanField):
+    """A boolean from a query string or a multipart form, which carry only text: true, false,
+    1 or 0 (or a JSON boolean, when the same operation takes a JSON body); anything else,
+    "yes" or a typo, is refused rather than read as one or the other."""
+
+    _READ = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and data.strip().lower() in self._READ:
+            return self._READ[data.strip().lower()]
+        raise serializers.ValidationError(
+            _("Give true or false (or 1 or 0), not %(given)s.") % {"given": _given(data)}
+        )
 
 
 class StrictInputSerializer(serializers.Serializer):

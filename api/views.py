@@ -113,9 +113,9 @@ class CatalogViewSet(StrictViewSet):
         return self.get_paginated_response(answers(page))
 
 
-def _record_answers(records: list[Record]) -> list[dict[str, Any]]:
+def _record_answers(records: list[Record], request: Request) -> list[dict[str, Any]]:
     """A page of records as RecordSerializer renders them, their links read as rows."""
-    return s.record_answers(records, selectors.record_links_rows(records))
+    return s.record_answers(records, selectors.record_links_rows(records), s.site_base(request))
 
 
 RECORD_FORMATS = {renderer.format for renderer in RECORD_FORMAT_RENDERERS}
@@ -289,7 +289,7 @@ class RecordViewSet(CatalogViewSet):
         read = partial(
             selectors.record_page, q=q, filters=params.filters(), ordering=ordering, links=False
         )
-        return self.paginated_by(read, _record_answers)
+        return self.paginated_by(read, partial(_record_answers, request=request))
 
     @action(detail=False, methods=["get"], pagination_class=None)
     def facets(self, request: Request) -> Response:
@@ -310,7 +310,8 @@ class RecordViewSet(CatalogViewSet):
             response = Response(record_in_format(request, int(pk), str(form)))
         else:
             record = selectors.record_get(record_id=int(pk))
-            response = with_etag(Response(s.RecordSerializer(record).data), record.version)
+            answer = s.RecordSerializer(record, context={"request": request}).data
+            response = with_etag(Response(answer), record.version)
         patch_vary_headers(response, ["Accept"])
         return response
 
@@ -344,7 +345,8 @@ class RecordViewSet(CatalogViewSet):
 
     def _written(self, record_id: int, code: int) -> Response:
         record = selectors.record_get(record_id=record_id)
-        return with_etag(Response(s.RecordSerializer(record).data, status=code), record.version)
+        answer = s.RecordSerializer(record, context={"request": self.request}).data
+        return with_etag(Response(answer, status=code), record.version)
 
     def destroy(self, request: Request, pk: str) -> Response:
         services.record_delete(record_id=int(pk), expected_version=expected_version(request))
@@ -596,7 +598,11 @@ class ChangeFeedView(StrictAPIView):
             }
             for change, row in zip(page, results, strict=True):
                 found = bodies.get((change.entity, change.entity_id))
-                row["body"] = None if found is None else render[change.entity](found).data
+                row["body"] = (
+                    None
+                    if found is None
+                    else render[change.entity](found, context={"request": request}).data
+                )
         body = {
             "results": results,
             "next_cursor": str(next_cursor),

@@ -106,22 +106,26 @@ def test_paged_lists_take_the_cursor_and_page_size(callers, catalog):
 
 
 # Per language: a missing record's words, a taken barcode's, and the titles of 404 and 400,
-# the detail of a request with invalid fields and the page size's rule.
+# the detail of a request with an invalid field (naming it) and the page size's rule.
 SAID = {
     "en": ("No such record.", "Barcode 'B-1' is already used by another item of this library.",
-           "Not found", "Invalid request", "The request has invalid fields.",
+           "Not found", "Invalid request",
+           "Check \u201cpage_size\u201d: A whole number from 1 to 200.",
            "A whole number from 1 to 200."),
     "de": ("Diesen Datensatz gibt es nicht.",
            "Der Barcode 'B-1' wird bereits von einem anderen Exemplar dieser Bibliothek verwendet.",
-           "Nicht gefunden", "Ungültige Anfrage", "Die Anfrage enthält ungültige Felder.",
+           "Nicht gefunden", "Ungültige Anfrage",
+           "Prüfen Sie \u201epage_size\u201c: Eine ganze Zahl von 1 bis 200.",
            "Eine ganze Zahl von 1 bis 200."),
     "es": ("Ese registro no existe.",
            "El código de barras 'B-1' ya lo usa otro ejemplar de esta biblioteca.",
-           "No encontrado", "Solicitud no válida", "La solicitud tiene campos no válidos.",
+           "No encontrado", "Solicitud no válida",
+           "Revise \u00abpage_size\u00bb: Un número entero de 1 a 200.",
            "Un número entero de 1 a 200."),
     "fr": ("Cette notice n'existe pas.",
            "Le code-barres 'B-1' est déjà utilisé par un autre exemplaire de cette bibliothèque.",
-           "Introuvable", "Requête non valide", "La requête contient des champs non valides.",
+           "Introuvable", "Requête non valide",
+           "Vérifiez \u00ab\u00a0page_size\u00a0\u00bb\u00a0: Un nombre entier de 1 à 200.",
            "Un nombre entier de 1 à 200."),
 }  # fmt: skip
 

@@ -225,6 +225,45 @@ def test_bad_api_keys_are_refused_and_make_nothing(admin, body, field):
         assert AuditEvent.objects.count() == 0
 
 
+def test_one_api_key_is_read_by_its_id_without_its_secret(admin, other_admin):
+    created = admin.post("/api/v1/api-keys/", {"name": "Kiosk", "patrons": True}, format="json")
+    body = created.json()
+    listed = admin.get("/api/v1/api-keys/").json()["results"][0]
+
+    one = admin.get(f"/api/v1/api-keys/{body['id']}/")
+    assert one.status_code == 200
+    assert one.json() == listed
+    assert (one.json()["name"], one.json()["patrons"]) == ("Kiosk", True)
+    assert body["key"] not in one.content.decode()
+    assert "key" not in one.json()
+
+
+def test_another_librarys_api_key_is_not_found_by_its_id(admin, other_admin):
+    with schema_context("beta"):
+        beta_key = api_key_create(name="Beta key", scope="read").api_key
+    with schema_context("alpha"):
+        ApiKey.objects.filter(pk=beta_key.pk).delete()
+    before = _beta_state()
+    response = admin.get(f"/api/v1/api-keys/{beta_key.pk}/")
+    assert response.status_code == 404
+    assert "Beta key" not in response.content.decode()
+    assert _beta_state() == before
+    with schema_context("beta"):
+        assert ApiKey.objects.get(pk=beta_key.pk).revoked_at is None
+
+
+@pytest.mark.parametrize("patrons", ["yes", "true", 1, "1", None, "flase"])
+def test_an_api_keys_patrons_flag_takes_json_booleans_only(admin, patrons):
+    response = admin.post(
+        "/api/v1/api-keys/", {"name": "K", "scope": "read", "patrons": patrons}, format="json"
+    )
+    assert response.status_code == 400
+    message = response.json()["errors"]["patrons"][0]
+    assert message.startswith("Give true or false (JSON booleans, without quotes), not ")
+    with schema_context("alpha"):
+        assert ApiKey.objects.count() == 0
+
+
 def test_an_api_key_expiring_in_the_past_is_refused_in_words(admin):
     response = admin.post(
         "/api/v1/api-keys/",

@@ -134,3 +134,14 @@ def test_uploads_are_declared_as_multipart_only(document):
     }
     assert bodies["imports_create"] == ["multipart/form-data"]
     assert bodies["patron_imports_create"] == ["multipart/form-data"]
+
+
+def test_the_record_schema_describes_its_cover(document, callers, catalog):
+    """The cover in the record JSON is in the document: nullable, as the API's other optional
+    objects are (a return's loan), and shaped as the cover PUT answers it."""
+    cover = document["components"]["schemas"]["Record"]["properties"]["cover"]
+    assert cover["nullable"] is True
+    assert cover["allOf"][0]["$ref"].endswith("/RecordCover")
+    schemas = document["components"]["schemas"]
+    assert schemas["RecordCover"]["properties"] == schemas["Cover"]["properties"]
+    assert set(schemas["RecordCover"]["properties"]) == {"thumbnail", "large"}

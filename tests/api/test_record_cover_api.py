@@ -115,3 +115,23 @@ def test_another_library_cannot_set_or_take_the_cover(callers, other_callers, ca
     assert _put(on_alpha, catalog.record.pk, _jpeg()).status_code == 401
     assert on_alpha.delete(f"/api/v1/records/{catalog.record.pk}/cover/").status_code == 401
     assert _state("alpha", catalog.record.pk) == before
+
+
+def test_the_record_json_gives_its_cover_or_null(callers, catalog):
+    """A discovery layer reading records (one, a page, the change feed with bodies) finds the
+    cover's addresses there, the same the cover PUT answered; null for a record without one."""
+    record, reader = catalog.record, callers["read_key"]
+    assert reader.get(f"/api/v1/records/{record.pk}/").json()["cover"] is None
+    cover = _put(callers["write_key"], record.pk, _jpeg()).json()
+
+    one = reader.get(f"/api/v1/records/{record.pk}/").json()
+    assert one["cover"] == cover
+    page = reader.get("/api/v1/records/").json()["results"]
+    assert {r["id"]: r["cover"] for r in page} == {record.pk: cover, catalog.other_record.pk: None}
+    feed = callers["librarian"].get("/api/v1/changes/?embed=body").json()["results"]
+    assert feed[-1]["body"]["cover"] == cover
+    picture = Client(HTTP_HOST=LIBRARY_HOST).get(one["cover"]["thumbnail"]["url"])
+    assert (picture.status_code, picture["Content-Type"]) == (200, "image/webp")
+
+    callers["librarian"].delete(f"/api/v1/records/{record.pk}/cover/")
+    assert reader.get(f"/api/v1/records/{record.pk}/").json()["cover"] is None

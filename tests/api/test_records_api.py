@@ -308,3 +308,25 @@ def test_the_api_refuses_a_language_naming_the_field(writer, library):
     assert kept.status_code == 201
     with schema_context(library.schema_name):
         assert list(Record.objects.values_list("language", flat=True)) == ["fre"]
+
+
+def test_a_record_read_and_sent_back_keeps_its_old_language_code(writer, catalog, library):
+    """ "scc" (Serbian) left the MARC code list in 2008; records catalogued before keep it, and
+    a client that reads such a record and puts it back unchanged is not refused for it."""
+    with schema_context(library.schema_name):
+        Record.objects.filter(pk=catalog.record.pk).update(language="scc")
+    read = writer.get(f"/api/v1/records/{catalog.record.pk}/")
+    sent = {**read.json(), "summary": "Winter."}
+    put = writer.put(
+        f"/api/v1/records/{catalog.record.pk}/", sent, format="json", HTTP_IF_MATCH=read["ETag"]
+    )
+    assert put.status_code == 200, put.json()
+    assert (put.json()["language"], put.json()["summary"]) == ("scc", "Winter.")
+    # A new old code is still refused, naming the field.
+    changed = writer.patch(
+        f"/api/v1/records/{catalog.record.pk}/", {"language": "scr"}, format="json"
+    )
+    assert changed.status_code == 400
+    assert "MARC code list" in changed.json()["errors"]["language"][0]
+    with schema_context(library.schema_name):
+        assert Record.objects.get(pk=catalog.record.pk).language == "scc"

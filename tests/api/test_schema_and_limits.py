@@ -87,6 +87,14 @@ def test_throttled_callers_get_429_with_retry_after(callers, tight_rates):
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
     assert int(response["Retry-After"]) > 0
+    # The detail says when to retry, the same figure as Retry-After, in the caller's language.
+    wait = response["Retry-After"]
+    assert response.json()["detail"] in (
+        f"Too many requests: retry in {wait} seconds.",
+        f"Too many requests: retry in {wait} second.",
+    )
+    french = client.get("/api/v1/locations/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.json()["detail"].startswith("Trop de requêtes\u00a0: réessayez dans ")
     # Another caller from the same address has its own bucket until the address ceiling.
     other = callers["write_key"]
     assert other.get("/api/v1/locations/").status_code == 429  # address: 5 per minute
