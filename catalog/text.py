@@ -34,13 +34,19 @@ def search_fold(text: str) -> str:
 
 
 def search_fold_sql(text: str) -> str:
-    """SQL of the text expression `text` folded as search_fold folds it."""
+    """SQL of the text expression `text` folded as search_fold folds it. Text as long in
+    bytes as in letters is ASCII, and is taken as it is: folding every record's text cost
+    writes a third more time than the NFKC alone, passing over ASCII costs less than it."""
     plain_from, plain_to = "".join(_LETTERS_PLAIN), "".join(_LETTERS_PLAIN.values())
-    folded = f"translate({text}, '{plain_from}', '{plain_to}')"
+    folded = f"translate(v, '{plain_from}', '{plain_to}')"
     for letter, plain in _LETTERS_TWO.items():
         folded = f"replace({folded}, '{letter}', '{plain}')"
     folded = f"regexp_replace(normalize({folded}, NFKD), '{_LATIN_MARKS}', '\\1', 'g')"
-    return f"normalize({folded}, NFKC)"
+    # `text` is named once, in a subquery of its own: it may be a subquery itself.
+    return (
+        f"(SELECT CASE WHEN octet_length(v) = length(v) THEN v "  # noqa: S608 - SQL expressions, no input
+        f"ELSE normalize({folded}, NFKC) END FROM (SELECT {text} AS v) folded)"
+    )
 
 
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
