@@ -26,6 +26,7 @@ from circulation.patron_imports import (
     patron_upload_check,
 )
 from circulation.selectors import (
+    PATRON_NAME_KEY,
     circulation_settings_get,
     closed_day_list,
     hold_list,
@@ -109,7 +110,9 @@ def patrons_page(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
     number = _page_number(request)
     start = (number - 1) * PAGE_SIZE
-    rows = list(patron_list(q=q).order_by("name", "id")[start : start + PAGE_SIZE + 1])
+    rows = list(
+        patron_list(q=q).order_by(PATRON_NAME_KEY, "name", "id")[start : start + PAGE_SIZE + 1]
+    )
     context = {
         "q": q,
         "patrons": rows[:PAGE_SIZE],

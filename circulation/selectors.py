@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Upper
+from django.db.models import CharField, Count, Exists, Func, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 from catalog.models import Item, Record
 from catalog.selectors import ITEM_AVAILABLE, barcode_as_stored
 from catalog.services import barcodes_matching
+from catalog.text import search_fold, search_fold_sql
 from circulation.models import (
     CirculationSettings,
     ClosedDay,
@@ -59,6 +60,18 @@ def circulation_settings_get() -> CirculationSettings:
     return found
 
 
+class _SearchFolded(Func):
+    """Text folded as search folds it (catalog.text.search_fold): without accents."""
+
+    template = search_fold_sql("%(expressions)s")
+    output_field = CharField()
+
+
+# A patron's name as the desk finds and lists it: "muller" finds "Müller", and "de Vries",
+# "Émile" and "Zola" come in the order of a card index, not of their letters' codes.
+PATRON_NAME_KEY = Lower(_SearchFolded("name"))
+
+
 def patron_list(*, q: str = "", barcode: str = "", category: str = "") -> QuerySet[Patron]:
     patrons = Patron.objects.annotate(
         open_loans=Count("loans", filter=Q(loans__returned_at__isnull=True))
@@ -69,7 +82,11 @@ def patron_list(*, q: str = "", barcode: str = "", category: str = "") -> QueryS
         patrons = patrons.filter(category=category)
     if q.strip():
         text = q.strip()
-        patrons = patrons.filter(Q(name__icontains=text) | Q(barcode=text) | Q(email__iexact=text))
+        patrons = patrons.alias(name_key=PATRON_NAME_KEY).filter(
+            Q(name_key__contains=search_fold(text).lower())
+            | Q(barcode=text)
+            | Q(email__iexact=text)
+        )
     return patrons
 
 

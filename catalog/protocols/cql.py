@@ -38,7 +38,7 @@ from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.models import Identifier, Record, RecordSearch
 from catalog.search import record_search
 from catalog.selectors import record_list
-from catalog.text import SEARCH_CONFIG
+from catalog.text import SEARCH_CONFIG, search_fold
 
 # The lexer and the parser log every syntax error they meet; a bad query is the client's,
 # answered as a diagnostic, not an error of ours, and must not fill the log.
@@ -242,7 +242,7 @@ def _clause(node: CQLSearchClause) -> _Part:
         # Words are matched whole: `gard*` would silently find nothing.
         raise Diagnostic(28, term)
     query: Any = SearchQuery(
-        _web_text(term, relation, index), search_type="websearch", config=SEARCH_CONFIG
+        search_fold(_web_text(term, relation, index)), search_type="websearch", config=SEARCH_CONFIG
     )
     if index in WEIGHTS:
         query = _weighted(query, WEIGHTS[index])

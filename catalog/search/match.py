@@ -1,6 +1,5 @@
 """A text search as the ORM reads it: the query typed, the ISBN it may be, a condition, a rank."""
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +10,7 @@ from django.db.models.functions import Cast
 
 from catalog.identifiers import InvalidIdentifier, isbn_looks_like, isbn_normalize
 from catalog.models import Identifier, RecordSearch
-from catalog.text import SEARCH_CONFIG
+from catalog.text import SEARCH_CONFIG, search_fold
 
 # What an exact ISBN ranks: the best possible answer, above any text match.
 ISBN_RANK = 2.0
@@ -51,7 +50,7 @@ class TextMatch:
     def of(cls, q: str) -> "TextMatch | None":
         """The query typed, or None when it is blank."""
         # Folded as the stored vectors are (catalog.services.search_index.search_vector_sql).
-        q = unicodedata.normalize("NFKC", q).strip()
+        q = search_fold(q).strip()
         return cls(q, _isbn_of(q)) if q else None
 
     @property

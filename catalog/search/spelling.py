@@ -7,6 +7,7 @@ import unicodedata
 from rapidfuzz.distance import OSA
 
 from catalog.search.sql import words_alike, words_counted, words_known
+from catalog.text import search_fold
 
 # Words read from the catalog's list for a typed word two edits from any; their edit distances
 # are computed.
@@ -72,7 +73,8 @@ def spelling_suggest(q: str) -> str | None:
     """The query with each word the catalog does not have replaced by its closest word of
     the catalog (quotes, exclusions and `or` kept); None if no word could be replaced."""
     q = unicodedata.normalize("NFKC", q)
-    spans = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(q)]
+    # Each word looked up as the catalog's word list keeps it (catalog.text.search_fold).
+    spans = [(m.start(), m.end(), search_fold(m.group()).lower()) for m in _WORD.finditer(q)]
     typed = sorted({word for _, _, word in spans if _checkable(word)})
     if not typed:
         return None

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from catalog.models import SearchTerm, SearchWord
-from catalog.text import SEARCH_CONFIG
+from catalog.text import SEARCH_CONFIG, search_fold_sql
 from common.sql import bulk_cursor, lock_waits_retried
 
 
@@ -20,13 +20,13 @@ def search_vector_sql(
     """The stored search vector as SQL over four text expressions: title above contributors
     above subjects above the rest. Every writer of a search vector builds it from here.
 
-    Text is folded to its Unicode compatibility form (NFKC) first, as queries are
-    (catalog.search.match): full-width letters and ligatures find their plain spelling."""
+    Text is folded as queries are (catalog.text.search_fold): "Misérables" is found by
+    "miserables", full-width letters and ligatures by their plain spelling."""
     return (
-        f"setweight(to_tsvector('{config}', normalize({titles}, NFKC)), 'A')"
-        f" || setweight(to_tsvector('{config}', normalize({contributors}, NFKC)), 'B')"
-        f" || setweight(to_tsvector('{config}', normalize({subjects}, NFKC)), 'C')"
-        f" || setweight(to_tsvector('{config}', normalize({rest}, NFKC)), 'D')"
+        f"setweight(to_tsvector('{config}', {search_fold_sql(titles)}), 'A')"
+        f" || setweight(to_tsvector('{config}', {search_fold_sql(contributors)}), 'B')"
+        f" || setweight(to_tsvector('{config}', {search_fold_sql(subjects)}), 'C')"
+        f" || setweight(to_tsvector('{config}', {search_fold_sql(rest)}), 'D')"
     )
 
 
@@ -72,29 +72,29 @@ def record_search_refresh(record_ids: Sequence[int]) -> None:
         )
 
 
-# Records with text that NFKC folding changes, in the expressions _RECORD_VECTOR folds (its
-# contributors and subjects one by one): only their vectors differ between a writer that folds
-# and one that did not.
-_UNFOLDED_RECORDS = """
+# Records with text that search folding changes (accents, compatibility forms), in the
+# expressions _RECORD_VECTOR folds (its contributors and subjects one by one): only their
+# vectors differ between a writer that folds and one that did not.
+_UNFOLDED_RECORDS = f"""
     SELECT r.id FROM catalog_record r
-    WHERE NOT (r.title || ' ' || r.subtitle) IS NFKC NORMALIZED
-       OR NOT (r.series || ' ' || r.publisher || ' ' || r.summary) IS NFKC NORMALIZED
+    WHERE {search_fold_sql("r.title || ' ' || r.subtitle")} <> r.title || ' ' || r.subtitle
+       OR {search_fold_sql(_RECORD_TEXT["rest"])} <> {_RECORD_TEXT["rest"]}
     UNION
     SELECT rc.record_id FROM catalog_recordcontributor rc
     JOIN catalog_contributor c ON c.id = rc.contributor_id
-    WHERE NOT c.name IS NFKC NORMALIZED
+    WHERE {search_fold_sql("c.name")} <> c.name
     UNION
     SELECT rs.record_id FROM catalog_recordsubject rs
     JOIN catalog_subject s ON s.id = rs.subject_id
-    WHERE NOT s.heading IS NFKC NORMALIZED
-    ORDER BY 1"""
+    WHERE {search_fold_sql("s.heading")} <> s.heading
+    ORDER BY 1"""  # noqa: S608 - no input in the SQL
 
 
 def record_search_refold(*, batch: int = 5000) -> int:
-    """Build anew the search vectors (and ranks) of the records whose text NFKC folding
-    changes, so that vectors written before text was folded find what a query folds to.
-    Returns how many records it rebuilt; other records' vectors are already what
-    record_search_refresh writes."""
+    """Build anew the search vectors (and ranks) of the records whose text search folding
+    changes, so that vectors written before text was folded (to NFKC, then without accents)
+    find what a query folds to. Returns how many records it rebuilt; other records' vectors
+    are already what record_search_refresh writes."""
     with connection.cursor() as cursor:
         cursor.execute(_UNFOLDED_RECORDS)
         ids = [row[0] for row in cursor.fetchall()]
@@ -222,7 +222,7 @@ _WORDS_TABLE = SearchWord._meta.db_table
 def _words_of(text: str) -> str:
     """SQL of the words of `text` as readers type them: lower case, not stemmed, folded as
     the search vectors are."""
-    return f"tsvector_to_array(to_tsvector('simple', normalize({text}, NFKC)))"
+    return f"tsvector_to_array(to_tsvector('simple', {search_fold_sql(text)}))"
 
 
 # A word worth suggesting: three letters or more, no digits or punctuation (numbers, codes,
@@ -263,9 +263,9 @@ def search_words_add(record_ids: Sequence[int]) -> None:
 # The records' own words come first, by ts_stat alone: on Citus a statement naming the
 # library's tables runs on its worker node, where ts_stat's query could not be run.
 _RECORD_WORDS = f"""
-    SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('simple', normalize(
-        r.title || ' ' || r.subtitle || ' ' || {_RECORD_TEXT["rest"]}, NFKC))
-        FROM catalog_record r$$)"""  # noqa: S608 - no input in the SQL
+    SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('simple', {
+    search_fold_sql("r.title || ' ' || r.subtitle || ' ' || " + _RECORD_TEXT["rest"])
+}) FROM catalog_record r$$)"""  # noqa: S608 - no input in the SQL
 
 _ALL_WORDS = f"""
     SELECT word, sum(n)::integer AS records FROM (

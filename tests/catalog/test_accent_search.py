@@ -1,0 +1,191 @@
+# ruff: noqa: RUF001 - accented, compatibility and other scripts' letters are what it is about
+"""Search reads text without accents, in the index and in queries: "miserables" finds "Les
+Misérables" and "muller" finds "Müller" on the website, in the API, over SRU and by the
+OpenSearch description, however the record was written; results keep their own spelling."""
+
+import importlib
+import io
+
+import pymarc
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+from lxml import etree
+from rest_framework.test import APIClient
+
+from catalog.imports.jobs import import_job_create
+from catalog.models import SearchWord
+from catalog.search import record_search, spelling_suggest
+from catalog.services import RecordData, record_create
+from catalog.text import search_fold, search_fold_sql
+from staff.services import api_key_create
+from tests.catalog.imports.helpers import job_run
+from tests.conftest import LIBRARY_HOST
+
+pytestmark = pytest.mark.django_db
+
+OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
+SRU_NS = {"zs": "http://www.loc.gov/zing/srw/", "dc": "http://purl.org/dc/elements/1.1/"}
+
+
+@pytest.fixture
+def accented(in_library) -> None:  # type: ignore[no-untyped-def]
+    record_create(
+        data=RecordData(title="Les Misérables", contributors=[("Hugo, Victor", "author")])
+    )
+    record_create(data=RecordData(title="Atemschaukel", contributors=[("Müller, Herta", "author")]))
+    record_create(
+        data=RecordData(title="Wuthering heights", contributors=[("Brontë, Emily", "author")])
+    )
+    record_create(
+        data=RecordData(
+            title="Cien años de soledad", contributors=[("García Márquez, Gabriel", "author")]
+        )
+    )
+    record_create(data=RecordData(title="Gardens of the north"))
+
+
+def _titles(q: str) -> set[str]:
+    return {r.title for r in record_search(q=q)}
+
+
+def test_plain_letters_find_accented_ones_and_the_other_way_round(accented) -> None:  # type: ignore[no-untyped-def]
+    assert _titles("miserables") == {"Les Misérables"}
+    assert _titles("MISERABLES") == {"Les Misérables"}
+    assert _titles("Misérables") == {"Les Misérables"}
+    assert _titles("muller") == {"Atemschaukel"}
+    assert _titles("Bronte") == {"Wuthering heights"}
+    assert _titles("Garcia Marquez") == {"Cien años de soledad"}
+    assert _titles("anos soledad") == {"Cien años de soledad"}
+    # An accent typed where the record has none finds it too.
+    assert _titles("gardéns") == {"Gardens of the north"}
+
+
+def _api_titles(client: APIClient, q: str) -> list[str]:
+    response = client.get("/api/v1/records/", {"q": q})
+    assert response.status_code == 200
+    return [row["title"] for row in response.json()["results"]]
+
+
+def _sru_titles(web: Client, query: str) -> list[str]:
+    params = {"operation": "searchRetrieve", "version": "1.2", "query": query, "recordSchema": "dc"}
+    tree = etree.fromstring(web.get("/sru", params).content)
+    return [str(title) for title in tree.xpath("//dc:title/text()", namespaces=SRU_NS)]
+
+
+def test_website_api_sru_and_opensearch_find_accented_records(accented, web: Client) -> None:  # type: ignore[no-untyped-def]
+    page = web.get("/search/", {"q": "miserables"}).text
+    assert "Les Misérables" in page
+    assert "Atemschaukel" not in page
+    assert "Müller, Herta" in web.get("/search/", {"q": "muller"}).text
+
+    api = APIClient(HTTP_HOST=LIBRARY_HOST)
+    assert _api_titles(api, "miserables") == ["Les Misérables"]
+    response = api.get("/api/v1/records/", {"q": "muller"})
+    [found] = response.json()["results"]
+    assert found["title"] == "Atemschaukel"
+    assert [c["name"] for c in found["contributors"]] == ["Müller, Herta"]
+
+    for query in ("miserables", 'title all "miserables"', "dc.creator = hugo"):
+        assert _sru_titles(web, query) == ["Les Misérables"], query
+    assert _sru_titles(web, "creator = muller") == ["Atemschaukel"]
+
+    description = etree.fromstring(web.get("/opensearch.xml").content)
+    templates = {u.get("type"): u.get("template") for u in description.iter(f"{{{OPENSEARCH}}}Url")}
+    html = templates["text/html"].replace("{searchTerms}", "miserables")
+    html = html.replace("&page={startPage?}", "").replace(f"http://{LIBRARY_HOST}", "")
+    assert "Les Misérables" in web.get(html).text
+    sru = templates["application/sru+xml"].replace(f"http://{LIBRARY_HOST}", "")
+    sru = sru.replace("{searchTerms}", "muller").replace("{startIndex?}", "1")
+    found_sru = web.get(sru.replace("{count?}", "5")).content
+    assert b"<zs:numberOfRecords>1</zs:numberOfRecords>" in found_sru
+    assert b"Atemschaukel" in found_sru
+
+
+def test_a_record_imported_from_marc_and_one_saved_through_the_api_are_found(library) -> None:  # type: ignore[no-untyped-def]
+    with schema_context(library.schema_name):
+        secret = api_key_create(name="accents", scope="write").secret
+        marc = pymarc.Record(force_utf8=True)
+        marc.add_field(
+            pymarc.Field(tag="100", indicators=pymarc.Indicators("1", " "),
+                         subfields=[pymarc.Subfield("a", "Müller, Karl.")]),
+            pymarc.Field(tag="245", indicators=pymarc.Indicators("1", "0"),
+                         subfields=[pymarc.Subfield("a", "Bäume des Nordens")]),
+        )  # fmt: skip
+        job = import_job_create(file=io.BytesIO(marc.as_marc()), file_name="b.mrc", one_shot=True)
+        assert job_run(job).status == "committed", job.error
+    api = APIClient(HTTP_HOST=LIBRARY_HOST)
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    body = {"title": "Œuvres complètes", "contributors": [{"name": "Müller, Anna"}]}
+    assert api.post("/api/v1/records/", body, format="json").status_code == 201
+
+    assert sorted(_api_titles(api, "muller")) == ["Bäume des Nordens", "Œuvres complètes"]
+    assert _api_titles(api, "baume") == ["Bäume des Nordens"]
+    assert _api_titles(api, "oeuvres completes") == ["Œuvres complètes"]
+
+
+def test_a_search_that_finds_nothing_suggests_the_catalogs_word_without_accents(accented) -> None:  # type: ignore[no-untyped-def]
+    assert SearchWord.objects.filter(word="miserables").exists()
+    assert spelling_suggest("miserables") is None
+    assert spelling_suggest("Misérables") is None
+    assert spelling_suggest("les miserabels") == "les miserables"
+    assert spelling_suggest("Müler") == "muller"
+
+
+def _vectors_with_accents() -> None:
+    """Every vector and the word list as the writers built them before accents were folded
+    (text in NFKC only; these records have no subjects, series, publisher or summary)."""
+    contributors = (
+        "coalesce((SELECT string_agg(c.name, ' ' ORDER BY rc.position) "
+        "FROM catalog_recordcontributor rc JOIN catalog_contributor c "
+        "ON c.id = rc.contributor_id WHERE rc.record_id = r.id), '')"
+    )
+    old = " || ".join(
+        f"setweight(to_tsvector('english', normalize({text}, NFKC)), '{weight}')"
+        for text, weight in (("r.title || ' ' || r.subtitle", "A"), (contributors, "B"))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE catalog_recordsearch s SET vector = {old} "  # noqa: S608 - no input
+            "FROM catalog_record r WHERE r.id = s.record_id"
+        )
+        cursor.execute(
+            "UPDATE catalog_searchword SET word = 'misérables' WHERE word = 'miserables'"
+        )
+
+
+def test_the_migration_rebuilds_the_vectors_written_with_accents(accented) -> None:  # type: ignore[no-untyped-def]
+    _vectors_with_accents()
+    assert _titles("miserables") == set()
+    assert _titles("Misérables") == set()  # the query is folded, the old vector is not
+
+    migration = importlib.import_module("catalog.migrations.0013_search_vectors_unaccented")
+    migration.vectors_unaccent(apps=None, schema_editor=None)
+
+    assert _titles("miserables") == {"Les Misérables"}
+    assert _titles("muller") == {"Atemschaukel"}
+    assert SearchWord.objects.filter(word="miserables").exists()
+    assert not SearchWord.objects.filter(word="misérables").exists()
+
+
+def test_the_database_folds_text_as_queries_are_folded(in_library) -> None:  # type: ignore[no-untyped-def]
+    samples = [
+        "Les Misérables", "Brontë", "García Márquez", "Müller", "Łódź", "Øresund", "Straße",
+        "Œuvres", "Tiếng Việt", "Ｂｒｉｄｇｅｓ ﬁeld", "e\u0301te\u0301",
+        # Other scripts keep their marks: й is a letter of its own, as are Japanese voiced kana.
+        "йогурт", "がぎ", "한국어",
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {search_fold_sql('t')} FROM unnest(%s::text[]) "  # noqa: S608 - no input
+            "WITH ORDINALITY u(t, n) ORDER BY n",
+            [samples],
+        )
+        folded = [row[0] for row in cursor.fetchall()]
+    assert folded == [search_fold(s) for s in samples]
+    assert folded[:9] == [
+        "Les Miserables", "Bronte", "Garcia Marquez", "Muller", "Lodz", "Oresund", "Strasse",
+        "OEuvres", "Tieng Viet",
+    ]  # fmt: skip
+    assert folded[11:] == ["йогурт", "がぎ", "한국어"]
