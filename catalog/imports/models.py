@@ -137,6 +137,9 @@ class ImportJob(StaffJob, ImportCounts):
     # template's column it probably meant (or ""): the preview says so, in the reader's
     # language (catalog.imports.selectors.import_job_warnings).
     unread_columns = models.JSONField(default=list, blank=True)
+    # The encoding a CSV is read in: "utf-8", or "cp1252" for a file that is not UTF-8 (as
+    # Excel on Windows saves CSV), which the preview says.
+    encoding = models.CharField(max_length=16, blank=True, default="")
     # Checkpoints: rows with a position below these are staged / committed for good.
     staged_through = models.PositiveIntegerField(default=0)
     committed_through = models.PositiveIntegerField(default=0)

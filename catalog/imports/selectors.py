@@ -70,6 +70,16 @@ def import_job_warnings(job: ImportJob) -> list[str]:
     import does not read, each with the template's column it probably meant; and the rows
     that repeat an earlier row's record, which the two become one of."""
     warnings = _merges_warned(job)
+    if job.encoding == "cp1252":
+        warnings.insert(
+            0,
+            gettext(
+                "Read as Windows-1252 (Excel): the file is not UTF-8, so it was read as Excel on "
+                "Windows saves CSV. Check that accented letters and signs (\u00e9, \u00fc, "
+                "\u20ac, \u2019) look right in the preview; if they do not, save the file as "
+                "CSV UTF-8 and import it again."
+            ),
+        )
     if not job.unread_columns:
         return warnings
     named = []
@@ -263,7 +273,7 @@ def _csv_header(job: ImportJob) -> tuple[list[str], str]:
             first = stream.readline(MAX_HEADER_BYTES + 1)
         if len(first) > MAX_HEADER_BYTES:
             raise unreadable
-        line = first.decode("utf-8-sig")
+        line = first.decode("utf-8-sig" if job.encoding in ("", "utf-8") else job.encoding)
         # Every catalog CSV has a title column: the delimiter that splits it out is the file's.
         delimiter = csv_delimiter(line, {"title"})
         return next(csv.reader([line], delimiter=delimiter), []), delimiter
