@@ -332,6 +332,14 @@ def marc_records(
                     "(ISO 2709)."
                 )
             )
+        if position == 1 and _unimarc(raw):
+            raise FileUnreadable(
+                gettext(
+                    "This is a UNIMARC file (its titles are in field 200, not 245): Stacks reads "
+                    "MARC 21, and UNIMARC is not supported. Convert the file to MARC 21, or "
+                    "export it again as MARC 21, and import that."
+                )
+            )
         read += start_offset
         source = SourceRecord(position=position, raw=raw)
         try:
@@ -383,6 +391,18 @@ def marc_records(
 # A leader: record length (5 digits), status, type, level, control, coding, indicator and
 # subfield counts, base address of data (5 digits); checked on the file's first record only.
 _LEADER = re.compile(rb"^\d{5}[\x20-\x7e]{7}\d{5}[\x20-\x7e]{7}$")
+
+
+def _unimarc(raw: bytes) -> bool:
+    """Whether a record has UNIMARC's shape: a title field 200 and no MARC 21 title (245),
+    by its directory's tags (a directory too damaged to read says no)."""
+    try:
+        base = int(raw[12:17])
+    except ValueError:
+        return False
+    directory = raw[24 : base - 1]
+    tags = {directory[i : i + 3] for i in range(0, len(directory) - 11, 12)}
+    return b"200" in tags and b"245" not in tags
 
 
 def _raw_control_number(raw: bytes) -> str:

@@ -1,13 +1,21 @@
-"""A MARC record whose leader says MARC-8 (leader/09 blank) but whose text is in an 8-bit
-code page is never read into garbage unseen: Windows-1251 Cyrillic is read as such and kept in
-UTF-8, another encoding is warned of on its row; real MARC-8 reads as before."""
+"""A UNIMARC file is refused in one sentence; a MARC record whose leader says MARC-8
+(leader/09 blank) but whose text is in an 8-bit code page is never read into garbage unseen:
+Windows-1251 Cyrillic is read as such and kept in UTF-8, another encoding is warned of on its
+row; real MARC-8 reads as before."""
 
 import io
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
+
 from catalog.imports.jobs import import_job_create
-from catalog.imports.models import ImportRow
+from catalog.imports.models import ImportJob, ImportRow
 from catalog.models import Record
+from tests.api.conftest import client_for
+from tests.api.test_imports_api import _key
 from tests.catalog.imports.helpers import MARC_DIR, job_import, job_run
+from tests.circulation.conftest import staff_client
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 
 def _iso2709(fields: list[tuple[str, bytes]]) -> bytes:
@@ -78,3 +86,33 @@ def test_a_russian_library_s_file_in_windows_1251_comes_in_readable(in_library):
     assert all("Cyrillic in Windows-1251" in reason for reason in reasons), reasons
     assert "Some characters could not be read" not in " ".join(reasons)
     assert sorted(Record.objects.values_list("title", flat=True))[0] == ("Мио, мой Мио!")
+
+
+def test_a_unimarc_file_is_refused_in_one_sentence_on_the_api_and_staff_page(library):
+    api = client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
+    content = (MARC_DIR / "testunimarc.dat").read_bytes()
+    response = api.post(
+        "/api/v1/imports/", {"file": SimpleUploadedFile("f.mrc", content)}, format="multipart"
+    )
+    assert response.status_code == 202, response.json()
+    job_id = response.json()["id"]
+    with schema_context("alpha"):
+        job_run(ImportJob.objects.get(pk=job_id))
+    job = api.get(f"/api/v1/imports/{job_id}/").json()
+    page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job_id}/")
+
+    assert (job["status"], job["error_code"], job["rejected"]) == ("failed", "file_unreadable", 0)
+    assert job["error"].startswith("This is a UNIMARC file")
+    assert "UNIMARC is not supported" in page.text
+    other = client_for(OTHER_LIBRARY_HOST, f"Api-Key {_key('beta')}")
+    assert other.get(f"/api/v1/imports/{job_id}/").status_code == 404
+    with schema_context("alpha"):
+        assert Record.objects.count() == 0
+
+
+def test_a_marc21_file_with_a_field_200_is_not_taken_for_unimarc(in_library):
+    record = _iso2709([("001", b"r-4"), ("200", b"  \x1faLocal"), ("245", b"10\x1faDune")])
+    rows = _imported(record)
+
+    assert rows[1].action == "create"
+    assert Record.objects.get().title == "Dune"
