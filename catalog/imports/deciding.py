@@ -246,7 +246,7 @@ def _copies_lost(
                 "of this file (the desk does not tell upper and lower case apart): give one of "
                 "them another barcode."
             ) % {"barcode": item.barcode, "given": given, "row": row}
-        if item.location and item.location not in known and not job.create_locations:
+        if item.location and item.location.upper() not in known and not job.create_locations:
             return gettext(
                 "Location code %(code)s (copy %(barcode)s) is not one of the library's "
                 "locations: add it under Locations first, correct the code, or import with "
@@ -256,11 +256,15 @@ def _copies_lost(
 
 
 def locations_known(codes: set[str]) -> set[str]:
-    """Those of these location codes the library has."""
+    """Those of these location codes the library has, in upper case: codes are told apart
+    in any case, as the API and the staff pages tell them (`main` is the library's `MAIN`)."""
     if not codes:
         return set()
     with bulk_cursor() as cursor:
-        cursor.execute("SELECT code FROM catalog_location WHERE code = ANY(%s)", [list(codes)])
+        cursor.execute(
+            "SELECT upper(code) FROM catalog_location WHERE upper(code) = ANY(%s)",
+            [sorted({code.upper() for code in codes})],
+        )
         return {code for (code,) in cursor.fetchall()}
 
 
