@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Max
 from django.utils.translation import gettext, gettext_lazy, ngettext
@@ -10,7 +10,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from catalog.imports.formats.marc import marc_read
 from catalog.imports.formats.marc21 import marc_map
 from catalog.imports.formats.source import RecordRejected, SourceRecord, data_from_json
-from catalog.imports.models import Format, ImportJob, ImportRow
+from catalog.imports.models import Format, ImportJob, ImportRow, key_label, row_named
 from catalog.imports.snapshots import record_comparable, record_snapshots, snapshot_data
 from catalog.models import Change, Item
 from catalog.services import (
@@ -78,7 +78,10 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     all_keys = set(chain.from_iterable(keyed.values()))
     found = _matches_in_catalog(all_keys)
     staged = not (job.one_shot and not job.dry_run)
-    earlier = _matches_in_job(job, all_keys) if staged else None
+    # One-shot rows are in the catalog already (matched there); their rows still say which
+    # earlier row of the file a record repeats, for the preview to say the two become one.
+    in_file_rows = _matches_in_job(job, all_keys)
+    earlier = in_file_rows if staged else None
     barcodes = {i.barcode for s in chunk for i in s.items}
     taken, alike = items_by_barcode(barcodes)
     held = barcodes_held(barcodes - set(taken), asking="item")
@@ -104,9 +107,9 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.match_record_id = found[match_key]
             target = gettext("record %(id)s") % {"id": found[match_key]}
         elif in_job_key:
-            decision.match_position, decision.match_record_id = (earlier or {})[in_job_key]
-            target = gettext("the record at position %(position)s of this file") % {
-                "position": decision.match_position
+            decision.match_position, decision.match_record_id = (earlier or {})[in_job_key][:2]
+            target = gettext("the record of %(row)s of this file") % {
+                "row": row_named(job.format, decision.match_position)
             }
         else:
             target = ""
@@ -115,11 +118,14 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.action = Action.REJECT
             decision.reason = loss
         elif target:
-            label = (match_key or in_job_key).replace("cn:", gettext("control number") + " ")
-            label = label.replace(":", " ")
-            decision.reason, decision.action = _on_match(
-                job, decision, target, label.strip(), current
-            )
+            label = key_label(match_key or in_job_key)
+            decision.reason, decision.action = _on_match(job, decision, target, label, current)
+            repeated = next((k for k in keys if k in in_file_rows), "")
+            if repeated and decision.action == Action.UPDATE:
+                decision.match_position = in_file_rows[repeated][0]
+                merged = _rows_merged(job, decision, repeated, in_file_rows[repeated])
+                # A match in the catalog keeps its own list of what the record changes.
+                decision.reason = f"{decision.reason} {merged}" if match_key else merged
         elif job.on_no_match == "skip":
             decision.action = Action.UNCHANGED
             decision.reason = gettext("No matching record; skipped (on no match: skip).")
@@ -130,6 +136,42 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.reason = " ".join([decision.reason, gettext("Warning:"), *warnings])
         decisions.append(decision)
     return decisions
+
+
+def _rows_merged(job: ImportJob, decision: Decision, key: str, earlier: "EarlierRow") -> str:
+    """What the preview says of a record the file gives twice (two rows sharing an ISBN or a
+    control number): which rows become one record, on which key, and which of their fields
+    differ, since the later row's values are the ones kept."""
+    data = decision.source.data
+    assert data is not None  # noqa: S101 - rejects never reach here
+    values = {
+        "row": row_named(job.format, decision.source.position),
+        "earlier": row_named(job.format, earlier.last_position),
+        "key": key_label(key),
+    }
+    if earlier.last_data is None:
+        # Written already (one shot): the catalog's record is the earlier row's, and the
+        # reason's list of changes is what this row changes in it.
+        said = gettext(
+            "This is the same record as %(earlier)s of this file (same %(key)s): the two rows "
+            "become one record, and where they differ the values of %(row)s are kept."
+        )
+        return said % values
+    before, items = data_from_json(earlier.last_data)
+    had = {item.barcode for item in items}
+    new_barcodes = [i.barcode for i in decision.source.items if i.barcode not in had]
+    if record_comparable(before) == record_comparable(data) and not new_barcodes:
+        said = gettext(
+            "This is the same record as %(earlier)s of this file (same %(key)s), with the same "
+            "fields: the two rows become one record."
+        )
+        return said % values
+    said = gettext(
+        "This is the same record as %(earlier)s of this file (same %(key)s): the two rows "
+        "become one record, and where they differ the values of %(row)s are kept: "
+        "%(changes)s. To import them as two records, import with \u201con match: create\u201d."
+    )
+    return said % {**values, "changes": changes_listed(before, data, new_barcodes)}
 
 
 def _held_copies_released(source: SourceRecord, taken: dict[str, int]) -> list[str]:
@@ -204,7 +246,7 @@ def _copies_lost(
                 "of this file (the desk does not tell upper and lower case apart): give one of "
                 "them another barcode."
             ) % {"barcode": item.barcode, "given": given, "row": row}
-        if item.location and item.location not in known and not job.create_locations:
+        if item.location and item.location.upper() not in known and not job.create_locations:
             return gettext(
                 "Location code %(code)s (copy %(barcode)s) is not one of the library's "
                 "locations: add it under Locations first, correct the code, or import with "
@@ -214,11 +256,15 @@ def _copies_lost(
 
 
 def locations_known(codes: set[str]) -> set[str]:
-    """Those of these location codes the library has."""
+    """Those of these location codes the library has, in upper case: codes are told apart
+    in any case, as the API and the staff pages tell them (`main` is the library's `MAIN`)."""
     if not codes:
         return set()
     with bulk_cursor() as cursor:
-        cursor.execute("SELECT code FROM catalog_location WHERE code = ANY(%s)", [list(codes)])
+        cursor.execute(
+            "SELECT upper(code) FROM catalog_location WHERE upper(code) = ANY(%s)",
+            [sorted({code.upper() for code in codes})],
+        )
         return {code for (code,) in cursor.fetchall()}
 
 
@@ -408,19 +454,35 @@ def _matches_in_catalog(keys: set[str]) -> dict[str, int]:
     return {k: v for k, v in found.items() if k in keys}
 
 
-def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, tuple[int, int | None]]:
-    """Earlier rows of the same (staged, not yet committed) file with one of these keys."""
+class EarlierRow(NamedTuple):
+    """The first row of the file with a key (the one a later row repeating it matches), and
+    the last one, whose values the record has by then (its data while staged)."""
+
+    position: int
+    record_id: int | None
+    last_position: int
+    last_data: dict[str, Any] | None
+
+
+def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, EarlierRow]:
+    """Earlier rows of the same file with one of these keys (not rejected)."""
     if not keys:
         return {}
     rows = (
         ImportRow.objects.filter(job=job, match_key__in=keys)
         .exclude(action=Action.REJECT)
         .order_by("position")
-        .values_list("match_key", "position", "match_record_id")
+        .values_list("match_key", "position", "match_record_id", "data")
     )
-    earlier: dict[str, tuple[int, int | None]] = {}
-    for key, position, record_id in rows:
-        earlier.setdefault(key, (position, record_id))
+    earlier: dict[str, EarlierRow] = {}
+    for key, position, record_id, data in rows:
+        first = earlier.get(key)
+        earlier[key] = EarlierRow(
+            first.position if first else position,
+            first.record_id if first else record_id,
+            position,
+            data,
+        )
     return earlier
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
 from catalog.imports.deciding import CatalogMovedOn, catalog_moved_on_check, feed_position
-from catalog.imports.formats.csv_file import csv_unread_columns
+from catalog.imports.formats.csv_file import csv_encoding, csv_unread_columns
 from catalog.imports.formats.source import FileUnreadable
 from catalog.imports.leasing import LeaseLost, lease_release, lease_take, leases_held
 from catalog.imports.models import Format, ImportJob, ImportRow
@@ -141,7 +141,8 @@ def import_job_create(
         job.file_size = job.file.size
         if fmt == Format.CSV:
             with job.file.open("rb") as stream:
-                job.unread_columns = csv_unread_columns(stream)
+                job.encoding = csv_encoding(stream)
+                job.unread_columns = csv_unread_columns(stream, job.encoding)
         job.save()
         _queue(job.pk)
     return job

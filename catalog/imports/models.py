@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.files import library_file_name
@@ -136,6 +137,9 @@ class ImportJob(StaffJob, ImportCounts):
     # template's column it probably meant (or ""): the preview says so, in the reader's
     # language (catalog.imports.selectors.import_job_warnings).
     unread_columns = models.JSONField(default=list, blank=True)
+    # The encoding a CSV is read in: "utf-8", or "cp1252" for a file that is not UTF-8 (as
+    # Excel on Windows saves CSV), which the preview says.
+    encoding = models.CharField(max_length=16, blank=True, default="")
     # Checkpoints: rows with a position below these are staged / committed for good.
     staged_through = models.PositiveIntegerField(default=0)
     committed_through = models.PositiveIntegerField(default=0)
@@ -160,6 +164,20 @@ class ImportJob(StaffJob, ImportCounts):
 
     def __str__(self) -> str:
         return f"import #{self.pk} ({self.format}, {self.status})"
+
+
+def key_label(key: str) -> str:
+    """A match key as the preview names it ("isbn 9780441172719", "control number 123")."""
+    label = key.replace("cn:", gettext("control number") + " ", 1).replace(":", " ")
+    return " ".join(label.split())
+
+
+def row_named(fmt: str, position: int) -> str:
+    """A record's place in its file as the librarian finds it: a CSV's line as a spreadsheet
+    numbers it (the header is line 1), a MARC file's record by its position."""
+    if fmt == Format.CSV:
+        return gettext("line %(line)s") % {"line": position + 1}
+    return gettext("record %(position)s") % {"position": position}
 
 
 class ImportRow(models.Model):

@@ -209,21 +209,33 @@ ITEM_COLUMNS = [
 
 
 def _locations(codes: set[str], job_id: int | None) -> dict[str, int]:
-    """Location ids by code, creating the missing ones (named after their code): deciding
-    rejected the copies at unknown codes unless the job creates them, and the job keeps the
-    ids of those it made, for its revert."""
+    """Location ids by code as the file gives it, in any case (`main` is the library's
+    `MAIN`, as the API and the staff pages tell codes apart), creating the missing ones
+    (named after their code, once whatever the case): deciding rejected the copies at
+    unknown codes unless the job creates them, and the job keeps the ids of those it made,
+    for its revert."""
     if not codes:
         return {}
+    new = {code.upper(): code for code in sorted(codes, reverse=True)}  # one spelling each
     with bulk_cursor() as cursor:
         cursor.execute(
             "INSERT INTO catalog_location (code, name) SELECT c, c FROM unnest(%s::text[]) AS c "
+            "WHERE NOT EXISTS (SELECT 1 FROM catalog_location l WHERE upper(l.code) = upper(c)) "
             "ON CONFLICT DO NOTHING RETURNING id",
-            [sorted(codes)],
+            [sorted(new.values())],
         )
         made = [pk for (pk,) in cursor.fetchall()]
         if made and job_id is not None:
             ImportLocation.objects.bulk_create(
                 ImportLocation(job_id=job_id, location_id=pk) for pk in made
             )
-        cursor.execute("SELECT code, id FROM catalog_location WHERE code = ANY(%s)", [list(codes)])
-        return dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT code, id FROM catalog_location WHERE upper(code) = ANY(%s) ORDER BY id",
+            [sorted(new)],
+        )
+        stored = cursor.fetchall()
+    by_upper: dict[str, int] = {}
+    for code, pk in stored:
+        by_upper.setdefault(code.upper(), pk)
+    exact = dict(stored)
+    return {code: exact.get(code, by_upper[code.upper()]) for code in codes}

@@ -12,10 +12,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from catalog.identifiers import identifier_normalize
-from catalog.imports.models import ExportJob, ImportJob, ImportRow
+from catalog.imports.models import ExportJob, ImportJob, ImportRow, key_label, row_named
 from catalog.models import Item, Record
 from catalog.search import RecordFilters, record_search
 from catalog.search.lookups import identifier_parse, ids_parse
@@ -61,11 +61,27 @@ def import_job_seconds_left(job: ImportJob) -> float | None:
     return round(elapsed.total_seconds() * (1 - done) / done, 1)
 
 
+# How many of a file's repeated records its warning names (each row's reason names its own).
+_MERGES_NAMED = 10
+
+
 def import_job_warnings(job: ImportJob) -> list[str]:
     """What the file gives that no record takes, in the active language: a CSV's columns the
-    import does not read, each with the template's column it probably meant."""
+    import does not read, each with the template's column it probably meant; and the rows
+    that repeat an earlier row's record, which the two become one of."""
+    warnings = _merges_warned(job)
+    if job.encoding == "cp1252":
+        warnings.insert(
+            0,
+            gettext(
+                "Read as Windows-1252 (Excel): the file is not UTF-8, so it was read as Excel on "
+                "Windows saves CSV. Check that accented letters and signs (\u00e9, \u00fc, "
+                "\u20ac, \u2019) look right in the preview; if they do not, save the file as "
+                "CSV UTF-8 and import it again."
+            ),
+        )
     if not job.unread_columns:
-        return []
+        return warnings
     named = []
     for column, meant in job.unread_columns:
         named.append(
@@ -79,7 +95,48 @@ def import_job_warnings(job: ImportJob) -> list[str]:
             "These columns are not read, and what they hold is not imported: %(columns)s. "
             "Rename them to the template's columns and import the file again."
         )
-        % {"columns": ", ".join(named)}
+        % {"columns": ", ".join(named)},
+        *warnings,
+    ]
+
+
+def _merges_warned(job: ImportJob) -> list[str]:
+    """The rows a file gives twice (sharing an ISBN or a control number) and that become one
+    record, said once the preview is read: while it is read the rows are still coming."""
+    if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.STAGING) or not job.updated:
+        return []
+    merged = ImportRow.objects.filter(
+        job=job, action=ImportRow.Action.UPDATE, match_position__isnull=False
+    )
+    count = merged.count()
+    if not count:
+        return []
+    named = [
+        gettext("%(row)s with %(earlier)s (%(key)s)")
+        % {
+            "row": row_named(job.format, position),
+            "earlier": row_named(job.format, earlier or 0),  # never None: filtered
+            "key": key_label(key),
+        }
+        for position, earlier, key in merged.order_by("position").values_list(
+            "position", "match_position", "match_key"
+        )[:_MERGES_NAMED]
+    ]
+    if count > _MERGES_NAMED:
+        named.append(gettext("and %(count)s more") % {"count": f"{count - _MERGES_NAMED:,}"})
+    return [
+        ngettext(
+            "%(count)s record of this file repeats an earlier one (the same ISBN or control "
+            "number), and the two become one record with the later one's values: %(rows)s. "
+            "Each row's reason lists what differs; to import them as separate records, import "
+            "with \u201con match: create\u201d.",
+            "%(count)s records of this file repeat an earlier one (the same ISBN or control "
+            "number), and each two become one record with the later one's values: %(rows)s. "
+            "Each row's reason lists what differs; to import them as separate records, import "
+            "with \u201con match: create\u201d.",
+            count,
+        )
+        % {"count": f"{count:,}", "rows": "; ".join(named)}
     ]
 
 
@@ -216,7 +273,7 @@ def _csv_header(job: ImportJob) -> tuple[list[str], str]:
             first = stream.readline(MAX_HEADER_BYTES + 1)
         if len(first) > MAX_HEADER_BYTES:
             raise unreadable
-        line = first.decode("utf-8-sig")
+        line = first.decode("utf-8-sig" if job.encoding in ("", "utf-8") else job.encoding)
         # Every catalog CSV has a title column: the delimiter that splits it out is the file's.
         delimiter = csv_delimiter(line, {"title"})
         return next(csv.reader([line], delimiter=delimiter), []), delimiter

@@ -4,6 +4,7 @@ import codecs
 import csv
 import difflib
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -68,13 +69,48 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _COLUMN_NAME_KEPT = 100
 
 
-def csv_unread_columns(stream: IO[bytes]) -> list[tuple[str, str]]:
+# Excel on Windows saves "CSV" in the system's 8-bit code page, Windows-1252 in western Europe
+# and the Americas: a file that is not UTF-8 is read as that.
+EXCEL_ENCODING = "cp1252"
+# A character of two to four bytes as UTF-8 writes it: Windows-1252 text almost never holds
+# one (it would take "Ã©" typed on purpose), so a file with one is UTF-8 with a damaged line.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def csv_encoding(stream: IO[bytes]) -> str:
+    """The encoding to read a CSV in: "utf-8" (with or without BOM) when the file is UTF-8,
+    or is UTF-8 but for a damaged line (which the reader then names); else "cp1252". The
+    stream is left where it was."""
+    start = stream.tell()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while block := stream.read(READ_BLOCK):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    finally:
+        stream.seek(start)
+    tail = b""
+    while block := stream.read(READ_BLOCK):
+        if _UTF8_SEQUENCE.search(tail + block):
+            stream.seek(start)
+            return "utf-8"
+        tail = block[-3:]
+    stream.seek(start)
+    return EXCEL_ENCODING
+
+
+def csv_unread_columns(stream: IO[bytes], encoding: str = "utf-8") -> list[tuple[str, str]]:
     """The file's columns the import does not read, as the header names them, each with the
     template's column it probably meant ("Author": authors) or "". Case and spaces around a
     known name do not count; a header that cannot be read gives none (the reader says why)."""
     first = stream.readline(MAX_CSV_ROW_CHARS + 1)
     try:
-        line = first.decode("utf-8").removeprefix("\ufeff")
+        line = first.decode(encoding).removeprefix("\ufeff")
         delimiter = csv_delimiter(line, CSV_FILE_COLUMNS)
         header = next(csv.reader([line], delimiter=delimiter), [])
     except (UnicodeDecodeError, csv.Error):
@@ -97,19 +133,19 @@ class _RowTooLong(Exception):
 _NO_ROWS: list[str] = []
 
 
-class _NotUtf8(Exception):
+class _Undecodable(Exception):
     def __init__(self, line: int) -> None:
         super().__init__(line)
         self.line = line
 
 
-class _Utf8Lines:
-    """The file's lines as text, decoded line by line, so that bytes that are not UTF-8 are
-    reported at the line that holds them (a decoder reading ahead names a later one)."""
+class _TextLines:
+    """The file's lines as text, decoded line by line, so that bytes the encoding cannot read
+    are reported at the line that holds them (a decoder reading ahead names a later one)."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], encoding: str) -> None:
         self.stream = stream
-        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.decoder = codecs.getincrementaldecoder(encoding)()
         self.lines_read = 0
         self.started = False
 
@@ -118,7 +154,7 @@ class _Utf8Lines:
         try:
             line = self.decoder.decode(raw, final=not raw)
         except UnicodeDecodeError:
-            raise _NotUtf8(self.lines_read + 1) from None
+            raise _Undecodable(self.lines_read + 1) from None
         if not self.started:
             self.started = True
             line = line.removeprefix("\ufeff")
@@ -130,7 +166,7 @@ class _CsvLines:
     """The CSV's lines for csv.reader, read MAX_CSV_ROW_CHARS at most at a time: a row (one
     or more lines) past that raises _RowTooLong, and the rest of its line is skipped unread."""
 
-    def __init__(self, text: _Utf8Lines) -> None:
+    def __init__(self, text: _TextLines) -> None:
         self.text = text
         self.row_chars = 0
         self.again = ""
@@ -178,7 +214,8 @@ def _csv_rows(reader: Any, lines: _CsvLines) -> Iterator[list[str] | None]:
 def csv_records(
     stream: IO[bytes], start_after: int = 0, start_offset: int = 0
 ) -> Iterator[tuple[SourceRecord, int]]:
-    lines = _CsvLines(_Utf8Lines(stream))
+    encoding = csv_encoding(stream)
+    lines = _CsvLines(_TextLines(stream, encoding))
     try:
         try:
             delimiter = csv_delimiter(lines.first(), CSV_FILE_COLUMNS)
@@ -238,7 +275,15 @@ def csv_records(
                     if (row.get(name) or "").strip()
                 )[:500]
             yield source, stream.tell()
-    except _NotUtf8 as error:
+    except _Undecodable as error:
+        if encoding == EXCEL_ENCODING:
+            raise FileUnreadable(
+                gettext(
+                    "The CSV file is neither UTF-8 nor Windows-1252 (as Excel saves it) at "
+                    "line %(line)s: save it as CSV UTF-8."
+                )
+                % {"line": error.line}
+            ) from None
         raise FileUnreadable(
             gettext("The CSV file is not UTF-8 at line %(line)s: save it as CSV UTF-8.")
             % {"line": error.line}

@@ -228,6 +228,68 @@ def directory_mended(raw: bytes) -> bytes | None:
     return b"%05d" % length + raw[5:12] + b"%05d" % (24 + len(mended) * 12 + 1) + raw[17:24] + body
 
 
+# The bytes Windows-1251 gives the Cyrillic letters (A to ya, Yo, yo), which ANSEL, MARC-8's
+# default extended set, reads as diacritics or not at all.
+_CYRILLIC_1251 = frozenset([*range(0xC0, 0x100), 0xA8, 0xB8])
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+def marc8_implausible(raw: bytes) -> str:
+    """ "" when a record's text reads as MARC-8 (or is UTF-8, or ASCII); "cp1251" when it
+    says MARC-8 but is Cyrillic in Windows-1251, as Russian and Ukrainian systems export it;
+    "unknown" for another 8-bit encoding. MARC-8 writes a diacritic before its letter and
+    switches to Cyrillic by an escape: text with neither escapes nor letters between most of
+    its 8-bit bytes is not MARC-8, and read as such would be garbage."""
+    if raw[9:10] == b"a" or raw.isascii() or b"\x1b" in raw or _looks_utf8(raw):
+        return ""
+    runs = _HIGH_RUN.findall(raw[24:])
+    high = sum(map(len, runs))
+    if sum(len(run) for run in runs if len(run) > 1) * 2 < high:
+        return ""
+    cyrillic = [byte for run in runs for byte in run if byte in _CYRILLIC_1251]
+    # Text is mostly small letters: where KOI8-R's capitals stand, Windows-1251 has its small.
+    small = sum(byte >= 0xE0 or byte == 0xB8 for byte in cyrillic)
+    plausible = len(cyrillic) * 10 >= high * 9 and small * 10 >= len(cyrillic) * 6
+    return "cp1251" if plausible else "unknown"
+
+
+def marc_transcoded(raw: bytes, encoding: str) -> bytes | None:
+    """The record in UTF-8 (leader/09 'a'), its fields decoded from `encoding` and its
+    directory written again for their new lengths; None when its directory and fields do
+    not pair up (fields out of order, a field too long)."""
+    try:
+        base = int(raw[12:17])
+    except ValueError:
+        return None
+    if not 25 <= base <= len(raw) or raw[base - 1] != 0x1E or not raw.endswith(b"\x1e\x1d"):
+        return None
+    directory = raw[24 : base - 1]
+    entries = [directory[i : i + 12] for i in range(0, len(directory), 12)]
+    fields = raw[base:-2].split(b"\x1e")
+    if len(directory) % 12 or len(fields) != len(entries):
+        return None
+    if not all(entry[3:].isdigit() for entry in entries):
+        return None
+    starts = [int(entry[7:]) for entry in entries]
+    if starts != sorted(starts):
+        return None
+    written = [field.decode(encoding, errors="replace").encode("utf-8") for field in fields]
+    made, start = [], 0
+    for entry, field in zip(entries, written, strict=True):
+        made.append(entry[:3] + b"%04d%05d" % (len(field) + 1, start))
+        start += len(field) + 1
+    if any(len(entry) != 12 for entry in made):
+        return None
+    body = b"".join(made) + b"\x1e" + b"\x1e".join(written) + b"\x1e\x1d"
+    length = 24 + len(body)
+    if length > MAX_MARC_RECORD:
+        return None
+    return (
+        b"%05d" % length + raw[5:9] + b"a" + raw[10:12] + b"%05d" % (24 + len(made) * 12 + 1)
+        + raw[17:24] + body
+    )  # fmt: skip
+
+
 def marc_parse(raw: bytes) -> pymarc.Record:
     """One ISO 2709 record decoded (MARC-8 or UTF-8), or RecordRejected saying why not."""
     _marc_check(raw)
@@ -270,6 +332,14 @@ def marc_records(
                     "(ISO 2709)."
                 )
             )
+        if position == 1 and _unimarc(raw):
+            raise FileUnreadable(
+                gettext(
+                    "This is a UNIMARC file (its titles are in field 200, not 245): Stacks reads "
+                    "MARC 21, and UNIMARC is not supported. Convert the file to MARC 21, or "
+                    "export it again as MARC 21, and import that."
+                )
+            )
         read += start_offset
         source = SourceRecord(position=position, raw=raw)
         try:
@@ -282,9 +352,28 @@ def marc_records(
                     )
                 )
             readable = mended or raw
+            guessed = marc8_implausible(readable)
+            transcoded = marc_transcoded(readable, "cp1251") if guessed == "cp1251" else None
+            if transcoded is not None:
+                readable = transcoded
+                source.warnings.append(
+                    gettext(
+                        "The record says its text is MARC-8, but it is Cyrillic in "
+                        "Windows-1251: it was read as Windows-1251 and is kept in UTF-8. "
+                        "Check the title and other text."
+                    )
+                )
+            elif guessed:
+                source.warnings.append(
+                    gettext(
+                        "The record says its text is MARC-8, but it is in another encoding, so "
+                        "its letters outside A-Z may be wrong: check the title and other text, "
+                        "or export the record again as UTF-8 MARC."
+                    )
+                )
             source.data, source.items = marc_map(marc_read(readable))
             source.data.source_marc = readable
-            if marc8_unreadable(readable):
+            if marc8_unreadable(readable) and not guessed:
                 source.warnings.append(
                     gettext(
                         "Some characters could not be read (MARC-8) and were left out: check "
@@ -302,6 +391,18 @@ def marc_records(
 # A leader: record length (5 digits), status, type, level, control, coding, indicator and
 # subfield counts, base address of data (5 digits); checked on the file's first record only.
 _LEADER = re.compile(rb"^\d{5}[\x20-\x7e]{7}\d{5}[\x20-\x7e]{7}$")
+
+
+def _unimarc(raw: bytes) -> bool:
+    """Whether a record has UNIMARC's shape: a title field 200 and no MARC 21 title (245),
+    by its directory's tags (a directory too damaged to read says no)."""
+    try:
+        base = int(raw[12:17])
+    except ValueError:
+        return False
+    directory = raw[24 : base - 1]
+    tags = {directory[i : i + 3] for i in range(0, len(directory) - 11, 12)}
+    return b"200" in tags and b"245" not in tags
 
 
 def _raw_control_number(raw: bytes) -> str:

@@ -103,8 +103,10 @@ class MarcFields:
 
 
 def subfields_cleaned(subfields: Iterable[tuple[str, str]]) -> Subfields:
-    """Subfields with the control characters left out of their values."""
-    return [(code, _CONTROL.sub("", value)) for code, value in subfields]
+    """Subfields with each control character of their values read as a space, as every write
+    of a record reads them: a vertical tab Word pastes for a line break stands between two
+    words, and left out it would glue them together."""
+    return [(code, _CONTROL.sub(" ", value)) for code, value in subfields]
 
 
 def _clean(value: str | None, limit: int) -> str:

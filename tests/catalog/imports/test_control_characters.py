@@ -4,6 +4,7 @@ MARC, where \\x1d, \\x1e and \\x1f are the record's own delimiters."""
 import io
 
 import pymarc
+import pytest
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_create
@@ -134,3 +135,21 @@ def test_an_import_reads_control_characters_in_a_copy_as_spaces_and_says_so(in_l
     assert Item.objects.values_list("call_number", "public_note").get() == (
         "PS3552 .U8", "Signed copy\nof 1979"
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("control", ["\x0b", "\x0c", "\x07"])
+def test_a_control_character_between_two_words_of_a_marc_record_is_a_space(in_library, control):
+    marc = pymarc.Record(force_utf8=True)
+    marc.add_field(
+        pymarc.Field(tag="245", indicators=pymarc.Indicators("0", "0"),
+                     subfields=[pymarc.Subfield("a", f"Pride{control}and prejudice")]),
+        pymarc.Field(tag="100", indicators=pymarc.Indicators("1", " "),
+                     subfields=[pymarc.Subfield("a", f"Austen,{control}Jane")]),
+    )  # fmt: skip
+    job = job_run(import_job_create(file=io.BytesIO(marc.as_marc()), file_name="vt.mrc",
+                                    one_shot=True))  # fmt: skip
+
+    assert job.status == "committed", job.error
+    record = Record.objects.get()
+    assert record.title == "Pride and prejudice"
+    assert [c.contributor.name for c in record.credits.all()] == ["Austen, Jane"]

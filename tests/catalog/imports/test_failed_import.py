@@ -16,7 +16,9 @@ GOOD = 3000
 
 
 def _mixed_file() -> bytes:
-    lines = ["title,isbn"] + [f"Book {n},{''}" for n in range(1, GOOD + 1)]
+    # UTF-8 rows (their accents say so), then Latin-1 ones: a UTF-8 file damaged from there on,
+    # not one of Excel's in Windows-1252.
+    lines = ["title,isbn"] + [f"Book {n} \u00e9,{''}" for n in range(1, GOOD + 1)]
     good = ("\n".join(lines) + "\n").encode()
     bad = "".join(f"Caf\u00e9 {n},\n" for n in range(10)).encode("latin-1")
     return good + bad

@@ -229,11 +229,13 @@ MARC8_WARNING = "Some characters could not be read (MARC-8)"
 def test_unreadable_marc8_characters_are_a_warning_on_the_row_and_nothing_is_printed(
     in_library, capfd
 ):
-    job = job_import(MARC_DIR / "1251.dat", one_shot=True, on_match="create")
-    assert (job.status, job.created, job.rejected) == ("committed", 6, 0)
+    # An EACC escape pymarc cannot read (1251.dat, Windows-1251 text, is read as that:
+    # tests/catalog/imports/test_eight_bit_marc.py).
+    job = job_import(MARC_DIR / "bad_eacc_encoding.dat", one_shot=True, on_match="create")
+    assert (job.status, job.rejected) == ("committed", 0)
     rows = list(ImportRow.objects.filter(job=job).values_list("reason", flat=True))
     assert rows
-    assert all(MARC8_WARNING in reason for reason in rows), rows
+    assert any(MARC8_WARNING in reason for reason in rows), rows
     exported("marc")
     Client(HTTP_HOST=LIBRARY_HOST).get("/oai", {"verb": "ListRecords", "metadataPrefix": "marc21"})
     assert "Unable to parse" not in capfd.readouterr().err

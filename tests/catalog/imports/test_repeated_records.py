@@ -1,0 +1,168 @@
+"""A record a file gives twice (two rows or MARC records sharing an ISBN or a control number)
+becomes one record, and the preview says so before anything is written: which rows, on which
+key, which fields differ and whose values are kept."""
+
+import io
+
+import pymarc
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
+
+from catalog.imports.jobs import import_job_commit, import_job_create
+from catalog.imports.models import ImportJob, ImportRow
+from catalog.imports.selectors import import_job_warnings
+from catalog.models import Record
+from catalog.services import RecordData, record_create
+from tests.api.conftest import client_for
+from tests.api.test_imports_api import _key
+from tests.catalog.imports.helpers import job_run
+from tests.circulation.conftest import staff_client
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
+
+# Two editions typed with one ISBN, then a book given once.
+TWICE = (
+    b"title,authors,isbn,year,summary,barcode\n"
+    b"Dune,Frank Herbert,0441172717,1965,A desert planet.,B-1\n"
+    b"Dune Messiah,Frank Herbert,0441172717,1969,,B-2\n"
+    b"Emma,Jane Austen,,1815,,B-3\n"
+)
+
+
+def _run(content: bytes, name: str = "books.csv", **options: object) -> ImportJob:
+    job = import_job_create(file=io.BytesIO(content), file_name=name, **options)  # type: ignore[arg-type]
+    return job_run(job)
+
+
+def _rows(job: ImportJob) -> dict[int, ImportRow]:
+    return {row.position: row for row in ImportRow.objects.filter(job=job)}
+
+
+def test_the_preview_says_which_rows_become_one_record_and_what_is_kept(in_library):
+    job = _run(TWICE)
+    rows = _rows(job)
+
+    assert [rows[p].action for p in (1, 2, 3)] == ["create", "update", "create"]
+    reason = rows[2].reason
+    assert "same record as line 2 of this file (same isbn 9780441172719)" in reason
+    assert "the values of line 3 are kept" in reason
+    assert "title: \u201cDune\u201d \u2192 \u201cDune Messiah\u201d" in reason
+    assert "year: \u201c1965\u201d \u2192 \u201c1969\u201d" in reason
+    assert "summary: removed" in reason
+    assert "copies added: B-2" in reason
+    assert "on match: create" in reason
+    [warning] = _warnings(job)
+    assert "line 3 with line 2 (isbn 9780441172719)" in warning
+
+    import_job_commit(job_id=job.pk)
+    job_run(job)
+    # What the preview said is what happened: one record, the later row's values, both copies.
+    record = Record.objects.get(identifiers__value="9780441172719")
+    assert (record.title, record.publication_year, record.summary) == ("Dune Messiah", 1969, "")
+    assert sorted(record.items.values_list("barcode", flat=True)) == ["B-1", "B-2"]
+
+
+def _warnings(job: ImportJob) -> list[str]:
+    job.refresh_from_db()
+    return import_job_warnings(job)
+
+
+def test_identical_repeated_rows_are_said_to_be_one_record(in_library):
+    row = b"Dune,Frank Herbert,0441172717,1965,A desert planet.,B-1\n"
+    rows = _rows(_run(TWICE.splitlines(keepends=True)[0] + row + row))
+
+    assert rows[2].action == "update"
+    assert "same record as line 2 of this file (same isbn 9780441172719), with the same" in (
+        rows[2].reason
+    )
+
+
+def test_a_one_shot_import_says_which_rows_became_one_record(in_library):
+    job = _run(TWICE, one_shot=True)
+    rows = _rows(job)
+
+    assert (job.created, job.updated) == (2, 1)
+    assert "title: \u201cDune\u201d \u2192 \u201cDune Messiah\u201d" in rows[2].reason
+    assert "same record as line 2 of this file (same isbn 9780441172719)" in rows[2].reason
+    assert any("line 3 with line 2" in warning for warning in _warnings(job))
+
+
+def test_two_rows_matching_one_catalog_record_say_both_what_changes_and_what_is_lost(
+    in_library,
+):
+    record_create(data=RecordData(title="Dune", identifiers=[("isbn", "9780441172719")]))
+    rows = _rows(_run(TWICE))
+
+    assert [rows[1].action, rows[2].action] == ["update", "update"]
+    assert rows[2].reason.startswith("Matches record")
+    assert "same record as line 2 of this file" in rows[2].reason
+    assert "summary: removed" in rows[2].reason
+
+
+def test_on_match_create_keeps_them_apart_without_a_merge_warning(in_library):
+    job = _run(TWICE, on_match="create")
+
+    assert (job.created, job.updated) == (3, 0)
+    assert _warnings(job) == []
+
+
+def _marc(control_number: str, title: str) -> bytes:
+    record = pymarc.Record(force_utf8=True)
+    record.add_field(pymarc.Field(tag="001", data=control_number))
+    record.add_field(
+        pymarc.Field(
+            tag="245",
+            indicators=pymarc.Indicators("0", "0"),
+            subfields=[pymarc.Subfield("a", title)],
+        )
+    )
+    return bytes(record.as_marc())
+
+
+def test_two_marc_records_with_one_control_number_are_named_by_position(in_library):
+    content = _marc("cn-1", "Dune") + _marc("cn-1", "Dune Messiah")
+    job = _run(content, name="books.mrc")
+    rows = _rows(job)
+
+    assert rows[2].action == "update"
+    assert "same record as record 1 of this file (same control number cn-1)" in rows[2].reason
+    assert "the values of record 2 are kept" in rows[2].reason
+    assert "title: \u201cDune\u201d \u2192 \u201cDune Messiah\u201d" in rows[2].reason
+
+
+@pytest.fixture
+def api(library):  # type: ignore[no-untyped-def]
+    return client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
+
+
+def _uploaded(api) -> int:  # type: ignore[no-untyped-def]
+    response = api.post(
+        "/api/v1/imports/", {"file": SimpleUploadedFile("books.csv", TWICE)}, format="multipart"
+    )
+    assert response.status_code == 202, response.json()
+    with schema_context("alpha"):
+        job_run(ImportJob.objects.get(pk=response.json()["id"]))
+    return int(response.json()["id"])
+
+
+def test_the_api_and_the_staff_page_show_the_merge_before_commit(api):
+    job_id = _uploaded(api)
+    job = api.get(f"/api/v1/imports/{job_id}/").json()
+    rows = api.get(f"/api/v1/imports/{job_id}/rows/?action=update").json()["results"]
+    page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job_id}/")
+
+    assert job["status"] == "staged"
+    assert any("line 3 with line 2 (isbn 9780441172719)" in w for w in job["warnings"])
+    assert "\u201cDune\u201d \u2192 \u201cDune Messiah\u201d" in rows[0]["reason"]
+    assert "line 3 with line 2 (isbn 9780441172719)" in page.text
+    assert "the values of line 3 are kept" in page.text
+
+
+def test_another_library_cannot_read_the_merge_warning(api, other_library):
+    job_id = _uploaded(api)
+    other = client_for(OTHER_LIBRARY_HOST, f"Api-Key {_key('beta')}")
+
+    assert other.get(f"/api/v1/imports/{job_id}/").status_code == 404
+    assert other.get(f"/api/v1/imports/{job_id}/rows/").status_code == 404
+    with schema_context("alpha"):
+        assert ImportJob.objects.get(pk=job_id).status == "staged"
