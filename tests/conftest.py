@@ -206,17 +206,28 @@ def database_url() -> str:
     return f"{url}?host={socket_dir}" if socket_dir else url
 
 
+_ports_given: list[int] = []
+
+
 def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on now: any one, or the first
-    free one of STACKS_TEST_PORTS ("8711-8719") on a machine that allows only those."""
+    """A TCP port on the loopback interface that nothing listens on now: any one, or a free
+    one of STACKS_TEST_PORTS ("8711-8719") on a machine that allows only those. Within that
+    range the ports are handed out in turn, so two servers started at once (before the first
+    binds) are not given the same one."""
     low, _, high = os.environ.get("STACKS_TEST_PORTS", "0-0").partition("-")
-    for port in range(int(low), int(high or low) + 1):
+    ports = list(range(int(low), int(high or low) + 1))
+    if len(ports) > 1 and _ports_given and _ports_given[-1] in ports:
+        after = ports.index(_ports_given[-1]) + 1
+        ports = ports[after:] + ports[:after]
+    for port in ports:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return int(sock.getsockname()[1])
+            given = int(sock.getsockname()[1])
+            _ports_given[:] = [given]
+            return given
     raise RuntimeError(f"No free port in STACKS_TEST_PORTS={os.environ['STACKS_TEST_PORTS']}")
 
 
