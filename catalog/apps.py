@@ -1,10 +1,12 @@
 """App configuration for the catalog."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CatalogConfig(AppConfig):
     name = "catalog"
+    verbose_name = _("Catalog")
 
     def ready(self) -> None:
         from catalog.services import barcode_holders_register

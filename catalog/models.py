@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.functions import Now, Upper
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 MAX_YEAR = 2100
@@ -317,7 +318,11 @@ class RecordContributor(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.contributor_id} ({self.role}) of record {self.record_id}"
+        return gettext("%(contributor)s (%(role)s) of record %(record)s") % {
+            "contributor": self.contributor_id,
+            "role": self.get_role_display(),
+            "record": self.record_id,
+        }
 
 
 class RecordSubject(models.Model):
@@ -335,7 +340,10 @@ class RecordSubject(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"subject {self.subject_id} of record {self.record_id}"
+        return gettext("subject %(subject)s of record %(record)s") % {
+            "subject": self.subject_id,
+            "record": self.record_id,
+        }
 
 
 class Identifier(models.Model):
@@ -379,7 +387,11 @@ class Item(models.Model):
 
     # Looked up by record through the (record, status) index.
     record = models.ForeignKey(
-        Record, on_delete=models.CASCADE, related_name="items", db_index=False
+        Record,
+        on_delete=models.CASCADE,
+        related_name="items",
+        db_index=False,
+        verbose_name=_("Record"),
     )
     barcode = models.CharField(_("Barcode"), max_length=64)  # unique: see Meta
     call_number = models.CharField(_("Call number"), max_length=200, blank=True, default="")
@@ -404,8 +416,8 @@ class Item(models.Model):
 
     class Meta:
         ordering = ["id"]
-        verbose_name = _("item")
-        verbose_name_plural = _("items")
+        verbose_name = _("copy")
+        verbose_name_plural = _("copies")
         indexes = [
             models.Index(fields=["record", "status"], name="item_record_status"),
             # A card is refused a copy's barcode in any case (catalog.services.barcodes), and

@@ -48,6 +48,8 @@ from circulation.services import (
     patron_create,
     patron_erase,
     patron_export_json,
+    patron_pin_check,
+    patron_pin_set,
     patron_update,
 )
 from circulation.views import allowed_or_403, desk_required
@@ -83,12 +85,35 @@ class PatronForm(forms.Form):
     notes = forms.CharField(
         label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    # Write-only: never shown back; empty keeps the PIN the patron has.
+    pin = forms.CharField(
+        label=gettext_lazy("New PIN"),
+        help_text=gettext_lazy(
+            "4 to 12 digits, for the patron to sign in to their account. "
+            "Leave empty to keep the current PIN."
+        ),
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "autocomplete": "new-password"}, render_value=False
+        ),
+        required=False,
+        strip=False,
+    )
     # The patron's version when the page was opened: a save over a later one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def clean_pin(self) -> str:
+        pin = str(self.cleaned_data.get("pin") or "")
+        if pin:
+            try:
+                patron_pin_check(pin)
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return pin
 
     def data_for_service(self) -> PatronData:
         values = dict(self.cleaned_data)
         values.pop("version", None)
+        values.pop("pin", None)
         return PatronData(**values)
 
     def add_service_errors(self, exc: ApplicationError) -> None:
@@ -130,12 +155,17 @@ def patron_new_page(request: HttpRequest) -> HttpResponse:
     form = PatronForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            patron = patron_create(data=form.data_for_service())
+            patron = patron_create(data=form.data_for_service(), pin=form.cleaned_data["pin"])
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
             return redirect("circulation-patron", pk=patron.pk)  # type: ignore[return-value]
     return form_page(request, "circulation/patron_form.html", {"form": form, "patron": None})
+
+
+def _patron_initial(patron: Any) -> dict[str, Any]:
+    """The form filled from the patron; the PIN is stored only as a hash and never shown."""
+    return {name: getattr(patron, name) for name in PatronForm.base_fields if name != "pin"}
 
 
 def _patron_or_404(pk: int) -> Any:
@@ -147,8 +177,7 @@ def _patron_or_404(pk: int) -> Any:
 @desk_required("read")
 def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
     patron = _patron_or_404(pk)
-    initial = {name: getattr(patron, name) for name in PatronForm.base_fields}
-    form = PatronForm(request.POST or None, initial=initial)
+    form = PatronForm(request.POST or None, initial=_patron_initial(patron))
     error, status = "", 200
     if request.method == "POST":
         allowed_or_403(request, "desk")
@@ -159,6 +188,8 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
                     data=form.data_for_service(),
                     expected_version=form.cleaned_data["version"],
                 )
+                if form.cleaned_data["pin"]:
+                    patron_pin_set(patron_id=pk, pin=form.cleaned_data["pin"])
             except PreconditionFailed as exc:
                 form.add_error(
                     None,
@@ -207,7 +238,7 @@ def patron_erase_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _patron_refused(request: HttpRequest, patron: Any, message: str) -> HttpResponse:
-    form = PatronForm(initial={name: getattr(patron, name) for name in PatronForm.base_fields})
+    form = PatronForm(initial=_patron_initial(patron))
     return _patron_render(request, patron, form, message, 409)
 
 

@@ -154,11 +154,19 @@ def _patron_save(patron: Patron) -> None:
         raise ApplicationError.of_field("barcode", message, code="invalid_patron") from None
 
 
+def patron_pin_check(pin: str) -> None:
+    """Refuse a PIN that is not 4 to 12 digits (the rule of the API, the staff form and imports)."""
+    if not (pin.isascii() and pin.isdigit()) or not 4 <= len(pin) <= 12:
+        message = gettext("A PIN is 4 to 12 digits.")
+        raise ApplicationError.of_field("pin", message)
+
+
 @transaction.atomic
 def patron_create(*, data: PatronData, pin: str = "") -> Patron:
     patron = Patron()
     patron_fields_apply(patron, data)
     if pin:
+        patron_pin_check(pin)
         patron.pin_hash = make_password(pin)
     _patron_save(patron)
     return patron
@@ -203,9 +211,7 @@ def patron_patch(
 
 @transaction.atomic
 def patron_pin_set(*, patron_id: int, pin: str) -> None:
-    if not (pin.isascii() and pin.isdigit()) or not 4 <= len(pin) <= 12:
-        message = gettext("A PIN is 4 to 12 digits.")
-        raise ApplicationError.of_field("pin", message)
+    patron_pin_check(pin)
     if not Patron.objects.filter(pk=patron_id).update(pin_hash=make_password(pin)):
         raise NotFound(gettext("No such patron."))
 

@@ -7,6 +7,7 @@ card) ends the patron. An item scanned with no patron open is checked in.
 import re
 import secrets
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -20,7 +21,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, strip_tags
-from django.utils.translation import gettext
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -97,16 +99,14 @@ def _say(
     values: dict[str, Any] | None = None,
     lend_anyway: str = "",
 ) -> None:
-    """A line on the desk's screen: what the last scans did, newest first. The line is
-    `text % values`, kept as HTML where names and titles (given as `bdi(...)`) are isolated.
-    `lend_anyway` is the barcode of an item the librarian may lend despite the holds the line
-    names."""
-    values = values or {}
-    plain = text % {key: strip_tags(value) for key, value in values.items()} if values else text
-    if plain.endswith(".."):  # a sentence's full stop after a name or title ending in one
-        text = text[:-1]
-    html = sentence_html(text, values) if values else conditional_escape(text)
-    line = {"kind": kind, "html": str(html), "lend_anyway": lend_anyway}
+    """A line on the desk's screen: what the last scans did, newest first. The line keeps the
+    facts, not the sentence: `text` is the English message (marked with gettext_noop) and
+    `values` its parts (`_name(...)` for names and titles to isolate, `_day(...)` for dates,
+    HTML already written such as a service's message), so the line is worded in the language
+    and date format of whoever reads the desk later. `lend_anyway` is the barcode of an item
+    the librarian may lend despite the holds the line names."""
+    facts = {key: _fact(value) for key, value in (values or {}).items()}
+    line: dict[str, Any] = {"kind": kind, "text": text, "values": facts, "lend_anyway": lend_anyway}
     pages = _pages_lines(request)
     token = _desk_page(request)
     lines = [line, *pages.pop(token, [])]
@@ -114,7 +114,53 @@ def _say(
     request.session[SESSION_LINES] = dict(list(pages.items())[-PAGES_KEPT:])
 
 
-def _pages_lines(request: HttpRequest) -> dict[str, list[dict[str, str]]]:
+def _name(value: str) -> dict[str, str]:
+    """A name or title in a desk line: shown isolated (<bdi>), whatever its direction."""
+    return {"name": str(value)}
+
+
+def _day(value: date) -> dict[str, str]:
+    """A day in a desk line: written in the reader's date format when shown."""
+    return {"day": value.isoformat()}
+
+
+def _fact(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, SafeString):  # a sentence already written (a service's message)
+        return {"html": str(value)}
+    return str(value)
+
+
+def _fact_shown(fact: Any) -> Any:
+    if not isinstance(fact, dict):
+        return str(fact)
+    if "name" in fact:
+        return bdi(fact["name"])
+    if "day" in fact:
+        return date_format(date.fromisoformat(fact["day"]), "SHORT_DATE_FORMAT")
+    return mark_safe(fact.get("html", ""))  # noqa: S308 (escaped when the line was made)
+
+
+def _line_html(line: dict[str, Any]) -> str:
+    """A desk line in the language of the page now; a line kept from before lines kept their
+    facts has only its HTML, shown as it was written."""
+    if "text" not in line:
+        return str(line.get("html", ""))
+    text = gettext(line["text"]) if line["text"] else ""
+    values = {key: _fact_shown(fact) for key, fact in line.get("values", {}).items()}
+    if not values:
+        return str(conditional_escape(text))
+    for key in re.findall(r"%\((\w+)\)r", text):  # quoted as Python quotes, then escaped
+        text = text.replace(f"%({key})r", f"%({key})s")
+        values[key] = repr(str(values[key]))
+    plain = text % {key: strip_tags(value) for key, value in values.items()}
+    if plain.endswith(".."):  # a sentence's full stop after a name or title ending in one
+        text = text[:-1]
+    return str(sentence_html(text, values))
+
+
+def _pages_lines(request: HttpRequest) -> dict[str, list[dict[str, Any]]]:
     """The lines of the desk's pages, by their token (a session from before pages had tokens
     kept one list for all: it is left behind)."""
     pages = request.session.get(SESSION_LINES)
@@ -138,8 +184,8 @@ def _say_refused(
     """The desk's line for a scan a service refused: the barcode, then the service's words,
     with the names and titles they quote isolated."""
     message = names_isolated(error.message, *error.quoted)
-    _say(request, "error", "%(barcode)s: %(message)s", {"barcode": barcode, "message": message},
-         lend_anyway=lend_anyway)  # fmt: skip
+    values = {"barcode": barcode, "message": message}
+    _say(request, "error", "%(barcode)s: %(message)s", values, lend_anyway=lend_anyway)
 
 
 def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bool) -> None:
@@ -150,10 +196,10 @@ def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bo
     except ApplicationError as exc:
         _say_refused(request, barcode, exc, barcode if exc.code == "hold_waiting" else "")
         return
-    text = gettext("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")
-    due = date_format(loan.due_on, "SHORT_DATE_FORMAT")
-    values = {"barcode": loan.item.barcode, "title": bdi(loan.item.record.title),
-              "name": bdi(patron.name), "due": due}  # fmt: skip
+    text = gettext_noop("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")
+    due = _day(loan.due_on)
+    values = {"barcode": loan.item.barcode, "title": _name(loan.item.record.title),
+              "name": _name(patron.name), "due": due}  # fmt: skip
     _say(request, "ok", text, values)
 
 
@@ -164,7 +210,9 @@ def _scan(request: HttpRequest, barcode: str, shown: int | None) -> None:
         if patron_id is not None:
             request.session.pop(SESSION_PATRON, None)
             _say(
-                request, "info", gettext("Done with this patron: items scanned now are checked in.")
+                request,
+                "info",
+                gettext_noop("Done with this patron: items scanned now are checked in."),
             )
         return
     patron = patron_at_desk(barcode=barcode)
@@ -180,15 +228,15 @@ def _scan(request: HttpRequest, barcode: str, shown: int | None) -> None:
     if patron is not None and copy is not None:
         # Given before copies and cards were kept apart (in any case): neither lending to the
         # card nor taking back the copy is surely what the scan meant.
-        text = gettext(
+        text = gettext_noop(
             "%(barcode)s is both %(name)s's card and a copy of %(title)s: give one of them "
             "another barcode."
         )
-        values = {"barcode": barcode, "name": bdi(patron.name), "title": bdi(copy.record.title)}
+        values = {"barcode": barcode, "name": _name(patron.name), "title": _name(copy.record.title)}
         _say(request, "error", text, values)
         return
     if patron is None and barcode_several_alike(barcode=barcode):
-        text = gettext(
+        text = gettext_noop(
             "Several cards or copies match %(barcode)s in upper or lower case: type it exactly "
             "as printed."
         )
@@ -199,17 +247,17 @@ def _scan(request: HttpRequest, barcode: str, shown: int | None) -> None:
         # that did not know another tab had opened them, it opens them.
         if patron.pk == patron_id and patron.pk == shown:
             request.session.pop(SESSION_PATRON, None)
-            _say(request, "info", gettext("Done with %(name)s."), {"name": bdi(patron.name)})
+            _say(request, "info", gettext_noop("Done with %(name)s."), {"name": _name(patron.name)})
             return
         request.session[SESSION_PATRON] = patron.pk
         expired = patron.expires_on is not None and patron.expires_on < today()
-        values = {"name": bdi(patron.name), "card": patron.barcode}
+        values = {"name": _name(patron.name), "card": patron.barcode}
         if patron.expires_on is not None:
-            values["expired"] = date_format(patron.expires_on, "SHORT_DATE_FORMAT")
+            values["expired"] = _day(patron.expires_on)
         if expired:
-            text = gettext("Lending to %(name)s (%(card)s) (card expired %(expired)s).")
+            text = gettext_noop("Lending to %(name)s (%(card)s) (card expired %(expired)s).")
         else:
-            text = gettext("Lending to %(name)s (%(card)s).")
+            text = gettext_noop("Lending to %(name)s (%(card)s).")
         _say(request, "info", text, values)
         return
     current = _patron_open(request)
@@ -247,28 +295,28 @@ def _patron_unchanged(
         return True
     if current is None:
         if renewing:
-            text = gettext(
+            text = gettext_noop(
                 "%(barcode)s: not renewed. Another tab of the desk ended the patron: scan "
                 "their card again, then renew it."
             )
         else:
-            text = gettext(
+            text = gettext_noop(
                 "%(barcode)s: nothing done. Another tab of the desk ended the patron: scan "
                 "the card, then the copy again."
             )
         _say(request, "error", text, {"barcode": barcode})
         return False
     if renewing:
-        text = gettext(
+        text = gettext_noop(
             "%(barcode)s: not renewed. Another tab of the desk changed the patron to "
             "%(name)s (%(card)s): scan the card of the patron you meant, then renew it."
         )
     else:
-        text = gettext(
+        text = gettext_noop(
             "%(barcode)s: nothing done. Another tab of the desk changed the patron to "
             "%(name)s (%(card)s): scan the copy again."
         )
-    values = {"barcode": barcode, "name": bdi(current.name), "card": current.barcode}
+    values = {"barcode": barcode, "name": _name(current.name), "card": current.barcode}
     _say(request, "error", text, values)
     return False
 
@@ -279,8 +327,8 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
         back = loan_checkin(item_barcode=barcode)
     except ApplicationError as exc:
         if exc.code == "unknown_item":  # and no patron's card either: the scan could be both
-            text = gettext("No patron or item has the barcode %(barcode)r.")
-            _say(request, "error", "%(message)s", {"message": text % {"barcode": barcode}})
+            text = gettext_noop("No patron or item has the barcode %(barcode)r.")
+            _say(request, "error", text, {"barcode": barcode})
             return
         if exc.code != "item_not_on_loan":
             _say_refused(request, barcode, exc)
@@ -304,13 +352,13 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
         _say_trapped(request, item.barcode, item.record.title, back.hold, unrecorded=unrecorded)
     else:
         if unrecorded:
-            text = gettext(
+            text = gettext_noop(
                 "%(barcode)s %(title)s: checked in (it was marked on loan, with no loan "
                 "recorded here)."
             )
         else:
-            text = gettext("%(barcode)s %(title)s: checked in.")
-        _say(request, "ok", text, {"barcode": item.barcode, "title": bdi(item.record.title)})
+            text = gettext_noop("%(barcode)s %(title)s: checked in.")
+        _say(request, "ok", text, {"barcode": item.barcode, "title": _name(item.record.title)})
 
 
 def _kept_on_shelf(barcode: str) -> Hold | None:
@@ -328,23 +376,23 @@ def _say_trapped(
     `unrecorded`, it was marked on loan with no loan recorded here."""
     waiting = Patron.objects.get(pk=hold.patron_id)
     shelf_until = hold.shelf_until  # set whenever a hold is on the shelf
-    until = date_format(shelf_until, "SHORT_DATE_FORMAT") if shelf_until else ""
+    until = _day(shelf_until) if shelf_until else ""
     if again:
-        text = gettext(
+        text = gettext_noop(
             "%(barcode)s %(title)s: already on the hold shelf for %(name)s (%(card)s) until "
             "%(until)s."
         )
     elif unrecorded:
-        text = gettext(
+        text = gettext_noop(
             "%(barcode)s %(title)s: checked in (it was marked on loan, with no loan recorded "
             "here). Put it on the hold shelf for %(name)s (%(card)s) until %(until)s."
         )
     else:
-        text = gettext(
+        text = gettext_noop(
             "%(barcode)s %(title)s: checked in. Put it on the hold shelf for %(name)s "
             "(%(card)s) until %(until)s."
         )
-    values = {"barcode": barcode, "title": bdi(title), "name": bdi(waiting.name),
+    values = {"barcode": barcode, "title": _name(title), "name": _name(waiting.name),
               "card": waiting.barcode, "until": until}  # fmt: skip
     _say(request, "hold", text, values)
 
@@ -356,8 +404,8 @@ def _renew(request: HttpRequest, barcode: str) -> None:
         message = names_isolated(exc.message, *exc.quoted)
         _say(request, "error", "%(message)s", {"message": message})
         return
-    text = gettext("%(barcode)s: renewed, due %(due)s.")
-    values = {"barcode": loan.item.barcode, "due": date_format(loan.due_on, "SHORT_DATE_FORMAT")}
+    text = gettext_noop("%(barcode)s: renewed, due %(due)s.")
+    values = {"barcode": loan.item.barcode, "due": _day(loan.due_on)}
     _say(request, "ok", text, values)
 
 
@@ -390,7 +438,10 @@ def desk_page(request: HttpRequest) -> HttpResponse:
         "loans": loan_list(patron_id=patron.pk, open_only=True).order_by("due_on")
         if patron
         else [],
-        "lines": _pages_lines(request).get(_desk_page(request), []),
+        "lines": [
+            {**line, "html": _line_html(line)}
+            for line in _pages_lines(request).get(_desk_page(request), [])
+        ],
         "desk_page": _desk_page(request),
         "today": today(),
         "can_lend": circulation_allowed(request.user, "desk"),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from common.emails import is_email_address
 from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
-from common.language import library_language
+from common.language import library_language, library_name
 from staff.audit import audit_record
 from staff.models import Invitation, StaffToken, User
 from staff.roles import Role
@@ -54,23 +54,25 @@ def _invitation_issue(*, user: User, invited_by: User | None, host: str | None) 
         # The library's language now: once the transaction commits, the connection may be
         # back on another schema (a library just made is left before its commit).
         language = library_language()
+        name = library_name() or host
         transaction.on_commit(
-            lambda: _invitation_send(email=email, link=link, host=host, language=language)
+            lambda: _invitation_send(email=email, link=link, name=name, language=language)
         )
     return IssuedInvitation(invitation=invitation, token=token)
 
 
-def _invitation_send(*, email: str, link: str, host: str, language: str) -> None:
-    # In the library's language: the invitee has chosen none yet.
+def _invitation_send(*, email: str, link: str, name: str, language: str) -> None:
+    # In the library's language: the invitee has chosen none yet. The library by the name it
+    # gave itself; its host is in the link.
     with translation.override(language):
         send_mail(
-            subject=gettext("Your staff account at %(host)s") % {"host": host},
+            subject=gettext("Your staff account at %(library)s") % {"library": name},
             message=gettext(
-                "You have been invited to the staff of %(host)s.\n\n"
+                "You have been invited to the staff of %(library)s.\n\n"
                 "Set your password here (the link works once, for %(days)s days):\n"
                 "%(link)s\n"
             )
-            % {"host": host, "days": INVITATION_TTL.days, "link": link},
+            % {"library": name, "days": INVITATION_TTL.days, "link": link},
             from_email=None,
             recipient_list=[email],
         )

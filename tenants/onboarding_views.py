@@ -20,7 +20,12 @@ class SignupForm(forms.Form):
         max_length=63,
         help_text=_("Your catalog will be at <address>.<platform domain>."),
     )
-    admin_email = forms.CharField(label=_("Your email (the library's first admin)"), max_length=254)
+    # An email input (the phone's keyboard with "@"); the service still judges the address.
+    admin_email = forms.CharField(
+        label=_("Your email (the library's first admin)"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
 
 def _apply_errors(form: forms.Form, exc: ApplicationError) -> None:

@@ -50,7 +50,7 @@ class ItemAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
     list_display = ["barcode", "record", "call_number", "location", "status"]
     list_select_related = ["record", "location"]
     search_fields = ["=barcode", "barcode", "record__title"]
-    search_help_text = "Barcode (exact or part) or the record's title."
+    search_help_text = _("Barcode (exact or part) or the record's title.")
     list_filter = ["status", "location"]
     autocomplete_fields = ["record", "location"]
     actions = [items_withdraw]
@@ -92,7 +92,7 @@ class LocationAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
         return super().get_queryset(request).annotate(n_items=count_of(Item, "location"))
 
-    @admin.display(description=_("Items"), ordering="n_items")
+    @admin.display(description=_("Copies"), ordering="n_items")
     def items_kept(self, location: Location) -> int:
         return getattr(location, "n_items", 0)
 

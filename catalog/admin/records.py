@@ -93,7 +93,8 @@ class ContributorInline(RoleAccess, admin.TabularInline):
     fields = ["contributor", "role"]
     autocomplete_fields = ["contributor"]
     extra = 0
-    verbose_name = "contributor"
+    verbose_name = _("contributor")
+    verbose_name_plural = _("contributors")
 
 
 class SubjectInline(RoleAccess, admin.TabularInline):
@@ -101,7 +102,8 @@ class SubjectInline(RoleAccess, admin.TabularInline):
     fields = ["subject"]
     autocomplete_fields = ["subject"]
     extra = 0
-    verbose_name = "subject"
+    verbose_name = _("subject")
+    verbose_name_plural = _("subjects")
 
 
 class IdentifierForm(forms.ModelForm):
@@ -125,6 +127,8 @@ class IdentifierInline(RoleAccess, admin.TabularInline):
     model = Identifier
     form = IdentifierForm
     extra = 0
+    verbose_name = _("identifier")
+    verbose_name_plural = _("identifiers")
 
 
 class ItemInline(RoleAccess, admin.TabularInline):
@@ -209,7 +213,7 @@ class RecordAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
         "identifiers__value",
         "=control_number",
     ]
-    search_help_text = "Title, contributor name, ISBN/ISSN/LCCN/OCLC number or control number."
+    search_help_text = _("Title, contributor name, ISBN/ISSN/LCCN/OCLC number or control number.")
     list_filter = [LanguageFilter, DecadeFilter, SubjectFilter]
     fieldsets = [
         (None, {"fields": ["title", "subtitle", "publisher", "publication_year", "edition"]}),

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import F, Func, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from catalog.models import Item
 from catalog.services import ItemData, delete_check, item_update
@@ -20,9 +20,9 @@ from staff.roles import may_catalogue, may_read
 class CatalogAdminSite(admin.AdminSite):
     """The admin of one library's catalog: open to its staff by role, not by Django's flags."""
 
-    site_header = "Catalog"
-    site_title = "Catalog"
-    index_title = "Records, items and locations"
+    site_header = gettext_lazy("Catalog")
+    site_title = gettext_lazy("Catalog")
+    index_title = gettext_lazy("Records, copies and locations")
     site_url = "/staff/"
 
     def has_permission(self, request: HttpRequest) -> bool:
@@ -32,7 +32,7 @@ class CatalogAdminSite(admin.AdminSite):
         context = super().each_context(request)
         tenant = getattr(request, "tenant", None)
         if tenant is not None:
-            context["site_header"] = f"{tenant.name}: catalog"
+            context["site_header"] = gettext("%(library)s: catalog") % {"library": tenant.name}
         return context
 
 

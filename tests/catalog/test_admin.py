@@ -149,3 +149,50 @@ def test_another_librarys_staff_cannot_write_through_these_pages(library, other_
     with schema_context("beta"):
         assert not Contributor.objects.exists()
         assert not Location.objects.exists()
+
+
+ENGLISH_LEFT = (
+    "Alpha Library: catalog",
+    "Records, items and locations",
+    "Records, copies and locations",
+    "Title, contributor name",
+    "Barcode (exact or part)",
+    "of record",
+    ">Contributors<",
+    ">Subjects<",
+    ">Identifiers<",
+    ">Record<",
+    "Record:",
+    "Catalog<",
+)
+
+
+@pytest.mark.parametrize("language", ["fr", "de", "es"])
+def test_the_cataloguing_pages_speak_the_librarian_s_language(librarian, language):
+    """Headings, search hints, inline tables and columns of the staff cataloguing pages are in
+    the language the librarian chose, not left in English."""
+    with schema_context("alpha"):
+        location = location_create(code="MAIN", name="Main")
+        dune = RecordData(title="Dune", contributors=[("Frank Herbert", "author")])
+        dune.subjects = [("Sand", "lcsh")]
+        record = record_create(data=dune)
+        item_create(record_id=record.pk, data=ItemData(barcode="B1", location_id=location.pk))
+    librarian.get("/language/", {"language": language, "next": "/staff/"})
+    paths = [
+        "/admin/",
+        "/admin/catalog/record/",
+        f"/admin/catalog/record/{record.pk}/change/",
+        "/admin/catalog/item/",
+        "/admin/catalog/item/add/",
+        "/admin/catalog/location/",
+    ]
+    for path in paths:
+        page = librarian.get(path)
+        assert page.status_code == 200, path
+        text = page.content.decode()
+        assert f'lang="{language}"' in text
+        left = [english for english in ENGLISH_LEFT if english in text]
+        assert not left, (path, left)
+    french = {"fr": "Notices, exemplaires et localisations", "de": "Datensätze, Exemplare und",
+              "es": "Registros, ejemplares y"}[language]  # fmt: skip
+    assert french in librarian.get("/admin/").content.decode()

@@ -356,3 +356,33 @@ def test_another_library_s_copy_marked_on_loan_is_not_taken_back(
     page = scan(librarian, theirs.barcode)
     assert "No patron or item has the barcode &#x27;MIGRATED-B&#x27;." in page
     assert state(other_desk) == before
+
+
+def test_the_desk_s_lines_follow_the_reader_s_language_and_date_format(
+    librarian: Client, desk: Desk
+) -> None:
+    """A line written in English reads in French once the librarian (or a colleague at the same
+    desk) switches, with French dates; a line kept from before lines kept their facts stays."""
+    scan(librarian, desk.patron.barcode)
+    page = scan(librarian, desk.items[0].barcode)
+    with schema_context(desk.schema):
+        due = Loan.objects.get(item=desk.items[0]).due_on
+    assert (
+        f"lent to <bdi>{desk.patron.name}</bdi>, due {date_format(due, 'SHORT_DATE_FORMAT')}"
+        in page
+    )
+    session = librarian.session
+    token = desk_page_of(librarian)
+    lines = session["desk_lines"]
+    lines[token].append(
+        {"kind": "ok", "html": "An old line, as it was written.", "lend_anyway": ""}
+    )
+    session["desk_lines"] = lines
+    session.save()
+
+    librarian.get("/language/", {"language": "fr", "next": "/staff/desk/"})
+    page = desk_get(librarian)
+    french_due = due.strftime("%d/%m/%Y")
+    assert f"prêté à <bdi>{desk.patron.name}</bdi>, à rendre le {french_due}" in page
+    assert "lent to" not in page
+    assert "An old line, as it was written." in page

@@ -26,6 +26,7 @@ from circulation.services import (
     hold_place,
     loan_checkin,
     loan_checkout,
+    patron_authenticate,
     patron_create,
 )
 from tests.circulation.conftest import Desk
@@ -349,3 +350,67 @@ def test_a_card_s_date_is_shown_as_its_label_asks_in_every_language(
     assert saved.status_code == 302
     with schema_context(desk.schema):
         assert str(Patron.objects.get(pk=desk.patron.pk).expires_on) == "2027-04-30"
+
+
+def _patron(schema: str, barcode: str) -> Patron:
+    with schema_context(schema):
+        return Patron.objects.get(barcode=barcode)
+
+
+def _signs_in(schema: str, barcode: str, pin: str) -> bool:
+    with schema_context(schema):
+        return patron_authenticate(barcode=barcode, pin=pin) is not None
+
+
+def test_staff_set_a_patron_s_pin_on_the_form_with_the_api_s_rules(
+    librarian: Client, desk: Desk
+) -> None:
+    """The desk gives a reader a PIN when adding them or later; it is never shown back, an empty
+    field keeps it, and a PIN the API would refuse is refused with nothing saved."""
+    form = {"name": "Odo", "barcode": "P-ODO", "email": "", "category": "adult", "pin": "4821"}
+    assert librarian.post("/staff/patrons/new/", form).status_code == 302
+    assert _signs_in(desk.schema, "P-ODO", "4821")
+    odo = _patron(desk.schema, "P-ODO")
+    url = f"/staff/patrons/{odo.pk}/"
+    page = librarian.get(url).text
+    assert 'type="password" name="pin"' in page
+    assert "4821" not in page
+    assert "This patron has a PIN" in page
+
+    kept = {**form, "name": "Odo Ren", "pin": "", "version": odo.version}
+    assert librarian.post(url, kept).status_code == 302
+    assert _signs_in(desk.schema, "P-ODO", "4821")
+
+    odo = _patron(desk.schema, "P-ODO")
+    kept["version"] = odo.version
+    before = (patrons_of(desk.schema), odo.pin_hash)
+    for bad in ("12", "12a4", "1234567890123", "\u0661\u0662\u0663\u0664"):
+        refused = librarian.post(url, {**kept, "name": "Changed", "pin": bad})
+        assert refused.status_code == 400, bad
+        assert "A PIN is 4 to 12 digits." in refused.text
+    new = librarian.post("/staff/patrons/new/", {**form, "barcode": "P-2", "pin": "1"})
+    assert new.status_code == 400
+    assert (patrons_of(desk.schema), _patron(desk.schema, "P-ODO").pin_hash) == before
+
+    assert librarian.post(url, {**kept, "pin": "000111"}).status_code == 302
+    assert _signs_in(desk.schema, "P-ODO", "000111")
+    assert not _signs_in(desk.schema, "P-ODO", "4821")
+
+
+def test_a_pin_cannot_be_set_across_libraries(
+    librarian: Client, desk: Desk, other_desk: Desk
+) -> None:
+    with schema_context(other_desk.schema):
+        only_b = patron_create(data=PatronData(name="Only in B", barcode="B-PIN"))
+        for n in range(3):  # ids past any of A's
+            patron_create(data=PatronData(name=f"B {n}", barcode=f"B-{n}"))
+    body = {"name": "X", "barcode": "B-PIN", "category": "adult", "pin": "9999"}
+    # B's id on A's host is not found there; A's session means nothing on B's host.
+    assert librarian.post(f"/staff/patrons/{only_b.pk + 3}/", body).status_code == 404
+    visitor = Client(HTTP_HOST=OTHER_LIBRARY_HOST)
+    visitor.cookies = copy.deepcopy(librarian.cookies)
+    response = visitor.post(f"/staff/patrons/{only_b.pk}/", body)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/login/")
+    assert _patron(other_desk.schema, "B-PIN").pin_hash == ""
+    assert not _signs_in(other_desk.schema, "B-PIN", "9999")

@@ -232,7 +232,7 @@ def test_a_library_signed_up_in_french_starts_in_french(db, django_capture_on_co
         signup_provision(signup_id=Signup.objects.get(subdomain="iota").pk)
     assert Library.objects.get(schema_name="iota").language == "fr"
     invitation = mail.outbox[-1]
-    assert invitation.subject == "Votre compte du personnel à iota.localhost"
+    assert invitation.subject == "Votre compte du personnel à Médiathèque Iota"
     assert "Choisissez votre mot de passe" in invitation.body
     # Signed up in a language Stacks does not speak: the platform's default.
     other = Client(HTTP_HOST=PLATFORM, HTTP_ACCEPT_LANGUAGE="pt")

@@ -202,3 +202,17 @@ def test_the_workspace_links_are_on_every_staff_page(browser):
         assert all(link in links for link in workspace), (path, links)
     # The desk still has its own circulation links.
     assert 'aria-label="Circulation"' in browser.get("/staff/desk/").text
+
+
+def test_an_invitation_names_the_library_not_its_host(
+    browser, library, django_capture_on_commit_callbacks
+):
+    """The invitee reads which library asks them, by the name it gave itself; the host name is
+    only in the link."""
+    assert library.name == "Alpha Library"
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/staff/people/", {"email": "new@alpha.example", "role": "librarian"})
+    sent = mail.outbox[-1]
+    assert sent.subject == "Your staff account at Alpha Library"
+    assert "invited to the staff of Alpha Library." in sent.body
+    assert f"://{LIBRARY_HOST}/staff/invitations/" in sent.body

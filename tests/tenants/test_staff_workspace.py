@@ -2,6 +2,7 @@
 
 import html
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
@@ -303,6 +304,20 @@ def test_an_export_s_page_names_the_records_it_was_asked_for(librarian):
     page = librarian.get(f"/staff/exports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
     assert page.status_code == 200
     assert "Notices: 3, 5 · ISBN: 0-441-47812-3" in html.unescape(page.text)
+
+
+def test_an_export_s_page_ends_its_sentence_with_one_full_stop(librarian):
+    """English writes an afternoon "4 p.m.": the sentence must not end on the time's own dot."""
+    with schema_context("alpha"):
+        job = export_job_create(format="csv", filters={}, queue=False)
+        ExportJob.objects.filter(pk=job.pk).update(
+            created_at=datetime(2026, 12, 4, 16, 0, tzinfo=UTC), started_by_label="Ann"
+        )
+    page = html.unescape(librarian.get(f"/staff/exports/{job.pk}/").text)
+    sentence = re.search(r"<p>(CSV of[^<]*)</p>", page)
+    assert sentence is not None
+    assert ".." not in sentence.group(1)
+    assert sentence.group(1).endswith("by Ann.")
 
 
 def test_a_running_export_s_page_says_how_far_it_has_got(librarian):
