@@ -1,0 +1,116 @@
+"""What a record becomes when a file's record meets it (the on-match rules that keep Stacks's
+edits or fill only empty fields), and how the change is told on the preview."""
+
+from typing import Any
+
+from django.utils.translation import gettext, gettext_lazy
+
+from catalog.imports.formats.marc import marc_read
+from catalog.imports.formats.marc21 import marc_map
+from catalog.imports.formats.source import RecordRejected
+from catalog.imports.snapshots import record_comparable, snapshot_data
+from catalog.services import RECORD_FIELDS, RecordData
+
+# The fields as an update's preview names them.
+_LABELS = {
+    "title": gettext_lazy("title"), "subtitle": gettext_lazy("subtitle"),
+    "publisher": gettext_lazy("publisher"), "publication_year": gettext_lazy("year"),
+    "edition": gettext_lazy("edition"), "language": gettext_lazy("language"),
+    "series": gettext_lazy("series"), "summary": gettext_lazy("summary"),
+    "control_number": gettext_lazy("control number"),
+    "control_number_source": gettext_lazy("control number source"),
+    "contributors": gettext_lazy("contributors"), "subjects": gettext_lazy("subjects"),
+    "identifiers": gettext_lazy("identifiers"),
+}  # fmt: skip
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return f"\u201c{text[:60]}\u2026\u201d" if len(text) > 60 else f"\u201c{text}\u201d"
+
+
+def _listed(data: RecordData, name: str) -> str:
+    if name == "contributors":
+        return "; ".join(f"{who} ({role})" for who, role in data.contributors)
+    if name == "subjects":
+        return "; ".join(heading for heading, _ in data.subjects)
+    return "; ".join(f"{kind} {value}" for kind, value in sorted(set(data.identifiers)))
+
+
+def changes_listed(before: RecordData, after: RecordData, new_barcodes: list[str]) -> str:
+    """What an update changes, field by field, as the preview shows it ("title: “X” → “Y”;
+    summary: removed")."""
+    changes = []
+    for name in RECORD_FIELDS:
+        old, new = getattr(before, name), getattr(after, name)
+        if (old or "") == (new or "") or (name == "title" and old == new.strip()):
+            continue
+        label = str(_LABELS.get(name, name))
+        if new in ("", None):
+            changes.append(gettext("%(field)s: removed") % {"field": label})
+        elif old in ("", None):
+            changes.append(
+                gettext("%(field)s: added %(value)s") % {"field": label, "value": _shown(new)}
+            )
+        else:
+            changes.append(f"{label}: {_shown(old)} \u2192 {_shown(new)}")
+    for name in ("contributors", "subjects", "identifiers"):
+        old, new = _listed(before, name), _listed(after, name)
+        if old != new:
+            none = gettext("none")
+            changes.append(f"{_LABELS[name]!s}: {_shown(old) if old else none} \u2192 "
+                           f"{_shown(new) if new else none}")  # fmt: skip
+    if new_barcodes:
+        changes.append(
+            gettext("copies added: %(barcodes)s") % {"barcodes": ", ".join(new_barcodes[:10])}
+        )
+    return "; ".join(changes) or gettext("headings written otherwise")
+
+
+def _as_imported(snapshot: dict[str, Any]) -> RecordData | None:
+    """The record as its last import wrote it (its source MARC, read again), if it came in
+    as MARC."""
+    marc = snapshot_data(snapshot).source_marc
+    if not marc:
+        return None
+    try:
+        data, _ = marc_map(marc_read(bytes(marc)))
+    except (RecordRejected, ValueError, UnicodeDecodeError):
+        return None
+    return data
+
+
+def _same(name: str, one: RecordData, other: RecordData) -> bool:
+    mine, theirs = record_comparable(one), record_comparable(other)
+    if name == "subjects" or name == "identifiers":
+        return set(map(tuple, mine[name])) == set(map(tuple, theirs[name]))
+    return bool(mine[name] == theirs[name])
+
+
+def local_edits_kept(
+    before: RecordData, snapshot: dict[str, Any], incoming: RecordData
+) -> RecordData:
+    """The file's record, but with each field edited in Stacks since the last import (where
+    the record differs from its source MARC as read again) as Stacks has it. A record with
+    no source to compare with (made in Stacks, or imported from CSV) keeps every field it has
+    a value for, as fill_empty."""
+    imported = _as_imported(snapshot)
+    if imported is None:
+        return empty_fields_filled(before, incoming)
+    values = {
+        name: getattr(before if not _same(name, before, imported) else incoming, name)
+        for name in (*RECORD_FIELDS, "contributors", "subjects", "identifiers")
+    }
+    return RecordData(**values, source_marc=incoming.source_marc, nonfiling=incoming.nonfiling)
+
+
+def empty_fields_filled(before: RecordData, incoming: RecordData) -> RecordData:
+    """The record as Stacks holds it, with only its empty fields taken from the file."""
+    values = {
+        name: getattr(before, name) if getattr(before, name) not in ("", None)
+        else getattr(incoming, name)
+        for name in RECORD_FIELDS
+    }  # fmt: skip
+    for name in ("contributors", "subjects", "identifiers"):
+        values[name] = getattr(before, name) or getattr(incoming, name)
+    return RecordData(**values, source_marc=incoming.source_marc, nonfiling=incoming.nonfiling)
