@@ -2,6 +2,10 @@
 
 import io
 from pathlib import Path
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
 
 from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create, import_job_work
@@ -17,6 +21,19 @@ def job_run(job: ImportJob) -> ImportJob:
         pass
     job.refresh_from_db()
     return job
+
+
+def api_upload_run(api: Any, name: str, content: bytes, schema: str = "alpha") -> int:
+    """Upload `content` as file `name` to POST /api/v1/imports/ with the client `api`, run the
+    job it made to its end in `schema`, and give the job's id."""
+    response = api.post(
+        "/api/v1/imports/", {"file": SimpleUploadedFile(name, content)}, format="multipart"
+    )
+    assert response.status_code == 202, response.json()
+    job_id = int(response.json()["id"])
+    with schema_context(schema):
+        job_run(ImportJob.objects.get(pk=job_id))
+    return job_id
 
 
 def job_import(path: Path, **options: object) -> ImportJob:

@@ -5,15 +5,14 @@ row; real MARC-8 reads as before."""
 
 import io
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_create
-from catalog.imports.models import ImportJob, ImportRow
+from catalog.imports.models import ImportRow
 from catalog.models import Record
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
-from tests.catalog.imports.helpers import MARC_DIR, job_import, job_run
+from tests.catalog.imports.helpers import MARC_DIR, api_upload_run, job_import, job_run
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
@@ -90,14 +89,7 @@ def test_a_russian_library_s_file_in_windows_1251_comes_in_readable(in_library):
 
 def test_a_unimarc_file_is_refused_in_one_sentence_on_the_api_and_staff_page(library):
     api = client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
-    content = (MARC_DIR / "testunimarc.dat").read_bytes()
-    response = api.post(
-        "/api/v1/imports/", {"file": SimpleUploadedFile("f.mrc", content)}, format="multipart"
-    )
-    assert response.status_code == 202, response.json()
-    job_id = response.json()["id"]
-    with schema_context("alpha"):
-        job_run(ImportJob.objects.get(pk=job_id))
+    job_id = api_upload_run(api, "f.mrc", (MARC_DIR / "testunimarc.dat").read_bytes())
     job = api.get(f"/api/v1/imports/{job_id}/").json()
     page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job_id}/")
 

@@ -3,7 +3,6 @@ accents and signs intact, and the preview says which encoding it was read in."""
 
 import io
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_create
@@ -12,7 +11,7 @@ from catalog.imports.selectors import import_job_warnings, import_rejects_file
 from catalog.models import Record
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
-from tests.catalog.imports.helpers import job_run
+from tests.catalog.imports.helpers import api_upload_run, job_run
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
@@ -75,13 +74,7 @@ def test_bytes_neither_utf8_nor_windows_1252_are_refused_with_their_line(in_libr
 
 def test_the_api_and_the_staff_page_say_the_file_was_read_as_windows_1252(library):
     api = client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
-    response = api.post(
-        "/api/v1/imports/", {"file": SimpleUploadedFile("excel.csv", EXCEL)}, format="multipart"
-    )
-    assert response.status_code == 202, response.json()
-    job_id = response.json()["id"]
-    with schema_context("alpha"):
-        job_run(ImportJob.objects.get(pk=job_id))
+    job_id = api_upload_run(api, "excel.csv", EXCEL)
     job = api.get(f"/api/v1/imports/{job_id}/").json()
     rows = api.get(f"/api/v1/imports/{job_id}/rows/?action=create").json()["results"]
     page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job_id}/")

@@ -6,7 +6,6 @@ import io
 
 import pymarc
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_commit, import_job_create
@@ -16,7 +15,7 @@ from catalog.models import Record
 from catalog.services import RecordData, record_create
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
-from tests.catalog.imports.helpers import job_run
+from tests.catalog.imports.helpers import api_upload_run, job_run
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
@@ -136,13 +135,7 @@ def api(library):  # type: ignore[no-untyped-def]
 
 
 def _uploaded(api) -> int:  # type: ignore[no-untyped-def]
-    response = api.post(
-        "/api/v1/imports/", {"file": SimpleUploadedFile("books.csv", TWICE)}, format="multipart"
-    )
-    assert response.status_code == 202, response.json()
-    with schema_context("alpha"):
-        job_run(ImportJob.objects.get(pk=response.json()["id"]))
-    return int(response.json()["id"])
+    return api_upload_run(api, "books.csv", TWICE)
 
 
 def test_the_api_and_the_staff_page_show_the_merge_before_commit(api):
