@@ -323,12 +323,14 @@ _IMPORT_JOB = {
 }
 _IMPORT_ROW = {
     "position": 7,
+    "line": 8,
     "action": "update",
     "reason": "Matched record 42 on ISBN 9780441478125.",
     "title": "The Left Hand of Darkness",
     "identifiers": "9780441478125",
     "match_record_id": 42,
     "match_position": None,
+    "match_line": None,
     "record_id": None,
     "committed": False,
 }

@@ -97,11 +97,18 @@ class ImportJobCreateSerializer(StrictInputSerializer):
 
 
 class ImportRowSerializer(serializers.ModelSerializer[ImportRow]):
+    match_line = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The line of the earlier CSV row this one matches (see `line`); null for "
+        "MARC and MARCXML, or when it matches a record of the catalog.",
+    )
+
     class Meta:
         model = ImportRow
         fields = [
-            "position", "action", "reason", "title", "identifiers",
-            "match_record_id", "match_position", "record_id", "committed",
+            "position", "line", "action", "reason", "title", "identifiers",
+            "match_record_id", "match_position", "match_line", "record_id", "committed",
         ]  # fmt: skip
 
 
@@ -170,7 +177,7 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
 
     @action(detail=True, methods=["get"])
     def rows(self, request: Request, pk: str | None = None) -> Response:
-        """The preview: each record's position, action and the reason for it."""
+        """The preview: each record's position (and a CSV row's line), action and reason."""
         job = self.get_object()
         rows = import_row_list(job=job, action=self.query().validated_data.get("action"))
         # Built here, not named as the action's pagination_class: the viewset pages jobs.

@@ -5,7 +5,7 @@ rejected rows can be downloaded, fixed and sent again."""
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -115,7 +115,21 @@ def _patron_data(data: dict[str, Any]) -> PatronData:
     )  # fmt: skip
 
 
-def _rows(content: bytes) -> Iterable[list[str]]:
+def _rows_by_line(content: bytes) -> Iterator[tuple[int, list[str]]]:
+    """Each row after the header, with the line of the file it starts on (the header is
+    line 1; a cell with a line break in it takes more than one line, as a text editor counts)."""
+    reader = _rows(content)
+    next(reader, None)
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        yield start, row
+
+
+def _rows(content: bytes) -> Any:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -201,9 +215,7 @@ def _stage(job_id: int) -> None:
 def _stage_rows(job: PatronImport, content: bytes) -> None:
     """Stage every row of the file with its action; nothing changes until commit."""
     header = _header(content)
-    lines = iter(_rows(content))
-    next(lines, None)
-    parsed = [(n, row) for n, row in enumerate(lines, start=2) if any(c.strip() for c in row)]
+    parsed = [(n, row) for n, row in _rows_by_line(content) if any(c.strip() for c in row)]
     if len(parsed) > MAX_ROWS:
         raise ApplicationError(
             _("At most %(limit)s patrons a file.") % {"limit": f"{MAX_ROWS:,}"},

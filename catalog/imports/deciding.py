@@ -42,7 +42,7 @@ class Decision:
     @classmethod
     def from_row(cls, row: ImportRow, fmt: str) -> "Decision":
         """The decision a staged row keeps, to be applied when the job is committed."""
-        source = SourceRecord(position=row.position, raw=bytes(row.raw or b""))
+        source = SourceRecord(position=row.position, raw=bytes(row.raw or b""), line=row.line)
         if row.data is not None:
             source.data, source.items = data_from_json(row.data)
             if fmt != Format.CSV and row.raw:
@@ -105,9 +105,10 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.match_record_id = found[match_key]
             target = gettext("record %(id)s") % {"id": found[match_key]}
         elif in_job_key:
-            decision.match_position, decision.match_record_id = (earlier or {})[in_job_key][:2]
+            first = (earlier or {})[in_job_key]
+            decision.match_position, decision.match_record_id = first.position, first.record_id
             target = gettext("the record of %(row)s of this file") % {
-                "row": row_named(job.format, decision.match_position)
+                "row": row_named(first.position, first.line)
             }
         else:
             target = ""
@@ -120,7 +121,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.reason, decision.action = _on_match(job, decision, target, label, current)
             repeated = next((k for k in keys if k in in_file_rows), "")
             if repeated and decision.action == Action.UPDATE:
-                decision.match_position = in_file_rows[repeated][0]
+                decision.match_position = in_file_rows[repeated].position
                 merged = _rows_merged(job, decision, repeated, in_file_rows[repeated])
                 # A match in the catalog keeps its own list of what the record changes.
                 decision.reason = f"{decision.reason} {merged}" if match_key else merged
@@ -143,8 +144,8 @@ def _rows_merged(job: ImportJob, decision: Decision, key: str, earlier: "Earlier
     data = decision.source.data
     assert data is not None  # noqa: S101 - rejects never reach here
     values = {
-        "row": row_named(job.format, decision.source.position),
-        "earlier": row_named(job.format, earlier.last_position),
+        "row": row_named(decision.source.position, decision.source.line),
+        "earlier": row_named(earlier.last_position, earlier.last_line),
         "key": key_label(key),
     }
     if earlier.last_data is None:
@@ -190,7 +191,7 @@ def _copies_lost(
     job: ImportJob,
     decision: Decision,
     taken: dict[str, int],
-    in_file: dict[str, tuple[str, int]],
+    in_file: dict[str, tuple[str, int, int | None]],
     known: set[str],
     held: dict[str, str],
     alike: dict[str, tuple[str, str]],
@@ -232,18 +233,18 @@ def _copies_lost(
                 "Barcode %(barcode)s is already %(holder)s, and the desk could not tell them "
                 "apart: give the copy another barcode or remove it from this record."
             ) % {"barcode": item.barcode, "holder": held[item.barcode]}
-        given, row = in_file.get(item.barcode.upper(), (item.barcode, None))
+        given, row, line = in_file.get(item.barcode.upper(), (item.barcode, None, None))
         if row is not None and given == item.barcode and row != decision.match_position:
             return gettext(
-                "Barcode %(barcode)s is already given to the copy on row %(row)s of this "
-                "file: give one of them another barcode."
-            ) % {"barcode": item.barcode, "row": row}
+                "Barcode %(barcode)s is already given to the copy on %(row)s of this file: "
+                "give one of them another barcode."
+            ) % {"barcode": item.barcode, "row": row_named(row, line)}
         if row is not None and given != item.barcode:
             return gettext(
-                "Barcode %(barcode)s is already given as %(given)s to the copy on row %(row)s "
-                "of this file (the desk does not tell upper and lower case apart): give one of "
+                "Barcode %(barcode)s is already given as %(given)s to the copy on %(row)s of "
+                "this file (the desk does not tell upper and lower case apart): give one of "
                 "them another barcode."
-            ) % {"barcode": item.barcode, "given": given, "row": row}
+            ) % {"barcode": item.barcode, "given": given, "row": row_named(row, line)}
         if item.location and item.location.upper() not in known and not job.create_locations:
             return gettext(
                 "Location code %(code)s (copy %(barcode)s) is not one of the library's "
@@ -266,22 +267,22 @@ def locations_known(codes: set[str]) -> set[str]:
         return {code for (code,) in cursor.fetchall()}
 
 
-def _barcodes_in_job(job: ImportJob, barcodes: set[str]) -> dict[str, tuple[str, int]]:
+def _barcodes_in_job(job: ImportJob, barcodes: set[str]) -> dict[str, tuple[str, int, int | None]]:
     """Earlier staged rows of the same file giving one of these barcodes in any case, by the
-    barcode's upper case: the barcode as that row gives it, and the row's position (the
-    first such row)."""
+    barcode's upper case: the barcode as that row gives it, and the row's position and line
+    (the first such row)."""
     with bulk_cursor() as cursor:
         cursor.execute(
-            "SELECT i->>'barcode', r.position "  # noqa: S608 - the table's name only
+            "SELECT i->>'barcode', r.position, r.line "  # noqa: S608 - the table's name only
             f"FROM {ImportRow._meta.db_table} r, jsonb_array_elements(r.data->'items') i "
             "WHERE r.job_id = %s AND r.action <> 'reject' AND r.data IS NOT NULL "
             "AND (i->>'barcode' = ANY(%s) OR upper(i->>'barcode') = ANY(%s)) "
             "ORDER BY r.position",
             [job.pk, sorted(barcodes), sorted({b.upper() for b in barcodes})],
         )
-        found: dict[str, tuple[str, int]] = {}
-        for barcode, position in cursor.fetchall():
-            found.setdefault(barcode.upper(), (barcode, position))
+        found: dict[str, tuple[str, int, int | None]] = {}
+        for barcode, position, line in cursor.fetchall():
+            found.setdefault(barcode.upper(), (barcode, position, line))
         return found
 
 
@@ -352,8 +353,10 @@ class EarlierRow(NamedTuple):
     the last one, whose values the record has by then (its data while staged)."""
 
     position: int
+    line: int | None
     record_id: int | None
     last_position: int
+    last_line: int | None
     last_data: dict[str, Any] | None
 
 
@@ -365,15 +368,17 @@ def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, EarlierRow]:
         ImportRow.objects.filter(job=job, match_key__in=keys)
         .exclude(action=Action.REJECT)
         .order_by("position")
-        .values_list("match_key", "position", "match_record_id", "data")
+        .values_list("match_key", "position", "line", "match_record_id", "data")
     )
     earlier: dict[str, EarlierRow] = {}
-    for key, position, record_id, data in rows:
+    for key, position, line, record_id, data in rows:
         first = earlier.get(key)
         earlier[key] = EarlierRow(
             first.position if first else position,
+            first.line if first else line,
             first.record_id if first else record_id,
             position,
+            line,
             data,
         )
     return earlier

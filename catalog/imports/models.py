@@ -172,11 +172,11 @@ def key_label(key: str) -> str:
     return " ".join(label.split())
 
 
-def row_named(fmt: str, position: int) -> str:
-    """A record's place in its file as the librarian finds it: a CSV's line as a spreadsheet
-    numbers it (the header is line 1), a MARC file's record by its position."""
-    if fmt == Format.CSV:
-        return gettext("line %(line)s") % {"line": position + 1}
+def row_named(position: int, line: int | None) -> str:
+    """A record's place in its file as the librarian finds it: a CSV row by the line it starts
+    on (the header is line 1), a MARC file's record by its position."""
+    if line is not None:
+        return gettext("line %(line)s") % {"line": line}
     return gettext("record %(position)s") % {"position": position}
 
 
@@ -191,6 +191,13 @@ class ImportRow(models.Model):
         ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False
     )
     position = models.PositiveIntegerField(help_text="1-based position of the record in the file")
+    line = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="A CSV row's line in the file, where the row starts: the header is line 1, "
+        "and a cell with a line break in it takes more than one line. Null for MARC and "
+        "MARCXML, whose records are named by position.",
+    )
     action = models.CharField(max_length=10, choices=Action.choices)
     reason = models.TextField(blank=True, default="")
     title = models.CharField(max_length=300, blank=True, default="")

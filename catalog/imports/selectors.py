@@ -9,7 +9,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext
@@ -114,12 +114,12 @@ def _merges_warned(job: ImportJob) -> list[str]:
     named = [
         gettext("%(row)s with %(earlier)s (%(key)s)")
         % {
-            "row": row_named(job.format, position),
-            "earlier": row_named(job.format, earlier or 0),  # never None: filtered
+            "row": row_named(position, line),
+            "earlier": row_named(earlier or 0, earlier_line),  # never None: filtered
             "key": key_label(key),
         }
-        for position, earlier, key in merged.order_by("position").values_list(
-            "position", "match_position", "match_key"
+        for position, line, earlier, earlier_line, key in merged.order_by("position").values_list(
+            "position", "line", "match_position", _match_line(), "match_key"
         )[:_MERGES_NAMED]
     ]
     if count > _MERGES_NAMED:
@@ -151,10 +151,20 @@ def import_job_progress(job: ImportJob) -> dict[str, Any]:
 
 
 def import_row_list(*, job: ImportJob, action: str | None = None) -> QuerySet[ImportRow]:
+    """A job's rows in file order, each with `match_line`: the line of the earlier row of the
+    file it matches (a CSV's; None for MARC, or a match in the catalog)."""
     rows = ImportRow.objects.filter(job=job).defer("raw", "data", "previous")
     if action:
         rows = rows.filter(action=action)
-    return rows.order_by("position")
+    return rows.annotate(match_line=_match_line()).order_by("position")
+
+
+def _match_line() -> Subquery:
+    """The line of the earlier row of the same file a row matches (None for MARC)."""
+    matched = ImportRow.objects.filter(
+        job_id=OuterRef("job_id"), position=OuterRef("match_position")
+    ).values("line")[:1]
+    return Subquery(matched)
 
 
 def export_job_list() -> QuerySet[ExportJob]:
@@ -238,7 +248,7 @@ def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
     rows = (
         ImportRow.objects.filter(job=job, action=ImportRow.Action.REJECT)
         .order_by("position")
-        .values_list("position", "reason", "raw")
+        .values_list("position", "line", "reason", "raw")
     )
     stem = os.path.splitext(job.file_name or "import")[0]
     if job.format == "csv":
@@ -253,7 +263,7 @@ def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
     if job.format == "marcxml":
         return _xml_rejects(rows), f"{stem}-rejects.xml", "application/marcxml+xml"
     return (
-        (bytes(raw or b"") for _, _, raw in rows.iterator()),
+        (bytes(raw or b"") for _, _, _, raw in rows.iterator()),
         f"{stem}-rejects.mrc",
         ("application/marc"),
     )
@@ -287,24 +297,25 @@ MAX_HEADER_BYTES = 100_000
 
 def _csv_rejects(header: list[str], delimiter: str, rows: Any) -> Iterator[bytes]:
     """The rejected rows in the file's own columns and delimiter (staged rows keep a row's
-    values in a line of their own, comma-separated)."""
+    values in a line of their own, comma-separated), each with its line in the file as the
+    preview names it."""
     out = io.StringIO()
-    csv.writer(out, delimiter=delimiter).writerow([*header, "reason", "position"])
+    csv.writer(out, delimiter=delimiter).writerow([*header, "reason", "line"])
     yield b"\xef\xbb\xbf" + out.getvalue().encode()
-    for position, reason, raw in rows.iterator():
+    for _, line_number, reason, raw in rows.iterator():
         line = bytes(raw or b"").decode("utf-8", errors="replace")
         try:
             values = next(csv.reader([line]), [])
         except csv.Error:  # a row past the csv module's field limit: kept whole, in one cell
             values = [line]
         out = io.StringIO()
-        csv.writer(out, delimiter=delimiter).writerow([*values, reason, position])
+        csv.writer(out, delimiter=delimiter).writerow([*values, reason, line_number])
         yield out.getvalue().encode()
 
 
 def _xml_rejects(rows: Any) -> Iterator[bytes]:
     yield b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n'
-    for position, reason, raw in rows.iterator():
+    for position, _, reason, raw in rows.iterator():
         comment = f"<!-- record {position}: {reason.replace('--', '- -')} -->\n".encode()
         yield comment + bytes(raw or b"") + b"\n"
     yield b"</collection>\n"

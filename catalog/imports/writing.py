@@ -238,7 +238,7 @@ def rows_write(job: ImportJob, decisions: list[Decision], *, applied: bool) -> N
             f"\t{cell(d.match_record_id)}\t{cell(d.match_position)}"
             f"\t{cell(data_to_json(source.data, source.items)) if keep_data else _NULL}"  # type: ignore[arg-type]
             f"\t{cell(source.raw) if keep_raw else _NULL}\t{committed}\t{cell(d.record_id)}"
-            f"\t{cell(d.previous)}\t{cell(d.created_item_ids)}"
+            f"\t{cell(d.previous)}\t{cell(d.created_item_ids)}\t{cell(source.line)}"
         )
     lines_copy(ImportRow._meta.db_table, ROW_COLUMNS, lines)
 
@@ -246,7 +246,7 @@ def rows_write(job: ImportJob, decisions: list[Decision], *, applied: bool) -> N
 ROW_COLUMNS = [
     "job_id", "position", "action", "reason", "title", "identifiers", "match_key",
     "match_record_id", "match_position", "data", "raw", "committed", "record_id", "previous",
-    "created_item_ids",
+    "created_item_ids", "line",
 ]  # fmt: skip
 
 

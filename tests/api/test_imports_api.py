@@ -126,7 +126,7 @@ def test_rejects_and_template_download(staff):
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="books-rejects.csv"'
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert text.splitlines()[0] == "title,isbn,barcode,reason,position"
+    assert text.splitlines()[0] == "title,isbn,barcode,reason,line"
 
     template = staff.get("/api/v1/imports/template/")
     assert template.status_code == 200

@@ -179,7 +179,7 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
     repeated = rows.nth(3).inner_text()
     assert "The Hours" in repeated
     assert "isbn 9780312243029" in repeated
-    assert "Barcode B-1 is already given to the copy on row 1 of this file" in repeated
+    assert "Barcode B-1 is already given to the copy on line 2 of this file" in repeated
     shot("import-preview-losses")
 
     # Settings: the page says it saved them, and the public pages show the new name at once.

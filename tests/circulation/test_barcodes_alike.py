@@ -210,7 +210,7 @@ def test_a_catalog_import_rejects_a_copy_alike_in_the_file_or_among_the_copies(
             )
         else:
             assert (
-                f"Barcode new-1 is already given as NEW-1 to the copy on row 3 of this file "
+                f"Barcode new-1 is already given as NEW-1 to the copy on line 4 of this file "
                 f"{CASE_BLIND}" in exile.reason
             )
             job = job_run(import_job_commit(job_id=job.pk))

@@ -270,3 +270,24 @@ def test_a_fixed_rejects_file_goes_back_in_as_it_is(library, desk: Desk) -> None
     assert lines[1][:3] == ["P-GV", "Gvarab", "also-bad"]
     assert lines[1][3].startswith("line 3: 'also-bad' is not an email address")
     assert len(lines) == 2
+
+
+def test_a_note_with_a_line_break_keeps_later_lines_numbered_as_the_file_has_them(
+    library, desk: Desk
+) -> None:
+    # Odo's note takes lines 2 and 3 of the file: Sabul's row, rejected, is on line 4.
+    client = desk_client(library)
+    text = (
+        "name,barcode,email,notes\n"
+        'Odo,P-ODO,odo@example.org,"moved\nto Anarres"\n'
+        "Sabul,P-SABUL,not-an-email,\n"
+    )
+    queued = upload(client, text)
+    worker_runs(desk.schema, queued.json()["id"])
+    base = f"/api/v1/patron-imports/{queued.json()['id']}/"
+
+    [row] = client.get(f"{base}rows/?action=reject").json()["results"]
+    lines = list(csv.reader(io.StringIO(client.get(f"{base}rejects/").content.decode())))
+
+    assert row["position"] == 4
+    assert lines[1][-1].startswith("line 4: 'not-an-email' is not an email address")

@@ -99,7 +99,7 @@ def test_import_upload_preview_commit_and_revert_from_the_pages(librarian):
     assert '<td data-count="rejected">1</td>' in staged
     assert 'id="import-commit"' in staged
     assert re.search(
-        r'<tr data-action="reject">\s*<td>2</td>.*?No title: the &#x27;title&#x27; column is empty',
+        r'<tr data-action="reject">\s*<td>3</td>.*?No title: the &#x27;title&#x27; column is empty',
         staged,
         re.S,
     )
@@ -107,7 +107,7 @@ def test_import_upload_preview_commit_and_revert_from_the_pages(librarian):
     assert "Dune" not in rejects_only
     rejects = librarian.get(f"/staff/imports/{job.pk}/rejects/")
     assert rejects.status_code == 200
-    assert b"reason,position" in b"".join(rejects.streaming_content)
+    assert b"reason,line" in b"".join(rejects.streaming_content)
     with schema_context("alpha"):
         assert not Record.objects.exists()
 

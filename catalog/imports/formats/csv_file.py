@@ -58,8 +58,9 @@ CSV_COLUMNS = [
     "location",
     "status",
 ]
-# The columns a catalog CSV may have: the template's, an export's `id`, a rejects file's last two.
-CSV_FILE_COLUMNS = frozenset([*CSV_COLUMNS, "id", "reason", "position"])
+# The columns a catalog CSV may have: the template's, an export's `id`, a rejects file's last
+# two (`position` in the rejects files of earlier versions).
+CSV_FILE_COLUMNS = frozenset([*CSV_COLUMNS, "id", "reason", "line", "position"])
 # Spreadsheets run cells starting with these as formulas: exports write them after a quote
 # (catalog.imports.exports.csv_cell), which reading takes off again.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -244,12 +245,18 @@ def csv_records(
                     "download the template for the full list."
                 )
             )
-        for position, values in enumerate(rows, start=1):
+        position = 0
+        while True:
+            line = lines.text.lines_read + 1
+            values = next(rows, _NO_ROWS)
+            if values is _NO_ROWS:
+                return
+            position += 1
             if position <= start_after:
                 continue
             if values is None:
                 reason = gettext("over %(limit)s characters") % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
-                yield _csv_reject(position, reason), stream.tell()
+                yield _csv_reject(position, line, reason), stream.tell()
                 continue
             if not any(v.strip() for v in values):
                 continue
@@ -258,10 +265,10 @@ def csv_records(
                     "count": f"{len(values):,}",
                     "limit": MAX_CSV_FIELDS,
                 }
-                yield _csv_reject(position, reason, values[:MAX_CSV_FIELDS]), stream.tell()
+                yield _csv_reject(position, line, reason, values[:MAX_CSV_FIELDS]), stream.tell()
                 continue
             row = dict(zip(columns, map(_formula_unquoted, values), strict=False))
-            source = SourceRecord(position=position, raw=_csv_line(values))
+            source = SourceRecord(position=position, raw=_csv_line(values), line=line)
             source.title = (row.get("title") or "").strip()[:300]
             try:
                 source.data, source.items = csv_map(row)
@@ -302,9 +309,12 @@ def _header_too_long() -> FileUnreadable:
     )
 
 
-def _csv_reject(position: int, reason: str, values: list[str] | None = None) -> SourceRecord:
+def _csv_reject(
+    position: int, line: int, reason: str, values: list[str] | None = None
+) -> SourceRecord:
     return SourceRecord(
         position=position,
+        line=line,
         raw=_csv_line(values or []),
         error=gettext("The row has %(reason)s: split it, or check its quotes.")
         % {"reason": reason},

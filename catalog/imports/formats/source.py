@@ -42,6 +42,9 @@ class SourceRecord:
 
     position: int
     raw: bytes
+    # A CSV row's line in the file, where the row starts (the header is line 1; a cell with a
+    # line break in it takes more than one line); None for a MARC record.
+    line: int | None = None
     data: RecordData | None = None
     items: list[ItemData] = field(default_factory=list)
     error: str = ""

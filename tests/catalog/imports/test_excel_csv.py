@@ -41,7 +41,7 @@ def test_an_excel_csv_in_windows_1252_arrives_intact_and_says_how_it_was_read(in
     # Its rejects come back in the file's own columns, the title-less row with its reason.
     content, _, _ = import_rejects_file(job=job)
     lines = b"".join(content).decode("utf-8-sig").splitlines()
-    assert lines[0] == "Title;Authors;Publisher;Year;Summary;reason;position"
+    assert lines[0] == "Title;Authors;Publisher;Year;Summary;reason;line"
     assert lines[1].startswith(";;;;Row without a title;")
 
 

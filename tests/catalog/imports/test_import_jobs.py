@@ -305,8 +305,9 @@ def test_csv_rejects_carry_a_reason_column(in_library):
     lines = b"".join(content).decode("utf-8-sig").splitlines()
 
     assert name == "books-rejects.csv"
-    assert lines[0] == CSV_HEADER.strip() + ",reason,position"
+    assert lines[0] == CSV_HEADER.strip() + ",reason,line"
     assert lines[1].startswith("Dune,,12345,")
+    assert lines[1].endswith(",3")  # the header is line 1, the blank row line 2
     assert "ISBN" in lines[1]
     assert len(lines) == 2  # the blank row is not a record; Emma was imported
 
@@ -337,7 +338,7 @@ def test_a_csv_saved_with_semicolons_or_tabs_between_columns_is_read(in_library,
     rejects = list(
         csv.reader(io.StringIO(b"".join(content).decode("utf-8-sig")), delimiter=delimiter)
     )
-    assert rejects[0] == [*lines[0], "reason", "position"]
+    assert rejects[0] == [*lines[0], "reason", "line"]
     assert rejects[1][:6] == lines[2]
     assert "No title" in rejects[1][6]
 
@@ -672,7 +673,7 @@ def test_the_preview_shows_every_loss_before_it_happens(in_library, one_shot):
     if one_shot:
         assert "Barcode B-1 already belongs to record" in rows[7].reason
     else:
-        assert "Barcode B-1 is already given to the copy on row 1 of this file" in rows[7].reason
+        assert "Barcode B-1 is already given to the copy on line 2 of this file" in rows[7].reason
     # Rejected and warned rows say which record they are, and never in Python's words.
     assert (rows[3].title, rows[3].identifiers) == ("Ulysses", "001 cn-3")
     assert (rows[5].title, rows[5].identifiers) == ("Persuasion", "isbn 12345")
@@ -813,7 +814,7 @@ def test_reasons_are_stored_in_the_library_s_language(library):
     )
     assert rows[2] == (
         "reject",
-        "Le code-barres B1 est déjà attribué à l'exemplaire de la ligne 1 de ce fichier\xa0: "
+        "Le code-barres B1 est déjà attribué à l'exemplaire de la ligne 2 de ce fichier\xa0: "
         "donnez un autre code-barres à l'un des deux.",
     )
     assert rows[3][1].startswith(
