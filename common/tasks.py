@@ -4,11 +4,17 @@ Services queue work by name so that no layer below the worker imports the worker
 itself lives in `worker/`, registered under the same name.
 """
 
+import logging
 from typing import Any
 
 from celery import current_app
 from django.db import connection, transaction
+from kombu.exceptions import OperationalError
 from tenant_schemas_celery.task import TenantTask
+
+from common.cache import REDIS_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 # Every name services queue; a test holds each to a task the worker registers.
 QUEUED_TASKS: set[str] = set()
@@ -20,16 +26,30 @@ def task_name(name: str) -> str:
     return name
 
 
-def task_enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
+def task_enqueue(
+    name: str, *args: Any, countdown: float | None = None, swept: bool = False
+) -> None:
     """Queue the task registered as `name` once the current transaction commits.
 
     The task carries the current schema in its headers (tenant-schemas-celery's send_task),
-    and nothing is queued if the transaction rolls back.
+    and nothing is queued if the transaction rolls back. A `swept` task is one the workers
+    queue again by themselves from the rows it works on (imports and exports, found by the
+    imports watch): with the broker away it is left to them, since the rows are committed
+    and an error would only make the caller ask a second time.
     """
     options: dict[str, Any] = {}
     if countdown is not None:
         options["countdown"] = countdown
-    transaction.on_commit(lambda: current_app.send_task(name, args=args, **options))
+
+    def send() -> None:
+        try:
+            current_app.send_task(name, args=args, **options)
+        except (OperationalError, *REDIS_UNAVAILABLE):
+            if not swept:
+                raise
+            logger.warning("broker unavailable: %s%r is left for the workers to find", name, args)
+
+    transaction.on_commit(send)
 
 
 class LibraryRequired(RuntimeError):

@@ -81,7 +81,7 @@ def export_job_create(
             started_by_label=started_by_label[:255],
         )
         if queue and not ahead:
-            task_enqueue(EXPORT_JOB_RUN, job.pk)
+            task_enqueue(EXPORT_JOB_RUN, job.pk, swept=True)
     return job
 
 
@@ -98,7 +98,7 @@ def export_jobs_resumable() -> list[int]:
 def _export_next_queue() -> None:
     """Queue the library's next export once this one has ended."""
     for job_id in export_jobs_resumable():
-        task_enqueue(EXPORT_JOB_RUN, job_id)
+        task_enqueue(EXPORT_JOB_RUN, job_id, swept=True)
 
 
 # A writer takes records one at a time (send); the caller ends the file (FOOTERS).

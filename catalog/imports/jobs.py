@@ -149,7 +149,7 @@ def import_job_create(
 
 
 def _queue(job_id: int) -> None:
-    task_enqueue(IMPORT_JOB_RUN, job_id)
+    task_enqueue(IMPORT_JOB_RUN, job_id, swept=True)
 
 
 @transaction.atomic

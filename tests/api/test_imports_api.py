@@ -2,13 +2,17 @@
 
 import orjson
 import pytest
+from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
+from kombu.exceptions import OperationalError
 
-from catalog.imports.exports import export_job_write
+from catalog.imports.exports import export_job_write, export_jobs_resumable
+from catalog.imports.jobs import import_jobs_resumable
 from catalog.imports.models import ExportJob, ImportJob
 from catalog.models import Record
 from catalog.services import RecordData, record_create
+from common.tasks import task_enqueue
 from staff.services import api_key_create
 from tests.catalog.imports.helpers import MARC_DIR, job_run
 
@@ -295,3 +299,43 @@ def test_the_document_says_what_a_download_is(staff):
     }
     assert ".jsonl, application/jsonl" in answer["description"]
     assert "Content-Disposition" in answer["description"]
+
+
+def _broker_down(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every task sent fails as it does with Redis stopped; gives the names tried."""
+    tried: list[str] = []
+
+    def refused(name: str, *args: object, **kwargs: object) -> None:
+        tried.append(name)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(current_app, "send_task", refused)
+    return tried
+
+
+def test_an_import_or_export_asked_for_while_the_broker_is_away_is_accepted_once(
+    staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    tried = _broker_down(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        imported = _upload(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        exported = staff.post("/api/v1/exports/", {"format": "jsonl"}, format="json")
+
+    # Accepted, not a 500 that a client would answer by asking a second time: the jobs are
+    # stored, and the workers' watch queues them once the broker is back.
+    assert (imported.status_code, exported.status_code) == (202, 202)
+    assert tried == ["worker.import_job_run", "worker.export_job_run"]
+    with schema_context("alpha"):
+        assert ImportJob.objects.filter(status=ImportJob.Status.QUEUED).count() == 1
+        assert ExportJob.objects.count() == 1
+        assert import_jobs_resumable()[0] == [imported.json()["id"]]
+        assert export_jobs_resumable() == [exported.json()["id"]]
+
+
+def test_a_task_no_watch_queues_again_still_fails_loudly_with_the_broker_away(
+    library, monkeypatch, django_capture_on_commit_callbacks
+):
+    _broker_down(monkeypatch)
+    with pytest.raises(OperationalError), django_capture_on_commit_callbacks(execute=True):
+        task_enqueue("worker.circulation_notices_send")
