@@ -42,7 +42,9 @@ def _key(hostname: str) -> str:
 
 
 def library_for_host(hostname: str) -> Library | None:
-    """The library that owns `hostname`, or None. Must run in the public schema."""
+    """The library that owns `hostname`, or None. Must run in the public schema. Host names
+    are stored in lower case and compared in any case, as DNS compares them."""
+    hostname = hostname.lower()
     now = time.monotonic()
     generation = cache.get(_GENERATION)
     if generation is None:

@@ -24,6 +24,20 @@ def test_each_library_sees_only_its_own_records(library, other_library):
     assert "Only In Alpha" not in beta.text
 
 
+def test_a_host_name_in_capitals_is_the_same_library(library, other_library):
+    with schema_context("alpha"):
+        record_create(data=RecordData(title="Only In Alpha"))
+    shouted = LIBRARY_HOST.upper()
+    page = Client(HTTP_HOST=shouted).get("/")
+    api = Client(HTTP_HOST=shouted).get("/api/v1/records/")
+    assert page.status_code == 200
+    assert "Only In Alpha" in page.text
+    assert api.status_code == 200
+    assert [r["title"] for r in api.json()["results"]] == ["Only In Alpha"]
+    beta = Client(HTTP_HOST=OTHER_LIBRARY_HOST.upper()).get("/api/v1/records/")
+    assert beta.json()["results"] == []
+
+
 def test_unknown_host_is_not_found_not_the_platform(db):
     response = Client(HTTP_HOST="nobody.localhost").get("/")
     assert response.status_code == 404
