@@ -360,13 +360,13 @@ TABLES = """(labelled) => Array.from(document.querySelectorAll("main table")).ma
 
 
 def test_the_staff_lists_read_as_labelled_cards_on_a_phone(stack, staff_pages, phone):
-    """The lists of records, copies, patrons, loans, holds, imports and exports, and the desk,
-    with rows in them: on a phone nothing scrolls sideways, neither the page nor a table in
-    its own box, and each cell shows its column's heading before it; on a wide screen they
-    are tables as before, with no labels in the cells."""
+    """The lists of records, copies, patrons, loans, holds, imports (and an import's rows),
+    exports, and the desk, with rows in them: on a phone nothing scrolls sideways, neither
+    the page nor a table in its own box, and each cell shows its column's heading before it;
+    on a wide screen they are tables as before, with no labels in the cells."""
     shot = Shots(phone, "phone_staff_lists")
     host = staff_pages.host
-    record_page, patron_page, _ = staff_pages.details
+    record_page, patron_page, import_page = staff_pages.details
     stack.staff_sign_in(phone, host, staff_pages.email, staff_pages.password, "/staff/desk/")
     phone.fill("#barcode", staff_pages.patron_barcode)
     phone.click("#scan button[type=submit]")
@@ -380,6 +380,7 @@ def test_the_staff_lists_read_as_labelled_cards_on_a_phone(stack, staff_pages, p
         "/staff/desk/hold-shelf/": ["hold-shelf"],
         "/staff/desk/holds-to-pull/": ["holds-to-pull"],
         "/staff/imports/": ["imports"],
+        import_page: ["import-rows"],
         "/staff/exports/": ["exports"],
         "/staff/desk/": ["loans"],
     }
