@@ -214,9 +214,12 @@ LONG_FILE = "catalogue-export-from-the-old-integrated-library-system-2024-11-30-
 @pytest.fixture
 def staff_pages(stack: Stack, live_library: ProvisionedLibrary, tmp_path: Path) -> StaffPages:
     """A library with what widens the staff pages: a patron with loans (one overdue) of long
-    titles, a staged import of a long-named file, a record with copies."""
+    titles and holds (one on the hold shelf, one to pull), a staged import of a long-named
+    file, an export, a record with copies."""
+    from catalog.imports.exports import export_job_create
     from catalog.imports.jobs import import_job_create
     from circulation.models import Loan
+    from circulation.services import hold_place, hold_trap_item
     from tests.catalog.imports.helpers import MARC_DIR, job_run
 
     library = live_library.library
@@ -242,8 +245,22 @@ def staff_pages(stack: Stack, live_library: ProvisionedLibrary, tmp_path: Path) 
             loan_checkout(item_barcode=barcode, patron_barcode=patron.barcode)
         # One loan overdue, so the overdue list has a row.
         Loan.objects.filter(item__barcode=barcodes[0]).update(due_on="2020-01-01")
+        # Holds: the record's last copy trapped for another patron (the hold shelf), and a
+        # second record, its copy on the shelves, wanted by the first (the holds to pull).
+        waiting = patron_create(data=PatronData(name="Wilhelmina Ashdown", barcode="P-0000002"))
+        hold_place(record_id=record.pk, patron_barcode=waiting.barcode)
+        hold_trap_item(item_barcode=barcodes[2])
+        wanted = record_create(data=RecordData(title=f"{LONG_TITLE}, second series"))
+        item_create(
+            record_id=wanted.pk,
+            data=ItemData(barcode="31234000009999", call_number="025.3 PRO", location_id=main.pk),
+        )
+        hold_place(record_id=wanted.pk, patron_barcode=patron.barcode)
         with (MARC_DIR / "test.dat").open("rb") as file:
             job = job_run(import_job_create(file=file, file_name=LONG_FILE))
+        export_job_create(
+            format="marcxml", filters={"q": "symposium"}, started_by_label=LONG_FILE, queue=False
+        )
     details = [
         f"/staff/records/{record.pk}/",
         f"/staff/patrons/{patron.pk}/",
@@ -313,3 +330,83 @@ LINES_OF = """(selector) => Array.from(document.querySelectorAll(selector)).map(
     const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
     return [el.textContent.trim(), tops.size];
 })"""
+
+
+# Each table of the page's main content: how far it scrolls sideways inside its own box, how
+# many rows it has, and the cells not preceded by their column's heading (on a phone) or
+# preceded by anything (on a wide screen).
+TABLES = """(labelled) => Array.from(document.querySelectorAll("main table")).map((table) => {
+    const heads = Array.from(table.tHead ? table.tHead.rows[0].cells : [])
+        .map((th) => th.textContent.trim());
+    const wrong = [];
+    for (const row of table.tBodies[0].rows) {
+        Array.from(row.cells).forEach((cell, n) => {
+            if (cell.colSpan > 1) return;
+            const label = getComputedStyle(cell, "::before").content;
+            const expected = labelled && heads[n] ? JSON.stringify(heads[n]) : "none";
+            if (label !== expected && !(label === '""' && expected === "none")) {
+                wrong.push([heads[n], label]);
+            }
+        });
+    }
+    return {
+        id: table.id,
+        sideways: table.scrollWidth - table.clientWidth,
+        rows: table.tBodies[0].rows.length,
+        display: getComputedStyle(table).display,
+        wrong: wrong,
+    };
+})"""
+
+
+def test_the_staff_lists_read_as_labelled_cards_on_a_phone(stack, staff_pages, phone):
+    """The lists of records, copies, patrons, loans, holds, imports (and an import's rows),
+    exports, and the desk, with rows in them: on a phone nothing scrolls sideways, neither
+    the page nor a table in its own box, and each cell shows its column's heading before it;
+    on a wide screen they are tables as before, with no labels in the cells."""
+    shot = Shots(phone, "phone_staff_lists")
+    host = staff_pages.host
+    record_page, patron_page, import_page = staff_pages.details
+    stack.staff_sign_in(phone, host, staff_pages.email, staff_pages.password, "/staff/desk/")
+    phone.fill("#barcode", staff_pages.patron_barcode)
+    phone.click("#scan button[type=submit]")
+    phone.wait_for_selector("#loans")
+    lists = {
+        "/staff/records/?q=symposium": ["records"],
+        record_page: ["copies"],
+        "/staff/patrons/": ["patrons"],
+        patron_page: ["patron-loans", "patron-holds"],
+        "/staff/desk/overdue/": ["overdue"],
+        "/staff/desk/hold-shelf/": ["hold-shelf"],
+        "/staff/desk/holds-to-pull/": ["holds-to-pull"],
+        "/staff/imports/": ["imports"],
+        import_page: ["import-rows"],
+        "/staff/exports/": ["exports"],
+        "/staff/desk/": ["loans"],
+    }
+    wrong = []
+    for path, ids in lists.items():
+        phone.goto(stack.url(host, path))
+        shot(path.strip("/").split("?")[0].replace("/", "-"))
+        tables = {table["id"]: table for table in phone.evaluate(TABLES, True)}
+        for id_ in ids:
+            # Each list has rows of its own, not only the line saying it is empty.
+            assert tables[id_]["rows"] >= 1, (path, tables[id_])
+            assert phone.locator(f"#{id_} tbody td:not([colspan])").count() >= 2, (path, id_)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        for table in tables.values():
+            if table["sideways"] > 0 or table["wrong"]:
+                wrong.append((path, table))
+        if width > PHONE["width"]:
+            wrong.append((path, width))
+    assert not wrong, "\n".join(map(str, wrong))
+    # On a wide screen the same lists are tables, their headings on top and no cell labelled.
+    phone.set_viewport_size({"width": 1280, "height": 800})
+    for path, ids in lists.items():
+        phone.goto(stack.url(host, path))
+        tables = {table["id"]: table for table in phone.evaluate(TABLES, False)}
+        for id_ in ids:
+            assert tables[id_]["display"] == "table", (path, tables[id_])
+            assert tables[id_]["wrong"] == [], (path, tables[id_])
+            assert phone.locator(f"#{id_} thead th").first.is_visible(), (path, id_)
+    shot("wide-desk")

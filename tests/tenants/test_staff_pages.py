@@ -155,7 +155,7 @@ def test_domains_and_settings_from_the_pages(
         ("settings.update", "Settings changed"),
     ):  # fmt: skip
         assert f'data-action="{action}"' in audit
-        assert f"<td>{words}</td>" in audit
+        assert re.search(f"<td[^>]*>{words}</td>", audit)
 
 
 def test_pages_are_for_admins_of_this_library_only(library, other_library):

@@ -95,11 +95,12 @@ def test_import_upload_preview_commit_and_revert_from_the_pages(librarian):
     staged = librarian.get(uploaded.url).text
     assert _progress(staged) == ("100", "100")
     assert 'http-equiv="refresh"' not in staged
-    assert '<td data-count="total">3</td>' in staged
-    assert '<td data-count="rejected">1</td>' in staged
+    assert re.search(r'<td [^>]*data-count="total">3</td>', staged)
+    assert re.search(r'<td [^>]*data-count="rejected">1</td>', staged)
     assert 'id="import-commit"' in staged
     assert re.search(
-        r'<tr data-action="reject">\s*<td>3</td>.*?No title: the &#x27;title&#x27; column is empty',
+        r'<tr data-action="reject">\s*<td[^>]*>3</td>'
+        r".*?No title: the &#x27;title&#x27; column is empty",
         staged,
         re.S,
     )
@@ -174,8 +175,8 @@ def test_a_revert_says_what_it_removes_and_waits_for_confirmation(librarian):
     # The preview says the rows were reverted and links to none of the deleted records.
     after = librarian.get(done.url).text
     assert "This import was reverted" in after
-    assert "<td>Create ✓</td>" not in after
-    assert len(re.findall(r"<td>Create \(reverted\)</td>", after)) == 2
+    assert not re.search(r"<td[^>]*>Create ✓</td>", after)
+    assert len(re.findall(r"<td[^>]*>Create \(reverted\)</td>", after)) == 2
     assert not created & _record_links(after)
     assert 'id="import-revert"' not in after
     assert librarian.get(f"/staff/imports/{job.pk}/revert/").status_code == 302
