@@ -25,8 +25,9 @@ class TooManyAttempts(ApplicationError):
 
 
 def _attempts_key(barcode: str) -> str:
-    # The cache's key function adds the library's schema.
-    return f"circulation:pin-attempts:{barcode}"
+    # The cache's key function adds the library's schema. A card is read in any case, so its
+    # wrong guesses are counted in any case too.
+    return f"circulation:pin-attempts:{barcode.lower()}"
 
 
 def patron_sign_in(*, barcode: str, pin: str) -> Patron:

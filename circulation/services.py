@@ -217,8 +217,10 @@ def patron_pin_set(*, patron_id: int, pin: str) -> None:
 
 
 def patron_authenticate(*, barcode: str, pin: str) -> Patron | None:
-    """The patron with this barcode and PIN, or None (a patron without a PIN cannot sign in)."""
-    patron = Patron.objects.filter(barcode=barcode.strip()).first()
+    """The patron with this barcode (in whatever case it is typed, as the desk reads a card)
+    and PIN, or None (a patron without a PIN cannot sign in)."""
+    stored = barcode_as_stored(Patron.objects.all(), barcode.strip())
+    patron = Patron.objects.filter(barcode=stored).first() if stored else None
     if patron is None or not patron.pin_hash or not pin:
         return None
     return patron if check_password(pin, patron.pin_hash) else None

@@ -178,6 +178,24 @@ def test_wrong_pins_are_capped(desk: Desk) -> None:
     assert none.status_code == 400
 
 
+def test_a_card_number_is_read_in_any_case_and_its_wrong_pins_counted_so(desk: Desk) -> None:
+    card = desk.patron.barcode
+    assert card.lower() != card.upper()
+    typed = Client(HTTP_HOST=LIBRARY_HOST)
+    signed = typed.post("/account/sign-in/", {"barcode": card.swapcase(), "pin": "1234"})
+    assert signed.status_code == 302
+    assert desk.patron.name in typed.get("/account/").text
+    # Changing the case of the card does not buy more guesses.
+    client = Client(HTTP_HOST=LIBRARY_HOST)
+    for typed_as in (card, card.lower(), card.upper(), card.swapcase(), card):
+        assert (
+            client.post("/account/sign-in/", {"barcode": typed_as, "pin": "0000"}).status_code
+            == 400
+        )
+    locked = client.post("/account/sign-in/", {"barcode": card.lower(), "pin": "1234"})
+    assert locked.status_code == 429
+
+
 def test_an_emailed_link_signs_in(desk: Desk, mailoutbox) -> None:
     client = Client(HTTP_HOST=LIBRARY_HOST)
     sent = client.post("/account/sign-in/", {"email": desk.other_patron.email})
