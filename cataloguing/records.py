@@ -28,9 +28,10 @@ RESULTS = 50
 
 
 def records_find(q: str) -> list[int]:
-    """Record ids for a query: a copy's barcode, then an identifier in any form, then words."""
+    """Record ids for a query: a copy's barcode (in any case, as the desk reads it), then an
+    identifier in any form, then words."""
     q = q.strip()
-    found = list(Item.objects.filter(barcode=q).values_list("record_id", flat=True))
+    found = list(Item.objects.filter(barcode__iexact=q).values_list("record_id", flat=True))
     for kind, normalize in NORMALIZERS.items():
         try:
             value = normalize(q)
