@@ -21,6 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: str) -> None:
         schema = options["schema"]
+        reset = False
         if not Library.objects.filter(schema_name=schema).exists():
             library_create(
                 schema_name=schema,
@@ -34,11 +35,19 @@ class Command(BaseCommand):
                 user = User.objects.filter(email=options["admin_email"]).first()
                 if user is None:
                     user = User(email=options["admin_email"], role=Role.ADMIN, is_staff=True)
-                user.set_password(options["admin_password"])
-                user.is_active = True
-                user.save()
+                # Saved only when something differs: a new password hash would end the
+                # admin's staff tokens on every restart of the stack.
+                if user.pk is None or not user.check_password(options["admin_password"]):
+                    user.set_password(options["admin_password"])
+                    reset = user.pk is not None
+                    user.is_active = True
+                    user.save()
+                elif not user.is_active:
+                    user.is_active = True
+                    user.save(update_fields=["is_active"])
         self.stdout.write(
             f"Demo library: {site_url(options['domain'])}  (staff: /staff/login/)\n"
             f"  admin email:    {options['admin_email']}\n"
             f"  admin password: {options['admin_password']}"
+            + ("  (set again: it had been changed)" if reset else "")
         )
