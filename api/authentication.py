@@ -123,6 +123,10 @@ class StaffTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Staff tokens belong to a library: use them on the library's own host.")
             )
+        if token.startswith("stk_"):  # an API key, sent under a token's scheme
+            raise exceptions.AuthenticationFailed(
+                _("This is an API key, not a staff token: send it as Authorization: Api-Key <key>.")
+            )
         user = staff_token_authenticate(token)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))

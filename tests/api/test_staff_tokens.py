@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django_tenants.utils import schema_context
 
 from staff.models import StaffToken, User
+from staff.services import api_key_create
 from tests.conftest import PASSWORD
 
 GOOD = {"email": "admin@alpha.example", "password": PASSWORD}
@@ -67,3 +68,15 @@ def test_a_token_of_one_library_is_nothing_at_another(api_client, other_api_clie
     assert _use(other_api_client, token) == 401
     with schema_context("beta"):
         assert not StaffToken.objects.exists()
+
+
+def test_an_api_key_sent_as_a_token_is_told_its_scheme(api_client):
+    with schema_context("alpha"):
+        secret = api_key_create(name="sent wrongly", scope="write").secret
+    for scheme in ("Bearer", "Token"):
+        api_client.credentials(HTTP_AUTHORIZATION=f"{scheme} {secret}")
+        response = api_client.get("/api/v1/records/")
+        assert response.status_code == 401
+        assert "Authorization: Api-Key <key>" in response.json()["detail"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    assert api_client.get("/api/v1/records/").status_code == 200
