@@ -2,10 +2,14 @@
 Hebrew) does not carry the sentence's punctuation and numbers into its own direction."""
 
 import re
+import unicodedata
 from typing import Any
 
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+# The bidirectional classes of right-to-left letters and of the marks that open such a run.
+_RIGHT_TO_LEFT = frozenset({"R", "AL", "RLE", "RLO", "RLI"})
 
 
 def bdi(value: Any) -> SafeString:
@@ -16,7 +20,11 @@ def bdi(value: Any) -> SafeString:
 def isolated(value: str) -> str:
     """`value` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for plain text (mail):
     the text's <bdi>. A sentence that opens with a right-to-left title then still reads in its
-    own language's direction, since a paragraph's direction skips what is isolated."""
+    own language's direction, since a paragraph's direction skips what is isolated. Text with
+    no right-to-left letter cannot turn a sentence around, and is left bare: some mail
+    programs draw the isolates as boxes."""
+    if not any(unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in value):
+        return value
     return f"\u2068{value}\u2069"
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core import mail
 from django_tenants.utils import schema_context
 
+from catalog.models import Record
 from circulation.models import Hold, Loan, Notice
 from circulation.notices import notices_prepare, notices_send
 from circulation.selectors import today
@@ -57,6 +58,19 @@ def test_a_trapped_hold_mails_its_patron(desk: Desk, mailoutbox) -> None:
         assert mailoutbox[0].to == [desk.other_patron.email]
         assert desk.record.title in mailoutbox[0].subject
         assert Notice.objects.filter(sent_at__isnull=True).count() == 0
+        # A title with no right-to-left letter is sent bare: no isolates for a mail program
+        # to draw as boxes.
+        assert "\u2068" not in mailoutbox[0].subject + mailoutbox[0].body
+
+
+def test_a_right_to_left_title_is_isolated_in_the_notice(desk: Desk, mailoutbox) -> None:
+    with schema_context(desk.schema):
+        Record.objects.filter(pk=desk.record.pk).update(title="\u05d4\u05e1\u05e4\u05e8 42")
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        Hold.objects.create(record=desk.record, patron=desk.other_patron)
+        loan_checkin(item_barcode=desk.item.barcode)
+        assert notices_send() == 1
+        assert "\u2068\u05d4\u05e1\u05e4\u05e8 42\u2069" in mailoutbox[0].subject
 
 
 def test_overdue_holds_expire_and_the_item_passes_on(desk: Desk) -> None:
