@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from circulation.models import Patron
 from circulation.services import patron_authenticate
 from common.errors import ApplicationError
+from common.language import library_name
 
 LINK_SALT = "circulation.patron-link"
 LINK_SECONDS = 30 * 60
@@ -55,8 +56,11 @@ def patron_sign_in_link_send(*, email: str, base_url: str, next_path: str = "/ac
     if patron is None:
         return
     token = signing.dumps({"patron": patron.pk}, salt=LINK_SALT)
+    name = library_name()
     send_mail(
-        gettext("Your library account"),
+        gettext("Your account at %(library)s") % {"library": name}
+        if name
+        else gettext("Your library account"),
         gettext("Sign in to see your loans and holds (the link works for 30 minutes):")
         + f"\n\n{base_url}/account/link/{token}/{_next_query(next_path)}\n",
         settings.DEFAULT_FROM_EMAIL,

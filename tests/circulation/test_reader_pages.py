@@ -203,6 +203,7 @@ def test_an_emailed_link_signs_in(desk: Desk, mailoutbox) -> None:
     unknown = client.post("/account/sign-in/", {"email": "nobody@nowhere.example"})
     assert "a sign-in link is on its way" in unknown.text
     assert len(mailoutbox) == 1
+    assert mailoutbox[0].subject == "Your account at Alpha Library"
     path = re.search(r"http://alpha\.localhost(/account/link/[^/\s]+/)", mailoutbox[0].body)[1]
     assert client.get(path).status_code == 302
     assert desk.other_patron.name in client.get("/account/").text
