@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.images import CoverRefused, cover_size_check
@@ -323,7 +324,7 @@ class ItemForm(OnePassForm):
         label=_("Location"),
         queryset=Location.objects.all(),
         required=False,
-        empty_label=_("None"),
+        empty_label=pgettext_lazy("location", "None"),
         widget=Select,
     )
     call_number = forms.CharField(label=_("Call number"), max_length=200, required=False)

@@ -175,6 +175,8 @@ def test_the_contributor_labels_are_in_the_librarians_language(library):
     assert "Author or contributor" not in page
     assert 'data-camera-button="Scanner avec la caméra"' in page
     assert "Scan with the camera" not in page
+    # A location (la localisation) that is none is "Aucune".
+    assert '<option value="" selected>Aucune</option>' in page
 
 
 def test_an_isbn_typed_into_the_title_is_refused_with_nothing_lost(librarian):
