@@ -248,7 +248,11 @@ class SettingsForm(forms.Form):
         label=_("Language of the catalog"),
         choices=settings.LANGUAGES,
         required=False,
-        help_text=_("For readers whose browser asks for no language Stacks speaks."),
+        help_text=_(
+            "For readers whose browser asks for no language Stacks speaks. It is also the "
+            "language of the library's mail (notices, invitations) and of the reasons an "
+            "import gives for each row."
+        ),
     )
     time_zone = forms.ChoiceField(
         label=_("Time zone"),

@@ -98,6 +98,8 @@ def test_settings_page_sets_language_and_zone_and_staff_pages_follow(
     admin = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
     form = admin.get("/staff/settings/").text
     assert '<option value="fr">Français</option>' in form
+    # The setting says all it decides: the mail and the import reasons are written in it.
+    assert "language of the library&#x27;s mail (notices, invitations) and of the reasons" in form
     assert '<option value="America/Montreal">America/Montreal</option>' in form
     with django_capture_on_commit_callbacks(execute=True):
         saved = admin.post(
