@@ -2,10 +2,11 @@
 
 import re
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, cast
 
 import pymarc
 from django.utils.translation import gettext
+from pymarc import marc8_mapping
 from pymarc.marc8 import MARC8ToUnicode
 
 from catalog.imports.formats.marc21 import (
@@ -169,25 +170,47 @@ class _MARC8Counted(MARC8ToUnicode):
         pass
 
 
-def marc8_unreadable(raw: bytes) -> int:
-    """How many characters of a MARC-8 record pymarc cannot read (and leaves out of its text);
-    0 for a record in UTF-8 or one marc_parse cannot read at all."""
-    if raw[9:10] == b"a" or raw.isascii() or _looks_utf8(raw):
-        return 0
+# The bytes after an escape that start a MARC-8 character set designation pymarc reads; an
+# escape before any other byte is no text, and pymarc drops it, or keeps it to be read as a
+# space, along with the letter it stood for.
+_MARC8_DESIGNATIONS = frozenset(b"(,$)-s" + bytes(marc8_mapping.CODESETS))
+
+
+def _marc8_escape_broken(value: bytes) -> bool:
+    at = value.find(b"\x1b")
+    while at >= 0:
+        designation = value[at + 1 : at + 2]
+        if not designation or designation[0] not in _MARC8_DESIGNATIONS:
+            return True
+        if designation in b"(,$)-" and len(value) < at + 3:
+            return True
+        at = value.find(b"\x1b", at + 1)
+    return False
+
+
+def marc8_unreadable(raw: bytes) -> list[str]:
+    """The tags of a MARC-8 record's fields with characters pymarc cannot read (and leaves out
+    of its text, or reads as a space): an unknown character or a broken escape. Nothing for
+    a record in UTF-8, or one marc_parse cannot read at all."""
+    if raw[9:10] == b"a" or (raw.isascii() and b"\x1b" not in raw) or _looks_utf8(raw):
+        return []
     try:
         record = pymarc.Record(data=raw, to_unicode=False)
     except (pymarc.exceptions.PymarcException, ValueError, IndexError, UnicodeDecodeError):
-        return 0
-    skipped = 0
+        return []
+    tags = []
     for field in record.fields:
         for subfield in [] if field.is_control_field() else field.subfields:
+            value = cast(bytes, subfield.value)  # to_unicode=False: the bytes as written
             converter = _MARC8Counted()
             try:
-                converter.translate(subfield.value)
+                converter.translate(value)
             except (IndexError, TypeError):
                 continue  # marc_parse rejects the record
-            skipped += converter.skipped
-    return skipped
+            if converter.skipped or (b"\x1b" in value and _marc8_escape_broken(value)):
+                tags.append(field.tag)
+                break
+    return list(dict.fromkeys(tags))
 
 
 def directory_mended(raw: bytes) -> bytes | None:
@@ -373,12 +396,14 @@ def marc_records(
                 )
             source.data, source.items = marc_map(marc_read(readable))
             source.data.source_marc = readable
-            if marc8_unreadable(readable) and not guessed:
+            unreadable = [] if guessed else marc8_unreadable(readable)
+            if unreadable:
                 source.warnings.append(
                     gettext(
-                        "Some characters could not be read (MARC-8) and were left out: check "
-                        "the title and other text."
+                        "Some characters could not be read (MARC-8) and were left out of these "
+                        "fields: %(fields)s. Check their text."
                     )
+                    % {"fields": ", ".join(unreadable)}
                 )
         except RecordRejected as error:
             source.error = str(error)
