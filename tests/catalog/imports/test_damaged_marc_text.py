@@ -1,5 +1,5 @@
-"""Text a MARC record holds but cannot be read whole (a broken MARC-8 escape) is read as well
-as it can be, and its row's reason names the fields to check."""
+"""Text a MARC record holds but cannot be read whole (a broken MARC-8 escape, a damaged
+subfield code) is read as well as it can be, and its row's reason names the fields to check."""
 
 import pytest
 
@@ -9,6 +9,7 @@ from tests.catalog.imports.helpers import MARC_DIR, job_import
 from tests.catalog.imports.test_eight_bit_marc import _imported, _iso2709
 
 MARC8_WARNING = "Some characters could not be read (MARC-8) and were left out of these fields:"
+CODE_WARNING = "A subfield code was damaged in these fields"
 
 
 def _reason(name: str) -> str:
@@ -60,9 +61,24 @@ def test_a_valid_marc8_escape_is_no_warning(in_library):
     assert "Warning:" not in rows[1].reason
 
 
+def test_a_damaged_subfield_code_is_read_as_its_letter_and_said(in_library):
+    # utf8_invalid.mrc's 260 has U+FFFD before the code "b": pymarc read "bAssociation ...".
+    reason = _reason("utf8_invalid.mrc")
+    assert "Warning:" in reason
+    assert f"{CODE_WARNING} and read as the likeliest code: 260." in reason
+    assert Record.objects.get().publisher == "Association of Teacher Educators]"
+
+
+def test_an_accented_subfield_code_is_read_as_its_letter_and_said(in_library):
+    reason = _reason("bad_subfield_code.dat")
+    assert f"{CODE_WARNING} and read as the likeliest code: 245." in reason
+    assert Record.objects.get().title == "ActivePerl with ASP and ADO"
+
+
 @pytest.mark.parametrize("name", ["marc8.dat", "test.dat", "diacritic.dat", "regression45.dat"])
 def test_sound_records_carry_neither_warning(in_library, name):
     job = job_import(MARC_DIR / name, one_shot=True)
     reasons = " ".join(ImportRow.objects.filter(job=job).values_list("reason", flat=True))
     assert job.status == "committed", job.error
     assert MARC8_WARNING not in reasons
+    assert CODE_WARNING not in reasons
