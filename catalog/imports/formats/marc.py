@@ -1,11 +1,13 @@
 """Reading ISO 2709 (MARC 21) files record by record, resuming after any damaged record."""
 
 import re
+import unicodedata
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, cast
 
 import pymarc
 from django.utils.translation import gettext
+from pymarc import marc8_mapping
 from pymarc.marc8 import MARC8ToUnicode
 
 from catalog.imports.formats.marc21 import (
@@ -169,25 +171,47 @@ class _MARC8Counted(MARC8ToUnicode):
         pass
 
 
-def marc8_unreadable(raw: bytes) -> int:
-    """How many characters of a MARC-8 record pymarc cannot read (and leaves out of its text);
-    0 for a record in UTF-8 or one marc_parse cannot read at all."""
-    if raw[9:10] == b"a" or raw.isascii() or _looks_utf8(raw):
-        return 0
+# The bytes after an escape that start a MARC-8 character set designation pymarc reads; an
+# escape before any other byte is no text, and pymarc drops it, or keeps it to be read as a
+# space, along with the letter it stood for.
+_MARC8_DESIGNATIONS = frozenset(b"(,$)-s" + bytes(marc8_mapping.CODESETS))
+
+
+def _marc8_escape_broken(value: bytes) -> bool:
+    at = value.find(b"\x1b")
+    while at >= 0:
+        designation = value[at + 1 : at + 2]
+        if not designation or designation[0] not in _MARC8_DESIGNATIONS:
+            return True
+        if designation in b"(,$)-" and len(value) < at + 3:
+            return True
+        at = value.find(b"\x1b", at + 1)
+    return False
+
+
+def marc8_unreadable(raw: bytes) -> list[str]:
+    """The tags of a MARC-8 record's fields with characters pymarc cannot read (and leaves out
+    of its text, or reads as a space): an unknown character or a broken escape. Nothing for
+    a record in UTF-8, or one marc_parse cannot read at all."""
+    if raw[9:10] == b"a" or (raw.isascii() and b"\x1b" not in raw) or _looks_utf8(raw):
+        return []
     try:
         record = pymarc.Record(data=raw, to_unicode=False)
     except (pymarc.exceptions.PymarcException, ValueError, IndexError, UnicodeDecodeError):
-        return 0
-    skipped = 0
+        return []
+    tags = []
     for field in record.fields:
         for subfield in [] if field.is_control_field() else field.subfields:
+            value = cast(bytes, subfield.value)  # to_unicode=False: the bytes as written
             converter = _MARC8Counted()
             try:
-                converter.translate(subfield.value)
+                converter.translate(value)
             except (IndexError, TypeError):
                 continue  # marc_parse rejects the record
-            skipped += converter.skipped
-    return skipped
+            if converter.skipped or (b"\x1b" in value and _marc8_escape_broken(value)):
+                tags.append(field.tag)
+                break
+    return list(dict.fromkeys(tags))
 
 
 def directory_mended(raw: bytes) -> bytes | None:
@@ -290,13 +314,62 @@ def marc_transcoded(raw: bytes, encoding: str) -> bytes | None:
     )  # fmt: skip
 
 
+# A subfield code that is not ASCII (a damaged byte where the code should be, or before it).
+_ODD_CODE_BYTES = re.compile(rb"\x1f[\x80-\xff]")
+
+
+def subfield_codes_damaged(raw: bytes, record: pymarc.Record | None = None) -> list[str]:
+    """The tags of a record's fields with a subfield code that is not ASCII; with `record`
+    (pymarc's reading of `raw`), each such subfield is mended there. pymarc reads an accented
+    code as its letter ("á" as $a), but a character with no letter in it (U+FFFD, say) as the
+    letter after it, which it keeps in the value too ("bAssociation of Teacher Educators]" as
+    $b): that letter is the code, and the character before it is damage."""
+    if not _ODD_CODE_BYTES.search(raw):
+        return []
+    try:
+        base = int(raw[12:17])
+        directory = raw[24 : base - 1].decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return []
+    found: list[str] = []
+    for index in range(len(directory) // 12):
+        entry = directory[index * 12 : index * 12 + 12]
+        if not entry[3:].isdigit():
+            return found
+        start = base + int(entry[7:])
+        data = raw[start : start + int(entry[3:7]) - 1]
+        if not _ODD_CODE_BYTES.search(data):
+            continue
+        field = None if record is None or index >= len(record.fields) else record.fields[index]
+        parts = [part for part in data.split(b"\x1f")[1:] if part]
+        for number, part in enumerate(parts):
+            if part[0] < 0x80:
+                continue
+            found.append(entry[:3])
+            if field is None or field.is_control_field() or number >= len(field.subfields):
+                continue
+            code, value = field.subfields[number]
+            if value[:1] == code and not _letter_in(part):
+                field.subfields[number] = pymarc.Subfield(code, value[1:])
+    return list(dict.fromkeys(found))
+
+
+def _letter_in(code: bytes) -> bool:
+    """Whether pymarc finds its code in a damaged code's first character, as it decodes it."""
+    try:
+        first = code.decode("utf-8")[:1]
+    except UnicodeDecodeError:
+        first = code[:1].decode("latin-1")
+    return bool(unicodedata.normalize("NFKD", first).encode("ascii", "ignore"))
+
+
 def marc_parse(raw: bytes) -> pymarc.Record:
     """One ISO 2709 record decoded (MARC-8 or UTF-8), or RecordRejected saying why not."""
     _marc_check(raw)
     # Leader/09 'a' means UTF-8; many files say MARC-8 yet carry UTF-8, which decodes cleanly.
     force_utf8 = raw[9:10] != b"a" and _looks_utf8(raw)
     try:
-        return pymarc.Record(
+        record = pymarc.Record(
             data=raw, to_unicode=True, force_utf8=force_utf8, hide_utf8_warnings=True
         )
     except UnicodeDecodeError as error:
@@ -314,6 +387,8 @@ def marc_parse(raw: bytes) -> pymarc.Record:
                 "export it again from the system it came from."
             )
         ) from None
+    subfield_codes_damaged(raw, record)
+    return record
 
 
 def marc_records(
@@ -371,14 +446,29 @@ def marc_records(
                         "or export the record again as UTF-8 MARC."
                     )
                 )
-            source.data, source.items = marc_map(marc_read(readable))
+            read_record = marc_read(readable)
+            source.data, source.items = marc_map(read_record)
             source.data.source_marc = readable
-            if marc8_unreadable(readable) and not guessed:
+            unreadable = [] if guessed else marc8_unreadable(readable)
+            if unreadable:
                 source.warnings.append(
                     gettext(
-                        "Some characters could not be read (MARC-8) and were left out: check "
-                        "the title and other text."
+                        "Some characters could not be read (MARC-8) and were left out of these "
+                        "fields: %(fields)s. Check their text."
                     )
+                    % {"fields": ", ".join(unreadable)}
+                )
+            # Only pymarc reads a record with such a code: marc_read_direct leaves it to it.
+            damaged = (
+                subfield_codes_damaged(readable) if isinstance(read_record, pymarc.Record) else []
+            )
+            if damaged:
+                source.warnings.append(
+                    gettext(
+                        "A subfield code was damaged in these fields and read as the likeliest "
+                        "code: %(fields)s. Check them."
+                    )
+                    % {"fields": ", ".join(damaged)}
                 )
         except RecordRejected as error:
             source.error = str(error)
