@@ -6,13 +6,15 @@ import io
 
 import pymarc
 import pytest
-from django_tenants.utils import schema_context
+from django.utils import translation
+from django_tenants.utils import schema_context, tenant_context
 
 from catalog.imports.jobs import import_job_commit, import_job_create
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.imports.selectors import import_job_warnings
 from catalog.models import Record
 from catalog.services import RecordData, record_create
+from tenants.administration import library_settings_update
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
 from tests.catalog.imports.helpers import api_upload_run, job_run
@@ -260,3 +262,25 @@ def test_two_marc_records_matching_a_record_of_the_catalog_leave_the_last_ones_v
         assert "title: \u201cDune\u201d \u2192 \u201cDune Messiah\u201d" in rows[2].reason
         assert any("record 2 with record 1 (control number cn-1)" in w for w in _warnings(job))
         assert list(Record.objects.values_list("title", flat=True)) == ["Dune Messiah"]
+
+
+def test_the_french_reason_quotes_and_spaces_as_french_writes(in_library):
+    _run(MISERABLES, one_shot=True)
+    library_settings_update(library=in_library, actor="test", language="fr")
+    in_library.refresh_from_db()
+    # The worker writes reasons in the library's language.
+    with tenant_context(in_library), translation.override("fr"):
+        job = _run(MISERABLES)
+        reason = _rows(job)[4].reason
+        warnings = _warnings(job)
+
+    nb, quoted = "\u00a0", "\u00ab\u00a0Tome I : Fantine\u00a0\u00bb"
+    assert "m\u00eame notice que la ligne 2 de ce fichier" in reason
+    assert "les valeurs de la ligne 5 sont gard\u00e9es" in reason
+    assert (
+        f"sous-titre{nb}: {quoted} \u2192 \u00ab{nb}Tome I (\u00e9dition de poche){nb}\u00bb"
+        in (reason)
+    )
+    assert f"\u00bb\u202f; \u00e9diteur{nb}: " in reason
+    assert "\u201c" not in reason
+    assert any("ligne 5 avec la ligne 2" in w for w in warnings)
