@@ -10,7 +10,12 @@ from django.utils.translation import gettext, ngettext
 from catalog.imports.formats.source import SourceRecord, data_from_json
 from catalog.imports.merging import changes_listed, empty_fields_filled, local_edits_kept
 from catalog.imports.models import Format, ImportJob, ImportRow, key_label, row_named
-from catalog.imports.snapshots import record_comparable, record_snapshots, snapshot_data
+from catalog.imports.snapshots import (
+    record_comparable,
+    record_snapshots,
+    snapshot_data,
+    snapshot_with,
+)
 from catalog.models import Change, Item
 from catalog.services import (
     RecordData,
@@ -87,6 +92,9 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     known = locations_known({i.location for s in chunk for i in s.items if i.location})
     matched_ids = {found[k] for k in all_keys if k in found}
     current = record_snapshots(sorted(matched_ids)) if job.on_match == "update" else {}
+    if earlier:
+        # A record earlier rows of the file update is met as they leave it, not as stored.
+        _states_left(current, found, earlier, job.format)
     # Translated once a chunk: the commonest reasons cost a catalog lookup a record otherwise.
     no_match = gettext("No record matches %(keys)s; a new record is created.")
     no_keys = gettext("Nothing to match on (no ISBN or control number); a new record is created.")
@@ -120,9 +128,12 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             label = key_label(match_key or in_job_key)
             decision.reason, decision.action = _on_match(job, decision, target, label, current)
             repeated = next((k for k in keys if k in in_file_rows), "")
-            if repeated and decision.action == Action.UPDATE:
+            # Said of a repeat even when it changes nothing: the file's rows are one record.
+            if repeated and job.on_match == "update":
                 decision.match_position = in_file_rows[repeated].position
-                merged = _rows_merged(job, decision, repeated, in_file_rows[repeated])
+                merged = _rows_merged(
+                    decision, repeated, in_file_rows[repeated], in_catalog=bool(match_key)
+                )
                 # A match in the catalog keeps its own list of what the record changes.
                 decision.reason = f"{decision.reason} {merged}" if match_key else merged
         elif job.on_no_match == "skip":
@@ -137,7 +148,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     return decisions
 
 
-def _rows_merged(job: ImportJob, decision: Decision, key: str, earlier: "EarlierRow") -> str:
+def _rows_merged(decision: Decision, key: str, earlier: "EarlierRow", *, in_catalog: bool) -> str:
     """What the preview says of a record the file gives twice (two rows sharing an ISBN or a
     control number): which rows become one record, on which key, and which of their fields
     differ, since the later row's values are the ones kept."""
@@ -148,9 +159,16 @@ def _rows_merged(job: ImportJob, decision: Decision, key: str, earlier: "Earlier
         "earlier": row_named(earlier.last_position, earlier.last_line),
         "key": key_label(key),
     }
-    if earlier.last_data is None:
-        # Written already (one shot): the catalog's record is the earlier row's, and the
-        # reason's list of changes is what this row changes in it.
+    if in_catalog and decision.action == Action.UNCHANGED:
+        # Met as the earlier rows leave the record (_states_left), and nothing differs.
+        said = gettext(
+            "This is the same record as %(earlier)s of this file (same %(key)s), with the same "
+            "fields: the two rows become one record."
+        )
+        return said % values
+    if earlier.last_data is None or in_catalog:
+        # The record met is as the earlier rows leave it (written already in one shot), and
+        # the reason's list of changes is what this row changes in it.
         said = gettext(
             "This is the same record as %(earlier)s of this file (same %(key)s): the two rows "
             "become one record, and where they differ the values of %(row)s are kept."
@@ -350,7 +368,7 @@ def _matches_in_catalog(keys: set[str]) -> dict[str, int]:
 
 class EarlierRow(NamedTuple):
     """The first row of the file with a key (the one a later row repeating it matches), and
-    the last one, whose values the record has by then (its data while staged)."""
+    the last one, whose values the record has by then (its data and bytes while staged)."""
 
     position: int
     line: int | None
@@ -358,6 +376,25 @@ class EarlierRow(NamedTuple):
     last_position: int
     last_line: int | None
     last_data: dict[str, Any] | None
+    last_raw: bytes | None
+
+
+def _states_left(
+    current: dict[int, Any], found: dict[str, int], earlier: dict[str, EarlierRow], fmt: str
+) -> None:
+    """Put in `current`, for each catalog record that staged rows of the file update, the
+    record as the last of them leaves it: the commit writes them in file order, so a later
+    row changes what they wrote, not what the catalog holds now."""
+    for key, row in sorted(earlier.items(), key=lambda pair: pair[1].last_position):
+        record_id = found.get(key)
+        if row.last_data is None or record_id not in current:
+            continue
+        data, items = data_from_json(row.last_data)
+        if fmt != Format.CSV and row.last_raw:
+            data.source_marc = row.last_raw
+        stored = current[record_id]
+        barcodes = [*stored["barcodes"], *(i.barcode for i in items)]
+        current[record_id] = snapshot_with(stored, data, barcodes)
 
 
 def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, EarlierRow]:
@@ -368,10 +405,10 @@ def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, EarlierRow]:
         ImportRow.objects.filter(job=job, match_key__in=keys)
         .exclude(action=Action.REJECT)
         .order_by("position")
-        .values_list("match_key", "position", "line", "match_record_id", "data")
+        .values_list("match_key", "position", "line", "match_record_id", "data", "raw")
     )
     earlier: dict[str, EarlierRow] = {}
-    for key, position, line, record_id, data in rows:
+    for key, position, line, record_id, data, raw in rows:
         first = earlier.get(key)
         earlier[key] = EarlierRow(
             first.position if first else position,
@@ -380,6 +417,7 @@ def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, EarlierRow]:
             position,
             line,
             data,
+            bytes(raw) if raw is not None and data is not None else None,
         )
     return earlier
 

@@ -3,7 +3,7 @@ edits or fill only empty fields), and how the change is told on the preview."""
 
 from typing import Any
 
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from catalog.imports.formats.marc import marc_read
 from catalog.imports.formats.marc21 import marc_map
@@ -26,7 +26,9 @@ _LABELS = {
 
 def _shown(value: Any) -> str:
     text = str(value)
-    return f"\u201c{text[:60]}\u2026\u201d" if len(text) > 60 else f"\u201c{text}\u201d"
+    # Quoted as the language quotes: French writes « », with no-break spaces inside.
+    quoted = gettext("\u201c%(value)s\u201d")
+    return quoted % {"value": f"{text[:60]}\u2026" if len(text) > 60 else text}
 
 
 def _listed(data: RecordData, name: str) -> str:
@@ -53,18 +55,27 @@ def changes_listed(before: RecordData, after: RecordData, new_barcodes: list[str
                 gettext("%(field)s: added %(value)s") % {"field": label, "value": _shown(new)}
             )
         else:
-            changes.append(f"{label}: {_shown(old)} \u2192 {_shown(new)}")
+            changes.append(_changed(label, _shown(old), _shown(new)))
     for name in ("contributors", "subjects", "identifiers"):
         old, new = _listed(before, name), _listed(after, name)
         if old != new:
             none = gettext("none")
-            changes.append(f"{_LABELS[name]!s}: {_shown(old) if old else none} \u2192 "
-                           f"{_shown(new) if new else none}")  # fmt: skip
+            changes.append(
+                _changed(str(_LABELS[name]), _shown(old) if old else none,
+                         _shown(new) if new else none)
+            )  # fmt: skip
     if new_barcodes:
         changes.append(
             gettext("copies added: %(barcodes)s") % {"barcodes": ", ".join(new_barcodes[:10])}
         )
-    return "; ".join(changes) or gettext("headings written otherwise")
+    # French puts a narrow no-break space before a semicolon.
+    return pgettext("between a list's items", "; ").join(changes) or gettext(
+        "headings written otherwise"
+    )
+
+
+def _changed(label: str, old: str, new: str) -> str:
+    return gettext("%(field)s: %(old)s \u2192 %(new)s") % {"field": label, "old": old, "new": new}
 
 
 def _as_imported(snapshot: dict[str, Any]) -> RecordData | None:

@@ -103,10 +103,15 @@ def import_job_warnings(job: ImportJob) -> list[str]:
 def _merges_warned(job: ImportJob) -> list[str]:
     """The rows a file gives twice (sharing an ISBN or a control number) and that become one
     record, said once the preview is read: while it is read the rows are still coming."""
-    if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.STAGING) or not job.updated:
+    if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.STAGING):
         return []
+    if not (job.updated or job.unchanged):
+        return []
+    # A repeat that changes nothing in what the earlier row made is one record all the same.
     merged = ImportRow.objects.filter(
-        job=job, action=ImportRow.Action.UPDATE, match_position__isnull=False
+        job=job,
+        action__in=(ImportRow.Action.UPDATE, ImportRow.Action.UNCHANGED),
+        match_position__isnull=False,
     )
     count = merged.count()
     if not count:

@@ -70,3 +70,21 @@ def snapshot_data(snapshot: dict[str, Any]) -> RecordData:
         identifiers=[tuple(pair) for pair in snapshot["identifiers"]],
         source_marc=base64.b64decode(marc) if marc else None,
     )
+
+
+def snapshot_with(
+    snapshot: dict[str, Any], data: RecordData, barcodes: list[str]
+) -> dict[str, Any]:
+    """A record's snapshot as it would be once `data` is written to it and it holds copies
+    with these `barcodes` (what earlier rows of a staged file leave it as)."""
+    marc = data.source_marc
+    return {
+        **snapshot,
+        **{name: getattr(data, name) for name in RECORD_FIELDS},
+        "source_marc": base64.b64encode(bytes(marc)).decode() if marc else None,
+        "contributors": list(data.contributors),
+        "subjects": list(data.subjects),
+        "identifiers": list(data.identifiers),
+        "barcodes": barcodes,
+        "comparable": record_comparable(data),
+    }

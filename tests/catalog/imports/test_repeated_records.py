@@ -6,13 +6,15 @@ import io
 
 import pymarc
 import pytest
-from django_tenants.utils import schema_context
+from django.utils import translation
+from django_tenants.utils import schema_context, tenant_context
 
 from catalog.imports.jobs import import_job_commit, import_job_create
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.imports.selectors import import_job_warnings
 from catalog.models import Record
 from catalog.services import RecordData, record_create
+from tenants.administration import library_settings_update
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
 from tests.catalog.imports.helpers import api_upload_run, job_run
@@ -159,3 +161,126 @@ def test_another_library_cannot_read_the_merge_warning(api, other_library):
     assert other.get(f"/api/v1/imports/{job_id}/rows/").status_code == 404
     with schema_context("alpha"):
         assert ImportJob.objects.get(pk=job_id).status == "staged"
+
+
+# An Excel file whose lines 2 and 5 give one ISBN with a different subtitle, publisher, year.
+MISERABLES = (
+    "title,subtitle,authors,publisher,isbn,year\n"
+    "Les Misérables,Tome I : Fantine,Victor Hugo,Gallimard,9782070408504,1995\n"
+    "Emma,,Jane Austen,,,1815\n"
+    "Dune,,Frank Herbert,,0441172717,1965\n"
+    "Les Misérables,Tome I (édition de poche),Victor Hugo,Folio,9782070408504,1999\n"
+).encode("cp1252")
+
+
+def _miserables() -> tuple[str, str, int | None]:
+    record = Record.objects.get(identifiers__value="9782070408504")
+    return (record.subtitle, record.publisher, record.publication_year)
+
+
+def _imported_with_warnings(**options: object) -> tuple[ImportJob, dict[int, ImportRow]]:
+    job = _run(MISERABLES, **options)
+    if not job.one_shot:
+        import_job_commit(job_id=job.pk)
+        job = job_run(job)
+    return job, _rows(job)
+
+
+@pytest.mark.parametrize("one_shot", [False, True])
+def test_the_same_file_imported_twice_gives_the_same_record_and_says_so_both_times(
+    in_library, one_shot
+):
+    last_row = ("Tome I (\u00e9dition de poche)", "Folio", 1999)
+    for _ in range(2):
+        job, rows = _imported_with_warnings(one_shot=one_shot)
+
+        assert _miserables() == last_row
+        assert Record.objects.filter(identifiers__value="9782070408504").count() == 1
+        assert rows[4].action == "update"
+        assert "same record as line 2 of this file (same isbn 9782070408504)" in rows[4].reason
+        assert "the values of line 5 are kept" in rows[4].reason
+        assert "\u201cTome I : Fantine\u201d \u2192 \u201cTome I (\u00e9dition de poche)\u201d" in (
+            rows[4].reason
+        )
+        assert "publisher: \u201cGallimard\u201d \u2192 \u201cFolio\u201d" in rows[4].reason
+        assert any("line 5 with line 2 (isbn 9782070408504)" in w for w in _warnings(job))
+
+
+def test_two_rows_matching_a_record_of_the_catalog_leave_the_last_ones_values(in_library):
+    record_create(
+        data=RecordData(
+            title="Les Mis\u00e9rables",
+            subtitle="Tome I (\u00e9dition de poche)",
+            publisher="Folio",
+            publication_year=1999,
+            contributors=[("Victor Hugo", "author")],
+            identifiers=[("isbn", "9782070408504")],
+        )
+    )
+    job = _run(MISERABLES)
+    rows = _rows(job)
+
+    # Line 5 gives what the catalog holds, but line 2 changes it first: line 5 changes it back.
+    assert "Identical" not in rows[4].reason
+    assert [rows[1].action, rows[4].action] == ["update", "update"]
+    assert "\u201cTome I : Fantine\u201d \u2192 \u201cTome I (\u00e9dition de poche)\u201d" in (
+        rows[4].reason
+    )
+    assert "same record as line 2 of this file" in rows[4].reason
+    assert any("line 5 with line 2 (isbn 9782070408504)" in w for w in _warnings(job))
+    import_job_commit(job_id=job.pk)
+    job_run(job)
+    assert _miserables() == ("Tome I (\u00e9dition de poche)", "Folio", 1999)
+
+
+@pytest.mark.parametrize("one_shot", [False, True])
+def test_a_repeat_changing_nothing_of_what_the_earlier_row_made_is_still_said(in_library, one_shot):
+    record_create(data=RecordData(title="Dune", identifiers=[("isbn", "9780441172719")]))
+    row = b"Dune,Frank Herbert,0441172717,1965,A desert planet.,\n"
+    job = _run(TWICE.splitlines(keepends=True)[0] + row + row, one_shot=one_shot)
+    rows = _rows(job)
+
+    assert [rows[1].action, rows[2].action] == ["update", "unchanged"]
+    assert "same record as line 2 of this file (same isbn 9780441172719), with the same" in (
+        rows[2].reason
+    )
+    assert any("line 3 with line 2 (isbn 9780441172719)" in w for w in _warnings(job))
+
+
+def test_two_marc_records_matching_a_record_of_the_catalog_leave_the_last_ones_values(
+    in_library,
+):
+    content = _marc("cn-1", "Dune") + _marc("cn-1", "Dune Messiah")
+    _run(content, name="books.mrc", one_shot=True)
+    for _ in range(2):
+        job = _run(content, name="books.mrc")
+        rows = _rows(job)
+        import_job_commit(job_id=job.pk)
+        job_run(job)
+
+        assert rows[2].action == "update"
+        assert "title: \u201cDune\u201d \u2192 \u201cDune Messiah\u201d" in rows[2].reason
+        assert any("record 2 with record 1 (control number cn-1)" in w for w in _warnings(job))
+        assert list(Record.objects.values_list("title", flat=True)) == ["Dune Messiah"]
+
+
+def test_the_french_reason_quotes_and_spaces_as_french_writes(in_library):
+    _run(MISERABLES, one_shot=True)
+    library_settings_update(library=in_library, actor="test", language="fr")
+    in_library.refresh_from_db()
+    # The worker writes reasons in the library's language.
+    with tenant_context(in_library), translation.override("fr"):
+        job = _run(MISERABLES)
+        reason = _rows(job)[4].reason
+        warnings = _warnings(job)
+
+    nb, quoted = "\u00a0", "\u00ab\u00a0Tome I : Fantine\u00a0\u00bb"
+    assert "m\u00eame notice que la ligne 2 de ce fichier" in reason
+    assert "les valeurs de la ligne 5 sont gard\u00e9es" in reason
+    assert (
+        f"sous-titre{nb}: {quoted} \u2192 \u00ab{nb}Tome I (\u00e9dition de poche){nb}\u00bb"
+        in (reason)
+    )
+    assert f"\u00bb\u202f; \u00e9diteur{nb}: " in reason
+    assert "\u201c" not in reason
+    assert any("ligne 5 avec la ligne 2" in w for w in warnings)
