@@ -218,11 +218,16 @@ def _locations(codes: set[str], job_id: int | None) -> dict[str, int]:
         return {}
     new = {code.upper(): code for code in sorted(codes, reverse=True)}  # one spelling each
     with bulk_cursor() as cursor:
+        # Asked first, then written: an INSERT ... SELECT that looks at its own table in a
+        # subquery is one Citus will not run on a distributed schema.
+        cursor.execute(
+            "SELECT upper(code) FROM catalog_location WHERE upper(code) = ANY(%s)", [sorted(new)]
+        )
+        missing = sorted(new[upper] for upper in set(new) - {code for (code,) in cursor})
         cursor.execute(
             "INSERT INTO catalog_location (code, name) SELECT c, c FROM unnest(%s::text[]) AS c "
-            "WHERE NOT EXISTS (SELECT 1 FROM catalog_location l WHERE upper(l.code) = upper(c)) "
             "ON CONFLICT DO NOTHING RETURNING id",
-            [sorted(new.values())],
+            [missing],
         )
         made = [pk for (pk,) in cursor.fetchall()]
         if made and job_id is not None:
