@@ -4,6 +4,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pymarc
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
@@ -34,6 +35,20 @@ def api_upload_run(api: Any, name: str, content: bytes, schema: str = "alpha") -
     with schema_context(schema):
         job_run(ImportJob.objects.get(pk=job_id))
     return job_id
+
+
+def marc_titled(control_number: str, title: str) -> bytes:
+    """One UTF-8 MARC record with only a control number (001) and a title (245 $a)."""
+    record = pymarc.Record(force_utf8=True)
+    record.add_field(pymarc.Field(tag="001", data=control_number))
+    record.add_field(
+        pymarc.Field(
+            tag="245",
+            indicators=pymarc.Indicators("0", "0"),
+            subfields=[pymarc.Subfield("a", title)],
+        )
+    )
+    return bytes(record.as_marc())
 
 
 def job_import(path: Path, **options: object) -> ImportJob:

@@ -6,7 +6,6 @@ import csv
 import io
 import re
 
-import pymarc
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
@@ -14,7 +13,7 @@ from django_tenants.utils import schema_context
 from catalog.imports.models import ImportJob
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
-from tests.catalog.imports.helpers import job_run
+from tests.catalog.imports.helpers import job_run, marc_titled
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
@@ -88,21 +87,8 @@ def test_a_csv_row_has_one_line_number_in_the_table_its_reason_the_api_and_rejec
     assert [r[-1] for r in rejects[1:]] == [str(untitled["line"]), str(emma["line"])]
 
 
-def _marc(control_number: str, title: str) -> bytes:
-    record = pymarc.Record(force_utf8=True)
-    record.add_field(pymarc.Field(tag="001", data=control_number))
-    record.add_field(
-        pymarc.Field(
-            tag="245",
-            indicators=pymarc.Indicators("0", "0"),
-            subfields=[pymarc.Subfield("a", title)],
-        )
-    )
-    return bytes(record.as_marc())
-
-
 def test_a_marc_file_names_its_records_by_position(api):
-    content = _marc("cn-1", "Dune") + _marc("cn-1", "Dune Messiah")
+    content = marc_titled("cn-1", "Dune") + marc_titled("cn-1", "Dune Messiah")
     job_id = _staged(api, content, "books.mrc")
     rows = api.get(f"/api/v1/imports/{job_id}/rows/").json()["results"]
 

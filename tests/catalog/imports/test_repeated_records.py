@@ -4,7 +4,6 @@ key, which fields differ and whose values are kept."""
 
 import io
 
-import pymarc
 import pytest
 from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
@@ -17,7 +16,7 @@ from catalog.services import RecordData, record_create
 from tenants.administration import library_settings_update
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
-from tests.catalog.imports.helpers import api_upload_run, job_run
+from tests.catalog.imports.helpers import api_upload_run, job_run, marc_titled
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
@@ -107,21 +106,8 @@ def test_on_match_create_keeps_them_apart_without_a_merge_warning(in_library):
     assert _warnings(job) == []
 
 
-def _marc(control_number: str, title: str) -> bytes:
-    record = pymarc.Record(force_utf8=True)
-    record.add_field(pymarc.Field(tag="001", data=control_number))
-    record.add_field(
-        pymarc.Field(
-            tag="245",
-            indicators=pymarc.Indicators("0", "0"),
-            subfields=[pymarc.Subfield("a", title)],
-        )
-    )
-    return bytes(record.as_marc())
-
-
 def test_two_marc_records_with_one_control_number_are_named_by_position(in_library):
-    content = _marc("cn-1", "Dune") + _marc("cn-1", "Dune Messiah")
+    content = marc_titled("cn-1", "Dune") + marc_titled("cn-1", "Dune Messiah")
     job = _run(content, name="books.mrc")
     rows = _rows(job)
 
@@ -250,7 +236,7 @@ def test_a_repeat_changing_nothing_of_what_the_earlier_row_made_is_still_said(in
 def test_two_marc_records_matching_a_record_of_the_catalog_leave_the_last_ones_values(
     in_library,
 ):
-    content = _marc("cn-1", "Dune") + _marc("cn-1", "Dune Messiah")
+    content = marc_titled("cn-1", "Dune") + marc_titled("cn-1", "Dune Messiah")
     _run(content, name="books.mrc", one_shot=True)
     for _ in range(2):
         job = _run(content, name="books.mrc")
