@@ -98,6 +98,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     # Translated once a chunk: the commonest reasons cost a catalog lookup a record otherwise.
     no_match = gettext("No record matches %(keys)s; a new record is created.")
     no_keys = gettext("Nothing to match on (no ISBN or control number); a new record is created.")
+    control_number = gettext("control number")
     decisions = []
     for source in chunk:
         if source.data is None:
@@ -140,7 +141,8 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.action = Action.UNCHANGED
             decision.reason = gettext("No matching record; skipped (on no match: skip).")
         else:
-            decision.reason = no_match % {"keys": ", ".join(keys)} if keys else no_keys
+            named = ", ".join(key_label(key, control_number) for key in keys)
+            decision.reason = no_match % {"keys": named} if keys else no_keys
         warnings = [*source.warnings, *_held_copies_released(source, taken)]
         if warnings and decision.action != Action.REJECT:
             decision.reason = " ".join([decision.reason, gettext("Warning:"), *warnings])

@@ -166,9 +166,12 @@ class ImportJob(StaffJob, ImportCounts):
         return f"import #{self.pk} ({self.format}, {self.status})"
 
 
-def key_label(key: str) -> str:
-    """A match key as the preview names it ("isbn 9780441172719", "control number 123")."""
-    label = key.replace("cn:", gettext("control number") + " ", 1).replace(":", " ")
+def key_label(key: str, control_number: str = "") -> str:
+    """A match key as the preview names it ("isbn 9780441172719", "control number 123", or
+    "control number OCoLC 123" with its source); `control_number` is those words translated,
+    when the caller has them already."""
+    words = control_number or gettext("control number")
+    label = key.replace("cn:", words + " ", 1).replace(":", " ")
     return " ".join(label.split())
 
 

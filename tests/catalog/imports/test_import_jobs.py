@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import time
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -69,6 +70,9 @@ def test_staging_previews_without_writing_then_commit_writes(in_library):
     rows = list(ImportRow.objects.filter(job=job).order_by("position"))
     assert [r.action for r in rows] == ["create"] * 10
     assert all("a new record is created" in r.reason for r in rows)
+    # Keys read as words, not as the matcher writes them ("cn::123", "isbn:978...").
+    assert not any("cn:" in r.reason or "isbn:" in r.reason for r in rows)
+    assert any(re.search(r"No record matches .*control number \S+", r.reason) for r in rows)
     assert rows[0].title
     assert rows[0].identifiers
 
@@ -810,7 +814,7 @@ def test_reasons_are_stored_in_the_library_s_language(library):
         rows = {r.position: (r.action, r.reason) for r in ImportRow.objects.filter(job=job)}
     assert rows[1] == (
         "create",
-        "Aucune notice ne correspond à isbn:9780441013593\u202f; une nouvelle notice est créée.",
+        "Aucune notice ne correspond à isbn 9780441013593\u202f; une nouvelle notice est créée.",
     )
     assert rows[2] == (
         "reject",
