@@ -7,6 +7,9 @@ from django.utils.translation import gettext
 from common.errors import ApplicationError
 
 _NON_ISBN = re.compile(r"[^0-9Xx]")
+# How a spreadsheet shows (and a CSV it saves keeps) a long number it has shortened:
+# "9,78207E+12", "9.78E+12". The digits it dropped are gone from the file.
+_SCIENTIFIC = re.compile(r"^\d[.,]\d+E\+?\d+$", re.IGNORECASE)
 
 
 class InvalidIdentifier(ApplicationError):
@@ -27,6 +30,15 @@ def _isbn13_check(digits: str) -> str:
 
 def isbn_normalize(raw: str) -> str:
     """ISBN-13 digits for an ISBN-10 or ISBN-13 in any punctuation; raises if invalid."""
+    if ("E" in raw or "e" in raw) and _SCIENTIFIC.match(raw.strip()):
+        raise InvalidIdentifier(
+            gettext(
+                "%(value)r is not an ISBN: a spreadsheet shortened it to a rounded number and "
+                "its last digits are lost. Format the ISBN column as text, type the ISBNs "
+                "again and save the file again."
+            )
+            % {"value": raw}
+        )
     # MARC 020$a often carries a qualifier after the number: "0262510871 (pbk.)".
     candidate = raw.strip().split(" ")[0] if raw.strip() else ""
     digits = _NON_ISBN.sub("", candidate).upper()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog.identifiers import InvalidIdentifier, oclc_normalize
+from catalog.identifiers import InvalidIdentifier, isbn_normalize, oclc_normalize
 from common.numbers import whole_number
 
 
@@ -27,3 +27,17 @@ def test_digits_that_are_not_0_to_9_make_no_oclc_number(raw):
 )  # fmt: skip
 def test_whole_numbers_are_0_to_9_of_bounded_length(text, number):
     assert whole_number(text) == number
+
+
+@pytest.mark.parametrize("raw", ["9,78207E+12", "9.78207E+12", "9,78E+12", "9.7820704085E12"])
+def test_an_isbn_a_spreadsheet_shortened_is_refused_saying_so(raw):
+    with pytest.raises(InvalidIdentifier) as refused:
+        isbn_normalize(raw)
+    assert "a spreadsheet shortened it" in refused.value.message
+    assert "Format the ISBN column as text" in refused.value.message
+
+
+def test_an_isbn_that_is_only_short_is_told_its_length():
+    with pytest.raises(InvalidIdentifier) as refused:
+        isbn_normalize("97820704")
+    assert "it needs 10 or 13 digits" in refused.value.message
