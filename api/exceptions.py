@@ -48,7 +48,10 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            # A nested object's error of the whole object is the field's own: "contributors",
+            # not "contributors.non_field_errors".
+            whole = key == "non_field_errors" and prefix
+            name = prefix if whole else f"{prefix}.{key}" if prefix else str(key)
             out.update(_flatten(value, name))
         return out
     if isinstance(detail, list):

@@ -94,6 +94,21 @@ class TextBooleanField(serializers.BooleanField):
         )
 
 
+def _json_kind(data: Any) -> str:
+    """What a JSON value is, in the words of JSON rather than Python's."""
+    if data is None:
+        return _("null")
+    if isinstance(data, bool):
+        return _("true or false")
+    if isinstance(data, int | float):
+        return _("a number")
+    if isinstance(data, str):
+        return _("a string")
+    if isinstance(data, list | tuple):
+        return _("an array")
+    return _("something else")
+
+
 class StrictInputSerializer(serializers.Serializer):
     """A request body's serializer that refuses the fields it does not know, naming each.
 
@@ -114,9 +129,13 @@ class StrictInputSerializer(serializers.Serializer):
         return _FORM_EXTRAS | _returned_names(returned)  # type: ignore[arg-type]
 
     def to_internal_value(self, data: Any) -> Any:
-        unknown: list[str] = []
-        if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields) - self._tolerated())
+        if not isinstance(data, Mapping):
+            # DRF's own words name Python's types ("Expected a dictionary, but got list").
+            message = _("Give an object of fields in braces ({…}) here, not %(given)s.") % {
+                "given": _json_kind(data)
+            }
+            raise ValidationError({"non_field_errors": [message]}, code="invalid")
+        unknown = sorted(set(data) - set(self.fields) - self._tolerated())
         if not unknown:
             return super().to_internal_value(data)
         takes = ", ".join(sorted(n for n, f in self.fields.items() if not f.read_only))

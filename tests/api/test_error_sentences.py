@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 DEFAULT_WORDING = (
     "does not match the required pattern", "Must be a valid boolean", "JSON parse error",
     "codec can't decode", "Expected available", "Request was throttled",
+    "Expected a dictionary",
 )  # fmt: skip
 
 LATIN_1 = '{"title": "Caf\u00e9 society"}'.encode("latin-1")
@@ -44,6 +45,10 @@ BAD_INPUTS = [
     ("librarian", "post", "/api/v1/imports/", {"dry_run": "yes"}, "multipart", "dry_run"),
     ("librarian", "post", "/api/v1/imports/", {"create_locations": "on"}, "multipart",
      "create_locations"),
+    ("librarian", "post", "/api/v1/records/", b'[{"title": "Dune"}]', "application/json",
+     "an array"),
+    ("librarian", "post", "/api/v1/records/", {"title": "Dune", "contributors": "Hugo"}, "json",
+     "contributors"),
 ]  # fmt: skip
 
 
@@ -80,6 +85,8 @@ def test_each_bad_input_is_refused_in_a_sentence_naming_it(
     assert response.status_code == 400, response.content[:300]
     problem = response.json()
     said = [problem["detail"], *(m for ms in problem.get("errors", {}).values() for m in ms)]
+    # A nested object's own error is named by its field ("contributors").
+    assert not any(name.endswith(".non_field_errors") for name in problem.get("errors", {}))
     assert named in problem["detail"]
     for text in said:
         assert _is_sentence(text), text
