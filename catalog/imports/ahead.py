@@ -14,7 +14,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.db import connection
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 from catalog.imports.accounting import statistics_refresh
@@ -92,19 +92,17 @@ def _chunks(job: ImportJob) -> Iterator[tuple[list[SourceRecord], int, set[str]]
         yield chunk, read, seen
 
 
+_CONTROLS_READ = gettext_lazy(
+    "Control characters (a line break pasted from Word, say) in %(fields)s were read as spaces."
+)
+
+
 def _controls_cleaned(source: SourceRecord) -> None:
     """The record's text and its copies' as the catalog's services store them, saying which
     fields they changed (whatever the format, so every reader's records are cleaned alike)."""
     assert source.data is not None  # noqa: S101 - only records read are cleaned
     source.data, changed = record_data_cleaned(source.data)
-    if changed:
-        source.warnings.append(
-            gettext(
-                "Control characters (a line break pasted from Word, say) in %(fields)s were "
-                "read as spaces."
-            )
-            % {"fields": ", ".join(changed)}
-        )
+    source.fields_warned(_CONTROLS_READ, changed)
     for position, item in enumerate(source.items):
         changes = item_text_changes(
             call_number=item.call_number, public_note=item.public_note, staff_note=item.staff_note

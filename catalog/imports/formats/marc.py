@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import IO
 
 import pymarc
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from catalog.imports.formats.marc21 import (
     MAPPED_TAGS,
@@ -26,6 +26,14 @@ from catalog.imports.formats.source import (
 RECORD_TERMINATOR = b"\x1d"
 MAX_MARC_RECORD = 99_999  # ISO 2709 record lengths have five digits
 READ_BLOCK = 1 << 20
+_MARC8_UNREADABLE = gettext_lazy(
+    "Some characters could not be read (MARC-8) and were left out of these fields: "
+    "%(fields)s. Check their text."
+)
+_CODE_DAMAGED = gettext_lazy(
+    "A subfield code was damaged in these fields and read as the likeliest code: %(fields)s. "
+    "Check them."
+)
 
 
 def marc_split(stream: IO[bytes]) -> Iterator[tuple[bytes, int]]:
@@ -352,27 +360,12 @@ def marc_records(
             read_record = marc_read(readable)
             source.data, source.items = marc_map(read_record)
             source.data.source_marc = readable
-            unreadable = [] if guessed else marc8_unreadable(readable)
-            if unreadable:
-                source.warnings.append(
-                    gettext(
-                        "Some characters could not be read (MARC-8) and were left out of these "
-                        "fields: %(fields)s. Check their text."
-                    )
-                    % {"fields": ", ".join(unreadable)}
-                )
+            source.fields_warned(_MARC8_UNREADABLE, [] if guessed else marc8_unreadable(readable))
             # Only pymarc reads a record with such a code: marc_read_direct leaves it to it.
-            damaged = (
-                subfield_codes_damaged(readable) if isinstance(read_record, pymarc.Record) else []
+            source.fields_warned(
+                _CODE_DAMAGED,
+                subfield_codes_damaged(readable) if isinstance(read_record, pymarc.Record) else [],
             )
-            if damaged:
-                source.warnings.append(
-                    gettext(
-                        "A subfield code was damaged in these fields and read as the likeliest "
-                        "code: %(fields)s. Check them."
-                    )
-                    % {"fields": ", ".join(damaged)}
-                )
         except RecordRejected as error:
             source.error = str(error)
             source.identifiers = _raw_control_number(raw)

@@ -4,6 +4,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.utils.functional import Promise
+
 from catalog.models import MAX_YEAR, Item
 from catalog.services import RecordData
 from common.errors import ApplicationError
@@ -55,6 +57,12 @@ class SourceRecord:
     # matches on, and the record's COPY text (catalog.imports.plans.Prepared).
     keys: list[str] = field(default_factory=list)
     prepared: Any = None
+
+    def fields_warned(self, message: "str | Promise", fields: list[str]) -> None:
+        """Warn on the row with `message` (with `%(fields)s`; lazily translated, so a record
+        with nothing to say costs no lookup) naming `fields`, when there are any."""
+        if fields:
+            self.warnings.append(str(message) % {"fields": ", ".join(fields)})
 
 
 def data_to_json(data: RecordData, items: list[ItemData]) -> dict[str, Any]:
