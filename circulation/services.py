@@ -42,6 +42,7 @@ from circulation.selectors import (
     item_type_of,
     loan_rule_for,
     local_date,
+    patron_at_desk,
     today,
 )
 from common.emails import is_email_address
@@ -219,8 +220,7 @@ def patron_pin_set(*, patron_id: int, pin: str) -> None:
 def patron_authenticate(*, barcode: str, pin: str) -> Patron | None:
     """The patron with this barcode (in whatever case it is typed, as the desk reads a card)
     and PIN, or None (a patron without a PIN cannot sign in)."""
-    stored = barcode_as_stored(Patron.objects.all(), barcode.strip())
-    patron = Patron.objects.filter(barcode=stored).first() if stored else None
+    patron = patron_at_desk(barcode=barcode)
     if patron is None or not patron.pin_hash or not pin:
         return None
     return patron if check_password(pin, patron.pin_hash) else None
