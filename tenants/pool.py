@@ -14,6 +14,7 @@ from catalog.identifiers import InvalidIdentifier, isbn_looks_like, isbn_normali
 from catalog.models import Change, Identifier, Record
 from catalog.selectors import record_links_attach, record_list
 from catalog.services import RECORD_DESCRIPTION, record_description
+from catalog.text import search_fold, search_fold_sql
 from common.tasks import task_enqueue, task_name
 from tenants.models import Library, PoolFeed, PoolRecord
 
@@ -41,18 +42,38 @@ def _descriptions(record_ids: list[int]) -> dict[int, dict[str, Any]]:
     }
 
 
+# The pool's search text, folded as the catalog's (catalog.text.search_fold): "Garcia Marquez"
+# finds "García Márquez". The contributors' names are read from the JSON array's text, whose
+# brackets and quotes the parser drops: a correlated subquery over jsonb_array_elements is
+# SQL a Citus coordinator cannot plan.
+_TITLES = "title || ' ' || subtitle"
+_CONTRIBUTOR_NAMES = "jsonb_path_query_array(contributors, '$[*][0]')::text"
+_POOL_VECTOR = (
+    f"setweight(to_tsvector('simple', {search_fold_sql(_TITLES)}), 'A')"
+    f" || setweight(to_tsvector('simple', {search_fold_sql(_CONTRIBUTOR_NAMES)}), 'B')"
+    " || setweight(to_tsvector('simple', array_to_string(isbns, ' ')), 'A')"
+)
+
+
 def _vector_refresh(library_id: int, record_ids: Iterable[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            """UPDATE tenants_poolrecord SET vector =
-                 setweight(to_tsvector('simple', title || ' ' || subtitle), 'A')
-                 || setweight(to_tsvector('simple', coalesce(
-                      (SELECT string_agg(c->>0, ' ') FROM jsonb_array_elements(contributors) c),
-                      '')), 'B')
-                 || setweight(to_tsvector('simple', array_to_string(isbns, ' ')), 'A')
-               WHERE library_id = %s AND record_id = ANY(%s)""",
+            f"UPDATE tenants_poolrecord SET vector = {_POOL_VECTOR} "  # noqa: S608 - no input
+            "WHERE library_id = %s AND record_id = ANY(%s)",
             [library_id, list(record_ids)],
         )
+
+
+def pool_vectors_refold() -> int:
+    """Build anew the vectors of the pool's records with text that search folding changes
+    (written before the pool's search read text without accents); returns how many."""
+    text = f"{_TITLES} || ' ' || {_CONTRIBUTOR_NAMES}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE tenants_poolrecord SET vector = {_POOL_VECTOR} "  # noqa: S608 - no input
+            f"WHERE {search_fold_sql(text)} <> {text}"
+        )
+        return cursor.rowcount
 
 
 def _pool_write(library: Library, record_ids: list[int], found: dict[int, dict[str, Any]]) -> None:
@@ -190,7 +211,7 @@ def pool_search(*, query: str, limit: int = 50) -> list[PoolGroup]:
         rows = PoolRecord.objects.filter(isbns__contains=[isbn], library__share_records=True)
         rows = rows.order_by("library_id", "record_id")[: limit * 4]
     else:
-        search = SearchQuery(query, config="simple", search_type="websearch")
+        search = SearchQuery(search_fold(query), config="simple", search_type="websearch")
         rows = (
             PoolRecord.objects.filter(vector=search, library__share_records=True)
             .annotate(rank=SearchRank(F("vector"), search))

@@ -2,12 +2,14 @@
 first screen, copies whose availability shows, a few key presses to the first result, and a
 misspelt search offered the catalog's spelling. Screenshots go to test-artifacts/browser/."""
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from catalog.services import ItemData, RecordData, item_create, location_create, record_create
@@ -208,6 +210,7 @@ class StaffPages:
 
 
 LONG_TITLE = "Proceedings of the international symposium on interdisciplinarycataloguingpractice"
+LONG_EMAIL = "cataloguing.team.of.the.northern.branches@county-libraries.example.org"
 LONG_FILE = "catalogue-export-from-the-old-integrated-library-system-2024-11-30-full.mrc"
 
 
@@ -215,11 +218,15 @@ LONG_FILE = "catalogue-export-from-the-old-integrated-library-system-2024-11-30-
 def staff_pages(stack: Stack, live_library: ProvisionedLibrary, tmp_path: Path) -> StaffPages:
     """A library with what widens the staff pages: a patron with loans (one overdue) of long
     titles and holds (one on the hold shelf, one to pull), a staged import of a long-named
-    file, an export, a record with copies."""
+    file, an export, a record with copies, an invited colleague of a long address, an API
+    key and a closed day."""
     from catalog.imports.exports import export_job_create
     from catalog.imports.jobs import import_job_create
     from circulation.models import Loan
-    from circulation.services import hold_place, hold_trap_item
+    from circulation.services import closed_day_add, hold_place, hold_trap_item
+    from staff.invitations import staff_invite
+    from staff.roles import Role
+    from staff.services import api_key_create
     from tests.catalog.imports.helpers import MARC_DIR, job_run
 
     library = live_library.library
@@ -261,6 +268,12 @@ def staff_pages(stack: Stack, live_library: ProvisionedLibrary, tmp_path: Path) 
         export_job_create(
             format="marcxml", filters={"q": "symposium"}, started_by_label=LONG_FILE, queue=False
         )
+        staff_invite(email=LONG_EMAIL, role=Role.LIBRARIAN, invited_by=None, host=None)
+        api_key_create(name="Discovery layer of the regional consortium", scope="read")
+        closed_day_add(
+            day=timezone.localdate() + datetime.timedelta(days=30),
+            reason="Staff training day for the whole county library service",
+        )
     details = [
         f"/staff/records/{record.pk}/",
         f"/staff/patrons/{patron.pk}/",
@@ -287,7 +300,8 @@ ACTION_BOXES = """() => Array.from(
 
 def test_the_staff_pages_fit_a_phone(stack, staff_pages, phone):
     """Every page of the staff navigation (the desk with a patron open) is no wider than a
-    390 px phone, and every action button lies within the screen's width."""
+    390 px phone, no table in it scrolls sideways in its own box (each reads as cards of
+    labelled lines), and every action button lies within the screen's width."""
     shot = Shots(phone, "phone_staff")
     host = staff_pages.host
     stack.staff_sign_in(phone, host, staff_pages.email, staff_pages.password, "/staff/desk/")
@@ -301,18 +315,25 @@ def test_the_staff_pages_fit_a_phone(stack, staff_pages, phone):
             if href not in paths:
                 paths.append(href)
     assert {"/staff/desk/overdue/", "/staff/imports/", "/staff/audit/"} <= set(paths)
+    assert {"/staff/people/", "/staff/api-keys/", "/staff/closed-days/"} <= set(paths)
     too_wide = []
     for path in [*paths, *staff_pages.details]:
         phone.goto(stack.url(host, path))
         width = phone.evaluate("document.documentElement.scrollWidth")
+        window = phone.evaluate("window.innerWidth")
         off_screen = [
             (button["text"], round(button["right"]))
             for button in phone.evaluate(ACTION_BOXES)
             if button["left"] < 0 or button["right"] > PHONE["width"]
         ]
-        if width > PHONE["width"] or off_screen:
+        tables = [
+            table
+            for table in phone.evaluate(TABLES, True)
+            if table["sideways"] > 0 or table["wrong"]
+        ]
+        if width > window or off_screen or tables:
             shot(path.strip("/").replace("/", "-"))
-            too_wide.append((path, width, off_screen))
+            too_wide.append((path, width, off_screen, tables))
     assert not too_wide, "\n".join(map(str, too_wide))
     # The desk shows the open patron's loans, each with its Renew button on screen, and each
     # due date and button on one line (a squeezed table set them a letter a line).
@@ -336,8 +357,9 @@ LINES_OF = """(selector) => Array.from(document.querySelectorAll(selector)).map(
 # many rows it has, and the cells not preceded by their column's heading (on a phone) or
 # preceded by anything (on a wide screen).
 TABLES = """(labelled) => Array.from(document.querySelectorAll("main table")).map((table) => {
+    // A heading only a screen reader reads (a column of buttons) labels no cell.
     const heads = Array.from(table.tHead ? table.tHead.rows[0].cells : [])
-        .map((th) => th.textContent.trim());
+        .map((th) => th.querySelector(".visually-hidden") ? "" : th.textContent.trim());
     const wrong = [];
     for (const row of table.tBodies[0].rows) {
         Array.from(row.cells).forEach((cell, n) => {
@@ -361,9 +383,10 @@ TABLES = """(labelled) => Array.from(document.querySelectorAll("main table")).ma
 
 def test_the_staff_lists_read_as_labelled_cards_on_a_phone(stack, staff_pages, phone):
     """The lists of records, copies, patrons, loans, holds, imports (and an import's rows),
-    exports, and the desk, with rows in them: on a phone nothing scrolls sideways, neither
-    the page nor a table in its own box, and each cell shows its column's heading before it;
-    on a wide screen they are tables as before, with no labels in the cells."""
+    exports, the desk, staff accounts, API keys and closed days, with rows in them: on a phone
+    nothing scrolls sideways, neither the page nor a table in its own box, and each cell shows
+    its column's heading before it; on a wide screen they are tables as before, with no labels
+    in the cells."""
     shot = Shots(phone, "phone_staff_lists")
     host = staff_pages.host
     record_page, patron_page, import_page = staff_pages.details
@@ -383,6 +406,9 @@ def test_the_staff_lists_read_as_labelled_cards_on_a_phone(stack, staff_pages, p
         import_page: ["import-rows"],
         "/staff/exports/": ["exports"],
         "/staff/desk/": ["loans"],
+        "/staff/people/": ["people"],
+        "/staff/api-keys/": ["api-keys"],
+        "/staff/closed-days/": ["closed-days"],
     }
     wrong = []
     for path, ids in lists.items():

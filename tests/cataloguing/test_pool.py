@@ -4,6 +4,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.contrib.postgres.search import SearchVector
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -158,3 +159,48 @@ def test_union_search_finds_an_isbn_in_any_form(library, query):
     pool_sync(library_id=library.pk)
     page = Client(HTTP_HOST="localhost").get("/search/", {"q": query})
     assert "The Left Hand of Darkness" in page.content.decode()
+
+
+def test_the_pool_search_reads_accents_as_the_catalog_search_does(library, other_library):
+    with schema_context("alpha"):
+        record = record_create(
+            data=RecordData(
+                title="Cien años de soledad",
+                contributors=[("García Márquez, Gabriel", "author")],
+            )
+        )
+    with schema_context("beta"):  # not sharing: never found, accents or not
+        record_create(data=RecordData(title="Cien años de soledad, beta's copy"))
+    _share(library)
+    for library_id in pool_libraries():
+        pool_sync(library_id=library_id)
+
+    def found(query: str) -> list[tuple[str, int]]:
+        return [(h.library_name, h.record.record_id) for g in pool_search(query=query)
+                for h in g.hits]  # fmt: skip
+
+    expected = [("Alpha Library", record.pk)]
+    assert found("Gabriel Garcia Marquez") == expected
+    assert found("García Márquez") == expected
+    assert found("cien anos de soledad") == expected
+    # Full-width letters, as the catalog folds them.
+    assert found("\uff23\uff29\uff25\uff2e AÑOS") == expected
+    assert found("Gabriel Garcia Marquez Borges") == []
+
+
+def test_pool_vectors_written_with_accents_are_built_anew(library):
+    from tenants.pool import pool_vectors_refold
+
+    with schema_context("alpha"):
+        record_create(data=RecordData(title="Amélie", contributors=[("Zoë Ørsted", "author")]))
+        record_create(data=RecordData(title="Plain title"))
+    _share(library)
+    pool_sync(library_id=library.pk)
+    # As the pool's sync wrote them before it folded text.
+    PoolRecord.objects.update(
+        vector=SearchVector("title", "subtitle", config="simple")  # type: ignore[arg-type]
+    )
+    assert pool_search(query="amelie orsted") == []
+    assert pool_vectors_refold() == 1
+    assert [g.title for g in pool_search(query="amelie zoe orsted")] == ["Amélie"]
+    assert [g.title for g in pool_search(query="plain")] == ["Plain title"]
