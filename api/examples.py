@@ -337,6 +337,7 @@ _IMPORT_ROW = {
 _EXPORT_JOB = {
     "id": 4,
     "format": "marc",
+    "separator": ",",
     "filters": {"language": "eng", "year_from": 1990},
     "status": "done",
     "records": 18342,
@@ -367,6 +368,11 @@ EXPORT_JOB_QUEUED = OpenApiExample(
 EXPORT_JOB_INPUT = OpenApiExample(
     "Export English records since 1990 as MARC",
     value={"format": "marc", "filters": {"language": "eng", "year_from": 1990}},
+    request_only=True,
+)
+EXPORT_JOB_CSV_SEMICOLON = OpenApiExample(
+    "Export every record as CSV for Excel in French, German or Spanish",
+    value={"format": "csv", "separator": ";"},
     request_only=True,
 )
 EXPORT_JOB_PAGE = OpenApiExample("A page of export jobs", value=_EXPORT_JOB,

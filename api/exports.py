@@ -25,14 +25,21 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
     class Meta:
         model = ExportJob
         fields = [
-            "id", "format", "filters", "status", "records", "error", "error_code", "started_by",
-            "created_at", "finished_at",
+            "id", "format", "separator", "filters", "status", "records", "error", "error_code",
+            "started_by", "created_at", "finished_at",
         ]  # fmt: skip
 
 
 class ExportJobCreateSerializer(StrictInputSerializer):
     format = serializers.ChoiceField(choices=ExportJob.ExportFormat.choices)
     filters = serializers.DictField(required=False, default=dict)
+    separator = serializers.ChoiceField(
+        choices=ExportJob.Separator.choices,
+        default=ExportJob.Separator.COMMA,
+        help_text="A CSV's column separator: , (the default) or ; (as Excel reads CSV in "
+        "French, German or Spanish, where a cell holding a list is then quoted). Other "
+        "formats have no columns and ignore it.",
+    )
 
 
 _FILE = OpenApiResponse(
@@ -49,7 +56,8 @@ _FILE = OpenApiResponse(
     retrieve=extend_schema(summary="An export job", examples=[ex.EXPORT_JOB]),
     create=extend_schema(summary="Export the catalog", request=ExportJobCreateSerializer,
                          responses={202: ExportJobSerializer},
-                         examples=[ex.EXPORT_JOB_INPUT, ex.EXPORT_JOB_QUEUED]),
+                         examples=[ex.EXPORT_JOB_INPUT, ex.EXPORT_JOB_CSV_SEMICOLON,
+                                   ex.EXPORT_JOB_QUEUED]),
     download=extend_schema(summary="Download a finished export",
                            responses={(200, "text/csv"): _FILE, (200, "application/marc"): _FILE,
                                       (200, "application/marcxml+xml"): _FILE,

@@ -1,7 +1,7 @@
 """The workspace's pages: /staff/add/ looks a scanned or typed ISBN up and saves a record
 with its copy (or a copy of a record the library has) in one step."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -26,16 +26,55 @@ def _library(request: HttpRequest) -> Library:
     return request.tenant  # type: ignore[attr-defined, no-any-return]
 
 
-def _item_initial(request: HttpRequest, barcode: str) -> dict[str, Any]:
+# The session keeps the location a librarian last saved a copy at, so a run of scans of one
+# shelf's books goes on there without choosing it again.
+LAST_LOCATION = "cataloguing.last_location"
+
+
+class LocationOffered(NamedTuple):
+    location: Location | None
+    why: str  # "last", "default", "only", "choose" (several, none preselected) or "none"
+
+
+def _location_offered(request: HttpRequest) -> LocationOffered:
+    """The location a new copy is preselected at: the one last chosen in this session, else
+    the library's default, else the library's only one. A scanner's Enter saves the copy at
+    once, so the page has to have one chosen whenever it can."""
+    last = whole_number(str(request.session.get(LAST_LOCATION, "")))
+    location = Location.objects.filter(pk=last).first() if last is not None else None
+    if location is not None:
+        return LocationOffered(location, "last")
     code = _library(request).default_location_code
     location = Location.objects.filter(code=code).first() if code else None
-    return {"barcode": barcode, "location": location}
+    if location is not None:
+        return LocationOffered(location, "default")
+    some = list(Location.objects.order_by("code")[:2])
+    if len(some) == 1:
+        return LocationOffered(some[0], "only")
+    return LocationOffered(None, "choose" if some else "none")
+
+
+def _item_initial(request: HttpRequest, barcode: str) -> dict[str, Any]:
+    return {"barcode": barcode, "location": _location_offered(request).location}
+
+
+def _location_keep(request: HttpRequest, item_form: ItemForm) -> None:
+    location = item_form.cleaned_data.get("location")
+    if location is not None:
+        request.session[LAST_LOCATION] = location.pk
+    else:
+        request.session.pop(LAST_LOCATION, None)
 
 
 def _render(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
     saved_id = whole_number(request.GET.get("saved", ""))
     saved = Record.objects.filter(pk=saved_id).first() if saved_id is not None else None
-    context = {"isbn_form": IsbnForm(initial={"isbn": ""}), "saved": saved, **context}
+    # The copy just saved, so the page says where it was put.
+    saved_item = saved.items.select_related("location").order_by("-pk").first() if saved else None
+    context = {
+        "isbn_form": IsbnForm(initial={"isbn": ""}), "saved": saved, "saved_item": saved_item,
+        "location_offered": _location_offered(request), **context,
+    }  # fmt: skip
     return render(request, "cataloguing/add.html", context, status=status)
 
 
@@ -63,6 +102,7 @@ def add_page(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 error = exc.message
             else:
+                _location_keep(request, item_form)
                 _cover_take(request, record.pk, cover_form)
                 return redirect(f"{reverse('staff-add')}?saved={record.pk}")
         failed = {
@@ -137,6 +177,7 @@ def add_copy(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             error = exc.message
         else:
+            _location_keep(request, item_form)
             return redirect(f"{reverse('staff-add')}?saved={record.pk}")
     # The record as the lookup showed it, with its copies and contributors.
     context = {"item_form": item_form, "chosen": catalog_hits([record.pk])[0], "error": error}

@@ -54,6 +54,7 @@ def export_job_create(
     *,
     format: str,
     filters: dict[str, Any],
+    separator: str = ExportJob.Separator.COMMA,
     started_by: Any = None,
     started_by_label: str = "",
     queue: bool = True,
@@ -64,6 +65,11 @@ def export_job_create(
             "format": format
         }
         raise ApplicationError.of_field("format", message)
+    if separator not in ExportJob.Separator.values:
+        message = gettext(
+            "Unknown separator %(separator)r: use a comma (,) or a semicolon (;)."
+        ) % {"separator": separator}
+        raise ApplicationError.of_field("separator", message)
     record_export_list(filters=filters)  # refuses unknown or malformed filters now, not later
     # A location the library does not have matches nothing: the caller mistyped it.
     location = str(filters.get("location") or "").strip()
@@ -77,6 +83,7 @@ def export_job_create(
         job = ExportJob.objects.create(
             format=format,
             filters=filters,
+            separator=separator,
             started_by=started_by if getattr(started_by, "pk", None) else None,
             started_by_label=started_by_label[:255],
         )
@@ -101,7 +108,8 @@ def _export_next_queue() -> None:
         task_enqueue(EXPORT_JOB_RUN, job_id, swept=True)
 
 
-# A writer takes records one at a time (send); the caller ends the file (FOOTERS).
+# A writer takes records one at a time (send); the caller ends the file (FOOTERS). Only CSV
+# uses the column separator.
 RecordSink = Generator[None, Record, None]
 
 
@@ -151,7 +159,7 @@ def export_job_work(
         count = 0
         more = False
         with tempfile.TemporaryFile() as out:
-            writer = WRITERS[job.format](out, first)
+            writer = WRITERS[job.format](out, first, job.separator)
             next(writer)
             # Closed while the file is open, also when writing fails: it writes what it holds.
             with closing(writer):
@@ -284,10 +292,11 @@ def record_as_dict(record: Record) -> dict[str, Any]:
     }
 
 
-def _csv_writer(out: IO[bytes], first: bool) -> RecordSink:
+def _csv_writer(out: IO[bytes], first: bool, separator: str) -> RecordSink:
     # The byte order mark and the header open the file, not each turn's part of it.
     text = io.TextIOWrapper(out, encoding="utf-8-sig" if first else "utf-8", newline="")
-    writer = csv.writer(text)
+    # A cell holding a list (its values joined by ";") is quoted when ";" separates columns.
+    writer = csv.writer(text, delimiter=separator)
     if first:
         writer.writerow(["id", *CSV_COLUMNS])
     try:
@@ -336,13 +345,13 @@ def _record_marc(record: Record) -> pymarc.Record:
     return record_as_marc(record, holdings=item_holdings(record.items.all()))
 
 
-def _marc_writer(out: IO[bytes], first: bool) -> RecordSink:
+def _marc_writer(out: IO[bytes], first: bool, separator: str) -> RecordSink:
     while True:
         record = yield
         out.write(_record_marc(record).as_marc())
 
 
-def _marcxml_writer(out: IO[bytes], first: bool) -> RecordSink:
+def _marcxml_writer(out: IO[bytes], first: bool, separator: str) -> RecordSink:
     if first:
         out.write(
             b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -353,7 +362,7 @@ def _marcxml_writer(out: IO[bytes], first: bool) -> RecordSink:
         out.write(marc_xml(_record_marc(record), schema_location=False) + b"\n")
 
 
-def _jsonl_writer(out: IO[bytes], first: bool) -> RecordSink:
+def _jsonl_writer(out: IO[bytes], first: bool, separator: str) -> RecordSink:
     while True:
         record = yield
         out.write(orjson.dumps(record_as_dict(record)) + b"\n")

@@ -244,8 +244,14 @@ class ExportJob(StaffJob):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class Separator(models.TextChoices):
+        COMMA = ",", _("Comma (,)")
+        SEMICOLON = ";", _("Semicolon (;)")
+
     format = models.CharField(max_length=8, choices=ExportFormat.choices)
     filters = models.JSONField(default=dict, blank=True)
+    # A CSV's column separator: Excel in French, German or Spanish opens only ";" in columns.
+    separator = models.CharField(max_length=1, choices=Separator.choices, default=Separator.COMMA)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(upload_to=export_file_path, max_length=300, blank=True)
     records = models.PositiveIntegerField(default=0)

@@ -28,6 +28,7 @@ from catalog.imports.selectors import (
 from catalog.models import Item
 from common.errors import ApplicationError, Conflict
 from common.http import streamed_attachment
+from common.language import library_language
 from common.pages import form_submit
 from staff.audit import actor_name
 from staff.pages import staff_page
@@ -192,8 +193,19 @@ def import_job_rejects(request: HttpRequest, pk: int) -> HttpResponseBase:
     return streamed_attachment(content, content_type=content_type, filename=name)
 
 
+# Excel in these languages saves and opens CSV with ";" between columns (its decimal mark is ",").
+SEMICOLON_LANGUAGES = frozenset({"fr", "de", "es"})
+
+
 class ExportForm(forms.Form):
     format = forms.ChoiceField(label=_("Format"), choices=ExportJob.ExportFormat.choices)
+    separator = forms.ChoiceField(
+        label=_("CSV column separator"),
+        choices=ExportJob.Separator.choices,
+        required=False,  # a form sent without it (a script's) gets the comma, as before
+        help_text=_("Excel in French, German or Spanish opens a CSV file in columns only with "
+                    "semicolons."),
+    )  # fmt: skip
     q = forms.CharField(label=_("Search words (optional)"), required=False, max_length=500)
     # Not cut to three characters: "English" is answered with what to write, not read as "Eng".
     language = forms.CharField(label=_("Language code (e.g. eng)"), required=False, max_length=40)
@@ -217,7 +229,9 @@ class ExportForm(forms.Form):
     def filters(self) -> dict[str, Any]:
         """The filled-in filters, in the record list's names (as the API takes them)."""
         chosen = {
-            k: v for k, v in self.cleaned_data.items() if k != "format" and v not in ("", None)
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k not in ("format", "separator") and v not in ("", None)
         }
         if "updated_since" in chosen:
             chosen["updated_since"] = chosen["updated_since"].isoformat()
@@ -257,12 +271,14 @@ def _export_filters_text(filters: dict[str, Any]) -> str:
 
 @staff_required
 def exports_page(request: HttpRequest) -> HttpResponse:
-    form = ExportForm(request.POST or None)
+    separator = ";" if library_language() in SEMICOLON_LANGUAGES else ","
+    form = ExportForm(request.POST or None, initial={"separator": separator})
 
     def start() -> HttpResponse:
         job = export_job_create(
             format=form.cleaned_data["format"],
             filters=form.filters(),
+            separator=form.cleaned_data["separator"] or ExportJob.Separator.COMMA,
             started_by=request.user,
             started_by_label=actor_name(request.user),
         )

@@ -86,3 +86,13 @@ def test_export_catalog_with_wrong_filters_says_why(
 
     assert _jobs(library.schema_name) == before
     assert not out.exists()
+
+
+def test_export_catalog_writes_semicolons_when_asked(library: Library, tmp_path: Path) -> None:
+    comma, semicolon = tmp_path / "comma.csv", tmp_path / "semicolon.csv"
+    call_command("export_catalog", "--library", library.schema_name, "--format", "csv",
+                 str(comma))  # fmt: skip
+    call_command("export_catalog", "--library", library.schema_name, "--format", "csv",
+                 "--separator", ";", str(semicolon))  # fmt: skip
+    assert comma.read_text(encoding="utf-8-sig").startswith("id,title,subtitle,")
+    assert semicolon.read_text(encoding="utf-8-sig").startswith("id;title;subtitle;")

@@ -22,6 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--library", required=True, help="the library's schema name")
         parser.add_argument("--format", choices=ExportJob.ExportFormat.values, required=True)
         parser.add_argument("--filters", default="{}", help='JSON, e.g. {"language": "eng"}')
+        parser.add_argument(
+            "--separator",
+            choices=ExportJob.Separator.values,
+            default=ExportJob.Separator.COMMA,
+            help="a CSV's column separator: ';' for Excel in French, German or Spanish",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         library = library_list().filter(schema_name=options["library"]).first()
@@ -42,6 +48,7 @@ class Command(BaseCommand):
                 job = export_job_create(
                     format=options["format"],
                     filters=filters,
+                    separator=options["separator"],
                     started_by_label="export_catalog command",
                     queue=False,
                 )

@@ -1,0 +1,93 @@
+"""A CSV export with semicolons between its columns, as Excel in French, German or Spanish
+opens it: it comes back in equal, and the staff page offers it in those languages."""
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from catalog.imports.exports import export_job_create, export_job_write
+from catalog.imports.models import ExportJob
+from catalog.services import ItemData, RecordData, item_create, location_create, record_create
+from common.errors import ApplicationError
+from staff.services import user_create
+from tenants.models import Library
+from tests.catalog.imports.test_round_trip import catalog_state, import_into_current
+from tests.conftest import LIBRARY_HOST, PASSWORD
+from tests.tenants.admin_helpers import signed_in
+
+
+def _export(separator: str) -> bytes:
+    job = export_job_create(format="csv", filters={}, separator=separator, queue=False)
+    with export_job_write(job_id=job.pk).file.open("rb") as stream:
+        return stream.read()
+
+
+def _without_ids(data: bytes) -> list[str]:
+    """The file's lines without the first column (the library's own record ids)."""
+    return [line.split(";", 1)[1] for line in data.decode("utf-8-sig").splitlines()]
+
+
+def test_a_semicolon_export_imports_into_another_library_and_exports_the_same(
+    library, other_library
+):
+    with schema_context(library.schema_name):
+        record = record_create(
+            data=RecordData(
+                title="Le Petit Prince; édition, illustrée",
+                contributors=[("Saint-Exupéry, Antoine de", "author"), ("Doe, J", "editor")],
+                subjects=[("Contes", "local"), ("Aviateurs -- Romans; récits", "lcsh")],
+                identifiers=[("isbn", "9780156012195")],
+                summary='Un "aviateur"\nrencontre un prince.',
+            )
+        )
+        main = location_create(code="MAIN", name="Main").pk
+        item_create(record_id=record.pk, data=ItemData(barcode="P1", location_id=main,
+                                                       call_number="843 SAI; c.1"))  # fmt: skip
+        item_create(record_id=record.pk, data=ItemData(barcode="P2", status="on_loan"))
+        before = catalog_state()
+        first = _export(";")
+    header = first.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("id;title;subtitle;authors;roles;isbn;")
+    assert "," not in header
+    with schema_context(other_library.schema_name):
+        import_into_current("export.csv", first)
+        after = catalog_state()
+        second = _export(";")
+    assert after == before
+    assert _without_ids(second) == _without_ids(first)
+
+
+def test_the_comma_stays_the_default(in_library):
+    record_create(data=RecordData(title="Dune"))
+    job = export_job_create(format="csv", filters={}, queue=False)
+    assert job.separator == ","
+    with export_job_write(job_id=job.pk).file.open("rb") as stream:
+        assert stream.read().decode("utf-8-sig").startswith("id,title,subtitle,")
+
+
+def test_an_unknown_separator_is_refused_by_name(in_library):
+    with pytest.raises(ApplicationError) as refused:
+        export_job_create(format="csv", filters={}, separator="|", queue=False)
+    assert refused.value.message == "Unknown separator '|': use a comma (,) or a semicolon (;)."
+    assert not ExportJob.objects.exists()
+
+
+def _librarian() -> Client:
+    with schema_context("alpha"):
+        user_create(email="librarian-web@alpha.example", role="librarian", password=PASSWORD)
+    return signed_in(LIBRARY_HOST, "alpha", "librarian-web@alpha.example", client_class=Client)
+
+
+@pytest.mark.parametrize(("language", "chosen"), [("fr", ";"), ("de", ";"), ("es", ";"),
+                                                   ("en", ",")])  # fmt: skip
+def test_the_staff_page_preselects_the_separator_of_the_librarys_excel(library, language, chosen):
+    Library.objects.filter(pk=library.pk).update(language=language)
+    page = _librarian().get("/staff/exports/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<option value="{chosen}" selected>' in page
+
+
+def test_the_staff_page_exports_with_the_separator_chosen(library):
+    started = _librarian().post("/staff/exports/", {"format": "csv", "separator": ";"})
+    assert started.status_code == 302
+    with schema_context("alpha"):
+        assert list(ExportJob.objects.values_list("separator", flat=True)) == [";"]
