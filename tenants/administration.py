@@ -4,8 +4,8 @@ import ipaddress
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
@@ -246,6 +246,26 @@ def library_settings_update(
         hostnames = _hostnames(library)
         transaction.on_commit(lambda: domain_cache_forget(*hostnames))
     return library
+
+
+def default_location_follow(before: str, after: str) -> None:
+    """The library whose location code `before` became `after` (or was deleted: "") keeps its
+    default location on the same shelf, or none rather than a code no location has."""
+    library = Library.objects.filter(
+        schema_name=connection.schema_name,  # type: ignore[attr-defined]
+        default_location_code=before,
+    ).first()
+    if library is None:
+        return
+    Library.objects.filter(pk=library.pk).update(
+        default_location_code=after, settings_version=F("settings_version") + 1
+    )
+    audit_record(
+        actor="", action="settings.update", target=library.schema_name,
+        default_location_code=after,
+    )  # fmt: skip
+    hostnames = _hostnames(library)
+    transaction.on_commit(lambda: domain_cache_forget(*hostnames))
 
 
 MAX_CORS_ORIGINS = 50

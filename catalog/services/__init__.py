@@ -37,6 +37,7 @@ from catalog.services.items import (
 from catalog.services.kept import KeptCheck, delete_check, kept_check_register
 from catalog.services.locations import (
     location_code_check,
+    location_code_follow_register,
     location_create,
     location_delete,
     location_get_or_create,
@@ -101,6 +102,7 @@ __all__ = [
     "items_by_barcode",
     "kept_check_register",
     "location_code_check",
+    "location_code_follow_register",
     "location_create",
     "location_delete",
     "location_get_or_create",

@@ -1,5 +1,7 @@
 """Locations: the branches and shelves items are kept at, each known by a unique code."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext
@@ -10,6 +12,22 @@ from common.errors import ApplicationError, Conflict, first_or_not_found
 
 # As long as the column holds.
 CODE_LENGTH = Location._meta.get_field("code").max_length or 32
+
+# Called with (code before, code after; "" when the location is deleted), in the transaction
+# of the change.
+CodeFollower = Callable[[str, str], None]
+_FOLLOWERS: list[CodeFollower] = []
+
+
+def location_code_follow_register(follower: CodeFollower) -> None:
+    """Have every change of a location's code, and every deletion, tell `follower`: what refers
+    to a location by its code outside the catalog (the library's default location) follows it."""
+    _FOLLOWERS.append(follower)
+
+
+def _code_followers_tell(before: str, after: str) -> None:
+    for follower in _FOLLOWERS:
+        follower(before, after)
 
 
 def _code_given(code: str) -> str:
@@ -74,6 +92,7 @@ def location_update(
     if location.code != before[0]:
         # The records held there have new 852 $b and sets (the name is in neither).
         datestamps_move(Item.objects.filter(location_id=location_id).values("record_id"))
+        _code_followers_tell(before[0], location.code)
     return location
 
 
@@ -97,3 +116,4 @@ def location_delete(*, location_id: int) -> None:
             code="location_in_use",
         )
     location.delete()
+    _code_followers_tell(location.code, "")

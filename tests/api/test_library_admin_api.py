@@ -455,6 +455,49 @@ def test_a_settings_save_that_changes_nothing_keeps_the_version(admin, library):
     assert "page" not in stale.json()["detail"]
 
 
+def _default_served() -> str:
+    """The default location as the library's requests see it (the cached host lookup)."""
+    with schema_context("public"):
+        library = library_for_host(LIBRARY_HOST)
+    assert library is not None
+    return library.default_location_code
+
+
+def test_the_default_location_follows_its_location(
+    admin, other_admin, library, other_library, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    """The default is kept by code: renaming the location's code, or deleting it, must not
+    leave the library pointing at a code no location has (the add page would lose it)."""
+    ids = {}
+    for schema, client in (("alpha", admin), ("beta", other_admin)):
+        with schema_context(schema):
+            ids[schema] = Location.objects.create(code="MAIN", name="Main branch").pk
+        with django_capture_on_commit_callbacks(execute=True):
+            saved = client.patch(
+                "/api/v1/settings/", {"default_location_code": "MAIN"}, format="json"
+            )
+        assert saved.status_code == 200, saved.content
+    assert _default_served() == "MAIN"  # cached from here on
+
+    location = f"/api/v1/locations/{ids['alpha']}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        renamed = admin.patch(location, {"code": "CENTRAL"}, format="json")
+    assert renamed.status_code == 200, renamed.content
+    read = admin.get("/api/v1/settings/").json()
+    assert (read["default_location_code"], read["version"]) == ("CENTRAL", 3)
+    assert _default_served() == "CENTRAL"
+    assert _audit("alpha")[-1][1:] == ("settings.update", "alpha")
+    # The other library's location of the same code, and its default, are its own.
+    assert other_admin.get("/api/v1/settings/").json()["default_location_code"] == "MAIN"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.delete(location).status_code == 204
+    assert admin.get("/api/v1/settings/").json()["default_location_code"] == ""
+    assert _default_served() == ""
+    other_library.refresh_from_db()
+    assert other_library.default_location_code == "MAIN"
+
+
 def test_unknown_default_location_is_refused(admin, library):
     response = admin.patch("/api/v1/settings/", {"default_location_code": "NOPE"}, format="json")
     assert response.status_code == 400
