@@ -20,6 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.http import NotAcceptableLast
+
 # The cursor paginator's parameters (every page of the API is read through it).
 PAGE_PARAMS = frozenset({"cursor", "page_size"})
 # DRF's format suffix override (`?format=json`), taken everywhere.
@@ -189,11 +191,11 @@ class StrictQueryParams:
         return body
 
 
-class StrictAPIView(StrictQueryParams, APIView):
+class StrictAPIView(NotAcceptableLast, StrictQueryParams, APIView):
     """An API view that refuses query parameters it does not declare."""
 
 
-class StrictViewSet(StrictQueryParams, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class StrictViewSet(NotAcceptableLast, StrictQueryParams, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """A viewset that refuses query parameters it does not declare."""
 
     def paginated(self, rows: Any, serializer_class: type) -> Response:
