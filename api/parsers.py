@@ -87,20 +87,30 @@ def _unreadable(exc: ParseError) -> ParseError:
     return exc
 
 
-def _json_read(stream: Any, parser_context: Any, strict: bool) -> Any:
-    """DRF's JSONParser.parse, keeping the keys an object repeats."""
+def _json_read(stream: Any, parser_context: Any, strict: bool) -> tuple[Any, bool]:
+    """DRF's JSONParser.parse, keeping the keys an object repeats; and whether any did (the
+    document is walked for their paths only then)."""
+    repeats: list[_Repeating] = []
+
+    def pairs_read(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = _object(pairs)
+        if isinstance(found, _Repeating):
+            repeats.append(found)
+        return found
+
     try:
         decoded = codecs.getreader(get_encoding(parser_context or {}))(stream)
         parse_constant = drf_json.strict_constant if strict else None
-        return json.load(decoded, parse_constant=parse_constant, object_pairs_hook=_object)
+        data = json.load(decoded, parse_constant=parse_constant, object_pairs_hook=pairs_read)
     except ValueError as exc:
         raise ParseError(f"JSON parse error - {exc}") from exc
+    return data, bool(repeats)
 
 
 class BoundedJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:
-            data = _json_read(stream, parser_context, self.strict)
+            data, repeats = _json_read(stream, parser_context, self.strict)
         except ParseError as exc:
             raise _unreadable(exc) from None
         except RecursionError:
@@ -111,7 +121,7 @@ class BoundedJSONParser(JSONParser):
             raise ParseError(
                 gettext("JSON nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH}
             )
-        repeated = _repeated_keys(data)
+        repeated = _repeated_keys(data) if repeats else []
         if repeated:
             message = gettext(
                 "This key is given more than once in the same object: give it once, with the "
