@@ -24,6 +24,7 @@ from api.pagination import RowPagination, StableCursorPagination
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from api.strict import (
+    ChoiceField,
     JsonBooleanField,
     StrictAPIView,
     StrictInputSerializer,
@@ -435,7 +436,7 @@ class HoldInputSerializer(StrictInputSerializer):
 class HoldListParamsSerializer(serializers.Serializer):
     patron = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
     record = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
-    status = serializers.ChoiceField(choices=Hold.Status.choices, required=False, default="")
+    status = ChoiceField(choices=Hold.Status.choices, required=False, default="")
 
 
 @extend_schema_view(
@@ -741,8 +742,8 @@ class GridSerializer(StrictInputSerializer):
 
 
 class LabelsSerializer(StrictInputSerializer):
-    kind = serializers.ChoiceField(choices=["barcode", "spine"], default="barcode")
-    layout = serializers.ChoiceField(choices=["avery5160", "custom"], default="avery5160")
+    kind = ChoiceField(choices=["barcode", "spine"], default="barcode")
+    layout = ChoiceField(choices=["avery5160", "custom"], default="avery5160")
     grid = GridSerializer(required=False, help_text="The custom layout's grid, in millimetres.")
     start_position = serializers.IntegerField(min_value=1, max_value=1000, default=1)
     import_job = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
@@ -816,9 +817,7 @@ class PatronImportRowSerializer(serializers.ModelSerializer[PatronImportRow]):
 
 
 class PatronImportRowParamsSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(
-        choices=PatronImportRow.Action.choices, required=False, default=""
-    )
+    action = ChoiceField(choices=PatronImportRow.Action.choices, required=False, default="")
 
 
 _CSV = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, as an attachment.")

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
-from api.strict import StrictInputSerializer
+from api.strict import ChoiceField, StrictInputSerializer
 from catalog.imports.exports import export_file_open, export_job_create
 from catalog.imports.models import ExportJob
 from catalog.imports.selectors import export_job_list
@@ -31,7 +31,7 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
 
 
 class ExportJobCreateSerializer(StrictInputSerializer):
-    format = serializers.ChoiceField(choices=ExportJob.ExportFormat.choices)
+    format = ChoiceField(choices=ExportJob.ExportFormat.choices)
     filters = serializers.DictField(required=False, default=dict)
     separator = serializers.ChoiceField(
         choices=ExportJob.Separator.choices,

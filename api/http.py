@@ -1,11 +1,16 @@
-"""HTTP an integrator's tools expect of the API: Location of what a write made, conditional GET."""
+"""HTTP an integrator's tools expect of the API: Location of what a write made, conditional GET,
+and a 406 only when the object asked for is there."""
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.middleware.http import ConditionalGetMiddleware
+from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -32,3 +37,44 @@ class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
         if not request.path.startswith("/api/"):
             return response
         return super().process_response(request, response)
+
+
+class NotAcceptableLast:
+    """A format the operation does not offer (by `Accept` or `?format=`) is a 406 that lists
+    the ones it does. On a read it is said last: a record that is not there is a 404 (in JSON),
+    which tells the caller more, and a caller that may not read is told that first. A write
+    is refused before it runs, so nothing is written for an answer the caller cannot take."""
+
+    _not_acceptable: NotAcceptable | None = None
+
+    def perform_content_negotiation(
+        self, request: Request, force: bool = False
+    ) -> tuple[BaseRenderer, str]:
+        try:
+            return super().perform_content_negotiation(request, force)  # type: ignore[misc,no-any-return]
+        except (NotAcceptable, Http404):
+            # DRF answers an unknown `?format=` with a 404.
+            refusal = self._refusal()
+            if force or request.method not in SAFE_METHODS:
+                raise refusal from None
+            self._not_acceptable = refusal
+            renderer = self.get_renderers()[0]  # type: ignore[attr-defined]
+            return renderer, str(renderer.media_type)
+
+    def _refusal(self) -> NotAcceptable:
+        offered = [r for r in self.get_renderers() if r.format != "api"]  # type: ignore[attr-defined]
+        return NotAcceptable(
+            _("This operation answers in %(types)s (by Accept), or ?format=%(formats)s.")
+            % {
+                "types": ", ".join(r.media_type for r in offered),
+                "formats": "|".join(str(r.format) for r in offered),
+            }
+        )
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        refusal, self._not_acceptable = self._not_acceptable, None
+        if refusal is not None and response.status_code < status.HTTP_400_BAD_REQUEST:
+            response = self.handle_exception(refusal)  # type: ignore[attr-defined]
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc,no-any-return]

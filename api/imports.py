@@ -16,7 +16,7 @@ from api import examples as ex
 from api.jobs import JobViewSet, started_by
 from api.pagination import RowPagination
 from api.parsers import BoundedJSONParser
-from api.strict import StrictInputSerializer, TextBooleanField
+from api.strict import ChoiceField, StrictInputSerializer, TextBooleanField
 from catalog.imports.formats.csv_file import csv_template
 from catalog.imports.jobs import (
     import_job_cancel,
@@ -68,21 +68,17 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
 
 class ImportJobCreateSerializer(StrictInputSerializer):
     file = serializers.FileField()
-    format = serializers.ChoiceField(
+    format = ChoiceField(
         choices=Format.choices, required=False, help_text="Left out: told from the file."
     )
-    match_on = serializers.ChoiceField(
-        choices=ImportJob.MatchOn.choices, default=ImportJob.MatchOn.EITHER
-    )
-    on_match = serializers.ChoiceField(
-        choices=ImportJob.OnMatch.choices, default=ImportJob.OnMatch.UPDATE
-    )
-    on_no_match = serializers.ChoiceField(
+    match_on = ChoiceField(choices=ImportJob.MatchOn.choices, default=ImportJob.MatchOn.EITHER)
+    on_match = ChoiceField(choices=ImportJob.OnMatch.choices, default=ImportJob.OnMatch.UPDATE)
+    on_no_match = ChoiceField(
         choices=ImportJob.OnNoMatch.choices, default=ImportJob.OnNoMatch.CREATE
     )
     dry_run = TextBooleanField(default=False)
     one_shot = TextBooleanField(default=False)
-    overlay = serializers.ChoiceField(
+    overlay = ChoiceField(
         choices=ImportJob.Overlay.choices,
         default=ImportJob.Overlay.REPLACE,
         help_text="On an update: replace the record's fields with the file's; fill_empty: only "
@@ -113,7 +109,7 @@ class ImportRowSerializer(serializers.ModelSerializer[ImportRow]):
 
 
 class ImportRowParamsSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(
+    action = ChoiceField(
         choices=ImportRow.Action.choices,
         required=False,
         allow_blank=True,

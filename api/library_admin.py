@@ -14,7 +14,13 @@ from rest_framework.response import Response
 from api import examples as ex
 from api.http import created
 from api.permissions import LibraryAdminOnly
-from api.strict import JsonBooleanField, StrictAPIView, StrictInputSerializer, StrictViewSet
+from api.strict import (
+    ChoiceField,
+    JsonBooleanField,
+    StrictAPIView,
+    StrictInputSerializer,
+    StrictViewSet,
+)
 from api.views import ETAG_HEADER, expected_version, with_etag
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
@@ -75,7 +81,7 @@ class StaffSerializer(serializers.ModelSerializer[User]):
 
 class StaffInviteSerializer(StrictInputSerializer):
     email = serializers.CharField(max_length=254)
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = ChoiceField(choices=Role.choices)
 
 
 @extend_schema_view(
@@ -151,7 +157,7 @@ class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
 
 class ApiKeyCreateSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=100)
-    scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
+    scope = ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
     patrons = JsonBooleanField(
         default=False, help_text="The patron scope: patrons, loans and holds."
     )

@@ -1,12 +1,18 @@
-"""Request bodies: JSON with a nesting limit (no body the API receives can exhaust the stack),
-and pictures taken as they came."""
+"""Request bodies: JSON with a nesting limit (no body the API receives can exhaust the stack)
+and each key once, and pictures taken as they came."""
 
+import codecs
 import json
 from typing import Any
 
 from django.utils.translation import gettext
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.parsers import (  # type: ignore[attr-defined]  # not in its stubs
+    BaseParser,
+    JSONParser,
+    get_encoding,
+)
+from rest_framework.utils import json as drf_json
 
 # Far deeper than any document the API takes (a record's links are two levels down).
 MAX_DEPTH = 32
@@ -23,6 +29,43 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item)
     return False
+
+
+class _Repeating(dict[str, Any]):
+    """An object that gave some of its keys more than once: JSON readers keep one of the
+    values (Python's the last), so the others would be lost without a word."""
+
+    repeated: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    seen: set[str] = set()
+    repeating = _Repeating(found)
+    repeating.repeated = []
+    for key, _value in pairs:
+        if key in seen and key not in repeating.repeated:
+            repeating.repeated.append(key)
+        seen.add(key)
+    return repeating
+
+
+def _repeated_keys(value: Any) -> list[str]:
+    """Where the document repeats a key, as the error body names fields: `title`,
+    `contributors.0.name`."""
+    found: list[str] = []
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item, _Repeating):
+                found.extend(f"{path}.{key}" if path else key for key in item.repeated)
+            stack.extend((v, f"{path}.{k}" if path else k) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}.{i}" if path else str(i)) for i, v in enumerate(item))
+    return sorted(found)
 
 
 def _unreadable(exc: ParseError) -> ParseError:
@@ -44,10 +87,30 @@ def _unreadable(exc: ParseError) -> ParseError:
     return exc
 
 
+def _json_read(stream: Any, parser_context: Any, strict: bool) -> tuple[Any, bool]:
+    """DRF's JSONParser.parse, keeping the keys an object repeats; and whether any did (the
+    document is walked for their paths only then)."""
+    repeats: list[_Repeating] = []
+
+    def pairs_read(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = _object(pairs)
+        if isinstance(found, _Repeating):
+            repeats.append(found)
+        return found
+
+    try:
+        decoded = codecs.getreader(get_encoding(parser_context or {}))(stream)
+        parse_constant = drf_json.strict_constant if strict else None
+        data = json.load(decoded, parse_constant=parse_constant, object_pairs_hook=pairs_read)
+    except ValueError as exc:
+        raise ParseError(f"JSON parse error - {exc}") from exc
+    return data, bool(repeats)
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:
-            data = super().parse(stream, media_type, parser_context)
+            data, repeats = _json_read(stream, parser_context, self.strict)
         except ParseError as exc:
             raise _unreadable(exc) from None
         except RecursionError:
@@ -58,6 +121,13 @@ class BoundedJSONParser(JSONParser):
             raise ParseError(
                 gettext("JSON nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH}
             )
+        repeated = _repeated_keys(data) if repeats else []
+        if repeated:
+            message = gettext(
+                "This key is given more than once in the same object: give it once, with the "
+                "value you mean."
+            )
+            raise ValidationError({path: [message] for path in repeated}, code="invalid")
         return data
 
 

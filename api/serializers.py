@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from api.strict import StrictInputSerializer
+from api.strict import ChoiceField, StrictInputSerializer
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.models import (
     MAX_YEAR,
@@ -56,7 +56,7 @@ class CreditInputSerializer(StrictInputSerializer):
     returned_as = "CreditSerializer"
 
     name = serializers.CharField(max_length=500)
-    role = serializers.ChoiceField(
+    role = ChoiceField(
         choices=RecordContributor.Role.choices, default=RecordContributor.Role.AUTHOR
     )
 
@@ -69,7 +69,7 @@ class SubjectInputSerializer(StrictInputSerializer):
 
 
 class IdentifierInputSerializer(StrictInputSerializer):
-    kind = serializers.ChoiceField(choices=Identifier.Kind.choices)
+    kind = ChoiceField(choices=Identifier.Kind.choices)
     value = serializers.CharField(max_length=64)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +164,7 @@ class ItemInputSerializer(StrictInputSerializer):
     barcode = serializers.CharField(max_length=64)
     call_number = serializers.CharField(max_length=200, allow_blank=True, default="")
     location = LocationIdField(min_value=1, max_value=2**63 - 1, allow_null=True, default=None)
-    status = serializers.ChoiceField(
+    status = ChoiceField(
         choices=Item.Status.choices, default=Item.Status.AVAILABLE,
         help_text="`on_hold_shelf`: kept for the patron whose hold was trapped for it (not "
         "available to others). Only circulation sets and clears it: a write may keep it, but "
@@ -234,7 +234,7 @@ class RecordSearchParamsSerializer(serializers.Serializer):
     year_from = serializers.IntegerField(required=False, min_value=0, max_value=MAX_YEAR)
     year_to = serializers.IntegerField(required=False, min_value=0, max_value=MAX_YEAR)
     location = serializers.CharField(required=False, max_length=32, help_text="Location code.")
-    item_status = serializers.ChoiceField(required=False, choices=Item.Status.choices)
+    item_status = ChoiceField(required=False, choices=Item.Status.choices)
     updated_since = serializers.DateTimeField(required=False)
     isbn = serializers.CharField(
         required=False, max_length=32, help_text="Records with this ISBN, in any form."
@@ -247,7 +247,7 @@ class RecordSearchParamsSerializer(serializers.Serializer):
         required=False, max_length=200 * 20,
         help_text=f"These records only: up to {MAX_LOOKUP} ids, separated by commas.",
     )  # fmt: skip
-    ordering = serializers.ChoiceField(
+    ordering = ChoiceField(
         required=False, choices=sorted(ORDERINGS),
         help_text="relevance (default with q), title, year, updated, newest (default); "
         "prefix - to reverse title, year, updated.",
@@ -335,7 +335,7 @@ class ItemListParamsSerializer(serializers.Serializer):
         required=False, max_length=200 * 65,
         help_text=f"These barcodes only: up to {MAX_LOOKUP}, separated by commas.",
     )  # fmt: skip
-    status = serializers.ChoiceField(required=False, choices=Item.Status.choices)
+    status = ChoiceField(required=False, choices=Item.Status.choices)
 
     def validate_barcodes(self, value: str) -> tuple[str, ...]:
         parts = tuple(p.strip() for p in value.split(",") if p.strip())
@@ -370,7 +370,7 @@ class ChangeParamsSerializer(serializers.Serializer):
         "beginning.",
     )  # fmt: skip
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
-    embed = serializers.ChoiceField(
+    embed = ChoiceField(
         choices=["body"], required=False,
         help_text="body: each change carries the record or item as it is now (null when "
         "deleted), so no further GET is needed.",
@@ -383,7 +383,7 @@ class ChangeParamsSerializer(serializers.Serializer):
 class CreditSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="contributor_id")
     name = serializers.CharField(source="contributor_name")
-    role = serializers.ChoiceField(choices=RecordContributor.Role.choices)
+    role = ChoiceField(choices=RecordContributor.Role.choices)
 
 
 class SubjectLinkSerializer(serializers.Serializer):
@@ -393,7 +393,7 @@ class SubjectLinkSerializer(serializers.Serializer):
 
 
 class IdentifierSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Identifier.Kind.choices)
+    kind = ChoiceField(choices=Identifier.Kind.choices)
     value = serializers.CharField()
 
 

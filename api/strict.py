@@ -20,6 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.http import NotAcceptableLast
+
 # The cursor paginator's parameters (every page of the API is read through it).
 PAGE_PARAMS = frozenset({"cursor", "page_size"})
 # DRF's format suffix override (`?format=json`), taken everywhere.
@@ -149,6 +151,21 @@ class StrictInputSerializer(serializers.Serializer):
         raise ValidationError(errors)
 
 
+class ChoiceField(serializers.ChoiceField):
+    """A choice whose refusal lists the choices, as an unknown field's names the fields: a
+    caller who sent `xls` learns `csv` is taken without reading the schema."""
+
+    def fail(self, key: str, **kwargs: Any) -> Any:
+        if key != "invalid_choice":
+            return super().fail(key, **kwargs)
+        choices = ", ".join(name for name in self.choice_strings_to_values if name)
+        message = _('"%(input)s" is not a valid choice; use one of: %(choices)s.') % {
+            "input": kwargs.get("input", ""),
+            "choices": choices,
+        }
+        raise ValidationError(message, code=key)
+
+
 class StrictQueryParams:
     """Declares the query parameters of each operation: `query_params` maps an action (on a
     viewset) or a method (`get`, on a plain view) to a parameter serializer or to names;
@@ -189,11 +206,11 @@ class StrictQueryParams:
         return body
 
 
-class StrictAPIView(StrictQueryParams, APIView):
+class StrictAPIView(NotAcceptableLast, StrictQueryParams, APIView):
     """An API view that refuses query parameters it does not declare."""
 
 
-class StrictViewSet(StrictQueryParams, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class StrictViewSet(NotAcceptableLast, StrictQueryParams, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """A viewset that refuses query parameters it does not declare."""
 
     def paginated(self, rows: Any, serializer_class: type) -> Response:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, NotAcceptable
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
@@ -87,21 +87,6 @@ class CatalogViewSet(StrictViewSet):
         renderers = super().get_renderers()
         extra = [renderer() for renderer in self.format_renderers.get(self.action, ())]
         return [renderers[0], *extra, *renderers[1:]]
-
-    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
-        """A format the operation does not offer is a 406 that lists the ones it does (DRF
-        answers an unknown `?format=` with a 404)."""
-        try:
-            return super().perform_content_negotiation(request, force)
-        except (NotAcceptable, Http404):
-            offered = [r for r in self.get_renderers() if r.format != "api"]
-            raise NotAcceptable(
-                _("This operation answers in %(types)s (by Accept), or ?format=%(formats)s.")
-                % {
-                    "types": ", ".join(r.media_type for r in offered),
-                    "formats": "|".join(str(r.format) for r in offered),
-                }
-            ) from None
 
     def paginated_by(
         self, read: PageRead, answers: Callable[[list[Any]], list[dict[str, Any]]]

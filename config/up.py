@@ -19,15 +19,12 @@ RUNNING_ENV = ROOT / ".stacks" / "dev" / "running.env"
 # What a second shell needs to act on this stack (manage.py reads it).
 SHARED_VARIABLES = ("DATABASE_URL", "REDIS_URL", "DEBUG", "STACKS_SITE_PORT", "SECRET_KEY")
 
-# gunicorn's default (4094 bytes) refuses a long search's request line with an HTML 400
-# before the application can answer it; 8190 is the most gunicorn takes.
-REQUEST_LINE_MAX = 8190
-
 # Run as a script, this folder is first on the path, where config/celery.py would stand in
 # for the celery package: the project's root takes its place.
 if __name__ == "__main__":
     sys.path[0] = str(ROOT)
 from config.supervise import Service, supervise  # noqa: E402
+from config.web_server import REQUEST_FIELD_MAX, REQUEST_LINE_MAX, WORKER_CLASS  # noqa: E402
 
 
 def manage(*args: str) -> None:
@@ -54,7 +51,9 @@ def running_env_write() -> None:
 def web_command(bind: str) -> list[str]:
     """The web server of `make up`."""
     return [str(BIN / "gunicorn"), "config.wsgi", "--bind", bind, "--workers", "2",
-            "--access-logfile", "-", "--limit-request-line", str(REQUEST_LINE_MAX)]  # fmt: skip
+            "--access-logfile", "-", "--limit-request-line", str(REQUEST_LINE_MAX),
+            "--limit-request-field_size", str(REQUEST_FIELD_MAX),
+            "--worker-class", WORKER_CLASS]  # fmt: skip
 
 
 def main() -> int:

@@ -3,6 +3,8 @@
 import gc
 import os
 
+from config.web_server import REQUEST_FIELD_MAX, REQUEST_LINE_MAX, WORKER_CLASS
+
 bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
 # Synchronous workers: each request holds one database connection, whose search_path the
 # tenant middleware sets for the request's library.
@@ -11,9 +13,11 @@ threads = 1
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-# The most gunicorn takes (its default, 4094 bytes, refuses a long search's request line with
-# an HTML 400 before the application can answer it in its own terms).
-limit_request_line = 8190
+# Long query strings (a search, a list of ids) and big cookies or tokens get through; a
+# request past these is answered with a JSON problem (414 or 431), not an HTML page.
+limit_request_line = REQUEST_LINE_MAX
+limit_request_field_size = REQUEST_FIELD_MAX
+worker_class = WORKER_CLASS
 # Recycle workers now and then (jittered so they do not all restart at once): a process that
 # served many libraries holds caches for each of them.
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))

@@ -11,7 +11,7 @@ from lxml import etree
 
 from catalog.models import Record
 from catalog.services import ItemData, RecordData, item_create, record_create, record_patch
-from tests.api.conftest import client_for
+from tests.api.conftest import catalog_private, client_for
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 from tests.protocols.conftest import marc_records_load
 from tests.protocols.xsd import MARC_NS, marc_valid
@@ -153,7 +153,51 @@ def test_a_missing_record_is_a_404_problem_in_any_format(callers, accept):
     assert response.json()["detail"] == "No such record."
 
 
-@pytest.mark.parametrize("accept", TYPES)
+@pytest.mark.parametrize(
+    ("accept", "query"),
+    [("application/xml", {}), ("text/csv", {}), ("*/*", {"format": "xml"})],
+)
+def test_a_missing_record_in_a_format_not_offered_is_a_404_in_json(callers, accept, query):
+    """The missing record tells the caller more than the format would: the 406 comes only for
+    a record that is there."""
+    response = callers["read_key"].get("/api/v1/records/999999/", query, HTTP_ACCEPT=accept)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "No such record."
+
+
+def test_a_caller_that_may_not_read_is_told_so_before_the_format(callers, moon, library):
+    with catalog_private(library):
+        response = _get(callers["anonymous"], moon.pk, "application/xml")
+    assert response.status_code in (401, 403)
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_write_in_a_format_not_offered_is_a_406_and_changes_nothing(callers, moon, library):
+    response = callers["write_key"].patch(
+        f"/api/v1/records/{moon.pk}/", {"title": "Deadhouse"}, format="json",
+        HTTP_ACCEPT="application/xml",
+    )  # fmt: skip
+    assert response.status_code == 406
+    assert "application/json" in response.json()["detail"]
+    with schema_context(library.schema_name):
+        assert Record.objects.get(pk=moon.pk).title == "Gardens of the moon"
+
+
+def test_other_operations_find_the_object_before_refusing_the_format(callers):
+    """Every operation of the API, not only the record's, names the missing object first."""
+    response = callers["admin"].get("/api/v1/items/999999/", HTTP_ACCEPT="application/xml")
+    assert response.status_code == 404
+    missing_patron = callers["admin"].get("/api/v1/patrons/999999/", HTTP_ACCEPT="text/csv")
+    assert missing_patron.status_code == 404
+    location = callers["admin"].get("/api/v1/locations/", HTTP_ACCEPT="text/csv")
+    assert location.status_code == 406
+    assert location.json()["detail"] == (
+        "This operation answers in application/json (by Accept), or ?format=json."
+    )
+
+
+@pytest.mark.parametrize("accept", [*TYPES, "application/xml"])
 def test_across_libraries_nothing_is_served(callers, library, other_library, moon, accept):
     with schema_context(other_library.schema_name):
         assert not Record.objects.filter(pk=moon.pk).exists()

@@ -1,5 +1,6 @@
-"""A long search over real HTTP: gunicorn, started as `make up` and the web container start it,
-lets its request line through, and the application refuses it in its own terms."""
+"""Long requests over real HTTP: gunicorn, started as `make up` and the web container start it,
+lets a long search and big headers through to the application, and refuses what is past its
+limits in the API's JSON problem body, not an HTML page."""
 
 import subprocess
 import time
@@ -10,7 +11,8 @@ import pytest
 import requests
 from lxml import etree
 
-from config.up import REQUEST_LINE_MAX, web_command
+from config.up import web_command
+from config.web_server import REQUEST_FIELD_MAX, REQUEST_LINE_MAX
 from tests.conftest import (
     LIBRARY_HOST,
     ROOT,
@@ -78,5 +80,44 @@ def test_a_long_search_reaches_the_application(server):
     assert answered.status_code == 400
     assert answered.headers["Content-Type"] == "application/problem+json"
     beyond = session.get(f"{server}{path}{fits}xx", timeout=30)
-    assert beyond.status_code == 400
-    assert "problem+json" not in beyond.headers.get("Content-Type", "")
+    assert beyond.status_code == 414
+    assert beyond.headers["Content-Type"] == "application/problem+json"
+    body = beyond.json()
+    assert (body["status"], body["code"]) == (414, "request_line_too_long")
+    assert f"({REQUEST_LINE_MAX} bytes)" in body["detail"]
+
+
+def test_big_cookies_and_tokens_reach_the_application(server):
+    """Headers past gunicorn's default of 8190 bytes, as single sign-on cookies and tokens with
+    many claims are, answer as the application would."""
+    session = requests.Session()
+    session.headers["Host"] = LIBRARY_HOST
+    cookie = session.get(
+        f"{server}/api/v1/records/", headers={"Cookie": "sso=" + "c" * 20_000}, timeout=30
+    )
+    assert cookie.status_code == 200
+    assert "results" in cookie.json()
+    token = session.get(
+        f"{server}/api/v1/records/",
+        headers={"Authorization": "Bearer " + "t" * (REQUEST_FIELD_MAX - 100)},
+        timeout=30,
+    )
+    assert token.status_code == 401
+    assert token.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_header_past_the_limit_is_a_431_problem(server):
+    session = requests.Session()
+    session.headers["Host"] = LIBRARY_HOST
+    response = session.get(
+        f"{server}/api/v1/records/",
+        headers={"Cookie": "sso=" + "c" * REQUEST_FIELD_MAX},
+        timeout=30,
+    )
+    assert response.status_code == 431
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert (body["status"], body["code"]) == (431, "headers_too_large")
+    assert f"({REQUEST_FIELD_MAX} bytes, name and value)" in body["detail"]
+    # The server is still there for the next request.
+    assert session.get(f"{server}/healthz", timeout=30).status_code == 200
