@@ -15,7 +15,12 @@ from catalog.imports.formats.marc21 import (
     marc_map,
     subfields_cleaned,
 )
-from catalog.imports.formats.marc_text import looks_utf8, marc8_implausible, marc8_unreadable
+from catalog.imports.formats.marc_text import (
+    looks_utf8,
+    marc8_controls_spaced,
+    marc8_implausible,
+    marc8_unreadable,
+)
 from catalog.imports.formats.source import (
     FileUnreadable,
     RecordRejected,
@@ -29,6 +34,10 @@ READ_BLOCK = 1 << 20
 _MARC8_UNREADABLE = gettext_lazy(
     "Some characters could not be read (MARC-8) and were left out of these fields: "
     "%(fields)s. Check their text."
+)
+_MARC8_CONTROLS = gettext_lazy(
+    "Control characters (a tab or a line break, say) in the MARC-8 text of these fields were "
+    "read as spaces: %(fields)s."
 )
 _CODE_DAMAGED = gettext_lazy(
     "A subfield code was damaged in these fields and read as the likeliest code: %(fields)s. "
@@ -401,9 +410,11 @@ def marc_records(
                         "or export the record again as UTF-8 MARC."
                     )
                 )
+            readable, spaced = marc8_controls_spaced(readable)
             read_record = marc_read(readable)
             source.data, source.items = marc_map(read_record)
             source.data.source_marc = readable
+            source.fields_warned(_MARC8_CONTROLS, spaced)
             source.fields_warned(_MARC8_UNREADABLE, [] if guessed else marc8_unreadable(readable))
             # Only pymarc reads a record with such a code: marc_read_direct leaves it to it.
             source.fields_warned(

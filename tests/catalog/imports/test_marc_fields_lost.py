@@ -1,4 +1,5 @@
-"""A MARC record never loses text unseen: a field whose tag is damaged is quoted on its row."""
+"""A MARC record never loses text unseen: a field whose tag is damaged is quoted on its row,
+and a MARC-8 record's control characters are read as spaces, each field said."""
 
 import io
 
@@ -52,4 +53,35 @@ def test_a_damaged_tag_is_said_even_when_its_field_is_the_only_isbn():
 def test_sound_tags_and_local_tags_are_no_warning():
     raw = _iso2709([("001", b"t2"), ("245", b"10\x1faDune"), ("CAT", b"  \x1faKOHA")])
     [source] = _read(raw)
+    assert source.warnings == []
+
+
+def test_marc8_control_characters_are_read_as_spaces_and_said_once_per_field():
+    raw = _iso2709(
+        [
+            ("001", b"c1"),
+            ("245", b"10\x1faLine one\x0bline two\x0b\xe2ete"),
+            ("520", b"  \x1faFirst\x07second"),
+        ]
+    )
+    [source] = _read(raw)
+
+    assert source.data is not None
+    assert source.data.title == "Line one line two \u00e9te"
+    assert source.data.summary == "First second"
+    assert source.warnings == [
+        "Control characters (a tab or a line break, say) in the MARC-8 text of these fields "
+        "were read as spaces: 245, 520."
+    ]
+    with translation.override("fr"):
+        [source] = _read(raw)
+    assert source.warnings == [
+        "Des caract\u00e8res de contr\u00f4le (une tabulation ou un saut de ligne, par exemple) "
+        "dans le texte MARC-8 de ces champs ont \u00e9t\u00e9 lus comme des espaces\u00a0: "
+        "245, 520."
+    ]
+
+
+def test_marc8_text_without_control_characters_is_no_warning():
+    [source] = _read((MARC_DIR / "marc8.dat").read_bytes())
     assert source.warnings == []
