@@ -82,22 +82,36 @@ def import_job_warnings(job: ImportJob) -> list[str]:
         )
     if not job.unread_columns:
         return warnings
-    named = []
-    for column, meant in job.unread_columns:
-        named.append(
-            gettext("\u201c%(column)s\u201d (perhaps \u201c%(meant)s\u201d)")
-            % {"column": column, "meant": meant}
-            if meant
-            else gettext("\u201c%(column)s\u201d") % {"column": column}
-        )
-    return [
-        gettext(
-            "These columns are not read, and what they hold is not imported: %(columns)s. "
-            "Rename them to the template's columns and import the file again."
-        )
-        % {"columns": ", ".join(named)},
-        *warnings,
+    near = [
+        gettext("\u201c%(column)s\u201d (perhaps \u201c%(meant)s\u201d)")
+        % {"column": column, "meant": meant}
+        for column, meant in job.unread_columns
+        if meant
     ]
+    alone = [
+        gettext("\u201c%(column)s\u201d") % {"column": column}
+        for column, meant in job.unread_columns
+        if not meant
+    ]
+    # Renaming helps only a column with a template column near it: the others' values are lost.
+    said = []
+    if near:
+        said.append(
+            gettext(
+                "These columns are not read, and what they hold is not imported: %(columns)s. "
+                "Rename them to the template's columns and import the file again."
+            )
+            % {"columns": ", ".join(near)}
+        )
+    if alone:
+        said.append(
+            gettext(
+                "These columns have no place in the catalog, so their values will not be kept: "
+                "%(columns)s. The records come in without them; if they matter, keep the file."
+            )
+            % {"columns": ", ".join(alone)}
+        )
+    return [*said, *warnings]
 
 
 def _merges_warned(job: ImportJob) -> list[str]:
