@@ -49,6 +49,17 @@ def test_columns_with_no_place_are_told_their_values_will_not_be_kept(api):
     )
 
 
+def test_a_header_all_in_french_is_named_column_by_column(api):
+    job = _staged(api, b"Titre;Auteur;Prix\nDune;Herbert;12\n")
+
+    assert job["status"] == "failed"
+    assert "'title'" in job["error"]
+    renamed, lost = job["warnings"]
+    assert "\u201cTitre\u201d (perhaps \u201ctitle\u201d)" in renamed
+    assert "\u201cAuteur\u201d (perhaps \u201cauthors\u201d)" in renamed
+    assert "\u201cPrix\u201d." in lost
+
+
 def test_the_staff_page_says_so_in_french(api, library):
     with schema_context(library.schema_name):
         library_settings_update(library=library, actor="test", language="fr")

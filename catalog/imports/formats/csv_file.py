@@ -112,7 +112,8 @@ def csv_unread_columns(stream: IO[bytes], encoding: str = "utf-8") -> list[tuple
     first = stream.readline(MAX_CSV_ROW_CHARS + 1)
     try:
         line = first.decode(encoding).removeprefix("\ufeff")
-        delimiter = csv_delimiter(line, CSV_FILE_COLUMNS)
+        # A header all in French or German still splits into its columns, to be named.
+        delimiter = csv_delimiter(line, CSV_FILE_COLUMNS | _COLUMNS_ELSEWHERE.keys())
         header = next(csv.reader([line], delimiter=delimiter), [])
     except (UnicodeDecodeError, csv.Error):
         return []
