@@ -9,14 +9,16 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext
 
 from catalog.identifiers import identifier_normalize
 from catalog.imports.models import ExportJob, ImportJob, ImportRow, key_label, row_named
-from catalog.models import Item, Record
+from catalog.models import Item, Location, Record
 from catalog.search import RecordFilters, record_search
 from catalog.search.lookups import identifier_parse, ids_parse
 from common.csv_delimiters import csv_delimiter
@@ -69,7 +71,7 @@ def import_job_warnings(job: ImportJob) -> list[str]:
     """What the file gives that no record takes, in the active language: a CSV's columns the
     import does not read, each with the template's column it probably meant; and the rows
     that repeat an earlier row's record, which the two become one of."""
-    warnings = _merges_warned(job)
+    warnings = [*_locations_warned(job), *_merges_warned(job)]
     if job.encoding == "cp1252":
         warnings.insert(
             0,
@@ -82,21 +84,106 @@ def import_job_warnings(job: ImportJob) -> list[str]:
         )
     if not job.unread_columns:
         return warnings
-    named = []
-    for column, meant in job.unread_columns:
-        named.append(
-            gettext("\u201c%(column)s\u201d (perhaps \u201c%(meant)s\u201d)")
-            % {"column": column, "meant": meant}
-            if meant
-            else gettext("\u201c%(column)s\u201d") % {"column": column}
+    near = [
+        gettext("\u201c%(column)s\u201d (perhaps \u201c%(meant)s\u201d)")
+        % {"column": column, "meant": meant}
+        for column, meant in job.unread_columns
+        if meant
+    ]
+    alone = [
+        gettext("\u201c%(column)s\u201d") % {"column": column}
+        for column, meant in job.unread_columns
+        if not meant
+    ]
+    # Renaming helps only a column with a template column near it: the others' values are lost.
+    said = []
+    if near:
+        said.append(
+            gettext(
+                "These columns are not read, and what they hold is not imported: %(columns)s. "
+                "Rename them to the template's columns and import the file again."
+            )
+            % {"columns": ", ".join(near)}
         )
+    if alone:
+        said.append(
+            gettext(
+                "These columns have no place in the catalog, so their values will not be kept: "
+                "%(columns)s. The records come in without them; if they matter, keep the file."
+            )
+            % {"columns": ", ".join(alone)}
+        )
+    return [*said, *warnings]
+
+
+def _locations_warned(job: ImportJob) -> list[str]:
+    """The location codes a staged import will add to the library (it creates the missing
+    ones), each with how many of its copies name it, said before the librarian commits."""
+    if job.status == ImportJob.Status.COMMITTED:
+        return _locations_made_said(job)
+    if job.status != ImportJob.Status.STAGED or not job.create_locations:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(item->>'location'), count(*) "
+            "FROM imports_importrow AS r, "
+            "jsonb_array_elements(r.data->'items') AS item "
+            "WHERE r.job_id = %s AND r.action IN ('create', 'update') "
+            "AND coalesce(item->>'location', '') <> '' "
+            "GROUP BY upper(item->>'location') ORDER BY 1",
+            [job.pk],
+        )
+        used = cursor.fetchall()
+    known = set(
+        Location.objects.annotate(upper=Upper("code"))
+        .filter(upper__in=[code.upper() for code, _ in used])
+        .values_list("upper", flat=True)
+    )
+    new = [(code, count) for code, count in used if code.upper() not in known]
+    if not new:
+        return []
+    named = [
+        ngettext("%(code)s (used by %(count)s copy)", "%(code)s (used by %(count)s copies)", count)
+        % {"code": code, "count": f"{count:,}"}
+        for code, count in new
+    ]
     return [
-        gettext(
-            "These columns are not read, and what they hold is not imported: %(columns)s. "
-            "Rename them to the template's columns and import the file again."
+        ngettext(
+            "The import will add this location to the library: %(codes)s. Check the code "
+            "before you commit; once added, name it under Locations.",
+            "The import will add these locations to the library: %(codes)s. Check the codes "
+            "before you commit; once added, name them under Locations.",
+            len(new),
         )
-        % {"columns": ", ".join(named)},
-        *warnings,
+        % {"codes": ", ".join(named)}
+    ]
+
+
+def _locations_made_said(job: ImportJob) -> list[str]:
+    """The locations a committed import added, each with the copies it holds, so the report
+    says what the library gained besides its records (they are named after their code)."""
+    made = (
+        Location.objects.filter(pk__in=job.locations_made.values("location_id"))
+        .annotate(copies=Count("items"))
+        .order_by("code")
+        .values_list("code", "copies")
+    )
+    named = [
+        ngettext("%(code)s (used by %(count)s copy)", "%(code)s (used by %(count)s copies)", count)
+        % {"code": code, "count": f"{count:,}"}
+        for code, count in made
+    ]
+    if not named:
+        return []
+    return [
+        ngettext(
+            "The import added this location to the library: %(codes)s. Give it a name under "
+            "Locations.",
+            "The import added these locations to the library: %(codes)s. Give them names under "
+            "Locations.",
+            len(named),
+        )
+        % {"codes": ", ".join(named)}
     ]
 
 

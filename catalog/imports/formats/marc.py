@@ -15,7 +15,12 @@ from catalog.imports.formats.marc21 import (
     marc_map,
     subfields_cleaned,
 )
-from catalog.imports.formats.marc_text import looks_utf8, marc8_implausible, marc8_unreadable
+from catalog.imports.formats.marc_text import (
+    looks_utf8,
+    marc8_controls_spaced,
+    marc8_implausible,
+    marc8_unreadable,
+)
 from catalog.imports.formats.source import (
     FileUnreadable,
     RecordRejected,
@@ -29,6 +34,10 @@ READ_BLOCK = 1 << 20
 _MARC8_UNREADABLE = gettext_lazy(
     "Some characters could not be read (MARC-8) and were left out of these fields: "
     "%(fields)s. Check their text."
+)
+_MARC8_CONTROLS = gettext_lazy(
+    "Control characters (a tab or a line break, say) in the MARC-8 text of these fields were "
+    "read as spaces: %(fields)s."
 )
 _CODE_DAMAGED = gettext_lazy(
     "A subfield code was damaged in these fields and read as the likeliest code: %(fields)s. "
@@ -265,6 +274,41 @@ def subfield_codes_damaged(raw: bytes, record: pymarc.Record | None = None) -> l
     return list(dict.fromkeys(found))
 
 
+# A tag as MARC writes it: three digits, or letters and digits for some systems' local fields.
+_TAG = re.compile(r"[0-9A-Za-z]{3}")
+# How much of a field with a damaged tag its warning quotes.
+_DAMAGED_FIELD_QUOTED = 80
+
+
+def tags_damaged(raw: bytes) -> list[tuple[str, str]]:
+    """The fields whose tag is damaged (a space or a sign where a digit should be), each as
+    (tag as written, its text): no mapping reads them, so what they hold (an ISBN, say) is not
+    imported, and the librarian is told which field it was and what it said."""
+    try:
+        base = int(raw[12:17])
+        directory = raw[24 : base - 1].decode("latin-1")
+    except ValueError:
+        return []
+    found = []
+    for index in range(len(directory) // 12):
+        entry = directory[index * 12 : index * 12 + 12]
+        if not entry[3:].isdigit():
+            break
+        if _TAG.fullmatch(entry[:3]):
+            continue
+        start = base + int(entry[7:])
+        data = raw[start : start + int(entry[3:7])].split(b"\x1e")[0]
+        first, *subfields = data.split(b"\x1f")
+        # Two characters before the first subfield are indicators, not text.
+        parts = [first] if len(first) > 2 or not subfields else []
+        text = b" ".join([*parts, *(part[1:] for part in subfields)])
+        quoted = " ".join(text.decode("utf-8", errors="replace").split())
+        if len(quoted) > _DAMAGED_FIELD_QUOTED:
+            quoted = quoted[: _DAMAGED_FIELD_QUOTED - 1] + "\u2026"
+        found.append((entry[:3], quoted))
+    return found
+
+
 def _letter_in(code: bytes) -> bool:
     """Whether pymarc finds its code in a damaged code's first character, as it decodes it."""
     try:
@@ -338,6 +382,15 @@ def marc_records(
                     )
                 )
             readable = mended or raw
+            for tag, text in tags_damaged(readable):
+                source.warnings.append(
+                    gettext(
+                        "A field's tag is damaged (\u201c%(tag)s\u201d), so the field was not "
+                        "read and what it holds is not imported: \u201c%(text)s\u201d. Check "
+                        "the record and add it under its right tag if the record needs it."
+                    )
+                    % {"tag": tag, "text": text}
+                )
             guessed = marc8_implausible(readable)
             transcoded = marc_transcoded(readable, "cp1251") if guessed == "cp1251" else None
             if transcoded is not None:
@@ -357,9 +410,11 @@ def marc_records(
                         "or export the record again as UTF-8 MARC."
                     )
                 )
+            readable, spaced = marc8_controls_spaced(readable)
             read_record = marc_read(readable)
             source.data, source.items = marc_map(read_record)
             source.data.source_marc = readable
+            source.fields_warned(_MARC8_CONTROLS, spaced)
             source.fields_warned(_MARC8_UNREADABLE, [] if guessed else marc8_unreadable(readable))
             # Only pymarc reads a record with such a code: marc_read_direct leaves it to it.
             source.fields_warned(

@@ -105,3 +105,34 @@ def marc8_implausible(raw: bytes) -> str:
     small = sum(byte >= 0xE0 or byte == 0xB8 for byte in cyrillic)
     plausible = len(cyrillic) * 10 >= high * 9 and small * 10 >= len(cyrillic) * 6
     return "cp1251" if plausible else "unknown"
+
+
+# The control bytes pymarc's MARC-8 reading leaves out of the text (all but the escape, which
+# starts a character set, and the marks of records, fields and subfields).
+_MARC8_CONTROLS = re.compile(rb"[\x00-\x1a\x1c\x7f]")
+
+
+def marc8_controls_spaced(raw: bytes) -> tuple[bytes, list[str]]:
+    """A MARC-8 record with each control character of its fields' text written as a space,
+    and the tags of the fields that had one. pymarc leaves them out, which glues together the
+    words a vertical tab or a line break stood between; every other reading of a record takes
+    them as a space. A record read as UTF-8, or whose directory cannot be read, is as it was."""
+    if raw[9:10] == b"a" or (raw.isascii() and b"\x1b" not in raw) or looks_utf8(raw):
+        return raw, []
+    try:
+        base = int(raw[12:17])
+        directory = raw[24 : base - 1].decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return raw, []
+    if not _MARC8_CONTROLS.search(raw, base):
+        return raw, []
+    tags = []
+    for index in range(len(directory) // 12):
+        entry = directory[index * 12 : index * 12 + 12]
+        if not entry[3:].isdigit():
+            break
+        start = base + int(entry[7:])
+        if _MARC8_CONTROLS.search(raw[start : start + int(entry[3:7])]):
+            tags.append(entry[:3])
+    # Byte for byte, so the directory's lengths and starts still hold.
+    return raw[:base] + _MARC8_CONTROLS.sub(b" ", raw[base:]), list(dict.fromkeys(tags))
