@@ -108,7 +108,13 @@ def lease_take(job_id: int, owner: str) -> bool:
             )
         if leases_held(ImportJob, timezone.now()).exclude(pk=job_id).exists():
             return False
-        return lease_claim(ImportJob, job_id, owner)
+        if not lease_claim(ImportJob, job_id, owner):
+            return False
+        # The stamps of killed holders, once no job names them any longer.
+        LeaseHeartbeat.objects.filter(alive_until__lt=Now()).exclude(
+            owner__in=ImportJob.objects.values("lease_owner")
+        ).delete()
+        return True
 
 
 def lease_renew(job_id: int, owner: str) -> ImportJob:

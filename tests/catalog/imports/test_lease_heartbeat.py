@@ -35,6 +35,7 @@ def test_a_holder_whose_heartbeat_stopped_loses_the_job_before_its_lease_ends(in
     assert import_jobs_resumable()[0] == [job.pk]
     assert lease_take(job.pk, other)
     assert ImportJob.objects.get(pk=job.pk).lease_owner == other
+    assert not LeaseHeartbeat.objects.filter(owner=holder).exists()  # no stamp left behind
 
 
 def test_a_lease_without_a_heartbeat_still_lasts_its_time(in_library, settings):
