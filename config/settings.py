@@ -459,6 +459,10 @@ FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 # worker near 150 MB (the chunk, two read ahead, and their COPY buffers).
 STACKS_IMPORT_CHUNK_SIZE = env.int("STACKS_IMPORT_CHUNK_SIZE", default=2500)
 STACKS_IMPORT_LEASE_SECONDS = env.int("STACKS_IMPORT_LEASE_SECONDS", default=60)
+# While a worker works an import's turn, a thread of its process stamps the lease's heartbeat
+# this often; a holder missing three stamps in a row is gone, and its import is taken over
+# without waiting for the rest of the lease. A slow chunk does not hold the stamp up.
+STACKS_IMPORT_HEARTBEAT_SECONDS = env.float("STACKS_IMPORT_HEARTBEAT_SECONDS", default=2.0)
 # After this long, a job's task gives the worker back when other tasks wait in its queue,
 # queueing its next slice behind them, so one library's huge file does not starve another's
 # small one.

@@ -5,12 +5,14 @@ from typing import Any
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from catalog.imports.models import ExportJob, ImportJob
+from catalog.imports.models import ExportJob, ImportJob, LeaseHeartbeat
 from tenants.models import Library
 
 
-def library_schemas_importing() -> list[str]:
-    """The schemas of active libraries with an import or export job still to finish."""
+def library_schemas_importing(*, heartbeat_stopped: bool = False) -> list[str]:
+    """The schemas of active libraries with an import or export job still to finish; with
+    `heartbeat_stopped`, only those with an import whose holder's heartbeat has stopped (a
+    worker killed mid-turn)."""
     public = get_public_schema_name()
     with schema_context(public):
         schemas = list(
@@ -22,11 +24,20 @@ def library_schemas_importing() -> list[str]:
         return []
     imports = connection.ops.quote_name(ImportJob._meta.db_table)
     exports = connection.ops.quote_name(ExportJob._meta.db_table)
+    stamps = connection.ops.quote_name(LeaseHeartbeat._meta.db_table)
     # Schema names are identifiers checked when each library was made, and quoted here.
     branches = []
     params: list[Any] = []
     for schema in schemas:
         quoted = connection.ops.quote_name(schema)
+        if heartbeat_stopped:
+            branches.append(
+                f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quoted}.{imports} j "  # noqa: S608
+                f"JOIN {quoted}.{stamps} h ON h.owner = j.lease_owner WHERE j.status = ANY(%s) "
+                "AND h.alive_until < statement_timestamp())"
+            )
+            params += [schema, list(ImportJob.ACTIVE_STATUSES)]
+            continue
         branches.append(
             f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quoted}.{imports} WHERE status = ANY(%s))"  # noqa: S608
             f" OR EXISTS (SELECT 1 FROM {quoted}.{exports} WHERE status = ANY(%s))"

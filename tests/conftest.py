@@ -334,9 +334,13 @@ def celery_worker_process(django_db_setup) -> Iterator[WorkerProcess]:  # type: 
 
     Its watch for abandoned imports and exports (worker.imports.imports_watch, once a lease
     period) runs once, as it starts: a test with a worker of its own times how that worker
-    takes turns, and this one adopting the test's jobs in between would take part unseen."""
+    takes turns, and this one adopting the test's jobs in between would take part unseen.
+    Its look for holders whose heartbeat stopped (once a heartbeat period) is put off as long,
+    so that a test's killed worker is taken over by the test's other worker, not by this one."""
+    day = str(24 * 3600)
     worker = WorkerProcess(
-        concurrency=2, extra_env={"STACKS_IMPORT_LEASE_SECONDS": str(24 * 3600)}
+        concurrency=2,
+        extra_env={"STACKS_IMPORT_LEASE_SECONDS": day, "STACKS_IMPORT_HEARTBEAT_SECONDS": day},
     ).start()
     yield worker
     worker.stop()

@@ -2,12 +2,14 @@
 
 An import resumes by itself after any interruption. A turn that meets a database outage is
 tried again with the same lease; a turn that finds another holder's lease watches until it
-expires; and every worker looks, once a lease period, for imports whose holder is gone (a
-killed worker, a lost message) and queues them again.
+expires; every worker looks, once a heartbeat period, for imports whose holder's heartbeat
+has stopped (a worker killed mid-turn), and once a lease period for any import or export
+whose holder is gone (a lost message too), and queues them again.
 """
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -130,11 +132,12 @@ def export_job_run(self: Any, job_id: int, owner: str = "") -> None:
         export_job_run.apply_async((job_id, owner), retry=True, retry_policy=PUBLISH_RETRY)
 
 
-def imports_watch() -> None:
-    """Queue a resume in every library with an import or export in progress (an outage is logged and
-    the next round tries again)."""
+def imports_watch(*, heartbeat_stopped: bool = False) -> None:
+    """Queue a resume in every library with an import or export in progress, or, with
+    `heartbeat_stopped`, only where an import's holder has died mid-turn (an outage is logged
+    and the next round tries again)."""
     try:
-        for schema in library_schemas_importing():
+        for schema in library_schemas_importing(heartbeat_stopped=heartbeat_stopped):
             with schema_context(schema):
                 imports_resume.apply_async(retry=True, retry_policy=PUBLISH_RETRY)
     except Exception:
@@ -144,10 +147,16 @@ def imports_watch() -> None:
 
 
 def _watch_forever(stop: threading.Event) -> None:
+    """Every round once a lease period; in between, a look once a heartbeat period at
+    whether a holder died mid-turn, which queues nothing while all is well."""
     while True:
         imports_watch()
-        if stop.wait(settings.STACKS_IMPORT_LEASE_SECONDS):
-            return
+        full_round = time.monotonic() + settings.STACKS_IMPORT_LEASE_SECONDS
+        while (left := full_round - time.monotonic()) > 0:
+            if stop.wait(min(settings.STACKS_IMPORT_HEARTBEAT_SECONDS, left)):
+                return
+            if time.monotonic() < full_round:
+                imports_watch(heartbeat_stopped=True)
 
 
 _watch_stop = threading.Event()
@@ -155,7 +164,8 @@ _watch_stop = threading.Event()
 
 @worker_ready.connect
 def imports_watch_start(sender: Any = None, **kwargs: Any) -> None:
-    """A worker picks up the imports a dead one left, at once and then once a lease period."""
+    """A worker picks up the imports a dead one left, at once, then within a few seconds of
+    a holder's heartbeat stopping, and once a lease period whatever else was left."""
     threading.Thread(
         target=_watch_forever, args=(_watch_stop,), name="imports-watch", daemon=True
     ).start()

@@ -11,6 +11,7 @@ under the job's lease (leasing).
 import logging
 import os
 from collections.abc import Callable
+from datetime import datetime
 from typing import IO, Any
 
 from django.conf import settings
@@ -24,7 +25,15 @@ from catalog.imports.accounting import peak_memory_note, statistics_after
 from catalog.imports.deciding import CatalogMovedOn, catalog_moved_on_check, feed_position
 from catalog.imports.formats.csv_file import csv_encoding, csv_unread_columns
 from catalog.imports.formats.source import FileUnreadable
-from catalog.imports.leasing import LeaseLost, lease_release, lease_take, leases_held
+from catalog.imports.leasing import (
+    LeaseLost,
+    heartbeat_stale_seconds,
+    lease_free,
+    lease_heartbeat,
+    lease_release,
+    lease_take,
+    leases_held,
+)
 from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.running import Slice, collector_eased, commit_slice, stage_slice
 from catalog.imports.snapshots import snapshot_data
@@ -238,7 +247,7 @@ def _work(
                 status=job.status, phase_started_at=timezone.now(),
                 decided_after_change_id=position,
             )  # fmt: skip
-        with collector_eased():
+        with lease_heartbeat(owner), collector_eased():
             if job.status == Status.STAGING or applies_while_reading:
                 more = stage_slice(job, owner, turn)
             elif job.status == Status.COMMITTING:
@@ -395,19 +404,28 @@ def import_job_revert(*, job_id: int) -> ImportJob:
 
 def import_job_lease_wait(job_id: int) -> float | None:
     """While the job is active, the seconds until its lease may be free to take (0 when it
-    is): when its own is held, until it expires; when another job of the library holds one,
+    is): when its own is held, until it expires, but no longer than a heartbeat takes to go
+    stale, since a holder may die at any moment; when another job of the library holds one,
     a few seconds, since that job lets its lease go as soon as it ends. None once the job has
     nothing left to do."""
     job = ImportJob.objects.filter(pk=job_id, status__in=ImportJob.ACTIVE_STATUSES).first()
     if job is None:
         return None
     now = timezone.now()
-    if job.lease_owner and job.lease_expires_at is not None and job.lease_expires_at >= now:
-        return (job.lease_expires_at - now).total_seconds()
-    other = leases_held(ImportJob, now).values_list("lease_expires_at", flat=True).first()
-    if other is None:
+    held = leases_held(ImportJob, now)
+    if held.filter(pk=job_id).exists():
+        return _held_for(job.lease_expires_at, now, heartbeat_stale_seconds())
+    other = list(held.values_list("lease_expires_at", flat=True)[:1])
+    if not other:
         return 0.0
-    return min((other - now).total_seconds(), OTHER_JOB_WAIT_SECONDS)
+    return _held_for(other[0], now, OTHER_JOB_WAIT_SECONDS)
+
+
+def _held_for(expires: datetime | None, now: datetime, most: float) -> float:
+    """Seconds to wait, at most `most`, before looking again at a held lease: one whose time
+    has run out is held by its holder's heartbeat, which may stop at any moment."""
+    left = (expires - now).total_seconds() if expires is not None else 0.0
+    return min(left, most) if left > 0 else most
 
 
 def _locations_created_remove(job: ImportJob) -> None:
@@ -420,14 +438,13 @@ def _locations_created_remove(job: ImportJob) -> None:
 
 
 def import_jobs_resumable() -> tuple[list[int], float | None]:
-    """Active jobs nobody holds (their task was lost with a worker or the broker), and the
-    seconds until the next held lease expires (None when no job is active)."""
+    """Active jobs nobody holds (their task was lost with a worker or the broker, or their
+    holder's heartbeat stopped), and the seconds until a held lease may be free (None when
+    no job is active)."""
     now = timezone.now()
     active = ImportJob.objects.filter(status__in=ImportJob.ACTIVE_STATUSES)
-    free = list(
-        active.filter(Q(lease_owner="") | Q(lease_expires_at__lt=now)).values_list("pk", flat=True)
-    )
-    held = active.exclude(lease_owner="").filter(lease_expires_at__gte=now)
-    soonest = held.order_by("lease_expires_at").values_list("lease_expires_at", flat=True).first()
-    wait = (soonest - now).total_seconds() if soonest else None
+    free = list(active.filter(lease_free(now)).values_list("pk", flat=True))
+    held = leases_held(ImportJob, now)
+    soonest = held.order_by("lease_expires_at").values_list("lease_expires_at", flat=True)[:1]
+    wait = _held_for(soonest[0], now, heartbeat_stale_seconds()) if soonest else None
     return free, wait

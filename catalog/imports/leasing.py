@@ -1,20 +1,32 @@
 """Leasing: one worker at a time holds an import or export job, and loses it if it stops
-renewing."""
+renewing, or, for an import, as soon as its holder's heartbeat stops."""
 
+import logging
 import os
 import socket
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
+from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 from catalog.imports.accounting import peak_memory_keep
-from catalog.imports.models import ExportJob, ImportJob
+from catalog.imports.models import ExportJob, ImportJob, LeaseHeartbeat
 from common.sql import bulk_cursor
+
+logger = logging.getLogger(__name__)
+
+# A holder that misses this many stamps in a row is gone: one late stamp (a busy machine) is
+# no death.
+HEARTBEATS_MISSED = 3
 
 
 class LeaseLost(Exception):
@@ -29,11 +41,35 @@ def lease_token() -> str:
 Job = TypeVar("Job", ImportJob, ExportJob)
 
 
+def heartbeat_stale_seconds() -> float:
+    """How long after its last heartbeat a lease's holder counts as gone."""
+    return settings.STACKS_IMPORT_HEARTBEAT_SECONDS * HEARTBEATS_MISSED
+
+
+def _heartbeats(*, beating: bool) -> Exists:
+    """Whether the job's holder stamps a heartbeat still (`beating`) or stamped one and then
+    stopped. Stamps and this look both use the database's clock, so the workers' clocks need
+    not agree to the second."""
+    stamps = LeaseHeartbeat.objects.filter(owner=OuterRef("lease_owner"))
+    return Exists(
+        stamps.filter(alive_until__gte=Now()) if beating else stamps.filter(alive_until__lt=Now())
+    )
+
+
+def lease_free(now: datetime) -> Q:
+    """Jobs nobody holds: no holder, a holder whose heartbeat has stopped, or one with no
+    heartbeat (between turns, or an export's) whose lease has run out. A beating heartbeat
+    keeps the lease however long a chunk takes."""
+    return (
+        Q(lease_owner="")
+        | Q(_heartbeats(beating=False))
+        | (Q(lease_expires_at__lt=now) & ~Q(_heartbeats(beating=True)))
+    )
+
+
 def leases_held(model: type[Job], now: datetime) -> QuerySet[Job]:
     """The library's active jobs of `model` whose holder's lease is still running."""
-    return model.objects.filter(
-        status__in=model.ACTIVE_STATUSES, lease_expires_at__gte=now
-    ).exclude(lease_owner="")
+    return model.objects.filter(status__in=model.ACTIVE_STATUSES).exclude(lease_free(now))
 
 
 def _lease_expiry(now: datetime) -> datetime:
@@ -44,7 +80,7 @@ def lease_claim(model: type[ImportJob | ExportJob], job_id: int, owner: str, **a
     """Take (or keep) an active job's lease unless another holder's is still running, setting
     `also` on the job with it."""
     now = timezone.now()
-    free = Q(lease_owner="") | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
+    free = lease_free(now) | Q(lease_owner=owner)
     taken = (
         model.objects.filter(pk=job_id, status__in=model.ACTIVE_STATUSES)
         .filter(free)
@@ -72,7 +108,13 @@ def lease_take(job_id: int, owner: str) -> bool:
             )
         if leases_held(ImportJob, timezone.now()).exclude(pk=job_id).exists():
             return False
-        return lease_claim(ImportJob, job_id, owner)
+        if not lease_claim(ImportJob, job_id, owner):
+            return False
+        # The stamps of killed holders, once no job names them any longer.
+        LeaseHeartbeat.objects.filter(alive_until__lt=Now()).exclude(
+            owner__in=ImportJob.objects.values("lease_owner")
+        ).delete()
+        return True
 
 
 def lease_renew(job_id: int, owner: str) -> ImportJob:
@@ -107,3 +149,57 @@ def lease_release(job_id: int, owner: str) -> None:
     ImportJob.objects.filter(pk=job_id, lease_owner=owner).update(
         lease_owner="", lease_expires_at=None
     )
+
+
+@contextmanager
+def lease_heartbeat(owner: str) -> Iterator[None]:
+    """Stamp the holder's heartbeat every STACKS_IMPORT_HEARTBEAT_SECONDS while the block
+    runs, from a thread with a database connection of its own: a long chunk, a slow COPY or a
+    slow database hold up neither the stamp nor, so, the lease; a killed process stops it,
+    and its import is taken over within a few seconds. The stamp goes with the block: between
+    turns the lease's own time keeps the job.
+
+    Inside a caller's transaction (a test's) there is no second connection to stamp from,
+    and the lease's time alone counts, as before heartbeats."""
+    if connection.in_atomic_block:
+        yield
+        return
+    tenant = cast(TenantDatabaseWrapper, connection).tenant
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_heartbeat_stamp, args=(owner, tenant, stop), name="lease-heartbeat", daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _heartbeat_stamp(owner: str, tenant: Any, stop: threading.Event) -> None:
+    table = connection.ops.quote_name(LeaseHeartbeat._meta.db_table)
+    stamp = (
+        f"INSERT INTO {table} (owner, alive_until) "  # noqa: S608 - the model's table
+        "VALUES (%s, statement_timestamp() + %s * interval '1 second') "
+        "ON CONFLICT (owner) DO UPDATE SET alive_until = EXCLUDED.alive_until"
+    )
+    cast(TenantDatabaseWrapper, connection).set_tenant(tenant)
+    try:
+        while True:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(stamp, [owner, heartbeat_stale_seconds()])
+            except Exception:
+                # The turn itself meets the same outage and is tried again; the next stamp may
+                # get through.
+                logger.warning("could not stamp the heartbeat of %s", owner, exc_info=True)
+                connection.close()
+            if stop.wait(settings.STACKS_IMPORT_HEARTBEAT_SECONDS):
+                break
+        LeaseHeartbeat.objects.filter(owner=owner).delete()
+    except Exception:
+        # Left behind, the stamp stops and reads as a holder gone, which it soon is.
+        logger.warning("could not remove the heartbeat of %s", owner, exc_info=True)
+    finally:
+        connection.close()

@@ -281,3 +281,17 @@ class ImportLocation(models.Model):
 
     def __str__(self) -> str:
         return f"location {self.location_id} of import {self.job_id}"
+
+
+class LeaseHeartbeat(models.Model):
+    """A lease holder's sign of life, stamped every few seconds by a thread of its process
+    while it works a turn: a holder whose stamp has run out is gone (killed), and its lease
+    is free however long it had left. A row of its own, so that the chunk holding the job's
+    row locked never holds up the stamp. Each stamp says until when it counts, so workers
+    with other settings judge it alike."""
+
+    owner = models.CharField(max_length=64, primary_key=True)
+    alive_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"heartbeat of {self.owner} until {self.alive_until:%H:%M:%S}"

@@ -22,6 +22,7 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create
+from catalog.imports.leasing import HEARTBEATS_MISSED
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.models import Change, Identifier, Item, Record
 from tests.conftest import WorkerProcess, free_port, process_stop
@@ -40,6 +41,8 @@ WORKER_ENV = {
 }
 # The issue's bound: the lease time plus a minute after the fault clears.
 RESUME_BOUND = LEASE_SECONDS + 60
+# Seconds for a task queued on an idle worker to start, on a loaded machine.
+TASKS_THROUGH_THE_BROKER = 5
 
 
 def _marc(tmp_path: Path) -> Path:
@@ -146,6 +149,50 @@ def test_sigkill_of_a_second_worker_holding_the_job(live_library, tmp_path, own_
         _kill_tree(holder.process)
         cleared = time.monotonic()
         _committed_in_bound(schema, job_id, cleared, survivor)
+    finally:
+        for worker in workers:
+            worker.stop()
+    _assert_exact(schema, job_id)
+
+
+def test_a_killed_holder_is_taken_over_within_seconds_not_a_lease(
+    live_library, tmp_path, own_queue
+):
+    """With the lease at its usual minute, a worker killed mid-import is replaced as soon as
+    its heartbeat runs out: readers of the job's progress see it stall for seconds."""
+    schema = live_library.library.schema_name
+    heartbeat, lease = 1, 60
+    env = {
+        **own_queue,
+        "STACKS_IMPORT_HEARTBEAT_SECONDS": str(heartbeat),
+        "STACKS_IMPORT_LEASE_SECONDS": str(lease),
+    }
+    # The holder's last stamp runs out, the survivor's next look (once a heartbeat period)
+    # finds it, and two tasks pass through the broker to the idle survivor.
+    bound = HEARTBEATS_MISSED * heartbeat + heartbeat + TASKS_THROUGH_THE_BROKER
+    assert bound < lease / 4
+    workers = []
+    for name in ("holder", "survivor"):
+        worker = WorkerProcess(concurrency=1, extra_env=env)
+        worker.log_path = worker.log_path.with_name(f"worker-heartbeat-{name}-{os.getpid()}.log")
+        workers.append(worker.start())
+    try:
+        job_id = _start_import(schema, tmp_path)
+        _midway(schema, job_id)
+        owner = import_job_in(schema, job_id).lease_owner
+        (holder,) = [w for w in workers if f":{_pool_children(w)[0].pid}:" in owner]
+        (survivor,) = [w for w in workers if w is not holder]
+        _kill_tree(holder.process)
+        killed = time.monotonic()
+        taken = wait_for(
+            lambda: import_job_in(schema, job_id).lease_owner not in ("", owner),
+            bound,
+            errors_pass=True,
+        )
+        took = time.monotonic() - killed
+        assert taken, survivor.log()[-4000:]
+        assert took <= bound
+        _committed_in_bound(schema, job_id, time.monotonic(), survivor)
     finally:
         for worker in workers:
             worker.stop()
