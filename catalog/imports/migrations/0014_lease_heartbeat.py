@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0012_import_row_line'),
+        ('imports', '0013_export_job_separator'),
     ]
 
     operations = [
