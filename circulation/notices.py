@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from catalog.text import record_title_shown
 from circulation.models import Loan, Notice
 from circulation.selectors import circulation_settings_get, today
 from common.bidi import isolated
@@ -40,7 +41,7 @@ def _message(notice: Notice) -> tuple[str, str]:
     """The notice's subject and text, in the library's language (called inside its override)."""
     date = date_format(notice.about_date, "DATE_FORMAT")
     if notice.kind == Notice.Kind.HOLD_READY and notice.hold is not None:
-        title = isolated(notice.hold.record.title)
+        title = isolated(record_title_shown(notice.hold.record))
         return (
             gettext("Waiting for you: %(title)s") % {"title": title},
             gettext("%(title)s is on the hold shelf for you until %(date)s.")
@@ -48,7 +49,9 @@ def _message(notice: Notice) -> tuple[str, str]:
         )
     # Titles are isolated: one written right to left must not turn the sentence around.
     title = (
-        isolated(notice.loan.item.record.title) if notice.loan is not None else gettext("an item")
+        isolated(record_title_shown(notice.loan.item.record))
+        if notice.loan is not None
+        else gettext("an item")
     )
     if notice.kind == Notice.Kind.OVERDUE:
         return (
