@@ -2,8 +2,6 @@
 
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -13,6 +11,7 @@ from catalog.text import record_title_shown
 from circulation.models import Loan, Notice
 from circulation.selectors import circulation_settings_get, today
 from common.bidi import isolated
+from common.emails import library_mail_send
 from common.language import library_language
 
 
@@ -84,7 +83,7 @@ def notices_send() -> int:
             if notice.patron is not None and notice.patron.email:
                 with translation.override(library_language()):
                     subject, body = _message(notice)
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notice.patron.email])
+                library_mail_send(subject=subject, body=body, to=[notice.patron.email])
                 sent += 1
             # Without an address there is nobody to mail: the desk tells the patron instead.
             notice.sent_at = timezone.now()
