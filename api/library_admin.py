@@ -309,12 +309,20 @@ class LibrarySettingsSerializer(StrictInputSerializer):
         required=False,
         help_text="The IANA time zone dates and times are shown in (Europe/Paris).",
     )
+    contact_email = serializers.CharField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="Where readers' replies to the library's mail (notices, sign-in links) go; "
+        "empty: nowhere. The mail comes from the library's name either way.",
+    )
 
 
 class LibrarySettingsView(StrictAPIView):
     """The library's display name, whether its catalog is public, its default location,
     whether its records join the platform's shared pool, the web origins whose pages may read
-    the API (CORS), its readers' default language and its time zone."""
+    the API (CORS), its readers' default language, its time zone and the contact address
+    readers' replies to its mail go to."""
 
     permission_classes = [LibraryAdminOnly]
     serializer_class = LibrarySettingsSerializer

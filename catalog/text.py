@@ -1,8 +1,11 @@
-"""How the catalog folds text: names for matching and showing, titles for sorting, the search
-language, and text for search (in Python for queries, in SQL for the stored vectors)."""
+"""How the catalog folds text: names for matching and showing, titles for showing and sorting,
+the search language, and text for search (in Python for queries, in SQL for the stored vectors)."""
 
 import re
 import unicodedata
+from typing import Any
+
+from django.utils.translation import pgettext
 
 SEARCH_CONFIG = "english"
 
@@ -75,6 +78,24 @@ def line_text(value: str) -> str:
     if not _CONTROLS.search(value):
         return value
     return _CONTROL_RUN.sub(" ", value).strip()
+
+
+def title_shown(title: str, subtitle: str = "") -> str:
+    """A title and its subtitle on one line, punctuated as the active language writes them:
+    French sets its colon apart with a no-break space, so the join is a translated message."""
+    if not subtitle:
+        return title
+    return pgettext("a record's title, then its subtitle", "%(title)s: %(subtitle)s") % {
+        "title": title,
+        "subtitle": subtitle,
+    }
+
+
+def record_title_shown(record: Any) -> str:
+    """title_shown of anything with a title and a subtitle: a record, a draft, a dict of one."""
+    if isinstance(record, dict):
+        return title_shown(record.get("title", ""), record.get("subtitle", ""))
+    return title_shown(getattr(record, "title", ""), getattr(record, "subtitle", ""))
 
 
 def lines_text(value: str) -> str:

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.imports.models import ImportCounts, Job, RowAction
 from catalog.models import Item, Location, Record
@@ -23,6 +24,24 @@ class CirculationSettings(models.Model):
 
     def __str__(self) -> str:
         return "circulation settings"
+
+
+# A category is the library's own code; those most libraries use are shown in the page's
+# language, and any other as the library typed it.
+PATRON_CATEGORIES = {
+    "adult": pgettext_lazy("patron category", "adult"),
+    "child": pgettext_lazy("patron category", "child"),
+    "teen": pgettext_lazy("patron category", "teen"),
+    "student": pgettext_lazy("patron category", "student"),
+    "senior": pgettext_lazy("patron category", "senior"),
+    "staff": pgettext_lazy("patron category", "staff"),
+}
+
+
+def patron_category_label(code: str) -> str:
+    """A patron category as people read it: its translation when Stacks knows the code."""
+    label = PATRON_CATEGORIES.get(code.strip().lower())
+    return str(label) if label is not None else code
 
 
 class Patron(models.Model):
@@ -50,6 +69,10 @@ class Patron(models.Model):
     def __str__(self) -> str:
         return self.barcode
 
+    @property
+    def category_label(self) -> str:
+        return patron_category_label(self.category)
+
 
 class LoanRule(models.Model):
     """Lending terms for a patron category and an item type; an empty one matches any."""
@@ -72,6 +95,10 @@ class LoanRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patron_category or '*'} / {self.item_type or '*'}"
+
+    @property
+    def patron_category_label(self) -> str:
+        return patron_category_label(self.patron_category)
 
 
 class ClosedDay(models.Model):

@@ -2,16 +2,16 @@
 
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from catalog.text import record_title_shown
 from circulation.models import Loan, Notice
 from circulation.selectors import circulation_settings_get, today
 from common.bidi import isolated
+from common.emails import library_mail_send
 from common.language import library_language
 
 
@@ -40,7 +40,7 @@ def _message(notice: Notice) -> tuple[str, str]:
     """The notice's subject and text, in the library's language (called inside its override)."""
     date = date_format(notice.about_date, "DATE_FORMAT")
     if notice.kind == Notice.Kind.HOLD_READY and notice.hold is not None:
-        title = isolated(notice.hold.record.title)
+        title = isolated(record_title_shown(notice.hold.record))
         return (
             gettext("Waiting for you: %(title)s") % {"title": title},
             gettext("%(title)s is on the hold shelf for you until %(date)s.")
@@ -48,7 +48,9 @@ def _message(notice: Notice) -> tuple[str, str]:
         )
     # Titles are isolated: one written right to left must not turn the sentence around.
     title = (
-        isolated(notice.loan.item.record.title) if notice.loan is not None else gettext("an item")
+        isolated(record_title_shown(notice.loan.item.record))
+        if notice.loan is not None
+        else gettext("an item")
     )
     if notice.kind == Notice.Kind.OVERDUE:
         return (
@@ -81,7 +83,7 @@ def notices_send() -> int:
             if notice.patron is not None and notice.patron.email:
                 with translation.override(library_language()):
                     subject, body = _message(notice)
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notice.patron.email])
+                library_mail_send(subject=subject, body=body, to=[notice.patron.email])
                 sent += 1
             # Without an address there is nobody to mail: the desk tells the patron instead.
             notice.sent_at = timezone.now()

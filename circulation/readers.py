@@ -2,14 +2,13 @@
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.utils.translation import gettext
 
 from circulation.models import Patron
 from circulation.services import patron_authenticate
+from common.emails import library_mail_send
 from common.errors import ApplicationError
 from common.language import library_name
 
@@ -57,14 +56,13 @@ def patron_sign_in_link_send(*, email: str, base_url: str, next_path: str = "/ac
         return
     token = signing.dumps({"patron": patron.pk}, salt=LINK_SALT)
     name = library_name()
-    send_mail(
-        gettext("Your account at %(library)s") % {"library": name}
+    library_mail_send(
+        subject=gettext("Your account at %(library)s") % {"library": name}
         if name
         else gettext("Your library account"),
-        gettext("Sign in to see your loans and holds (the link works for 30 minutes):")
+        body=gettext("Sign in to see your loans and holds (the link works for 30 minutes):")
         + f"\n\n{base_url}/account/link/{token}/{_next_query(next_path)}\n",
-        settings.DEFAULT_FROM_EMAIL,
-        [patron.email],
+        to=[patron.email],
     )
 
 

@@ -571,7 +571,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
     if not rule.for_loan:
         message = gettext("Item %(barcode)s is not for loan to %(category)s patrons.") % {
             "barcode": item.barcode,
-            "category": patron.category,
+            "category": patron.category_label,
         }
         raise ApplicationError.of_field("item_barcode", message, code="item_not_for_loan")
     # A hold this item waits on the shelf for, and the patron's own holds on the record (which

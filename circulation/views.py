@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -536,18 +536,24 @@ def stocktake_page(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if "mark_missing" in request.POST:
                 marked = stocktake_missing_mark(stocktake_id=pk)
-                message = gettext("%(count)s items marked missing; the stocktake is closed.") % {
-                    "count": marked
-                }
+                message = ngettext(
+                    "%(count)s item marked missing; the stocktake is closed.",
+                    "%(count)s items marked missing; the stocktake is closed.",
+                    marked,
+                ) % {"count": marked}
             else:
                 counts = stocktake_scan(
                     stocktake_id=pk, barcodes=request.POST.get("barcodes", "").split()
                 )
-                message = gettext("%(count)s barcodes added.") % {"count": counts["scanned"]}
+                message = ngettext(
+                    "%(count)s barcode added.", "%(count)s barcodes added.", counts["scanned"]
+                ) % {"count": counts["scanned"]}
                 if counts["repeated"]:
-                    message += " " + gettext("%(count)s were already scanned.") % {
-                        "count": counts["repeated"]
-                    }
+                    message += " " + ngettext(
+                        "%(count)s was already scanned.",
+                        "%(count)s were already scanned.",
+                        counts["repeated"],
+                    ) % {"count": counts["repeated"]}
         except ApplicationError as exc:
             error = exc.message
     report = stocktake_report(stocktake_id=stocktake.pk)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from catalog.models import Location
+from common.emails import is_email_address
 from common.errors import (
     ApplicationError,
     Conflict,
@@ -170,12 +171,13 @@ def library_settings_update(
     cors_origins: list[str] | None = None,
     language: str | None = None,
     time_zone: str | None = None,
+    contact_email: str | None = None,
     expected_version: int | None = None,
 ) -> Library:
     """Change the library's display name, public catalog switch, default location, whether
     its records join the shared pool (the pool's worker follows at once), the web origins
-    whose pages may read the API, its readers' default language (one Stacks ships) and its
-    time zone (an IANA name); with
+    whose pages may read the API, its readers' default language (one Stacks ships), its
+    time zone (an IANA name) and the address readers' replies to its mail go to; with
     `expected_version` (the settings_version the editor read), refuse (412) a save made over
     someone else's since."""
     saved = Library.objects.select_for_update().filter(pk=library.pk).first()
@@ -220,6 +222,15 @@ def library_settings_update(
             ) % {"given": time_zone}
             raise ApplicationError.of_field("time_zone", message, code="unknown_time_zone")
         changed["time_zone"] = time_zone
+    if contact_email is not None:
+        address = contact_email.strip()
+        if address and not is_email_address(address):
+            message = gettext(
+                "%(given)r is not an email address: give the one readers may write to, such "
+                "as desk@library.example, or leave it empty."
+            ) % {"given": address}
+            raise ApplicationError.of_field("contact_email", message, code="invalid")
+        changed["contact_email"] = address
     # Checked after the values: a stale save with a wrong value is told what is wrong, which
     # it must correct whatever the version.
     if expected_version is not None and current != expected_version:

@@ -35,6 +35,9 @@ class Library(TenantMixin):
     time_zone = models.CharField(
         max_length=64, default="UTC", help_text="The zone dates and times are shown in."
     )
+    contact_email = models.EmailField(
+        blank=True, default="", help_text="Where readers' replies to the library's mail go."
+    )
     cors_origins = ArrayField(
         models.CharField(max_length=255),
         default=list,

@@ -260,6 +260,14 @@ class SettingsForm(forms.Form):
         required=False,
         help_text=_("Dates and times on the catalog and the staff pages are shown in it."),
     )
+    contact_email = forms.EmailField(
+        label=_("Contact address for readers"),
+        required=False,
+        help_text=_(
+            "Readers' replies to the library's mail (notices, sign-in links) go here. The mail "
+            "comes from the library's name either way."
+        ),
+    )
     # The settings' version when the page was opened: a save over a later one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     # The settings when the page was opened, to tell a refused save what someone else changed.
@@ -272,7 +280,7 @@ class SettingsForm(forms.Form):
 # The settings the form edits, in the form's order.
 SETTINGS_FIELDS = (
     "name", "public_catalog", "default_location_code", "share_records", "cors_origins",
-    "language", "time_zone",
+    "language", "time_zone", "contact_email",
 )  # fmt: skip
 
 

@@ -2,11 +2,13 @@
 
 from django import template
 
-from catalog.text import name_shown
+from catalog.text import name_shown, record_title_shown
 from common.bidi import bdi
 
 register = template.Library()
 
 register.filter("name_shown", name_shown)
+# A record's title and subtitle, joined in the page's language: `{{ record|title_shown }}`.
+register.filter("title_shown", record_title_shown)
 # A name or title inside a sentence: `{% blocktranslate with name=patron.name|bdi %}`.
 register.filter("bdi", bdi)

@@ -388,6 +388,7 @@ def test_settings_change_name_public_catalog_and_default_location(
     assert read.json() == {
         "version": 1, "name": "Alpha Library", "public_catalog": True, "default_location_code": "",
         "share_records": False, "cors_origins": [], "language": "en", "time_zone": "UTC",
+        "contact_email": "",
     }  # fmt: skip
     assert read["ETag"] == '"v1"'
 

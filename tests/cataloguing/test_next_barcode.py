@@ -62,13 +62,13 @@ def test_a_long_run_of_held_barcodes_is_passed(library, librarian):
 def test_a_refused_copy_shows_the_record_as_it_is(library, librarian):
     record_id = held_book()
     before = librarian.get("/staff/add/", {"isbn": LEFT_HAND}).content.decode()
-    assert "by <bdi>Smith, G</bdi> · Copies: 1" in before
+    assert "by <bdi>Smith, G</bdi> · Copy: 1" in before
     refused = librarian.post(
         f"/staff/add/records/{record_id}/copy/", {"barcode": "12346", "status": "available"}
     )
     assert refused.status_code == 400
     page = refused.content.decode()
     assert "Barcode &#x27;12346&#x27; is already" in page
-    assert ">Held</bdi></a> by <bdi>Smith, G</bdi> · Copies: 1<" in page
+    assert ">Held</bdi></a> by <bdi>Smith, G</bdi> · Copy: 1<" in page
     with schema_context("alpha"):
         assert Item.objects.filter(record_id=record_id).count() == 1

@@ -4,13 +4,15 @@ shelf's notice."""
 from datetime import timedelta
 
 from django.core import mail
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from catalog.models import Record
 from circulation.models import Hold, Loan, Notice
 from circulation.notices import notices_prepare, notices_send
 from circulation.selectors import today
 from circulation.services import loan_checkin, loan_checkout
+from tenants.administration import library_settings_update
+from tenants.models import Library
 from tests.circulation.conftest import Desk
 from worker.circulation import circulation_daily
 
@@ -88,3 +90,24 @@ def test_overdue_holds_expire_and_the_item_passes_on(desk: Desk) -> None:
         assert first.status == Hold.Status.EXPIRED
         assert second.status == Hold.Status.READY
         assert second.item_id == desk.item.pk
+
+
+def test_a_notice_joins_title_and_subtitle_in_the_librarys_language(
+    desk: Desk, library, mailoutbox
+) -> None:
+    with schema_context(desk.schema):
+        Record.objects.filter(pk=desk.record.pk).update(subtitle="a utopia")
+        loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+    for language, days in (("en", 2), ("fr", 3)):
+        with schema_context(desk.schema):
+            library_settings_update(library=library, actor="test", language=language)
+        # As the worker runs them: in the library, as its settings now stand.
+        with tenant_context(Library.objects.get(pk=library.pk)):
+            Loan.objects.filter(pk=loan.pk).update(due_on=today() - timedelta(days=days))
+            notices_prepare()
+            notices_send()
+
+    assert [m.subject for m in mailoutbox] == [
+        "Overdue: The Dispossessed: a utopia",
+        "En retard\u00a0: The Dispossessed\u00a0: a utopia",
+    ]

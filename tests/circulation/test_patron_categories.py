@@ -1,0 +1,58 @@
+"""Patron categories are shown in the staff's language when Stacks knows the code, and as the
+library typed them otherwise; another library's staff see none of them."""
+
+import re
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from circulation.models import LoanRule, Patron
+from tenants.administration import library_settings_update
+from tests.circulation.conftest import Desk, staff_client
+from tests.conftest import OTHER_LIBRARY_HOST
+
+
+def _categories(page: str) -> list[str]:
+    return re.findall(r'data-label="(?:Category|Catégorie)">([^<]*)<', page)
+
+
+@pytest.mark.parametrize(("language", "child"), [("en", "child"), ("fr", "enfant")])
+def test_the_patron_list_shows_categories_in_the_staffs_language(
+    library, librarian: Client, viewer: Client, desk: Desk, language: str, child: str
+) -> None:
+    with schema_context(desk.schema):
+        library_settings_update(library=library, actor="test", language=language)
+        Patron.objects.filter(pk=desk.patron.pk).update(category="child")
+        Patron.objects.filter(pk=desk.other_patron.pk).update(category="bookmobile")
+
+    page = librarian.get("/staff/patrons/").text
+    one = viewer.get(f"/staff/patrons/{desk.patron.pk}/").text
+
+    assert sorted(_categories(page)) == sorted([child, "bookmobile"])
+    assert f"<dd>{child}</dd>" in one
+
+
+def test_a_refused_loan_names_the_category_in_the_staffs_language(
+    library, librarian: Client, desk: Desk
+) -> None:
+    with schema_context(desk.schema):
+        library_settings_update(library=library, actor="test", language="fr")
+        Patron.objects.filter(pk=desk.patron.pk).update(category="child")
+        LoanRule.objects.create(patron_category="child", for_loan=False)
+    refused = librarian.post(
+        "/api/v1/loans/",
+        {"item_barcode": desk.item.barcode, "patron_barcode": desk.patron.barcode},
+        content_type="application/json",
+    )
+
+    assert refused.status_code == 400
+    assert "catégorie «\u00a0enfant\u00a0»" in refused.content.decode()
+
+
+def test_another_librarys_staff_cannot_open_the_patron(desk: Desk, other_library) -> None:
+    other = staff_client(other_library.schema_name, OTHER_LIBRARY_HOST, "librarian")
+
+    assert other.get(f"/staff/patrons/{desk.patron.pk}/").status_code == 404
+    with schema_context(desk.schema):
+        assert Patron.objects.get(pk=desk.patron.pk).category == "adult"
