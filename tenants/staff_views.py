@@ -276,6 +276,13 @@ class SettingsForm(forms.Form):
     def clean_cors_origins(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["cors_origins"].splitlines()]
 
+    def clean_contact_email(self) -> str | None:
+        # An empty field clears the address; a page from before the field (no field at all)
+        # leaves it as saved.
+        if "contact_email" not in self.data:
+            return None
+        return str(self.cleaned_data["contact_email"])
+
 
 # The settings the form edits, in the form's order.
 SETTINGS_FIELDS = (
@@ -293,7 +300,7 @@ def _settings_saved(library: Library) -> dict[str, Any]:
 
 def _settings_typed(cleaned: dict[str, Any]) -> dict[str, Any]:
     """What the editor typed, as _settings_saved gives it; a field an older page left out
-    (language, time zone) is None."""
+    (language, time zone, contact address) is None."""
     typed = {name: cleaned[name] for name in SETTINGS_FIELDS}
     typed["name"] = typed["name"].strip()
     typed["default_location_code"] = typed["default_location_code"].strip()

@@ -121,3 +121,25 @@ def test_a_stale_save_with_a_wrong_origin_is_told_the_origin_first(library):
     assert "Someone saved these settings after you opened them" not in refused.text
     library.refresh_from_db()
     assert (library.cors_origins, library.settings_version) == ([], 2)
+
+
+def test_a_page_without_the_contact_field_keeps_the_address(library):
+    """A settings page opened before the contact address existed (or a script posting the old
+    fields) must not clear it; an emptied field does."""
+    library_settings_update(library=library, actor="other@alpha.example",
+                            contact_email="desk@alpha.example")  # fmt: skip
+    browser: Client = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    page = browser.get("/staff/settings/").text
+    assert 'value="desk@alpha.example"' in page
+    older = {name: value for name, value in _form(page).items() if name != "opened"}
+    assert "contact_email" not in older
+    saved = browser.post("/staff/settings/", older | {"name": "Alpha Town"})
+    assert saved.status_code == 302, saved.content
+    library.refresh_from_db()
+    assert (library.name, library.contact_email) == ("Alpha Town", "desk@alpha.example")
+
+    page = browser.get("/staff/settings/").text
+    emptied = browser.post("/staff/settings/", _form(page) | {"contact_email": ""})
+    assert emptied.status_code == 302, emptied.content
+    library.refresh_from_db()
+    assert library.contact_email == ""
