@@ -5,6 +5,7 @@ from typing import Any
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from catalog.imports.leasing import libraries_heartbeating
 from catalog.imports.models import ExportJob, ImportJob, LeaseHeartbeat
 from tenants.models import Library
 
@@ -14,12 +15,15 @@ def library_schemas_importing(*, heartbeat_stopped: bool = False) -> list[str]:
     `heartbeat_stopped`, only those with an import whose holder's heartbeat has stopped (a
     worker killed mid-turn)."""
     public = get_public_schema_name()
+    libraries = Library.objects.exclude(schema_name=public).filter(status=Library.Status.ACTIVE)
+    if heartbeat_stopped:
+        # Looked for every few seconds: only where a holder beat lately, not every library.
+        heartbeating = libraries_heartbeating()
+        if not heartbeating:
+            return []
+        libraries = libraries.filter(schema_name__in=heartbeating)
     with schema_context(public):
-        schemas = list(
-            Library.objects.exclude(schema_name=public)
-            .filter(status=Library.Status.ACTIVE)
-            .values_list("schema_name", flat=True)
-        )
+        schemas = list(libraries.values_list("schema_name", flat=True))
     if not schemas:
         return []
     imports = connection.ops.quote_name(ImportJob._meta.db_table)

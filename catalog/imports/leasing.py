@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Now
@@ -20,6 +21,7 @@ from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantData
 
 from catalog.imports.accounting import peak_memory_keep
 from catalog.imports.models import ExportJob, ImportJob, LeaseHeartbeat
+from common.cache import ReusedClientRedisCache
 from common.sql import bulk_cursor
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,9 @@ logger = logging.getLogger(__name__)
 # A holder that misses this many stamps in a row is gone: one late stamp (a busy machine) is
 # no death.
 HEARTBEATS_MISSED = 3
+# The libraries whose import holders stamped a heartbeat lately, in the shared cache: the
+# watchers' frequent look for a stopped heartbeat reads only their tables.
+_HEARTBEAT_LIBRARIES = "import-heartbeats"
 
 
 class LeaseLost(Exception):
@@ -44,6 +49,23 @@ Job = TypeVar("Job", ImportJob, ExportJob)
 def heartbeat_stale_seconds() -> float:
     """How long after its last heartbeat a lease's holder counts as gone."""
     return settings.STACKS_IMPORT_HEARTBEAT_SECONDS * HEARTBEATS_MISSED
+
+
+def _shared() -> ReusedClientRedisCache:
+    return cast(ReusedClientRedisCache, caches["default"])
+
+
+def library_heartbeating_mark(schema: str) -> None:
+    """Note that an import holder of the library `schema` stamped its heartbeat just now."""
+    keep = settings.STACKS_IMPORT_LEASE_SECONDS
+    _shared().shared_mark(_HEARTBEAT_LIBRARIES, schema, keep_seconds=keep)
+
+
+def libraries_heartbeating() -> frozenset[str]:
+    """The schemas of the libraries whose import holders stamped a heartbeat within the last
+    lease period: a heartbeat can have stopped since the watchers' last full round only there.
+    None while Redis is away: the full round, once a lease period, still finds them."""
+    return _shared().shared_marked_since(_HEARTBEAT_LIBRARIES, settings.STACKS_IMPORT_LEASE_SECONDS)
 
 
 def _heartbeats(*, beating: bool) -> Exists:
@@ -190,6 +212,7 @@ def _heartbeat_stamp(owner: str, tenant: Any, stop: threading.Event) -> None:
             try:
                 with connection.cursor() as cursor:
                     cursor.execute(stamp, [owner, heartbeat_stale_seconds()])
+                library_heartbeating_mark(tenant.schema_name)
             except Exception:
                 # The turn itself meets the same outage and is tried again; the next stamp may
                 # get through.

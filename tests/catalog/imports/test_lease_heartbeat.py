@@ -8,9 +8,15 @@ from django.db.models.functions import Now
 from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_work, import_jobs_resumable
-from catalog.imports.leasing import heartbeat_stale_seconds, lease_take, lease_token
+from catalog.imports.leasing import (
+    heartbeat_stale_seconds,
+    lease_take,
+    lease_token,
+    library_heartbeating_mark,
+)
 from catalog.imports.models import ImportJob, LeaseHeartbeat
 from catalog.models import Record
+from tenants.activity import library_schemas_importing
 from tests.catalog.imports.helpers import generated_job
 
 
@@ -36,6 +42,27 @@ def test_a_holder_whose_heartbeat_stopped_loses_the_job_before_its_lease_ends(in
     assert lease_take(job.pk, other)
     assert ImportJob.objects.get(pk=job.pk).lease_owner == other
     assert not LeaseHeartbeat.objects.filter(owner=holder).exists()  # no stamp left behind
+
+
+def test_the_frequent_look_reads_only_libraries_whose_holders_beat_lately(
+    library, other_library, settings
+):
+    """Every worker looks every few seconds for a stopped heartbeat: it must not read every
+    library's tables to do so, only those where a holder stamped within the lease period."""
+    settings.STACKS_IMPORT_LEASE_SECONDS = 3600
+    for schema in (library.schema_name, other_library.schema_name):
+        with schema_context(schema):
+            holder = lease_token()
+            assert lease_take(generated_job(10).pk, holder)
+            _stamp(holder, seconds_left=-1)  # killed
+    # Both have an import whose holder is gone; neither holder was seen beating.
+    assert library_schemas_importing(heartbeat_stopped=True) == []
+    library_heartbeating_mark(library.schema_name)
+    assert library_schemas_importing(heartbeat_stopped=True) == [library.schema_name]
+    # The full round, once a lease period, still finds both.
+    assert sorted(library_schemas_importing()) == sorted(
+        [library.schema_name, other_library.schema_name]
+    )
 
 
 def test_a_lease_without_a_heartbeat_still_lasts_its_time(in_library, settings):
