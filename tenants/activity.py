@@ -12,8 +12,8 @@ from tenants.models import Library
 
 def library_schemas_importing(*, heartbeat_stopped: bool = False) -> list[str]:
     """The schemas of active libraries with an import or export job still to finish; with
-    `heartbeat_stopped`, only those with an import whose holder's heartbeat has stopped (a
-    worker killed mid-turn)."""
+    `heartbeat_stopped`, only those with a job whose holder's heartbeat has stopped (a worker
+    killed mid-turn)."""
     public = get_public_schema_name()
     libraries = Library.objects.exclude(schema_name=public).filter(status=Library.Status.ACTIVE)
     if heartbeat_stopped:
@@ -35,12 +35,15 @@ def library_schemas_importing(*, heartbeat_stopped: bool = False) -> list[str]:
     for schema in schemas:
         quoted = connection.ops.quote_name(schema)
         if heartbeat_stopped:
-            branches.append(
-                f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quoted}.{imports} j "  # noqa: S608
+            stopped = (
                 f"JOIN {quoted}.{stamps} h ON h.owner = j.lease_owner WHERE j.status = ANY(%s) "
-                "AND h.alive_until < statement_timestamp())"
+                "AND h.alive_until < statement_timestamp()"
             )
-            params += [schema, list(ImportJob.ACTIVE_STATUSES)]
+            branches.append(
+                f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quoted}.{imports} j {stopped})"  # noqa: S608
+                f" OR EXISTS (SELECT 1 FROM {quoted}.{exports} j {stopped})"
+            )
+            params += [schema, list(ImportJob.ACTIVE_STATUSES), list(ExportJob.ACTIVE_STATUSES)]
             continue
         branches.append(
             f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quoted}.{imports} WHERE status = ANY(%s))"  # noqa: S608

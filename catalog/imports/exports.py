@@ -25,6 +25,7 @@ from catalog.imports.leasing import (
     LeaseLost,
     lease_claim,
     lease_extend,
+    lease_heartbeat,
     lease_token,
     leases_held,
 )
@@ -153,6 +154,13 @@ def export_job_work(
         return False
     job = ExportJob.objects.get(pk=job_id)
     turn = Slice(others_waiting, readers_active)
+    # As an import's: a killed holder is noticed when its heartbeat stops, not a lease later.
+    with lease_heartbeat(owner):
+        return _export_turn(job, owner, turn)
+
+
+def _export_turn(job: ExportJob, owner: str, turn: Slice) -> bool:
+    job_id = job.pk
     try:
         records = record_export_list(filters=job.filters).filter(pk__gt=job.checkpoint)
         first = not job.parts  # the checkpoint moves only with a part kept

@@ -108,6 +108,11 @@ def lease_claim(model: type[ImportJob | ExportJob], job_id: int, owner: str, **a
         .filter(free)
         .update(lease_owner=owner, lease_expires_at=_lease_expiry(now), **also)
     )
+    if taken:
+        # The stamps of killed holders, once no job names them any longer.
+        LeaseHeartbeat.objects.filter(alive_until__lt=Now()).exclude(
+            owner__in=ImportJob.objects.values("lease_owner")
+        ).exclude(owner__in=ExportJob.objects.values("lease_owner")).delete()
     return taken == 1
 
 
@@ -130,13 +135,7 @@ def lease_take(job_id: int, owner: str) -> bool:
             )
         if leases_held(ImportJob, timezone.now()).exclude(pk=job_id).exists():
             return False
-        if not lease_claim(ImportJob, job_id, owner):
-            return False
-        # The stamps of killed holders, once no job names them any longer.
-        LeaseHeartbeat.objects.filter(alive_until__lt=Now()).exclude(
-            owner__in=ImportJob.objects.values("lease_owner")
-        ).delete()
-        return True
+        return lease_claim(ImportJob, job_id, owner)
 
 
 def lease_renew(job_id: int, owner: str) -> ImportJob:

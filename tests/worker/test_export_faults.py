@@ -3,6 +3,7 @@ imports: real worker processes, a database session terminated, a worker killed."
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from django_tenants.utils import schema_context
 from catalog.imports.exports import export_job_create
 from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_create
-from catalog.imports.models import ExportJob
+from catalog.imports.leasing import HEARTBEATS_MISSED
+from catalog.imports.models import ExportJob, LeaseHeartbeat
 from tenants.services import library_drop
 from tests.catalog.imports.helpers import MARC_DIR
 from tests.conftest import WorkerProcess, database_url, live_library_create
@@ -121,6 +123,54 @@ def test_an_export_whose_worker_is_killed_is_finished_by_the_next(
         second.stop()
     job = _export_in(schema, job.pk)
     assert (job.records, _written_records(job)) == (COUNT, COUNT)
+
+
+def test_a_killed_exports_holder_is_taken_over_within_seconds(live_library, tmp_path, own_queue):
+    """An export's holder killed mid-turn leaves a lease of a minute, and a heartbeat that
+    stops: the next worker takes the export over within seconds, not a lease later."""
+    schema = live_library.library.schema_name
+    heartbeat, lease = 1, 60
+    env = {
+        **own_queue,
+        "STACKS_IMPORT_HEARTBEAT_SECONDS": str(heartbeat),
+        "STACKS_IMPORT_LEASE_SECONDS": str(lease),
+    }
+    # The holder's last stamp runs out, then the queued turn or the survivor's look (once a
+    # heartbeat period) takes it; a few seconds for a task to pass through the broker.
+    bound = HEARTBEATS_MISSED * heartbeat + heartbeat + 5
+    assert bound < lease / 4
+    holder = WorkerProcess(concurrency=1, extra_env=env).start()
+    try:
+        job = _export_running(schema, tmp_path)
+        owner = _export_in(schema, job.pk).lease_owner
+
+        def beating() -> bool:
+            with schema_context(schema):
+                return LeaseHeartbeat.objects.filter(owner=owner).exists()
+
+        assert wait_for(beating, timeout=10), holder.log()[-3000:]
+        assert holder.process is not None
+        for pid in processes_of(holder.process.pid):
+            os.kill(pid, signal.SIGKILL)
+        holder.process.wait()
+    finally:
+        holder.stop()
+    assert _export_in(schema, job.pk).status == "running"
+
+    survivor = WorkerProcess(concurrency=1, extra_env=env).start()
+    try:
+        ready = time.monotonic()
+        taken = wait_for(lambda: _export_in(schema, job.pk).lease_owner not in ("", owner), bound)
+        assert taken, survivor.log()[-3000:]
+        assert time.monotonic() - ready <= bound
+        done = wait_for(lambda: _export_in(schema, job.pk).status == "done", timeout=120)
+        assert done, survivor.log()[-3000:]
+    finally:
+        survivor.stop()
+    job = _export_in(schema, job.pk)
+    assert (job.records, _written_records(job)) == (COUNT, COUNT)
+    with schema_context(schema):
+        assert not LeaseHeartbeat.objects.exists()  # the killed holder's stamp, and ours, gone
 
 
 def test_many_exports_of_one_library_do_not_hold_up_another_librarys_import(
