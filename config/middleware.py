@@ -24,7 +24,7 @@ def _database_ready() -> str | None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception as exc:  # any failure means "not ready"; the reason is reported
-        return f"database: {exc.__class__.__name__}"
+        return f"database: PostgreSQL does not answer ({exc.__class__.__name__})"
     return None
 
 
@@ -35,12 +35,14 @@ def _broker_ready() -> str | None:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # any failure means "not ready"; the reason is reported
-        return f"broker: {exc.__class__.__name__}"
+        return f"broker: the task broker (Redis) does not answer ({exc.__class__.__name__})"
     return None
 
 
 class ProbeMiddleware:
-    """`/healthz` says the process is alive; `/readyz` checks PostgreSQL and the broker.
+    """`/healthz` says the process is alive; `/readyz` checks PostgreSQL and the broker, each
+    problem named by its part ("broker: ...") and said in words; the exception's own message,
+    which may name internal addresses, stays out of an answer any host gets.
 
     Both answer on every host, including ones no library owns, so that load balancers can
     probe a process by its address.

@@ -517,9 +517,10 @@ def test_demo_catalog_load_imports_once_through_the_worker(
     schema = live_library.library.schema_name
     host = live_library.library.domains.get().domain
     call_command("demo_catalog_load", "--library", schema)
-    assert "queued; the worker picks it up" in capsys.readouterr().out
+    said = capsys.readouterr().out
     with schema_context(schema):
         job = ImportJob.objects.get(started_by_label=LABEL)
+    assert f"45 records queued as import {job.pk}; the worker picks it up" in said
     job = _wait_for(job.pk, schema)
     assert job.status == "committed", job.error
     assert (job.total, job.created, job.rejected) == (45, 45, 0)

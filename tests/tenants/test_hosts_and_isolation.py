@@ -69,7 +69,9 @@ def test_readyz_is_unavailable_when_the_broker_is_down(db, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     response = Client(HTTP_HOST=LIBRARY_HOST).get("/readyz")
     assert response.status_code == 503
-    assert response.json()["problems"] == ["broker: OperationalError"]
+    assert response.json()["problems"] == [
+        "broker: the task broker (Redis) does not answer (OperationalError)"
+    ]
 
 
 def test_domain_lookup_is_cached(library, django_assert_num_queries):

@@ -36,6 +36,6 @@ class Command(BaseCommand):
             )
             return
         self.stdout.write(
-            f"Demo catalog: import {done.job.pk} of {done.records} records queued; the worker "
+            f"Demo catalog: {done.records} records queued as import {done.job.pk}; the worker "
             "picks it up as soon as it starts (follow it at GET /api/v1/imports/)."
         )
