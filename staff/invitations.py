@@ -9,13 +9,12 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from common.emails import is_email_address
+from common.emails import LibrarySender, is_email_address, library_mail_send, library_sender
 from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
 from common.language import library_language, library_name
 from staff.audit import audit_record
@@ -51,30 +50,35 @@ def _invitation_issue(*, user: User, invited_by: User | None, host: str | None) 
     if host:
         link = invitation_link(host=host, token=token)
         email = user.email
-        # The library's language now: once the transaction commits, the connection may be
-        # back on another schema (a library just made is left before its commit).
+        # The library's language and sender now: once the transaction commits, the connection
+        # may be back on another schema (a library just made is left before its commit).
         language = library_language()
         name = library_name() or host
+        sender = library_sender()
         transaction.on_commit(
-            lambda: _invitation_send(email=email, link=link, name=name, language=language)
+            lambda: _invitation_send(
+                email=email, link=link, name=name, language=language, sender=sender
+            )
         )
     return IssuedInvitation(invitation=invitation, token=token)
 
 
-def _invitation_send(*, email: str, link: str, name: str, language: str) -> None:
+def _invitation_send(
+    *, email: str, link: str, name: str, language: str, sender: LibrarySender
+) -> None:
     # In the library's language: the invitee has chosen none yet. The library by the name it
     # gave itself; its host is in the link.
     with translation.override(language):
-        send_mail(
+        library_mail_send(
             subject=gettext("Your staff account at %(library)s") % {"library": name},
-            message=gettext(
+            body=gettext(
                 "You have been invited to the staff of %(library)s.\n\n"
                 "Set your password here (the link works once, for %(days)s days):\n"
                 "%(link)s\n"
             )
             % {"library": name, "days": INVITATION_TTL.days, "link": link},
-            from_email=None,
-            recipient_list=[email],
+            to=[email],
+            sender=sender,
         )
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from common.emails import is_email_address
 from common.errors import NotFound
@@ -117,12 +117,16 @@ def _platform_budget_check() -> None:
     if len(times) < limit:
         return
     wait = max(1, int((times[0] + timedelta(hours=1) - now).total_seconds()) + 1)
+    minutes = wait // 60 + 1
     raise SignupsPaused(
-        gettext(
+        ngettext(
             "The platform takes at most %(limit)s sign-ups an hour; please try again in "
-            "%(minutes)s minutes."
+            "%(minutes)s minute.",
+            "The platform takes at most %(limit)s sign-ups an hour; please try again in "
+            "%(minutes)s minutes.",
+            minutes,
         )
-        % {"limit": limit, "minutes": wait // 60 + 1},
+        % {"limit": limit, "minutes": minutes},
         retry_after=wait,
     )
 
@@ -138,18 +142,24 @@ def _confirmation_send(*, signup: Signup, link: str) -> None:
 
 
 def _confirmation_mail(*, signup: Signup, host: str, link: str) -> None:
+    hours = settings.STACKS_SIGNUP_CONFIRM_HOURS
     send_mail(
         subject=gettext("Confirm your library at %(host)s") % {"host": host},
-        message=gettext(
+        message=ngettext(
+            "Someone, hopefully you, asked for a library named %(name)r at %(host)s with this "
+            "address as its first admin.\n\n"
+            "Confirm it here (the link works for %(hours)s hour):\n%(link)s\n\n"
+            "If it was not you, ignore this email: nothing is created without it.\n",
             "Someone, hopefully you, asked for a library named %(name)r at %(host)s with this "
             "address as its first admin.\n\n"
             "Confirm it here (the link works for %(hours)s hours):\n%(link)s\n\n"
-            "If it was not you, ignore this email: nothing is created without it.\n"
+            "If it was not you, ignore this email: nothing is created without it.\n",
+            hours,
         )
         % {
             "name": signup.name,
             "host": host,
-            "hours": settings.STACKS_SIGNUP_CONFIRM_HOURS,
+            "hours": hours,
             "link": link,
         },
         from_email=None,

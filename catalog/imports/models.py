@@ -270,6 +270,13 @@ class ExportJob(StaffJob):
     def __str__(self) -> str:
         return f"export #{self.pk} ({self.format}, {self.status})"
 
+    @property
+    def format_shown(self) -> str:
+        """The format as the staff pages name it; a CSV with its column separator ("CSV (;)"),
+        which decides whether a spreadsheet opens it in columns."""
+        label = str(self.get_format_display())
+        return f"{label} ({self.separator})" if self.format == self.ExportFormat.CSV else label
+
 
 class ImportLocation(models.Model):
     """A location an import created (a code its file gave that the library did not have),

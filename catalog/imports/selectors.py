@@ -215,7 +215,10 @@ def _merges_warned(job: ImportJob) -> list[str]:
         )[:_MERGES_NAMED]
     ]
     if count > _MERGES_NAMED:
-        named.append(gettext("and %(count)s more") % {"count": f"{count - _MERGES_NAMED:,}"})
+        more = count - _MERGES_NAMED
+        named.append(
+            ngettext("and %(count)s more", "and %(count)s more", more) % {"count": f"{more:,}"}
+        )
     return [
         ngettext(
             "%(count)s record of this file repeats an earlier one (the same ISBN or control "

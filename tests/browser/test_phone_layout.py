@@ -381,6 +381,13 @@ TABLES = """(labelled) => Array.from(document.querySelectorAll("main table")).ma
 })"""
 
 
+# The labelled cells of the main content's card lists that are shown with nothing in them.
+BLANK_LABELLED = """() => Array.from(document.querySelectorAll("main table.stacked td[data-label]"))
+    .filter((td) => td.offsetParent !== null && !td.textContent.trim()
+        && !td.querySelector("input, select, img"))
+    .map((td) => [td.closest("table").id, td.dataset.label])"""
+
+
 def test_the_staff_lists_read_as_labelled_cards_on_a_phone(stack, staff_pages, phone):
     """The lists of records, copies, patrons, loans, holds, imports (and an import's rows),
     exports, the desk, staff accounts, API keys and closed days, with rows in them: on a phone
@@ -423,6 +430,8 @@ def test_the_staff_lists_read_as_labelled_cards_on_a_phone(stack, staff_pages, p
         for table in tables.values():
             if table["sideways"] > 0 or table["wrong"]:
                 wrong.append((path, table))
+        # A label over nothing (the actions on one's own account, say) is not shown.
+        wrong.extend((path, "blank", cell) for cell in phone.evaluate(BLANK_LABELLED))
         if width > PHONE["width"]:
             wrong.append((path, width))
     assert not wrong, "\n".join(map(str, wrong))
@@ -436,3 +445,31 @@ def test_the_staff_lists_read_as_labelled_cards_on_a_phone(stack, staff_pages, p
             assert tables[id_]["wrong"] == [], (path, tables[id_])
             assert phone.locator(f"#{id_} thead th").first.is_visible(), (path, id_)
     shot("wide-desk")
+
+
+def test_a_settings_conflict_reads_as_labelled_cards_on_a_phone(stack, live_library, phone):
+    """Two tabs save the settings one after the other: the later one's page lists what the
+    earlier saved, on a phone as cards, each value after its column's heading."""
+    shot = Shots(phone, "phone_settings_conflict")
+    stack.admin_sign_in(phone, live_library, "/staff/settings/")
+    other = phone.context.new_page()
+    other.goto(stack.url(live_library.domain.domain, "/staff/settings/"))
+    other.fill("#id_name", "Renamed in another tab")
+    other.get_by_role("button", name="Save settings").click()
+    other.wait_for_load_state()
+    other.close()
+
+    phone.fill("#id_name", "Renamed on the phone")
+    phone.get_by_role("button", name="Save settings").click()
+    phone.wait_for_selector("#settings-changed")
+    shot("conflict")
+
+    [table] = [t for t in phone.evaluate(TABLES, True) if t["id"] == "settings-changed"]
+    assert table["display"] == "block", table
+    assert (table["rows"], table["sideways"], table["wrong"]) == (1, 0, []), table
+    labels = phone.eval_on_selector_all(
+        "#settings-changed tbody th, #settings-changed tbody td",
+        "(cells) => cells.map((c) => getComputedStyle(c, '::before').content)",
+    )
+    assert labels == ['"Setting"', '"Saved now"', '"You typed"']
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -32,7 +32,9 @@ def _form(page: str) -> dict[str, str]:
 
 def _changes(page: str) -> list[tuple[str, str, str]]:
     section = page.split('id="settings-changes"', 1)[1].split("</section>", 1)[0]
-    rows = re.findall(r'<th scope="row">([^<]*)</th><td>([^<]*)</td><td>([^<]*)</td>', section)
+    rows = re.findall(
+        r'<th scope="row"[^>]*>([^<]*)</th><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>', section
+    )
     return [tuple(html.unescape(cell) for cell in row) for row in rows]  # type: ignore[misc]
 
 

@@ -1,5 +1,7 @@
 """Self-service sign-up on the platform host, through the API and the web form."""
 
+from email.utils import parseaddr
+
 import pytest
 from django.core import mail
 from django.db import connection
@@ -233,6 +235,8 @@ def test_a_library_signed_up_in_french_starts_in_french(db, django_capture_on_co
     assert Library.objects.get(schema_name="iota").language == "fr"
     invitation = mail.outbox[-1]
     assert invitation.subject == "Votre compte du personnel à Médiathèque Iota"
+    # Sent once the provisioning has left the library's schema, and still as the library.
+    assert parseaddr(invitation.from_email)[0] == "Médiathèque Iota"
     assert "Choisissez votre mot de passe" in invitation.body
     # Signed up in a language Stacks does not speak: the platform's default.
     other = Client(HTTP_HOST=PLATFORM, HTTP_ACCEPT_LANGUAGE="pt")

@@ -1,16 +1,20 @@
 """The library admin's pages: the same actions as the API, as server-rendered forms."""
 
 import re
+from email.utils import parseaddr
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from staff.models import ApiKey, AuditEvent, User
-from tenants.models import Domain
+from tenants.models import Domain, Library
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD, domain_prove
 from tests.tenants.admin_helpers import signed_in
+
+PLATFORM_ADDRESS = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
 @pytest.fixture
@@ -207,12 +211,15 @@ def test_the_workspace_links_are_on_every_staff_page(browser):
 def test_an_invitation_names_the_library_not_its_host(
     browser, library, django_capture_on_commit_callbacks
 ):
-    """The invitee reads which library asks them, by the name it gave itself; the host name is
-    only in the link."""
+    """The invitee reads which library asks them, by the name it gave itself, as the sender
+    too; the host name is only in the link, and replies reach the library's contact address."""
     assert library.name == "Alpha Library"
+    Library.objects.filter(pk=library.pk).update(contact_email="desk@alpha.example")
     with django_capture_on_commit_callbacks(execute=True):
         browser.post("/staff/people/", {"email": "new@alpha.example", "role": "librarian"})
     sent = mail.outbox[-1]
+    assert parseaddr(sent.from_email) == ("Alpha Library", PLATFORM_ADDRESS)
+    assert sent.reply_to == ["desk@alpha.example"]
     assert sent.subject == "Your staff account at Alpha Library"
     assert "invited to the staff of Alpha Library." in sent.body
     assert f"://{LIBRARY_HOST}/staff/invitations/" in sent.body

@@ -315,7 +315,7 @@ def test_an_export_s_page_ends_its_sentence_with_one_full_stop(librarian):
             created_at=datetime(2026, 12, 4, 16, 0, tzinfo=UTC), started_by_label="Ann"
         )
     page = html.unescape(librarian.get(f"/staff/exports/{job.pk}/").text)
-    sentence = re.search(r"<p>(CSV of[^<]*)</p>", page)
+    sentence = re.search(r"<p>(CSV \(,\) of[^<]*)</p>", page)
     assert sentence is not None
     assert ".." not in sentence.group(1)
     assert sentence.group(1).endswith("by Ann.")

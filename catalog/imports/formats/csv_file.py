@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.imports.formats.marc import READ_BLOCK
@@ -256,9 +256,12 @@ def csv_records(
         columns = [name.strip().lower() for name in header]
         if len(columns) > MAX_CSV_FIELDS:
             raise FileUnreadable(
-                gettext(
+                ngettext(
+                    "The CSV header has %(count)s column; at most %(limit)s are read. Keep the "
+                    "template's columns.",
                     "The CSV header has %(count)s columns; at most %(limit)s are read. Keep the "
-                    "template's columns."
+                    "template's columns.",
+                    len(columns),
                 )
                 % {"count": f"{len(columns):,}", "limit": MAX_CSV_FIELDS}
             )
@@ -285,7 +288,11 @@ def csv_records(
             if not any(v.strip() for v in values):
                 continue
             if len(values) > MAX_CSV_FIELDS:
-                reason = gettext("%(count)s fields, over %(limit)s") % {
+                reason = ngettext(
+                    "%(count)s field, over %(limit)s",
+                    "%(count)s fields, over %(limit)s",
+                    len(values),
+                ) % {
                     "count": f"{len(values):,}",
                     "limit": MAX_CSV_FIELDS,
                 }

@@ -1,6 +1,8 @@
 """A CSV export with semicolons between its columns, as Excel in French, German or Spanish
 opens it: it comes back in equal, and the staff page offers it in those languages."""
 
+import re
+
 import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -12,7 +14,7 @@ from common.errors import ApplicationError
 from staff.services import user_create
 from tenants.models import Library
 from tests.catalog.imports.test_round_trip import catalog_state, import_into_current
-from tests.conftest import LIBRARY_HOST, PASSWORD
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD
 from tests.tenants.admin_helpers import signed_in
 
 
@@ -91,3 +93,30 @@ def test_the_staff_page_exports_with_the_separator_chosen(library):
     assert started.status_code == 302
     with schema_context("alpha"):
         assert list(ExportJob.objects.values_list("separator", flat=True)) == [";"]
+
+
+def test_the_export_pages_show_a_csv_exports_separator(library, other_library):
+    """Which separator a file has decides whether a spreadsheet opens it in columns: the list
+    and the export's page say it for a CSV; another library's staff see neither export."""
+    with schema_context(library.schema_name):
+        semicolon = export_job_create(format="csv", filters={}, separator=";", queue=False)
+        comma = export_job_create(format="csv", filters={}, queue=False)
+        marc = export_job_create(format="marc", filters={}, queue=False)
+    librarian = _librarian()
+
+    listed = librarian.get("/staff/exports/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    shown = dict(re.findall(r'href="/staff/exports/(\d+)/">#\d+</a></td><td[^>]*>([^<]*)<', listed))
+    assert shown == {
+        str(semicolon.pk): "CSV (;)", str(comma.pk): "CSV (,)",
+        str(marc.pk): "MARC 21 (ISO 2709)",
+    }  # fmt: skip
+    page = librarian.get(f"/staff/exports/{semicolon.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "<p>CSV (;) of " in page.content.decode()
+
+    with schema_context(other_library.schema_name):
+        user_create(email="librarian-web@beta.example", role="librarian", password=PASSWORD)
+    other = signed_in(OTHER_LIBRARY_HOST, "beta", "librarian-web@beta.example", client_class=Client)
+    assert other.get(f"/staff/exports/{semicolon.pk}/").status_code == 404
+    assert "CSV (;)" not in other.get("/staff/exports/").content.decode()
+    with schema_context(library.schema_name):
+        assert ExportJob.objects.count() == 3

@@ -270,3 +270,23 @@ def test_the_french_reason_quotes_and_spaces_as_french_writes(in_library):
     assert f"\u00bb\u202f; \u00e9diteur{nb}: " in reason
     assert "\u201c" not in reason
     assert any("ligne 5 avec la ligne 2" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("language", "repeats", "more"),
+    [("en", 11, "and 1 more"), ("fr", 11, "et 1 autre"), ("fr", 12, "et 2 autres")],
+)
+def test_the_repeats_left_unnamed_are_counted_in_their_number(
+    in_library, language: str, repeats: int, more: str
+) -> None:
+    """The warning names ten repeats and counts the rest: one left over reads in the singular."""
+    header = TWICE.splitlines(keepends=True)[0]
+    rows = b"".join(
+        b"Dune,Frank Herbert,0441172717,%d,,B-%d\n" % (1965 + n, n) for n in range(repeats + 1)
+    )
+    job = _run(header + rows)
+
+    with translation.override(language):
+        [warning] = _warnings(job)
+
+    assert f"(isbn 9780441172719); {more}. " in warning
