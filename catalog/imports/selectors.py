@@ -14,7 +14,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from catalog.identifiers import identifier_normalize
 from catalog.imports.models import ExportJob, ImportJob, ImportRow, key_label, row_named
@@ -231,7 +231,7 @@ def _merges_warned(job: ImportJob) -> list[str]:
             "with \u201con match: create\u201d.",
             count,
         )
-        % {"count": f"{count:,}", "rows": "; ".join(named)}
+        % {"count": f"{count:,}", "rows": pgettext("between a list's items", "; ").join(named)}
     ]
 
 
