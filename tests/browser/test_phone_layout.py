@@ -473,3 +473,41 @@ def test_a_settings_conflict_reads_as_labelled_cards_on_a_phone(stack, live_libr
     )
     assert labels == ['"Setting"', '"Saved now"', '"You typed"']
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.fixture
+def dispossessed(live_library: ProvisionedLibrary) -> int:
+    """A record's id in the live library (made before the browser starts its event loop)."""
+    with schema_context(live_library.library.schema_name):
+        return record_create(data=RecordData(title="The Dispossessed")).pk
+
+
+def test_a_record_conflict_reads_as_labelled_cards_on_a_phone(
+    stack, live_library, dispossessed, phone
+):
+    """Two tabs save one record one after the other: the later one's page lists what the
+    earlier saved beside what it typed, on a phone as cards, each value after its heading."""
+    shot = Shots(phone, "phone_record_conflict")
+    path = f"/staff/records/{dispossessed}/"
+    stack.admin_sign_in(phone, live_library, path)
+    other = phone.context.new_page()
+    other.goto(stack.url(live_library.domain.domain, path))
+    other.fill("#id_title", "The Dispossessed, from another tab")
+    other.get_by_role("button", name="Save the record").click()
+    other.wait_for_load_state()
+    other.close()
+
+    phone.fill("#id_title", "The Dispossessed, from the phone")
+    phone.get_by_role("button", name="Save the record").click()
+    phone.wait_for_selector("#differences-table")
+    shot("conflict")
+
+    [table] = [t for t in phone.evaluate(TABLES, True) if t["id"] == "differences-table"]
+    assert table["display"] == "block", table
+    assert (table["rows"], table["sideways"], table["wrong"]) == (1, 0, []), table
+    labels = phone.eval_on_selector_all(
+        "#differences-table tbody th, #differences-table tbody td",
+        "(cells) => cells.map((c) => getComputedStyle(c, '::before').content)",
+    )
+    assert labels == ['"Field"', '"Saved meanwhile"', '"Yours, not saved"']
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
