@@ -33,6 +33,7 @@ from catalog.search.lookups import identifier_parse, ids_parse
 from catalog.services import (
     RECORD_CONTROL,
     RECORD_DESCRIPTION,
+    SUBJECT_SCHEME_DEFAULT,
     ItemData,
     RecordData,
 )
@@ -49,9 +50,6 @@ _LANGUAGE = RegexValidator(
 # Input -----------------------------------------------------------------------------------
 
 
-DEFAULT_SCHEME = "lcsh"
-
-
 class CreditInputSerializer(StrictInputSerializer):
     returned_as = "CreditSerializer"
 
@@ -65,7 +63,7 @@ class SubjectInputSerializer(StrictInputSerializer):
     returned_as = "SubjectLinkSerializer"
 
     heading = serializers.CharField(max_length=500)
-    scheme = serializers.CharField(max_length=32, default=DEFAULT_SCHEME)
+    scheme = serializers.CharField(max_length=32, default=SUBJECT_SCHEME_DEFAULT)
 
 
 class IdentifierInputSerializer(StrictInputSerializer):
@@ -118,7 +116,9 @@ class RecordInputSerializer(StrictInputSerializer):
                 (c["name"], c.get("role", RecordContributor.Role.AUTHOR))
                 for c in data["contributors"]
             ],
-            subjects=[(s["heading"], s.get("scheme", DEFAULT_SCHEME)) for s in data["subjects"]],
+            subjects=[
+                (s["heading"], s.get("scheme", SUBJECT_SCHEME_DEFAULT)) for s in data["subjects"]
+            ],
             identifiers=[(i["kind"], i["value"]) for i in data["identifiers"]],
         )
 
@@ -133,7 +133,7 @@ class RecordInputSerializer(StrictInputSerializer):
             ]
         if "subjects" in sent:
             changes["subjects"] = [
-                (s["heading"], s.get("scheme", DEFAULT_SCHEME)) for s in sent["subjects"]
+                (s["heading"], s.get("scheme", SUBJECT_SCHEME_DEFAULT)) for s in sent["subjects"]
             ]
         if "identifiers" in sent:
             changes["identifiers"] = [(i["kind"], i["value"]) for i in sent["identifiers"]]
