@@ -28,7 +28,7 @@ from catalog.models import (
     RecordContributor,
     Subject,
 )
-from catalog.search import ORDERINGS, RecordFilters
+from catalog.search import ORDERINGS, RecordFilters, year_range_refusal
 from catalog.search.lookups import identifier_parse, ids_parse
 from catalog.services import (
     RECORD_CONTROL,
@@ -283,6 +283,8 @@ class RecordSearchParamsSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"isbn": [gettext("Send isbn or identifier, not both.")]}
             )
+        if backwards := year_range_refusal(attrs.get("year_from"), attrs.get("year_to")):
+            raise serializers.ValidationError({"year_from": [backwards]})
         return attrs
 
     def filters(self) -> RecordFilters:

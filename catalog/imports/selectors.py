@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 from catalog.identifiers import identifier_normalize
 from catalog.imports.models import ExportJob, ImportJob, ImportRow, key_label, row_named
 from catalog.models import Item, Location, Record
-from catalog.search import RecordFilters, record_search
+from catalog.search import RecordFilters, record_search, year_range_refusal
 from catalog.search.lookups import identifier_parse, ids_parse
 from common.csv_delimiters import csv_delimiter
 from common.errors import ApplicationError
@@ -285,8 +285,8 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
             except (TypeError, ValueError):
                 message = gettext("%(name)s must be a whole number.") % {"name": name}
                 raise _refused(name, message) from None
-    if "year_from" in values and "year_to" in values and values["year_from"] > values["year_to"]:
-        raise _refused("year_to", gettext("The first year must not be after the last."))
+    if backwards := year_range_refusal(values.get("year_from"), values.get("year_to")):
+        raise _refused("year_from", backwards)
     for name in ("language", "location", "item_status"):
         if filters.get(name):
             values[name] = str(filters[name]).strip()

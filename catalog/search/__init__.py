@@ -10,6 +10,7 @@ from catalog.search.query import (
     RecordFilters,
     Search,
     record_search,
+    year_range_refusal,
 )
 from catalog.search.spelling import spelling_suggest
 
@@ -29,4 +30,5 @@ __all__ = [
     "record_search",
     "search_facets",
     "spelling_suggest",
+    "year_range_refusal",
 ]

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db.models import Exists, FloatField, IntegerField, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from catalog.models import Identifier, Item, Record, RecordContributor
 from catalog.search.match import TextMatch
@@ -40,6 +41,16 @@ class RecordFilters:
     # Lookups: these records only, and those carrying this (kind, normalized value).
     ids: tuple[int, ...] | None = None
     identifier: tuple[str, str] | None = None
+
+
+def year_range_refusal(year_from: int | None, year_to: int | None) -> str:
+    """Why a range of years can match no record, in a sentence; "" when it can: a range given
+    backwards would answer an empty list, which reads as "no such books"."""
+    if year_from is None or year_to is None or year_from <= year_to:
+        return ""
+    return gettext(
+        "year_from (%(first)s) is after year_to (%(last)s): give the earlier year in year_from."
+    ) % {"first": year_from, "last": year_to}
 
 
 def filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySet[Record]:
