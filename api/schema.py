@@ -17,8 +17,9 @@ _ERRORS_EVERYWHERE = {
             {"publication_year": ["Ensure this value is less than or equal to 2100."]}),
     "401": ("Not authenticated", "Invalid, expired or revoked API key.",
             "authentication_failed", None),
-    "403": ("Forbidden", "You do not have permission to change this library's catalog.",
-            "permission_denied", None),
+    "403": ("Forbidden", "You do not have permission to change this library's catalog: that "
+            "needs a librarian's or an administrator's account, or an API key with the write "
+            "scope.", "permission_denied", None),
     "404": ("Not found", "No such record.", "not_found", None),
     "406": ("Not acceptable", 'Could not satisfy the request Accept header.', "not_acceptable",
             None),
