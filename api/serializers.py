@@ -8,7 +8,6 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import orjson
-from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
@@ -28,7 +27,7 @@ from catalog.models import (
     RecordContributor,
     Subject,
 )
-from catalog.search import ORDERINGS, RecordFilters, year_range_refusal
+from catalog.search import ORDERINGS, RecordFilters, language_filter_refusal, year_range_refusal
 from catalog.search.lookups import identifier_parse, ids_parse
 from catalog.services import (
     RECORD_CONTROL,
@@ -42,9 +41,6 @@ from common.errors import ApplicationError
 MAX_LINKS = 200
 # Ids or barcodes one lookup takes.
 MAX_LOOKUP = 200
-_LANGUAGE = RegexValidator(
-    r"^[a-z]{3}$", gettext_lazy("Use a three-letter ISO 639-2 code, e.g. eng.")
-)
 
 
 # Input -----------------------------------------------------------------------------------
@@ -230,7 +226,10 @@ class RecordSearchParamsSerializer(serializers.Serializer):
     )  # fmt: skip
     contributor = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     subject = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    language = serializers.CharField(required=False, max_length=3, validators=[_LANGUAGE])
+    # Checked in one place, so that a wrong code gets one sentence rather than one a rule.
+    language = serializers.CharField(
+        required=False, help_text="A three-letter MARC language code: eng, fre, ger."
+    )
     year_from = serializers.IntegerField(required=False, min_value=0, max_value=MAX_YEAR)
     year_to = serializers.IntegerField(required=False, min_value=0, max_value=MAX_YEAR)
     location = serializers.CharField(required=False, max_length=32, help_text="Location code.")
@@ -265,6 +264,11 @@ class RecordSearchParamsSerializer(serializers.Serializer):
             for name, field in self._declared_fields.items()  # type: ignore[attr-defined]
             if name in data
         }
+
+    def validate_language(self, value: str) -> str:
+        if refused := language_filter_refusal(value):
+            raise serializers.ValidationError(refused)
+        return value.strip().lower()
 
     def validate_isbn(self, value: str) -> tuple[str, str]:
         return _identifier("isbn", value)

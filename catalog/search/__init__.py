@@ -9,6 +9,7 @@ from catalog.search.query import (
     ORDERINGS,
     RecordFilters,
     Search,
+    language_filter_refusal,
     record_search,
     year_range_refusal,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "SearchFacets",
     "Seek",
     "TextMatch",
+    "language_filter_refusal",
     "queryset_page",
     "record_facets",
     "record_search",

@@ -1,5 +1,6 @@
 """A search of the records as the ORM reads it: text, filters and ordering, the defaults settled."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -51,6 +52,16 @@ def year_range_refusal(year_from: int | None, year_to: int | None) -> str:
     return gettext(
         "year_from (%(first)s) is after year_to (%(last)s): give the earlier year in year_from."
     ) % {"first": year_from, "last": year_to}
+
+
+def language_filter_refusal(given: str) -> str:
+    """Why `given` cannot narrow a search by language, in one sentence naming the parameter;
+    "" for a MARC language code (read in any case: ENG is eng)."""
+    if re.fullmatch(r"[a-z]{3}", given.strip().lower()):
+        return ""
+    return gettext(
+        "language must be a three-letter MARC language code such as eng, fre or ger, not %(value)r."
+    ) % {"value": given[:40]}
 
 
 def filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySet[Record]:

@@ -87,6 +87,23 @@ def test_a_year_range_given_backwards_is_a_400_saying_so(callers, other_callers,
     assert stranger.status_code == 401
 
 
+@pytest.mark.parametrize("path", ["/api/v1/records/", "/api/v1/records/facets/"])
+def test_a_language_name_is_one_sentence_saying_what_a_code_looks_like(
+    callers, other_callers, many, path
+):
+    response = callers["anonymous"].get(path, {"language": "English"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "language": [
+            "language must be a three-letter MARC language code such as eng, fre or ger, not "
+            "'English'."
+        ]
+    }
+    assert callers["anonymous"].get(path, {"language": "ENG"}).status_code == 200
+    key = other_callers["read_key"]._credentials["HTTP_AUTHORIZATION"]
+    assert client_for(LIBRARY_HOST, key).get(path, {"language": "eng"}).status_code == 401
+
+
 def test_page_size_is_capped(callers, library):
     with schema_context(library.schema_name):
         for i in range(205):
