@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from rest_framework import permissions
 from rest_framework.request import Request
 
-from staff.roles import may_administer, may_catalogue, may_import, may_read
+from staff.roles import may_administer, may_catalogue, may_import, may_read, refusal
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -21,11 +21,12 @@ class CatalogAccess(permissions.BasePermission):
     """Reads: staff, keys, and anonymous readers when the library's public catalog is on.
     Writes: those who may catalogue (admins and librarians, write keys)."""
 
-    message = "You do not have permission to change this library's catalog."
-
     def has_permission(self, request: Request, view: "APIView") -> bool:
+        # DRF reads the message of the permission that refused, an instance per request.
         if request.method in SAFE:
+            self.message = refusal(may_read)
             return may_read(request.user) or public_catalog_open(request)
+        self.message = refusal(may_catalogue)
         return may_catalogue(request.user)
 
 
@@ -33,13 +34,14 @@ class StaffOnly(permissions.BasePermission):
     """Imports and exports: staff and keys may look; starting or running one needs may_import."""
 
     def has_permission(self, request: Request, view: "APIView") -> bool:
-        if request.method in SAFE:
-            return may_read(request.user)
-        return may_import(request.user)
+        policy = may_read if request.method in SAFE else may_import
+        self.message = refusal(policy)
+        return policy(request.user)
 
 
 class LibraryAdminOnly(permissions.BasePermission):
     """The library's own administration: staff, keys, domains, settings, audit log."""
 
     def has_permission(self, request: Request, view: "APIView") -> bool:
+        self.message = refusal(may_administer)
         return may_administer(request.user)

@@ -5,6 +5,8 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import deep_import_string
+from drf_spectacular.settings import spectacular_settings
 
 from api.exceptions import PROBLEM_JSON, ErrorSerializer, problem
 from api.permissions import CatalogAccess
@@ -15,8 +17,9 @@ _ERRORS_EVERYWHERE = {
             {"publication_year": ["Ensure this value is less than or equal to 2100."]}),
     "401": ("Not authenticated", "Invalid, expired or revoked API key.",
             "authentication_failed", None),
-    "403": ("Forbidden", "You do not have permission to change this library's catalog.",
-            "permission_denied", None),
+    "403": ("Forbidden", "You do not have permission to change this library's catalog: that "
+            "needs a librarian's or an administrator's account, or an API key with the write "
+            "scope.", "permission_denied", None),
     "404": ("Not found", "No such record.", "not_found", None),
     "406": ("Not acceptable", 'Could not satisfy the request Accept header.', "not_acceptable",
             None),
@@ -210,6 +213,19 @@ def _default_in_enum(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _enum_varnames(schemas: dict[str, Any]) -> None:
+    """Name the values of a named enum whose values are no words (`,` and `;`) by their
+    choices' names, which client generators read as x-enum-varnames (else VALUE_0, VALUE_1)."""
+    for name, path in spectacular_settings.ENUM_NAME_OVERRIDES.items():
+        component = schemas.get(name)
+        if component is None or all(str(v).isidentifier() for v in component.get("enum", [])):
+            continue
+        choices = deep_import_string(path) if isinstance(path, str) else path
+        names = {member.value: member.name for member in choices}
+        if all(value in names for value in component["enum"]):
+            component["x-enum-varnames"] = [names[value] for value in component["enum"]]
+
+
 # The paginator's parameters take no blank value: an empty page size or cursor is a 400.
 _BLANK_REFUSED = frozenset({"cursor", "page_size"})
 
@@ -217,6 +233,7 @@ _BLANK_REFUSED = frozenset({"cursor", "page_size"})
 def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook: what the generator cannot know from one view at a time."""
     schemas = result.get("components", {}).get("schemas", {})
+    _enum_varnames(schemas)
     for component in schemas.values():
         for field, spec in list(component.get("properties", {}).items()):
             component["properties"][field] = _default_in_enum(spec)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import orjson
-from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
@@ -28,11 +27,12 @@ from catalog.models import (
     RecordContributor,
     Subject,
 )
-from catalog.search import ORDERINGS, RecordFilters
+from catalog.search import ORDERINGS, RecordFilters, language_filter_refusal, year_range_refusal
 from catalog.search.lookups import identifier_parse, ids_parse
 from catalog.services import (
     RECORD_CONTROL,
     RECORD_DESCRIPTION,
+    SUBJECT_SCHEME_DEFAULT,
     ItemData,
     RecordData,
 )
@@ -41,15 +41,9 @@ from common.errors import ApplicationError
 MAX_LINKS = 200
 # Ids or barcodes one lookup takes.
 MAX_LOOKUP = 200
-_LANGUAGE = RegexValidator(
-    r"^[a-z]{3}$", gettext_lazy("Use a three-letter ISO 639-2 code, e.g. eng.")
-)
 
 
 # Input -----------------------------------------------------------------------------------
-
-
-DEFAULT_SCHEME = "lcsh"
 
 
 class CreditInputSerializer(StrictInputSerializer):
@@ -65,7 +59,7 @@ class SubjectInputSerializer(StrictInputSerializer):
     returned_as = "SubjectLinkSerializer"
 
     heading = serializers.CharField(max_length=500)
-    scheme = serializers.CharField(max_length=32, default=DEFAULT_SCHEME)
+    scheme = serializers.CharField(max_length=32, default=SUBJECT_SCHEME_DEFAULT)
 
 
 class IdentifierInputSerializer(StrictInputSerializer):
@@ -118,7 +112,9 @@ class RecordInputSerializer(StrictInputSerializer):
                 (c["name"], c.get("role", RecordContributor.Role.AUTHOR))
                 for c in data["contributors"]
             ],
-            subjects=[(s["heading"], s.get("scheme", DEFAULT_SCHEME)) for s in data["subjects"]],
+            subjects=[
+                (s["heading"], s.get("scheme", SUBJECT_SCHEME_DEFAULT)) for s in data["subjects"]
+            ],
             identifiers=[(i["kind"], i["value"]) for i in data["identifiers"]],
         )
 
@@ -133,7 +129,7 @@ class RecordInputSerializer(StrictInputSerializer):
             ]
         if "subjects" in sent:
             changes["subjects"] = [
-                (s["heading"], s.get("scheme", DEFAULT_SCHEME)) for s in sent["subjects"]
+                (s["heading"], s.get("scheme", SUBJECT_SCHEME_DEFAULT)) for s in sent["subjects"]
             ]
         if "identifiers" in sent:
             changes["identifiers"] = [(i["kind"], i["value"]) for i in sent["identifiers"]]
@@ -230,7 +226,10 @@ class RecordSearchParamsSerializer(serializers.Serializer):
     )  # fmt: skip
     contributor = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     subject = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    language = serializers.CharField(required=False, max_length=3, validators=[_LANGUAGE])
+    # Checked in one place, so that a wrong code gets one sentence rather than one a rule.
+    language = serializers.CharField(
+        required=False, help_text="A three-letter MARC language code: eng, fre, ger."
+    )
     year_from = serializers.IntegerField(required=False, min_value=0, max_value=MAX_YEAR)
     year_to = serializers.IntegerField(required=False, min_value=0, max_value=MAX_YEAR)
     location = serializers.CharField(required=False, max_length=32, help_text="Location code.")
@@ -266,6 +265,11 @@ class RecordSearchParamsSerializer(serializers.Serializer):
             if name in data
         }
 
+    def validate_language(self, value: str) -> str:
+        if refused := language_filter_refusal(value):
+            raise serializers.ValidationError(refused)
+        return value.strip().lower()
+
     def validate_isbn(self, value: str) -> tuple[str, str]:
         return _identifier("isbn", value)
 
@@ -283,6 +287,8 @@ class RecordSearchParamsSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"isbn": [gettext("Send isbn or identifier, not both.")]}
             )
+        if backwards := year_range_refusal(attrs.get("year_from"), attrs.get("year_to")):
+            raise serializers.ValidationError({"year_from": [backwards]})
         return attrs
 
     def filters(self) -> RecordFilters:

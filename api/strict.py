@@ -158,7 +158,11 @@ class ChoiceField(serializers.ChoiceField):
     def fail(self, key: str, **kwargs: Any) -> Any:
         if key != "invalid_choice":
             return super().fail(key, **kwargs)
-        choices = ", ".join(name for name in self.choice_strings_to_values if name)
+        names = [name for name in self.choice_strings_to_values if name]
+        if any(mark in name for name in names for mark in ",; "):
+            # Punctuation as a choice (a CSV separator) is read only between quotes.
+            names = [f'"{name}"' for name in names]
+        choices = ", ".join(names)
         message = _('"%(input)s" is not a valid choice; use one of: %(choices)s.') % {
             "input": kwargs.get("input", ""),
             "choices": choices,

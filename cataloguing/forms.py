@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.images import CoverRefused, cover_size_check
 from catalog.models import MAX_YEAR, Item, Location, RecordContributor
-from catalog.services import RECORD_DESCRIPTION, ItemData, RecordData
+from catalog.services import RECORD_DESCRIPTION, SUBJECT_SCHEME_DEFAULT, ItemData, RecordData
 from catalog.website import language_name
 from cataloguing.drafts import Draft
 
@@ -261,7 +261,7 @@ class RecordForm(OnePassForm):
                 if data[f"contributor_{i}"].strip()
             ],
             subjects=[
-                (line.strip(), schemes.get(line.strip(), "local"))
+                (line.strip(), schemes.get(line.strip(), SUBJECT_SCHEME_DEFAULT))
                 for line in data["subjects"].splitlines()
                 if line.strip()
             ],

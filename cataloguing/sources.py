@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.imports.formats import marcxml_records
 from catalog.models import RecordContributor
+from catalog.services import SUBJECT_SCHEME_DEFAULT
 from cataloguing.drafts import Draft, draft_blank, draft_from_record_data
 from common.errors import ApplicationError
 
@@ -164,9 +165,10 @@ class OpenLibrarySource:
             contributors=[{"name": n, "role": role} for n in _ol_names(book.get("authors"))],
             publisher=", ".join(_ol_names(book.get("publishers")))[:500],
             publication_year=_ol_year(book.get("publish_date")),
-            subjects=[{"heading": h, "scheme": "local"} for h in _ol_names(book.get("subjects"))][
-                :20
-            ],
+            subjects=[
+                {"heading": h, "scheme": SUBJECT_SCHEME_DEFAULT}
+                for h in _ol_names(book.get("subjects"))
+            ][:20],
             identifiers=[{"kind": "isbn", "value": v} for v in isbns],
         )
         cover = book.get("cover")

@@ -1,5 +1,7 @@
 """The project's own error type: services raise it, the API and commands turn it into answers."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Self, TypeVar
 
 from django.db.models import Model, QuerySet
@@ -37,6 +39,38 @@ class ApplicationError(Exception):
     def of_field(cls, field: str, message: str, **kwargs: Any) -> Self:
         """The error of one input field: `message` is the answer's and the field's own."""
         return cls(message, fields={field: [message]}, **kwargs)
+
+
+class FieldRefusals:
+    """The refusals of several input fields, gathered into one error: a caller who sent two
+    wrong values learns of both at once, not of one a try.
+
+    Run each field's own check in `with refusals.field():`; then `raise_any()` raises the one
+    refusal as it was, or several as one error whose message says each and whose `fields`
+    hold every field's problems. Other errors (not found, a conflict) go through at once."""
+
+    def __init__(self) -> None:
+        self._refused: list[ApplicationError] = []
+
+    @contextmanager
+    def field(self) -> Iterator[None]:
+        try:
+            yield
+        except ApplicationError as exc:
+            if type(exc) is not ApplicationError or not exc.fields:
+                raise
+            self._refused.append(exc)
+
+    def raise_any(self) -> None:
+        if len(self._refused) == 1:
+            raise self._refused[0]
+        if self._refused:
+            fields: dict[str, list[Any]] = {}
+            for exc in self._refused:
+                for name, problems in exc.fields.items():
+                    fields.setdefault(name, []).extend(problems)
+            message = " ".join(exc.message for exc in self._refused)
+            raise ApplicationError(message, fields=fields)
 
 
 class NotFound(ApplicationError):

@@ -329,6 +329,7 @@ SPECTACULAR_SETTINGS |= {
         "StaffRoleEnum": "staff.models.Role",
         "ImportFormatEnum": "catalog.imports.models.Format",
         "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
+        "ExportSeparatorEnum": "catalog.imports.models.ExportJob.Separator",
         "HoldStatusEnum": "circulation.models.Hold.Status",
         "PatronImportStatusEnum": "circulation.models.PatronImport.Status",
         "PatronImportRowActionEnum": "circulation.models.PatronImportRow.Action",

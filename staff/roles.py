@@ -80,6 +80,30 @@ def may_see_staff_fields(caller: Any) -> bool:
     return may_catalogue(caller) if is_key else may_read(caller)
 
 
+# What each permission needs, in the sentence a caller it refuses reads: "You do not have
+# permission" alone leaves them guessing whether another key or another account would do.
+_REFUSALS: dict[Callable[[Any], bool], Any] = {
+    may_read: _("Reading this needs a staff account of this library or one of its API keys."),
+    may_catalogue: _(
+        "You do not have permission to change this library's catalog: that needs a "
+        "librarian's or an administrator's account, or an API key with the write scope."
+    ),
+    may_import: _(
+        "This needs a librarian's or an administrator's account, or an API key with the "
+        "write scope: a viewer's account and a read key may only look."
+    ),
+    may_administer: _(
+        "Only an administrator of this library may do this (its settings, staff, API keys, "
+        "domains and audit log): use an administrator's account, as no API key may."
+    ),
+}
+
+
+def refusal(policy: Callable[[Any], bool]) -> str:
+    """The sentence saying what `policy` (one of the may_* functions) needs."""
+    return str(_REFUSALS[policy])
+
+
 # --- The same policy for pages -------------------------------------------------------------
 
 View = Callable[..., HttpResponseBase]

@@ -15,6 +15,7 @@ from common.emails import is_email_address
 from common.errors import (
     ApplicationError,
     Conflict,
+    FieldRefusals,
     NotFound,
     PreconditionFailed,
     first_or_not_found,
@@ -186,51 +187,60 @@ def library_settings_update(
     current = saved.settings_version
     library.settings_version = current
     changed: dict[str, object] = {}
+    # Every setting is checked, so that one answer names each wrong value.
+    refusals = FieldRefusals()
     for setting, given in (("public_catalog", public_catalog), ("share_records", share_records)):
         if given is not None and not isinstance(given, bool):
             message = gettext("%(field)s is true or false, not %(given)r.") % {
                 "field": setting, "given": given
             }  # fmt: skip
-            raise ApplicationError.of_field(setting, message, code="invalid")
+            with refusals.field():
+                raise ApplicationError.of_field(setting, message, code="invalid")
     if name is not None:
-        changed["name"] = library_name_clean(name)
+        with refusals.field():
+            changed["name"] = library_name_clean(name)
     if public_catalog is not None:
         changed["public_catalog"] = public_catalog
     if default_location_code is not None:
         code = default_location_code.strip()
-        if code and not Location.objects.filter(code=code).exists():
-            message = gettext("No location with code %(code)r.") % {"code": code}
-            raise ApplicationError.of_field(
-                "default_location_code", message, code="unknown_location"
-            )
-        changed["default_location_code"] = code
+        with refusals.field():
+            if code and not Location.objects.filter(code=code).exists():
+                message = gettext("No location with code %(code)r.") % {"code": code}
+                raise ApplicationError.of_field(
+                    "default_location_code", message, code="unknown_location"
+                )
+            changed["default_location_code"] = code
     if cors_origins is not None:
-        origins = cors_origins_clean(cors_origins)
-        changed["cors_origins"] = origins
+        with refusals.field():
+            changed["cors_origins"] = cors_origins_clean(cors_origins)
     if language is not None:
-        if language not in language_codes():
-            message = gettext(
-                "Choose one of the languages Stacks speaks: %(codes)s, not %(given)r."
-            ) % {"codes": ", ".join(language_codes()), "given": language}
-            raise ApplicationError.of_field("language", message, code="unknown_language")
-        changed["language"] = language
+        with refusals.field():
+            if language not in language_codes():
+                message = gettext(
+                    "Choose one of the languages Stacks speaks: %(codes)s, not %(given)r."
+                ) % {"codes": ", ".join(language_codes()), "given": language}
+                raise ApplicationError.of_field("language", message, code="unknown_language")
+            changed["language"] = language
     if time_zone is not None:
-        if time_zone not in time_zones():
-            message = gettext(
-                "%(given)r is not a time zone: give its IANA name, such as Europe/Paris, "
-                "America/Montreal or UTC."
-            ) % {"given": time_zone}
-            raise ApplicationError.of_field("time_zone", message, code="unknown_time_zone")
-        changed["time_zone"] = time_zone
+        with refusals.field():
+            if time_zone not in time_zones():
+                message = gettext(
+                    "%(given)r is not a time zone: give its IANA name, such as Europe/Paris, "
+                    "America/Montreal or UTC."
+                ) % {"given": time_zone}
+                raise ApplicationError.of_field("time_zone", message, code="unknown_time_zone")
+            changed["time_zone"] = time_zone
     if contact_email is not None:
         address = contact_email.strip()
-        if address and not is_email_address(address):
-            message = gettext(
-                "%(given)r is not an email address: give the one readers may write to, such "
-                "as desk@library.example, or leave it empty."
-            ) % {"given": address}
-            raise ApplicationError.of_field("contact_email", message, code="invalid")
-        changed["contact_email"] = address
+        with refusals.field():
+            if address and not is_email_address(address):
+                message = gettext(
+                    "%(given)r is not an email address: give the one readers may write to, "
+                    "such as desk@library.example, or leave it empty."
+                ) % {"given": address}
+                raise ApplicationError.of_field("contact_email", message, code="invalid")
+            changed["contact_email"] = address
+    refusals.raise_any()
     # Checked after the values: a stale save with a wrong value is told what is wrong, which
     # it must correct whatever the version.
     if expected_version is not None and current != expected_version:

@@ -3,7 +3,6 @@
 import csv
 import io
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import fields
 from datetime import datetime, timedelta
@@ -19,7 +18,12 @@ from django.utils.translation import gettext, ngettext, pgettext
 from catalog.identifiers import identifier_normalize
 from catalog.imports.models import ExportJob, ImportJob, ImportRow, key_label, row_named
 from catalog.models import Item, Location, Record
-from catalog.search import RecordFilters, record_search
+from catalog.search import (
+    RecordFilters,
+    language_filter_refusal,
+    record_search,
+    year_range_refusal,
+)
 from catalog.search.lookups import identifier_parse, ids_parse
 from common.csv_delimiters import csv_delimiter
 from common.errors import ApplicationError
@@ -288,19 +292,15 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
             except (TypeError, ValueError):
                 message = gettext("%(name)s must be a whole number.") % {"name": name}
                 raise _refused(name, message) from None
-    if "year_from" in values and "year_to" in values and values["year_from"] > values["year_to"]:
-        raise _refused("year_to", gettext("The first year must not be after the last."))
+    if backwards := year_range_refusal(values.get("year_from"), values.get("year_to")):
+        raise _refused("year_from", backwards)
     for name in ("language", "location", "item_status"):
         if filters.get(name):
             values[name] = str(filters[name]).strip()
     if "language" in values:
+        if refused := language_filter_refusal(str(filters["language"])):
+            raise _refused("language", refused)
         values["language"] = values["language"].lower()
-        if not re.fullmatch(r"[a-z]{3}", values["language"]):
-            message = gettext(
-                "language must be a three-letter MARC language code such as eng, fre or "
-                "ger, not %(value)r."
-            ) % {"value": filters["language"]}
-            raise _refused("language", message)
     if "item_status" in values and values["item_status"] not in Item.Status.values:
         message = gettext("item_status must be one of %(values)s.") % {
             "values": ", ".join(Item.Status.values)

@@ -9,7 +9,9 @@ from catalog.search.query import (
     ORDERINGS,
     RecordFilters,
     Search,
+    language_filter_refusal,
     record_search,
+    year_range_refusal,
 )
 from catalog.search.spelling import spelling_suggest
 
@@ -24,9 +26,11 @@ __all__ = [
     "SearchFacets",
     "Seek",
     "TextMatch",
+    "language_filter_refusal",
     "queryset_page",
     "record_facets",
     "record_search",
     "search_facets",
     "spelling_suggest",
+    "year_range_refusal",
 ]

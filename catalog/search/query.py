@@ -1,10 +1,12 @@
 """A search of the records as the ORM reads it: text, filters and ordering, the defaults settled."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Exists, FloatField, IntegerField, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from catalog.models import Identifier, Item, Record, RecordContributor
 from catalog.search.match import TextMatch
@@ -40,6 +42,26 @@ class RecordFilters:
     # Lookups: these records only, and those carrying this (kind, normalized value).
     ids: tuple[int, ...] | None = None
     identifier: tuple[str, str] | None = None
+
+
+def year_range_refusal(year_from: int | None, year_to: int | None) -> str:
+    """Why a range of years can match no record, in a sentence; "" when it can: a range given
+    backwards would answer an empty list, which reads as "no such books"."""
+    if year_from is None or year_to is None or year_from <= year_to:
+        return ""
+    return gettext(
+        "year_from (%(first)s) is after year_to (%(last)s): give the earlier year in year_from."
+    ) % {"first": year_from, "last": year_to}
+
+
+def language_filter_refusal(given: str) -> str:
+    """Why `given` cannot narrow a search by language, in one sentence naming the parameter;
+    "" for a MARC language code (read in any case: ENG is eng)."""
+    if re.fullmatch(r"[a-z]{3}", given.strip().lower()):
+        return ""
+    return gettext(
+        "language must be a three-letter MARC language code such as eng, fre or ger, not %(value)r."
+    ) % {"value": given[:40]}
 
 
 def filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySet[Record]:

@@ -36,6 +36,11 @@ RECORD_FIELDS = (*RECORD_DESCRIPTION, *RECORD_CONTROL)
 
 _DESCRIBED = attrgetter(*RECORD_DESCRIPTION)
 
+# The scheme of a subject heading given without one, by every writer (the API, imports, the
+# staff pages): a heading typed with no scheme is the library's own, not a Library of Congress
+# heading.
+SUBJECT_SCHEME_DEFAULT = "local"
+
 
 def record_description(source: object) -> dict[str, Any]:
     """RECORD_DESCRIPTION's fields of a record, RecordData or any row that has them."""
@@ -57,7 +62,8 @@ class RecordData:
     control_number: str = ""
     control_number_source: str = ""
     contributors: Sequence[tuple[str, str]] = field(default_factory=list)  # (name, role)
-    subjects: Sequence[tuple[str, str]] = field(default_factory=list)  # (heading, scheme)
+    # (heading, scheme); a heading given with no scheme takes SUBJECT_SCHEME_DEFAULT.
+    subjects: Sequence[tuple[str, str]] = field(default_factory=list)
     identifiers: Sequence[tuple[str, str]] = field(default_factory=list)  # (kind, value)
     source_marc: bytes | None = None
     nonfiling: int = 0

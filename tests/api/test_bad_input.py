@@ -60,7 +60,7 @@ def test_a_patch_of_contributors_without_roles_takes_the_default_role(writer: AP
         ("Ada Lovelace", "author")
     ]
     assert [(s["heading"], s["scheme"]) for s in response.json()["subjects"]] == [
-        ("Engines", "lcsh")
+        ("Engines", "local")
     ]
 
 

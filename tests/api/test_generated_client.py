@@ -150,6 +150,13 @@ def test_a_generated_client_syncs_the_catalog(stack, live_library, tmp_path):
     generated = list((tmp_path / "stacks_client" / "api").rglob("*.py"))
     assert len([p for p in generated if p.name != "__init__.py"]) == operations
 
+    # Values that are no words (the CSV separators) keep their choices' names in a client.
+    from stacks_client.models import ExportSeparatorEnum
+
+    assert {member.name: member.value for member in ExportSeparatorEnum} == {
+        "COMMA": ",", "SEMICOLON": ";"
+    }  # fmt: skip
+
     from stacks_client.api.records import records_create, records_destroy, records_partial_update
     from stacks_client.models import PatchedRecordInputRequest, RecordInputRequest
 

@@ -179,7 +179,11 @@ def test_an_export_whose_first_year_is_after_its_last_is_refused(staff):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["detail"] == "The first year must not be after the last."
+    assert response.json()["errors"] == {
+        "year_from": [
+            "year_from (2010) is after year_to (1990): give the earlier year in year_from."
+        ]
+    }
     with schema_context("alpha"):
         assert not ExportJob.objects.exists()
 

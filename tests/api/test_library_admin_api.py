@@ -546,6 +546,32 @@ def test_a_refused_setting_is_told_in_words_in_the_callers_language(admin, libra
     assert (library.language, library.time_zone, library.default_location_code) == ("en", "UTC", "")
 
 
+def test_every_wrong_setting_is_named_in_one_answer(admin, other_admin, library):
+    before = Library.objects.values_list("name", "language", "time_zone", "settings_version")
+    before = before.get(pk=library.pk)
+    change = {"name": "Renamed", "language": "it", "time_zone": "Mars/Base",
+              "contact_email": "nobody", "default_location_code": "NOPE"}  # fmt: skip
+    response = admin.patch("/api/v1/settings/", change, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert sorted(body["errors"]) == [
+        "contact_email", "default_location_code", "language", "time_zone"
+    ]  # fmt: skip
+    assert "'it'" in body["errors"]["language"][0]
+    assert "'Mars/Base'" in body["errors"]["time_zone"][0]
+    for problems in body["errors"].values():
+        assert problems[0] in body["detail"]
+    # Another library's administrator sending the same is refused, and changes nothing.
+    assert (
+        other_admin.patch(
+            "/api/v1/settings/", change, format="json", HTTP_HOST=LIBRARY_HOST
+        ).status_code
+        == 401
+    )
+    after = Library.objects.values_list("name", "language", "time_zone", "settings_version")
+    assert after.get(pk=library.pk) == before
+
+
 # Audit
 
 

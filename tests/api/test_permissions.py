@@ -3,8 +3,11 @@
 import pytest
 from django_tenants.utils import schema_context
 
+from catalog.imports.models import ExportJob
 from catalog.models import Location, Record
-from tests.api.conftest import catalog_private
+from tenants.models import Library
+from tests.api.conftest import catalog_private, client_for
+from tests.conftest import LIBRARY_HOST
 
 READERS = {"viewer", "librarian", "admin", "read_key", "write_key"}
 WRITERS = {"librarian", "admin", "write_key"}
@@ -153,3 +156,50 @@ def test_a_mistyped_scheme_is_refused_not_read_as_anonymous(api_client, catalog,
     assert response["WWW-Authenticate"] == "Api-Key"
     # A proxy's Basic credentials in front of the site are not the API's business.
     assert api_client.get("/api/v1/records/", HTTP_AUTHORIZATION="Basic dTpw").status_code == 200
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    return Library.objects.filter(schema_name="alpha").values_list("name", "settings_version")[0]
+
+
+def test_a_write_key_on_the_settings_is_told_an_administrator_is_needed(callers, other_callers):
+    before = _settings()
+    for method in ("get", "patch"):
+        response = getattr(callers["write_key"], method)(
+            "/api/v1/settings/", {"name": "Renamed"}, format="json"
+        )
+        assert response.status_code == 403, method
+        assert "Only an administrator of this library" in response.json()["detail"]
+    # Another library's administrator is no one here.
+    token = other_callers["admin"]._credentials["HTTP_AUTHORIZATION"]
+    stranger = client_for(LIBRARY_HOST, token).patch(
+        "/api/v1/settings/", {"name": "Renamed"}, format="json"
+    )
+    assert stranger.status_code == 401
+    assert _settings() == before
+
+
+def test_a_read_key_starting_an_export_is_told_the_write_scope_is_needed(
+    callers, other_callers, catalog
+):
+    response = callers["read_key"].post("/api/v1/exports/", {"format": "csv"}, format="json")
+    assert response.status_code == 403
+    assert "an API key with the write scope" in response.json()["detail"]
+    other = other_callers["read_key"]._credentials["HTTP_AUTHORIZATION"]
+    stranger = client_for(LIBRARY_HOST, other).post(
+        "/api/v1/exports/", {"format": "csv"}, format="json"
+    )
+    assert stranger.status_code == 401
+    with schema_context("alpha"):
+        assert not ExportJob.objects.exists()
+
+
+def test_a_read_key_changing_a_record_is_told_what_is_needed(callers, catalog):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    response = callers["read_key"].patch(url, {"title": "Changed"}, format="json")
+    assert response.status_code == 403
+    detail = response.json()["detail"]
+    assert detail.startswith("You do not have permission to change this library's catalog: ")
+    assert "write scope" in detail
+    with schema_context("alpha"):
+        assert Record.objects.get(pk=catalog.record.pk).title != "Changed"

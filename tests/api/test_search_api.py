@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from catalog.services import RecordData, record_create
+from tests.api.conftest import client_for
+from tests.conftest import LIBRARY_HOST
 
 
 @pytest.fixture
@@ -66,6 +68,40 @@ def test_search_parameters_are_checked(callers, many):
         response = client.get("/api/v1/records/", {"page_size": size})
         assert response.status_code == 400, size
         assert list(response.json()["errors"]) == ["page_size"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/records/", "/api/v1/records/facets/"])
+def test_a_year_range_given_backwards_is_a_400_saying_so(callers, other_callers, many, path):
+    backwards = callers["anonymous"].get(path, {"year_from": 1996, "year_to": 1991})
+    assert backwards.status_code == 400
+    assert backwards.json()["errors"] == {
+        "year_from": [
+            "year_from (1996) is after year_to (1991): give the earlier year in year_from."
+        ]
+    }
+    one_year = callers["anonymous"].get(path, {"year_from": 1991, "year_to": 1991})
+    assert one_year.status_code == 200
+    # Another library's key on this library's host is refused before any search.
+    key = other_callers["read_key"]._credentials["HTTP_AUTHORIZATION"]
+    stranger = client_for(LIBRARY_HOST, key).get(path, {"year_from": 1991, "year_to": 1996})
+    assert stranger.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/api/v1/records/", "/api/v1/records/facets/"])
+def test_a_language_name_is_one_sentence_saying_what_a_code_looks_like(
+    callers, other_callers, many, path
+):
+    response = callers["anonymous"].get(path, {"language": "English"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "language": [
+            "language must be a three-letter MARC language code such as eng, fre or ger, not "
+            "'English'."
+        ]
+    }
+    assert callers["anonymous"].get(path, {"language": "ENG"}).status_code == 200
+    key = other_callers["read_key"]._credentials["HTTP_AUTHORIZATION"]
+    assert client_for(LIBRARY_HOST, key).get(path, {"language": "eng"}).status_code == 401
 
 
 def test_page_size_is_capped(callers, library):

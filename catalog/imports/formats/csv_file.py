@@ -22,7 +22,7 @@ from catalog.imports.formats.source import (
     language_code,
     year_in,
 )
-from catalog.services import RecordData
+from catalog.services import SUBJECT_SCHEME_DEFAULT, RecordData
 from common.csv_delimiters import csv_delimiter
 
 LIST_SEPARATOR = ";"
@@ -424,7 +424,10 @@ def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
     authors = _split(row.get("authors"))
     roles = [role or "author" for role in _aligned(row.get("roles"), len(authors))]
     headings = _split(row.get("subjects"))
-    schemes = [scheme or "local" for scheme in _aligned(row.get("subject_schemes"), len(headings))]
+    schemes = [
+        scheme or SUBJECT_SCHEME_DEFAULT
+        for scheme in _aligned(row.get("subject_schemes"), len(headings))
+    ]
     data = RecordData(
         title=title[:1000],
         subtitle=(row.get("subtitle") or "").strip()[:1000],

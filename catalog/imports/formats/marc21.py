@@ -15,7 +15,7 @@ from catalog.imports.formats.source import (
     year_in,
 )
 from catalog.marc import MAPPED_TAGS
-from catalog.services import RecordData
+from catalog.services import SUBJECT_SCHEME_DEFAULT, RecordData
 from common.numbers import whole_number
 
 _TRAILING = " /:;,=."
@@ -199,9 +199,9 @@ def marc_map(record: "pymarc.Record | MarcFields") -> tuple[RecordData, list[Ite
         heading = " -- ".join([" ".join([p for p in parts if p]), *divisions]).strip(" -")
         if not heading:
             continue
-        scheme = _SUBJECT_SCHEMES.get(found.indicator2 or "", "local")
+        scheme = _SUBJECT_SCHEMES.get(found.indicator2 or "", SUBJECT_SCHEME_DEFAULT)
         if found.indicator2 == "7":
-            scheme = ([v for c, v in codes if c == "2"] or ["local"])[0][:32]
+            scheme = ([v for c, v in codes if c == "2"] or [SUBJECT_SCHEME_DEFAULT])[0][:32]
         subjects.append((heading[:500], scheme))
 
     series_fields = fields.get("490") or fields.get("830")
