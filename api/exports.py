@@ -4,7 +4,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -41,18 +40,6 @@ class ExportJobCreateSerializer(StrictInputSerializer):
         "French, German or Spanish, where a cell holding a list is then quoted). Other "
         "formats have no columns: for them only the default is taken.",
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # A semicolon asked of a MARC file would be stored and shown back as if it applied.
-        if (
-            attrs["format"] != ExportJob.ExportFormat.CSV
-            and attrs["separator"] != ExportJob.Separator.COMMA
-        ):
-            message = _(
-                "The separator applies to CSV exports only: leave it out for a %(format)s export."
-            ) % {"format": attrs["format"]}
-            raise serializers.ValidationError({"separator": [message]})
-        return attrs
 
 
 _FILE = OpenApiResponse(

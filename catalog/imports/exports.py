@@ -71,6 +71,12 @@ def export_job_create(
             "Unknown separator %(separator)r: use a comma (,) or a semicolon (;)."
         ) % {"separator": separator}
         raise ApplicationError.of_field("separator", message)
+    if format != ExportJob.ExportFormat.CSV and separator != ExportJob.Separator.COMMA:
+        # A semicolon asked of a MARC file would be stored and shown back as if it applied.
+        message = gettext(
+            "The separator applies to CSV exports only: leave it out for a %(format)s export."
+        ) % {"format": format}
+        raise ApplicationError.of_field("separator", message)
     record_export_list(filters=filters)  # refuses unknown or malformed filters now, not later
     # A location the library does not have matches nothing: the caller mistyped it.
     location = str(filters.get("location") or "").strip()

@@ -275,10 +275,13 @@ def exports_page(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST or None, initial={"separator": separator})
 
     def start() -> HttpResponse:
+        format = form.cleaned_data["format"]
+        # The separator is offered for every format; only a CSV has columns to separate.
+        csv = format == ExportJob.ExportFormat.CSV
         job = export_job_create(
-            format=form.cleaned_data["format"],
+            format=format,
             filters=form.filters(),
-            separator=form.cleaned_data["separator"] or ExportJob.Separator.COMMA,
+            separator=(csv and form.cleaned_data["separator"]) or ExportJob.Separator.COMMA,
             started_by=request.user,
             started_by_label=actor_name(request.user),
         )

@@ -95,6 +95,24 @@ def test_the_staff_page_exports_with_the_separator_chosen(library):
         assert list(ExportJob.objects.values_list("separator", flat=True)) == [";"]
 
 
+def test_a_marc_export_from_the_staff_page_keeps_no_separator(library):
+    """The page preselects a semicolon for a French library whatever the format; a MARC file
+    has no columns, so its export keeps the default rather than a separator it never used."""
+    Library.objects.filter(pk=library.pk).update(language="fr")
+    started = _librarian().post("/staff/exports/", {"format": "marc", "separator": ";"})
+    assert started.status_code == 302
+    with schema_context("alpha"):
+        assert list(ExportJob.objects.values_list("format", "separator")) == [("marc", ",")]
+
+
+def test_a_separator_for_a_file_without_columns_is_refused(in_library):
+    with pytest.raises(ApplicationError) as refused:
+        export_job_create(format="marcxml", filters={}, separator=";", queue=False)
+    assert refused.value.fields == {"separator": [refused.value.message]}
+    assert "applies to CSV exports only" in refused.value.message
+    assert not ExportJob.objects.exists()
+
+
 def test_the_export_pages_show_a_csv_exports_separator(library, other_library):
     """Which separator a file has decides whether a spreadsheet opens it in columns: the list
     and the export's page say it for a CSV; another library's staff see neither export."""
