@@ -47,11 +47,17 @@ class Contributor(models.Model):
         return self.name
 
 
+# The scheme of a subject heading given without one, by every writer (the API, imports, the
+# staff pages, the admin's form): a heading typed with no scheme is the library's own, not a
+# Library of Congress heading.
+SUBJECT_SCHEME_DEFAULT = "local"
+
+
 class Subject(models.Model):
     """A subject heading in a scheme (LCSH, MeSH, local ...)."""
 
     heading = models.CharField(_("Heading"), max_length=500)
-    scheme = models.CharField(_("Scheme"), max_length=32, default="lcsh")
+    scheme = models.CharField(_("Scheme"), max_length=32, default=SUBJECT_SCHEME_DEFAULT)
     heading_key = models.CharField(max_length=500)
 
     class Meta:

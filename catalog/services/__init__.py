@@ -1,6 +1,7 @@
 """Writes to the catalog, one module an entity: each service owns its transaction and records
 its changes in the feed. Callers (the API, the staff pages, imports, tasks) import from here."""
 
+from catalog.models import SUBJECT_SCHEME_DEFAULT
 from catalog.services.barcodes import (
     BarcodeHolders,
     barcode_holders_register,
@@ -47,7 +48,6 @@ from catalog.services.records import (
     RECORD_CONTROL,
     RECORD_DESCRIPTION,
     RECORD_FIELDS,
-    SUBJECT_SCHEME_DEFAULT,
     RecordData,
     record_create,
     record_data_cleaned,

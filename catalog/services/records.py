@@ -11,7 +11,14 @@ from django.utils.translation import gettext
 
 from catalog.identifiers import identifier_normalize
 from catalog.languages import MARC_FOR_TERMINOLOGY, MARC_LANGUAGES
-from catalog.models import Change, Identifier, Item, Record, RecordContributor, RecordSubject
+from catalog.models import (
+    Change,
+    Identifier,
+    Item,
+    Record,
+    RecordContributor,
+    RecordSubject,
+)
 from catalog.selectors import record_links_attach
 from catalog.services.changes import changes_log, version_check
 from catalog.services.covers import cover_files_delete
@@ -35,11 +42,6 @@ RECORD_CONTROL = ("control_number", "control_number_source")
 RECORD_FIELDS = (*RECORD_DESCRIPTION, *RECORD_CONTROL)
 
 _DESCRIBED = attrgetter(*RECORD_DESCRIPTION)
-
-# The scheme of a subject heading given without one, by every writer (the API, imports, the
-# staff pages): a heading typed with no scheme is the library's own, not a Library of Congress
-# heading.
-SUBJECT_SCHEME_DEFAULT = "local"
 
 
 def record_description(source: object) -> dict[str, Any]:

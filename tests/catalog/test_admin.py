@@ -71,6 +71,13 @@ def test_a_heading_that_folds_to_another_is_refused_on_the_form(librarian):
         ]
 
 
+def test_a_new_subject_is_offered_as_the_librarys_own(librarian):
+    """The admin's form starts a heading in the scheme every other writer gives a heading sent
+    without one: local, not LCSH."""
+    page = librarian.get("/admin/catalog/subject/add/").content.decode()
+    assert 'name="scheme" value="local"' in page
+
+
 def test_location_codes_are_checked_by_the_location_service(librarian):
     with schema_context("alpha"):
         main = location_create(code="MAIN", name="Main shelves")
