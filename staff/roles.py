@@ -6,10 +6,10 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 
@@ -109,6 +109,13 @@ def refusal(policy: Callable[[Any], bool]) -> str:
 View = Callable[..., HttpResponseBase]
 
 
+def _refused(request: HttpRequest, policy: Callable[[Any], bool]) -> HttpResponseBase:
+    """A 403 page saying what the page needs (the API's sentence for the same permission),
+    not a bare "Forbidden"."""
+    context = {"message": refusal(policy)}
+    return render(request, "tenants/staff/forbidden.html", context, status=403)
+
+
 def staff_required(view: View) -> View:
     """A page for this library's staff: signed in, any role may look; a POST needs may_import
     (the pages that take POSTs start and run imports and exports)."""
@@ -117,9 +124,9 @@ def staff_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not may_read(request.user):
-            raise PermissionDenied
+            return _refused(request, may_read)
         if request.method == "POST" and not may_import(request.user):
-            raise PermissionDenied
+            return _refused(request, may_import)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -132,7 +139,7 @@ def admin_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not may_administer(request.user):
-            raise PermissionDenied
+            return _refused(request, may_administer)
         return view(request, *args, **kwargs)
 
     return wrapped

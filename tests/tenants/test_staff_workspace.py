@@ -239,7 +239,11 @@ def test_viewer_looks_but_cannot_start_commit_or_export(librarian, viewer):
     assert 'id="import-commit"' not in viewer.get(f"/staff/imports/{job.pk}/").text
     assert _upload(viewer).status_code == 403
     assert viewer.post(f"/staff/imports/{job.pk}/commit/").status_code == 403
-    assert viewer.post("/staff/exports/", {"format": "csv"}).status_code == 403
+    refused = viewer.post("/staff/exports/", {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403
+    # Said in words, as the API says it: what the page needs, and that this account may look.
+    assert "a viewer&#x27;s account and a read key may only look" in refused.text
+    assert 'href="/staff/"' in refused.text
     with schema_context("alpha"):
         assert ImportJob.objects.count() == 1
         assert ImportJob.objects.get().status == ImportJob.Status.STAGED
