@@ -199,7 +199,10 @@ def library_settings_update(
     if default_location_code is not None:
         code = default_location_code.strip()
         if code and not Location.objects.filter(code=code).exists():
-            message = gettext("No location with code %(code)r.") % {"code": code}
+            message = gettext(
+                "No location has the code %(code)r: add it under Locations first, or choose "
+                "one of the library's codes."
+            ) % {"code": code}
             raise ApplicationError.of_field(
                 "default_location_code", message, code="unknown_location"
             )

@@ -533,7 +533,7 @@ def test_the_settings_service_refuses_a_value_that_is_not_a_boolean(library):
     [
         ({"language": "xx"}, "Choisissez l'une des langues que parle Stacks"),
         ({"time_zone": "Mars/Olympus"}, "n'est pas un fuseau horaire"),
-        ({"default_location_code": "NOPE"}, "Aucune localisation n'a le code 'NOPE'."),
+        ({"default_location_code": "NOPE"}, "n'a le code 'NOPE'\u00a0: ajoutez-la"),
     ],
 )
 def test_a_refused_setting_is_told_in_words_in_the_callers_language(admin, library, change, words):
