@@ -24,6 +24,7 @@ from catalog.models import Change, Record, RecordContributor
 from catalog.search import RecordFilters
 from catalog.text import name_shown
 from common.numbers import whole_number
+from common.pages import reader_signed_in
 
 # Pages are cached under the catalog's generation (the last change feed id), so any record or
 # item write (a location renamed feeds its items) shows at once.
@@ -272,11 +273,12 @@ def _page_key(request: HttpRequest) -> str:
 
 
 def page_cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous readers' successful pages from the cache (staff always get fresh ones)."""
+    """Serve anonymous readers' successful pages from the cache; staff, and readers signed in
+    with their card (whose pages offer what they may do), always get fresh ones."""
 
     @wraps(view)
     def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
+        if request.user.is_authenticated or reader_signed_in(request):
             return view(request, *args, **kwargs)
         key = _page_key(request)
         cache = caches["pages"]
