@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Change, Record, RecordContributor
 from catalog.search import RecordFilters
 from catalog.text import name_shown
+from common.language import quoted
 from common.numbers import whole_number
 from common.pages import reader_signed_in
 
@@ -136,8 +137,8 @@ def _whole(params: Any, name: str, low: int, high: int) -> int | None:
     number = whole_number(raw)
     if number is None or not low <= number <= high:
         raise BadSearch(
-            gettext("%(name)s must be a whole number from %(low)s to %(high)s, not %(raw)r.")
-            % {"name": name, "low": low, "high": high, "raw": raw}
+            gettext("%(name)s must be a whole number from %(low)s to %(high)s, not %(raw)s.")
+            % {"name": name, "low": low, "high": high, "raw": quoted(raw)}
         )
     return number
 
@@ -147,14 +148,14 @@ def web_search_parse(params: Any) -> WebSearch:
     sort = (params.get("sort") or "").strip()
     if sort and sort not in SORTS:
         raise BadSearch(
-            gettext("sort must be one of %(sorts)s, not %(sort)r.")
-            % {"sorts": ", ".join(SORTS), "sort": sort}
+            gettext("sort must be one of %(sorts)s, not %(sort)s.")
+            % {"sorts": ", ".join(SORTS), "sort": quoted(sort)}
         )
     language = (params.get("language") or "").strip().lower()
     if language and not (len(language) == 3 and language.isalpha()):
         raise BadSearch(
-            gettext("language must be a three-letter MARC code, not %(language)r.")
-            % {"language": language}
+            gettext("language must be a three-letter MARC code, not %(language)s.")
+            % {"language": quoted(language)}
         )
     decade = _whole(params, "decade", 0, 2100)
     if decade is not None and decade % 10:

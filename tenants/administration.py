@@ -19,6 +19,7 @@ from common.errors import (
     PreconditionFailed,
     first_or_not_found,
 )
+from common.language import quoted
 from common.saves import values_changed
 from staff.audit import audit_record
 from staff.models import ApiKey, User
@@ -79,7 +80,9 @@ def domain_add(*, library: Library, hostname: str, actor: str) -> Domain:
         held = Domain.objects.select_for_update().filter(domain=hostname).first()
         if held is not None:
             if held.tenant_id == library.pk or held.is_verified or not proven:
-                message = gettext("The host name %(host)r is already in use.") % {"host": hostname}
+                message = gettext("The host name %(host)s is already in use.") % {
+                    "host": quoted(hostname)
+                }
                 raise Conflict.of_field("domain", message, code="domain_taken")
             # Another library's claim without proof gives way to this proven one.
             held.delete()
@@ -188,8 +191,8 @@ def library_settings_update(
     changed: dict[str, object] = {}
     for setting, given in (("public_catalog", public_catalog), ("share_records", share_records)):
         if given is not None and not isinstance(given, bool):
-            message = gettext("%(field)s is true or false, not %(given)r.") % {
-                "field": setting, "given": given
+            message = gettext("%(field)s is true or false, not %(given)s.") % {
+                "field": setting, "given": quoted(given)
             }  # fmt: skip
             raise ApplicationError.of_field(setting, message, code="invalid")
     if name is not None:
@@ -200,9 +203,9 @@ def library_settings_update(
         code = default_location_code.strip()
         if code and not Location.objects.filter(code=code).exists():
             message = gettext(
-                "No location has the code %(code)r: add it under Locations first, or choose "
+                "No location has the code %(code)s: add it under Locations first, or choose "
                 "one of the library's codes."
-            ) % {"code": code}
+            ) % {"code": quoted(code)}
             raise ApplicationError.of_field(
                 "default_location_code", message, code="unknown_location"
             )
@@ -213,25 +216,25 @@ def library_settings_update(
     if language is not None:
         if language not in language_codes():
             message = gettext(
-                "Choose one of the languages Stacks speaks: %(codes)s, not %(given)r."
-            ) % {"codes": ", ".join(language_codes()), "given": language}
+                "Choose one of the languages Stacks speaks: %(codes)s, not %(given)s."
+            ) % {"codes": ", ".join(language_codes()), "given": quoted(language)}
             raise ApplicationError.of_field("language", message, code="unknown_language")
         changed["language"] = language
     if time_zone is not None:
         if time_zone not in time_zones():
             message = gettext(
-                "%(given)r is not a time zone: give its IANA name, such as Europe/Paris, "
+                "%(given)s is not a time zone: give its IANA name, such as Europe/Paris, "
                 "America/Montreal or UTC."
-            ) % {"given": time_zone}
+            ) % {"given": quoted(time_zone)}
             raise ApplicationError.of_field("time_zone", message, code="unknown_time_zone")
         changed["time_zone"] = time_zone
     if contact_email is not None:
         address = contact_email.strip()
         if address and not is_email_address(address):
             message = gettext(
-                "%(given)r is not an email address: give the one readers may write to, such "
+                "%(given)s is not an email address: give the one readers may write to, such "
                 "as desk@library.example, or leave it empty."
-            ) % {"given": address}
+            ) % {"given": quoted(address)}
             raise ApplicationError.of_field("contact_email", message, code="invalid")
         changed["contact_email"] = address
     # Checked after the values: a stale save with a wrong value is told what is wrong, which

@@ -23,6 +23,7 @@ from catalog.search import RecordFilters, record_search
 from catalog.search.lookups import identifier_parse, ids_parse
 from common.csv_delimiters import csv_delimiter
 from common.errors import ApplicationError
+from common.language import quoted
 
 # The record list's filters; `isbn` is an identifier of kind isbn, in any form.
 EXPORT_FILTERS = ("q", *(f.name for f in fields(RecordFilters)), "isbn")
@@ -315,8 +316,8 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
         if not re.fullmatch(r"[a-z]{3}", values["language"]):
             message = gettext(
                 "language must be a three-letter MARC language code such as eng, fre or "
-                "ger, not %(value)r."
-            ) % {"value": filters["language"]}
+                "ger, not %(value)s."
+            ) % {"value": quoted(filters["language"])}
             raise _refused("language", message)
     if "item_status" in values and values["item_status"] not in Item.Status.values:
         message = gettext("item_status must be one of %(values)s.") % {

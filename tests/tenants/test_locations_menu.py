@@ -53,8 +53,9 @@ def test_an_unknown_default_location_is_refused_with_a_link_to_locations(languag
     refused = admin.post("/staff/settings/", form)
     assert refused.status_code == 400
     said = {
-        "en": "No location has the code 'CDI': add it under Locations first",
-        "fr": "Aucune localisation n'a le code 'CDI'\u00a0: ajoutez-la d'abord sous Localisations",
+        "en": "No location has the code \u201cCDI\u201d: add it under Locations first",
+        "fr": "Aucune localisation n'a le code \u00ab\u00a0CDI\u00a0\u00bb\u00a0: ajoutez-la "
+        "d'abord sous Localisations",
     }[language]
     assert said in refused.content.decode().replace("&#x27;", "'")
     assert f'id="settings-locations"><a {LOCATIONS}>' in refused.text
