@@ -5,6 +5,7 @@ import re
 from django.utils.translation import gettext
 
 from common.errors import ApplicationError
+from common.language import quoted
 
 _NON_ISBN = re.compile(r"[^0-9Xx]")
 # How a spreadsheet shows (and a CSV it saves keeps) a long number it has shortened:
@@ -33,11 +34,11 @@ def isbn_normalize(raw: str) -> str:
     if ("E" in raw or "e" in raw) and _SCIENTIFIC.match(raw.strip()):
         raise InvalidIdentifier(
             gettext(
-                "%(value)r is not an ISBN: a spreadsheet shortened it to a rounded number and "
+                "%(value)s is not an ISBN: a spreadsheet shortened it to a rounded number and "
                 "its last digits are lost. Format the ISBN column as text, type the ISBNs "
                 "again and save the file again."
             )
-            % {"value": raw}
+            % {"value": quoted(raw)}
         )
     # MARC 020$a often carries a qualifier after the number: "0262510871 (pbk.)".
     candidate = raw.strip().split(" ")[0] if raw.strip() else ""
@@ -45,23 +46,25 @@ def isbn_normalize(raw: str) -> str:
     if len(digits) == 10:
         if not digits[:9].isdigit() or _isbn10_check(digits) != digits[9]:
             raise InvalidIdentifier(
-                gettext("%(value)r is not a valid ISBN: its check digit is wrong.") % {"value": raw}
+                gettext("%(value)s is not a valid ISBN: its check digit is wrong.")
+                % {"value": quoted(raw)}
             )
         body = "978" + digits[:9]
         return body + _isbn13_check(body)
     if len(digits) == 13 and digits.isdigit():
         if not digits.startswith(("978", "979")):
             raise InvalidIdentifier(
-                gettext("%(value)r is not a valid ISBN: it must start with 978 or 979.")
-                % {"value": raw}
+                gettext("%(value)s is not a valid ISBN: it must start with 978 or 979.")
+                % {"value": quoted(raw)}
             )
         if _isbn13_check(digits) != digits[12]:
             raise InvalidIdentifier(
-                gettext("%(value)r is not a valid ISBN: its check digit is wrong.") % {"value": raw}
+                gettext("%(value)s is not a valid ISBN: its check digit is wrong.")
+                % {"value": quoted(raw)}
             )
         return digits
     raise InvalidIdentifier(
-        gettext("%(value)r is not an ISBN: it needs 10 or 13 digits.") % {"value": raw}
+        gettext("%(value)s is not an ISBN: it needs 10 or 13 digits.") % {"value": quoted(raw)}
     )
 
 
@@ -77,13 +80,14 @@ def issn_normalize(raw: str) -> str:
     digits = _NON_ISBN.sub("", raw.strip().split(" ")[0]).upper()
     if len(digits) != 8 or not digits[:7].isdigit():
         raise InvalidIdentifier(
-            gettext("%(value)r is not an ISSN: it needs 8 characters.") % {"value": raw}
+            gettext("%(value)s is not an ISSN: it needs 8 characters.") % {"value": quoted(raw)}
         )
     total = sum((8 - i) * int(d) for i, d in enumerate(digits[:7]))
     check = (11 - total % 11) % 11
     if ("X" if check == 10 else str(check)) != digits[7]:
         raise InvalidIdentifier(
-            gettext("%(value)r is not a valid ISSN: its check digit is wrong.") % {"value": raw}
+            gettext("%(value)s is not a valid ISSN: its check digit is wrong.")
+            % {"value": quoted(raw)}
         )
     return f"{digits[:4]}-{digits[4:]}"
 
@@ -95,7 +99,7 @@ def lccn_normalize(raw: str) -> str:
         prefix, _, serial = value.partition("-")
         value = prefix + serial.zfill(6)
     if not value or len(value) > 20 or not re.fullmatch(r"[a-z]{0,3}[0-9]+", value.lower()):
-        raise InvalidIdentifier(gettext("%(value)r is not an LCCN.") % {"value": raw})
+        raise InvalidIdentifier(gettext("%(value)s is not an LCCN.") % {"value": quoted(raw)})
     return value.lower()
 
 
@@ -103,7 +107,9 @@ def oclc_normalize(raw: str) -> str:
     value = re.sub(r"^\(OCoLC\)|^(ocm|ocn|on)", "", raw.strip(), flags=re.IGNORECASE).strip()
     value = re.sub(r"^(ocm|ocn|on)", "", value).lstrip("0")
     if not (value.isascii() and value.isdigit()):
-        raise InvalidIdentifier(gettext("%(value)r is not an OCLC number.") % {"value": raw})
+        raise InvalidIdentifier(
+            gettext("%(value)s is not an OCLC number.") % {"value": quoted(raw)}
+        )
     return value
 
 
@@ -120,6 +126,6 @@ def identifier_normalize(kind: str, raw: str) -> str:
         normalize = NORMALIZERS[kind]
     except KeyError:
         raise InvalidIdentifier(
-            gettext("Unknown identifier kind %(kind)r.") % {"kind": kind}
+            gettext("Unknown identifier kind %(kind)s.") % {"kind": quoted(kind)}
         ) from None
     return normalize(raw)

@@ -29,7 +29,8 @@ class Location(models.Model):
         verbose_name_plural = _("locations")
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.name}"
+        # The menus that list locations read it, in the language's punctuation.
+        return gettext("%(code)s: %(name)s") % {"code": self.code, "name": self.name}
 
 
 class Contributor(models.Model):

@@ -36,6 +36,7 @@ from catalog.website import (
     web_search_parse,
 )
 from common.errors import NotFound
+from common.pages import reader_signed_in
 
 
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:
@@ -230,6 +231,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "language": language_name(record.language) if record.language else "",
         "copies": copies,
         "json_ld": json_ld_script(record_json_ld(record, url)),
+        "reader_signed_in": reader_signed_in(request),
     }
     return render(request, "catalog/record.html", context)
 

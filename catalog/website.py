@@ -23,7 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Change, Record, RecordContributor
 from catalog.search import RecordFilters
 from catalog.text import name_shown
+from common.language import quoted
 from common.numbers import whole_number
+from common.pages import reader_signed_in
 
 # Pages are cached under the catalog's generation (the last change feed id), so any record or
 # item write (a location renamed feeds its items) shows at once.
@@ -135,8 +137,8 @@ def _whole(params: Any, name: str, low: int, high: int) -> int | None:
     number = whole_number(raw)
     if number is None or not low <= number <= high:
         raise BadSearch(
-            gettext("%(name)s must be a whole number from %(low)s to %(high)s, not %(raw)r.")
-            % {"name": name, "low": low, "high": high, "raw": raw}
+            gettext("%(name)s must be a whole number from %(low)s to %(high)s, not %(raw)s.")
+            % {"name": name, "low": low, "high": high, "raw": quoted(raw)}
         )
     return number
 
@@ -146,14 +148,14 @@ def web_search_parse(params: Any) -> WebSearch:
     sort = (params.get("sort") or "").strip()
     if sort and sort not in SORTS:
         raise BadSearch(
-            gettext("sort must be one of %(sorts)s, not %(sort)r.")
-            % {"sorts": ", ".join(SORTS), "sort": sort}
+            gettext("sort must be one of %(sorts)s, not %(sort)s.")
+            % {"sorts": ", ".join(SORTS), "sort": quoted(sort)}
         )
     language = (params.get("language") or "").strip().lower()
     if language and not (len(language) == 3 and language.isalpha()):
         raise BadSearch(
-            gettext("language must be a three-letter MARC code, not %(language)r.")
-            % {"language": language}
+            gettext("language must be a three-letter MARC code, not %(language)s.")
+            % {"language": quoted(language)}
         )
     decade = _whole(params, "decade", 0, 2100)
     if decade is not None and decade % 10:
@@ -272,11 +274,12 @@ def _page_key(request: HttpRequest) -> str:
 
 
 def page_cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous readers' successful pages from the cache (staff always get fresh ones)."""
+    """Serve anonymous readers' successful pages from the cache; staff, and readers signed in
+    with their card (whose pages offer what they may do), always get fresh ones."""
 
     @wraps(view)
     def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
+        if request.user.is_authenticated or reader_signed_in(request):
             return view(request, *args, **kwargs)
         key = _page_key(request)
         cache = caches["pages"]

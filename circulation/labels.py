@@ -16,6 +16,7 @@ from catalog.imports.models import ImportRow
 from catalog.models import Item
 from circulation.selectors import item_ids_by_barcode
 from common.errors import ApplicationError
+from common.language import quoted
 
 MAX_LABELS = 5000
 # An LC call number: class letters, then digits with no space (QA76.73.P98 L88 2008).
@@ -230,7 +231,7 @@ def labels_make(
     elif layout == "avery5160":
         sheet = AVERY_5160
     else:
-        message = gettext("Unknown layout %(layout)r.") % {"layout": layout}
+        message = gettext("Unknown layout %(layout)s.") % {"layout": quoted(layout)}
         raise ApplicationError.of_field("layout", message)
     items = label_items(
         import_job_id=import_job_id, created_from=created_from, created_to=created_to,

@@ -20,7 +20,7 @@ from circulation.services import PatronData, patron_fields_apply
 from common.csv_delimiters import csv_delimiter
 from common.emails import is_email_address
 from common.errors import ApplicationError, Conflict, first_or_not_found
-from common.language import library_language
+from common.language import library_language, quoted
 from common.tasks import task_enqueue, task_name
 
 PATRON_IMPORT_RUN = task_name("worker.patron_import_run")
@@ -57,11 +57,12 @@ def _decide(
             expires_on = date.fromisoformat(expires_text)
         except ValueError:
             problems.append(
-                _("expires_on %(value)r is not a date (YYYY-MM-DD)") % {"value": expires_text}
+                _("expires_on %(value)s is not a date (YYYY-MM-DD)")
+                % {"value": quoted(expires_text)}
             )
     email = cells.get("email", "").strip()
     if email and not is_email_address(email):
-        problems.append(_("%(email)r is not an email address") % {"email": email})
+        problems.append(_("%(email)s is not an email address") % {"email": quoted(email)})
     data = {
         "name": cells.get("name", "").strip(), "barcode": barcode, "email": email,
         "category": cells.get("category", "").strip() or "adult",
@@ -71,15 +72,16 @@ def _decide(
     earlier = seen.get(barcode.upper())
     if earlier == barcode:
         problems.append(
-            _("barcode %(barcode)r is on an earlier line of this file") % {"barcode": barcode}
+            _("barcode %(barcode)s is on an earlier line of this file")
+            % {"barcode": quoted(barcode)}
         )
     elif earlier is not None:
         problems.append(
             _(
-                "barcode %(barcode)r is on an earlier line of this file as %(earlier)r (the desk "
+                "barcode %(barcode)s is on an earlier line of this file as %(earlier)s (the desk "
                 "does not tell upper and lower case apart)"
             )
-            % {"barcode": barcode, "earlier": earlier}
+            % {"barcode": quoted(barcode), "earlier": quoted(earlier)}
         )
     if not problems:
         try:

@@ -23,9 +23,8 @@ from circulation.selectors import hold_list, loan_list, today
 from circulation.services import hold_cancel, hold_place, loan_renew
 from common.bidi import bdi, names_isolated, sentence_html
 from common.errors import ApplicationError
-from common.pages import not_found_as_404
+from common.pages import READER_SESSION_KEY, not_found_as_404
 
-SESSION_KEY = "reader_patron"
 # The services word their refusals for the desk ("This patron ..."); a reader reads them
 # about themselves.
 READER_WORDING = {
@@ -49,13 +48,13 @@ View = Callable[..., HttpResponseBase]
 
 def _signed_in(request: HttpRequest, patron: Patron) -> None:
     request.session.cycle_key()
-    request.session[SESSION_KEY] = patron.pk
+    request.session[READER_SESSION_KEY] = patron.pk
 
 
 def patron_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        patron_id = request.session.get(SESSION_KEY)
+        patron_id = request.session.get(READER_SESSION_KEY)
         patron = Patron.objects.filter(pk=patron_id).first() if patron_id else None
         if patron is None:
             return redirect(f"/account/sign-in/?next={request.get_full_path()}")
@@ -110,7 +109,7 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    request.session.pop(SESSION_KEY, None)
+    request.session.pop(READER_SESSION_KEY, None)
     request.session.cycle_key()
     return redirect("/")  # type: ignore[return-value]
 

@@ -28,6 +28,7 @@ from circulation.models import (
     Patron,
 )
 from common.errors import NotFound, first_or_not_found
+from common.language import quoted
 
 
 @lru_cache(maxsize=64)
@@ -163,7 +164,8 @@ def patron_get_by_barcode(*, barcode: str) -> Patron:
     patron = patron_list(barcode=barcode).first() if barcode.strip() else None
     if patron is None:
         raise NotFound(
-            gettext("No patron has the barcode %(barcode)r.") % {"barcode": barcode.strip()},
+            gettext("No patron has the barcode %(barcode)s.")
+            % {"barcode": quoted(barcode.strip())},
             code="unknown_patron",
             fields={"patron_barcode": [gettext("No patron has this barcode.")]},
         )
@@ -382,7 +384,7 @@ def item_ids_by_barcode(barcodes: list[str], *, field: str) -> dict[str, int]:
     unknown = [b for b in barcodes if b not in ids]
     if unknown:
         raise NotFound(
-            gettext("No item has the barcode %(barcode)r.") % {"barcode": unknown[0]},
+            gettext("No item has the barcode %(barcode)s.") % {"barcode": quoted(unknown[0])},
             code="unknown_item",
             fields={
                 field: [gettext("unknown: %(barcodes)s") % {"barcodes": ", ".join(unknown[:20])}]

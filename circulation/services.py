@@ -54,6 +54,7 @@ from common.errors import (
     delete_or_not_found,
     first_or_not_found,
 )
+from common.language import quoted
 from common.saves import values_changed
 from common.tasks import task_enqueue, task_name
 
@@ -96,17 +97,18 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> bool:
         errors["barcode"] = [unprintable]
     elif Patron.objects.filter(barcode=barcode).exclude(pk=patron.pk).exists():
         errors["barcode"] = [
-            gettext("Barcode %(barcode)r is already another patron's.") % {"barcode": barcode}
+            gettext("Barcode %(barcode)s is already another patron's.")
+            % {"barcode": quoted(barcode)}
         ]
     elif barcode != patron.barcode and (alike := _patrons_alike(barcode, patron)):
         # Asked only of a new barcode, as below: two cards that differ only by case from
         # before can still be saved, and the desk asks for such a barcode to be typed exactly.
         errors["barcode"] = [
             gettext(
-                "Barcode %(barcode)r is already %(name)s's card %(stored)s (the desk does not "
+                "Barcode %(barcode)s is already %(name)s's card %(stored)s (the desk does not "
                 "tell upper and lower case apart): give this card another barcode."
             )
-            % {"barcode": barcode, "stored": alike[0], "name": alike[1]}
+            % {"barcode": quoted(barcode), "stored": alike[0], "name": alike[1]}
         ]
     elif barcode != patron.barcode and (
         holder := barcodes_held([barcode], asking="patron").get(barcode)
@@ -114,13 +116,13 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> bool:
         # Asked only of a new barcode, as for copies (catalog.services.items).
         errors["barcode"] = [
             gettext(
-                "Barcode %(barcode)r is already %(holder)s, and the desk could not tell them "
+                "Barcode %(barcode)s is already %(holder)s, and the desk could not tell them "
                 "apart: give the card another barcode."
             )
-            % {"barcode": barcode, "holder": holder}
+            % {"barcode": quoted(barcode), "holder": holder}
         ]
     if email and not is_email_address(email):
-        errors["email"] = [gettext("%(email)r is not an email address.") % {"email": email}]
+        errors["email"] = [gettext("%(email)s is not an email address.") % {"email": quoted(email)}]
     if not category or len(category) > 32:
         errors["category"] = [gettext("A category is a code of 1 to 32 characters.")]
     if errors:
@@ -149,8 +151,8 @@ def _patron_save(patron: Patron) -> None:
         with transaction.atomic():
             patron.save()
     except IntegrityError:
-        message = gettext("Barcode %(barcode)r is already another patron's.") % {
-            "barcode": patron.barcode
+        message = gettext("Barcode %(barcode)s is already another patron's.") % {
+            "barcode": quoted(patron.barcode)
         }
         raise ApplicationError.of_field("barcode", message, code="invalid_patron") from None
 
@@ -454,7 +456,7 @@ def _item_for_desk(barcode: str) -> Item:
     row = _row_by_barcode(_ITEM_FOR_DESK_SQL, Item.objects.all(), barcode)
     if row is None:
         raise NotFound(
-            gettext("No item has the barcode %(barcode)r.") % {"barcode": barcode},
+            gettext("No item has the barcode %(barcode)s.") % {"barcode": quoted(barcode)},
             code="unknown_item",
             fields={"item_barcode": [gettext("No item has this barcode.")]},
         )
@@ -478,7 +480,7 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
     row = _row_by_barcode(_PATRON_FOR_DESK_SQL, Patron.objects.all(), barcode)
     if row is None:
         raise NotFound(
-            gettext("No patron has the barcode %(barcode)r.") % {"barcode": barcode},
+            gettext("No patron has the barcode %(barcode)s.") % {"barcode": quoted(barcode)},
             code="unknown_patron",
             fields={"patron_barcode": [gettext("No patron has this barcode.")]},
         )

@@ -14,6 +14,7 @@ from catalog.models import Change, Item, Location
 from catalog.services import changes_log
 from circulation.models import ItemCirculation, Stocktake, StocktakeScan
 from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
+from common.language import quoted
 
 MAX_BATCH = 5000
 # Items in these states are not expected on the shelf: not counted as missing (a copy kept
@@ -39,7 +40,7 @@ def stocktake_start(*, location_code: str) -> Stocktake:
     location = Location.objects.filter(code=location_code.strip()).first()
     if location is None:
         raise NotFound(
-            gettext("No location has the code %(code)r.") % {"code": location_code.strip()},
+            gettext("No location has the code %(code)s.") % {"code": quoted(location_code.strip())},
             fields={"location": [gettext("No such location.")]},
         )
     return Stocktake.objects.create(location=location)

@@ -54,6 +54,7 @@ from circulation.stocktake import (
 from common.bidi import bdi, names_isolated, sentence_html
 from common.errors import ApplicationError
 from common.http import attachment, csv_attachment
+from common.language import quoted
 from common.numbers import whole_number
 from common.pages import form_page, form_submit, not_found_as_404
 
@@ -124,6 +125,11 @@ def _day(value: date) -> dict[str, str]:
     return {"day": value.isoformat()}
 
 
+def _quoted(value: str) -> dict[str, str]:
+    """A scanned value in a desk line: between the quotation marks of the reader's language."""
+    return {"quoted": str(value)}
+
+
 def _fact(value: Any) -> Any:
     if isinstance(value, dict):
         return value
@@ -139,6 +145,8 @@ def _fact_shown(fact: Any) -> Any:
         return bdi(fact["name"])
     if "day" in fact:
         return date_format(date.fromisoformat(fact["day"]), "SHORT_DATE_FORMAT")
+    if "quoted" in fact:
+        return quoted(fact["quoted"])
     return mark_safe(fact.get("html", ""))  # noqa: S308 (escaped when the line was made)
 
 
@@ -327,8 +335,8 @@ def _check_in(request: HttpRequest, barcode: str) -> None:
         back = loan_checkin(item_barcode=barcode)
     except ApplicationError as exc:
         if exc.code == "unknown_item":  # and no patron's card either: the scan could be both
-            text = gettext_noop("No patron or item has the barcode %(barcode)r.")
-            _say(request, "error", text, {"barcode": barcode})
+            text = gettext_noop("No patron or item has the barcode %(barcode)s.")
+            _say(request, "error", text, {"barcode": _quoted(barcode)})
             return
         if exc.code != "item_not_on_loan":
             _say_refused(request, barcode, exc)

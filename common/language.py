@@ -1,8 +1,11 @@
 """The language and name of the library whose schema is in use, for what is written outside a
-request."""
+request, and values quoted as the language in use quotes them."""
+
+import unicodedata
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import get_language
 
 
 def library_language() -> str:
@@ -19,3 +22,23 @@ def library_name() -> str:
     its mails call it, rather than its host name."""
     library = getattr(connection, "tenant", None)
     return str(getattr(library, "name", "") or "")
+
+
+# Each language's quotation marks, the French ones with the no-break spaces its typography asks.
+_QUOTES = {
+    "fr": ("\u00ab\u00a0", "\u00a0\u00bb"),
+    "de": ("\u201e", "\u201c"),
+    "es": ("\u00ab", "\u00bb"),
+}
+_ENGLISH_QUOTES = ("\u201c", "\u201d")
+
+
+def quoted(value: object) -> str:
+    """A value the reader typed or a file gave, between the quotation marks of the language in
+    use (« CDI » in French, “CDI” in English); a control character in it (a tab, a line break)
+    is spelt out, since it would not show."""
+    text = "".join(
+        repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in str(value)
+    )
+    opening, closing = _QUOTES.get((get_language() or "")[:2], _ENGLISH_QUOTES)
+    return f"{opening}{text}{closing}"

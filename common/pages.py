@@ -1,5 +1,5 @@
 """What the HTML pages share: a service's "not found" as the page's 404, a form's status, a
-form that runs one service, and a form that takes effect once."""
+form that runs one service, a form that takes effect once, and whether a reader signed in."""
 
 import secrets
 from collections.abc import Callable, Iterator
@@ -7,10 +7,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from common.errors import ApplicationError, NotFound
+
+# The session entry the reader sign-in keeps the patron's id in: the account pages set it, the
+# catalog's pages (which may not import them) read it.
+READER_SESSION_KEY = "reader_patron"
 
 
 @contextmanager
@@ -73,3 +78,11 @@ def form_once_unspent(request: HttpRequest, token: str) -> bool:
 def form_once_spend(request: HttpRequest, token: str) -> None:
     kept = request.session.get(_ONCE_SESSION_KEY, [])
     request.session[_ONCE_SESSION_KEY] = [t for t in kept if t != token]
+
+
+def reader_signed_in(request: HttpRequest) -> bool:
+    """Whether a reader signed in with their library card in this browser; a visitor without
+    a session cookie is answered without loading a session (their page stays cacheable)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return request.session.get(READER_SESSION_KEY) is not None

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from common.emails import LibrarySender, is_email_address, library_mail_send, library_sender
 from common.errors import ApplicationError, Conflict, NotFound, first_or_not_found
-from common.language import library_language, library_name
+from common.language import library_language, library_name, quoted
 from staff.audit import audit_record
 from staff.models import Invitation, StaffToken, User
 from staff.roles import Role
@@ -102,7 +102,7 @@ def staff_invite(
     """An inactive account without a password, and a one-time link emailed to set one."""
     email = email.strip().lower()
     if not is_email_address(email):
-        message = gettext("Invalid email %(email)r.") % {"email": email}
+        message = gettext("Invalid email %(email)s.") % {"email": quoted(email)}
         raise ApplicationError.of_field("email", message, code="invalid_email")
     user = user_create(email=email, role=role, password=None)
     user.is_active = False

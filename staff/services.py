@@ -14,6 +14,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext
 
 from common.errors import ApplicationError, first_or_not_found
+from common.language import quoted
 from staff.models import ApiKey, StaffToken, User
 from staff.roles import Role
 
@@ -30,7 +31,7 @@ class IssuedApiKey:
 def user_create(*, email: str, role: str, password: str | None = None) -> User:
     email = email.strip().lower()
     if role not in Role.values:
-        message = gettext("Unknown role %(role)r.") % {"role": role}
+        message = gettext("Unknown role %(role)s.") % {"role": quoted(role)}
         raise ApplicationError.of_field("role", message)
     if User.objects.filter(email=email).exists():
         message = gettext("A staff account for %(email)s already exists.") % {"email": email}
@@ -59,7 +60,7 @@ def api_key_create(
         message = gettext("An API key needs a name of 1 to 100 characters.")
         raise ApplicationError.of_field("name", message)
     if scope not in ApiKey.Scope.values:
-        message = gettext("Unknown scope %(scope)r: use read or write.") % {"scope": scope}
+        message = gettext("Unknown scope %(scope)s: use read or write.") % {"scope": quoted(scope)}
         raise ApplicationError.of_field("scope", message)
     if expires_at is not None and expires_at <= timezone.now():
         message = gettext("The expiry must be in the future.")

@@ -20,6 +20,7 @@ from common.errors import (
     PreconditionFailed,
     first_or_not_found,
 )
+from common.language import quoted
 from common.saves import values_changed
 from staff.audit import audit_record
 from staff.models import ApiKey, User
@@ -80,7 +81,9 @@ def domain_add(*, library: Library, hostname: str, actor: str) -> Domain:
         held = Domain.objects.select_for_update().filter(domain=hostname).first()
         if held is not None:
             if held.tenant_id == library.pk or held.is_verified or not proven:
-                message = gettext("The host name %(host)r is already in use.") % {"host": hostname}
+                message = gettext("The host name %(host)s is already in use.") % {
+                    "host": quoted(hostname)
+                }
                 raise Conflict.of_field("domain", message, code="domain_taken")
             # Another library's claim without proof gives way to this proven one.
             held.delete()
@@ -191,8 +194,8 @@ def library_settings_update(
     refusals = FieldRefusals()
     for setting, given in (("public_catalog", public_catalog), ("share_records", share_records)):
         if given is not None and not isinstance(given, bool):
-            message = gettext("%(field)s is true or false, not %(given)r.") % {
-                "field": setting, "given": given
+            message = gettext("%(field)s is true or false, not %(given)s.") % {
+                "field": setting, "given": quoted(given)
             }  # fmt: skip
             with refusals.field():
                 raise ApplicationError.of_field(setting, message, code="invalid")
@@ -205,7 +208,10 @@ def library_settings_update(
         code = default_location_code.strip()
         with refusals.field():
             if code and not Location.objects.filter(code=code).exists():
-                message = gettext("No location with code %(code)r.") % {"code": code}
+                message = gettext(
+                    "No location has the code %(code)s: add it under Locations first, or "
+                    "choose one of the library's codes."
+                ) % {"code": quoted(code)}
                 raise ApplicationError.of_field(
                     "default_location_code", message, code="unknown_location"
                 )
@@ -217,17 +223,17 @@ def library_settings_update(
         with refusals.field():
             if language not in language_codes():
                 message = gettext(
-                    "Choose one of the languages Stacks speaks: %(codes)s, not %(given)r."
-                ) % {"codes": ", ".join(language_codes()), "given": language}
+                    "Choose one of the languages Stacks speaks: %(codes)s, not %(given)s."
+                ) % {"codes": ", ".join(language_codes()), "given": quoted(language)}
                 raise ApplicationError.of_field("language", message, code="unknown_language")
             changed["language"] = language
     if time_zone is not None:
         with refusals.field():
             if time_zone not in time_zones():
                 message = gettext(
-                    "%(given)r is not a time zone: give its IANA name, such as Europe/Paris, "
+                    "%(given)s is not a time zone: give its IANA name, such as Europe/Paris, "
                     "America/Montreal or UTC."
-                ) % {"given": time_zone}
+                ) % {"given": quoted(time_zone)}
                 raise ApplicationError.of_field("time_zone", message, code="unknown_time_zone")
             changed["time_zone"] = time_zone
     if contact_email is not None:
@@ -235,9 +241,9 @@ def library_settings_update(
         with refusals.field():
             if address and not is_email_address(address):
                 message = gettext(
-                    "%(given)r is not an email address: give the one readers may write to, "
+                    "%(given)s is not an email address: give the one readers may write to, "
                     "such as desk@library.example, or leave it empty."
-                ) % {"given": address}
+                ) % {"given": quoted(address)}
                 raise ApplicationError.of_field("contact_email", message, code="invalid")
             changed["contact_email"] = address
     refusals.raise_any()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext, ngettext
 
 from common.emails import is_email_address
 from common.errors import NotFound
+from common.language import quoted
 from common.tasks import task_enqueue, task_name
 from tenants.domains import site_url
 from tenants.errors import LibraryError, LinkExpired, SignupsPaused
@@ -146,18 +147,18 @@ def _confirmation_mail(*, signup: Signup, host: str, link: str) -> None:
     send_mail(
         subject=gettext("Confirm your library at %(host)s") % {"host": host},
         message=ngettext(
-            "Someone, hopefully you, asked for a library named %(name)r at %(host)s with this "
+            "Someone, hopefully you, asked for a library named %(name)s at %(host)s with this "
             "address as its first admin.\n\n"
             "Confirm it here (the link works for %(hours)s hour):\n%(link)s\n\n"
             "If it was not you, ignore this email: nothing is created without it.\n",
-            "Someone, hopefully you, asked for a library named %(name)r at %(host)s with this "
+            "Someone, hopefully you, asked for a library named %(name)s at %(host)s with this "
             "address as its first admin.\n\n"
             "Confirm it here (the link works for %(hours)s hours):\n%(link)s\n\n"
             "If it was not you, ignore this email: nothing is created without it.\n",
             hours,
         )
         % {
-            "name": signup.name,
+            "name": quoted(signup.name),
             "host": host,
             "hours": hours,
             "link": link,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django_tenants.utils import schema_context, schema_exists, tenant_context
 
 from common.emails import is_email_address
+from common.language import quoted
 from common.tasks import task_enqueue, task_name
 from staff.invitations import invitation_link, staff_invite
 from staff.models import User
@@ -56,12 +57,14 @@ class ProvisionedLibrary:
 def schema_name_validate(schema_name: str) -> None:
     if not SCHEMA_NAME_RE.match(schema_name):
         message = gettext(
-            "Invalid library name %(name)r: use 2 to 63 lowercase letters, digits or "
+            "Invalid library name %(name)s: use 2 to 63 lowercase letters, digits or "
             "underscores, starting with a letter."
-        ) % {"name": schema_name}
+        ) % {"name": quoted(schema_name)}
         raise LibraryError.of_field("schema_name", message, code="invalid_schema_name")
     if schema_name.startswith(("pg_", SPARE_PREFIX)) or schema_name in RESERVED_SCHEMA_NAMES:
-        message = gettext("The name %(name)r is reserved; choose another.") % {"name": schema_name}
+        message = gettext("The name %(name)s is reserved; choose another.") % {
+            "name": quoted(schema_name)
+        }
         raise LibraryError.of_field("schema_name", message, code="reserved_schema_name")
 
 
@@ -74,10 +77,10 @@ def hostname_validate(hostname: str) -> str:
             # found by; the admin is given it to copy rather than a bare refusal.
             message = gettext(
                 "Host names with letters outside A to Z are given in their ASCII form: write "
-                "%(host)r as %(ascii)r."
-            ) % {"host": hostname, "ascii": ascii_form}
+                "%(host)s as %(ascii)s."
+            ) % {"host": quoted(hostname), "ascii": quoted(ascii_form)}
         else:
-            message = gettext("Invalid host name %(host)r.") % {"host": hostname}
+            message = gettext("Invalid host name %(host)s.") % {"host": quoted(hostname)}
         raise LibraryError.of_field("domain", message, code="invalid_domain")
     return hostname
 
@@ -95,7 +98,7 @@ def _hostname_ascii(hostname: str) -> str:
 
 def _schema_name_taken(schema_name: str) -> LibraryError:
     """Checked before anything is made, and again inside the transaction for a racing sign-up."""
-    message = gettext("A library named %(name)r already exists.") % {"name": schema_name}
+    message = gettext("A library named %(name)s already exists.") % {"name": quoted(schema_name)}
     return LibraryError.of_field("schema_name", message, code="schema_name_taken")
 
 
@@ -142,7 +145,7 @@ def library_create(
     domain = hostname_validate(domain)
     name = library_name_clean(name)
     if not is_email_address(admin_email):
-        message = gettext("Invalid admin email %(email)r.") % {"email": admin_email}
+        message = gettext("Invalid admin email %(email)s.") % {"email": quoted(admin_email)}
         raise LibraryError.of_field("admin_email", message, code="invalid_email")
     if admin_password:
         _admin_password_validate(password=admin_password, email=admin_email)
@@ -150,7 +153,9 @@ def library_create(
         if Library.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name):
             raise _schema_name_taken(schema_name)
         if Domain.objects.filter(domain=domain).exists():
-            message = gettext("The host name %(host)r is already in use.") % {"host": domain}
+            message = gettext("The host name %(host)s is already in use.") % {
+                "host": quoted(domain)
+            }
             raise LibraryError.of_field("domain", message, code="domain_taken")
         library_template_ensure()
         password = admin_password or secrets.token_urlsafe(12)

@@ -411,6 +411,12 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         except PreconditionFailed:
             said = gettext("Someone saved these settings after you opened them.")
             return _settings_refused(request, form, opened, said)
+        except ApplicationError as refused:
+            if refused.code != "unknown_location":
+                raise
+            # Locations are added in the catalog, not here: the refusal links to them.
+            context = {"form": form, "locations_link": True}
+            return _page(request, "settings.html", context, refused.message)
         messages.success(request, gettext("Settings saved."))
         return redirect("staff-settings")
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.db import transaction
 from django.db.models import F, Func, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -37,6 +38,19 @@ class CatalogAdminSite(admin.AdminSite):
 
 
 catalog_admin = CatalogAdminSite(name="catalog_admin")
+
+
+@admin.action(
+    permissions=["delete"],
+    description=gettext_lazy("Delete the selected %(verbose_name_plural)s"),
+)
+def selected_delete(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
+    """Django's own deletion, under words of ours: its French agrees with masculine names only
+    (« les localisations sélectionnés »)."""
+    return delete_selected(modeladmin, request, queryset)
+
+
+catalog_admin.add_action(selected_delete, "delete_selected")
 
 
 class RoleAccess:

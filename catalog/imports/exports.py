@@ -36,7 +36,7 @@ from catalog.marc import RECORD_PREFETCH, item_holdings, marc_xml
 from catalog.models import Location, Record
 from catalog.services import record_description
 from common.errors import ApplicationError, Conflict
-from common.language import library_language
+from common.language import library_language, quoted
 from common.tasks import task_enqueue, task_name
 
 EXPORT_JOB_RUN = task_name("worker.export_job_run")
@@ -62,14 +62,14 @@ def export_job_create(
 ) -> ExportJob:
     """Record the export and queue it for a worker (`queue=False`: the caller writes it)."""
     if format not in ExportJob.ExportFormat.values:
-        message = gettext("Unknown format %(format)r: use csv, marc, marcxml or jsonl.") % {
-            "format": format
+        message = gettext("Unknown format %(format)s: use csv, marc, marcxml or jsonl.") % {
+            "format": quoted(format)
         }
         raise ApplicationError.of_field("format", message)
     if separator not in ExportJob.Separator.values:
         message = gettext(
-            "Unknown separator %(separator)r: use a comma (,) or a semicolon (;)."
-        ) % {"separator": separator}
+            "Unknown separator %(separator)s: use a comma (,) or a semicolon (;)."
+        ) % {"separator": quoted(separator)}
         raise ApplicationError.of_field("separator", message)
     if format != ExportJob.ExportFormat.CSV and separator != ExportJob.Separator.COMMA:
         # A semicolon asked of a MARC file would be stored and shown back as if it applied.
@@ -81,7 +81,7 @@ def export_job_create(
     # A location the library does not have matches nothing: the caller mistyped it.
     location = str(filters.get("location") or "").strip()
     if location and not Location.objects.filter(code=location).exists():
-        message = gettext("No location has the code %(code)r.") % {"code": location}
+        message = gettext("No location has the code %(code)s.") % {"code": quoted(location)}
         raise ApplicationError.of_field("location", message, code="unknown_location")
     with transaction.atomic():
         # One export of a library in the queue at a time: the next is queued as one ends, so

@@ -46,7 +46,7 @@ from catalog.services import (
     search_terms_lock,
 )
 from common.errors import ApplicationError, Conflict, first_or_not_found
-from common.language import library_language
+from common.language import library_language, quoted
 from common.tasks import task_enqueue, task_name
 
 IMPORT_JOB_RUN = task_name("worker.import_job_run")
@@ -94,8 +94,8 @@ def import_format_guess(file_name: str) -> str:
     extension = os.path.splitext(file_name.lower())[1]
     if extension not in _EXTENSIONS:
         message = gettext(
-            "Cannot tell the format of %(name)r: give format marc, marcxml or csv."
-        ) % {"name": file_name}
+            "Cannot tell the format of %(name)s: give format marc, marcxml or csv."
+        ) % {"name": quoted(file_name)}
         raise ApplicationError.of_field("format", message)
     return _EXTENSIONS[extension]
 
@@ -126,9 +126,9 @@ def import_job_create(
     )
     for name, value, allowed in choices:
         if value not in allowed:
-            message = gettext("Unknown %(name)s %(value)r: use one of %(allowed)s.") % {
+            message = gettext("Unknown %(name)s %(value)s: use one of %(allowed)s.") % {
                 "name": name,
-                "value": value,
+                "value": quoted(value),
                 "allowed": ", ".join(allowed),
             }
             raise ApplicationError.of_field(name, message)

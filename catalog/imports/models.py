@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.files import library_file_name
@@ -71,10 +71,11 @@ class ImportCounts(models.Model):
 class RowAction(models.TextChoices):
     """What committing one row of an import file does."""
 
-    CREATE = "create", _("Create")
-    UPDATE = "update", _("Update")
-    UNCHANGED = "unchanged", _("Unchanged")
-    REJECT = "reject", _("Reject")
+    # A row's own word, one row at a time: not the counts' headings, which name many rows.
+    CREATE = "create", pgettext_lazy("import row action", "Create")
+    UPDATE = "update", pgettext_lazy("import row action", "Update")
+    UNCHANGED = "unchanged", pgettext_lazy("import row action", "Unchanged")
+    REJECT = "reject", pgettext_lazy("import row action", "Reject")
 
 
 class ImportJob(StaffJob, ImportCounts):

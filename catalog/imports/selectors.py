@@ -249,6 +249,26 @@ def import_job_progress(job: ImportJob) -> dict[str, Any]:
     return data
 
 
+def import_job_names_locations(job: ImportJob) -> bool:
+    """Whether the job's words send the librarian to the library's locations: it adds some,
+    or rejects copies for a location code the library does not have."""
+    if _locations_warned(job):
+        return True
+    if not job.rejected or job.create_locations:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM imports_importrow AS r, "
+            "jsonb_array_elements(r.data->'items') AS item "
+            "WHERE r.job_id = %s AND r.action = 'reject' "
+            "AND coalesce(item->>'location', '') <> '' "
+            "AND NOT EXISTS (SELECT 1 FROM catalog_location AS l "
+            "WHERE upper(l.code) = upper(item->>'location')))",
+            [job.pk],
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def import_row_list(*, job: ImportJob, action: str | None = None) -> QuerySet[ImportRow]:
     """A job's rows in file order, each with `match_line`: the line of the earlier row of the
     file it matches (a CSV's; None for MARC, or a match in the catalog)."""

@@ -21,6 +21,7 @@ from catalog.imports.models import ExportJob, Format, ImportJob, ImportRow
 from catalog.imports.selectors import (
     export_job_list,
     import_job_list,
+    import_job_names_locations,
     import_job_progress,
     import_rejects_file,
     import_row_list,
@@ -126,6 +127,7 @@ def _import_job_page(
         # The records a reverted job created are gone: its rows link to none of them.
         "reverted": job.status == ImportJob.Status.REVERTED,
         "can_write": may_import(request.user),
+        "locations_link": may_import(request.user) and import_job_names_locations(job),
     }
     response = _page(request, "import_job.html", context, error)
     response.status_code = status if error else 200

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from catalog.models import Identifier, Item, Record, RecordContributor
 from catalog.search.match import TextMatch
 from catalog.search.sql import RECORD_DEFERRED
+from common.language import quoted
 
 # The ordering names callers use, and the database ordering each means. Every ordering ends
 # in the primary key, so that a position in it names one row.
@@ -60,8 +61,8 @@ def language_filter_refusal(given: str) -> str:
     if re.fullmatch(r"[a-z]{3}", given.strip().lower()):
         return ""
     return gettext(
-        "language must be a three-letter MARC language code such as eng, fre or ger, not %(value)r."
-    ) % {"value": given[:40]}
+        "language must be a three-letter MARC language code such as eng, fre or ger, not %(value)s."
+    ) % {"value": quoted(given[:40])}
 
 
 def filters_apply(records: QuerySet[Record], filters: RecordFilters) -> QuerySet[Record]:

@@ -28,6 +28,8 @@ from django.db.models import QuerySet
 from django.db.models.functions import Upper
 from django.utils.translation import gettext
 
+from common.language import quoted
+
 # The sentence saying who holds each of these barcodes in any case (keyed by the barcode as the
 # holder has it), such as "a patron's card": the refusal shows it to whoever gave the barcode.
 BarcodeHolders = Callable[[Collection[str]], dict[str, str]]
@@ -90,9 +92,9 @@ def barcode_unprintable(barcode: str) -> str:
     if not any(unicodedata.category(char) in _UNPRINTABLE for char in barcode):
         return ""
     return gettext(
-        "Barcode %(barcode)r holds a control character (a tab, a line break or the like), "
+        "Barcode %(barcode)s holds a control character (a tab, a line break or the like), "
         "which cannot be typed at the desk: give it without one."
-    ) % {"barcode": barcode}
+    ) % {"barcode": quoted(barcode)}
 
 
 def barcodes_held(barcodes: Collection[str], *, asking: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ from catalog.services.changes import changes_log, datestamps_move, version_check
 from catalog.services.kept import delete_check
 from catalog.text import line_text, lines_text
 from common.errors import ApplicationError, Conflict, first_or_not_found
+from common.language import quoted
 
 
 @dataclass
@@ -58,13 +59,13 @@ _COPIED = ("call_number", "location_id", "status", "price", "acquired_on", "publ
 
 def _barcode_taken(barcode: str) -> ApplicationError:
     return ApplicationError(
-        gettext("Barcode %(barcode)r is already used by another item of this library.")
-        % {"barcode": barcode},
+        gettext("Barcode %(barcode)s is already used by another item of this library.")
+        % {"barcode": quoted(barcode)},
         code="barcode_taken",
         fields={
             "barcode": [
-                gettext("Barcode %(barcode)r is already used by another item.")
-                % {"barcode": barcode}
+                gettext("Barcode %(barcode)s is already used by another item.")
+                % {"barcode": quoted(barcode)}
             ]
         },
     )
@@ -72,17 +73,17 @@ def _barcode_taken(barcode: str) -> ApplicationError:
 
 def _barcode_held(barcode: str, holder: str) -> ApplicationError:
     message = gettext(
-        "Barcode %(barcode)r is already %(holder)s, and the desk could not tell them apart: "
+        "Barcode %(barcode)s is already %(holder)s, and the desk could not tell them apart: "
         "give the copy another barcode."
-    ) % {"barcode": barcode, "holder": holder}
+    ) % {"barcode": quoted(barcode), "holder": holder}
     return ApplicationError.of_field("barcode", message, code="barcode_held")
 
 
 def _barcode_alike(barcode: str, stored: str, title: str) -> ApplicationError:
     message = gettext(
-        "Barcode %(barcode)r is already copy %(stored)s of \u201c%(title)s\u201d (the desk does "
+        "Barcode %(barcode)s is already copy %(stored)s of %(title)s (the desk does "
         "not tell upper and lower case apart): give this copy another barcode."
-    ) % {"barcode": barcode, "stored": stored, "title": title}
+    ) % {"barcode": quoted(barcode), "stored": stored, "title": quoted(title)}
     return ApplicationError.of_field("barcode", message, code="barcode_taken")
 
 
@@ -189,7 +190,7 @@ def _item_fields_apply(item: Item, data: ItemData) -> None:
     if refused:
         raise ApplicationError(refused, code="barcode_invalid", fields={"barcode": [refused]})
     if data.status not in Item.Status.values:
-        message = gettext("Unknown item status %(status)r.") % {"status": data.status}
+        message = gettext("Unknown item status %(status)s.") % {"status": quoted(data.status)}
         raise ApplicationError.of_field("status", message)
     if data.status == Item.Status.ON_HOLD_SHELF and item.status != Item.Status.ON_HOLD_SHELF:
         message = gettext("A copy goes on the hold shelf only when a hold is trapped for it.")

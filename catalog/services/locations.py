@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from catalog.models import Change, Item, Location
 from catalog.services.changes import changes_log, datestamps_move
 from common.errors import ApplicationError, Conflict, first_or_not_found
+from common.language import quoted
 
 # As long as the column holds.
 CODE_LENGTH = Location._meta.get_field("code").max_length or 32
@@ -47,15 +48,15 @@ def location_code_check(code: str, *, location_id: int | None = None) -> str:
     if location_id is not None:
         others = others.exclude(pk=location_id)
     if others.filter(code=code).exists():
-        message = gettext("A location with code %(code)r already exists.") % {"code": code}
+        message = gettext("A location with code %(code)s already exists.") % {"code": quoted(code)}
         raise ApplicationError.of_field("code", message, code="location_code_taken")
     unchanged = location_id is not None and Location.objects.filter(pk=location_id, code=code)
     alike = None if unchanged else others.filter(code__iexact=code).first()
     if alike is not None:
         message = gettext(
-            "Location %(stored)r already has this code in another case: use %(stored)r, or "
+            "Location %(stored)s already has this code in another case: use %(stored)s, or "
             "give this location a code of its own."
-        ) % {"stored": alike.code}
+        ) % {"stored": quoted(alike.code)}
         raise ApplicationError.of_field("code", message, code="location_code_taken")
     return code
 

@@ -69,7 +69,7 @@ def test_an_export_holds_the_records_the_list_shows_for_the_same_filter(
         ({"identifier": "isbn:123"}, "identifier", "is not an ISBN"),
         ({"isbn": "0441478124"}, "isbn", "check digit is wrong"),
         ({"isbn": "0441478123", "identifier": "lccn:2001012345"}, "isbn", "not both"),
-        ({"location": "NOPE"}, "location", "No location has the code 'NOPE'."),
+        ({"location": "NOPE"}, "location", "No location has the code \u201cNOPE\u201d."),
     ],
 )
 def test_a_filter_that_is_malformed_or_cannot_match_is_refused_by_name(

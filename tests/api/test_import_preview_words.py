@@ -53,7 +53,7 @@ def test_a_header_all_in_french_is_named_column_by_column(api):
     job = _staged(api, b"Titre;Auteur;Prix\nDune;Herbert;12\n")
 
     assert job["status"] == "failed"
-    assert "'title'" in job["error"]
+    assert "\u201ctitle\u201d" in job["error"]
     renamed, lost = job["warnings"]
     assert "\u201cTitre\u201d (perhaps \u201ctitle\u201d)" in renamed
     assert "\u201cAuteur\u201d (perhaps \u201cauthors\u201d)" in renamed

@@ -194,7 +194,7 @@ def test_a_location_code_differing_only_in_case_is_refused(writer, catalog, libr
     for code in ("main", "Main", " MAIN "):
         refused = writer.post("/api/v1/locations/", {"code": code}, format="json")
         assert refused.status_code == 400, code
-        assert "'MAIN'" in refused.json()["errors"]["code"][0]
+        assert "\u201cMAIN\u201d" in refused.json()["errors"]["code"][0]
     other = writer.post("/api/v1/locations/", {"code": "EAST"}, format="json").json()["id"]
     recoded = writer.patch(f"/api/v1/locations/{other}/", {"code": "main"}, format="json")
     assert recoded.status_code == 400

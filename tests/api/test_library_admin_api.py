@@ -359,7 +359,7 @@ def test_an_internationalised_domain_is_refused_with_its_ascii_form(admin):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid_domain"
-    assert "'xn--bibliothque-59a.example'" in body["errors"]["domain"][0]
+    assert "\u201cxn--bibliothque-59a.example\u201d" in body["errors"]["domain"][0]
     assert Domain.objects.count() == before
     # The ASCII form it names is taken as it is.
     assert (
@@ -533,7 +533,10 @@ def test_the_settings_service_refuses_a_value_that_is_not_a_boolean(library):
     [
         ({"language": "xx"}, "Choisissez l'une des langues que parle Stacks"),
         ({"time_zone": "Mars/Olympus"}, "n'est pas un fuseau horaire"),
-        ({"default_location_code": "NOPE"}, "Aucune localisation n'a le code 'NOPE'."),
+        (
+            {"default_location_code": "NOPE"},
+            "Aucune localisation n'a le code \u00ab\u00a0NOPE\u00a0\u00bb\u00a0: ajoutez-la",
+        ),
     ],
 )
 def test_a_refused_setting_is_told_in_words_in_the_callers_language(admin, library, change, words):
@@ -557,8 +560,8 @@ def test_every_wrong_setting_is_named_in_one_answer(admin, other_admin, library)
     assert sorted(body["errors"]) == [
         "contact_email", "default_location_code", "language", "time_zone"
     ]  # fmt: skip
-    assert "'it'" in body["errors"]["language"][0]
-    assert "'Mars/Base'" in body["errors"]["time_zone"][0]
+    assert "\u201cit\u201d" in body["errors"]["language"][0]
+    assert "\u201cMars/Base\u201d" in body["errors"]["time_zone"][0]
     for problems in body["errors"].values():
         assert problems[0] in body["detail"]
     # Another library's administrator sending the same is refused, and changes nothing.

@@ -96,7 +96,7 @@ def test_a_language_name_is_one_sentence_saying_what_a_code_looks_like(
     assert response.json()["errors"] == {
         "language": [
             "language must be a three-letter MARC language code such as eng, fre or ger, not "
-            "'English'."
+            "\u201cEnglish\u201d."
         ]
     }
     assert callers["anonymous"].get(path, {"language": "ENG"}).status_code == 200

@@ -84,7 +84,7 @@ def test_location_codes_are_checked_by_the_location_service(librarian):
 
     taken = librarian.post("/admin/catalog/location/add/", {"code": "MAIN", "name": "Again"})
     assert taken.status_code == 200
-    assert "A location with code &#x27;MAIN&#x27; already exists." in taken.text
+    assert "A location with code \u201cMAIN\u201d already exists." in taken.text
     assert "Location with this Code already exists." not in taken.text  # said once
     added = librarian.post("/admin/catalog/location/add/", {"code": " KIDS ", "name": "Children"})
     assert added.status_code == 302

@@ -68,7 +68,7 @@ def test_a_refused_copy_shows_the_record_as_it_is(library, librarian):
     )
     assert refused.status_code == 400
     page = refused.content.decode()
-    assert "Barcode &#x27;12346&#x27; is already" in page
+    assert "Barcode \u201c12346\u201d is already" in page
     assert ">Held</bdi></a> by <bdi>Smith, G</bdi> · Copy: 1<" in page
     with schema_context("alpha"):
         assert Item.objects.filter(record_id=record_id).count() == 1

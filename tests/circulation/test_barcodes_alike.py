@@ -57,15 +57,15 @@ def test_a_card_is_refused_another_card_s_barcode_in_another_case(
                           {"name": "Bob2", "barcode": typed, "category": "adult"})  # fmt: skip
 
     refusal = (
-        f"Barcode '{typed}' is already Shevek Anarres's card {card} {CASE_BLIND}: give this "
-        "card another barcode."
+        f"Barcode \u201c{typed}\u201d is already Shevek Anarres's card {card} {CASE_BLIND}: "
+        "give this card another barcode."
     )
     for refused in (made, moved):
         assert refused.status_code == 400, refused.content
         assert refused.json()["detail"] == refusal
         assert refused.json()["errors"]["barcode"] == [refusal]
     assert page.status_code == 400
-    assert f"Barcode &#x27;{typed}&#x27; is already Shevek Anarres&#x27;s card {card}" in page.text
+    assert f"Barcode \u201c{typed}\u201d is already Shevek Anarres&#x27;s card {card}" in page.text
     assert _patrons(desk) == before
     # Its own card, in another case, is still the patron's to have.
     own = writer.patch(f"/api/v1/patrons/{desk.patron.pk}/", {"barcode": typed}, format="json")
@@ -89,7 +89,9 @@ def test_two_cards_given_one_barcode_in_two_cases_at_once_are_not_both_kept(
 
     assert one.error is None, one.error
     assert isinstance(two.error, ApplicationError), (two.error, two.result)
-    assert f"Barcode '{second}' is already Odo's card {first} {CASE_BLIND}" in str(two.error)
+    assert f"Barcode \u201c{second}\u201d is already Odo's card {first} {CASE_BLIND}" in str(
+        two.error
+    )
     with schema_context(schema):
         kept = list(Patron.objects.filter(barcode__iexact=first).values_list("name", "barcode"))
     assert kept == [("Odo", first)]
@@ -110,15 +112,15 @@ def test_a_copy_is_refused_another_copy_s_barcode_in_another_case(
                           {"barcode": typed, "status": "available"})  # fmt: skip
 
     refusal = (
-        f"Barcode '{typed}' is already copy {copy} of \u201cThe Dispossessed\u201d {CASE_BLIND}: "
-        "give this copy another barcode."
+        f"Barcode \u201c{typed}\u201d is already copy {copy} of \u201cThe Dispossessed\u201d "
+        f"{CASE_BLIND}: give this copy another barcode."
     )
     for refused in (made, moved):
         assert refused.status_code == 400, refused.content
         assert refused.json()["code"] == "barcode_taken"
         assert refused.json()["detail"] == refusal
     assert page.status_code == 400
-    assert f"Barcode &#x27;{typed}&#x27; is already copy {copy} of" in page.text
+    assert f"Barcode \u201c{typed}\u201d is already copy {copy} of" in page.text
     assert _copies(desk) == before
     own = writer.patch(f"/api/v1/items/{desk.item.pk}/", {"barcode": typed}, format="json")
     assert own.status_code == 200, own.content
@@ -156,10 +158,10 @@ def test_a_patron_import_rejects_a_card_alike_in_the_file_or_among_the_cards(
 
     assert [row["action"] for row in rows] == ["create", "reject", "reject", "reject"]
     assert (
-        f"barcode 'card-77' is on an earlier line of this file as 'CARD-77' {CASE_BLIND}"
-        in rows[1]["reason"]
+        "barcode \u201ccard-77\u201d is on an earlier line of this file as \u201cCARD-77\u201d "
+        f"{CASE_BLIND}" in rows[1]["reason"]
     )
-    assert "barcode 'CARD-77' is on an earlier line of this file" in rows[2]["reason"]
+    assert "barcode \u201cCARD-77\u201d is on an earlier line of this file" in rows[2]["reason"]
     assert (
         f"is already Shevek Anarres's card {desk.patron.barcode} {CASE_BLIND}"
         in (rows[3]["reason"])
@@ -246,7 +248,7 @@ def test_a_commit_leaves_out_a_copy_another_took_in_another_case_after_the_previ
         assert Item.objects.filter(barcode="IMP-1").exists()
 
 
-UNPRINTABLE = "Barcode 'CTL\\t1' holds a control character"
+UNPRINTABLE = "Barcode \u201cCTL\\t1\u201d holds a control character"
 
 
 def test_a_barcode_with_a_control_character_is_refused(

@@ -48,9 +48,9 @@ def test_a_copy_is_refused_a_card_s_barcode_in_another_case(librarian: Client, d
     for refused in (made, moved):
         assert refused.status_code == 400, refused.content
         assert refused.json()["code"] == "barcode_held"
-        assert f"Barcode '{card}' is already a patron's card" in refused.json()["detail"]
+        assert f"Barcode \u201c{card}\u201d is already a patron's card" in refused.json()["detail"]
     assert page.status_code == 400
-    assert f"Barcode &#x27;{card}&#x27; is already a patron&#x27;s card" in page.text
+    assert f"Barcode \u201c{card}\u201d is already a patron&#x27;s card" in page.text
     assert _copies(desk) == before
 
 
@@ -67,9 +67,9 @@ def test_a_card_is_refused_a_copy_s_barcode_in_another_case(librarian: Client, d
     )
 
     assert made.status_code == 400, made.content
-    assert f"Barcode '{copy}' is already a copy of" in made.json()["detail"]
+    assert f"Barcode \u201c{copy}\u201d is already a copy of" in made.json()["detail"]
     assert page.status_code == 400
-    assert f"Barcode &#x27;{copy}&#x27; is already a copy of" in page.text
+    assert f"Barcode \u201c{copy}\u201d is already a copy of" in page.text
     assert _patrons(desk) == before
 
 
@@ -91,7 +91,7 @@ def test_imports_refuse_a_barcode_the_other_kind_has_in_another_case(library, de
     rows = client.get(f"/api/v1/patron-imports/{queued['id']}/rows/").json()["results"]
 
     assert [row["action"] for row in rows] == ["reject"]
-    assert f"Barcode '{copy}' is already a copy of" in rows[0]["reason"]
+    assert f"Barcode \u201c{copy}\u201d is already a copy of" in rows[0]["reason"]
 
 
 @pytest.mark.parametrize("case", [str, str.lower])

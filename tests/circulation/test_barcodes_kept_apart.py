@@ -42,7 +42,7 @@ def test_a_copy_is_refused_a_patron_s_barcode(desk: Desk) -> None:
         assert refused.status_code == 400, refused.content
         body = refused.json()
         assert body["code"] == "barcode_held"
-        assert f"Barcode '{card}' is already a patron's card" in body["detail"]
+        assert f"Barcode \u201c{card}\u201d is already a patron's card" in body["detail"]
         assert desk.patron.name not in body["detail"]  # a key without patron access writes copies
         assert "barcode" in body["errors"]
     with schema_context(desk.schema):
@@ -61,7 +61,7 @@ def test_a_patron_is_refused_a_copy_s_barcode(desk: Desk) -> None:
 
     assert refused.status_code == 400, refused.content
     assert (
-        f"Barcode '{desk.item.barcode}' is already a copy of \u201cThe Dispossessed\u201d"
+        f"Barcode \u201c{desk.item.barcode}\u201d is already a copy of \u201cThe Dispossessed\u201d"
         in refused.json()["detail"]
     )
     with schema_context(desk.schema):

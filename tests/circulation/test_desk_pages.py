@@ -88,14 +88,14 @@ def test_errors_show_on_the_desk_and_change_nothing(librarian: Client, desk: Des
     assert 'role="alert"' in page
     assert "is already on loan" in page
     page = scan(librarian, "NO-SUCH-BARCODE")
-    assert "No item has the barcode &#x27;NO-SUCH-BARCODE&#x27;" in page
+    assert "No item has the barcode \u201cNO-SUCH-BARCODE\u201d" in page
     assert state(desk) == before
 
 
 def test_an_unknown_barcode_with_no_patron_open_is_neither(librarian: Client, desk: Desk) -> None:
     before = state(desk)
     page = scan(librarian, "P9999")
-    assert "No patron or item has the barcode &#x27;P9999&#x27;." in page
+    assert "No patron or item has the barcode \u201cP9999\u201d." in page
     assert state(desk) == before
 
 
@@ -354,7 +354,7 @@ def test_another_library_s_copy_marked_on_loan_is_not_taken_back(
     theirs = marked_on_loan(other_desk, "MIGRATED-B")
     before = state(other_desk)
     page = scan(librarian, theirs.barcode)
-    assert "No patron or item has the barcode &#x27;MIGRATED-B&#x27;." in page
+    assert "No patron or item has the barcode \u201cMIGRATED-B\u201d." in page
     assert state(other_desk) == before
 
 

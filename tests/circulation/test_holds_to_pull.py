@@ -115,7 +115,7 @@ def test_another_library_s_holds_to_pull(librarian: Client, desk: Desk, other_de
     # B's holds are not A's to pull, and B's barcodes are unknown on A's host.
     assert other_desk.other_patron.name not in librarian.get(PULL).text
     refused = librarian.post(PULL, {"trap": other_desk.item.barcode}, follow=True)
-    assert f"No item has the barcode &#x27;{other_desk.item.barcode}&#x27;" in refused.text
+    assert f"No item has the barcode \u201c{other_desk.item.barcode}\u201d" in refused.text
     assert state(other_desk) == before_b
     with schema_context(other_desk.schema):
         assert Hold.objects.get(pk=b_hold.pk).status == Hold.Status.WAITING

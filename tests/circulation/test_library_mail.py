@@ -70,7 +70,7 @@ def test_admins_set_the_contact_address_and_a_wrong_one_is_refused_in_words(libr
 
     wrong = admin.patch("/api/v1/settings/", {"contact_email": "desk at alpha"}, format="json")
     assert wrong.status_code == 400
-    assert "'desk at alpha' is not an email address" in wrong.json()["detail"]
+    assert "\u201cdesk at alpha\u201d is not an email address" in wrong.json()["detail"]
     library.refresh_from_db()
     assert (library.contact_email, library.settings_version) == ("", 1)
 

@@ -174,7 +174,7 @@ def test_the_rejects_keep_the_file_s_delimiter_and_columns(
         ["P-SABUL", "Sabul; the elder", "not-an-email"],
         ["P-GV", "Gvarab", ""],
     ]
-    assert lines[1][3].startswith("line 3: 'not-an-email' is not an email address")
+    assert lines[1][3].startswith("line 3: \u201cnot-an-email\u201d is not an email address")
     assert lines[2][3] == "line 4: 2 cells where the header has 3"
 
 
@@ -188,7 +188,7 @@ def test_the_worker_writes_reasons_in_the_library_s_language(library, desk: Desk
     rows = client.get(f"/api/v1/patron-imports/{queued.json()['id']}/rows/").json()["results"]
     assert [(r["action"], r["reason"]) for r in rows] == [
         ("create", "neuer Barcode"),
-        ("reject", "'not-an-email' ist keine E-Mail-Adresse"),
+        ("reject", "\u201enot-an-email\u201c ist keine E-Mail-Adresse"),
     ]
 
 
@@ -268,7 +268,7 @@ def test_a_fixed_rejects_file_goes_back_in_as_it_is(library, desk: Desk) -> None
     lines = list(csv.reader(io.StringIO(second), delimiter=";"))
     assert lines[0] == ["barcode", "name", "email", "reason"]
     assert lines[1][:3] == ["P-GV", "Gvarab", "also-bad"]
-    assert lines[1][3].startswith("line 3: 'also-bad' is not an email address")
+    assert lines[1][3].startswith("line 3: \u201calso-bad\u201d is not an email address")
     assert len(lines) == 2
 
 
@@ -290,4 +290,4 @@ def test_a_note_with_a_line_break_keeps_later_lines_numbered_as_the_file_has_the
     lines = list(csv.reader(io.StringIO(client.get(f"{base}rejects/").content.decode())))
 
     assert row["position"] == 4
-    assert lines[1][-1].startswith("line 4: 'not-an-email' is not an email address")
+    assert lines[1][-1].startswith("line 4: \u201cnot-an-email\u201d is not an email address")

@@ -304,3 +304,36 @@ def test_anonymous_readers_are_asked_to_sign_in(desk: Desk, path: str) -> None:
     response = Client(HTTP_HOST=LIBRARY_HOST).get(path)
     assert response.status_code == 302
     assert response["Location"].startswith("/account/sign-in/")
+
+
+HINTS = {"en": "(sign in with your library card)", "fr": "(connectez-vous avec votre carte"}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_signed_in_reader_is_offered_the_hold_without_the_sign_in_hint(
+    desk: Desk, other_desk: Desk, language: str
+) -> None:
+    from tenants.administration import library_settings_update
+    from tenants.models import Library
+
+    library_settings_update(
+        library=Library.objects.get(schema_name=desk.schema), actor="test", language=language
+    )
+    page = f"/records/{desk.record.pk}/"
+    anonymous = Client(HTTP_HOST=LIBRARY_HOST).get(page).text
+    assert HINTS[language] in anonymous
+    # Asked after an anonymous visit, so a page cached for anonymous readers would show.
+    reader = signed_in(desk)
+    offered = reader.get(page).text
+    assert f'href="/account/holds/place/{desk.record.pk}/" id="place-hold">' in offered
+    assert HINTS[language] not in offered
+    # The signed-in reader's page is not what anonymous readers are served afterwards.
+    assert HINTS[language] in Client(HTTP_HOST=LIBRARY_HOST).get(page).text
+    # A's session signs no one in on B's host: B's record page still asks for a card.
+    visitor = Client(HTTP_HOST=OTHER_LIBRARY_HOST)
+    visitor.cookies = copy.deepcopy(reader.cookies)
+    elsewhere = visitor.get(f"/records/{other_desk.record.pk}/").text
+    assert "(sign in with your library card)" in elsewhere
+    # Signed out, the reader is asked for their card again.
+    reader.post("/account/sign-out/")
+    assert HINTS[language] in reader.get(page).text

@@ -102,13 +102,13 @@ def _state() -> tuple[int, int, list[str]]:
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        (["alpha", "--domain", "new.localhost"], "A library named 'alpha' already exists."),
-        (["gamma", "--domain", "alpha.localhost"], "The host name 'alpha.localhost' is already"),
-        (["Bad-Name", "--domain", "new.localhost"], "Invalid library name 'Bad-Name'"),
-        (["pg_catalog2", "--domain", "new.localhost"], "The name 'pg_catalog2' is reserved"),
-        (["public", "--domain", "new.localhost"], "The name 'public' is reserved"),
-        (["www", "--domain", "new.localhost"], "The name 'www' is reserved"),
-        (["gamma", "--domain", "bad host!"], "Invalid host name 'bad host!'"),
+        (["alpha", "--domain", "new.localhost"], "A library named \u201calpha\u201d already"),
+        (["gamma", "--domain", "alpha.localhost"], "host name \u201calpha.localhost\u201d is"),
+        (["Bad-Name", "--domain", "new.localhost"], "Invalid library name \u201cBad-Name\u201d"),
+        (["pg_catalog2", "--domain", "new.localhost"], "name \u201cpg_catalog2\u201d is reserved"),
+        (["public", "--domain", "new.localhost"], "The name \u201cpublic\u201d is reserved"),
+        (["www", "--domain", "new.localhost"], "The name \u201cwww\u201d is reserved"),
+        (["gamma", "--domain", "bad host!"], "Invalid host name \u201cbad host!\u201d"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_and_leaves_nothing(db, args, reason):
@@ -120,7 +120,7 @@ def test_bad_input_is_refused_and_leaves_nothing(db, args, reason):
 
 def test_invalid_email_is_refused_and_leaves_nothing(db):
     before = _state()
-    with pytest.raises(CommandError, match="Invalid admin email 'not-an-email'"):
+    with pytest.raises(CommandError, match="Invalid admin email \u201cnot-an-email\u201d"):
         call_command(
             "create_library", "gamma", "--name", "Gamma", "--domain", "gamma.localhost",
             "--admin-email", "not-an-email",
@@ -136,7 +136,10 @@ def test_command_exits_non_zero_with_a_one_line_reason(db):
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode != 0
-    assert result.stderr.strip() == "CommandError: The name 'public' is reserved; choose another."
+    assert (
+        result.stderr.strip()
+        == "CommandError: The name \u201cpublic\u201d is reserved; choose another."
+    )
     assert result.stdout == ""
 
 

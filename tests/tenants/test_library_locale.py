@@ -142,7 +142,7 @@ def test_bad_language_or_zone_is_refused_in_words_and_nothing_changes(library):
     admin = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example")
     bad_zone = admin.patch("/api/v1/settings/", {"time_zone": "Mars/Olympus"}, format="json")
     assert bad_zone.status_code == 400
-    assert "'Mars/Olympus' is not a time zone" in bad_zone.json()["detail"]
+    assert "\u201cMars/Olympus\u201d is not a time zone" in bad_zone.json()["detail"]
     bad_language = admin.patch("/api/v1/settings/", {"language": "tlh"}, format="json")
     assert bad_language.status_code == 400
     assert (

@@ -229,6 +229,7 @@ def test_a_library_signed_up_in_french_starts_in_french(db, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         browser.post("/signup/", body)
     assert mail.outbox[-1].subject.startswith("Confirmez votre bibliothèque")
+    assert "nommée \u00ab\u00a0Médiathèque Iota\u00a0\u00bb" in mail.outbox[-1].body
     with django_capture_on_commit_callbacks(execute=True):
         browser.post(confirmation_link()["path"])
         signup_provision(signup_id=Signup.objects.get(subdomain="iota").pk)

@@ -100,7 +100,7 @@ def test_import_upload_preview_commit_and_revert_from_the_pages(librarian):
     assert 'id="import-commit"' in staged
     assert re.search(
         r'<tr data-action="reject">\s*<td[^>]*>3</td>'
-        r".*?No title: the &#x27;title&#x27; column is empty",
+        r".*?No title: the \u201ctitle\u201d column is empty",
         staged,
         re.S,
     )
@@ -219,7 +219,7 @@ def test_import_form_errors_are_plain(librarian):
          "on_match": "update", "on_no_match": "create"},
     )  # fmt: skip
     assert unknown.status_code == 400
-    assert "Cannot tell the format of &#x27;books.txt&#x27;" in unknown.text
+    assert "Cannot tell the format of \u201cbooks.txt\u201d" in unknown.text
     missing = librarian.post("/staff/imports/", {"match_on": "either"})
     assert missing.status_code == 400
     assert "This field is required." in missing.text
@@ -256,7 +256,7 @@ def test_an_export_of_a_location_the_library_does_not_have_is_refused(librarian)
 
     refused = librarian.post("/staff/exports/", {"format": "csv", "location": "NOPE"})
     assert refused.status_code == 400
-    assert "No location has the code &#x27;NOPE&#x27;." in refused.text
+    assert "No location has the code \u201cNOPE\u201d." in refused.text
     with schema_context("alpha"):
         assert not ExportJob.objects.exists()
     assert (

@@ -24,6 +24,7 @@ from catalog.imports.formats.source import (
 )
 from catalog.services import SUBJECT_SCHEME_DEFAULT, RecordData
 from common.csv_delimiters import csv_delimiter
+from common.language import quoted
 
 LIST_SEPARATOR = ";"
 # A list's value holding the separator (or this escape) is written with it escaped, so that an
@@ -268,9 +269,10 @@ def csv_records(
         if "title" not in columns:
             raise FileUnreadable(
                 gettext(
-                    "The CSV file needs a header row with at least a 'title' column; "
+                    "The CSV file needs a header row with at least a %(column)s column; "
                     "download the template for the full list."
                 )
+                % {"column": quoted("title")}
             )
         position = 0
         while True:
@@ -409,7 +411,9 @@ def _aligned(value: str | None, count: int) -> list[str]:
 def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
     title = (row.get("title") or "").strip()
     if not title:
-        raise RecordRejected(gettext("No title: the 'title' column is empty."))
+        raise RecordRejected(
+            gettext("No title: the %(column)s column is empty.") % {"column": quoted("title")}
+        )
     year = year_in(row.get("year", ""))
     identifiers = []
     for kind in ("isbn", "issn", "lccn", "oclc"):

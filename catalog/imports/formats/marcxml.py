@@ -18,6 +18,7 @@ from catalog.imports.formats.source import (
     SourceRecord,
     identifiers_label,
 )
+from common.language import quoted
 
 # Whatever a file's shape, a reader holds about one record. A MARCXML <record> whose XML passes
 # this many bytes is rejected and dropped as it is read (a 99,999-byte MARC record, escaped and
@@ -51,7 +52,7 @@ def _xml_to_marc(element: Element) -> pymarc.Record:
         elif name == "datafield":
             tag = child.get("tag", "")
             if not re.fullmatch(r"[0-9A-Za-z]{3}", tag):
-                raise RecordRejected(gettext("Invalid field tag %(tag)r.") % {"tag": tag})
+                raise RecordRejected(gettext("Invalid field tag %(tag)s.") % {"tag": quoted(tag)})
             subfields = [
                 pymarc.Subfield(code=sub.get("code", " "), value=sub.text or "")
                 for sub in child

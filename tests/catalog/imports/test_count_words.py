@@ -1,12 +1,13 @@
 """Counts on the import pages read in the number they show: one record is singular, in English
-and in French, and another library's librarian sees none of them."""
+and in French; the columns' headings stay the same from one import to the next; each row of the
+preview says its own action; and another library's librarian sees none of them."""
 
 import re
 
 import pytest
 from django_tenants.utils import schema_context
 
-from catalog.imports.models import ImportJob
+from catalog.imports.models import ImportJob, ImportRow
 from tenants.administration import library_settings_update
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
@@ -45,8 +46,38 @@ def test_an_import_counts_one_record_in_the_singular(library, language, one, two
         assert [(label, value) for label, _, value in cells] == [(w, n) for w in words]
         heads = re.search(r'<table id="import-counts".*?<thead>(.*?)</thead>', page, re.S)
         assert heads is not None
-        for word in words:
-            assert f">{word}</th>" in heads[1]
+        # A heading names its column, whatever number an import puts under it.
+        assert re.findall(r">([^<>]+)</th>", heads[1]) == HEADINGS[language]
+
+
+HEADINGS = {
+    "en": ["Records", "Created", "Updated", "Unchanged", "Rejected"],
+    "fr": ["Notices", "Créées", "Mises à jour", "Inchangées", "Rejetées"],
+}
+ROW_ACTIONS = {
+    "en": ["Create", "Update", "Unchanged", "Reject"],
+    "fr": ["Créer", "Mettre à jour", "Laisser inchangée", "Rejeter"],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_each_preview_row_says_its_own_action(library, language) -> None:
+    _set_language(library, language)
+    job = _job(library.schema_name, total=4, created=1, updated=1, unchanged=1, rejected=1)
+    with schema_context(library.schema_name):
+        for position, action in enumerate(ImportRow.Action.values, start=1):
+            ImportRow.objects.create(job=job, position=position, action=action, title="Dune")
+    page = staff_client(library.schema_name, LIBRARY_HOST, "librarian").get(
+        f"/staff/imports/{job.pk}/"
+    )
+    cells = re.findall(
+        r'<tr data-action="(\w+)">\s*<td[^>]*>\d+</td><td data-label="[^"]*">([^<]+)</td>',
+        page.text,
+    )
+    assert cells == list(zip(ImportRow.Action.values, ROW_ACTIONS[language], strict=True))
+    # The filter links name the rows they show in the same words.
+    links = re.findall(r'<a href="\?action=\w+">([^<]+)</a>', page.text)
+    assert links == ROW_ACTIONS[language]
 
 
 def test_the_imports_list_labels_each_count_by_its_number(library) -> None:
@@ -58,6 +89,8 @@ def test_the_imports_list_labels_each_count_by_its_number(library) -> None:
     assert row is not None
     labels = re.findall(r'data-label="([^"]*)">1<', row[1])
     assert labels == ["Notice", "Créée", "Mise à jour", "Inchangée", "Rejetée"]
+    heads = re.findall(r'<th scope="col">([^<]+)</th>', page.content.decode())
+    assert heads[3:8] == HEADINGS["fr"]
 
 
 def test_another_librarys_staff_do_not_see_the_import(library, other_library) -> None:

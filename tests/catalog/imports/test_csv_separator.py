@@ -70,7 +70,10 @@ def test_the_comma_stays_the_default(in_library):
 def test_an_unknown_separator_is_refused_by_name(in_library):
     with pytest.raises(ApplicationError) as refused:
         export_job_create(format="csv", filters={}, separator="|", queue=False)
-    assert refused.value.message == "Unknown separator '|': use a comma (,) or a semicolon (;)."
+    assert (
+        refused.value.message
+        == "Unknown separator \u201c|\u201d: use a comma (,) or a semicolon (;)."
+    )
     assert not ExportJob.objects.exists()
 
 

@@ -1,0 +1,41 @@
+"""Values in messages are quoted as the language in use quotes them, through one helper."""
+
+import pytest
+from django.utils import translation
+
+from catalog.imports.exports import export_job_create
+from common.errors import ApplicationError
+from common.language import quoted
+
+QUOTES = {
+    "en": "\u201cCDI\u201d",
+    "fr": "\u00ab\u00a0CDI\u00a0\u00bb",
+    "de": "\u201eCDI\u201c",
+    "es": "\u00abCDI\u00bb",
+}
+
+
+@pytest.mark.parametrize(("language", "shown"), QUOTES.items())
+def test_a_value_is_quoted_in_the_language_in_use(language, shown):
+    with translation.override(language):
+        assert quoted("CDI") == shown
+
+
+def test_a_control_character_in_a_value_is_spelt_out():
+    with translation.override("en"):
+        assert quoted("CTL\t1") == "\u201cCTL\\t1\u201d"
+
+
+WORDS = {
+    "en": "No location has the code \u201cCDI\u201d.",
+    "fr": "Aucune localisation n'a le code \u00ab\u00a0CDI\u00a0\u00bb.",
+    "de": "Kein Standort hat den Code \u201eCDI\u201c.",
+    "es": "Ninguna ubicación tiene el código \u00abCDI\u00bb.",
+}
+
+
+@pytest.mark.parametrize(("language", "words"), WORDS.items())
+def test_a_refusal_quotes_the_code_in_the_librarian_s_language(in_library, language, words):
+    with translation.override(language), pytest.raises(ApplicationError) as refused:
+        export_job_create(format="csv", filters={"location": "CDI"})
+    assert refused.value.message == words
