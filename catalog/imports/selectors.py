@@ -3,7 +3,7 @@
 import csv
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -146,11 +146,7 @@ def _locations_warned(job: ImportJob) -> list[str]:
     new = [(code, count) for code, count in used if code.upper() not in known]
     if not new:
         return []
-    named = [
-        ngettext("%(code)s (used by %(count)s copy)", "%(code)s (used by %(count)s copies)", count)
-        % {"code": code, "count": f"{count:,}"}
-        for code, count in new
-    ]
+    named = _locations_used(new)
     return [
         ngettext(
             "The import will add this location to the library: %(codes)s. Check the code "
@@ -163,6 +159,15 @@ def _locations_warned(job: ImportJob) -> list[str]:
     ]
 
 
+def _locations_used(codes: Iterable[tuple[str, int]]) -> list[str]:
+    """Each location code with the number of copies at it, as the import's words name them."""
+    return [
+        ngettext("%(code)s (used by %(count)s copy)", "%(code)s (used by %(count)s copies)", count)
+        % {"code": code, "count": f"{count:,}"}
+        for code, count in codes
+    ]
+
+
 def _locations_made_said(job: ImportJob) -> list[str]:
     """The locations a committed import added, each with the copies it holds, so the report
     says what the library gained besides its records (they are named after their code)."""
@@ -172,11 +177,7 @@ def _locations_made_said(job: ImportJob) -> list[str]:
         .order_by("code")
         .values_list("code", "copies")
     )
-    named = [
-        ngettext("%(code)s (used by %(count)s copy)", "%(code)s (used by %(count)s copies)", count)
-        % {"code": code, "count": f"{count:,}"}
-        for code, count in made
-    ]
+    named = _locations_used(made)
     if not named:
         return []
     return [

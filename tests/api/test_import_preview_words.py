@@ -2,7 +2,6 @@
 not be kept (CSV columns with no place) and what the import adds besides records (locations)."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from catalog.imports.models import ImportJob
@@ -11,7 +10,7 @@ from catalog.services import location_create
 from tenants.administration import library_settings_update
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
-from tests.catalog.imports.helpers import job_run
+from tests.catalog.imports.helpers import api_staged_job, job_run
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
@@ -23,20 +22,8 @@ def api(library):  # type: ignore[no-untyped-def]
     return client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
 
 
-def _staged(api, content: bytes, **fields: str) -> dict:  # type: ignore[no-untyped-def]
-    response = api.post(
-        "/api/v1/imports/",
-        {"file": SimpleUploadedFile("books.csv", content), **fields},
-        format="multipart",
-    )
-    assert response.status_code == 202, response.json()
-    with schema_context("alpha"):
-        job_run(ImportJob.objects.get(pk=response.json()["id"]))
-    return api.get(f"/api/v1/imports/{response.json()['id']}/").json()
-
-
 def test_columns_with_no_place_are_told_their_values_will_not_be_kept(api):
-    job = _staged(api, FRENCH_SHEET)
+    job = api_staged_job(api, FRENCH_SHEET)
 
     assert (job["status"], job["created"]) == ("staged", 1)
     renamed, lost = job["warnings"]
@@ -50,7 +37,7 @@ def test_columns_with_no_place_are_told_their_values_will_not_be_kept(api):
 
 
 def test_a_header_all_in_french_is_named_column_by_column(api):
-    job = _staged(api, b"Titre;Auteur;Prix\nDune;Herbert;12\n")
+    job = api_staged_job(api, b"Titre;Auteur;Prix\nDune;Herbert;12\n")
 
     assert job["status"] == "failed"
     assert "\u201ctitle\u201d" in job["error"]
@@ -63,7 +50,7 @@ def test_a_header_all_in_french_is_named_column_by_column(api):
 def test_the_staff_page_says_so_in_french(api, library):
     with schema_context(library.schema_name):
         library_settings_update(library=library, actor="test", language="fr")
-    job = _staged(api, FRENCH_SHEET)
+    job = api_staged_job(api, FRENCH_SHEET)
     page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job['id']}/")
 
     assert page.status_code == 200
@@ -77,7 +64,7 @@ def test_the_staff_page_says_so_in_french(api, library):
 
 
 def test_another_library_neither_reads_the_warnings_nor_changes_the_job(api, other_library):
-    job = _staged(api, FRENCH_SHEET)
+    job = api_staged_job(api, FRENCH_SHEET)
     other = client_for(OTHER_LIBRARY_HOST, f"Api-Key {_key('beta')}")
 
     assert other.get(f"/api/v1/imports/{job['id']}/").status_code == 404
@@ -95,7 +82,7 @@ LOCATIONS = (
 def test_the_preview_names_the_locations_the_import_will_add_and_the_report_those_added(api):
     with schema_context("alpha"):
         location_create(code="MAIN", name="Main library")
-    job = _staged(api, LOCATIONS, create_locations="true")
+    job = api_staged_job(api, LOCATIONS, create_locations="true")
 
     assert job["status"] == "staged"
     assert job["warnings"] == [
@@ -124,7 +111,7 @@ def test_the_preview_names_the_locations_the_import_will_add_and_the_report_thos
 
 
 def test_without_creating_locations_the_preview_adds_none(api):
-    job = _staged(api, LOCATIONS)
+    job = api_staged_job(api, LOCATIONS)
     assert job["rejected"] == 6
     assert not any("location" in warning.lower() for warning in job["warnings"])
 
@@ -132,7 +119,7 @@ def test_without_creating_locations_the_preview_adds_none(api):
 def test_the_location_warning_in_french_and_not_to_another_library(api, library, other_library):
     with schema_context(library.schema_name):
         library_settings_update(library=library, actor="test", language="fr")
-    job = _staged(api, LOCATIONS, create_locations="true")
+    job = api_staged_job(api, LOCATIONS, create_locations="true")
 
     assert job["warnings"] == [
         "L'import ajoutera ces localisations \u00e0 la biblioth\u00e8que\u00a0: Attic "

@@ -100,6 +100,14 @@ def test_an_export_whose_database_session_is_terminated_finishes(live_library, t
     assert job.lease_owner == ""
 
 
+def _killed(worker: WorkerProcess) -> None:
+    """The worker and its pool killed outright, with no chance to release anything."""
+    assert worker.process is not None
+    for pid in processes_of(worker.process.pid):
+        os.kill(pid, signal.SIGKILL)
+    worker.process.wait()
+
+
 def test_an_export_whose_worker_is_killed_is_finished_by_the_next(
     live_library, tmp_path, own_queue
 ):
@@ -107,10 +115,7 @@ def test_an_export_whose_worker_is_killed_is_finished_by_the_next(
     first = WorkerProcess(concurrency=1, extra_env=own_queue).start()
     try:
         job = _export_running(schema, tmp_path)
-        assert first.process is not None
-        for pid in processes_of(first.process.pid):
-            os.kill(pid, signal.SIGKILL)
-        first.process.wait()
+        _killed(first)
     finally:
         first.stop()
     assert _export_in(schema, job.pk).status == "running"
@@ -149,10 +154,7 @@ def test_a_killed_exports_holder_is_taken_over_within_seconds(live_library, tmp_
                 return LeaseHeartbeat.objects.filter(owner=owner).exists()
 
         assert wait_for(beating, timeout=10), holder.log()[-3000:]
-        assert holder.process is not None
-        for pid in processes_of(holder.process.pid):
-            os.kill(pid, signal.SIGKILL)
-        holder.process.wait()
+        _killed(holder)
     finally:
         holder.stop()
     assert _export_in(schema, job.pk).status == "running"

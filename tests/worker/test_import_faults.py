@@ -131,22 +131,37 @@ def test_sigkill_of_the_pool_child_resumes_on_the_same_worker(live_library, tmp_
     _assert_exact(schema, job_id)
 
 
+def _two_workers(env: dict[str, str], label: str) -> list[WorkerProcess]:
+    """Two workers on the test's queue, each logging to a file of its own."""
+    workers = []
+    for name in ("one", "two"):
+        worker = WorkerProcess(concurrency=1, extra_env=env)
+        worker.log_path = worker.log_path.with_name(f"worker-{label}{name}-{os.getpid()}.log")
+        workers.append(worker.start())
+    return workers
+
+
+def _holder_killed_midway(
+    schema: str, tmp_path: Path, workers: list[WorkerProcess]
+) -> tuple[int, str, WorkerProcess]:
+    """An import started and partly committed, then the worker holding it killed outright:
+    the job's id, the lease token its holder had, and the worker left."""
+    job_id = _start_import(schema, tmp_path)
+    _midway(schema, job_id)
+    owner = import_job_in(schema, job_id).lease_owner
+    (holder,) = [w for w in workers if f":{_pool_children(w)[0].pid}:" in owner]
+    (survivor,) = [w for w in workers if w is not holder]
+    _kill_tree(holder.process)
+    return job_id, owner, survivor
+
+
 def test_sigkill_of_a_second_worker_holding_the_job(live_library, tmp_path, own_queue):
     """Two workers run before the import starts; the one holding it is killed outright, its
     message left unacknowledged in the broker; the other finishes the job."""
     schema = live_library.library.schema_name
-    workers = []
-    for name in ("one", "two"):
-        worker = WorkerProcess(concurrency=1, extra_env=own_queue)
-        worker.log_path = worker.log_path.with_name(f"worker-{name}-{os.getpid()}.log")
-        workers.append(worker.start())
+    workers = _two_workers(own_queue, "")
     try:
-        job_id = _start_import(schema, tmp_path)
-        _midway(schema, job_id)
-        owner = import_job_in(schema, job_id).lease_owner
-        (holder,) = [w for w in workers if f":{_pool_children(w)[0].pid}:" in owner]
-        (survivor,) = [w for w in workers if w is not holder]
-        _kill_tree(holder.process)
+        job_id, _, survivor = _holder_killed_midway(schema, tmp_path, workers)
         cleared = time.monotonic()
         _committed_in_bound(schema, job_id, cleared, survivor)
     finally:
@@ -171,18 +186,9 @@ def test_a_killed_holder_is_taken_over_within_seconds_not_a_lease(
     # finds it, and two tasks pass through the broker to the idle survivor.
     bound = HEARTBEATS_MISSED * heartbeat + heartbeat + TASKS_THROUGH_THE_BROKER
     assert bound < lease / 4
-    workers = []
-    for name in ("holder", "survivor"):
-        worker = WorkerProcess(concurrency=1, extra_env=env)
-        worker.log_path = worker.log_path.with_name(f"worker-heartbeat-{name}-{os.getpid()}.log")
-        workers.append(worker.start())
+    workers = _two_workers(env, "heartbeat-")
     try:
-        job_id = _start_import(schema, tmp_path)
-        _midway(schema, job_id)
-        owner = import_job_in(schema, job_id).lease_owner
-        (holder,) = [w for w in workers if f":{_pool_children(w)[0].pid}:" in owner]
-        (survivor,) = [w for w in workers if w is not holder]
-        _kill_tree(holder.process)
+        job_id, owner, survivor = _holder_killed_midway(schema, tmp_path, workers)
         killed = time.monotonic()
         taken = wait_for(
             lambda: import_job_in(schema, job_id).lease_owner not in ("", owner),

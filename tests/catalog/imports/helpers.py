@@ -24,17 +24,29 @@ def job_run(job: ImportJob) -> ImportJob:
     return job
 
 
-def api_upload_run(api: Any, name: str, content: bytes, schema: str = "alpha") -> int:
-    """Upload `content` as file `name` to POST /api/v1/imports/ with the client `api`, run the
-    job it made to its end in `schema`, and give the job's id."""
+def api_upload_run(
+    api: Any, name: str, content: bytes, schema: str = "alpha", **fields: str
+) -> int:
+    """Upload `content` as file `name` (with the form's other `fields`) to POST
+    /api/v1/imports/ with the client `api`, run the job it made to its end in `schema`, and
+    give the job's id."""
     response = api.post(
-        "/api/v1/imports/", {"file": SimpleUploadedFile(name, content)}, format="multipart"
+        "/api/v1/imports/",
+        {"file": SimpleUploadedFile(name, content), **fields},
+        format="multipart",
     )
     assert response.status_code == 202, response.json()
     job_id = int(response.json()["id"])
     with schema_context(schema):
         job_run(ImportJob.objects.get(pk=job_id))
     return job_id
+
+
+def api_staged_job(api: Any, content: bytes, **fields: str) -> dict[str, Any]:
+    """A CSV sent to POST /api/v1/imports/ by `api` and run in library alpha: the job as the
+    API then shows it (its counts, warnings and progress)."""
+    job_id = api_upload_run(api, "books.csv", content, **fields)
+    return dict(api.get(f"/api/v1/imports/{job_id}/").json())
 
 
 def marc_titled(control_number: str, title: str) -> bytes:

@@ -2,31 +2,17 @@
 with the template's column each probably meant; known names read in any case and spacing."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
-from catalog.imports.models import ImportJob
 from catalog.models import Identifier, Record
 from tenants.administration import library_settings_update
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
-from tests.catalog.imports.helpers import job_run
+from tests.catalog.imports.helpers import api_staged_job
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST
 
 NEAR_MISSES = b'Title,Author,ISBN13,Barcode,Location\nDune,"Herbert, Frank",9780441172719,B-1,\n'
-
-
-def _staged(api, content: bytes, **fields: str) -> dict:
-    response = api.post(
-        "/api/v1/imports/",
-        {"file": SimpleUploadedFile("books.csv", content), **fields},
-        format="multipart",
-    )
-    assert response.status_code == 202, response.json()
-    with schema_context("alpha"):
-        job_run(ImportJob.objects.get(pk=response.json()["id"]))
-    return api.get(f"/api/v1/imports/{response.json()['id']}/").json()
 
 
 @pytest.fixture
@@ -35,7 +21,7 @@ def api(library):  # type: ignore[no-untyped-def]
 
 
 def test_the_api_names_the_columns_not_read_and_what_they_probably_meant(api):
-    job = _staged(api, NEAR_MISSES)
+    job = api_staged_job(api, NEAR_MISSES)
 
     assert (job["status"], job["created"]) == ("staged", 1)
     [warning] = job["warnings"]
@@ -46,7 +32,7 @@ def test_the_api_names_the_columns_not_read_and_what_they_probably_meant(api):
 
 
 def test_known_columns_in_any_case_and_spacing_are_read_without_a_warning(api):
-    job = _staged(api, b"Title, ISBN ,BARCODE\nDune,9780441172719,B-1\n", one_shot="true")
+    job = api_staged_job(api, b"Title, ISBN ,BARCODE\nDune,9780441172719,B-1\n", one_shot="true")
 
     assert (job["status"], job["created"], job["warnings"]) == ("committed", 1, [])
     with schema_context("alpha"):
@@ -59,7 +45,7 @@ def test_known_columns_in_any_case_and_spacing_are_read_without_a_warning(api):
 def test_the_staff_page_names_the_columns_not_read_in_the_librarys_language(api, library):
     with schema_context(library.schema_name):
         library_settings_update(library=library, actor="test", language="fr")
-    job = _staged(api, NEAR_MISSES + b"Emma,,,B-2,\n")
+    job = api_staged_job(api, NEAR_MISSES + b"Emma,,,B-2,\n")
     page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job['id']}/")
 
     assert page.status_code == 200
