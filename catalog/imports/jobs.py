@@ -23,7 +23,8 @@ from django.utils.translation import gettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
 from catalog.imports.deciding import CatalogMovedOn, catalog_moved_on_check, feed_position
-from catalog.imports.formats.csv_file import csv_encoding, csv_unread_columns
+from catalog.imports.formats.csv_columns import csv_unread_columns
+from catalog.imports.formats.csv_file import csv_encoding
 from catalog.imports.formats.source import FileUnreadable
 from catalog.imports.leasing import (
     LeaseLost,
