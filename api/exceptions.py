@@ -18,6 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.renderers import OrjsonRenderer
 from common.errors import ApplicationError
+from common.language import quoted
 from common.problems import PROBLEM_JSON, problem
 
 __all__ = ["PROBLEM_JSON", "ErrorSerializer", "exception_handler", "problem"]
@@ -137,7 +138,7 @@ def _invalid_detail(errors: dict[str, list[str]]) -> str:
             "message": errors[names[0]][0],
         }
     return gettext("Check these fields: %(fields)s.") % {
-        "fields": ", ".join(f"\u201c{name}\u201d" for name in names)
+        "fields": ", ".join(quoted(name) for name in names)
     }
 
 

@@ -108,3 +108,18 @@ def test_text_booleans_still_take_true_false_1_and_0(callers, given, kept):
     )
     assert upload.status_code == 202, upload.content[:300]
     assert upload.json()["dry_run"] is kept
+
+
+@pytest.mark.parametrize(
+    ("language", "named"),
+    [("en", "\u201ctitle\u201d, \u201cpublication_year\u201d"),
+     ("fr", "\u00ab\u00a0title\u00a0\u00bb, \u00ab\u00a0publication_year\u00a0\u00bb")],
+)  # fmt: skip
+def test_several_wrong_fields_are_named_in_the_languages_quotes(callers, language, named):
+    body = {"title": "", "publication_year": "soon", "summary": "Dune"}
+    refused = callers["librarian"].post(
+        "/api/v1/records/", body, format="json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert refused.status_code == 400
+    assert named in refused.json()["detail"]
+    assert not Record.objects.filter(summary="Dune").exists()
