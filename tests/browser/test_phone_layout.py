@@ -326,10 +326,13 @@ def test_the_staff_pages_fit_a_phone(stack, staff_pages, phone):
             for button in phone.evaluate(ACTION_BOXES)
             if button["left"] < 0 or button["right"] > PHONE["width"]
         ]
+        # The catalog admin's lists (Locations is one) keep Django's own phone layout: they
+        # must fit, but are not the staff pages' labelled cards.
+        admin = path.startswith("/admin/")
         tables = [
             table
             for table in phone.evaluate(TABLES, True)
-            if table["sideways"] > 0 or table["wrong"]
+            if table["sideways"] > 0 or (table["wrong"] and not admin)
         ]
         if width > window or off_screen or tables:
             shot(path.strip("/").replace("/", "-"))
