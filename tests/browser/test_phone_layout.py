@@ -450,32 +450,51 @@ def test_the_staff_lists_read_as_labelled_cards_on_a_phone(stack, staff_pages, p
     shot("wide-desk")
 
 
-def test_a_settings_conflict_reads_as_labelled_cards_on_a_phone(stack, live_library, phone):
-    """Two tabs save the settings one after the other: the later one's page lists what the
-    earlier saved, on a phone as cards, each value after its column's heading."""
-    shot = Shots(phone, "phone_settings_conflict")
-    stack.admin_sign_in(phone, live_library, "/staff/settings/")
+@dataclass
+class Conflict:
+    """A page two tabs save one after the other: where, which field each changes, with which
+    button, and the table the later save's refusal shows with its column headings."""
+
+    path: str
+    field: str
+    button: str
+    table: str
+    headings: list[str]
+
+
+def _conflict_reads_as_cards(
+    stack: Stack, library: ProvisionedLibrary, phone: Any, conflict: Conflict, shot: Shots
+) -> None:
+    stack.admin_sign_in(phone, library, conflict.path)
     other = phone.context.new_page()
-    other.goto(stack.url(live_library.domain.domain, "/staff/settings/"))
-    other.fill("#id_name", "Renamed in another tab")
-    other.get_by_role("button", name="Save settings").click()
+    other.goto(stack.url(library.domain.domain, conflict.path))
+    other.fill(conflict.field, "Changed in another tab")
+    other.get_by_role("button", name=conflict.button).click()
     other.wait_for_load_state()
     other.close()
 
-    phone.fill("#id_name", "Renamed on the phone")
-    phone.get_by_role("button", name="Save settings").click()
-    phone.wait_for_selector("#settings-changed")
+    phone.fill(conflict.field, "Changed on the phone")
+    phone.get_by_role("button", name=conflict.button).click()
+    phone.wait_for_selector(f"#{conflict.table}")
     shot("conflict")
 
-    [table] = [t for t in phone.evaluate(TABLES, True) if t["id"] == "settings-changed"]
+    [table] = [t for t in phone.evaluate(TABLES, True) if t["id"] == conflict.table]
     assert table["display"] == "block", table
     assert (table["rows"], table["sideways"], table["wrong"]) == (1, 0, []), table
     labels = phone.eval_on_selector_all(
-        "#settings-changed tbody th, #settings-changed tbody td",
+        f"#{conflict.table} tbody th, #{conflict.table} tbody td",
         "(cells) => cells.map((c) => getComputedStyle(c, '::before').content)",
     )
-    assert labels == ['"Setting"', '"Saved now"', '"You typed"']
+    assert labels == [f'"{heading}"' for heading in conflict.headings]
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_settings_conflict_reads_as_labelled_cards_on_a_phone(stack, live_library, phone):
+    """Two tabs save the settings one after the other: the later one's page lists what the
+    earlier saved, on a phone as cards, each value after its column's heading."""
+    conflict = Conflict("/staff/settings/", "#id_name", "Save settings", "settings-changed",
+                        ["Setting", "Saved now", "You typed"])  # fmt: skip
+    _conflict_reads_as_cards(stack, live_library, phone, conflict, Shots(phone, "phone_settings"))
 
 
 @pytest.fixture
@@ -490,27 +509,11 @@ def test_a_record_conflict_reads_as_labelled_cards_on_a_phone(
 ):
     """Two tabs save one record one after the other: the later one's page lists what the
     earlier saved beside what it typed, on a phone as cards, each value after its heading."""
-    shot = Shots(phone, "phone_record_conflict")
-    path = f"/staff/records/{dispossessed}/"
-    stack.admin_sign_in(phone, live_library, path)
-    other = phone.context.new_page()
-    other.goto(stack.url(live_library.domain.domain, path))
-    other.fill("#id_title", "The Dispossessed, from another tab")
-    other.get_by_role("button", name="Save the record").click()
-    other.wait_for_load_state()
-    other.close()
-
-    phone.fill("#id_title", "The Dispossessed, from the phone")
-    phone.get_by_role("button", name="Save the record").click()
-    phone.wait_for_selector("#differences-table")
-    shot("conflict")
-
-    [table] = [t for t in phone.evaluate(TABLES, True) if t["id"] == "differences-table"]
-    assert table["display"] == "block", table
-    assert (table["rows"], table["sideways"], table["wrong"]) == (1, 0, []), table
-    labels = phone.eval_on_selector_all(
-        "#differences-table tbody th, #differences-table tbody td",
-        "(cells) => cells.map((c) => getComputedStyle(c, '::before').content)",
+    conflict = Conflict(
+        f"/staff/records/{dispossessed}/",
+        "#id_title",
+        "Save the record",
+        "differences-table",
+        ["Field", "Saved meanwhile", "Yours, not saved"],
     )
-    assert labels == ['"Field"', '"Saved meanwhile"', '"Yours, not saved"']
-    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _conflict_reads_as_cards(stack, live_library, phone, conflict, Shots(phone, "phone_record"))
