@@ -59,15 +59,15 @@ class _RecordFormatRenderer(OrjsonRenderer):
     """A format of one record: the view hands over the bytes (or, for a JSON format, the
     object); errors are still problems in JSON."""
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        if isinstance(data, bytes):
-            return data
-        return super().render(data, None, renderer_context)
+    def render(self, data: Any, *args: Any, **kwargs: Any) -> bytes:
+        return data if isinstance(data, bytes) else super().render(data, *args, **kwargs)
+
+    def get_indent(
+        self, accepted_media_type: str, renderer_context: Mapping[str, Any]
+    ) -> int | None:
+        # An error's JSON is indented only as the view's context asks: the record's media type
+        # takes no indent parameter.
+        return super().get_indent("", renderer_context)
 
 
 class MarcXmlRenderer(_RecordFormatRenderer):

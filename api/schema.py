@@ -307,29 +307,34 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     return result
 
 
-class ApiKeyScheme(OpenApiAuthenticationExtension):
+class _FixedScheme(OpenApiAuthenticationExtension):
+    """A credential's security scheme, the same for every operation (no target: matches none)."""
+
+    definition: dict[str, Any]
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        return self.definition
+
+
+class ApiKeyScheme(_FixedScheme):
     target_class = "api.authentication.ApiKeyAuthentication"
     name = "ApiKey"
-
-    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Api-Key <key>`, a key issued with `manage.py create_api_key`.",
-        }
+    definition = {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`Api-Key <key>`, a key issued with `manage.py create_api_key`.",
+    }
 
 
-class StaffTokenScheme(OpenApiAuthenticationExtension):
+class StaffTokenScheme(_FixedScheme):
     target_class = "api.authentication.StaffTokenAuthentication"
     name = "StaffToken"
-
-    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A staff token from POST /api/v1/auth/token/.",
-        }
+    definition = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A staff token from POST /api/v1/auth/token/.",
+    }
 
 
 class UnknownSchemeRefusal(OpenApiAuthenticationExtension):

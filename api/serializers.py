@@ -179,16 +179,11 @@ class ItemInputSerializer(StrictInputSerializer):
 
     def data_for_service(self, current: Item | None = None) -> ItemData:
         data = {**(item_input_from(current) if current is not None else {}), **self.validated_data}
-        return ItemData(
-            barcode=data["barcode"],
-            call_number=data["call_number"],
-            location_id=data["location"],
-            status=data["status"],
-            price=data["price"],
-            acquired_on=data["acquired_on"],
-            public_note=data["public_note"],
-            staff_note=data["staff_note"],
-        )
+        # ItemData's names are the input's, but for the location's id and the record (which
+        # the item's write takes on its own).
+        data["location_id"] = data.pop("location")
+        del data["record"]
+        return ItemData(**data)
 
 
 def item_input_from(item: Item) -> dict[str, Any]:

@@ -8,6 +8,22 @@ from api.views import api_not_found
 from tenants import onboarding_views, operator_views, pool_views
 from tenants import views as tenant_views
 
+# Onboarding: a library signs up, confirms its email and follows its provisioning.
+_signup = [
+    path("", onboarding_views.signup_page, name="signup"),
+    path("confirm/<str:token>/", onboarding_views.signup_confirm_page, name="signup-confirm"),
+    path("<str:public_id>/", onboarding_views.signup_status_page, name="signup-status"),
+]
+# Platform operators: every library, and what they may do to one.
+_operators = [
+    path("libraries/", operator_views.libraries_page, name="operator-libraries"),
+    path(
+        "libraries/<str:schema_name>/<str:verb>/",
+        operator_views.library_action,
+        name="operator-library-action",
+    ),
+]
+
 urlpatterns = [
     path("language/", tenant_views.language_choose, name="language-choose"),
     path("admin/", admin.site.urls),
@@ -16,19 +32,8 @@ urlpatterns = [
     # answered): a 404 problem. A character class, not a (?s) flag, so that URL reversing can
     # still parse the pattern.
     re_path(r"^api/[\s\S]*/$", api_not_found),
-    path("signup/", onboarding_views.signup_page, name="signup"),
-    path(
-        "signup/confirm/<str:token>/",
-        onboarding_views.signup_confirm_page,
-        name="signup-confirm",
-    ),
-    path("signup/<str:public_id>/", onboarding_views.signup_status_page, name="signup-status"),
-    path("operators/libraries/", operator_views.libraries_page, name="operator-libraries"),
-    path(
-        "operators/libraries/<str:schema_name>/<str:verb>/",
-        operator_views.library_action,
-        name="operator-library-action",
-    ),
+    path("signup/", include(_signup)),
+    path("operators/", include(_operators)),
     path("search/", pool_views.union_search_page, name="union-search"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("", tenant_views.platform_home, name="platform-home"),

@@ -19,25 +19,28 @@ REQUEST_FIELD_MAX = 32768
 WORKER_CLASS = "config.web_server.ProblemWorker"
 
 
+# The limits answered in the API's terms: status, reason phrase, code, title, detail.
+_REFUSALS: dict[type[BaseException], tuple[int, str, str, str, str]] = {
+    LimitRequestLine: (
+        414, "URI Too Long", "request_line_too_long", "Request line too long",
+        f"The request line (method, address and query string) is longer than this server "
+        f"takes ({REQUEST_LINE_MAX} bytes): send fewer or shorter query parameters, or "
+        f"split the request.",
+    ),
+    LimitRequestHeaders: (
+        431, "Request Header Fields Too Large", "headers_too_large", "Request headers too large",
+        f"A request header is longer than this server takes ({REQUEST_FIELD_MAX} bytes, "
+        f"name and value), or there are too many headers: send smaller cookies or tokens.",
+    ),
+}  # fmt: skip
+
+
 def refusal(exc: BaseException) -> bytes | None:
     """The whole HTTP answer to a request past a limit, or None for gunicorn's other errors."""
-    if isinstance(exc, LimitRequestLine):
-        status, reason, code = 414, "URI Too Long", "request_line_too_long"
-        title = "Request line too long"
-        detail = (
-            f"The request line (method, address and query string) is longer than this server "
-            f"takes ({REQUEST_LINE_MAX} bytes): send fewer or shorter query parameters, or "
-            f"split the request."
-        )
-    elif isinstance(exc, LimitRequestHeaders):
-        status, reason, code = 431, "Request Header Fields Too Large", "headers_too_large"
-        title = "Request headers too large"
-        detail = (
-            f"A request header is longer than this server takes ({REQUEST_FIELD_MAX} bytes, "
-            f"name and value), or there are too many headers: send smaller cookies or tokens."
-        )
-    else:
+    found = next((kind for kind in _REFUSALS if isinstance(exc, kind)), None)
+    if found is None:
         return None
+    status, reason, code, title, detail = _REFUSALS[found]
     body = json.dumps(problem(status, title, detail, code), separators=(",", ":")).encode()
     head = (
         f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
