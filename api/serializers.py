@@ -182,7 +182,7 @@ class ItemInputSerializer(StrictInputSerializer):
         # ItemData's names are the input's, but for the location's id and the record (which
         # the item's write takes on its own).
         data["location_id"] = data.pop("location")
-        del data["record"]
+        data.pop("record", None)
         return ItemData(**data)
 
 
