@@ -225,3 +225,13 @@ def test_an_invitation_names_the_library_not_its_host(
     assert sent.subject == "Your staff account at Alpha Library"
     assert "invited to the staff of Alpha Library." in sent.body
     assert f"://{LIBRARY_HOST}/staff/invitations/" in sent.body
+
+
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [("fr", "Consultation seule"), ("de", "Nur Lesezugriff"), ("es", "Solo lectura")],
+)
+def test_the_read_only_role_is_named_as_access_not_as_a_reader(browser, language, name):
+    """A staff role that only consults is not "a reader": readers are the library's patrons."""
+    page = browser.get("/staff/people/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'<option value="viewer">{name}</option>' in page
