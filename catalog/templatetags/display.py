@@ -4,6 +4,7 @@ from django import template
 
 from catalog.text import name_shown, record_title_shown
 from common.bidi import bdi
+from common.language import after_colon
 
 register = template.Library()
 
@@ -12,3 +13,5 @@ register.filter("name_shown", name_shown)
 register.filter("title_shown", record_title_shown)
 # A name or title inside a sentence: `{% blocktranslate with name=patron.name|bdi %}`.
 register.filter("bdi", bdi)
+# A sentence after a label that ends in a colon: `Warning: {{ warning|after_colon }}`.
+register.filter("after_colon", after_colon)
