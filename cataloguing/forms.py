@@ -19,6 +19,7 @@ from catalog.models import MAX_YEAR, Item, Location, RecordContributor
 from catalog.services import RECORD_DESCRIPTION, SUBJECT_SCHEME_DEFAULT, ItemData, RecordData
 from catalog.website import language_name
 from cataloguing.drafts import Draft
+from common.language import library_language
 
 CONTRIBUTOR_ROWS = 4
 
@@ -48,6 +49,11 @@ LANGUAGE_CODES = (
     "cze", "hun", "rus", "ukr", "gre", "tur", "ara", "heb", "per", "hin", "chi", "jpn", "kor",
     "vie", "lat", "wel", "gle", "mul", "und",
 )  # fmt: skip
+
+
+# The languages Stacks speaks, as a record's language is stored: a new record's language is
+# the library's own until the librarian or a source says otherwise.
+_RECORD_LANGUAGE_OF = {"en": "eng", "fr": "fre", "de": "ger", "es": "spa"}
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -169,6 +175,8 @@ class RecordForm(OnePassForm):
             )
         self.one_pass()
         language = (self.initial.get("language") or "").strip()
+        if not language and not self.is_bound:
+            self.initial["language"] = _RECORD_LANGUAGE_OF.get(library_language(), "")
         if language and language not in LANGUAGE_CODES:
             self.fields["language"].choices = [*language_choices(), (language, language)]  # type: ignore[attr-defined]
 
