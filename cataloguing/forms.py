@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.images import CoverRefused, cover_size_check
+from catalog.languages import MARC_FOR_SPOKEN
 from catalog.models import MAX_YEAR, Item, Location, RecordContributor
 from catalog.services import RECORD_DESCRIPTION, SUBJECT_SCHEME_DEFAULT, ItemData, RecordData
 from catalog.website import language_name
@@ -49,11 +50,6 @@ LANGUAGE_CODES = (
     "cze", "hun", "rus", "ukr", "gre", "tur", "ara", "heb", "per", "hin", "chi", "jpn", "kor",
     "vie", "lat", "wel", "gle", "mul", "und",
 )  # fmt: skip
-
-
-# The languages Stacks speaks, as a record's language is stored: a new record's language is
-# the library's own until the librarian or a source says otherwise.
-_RECORD_LANGUAGE_OF = {"en": "eng", "fr": "fre", "de": "ger", "es": "spa"}
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -175,8 +171,9 @@ class RecordForm(OnePassForm):
             )
         self.one_pass()
         language = (self.initial.get("language") or "").strip()
+        # A new record is in the library's language until the librarian or a source says not.
         if not language and not self.is_bound:
-            self.initial["language"] = _RECORD_LANGUAGE_OF.get(library_language(), "")
+            self.initial["language"] = MARC_FOR_SPOKEN.get(library_language(), "")
         if language and language not in LANGUAGE_CODES:
             self.fields["language"].choices = [*language_choices(), (language, language)]  # type: ignore[attr-defined]
 
