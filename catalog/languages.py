@@ -52,3 +52,8 @@ MARC_FOR_TERMINOLOGY = {
     "sqi": "alb",
     "zho": "chi",
 }
+
+
+# The languages Stacks speaks (settings.LANGUAGES) by their MARC codes: a new record starts in
+# its library's language, and a page names a library's language as it names a record's.
+MARC_FOR_SPOKEN = {"en": "eng", "fr": "fre", "de": "ger", "es": "spa"}

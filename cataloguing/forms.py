@@ -15,10 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.images import CoverRefused, cover_size_check
+from catalog.languages import MARC_FOR_SPOKEN
 from catalog.models import MAX_YEAR, Item, Location, RecordContributor
 from catalog.services import RECORD_DESCRIPTION, SUBJECT_SCHEME_DEFAULT, ItemData, RecordData
 from catalog.website import language_name
 from cataloguing.drafts import Draft
+from common.language import library_language
 
 CONTRIBUTOR_ROWS = 4
 
@@ -169,6 +171,9 @@ class RecordForm(OnePassForm):
             )
         self.one_pass()
         language = (self.initial.get("language") or "").strip()
+        # A new record is in the library's language until the librarian or a source says not.
+        if not language and not self.is_bound:
+            self.initial["language"] = MARC_FOR_SPOKEN.get(library_language(), "")
         if language and language not in LANGUAGE_CODES:
             self.fields["language"].choices = [*language_choices(), (language, language)]  # type: ignore[attr-defined]
 

@@ -1,5 +1,6 @@
 """The language and name of the library whose schema is in use, for what is written outside a
-request, and values quoted as the language in use quotes them."""
+request, values quoted as the language in use quotes them, and sentences after a colon as it
+writes them."""
 
 import unicodedata
 
@@ -42,3 +43,16 @@ def quoted(value: object) -> str:
     )
     opening, closing = _QUOTES.get((get_language() or "")[:2], _ENGLISH_QUOTES)
     return f"{opening}{text}{closing}"
+
+
+# The languages that start a sentence after a colon in lower case ("Attention : le lieu…");
+# English and German keep its capital.
+_LOWER_AFTER_COLON = frozenset({"fr", "es"})
+
+
+def after_colon(sentence: str) -> str:
+    """A sentence as the language in use writes it after a colon: its first letter in lower
+    case in French and Spanish, unless the first word is an acronym or a code (ISBN, MARC)."""
+    if (get_language() or "")[:2] not in _LOWER_AFTER_COLON or sentence[1:2].isupper():
+        return sentence
+    return sentence[:1].lower() + sentence[1:]

@@ -136,22 +136,26 @@ def missing(catalog: Catalog, template: Catalog) -> list[str]:
     for found, errors in catalog.check():
         problems.extend(f"{found.id!r}: {error}" for error in errors)
     if str(catalog.locale) == "fr":
-        problems.extend(french_spacing(catalog))
+        problems.extend(french_typography(catalog))
     return problems
 
 
 # French sets its high punctuation apart with a space a line never breaks at: a no-break space
-# before a colon and inside guillemets, a narrow one before ; ? and !.
-_FRENCH_SPACES = [(" :", "\u00a0:"), ("« ", "«\u00a0"), (" »", "\u00a0»"),
-                  (" ;", "\u202f;"), (" ?", "\u202f?"), (" !", "\u202f!")]  # fmt: skip
+# before a colon and inside guillemets, a narrow one before ; ? and !. It writes the typographic
+# apostrophe, and one word for an email: "courriel", as the catalog's labels do.
+_FRENCH_TYPOGRAPHY = [(" :", "\u00a0:"), ("« ", "«\u00a0"), (" »", "\u00a0»"),
+                      (" ;", "\u202f;"), (" ?", "\u202f?"), (" !", "\u202f!"),
+                      ("'", "\u2019"), ("e-mail", "courriel"),
+                      ("adresse électronique", "adresse de courriel")]  # fmt: skip
 
 
-def french_spacing(catalog: Catalog) -> list[str]:
-    """The French translations whose punctuation a line could break before (or after « )."""
+def french_typography(catalog: Catalog) -> list[str]:
+    """The French translations whose punctuation a line could break before (or after « ), with
+    a straight apostrophe, or another word than "courriel" for an email."""
     problems = []
     for message in catalog:
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for plain, kept in _FRENCH_SPACES:
+        for plain, kept in _FRENCH_TYPOGRAPHY:
             if message.id and any(plain in string for string in strings if string):
                 problems.append(f"{message.id!r}: write {kept!r} for {plain!r}")
     return problems

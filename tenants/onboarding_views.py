@@ -1,9 +1,10 @@
 """Pages of onboarding: sign-up and its progress (platform host), accepting an invitation."""
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
@@ -31,9 +32,9 @@ class SignupForm(forms.Form):
 def _apply_errors(form: forms.Form, exc: ApplicationError) -> None:
     if not exc.fields:
         form.add_error(None, exc.message)
-    for field, messages in exc.fields.items():
+    for field, said in exc.fields.items():
         target = field if field in form.fields else None
-        for message in messages if isinstance(messages, list) else [messages]:
+        for message in said if isinstance(said, list) else [said]:
             form.add_error(target, message if len(str(message)) > 12 else exc.message)
 
 
@@ -126,6 +127,11 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error("password", exc.message)
         else:
+            messages.success(
+                request,
+                gettext("Your password is saved. Sign in with %(email)s and your new password.")
+                % {"email": invitation.user.email},
+            )
             return redirect("login")
     context = {"form": form, "email": invitation.user.email}
     return form_page(request, "tenants/staff/invitation.html", context)

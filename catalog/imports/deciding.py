@@ -24,6 +24,7 @@ from catalog.services import (
     items_by_barcode,
 )
 from common.errors import Conflict
+from common.language import after_colon
 from common.sql import bulk_cursor
 
 Action = ImportRow.Action
@@ -145,7 +146,8 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.reason = no_match % {"keys": named} if keys else no_keys
         warnings = [*source.warnings, *_held_copies_released(source, taken)]
         if warnings and decision.action != Action.REJECT:
-            decision.reason = " ".join([decision.reason, gettext("Warning:"), *warnings])
+            said = after_colon(" ".join(warnings))
+            decision.reason = " ".join([decision.reason, gettext("Warning:"), said])
         decisions.append(decision)
     return decisions
 

@@ -2,8 +2,11 @@
 
 from django import template
 
+from catalog.languages import MARC_FOR_SPOKEN
 from catalog.text import name_shown, record_title_shown
+from catalog.website import language_name
 from common.bidi import bdi
+from common.language import after_colon
 
 register = template.Library()
 
@@ -12,3 +15,12 @@ register.filter("name_shown", name_shown)
 register.filter("title_shown", record_title_shown)
 # A name or title inside a sentence: `{% blocktranslate with name=patron.name|bdi %}`.
 register.filter("bdi", bdi)
+# A sentence after a label that ends in a colon: `Warning: {{ warning|after_colon }}`.
+register.filter("after_colon", after_colon)
+
+
+@register.filter
+def spoken_language_name(code: str) -> str:
+    """A language Stacks speaks (a library's: "en") named as a record's is, in the page's
+    language ("anglais")."""
+    return language_name(MARC_FOR_SPOKEN.get(code, code))

@@ -124,7 +124,7 @@ SAID = {
            "No encontrado", "Solicitud no válida",
            "Revise \u00abpage_size\u00bb: Un número entero de 1 a 200.",
            "Un número entero de 1 a 200."),
-    "fr": ("Cette notice n'existe pas.",
+    "fr": ("Cette notice n\u2019existe pas.",
            "Le code-barres \u00ab\u00a0B-1\u00a0\u00bb est déjà utilisé par un autre exemplaire "
            "de cette bibliothèque.",
            "Introuvable", "Requête non valide",

@@ -1,6 +1,8 @@
 """The import preview and report say, in the library's language, what a file gives that will
 not be kept (CSV columns with no place) and what the import adds besides records (locations)."""
 
+import re
+
 import pytest
 from django_tenants.utils import schema_context
 
@@ -55,12 +57,15 @@ def test_the_staff_page_says_so_in_french(api, library):
 
     assert page.status_code == 200
     assert (
-        "Ces colonnes n&#x27;ont pas de place dans le catalogue, leurs valeurs ne seront donc pas "
+        "ces colonnes n\u2019ont pas de place dans le catalogue, leurs valeurs ne seront donc pas "
         "conserv\u00e9es\u00a0: \u00ab\u00a0Prix\u00a0\u00bb, \u00ab\u00a0Remarques\u00a0\u00bb."
     ) in page.text
     assert "\u00ab\u00a0Auteur\u00a0\u00bb (peut-\u00eatre \u00ab\u00a0authors\u00a0\u00bb)" in (
         page.text
     )
+    # French goes on in lower case after a colon: « Attention : ces colonnes… ».
+    warned = re.findall(r"<strong>Attention\u00a0:</strong> (\w+)", page.text)
+    assert warned == ["ces", "ces"]
 
 
 def test_another_library_neither_reads_the_warnings_nor_changes_the_job(api, other_library):
@@ -104,7 +109,7 @@ def test_the_preview_names_the_locations_the_import_will_add_and_the_report_thos
     ]
     french = api.get(f"/api/v1/imports/{job['id']}/", HTTP_ACCEPT_LANGUAGE="fr").json()
     assert french["warnings"] == [
-        "L'import a ajout\u00e9 ces localisations \u00e0 la biblioth\u00e8que\u00a0: Attic "
+        "L\u2019import a ajout\u00e9 ces localisations \u00e0 la biblioth\u00e8que\u00a0: Attic "
         "(utilis\u00e9e par 1 exemplaire), ref (utilis\u00e9e par 2 exemplaires). Donnez-leur "
         "un nom sous Localisations."
     ]
@@ -122,7 +127,7 @@ def test_the_location_warning_in_french_and_not_to_another_library(api, library,
     job = api_staged_job(api, LOCATIONS, create_locations="true")
 
     assert job["warnings"] == [
-        "L'import ajoutera ces localisations \u00e0 la biblioth\u00e8que\u00a0: Attic "
+        "L\u2019import ajoutera ces localisations \u00e0 la biblioth\u00e8que\u00a0: Attic "
         "(utilis\u00e9e par 1 exemplaire), main (utilis\u00e9e par 3 exemplaires), ref "
         "(utilis\u00e9e par 2 exemplaires). V\u00e9rifiez les codes avant de valider\u202f; "
         "une fois ajout\u00e9es, nommez-les sous Localisations."

@@ -273,7 +273,7 @@ def test_an_api_key_expiring_in_the_past_is_refused_in_words(admin):
     )
     assert response.status_code == 400
     body = response.json()
-    assert body["detail"] == "L'expiration doit être dans le futur."
+    assert body["detail"] == "L\u2019expiration doit être dans le futur."
     assert body["errors"] == {"expires_at": [body["detail"]]}
     with schema_context("alpha"):
         assert ApiKey.objects.count() == 0
@@ -531,11 +531,11 @@ def test_the_settings_service_refuses_a_value_that_is_not_a_boolean(library):
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"language": "xx"}, "Choisissez l'une des langues que parle Stacks"),
-        ({"time_zone": "Mars/Olympus"}, "n'est pas un fuseau horaire"),
+        ({"language": "xx"}, "Choisissez l\u2019une des langues que parle Stacks"),
+        ({"time_zone": "Mars/Olympus"}, "n\u2019est pas un fuseau horaire"),
         (
             {"default_location_code": "NOPE"},
-            "Aucune localisation n'a le code \u00ab\u00a0NOPE\u00a0\u00bb\u00a0: ajoutez-la",
+            "Aucune localisation n\u2019a le code \u00ab\u00a0NOPE\u00a0\u00bb\u00a0: ajoutez-la",
         ),
     ],
 )

@@ -100,7 +100,7 @@ def test_catalog_and_staff_pages_in_french_then_german(
     page.goto(stack.url(host, "/staff/audit/"))
     row = page.locator('tr[data-action="api_key.revoke"]')
     assert row.locator("td").nth(0).inner_text() == "02/12/2026 02:38"
-    assert row.locator("td").nth(2).inner_text() == "Clé d'API révoquée"
+    assert row.locator("td").nth(2).inner_text() == "Clé d\u2019API révoquée"
     assert row.locator("time").get_attribute("datetime") == "2026-12-02T02:38:32+01:00"
     shot("fr-staff-audit")
 

@@ -5,7 +5,7 @@ from django.utils import translation
 
 from catalog.imports.exports import export_job_create
 from common.errors import ApplicationError
-from common.language import quoted
+from common.language import after_colon, quoted
 
 QUOTES = {
     "en": "\u201cCDI\u201d",
@@ -28,7 +28,7 @@ def test_a_control_character_in_a_value_is_spelt_out():
 
 WORDS = {
     "en": "No location has the code \u201cCDI\u201d.",
-    "fr": "Aucune localisation n'a le code \u00ab\u00a0CDI\u00a0\u00bb.",
+    "fr": "Aucune localisation n\u2019a le code \u00ab\u00a0CDI\u00a0\u00bb.",
     "de": "Kein Standort hat den Code \u201eCDI\u201c.",
     "es": "Ninguna ubicación tiene el código \u00abCDI\u00bb.",
 }
@@ -39,3 +39,14 @@ def test_a_refusal_quotes_the_code_in_the_librarian_s_language(in_library, langu
     with translation.override(language), pytest.raises(ApplicationError) as refused:
         export_job_create(format="csv", filters={"location": "CDI"})
     assert refused.value.message == words
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "The year is unread."), ("de", "The year is unread."),
+     ("fr", "the year is unread."), ("es", "the year is unread.")],
+)  # fmt: skip
+def test_a_sentence_after_a_colon_is_in_lower_case_where_the_language_writes_it_so(language, said):
+    with translation.override(language):
+        assert after_colon("The year is unread.") == said
+        assert after_colon("ISBN 123 is unread.") == "ISBN 123 is unread."

@@ -34,7 +34,19 @@ def test_the_check_finds_french_punctuation_a_line_could_break_before():
     catalog.add("Due: %(date)s", "\u00c0 rendre : %(date)s")
     catalog.add("Sure?", "Vraiment\u202f?")
 
-    assert messages.french_spacing(catalog) == ["'Due: %(date)s': write '\\xa0:' for ' :'"]
+    assert messages.french_typography(catalog) == ["'Due: %(date)s': write '\\xa0:' for ' :'"]
+
+
+def test_the_check_finds_straight_apostrophes_and_other_words_for_email_in_french():
+    catalog = messages.read(messages.catalog_paths()["fr"])
+    catalog.add("Sign in by email", "Connexion par e-mail")
+    catalog.add("Email address", "Adresse de courriel")
+    catalog.add("It's done.", "C'est fait.")
+
+    assert messages.french_typography(catalog) == [
+        "'Sign in by email': write 'courriel' for 'e-mail'",
+        "\"It's done.\": write '\u2019' for \"'\"",
+    ]
 
 
 def test_every_shipped_language_has_a_catalog():

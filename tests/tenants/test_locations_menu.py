@@ -54,8 +54,8 @@ def test_an_unknown_default_location_is_refused_with_a_link_to_locations(languag
     assert refused.status_code == 400
     said = {
         "en": "No location has the code \u201cCDI\u201d: add it under Locations first",
-        "fr": "Aucune localisation n'a le code \u00ab\u00a0CDI\u00a0\u00bb\u00a0: ajoutez-la "
-        "d'abord sous Localisations",
+        "fr": "Aucune localisation n\u2019a le code \u00ab\u00a0CDI\u00a0\u00bb\u00a0: ajoutez-la "
+        "d\u2019abord sous Localisations",
     }[language]
     assert said in refused.content.decode().replace("&#x27;", "'")
     assert f'id="settings-locations"><a {LOCATIONS}>' in refused.text
@@ -101,7 +101,10 @@ def test_an_import_that_rejects_an_unknown_location_links_to_locations(language)
         location_create(code="MAIN", name="Main")
     librarian = _staff("librarian")
     page = _imported(librarian)
-    reason = {"en": "add it under Locations first", "fr": "ajoutez-la d'abord sous Localisations"}
+    reason = {
+        "en": "add it under Locations first",
+        "fr": "ajoutez-la d\u2019abord sous Localisations",
+    }
     assert reason[language] in page.replace("&#x27;", "'")
     assert f'id="import-locations"><a {LOCATIONS}>' in page
     # An import whose every location is known says nothing of them.

@@ -100,7 +100,7 @@ def test_a_setting_both_editors_changed_keeps_what_was_typed(library):
 def test_the_refusal_is_in_the_librarians_language(library):
     browser, opened = _opened_then_renamed(library)
     for language, heading, row in (
-        ("fr", "Modifié par quelqu'un d'autre depuis l'ouverture de cette page",
+        ("fr", "Modifié par quelqu\u2019un d\u2019autre depuis l\u2019ouverture de cette page",
          ("Nom affiché", "Alpha Town", "(pas modifié par vous)")),
         ("de", "Seit dem Öffnen dieser Seite von jemand anderem geändert",
          ("Angezeigter Name", "Alpha Town", "(nicht von Ihnen geändert)")),

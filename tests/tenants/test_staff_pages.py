@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from staff.models import ApiKey, AuditEvent, User
 from tenants.models import Domain, Library
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, PASSWORD, domain_prove
-from tests.tenants.admin_helpers import signed_in
+from tests.tenants.admin_helpers import last_invitation_link, signed_in
 
 PLATFORM_ADDRESS = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
@@ -225,3 +225,31 @@ def test_an_invitation_names_the_library_not_its_host(
     assert sent.subject == "Your staff account at Alpha Library"
     assert "invited to the staff of Alpha Library." in sent.body
     assert f"://{LIBRARY_HOST}/staff/invitations/" in sent.body
+
+
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [("fr", "Consultation seule"), ("de", "Nur Lesezugriff"), ("es", "Solo lectura")],
+)
+def test_the_read_only_role_is_named_as_access_not_as_a_reader(browser, language, name):
+    """A staff role that only consults is not "a reader": readers are the library's patrons."""
+    page = browser.get("/staff/people/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'<option value="viewer">{name}</option>' in page
+
+
+def test_an_invited_colleague_reads_that_their_password_is_saved(
+    browser, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/staff/people/", {"email": "new@alpha.example", "role": "librarian"})
+    host, path = last_invitation_link()
+    invited = Client(HTTP_HOST=host, HTTP_ACCEPT_LANGUAGE="fr")
+
+    landed = invited.post(path, {"password": "a-long-new-password"}, follow=True)
+    assert landed.redirect_chain == [("/staff/login/", 302)]
+    assert (
+        '<div role="status"><p class="success">Votre mot de passe est enregistré. Connectez-vous '
+        "avec new@alpha.example et votre nouveau mot de passe.</p></div>"
+    ) in landed.content.decode()
+    # Said once: the next visit to the page says nothing of it.
+    assert "enregistré" not in invited.get("/staff/login/").content.decode()

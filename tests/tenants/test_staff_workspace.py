@@ -339,7 +339,7 @@ def test_a_running_export_s_page_says_how_far_it_has_got(librarian):
     status = re.search(r'<p role="status"[^>]*>(.*?)</p>', french, re.S)
     assert status is not None
     # French sets a space before the colon and groups thousands with a no-break space.
-    assert html.unescape(status[1]) == "En cours\xa0: 2\xa0000 notices écrites jusqu'ici"
+    assert html.unescape(status[1]) == "En cours\xa0: 2\xa0000 notices écrites jusqu\u2019ici"
 
 
 def test_export_years_are_checked_and_filters_shown_in_words(librarian):

@@ -44,10 +44,10 @@ def test_a_failed_import_says_what_to_do_and_logs_the_error(in_french, monkeypat
     body = api.get(f"/api/v1/imports/{job.pk}/").json()
 
     assert (body["status"], body["error_code"]) == ("failed", "import_failed")
-    assert body["error"].startswith("L'import s'est arrêté sur une erreur inattendue")
+    assert body["error"].startswith("L\u2019import s\u2019est arrêté sur une erreur inattendue")
     assert f"import {job.pk}" in body["error"]
     assert page.status_code == 200
-    assert "L&#x27;import s&#x27;est arrêté" in page.text
+    assert "L\u2019import s\u2019est arrêté" in page.text
     for shown in (body["error"], page.text):
         assert TECHNICAL not in shown
         assert "RuntimeError" not in shown
@@ -68,7 +68,7 @@ def test_a_failed_export_says_what_to_do_and_logs_the_error(in_french, monkeypat
     body = api.get(f"/api/v1/exports/{job.pk}/").json()
 
     assert (body["status"], body["error_code"]) == ("failed", "export_failed")
-    assert body["error"].startswith("L'export s'est arrêté sur une erreur inattendue")
+    assert body["error"].startswith("L\u2019export s\u2019est arrêté sur une erreur inattendue")
     assert page.status_code == 200
     for shown in (body["error"], page.text):
         assert TECHNICAL not in shown

@@ -818,12 +818,12 @@ def test_reasons_are_stored_in_the_library_s_language(library):
     )
     assert rows[2] == (
         "reject",
-        "Le code-barres B1 est déjà attribué à l'exemplaire de la ligne 2 de ce fichier\xa0: "
-        "donnez un autre code-barres à l'un des deux.",
+        "Le code-barres B1 est déjà attribué à l\u2019exemplaire de la ligne 2 de ce fichier\xa0: "
+        "donnez un autre code-barres à l\u2019un des deux.",
     )
     assert rows[3][1].startswith(
         "Rien pour rapprocher (ni ISBN ni numéro de contrôle)\u202f; une nouvelle notice est "
-        "créée. Attention\xa0: L'année «\xa018x5\xa0» ne peut pas être lue comme une année"
+        "créée. Attention\xa0: l\u2019année «\xa018x5\xa0» ne peut pas être lue comme une année"
     )
 
 

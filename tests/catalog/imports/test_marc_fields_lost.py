@@ -28,7 +28,8 @@ def test_a_field_with_a_damaged_tag_is_named_with_what_it_held():
     with translation.override("fr"):
         [source] = _read(raw)
     assert source.warnings[0].startswith(
-        "L'\u00e9tiquette d'un champ est ab\u00eem\u00e9e (\u00ab\u00a00 2\u00a0\u00bb)\u00a0: "
+        "L\u2019\u00e9tiquette d\u2019un champ est ab\u00eem\u00e9e "
+        "(\u00ab\u00a00 2\u00a0\u00bb)\u00a0: "
     )
     assert "\u00ab\u00a09780253325525 (alk. paper)\u00a0\u00bb" in source.warnings[0]
 

@@ -49,7 +49,7 @@ def test_the_staff_page_names_the_columns_not_read_in_the_librarys_language(api,
     page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job['id']}/")
 
     assert page.status_code == 200
-    assert "Ces colonnes ne sont pas lues" in page.text
+    assert "ces colonnes ne sont pas lues" in page.text
     assert (
         "\u00ab\u00a0Author\u00a0\u00bb (peut-\u00eatre \u00ab\u00a0authors\u00a0\u00bb)"
         in page.text
