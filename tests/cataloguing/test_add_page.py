@@ -222,9 +222,16 @@ def test_a_pool_record_shows_the_isbn_scanned(library, other_library, librarian)
         assert set(record.identifiers.values_list("value", flat=True)) == {paperback, hardback}
 
 
-def test_a_new_record_is_in_the_library_s_language_unless_told_otherwise(library):
+def test_a_new_record_is_in_the_library_s_language_unless_told_otherwise(
+    library, django_capture_on_commit_callbacks
+):
     """A French library's book typed in is in French; the reader's browser does not decide."""
     library_settings_update(library=library, actor="test", language="fr")
     staff = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
     page = staff.get("/staff/add/", {"manual": "1"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert _fields(page)["language"] == "fre"
+    # Saved back to English (committed, so every process forgets the library it held).
+    with django_capture_on_commit_callbacks(execute=True):
+        library_settings_update(library=library, actor="test", language="en")
+    page = staff.get("/staff/add/", {"manual": "1"}).content.decode()
+    assert _fields(page)["language"] == "eng"
