@@ -61,7 +61,18 @@ class User(AbstractUser):
         return may_administer(self)
 
 
-class ApiKey(models.Model):
+class Revocable(models.Model):
+    """A secret handed out to someone, and the moments it was made and (perhaps) taken back."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+class ApiKey(Revocable):
     """A key for an integrator. Only the SHA-256 of the key is stored; the key is shown once."""
 
     Scope = KeyScope
@@ -75,13 +86,8 @@ class ApiKey(models.Model):
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_keys"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -96,7 +102,7 @@ class ApiKey(models.Model):
         return self.patrons
 
 
-class Invitation(models.Model):
+class Invitation(Revocable):
     """A one-time link that lets a person set their password and join the library's staff.
 
     The account exists (inactive, without a password) from the moment of the invitation, so
@@ -108,13 +114,8 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"invitation of {self.user_id}"
