@@ -5,6 +5,7 @@ alike from before are saved as ever otherwise; a scan matching several of them, 
 does nothing and says so. A barcode holds nothing that cannot be typed at the desk."""
 
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -12,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_commit, import_job_create
 from catalog.imports.models import ImportRow
-from catalog.models import Item
+from catalog.models import Item, Record
 from catalog.services import ItemData, item_create
 from circulation.models import Loan, Patron
 from circulation.services import PatronData, patron_create
@@ -32,14 +33,25 @@ from tests.threads import while_first_is_open
 CASE_BLIND = "(the desk does not tell upper and lower case apart)"
 
 
-def _patrons(desk: Desk) -> list[tuple[int, str, str]]:
-    with schema_context(desk.schema):
-        return sorted(Patron.objects.values_list("id", "name", "barcode"))
+def _patrons(desk: Desk) -> list[tuple[Any, ...]]:
+    return desk.rows(Patron, "id", "name", "barcode")
 
 
-def _copies(desk: Desk) -> list[tuple[int, int, str]]:
-    with schema_context(desk.schema):
-        return sorted(Item.objects.values_list("id", "record_id", "barcode"))
+def _copies(desk: Desk) -> list[tuple[Any, ...]]:
+    return desk.rows(Item, "id", "record_id", "barcode")
+
+
+def copy_barcode_given(
+    writer: Any, librarian: Client, desk: Desk, barcode: str, *, record: Record, item: Item
+) -> tuple[Any, Any, Any]:
+    """`barcode` given by the API to a new copy of `record` and to `item`, and on the staff
+    record page to a new copy of the desk's first record: the three answers."""
+    made = writer.post("/api/v1/items/", {"record": record.pk, "barcode": barcode}, format="json")
+    moved = writer.patch(f"/api/v1/items/{item.pk}/", {"barcode": barcode}, format="json")
+    page = librarian.post(
+        f"/staff/records/{desk.record.pk}/copies/", {"barcode": barcode, "status": "available"}
+    )
+    return made, moved, page
 
 
 def test_a_card_is_refused_another_card_s_barcode_in_another_case(
@@ -105,11 +117,9 @@ def test_a_copy_is_refused_another_copy_s_barcode_in_another_case(
     writer = _writer(desk)
     before = _copies(desk)
 
-    made = writer.post("/api/v1/items/", {"record": desk.other_record.pk, "barcode": typed},
-                       format="json")  # fmt: skip
-    moved = writer.patch(f"/api/v1/items/{desk.items[2].pk}/", {"barcode": typed}, format="json")
-    page = librarian.post(f"/staff/records/{desk.record.pk}/copies/",
-                          {"barcode": typed, "status": "available"})  # fmt: skip
+    made, moved, page = copy_barcode_given(
+        writer, librarian, desk, typed, record=desk.other_record, item=desk.items[2]
+    )
 
     refusal = (
         f"Barcode \u201c{typed}\u201d is already copy {copy} of \u201cThe Dispossessed\u201d "
