@@ -22,7 +22,7 @@ from staff.services import api_key_create
 from tenants.services import ProvisionedLibrary
 from tests.api.conftest import client_for
 from tests.api.test_circulation_api import patron_key
-from tests.catalog.imports.helpers import job_run
+from tests.catalog.imports.helpers import csv_committed_after, job_run
 from tests.circulation.conftest import Desk
 from tests.circulation.test_desk_pages import scan, state
 from tests.circulation.test_lent_copies_kept import _writer
@@ -237,16 +237,12 @@ def test_a_catalog_import_rejects_a_copy_alike_in_the_file_or_among_the_copies(
 def test_a_commit_leaves_out_a_copy_another_took_in_another_case_after_the_preview(
     desk: Desk,
 ) -> None:
-    rows = "title,barcode\nThe Word for World,IMP-1;IMP-2\n"
     with schema_context(desk.schema):
-        job = job_run(import_job_create(file=io.BytesIO(rows.encode()), file_name="new.csv"))
-        assert job.status == "staged"
-        # Meanwhile a copy is given the barcode in another case.
-        item_create(record_id=desk.record.pk, data=ItemData(barcode="imp-2"))
-
-        job = job_run(import_job_commit(job_id=job.pk))
-
-        assert job.status == "committed", job.error
+        job = csv_committed_after(
+            # Meanwhile a copy is given the barcode in another case.
+            lambda: item_create(record_id=desk.record.pk, data=ItemData(barcode="imp-2")),
+            "title,barcode\nThe Word for World,IMP-1;IMP-2\n",
+        )
         word = ImportRow.objects.get(job=job)
         assert (
             "Copy IMP-2 was left out: copy imp-2 of \u201cThe Dispossessed\u201d has had that "

@@ -1,6 +1,7 @@
 """Running import jobs in the test process, slice after slice, as the worker would."""
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from catalog.imports.generate import marc_generate
-from catalog.imports.jobs import import_job_create, import_job_work
+from catalog.imports.jobs import import_job_commit, import_job_create, import_job_work
 from catalog.imports.leasing import lease_token
 from catalog.imports.models import ImportJob
 
@@ -21,6 +22,17 @@ def job_run(job: ImportJob) -> ImportJob:
     while import_job_work(job_id=job.pk, owner=owner):
         pass
     job.refresh_from_db()
+    return job
+
+
+def csv_committed_after(meanwhile: Callable[[], object], rows: str) -> ImportJob:
+    """An import of the CSV `rows` checked, then committed once `meanwhile` has run: what the
+    catalog does with a change made between a file's preview and its import."""
+    job = job_run(import_job_create(file=io.BytesIO(rows.encode()), file_name="new.csv"))
+    assert job.status == "staged"
+    meanwhile()
+    job = job_run(import_job_commit(job_id=job.pk))
+    assert job.status == "committed", job.error
     return job
 
 
