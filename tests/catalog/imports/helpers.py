@@ -13,6 +13,7 @@ from catalog.imports.generate import marc_generate
 from catalog.imports.jobs import import_job_commit, import_job_create, import_job_work
 from catalog.imports.leasing import lease_token
 from catalog.imports.models import ImportJob
+from catalog.models import Record
 
 MARC_DIR = Path(__file__).resolve().parents[2] / "data" / "marc"
 
@@ -73,6 +74,11 @@ def marc_titled(control_number: str, title: str) -> bytes:
         )
     )
     return bytes(record.as_marc())
+
+
+def contributor_names(record: Record) -> list[str]:
+    """The names of the record's contributors, in the record's order."""
+    return [credit.contributor.name for credit in record.credits.order_by("position")]
 
 
 def job_import(path: Path, **options: object) -> ImportJob:
