@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 
 from api.authentication import api_key_cache_clear
 from config.celery import app
+from staff.services import api_key_create
 from tenants.dns import domain_challenge
 from tenants.domains import host_cache_clear
 from tenants.models import Library
@@ -166,6 +167,16 @@ def api_client(library: Library) -> APIClient:
 @pytest.fixture
 def other_api_client(other_library: Library) -> APIClient:
     return APIClient(HTTP_HOST=OTHER_LIBRARY_HOST)
+
+
+@pytest.fixture
+def writer_api(library: Library) -> APIClient:
+    """An integrator's API client for library A, with a key that may write (send imports)."""
+    with schema_context(library.schema_name):
+        secret = api_key_create(name="imports write", scope="write").secret
+    client = APIClient(HTTP_HOST=LIBRARY_HOST)
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    return client
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ not be kept (CSV columns with no place) and what the import adds besides records
 
 import re
 
-import pytest
 from django_tenants.utils import schema_context
 
 from catalog.imports.models import ImportJob
@@ -19,13 +18,8 @@ from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 FRENCH_SHEET = "title;Auteur;Prix;Remarques\nDune;Herbert;12,50;Bon \u00e9tat\n".encode()
 
 
-@pytest.fixture
-def api(library):  # type: ignore[no-untyped-def]
-    return client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
-
-
-def test_columns_with_no_place_are_told_their_values_will_not_be_kept(api):
-    job = api_staged_job(api, FRENCH_SHEET)
+def test_columns_with_no_place_are_told_their_values_will_not_be_kept(writer_api):
+    job = api_staged_job(writer_api, FRENCH_SHEET)
 
     assert (job["status"], job["created"]) == ("staged", 1)
     renamed, lost = job["warnings"]
@@ -38,8 +32,8 @@ def test_columns_with_no_place_are_told_their_values_will_not_be_kept(api):
     )
 
 
-def test_a_header_all_in_french_is_named_column_by_column(api):
-    job = api_staged_job(api, b"Titre;Auteur;Prix\nDune;Herbert;12\n")
+def test_a_header_all_in_french_is_named_column_by_column(writer_api):
+    job = api_staged_job(writer_api, b"Titre;Auteur;Prix\nDune;Herbert;12\n")
 
     assert job["status"] == "failed"
     assert "\u201ctitle\u201d" in job["error"]
@@ -49,10 +43,10 @@ def test_a_header_all_in_french_is_named_column_by_column(api):
     assert "\u201cPrix\u201d." in lost
 
 
-def test_the_staff_page_says_so_in_french(api, library):
+def test_the_staff_page_says_so_in_french(writer_api, library):
     with schema_context(library.schema_name):
         library_settings_update(library=library, actor="test", language="fr")
-    job = api_staged_job(api, FRENCH_SHEET)
+    job = api_staged_job(writer_api, FRENCH_SHEET)
     page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job['id']}/")
 
     assert page.status_code == 200
@@ -68,13 +62,13 @@ def test_the_staff_page_says_so_in_french(api, library):
     assert warned == ["ces", "ces"]
 
 
-def test_another_library_neither_reads_the_warnings_nor_changes_the_job(api, other_library):
-    job = api_staged_job(api, FRENCH_SHEET)
+def test_another_library_neither_reads_the_warnings_nor_changes_the_job(writer_api, other_library):
+    job = api_staged_job(writer_api, FRENCH_SHEET)
     other = client_for(OTHER_LIBRARY_HOST, f"Api-Key {_key('beta')}")
 
     assert other.get(f"/api/v1/imports/{job['id']}/").status_code == 404
     assert other.post(f"/api/v1/imports/{job['id']}/cancel/").status_code == 404
-    assert api.get(f"/api/v1/imports/{job['id']}/").json() == job
+    assert writer_api.get(f"/api/v1/imports/{job['id']}/").json() == job
 
 
 LOCATIONS = (
@@ -84,10 +78,10 @@ LOCATIONS = (
 ).encode()
 
 
-def test_the_preview_names_the_locations_the_import_will_add_and_the_report_those_added(api):
+def test_the_preview_names_the_locations_the_import_will_add_and_the_report_those_added(writer_api):
     with schema_context("alpha"):
         location_create(code="MAIN", name="Main library")
-    job = api_staged_job(api, LOCATIONS, create_locations="true")
+    job = api_staged_job(writer_api, LOCATIONS, create_locations="true")
 
     assert job["status"] == "staged"
     assert job["warnings"] == [
@@ -98,16 +92,16 @@ def test_the_preview_names_the_locations_the_import_will_add_and_the_report_thos
     with schema_context("alpha"):
         assert list(Location.objects.values_list("code", flat=True)) == ["MAIN"]
 
-    assert api.post(f"/api/v1/imports/{job['id']}/commit/").status_code == 202
+    assert writer_api.post(f"/api/v1/imports/{job['id']}/commit/").status_code == 202
     with schema_context("alpha"):
         job_run(ImportJob.objects.get(pk=job["id"]))
-    report = api.get(f"/api/v1/imports/{job['id']}/").json()
+    report = writer_api.get(f"/api/v1/imports/{job['id']}/").json()
     assert report["status"] == "committed"
     assert report["warnings"] == [
         "The import added these locations to the library: Attic (used by 1 copy), ref (used by "
         "2 copies). Give them names under Locations."
     ]
-    french = api.get(f"/api/v1/imports/{job['id']}/", HTTP_ACCEPT_LANGUAGE="fr").json()
+    french = writer_api.get(f"/api/v1/imports/{job['id']}/", HTTP_ACCEPT_LANGUAGE="fr").json()
     assert french["warnings"] == [
         "L\u2019import a ajout\u00e9 ces localisations \u00e0 la biblioth\u00e8que\u00a0: Attic "
         "(utilis\u00e9e par 1 exemplaire), ref (utilis\u00e9e par 2 exemplaires). Donnez-leur "
@@ -115,16 +109,18 @@ def test_the_preview_names_the_locations_the_import_will_add_and_the_report_thos
     ]
 
 
-def test_without_creating_locations_the_preview_adds_none(api):
-    job = api_staged_job(api, LOCATIONS)
+def test_without_creating_locations_the_preview_adds_none(writer_api):
+    job = api_staged_job(writer_api, LOCATIONS)
     assert job["rejected"] == 6
     assert not any("location" in warning.lower() for warning in job["warnings"])
 
 
-def test_the_location_warning_in_french_and_not_to_another_library(api, library, other_library):
+def test_the_location_warning_in_french_and_not_to_another_library(
+    writer_api, library, other_library
+):
     with schema_context(library.schema_name):
         library_settings_update(library=library, actor="test", language="fr")
-    job = api_staged_job(api, LOCATIONS, create_locations="true")
+    job = api_staged_job(writer_api, LOCATIONS, create_locations="true")
 
     assert job["warnings"] == [
         "L\u2019import ajoutera ces localisations \u00e0 la biblioth\u00e8que\u00a0: Attic "

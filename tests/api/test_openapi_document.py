@@ -73,17 +73,16 @@ def _validates(document: dict[str, Any], component: str, value: Any) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("role", "shape", "not_shape"),
+    ("role", "shape"),
     [
-        ("anonymous", "ItemPublic", "ItemStaff"),
-        ("read_key", "ItemPublic", "ItemStaff"),
-        ("viewer", "ItemStaff", "ItemPublic"),
-        ("write_key", "ItemStaff", "ItemPublic"),
+        ("anonymous", "ItemPublic"),
+        ("read_key", "ItemPublic"),
+        ("viewer", "ItemStaff"),
+        ("write_key", "ItemStaff"),
     ],
 )
-def test_items_answer_in_the_shape_of_the_caller(
-    document, callers, catalog, role, shape, not_shape
-):
+def test_items_answer_in_the_shape_of_the_caller(document, callers, catalog, role, shape):
+    not_shape = "ItemStaff" if shape == "ItemPublic" else "ItemPublic"
     client = callers[role]
     listed = client.get("/api/v1/items/").json()["results"]
     one = client.get(f"/api/v1/items/{catalog.item.pk}/").json()

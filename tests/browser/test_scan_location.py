@@ -33,87 +33,88 @@ def _scan(page, code: str) -> None:  # type: ignore[no-untyped-def]
     page.keyboard.press("Enter")
 
 
-def _location_shown(page, stack: Stack, host: str, barcode: str) -> str:  # type: ignore[no-untyped-def]
+def _scan_book(page) -> str:  # type: ignore[no-untyped-def]
+    """Scans the book's ISBN; what the page then says of where its next copy goes."""
+    _scan(page, LEFT_HAND)
+    page.wait_for_selector("#have-it")
+    return str(page.inner_text("#location-note"))
+
+
+def _scan_copy(page, barcode: str) -> str:  # type: ignore[no-untyped-def]
+    """Scans a new copy's barcode, which saves it; what the page then says of the copy."""
+    _scan(page, barcode)
+    page.wait_for_selector("#saved")
+    return str(page.inner_text("#saved"))
+
+
+def _location_shown(page, stack: Stack, library: ProvisionedLibrary, barcode: str) -> str:  # type: ignore[no-untyped-def]
     """The location the staff record page gives the copy with this barcode."""
-    page.goto(stack.url(host, f"/staff/records/?q={LEFT_HAND}"))
+    page.goto(stack.url(library.domain.domain, f"/staff/records/?q={LEFT_HAND}"))
     page.click("#records >> text=The Left Hand of Darkness")
     row = page.locator("#copies tr", has_text=barcode)
     return str(row.locator("td").nth(1).inner_text()).strip()
 
 
 @pytest.fixture
-def with_default(live_library: ProvisionedLibrary) -> ProvisionedLibrary:
-    _held(live_library, locations=["EAST", "MAIN"], default="MAIN")
+def held(request: pytest.FixtureRequest, live_library: ProvisionedLibrary) -> ProvisionedLibrary:
+    """The live library holding the book, with the locations (and default) that the test's
+    parameter for this fixture names."""
+    _held(live_library, **request.param)
     return live_library
 
 
-def test_a_scanned_copy_gets_the_default_location(  # type: ignore[no-untyped-def]
-    stack: Stack, with_default: ProvisionedLibrary, page
+@pytest.mark.parametrize(
+    ("held", "note", "saved", "shown"),
+    [
+        pytest.param(
+            {"locations": ["EAST", "MAIN"], "default": "MAIN"},
+            "Main branch, the library's default location",
+            "Copy 39999000000777 is at Main branch.",
+            "Main branch",
+            id="default",
+        ),
+        pytest.param(
+            {"locations": []},
+            "no locations yet",
+            "Copy 39999000000777 has no location.",
+            "",
+            id="no-locations",
+        ),
+    ],
+    indirect=["held"],
+)
+def test_a_scanned_copy_gets_the_default_location_or_the_page_says_there_is_none(  # type: ignore[no-untyped-def]
+    request: pytest.FixtureRequest,
+    stack: Stack,
+    held: ProvisionedLibrary,
+    page,
+    note: str,
+    saved: str,
+    shown: str,
 ):
-    live_library = with_default
-    shot = Shots(page, "scan_copy_location")
-    stack.admin_sign_in(page, live_library, "/staff/add/")
-    _scan(page, LEFT_HAND)
-    page.wait_for_selector("#have-it")
-    assert "Main branch, the library's default location" in page.inner_text("#location-note")
+    shot = Shots(page, f"scan_copy_location-{request.node.callspec.id}")
+    stack.admin_sign_in(page, held, "/staff/add/")
+    assert note in _scan_book(page)
     shot("found")
-    _scan(page, "39999000000777")
-    page.wait_for_selector("#saved")
+    assert saved in _scan_copy(page, "39999000000777")
     shot("saved")
-    assert "Copy 39999000000777 is at Main branch." in page.inner_text("#saved")
-    host = live_library.domain.domain
-    assert _location_shown(page, stack, host, "39999000000777") == "Main branch"
+    assert _location_shown(page, stack, held, "39999000000777") == shown
 
 
-@pytest.fixture
-def without_default(live_library: ProvisionedLibrary) -> ProvisionedLibrary:
-    _held(live_library, locations=["EAST", "MAIN"])
-    return live_library
-
-
+@pytest.mark.parametrize("held", [{"locations": ["EAST", "MAIN"]}], indirect=True)
 def test_the_location_last_chosen_is_kept_for_the_next_scan(  # type: ignore[no-untyped-def]
-    stack: Stack, without_default: ProvisionedLibrary, page
+    stack: Stack, held: ProvisionedLibrary, page
 ):
     """With several locations and no default, nothing is preselected and the page says so;
     once one is chosen, the next copy scanned in the session goes there too."""
-    live_library = without_default
     shot = Shots(page, "scan_copy_last_location")
-    stack.admin_sign_in(page, live_library, "/staff/add/")
-    _scan(page, LEFT_HAND)
-    page.wait_for_selector("#have-it")
-    assert "No default location is set" in page.inner_text("#location-note")
+    stack.admin_sign_in(page, held, "/staff/add/")
+    assert "No default location is set" in _scan_book(page)
     page.select_option("#id_location", label="EAST: East branch")
     page.focus("#id_barcode")
-    _scan(page, "39999000000777")
-    page.wait_for_selector("#saved")
-    assert "Copy 39999000000777 is at East branch." in page.inner_text("#saved")
-    _scan(page, LEFT_HAND)
-    page.wait_for_selector("#have-it")
+    assert "Copy 39999000000777 is at East branch." in _scan_copy(page, "39999000000777")
+    note = _scan_book(page)
     shot("last-location-offered")
-    assert "East branch, the location you chose last" in page.inner_text("#location-note")
-    _scan(page, "39999000000778")
-    page.wait_for_selector("#saved")
-    assert "Copy 39999000000778 is at East branch." in page.inner_text("#saved")
-    host = live_library.domain.domain
-    assert _location_shown(page, stack, host, "39999000000778") == "East branch"
-
-
-@pytest.fixture
-def no_locations(live_library: ProvisionedLibrary) -> ProvisionedLibrary:
-    _held(live_library, locations=[])
-    return live_library
-
-
-def test_a_library_without_locations_is_told_so(  # type: ignore[no-untyped-def]
-    stack: Stack, no_locations: ProvisionedLibrary, page
-):
-    live_library = no_locations
-    shot = Shots(page, "scan_copy_no_location")
-    stack.admin_sign_in(page, live_library, "/staff/add/")
-    _scan(page, LEFT_HAND)
-    page.wait_for_selector("#have-it")
-    assert "no locations yet" in page.inner_text("#location-note")
-    _scan(page, "39999000000777")
-    page.wait_for_selector("#saved")
-    shot("saved-without-location")
-    assert "Copy 39999000000777 has no location." in page.inner_text("#saved")
+    assert "East branch, the location you chose last" in note
+    assert "Copy 39999000000778 is at East branch." in _scan_copy(page, "39999000000778")
+    assert _location_shown(page, stack, held, "39999000000778") == "East branch"

@@ -22,21 +22,20 @@ def shelf(in_library):
         return record_create(data=RecordData(title=title, **kw))
 
     branch = location_create(code="BR", name="Branch")
+    # "Gardens" in a record's title, in its author's name, or as its subject.
     records = {
-        "title": make("Gardens of the moon", publication_year=1999, language="eng",
-                      contributors=[("Erikson, Steven", "author")],
-                      subjects=[("Fantasy fiction", "lcsh")]),
-        "contributor": make("Deadhouse gates", publication_year=2000, language="eng",
-                            contributors=[("Gardens, Moon", "author")],
-                            subjects=[("Fantasy fiction", "lcsh")]),
-        "subject": make("Memories of ice", publication_year=2001, language="fre",
-                        contributors=[("Erikson, Steven", "author")],
-                        subjects=[("Gardens", "lcsh")]),
-        "phrase": make("The moon is a harsh mistress", publication_year=1966, language="eng",
-                       contributors=[("Heinlein, Robert A.", "author")],
-                       identifiers=[("isbn", "0-312-86355-1")]),
-        "other": make("Harsh winter gardens", publication_year=1985),
+        where: make(title, publication_year=year, language=language,
+                    contributors=[(author, "author")], subjects=[(subject, "lcsh")])
+        for where, title, year, language, author, subject in [
+            ("title", "Gardens of the moon", 1999, "eng", "Erikson, Steven", "Fantasy fiction"),
+            ("contributor", "Deadhouse gates", 2000, "eng", "Gardens, Moon", "Fantasy fiction"),
+            ("subject", "Memories of ice", 2001, "fre", "Erikson, Steven", "Gardens"),
+        ]
     }  # fmt: skip
+    records["phrase"] = make("The moon is a harsh mistress", publication_year=1966, language="eng",
+                             contributors=[("Heinlein, Robert A.", "author")],
+                             identifiers=[("isbn", "0-312-86355-1")])  # fmt: skip
+    records["other"] = make("Harsh winter gardens", publication_year=1985)
     item_create(record_id=records["phrase"].pk,
                 data=ItemData(barcode="S-1", location_id=branch.pk, status="on_loan"))  # fmt: skip
     item_create(record_id=records["other"].pk, data=ItemData(barcode="S-2", status="lost"))

@@ -15,10 +15,11 @@ def dune(library):  # type: ignore[no-untyped-def]
         return record_create(data=RecordData(title="Dune", subtitle="the desert planet"))
 
 
-@pytest.mark.parametrize(
-    ("language", "shown"),
-    [("en", "Dune: the desert planet"), ("fr", "Dune\u00a0: the desert planet")],
-)
+# Title and subtitle as each language joins them.
+SHOWN = {"en": "Dune: the desert planet", "fr": "Dune\u00a0: the desert planet"}
+
+
+@pytest.mark.parametrize(("language", "shown"), SHOWN.items())
 def test_search_results_join_title_and_subtitle_in_the_readers_language(
     web, other_web, dune, language, shown
 ) -> None:

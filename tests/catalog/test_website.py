@@ -274,20 +274,20 @@ def test_pagination_and_page_size_cap(web, shelf):
     assert "per_page must be a whole number from 1 to 100" in too_big.text
 
 
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"sort": "price"}, "sort must be one of relevance, title, year, updated"),
-        ({"decade": "1995"}, "decade must be the first year of a decade"),
-        ({"subject": "fantasy"}, "subject must be a whole number"),
-        ({"language": "english"}, "language must be a three-letter MARC code"),
-        ({"page": "0"}, "page must be a whole number"),
-        # Digits that are not 0-9 ("²", Arabic-Indic) and numbers past any id are still bad input.
-        ({"subject": "\u00b2"}, "subject must be a whole number"),
-        ({"page": "\u0663"}, "page must be a whole number"),
-        ({"contributor": "9" * 40}, "contributor must be a whole number"),
-    ],
-)
+BAD_SEARCHES = {
+    "unknown-order": ({"sort": "price"}, "sort must be one of relevance, title, year, updated"),
+    "mid-decade": ({"decade": "1995"}, "decade must be the first year of a decade"),
+    "subject-by-name": ({"subject": "fantasy"}, "subject must be a whole number"),
+    "language-by-name": ({"language": "english"}, "language must be a three-letter MARC code"),
+    "page-zero": ({"page": "0"}, "page must be a whole number"),
+    # Digits that are not 0-9 and numbers past any id are still bad input.
+    "superscript-digit": ({"subject": "\u00b2"}, "subject must be a whole number"),
+    "arabic-indic-digit": ({"page": "\u0663"}, "page must be a whole number"),
+    "past-any-id": ({"contributor": "9" * 40}, "contributor must be a whole number"),
+}
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_SEARCHES.values(), ids=BAD_SEARCHES)
 def test_bad_search_parameters_answer_a_clear_400(web, shelf, params, message):
     page = web.get("/search/", params)
     assert page.status_code == 400

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pytest
+from django.db.models import Model
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -44,6 +46,11 @@ class Desk:
             )
         self.items.append(item)
         return item
+
+    def rows(self, model: type[Model], *fields: str) -> list[tuple[Any, ...]]:
+        """Every row of `model` in the desk's library, as these fields, in order."""
+        with schema_context(self.schema):
+            return sorted(model._default_manager.values_list(*fields))
 
 
 def desk_make(schema: str, copies: int = 3) -> Desk:

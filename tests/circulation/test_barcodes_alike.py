@@ -5,6 +5,7 @@ alike from before are saved as ever otherwise; a scan matching several of them, 
 does nothing and says so. A barcode holds nothing that cannot be typed at the desk."""
 
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -12,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_commit, import_job_create
 from catalog.imports.models import ImportRow
-from catalog.models import Item
+from catalog.models import Item, Record
 from catalog.services import ItemData, item_create
 from circulation.models import Loan, Patron
 from circulation.services import PatronData, patron_create
@@ -21,7 +22,7 @@ from staff.services import api_key_create
 from tenants.services import ProvisionedLibrary
 from tests.api.conftest import client_for
 from tests.api.test_circulation_api import patron_key
-from tests.catalog.imports.helpers import job_run
+from tests.catalog.imports.helpers import csv_committed_after, job_run
 from tests.circulation.conftest import Desk
 from tests.circulation.test_desk_pages import scan, state
 from tests.circulation.test_lent_copies_kept import _writer
@@ -32,14 +33,25 @@ from tests.threads import while_first_is_open
 CASE_BLIND = "(the desk does not tell upper and lower case apart)"
 
 
-def _patrons(desk: Desk) -> list[tuple[int, str, str]]:
-    with schema_context(desk.schema):
-        return sorted(Patron.objects.values_list("id", "name", "barcode"))
+def _patrons(desk: Desk) -> list[tuple[Any, ...]]:
+    return desk.rows(Patron, "id", "name", "barcode")
 
 
-def _copies(desk: Desk) -> list[tuple[int, int, str]]:
-    with schema_context(desk.schema):
-        return sorted(Item.objects.values_list("id", "record_id", "barcode"))
+def _copies(desk: Desk) -> list[tuple[Any, ...]]:
+    return desk.rows(Item, "id", "record_id", "barcode")
+
+
+def copy_barcode_given(
+    writer: Any, librarian: Client, desk: Desk, barcode: str, *, record: Record, item: Item
+) -> tuple[Any, Any, Any]:
+    """`barcode` given by the API to a new copy of `record` and to `item`, and on the staff
+    record page to a new copy of the desk's first record: the three answers."""
+    made = writer.post("/api/v1/items/", {"record": record.pk, "barcode": barcode}, format="json")
+    moved = writer.patch(f"/api/v1/items/{item.pk}/", {"barcode": barcode}, format="json")
+    page = librarian.post(
+        f"/staff/records/{desk.record.pk}/copies/", {"barcode": barcode, "status": "available"}
+    )
+    return made, moved, page
 
 
 def test_a_card_is_refused_another_card_s_barcode_in_another_case(
@@ -105,11 +117,9 @@ def test_a_copy_is_refused_another_copy_s_barcode_in_another_case(
     writer = _writer(desk)
     before = _copies(desk)
 
-    made = writer.post("/api/v1/items/", {"record": desk.other_record.pk, "barcode": typed},
-                       format="json")  # fmt: skip
-    moved = writer.patch(f"/api/v1/items/{desk.items[2].pk}/", {"barcode": typed}, format="json")
-    page = librarian.post(f"/staff/records/{desk.record.pk}/copies/",
-                          {"barcode": typed, "status": "available"})  # fmt: skip
+    made, moved, page = copy_barcode_given(
+        writer, librarian, desk, typed, record=desk.other_record, item=desk.items[2]
+    )
 
     refusal = (
         f"Barcode \u201c{typed}\u201d is already copy {copy} of \u201cThe Dispossessed\u201d "
@@ -227,16 +237,12 @@ def test_a_catalog_import_rejects_a_copy_alike_in_the_file_or_among_the_copies(
 def test_a_commit_leaves_out_a_copy_another_took_in_another_case_after_the_preview(
     desk: Desk,
 ) -> None:
-    rows = "title,barcode\nThe Word for World,IMP-1;IMP-2\n"
     with schema_context(desk.schema):
-        job = job_run(import_job_create(file=io.BytesIO(rows.encode()), file_name="new.csv"))
-        assert job.status == "staged"
-        # Meanwhile a copy is given the barcode in another case.
-        item_create(record_id=desk.record.pk, data=ItemData(barcode="imp-2"))
-
-        job = job_run(import_job_commit(job_id=job.pk))
-
-        assert job.status == "committed", job.error
+        job = csv_committed_after(
+            # Meanwhile a copy is given the barcode in another case.
+            lambda: item_create(record_id=desk.record.pk, data=ItemData(barcode="imp-2")),
+            "title,barcode\nThe Word for World,IMP-1;IMP-2\n",
+        )
         word = ImportRow.objects.get(job=job)
         assert (
             "Copy IMP-2 was left out: copy imp-2 of \u201cThe Dispossessed\u201d has had that "

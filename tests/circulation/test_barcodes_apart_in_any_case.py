@@ -5,6 +5,7 @@ otherwise, and a scan that matches neither as typed but both in another case doe
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -17,20 +18,19 @@ from circulation.models import Patron
 from tests.api.test_circulation_api import patron_key
 from tests.catalog.imports.helpers import job_run
 from tests.circulation.conftest import Desk
+from tests.circulation.test_barcodes_alike import copy_barcode_given
 from tests.circulation.test_desk_pages import scan, state
 from tests.circulation.test_lent_copies_kept import _writer
 from tests.circulation.test_patron_imports import desk_client, upload, worker_runs
 from tests.conftest import LIBRARY_HOST
 
 
-def _patrons(desk: Desk) -> list[tuple[str, str, str]]:
-    with schema_context(desk.schema):
-        return sorted(Patron.objects.values_list("name", "barcode", "email"))
+def _patrons(desk: Desk) -> list[tuple[Any, ...]]:
+    return desk.rows(Patron, "name", "barcode", "email")
 
 
-def _copies(desk: Desk) -> list[tuple[int, str, str]]:
-    with schema_context(desk.schema):
-        return sorted(Item.objects.values_list("id", "barcode", "call_number"))
+def _copies(desk: Desk) -> list[tuple[Any, ...]]:
+    return desk.rows(Item, "id", "barcode", "call_number")
 
 
 def test_a_copy_is_refused_a_card_s_barcode_in_another_case(librarian: Client, desk: Desk) -> None:
@@ -39,11 +39,9 @@ def test_a_copy_is_refused_a_card_s_barcode_in_another_case(librarian: Client, d
     assert card != desk.patron.barcode
     before = _copies(desk)
 
-    made = writer.post("/api/v1/items/", {"record": desk.record.pk, "barcode": card},
-                       format="json")  # fmt: skip
-    moved = writer.patch(f"/api/v1/items/{desk.item.pk}/", {"barcode": card}, format="json")
-    page = librarian.post(f"/staff/records/{desk.record.pk}/copies/",
-                          {"barcode": card, "status": "available"})  # fmt: skip
+    made, moved, page = copy_barcode_given(
+        writer, librarian, desk, card, record=desk.record, item=desk.item
+    )
 
     for refused in (made, moved):
         assert refused.status_code == 400, refused.content

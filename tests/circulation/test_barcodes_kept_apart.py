@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from catalog.imports.jobs import import_job_commit, import_job_create
+from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportRow
 from catalog.models import Item, Record
 from catalog.services import ItemData, item_create, item_update
@@ -22,7 +22,7 @@ from staff.services import api_key_create
 from tenants.services import ProvisionedLibrary
 from tests.api.conftest import client_for
 from tests.api.test_circulation_api import patron_key
-from tests.catalog.imports.helpers import job_run
+from tests.catalog.imports.helpers import csv_committed_after, job_run
 from tests.circulation.conftest import Desk, desk_make
 from tests.circulation.test_desk_pages import scan, state
 from tests.circulation.test_lent_copies_kept import _writer
@@ -137,16 +137,12 @@ def test_a_copy_s_barcode_is_the_copy_though_a_card_has_it_in_another_case(
 def test_a_commit_leaves_out_a_copy_whose_barcode_a_card_took_after_the_preview(
     desk: Desk,
 ) -> None:
-    rows = "title,barcode\nThe Word for World,IMP-1;IMP-2\nThe Eye of the Heron,IMP-3\n"
     with schema_context(desk.schema):
-        job = job_run(import_job_create(file=io.BytesIO(rows.encode()), file_name="new.csv"))
-        assert job.status == "staged"
-        # Meanwhile the desk gives a new reader the card IMP-2.
-        patron_create(data=PatronData(name="Odo", barcode="IMP-2"))
-
-        job = job_run(import_job_commit(job_id=job.pk))
-
-        assert job.status == "committed", job.error
+        job = csv_committed_after(
+            # Meanwhile the desk gives a new reader the card IMP-2.
+            lambda: patron_create(data=PatronData(name="Odo", barcode="IMP-2")),
+            "title,barcode\nThe Word for World,IMP-1;IMP-2\nThe Eye of the Heron,IMP-3\n",
+        )
         word, heron = ImportRow.objects.filter(job=job).order_by("position")
         assert (word.action, word.committed) == ("create", True)
         assert (

@@ -13,7 +13,8 @@ Targets (printed, not asserted): a suggestion under 20 ms at p95, right 80% of t
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
@@ -25,6 +26,12 @@ from tests.perf.results import p50_p95, record
 from tests.perf.test_api_bench import _records, catalog_fill
 
 SAMPLES = 200
+# The floors: counting the search vectors' lexemes, and a word's matches (a search that
+# found nothing).
+LEXEMES_COUNT = "SELECT count(*) FROM ts_stat('SELECT vector FROM catalog_recordsearch')"
+MATCHES_COUNT = (
+    "SELECT count(*) FROM catalog_recordsearch WHERE vector @@ websearch_to_tsquery('english', %s)"
+)
 
 
 def _ms(run: Callable[[], object]) -> float:
@@ -47,14 +54,11 @@ def _misspelt(word: str, rng: random.Random) -> str:
             return word[:i] + letter + word[i + 1 :]
 
 
-def _matches_count(word: str) -> None:
+def _sql_value(statement: str, params: Sequence[object] = ()) -> Any:
+    """The first value a raw SQL statement answers."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM catalog_recordsearch "
-            "WHERE vector @@ websearch_to_tsquery('english', %s)",
-            [word],
-        )
-        cursor.fetchone()
+        cursor.execute(statement, params)
+        return cursor.fetchone()[0]
 
 
 def test_spelling_suggestions_against_raw_sql(live_library):
@@ -65,13 +69,9 @@ def test_spelling_suggestions_against_raw_sql(live_library):
     catalog_fill(schema, count)
     print(f"\nfilled {count} records in {time.perf_counter() - started:.1f}s")
     with schema_context(schema):
-        with connection.cursor() as cursor:
-            started = time.perf_counter()
-            cursor.execute(
-                "SELECT count(*) FROM ts_stat('SELECT vector FROM catalog_recordsearch')"
-            )
-            lexemes = cursor.fetchone()[0]
-            floor_refresh = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        lexemes = _sql_value(LEXEMES_COUNT)
+        floor_refresh = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         words = search_words_refresh()
         refresh = (time.perf_counter() - started) * 1000
@@ -94,7 +94,7 @@ def test_spelling_suggestions_against_raw_sql(live_library):
                 typos.append((word, typo))
         suggest_times, floor_times, right = [], [], 0
         for word, typo in typos:
-            floor_times.append(_ms(lambda t=typo: _matches_count(t)))
+            floor_times.append(_ms(lambda t=typo: _sql_value(MATCHES_COUNT, [t])))
             answer: list[str | None] = []
             suggest_times.append(_ms(lambda t=typo, a=answer: a.append(spelling_suggest(t))))
             right += answer[0] == word

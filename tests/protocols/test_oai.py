@@ -279,6 +279,11 @@ def datestamp(client: Client, record: Record) -> str:
     return got.findtext(".//o:datestamp", namespaces=NS)
 
 
+def datestamp_and_then(client: Client, record: Record) -> tuple[str, str]:
+    """The record's datestamp, and a `from` after it for the changes the test makes next."""
+    return datestamp(client, record), a_second_on()
+
+
 def holdings(record: etree._Element) -> list[list[tuple[str, str]]]:
     fields = record.xpath(".//m:datafield[@tag='852']", namespaces=NS)
     return [[(s.get("code"), s.text) for s in field.findall("m:subfield", NS)] for field in fields]
@@ -291,8 +296,7 @@ def test_a_copy_moved_to_another_record_moves_both_datestamps(web, shelf):
         a_second_on()
         # The copy changed after its record: the record's datestamp is the copy's change.
         item_update(item_id=item.pk, data=ItemInput(barcode="B-200", location_id=item.location_id))
-    earlier = datestamp(web, source)
-    since = a_second_on()
+    earlier, since = datestamp_and_then(web, source)
     with schema_context("alpha"):
         item_update(
             item_id=item.pk, record_id=target.pk,
@@ -308,8 +312,7 @@ def test_a_copy_moved_to_another_record_moves_both_datestamps(web, shelf):
 
 def test_a_deleted_copy_moves_its_records_datestamp(web, shelf):
     record = shelf["moon"]
-    earlier = datestamp(web, record)
-    since = a_second_on()
+    earlier, since = datestamp_and_then(web, record)
     with schema_context("alpha"):
         item_delete(item_id=record.items.get().pk)
     changed = harvest(web, "ListRecords", metadataPrefix="marc21", **{"from": since})
@@ -321,8 +324,7 @@ def test_a_deleted_copy_moves_its_records_datestamp(web, shelf):
 
 def test_a_recoded_location_moves_the_datestamps_of_the_records_held_there(web, shelf):
     record = shelf["moon"]
-    earlier = datestamp(web, record)
-    since = a_second_on()
+    earlier, since = datestamp_and_then(web, record)
     with schema_context("alpha"):
         main = record.items.get().location
         # A new name alone changes nothing a record is served with.

@@ -5,6 +5,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -100,6 +101,23 @@ def test_an_export_whose_database_session_is_terminated_finishes(live_library, t
     assert job.lease_owner == ""
 
 
+@contextmanager
+def _working(env: dict[str, str]) -> Iterator[WorkerProcess]:
+    """A worker of its own for the block, stopped however the block ends."""
+    worker = WorkerProcess(concurrency=1, extra_env=env).start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+def _finished(schema: str, job_id: int, worker: WorkerProcess) -> ExportJob:
+    """The export once done, which `worker` must see to within two minutes."""
+    done = wait_for(lambda: _export_in(schema, job_id).status == "done", timeout=120)
+    assert done, worker.log()[-3000:]
+    return _export_in(schema, job_id)
+
+
 def _killed(worker: WorkerProcess) -> None:
     """The worker and its pool killed outright, with no chance to release anything."""
     assert worker.process is not None
@@ -112,21 +130,13 @@ def test_an_export_whose_worker_is_killed_is_finished_by_the_next(
     live_library, tmp_path, own_queue
 ):
     schema = live_library.library.schema_name
-    first = WorkerProcess(concurrency=1, extra_env=own_queue).start()
-    try:
+    with _working(own_queue) as first:
         job = _export_running(schema, tmp_path)
         _killed(first)
-    finally:
-        first.stop()
     assert _export_in(schema, job.pk).status == "running"
 
-    second = WorkerProcess(concurrency=1, extra_env=own_queue).start()
-    try:
-        done = wait_for(lambda: _export_in(schema, job.pk).status == "done", timeout=120)
-        assert done, second.log()[-3000:]
-    finally:
-        second.stop()
-    job = _export_in(schema, job.pk)
+    with _working(own_queue) as second:
+        job = _finished(schema, job.pk, second)
     assert (job.records, _written_records(job)) == (COUNT, COUNT)
 
 
@@ -144,8 +154,7 @@ def test_a_killed_exports_holder_is_taken_over_within_seconds(live_library, tmp_
     # heartbeat period) takes it; a few seconds for a task to pass through the broker.
     bound = HEARTBEATS_MISSED * heartbeat + heartbeat + 5
     assert bound < lease / 4
-    holder = WorkerProcess(concurrency=1, extra_env=env).start()
-    try:
+    with _working(env) as holder:
         job = _export_running(schema, tmp_path)
         owner = _export_in(schema, job.pk).lease_owner
 
@@ -155,21 +164,14 @@ def test_a_killed_exports_holder_is_taken_over_within_seconds(live_library, tmp_
 
         assert wait_for(beating, timeout=10), holder.log()[-3000:]
         _killed(holder)
-    finally:
-        holder.stop()
     assert _export_in(schema, job.pk).status == "running"
 
-    survivor = WorkerProcess(concurrency=1, extra_env=env).start()
-    try:
+    with _working(env) as survivor:
         ready = time.monotonic()
         taken = wait_for(lambda: _export_in(schema, job.pk).lease_owner not in ("", owner), bound)
         assert taken, survivor.log()[-3000:]
         assert time.monotonic() - ready <= bound
-        done = wait_for(lambda: _export_in(schema, job.pk).status == "done", timeout=120)
-        assert done, survivor.log()[-3000:]
-    finally:
-        survivor.stop()
-    job = _export_in(schema, job.pk)
+        job = _finished(schema, job.pk, survivor)
     assert (job.records, _written_records(job)) == (COUNT, COUNT)
     with schema_context(schema):
         assert not LeaseHeartbeat.objects.exists()  # the killed holder's stamp, and ours, gone

@@ -1,6 +1,7 @@
 """Running import jobs in the test process, slice after slice, as the worker would."""
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from catalog.imports.generate import marc_generate
-from catalog.imports.jobs import import_job_create, import_job_work
+from catalog.imports.jobs import import_job_commit, import_job_create, import_job_work
 from catalog.imports.leasing import lease_token
 from catalog.imports.models import ImportJob
+from catalog.models import Record
 
 MARC_DIR = Path(__file__).resolve().parents[2] / "data" / "marc"
 
@@ -21,6 +23,17 @@ def job_run(job: ImportJob) -> ImportJob:
     while import_job_work(job_id=job.pk, owner=owner):
         pass
     job.refresh_from_db()
+    return job
+
+
+def csv_committed_after(meanwhile: Callable[[], object], rows: str) -> ImportJob:
+    """An import of the CSV `rows` checked, then committed once `meanwhile` has run: what the
+    catalog does with a change made between a file's preview and its import."""
+    job = job_run(import_job_create(file=io.BytesIO(rows.encode()), file_name="new.csv"))
+    assert job.status == "staged"
+    meanwhile()
+    job = job_run(import_job_commit(job_id=job.pk))
+    assert job.status == "committed", job.error
     return job
 
 
@@ -61,6 +74,11 @@ def marc_titled(control_number: str, title: str) -> bytes:
         )
     )
     return bytes(record.as_marc())
+
+
+def contributor_names(record: Record) -> list[str]:
+    """The names of the record's contributors, in the record's order."""
+    return [credit.contributor.name for credit in record.credits.order_by("position")]
 
 
 def job_import(path: Path, **options: object) -> ImportJob:

@@ -15,6 +15,12 @@ def _read(raw: bytes) -> list[SourceRecord]:
     return [source for source, _ in marc_records(io.BytesIO(raw))]
 
 
+def _one(fields: list[tuple[str, bytes]]) -> SourceRecord:
+    """What is read of one MARC-8 record of these fields."""
+    [source] = _read(_iso2709(fields))
+    return source
+
+
 def test_a_field_with_a_damaged_tag_is_named_with_what_it_held():
     # Its first field's tag is "0 2" (020 damaged), holding "$a9780253325525 (alk. paper)".
     raw = (MARC_DIR / "bad_indicator.dat").read_bytes()
@@ -35,14 +41,7 @@ def test_a_field_with_a_damaged_tag_is_named_with_what_it_held():
 
 
 def test_a_damaged_tag_is_said_even_when_its_field_is_the_only_isbn():
-    raw = _iso2709(
-        [
-            ("001", b"t1"),
-            ("0 2", b"  \x1fa9780441172719"),
-            ("245", b"10\x1faDune"),
-        ]
-    )
-    [source] = _read(raw)
+    source = _one([("001", b"t1"), ("0 2", b"  \x1fa9780441172719"), ("245", b"10\x1faDune")])
 
     assert source.data is not None
     assert source.data.identifiers == []
@@ -52,20 +51,17 @@ def test_a_damaged_tag_is_said_even_when_its_field_is_the_only_isbn():
 
 
 def test_sound_tags_and_local_tags_are_no_warning():
-    raw = _iso2709([("001", b"t2"), ("245", b"10\x1faDune"), ("CAT", b"  \x1faKOHA")])
-    [source] = _read(raw)
+    source = _one([("001", b"t2"), ("245", b"10\x1faDune"), ("CAT", b"  \x1faKOHA")])
     assert source.warnings == []
 
 
 def test_marc8_control_characters_are_read_as_spaces_and_said_once_per_field():
-    raw = _iso2709(
-        [
-            ("001", b"c1"),
-            ("245", b"10\x1faLine one\x0bline two\x0b\xe2ete"),
-            ("520", b"  \x1faFirst\x07second"),
-        ]
-    )
-    [source] = _read(raw)
+    fields = [
+        ("001", b"c1"),
+        ("245", b"10\x1faLine one\x0bline two\x0b\xe2ete"),
+        ("520", b"  \x1faFirst\x07second"),
+    ]
+    source = _one(fields)
 
     assert source.data is not None
     assert source.data.title == "Line one line two \u00e9te"
@@ -75,7 +71,7 @@ def test_marc8_control_characters_are_read_as_spaces_and_said_once_per_field():
         "were read as spaces: 245, 520."
     ]
     with translation.override("fr"):
-        [source] = _read(raw)
+        source = _one(fields)
     assert source.warnings == [
         "Des caract\u00e8res de contr\u00f4le (une tabulation ou un saut de ligne, par exemple) "
         "dans le texte MARC-8 de ces champs ont \u00e9t\u00e9 lus comme des espaces\u00a0: "

@@ -1,13 +1,10 @@
 """A CSV's columns the import does not read are named in the preview, never dropped unseen,
 with the template's column each probably meant; known names read in any case and spacing."""
 
-import pytest
 from django_tenants.utils import schema_context
 
 from catalog.models import Identifier, Record
 from tenants.administration import library_settings_update
-from tests.api.conftest import client_for
-from tests.api.test_imports_api import _key
 from tests.catalog.imports.helpers import api_staged_job
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST
@@ -15,13 +12,8 @@ from tests.conftest import LIBRARY_HOST
 NEAR_MISSES = b'Title,Author,ISBN13,Barcode,Location\nDune,"Herbert, Frank",9780441172719,B-1,\n'
 
 
-@pytest.fixture
-def api(library):  # type: ignore[no-untyped-def]
-    return client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
-
-
-def test_the_api_names_the_columns_not_read_and_what_they_probably_meant(api):
-    job = api_staged_job(api, NEAR_MISSES)
+def test_the_api_names_the_columns_not_read_and_what_they_probably_meant(writer_api):
+    job = api_staged_job(writer_api, NEAR_MISSES)
 
     assert (job["status"], job["created"]) == ("staged", 1)
     [warning] = job["warnings"]
@@ -31,8 +23,10 @@ def test_the_api_names_the_columns_not_read_and_what_they_probably_meant(api):
     assert "Location" not in warning
 
 
-def test_known_columns_in_any_case_and_spacing_are_read_without_a_warning(api):
-    job = api_staged_job(api, b"Title, ISBN ,BARCODE\nDune,9780441172719,B-1\n", one_shot="true")
+def test_known_columns_in_any_case_and_spacing_are_read_without_a_warning(writer_api):
+    job = api_staged_job(
+        writer_api, b"Title, ISBN ,BARCODE\nDune,9780441172719,B-1\n", one_shot="true"
+    )
 
     assert (job["status"], job["created"], job["warnings"]) == ("committed", 1, [])
     with schema_context("alpha"):
@@ -42,10 +36,10 @@ def test_known_columns_in_any_case_and_spacing_are_read_without_a_warning(api):
         assert list(record.items.values_list("barcode", flat=True)) == ["B-1"]
 
 
-def test_the_staff_page_names_the_columns_not_read_in_the_librarys_language(api, library):
+def test_the_staff_page_names_the_columns_not_read_in_the_librarys_language(writer_api, library):
     with schema_context(library.schema_name):
         library_settings_update(library=library, actor="test", language="fr")
-    job = api_staged_job(api, NEAR_MISSES + b"Emma,,,B-2,\n")
+    job = api_staged_job(writer_api, NEAR_MISSES + b"Emma,,,B-2,\n")
     page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job['id']}/")
 
     assert page.status_code == 200
