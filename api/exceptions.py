@@ -21,7 +21,9 @@ from common.errors import ApplicationError
 from common.language import quoted
 from common.problems import PROBLEM_JSON, problem
 
-__all__ = ["PROBLEM_JSON", "ErrorSerializer", "exception_handler", "problem"]
+__all__ = [
+    "PROBLEM_JSON", "ErrorSerializer", "exception_handler", "problem", "validation_refusal"
+]  # fmt: skip
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -63,6 +65,13 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
             out.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
         return out
     return {prefix or "non_field_errors": [str(detail)]}
+
+
+def validation_refusal(detail: Any) -> ApplicationError:
+    """A serializer's refusal (its `errors`) as the project's own error, to be gathered with a
+    service's in one FieldRefusals: the answer is the one the serializer's would have been."""
+    errors = _flatten(detail)
+    return ApplicationError(_invalid_detail(errors), fields=errors)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

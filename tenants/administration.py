@@ -163,11 +163,8 @@ def domain_remove(*, library: Library, domain_id: int, actor: str) -> None:
     transaction.on_commit(lambda: domain_cache_forget(*hostnames))
 
 
-@transaction.atomic
-def library_settings_update(
+def library_settings_clean(
     *,
-    library: Library,
-    actor: str,
     name: str | None = None,
     public_catalog: bool | None = None,
     default_location_code: str | None = None,
@@ -176,19 +173,11 @@ def library_settings_update(
     language: str | None = None,
     time_zone: str | None = None,
     contact_email: str | None = None,
-    expected_version: int | None = None,
-) -> Library:
-    """Change the library's display name, public catalog switch, default location, whether
-    its records join the shared pool (the pool's worker follows at once), the web origins
-    whose pages may read the API, its readers' default language (one Stacks ships), its
-    time zone (an IANA name) and the address readers' replies to its mail go to; with
-    `expected_version` (the settings_version the editor read), refuse (412) a save made over
-    someone else's since."""
-    saved = Library.objects.select_for_update().filter(pk=library.pk).first()
-    if saved is None:
-        raise NotFound(gettext("No such library."))
-    current = saved.settings_version
-    library.settings_version = current
+) -> dict[str, object]:
+    """The settings given (None: not given), checked and cleaned as library_settings_update
+    stores them (share_records aside: it is compared with the saved one there); every wrong
+    value is refused in one error. Writes nothing, so an edge that refused other values of
+    the same request can name these with them."""
     changed: dict[str, object] = {}
     # Every setting is checked, so that one answer names each wrong value.
     refusals = FieldRefusals()
@@ -247,6 +236,40 @@ def library_settings_update(
                 raise ApplicationError.of_field("contact_email", message, code="invalid")
             changed["contact_email"] = address
     refusals.raise_any()
+    return changed
+
+
+@transaction.atomic
+def library_settings_update(
+    *,
+    library: Library,
+    actor: str,
+    name: str | None = None,
+    public_catalog: bool | None = None,
+    default_location_code: str | None = None,
+    share_records: bool | None = None,
+    cors_origins: list[str] | None = None,
+    language: str | None = None,
+    time_zone: str | None = None,
+    contact_email: str | None = None,
+    expected_version: int | None = None,
+) -> Library:
+    """Change the library's display name, public catalog switch, default location, whether
+    its records join the shared pool (the pool's worker follows at once), the web origins
+    whose pages may read the API, its readers' default language (one Stacks ships), its
+    time zone (an IANA name) and the address readers' replies to its mail go to; with
+    `expected_version` (the settings_version the editor read), refuse (412) a save made over
+    someone else's since."""
+    saved = Library.objects.select_for_update().filter(pk=library.pk).first()
+    if saved is None:
+        raise NotFound(gettext("No such library."))
+    current = saved.settings_version
+    library.settings_version = current
+    changed = library_settings_clean(
+        name=name, public_catalog=public_catalog, default_location_code=default_location_code,
+        share_records=share_records, cors_origins=cors_origins, language=language,
+        time_zone=time_zone, contact_email=contact_email,
+    )  # fmt: skip
     # Checked after the values: a stale save with a wrong value is told what is wrong, which
     # it must correct whatever the version.
     if expected_version is not None and current != expected_version:
