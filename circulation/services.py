@@ -53,6 +53,7 @@ from common.errors import (
     PreconditionFailed,
     delete_or_not_found,
     first_or_not_found,
+    version_never_had,
 )
 from common.language import quoted
 from common.saves import values_changed
@@ -184,6 +185,15 @@ def patron_update(
     patron = first_or_not_found(
         Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
     )
+    if expected_version is not None and version_never_had(patron.version, expected_version):
+        raise PreconditionFailed(
+            gettext(
+                "Version %(expected)s is not one this patron has had (it is at version "
+                "%(current)s): send the ETag a read of it answered."
+            )
+            % {"current": patron.version, "expected": expected_version},
+            code="version_unknown",
+        )
     if expected_version is not None and patron.version != expected_version:
         raise PreconditionFailed(
             gettext(

@@ -88,6 +88,12 @@ class PreconditionFailed(ApplicationError):
     code = "precondition_failed"
 
 
+def version_never_had(current: int, expected: int) -> bool:
+    """Whether `expected` names a version the object never had (versions start at 1 and move
+    on by one a save): an If-Match made up or read from another object, not a stale one."""
+    return not 1 <= expected <= current
+
+
 def first_or_not_found(rows: "QuerySet[_Row]", message: str) -> _Row:
     """The first of `rows`, or NotFound saying `message`: whatever the reason a row is
     missing (gone, another library's, hidden from the caller), it is simply not found."""

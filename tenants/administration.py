@@ -19,6 +19,7 @@ from common.errors import (
     NotFound,
     PreconditionFailed,
     first_or_not_found,
+    version_never_had,
 )
 from common.language import quoted
 from common.saves import values_changed
@@ -272,6 +273,15 @@ def library_settings_update(
     )  # fmt: skip
     # Checked after the values: a stale save with a wrong value is told what is wrong, which
     # it must correct whatever the version.
+    if expected_version is not None and version_never_had(current, expected_version):
+        raise PreconditionFailed(
+            gettext(
+                "Version %(expected)s is not one these settings have had (they are at version "
+                "%(current)s): send the ETag a read of them answered."
+            )
+            % {"current": current, "expected": expected_version},
+            code="version_unknown",
+        )
     if expected_version is not None and current != expected_version:
         raise PreconditionFailed(
             gettext(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Change, Record
-from common.errors import PreconditionFailed
+from common.errors import PreconditionFailed, version_never_had
 from common.sql import bulk_cursor
 
 # Rows per INSERT: the feed is written on every catalog and desk write, so its statement is
@@ -61,8 +61,27 @@ _STALE = {
 }
 
 
+# What a write is told that names a version the object never had.
+_NEVER_HAD = {
+    "record": gettext_lazy(
+        "Version %(expected)s is not one this record has had (it is at version %(current)s): "
+        "send the ETag a read of it answered."
+    ),
+    "item": gettext_lazy(
+        "Version %(expected)s is not one this item has had (it is at version %(current)s): "
+        "send the ETag a read of it answered."
+    ),
+}
+
+
 def version_check(entity: str, current: int, expected: int | None) -> None:
     """Refuse a write made from a stale copy (412), when the caller says which version it read."""
+    if expected is not None and version_never_had(current, expected):
+        raise PreconditionFailed(
+            str(_NEVER_HAD.get(entity, _NEVER_HAD["record"]))
+            % {"current": current, "expected": expected},
+            code="version_unknown",
+        )
     if expected is not None and current != expected:
         raise PreconditionFailed(
             str(_STALE.get(entity, _STALE["record"])) % {"current": current, "expected": expected}
