@@ -106,7 +106,8 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RequestDataTooBig):
         exc = TooLarge()
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        # DRF's get_object raises a bare 404: the view says what it did not find.
+        exc = exceptions.NotFound(getattr(context.get("view"), "not_found", None))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)

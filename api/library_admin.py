@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -185,6 +186,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AdminViewS
     by id."""
 
     serializer_class = ApiKeySerializer
+    not_found = gettext_lazy("No such API key.")
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return api_key_list().select_related("created_by")
