@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -169,11 +169,15 @@ def _locations_used(codes: Iterable[tuple[str, int]]) -> list[str]:
 
 
 def _locations_made_said(job: ImportJob) -> list[str]:
-    """The locations a committed import added, each with the copies it holds, so the report
-    says what the library gained besides its records (they are named after their code)."""
+    """The locations a committed import added, each with the copies the import made there, so
+    the report says what the library gained besides its records (they are named after their
+    code); copies put there since, by hand or by another import, are not this one's."""
+    items_made = ImportRow.objects.filter(job=job).annotate(
+        item_id=Func(F("created_item_ids"), function="unnest")
+    )
     made = (
         Location.objects.filter(pk__in=job.locations_made.values("location_id"))
-        .annotate(copies=Count("items"))
+        .annotate(copies=Count("items", filter=Q(items__in=items_made.values("item_id"))))
         .order_by("code")
         .values_list("code", "copies")
     )
