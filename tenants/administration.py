@@ -17,9 +17,8 @@ from common.errors import (
     Conflict,
     FieldRefusals,
     NotFound,
-    PreconditionFailed,
     first_or_not_found,
-    version_never_had,
+    version_expected_check,
 )
 from common.language import quoted
 from common.saves import values_changed
@@ -273,24 +272,19 @@ def library_settings_update(
     )  # fmt: skip
     # Checked after the values: a stale save with a wrong value is told what is wrong, which
     # it must correct whatever the version.
-    if expected_version is not None and version_never_had(current, expected_version):
-        raise PreconditionFailed(
-            gettext(
-                "Version %(expected)s is not one these settings have had (they are at version "
-                "%(current)s): send the ETag a read of them answered."
-            )
-            % {"current": current, "expected": expected_version},
-            code="version_unknown",
-        )
-    if expected_version is not None and current != expected_version:
-        raise PreconditionFailed(
-            gettext(
-                "These settings changed since you read them (version %(current)s, you sent "
-                "%(expected)s): read them again, then make your change on what is saved now."
-            )
-            % {"current": current, "expected": expected_version},
-            code="settings_changed",
-        )
+    version_expected_check(
+        current=current,
+        expected=expected_version,
+        stale=gettext(
+            "These settings changed since you read them (version %(current)s, you sent "
+            "%(expected)s): read them again, then make your change on what is saved now."
+        ),
+        never_had=gettext(
+            "Version %(expected)s is not one these settings have had (they are at version "
+            "%(current)s): send the ETag a read of them answered."
+        ),
+        code="settings_changed",
+    )
     if share_records is not None and share_records != saved.share_records:
         changed["share_records"] = share_records
         pool_sync_queue(library_id=library.pk)

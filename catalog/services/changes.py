@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Change, Record
-from common.errors import PreconditionFailed, version_never_had
+from common.errors import PreconditionFailed, version_expected_check
 from common.sql import bulk_cursor
 
 # Rows per INSERT: the feed is written on every catalog and desk write, so its statement is
@@ -76,16 +76,11 @@ _NEVER_HAD = {
 
 def version_check(entity: str, current: int, expected: int | None) -> None:
     """Refuse a write made from a stale copy (412), when the caller says which version it read."""
-    if expected is not None and version_never_had(current, expected):
-        raise PreconditionFailed(
-            str(_NEVER_HAD.get(entity, _NEVER_HAD["record"]))
-            % {"current": current, "expected": expected},
-            code="version_unknown",
-        )
-    if expected is not None and current != expected:
-        raise PreconditionFailed(
-            str(_STALE.get(entity, _STALE["record"])) % {"current": current, "expected": expected}
-        )
+    version_expected_check(
+        current=current, expected=expected, code=PreconditionFailed.code,
+        stale=str(_STALE.get(entity, _STALE["record"])),
+        never_had=str(_NEVER_HAD.get(entity, _NEVER_HAD["record"])),
+    )  # fmt: skip
 
 
 def datestamps_move(record_ids: Iterable[int] | QuerySet[Any]) -> None:
