@@ -21,7 +21,9 @@ from common.errors import ApplicationError
 from common.language import quoted
 from common.problems import PROBLEM_JSON, problem
 
-__all__ = ["PROBLEM_JSON", "ErrorSerializer", "exception_handler", "problem"]
+__all__ = [
+    "PROBLEM_JSON", "ErrorSerializer", "exception_handler", "problem", "validation_refusal"
+]  # fmt: skip
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -65,6 +67,13 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(detail)]}
 
 
+def validation_refusal(detail: Any) -> ApplicationError:
+    """A serializer's refusal (its `errors`) as the project's own error, to be gathered with a
+    service's in one FieldRefusals: the answer is the one the serializer's would have been."""
+    errors = _flatten(detail)
+    return ApplicationError(_invalid_detail(errors), fields=errors)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     response = _problem_for(exc, context)
     if response is not None:
@@ -97,7 +106,8 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RequestDataTooBig):
         exc = TooLarge()
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        # DRF's get_object raises a bare 404: the view says what it did not find.
+        exc = exceptions.NotFound(getattr(context.get("view"), "not_found", None))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)

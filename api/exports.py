@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -68,6 +69,7 @@ class ExportJobViewSet(JobViewSet[ExportJob]):
 
     serializer_class = ExportJobSerializer
     detail_url_name = "export-detail"
+    not_found = gettext_lazy("No such export.")
 
     def get_queryset(self) -> QuerySet[ExportJob]:
         return export_job_list()

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -151,6 +152,7 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
 
     serializer_class = ImportJobSerializer
     detail_url_name = "import-detail"
+    not_found = gettext_lazy("No such import.")
     query_params = {"rows": ImportRowParamsSerializer}
     paged_actions = ("list", "rows")
     parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]

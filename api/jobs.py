@@ -4,6 +4,7 @@ starts or moves one on answers 202 with the job and its address while a worker c
 from typing import Any, TypeVar
 
 from django.db import models
+from django.utils.functional import Promise
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,10 +28,12 @@ class JobViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet[_Job],
 ):
-    """A library's jobs of one kind, for staff; `detail_url_name` is one job's address."""
+    """A library's jobs of one kind, for staff; `detail_url_name` is one job's address and
+    `not_found` what a 404 says of a job that is not there."""
 
     permission_classes = [StaffOnly]
     detail_url_name: str
+    not_found: Promise
 
     def queued(self, job: _Job) -> Response:
         """202 Accepted with the job and its Location: a worker carries it on."""

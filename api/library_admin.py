@@ -1,5 +1,9 @@
 """A library's administration API (its admins only): staff, API keys, domains, settings, audit."""
 
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -12,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import examples as ex
+from api.exceptions import validation_refusal
 from api.http import created
 from api.permissions import LibraryAdminOnly
 from api.strict import (
@@ -22,6 +27,7 @@ from api.strict import (
     StrictViewSet,
 )
 from api.views import ETAG_HEADER, expected_version, with_etag
+from common.errors import FieldRefusals
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
     staff_deactivate,
@@ -41,6 +47,7 @@ from tenants.administration import (
     domain_make_primary,
     domain_remove,
     domain_verify,
+    library_settings_clean,
     library_settings_update,
 )
 from tenants.dns import domain_challenge
@@ -179,6 +186,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AdminViewS
     by id."""
 
     serializer_class = ApiKeySerializer
+    not_found = gettext_lazy("No such API key.")
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return api_key_list().select_related("created_by")
@@ -337,7 +345,9 @@ class LibrarySettingsView(StrictAPIView):
     @extend_schema(summary="Change the library's settings", parameters=[ETAG_HEADER],
                    examples=[ex.SETTINGS_INPUT, ex.SETTINGS_CORS_INPUT, ex.SETTINGS])  # fmt: skip
     def patch(self, request: Request) -> Response:
-        data = self.body(LibrarySettingsSerializer, partial=True)
+        data = LibrarySettingsSerializer(data=request.data, partial=True)
+        if not data.is_valid():
+            _settings_refused(data, request.data)
         library = library_settings_update(
             library=_library(request),
             actor=actor_name(request.user),
@@ -347,6 +357,25 @@ class LibrarySettingsView(StrictAPIView):
         return with_etag(
             Response(LibrarySettingsSerializer(library).data), library.settings_version
         )
+
+
+def _settings_refused(body: LibrarySettingsSerializer, sent: Any) -> NoReturn:
+    """Refuse a settings body the serializer refuses, naming in the same 400 the values it
+    took that the service refuses (an unknown language beside a non-boolean public_catalog):
+    the admin fixes both at once rather than one a try."""
+    refusals = FieldRefusals()
+    with refusals.field():
+        raise validation_refusal(body.errors)
+    if isinstance(sent, Mapping):
+        taken = LibrarySettingsSerializer(
+            data={name: value for name, value in sent.items() if name not in body.errors},
+            partial=True,
+        )
+        if taken.is_valid():
+            with refusals.field():
+                library_settings_clean(**taken.validated_data)
+    refusals.raise_any()
+    raise AssertionError("raise_any raises the serializer's refusal at least")
 
 
 # Audit log

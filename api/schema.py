@@ -10,6 +10,7 @@ from drf_spectacular.settings import spectacular_settings
 
 from api.exceptions import PROBLEM_JSON, ErrorSerializer, problem
 from api.permissions import CatalogAccess
+from api.schema_descriptions import components_describe
 
 _ERRORS_EVERYWHERE = {
     "400": ("Invalid request", "Check \u201cpublication_year\u201d: Ensure this value is less "
@@ -233,6 +234,7 @@ _BLANK_REFUSED = frozenset({"cursor", "page_size"})
 def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook: what the generator cannot know from one view at a time."""
     schemas = result.get("components", {}).get("schemas", {})
+    components_describe(schemas)
     _enum_varnames(schemas)
     for component in schemas.values():
         for field, spec in list(component.get("properties", {}).items()):

@@ -111,8 +111,15 @@ def _json_kind(data: Any) -> str:
     return _("something else")
 
 
+def _not_text_message(given: Any) -> str:
+    return _("This field must be text (a JSON string in quotes), not %(given)s.") % {
+        "given": _json_kind(given)
+    }
+
+
 class StrictInputSerializer(serializers.Serializer):
-    """A request body's serializer that refuses the fields it does not know, naming each.
+    """A request body's serializer that refuses the fields it does not know, naming each, and
+    text given anything but text (a number, true, an object), as its boolean fields do.
 
     The fields of the object the API answers with (`returned_as`: a serializer class, or the
     name of one in the same module) are not unknown: a client that reads an object, edits it
@@ -130,6 +137,35 @@ class StrictInputSerializer(serializers.Serializer):
             returned = getattr(sys.modules[type(self).__module__], returned)
         return _FORM_EXTRAS | _returned_names(returned)  # type: ignore[arg-type]
 
+    def _unknown(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(data) - set(self.fields) - self._tolerated())
+        if not unknown:
+            return {}
+        takes = ", ".join(sorted(n for n, f in self.fields.items() if not f.read_only))
+        message = _("Unknown field; this operation takes: %(takes)s.") % {"takes": takes}
+        return {name: [message] for name in unknown}
+
+    def _not_text(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The text fields given something else: DRF's CharField takes a number as its digits
+        (`{"title": 123}` would store "123"), where a boolean field takes only a boolean."""
+        errors: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            given = data.get(name)
+            if field.read_only or given is None:
+                continue
+            if isinstance(field, serializers.CharField) and not isinstance(given, str):
+                errors[name] = [_not_text_message(given)]
+            elif (
+                isinstance(field, serializers.ListField)
+                and isinstance(field.child, serializers.CharField)
+                and isinstance(given, list)
+            ):
+                wrong = {i: [_not_text_message(v)] for i, v in enumerate(given)
+                         if v is not None and not isinstance(v, str)}  # fmt: skip
+                if wrong:
+                    errors[name] = wrong
+        return errors
+
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, Mapping):
             # DRF's own words name Python's types ("Expected a dictionary, but got list").
@@ -137,12 +173,9 @@ class StrictInputSerializer(serializers.Serializer):
                 "given": _json_kind(data)
             }
             raise ValidationError({"non_field_errors": [message]}, code="invalid")
-        unknown = sorted(set(data) - set(self.fields) - self._tolerated())
-        if not unknown:
+        errors: dict[str, Any] = {**self._not_text(data), **self._unknown(data)}
+        if not errors:
             return super().to_internal_value(data)
-        takes = ", ".join(sorted(n for n, f in self.fields.items() if not f.read_only))
-        message = _("Unknown field; this operation takes: %(takes)s.") % {"takes": takes}
-        errors: dict[str, Any] = {name: [message] for name in unknown}
         try:
             super().to_internal_value(data)
         except ValidationError as exc:

@@ -50,9 +50,9 @@ from common.errors import (
     ApplicationError,
     Conflict,
     NotFound,
-    PreconditionFailed,
     delete_or_not_found,
     first_or_not_found,
+    version_expected_check,
 )
 from common.language import quoted
 from common.saves import values_changed
@@ -184,15 +184,19 @@ def patron_update(
     patron = first_or_not_found(
         Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
     )
-    if expected_version is not None and patron.version != expected_version:
-        raise PreconditionFailed(
-            gettext(
-                "This patron changed since you read it (version %(current)s, you sent "
-                "%(expected)s): read it again, then make your change on what is saved now."
-            )
-            % {"current": patron.version, "expected": expected_version},
-            code="patron_changed",
-        )
+    version_expected_check(
+        current=patron.version,
+        expected=expected_version,
+        stale=gettext(
+            "This patron changed since you read it (version %(current)s, you sent "
+            "%(expected)s): read it again, then make your change on what is saved now."
+        ),
+        never_had=gettext(
+            "Version %(expected)s is not one this patron has had (it is at version "
+            "%(current)s): send the ETag a read of it answered."
+        ),
+        code="patron_changed",
+    )
     if patron_fields_apply(patron, data):
         _patron_save(patron)
     return patron

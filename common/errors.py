@@ -88,6 +88,22 @@ class PreconditionFailed(ApplicationError):
     code = "precondition_failed"
 
 
+def version_expected_check(
+    *, current: int, expected: int | None, stale: str, never_had: str, code: str
+) -> None:
+    """Refuse (412) a write whose If-Match names a version other than `current`: `stale` says
+    the object was saved since the caller read it (with `code`); `never_had` that it never had
+    that version (versions start at 1 and move on by one a save), an If-Match made up or read
+    from another object (code version_unknown). Both say %(current)s and %(expected)s."""
+    if expected is None or expected == current:
+        return
+    unknown = not 1 <= expected <= current
+    raise PreconditionFailed(
+        (never_had if unknown else stale) % {"current": current, "expected": expected},
+        code="version_unknown" if unknown else code,
+    )
+
+
 def first_or_not_found(rows: "QuerySet[_Row]", message: str) -> _Row:
     """The first of `rows`, or NotFound saying `message`: whatever the reason a row is
     missing (gone, another library's, hidden from the caller), it is simply not found."""

@@ -2,6 +2,7 @@
 
 import ipaddress
 from datetime import datetime
+from typing import TypedDict, Unpack
 from urllib.parse import urlsplit
 
 from django.db import connection, transaction
@@ -17,8 +18,8 @@ from common.errors import (
     Conflict,
     FieldRefusals,
     NotFound,
-    PreconditionFailed,
     first_or_not_found,
+    version_expected_check,
 )
 from common.language import quoted
 from common.saves import values_changed
@@ -163,32 +164,29 @@ def domain_remove(*, library: Library, domain_id: int, actor: str) -> None:
     transaction.on_commit(lambda: domain_cache_forget(*hostnames))
 
 
-@transaction.atomic
-def library_settings_update(
-    *,
-    library: Library,
-    actor: str,
-    name: str | None = None,
-    public_catalog: bool | None = None,
-    default_location_code: str | None = None,
-    share_records: bool | None = None,
-    cors_origins: list[str] | None = None,
-    language: str | None = None,
-    time_zone: str | None = None,
-    contact_email: str | None = None,
-    expected_version: int | None = None,
-) -> Library:
-    """Change the library's display name, public catalog switch, default location, whether
-    its records join the shared pool (the pool's worker follows at once), the web origins
-    whose pages may read the API, its readers' default language (one Stacks ships), its
-    time zone (an IANA name) and the address readers' replies to its mail go to; with
-    `expected_version` (the settings_version the editor read), refuse (412) a save made over
-    someone else's since."""
-    saved = Library.objects.select_for_update().filter(pk=library.pk).first()
-    if saved is None:
-        raise NotFound(gettext("No such library."))
-    current = saved.settings_version
-    library.settings_version = current
+class LibrarySettingsGiven(TypedDict, total=False):
+    """The settings a change gives (None, or left out: not given)."""
+
+    name: str | None
+    public_catalog: bool | None
+    default_location_code: str | None
+    share_records: bool | None
+    cors_origins: list[str] | None
+    language: str | None
+    time_zone: str | None
+    contact_email: str | None
+
+
+def library_settings_clean(**settings: Unpack[LibrarySettingsGiven]) -> dict[str, object]:
+    """The settings given (None: not given), checked and cleaned as library_settings_update
+    stores them (share_records aside: it is compared with the saved one there); every wrong
+    value is refused in one error. Writes nothing, so an edge that refused other values of
+    the same request can name these with them."""
+    name, public_catalog = settings.get("name"), settings.get("public_catalog")
+    default_location_code = settings.get("default_location_code")
+    share_records, cors_origins = settings.get("share_records"), settings.get("cors_origins")
+    language, time_zone = settings.get("language"), settings.get("time_zone")
+    contact_email = settings.get("contact_email")
     changed: dict[str, object] = {}
     # Every setting is checked, so that one answer names each wrong value.
     refusals = FieldRefusals()
@@ -247,17 +245,45 @@ def library_settings_update(
                 raise ApplicationError.of_field("contact_email", message, code="invalid")
             changed["contact_email"] = address
     refusals.raise_any()
+    return changed
+
+
+@transaction.atomic
+def library_settings_update(
+    *,
+    library: Library,
+    actor: str,
+    expected_version: int | None = None,
+    **settings: Unpack[LibrarySettingsGiven],
+) -> Library:
+    """Change the library's display name, public catalog switch, default location, whether
+    its records join the shared pool (the pool's worker follows at once), the web origins
+    whose pages may read the API, its readers' default language (one Stacks ships), its
+    time zone (an IANA name) and the address readers' replies to its mail go to; with
+    `expected_version` (the settings_version the editor read), refuse (412) a save made over
+    someone else's since."""
+    saved = Library.objects.select_for_update().filter(pk=library.pk).first()
+    if saved is None:
+        raise NotFound(gettext("No such library."))
+    current = saved.settings_version
+    library.settings_version = current
+    changed = library_settings_clean(**settings)
     # Checked after the values: a stale save with a wrong value is told what is wrong, which
     # it must correct whatever the version.
-    if expected_version is not None and current != expected_version:
-        raise PreconditionFailed(
-            gettext(
-                "These settings changed since you read them (version %(current)s, you sent "
-                "%(expected)s): read them again, then make your change on what is saved now."
-            )
-            % {"current": current, "expected": expected_version},
-            code="settings_changed",
-        )
+    version_expected_check(
+        current=current,
+        expected=expected_version,
+        stale=gettext(
+            "These settings changed since you read them (version %(current)s, you sent "
+            "%(expected)s): read them again, then make your change on what is saved now."
+        ),
+        never_had=gettext(
+            "Version %(expected)s is not one these settings have had (they are at version "
+            "%(current)s): send the ETag a read of them answered."
+        ),
+        code="settings_changed",
+    )
+    share_records = settings.get("share_records")
     if share_records is not None and share_records != saved.share_records:
         changed["share_records"] = share_records
         pool_sync_queue(library_id=library.pk)

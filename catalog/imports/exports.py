@@ -35,7 +35,7 @@ from catalog.imports.selectors import record_export_list
 from catalog.marc import RECORD_PREFETCH, item_holdings, marc_xml
 from catalog.models import Location, Record
 from catalog.services import record_description
-from common.errors import ApplicationError, Conflict
+from common.errors import ApplicationError, Conflict, FieldRefusals
 from common.language import library_language, quoted
 from common.tasks import task_enqueue, task_name
 
@@ -49,6 +49,20 @@ def csv_cell(value: Any) -> str:
     """A cell as written: a leading quote keeps a formula-like value text in spreadsheets."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _filters_check(filters: dict[str, Any]) -> None:
+    """Refuse unknown or malformed filters now, not when the worker reads them, every one."""
+    refusals = FieldRefusals()
+    with refusals.field():
+        record_export_list(filters=filters)
+    # A location the library does not have matches nothing: the caller mistyped it.
+    location = str(filters.get("location") or "").strip()
+    if location and not Location.objects.filter(code=location).exists():
+        message = gettext("No location has the code %(code)s.") % {"code": quoted(location)}
+        with refusals.field():
+            raise ApplicationError.of_field("location", message, code="unknown_location")
+    refusals.raise_any()
 
 
 def export_job_create(
@@ -77,12 +91,14 @@ def export_job_create(
             "The separator applies to CSV exports only: leave it out for a %(format)s export."
         ) % {"format": format}
         raise ApplicationError.of_field("separator", message)
-    record_export_list(filters=filters)  # refuses unknown or malformed filters now, not later
-    # A location the library does not have matches nothing: the caller mistyped it.
-    location = str(filters.get("location") or "").strip()
-    if location and not Location.objects.filter(code=location).exists():
-        message = gettext("No location has the code %(code)s.") % {"code": quoted(location)}
-        raise ApplicationError.of_field("location", message, code="unknown_location")
+    try:
+        _filters_check(filters)
+    except ApplicationError as exc:
+        # Named by their path in the request (`filters.year_from`), beside `format`.
+        fields = {f"filters.{name}": problems for name, problems in exc.fields.items()}
+        raise ApplicationError(
+            exc.message, code=exc.code, fields=fields, quoted=exc.quoted
+        ) from None
     with transaction.atomic():
         # One export of a library in the queue at a time: the next is queued as one ends, so
         # behind it, not behind all of them, come the other libraries' imports and exports.

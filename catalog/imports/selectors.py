@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -26,7 +26,7 @@ from catalog.search import (
 )
 from catalog.search.lookups import identifier_parse, ids_parse
 from common.csv_delimiters import csv_delimiter
-from common.errors import ApplicationError
+from common.errors import ApplicationError, FieldRefusals
 
 # The record list's filters; `isbn` is an identifier of kind isbn, in any form.
 EXPORT_FILTERS = ("q", *(f.name for f in fields(RecordFilters)), "isbn")
@@ -169,11 +169,15 @@ def _locations_used(codes: Iterable[tuple[str, int]]) -> list[str]:
 
 
 def _locations_made_said(job: ImportJob) -> list[str]:
-    """The locations a committed import added, each with the copies it holds, so the report
-    says what the library gained besides its records (they are named after their code)."""
+    """The locations a committed import added, each with the copies the import made there, so
+    the report says what the library gained besides its records (they are named after their
+    code); copies put there since, by hand or by another import, are not this one's."""
+    items_made = ImportRow.objects.filter(job=job).annotate(
+        item_id=Func(F("created_item_ids"), function="unnest")
+    )
     made = (
         Location.objects.filter(pk__in=job.locations_made.values("location_id"))
-        .annotate(copies=Count("items"))
+        .annotate(copies=Count("items", filter=Q(items__in=items_made.values("item_id"))))
         .order_by("code")
         .values_list("code", "copies")
     )
@@ -297,14 +301,17 @@ def _refused(name: str, message: str) -> ApplicationError:
 
 
 def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
-    """The records an export writes: the record list's own search and filters."""
+    """The records an export writes: the record list's own search and filters. Every wrong
+    filter is refused in one error, each under its own name."""
+    refusals = FieldRefusals()
     unknown = set(filters) - set(EXPORT_FILTERS)
     if unknown:
         message = gettext("Unknown filter %(unknown)s: use %(known)s.") % {
             "unknown": ", ".join(sorted(unknown)),
             "known": ", ".join(EXPORT_FILTERS),
         }
-        raise ApplicationError(message, fields={name: [message] for name in unknown})
+        with refusals.field():
+            raise ApplicationError(message, fields={name: [message] for name in sorted(unknown)})
     values: dict[str, Any] = {}
     for name in ("contributor", "subject", "year_from", "year_to"):
         if filters.get(name) not in (None, ""):
@@ -312,37 +319,44 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
                 values[name] = int(filters[name])
             except (TypeError, ValueError):
                 message = gettext("%(name)s must be a whole number.") % {"name": name}
-                raise _refused(name, message) from None
+                with refusals.field():
+                    raise _refused(name, message) from None
     if backwards := year_range_refusal(values.get("year_from"), values.get("year_to")):
-        raise _refused("year_from", backwards)
+        with refusals.field():
+            raise _refused("year_from", backwards)
     for name in ("language", "location", "item_status"):
         if filters.get(name):
             values[name] = str(filters[name]).strip()
     if "language" in values:
         if refused := language_filter_refusal(str(filters["language"])):
-            raise _refused("language", refused)
+            with refusals.field():
+                raise _refused("language", refused)
         values["language"] = values["language"].lower()
     if "item_status" in values and values["item_status"] not in Item.Status.values:
         message = gettext("item_status must be one of %(values)s.") % {
             "values": ", ".join(Item.Status.values)
         }
-        raise _refused("item_status", message)
+        with refusals.field():
+            raise _refused("item_status", message)
     if filters.get("updated_since"):
         since: datetime | None = parse_datetime(str(filters["updated_since"]))
         if since is None:
             message = gettext("updated_since must be an ISO 8601 date and time.")
-            raise _refused("updated_since", message)
+            with refusals.field():
+                raise _refused("updated_since", message)
         values["updated_since"] = since
-    values.update(_lookups(filters))
+    values.update(_lookups(filters, refusals))
+    refusals.raise_any()
     return record_search(q=str(filters.get("q") or ""), filters=RecordFilters(**values))
 
 
-def _lookups(filters: dict[str, Any]) -> dict[str, Any]:
+def _lookups(filters: dict[str, Any], refusals: FieldRefusals) -> dict[str, Any]:
     """The `ids`, `identifier` and `isbn` filters, read as the record list reads them."""
     given = {name: filters[name] for name in ("ids", "identifier", "isbn")
              if filters.get(name) not in (None, "")}  # fmt: skip
     if "isbn" in given and "identifier" in given:
-        raise _refused("isbn", gettext("Send isbn or identifier, not both."))
+        with refusals.field():
+            raise _refused("isbn", gettext("Send isbn or identifier, not both."))
     values: dict[str, Any] = {}
     for name, value in given.items():
         try:
@@ -354,7 +368,8 @@ def _lookups(filters: dict[str, Any]) -> dict[str, Any]:
                 values["identifier"] = ("isbn", identifier_normalize("isbn", str(value)))
         except ApplicationError as exc:
             message = gettext("%(name)s: %(problem)s") % {"name": name, "problem": exc.message}
-            raise _refused(name, message) from None
+            with refusals.field():
+                raise _refused(name, message) from None
     return values
 
 

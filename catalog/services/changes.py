@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Change, Record
-from common.errors import PreconditionFailed
+from common.errors import PreconditionFailed, version_expected_check
 from common.sql import bulk_cursor
 
 # Rows per INSERT: the feed is written on every catalog and desk write, so its statement is
@@ -61,12 +61,26 @@ _STALE = {
 }
 
 
+# What a write is told that names a version the object never had.
+_NEVER_HAD = {
+    "record": gettext_lazy(
+        "Version %(expected)s is not one this record has had (it is at version %(current)s): "
+        "send the ETag a read of it answered."
+    ),
+    "item": gettext_lazy(
+        "Version %(expected)s is not one this item has had (it is at version %(current)s): "
+        "send the ETag a read of it answered."
+    ),
+}
+
+
 def version_check(entity: str, current: int, expected: int | None) -> None:
     """Refuse a write made from a stale copy (412), when the caller says which version it read."""
-    if expected is not None and current != expected:
-        raise PreconditionFailed(
-            str(_STALE.get(entity, _STALE["record"])) % {"current": current, "expected": expected}
-        )
+    version_expected_check(
+        current=current, expected=expected, code=PreconditionFailed.code,
+        stale=str(_STALE.get(entity, _STALE["record"])),
+        never_had=str(_NEVER_HAD.get(entity, _NEVER_HAD["record"])),
+    )  # fmt: skip
 
 
 def datestamps_move(record_ids: Iterable[int] | QuerySet[Any]) -> None:

@@ -313,6 +313,11 @@ def test_a_patron_patch_from_a_stale_read_is_refused(callers, desk):
     assert stale["Content-Type"].startswith("application/problem+json")
     assert stale.json()["code"] == "patron_changed"
     assert snapshot(desk.schema) == before
+    made_up = client.patch(url, {"notes": "x"}, format="json", HTTP_IF_MATCH='"v999"')
+    assert made_up.status_code == 412
+    assert made_up.json()["code"] == "version_unknown"
+    assert "Version 999 is not one this patron has had" in made_up.json()["detail"]
+    assert snapshot(desk.schema) == before
     fresh = client.patch(
         url, {"notes": "prefers email"}, format="json", HTTP_IF_MATCH=first["ETag"]
     )

@@ -84,8 +84,8 @@ def test_a_filter_that_is_malformed_or_cannot_match_is_refused_by_name(
     assert response.status_code == 400
     body = response.json()
     assert words in body["detail"]
-    assert list(body["errors"]) == [field]
-    assert words in body["errors"][field][0]
+    assert list(body["errors"]) == [f"filters.{field}"]
+    assert words in body["errors"][f"filters.{field}"][0]
     with schema_context("alpha"):
         assert not ExportJob.objects.exists()
 
@@ -114,4 +114,22 @@ def test_the_refusal_is_in_the_callers_language(callers, catalog):
     assert response.status_code == 400
     body = response.json()
     assert "Les identifiants sont des nombres entiers" in body["detail"]
-    assert body["errors"] == {"ids": [body["detail"]]}
+    assert body["errors"] == {"filters.ids": [body["detail"]]}
+
+
+def test_every_wrong_filter_is_named_by_its_path_under_filters(callers, catalog):
+    filters = {"year_from": "soon", "isbn": "0441478124", "location": "NOPE", "colour": "red"}
+    response = callers["write_key"].post(
+        "/api/v1/exports/", {"format": "csv", "filters": filters}, format="json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body["errors"]) == {
+        "filters.year_from", "filters.isbn", "filters.location", "filters.colour"
+    }  # fmt: skip
+    assert "year_from must be a whole number" in body["errors"]["filters.year_from"][0]
+    assert "check digit is wrong" in body["errors"]["filters.isbn"][0]
+    assert "NOPE" in body["errors"]["filters.location"][0]
+    assert body["errors"]["filters.colour"][0].startswith("Unknown filter colour")
+    with schema_context("alpha"):
+        assert not ExportJob.objects.exists()

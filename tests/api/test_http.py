@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
@@ -181,3 +182,36 @@ def test_idempotency_key_compares_other_bodies_byte_for_byte(callers, library):
                             content_type=form, HTTP_IDEMPOTENCY_KEY="k-form")  # fmt: skip
     assert reordered.status_code == 422
     assert reordered.json()["code"] == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize("if_match", ['"v999"', '"v0"', "v2"])
+@pytest.mark.parametrize(
+    ("caller", "path", "body", "noun"),
+    [
+        ("write_key", "/api/v1/records/{record}/", {"edition": "x"}, "record"),
+        ("write_key", "/api/v1/items/{item}/", {"call_number": "x"}, "item"),
+        ("admin", "/api/v1/settings/", {"name": "Elsewhere"}, "settings"),
+    ],
+)
+def test_an_if_match_naming_a_version_never_had_is_told_so(
+    callers, catalog, caller, path, body, noun, if_match
+):
+    url = path.format(record=catalog.record.pk, item=catalog.item.pk)
+    client = callers[caller]
+    before = client.get(url).json()
+    response = client.patch(url, body, format="json", HTTP_IF_MATCH=if_match)
+    assert response.status_code == 412
+    problem = response.json()
+    assert problem["code"] == "version_unknown"
+    assert f"is not one th{'ese' if noun == 'settings' else 'is'} {noun}" in problem["detail"]
+    assert "changed since" not in problem["detail"]
+    assert client.get(url).json() == before
+
+
+def test_a_stale_if_match_is_still_told_the_object_changed(callers, catalog):
+    url = f"/api/v1/items/{catalog.item.pk}/"
+    client = callers["write_key"]
+    assert client.patch(url, {"call_number": "A"}, format="json").status_code == 200
+    stale = client.patch(url, {"call_number": "B"}, format="json", HTTP_IF_MATCH='"v1"')
+    assert stale.status_code == 412
+    assert "The item changed since you read it (version 2, you sent 1)" in stale.json()["detail"]

@@ -180,7 +180,7 @@ def test_an_export_whose_first_year_is_after_its_last_is_refused(staff):
     )
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "year_from": [
+        "filters.year_from": [
             "year_from (2010) is after year_to (1990): give the earlier year in year_from."
         ]
     }
@@ -214,7 +214,7 @@ def test_export_with_an_unknown_filter_is_refused(staff):
         "/api/v1/exports/", {"format": "csv", "filters": {"colour": "red"}}, format="json"
     )
     assert response.status_code == 400
-    assert "colour" in response.json()["errors"]
+    assert "filters.colour" in response.json()["errors"]
 
 
 def test_an_upload_retried_with_its_idempotency_key_starts_one_job(callers):

@@ -451,7 +451,10 @@ def test_a_settings_save_that_changes_nothing_keeps_the_version(admin, library):
     assert again.status_code == 200, again.content
     assert (again.json()["version"], again["ETag"]) == (1, '"v1"')
     assert len(_audit("alpha")) == audited
-    stale = admin.patch("/api/v1/settings/", {"name": "Alpha"}, HTTP_IF_MATCH='"v0"')
+    assert (
+        admin.patch("/api/v1/settings/", {"name": "Alpha Town"}, format="json").status_code == 200
+    )
+    stale = admin.patch("/api/v1/settings/", {"name": "Alpha"}, HTTP_IF_MATCH='"v1"')
     assert "read them again" in stale.json()["detail"]
     assert "page" not in stale.json()["detail"]
 
@@ -572,6 +575,25 @@ def test_every_wrong_setting_is_named_in_one_answer(admin, other_admin, library)
         == 401
     )
     after = Library.objects.values_list("name", "language", "time_zone", "settings_version")
+    assert after.get(pk=library.pk) == before
+
+
+def test_settings_refused_by_the_serializer_and_the_service_are_named_in_one_answer(
+    admin, other_admin, library
+):
+    before = Library.objects.values_list("public_catalog", "language", "settings_version")
+    before = before.get(pk=library.pk)
+    change = {"public_catalog": "yes", "cors_origins": [7], "language": "it", "name": "Renamed"}
+    response = admin.patch("/api/v1/settings/", change, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert sorted(body["errors"]) == ["cors_origins.0", "language", "public_catalog"]
+    assert "true or false" in body["errors"]["public_catalog"][0]
+    assert "\u201cit\u201d" in body["errors"]["language"][0]
+    assert "language" in body["detail"]
+    assert "public_catalog" in body["detail"]
+    assert other_admin.patch("/api/v1/settings/", change, format="json").status_code == 400
+    after = Library.objects.values_list("public_catalog", "language", "settings_version")
     assert after.get(pk=library.pk) == before
 
 

@@ -1,10 +1,15 @@
 """The OpenAPI document as a library host serves it: valid, and every example fits its schema."""
 
+import importlib
+import pkgutil
 from typing import Any
 
 import pytest
+from drf_spectacular.plumbing import get_doc
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 from openapi_spec_validator import validate
+
+import api
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -144,3 +149,30 @@ def test_the_record_schema_describes_its_cover(document, callers, catalog):
     schemas = document["components"]["schemas"]
     assert schemas["RecordCover"]["properties"] == schemas["Cover"]["properties"]
     assert set(schemas["RecordCover"]["properties"]) == {"thumbnail", "large"}
+
+
+def _docstrings() -> set[str]:
+    """The docstrings of every class of the API's modules, as drf-spectacular would read them."""
+    found = set()
+    for module_info in pkgutil.iter_modules(api.__path__, "api."):
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            if isinstance(value, type) and (doc := get_doc(value)):
+                found.add(doc)
+    return found
+
+
+def test_every_component_says_what_it_is_in_an_integrators_words(document):
+    docstrings = _docstrings()
+    assert "The body of every error response." in docstrings  # ErrorSerializer's, for one
+    undescribed, engineers = [], []
+    for name, component in document["components"]["schemas"].items():
+        if "enum" in component:
+            continue  # drf-spectacular lists an enumeration's values
+        description = component.get("description", "")
+        if not description:
+            undescribed.append(name)
+        elif description in docstrings or "serializer" in description.lower():
+            engineers.append(name)
+    assert not undescribed
+    assert not engineers

@@ -194,3 +194,49 @@ def test_every_request_body_the_document_describes_is_strict(monkeypatch):
             if not isinstance(serializer, StrictInputSerializer):
                 loose.add(type(serializer).__name__)
     assert not loose
+
+
+@pytest.mark.parametrize(
+    ("caller", "method", "path", "body", "field"),
+    [
+        ("write_key", "post", "/api/v1/records/", {"title": 123}, "title"),
+        ("write_key", "patch", "/api/v1/records/{record}/", {"summary": 1.5}, "summary"),
+        ("write_key", "post", "/api/v1/records/",
+         {"title": "T", "contributors": [{"name": 7}]}, "contributors.0.name"),
+        ("write_key", "post", "/api/v1/items/", {"record": 1, "barcode": 42}, "barcode"),
+        ("write_key", "patch", "/api/v1/items/{item}/", {"call_number": True}, "call_number"),
+        ("write_key", "post", "/api/v1/locations/", {"code": {"x": 1}}, "code"),
+        ("admin", "patch", "/api/v1/settings/", {"name": 5}, "name"),
+        ("admin", "patch", "/api/v1/settings/", {"cors_origins": ["https://a.example", 1]},
+         "cors_origins.1"),
+        ("admin", "post", "/api/v1/api-keys/", {"name": 1, "scope": "read"}, "name"),
+        ("admin", "post", "/api/v1/patrons/", {"name": "A", "barcode": 12345}, "barcode"),
+        ("librarian", "post", "/api/v1/loans/",
+         {"item_barcode": 1, "patron_barcode": "P"}, "item_barcode"),
+        ("admin", "post", "/api/v1/item-types/", {"item_barcodes": [1], "item_type": ""},
+         "item_barcodes.0"),
+    ],
+)  # fmt: skip
+def test_every_write_refuses_a_number_in_a_text_field_by_name(
+    callers, catalog, library, caller, method, path, body, field
+):
+    before = _state(library.schema_name)
+    url = path.format(item=catalog.item.pk, record=catalog.record.pk)
+    response = getattr(callers[caller], method)(url, body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    errors = response.json()["errors"]
+    assert field in errors, errors
+    assert "must be text" in errors[field][0]
+    assert _state(library.schema_name) == before
+    with schema_context(library.schema_name):
+        assert not Record.objects.filter(title="123").exists()
+
+
+def test_a_number_in_a_text_field_is_named_with_the_other_errors(callers):
+    response = callers["write_key"].post(
+        "/api/v1/records/", {"title": 123, "publication_year": "soon", "bogus": 1}, format="json"
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"title", "publication_year", "bogus"}
+    assert errors["title"] == ["This field must be text (a JSON string in quotes), not a number."]
