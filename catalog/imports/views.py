@@ -285,7 +285,9 @@ def _export_filters_text(filters: dict[str, Any]) -> str:
     known = {"q", "year_from", "year_to", "language", "location", "item_status",
              "updated_since", "contributor", "subject", "ids", "identifier", "isbn"}  # fmt: skip
     shown += [(name, value) for name, value in filters.items() if name not in known]
-    parts = [f"{label}: {value}" for label, value in shown if value not in (None, "")]
+    said = gettext("%(filter)s: %(value)s")  # French sets its colon apart
+    parts = [said % {"filter": label, "value": value} for label, value in shown
+             if value not in (None, "")]  # fmt: skip
     return " · ".join(parts) or gettext("all records")
 
 
