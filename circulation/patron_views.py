@@ -52,7 +52,7 @@ from circulation.services import (
     patron_pin_set,
     patron_update,
 )
-from circulation.views import allowed_or_403, desk_required
+from circulation.views import allowed_or_403, date_field, desk_required
 from common.errors import ApplicationError, NotFound, PreconditionFailed
 from common.http import attachment
 from common.pages import form_page, not_found_as_404
@@ -75,13 +75,7 @@ class PatronForm(forms.Form):
     barcode = forms.CharField(label=gettext_lazy("Barcode"), max_length=64)
     email = forms.CharField(label=gettext_lazy("Email"), max_length=254, required=False)
     category = forms.CharField(label=gettext_lazy("Category"), max_length=32, initial="adult")
-    # Shown as the label asks (YYYY-MM-DD), not as the page's language writes dates; a date
-    # typed the language's way is taken too.
-    expires_on = forms.DateField(
-        label=gettext_lazy("Card expires on (YYYY-MM-DD)"),
-        widget=forms.DateInput(format="%Y-%m-%d"),
-        required=False,
-    )
+    expires_on = date_field(gettext_lazy("Card expires on"), required=False)
     notes = forms.CharField(
         label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -426,9 +420,7 @@ def loan_rule_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class ClosedDayForm(forms.Form):
-    date = forms.DateField(
-        label=gettext_lazy("Date (YYYY-MM-DD)"), widget=forms.DateInput(format="%Y-%m-%d")
-    )
+    date = date_field(gettext_lazy("Date"))
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
 
 

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -19,10 +19,12 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
+from django.utils.functional import lazy
 from django.utils.html import conditional_escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.text import get_text_list
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -58,6 +60,9 @@ from common.language import quoted
 from common.numbers import whole_number
 from common.pages import form_page, form_submit, not_found_as_404
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 View = Callable[..., HttpResponseBase]
 SESSION_PATRON = "desk_patron"
 SESSION_LINES = "desk_lines"
@@ -72,6 +77,36 @@ _PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # browser share the session's patron, and a scan meant for the one a tab shows must not go to
 # the one another tab opened since.
 SHOWN_PATRON = "shown_patron"
+
+
+def date_input_hint() -> str:
+    """The forms a date field takes in the page's language, as its reader writes them:
+    "Write it as AAAA-MM-JJ, JJ/MM/AAAA or JJ/MM/AA." on a French page."""
+    letters = {
+        "%Y": pgettext("a date's letters", "YYYY"), "%y": pgettext("a date's letters", "YY"),
+        "%m": pgettext("a date's letters", "MM"), "%d": pgettext("a date's letters", "DD"),
+    }  # fmt: skip
+    # Shown first: the form the field shows a date in (ISO 8601, as the API writes them).
+    formats = ["%Y-%m-%d", *(f for f in get_format("DATE_INPUT_FORMATS") if f != "%Y-%m-%d")]
+    worded = [f for f in formats if "%b" in f or "%B" in f]
+    named = [f for f in formats if f not in worded]
+    for code, word in letters.items():
+        named = [f.replace(code, word) for f in named]
+    if worded:
+        example = date(2027, 6, 30).strftime(worded[0])
+        named.append(gettext("the month in words, as in %(example)s") % {"example": example})
+    return gettext("Write it as %(forms)s.") % {"forms": get_text_list(named, gettext("or"))}
+
+
+def date_field(label: "StrOrPromise", **kwargs: Any) -> forms.DateField:
+    """A date field that shows its date as ISO 8601 whatever the page's language, and says
+    which forms it takes: those of the page's language too."""
+    return forms.DateField(
+        label=label,
+        widget=forms.DateInput(format="%Y-%m-%d"),
+        help_text=lazy(date_input_hint, str)(),
+        **kwargs,
+    )
 
 
 def allowed_or_403(request: HttpRequest, action: Action) -> None:
@@ -592,15 +627,8 @@ class LabelsForm(forms.Form):
         label=_("Start at label (on a part-used sheet)"), min_value=1, max_value=1000, initial=1
     )
     import_job = forms.IntegerField(label=_("Items of import job"), min_value=1, required=False)
-    # Shown as the labels ask, whatever the page's language (see PatronForm).
-    created_from = forms.DateField(
-        label=_("Added from (YYYY-MM-DD)"),
-        widget=forms.DateInput(format="%Y-%m-%d"),
-        required=False,
-    )
-    created_to = forms.DateField(
-        label=_("Added to (YYYY-MM-DD)"), widget=forms.DateInput(format="%Y-%m-%d"), required=False
-    )
+    created_from = date_field(_("Added from"), required=False)
+    created_to = date_field(_("Added to"), required=False)
     location = forms.CharField(label=_("Location code"), max_length=32, required=False)
     barcodes = forms.CharField(
         label=_("Barcodes (one a line)"), widget=forms.Textarea(attrs={"rows": 6}), required=False

@@ -5,8 +5,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from catalog.admin.site import ServiceForm, ServiceWrites, catalog_admin
+from catalog.admin.site import PageTitles, ServiceForm, ServiceWrites, TitledPages, catalog_admin
 from catalog.models import Contributor, Subject
 from catalog.services import (
     contributor_create,
@@ -37,7 +38,7 @@ class SubjectForm(ServiceForm):
         subject_heading_check(heading, scheme, subject_id=self.instance.pk)
 
 
-class HeadingAdmin(ServiceWrites, admin.ModelAdmin):
+class HeadingAdmin(TitledPages, ServiceWrites, admin.ModelAdmin):
     """Contributors and subjects: renaming one refreshes the search of the records using it."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -47,6 +48,9 @@ class HeadingAdmin(ServiceWrites, admin.ModelAdmin):
 
 @admin.register(Contributor, site=catalog_admin)
 class ContributorAdmin(HeadingAdmin):
+    page_titles = PageTitles(
+        _("Add a contributor"), _("Change the contributor"), _("View the contributor")
+    )
     form = ContributorForm
     search_fields = ["name"]
     list_display = ["name"]
@@ -61,6 +65,7 @@ class ContributorAdmin(HeadingAdmin):
 
 @admin.register(Subject, site=catalog_admin)
 class SubjectAdmin(HeadingAdmin):
+    page_titles = PageTitles(_("Add a subject"), _("Change the subject"), _("View the subject"))
     form = SubjectForm
     search_fields = ["heading"]
     list_display = ["heading", "scheme"]

@@ -9,9 +9,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin.site import (
+    PageTitles,
     ServiceDeletes,
     ServiceForm,
     ServiceWrites,
+    TitledPages,
     catalog_admin,
     copies_withdraw,
     count_of,
@@ -45,7 +47,8 @@ def items_withdraw(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Ite
 
 
 @admin.register(Item, site=catalog_admin)
-class ItemAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
+class ItemAdmin(TitledPages, ServiceWrites, ServiceDeletes, admin.ModelAdmin):
+    page_titles = PageTitles(_("Add a copy"), _("Change the copy"), _("View the copy"))
     form = ItemForm
     list_display = ["barcode", "record", "call_number", "location", "status"]
     list_select_related = ["record", "location"]
@@ -84,7 +87,8 @@ class LocationForm(ServiceForm):
 
 
 @admin.register(Location, site=catalog_admin)
-class LocationAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
+class LocationAdmin(TitledPages, ServiceWrites, ServiceDeletes, admin.ModelAdmin):
+    page_titles = PageTitles(_("Add a location"), _("Change the location"), _("View the location"))
     form = LocationForm
     list_display = ["code", "name", "items_kept"]
     search_fields = ["code", "name"]

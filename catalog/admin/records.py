@@ -11,9 +11,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin.site import (
+    PageTitles,
     RoleAccess,
     ServiceDeletes,
     ServiceWrites,
+    TitledPages,
     catalog_admin,
     copies_withdraw,
     count_of,
@@ -203,7 +205,8 @@ def records_withdraw_copies(modeladmin: Any, request: HttpRequest, queryset: Que
 
 
 @admin.register(Record, site=catalog_admin)
-class RecordAdmin(ServiceWrites, ServiceDeletes, admin.ModelAdmin):
+class RecordAdmin(TitledPages, ServiceWrites, ServiceDeletes, admin.ModelAdmin):
+    page_titles = PageTitles(_("Add a record"), _("Change the record"), _("View the record"))
     list_display = ["title", "contributor_names", "publication_year", "language", "copies"]
     list_display_links = ["title"]
     search_fields = [

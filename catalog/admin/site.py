@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,6 +16,9 @@ from catalog.models import Item
 from catalog.services import ItemData, delete_check, item_update
 from common.errors import ApplicationError, Conflict
 from staff.roles import may_catalogue, may_read
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class CatalogAdminSite(admin.AdminSite):
@@ -70,6 +73,39 @@ class RoleAccess:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return may_catalogue(request.user)
+
+
+class PageTitles(NamedTuple):
+    """A model's add, change and view page titles, each a whole sentence of its own."""
+
+    add: "StrOrPromise"
+    change: "StrOrPromise"
+    view: "StrOrPromise"
+
+
+class TitledPages:
+    """Form pages titled in our words: Django's "Add %s" puts the model's name into a frame
+    whose French cannot agree with it (« Ajout de exemplaire »). Each page names its own."""
+
+    page_titles: PageTitles
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {"title": self.page_titles.add, **(extra_context or {})}
+        return super().add_view(request, form_url, context)  # type: ignore[misc]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        may_change = self.has_change_permission(request)  # type: ignore[attr-defined]
+        title = self.page_titles.change if may_change else self.page_titles.view
+        context = {"title": title, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)  # type: ignore[misc]
 
 
 class ServiceWrites(RoleAccess):

@@ -6,6 +6,9 @@ from django import forms
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.timezone import get_current_timezone_name, localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -219,7 +222,14 @@ class ExportForm(forms.Form):
         choices=[("", _("Any")), *Item.Status.choices],
         required=False,
     )
-    updated_since = forms.DateTimeField(label=_("Changed since (UTC)"), required=False)
+    updated_since = forms.DateTimeField(label=_("Changed since"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A time typed without an offset is read in the request's zone, the library's own.
+        self.fields["updated_since"].label = gettext("Changed since (%(zone)s time)") % {
+            "zone": get_current_timezone_name()
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -240,6 +250,14 @@ class ExportForm(forms.Form):
         return chosen
 
 
+def _local_time(value: Any) -> Any:
+    """A filter's ISO 8601 instant in the library's time, as staff typed it; else as it is."""
+    instant = parse_datetime(value) if isinstance(value, str) else None
+    if instant is None or instant.tzinfo is None:
+        return value
+    return date_format(localtime(instant), "SHORT_DATETIME_FORMAT")
+
+
 def _export_filters_text(filters: dict[str, Any]) -> str:
     """An export's filters as staff read them: "Search: perl · Years: to 1990"."""
     first, last = filters.get("year_from"), filters.get("year_to")
@@ -257,7 +275,7 @@ def _export_filters_text(filters: dict[str, Any]) -> str:
         (gettext("Language"), filters.get("language")),
         (gettext("Location"), filters.get("location")),
         (gettext("Copies"), Item.Status(status).label if status in Item.Status.values else status),
-        (gettext("Changed since"), filters.get("updated_since")),
+        (gettext("Changed since"), _local_time(filters.get("updated_since"))),
         (gettext("Contributor"), filters.get("contributor")),
         (gettext("Subject"), filters.get("subject")),
         (gettext("Records"), ", ".join(map(str, ids)) if isinstance(ids, list) else ids),
@@ -267,7 +285,9 @@ def _export_filters_text(filters: dict[str, Any]) -> str:
     known = {"q", "year_from", "year_to", "language", "location", "item_status",
              "updated_since", "contributor", "subject", "ids", "identifier", "isbn"}  # fmt: skip
     shown += [(name, value) for name, value in filters.items() if name not in known]
-    parts = [f"{label}: {value}" for label, value in shown if value not in (None, "")]
+    said = gettext("%(filter)s: %(value)s")  # French sets its colon apart
+    parts = [said % {"filter": label, "value": value} for label, value in shown
+             if value not in (None, "")]  # fmt: skip
     return " · ".join(parts) or gettext("all records")
 
 

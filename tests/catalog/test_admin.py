@@ -203,3 +203,72 @@ def test_the_cataloguing_pages_speak_the_librarian_s_language(librarian, languag
     french = {"fr": "Notices, exemplaires et localisations", "de": "Datensätze, Exemplare und",
               "es": "Registros, ejemplares y"}[language]  # fmt: skip
     assert french in librarian.get("/admin/").content.decode()
+
+
+# Each model's add, change and view titles: a whole sentence of ours, not Django's "Add %s"
+# around the model's name (« Ajout de exemplaire »).
+PAGE_TITLES = {
+    "fr": {
+        "record": ("Ajouter une notice", "Modifier la notice", "Consulter la notice"),
+        "item": ("Ajouter un exemplaire", "Modifier l\u2019exemplaire",
+                 "Consulter l\u2019exemplaire"),
+        "location": ("Ajouter une localisation", "Modifier la localisation",
+                     "Consulter la localisation"),
+        "contributor": ("Ajouter un contributeur", "Modifier le contributeur",
+                        "Consulter le contributeur"),
+        "subject": ("Ajouter un sujet", "Modifier le sujet", "Consulter le sujet"),
+    },
+    "de": {
+        "record": ("Datensatz hinzufügen", "Datensatz ändern", "Datensatz ansehen"),
+        "item": ("Exemplar hinzufügen", "Exemplar ändern", "Exemplar ansehen"),
+        "location": ("Standort hinzufügen", "Standort ändern", "Standort ansehen"),
+        "contributor": ("Beteiligte Person hinzufügen", "Beteiligte Person ändern",
+                        "Beteiligte Person ansehen"),
+        "subject": ("Schlagwort hinzufügen", "Schlagwort ändern", "Schlagwort ansehen"),
+    },
+    "es": {
+        "record": ("Añadir un registro", "Modificar el registro", "Ver el registro"),
+        "item": ("Añadir un ejemplar", "Modificar el ejemplar", "Ver el ejemplar"),
+        "location": ("Añadir una ubicación", "Modificar la ubicación", "Ver la ubicación"),
+        "contributor": ("Añadir un colaborador", "Modificar el colaborador", "Ver el colaborador"),
+        "subject": ("Añadir una materia", "Modificar la materia", "Ver la materia"),
+    },
+}  # fmt: skip
+
+
+def test_every_page_the_admin_shows_has_titles_of_its_own():
+    from catalog.admin import catalog_admin
+
+    models = {model._meta.model_name for model in catalog_admin._registry}
+    assert models == set(PAGE_TITLES["fr"])
+    for model_admin in catalog_admin._registry.values():
+        assert len(model_admin.page_titles) == 3, model_admin
+
+
+@pytest.mark.parametrize("language", ["fr", "de", "es"])
+def test_the_add_change_and_view_titles_read_as_the_language_writes(library, language):
+    with schema_context("alpha"):
+        location = location_create(code="MAIN", name="Main")
+        dune = RecordData(title="Dune", contributors=[("Frank Herbert", "author")])
+        dune.subjects = [("Sand", "lcsh")]
+        record = record_create(data=dune)
+        item = item_create(record_id=record.pk, data=ItemData(barcode="B1"))
+        ids = {"record": record.pk, "item": item.pk, "location": location.pk,
+               "contributor": Contributor.objects.get().pk,
+               "subject": Subject.objects.get().pk}  # fmt: skip
+        for role in ("librarian", "viewer"):
+            user_create(email=f"{role}-titles@alpha.example", role=role, password=PASSWORD)
+    clients = {
+        role: signed_in(LIBRARY_HOST, "alpha", f"{role}-titles@alpha.example", client_class=Client)
+        for role in ("librarian", "viewer")
+    }
+    for model, (add, change, view) in PAGE_TITLES[language].items():
+        pages = [
+            (clients["librarian"], f"/admin/catalog/{model}/add/", add),
+            (clients["librarian"], f"/admin/catalog/{model}/{ids[model]}/change/", change),
+            (clients["viewer"], f"/admin/catalog/{model}/{ids[model]}/change/", view),
+        ]
+        for client, path, title in pages:
+            text = client.get(path, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            assert f"<h1>{title}</h1>" in text, (path, title)
+            assert f"{title} | " in text.split("</title>")[0], (path, title)

@@ -331,25 +331,56 @@ def test_a_save_from_a_stale_tab_is_refused_and_loses_nothing(
     assert (shevek.email, shevek.notes) == ("new@a.example", "prefers email")
 
 
-def test_a_card_s_date_is_shown_as_its_label_asks_in_every_language(
+# What a date field's hint says in each language, and a date typed in each form it names.
+DATE_HINTS = {
+    "en": ("Write it as YYYY-MM-DD, MM/DD/YYYY, MM/DD/YY or the month in words, as in Jun 30 2027.",
+           ["2027-06-30", "06/30/2027", "06/30/27", "Jun 30 2027"]),
+    "fr": ("Sous la forme AAAA-MM-JJ, JJ/MM/AAAA ou JJ/MM/AA.",
+           ["2027-06-30", "30/06/2027", "30/06/27"]),
+    "de": ("Im Format JJJJ-MM-TT, TT.MM.JJJJ oder TT.MM.JJ.",
+           ["2027-06-30", "30.06.2027", "30.06.27"]),
+    "es": ("Con el formato AAAA-MM-DD, DD/MM/AAAA o DD/MM/AA.",
+           ["2027-06-30", "30/06/2027", "30/06/27"]),
+}  # fmt: skip
+
+
+def test_a_card_s_date_field_names_every_form_it_takes_in_the_page_s_language(
     librarian: Client, desk: Desk
 ) -> None:
-    """The field's label asks for YYYY-MM-DD (JJJJ-MM-TT, AAAA-MM-JJ); the date it shows is
-    written that way too, whatever the page's language writes dates as elsewhere."""
+    """The hint under the field names the forms the page's language types dates in beside the
+    one it shows (2027-03-31), and each form it names is taken; one it does not name is not."""
     with schema_context(desk.schema):
         Patron.objects.filter(pk=desk.patron.pk).update(expires_on="2027-03-31")
-    for language in ("en", "de", "fr", "es"):
-        page = librarian.get(
-            f"/staff/patrons/{desk.patron.pk}/", HTTP_ACCEPT_LANGUAGE=language
-        ).text
+    url = f"/staff/patrons/{desk.patron.pk}/"
+    for language, (hint, typed) in DATE_HINTS.items():
+        page = librarian.get(url, HTTP_ACCEPT_LANGUAGE=language).text
+        assert f'<small id="id_expires_on_helptext">{hint}</small>' in page, language
+        assert "YYYY-MM-DD)" not in page, language
+        for date in typed:
+            with schema_context(desk.schema):
+                patron = Patron.objects.get(pk=desk.patron.pk)
+            form = {"name": patron.name, "barcode": patron.barcode, "category": "adult",
+                    "expires_on": date, "version": patron.version}  # fmt: skip
+            saved = librarian.post(url, form, HTTP_ACCEPT_LANGUAGE=language)
+            assert saved.status_code == 302, (language, date)
+            with schema_context(desk.schema):
+                assert str(Patron.objects.get(pk=desk.patron.pk).expires_on) == "2027-06-30"
+                Patron.objects.filter(pk=desk.patron.pk).update(expires_on="2027-03-31")
+        page = librarian.get(url, HTTP_ACCEPT_LANGUAGE=language).text
         assert 'name="expires_on" value="2027-03-31"' in page, language
-    # And a date typed as the language writes it is still taken.
-    form = {"name": "Shevek Anarres", "barcode": desk.patron.barcode, "category": "adult",
-            "expires_on": "30.04.2027", "version": "1"}  # fmt: skip
-    saved = librarian.post(f"/staff/patrons/{desk.patron.pk}/", form, HTTP_ACCEPT_LANGUAGE="de")
-    assert saved.status_code == 302
+    unnamed = {"name": "Shevek", "barcode": desk.patron.barcode, "expires_on": "30.06.2027"}
+    refused = librarian.post(url, {**unnamed, "category": "adult", "version": patron.version},
+                             HTTP_ACCEPT_LANGUAGE="fr")  # fmt: skip
+    assert refused.status_code == 400
     with schema_context(desk.schema):
-        assert str(Patron.objects.get(pk=desk.patron.pk).expires_on) == "2027-04-30"
+        assert str(Patron.objects.get(pk=desk.patron.pk).expires_on) == "2027-03-31"
+
+
+def test_the_closed_days_and_labels_date_fields_say_the_same(admin: Client) -> None:
+    hint = DATE_HINTS["fr"][0]
+    for path, field in (("/staff/closed-days/", "date"), ("/staff/labels/", "created_from")):
+        page = admin.get(path, HTTP_ACCEPT_LANGUAGE="fr").text
+        assert f'<small id="id_{field}_helptext">{hint}</small>' in page, path
 
 
 def _patron(schema: str, barcode: str) -> Patron:

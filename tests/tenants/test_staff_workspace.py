@@ -308,7 +308,8 @@ def test_an_export_s_page_names_the_records_it_was_asked_for(librarian):
         )
     page = librarian.get(f"/staff/exports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
     assert page.status_code == 200
-    assert "Notices: 3, 5 · ISBN: 0-441-47812-3\u202f; lancé le" in html.unescape(page.text)
+    said = "Notices\u00a0: 3, 5 · ISBN\u00a0: 0-441-47812-3\u202f; lancé le"
+    assert said in html.unescape(page.text)
 
 
 def test_an_export_s_page_ends_its_sentence_with_one_full_stop(librarian):
