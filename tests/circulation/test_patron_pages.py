@@ -224,8 +224,8 @@ def test_a_patron_file_through_the_pages(librarian: Client, desk: Desk) -> None:
     assert librarian.post(response["Location"], {"commit": "1"}).status_code == 302
     assert 'data-status="committing"' in librarian.get(response["Location"]).text
     french = librarian.get(response["Location"], HTTP_ACCEPT_LANGUAGE="fr").text
-    assert "\xa0: 0 lignes écrites sur 1</span>" in french
-    assert "0 of 1 lines written" in librarian.get(response["Location"]).text
+    assert "\xa0: 0 sur 1 ligne écrite</span>" in french
+    assert "0 of 1 line written" in librarian.get(response["Location"]).text
     with schema_context(desk.schema):
         assert not Patron.objects.filter(barcode="P-ODO").exists()
         patron_import_run(job_id=job.pk)
