@@ -117,6 +117,18 @@ def _not_text_message(given: Any) -> str:
     }
 
 
+def _takes_text(field: serializers.Field) -> bool:
+    """A field whose every value is text: DRF's text fields, and a choice among texts (which
+    DRF would take 1 for, when "1" is one of them)."""
+    if isinstance(field, serializers.CharField):
+        return True
+    return (
+        isinstance(field, serializers.ChoiceField)
+        and not isinstance(field, serializers.MultipleChoiceField)
+        and all(isinstance(key, str) for key in field.choices)
+    )
+
+
 class StrictInputSerializer(serializers.Serializer):
     """A request body's serializer that refuses the fields it does not know, naming each, and
     text given anything but text (a number, true, an object), as its boolean fields do.
@@ -153,7 +165,7 @@ class StrictInputSerializer(serializers.Serializer):
             given = data.get(name)
             if field.read_only or given is None:
                 continue
-            if isinstance(field, serializers.CharField) and not isinstance(given, str):
+            if _takes_text(field) and not isinstance(given, str):
                 errors[name] = [_not_text_message(given)]
             elif (
                 isinstance(field, serializers.ListField)

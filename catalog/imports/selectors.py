@@ -30,6 +30,7 @@ from common.errors import ApplicationError, FieldRefusals
 
 # The record list's filters; `isbn` is an identifier of kind isbn, in any form.
 EXPORT_FILTERS = ("q", *(f.name for f in fields(RecordFilters)), "isbn")
+_TEXT_FILTERS = ("q", "language", "location", "item_status", "updated_since", "identifier", "isbn")
 
 
 def import_job_list() -> QuerySet[ImportJob]:
@@ -312,10 +313,23 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
         }
         with refusals.field():
             raise ApplicationError(message, fields={name: [message] for name in sorted(unknown)})
+    # A JSON body may give any type: text filters take text only, as the record list's query
+    # string gives them, and a number filter is no boolean (true is not the year 1).
+    not_text = {
+        name for name in _TEXT_FILTERS
+        if filters.get(name) not in (None, "") and not isinstance(filters[name], str)
+    }  # fmt: skip
+    for name in sorted(not_text):
+        message = gettext("%(name)s must be text (a string in quotes).") % {"name": name}
+        with refusals.field():
+            raise _refused(name, message)
+    filters = {name: value for name, value in filters.items() if name not in not_text}
     values: dict[str, Any] = {}
     for name in ("contributor", "subject", "year_from", "year_to"):
         if filters.get(name) not in (None, ""):
             try:
+                if isinstance(filters[name], bool):
+                    raise TypeError(name)
                 values[name] = int(filters[name])
             except (TypeError, ValueError):
                 message = gettext("%(name)s must be a whole number.") % {"name": name}

@@ -133,3 +133,19 @@ def test_every_wrong_filter_is_named_by_its_path_under_filters(callers, catalog)
     assert body["errors"]["filters.colour"][0].startswith("Unknown filter colour")
     with schema_context("alpha"):
         assert not ExportJob.objects.exists()
+
+
+def test_a_filter_of_the_wrong_json_type_is_named_and_nothing_is_queued(callers, catalog):
+    """A JSON body may send any type: `"language": 5` is no language, `true` no year."""
+    filters = {"language": 5, "q": ["dune"], "year_from": True, "location": "MAIN"}
+    response = callers["write_key"].post(
+        "/api/v1/exports/", {"format": "csv", "filters": filters}, format="json"
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"filters.language", "filters.q", "filters.year_from"}
+    assert errors["filters.language"] == ["language must be text (a string in quotes)."]
+    assert errors["filters.q"] == ["q must be text (a string in quotes)."]
+    assert "year_from must be a whole number" in errors["filters.year_from"][0]
+    with schema_context("alpha"):
+        assert not ExportJob.objects.exists()

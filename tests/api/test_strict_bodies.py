@@ -205,6 +205,7 @@ def test_every_request_body_the_document_describes_is_strict(monkeypatch):
          {"title": "T", "contributors": [{"name": 7}]}, "contributors.0.name"),
         ("write_key", "post", "/api/v1/items/", {"record": 1, "barcode": 42}, "barcode"),
         ("write_key", "patch", "/api/v1/items/{item}/", {"call_number": True}, "call_number"),
+        ("write_key", "patch", "/api/v1/items/{item}/", {"status": 1}, "status"),
         ("write_key", "post", "/api/v1/locations/", {"code": {"x": 1}}, "code"),
         ("admin", "patch", "/api/v1/settings/", {"name": 5}, "name"),
         ("admin", "patch", "/api/v1/settings/", {"cors_origins": ["https://a.example", 1]},
