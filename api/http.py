@@ -41,9 +41,10 @@ class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
 
 class NotAcceptableLast:
     """A format the operation does not offer (by `Accept` or `?format=`) is a 406 that lists
-    the ones it does. On a read it is said last: a record that is not there is a 404 (in JSON),
-    which tells the caller more, and a caller that may not read is told that first. A write
-    is refused before it runs, so nothing is written for an answer the caller cannot take."""
+        the ones it does. On a read it is said last: a record that is not there is a 404 (in JSON),
+        which tells the caller more, and a caller that may not read is told that first. A write
+        is refused before it runs, so nothing is written for an answer the caller cannot take, and
+    so is a read of a list, which has no object to miss."""
 
     _not_acceptable: NotAcceptable | None = None
 
@@ -60,6 +61,14 @@ class NotAcceptableLast:
             self._not_acceptable = refusal
             renderer = self.get_renderers()[0]  # type: ignore[attr-defined]
             return renderer, str(renderer.media_type)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # A read with no object to find (a list, a search) could not be a 404: once the caller
+        # is known to be allowed, it is refused without running for an answer it cannot take.
+        if self._not_acceptable is not None and not set(kwargs) - {"format"}:
+            refusal, self._not_acceptable = self._not_acceptable, None
+            raise refusal
 
     def _refusal(self) -> NotAcceptable:
         offered = [r for r in self.get_renderers() if r.format != "api"]  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from lxml import etree
 
+from api.views import RecordViewSet
 from catalog.models import Record
 from catalog.services import ItemData, RecordData, item_create, record_create, record_patch
 from tests.api.conftest import catalog_private, client_for
@@ -143,6 +144,23 @@ def test_lists_do_not_offer_record_formats(callers, moon):
     response = callers["read_key"].get("/api/v1/records/", HTTP_ACCEPT="application/marc")
     assert response.status_code == 406
     assert "application/marc" not in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "query"), [("text/csv", {"q": "moon"}), ("*/*", {"format": "xml"})]
+)
+def test_a_list_in_a_format_not_offered_is_refused_before_it_is_read(
+    callers, moon, monkeypatch, accept, query
+):
+    """A list has no object to miss: its 406 comes before the search runs, not after."""
+
+    def searched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the list was read for an answer the caller cannot take")
+
+    monkeypatch.setattr(RecordViewSet, "list", searched)
+    response = callers["read_key"].get("/api/v1/records/", query, HTTP_ACCEPT=accept)
+    assert response.status_code == 406
+    assert "application/json" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("accept", TYPES)
