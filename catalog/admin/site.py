@@ -217,22 +217,31 @@ def copies_withdraw(item_ids: list[int]) -> str:
             lent.append(item.barcode)  # a patron has it: its return comes first
             continue
         done += 1
-    said = ngettext("%(count)s copy withdrawn.", "%(count)s copies withdrawn.", done) % {
-        "count": done
-    }
-    if kept:
-        said += " " + ngettext(
-            "%(count)s copy waits on the hold shelf for a patron and was kept: %(barcodes)s.",
-            "%(count)s copies wait on the hold shelf for patrons and were kept: %(barcodes)s.",
-            len(kept),
-        ) % {"count": len(kept), "barcodes": ", ".join(kept[:10])}
-    if lent:
-        said += " " + ngettext(
-            "%(count)s copy is on loan and was kept (check it in first): %(barcodes)s.",
-            "%(count)s copies are on loan and were kept (check them in first): %(barcodes)s.",
-            len(lent),
-        ) % {"count": len(lent), "barcodes": ", ".join(lent[:10])}
-    return said
+    said = [
+        ngettext("%(count)s copy withdrawn.", "%(count)s copies withdrawn.", done) % {"count": done}
+    ]
+    # Each kind of copy kept, said with the first ten barcodes.
+    for barcodes, message in (
+        (
+            kept,
+            ngettext(
+                "%(count)s copy waits on the hold shelf for a patron and was kept: %(barcodes)s.",
+                "%(count)s copies wait on the hold shelf for patrons and were kept: %(barcodes)s.",
+                len(kept),
+            ),
+        ),
+        (
+            lent,
+            ngettext(
+                "%(count)s copy is on loan and was kept (check it in first): %(barcodes)s.",
+                "%(count)s copies are on loan and were kept (check them in first): %(barcodes)s.",
+                len(lent),
+            ),
+        ),
+    ):
+        if barcodes:
+            said.append(message % {"count": len(barcodes), "barcodes": ", ".join(barcodes[:10])})
+    return " ".join(said)
 
 
 def count_of(model: Any, field: str) -> Subquery:
