@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -161,6 +162,8 @@ def staff_token_issue(
     user = authenticate(request, email=email.strip().lower(), password=password)
     if user is None or not user.is_active:
         return None
+    # A token is a sign-in: the account's last sign-in says so, as the staff pages' does.
+    update_last_login(type(user), user)
     return staff_token_create(user=user)
 
 

@@ -80,3 +80,14 @@ def test_an_api_key_sent_as_a_token_is_told_its_scheme(api_client):
         assert "Authorization: Api-Key <key>" in response.json()["detail"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
     assert api_client.get("/api/v1/records/").status_code == 200
+
+
+def test_obtaining_a_token_is_the_account_s_last_sign_in(api_client):
+    """An integrator's admin who signs in only through the API is not shown as never signed
+    in (the staff list would call them invited)."""
+    before = timezone.now()
+    _issue(api_client)
+    with schema_context("alpha"):
+        last = User.objects.get(email=GOOD["email"]).last_login
+    assert last is not None
+    assert last >= before
