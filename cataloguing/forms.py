@@ -20,6 +20,7 @@ from catalog.models import MAX_YEAR, Item, Location, RecordContributor
 from catalog.services import RECORD_DESCRIPTION, SUBJECT_SCHEME_DEFAULT, ItemData, RecordData
 from catalog.website import language_name
 from cataloguing.drafts import Draft
+from cataloguing.lookup import BARCODE_START, copy_call_number
 from common.language import library_language
 
 CONTRIBUTOR_ROWS = 4
@@ -339,6 +340,22 @@ class ItemForm(OnePassForm):
         initial=Item.Status.AVAILABLE,
         widget=Select,
     )
+
+    @classmethod
+    def new(
+        cls, *, barcode: str, record_id: int | None = None, location: Location | None = None
+    ) -> "ItemForm":
+        """A new copy's form with the suggested barcode, which the library's first copy says
+        starts its numbering; a record's next copy gets its last copy's call number too."""
+        call_number = copy_call_number(record_id) if record_id is not None else ""
+        form = cls(initial={"barcode": barcode, "location": location, "call_number": call_number})
+        if barcode and not Item.objects.exists():
+            form.fields["barcode"].help_text = gettext(
+                "The library's first copy: suggested barcodes start at %(start)s and go on "
+                "after the highest copy's. If your labels have numbers already, scan the "
+                "label instead."
+            ) % {"start": BARCODE_START}
+        return form
 
     def item_data(self) -> ItemData:
         data = self.cleaned_data

@@ -27,6 +27,9 @@ _EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lookup")
 # How many times the next barcode is asked for among more: enough to pass some 15,000 held
 # barcodes in a row.
 _NEXT_BARCODE_BATCHES = 20
+# A new library's first copy is suggested this barcode (or the first after it that no card
+# holds): six digits number a library's copies for long, and the copy form says so.
+BARCODE_START = "000001"
 
 
 @dataclass
@@ -132,16 +135,21 @@ def _outside_hits(isbn: str, sources: list[Source], lookup: Lookup) -> None:
 def next_barcode() -> str:
     """The first barcode after the library's highest all-digit copy barcode, at the same
     width, that no copy and no patron's card holds in any case (saving a held one is refused);
-    "" when there is no such copy barcode, or the next thousands are all held."""
+    from BARCODE_START on when the library has no copy yet. "" when its copies have no
+    all-digit barcode (it numbers them otherwise), or the next thousands are all held."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT barcode FROM catalog_item WHERE barcode ~ '^[0-9]{1,30}$' "
             "ORDER BY length(barcode) DESC, barcode DESC LIMIT 1"
         )
         row = cursor.fetchone()
-    if row is None:
+    if row is not None:
+        width, number = len(row[0]), int(row[0]) + 1
+    elif not Item.objects.exists():
+        width, number = len(BARCODE_START), int(BARCODE_START)
+    else:
         return ""
-    width, number, batch = len(row[0]), int(row[0]) + 1, 16
+    batch = 16
     for _ in range(_NEXT_BARCODE_BATCHES):
         candidates = [str(n).zfill(width) for n in range(number, number + batch)]
         copies = barcodes_matching(Item.objects.all(), candidates).values_list("barcode", flat=True)
@@ -153,6 +161,13 @@ def next_barcode() -> str:
         # A run of cards numbered after the copies is passed in a few questions, not one each.
         number, batch = number + batch, min(batch * 2, 1024)
     return ""
+
+
+def copy_call_number(record_id: int) -> str:
+    """The call number of the record's last copy that has one, for the next copy: copies of
+    one book are shelved together ("" for a record without)."""
+    copies = Item.objects.filter(record_id=record_id).exclude(call_number="").order_by("-pk")
+    return copies.values_list("call_number", flat=True).first() or ""
 
 
 def isbn_lookup(*, raw_isbn: str, library: Library, sources: list[Source] | None = None) -> Lookup:

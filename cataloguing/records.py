@@ -134,7 +134,7 @@ def _record_render(
         "record_form": record_form,
         "cover_form": forms.get("cover_form") or CoverUploadForm(),
         "items": Item.objects.filter(record_id=pk).select_related("location").order_by("id"),
-        "item_form": forms.get("item_form") or ItemForm(initial={"barcode": next_barcode()}),
+        "item_form": forms.get("item_form") or ItemForm.new(barcode=next_barcode(), record_id=pk),
         "error": error,
         "differences": differences,
         "cover_error": cover_error,

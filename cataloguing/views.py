@@ -54,8 +54,9 @@ def _location_offered(request: HttpRequest) -> LocationOffered:
     return LocationOffered(None, "choose" if some else "none")
 
 
-def _item_initial(request: HttpRequest, barcode: str) -> dict[str, Any]:
-    return {"barcode": barcode, "location": _location_offered(request).location}
+def _item_form(request: HttpRequest, barcode: str, record_id: int | None = None) -> ItemForm:
+    location = _location_offered(request).location
+    return ItemForm.new(barcode=barcode, record_id=record_id, location=location)
 
 
 def _location_keep(request: HttpRequest, item_form: ItemForm) -> None:
@@ -115,7 +116,7 @@ def add_page(request: HttpRequest) -> HttpResponse:
     if not raw:
         if request.GET.get("manual"):
             form = RecordForm()
-            item_form = ItemForm(initial=_item_initial(request, next_barcode()))
+            item_form = _item_form(request, next_barcode())
             return _render(request, {"record_form": form, "item_form": item_form})
         return _render(request, {})
     try:
@@ -129,7 +130,8 @@ def add_page(request: HttpRequest) -> HttpResponse:
         "chosen": chosen,
         "unreached": source_labels(list(lookup.failures)),
     }
-    item_form = ItemForm(initial=_item_initial(request, lookup.next_barcode))
+    record_id = chosen.record_id if chosen is not None else None
+    item_form = _item_form(request, lookup.next_barcode, record_id)
     # After a found record the next scan is the copy's barcode (scan.js selects the suggested
     # one, so the scan replaces it). After a book found nowhere the scan field keeps the
     # focus: the next scan is the next book, never a title.

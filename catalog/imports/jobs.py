@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
 from catalog.imports.deciding import CatalogMovedOn, catalog_moved_on_check, feed_position
-from catalog.imports.formats.csv_columns import csv_unread_columns
+from catalog.imports.formats.csv_columns import csv_header
 from catalog.imports.formats.csv_file import csv_encoding
 from catalog.imports.formats.source import FileUnreadable
 from catalog.imports.leasing import (
@@ -152,7 +152,7 @@ def import_job_create(
         if fmt == Format.CSV:
             with job.file.open("rb") as stream:
                 job.encoding = csv_encoding(stream)
-                job.unread_columns = csv_unread_columns(stream, job.encoding)
+                job.unread_columns, job.columns_read_as = csv_header(stream, job.encoding)
         job.save()
         _queue(job.pk)
     return job

@@ -138,6 +138,9 @@ class ImportJob(StaffJob, ImportCounts):
     # template's column it probably meant (or ""): the preview says so, in the reader's
     # language (catalog.imports.selectors.import_job_warnings).
     unread_columns = models.JSONField(default=list, blank=True)
+    # The columns it reads by another language's name ("Titre"), each with the template's
+    # column it reads them as ("title"), which the preview says too.
+    columns_read_as = models.JSONField(default=list, blank=True)
     # The encoding a CSV is read in: "utf-8", or "cp1252" for a file that is not UTF-8 (as
     # Excel on Windows saves CSV), which the preview says.
     encoding = models.CharField(max_length=16, blank=True, default="")

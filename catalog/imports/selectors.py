@@ -74,7 +74,8 @@ _MERGES_NAMED = 10
 
 def import_job_warnings(job: ImportJob) -> list[str]:
     """What the file gives that no record takes, in the active language: a CSV's columns the
-    import does not read, each with the template's column it probably meant; and the rows
+    import does not read, each with the template's column it probably meant (and those it
+    reads by another language's name, with the column it reads them as); and the rows
     that repeat an earlier row's record, which the two become one of."""
     warnings = [*_locations_warned(job), *_merges_warned(job)]
     if job.encoding == "cp1252":
@@ -86,6 +87,19 @@ def import_job_warnings(job: ImportJob) -> list[str]:
                 "\u20ac, \u2019) look right in the preview; if they do not, save the file as "
                 "CSV UTF-8 and import it again."
             ),
+        )
+    if job.columns_read_as:
+        # Read by another name, so nothing is taken without the librarian seeing what as.
+        warnings.insert(
+            0,
+            gettext("These columns are read as the template's: %(columns)s.")
+            % {
+                "columns": ", ".join(
+                    gettext("\u201c%(column)s\u201d read as \u201c%(meant)s\u201d")
+                    % {"column": column, "meant": meant}
+                    for column, meant in job.columns_read_as
+                )
+            },
         )
     if not job.unread_columns:
         return warnings
@@ -429,8 +443,10 @@ def _csv_header(job: ImportJob) -> tuple[list[str], str]:
         if len(first) > MAX_HEADER_BYTES:
             raise unreadable
         line = first.decode("utf-8-sig" if job.encoding in ("", "utf-8") else job.encoding)
-        # Every catalog CSV has a title column: the delimiter that splits it out is the file's.
-        delimiter = csv_delimiter(line, {"title"})
+        # Every catalog CSV has a title column, by the template's name or another language's
+        # (the job keeps the names it read so): the delimiter that splits them out is the file's.
+        read = {"title", *(name.lower() for name, _ in job.columns_read_as)}
+        delimiter = csv_delimiter(line, read)
         return next(csv.reader([line], delimiter=delimiter), []), delimiter
     except (UnicodeDecodeError, csv.Error):
         raise unreadable from None

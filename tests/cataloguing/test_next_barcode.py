@@ -1,6 +1,8 @@
 """Scan-to-add's suggested barcode for the next copy: never one a card or a copy holds, so
 "Add this copy" with it is taken; and a refused copy leaves the record shown as it is."""
 
+import re
+
 from django_tenants.utils import schema_context
 
 from catalog.models import Item
@@ -72,3 +74,60 @@ def test_a_refused_copy_shows_the_record_as_it_is(library, librarian):
     assert ">Held</bdi></a> by <bdi>Smith, G</bdi> · Copy: 1<" in page
     with schema_context("alpha"):
         assert Item.objects.filter(record_id=record_id).count() == 1
+
+
+def _value(page: str, name: str) -> str:
+    """The value the page's input `name` is shown with ("" for none)."""
+    field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+    assert field is not None, name
+    value = re.search(r'value="([^"]*)"', field.group(0))
+    return value.group(1) if value else ""
+
+
+def test_a_records_next_copy_gets_its_last_copys_call_number(library, librarian):
+    with schema_context("alpha"):
+        record = record_create(
+            data=RecordData(title="L'\u00c9tranger", identifiers=[("isbn", LEFT_HAND)])
+        )
+        item_create(record_id=record.pk, data=ItemData(barcode="000007", call_number="R CAM"))
+        item_create(record_id=record.pk, data=ItemData(barcode="000008"))
+        other = record_create(data=RecordData(title="Other"))
+        item_create(record_id=other.pk, data=ItemData(barcode="000009", call_number="R ZOL"))
+    page = librarian.get("/staff/add/", {"isbn": LEFT_HAND}).content.decode()
+    assert _value(page, "call_number") == "R CAM"
+    assert 'value="000010"' in page
+    record_page = librarian.get(f"/staff/records/{record.pk}/").content.decode()
+    assert _value(record_page, "call_number") == "R CAM"
+    # A new record's copy has no call number to go by.
+    manual = librarian.get("/staff/add/", {"manual": "1"}).content.decode()
+    assert _value(manual, "call_number") == ""
+
+
+def test_a_new_librarys_first_copy_is_suggested_a_barcode_the_page_explains(library, librarian):
+    with schema_context("alpha"):
+        patron_create(data=PatronData(name="First Reader", barcode="000001"))
+    page = librarian.get("/staff/add/", {"manual": "1"}).content.decode()
+    assert _value(page, "barcode") == "000002"  # the card holds the first number
+    assert "suggested barcodes start at 000001" in page
+    answer = callers_of("alpha", LIBRARY_HOST)["read_key"].get(
+        "/api/v1/records/lookup/", {"isbn": LEFT_HAND}
+    )
+    assert answer.json()["next_barcode"] == "000002"
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Alone"))
+    added = librarian.post(
+        f"/staff/add/records/{record.pk}/copy/", {"barcode": "000002", "status": "available"}
+    )
+    assert added.status_code == 302
+    later = librarian.get(f"/staff/records/{record.pk}/").content.decode()
+    assert _value(later, "barcode") == "000003"
+    assert "suggested barcodes start" not in later
+
+
+def test_copies_numbered_otherwise_get_no_suggestion(library, librarian):
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Lettered"))
+        item_create(record_id=record.pk, data=ItemData(barcode="DEMO0045A"))
+    page = librarian.get(f"/staff/records/{record.pk}/").content.decode()
+    assert _value(page, "barcode") == ""
+    assert "suggested barcodes start" not in page

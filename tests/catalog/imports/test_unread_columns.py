@@ -9,7 +9,7 @@ from tests.catalog.imports.helpers import api_staged_job
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST
 
-NEAR_MISSES = b'Title,Author,ISBN13,Barcode,Location\nDune,"Herbert, Frank",9780441172719,B-1,\n'
+NEAR_MISSES = b'Title,Authr,ISBN10,Barcode,Location\nDune,"Herbert, Frank",0441172717,B-1,\n'
 
 
 def test_the_api_names_the_columns_not_read_and_what_they_probably_meant(writer_api):
@@ -17,8 +17,8 @@ def test_the_api_names_the_columns_not_read_and_what_they_probably_meant(writer_
 
     assert (job["status"], job["created"]) == ("staged", 1)
     [warning] = job["warnings"]
-    assert "\u201cAuthor\u201d (perhaps \u201cauthors\u201d)" in warning
-    assert "\u201cISBN13\u201d (perhaps \u201cisbn\u201d)" in warning
+    assert "\u201cAuthr\u201d (perhaps \u201cauthors\u201d)" in warning
+    assert "\u201cISBN10\u201d (perhaps \u201cisbn\u201d)" in warning
     assert "Barcode" not in warning
     assert "Location" not in warning
 
@@ -45,9 +45,9 @@ def test_the_staff_page_names_the_columns_not_read_in_the_librarys_language(writ
     assert page.status_code == 200
     assert "ces colonnes ne sont pas lues" in page.text
     assert (
-        "\u00ab\u00a0Author\u00a0\u00bb (peut-\u00eatre \u00ab\u00a0authors\u00a0\u00bb)"
+        "\u00ab\u00a0Authr\u00a0\u00bb (peut-\u00eatre \u00ab\u00a0authors\u00a0\u00bb)"
         in page.text
     )
     assert (
-        "\u00ab\u00a0ISBN13\u00a0\u00bb (peut-\u00eatre \u00ab\u00a0isbn\u00a0\u00bb)" in page.text
+        "\u00ab\u00a0ISBN10\u00a0\u00bb (peut-\u00eatre \u00ab\u00a0isbn\u00a0\u00bb)" in page.text
     )
