@@ -19,7 +19,8 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from catalog.imports.formats.csv_file import CSV_COLUMNS, FORMULA_STARTS, list_join
+from catalog.imports.formats.csv_file import FORMULA_STARTS, list_join
+from catalog.imports.formats.csv_header import CSV_COLUMNS
 from catalog.imports.formats.marc_kept import record_as_marc
 from catalog.imports.leasing import (
     LeaseLost,

@@ -5,13 +5,12 @@ import csv
 import difflib
 from typing import IO, NamedTuple
 
-from catalog.imports.formats.csv_file import (
+from catalog.imports.formats.csv_file import MAX_CSV_FIELDS, MAX_CSV_ROW_CHARS
+from catalog.imports.formats.csv_header import (
     CSV_COLUMNS,
     CSV_COLUMNS_READ_AS,
     CSV_FILE_COLUMNS,
     CSV_HEADER_NAMES,
-    MAX_CSV_FIELDS,
-    MAX_CSV_ROW_CHARS,
     csv_column_spelt,
     csv_columns_read,
 )
