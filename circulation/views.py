@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.selectors import location_list
-from circulation.access import Action, circulation_allowed
+from circulation.access import Action, circulation_allowed, circulation_refusal
 from circulation.labels import labels_make
 from circulation.models import Hold, Patron
 from circulation.selectors import (
@@ -59,6 +59,7 @@ from common.http import attachment, csv_attachment
 from common.language import quoted
 from common.numbers import whole_number
 from common.pages import form_page, form_submit, not_found_as_404
+from staff.roles import page_refused
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -112,7 +113,7 @@ def date_field(label: "StrOrPromise", **kwargs: Any) -> forms.DateField:
 def allowed_or_403(request: HttpRequest, action: Action) -> None:
     """For a page that shows to one action and writes for a stricter one."""
     if not circulation_allowed(request.user, action):
-        raise PermissionDenied
+        raise PermissionDenied(circulation_refusal(action))
 
 
 def desk_required(action: Action) -> Callable[[View], View]:
@@ -120,8 +121,12 @@ def desk_required(action: Action) -> Callable[[View], View]:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            allowed_or_403(request, action)
-            return view(request, *args, **kwargs)
+            # The page a role may not use says what it needs, not a bare "Forbidden".
+            try:
+                allowed_or_403(request, action)
+                return view(request, *args, **kwargs)
+            except PermissionDenied as refused:
+                return page_refused(request, str(refused) or circulation_refusal(action))
 
         return wrapped
 

@@ -36,7 +36,7 @@ from common.language import library_language
 from common.pages import form_submit
 from staff.audit import actor_name
 from staff.pages import staff_page
-from staff.roles import may_import, staff_required
+from staff.roles import may_import, policy_required, staff_required
 
 IMPORT_ROWS_SHOWN = 200
 
@@ -162,7 +162,7 @@ def import_job_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     return redirect("staff-import", pk=job.pk)
 
 
-@staff_required
+@policy_required(may_import)
 def import_job_revert_page(request: HttpRequest, pk: int) -> HttpResponse:
     """What a revert removes and restores, and the button that does it; the POST reverts only
     with that button's confirmation."""

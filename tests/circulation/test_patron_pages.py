@@ -122,6 +122,11 @@ def test_viewers_read_and_change_nothing(viewer: Client, desk: Desk) -> None:
     assert "Erase the patron" not in page
     before = patrons_of(desk.schema)
     form = {"name": "Odo", "barcode": "P-ODO", "category": "adult"}
+    # The new patron form is refused before it is filled in, with what it needs in words.
+    refused = viewer.get("/staff/patrons/new/", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403
+    assert "need a librarian&#x27;s or an administrator&#x27;s account" in refused.text
+    assert 'name="barcode"' not in refused.text
     assert viewer.post("/staff/patrons/new/", form).status_code == 403
     assert viewer.post(f"/staff/patrons/{desk.patron.pk}/", form).status_code == 403
     erase = f"/staff/patrons/{desk.patron.pk}/erase/"

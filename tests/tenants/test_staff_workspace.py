@@ -182,6 +182,16 @@ def test_a_revert_says_what_it_removes_and_waits_for_confirmation(librarian):
     assert librarian.get(f"/staff/imports/{job.pk}/revert/").status_code == 302
 
 
+def test_a_viewer_is_refused_the_revert_page_before_its_button(librarian, viewer):
+    job = _committed_import(librarian)
+    page = viewer.get(f"/staff/imports/{job.pk}/revert/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 403
+    assert "a viewer&#x27;s account and a read key may only look" in page.text
+    assert 'name="confirm"' not in page.text
+    with schema_context("alpha"):
+        assert Record.objects.count() == 2
+
+
 def test_another_librarys_staff_cannot_reach_the_revert_page(librarian, other_library):
     job = _committed_import(librarian)
     beta = signed_in(OTHER_LIBRARY_HOST, "beta", "admin@beta.example", client_class=Client)
