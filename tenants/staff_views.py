@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from catalog.selectors import location_list
 from common.errors import ApplicationError, PreconditionFailed
 from common.pages import form_once_issue, form_once_spend, form_once_unspent, form_submit
 from staff import invitations
@@ -228,8 +229,10 @@ class SettingsForm(forms.Form):
     public_catalog = forms.BooleanField(
         label=_("Public catalog (anyone may search)"), required=False
     )
+    # A choice among the library's locations (see __init__); a code posted that none has is
+    # refused by the service, with a link to Locations.
     default_location_code = forms.CharField(
-        label=_("Default location code"), max_length=32, required=False
+        label=_("Default location"), max_length=32, required=False, widget=forms.Select
     )
     share_records = forms.BooleanField(
         label=_("Share our records (bibliographic data only) with the other libraries"),
@@ -272,6 +275,22 @@ class SettingsForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     # The settings when the page was opened, to tell a refused save what someone else changed.
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["default_location_code"]
+        codes = [(location.code, str(location)) for location in location_list()]
+        # The page links Locations when there are none to choose from.
+        self.no_locations = not codes
+        saved = str(self.initial.get("default_location_code") or "")
+        if saved and saved not in dict(codes):
+            codes.append((saved, saved))  # a location removed since: shown, not lost
+        field.widget.choices = [("", gettext("(none)")), *codes]
+        if self.no_locations:
+            field.help_text = gettext(
+                "The library has no locations yet: add them under Locations, then choose the "
+                "one new copies go to."
+            )
 
     def clean_cors_origins(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["cors_origins"].splitlines()]
