@@ -52,7 +52,8 @@ from circulation.services import (
     patron_pin_set,
     patron_update,
 )
-from circulation.views import allowed_or_403, date_field, desk_required
+from circulation.views import allowed_or_403, desk_required
+from common.dates import date_field
 from common.errors import ApplicationError, NotFound, PreconditionFailed
 from common.http import attachment
 from common.pages import form_page, not_found_as_404
