@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from circulation.access import circulation_allowed
-from circulation.models import LoanRule, PatronImport, PatronImportRow
+from circulation.models import LoanRule, PatronImport, PatronImportRow, patron_category_label
 from circulation.patron_imports import (
     patron_import_cancel,
     patron_import_commit,
@@ -32,6 +32,7 @@ from circulation.selectors import (
     hold_list,
     loan_list,
     loan_rule_list,
+    patron_category_list,
     patron_get,
     patron_list,
     today,
@@ -75,7 +76,10 @@ class PatronForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     barcode = forms.CharField(label=gettext_lazy("Barcode"), max_length=64)
     email = forms.CharField(label=gettext_lazy("Email"), max_length=254, required=False)
-    category = forms.CharField(label=gettext_lazy("Category"), max_length=32, initial="adult")
+    # A choice among the library's categories (see __init__); the service takes any code.
+    category = forms.CharField(
+        label=gettext_lazy("Category"), max_length=32, initial="adult", widget=forms.Select
+    )
     expires_on = date_field(gettext_lazy("Card expires on"), required=False)
     notes = forms.CharField(
         label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -95,6 +99,15 @@ class PatronForm(forms.Form):
     )
     # The patron's version when the page was opened: a save over a later one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        codes = patron_category_list()
+        saved = str(self.initial.get("category") or "")
+        if saved and saved not in codes:
+            codes.append(saved)
+        choices = [(code, patron_category_label(code)) for code in codes]
+        self.fields["category"].widget.choices = sorted(choices, key=lambda c: c[1].lower())
 
     def clean_pin(self) -> str:
         pin = str(self.cleaned_data.get("pin") or "")

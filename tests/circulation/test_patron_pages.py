@@ -280,12 +280,14 @@ def test_other_libraries_staff_and_ids(librarian: Client, desk: Desk, other_desk
 
 
 class _FormReader(HTMLParser):
-    """The values a browser would send back from a page's forms (inputs and text areas)."""
+    """The values a browser would send back from a page's forms (inputs, text areas and the
+    chosen option of a list)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.values: dict[str, str] = {}
         self._textarea: str | None = None
+        self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
@@ -294,10 +296,16 @@ class _FormReader(HTMLParser):
         elif tag == "textarea":
             self._textarea = named.get("name")
             self.values[str(self._textarea)] = ""
+        elif tag == "select":
+            self._select = named.get("name")
+        elif tag == "option" and self._select is not None and "selected" in named:
+            self.values[self._select] = named.get("value") or ""
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "textarea":
             self._textarea = None
+        elif tag == "select":
+            self._select = None
 
     def handle_data(self, data: str) -> None:
         if self._textarea is not None:
