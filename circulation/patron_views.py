@@ -167,8 +167,18 @@ def patron_new_page(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
+            messages.success(request, _patron_saved_said(form, added=True))
             return redirect("circulation-patron", pk=patron.pk)  # type: ignore[return-value]
     return form_page(request, "circulation/patron_form.html", {"form": form, "patron": None})
+
+
+def _patron_saved_said(form: PatronForm, *, added: bool) -> str:
+    """What the page says after a save: a PIN set is said, as the field never shows it."""
+    if form.cleaned_data["pin"]:
+        if added:
+            return _("Patron added, with their PIN: they sign in with it from now on.")
+        return _("Saved, with the new PIN: the patron signs in with it from now on.")
+    return _("Patron added.") if added else _("Saved.")
 
 
 def _patron_initial(patron: Any) -> dict[str, Any]:
@@ -211,7 +221,7 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_service_errors(exc)
                 status = exc.status_code
             else:
-                messages.success(request, _("Saved."))
+                messages.success(request, _patron_saved_said(form, added=False))
                 return redirect("circulation-patron", pk=pk)  # type: ignore[return-value]
         else:
             status = 400

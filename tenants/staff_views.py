@@ -70,6 +70,8 @@ def people_page(request: HttpRequest) -> HttpResponse:
             host=request.get_host(),
             actor=actor_name(request.user),
         )
+        said = gettext("Invitation sent to %(email)s: they choose their password from its link.")
+        messages.success(request, said % {"email": form.cleaned_data["email"].strip().lower()})
         return redirect("staff-people")
 
     def page(error: str) -> HttpResponse:

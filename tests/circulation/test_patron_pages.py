@@ -438,6 +438,11 @@ def test_staff_set_a_patron_s_pin_on_the_form_with_the_api_s_rules(
 
     assert librarian.post(url, {**kept, "pin": "000111"}).status_code == 302
     assert _signs_in(desk.schema, "P-ODO", "000111")
+    # The page says the PIN was set, since the field never shows it back.
+    said = "Saved, with the new PIN: the patron signs in with it from now on."
+    assert said in librarian.get(url).text
+    added = librarian.post("/staff/patrons/new/", {**form, "barcode": "P-3"}, follow=True)
+    assert "Patron added, with their PIN: they sign in with it from now on." in added.text
     assert not _signs_in(desk.schema, "P-ODO", "4821")
 
 
