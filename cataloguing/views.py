@@ -18,7 +18,7 @@ from cataloguing.services import record_cover_fetch, record_with_item_create
 from cataloguing.sources import source_labels
 from common.errors import ApplicationError
 from common.numbers import whole_number
-from staff.roles import staff_required
+from staff.roles import may_catalogue, policy_required
 from tenants.models import Library
 
 
@@ -86,7 +86,7 @@ def _chosen(lookup: Lookup, pick: str) -> LookupHit | None:
     return lookup.hits[index] if index < len(lookup.hits) else lookup.hits[0]
 
 
-@staff_required
+@policy_required(may_catalogue)
 def add_page(request: HttpRequest) -> HttpResponse:
     """GET: the scan field, and with ?isbn= the lookup's answer and the prefilled form.
     POST: the record and its copy saved together."""
@@ -165,7 +165,7 @@ def _cover_take(request: HttpRequest, record_id: int, cover_form: CoverOfferForm
         )
 
 
-@staff_required
+@policy_required(may_catalogue)
 def add_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """POST: a copy of a record the library already has."""
     record = get_object_or_404(Record, pk=pk)

@@ -2,7 +2,9 @@
 
 from typing import Any, Literal
 
-from staff.roles import may_administer, may_catalogue
+from django.utils.translation import gettext_lazy as _
+
+from staff.roles import may_administer, may_catalogue, may_read, refusal
 
 # read: patrons, loans and holds; desk: check out, check in, renew, holds, patron records;
 # manage: the library's lending rules, closed days and settings.
@@ -26,3 +28,21 @@ def circulation_allowed(user: Any, action: Action) -> bool:
     if action == "desk":
         return may_catalogue(user)
     return may_administer(user)
+
+
+# What each action needs, in the sentence a staff page that refuses it shows.
+_REFUSALS = {
+    "desk": _(
+        "Lending, returns, holds and patrons' records need a librarian's or an administrator's "
+        "account: a viewer's account may only look."
+    ),
+    "manage": _(
+        "Only an administrator of this library may change its lending rules, closed days and "
+        "circulation settings."
+    ),
+}
+
+
+def circulation_refusal(action: Action) -> str:
+    """The sentence saying what `action` needs."""
+    return refusal(may_read) if action == "read" else str(_REFUSALS[action])

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from circulation.access import circulation_allowed
-from circulation.models import LoanRule, PatronImport, PatronImportRow
+from circulation.models import LoanRule, PatronImport, PatronImportRow, patron_category_label
 from circulation.patron_imports import (
     patron_import_cancel,
     patron_import_commit,
@@ -32,6 +32,7 @@ from circulation.selectors import (
     hold_list,
     loan_list,
     loan_rule_list,
+    patron_category_list,
     patron_get,
     patron_list,
     today,
@@ -52,7 +53,8 @@ from circulation.services import (
     patron_pin_set,
     patron_update,
 )
-from circulation.views import allowed_or_403, date_field, desk_required
+from circulation.views import allowed_or_403, desk_required
+from common.dates import date_field
 from common.errors import ApplicationError, NotFound, PreconditionFailed
 from common.http import attachment
 from common.pages import form_page, not_found_as_404
@@ -74,7 +76,10 @@ class PatronForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     barcode = forms.CharField(label=gettext_lazy("Barcode"), max_length=64)
     email = forms.CharField(label=gettext_lazy("Email"), max_length=254, required=False)
-    category = forms.CharField(label=gettext_lazy("Category"), max_length=32, initial="adult")
+    # A choice among the library's categories (see __init__); the service takes any code.
+    category = forms.CharField(
+        label=gettext_lazy("Category"), max_length=32, initial="adult", widget=forms.Select
+    )
     expires_on = date_field(gettext_lazy("Card expires on"), required=False)
     notes = forms.CharField(
         label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -94,6 +99,15 @@ class PatronForm(forms.Form):
     )
     # The patron's version when the page was opened: a save over a later one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        codes = patron_category_list()
+        saved = str(self.initial.get("category") or "")
+        if saved and saved not in codes:
+            codes.append(saved)
+        choices = [(code, patron_category_label(code)) for code in codes]
+        self.fields["category"].widget.choices = sorted(choices, key=lambda c: c[1].lower())
 
     def clean_pin(self) -> str:
         pin = str(self.cleaned_data.get("pin") or "")
@@ -153,8 +167,18 @@ def patron_new_page(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
+            messages.success(request, _patron_saved_said(form, added=True))
             return redirect("circulation-patron", pk=patron.pk)  # type: ignore[return-value]
     return form_page(request, "circulation/patron_form.html", {"form": form, "patron": None})
+
+
+def _patron_saved_said(form: PatronForm, *, added: bool) -> str:
+    """What the page says after a save: a PIN set is said, as the field never shows it."""
+    if form.cleaned_data["pin"]:
+        if added:
+            return _("Patron added, with their PIN: they sign in with it from now on.")
+        return _("Saved, with the new PIN: the patron signs in with it from now on.")
+    return _("Patron added.") if added else _("Saved.")
 
 
 def _patron_initial(patron: Any) -> dict[str, Any]:
@@ -197,7 +221,7 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_service_errors(exc)
                 status = exc.status_code
             else:
-                messages.success(request, _("Saved."))
+                messages.success(request, _patron_saved_said(form, added=False))
                 return redirect("circulation-patron", pk=pk)  # type: ignore[return-value]
         else:
             status = 400

@@ -23,6 +23,7 @@ from circulation.selectors import hold_list, loan_list, today
 from circulation.services import hold_cancel, hold_place, loan_renew
 from common.bidi import bdi, names_isolated, sentence_html
 from common.errors import ApplicationError
+from common.language import quoted
 from common.pages import READER_SESSION_KEY, not_found_as_404
 
 # The services word their refusals for the desk ("This patron ..."); a reader reads them
@@ -175,6 +176,8 @@ def place_hold_page(request: HttpRequest, record_id: int) -> HttpResponse:
         except ApplicationError as exc:
             error = str(READER_WORDING.get(exc.code, exc.message))
         else:
+            said = gettext("Your hold on %(title)s is placed: we will tell you when it is ready.")
+            messages.success(request, said % {"title": quoted(record.title)})
             return redirect("/account/")  # type: ignore[return-value]
     else:
         # Said before the button rather than after it: a reader who has the title on loan or

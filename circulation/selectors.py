@@ -19,6 +19,7 @@ from catalog.selectors import ITEM_AVAILABLE, barcode_as_stored
 from catalog.services import barcodes_matching
 from catalog.text import search_fold, search_fold_sql
 from circulation.models import (
+    PATRON_CATEGORIES,
     CirculationSettings,
     ClosedDay,
     Hold,
@@ -461,3 +462,13 @@ def records_held_reason(records: QuerySet[Record]) -> str:
         "%(count)s patrons have holds on it: cancel their holds first, or keep the record.",
         count,
     ) % {"count": count}
+
+
+def patron_category_list() -> list[str]:
+    """The library's patron categories: the codes Stacks names in every language (adult,
+    child...) and any other its patrons or lending rules use, by code."""
+    used = set(Patron.objects.values_list("category", flat=True).distinct())
+    used |= set(
+        LoanRule.objects.exclude(patron_category="").values_list("patron_category", flat=True)
+    )
+    return sorted({*PATRON_CATEGORIES, *(code for code in used if code)})

@@ -19,17 +19,15 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format, get_format
-from django.utils.functional import lazy
+from django.utils.formats import date_format
 from django.utils.html import conditional_escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import get_text_list
-from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.selectors import location_list
-from circulation.access import Action, circulation_allowed
+from circulation.access import Action, circulation_allowed, circulation_refusal
 from circulation.labels import labels_make
 from circulation.models import Hold, Patron
 from circulation.selectors import (
@@ -54,14 +52,16 @@ from circulation.stocktake import (
     stocktake_start,
 )
 from common.bidi import bdi, names_isolated, sentence_html
+from common.dates import date_field
 from common.errors import ApplicationError
 from common.http import attachment, csv_attachment
 from common.language import quoted
 from common.numbers import whole_number
 from common.pages import form_page, form_submit, not_found_as_404
+from staff.roles import page_refused
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 View = Callable[..., HttpResponseBase]
 SESSION_PATRON = "desk_patron"
@@ -79,40 +79,10 @@ _PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 SHOWN_PATRON = "shown_patron"
 
 
-def date_input_hint() -> str:
-    """The forms a date field takes in the page's language, as its reader writes them:
-    "Write it as AAAA-MM-JJ, JJ/MM/AAAA or JJ/MM/AA." on a French page."""
-    letters = {
-        "%Y": pgettext("a date's letters", "YYYY"), "%y": pgettext("a date's letters", "YY"),
-        "%m": pgettext("a date's letters", "MM"), "%d": pgettext("a date's letters", "DD"),
-    }  # fmt: skip
-    # Shown first: the form the field shows a date in (ISO 8601, as the API writes them).
-    formats = ["%Y-%m-%d", *(f for f in get_format("DATE_INPUT_FORMATS") if f != "%Y-%m-%d")]
-    worded = [f for f in formats if "%b" in f or "%B" in f]
-    named = [f for f in formats if f not in worded]
-    for code, word in letters.items():
-        named = [f.replace(code, word) for f in named]
-    if worded:
-        example = date(2027, 6, 30).strftime(worded[0])
-        named.append(gettext("the month in words, as in %(example)s") % {"example": example})
-    return gettext("Write it as %(forms)s.") % {"forms": get_text_list(named, gettext("or"))}
-
-
-def date_field(label: "StrOrPromise", **kwargs: Any) -> forms.DateField:
-    """A date field that shows its date as ISO 8601 whatever the page's language, and says
-    which forms it takes: those of the page's language too."""
-    return forms.DateField(
-        label=label,
-        widget=forms.DateInput(format="%Y-%m-%d"),
-        help_text=lazy(date_input_hint, str)(),
-        **kwargs,
-    )
-
-
 def allowed_or_403(request: HttpRequest, action: Action) -> None:
     """For a page that shows to one action and writes for a stricter one."""
     if not circulation_allowed(request.user, action):
-        raise PermissionDenied
+        raise PermissionDenied(circulation_refusal(action))
 
 
 def desk_required(action: Action) -> Callable[[View], View]:
@@ -120,8 +90,12 @@ def desk_required(action: Action) -> Callable[[View], View]:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            allowed_or_403(request, action)
-            return view(request, *args, **kwargs)
+            # The page a role may not use says what it needs, not a bare "Forbidden".
+            try:
+                allowed_or_403(request, action)
+                return view(request, *args, **kwargs)
+            except PermissionDenied as refused:
+                return page_refused(request, str(refused) or circulation_refusal(action))
 
         return wrapped
 

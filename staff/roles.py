@@ -109,11 +109,15 @@ def refusal(policy: Callable[[Any], bool]) -> str:
 View = Callable[..., HttpResponseBase]
 
 
-def _refused(request: HttpRequest, policy: Callable[[Any], bool]) -> HttpResponseBase:
-    """A 403 page saying what the page needs (the API's sentence for the same permission),
-    not a bare "Forbidden"."""
-    context = {"message": refusal(policy)}
+def page_refused(request: HttpRequest, message: str) -> HttpResponseBase:
+    """A 403 page saying in `message` what the page needs, not a bare "Forbidden"."""
+    context = {"message": message}
     return render(request, "tenants/staff/forbidden.html", context, status=403)
+
+
+def _refused(request: HttpRequest, policy: Callable[[Any], bool]) -> HttpResponseBase:
+    """The refusal page with the API's sentence for the same permission."""
+    return page_refused(request, refusal(policy))
 
 
 def staff_required(view: View) -> View:
@@ -132,14 +136,23 @@ def staff_required(view: View) -> View:
     return wrapped
 
 
-def admin_required(view: View) -> View:
-    """A page of the library's administration: signed in, and may_administer."""
+def policy_required(policy: Callable[[Any], bool]) -> Callable[[View], View]:
+    """A page only those `policy` allows may open: a page whose only purpose is a write is
+    refused on a GET too, before any form is shown, so that nobody fills in a form whose save
+    would be refused."""
 
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not may_administer(request.user):
-            return _refused(request, may_administer)
-        return view(request, *args, **kwargs)
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not policy(request.user):
+                return _refused(request, policy)
+            return view(request, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorate
+
+
+# A page of the library's administration: signed in, and may_administer.
+admin_required = policy_required(may_administer)

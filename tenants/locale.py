@@ -2,6 +2,7 @@
 
 import zoneinfo
 from functools import cache
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,6 +20,21 @@ def language_codes() -> list[str]:
 def time_zones() -> frozenset[str]:
     """Every IANA zone name this machine knows (Europe/Paris, America/Montreal, UTC)."""
     return frozenset(zoneinfo.available_timezones())
+
+
+@cache
+def time_zones_offered() -> list[str]:
+    """The zones a library is offered: UTC and the canonical Area/Location names that the tz
+    database's zone.tab gives each country (Europe/Paris, America/Montreal), sorted; not its
+    aliases (Asia/Calcutta, US/Eastern), fixed offsets (Etc/GMT+3) or files (Factory,
+    localtime, posixrules). A machine whose database has no zone.tab offers every zone."""
+    for folder in zoneinfo.TZPATH:
+        table = Path(folder) / "zone.tab"
+        if table.is_file():
+            lines = table.read_text(encoding="utf-8").splitlines()
+            names = {line.split("\t")[2] for line in lines if line and not line.startswith("#")}
+            return ["UTC", *sorted(names & time_zones())]
+    return sorted(time_zones())
 
 
 def library_zone(name: str) -> zoneinfo.ZoneInfo:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from catalog.selectors import location_list
 from common.errors import ApplicationError, PreconditionFailed
 from common.pages import form_once_issue, form_once_spend, form_once_unspent, form_submit
 from staff import invitations
@@ -22,7 +23,7 @@ from staff.roles import Role, admin_required
 from tenants import administration
 from tenants.dns import domain_challenge
 from tenants.domains import is_platform_hostname
-from tenants.locale import time_zones
+from tenants.locale import time_zones_offered
 from tenants.models import Domain, Library
 
 
@@ -69,6 +70,8 @@ def people_page(request: HttpRequest) -> HttpResponse:
             host=request.get_host(),
             actor=actor_name(request.user),
         )
+        said = gettext("Invitation sent to %(email)s: they choose their password from its link.")
+        messages.success(request, said % {"email": form.cleaned_data["email"].strip().lower()})
         return redirect("staff-people")
 
     def page(error: str) -> HttpResponse:
@@ -223,13 +226,32 @@ def domain_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     )  # fmt: skip
 
 
+def _time_zone_choices(zones: list[str]) -> list[Any]:
+    """The zones grouped by their area, each named by its place ("Europe" then "Paris",
+    "America" then "Argentina / Buenos Aires"); a zone of no area (UTC) first, on its own."""
+    alone: list[Any] = []
+    areas: dict[str, list[tuple[str, str]]] = {}
+    for zone in zones:
+        area, _slash, place = zone.partition("/")
+        if not place:
+            alone.append((zone, zone))
+            continue
+        areas.setdefault(area, []).append((zone, place.replace("_", " ").replace("/", " / ")))
+    return [
+        *alone,
+        *((area, sorted(places, key=lambda c: c[1])) for area, places in sorted(areas.items())),
+    ]
+
+
 class SettingsForm(forms.Form):
     name = forms.CharField(label=_("Display name"), max_length=200)
     public_catalog = forms.BooleanField(
         label=_("Public catalog (anyone may search)"), required=False
     )
+    # A choice among the library's locations (see __init__); a code posted that none has is
+    # refused by the service, with a link to Locations.
     default_location_code = forms.CharField(
-        label=_("Default location code"), max_length=32, required=False
+        label=_("Default location"), max_length=32, required=False, widget=forms.Select
     )
     share_records = forms.BooleanField(
         label=_("Share our records (bibliographic data only) with the other libraries"),
@@ -256,7 +278,7 @@ class SettingsForm(forms.Form):
     )
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
-        choices=lambda: [(zone, zone) for zone in sorted(time_zones())],
+        choices=lambda: _time_zone_choices(time_zones_offered()),
         required=False,
         help_text=_("Dates and times on the catalog and the staff pages are shown in it."),
     )
@@ -272,6 +294,28 @@ class SettingsForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     # The settings when the page was opened, to tell a refused save what someone else changed.
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["default_location_code"]
+        codes = [(location.code, str(location)) for location in location_list()]
+        # The page links Locations when there are none to choose from.
+        self.no_locations = not codes
+        saved = str(self.initial.get("default_location_code") or "")
+        if saved and saved not in dict(codes):
+            codes.append((saved, saved))  # a location removed since: shown, not lost
+        field.widget.choices = [("", gettext("(none)")), *codes]
+        # A saved zone that is valid but not offered (an alias such as Asia/Calcutta, saved
+        # over the API) stays chosen, not lost.
+        zone = self.fields["time_zone"]
+        saved_zone = str(self.initial.get("time_zone") or "")
+        if saved_zone and saved_zone not in time_zones_offered():
+            zone.choices = [(saved_zone, saved_zone), *zone.choices]  # type: ignore[attr-defined]
+        if self.no_locations:
+            field.help_text = gettext(
+                "The library has no locations yet: add them under Locations, then choose the "
+                "one new copies go to."
+            )
 
     def clean_cors_origins(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["cors_origins"].splitlines()]

@@ -8,6 +8,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.timezone import get_current_timezone_name, localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -30,13 +31,14 @@ from catalog.imports.selectors import (
     import_row_list,
 )
 from catalog.models import Item
+from common.dates import ISO_DATETIME, datetime_input_hint
 from common.errors import ApplicationError, Conflict
 from common.http import streamed_attachment
 from common.language import library_language
 from common.pages import form_submit
 from staff.audit import actor_name
 from staff.pages import staff_page
-from staff.roles import may_import, staff_required
+from staff.roles import may_import, policy_required, staff_required
 
 IMPORT_ROWS_SHOWN = 200
 
@@ -162,7 +164,7 @@ def import_job_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     return redirect("staff-import", pk=job.pk)
 
 
-@staff_required
+@policy_required(may_import)
 def import_job_revert_page(request: HttpRequest, pk: int) -> HttpResponse:
     """What a revert removes and restores, and the button that does it; the POST reverts only
     with that button's confirmation."""
@@ -222,7 +224,12 @@ class ExportForm(forms.Form):
         choices=[("", _("Any")), *Item.Status.choices],
         required=False,
     )
-    updated_since = forms.DateTimeField(label=_("Changed since"), required=False)
+    updated_since = forms.DateTimeField(
+        label=_("Changed since"),
+        required=False,
+        widget=forms.DateTimeInput(format=ISO_DATETIME),
+        help_text=lazy(datetime_input_hint, str)(),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

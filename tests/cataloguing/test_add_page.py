@@ -134,12 +134,22 @@ def test_a_bad_isbn_is_explained(librarian):
     assert "not an ISBN" in page.content.decode()
 
 
-def test_viewers_look_but_do_not_add(library):
+def test_viewers_are_refused_the_add_page_before_any_form(library):
     with schema_context("alpha"):
         user_create(email="viewer@alpha.example", role="viewer")
         records = Record.objects.count()
     viewer = signed_in(LIBRARY_HOST, "alpha", "viewer@alpha.example", client_class=Client)
-    assert viewer.get("/staff/add/").status_code == 200
+    # Nothing to scan or fill in: the page says at once what role adding books needs.
+    for query in ({}, {"manual": "1"}, {"isbn": "9780141439518"}):
+        page = viewer.get("/staff/add/", query, HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 403
+        assert "needs a librarian&#x27;s or an administrator&#x27;s account" in page.text
+        assert 'id="scan-form"' not in page.text
+        assert 'name="title"' not in page.text
+    # Nor do the menu and the record list offer it.
+    records_page = viewer.get("/staff/records/", {"q": "nothing like it"}).text
+    assert 'href="/staff/add/"' not in records_page
+    assert 'href="/staff/records/"' in records_page
     post = {"title": "Nope", "barcode": "V1", "status": "available"}
     assert viewer.post("/staff/add/", post).status_code == 403
     with schema_context("alpha"):

@@ -56,3 +56,30 @@ def test_another_librarys_staff_cannot_open_the_patron(desk: Desk, other_library
     assert other.get(f"/staff/patrons/{desk.patron.pk}/").status_code == 404
     with schema_context(desk.schema):
         assert Patron.objects.get(pk=desk.patron.pk).category == "adult"
+
+
+def _category_options(page: str) -> list[tuple[str, str, str]]:
+    select = re.search(r'<select name="category"[^>]*>(.*?)</select>', page, re.S)
+    assert select, page
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select[1])
+
+
+def test_the_patron_form_offers_the_library_s_categories_by_name(
+    library, librarian: Client, desk: Desk
+) -> None:
+    with schema_context(desk.schema):
+        library_settings_update(library=library, actor="test", language="fr")
+        Patron.objects.filter(pk=desk.other_patron.pk).update(category="bookmobile")
+        LoanRule.objects.create(patron_category="cdi", loan_days=7)
+    new = _category_options(librarian.get("/staff/patrons/new/").text)
+    assert ("adult", " selected", "adulte") in new
+    assert ("child", "", "enfant") in new
+    assert {("bookmobile", "", "bookmobile"), ("cdi", "", "cdi")} <= set(new)
+    # A patron's own category is the one chosen.
+    mine = _category_options(librarian.get(f"/staff/patrons/{desk.other_patron.pk}/").text)
+    assert [code for code, chosen, _label in mine if chosen] == ["bookmobile"]
+    made = librarian.post("/staff/patrons/new/", {"name": "Odo", "barcode": "P-ODO",
+                                                   "category": "child"})  # fmt: skip
+    assert made.status_code == 302
+    with schema_context(desk.schema):
+        assert Patron.objects.get(barcode="P-ODO").category == "child"

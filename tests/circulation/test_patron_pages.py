@@ -122,6 +122,11 @@ def test_viewers_read_and_change_nothing(viewer: Client, desk: Desk) -> None:
     assert "Erase the patron" not in page
     before = patrons_of(desk.schema)
     form = {"name": "Odo", "barcode": "P-ODO", "category": "adult"}
+    # The new patron form is refused before it is filled in, with what it needs in words.
+    refused = viewer.get("/staff/patrons/new/", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403
+    assert "need a librarian&#x27;s or an administrator&#x27;s account" in refused.text
+    assert 'name="barcode"' not in refused.text
     assert viewer.post("/staff/patrons/new/", form).status_code == 403
     assert viewer.post(f"/staff/patrons/{desk.patron.pk}/", form).status_code == 403
     erase = f"/staff/patrons/{desk.patron.pk}/erase/"
@@ -275,12 +280,14 @@ def test_other_libraries_staff_and_ids(librarian: Client, desk: Desk, other_desk
 
 
 class _FormReader(HTMLParser):
-    """The values a browser would send back from a page's forms (inputs and text areas)."""
+    """The values a browser would send back from a page's forms (inputs, text areas and the
+    chosen option of a list)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.values: dict[str, str] = {}
         self._textarea: str | None = None
+        self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
@@ -289,10 +296,16 @@ class _FormReader(HTMLParser):
         elif tag == "textarea":
             self._textarea = named.get("name")
             self.values[str(self._textarea)] = ""
+        elif tag == "select":
+            self._select = named.get("name")
+        elif tag == "option" and self._select is not None and "selected" in named:
+            self.values[self._select] = named.get("value") or ""
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "textarea":
             self._textarea = None
+        elif tag == "select":
+            self._select = None
 
     def handle_data(self, data: str) -> None:
         if self._textarea is not None:
@@ -425,6 +438,11 @@ def test_staff_set_a_patron_s_pin_on_the_form_with_the_api_s_rules(
 
     assert librarian.post(url, {**kept, "pin": "000111"}).status_code == 302
     assert _signs_in(desk.schema, "P-ODO", "000111")
+    # The page says the PIN was set, since the field never shows it back.
+    said = "Saved, with the new PIN: the patron signs in with it from now on."
+    assert said in librarian.get(url).text
+    added = librarian.post("/staff/patrons/new/", {**form, "barcode": "P-3"}, follow=True)
+    assert "Patron added, with their PIN: they sign in with it from now on." in added.text
     assert not _signs_in(desk.schema, "P-ODO", "4821")
 
 

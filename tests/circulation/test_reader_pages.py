@@ -242,7 +242,10 @@ def test_place_and_cancel_a_hold(desk: Desk) -> None:
     assert f"/account/holds/place/{desk.record.pk}/" in record_page
     client = signed_in(desk)
     assert client.get(f"/account/holds/place/{desk.record.pk}/").status_code == 200
-    assert client.post(f"/account/holds/place/{desk.record.pk}/").status_code == 302
+    placed = client.post(f"/account/holds/place/{desk.record.pk}/", follow=True)
+    assert placed.redirect_chain[-1][0] == "/account/"
+    said = "Your hold on \u201cThe Dispossessed\u201d is placed: we will tell you when it is ready."
+    assert f'<p id="message">{said}</p>' in placed.text
     twice = client.post(f"/account/holds/place/{desk.record.pk}/")
     assert twice.status_code == 400
     with schema_context(desk.schema):

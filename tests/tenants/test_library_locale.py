@@ -100,22 +100,22 @@ def test_settings_page_sets_language_and_zone_and_staff_pages_follow(
     assert '<option value="fr">Français</option>' in form
     # The setting says all it decides: the mail and the import reasons are written in it.
     assert "language of the library&#x27;s mail (notices, invitations) and of the reasons" in form
-    assert '<option value="America/Montreal">America/Montreal</option>' in form
+    assert '<option value="America/Toronto">Toronto</option>' in form
     with django_capture_on_commit_callbacks(execute=True):
         saved = admin.post(
             "/staff/settings/",
             {"name": "Alpha Library", "public_catalog": "on", "language": "fr",
-             "time_zone": "America/Montreal", "version": 1},
+             "time_zone": "America/Toronto", "version": 1},
         )  # fmt: skip
     assert saved.status_code == 302
     library.refresh_from_db()
-    assert (library.language, library.time_zone) == ("fr", "America/Montreal")
+    assert (library.language, library.time_zone) == ("fr", "America/Toronto")
     after = admin.get("/staff/settings/")
     assert HTML_LANG.search(after.text).group(1) == "fr"
     # Saved in English (the language when the admin pressed the button), shown in French now.
     assert "Settings saved." in after.text
     assert "<h1>Réglages</h1>" in after.text
-    # An event at 01:38 UTC happened at 20:38 the evening before in Montreal.
+    # An event at 01:38 UTC happened at 20:38 the evening before in Toronto.
     with schema_context("alpha"):
         event = AuditEvent.objects.filter(action="settings.update").latest("id")
         AuditEvent.objects.filter(pk=event.pk).update(
@@ -126,7 +126,47 @@ def test_settings_page_sets_language_and_zone_and_staff_pages_follow(
     assert row is not None
     assert "01/12/2026 20:38" in row.group(1)
     assert re.search("<td[^>]*>Réglages modifiés</td>", row.group(1))
-    assert "America/Montreal" in audit
+    assert "America/Toronto" in audit
+
+
+def _zone_options(page: str) -> tuple[list[str], list[str]]:
+    """The time zone list's groups, and its options' values in order."""
+    select = re.search(r'<select name="time_zone"[^>]*>(.*?)</select>', page, re.S)
+    assert select, page
+    return re.findall(r'<optgroup label="([^"]*)">', select[1]), re.findall(
+        r'<option value="([^"]*)"', select[1]
+    )
+
+
+def test_the_zone_list_offers_canonical_zones_grouped_by_area(library):
+    admin = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    page = admin.get("/staff/settings/").text
+    groups, zones = _zone_options(page)
+    assert zones[0] == "UTC"
+    assert {"Africa", "America", "Asia", "Europe", "Pacific"} <= set(groups)
+    assert groups == sorted(groups)
+    assert '<optgroup label="Europe">' in page
+    assert '<option value="Europe/Paris">Paris</option>' in page
+    assert (
+        '<option value="America/Argentina/Buenos_Aires">Argentina / Buenos Aires</option>' in page
+    )
+    for not_a_place in ("Factory", "localtime", "posixrules", "Etc/GMT+3", "US/Eastern",
+                        "Asia/Calcutta", "GMT", "Europe/Kiev", "America/Montreal"):  # fmt: skip
+        assert not_a_place not in zones
+    assert len(zones) < 450  # not the ~600 names of the database
+
+
+def test_a_saved_zone_the_list_does_not_offer_stays_chosen(library):
+    # Saved over the API, which takes any IANA name.
+    library_settings_update(library=library, actor="test", time_zone="Asia/Calcutta")
+    admin = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    page = admin.get("/staff/settings/").text
+    assert '<option value="Asia/Calcutta" selected>Asia/Calcutta</option>' in page
+    version = Library.objects.get(pk=library.pk).settings_version
+    saved = admin.post("/staff/settings/", {"name": "Alpha Library", "time_zone": "Asia/Calcutta",
+                                            "version": version})  # fmt: skip
+    assert saved.status_code == 302
+    assert Library.objects.get(pk=library.pk).time_zone == "Asia/Calcutta"
 
 
 def test_staff_switch_their_own_language(library):

@@ -1,5 +1,7 @@
 """Locations are found from the staff menu, and the refusals that ask for one link to them."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -111,3 +113,45 @@ def test_an_import_that_rejects_an_unknown_location_links_to_locations(language)
     with schema_context("alpha"):
         location_create(code="CDI", name="Centre de documentation")
     assert 'id="import-locations"' not in _imported(librarian)
+
+
+def _default_location_options(page: str) -> list[tuple[str, str]]:
+    select = re.search(r'<select name="default_location_code"[^>]*>(.*?)</select>', page, re.S)
+    assert select, page
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select[1])
+
+
+def test_the_default_location_is_chosen_among_the_library_s_own(library):
+    admin = _admin()
+    # A new library has none: only "(none)", and the page says where to add one.
+    empty = admin.get("/staff/settings/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert _default_location_options(empty) == [("", "(none)")]
+    assert "The library has no locations yet: add them under Locations" in empty
+    assert f'id="settings-locations"><a {LOCATIONS}>' in empty
+    version = Library.objects.get(schema_name="alpha").settings_version
+    saved = admin.post("/staff/settings/", {"name": "Alpha", "default_location_code": "",
+                                            "version": version})  # fmt: skip
+    assert saved.status_code == 302
+
+    with schema_context("alpha"):
+        location_create(code="CDI", name="Centre de documentation")
+        location_create(code="BCD", name="Bibliothèque")
+    with schema_context("beta"):
+        location_create(code="BETA", name="Beta's own")
+    page = admin.get("/staff/settings/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert _default_location_options(page) == [
+        ("", "(none)"),
+        ("BCD", "BCD: Bibliothèque"),
+        ("CDI", "CDI: Centre de documentation"),
+    ]
+    assert 'id="settings-locations"' not in page
+
+
+def test_a_saved_default_location_removed_since_stays_shown(library):
+    with schema_context("alpha"):
+        location = location_create(code="OLD", name="Old shelf")
+        library_settings_update(library=library, actor="test", default_location_code="OLD")
+        location.delete()
+    page = _admin().get("/staff/settings/").text
+    assert ("OLD", "OLD") in _default_location_options(page)
+    assert re.search(r'<option value="OLD" selected>', page)

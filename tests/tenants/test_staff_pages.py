@@ -42,6 +42,8 @@ def test_invite_from_the_page(browser, django_capture_on_commit_callbacks):
     assert response.status_code == 302
     assert mail.outbox[-1].to == ["p@alpha.example"]
     page = browser.get("/staff/people/")
+    said = "Invitation sent to p@alpha.example: they choose their password from its link."
+    assert f'<div role="status"><p class="success">{said}</p></div>' in page.text
     assert "Resend invitation to p@alpha.example" in page.text
 
     taken = browser.post("/staff/people/", {"email": "p@alpha.example", "role": "viewer"})

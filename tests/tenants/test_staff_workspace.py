@@ -182,6 +182,16 @@ def test_a_revert_says_what_it_removes_and_waits_for_confirmation(librarian):
     assert librarian.get(f"/staff/imports/{job.pk}/revert/").status_code == 302
 
 
+def test_a_viewer_is_refused_the_revert_page_before_its_button(librarian, viewer):
+    job = _committed_import(librarian)
+    page = viewer.get(f"/staff/imports/{job.pk}/revert/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 403
+    assert "a viewer&#x27;s account and a read key may only look" in page.text
+    assert 'name="confirm"' not in page.text
+    with schema_context("alpha"):
+        assert Record.objects.count() == 2
+
+
 def test_another_librarys_staff_cannot_reach_the_revert_page(librarian, other_library):
     job = _committed_import(librarian)
     beta = signed_in(OTHER_LIBRARY_HOST, "beta", "admin@beta.example", client_class=Client)
@@ -262,6 +272,25 @@ def test_an_export_of_a_location_the_library_does_not_have_is_refused(librarian)
     assert (
         librarian.post("/staff/exports/", {"format": "csv", "location": "MAIN"}).status_code == 302
     )
+
+
+def test_the_changed_since_field_says_the_forms_it_takes_in_the_page_s_language(librarian):
+    page = librarian.get("/staff/exports/", HTTP_ACCEPT_LANGUAGE="fr").text
+    hint = "Sous la forme AAAA-MM-JJ HH:MM, JJ/MM/AAAA HH:MM, AAAA-MM-JJ, JJ/MM/AAAA ou JJ/MM/AA."
+    assert f'<small id="id_updated_since_helptext">{hint}</small>' in page
+    # Each form it names is taken, in the library's zone (UTC here).
+    for typed, instant in (("2026-12-04 14:30", "2026-12-04T14:30:00+00:00"),
+                           ("04/12/2026 14:30", "2026-12-04T14:30:00+00:00"),
+                           ("2026-12-04", "2026-12-04T00:00:00+00:00"),
+                           ("04/12/2026", "2026-12-04T00:00:00+00:00"),
+                           ("04/12/26", "2026-12-04T00:00:00+00:00")):  # fmt: skip
+        form = {"format": "csv", "updated_since": typed}
+        started = librarian.post("/staff/exports/", form, HTTP_ACCEPT_LANGUAGE="fr")
+        assert started.status_code == 302, typed
+        with schema_context("alpha"):
+            assert ExportJob.objects.latest("pk").filters == {"updated_since": instant}
+    english = librarian.get("/staff/exports/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert "Write it as YYYY-MM-DD HH:MM, MM/DD/YYYY HH:MM," in english
 
 
 def test_export_with_filters_then_download(librarian):

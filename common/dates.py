@@ -1,0 +1,60 @@
+"""How a date or date-and-time field says which forms it takes, in the page's language."""
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.utils.formats import get_format
+from django.utils.functional import lazy
+from django.utils.text import get_text_list
+from django.utils.translation import gettext, pgettext
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# Shown first: the form a field shows its value in (ISO 8601, as the API writes them).
+ISO_DATE = "%Y-%m-%d"
+ISO_DATETIME = "%Y-%m-%d %H:%M"
+
+
+def input_forms_hint(*settings: str, first: str) -> str:
+    """The forms a field reads with the page's language's `settings` (DATE_INPUT_FORMATS...),
+    `first` first, as its reader writes them: "Write it as AAAA-MM-JJ, JJ/MM/AAAA or JJ/MM/AA."
+    on a French page. Seconds, which every form may leave out, are not shown."""
+    letters = {
+        "%Y": pgettext("a date's letters", "YYYY"), "%y": pgettext("a date's letters", "YY"),
+        "%m": pgettext("a date's letters", "MM"), "%d": pgettext("a date's letters", "DD"),
+        "%H": pgettext("a time's letters", "HH"), "%M": pgettext("a time's letters", "MM"),
+    }  # fmt: skip
+    taken = [f for name in settings for f in get_format(name) if "%S" not in f]
+    formats = list(dict.fromkeys([first, *taken]))
+    worded = [f for f in formats if "%b" in f or "%B" in f]
+    named = [f for f in formats if f not in worded]
+    for code, word in letters.items():
+        named = [f.replace(code, word) for f in named]
+    if worded:
+        example = date(2027, 6, 30).strftime(worded[0])
+        named.append(gettext("the month in words, as in %(example)s") % {"example": example})
+    return gettext("Write it as %(forms)s.") % {"forms": get_text_list(named, gettext("or"))}
+
+
+def date_input_hint() -> str:
+    """The forms a date field takes in the page's language."""
+    return input_forms_hint("DATE_INPUT_FORMATS", first=ISO_DATE)
+
+
+def datetime_input_hint() -> str:
+    """The forms a date-and-time field takes in the page's language: a day alone is its
+    midnight, as Django's DateTimeField reads it."""
+    return input_forms_hint("DATETIME_INPUT_FORMATS", "DATE_INPUT_FORMATS", first=ISO_DATETIME)
+
+
+def date_field(label: "StrOrPromise", **kwargs: Any) -> forms.DateField:
+    """A date field that shows its date as ISO 8601 whatever the page's language, and says
+    which forms it takes: those of the page's language too."""
+    return forms.DateField(
+        label=label,
+        widget=forms.DateInput(format=ISO_DATE),
+        help_text=lazy(date_input_hint, str)(),
+        **kwargs,
+    )
