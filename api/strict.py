@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.http import NotAcceptableLast
+from api.pagination import StableCursorPagination
 
 # The cursor paginator's parameters (every page of the API is read through it).
 PAGE_PARAMS = frozenset({"cursor", "page_size"})
@@ -31,14 +32,13 @@ Accepted = type[serializers.Serializer] | Iterable[str]
 _Input = TypeVar("_Input", bound=serializers.BaseSerializer)
 
 
-def query_check(request: Request, allowed: Iterable[str]) -> None:
-    """Refuse the query parameters not in `allowed`, naming each."""
+def query_unknown(request: Request, allowed: Iterable[str]) -> dict[str, list[str]]:
+    """The query parameters not in `allowed`, each with what the operation takes."""
     taken = set(allowed) | ALWAYS
     unknown = sorted(set(request.query_params) - taken)
-    if unknown:
-        takes = ", ".join(sorted(taken - ALWAYS)) or _("none")
-        message = _("Unknown query parameter; this operation takes: %(takes)s.") % {"takes": takes}
-        raise ValidationError({name: [message] for name in unknown})
+    takes = ", ".join(sorted(taken - ALWAYS)) or _("none")
+    message = _("Unknown query parameter; this operation takes: %(takes)s.") % {"takes": takes}
+    return {name: [message] for name in unknown}
 
 
 def _names(accepted: Accepted) -> set[str]:
@@ -227,25 +227,38 @@ class StrictQueryParams:
     def _operation(self, request: Request) -> str:
         return getattr(self, "action", None) or (request.method or "").lower()
 
+    _params: serializers.Serializer | None = None
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Read every query parameter before the operation runs, and refuse in one 400 all
+        that are wrong: unknown, invalid for the operation's serializer, or a page size or
+        cursor the paginator cannot read (a caller fixing one learns of the others too)."""
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         operation = self._operation(request)
-        allowed = _names(self.query_params.get(operation, ()))
-        paged = operation in self.paged_actions
-        if paged and (operation != "list" or getattr(self, "paginator", None) is not None):
+        declared = self.query_params.get(operation, ())
+        allowed = _names(declared)
+        paginator = getattr(self, "paginator", None)
+        paged = operation in self.paged_actions and (operation != "list" or paginator is not None)
+        if paged:
             allowed |= PAGE_PARAMS
-        query_check(request, allowed)
+        refused: dict[str, Any] = query_unknown(request, allowed)
+        if isinstance(declared, type):
+            self._params = declared(data=request.query_params)
+            if not self._params.is_valid():
+                refused |= dict(self._params.errors)
+        if paged:
+            if not isinstance(paginator, StableCursorPagination):
+                paginator = StableCursorPagination()
+            refused |= paginator.refusals(request)
+        if refused:
+            raise ValidationError(refused)
 
     def query(self) -> Any:
-        """The operation's query parameters read by the serializer it declares (a 400 if they
-        are invalid)."""
-        request: Request = self.request  # type: ignore[attr-defined]
-        declared = self.query_params[self._operation(request)]
-        if not isinstance(declared, type):
+        """The operation's query parameters read by the serializer it declares (checked
+        before the operation ran)."""
+        if self._params is None:
             raise TypeError("query() needs the operation to declare a parameter serializer")
-        params = declared(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        return params
+        return self._params
 
     def body(self, serializer_class: type[_Input], *, partial: bool = False) -> _Input:
         """The request's body read by `serializer_class` (a 400 if it is invalid)."""
