@@ -108,6 +108,8 @@ def _json_kind(data: Any) -> str:
         return _("a string")
     if isinstance(data, list | tuple):
         return _("an array")
+    if isinstance(data, Mapping):
+        return _("an object")
     return _("something else")
 
 
@@ -115,6 +117,24 @@ def _not_text_message(given: Any) -> str:
     return _("This field must be text (a JSON string in quotes), not %(given)s.") % {
         "given": _json_kind(given)
     }
+
+
+def _not_object_message(given: Any) -> str:
+    return _("Give an object of fields in braces ({…}) here, not %(given)s.") % {
+        "given": _json_kind(given)
+    }
+
+
+def _takes_list(field: serializers.Field) -> bool:
+    """A field whose value is a JSON array: DRF refuses anything else in Python's words
+    ("Expected a list of items but got type "str"")."""
+    return isinstance(
+        field,
+        serializers.ListField
+        | serializers.ListSerializer
+        | serializers.MultipleChoiceField
+        | serializers.ManyRelatedField,
+    )
 
 
 def _takes_text(field: serializers.Field) -> bool:
@@ -167,6 +187,11 @@ class StrictInputSerializer(serializers.Serializer):
                 continue
             if _takes_text(field) and not isinstance(given, str):
                 errors[name] = [_not_text_message(given)]
+            elif _takes_list(field) and not isinstance(given, list):
+                errors[name] = [
+                    _("Give a list (a JSON array in brackets, [...]) here, not %(given)s.")
+                    % {"given": _json_kind(given)}
+                ]
             elif (
                 isinstance(field, serializers.ListField)
                 and isinstance(field.child, serializers.CharField)
@@ -178,12 +203,16 @@ class StrictInputSerializer(serializers.Serializer):
                     errors[name] = wrong
         return errors
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if data is None and self.parent is None:
+            # A body of `null`: DRF's words are "No data provided", which says nothing of JSON.
+            raise ValidationError({"non_field_errors": [_not_object_message(data)]}, code="null")
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, Mapping):
             # DRF's own words name Python's types ("Expected a dictionary, but got list").
-            message = _("Give an object of fields in braces ({…}) here, not %(given)s.") % {
-                "given": _json_kind(data)
-            }
+            message = _not_object_message(data)
             raise ValidationError({"non_field_errors": [message]}, code="invalid")
         errors: dict[str, Any] = {**self._not_text(data), **self._unknown(data)}
         if not errors:
