@@ -31,6 +31,7 @@ from common.errors import FieldRefusals
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
     staff_deactivate,
+    staff_get,
     staff_invitation_resend,
     staff_invitation_revoke,
     staff_invite,
@@ -95,6 +96,7 @@ class StaffInviteSerializer(StrictInputSerializer):
     list=extend_schema(summary="List staff", examples=[ex.STAFF_PAGE]),
     create=extend_schema(summary="Invite a staff member", request=StaffInviteSerializer,
                          responses={201: StaffSerializer}, examples=[ex.STAFF_INVITE, ex.STAFF]),
+    retrieve=extend_schema(summary="A staff account", parameters=[_ID], examples=[ex.STAFF]),
     resend=extend_schema(summary="Resend an invitation", request=None, parameters=[_ID],
                          responses=StaffSerializer, examples=[ex.STAFF]),
     revoke=extend_schema(summary="Revoke an invitation", request=None, parameters=[_ID],
@@ -122,6 +124,9 @@ class StaffViewSet(mixins.ListModelMixin, AdminViewSet):
         return Response(
             StaffSerializer(issued.invitation.user).data, status=status.HTTP_201_CREATED
         )
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(StaffSerializer(staff_get(user_id=int(pk))).data)
 
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, pk: str) -> Response:
