@@ -27,7 +27,7 @@ from api.strict import (
     StrictViewSet,
 )
 from api.views import ETAG_HEADER, expected_version, with_etag
-from common.errors import FieldRefusals
+from common.errors import ApplicationError, FieldRefusals
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
     staff_deactivate,
@@ -379,7 +379,11 @@ def _settings_refused(body: LibrarySettingsSerializer, sent: Any) -> NoReturn:
         if taken.is_valid():
             with refusals.field():
                 library_settings_clean(**taken.validated_data)
-    refusals.raise_any()
+    try:
+        refusals.raise_any()
+    except ApplicationError as exc:
+        # The detail names every field refused, the service's beside the serializer's.
+        raise validation_refusal(exc.fields) from None
     raise AssertionError("raise_any raises the serializer's refusal at least")
 
 
