@@ -110,6 +110,8 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
         exc = exceptions.NotFound(getattr(context.get("view"), "not_found", None))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.MethodNotAllowed):
+        exc = _method_not_allowed(exc, context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -132,6 +134,23 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
     response.data = body
     response.content_type = PROBLEM_JSON
     return response
+
+
+def _method_not_allowed(
+    exc: exceptions.MethodNotAllowed, context: dict[str, Any]
+) -> exceptions.MethodNotAllowed:
+    """DRF's 'Method "GET" not allowed.' said with the methods the address does take."""
+    request = context.get("request")
+    method = request.method if request is not None else ""
+    view = context.get("view")
+    taken = [m for m in getattr(view, "allowed_methods", ()) if m not in ("HEAD", "OPTIONS")]
+    if not taken:
+        return exc
+    message = gettext("This address does not take %(method)s; it takes %(taken)s.") % {
+        "method": method,
+        "taken": ", ".join(taken),
+    }
+    return exceptions.MethodNotAllowed(str(method), detail=message)
 
 
 def _invalid_detail(errors: dict[str, list[str]]) -> str:

@@ -27,10 +27,11 @@ from api.strict import (
     StrictViewSet,
 )
 from api.views import ETAG_HEADER, expected_version, with_etag
-from common.errors import FieldRefusals
+from common.errors import ApplicationError, FieldRefusals
 from staff.audit import actor_name, audit_event_list
 from staff.invitations import (
     staff_deactivate,
+    staff_get,
     staff_invitation_resend,
     staff_invitation_revoke,
     staff_invite,
@@ -95,6 +96,7 @@ class StaffInviteSerializer(StrictInputSerializer):
     list=extend_schema(summary="List staff", examples=[ex.STAFF_PAGE]),
     create=extend_schema(summary="Invite a staff member", request=StaffInviteSerializer,
                          responses={201: StaffSerializer}, examples=[ex.STAFF_INVITE, ex.STAFF]),
+    retrieve=extend_schema(summary="A staff account", parameters=[_ID], examples=[ex.STAFF]),
     resend=extend_schema(summary="Resend an invitation", request=None, parameters=[_ID],
                          responses=StaffSerializer, examples=[ex.STAFF]),
     revoke=extend_schema(summary="Revoke an invitation", request=None, parameters=[_ID],
@@ -122,6 +124,9 @@ class StaffViewSet(mixins.ListModelMixin, AdminViewSet):
         return Response(
             StaffSerializer(issued.invitation.user).data, status=status.HTTP_201_CREATED
         )
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(StaffSerializer(staff_get(user_id=int(pk))).data)
 
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, pk: str) -> Response:
@@ -374,7 +379,11 @@ def _settings_refused(body: LibrarySettingsSerializer, sent: Any) -> NoReturn:
         if taken.is_valid():
             with refusals.field():
                 library_settings_clean(**taken.validated_data)
-    refusals.raise_any()
+    try:
+        refusals.raise_any()
+    except ApplicationError as exc:
+        # The detail names every field refused, the service's beside the serializer's.
+        raise validation_refusal(exc.fields) from None
     raise AssertionError("raise_any raises the serializer's refusal at least")
 
 

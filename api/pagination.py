@@ -63,6 +63,21 @@ class StableCursorPagination(CursorPagination):
             )
         return size
 
+    def refusals(self, request: Request) -> dict[str, Any]:
+        """What is wrong with the request's page size and cursor, each by name ({} when both
+        can be read): checked with the operation's other query parameters, one 400 names all."""
+        refused: dict[str, Any] = {}
+        for check in (self.get_page_size, self._cursor_read):
+            try:
+                check(request)
+            except InvalidParameter as exc:
+                refused |= cast(dict[str, Any], exc.detail)
+        return refused
+
+    def _cursor_read(self, request: Request) -> None:
+        self.cursor = self.decode_cursor(request)
+        self._position_decode()
+
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:
             return super().decode_cursor(request)

@@ -12,7 +12,6 @@ from rest_framework.parsers import (  # type: ignore[attr-defined]  # not in its
     JSONParser,
     get_encoding,
 )
-from rest_framework.utils import json as drf_json
 
 # Far deeper than any document the API takes (a record's links are two levels down).
 MAX_DEPTH = 32
@@ -68,6 +67,18 @@ def _repeated_keys(value: Any) -> list[str]:
     return sorted(found)
 
 
+class _NotJsonNumber(ValueError):
+    """NaN, Infinity or -Infinity: Python's reader takes them, JSON has no such numbers."""
+
+    def __init__(self, constant: str) -> None:
+        super().__init__(constant)
+        self.constant = constant
+
+
+def _constant_refused(constant: str) -> Any:
+    raise _NotJsonNumber(constant)
+
+
 def _unreadable(exc: ParseError) -> ParseError:
     """DRF's parse error ("JSON parse error - 'utf-8' codec can't decode byte 0xe9...") said
     as a sentence: what is wrong with the body and where."""
@@ -78,6 +89,14 @@ def _unreadable(exc: ParseError) -> ParseError:
                 "The request body is not UTF-8 (byte %(position)s): send JSON encoded in UTF-8."
             )
             % {"position": cause.start + 1}
+        )
+    if isinstance(cause, _NotJsonNumber):
+        return ParseError(
+            gettext(
+                "The request body is not valid JSON: %(constant)s is not a JSON number; send a "
+                "number, or null."
+            )
+            % {"constant": cause.constant}
         )
     if isinstance(cause, json.JSONDecodeError):
         return ParseError(
@@ -100,7 +119,7 @@ def _json_read(stream: Any, parser_context: Any, strict: bool) -> tuple[Any, boo
 
     try:
         decoded = codecs.getreader(get_encoding(parser_context or {}))(stream)
-        parse_constant = drf_json.strict_constant if strict else None
+        parse_constant = _constant_refused if strict else None
         data = json.load(decoded, parse_constant=parse_constant, object_pairs_hook=pairs_read)
     except ValueError as exc:
         raise ParseError(f"JSON parse error - {exc}") from exc

@@ -141,7 +141,16 @@ _LINKS = ("contributors", "subjects", "identifiers")
 
 class LocationIdField(serializers.IntegerField):
     """A location's id; or the location as an item answers it (`{"id", "code", "name"}`),
-    so an item read, edited and sent back whole is taken: its id is what counts."""
+    so an item read, edited and sent back whole is taken: its id is what counts. Files,
+    filters and settings name a location by its code, so a code here is told what to send."""
+
+    default_error_messages = {
+        **serializers.IntegerField.default_error_messages,
+        "invalid": gettext_lazy(
+            "Give the location's id (a number; GET /api/v1/locations/ lists them with their "
+            "codes), not its code."
+        ),
+    }
 
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, dict):
@@ -159,7 +168,11 @@ class ItemInputSerializer(StrictInputSerializer):
     record = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     barcode = serializers.CharField(max_length=64)
     call_number = serializers.CharField(max_length=200, allow_blank=True, default="")
-    location = LocationIdField(min_value=1, max_value=2**63 - 1, allow_null=True, default=None)
+    location = LocationIdField(
+        min_value=1, max_value=2**63 - 1, allow_null=True, default=None,
+        help_text="The location's id (a number, not its code: GET /api/v1/locations/ lists "
+        "each with its code); null for none.",
+    )  # fmt: skip
     status = ChoiceField(
         choices=Item.Status.choices, default=Item.Status.AVAILABLE,
         help_text="`on_hold_shelf`: kept for the patron whose hold was trapped for it (not "

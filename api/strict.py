@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.http import NotAcceptableLast
+from api.pagination import StableCursorPagination
 
 # The cursor paginator's parameters (every page of the API is read through it).
 PAGE_PARAMS = frozenset({"cursor", "page_size"})
@@ -31,14 +32,13 @@ Accepted = type[serializers.Serializer] | Iterable[str]
 _Input = TypeVar("_Input", bound=serializers.BaseSerializer)
 
 
-def query_check(request: Request, allowed: Iterable[str]) -> None:
-    """Refuse the query parameters not in `allowed`, naming each."""
+def query_unknown(request: Request, allowed: Iterable[str]) -> dict[str, list[str]]:
+    """The query parameters not in `allowed`, each with what the operation takes."""
     taken = set(allowed) | ALWAYS
     unknown = sorted(set(request.query_params) - taken)
-    if unknown:
-        takes = ", ".join(sorted(taken - ALWAYS)) or _("none")
-        message = _("Unknown query parameter; this operation takes: %(takes)s.") % {"takes": takes}
-        raise ValidationError({name: [message] for name in unknown})
+    takes = ", ".join(sorted(taken - ALWAYS)) or _("none")
+    message = _("Unknown query parameter; this operation takes: %(takes)s.") % {"takes": takes}
+    return {name: [message] for name in unknown}
 
 
 def _names(accepted: Accepted) -> set[str]:
@@ -108,6 +108,8 @@ def _json_kind(data: Any) -> str:
         return _("a string")
     if isinstance(data, list | tuple):
         return _("an array")
+    if isinstance(data, Mapping):
+        return _("an object")
     return _("something else")
 
 
@@ -115,6 +117,24 @@ def _not_text_message(given: Any) -> str:
     return _("This field must be text (a JSON string in quotes), not %(given)s.") % {
         "given": _json_kind(given)
     }
+
+
+def _not_object_message(given: Any) -> str:
+    return _("Give an object of fields in braces ({…}) here, not %(given)s.") % {
+        "given": _json_kind(given)
+    }
+
+
+def _takes_list(field: serializers.Field) -> bool:
+    """A field whose value is a JSON array: DRF refuses anything else in Python's words
+    ("Expected a list of items but got type "str"")."""
+    return isinstance(
+        field,
+        serializers.ListField
+        | serializers.ListSerializer
+        | serializers.MultipleChoiceField
+        | serializers.ManyRelatedField,
+    )
 
 
 def _takes_text(field: serializers.Field) -> bool:
@@ -167,6 +187,11 @@ class StrictInputSerializer(serializers.Serializer):
                 continue
             if _takes_text(field) and not isinstance(given, str):
                 errors[name] = [_not_text_message(given)]
+            elif _takes_list(field) and not isinstance(given, list):
+                errors[name] = [
+                    _("Give a list (a JSON array in brackets, [...]) here, not %(given)s.")
+                    % {"given": _json_kind(given)}
+                ]
             elif (
                 isinstance(field, serializers.ListField)
                 and isinstance(field.child, serializers.CharField)
@@ -178,12 +203,16 @@ class StrictInputSerializer(serializers.Serializer):
                     errors[name] = wrong
         return errors
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if data is None and self.parent is None:
+            # A body of `null`: DRF's words are "No data provided", which says nothing of JSON.
+            raise ValidationError({"non_field_errors": [_not_object_message(data)]}, code="null")
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, Mapping):
             # DRF's own words name Python's types ("Expected a dictionary, but got list").
-            message = _("Give an object of fields in braces ({…}) here, not %(given)s.") % {
-                "given": _json_kind(data)
-            }
+            message = _not_object_message(data)
             raise ValidationError({"non_field_errors": [message]}, code="invalid")
         errors: dict[str, Any] = {**self._not_text(data), **self._unknown(data)}
         if not errors:
@@ -227,25 +256,38 @@ class StrictQueryParams:
     def _operation(self, request: Request) -> str:
         return getattr(self, "action", None) or (request.method or "").lower()
 
+    _params: serializers.Serializer | None = None
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Read every query parameter before the operation runs, and refuse in one 400 all
+        that are wrong: unknown, invalid for the operation's serializer, or a page size or
+        cursor the paginator cannot read (a caller fixing one learns of the others too)."""
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         operation = self._operation(request)
-        allowed = _names(self.query_params.get(operation, ()))
-        paged = operation in self.paged_actions
-        if paged and (operation != "list" or getattr(self, "paginator", None) is not None):
+        declared = self.query_params.get(operation, ())
+        allowed = _names(declared)
+        paginator = getattr(self, "paginator", None)
+        paged = operation in self.paged_actions and (operation != "list" or paginator is not None)
+        if paged:
             allowed |= PAGE_PARAMS
-        query_check(request, allowed)
+        refused: dict[str, Any] = query_unknown(request, allowed)
+        if isinstance(declared, type):
+            self._params = declared(data=request.query_params)
+            if not self._params.is_valid():
+                refused |= dict(self._params.errors)
+        if paged:
+            if not isinstance(paginator, StableCursorPagination):
+                paginator = StableCursorPagination()
+            refused |= paginator.refusals(request)
+        if refused:
+            raise ValidationError(refused)
 
     def query(self) -> Any:
-        """The operation's query parameters read by the serializer it declares (a 400 if they
-        are invalid)."""
-        request: Request = self.request  # type: ignore[attr-defined]
-        declared = self.query_params[self._operation(request)]
-        if not isinstance(declared, type):
+        """The operation's query parameters read by the serializer it declares (checked
+        before the operation ran)."""
+        if self._params is None:
             raise TypeError("query() needs the operation to declare a parameter serializer")
-        params = declared(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        return params
+        return self._params
 
     def body(self, serializer_class: type[_Input], *, partial: bool = False) -> _Input:
         """The request's body read by `serializer_class` (a 400 if it is invalid)."""

@@ -40,30 +40,36 @@ from catalog.models import Contributor, Item, Location, Record, Subject
 from catalog.protocols.records import records_marc, records_with_links
 from catalog.search import search_facets
 from catalog.website import record_json_ld
-from common.errors import NotFound, PreconditionFailed
+from common.errors import NotFound, PreconditionFailed, Versions
 from common.problems import problem_response
 from staff.roles import may_see_staff_fields
 from staff.services import staff_token_issue
 
 ID_PATTERN = r"[0-9]{1,18}"
-_ETAG_VERSION = re.compile(r'^(?:W/)?"?v?([0-9]{1,9})"?$')
+_ETAG_VERSION = re.compile(r'^(W/)?"?v?([0-9]{1,9})"?$')
 
 
 def etag_for(version: int) -> str:
     return f'"v{version}"'
 
 
-def expected_version(request: Request) -> int | None:
-    """The version an `If-Match` header asks for (None without the header, or for `*`)."""
+def expected_version(request: Request) -> Versions | None:
+    """The versions an `If-Match` header names, any of which will do (None without the
+    header, or for `*`). Its comparison is strong (RFC 9110): a weak tag matches none."""
     header = request.headers.get("If-Match", "").strip()
     if not header or header == "*":
         return None
-    match = _ETAG_VERSION.match(header.split(",")[0].strip())
-    if match is None:
+    matches = [_ETAG_VERSION.match(tag.strip()) for tag in header.split(",")]
+    if not all(matches):
         raise PreconditionFailed(
             _('If-Match must carry the ETag this API sent with the object, e.g. "v3".')
         )
-    return int(match.group(1))
+    strong = tuple(int(m.group(2)) for m in matches if m is not None and not m.group(1))
+    if not strong:
+        raise PreconditionFailed(
+            _('A weak ETag (W/"v3") never matches If-Match: send the ETag as sent, e.g. "v3".')
+        )
+    return strong
 
 
 def with_etag(response: Response, version: int) -> Response:

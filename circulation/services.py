@@ -50,6 +50,7 @@ from common.errors import (
     ApplicationError,
     Conflict,
     NotFound,
+    Versions,
     delete_or_not_found,
     first_or_not_found,
     version_expected_check,
@@ -177,7 +178,7 @@ def patron_create(*, data: PatronData, pin: str = "") -> Patron:
 
 @transaction.atomic
 def patron_update(
-    *, patron_id: int, data: PatronData, expected_version: int | None = None
+    *, patron_id: int, data: PatronData, expected_version: Versions | None = None
 ) -> Patron:
     """Change a patron's record; with `expected_version` (the version the editor read), refuse
     (412) a save made over someone else's since, which would silently undo theirs."""
@@ -204,7 +205,7 @@ def patron_update(
 
 @transaction.atomic
 def patron_patch(
-    *, patron_id: int, changes: dict[str, Any], expected_version: int | None = None
+    *, patron_id: int, changes: dict[str, Any], expected_version: Versions | None = None
 ) -> Patron:
     """Change only the fields in `changes` (PatronData's names), reading the others under the
     patron's lock: two people changing different fields at once both keep their change."""

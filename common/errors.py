@@ -88,18 +88,25 @@ class PreconditionFailed(ApplicationError):
     code = "precondition_failed"
 
 
+# The version a write was made from: one, or several of which any will do (an If-Match
+# header may list ETags, and matches when one of them is the current version).
+Versions = int | tuple[int, ...]
+
+
 def version_expected_check(
-    *, current: int, expected: int | None, stale: str, never_had: str, code: str
+    *, current: int, expected: Versions | None, stale: str, never_had: str, code: str
 ) -> None:
-    """Refuse (412) a write whose If-Match names a version other than `current`: `stale` says
-    the object was saved since the caller read it (with `code`); `never_had` that it never had
-    that version (versions start at 1 and move on by one a save), an If-Match made up or read
-    from another object (code version_unknown). Both say %(current)s and %(expected)s."""
-    if expected is None or expected == current:
+    """Refuse (412) a write whose If-Match names no version but `current`: `stale` says the
+    object was saved since the caller read it (with `code`); `never_had` that it never had
+    those versions (versions start at 1 and move on by one a save), an If-Match made up or
+    read from another object (code version_unknown). Both say %(current)s and %(expected)s."""
+    named = (expected,) if isinstance(expected, int) else expected
+    if named is None or current in named:
         return
-    unknown = not 1 <= expected <= current
+    unknown = not any(1 <= version <= current for version in named)
+    shown = ", ".join(str(version) for version in named)
     raise PreconditionFailed(
-        (never_had if unknown else stale) % {"current": current, "expected": expected},
+        (never_had if unknown else stale) % {"current": current, "expected": shown},
         code="version_unknown" if unknown else code,
     )
 

@@ -18,6 +18,7 @@ from common.errors import (
     Conflict,
     FieldRefusals,
     NotFound,
+    Versions,
     first_or_not_found,
     version_expected_check,
 )
@@ -253,7 +254,7 @@ def library_settings_update(
     *,
     library: Library,
     actor: str,
-    expected_version: int | None = None,
+    expected_version: Versions | None = None,
     **settings: Unpack[LibrarySettingsGiven],
 ) -> Library:
     """Change the library's display name, public catalog switch, default location, whether

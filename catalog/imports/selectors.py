@@ -315,6 +315,14 @@ def _refused(name: str, message: str) -> ApplicationError:
     return ApplicationError.of_field(name, message)
 
 
+def _whole_number(value: Any) -> int:
+    """A number filter's value, as the record list's query string takes it: digits, or a JSON
+    number without a fraction; true is not the year 1, nor 1999.7 the year 1999."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise TypeError(value)
+    return int(value)
+
+
 def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
     """The records an export writes: the record list's own search and filters. Every wrong
     filter is refused in one error, each under its own name."""
@@ -342,9 +350,7 @@ def record_export_list(*, filters: dict[str, Any]) -> QuerySet[Record]:
     for name in ("contributor", "subject", "year_from", "year_to"):
         if filters.get(name) not in (None, ""):
             try:
-                if isinstance(filters[name], bool):
-                    raise TypeError(name)
-                values[name] = int(filters[name])
+                values[name] = _whole_number(filters[name])
             except (TypeError, ValueError):
                 message = gettext("%(name)s must be a whole number.") % {"name": name}
                 with refusals.field():

@@ -16,7 +16,10 @@ MAX_LOOKUP = 200
 def ids_parse(value: Any) -> tuple[int, ...]:
     """Record ids, written "1,2,3" (or, in JSON, as a list of them)."""
     parts = value if isinstance(value, list) else str(value).split(",")
-    parts = [str(p).strip() for p in parts if not isinstance(p, bool) and str(p).strip()]
+    if isinstance(value, list) and any(isinstance(p, bool) for p in value):
+        # true is no id: dropped, it would narrow the list to the other ids without a word.
+        raise ApplicationError(gettext("Ids are whole numbers, separated by commas."))
+    parts = [str(p).strip() for p in parts if str(p).strip()]
     if not parts or len(parts) > MAX_LOOKUP or isinstance(value, bool):
         raise ApplicationError(
             gettext("Send 1 to {most} ids, separated by commas.").format(most=MAX_LOOKUP)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Change, Record
-from common.errors import PreconditionFailed, version_expected_check
+from common.errors import PreconditionFailed, Versions, version_expected_check
 from common.sql import bulk_cursor
 
 # Rows per INSERT: the feed is written on every catalog and desk write, so its statement is
@@ -74,7 +74,7 @@ _NEVER_HAD = {
 }
 
 
-def version_check(entity: str, current: int, expected: int | None) -> None:
+def version_check(entity: str, current: int, expected: Versions | None) -> None:
     """Refuse a write made from a stale copy (412), when the caller says which version it read."""
     version_expected_check(
         current=current, expected=expected, code=PreconditionFailed.code,

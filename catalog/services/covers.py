@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from catalog.images import CoverImage, cover_file_name, cover_images_make
 from catalog.models import Change, Record
 from catalog.services.changes import changes_log, version_check
-from common.errors import NotFound, first_or_not_found
+from common.errors import NotFound, Versions, first_or_not_found
 from common.files import library_file_name
 
 _COVER_FIELDS = [
@@ -35,7 +35,7 @@ def cover_files_delete(cover: str) -> None:
     transaction.on_commit(delete)
 
 
-def _locked(record_id: int, expected_version: int | None) -> Record:
+def _locked(record_id: int, expected_version: Versions | None) -> Record:
     record = first_or_not_found(
         Record.objects.select_for_update().filter(pk=record_id), _("No such record.")
     )
@@ -58,7 +58,7 @@ def _cover_save(record: Record, cover: str, images: dict[str, CoverImage]) -> No
 
 
 def record_cover_set(
-    *, record_id: int, image: bytes, expected_version: int | None = None
+    *, record_id: int, image: bytes, expected_version: Versions | None = None
 ) -> Record:
     """Give a record the cover in `image` (a JPEG, PNG, WebP or GIF file's bytes), replacing
     any it had. CoverRefused (nothing stored, nothing changed) for a file that cannot be one;
@@ -85,7 +85,7 @@ def record_cover_set(
 
 
 @transaction.atomic
-def record_cover_remove(*, record_id: int, expected_version: int | None = None) -> Record:
+def record_cover_remove(*, record_id: int, expected_version: Versions | None = None) -> Record:
     """Take a record's cover away and delete its files. NotFound if it has none."""
     record = _locked(record_id, expected_version)
     if not record.cover:

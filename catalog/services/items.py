@@ -20,7 +20,7 @@ from catalog.services.barcodes import (
 from catalog.services.changes import changes_log, datestamps_move, version_check
 from catalog.services.kept import delete_check
 from catalog.text import line_text, lines_text
-from common.errors import ApplicationError, Conflict, first_or_not_found
+from common.errors import ApplicationError, Conflict, Versions, first_or_not_found
 from common.language import quoted
 
 
@@ -294,7 +294,7 @@ def item_update(
     item_id: int,
     data: ItemData,
     record_id: int | None = None,
-    expected_version: int | None = None,
+    expected_version: Versions | None = None,
 ) -> Item:
     """Replace an item's description (and move it to another record if `record_id` is given);
     with `expected_version`, refuse a stale write (412)."""
@@ -329,7 +329,7 @@ def on_hold_shelf_refuse(items: list[Item]) -> None:
 
 
 @transaction.atomic
-def item_delete(*, item_id: int, expected_version: int | None = None) -> None:
+def item_delete(*, item_id: int, expected_version: Versions | None = None) -> None:
     item = _item_locked(item_id)
     version_check("item", item.version, expected_version)
     on_hold_shelf_refuse([item])

@@ -31,7 +31,7 @@ from catalog.services.search_index import (
     search_words_add,
 )
 from catalog.text import line_text, lines_text, name_key, sort_title_for
-from common.errors import ApplicationError, NotFound, first_or_not_found
+from common.errors import ApplicationError, NotFound, Versions, first_or_not_found
 
 # What a record says of the work, as every reader and writer of a record passes it on: the
 # API, the staff pages, drafts, exports, snapshots and the shared pool take the list from here.
@@ -203,7 +203,11 @@ def record_create(*, data: RecordData) -> Record:
 
 @transaction.atomic
 def record_update(
-    *, record_id: int, data: RecordData, expected_version: int | None = None, logged: bool = True
+    *,
+    record_id: int,
+    data: RecordData,
+    expected_version: Versions | None = None,
+    logged: bool = True,
 ) -> Record:
     """Replace a record's description; with `expected_version`, refuse a stale write (412).
     With `logged` off the caller writes the change-feed entry (an import, in its chunk's)."""
@@ -257,7 +261,7 @@ def _nonfiling_kept(record: Record) -> int:
 
 @transaction.atomic
 def record_patch(
-    *, record_id: int, changes: dict[str, Any], expected_version: int | None = None
+    *, record_id: int, changes: dict[str, Any], expected_version: Versions | None = None
 ) -> Record:
     """Change only the fields in `changes` (RecordData's names), reading the others under the
     record's lock: two people changing different fields at once both keep their change."""
@@ -272,7 +276,7 @@ def record_patch(
 
 
 @transaction.atomic
-def record_delete(*, record_id: int, expected_version: int | None = None) -> None:
+def record_delete(*, record_id: int, expected_version: Versions | None = None) -> None:
     """Delete a record, its items and its cover; with `expected_version`, refuse a stale
     delete (412); refuse one with a copy on the hold shelf (409 `item_on_hold_shelf`), or one
     another part of the library keeps (catalog.services.kept: a lent copy, 409

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 DEFAULT_WORDING = (
     "does not match the required pattern", "Must be a valid boolean", "JSON parse error",
     "codec can't decode", "Expected available", "Request was throttled",
-    "Expected a dictionary",
+    "Expected a dictionary", "Expected a list", "No data provided", "not JSON compliant",
 )  # fmt: skip
 
 LATIN_1 = '{"title": "Caf\u00e9 society"}'.encode("latin-1")
@@ -49,6 +49,14 @@ BAD_INPUTS = [
      "an array"),
     ("librarian", "post", "/api/v1/records/", {"title": "Dune", "contributors": "Hugo"}, "json",
      "contributors"),
+    ("librarian", "post", "/api/v1/records/", b"null", "application/json", "null"),
+    ("librarian", "post", "/api/v1/records/", b'{"title": NaN}', "application/json", "NaN"),
+    ("librarian", "post", "/api/v1/records/", b'{"title": -Infinity}', "application/json",
+     "-Infinity"),
+    ("admin", "post", "/api/v1/item-types/", {"item_barcodes": "B-1", "item_type": "dvd"}, "json",
+     "item_barcodes"),
+    ("admin", "patch", "/api/v1/settings/", {"cors_origins": "https://a.example"}, "json",
+     "cors_origins"),
 ]  # fmt: skip
 
 
@@ -123,3 +131,41 @@ def test_several_wrong_fields_are_named_in_the_languages_quotes(callers, languag
     assert refused.status_code == 400
     assert named in refused.json()["detail"]
     assert not Record.objects.filter(summary="Dune").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "This address does not take PUT; it takes GET, POST."),
+     ("fr", "Cette adresse ne prend pas PUT\u00a0; elle prend GET, POST."),
+     ("de", "Diese Adresse nimmt kein PUT an; sie nimmt GET, POST an."),
+     ("es", "Esta dirección no admite PUT; admite GET, POST.")],
+)  # fmt: skip
+def test_a_method_an_address_does_not_take_is_told_what_it_takes(callers, language, words):
+    response = callers["librarian"].put(
+        "/api/v1/records/", {"title": "Dune"}, format="json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 405
+    assert response.json()["detail"] == words
+    assert Record.objects.filter(title="Dune").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "language", "words"),
+    [(b"null", "fr", "pas null"), (b"null", "de", "nicht null"), (b"null", "es", "no null"),
+     (b'{"title": NaN}', "fr", "n\u2019est pas un nombre JSON"),
+     (b'{"title": NaN}', "de", "ist keine JSON-Zahl"),
+     (b'{"title": NaN}', "es", "no es un n\u00famero JSON"),
+     (b'{"contributors": "Hugo", "title": "Dune"}', "fr", "une liste"),
+     (b'{"contributors": "Hugo", "title": "Dune"}', "de", "eine Liste"),
+     (b'{"contributors": "Hugo", "title": "Dune"}', "es", "una lista")],
+)  # fmt: skip
+def test_a_body_of_the_wrong_shape_is_refused_in_the_callers_language(
+    callers, body, language, words
+):
+    before = _state()
+    response = callers["librarian"].post(
+        "/api/v1/records/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 400
+    assert words in response.json()["detail"], response.json()
+    assert _state() == before

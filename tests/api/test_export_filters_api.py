@@ -63,6 +63,9 @@ def test_an_export_holds_the_records_the_list_shows_for_the_same_filter(
     [
         ({"ids": "abc"}, "ids", "Ids are whole numbers"),
         ({"ids": ["abc"]}, "ids", "Ids are whole numbers"),
+        ({"ids": [True, 2]}, "ids", "Ids are whole numbers"),
+        ({"year_from": 1999.7}, "year_from", "year_from must be a whole number"),
+        ({"year_to": "1999.7"}, "year_to", "year_to must be a whole number"),
         ({"ids": ""}, None, None),
         ({"ids": ",".join(["1"] * 201)}, "ids", "Send 1 to 200 ids"),
         ({"identifier": "9780441478125"}, "identifier", "Use kind:value"),

@@ -215,3 +215,44 @@ def test_a_stale_if_match_is_still_told_the_object_changed(callers, catalog):
     stale = client.patch(url, {"call_number": "B"}, format="json", HTTP_IF_MATCH='"v1"')
     assert stale.status_code == 412
     assert "The item changed since you read it (version 2, you sent 1)" in stale.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/records/{record}/", {"edition": "x"}),
+        ("/api/v1/items/{item}/", {"call_number": "x"}),
+    ],
+)
+def test_a_weak_etag_never_matches_if_match(callers, catalog, path, body):
+    """If-Match compares strongly (RFC 9110 13.1.1): W/"v1" is refused even at version 1."""
+    url = path.format(record=catalog.record.pk, item=catalog.item.pk)
+    client = callers["write_key"]
+    before = client.get(url)
+    assert before["ETag"] == '"v1"'
+    response = client.patch(url, body, format="json", HTTP_IF_MATCH='W/"v1"')
+    assert response.status_code == 412
+    assert "weak ETag" in response.json()["detail"]
+    assert client.get(url).json() == before.json()
+
+
+@pytest.mark.parametrize("listed", ['"v9", "v1"', '"v1","v7"', 'W/"v3", "v1"'])
+def test_an_if_match_list_matches_when_any_of_its_tags_does(callers, catalog, listed):
+    url = f"/api/v1/items/{catalog.item.pk}/"
+    client = callers["write_key"]
+    response = client.patch(url, {"call_number": "A"}, format="json", HTTP_IF_MATCH=listed)
+    assert response.status_code == 200, response.json()
+    assert response["ETag"] == '"v2"'
+
+
+def test_an_if_match_list_of_none_current_is_told_each_version_sent(callers, catalog):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    client = callers["write_key"]
+    assert client.patch(url, {"edition": "2nd"}, format="json").status_code == 200
+    stale = client.patch(url, {"edition": "3rd"}, format="json", HTTP_IF_MATCH='"v1", W/"v2"')
+    assert stale.status_code == 412
+    assert "(version 2, you sent 1)" in stale.json()["detail"]
+    made_up = client.patch(url, {"edition": "3rd"}, format="json", HTTP_IF_MATCH='"v8", "v9"')
+    assert made_up.json()["code"] == "version_unknown"
+    assert "Version 8, 9 is not one this record has had" in made_up.json()["detail"]
+    assert client.get(url).json()["edition"] == "2nd"

@@ -218,3 +218,31 @@ def test_patch_changes_a_location_s_name_or_code_and_keeps_its_copies(writer, ca
         item = Item.objects.select_related("location").get(pk=catalog.item.pk)
         assert (item.location_id, item.location.code) == (catalog.location.pk, "HALL")
     assert writer.get(f"/api/v1/items/{catalog.item.pk}/").json()["location"]["code"] == "HALL"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "Give the location's id (a number; GET /api/v1/locations/ lists them"),
+     ("fr", "Donnez l\u2019identifiant de l\u2019emplacement"),
+     ("de", "Geben Sie die ID des Standorts"),
+     ("es", "Dé el identificador de la ubicación")],
+)  # fmt: skip
+def test_a_location_given_by_its_code_is_told_to_send_its_id(
+    writer, catalog, library, language, words
+):
+    """Files, filters and settings name a location by its code; an item's body by its id."""
+    body = {"record": catalog.record.pk, "barcode": "N-1", "location": "MAIN"}
+    response = writer.post("/api/v1/items/", body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    assert response.json()["errors"]["location"][0].startswith(words)
+    with schema_context(library.schema_name):
+        assert Item.objects.count() == 1
+
+
+def test_the_document_says_an_items_location_is_its_id():
+    from drf_spectacular.generators import SchemaGenerator
+
+    spec = SchemaGenerator(urlconf="config.urls_library").get_schema(request=None, public=True)
+    described = spec["components"]["schemas"]["ItemInputRequest"]["properties"]["location"]
+    assert "id" in described["description"]
+    assert "not its code" in described["description"]

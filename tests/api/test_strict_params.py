@@ -38,10 +38,37 @@ def test_an_unknown_query_parameter_is_a_400_naming_it(callers, catalog, path, d
     response = callers["admin"].get(url, {"colour": "red"})
     assert response.status_code == 400, (path, response.content[:300])
     errors = response.json()["errors"]
-    assert list(errors) == ["colour"]
+    # Named with it: a parameter the operation requires, missing here.
+    assert "colour" in errors
+    assert set(errors) - {"colour"} <= set(declared)
     message = errors["colour"][0]
     assert message.startswith("Unknown query parameter")
     # The message lists what the operation does take, as its document declares it.
     for name in declared:
         if name != "format":  # DRF's format override, taken everywhere
             assert name in message, (path, name, message)
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("colour=red&ordering=best&page_size=0", {"colour", "ordering", "page_size"}),
+        ("ordering=best&year_from=soon&page_size=0", {"ordering", "year_from", "page_size"}),
+        ("page_size=0&cursor=garbage", {"page_size", "cursor"}),
+        ("year_from=1999.7&cursor=garbage", {"year_from", "cursor"}),
+    ],
+)
+def test_every_wrong_query_parameter_is_named_in_one_400(callers, catalog, query, named):
+    """Unknown, invalid and paging parameters are read together, as a JSON body's fields."""
+    response = callers["read_key"].get(f"/api/v1/records/?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body["errors"]) == named
+    for name in named:
+        assert name in body["detail"], (name, body["detail"])
+
+
+def test_a_paged_action_names_its_page_size_with_its_own_parameters(callers, catalog):
+    response = callers["admin"].get("/api/v1/items/?status=lost-ish&page_size=900&cursor=x")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"status", "page_size", "cursor"}
