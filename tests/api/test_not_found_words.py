@@ -51,3 +51,16 @@ def test_a_missing_job_is_named(callers, path, words):
     response = callers["librarian"].get(path)
     assert response.status_code == 404
     assert response.json()["detail"] == words
+
+
+def test_an_id_past_the_database_s_numbers_is_a_404_everywhere(callers, catalog):
+    """Twenty digits are past any id the database holds (a bigint's 19): every operation on
+    one answers 404, never a 500 from the database refusing the number."""
+    client = callers["admin"]
+    broken = []
+    for method, path in _detail_operations(client):
+        path = path.replace(_MISSING, "9" * 20)
+        response = getattr(client, method)(path, {}, format="json")
+        if response.status_code != 404:
+            broken.append(f"{method.upper()} {path}: {response.status_code}")
+    assert not broken, json.dumps(broken, indent=1)
