@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from typing import Any, Self, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.utils.text import get_text_list
 
 _Row = TypeVar("_Row", bound=Model)
 
@@ -104,7 +105,8 @@ def version_expected_check(
     if named is None or current in named:
         return
     unknown = not any(1 <= version <= current for version in named)
-    shown = ", ".join(str(version) for version in named)
+    # "7, 8 or 9" (Django's list words, in the caller's language): any one of them would do.
+    shown = get_text_list([str(version) for version in named])
     raise PreconditionFailed(
         (never_had if unknown else stale) % {"current": current, "expected": shown},
         code="version_unknown" if unknown else code,

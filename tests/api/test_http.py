@@ -254,5 +254,10 @@ def test_an_if_match_list_of_none_current_is_told_each_version_sent(callers, cat
     assert "(version 2, you sent 1)" in stale.json()["detail"]
     made_up = client.patch(url, {"edition": "3rd"}, format="json", HTTP_IF_MATCH='"v8", "v9"')
     assert made_up.json()["code"] == "version_unknown"
-    assert "Version 8, 9 is not one this record has had" in made_up.json()["detail"]
+    assert "Version 8 or 9 is not one this record has had" in made_up.json()["detail"]
+    in_french = client.patch(
+        url, {"edition": "3rd"}, format="json", HTTP_IF_MATCH='"v7", "v8", "v9"',
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )  # fmt: skip
+    assert "7, 8 ou 9" in in_french.json()["detail"]
     assert client.get(url).json()["edition"] == "2nd"
