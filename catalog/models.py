@@ -14,6 +14,8 @@ from django.db.models.functions import Now, Upper
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.language import in_sentence
+
 MAX_YEAR = 2100
 
 
@@ -97,6 +99,20 @@ class IdentifierValue(NamedTuple):
     @property
     def kind_label(self) -> str:
         return str(Identifier.Kind(self.kind).label)
+
+
+def identifier_shown(kind: str, value: str) -> str:
+    """An identifier as a reader writes it, its kind named as it is printed ("ISBN 978…"),
+    not as it is stored ("isbn")."""
+    label = Identifier.Kind(kind).label if kind in Identifier.Kind.values else kind
+    return f"{label} {value}"
+
+
+def credit_shown(name: str, role: str) -> str:
+    """A contributor and their role, the role in words ("Camus, Albert (author)")."""
+    roles = RecordContributor.Role
+    label = in_sentence(str(roles(role).label)) if role in roles.values else role
+    return f"{name} ({label})"
 
 
 class Record(models.Model):

@@ -16,12 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.images import CoverRefused, cover_size_check
 from catalog.languages import MARC_FOR_SPOKEN
-from catalog.models import MAX_YEAR, Item, Location, RecordContributor
+from catalog.models import MAX_YEAR, Item, Location, RecordContributor, credit_shown
 from catalog.services import RECORD_DESCRIPTION, SUBJECT_SCHEME_DEFAULT, ItemData, RecordData
 from catalog.website import language_name
 from cataloguing.drafts import Draft
 from cataloguing.lookup import BARCODE_START, copy_call_number
-from common.language import library_language
+from common.language import library_language, list_joined
 
 CONTRIBUTOR_ROWS = 4
 
@@ -313,8 +313,7 @@ class RecordEditForm(RecordForm):
 
 
 def _credits(credits: list[tuple[str, str]]) -> str:
-    roles = dict(RecordContributor.Role.choices)
-    return "; ".join(f"{name} ({roles.get(role, role)})" for name, role in credits)
+    return list_joined(credit_shown(name, role) for name, role in credits)
 
 
 def _shown(value: Any) -> str:

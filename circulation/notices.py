@@ -42,7 +42,7 @@ def _message(notice: Notice) -> tuple[str, str]:
     if notice.kind == Notice.Kind.HOLD_READY and notice.hold is not None:
         title = isolated(record_title_shown(notice.hold.record))
         return (
-            gettext("Waiting for you: %(title)s") % {"title": title},
+            gettext("%(title)s is waiting for you") % {"title": title},
             gettext("%(title)s is on the hold shelf for you until %(date)s.")
             % {"title": title, "date": date},
         )

@@ -408,7 +408,7 @@ def copies_public_notes(item_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     return {
-        item_id: gettext("due %(date)s") % {"date": date_format(due_on, "DATE_FORMAT")}
+        item_id: gettext("due back on %(date)s") % {"date": date_format(due_on, "DATE_FORMAT")}
         for item_id, due_on in Loan.objects.filter(
             item_id__in=ids, returned_at__isnull=True
         ).values_list("item_id", "due_on")

@@ -202,7 +202,9 @@ def _say_refused(
     with the names and titles they quote isolated."""
     message = names_isolated(error.message, *error.quoted)
     values = {"barcode": barcode, "message": message}
-    _say(request, "error", "%(barcode)s: %(message)s", values, lend_anyway=lend_anyway)
+    # Translators: a scanned barcode, then why the desk refused it (French: "00101 : …").
+    text = gettext_noop("%(barcode)s: %(message)s")
+    _say(request, "error", text, values, lend_anyway=lend_anyway)
 
 
 def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bool) -> None:

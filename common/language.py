@@ -3,10 +3,11 @@ request, values quoted as the language in use quotes them, and sentences after a
 writes them."""
 
 import unicodedata
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 
 
 def library_language() -> str:
@@ -56,3 +57,19 @@ def after_colon(sentence: str) -> str:
     if (get_language() or "")[:2] not in _LOWER_AFTER_COLON or sentence[1:2].isupper():
         return sentence
     return sentence[:1].lower() + sentence[1:]
+
+
+# German writes its nouns with a capital wherever they stand.
+_CAPITAL_NOUNS = frozenset({"de"})
+
+
+def in_sentence(label: str) -> str:
+    """A label ("Author") as a word within a sentence: in lower case ("author"), but as it is
+    in German ("Verfasser")."""
+    return label if (get_language() or "")[:2] in _CAPITAL_NOUNS else label.lower()
+
+
+def list_joined(items: Iterable[str]) -> str:
+    """Items one after the other as the language in use lists them: "; " in English, with a
+    narrow no-break space before the semicolon in French."""
+    return pgettext("between a list's items", "; ").join(items)

@@ -33,7 +33,8 @@ class User(AbstractUser):
     """A staff member of one library (or, in the public schema, a platform operator)."""
 
     username = None  # type: ignore[assignment]
-    email = models.EmailField(unique=True)
+    # Named in the reader's language where Django names it ("too similar to the email address").
+    email = models.EmailField(_("email address"), unique=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
 
     USERNAME_FIELD = "email"

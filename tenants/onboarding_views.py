@@ -1,6 +1,9 @@
 """Pages of onboarding: sign-up and its progress (platform host), accepting an invitation."""
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,17 +19,21 @@ from tenants.throttles import SignupThrottle
 
 class SignupForm(forms.Form):
     name = forms.CharField(label=_("Library name"), max_length=200)
-    subdomain = forms.CharField(
-        label=_("Address"),
-        max_length=63,
-        help_text=_("Your catalog will be at <address>.<platform domain>."),
-    )
+    subdomain = forms.CharField(label=_("Subdomain"), max_length=63)
     # An email input (the phone's keyboard with "@"); the service still judges the address.
     admin_email = forms.CharField(
         label=_("Your email (the library's first admin)"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The platform's own domain, not a placeholder: it is a setting, so read per form.
+        self.fields["subdomain"].help_text = gettext(
+            "Your catalog's host name will be this subdomain followed by .%(domain)s (for "
+            "example, springfield.%(domain)s)."
+        ) % {"domain": settings.STACKS_BASE_DOMAIN}
 
 
 def _apply_errors(form: forms.Form, exc: ApplicationError) -> None:

@@ -493,4 +493,6 @@ def _settings_refused(
 
 @admin_required
 def audit_page(request: HttpRequest) -> HttpResponse:
-    return _page(request, "audit.html", {"events": audit_event_list()[:200]})
+    # The library's own settings are logged against its schema: the page names it instead.
+    context = {"events": audit_event_list()[:200], "library": _library(request)}
+    return _page(request, "audit.html", context)

@@ -3,13 +3,15 @@ edits or fill only empty fields), and how the change is told on the preview."""
 
 from typing import Any
 
-from django.utils.translation import gettext, gettext_lazy, pgettext
+from django.utils.translation import gettext, gettext_lazy
 
 from catalog.imports.formats.marc import marc_read
 from catalog.imports.formats.marc21 import marc_map
 from catalog.imports.formats.source import RecordRejected
 from catalog.imports.snapshots import record_comparable, snapshot_data
+from catalog.models import credit_shown, identifier_shown
 from catalog.services import RECORD_FIELDS, RecordData
+from common.language import list_joined
 
 # The fields as an update's preview names them.
 _LABELS = {
@@ -33,10 +35,10 @@ def _shown(value: Any) -> str:
 
 def _listed(data: RecordData, name: str) -> str:
     if name == "contributors":
-        return "; ".join(f"{who} ({role})" for who, role in data.contributors)
+        return list_joined(credit_shown(who, role) for who, role in data.contributors)
     if name == "subjects":
-        return "; ".join(heading for heading, _ in data.subjects)
-    return "; ".join(f"{kind} {value}" for kind, value in sorted(set(data.identifiers)))
+        return list_joined(heading for heading, _ in data.subjects)
+    return list_joined(identifier_shown(*pair) for pair in sorted(set(data.identifiers)))
 
 
 def changes_listed(before: RecordData, after: RecordData, new_barcodes: list[str]) -> str:
@@ -68,10 +70,7 @@ def changes_listed(before: RecordData, after: RecordData, new_barcodes: list[str
         changes.append(
             gettext("copies added: %(barcodes)s") % {"barcodes": ", ".join(new_barcodes[:10])}
         )
-    # French puts a narrow no-break space before a semicolon.
-    return pgettext("between a list's items", "; ").join(changes) or gettext(
-        "headings written otherwise"
-    )
+    return list_joined(changes) or gettext("headings written otherwise")
 
 
 def _changed(label: str, old: str, new: str) -> str:

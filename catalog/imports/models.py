@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import identifier_shown
 from common.files import library_file_name
 
 
@@ -171,12 +172,14 @@ class ImportJob(StaffJob, ImportCounts):
 
 
 def key_label(key: str, control_number: str = "") -> str:
-    """A match key as the preview names it ("isbn 9780441172719", "control number 123", or
+    """A match key as the preview names it ("ISBN 9780441172719", "control number 123", or
     "control number OCoLC 123" with its source); `control_number` is those words translated,
     when the caller has them already."""
+    kind, _, value = key.partition(":")
+    if kind != "cn":
+        return identifier_shown(kind, value)
     words = control_number or gettext("control number")
-    label = key.replace("cn:", words + " ", 1).replace(":", " ")
-    return " ".join(label.split())
+    return " ".join(f"{words} {value.replace(':', ' ')}".split())
 
 
 def row_named(position: int, line: int | None) -> str:

@@ -34,7 +34,7 @@ from catalog.models import Item
 from common.dates import ISO_DATETIME, datetime_input_hint
 from common.errors import ApplicationError, Conflict
 from common.http import streamed_attachment
-from common.language import library_language
+from common.language import library_language, list_joined
 from common.pages import form_submit
 from staff.audit import actor_name
 from staff.pages import staff_page
@@ -265,8 +265,25 @@ def _local_time(value: Any) -> Any:
     return date_format(localtime(instant), "SHORT_DATETIME_FORMAT")
 
 
-def _export_filters_text(filters: dict[str, Any]) -> str:
-    """An export's filters as staff read them: "Search: perl · Years: to 1990"."""
+# Each filter as the exports list heads it ("Changed since: …") and as the export's page says
+# it of the records chosen ("records changed since …").
+_FILTER_WORDS = {
+    "q": (_("Search"), _("matching %(value)s")),
+    "years": (_("Years"), _("published %(value)s")),
+    "language": (_("Language"), _("in language %(value)s")),
+    "location": (_("Location"), _("with copies at %(value)s")),
+    "item_status": (_("Copies"), _("with copies %(value)s")),
+    "updated_since": (_("Changed since"), _("changed since %(value)s")),
+    "contributor": (_("Contributor"), _("by %(value)s")),
+    "subject": (_("Subject"), _("on the subject %(value)s")),
+    "ids": (_("Records"), _("numbered %(value)s")),
+    "identifier": (_("Identifier"), _("with the identifier %(value)s")),
+    "isbn": (_("ISBN"), _("with the ISBN %(value)s")),
+}  # fmt: skip
+
+
+def _export_filters(filters: dict[str, Any]) -> list[tuple[str, Any]]:
+    """An export's filled-in filters, by name, each value as staff read it."""
     first, last = filters.get("year_from"), filters.get("year_to")
     years = ""
     if first not in (None, "") and last not in (None, ""):
@@ -276,26 +293,48 @@ def _export_filters_text(filters: dict[str, Any]) -> str:
     elif last not in (None, ""):
         years = gettext("to %(last)s") % {"last": last}
     status, ids = filters.get("item_status"), filters.get("ids")
-    shown = [
-        (gettext("Search"), filters.get("q")),
-        (gettext("Years"), years),
-        (gettext("Language"), filters.get("language")),
-        (gettext("Location"), filters.get("location")),
-        (gettext("Copies"), Item.Status(status).label if status in Item.Status.values else status),
-        (gettext("Changed since"), _local_time(filters.get("updated_since"))),
-        (gettext("Contributor"), filters.get("contributor")),
-        (gettext("Subject"), filters.get("subject")),
-        (gettext("Records"), ", ".join(map(str, ids)) if isinstance(ids, list) else ids),
-        (gettext("Identifier"), filters.get("identifier")),
-        (gettext("ISBN"), filters.get("isbn")),
-    ]
-    known = {"q", "year_from", "year_to", "language", "location", "item_status",
-             "updated_since", "contributor", "subject", "ids", "identifier", "isbn"}  # fmt: skip
-    shown += [(name, value) for name, value in filters.items() if name not in known]
+    values = {
+        **filters,
+        "years": years,
+        "item_status": Item.Status(status).label if status in Item.Status.values else status,
+        "updated_since": _local_time(filters.get("updated_since")),
+        "ids": ", ".join(map(str, ids)) if isinstance(ids, list) else ids,
+    }
+    named = [*_FILTER_WORDS, *(name for name in filters if name not in _FILTER_WORDS)]
+    return [
+        (name, values[name]) for name in named
+        if name not in ("year_from", "year_to") and values.get(name) not in (None, "")
+    ]  # fmt: skip
+
+
+def _export_filters_text(filters: dict[str, Any]) -> str:
+    """An export's filters as staff read them: "Search: perl · Years: to 1990"."""
     said = gettext("%(filter)s: %(value)s")  # French sets its colon apart
-    parts = [said % {"filter": label, "value": value} for label, value in shown
-             if value not in (None, "")]  # fmt: skip
+    parts = [
+        said % {"filter": _FILTER_WORDS[name][0] if name in _FILTER_WORDS else name, "value": value}
+        for name, value in _export_filters(filters)
+    ]
     return " · ".join(parts) or gettext("all records")
+
+
+def _export_sentence(job: ExportJob) -> str:
+    """What an export holds and who started it, as one sentence: "CSV (;) export of the
+    records changed since 12/04/2026 18:26, started on … by …"."""
+    phrases = [
+        str(_FILTER_WORDS[name][1]) % {"value": value} if name in _FILTER_WORDS
+        else gettext("%(filter)s: %(value)s") % {"filter": name, "value": value}
+        for name, value in _export_filters(job.filters)
+    ]  # fmt: skip
+    values = {
+        "format": job.format_shown,
+        "when": date_format(localtime(job.created_at), "SHORT_DATETIME_FORMAT"),
+        "who": job.started_by_label or gettext("unknown"),
+    }
+    if not phrases:
+        return gettext("%(format)s export of all records, started on %(when)s by %(who)s.") % values
+    return gettext(
+        "%(format)s export of the records %(filters)s, started on %(when)s by %(who)s."
+    ) % {**values, "filters": list_joined(phrases)}
 
 
 @staff_required
@@ -327,7 +366,7 @@ def exports_page(request: HttpRequest) -> HttpResponse:
 def export_job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(export_job_list(), pk=pk)
     running = job.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
-    context = {"job": job, "running": running, "filters": _export_filters_text(job.filters)}
+    context = {"job": job, "running": running, "described": _export_sentence(job)}
     return _page(request, "export_job.html", context)
 
 

@@ -517,3 +517,97 @@ def test_a_record_conflict_reads_as_labelled_cards_on_a_phone(
         ["Field", "Saved meanwhile", "Yours, not saved"],
     )
     _conflict_reads_as_cards(stack, live_library, phone, conflict, Shots(phone, "phone_record"))
+
+
+# The "·" between the staff menu's links that begin a line of the menu.
+DOTS_STARTING_A_LINE = """() => {
+    const nav = document.querySelector("nav.staff");
+    const found = [];
+    const walker = document.createTreeWalker(nav, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const dots = Array.from(node.data.matchAll(/\u00b7/g), (m) => m.index);
+        for (const at of dots) {
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + 1);
+            const dot = range.getBoundingClientRect();
+            // Nothing of the menu on the dot's line before it: it starts the line.
+            const before = document.createRange();
+            before.setStart(nav, 0);
+            before.setEnd(node, at);
+            const earlier = Array.from(before.getClientRects()).filter(
+                (r) => r.width > 0 && Math.abs(r.top - dot.top) < 2 && r.right <= dot.left + 1);
+            if (!earlier.length) found.push(Math.round(dot.top));
+        }
+    }
+    return found;
+}"""
+
+# The labelled cells of the main content's card lists whose label runs over their value: the
+# label is measured in its own font, from where its float starts (8.5rem before the value).
+LABELS_OVER_VALUES = """() => Array.from(
+    document.querySelectorAll("main table.stacked td[data-label]"))
+    .filter((td) => td.offsetParent !== null && td.textContent.trim())
+    .map((td) => {
+        const style = getComputedStyle(td, "::before");
+        const probe = document.createElement("span");
+        probe.style.font = style.font;
+        probe.style.whiteSpace = "nowrap";
+        probe.textContent = td.dataset.label;
+        document.body.appendChild(probe);
+        const width = probe.getBoundingClientRect().width;
+        probe.remove();
+        const box = td.getBoundingClientRect();
+        const start = box.left + parseFloat(getComputedStyle(td).paddingLeft)
+            + parseFloat(style.marginLeft);
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        const text = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+        const value = Math.min(...text.map((r) => r.left));
+        return [td.dataset.label, td.textContent.trim().slice(0, 30), start + width, value];
+    })
+    .filter(([, , labelEnd, valueStart]) => labelEnd > valueStart + 0.5)"""
+
+
+@pytest.fixture
+def reimport(live_library: ProvisionedLibrary) -> int:
+    """A file imported twice: the second import's rows each name the record they match."""
+    from tests.catalog.imports.helpers import MARC_DIR, job_import
+
+    with schema_context(live_library.library.schema_name):
+        job_import(MARC_DIR / "test.dat", one_shot=True)
+        return job_import(MARC_DIR / "test.dat", one_shot=True).pk
+
+
+def test_french_staff_pages_keep_words_and_labels_apart(stack, staff_pages, reimport, page):
+    """In French: a staff member's role is never cut in two at 1280 px (« Administrat|eur »),
+    no line of the staff menu starts with its separator dot at any width, and on a phone no
+    card's label (« Correspondance ») runs over the value beside it."""
+    shot = Shots(page, "french_staff_layout")
+    host = staff_pages.host
+    stack.staff_sign_in(page, host, staff_pages.email, staff_pages.password, "/staff/people/")
+    page.goto(stack.url(host, "/language/?language=fr&next=/staff/people/"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    roles = page.evaluate(LINES_OF, "#people tbody td:nth-child(2)")
+    shot("people")
+    assert ["Administrateur", 1] in roles, roles
+    assert all(count == 1 for _, count in roles), roles
+
+    starting = []
+    for width in range(1280, 380, -40):
+        page.set_viewport_size({"width": width, "height": 800})
+        dots = page.evaluate(DOTS_STARTING_A_LINE)
+        if dots:
+            shot(f"menu-{width}")
+            starting.append((width, dots))
+    assert not starting, starting
+
+    page.set_viewport_size(PHONE)
+    over = []
+    for path in ["/staff/imports/", f"/staff/imports/{reimport}/", "/staff/people/"]:
+        page.goto(stack.url(host, path))
+        found = page.evaluate(LABELS_OVER_VALUES)
+        if found:
+            shot(path.strip("/").replace("/", "-"))
+            over.append((path, found))
+    assert not over, "\n".join(map(str, over))

@@ -178,7 +178,7 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
     assert "Location code ATTIC (copy B-3) is not one of the library's locations" in attic
     repeated = rows.nth(3).inner_text()
     assert "The Hours" in repeated
-    assert "isbn 9780312243029" in repeated
+    assert "ISBN 9780312243029" in repeated
     assert "Barcode B-1 is already given to the copy on line 2 of this file" in repeated
     shot("import-preview-losses")
 

@@ -7,11 +7,13 @@ import re
 import pymarc
 import pytest
 from django.core.cache import caches
+from django.test import Client
 from django_tenants.utils import schema_context
 
 from catalog.models import Contributor, Record
 from catalog.text import name_shown
 from tests.catalog.imports.helpers import MARC_DIR, job_import
+from tests.conftest import LIBRARY_HOST
 
 
 @pytest.fixture
@@ -40,6 +42,14 @@ def test_search_results_list_authors_without_the_headings_full_stop(web, perl):
     facet = page.text.split('id="facet-contributor"', 1)[1].split("</ul>", 1)[0]
     assert "<bdi>Wall, Larry</bdi></a>" in facet
     assert "Larry." not in facet
+
+
+def test_search_results_list_authors_with_the_language_s_separator(perl):
+    french = Client(HTTP_HOST=LIBRARY_HOST, HTTP_ACCEPT_LANGUAGE="fr")
+    french.get("/language/", {"language": "fr", "next": "/"})
+    page = french.get("/search/", {"q": "programming perl"})
+    # French sets a narrow no-break space before the semicolon.
+    assert "<bdi>Wall, Larry</bdi>\u202f; <bdi>Christiansen, Tom</bdi>" in page.text
 
 
 def test_record_page_lists_the_names_without_the_full_stop(web, perl):

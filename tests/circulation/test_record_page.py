@@ -27,12 +27,12 @@ def copies_table(page: str) -> str:
 
 
 def test_a_copy_on_loan_shows_its_due_date_and_no_patron(desk: Desk) -> None:
-    assert "due " not in copies_table(record_page(desk))
+    assert "due back" not in copies_table(record_page(desk))
     with schema_context(desk.schema):
         loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
     page = record_page(desk)  # the page cache follows the change feed
     assert "On loan" in copies_table(page)
-    assert f"due {date_format(loan.due_on, 'DATE_FORMAT')}" in copies_table(page)
+    assert f"due back on {date_format(loan.due_on, 'DATE_FORMAT')}" in copies_table(page)
     for secret in (desk.patron.name, desk.patron.barcode, desk.patron.email, "Shevek"):
         assert secret not in page
     search = Client(HTTP_HOST=LIBRARY_HOST).get("/search/?q=dispossessed").text
@@ -56,7 +56,11 @@ def test_a_copy_on_the_hold_shelf_says_so(desk: Desk) -> None:
 def test_a_due_date_is_written_as_the_reader_s_language_writes_dates(desk: Desk) -> None:
     with schema_context(desk.schema):
         loan = loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
-    for language, due in (("fr", "à rendre le"), ("de", "fällig am"), ("es", "vence el")):
+    for language, due in (
+        ("fr", "retour prévu le"),
+        ("de", "Rückgabe am"),
+        ("es", "devolución prevista el"),
+    ):
         page = Client(HTTP_HOST=LIBRARY_HOST, HTTP_ACCEPT_LANGUAGE=language).get(
             f"/records/{desk.record.pk}/"
         )
@@ -70,5 +74,5 @@ def test_another_library_s_loans_do_not_show(desk: Desk, other_desk: Desk) -> No
         loan_checkout(
             item_barcode=other_desk.item.barcode, patron_barcode=other_desk.patron.barcode
         )
-    assert "due " not in copies_table(record_page(desk))
-    assert "due " in copies_table(record_page(other_desk, OTHER_LIBRARY_HOST))
+    assert "due back" not in copies_table(record_page(desk))
+    assert "due back" in copies_table(record_page(other_desk, OTHER_LIBRARY_HOST))

@@ -68,7 +68,8 @@ LATEST_COLUMN = ("staff_apikey", "patrons")
 def _one_migration_behind(schema: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s',  # noqa: S608
+            # The migration that added the column, and any of the app's after it.
+            f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name >= %s',  # noqa: S608
             list(LATEST),
         )
         cursor.execute(f'ALTER TABLE "{schema}".{LATEST_COLUMN[0]} DROP COLUMN {LATEST_COLUMN[1]}')

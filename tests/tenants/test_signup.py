@@ -186,7 +186,7 @@ def test_sign_up_is_only_on_the_platform_host(db):
 def test_web_form_has_labelled_fields(db):
     page = Client(HTTP_HOST=PLATFORM).get("/signup/")
     assert page.status_code == 200
-    for field, label in (("name", "Library name"), ("subdomain", "Address"),
+    for field, label in (("name", "Library name"), ("subdomain", "Subdomain"),
                          ("admin_email", "Your email")):  # fmt: skip
         assert f'<label for="id_{field}">{label}' in page.text
         assert f'id="id_{field}"' in page.text

@@ -51,7 +51,7 @@ def test_the_help_text_stays_on_the_page_while_typing(db):
     form.feed(page)
     subdomain = next(field for field in form.inputs if field["name"] == "subdomain")
     help_id = subdomain["aria-describedby"]
-    assert f'id="{help_id}">Your catalog will be at' in page
+    assert f'id="{help_id}">Your catalog&#x27;s host name will be' in page
 
 
 def test_the_admin_email_field_is_an_email_input(db):

@@ -337,7 +337,7 @@ def test_an_export_s_page_names_the_records_it_was_asked_for(librarian):
         )
     page = librarian.get(f"/staff/exports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
     assert page.status_code == 200
-    said = "Notices\u00a0: 3, 5 · ISBN\u00a0: 0-441-47812-3\u202f; lancé le"
+    said = "des notices numéros 3, 5\u202f; ayant l\u2019ISBN 0-441-47812-3, lancé le"
     assert said in html.unescape(page.text)
 
 
@@ -349,7 +349,7 @@ def test_an_export_s_page_ends_its_sentence_with_one_full_stop(librarian):
             created_at=datetime(2026, 12, 4, 16, 0, tzinfo=UTC), started_by_label="Ann"
         )
     page = html.unescape(librarian.get(f"/staff/exports/{job.pk}/").text)
-    sentence = re.search(r"<p>(CSV \(,\) of[^<]*)</p>", page)
+    sentence = re.search(r'<p id="export-described">(CSV \(,\) export[^<]*)</p>', page)
     assert sentence is not None
     assert ".." not in sentence.group(1)
     assert sentence.group(1).endswith("by Ann.")
@@ -387,7 +387,8 @@ def test_export_years_are_checked_and_filters_shown_in_words(librarian):
     assert started.status_code == 302
     shown = "Search: perl · Years: to 1990 · Language: eng"
     assert shown in librarian.get("/staff/exports/").text
-    assert shown in librarian.get(started.url).text
+    said = "export of the records matching perl; published to 1990; in language eng, started"
+    assert said in librarian.get(started.url).text
     librarian.post("/staff/exports/", {"format": "csv", "year_from": "1990", "year_to": "2010"})
     assert "Years: 1990 to 2010" in librarian.get("/staff/exports/").text
     assert "year_to=" not in librarian.get("/staff/exports/").text

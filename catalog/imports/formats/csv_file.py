@@ -26,9 +26,10 @@ from catalog.imports.formats.source import (
     language_code,
     year_in,
 )
+from catalog.models import identifier_shown
 from catalog.services import SUBJECT_SCHEME_DEFAULT, RecordData
 from common.csv_delimiters import csv_delimiter
-from common.language import quoted
+from common.language import list_joined, quoted
 
 LIST_SEPARATOR = ";"
 # A list's value holding the separator (or this escape) is written with it escaped, so that an
@@ -235,8 +236,8 @@ def csv_records(
                 source.warnings = csv_warnings(row)
             except RecordRejected as error:
                 source.error = str(error)
-                source.identifiers = "; ".join(
-                    f"{name} {row[name].strip()}"
+                source.identifiers = list_joined(
+                    identifier_shown(name, row[name].strip())
                     for name in ("isbn", "issn", "lccn", "control_number")
                     if (row.get(name) or "").strip()
                 )[:500]

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.utils.functional import Promise
 
-from catalog.models import MAX_YEAR, Item
+from catalog.models import MAX_YEAR, Item, identifier_shown
 from catalog.services import RecordData
 from common.errors import ApplicationError
+from common.language import list_joined
 
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
 _LANGUAGE_CODE = re.compile(r"[a-z]{3}")
@@ -81,10 +82,10 @@ def data_from_json(payload: dict[str, Any]) -> tuple[RecordData, list[ItemData]]
 
 
 def identifiers_label(data: RecordData) -> str:
-    parts = [f"{kind} {value}" for kind, value in data.identifiers[:4]]
+    parts = [identifier_shown(kind, value) for kind, value in data.identifiers[:4]]
     if data.control_number:
         parts.insert(0, f"001 {data.control_number}")
-    return "; ".join(parts)[:500]
+    return list_joined(parts)[:500]
 
 
 def year_in(text: str | None) -> int | None:

@@ -132,7 +132,7 @@ def test_the_export_pages_show_a_csv_exports_separator(library, other_library):
         str(marc.pk): "MARC 21 (ISO 2709)",
     }  # fmt: skip
     page = librarian.get(f"/staff/exports/{semicolon.pk}/", HTTP_ACCEPT_LANGUAGE="en")
-    assert "<p>CSV (;) of " in page.content.decode()
+    assert '<p id="export-described">CSV (;) export of all records, ' in page.content.decode()
 
     with schema_context(other_library.schema_name):
         user_create(email="librarian-web@beta.example", role="librarian", password=PASSWORD)

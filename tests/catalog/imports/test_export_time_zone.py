@@ -67,9 +67,12 @@ def test_the_export_lists_say_the_local_time_and_keep_its_instant(paris):
     with schema_context("alpha"):
         job = ExportJob.objects.get()
     assert job.filters == {"updated_since": "2027-06-30T10:00:00+02:00"}
-    for path in ("/staff/exports/", f"/staff/exports/{job.pk}/"):
+    for path, said in (
+        ("/staff/exports/", "Modifiées depuis\u00a0: 30/06/2027 10:00"),
+        (f"/staff/exports/{job.pk}/", "des notices modifiées depuis le 30/06/2027 10:00, lancé le"),
+    ):
         page = paris.get(path, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-        assert "Modifiées depuis\u00a0: 30/06/2027 10:00" in page, path
+        assert said in page, path
         assert "2027-06-30T" not in page, path
 
 

@@ -122,7 +122,7 @@ def test_each_action_on_an_isbn_match(in_library, on_match, records, action, tit
     assert Record.objects.order_by("id").first().title == title
     row = ImportRow.objects.get(job=job)
     assert row.action == action
-    assert "isbn 9780441172719" in row.reason
+    assert "ISBN 9780441172719" in row.reason
 
 
 def test_matching_on_control_number_only(in_library):
@@ -679,8 +679,8 @@ def test_the_preview_shows_every_loss_before_it_happens(in_library, one_shot):
         assert "Barcode B-1 is already given to the copy on line 2 of this file" in rows[7].reason
     # Rejected and warned rows say which record they are, and never in Python's words.
     assert (rows[3].title, rows[3].identifiers) == ("Ulysses", "001 cn-3")
-    assert (rows[5].title, rows[5].identifiers) == ("Persuasion", "isbn 12345")
-    assert (rows[7].title, rows[7].identifiers) == ("The Hours", "isbn 9780312243029")
+    assert (rows[5].title, rows[5].identifiers) == ("Persuasion", "ISBN 12345")
+    assert (rows[7].title, rows[7].identifiers) == ("The Hours", "ISBN 9780312243029")
     assert rows[4].title == "Middlemarch"
     for row in rows.values():
         assert "invalid literal" not in row.reason
@@ -813,7 +813,7 @@ def test_reasons_are_stored_in_the_library_s_language(library):
         rows = {r.position: (r.action, r.reason) for r in ImportRow.objects.filter(job=job)}
     assert rows[1] == (
         "create",
-        "Aucune notice ne correspond à isbn 9780441013593\u202f; une nouvelle notice est créée.",
+        "Aucune notice ne correspond à ISBN 9780441013593\u202f; une nouvelle notice est créée.",
     )
     assert rows[2] == (
         "reject",

@@ -65,7 +65,7 @@ def test_a_csv_row_has_one_line_number_in_the_table_its_reason_the_api_and_rejec
     assert "copy on line 2 of this file" in emma["reason"]
     assert dune["match_line"] is None
     job = api.get(f"/api/v1/imports/{job_id}/").json()
-    assert any("line 6 with line 2 (isbn 9780441172719)" in w for w in job["warnings"])
+    assert any("line 6 with line 2 (ISBN 9780441172719)" in w for w in job["warnings"])
 
     # The staff table names the rows by the same lines, under a "Line" heading.
     page, rejected = _pages(job_id, "", "reject")

@@ -44,7 +44,7 @@ def test_the_preview_says_which_rows_become_one_record_and_what_is_kept(in_libra
 
     assert [rows[p].action for p in (1, 2, 3)] == ["create", "update", "create"]
     reason = rows[2].reason
-    assert "same record as line 2 of this file (same isbn 9780441172719)" in reason
+    assert "same record as line 2 of this file (same ISBN 9780441172719)" in reason
     assert "the values of line 3 are kept" in reason
     assert "title: \u201cDune\u201d \u2192 \u201cDune Messiah\u201d" in reason
     assert "year: \u201c1965\u201d \u2192 \u201c1969\u201d" in reason
@@ -52,7 +52,7 @@ def test_the_preview_says_which_rows_become_one_record_and_what_is_kept(in_libra
     assert "copies added: B-2" in reason
     assert "on match: create" in reason
     [warning] = _warnings(job)
-    assert "line 3 with line 2 (isbn 9780441172719)" in warning
+    assert "line 3 with line 2 (ISBN 9780441172719)" in warning
 
     import_job_commit(job_id=job.pk)
     job_run(job)
@@ -72,7 +72,7 @@ def test_identical_repeated_rows_are_said_to_be_one_record(in_library):
     rows = _rows(_run(TWICE.splitlines(keepends=True)[0] + row + row))
 
     assert rows[2].action == "update"
-    assert "same record as line 2 of this file (same isbn 9780441172719), with the same" in (
+    assert "same record as line 2 of this file (same ISBN 9780441172719), with the same" in (
         rows[2].reason
     )
 
@@ -83,7 +83,7 @@ def test_a_one_shot_import_says_which_rows_became_one_record(in_library):
 
     assert (job.created, job.updated) == (2, 1)
     assert "title: \u201cDune\u201d \u2192 \u201cDune Messiah\u201d" in rows[2].reason
-    assert "same record as line 2 of this file (same isbn 9780441172719)" in rows[2].reason
+    assert "same record as line 2 of this file (same ISBN 9780441172719)" in rows[2].reason
     assert any("line 3 with line 2" in warning for warning in _warnings(job))
 
 
@@ -133,9 +133,9 @@ def test_the_api_and_the_staff_page_show_the_merge_before_commit(api):
     page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job_id}/")
 
     assert job["status"] == "staged"
-    assert any("line 3 with line 2 (isbn 9780441172719)" in w for w in job["warnings"])
+    assert any("line 3 with line 2 (ISBN 9780441172719)" in w for w in job["warnings"])
     assert "\u201cDune\u201d \u2192 \u201cDune Messiah\u201d" in rows[0]["reason"]
-    assert "line 3 with line 2 (isbn 9780441172719)" in page.text
+    assert "line 3 with line 2 (ISBN 9780441172719)" in page.text
     assert "the values of line 3 are kept" in page.text
 
 
@@ -183,13 +183,13 @@ def test_the_same_file_imported_twice_gives_the_same_record_and_says_so_both_tim
         assert _miserables() == last_row
         assert Record.objects.filter(identifiers__value="9782070408504").count() == 1
         assert rows[4].action == "update"
-        assert "same record as line 2 of this file (same isbn 9782070408504)" in rows[4].reason
+        assert "same record as line 2 of this file (same ISBN 9782070408504)" in rows[4].reason
         assert "the values of line 5 are kept" in rows[4].reason
         assert "\u201cTome I : Fantine\u201d \u2192 \u201cTome I (\u00e9dition de poche)\u201d" in (
             rows[4].reason
         )
         assert "publisher: \u201cGallimard\u201d \u2192 \u201cFolio\u201d" in rows[4].reason
-        assert any("line 5 with line 2 (isbn 9782070408504)" in w for w in _warnings(job))
+        assert any("line 5 with line 2 (ISBN 9782070408504)" in w for w in _warnings(job))
 
 
 def test_two_rows_matching_a_record_of_the_catalog_leave_the_last_ones_values(in_library):
@@ -213,7 +213,7 @@ def test_two_rows_matching_a_record_of_the_catalog_leave_the_last_ones_values(in
         rows[4].reason
     )
     assert "same record as line 2 of this file" in rows[4].reason
-    assert any("line 5 with line 2 (isbn 9782070408504)" in w for w in _warnings(job))
+    assert any("line 5 with line 2 (ISBN 9782070408504)" in w for w in _warnings(job))
     import_job_commit(job_id=job.pk)
     job_run(job)
     assert _miserables() == ("Tome I (\u00e9dition de poche)", "Folio", 1999)
@@ -227,10 +227,10 @@ def test_a_repeat_changing_nothing_of_what_the_earlier_row_made_is_still_said(in
     rows = _rows(job)
 
     assert [rows[1].action, rows[2].action] == ["update", "unchanged"]
-    assert "same record as line 2 of this file (same isbn 9780441172719), with the same" in (
+    assert "same record as line 2 of this file (same ISBN 9780441172719), with the same" in (
         rows[2].reason
     )
-    assert any("line 3 with line 2 (isbn 9780441172719)" in w for w in _warnings(job))
+    assert any("line 3 with line 2 (ISBN 9780441172719)" in w for w in _warnings(job))
 
 
 def test_two_marc_records_matching_a_record_of_the_catalog_leave_the_last_ones_values(
@@ -291,4 +291,4 @@ def test_the_repeats_left_unnamed_are_counted_in_their_number(
 
     # Between the items, the language's own "; " (French: a narrow no-break space before it).
     between = "\u202f; " if language == "fr" else "; "
-    assert f"(isbn 9780441172719){between}{more}. " in warning
+    assert f"(ISBN 9780441172719){between}{more}. " in warning
