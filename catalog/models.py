@@ -1,5 +1,6 @@
 """The catalog's tables. They live in each library's schema; code here never names a library."""
 
+import functools
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
@@ -11,7 +12,7 @@ from django.db import models
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.functions import Now, Upper
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from common.language import in_sentence
@@ -104,8 +105,21 @@ class IdentifierValue(NamedTuple):
 def identifier_shown(kind: str, value: str) -> str:
     """An identifier as a reader writes it, its kind named as it is printed ("ISBN 978…"),
     not as it is stored ("isbn")."""
-    label = Identifier.Kind(kind).label if kind in Identifier.Kind.values else kind
-    return f"{label} {value}"
+    return f"{identifier_kinds_shown().get(kind, kind)} {value}"
+
+
+def identifier_kinds_shown(language: str | None = None) -> dict[str, str]:
+    """Each identifier kind's printed name in the language in use (or `language`), {"oclc":
+    "OCLC number"}."""
+    return _kind_labels(language or get_language() or "")
+
+
+@functools.cache
+def _kind_labels(language: str) -> dict[str, str]:
+    # An import labels every row with its identifiers: the kinds' words are looked up once a
+    # language, not once an identifier.
+    with override(language or None):
+        return {kind: str(label) for kind, label in Identifier.Kind.choices}
 
 
 def credit_shown(name: str, role: str) -> str:

@@ -2,12 +2,13 @@
 request, values quoted as the language in use quotes them, and sentences after a colon as it
 writes them."""
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language, override, pgettext
 
 
 def library_language() -> str:
@@ -69,7 +70,14 @@ def in_sentence(label: str) -> str:
     return label if (get_language() or "")[:2] in _CAPITAL_NOUNS else label.lower()
 
 
-def list_joined(items: Iterable[str]) -> str:
-    """Items one after the other as the language in use lists them: "; " in English, with a
-    narrow no-break space before the semicolon in French."""
-    return pgettext("between a list's items", "; ").join(items)
+def list_joined(items: Iterable[str], language: str | None = None) -> str:
+    """Items one after the other as the language in use (or `language`) lists them: "; " in
+    English, with a narrow no-break space before the semicolon in French."""
+    return _list_separator(language or get_language() or "").join(items)
+
+
+@functools.cache
+def _list_separator(language: str) -> str:
+    # An import labels every row with a list: one lookup a language, not one a row.
+    with override(language or None):
+        return pgettext("between a list's items", "; ")
