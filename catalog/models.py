@@ -102,16 +102,10 @@ class IdentifierValue(NamedTuple):
         return str(Identifier.Kind(self.kind).label)
 
 
-def identifier_shown(kind: str, value: str) -> str:
-    """An identifier as a reader writes it, its kind named as it is printed ("ISBN 978…"),
-    not as it is stored ("isbn")."""
-    return f"{identifier_kinds_shown().get(kind, kind)} {value}"
-
-
-def identifier_kinds_shown(language: str | None = None) -> dict[str, str]:
-    """Each identifier kind's printed name in the language in use (or `language`), {"oclc":
-    "OCLC number"}."""
-    return _kind_labels(language or get_language() or "")
+def identifier_shown(kind: str, value: str, language: str | None = None) -> str:
+    """An identifier as a reader writes it in the language in use (or `language`), its kind
+    named as it is printed ("ISBN 978…"), not as it is stored ("isbn")."""
+    return f"{_kind_labels(language or get_language() or '').get(kind, kind)} {value}"
 
 
 @functools.cache

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 
-from catalog.models import MAX_YEAR, Item, identifier_kinds_shown
+from catalog.models import MAX_YEAR, Item, identifier_shown
 from catalog.services import RecordData
 from common.errors import ApplicationError
 from common.language import list_joined
@@ -85,8 +85,7 @@ def data_from_json(payload: dict[str, Any]) -> tuple[RecordData, list[ItemData]]
 def identifiers_label(data: RecordData) -> str:
     # Read for every record of an import: the language is asked once, not once a part.
     language = get_language() or ""
-    kinds = identifier_kinds_shown(language)
-    parts = [f"{kinds.get(kind, kind)} {value}" for kind, value in data.identifiers[:4]]
+    parts = [identifier_shown(kind, value, language) for kind, value in data.identifiers[:4]]
     if data.control_number:
         parts.insert(0, f"001 {data.control_number}")
     return list_joined(parts, language)[:500]
