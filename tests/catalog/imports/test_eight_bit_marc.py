@@ -17,7 +17,7 @@ from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 
-def iso2709(fields: list[tuple[str, bytes]], kind: bytes = b"nam  22") -> bytes:
+def _iso2709(fields: list[tuple[str, bytes]], kind: bytes = b"nam  22") -> bytes:
     """One record with leader/09 blank (MARC-8, or UNIMARC's `kind` of record), its fields
     given as bytes."""
     directory, body = b"", b""
@@ -32,7 +32,7 @@ def iso2709(fields: list[tuple[str, bytes]], kind: bytes = b"nam  22") -> bytes:
 
 
 def _record(number: str, title: bytes, author: bytes) -> bytes:
-    return iso2709(
+    return _iso2709(
         [
             ("001", number.encode()),
             ("100", b"1 \x1fa" + author),
@@ -103,7 +103,7 @@ def test_a_unimarc_file_is_read_as_unimarc_and_the_staff_page_says_so(library):
 
 
 def test_a_marc21_file_with_a_field_200_is_not_taken_for_unimarc(in_library):
-    record = iso2709([("001", b"r-4"), ("200", b"  \x1faLocal"), ("245", b"10\x1faDune")])
+    record = _iso2709([("001", b"r-4"), ("200", b"  \x1faLocal"), ("245", b"10\x1faDune")])
     rows = _imported(record)
 
     assert rows[1].action == "create"

@@ -12,13 +12,13 @@ from catalog.models import Item, Record
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
 from tests.catalog.imports.helpers import MARC_DIR, api_upload_run, job_run
-from tests.catalog.imports.test_eight_bit_marc import iso2709
+from tests.catalog.imports.test_eight_bit_marc import _iso2709
 from tests.catalog.imports.test_marc_kept import exported
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 
 def _unimarc(fields: list[tuple[str, bytes]]) -> bytes:
-    return iso2709(fields, kind=b"nam0 22")
+    return _iso2709(fields, kind=b"nam0 22")
 
 
 def _coded(character_sets: bytes) -> bytes:
