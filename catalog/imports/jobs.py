@@ -25,6 +25,7 @@ from catalog.imports.accounting import peak_memory_note, statistics_after
 from catalog.imports.deciding import CatalogMovedOn, catalog_moved_on_check, feed_position
 from catalog.imports.formats.csv_columns import csv_header
 from catalog.imports.formats.csv_file import csv_encoding
+from catalog.imports.formats.marc import marc_file_unimarc
 from catalog.imports.formats.source import FileUnreadable
 from catalog.imports.leasing import (
     LeaseLost,
@@ -153,6 +154,9 @@ def import_job_create(
             with job.file.open("rb") as stream:
                 job.encoding = csv_encoding(stream)
                 job.unread_columns, job.columns_read_as = csv_header(stream, job.encoding)
+        elif fmt == Format.MARC:
+            with job.file.open("rb") as stream:
+                job.read_as = "unimarc" if marc_file_unimarc(stream) else ""
         job.save()
         _queue(job.pk)
     return job

@@ -145,6 +145,9 @@ class ImportJob(StaffJob, ImportCounts):
     # The encoding a CSV is read in: "utf-8", or "cp1252" for a file that is not UTF-8 (as
     # Excel on Windows saves CSV), which the preview says.
     encoding = models.CharField(max_length=16, blank=True, default="")
+    # What a MARC file was read as: "unimarc" for a UNIMARC file (each record written in MARC
+    # 21 as it is read), which the preview says; "" for a file read as its format says.
+    read_as = models.CharField(max_length=16, blank=True, default="")
     # Checkpoints: rows with a position below these are staged / committed for good.
     staged_through = models.PositiveIntegerField(default=0)
     committed_through = models.PositiveIntegerField(default=0)

@@ -40,7 +40,7 @@ def import_job_list() -> QuerySet[ImportJob]:
 # The fields of an import job that its progress shows, for the API and the staff pages alike.
 IMPORT_JOB_FIELDS = (
     "id", "format", "file_name", "file_size", "match_on", "on_match", "on_no_match",
-    "dry_run", "one_shot", "create_locations", "overlay",
+    "dry_run", "one_shot", "create_locations", "overlay", "read_as",
     "status", "error", "error_code", "total", "created", "updated",
     "unchanged", "rejected", "created_at", "staged_at", "committed_at", "finished_at",
 )  # fmt: skip
@@ -86,6 +86,15 @@ def import_job_warnings(job: ImportJob) -> list[str]:
                 "Windows saves CSV. Check that accented letters and signs (\u00e9, \u00fc, "
                 "\u20ac, \u2019) look right in the preview; if they do not, save the file as "
                 "CSV UTF-8 and import it again."
+            ),
+        )
+    if job.read_as == "unimarc":
+        warnings.insert(
+            0,
+            gettext(
+                "Read as UNIMARC: the file's titles are in field 200, so each record was read "
+                "as UNIMARC and converted to MARC 21, which Stacks keeps and exports. The "
+                "fields that were not converted are named on each record's row."
             ),
         )
     if job.columns_read_as:

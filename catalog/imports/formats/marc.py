@@ -1,4 +1,5 @@
-"""Reading ISO 2709 (MARC 21) files record by record, resuming after any damaged record."""
+"""Reading ISO 2709 files (MARC 21, or UNIMARC by way of MARC 21) record by record, resuming
+after any damaged record."""
 
 import re
 import unicodedata
@@ -22,11 +23,13 @@ from catalog.imports.formats.marc_text import (
     marc8_unreadable,
 )
 from catalog.imports.formats.source import (
+    STRUCTURE_DAMAGED,
     FileUnreadable,
     RecordRejected,
     SourceRecord,
     identifiers_label,
 )
+from catalog.imports.formats.unimarc import unimarc_shaped, unimarc_source
 
 RECORD_TERMINATOR = b"\x1d"
 MAX_MARC_RECORD = 99_999  # ISO 2709 record lengths have five digits
@@ -341,12 +344,7 @@ def marc_parse(raw: bytes) -> pymarc.Record:
             % {"byte": error.start}
         ) from None
     except (pymarc.exceptions.PymarcException, ValueError, IndexError):
-        raise RecordRejected(
-            gettext(
-                "The record's structure is damaged (its directory does not match its fields): "
-                "export it again from the system it came from."
-            )
-        ) from None
+        raise RecordRejected(str(STRUCTURE_DAMAGED)) from None
     subfield_codes_damaged(raw, record)
     return record
 
@@ -357,6 +355,7 @@ def marc_records(
     """Records from ISO 2709; with `start_offset` (a record boundary), reading starts there."""
     if start_offset:
         stream.seek(start_offset)
+    unimarc: bool | None = None
     for position, (raw, read) in enumerate(marc_split(stream), start=start_after + 1):
         if position == 1 and not _LEADER.match(raw[:24]):
             raise FileUnreadable(
@@ -367,16 +366,16 @@ def marc_records(
                     "(ISO 2709)."
                 )
             )
-        if position == 1 and _unimarc(raw):
-            raise FileUnreadable(
-                gettext(
-                    "This is a UNIMARC file (its titles are in field 200, not 245): Stacks reads "
-                    "MARC 21, and UNIMARC is not supported. Convert the file to MARC 21, or "
-                    "export it again as MARC 21, and import that."
-                )
-            )
+        if unimarc is None:
+            # The file's first record read decides how the file is read (on a resumed job,
+            # the first after its checkpoint).
+            unimarc = unimarc_shaped(raw)
         read += start_offset
         source = SourceRecord(position=position, raw=raw)
+        if unimarc:
+            unimarc_source(source)
+            yield source, read
+            continue
         try:
             mended = directory_mended(raw)
             if mended is not None:
@@ -439,16 +438,11 @@ def marc_records(
 _LEADER = re.compile(rb"^\d{5}[\x20-\x7e]{7}\d{5}[\x20-\x7e]{7}$")
 
 
-def _unimarc(raw: bytes) -> bool:
-    """Whether a record has UNIMARC's shape: a title field 200 and no MARC 21 title (245),
-    by its directory's tags (a directory too damaged to read says no)."""
-    try:
-        base = int(raw[12:17])
-    except ValueError:
-        return False
-    directory = raw[24 : base - 1]
-    tags = {directory[i : i + 3] for i in range(0, len(directory) - 11, 12)}
-    return b"200" in tags and b"245" not in tags
+def marc_file_unimarc(stream: IO[bytes]) -> bool:
+    """Whether a MARC file is UNIMARC, by its first record's shape (unimarc_shaped)."""
+    first = next(marc_split(stream), None)
+    stream.seek(0)
+    return first is not None and unimarc_shaped(first[0])
 
 
 def _raw_control_number(raw: bytes) -> str:

@@ -3,6 +3,7 @@ fields pymarc cannot read whole, and whether bytes that claim to be MARC-8 are a
 encoding."""
 
 import re
+import unicodedata
 from typing import cast
 
 import pymarc
@@ -136,3 +137,51 @@ def marc8_controls_spaced(raw: bytes) -> tuple[bytes, list[str]]:
             tags.append(entry[:3])
     # Byte for byte, so the directory's lengths and starts still hold.
     return raw[:base] + _MARC8_CONTROLS.sub(b" ", raw[base:]), list(dict.fromkeys(tags))
+
+
+# ISO 5426, UNIMARC's 8-bit character set: its spacing characters, and its diacritics, which
+# stand before their letter as MARC-8's do. Positions whose character is not certain are left
+# out, so a record using them is warned of rather than read into the wrong letter.
+_ISO5426_CHARACTERS = {
+    0x88: "\x88", 0x89: "\x89",  # non-sort begin and end, read as UNIMARC's other encodings
+    0xA1: "\u00a1", 0xA3: "\u00a3", 0xA4: "$", 0xA5: "\u00a5", 0xA6: "#", 0xA7: "\u00a7",
+    0xA8: "\u00a4", 0xA9: "\u2018", 0xAA: "\u201c", 0xAB: "\u00ab", 0xAC: "\u266d",
+    0xAD: "\u00a9", 0xAE: "\u2117", 0xAF: "\u00ae", 0xB0: "\u02bb", 0xB1: "\u02bc",
+    0xB2: "\u201a", 0xB7: "\u00b7", 0xB8: "\u201e", 0xB9: "\u2019", 0xBA: "\u201d",
+    0xBB: "\u00bb", 0xBC: "\u266f", 0xBD: "\u02b9", 0xBE: "\u02ba", 0xBF: "\u00bf",
+    0xE1: "\u00c6", 0xE2: "\u0110", 0xE6: "\u0132", 0xE8: "\u0141", 0xE9: "\u00d8",
+    0xEA: "\u0152", 0xEC: "\u00de", 0xF1: "\u00e6", 0xF2: "\u0111", 0xF3: "\u00f0",
+    0xF5: "\u0131", 0xF6: "\u0133", 0xF8: "\u0142", 0xF9: "\u00f8", 0xFA: "\u0153",
+    0xFB: "\u00df", 0xFC: "\u00fe",
+}  # fmt: skip
+_ISO5426_DIACRITICS = {
+    0xC0: "\u0309", 0xC1: "\u0300", 0xC2: "\u0301", 0xC3: "\u0302", 0xC4: "\u0303",
+    0xC5: "\u0304", 0xC6: "\u0306", 0xC7: "\u0307", 0xC8: "\u0308", 0xC9: "\u0308",
+    0xCA: "\u030a", 0xCB: "\u0315", 0xCC: "\u0312", 0xCD: "\u030b", 0xCE: "\u031b",
+    0xCF: "\u030c", 0xD0: "\u0327", 0xD3: "\u0328", 0xD4: "\u0325", 0xD5: "\u032e",
+    0xD6: "\u0323", 0xD7: "\u0324", 0xD8: "\u0332", 0xD9: "\u0333", 0xDA: "\u0329",
+    0xDB: "\u032d", 0xDD: "\ufe20", 0xDE: "\ufe21", 0xDF: "\ufe23",
+}  # fmt: skip
+
+
+def iso5426_decoded(value: bytes) -> tuple[str, int]:
+    """ISO 5426 text in Unicode (composed), and how many of its bytes could not be read and
+    were left out (a position with no certain character, or a diacritic with no letter)."""
+    if value.isascii():
+        return value.decode("ascii"), 0
+    out: list[str] = []
+    marks: list[str] = []
+    skipped = 0
+    for byte in value:
+        if byte in _ISO5426_DIACRITICS:
+            marks.append(_ISO5426_DIACRITICS[byte])
+            continue
+        character = chr(byte) if byte < 0x80 else _ISO5426_CHARACTERS.get(byte)
+        if character is None:
+            skipped += 1
+            continue
+        # Unicode writes a diacritic after its letter, ISO 5426 before it.
+        out.append(character + "".join(marks))
+        marks = []
+    skipped += len(marks)
+    return unicodedata.normalize("NFC", "".join(out)), skipped

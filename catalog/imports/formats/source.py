@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 from catalog.models import MAX_YEAR, Item, identifier_shown
 from catalog.services import RecordData
@@ -24,6 +24,12 @@ class FileUnreadable(ApplicationError):
 
 class RecordRejected(Exception):
     """One record cannot be imported; the message says what to fix."""
+
+
+STRUCTURE_DAMAGED = gettext_lazy(
+    "The record's structure is damaged (its directory does not match its fields): "
+    "export it again from the system it came from."
+)
 
 
 # The copy statuses a file may give (the catalog's Item.Status values).

@@ -1,4 +1,4 @@
-"""A UNIMARC file is refused in one sentence; a MARC record whose leader says MARC-8
+"""A UNIMARC file is read as UNIMARC, not refused; a MARC record whose leader says MARC-8
 (leader/09 blank) but whose text is in an 8-bit code page is never read into garbage unseen:
 Windows-1251 Cyrillic is read as such and kept in UTF-8, another encoding is warned of on its
 row; real MARC-8 reads as before."""
@@ -17,8 +17,9 @@ from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 
-def _iso2709(fields: list[tuple[str, bytes]]) -> bytes:
-    """One record with leader/09 blank (MARC-8), its fields given as bytes."""
+def _iso2709(fields: list[tuple[str, bytes]], kind: bytes = b"nam  22") -> bytes:
+    """One record with leader/09 blank (MARC-8, or UNIMARC's `kind` of record), its fields
+    given as bytes."""
     directory, body = b"", b""
     for tag, value in fields:
         field = value + b"\x1e"
@@ -26,7 +27,7 @@ def _iso2709(fields: list[tuple[str, bytes]]) -> bytes:
         body += field
     base = 24 + len(directory) + 1
     length = base + len(body) + 1
-    leader = b"%05dnam  22%05d   4500" % (length, base)
+    leader = b"%05d" % length + kind + b"%05d   4500" % base
     return leader + directory + b"\x1e" + body + b"\x1d"
 
 
@@ -87,15 +88,14 @@ def test_a_russian_library_s_file_in_windows_1251_comes_in_readable(in_library):
     assert sorted(Record.objects.values_list("title", flat=True))[0] == ("Мио, мой Мио!")
 
 
-def test_a_unimarc_file_is_refused_in_one_sentence_on_the_api_and_staff_page(library):
+def test_a_unimarc_file_is_read_as_unimarc_and_the_staff_page_says_so(library):
     api = client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
     job_id = api_upload_run(api, "f.mrc", (MARC_DIR / "testunimarc.dat").read_bytes())
     job = api.get(f"/api/v1/imports/{job_id}/").json()
     page = staff_client("alpha", LIBRARY_HOST, "librarian").get(f"/staff/imports/{job_id}/")
 
-    assert (job["status"], job["error_code"], job["rejected"]) == ("failed", "file_unreadable", 0)
-    assert job["error"].startswith("This is a UNIMARC file")
-    assert "UNIMARC is not supported" in page.text
+    assert (job["status"], job["error"], job["rejected"]) == ("staged", "", 0)
+    assert "Read as UNIMARC" in page.text
     other = client_for(OTHER_LIBRARY_HOST, f"Api-Key {_key('beta')}")
     assert other.get(f"/api/v1/imports/{job_id}/").status_code == 404
     with schema_context("alpha"):
