@@ -4,6 +4,7 @@ Input serializers never save anything: views hand their `.data_for_service()` to
 """
 
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -508,6 +509,7 @@ def record_answer(record: Record, zone: tzinfo, base: str = "/") -> dict[str, An
         [{"kind": kind, "value": value} for kind, value in record.identifier_list],
         zone,
         base,
+        stamp=_timestamp,
     )
 
 
@@ -529,17 +531,22 @@ def record_answers(
     for record_id, kind, value in identifier_rows:
         identifiers[record_id].append({"kind": kind, "value": value})
     return [
-        _answer(record, credits[record.id], subjects[record.id], identifiers[record.id], zone, base)
+        _answer(
+            record, credits[record.id], subjects[record.id], identifiers[record.id], zone, base,
+            stamp=_timestamp_rendered,
+        )
         for record in records
-    ]
+    ]  # fmt: skip
 
 
 def _answer(
     record: Record, contributors: list[dict[str, Any]], subjects: list[dict[str, Any]],
-    identifiers: list[dict[str, Any]], zone: tzinfo, base: str,
+    identifiers: list[dict[str, Any]], zone: tzinfo, base: str, *,
+    stamp: Callable[[datetime | None, tzinfo], Any],
 ) -> dict[str, Any]:  # fmt: skip
-    """A record's answer with its links' dicts. The description's fields are
-    RECORD_DESCRIPTION's, written out (a merged dict per record cost more)."""
+    """A record's answer with its links' dicts, its timestamps given by `stamp`. The
+    description's fields are RECORD_DESCRIPTION's, written out (a merged dict per record cost
+    more)."""
     return {
         "id": record.id,
         "title": record.title,
@@ -557,8 +564,8 @@ def _answer(
         "control_number_source": record.control_number_source,
         "cover": record_cover(record, base),
         "version": record.version,
-        "created_at": _timestamp(record.created_at, zone),
-        "updated_at": _timestamp(record.updated_at, zone),
+        "created_at": stamp(record.created_at, zone),
+        "updated_at": stamp(record.updated_at, zone),
     }
 
 
@@ -580,6 +587,15 @@ def _timestamp(value: datetime | None, zone: tzinfo) -> str | None:
         return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
     text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _timestamp_rendered(value: datetime | None, zone: tzinfo) -> datetime | str | None:
+    """_timestamp's text, or in UTC the timestamp itself, which the API's renderers write
+    as that very text (orjson with OPT_UTC_Z, DRF's encoder for indented JSON): a page of
+    records writes a hundred of them in one call rather than one call each."""
+    if zone is UTC and value is not None and value.tzinfo is zone:
+        return value
+    return _timestamp(value, zone)
 
 
 class LocationSerializer(serializers.ModelSerializer[Location]):
