@@ -18,14 +18,14 @@ def language_codes() -> list[str]:
 
 @cache
 def time_zones() -> frozenset[str]:
-    """Every IANA zone name this machine knows (Europe/Paris, America/Montreal, UTC)."""
+    """Every IANA zone name this machine knows (Europe/Paris, America/Toronto, UTC)."""
     return frozenset(zoneinfo.available_timezones())
 
 
 @cache
 def time_zones_offered() -> list[str]:
     """The zones a library is offered: UTC and the canonical Area/Location names that the tz
-    database's zone.tab gives each country (Europe/Paris, America/Montreal), sorted; not its
+    database's zone.tab gives each country (Europe/Paris, America/Toronto), sorted; not its
     aliases (Asia/Calcutta, US/Eastern), fixed offsets (Etc/GMT+3) or files (Factory,
     localtime, posixrules). A machine whose database has no zone.tab offers every zone."""
     for folder in zoneinfo.TZPATH:

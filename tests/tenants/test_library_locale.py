@@ -6,13 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
+from django.utils.translation import override
 from django_tenants.utils import schema_context
 
 from catalog.imports.models import ImportJob
 from catalog.services import RecordData, location_create, record_create
 from circulation.models import Stocktake
+from common.errors import ApplicationError
 from staff.models import AuditEvent
-from tenants.administration import library_settings_update
+from tenants.administration import library_settings_clean, library_settings_update
+from tenants.locale import time_zones_offered
 from tenants.models import Library
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 from tests.tenants.admin_helpers import signed_in
@@ -235,3 +238,18 @@ def test_staff_lists_show_times_in_the_staff_language_and_the_library_zone(
         assert stocktakes.count(f">{shown}</time>") == 2, language
         assert shown in staff.get(f"/staff/stocktake/{stocktake.pk}/").text, language
         assert "2026-12-02 02:38" not in imports + stocktakes
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de", "es"])
+def test_a_wrong_zone_is_refused_with_examples_the_list_offers(library, language):
+    # A librarian copies an example from the refusal into the select: each must be there
+    # (each language may give zones of its own readers).
+    with override(language), pytest.raises(ApplicationError) as refused:
+        library_settings_clean(time_zone="Mars/Olympus")
+    message = refused.value.message
+    examples = re.findall(r"\b[A-Z][A-Za-z_]+/[A-Za-z_/]+|\bUTC\b", message)
+    assert "Mars/Olympus" in examples  # the value given, quoted back
+    examples.remove("Mars/Olympus")
+    assert len(examples) == 3
+    assert language != "en" or "America/Toronto" in examples
+    assert set(examples) <= set(time_zones_offered())
