@@ -159,6 +159,23 @@ def test_the_zone_list_offers_canonical_zones_grouped_by_area(library):
     assert len(zones) < 450  # not the ~600 names of the database
 
 
+@pytest.mark.parametrize(
+    ("language", "areas"),
+    [("fr", ["Afrique", "Amérique", "Asie", "Europe", "Océan Indien", "Pacifique"]),
+     ("de", ["Afrika", "Amerika", "Asien", "Europa", "Indischer Ozean", "Pazifik"]),
+     ("es", ["África", "América", "Asia", "Europa", "Océano Índico", "Pacífico"])],
+)  # fmt: skip
+def test_the_zone_list_names_its_areas_in_the_pages_language(library, language, areas):
+    admin = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    admin.get("/language/", {"language": language, "next": "/staff/"})
+    page = admin.get("/staff/settings/").text
+    groups, zones = _zone_options(page)
+    assert [group for group in groups if group in areas] == areas  # in alphabetical order
+    assert "America" not in groups
+    # The values saved stay the IANA names, whatever the page's language.
+    assert {"Europe/Paris", "America/Toronto", "Indian/Maldives"} <= set(zones)
+
+
 def test_a_saved_zone_the_list_does_not_offer_stays_chosen(library):
     # Saved over the API, which takes any IANA name.
     library_settings_update(library=library, actor="test", time_zone="Asia/Calcutta")
