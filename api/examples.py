@@ -249,7 +249,7 @@ _DOMAIN = {
 }
 _SETTINGS = {"name": "Springfield Public Library", "public_catalog": True,
              "default_location_code": "MAIN", "share_records": False, "language": "fr",
-             "time_zone": "America/Montreal", "contact_email": "desk@springfield.example",
+             "time_zone": "America/Toronto", "contact_email": "desk@springfield.example",
              "cors_origins": ["https://discover.springfield.example"], "version": 3}  # fmt: skip
 _AUDIT = {
     "id": 17,

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from catalog.text import record_title_shown
@@ -12,7 +13,7 @@ from circulation.models import Loan, Notice
 from circulation.selectors import circulation_settings_get, today
 from common.bidi import isolated
 from common.emails import library_mail_send
-from common.language import library_language
+from common.language import library_language, library_name
 
 
 def notices_prepare(*, on: date | None = None) -> int:
@@ -52,17 +53,28 @@ def _message(notice: Notice) -> tuple[str, str]:
         if notice.loan is not None
         else gettext("an item")
     )
+    # The subject is a sentence naming the library, as its other mails do.
+    name = library_name()
     if notice.kind == Notice.Kind.OVERDUE:
-        return (
-            gettext("Overdue: %(title)s") % {"title": title},
-            gettext("%(title)s was due back on %(date)s. Please return or renew it.")
-            % {"title": title, "date": date},
+        subject = (
+            gettext("%(title)s is overdue at %(library)s")
+            if name
+            else gettext("%(title)s is overdue")
         )
-    return (
-        gettext("Due soon: %(title)s") % {"title": title},
-        gettext("%(title)s is due back on %(date)s. You may renew it online.")
-        % {"title": title, "date": date},
-    )
+        body = gettext("%(title)s was due back on %(date)s. Please return or renew it.")
+    else:
+        subject = (
+            gettext("%(title)s is due back soon at %(library)s")
+            if name
+            else gettext("%(title)s is due back soon")
+        )
+        body = gettext("%(title)s is due back on %(date)s. You may renew it online.")
+    subject = subject % {"title": title, "library": name}
+    # "an item", standing for a copy since deleted, heads the sentence; a title is left as
+    # the catalog writes it.
+    if notice.loan is None:
+        subject = capfirst(subject)
+    return subject, body % {"title": title, "date": date}
 
 
 def notices_send() -> int:

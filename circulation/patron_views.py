@@ -72,6 +72,16 @@ def _page_number(request: HttpRequest) -> int:
 # --- Patrons -----------------------------------------------------------------------------------
 
 
+def _category_choices(saved: object) -> list[tuple[str, str]]:
+    """The library's patron categories, named and in alphabetical order, for the patron form
+    and the lending rules alike; a saved code the list lacks stays offered, not lost."""
+    codes = patron_category_list()
+    if saved and str(saved) not in codes:
+        codes.append(str(saved))
+    choices = [(code, patron_category_label(code)) for code in codes]
+    return sorted(choices, key=lambda c: c[1].lower())
+
+
 class PatronForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     barcode = forms.CharField(label=gettext_lazy("Barcode"), max_length=64)
@@ -102,12 +112,7 @@ class PatronForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        codes = patron_category_list()
-        saved = str(self.initial.get("category") or "")
-        if saved and saved not in codes:
-            codes.append(saved)
-        choices = [(code, patron_category_label(code)) for code in codes]
-        self.fields["category"].widget.choices = sorted(choices, key=lambda c: c[1].lower())
+        self.fields["category"].widget.choices = _category_choices(self.initial.get("category"))
 
     def clean_pin(self) -> str:
         pin = str(self.cleaned_data.get("pin") or "")
@@ -341,8 +346,9 @@ def patron_import_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class LoanRuleForm(forms.Form):
+    # A select of the categories patrons are given, so that a rule names one of them.
     patron_category = forms.CharField(
-        label=gettext_lazy("Patron category (empty: any)"), max_length=32, required=False
+        label=gettext_lazy("Patron category"), max_length=32, required=False, widget=forms.Select
     )
     item_type = forms.CharField(
         label=gettext_lazy("Item type (empty: any)"), max_length=32, required=False
@@ -360,6 +366,13 @@ class LoanRuleForm(forms.Form):
     max_holds = forms.IntegerField(
         label=gettext_lazy("Most holds"), min_value=0, max_value=10000, initial=5
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["patron_category"].widget.choices = [
+            ("", _("Any category")),
+            *_category_choices(self.initial.get("patron_category")),
+        ]
 
 
 def _rule_initial(rule: LoanRule) -> dict[str, Any]:

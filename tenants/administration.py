@@ -231,7 +231,7 @@ def library_settings_clean(**settings: Unpack[LibrarySettingsGiven]) -> dict[str
             if time_zone not in time_zones():
                 message = gettext(
                     "%(given)s is not a time zone: give its IANA name, such as Europe/Paris, "
-                    "America/Montreal or UTC."
+                    "America/Toronto or UTC."
                 ) % {"given": quoted(time_zone)}
                 raise ApplicationError.of_field("time_zone", message, code="unknown_time_zone")
             changed["time_zone"] = time_zone

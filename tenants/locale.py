@@ -1,13 +1,15 @@
 """Each request in its reader's language and its library's time zone, and the language switch."""
 
+import unicodedata
 import zoneinfo
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.translation import get_supported_language_variant
+from django.utils.translation import get_supported_language_variant, pgettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 
@@ -18,14 +20,14 @@ def language_codes() -> list[str]:
 
 @cache
 def time_zones() -> frozenset[str]:
-    """Every IANA zone name this machine knows (Europe/Paris, America/Montreal, UTC)."""
+    """Every IANA zone name this machine knows (Europe/Paris, America/Toronto, UTC)."""
     return frozenset(zoneinfo.available_timezones())
 
 
 @cache
 def time_zones_offered() -> list[str]:
     """The zones a library is offered: UTC and the canonical Area/Location names that the tz
-    database's zone.tab gives each country (Europe/Paris, America/Montreal), sorted; not its
+    database's zone.tab gives each country (Europe/Paris, America/Toronto), sorted; not its
     aliases (Asia/Calcutta, US/Eastern), fixed offsets (Etc/GMT+3) or files (Factory,
     localtime, posixrules). A machine whose database has no zone.tab offers every zone."""
     for folder in zoneinfo.TZPATH:
@@ -35,6 +37,53 @@ def time_zones_offered() -> list[str]:
             names = {line.split("\t")[2] for line in lines if line and not line.startswith("#")}
             return ["UTC", *sorted(names & time_zones())]
     return sorted(time_zones())
+
+
+def _area_names() -> dict[str, str]:
+    """The areas of the tz database's canonical zones, in the language in use; the zones'
+    values stay their IANA names."""
+    return {
+        "Africa": pgettext("time zone area", "Africa"),
+        "America": pgettext("time zone area", "America"),
+        "Antarctica": pgettext("time zone area", "Antarctica"),
+        "Arctic": pgettext("time zone area", "Arctic"),
+        "Asia": pgettext("time zone area", "Asia"),
+        "Atlantic": pgettext("time zone area", "Atlantic"),
+        "Australia": pgettext("time zone area", "Australia"),
+        "Europe": pgettext("time zone area", "Europe"),
+        "Indian": pgettext("time zone area", "Indian"),
+        "Pacific": pgettext("time zone area", "Pacific"),
+    }
+
+
+def _alphabetical(text: str) -> str:
+    # "África" sorts among the A's, not after "Pacífico".
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def time_zone_choices(zones: list[str]) -> list[Any]:
+    """The zones grouped by their area, in the language in use, each named by its place
+    ("Europe" then "Paris", "America" then "Argentina / Buenos Aires"), the areas in that
+    language's alphabetical order; a zone of no area (UTC) first, on its own."""
+    names = _area_names()
+    alone: list[Any] = []
+    areas: dict[str, list[tuple[str, str]]] = {}
+    for zone in zones:
+        area, _slash, place = zone.partition("/")
+        if not place:
+            alone.append((zone, zone))
+            continue
+        areas.setdefault(names.get(area, area), []).append(
+            (zone, place.replace("_", " ").replace("/", " / "))
+        )
+    return [
+        *alone,
+        *(
+            (area, sorted(places, key=lambda c: c[1]))
+            for area, places in sorted(areas.items(), key=lambda a: _alphabetical(a[0]))
+        ),
+    ]
 
 
 def library_zone(name: str) -> zoneinfo.ZoneInfo:

@@ -23,7 +23,7 @@ from staff.roles import Role, admin_required
 from tenants import administration
 from tenants.dns import domain_challenge
 from tenants.domains import is_platform_hostname
-from tenants.locale import time_zones_offered
+from tenants.locale import time_zone_choices, time_zones_offered
 from tenants.models import Domain, Library
 
 
@@ -226,23 +226,6 @@ def domain_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     )  # fmt: skip
 
 
-def _time_zone_choices(zones: list[str]) -> list[Any]:
-    """The zones grouped by their area, each named by its place ("Europe" then "Paris",
-    "America" then "Argentina / Buenos Aires"); a zone of no area (UTC) first, on its own."""
-    alone: list[Any] = []
-    areas: dict[str, list[tuple[str, str]]] = {}
-    for zone in zones:
-        area, _slash, place = zone.partition("/")
-        if not place:
-            alone.append((zone, zone))
-            continue
-        areas.setdefault(area, []).append((zone, place.replace("_", " ").replace("/", " / ")))
-    return [
-        *alone,
-        *((area, sorted(places, key=lambda c: c[1])) for area, places in sorted(areas.items())),
-    ]
-
-
 class SettingsForm(forms.Form):
     name = forms.CharField(label=_("Display name"), max_length=200)
     public_catalog = forms.BooleanField(
@@ -278,7 +261,7 @@ class SettingsForm(forms.Form):
     )
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
-        choices=lambda: _time_zone_choices(time_zones_offered()),
+        choices=lambda: time_zone_choices(time_zones_offered()),
         required=False,
         help_text=_("Dates and times on the catalog and the staff pages are shown in it."),
     )

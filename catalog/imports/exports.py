@@ -339,7 +339,7 @@ def _csv_writer(out: IO[bytes], first: bool, separator: str) -> RecordSink:
             items = list(record.items.all())
             credits = list(record.credits.all())
             links = list(record.subject_links.all())
-            # Lists side by side (a copy's call number, location and status beside its
+            # Lists side by side (a copy's call number, location, status and price beside its
             # barcode), so every copy of the record comes back as it is.
             row = {
                 "title": record.title,
@@ -364,6 +364,7 @@ def _csv_writer(out: IO[bytes], first: bool, separator: str) -> RecordSink:
                 "call_number": list_join(i.call_number for i in items),
                 "location": list_join(i.location.code if i.location else "" for i in items),
                 "status": list_join(i.status for i in items),
+                "price": list_join("" if i.price is None else str(i.price) for i in items),
             }
             writer.writerow([record.pk, *(csv_cell(row[c]) for c in CSV_COLUMNS)])
     finally:

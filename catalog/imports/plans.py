@@ -176,7 +176,8 @@ def items_plan(decisions: list[Decision]) -> ItemsPlan:
             status = Item.Status.AVAILABLE.value
         plan.lines.append(
             f"{item_id}\t{decision.record_id}\t{text(item.barcode)}\t{text(item.call_number)}"
-            f"\t{location}\t{status}\t{text(item.public_note)}\t{text(item.staff_note)}{tail}"
+            f"\t{location}\t{status}\t{text(item.public_note)}\t{text(item.staff_note)}"
+            f"\t{item.price or cell(None)}{tail}"
         )
     return plan
 
@@ -204,7 +205,7 @@ def _copy_refused(decision: Decision, refused: str) -> None:
 
 ITEM_COLUMNS = [
     "id", "record_id", "barcode", "call_number", "location_id", "status", "public_note",
-    "staff_note", "version", "created_at", "updated_at",
+    "staff_note", "price", "version", "created_at", "updated_at",
 ]  # fmt: skip
 
 

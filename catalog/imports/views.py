@@ -34,7 +34,7 @@ from catalog.models import Item
 from common.dates import ISO_DATETIME, datetime_input_hint
 from common.errors import ApplicationError, Conflict
 from common.http import streamed_attachment
-from common.language import library_language, list_joined
+from common.language import library_language, list_joined, quoted
 from common.pages import form_submit
 from staff.audit import actor_name
 from staff.pages import staff_page
@@ -320,8 +320,10 @@ def _export_filters_text(filters: dict[str, Any]) -> str:
 def _export_sentence(job: ExportJob) -> str:
     """What an export holds and who started it, as one sentence: "CSV (;) export of the
     records changed since 12/04/2026 18:26, started on … by …"."""
+    # The search words are quoted, or they would read as part of the sentence.
     phrases = [
-        str(_FILTER_WORDS[name][1]) % {"value": value} if name in _FILTER_WORDS
+        str(_FILTER_WORDS[name][1]) % {"value": quoted(value) if name == "q" else value}
+        if name in _FILTER_WORDS
         else gettext("%(filter)s: %(value)s") % {"filter": name, "value": value}
         for name, value in _export_filters(job.filters)
     ]  # fmt: skip

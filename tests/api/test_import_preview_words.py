@@ -15,7 +15,7 @@ from tests.catalog.imports.helpers import api_staged_job, job_run
 from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
-FRENCH_SHEET = "title;Auteur;Prix;Remarques\nDune;Herbert;12,50;Bon \u00e9tat\n".encode()
+FRENCH_SHEET = "title;Auteur;Fournisseur;Remarques\nDune;Herbert;Gibert;Bon \u00e9tat\n".encode()
 
 
 def test_columns_with_no_place_are_told_their_values_will_not_be_kept(writer_api):
@@ -28,19 +28,19 @@ def test_columns_with_no_place_are_told_their_values_will_not_be_kept(writer_api
     )
     assert lost == (
         "These columns have no place in the catalog, so their values will not be kept: "
-        "\u201cPrix\u201d, \u201cRemarques\u201d. The records come in without them; if they "
+        "\u201cFournisseur\u201d, \u201cRemarques\u201d. The records come in without them; if they "
         "matter, keep the file."
     )
 
 
 def test_a_header_all_in_french_is_read_and_named_column_by_column(writer_api):
-    job = api_staged_job(writer_api, b"Titre;Auteur;Prix\nDune;Herbert;12\n")
+    job = api_staged_job(writer_api, b"Titre;Auteur;Fournisseur\nDune;Herbert;Gibert\n")
 
     assert (job["status"], job["created"]) == ("staged", 1)
     lost, read = job["warnings"]
     assert "\u201cTitre\u201d read as \u201ctitle\u201d" in read
     assert "\u201cAuteur\u201d read as \u201cauthors\u201d" in read
-    assert "\u201cPrix\u201d." in lost
+    assert "\u201cFournisseur\u201d." in lost
 
 
 def test_the_staff_page_says_so_in_french(writer_api, library):
@@ -52,7 +52,8 @@ def test_the_staff_page_says_so_in_french(writer_api, library):
     assert page.status_code == 200
     assert (
         "ces colonnes n\u2019ont pas de place dans le catalogue, leurs valeurs ne seront donc pas "
-        "conserv\u00e9es\u00a0: \u00ab\u00a0Prix\u00a0\u00bb, \u00ab\u00a0Remarques\u00a0\u00bb."
+        "conserv\u00e9es\u00a0: \u00ab\u00a0Fournisseur\u00a0\u00bb, "
+        "\u00ab\u00a0Remarques\u00a0\u00bb."
     ) in page.text
     assert "\u00ab\u00a0Auteur\u00a0\u00bb lu comme \u00ab\u00a0authors\u00a0\u00bb" in page.text
     # French goes on in lower case after a colon: « Attention : ces colonnes… ».

@@ -67,7 +67,7 @@ def test_patrons_files_rules_and_closed_days(  # type: ignore[no-untyped-def]
     assert axe_violations(page) == []
     # Lending rules and closed days.
     page.goto(stack.url(host, "/staff/lending-rules/"))
-    page.fill("#id_patron_category", "child")
+    page.select_option("#id_patron_category", "child")
     page.fill("#id_loan_days", "14")
     page.click("main form button[type=submit]")
     page.wait_for_url(stack.url(host, "/staff/lending-rules/"))

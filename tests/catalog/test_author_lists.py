@@ -54,8 +54,8 @@ def test_search_results_list_authors_with_the_language_s_separator(perl):
 
 def test_record_page_lists_the_names_without_the_full_stop(web, perl):
     text = _text(web.get(f"/records/{perl.pk}/").text)
-    assert "Wall, Larry (author)" in text
-    assert "Christiansen, Tom (contributor)" in text
+    assert "Wall, Larry (Author)" in text
+    assert "Christiansen, Tom (Contributor)" in text
     assert "Wall, Larry." not in text
 
 

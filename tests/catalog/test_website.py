@@ -295,6 +295,22 @@ def test_bad_search_parameters_answer_a_clear_400(web, shelf, params, message):
     assert 'role="alert"' in page.text
 
 
+@pytest.mark.parametrize(
+    ("language", "author", "illustrator"),
+    [("fr", "(Auteur)", "(Illustrateur)"), ("de", "(Verfasser)", "(Illustrator)")],
+)
+def test_record_page_shows_roles_as_the_translation_writes_them(
+    web, shelf, language, author, illustrator
+):
+    # Each role stands alone beside its contributor's name: it keeps the capital its
+    # translation gives it (German nouns above all), not a lower-cased form.
+    html = web.get(f"/records/{shelf['moon'].pk}/", HTTP_ACCEPT_LANGUAGE=language).text
+    contributors = html.split('id="contributors"')[1].split("</ul>")[0]
+    assert author in contributors
+    assert illustrator in contributors
+    assert author.lower() not in contributors
+
+
 def test_record_page_shows_the_record_its_copies_and_structured_data(web, shelf):
     record = shelf["moon"]
     page = web.get(f"/records/{record.pk}/")
@@ -306,8 +322,8 @@ def test_record_page_shows_the_record_its_copies_and_structured_data(web, shelf)
                  "1999", "1st ed.", "English", "Malazan book of the fallen",
                  "The Malazan Empire simmers with discontent.", "ISBN 9780553819571"):  # fmt: skip
         assert text in html, text
-    assert "(illustrator)" in html
-    assert "(author)" in html
+    assert "(Illustrator)" in html
+    assert "(Author)" in html
     assert parsed.copies == [
         ["B-101", "FIC ERI", "East Branch", "On loan"],
         ["B-100", "FIC ERI", "Main Library", "Available Signed by the author"],

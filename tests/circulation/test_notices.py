@@ -30,7 +30,10 @@ def test_the_daily_task_mails_each_notice_once(desk: Desk, mailoutbox) -> None:
         first = circulation_daily.apply().get()
         assert first["notices_noted"] == 2
         assert first["notices_sent"] == 2
-        assert sorted(m.subject.split(":")[0] for m in mailoutbox) == ["Due soon", "Overdue"]
+        assert sorted(m.subject for m in mailoutbox) == [
+            f"{desk.items[0].record.title} is due back soon",
+            f"{desk.items[1].record.title} is overdue",
+        ]
         assert {tuple(m.to) for m in mailoutbox} == {(desk.patron.email,)}
         again = circulation_daily.apply().get()
         assert again["notices_noted"] == 0
@@ -108,6 +111,6 @@ def test_a_notice_joins_title_and_subtitle_in_the_librarys_language(
             notices_send()
 
     assert [m.subject for m in mailoutbox] == [
-        "Overdue: The Dispossessed: a utopia",
-        "En retard\u00a0: The Dispossessed\u00a0: a utopia",
+        "The Dispossessed: a utopia is overdue at Alpha Library",
+        "Alpha Library\u00a0: The Dispossessed\u00a0: a utopia est en retard",
     ]

@@ -83,3 +83,36 @@ def test_the_patron_form_offers_the_library_s_categories_by_name(
     assert made.status_code == 302
     with schema_context(desk.schema):
         assert Patron.objects.get(barcode="P-ODO").category == "child"
+
+
+def _rule_category_options(page: str) -> list[tuple[str, str, str]]:
+    select = re.search(r'<select name="patron_category"[^>]*>(.*?)</select>', page, re.S)
+    assert select, page
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select[1])
+
+
+def test_the_lending_rules_offer_the_categories_the_patron_form_offers(
+    library, admin: Client, librarian: Client, desk: Desk
+) -> None:
+    with schema_context(desk.schema):
+        library_settings_update(library=library, actor="test", language="fr")
+        Patron.objects.filter(pk=desk.other_patron.pk).update(category="bookmobile")
+        rule = LoanRule.objects.create(patron_category="cdi", loan_days=7)
+    offered = _rule_category_options(admin.get("/staff/lending-rules/").text)
+    assert (offered[0][0], offered[0][2]) == ("", "Toute catégorie")  # a rule for any
+    patron_form = _category_options(librarian.get("/staff/patrons/new/").text)
+    assert [(code, label) for code, _chosen, label in offered[1:]] == [
+        (code, label) for code, _chosen, label in patron_form
+    ]
+    # A rule's own category, typed before there was a list, stays chosen on its page.
+    mine = _rule_category_options(admin.get(f"/staff/lending-rules/{rule.pk}/").text)
+    assert [code for code, chosen, _label in mine if chosen] == ["cdi"]
+    changed = {"patron_category": "cdi", "item_type": "", "for_loan": "on", "loan_days": "14",
+               "max_loans": "3", "renewals": "1", "max_holds": "2"}  # fmt: skip
+    assert admin.post(f"/staff/lending-rules/{rule.pk}/", changed).status_code == 302
+    made = admin.post("/staff/lending-rules/", {**changed, "patron_category": "child"})
+    assert made.status_code == 302
+    with schema_context(desk.schema):
+        assert sorted(LoanRule.objects.values_list("patron_category", "loan_days")) == [
+            ("cdi", 14), ("child", 14)
+        ]  # fmt: skip

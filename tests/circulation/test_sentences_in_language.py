@@ -1,6 +1,7 @@
 """Sentences of circulation as each language writes them: the desk's refusal after the barcode
-with the language's colon, the hold shelf's mail subject with the title first, and a copy on
-loan on the record page with its return date after a comma."""
+with the language's colon, the hold shelf's mail subject with the title first, the overdue and
+due-soon subjects as sentences naming the library, and a copy on loan on the record page with
+its return date after a comma."""
 
 import datetime
 
@@ -9,7 +10,8 @@ from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
 from circulation.models import Hold, Loan
-from circulation.notices import notices_send
+from circulation.notices import notices_prepare, notices_send
+from circulation.selectors import today
 from circulation.services import loan_checkin, loan_checkout
 from tenants.administration import library_settings_update
 from tenants.models import Library
@@ -53,6 +55,34 @@ def test_the_hold_shelf_mail_names_the_title_first(
     with tenant_context(Library.objects.get(pk=library.pk)):
         assert notices_send() == 1
     assert [m.subject for m in mailoutbox] == [subject]
+
+
+@pytest.mark.parametrize(
+    ("language", "overdue", "due_soon"),
+    [
+        ("en", "The Dispossessed is overdue at Alpha Library",
+         "The Dispossessed is due back soon at Alpha Library"),
+        ("fr", "Alpha Library\u00a0: The Dispossessed est en retard",
+         "Alpha Library\u00a0: The Dispossessed est bientôt à rendre"),
+        ("de", "The Dispossessed ist bei Alpha Library überfällig",
+         "The Dispossessed ist bei Alpha Library bald fällig"),
+        ("es", "El préstamo de The Dispossessed ha vencido en Alpha Library",
+         "El préstamo de The Dispossessed vence pronto en Alpha Library"),
+    ],
+)  # fmt: skip
+def test_overdue_and_due_soon_subjects_are_sentences_naming_the_library(
+    desk: Desk, library, mailoutbox, language, overdue, due_soon
+) -> None:
+    with schema_context(desk.schema):
+        library_settings_update(library=library, actor="test", language=language)
+        for item, days in ((desk.items[0], -2), (desk.items[1], 1)):
+            loan = loan_checkout(item_barcode=item.barcode, patron_barcode=desk.patron.barcode)
+            Loan.objects.filter(pk=loan.pk).update(due_on=today() + datetime.timedelta(days))
+    # As the worker runs them: in the library, in its language.
+    with tenant_context(Library.objects.get(pk=library.pk)):
+        notices_prepare()
+        assert notices_send() == 2
+    assert sorted(m.subject for m in mailoutbox) == sorted([overdue, due_soon])
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
+from django.utils.translation import override
 from django_tenants.utils import schema_context
 
 from catalog.imports.models import ImportJob
 from catalog.services import RecordData, location_create, record_create
 from circulation.models import Stocktake
+from common.errors import ApplicationError
 from staff.models import AuditEvent
-from tenants.administration import library_settings_update
+from tenants.administration import library_settings_clean, library_settings_update
+from tenants.locale import time_zones_offered
 from tenants.models import Library
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 from tests.tenants.admin_helpers import signed_in
@@ -156,6 +159,23 @@ def test_the_zone_list_offers_canonical_zones_grouped_by_area(library):
     assert len(zones) < 450  # not the ~600 names of the database
 
 
+@pytest.mark.parametrize(
+    ("language", "areas"),
+    [("fr", ["Afrique", "Amérique", "Asie", "Europe", "Océan Indien", "Pacifique"]),
+     ("de", ["Afrika", "Amerika", "Asien", "Europa", "Indischer Ozean", "Pazifik"]),
+     ("es", ["África", "América", "Asia", "Europa", "Océano Índico", "Pacífico"])],
+)  # fmt: skip
+def test_the_zone_list_names_its_areas_in_the_pages_language(library, language, areas):
+    admin = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
+    admin.get("/language/", {"language": language, "next": "/staff/"})
+    page = admin.get("/staff/settings/").text
+    groups, zones = _zone_options(page)
+    assert [group for group in groups if group in areas] == areas  # in alphabetical order
+    assert "America" not in groups
+    # The values saved stay the IANA names, whatever the page's language.
+    assert {"Europe/Paris", "America/Toronto", "Indian/Maldives"} <= set(zones)
+
+
 def test_a_saved_zone_the_list_does_not_offer_stays_chosen(library):
     # Saved over the API, which takes any IANA name.
     library_settings_update(library=library, actor="test", time_zone="Asia/Calcutta")
@@ -235,3 +255,18 @@ def test_staff_lists_show_times_in_the_staff_language_and_the_library_zone(
         assert stocktakes.count(f">{shown}</time>") == 2, language
         assert shown in staff.get(f"/staff/stocktake/{stocktake.pk}/").text, language
         assert "2026-12-02 02:38" not in imports + stocktakes
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de", "es"])
+def test_a_wrong_zone_is_refused_with_examples_the_list_offers(library, language):
+    # A librarian copies an example from the refusal into the select: each must be there
+    # (each language may give zones of its own readers).
+    with override(language), pytest.raises(ApplicationError) as refused:
+        library_settings_clean(time_zone="Mars/Olympus")
+    message = refused.value.message
+    examples = re.findall(r"\b[A-Z][A-Za-z_]+/[A-Za-z_/]+|\bUTC\b", message)
+    assert "Mars/Olympus" in examples  # the value given, quoted back
+    examples.remove("Mars/Olympus")
+    assert len(examples) == 3
+    assert language != "en" or "America/Toronto" in examples
+    assert set(examples) <= set(time_zones_offered())

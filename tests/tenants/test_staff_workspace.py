@@ -387,7 +387,10 @@ def test_export_years_are_checked_and_filters_shown_in_words(librarian):
     assert started.status_code == 302
     shown = "Search: perl · Years: to 1990 · Language: eng"
     assert shown in librarian.get("/staff/exports/").text
-    said = "export of the records matching perl; published to 1990; in language eng, started"
+    said = (
+        "export of the records matching \u201cperl\u201d; published to 1990; in language eng, "
+        "started"
+    )
     assert said in librarian.get(started.url).text
     librarian.post("/staff/exports/", {"format": "csv", "year_from": "1990", "year_to": "2010"})
     assert "Years: 1990 to 2010" in librarian.get("/staff/exports/").text

@@ -24,6 +24,7 @@ from catalog.imports.formats.source import (
     SourceRecord,
     identifiers_label,
     language_code,
+    price_in,
     year_in,
 )
 from catalog.models import identifier_shown
@@ -387,16 +388,30 @@ def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
                 % {"status": status[:40], "statuses": ", ".join(sorted(ITEM_STATUSES))}
             )
     items = [
-        ItemData(barcode[:64], call_number[:200], location[:32], status)
-        for barcode, call_number, location, status in zip(
+        ItemData(barcode[:64], call_number[:200], location[:32], status, _price(price))
+        for barcode, call_number, location, status, price in zip(
             barcodes,
             _aligned(row.get("call_number"), count),
             _aligned(row.get("location"), count),
             statuses,
+            _aligned(row.get("price"), count),
             strict=True,
         )
     ]
     return data, items
+
+
+def _price(given: str) -> str:
+    price = price_in(given)
+    if price is None:
+        raise RecordRejected(
+            gettext(
+                "Column price: %(price)s is not an amount; write it in digits, such as 12.50 "
+                "or 12,50 \u20ac (or leave it empty for no price)."
+            )
+            % {"price": quoted(given[:40])}
+        )
+    return price
 
 
 def csv_warnings(row: dict[str, str]) -> list[str]:
@@ -451,6 +466,7 @@ def csv_template() -> str:
             "PS3562.E42 L4\\; c.1; PS3562.E42 L4\\; c.2",
             "MAIN; EAST",
             "available; on_loan",
+            "18.99; 18.99",
         ]
     )
     return out.getvalue()

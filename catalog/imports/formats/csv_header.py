@@ -27,6 +27,7 @@ CSV_COLUMNS = [
     "call_number",
     "location",
     "status",
+    "price",
 ]
 # The columns a catalog CSV may have: the template's, an export's `id`, a rejects file's last
 # two (`position` in the rejects files of earlier versions).
@@ -52,6 +53,7 @@ CSV_COLUMNS_ELSEWHERE = {
     "código de barras": "barcode",
     "cote": "call_number", "signatur": "call_number", "signatura": "call_number",
     "localisation": "location", "standort": "location", "ubicación": "location",
+    "prix": "price", "preis": "price", "precio": "price",
 }  # fmt: skip
 
 

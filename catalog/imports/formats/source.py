@@ -14,6 +14,11 @@ from common.language import list_joined
 
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
 _LANGUAGE_CODE = re.compile(r"[a-z]{3}")
+# What is written around an amount and means nothing to it: currencies and spaces.
+_CURRENCY = re.compile(r"[€$£¥]|\b(?:EUR|USD|GBP|CHF|CAD)\b", re.IGNORECASE)
+_GROUPED = re.compile(r"[0-9]{1,3}(?:([.,'\u2019])[0-9]{3})?(?:\1[0-9]{3})*|[0-9]+")
+# Item.price: ten digits, two after the point.
+MAX_PRICE_DIGITS = 8
 
 
 class FileUnreadable(ApplicationError):
@@ -42,6 +47,7 @@ class ItemData:
     call_number: str = ""
     location: str = ""
     status: str = ""  # one of ITEM_STATUSES; none given means available
+    price: str = ""  # a price_in amount ("12.50"); none given means no price
     public_note: str = ""
     staff_note: str = ""
 
@@ -110,3 +116,20 @@ def language_code(code: str | None) -> str:
     """A three-letter MARC language code, or nothing."""
     code = (code or "").strip().lower()
     return code if _LANGUAGE_CODE.fullmatch(code) else ""
+
+
+def price_in(text: str) -> str | None:
+    """An amount as librarians write it ("12,50 €", "$1,234.50", "1 234,5", "8") as Item.price
+    stores it ("12.50"), "" when none is given, None when it is not an amount ("douze", "-3"):
+    the last "," or "." before one or two digits starts the cents, others group thousands."""
+    plain = "".join(_CURRENCY.sub("", text).split())
+    if not plain:
+        return ""
+    cents = re.search(r"[.,]([0-9]{1,2})$", plain)
+    whole = plain[: cents.start()] if cents else plain
+    if not _GROUPED.fullmatch(whole):
+        return None
+    digits = re.sub(r"[^0-9]", "", whole).lstrip("0") or "0"
+    if len(digits) > MAX_PRICE_DIGITS:
+        return None
+    return f"{digits}.{(cents.group(1) if cents else '').ljust(2, '0')}"

@@ -120,3 +120,19 @@ def test_an_export_says_what_it_holds_in_a_sentence(library, language, filtered,
         assert sentence is not None
         assert sentence[1].startswith(said), sentence[1]
         assert sentence[1].endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "\u201cdune\u201d"), ("fr", "\u00ab\u00a0dune\u00a0\u00bb"),
+     ("de", "\u201edune\u201c"), ("es", "\u00abdune\u00bb")],
+)  # fmt: skip
+def test_an_export_quotes_its_search_words_in_its_sentence(library, language, words):
+    language_set(library, language)
+    with schema_context(library.schema_name):
+        job = export_job_create(format="csv", filters={"q": "dune"}, queue=False)
+    staff = staff_client(library.schema_name, LIBRARY_HOST, "librarian")
+    page = staff.get(f"/staff/exports/{job.pk}/").text
+    sentence = re.search(r'<p id="export-described">(.*?)</p>', page, re.S)
+    assert sentence is not None
+    assert f" {words}, " in sentence[1], sentence[1]
