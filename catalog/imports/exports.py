@@ -316,6 +316,8 @@ def record_as_dict(record: Record) -> dict[str, Any]:
                 "location": i.location.code if i.location else "",
                 "status": i.status,
                 "public_note": i.public_note,
+                "price": None if i.price is None else str(i.price),
+                "acquired_on": None if i.acquired_on is None else i.acquired_on.isoformat(),
             }
             for i in record.items.all()
         ],

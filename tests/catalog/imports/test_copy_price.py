@@ -4,8 +4,10 @@ read back as it went out."""
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
+import orjson
 import pytest
 from django_tenants.utils import schema_context
 
@@ -68,3 +70,14 @@ def test_prices_come_back_from_an_export_as_they_went_out(library, other_library
         second = export("csv")
     assert prices == {"D-1": Decimal("12.50"), "D-2": None, "D-3": Decimal("8.00")}
     assert comparable("csv", second) == comparable("csv", first)
+
+
+def test_a_json_lines_export_gives_each_copy_its_price_and_acquisition_date(in_library):
+    record = record_create(data=Data(title="Dune"))
+    item_create(record_id=record.pk, data=ItemData(barcode="D-1", price=Decimal("12.50"),
+                                                   acquired_on=date(2024, 9, 2)))  # fmt: skip
+    item_create(record_id=record.pk, data=ItemData(barcode="D-2"))
+    items = orjson.loads(export("jsonl").splitlines()[0])["items"]
+    assert [(i["barcode"], i["price"], i["acquired_on"]) for i in items] == [
+        ("D-1", "12.50", "2024-09-02"), ("D-2", None, None),
+    ]  # fmt: skip
