@@ -921,9 +921,10 @@ class CirculationSettingsSerializer(
         model = CirculationSettings
         fields = ["anonymize_after_days", "hold_shelf_days", "due_soon_days"]
         extra_kwargs: dict[str, dict[str, Any]] = {
-            "anonymize_after_days": {"max_value": 3650},
-            "hold_shelf_days": {"min_value": 1, "max_value": 365},
-            "due_soon_days": {"max_value": 60},
+            # A PUT sets all three: a field left out has no value to keep.
+            "anonymize_after_days": {"max_value": 3650, "required": True},
+            "hold_shelf_days": {"min_value": 1, "max_value": 365, "required": True},
+            "due_soon_days": {"max_value": 60, "required": True},
         }
 
 

@@ -361,7 +361,7 @@ class LibrarySettingsView(StrictAPIView):
     @extend_schema(summary="Change the library's settings", parameters=[ETAG_HEADER],
                    examples=[ex.SETTINGS_INPUT, ex.SETTINGS_CORS_INPUT, ex.SETTINGS])  # fmt: skip
     def patch(self, request: Request) -> Response:
-        data = LibrarySettingsSerializer(data=request.data, partial=True)
+        data = self.body_unread(LibrarySettingsSerializer, partial=True)
         if not data.is_valid():
             _settings_refused(data, request.data)
         library = library_settings_update(
