@@ -742,8 +742,16 @@ class GridSerializer(StrictInputSerializer):
 
 
 class LabelsSerializer(StrictInputSerializer):
-    kind = ChoiceField(choices=["barcode", "spine"], default="barcode")
-    layout = ChoiceField(choices=["avery5160", "custom"], default="avery5160")
+    kind = ChoiceField(
+        choices=[("barcode", "A barcode label, for the copy's cover"),
+                 ("spine", "A spine label: the call number, for the copy's spine")],
+        default="barcode",
+    )  # fmt: skip
+    layout = ChoiceField(
+        choices=[("avery5160", "Avery 5160: 30 labels on a US Letter sheet, 3 across"),
+                 ("custom", "A sheet of your own, laid out by `grid`")],
+        default="avery5160",
+    )  # fmt: skip
     grid = GridSerializer(required=False, help_text="The custom layout's grid, in millimetres.")
     start_position = serializers.IntegerField(min_value=1, max_value=1000, default=1)
     import_job = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
@@ -913,9 +921,10 @@ class CirculationSettingsSerializer(
         model = CirculationSettings
         fields = ["anonymize_after_days", "hold_shelf_days", "due_soon_days"]
         extra_kwargs: dict[str, dict[str, Any]] = {
-            "anonymize_after_days": {"max_value": 3650},
-            "hold_shelf_days": {"min_value": 1, "max_value": 365},
-            "due_soon_days": {"max_value": 60},
+            # A PUT sets all three: a field left out has no value to keep.
+            "anonymize_after_days": {"max_value": 3650, "required": True},
+            "hold_shelf_days": {"min_value": 1, "max_value": 365, "required": True},
+            "due_soon_days": {"max_value": 60, "required": True},
         }
 
 

@@ -38,7 +38,7 @@ from staff.invitations import (
     staff_list,
 )
 from staff.models import ApiKey, AuditEvent, User
-from staff.roles import Role
+from staff.roles import Role, key_role
 from tenants.administration import (
     api_key_issue,
     api_key_list,
@@ -167,9 +167,20 @@ class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
         return api_key.revoked_at is not None
 
 
+def _scopes_described() -> str:
+    """Every scope a key may have, from the choices themselves (a new one is listed too)."""
+    scopes = "; ".join(f"`{scope}` acts as a {key_role(scope)} does" for scope in ApiKey.Scope)
+    return (
+        f"The key's scope: {scopes}. The patron scope (patrons, loans and holds) is `patrons`, "
+        "given beside any of them."
+    )
+
+
 class ApiKeyCreateSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=100)
-    scope = ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
+    scope = ChoiceField(
+        choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ, help_text=_scopes_described()
+    )
     patrons = JsonBooleanField(
         default=False, help_text="The patron scope: patrons, loans and holds."
     )
@@ -350,7 +361,7 @@ class LibrarySettingsView(StrictAPIView):
     @extend_schema(summary="Change the library's settings", parameters=[ETAG_HEADER],
                    examples=[ex.SETTINGS_INPUT, ex.SETTINGS_CORS_INPUT, ex.SETTINGS])  # fmt: skip
     def patch(self, request: Request) -> Response:
-        data = LibrarySettingsSerializer(data=request.data, partial=True)
+        data = self.body_unread(LibrarySettingsSerializer, partial=True)
         if not data.is_valid():
             _settings_refused(data, request.data)
         library = library_settings_update(

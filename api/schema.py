@@ -1,6 +1,7 @@
 """OpenAPI generation: every operation documents the errors it can give, with an example."""
 
 import copy
+import re
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -66,6 +67,14 @@ class CatalogAutoSchema(AutoSchema):
             response["description"] = title
             responses[code] = response
         return responses
+
+    def _get_serializer_name(  # type: ignore[no-untyped-def]
+        self, serializer, direction: str, bypass_extensions: bool = False
+    ) -> str:
+        name: str = super()._get_serializer_name(serializer, direction, bypass_extensions)
+        # COMPONENT_SPLIT_REQUEST adds `Request` to a request body's name: a serializer already
+        # named for a request (TokenRequest, SignupRequest) keeps the one it has.
+        return name.removesuffix("Request") if name.endswith("RequestRequest") else name
 
     def get_auth(self) -> list[dict[str, list[str]]]:
         """Reads of the catalog are open to anonymous callers when the library's public
@@ -227,6 +236,36 @@ def _enum_varnames(schemas: dict[str, Any]) -> None:
             component["x-enum-varnames"] = [names[value] for value in component["enum"]]
 
 
+# A line of drf-spectacular's list of choices ("* `barcode` - barcode") whose label is its value.
+_CHOICE_SAID_TWICE = re.compile(r"^\* `(?P<value>[^`]*)` - (?P=value)$")
+
+
+def _choices_said_once(description: str) -> str:
+    """A description without the choices whose label only repeats their value (a list of such
+    choices says nothing the enum does not)."""
+    lines = [line for line in description.split("\n") if not _CHOICE_SAID_TWICE.match(line)]
+    return "\n".join(lines).strip()
+
+
+def _descriptions_pruned(node: Any) -> None:
+    if isinstance(node, dict):
+        said = node.get("description")
+        if isinstance(said, str) and (pruned := _choices_said_once(said)) != said.strip():
+            if pruned:
+                node["description"] = pruned
+            else:
+                del node["description"]
+        for key, value in node.items():
+            if key not in ("example", "examples"):  # values a caller sends, not words
+                _descriptions_pruned(value)
+    elif isinstance(node, list):
+        for value in node:
+            _descriptions_pruned(value)
+
+
+# The ids ID_PATTERN (api/views.py) takes in a path: up to 18 digits, within a bigint.
+_PATH_ID = {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
+
 # The paginator's parameters take no blank value: an empty page size or cursor is a 400.
 _BLANK_REFUSED = frozenset({"cursor", "page_size"})
 
@@ -236,12 +275,18 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     schemas = result.get("components", {}).get("schemas", {})
     components_describe(schemas)
     _enum_varnames(schemas)
+    _descriptions_pruned(result)
     for component in schemas.values():
         for field, spec in list(component.get("properties", {}).items()):
             component["properties"][field] = _default_in_enum(spec)
     for item in result.get("paths", {}).values():
         for method, operation in item.items():
             for parameter in operation.get("parameters", []) if method != "parameters" else []:
+                if parameter.get("in") == "path" and parameter["name"] == "id":
+                    # Every `{id}` is a row's whole number (ID_PATTERN), whether the view
+                    # names its model or only a pattern drf-spectacular can type as a string.
+                    parameter["schema"] = dict(_PATH_ID)
+                    parameter.setdefault("description", "The object's id.")
                 if "schema" in parameter:
                     parameter["schema"] = _default_in_enum(parameter["schema"])
                 if (

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any, ClassVar, TypeVar
 
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers, viewsets
@@ -55,6 +56,22 @@ _FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
 @cache
 def _returned_names(serializer_class: type[serializers.BaseSerializer]) -> frozenset[str]:
     return frozenset(serializer_class().fields)  # type: ignore[attr-defined]
+
+
+def _no_body(request: Request) -> bool:
+    """Whether the request came with no body: read as DRF reads it (Request._load_stream),
+    from its Content-Length, since a body a parser has read can no longer be looked at."""
+    meta = request.META
+    try:
+        return int(meta.get("CONTENT_LENGTH") or meta.get("HTTP_CONTENT_LENGTH") or 0) == 0
+    except ValueError:
+        return True
+
+
+def _writable_names(serializer_class: type) -> frozenset[str]:
+    """The fields a body may give: built only to name them in a refusal."""
+    fields = serializer_class().fields
+    return frozenset(name for name, field in fields.items() if not field.read_only)
 
 
 def _given(data: Any) -> str:
@@ -137,6 +154,29 @@ def _takes_list(field: serializers.Field) -> bool:
     )
 
 
+def _takes_number(field: serializers.Field) -> bool:
+    """A field the document types as a JSON number: DRF takes "1999" for 1999, where a text
+    field refuses 1999. A decimal field is left out: the API writes it as text ("9.99"), to
+    keep its cents exact, and takes it back so."""
+    return isinstance(field, serializers.IntegerField | serializers.FloatField)
+
+
+# DRF's words for a number field given something else; a field of ours has better ones.
+_DRF_NOT_A_NUMBER = (
+    serializers.IntegerField.default_error_messages["invalid"],
+    serializers.FloatField.default_error_messages["invalid"],
+)
+
+
+def _not_number_message(field: serializers.Field) -> str:
+    """What a number field given text says: its own words when it has them (a location's id,
+    given a location's code, is told where ids are listed)."""
+    own = field.error_messages["invalid"]
+    if own in _DRF_NOT_A_NUMBER:
+        return _("This field must be a number, not text (in quotes).")
+    return str(own)
+
+
 def _takes_text(field: serializers.Field) -> bool:
     """A field whose every value is text: DRF's text fields, and a choice among texts (which
     DRF would take 1 for, when "1" is one of them)."""
@@ -150,8 +190,9 @@ def _takes_text(field: serializers.Field) -> bool:
 
 
 class StrictInputSerializer(serializers.Serializer):
-    """A request body's serializer that refuses the fields it does not know, naming each, and
-    text given anything but text (a number, true, an object), as its boolean fields do.
+    """A request body's serializer that refuses the fields it does not know, naming each, text
+    given anything but text (a number, true, an object) and numbers given as text, as its
+    boolean fields do.
 
     The fields of the object the API answers with (`returned_as`: a serializer class, or the
     name of one in the same module) are not unknown: a client that reads an object, edits it
@@ -173,20 +214,25 @@ class StrictInputSerializer(serializers.Serializer):
         unknown = sorted(set(data) - set(self.fields) - self._tolerated())
         if not unknown:
             return {}
-        takes = ", ".join(sorted(n for n, f in self.fields.items() if not f.read_only))
+        takes = ", ".join(sorted(_writable_names(type(self))))
         message = _("Unknown field; this operation takes: %(takes)s.") % {"takes": takes}
         return {name: [message] for name in unknown}
 
     def _not_text(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """The text fields given something else: DRF's CharField takes a number as its digits
-        (`{"title": 123}` would store "123"), where a boolean field takes only a boolean."""
+        """The text fields given something else, and the number fields given text: DRF's
+        CharField takes a number as its digits (`{"title": 123}` would store "123") and its
+        IntegerField digits as a number, where a boolean field takes only a boolean."""
         errors: dict[str, Any] = {}
+        # A multipart form carries only text: its numbers cannot be anything else.
+        form = isinstance(data, QueryDict)
         for name, field in self.fields.items():
             given = data.get(name)
             if field.read_only or given is None:
                 continue
             if _takes_text(field) and not isinstance(given, str):
                 errors[name] = [_not_text_message(given)]
+            elif _takes_number(field) and isinstance(given, str) and not form:
+                errors[name] = [_not_number_message(field)]
             elif _takes_list(field) and not isinstance(given, list):
                 errors[name] = [
                     _("Give a list (a JSON array in brackets, [...]) here, not %(given)s.")
@@ -291,10 +337,21 @@ class StrictQueryParams:
 
     def body(self, serializer_class: type[_Input], *, partial: bool = False) -> _Input:
         """The request's body read by `serializer_class` (a 400 if it is invalid)."""
-        request: Request = self.request  # type: ignore[attr-defined]
-        body = serializer_class(data=request.data, partial=partial)
+        body = self.body_unread(serializer_class, partial=partial)
         body.is_valid(raise_exception=True)
         return body
+
+    def body_unread(self, serializer_class: type[_Input], *, partial: bool = False) -> _Input:
+        """`serializer_class` given the request's body, refused (400) when the request came
+        with none at all: DRF reads no bytes as `{}`, which a write whose fields all have
+        defaults would take as an order to write them, and others would answer field by field
+        rather than saying the body is missing."""
+        request: Request = self.request  # type: ignore[attr-defined]
+        if _no_body(request):
+            takes = ", ".join(sorted(_writable_names(serializer_class)))
+            message = _("The request has no body: send this operation's fields (%(takes)s).")
+            raise ValidationError({"non_field_errors": [message % {"takes": takes}]}, code="null")
+        return serializer_class(data=request.data, partial=partial)
 
 
 class StrictAPIView(NotAcceptableLast, StrictQueryParams, APIView):

@@ -16,6 +16,10 @@ class Router(DefaultRouter):
     """The API's root (GET /api/v1/) lists every resource: the views routed beside the
     viewsets too, so an integrator finds settings, the change feed and the schema from it."""
 
+    # Formats are asked for by Accept or ?format=: a suffix route (`records/2.json`) would
+    # hand the views a `format` they do not take, a 500 for `records/2.4/`.
+    include_format_suffixes = False
+
     def __init__(self, others: list[URLPattern]) -> None:
         super().__init__()
         self.others = {str(route.pattern).rstrip("/"): str(route.name) for route in others}

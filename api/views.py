@@ -66,9 +66,13 @@ def expected_version(request: Request) -> Versions | None:
         )
     strong = tuple(int(m.group(2)) for m in matches if m is not None and not m.group(1))
     if not strong:
+        # The caller's own tag, and the one to send: a fixed example would not be theirs.
+        sent = header.split(",")[0].strip()
+        version = next(int(m.group(2)) for m in matches if m is not None)
         raise PreconditionFailed(
-            _('A weak ETag (W/"v3") never matches If-Match: send the ETag as sent, e.g. "v3".')
-        )
+            _("A weak ETag (%(sent)s) never matches If-Match: send the ETag as the object "
+              "came with it, %(strong)s.") % {"sent": sent, "strong": etag_for(version)}
+        )  # fmt: skip
     return strong
 
 

@@ -13,19 +13,24 @@ from common.errors import ApplicationError
 MAX_LOOKUP = 200
 
 
+def _not_ids() -> ApplicationError:
+    # Said under the parameter's name (`ids`), so the words do not name it again.
+    return ApplicationError(gettext("Give whole numbers separated by commas, such as 12,15."))
+
+
 def ids_parse(value: Any) -> tuple[int, ...]:
     """Record ids, written "1,2,3" (or, in JSON, as a list of them)."""
     parts = value if isinstance(value, list) else str(value).split(",")
     if isinstance(value, list) and any(isinstance(p, bool) for p in value):
         # true is no id: dropped, it would narrow the list to the other ids without a word.
-        raise ApplicationError(gettext("Ids are whole numbers, separated by commas."))
+        raise _not_ids()
     parts = [str(p).strip() for p in parts if str(p).strip()]
     if not parts or len(parts) > MAX_LOOKUP or isinstance(value, bool):
         raise ApplicationError(
             gettext("Send 1 to {most} ids, separated by commas.").format(most=MAX_LOOKUP)
         )
     if not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
-        raise ApplicationError(gettext("Ids are whole numbers, separated by commas."))
+        raise _not_ids()
     return tuple(int(p) for p in parts)
 
 

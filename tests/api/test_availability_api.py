@@ -71,7 +71,7 @@ def test_anonymous_callers_may_ask_while_the_catalog_is_public(callers, library)
     ("ids", "why"),
     [
         (",".join(str(i) for i in range(1, 202)), "Send 1 to 200 ids"),
-        ("1,two,3", "Ids are whole numbers"),
+        ("1,two,3", "Give whole numbers separated by commas, such as 12,15."),
         ("", "Send 1 to 200 ids"),
         (None, "Send 1 to 200 ids"),
     ],

@@ -61,9 +61,9 @@ def test_an_export_holds_the_records_the_list_shows_for_the_same_filter(
 @pytest.mark.parametrize(
     ("filters", "field", "words"),
     [
-        ({"ids": "abc"}, "ids", "Ids are whole numbers"),
-        ({"ids": ["abc"]}, "ids", "Ids are whole numbers"),
-        ({"ids": [True, 2]}, "ids", "Ids are whole numbers"),
+        ({"ids": "abc"}, "ids", "Give whole numbers separated by commas, such as 12,15."),
+        ({"ids": ["abc"]}, "ids", "Give whole numbers separated by commas, such as 12,15."),
+        ({"ids": [True, 2]}, "ids", "Give whole numbers separated by commas, such as 12,15."),
         ({"year_from": 1999.7}, "year_from", "year_from must be a whole number"),
         ({"year_to": "1999.7"}, "year_to", "year_to must be a whole number"),
         ({"ids": ""}, None, None),
@@ -116,7 +116,7 @@ def test_the_refusal_is_in_the_callers_language(callers, catalog):
     )
     assert response.status_code == 400
     body = response.json()
-    assert "Les identifiants sont des nombres entiers" in body["detail"]
+    assert "Donnez des nombres entiers séparés par des virgules" in body["detail"]
     assert body["errors"] == {"filters.ids": [body["detail"]]}
 
 

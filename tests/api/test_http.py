@@ -236,6 +236,18 @@ def test_a_weak_etag_never_matches_if_match(callers, catalog, path, body):
     assert client.get(url).json() == before.json()
 
 
+@pytest.mark.parametrize(("sent", "strong"), [('W/"v7"', '"v7"'), ('W/"v12", W/"v13"', '"v12"')])
+def test_a_weak_etag_refused_quotes_the_tag_sent(callers, catalog, sent, strong):
+    # A client logging the refusal sees its own header, and the tag it should have sent.
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    response = callers["write_key"].patch(url, {"edition": "x"}, format="json", HTTP_IF_MATCH=sent)
+    assert response.status_code == 412
+    detail = response.json()["detail"]
+    assert f"({sent.split(',')[0]})" in detail
+    assert detail.endswith(f", {strong}.")
+    assert 'W/"v3"' not in detail
+
+
 @pytest.mark.parametrize("listed", ['"v9", "v1"', '"v1","v7"', 'W/"v3", "v1"'])
 def test_an_if_match_list_matches_when_any_of_its_tags_does(callers, catalog, listed):
     url = f"/api/v1/items/{catalog.item.pk}/"

@@ -339,3 +339,12 @@ def test_a_record_read_and_sent_back_keeps_its_old_language_code(writer, catalog
     assert "MARC code list" in changed.json()["errors"]["language"][0]
     with schema_context(library.schema_name):
         assert Record.objects.get(pk=catalog.record.pk).language == "scc"
+
+
+def test_a_record_asked_for_with_a_suffix_is_not_found(callers, catalog):
+    # Formats are asked for by Accept or ?format=; `2.4` is no record's address.
+    client = callers["librarian"]
+    client.raise_request_exception = False
+    for suffix in (".4", ".json"):
+        response = client.get(f"/api/v1/records/{catalog.record.pk}{suffix}/")
+        assert response.status_code == 404, response.content

@@ -241,3 +241,91 @@ def test_a_number_in_a_text_field_is_named_with_the_other_errors(callers):
     errors = response.json()["errors"]
     assert set(errors) == {"title", "publication_year", "bogus"}
     assert errors["title"] == ["This field must be text (a JSON string in quotes), not a number."]
+
+
+# Every write whose body is JSON fields, sent with no body at all.
+NO_BODY = [
+    ("admin", "post", "/api/v1/api-keys/"), ("admin", "post", "/api/v1/auth/token/"),
+    ("admin", "put", "/api/v1/circulation-settings/"), ("admin", "post", "/api/v1/closed-days/"),
+    ("admin", "post", "/api/v1/domains/"), ("librarian", "post", "/api/v1/exports/"),
+    ("admin", "post", "/api/v1/holds/"), ("admin", "post", "/api/v1/item-types/"),
+    ("librarian", "post", "/api/v1/items/"), ("librarian", "post", "/api/v1/labels/"),
+    ("admin", "post", "/api/v1/loan-rules/"), ("admin", "post", "/api/v1/loans/"),
+    ("admin", "post", "/api/v1/loans/renew/"), ("admin", "post", "/api/v1/loans/return/"),
+    ("librarian", "post", "/api/v1/locations/"), ("admin", "post", "/api/v1/patrons/"),
+    ("librarian", "post", "/api/v1/records/"), ("librarian", "patch", "/api/v1/records/{record}/"),
+    ("librarian", "put", "/api/v1/items/{item}/"), ("admin", "patch", "/api/v1/settings/"),
+    ("admin", "post", "/api/v1/staff/"), ("librarian", "post", "/api/v1/stocktakes/"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("caller", "method", "path"), NO_BODY)
+def test_a_write_sent_without_a_body_says_so_in_the_apis_words(
+    callers, catalog, library, caller, method, path
+):
+    url = path.format(record=catalog.record.pk, item=catalog.item.pk)
+    before = _changes(library.schema_name)
+    with schema_context(library.schema_name):
+        rules = LoanRule.objects.count()
+    client = callers[caller]
+    client.raise_request_exception = False
+    response = getattr(client, method)(url, b"", content_type="application/json")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["detail"].startswith("The request has no body: send this operation's fields (")
+    assert list(body["errors"]) == ["non_field_errors"]
+    assert _changes(library.schema_name) == before
+    with schema_context(library.schema_name):
+        assert LoanRule.objects.count() == rules  # no rule of defaults made from nothing
+
+
+def test_the_lending_settings_put_names_each_field_left_out(callers, library):
+    response = callers["admin"].put("/api/v1/circulation-settings/", {}, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"anonymize_after_days", "hold_shelf_days", "due_soon_days"}
+
+
+def test_numbers_sent_as_text_are_refused_with_the_bodys_other_errors(callers, library):
+    response = callers["librarian"].post(
+        "/api/v1/records/", {"title": 1999, "publication_year": "1999"}, format="json"
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors == {
+        "title": ["This field must be text (a JSON string in quotes), not a number."],
+        "publication_year": ["This field must be a number, not text (in quotes)."],
+    }
+    with schema_context(library.schema_name):
+        assert not Record.objects.filter(publication_year=1999).exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/loan-rules/", {"loan_days": "21"}, "loan_days"),
+        ("/api/v1/circulation-settings/",
+         {"anonymize_after_days": 0, "hold_shelf_days": "7", "due_soon_days": 2},
+         "hold_shelf_days"),
+        ("/api/v1/labels/",
+         {"layout": "custom", "barcodes": ["B-1"], "grid": {
+             "columns": 3, "rows": 10, "page_width_mm": "215.9", "page_height_mm": 279.4,
+             "label_width_mm": 66.7, "label_height_mm": 25.4, "top_mm": 12.7,
+             "left_mm": 4.8}},
+         "grid.page_width_mm"),
+    ],
+)  # fmt: skip
+def test_whole_and_decimal_numbers_refuse_text(callers, library, path, body, field):
+    method = "put" if path.endswith("settings/") else "post"
+    response = getattr(callers["admin"], method)(path, body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][field] == [
+        "This field must be a number, not text (in quotes)."
+    ]
+
+
+def test_a_query_string_number_is_still_read_from_its_text(callers, catalog):
+    # A query string carries only text: ?year_from=1960 is a number there.
+    response = callers["librarian"].get("/api/v1/records/", {"year_from": "1960"})
+    assert response.status_code == 200
+    assert [r["title"] for r in response.json()["results"]] != []
