@@ -226,10 +226,14 @@ FIELD_DESCRIPTIONS = {
     "ImportJob.on_no_match": "What is done with a record that matches none of the catalog.",
     "ImportJob.dry_run": "Whether it only staged the file, for a preview, and writes nothing.",
     "ImportJob.file_size": "The file's size in bytes.",
+    "ImportJob.read_as": (
+        "What a MARC file was read as: `unimarc` for a UNIMARC file (each record written in "
+        "MARC 21 as it is read); empty for a file read as its format says."
+    ),
     "ImportJob.staged_at": "When the file was read and staged; null until then.",
     "ImportJob.seconds_left": "An estimate of the seconds until it is done; null when unknown.",
     "ImportJob.started_by": "The account or API key that started it.",
-    "ImportJobCreate.file": "The catalog file: MARC 21, MARCXML or CSV.",
+    "ImportJobCreate.file": "The catalog file: MARC 21 or UNIMARC, MARCXML or CSV.",
     "ImportJobCreate.match_on": "How the file's records are matched to the catalog's.",
     "ImportJobCreate.on_match": "What to do with a record that matches one of the catalog.",
     "ImportJobCreate.on_no_match": "What to do with a record that matches none of the catalog.",
