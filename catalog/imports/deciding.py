@@ -5,7 +5,7 @@ from itertools import chain
 from typing import Any, NamedTuple
 
 from django.db.models import Max
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from catalog.imports.formats.source import SourceRecord, data_from_json
 from catalog.imports.merging import changes_listed, empty_fields_filled, local_edits_kept
@@ -100,6 +100,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     no_match = gettext("No record matches %(keys)s; a new record is created.")
     no_keys = gettext("Nothing to match on (no ISBN or control number); a new record is created.")
     control_number = gettext("control number")
+    language = get_language()
     decisions = []
     for source in chunk:
         if source.data is None:
@@ -142,7 +143,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.action = Action.UNCHANGED
             decision.reason = gettext("No matching record; skipped (on no match: skip).")
         else:
-            named = ", ".join(key_label(key, control_number) for key in keys)
+            named = ", ".join(key_label(key, control_number, language) for key in keys)
             decision.reason = no_match % {"keys": named} if keys else no_keys
         warnings = [*source.warnings, *_held_copies_released(source, taken)]
         if warnings and decision.action != Action.REJECT:
