@@ -3,6 +3,7 @@ the search language, and text for search (in Python for queries, in SQL for the 
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import pgettext
@@ -71,6 +72,12 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_RUN = re.compile(r" *[\x00-\x1f\x7f-\x9f]+ *")
 _CONTROL_RUN_BUT_NEWLINE = re.compile(r" *[\x00-\x09\x0b-\x1f\x7f-\x9f]+ *")
 _LINE_BREAK = re.compile(r" *(?:\r\n?|\n) *")
+
+
+def texts_plain(values: Iterable[str]) -> bool:
+    """Whether none of these texts holds a control character (a line break included): one
+    scan of them all, where line_text and lines_text would look at each in turn."""
+    return not _CONTROLS.search("".join(values))
 
 
 def line_text(value: str) -> str:

@@ -18,7 +18,15 @@ from django.utils.translation import gettext, gettext_lazy
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 from catalog.imports.accounting import statistics_refresh
-from catalog.imports.deciding import Action, Decision, chunk_decide, match_keys
+from catalog.imports.deciding import (
+    Action,
+    CopiesFound,
+    Decision,
+    chunk_barcodes,
+    chunk_decide,
+    copies_found,
+    match_keys,
+)
 from catalog.imports.formats import READERS, SEEKABLE
 from catalog.imports.formats.source import SourceRecord
 from catalog.imports.leasing import LeaseLost
@@ -215,14 +223,15 @@ def chunks_planned(job: ImportJob, tenant: Any, written: Written) -> Iterator[Pl
                 # Chunks committed while this one is decided may not all be seen by it: the
                 # clash test counts only those committed before it started.
                 committed = written.count
-                decisions = chunk_decide(job, chunk)
+                copies = copies_found(chunk_barcodes(chunk))
+                decisions = chunk_decide(job, chunk, copies)
                 matched = {d.match_record_id for d in decisions if d.match_record_id is not None}
                 clash = [n for n, _, theirs in pending if n > committed and theirs & matched]
                 if not clash:
                     break
                 written.wait(max(clash))
             creates = [d for d in decisions if d.action == Action.CREATE]
-            plan = plan_ahead(creates, written.stop) if apply_now and creates else None
+            plan = plan_ahead(creates, written.stop, copies) if apply_now and creates else None
             if plan is not None:
                 planned_creates += len(creates)
                 # The lookups' statistics, refreshed here rather than by the writer.
@@ -234,17 +243,20 @@ def chunks_planned(job: ImportJob, tenant: Any, written: Written) -> Iterator[Pl
         connection.close()
 
 
-def plan_ahead(creates: list[Decision], stop: threading.Event) -> CreatePlan:
+def plan_ahead(
+    creates: list[Decision], stop: threading.Event, copies: CopiesFound | None = None
+) -> CreatePlan:
     """Plan new records and their copies (creates_plan, items_plan) in a transaction of the
     reader's that gives up any lock wait and starts again. Its contributors, subjects and
     locations may be the ones the writer's open chunk is inserting (an update's new heading,
     say) while the writer waits for one the plan inserted: the plan, not the chunk, steps
     back. Its commit is not flushed on its own: the chunk that uses what it made commits
-    after it in the WAL, so a crash that loses the plan loses that chunk too."""
+    after it in the WAL, so a crash that loses the plan loses that chunk too. The copies are
+    planned with `copies`, what deciding the chunk found of their barcodes a moment before."""
 
     def plan() -> CreatePlan:
         made = creates_plan(creates)
-        made.items = items_plan(creates)
+        made.items = items_plan(creates, copies)
         return made
 
     planned = lock_waits_retried(

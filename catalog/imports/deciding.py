@@ -5,7 +5,7 @@ from itertools import chain
 from typing import Any, NamedTuple
 
 from django.db.models import Max
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from catalog.imports.formats.source import SourceRecord, data_from_json
 from catalog.imports.merging import changes_listed, empty_fields_filled, local_edits_kept
@@ -75,9 +75,34 @@ def match_keys(data: RecordData, match_on: str) -> list[str]:
     return keys
 
 
-def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
+@dataclass
+class CopiesFound:
+    """What the catalog holds of some barcodes, in any case: the record of the copy that has
+    each as given (`taken`), the copy that has it only in another case (`alike`, as
+    items_by_barcode says), and the card or other holder that has it (`held`)."""
+
+    taken: dict[str, int]
+    alike: dict[str, tuple[str, str]]
+    held: dict[str, str]
+
+
+def copies_found(barcodes: set[str]) -> CopiesFound:
+    """CopiesFound for these barcodes, looked up now."""
+    taken, alike = items_by_barcode(barcodes)
+    return CopiesFound(taken, alike, barcodes_held(barcodes - set(taken), asking="item"))
+
+
+def chunk_barcodes(chunk: list[SourceRecord]) -> set[str]:
+    """The barcodes of a chunk's copies, as the file gives them."""
+    return {i.barcode for s in chunk for i in s.items}
+
+
+def chunk_decide(
+    job: ImportJob, chunk: list[SourceRecord], copies: CopiesFound | None = None
+) -> list[Decision]:
     """Each record's decision, against the catalog and the job's earlier rows as they stand;
-    the records' `keys` are already set (match_keys)."""
+    the records' `keys` are already set (match_keys). `copies` is what the catalog holds of
+    the chunk's barcodes, when the caller has just looked it up (copies_found)."""
     keyed = {s.position: s.keys for s in chunk if s.data is not None}
     all_keys = set(chain.from_iterable(keyed.values()))
     found = _matches_in_catalog(all_keys)
@@ -86,9 +111,9 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     # earlier row of the file a record repeats, for the preview to say the two become one.
     in_file_rows = _matches_in_job(job, all_keys)
     earlier = in_file_rows if staged else None
-    barcodes = {i.barcode for s in chunk for i in s.items}
-    taken, alike = items_by_barcode(barcodes)
-    held = barcodes_held(barcodes - set(taken), asking="item")
+    barcodes = chunk_barcodes(chunk)
+    copies = copies or copies_found(barcodes)
+    taken, alike, held = copies.taken, copies.alike, copies.held
     in_file = _barcodes_in_job(job, barcodes) if earlier is not None and barcodes else {}
     known = locations_known({i.location for s in chunk for i in s.items if i.location})
     matched_ids = {found[k] for k in all_keys if k in found}
@@ -100,6 +125,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
     no_match = gettext("No record matches %(keys)s; a new record is created.")
     no_keys = gettext("Nothing to match on (no ISBN or control number); a new record is created.")
     control_number = gettext("control number")
+    language = get_language()
     decisions = []
     for source in chunk:
         if source.data is None:
@@ -142,7 +168,7 @@ def chunk_decide(job: ImportJob, chunk: list[SourceRecord]) -> list[Decision]:
             decision.action = Action.UNCHANGED
             decision.reason = gettext("No matching record; skipped (on no match: skip).")
         else:
-            named = ", ".join(key_label(key, control_number) for key in keys)
+            named = ", ".join(key_label(key, control_number, language) for key in keys)
             decision.reason = no_match % {"keys": named} if keys else no_keys
         warnings = [*source.warnings, *_held_copies_released(source, taken)]
         if warnings and decision.action != Action.REJECT:

@@ -174,13 +174,13 @@ class ImportJob(StaffJob, ImportCounts):
         return f"import #{self.pk} ({self.format}, {self.status})"
 
 
-def key_label(key: str, control_number: str = "") -> str:
+def key_label(key: str, control_number: str = "", language: str | None = None) -> str:
     """A match key as the preview names it ("ISBN 9780441172719", "control number 123", or
     "control number OCoLC 123" with its source); `control_number` is those words translated,
-    when the caller has them already."""
+    and `language` the language in use, when the caller has them already."""
     kind, _, value = key.partition(":")
     if kind != "cn":
-        return identifier_shown(kind, value)
+        return identifier_shown(kind, value, language)
     words = control_number or gettext("control number")
     return " ".join(f"{words} {value.replace(':', ' ')}".split())
 

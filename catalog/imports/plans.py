@@ -5,15 +5,13 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from catalog.imports.deciding import Decision
+from catalog.imports.deciding import CopiesFound, Decision, copies_found
 from catalog.imports.formats.source import SourceRecord
 from catalog.imports.models import ImportLocation
 from catalog.models import Item, Record
 from catalog.services import (
     RecordData,
-    barcodes_held,
     contributors_by_key,
-    items_by_barcode,
     subjects_by_key,
 )
 from catalog.text import name_key, sort_title_for
@@ -132,19 +130,20 @@ class ItemsPlan:
     barcodes: list[str]
 
 
-def items_plan(decisions: list[Decision]) -> ItemsPlan:
+def items_plan(decisions: list[Decision], copies: CopiesFound | None = None) -> ItemsPlan:
     """The decided records' copies with their ids and COPY lines (their records' ids set);
     a barcode the record's copy or an earlier copy here already has is left out, and so is
-    one a patron's card or another record's copy has (its record's reason says so)."""
+    one a patron's card or another record's copy has (its record's reason says so).
+    `copies` is what the catalog held of their barcodes when they were just decided (planned
+    ahead, the chunk's plan follows its decisions at once); otherwise it is looked up."""
     wanted = [(d, item) for d in decisions for item in d.source.items]
     if not wanted:
         return ItemsPlan([], [], [], [])
-    barcodes = {i.barcode for _, i in wanted}
-    owners, alike = items_by_barcode(barcodes)
-    taken = set(owners)
     # Deciding refused these, but a card or another record's copy may have been given one
     # since (after a preview); a copy the record already has is simply kept.
-    held = barcodes_held(barcodes - taken, asking="item")
+    copies = copies or copies_found({i.barcode for _, i in wanted})
+    owners, alike, held = copies.taken, copies.alike, copies.held
+    taken = set(owners)
     locations = _locations({i.location for _, i in wanted if i.location}, decisions[0].job_id)
     fresh = []
     planned: set[str] = set()  # the new copies' barcodes in upper case

@@ -19,7 +19,7 @@ from catalog.services.barcodes import (
 )
 from catalog.services.changes import changes_log, datestamps_move, version_check
 from catalog.services.kept import delete_check
-from catalog.text import line_text, lines_text
+from catalog.text import line_text, lines_text, texts_plain
 from common.errors import ApplicationError, Conflict, Versions, first_or_not_found
 from common.language import quoted
 
@@ -43,6 +43,8 @@ def item_text_changes(*, call_number: str, public_note: str, staff_note: str) ->
     Word, a MARC delimiter), each as it is stored: the call number, printed on one line of a
     spine label, with them read as spaces, the notes keeping their line breaks. Items written
     through the services and by imports alike (any ItemData), so no export writes them."""
+    if texts_plain((call_number, public_note, staff_note)):
+        return {}
     given = {"call_number": call_number, "public_note": public_note, "staff_note": staff_note}
     cleaned = {
         "call_number": line_text(call_number),

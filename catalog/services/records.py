@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from operator import attrgetter
 from typing import Any, Self
 
@@ -30,7 +31,7 @@ from catalog.services.search_index import (
     search_terms_lock,
     search_words_add,
 )
-from catalog.text import line_text, lines_text, name_key, sort_title_for
+from catalog.text import line_text, lines_text, name_key, sort_title_for, texts_plain
 from common.errors import ApplicationError, NotFound, Versions, first_or_not_found
 
 # What a record says of the work, as every reader and writer of a record passes it on: the
@@ -80,12 +81,16 @@ class RecordData:
 # The record's texts of one line; the summary alone may have several.
 _ONE_LINE = tuple(name for name in RECORD_FIELDS if name not in ("publication_year", "summary"))
 _LINKS = ("contributors", "subjects", "identifiers")
+_TEXTS = attrgetter(*_ONE_LINE, "summary")
 
 
 def record_data_cleaned(data: RecordData) -> tuple[RecordData, list[str]]:
     """`data` with its control characters read as spaces (a summary keeps its line breaks),
     and the names of the fields that had any: every record write stores the cleaned text, so
     that no export writes a MARC delimiter or a bell that the record was given."""
+    # Nearly every record has none: one look at all its text, not one at each of its parts.
+    if texts_plain(chain(_TEXTS(data), *data.contributors, *data.subjects, *data.identifiers)):
+        return data, []
     changes: dict[str, Any] = {}
     for name in _ONE_LINE:
         value = getattr(data, name)

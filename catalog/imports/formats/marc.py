@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import IO
 
 import pymarc
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from catalog.imports.formats.marc21 import (
     MAPPED_TAGS,
@@ -356,6 +356,7 @@ def marc_records(
     if start_offset:
         stream.seek(start_offset)
     unimarc: bool | None = None
+    language = get_language()
     for position, (raw, read) in enumerate(marc_split(stream), start=start_after + 1):
         if position == 1 and not _LEADER.match(raw[:24]):
             raise FileUnreadable(
@@ -429,7 +430,7 @@ def marc_records(
             source.error = str(error)
             source.identifiers = _raw_control_number(raw)
         else:
-            source.identifiers = identifiers_label(source.data)
+            source.identifiers = identifiers_label(source.data, language)
         yield source, read
 
 

@@ -94,9 +94,10 @@ def data_from_json(payload: dict[str, Any]) -> tuple[RecordData, list[ItemData]]
     return RecordData(**payload), items
 
 
-def identifiers_label(data: RecordData) -> str:
-    # Read for every record of an import: the language is asked once, not once a part.
-    language = get_language() or ""
+def identifiers_label(data: RecordData, language: str | None = None) -> str:
+    # Read for every record of an import: the language is asked once, not once a part (once a
+    # file when the reader passes it).
+    language = language or get_language() or ""
     parts = [identifier_shown(kind, value, language) for kind, value in data.identifiers[:4]]
     if data.control_number:
         parts.insert(0, f"001 {data.control_number}")

@@ -9,7 +9,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.imports.ahead import plan_ahead
-from catalog.imports.deciding import Action, Decision
+from catalog.imports.deciding import Action, Decision, copies_found
 from catalog.imports.formats.source import ItemData, SourceRecord
 from catalog.imports.jobs import import_job_create
 from catalog.imports.plans import creates_plan, items_plan
@@ -89,6 +89,28 @@ def test_a_barcode_a_card_took_after_the_chunk_was_planned_is_left_out(in_librar
     ) == ["C-10"]
     assert decisions[0].created_item_ids == [Item.objects.get(barcode="C-10").pk]
     assert "Copy C-9 was left out: its barcode is now a patron's card" in decisions[0].reason
+
+
+def test_copies_planned_right_after_deciding_are_not_looked_up_again(
+    in_library, django_assert_num_queries
+):
+    # Planned ahead, a chunk's copies are planned from what deciding found of their barcodes
+    # a moment before: only their ids are asked of the database.
+    emma = record_create(data=RecordData(title="Emma"))
+    item_create(record_id=emma.pk, data=ItemInput(barcode="B-7"))
+    sources = [
+        SourceRecord(position=1, raw=b"", data=RecordData(title="Dune"), items=[ItemData("B-8")]),
+        SourceRecord(position=2, raw=b"", data=RecordData(title="Emma"), items=[ItemData("B-7")]),
+    ]
+    decisions = [Decision(source, Action.CREATE) for source in sources]
+    creates_plan(decisions)
+    copies = copies_found({"B-7", "B-8"})
+
+    with django_assert_num_queries(1):
+        planned = items_plan(decisions, copies)
+
+    assert planned.barcodes == ["B-8"]
+    assert "Copy B-7 was left out" in decisions[1].reason
 
 
 def test_planning_steps_back_from_a_lock_cycle_with_the_writer(live_library):
