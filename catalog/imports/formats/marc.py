@@ -21,6 +21,7 @@ from catalog.imports.formats.marc_text import (
     marc8_controls_spaced,
     marc8_implausible,
     marc8_unreadable,
+    raw_title,
 )
 from catalog.imports.formats.source import (
     STRUCTURE_DAMAGED,
@@ -372,6 +373,11 @@ def marc_records(
             unimarc = unimarc_shaped(raw)
         read += start_offset
         source = SourceRecord(position=position, raw=raw)
+        if not raw.endswith(RECORD_TERMINATOR):
+            raw = _file_end_read(source)
+            if source.error:
+                yield source, read
+                continue
         if unimarc:
             unimarc_source(source)
             yield source, read
@@ -428,6 +434,7 @@ def marc_records(
         except RecordRejected as error:
             source.error = str(error)
             source.identifiers = _raw_control_number(raw)
+            source.title = raw_title(raw)
         else:
             source.identifiers = identifiers_label(source.data)
         yield source, read
@@ -443,6 +450,31 @@ def marc_file_unimarc(stream: IO[bytes]) -> bool:
     first = next(marc_split(stream), None)
     stream.seek(0)
     return first is not None and unimarc_shaped(first[0])
+
+
+def _file_end_read(source: SourceRecord) -> bytes:
+    """The file's last piece, which has no record terminator: when only the terminator is
+    missing (the leader's length is one byte more, and the last field ends whole), the record
+    with its terminator and a warning; when the file stops before the leader's length, the
+    row says the file was cut short in this record. Anything else is read as it stands."""
+    raw = source.raw
+    stated = int(raw[:5]) if raw[:5].isdigit() else 0
+    if stated == len(raw) + 1 and raw.endswith(b"\x1e"):
+        source.raw = raw + RECORD_TERMINATOR
+        source.warnings.append(
+            gettext(
+                "The file's last record had no end mark (0x1D), but its fields are whole: it "
+                "was read. Check that the file was not cut short."
+            )
+        )
+    elif stated > len(raw):
+        source.error = gettext(
+            "The file ends inside this record: it was cut short (%(read)s of its %(stated)s "
+            "bytes are in the file). Export the file again and import it again."
+        ) % {"read": len(raw), "stated": stated}
+        source.identifiers = _raw_control_number(raw)
+        source.title = raw_title(raw)
+    return source.raw
 
 
 def _raw_control_number(raw: bytes) -> str:
