@@ -361,10 +361,10 @@ def marc_records(
         if position == 1 and not _LEADER.match(raw[:24]):
             raise FileUnreadable(
                 gettext(
-                    "This is not a MARC 21 file: it does not begin with a MARC record's leader "
-                    "(a record length, then a base address of data, in its first 24 "
-                    "characters). Choose the file's real format, or export it again as MARC 21 "
-                    "(ISO 2709)."
+                    "This is not a MARC 21 or UNIMARC file: it does not begin with a MARC "
+                    "record's leader (a record length, then a base address of data, in its "
+                    "first 24 characters). Choose the file's real format, or export it again "
+                    "as MARC 21 or UNIMARC (ISO 2709)."
                 )
             )
         if unimarc is None:
