@@ -422,7 +422,7 @@ def marc_records(
                 )
             readable, spaced = marc8_controls_spaced(readable)
             read_record = marc_read(readable)
-            source.data, source.items = marc_map(read_record)
+            source.data, source.items = marc_map(read_record, source.warnings)
             source.data.source_marc = readable
             source.fields_warned(_MARC8_CONTROLS, spaced)
             source.fields_warned(_MARC8_UNREADABLE, [] if guessed else marc8_unreadable(readable))

@@ -105,7 +105,7 @@ def unimarc_source(source: SourceRecord) -> None:
     try:
         record, read_warnings = _decoded(source.raw)
         marc, left_out = unimarc_crosswalk(record)
-        source.data, source.items = marc_map(marc)
+        source.data, source.items = marc_map(marc, source.warnings)
         raw = marc.as_marc()
     except RecordRejected as error:
         source.error = str(error)

@@ -14,6 +14,7 @@ from tests.api.test_imports_api import _key
 from tests.catalog.imports.helpers import MARC_DIR, api_upload_run, job_run
 from tests.catalog.imports.test_eight_bit_marc import _iso2709
 from tests.catalog.imports.test_marc_kept import exported
+from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 
@@ -197,3 +198,23 @@ def test_a_last_record_missing_only_its_end_mark_is_read_with_a_warning(in_libra
     assert [rows[1].action, rows[2].action] == ["create", "create"]
     assert rows[2].title == "Les volcans"
     assert "had no end mark" in rows[2].reason
+
+
+def test_an_isbn_with_a_wrong_check_digit_is_kept_said_and_found(in_library):
+    content = _unimarc(
+        [
+            ("001", b"bcdi-9"),
+            ("010", b"  \x1fa978-2-01-322486-1"),
+            ("100", _coded(b"50  ")),
+            ("200", b"1 \x1faLes volcans"),
+        ]
+    )
+    rows, job = _imported(content)
+    job_run(import_job_commit(job_id=job.pk))
+
+    assert "ISBN 978-2-01-322486-1 has a wrong check digit" in rows[1].reason
+    record = Record.objects.get()
+    assert [(i.kind, i.value) for i in record.identifiers.all()] == [("isbn_bad", "9782013224861")]
+    librarian = staff_client("alpha", LIBRARY_HOST, "librarian")
+    found = librarian.get("/api/v1/records/", {"q": "978-2-01-322486-1"}).json()
+    assert [each["title"] for each in found["results"]] == ["Les volcans"]
