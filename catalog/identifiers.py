@@ -68,6 +68,18 @@ def isbn_normalize(raw: str) -> str:
     )
 
 
+def isbn_check_digit_wrong(raw: str) -> str | None:
+    """The digits of an ISBN whose only fault is its check digit (as catalogues carry them,
+    and MARC 21 keeps in 020 $z), or None for a valid ISBN or one that is no ISBN at all."""
+    candidate = raw.strip().split(" ")[0] if raw.strip() else ""
+    digits = _NON_ISBN.sub("", candidate).upper()
+    if len(digits) == 10 and digits[:9].isdigit() and _isbn10_check(digits) != digits[9]:
+        return digits
+    if len(digits) == 13 and digits.isdigit() and digits.startswith(("978", "979")):
+        return digits if _isbn13_check(digits) != digits[12] else None
+    return None
+
+
 def isbn_looks_like(text: str) -> bool:
     """Whether a search query is plausibly an ISBN (so search can look it up exactly)."""
     digits = _NON_ISBN.sub("", text)
@@ -113,8 +125,19 @@ def oclc_normalize(raw: str) -> str:
     return value
 
 
+def isbn_invalid_normalize(raw: str) -> str:
+    """The digits of an ISBN kept as invalid; raises unless only its check digit is wrong."""
+    wrong = isbn_check_digit_wrong(raw)
+    if wrong is None:
+        raise InvalidIdentifier(
+            gettext("%(value)s is not an ISBN with a wrong check digit.") % {"value": quoted(raw)}
+        )
+    return wrong
+
+
 NORMALIZERS = {
     "isbn": isbn_normalize,
+    "isbn_bad": isbn_invalid_normalize,
     "issn": issn_normalize,
     "lccn": lccn_normalize,
     "oclc": oclc_normalize,

@@ -382,6 +382,8 @@ class Identifier(models.Model):
 
     class Kind(models.TextChoices):
         ISBN = "isbn", _("ISBN")
+        # An ISBN with a wrong check digit, kept so the record is found by it; never matched on.
+        ISBN_INVALID = "isbn_bad", _("ISBN (invalid)")
         ISSN = "issn", _("ISSN")
         LCCN = "lccn", _("LCCN")
         OCLC = "oclc", _("OCLC number")

@@ -25,7 +25,7 @@ def export_file_path(instance: models.Model, filename: str) -> str:
 
 
 class Format(models.TextChoices):
-    MARC = "marc", _("MARC 21 (ISO 2709)")
+    MARC = "marc", _("MARC 21 or UNIMARC (ISO 2709)")
     MARCXML = "marcxml", _("MARCXML")
     CSV = "csv", _("CSV")
 
@@ -172,6 +172,12 @@ class ImportJob(StaffJob, ImportCounts):
 
     def __str__(self) -> str:
         return f"import #{self.pk} ({self.format}, {self.status})"
+
+    def format_shown(self) -> str:
+        """The format as the job's page names it: what the file was read as, once known."""
+        if self.read_as == "unimarc":
+            return gettext("UNIMARC (ISO 2709)")
+        return str(self.get_format_display())
 
 
 def key_label(key: str, control_number: str = "", language: str | None = None) -> str:

@@ -50,7 +50,7 @@ def _page(
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("File (MARC 21, MARCXML or CSV)"))
+    file = forms.FileField(label=_("File (MARC 21, UNIMARC, MARCXML or CSV)"))
     format = forms.ChoiceField(
         label=_("Format"),
         choices=[("", _("Tell from the file name")), *Format.choices],

@@ -8,7 +8,12 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 
-from catalog.identifiers import InvalidIdentifier, isbn_looks_like, isbn_normalize
+from catalog.identifiers import (
+    InvalidIdentifier,
+    isbn_check_digit_wrong,
+    isbn_looks_like,
+    isbn_normalize,
+)
 from catalog.models import Identifier, RecordSearch
 from catalog.text import SEARCH_CONFIG, search_fold
 
@@ -26,15 +31,18 @@ class _IdIn(Func):
     output_field = BooleanField()
 
 
-def _isbn_of(q: str) -> str | None:
-    """The query as an ISBN-13, if it reads as an ISBN in any form."""
+def _isbn_of(q: str) -> tuple[str, str] | None:
+    """The query as an ISBN-13 (kind "isbn"), or as the digits of an ISBN with a wrong check
+    digit (kind "isbn_bad", as the catalog keeps them), if it reads as either."""
     if not isbn_looks_like(q):
         return None
+    # Spaces are punctuation in an ISBN typed by hand ("0 312 86355 1").
+    typed = "".join(q.split())
     try:
-        # Spaces are punctuation in an ISBN typed by hand ("0 312 86355 1").
-        return isbn_normalize("".join(q.split()))
+        return Identifier.Kind.ISBN.value, isbn_normalize(typed)
     except InvalidIdentifier:
-        return None
+        wrong = isbn_check_digit_wrong(typed)
+        return (Identifier.Kind.ISBN_INVALID.value, wrong) if wrong else None
 
 
 @dataclass(frozen=True)
@@ -45,13 +53,17 @@ class TextMatch:
 
     q: str
     isbn: str | None
+    isbn_kind: str = "isbn"
 
     @classmethod
     def of(cls, q: str) -> "TextMatch | None":
         """The query typed, or None when it is blank."""
         # Folded as the stored vectors are (catalog.services.search_index.search_vector_sql).
         q = search_fold(q).strip()
-        return cls(q, _isbn_of(q)) if q else None
+        if not q:
+            return None
+        isbn = _isbn_of(q)
+        return cls(q, None) if isbn is None else cls(q, isbn[1], isbn[0])
 
     @property
     def query(self) -> SearchQuery:
@@ -59,7 +71,7 @@ class TextMatch:
 
     def _named(self, record: str = "pk") -> _IdIn:
         records = (
-            Identifier.objects.filter(kind=Identifier.Kind.ISBN, value=self.isbn)
+            Identifier.objects.filter(kind=self.isbn_kind, value=self.isbn)
             .order_by()
             .values("record_id")
         )

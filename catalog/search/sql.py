@@ -243,7 +243,7 @@ def ranked_page(
             f"record_id = ANY(ARRAY(SELECT record_id FROM {_IDENTIFIERS_TABLE} "  # noqa: S608 - no input in the SQL
             "WHERE kind = %s AND value = %s))"
         )
-        named_params = [Identifier.Kind.ISBN.value, text.isbn]
+        named_params = [text.isbn_kind, text.isbn]
         rank = (
             f"CASE WHEN {named} THEN {ISBN_RANK}::float8 ELSE {rank[0]} END",
             [*named_params, *rank[1]],

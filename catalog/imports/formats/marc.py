@@ -21,6 +21,7 @@ from catalog.imports.formats.marc_text import (
     marc8_controls_spaced,
     marc8_implausible,
     marc8_unreadable,
+    raw_title,
 )
 from catalog.imports.formats.source import (
     STRUCTURE_DAMAGED,
@@ -361,10 +362,10 @@ def marc_records(
         if position == 1 and not _LEADER.match(raw[:24]):
             raise FileUnreadable(
                 gettext(
-                    "This is not a MARC 21 file: it does not begin with a MARC record's leader "
-                    "(a record length, then a base address of data, in its first 24 "
-                    "characters). Choose the file's real format, or export it again as MARC 21 "
-                    "(ISO 2709)."
+                    "This is not a MARC 21 or UNIMARC file: it does not begin with a MARC "
+                    "record's leader (a record length, then a base address of data, in its "
+                    "first 24 characters). Choose the file's real format, or export it again "
+                    "as MARC 21 or UNIMARC (ISO 2709)."
                 )
             )
         if unimarc is None:
@@ -373,6 +374,11 @@ def marc_records(
             unimarc = unimarc_shaped(raw)
         read += start_offset
         source = SourceRecord(position=position, raw=raw)
+        if not raw.endswith(RECORD_TERMINATOR):
+            raw = _file_end_read(source)
+            if source.error:
+                yield source, read
+                continue
         if unimarc:
             unimarc_source(source)
             yield source, read
@@ -417,7 +423,7 @@ def marc_records(
                 )
             readable, spaced = marc8_controls_spaced(readable)
             read_record = marc_read(readable)
-            source.data, source.items = marc_map(read_record)
+            source.data, source.items = marc_map(read_record, source.warnings)
             source.data.source_marc = readable
             source.fields_warned(_MARC8_CONTROLS, spaced)
             source.fields_warned(_MARC8_UNREADABLE, [] if guessed else marc8_unreadable(readable))
@@ -429,6 +435,7 @@ def marc_records(
         except RecordRejected as error:
             source.error = str(error)
             source.identifiers = _raw_control_number(raw)
+            source.title = raw_title(raw)
         else:
             source.identifiers = identifiers_label(source.data, language)
         yield source, read
@@ -444,6 +451,31 @@ def marc_file_unimarc(stream: IO[bytes]) -> bool:
     first = next(marc_split(stream), None)
     stream.seek(0)
     return first is not None and unimarc_shaped(first[0])
+
+
+def _file_end_read(source: SourceRecord) -> bytes:
+    """The file's last piece, which has no record terminator: when only the terminator is
+    missing (the leader's length is one byte more, and the last field ends whole), the record
+    with its terminator and a warning; when the file stops before the leader's length, the
+    row says the file was cut short in this record. Anything else is read as it stands."""
+    raw = source.raw
+    stated = int(raw[:5]) if raw[:5].isdigit() else 0
+    if stated == len(raw) + 1 and raw.endswith(b"\x1e"):
+        source.raw = raw + RECORD_TERMINATOR
+        source.warnings.append(
+            gettext(
+                "The file's last record had no end mark (0x1D), but its fields are whole: it "
+                "was read. Check that the file was not cut short."
+            )
+        )
+    elif stated > len(raw):
+        source.error = gettext(
+            "The file ends inside this record: it was cut short (%(read)s of its %(stated)s "
+            "bytes are in the file). Export the file again and import it again."
+        ) % {"read": len(raw), "stated": stated}
+        source.identifiers = _raw_control_number(raw)
+        source.title = raw_title(raw)
+    return source.raw
 
 
 def _raw_control_number(raw: bytes) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 import pymarc
 from django.utils.translation import gettext
 
-from catalog.identifiers import InvalidIdentifier, identifier_normalize
+from catalog.identifiers import InvalidIdentifier, identifier_normalize, isbn_check_digit_wrong
 from catalog.imports.formats.source import (
     ITEM_STATUSES,
     ItemData,
@@ -142,8 +142,11 @@ def _role(found: MarcField) -> str:
     return "contributor"
 
 
-def marc_map(record: "pymarc.Record | MarcFields") -> tuple[RecordData, list[ItemData]]:
-    """The catalog's reading of a MARC 21 bibliographic record; RecordRejected if unusable."""
+def marc_map(
+    record: "pymarc.Record | MarcFields", warnings: list[str] | None = None
+) -> tuple[RecordData, list[ItemData]]:
+    """The catalog's reading of a MARC 21 bibliographic record; RecordRejected if unusable.
+    What it reads otherwise than written (an ISBN kept as invalid) goes to `warnings`."""
     if not isinstance(record, MarcFields):
         record = MarcFields.of_record(record)
     fields = record.by_tag
@@ -168,11 +171,25 @@ def marc_map(record: "pymarc.Record | MarcFields") -> tuple[RecordData, list[Ite
     for tag, kind in (("020", "isbn"), ("022", "issn"), ("010", "lccn")):
         for found in fields.get(tag, ()):
             for code, value in found.subfields:
-                if code == "a":
-                    try:
-                        identifiers.append((kind, identifier_normalize(kind, value)))
-                    except InvalidIdentifier:
-                        continue  # kept in the source MARC; only valid numbers are matched on
+                wrong = isbn_check_digit_wrong(value) if tag == "020" else None
+                if code == "z" and wrong:
+                    identifiers.append(("isbn_bad", wrong))
+                if code != "a":
+                    continue
+                try:
+                    identifiers.append((kind, identifier_normalize(kind, value)))
+                except InvalidIdentifier:
+                    if wrong:
+                        identifiers.append(("isbn_bad", wrong))
+                        if warnings is not None:
+                            warnings.append(
+                                gettext(
+                                    "ISBN %(isbn)s has a wrong check digit: kept as an invalid "
+                                    "ISBN."
+                                )
+                                % {"isbn": value.strip().split(" ")[0]}
+                            )
+                    # Otherwise kept in the source MARC only; only valid numbers are matched on.
     for found in fields.get("035", ()):
         for code, value in found.subfields:
             if code == "a" and "ocolc" in value.lower():

@@ -108,6 +108,51 @@ def marc8_implausible(raw: bytes) -> str:
     return "cp1251" if plausible else "unknown"
 
 
+def raw_title(raw: bytes) -> str:
+    """The $a of a damaged record's title field (245, or UNIMARC's 200) as far as its directory
+    still finds it, for the row of a record that cannot be read: "" when it does not."""
+    try:
+        base = int(raw[12:17])
+        directory = raw[24 : base - 1].decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    entries = [directory[i : i + 12] for i in range(0, len(directory) - 11, 12)]
+    for entry in sorted(entries, key=lambda each: each[:3] != "245"):
+        if entry[:3] not in ("245", "200") or not entry[3:].isdigit():
+            continue
+        start = base + int(entry[7:])
+        data = raw[start : start + int(entry[3:7])].split(b"\x1e")[0]
+        title = next((part[1:] for part in data.split(b"\x1f")[1:] if part[:1] == b"a"), b"")
+        text = title.decode("cp1252" if cp1252_plausible(title) else "utf-8", errors="replace")
+        return " ".join(re.sub("[\x00-\x1f\x88\x89]", " ", text).split())[:300]
+    return ""
+
+
+# A character UTF-8 writes in more than one byte, as UTF-8 writes it.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+# Windows-1252's signs that are not letters but stand in plain text: quotes, dashes, an
+# ellipsis, guillemets, a no-break space, a degree, the euro.
+_CP1252_SIGNS = frozenset(
+    "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00a0\u00b0\u20ac"
+)
+
+
+def cp1252_plausible(text: bytes) -> bool:
+    """Whether 8-bit text that is not UTF-8 reads as Windows-1252 (Latin-1, as older French
+    and German systems export it): none of UTF-8's sequences in it, and each of its bytes
+    outside ASCII a letter or a sign of running text there. Text that is UTF-8 but for a few
+    damaged bytes has UTF-8's sequences, and stays UTF-8."""
+    if text.isascii() or _UTF8_SEQUENCE.search(text):
+        return False
+    try:
+        decoded = text.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return all(c.isascii() or c.isalpha() or c in _CP1252_SIGNS for c in decoded)
+
+
 # The control bytes pymarc's MARC-8 reading leaves out of the text (all but the escape, which
 # starts a character set, and the marks of records, fields and subfields).
 _MARC8_CONTROLS = re.compile(rb"[\x00-\x1a\x1c\x7f]")

@@ -169,7 +169,7 @@ def _xml_source(position: int, element: Element) -> SourceRecord:
         record = _xml_to_marc(element)
         if record.leader is None or str(record.leader).strip() == "":
             raise RecordRejected(gettext("The record has no leader."))
-        source.data, source.items = marc_map(record)
+        source.data, source.items = marc_map(record, source.warnings)
         source.raw = record.as_marc()
         if len(source.raw) > MAX_MARC_RECORD:
             raise RecordRejected(

@@ -10,10 +10,16 @@ from collections.abc import Callable
 from typing import cast
 
 import pymarc
+from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
 from catalog.imports.formats.marc21 import marc_map
-from catalog.imports.formats.marc_text import iso5426_decoded
+from catalog.imports.formats.marc_text import (
+    cp1252_plausible,
+    iso5426_decoded,
+    looks_utf8,
+    raw_title,
+)
 from catalog.imports.formats.source import (
     STRUCTURE_DAMAGED,
     RecordRejected,
@@ -69,6 +75,14 @@ _UNREADABLE = gettext_lazy(
     "Some characters could not be read (ISO 5426) and were left out of these fields: "
     "%(fields)s. Check their text."
 )
+_UTF8_REPLACED = gettext_lazy(
+    "Some characters are not UTF-8 and could not be read: each was replaced by \u201c\ufffd\u201d "
+    "in these fields: %(fields)s. Check their text."
+)
+_READ_AS_CP1252 = gettext_lazy(
+    "The record's text is not UTF-8 but Windows-1252 (Latin-1): it was read as Windows-1252 "
+    "and is kept in UTF-8. Check the title and other text."
+)
 
 Pairs = list[tuple[str, str]]
 
@@ -89,19 +103,20 @@ def unimarc_source(source: SourceRecord) -> None:
     """Read `source` (its raw bytes UNIMARC) into the catalog's record, by way of MARC 21; its
     MARC 21 becomes its bytes (and the record's source MARC), a rejected record keeps its own."""
     try:
-        record, unreadable = _decoded(source.raw)
+        record, read_warnings = _decoded(source.raw)
         marc, left_out = unimarc_crosswalk(record)
-        source.data, source.items = marc_map(marc)
+        source.data, source.items = marc_map(marc, source.warnings)
         raw = marc.as_marc()
     except RecordRejected as error:
         source.error = str(error)
         found = re.search(rb"\x1e([A-Za-z0-9 .\\/-]{1,40})\x1e", source.raw[:2000])
         source.identifiers = f"001 {found.group(1).decode().strip()}?" if found else ""
+        source.title = raw_title(source.raw)
         return
     source.raw = raw
     source.data.source_marc = raw
     source.identifiers = identifiers_label(source.data)
-    source.fields_warned(_UNREADABLE, unreadable)
+    source.warnings.extend(read_warnings)
     if left_out:
         source.warnings.append(
             gettext("Not imported from UNIMARC: %(fields)s.") % {"fields": ", ".join(left_out)}
@@ -109,7 +124,7 @@ def unimarc_source(source: SourceRecord) -> None:
 
 
 def _decoded(raw: bytes) -> tuple[pymarc.Record, list[str]]:
-    """The record with its text decoded, and the tags of fields with characters left out."""
+    """The record with its text decoded, and the warnings about how its text was read."""
     try:
         record = pymarc.Record(data=raw, to_unicode=False)
     except (pymarc.exceptions.PymarcException, ValueError, IndexError):
@@ -117,21 +132,29 @@ def _decoded(raw: bytes) -> tuple[pymarc.Record, list[str]]:
     coded = next((f for f in record.get_fields("100") if not f.is_control_field()), None)
     general = next((_raw(v) for c, v in coded.subfields if c == "a"), b"") if coded else b""
     sets = general[26:30].decode("ascii", errors="replace")
+    if not ("50" in (sets[:2], sets[2:]) or (sets[:2] != "03" and sets[2:] != "03")):
+        decoded, unreadable = _each_decoded(record, iso5426_decoded)
+        return decoded, _warned(_UNREADABLE, unreadable)
     everything = b"".join(_field_bytes(field) for field in record.fields)
-    if "50" in (sets[:2], sets[2:]) or (sets[:2] != "03" and sets[2:] != "03"):
-        try:
-            everything.decode("utf-8")
-        except UnicodeDecodeError:
-            raise RecordRejected(
-                gettext(
-                    "The record's text cannot be read: its field 100 $a gives the character "
-                    "set \u201c%(sets)s\u201d, and its text is not in UTF-8. Export it again "
-                    "in UTF-8 (or ISO 5426) and import it again."
-                )
-                % {"sets": sets.strip() or "-"}
-            ) from None
-        return _each_decoded(record, lambda value: (value.decode("utf-8"), 0))
-    return _each_decoded(record, iso5426_decoded)
+    if looks_utf8(everything) or everything.isascii():
+        return _each_decoded(record, lambda value: (value.decode("utf-8"), 0))[0], []
+    if cp1252_plausible(everything):
+        decoded, _ = _each_decoded(record, lambda value: (value.decode("cp1252"), 0))
+        return decoded, [str(_READ_AS_CP1252)]
+    decoded, unreadable = _each_decoded(record, _utf8_replaced)
+    return decoded, _warned(_UTF8_REPLACED, unreadable)
+
+
+def _utf8_replaced(value: bytes) -> tuple[str, int]:
+    """UTF-8 text with each byte that is not UTF-8 read as U+FFFD, and whether there was one."""
+    try:
+        return value.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        return value.decode("utf-8", errors="replace"), 1
+
+
+def _warned(message: "str | Promise", fields: list[str]) -> list[str]:
+    return [str(message) % {"fields": ", ".join(fields)}] if fields else []
 
 
 def _raw(value: object) -> bytes:

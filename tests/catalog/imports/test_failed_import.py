@@ -47,6 +47,7 @@ def test_a_binary_file_named_mrc_is_one_clear_error_not_junk_rejects(in_library)
     job = job_run(import_job_create(file=io.BytesIO(junk), file_name="photo.mrc", one_shot=True))
 
     assert job.status == "failed"
-    assert job.error.startswith("This is not a MARC 21 file")
+    assert job.error.startswith("This is not a MARC 21 or UNIMARC file")
+    assert "export it again as MARC 21 or UNIMARC (ISO 2709)" in job.error
     assert job.rejected == 0
     assert Record.objects.count() == 0

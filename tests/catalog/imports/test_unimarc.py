@@ -14,6 +14,7 @@ from tests.api.test_imports_api import _key
 from tests.catalog.imports.helpers import MARC_DIR, api_upload_run, job_run
 from tests.catalog.imports.test_eight_bit_marc import _iso2709
 from tests.catalog.imports.test_marc_kept import exported
+from tests.circulation.conftest import staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 
@@ -147,9 +148,73 @@ def test_an_unreadable_iso_5426_character_is_said_on_its_row(in_library):
     assert "200" in rows[1].reason
 
 
-def test_a_record_in_a_character_set_not_read_is_rejected_with_its_reason(in_library):
-    rows, _ = _imported(_school_book(b"0104", b"\xbb\xd9\xc2\xcd"))
+def test_a_byte_that_is_not_utf8_is_replaced_and_its_field_named(in_library):
+    # One Windows-1252 "oe" in a UTF-8 record: the record comes in, the byte marked as unread.
+    rows, _ = _imported(_school_book(b"50  ", b"L'\x9cil du loup"))
 
-    assert rows[1].action == "reject"
-    assert "character set \u201c0104\u201d" in rows[1].reason
-    assert Record.objects.count() == 0
+    assert rows[1].action == "create"
+    assert rows[1].title == "L'\ufffdil du loup"
+    assert "are not UTF-8" in rows[1].reason
+    assert "fields: 200." in rows[1].reason
+    assert Record.objects.count() == 0  # staged, not yet committed
+
+
+def _latin1_book(title: bytes) -> bytes:
+    return _unimarc(
+        [
+            ("001", b"bcdi-7"),
+            ("100", _coded(b"50  ")),
+            ("200", b"1 \x1fa" + title + b"\x1ffDaniel Pennac"),
+            ("330", b"  \x1faUn gar\xe7on d\x92Afrique et un loup \xab borgne \xbb."),
+        ]
+    )
+
+
+def test_a_record_in_windows_1252_is_read_as_such_and_said(in_library):
+    rows, job = _imported(_latin1_book(b"L'\x8cil du loup"))
+    job = job_run(import_job_commit(job_id=job.pk))
+
+    assert rows[1].action == "create"
+    assert "Windows-1252" in rows[1].reason
+    record = Record.objects.get()
+    assert record.title == "L'\u0152il du loup"
+    assert record.summary == "Un gar\u00e7on d\u2019Afrique et un loup \u00ab borgne \u00bb."
+
+
+def test_a_file_cut_inside_a_record_says_so_and_names_its_title(in_library):
+    whole = _latin1_book(b"Les volcans")
+    rows, _ = _imported(_school_book(b"50  ", b"Matilda") + whole[: len(whole) - 20])
+
+    assert rows[1].action == "create"
+    assert rows[2].action == "reject"
+    assert "The file ends inside this record" in rows[2].reason
+    assert rows[2].title == "Les volcans"
+
+
+def test_a_last_record_missing_only_its_end_mark_is_read_with_a_warning(in_library):
+    last = _latin1_book(b"Les volcans")
+    rows, _ = _imported(_school_book(b"50  ", b"Matilda") + last[:-1])
+
+    assert [rows[1].action, rows[2].action] == ["create", "create"]
+    assert rows[2].title == "Les volcans"
+    assert "had no end mark" in rows[2].reason
+
+
+def test_an_isbn_with_a_wrong_check_digit_is_kept_said_and_found(in_library):
+    content = _unimarc(
+        [
+            ("001", b"bcdi-9"),
+            ("010", b"  \x1fa978-2-01-322486-1"),
+            ("100", _coded(b"50  ")),
+            ("200", b"1 \x1faLes volcans"),
+        ]
+    )
+    rows, job = _imported(content)
+    job_run(import_job_commit(job_id=job.pk))
+
+    assert "ISBN 978-2-01-322486-1 has a wrong check digit" in rows[1].reason
+    record = Record.objects.get()
+    assert [(i.kind, i.value) for i in record.identifiers.all()] == [("isbn_bad", "9782013224861")]
+    librarian = staff_client("alpha", LIBRARY_HOST, "librarian")
+    found = librarian.get("/api/v1/records/", {"q": "978-2-01-322486-1"}).json()
+    assert [each["title"] for each in found["results"]] == ["Les volcans"]

@@ -19,7 +19,7 @@ WAIT_SECONDS = 2
 
 
 class Command(BaseCommand):
-    help = "Import a MARC 21, MARCXML or CSV file into a library's catalog, on a worker."
+    help = "Import a MARC 21, UNIMARC, MARCXML or CSV file into a library's catalog, on a worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
