@@ -28,6 +28,12 @@ HOLDINGS_TAGS = ("852", "952")
 BUILT_LEADER = "00000nam a2200000 i 4500"
 _LEADER = "     nam a22        4500"
 _ROLE_TAGS = {"corporate": "710", "author": "700"}
+# Where each kind of identifier is written: an ISBN with a wrong check digit in 020 $z, MARC
+# 21's place for an invalid ISBN (which the import reads back as one).
+_IDENTIFIER_PLACES = {
+    "isbn": ("020", "a"), "isbn_bad": ("020", "z"), "issn": ("022", "a"), "lccn": ("010", "a"),
+    "oclc": ("035", "a"),
+}  # fmt: skip
 _TAG = re.compile(r"[0-9A-Za-z]{3}")
 _INDICATOR = re.compile(r"[0-9a-z ]")
 # Characters XML 1.0 cannot carry (MARC data sometimes has them): dropped from the XML.
@@ -134,9 +140,9 @@ def fields_built(
         data = old[:7] + year + old[11:35] + (record.language or "   ") + old[38:]
     built["fixed"].append(pymarc.Field(tag="008", data=marc_text(data[:40].ljust(40))))
     for kind, value in identifiers:
-        tag = {"isbn": "020", "issn": "022", "lccn": "010", "oclc": "035"}[kind]
+        tag, code = _IDENTIFIER_PLACES[kind]
         value = f"(OCoLC){value}" if kind == "oclc" else value
-        built["identifiers"].append(data_field(tag, [("a", value)]))
+        built["identifiers"].append(data_field(tag, [(code, value)]))
     for i, (name, role) in enumerate(credits):
         tag = "110" if role == "corporate" else "100"
         if i > 0 or role not in ("author", "corporate"):

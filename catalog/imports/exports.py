@@ -348,7 +348,8 @@ def _csv_writer(out: IO[bytes], first: bool, separator: str) -> RecordSink:
                 "subtitle": record.subtitle,
                 "authors": list_join(c.contributor.name for c in credits),
                 "roles": list_join(c.role for c in credits),
-                "isbn": list_join(ids.get("isbn", [])),
+                # An invalid ISBN goes out in the same column and is read back as invalid.
+                "isbn": list_join(ids.get("isbn", []) + ids.get("isbn_bad", [])),
                 "issn": list_join(ids.get("issn", [])),
                 "lccn": list_join(ids.get("lccn", [])),
                 "oclc": list_join(ids.get("oclc", [])),

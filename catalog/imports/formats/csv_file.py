@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from django.utils.translation import gettext, ngettext
 
-from catalog.identifiers import InvalidIdentifier, identifier_normalize
+from catalog.identifiers import InvalidIdentifier, identifier_normalize, isbn_check_digit_wrong
 from catalog.imports.formats.csv_header import (
     CSV_COLUMNS,
     CSV_HEADER_NAMES,
@@ -23,6 +23,7 @@ from catalog.imports.formats.source import (
     RecordRejected,
     SourceRecord,
     identifiers_label,
+    isbn_invalid_said,
     language_code,
     price_in,
     year_in,
@@ -349,6 +350,11 @@ def csv_map(row: dict[str, str]) -> tuple[RecordData, list[ItemData]]:
             try:
                 identifiers.append((kind, identifier_normalize(kind, value)))
             except InvalidIdentifier as error:
+                # A wrong check digit is kept as an invalid ISBN, as MARC's are (csv_warnings).
+                wrong = isbn_check_digit_wrong(value) if kind == "isbn" else None
+                if wrong:
+                    identifiers.append(("isbn_bad", wrong))
+                    continue
                 raise RecordRejected(
                     gettext("Column %(column)s: %(error)s")
                     % {"column": kind, "error": error.message}
@@ -416,7 +422,7 @@ def _price(given: str) -> str:
 
 def csv_warnings(row: dict[str, str]) -> list[str]:
     """What a row gives that the import cannot read, and so leaves out of the record."""
-    warnings = []
+    warnings = [isbn_invalid_said(v) for v in _split(row.get("isbn")) if isbn_check_digit_wrong(v)]
     year = (row.get("year") or "").strip()
     if year and year_in(year) is None:
         warnings.append(

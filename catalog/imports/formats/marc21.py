@@ -11,6 +11,7 @@ from catalog.imports.formats.source import (
     ITEM_STATUSES,
     ItemData,
     RecordRejected,
+    isbn_invalid_said,
     language_code,
     year_in,
 )
@@ -182,13 +183,7 @@ def marc_map(
                     if wrong:
                         identifiers.append(("isbn_bad", wrong))
                         if warnings is not None:
-                            warnings.append(
-                                gettext(
-                                    "ISBN %(isbn)s has a wrong check digit: kept as an invalid "
-                                    "ISBN."
-                                )
-                                % {"isbn": value.strip().split(" ")[0]}
-                            )
+                            warnings.append(isbn_invalid_said(value))
                     # Otherwise kept in the source MARC only; only valid numbers are matched on.
     for found in fields.get("035", ()):
         for code, value in found.subfields:

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from catalog.models import MAX_YEAR, Item, identifier_shown
 from catalog.services import RecordData
@@ -102,6 +102,13 @@ def identifiers_label(data: RecordData, language: str | None = None) -> str:
     if data.control_number:
         parts.insert(0, f"001 {data.control_number}")
     return list_joined(parts, language)[:500]
+
+
+def isbn_invalid_said(value: str) -> str:
+    """The row's warning for an ISBN kept as invalid (its check digit is wrong)."""
+    return gettext("ISBN %(isbn)s has a wrong check digit: kept as an invalid ISBN.") % {
+        "isbn": value.strip().split(" ")[0]
+    }
 
 
 def year_in(text: str | None) -> int | None:
