@@ -4,6 +4,7 @@ Input serializers never save anything: views hand their `.data_for_service()` to
 """
 
 import copy
+import operator
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -28,7 +29,13 @@ from catalog.models import (
     RecordContributor,
     Subject,
 )
-from catalog.search import ORDERINGS, RecordFilters, language_filter_refusal, year_range_refusal
+from catalog.search import (
+    ORDERINGS,
+    RECORD_COLUMNS,
+    RecordFilters,
+    language_filter_refusal,
+    year_range_refusal,
+)
 from catalog.search.lookups import identifier_parse, ids_parse
 from catalog.services import (
     RECORD_CONTROL,
@@ -427,18 +434,17 @@ class CoverSerializer(serializers.Serializer):
 
 def cover_data(record: Record, base_url: str) -> dict[str, Any]:
     """CoverSerializer's shape for a record that has a cover; `base_url` is the record page's."""
-    address = f"{base_url}cover-{record.cover_token}"
+    return _cover(
+        f"{base_url}cover-{record.cover_token}", record.cover_thumb_width,
+        record.cover_thumb_height, record.cover_large_width, record.cover_large_height,
+    )  # fmt: skip
+
+
+def _cover(address: str, thumb_width: int, thumb_height: int, large_width: int,
+           large_height: int) -> dict[str, Any]:  # fmt: skip
     return {
-        "thumbnail": {
-            "url": f"{address}-thumb.webp",
-            "width": record.cover_thumb_width,
-            "height": record.cover_thumb_height,
-        },
-        "large": {
-            "url": f"{address}-large.webp",
-            "width": record.cover_large_width,
-            "height": record.cover_large_height,
-        },
+        "thumbnail": {"url": f"{address}-thumb.webp", "width": thumb_width, "height": thumb_height},
+        "large": {"url": f"{address}-large.webp", "width": large_width, "height": large_height},
     }
 
 
@@ -491,13 +497,27 @@ def record_cover(record: Record, base: str) -> dict[str, Any] | None:
     return cover_data(record, f"{base}records/{record.id}/") if record.cover else None
 
 
+# A record as a row of RECORD_COLUMNS, the columns record_answers reads.
+_RECORD_ROW = operator.attrgetter(*RECORD_COLUMNS)
+_ANSWERED = operator.itemgetter(
+    *(
+        RECORD_COLUMNS.index(name)
+        for name in (
+            "id", *RECORD_DESCRIPTION, *RECORD_CONTROL, "cover", "cover_thumb_width",
+            "cover_thumb_height", "cover_large_width", "cover_large_height", "version",
+            "created_at", "updated_at",
+        )
+    )
+)  # fmt: skip
+
+
 def record_answer(record: Record, zone: tzinfo, base: str = "/") -> dict[str, Any]:
     """RecordSerializer's declared fields (which the schema documents), built directly:
     through the generic path a page of 50 records visits a field object for every value,
     several thousand calls that cost more than the page's SQL. tests/api/test_records_api.py
     holds this equal to the generic path."""
     return _answer(
-        record,
+        _RECORD_ROW(record),
         [
             {"id": contributor_id, "name": name, "role": role}
             for contributor_id, name, role in record.credit_list
@@ -514,13 +534,14 @@ def record_answer(record: Record, zone: tzinfo, base: str = "/") -> dict[str, An
 
 
 def record_answers(
-    records: list[Record], links: tuple[list[tuple[Any, ...]], ...], base: str = "/"
+    rows: list[tuple[Any, ...]], links: tuple[list[tuple[Any, ...]], ...], base: str = "/"
 ) -> list[dict[str, Any]]:
-    """record_answer's dicts for records without their links, given those links as
-    catalog.selectors.record_links_rows reads them: each link's dict built straight from its
-    row (named tuples first, then dicts from them, cost a page of records more)."""
+    """record_answer's dicts for records given as rows (RECORD_COLUMNS, id first, anything
+    after them ignored) and their links as catalog.selectors.record_links_rows reads them:
+    each dict built straight from its rows (a record instance per row, or named tuples for
+    the links, cost a page of records more than its dicts)."""
     zone = _answer_zone()
-    credits: dict[int, list[dict[str, Any]]] = {record.id: [] for record in records}
+    credits: dict[int, list[dict[str, Any]]] = {row[0]: [] for row in rows}
     subjects: dict[int, list[dict[str, Any]]] = {record_id: [] for record_id in credits}
     identifiers: dict[int, list[dict[str, Any]]] = {record_id: [] for record_id in credits}
     credit_rows, subject_rows, identifier_rows = links
@@ -532,41 +553,49 @@ def record_answers(
         identifiers[record_id].append({"kind": kind, "value": value})
     return [
         _answer(
-            record, credits[record.id], subjects[record.id], identifiers[record.id], zone, base,
+            row, credits[row[0]], subjects[row[0]], identifiers[row[0]], zone, base,
             stamp=_timestamp_rendered,
         )
-        for record in records
+        for row in rows
     ]  # fmt: skip
 
 
 def _answer(
-    record: Record, contributors: list[dict[str, Any]], subjects: list[dict[str, Any]],
+    row: tuple[Any, ...], contributors: list[dict[str, Any]], subjects: list[dict[str, Any]],
     identifiers: list[dict[str, Any]], zone: tzinfo, base: str, *,
     stamp: Callable[[datetime | None, tzinfo], Any],
 ) -> dict[str, Any]:  # fmt: skip
-    """A record's answer with its links' dicts, its timestamps given by `stamp`. The
-    description's fields are RECORD_DESCRIPTION's, written out (a merged dict per record cost
-    more)."""
+    """A record's answer from its row (RECORD_COLUMNS) with its links' dicts, its timestamps
+    given by `stamp`. The description's fields are RECORD_DESCRIPTION's, written out (a
+    merged dict per record cost more)."""
+    (
+        record_id, title, subtitle, publisher, publication_year, edition, language, series,
+        summary, control_number, control_number_source, cover, thumb_width, thumb_height,
+        large_width, large_height, version, created_at, updated_at,
+    ) = _ANSWERED(row)  # fmt: skip
     return {
-        "id": record.id,
-        "title": record.title,
-        "subtitle": record.subtitle,
-        "publisher": record.publisher,
-        "publication_year": record.publication_year,
-        "edition": record.edition,
-        "language": record.language,
-        "series": record.series,
-        "summary": record.summary,
+        "id": record_id,
+        "title": title,
+        "subtitle": subtitle,
+        "publisher": publisher,
+        "publication_year": publication_year,
+        "edition": edition,
+        "language": language,
+        "series": series,
+        "summary": summary,
         "contributors": contributors,
         "subjects": subjects,
         "identifiers": identifiers,
-        "control_number": record.control_number,
-        "control_number_source": record.control_number_source,
-        "cover": record_cover(record, base),
-        "version": record.version,
-        "created_at": stamp(record.created_at, zone),
-        "updated_at": stamp(record.updated_at, zone),
-    }
+        "control_number": control_number,
+        "control_number_source": control_number_source,
+        "cover": _cover(
+            f"{base}records/{record_id}/cover-{cover.rsplit('/', 1)[-1]}", thumb_width,
+            thumb_height, large_width, large_height,
+        ) if cover else None,
+        "version": version,
+        "created_at": stamp(created_at, zone),
+        "updated_at": stamp(updated_at, zone),
+    }  # fmt: skip
 
 
 def _answer_zone() -> tzinfo:

@@ -108,9 +108,10 @@ class CatalogViewSet(StrictViewSet):
         return self.get_paginated_response(answers(page))
 
 
-def _record_answers(records: list[Record], request: Request) -> list[dict[str, Any]]:
-    """A page of records as RecordSerializer renders them, their links read as rows."""
-    return s.record_answers(records, selectors.record_links_rows(records), s.site_base(request))
+def _record_answers(rows: list[tuple[Any, ...]], request: Request) -> list[dict[str, Any]]:
+    """A page of records' rows as RecordSerializer renders records, their links read as rows."""
+    links = selectors.record_links_rows([row[0] for row in rows])
+    return s.record_answers(rows, links, s.site_base(request))
 
 
 RECORD_FORMATS = {renderer.format for renderer in RECORD_FORMAT_RENDERERS}
@@ -281,9 +282,7 @@ class RecordViewSet(CatalogViewSet):
         params = self.query()
         q = params.validated_data.get("q", "")
         ordering = params.validated_data.get("ordering") or ("relevance" if q.strip() else "newest")
-        read = partial(
-            selectors.record_page, q=q, filters=params.filters(), ordering=ordering, links=False
-        )
+        read = partial(selectors.record_page_rows, q=q, filters=params.filters(), ordering=ordering)
         return self.paginated_by(read, partial(_record_answers, request=request))
 
     @action(detail=False, methods=["get"], pagination_class=None)

@@ -49,7 +49,7 @@ def record_links_attach(records: list[Record]) -> None:
     subjects: dict[int, list[SubjectLink]] = {record_id: [] for record_id in credits}
     identifiers: dict[int, list[IdentifierValue]] = {record_id: [] for record_id in credits}
     if records:
-        credit_rows, subject_rows, identifier_rows = record_links_rows(records)
+        credit_rows, subject_rows, identifier_rows = record_links_rows(list(credits))
         # tuple.__new__ builds each named tuple without the Python call of its constructor,
         # which a page's few hundred links paid once each.
         for record_id, contributor_id, name, role in credit_rows:
@@ -67,15 +67,15 @@ def record_links_attach(records: list[Record]) -> None:
 _tuple = tuple.__new__
 
 
-def record_links_rows(records: list[Record]) -> tuple[sql.Rows, sql.Rows, sql.Rows]:
+def record_links_rows(record_ids: list[int]) -> tuple[sql.Rows, sql.Rows, sql.Rows]:
     """The links of these records as rows, each led by its record's id: credits (record_id,
     contributor_id, name, role), subjects (record_id, subject_id, heading, scheme) and
     identifiers (record_id, kind, value), in order, from the queries of record_links_attach.
     For a reader that gives the links a shape of its own (the API's record list): building
     the named tuples first and then its shape from them cost a page more than either."""
-    if not records:
+    if not record_ids:
         return [], [], []
-    return sql.record_links([record.id for record in records])
+    return sql.record_links(record_ids)
 
 
 def record_list() -> QuerySet[Record]:
@@ -92,22 +92,36 @@ _RANKED = "rank"
 
 def record_page(
     *, q: str = "", filters: RecordFilters | None = None, ordering: str | None = None,
-    position: Position | None = None, size: int, links: bool = True,
+    position: Position | None = None, size: int,
 ) -> Page[Record]:  # fmt: skip
+    """record_page_rows' page as records, each with its links (record_links_attach) and the
+    annotations of Search.annotations."""
+    page = record_page_rows(q=q, filters=filters, ordering=ordering, position=position, size=size)
+    names = Search.of(q=q, filters=filters, ordering=ordering).annotations
+    records = sql.records_from(page.rows, names)
+    record_links_attach(records)
+    return Page(records, page.next, page.previous)
+
+
+def record_page_rows(
+    *, q: str = "", filters: RecordFilters | None = None, ordering: str | None = None,
+    position: Position | None = None, size: int,
+) -> Page[tuple[Any, ...]]:  # fmt: skip
     """One page of a search's records (catalog.search.Search) from a cursor's position, each
-    record with its links (record_links_attach; without `links`, none: record_links_rows
-    reads them) and the annotations of
-    Search.annotations. A search for a text alone in relevance order is ranked on the
-    search vectors' table (and the kept ranks of a search term; common words together, in
-    their rarest's rank order: sql.words_walked, as the position's `by` says past the first
-    page), and the whole catalog in an order of the records' own columns is read by a
-    written SELECT; anything else by the ORM. A forged position raises ValueError,
+    a row of sql.RECORD_COLUMNS followed by the values of Search.annotations, without its
+    links (record_links_rows reads them): a page of rows, not of records, for a reader that
+    makes its own shape of them (the API's record list, where building a record per row cost
+    a page more than its shape did). A search for a text alone in relevance order is ranked
+    on the search vectors' table (and the kept ranks of a search term; common words
+    together, in their rarest's rank order: sql.words_walked, as the position's `by` says
+    past the first page), and the whole catalog in an order of the records' own columns is
+    read by a written SELECT; anything else by the ORM. A forged position raises ValueError,
     TypeError, OverflowError or ValidationError."""
     search = Search.of(q=q, filters=filters, ordering=ordering)
     order = reading_order(search.fields, position)
     seek = None if position is None else Seek.of(search.fields, position)
     limit = size + 1  # one more, to know whether there are more
-    records: list[Record] | None = None
+    rows: sql.Rows | None = None
     by = None
     if search.text is not None and search.ordering == "relevance" and not search.filtered:
         # Joined to the records table, PostgreSQL would join every match before ranking.
@@ -129,18 +143,18 @@ def record_page(
                 search.text, walked, seek=seek, descending=descending, limit=limit
             )
         by = walked or _RANKED
-        records = _with_values(ranked, ("rank",))
+        rows = _rows_with_values(ranked)
     elif search.text is None and not search.filtered:
-        records = sql.records_in_order(order, seek, limit)
-    if records is None:
+        rows = sql.record_rows_in_order(order, seek, limit)
+    if rows is None:
         matches = search.records().order_by(*order)
         if seek is not None:
             matches = matches.filter(seek.condition())
-        records = _fetched(matches[:limit], search, search.annotations)
-    page = page_of(records, ordering=search.fields, position=position, size=size, by=by)
-    if links:
-        record_links_attach(page.rows)
-    return page
+        rows = _fetched(matches[:limit], search, search.annotations)
+    columns = (*sql.RECORD_COLUMNS, *search.annotations)
+    return page_of(
+        rows, ordering=search.fields, position=position, size=size, by=by, columns=columns
+    )
 
 
 def record_slice(
@@ -168,7 +182,7 @@ def record_slice(
                 search.text, seek=None, limit=limit, offset=offset,
                 among_newest=newest if first_pages else None,
             )  # fmt: skip
-        fetched = _with_values(ranked, ("rank",))
+        fetched = sql.records_from(_rows_with_values(ranked), ("rank",))
         if availability:
             _availability_attach(fetched)
         record_links_attach(fetched)
@@ -178,34 +192,33 @@ def record_slice(
     if availability:
         records = _with_availability(records)
         names += ("copies", "copies_available")
-    fetched = _fetched(records[offset : offset + limit], search, names)
+    fetched = sql.records_from(_fetched(records[offset : offset + limit], search, names), names)
     record_links_attach(fetched)
     return fetched
 
 
-def _fetched(records: QuerySet[Record], search: Search, names: tuple[str, ...]) -> list[Record]:
-    """A slice of `search`'s records. A ranked one picks its ids and annotations first and then
-    reads those records by id: ranking rows that carried every column of every match made a
-    common word's search slower (the sort keeps each candidate row whole)."""
+def _fetched(records: QuerySet[Record], search: Search, names: tuple[str, ...]) -> sql.Rows:
+    """The rows (sql.RECORD_COLUMNS, then `names`) of a slice of `search`'s records. A ranked
+    one picks its ids and annotations first and then reads those records by id: ranking rows
+    that carried every column of every match made a common word's search slower (the sort
+    keeps each candidate row whole)."""
     if search.text is None:
-        return list(records)
-    return _with_values(list(records.values_list("pk", *names)), names)
+        return list(records.values_list(*sql.RECORD_COLUMNS, *names))
+    return _rows_with_values(list(records.values_list("pk", *names)))
 
 
-def _with_values(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> list[Record]:
-    """The records of rows (id, *values), in the rows' order, each given its `names`; a record
-    deleted since its row was read is left out."""
+def _rows_with_values(rows: list[tuple[Any, ...]]) -> sql.Rows:
+    """The record rows (sql.RECORD_COLUMNS) of rows (id, *values), in the rows' order, each
+    followed by its values; a record deleted since its row was read is left out."""
     if not rows:
         return []
-    by_id = {record.pk: record for record in sql.records_by_id([row[0] for row in rows])}
-    records = []
+    by_id = {row[0]: row for row in sql.record_rows_by_id([row[0] for row in rows])}
+    found = []
     for pk, *values in rows:
-        record = by_id.get(pk)
-        if record is not None:
-            for name, value in zip(names, values, strict=True):
-                setattr(record, name, value)
-            records.append(record)
-    return records
+        row = by_id.get(pk)
+        if row is not None:
+            found.append((*row, *values))
+    return found
 
 
 def _availability_attach(records: list[Record]) -> None:

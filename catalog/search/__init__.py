@@ -14,11 +14,13 @@ from catalog.search.query import (
     year_range_refusal,
 )
 from catalog.search.spelling import spelling_suggest
+from catalog.search.sql import RECORD_COLUMNS
 
 __all__ = [
     "DEFAULT_ORDERING",
     "FACET_SIZE",
     "ORDERINGS",
+    "RECORD_COLUMNS",
     "Page",
     "Position",
     "RecordFilters",

@@ -89,10 +89,11 @@ def reading_order(ordering: tuple[str, ...], position: Position | None) -> tuple
 
 def page_of(
     rows: list[Row], *, ordering: tuple[str, ...], position: Position | None, size: int,
-    by: str | None = None,
+    by: str | None = None, columns: tuple[str, ...] | None = None,
 ) -> Page[Row]:  # fmt: skip
     """The page from up to `size + 1` rows read from `position` in reading_order (the one
-    past the page says that there are more), its positions taken in the way `by` names."""
+    past the page says that there are more), its positions taken in the way `by` names:
+    from tuples whose fields `columns` names, or from dicts or objects by name."""
     page = rows[:size]
     more = len(rows) > size
     back = position is not None and position.back
@@ -101,7 +102,8 @@ def page_of(
     came_from = position is not None
     has_next, has_previous = (came_from, more) if back else (more, came_from)
     if page:
-        last, first = _position_of(page[-1], ordering), _position_of(page[0], ordering)
+        last = _position_of(page[-1], ordering, columns)
+        first = _position_of(page[0], ordering, columns)
     elif position is not None:
         # An empty page past the position (its rows were deleted meanwhile): both ways lead
         # back to the position, the row at it included.
@@ -127,8 +129,12 @@ def queryset_page(
     return page_of(list(rows[: size + 1]), ordering=ordering, position=position, size=size)
 
 
-def _position_of(row: Any, ordering: tuple[str, ...]) -> tuple[Any, ...]:
+def _position_of(
+    row: Any, ordering: tuple[str, ...], columns: tuple[str, ...] | None
+) -> tuple[Any, ...]:
     names = [field.lstrip("-") for field in ordering]
+    if columns is not None:
+        return tuple(row[columns.index(name)] for name in names)
     if isinstance(row, dict):
         return tuple(row[name] for name in names)
     return tuple(getattr(row, name) for name in names)

@@ -150,7 +150,9 @@ _LOADED = [
     for field in Record._meta.concrete_fields
     if field.name not in RECORD_DEFERRED and field.attname not in RECORD_DEFERRED
 ]
-_NAMES = [field.attname for field in _LOADED]
+# The columns of a record's row, id first, as the readers below give them.
+RECORD_COLUMNS: tuple[str, ...] = tuple(field.attname for field in _LOADED)
+assert RECORD_COLUMNS[0] == "id"  # noqa: S101 - readers take a row's id from its first column
 _SELECT = (
     f"SELECT {', '.join(connection.ops.quote_name(f.column) for f in _LOADED)} "  # noqa: S608 - names from the model
     f"FROM {_RECORDS_TABLE}"
@@ -158,16 +160,27 @@ _SELECT = (
 _BY_ID_SQL = f"{_SELECT} WHERE id = ANY(%s)"
 
 
-def _records(sql: str, params: list[Any]) -> list[Record]:
-    """Records built from rows as the ORM builds them (the deferred fields load on access)."""
+def _rows(sql: str, params: list[Any]) -> Rows:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return Record.from_rows(connection.alias, _NAMES, cursor.fetchall())
+        return cursor.fetchall()
 
 
-def records_by_id(ids: list[int]) -> list[Record]:
-    """The records with these ids, in no particular order, without RECORD_DEFERRED."""
-    return _records(_BY_ID_SQL, [ids])
+def records_from(rows: Rows, names: tuple[str, ...] = ()) -> list[Record]:
+    """Records built from rows of RECORD_COLUMNS as the ORM builds them (the deferred fields
+    load on access), each given the values after those columns as `names`."""
+    width = len(RECORD_COLUMNS)
+    records = Record.from_rows(connection.alias, RECORD_COLUMNS, [row[:width] for row in rows])
+    if names:
+        for record, row in zip(records, rows, strict=True):
+            for name, value in zip(names, row[width:], strict=True):
+                setattr(record, name, value)
+    return records
+
+
+def record_rows_by_id(ids: list[int]) -> Rows:
+    """The rows (RECORD_COLUMNS) of the records with these ids, in no particular order."""
+    return _rows(_BY_ID_SQL, [ids])
 
 
 @cache
@@ -192,12 +205,10 @@ def _in_order_sql(
     return fields, f"{_SELECT}{where} ORDER BY {order} LIMIT %s"
 
 
-def records_in_order(
-    ordering: tuple[str, ...], seek: Seek | None, limit: int
-) -> list[Record] | None:
-    """Up to `limit` of all the records in `ordering` (fields that all run one way), past
-    `seek`'s position if any; None if the ordering names anything but the records' own
-    columns that are never null (the ORM then reads the page)."""
+def record_rows_in_order(ordering: tuple[str, ...], seek: Seek | None, limit: int) -> Rows | None:
+    """The rows (RECORD_COLUMNS) of up to `limit` records in `ordering` (fields that all run
+    one way), past `seek`'s position if any; None if the ordering names anything but the
+    records' own columns that are never null (the ORM then reads the page)."""
     written = _in_order_sql(ordering, seek.operator if seek else None)
     if written is None:
         return None
@@ -210,7 +221,7 @@ def records_in_order(
             field.get_db_prep_value(value, connection, prepared=False)
             for field, value in zip(fields, seek.values, strict=True)
         ]
-    return _records(sql, [*params, limit])
+    return _rows(sql, [*params, limit])
 
 
 # --- Ranked pages of a text search --------------------------------------------------------------

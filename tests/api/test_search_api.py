@@ -505,3 +505,74 @@ def test_items_by_barcodes(callers, catalog, library):
     assert [i["id"] for i in found["results"]] == [catalog.item.pk]
     too_many = ",".join(f"B{n}" for n in range(201))
     assert client.get("/api/v1/items/", {"barcodes": too_many}).status_code == 400
+
+
+def _generic_page(body: dict[str, Any], library, zone: str) -> dict[str, Any]:
+    """The page `body` is, its records rendered by DRF's generic serializer path."""
+    from django.utils import timezone
+    from rest_framework import serializers
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from api.serializers import RecordSerializer
+    from catalog.selectors import record_links_attach, record_list
+
+    ids = [answer["id"] for answer in body["results"]]
+    request = Request(APIRequestFactory().get("/", HTTP_HOST=LIBRARY_HOST))
+    with schema_context(library.schema_name), timezone.override(zone):
+        by_id = {record.pk: record for record in record_list().filter(pk__in=ids)}
+        record_links_attach(list(by_id.values()))
+        results = []
+        for record_id in ids:
+            serializer = RecordSerializer(by_id[record_id], context={"request": request})
+            results.append(
+                serializers.ModelSerializer.to_representation(serializer, serializer.instance)
+            )
+    return {"next": body["next"], "previous": body["previous"], "results": results}
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Montreal"])
+@pytest.mark.parametrize(
+    "ordering", ["relevance", "title", "-title", "year", "-year", "updated", "-updated", "newest"]
+)
+def test_the_list_writes_what_the_generic_serializer_path_writes(
+    callers, many, library, ordering, zone
+):
+    """The record list builds its answers from the database's rows; every page of every
+    ordering, searched or not, narrowed or not, in UTC or another zone, must be the bytes
+    DRF's generic path writes for the same records, compact or indented."""
+    from rest_framework.renderers import JSONRenderer
+
+    from catalog.models import Record
+
+    with schema_context(library.schema_name):
+        first = Record.objects.order_by("id").first()
+        Record.objects.filter(pk=first.pk).update(
+            cover="covers/alpha/c0ffee", cover_thumb_width=120, cover_thumb_height=180,
+            cover_large_width=400, cover_large_height=600, summary="Seas, «ports» & ships",
+        )  # fmt: skip
+    library.time_zone = zone
+    library.save(update_fields=["time_zone"])
+    client = callers["anonymous"]
+    searches = [{}, {"q": "ocean"}, {"language": "eng", "year_from": "1991"},
+                {"q": "voyage", "language": "eng"}]  # fmt: skip
+    for search in searches:
+        for indent in (None, 4):
+            headers = (
+                {} if indent is None else {"HTTP_ACCEPT": f"application/json; indent={indent}"}
+            )
+            url, params, pages = (
+                "/api/v1/records/",
+                {**search, "ordering": ordering, "page_size": 3},
+                0,
+            )
+            while url:
+                response = client.get(url, params, **headers)
+                assert response.status_code == 200, response.content
+                body = response.json()
+                expected = _generic_page(body, library, zone)
+                assert response.content == JSONRenderer().render(
+                    expected, renderer_context={"indent": indent}
+                ), (search, indent)
+                url, params, pages = body["next"], None, pages + 1
+            assert pages > 1, search
