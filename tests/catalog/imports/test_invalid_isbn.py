@@ -35,9 +35,7 @@ def test_a_csv_row_with_a_wrong_check_digit_is_imported_and_told(in_library):
     assert _identifiers() == [("isbn_bad", "9780441172718")]
 
 
-def test_an_invalid_isbn_goes_out_as_marc_020_z_and_in_the_csv_isbn_column(
-    library, other_library
-):
+def test_an_invalid_isbn_goes_out_as_marc_020_z_and_in_the_csv_isbn_column(library, other_library):
     with schema_context(library.schema_name):
         record_create(
             data=RecordData(
