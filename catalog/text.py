@@ -57,10 +57,13 @@ _SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s]")
 # ISBD closes a MARC heading with punctuation ("Wall, Larry."), kept as catalogued so exports
 # give it back; in a list, where each name has its separator, it goes. A full stop that ends
-# an initial or a common abbreviation ("Brown, Martin C.", "Smith, John, Jr.") is the name's.
+# an initial or a common abbreviation ("Brown, Martin C.", "Smith, John, Jr.", "J.-C.",
+# "Romans, nouvelles, etc.") is the text's own.
 _END_PUNCTUATION = " ,;:/="
-_NAME_FULL_STOP = re.compile(
-    r"(?:^|[\s.,(\-])(?:\w|jr|sr|inc|ltd|co|corp|bros|dept|etc|st|dr|mr|mrs|ms)\.$", re.IGNORECASE
+_ABBREVIATION_FULL_STOP = re.compile(
+    r"(?:^|[\s.,(\-])"
+    r"(?:\w|jr|sr|inc|ltd|co|corp|bros|dept|etc|st|dr|mr|mrs|ms)\.$",
+    re.IGNORECASE,
 )
 
 
@@ -125,9 +128,15 @@ def sort_title_for(title: str, nonfiling: int = 0) -> str:
     return name_key(title)[:1000]
 
 
+def closing_punctuation_stripped(text: str, punctuation: str = _END_PUNCTUATION) -> str:
+    """`text` without ISBD's closing punctuation: its full stops and `punctuation` at the
+    end, but a full stop that ends an initial or an abbreviation stays."""
+    shown = text.rstrip(punctuation)
+    while shown.endswith(".") and not _ABBREVIATION_FULL_STOP.search(shown):
+        shown = shown[:-1].rstrip(punctuation)
+    return shown
+
+
 def name_shown(name: str) -> str:
     """A contributor's name as a list shows it: without the heading's closing punctuation."""
-    shown = name.rstrip(_END_PUNCTUATION)
-    if shown.endswith(".") and not _NAME_FULL_STOP.search(shown):
-        shown = shown[:-1].rstrip(_END_PUNCTUATION)
-    return shown or name
+    return closing_punctuation_stripped(name) or name

@@ -16,9 +16,9 @@ from catalog.imports.formats.source import (
 )
 from catalog.marc import MAPPED_TAGS
 from catalog.services import SUBJECT_SCHEME_DEFAULT, RecordData
+from catalog.text import closing_punctuation_stripped
 from common.numbers import whole_number
 
-_TRAILING = " /:;,=."
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTRIBUTOR_TAGS = ("100", "110", "111", "700", "710", "711")
 _CORPORATE_TAGS = ("110", "111", "710", "711")
@@ -110,7 +110,13 @@ def subfields_cleaned(subfields: Iterable[tuple[str, str]]) -> Subfields:
 
 
 def _clean(value: str | None, limit: int) -> str:
-    return (value or "").strip().rstrip(_TRAILING).strip()[:limit]
+    """A value without ISBD's closing punctuation (" /", " :", "."), the full stop of an
+    initial or an abbreviation kept ("Tolkien, J. R. R.", "etc.")."""
+    return closing_punctuation_stripped((value or "").strip()).strip()[:limit]
+
+
+def _heading_part(value: str) -> str:
+    return closing_punctuation_stripped(value.strip(), " ").strip()
 
 
 def _first(record: MarcFields, tags: tuple[str, ...], code: str) -> str:
@@ -194,8 +200,10 @@ def marc_map(record: "pymarc.Record | MarcFields") -> tuple[RecordData, list[Ite
     subjects = []
     for found in record.get_fields(*_SUBJECT_TAGS):
         codes = found.subfields
-        parts = [v.strip().rstrip(".").strip() for c, v in codes if c in _HEADING_CODES]
-        divisions = [v.strip().rstrip(".").strip() for c, v in codes if c in _DIVISION_CODES]
+        # ISBD closes each part with a full stop ("Amitié."), which goes; one that ends an
+        # abbreviation ("Romans, nouvelles, etc.") is the heading's own.
+        parts = [_heading_part(v) for c, v in codes if c in _HEADING_CODES]
+        divisions = [_heading_part(v) for c, v in codes if c in _DIVISION_CODES]
         heading = " -- ".join([" ".join([p for p in parts if p]), *divisions]).strip(" -")
         if not heading:
             continue
