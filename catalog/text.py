@@ -94,6 +94,34 @@ def title_shown(title: str, subtitle: str = "") -> str:
     }
 
 
+# ISBD sets a series' number apart from its title with " ; " ("Folio junior ; 100"): the
+# series field holds it so, as forms and files write it.
+_SERIES_NUMBER = " ; "
+
+
+def series_joined(title: str, number: str) -> str:
+    """A series' title and its number in the series (MARC 490 $a and $v), as stored."""
+    return f"{title}{_SERIES_NUMBER}{number}" if title and number else title or number
+
+
+def series_parts(series: str) -> tuple[str, str]:
+    """A stored series' title and its number ("" when it has none)."""
+    title, separator, number = series.rpartition(_SERIES_NUMBER)
+    return (title, number) if separator and title and number else (series, "")
+
+
+def series_shown(series: str) -> str:
+    """A series and its number punctuated as the active language writes them: French sets its
+    semicolon apart with a no-break space, so the join is a translated message."""
+    title, number = series_parts(series)
+    if not number:
+        return series
+    return pgettext("a series, then its number in the series", "%(series)s ; %(number)s") % {
+        "series": title,
+        "number": number,
+    }
+
+
 def record_title_shown(record: Any) -> str:
     """title_shown of anything with a title and a subtitle: a record, a draft, a dict of one."""
     if isinstance(record, dict):

@@ -3,7 +3,7 @@
 from django import template
 
 from catalog.languages import MARC_FOR_SPOKEN
-from catalog.text import name_shown, record_title_shown
+from catalog.text import name_shown, record_title_shown, series_shown
 from catalog.website import language_name
 from common.bidi import bdi
 from common.language import after_colon
@@ -13,6 +13,8 @@ register = template.Library()
 register.filter("name_shown", name_shown)
 # A record's title and subtitle, joined in the page's language: `{{ record|title_shown }}`.
 register.filter("title_shown", record_title_shown)
+# A series and its number in the page's language: `{{ record.series|series_shown }}`.
+register.filter("series_shown", series_shown)
 # A name or title inside a sentence: `{% blocktranslate with name=patron.name|bdi %}`.
 register.filter("bdi", bdi)
 # A sentence after a label that ends in a colon: `Warning: {{ warning|after_colon }}`.

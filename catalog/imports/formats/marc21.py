@@ -16,7 +16,7 @@ from catalog.imports.formats.source import (
 )
 from catalog.marc import MAPPED_TAGS
 from catalog.services import SUBJECT_SCHEME_DEFAULT, RecordData
-from catalog.text import closing_punctuation_stripped
+from catalog.text import closing_punctuation_stripped, series_joined
 from common.numbers import whole_number
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -29,7 +29,6 @@ _NAME_CODES = ("a", "b", "c", "q", "d")
 _RELATOR_CODES = ("e", "4")
 _HEADING_CODES = ("a", "b", "c", "d", "t")
 _DIVISION_CODES = ("v", "x", "y", "z")
-_SERIES_CODES = ("a", "v")
 _CALL_NUMBER_CODES = ("h", "i")
 _RELATORS = (
     ("author", "author"),
@@ -212,12 +211,14 @@ def marc_map(record: "pymarc.Record | MarcFields") -> tuple[RecordData, list[Ite
             scheme = ([v for c, v in codes if c == "2"] or [SUBJECT_SCHEME_DEFAULT])[0][:32]
         subjects.append((heading[:500], scheme))
 
+    series = ""
     series_fields = fields.get("490") or fields.get("830")
-    series = (
-        _clean(" ".join([v for c, v in series_fields[0].subfields if c in _SERIES_CODES]), 500)
-        if series_fields
-        else ""
-    )
+    if series_fields:
+        codes = series_fields[0].subfields
+        series = series_joined(
+            _clean(" ".join([v for c, v in codes if c == "a"]), 500),
+            _clean(" ".join([v for c, v in codes if c == "v"]), 500),
+        )[:500]
 
     data = RecordData(
         title=title,
