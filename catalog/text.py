@@ -3,6 +3,7 @@ the search language, and text for search (in Python for queries, in SQL for the 
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import pgettext
@@ -168,3 +169,13 @@ def closing_punctuation_stripped(text: str, punctuation: str = _END_PUNCTUATION)
 def name_shown(name: str) -> str:
     """A contributor's name as a list shows it: without the heading's closing punctuation."""
     return closing_punctuation_stripped(name) or name
+
+
+def names_listed(names: Iterable[str]) -> list[str]:
+    """Names as a list of a record's people shows them: each person once (an author who also
+    illustrated the book is one name in a list; the record page gives each credit its role)."""
+    listed: dict[str, str] = {}
+    for name in names:
+        shown = name_shown(name)
+        listed.setdefault(name_key(shown), shown)
+    return list(listed.values())

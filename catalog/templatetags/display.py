@@ -1,9 +1,11 @@
 """Template filters that show catalog text as a reader should see it."""
 
+from typing import Any
+
 from django import template
 
 from catalog.languages import MARC_FOR_SPOKEN
-from catalog.text import name_shown, record_title_shown, series_shown
+from catalog.text import name_shown, names_listed, record_title_shown, series_shown
 from catalog.website import language_name
 from common.bidi import bdi
 from common.language import after_colon
@@ -26,3 +28,13 @@ def spoken_language_name(code: str) -> str:
     """A language Stacks speaks (a library's: "en") named as a record's is, in the page's
     language ("anglais")."""
     return language_name(MARC_FOR_SPOKEN.get(code, code))
+
+
+@register.filter
+def credit_names(credits: Any) -> list[str]:
+    """The names of a record's credits (its `credit_list`, or a draft's contributors as dicts)
+    as a list shows them, each person once: `{% for name in record.credit_list|credit_names %}`."""
+    return names_listed(
+        credit["name"] if isinstance(credit, dict) else credit.contributor_name
+        for credit in credits
+    )
