@@ -17,6 +17,7 @@ from django.db.models import Prefetch
 from lxml import etree
 
 from catalog.models import Item, Record, RecordContributor, RecordSubject
+from catalog.text import series_parts
 
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 MARC_SCHEMA = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
@@ -162,7 +163,9 @@ def fields_built(
             subs.append(("c", str(record.publication_year)))
         built["publication"].append(data_field("264", subs, " 1"))
     if record.series:
-        built["series"].append(data_field("490", [("a", record.series)], "0 "))
+        series, number = series_parts(record.series)
+        subs = [("a", f"{series} ;"), ("v", number)] if number else [("a", series)]
+        built["series"].append(data_field("490", subs, "0 "))
     if record.summary:
         built["summary"].append(data_field("520", [("a", record.summary)]))
     for heading, scheme in subjects:

@@ -58,10 +58,13 @@ _SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s]")
 # ISBD closes a MARC heading with punctuation ("Wall, Larry."), kept as catalogued so exports
 # give it back; in a list, where each name has its separator, it goes. A full stop that ends
-# an initial or a common abbreviation ("Brown, Martin C.", "Smith, John, Jr.") is the name's.
+# an initial or a common abbreviation ("Brown, Martin C.", "Smith, John, Jr.", "J.-C.",
+# "Romans, nouvelles, etc.") is the text's own.
 _END_PUNCTUATION = " ,;:/="
-_NAME_FULL_STOP = re.compile(
-    r"(?:^|[\s.,(\-])(?:\w|jr|sr|inc|ltd|co|corp|bros|dept|etc|st|dr|mr|mrs|ms)\.$", re.IGNORECASE
+_ABBREVIATION_FULL_STOP = re.compile(
+    r"(?:^|[\s.,(\-])"
+    r"(?:\w|jr|sr|inc|ltd|co|corp|bros|dept|etc|st|dr|mr|mrs|ms)\.$",
+    re.IGNORECASE,
 )
 
 
@@ -95,6 +98,34 @@ def title_shown(title: str, subtitle: str = "") -> str:
     return pgettext("a record's title, then its subtitle", "%(title)s: %(subtitle)s") % {
         "title": title,
         "subtitle": subtitle,
+    }
+
+
+# ISBD sets a series' number apart from its title with " ; " ("Folio junior ; 100"): the
+# series field holds it so, as forms and files write it.
+_SERIES_NUMBER = " ; "
+
+
+def series_joined(title: str, number: str) -> str:
+    """A series' title and its number in the series (MARC 490 $a and $v), as stored."""
+    return f"{title}{_SERIES_NUMBER}{number}" if title and number else title or number
+
+
+def series_parts(series: str) -> tuple[str, str]:
+    """A stored series' title and its number ("" when it has none)."""
+    title, separator, number = series.rpartition(_SERIES_NUMBER)
+    return (title, number) if separator and title and number else (series, "")
+
+
+def series_shown(series: str) -> str:
+    """A series and its number punctuated as the active language writes them: French sets its
+    semicolon apart with a no-break space, so the join is a translated message."""
+    title, number = series_parts(series)
+    if not number:
+        return series
+    return pgettext("a series, then its number in the series", "%(series)s ; %(number)s") % {
+        "series": title,
+        "number": number,
     }
 
 
@@ -132,9 +163,25 @@ def sort_title_for(title: str, nonfiling: int = 0) -> str:
     return name_key(title)[:1000]
 
 
+def closing_punctuation_stripped(text: str, punctuation: str = _END_PUNCTUATION) -> str:
+    """`text` without ISBD's closing punctuation: its full stops and `punctuation` at the
+    end, but a full stop that ends an initial or an abbreviation stays."""
+    shown = text.rstrip(punctuation)
+    while shown.endswith(".") and not _ABBREVIATION_FULL_STOP.search(shown):
+        shown = shown[:-1].rstrip(punctuation)
+    return shown
+
+
 def name_shown(name: str) -> str:
     """A contributor's name as a list shows it: without the heading's closing punctuation."""
-    shown = name.rstrip(_END_PUNCTUATION)
-    if shown.endswith(".") and not _NAME_FULL_STOP.search(shown):
-        shown = shown[:-1].rstrip(_END_PUNCTUATION)
-    return shown or name
+    return closing_punctuation_stripped(name) or name
+
+
+def names_listed(names: Iterable[str]) -> list[str]:
+    """Names as a list of a record's people shows them: each person once (an author who also
+    illustrated the book is one name in a list; the record page gives each credit its role)."""
+    listed: dict[str, str] = {}
+    for name in names:
+        shown = name_shown(name)
+        listed.setdefault(name_key(shown), shown)
+    return list(listed.values())

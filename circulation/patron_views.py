@@ -110,9 +110,16 @@ class PatronForm(forms.Form):
     # The patron's version when the page was opened: a save over a later one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, new: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].widget.choices = _category_choices(self.initial.get("category"))
+        if new:
+            # A new patron has no PIN to keep: empty means none, and no signing in yet.
+            self.fields["pin"].label = gettext_lazy("PIN")
+            self.fields["pin"].help_text = gettext_lazy(
+                "4 to 12 digits, for the patron to sign in to their account. Leave empty to "
+                "give none: the patron cannot sign in until a PIN is set."
+            )
 
     def clean_pin(self) -> str:
         pin = str(self.cleaned_data.get("pin") or "")
@@ -165,7 +172,7 @@ def patrons_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @desk_required("desk")
 def patron_new_page(request: HttpRequest) -> HttpResponse:
-    form = PatronForm(request.POST or None)
+    form = PatronForm(request.POST or None, new=True)
     if request.method == "POST" and form.is_valid():
         try:
             patron = patron_create(data=form.data_for_service(), pin=form.cleaned_data["pin"])

@@ -282,7 +282,7 @@ class SettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["default_location_code"]
         codes = [(location.code, str(location)) for location in location_list()]
-        # The page links Locations when there are none to choose from.
+        # With none to choose from, the field's help says where to add them.
         self.no_locations = not codes
         saved = str(self.initial.get("default_location_code") or "")
         if saved and saved not in dict(codes):

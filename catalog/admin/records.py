@@ -32,7 +32,7 @@ from catalog.services import (
     record_delete,
     record_update,
 )
-from catalog.text import name_shown
+from catalog.text import names_listed
 from catalog.website import language_name
 from common.language import list_joined
 from common.numbers import whole_number
@@ -242,7 +242,7 @@ class RecordAdmin(TitledPages, ServiceWrites, ServiceDeletes, admin.ModelAdmin):
 
     @admin.display(description=_("Contributors"))
     def contributor_names(self, record: Record) -> str:
-        return list_joined(name_shown(credit.contributor.name) for credit in record.credits.all())
+        return list_joined(names_listed(credit.contributor.name for credit in record.credits.all()))
 
     @admin.display(description=_("Copies"), ordering="n_items")
     def copies(self, record: Record) -> int:

@@ -11,6 +11,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from catalog.models import Contributor, Record
+from catalog.services import RecordData, record_create
 from catalog.text import name_shown
 from tests.catalog.imports.helpers import MARC_DIR, job_import
 from tests.conftest import LIBRARY_HOST
@@ -88,3 +89,26 @@ def test_the_stored_heading_and_the_export_keep_the_full_stop(web, perl):
 )
 def test_name_shown(name, shown):
     assert name_shown(name) == shown
+
+
+def test_a_list_names_an_author_who_also_illustrated_once(web, in_library):
+    record = record_create(
+        data=RecordData(
+            title="Le petit prince",
+            contributors=[
+                ("Saint-Exupéry, Antoine de", "author"),
+                ("Saint-Exupéry, Antoine de.", "illustrator"),
+                ("Cassou, Jean", "translator"),
+            ],
+        )
+    )
+    caches["default"].clear()
+    results = _text(web.get("/search/", {"q": "petit prince"}).text)
+    assert "Saint-Exupéry, Antoine de; Cassou, Jean" in results
+    assert "Saint-Exupéry, Antoine de; Saint-Exupéry" not in results
+    home = _text(web.get("/").text)
+    assert "Saint-Exupéry, Antoine de; Cassou, Jean" in home
+    # The record page keeps each credit with its role.
+    page = _text(web.get(f"/records/{record.pk}/").text)
+    assert "Saint-Exupéry, Antoine de (Author)" in page
+    assert "Saint-Exupéry, Antoine de (Illustrator)" in page

@@ -311,6 +311,18 @@ def test_record_page_shows_roles_as_the_translation_writes_them(
     assert author.lower() not in contributors
 
 
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("en", "Folio junior ; 100"), ("fr", "Folio junior\u202f; 100")],
+)
+def test_record_page_sets_a_series_number_apart_as_the_language_writes_it(
+    web, in_library, language, shown
+):
+    record = record_create(data=RecordData(title="Le petit prince", series="Folio junior ; 100"))
+    html = web.get(f"/records/{record.pk}/", HTTP_ACCEPT_LANGUAGE=language).text
+    assert f"<dd>{shown}</dd>" in html
+
+
 def test_record_page_shows_the_record_its_copies_and_structured_data(web, shelf):
     record = shelf["moon"]
     page = web.get(f"/records/{record.pk}/")

@@ -463,3 +463,15 @@ def test_a_pin_cannot_be_set_across_libraries(
     assert response["Location"].startswith("/staff/login/")
     assert _patron(other_desk.schema, "B-PIN").pin_hash == ""
     assert not _signs_in(other_desk.schema, "B-PIN", "9999")
+
+
+def test_only_the_edit_form_speaks_of_keeping_the_current_pin(
+    librarian: Client, desk: Desk
+) -> None:
+    keep = "Leave empty to keep the current PIN."
+    new = librarian.get("/staff/patrons/new/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert keep not in new
+    assert "Leave empty to give none: the patron cannot sign in until a PIN is set." in new
+    assert desk.patron is not None
+    edit = librarian.get(f"/staff/patrons/{desk.patron.pk}/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert keep in edit

@@ -91,6 +91,16 @@ def test_session_of_one_library_is_worthless_on_another(db):
     assert response.url.startswith("/staff/login/")
 
 
+def test_a_name_with_a_hyphen_is_taken_as_sign_up_takes_it(db, capsys):
+    call_command(
+        "create_library", "lycee-curie", "--name", "CDI du lycée Curie",
+        "--domain", "lycee-curie.localhost", "--admin-email", "cdi@curie.example",
+    )  # fmt: skip
+    library = Library.objects.get(schema_name="lycee_curie")
+    assert Domain.objects.get(domain="lycee-curie.localhost").tenant == library
+    assert "Created library 'lycee_curie'" in capsys.readouterr().out
+
+
 def _state() -> tuple[int, int, list[str]]:
     connection.set_schema_to_public()
     with connection.cursor() as cursor:

@@ -17,9 +17,9 @@ from catalog.imports.formats.source import (
 )
 from catalog.marc import MAPPED_TAGS
 from catalog.services import SUBJECT_SCHEME_DEFAULT, RecordData
+from catalog.text import closing_punctuation_stripped, series_joined
 from common.numbers import whole_number
 
-_TRAILING = " /:;,=."
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTRIBUTOR_TAGS = ("100", "110", "111", "700", "710", "711")
 _CORPORATE_TAGS = ("110", "111", "710", "711")
@@ -30,7 +30,6 @@ _NAME_CODES = ("a", "b", "c", "q", "d")
 _RELATOR_CODES = ("e", "4")
 _HEADING_CODES = ("a", "b", "c", "d", "t")
 _DIVISION_CODES = ("v", "x", "y", "z")
-_SERIES_CODES = ("a", "v")
 _CALL_NUMBER_CODES = ("h", "i")
 _RELATORS = (
     ("author", "author"),
@@ -111,7 +110,13 @@ def subfields_cleaned(subfields: Iterable[tuple[str, str]]) -> Subfields:
 
 
 def _clean(value: str | None, limit: int) -> str:
-    return (value or "").strip().rstrip(_TRAILING).strip()[:limit]
+    """A value without ISBD's closing punctuation (" /", " :", "."), the full stop of an
+    initial or an abbreviation kept ("Tolkien, J. R. R.", "etc.")."""
+    return closing_punctuation_stripped((value or "").strip()).strip()[:limit]
+
+
+def _heading_part(value: str) -> str:
+    return closing_punctuation_stripped(value.strip(), " ").strip()
 
 
 def _first(record: MarcFields, tags: tuple[str, ...], code: str) -> str:
@@ -206,8 +211,10 @@ def marc_map(
     subjects = []
     for found in record.get_fields(*_SUBJECT_TAGS):
         codes = found.subfields
-        parts = [v.strip().rstrip(".").strip() for c, v in codes if c in _HEADING_CODES]
-        divisions = [v.strip().rstrip(".").strip() for c, v in codes if c in _DIVISION_CODES]
+        # ISBD closes each part with a full stop ("Amitié."), which goes; one that ends an
+        # abbreviation ("Romans, nouvelles, etc.") is the heading's own.
+        parts = [_heading_part(v) for c, v in codes if c in _HEADING_CODES]
+        divisions = [_heading_part(v) for c, v in codes if c in _DIVISION_CODES]
         heading = " -- ".join([" ".join([p for p in parts if p]), *divisions]).strip(" -")
         if not heading:
             continue
@@ -216,12 +223,14 @@ def marc_map(
             scheme = ([v for c, v in codes if c == "2"] or [SUBJECT_SCHEME_DEFAULT])[0][:32]
         subjects.append((heading[:500], scheme))
 
+    series = ""
     series_fields = fields.get("490") or fields.get("830")
-    series = (
-        _clean(" ".join([v for c, v in series_fields[0].subfields if c in _SERIES_CODES]), 500)
-        if series_fields
-        else ""
-    )
+    if series_fields:
+        codes = series_fields[0].subfields
+        series = series_joined(
+            _clean(" ".join([v for c, v in codes if c == "a"]), 500),
+            _clean(" ".join([v for c, v in codes if c == "v"]), 500),
+        )[:500]
 
     data = RecordData(
         title=title,

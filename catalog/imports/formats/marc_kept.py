@@ -105,7 +105,7 @@ def _changed(record: Record, was: RecordData | None) -> set[str]:
         "title": (record.title, record.subtitle),
         "edition": record.edition,
         "publication": (record.publisher, record.publication_year),
-        "series": record.series,
+        "series": _series_key(record.series),
         "summary": record.summary,
         "subjects": [(name_key(heading), scheme) for heading, scheme in subjects],
     }
@@ -125,11 +125,17 @@ def _changed(record: Record, was: RecordData | None) -> set[str]:
         "title": (was.title.strip(), was.subtitle),
         "edition": was.edition,
         "publication": (was.publisher, was.publication_year),
-        "series": was.series,
+        "series": _series_key(was.series),
         "summary": was.summary,
         "subjects": headings,
     }
     return {element for element in now if now[element] != then[element]} | {"holdings"}
+
+
+def _series_key(series: str) -> str:
+    """A series as compared with its source: a record stored before the series' number was
+    set apart (" ; ") still says what its 490 says."""
+    return " ".join(series.replace(";", " ").split())
 
 
 def _publication_field(source: pymarc.Record) -> pymarc.Field | None:

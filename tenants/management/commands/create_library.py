@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from staff.invitations import INVITATION_TTL
 from tenants.domains import site_url
 from tenants.errors import LibraryError
+from tenants.onboarding import SUBDOMAIN_RE, subdomain_schema_name
 from tenants.services import library_create
 
 
@@ -12,7 +13,11 @@ class Command(BaseCommand):
     help = "Create a library: its schema, its host name and its first admin account."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("schema", help="schema name: lowercase letters, digits, underscore")
+        parser.add_argument(
+            "schema",
+            help="schema name: lowercase letters, digits, underscores or hyphens, starting with "
+            "a letter (a hyphen is stored as an underscore, as sign-up stores cdi-moulin)",
+        )
         parser.add_argument("--name", required=True, help="the library's display name")
         parser.add_argument("--domain", required=True, help="host name, e.g. town.localhost")
         parser.add_argument("--admin-email", required=True, help="email of the first admin")
@@ -27,7 +32,7 @@ class Command(BaseCommand):
             # Without a password given, the admin sets one through a link that works once:
             # a printed password would stay valid for as long as nobody changed it.
             made = library_create(
-                schema_name=options["schema"],
+                schema_name=_schema_name(options["schema"]),
                 name=options["name"],
                 domain=options["domain"],
                 admin_email=options["admin_email"],
@@ -47,3 +52,9 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("The admin signs in with the password given.")
+
+
+def _schema_name(typed: str) -> str:
+    """The schema of a name as sign-up takes it ("lycee-curie" is schema lycee_curie); any
+    other name goes as it is, for the service to judge and quote as typed."""
+    return subdomain_schema_name(typed) if SUBDOMAIN_RE.match(typed) else typed

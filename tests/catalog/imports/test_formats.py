@@ -73,6 +73,37 @@ def test_marc_mapping_of_every_mapped_field():
     ]
 
 
+def test_a_heading_keeps_the_full_stop_of_an_abbreviation_and_drops_isbds():
+    record = pymarc.Record(force_utf8=True)
+    record.add_field(_field("245", [("a", "Le petit prince")]))
+    record.add_field(_field("650", [("a", "Amitié."), ("v", "Romans, nouvelles, etc.")], " 7"))
+    record.add_field(_field("600", [("a", "Tolkien, J. R. R.")], "10"))
+    record.add_field(_field("651", [("a", "Rome"), ("y", "753-510 av. J.-C.")], " 7"))
+    record.add_field(_field("650", [("a", "Science fiction."), ("x", "History.")], " 0"))
+
+    data, _items = marc_map(record)
+
+    assert [heading for heading, _scheme in data.subjects] == [
+        "Amitié -- Romans, nouvelles, etc.",
+        "Tolkien, J. R. R.",
+        "Rome -- 753-510 av. J.-C.",
+        "Science fiction -- History",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "number"), [("Folio junior", "100"), ("Folio junior ;", "100."), ("Folio junior", "")]
+)
+def test_a_series_number_is_set_apart_from_the_series_title(title, number):
+    record = pymarc.Record(force_utf8=True)
+    record.add_field(_field("245", [("a", "Le petit prince")]))
+    record.add_field(_field("490", [("a", title), *([("v", number)] if number else [])], "0 "))
+
+    data, _items = marc_map(record)
+
+    assert data.series == ("Folio junior ; 100" if number else "Folio junior")
+
+
 @pytest.mark.parametrize("indicator", ["\u00b2", "\u0663", "x", " "])
 def test_a_title_whose_nonfiling_indicator_is_no_digit_files_under_every_word(indicator):
     # "²" passes str.isdigit() and int() refuses it; the record is still read, not a crash.

@@ -122,7 +122,7 @@ def generated_catalog(seed: int) -> None:
                 publication_year=None if n % 5 == 0 else 1900 + k,
                 edition="2nd ed" if n % 3 == 0 else "",
                 language=["eng", "fre", "ger", ""][n % 4],
-                series=f"Series {k % 3}" if n % 2 == 0 else "",
+                series=f"Series {k % 3}" + (f" ; {n}" if n % 4 == 0 else "") if n % 2 == 0 else "",
                 summary=f"What happens in book {k}, in short" if n % 4 else "",
                 control_number=f"cn{k:05d}" if n % 3 else "",
                 control_number_source="OCoLC" if n % 3 == 1 else "",
@@ -270,6 +270,35 @@ def test_the_marc_export_shows_the_record_as_edited_and_keeps_what_stacks_does_n
     unmapped = [f.tag for f in original.get_fields() if f.tag in ("005", "040", "500", "504")]
     assert unmapped
     assert [f.tag for f in written.get_fields(*unmapped)] == unmapped
+
+
+def _series_fields(data: bytes) -> list[list[tuple[str, str]]]:
+    written = next(iter(pymarc.MARCReader(io.BytesIO(data), to_unicode=True)))
+    return [[(s.code, s.value) for s in f.subfields] for f in written.get_fields("490")]
+
+
+def test_a_series_and_its_number_go_back_to_490_a_and_v(in_library):
+    record = pymarc.Record(force_utf8=True)
+    record.add_field(pymarc.Field(tag="245", indicators=pymarc.Indicators("1", "0"),
+                                  subfields=[pymarc.Subfield("a", "Le petit prince")]))  # fmt: skip
+    record.add_field(
+        pymarc.Field(
+            tag="490", indicators=pymarc.Indicators("0", " "),
+            subfields=[pymarc.Subfield("a", "Folio junior"), pymarc.Subfield("v", "100")],
+        )
+    )  # fmt: skip
+    import_into_current("prince.mrc", record.as_marc())
+    imported = Record.objects.get()
+    assert imported.series == "Folio junior ; 100"
+    assert _series_fields(export("marc")) == [[("a", "Folio junior"), ("v", "100")]]
+
+    # A record stored before the number was set apart still says what its source says.
+    Record.objects.filter(pk=imported.pk).update(series="Folio junior 100")
+    assert _series_fields(export("marc")) == [[("a", "Folio junior"), ("v", "100")]]
+
+    record_update(record_id=imported.pk, data=RecordData(title="Le petit prince",
+                                                         series="Folio junior ; 101"))  # fmt: skip
+    assert _series_fields(export("marc")) == [[("a", "Folio junior ;"), ("v", "101")]]
 
 
 @pytest.mark.parametrize("language", ["English", "Eng", "en", "e n g"])

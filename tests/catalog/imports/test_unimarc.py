@@ -81,7 +81,7 @@ def test_the_real_unimarc_file_imports_its_title_authors_isbn_publisher_and_year
         assert record.title == "L'altra faccia della spirale"
         assert record.sort_title.startswith("altra faccia")
         assert (record.publisher, record.publication_year) == ("A. Mondadori", 1996)
-        assert (record.language, record.series) == ("ita", "Bestsellers 641")
+        assert (record.language, record.series) == ("ita", "Bestsellers ; 641")
         credits = [(c.contributor.name, c.role) for c in record.credits.order_by("position")]
         assert credits[0] == ("Asimov, Isaac", "author")
         assert ("Scaglia, Cesare", "contributor") in credits
@@ -109,7 +109,7 @@ def test_a_school_librarys_record_gives_its_fields_subjects_and_995_copies(in_li
         2019,
         "fre",
     )
-    assert record.series == "Folio junior 899"
+    assert record.series == "Folio junior ; 899"
     assert record.summary == "Harry découvre qu'il est sorcier."
     credits = [(c.contributor.name, c.role) for c in record.credits.order_by("position")]
     assert credits == [
