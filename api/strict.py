@@ -218,6 +218,18 @@ class StrictInputSerializer(serializers.Serializer):
         message = _("Unknown field; this operation takes: %(takes)s.") % {"takes": takes}
         return {name: [message] for name in unknown}
 
+    def _missing(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The required fields a nested object lacks under a partial write (a PATCH): DRF lets
+        every field of the body be left out then, nested ones too, but an object in a list
+        the write replaces (`identifiers: [{"kind": "isbn"}]`) is a whole new object."""
+        if self.parent is None or not getattr(self.root, "partial", False):
+            return {}
+        return {
+            name: [field.error_messages["required"]]
+            for name, field in self.fields.items()
+            if field.required and not field.read_only and name not in data
+        }
+
     def _not_text(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """The text fields given something else, and the number fields given text: DRF's
         CharField takes a number as its digits (`{"title": 123}` would store "123") and its
@@ -260,7 +272,11 @@ class StrictInputSerializer(serializers.Serializer):
             # DRF's own words name Python's types ("Expected a dictionary, but got list").
             message = _not_object_message(data)
             raise ValidationError({"non_field_errors": [message]}, code="invalid")
-        errors: dict[str, Any] = {**self._not_text(data), **self._unknown(data)}
+        errors: dict[str, Any] = {
+            **self._missing(data),
+            **self._not_text(data),
+            **self._unknown(data),
+        }
         if not errors:
             return super().to_internal_value(data)
         try:

@@ -45,6 +45,30 @@ def test_a_misspelt_field_in_a_patch_is_a_400_naming_it_and_changes_nothing(
     assert _changes(library.schema_name) == before
 
 
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"identifiers": [{}]}, {"identifiers.0.kind", "identifiers.0.value"}),
+        ({"identifiers": [{"kind": "isbn"}]}, {"identifiers.0.value"}),
+        ({"identifiers": [{"value": "9780441172719"}]}, {"identifiers.0.kind"}),
+        ({"contributors": [{"role": "editor"}]}, {"contributors.0.name"}),
+        ({"subjects": [{}]}, {"subjects.0.heading"}),
+    ],
+)
+def test_an_object_a_patch_lists_without_a_required_field_is_a_400_naming_it(
+    callers, catalog, library, body, named
+):
+    url = f"/api/v1/records/{catalog.record.pk}/"
+    before = _changes(library.schema_name)
+    response = callers["write_key"].patch(url, body, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    errors = response.json()["errors"]
+    assert errors == {name: ["This field is required."] for name in named}
+    assert callers["write_key"].get(url)["ETag"] == '"v1"'
+    assert _changes(library.schema_name) == before
+
+
 def test_an_unknown_field_in_a_create_is_a_400_and_nothing_is_made(callers, library):
     response = callers["write_key"].post(
         "/api/v1/records/", {"title": "X", "bogus": 1}, format="json"
