@@ -75,9 +75,10 @@ _MERGES_NAMED = 10
 def import_job_warnings(job: ImportJob) -> list[str]:
     """What the file gives that no record takes, in the active language: a CSV's columns the
     import does not read, each with the template's column it probably meant (and those it
-    reads by another language's name, with the column it reads them as); and the rows
-    that repeat an earlier row's record, which the two become one of."""
-    warnings = [*_locations_warned(job), *_merges_warned(job)]
+    reads by another language's name, with the column it reads them as); the new copies
+    given a status only the desk sets; and the rows that repeat an earlier row's record,
+    which the two become one of."""
+    warnings = [*_locations_warned(job), *_desk_statuses_warned(job), *_merges_warned(job)]
     if job.encoding == "cp1252":
         warnings.insert(
             0,
@@ -180,6 +181,36 @@ def _locations_warned(job: ImportJob) -> list[str]:
             len(new),
         )
         % {"codes": ", ".join(named)}
+    ]
+
+
+def _desk_statuses_warned(job: ImportJob) -> list[str]:
+    """How many new copies a staged file gives as on loan or on the hold shelf, which will
+    come in available (each row's reason names its own), said before the librarian commits.
+    A copy the catalog has already keeps its status, and is not counted."""
+    if job.status != ImportJob.Status.STAGED:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM imports_importrow AS r, "
+            "jsonb_array_elements(r.data->'items') AS item "
+            "WHERE r.job_id = %s AND r.action IN ('create', 'update') "
+            "AND item->>'status' = ANY(%s) AND NOT EXISTS "
+            "(SELECT 1 FROM catalog_item AS i WHERE i.barcode = item->>'barcode')",
+            [job.pk, sorted(Item.DESK_STATUSES)],
+        )
+        (count,) = cursor.fetchone()
+    if not count:
+        return []
+    return [
+        ngettext(
+            "%(count)s copy was on loan or on the hold shelf in the file: loans and holds are "
+            "made at the desk, so it is imported as available.",
+            "%(count)s copies were on loan or on the hold shelf in the file: loans and holds "
+            "are made at the desk, so they are imported as available.",
+            count,
+        )
+        % {"count": f"{count:,}"}
     ]
 
 
