@@ -75,10 +75,9 @@ _MERGES_NAMED = 10
 def import_job_warnings(job: ImportJob) -> list[str]:
     """What the file gives that no record takes, in the active language: a CSV's columns the
     import does not read, each with the template's column it probably meant (and those it
-    reads by another language's name, with the column it reads them as); the new copies
-    given a status only the desk sets; and the rows that repeat an earlier row's record,
-    which the two become one of."""
-    warnings = [*_locations_warned(job), *_desk_statuses_warned(job), *_merges_warned(job)]
+    reads by another language's name, with the column it reads them as); and the rows
+    that repeat an earlier row's record, which the two become one of."""
+    warnings = [*_locations_warned(job), *_merges_warned(job)]
     if job.encoding == "cp1252":
         warnings.insert(
             0,
@@ -184,10 +183,11 @@ def _locations_warned(job: ImportJob) -> list[str]:
     ]
 
 
-def _desk_statuses_warned(job: ImportJob) -> list[str]:
+def import_job_desk_statuses_warned(job: ImportJob) -> list[str]:
     """How many new copies a staged file gives as on loan or on the hold shelf, which will
-    come in available (each row's reason names its own), said before the librarian commits.
-    A copy the catalog has already keeps its status, and is not counted."""
+    come in available (each row's reason names its own), said on the preview's page before
+    the librarian commits; a job list does not pay its query. A copy the catalog has already
+    keeps its status, and is not counted."""
     if job.status != ImportJob.Status.STAGED:
         return []
     with connection.cursor() as cursor:
