@@ -418,6 +418,10 @@ class Item(models.Model):
         # (catalog.services.items refuses it to every other write), never read from a file.
         ON_HOLD_SHELF = "on_hold_shelf", _("On the hold shelf")
 
+    # The statuses a loan or a hold of this catalog stands behind, which only the desk sets:
+    # neither travels in a file, so an import brings a new copy given one in as available.
+    DESK_STATUSES = frozenset({Status.ON_LOAN.value, Status.ON_HOLD_SHELF.value})
+
     # Looked up by record through the (record, status) index.
     record = models.ForeignKey(
         Record,

@@ -170,7 +170,7 @@ def chunk_decide(
         else:
             named = ", ".join(key_label(key, control_number, language) for key in keys)
             decision.reason = no_match % {"keys": named} if keys else no_keys
-        warnings = [*source.warnings, *_held_copies_released(source, taken)]
+        warnings = [*source.warnings, *_desk_copies_released(source, taken)]
         if warnings and decision.action != Action.REJECT:
             said = after_colon(" ".join(warnings))
             decision.reason = " ".join([decision.reason, gettext("Warning:"), said])
@@ -221,17 +221,23 @@ def _rows_merged(decision: Decision, key: str, earlier: "EarlierRow", *, in_cata
     return said % {**values, "changes": changes_listed(before, data, new_barcodes)}
 
 
-def _held_copies_released(source: SourceRecord, taken: dict[str, int]) -> list[str]:
-    """What is said of the new copies the file gives as on the hold shelf: they come in
-    available (catalog.imports.plans), since no hold of this catalog keeps them."""
-    return [
-        gettext(
+def _desk_copies_released(source: SourceRecord, taken: dict[str, int]) -> list[str]:
+    """What is said of the new copies the file gives as on loan or on the hold shelf: they
+    come in available, since no loan or hold of this catalog keeps them."""
+    said = {
+        Item.Status.ON_LOAN: gettext(
+            "Copy %(barcode)s was on loan in the file: loans are made at the desk, so it is "
+            "imported as available."
+        ),
+        Item.Status.ON_HOLD_SHELF: gettext(
             "Copy %(barcode)s was on the hold shelf where the file comes from; it comes in "
             "available."
-        )
-        % {"barcode": item.barcode}
+        ),
+    }
+    return [
+        said[Item.Status(item.status)] % {"barcode": item.barcode}
         for item in source.items
-        if item.status == Item.Status.ON_HOLD_SHELF and item.barcode not in taken
+        if item.status in Item.DESK_STATUSES and item.barcode not in taken
     ]
 
 

@@ -179,6 +179,18 @@ class ImportJob(StaffJob, ImportCounts):
             return gettext("UNIMARC (ISO 2709)")
         return str(self.get_format_display())
 
+    @property
+    def nothing_to_commit(self) -> bool:
+        """A staged job whose every row was rejected: committing it would write nothing."""
+        return self.status == self.Status.STAGED and 0 < self.total == self.rejected
+
+    def status_shown(self) -> str:
+        """The status as the staff pages name it: a staged job with nothing to commit says so
+        rather than waiting, as "Staged" would say, for a commit."""
+        if self.nothing_to_commit:
+            return gettext("Nothing to import: every row was rejected")
+        return str(self.get_status_display())
+
 
 def key_label(key: str, control_number: str = "", language: str | None = None) -> str:
     """A match key as the preview names it ("ISBN 9780441172719", "control number 123", or

@@ -169,9 +169,9 @@ def items_plan(decisions: list[Decision], copies: CopiesFound | None = None) -> 
         plan.barcodes.append(item.barcode)
         location = cell(locations.get(item.location))
         status = item.status or Item.Status.AVAILABLE.value
-        if status == Item.Status.ON_HOLD_SHELF:
-            # A hold does not travel in a file: nobody here waits for this copy (deciding
-            # warns of it), and only a hold trapped in this catalog puts one on the shelf.
+        if status in Item.DESK_STATUSES:
+            # A loan or a hold does not travel in a file: nobody here has this copy or waits
+            # for it (deciding warns of it), and only the desk lends a copy or shelves it.
             status = Item.Status.AVAILABLE.value
         plan.lines.append(
             f"{item_id}\t{decision.record_id}\t{text(item.barcode)}\t{text(item.call_number)}"

@@ -183,6 +183,37 @@ def _locations_warned(job: ImportJob) -> list[str]:
     ]
 
 
+def import_job_desk_statuses_warned(job: ImportJob) -> list[str]:
+    """How many new copies a staged file gives as on loan or on the hold shelf, which will
+    come in available (each row's reason names its own), said on the preview's page before
+    the librarian commits; a job list does not pay its query. A copy the catalog has already
+    keeps its status, and is not counted."""
+    if job.status != ImportJob.Status.STAGED:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM imports_importrow AS r, "
+            "jsonb_array_elements(r.data->'items') AS item "
+            "WHERE r.job_id = %s AND r.action IN ('create', 'update') "
+            "AND item->>'status' = ANY(%s) AND NOT EXISTS "
+            "(SELECT 1 FROM catalog_item AS i WHERE i.barcode = item->>'barcode')",
+            [job.pk, sorted(Item.DESK_STATUSES)],
+        )
+        (count,) = cursor.fetchone()
+    if not count:
+        return []
+    return [
+        ngettext(
+            "%(count)s copy was on loan or on the hold shelf in the file: loans and holds are "
+            "made at the desk, so it is imported as available.",
+            "%(count)s copies were on loan or on the hold shelf in the file: loans and holds "
+            "are made at the desk, so they are imported as available.",
+            count,
+        )
+        % {"count": f"{count:,}"}
+    ]
+
+
 def _locations_used(codes: Iterable[tuple[str, int]]) -> list[str]:
     """Each location code with the number of copies at it, as the import's words name them."""
     return [

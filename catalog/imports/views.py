@@ -24,6 +24,7 @@ from catalog.imports.jobs import (
 from catalog.imports.models import ExportJob, Format, ImportJob, ImportRow
 from catalog.imports.selectors import (
     export_job_list,
+    import_job_desk_statuses_warned,
     import_job_list,
     import_job_names_locations,
     import_job_progress,
@@ -121,9 +122,12 @@ def _import_job_page(
     if action not in ImportRow.Action.values:
         action = ""
     rows = import_row_list(job=job, action=action or None)[:IMPORT_ROWS_SHOWN]
+    progress = import_job_progress(job)
     context = {
         "job": job,
-        "progress": import_job_progress(job),
+        "progress": progress,
+        # The preview's page alone counts the copies given a desk status: it costs a query.
+        "warnings": [*import_job_desk_statuses_warned(job), *progress["warnings"]],
         "rows": rows,
         "rows_shown": IMPORT_ROWS_SHOWN,
         "action": action,

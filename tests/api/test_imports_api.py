@@ -14,7 +14,7 @@ from catalog.models import Record
 from catalog.services import RecordData, record_create
 from common.tasks import task_enqueue
 from staff.services import api_key_create
-from tests.catalog.imports.helpers import MARC_DIR, job_run
+from tests.catalog.imports.helpers import MARC_DIR, api_upload_run, job_run
 
 CSV = b"title,isbn,barcode\nDune,0441172717,B-1\n,0441172717,\nEmma,,B-2\n"
 
@@ -122,6 +122,27 @@ def test_commit_then_revert_over_the_api(staff):
     with schema_context("alpha"):
         assert Record.objects.count() == 0
     assert staff.post(f"/api/v1/imports/{job_id}/revert/").status_code == 409
+
+
+def test_an_import_whose_every_row_was_rejected_has_nothing_to_commit(staff):
+    job_id = api_upload_run(staff, "books.csv", b"title,isbn\n,0441172717\n,0312243022\n")
+    job = staff.get(f"/api/v1/imports/{job_id}/").json()
+    counts = ("status", "total", "created", "updated", "unchanged", "rejected")
+    assert [job[k] for k in counts] == ["staged", 2, 0, 0, 0, 2]
+    response = staff.post(f"/api/v1/imports/{job_id}/commit/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert response.json()["code"] == "nothing_to_commit"
+    assert response.json()["detail"].startswith("Nothing to import: every row was rejected")
+    assert staff.get(f"/api/v1/imports/{job_id}/").json() == job
+    rows = staff.get(f"/api/v1/imports/{job_id}/rows/?action=reject").json()["results"]
+    assert [row["reason"] for row in rows] == [
+        "No title: the \u201ctitle\u201d column is empty."
+    ] * 2
+    rejects = staff.get(f"/api/v1/imports/{job_id}/rejects/")
+    assert rejects.status_code == 200
+    assert len(b"".join(rejects.streaming_content).decode("utf-8-sig").splitlines()) == 3
+    with schema_context("alpha"):
+        assert not Record.objects.exists()
 
 
 def test_rejects_and_template_download(staff):

@@ -214,12 +214,34 @@ def test_an_import_whose_every_record_is_rejected_offers_no_commit(librarian):
     with schema_context("alpha"):
         job = job_run(ImportJob.objects.get())
     assert job.rejected == job.total == 2
-    page = librarian.get(f"/staff/imports/{job.pk}/").text
+    nothing = "Nothing to import: every row was rejected"
+    listed = librarian.get("/staff/imports/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert nothing in listed
+    assert ">Staged<" not in listed
+    page = librarian.get(f"/staff/imports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert f'data-label="{nothing}"' in page
+    assert f">{nothing}</span>" in page
     assert 'id="import-commit"' not in page
-    assert "Nothing to commit: every record was rejected; download the rejects to fix them." in (
+    assert "There is nothing to commit: each row's reason, below, says why it was rejected." in (
         page.replace("&#x27;", "'")
     )
+    # Each row still says why it was rejected, and the rejects still download.
+    assert page.count("No title: the \u201ctitle\u201d column is empty.") == 2
     assert f'href="/staff/imports/{job.pk}/rejects/"' in page
+    assert librarian.get(f"/staff/imports/{job.pk}/rejects/").status_code == 200
+    # A commit sent anyway is refused, and the job stays as it was, rows and all.
+    refused = librarian.post(f"/staff/imports/{job.pk}/commit/", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 409
+    assert "there is nothing to commit" in refused.text
+    with schema_context("alpha"):
+        job.refresh_from_db()
+        assert (job.status, job.rejected, job.rows.count()) == ("staged", 2, 2)
+        assert not Record.objects.exists()
+    # Any other staged job still says it waits for its commit.
+    _upload(librarian, b"title,isbn\nDune,0441172717\n")
+    with schema_context("alpha"):
+        job_run(ImportJob.objects.order_by("-pk").first())
+    assert ">Staged<" in librarian.get("/staff/imports/", HTTP_ACCEPT_LANGUAGE="en").text
 
 
 def test_import_form_errors_are_plain(librarian):
