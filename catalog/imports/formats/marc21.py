@@ -99,7 +99,8 @@ class MarcFields:
             return present[0]
         if not present:
             return []
-        return [f for f in self.ordered if f.tag in tags]
+        wanted = frozenset(tags)
+        return [f for f in self.ordered if f.tag in wanted]
 
 
 def subfields_cleaned(subfields: Iterable[tuple[str, str]]) -> Subfields:
@@ -177,15 +178,15 @@ def marc_map(
     for tag, kind in (("020", "isbn"), ("022", "issn"), ("010", "lccn")):
         for found in fields.get(tag, ()):
             for code, value in found.subfields:
-                wrong = isbn_check_digit_wrong(value) if tag == "020" else None
-                if code == "z" and wrong:
+                # Only a $z, or an $a that is no valid ISBN, is looked at for a wrong check digit.
+                if code == "z" and tag == "020" and (wrong := isbn_check_digit_wrong(value)):
                     identifiers.append(("isbn_bad", wrong))
                 if code != "a":
                     continue
                 try:
                     identifiers.append((kind, identifier_normalize(kind, value)))
                 except InvalidIdentifier:
-                    if wrong:
+                    if tag == "020" and (wrong := isbn_check_digit_wrong(value)):
                         identifiers.append(("isbn_bad", wrong))
                         if warnings is not None:
                             warnings.append(isbn_invalid_said(value))
