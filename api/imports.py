@@ -27,13 +27,13 @@ from catalog.imports.jobs import (
     import_upload_check,
 )
 from catalog.imports.models import Format, ImportJob, ImportRow
+from catalog.imports.rejects import import_rejects_file
 from catalog.imports.selectors import (
     IMPORT_JOB_FIELDS,
     import_job_fraction_done,
     import_job_list,
     import_job_seconds_left,
     import_job_warnings,
-    import_rejects_file,
     import_row_list,
 )
 from common.http import csv_attachment, declared_length, streamed_attachment

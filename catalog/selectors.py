@@ -4,6 +4,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -78,6 +79,18 @@ def record_links_rows(record_ids: list[int]) -> tuple[sql.Rows, sql.Rows, sql.Ro
     return sql.record_links(record_ids)
 
 
+def records_from(rows: sql.Rows, names: tuple[str, ...] = ()) -> list[Record]:
+    """Records built from rows of sql.RECORD_COLUMNS as the ORM builds them (the deferred
+    fields load on access), each given the values after those columns as `names`."""
+    width = len(sql.RECORD_COLUMNS)
+    records = Record.from_rows(connection.alias, sql.RECORD_COLUMNS, [row[:width] for row in rows])
+    if names:
+        for record, row in zip(records, rows, strict=True):
+            for name, value in zip(names, row[width:], strict=True):
+                setattr(record, name, value)
+    return records
+
+
 def record_list() -> QuerySet[Record]:
     """Records with the fields their API and website views show (not the MARC source, which
     loads on access). Their links are attached by record_links_attach, or come with the
@@ -98,7 +111,7 @@ def record_page(
     annotations of Search.annotations."""
     page = record_page_rows(q=q, filters=filters, ordering=ordering, position=position, size=size)
     names = Search.of(q=q, filters=filters, ordering=ordering).annotations
-    records = sql.records_from(page.rows, names)
+    records = records_from(page.rows, names)
     record_links_attach(records)
     return Page(records, page.next, page.previous)
 
@@ -182,7 +195,7 @@ def record_slice(
                 search.text, seek=None, limit=limit, offset=offset,
                 among_newest=newest if first_pages else None,
             )  # fmt: skip
-        fetched = sql.records_from(_rows_with_values(ranked), ("rank",))
+        fetched = records_from(_rows_with_values(ranked), ("rank",))
         if availability:
             _availability_attach(fetched)
         record_links_attach(fetched)
@@ -192,7 +205,7 @@ def record_slice(
     if availability:
         records = _with_availability(records)
         names += ("copies", "copies_available")
-    fetched = sql.records_from(_fetched(records[offset : offset + limit], search, names), names)
+    fetched = records_from(_fetched(records[offset : offset + limit], search, names), names)
     record_links_attach(fetched)
     return fetched
 

@@ -22,13 +22,13 @@ from catalog.imports.jobs import (
     import_upload_check,
 )
 from catalog.imports.models import ExportJob, Format, ImportJob, ImportRow
+from catalog.imports.rejects import import_rejects_file
 from catalog.imports.selectors import (
     export_job_list,
     import_job_desk_statuses_warned,
     import_job_list,
     import_job_names_locations,
     import_job_progress,
-    import_rejects_file,
     import_row_list,
 )
 from catalog.models import Item

@@ -166,18 +166,6 @@ def _rows(sql: str, params: list[Any]) -> Rows:
         return cursor.fetchall()
 
 
-def records_from(rows: Rows, names: tuple[str, ...] = ()) -> list[Record]:
-    """Records built from rows of RECORD_COLUMNS as the ORM builds them (the deferred fields
-    load on access), each given the values after those columns as `names`."""
-    width = len(RECORD_COLUMNS)
-    records = Record.from_rows(connection.alias, RECORD_COLUMNS, [row[:width] for row in rows])
-    if names:
-        for record, row in zip(records, rows, strict=True):
-            for name, value in zip(names, row[width:], strict=True):
-                setattr(record, name, value)
-    return records
-
-
 def record_rows_by_id(ids: list[int]) -> Rows:
     """The rows (RECORD_COLUMNS) of the records with these ids, in no particular order."""
     return _rows(_BY_ID_SQL, [ids])

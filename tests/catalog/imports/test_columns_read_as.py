@@ -6,7 +6,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from catalog.imports.models import ImportJob
-from catalog.imports.selectors import import_rejects_file
+from catalog.imports.rejects import import_rejects_file
 from catalog.models import Record
 from tenants.administration import library_settings_update
 from tests.catalog.imports.helpers import api_staged_job, contributor_names

@@ -7,7 +7,8 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob, ImportRow
-from catalog.imports.selectors import import_job_warnings, import_rejects_file
+from catalog.imports.rejects import import_rejects_file
+from catalog.imports.selectors import import_job_warnings
 from catalog.models import Record
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key

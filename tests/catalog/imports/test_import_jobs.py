@@ -23,7 +23,7 @@ from catalog.imports.jobs import (
 )
 from catalog.imports.leasing import lease_token
 from catalog.imports.models import ImportJob, ImportRow
-from catalog.imports.selectors import import_rejects_file
+from catalog.imports.rejects import import_rejects_file
 from catalog.imports.snapshots import record_snapshots, snapshot_data
 from catalog.models import Change, Identifier, Item, Location, Record, RecordSearch
 from catalog.services import (
