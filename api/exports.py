@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
+from api.permissions import MayExport
 from api.strict import ChoiceField, StrictInputSerializer
 from catalog.imports.exports import export_file_open, export_job_create
 from catalog.imports.models import ExportJob
@@ -80,7 +81,7 @@ class ExportJobViewSet(JobViewSet[ExportJob]):
         job = export_job_create(**incoming.validated_data, started_by=user, started_by_label=label)
         return self.queued(job)
 
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], permission_classes=[MayExport])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         export = export_file_open(self.get_object())
         return FileResponse(

@@ -39,6 +39,15 @@ class StaffOnly(permissions.BasePermission):
         return policy(request.user)
 
 
+class MayExport(permissions.BasePermission):
+    """An export's file holds staff data (prices, staff notes, item statuses): fetching it needs
+    what starting the export needs, whereas a read key may only watch the job."""
+
+    def has_permission(self, request: Request, view: "APIView") -> bool:
+        self.message = refusal(may_import)
+        return may_import(request.user)
+
+
 class LibraryAdminOnly(permissions.BasePermission):
     """The library's own administration: staff, keys, domains, settings, audit log."""
 

@@ -1,7 +1,8 @@
 """URLs of one library's REST API under /api/v1/."""
 
 from django.urls import URLPattern, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from django.views.decorators.gzip import gzip_page
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from api import circulation as circulation_api
@@ -10,6 +11,7 @@ from api import views as catalog_api
 from api.exports import ExportJobViewSet
 from api.imports import ImportJobViewSet
 from api.lookup import RecordLookupView
+from api.schema_view import SchemaView
 
 
 class Router(DefaultRouter):
@@ -31,7 +33,8 @@ class Router(DefaultRouter):
 
 # Views beside the viewsets.
 others = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Megabytes of JSON that compress tenfold.
+    path("schema/", gzip_page(SchemaView.as_view()), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("changes/", catalog_api.ChangeFeedView.as_view(), name="changes"),
     path("auth/token/", catalog_api.TokenObtainView.as_view(), name="auth-token"),

@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any, cast
 
 from django.http import HttpRequest, JsonResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -648,3 +648,25 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
     return problem_response(
         404, "Not found", "No API endpoint or object at this address.", "not_found"
     )
+
+
+@csrf_exempt
+def api_without_slash(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """An API address typed without its trailing slash: a 308 to the slashed one when that names
+    something, so a client sends the same method and body again (Django's APPEND_SLASH answers
+    a 301 that loses a POST's body, and a 500 page under DEBUG), else the API's 404."""
+    try:
+        match = resolve(request.path_info + "/", getattr(request, "urlconf", None))
+    except Resolver404:
+        return api_not_found(request)
+    if match.func is api_not_found:
+        return api_not_found(request)
+    location = request.get_full_path(force_append_slash=True)
+    response = problem_response(
+        308,
+        _("Permanent redirect"),
+        _("This address ends with a slash: %(location)s") % {"location": location},
+        "moved_permanently",
+    )
+    response["Location"] = location
+    return response

@@ -4,7 +4,7 @@ world's protocols (OAI-PMH, SRU, unAPI, OpenSearch)."""
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from api.views import api_not_found
+from api.views import api_not_found, api_without_slash
 from catalog.admin import catalog_admin
 from tenants import views as tenant_views
 
@@ -15,6 +15,9 @@ urlpatterns = [
     # answered): a 404 problem. A character class, not a (?s) flag, so that URL reversing can
     # still parse the pattern.
     re_path(r"^api/[\s\S]*/$", api_not_found),
+    # The same without the trailing slash: a 308 to the slashed address when that names
+    # something, a 404 problem when not (Django's APPEND_SLASH stays for the website).
+    re_path(r"^api/[\s\S]*$", api_without_slash),
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", tenant_views.staff_home, name="staff-home"),

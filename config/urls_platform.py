@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from api.views import api_not_found
+from api.views import api_not_found, api_without_slash
 from tenants import onboarding_views, operator_views, pool_views
 from tenants import views as tenant_views
 
@@ -32,6 +32,9 @@ urlpatterns = [
     # answered): a 404 problem. A character class, not a (?s) flag, so that URL reversing can
     # still parse the pattern.
     re_path(r"^api/[\s\S]*/$", api_not_found),
+    # The same without the trailing slash: a 308 to the slashed address when that names
+    # something, a 404 problem when not (Django's APPEND_SLASH stays for the website).
+    re_path(r"^api/[\s\S]*$", api_without_slash),
     path("signup/", include(_signup)),
     path("operators/", include(_operators)),
     path("search/", pool_views.union_search_page, name="union-search"),
