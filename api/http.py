@@ -1,11 +1,13 @@
 """HTTP an integrator's tools expect of the API: Location of what a write made, conditional GET,
 and a 406 only when the object asked for is there."""
 
+from hashlib import sha256
 from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.middleware.http import ConditionalGetMiddleware
+from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import NotAcceptable
@@ -36,6 +38,17 @@ class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
     ) -> HttpResponseBase:
         if not request.path.startswith("/api/"):
             return response
+        if (
+            request.method == "GET"
+            and not response.streaming
+            and not response.has_header("ETag")
+            and self.needs_etag(response)
+        ):
+            # Django's own tag is the body's MD5. SHA-256 (its first 128 bits) changes as surely
+            # whenever the body does, and processors compute it in hardware, twice as fast.
+            body = response.content  # type: ignore[attr-defined]
+            if body:
+                response.headers["ETag"] = quote_etag(sha256(body).hexdigest()[:32])
         return super().process_response(request, response)
 
 

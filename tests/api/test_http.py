@@ -1,6 +1,7 @@
 """The HTTP an integrator's tools expect: problem details, 413, JSON misses on unknown hosts."""
 
 import json
+import re
 
 import pytest
 from django_tenants.utils import schema_context
@@ -88,6 +89,27 @@ def test_if_none_match_answers_304_on_objects_and_lists(callers, catalog):
     listed = client.get("/api/v1/records/")["ETag"]
     callers["librarian"].post("/api/v1/records/", {"title": "The Dispossessed"}, format="json")
     assert client.get("/api/v1/records/", HTTP_IF_NONE_MATCH=listed).status_code == 200
+
+
+def test_a_lists_etag_is_strong_and_follows_its_body(callers, catalog):
+    client = callers["read_key"]
+    first, again = client.get("/api/v1/records/"), client.get("/api/v1/records/")
+    assert first.content == again.content
+    assert first["ETag"] == again["ETag"]
+    assert re.fullmatch(r'"[^"]+"', first["ETag"])
+    # If-None-Match compares weakly: the tag sent back as weak still names this body.
+    weak = client.get("/api/v1/records/", HTTP_IF_NONE_MATCH=f"W/{first['ETag']}")
+    assert weak.status_code == 304
+    # Another body (one record less on the page), another tag.
+    shorter = client.get("/api/v1/records/", {"page_size": "1"})
+    assert shorter.content != first.content
+    assert shorter["ETag"] != first["ETag"]
+    assert (
+        client.get(
+            "/api/v1/records/", {"page_size": "1"}, HTTP_IF_NONE_MATCH=first["ETag"]
+        ).status_code
+        == 200
+    )
 
 
 def _records_titled(schema: str, title: str) -> int:
