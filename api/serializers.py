@@ -36,7 +36,7 @@ from catalog.search import (
     language_filter_refusal,
     year_range_refusal,
 )
-from catalog.search.lookups import identifier_parse, ids_parse
+from catalog.search.lookups import identifier_parse, ids_parse, isbn_parse
 from catalog.services import (
     RECORD_CONTROL,
     RECORD_DESCRIPTION,
@@ -287,7 +287,10 @@ class RecordSearchParamsSerializer(serializers.Serializer):
         return value.strip().lower()
 
     def validate_isbn(self, value: str) -> tuple[str, str]:
-        return _identifier("isbn", value)
+        try:
+            return isbn_parse(value)
+        except InvalidIdentifier as exc:
+            raise serializers.ValidationError(exc.message) from None
 
     def validate_identifier(self, value: str) -> tuple[str, str]:
         try:
@@ -321,13 +324,6 @@ class RecordSearchParamsSerializer(serializers.Serializer):
             ids=v.get("ids"),
             identifier=v.get("isbn") or v.get("identifier"),
         )
-
-
-def _identifier(kind: str, raw: str) -> tuple[str, str]:
-    try:
-        return kind, identifier_normalize(kind, raw)
-    except InvalidIdentifier as exc:
-        raise serializers.ValidationError(exc.message) from None
 
 
 def _ids(value: str) -> tuple[int, ...]:

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext, pgettext
 
-from catalog.identifiers import identifier_normalize
 from catalog.imports.models import ExportJob, ImportJob, ImportRow, key_label, row_named
 from catalog.models import Item, Location, Record
 from catalog.search import (
@@ -21,7 +20,7 @@ from catalog.search import (
     record_search,
     year_range_refusal,
 )
-from catalog.search.lookups import identifier_parse, ids_parse
+from catalog.search.lookups import identifier_parse, ids_parse, isbn_parse
 from common.errors import ApplicationError, FieldRefusals
 
 # The record list's filters; `isbn` is an identifier of kind isbn, in any form.
@@ -435,7 +434,7 @@ def _lookups(filters: dict[str, Any], refusals: FieldRefusals) -> dict[str, Any]
             elif name == "identifier":
                 values["identifier"] = identifier_parse(str(value))
             else:
-                values["identifier"] = ("isbn", identifier_normalize("isbn", str(value)))
+                values["identifier"] = isbn_parse(str(value))
         except ApplicationError as exc:
             message = gettext("%(name)s: %(problem)s") % {"name": name, "problem": exc.message}
             with refusals.field():

@@ -37,6 +37,7 @@ from django.db.models.functions import Cast, Coalesce
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.models import Identifier, Record, RecordSearch
 from catalog.search import record_search
+from catalog.search.lookups import isbn_parse
 from catalog.selectors import record_list
 from catalog.text import SEARCH_CONFIG, search_fold
 
@@ -213,7 +214,10 @@ def _identifier_condition(term: str, index: str) -> Q:
     condition = Q(pk__in=[])
     for kind in kinds:
         try:
-            value = identifier_normalize(kind, term)
+            # An ISBN is also looked up among the invalid ones imports keep (isbn_parse).
+            kind, value = (
+                isbn_parse(term) if kind == "isbn" else (kind, identifier_normalize(kind, term))
+            )
         except InvalidIdentifier:
             continue
         records = Identifier.objects.filter(kind=kind, value=value).values("record_id")

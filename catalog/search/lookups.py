@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from catalog.identifiers import identifier_normalize
+from catalog.identifiers import InvalidIdentifier, identifier_normalize, isbn_check_digit_wrong
 from catalog.models import Identifier
 from common.errors import ApplicationError
 
@@ -42,4 +42,19 @@ def identifier_parse(value: str) -> tuple[str, str]:
         raise ApplicationError(
             gettext("Use kind:value, where kind is one of %(kinds)s.") % {"kinds": kinds}
         )
-    return kind, identifier_normalize(kind, raw)
+    return (
+        isbn_parse(raw) if kind == Identifier.Kind.ISBN else (kind, identifier_normalize(kind, raw))
+    )
+
+
+def isbn_parse(raw: str) -> tuple[str, str]:
+    """An ISBN looked up as records keep it: a valid one as kind isbn; one whose only fault is
+    its check digit as the invalid ISBN imports keep (kind isbn_bad), since the number printed
+    on such a book is that one. Anything else raises InvalidIdentifier."""
+    try:
+        return Identifier.Kind.ISBN.value, identifier_normalize(Identifier.Kind.ISBN, raw)
+    except InvalidIdentifier:
+        wrong = isbn_check_digit_wrong(raw)
+        if wrong is None:
+            raise
+        return Identifier.Kind.ISBN_INVALID.value, wrong
