@@ -40,6 +40,12 @@ def demo_password() -> str:
     return path.read_text().strip()
 
 
+def setup_demo_args(password: str) -> list[str]:
+    """setup_demo's arguments for the demo admin's password: joined to its option by "=", as a
+    generated password may begin with "-", which would be read as an option of its own."""
+    return ["setup_demo", f"--admin-password={password}"]
+
+
 def running_env_write() -> None:
     lines = [f"STACKS_UP_PID={os.getpid()}"]
     lines += [f"{name}={os.environ[name]}" for name in SHARED_VARIABLES if os.environ.get(name)]
@@ -68,7 +74,7 @@ def main() -> int:
     manage("migrate_schemas", "--shared", "-v", "0")
     manage("bootstrap_platform")
     manage("migrate_schemas", "--tenant", "-v", "0")
-    manage("setup_demo", "--admin-password", demo_password())
+    manage(*setup_demo_args(demo_password()))
     # Queues the demo import on the first start only; the worker started below runs it.
     manage("demo_catalog_load", "--library", "demo")
     services = [
