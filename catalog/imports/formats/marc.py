@@ -21,6 +21,7 @@ from catalog.imports.formats.marc_text import (
     marc8_controls_spaced,
     marc8_implausible,
     marc8_unreadable,
+    raw_control_number,
     raw_title,
 )
 from catalog.imports.formats.source import (
@@ -434,7 +435,7 @@ def marc_records(
             )
         except RecordRejected as error:
             source.error = str(error)
-            source.identifiers = _raw_control_number(raw)
+            source.identifiers = raw_control_number(raw)
             source.title = raw_title(raw)
         else:
             source.identifiers = identifiers_label(source.data, language)
@@ -473,12 +474,6 @@ def _file_end_read(source: SourceRecord) -> bytes:
             "The file ends inside this record: it was cut short (%(read)s of its %(stated)s "
             "bytes are in the file). Export the file again and import it again."
         ) % {"read": len(raw), "stated": stated}
-        source.identifiers = _raw_control_number(raw)
+        source.identifiers = raw_control_number(raw)
         source.title = raw_title(raw)
     return source.raw
-
-
-def _raw_control_number(raw: bytes) -> str:
-    # Best effort for damaged records: the 001 is often still readable.
-    match = re.search(rb"\x1e([A-Za-z0-9 .-]{1,40})\x1e", raw[:2000])
-    return f"001 {match.group(1).decode('ascii').strip()}?" if match else ""

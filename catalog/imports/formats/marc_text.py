@@ -108,6 +108,14 @@ def marc8_implausible(raw: bytes) -> str:
     return "cp1251" if plausible else "unknown"
 
 
+def raw_control_number(raw: bytes) -> str:
+    """A damaged record's control number (001) as far as its bytes still show it, for the row
+    of a record that cannot be read: "" when they do not. BCDI and PMB write "/" and "\\" in
+    theirs."""
+    found = re.search(rb"\x1e([A-Za-z0-9 .\\/-]{1,40})\x1e", raw[:2000])
+    return f"001 {found.group(1).decode('ascii').strip()}?" if found else ""
+
+
 def raw_title(raw: bytes) -> str:
     """The $a of a damaged record's title field (245, or UNIMARC's 200) as far as its directory
     still finds it, for the row of a record that cannot be read: "" when it does not."""

@@ -18,6 +18,7 @@ from catalog.imports.formats.marc_text import (
     cp1252_plausible,
     iso5426_decoded,
     looks_utf8,
+    raw_control_number,
     raw_title,
 )
 from catalog.imports.formats.source import (
@@ -109,8 +110,7 @@ def unimarc_source(source: SourceRecord) -> None:
         raw = marc.as_marc()
     except RecordRejected as error:
         source.error = str(error)
-        found = re.search(rb"\x1e([A-Za-z0-9 .\\/-]{1,40})\x1e", source.raw[:2000])
-        source.identifiers = f"001 {found.group(1).decode().strip()}?" if found else ""
+        source.identifiers = raw_control_number(source.raw)
         source.title = raw_title(source.raw)
         return
     source.raw = raw
