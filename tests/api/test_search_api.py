@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from catalog.models import RecordSearch
 from catalog.services import RecordData, record_create
 from tests.api.conftest import client_for
 from tests.conftest import LIBRARY_HOST
@@ -277,6 +278,10 @@ def voyages(library):
             subjects = [("Ocean travel", "lcsh")] if i % 2 else []
             record_create(data=RecordData(title=title, subjects=subjects))
         terms = search_terms_refresh(min_records=2)
+        # Whether common words are walked depends on the planner's count of the catalog: a
+        # bigger catalog analysed earlier in this schema would make these words rare.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {RecordSearch._meta.db_table}")
     assert terms["'ocean'"] > terms["'voyag'"] == 7
 
 
