@@ -257,26 +257,35 @@ def _time_zone_clean(time_zone: str) -> str:
     return _one_of("time_zone", time_zone, time_zones(), message, code="unknown_time_zone")
 
 
+def _text_clean(
+    setting: str, text: str, valid: Callable[[str], bool], refusal: str, code: str
+) -> str:
+    """`text` without its surrounding spaces: empty, or refused by `refusal` (which names the
+    value, `%(given)s`) unless `valid` takes it."""
+    text = text.strip()
+    if text and not valid(text):
+        raise ApplicationError.of_field(setting, refusal % {"given": quoted(text)}, code=code)
+    return text
+
+
 def _default_location_code_clean(code: str) -> str:
-    code = code.strip()
-    if code and not Location.objects.filter(code=code).exists():
-        message = gettext(
-            "No location has the code %(code)s: add it under Locations first, or "
-            "choose one of the library's codes."
-        ) % {"code": quoted(code)}
-        raise ApplicationError.of_field("default_location_code", message, code="unknown_location")
-    return code
+    message = gettext(
+        "No location has the code %(given)s: add it under Locations first, or "
+        "choose one of the library's codes."
+    )
+    return _text_clean("default_location_code", code, _location_known, message, "unknown_location")
+
+
+def _location_known(code: str) -> bool:
+    return Location.objects.filter(code=code).exists()
 
 
 def _contact_email_clean(address: str) -> str:
-    address = address.strip()
-    if address and not is_email_address(address):
-        message = gettext(
-            "%(given)s is not an email address: give the one readers may write to, "
-            "such as desk@library.example, or leave it empty."
-        ) % {"given": quoted(address)}
-        raise ApplicationError.of_field("contact_email", message, code="invalid")
-    return address
+    message = gettext(
+        "%(given)s is not an email address: give the one readers may write to, "
+        "such as desk@library.example, or leave it empty."
+    )
+    return _text_clean("contact_email", address, is_email_address, message, code="invalid")
 
 
 def _as_given(value: bool) -> bool:
