@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from common.language import in_sentence
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_YEAR = 2100
 
 
@@ -325,6 +328,15 @@ def _record_link(related_name: str) -> "models.ForeignKey[Record, Record]":
     )  # fmt: skip
 
 
+def _heading_link(
+    heading: type[models.Model], related_name: str, verbose_name: "StrOrPromise"
+) -> "models.ForeignKey[Any, Any]":
+    return models.ForeignKey(
+        heading, on_delete=models.PROTECT, related_name=related_name, db_constraint=False,
+        verbose_name=verbose_name,
+    )  # fmt: skip
+
+
 class RecordContributor(models.Model):
     class Role(models.TextChoices):
         AUTHOR = "author", _("Author")
@@ -335,10 +347,7 @@ class RecordContributor(models.Model):
         CORPORATE = "corporate", _("Corporate author")
 
     record = _record_link("credits")
-    contributor = models.ForeignKey(
-        Contributor, on_delete=models.PROTECT, related_name="credits", db_constraint=False,
-        verbose_name=_("Contributor"),
-    )  # fmt: skip
+    contributor = _heading_link(Contributor, "credits", _("Contributor"))
     role = models.CharField(_("Role"), max_length=16, choices=Role.choices, default=Role.AUTHOR)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -358,10 +367,7 @@ class RecordContributor(models.Model):
 
 class RecordSubject(models.Model):
     record = _record_link("subject_links")
-    subject = models.ForeignKey(
-        Subject, on_delete=models.PROTECT, related_name="record_links", db_constraint=False,
-        verbose_name=_("Subject"),
-    )  # fmt: skip
+    subject = _heading_link(Subject, "record_links", _("Subject"))
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -1,8 +1,9 @@
 """A library's own administration from its host: domains, settings and API keys."""
 
 import ipaddress
+from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 from django.db import connection, transaction
@@ -178,73 +179,154 @@ class LibrarySettingsGiven(TypedDict, total=False):
     contact_email: str | None
 
 
+MAX_CORS_ORIGINS = 50
+
+
+def cors_origins_clean(origins: list[str]) -> list[str]:
+    """Web origins as browsers send them (scheme://host[:port], lower case), without repeats;
+    anything else (a path, a wildcard, another scheme) is refused with the value named."""
+    cleaned: list[str] = []
+    for raw in origins:
+        value = raw.strip()
+        if not value:
+            continue
+        origin = _origin(value)
+        if origin is None:
+            message = _(
+                "%(value)s is not a web origin: give the scheme and host, and a port if "
+                "needed, e.g. https://catalog.example.org or http://localhost:3000 (no "
+                "path, no wildcard)."
+            ) % {"value": repr(value)}
+            raise ApplicationError.of_field("cors_origins", message, code="invalid_origin")
+        if origin not in cleaned:
+            cleaned.append(origin)
+    if len(cleaned) > MAX_CORS_ORIGINS:
+        message = _("At most %(most)s web origins.") % {"most": MAX_CORS_ORIGINS}
+        raise ApplicationError.of_field("cors_origins", message, code="invalid_origin")
+    return cleaned
+
+
+def _origin(value: str) -> str | None:
+    if "*" in value or any(c.isspace() for c in value):
+        return None
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not host
+        or parts.username is not None
+        or parts.password is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or value.endswith(("?", "#"))
+    ):
+        return None
+    if not _is_address(host):
+        try:
+            hostname_validate(host)
+        except ApplicationError:
+            return None
+    where = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme.lower()}://{where}" + (f":{port}" if port is not None else "")
+
+
+def _one_of(setting: str, given: str, known: Collection[str], refusal: str, code: str) -> str:
+    """`given` when it is one of `known`; else refused by `refusal`, which may name the value
+    (`%(given)s`) and the ones it may be (`%(codes)s`)."""
+    if given not in known:
+        message = refusal % {"given": quoted(given), "codes": ", ".join(known)}
+        raise ApplicationError.of_field(setting, message, code=code)
+    return given
+
+
+def _language_clean(language: str) -> str:
+    message = gettext("Choose one of the languages Stacks speaks: %(codes)s, not %(given)s.")
+    return _one_of("language", language, language_codes(), message, code="unknown_language")
+
+
+def _time_zone_clean(time_zone: str) -> str:
+    message = gettext(
+        "%(given)s is not a time zone: give its IANA name, such as Europe/Paris, "
+        "America/Toronto or UTC."
+    )
+    return _one_of("time_zone", time_zone, time_zones(), message, code="unknown_time_zone")
+
+
+def _text_clean(
+    setting: str, text: str, valid: Callable[[str], bool], refusal: str, code: str
+) -> str:
+    """`text` without its surrounding spaces: empty, or refused by `refusal` (which names the
+    value, `%(given)s`) unless `valid` takes it."""
+    text = text.strip()
+    if text and not valid(text):
+        raise ApplicationError.of_field(setting, refusal % {"given": quoted(text)}, code=code)
+    return text
+
+
+def _default_location_code_clean(code: str) -> str:
+    message = gettext(
+        "No location has the code %(given)s: add it under Locations first, or "
+        "choose one of the library's codes."
+    )
+    return _text_clean("default_location_code", code, _location_known, message, "unknown_location")
+
+
+def _location_known(code: str) -> bool:
+    return Location.objects.filter(code=code).exists()
+
+
+def _contact_email_clean(address: str) -> str:
+    message = gettext(
+        "%(given)s is not an email address: give the one readers may write to, "
+        "such as desk@library.example, or leave it empty."
+    )
+    return _text_clean("contact_email", address, is_email_address, message, code="invalid")
+
+
+def _as_given(value: bool) -> bool:
+    """A switch, refused beforehand unless it is true or false."""
+    return value
+
+
+# Each setting a change stores, with the check that cleans it (or refuses it, naming the value),
+# in the order an answer names the wrong ones; share_records is compared with the saved one.
+_SETTING_CLEANERS: dict[str, Callable[[Any], object]] = {
+    "name": library_name_clean,
+    "public_catalog": _as_given,
+    "default_location_code": _default_location_code_clean,
+    "cors_origins": cors_origins_clean,
+    "language": _language_clean,
+    "time_zone": _time_zone_clean,
+    "contact_email": _contact_email_clean,
+}
+
+
 def library_settings_clean(**settings: Unpack[LibrarySettingsGiven]) -> dict[str, object]:
     """The settings given (None: not given), checked and cleaned as library_settings_update
     stores them (share_records aside: it is compared with the saved one there); every wrong
     value is refused in one error. Writes nothing, so an edge that refused other values of
     the same request can name these with them."""
-    name, public_catalog = settings.get("name"), settings.get("public_catalog")
-    default_location_code = settings.get("default_location_code")
-    share_records, cors_origins = settings.get("share_records"), settings.get("cors_origins")
-    language, time_zone = settings.get("language"), settings.get("time_zone")
-    contact_email = settings.get("contact_email")
     changed: dict[str, object] = {}
     # Every setting is checked, so that one answer names each wrong value.
     refusals = FieldRefusals()
-    for setting, given in (("public_catalog", public_catalog), ("share_records", share_records)):
+    for setting in ("public_catalog", "share_records"):
+        given = settings.get(setting)
         if given is not None and not isinstance(given, bool):
             message = gettext("%(field)s is true or false, not %(given)s.") % {
                 "field": setting, "given": quoted(given)
             }  # fmt: skip
             with refusals.field():
                 raise ApplicationError.of_field(setting, message, code="invalid")
-    if name is not None:
-        with refusals.field():
-            changed["name"] = library_name_clean(name)
-    if public_catalog is not None:
-        changed["public_catalog"] = public_catalog
-    if default_location_code is not None:
-        code = default_location_code.strip()
-        with refusals.field():
-            if code and not Location.objects.filter(code=code).exists():
-                message = gettext(
-                    "No location has the code %(code)s: add it under Locations first, or "
-                    "choose one of the library's codes."
-                ) % {"code": quoted(code)}
-                raise ApplicationError.of_field(
-                    "default_location_code", message, code="unknown_location"
-                )
-            changed["default_location_code"] = code
-    if cors_origins is not None:
-        with refusals.field():
-            changed["cors_origins"] = cors_origins_clean(cors_origins)
-    if language is not None:
-        with refusals.field():
-            if language not in language_codes():
-                message = gettext(
-                    "Choose one of the languages Stacks speaks: %(codes)s, not %(given)s."
-                ) % {"codes": ", ".join(language_codes()), "given": quoted(language)}
-                raise ApplicationError.of_field("language", message, code="unknown_language")
-            changed["language"] = language
-    if time_zone is not None:
-        with refusals.field():
-            if time_zone not in time_zones():
-                message = gettext(
-                    "%(given)s is not a time zone: give its IANA name, such as Europe/Paris, "
-                    "America/Toronto or UTC."
-                ) % {"given": quoted(time_zone)}
-                raise ApplicationError.of_field("time_zone", message, code="unknown_time_zone")
-            changed["time_zone"] = time_zone
-    if contact_email is not None:
-        address = contact_email.strip()
-        with refusals.field():
-            if address and not is_email_address(address):
-                message = gettext(
-                    "%(given)s is not an email address: give the one readers may write to, "
-                    "such as desk@library.example, or leave it empty."
-                ) % {"given": quoted(address)}
-                raise ApplicationError.of_field("contact_email", message, code="invalid")
-            changed["contact_email"] = address
+    for setting, clean in _SETTING_CLEANERS.items():
+        given = settings.get(setting)
+        if given is not None:
+            with refusals.field():
+                changed[setting] = clean(given)
     refusals.raise_any()
     return changed
 
@@ -320,62 +402,6 @@ def default_location_follow(before: str, after: str) -> None:
     )  # fmt: skip
     hostnames = _hostnames(library)
     transaction.on_commit(lambda: domain_cache_forget(*hostnames))
-
-
-MAX_CORS_ORIGINS = 50
-
-
-def cors_origins_clean(origins: list[str]) -> list[str]:
-    """Web origins as browsers send them (scheme://host[:port], lower case), without repeats;
-    anything else (a path, a wildcard, another scheme) is refused with the value named."""
-    cleaned: list[str] = []
-    for raw in origins:
-        value = raw.strip()
-        if not value:
-            continue
-        origin = _origin(value)
-        if origin is None:
-            message = _(
-                "%(value)s is not a web origin: give the scheme and host, and a port if "
-                "needed, e.g. https://catalog.example.org or http://localhost:3000 (no "
-                "path, no wildcard)."
-            ) % {"value": repr(value)}
-            raise ApplicationError.of_field("cors_origins", message, code="invalid_origin")
-        if origin not in cleaned:
-            cleaned.append(origin)
-    if len(cleaned) > MAX_CORS_ORIGINS:
-        message = _("At most %(most)s web origins.") % {"most": MAX_CORS_ORIGINS}
-        raise ApplicationError.of_field("cors_origins", message, code="invalid_origin")
-    return cleaned
-
-
-def _origin(value: str) -> str | None:
-    if "*" in value or any(c.isspace() for c in value):
-        return None
-    parts = urlsplit(value)
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    host = parts.hostname or ""
-    if (
-        parts.scheme.lower() not in ("http", "https")
-        or not host
-        or parts.username is not None
-        or parts.password is not None
-        or parts.path not in ("", "/")
-        or parts.query
-        or parts.fragment
-        or value.endswith(("?", "#"))
-    ):
-        return None
-    if not _is_address(host):
-        try:
-            hostname_validate(host)
-        except ApplicationError:
-            return None
-    where = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme.lower()}://{where}" + (f":{port}" if port is not None else "")
 
 
 def api_key_list() -> QuerySet[ApiKey]:
