@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 from api.authentication import api_key_cache_clear
 from config.celery import app
 from staff.services import api_key_create
+from tenants.administration import library_settings_update
 from tenants.dns import domain_challenge
 from tenants.domains import host_cache_clear
 from tenants.models import Library
@@ -143,6 +144,12 @@ def fixtures_in_both_libraries(name: str, make: Callable[[str], Any]) -> tuple[A
         return make(other_library.schema_name)
 
     return in_a, in_b
+
+
+def language_set(library: Library, language: str) -> None:
+    """The library's language, as its admin sets it: the staff pages follow it."""
+    with schema_context(library.schema_name):
+        library_settings_update(library=library, actor="test", language=language)
 
 
 @pytest.fixture

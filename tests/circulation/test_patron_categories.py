@@ -8,9 +8,8 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from circulation.models import LoanRule, Patron
-from tenants.administration import library_settings_update
 from tests.circulation.conftest import Desk, staff_client
-from tests.conftest import OTHER_LIBRARY_HOST
+from tests.conftest import OTHER_LIBRARY_HOST, language_set
 
 
 def _categories(page: str) -> list[str]:
@@ -21,8 +20,8 @@ def _categories(page: str) -> list[str]:
 def test_the_patron_list_shows_categories_in_the_staffs_language(
     library, librarian: Client, viewer: Client, desk: Desk, language: str, child: str
 ) -> None:
+    language_set(library, language)
     with schema_context(desk.schema):
-        library_settings_update(library=library, actor="test", language=language)
         Patron.objects.filter(pk=desk.patron.pk).update(category="child")
         Patron.objects.filter(pk=desk.other_patron.pk).update(category="bookmobile")
 
@@ -36,8 +35,8 @@ def test_the_patron_list_shows_categories_in_the_staffs_language(
 def test_a_refused_loan_names_the_category_in_the_staffs_language(
     library, librarian: Client, desk: Desk
 ) -> None:
+    language_set(library, "fr")
     with schema_context(desk.schema):
-        library_settings_update(library=library, actor="test", language="fr")
         Patron.objects.filter(pk=desk.patron.pk).update(category="child")
         LoanRule.objects.create(patron_category="child", for_loan=False)
     refused = librarian.post(
@@ -58,25 +57,32 @@ def test_another_librarys_staff_cannot_open_the_patron(desk: Desk, other_library
         assert Patron.objects.get(pk=desk.patron.pk).category == "adult"
 
 
-def _category_options(page: str) -> list[tuple[str, str, str]]:
-    select = re.search(r'<select name="category"[^>]*>(.*?)</select>', page, re.S)
+def _options(page: str, name: str) -> list[tuple[str, str, str]]:
+    """The (value, " selected" or "", label) of each option of the select called `name`."""
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
     assert select, page
     return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select[1])
 
 
-def test_the_patron_form_offers_the_library_s_categories_by_name(
-    library, librarian: Client, desk: Desk
-) -> None:
+@pytest.fixture
+def typed_categories(library, desk: Desk) -> LoanRule:
+    """A library in French with two categories Stacks has no name for, typed by its staff: the
+    other patron's "bookmobile" and a lending rule's "cdi" (the rule is returned)."""
+    language_set(library, "fr")
     with schema_context(desk.schema):
-        library_settings_update(library=library, actor="test", language="fr")
         Patron.objects.filter(pk=desk.other_patron.pk).update(category="bookmobile")
-        LoanRule.objects.create(patron_category="cdi", loan_days=7)
-    new = _category_options(librarian.get("/staff/patrons/new/").text)
+        return LoanRule.objects.create(patron_category="cdi", loan_days=7)
+
+
+def test_the_patron_form_offers_the_library_s_categories_by_name(
+    librarian: Client, desk: Desk, typed_categories: LoanRule
+) -> None:
+    new = _options(librarian.get("/staff/patrons/new/").text, "category")
     assert ("adult", " selected", "adulte") in new
     assert ("child", "", "enfant") in new
     assert {("bookmobile", "", "bookmobile"), ("cdi", "", "cdi")} <= set(new)
     # A patron's own category is the one chosen.
-    mine = _category_options(librarian.get(f"/staff/patrons/{desk.other_patron.pk}/").text)
+    mine = _options(librarian.get(f"/staff/patrons/{desk.other_patron.pk}/").text, "category")
     assert [code for code, chosen, _label in mine if chosen] == ["bookmobile"]
     made = librarian.post("/staff/patrons/new/", {"name": "Odo", "barcode": "P-ODO",
                                                    "category": "child"})  # fmt: skip
@@ -85,27 +91,18 @@ def test_the_patron_form_offers_the_library_s_categories_by_name(
         assert Patron.objects.get(barcode="P-ODO").category == "child"
 
 
-def _rule_category_options(page: str) -> list[tuple[str, str, str]]:
-    select = re.search(r'<select name="patron_category"[^>]*>(.*?)</select>', page, re.S)
-    assert select, page
-    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select[1])
-
-
 def test_the_lending_rules_offer_the_categories_the_patron_form_offers(
-    library, admin: Client, librarian: Client, desk: Desk
+    admin: Client, librarian: Client, desk: Desk, typed_categories: LoanRule
 ) -> None:
-    with schema_context(desk.schema):
-        library_settings_update(library=library, actor="test", language="fr")
-        Patron.objects.filter(pk=desk.other_patron.pk).update(category="bookmobile")
-        rule = LoanRule.objects.create(patron_category="cdi", loan_days=7)
-    offered = _rule_category_options(admin.get("/staff/lending-rules/").text)
+    rule = typed_categories
+    offered = _options(admin.get("/staff/lending-rules/").text, "patron_category")
     assert (offered[0][0], offered[0][2]) == ("", "Toute catégorie")  # a rule for any
-    patron_form = _category_options(librarian.get("/staff/patrons/new/").text)
+    patron_form = _options(librarian.get("/staff/patrons/new/").text, "category")
     assert [(code, label) for code, _chosen, label in offered[1:]] == [
         (code, label) for code, _chosen, label in patron_form
     ]
     # A rule's own category, typed before there was a list, stays chosen on its page.
-    mine = _rule_category_options(admin.get(f"/staff/lending-rules/{rule.pk}/").text)
+    mine = _options(admin.get(f"/staff/lending-rules/{rule.pk}/").text, "patron_category")
     assert [code for code, chosen, _label in mine if chosen] == ["cdi"]
     changed = {"patron_category": "cdi", "item_type": "", "for_loan": "on", "loan_days": "14",
                "max_loans": "3", "renewals": "1", "max_holds": "2"}  # fmt: skip

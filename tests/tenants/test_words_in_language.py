@@ -13,9 +13,8 @@ from django_tenants.utils import schema_context
 from catalog.services import ItemData, RecordData, item_create, record_create
 from staff.audit import audit_record
 from staff.models import User
-from tests.catalog.imports.test_count_words import language_set
 from tests.circulation.conftest import staff_client
-from tests.conftest import LIBRARY_HOST
+from tests.conftest import LIBRARY_HOST, language_set
 
 
 @pytest.mark.parametrize(

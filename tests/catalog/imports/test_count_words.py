@@ -8,9 +8,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from catalog.imports.models import ImportJob, ImportRow
-from tenants.administration import library_settings_update
 from tests.circulation.conftest import staff_client
-from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, language_set
 
 
 def _job(schema: str, **counts: int) -> ImportJob:
@@ -18,12 +17,6 @@ def _job(schema: str, **counts: int) -> ImportJob:
         return ImportJob.objects.create(
             file_name="books.csv", status=ImportJob.Status.STAGED, **counts
         )
-
-
-def language_set(library, language: str) -> None:  # type: ignore[no-untyped-def]
-    """The library's language, as its admin sets it: the staff pages follow it."""
-    with schema_context(library.schema_name):
-        library_settings_update(library=library, actor="test", language=language)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])

@@ -15,9 +15,8 @@ from catalog.imports.merging import changes_listed
 from catalog.imports.models import ExportJob, ImportJob, key_label
 from catalog.services import RecordData
 from tenants.administration import library_settings_update
-from tests.catalog.imports.test_count_words import language_set
 from tests.circulation.conftest import staff_client
-from tests.conftest import LIBRARY_HOST
+from tests.conftest import LIBRARY_HOST, language_set
 
 BEFORE = RecordData(
     title="L\u2019\u00c9tranger", series="Folio",
