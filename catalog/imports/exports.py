@@ -178,8 +178,11 @@ def export_job_work(
     job = ExportJob.objects.get(pk=job_id)
     turn = Slice(others_waiting, readers_active)
     # As an import's: a killed holder is noticed when its heartbeat stops, not a lease later.
-    with lease_heartbeat(owner):
-        return _export_turn(job, owner, turn)
+    with lease_heartbeat(owner) as beat:
+        more = _export_turn(job, owner, turn)
+        if more and beat is not None:
+            beat.next_turn_follows()
+        return more
 
 
 def _export_turn(job: ExportJob, owner: str, turn: Slice) -> bool:
