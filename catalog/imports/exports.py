@@ -112,7 +112,7 @@ def export_job_create(
             started_by_label=started_by_label[:255],
         )
         if queue and not ahead:
-            task_enqueue(EXPORT_JOB_RUN, job.pk, swept=True)
+            task_enqueue(EXPORT_JOB_RUN, job.pk, jobs=ExportJob.objects.filter(pk=job.pk))
     return job
 
 
@@ -129,7 +129,7 @@ def export_jobs_resumable() -> list[int]:
 def _export_next_queue() -> None:
     """Queue the library's next export once this one has ended."""
     for job_id in export_jobs_resumable():
-        task_enqueue(EXPORT_JOB_RUN, job_id, swept=True)
+        task_enqueue(EXPORT_JOB_RUN, job_id, jobs=ExportJob.objects.filter(pk=job_id))
 
 
 # A writer takes records one at a time (send); the caller ends the file (FOOTERS). Only CSV

@@ -163,7 +163,7 @@ def import_job_create(
 
 
 def _queue(job_id: int) -> None:
-    task_enqueue(IMPORT_JOB_RUN, job_id, swept=True)
+    task_enqueue(IMPORT_JOB_RUN, job_id, jobs=ImportJob.objects.filter(pk=job_id))
 
 
 @transaction.atomic

@@ -107,7 +107,9 @@ def lease_claim(model: type[ImportJob | ExportJob], job_id: int, owner: str, **a
     taken = (
         model.objects.filter(pk=job_id, status__in=model.ACTIVE_STATUSES)
         .filter(free)
-        .update(lease_owner=owner, lease_expires_at=_lease_expiry(now), **also)
+        .update(
+            lease_owner=owner, lease_expires_at=_lease_expiry(now), queue_missed_at=None, **also
+        )
     )
     if taken:
         # The stamps of killed holders, once no job names them any longer.
