@@ -806,11 +806,18 @@ def labels_response(options: dict[str, Any]) -> HttpResponse:
 
 
 class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
+    waiting_for_job_queue = serializers.BooleanField(
+        read_only=True,
+        help_text="True while the job is stored but waits for the job queue (Redis away); "
+        "it starts by itself once the queue is back.",
+    )
+
     class Meta:
         model = PatronImport
         fields = [
             "id", "file_name", "status", "processed", "error", "error_code", "total", "created",
             "updated", "unchanged", "rejected", "started_by_label", "created_at", "committed_at",
+            "waiting_for_job_queue",
         ]  # fmt: skip
 
 

@@ -23,12 +23,17 @@ from catalog.imports.selectors import export_job_list
 
 class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
     started_by = serializers.CharField(source="started_by_label", read_only=True)
+    waiting_for_job_queue = serializers.BooleanField(
+        read_only=True,
+        help_text="True while the job is stored but waits for the job queue (Redis away); "
+        "it starts by itself once the queue is back.",
+    )
 
     class Meta:
         model = ExportJob
         fields = [
             "id", "format", "separator", "filters", "status", "records", "error", "error_code",
-            "started_by", "created_at", "finished_at",
+            "started_by", "created_at", "finished_at", "waiting_for_job_queue",
         ]  # fmt: skip
 
 

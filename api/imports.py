@@ -49,10 +49,18 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     seconds_left = serializers.SerializerMethodField()
     started_by = serializers.CharField(source="started_by_label")
     warnings = serializers.SerializerMethodField()
+    waiting_for_job_queue = serializers.BooleanField(
+        read_only=True,
+        help_text="True while the job is stored but waits for the job queue (Redis away); "
+        "it starts by itself once the queue is back.",
+    )
 
     class Meta:
         model = ImportJob
-        fields = [*IMPORT_JOB_FIELDS, "progress", "seconds_left", "started_by", "warnings"]
+        fields = [
+            *IMPORT_JOB_FIELDS, "progress", "seconds_left", "started_by", "warnings",
+            "waiting_for_job_queue",
+        ]  # fmt: skip
 
     def get_progress(self, job: ImportJob) -> float:
         """0 to 1: bytes read while staging, rows written while committing."""

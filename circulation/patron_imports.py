@@ -179,8 +179,17 @@ def patron_import_create(
     job = PatronImport(file_name=file_name[:255], started_by_label=started_by_label[:255])
     job.file.save("patrons.csv", ContentFile(content), save=False)
     job.save()
-    task_enqueue(PATRON_IMPORT_RUN, job.pk)
+    task_enqueue(PATRON_IMPORT_RUN, job.pk, jobs=PatronImport.objects.filter(pk=job.pk))
     return job
+
+
+def patron_imports_waiting() -> list[int]:
+    """The library's patron imports stored while the job queue was away, still to run: the
+    workers queue them once it is back (running one twice does nothing twice)."""
+    waiting = PatronImport.objects.filter(
+        status__in=PatronImport.ACTIVE_STATUSES, queue_missed_at__isnull=False
+    )
+    return list(waiting.order_by("pk").values_list("pk", flat=True))
 
 
 def patron_import_run(*, job_id: int) -> PatronImport | None:
@@ -188,6 +197,10 @@ def patron_import_run(*, job_id: int) -> PatronImport | None:
     chunk at a time. Safe to run twice: each step starts from the job's status, under its lock,
     and a write resumes after the last line written. The reasons it stores are in the
     library's language."""
+    # It reached the queue, or the workers queued it again: it waits for the queue no longer.
+    PatronImport.objects.filter(pk=job_id, queue_missed_at__isnull=False).update(
+        queue_missed_at=None
+    )
     with translation.override(library_language()):
         _stage(job_id)
         while _write_chunk(job_id):
@@ -281,7 +294,7 @@ def patron_import_commit(*, job_id: int) -> PatronImport:
         )
     job.status = PatronImport.Status.COMMITTING
     job.save(update_fields=["status"])
-    task_enqueue(PATRON_IMPORT_RUN, job.pk)
+    task_enqueue(PATRON_IMPORT_RUN, job.pk, jobs=PatronImport.objects.filter(pk=job.pk))
     return job
 
 

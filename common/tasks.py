@@ -9,6 +9,8 @@ from typing import Any
 
 from celery import current_app
 from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Now
 from kombu.exceptions import OperationalError
 from tenant_schemas_celery.task import TenantTask
 
@@ -27,15 +29,19 @@ def task_name(name: str) -> str:
 
 
 def task_enqueue(
-    name: str, *args: Any, countdown: float | None = None, swept: bool = False
+    name: str,
+    *args: Any,
+    countdown: float | None = None,
+    jobs: "QuerySet[Any] | None" = None,
 ) -> None:
     """Queue the task registered as `name` once the current transaction commits.
 
     The task carries the current schema in its headers (tenant-schemas-celery's send_task),
-    and nothing is queued if the transaction rolls back. A `swept` task is one the workers
-    queue again by themselves from the rows it works on (imports and exports, found by the
-    imports watch): with the broker away it is left to them, since the rows are committed
-    and an error would only make the caller ask a second time.
+    and nothing is queued if the transaction rolls back. A task given its `jobs` is one the
+    workers queue again by themselves from those rows (imports, exports and patron imports,
+    found by the imports watch): with the broker away, the rows are marked as waiting for
+    the job queue (`queue_missed_at`) and left to the workers, since they are committed and
+    an error would only make the caller ask a second time.
     """
     options: dict[str, Any] = {}
     if countdown is not None:
@@ -45,9 +51,10 @@ def task_enqueue(
         try:
             current_app.send_task(name, args=args, **options)
         except (OperationalError, *REDIS_UNAVAILABLE):
-            if not swept:
+            if jobs is None:
                 raise
             logger.warning("broker unavailable: %s%r is left for the workers to find", name, args)
+            jobs.update(queue_missed_at=Now())
 
     transaction.on_commit(send)
 

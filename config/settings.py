@@ -421,8 +421,8 @@ STACKS_WORKER_NICE = env.int("STACKS_WORKER_NICE", default=0)
 STACKS_WAIT_SECONDS = env.int("STACKS_WAIT_SECONDS", default=60)
 # What record pages say about each copy beyond its status (catalog.website.copy_notes).
 STACKS_COPY_NOTES = ["circulation.selectors.copies_public_notes"]
-# Periodic tasks: beat sends each into every active library (worker/circulation.py).
-CELERY_BEAT_SCHEDULER = "worker.circulation:LibraryScheduler"
+# Periodic tasks: beat sends each into every active library (worker/beat.py).
+CELERY_BEAT_SCHEDULER = "worker.beat:LibraryScheduler"
 CELERY_BEAT_SCHEDULE = {
     "circulation-daily": {
         "task": "worker.circulation_daily",

@@ -7,11 +7,13 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from catalog.imports.leasing import libraries_heartbeating
 from catalog.imports.models import ExportJob, ImportJob, LeaseHeartbeat
+from circulation.models import PatronImport
 from tenants.models import Library
 
 
 def library_schemas_importing(*, heartbeat_stopped: bool = False) -> list[str]:
-    """The schemas of active libraries with an import or export job still to finish; with
+    """The schemas of active libraries with an import or export job still to finish, or a
+    patron import that waits for the job queue; with
     `heartbeat_stopped`, only those with a job whose holder's heartbeat has stopped (a worker
     killed mid-turn)."""
     public = get_public_schema_name()
@@ -29,6 +31,7 @@ def library_schemas_importing(*, heartbeat_stopped: bool = False) -> list[str]:
     imports = connection.ops.quote_name(ImportJob._meta.db_table)
     exports = connection.ops.quote_name(ExportJob._meta.db_table)
     stamps = connection.ops.quote_name(LeaseHeartbeat._meta.db_table)
+    patrons = connection.ops.quote_name(PatronImport._meta.db_table)
     # Schema names are identifiers checked when each library was made, and quoted here.
     branches = []
     params: list[Any] = []
@@ -48,6 +51,7 @@ def library_schemas_importing(*, heartbeat_stopped: bool = False) -> list[str]:
         branches.append(
             f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quoted}.{imports} WHERE status = ANY(%s))"  # noqa: S608
             f" OR EXISTS (SELECT 1 FROM {quoted}.{exports} WHERE status = ANY(%s))"
+            f" OR EXISTS (SELECT 1 FROM {quoted}.{patrons} WHERE queue_missed_at IS NOT NULL)"
         )
         params += [schema, list(ImportJob.ACTIVE_STATUSES), list(ExportJob.ACTIVE_STATUSES)]
     with connection.cursor() as cursor:

@@ -2,8 +2,6 @@
 library."""
 
 from celery import shared_task
-from django.db.models import QuerySet
-from tenant_schemas_celery.scheduler import TenantAwarePersistentScheduler
 
 from circulation.notices import notices_prepare, notices_send
 from circulation.patron_imports import PATRON_IMPORT_RUN, patron_import_run
@@ -14,7 +12,6 @@ from circulation.services import (
     loans_anonymize,
 )
 from common.tasks import LibraryTask
-from tenants.models import Library
 
 
 @shared_task(base=LibraryTask, name=NOTICES_SEND)
@@ -39,14 +36,3 @@ def patron_import_run_task(job_id: int) -> str:
     """Read a queued patron file into its preview, or write a confirmed one."""
     job = patron_import_run(job_id=job_id)
     return job.status if job is not None else "gone"
-
-
-class LibraryScheduler(TenantAwarePersistentScheduler):
-    """Celery beat sending each periodic task once into every active library's schema, or,
-    for an entry with `"tenant_schemas": ["public"]`, once on the platform."""
-
-    @classmethod
-    def get_queryset(cls) -> QuerySet[Library]:
-        # The platform's own row is here for platform entries; tasks for every library
-        # leave it out (TenantAwareSchedulerMixin.apply_entry).
-        return Library.objects.filter(status=Library.Status.ACTIVE)

@@ -33,6 +33,7 @@ from catalog.imports.jobs import (
     import_jobs_resumable,
 )
 from catalog.imports.leasing import LeaseLost, lease_token
+from circulation.patron_imports import PATRON_IMPORT_RUN, patron_imports_waiting
 from common.readers import readers_active
 from common.tasks import LibraryTask
 from tenants.activity import library_schemas_importing
@@ -109,13 +110,17 @@ def queue_waiting(queue: str) -> bool:
 
 @shared_task(base=LibraryTask, name="worker.imports_resume")
 def imports_resume() -> list[int]:
-    """Queue the active imports of this library that nobody holds any longer, and its next
-    export when none is held."""
+    """Queue the active imports of this library that nobody holds any longer, its next
+    export when none is held, and its patron imports that wait for the job queue."""
     free, _ = import_jobs_resumable()
     for job_id in free:
         _queue_turn(job_id)
     for job_id in export_jobs_resumable():
         export_job_run.apply_async((job_id,), retry=True, retry_policy=PUBLISH_RETRY)
+    for job_id in patron_imports_waiting():
+        current_app.send_task(
+            PATRON_IMPORT_RUN, args=(job_id,), retry=True, retry_policy=PUBLISH_RETRY
+        )
     return free
 
 
@@ -146,15 +151,32 @@ def imports_watch(*, heartbeat_stopped: bool = False) -> None:
         close_old_connections()
 
 
+def broker_answers() -> bool:
+    """Whether the job queue answers now (one try)."""
+    try:
+        with current_app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1)
+    except Exception:
+        return False
+    return True
+
+
 def _watch_forever(stop: threading.Event) -> None:
-    """Every round once a lease period; in between, a look once a heartbeat period at
-    whether a holder died mid-turn, which queues nothing while all is well."""
+    """Every round once a lease period, and at once when the job queue is back after an
+    outage (the jobs stored meanwhile wait for it); in between, a look once a heartbeat
+    period at whether a holder died mid-turn, which queues nothing while all is well."""
+    away = False
     while True:
         imports_watch()
         full_round = time.monotonic() + settings.STACKS_IMPORT_LEASE_SECONDS
         while (left := full_round - time.monotonic()) > 0:
             if stop.wait(min(settings.STACKS_IMPORT_HEARTBEAT_SECONDS, left)):
                 return
+            answers = broker_answers()
+            if away and answers:
+                away = False
+                break
+            away = not answers
             if time.monotonic() < full_round:
                 imports_watch(heartbeat_stopped=True)
 

@@ -112,7 +112,7 @@ def export_job_create(
             started_by_label=started_by_label[:255],
         )
         if queue and not ahead:
-            task_enqueue(EXPORT_JOB_RUN, job.pk, swept=True)
+            task_enqueue(EXPORT_JOB_RUN, job.pk, jobs=ExportJob.objects.filter(pk=job.pk))
     return job
 
 
@@ -129,7 +129,7 @@ def export_jobs_resumable() -> list[int]:
 def _export_next_queue() -> None:
     """Queue the library's next export once this one has ended."""
     for job_id in export_jobs_resumable():
-        task_enqueue(EXPORT_JOB_RUN, job_id, swept=True)
+        task_enqueue(EXPORT_JOB_RUN, job_id, jobs=ExportJob.objects.filter(pk=job_id))
 
 
 # A writer takes records one at a time (send); the caller ends the file (FOOTERS). Only CSV
@@ -178,8 +178,11 @@ def export_job_work(
     job = ExportJob.objects.get(pk=job_id)
     turn = Slice(others_waiting, readers_active)
     # As an import's: a killed holder is noticed when its heartbeat stops, not a lease later.
-    with lease_heartbeat(owner):
-        return _export_turn(job, owner, turn)
+    with lease_heartbeat(owner) as beat:
+        more = _export_turn(job, owner, turn)
+        if more and beat is not None:
+            beat.next_turn_follows()
+        return more
 
 
 def _export_turn(job: ExportJob, owner: str, turn: Slice) -> bool:

@@ -163,7 +163,7 @@ def import_job_create(
 
 
 def _queue(job_id: int) -> None:
-    task_enqueue(IMPORT_JOB_RUN, job_id, swept=True)
+    task_enqueue(IMPORT_JOB_RUN, job_id, jobs=ImportJob.objects.filter(pk=job_id))
 
 
 @transaction.atomic
@@ -260,13 +260,15 @@ def _work(
                 status=job.status, phase_started_at=timezone.now(),
                 decided_after_change_id=position,
             )  # fmt: skip
-        with lease_heartbeat(owner), collector_eased():
+        with lease_heartbeat(owner) as beat, collector_eased():
             if job.status == Status.STAGING or applies_while_reading:
                 more = stage_slice(job, owner, turn)
             elif job.status == Status.COMMITTING:
                 more = commit_slice(job, owner, turn)
             else:
                 more = False
+            if more and beat is not None:
+                beat.next_turn_follows()
     except LeaseLost:
         return False
     except (OperationalError, InterfaceError):

@@ -5,6 +5,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,7 +107,9 @@ def lease_claim(model: type[ImportJob | ExportJob], job_id: int, owner: str, **a
     taken = (
         model.objects.filter(pk=job_id, status__in=model.ACTIVE_STATUSES)
         .filter(free)
-        .update(lease_owner=owner, lease_expires_at=_lease_expiry(now), **also)
+        .update(
+            lease_owner=owner, lease_expires_at=_lease_expiry(now), queue_missed_at=None, **also
+        )
     )
     if taken:
         # The stamps of killed holders, once no job names them any longer.
@@ -172,56 +175,106 @@ def lease_release(job_id: int, owner: str) -> None:
     )
 
 
+class Heartbeat:
+    """The stamps of one holder's heartbeat, from a thread of the process that works its turn.
+
+    The stamps stop with the turn, unless the turn ends with more to do: the next turn is
+    queued with the same holder, and the stamps go on until it starts (here or on another
+    worker, which stamps them itself) or the lease runs out. A worker killed between two
+    turns (its next turn taken from the broker and lost with it) is then noticed when its
+    stamps stop, as one killed mid-turn is, not a lease later; one that lives on, however
+    slow, keeps its job."""
+
+    def __init__(self, owner: str, tenant: Any) -> None:
+        self.owner = owner
+        self.tenant = tenant
+        self.until: float | None = None  # when the stamps stop, once the turn is over
+        self.handed_over = False  # the holder's next turn stamps in this process now
+        self.wake = threading.Event()
+        self.thread = threading.Thread(target=self._stamp, name="lease-heartbeat", daemon=True)
+
+    def next_turn_follows(self) -> None:
+        """The turn ends with more to do: stamp on until the next one starts, for at most a
+        lease period."""
+        self.until = time.monotonic() + settings.STACKS_IMPORT_LEASE_SECONDS
+
+    def _end(self) -> None:
+        if self.until is None:
+            self.until = time.monotonic()
+        self.wake.set()
+        if self.until <= time.monotonic():
+            self.thread.join()
+            return
+        with _lingering_lock:
+            _lingering[self.owner] = self
+
+    def _hand_over(self) -> None:
+        self.handed_over = True
+        self.wake.set()
+        self.thread.join()
+
+    def _stamp(self) -> None:
+        table = connection.ops.quote_name(LeaseHeartbeat._meta.db_table)
+        stamp = (
+            f"INSERT INTO {table} (owner, alive_until) "  # noqa: S608 - the model's table
+            "VALUES (%s, statement_timestamp() + %s * interval '1 second') "
+            "ON CONFLICT (owner) DO UPDATE SET alive_until = EXCLUDED.alive_until"
+        )
+        cast(TenantDatabaseWrapper, connection).set_tenant(self.tenant)
+        try:
+            while not self.handed_over:
+                if self.until is not None and time.monotonic() >= self.until:
+                    LeaseHeartbeat.objects.filter(owner=self.owner).delete()
+                    break
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute(stamp, [self.owner, heartbeat_stale_seconds()])
+                    library_heartbeating_mark(self.tenant.schema_name)
+                except Exception:
+                    # The turn itself meets the same outage and is tried again; the next
+                    # stamp may get through.
+                    logger.warning("could not stamp the heartbeat of %s", self.owner, exc_info=True)
+                    connection.close()
+                period = settings.STACKS_IMPORT_HEARTBEAT_SECONDS
+                if self.until is not None:
+                    period = max(min(period, self.until - time.monotonic()), 0)
+                self.wake.wait(period)
+                self.wake.clear()
+        except Exception:
+            # Left behind, the stamp stops and reads as a holder gone, which it soon is.
+            logger.warning("could not remove the heartbeat of %s", self.owner, exc_info=True)
+        finally:
+            with _lingering_lock:
+                if _lingering.get(self.owner) is self:
+                    del _lingering[self.owner]
+            connection.close()
+
+
+# The heartbeats of this process's holders whose next turn is queued, by holder.
+_lingering: dict[str, Heartbeat] = {}
+_lingering_lock = threading.Lock()
+
+
 @contextmanager
-def lease_heartbeat(owner: str) -> Iterator[None]:
+def lease_heartbeat(owner: str) -> Iterator[Heartbeat | None]:
     """Stamp the holder's heartbeat every STACKS_IMPORT_HEARTBEAT_SECONDS while the block
     runs, from a thread with a database connection of its own: a long chunk, a slow COPY or a
     slow database hold up neither the stamp nor, so, the lease; a killed process stops it,
-    and its import is taken over within a few seconds. The stamp goes with the block: between
-    turns the lease's own time keeps the job.
+    and its import is taken over within a few seconds. The stamp goes with the block, unless
+    the block says its next turn is queued (`Heartbeat.next_turn_follows`).
 
     Inside a caller's transaction (a test's) there is no second connection to stamp from,
     and the lease's time alone counts, as before heartbeats."""
     if connection.in_atomic_block:
-        yield
+        yield None
         return
-    tenant = cast(TenantDatabaseWrapper, connection).tenant
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_heartbeat_stamp, args=(owner, tenant, stop), name="lease-heartbeat", daemon=True
-    )
-    thread.start()
+    with _lingering_lock:
+        before = _lingering.pop(owner, None)
+    if before is not None:
+        before._hand_over()
+    beat = Heartbeat(owner, cast(TenantDatabaseWrapper, connection).tenant)
+    beat.thread.start()
     try:
-        yield
+        yield beat
     finally:
-        stop.set()
-        thread.join()
-
-
-def _heartbeat_stamp(owner: str, tenant: Any, stop: threading.Event) -> None:
-    table = connection.ops.quote_name(LeaseHeartbeat._meta.db_table)
-    stamp = (
-        f"INSERT INTO {table} (owner, alive_until) "  # noqa: S608 - the model's table
-        "VALUES (%s, statement_timestamp() + %s * interval '1 second') "
-        "ON CONFLICT (owner) DO UPDATE SET alive_until = EXCLUDED.alive_until"
-    )
-    cast(TenantDatabaseWrapper, connection).set_tenant(tenant)
-    try:
-        while True:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute(stamp, [owner, heartbeat_stale_seconds()])
-                library_heartbeating_mark(tenant.schema_name)
-            except Exception:
-                # The turn itself meets the same outage and is tried again; the next stamp may
-                # get through.
-                logger.warning("could not stamp the heartbeat of %s", owner, exc_info=True)
-                connection.close()
-            if stop.wait(settings.STACKS_IMPORT_HEARTBEAT_SECONDS):
-                break
-        LeaseHeartbeat.objects.filter(owner=owner).delete()
-    except Exception:
-        # Left behind, the stamp stops and reads as a holder gone, which it soon is.
-        logger.warning("could not remove the heartbeat of %s", owner, exc_info=True)
-    finally:
-        connection.close()
+        beat._end()

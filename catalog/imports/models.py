@@ -38,10 +38,18 @@ class Job(models.Model):
     error_code = models.CharField(max_length=64, blank=True, default="")
     started_by_label = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the job could not be handed to the job queue (Redis away): it waits for the queue,
+    # and the workers queue it once it is back. Cleared as the job starts.
+    queue_missed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
         ordering = ["-id"]
+
+    @property
+    def waiting_for_job_queue(self) -> bool:
+        """Whether the job is stored but not yet handed to the job queue, which was away."""
+        return self.queue_missed_at is not None
 
 
 class StaffJob(Job):

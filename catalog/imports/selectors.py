@@ -301,6 +301,7 @@ def import_job_progress(job: ImportJob) -> dict[str, Any]:
     data["seconds_left"] = import_job_seconds_left(job)
     data["warnings"] = import_job_warnings(job)
     data["started_by"] = job.started_by_label
+    data["waiting_for_job_queue"] = job.waiting_for_job_queue
     return data
 
 

@@ -25,7 +25,8 @@ from catalog.imports.jobs import import_job_create
 from catalog.imports.leasing import HEARTBEATS_MISSED
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.models import Change, Identifier, Item, Record
-from tests.conftest import WorkerProcess, free_port, process_stop
+from config.celery import app
+from tests.conftest import WorkerProcess, database_url, free_port, process_stop
 from tests.worker.helpers import import_job_in, queue_of_its_own, wait_for
 from tests.worker.test_broker_outage import Redis
 
@@ -202,6 +203,76 @@ def test_a_killed_holder_is_taken_over_within_seconds_not_a_lease(
     finally:
         for worker in workers:
             worker.stop()
+    _assert_exact(schema, job_id)
+
+
+def _next_turn_waiting(url: str) -> bool:
+    """Whether a turn waits at its start for the library's import lease lock."""
+    with psycopg2.connect(url) as db, db.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+            ["%pg_advisory_xact_lock(hashtext('import_lease')%"],
+        )
+        return cursor.fetchone() is not None
+
+
+def test_a_worker_killed_between_two_turns_is_taken_over_within_seconds(
+    live_library, tmp_path, own_queue
+):
+    """The holder ends a turn (other work waits), takes its next turn from the broker and is
+    killed before that turn stamps anything: the message is lost with it until the broker's
+    visibility timeout, and the lease, a minute, would hold the job that long. Its heartbeat
+    stamps on between the two turns, so the next worker takes the job over once they stop."""
+    schema = live_library.library.schema_name
+    heartbeat, lease = 1, 60
+    env = {
+        **own_queue,
+        "STACKS_IMPORT_HEARTBEAT_SECONDS": str(heartbeat),
+        "STACKS_IMPORT_LEASE_SECONDS": str(lease),
+        "STACKS_IMPORT_SLICE_SECONDS": "1",
+    }
+    # The stamps run out, the survivor starts, looks, and two tasks pass through the broker.
+    bound = HEARTBEATS_MISSED * heartbeat + heartbeat + 10 + TASKS_THROUGH_THE_BROKER
+    assert bound < lease / 2
+    url = database_url()
+    holder = WorkerProcess(concurrency=1, extra_env=env)
+    holder.log_path = holder.log_path.with_name(f"worker-between-turns-{os.getpid()}.log")
+    survivor = WorkerProcess(concurrency=1, extra_env=env)
+    survivor.log_path = holder.log_path.with_name(f"worker-between-turns2-{os.getpid()}.log")
+    lock = psycopg2.connect(url)
+    try:
+        holder.start()
+        job_id = _start_import(schema, tmp_path)
+        _midway(schema, job_id)
+        owner = import_job_in(schema, job_id).lease_owner
+        # The next turn will wait at its start, before it stamps, for as long as the test likes.
+        with lock.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('import_lease'), hashtext(%s))", [schema]
+            )
+        with schema_context(schema):
+            app.send_task("worker.library_statistics_refresh")  # other work waits: turn over
+        assert wait_for(lambda: _next_turn_waiting(url), 60), holder.log()[-4000:]
+        before = import_job_in(schema, job_id).committed_through
+        _kill_tree(holder.process)
+        killed = time.monotonic()
+        lock.rollback()
+        survivor.start()
+        resumed = wait_for(
+            lambda: import_job_in(schema, job_id).committed_through > before,
+            lease + 60,
+            errors_pass=True,
+        )
+        took = time.monotonic() - killed
+        print(f"a worker killed between two turns: the import resumed after {took:.1f} s")
+        assert resumed, survivor.log()[-4000:]
+        assert import_job_in(schema, job_id).lease_owner not in ("", owner)
+        assert took <= bound, f"resumed after {took:.1f} s"
+        _committed_in_bound(schema, job_id, time.monotonic(), survivor)
+    finally:
+        lock.close()
+        holder.stop()
+        survivor.stop()
     _assert_exact(schema, job_id)
 
 
