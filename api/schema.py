@@ -324,6 +324,10 @@ def document_finish(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                 if code >= "400" and "application/json" in content:
                     # Only: an operation with other formats still answers errors this way.
                     response["content"] = {PROBLEM_JSON: content["application/json"]}
+                elif code >= "400" and content:
+                    # An operation of one other format (a record as MARCXML): its errors are
+                    # problems all the same, not its format.
+                    response["content"] = {PROBLEM_JSON: next(iter(content.values()))}
             success = next((code for code in responses if code.startswith("2")), None)
             if success in ("201", "202") and operation["operationId"] not in _WITHOUT_LOCATION:
                 responses[success].setdefault("headers", {})["Location"] = copy.deepcopy(

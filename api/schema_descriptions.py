@@ -185,7 +185,8 @@ FIELD_DESCRIPTIONS = {
     "status": "Where it stands.",
     "public_note": "A note readers see.",
     "staff_note": "A note only staff see.",
-    "price": "What the copy cost, in the library's currency; null when unknown.",
+    "price": "What the copy cost, in the library's currency, as text with its cents "
+    '("12.50"; a JSON number is refused); null when unknown.',
     "acquired_on": "The day the library got the copy; null when unknown.",
     "record": "The record's id.",
     "Item.record": "The id of the record this is a copy of.",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from api.strict import ChoiceField, StrictInputSerializer
+from api.strict import ChoiceField, StrictInputSerializer, not_whole_message
 from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.models import (
     MAX_YEAR,
@@ -167,6 +167,8 @@ class LocationIdField(serializers.IntegerField):
                     gettext("Give the location's id, or the location as read with its id.")
                 )
             data = data["id"]
+        if isinstance(data, float):
+            raise serializers.ValidationError(not_whole_message(data))
         return super().to_internal_value(data)
 
 

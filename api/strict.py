@@ -19,6 +19,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api.http import NotAcceptableLast
@@ -177,6 +178,26 @@ def _not_number_message(field: serializers.Field) -> str:
     return str(own)
 
 
+def not_whole_message(given: float) -> str:
+    """What an integer field given a JSON number with a fraction or an exponent says: DRF
+    takes 1999.0 and 1e3 for 1999 and 1000, which the document does not type as integers."""
+    if given.is_integer():
+        return _(
+            "This field must be a whole number written without a decimal point or an "
+            "exponent: %(whole)s, not %(given)s."
+        ) % {"whole": int(given), "given": repr(given)}
+    return _("This field must be a whole number, not %(given)s.") % {"given": repr(given)}
+
+
+def _takes_decimal_text(field: serializers.Field) -> bool:
+    """A decimal the API writes as text (a price, "9.99"): a JSON number for it may already
+    have lost its cents (0.1 + 0.2), and the document types it as text, so it is taken as
+    text only."""
+    return isinstance(field, serializers.DecimalField) and bool(
+        getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    )
+
+
 def _takes_text(field: serializers.Field) -> bool:
     """A field whose every value is text: DRF's text fields, and a choice among texts (which
     DRF would take 1 for, when "1" is one of them)."""
@@ -245,6 +266,17 @@ class StrictInputSerializer(serializers.Serializer):
                 errors[name] = [_not_text_message(given)]
             elif _takes_number(field) and isinstance(given, str) and not form:
                 errors[name] = [_not_number_message(field)]
+            elif (
+                _takes_decimal_text(field)
+                and isinstance(given, int | float)
+                and not isinstance(given, bool)
+            ):
+                errors[name] = [
+                    _('Send this as text, for example "12.50", not as a number: a JSON number '
+                      "may not keep its cents exactly.")
+                ]  # fmt: skip
+            elif isinstance(field, serializers.IntegerField) and isinstance(given, float):
+                errors[name] = [not_whole_message(given)]
             elif _takes_list(field) and not isinstance(given, list):
                 errors[name] = [
                     _("Give a list (a JSON array in brackets, [...]) here, not %(given)s.")

@@ -31,7 +31,13 @@ from api.http import created, located
 from api.pagination import PageRead, StableCursorPagination
 from api.parsers import OctetStreamParser, PictureParser
 from api.permissions import StaffOnly
-from api.renderers import RECORD_FORMAT_RENDERERS
+from api.renderers import (
+    RECORD_FORMAT_RENDERERS,
+    JsonLdRenderer,
+    MarcJsonRenderer,
+    MarcRenderer,
+    MarcXmlRenderer,
+)
 from api.schema import CatalogAutoSchema
 from api.strict import StrictAPIView, StrictViewSet
 from catalog import selectors, services
@@ -92,8 +98,13 @@ class CatalogViewSet(StrictViewSet):
     lookup_value_regex = ID_PATTERN
     # Formats an action offers besides the API's JSON (by `Accept` or `?format=`).
     format_renderers: dict[str, tuple[type[BaseRenderer], ...]] = {}
+    # Actions that answer in one format only, whatever Accept or ?format= ask for.
+    format_only: dict[str, type[BaseRenderer]] = {}
 
     def get_renderers(self) -> list[BaseRenderer]:
+        if self.action in self.format_only:
+            # An operation of one format answers in it alone (its errors still in JSON).
+            return [self.format_only[self.action]()]
         renderers = super().get_renderers()
         extra = [renderer() for renderer in self.format_renderers.get(self.action, ())]
         return [renderers[0], *extra, *renderers[1:]]
@@ -136,12 +147,41 @@ def record_in_format(request: Request, record_id: int, form: str) -> bytes | dic
     return marc_json(marc)
 
 
-RECORD_FORMAT_PARAMETER = OpenApiParameter(
-    "format", str, OpenApiParameter.QUERY, required=False,
-    enum=["json", *sorted(RECORD_FORMATS)],
-    description="Instead of Accept: json, marcxml (application/marcxml+xml), marc "
-    "(application/marc), marcjson (application/marc+json), jsonld (application/ld+json).",
+# A record's other formats, each an operation of its own at records/{id}/formats/<format>/
+# (action, renderer, what the document says of it, its schema, its example): a client generated
+# from the document reads MARCXML and MARC as bytes and the JSON formats as objects, where one
+# operation answering in five media types would be read as the record's JSON whatever came.
+RECORD_FORMAT_READS = (
+    ("format_marcxml", MarcXmlRenderer, "A record as MARCXML",
+     "MARCXML (MARC21slim, UTF-8, with its XML declaration), the copies held as 852 fields: "
+     "the same record OAI-PMH and unAPI serve.", OpenApiTypes.STR, ex.RECORD_MARCXML),
+    ("format_marc", MarcRenderer, "A record as MARC 21 (ISO 2709)",
+     "MARC 21 in ISO 2709, UTF-8, the copies held as 852 fields.",
+     OpenApiTypes.BINARY, None),
+    ("format_marcjson", MarcJsonRenderer, "A record as MARC-in-JSON",
+     "The MARC record in MARC-in-JSON, the copies held as 852 fields.", OpenApiTypes.OBJECT,
+     ex.RECORD_MARC_JSON),
+    ("format_jsonld", JsonLdRenderer, "A record as schema.org JSON-LD",
+     "A schema.org Book in JSON-LD.", OpenApiTypes.OBJECT,
+     ex.RECORD_JSON_LD),
 )  # fmt: skip
+
+
+def _format_read_schemas() -> dict[str, Any]:
+    return {
+        action: extend_schema(
+            summary=summary,
+            description=f"{description} The same as GET /api/v1/records/{{id}}/ with Accept: "
+            f"{renderer.media_type} or ?format={renderer.format}.",
+            responses={
+                (200, str(renderer.media_type)): OpenApiResponse(kind, description=description)
+            },
+            examples=[example] if example is not None else [],
+        )
+        for action, renderer, summary, description, kind, example in RECORD_FORMAT_READS
+    }
+
+
 ETAG_HEADER = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, required=False,
     description='The ETag you read (e.g. "v3"): the write is refused with 412 if the object '
@@ -193,26 +233,24 @@ def versioned_writes(
         examples=[ex.RECORD_PAGE],
     ),
     retrieve=extend_schema(
-        summary="A record, in JSON or (by Accept or ?format=) MARCXML, MARC 21, MARC-in-JSON or "
-        "schema.org JSON-LD",
-        parameters=[RECORD_FORMAT_PARAMETER],
-        responses={
-            (200, "application/json"): s.RecordSerializer,
-            (200, "application/marcxml+xml"): OpenApiResponse(
-                OpenApiTypes.STR, description="MARCXML (MARC21slim), copies held as 852."
-            ),
-            (200, "application/marc"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="MARC 21 (ISO 2709), UTF-8."
-            ),
-            (200, "application/marc+json"): OpenApiResponse(
-                OpenApiTypes.OBJECT, description="MARC-in-JSON."
-            ),
-            (200, "application/ld+json"): OpenApiResponse(
-                OpenApiTypes.OBJECT, description="A schema.org Book in JSON-LD."
-            ),
-        },
-        examples=[ex.RECORD, ex.RECORD_MARCXML, ex.RECORD_MARC_JSON, ex.RECORD_JSON_LD],
+        summary="A record",
+        description="The record in the API's JSON. Its other formats are operations of their "
+        "own: /formats/marcxml/, /formats/marc/, /formats/marcjson/ and /formats/jsonld/ "
+        "(this address also answers in them by Accept or ?format=, as those operations do).",
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                OpenApiParameter.QUERY,
+                required=False,
+                enum=["json"],
+                description="json, the API's JSON (as Accept: application/json).",
+            )
+        ],
+        responses={(200, "application/json"): s.RecordSerializer},
+        examples=[ex.RECORD],
     ),
+    **_format_read_schemas(),
     **versioned_writes(
         create="Catalogue a new record",
         replace="Replace a record",
@@ -277,6 +315,7 @@ class RecordViewSet(CatalogViewSet):
     }
     paged_actions = ("list", "items")
     format_renderers = {"retrieve": RECORD_FORMAT_RENDERERS}
+    format_only = {action: renderer for action, renderer, *_ in RECORD_FORMAT_READS}
 
     def list(self, request: Request) -> Response:
         params = self.query()
@@ -308,6 +347,22 @@ class RecordViewSet(CatalogViewSet):
             response = with_etag(Response(answer), record.version)
         patch_vary_headers(response, ["Accept"])
         return response
+
+    @action(detail=True, methods=["get"], url_path="formats/marcxml")
+    def format_marcxml(self, request: Request, pk: str) -> Response:
+        return Response(record_in_format(request, int(pk), "marcxml"))
+
+    @action(detail=True, methods=["get"], url_path="formats/marc")
+    def format_marc(self, request: Request, pk: str) -> Response:
+        return Response(record_in_format(request, int(pk), "marc"))
+
+    @action(detail=True, methods=["get"], url_path="formats/marcjson")
+    def format_marcjson(self, request: Request, pk: str) -> Response:
+        return Response(record_in_format(request, int(pk), "marcjson"))
+
+    @action(detail=True, methods=["get"], url_path="formats/jsonld")
+    def format_jsonld(self, request: Request, pk: str) -> Response:
+        return Response(record_in_format(request, int(pk), "jsonld"))
 
     def create(self, request: Request) -> Response:
         body = self.body(s.RecordInputSerializer)

@@ -292,6 +292,7 @@ def patron_import_commit(*, job_id: int) -> PatronImport:
             _("This import is %(status)s.") % {"status": job.get_status_display().lower()},
             code="not_staged",
         )
+    job.nothing_to_commit_check()
     job.status = PatronImport.Status.COMMITTING
     job.save(update_fields=["status"])
     task_enqueue(PATRON_IMPORT_RUN, job.pk, jobs=PatronImport.objects.filter(pk=job.pk))

@@ -177,14 +177,7 @@ def import_job_commit(*, job_id: int) -> ImportJob:
         )
     if job.dry_run:
         raise Conflict(gettext("This import was a dry run: upload the file again to import it."))
-    if job.nothing_to_commit:
-        raise Conflict(
-            gettext(
-                "Nothing to import: every row was rejected, so there is nothing to commit. "
-                "Each row's reason says why; fix the rows and import them again."
-            ),
-            code="nothing_to_commit",
-        )
+    job.nothing_to_commit_check()
     catalog_moved_on_check(job)
     job.status = Status.COMMITTING
     job.phase_started_at = timezone.now()

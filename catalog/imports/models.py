@@ -1,5 +1,7 @@
 """Import and export jobs and the staged rows of an import, in each library's schema."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -8,6 +10,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import identifier_shown
+from common.errors import Conflict
 from common.files import library_file_name
 
 
@@ -73,8 +76,37 @@ class ImportCounts(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
 
+    if TYPE_CHECKING:
+        # Each import's own status field, whose choices include "staged" (its preview ready).
+        status: str
+
+        def get_status_display(self) -> str: ...
+
     class Meta:
         abstract = True
+
+    @property
+    def nothing_to_commit(self) -> bool:
+        """A staged import whose every row was rejected: committing it would write nothing."""
+        return self.status == "staged" and 0 < self.total == self.rejected
+
+    def nothing_to_commit_check(self) -> None:
+        """Refuse the commit of an import with nothing to commit, saying why (409)."""
+        if self.nothing_to_commit:
+            raise Conflict(
+                gettext(
+                    "Nothing to import: every row was rejected, so there is nothing to commit. "
+                    "Each row's reason says why; fix the rows and import them again."
+                ),
+                code="nothing_to_commit",
+            )
+
+    def status_shown(self) -> str:
+        """The status as the staff pages name it: a staged import with nothing to commit says
+        so rather than waiting, as "Staged" would say, for a commit."""
+        if self.nothing_to_commit:
+            return gettext("Nothing to import: every row was rejected")
+        return str(self.get_status_display())
 
 
 class RowAction(models.TextChoices):
@@ -186,18 +218,6 @@ class ImportJob(StaffJob, ImportCounts):
         if self.read_as == "unimarc":
             return gettext("UNIMARC (ISO 2709)")
         return str(self.get_format_display())
-
-    @property
-    def nothing_to_commit(self) -> bool:
-        """A staged job whose every row was rejected: committing it would write nothing."""
-        return self.status == self.Status.STAGED and 0 < self.total == self.rejected
-
-    def status_shown(self) -> str:
-        """The status as the staff pages name it: a staged job with nothing to commit says so
-        rather than waiting, as "Staged" would say, for a commit."""
-        if self.nothing_to_commit:
-            return gettext("Nothing to import: every row was rejected")
-        return str(self.get_status_display())
 
 
 def key_label(key: str, control_number: str = "", language: str | None = None) -> str:

@@ -39,10 +39,11 @@ def stack(live_db: None, tmp_path: Path) -> Iterator[Stack]:
 
 def _generate(document: bytes, where: Path) -> ModuleType:
     (where / "schema.json").write_bytes(document)
-    # Files (PDF labels, MARC, CSV) are bytes to a client: the generator reads them as such.
+    # Files (PDF labels, MARC, MARCXML, CSV) are bytes to a client: the generator reads them so.
     (where / "config.json").write_text(json.dumps({"content_type_overrides": {
         "application/pdf": "application/octet-stream",
         "application/marc": "application/octet-stream",
+        "application/marcxml+xml": "application/octet-stream",
         "text/csv": "application/octet-stream",
     }}))  # fmt: skip
     env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}

@@ -233,3 +233,74 @@ def test_anonymous_readers_get_formats_of_a_public_catalog(callers, moon):
     response = _get(callers["anonymous"], moon.pk, "application/marc")
     assert response.status_code == 200
     assert _marc(response)["245"]["a"] == "Gardens of the moon"
+
+
+FORMATS = [("marcxml", "application/marcxml+xml"), ("marc", "application/marc"),
+           ("marcjson", "application/marc+json"), ("jsonld", "application/ld+json")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "media"), FORMATS)
+def test_each_format_has_an_address_of_its_own(callers, moon, name, media):
+    client = callers["read_key"]
+    response = client.get(f"/api/v1/records/{moon.pk}/formats/{name}/")
+    assert response.status_code == 200
+    assert response["Content-Type"].split(";")[0] == media
+    assert response.content == _get(client, moon.pk, media).content
+    # Whatever Accept says, the address answers in its format or not at all.
+    address = f"/api/v1/records/{moon.pk}/formats/{name}/"
+    refused = client.get(address, HTTP_ACCEPT="application/json")
+    assert refused.status_code == 406
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["detail"] == (
+        f"This operation answers in {media} (by Accept), or ?format={name}."
+    )
+
+
+@pytest.mark.parametrize(("name", "media"), FORMATS)
+def test_a_format_address_of_a_missing_record_is_a_404_problem(callers, name, media):
+    response = callers["read_key"].get(f"/api/v1/records/999999/formats/{name}/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "No such record."
+
+
+@pytest.mark.parametrize(("name", "media"), FORMATS)
+def test_a_format_address_across_libraries_serves_nothing(
+    callers, other_callers, library, moon, name, media
+):
+    path = f"/api/v1/records/{moon.pk}/formats/{name}/"
+    with schema_context(library.schema_name):
+        before = Record.objects.get(pk=moon.pk).version
+    # A's record id on B's host, with B's key and anonymously: not found.
+    assert other_callers["read_key"].get(path).status_code == 404
+    assert client_for(OTHER_LIBRARY_HOST).get(path).status_code == 404
+    # A's key on B's host: refused.
+    visitor = client_for(OTHER_LIBRARY_HOST, callers["read_key"]._credentials["HTTP_AUTHORIZATION"])
+    assert visitor.get(path).status_code == 401
+    with catalog_private(library):
+        assert callers["anonymous"].get(path).status_code in (401, 403)
+    with schema_context(library.schema_name):
+        assert Record.objects.get(pk=moon.pk).version == before
+
+
+def _document(client) -> dict:
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def test_each_format_is_an_operation_of_one_media_type(callers):
+    paths = _document(callers["read_key"])["paths"]
+    record = paths["/api/v1/records/{id}/"]["get"]
+    assert list(record["responses"]["200"]["content"]) == ["application/json"]
+    schemas = {
+        "marcxml": {"type": "string"}, "marc": {"type": "string", "format": "binary"},
+        "marcjson": {"type": "object", "additionalProperties": {}},
+        "jsonld": {"type": "object", "additionalProperties": {}},
+    }  # fmt: skip
+    for name, media in FORMATS:
+        operation = paths[f"/api/v1/records/{{id}}/formats/{name}/"]["get"]
+        content = operation["responses"]["200"]["content"]
+        assert list(content) == [media]
+        assert content[media]["schema"] == schemas[name]
+        assert list(operation["responses"]["404"]["content"]) == ["application/problem+json"]

@@ -353,3 +353,140 @@ def test_a_query_string_number_is_still_read_from_its_text(callers, catalog):
     response = callers["librarian"].get("/api/v1/records/", {"year_from": "1960"})
     assert response.status_code == 200
     assert [r["title"] for r in response.json()["results"]] != []
+
+
+PRICE_AS_TEXT = (
+    'Send this as text, for example "12.50", not as a number: a JSON number may not keep its '
+    "cents exactly."
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/v1/items/", '{"record": {record}, "barcode": "N-1", "price": 12.5}'),
+        ("post", "/api/v1/items/", '{"record": {record}, "barcode": "N-1", "price": 12}'),
+        ("patch", "/api/v1/items/{item}/", '{"price": 12.5}'),
+        ("put", "/api/v1/items/{item}/", '{"record": {record}, "barcode": "N-1", "price": 1e1}'),
+    ],
+)
+def test_a_price_sent_as_a_number_is_refused_saying_to_send_text(
+    callers, catalog, library, method, path, body
+):
+    before = _state(library.schema_name)
+    with schema_context(library.schema_name):
+        price = Item.objects.get(pk=catalog.item.pk).price
+    url = path.replace("{item}", str(catalog.item.pk))
+    sent = body.replace("{record}", str(catalog.record.pk))
+    response = getattr(callers["librarian"], method)(
+        url, sent, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["errors"] == {"price": [PRICE_AS_TEXT]}
+    assert body["detail"] == f"Check \u201cprice\u201d: {PRICE_AS_TEXT}"
+    assert _state(library.schema_name) == before
+    with schema_context(library.schema_name):
+        assert not Item.objects.filter(barcode="N-1").exists()
+        assert Item.objects.get(pk=catalog.item.pk).price == price
+    # As text, the same price is taken, cents and all.
+    taken = callers["librarian"].patch(
+        f"/api/v1/items/{catalog.item.pk}/", {"price": "13.70"}, format="json"
+    )
+    assert taken.status_code == 200, taken.content
+    assert taken.json()["price"] == "13.70"
+
+
+@pytest.mark.parametrize(
+    ("caller", "method", "path", "body", "field", "whole"),
+    [
+        ("librarian", "post", "/api/v1/records/", '{"title": "T", "publication_year": 1999.0}',
+         "publication_year", "1999"),
+        ("librarian", "post", "/api/v1/records/", '{"title": "T", "publication_year": 1e3}',
+         "publication_year", "1000"),
+        ("librarian", "patch", "/api/v1/records/{record}/", '{"publication_year": 2.001e3}',
+         "publication_year", "2001"),
+        ("librarian", "post", "/api/v1/items/", '{"record": 1.0, "barcode": "N-1"}',
+         "record", "1"),
+        ("librarian", "patch", "/api/v1/items/{item}/", '{"location": {"id": 1.0}}',
+         "location", "1"),
+        ("admin", "post", "/api/v1/loan-rules/", '{"patron_category": "x", "loan_days": 21.0}',
+         "loan_days", "21"),
+        ("admin", "put", "/api/v1/circulation-settings/",
+         '{"anonymize_after_days": 0, "hold_shelf_days": 7e0, "due_soon_days": 2}',
+         "hold_shelf_days", "7"),
+        ("admin", "post", "/api/v1/labels/",
+         '{"layout": "custom", "barcodes": ["B-1"], "grid": {"columns": 3.0, "rows": 10, '
+         '"page_width_mm": 215.9, "page_height_mm": 279.4, "label_width_mm": 66.7, '
+         '"label_height_mm": 25.4, "top_mm": 12.7, "left_mm": 4.8}}',
+         "grid.columns", "3"),
+    ],
+)  # fmt: skip
+def test_a_whole_number_sent_with_a_point_or_an_exponent_is_refused(
+    callers, catalog, library, caller, method, path, body, field, whole
+):
+    before = _state(library.schema_name)
+    with schema_context(library.schema_name):
+        rules = LoanRule.objects.count()
+    url = path.format(item=catalog.item.pk, record=catalog.record.pk)
+    response = getattr(callers[caller], method)(
+        url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert list(errors) == [field], errors
+    assert errors[field][0].startswith(
+        f"This field must be a whole number written without a decimal point or an exponent: "
+        f"{whole}, not "
+    )
+    assert _state(library.schema_name) == before
+    with schema_context(library.schema_name):
+        assert LoanRule.objects.count() == rules
+        assert not Record.objects.filter(title="T").exists()
+
+
+def _number_fields(serializer, path=()):
+    """(path, field) of every integer and decimal field a body takes, nested ones included."""
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        child = getattr(field, "child", None)
+        if isinstance(field, serializers.Serializer):
+            yield from _number_fields(field, (*path, name))
+        elif isinstance(child, serializers.Serializer):
+            yield from _number_fields(child, (*path, name, 0))
+        elif isinstance(field, serializers.IntegerField | serializers.DecimalField):
+            yield (*path, name), field
+
+
+def _body_with(path, value):
+    body = value
+    for step in reversed(path):
+        body = [body] if step == 0 else {step: body}
+    return body
+
+
+def test_every_integer_and_decimal_field_of_every_body_refuses_the_wrong_number(monkeypatch):
+    bodies = _request_serializers("config.urls_library", monkeypatch)
+    bodies += _request_serializers("config.urls_platform", monkeypatch)
+    checked = set()
+    for body in bodies:
+        instance = body() if isinstance(body, type) else body
+        for path, field in _number_fields(instance):
+            decimal = isinstance(field, serializers.DecimalField)
+            given = 12.5 if decimal else 1999.0
+            serializer = type(instance)(data=_body_with(path, given), partial=True)
+            assert not serializer.is_valid()
+            errors = serializer.errors
+            for step in path:
+                errors = errors[step]
+            expected = PRICE_AS_TEXT if decimal else "This field must be a whole number"
+            assert str(errors[0]).startswith(expected), (type(instance).__name__, path, errors)
+            checked.add((type(instance).__name__, ".".join(map(str, path))))
+    # The fields the API's writes take as numbers, among them the price, the record's year
+    # and the labels' grid, nested in the labels' body.
+    assert {
+        ("ItemInputSerializer", "price"), ("RecordInputSerializer", "publication_year"),
+        ("ItemInputSerializer", "location"), ("LabelsSerializer", "grid.columns"),
+        ("LoanRuleSerializer", "loan_days"),
+    } <= checked  # fmt: skip

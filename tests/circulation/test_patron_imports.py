@@ -102,6 +102,25 @@ def test_preview_then_commit_then_rejects(library, desk: Desk) -> None:
     assert [line[1] for line in lines[1:]] == ["P-SABUL", "P-ODO", "", "P-GV", "alpha-I000", "row"]
 
 
+def test_a_file_whose_every_line_is_rejected_has_nothing_to_commit(library, desk: Desk) -> None:
+    client = desk_client(library)
+    queued = upload(client, "name,barcode,email\nSabul,P-SABUL,nope\nRulag,,\n").json()
+    worker_runs(desk.schema, queued["id"])
+    job = client.get(f"/api/v1/patron-imports/{queued['id']}/").json()
+    counts = ("status", "total", "created", "updated", "unchanged", "rejected")
+    assert [job[k] for k in counts] == ["staged", 2, 0, 0, 0, 2]
+    response = client.post(f"/api/v1/patron-imports/{job['id']}/commit/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert response.json()["code"] == "nothing_to_commit"
+    assert response.json()["detail"].startswith("Nothing to import: every row was rejected")
+    # The job waits as it was: its rows, its rejects, and no worker queued to write nothing.
+    assert client.get(f"/api/v1/patron-imports/{job['id']}/").json() == job
+    rows = client.get(f"/api/v1/patron-imports/{job['id']}/rows/?action=reject").json()
+    assert len(rows["results"]) == 2
+    with schema_context(desk.schema):
+        assert Patron.objects.count() == 2
+
+
 def test_the_template_is_a_utf8_csv_download(library, desk: Desk) -> None:
     template = desk_client(library).get("/api/v1/patron-imports/template/")
     assert template.status_code == 200

@@ -248,6 +248,34 @@ def test_a_patron_file_through_the_pages(librarian: Client, desk: Desk) -> None:
         assert PatronImport.objects.count() == 1
 
 
+def test_a_patron_file_whose_every_line_is_rejected_offers_no_commit(
+    librarian: Client, desk: Desk
+) -> None:
+    body = "name,barcode,email\nSabul,P-SABUL,nope\nRulag,,\n"
+    upload = SimpleUploadedFile("patrons.csv", body.encode(), content_type="text/csv")
+    response = librarian.post("/staff/patrons/imports/", {"file": upload})
+    with schema_context(desk.schema):
+        job = PatronImport.objects.get()
+        patron_import_run(job_id=job.pk)
+    nothing = "Nothing to import: every row was rejected"
+    listed = librarian.get("/staff/patrons/imports/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert f">{nothing}</td>" in listed
+    page = librarian.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").text
+    assert f'aria-live="polite">{nothing}</span>' in page
+    assert "There is nothing to commit: each row's reason, below, says why" in page
+    assert "Import these patrons" not in page
+    assert 'name="cancel"' in page  # it can still be cleared away
+    assert page.count("not an email address") == 1
+    # A commit sent anyway is refused, saying why, and the job waits as it was.
+    refused = librarian.post(response["Location"], {"commit": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 409
+    assert "there is nothing to commit" in refused.text
+    with schema_context(desk.schema):
+        job.refresh_from_db()
+        assert (job.status, job.rejected, job.rows.count()) == ("staged", 2, 2)
+        assert not Patron.objects.filter(barcode="P-SABUL").exists()
+
+
 def test_other_libraries_staff_and_ids(librarian: Client, desk: Desk, other_desk: Desk) -> None:
     with schema_context(other_desk.schema):
         only_b = patron_create(data=PatronData(name="Only in B", barcode="B-ONLY"))
