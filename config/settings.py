@@ -174,7 +174,7 @@ _TENANT_KEYS = {
     "TIMEOUT": 300,
 }
 CACHES["pages"] = (
-    {"BACKEND": "config.cache.ReusedClientRedisCache", "LOCATION": STACKS_PAGE_CACHE_URL}
+    {"BACKEND": "common.cache.ReusedClientRedisCache", "LOCATION": STACKS_PAGE_CACHE_URL}
     if STACKS_PAGE_CACHE_URL
     else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

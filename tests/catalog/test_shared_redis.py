@@ -1,5 +1,7 @@
 """Anonymous website traffic cannot fill the Redis that queues every library's tasks."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from catalog.services import RecordData, record_create
 from staff.services import api_key_create
-from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, ROOT
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST, ROOT, subprocess_env
 
 SEARCHES = 300
 
@@ -88,6 +90,27 @@ def test_compose_gives_the_page_cache_a_redis_that_evicts():
     env_example = Path(ROOT / "deploy" / ".env.example").read_text()
     assert "STACKS_PAGE_CACHE_URL=redis://cache:6379/0" in env_example
     assert services["web"]["depends_on"]["cache"] == {"condition": "service_healthy"}
+
+
+def test_a_page_cache_of_its_own_is_used_when_configured():
+    # compose sets STACKS_PAGE_CACHE_URL: the settings must name a backend that exists, and
+    # a page kept there must be read back from that Redis, not from the broker's.
+    script = (
+        "import django; django.setup()\n"
+        "from django.core.cache import caches\n"
+        "pages = caches['pages']\n"
+        "pages.set('page-probe', 'kept', 30)\n"
+        "print(type(pages).__name__, pages.get('page-probe'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env=subprocess_env(
+            DJANGO_SETTINGS_MODULE="tests.settings",
+            STACKS_PAGE_CACHE_URL=settings.CACHES["default"]["LOCATION"],
+        ),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["ReusedClientRedisCache", "kept"]
 
 
 def test_harvesters_are_told_to_wait_and_key_holders_are_not_counted(
