@@ -29,14 +29,22 @@ def broker(tmp_path: Path) -> Iterator[Redis]:
     redis = Redis(tmp_path)
     redis.start()
     before = app.conf.broker_url
-    app.conf.broker_url = redis.url
-    app.close()  # the connection pool is made again for the new broker
+    _broker_use(redis.url)
     try:
         yield redis
     finally:
         redis.stop()
-        app.conf.broker_url = before
-        app.close()
+        _broker_use(before)
+
+
+def _broker_use(url: str) -> None:
+    """Queue on `url` from here on: the app's connections and the producers it keeps (made
+    for the broker an earlier test queued on) are made again."""
+    app.conf.broker_url = url
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def test_an_import_asked_for_while_redis_is_away_waits_then_runs_once(
