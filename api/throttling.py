@@ -4,6 +4,10 @@ Each bucket is the log of its requests in the last period, as DRF's throttles ke
 held in a Redis sorted set and checked by one script: every bucket a request counts against is
 checked and recorded in a single round trip. As with DRF, a refused request is not recorded,
 and the wait is the time until the oldest logged request leaves the period.
+
+The same round trip reads the host generation when the request's library copy waits to be
+confirmed (tenants.domains): if it moved on, nothing is recorded and the request is refused
+here, to be answered again from the library as it is now (tenants.middleware).
 """
 
 import math
@@ -18,19 +22,29 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from common.cache import REDIS_UNAVAILABLE
+from tenants.domains import host_generation_confirm, host_generation_unconfirmed
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
-# KEYS: the buckets. ARGV: now, then per bucket its limit, its period and this request's
-# member. Returns per bucket three values: 0 (allowed, recorded) or the seconds to wait
-# (refused); the requests left in the period; the seconds until its oldest request leaves it.
+# KEYS: the buckets, then the host generation's key when ARGV[2] is not empty. ARGV: now, the
+# generation expected (or ''), then per bucket its limit, its period and this request's member.
+# Returns the generation read ('' when none was asked for or none is set); if it is not the one
+# expected, that alone. Then per bucket three values: 0 (allowed, recorded) or the seconds to
+# wait (refused); the requests left in the period; the seconds until its oldest request leaves it.
 _CHECK = """
 local now = tonumber(ARGV[1])
-local out = {}
-for i, key in ipairs(KEYS) do
-    local limit = tonumber(ARGV[3 * i - 1])
-    local period = tonumber(ARGV[3 * i])
+local buckets = #KEYS
+local out = {''}
+if ARGV[2] ~= '' then
+    buckets = buckets - 1
+    out[1] = redis.call('GET', KEYS[#KEYS]) or ''
+    if out[1] ~= ARGV[2] then return out end
+end
+for i = 1, buckets do
+    local key = KEYS[i]
+    local limit = tonumber(ARGV[3 * i])
+    local period = tonumber(ARGV[3 * i + 1])
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
     local count = redis.call('ZCARD', key)
     local wait = '0'
@@ -38,16 +52,16 @@ for i, key in ipairs(KEYS) do
         local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
         wait = tostring(math.max(tonumber(oldest[2]) + period - now, 0.001))
     else
-        redis.call('ZADD', key, now, ARGV[3 * i + 1])
+        redis.call('ZADD', key, now, ARGV[3 * i + 2])
         redis.call('EXPIRE', key, math.ceil(period))
         count = count + 1
     end
     local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
     local reset = period
     if oldest[2] then reset = math.max(tonumber(oldest[2]) + period - now, 0) end
-    out[3 * i - 2] = wait
-    out[3 * i - 1] = tostring(math.max(limit - count, 0))
-    out[3 * i] = tostring(reset)
+    out[3 * i - 1] = wait
+    out[3 * i] = tostring(math.max(limit - count, 0))
+    out[3 * i + 1] = tostring(reset)
 end
 return out
 """
@@ -93,17 +107,24 @@ def throttles_check(throttles: list[LoggedRateThrottle], request: Request, view:
         return True
     now = throttle.timer()
     member = f"{now!r}:{os.urandom(4).hex()}"
-    args: list[Any] = [repr(now)]
+    keys = [key for _, key in buckets]
+    unconfirmed = host_generation_unconfirmed()
+    args: list[Any] = [repr(now), ""]
+    if unconfirmed is not None:
+        keys.append(unconfirmed[0])
+        args[1] = unconfirmed[1]
     for throttle, _ in buckets:
         args += [throttle.num_requests, throttle.duration, member]
     try:
-        out = _check_script()(keys=[key for _, key in buckets], args=args)
+        out = _check_script()(keys=keys, args=args)
     except REDIS_UNAVAILABLE:
         return True  # limits are a guard for the shared service, not a reason to refuse it
+    if unconfirmed is not None and not host_generation_confirm(out[0] or None):
+        return False  # never answered: the request is made again (tenants.middleware)
     allowed = True
     tightest: RateLimit | None = None
     for index, (throttle, _) in enumerate(buckets):
-        wait, remaining, reset = out[3 * index : 3 * index + 3]
+        wait, remaining, reset = out[3 * index + 1 : 3 * index + 4]
         if float(wait) > 0:
             throttle.wait_seconds = float(wait)
             allowed = False

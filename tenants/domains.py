@@ -8,6 +8,12 @@ process drops its copy at its next request, never serving a library as it was be
 The generation a request read is kept for it (`host_generation`): what else a process holds
 in memory for a library (its API keys, api/authentication.py) is stamped with it too, and is
 forgotten by every process at once when the generation moves on.
+
+A request that only reads the API need not wait on a round trip of its own for the generation:
+it may take its host's copy as it holds it (`confirm_later`) and have the generation read in
+the round trip the API's throttle makes anyway (`host_generation_unconfirmed`,
+`host_generation_confirm`), or else read at its end (`host_generation_check`). Until then its
+answer is not sent: one made from a stale copy is made again (tenants.middleware).
 """
 
 import copy
@@ -27,6 +33,16 @@ _local: dict[str, tuple[float, object, Library | None]] = {}
 _LOCAL_MAX = 1000
 # The shared generation the current request's host lookup read; None when Redis is away.
 _request_generation: ContextVar[object] = ContextVar("host_generation", default=None)
+# For a request whose lookup took its copy unconfirmed: the generation's cache key, the
+# generation the copy was stamped with, and whether it was found stale. None once confirmed.
+_unconfirmed: ContextVar["_Unconfirmed | None"] = ContextVar("host_unconfirmed", default=None)
+
+
+class _Unconfirmed:
+    __slots__ = ("generation", "key", "stale")
+
+    def __init__(self, key: str, generation: object) -> None:
+        self.key, self.generation, self.stale = key, generation, False
 
 
 def is_platform_hostname(hostname: str) -> bool:
@@ -41,11 +57,19 @@ def _key(hostname: str) -> str:
     return f"domain:{hostname}"
 
 
-def library_for_host(hostname: str) -> Library | None:
+def library_for_host(hostname: str, *, confirm_later: bool = False) -> Library | None:
     """The library that owns `hostname`, or None. Must run in the public schema. Host names
-    are stored in lower case and compared in any case, as DNS compares them."""
+    are stored in lower case and compared in any case, as DNS compares them. With
+    `confirm_later`, a copy held is returned without reading the generation: the request
+    must confirm it before its answer leaves (host_generation_check)."""
     hostname = hostname.lower()
     now = time.monotonic()
+    held = _local.get(hostname)
+    if confirm_later and held is not None and held[0] > now and held[1] is not None:
+        _request_generation.set(held[1])
+        _unconfirmed.set(_Unconfirmed(cache.make_key(_GENERATION), held[1]))
+        return copy.copy(held[2]) if held[2] is not None else None
+    _unconfirmed.set(None)
     generation = cache.get(_GENERATION)
     if generation is None:
         # None set since Redis started (or Redis is away, and this fails at once): one is set,
@@ -53,7 +77,6 @@ def library_for_host(hostname: str) -> Library | None:
         started = time.time_ns()
         generation = started if cache.add(_GENERATION, started, None) else None
     _request_generation.set(generation)
-    held = _local.get(hostname)
     if held is not None and held[0] > now and held[1] == generation:
         # A copy: a request may change its library object without others seeing it.
         return copy.copy(held[2]) if held[2] is not None else None
@@ -82,6 +105,52 @@ def host_generation() -> object:
     """The shared generation the current request's host lookup read (None if Redis was away or
     no save has set one): a copy of anything stamped with another is stale."""
     return _request_generation.get()
+
+
+def host_generation_unconfirmed() -> tuple[str, str] | None:
+    """The generation's full cache key and the value the current request's copy was stamped
+    with, as Redis holds it, while the request has not confirmed them; else None."""
+    pending = _unconfirmed.get()
+    if pending is None or pending.stale:
+        return None
+    return pending.key, str(pending.generation)
+
+
+def host_generation_confirm(stored: bytes | str | None) -> bool:
+    """Confirm the current request's copy against the generation Redis holds (`stored`, as
+    read with host_generation_unconfirmed's key): False when it moved on since the copy."""
+    pending = _unconfirmed.get()
+    if pending is None:
+        return True
+    if _generation_of(stored) == pending.generation:
+        _unconfirmed.set(None)
+        return True
+    pending.stale = True
+    return False
+
+
+def host_generation_check() -> bool:
+    """Whether the current request's answer may leave: its copy was confirmed, or is confirmed
+    now (one read of the generation); False when the copy was stale."""
+    pending = _unconfirmed.get()
+    if pending is None:
+        return True
+    if pending.stale:
+        return False
+    from django_tenants.utils import schema_context
+
+    with schema_context("public"):
+        return host_generation_confirm(cache.get(_GENERATION))
+
+
+def _generation_of(stored: object) -> object:
+    # Generations are integers, which the cache stores as their digits.
+    if stored is None or isinstance(stored, int):
+        return stored
+    try:
+        return int(stored)  # type: ignore[call-overload]
+    except ValueError:
+        return stored
 
 
 def host_generation_advance() -> None:

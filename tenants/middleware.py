@@ -1,25 +1,55 @@
 """Chooses the library (schema), URLconf, language and time zone of each request."""
 
 from collections.abc import Callable
+from contextvars import ContextVar
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
+from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from common.problems import problem_response
-from tenants.domains import is_platform_hostname, library_for_host
+from tenants.domains import host_generation_check, is_platform_hostname, library_for_host
 from tenants.locale import library_zone, reader_language
 from tenants.models import Library
 
+# Requests that only read the API: their host's copy is confirmed in the throttle's round trip.
+_CONFIRMED_LATER = frozenset({"GET", "HEAD", "OPTIONS"})
+_confirm_later: ContextVar[bool] = ContextVar("host_confirm_later", default=False)
+
 
 class LibraryMiddleware(TenantMainMiddleware):
-    """django-tenants' middleware with a cached domain lookup and suspended libraries refused."""
+    """django-tenants' middleware with a cached domain lookup and suspended libraries refused.
+
+    A read of the API is served from the process's copy of its library before that copy is
+    confirmed (tenants.domains): should the confirmation find it stale, the answer made from
+    it is dropped and the request made again, from the request as this middleware received it.
+    """
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method not in _CONFIRMED_LATER or not request.path.startswith("/api/"):
+            return self._answer(request)
+        received = dict(request.__dict__)
+        _confirm_later.set(True)
+        try:
+            response = self._answer(request)
+        finally:
+            _confirm_later.set(False)
+        if host_generation_check():
+            return response
+        request.__dict__.clear()
+        request.__dict__.update(received)
+        return self._answer(request)
+
+    def _answer(self, request: HttpRequest) -> HttpResponseBase:
+        return cast(HttpResponseBase, super().__call__(request))  # a sync stack (WSGI)
 
     def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
-        library = library_for_host(hostname)
+        library = library_for_host(hostname, confirm_later=_confirm_later.get())
         if library is None:
             raise domain_model.DoesNotExist(hostname)
         return library
