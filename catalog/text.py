@@ -25,32 +25,87 @@ _LETTERS_PLAIN = {
     "Ħ": "H", "ħ": "h", "Ŧ": "T", "ŧ": "t", "ı": "i", "Ё": "Е", "ё": "е",  # noqa: RUF001 - the letters folded
 }  # fmt: skip
 _LETTERS_TWO = {"ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "TH", "þ": "th"}
-_LETTERS = str.maketrans({**_LETTERS_PLAIN, **_LETTERS_TWO})
+
+
+# --- Search folding: apostrophes inside words -------------------------------------------------
+# Readers type "obrien" for "O'Brien", "dartagnan" for "d'Artagnan", and the apostrophe as
+# often curly as straight: PostgreSQL's parser splits a word at either, so "O'Brien" was the
+# words "o" and "brien", which "obrien" missed. Search reads an apostrophe between two
+# characters of a word as not there ("O'Brien", typed either way, is "OBrien"), but English's
+# contractions and
+# possessives keep theirs ('s, 't, 'll, 'd, 'm, 're, 've): "she'll" stays apart from
+# "shell" and "we'd" from "wed". The spaces are spelt out (not \s), so PostgreSQL's regular
+# expressions read them alike under any locale. An acute accent (U+00B4) typed for an
+# apostrophe is taken for one.
+_APOSTROPHES = "'\u2019\u2018\u02bc"  # straight, right and left quotes, modifier letter
+_APOSTROPHE_LIKE = {"\u00b4": "\u2019"}
+_IN_WORD = rf"[^ \t\n\r\f\v{_APOSTROPHES}]"
+_APOSTROPHE_INSIDE = (
+    rf"(?<={_IN_WORD})[{_APOSTROPHES}](?!(?:s|t|ll|d|m|re|ve)(?![a-z]))(?={_IN_WORD})"
+)
+_APOSTROPHE_INSIDE_PY = re.compile(_APOSTROPHE_INSIDE, re.IGNORECASE | re.ASCII)
+# A word holding such an apostrophe, whole ("O'Brien's").
+_APOSTROPHE_WORD = rf"[^ \t\n\r\f\v]*{_APOSTROPHE_INSIDE}[^ \t\n\r\f\v]*"
+
+_LETTERS = str.maketrans({**_LETTERS_PLAIN, **_LETTERS_TWO, **_APOSTROPHE_LIKE})
 
 
 def search_fold(text: str) -> str:
     """Text as search reads it (see search_fold_sql, which folds the stored vectors alike):
-    without Latin letters' accents, in NFKC. Case is left to the text search."""
+    without Latin letters' accents, in NFKC, without apostrophes inside words. Case is left
+    to the text search."""
     if text.isascii():  # nothing to decompose or fold: most queries, at a twentieth the cost
-        return text
+        return _APOSTROPHE_INSIDE_PY.sub("", text) if "'" in text else text
     decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
-    return unicodedata.normalize("NFKC", _LATIN_MARKS_PY.sub(r"\1", decomposed))
+    folded = unicodedata.normalize("NFKC", _LATIN_MARKS_PY.sub(r"\1", decomposed))
+    return _APOSTROPHE_INSIDE_PY.sub("", folded)
 
 
-def search_fold_sql(text: str) -> str:
-    """SQL of the text expression `text` folded as search_fold folds it. Text as long in
+def _literal(text: str) -> str:
+    """`text` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _folded_sql(text: str, apostrophes: str) -> str:
+    """SQL of the text expression `text` folded as search_fold folds it, but for its
+    apostrophes: when it holds one, `apostrophes` reads the folded text `f`. Text as long in
     bytes as in letters is ASCII, and is taken as it is: folding every record's text cost
     writes a third more time than the NFKC alone, passing over ASCII costs less than it."""
-    plain_from, plain_to = "".join(_LETTERS_PLAIN), "".join(_LETTERS_PLAIN.values())
+    plain = {**_LETTERS_PLAIN, **_APOSTROPHE_LIKE}
+    plain_from, plain_to = "".join(plain), "".join(plain.values())
     folded = f"translate(v, '{plain_from}', '{plain_to}')"
-    for letter, plain in _LETTERS_TWO.items():
-        folded = f"replace({folded}, '{letter}', '{plain}')"
+    for letter, plain_letters in _LETTERS_TWO.items():
+        folded = f"replace({folded}, '{letter}', '{plain_letters}')"
     folded = f"regexp_replace(normalize({folded}, NFKD), '{_LATIN_MARKS}', '\\1', 'g')"
     # `text` is named once, in a subquery of its own: it may be a subquery itself.
     return (
-        f"(SELECT CASE WHEN octet_length(v) = length(v) THEN v "  # noqa: S608 - SQL expressions, no input
-        f"ELSE normalize({folded}, NFKC) END FROM (SELECT {text} AS v) folded)"
+        f"(SELECT CASE WHEN f ~ {_literal(f'[{_APOSTROPHES}]')} THEN {apostrophes} ELSE f END "  # noqa: S608 - SQL expressions, no input
+        "FROM (SELECT CASE WHEN octet_length(v) = length(v) THEN v "
+        f"ELSE normalize({folded}, NFKC) END AS f FROM (SELECT {text} AS v) folded) apostrophes)"
     )
+
+
+_APOSTROPHES_TAKEN_OUT = f"regexp_replace(f, {_literal(_APOSTROPHE_INSIDE)}, '', 'gi')"
+
+
+def search_fold_sql(text: str) -> str:
+    """SQL of the text expression `text` folded as search_fold folds it."""
+    return _folded_sql(text, _APOSTROPHES_TAKEN_OUT)
+
+
+def search_text_sql(text: str) -> str:
+    """SQL of the text expression `text` as the search vectors and the catalog's word list
+    read it: folded as search_fold folds it, then each word an apostrophe was taken out of
+    once more in its parts. So "O'Brien" is found by "obrien" and "o'brien", apostrophe
+    straight or curly (its folded word), and still by "brien" (its part); the parts come
+    after the whole text, so a quoted phrase finds the words in the order they were
+    written."""
+    parts = (
+        f"array_to_string(ARRAY(SELECT translate(m[1], {_literal(_APOSTROPHES)}, "  # noqa: S608 - SQL expressions, no input
+        f"'{' ' * len(_APOSTROPHES)}') FROM regexp_matches(f, {_literal(_APOSTROPHE_WORD)}, "
+        "'gi') AS m), ' ')"
+    )
+    return _folded_sql(text, f"{_APOSTROPHES_TAKEN_OUT} || ' ' || {parts}")
 
 
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)

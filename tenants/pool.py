@@ -14,7 +14,7 @@ from catalog.identifiers import InvalidIdentifier, isbn_looks_like, isbn_normali
 from catalog.models import Change, Identifier, Record
 from catalog.selectors import record_links_attach, record_list
 from catalog.services import RECORD_DESCRIPTION, record_description
-from catalog.text import search_fold, search_fold_sql
+from catalog.text import search_fold, search_fold_sql, search_text_sql
 from common.tasks import task_enqueue, task_name
 from tenants.models import Library, PoolFeed, PoolRecord
 
@@ -42,15 +42,15 @@ def _descriptions(record_ids: list[int]) -> dict[int, dict[str, Any]]:
     }
 
 
-# The pool's search text, folded as the catalog's (catalog.text.search_fold): "Garcia Marquez"
-# finds "García Márquez". The contributors' names are read from the JSON array's text, whose
-# brackets and quotes the parser drops: a correlated subquery over jsonb_array_elements is
-# SQL a Citus coordinator cannot plan.
+# The pool's search text, folded as the catalog's (catalog.text.search_text_sql): "Garcia
+# Marquez" finds "García Márquez", "obrien" finds "O'Brien". The contributors' names are read
+# from the JSON array's text, whose brackets and quotes the parser drops: a correlated
+# subquery over jsonb_array_elements is SQL a Citus coordinator cannot plan.
 _TITLES = "title || ' ' || subtitle"
 _CONTRIBUTOR_NAMES = "jsonb_path_query_array(contributors, '$[*][0]')::text"
 _POOL_VECTOR = (
-    f"setweight(to_tsvector('simple', {search_fold_sql(_TITLES)}), 'A')"
-    f" || setweight(to_tsvector('simple', {search_fold_sql(_CONTRIBUTOR_NAMES)}), 'B')"
+    f"setweight(to_tsvector('simple', {search_text_sql(_TITLES)}), 'A')"
+    f" || setweight(to_tsvector('simple', {search_text_sql(_CONTRIBUTOR_NAMES)}), 'B')"
     " || setweight(to_tsvector('simple', array_to_string(isbns, ' ')), 'A')"
 )
 
@@ -66,7 +66,8 @@ def _vector_refresh(library_id: int, record_ids: Iterable[int]) -> None:
 
 def pool_vectors_refold() -> int:
     """Build anew the vectors of the pool's records with text that search folding changes
-    (written before the pool's search read text without accents); returns how many."""
+    (written before the pool's search read text without accents, then without apostrophes
+    inside words); returns how many."""
     text = f"{_TITLES} || ' ' || {_CONTRIBUTOR_NAMES}"
     with connection.cursor() as cursor:
         cursor.execute(

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from catalog.models import SearchTerm, SearchWord
-from catalog.text import SEARCH_CONFIG, search_fold_sql
+from catalog.text import SEARCH_CONFIG, search_fold_sql, search_text_sql
 from common.sql import bulk_cursor, lock_waits_retried
 
 
@@ -21,12 +21,13 @@ def search_vector_sql(
     above subjects above the rest. Every writer of a search vector builds it from here.
 
     Text is folded as queries are (catalog.text.search_fold): "Misérables" is found by
-    "miserables", full-width letters and ligatures by their plain spelling."""
+    "miserables", full-width letters and ligatures by their plain spelling, "O'Brien" by
+    "obrien" (and by "brien", catalog.text.search_text_sql)."""
     return (
-        f"setweight(to_tsvector('{config}', {search_fold_sql(titles)}), 'A')"
-        f" || setweight(to_tsvector('{config}', {search_fold_sql(contributors)}), 'B')"
-        f" || setweight(to_tsvector('{config}', {search_fold_sql(subjects)}), 'C')"
-        f" || setweight(to_tsvector('{config}', {search_fold_sql(rest)}), 'D')"
+        f"setweight(to_tsvector('{config}', {search_text_sql(titles)}), 'A')"
+        f" || setweight(to_tsvector('{config}', {search_text_sql(contributors)}), 'B')"
+        f" || setweight(to_tsvector('{config}', {search_text_sql(subjects)}), 'C')"
+        f" || setweight(to_tsvector('{config}', {search_text_sql(rest)}), 'D')"
     )
 
 
@@ -72,9 +73,9 @@ def record_search_refresh(record_ids: Sequence[int]) -> None:
         )
 
 
-# Records with text that search folding changes (accents, compatibility forms), in the
-# expressions _RECORD_VECTOR folds (its contributors and subjects one by one): only their
-# vectors differ between a writer that folds and one that did not.
+# Records with text that search folding changes (accents, compatibility forms, apostrophes
+# inside words), in the expressions _RECORD_VECTOR folds (its contributors and subjects one by
+# one): only their vectors differ between a writer that folds and one that did not.
 _UNFOLDED_RECORDS = f"""
     SELECT r.id FROM catalog_record r
     WHERE {search_fold_sql("r.title || ' ' || r.subtitle")} <> r.title || ' ' || r.subtitle
@@ -92,14 +93,18 @@ _UNFOLDED_RECORDS = f"""
 
 def record_search_refold(*, batch: int = 5000) -> int:
     """Build anew the search vectors (and ranks) of the records whose text search folding
-    changes, so that vectors written before text was folded (to NFKC, then without accents)
-    find what a query folds to. Returns how many records it rebuilt; other records' vectors
-    are already what record_search_refresh writes."""
+    changes, so that vectors written before text was folded (to NFKC, then without accents,
+    then without apostrophes inside words) find what a query folds to. Returns how many
+    records it rebuilt; other records' vectors are already what record_search_refresh writes.
+
+    Each batch is a transaction of its own when called outside one (a migration that is not
+    atomic), so a large catalog's edits wait for one batch at most, not for all of them."""
     with connection.cursor() as cursor:
         cursor.execute(_UNFOLDED_RECORDS)
         ids = [row[0] for row in cursor.fetchall()]
     for start in range(0, len(ids), batch):
-        record_search_refresh(ids[start : start + batch])
+        with transaction.atomic():
+            record_search_refresh(ids[start : start + batch])
     return len(ids)
 
 
@@ -222,7 +227,7 @@ _WORDS_TABLE = SearchWord._meta.db_table
 def _words_of(text: str) -> str:
     """SQL of the words of `text` as readers type them: lower case, not stemmed, folded as
     the search vectors are."""
-    return f"tsvector_to_array(to_tsvector('simple', {search_fold_sql(text)}))"
+    return f"tsvector_to_array(to_tsvector('simple', {search_text_sql(text)}))"
 
 
 # A word worth suggesting: three letters or more, no digits or punctuation (numbers, codes,
@@ -264,7 +269,7 @@ def search_words_add(record_ids: Sequence[int]) -> None:
 # library's tables runs on its worker node, where ts_stat's query could not be run.
 _RECORD_WORDS = f"""
     SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('simple', {
-    search_fold_sql("r.title || ' ' || r.subtitle || ' ' || " + _RECORD_TEXT["rest"])
+    search_text_sql("r.title || ' ' || r.subtitle || ' ' || " + _RECORD_TEXT["rest"])
 }) FROM catalog_record r$$)"""  # noqa: S608 - no input in the SQL
 
 _ALL_WORDS = f"""

@@ -4,9 +4,7 @@ Misérables" and "muller" finds "Müller" on the website, in the API, over SRU a
 OpenSearch description, however the record was written; results keep their own spelling."""
 
 import importlib
-import io
 
-import pymarc
 import pytest
 from django.db import connection
 from django.test import Client
@@ -14,13 +12,12 @@ from django_tenants.utils import schema_context
 from lxml import etree
 from rest_framework.test import APIClient
 
-from catalog.imports.jobs import import_job_create
 from catalog.models import SearchWord
 from catalog.search import record_search, spelling_suggest
 from catalog.services import RecordData, record_create
 from catalog.text import search_fold, search_fold_sql
 from staff.services import api_key_create
-from tests.catalog.imports.helpers import job_run
+from tests.catalog.imports.helpers import author_title_imported
 from tests.conftest import LIBRARY_HOST
 
 pytestmark = pytest.mark.django_db
@@ -106,15 +103,7 @@ def test_website_api_sru_and_opensearch_find_accented_records(accented, web: Cli
 def test_a_record_imported_from_marc_and_one_saved_through_the_api_are_found(library) -> None:  # type: ignore[no-untyped-def]
     with schema_context(library.schema_name):
         secret = api_key_create(name="accents", scope="write").secret
-        marc = pymarc.Record(force_utf8=True)
-        marc.add_field(
-            pymarc.Field(tag="100", indicators=pymarc.Indicators("1", " "),
-                         subfields=[pymarc.Subfield("a", "Müller, Karl.")]),
-            pymarc.Field(tag="245", indicators=pymarc.Indicators("1", "0"),
-                         subfields=[pymarc.Subfield("a", "Bäume des Nordens")]),
-        )  # fmt: skip
-        job = import_job_create(file=io.BytesIO(marc.as_marc()), file_name="b.mrc", one_shot=True)
-        assert job_run(job).status == "committed", job.error
+        author_title_imported("Müller, Karl.", "Bäume des Nordens")
     api = APIClient(HTTP_HOST=LIBRARY_HOST)
     api.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
     body = {"title": "Œuvres complètes", "contributors": [{"name": "Müller, Anna"}]}

@@ -1,6 +1,7 @@
 """Patrons at the desk are found and listed by name without regard to accents or case:
 "muller" finds "Müller", and names sort as in a card index."""
 
+import html
 import re
 
 from django.test import Client
@@ -34,6 +35,17 @@ def test_the_desk_finds_a_name_typed_without_its_accents(librarian: Client, desk
     page = librarian.get("/staff/patrons/", {"q": "MÜLLER"}).text
     assert _listed(page, {"Müller, Herta", "Muller, Anna"}) == ["Muller, Anna", "Müller, Herta"]
     assert "García Márquez, Gabriel" in librarian.get("/staff/patrons/", {"q": "garcia marq"}).text
+
+
+def test_the_desk_finds_a_name_typed_without_its_apostrophe_or_with_the_other_one(
+    librarian: Client, desk: Desk
+) -> None:
+    _add(desk.schema, "O'Brien, Kate", "O\u2019Neill, Sean", "Obi, Ada")
+    for q in ("obrien", "O\u2019Brien", "o'brien", "brien"):
+        page = html.unescape(librarian.get("/staff/patrons/", {"q": q}).text)
+        assert _listed(page, {"O'Brien, Kate", "Obi, Ada"}) == ["O'Brien, Kate"], q
+    page = html.unescape(librarian.get("/staff/patrons/", {"q": "O'Neill"}).text)
+    assert "O\u2019Neill, Sean" in page
 
 
 def test_the_desk_lists_names_without_regard_to_case_or_accents(

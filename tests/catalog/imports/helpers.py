@@ -100,3 +100,17 @@ def generated_job(count: int) -> ImportJob:
 def generated_import(count: int) -> ImportJob:
     """`count` generated MARC records imported in one shot into the current schema."""
     return job_run(generated_job(count))
+
+
+def author_title_imported(author: str, title: str) -> None:
+    """One MARC record of an author (100 $a) and a title (245 $a) imported in one shot into
+    the current schema."""
+    marc = pymarc.Record(force_utf8=True)
+    marc.add_field(
+        pymarc.Field(tag="100", indicators=pymarc.Indicators("1", " "),
+                     subfields=[pymarc.Subfield("a", author)]),
+        pymarc.Field(tag="245", indicators=pymarc.Indicators("1", "0"),
+                     subfields=[pymarc.Subfield("a", title)]),
+    )  # fmt: skip
+    job = import_job_create(file=io.BytesIO(marc.as_marc()), file_name="one.mrc", one_shot=True)
+    assert job_run(job).status == "committed", job.error
