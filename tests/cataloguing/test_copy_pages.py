@@ -48,10 +48,10 @@ def _form(client: Client, item: Item) -> dict[str, str]:
     return _fields(page.content.decode(), "copy-form")
 
 
-def _refused(client: Client, item: Item, status: int, **changes: str) -> str:
-    """The copy's form as opened, posted with `changes`: the page of its refusal."""
+def _refused(client: Client, item: Item, code: int, **changes: str) -> str:
+    """The copy's form as opened, posted with `changes`: the page of its refusal (`code`)."""
     refused = client.post(_edit_url(item), {**_form(client, item), **changes})
-    assert refused.status_code == status
+    assert refused.status_code == code
     return refused.content.decode()
 
 
