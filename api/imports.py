@@ -23,6 +23,7 @@ from catalog.imports.jobs import (
     import_job_cancel,
     import_job_commit,
     import_job_create,
+    import_job_preview_again,
     import_job_revert,
     import_upload_check,
 )
@@ -144,6 +145,14 @@ _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attach
     commit=extend_schema(summary="Commit a staged import", request=None,
                          responses={202: ImportJobSerializer},
                          examples=[ex.IMPORT_JOB_COMMITTING]),
+    preview=extend_schema(summary="Preview a staged import again from its file", request=None,
+                          description="Reads the file the job was uploaded with again and "
+                          "decides each record anew against the catalog as it is now, as the "
+                          "upload did: a preview that records changed since (409 "
+                          "catalog_changed_since_preview on commit) can then be committed. "
+                          "Open to a staged job, or one whose commit was refused so.",
+                          responses={202: ImportJobSerializer},
+                          examples=[ex.IMPORT_JOB_QUEUED]),
     revert=extend_schema(summary="Revert a committed import", request=None,
                          responses=ImportJobSerializer, examples=[ex.IMPORT_JOB]),
     cancel=extend_schema(summary="Cancel an import", request=None,
@@ -194,6 +203,10 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None) -> Response:
         return self.queued(import_job_commit(job_id=self.get_object().pk))
+
+    @action(detail=True, methods=["post"])
+    def preview(self, request: Request, pk: str | None = None) -> Response:
+        return self.queued(import_job_preview_again(job_id=self.get_object().pk))
 
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str | None = None) -> Response:

@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from django import forms
@@ -364,6 +365,48 @@ class ItemForm(OnePassForm):
             location_id=location.pk if location is not None else None,
             call_number=data["call_number"],
             status=data["status"],
+        )
+
+
+class ItemEditForm(ItemForm):
+    """A copy of the catalog described anew: all it holds, with the version it was read at."""
+
+    price = forms.DecimalField(label=_("Price"), max_digits=10, decimal_places=2, required=False)
+    acquired_on = forms.DateField(
+        label=_("Acquired on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    public_note = forms.CharField(
+        label=_("Public note"), max_length=1000, required=False, widget=forms.Textarea
+    )
+    staff_note = forms.CharField(
+        label=_("Staff note"), max_length=1000, required=False, widget=forms.Textarea
+    )
+    version = forms.IntegerField(widget=HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args: Any, item: Item, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A copy on the hold shelf keeps that status: only the desk takes it off.
+        if item.status == Item.Status.ON_HOLD_SHELF:
+            status = self.fields["status"]
+            assert isinstance(status, forms.ChoiceField)  # noqa: S101 - declared above
+            status.choices = Item.Status.choices
+
+    @classmethod
+    def of(cls, item: Item) -> "ItemEditForm":
+        """The copy's form as it is stored now."""
+        fields = ("barcode", "call_number", "status", "price", "acquired_on", "public_note",
+                  "staff_note", "version")  # fmt: skip
+        initial = {name: getattr(item, name) for name in fields}
+        return cls(initial={**initial, "location": item.location_id}, item=item)
+
+    def item_data(self) -> ItemData:
+        data = self.cleaned_data
+        return replace(
+            super().item_data(),
+            price=data["price"],
+            acquired_on=data["acquired_on"],
+            public_note=data["public_note"],
+            staff_note=data["staff_note"],
         )
 
 

@@ -1,5 +1,5 @@
 """The workspace's record pages: find a record by title, contributor, any identifier in any
-form or a copy's barcode, and change its description and copies."""
+form or a copy's barcode, and change its description and copies (add, edit, remove)."""
 
 from typing import Any
 
@@ -15,14 +15,16 @@ from catalog.models import Identifier, Item, Record
 from catalog.search import record_search
 from catalog.services import (
     item_create,
+    item_delete,
+    item_update,
     record_cover_remove,
     record_cover_set,
     record_patch,
 )
-from cataloguing.forms import CoverUploadForm, ItemForm, RecordEditForm
+from cataloguing.forms import CoverUploadForm, ItemEditForm, ItemForm, RecordEditForm
 from cataloguing.lookup import catalog_drafts, next_barcode
 from common.errors import ApplicationError, PreconditionFailed
-from staff.roles import staff_required
+from staff.roles import may_catalogue, policy_required, staff_required
 
 RESULTS = 50
 
@@ -162,3 +164,74 @@ def record_cover_page(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         return _record_render(request, pk, cover_error=exc.message, status=exc.status_code)
     return redirect(reverse("staff-record", args=[pk]) + "#cover")
+
+
+def _copy_of(pk: int, item_id: int) -> Item:
+    """The copy, if it is one of this record's (the address names both)."""
+    item = Item.objects.filter(pk=item_id, record_id=pk).select_related("record").first()
+    if item is None:
+        raise Http404(_("No such item."))
+    return item
+
+
+@policy_required(may_catalogue)
+def record_copy_edit_page(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    """GET: a copy's form (where it is kept, its call number, status, barcode, price, notes);
+    POST: the copy saved through the same service as the API's, if nobody saved it since."""
+    item = _copy_of(pk, item_id)
+    if request.method != "POST":
+        return _copy_render(request, item, ItemEditForm.of(item))
+    form = ItemEditForm(request.POST, item=item)
+    if not form.is_valid():
+        return _copy_render(request, item, form, status=400)
+    try:
+        item_update(
+            item_id=item.pk, data=form.item_data(), expected_version=form.cleaned_data["version"]
+        )
+    except PreconditionFailed:
+        error = _(
+            "Someone saved this copy after you opened it. Your changes were not saved: open "
+            "the copy as it is now and make your change again."
+        )
+        return _copy_render(request, item, form, error, 412, stale=True)
+    except ApplicationError as exc:
+        for name, problems in exc.fields.items():
+            if name in form.fields:
+                for problem in problems:
+                    form.add_error(name, problem)
+        return _copy_render(request, item, form, exc.message, exc.status_code)
+    return redirect(reverse("staff-record", args=[pk]) + "?saved=1#copies")
+
+
+def _copy_render(
+    request: HttpRequest, item: Item, form: ItemEditForm, error: str = "", status: int = 200,
+    *, stale: bool = False,
+) -> HttpResponse:  # fmt: skip
+    context = {"item": item, "record": item.record, "form": form, "error": error, "stale": stale}
+    return render(request, "cataloguing/copy.html", context, status=status)
+
+
+@policy_required(may_catalogue)
+def record_copy_remove_page(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    """GET: what removing the copy takes away, and the button that does it; POST: the copy
+    removed, only with that button's confirmation (a copy on loan or lent before is kept)."""
+    item = _copy_of(pk, item_id)
+    context: dict[str, Any] = {"item": item, "record": item.record, "error": ""}
+    if request.method != "POST":
+        return render(request, "cataloguing/copy_remove.html", context)
+    if request.POST.get("confirm") != "yes":
+        context["error"] = _("Nothing was removed: confirm with the button below.")
+        return render(request, "cataloguing/copy_remove.html", context, status=400)
+    try:
+        item_delete(item_id=item.pk, expected_version=_posted_version(request))
+    except PreconditionFailed:
+        context["error"] = _(
+            "Someone saved this copy after you opened this page, so it was not removed: look "
+            "at it again before removing it."
+        )
+        return render(request, "cataloguing/copy_remove.html", context, status=412)
+    except ApplicationError as exc:
+        context["error"] = exc.message
+        return render(request, "cataloguing/copy_remove.html", context, status=exc.status_code)
+    messages.success(request, _("Copy %(barcode)s was removed.") % {"barcode": item.barcode})
+    return redirect(reverse("staff-record", args=[pk]) + "#copies")

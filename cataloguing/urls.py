@@ -10,5 +10,15 @@ urlpatterns = [
     path("records/", records.records_page, name="staff-records"),
     path("records/<int:pk>/", records.record_page, name="staff-record"),
     path("records/<int:pk>/copies/", records.record_copy_page, name="staff-record-copy"),
+    path(
+        "records/<int:pk>/copies/<int:item_id>/",
+        records.record_copy_edit_page,
+        name="staff-record-copy-edit",
+    ),
+    path(
+        "records/<int:pk>/copies/<int:item_id>/remove/",
+        records.record_copy_remove_page,
+        name="staff-record-copy-remove",
+    ),
     path("records/<int:pk>/cover/", records.record_cover_page, name="staff-record-cover"),
 ]

@@ -469,29 +469,85 @@ def feed_position() -> int:
     return Change.objects.aggregate(last=Max("id"))["last"] or 0
 
 
-def catalog_moved_on_check(job: ImportJob) -> None:
-    """Refuse to commit a preview whose decisions may no longer hold: records were added to or
-    removed from the catalog after it began deciding (another import of the same file, say,
-    whose records it would then create a second time)."""
+# The records of the catalog a preview's decisions rest on, among those changed (added,
+# edited or removed) after it began deciding: those it matched a row of the file to, and
+# those that now hold an ISBN or control number the file gives (a match it would find now).
+# A record changed elsewhere in the catalog cannot turn any of its decisions.
+_RECORDS_THAT_MATTER = """
+WITH changed AS (
+    SELECT DISTINCT entity_id AS id FROM catalog_change WHERE entity = 'record' AND id > %(after)s
+), rows AS (
+    SELECT match_record_id, data FROM imports_importrow
+    WHERE job_id = %(job)s AND action <> 'reject' AND data IS NOT NULL
+), file_keys AS (
+    SELECT 'isbn:' || (i->>1) AS key FROM rows r, jsonb_array_elements(r.data->'identifiers') i
+    WHERE %(isbn)s AND i->>0 = 'isbn'
+    UNION
+    SELECT 'cn:' || coalesce(r.data->>'control_number_source', '') || ':'
+        || (r.data->>'control_number')
+    FROM rows r WHERE %(cn)s AND coalesce(r.data->>'control_number', '') <> ''
+), catalog_keys AS (
+    SELECT i.record_id AS id, 'isbn:' || i.value AS key FROM catalog_identifier i
+    JOIN changed c ON c.id = i.record_id WHERE %(isbn)s AND i.kind = 'isbn'
+    UNION ALL
+    SELECT r.id, 'cn:' || r.control_number_source || ':' || r.control_number
+    FROM catalog_record r JOIN changed c ON c.id = r.id
+    WHERE %(cn)s AND r.control_number <> ''
+)
+SELECT id FROM changed WHERE id IN (SELECT match_record_id FROM rows)
+UNION
+SELECT id FROM catalog_keys WHERE key IN (SELECT key FROM file_keys)
+ORDER BY id
+"""
+
+
+def records_changed_since_preview(job: ImportJob) -> list[int]:
+    """The records, by id, changed after the job began deciding in a way that could turn its
+    decisions (see _RECORDS_THAT_MATTER); none for a preview that writes nothing, or for a
+    job that never previewed (a one-shot import decides as it writes)."""
     if job.decided_after_change_id is None or not (job.created or job.updated):
-        return
-    moved = Change.objects.filter(
-        pk__gt=job.decided_after_change_id,
-        entity=Change.Entity.RECORD,
-        action__in=(Change.Action.CREATED, Change.Action.DELETED),
-    ).count()
-    if moved:
-        raise CatalogMovedOn(
-            ngettext(
-                "%(count)s record was added to or removed from the catalog after this import "
-                "was previewed, so what the preview decided may no longer hold (it could add "
-                "a record twice). Nothing was imported: upload the file again for a fresh "
-                "preview.",
-                "%(count)s records were added to or removed from the catalog after this import "
-                "was previewed, so what the preview decided may no longer hold (it could add "
-                "records twice). Nothing was imported: upload the file again for a fresh "
-                "preview.",
-                moved,
-            )
-            % {"count": moved}
-        )
+        return []
+    params = {
+        "after": job.decided_after_change_id,
+        "job": job.pk,
+        "isbn": job.match_on in (ImportJob.MatchOn.ISBN, ImportJob.MatchOn.EITHER),
+        "cn": job.match_on in (ImportJob.MatchOn.CONTROL_NUMBER, ImportJob.MatchOn.EITHER),
+    }
+    with bulk_cursor() as cursor:
+        cursor.execute(_RECORDS_THAT_MATTER, params)
+        return [record_id for (record_id,) in cursor.fetchall()]
+
+
+# How many of the changed records a refusal names.
+_RECORDS_NAMED = 10
+
+
+def catalog_moved_on_check(job: ImportJob) -> None:
+    """Refuse to commit a preview whose decisions may no longer hold: a record it matched was
+    edited or removed after it began deciding, or a record added or edited since holds an
+    ISBN or control number of the file (another import of the same file, say, whose records
+    it would then create a second time). Other changes to the catalog leave it be."""
+    changed = records_changed_since_preview(job)
+    if changed:
+        raise CatalogMovedOn(catalog_moved_on_said(changed))
+
+
+def catalog_moved_on_said(changed: list[int]) -> str:
+    """Why a preview can no longer be committed, naming the records that changed."""
+    named = ", ".join(map(str, changed[:_RECORDS_NAMED]))
+    if len(changed) > _RECORDS_NAMED:
+        named = gettext("%(records)s and %(more)s more") % {
+            "records": named,
+            "more": len(changed) - _RECORDS_NAMED,
+        }
+    return ngettext(
+        "Record %(records)s changed after this import was previewed, and the file matches it "
+        "or gives one of its identifiers, so what the preview decided may no longer hold (it "
+        "could add a record twice or undo the change). Nothing was imported: make the preview "
+        "again from the same file, check it, and commit it then.",
+        "Records %(records)s changed after this import was previewed, and the file matches "
+        "them or gives their identifiers, so what the preview decided may no longer hold (it "
+        "could add records twice or undo the changes). Nothing was imported: make the preview "
+        "again from the same file, check it, and commit it then.",
+        len(changed),
+    ) % {"records": named}

@@ -22,7 +22,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
-from catalog.imports.deciding import CatalogMovedOn, catalog_moved_on_check, feed_position
+from catalog.imports.deciding import (
+    CatalogMovedOn,
+    catalog_moved_on_check,
+    catalog_moved_on_said,
+    feed_position,
+    records_changed_since_preview,
+)
 from catalog.imports.formats.csv_columns import csv_header
 from catalog.imports.formats.csv_file import csv_encoding
 from catalog.imports.formats.marc import marc_file_unimarc
@@ -182,6 +188,62 @@ def import_job_commit(*, job_id: int) -> ImportJob:
     job.status = Status.COMMITTING
     job.phase_started_at = timezone.now()
     job.save(update_fields=["status", "phase_started_at", "updated_at"])
+    _queue(job.pk)
+    return job
+
+
+def import_job_outdated(job: ImportJob) -> str:
+    """Why a staged preview can no longer be committed (records it rests on changed since it
+    was made), said on its page instead of the commit button; "" when it can be."""
+    if job.status != ImportJob.Status.STAGED or job.dry_run:
+        return ""
+    changed = records_changed_since_preview(job)
+    return catalog_moved_on_said(changed) if changed else ""
+
+
+def import_job_refused_outdated(job: ImportJob) -> bool:
+    """Whether the job's commit was refused on the worker because records its preview rests
+    on changed meanwhile: it may be previewed again."""
+    return job.status == Status.FAILED and job.error_code == CatalogMovedOn.code
+
+
+# What a job's new preview starts from: its counts, checkpoints and times as at its upload.
+_PREVIEW_FRESH = {
+    "total": 0, "created": 0, "updated": 0, "unchanged": 0, "rejected": 0,
+    "staged_through": 0, "committed_through": 0, "bytes_read": 0,
+    "lease_owner": "", "lease_expires_at": None, "decided_after_change_id": None,
+    "first_change_id": None, "last_change_id": None, "worker_peak_rss_kb": None,
+    "phase_started_at": None, "staged_at": None, "committed_at": None, "finished_at": None,
+    "error": "", "error_code": "",
+}  # fmt: skip
+
+
+@transaction.atomic
+def import_job_preview_again(*, job_id: int) -> ImportJob:
+    """Preview a staged job again from the file it was uploaded with, against the catalog as
+    it is now (a preview the catalog moved on from cannot be committed); a job whose commit
+    was refused for that reason too. Its old rows go; nothing was written from them."""
+    job = _locked(job_id)
+    if job.status != Status.STAGED and not import_job_refused_outdated(job):
+        raise Conflict(
+            gettext("Only a staged import can be previewed again; this one is %(status)s.")
+            % {"status": job.get_status_display().lower()}
+        )
+    if ImportRow.objects.filter(job=job, committed=True).exists():
+        raise Conflict(gettext("This import wrote records already: it cannot be previewed again."))
+    if not job.file or not job.file.storage.exists(job.file.name):
+        raise Conflict(
+            gettext(
+                "The file of this import is no longer kept, so it cannot be previewed again: "
+                "upload the file again."
+            ),
+            code="import_file_gone",
+        )
+    ImportRow.objects.filter(job=job).delete()
+    for name, value in _PREVIEW_FRESH.items():
+        setattr(job, name, value)
+    job.status = Status.QUEUED
+    job.save()
     _queue(job.pk)
     return job
 

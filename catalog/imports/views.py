@@ -18,6 +18,9 @@ from catalog.imports.jobs import (
     import_job_cancel,
     import_job_commit,
     import_job_create,
+    import_job_outdated,
+    import_job_preview_again,
+    import_job_refused_outdated,
     import_job_revert,
     import_upload_check,
 )
@@ -123,6 +126,8 @@ def _import_job_page(
         action = ""
     rows = import_row_list(job=job, action=action or None)[:IMPORT_ROWS_SHOWN]
     progress = import_job_progress(job)
+    # Looked at each time the page is shown: a commit of it would be refused.
+    outdated = import_job_outdated(job)
     context = {
         "job": job,
         "progress": progress,
@@ -133,6 +138,9 @@ def _import_job_page(
         "action": action,
         "actions": ImportRow.Action.choices,
         "running": job.status in ImportJob.ACTIVE_STATUSES,
+        "outdated": outdated,
+        # A commit refused for that reason leaves the job failed: it may be previewed again.
+        "preview_again": bool(outdated) or import_job_refused_outdated(job),
         # The records a reverted job created are gone: its rows link to none of them.
         "reverted": job.status == ImportJob.Status.REVERTED,
         "can_write": may_import(request.user),
@@ -152,6 +160,7 @@ def import_job_page(request: HttpRequest, pk: int) -> HttpResponse:
 _IMPORT_ACTIONS = {
     "commit": import_job_commit,
     "cancel": import_job_cancel,
+    "preview": import_job_preview_again,
 }
 
 

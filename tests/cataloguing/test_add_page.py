@@ -18,9 +18,9 @@ from tests.tenants.admin_helpers import signed_in
 LEFT_HAND = "9780441478125"
 
 
-def _fields(page: str) -> dict[str, str]:
-    """The values a browser would post from the record form (inputs, selects, textareas)."""
-    form = page[page.index('id="record-form"') :]
+def _fields(page: str, form_id: str = "record-form") -> dict[str, str]:
+    """The values a browser would post from the form `form_id` (inputs, selects, textareas)."""
+    form = page[page.index(f'id="{form_id}"') :]
     values = {}
     for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form):
         values[name] = html.unescape(value)

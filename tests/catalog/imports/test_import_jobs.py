@@ -254,10 +254,13 @@ def test_two_previews_of_one_file_do_not_both_create_its_records(in_library):
     assert first.created == second.created == first.total > 0
     import_job_commit(job_id=first.pk)
     job_run(first)
-    with pytest.raises(Conflict, match="added to or removed from the catalog after") as refused:
+    with pytest.raises(Conflict, match="changed after this import was previewed") as refused:
         import_job_commit(job_id=second.pk)
     assert refused.value.code == "catalog_changed_since_preview"
-    assert f"{first.total} records were added" in refused.value.message
+    made = sorted(Record.objects.values_list("pk", flat=True))
+    assert len(made) == first.total > 10
+    named = f"Records {', '.join(map(str, made[:10]))} and {len(made) - 10} more changed"
+    assert named in refused.value.message
     second.refresh_from_db()
     assert second.status == "staged"
     assert Record.objects.count() == first.total
@@ -272,7 +275,7 @@ def test_a_commit_queued_behind_another_import_stops_before_writing(in_library):
     job_run(first)
     second = job_run(second)
     assert second.status == "failed"
-    assert "Nothing was imported: upload the file again" in second.error
+    assert "Nothing was imported: make the preview again" in second.error
     assert Record.objects.count() == first.total
     assert not ImportRow.objects.filter(job=second, committed=True).exists()
 
