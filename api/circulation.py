@@ -56,6 +56,7 @@ from circulation.patron_imports import (
     patron_import_rejects_csv,
     patron_import_rows,
     patron_import_template,
+    patron_import_warnings,
     patron_upload_check,
 )
 from circulation.stocktake import (
@@ -806,12 +807,21 @@ def labels_response(options: dict[str, Any]) -> HttpResponse:
 
 
 class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
+    warnings = serializers.SerializerMethodField(
+        help_text="What the preview warns of, in the caller's language (a file read as Excel's "
+        "Windows-1252)."
+    )
+
     class Meta:
         model = PatronImport
         fields = [
             "id", "file_name", "status", "processed", "error", "error_code", "total", "created",
             "updated", "unchanged", "rejected", "started_by_label", "created_at", "committed_at",
+            "encoding", "warnings",
         ]  # fmt: skip
+
+    def get_warnings(self, job: PatronImport) -> list[str]:
+        return patron_import_warnings(job)
 
 
 class PatronImportCreateSerializer(StrictInputSerializer):

@@ -15,9 +15,13 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from catalog.imports.formats.csv_file import MAX_CSV_ROW_CHARS, csv_encoding, csv_rows_read
+from catalog.imports.formats.source import FileUnreadable
+from catalog.imports.models import csv_encoding_warning
 from circulation.models import Patron, PatronImport, PatronImportRow
 from circulation.services import PatronData, patron_fields_apply
 from common.csv_delimiters import csv_delimiter
+from common.dates import date_read
 from common.emails import is_email_address
 from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language, quoted
@@ -54,11 +58,12 @@ def _decide(
     expires_on = None
     if expires_text:
         try:
-            expires_on = date.fromisoformat(expires_text)
-        except ValueError:
+            # As the patron's page reads it: ISO 8601 or the library language's own forms.
+            expires_on = date_read(expires_text)
+        except ValueError as exc:
             problems.append(
-                _("expires_on %(value)s is not a date (YYYY-MM-DD)")
-                % {"value": quoted(expires_text)}
+                _("expires_on %(value)s is not a date. %(forms)s")
+                % {"value": quoted(expires_text), "forms": exc}
             )
     email = cells.get("email", "").strip()
     if email and not is_email_address(email):
@@ -117,28 +122,21 @@ def _patron_data(data: dict[str, Any]) -> PatronData:
     )  # fmt: skip
 
 
-def _rows_by_line(content: bytes) -> Iterator[tuple[int, list[str]]]:
+def _rows_by_line(content: bytes, encoding: str = "") -> Iterator[tuple[int, list[str] | None]]:
     """Each row after the header, with the line of the file it starts on (the header is
-    line 1; a cell with a line break in it takes more than one line, as a text editor counts)."""
-    reader = _rows(content)
-    next(reader, None)
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        yield start, row
+    line 1; a cell with a line break in it takes more than one line, as a text editor counts);
+    None for a row too long to read. The file is read as a catalog CSV is: UTF-8, or
+    Windows-1252 as Excel saves it, with ",", ";" or a tab between columns."""
+    rows = _rows(content, encoding)
+    next(rows, None)
+    yield from rows
 
 
-def _rows(content: bytes) -> Any:
+def _rows(content: bytes, encoding: str = "") -> Iterator[tuple[int, list[str] | None]]:
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ApplicationError(_("The file is not UTF-8 text."), code="invalid_file") from None
-    # Spreadsheets in French, German or Spanish save ";" between columns.
-    delimiter = csv_delimiter(text.partition("\n")[0], COLUMNS)
-    return csv.reader(io.StringIO(text), delimiter=delimiter)
+        yield from csv_rows_read(io.BytesIO(content), COLUMNS, encoding)
+    except FileUnreadable as exc:
+        raise ApplicationError(exc.message, code="invalid_file") from None
 
 
 def patron_upload_check(*, size: int) -> None:
@@ -152,7 +150,8 @@ def patron_upload_check(*, size: int) -> None:
 
 def _header(content: bytes) -> list[str]:
     patron_upload_check(size=len(content))
-    header = [cell.strip().lower() for cell in next(iter(_rows(content)), [])]
+    _line, first = next(_rows(content), (1, []))
+    header = [cell.strip().lower() for cell in first or []]
     if "barcode" not in header or "name" not in header:
         raise ApplicationError(
             _("The first line names the columns; name and barcode are needed (%(columns)s).")
@@ -176,7 +175,10 @@ def patron_import_create(
     """Check the file's size and columns, store it and queue the worker to read it; the job
     is staged (its preview ready) once the worker has."""
     _header(content)
-    job = PatronImport(file_name=file_name[:255], started_by_label=started_by_label[:255])
+    job = PatronImport(
+        file_name=file_name[:255], started_by_label=started_by_label[:255],
+        encoding=csv_encoding(io.BytesIO(content)),
+    )  # fmt: skip
     job.file.save("patrons.csv", ContentFile(content), save=False)
     job.save()
     task_enqueue(PATRON_IMPORT_RUN, job.pk)
@@ -217,7 +219,11 @@ def _stage(job_id: int) -> None:
 def _stage_rows(job: PatronImport, content: bytes) -> None:
     """Stage every row of the file with its action; nothing changes until commit."""
     header = _header(content)
-    parsed = [(n, row) for n, row in _rows_by_line(content) if any(c.strip() for c in row)]
+    parsed = [
+        (n, row)
+        for n, row in _rows_by_line(content, job.encoding)
+        if row is None or any(c.strip() for c in row)
+    ]
     if len(parsed) > MAX_ROWS:
         raise ApplicationError(
             _("At most %(limit)s patrons a file.") % {"limit": f"{MAX_ROWS:,}"},
@@ -226,7 +232,7 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
     barcodes = [
         row[header.index("barcode")].strip()
         for _n, row in parsed
-        if len(row) > header.index("barcode")
+        if row is not None and len(row) > header.index("barcode")
     ]
     existing = {p.barcode: p for p in Patron.objects.filter(barcode__in=barcodes)}
     seen: dict[str, str] = {}
@@ -234,7 +240,12 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
     for position, row in parsed:
         action: str
         data: dict[str, Any]
-        if len(row) != len(header):
+        if row is None:
+            action, data, row = PatronImportRow.Action.REJECT, {}, []
+            reason = _("The row has %(reason)s: split it, or check its quotes.") % {
+                "reason": _("over %(limit)s characters") % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
+            }
+        elif len(row) != len(header):
             action = PatronImportRow.Action.REJECT
             reason = _("%(cells)s cells where the header has %(columns)s") % {
                 "cells": len(row),
@@ -342,6 +353,11 @@ def patron_import_cancel(*, job_id: int) -> PatronImport:
     return job
 
 
+def patron_import_warnings(job: PatronImport) -> list[str]:
+    """What the preview warns of, in the active language: a file read as Windows-1252."""
+    return [warning for warning in (csv_encoding_warning(job.encoding),) if warning]
+
+
 def patron_import_list() -> QuerySet[PatronImport]:
     return PatronImport.objects.all()
 
@@ -380,6 +396,7 @@ def patron_import_rejects_csv(*, job: PatronImport) -> str:
 def _file_header(job: PatronImport) -> tuple[list[str], str]:
     """The stored file's column names as it wrote them, and the delimiter between them."""
     with job.file.open("rb") as stored:
-        line = stored.readline(MAX_BYTES).decode("utf-8-sig", errors="replace")
+        line = stored.readline(MAX_BYTES).decode(job.encoding or "utf-8", errors="replace")
+    line = line.removeprefix("\ufeff")
     delimiter = csv_delimiter(line, COLUMNS)
     return next(csv.reader([line], delimiter=delimiter), []), delimiter

@@ -23,6 +23,7 @@ from circulation.patron_imports import (
     patron_import_get,
     patron_import_list,
     patron_import_rows,
+    patron_import_warnings,
     patron_upload_check,
 )
 from circulation.selectors import (
@@ -343,6 +344,7 @@ def patron_import_page(request: HttpRequest, pk: int) -> HttpResponse:
         "running": job.status in PatronImport.ACTIVE_STATUSES,
         "to_write": to_write,
         "rejects": patron_import_rows(job=job, action=PatronImportRow.Action.REJECT)[:200],
+        "warnings": patron_import_warnings(job),
         "error": error,
         "can_edit": circulation_allowed(request.user, "desk"),
     }

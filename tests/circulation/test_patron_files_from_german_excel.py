@@ -1,0 +1,119 @@
+"""A town library's reader list as German Excel saves it: ";" between columns, Windows-1252,
+German dates and the German names of the patron categories, read as the staff pages read them;
+card numbers repeated in the file flagged on every line; and a preview of what will be written."""
+
+from datetime import date
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django_tenants.utils import schema_context, tenant_context
+
+from circulation.models import Patron, PatronImport
+from circulation.patron_imports import patron_import_run
+from tenants.administration import library_settings_update
+from tests.circulation.conftest import Desk
+from tests.circulation.test_patron_imports import desk_client
+
+HEADER = "name;barcode;email;category;expires_on;notes\r\n"
+
+
+def _german(library) -> None:
+    library_settings_update(library=library, actor="test", language="de")
+
+
+def _page_upload(librarian: Client, content: bytes) -> str:
+    upload = SimpleUploadedFile("leser.csv", content, content_type="text/csv")
+    response = librarian.post("/staff/patrons/imports/", {"file": upload})
+    assert response.status_code == 302, response.content
+    return response["Location"]
+
+
+def _api_upload(client, content: bytes):
+    return client.post(
+        "/api/v1/patron-imports/",
+        {"file": SimpleUploadedFile("leser.csv", content, content_type="text/csv")},
+        format="multipart",
+    )
+
+
+def _worker_runs(library) -> None:
+    """What the worker does with the library's waiting patron files, as it runs: in the library."""
+    with tenant_context(library):
+        for job_id in PatronImport.objects.values_list("pk", flat=True):
+            patron_import_run(job_id=job_id)
+
+
+def test_a_file_saved_by_german_excel_is_read_and_said_to_be_windows_1252(
+    library, librarian: Client, desk: Desk
+) -> None:
+    _german(library)
+    content = (HEADER + "Jürgen Müßig;L0001;;adult;31.12.2027;Straße 5\r\n").encode("cp1252")
+
+    where = _page_upload(librarian, content)
+    _worker_runs(library)
+    page = librarian.get(where, HTTP_ACCEPT_LANGUAGE="en").text
+
+    assert "Read as Windows-1252 (Excel)" in page
+    assert 'id="patron-import-warnings"' in page
+    assert librarian.post(where, {"commit": "1"}).status_code == 302
+    _worker_runs(library)
+    with schema_context(desk.schema):
+        patron = Patron.objects.get(barcode="L0001")
+    assert (patron.name, patron.notes, patron.expires_on) == (
+        "Jürgen Müßig", "Straße 5", date(2027, 12, 31)
+    )  # fmt: skip
+
+
+def test_the_api_warns_of_windows_1252_and_reads_dates_as_the_patron_page_does(
+    library, desk: Desk
+) -> None:
+    _german(library)
+    client = desk_client(library)
+    text = (
+        HEADER + "Ödön;L0001;;adult;31.12.27;\r\n"
+        "Eva;L0002;;adult;2027-06-30;\r\n"
+        "Uli;L0003;;adult;31.13.2027;\r\n"
+    )
+    queued = _api_upload(client, text.encode("cp1252")).json()
+    _worker_runs(library)
+
+    job = client.get(f"/api/v1/patron-imports/{queued['id']}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    rows = client.get(f"/api/v1/patron-imports/{queued['id']}/rows/").json()["results"]
+
+    assert job["encoding"] == "cp1252"
+    assert job["warnings"][0].startswith("Read as Windows-1252 (Excel)")
+    assert [(row["action"], row["data"].get("expires_on")) for row in rows] == [
+        ("create", "2027-12-31"), ("create", "2027-06-30"), ("reject", None)
+    ]  # fmt: skip
+    assert rows[0]["data"]["name"] == "Ödön"
+    # Refused in the library's language, with the forms the patron's page takes.
+    assert rows[2]["reason"] == (
+        "expires_on \u201e31.13.2027\u201c ist kein Datum. "
+        "Im Format JJJJ-MM-TT, TT.MM.JJJJ oder TT.MM.JJ."
+    )
+
+
+def test_a_utf8_file_reads_no_warning(library, desk: Desk) -> None:
+    client = desk_client(library)
+    queued = _api_upload(client, "name,barcode\nÖdön,L0001\n".encode()).json()
+    _worker_runs(library)
+
+    job = client.get(f"/api/v1/patron-imports/{queued['id']}/").json()
+
+    assert (job["encoding"], job["warnings"], job["created"]) == ("utf-8", [], 1)
+
+
+def test_bytes_neither_encoding_reads_fail_the_file_naming_the_line(library, desk: Desk) -> None:
+    client = desk_client(library)
+    queued = _api_upload(client, b"name;barcode\r\nAda;L0001\r\nBea\x81;L0002\r\n").json()
+    _worker_runs(library)
+
+    job = client.get(f"/api/v1/patron-imports/{queued['id']}/").json()
+
+    assert (job["status"], job["error_code"]) == ("failed", "invalid_file")
+    assert job["error"] == (
+        "The CSV file is neither UTF-8 nor Windows-1252 (as Excel saves it) at line 3: save it "
+        "as CSV UTF-8."
+    )
+    with schema_context(desk.schema):
+        assert not Patron.objects.filter(barcode="L0001").exists()
