@@ -5,7 +5,7 @@ rejected rows can be downloaded, fixed and sent again."""
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -48,10 +48,10 @@ def patron_import_template() -> str:
 
 
 def _decide(
-    cells: dict[str, str], existing: Patron | None, seen: dict[str, str]
+    cells: dict[str, str], existing: Patron | None, repeats: Sequence[tuple[int, str]] = ()
 ) -> tuple[str, str, dict[str, Any]]:
-    """(action, reason, data) for one row; `seen` holds the barcodes of the earlier lines
-    taken, by their upper case."""
+    """(action, reason, data) for one row; `repeats` are the other lines of the file with its
+    barcode in any case, each with the barcode as it has it."""
     barcode = cells.get("barcode", "").strip()
     expires_text = cells.get("expires_on", "").strip()
     problems = []
@@ -74,20 +74,7 @@ def _decide(
         "expires_on": expires_on.isoformat() if expires_on else None,
         "notes": cells.get("notes", "").strip(),
     }  # fmt: skip
-    earlier = seen.get(barcode.upper())
-    if earlier == barcode:
-        problems.append(
-            _("barcode %(barcode)s is on an earlier line of this file")
-            % {"barcode": quoted(barcode)}
-        )
-    elif earlier is not None:
-        problems.append(
-            _(
-                "barcode %(barcode)s is on an earlier line of this file as %(earlier)s (the desk "
-                "does not tell upper and lower case apart)"
-            )
-            % {"barcode": quoted(barcode), "earlier": quoted(earlier)}
-        )
+    problems.extend(_repeated(barcode, repeats))
     if not problems:
         try:
             # A stand-in with the patron's id: checks like an update, changes nothing.
@@ -97,7 +84,6 @@ def _decide(
             problems.append(exc.message)
     if problems:
         return PatronImportRow.Action.REJECT, "; ".join(problems), data
-    seen.setdefault(barcode.upper(), barcode)
     if existing is None:
         return PatronImportRow.Action.CREATE, _("new barcode"), data
     current = {
@@ -111,6 +97,27 @@ def _decide(
     changed = ", ".join(k for k in COLUMNS if current[k] != data[k])
     reason = _("barcode matches a patron; changes %(columns)s") % {"columns": changed}
     return PatronImportRow.Action.UPDATE, reason, data
+
+
+def _repeated(barcode: str, repeats: Sequence[tuple[int, str]]) -> list[str]:
+    """Why a line whose barcode other lines give too is refused, naming each: which of them is
+    the card's, a librarian knows and the file does not say."""
+    said = []
+    for line, other in repeats:
+        if other == barcode:
+            said.append(
+                _("barcode %(barcode)s is on line %(line)s of this file too")
+                % {"barcode": quoted(barcode), "line": line}
+            )
+        else:
+            said.append(
+                _(
+                    "barcode %(barcode)s is on line %(line)s of this file too, as %(other)s (the "
+                    "desk does not tell upper and lower case apart)"
+                )
+                % {"barcode": quoted(barcode), "line": line, "other": quoted(other)}
+            )
+    return said
 
 
 def _patron_data(data: dict[str, Any]) -> PatronData:
@@ -235,7 +242,13 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
         if row is not None and len(row) > header.index("barcode")
     ]
     existing = {p.barcode: p for p in Patron.objects.filter(barcode__in=barcodes)}
-    seen: dict[str, str] = {}
+    # Every line's barcode by its upper case, as the desk compares them: a line whose barcode
+    # another line gives is refused with the other, taken or not, for one of them is wrong.
+    lines_of: dict[str, list[tuple[int, str]]] = {}
+    at = header.index("barcode")
+    for position, row in parsed:
+        if row is not None and len(row) > at and row[at].strip():
+            lines_of.setdefault(row[at].strip().upper(), []).append((position, row[at].strip()))
     staged = []
     for position, row in parsed:
         action: str
@@ -251,14 +264,27 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
                 "cells": len(row),
                 "columns": len(header),
             }
+            barcode = row[at].strip() if len(row) > at else ""
+            reason = "; ".join([reason, *_repeated(barcode, _others(lines_of, barcode, position))])
             data = {}
         else:
             cells = {k: v for k, v in zip(header, row, strict=True) if k != REASON}
-            action, reason, data = _decide(cells, existing.get(cells["barcode"].strip()), seen)
+            barcode = cells["barcode"].strip()
+            repeats = _others(lines_of, barcode, position)
+            action, reason, data = _decide(cells, existing.get(barcode), repeats)
         staged.append(PatronImportRow(job=job, position=position, action=action, reason=reason,
                                       data=data, raw=row))  # fmt: skip
     PatronImportRow.objects.bulk_create(staged, batch_size=2000)
     _account(job)
+
+
+def _others(
+    lines_of: dict[str, list[tuple[int, str]]], barcode: str, position: int
+) -> list[tuple[int, str]]:
+    """The other lines of the file with this barcode in any case."""
+    if not barcode:
+        return []
+    return [(line, other) for line, other in lines_of[barcode.upper()] if line != position]
 
 
 def _account(job: PatronImport) -> None:
@@ -317,11 +343,10 @@ def _write_chunk(job_id: int) -> bool:
     existing = {
         p.barcode: p for p in Patron.objects.select_for_update().filter(barcode__in=barcodes)
     }
-    seen: dict[str, str] = {}
     creates: list[Patron] = []
     for row in rows:
         cells = {k: (row.data.get(k) or "") for k in COLUMNS}
-        row.action, row.reason, row.data = _decide(cells, existing.get(row.data["barcode"]), seen)
+        row.action, row.reason, row.data = _decide(cells, existing.get(row.data["barcode"]))
         if row.action == PatronImportRow.Action.CREATE:
             patron = Patron()
             patron_fields_apply(patron, _patron_data(row.data))

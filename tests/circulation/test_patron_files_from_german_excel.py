@@ -117,3 +117,47 @@ def test_bytes_neither_encoding_reads_fail_the_file_naming_the_line(library, des
     )
     with schema_context(desk.schema):
         assert not Patron.objects.filter(barcode="L0001").exists()
+
+
+def test_a_card_number_on_two_lines_refuses_both_naming_each_other(
+    library, librarian: Client, desk: Desk
+) -> None:
+    # Line 2 is refused for its date; line 6 gives its card number in lower case.
+    text = (
+        "name,barcode,expires_on\n"
+        "Anna Adler,L0001,someday\n"
+        "Bert Bauer,L0002,\n"
+        "Carl Christ,L0003,\n"
+        "Dora Dorn,L0003,\n"
+        "Emil Ernst,l0001,\n"
+    )
+    where = _page_upload(librarian, text.encode())
+    _worker_runs(library)
+    client = desk_client(library)
+    job_id = where.rstrip("/").rsplit("/", 1)[-1]
+
+    rows = client.get(f"/api/v1/patron-imports/{job_id}/rows/").json()["results"]
+    page = librarian.get(where, HTTP_ACCEPT_LANGUAGE="en").text
+
+    assert [(row["position"], row["action"]) for row in rows] == [
+        (2, "reject"), (3, "create"), (4, "reject"), (5, "reject"), (6, "reject")
+    ]  # fmt: skip
+    reasons = {row["position"]: row["reason"] for row in rows}
+    assert (
+        "barcode \u201cL0001\u201d is on line 6 of this file too, as \u201cl0001\u201d"
+        in (reasons[2])
+    )
+    assert "not a date" in reasons[2]
+    assert reasons[6] == (
+        "barcode \u201cl0001\u201d is on line 2 of this file too, as \u201cL0001\u201d (the desk "
+        "does not tell upper and lower case apart)"
+    )
+    assert reasons[4] == "barcode \u201cL0003\u201d is on line 5 of this file too"
+    assert reasons[5] == "barcode \u201cL0003\u201d is on line 4 of this file too"
+    assert "is on line 2 of this file too" in page
+    assert librarian.post(where, {"commit": "1"}).status_code == 302
+    _worker_runs(library)
+    with schema_context(desk.schema):
+        assert list(Patron.objects.filter(barcode__istartswith="L000").values_list("name")) == [
+            ("Bert Bauer",)
+        ]
