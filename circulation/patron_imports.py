@@ -4,6 +4,7 @@ confirm, and the worker writes the patrons, a chunk per transaction, counting as
 rejected rows can be downloaded, fixed and sent again."""
 
 import csv
+import difflib
 import io
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -14,11 +15,18 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.imports.formats.csv_file import MAX_CSV_ROW_CHARS, csv_encoding, csv_rows_read
 from catalog.imports.formats.source import FileUnreadable
 from catalog.imports.models import csv_encoding_warning
 from circulation.models import Patron, PatronImport, PatronImportRow
+from circulation.selectors import (
+    patron_category_choices,
+    patron_category_key,
+    patron_category_list,
+    patron_category_names,
+)
 from circulation.services import PatronData, patron_fields_apply
 from common.csv_delimiters import csv_delimiter
 from common.dates import date_read
@@ -36,6 +44,9 @@ COLUMNS = ["name", "barcode", "email", "category", "expires_on", "notes"]
 # read past.
 REASON = "reason"
 MAX_ROWS = 100_000
+# How near (difflib's ratio) a new category's name may come to an existing one's before it is
+# taken for a misspelling of it: "Kind" and "Kinder" (0.8) are, "teen" and "team" (0.5) not.
+CATEGORY_ALIKE = 0.75
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -48,7 +59,10 @@ def patron_import_template() -> str:
 
 
 def _decide(
-    cells: dict[str, str], existing: Patron | None, repeats: Sequence[tuple[int, str]] = ()
+    cells: dict[str, str],
+    existing: Patron | None,
+    categories: "_Categories",
+    repeats: Sequence[tuple[int, str]] = (),
 ) -> tuple[str, str, dict[str, Any]]:
     """(action, reason, data) for one row; `repeats` are the other lines of the file with its
     barcode in any case, each with the barcode as it has it."""
@@ -70,7 +84,7 @@ def _decide(
         problems.append(_("%(email)s is not an email address") % {"email": quoted(email)})
     data = {
         "name": cells.get("name", "").strip(), "barcode": barcode, "email": email,
-        "category": cells.get("category", "").strip() or "adult",
+        "category": categories.code(cells.get("category", "").strip() or "adult", problems),
         "expires_on": expires_on.isoformat() if expires_on else None,
         "notes": cells.get("notes", "").strip(),
     }  # fmt: skip
@@ -97,6 +111,43 @@ def _decide(
     changed = ", ".join(k for k in COLUMNS if current[k] != data[k])
     reason = _("barcode matches a patron; changes %(columns)s") % {"columns": changed}
     return PatronImportRow.Action.UPDATE, reason, data
+
+
+class _Categories:
+    """The category each line names: the code of the library's category that goes by that
+    name (its code, or its name in any of Stacks's languages, case and accents aside), else a
+    new category by the spelling of the first line that names it, which the preview lists;
+    never a new one that looks like an existing one's name in the library's language (a
+    lending rule for the one would miss readers of the other)."""
+
+    def __init__(self) -> None:
+        self.names = patron_category_names()
+        # As the library's staff read them (the worker runs in the library's language).
+        self.shown = {patron_category_key(name): name for name in self._shown()}
+        self.new: dict[str, str] = {}
+
+    @staticmethod
+    def _shown() -> list[str]:
+        return [name for _code, name in patron_category_choices()]
+
+    def code(self, given: str, problems: list[str]) -> str:
+        key = patron_category_key(given)
+        if key in self.names:
+            return self.names[key]
+        if key in self.new:
+            return self.new[key]
+        alike = difflib.get_close_matches(key, self.shown, n=1, cutoff=CATEGORY_ALIKE)
+        if alike:
+            problems.append(
+                _(
+                    "category %(given)s is none of the library's, but looks like %(existing)s: "
+                    "write %(existing)s for that category, or a name unlike it for a new one"
+                )
+                % {"given": quoted(given), "existing": quoted(self.shown[alike[0]])}
+            )
+            return given
+        self.new[key] = given
+        return given
 
 
 def _repeated(barcode: str, repeats: Sequence[tuple[int, str]]) -> list[str]:
@@ -250,6 +301,7 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
         if row is not None and len(row) > at and row[at].strip():
             lines_of.setdefault(row[at].strip().upper(), []).append((position, row[at].strip()))
     staged = []
+    categories = _Categories()
     for position, row in parsed:
         action: str
         data: dict[str, Any]
@@ -271,7 +323,7 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
             cells = {k: v for k, v in zip(header, row, strict=True) if k != REASON}
             barcode = cells["barcode"].strip()
             repeats = _others(lines_of, barcode, position)
-            action, reason, data = _decide(cells, existing.get(barcode), repeats)
+            action, reason, data = _decide(cells, existing.get(barcode), categories, repeats)
         staged.append(PatronImportRow(job=job, position=position, action=action, reason=reason,
                                       data=data, raw=row))  # fmt: skip
     PatronImportRow.objects.bulk_create(staged, batch_size=2000)
@@ -344,9 +396,14 @@ def _write_chunk(job_id: int) -> bool:
         p.barcode: p for p in Patron.objects.select_for_update().filter(barcode__in=barcodes)
     }
     creates: list[Patron] = []
+    # Named again as the categories are now: a category the preview said was new may be the
+    # library's own since, and an earlier chunk's new one is.
+    categories = _Categories()
     for row in rows:
         cells = {k: (row.data.get(k) or "") for k in COLUMNS}
-        row.action, row.reason, row.data = _decide(cells, existing.get(row.data["barcode"]))
+        row.action, row.reason, row.data = _decide(
+            cells, existing.get(row.data["barcode"]), categories
+        )
         if row.action == PatronImportRow.Action.CREATE:
             patron = Patron()
             patron_fields_apply(patron, _patron_data(row.data))
@@ -376,6 +433,46 @@ def patron_import_cancel(*, job_id: int) -> PatronImport:
     job.status = PatronImport.Status.CANCELLED
     job.save(update_fields=["status"])
     return job
+
+
+def patron_import_new_categories(job: PatronImport) -> list[str]:
+    """The categories a staged file's lines name that the library does not have yet: the
+    confirmed import creates them, and the preview says so."""
+    if job.status != PatronImport.Status.STAGED:
+        return []
+    named = (
+        job.rows.filter(action__in=[PatronImportRow.Action.CREATE, PatronImportRow.Action.UPDATE])
+        .values_list("data__category", flat=True)
+        .distinct()
+    )
+    known = set(patron_category_list())
+    return sorted({name for name in named if name and name not in known}, key=str.casefold)
+
+
+def patron_import_preview(job: PatronImport) -> list[str]:
+    """What confirming a staged file does, in sentences of the active language: how many
+    patrons it creates and updates, and the categories it creates, by name."""
+    if job.status != PatronImport.Status.STAGED:
+        return []
+    said = [
+        ngettext(
+            "%(count)s new patron will be created.", "%(count)s new patrons will be created.",
+            job.created,
+        ) % {"count": f"{job.created:,}"},
+        ngettext(
+            "%(count)s patron will be updated.", "%(count)s patrons will be updated.", job.updated
+        ) % {"count": f"{job.updated:,}"},
+    ]  # fmt: skip
+    if new := patron_import_new_categories(job):
+        said.append(
+            ngettext(
+                "%(count)s new patron category will be created: %(names)s.",
+                "%(count)s new patron categories will be created: %(names)s.",
+                len(new),
+            )
+            % {"count": len(new), "names": ", ".join(quoted(name) for name in new)}
+        )
+    return said
 
 
 def patron_import_warnings(job: PatronImport) -> list[str]:

@@ -2,6 +2,7 @@
 German dates and the German names of the patron categories, read as the staff pages read them;
 card numbers repeated in the file flagged on every line; and a preview of what will be written."""
 
+import re
 from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +13,7 @@ from circulation.models import Patron, PatronImport
 from circulation.patron_imports import patron_import_run
 from tenants.administration import library_settings_update
 from tests.circulation.conftest import Desk
+from tests.circulation.test_patron_categories import _category_options, _rule_category_options
 from tests.circulation.test_patron_imports import desk_client
 
 HEADER = "name;barcode;email;category;expires_on;notes\r\n"
@@ -26,6 +28,13 @@ def _page_upload(librarian: Client, content: bytes) -> str:
     response = librarian.post("/staff/patrons/imports/", {"file": upload})
     assert response.status_code == 302, response.content
     return response["Location"]
+
+
+def _staged(librarian: Client, library, content: bytes) -> tuple[str, str]:
+    """The file sent through the staff page and read by the worker: its page, and its id."""
+    where = _page_upload(librarian, content)
+    _worker_runs(library)
+    return where, where.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _api_upload(client, content: bytes):
@@ -131,10 +140,8 @@ def test_a_card_number_on_two_lines_refuses_both_naming_each_other(
         "Dora Dorn,L0003,\n"
         "Emil Ernst,l0001,\n"
     )
-    where = _page_upload(librarian, text.encode())
-    _worker_runs(library)
+    where, job_id = _staged(librarian, library, text.encode())
     client = desk_client(library)
-    job_id = where.rstrip("/").rsplit("/", 1)[-1]
 
     rows = client.get(f"/api/v1/patron-imports/{job_id}/rows/").json()["results"]
     page = librarian.get(where, HTTP_ACCEPT_LANGUAGE="en").text
@@ -161,3 +168,98 @@ def test_a_card_number_on_two_lines_refuses_both_naming_each_other(
         assert list(Patron.objects.filter(barcode__istartswith="L000").values_list("name")) == [
             ("Bert Bauer",)
         ]
+
+
+def test_categories_named_in_any_language_are_the_library_s_and_new_ones_are_announced(
+    library, librarian: Client, admin: Client, desk: Desk
+) -> None:
+    _german(library)
+    text = (
+        HEADER + "Anna;L0001;;Erwachsene;;\r\n"
+        "Bert;L0002;;Kinder;;\r\n"
+        "Carl;L0003;;  erwachsene ;;\r\n"
+        "Dora;L0004;;Adulte;;\r\n"
+        "Emil;L0005;;CHILD;;\r\n"
+        "Fritz;L0006;;Bücherbus;;\r\n"
+        "Gerd;L0007;;bucherbus;;\r\n"
+        "Hans;L0008;;Kind;;\r\n"
+        "Ida;L0009;;Fernleihe;;\r\n"
+    )
+    where, job_id = _staged(librarian, library, text.encode())
+    client = desk_client(library)
+
+    job = client.get(f"/api/v1/patron-imports/{job_id}/").json()
+    rows = client.get(f"/api/v1/patron-imports/{job_id}/rows/").json()["results"]
+    page = librarian.get(where).text
+
+    assert [(row["data"]["name"], row["action"], row["data"]["category"]) for row in rows] == [
+        ("Anna", "create", "adult"), ("Bert", "create", "child"), ("Carl", "create", "adult"),
+        ("Dora", "create", "adult"), ("Emil", "create", "child"),
+        ("Fritz", "create", "Bücherbus"), ("Gerd", "create", "Bücherbus"),
+        ("Hans", "reject", "Kind"), ("Ida", "create", "Fernleihe"),
+    ]  # fmt: skip
+    assert rows[7]["reason"] == (
+        "die Kategorie \u201eKind\u201c hat die Bibliothek nicht, sie sieht aber aus wie "
+        "\u201eKinder\u201c: schreiben Sie \u201eKinder\u201c für diese Kategorie oder einen "
+        "deutlich anderen Namen für eine neue"
+    )
+    assert job["new_categories"] == ["Bücherbus", "Fernleihe"]
+    assert (
+        "2 neue Leserkategorien werden angelegt: \u201eBücherbus\u201c, \u201eFernleihe\u201c."
+        in page
+    )
+
+    assert librarian.post(where, {"commit": "1"}).status_code == 302
+    _worker_runs(library)
+    with schema_context(desk.schema):
+        made = dict(Patron.objects.filter(barcode__startswith="L").values_list("name", "category"))
+    assert made == {
+        "Anna": "adult", "Bert": "child", "Carl": "adult", "Dora": "adult", "Emil": "child",
+        "Fritz": "Bücherbus", "Gerd": "Bücherbus", "Ida": "Fernleihe",
+    }  # fmt: skip
+    offered = _rule_category_options(admin.get("/staff/lending-rules/").text)
+    labels = [label for _code, _chosen, label in offered]
+    assert len(labels) == len(set(labels)), labels
+    assert {"Erwachsene", "Kinder", "Bücherbus", "Fernleihe"} <= set(labels)
+    assert client.get(f"/api/v1/patron-imports/{job_id}/").json()["new_categories"] == []
+
+
+def test_a_category_typed_in_before_never_shares_a_name_in_the_list(
+    library, librarian: Client, admin: Client, desk: Desk
+) -> None:
+    _german(library)
+    with schema_context(desk.schema):
+        Patron.objects.filter(pk=desk.other_patron.pk).update(category="Erwachsene")
+
+    rules = _rule_category_options(admin.get("/staff/lending-rules/").text)
+    patron = _category_options(librarian.get(f"/staff/patrons/{desk.patron.pk}/").text)
+
+    for offered in (rules, patron):
+        labels = [label for _code, _chosen, label in offered]
+        assert len(labels) == len(set(labels)), labels
+        named = {(code, label) for code, _chosen, label in offered}
+        assert {("adult", "Erwachsene (adult)"), ("Erwachsene", "Erwachsene")} <= named
+
+
+def test_the_preview_says_what_will_be_written_and_shows_the_first_new_patrons(
+    library, librarian: Client, desk: Desk
+) -> None:
+    lines = [f"Reader {n:02},R{n:03},child,2027-12-31" for n in range(1, 23)]
+    text = "name,barcode,category,expires_on\n" + "\n".join(lines) + "\n"
+    text += "Takver A.,alpha-P002,adult,\nNobody,R001,adult,\n"
+    where = _page_upload(librarian, text.encode())
+    library_settings_update(library=library, actor="test", language="en")
+    _worker_runs(library)
+
+    page = librarian.get(where).text
+
+    assert "20 new patrons will be created." not in page
+    assert "21 new patrons will be created." in page  # R001 is on two lines
+    assert "1 patron will be updated." in page
+    table = re.search(r'<table id="patron-import-creates".*?</table>', page, re.S)
+    assert table, page
+    shown = re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*>([^<]*)</td>", table[0])
+    assert shown[:2] == [("3", "Reader 02"), ("4", "Reader 03")]
+    assert len(shown) == 20
+    assert '<td data-label="Category">child</td>' in table[0]
+    assert "The first 20 are shown; the API lists them all." in page
