@@ -53,9 +53,11 @@ from circulation.patron_imports import (
     patron_import_create,
     patron_import_get,
     patron_import_list,
+    patron_import_new_categories,
     patron_import_rejects_csv,
     patron_import_rows,
     patron_import_template,
+    patron_import_warnings,
     patron_upload_check,
 )
 from circulation.stocktake import (
@@ -811,14 +813,29 @@ class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
         help_text="True while the job is stored but waits for the job queue (Redis away); "
         "it starts by itself once the queue is back.",
     )
+    warnings = serializers.SerializerMethodField(
+        help_text="What the preview warns of, in the caller's language (a file read as Excel's "
+        "Windows-1252)."
+    )
+
+    new_categories = serializers.SerializerMethodField(
+        help_text="The patron categories the file names that the library does not have yet, "
+        "which committing it creates (while staged; empty otherwise)."
+    )
 
     class Meta:
         model = PatronImport
         fields = [
             "id", "file_name", "status", "processed", "error", "error_code", "total", "created",
             "updated", "unchanged", "rejected", "started_by_label", "created_at", "committed_at",
-            "waiting_for_job_queue",
+            "waiting_for_job_queue", "encoding", "warnings", "new_categories",
         ]  # fmt: skip
+
+    def get_warnings(self, job: PatronImport) -> list[str]:
+        return patron_import_warnings(job)
+
+    def get_new_categories(self, job: PatronImport) -> list[str]:
+        return patron_import_new_categories(job)
 
 
 class PatronImportCreateSerializer(StrictInputSerializer):

@@ -49,7 +49,8 @@ _PATRON_IMPORT = {
     "id": 3, "file_name": "patrons.csv", "status": "staged", "processed": 0, "error": "",
     "error_code": "", "total": 120, "created": 100,
     "updated": 15, "unchanged": 3, "rejected": 2, "started_by_label": "head@example.org",
-    "created_at": _AT, "committed_at": None,
+    "created_at": _AT, "committed_at": None, "encoding": "utf-8", "warnings": [],
+    "new_categories": ["bookmobile"],
 }  # fmt: skip
 
 PATRON = _out("Patron", _PATRON)

@@ -247,6 +247,10 @@ FIELD_DESCRIPTIONS = {
     "rejected": "How many rows were refused, each with its reason.",
     "PatronImport.processed": "How many rows have been read so far.",
     "PatronImport.started_by_label": "The account that started it.",
+    "PatronImport.encoding": (
+        "The encoding the file is read in: utf-8, or cp1252 (Windows-1252) for a file that is "
+        "not UTF-8, as Excel on Windows saves CSV."
+    ),
     "ImportRow.action": "What the import does with the record.",
     "ImportRow.reason": "Why: a rejection's cause, or the match found.",
     "ImportRow.title": "The record's title, as the file gives it.",

@@ -304,6 +304,9 @@ class PatronImport(Job, ImportCounts):
     processed = models.PositiveIntegerField(default=0)
     written_through = models.PositiveIntegerField(default=0)
     committed_at = models.DateTimeField(null=True, blank=True)
+    # The encoding the file is read in: "utf-8", or "cp1252" for one that is not UTF-8 (as
+    # Excel on Windows saves CSV), which the preview says as a catalog import's does.
+    encoding = models.CharField(max_length=16, blank=True, default="")
 
     def __str__(self) -> str:
         return f"patron import {self.pk} ({self.status})"

@@ -4,8 +4,9 @@ confirm, and the worker writes the patrons, a chunk per transaction, counting as
 rejected rows can be downloaded, fixed and sent again."""
 
 import csv
+import difflib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -14,10 +15,21 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from catalog.imports.formats.csv_file import MAX_CSV_ROW_CHARS, csv_encoding, csv_rows_read
+from catalog.imports.formats.source import FileUnreadable
+from catalog.imports.models import csv_encoding_warning
 from circulation.models import Patron, PatronImport, PatronImportRow
+from circulation.selectors import (
+    patron_category_choices,
+    patron_category_key,
+    patron_category_list,
+    patron_category_names,
+)
 from circulation.services import PatronData, patron_fields_apply
 from common.csv_delimiters import csv_delimiter
+from common.dates import date_read
 from common.emails import is_email_address
 from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language, quoted
@@ -32,6 +44,9 @@ COLUMNS = ["name", "barcode", "email", "category", "expires_on", "notes"]
 # read past.
 REASON = "reason"
 MAX_ROWS = 100_000
+# How near (difflib's ratio) a new category's name may come to an existing one's before it is
+# taken for a misspelling of it: "Kind" and "Kinder" (0.8) are, "teen" and "team" (0.5) not.
+CATEGORY_ALIKE = 0.75
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -44,45 +59,36 @@ def patron_import_template() -> str:
 
 
 def _decide(
-    cells: dict[str, str], existing: Patron | None, seen: dict[str, str]
+    cells: dict[str, str],
+    existing: Patron | None,
+    categories: "_Categories",
+    repeats: Sequence[tuple[int, str]] = (),
 ) -> tuple[str, str, dict[str, Any]]:
-    """(action, reason, data) for one row; `seen` holds the barcodes of the earlier lines
-    taken, by their upper case."""
+    """(action, reason, data) for one row; `repeats` are the other lines of the file with its
+    barcode in any case, each with the barcode as it has it."""
     barcode = cells.get("barcode", "").strip()
     expires_text = cells.get("expires_on", "").strip()
     problems = []
     expires_on = None
     if expires_text:
         try:
-            expires_on = date.fromisoformat(expires_text)
-        except ValueError:
+            # As the patron's page reads it: ISO 8601 or the library language's own forms.
+            expires_on = date_read(expires_text)
+        except ValueError as exc:
             problems.append(
-                _("expires_on %(value)s is not a date (YYYY-MM-DD)")
-                % {"value": quoted(expires_text)}
+                _("expires_on %(value)s is not a date. %(forms)s")
+                % {"value": quoted(expires_text), "forms": exc}
             )
     email = cells.get("email", "").strip()
     if email and not is_email_address(email):
         problems.append(_("%(email)s is not an email address") % {"email": quoted(email)})
     data = {
         "name": cells.get("name", "").strip(), "barcode": barcode, "email": email,
-        "category": cells.get("category", "").strip() or "adult",
+        "category": categories.code(cells.get("category", "").strip() or "adult", problems),
         "expires_on": expires_on.isoformat() if expires_on else None,
         "notes": cells.get("notes", "").strip(),
     }  # fmt: skip
-    earlier = seen.get(barcode.upper())
-    if earlier == barcode:
-        problems.append(
-            _("barcode %(barcode)s is on an earlier line of this file")
-            % {"barcode": quoted(barcode)}
-        )
-    elif earlier is not None:
-        problems.append(
-            _(
-                "barcode %(barcode)s is on an earlier line of this file as %(earlier)s (the desk "
-                "does not tell upper and lower case apart)"
-            )
-            % {"barcode": quoted(barcode), "earlier": quoted(earlier)}
-        )
+    problems.extend(_repeated(barcode, repeats))
     if not problems:
         try:
             # A stand-in with the patron's id: checks like an update, changes nothing.
@@ -92,7 +98,6 @@ def _decide(
             problems.append(exc.message)
     if problems:
         return PatronImportRow.Action.REJECT, "; ".join(problems), data
-    seen.setdefault(barcode.upper(), barcode)
     if existing is None:
         return PatronImportRow.Action.CREATE, _("new barcode"), data
     current = {
@@ -108,6 +113,64 @@ def _decide(
     return PatronImportRow.Action.UPDATE, reason, data
 
 
+class _Categories:
+    """The category each line names: the code of the library's category that goes by that
+    name (its code, or its name in any of Stacks's languages, case and accents aside), else a
+    new category by the spelling of the first line that names it, which the preview lists;
+    never a new one that looks like an existing one's name in the library's language (a
+    lending rule for the one would miss readers of the other)."""
+
+    def __init__(self) -> None:
+        self.names = patron_category_names()
+        # As the library's staff read them (the worker runs in the library's language).
+        self.shown = {patron_category_key(name): name for name in self._shown()}
+        self.new: dict[str, str] = {}
+
+    @staticmethod
+    def _shown() -> list[str]:
+        return [name for _code, name in patron_category_choices()]
+
+    def code(self, given: str, problems: list[str]) -> str:
+        key = patron_category_key(given)
+        if key in self.names:
+            return self.names[key]
+        if key in self.new:
+            return self.new[key]
+        alike = difflib.get_close_matches(key, self.shown, n=1, cutoff=CATEGORY_ALIKE)
+        if alike:
+            problems.append(
+                _(
+                    "category %(given)s is none of the library's, but looks like %(existing)s: "
+                    "write %(existing)s for that category, or a name unlike it for a new one"
+                )
+                % {"given": quoted(given), "existing": quoted(self.shown[alike[0]])}
+            )
+            return given
+        self.new[key] = given
+        return given
+
+
+def _repeated(barcode: str, repeats: Sequence[tuple[int, str]]) -> list[str]:
+    """Why a line whose barcode other lines give too is refused, naming each: which of them is
+    the card's, a librarian knows and the file does not say."""
+    said = []
+    for line, other in repeats:
+        if other == barcode:
+            said.append(
+                _("barcode %(barcode)s is on line %(line)s of this file too")
+                % {"barcode": quoted(barcode), "line": line}
+            )
+        else:
+            said.append(
+                _(
+                    "barcode %(barcode)s is on line %(line)s of this file too, as %(other)s (the "
+                    "desk does not tell upper and lower case apart)"
+                )
+                % {"barcode": quoted(barcode), "line": line, "other": quoted(other)}
+            )
+    return said
+
+
 def _patron_data(data: dict[str, Any]) -> PatronData:
     expires = data.get("expires_on")
     return PatronData(
@@ -117,28 +180,21 @@ def _patron_data(data: dict[str, Any]) -> PatronData:
     )  # fmt: skip
 
 
-def _rows_by_line(content: bytes) -> Iterator[tuple[int, list[str]]]:
+def _rows_by_line(content: bytes, encoding: str = "") -> Iterator[tuple[int, list[str] | None]]:
     """Each row after the header, with the line of the file it starts on (the header is
-    line 1; a cell with a line break in it takes more than one line, as a text editor counts)."""
-    reader = _rows(content)
-    next(reader, None)
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        yield start, row
+    line 1; a cell with a line break in it takes more than one line, as a text editor counts);
+    None for a row too long to read. The file is read as a catalog CSV is: UTF-8, or
+    Windows-1252 as Excel saves it, with ",", ";" or a tab between columns."""
+    rows = _rows(content, encoding)
+    next(rows, None)
+    yield from rows
 
 
-def _rows(content: bytes) -> Any:
+def _rows(content: bytes, encoding: str = "") -> Iterator[tuple[int, list[str] | None]]:
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ApplicationError(_("The file is not UTF-8 text."), code="invalid_file") from None
-    # Spreadsheets in French, German or Spanish save ";" between columns.
-    delimiter = csv_delimiter(text.partition("\n")[0], COLUMNS)
-    return csv.reader(io.StringIO(text), delimiter=delimiter)
+        yield from csv_rows_read(io.BytesIO(content), COLUMNS, encoding)
+    except FileUnreadable as exc:
+        raise ApplicationError(exc.message, code="invalid_file") from None
 
 
 def patron_upload_check(*, size: int) -> None:
@@ -152,7 +208,8 @@ def patron_upload_check(*, size: int) -> None:
 
 def _header(content: bytes) -> list[str]:
     patron_upload_check(size=len(content))
-    header = [cell.strip().lower() for cell in next(iter(_rows(content)), [])]
+    _line, first = next(_rows(content), (1, []))
+    header = [cell.strip().lower() for cell in first or []]
     if "barcode" not in header or "name" not in header:
         raise ApplicationError(
             _("The first line names the columns; name and barcode are needed (%(columns)s).")
@@ -176,7 +233,10 @@ def patron_import_create(
     """Check the file's size and columns, store it and queue the worker to read it; the job
     is staged (its preview ready) once the worker has."""
     _header(content)
-    job = PatronImport(file_name=file_name[:255], started_by_label=started_by_label[:255])
+    job = PatronImport(
+        file_name=file_name[:255], started_by_label=started_by_label[:255],
+        encoding=csv_encoding(io.BytesIO(content)),
+    )  # fmt: skip
     job.file.save("patrons.csv", ContentFile(content), save=False)
     job.save()
     task_enqueue(PATRON_IMPORT_RUN, job.pk, jobs=PatronImport.objects.filter(pk=job.pk))
@@ -230,7 +290,11 @@ def _stage(job_id: int) -> None:
 def _stage_rows(job: PatronImport, content: bytes) -> None:
     """Stage every row of the file with its action; nothing changes until commit."""
     header = _header(content)
-    parsed = [(n, row) for n, row in _rows_by_line(content) if any(c.strip() for c in row)]
+    parsed = [
+        (n, row)
+        for n, row in _rows_by_line(content, job.encoding)
+        if row is None or any(c.strip() for c in row)
+    ]
     if len(parsed) > MAX_ROWS:
         raise ApplicationError(
             _("At most %(limit)s patrons a file.") % {"limit": f"{MAX_ROWS:,}"},
@@ -239,28 +303,53 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
     barcodes = [
         row[header.index("barcode")].strip()
         for _n, row in parsed
-        if len(row) > header.index("barcode")
+        if row is not None and len(row) > header.index("barcode")
     ]
     existing = {p.barcode: p for p in Patron.objects.filter(barcode__in=barcodes)}
-    seen: dict[str, str] = {}
+    # Every line's barcode by its upper case, as the desk compares them: a line whose barcode
+    # another line gives is refused with the other, taken or not, for one of them is wrong.
+    lines_of: dict[str, list[tuple[int, str]]] = {}
+    at = header.index("barcode")
+    for position, row in parsed:
+        if row is not None and len(row) > at and row[at].strip():
+            lines_of.setdefault(row[at].strip().upper(), []).append((position, row[at].strip()))
     staged = []
+    categories = _Categories()
     for position, row in parsed:
         action: str
         data: dict[str, Any]
-        if len(row) != len(header):
+        if row is None:
+            action, data, row = PatronImportRow.Action.REJECT, {}, []
+            reason = _("The row has %(reason)s: split it, or check its quotes.") % {
+                "reason": _("over %(limit)s characters") % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
+            }
+        elif len(row) != len(header):
             action = PatronImportRow.Action.REJECT
             reason = _("%(cells)s cells where the header has %(columns)s") % {
                 "cells": len(row),
                 "columns": len(header),
             }
+            barcode = row[at].strip() if len(row) > at else ""
+            reason = "; ".join([reason, *_repeated(barcode, _others(lines_of, barcode, position))])
             data = {}
         else:
             cells = {k: v for k, v in zip(header, row, strict=True) if k != REASON}
-            action, reason, data = _decide(cells, existing.get(cells["barcode"].strip()), seen)
+            barcode = cells["barcode"].strip()
+            repeats = _others(lines_of, barcode, position)
+            action, reason, data = _decide(cells, existing.get(barcode), categories, repeats)
         staged.append(PatronImportRow(job=job, position=position, action=action, reason=reason,
                                       data=data, raw=row))  # fmt: skip
     PatronImportRow.objects.bulk_create(staged, batch_size=2000)
     _account(job)
+
+
+def _others(
+    lines_of: dict[str, list[tuple[int, str]]], barcode: str, position: int
+) -> list[tuple[int, str]]:
+    """The other lines of the file with this barcode in any case."""
+    if not barcode:
+        return []
+    return [(line, other) for line, other in lines_of[barcode.upper()] if line != position]
 
 
 def _account(job: PatronImport) -> None:
@@ -320,11 +409,15 @@ def _write_chunk(job_id: int) -> bool:
     existing = {
         p.barcode: p for p in Patron.objects.select_for_update().filter(barcode__in=barcodes)
     }
-    seen: dict[str, str] = {}
     creates: list[Patron] = []
+    # Named again as the categories are now: a category the preview said was new may be the
+    # library's own since, and an earlier chunk's new one is.
+    categories = _Categories()
     for row in rows:
         cells = {k: (row.data.get(k) or "") for k in COLUMNS}
-        row.action, row.reason, row.data = _decide(cells, existing.get(row.data["barcode"]), seen)
+        row.action, row.reason, row.data = _decide(
+            cells, existing.get(row.data["barcode"]), categories
+        )
         if row.action == PatronImportRow.Action.CREATE:
             patron = Patron()
             patron_fields_apply(patron, _patron_data(row.data))
@@ -354,6 +447,51 @@ def patron_import_cancel(*, job_id: int) -> PatronImport:
     job.status = PatronImport.Status.CANCELLED
     job.save(update_fields=["status"])
     return job
+
+
+def patron_import_new_categories(job: PatronImport) -> list[str]:
+    """The categories a staged file's lines name that the library does not have yet: the
+    confirmed import creates them, and the preview says so."""
+    if job.status != PatronImport.Status.STAGED:
+        return []
+    named = (
+        job.rows.filter(action__in=[PatronImportRow.Action.CREATE, PatronImportRow.Action.UPDATE])
+        .values_list("data__category", flat=True)
+        .distinct()
+    )
+    known = set(patron_category_list())
+    return sorted({name for name in named if name and name not in known}, key=str.casefold)
+
+
+def patron_import_preview(job: PatronImport) -> list[str]:
+    """What confirming a staged file does, in sentences of the active language: how many
+    patrons it creates and updates, and the categories it creates, by name."""
+    if job.status != PatronImport.Status.STAGED:
+        return []
+    said = [
+        ngettext(
+            "%(count)s new patron will be created.", "%(count)s new patrons will be created.",
+            job.created,
+        ) % {"count": f"{job.created:,}"},
+        ngettext(
+            "%(count)s patron will be updated.", "%(count)s patrons will be updated.", job.updated
+        ) % {"count": f"{job.updated:,}"},
+    ]  # fmt: skip
+    if new := patron_import_new_categories(job):
+        said.append(
+            ngettext(
+                "%(count)s new patron category will be created: %(names)s.",
+                "%(count)s new patron categories will be created: %(names)s.",
+                len(new),
+            )
+            % {"count": len(new), "names": ", ".join(quoted(name) for name in new)}
+        )
+    return said
+
+
+def patron_import_warnings(job: PatronImport) -> list[str]:
+    """What the preview warns of, in the active language: a file read as Windows-1252."""
+    return [warning for warning in (csv_encoding_warning(job.encoding),) if warning]
 
 
 def patron_import_list() -> QuerySet[PatronImport]:
@@ -394,6 +532,7 @@ def patron_import_rejects_csv(*, job: PatronImport) -> str:
 def _file_header(job: PatronImport) -> tuple[list[str], str]:
     """The stored file's column names as it wrote them, and the delimiter between them."""
     with job.file.open("rb") as stored:
-        line = stored.readline(MAX_BYTES).decode("utf-8-sig", errors="replace")
+        line = stored.readline(MAX_BYTES).decode(job.encoding or "utf-8", errors="replace")
+    line = line.removeprefix("\ufeff")
     delimiter = csv_delimiter(line, COLUMNS)
     return next(csv.reader([line], delimiter=delimiter), []), delimiter

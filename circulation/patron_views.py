@@ -22,7 +22,9 @@ from circulation.patron_imports import (
     patron_import_create,
     patron_import_get,
     patron_import_list,
+    patron_import_preview,
     patron_import_rows,
+    patron_import_warnings,
     patron_upload_check,
 )
 from circulation.selectors import (
@@ -32,7 +34,7 @@ from circulation.selectors import (
     hold_list,
     loan_list,
     loan_rule_list,
-    patron_category_list,
+    patron_category_choices,
     patron_get,
     patron_list,
     today,
@@ -72,16 +74,6 @@ def _page_number(request: HttpRequest) -> int:
 # --- Patrons -----------------------------------------------------------------------------------
 
 
-def _category_choices(saved: object) -> list[tuple[str, str]]:
-    """The library's patron categories, named and in alphabetical order, for the patron form
-    and the lending rules alike; a saved code the list lacks stays offered, not lost."""
-    codes = patron_category_list()
-    if saved and str(saved) not in codes:
-        codes.append(str(saved))
-    choices = [(code, patron_category_label(code)) for code in codes]
-    return sorted(choices, key=lambda c: c[1].lower())
-
-
 class PatronForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     barcode = forms.CharField(label=gettext_lazy("Barcode"), max_length=64)
@@ -112,7 +104,9 @@ class PatronForm(forms.Form):
 
     def __init__(self, *args: Any, new: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].widget.choices = _category_choices(self.initial.get("category"))
+        self.fields["category"].widget.choices = patron_category_choices(
+            self.initial.get("category")
+        )
         if new:
             # A new patron has no PIN to keep: empty means none, and no signing in yet.
             self.fields["pin"].label = gettext_lazy("PIN")
@@ -290,6 +284,10 @@ def _patron_render(
 # --- Patron files ------------------------------------------------------------------------------
 
 
+# The preview shows the first lines a file creates, as a catalog import's does; the API lists all.
+CREATES_SHOWN = 20
+
+
 class PatronFileForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV file of patrons"))
 
@@ -343,6 +341,17 @@ def patron_import_page(request: HttpRequest, pk: int) -> HttpResponse:
         "running": job.status in PatronImport.ACTIVE_STATUSES,
         "to_write": to_write,
         "rejects": patron_import_rows(job=job, action=PatronImportRow.Action.REJECT)[:200],
+        "warnings": patron_import_warnings(job),
+        "preview": patron_import_preview(job),
+        "creates": [
+            (row, patron_category_label(row.data["category"]))
+            for row in patron_import_rows(job=job, action=PatronImportRow.Action.CREATE)[
+                :CREATES_SHOWN
+            ]
+        ]
+        if job.status == PatronImport.Status.STAGED
+        else [],
+        "creates_shown": CREATES_SHOWN,
         "error": error,
         "can_edit": circulation_allowed(request.user, "desk"),
     }
@@ -378,7 +387,7 @@ class LoanRuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["patron_category"].widget.choices = [
             ("", _("Any category")),
-            *_category_choices(self.initial.get("patron_category")),
+            *patron_category_choices(self.initial.get("patron_category")),
         ]
 
 

@@ -1,5 +1,6 @@
 """Reads of circulation: patrons, loans, holds, rules, and what readers may see of copies."""
 
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Count, Exists, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower, Upper
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
@@ -27,6 +28,7 @@ from circulation.models import (
     Loan,
     LoanRule,
     Patron,
+    patron_category_label,
 )
 from common.errors import NotFound, first_or_not_found
 from common.language import quoted
@@ -472,3 +474,38 @@ def patron_category_list() -> list[str]:
         LoanRule.objects.exclude(patron_category="").values_list("patron_category", flat=True)
     )
     return sorted({*PATRON_CATEGORIES, *(code for code in used if code)})
+
+
+def patron_category_choices(saved: object = None) -> list[tuple[str, str]]:
+    """The library's patron categories as (code, name in the active language), by name, for
+    the patron form and the lending rules alike; a saved code the list lacks stays offered,
+    not lost. Two categories are never offered under one name: one Stacks names whose name is
+    another's code (an "Erwachsene" typed in beside adult, shown "Erwachsene" in German) shows
+    its code beside its name."""
+    codes = patron_category_list()
+    if saved and str(saved) not in codes:
+        codes.append(str(saved))
+    choices = [(code, patron_category_label(code)) for code in codes]
+    named = Counter(label for _code, label in choices)
+    choices = [
+        (code, f"{label} ({code})" if named[label] > 1 and label != code else label)
+        for code, label in choices
+    ]
+    return sorted(choices, key=lambda c: c[1].lower())
+
+
+def patron_category_key(name: str) -> str:
+    """A category's name as names are compared: case, accents and spaces aside."""
+    return " ".join(search_fold(name).casefold().split())
+
+
+def patron_category_names() -> dict[str, str]:
+    """The library's patron categories (patron_category_list) by each name they go by, as
+    patron_category_key has it: their codes, and for those Stacks names, their names in each
+    of its languages ("Erwachsene", "adulte": adult). A library's code wins over a name."""
+    names = {patron_category_key(code): code for code in patron_category_list()}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, label in PATRON_CATEGORIES.items():
+                names.setdefault(patron_category_key(str(label)), code)
+    return names

@@ -49,6 +49,19 @@ def datetime_input_hint() -> str:
     return input_forms_hint("DATETIME_INPUT_FORMATS", "DATE_INPUT_FORMATS", first=ISO_DATETIME)
 
 
+def date_read(text: str) -> date:
+    """`text` as a date field (date_field) reads it in the active language: ISO 8601 or one of
+    the language's forms ("31.12.2027" in German). ValueError if it reads as no date; its
+    message says the forms taken (date_input_hint)."""
+    try:
+        read = forms.DateField().to_python(text)
+    except forms.ValidationError:
+        raise ValueError(date_input_hint()) from None
+    if read is None:
+        raise ValueError(date_input_hint())
+    return read
+
+
 def date_field(label: "StrOrPromise", **kwargs: Any) -> forms.DateField:
     """A date field that shows its date as ISO 8601 whatever the page's language, and says
     which forms it takes: those of the page's language too."""

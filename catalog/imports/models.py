@@ -27,6 +27,24 @@ def export_file_path(instance: models.Model, filename: str) -> str:
     return _library_file_path("exports", filename)
 
 
+# Excel on Windows saves "CSV" in the system's 8-bit code page, Windows-1252 in western Europe
+# and the Americas: a CSV that is not UTF-8 is read as that (formats.csv_file.csv_encoding).
+EXCEL_ENCODING = "cp1252"
+
+
+def csv_encoding_warning(encoding: str) -> str:
+    """What the preview of a CSV read in `encoding` warns of, in the active language: every
+    CSV import says it alike of a file read as Excel saves it ("" for UTF-8)."""
+    if encoding != EXCEL_ENCODING:
+        return ""
+    return gettext(
+        "Read as Windows-1252 (Excel): the file is not UTF-8, so it was read as Excel on "
+        "Windows saves CSV. Check that accented letters and signs (\u00e9, \u00fc, "
+        "\u20ac, \u2019) look right in the preview; if they do not, save the file as "
+        "CSV UTF-8 and import it again."
+    )
+
+
 class Format(models.TextChoices):
     MARC = "marc", _("MARC 21 or UNIMARC (ISO 2709)")
     MARCXML = "marcxml", _("MARCXML")

@@ -12,7 +12,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext, pgettext
 
-from catalog.imports.models import ExportJob, ImportJob, ImportRow, key_label, row_named
+from catalog.imports.models import (
+    ExportJob,
+    ImportJob,
+    ImportRow,
+    csv_encoding_warning,
+    key_label,
+    row_named,
+)
 from catalog.models import Item, Location, Record
 from catalog.search import (
     RecordFilters,
@@ -73,16 +80,8 @@ def import_job_warnings(job: ImportJob) -> list[str]:
     reads by another language's name, with the column it reads them as); and the rows
     that repeat an earlier row's record, which the two become one of."""
     warnings = [*_locations_warned(job), *_merges_warned(job)]
-    if job.encoding == "cp1252":
-        warnings.insert(
-            0,
-            gettext(
-                "Read as Windows-1252 (Excel): the file is not UTF-8, so it was read as Excel on "
-                "Windows saves CSV. Check that accented letters and signs (\u00e9, \u00fc, "
-                "\u20ac, \u2019) look right in the preview; if they do not, save the file as "
-                "CSV UTF-8 and import it again."
-            ),
-        )
+    if encoding_warned := csv_encoding_warning(job.encoding):
+        warnings.insert(0, encoding_warned)
     if job.read_as == "unimarc":
         warnings.insert(
             0,

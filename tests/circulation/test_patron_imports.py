@@ -23,7 +23,7 @@ FILE = (
     "Shevek Anarres,alpha-P001,shevek@a.example,adult,,\n"  # unchanged
     "Takver A.,alpha-P002,takver@a.example,adult,,moved\n"  # update
     "Sabul,P-SABUL,not-an-email,adult,,\n"  # reject: email
-    "Bedap,P-ODO,,adult,,\n"  # reject: repeated barcode
+    "Bedap,P-SABUL,,adult,,\n"  # reject: the barcode of line 5 (rejected itself)
     "Rulag,,,adult,,\n"  # reject: no barcode
     "Gvarab,P-GV,,adult,someday,\n"  # reject: date
     "Keng,alpha-I000,,adult,,\n"  # reject: an item's barcode
@@ -74,7 +74,8 @@ def test_preview_then_commit_then_rejects(library, desk: Desk) -> None:
     rows = client.get(f"/api/v1/patron-imports/{job['id']}/rows/?action=reject").json()["results"]
     reasons = {row["position"]: row["reason"] for row in rows}
     assert "not an email address" in reasons[5]
-    assert "earlier line" in reasons[6]
+    assert "is on line 6 of this file too" in reasons[5]
+    assert "is on line 5 of this file too" in reasons[6]
     assert "needs a barcode" in reasons[7]
     assert "not a date" in reasons[8]
     assert "is already a copy of" in reasons[9]
@@ -99,7 +100,14 @@ def test_preview_then_commit_then_rejects(library, desk: Desk) -> None:
     assert rejects["Content-Type"] == "text/csv; charset=utf-8"
     lines = list(csv.reader(io.StringIO(rejects.content.decode())))
     assert lines[0][-1] == "reason"
-    assert [line[1] for line in lines[1:]] == ["P-SABUL", "P-ODO", "", "P-GV", "alpha-I000", "row"]
+    assert [line[1] for line in lines[1:]] == [
+        "P-SABUL",
+        "P-SABUL",
+        "",
+        "P-GV",
+        "alpha-I000",
+        "row",
+    ]
 
 
 def test_a_file_whose_every_line_is_rejected_has_nothing_to_commit(library, desk: Desk) -> None:

@@ -4,7 +4,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import IO, Any
 
 from django.utils.translation import gettext, ngettext
@@ -28,6 +28,7 @@ from catalog.imports.formats.source import (
     price_in,
     year_in,
 )
+from catalog.imports.models import EXCEL_ENCODING
 from catalog.models import identifier_shown
 from catalog.services import SUBJECT_SCHEME_DEFAULT, RecordData
 from common.csv_delimiters import csv_delimiter
@@ -46,9 +47,6 @@ MAX_CSV_FIELDS = 200
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-# Excel on Windows saves "CSV" in the system's 8-bit code page, Windows-1252 in western Europe
-# and the Americas: a file that is not UTF-8 is read as that.
-EXCEL_ENCODING = "cp1252"
 # A character of two to four bytes as UTF-8 writes it: Windows-1252 text almost never holds
 # one (it would take "Ã©" typed on purpose), so a file with one is UTF-8 with a damaged line.
 _UTF8_SEQUENCE = re.compile(
@@ -166,84 +164,31 @@ def _csv_rows(reader: Any, lines: _CsvLines) -> Iterator[list[str] | None]:
         yield values
 
 
-def csv_records(
-    stream: IO[bytes], start_after: int = 0, start_offset: int = 0
-) -> Iterator[tuple[SourceRecord, int]]:
-    encoding = csv_encoding(stream)
+def csv_rows_read(
+    stream: IO[bytes], columns: Collection[str], encoding: str = ""
+) -> Iterator[tuple[int, list[str] | None]]:
+    """Each row of a CSV file, its header first, with the line of the file it starts on: read
+    in `encoding` (by default, the one csv_encoding finds), split at the delimiter the header
+    row tells (`columns` are the names it knows); None for a row over MAX_CSV_ROW_CHARS.
+    Every CSV import reads its file through this. FileUnreadable names the line of bytes that
+    neither encoding reads, or of a row csv cannot split."""
+    encoding = encoding or csv_encoding(stream)
     lines = _CsvLines(_TextLines(stream, encoding))
+    reader: Any = None
     try:
         try:
-            delimiter = csv_delimiter(lines.first(), CSV_HEADER_NAMES)
+            delimiter = csv_delimiter(lines.first(), columns)
         except _RowTooLong:
             raise _header_too_long() from None
         reader = csv.reader(lines, delimiter=delimiter)
         rows = _csv_rows(reader, lines)
-        header = next(rows, _NO_ROWS)
-        if header is _NO_ROWS:
-            return
-        if header is None:
-            raise _header_too_long()
-        columns = csv_columns_read(header)
-        if len(columns) > MAX_CSV_FIELDS:
-            raise FileUnreadable(
-                ngettext(
-                    "The CSV header has %(count)s column; at most %(limit)s are read. Keep the "
-                    "template's columns.",
-                    "The CSV header has %(count)s columns; at most %(limit)s are read. Keep the "
-                    "template's columns.",
-                    len(columns),
-                )
-                % {"count": f"{len(columns):,}", "limit": MAX_CSV_FIELDS}
-            )
-        if "title" not in columns:
-            raise FileUnreadable(
-                gettext(
-                    "The CSV file needs a header row with at least a %(column)s column; "
-                    "download the template for the full list."
-                )
-                % {"column": quoted("title")}
-            )
-        position = 0
+        line = 1
         while True:
-            line = lines.text.lines_read + 1
             values = next(rows, _NO_ROWS)
             if values is _NO_ROWS:
                 return
-            position += 1
-            if position <= start_after:
-                continue
-            if values is None:
-                reason = gettext("over %(limit)s characters") % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
-                yield _csv_reject(position, line, reason), stream.tell()
-                continue
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > MAX_CSV_FIELDS:
-                reason = ngettext(
-                    "%(count)s field, over %(limit)s",
-                    "%(count)s fields, over %(limit)s",
-                    len(values),
-                ) % {
-                    "count": f"{len(values):,}",
-                    "limit": MAX_CSV_FIELDS,
-                }
-                yield _csv_reject(position, line, reason, values[:MAX_CSV_FIELDS]), stream.tell()
-                continue
-            row = dict(zip(columns, map(_formula_unquoted, values), strict=False))
-            source = SourceRecord(position=position, raw=_csv_line(values), line=line)
-            source.title = (row.get("title") or "").strip()[:300]
-            try:
-                source.data, source.items = csv_map(row)
-                source.identifiers = identifiers_label(source.data)
-                source.warnings = csv_warnings(row)
-            except RecordRejected as error:
-                source.error = str(error)
-                source.identifiers = list_joined(
-                    identifier_shown(name, row[name].strip())
-                    for name in ("isbn", "issn", "lccn", "control_number")
-                    if (row.get(name) or "").strip()
-                )[:500]
-            yield source, stream.tell()
+            yield line, values
+            line = lines.text.lines_read + 1
     except _Undecodable as error:
         if encoding == EXCEL_ENCODING:
             raise FileUnreadable(
@@ -260,8 +205,76 @@ def csv_records(
     except csv.Error as error:
         raise FileUnreadable(
             gettext("The CSV file is malformed at line %(line)s: %(error)s.")
-            % {"line": reader.line_num, "error": error}
+            % {"line": reader.line_num if reader else 1, "error": error}
         ) from None
+
+
+def csv_records(
+    stream: IO[bytes], start_after: int = 0, start_offset: int = 0
+) -> Iterator[tuple[SourceRecord, int]]:
+    rows = csv_rows_read(stream, CSV_HEADER_NAMES)
+    _line, header = next(rows, (1, _NO_ROWS))
+    if header is _NO_ROWS:
+        return
+    if header is None:
+        raise _header_too_long()
+    columns = csv_columns_read(header)
+    if len(columns) > MAX_CSV_FIELDS:
+        raise FileUnreadable(
+            ngettext(
+                "The CSV header has %(count)s column; at most %(limit)s are read. Keep the "
+                "template's columns.",
+                "The CSV header has %(count)s columns; at most %(limit)s are read. Keep the "
+                "template's columns.",
+                len(columns),
+            )
+            % {"count": f"{len(columns):,}", "limit": MAX_CSV_FIELDS}
+        )
+    if "title" not in columns:
+        raise FileUnreadable(
+            gettext(
+                "The CSV file needs a header row with at least a %(column)s column; "
+                "download the template for the full list."
+            )
+            % {"column": quoted("title")}
+        )
+    position = 0
+    for line, values in rows:
+        position += 1
+        if position <= start_after:
+            continue
+        if values is None:
+            reason = gettext("over %(limit)s characters") % {"limit": f"{MAX_CSV_ROW_CHARS:,}"}
+            yield _csv_reject(position, line, reason), stream.tell()
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > MAX_CSV_FIELDS:
+            reason = ngettext(
+                "%(count)s field, over %(limit)s",
+                "%(count)s fields, over %(limit)s",
+                len(values),
+            ) % {
+                "count": f"{len(values):,}",
+                "limit": MAX_CSV_FIELDS,
+            }
+            yield _csv_reject(position, line, reason, values[:MAX_CSV_FIELDS]), stream.tell()
+            continue
+        row = dict(zip(columns, map(_formula_unquoted, values), strict=False))
+        source = SourceRecord(position=position, raw=_csv_line(values), line=line)
+        source.title = (row.get("title") or "").strip()[:300]
+        try:
+            source.data, source.items = csv_map(row)
+            source.identifiers = identifiers_label(source.data)
+            source.warnings = csv_warnings(row)
+        except RecordRejected as error:
+            source.error = str(error)
+            source.identifiers = list_joined(
+                identifier_shown(name, row[name].strip())
+                for name in ("isbn", "issn", "lccn", "control_number")
+                if (row.get(name) or "").strip()
+            )[:500]
+        yield source, stream.tell()
 
 
 def _header_too_long() -> FileUnreadable:
