@@ -423,8 +423,9 @@ def _renew(request: HttpRequest, barcode: str) -> None:
         message = names_isolated(exc.message, *exc.quoted)
         _say(request, "error", "%(message)s", {"message": message})
         return
-    text = gettext_noop("%(barcode)s: renewed, due %(due)s.")
-    values = {"barcode": loan.item.barcode, "due": _day(loan.due_on)}
+    text = gettext_noop("%(barcode)s %(title)s: renewed, due %(due)s.")
+    values = {"barcode": loan.item.barcode, "title": _name(loan.item.record.title),
+              "due": _day(loan.due_on)}  # fmt: skip
     _say(request, "ok", text, values)
 
 
@@ -454,7 +455,11 @@ def desk_page(request: HttpRequest) -> HttpResponse:
         request.session.pop(SESSION_PATRON, None)
     context = {
         "patron": patron,
-        "loans": loan_list(patron_id=patron.pk, open_only=True).order_by("due_on")
+        # In the order lent, which a renewal does not change: a second click where the first
+        # was renews the same copy, not the one a new due date moved there.
+        "loans": loan_list(patron_id=patron.pk, open_only=True).order_by(
+            "checked_out_at", "item__barcode", "id"
+        )
         if patron
         else [],
         "lines": [

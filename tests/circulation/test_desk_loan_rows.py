@@ -1,0 +1,48 @@
+"""The patron's loans at the desk: rows that stay where they are when one is renewed, a copy
+scanned again for the patron who has it offered for renewal, and a header that says a card's
+state once."""
+
+import re
+from datetime import timedelta
+
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from circulation.models import Loan, Patron
+from circulation.selectors import today
+from tests.circulation.conftest import Desk, expired_on
+from tests.circulation.test_desk_pages import desk_get, desk_post, scan, state
+
+
+def barcodes_listed(page: str) -> list[str]:
+    """The barcodes of the patron's loan rows, top to bottom."""
+    table = page.split('<table id="loans"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<td data-label="Barcode">([^<]*)</td>', table)
+
+
+def test_renewing_the_first_row_leaves_the_rows_in_place(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    for item in desk.items:
+        scan(librarian, item.barcode)
+    with schema_context(desk.schema):
+        # The first lent is due first: renewing it makes it due last of all.
+        for days, item in enumerate(desk.items):
+            Loan.objects.filter(item=item).update(due_on=today() + timedelta(days=days + 1))
+    lent = barcodes_listed(desk_get(librarian))
+    assert lent == [item.barcode for item in desk.items]
+    page = desk_post(librarian, {"renew": lent[0]})
+    assert barcodes_listed(page) == lent
+    # The button in the first row again renews the same copy, not the next.
+    page = desk_post(librarian, {"renew": barcodes_listed(page)[0]})
+    with schema_context(desk.schema):
+        renewals = dict(Loan.objects.values_list("item__barcode", "renewals"))
+    assert renewals == {lent[0]: 2, lent[1]: 0, lent[2]: 0}
+    assert barcodes_listed(page) == lent
+
+
+def test_the_renewal_line_names_the_title(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    page = desk_post(librarian, {"renew": desk.item.barcode})
+    first = page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
+    assert f"{desk.item.barcode} <bdi>{desk.record.title}</bdi>: renewed, due" in first
