@@ -37,6 +37,7 @@ from circulation.selectors import (
     hold_shelf_list,
     holds_to_pull_list,
     loan_list,
+    loan_open_to,
     overdue_list,
     patron_at_desk,
     today,
@@ -108,15 +109,19 @@ def _say(
     text: str,
     values: dict[str, Any] | None = None,
     lend_anyway: str = "",
+    renew: str = "",
 ) -> None:
     """A line on the desk's screen: what the last scans did, newest first. The line keeps the
     facts, not the sentence: `text` is the English message (marked with gettext_noop) and
     `values` its parts (`_name(...)` for names and titles to isolate, `_day(...)` for dates,
     HTML already written such as a service's message), so the line is worded in the language
     and date format of whoever reads the desk later. `lend_anyway` is the barcode of an item
-    the librarian may lend despite the holds the line names."""
+    the librarian may lend despite the holds the line names; `renew` that of a copy the patron
+    has already, which the line offers to renew."""
     facts = {key: _fact(value) for key, value in (values or {}).items()}
-    line: dict[str, Any] = {"kind": kind, "text": text, "values": facts, "lend_anyway": lend_anyway}
+    line: dict[str, Any] = {
+        "kind": kind, "text": text, "values": facts, "lend_anyway": lend_anyway, "renew": renew,
+    }  # fmt: skip
     pages = _pages_lines(request)
     token = _desk_page(request)
     lines = [line, *pages.pop(token, [])]
@@ -213,6 +218,17 @@ def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bo
             item_barcode=barcode, patron_barcode=patron.barcode, override_holds=override_holds
         )
     except ApplicationError as exc:
+        on_loan = exc.code == "item_on_loan"
+        lent = loan_open_to(patron_id=patron.pk, barcode=barcode) if on_loan else None
+        if lent is not None:
+            # Scanned again for the patron who has it: most likely they want it longer.
+            text = gettext_noop(
+                "%(barcode)s %(title)s: already lent to %(name)s, due %(due)s. Renew it?"
+            )
+            values = {"barcode": lent.item.barcode, "title": _name(lent.item.record.title),
+                      "name": _name(patron.name), "due": _day(lent.due_on)}  # fmt: skip
+            _say(request, "info", text, values, renew=lent.item.barcode)
+            return
         _say_refused(request, barcode, exc, barcode if exc.code == "hold_waiting" else "")
         return
     text = gettext_noop("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")

@@ -8,9 +8,9 @@ from datetime import timedelta
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from circulation.models import Loan, Patron
+from circulation.models import Loan
 from circulation.selectors import today
-from tests.circulation.conftest import Desk, expired_on
+from tests.circulation.conftest import Desk
 from tests.circulation.test_desk_pages import desk_get, desk_post, scan, state
 
 
@@ -46,3 +46,32 @@ def test_the_renewal_line_names_the_title(librarian: Client, desk: Desk) -> None
     page = desk_post(librarian, {"renew": desk.item.barcode})
     first = page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
     assert f"{desk.item.barcode} <bdi>{desk.record.title}</bdi>: renewed, due" in first
+
+
+def test_a_copy_scanned_again_for_its_borrower_is_offered_for_renewal(
+    librarian: Client, desk: Desk
+) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    before = state(desk)
+    page = scan(librarian, desk.item.barcode.upper())  # a scanner in another case alike
+    first = page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
+    assert f"already lent to <bdi>{desk.patron.name}</bdi>" in first
+    assert "check it in first" not in first
+    assert f'<button name="renew" value="{desk.item.barcode}">Renew</button>' in first
+    assert state(desk) == before  # offered, not done
+    page = desk_post(librarian, {"renew": desk.item.barcode})
+    with schema_context(desk.schema):
+        assert Loan.objects.get(item=desk.item, returned_at__isnull=True).renewals == 1
+
+
+def test_a_copy_lent_to_someone_else_is_not_offered_for_renewal(
+    librarian: Client, desk: Desk
+) -> None:
+    scan(librarian, desk.other_patron.barcode)
+    scan(librarian, desk.item.barcode)
+    scan(librarian, desk.patron.barcode)
+    page = scan(librarian, desk.item.barcode)
+    first = page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
+    assert "already on loan: check it in first" in first
+    assert 'name="renew"' not in first
