@@ -8,9 +8,9 @@ from datetime import timedelta
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from circulation.models import Loan
+from circulation.models import Loan, Patron
 from circulation.selectors import today
-from tests.circulation.conftest import Desk
+from tests.circulation.conftest import Desk, expired_on
 from tests.circulation.test_desk_pages import desk_get, desk_post, scan, state
 
 
@@ -75,3 +75,25 @@ def test_a_copy_lent_to_someone_else_is_not_offered_for_renewal(
     first = page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
     assert "already on loan: check it in first" in first
     assert 'name="renew"' not in first
+
+
+def text_of(page: str, element_id: str) -> str:
+    """The words of the element with this id (to its first closing tag)."""
+    element = page.split(f'id="{element_id}"', 1)[1].split(">", 1)[1].split("</p>", 1)[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", element)).strip()
+
+
+def test_an_expired_card_is_said_once_in_the_header(librarian: Client, desk: Desk) -> None:
+    with schema_context(desk.schema):
+        # A note a librarian wrote about the card, before the desk could say it.
+        Patron.objects.filter(pk=desk.patron.pk).update(
+            expires_on=expired_on(), notes="Ausweis abgelaufen"
+        )
+    scan(librarian, desk.patron.barcode)
+    page = librarian.get(
+        "/staff/desk/", {"desk_page": getattr(librarian, "desk_page", "")},
+        HTTP_ACCEPT_LANGUAGE="de",
+    ).text  # fmt: skip
+    card = text_of(page, "patron-card")
+    assert card == "Erwachsene · Ausweis abgelaufen am 01.01.2000"
+    assert text_of(page, "patron-notes") == "Notizen: Ausweis abgelaufen"
