@@ -285,6 +285,16 @@ def _scan(request: HttpRequest, barcode: str, shown: int | None) -> None:
             _say(request, "info", gettext_noop("Done with %(name)s."), {"name": _name(patron.name)})
             return
         request.session[SESSION_PATRON] = patron.pk
+        if patron.blocked:
+            # Said at once, before anything is scanned for them: the desk will lend nothing.
+            text = gettext_noop(
+                "%(name)s (%(card)s) is blocked: %(reason)s. Nothing can be lent, renewed or "
+                "held for them until the block is lifted on their page."
+            )
+            values = {"name": _name(patron.name), "card": patron.barcode,
+                      "reason": _name(patron.block_reason)}  # fmt: skip
+            _say(request, "error", text, values)
+            return
         expired = patron.expires_on is not None and patron.expires_on < today()
         values = {"name": _name(patron.name), "card": patron.barcode}
         if patron.expires_on is not None:
