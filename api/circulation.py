@@ -71,6 +71,7 @@ from circulation.stocktake import (
 )
 from common.errors import first_or_not_found
 from common.http import attachment, csv_attachment
+from staff.audit import actor_name
 
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -113,13 +114,16 @@ class CirculationViewSet(StrictViewSet):
 class PatronSerializer(serializers.ModelSerializer[Patron]):
     open_loans = serializers.IntegerField(read_only=True, default=0)
     has_pin = serializers.SerializerMethodField()
+    blocked = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Patron
         fields = [
-            "id", "name", "barcode", "email", "category", "expires_on", "notes", "open_loans",
-            "has_pin", "created_at", "updated_at",
+            "id", "name", "barcode", "email", "category", "expires_on", "notes", "blocked",
+            "block_reason", "blocked_at", "blocked_by", "open_loans", "has_pin", "created_at",
+            "updated_at",
         ]  # fmt: skip
+        read_only_fields = ["block_reason", "blocked_at", "blocked_by"]
 
     def get_has_pin(self, patron: Patron) -> bool:
         return bool(patron.pin_hash)
@@ -134,6 +138,9 @@ class PatronInputSerializer(StrictInputSerializer):
     category = serializers.CharField(max_length=32, default="adult")
     expires_on = serializers.DateField(allow_null=True, default=None)
     notes = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    # Left out, the block stays as it is (a PATCH of other fields keeps it).
+    blocked = JsonBooleanField(required=False)
+    block_reason = serializers.CharField(max_length=500, allow_blank=True, required=False)
     pin = serializers.RegexField(
         r"^[0-9]{4,12}$", required=False, write_only=True,
         error_messages={"invalid": gettext_lazy("A PIN is 4 to 12 digits (0 to 9), nothing else.")},
@@ -199,8 +206,9 @@ class PatronViewSet(CirculationViewSet):
     def create(self, request: Request) -> Response:
         body = self.body(PatronInputSerializer)
         patron = services.patron_create(
-            data=body.data_for_service(), pin=body.validated_data.get("pin", "")
-        )
+            data=body.data_for_service(), pin=body.validated_data.get("pin", ""),
+            actor=actor_name(request.user),
+        )  # fmt: skip
         return created(
             PatronSerializer(selectors.patron_get(patron_id=patron.pk)).data,
             request,
@@ -215,6 +223,7 @@ class PatronViewSet(CirculationViewSet):
             patron_id=current.pk,
             changes=body.changes_for_service(),
             expected_version=expected_version(request),  # after the body, as for records
+            actor=actor_name(request.user),
         )
         if "pin" in body.validated_data:
             services.patron_pin_set(patron_id=current.pk, pin=body.validated_data["pin"])

@@ -18,7 +18,8 @@ def _in(name: str, value: object) -> OpenApiExample:
 
 _PATRON = {
     "id": 12, "name": "Shevek Anarres", "barcode": "P000123", "email": "shevek@example.org",
-    "category": "adult", "expires_on": "2027-12-31", "notes": "", "open_loans": 2,
+    "category": "adult", "expires_on": "2027-12-31", "notes": "", "blocked": False,
+    "block_reason": "", "blocked_at": None, "blocked_by": "", "open_loans": 2,
     "has_pin": True, "created_at": _AT, "updated_at": _AT,
 }  # fmt: skip
 _LOAN = {

@@ -270,6 +270,14 @@ FIELD_DESCRIPTIONS = {
     "Patron.category": "The patron's category, which the loan rules are written for.",
     "Patron.expires_on": "The day the patron's card expires; null for never.",
     "Patron.notes": "Notes about the patron, for staff.",
+    "Patron.blocked": "Whether the patron is blocked: no check-outs, renewals or holds until "
+    "staff lift it. Send true with a `block_reason` to block, false to lift; left out, the "
+    "block stays as it is.",
+    "Patron.block_reason": "Why the patron is blocked, as the desk shows it; empty when not "
+    "blocked. Needed to block.",
+    "Patron.blocked_at": "When the block (or its reason) was set; null when not blocked.",
+    "Patron.blocked_by": "Who set the block: a staff member's email or an API key's name; empty "
+    "when not blocked.",
     "Patron.pin": "The PIN the patron signs in with at a self-check machine (digits).",
     "Patron.has_pin": "Whether the patron has a PIN.",
     "Patron.open_loans": "How many copies the patron has on loan now.",

@@ -79,6 +79,17 @@ def _render(request: HttpRequest, context: dict[str, Any], status: int = 200) ->
     return render(request, "cataloguing/add.html", context, status=status)
 
 
+def _barcode_focus(item_form: ItemForm, refusal: ApplicationError | None) -> bool:
+    """After a copy barcode is refused, the barcode field takes the focus (scan.js selects it),
+    so the next scan replaces the refused barcode instead of going nowhere."""
+    refused = "barcode" in item_form.errors or (
+        refusal is not None and "barcode" in (refusal.fields or {})
+    )
+    if refused:
+        item_form.fields["barcode"].widget.attrs["autofocus"] = True
+    return refused
+
+
 def _chosen(lookup: Lookup, pick: str) -> LookupHit | None:
     if not lookup.hits:
         return None
@@ -94,14 +105,14 @@ def add_page(request: HttpRequest) -> HttpResponse:
         record_form = RecordForm(request.POST)
         item_form = ItemForm(request.POST)
         cover_form = CoverOfferForm(request.POST)
-        error = ""
+        error, refusal = "", None
         if record_form.is_valid() and item_form.is_valid():
             try:
                 record, _item = record_with_item_create(
                     record=record_form.record_data(), item=item_form.item_data()
                 )
             except ApplicationError as exc:
-                error = exc.message
+                error, refusal = exc.message, exc
             else:
                 _location_keep(request, item_form)
                 _cover_take(request, record.pk, cover_form)
@@ -109,6 +120,7 @@ def add_page(request: HttpRequest) -> HttpResponse:
         failed = {
             "record_form": record_form, "item_form": item_form, "error": error,
             "cover_form": cover_form if cover_form.offer() else None,
+            "barcode_focus": _barcode_focus(item_form, refusal),
         }  # fmt: skip
         return _render(request, failed, status=400)
 
@@ -172,15 +184,18 @@ def add_copy(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponse(status=405)
     item_form = ItemForm(request.POST)
-    error = ""
+    error, refusal = "", None
     if item_form.is_valid():
         try:
             item_create(record_id=record.pk, data=item_form.item_data())
         except ApplicationError as exc:
-            error = exc.message
+            error, refusal = exc.message, exc
         else:
             _location_keep(request, item_form)
             return redirect(f"{reverse('staff-add')}?saved={record.pk}")
     # The record as the lookup showed it, with its copies and contributors.
-    context = {"item_form": item_form, "chosen": catalog_hits([record.pk])[0], "error": error}
+    context = {
+        "item_form": item_form, "chosen": catalog_hits([record.pk])[0], "error": error,
+        "barcode_focus": _barcode_focus(item_form, refusal),
+    }  # fmt: skip
     return _render(request, context, status=400)

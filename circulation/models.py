@@ -53,6 +53,11 @@ class Patron(models.Model):
     category = models.CharField(max_length=32, default="adult")
     expires_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True, default="")
+    # A block stops lending, renewals and holds (circulation.services._card_check) until staff
+    # lift it; who set it and when are kept beside the reason the desk shows.
+    block_reason = models.CharField(max_length=500, blank=True, default="")
+    blocked_at = models.DateTimeField(null=True, blank=True)
+    blocked_by = models.CharField(max_length=254, blank=True, default="")
     pin_hash = models.CharField(max_length=128, blank=True, default="", editable=False)
     # One more on each change of the record: an edit made from an older copy is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -72,6 +77,10 @@ class Patron(models.Model):
     @property
     def category_label(self) -> str:
         return patron_category_label(self.category)
+
+    @property
+    def blocked(self) -> bool:
+        return self.blocked_at is not None
 
 
 class LoanRule(models.Model):

@@ -60,6 +60,7 @@ from common.dates import date_field
 from common.errors import ApplicationError, NotFound, PreconditionFailed
 from common.http import attachment
 from common.pages import form_page, not_found_as_404
+from staff.audit import actor_name
 
 PAGE_SIZE = 50
 
@@ -85,6 +86,15 @@ class PatronForm(forms.Form):
     expires_on = date_field(gettext_lazy("Card expires on"), required=False)
     notes = forms.CharField(
         label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    blocked = forms.BooleanField(
+        label=gettext_lazy("Blocked: no loans, renewals or holds"), required=False
+    )
+    block_reason = forms.CharField(
+        label=gettext_lazy("Reason for the block"),
+        help_text=gettext_lazy("Shown at the desk when the card is scanned."),
+        max_length=500,
+        required=False,
     )
     # Write-only: never shown back; empty keeps the PIN the patron has.
     pin = forms.CharField(
@@ -169,7 +179,10 @@ def patron_new_page(request: HttpRequest) -> HttpResponse:
     form = PatronForm(request.POST or None, new=True)
     if request.method == "POST" and form.is_valid():
         try:
-            patron = patron_create(data=form.data_for_service(), pin=form.cleaned_data["pin"])
+            patron = patron_create(
+                data=form.data_for_service(), pin=form.cleaned_data["pin"],
+                actor=actor_name(request.user),
+            )  # fmt: skip
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
@@ -211,6 +224,7 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
                     patron_id=pk,
                     data=form.data_for_service(),
                     expected_version=form.cleaned_data["version"],
+                    actor=actor_name(request.user),
                 )
                 if form.cleaned_data["pin"]:
                     patron_pin_set(patron_id=pk, pin=form.cleaned_data["pin"])

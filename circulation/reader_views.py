@@ -22,6 +22,7 @@ from circulation.readers import (
 from circulation.selectors import hold_list, loan_list, today
 from circulation.services import hold_cancel, hold_place, loan_renew
 from common.bidi import bdi, names_isolated, sentence_html
+from common.emails import library_sender
 from common.errors import ApplicationError
 from common.language import quoted
 from common.pages import READER_SESSION_KEY, not_found_as_404
@@ -32,6 +33,11 @@ READER_WORDING = {
     "hold_on_loan": gettext_lazy("You have this title on loan already."),
     "hold_exists": gettext_lazy("You already have a hold on this title."),
     "hold_limit_reached": gettext_lazy("You already have as many holds as you may place."),
+    "patron_expired": gettext_lazy("Your card has expired."),
+    "patron_blocked": gettext_lazy(
+        "Your account is blocked, so you cannot borrow, renew or place holds for now. Please "
+        "contact the library."
+    ),
 }
 # A renewal's refusals name the copy by barcode, for the desk; the reader's account lists
 # titles, so the reader reads them about the title.
@@ -117,6 +123,8 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 def _renewal_refusal(exc: ApplicationError, patron: Patron, barcode: str) -> ApplicationError:
     """A refused renewal as the reader reads it: about the title of their loan."""
+    if exc.code == "patron_blocked":
+        return ApplicationError(str(READER_WORDING[exc.code]), code=exc.code)
     wording = READER_RENEWAL_WORDING.get(exc.code)
     loan = loan_list(patron_id=patron.pk, open_only=True, item_barcode=barcode).first()
     if wording is None or loan is None:
@@ -157,6 +165,7 @@ def account_page(request: HttpRequest) -> HttpResponse:
         return redirect("/account/")  # type: ignore[return-value]
     context = {
         "patron": patron,
+        "contact_email": library_sender().contact_email,
         "loans": loan_list(patron_id=patron.pk, open_only=True).order_by("due_on"),
         "holds": hold_list(patron_id=patron.pk, active_only=True),
         "today": today(),
@@ -189,7 +198,9 @@ def place_hold_page(request: HttpRequest, record_id: int) -> HttpResponse:
 
 
 def _hold_needless(patron: Patron, record_id: int) -> str:
-    """Why `patron` need not place a hold on the record, or ""."""
+    """Why `patron` need not (or may not) place a hold on the record, or ""."""
+    if patron.blocked:
+        return str(READER_WORDING["patron_blocked"])
     if loan_list(patron_id=patron.pk, open_only=True, record_id=record_id).exists():
         return str(READER_WORDING["hold_on_loan"])
     if hold_list(patron_id=patron.pk, record_id=record_id, active_only=True).exists():

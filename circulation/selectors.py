@@ -163,6 +163,15 @@ def copy_at_desk(*, barcode: str) -> Item | None:
     )
 
 
+def loan_open_to(*, patron_id: int, barcode: str) -> Loan | None:
+    """The open loan to this patron of the copy with this barcode (in whatever case it was
+    typed), with its copy and record, or None."""
+    copy = copy_at_desk(barcode=barcode)
+    if copy is None:
+        return None
+    return loan_list(patron_id=patron_id, open_only=True).filter(item_id=copy.pk).first()
+
+
 def patron_get_by_barcode(*, barcode: str) -> Patron:
     patron = patron_list(barcode=barcode).first() if barcode.strip() else None
     if patron is None:

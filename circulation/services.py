@@ -76,12 +76,17 @@ class PatronData:
     category: str = "adult"
     expires_on: date | None = None
     notes: str = ""
+    # None keeps the patron's block as it is (a patron file, say, says nothing of blocks).
+    blocked: bool | None = None
+    block_reason: str | None = None
 
 
-def patron_fields_apply(patron: Patron, data: PatronData) -> bool:
+def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") -> bool:
     """Check `data` as a write of `patron` would (every problem named by its field) and set
-    it on the instance, unsaved: whether that changed anything."""
+    it on the instance, unsaved: whether that changed anything. `actor` is who writes it (as
+    the audit log names them), kept with a block they set."""
     errors: dict[str, list[str]] = {}
+    block = _block_values(patron, data, actor, errors)
     name, barcode = data.name.strip(), data.barcode.strip()
     email, category = data.email.strip(), data.category.strip()
     if not name:
@@ -130,13 +135,38 @@ def patron_fields_apply(patron: Patron, data: PatronData) -> bool:
         message = " ".join(messages[0] for messages in errors.values())
         raise ApplicationError(message, code="invalid_patron", fields=errors)
     values = {"name": name[:200], "barcode": barcode, "email": email, "category": category,
-              "expires_on": data.expires_on, "notes": data.notes}  # fmt: skip
+              "expires_on": data.expires_on, "notes": data.notes, **block}  # fmt: skip
     changed = values_changed(patron, values)
     for field, value in changed.items():
         setattr(patron, field, value)
     if patron.pk is not None and changed:
         patron.version += 1
     return bool(changed)
+
+
+def _block_values(
+    patron: Patron, data: PatronData, actor: str, errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    """The block columns `data` asks for: a block needs its reason; setting it (or a new
+    reason) records who and when; lifting it clears all three. A reason sent for a patron
+    who is not blocked, without blocking them, is refused rather than dropped."""
+    reason = (patron.block_reason if data.block_reason is None else data.block_reason).strip()
+    wanted = patron.blocked if data.blocked is None else data.blocked
+    if not wanted:
+        if not patron.blocked and reason:
+            errors["block_reason"] = [
+                gettext("A reason goes with a block: block the patron, or leave the reason empty.")
+            ]
+        return {"block_reason": "", "blocked_at": None, "blocked_by": ""}
+    if not reason:
+        errors["block_reason"] = [
+            gettext("Say why the patron is blocked: the desk shows the reason.")
+        ]
+    elif len(reason) > 500:
+        errors["block_reason"] = [gettext("A block's reason has at most 500 characters.")]
+    if patron.blocked and reason == patron.block_reason:
+        return {}
+    return {"block_reason": reason, "blocked_at": timezone.now(), "blocked_by": actor[:254]}
 
 
 def _patrons_alike(barcode: str, patron: Patron) -> tuple[str, str] | None:
@@ -166,9 +196,9 @@ def patron_pin_check(pin: str) -> None:
 
 
 @transaction.atomic
-def patron_create(*, data: PatronData, pin: str = "") -> Patron:
+def patron_create(*, data: PatronData, pin: str = "", actor: str = "") -> Patron:
     patron = Patron()
-    patron_fields_apply(patron, data)
+    patron_fields_apply(patron, data, actor=actor)
     if pin:
         patron_pin_check(pin)
         patron.pin_hash = make_password(pin)
@@ -178,8 +208,9 @@ def patron_create(*, data: PatronData, pin: str = "") -> Patron:
 
 @transaction.atomic
 def patron_update(
-    *, patron_id: int, data: PatronData, expected_version: Versions | None = None
-) -> Patron:
+    *, patron_id: int, data: PatronData, expected_version: Versions | None = None,
+    actor: str = "",
+) -> Patron:  # fmt: skip
     """Change a patron's record; with `expected_version` (the version the editor read), refuse
     (412) a save made over someone else's since, which would silently undo theirs."""
     patron = first_or_not_found(
@@ -198,15 +229,16 @@ def patron_update(
         ),
         code="patron_changed",
     )
-    if patron_fields_apply(patron, data):
+    if patron_fields_apply(patron, data, actor=actor):
         _patron_save(patron)
     return patron
 
 
 @transaction.atomic
 def patron_patch(
-    *, patron_id: int, changes: dict[str, Any], expected_version: Versions | None = None
-) -> Patron:
+    *, patron_id: int, changes: dict[str, Any], expected_version: Versions | None = None,
+    actor: str = "",
+) -> Patron:  # fmt: skip
     """Change only the fields in `changes` (PatronData's names), reading the others under the
     patron's lock: two people changing different fields at once both keep their change."""
     locked = first_or_not_found(
@@ -214,7 +246,9 @@ def patron_patch(
     )
     current = {field.name: getattr(locked, field.name) for field in fields(PatronData)}
     data = PatronData(**{**current, **changes})
-    return patron_update(patron_id=patron_id, data=data, expected_version=expected_version)
+    return patron_update(
+        patron_id=patron_id, data=data, expected_version=expected_version, actor=actor
+    )
 
 
 @transaction.atomic
@@ -243,6 +277,8 @@ def patron_export(*, patron_id: int) -> dict[str, Any]:
         "patron": {
             "name": patron.name, "barcode": patron.barcode, "email": patron.email,
             "category": patron.category, "expires_on": patron.expires_on, "notes": patron.notes,
+            "block_reason": patron.block_reason, "blocked_at": patron.blocked_at,
+            "blocked_by": patron.blocked_by,
             "has_pin": bool(patron.pin_hash), "created_at": patron.created_at,
         },
         "loans": [
@@ -501,8 +537,19 @@ def _not_on_loan(item: Item) -> Conflict:
 
 
 def _card_check(patron: Patron, on: date, *, field: str = "") -> None:
-    """Refuse, at the desk, a patron whose card expired before `on`: lending to them (a new
-    loan or a renewal) waits until the card is renewed. `field` names the input it is about."""
+    """Refuse a patron who is blocked, or whose card expired before `on`: lending to them (a
+    new loan, a renewal or a hold, at the desk, over the API or on their own account) waits
+    until the block is lifted or the card renewed. `field` names the input it is about."""
+    if patron.blocked:
+        message = gettext(
+            "%(name)s is blocked (%(reason)s): lift the block on their page before lending."
+        ) % {"name": patron.name, "reason": patron.block_reason}
+        raise ApplicationError(
+            message,
+            code="patron_blocked",
+            fields={field: [message]} if field else None,
+            quoted=(patron.name, patron.block_reason),
+        )
     if patron.expires_on is not None and patron.expires_on < on:
         message = gettext("%(name)s's card expired on %(date)s: renew it first.") % {
             "name": patron.name,
@@ -818,8 +865,7 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
         patron = first_or_not_found(
             Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
         )
-        if patron.expires_on is not None and patron.expires_on < on:
-            raise ApplicationError(gettext("Your card has expired."), code="patron_expired")
+        _card_check(patron, on)
     else:
         patron = _patron_for_desk(patron_barcode, on)
     if not Record.objects.filter(pk=record_id).exists():

@@ -37,6 +37,7 @@ from circulation.selectors import (
     hold_shelf_list,
     holds_to_pull_list,
     loan_list,
+    loan_open_to,
     overdue_list,
     patron_at_desk,
     today,
@@ -108,15 +109,19 @@ def _say(
     text: str,
     values: dict[str, Any] | None = None,
     lend_anyway: str = "",
+    renew: str = "",
 ) -> None:
     """A line on the desk's screen: what the last scans did, newest first. The line keeps the
     facts, not the sentence: `text` is the English message (marked with gettext_noop) and
     `values` its parts (`_name(...)` for names and titles to isolate, `_day(...)` for dates,
     HTML already written such as a service's message), so the line is worded in the language
     and date format of whoever reads the desk later. `lend_anyway` is the barcode of an item
-    the librarian may lend despite the holds the line names."""
+    the librarian may lend despite the holds the line names; `renew` that of a copy the patron
+    has already, which the line offers to renew."""
     facts = {key: _fact(value) for key, value in (values or {}).items()}
-    line: dict[str, Any] = {"kind": kind, "text": text, "values": facts, "lend_anyway": lend_anyway}
+    line: dict[str, Any] = {
+        "kind": kind, "text": text, "values": facts, "lend_anyway": lend_anyway, "renew": renew,
+    }  # fmt: skip
     pages = _pages_lines(request)
     token = _desk_page(request)
     lines = [line, *pages.pop(token, [])]
@@ -213,6 +218,17 @@ def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bo
             item_barcode=barcode, patron_barcode=patron.barcode, override_holds=override_holds
         )
     except ApplicationError as exc:
+        on_loan = exc.code == "item_on_loan"
+        lent = loan_open_to(patron_id=patron.pk, barcode=barcode) if on_loan else None
+        if lent is not None:
+            # Scanned again for the patron who has it: most likely they want it longer.
+            text = gettext_noop(
+                "%(barcode)s %(title)s: already lent to %(name)s, due %(due)s. Renew it?"
+            )
+            values = {"barcode": lent.item.barcode, "title": _name(lent.item.record.title),
+                      "name": _name(patron.name), "due": _day(lent.due_on)}  # fmt: skip
+            _say(request, "info", text, values, renew=lent.item.barcode)
+            return
         _say_refused(request, barcode, exc, barcode if exc.code == "hold_waiting" else "")
         return
     text = gettext_noop("%(barcode)s %(title)s: lent to %(name)s, due %(due)s.")
@@ -269,6 +285,16 @@ def _scan(request: HttpRequest, barcode: str, shown: int | None) -> None:
             _say(request, "info", gettext_noop("Done with %(name)s."), {"name": _name(patron.name)})
             return
         request.session[SESSION_PATRON] = patron.pk
+        if patron.blocked:
+            # Said at once, before anything is scanned for them: the desk will lend nothing.
+            text = gettext_noop(
+                "%(name)s (%(card)s) is blocked: %(reason)s. Nothing can be lent, renewed or "
+                "held for them until the block is lifted on their page."
+            )
+            values = {"name": _name(patron.name), "card": patron.barcode,
+                      "reason": _name(patron.block_reason)}  # fmt: skip
+            _say(request, "error", text, values)
+            return
         expired = patron.expires_on is not None and patron.expires_on < today()
         values = {"name": _name(patron.name), "card": patron.barcode}
         if patron.expires_on is not None:
@@ -423,8 +449,9 @@ def _renew(request: HttpRequest, barcode: str) -> None:
         message = names_isolated(exc.message, *exc.quoted)
         _say(request, "error", "%(message)s", {"message": message})
         return
-    text = gettext_noop("%(barcode)s: renewed, due %(due)s.")
-    values = {"barcode": loan.item.barcode, "due": _day(loan.due_on)}
+    text = gettext_noop("%(barcode)s %(title)s: renewed, due %(due)s.")
+    values = {"barcode": loan.item.barcode, "title": _name(loan.item.record.title),
+              "due": _day(loan.due_on)}  # fmt: skip
     _say(request, "ok", text, values)
 
 
@@ -454,7 +481,11 @@ def desk_page(request: HttpRequest) -> HttpResponse:
         request.session.pop(SESSION_PATRON, None)
     context = {
         "patron": patron,
-        "loans": loan_list(patron_id=patron.pk, open_only=True).order_by("due_on")
+        # In the order lent, which a renewal does not change: a second click where the first
+        # was renews the same copy, not the one a new due date moved there.
+        "loans": loan_list(patron_id=patron.pk, open_only=True).order_by(
+            "checked_out_at", "item__barcode", "id"
+        )
         if patron
         else [],
         "lines": [

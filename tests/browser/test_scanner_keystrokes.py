@@ -38,20 +38,29 @@ def _scan(page, code: str) -> None:  # type: ignore[no-untyped-def]
     page.keyboard.press("Enter")
 
 
+def _held_book_scanned(stack: Stack, live_library: ProvisionedLibrary, page) -> None:  # type: ignore[no-untyped-def]
+    """Signed in on the add page, the book the library has is scanned and found."""
+    stack.admin_sign_in(page, live_library, "/staff/add/")
+    _scan(page, LEFT_HAND)
+    page.wait_for_selector("#have-it")
+
+
+def _focus(page) -> tuple[str, list[int]]:  # type: ignore[no-untyped-def]
+    """The id of the field with the focus, and the part of its text selected."""
+    return page.evaluate(
+        "[document.activeElement.id, "
+        "[document.activeElement.selectionStart, document.activeElement.selectionEnd]]"
+    )
+
+
 def test_a_scanned_copy_barcode_replaces_the_suggested_one(  # type: ignore[no-untyped-def]
     stack: Stack, live_library: ProvisionedLibrary, held: Held, page
 ):
     shot = Shots(page, "scan_copy_barcode")
     host = live_library.domain.domain
-    stack.admin_sign_in(page, live_library, "/staff/add/")
-    _scan(page, LEFT_HAND)
-    page.wait_for_selector("#have-it")
-    assert page.evaluate("document.activeElement.id") == "id_barcode"
+    _held_book_scanned(stack, live_library, page)
     assert page.input_value("#id_barcode") == "31000000000004"
-    selected = page.evaluate(
-        "[document.activeElement.selectionStart, document.activeElement.selectionEnd]"
-    )
-    assert selected == [0, len("31000000000004")]
+    assert _focus(page) == ["id_barcode", [0, len("31000000000004")]]
     shot("suggested-barcode-selected")
     _scan(page, "39999000000777")
     page.wait_for_selector("#saved")
@@ -85,3 +94,27 @@ def test_the_next_book_scanned_after_one_found_nowhere_is_looked_up(  # type: ig
     assert page.locator("#records-none").count() == 1
     page.goto(stack.url(host, "/staff/records/?q=9780140449136"))
     assert page.locator("#records-none").count() == 1
+
+
+def test_after_a_refused_copy_barcode_the_next_scan_lands_in_the_field(  # type: ignore[no-untyped-def]
+    stack: Stack, live_library: ProvisionedLibrary, held: Held, page
+):
+    shot = Shots(page, "scan_after_refused_barcode")
+    host = live_library.domain.domain
+    _held_book_scanned(stack, live_library, page)
+    _scan(page, held.barcode)  # the copy the library has already
+    page.wait_for_selector("#add-error")
+    assert _focus(page) == ["id_barcode", [0, len(held.barcode)]]
+    shot("refused-barcode-selected")
+    _scan(page, "39999000000888")
+    page.wait_for_selector("#saved")
+    assert "isbn=" not in page.url
+    page.reload()
+    page.wait_for_selector("#id_isbn_scan")
+    assert page.locator("#have-it").count() == 0  # a reload looks nothing up again
+    assert page.evaluate("document.activeElement.id") == "id_isbn_scan"
+    shot("saved-clean-address")
+    page.goto(stack.url(host, f"/staff/records/?q={LEFT_HAND}"))
+    page.click(f"#records >> text={held.title}")
+    page.wait_for_selector("#copies")
+    assert "39999000000888" in page.inner_text("#copies")

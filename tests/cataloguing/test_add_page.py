@@ -245,3 +245,40 @@ def test_a_new_record_is_in_the_library_s_language_unless_told_otherwise(
         library_settings_update(library=library, actor="test", language="en")
     page = staff.get("/staff/add/", {"manual": "1"}).content.decode()
     assert _fields(page)["language"] == "eng"
+
+
+def _autofocused(page: str) -> list[str]:
+    """The ids of the fields the page gives the focus to."""
+    return re.findall(r'<input[^>]*id="([^"]+)"[^>]*autofocus', page) + re.findall(
+        r'<input[^>]*autofocus[^>]*id="([^"]+)"', page
+    )
+
+
+def test_a_refused_copy_barcode_keeps_the_focus_for_the_next_scan(library, librarian):
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Held", identifiers=[("isbn", LEFT_HAND)]))
+        item_create(record_id=record.pk, data=ItemData(barcode="31000000000009"))
+    copy_form = {"barcode": "31000000000009", "status": "available"}
+    taken = librarian.post(f"/staff/add/records/{record.pk}/copy/", copy_form)
+    assert taken.status_code == 400
+    assert _autofocused(taken.content.decode()) == ["id_barcode"]
+    # A new book's copy refused alike: the barcode field, not the ISBN field, has the focus.
+    refused = librarian.post(
+        "/staff/add/", {"title": "New book", "barcode": "31000000000009", "status": "available",
+                        **{f"role_{i}": "author" for i in range(1, 5)}},
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert _autofocused(refused.content.decode()) == ["id_barcode"]
+
+
+def test_a_saved_copy_leads_to_an_address_that_looks_nothing_up(library, librarian):
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Held", identifiers=[("isbn", LEFT_HAND)]))
+    librarian.get("/staff/add/", {"isbn": LEFT_HAND})
+    copy_form = {"barcode": "31000000000077", "status": "available"}
+    saved = librarian.post(f"/staff/add/records/{record.pk}/copy/", copy_form)
+    assert saved.status_code == 302
+    assert saved["Location"] == f"/staff/add/?saved={record.pk}"
+    again = librarian.get(saved["Location"]).content.decode()
+    assert "Already in the catalog" not in again  # a reload looks nothing up
+    assert _autofocused(again) == ["id_isbn_scan"]

@@ -172,7 +172,7 @@ def test_a_renewal_before_the_due_date_extends_from_it(librarian: Client, desk: 
         page = desk_post(librarian, {"renew": desk.item.barcode})
         due += timedelta(days=21)
         shown = date_format(due, "SHORT_DATE_FORMAT")
-        assert f"{desk.item.barcode}: renewed, due {shown}." in page
+        assert f"{desk.item.barcode} <bdi>{desk.record.title}</bdi>: renewed, due {shown}." in page
         assert renewals_shown(page, desk.item.barcode) == (shown, str(times))
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('circulation', '0010_barcode_upper'),
+        ('circulation', '0011_job_queue_missed'),
     ]
 
     operations = [

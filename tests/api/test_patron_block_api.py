@@ -1,0 +1,80 @@
+"""A patron's block over the API: in the patron's representation, set and lifted by PATCH
+(which keeps the other fields), refused lending, renewals and holds; never across libraries."""
+
+from django_tenants.utils import schema_context
+
+from circulation.models import Patron
+from tests.api.test_circulation_api import checkout, patron_key, snapshot
+from tests.circulation.conftest import Desk, desk_make
+from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
+
+REASON = "lost book not paid"
+
+
+def test_a_block_set_by_patch_stops_lending_until_lifted(library, callers) -> None:
+    desk = desk_make(library.schema_name)
+    key = patron_key(library.schema_name, LIBRARY_HOST, "write")
+    assert checkout(key, desk, item=0).status_code == 201
+    url = f"/api/v1/patrons/{desk.patron.pk}/"
+    shown = callers["librarian"].get(url).json()
+    assert (shown["blocked"], shown["block_reason"], shown["blocked_at"]) == (False, "", None)
+    unreasoned = callers["librarian"].patch(url, {"blocked": True}, format="json")
+    assert unreasoned.status_code == 400
+    assert "block_reason" in unreasoned.json()["errors"]
+    blocked = callers["librarian"].patch(
+        url, {"blocked": True, "block_reason": REASON}, format="json"
+    )
+    assert blocked.status_code == 200
+    body = blocked.json()
+    assert (body["blocked"], body["block_reason"]) == (True, REASON)
+    assert body["blocked_by"] == "librarian-api@alpha.example"
+    assert body["blocked_at"]
+    # Every other field is kept.
+    assert {k: body[k] for k in ("name", "barcode", "email", "notes")} == {
+        k: shown[k] for k in ("name", "barcode", "email", "notes")
+    }
+    # A PATCH of another field keeps the block.
+    noted = callers["librarian"].patch(url, {"notes": "rang"}, format="json").json()
+    assert (noted["blocked"], noted["block_reason"], noted["notes"]) == (True, REASON, "rang")
+    before = snapshot(desk.schema)
+    lent = checkout(key, desk, item=1)
+    assert lent.status_code == 400
+    assert lent.json()["code"] == "patron_blocked"
+    assert REASON in lent.json()["detail"]
+    renewed = key.post("/api/v1/loans/renew/", {"item_barcode": desk.item.barcode}, format="json")
+    assert renewed.json()["code"] == "patron_blocked"
+    hold = {"record": desk.other_record.pk, "patron_barcode": desk.patron.barcode}
+    held = key.post("/api/v1/holds/", hold, format="json")
+    assert held.json()["code"] == "patron_blocked"
+    assert snapshot(desk.schema) == before
+    lifted = callers["librarian"].patch(url, {"blocked": False}, format="json").json()
+    assert (lifted["blocked"], lifted["block_reason"], lifted["blocked_by"]) == (False, "", "")
+    assert checkout(key, desk, item=1).status_code == 201
+
+
+def test_a_block_is_documented_in_the_schema(callers) -> None:
+    schema = callers["admin"].get("/api/v1/schema/", {"format": "json"}).json()
+    patron = schema["components"]["schemas"]["Patron"]["properties"]
+    for field in ("blocked", "block_reason", "blocked_at", "blocked_by"):
+        assert patron[field].get("description"), field
+    assert patron["blocked"]["readOnly"] is True
+    patch = schema["components"]["schemas"]["PatchedPatronInputRequest"]["properties"]
+    assert {"blocked", "block_reason"} <= set(patch)
+
+
+def test_another_library_cannot_block(library, other_library, callers) -> None:
+    theirs: Desk = desk_make(other_library.schema_name)
+    before = snapshot(theirs.schema)
+    far = theirs.patron.pk + 10**9
+    body = {"blocked": True, "block_reason": REASON}
+    # A's staff and keys on A's host: B's patrons are not found there.
+    a_key = patron_key(library.schema_name, LIBRARY_HOST, "write")
+    for client in (callers["admin"], a_key):
+        assert client.patch(f"/api/v1/patrons/{far}/", body, format="json").status_code == 404
+    # A's key on B's host is no key at all.
+    stray = patron_key(library.schema_name, OTHER_LIBRARY_HOST, "write")
+    refused = stray.patch(f"/api/v1/patrons/{theirs.patron.pk}/", body, format="json")
+    assert refused.status_code == 401
+    assert snapshot(theirs.schema) == before
+    with schema_context(theirs.schema):
+        assert Patron.objects.get(pk=theirs.patron.pk).blocked_at is None

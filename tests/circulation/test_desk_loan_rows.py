@@ -1,0 +1,99 @@
+"""The patron's loans at the desk: rows that stay where they are when one is renewed, a copy
+scanned again for the patron who has it offered for renewal, and a header that says a card's
+state once."""
+
+import re
+from datetime import timedelta
+
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from circulation.models import Loan, Patron
+from circulation.selectors import today
+from tests.circulation.conftest import Desk, expired_on
+from tests.circulation.test_desk_pages import desk_get, desk_post, scan, state
+
+
+def barcodes_listed(page: str) -> list[str]:
+    """The barcodes of the patron's loan rows, top to bottom."""
+    table = page.split('<table id="loans"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<td data-label="Barcode">([^<]*)</td>', table)
+
+
+def test_renewing_the_first_row_leaves_the_rows_in_place(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    for item in desk.items:
+        scan(librarian, item.barcode)
+    with schema_context(desk.schema):
+        # The first lent is due first: renewing it makes it due last of all.
+        for days, item in enumerate(desk.items):
+            Loan.objects.filter(item=item).update(due_on=today() + timedelta(days=days + 1))
+    lent = barcodes_listed(desk_get(librarian))
+    assert lent == [item.barcode for item in desk.items]
+    page = desk_post(librarian, {"renew": lent[0]})
+    assert barcodes_listed(page) == lent
+    # The button in the first row again renews the same copy, not the next.
+    page = desk_post(librarian, {"renew": barcodes_listed(page)[0]})
+    with schema_context(desk.schema):
+        renewals = dict(Loan.objects.values_list("item__barcode", "renewals"))
+    assert renewals == {lent[0]: 2, lent[1]: 0, lent[2]: 0}
+    assert barcodes_listed(page) == lent
+
+
+def test_the_renewal_line_names_the_title(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    page = desk_post(librarian, {"renew": desk.item.barcode})
+    first = page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
+    assert f"{desk.item.barcode} <bdi>{desk.record.title}</bdi>: renewed, due" in first
+
+
+def test_a_copy_scanned_again_for_its_borrower_is_offered_for_renewal(
+    librarian: Client, desk: Desk
+) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    before = state(desk)
+    page = scan(librarian, desk.item.barcode.upper())  # a scanner in another case alike
+    first = page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
+    assert f"already lent to <bdi>{desk.patron.name}</bdi>" in first
+    assert "check it in first" not in first
+    assert f'<button name="renew" value="{desk.item.barcode}">Renew</button>' in first
+    assert state(desk) == before  # offered, not done
+    page = desk_post(librarian, {"renew": desk.item.barcode})
+    with schema_context(desk.schema):
+        assert Loan.objects.get(item=desk.item, returned_at__isnull=True).renewals == 1
+
+
+def test_a_copy_lent_to_someone_else_is_not_offered_for_renewal(
+    librarian: Client, desk: Desk
+) -> None:
+    scan(librarian, desk.other_patron.barcode)
+    scan(librarian, desk.item.barcode)
+    scan(librarian, desk.patron.barcode)
+    page = scan(librarian, desk.item.barcode)
+    first = page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
+    assert "already on loan: check it in first" in first
+    assert 'name="renew"' not in first
+
+
+def text_of(page: str, element_id: str) -> str:
+    """The words of the element with this id (to its first closing tag)."""
+    element = page.split(f'id="{element_id}"', 1)[1].split(">", 1)[1].split("</p>", 1)[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", element)).strip()
+
+
+def test_an_expired_card_is_said_once_in_the_header(librarian: Client, desk: Desk) -> None:
+    with schema_context(desk.schema):
+        # A note a librarian wrote about the card, before the desk could say it.
+        Patron.objects.filter(pk=desk.patron.pk).update(
+            expires_on=expired_on(), notes="Ausweis abgelaufen"
+        )
+    scan(librarian, desk.patron.barcode)
+    page = librarian.get(
+        "/staff/desk/", {"desk_page": getattr(librarian, "desk_page", "")},
+        HTTP_ACCEPT_LANGUAGE="de",
+    ).text  # fmt: skip
+    card = text_of(page, "patron-card")
+    assert card == "Erwachsene · Ausweis abgelaufen am 01.01.2000"
+    assert text_of(page, "patron-notes") == "Notizen: Ausweis abgelaufen"
