@@ -224,6 +224,13 @@ def _rows_merged(decision: Decision, key: str, earlier: "EarlierRow", *, in_cata
 def _desk_copies_released(source: SourceRecord, taken: dict[str, int]) -> list[str]:
     """What is said of the new copies the file gives as on loan or on the hold shelf: they
     come in available, since no loan or hold of this catalog keeps them."""
+    released = [
+        item
+        for item in source.items
+        if item.status in Item.DESK_STATUSES and item.barcode not in taken
+    ]
+    if not released:
+        return []  # nearly every record: no catalog lookup for words it does not need
     said = {
         Item.Status.ON_LOAN: gettext(
             "Copy %(barcode)s was on loan in the file: loans are made at the desk, so it is "
@@ -234,11 +241,7 @@ def _desk_copies_released(source: SourceRecord, taken: dict[str, int]) -> list[s
             "available."
         ),
     }
-    return [
-        said[Item.Status(item.status)] % {"barcode": item.barcode}
-        for item in source.items
-        if item.status in Item.DESK_STATUSES and item.barcode not in taken
-    ]
+    return [said[Item.Status(item.status)] % {"barcode": item.barcode} for item in released]
 
 
 def _copies_lost(

@@ -116,30 +116,37 @@ def marc_read_direct(raw: bytes) -> MarcFields | None:
         # Plain ASCII (most files) is decoded once; byte offsets are then character offsets.
         text = raw.decode("ascii") if raw.isascii() else None
         controls = len(raw[:end].translate(None, _CONTROL_BYTES)) != end
-        fields = []
+        fields: list[MarcField] = []
+        by_tag: dict[str, list[MarcField]] = {}
         for tag, length_digits, start_digits in _ENTRY.findall(directory):
             if tag not in MAPPED_TAGS:
                 continue
-            length = int(length_digits)
             start = base + int(start_digits)
+            stop = start + int(length_digits) - 1
             # A field must end where the directory says: pymarc copes with wrong offsets.
-            if start + length > end or raw[start + length - 1] != 0x1E:
+            if stop >= end or raw[stop] != 0x1E:
                 return None
             if text is not None:
-                value = text[start : start + length - 1]
+                value = text[start:stop]
             else:
-                value = raw[start : start + length - 1].decode("utf-8")
+                value = raw[start:stop].decode("utf-8")
                 if _ODD_CODE.search(value):  # pymarc reads such a subfield code its own way
                     return None
             if tag < "010":
-                fields.append(MarcField(tag, value, " ", []))
-                continue
-            # (code, value) pairs, as pymarc.Subfield unpacks: plain tuples are cheaper to make.
-            subfields = [(part[0], part[1:]) for part in value[2:].split("\x1f") if part]
-            if controls or "\x1e" in value:
-                subfields = subfields_cleaned(subfields)
-            fields.append(MarcField(tag, None, value[1:2] or " ", subfields))
-        return MarcFields(fields)
+                field: MarcField = (tag, value, " ", [])
+            else:
+                # (code, value) pairs, as pymarc.Subfield unpacks: plain tuples are cheaper.
+                subfields = [(part[0], part[1:]) for part in value[2:].split("\x1f") if part]
+                if controls or "\x1e" in value:
+                    subfields = subfields_cleaned(subfields)
+                field = (tag, None, value[1:2] or " ", subfields)
+            fields.append(field)
+            same = by_tag.get(tag)
+            if same is None:
+                by_tag[tag] = [field]
+            else:
+                same.append(field)
+        return MarcFields(fields, by_tag)
     except (ValueError, UnicodeDecodeError):
         return None
 

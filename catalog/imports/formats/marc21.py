@@ -42,20 +42,11 @@ _RELATORS = (
 )
 
 Subfields = list[tuple[str, str]]
-
-
-class MarcField:
-    """The parts of a MARC field the mapping reads (pymarc.Field's names): a control field's
-    data, or a data field's second indicator and subfields, whose values hold no control
-    characters (a broken MARC-8 escape, say, is no text)."""
-
-    __slots__ = ("data", "indicator2", "subfields", "tag")
-
-    def __init__(self, tag: str, data: str | None, indicator2: str, subfields: Subfields) -> None:
-        self.tag = tag
-        self.data = data
-        self.indicator2 = indicator2
-        self.subfields = subfields
+# The parts of a MARC field the mapping reads: its tag, a control field's data (None for a data
+# field), a data field's second indicator, and its subfields, whose values hold no control
+# characters (a broken MARC-8 escape, say, is no text). A plain tuple: a record has ten fields
+# or more, and a tuple is made without the call an object's __init__ costs.
+MarcField = tuple[str, str | None, str, Subfields]
 
 
 class MarcFields:
@@ -63,26 +54,26 @@ class MarcFields:
 
     __slots__ = ("by_tag", "ordered")
 
-    def __init__(self, ordered: list[MarcField]) -> None:
+    def __init__(
+        self, ordered: list[MarcField], by_tag: dict[str, list[MarcField]] | None = None
+    ) -> None:
+        """`by_tag`, when the reader has grouped `ordered` by tag already, is taken as is."""
         self.ordered = ordered
-        self.by_tag: dict[str, list[MarcField]] = {}
-        for found in ordered:
-            same = self.by_tag.get(found.tag)
-            if same is None:
-                self.by_tag[found.tag] = [found]
-            else:
-                same.append(found)
+        if by_tag is None:
+            by_tag = {}
+            for found in ordered:
+                same = by_tag.get(found[0])
+                if same is None:
+                    by_tag[found[0]] = [found]
+                else:
+                    same.append(found)
+        self.by_tag = by_tag
 
     @classmethod
     def of_record(cls, record: pymarc.Record) -> "MarcFields":
         return cls(
             [
-                MarcField(
-                    found.tag,
-                    found.data,
-                    found.indicator2,
-                    subfields_cleaned(found.subfields),
-                )
+                (found.tag, found.data, found.indicator2, subfields_cleaned(found.subfields))
                 for found in record.fields
                 if found.tag in MAPPED_TAGS
             ]
@@ -92,6 +83,11 @@ class MarcFields:
         found = self.by_tag.get(tag)
         return found[0] if found else None
 
+    def data(self, tag: str) -> str:
+        """The data of the first control field of this tag, "" when there is none."""
+        found = self.by_tag.get(tag)
+        return (found[0][1] or "") if found else ""
+
     def get_fields(self, *tags: str) -> list[MarcField]:
         """The fields of these tags, in the record's order (subjects keep their order)."""
         present = [self.by_tag[tag] for tag in tags if tag in self.by_tag]
@@ -100,7 +96,7 @@ class MarcFields:
         if not present:
             return []
         wanted = frozenset(tags)
-        return [f for f in self.ordered if f.tag in wanted]
+        return [f for f in self.ordered if f[0] in wanted]
 
 
 def subfields_cleaned(subfields: Iterable[tuple[str, str]]) -> Subfields:
@@ -123,8 +119,8 @@ def _heading_part(value: str) -> str:
 def _first(record: MarcFields, tags: tuple[str, ...], code: str) -> str:
     """The first `code` subfield of the first field of these tags that has one."""
     for tag in tags:
-        for found in record.by_tag.get(tag, ()):
-            for each, value in found.subfields:
+        for _, _, _, subfields in record.by_tag.get(tag, ()):
+            for each, value in subfields:
                 if each == code:
                     return value
     return ""
@@ -137,12 +133,12 @@ def _value(subfields: Subfields, code: str) -> str:
     return ""
 
 
-def _role(found: MarcField) -> str:
-    if found.tag in _CORPORATE_TAGS:
+def _role(tag: str, subfields: Subfields) -> str:
+    if tag in _CORPORATE_TAGS:
         return "corporate"
-    if found.tag == "100":
+    if tag == "100":
         return "author"
-    relator = " ".join([v for c, v in found.subfields if c in _RELATOR_CODES]).lower()
+    relator = " ".join([v for c, v in subfields if c in _RELATOR_CODES]).lower()
     for needle, role in _RELATORS:
         if needle in relator:
             return role
@@ -160,24 +156,24 @@ def marc_map(
     title_field = record.get("245")
     if title_field is None:
         raise RecordRejected(gettext("No title: field 245 $a is missing or empty."))
-    codes = title_field.subfields
+    _, _, title_indicator2, codes = title_field
     title = _clean(" ".join([v for c, v in codes if c in _TITLE_CODES]), 1000)
     if not title:
         raise RecordRejected(gettext("No title: field 245 $a is missing or empty."))
-    nonfiling = whole_number(title_field.indicator2 or "", 1) or 0
+    nonfiling = whole_number(title_indicator2 or "", 1) or 0
     subtitle = _clean(" ".join([v for c, v in codes if c == "b"]), 1000)
 
     contributors = []
-    for found in record.get_fields(*_CONTRIBUTOR_TAGS):
-        name = " ".join([v for c, v in found.subfields if c in _NAME_CODES])
+    for tag, _, _, codes in record.get_fields(*_CONTRIBUTOR_TAGS):
+        name = " ".join([v for c, v in codes if c in _NAME_CODES])
         name = name.strip().rstrip(",").strip()
         if name:
-            contributors.append((name[:500], _role(found)))
+            contributors.append((name[:500], _role(tag, codes)))
 
     identifiers: list[tuple[str, str]] = []
     for tag, kind in (("020", "isbn"), ("022", "issn"), ("010", "lccn")):
-        for found in fields.get(tag, ()):
-            for code, value in found.subfields:
+        for _, _, _, codes in fields.get(tag, ()):
+            for code, value in codes:
                 # Only a $z, or an $a that is no valid ISBN, is looked at for a wrong check digit.
                 if code == "z" and tag == "020" and (wrong := isbn_check_digit_wrong(value)):
                     identifiers.append(("isbn_bad", wrong))
@@ -191,27 +187,23 @@ def marc_map(
                         if warnings is not None:
                             warnings.append(isbn_invalid_said(value))
                     # Otherwise kept in the source MARC only; only valid numbers are matched on.
-    for found in fields.get("035", ()):
-        for code, value in found.subfields:
+    for _, _, _, codes in fields.get("035", ()):
+        for code, value in codes:
             if code == "a" and "ocolc" in value.lower():
                 try:
                     identifiers.append(("oclc", identifier_normalize("oclc", value)))
                 except InvalidIdentifier:
                     continue
 
-    control = record.get("001")
-    source = record.get("003")
-    fixed = record.get("008")
-    fixed_data = (fixed.data or "") if fixed is not None else ""
+    fixed_data = record.data("008")
     publication = fields.get("264") or fields.get("260") or ()
     publisher = _clean(_first(record, ("264", "260"), "b"), 500)
     year = year_in(
-        " ".join([v for f in publication for c, v in f.subfields if c == "c"])
+        " ".join([v for _, _, _, codes in publication for c, v in codes if c == "c"])
     ) or year_in(fixed_data[7:11])
 
     subjects = []
-    for found in record.get_fields(*_SUBJECT_TAGS):
-        codes = found.subfields
+    for _, _, indicator2, codes in record.get_fields(*_SUBJECT_TAGS):
         # ISBD closes each part with a full stop ("Amitié."), which goes; one that ends an
         # abbreviation ("Romans, nouvelles, etc.") is the heading's own.
         parts = [_heading_part(v) for c, v in codes if c in _HEADING_CODES]
@@ -219,15 +211,15 @@ def marc_map(
         heading = " -- ".join([" ".join([p for p in parts if p]), *divisions]).strip(" -")
         if not heading:
             continue
-        scheme = _SUBJECT_SCHEMES.get(found.indicator2 or "", SUBJECT_SCHEME_DEFAULT)
-        if found.indicator2 == "7":
+        scheme = _SUBJECT_SCHEMES.get(indicator2 or "", SUBJECT_SCHEME_DEFAULT)
+        if indicator2 == "7":
             scheme = ([v for c, v in codes if c == "2"] or [SUBJECT_SCHEME_DEFAULT])[0][:32]
         subjects.append((heading[:500], scheme))
 
     series = ""
     series_fields = fields.get("490") or fields.get("830")
     if series_fields:
-        codes = series_fields[0].subfields
+        codes = series_fields[0][3]
         series = series_joined(
             _clean(" ".join([v for c, v in codes if c == "a"]), 500),
             _clean(" ".join([v for c, v in codes if c == "v"]), 500),
@@ -242,10 +234,10 @@ def marc_map(
         language=language_code(fixed_data[35:38]) or language_code(_first(record, ("041",), "a")),
         series=series,
         summary=" ".join(
-            [v.strip() for f in fields.get("520", ()) for c, v in f.subfields if c == "a"]
+            [v.strip() for _, _, _, codes in fields.get("520", ()) for c, v in codes if c == "a"]
         ),
-        control_number=((control.data or "").strip()[:64] if control is not None else ""),
-        control_number_source=((source.data or "").strip()[:64] if source is not None else ""),
+        control_number=record.data("001").strip()[:64],
+        control_number_source=record.data("003").strip()[:64],
         contributors=contributors,
         subjects=subjects,
         identifiers=list(dict.fromkeys(identifiers)),
@@ -261,8 +253,7 @@ def marc_items(record: "pymarc.Record | MarcFields") -> list[ItemData]:
     if not isinstance(record, MarcFields):
         record = MarcFields.of_record(record)
     items = []
-    for found in record.by_tag.get("852", ()):
-        codes = found.subfields
+    for _, _, _, codes in record.by_tag.get("852", ()):
         barcode = _value(codes, "p").strip()
         if barcode:
             call_number = " ".join([v for c, v in codes if c in _CALL_NUMBER_CODES]).strip()
@@ -273,8 +264,7 @@ def marc_items(record: "pymarc.Record | MarcFields") -> list[ItemData]:
             item.public_note = " ".join([v.strip() for c, v in codes if c == "z"])[:1000]
             item.staff_note = " ".join([v.strip() for c, v in codes if c == "x"])[:1000]
             items.append(item)
-    for found in record.by_tag.get("952", ()):
-        codes = found.subfields
+    for _, _, _, codes in record.by_tag.get("952", ()):
         barcode = _value(codes, "p").strip()
         if barcode:
             call_number = _value(codes, "o").strip()
