@@ -13,7 +13,7 @@ from circulation.models import Patron, PatronImport
 from circulation.patron_imports import patron_import_run
 from tenants.administration import library_settings_update
 from tests.circulation.conftest import Desk
-from tests.circulation.test_patron_categories import _category_options, _rule_category_options
+from tests.circulation.test_patron_categories import _options
 from tests.circulation.test_patron_imports import desk_client
 
 HEADER = "name;barcode;email;category;expires_on;notes\r\n"
@@ -217,7 +217,7 @@ def test_categories_named_in_any_language_are_the_library_s_and_new_ones_are_ann
         "Anna": "adult", "Bert": "child", "Carl": "adult", "Dora": "adult", "Emil": "child",
         "Fritz": "Bücherbus", "Gerd": "Bücherbus", "Ida": "Fernleihe",
     }  # fmt: skip
-    offered = _rule_category_options(admin.get("/staff/lending-rules/").text)
+    offered = _options(admin.get("/staff/lending-rules/").text, "patron_category")
     labels = [label for _code, _chosen, label in offered]
     assert len(labels) == len(set(labels)), labels
     assert {"Erwachsene", "Kinder", "Bücherbus", "Fernleihe"} <= set(labels)
@@ -231,8 +231,8 @@ def test_a_category_typed_in_before_never_shares_a_name_in_the_list(
     with schema_context(desk.schema):
         Patron.objects.filter(pk=desk.other_patron.pk).update(category="Erwachsene")
 
-    rules = _rule_category_options(admin.get("/staff/lending-rules/").text)
-    patron = _category_options(librarian.get(f"/staff/patrons/{desk.patron.pk}/").text)
+    rules = _options(admin.get("/staff/lending-rules/").text, "patron_category")
+    patron = _options(librarian.get(f"/staff/patrons/{desk.patron.pk}/").text, "category")
 
     for offered in (rules, patron):
         labels = [label for _code, _chosen, label in offered]
