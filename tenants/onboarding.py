@@ -252,6 +252,7 @@ def signup_provision(*, signup_id: int) -> Signup:
                 domain=host,
                 admin_email=signup.admin_email,
                 admin_invite=True,
+                admin_signed_up=True,
                 language=signup.language,
             )
         except LibraryError as exc:

@@ -131,6 +131,7 @@ def library_create(
     admin_email: str,
     admin_password: str | None = None,
     admin_invite: bool = False,
+    admin_signed_up: bool = False,
     language: str = "",
 ) -> ProvisionedLibrary:
     """Create a library: its schema (cloned from the template), its domain and its first admin.
@@ -139,7 +140,8 @@ def library_create(
 
     Everything is checked before anything is made, and everything is made in one transaction,
     so a failure leaves no schema, library, domain or account behind. With `admin_invite` the
-    admin gets no password but a one-time link to set one (`invitation_url`).
+    admin gets no password but a one-time link to set one (`invitation_url`), in a mail that
+    says they created the library when `admin_signed_up` (they signed it up themselves).
     """
     schema_name_validate(schema_name)
     domain = hostname_validate(domain)
@@ -175,8 +177,9 @@ def library_create(
                 if admin_invite:
                     host = served_host(domain)
                     invited = staff_invite(
-                        email=admin_email, role="admin", invited_by=None, host=host
-                    )
+                        email=admin_email, role="admin", invited_by=None, host=host,
+                        signed_up=admin_signed_up,
+                    )  # fmt: skip
                     invitation_url = invitation_link(host=host, token=invited.token)
                     password = ""
                 else:

@@ -63,7 +63,12 @@ def test_api_sign_up_is_provisioned_and_the_admin_sets_a_password(
         )  # fmt: skip
         assert not admin.has_usable_password()
 
-    assert mail.outbox[-1].to == ["head@springfield.example"]
+    welcome = mail.outbox[-1]
+    assert welcome.to == ["head@springfield.example"]
+    # She signed the library up herself: nobody invited her.
+    assert welcome.subject == "Your library Springfield Public Library is ready"
+    assert "You have created the library Springfield Public Library" in welcome.body
+    assert "invited" not in welcome.body
     host, path = last_invitation_link()
     assert host == "springfield.localhost"
     browser = Client(HTTP_HOST=host)
@@ -235,7 +240,9 @@ def test_a_library_signed_up_in_french_starts_in_french(db, django_capture_on_co
         signup_provision(signup_id=Signup.objects.get(subdomain="iota").pk)
     assert Library.objects.get(schema_name="iota").language == "fr"
     invitation = mail.outbox[-1]
-    assert invitation.subject == "Votre compte du personnel à Médiathèque Iota"
+    assert invitation.subject == "Votre bibliothèque Médiathèque Iota est prête"
+    assert "Vous avez créé la bibliothèque Médiathèque Iota" in invitation.body
+    assert "invité" not in invitation.body
     # Sent once the provisioning has left the library's schema, and still as the library.
     assert parseaddr(invitation.from_email)[0] == "Médiathèque Iota"
     assert "Choisissez votre mot de passe" in invitation.body
