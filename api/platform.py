@@ -68,7 +68,11 @@ class SignupCreate(_SignupStep):
     def post(self, request: Request) -> Response:
         data = self.body(SignupRequestSerializer)
         # The request's language (Accept-Language) is the new library's, as on the form.
-        signup = signup_create(**data.validated_data, language=get_language())
+        signup = signup_create(
+            **data.validated_data,
+            language=get_language(),
+            accept_language=request.headers.get("Accept-Language", ""),
+        )
         response = Response(SignupSerializer(signup).data, status=status.HTTP_202_ACCEPTED)
         return located(response, request, "signup-detail", str(signup.public_id))
 

@@ -22,6 +22,7 @@ from catalog.services import RECORD_DESCRIPTION, SUBJECT_SCHEME_DEFAULT, ItemDat
 from catalog.website import language_name
 from cataloguing.drafts import Draft
 from cataloguing.lookup import BARCODE_START, copy_call_number
+from cataloguing.sources import source_label
 from common.language import library_language, list_joined
 
 CONTRIBUTOR_ROWS = 4
@@ -426,13 +427,16 @@ class CoverOfferForm(forms.Form):
         return cls(initial={"cover_offer": signed, "cover_use": True})
 
     def offer(self) -> dict[str, str] | None:
-        """The offer ({"url", "source"}) if it is genuine, whether or not it is taken."""
+        """The offer ({"url", "source", and the source's "label"}) if it is genuine, whether or
+        not it is taken."""
         raw = (self.data if self.is_bound else self.initial).get("cover_offer") or ""
         try:
             offer = signing.loads(raw, salt=_COVER_SALT, max_age=24 * 3600)
         except signing.BadSignature:
             return None
-        return offer if isinstance(offer, dict) and offer.get("url") else None
+        if not isinstance(offer, dict) or not offer.get("url"):
+            return None
+        return {**offer, "label": source_label(str(offer.get("source", "")))}
 
     def taken(self) -> dict[str, str] | None:
         """The offer, when the librarian kept the box ticked."""

@@ -16,7 +16,7 @@ from catalog.models import Identifier, Item
 from catalog.selectors import record_links_attach, record_list
 from catalog.services import barcodes_held, barcodes_matching, record_data_of, record_description
 from cataloguing.drafts import Draft, draft_blank, draft_from_record_data
-from cataloguing.sources import Source, SourceFailed, sources_configured
+from cataloguing.sources import Source, SourceFailed, source_label, sources_configured
 from tenants.models import Library
 from tenants.pool import pool_isbn_lookup
 
@@ -40,6 +40,11 @@ class LookupHit:
     items: int = 0
     library: str = ""  # the pool: who shares it
     cover_url: str = ""
+
+    @property
+    def source_label(self) -> str:
+        """The outside source as librarians are told it (its configured label)."""
+        return source_label(self.source)
 
 
 @dataclass

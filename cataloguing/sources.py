@@ -188,6 +188,11 @@ def sources_configured() -> list[Source]:
     return sources
 
 
+def source_label(name: str) -> str:
+    """What librarians are told the source `name` is: its configured "label", else its name."""
+    return source_labels([name])[0]
+
+
 def source_labels(names: list[str]) -> list[str]:
     """What librarians are told the sources `names` are: each one's configured "label", else
     its name."""

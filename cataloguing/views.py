@@ -168,7 +168,7 @@ def _cover_take(request: HttpRequest, record_id: int, cover_form: CoverOfferForm
     if offer is None:
         return
     try:
-        record_cover_fetch(record_id=record_id, url=offer["url"], source=offer["source"])
+        record_cover_fetch(record_id=record_id, url=offer["url"], source=offer["label"])
     except ApplicationError as exc:
         messages.warning(
             request,

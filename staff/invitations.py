@@ -39,7 +39,9 @@ def invitation_link(*, host: str, token: str) -> str:
     return f"{settings.STACKS_SITE_SCHEME}://{host}/staff/invitations/{token}/"
 
 
-def _invitation_issue(*, user: User, invited_by: User | None, host: str | None) -> IssuedInvitation:
+def _invitation_issue(
+    *, user: User, invited_by: User | None, host: str | None, signed_up: bool = False
+) -> IssuedInvitation:
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         user=user,
@@ -57,29 +59,40 @@ def _invitation_issue(*, user: User, invited_by: User | None, host: str | None) 
         sender = library_sender()
         transaction.on_commit(
             lambda: _invitation_send(
-                email=email, link=link, name=name, language=language, sender=sender
+                email=email,
+                link=link,
+                name=name,
+                language=language,
+                sender=sender,
+                signed_up=signed_up,
             )
         )
     return IssuedInvitation(invitation=invitation, token=token)
 
 
 def _invitation_send(
-    *, email: str, link: str, name: str, language: str, sender: LibrarySender
+    *, email: str, link: str, name: str, language: str, sender: LibrarySender, signed_up: bool
 ) -> None:
     # In the library's language: the invitee has chosen none yet. The library by the name it
-    # gave itself; its host is in the link.
+    # gave itself; its host is in the link. Whoever signed the library up made it: nobody
+    # invited them.
     with translation.override(language):
-        library_mail_send(
-            subject=gettext("Your staff account at %(library)s") % {"library": name},
-            body=gettext(
+        values = {"library": name, "days": INVITATION_TTL.days, "link": link}
+        if signed_up:
+            subject = gettext("Your library %(library)s is ready") % values
+            body = gettext(
+                "You have created the library %(library)s, and you are its first admin.\n\n"
+                "Set your password here (the link works once, for %(days)s days):\n"
+                "%(link)s\n"
+            )
+        else:
+            subject = gettext("Your staff account at %(library)s") % values
+            body = gettext(
                 "You have been invited to the staff of %(library)s.\n\n"
                 "Set your password here (the link works once, for %(days)s days):\n"
                 "%(link)s\n"
             )
-            % {"library": name, "days": INVITATION_TTL.days, "link": link},
-            to=[email],
-            sender=sender,
-        )
+        library_mail_send(subject=subject, body=body % values, to=[email], sender=sender)
 
 
 def _is_pending(user: User) -> bool:
@@ -97,9 +110,16 @@ def staff_get(*, user_id: int) -> User:
 
 @transaction.atomic
 def staff_invite(
-    *, email: str, role: str, invited_by: User | None, host: str | None, actor: str = "system"
+    *,
+    email: str,
+    role: str,
+    invited_by: User | None,
+    host: str | None,
+    actor: str = "system",
+    signed_up: bool = False,
 ) -> IssuedInvitation:
-    """An inactive account without a password, and a one-time link emailed to set one."""
+    """An inactive account without a password, and a one-time link emailed to set one (saying
+    they made the library when `signed_up`: the founder who signed it up)."""
     email = email.strip().lower()
     if not is_email_address(email):
         message = gettext("Invalid email %(email)s.") % {"email": quoted(email)}
@@ -107,7 +127,7 @@ def staff_invite(
     user = user_create(email=email, role=role, password=None)
     user.is_active = False
     user.save(update_fields=["is_active"])
-    issued = _invitation_issue(user=user, invited_by=invited_by, host=host)
+    issued = _invitation_issue(user=user, invited_by=invited_by, host=host, signed_up=signed_up)
     audit_record(actor=actor, action="staff.invite", target=email, role=role)
     return issued
 

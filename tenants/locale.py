@@ -25,18 +25,48 @@ def time_zones() -> frozenset[str]:
 
 
 @cache
+def _zone_table() -> list[tuple[str, str]] | None:
+    """The tz database's zone.tab as (country code, canonical zone) pairs, in its order; None
+    on a machine whose database has none."""
+    for folder in zoneinfo.TZPATH:
+        table = Path(folder) / "zone.tab"
+        if table.is_file():
+            lines = table.read_text(encoding="utf-8").splitlines()
+            rows = [line.split("\t") for line in lines if line and not line.startswith("#")]
+            return [(row[0], row[2]) for row in rows]
+    return None
+
+
+@cache
 def time_zones_offered() -> list[str]:
     """The zones a library is offered: UTC and the canonical Area/Location names that the tz
     database's zone.tab gives each country (Europe/Paris, America/Toronto), sorted; not its
     aliases (Asia/Calcutta, US/Eastern), fixed offsets (Etc/GMT+3) or files (Factory,
     localtime, posixrules). A machine whose database has no zone.tab offers every zone."""
-    for folder in zoneinfo.TZPATH:
-        table = Path(folder) / "zone.tab"
-        if table.is_file():
-            lines = table.read_text(encoding="utf-8").splitlines()
-            names = {line.split("\t")[2] for line in lines if line and not line.startswith("#")}
-            return ["UTC", *sorted(names & time_zones())]
-    return sorted(time_zones())
+    table = _zone_table()
+    if table is None:
+        return sorted(time_zones())
+    return ["UTC", *sorted({zone for _, zone in table} & time_zones())]
+
+
+# The zone of the country where most speakers of each shipped language live in Europe,
+# where Stacks's libraries mostly are: a guess, for a browser that gave none.
+LANGUAGE_ZONES = {"de": "Europe/Berlin", "fr": "Europe/Paris", "es": "Europe/Madrid"}
+
+
+def signup_time_zone(*, browser: str, language: str, accept_language: str = "") -> str:
+    """A new library's time zone: the one the admin's browser gave, if this machine knows it;
+    else the only zone of the country the browser's first language names (de-AT:
+    Europe/Vienna); else the zone of the language signed up in; else UTC."""
+    browser = browser.strip()
+    if browser in time_zones():
+        return browser
+    for code, _ in parse_accept_lang_header(accept_language)[:1]:
+        country = code.partition("-")[2].upper()
+        zones = [zone for c, zone in _zone_table() or [] if c == country]
+        if len(zones) == 1 and zones[0] in time_zones():
+            return zones[0]
+    return LANGUAGE_ZONES.get((language or "")[:2], "UTC")
 
 
 def _area_names() -> dict[str, str]:

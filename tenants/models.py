@@ -99,6 +99,9 @@ class Signup(models.Model):
     # The language the admin signed up in: the new library's, and its mails' (empty: the
     # platform's default).
     language = models.CharField(max_length=8, blank=True, default="")
+    # The new library's time zone: the browser's, else one that fits the language or country
+    # the admin signed up in (tenants.locale.signup_time_zone); empty: UTC.
+    time_zone = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True, default="")
     # The SHA-256 of the link's token emailed to the admin; nothing is built until it is used.

@@ -20,7 +20,7 @@ from common.language import quoted
 from common.tasks import task_enqueue, task_name
 from tenants.domains import site_url
 from tenants.errors import LibraryError, LinkExpired, SignupsPaused
-from tenants.locale import language_codes
+from tenants.locale import language_codes, signup_time_zone
 from tenants.models import Domain, Library, Signup
 from tenants.services import RESERVED_SCHEMA_NAMES, library_create, library_name_clean
 
@@ -168,10 +168,19 @@ def _confirmation_mail(*, signup: Signup, host: str, link: str) -> None:
     )
 
 
-def signup_create(*, name: str, subdomain: str, admin_email: str, language: str = "") -> Signup:
+def signup_create(
+    *,
+    name: str,
+    subdomain: str,
+    admin_email: str,
+    language: str = "",
+    time_zone: str = "",
+    accept_language: str = "",
+) -> Signup:
     """Check the request, record it and email the admin a link to confirm it. Nothing is built
     until the link is used (signup_confirm). `language`, the one the admin signed up in, is the
-    new library's (one Stacks does not speak is left out)."""
+    new library's (one Stacks does not speak is left out); so is `time_zone`, the browser's,
+    when it is a zone (else one that fits the language or the browser's country)."""
     name, subdomain, admin_email = _validate(
         name=name, subdomain=subdomain, admin_email=admin_email
     )
@@ -183,6 +192,9 @@ def signup_create(*, name: str, subdomain: str, admin_email: str, language: str 
             subdomain=subdomain,
             admin_email=admin_email,
             language=language if language in language_codes() else "",
+            time_zone=signup_time_zone(
+                browser=time_zone, language=language, accept_language=accept_language
+            ),
             status=Signup.Status.UNCONFIRMED,
             confirm_token_hash=_hash(token),
         )
@@ -252,7 +264,9 @@ def signup_provision(*, signup_id: int) -> Signup:
                 domain=host,
                 admin_email=signup.admin_email,
                 admin_invite=True,
+                admin_signed_up=True,
                 language=signup.language,
+                time_zone=signup.time_zone,
             )
         except LibraryError as exc:
             signup.status = Signup.Status.FAILED

@@ -26,6 +26,8 @@ class SignupForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    # The browser's time zone, set by tenants/signup_zone.js (empty without JavaScript).
+    time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,7 +74,11 @@ def signup_page(request: HttpRequest) -> HttpResponse:
             return response
     if request.method == "POST" and form.is_valid():
         try:
-            signup = signup_create(**form.cleaned_data, language=get_language())
+            signup = signup_create(
+                **form.cleaned_data,
+                language=get_language(),
+                accept_language=request.headers.get("Accept-Language", ""),
+            )
         except ApplicationError as exc:
             _apply_errors(form, exc)
             retry_after = getattr(exc, "retry_after", None)

@@ -131,15 +131,18 @@ def library_create(
     admin_email: str,
     admin_password: str | None = None,
     admin_invite: bool = False,
+    admin_signed_up: bool = False,
     language: str = "",
+    time_zone: str = "",
 ) -> ProvisionedLibrary:
     """Create a library: its schema (cloned from the template), its domain and its first admin.
     `language` is its default language (the model's default when empty); the admin's
-    invitation is written in it.
+    invitation is written in it. `time_zone` is its zone (UTC when empty).
 
     Everything is checked before anything is made, and everything is made in one transaction,
     so a failure leaves no schema, library, domain or account behind. With `admin_invite` the
-    admin gets no password but a one-time link to set one (`invitation_url`).
+    admin gets no password but a one-time link to set one (`invitation_url`), in a mail that
+    says they created the library when `admin_signed_up` (they signed it up themselves).
     """
     schema_name_validate(schema_name)
     domain = hostname_validate(domain)
@@ -162,7 +165,10 @@ def library_create(
         invitation_url = ""
         with transaction.atomic():
             library = Library.objects.create(
-                schema_name=schema_name, name=name, **({"language": language} if language else {})
+                schema_name=schema_name,
+                name=name,
+                **({"language": language} if language else {}),
+                **({"time_zone": time_zone} if time_zone else {}),
             )
             if schema_exists(schema_name):
                 raise _schema_name_taken(schema_name)
@@ -175,8 +181,9 @@ def library_create(
                 if admin_invite:
                     host = served_host(domain)
                     invited = staff_invite(
-                        email=admin_email, role="admin", invited_by=None, host=host
-                    )
+                        email=admin_email, role="admin", invited_by=None, host=host,
+                        signed_up=admin_signed_up,
+                    )  # fmt: skip
                     invitation_url = invitation_link(host=host, token=invited.token)
                     password = ""
                 else:

@@ -69,6 +69,16 @@ def _checkable(word: str) -> bool:
     return len(word) >= 3 and word.isalpha()
 
 
+def _case_as(typed: str, word: str) -> str:
+    """`word` (as the catalog's word list keeps it, in lower case) in the case the reader
+    typed: "BLECHTROMEL" -> "BLECHTROMMEL", "Blechtromel" -> "Blechtrommel"."""
+    if len(typed) > 1 and typed.isupper():
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
 def spelling_suggest(q: str) -> str | None:
     """The query with each word the catalog does not have replaced by its closest word of
     the catalog (quotes, exclusions and `or` kept); None if no word could be replaced."""
@@ -88,6 +98,6 @@ def spelling_suggest(q: str) -> str | None:
     parts, end = [], 0
     for start, stop, word in spans:
         if word in replacements:
-            parts += [q[end:start], replacements[word]]
+            parts += [q[end:start], _case_as(q[start:stop], replacements[word])]
             end = stop
     return "".join([*parts, q[end:]])

@@ -113,7 +113,7 @@ def test_scan_a_book_and_take_its_sources_cover(  # type: ignore[no-untyped-def]
     page.wait_for_selector("#record-form")
     assert page.input_value("#id_title") == TITLE
     assert page.is_checked("#id_cover_use")
-    assert page.inner_text("label[for=id_cover_use]") == "Use the cover from openlibrary"
+    assert page.inner_text("label[for=id_cover_use]") == "Use the cover from Open Library"
     shot("prefilled-with-cover")
     assert axe_violations(page) == []
     page.keyboard.type("COVER-0001")

@@ -519,29 +519,24 @@ def test_a_record_conflict_reads_as_labelled_cards_on_a_phone(
     _conflict_reads_as_cards(stack, live_library, phone, conflict, Shots(phone, "phone_record"))
 
 
-# The "·" between the staff menu's links that begin a line of the menu.
-DOTS_STARTING_A_LINE = """() => {
-    const nav = document.querySelector("nav.staff");
-    const found = [];
-    const walker = document.createTreeWalker(nav, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        const dots = Array.from(node.data.matchAll(/\u00b7/g), (m) => m.index);
-        for (const at of dots) {
-            const range = document.createRange();
-            range.setStart(node, at);
-            range.setEnd(node, at + 1);
-            const dot = range.getBoundingClientRect();
-            // Nothing of the menu on the dot's line before it: it starts the line.
-            const before = document.createRange();
-            before.setStart(nav, 0);
-            before.setEnd(node, at);
-            const earlier = Array.from(before.getClientRects()).filter(
-                (r) => r.width > 0 && Math.abs(r.top - dot.top) < 2 && r.right <= dot.left + 1);
-            if (!earlier.length) found.push(Math.round(dot.top));
-        }
+# Each staff menu: how many lines its links take, the links that start a line with their
+# separator dot showing (a link that starts a line has its dot in the margin the menu clips),
+# and where the menu ends.
+STAFF_MENUS = """() => Array.from(document.querySelectorAll("nav.staff")).map((nav) => {
+    const edge = nav.getBoundingClientRect().left;
+    const items = Array.from(nav.querySelectorAll("li"));
+    const tops = new Set(items.map((li) => Math.round(li.getBoundingClientRect().top)));
+    const dotted = [];
+    let previous = null;
+    for (const li of items) {
+        const box = li.getBoundingClientRect();
+        const starts = previous === null || Math.round(box.top) > Math.round(previous.top);
+        if (starts && box.left >= edge - 1) dotted.push(li.textContent.trim());
+        previous = box;
     }
-    return found;
-}"""
+    return {lines: tops.size, dotted, bottom: Math.round(nav.getBoundingClientRect().bottom)};
+})"""
+
 
 # The labelled cells of the main content's card lists whose label runs over their value: the
 # label is measured in its own font, from where its float starts (8.5rem before the value).
@@ -581,7 +576,7 @@ def reimport(live_library: ProvisionedLibrary) -> int:
 
 def test_french_staff_pages_keep_words_and_labels_apart(stack, staff_pages, reimport, page):
     """In French: a staff member's role is never cut in two at 1280 px (« Administrat|eur »),
-    no line of the staff menu starts with its separator dot at any width, and on a phone no
+    no line of the staff menu starts with a separator dot at any width, and on a phone no
     card's label (« Correspondance ») runs over the value beside it."""
     shot = Shots(page, "french_staff_layout")
     host = staff_pages.host
@@ -596,7 +591,7 @@ def test_french_staff_pages_keep_words_and_labels_apart(stack, staff_pages, reim
     starting = []
     for width in range(1280, 380, -40):
         page.set_viewport_size({"width": width, "height": 800})
-        dots = page.evaluate(DOTS_STARTING_A_LINE)
+        dots = [menu["dotted"] for menu in page.evaluate(STAFF_MENUS) if menu["dotted"]]
         if dots:
             shot(f"menu-{width}")
             starting.append((width, dots))
@@ -611,3 +606,30 @@ def test_french_staff_pages_keep_words_and_labels_apart(stack, staff_pages, reim
             shot(path.strip("/").replace("/", "-"))
             over.append((path, found))
     assert not over, "\n".join(map(str, over))
+
+
+def test_the_circulation_pages_heading_is_near_the_top_of_a_phone(stack, staff_pages, phone):
+    """On a 390 px phone the two staff menus of a circulation page are one row each (scrolling
+    sideways), so the page's heading is near the top, not pushed half a screen down; no menu
+    line starts or ends with a separator dot, and the page does not scroll sideways."""
+    shot = Shots(phone, "phone_menus")
+    host = staff_pages.host
+    stack.staff_sign_in(phone, host, staff_pages.email, staff_pages.password, "/staff/desk/")
+    for path in ("/staff/desk/", "/staff/desk/overdue/", "/staff/patrons/"):
+        phone.goto(stack.url(host, path))
+        shot(path.strip("/").replace("/", "-"))
+        menus = phone.evaluate(STAFF_MENUS)
+        assert len(menus) == 2, (path, menus)
+        assert [menu["lines"] for menu in menus] == [1, 1], (path, menus)
+        assert [menu["dotted"] for menu in menus] == [[], []], (path, menus)
+        heading = phone.locator("main h1").bounding_box()
+        assert heading is not None
+        assert heading["y"] < PHONE["height"] / 3, (path, heading, menus)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # The last link of each menu is reached by scrolling the menu itself.
+        last = phone.locator("nav.staff[aria-label=Circulation] li:last-child a")
+        last.scroll_into_view_if_needed()
+        box = last.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0, box
+        assert box["x"] + box["width"] <= PHONE["width"], box

@@ -14,14 +14,14 @@ WORDS = {
     "en": {
         "menu": "CDI: Centre de documentation",
         "delete": "Delete the selected locations",
-        "staged": "missing locations will be created",
-        "committed": "missing locations created",
+        "staged": "Missing locations will be created.",
+        "committed": "Missing locations were created.",
     },
     "fr": {
         "menu": "CDI\u00a0: Centre de documentation",
         "delete": "Supprimer la sélection (localisations)",
-        "staged": "les localisations manquantes seront créées",
-        "committed": "localisations manquantes créées",
+        "staged": "Les localisations manquantes seront créées.",
+        "committed": "Les localisations manquantes ont été créées.",
     },
 }
 

@@ -52,12 +52,20 @@ def shelf(in_library):
 def test_a_misspelt_word_is_replaced_by_the_catalogs_closest_word(shelf):
     assert spelling_suggest("pyhton") == "python"  # a transposed pair is one edit
     assert spelling_suggest("pythn") == "python"  # a letter left out
-    assert spelling_suggest("Pyhton cookbok") == "python cookbook"  # every word mended
+    assert spelling_suggest("pyhton cookbok") == "python cookbook"  # every word mended
     assert spelling_suggest("programing") == "programming"  # a summary's and a subject's word
     assert spelling_suggest("lutx") == "lutz"  # a contributor's name
     assert spelling_suggest("cokbok") == "cookbook"  # two edits, in a longer word
     assert spelling_suggest("rivr hous") == "river house"
     assert spelling_suggest("hsoe") is None  # two edits are too many for a short word
+
+
+def test_each_mended_word_keeps_the_case_the_reader_typed(shelf):
+    """The word list keeps words in lower case; the reader's "Blechtromel" is offered as
+    "Blechtrommel", never "blechtrommel"."""
+    assert spelling_suggest("Pyhton cookbok") == "Python cookbook"
+    assert spelling_suggest("PYHTON Cookbok") == "PYTHON Cookbook"
+    assert spelling_suggest("Rivr hous") == "River house"
 
 
 def test_query_syntax_and_known_words_are_kept(shelf):

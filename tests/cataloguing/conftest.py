@@ -75,7 +75,8 @@ OPEN_LIBRARY_COVER = "/b/id/8091016-L.jpg"
 
 def open_library_recorded(server: RecordedServer, isbn: str) -> list[dict[str, object]]:
     """Open Library's recorded answer for `isbn` on `server`, with its cover addresses pointing
-    at the server's recorded cover; the STACKS_LOOKUP_SOURCES that asks it."""
+    at the server's recorded cover; the STACKS_LOOKUP_SOURCES that asks it, labelled as the
+    README's example."""
     answer = json.loads((RECORDED / "openlibrary_hit.json").read_text())
     for size in ("small", "medium", "large"):
         answer[f"ISBN:{isbn}"]["cover"][size] = f"{server.url}{OPEN_LIBRARY_COVER}"
@@ -83,7 +84,9 @@ def open_library_recorded(server: RecordedServer, isbn: str) -> list[dict[str, o
         json.dumps(answer).encode(), content_type="application/json"
     )
     server.answer(OPEN_LIBRARY_COVER, "openlibrary_cover.jpg", content_type="image/jpeg")
-    return [{"name": "openlibrary", "kind": "openlibrary", "url": server.url}]
+    return [
+        {"name": "openlibrary", "label": "Open Library", "kind": "openlibrary", "url": server.url}
+    ]
 
 
 @pytest.fixture

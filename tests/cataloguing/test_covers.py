@@ -53,7 +53,10 @@ def _saved(librarian: Client, values: dict[str, str]) -> tuple[Record, str]:
 def test_the_sources_cover_is_taken_with_one_tick(library, librarian, open_library):
     html, values = _prefilled(librarian)
     assert re.search(r'<input type="checkbox" name="cover_use" id="id_cover_use" checked>', html)
-    assert '<label for="id_cover_use" class="inline">Use the cover from openlibrary</label>' in html
+    # The source is named by its configured label, not its name.
+    assert ">Check the record from Open Library</h2>" in html
+    label = '<label for="id_cover_use" class="inline">Use the cover from Open Library</label>'
+    assert label in html
     values["cover_use"] = "on"
     record, after = _saved(librarian, values)
     assert record.title == "Pride and Prejudice"
@@ -92,7 +95,7 @@ def test_only_an_address_a_source_offered_is_fetched(library, librarian, open_li
     ("answer", "says"),
     [
         ({"delay": 2}, "did not give its cover (no answer within 0.5 s)"),
-        ({"status": 404}, "did not give its cover (Not Found)"),
+        ({"status": 404}, "Open Library did not give its cover (Not Found)"),
         ({"content_type": "text/html", "body": b"<html>Rate limited</html>"}, "not a picture"),
     ],
 )

@@ -207,3 +207,32 @@ def test_a_copy_added_on_a_record_s_page_comes_back_to_it(admin, record):
     assert 'value="BAR-77"' in text
     with schema_context("alpha"):
         assert sorted(record.items.values_list("barcode", flat=True)) == ["BAR-77", "BAR-78"]
+
+
+def test_a_refused_save_lists_its_errors_at_the_top_linking_to_each_field(admin, record):
+    """A wrong year is marked at its field far down the page, and listed where the page
+    starts, before the copies, with a link to the field."""
+    values = _form(admin.get(f"/staff/records/{record.pk}/").content.decode())
+    values["publication_year"] = "19933"
+
+    refused = admin.post(f"/staff/records/{record.pk}/", values, HTTP_ACCEPT_LANGUAGE="de")
+
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    summary = re.search(
+        r'<div class="error" role="alert" id="error-summary">(.*?)</div>', html, re.S
+    )
+    assert summary is not None, html[:3000]
+    assert html.index('id="error-summary"') < html.index('id="copies"')
+    assert "Es wurde nichts gespeichert" in summary[1]
+    links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a> \u2013 ([^<]+)</li>', summary[1])
+    assert [(target, label) for target, label, _ in links] == [
+        ("id_publication_year", "Erscheinungsjahr")
+    ]
+    assert 'id="id_publication_year"' in html
+    with schema_context("alpha"):
+        assert Record.objects.get(pk=record.pk).version == record.version
+
+
+def test_a_page_with_nothing_refused_has_no_error_summary(admin, record):
+    assert 'id="error-summary"' not in admin.get(f"/staff/records/{record.pk}/").content.decode()

@@ -90,3 +90,34 @@ def test_a_patron_is_called_by_one_name(language):
         if not all(any(w in s.lower() for w in PATRON_WORDS[language]) for s in strings if s):
             others.append(f"{ids[0]!r}: {strings[0]!r}")
     assert others == []
+
+
+# Words a translation must not use for what the English message says: one thing, one word
+# ("Datensatz" for a record in German), a person as a person, no jargon the reader must guess.
+WRONG_WORDS = [
+    ("de", "record", "Titelsatz"),
+    ("de", "record", "Titelsätze"),
+    ("de", "record", "Aufnahme"),
+    ("de", "admin", "erste Administration"),
+    ("de", "admin", "erster Administration"),
+    ("de", "admin", "aktive Administration"),
+    ("de", "its admin", "ihre Administration"),
+    ("de", "worker", "Worker"),
+    ("fr", "worker", "processus"),
+    ("es", "worker", "proceso"),
+    ("de", "is at", "steht unter"),
+]
+
+
+@pytest.mark.parametrize(("language", "said", "wrong"), WRONG_WORDS)
+def test_a_thing_is_called_by_its_one_plain_word(language, said, wrong):
+    catalog = messages.read(messages.catalog_paths()[language])
+    found = []
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if any(said in text.lower() for text in ids if text) and any(
+            wrong in s for s in strings if s
+        ):
+            found.append(f"{ids[0]!r}: {strings[0]!r}")
+    assert found == []

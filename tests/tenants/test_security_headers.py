@@ -151,3 +151,14 @@ def test_rejects_downloads_name_the_file_safely(rejected_job, name):
     for response in (from_api, from_page):
         assert response.status_code == 200
         assert response["Content-Disposition"] == expected
+
+
+@pytest.mark.parametrize("host", [LIBRARY_HOST, "localhost"])
+def test_the_site_icon_is_served_on_every_host(library, host):
+    """Browsers ask every host for /favicon.ico: a small icon, not a 404 in every log."""
+    response = Client(HTTP_HOST=host).get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    icon = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert icon[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    assert len(icon) < 10_000

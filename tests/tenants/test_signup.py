@@ -1,5 +1,6 @@
 """Self-service sign-up on the platform host, through the API and the web form."""
 
+import re
 from email.utils import parseaddr
 
 import pytest
@@ -12,6 +13,7 @@ from rest_framework.test import APIClient
 from staff.models import Invitation, User
 from tenants.models import Domain, Library, Signup
 from tenants.onboarding import signup_provision
+from tests.conftest import ROOT
 from tests.tenants.admin_helpers import confirmation_link, last_invitation_link
 
 PLATFORM = "localhost"
@@ -63,7 +65,12 @@ def test_api_sign_up_is_provisioned_and_the_admin_sets_a_password(
         )  # fmt: skip
         assert not admin.has_usable_password()
 
-    assert mail.outbox[-1].to == ["head@springfield.example"]
+    welcome = mail.outbox[-1]
+    assert welcome.to == ["head@springfield.example"]
+    # She signed the library up herself: nobody invited her.
+    assert welcome.subject == "Your library Springfield Public Library is ready"
+    assert "You have created the library Springfield Public Library" in welcome.body
+    assert "invited" not in welcome.body
     host, path = last_invitation_link()
     assert host == "springfield.localhost"
     browser = Client(HTTP_HOST=host)
@@ -235,7 +242,9 @@ def test_a_library_signed_up_in_french_starts_in_french(db, django_capture_on_co
         signup_provision(signup_id=Signup.objects.get(subdomain="iota").pk)
     assert Library.objects.get(schema_name="iota").language == "fr"
     invitation = mail.outbox[-1]
-    assert invitation.subject == "Votre compte du personnel à Médiathèque Iota"
+    assert invitation.subject == "Votre bibliothèque Médiathèque Iota est prête"
+    assert "Vous avez créé la bibliothèque Médiathèque Iota" in invitation.body
+    assert "invité" not in invitation.body
     # Sent once the provisioning has left the library's schema, and still as the library.
     assert parseaddr(invitation.from_email)[0] == "Médiathèque Iota"
     assert "Choisissez votre mot de passe" in invitation.body
@@ -247,6 +256,41 @@ def test_a_library_signed_up_in_french_starts_in_french(db, django_capture_on_co
         other.post(confirmation_link()["path"])
         signup_provision(signup_id=Signup.objects.get(subdomain="kappa").pk)
     assert Library.objects.get(schema_name="kappa").language == "en"
+
+
+def test_the_sign_up_form_reads_the_browsers_time_zone_by_a_script_file(db):
+    page = Client(HTTP_HOST=PLATFORM).get("/signup/").text
+    assert '<input type="hidden" name="time_zone" id="id_time_zone">' in page
+    assert re.search(r'<script src="/static/tenants/signup_zone\.js" defer></script>', page)
+    script = (ROOT / "tenants" / "static" / "tenants" / "signup_zone.js").read_text()
+    assert "Intl.DateTimeFormat().resolvedOptions().timeZone" in script
+
+
+@pytest.mark.parametrize(
+    ("language", "browser", "zone"),
+    [
+        ("de", "Europe/Berlin", "Europe/Berlin"),  # the browser's zone
+        ("en", "America/Toronto", "America/Toronto"),
+        ("de", "", "Europe/Berlin"),  # no script: the language's zone
+        ("de-AT", "", "Europe/Vienna"),  # the country's only zone
+        ("fr", "Mars/Olympus_Mons", "Europe/Paris"),  # no such zone
+        ("es", "", "Europe/Madrid"),
+        ("en", "", "UTC"),
+    ],
+)
+def test_a_library_starts_in_its_admins_time_zone(
+    db, django_capture_on_commit_callbacks, language, browser, zone
+):
+    """A library signed up in German no longer starts in UTC, an hour off its clocks."""
+    client = Client(HTTP_HOST=PLATFORM, HTTP_ACCEPT_LANGUAGE=language)
+    body = {"name": "Stadtbibliothek Müllheim", "subdomain": "muellheim",
+            "admin_email": "a@muellheim.example", "time_zone": browser}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/signup/", body).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirmation_link()["path"])
+        signup_provision(signup_id=Signup.objects.get(subdomain="muellheim").pk)
+    assert Library.objects.get(schema_name="muellheim").time_zone == zone
 
 
 @pytest.mark.parametrize(

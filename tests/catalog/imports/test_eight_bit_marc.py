@@ -97,7 +97,7 @@ def test_a_unimarc_file_is_read_as_unimarc_and_the_staff_page_says_so(library):
     assert (job["status"], job["error"], job["rejected"]) == ("staged", "", 0)
     assert "Read as UNIMARC" in page.text
     # The job's header names the format it was read as, not the one the upload chose.
-    assert "<p>UNIMARC (ISO 2709); match on" in page.text
+    assert "<dt>Format</dt><dd>UNIMARC (ISO 2709)</dd>" in page.text
     form = staff_client("alpha", LIBRARY_HOST, "admin").get("/staff/imports/")
     assert "File (MARC 21, UNIMARC, MARCXML or CSV)" in form.text
     assert "MARC 21 or UNIMARC (ISO 2709)</option>" in form.text
