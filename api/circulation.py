@@ -158,6 +158,9 @@ class PatronListParamsSerializer(serializers.Serializer):
     q = serializers.CharField(max_length=200, required=False, default="")
     barcode = serializers.CharField(required=False, default="", max_length=64)
     category = serializers.CharField(max_length=32, required=False, default="")
+    blocked = serializers.BooleanField(
+        required=False, default=False, help_text="Only the patrons who are blocked."
+    )
 
 
 @extend_schema_view(
