@@ -38,7 +38,6 @@ from circulation.selectors import (
     circulation_settings_get,
     due_date_after,
     item_ids_by_barcode,
-    item_lent,
     item_type_of,
     loan_rule_for,
     local_date,
@@ -609,7 +608,20 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
     item = _item_for_desk(item_barcode)
     # A copy marked on loan with no open loan (brought so by an import or a migration) is lent
     # as it stands: no loan is lost, and the new one is the one the library records.
-    if item.status == Item.Status.ON_LOAN and item_lent(item.pk):
+    lent = (
+        Loan.objects.filter(item_id=item.pk, returned_at__isnull=True)
+        .values_list("patron_id", "due_on")
+        .first()
+        if item.status == Item.Status.ON_LOAN
+        else None
+    )
+    if lent is not None and lent[0] == patron.pk:
+        # Scanned or sent again for the patron who has it: they most likely want it longer.
+        message = gettext(
+            "Item %(barcode)s is already lent to this patron, due %(date)s: renew the loan instead."
+        ) % {"barcode": item.barcode, "date": date_format(lent[1], "SHORT_DATE_FORMAT")}
+        raise Conflict.of_field("item_barcode", message, code="item_lent_to_patron")
+    if lent is not None:
         message = gettext("Item %(barcode)s is already on loan: check it in first.") % {
             "barcode": item.barcode
         }
