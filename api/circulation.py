@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from api import circulation_examples as ex
@@ -69,7 +70,7 @@ from circulation.stocktake import (
     stocktake_scan,
     stocktake_start,
 )
-from common.errors import first_or_not_found
+from common.errors import ApplicationError, first_or_not_found
 from common.http import attachment, csv_attachment
 from staff.audit import actor_name
 
@@ -158,6 +159,9 @@ class PatronListParamsSerializer(serializers.Serializer):
     q = serializers.CharField(max_length=200, required=False, default="")
     barcode = serializers.CharField(required=False, default="", max_length=64)
     category = serializers.CharField(max_length=32, required=False, default="")
+    blocked = serializers.BooleanField(
+        required=False, default=False, help_text="Only the patrons who are blocked."
+    )
 
 
 @extend_schema_view(
@@ -402,7 +406,12 @@ class LoanViewSet(CirculationViewSet):
 
     def create(self, request: Request) -> Response:
         body = self.body(CheckoutSerializer)
-        loan = services.loan_checkout(**body.validated_data)
+        try:
+            loan = services.loan_checkout(**body.validated_data)
+        except ApplicationError as exc:
+            if exc.code == "item_lent_to_patron":
+                exc.extra["renew"] = reverse("loan-renew", request=request)
+            raise
         return created(loan_answer(loan), request, "loan-detail", loan.pk)
 
     @action(detail=False, methods=["post"], url_path="return")

@@ -43,6 +43,11 @@ class ErrorSerializer(serializers.Serializer):
             "errors": serializers.DictField(
                 child=serializers.ListField(child=serializers.CharField()), required=False
             ),
+            "renew": serializers.URLField(
+                required=False,
+                help_text="With `item_lent_to_patron`: the address that renews the loan instead "
+                "(POST the same `item_barcode` to it).",
+            ),
         }
 
 
@@ -98,7 +103,8 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
         }
         retry_after = getattr(exc, "retry_after", None)
         return Response(
-            problem(exc.status_code, _title(exc.status_code), exc.message, exc.code, errors),
+            problem(exc.status_code, _title(exc.status_code), exc.message, exc.code, errors)
+            | exc.extra,
             status=exc.status_code,
             content_type=PROBLEM_JSON,
             headers={"Retry-After": str(retry_after)} if retry_after else None,

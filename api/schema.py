@@ -66,6 +66,10 @@ class CatalogAutoSchema(AutoSchema):
                 content["examples"] = {slug: {"value": example, "summary": title}}
             response["description"] = title
             responses[code] = response
+        for slug, detail, extra in _MORE_CONFLICTS.get(self.get_operation_id(), ()):
+            example = problem(409, "Conflict", detail, slug, {"item_barcode": [detail]}) | extra
+            for content in responses["409"].get("content", {}).values():
+                content["examples"][slug] = {"value": example, "summary": "Conflict"}
         return responses
 
     def _get_serializer_name(  # type: ignore[no-untyped-def]
@@ -115,6 +119,14 @@ CONFLICTS = {
 # Lending's writes meet the state of items, loans and holds (on loan, already held, ...).
 CONFLICTING_MODULES = {"api.circulation"}
 _LENDING_CONFLICT = ("item_on_loan", "Item 31234000123456 is already on loan.")
+# Operations whose 409 has more than one code, each with its example beside the first.
+_MORE_CONFLICTS = {
+    "loans_create": [
+        ("item_lent_to_patron", "Item 31234000123456 is already lent to this patron, due "
+         "12/5/2026: renew the loan instead.",
+         {"renew": "https://springfield.stacks.example/api/v1/loans/renew/"}),
+    ],
+}  # fmt: skip
 # Operations whose answer carries the object's ETag (send it back in If-Match).
 _WITH_ETAG = {
     "records_retrieve", "records_create", "records_update", "records_partial_update",

@@ -378,7 +378,8 @@ def patron_import_commit(*, job_id: int) -> PatronImport:
     )
     if job.status != PatronImport.Status.STAGED:
         raise Conflict(
-            _("This import is %(status)s.") % {"status": job.get_status_display().lower()},
+            _("Only a staged import can be committed (this one: %(status)s).")
+            % {"status": job.get_status_display()},
             code="not_staged",
         )
     job.nothing_to_commit_check()
@@ -441,7 +442,8 @@ def patron_import_cancel(*, job_id: int) -> PatronImport:
     )
     if job.status not in (PatronImport.Status.QUEUED, PatronImport.Status.STAGED):
         raise Conflict(
-            _("This import is %(status)s.") % {"status": job.get_status_display().lower()},
+            _("This import can no longer be cancelled (status: %(status)s).")
+            % {"status": job.get_status_display()},
             code="not_staged",
         )
     job.status = PatronImport.Status.CANCELLED

@@ -157,13 +157,17 @@ class PatronForm(forms.Form):
 @desk_required("read")
 def patrons_page(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
+    blocked = bool(request.GET.get("blocked"))
     number = _page_number(request)
     start = (number - 1) * PAGE_SIZE
     rows = list(
-        patron_list(q=q).order_by(PATRON_NAME_KEY, "name", "id")[start : start + PAGE_SIZE + 1]
+        patron_list(q=q, blocked=blocked).order_by(PATRON_NAME_KEY, "name", "id")[
+            start : start + PAGE_SIZE + 1
+        ]
     )
     context = {
         "q": q,
+        "blocked": blocked,
         "patrons": rows[:PAGE_SIZE],
         "page": number,
         "next_page": number + 1 if len(rows) > PAGE_SIZE else None,

@@ -76,10 +76,15 @@ class _SearchFolded(Func):
 PATRON_NAME_KEY = Lower(_SearchFolded("name"))
 
 
-def patron_list(*, q: str = "", barcode: str = "", category: str = "") -> QuerySet[Patron]:
+def patron_list(
+    *, q: str = "", barcode: str = "", category: str = "", blocked: bool = False
+) -> QuerySet[Patron]:
+    """Patrons with their open loans counted; `blocked`: only those blocked."""
     patrons = Patron.objects.annotate(
         open_loans=Count("loans", filter=Q(loans__returned_at__isnull=True))
     )
+    if blocked:
+        patrons = patrons.filter(blocked_at__isnull=False)
     if barcode:
         patrons = patrons.filter(barcode=barcode.strip())
     if category:

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from catalog.models import Change, Item, Record
 from catalog.services import (
@@ -38,7 +38,6 @@ from circulation.selectors import (
     circulation_settings_get,
     due_date_after,
     item_ids_by_barcode,
-    item_lent,
     item_type_of,
     loan_rule_for,
     local_date,
@@ -609,15 +608,28 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
     item = _item_for_desk(item_barcode)
     # A copy marked on loan with no open loan (brought so by an import or a migration) is lent
     # as it stands: no loan is lost, and the new one is the one the library records.
-    if item.status == Item.Status.ON_LOAN and item_lent(item.pk):
+    lent = (
+        Loan.objects.filter(item_id=item.pk, returned_at__isnull=True)
+        .values_list("patron_id", "due_on")
+        .first()
+        if item.status == Item.Status.ON_LOAN
+        else None
+    )
+    if lent is not None and lent[0] == patron.pk:
+        # Scanned or sent again for the patron who has it: they most likely want it longer.
+        message = gettext(
+            "Item %(barcode)s is already lent to this patron, due %(date)s: renew the loan instead."
+        ) % {"barcode": item.barcode, "date": date_format(lent[1], "SHORT_DATE_FORMAT")}
+        raise Conflict.of_field("item_barcode", message, code="item_lent_to_patron")
+    if lent is not None:
         message = gettext("Item %(barcode)s is already on loan: check it in first.") % {
             "barcode": item.barcode
         }
         raise Conflict.of_field("item_barcode", message, code="item_on_loan")
     if item.status not in (Item.Status.AVAILABLE, Item.Status.ON_HOLD_SHELF, Item.Status.ON_LOAN):
-        message = gettext("Item %(barcode)s is not for loan (it is %(status)s).") % {
+        message = gettext("Item %(barcode)s is not for loan (status: %(status)s).") % {
             "barcode": item.barcode,
-            "status": item.get_status_display().lower(),
+            "status": item.get_status_display(),
         }
         raise ApplicationError.of_field("item_barcode", message, code="item_not_for_loan")
     terms = checkout_terms(patron=patron, item=item, on=on)
@@ -791,8 +803,8 @@ def hold_trap_item(*, item_barcode: str) -> Hold:
         )
     if item.status != Item.Status.AVAILABLE:
         raise Conflict(
-            gettext("Item %(barcode)s is not on the shelves (it is %(status)s).")
-            % {"barcode": item.barcode, "status": item.get_status_display().lower()},
+            gettext("Item %(barcode)s is not on the shelves (status: %(status)s).")
+            % {"barcode": item.barcode, "status": item.get_status_display()},
             code="item_not_available",
         )
     hold = _hold_trap(item, timezone.now())
@@ -928,6 +940,15 @@ def _hold_lock(holds: QuerySet[Hold]) -> Hold | None:
             continue
 
 
+# One whole sentence a way a hold ends: a status word put into a sentence would need its case
+# changed, which German, capitalising its nouns, does not allow.
+_HOLD_ENDED = {
+    Hold.Status.FULFILLED: gettext_lazy("This hold was fulfilled already."),
+    Hold.Status.CANCELLED: gettext_lazy("This hold is already cancelled."),
+    Hold.Status.EXPIRED: gettext_lazy("This hold has expired already."),
+}
+
+
 @transaction.atomic
 def hold_cancel(*, hold_id: int, patron_id: int | None = None) -> Hold:
     holds = Hold.objects.filter(pk=hold_id)
@@ -937,10 +958,7 @@ def hold_cancel(*, hold_id: int, patron_id: int | None = None) -> Hold:
     if hold is None:
         raise NotFound(gettext("No such hold."))
     if hold.status not in Hold.ACTIVE:
-        raise Conflict(
-            gettext("This hold is already %(status)s.")
-            % {"status": hold.get_status_display().lower()}
-        )
+        raise Conflict(str(_HOLD_ENDED[Hold.Status(hold.status)]))
     was_trapped = hold.status == Hold.Status.READY and hold.item_id is not None
     hold.status = Hold.Status.CANCELLED
     hold.ended_at = timezone.now()

@@ -218,8 +218,8 @@ def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bo
             item_barcode=barcode, patron_barcode=patron.barcode, override_holds=override_holds
         )
     except ApplicationError as exc:
-        on_loan = exc.code == "item_on_loan"
-        lent = loan_open_to(patron_id=patron.pk, barcode=barcode) if on_loan else None
+        to_them = exc.code == "item_lent_to_patron"
+        lent = loan_open_to(patron_id=patron.pk, barcode=barcode) if to_them else None
         if lent is not None:
             # Scanned again for the patron who has it: most likely they want it longer.
             text = gettext_noop(

@@ -15,7 +15,8 @@ class ApplicationError(Exception):
 
     `code` is a stable machine-readable name; `fields` maps input fields to their problems;
     `quoted` lists the names and titles the message quotes, which a page isolates so that one
-    written right to left does not reorder the sentence around it.
+    written right to left does not reorder the sentence around it. `extra` holds members an
+    answer of the API adds to its error body (the address to go on at instead).
     """
 
     status_code = 400
@@ -35,6 +36,7 @@ class ApplicationError(Exception):
             self.code = code
         self.fields = fields or {}
         self.quoted = quoted
+        self.extra: dict[str, str] = {}
 
     @classmethod
     def of_field(cls, field: str, message: str, **kwargs: Any) -> Self:

@@ -87,7 +87,7 @@ class Signup(models.Model):
 
     class Status(models.TextChoices):
         UNCONFIRMED = "unconfirmed", _("Waiting for the email address to be confirmed")
-        PENDING = "pending", _("Waiting for a worker")
+        PENDING = "pending", _("Waiting for the library's creation to start")
         PROVISIONING = "provisioning", _("Creating the library")
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")

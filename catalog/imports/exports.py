@@ -438,8 +438,8 @@ def export_file_open(job: ExportJob) -> ExportFile:
     the API and the staff pages alike; an export not done yet is a conflict (409)."""
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Conflict(
-            gettext("The export is %(status)s; download it once it is done.")
-            % {"status": job.get_status_display().lower()}
+            gettext("The export is not done (status: %(status)s); download it once it is done.")
+            % {"status": job.get_status_display()}
         )
     name = f"catalog-export-{job.pk}.{EXTENSIONS[job.format]}"
     return ExportFile(job.file.open("rb"), name, MEDIA_TYPES[job.format])

@@ -178,8 +178,8 @@ def import_job_commit(*, job_id: int) -> ImportJob:
     job = _locked(job_id)
     if job.status != Status.STAGED:
         raise Conflict(
-            gettext("Only a staged import can be committed; this one is %(status)s.")
-            % {"status": job.get_status_display().lower()}
+            gettext("Only a staged import can be committed (this one: %(status)s).")
+            % {"status": job.get_status_display()}
         )
     if job.dry_run:
         raise Conflict(gettext("This import was a dry run: upload the file again to import it."))
@@ -226,8 +226,8 @@ def import_job_preview_again(*, job_id: int) -> ImportJob:
     job = _locked(job_id)
     if job.status != Status.STAGED and not import_job_refused_outdated(job):
         raise Conflict(
-            gettext("Only a staged import can be previewed again; this one is %(status)s.")
-            % {"status": job.get_status_display().lower()}
+            gettext("Only a staged import can be previewed again (this one: %(status)s).")
+            % {"status": job.get_status_display()}
         )
     if ImportRow.objects.filter(job=job, committed=True).exists():
         raise Conflict(gettext("This import wrote records already: it cannot be previewed again."))
@@ -254,8 +254,8 @@ def import_job_cancel(*, job_id: int) -> ImportJob:
     job = _locked(job_id)
     if job.status not in (Status.QUEUED, Status.STAGING, Status.STAGED):
         raise Conflict(
-            gettext("An import that is %(status)s cannot be cancelled.")
-            % {"status": job.get_status_display().lower()}
+            gettext("This import can no longer be cancelled (status: %(status)s).")
+            % {"status": job.get_status_display()}
         )
     job.status = Status.CANCELLED
     job.finished_at = timezone.now()
@@ -382,10 +382,10 @@ def import_job_revert(*, job_id: int) -> ImportJob:
     if (job.status != Status.COMMITTED and not partly_written) or job.dry_run:
         raise Conflict(
             gettext(
-                "Only an import that wrote records can be reverted; this one is %(status)s and "
-                "wrote none."
+                "Only an import that wrote records can be reverted; this one wrote none "
+                "(status: %(status)s)."
             )
-            % {"status": job.get_status_display().lower()}
+            % {"status": job.get_status_display()}
         )
     rows = ImportRow.objects.filter(job=job, committed=True)
     record_ids = rows.values("record_id")

@@ -4,6 +4,7 @@ rules, and the same calls across libraries."""
 from datetime import date, timedelta
 
 import pytest
+from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
@@ -566,3 +567,45 @@ def test_another_library_s_copy_marked_on_loan_is_not_taken_back(desk_key, other
     assert desk_key.patch(f"/api/v1/items/{b.item.pk}/", {"status": "available"},
                           format="json").status_code == 404  # fmt: skip
     assert snapshot(b.schema) == before
+
+
+def test_a_copy_lent_to_the_same_patron_answers_its_own_code_and_the_renew_address(
+    desk_key, desk: Desk
+) -> None:
+    """The desk offers to renew such a copy; the API says why and where to renew it."""
+    assert checkout(desk_key, desk).status_code == 201
+    with schema_context(desk.schema):
+        due = Loan.objects.get(item=desk.item).due_on
+    before = snapshot(desk.schema)
+
+    again = checkout(desk_key, desk)
+    assert again.status_code == 409
+    body = again.json()
+    refusal = (
+        f"Item {desk.item.barcode} is already lent to this patron, due "
+        f"{date_format(due, 'SHORT_DATE_FORMAT')}: renew the loan instead."
+    )
+    assert (body["code"], body["detail"]) == ("item_lent_to_patron", refusal)
+    assert body["errors"] == {"item_barcode": [refusal]}
+    assert body["renew"] == "http://alpha.localhost/api/v1/loans/renew/"
+    assert snapshot(desk.schema) == before
+
+    renewed = desk_key.post(body["renew"], {"item_barcode": desk.item.barcode}, format="json")
+    assert (renewed.status_code, renewed.json()["renewals"]) == (200, 1)
+
+    # Another patron is refused the copy as ever, with no address to renew it at.
+    other = checkout(desk_key, desk, patron=desk.other_patron.barcode)
+    assert (other.status_code, other.json()["code"]) == (409, "item_on_loan")
+    assert "renew" not in other.json()
+
+
+def test_the_openapi_document_lists_the_code_for_checking_out(desk_key) -> None:
+    document = desk_key.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    conflict = document.json()["paths"]["/api/v1/loans/"]["post"]["responses"]["409"]
+    examples = conflict["content"]["application/problem+json"]["examples"]
+    assert set(examples) == {"item_on_loan", "item_lent_to_patron"}
+    lent = examples["item_lent_to_patron"]["value"]
+    assert lent["code"] == "item_lent_to_patron"
+    assert lent["renew"].endswith("/api/v1/loans/renew/")
+    error = document.json()["components"]["schemas"]["Error"]["properties"]
+    assert "item_lent_to_patron" in error["renew"]["description"]

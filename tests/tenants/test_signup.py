@@ -217,6 +217,9 @@ def test_web_sign_up_shows_progress_until_ready(db, django_capture_on_commit_cal
     assert browser.post(link).url == response.url
     waiting = browser.get(response.url)
     assert 'data-status="pending"' in waiting.text
+    # The applicant waits for their library to be made, not for a piece of the machinery.
+    assert "Waiting for the library&#x27;s creation to start" in waiting.text
+    assert "worker" not in waiting.text
     assert 'http-equiv="refresh"' in waiting.text
 
     with django_capture_on_commit_callbacks(execute=True):

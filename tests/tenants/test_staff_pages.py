@@ -230,13 +230,19 @@ def test_an_invitation_names_the_library_not_its_host(
 
 
 @pytest.mark.parametrize(
-    ("language", "name"),
-    [("fr", "Consultation seule"), ("de", "Nur Lesezugriff"), ("es", "Solo lectura")],
+    ("language", "names"),
+    [
+        ("fr", ("Administrateur", "Bibliothécaire", "Observateur")),
+        ("de", ("Administrator/in", "Bibliothekar/in", "Betrachter/in")),
+        ("es", ("Administrador", "Bibliotecario", "Observador")),
+    ],
 )
-def test_the_read_only_role_is_named_as_access_not_as_a_reader(browser, language, name):
-    """A staff role that only consults is not "a reader": readers are the library's patrons."""
+def test_each_role_is_named_as_a_person_and_never_as_a_reader(browser, language, names):
+    """A role names the person who holds it ("Administrator/in", not the body "Administration"),
+    and the one that only consults is not "a reader": readers are the library's patrons."""
     page = browser.get("/staff/people/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
-    assert f'<option value="viewer">{name}</option>' in page
+    offered = dict(re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', page))
+    assert [offered[role] for role in ("admin", "librarian", "viewer")] == list(names)
 
 
 def test_an_invited_colleague_reads_that_their_password_is_saved(

@@ -333,7 +333,7 @@ def test_export_with_filters_then_download(librarian):
     early = librarian.get(f"/staff/exports/{job.pk}/download/")
     assert (early.status_code, early.content.decode()) == (
         409,
-        "The export is queued; download it once it is done.",
+        "The export is not done (status: Queued); download it once it is done.",
     )
 
     with schema_context("alpha"):
