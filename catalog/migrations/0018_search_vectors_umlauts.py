@@ -4,22 +4,15 @@ misses."""
 
 from django.db import migrations
 
-from catalog.services.search_index import (
-    record_search_refold,
-    search_terms_refresh,
-    search_words_refresh,
-)
+from catalog.services.search_index import search_refold
 
 
 def vectors_umlauts(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
-    # The services' own builders, in the library's schema that django-tenants migrates, so
-    # the vectors are the ones a save writes today. Only records whose text folding changes
-    # are rebuilt (every record with an umlaut is one); a catalog of ASCII text keeps its
-    # vectors, words and terms.
-    if record_search_refold():
-        # The spelt-out words ("mueller") join the word list, for suggestions.
-        search_words_refresh()
-        search_terms_refresh()
+    # The services' own builder, in the library's schema that django-tenants migrates, so the
+    # vectors are the ones a save writes today. Only records whose text folding changes are
+    # rebuilt (every record with an umlaut is one), then the word list ("mueller", for
+    # suggestions) and the terms; a catalog of ASCII text keeps them all.
+    search_refold()
 
 
 class Migration(migrations.Migration):

@@ -7,17 +7,16 @@ import importlib
 import pytest
 from django.db import connection
 from django.test import Client
-from lxml import etree
 from rest_framework.test import APIClient
 
 from catalog.services import RecordData, record_create
 from catalog.text import search_forms
+from tests.catalog.test_apostrophe_search import _api_titles, _sru_titles
 from tests.conftest import LIBRARY_HOST
 from tests.tenants.admin_helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
-SRU_NS = {"zs": "http://www.loc.gov/zing/srw/", "dc": "http://purl.org/dc/elements/1.1/"}
 HERTA = "Atemschaukel"  # by Müller, Herta
 HEINER = "Die Hamletmaschine"  # by Mueller, Heiner
 JEAN = "Le vent du nord"  # by Muller, Jean
@@ -40,18 +39,6 @@ def german(in_library) -> None:  # type: ignore[no-untyped-def]
     record_create(data=RecordData(title=POET_TITLE, summary="A life."))
     record_create(data=RecordData(title=POET_SUMMARY, summary="The letters of a poet."))
     record_create(data=RecordData(title=BLUE))
-
-
-def _api_titles(api: APIClient, q: str) -> list[str]:
-    response = api.get("/api/v1/records/", {"q": q})
-    assert response.status_code == 200, response.content
-    return [row["title"] for row in response.json()["results"]]
-
-
-def _sru_titles(web: Client, query: str) -> list[str]:
-    params = {"operation": "searchRetrieve", "version": "1.2", "query": query, "recordSchema": "dc"}
-    tree = etree.fromstring(web.get("/sru", params).content)
-    return [str(title) for title in tree.xpath("//dc:title/text()", namespaces=SRU_NS)]
 
 
 @pytest.mark.parametrize(
