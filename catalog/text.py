@@ -49,6 +49,20 @@ _APOSTROPHE_WORD = rf"[^ \t\n\r\f\v]*{_APOSTROPHE_INSIDE}[^ \t\n\r\f\v]*"
 
 _LETTERS = str.maketrans({**_LETTERS_PLAIN, **_LETTERS_TWO, **_APOSTROPHE_LIKE})
 
+# --- Search folding: German umlauts ---------------------------------------------------------------
+# German readers write "Müller" and "Mueller", "Märchen" and "maerchen" alike (DIN 5007,
+# variant 2: ä=ae, ö=oe, ü=ue; ß=ss is folded above), and "Muller" as well, which the accents'
+# folding already finds. A word holding ä, ö or ü is indexed twice, without its dots
+# ("muller") and spelt out ("mueller", search_text_sql); a query word holding one is searched
+# both ways (search_forms). A query spelt out ("mueller", "poet") is searched as it is typed:
+# it finds the spelt-out index of "Müller" and every word written so, and "Poet" never turns
+# into "Pot".
+_UMLAUTS = {"Ä": "Ae", "ä": "ae", "Ö": "Oe", "ö": "oe", "Ü": "Ue", "ü": "ue"}
+_UMLAUTS_SPELT_OUT = str.maketrans(_UMLAUTS)
+_UMLAUT_PY = re.compile(f"[{''.join(_UMLAUTS)}]")
+# A word holding an umlaut, whole ("Kinder-Märchen").
+_UMLAUT_WORD = rf"[^ \t\n\r\f\v]*[{''.join(_UMLAUTS)}][^ \t\n\r\f\v]*"
+
 
 def search_fold(text: str) -> str:
     """Text as search reads it (see search_fold_sql, which folds the stored vectors alike):
@@ -61,27 +75,62 @@ def search_fold(text: str) -> str:
     return _APOSTROPHE_INSIDE_PY.sub("", folded)
 
 
+def search_forms(text: str) -> list[str]:
+    """The forms in which search looks a query up, any of them finding a record: the query
+    folded (search_fold), and when it holds an umlaut, first with its umlauts spelt out as
+    DIN 5007 spells them ("Müller" is "Mueller" and "Muller")."""
+    composed = unicodedata.normalize("NFC", text)
+    if not _UMLAUT_PY.search(composed):
+        return [search_fold(text)]
+    return [search_fold(composed.translate(_UMLAUTS_SPELT_OUT)), search_fold(text)]
+
+
 def _literal(text: str) -> str:
     """`text` as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
-def _folded_sql(text: str, apostrophes: str) -> str:
-    """SQL of the text expression `text` folded as search_fold folds it, but for its
-    apostrophes: when it holds one, `apostrophes` reads the folded text `f`. Text as long in
-    bytes as in letters is ASCII, and is taken as it is: folding every record's text cost
-    writes a third more time than the NFKC alone, passing over ASCII costs less than it."""
+def _accents_folded_sql(v: str) -> str:
+    """SQL of the text column `v` without accents and in NFKC, as search_fold folds it but for
+    its apostrophes. Text as long in bytes as in letters is ASCII, and is taken as it is:
+    folding every record's text cost writes a third more time than the NFKC alone, passing
+    over ASCII costs less than it."""
     plain = {**_LETTERS_PLAIN, **_APOSTROPHE_LIKE}
     plain_from, plain_to = "".join(plain), "".join(plain.values())
-    folded = f"translate(v, '{plain_from}', '{plain_to}')"
+    folded = f"translate({v}, '{plain_from}', '{plain_to}')"
     for letter, plain_letters in _LETTERS_TWO.items():
         folded = f"replace({folded}, '{letter}', '{plain_letters}')"
     folded = f"regexp_replace(normalize({folded}, NFKD), '{_LATIN_MARKS}', '\\1', 'g')"
+    return f"CASE WHEN octet_length({v}) = length({v}) THEN {v} ELSE normalize({folded}, NFKC) END"
+
+
+def _umlaut_words_sql(v: str) -> str:
+    """SQL of the words of the text column `v` that hold an umlaut, with it spelt out
+    ("Märchen" is "Maerchen"), one space apart; '' when there are none."""
+    words = (
+        f"array_to_string(ARRAY(SELECT m[1] FROM regexp_matches(normalize({v}, NFC), "  # noqa: S608 - SQL expressions, no input
+        f"{_literal(_UMLAUT_WORD)}, 'g') AS m), ' ')"
+    )
+    for letter, spelt in _UMLAUTS.items():
+        words = f"replace({words}, '{letter}', '{spelt}')"
+    return f"CASE WHEN octet_length({v}) = length({v}) THEN '' ELSE {words} END"
+
+
+def _folded_sql(text: str, apostrophes: str, *, umlauts: bool = False) -> str:
+    """SQL of the text expression `text` folded as search_fold folds it, but for its
+    apostrophes: when it holds one, `apostrophes` reads the folded text `f`. With `umlauts`,
+    the words holding an umlaut follow the text once more, spelt out and folded alike."""
     # `text` is named once, in a subquery of its own: it may be a subquery itself.
+    folded = f"SELECT {_accents_folded_sql('v')} AS f FROM (SELECT {text} AS v) folded"  # noqa: S608 - SQL expressions, no input
+    if umlauts:
+        folded = (
+            f"SELECT CASE WHEN u = '' THEN f ELSE f || ' ' || {_accents_folded_sql('u')} END "  # noqa: S608 - SQL expressions, no input
+            f"AS f FROM (SELECT {_accents_folded_sql('v')} AS f, {_umlaut_words_sql('v')} AS u "
+            f"FROM (SELECT {text} AS v) folded) umlauts"
+        )
     return (
         f"(SELECT CASE WHEN f ~ {_literal(f'[{_APOSTROPHES}]')} THEN {apostrophes} ELSE f END "  # noqa: S608 - SQL expressions, no input
-        "FROM (SELECT CASE WHEN octet_length(v) = length(v) THEN v "
-        f"ELSE normalize({folded}, NFKC) END AS f FROM (SELECT {text} AS v) folded) apostrophes)"
+        f"FROM ({folded}) apostrophes)"
     )
 
 
@@ -99,13 +148,14 @@ def search_text_sql(text: str) -> str:
     once more in its parts. So "O'Brien" is found by "obrien" and "o'brien", apostrophe
     straight or curly (its folded word), and still by "brien" (its part); the parts come
     after the whole text, so a quoted phrase finds the words in the order they were
-    written."""
+    written. A word holding an umlaut follows the text once more, spelt out ("Müller" is
+    "Muller ... Mueller"), so that both forms of a query (search_forms) find it."""
     parts = (
         f"array_to_string(ARRAY(SELECT translate(m[1], {_literal(_APOSTROPHES)}, "  # noqa: S608 - SQL expressions, no input
         f"'{' ' * len(_APOSTROPHES)}') FROM regexp_matches(f, {_literal(_APOSTROPHE_WORD)}, "
         "'gi') AS m), ' ')"
     )
-    return _folded_sql(text, f"{_APOSTROPHES_TAKEN_OUT} || ' ' || {parts}")
+    return _folded_sql(text, f"{_APOSTROPHES_TAKEN_OUT} || ' ' || {parts}", umlauts=True)
 
 
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)

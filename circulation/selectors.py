@@ -18,7 +18,7 @@ from django.utils.translation import gettext, ngettext
 from catalog.models import Item, Record
 from catalog.selectors import ITEM_AVAILABLE, barcode_as_stored
 from catalog.services import barcodes_matching
-from catalog.text import search_fold, search_fold_sql
+from catalog.text import search_fold, search_fold_sql, search_forms, search_text_sql
 from circulation.models import (
     PATRON_CATEGORIES,
     CirculationSettings,
@@ -76,6 +76,19 @@ class _SearchFolded(Func):
 PATRON_NAME_KEY = Lower(_SearchFolded("name"))
 
 
+class _SearchText(Func):
+    """Text as catalog search indexes it (catalog.text.search_text_sql): "Müller" is
+    "Muller ... Mueller", "O'Brien" is "OBrien O Brien"."""
+
+    template = search_text_sql("%(expressions)s")
+    output_field = CharField()
+
+
+# What the desk's search looks a patron's name up in, as the catalog's search does: "muller",
+# "mueller" and "Müller" find "Müller"; "obrien", a curly "O'Brien" and "brien" find "O'Brien".
+_PATRON_SEARCH_KEY = Lower(_SearchText("name"))
+
+
 def patron_list(
     *, q: str = "", barcode: str = "", category: str = "", blocked: bool = False
 ) -> QuerySet[Patron]:
@@ -91,10 +104,11 @@ def patron_list(
         patrons = patrons.filter(category=category)
     if q.strip():
         text = q.strip()
-        patrons = patrons.alias(name_key=PATRON_NAME_KEY).filter(
-            Q(name_key__contains=search_fold(text).lower())
-            | Q(barcode=text)
-            | Q(email__iexact=text)
+        named = Q()
+        for form in search_forms(text):
+            named |= Q(name_key__contains=form.lower())
+        patrons = patrons.alias(name_key=_PATRON_SEARCH_KEY).filter(
+            named | Q(barcode=text) | Q(email__iexact=text)
         )
     return patrons
 

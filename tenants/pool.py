@@ -5,16 +5,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchRank
 from django.db import connection, transaction
 from django.db.models import F
 from django_tenants.utils import schema_context
 
 from catalog.identifiers import InvalidIdentifier, isbn_looks_like, isbn_normalize
 from catalog.models import Change, Identifier, Record
+from catalog.search.match import search_query
 from catalog.selectors import record_links_attach, record_list
 from catalog.services import RECORD_DESCRIPTION, record_description
-from catalog.text import search_fold, search_fold_sql, search_text_sql
+from catalog.text import search_fold_sql, search_forms, search_text_sql
 from common.tasks import task_enqueue, task_name
 from tenants.models import Library, PoolFeed, PoolRecord
 
@@ -212,7 +213,7 @@ def pool_search(*, query: str, limit: int = 50) -> list[PoolGroup]:
         rows = PoolRecord.objects.filter(isbns__contains=[isbn], library__share_records=True)
         rows = rows.order_by("library_id", "record_id")[: limit * 4]
     else:
-        search = SearchQuery(search_fold(query), config="simple", search_type="websearch")
+        search = search_query(search_forms(query), config="simple")
         rows = (
             PoolRecord.objects.filter(vector=search, library__share_records=True)
             .annotate(rank=SearchRank(F("vector"), search))

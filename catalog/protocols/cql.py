@@ -20,7 +20,7 @@ from typing import Any
 from cql._vendor.ply.yacc import NullLogger
 from cql.lexer import CQLLexerError
 from cql.parser import CQLParser12, CQLParserError, CQLSearchClause, CQLTriple
-from django.contrib.postgres.search import SearchQuery, SearchQueryField
+from django.contrib.postgres.search import SearchQueryField
 from django.db.models import (
     BooleanField,
     F,
@@ -38,8 +38,9 @@ from catalog.identifiers import InvalidIdentifier, identifier_normalize
 from catalog.models import Identifier, Record, RecordSearch
 from catalog.search import record_search
 from catalog.search.lookups import isbn_parse
+from catalog.search.match import search_query
 from catalog.selectors import record_list
-from catalog.text import SEARCH_CONFIG, search_fold
+from catalog.text import search_forms
 
 # The lexer and the parser log every syntax error they meet; a bad query is the client's,
 # answered as a diagnostic, not an error of ours, and must not fill the log.
@@ -245,9 +246,7 @@ def _clause(node: CQLSearchClause) -> _Part:
     if _masked(term):
         # Words are matched whole: `gard*` would silently find nothing.
         raise Diagnostic(28, term)
-    query: Any = SearchQuery(
-        search_fold(_web_text(term, relation, index)), search_type="websearch", config=SEARCH_CONFIG
-    )
+    query: Any = search_query(search_forms(_web_text(term, relation, index)))
     if index in WEIGHTS:
         query = _weighted(query, WEIGHTS[index])
     matches = _infix("@@", BooleanField(), F("vector"), query)

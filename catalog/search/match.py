@@ -15,7 +15,7 @@ from catalog.identifiers import (
     isbn_normalize,
 )
 from catalog.models import Identifier, RecordSearch
-from catalog.text import SEARCH_CONFIG, search_fold
+from catalog.text import SEARCH_CONFIG, search_forms
 
 # What an exact ISBN ranks: the best possible answer, above any text match.
 ISBN_RANK = 2.0
@@ -45,6 +45,20 @@ def _isbn_of(q: str) -> tuple[str, str] | None:
         return (Identifier.Kind.ISBN_INVALID.value, wrong) if wrong else None
 
 
+def search_query(forms: list[str] | tuple[str, ...], *, config: str = SEARCH_CONFIG) -> Any:
+    """The web-search query matching any of `forms` (catalog.text.search_forms)."""
+    query: Any = SearchQuery(forms[0], search_type="websearch", config=config)
+    for form in forms[1:]:
+        query = query | SearchQuery(form, search_type="websearch", config=config)
+    return query
+
+
+def tsquery_sql(forms: tuple[str, ...]) -> tuple[str, list[str]]:
+    """SQL of the tsquery of `forms` (as search_query), and its parameters."""
+    sql = " || ".join(["websearch_to_tsquery(%s::regconfig, %s)"] * len(forms))
+    return f"({sql})", [param for form in forms for param in (SEARCH_CONFIG, form)]
+
+
 @dataclass(frozen=True)
 class TextMatch:
     """A web-search query, and the ISBN it reads as if it does, as a condition and a rank over
@@ -54,20 +68,33 @@ class TextMatch:
     q: str
     isbn: str | None
     isbn_kind: str = "isbn"
+    # Any other form the query is looked up in (catalog.text.search_forms): "Müller" is
+    # "Mueller" (q) or "Muller".
+    also: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, q: str) -> "TextMatch | None":
         """The query typed, or None when it is blank."""
         # Folded as the stored vectors are (catalog.services.search_index.search_vector_sql).
-        q = search_fold(q).strip()
-        if not q:
+        first, *also = (form.strip() for form in search_forms(q))
+        if not first:
             return None
-        isbn = _isbn_of(q)
-        return cls(q, None) if isbn is None else cls(q, isbn[1], isbn[0])
+        isbn = _isbn_of(first)
+        if isbn is None:
+            return cls(first, None, also=tuple(also))
+        return cls(first, isbn[1], isbn[0], also=tuple(also))
 
     @property
-    def query(self) -> SearchQuery:
-        return SearchQuery(self.q, search_type="websearch", config=SEARCH_CONFIG)
+    def forms(self) -> tuple[str, ...]:
+        return (self.q, *self.also)
+
+    @property
+    def query(self) -> Any:
+        return search_query(self.forms)
+
+    def tsquery_sql(self) -> tuple[str, list[str]]:
+        """SQL of the query's tsquery (as `query`), and its parameters."""
+        return tsquery_sql(self.forms)
 
     def _named(self, record: str = "pk") -> _IdIn:
         records = (

@@ -233,9 +233,9 @@ def ranked_page(
     that many of the newest matches (a page of the best of them, exact when the query matches
     no more: ranking hundreds of thousands of matches of common words one by one took
     seconds)."""
-    tsquery = "websearch_to_tsquery(%s::regconfig, %s)"
-    rank: _Sql = (f"ts_rank(vector, {tsquery})::float8", [SEARCH_CONFIG, text.q])
-    match: _Sql = (f"vector @@ {tsquery}", [SEARCH_CONFIG, text.q])
+    tsquery, tsquery_params = text.tsquery_sql()
+    rank: _Sql = (f"ts_rank(vector, {tsquery})::float8", tsquery_params)
+    match: _Sql = (f"vector @@ {tsquery}", tsquery_params)
     page = _RankedPage(descending, seek, limit, offset)
     if text.isbn is not None:
         named = (
@@ -255,7 +255,7 @@ def ranked_page(
         term: _Sql = (
             f"WITH term AS MATERIALIZED (SELECT query FROM {_TERMS_TABLE} "  # noqa: S608 - no input in the SQL
             f"WHERE query = regexp_replace({tsquery}::text, %s, %s)) ",
-            [SEARCH_CONFIG, text.q, r"^('[^']+')( [&|] \1)+$", r"\1"],
+            [*tsquery_params, r"^('[^']+')( [&|] \1)+$", r"\1"],
         )
         kept = page.select(
             f"{_TERM_RANKS_TABLE} t",
@@ -330,7 +330,7 @@ _QUERY_TERMS_SQL = f"""
     SELECT q.text, (SELECT reltuples FROM pg_class WHERE oid = %s::regclass),
            (SELECT json_agg(json_build_array(t.query, t.records)) FROM {_TERMS_TABLE} t
             WHERE t.query = ANY(string_to_array(q.text, ' & ')))
-    FROM (SELECT websearch_to_tsquery(%s::regconfig, %s)::text AS text) q"""  # noqa: S608 - no input in the SQL
+    FROM (SELECT {{tsquery}}::text AS text) q"""  # noqa: S608 - no input in the SQL
 
 # Words that must all be there ('kor' & 'press'), and nothing else.
 _WORDS_ALL = re.compile(r"'[^']+'(?: & '[^']+')+")
@@ -352,7 +352,8 @@ def words_walked(text: TextMatch, *, more_than: int, term: str | None = None) ->
     if term is None and (text.isbn is not None or len(_TYPED_WORDS.findall(text.q)) < 2):
         return None  # one word at most: no query to look up
     with connection.cursor() as cursor:
-        cursor.execute(_QUERY_TERMS_SQL, [_VECTORS_TABLE, SEARCH_CONFIG, text.q])
+        tsquery, tsquery_params = text.tsquery_sql()
+        cursor.execute(_QUERY_TERMS_SQL.format(tsquery=tsquery), [_VECTORS_TABLE, *tsquery_params])
         query, catalog, found = cursor.fetchone()
     words = set(query.split(" & "))
     if term is not None:
@@ -390,7 +391,7 @@ def term_walk_page(
     index and ordered the same way. A term whose ranks are no longer kept (a cursor's, from
     before the terms were chosen afresh) has them computed from the matches' vectors, as
     they were kept, so that its pages go on in the same order."""
-    tsquery = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)"
+    tsquery, tsquery_params = text.tsquery_sql()
     bound = max(_WALK_LEAST, _WALK_PER_ROW * limit)
     kept: _Sql = ("t.rank", [])
     of_term: _Sql = ("t.term = %s", [term])
@@ -402,7 +403,7 @@ def term_walk_page(
         f"SELECT c.record_id, c.rank FROM ({candidates[0]}) c "  # noqa: S608 - no input in the SQL
         f"CROSS JOIN LATERAL (SELECT FROM {_VECTORS_TABLE} s WHERE s.record_id = c.record_id "
         f"AND s.vector @@ {tsquery} OFFSET 0) m ORDER BY {page.order} LIMIT %s",
-        [*candidates[1], text.q, limit],
+        [*candidates[1], *tsquery_params, limit],
     )
     with connection.cursor() as cursor:
         cursor.execute(*walk)
@@ -424,7 +425,7 @@ def term_walk_page(
                 _VECTORS_TABLE,
                 ("ts_rank(vector, %s::tsquery)::float8", [term]),
                 "record_id",
-                [(f"vector @@ {tsquery}", [text.q])],
+                [(f"vector @@ {tsquery}", tsquery_params)],
             )
             cursor.execute(*computed)
             return cursor.fetchall()
@@ -433,7 +434,7 @@ def term_walk_page(
         matched = (
             f"WITH m AS MATERIALIZED (SELECT record_id FROM {_VECTORS_TABLE} "  # noqa: S608 - no input in the SQL
             f"WHERE vector @@ {tsquery}) ",
-            [text.q],
+            tsquery_params,
         )
         joined = _RankedPage(descending, seek, limit, 0).select(
             f"{_TERM_RANKS_TABLE} t JOIN m ON m.record_id = t.record_id",

@@ -108,6 +108,17 @@ def record_search_refold(*, batch: int = 5000) -> int:
     return len(ids)
 
 
+def search_refold() -> int:
+    """Build anew what search folding changes for the records it changes: their vectors
+    (record_search_refold), then the word list and the search terms, which may hold the
+    folded words now. Returns how many records it rebuilt; with none, nothing is counted."""
+    rebuilt = record_search_refold()
+    if rebuilt:
+        search_words_refresh()
+        search_terms_refresh()
+    return rebuilt
+
+
 # Taken by every writer of search vectors (and deleter of records) before it writes them, for
 # the rest of its transaction; search_terms_refresh takes the lock that excludes it. So a
 # refresh sees every vector written before it, a vector written after it gets the new terms'
