@@ -21,12 +21,14 @@ from catalog.text import closing_punctuation_stripped, series_joined
 from common.numbers import whole_number
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTRIBUTOR_TAGS = ("100", "110", "111", "700", "710", "711")
+CONTRIBUTOR_TAGS = ("100", "110", "111", "700", "710", "711")
 _CORPORATE_TAGS = ("110", "111", "710", "711")
+_PERSON_TAGS = ("100", "700")
 _SUBJECT_TAGS = ("600", "610", "611", "630", "648", "650", "651", "655")
 _SUBJECT_SCHEMES = {"0": "lcsh", "1": "lcac", "2": "mesh", "3": "nal", "5": "cash", "6": "rvm"}
 _TITLE_CODES = ("a", "n", "p")
 _NAME_CODES = ("a", "b", "c", "q", "d")
+_PERSON_NAME_CODES = ("a", "b", "c", "q")
 _RELATOR_CODES = ("e", "4")
 _HEADING_CODES = ("a", "b", "c", "d", "t")
 _DIVISION_CODES = ("v", "x", "y", "z")
@@ -116,6 +118,18 @@ def _heading_part(value: str) -> str:
     return closing_punctuation_stripped(value.strip(), " ").strip()
 
 
+def contributor_name(tag: str, codes: Subfields) -> str:
+    """A contributor's name without ISBD's closing comma or full stop ("Wall, Larry."), an
+    initial's or an abbreviation's kept ("Brown, Martin C.", "Jr."), and a person's dates
+    ($d) set apart in brackets: "Hunter, Dan (1966-)", not "Hunter, Dan, 1966-". A body's
+    or a meeting's $d (a meeting's date, in its own brackets) stays where it is written."""
+    if tag not in _PERSON_TAGS:
+        return _clean(" ".join([v for c, v in codes if c in _NAME_CODES]), 500)
+    name = _clean(" ".join([v for c, v in codes if c in _PERSON_NAME_CODES]), 500)
+    dates = _clean(" ".join([v for c, v in codes if c == "d"]), 500)
+    return (f"{name} ({dates})" if name and dates else name or dates)[:500]
+
+
 def _first(record: MarcFields, tags: tuple[str, ...], code: str) -> str:
     """The first `code` subfield of the first field of these tags that has one."""
     for tag in tags:
@@ -164,11 +178,10 @@ def marc_map(
     subtitle = _clean(" ".join([v for c, v in codes if c == "b"]), 1000)
 
     contributors = []
-    for tag, _, _, codes in record.get_fields(*_CONTRIBUTOR_TAGS):
-        name = " ".join([v for c, v in codes if c in _NAME_CODES])
-        name = name.strip().rstrip(",").strip()
+    for tag, _, _, codes in record.get_fields(*CONTRIBUTOR_TAGS):
+        name = contributor_name(tag, codes)
         if name:
-            contributors.append((name[:500], _role(tag, codes)))
+            contributors.append((name, _role(tag, codes)))
 
     identifiers: list[tuple[str, str]] = []
     for tag, kind in (("020", "isbn"), ("022", "issn"), ("010", "lccn")):

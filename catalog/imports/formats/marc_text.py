@@ -10,6 +10,8 @@ import pymarc
 from pymarc import marc8_mapping
 from pymarc.marc8 import MARC8ToUnicode
 
+from catalog.text import closing_punctuation_stripped
+
 
 def looks_utf8(raw: bytes) -> bool:
     """Whether a record that is not plain ASCII reads whole as UTF-8."""
@@ -118,7 +120,8 @@ def raw_control_number(raw: bytes) -> str:
 
 def raw_title(raw: bytes) -> str:
     """The $a of a damaged record's title field (245, or UNIMARC's 200) as far as its directory
-    still finds it, for the row of a record that cannot be read: "" when it does not."""
+    still finds it, for the row of a record that cannot be read: "" when it does not. As the
+    mapping reads a title, without ISBD's closing punctuation ("The pragmatic programmer :")."""
     try:
         base = int(raw[12:17])
         directory = raw[24 : base - 1].decode("ascii")
@@ -132,7 +135,9 @@ def raw_title(raw: bytes) -> str:
         data = raw[start : start + int(entry[3:7])].split(b"\x1e")[0]
         title = next((part[1:] for part in data.split(b"\x1f")[1:] if part[:1] == b"a"), b"")
         text = title.decode("cp1252" if cp1252_plausible(title) else "utf-8", errors="replace")
-        return " ".join(re.sub("[\x00-\x1f\x88\x89]", " ", text).split())[:300]
+        return closing_punctuation_stripped(
+            " ".join(re.sub("[\x00-\x1f\x88\x89]", " ", text).split())
+        )[:300]
     return ""
 
 

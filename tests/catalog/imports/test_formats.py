@@ -52,7 +52,7 @@ def test_marc_mapping_of_every_mapped_field():
     assert data.nonfiling == 4
     assert data.subtitle == "a novel"
     assert data.contributors == [
-        ("Le Guin, Ursula K., 1929-2018.", "author"),
+        ("Le Guin, Ursula K. (1929-2018)", "author"),
         ("Jameson, Fredric", "editor"),
         ("Ace Books", "corporate"),
     ]
@@ -102,6 +102,33 @@ def test_a_series_number_is_set_apart_from_the_series_title(title, number):
     data, _items = marc_map(record)
 
     assert data.series == ("Folio junior ; 100" if number else "Folio junior")
+
+
+def test_a_name_drops_isbds_closing_punctuation_and_sets_a_person_s_dates_apart():
+    record = pymarc.Record(force_utf8=True)
+    record.add_field(_field("100", [("a", "Hunter, Dan,"), ("d", "1966-"), ("e", "editor.")]))
+    record.add_field(_field("245", [("a", "The pragmatic programmer :"), ("b", "from x /")]))
+    record.add_field(_field("700", [("a", "Wall, Larry."), ("4", "aut")]))
+    record.add_field(_field("700", [("a", "Tolkien, J. R. R.,"), ("d", "1892-1973.")]))
+    record.add_field(_field("700", [("a", "King, Martin Luther,"), ("c", "Jr.,"), ("d", "1929-")]))
+    record.add_field(_field("700", [("a", "Brown, Martin C.")]))
+    record.add_field(_field("700", [("a", "Lowe, Vincent"), ("q", "(Vincent D.)")]))
+    record.add_field(_field("710", [("a", "Unesco."), ("b", "Office.")]))
+    record.add_field(_field("711", [("a", "Perl Conference"), ("d", "(2000 :"), ("c", "Calif.)")]))
+
+    data, _items = marc_map(record)
+
+    assert (data.title, data.subtitle) == ("The pragmatic programmer", "from x")
+    assert [name for name, _role in data.contributors] == [
+        "Hunter, Dan (1966-)",
+        "Wall, Larry",
+        "Tolkien, J. R. R. (1892-1973)",
+        "King, Martin Luther, Jr. (1929-)",
+        "Brown, Martin C.",
+        "Lowe, Vincent (Vincent D.)",
+        "Unesco. Office",
+        "Perl Conference (2000 : Calif.)",
+    ]
 
 
 @pytest.mark.parametrize("indicator", ["\u00b2", "\u0663", "x", " "])
