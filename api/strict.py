@@ -235,7 +235,7 @@ class StrictInputSerializer(serializers.Serializer):
         unknown = sorted(set(data) - set(self.fields) - self._tolerated())
         if not unknown:
             return {}
-        takes = ", ".join(sorted(_writable_names(type(self))))
+        takes = ", ".join(sorted(_writable_names(type(self)))) or _("none")
         message = _("Unknown field; this operation takes: %(takes)s.") % {"takes": takes}
         return {name: [message] for name in unknown}
 
@@ -319,6 +319,10 @@ class StrictInputSerializer(serializers.Serializer):
         raise ValidationError(errors)
 
 
+class NoFields(StrictInputSerializer):
+    """The body of an operation that takes no fields (an empty object, if any)."""
+
+
 class ChoiceField(serializers.ChoiceField):
     """A choice whose refusal lists the choices, as an unknown field's names the fields: a
     caller who sent `xls` learns `csv` is taken without reading the schema."""
@@ -388,6 +392,13 @@ class StrictQueryParams:
         body = self.body_unread(serializer_class, partial=partial)
         body.is_valid(raise_exception=True)
         return body
+
+    def body_none(self) -> None:
+        """Refuse (400) a body that gives any field to an operation that takes none: no body
+        or an empty object is what it reads, and a field sent to it would be dropped unseen."""
+        request: Request = self.request  # type: ignore[attr-defined]
+        if not _no_body(request):
+            NoFields(data=request.data).is_valid(raise_exception=True)
 
     def body_unread(self, serializer_class: type[_Input], *, partial: bool = False) -> _Input:
         """`serializer_class` given the request's body, refused (400) when the request came
