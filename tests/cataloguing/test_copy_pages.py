@@ -206,3 +206,12 @@ def test_a_copy_of_another_record_is_not_reached_through_this_one(admin, copy):
     with schema_context("alpha"):
         other = record_create(data=RecordData(title="Another"))
     assert admin.get(f"/staff/records/{other.pk}/copies/{copy.pk}/").status_code == 404
+
+
+def test_the_copy_forms_note_boxes_fit_a_phone(admin, copy):
+    """Ten rows each made the two note boxes fill a 390x844 phone's screen."""
+    page = admin.get(_edit_url(copy)).content.decode()
+    boxes = re.findall(r'<textarea name="(\w+)"[^>]*rows="(\d+)"', page)
+
+    assert {name for name, _ in boxes} == {"public_note", "staff_note"}
+    assert all(int(rows) <= 3 for _, rows in boxes), boxes
