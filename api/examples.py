@@ -348,6 +348,9 @@ _EXPORT_JOB = {
     "finished_at": _AT,
 }
 IMPORT_JOB = OpenApiExample("Import job", value=_IMPORT_JOB, response_only=True)
+IMPORT_JOB_DETAIL = OpenApiExample(
+    "Import job", value={**_IMPORT_JOB, "preview_outdated": []}, response_only=True
+)
 IMPORT_JOB_QUEUED = OpenApiExample(
     "Queued import job",
     value={**_IMPORT_JOB, "status": "queued", "total": 0, "created": 0, "updated": 0,

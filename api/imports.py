@@ -23,6 +23,7 @@ from catalog.imports.jobs import (
     import_job_cancel,
     import_job_commit,
     import_job_create,
+    import_job_outdated,
     import_job_preview_again,
     import_job_revert,
     import_upload_check,
@@ -74,6 +75,26 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
         """What the file gives that no record takes (a CSV's columns not read), in the
         caller's language."""
         return import_job_warnings(job)
+
+
+class ImportJobDetailSerializer(ImportJobSerializer):
+    """One job as its detail answers it: with whether its preview is out of date, which
+    reads the job's staged rows, so a list of jobs does not carry it."""
+
+    preview_outdated = serializers.SerializerMethodField(
+        help_text="The records (ids) that changed after this staged preview was made in a way "
+        "that could turn its decisions: a record a row matched, edited or removed since, or a "
+        "record that now holds an ISBN or control number the file gives. While it lists any, "
+        "a commit is refused (409 catalog_changed_since_preview): preview the job again "
+        "(POST .../preview/) first. Empty when the preview can be committed, and for a job "
+        "that is not a staged preview. Only on the detail, not in the list."
+    )
+
+    class Meta(ImportJobSerializer.Meta):
+        fields = [*ImportJobSerializer.Meta.fields, "preview_outdated"]
+
+    def get_preview_outdated(self, job: ImportJob) -> list[int]:
+        return import_job_outdated(job)
 
 
 class ImportJobCreateSerializer(StrictInputSerializer):
@@ -133,7 +154,7 @@ _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attach
 @extend_schema_view(
     list=extend_schema(summary="List import jobs", examples=[ex.IMPORT_JOB_PAGE]),
     retrieve=extend_schema(summary="An import job: status, counts, progress, time left",
-                           examples=[ex.IMPORT_JOB]),
+                           responses=ImportJobDetailSerializer, examples=[ex.IMPORT_JOB_DETAIL]),
     # A file travels only in a multipart body: offering JSON or a urlencoded form for it
     # makes a generated client send the file where the API cannot read it.
     create=extend_schema(summary="Upload a file to import",
@@ -177,6 +198,11 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
     def get_queryset(self) -> QuerySet[ImportJob]:
         return import_job_list()
 
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[ImportJob]]:
+        if self.action == "retrieve":
+            return ImportJobDetailSerializer
+        return ImportJobSerializer
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload_limit_check(request)
         incoming = self.body(ImportJobCreateSerializer)
@@ -206,6 +232,7 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
 
     @action(detail=True, methods=["post"])
     def preview(self, request: Request, pk: str | None = None) -> Response:
+        self.body_none()
         return self.queued(import_job_preview_again(job_id=self.get_object().pk))
 
     @action(detail=True, methods=["post"])

@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError as InvalidParameter
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
+from api.numbers import query_whole
 from catalog.search import Page, Position, queryset_page
 
 
@@ -49,10 +50,7 @@ class StableCursorPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
+        size = query_whole(raw) or 0
         if not 1 <= size <= self.max_page_size:
             raise InvalidParameter(
                 {

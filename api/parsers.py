@@ -106,6 +106,18 @@ def _unreadable(exc: ParseError) -> ParseError:
     return exc
 
 
+class JsonFraction(float):
+    """A JSON number written with a fraction or an exponent, as a float that keeps how it was
+    written (`1e3`, `1999.0`), so that a refusal quotes what was sent, not Python's 1000.0."""
+
+    text: str
+
+    def __new__(cls, text: str) -> "JsonFraction":
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
 def _json_read(stream: Any, parser_context: Any, strict: bool) -> tuple[Any, bool]:
     """DRF's JSONParser.parse, keeping the keys an object repeats; and whether any did (the
     document is walked for their paths only then)."""
@@ -120,7 +132,12 @@ def _json_read(stream: Any, parser_context: Any, strict: bool) -> tuple[Any, boo
     try:
         decoded = codecs.getreader(get_encoding(parser_context or {}))(stream)
         parse_constant = _constant_refused if strict else None
-        data = json.load(decoded, parse_constant=parse_constant, object_pairs_hook=pairs_read)
+        data = json.load(
+            decoded,
+            parse_constant=parse_constant,
+            parse_float=JsonFraction,
+            object_pairs_hook=pairs_read,
+        )
     except ValueError as exc:
         raise ParseError(f"JSON parse error - {exc}") from exc
     return data, bool(repeats)

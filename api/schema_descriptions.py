@@ -41,6 +41,8 @@ DESCRIPTIONS = {
     "Identifier": "A number that identifies a record (an ISBN, an ISSN, an LCCN).",
     "IdentifierInput": "A number that identifies a record, with its kind.",
     "ImportJob": "An import of a catalog file: its options, progress, counts and warnings.",
+    "ImportJobDetail": "An import of a catalog file: its options, progress, counts and "
+    "warnings, and whether its preview is out of date.",
     "ImportJobCreate": "A catalog file to import, and how its records meet the catalog's.",
     "ImportRow": "One record of an import file: what the import does with it, and why.",
     "ItemAsCallerSees": "A copy, with the staff fields when the caller may see them.",
@@ -396,6 +398,7 @@ def property_description(component: str, field: str) -> str | None:
 
 # Components that say the same fields in other shapes.
 _FAMILY = {
+    "ImportJobDetail": "ImportJob",
     "RecordInput": "Record", "CreditInput": "Credit", "IdentifierInput": "Identifier",
     "SubjectInput": "Subject", "ItemInput": "Item", "ItemPublic": "Item", "ItemStaff": "Item",
     "LocationInput": "Location", "PatronInput": "Patron", "HoldInput": "Hold",

@@ -7,6 +7,7 @@ nothing, so every API view refuses what it does not read.
 """
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -23,6 +24,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api.http import NotAcceptableLast
+from api.numbers import query_not_whole_message, query_whole
 from api.pagination import StableCursorPagination
 
 # The cursor paginator's parameters (every page of the API is read through it).
@@ -34,11 +36,17 @@ Accepted = type[serializers.Serializer] | Iterable[str]
 _Input = TypeVar("_Input", bound=serializers.BaseSerializer)
 
 
-def query_unknown(request: Request, allowed: Iterable[str]) -> dict[str, list[str]]:
-    """The query parameters not in `allowed`, each with what the operation takes."""
+def query_unknown(
+    request: Request, allowed: Iterable[str], formats: Iterable[str] = ()
+) -> dict[str, list[str]]:
+    """The query parameters not in `allowed`, each with what the operation takes: `format`
+    too, with the formats it answers in (`formats`), as its refusal of another names them."""
     taken = set(allowed) | ALWAYS
     unknown = sorted(set(request.query_params) - taken)
-    takes = ", ".join(sorted(taken - ALWAYS)) or _("none")
+    names = sorted(taken - ALWAYS)
+    if formats:
+        names.append("format=" + "|".join(formats))
+    takes = ", ".join(names) or _("none")
     message = _("Unknown query parameter; this operation takes: %(takes)s.") % {"takes": takes}
     return {name: [message] for name in unknown}
 
@@ -181,12 +189,14 @@ def _not_number_message(field: serializers.Field) -> str:
 def not_whole_message(given: float) -> str:
     """What an integer field given a JSON number with a fraction or an exponent says: DRF
     takes 1999.0 and 1e3 for 1999 and 1000, which the document does not type as integers."""
+    # As the body wrote it (api.parsers.JsonFraction), not as Python prints it (1000.0).
+    sent = getattr(given, "text", repr(given))
     if given.is_integer():
         return _(
             "This field must be a whole number written without a decimal point or an "
             "exponent: %(whole)s, not %(given)s."
-        ) % {"whole": int(given), "given": repr(given)}
-    return _("This field must be a whole number, not %(given)s.") % {"given": repr(given)}
+        ) % {"whole": int(given), "given": sent}
+    return _("This field must be a whole number, not %(given)s.") % {"given": sent}
 
 
 def _takes_decimal_text(field: serializers.Field) -> bool:
@@ -196,6 +206,12 @@ def _takes_decimal_text(field: serializers.Field) -> bool:
     return isinstance(field, serializers.DecimalField) and bool(
         getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
     )
+
+
+def _decimal(text: str) -> bool:
+    """Whether text reads as a decimal the API takes: digits, with a full stop before the
+    cents (DRF reads it so, and answers anything else with "A valid number is required.")."""
+    return re.fullmatch(r"\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*", text) is not None
 
 
 def _takes_text(field: serializers.Field) -> bool:
@@ -235,7 +251,7 @@ class StrictInputSerializer(serializers.Serializer):
         unknown = sorted(set(data) - set(self.fields) - self._tolerated())
         if not unknown:
             return {}
-        takes = ", ".join(sorted(_writable_names(type(self))))
+        takes = ", ".join(sorted(_writable_names(type(self)))) or _("none")
         message = _("Unknown field; this operation takes: %(takes)s.") % {"takes": takes}
         return {name: [message] for name in unknown}
 
@@ -274,6 +290,17 @@ class StrictInputSerializer(serializers.Serializer):
                 errors[name] = [
                     _('Send this as text, for example "12.50", not as a number: a JSON number '
                       "may not keep its cents exactly.")
+                ]  # fmt: skip
+            elif (
+                _takes_decimal_text(field)
+                and isinstance(given, str)
+                and given.strip()
+                and not _decimal(given)
+            ):
+                errors[name] = [
+                    _('Write this as digits with a full stop before the cents, without a '
+                      'currency sign or spaces, for example "12.50"; not %(given)s.')
+                    % {"given": json.dumps(given, ensure_ascii=False)[:40]}
                 ]  # fmt: skip
             elif isinstance(field, serializers.IntegerField) and isinstance(given, float):
                 errors[name] = [not_whole_message(given)]
@@ -319,6 +346,10 @@ class StrictInputSerializer(serializers.Serializer):
         raise ValidationError(errors)
 
 
+class NoFields(StrictInputSerializer):
+    """The body of an operation that takes no fields (an empty object, if any)."""
+
+
 class ChoiceField(serializers.ChoiceField):
     """A choice whose refusal lists the choices, as an unknown field's names the fields: a
     caller who sent `xls` learns `csv` is taken without reading the schema."""
@@ -336,6 +367,17 @@ class ChoiceField(serializers.ChoiceField):
             "choices": choices,
         }
         raise ValidationError(message, code=key)
+
+
+def _not_whole_params(params: serializers.Serializer, query: QueryDict) -> dict[str, Any]:
+    """The integer parameters given anything but digits: DRF reads ?year_from=1999.0 as 1999,
+    where the page size refuses 20.0; both now refuse it (api.numbers)."""
+    refused: dict[str, Any] = {}
+    for name, field in params.fields.items():
+        given = str(query.get(str(name)) or "")
+        if isinstance(field, serializers.IntegerField) and given and query_whole(given) is None:
+            refused[str(name)] = [query_not_whole_message(given)]
+    return refused
 
 
 class StrictQueryParams:
@@ -364,11 +406,14 @@ class StrictQueryParams:
         paged = operation in self.paged_actions and (operation != "list" or paginator is not None)
         if paged:
             allowed |= PAGE_PARAMS
-        refused: dict[str, Any] = query_unknown(request, allowed)
+        # What ?format= can name here (the browsable API's pages aside).
+        formats = [str(r.format) for r in self.get_renderers() if r.format != "api"]  # type: ignore[attr-defined]
+        refused: dict[str, Any] = query_unknown(request, allowed, formats)
         if isinstance(declared, type):
             self._params = declared(data=request.query_params)
             if not self._params.is_valid():
                 refused |= dict(self._params.errors)
+            refused |= _not_whole_params(self._params, request.query_params)
         if paged:
             if not isinstance(paginator, StableCursorPagination):
                 paginator = StableCursorPagination()
@@ -388,6 +433,13 @@ class StrictQueryParams:
         body = self.body_unread(serializer_class, partial=partial)
         body.is_valid(raise_exception=True)
         return body
+
+    def body_none(self) -> None:
+        """Refuse (400) a body that gives any field to an operation that takes none: no body
+        or an empty object is what it reads, and a field sent to it would be dropped unseen."""
+        request: Request = self.request  # type: ignore[attr-defined]
+        if not _no_body(request):
+            NoFields(data=request.data).is_valid(raise_exception=True)
 
     def body_unread(self, serializer_class: type[_Input], *, partial: bool = False) -> _Input:
         """`serializer_class` given the request's body, refused (400) when the request came

@@ -376,12 +376,16 @@ class ItemEditForm(ItemForm):
     acquired_on = forms.DateField(
         label=_("Acquired on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Three rows, as the record's summary has: Django's ten made each box as tall as half a
+    # phone's screen, the save button two screens down.
     public_note = forms.CharField(
-        label=_("Public note"), max_length=1000, required=False, widget=forms.Textarea
-    )
+        label=_("Public note"), max_length=1000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )  # fmt: skip
     staff_note = forms.CharField(
-        label=_("Staff note"), max_length=1000, required=False, widget=forms.Textarea
-    )
+        label=_("Staff note"), max_length=1000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )  # fmt: skip
     version = forms.IntegerField(widget=HiddenInput, min_value=1, required=False)
 
     def __init__(self, *args: Any, item: Item, **kwargs: Any) -> None:

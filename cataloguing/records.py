@@ -23,6 +23,7 @@ from catalog.services import (
 )
 from cataloguing.forms import CoverUploadForm, ItemEditForm, ItemForm, RecordEditForm
 from cataloguing.lookup import catalog_drafts, next_barcode
+from circulation.selectors import item_removal_refused
 from common.errors import ApplicationError, PreconditionFailed
 from staff.roles import may_catalogue, policy_required, staff_required
 
@@ -216,9 +217,13 @@ def record_copy_remove_page(request: HttpRequest, pk: int, item_id: int) -> Http
     """GET: what removing the copy takes away, and the button that does it; POST: the copy
     removed, only with that button's confirmation (a copy on loan or lent before is kept)."""
     item = _copy_of(pk, item_id)
-    context: dict[str, Any] = {"item": item, "record": item.record, "error": ""}
+    # A copy that cannot go is said to up front, with no button offering to remove it.
+    kept = item_removal_refused(item)
+    context: dict[str, Any] = {"item": item, "record": item.record, "error": "", "kept": kept}
     if request.method != "POST":
         return render(request, "cataloguing/copy_remove.html", context)
+    if kept:
+        return render(request, "cataloguing/copy_remove.html", context, status=409)
     if request.POST.get("confirm") != "yes":
         context["error"] = _("Nothing was removed: confirm with the button below.")
         return render(request, "cataloguing/copy_remove.html", context, status=400)
@@ -231,7 +236,9 @@ def record_copy_remove_page(request: HttpRequest, pk: int, item_id: int) -> Http
         )
         return render(request, "cataloguing/copy_remove.html", context, status=412)
     except ApplicationError as exc:
-        context["error"] = exc.message
+        # Lent or shelved for a patron since the page was shown: said as the page says it.
+        context["kept"] = item_removal_refused(Item.objects.get(pk=item.pk))
+        context["error"] = "" if context["kept"] else exc.message
         return render(request, "cataloguing/copy_remove.html", context, status=exc.status_code)
     messages.success(request, _("Copy %(barcode)s was removed.") % {"barcode": item.barcode})
     return redirect(reverse("staff-record", args=[pk]) + "#copies")

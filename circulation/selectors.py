@@ -479,6 +479,30 @@ def items_lent_reason(items: QuerySet[Item]) -> str:
     return ""
 
 
+def item_removal_refused(item: Item) -> str:
+    """Why this one copy cannot be removed from the catalog, in words about it, or "": said
+    on its page before anyone asks to remove it (the deletion itself is refused for the same
+    reasons, by items_lent_reason and the catalog's hold shelf check)."""
+    if item.status == Item.Status.ON_HOLD_SHELF:
+        return gettext(
+            "This copy cannot be removed: it waits on the hold shelf for a patron. Lend it to "
+            "them or cancel their hold first."
+        )
+    loans = Loan.objects.filter(item_id=item.pk)
+    if loans.filter(returned_at__isnull=True).exists():
+        return gettext(
+            "This copy cannot be removed while it is on loan. Once it is checked in, mark it "
+            "withdrawn instead: a copy that has been lent keeps its loans for the library's "
+            "statistics."
+        )
+    if loans.exists():
+        return gettext(
+            "This copy cannot be removed: it has been lent before, and keeps its loans for the "
+            "library's statistics. Mark it withdrawn instead."
+        )
+    return ""
+
+
 def records_held_reason(records: QuerySet[Record]) -> str:
     """Why these records must not be deleted, or "": patrons wait for them (a hold waiting or
     ready), and would lose their place without a word. Asked by the catalog before it deletes

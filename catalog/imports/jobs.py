@@ -25,7 +25,6 @@ from catalog.imports.accounting import peak_memory_note, statistics_after
 from catalog.imports.deciding import (
     CatalogMovedOn,
     catalog_moved_on_check,
-    catalog_moved_on_said,
     feed_position,
     records_changed_since_preview,
 )
@@ -192,13 +191,14 @@ def import_job_commit(*, job_id: int) -> ImportJob:
     return job
 
 
-def import_job_outdated(job: ImportJob) -> str:
-    """Why a staged preview can no longer be committed (records it rests on changed since it
-    was made), said on its page instead of the commit button; "" when it can be."""
+def import_job_outdated(job: ImportJob) -> list[int]:
+    """The records, by id, that changed since the staged preview was made in a way that could
+    turn its decisions, so that its commit would be refused; none when it can be committed
+    (or is not a staged preview that could be). One query over the job's rows: asked for one
+    job at a time, on its page and the API's detail, never for a list of jobs."""
     if job.status != ImportJob.Status.STAGED or job.dry_run:
-        return ""
-    changed = records_changed_since_preview(job)
-    return catalog_moved_on_said(changed) if changed else ""
+        return []
+    return records_changed_since_preview(job)
 
 
 def import_job_refused_outdated(job: ImportJob) -> bool:

@@ -440,3 +440,15 @@ def _lookups(filters: dict[str, Any], refusals: FieldRefusals) -> dict[str, Any]
             with refusals.field():
                 raise _refused(name, message) from None
     return values
+
+
+# How many of the records an outdated preview rests on its page names, each with its title.
+OUTDATED_RECORDS_SHOWN = 10
+
+
+def import_outdated_records_shown(record_ids: list[int]) -> list[dict[str, Any]]:
+    """The first of these records (changed since a preview was made), in order, each with its
+    id and its title as it is now; a record removed since has none."""
+    shown = record_ids[:OUTDATED_RECORDS_SHOWN]
+    titles = dict(Record.objects.filter(pk__in=shown).values_list("pk", "title"))
+    return [{"pk": pk, "title": titles.get(pk)} for pk in shown]

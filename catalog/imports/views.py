@@ -27,11 +27,13 @@ from catalog.imports.jobs import (
 from catalog.imports.models import ExportJob, Format, ImportJob, ImportRow
 from catalog.imports.rejects import import_rejects_file
 from catalog.imports.selectors import (
+    OUTDATED_RECORDS_SHOWN,
     export_job_list,
     import_job_desk_statuses_warned,
     import_job_list,
     import_job_names_locations,
     import_job_progress,
+    import_outdated_records_shown,
     import_row_list,
 )
 from catalog.models import Item
@@ -139,6 +141,8 @@ def _import_job_page(
         "actions": ImportRow.Action.choices,
         "running": job.status in ImportJob.ACTIVE_STATUSES,
         "outdated": outdated,
+        "outdated_shown": import_outdated_records_shown(outdated),
+        "outdated_more": max(0, len(outdated) - OUTDATED_RECORDS_SHOWN),
         # A commit refused for that reason leaves the job failed: it may be previewed again.
         "preview_again": bool(outdated) or import_job_refused_outdated(job),
         # The records a reverted job created are gone: its rows link to none of them.

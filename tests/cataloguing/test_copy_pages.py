@@ -17,7 +17,7 @@ from catalog.services import (
     location_create,
     record_create,
 )
-from circulation.services import PatronData, loan_checkout, patron_create
+from circulation.services import PatronData, loan_checkin, loan_checkout, patron_create
 from staff.services import user_create
 from tests.cataloguing.test_add_page import _fields
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
@@ -115,8 +115,41 @@ def test_a_copy_on_loan_keeps_its_status_and_its_place_until_returned(admin, cop
     remove = f"{_edit_url(copy)}remove/"
     kept = admin.post(remove, {"confirm": "yes", "version": str(_stored(copy).version)})
     assert kept.status_code == 409
-    assert "cannot be deleted" in kept.content.decode()
+    assert "This copy cannot be removed while it is on loan." in kept.content.decode()
+    assert 'id="copy-remove-confirm"' not in kept.content.decode()
     assert _stored(copy).barcode == "000001"
+
+
+def _lent(returned: bool) -> None:
+    with schema_context("alpha"):
+        patron_create(data=PatronData(name="Shevek", barcode="P-1"))
+        loan_checkout(item_barcode="000001", patron_barcode="P-1")
+        if returned:
+            loan_checkin(item_barcode="000001")
+
+
+@pytest.mark.parametrize(
+    ("returned", "said"),
+    [
+        (False, "This copy cannot be removed while it is on loan. Once it is checked in, mark "
+                "it withdrawn instead"),
+        (True, "This copy cannot be removed: it has been lent before, and keeps its loans for "
+               "the library&#x27;s statistics. Mark it withdrawn instead."),
+    ],
+)  # fmt: skip
+def test_a_copy_that_cannot_be_removed_is_said_so_before_asking(admin, copy, returned, said):
+    """The tester's steps: the confirm page offered "Yes, remove this copy" for a copy on
+    loan, and its answer came only after the button, as a 409 about "1 copy"."""
+    _lent(returned)
+
+    asked = admin.get(f"{_edit_url(copy)}remove/")
+
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert said in page
+    assert "Copy 000001 of The Dispossessed cannot be removed" in page
+    assert "Yes, remove this copy" not in page
+    assert "1 copy" not in page
 
 
 def test_a_save_from_a_stale_tab_is_refused_and_keeps_the_other_change(admin, copy):
@@ -173,3 +206,12 @@ def test_a_copy_of_another_record_is_not_reached_through_this_one(admin, copy):
     with schema_context("alpha"):
         other = record_create(data=RecordData(title="Another"))
     assert admin.get(f"/staff/records/{other.pk}/copies/{copy.pk}/").status_code == 404
+
+
+def test_the_copy_forms_note_boxes_fit_a_phone(admin, copy):
+    """Ten rows each made the two note boxes fill a 390x844 phone's screen."""
+    page = admin.get(_edit_url(copy)).content.decode()
+    boxes = re.findall(r'<textarea name="(\w+)"[^>]*rows="(\d+)"', page)
+
+    assert {name for name, _ in boxes} == {"public_note", "staff_note"}
+    assert all(int(rows) <= 3 for _, rows in boxes), boxes

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from catalog.imports.jobs import import_job_commit, import_job_create, import_job_preview_again
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.models import Record
-from catalog.services import RecordData, record_create, record_update
+from catalog.services import RecordData, record_create, record_delete, record_update
 from common.errors import Conflict
 from tests.api.conftest import client_for
 from tests.api.test_imports_api import _key
@@ -131,8 +131,14 @@ def test_the_page_of_an_outdated_preview_says_why_and_offers_it_again(library):
     page = librarian.get(f"/staff/imports/{job.pk}/").text
 
     assert COMMIT not in page
-    assert f"Record {added.pk} changed after this import was previewed" in page
     assert AGAIN in page
+    notice = page[page.index('id="import-outdated"') :]
+    notice = notice[: notice.index("</div>")]
+    # The record by its title, linked to its staff page; nothing was tried, so nothing failed.
+    assert f'<a href="/staff/records/{added.pk}/"><bdi>Dune</bdi></a> (record {added.pk})' in notice
+    assert "This preview is out of date" in notice
+    assert "Nothing was imported" not in notice
+    assert "Nothing has been imported yet" in notice
     answer = librarian.post(f"/staff/imports/{job.pk}/preview/")
     assert answer.status_code == 302
     with schema_context("alpha"):
@@ -165,3 +171,48 @@ def test_the_api_previews_again_and_never_another_librarys_job(library, other_li
     with schema_context("alpha"):
         job_run(ImportJob.objects.get(pk=job.pk))
     assert api.post(f"/api/v1/imports/{job.pk}/commit/").status_code == 202
+
+
+def test_the_notice_says_which_record_was_removed_since(library):
+    with schema_context("alpha"):
+        kept = record_create(data=DUNE_HELD)
+        job = _staged("title,isbn,year\nDune,9780441172719,1965\n")
+        record_delete(record_id=kept.pk)
+    librarian = staff_client("alpha", LIBRARY_HOST, "librarian")
+
+    page = librarian.get(f"/staff/imports/{job.pk}/").text
+
+    assert f"Record {kept.pk}, removed since" in page
+    assert COMMIT not in page
+
+
+def test_the_api_detail_says_the_preview_is_outdated_and_which_records(library):
+    with schema_context("alpha"):
+        job = _staged(DUNE)
+    api = client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
+    assert api.get(f"/api/v1/imports/{job.pk}/").json()["preview_outdated"] == []
+    with schema_context("alpha"):
+        added = record_create(data=DUNE_HELD)
+
+    detail = api.get(f"/api/v1/imports/{job.pk}/").json()
+
+    assert detail["preview_outdated"] == [added.pk]
+    assert api.post(f"/api/v1/imports/{job.pk}/commit/").status_code == 409
+    # The list does not read every job's rows for it.
+    listed = api.get("/api/v1/imports/").json()["results"]
+    assert all("preview_outdated" not in row for row in listed)
+
+
+def test_a_field_the_preview_again_does_not_take_is_refused(library):
+    with schema_context("alpha"):
+        job = _staged(DUNE)
+        record_create(data=DUNE_HELD)
+    api = client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
+
+    refused = api.post(f"/api/v1/imports/{job.pk}/preview/", {"foo": 1}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["foo"] == ["Unknown field; this operation takes: none."]
+    with schema_context("alpha"):
+        assert ImportJob.objects.get(pk=job.pk).status == "staged"
+    assert api.post(f"/api/v1/imports/{job.pk}/preview/", {}, format="json").status_code == 202
