@@ -320,6 +320,7 @@ _IMPORT_JOB = {
     "staged_at": _AT,
     "committed_at": None,
     "finished_at": None,
+    "waiting_for_job_queue": False,
 }
 _IMPORT_ROW = {
     "position": 7,
@@ -346,6 +347,7 @@ _EXPORT_JOB = {
     "started_by": "head@springfield.example",
     "created_at": _AT,
     "finished_at": _AT,
+    "waiting_for_job_queue": False,
 }
 IMPORT_JOB = OpenApiExample("Import job", value=_IMPORT_JOB, response_only=True)
 IMPORT_JOB_DETAIL = OpenApiExample(
