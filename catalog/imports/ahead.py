@@ -6,7 +6,7 @@ laid out while the writer commits the chunk before.
 
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from queue import Full, Queue
 from typing import Any, cast
@@ -184,21 +184,25 @@ class Written:
                 raise LeaseLost("the import's writer stopped")
 
     def wait(self, count: int) -> None:
+        self.wait_until(lambda: self.count >= count)
+
+    def wait_until(self, done: Callable[[], bool]) -> None:
+        """Wait until `done` says so, looked at each time the writer advances."""
         with self.changed:
-            while self.count < count:
+            while not done():
                 if self.stop.is_set():
                     raise LeaseLost("the import's writer stopped")
                 self.changed.wait(0.1)
 
 
-def chunks_read(job: ImportJob) -> Iterator[Planned]:
+def chunks_read(job: ImportJob) -> Generator[Planned, None, None]:
     """The job's chunks as read, left to the writer to decide (inside a caller's transaction,
     where a second connection would not see what the writer wrote)."""
     for chunk, read, _ in _chunks(job):
         yield Planned(chunk, read)
 
 
-def chunks_planned(job: ImportJob, tenant: Any, written: Written) -> Iterator[Planned]:
+def chunks_planned(job: ImportJob, tenant: Any, written: Written) -> Generator[Planned, None, None]:
     """Read, decide and plan chunks on the reader thread, with a database connection of its
     own, while the writer commits the chunks before: its lookups, the new records' ids,
     contributors and subjects, and their COPY lines cost the writer nothing.

@@ -4,8 +4,8 @@ import gc
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
 from typing import cast
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from catalog.imports.accounting import (
     decisions_count,
     statistics_refresh,
 )
-from catalog.imports.ahead import Written, chunks_planned, chunks_read, read_ahead
+from catalog.imports.ahead import Planned, Written, chunks_planned, chunks_read, read_ahead
 from catalog.imports.deciding import Action, Decision, catalog_moved_on_check, chunk_decide
 from catalog.imports.leasing import LeaseLost, lease_renew
 from catalog.imports.models import ImportJob, ImportRow
@@ -34,6 +34,10 @@ class Slice:
     for the worker (`others_waiting`; without it, always), else it runs on; but never longer
     than a quarter of the broker's visibility timeout, past which the broker would hand the
     task, still unacknowledged, to another worker.
+
+    The reader thread reads ahead only while the turn lasts (`reading_goes_on`): past the
+    deadline, it waits for the writer to say whether the turn goes on, and the writer writes
+    every chunk read before it ends the turn, so no chunk is read twice.
 
     While people are being served (`readers_active`), the job gives way after each chunk:
     it pauses STACKS_IMPORT_GIVE_WAY times as long as its work since the last pause took, and
@@ -55,6 +59,10 @@ class Slice:
         visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
         self.longest = now + visibility / 4
         self.working_since = now
+        # Set by the writer's thread, read by the reader's: the turn's end, once decided, and
+        # how many times the writer found the deadline passed.
+        self.ended = False
+        self.verdicts = 0
 
     def give_way(self) -> None:
         """Pause while readers are served, up to STACKS_IMPORT_GIVE_WAY times as long as the
@@ -82,9 +90,21 @@ class Slice:
         if now <= self.deadline:
             return False
         if now > self.longest or self.others_waiting is None or self.others_waiting():
+            self.ended = True
+        else:
+            self.deadline = now + settings.STACKS_IMPORT_SLICE_SECONDS
+        self.verdicts += 1
+        return self.ended
+
+    def reading_goes_on(self, written: Written, handed: int) -> bool:
+        """Whether the reader thread, having handed `handed` chunks to the writer, reads
+        another: before the deadline, yes; past it, once the writer has said whether the turn
+        goes on (or has written all it was handed, whose last verdict then holds)."""
+        seen = self.verdicts  # before the deadline: the writer moves it, then counts
+        if time.monotonic() <= self.deadline:
             return True
-        self.deadline = now + settings.STACKS_IMPORT_SLICE_SECONDS
-        return False
+        written.wait_until(lambda: self.verdicts > seen or written.count >= handed)
+        return not self.ended
 
 
 @contextmanager
@@ -125,7 +145,7 @@ def stage_slice(job: ImportJob, owner: str, turn: Slice) -> bool:
         else chunks_read(job)
     )
     checkpoint = job.staged_through
-    for number, step in enumerate(read_ahead(planned, stop=stop), start=1):
+    for number, step in enumerate(read_ahead(_within(turn, written, planned), stop=stop), 1):
         chunk, read = step.chunk, step.read
         with transaction.atomic(), one_cursor():
             locked = lease_renew(job.pk, owner)
@@ -147,12 +167,18 @@ def stage_slice(job: ImportJob, owner: str, turn: Slice) -> bool:
                 changes_note(locked, last_change)
             decisions_count(locked, decisions)
             locked.save()
-        written.advance(number)
         if not ahead:
             made = sum(1 for d in decisions if d.action == Action.CREATE)
             statistics_refresh(locked.created, made)
-        if turn.over():
-            return True
+        # Once the turn is over, the chunks already read are still written (the reader
+        # reads no more): reading them again next turn would cost more.
+        if turn.ended:
+            turn.give_way()
+        else:
+            turn.over()
+        written.advance(number)
+    if turn.ended:
+        return True
     with transaction.atomic():
         locked = lease_renew(job.pk, owner)
         locked.total = locked.created + locked.updated + locked.unchanged + locked.rejected
@@ -164,6 +190,18 @@ def stage_slice(job: ImportJob, owner: str, turn: Slice) -> bool:
             locked.status = ImportJob.Status.STAGED
         locked.save()
     return False
+
+
+def _within(
+    turn: Slice, written: Written, planned: Generator[Planned, None, None]
+) -> Iterator[Planned]:
+    """The chunks of `planned` that the turn has time for, on the reader thread; `planned` is
+    closed there too, so the reader's connection is closed by the thread that opened it."""
+    with closing(planned):
+        for number, step in enumerate(planned, start=1):
+            yield step
+            if not turn.reading_goes_on(written, number):
+                return
 
 
 def commit_slice(job: ImportJob, owner: str, turn: Slice) -> bool:

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
 
+from catalog.imports import formats
 from catalog.imports.accounting import statistics_refresh
 from catalog.imports.ahead import chunk_size, read_ahead
 from catalog.imports.exports import export_job_create, export_job_write
@@ -462,6 +463,42 @@ def test_a_job_gives_the_worker_back_only_when_other_work_waits(
     assert job.committed_through == (first if others_waiting else 20)
     assert job.status == ("committing" if others_waiting else "committed")
     assert job.worker_peak_rss_kb  # saved with the chunks: there once the job shows finished
+
+
+def test_a_job_over_many_turns_reads_each_record_once(live_library, settings, monkeypatch):
+    # The chunks read ahead when a turn ends are written before it ends, not read again on
+    # the next turn; every record is still written once. Each turn goes on past its deadline
+    # once, then ends (other work waits every other time the writer asks).
+    settings.STACKS_IMPORT_CHUNK_SIZE = 40
+    settings.STACKS_IMPORT_SLICE_SECONDS = 0
+    reads = []
+    marc_records = formats.READERS["marc"]
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for read in marc_records(*args, **kwargs):
+            reads.append(read[0].position)
+            yield read
+
+    monkeypatch.setitem(formats.READERS, "marc", counted)
+    asked = []
+    with schema_context(live_library.library.schema_name):
+        job = generated_job(300)
+        owner = lease_token()
+        turns = 1
+        while import_job_work(
+            job_id=job.pk,
+            owner=owner,
+            others_waiting=lambda: asked.append(1) or len(asked) % 2 == 0,
+        ):
+            turns += 1
+        job.refresh_from_db()
+        records = Record.objects.count()
+
+    assert (job.status, job.created, records) == ("committed", 300, 300)
+    assert turns > 3
+    # At most one record a turn is read twice: the one that showed its last chunk was full.
+    assert len(reads) - 300 <= turns - 1, (len(reads), turns)
+    assert sorted(set(reads)) == list(range(1, 301))
 
 
 def test_an_import_starts_and_ends_with_small_chunks(in_library, settings):
