@@ -71,7 +71,7 @@ from circulation.stocktake import (
 )
 from common.errors import first_or_not_found
 from common.http import attachment, csv_attachment
-from staff.audit import actor_name
+from staff.audit import actor_label
 
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -207,7 +207,7 @@ class PatronViewSet(CirculationViewSet):
         body = self.body(PatronInputSerializer)
         patron = services.patron_create(
             data=body.data_for_service(), pin=body.validated_data.get("pin", ""),
-            actor=actor_name(request.user),
+            actor=actor_label(request.user),
         )  # fmt: skip
         return created(
             PatronSerializer(selectors.patron_get(patron_id=patron.pk)).data,
@@ -223,7 +223,7 @@ class PatronViewSet(CirculationViewSet):
             patron_id=current.pk,
             changes=body.changes_for_service(),
             expected_version=expected_version(request),  # after the body, as for records
-            actor=actor_name(request.user),
+            actor=actor_label(request.user),
         )
         if "pin" in body.validated_data:
             services.patron_pin_set(patron_id=current.pk, pin=body.validated_data["pin"])
@@ -914,7 +914,7 @@ class PatronImportViewSet(CirculationViewSet):
         patron_upload_check(size=upload.size)
         job = patron_import_create(
             content=upload.read(), file_name=upload.name or "patrons.csv",
-            started_by_label=str(request.user)[:255],
+            started_by_label=actor_label(request.user)[:255],
         )  # fmt: skip
         return created(PatronImportSerializer(job).data, request, "patron-import-detail", job.pk)
 

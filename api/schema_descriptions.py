@@ -275,7 +275,7 @@ FIELD_DESCRIPTIONS = {
     "block stays as it is.",
     "Patron.block_reason": "Why the patron is blocked, as the desk shows it; empty when not "
     "blocked. Needed to block.",
-    "Patron.blocked_at": "When the block (or its reason) was set; null when not blocked.",
+    "Patron.blocked_at": "When the block was set (a new reason keeps it); null when not blocked.",
     "Patron.blocked_by": "Who set the block: a staff member's email or an API key's name; empty "
     "when not blocked.",
     "Patron.pin": "The PIN the patron signs in with at a self-check machine (digits).",

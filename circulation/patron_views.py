@@ -60,7 +60,7 @@ from common.dates import date_field
 from common.errors import ApplicationError, NotFound, PreconditionFailed
 from common.http import attachment
 from common.pages import form_page, not_found_as_404
-from staff.audit import actor_name
+from staff.audit import actor_label
 
 PAGE_SIZE = 50
 
@@ -181,7 +181,7 @@ def patron_new_page(request: HttpRequest) -> HttpResponse:
         try:
             patron = patron_create(
                 data=form.data_for_service(), pin=form.cleaned_data["pin"],
-                actor=actor_name(request.user),
+                actor=actor_label(request.user),
             )  # fmt: skip
         except ApplicationError as exc:
             form.add_service_errors(exc)
@@ -224,7 +224,7 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
                     patron_id=pk,
                     data=form.data_for_service(),
                     expected_version=form.cleaned_data["version"],
-                    actor=actor_name(request.user),
+                    actor=actor_label(request.user),
                 )
                 if form.cleaned_data["pin"]:
                     patron_pin_set(patron_id=pk, pin=form.cleaned_data["pin"])
@@ -318,7 +318,7 @@ def patron_imports_page(request: HttpRequest) -> HttpResponse:
                 patron_upload_check(size=upload.size)
                 job = patron_import_create(
                     content=upload.read(), file_name=upload.name or "patrons.csv",
-                    started_by_label=str(request.user),
+                    started_by_label=actor_label(request.user),
                 )  # fmt: skip
             except ApplicationError as exc:
                 form.add_error("file", exc.message)

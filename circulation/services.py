@@ -84,7 +84,7 @@ class PatronData:
 def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") -> bool:
     """Check `data` as a write of `patron` would (every problem named by its field) and set
     it on the instance, unsaved: whether that changed anything. `actor` is who writes it (as
-    the audit log names them), kept with a block they set."""
+    staff.audit.actor_label names them), kept with a block they set."""
     errors: dict[str, list[str]] = {}
     block = _block_values(patron, data, actor, errors)
     name, barcode = data.name.strip(), data.barcode.strip()
@@ -147,9 +147,10 @@ def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") ->
 def _block_values(
     patron: Patron, data: PatronData, actor: str, errors: dict[str, list[str]]
 ) -> dict[str, Any]:
-    """The block columns `data` asks for: a block needs its reason; setting it (or a new
-    reason) records who and when; lifting it clears all three. A reason sent for a patron
-    who is not blocked, without blocking them, is refused rather than dropped."""
+    """The block columns `data` asks for: a block needs its reason; setting it records who
+    and when, which a new reason for a block that stands keeps (the block started then, by
+    them); lifting it clears all three. A reason sent for a patron who is not blocked,
+    without blocking them, is refused rather than dropped."""
     reason = (patron.block_reason if data.block_reason is None else data.block_reason).strip()
     wanted = patron.blocked if data.blocked is None else data.blocked
     if not wanted:
@@ -164,8 +165,8 @@ def _block_values(
         ]
     elif len(reason) > 500:
         errors["block_reason"] = [gettext("A block's reason has at most 500 characters.")]
-    if patron.blocked and reason == patron.block_reason:
-        return {}
+    if patron.blocked:
+        return {} if reason == patron.block_reason else {"block_reason": reason}
     return {"block_reason": reason, "blocked_at": timezone.now(), "blocked_by": actor[:254]}
 
 

@@ -5,7 +5,7 @@ from django_tenants.utils import schema_context
 
 from circulation.models import Patron
 from tests.api.test_circulation_api import checkout, patron_key, snapshot
-from tests.circulation.conftest import Desk, desk_make
+from tests.circulation.conftest import Desk, desk_make, staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 REASON = "lost book not paid"
@@ -78,3 +78,26 @@ def test_another_library_cannot_block(library, other_library, callers) -> None:
     assert snapshot(theirs.schema) == before
     with schema_context(theirs.schema):
         assert Patron.objects.get(pk=theirs.patron.pk).blocked_at is None
+
+
+def test_a_key_that_blocks_is_named_by_its_name_and_a_new_reason_keeps_the_start(
+    library, callers
+) -> None:
+    desk = desk_make(library.schema_name)
+    key = patron_key(library.schema_name, LIBRARY_HOST, "write")
+    url = f"/api/v1/patrons/{desk.patron.pk}/"
+    blocked = key.patch(url, {"blocked": True, "block_reason": REASON}, format="json").json()
+    # The schema promises an API key's name, as the patron imports it starts show it.
+    assert blocked["blocked_by"] == "API key 'write patrons key'"
+    page = staff_client(library.schema_name, LIBRARY_HOST, "librarian")
+    shown = page.get(f"/staff/patrons/{desk.patron.pk}/").text
+    assert "by API key &#x27;write patrons key&#x27;: <bdi>" in shown
+    # Only the reason changes: the block still started when, and by whom, it was set.
+    reworded = callers["librarian"].patch(url, {"block_reason": "two books lost"}, format="json")
+    assert reworded.status_code == 200
+    body = reworded.json()
+    assert body["block_reason"] == "two books lost"
+    started = (blocked["blocked_at"], blocked["blocked_by"])
+    assert (body["blocked_at"], body["blocked_by"]) == started
+    with schema_context(library.schema_name):
+        assert Patron.objects.get(pk=desk.patron.pk).block_reason == "two books lost"
