@@ -40,12 +40,21 @@ def test_a_block_set_by_patch_stops_lending_until_lifted(library, callers) -> No
     lent = checkout(key, desk, item=1)
     assert lent.status_code == 400
     assert lent.json()["code"] == "patron_blocked"
-    assert REASON in lent.json()["detail"]
+    # Each refusal says the patron is blocked, why, and what it refuses, for a machine's
+    # screen as well: no page to go to.
+    said = f"{desk.patron.name} is blocked ({REASON}): "
+    assert lent.json()["detail"] == f"{said}nothing can be lent to them until the block is lifted."
     renewed = key.post("/api/v1/loans/renew/", {"item_barcode": desk.item.barcode}, format="json")
     assert renewed.json()["code"] == "patron_blocked"
+    assert renewed.json()["detail"] == (
+        f"{said}their loans cannot be renewed until the block is lifted."
+    )
     hold = {"record": desk.other_record.pk, "patron_barcode": desk.patron.barcode}
     held = key.post("/api/v1/holds/", hold, format="json")
     assert held.json()["code"] == "patron_blocked"
+    assert held.json()["detail"] == (
+        f"{said}no hold can be placed for them until the block is lifted."
+    )
     assert snapshot(desk.schema) == before
     lifted = callers["librarian"].patch(url, {"blocked": False}, format="json").json()
     assert (lifted["blocked"], lifted["block_reason"], lifted["blocked_by"]) == (False, "", "")
