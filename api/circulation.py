@@ -935,8 +935,11 @@ class PatronImportViewSet(CirculationViewSet):
     @action(detail=True, methods=["get"])
     def rejects(self, request: Request, pk: str) -> HttpResponse:
         job = patron_import_get(job_id=int(pk))
-        return csv_attachment(
-            patron_import_rejects_csv(job=job), filename=f"patron-rejects-{job.pk}.csv"
+        content, charset = patron_import_rejects_csv(job=job)
+        return attachment(
+            content,
+            content_type=f"text/csv; charset={charset}",
+            filename=f"patron-rejects-{job.pk}.csv",
         )
 
     @action(detail=False, methods=["get"])

@@ -33,6 +33,7 @@ from common.dates import date_read
 from common.emails import is_email_address
 from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language, quoted
+from common.spreadsheet_csv import spreadsheet_csv
 from common.tasks import task_enqueue, task_name
 
 PATRON_IMPORT_RUN = task_name("worker.patron_import_run")
@@ -507,10 +508,10 @@ def patron_import_rows(*, job: PatronImport, action: str = "") -> QuerySet[Patro
     return rows.filter(action=action) if action else rows
 
 
-def patron_import_rejects_csv(*, job: PatronImport) -> str:
-    """The rejected lines as they came, in the file's own columns and delimiter (a spreadsheet
-    that saved ";" between them opens the rejects as it did the file), with the reason in a
-    last column, to fix and resend."""
+def patron_import_rejects_csv(*, job: PatronImport) -> tuple[bytes, str]:
+    """The rejected lines as they came, in the file's own columns, delimiter and encoding (a
+    spreadsheet that saved ";" between them in Windows-1252 opens the rejects as it did the
+    file), with the reason in a last column, to fix and resend: (content, its charset)."""
     header, delimiter = _file_header(job)
     # A rejects file sent back has its reasons' column already: this time's go in it.
     names = [name.strip().lower() for name in header]
@@ -526,7 +527,8 @@ def patron_import_rejects_csv(*, job: PatronImport) -> str:
         else:
             cells[reason_at] = said
         writer.writerow(cells)
-    return out.getvalue()
+    content, charset = spreadsheet_csv([out.getvalue()], job.encoding)
+    return b"".join(content), charset
 
 
 def _file_header(job: PatronImport) -> tuple[list[str], str]:
