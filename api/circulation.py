@@ -838,7 +838,9 @@ class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
             "id", "file_name", "status", "processed", "error", "error_code", "total", "created",
             "updated", "unchanged", "rejected", "started_by_label", "created_at", "committed_at",
             "waiting_for_job_queue", "encoding", "warnings", "new_categories",
+            "categories_created",
         ]  # fmt: skip
+        read_only_fields = ["categories_created"]
 
     def get_warnings(self, job: PatronImport) -> list[str]:
         return patron_import_warnings(job)

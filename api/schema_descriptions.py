@@ -247,6 +247,8 @@ FIELD_DESCRIPTIONS = {
     "rejected": "How many rows were refused, each with its reason.",
     "PatronImport.processed": "How many rows have been read so far.",
     "PatronImport.started_by_label": "The account that started it.",
+    "PatronImport.categories_created": "The patron categories committing the file created "
+    "(no patron or lending rule had them before), by code: `new_categories` once committed.",
     "PatronImport.encoding": (
         "The encoding the file is read in: utf-8, or cp1252 (Windows-1252) for a file that is "
         "not UTF-8, as Excel on Windows saves CSV."

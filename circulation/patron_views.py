@@ -3,6 +3,7 @@ files, and the library's lending rules and closed days. Every write goes through
 the API calls; who may do what is circulation.access's decision."""
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -205,6 +206,10 @@ def _patron_initial(patron: Any) -> dict[str, Any]:
     return {name: getattr(patron, name) for name in PatronForm.base_fields if name != "pin"}
 
 
+def _day(iso: str | None) -> date | None:
+    return date.fromisoformat(iso) if iso else None
+
+
 def _patron_or_404(pk: int) -> Any:
     with not_found_as_404(_("No such patron.")):
         return patron_get(patron_id=pk)
@@ -357,8 +362,10 @@ def patron_import_page(request: HttpRequest, pk: int) -> HttpResponse:
         "rejects": patron_import_rows(job=job, action=PatronImportRow.Action.REJECT)[:200],
         "warnings": patron_import_warnings(job),
         "preview": patron_import_preview(job),
+        # Each with its category's name and its card's end as a date, which the page writes
+        # as the library does.
         "creates": [
-            (row, patron_category_label(row.data["category"]))
+            (row, patron_category_label(row.data["category"]), _day(row.data.get("expires_on")))
             for row in patron_import_rows(job=job, action=PatronImportRow.Action.CREATE)[
                 :CREATES_SHOWN
             ]

@@ -202,7 +202,7 @@ def test_the_rejects_keep_the_file_s_delimiter_and_columns(
         ["P-GV", "Gvarab", ""],
     ]
     assert lines[1][3].startswith("line 3: \u201cnot-an-email\u201d is not an email address")
-    assert lines[2][3] == "line 4: 2 cells where the header has 3"
+    assert lines[2][3] == "line 4: 2 cells where the header has 3."
 
 
 def test_the_worker_writes_reasons_in_the_library_s_language(library, desk: Desk) -> None:
@@ -215,7 +215,7 @@ def test_the_worker_writes_reasons_in_the_library_s_language(library, desk: Desk
     rows = client.get(f"/api/v1/patron-imports/{queued.json()['id']}/rows/").json()["results"]
     assert [(r["action"], r["reason"]) for r in rows] == [
         ("create", "neuer Barcode"),
-        ("reject", "\u201enot-an-email\u201c ist keine E-Mail-Adresse"),
+        ("reject", "\u201enot-an-email\u201c ist keine E-Mail-Adresse."),
     ]
 
 
