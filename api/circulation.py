@@ -72,7 +72,7 @@ from circulation.stocktake import (
 )
 from common.errors import ApplicationError, first_or_not_found
 from common.http import attachment, csv_attachment
-from staff.audit import actor_name
+from staff.audit import actor_label
 
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -211,7 +211,7 @@ class PatronViewSet(CirculationViewSet):
         body = self.body(PatronInputSerializer)
         patron = services.patron_create(
             data=body.data_for_service(), pin=body.validated_data.get("pin", ""),
-            actor=actor_name(request.user),
+            actor=actor_label(request.user),
         )  # fmt: skip
         return created(
             PatronSerializer(selectors.patron_get(patron_id=patron.pk)).data,
@@ -227,7 +227,7 @@ class PatronViewSet(CirculationViewSet):
             patron_id=current.pk,
             changes=body.changes_for_service(),
             expected_version=expected_version(request),  # after the body, as for records
-            actor=actor_name(request.user),
+            actor=actor_label(request.user),
         )
         if "pin" in body.validated_data:
             services.patron_pin_set(patron_id=current.pk, pin=body.validated_data["pin"])
@@ -847,7 +847,9 @@ class PatronImportSerializer(serializers.ModelSerializer[PatronImport]):
             "id", "file_name", "status", "processed", "error", "error_code", "total", "created",
             "updated", "unchanged", "rejected", "started_by_label", "created_at", "committed_at",
             "waiting_for_job_queue", "encoding", "warnings", "new_categories",
+            "categories_created",
         ]  # fmt: skip
+        read_only_fields = ["categories_created"]
 
     def get_warnings(self, job: PatronImport) -> list[str]:
         return patron_import_warnings(job)
@@ -923,7 +925,7 @@ class PatronImportViewSet(CirculationViewSet):
         patron_upload_check(size=upload.size)
         job = patron_import_create(
             content=upload.read(), file_name=upload.name or "patrons.csv",
-            started_by_label=str(request.user)[:255],
+            started_by_label=actor_label(request.user)[:255],
         )  # fmt: skip
         return created(PatronImportSerializer(job).data, request, "patron-import-detail", job.pk)
 
@@ -944,8 +946,11 @@ class PatronImportViewSet(CirculationViewSet):
     @action(detail=True, methods=["get"])
     def rejects(self, request: Request, pk: str) -> HttpResponse:
         job = patron_import_get(job_id=int(pk))
-        return csv_attachment(
-            patron_import_rejects_csv(job=job), filename=f"patron-rejects-{job.pk}.csv"
+        content, charset = patron_import_rejects_csv(job=job)
+        return attachment(
+            content,
+            content_type=f"text/csv; charset={charset}",
+            filename=f"patron-rejects-{job.pk}.csv",
         )
 
     @action(detail=False, methods=["get"])

@@ -51,7 +51,7 @@ _PATRON_IMPORT = {
     "error_code": "", "total": 120, "created": 100,
     "updated": 15, "unchanged": 3, "rejected": 2, "started_by_label": "head@example.org",
     "created_at": _AT, "committed_at": None, "encoding": "utf-8", "warnings": [],
-    "new_categories": ["bookmobile"], "waiting_for_job_queue": False,
+    "new_categories": ["bookmobile"], "categories_created": [], "waiting_for_job_queue": False,
 }  # fmt: skip
 
 PATRON = _out("Patron", _PATRON)

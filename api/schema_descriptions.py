@@ -249,6 +249,8 @@ FIELD_DESCRIPTIONS = {
     "rejected": "How many rows were refused, each with its reason.",
     "PatronImport.processed": "How many rows have been read so far.",
     "PatronImport.started_by_label": "The account that started it.",
+    "PatronImport.categories_created": "The patron categories committing the file created "
+    "(no patron or lending rule had them before), by code: `new_categories` once committed.",
     "PatronImport.encoding": (
         "The encoding the file is read in: utf-8, or cp1252 (Windows-1252) for a file that is "
         "not UTF-8, as Excel on Windows saves CSV."
@@ -277,7 +279,7 @@ FIELD_DESCRIPTIONS = {
     "block stays as it is.",
     "Patron.block_reason": "Why the patron is blocked, as the desk shows it; empty when not "
     "blocked. Needed to block.",
-    "Patron.blocked_at": "When the block (or its reason) was set; null when not blocked.",
+    "Patron.blocked_at": "When the block was set (a new reason keeps it); null when not blocked.",
     "Patron.blocked_by": "Who set the block: a staff member's email or an API key's name; empty "
     "when not blocked.",
     "Patron.pin": "The PIN the patron signs in with at a self-check machine (digits).",

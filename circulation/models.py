@@ -316,6 +316,9 @@ class PatronImport(Job, ImportCounts):
     # The encoding the file is read in: "utf-8", or "cp1252" for one that is not UTF-8 (as
     # Excel on Windows saves CSV), which the preview says as a catalog import's does.
     encoding = models.CharField(max_length=16, blank=True, default="")
+    # The categories committing it created (no patron or rule had them before), by code: what
+    # the preview said it would create, kept once it has.
+    categories_created = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"patron import {self.pk} ({self.status})"

@@ -5,19 +5,22 @@ rejected rows can be downloaded, fixed and sent again."""
 
 import csv
 import difflib
+import functools
 import io
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from catalog.imports.formats.csv_file import MAX_CSV_ROW_CHARS, csv_encoding, csv_rows_read
+from catalog.imports.formats.csv_header import csv_column_spelt
 from catalog.imports.formats.source import FileUnreadable
 from catalog.imports.models import csv_encoding_warning
 from circulation.models import Patron, PatronImport, PatronImportRow
@@ -33,6 +36,7 @@ from common.dates import date_read
 from common.emails import is_email_address
 from common.errors import ApplicationError, Conflict, first_or_not_found
 from common.language import library_language, quoted
+from common.spreadsheet_csv import spreadsheet_csv
 from common.tasks import task_enqueue, task_name
 
 PATRON_IMPORT_RUN = task_name("worker.patron_import_run")
@@ -40,6 +44,26 @@ PATRON_IMPORT_RUN = task_name("worker.patron_import_run")
 CHUNK = 500
 
 COLUMNS = ["name", "barcode", "email", "category", "expires_on", "notes"]
+# Each column's labels on the staff pages: a file may name its columns so in any of the
+# languages Stacks speaks ("Código de barras", "Code-barres"), the first said in reasons.
+COLUMN_LABELS = {
+    "name": [gettext_noop("Name")],
+    "barcode": [gettext_noop("Barcode")],
+    "email": [gettext_noop("Email")],
+    "category": [gettext_noop("Category")],
+    "expires_on": [
+        gettext_noop("Card expires on"), gettext_noop("Card expires"), gettext_noop("Expires")
+    ],
+    "notes": [gettext_noop("Notes")],
+}  # fmt: skip
+# Names spreadsheets give these columns that no label of the pages is, each read as the one
+# column it can only mean.
+COLUMNS_ELSEWHERE = {
+    "e-mail": "email", "mail": "email", "correo": "email", "adresse e-mail": "email",
+    "code-barre": "barcode", "code barre": "barcode", "strichcode": "barcode",
+    "expires": "expires_on", "expiry": "expires_on", "expiration": "expires_on",
+    "gültig bis": "expires_on", "caducidad": "expires_on", "kategorie": "category",
+}  # fmt: skip
 # The rejects file's own last column: a fixed rejects file goes back in as it is, its reasons
 # read past.
 REASON = "reason"
@@ -63,9 +87,12 @@ def _decide(
     existing: Patron | None,
     categories: "_Categories",
     repeats: Sequence[tuple[int, str]] = (),
+    *,
+    named: dict[str, str] | None = None,
 ) -> tuple[str, str, dict[str, Any]]:
     """(action, reason, data) for one row; `repeats` are the other lines of the file with its
-    barcode in any case, each with the barcode as it has it."""
+    barcode in any case, each with the barcode as it has it; `named`, each column's name as
+    the file wrote it, which the reason says. A reason is whole sentences."""
     barcode = cells.get("barcode", "").strip()
     expires_text = cells.get("expires_on", "").strip()
     problems = []
@@ -76,12 +103,16 @@ def _decide(
             expires_on = date_read(expires_text)
         except ValueError as exc:
             problems.append(
-                _("expires_on %(value)s is not a date. %(forms)s")
-                % {"value": quoted(expires_text), "forms": exc}
+                _("%(column)s: %(value)s is not a date. %(forms)s")
+                % {
+                    "column": column_said("expires_on", named),
+                    "value": quoted(expires_text),
+                    "forms": exc,
+                }
             )
     email = cells.get("email", "").strip()
     if email and not is_email_address(email):
-        problems.append(_("%(email)s is not an email address") % {"email": quoted(email)})
+        problems.append(_("%(email)s is not an email address.") % {"email": quoted(email)})
     data = {
         "name": cells.get("name", "").strip(), "barcode": barcode, "email": email,
         "category": categories.code(cells.get("category", "").strip() or "adult", problems),
@@ -97,7 +128,7 @@ def _decide(
         except ApplicationError as exc:
             problems.append(exc.message)
     if problems:
-        return PatronImportRow.Action.REJECT, "; ".join(problems), data
+        return PatronImportRow.Action.REJECT, " ".join(problems), data
     if existing is None:
         return PatronImportRow.Action.CREATE, _("new barcode"), data
     current = {
@@ -108,7 +139,7 @@ def _decide(
     }  # fmt: skip
     if current == data:
         return PatronImportRow.Action.UNCHANGED, _("the patron already reads so"), data
-    changed = ", ".join(k for k in COLUMNS if current[k] != data[k])
+    changed = ", ".join(column_said(k, named) for k in COLUMNS if current[k] != data[k])
     reason = _("barcode matches a patron; changes %(columns)s") % {"columns": changed}
     return PatronImportRow.Action.UPDATE, reason, data
 
@@ -140,8 +171,8 @@ class _Categories:
         if alike:
             problems.append(
                 _(
-                    "category %(given)s is none of the library's, but looks like %(existing)s: "
-                    "write %(existing)s for that category, or a name unlike it for a new one"
+                    "Category %(given)s is none of the library's, but looks like %(existing)s: "
+                    "write %(existing)s for that category, or a name unlike it for a new one."
                 )
                 % {"given": quoted(given), "existing": quoted(self.shown[alike[0]])}
             )
@@ -157,14 +188,14 @@ def _repeated(barcode: str, repeats: Sequence[tuple[int, str]]) -> list[str]:
     for line, other in repeats:
         if other == barcode:
             said.append(
-                _("barcode %(barcode)s is on line %(line)s of this file too")
+                _("Barcode %(barcode)s is on line %(line)s of this file too.")
                 % {"barcode": quoted(barcode), "line": line}
             )
         else:
             said.append(
                 _(
-                    "barcode %(barcode)s is on line %(line)s of this file too, as %(other)s (the "
-                    "desk does not tell upper and lower case apart)"
+                    "Barcode %(barcode)s is on line %(line)s of this file too, as %(other)s (the "
+                    "desk does not tell upper and lower case apart)."
                 )
                 % {"barcode": quoted(barcode), "line": line, "other": quoted(other)}
             )
@@ -192,7 +223,7 @@ def _rows_by_line(content: bytes, encoding: str = "") -> Iterator[tuple[int, lis
 
 def _rows(content: bytes, encoding: str = "") -> Iterator[tuple[int, list[str] | None]]:
     try:
-        yield from csv_rows_read(io.BytesIO(content), COLUMNS, encoding)
+        yield from csv_rows_read(io.BytesIO(content), _header_names(), encoding)
     except FileUnreadable as exc:
         raise ApplicationError(exc.message, code="invalid_file") from None
 
@@ -206,24 +237,68 @@ def patron_upload_check(*, size: int) -> None:
         )
 
 
-def _header(content: bytes) -> list[str]:
+@functools.cache
+def _columns_read_as() -> dict[str, str]:
+    """Every name a file's header may give a column, as csv_column_spelt writes it, with the
+    column: its own, its labels in each language, and the names of COLUMNS_ELSEWHERE."""
+    read = {csv_column_spelt(column): column for column in [*COLUMNS, REASON]}
+    for code, _language in settings.LANGUAGES:
+        with translation.override(code):
+            for column, labels in COLUMN_LABELS.items():
+                for label in labels:
+                    read.setdefault(csv_column_spelt(_(label)), column)
+    for name, column in COLUMNS_ELSEWHERE.items():
+        read.setdefault(csv_column_spelt(name), column)
+    return read
+
+
+@functools.cache
+def _header_names() -> frozenset[str]:
+    """The names csv_delimiter knows a patron file's header by (it compares them lowercased):
+    with their accents, as written, or without."""
+    written = {name.lower() for name in COLUMNS_ELSEWHERE}
+    for code, _language in settings.LANGUAGES:
+        with translation.override(code):
+            written |= {_(label).lower() for labels in COLUMN_LABELS.values() for label in labels}
+    return frozenset([*_columns_read_as(), *written])
+
+
+def column_said(column: str, named: dict[str, str] | None = None) -> str:
+    """A column as a reason names it: as the file named it, else by its label in the active
+    language."""
+    if named and named.get(column):
+        return named[column]
+    return _(COLUMN_LABELS[column][0])
+
+
+def _header(content: bytes) -> tuple[list[str], dict[str, str]]:
+    """The file's columns, each as the import reads it (its name in any of Stacks's languages
+    is the column), and each read column's name as the file wrote it."""
     patron_upload_check(size=len(content))
     _line, first = next(_rows(content), (1, []))
-    header = [cell.strip().lower() for cell in first or []]
+    written = [cell.strip() for cell in first or []]
+    read_as = _columns_read_as()
+    header = [read_as.get(csv_column_spelt(name), name) for name in written]
     if "barcode" not in header or "name" not in header:
         raise ApplicationError(
-            _("The first line names the columns; name and barcode are needed (%(columns)s).")
-            % {"columns": ", ".join(COLUMNS)},
+            _(
+                "The first line names the columns; name and barcode are needed (%(columns)s). "
+                "The file's first line has: %(found)s."
+            )
+            % {
+                "columns": ", ".join(COLUMNS),
+                "found": ", ".join(map(quoted, written)) or quoted(""),
+            },
             code="invalid_file",
         )
-    unknown = [h for h in header if h not in COLUMNS and h != REASON]
+    unknown = [name for name in header if name not in COLUMNS and name != REASON]
     if unknown:
         raise ApplicationError(
             _("Unknown columns: %(unknown)s (known: %(columns)s).")
             % {"unknown": ", ".join(unknown), "columns": ", ".join(COLUMNS)},
             code="invalid_file",
         )
-    return header
+    return header, dict(zip(header, written, strict=True))
 
 
 @transaction.atomic
@@ -289,7 +364,7 @@ def _stage(job_id: int) -> None:
 
 def _stage_rows(job: PatronImport, content: bytes) -> None:
     """Stage every row of the file with its action; nothing changes until commit."""
-    header = _header(content)
+    header, named = _header(content)
     parsed = [
         (n, row)
         for n, row in _rows_by_line(content, job.encoding)
@@ -325,18 +400,20 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
             }
         elif len(row) != len(header):
             action = PatronImportRow.Action.REJECT
-            reason = _("%(cells)s cells where the header has %(columns)s") % {
+            reason = _("%(cells)s cells where the header has %(columns)s.") % {
                 "cells": len(row),
                 "columns": len(header),
             }
             barcode = row[at].strip() if len(row) > at else ""
-            reason = "; ".join([reason, *_repeated(barcode, _others(lines_of, barcode, position))])
+            reason = " ".join([reason, *_repeated(barcode, _others(lines_of, barcode, position))])
             data = {}
         else:
             cells = {k: v for k, v in zip(header, row, strict=True) if k != REASON}
             barcode = cells["barcode"].strip()
             repeats = _others(lines_of, barcode, position)
-            action, reason, data = _decide(cells, existing.get(barcode), categories, repeats)
+            action, reason, data = _decide(
+                cells, existing.get(barcode), categories, repeats, named=named
+            )
         staged.append(PatronImportRow(job=job, position=position, action=action, reason=reason,
                                       data=data, raw=row))  # fmt: skip
     PatronImportRow.objects.bulk_create(staged, batch_size=2000)
@@ -411,6 +488,7 @@ def _write_chunk(job_id: int) -> bool:
         p.barcode: p for p in Patron.objects.select_for_update().filter(barcode__in=barcodes)
     }
     creates: list[Patron] = []
+    known = set(patron_category_list())
     # Named again as the categories are now: a category the preview said was new may be the
     # library's own since, and an earlier chunk's new one is.
     categories = _Categories()
@@ -429,9 +507,16 @@ def _write_chunk(job_id: int) -> bool:
             patron.save()
     Patron.objects.bulk_create(creates, batch_size=2000)
     PatronImportRow.objects.bulk_update(rows, ["action", "reason", "data"], batch_size=2000)
+    written = {
+        row.data["category"]
+        for row in rows
+        if row.action in (PatronImportRow.Action.CREATE, PatronImportRow.Action.UPDATE)
+    }
+    created = sorted({*job.categories_created, *(written - known)}, key=str.casefold)
+    job.categories_created = created
     job.written_through = rows[-1].position
     job.processed += len(rows)
-    job.save(update_fields=["written_through", "processed"])
+    job.save(update_fields=["written_through", "processed", "categories_created"])
     return True
 
 
@@ -509,10 +594,10 @@ def patron_import_rows(*, job: PatronImport, action: str = "") -> QuerySet[Patro
     return rows.filter(action=action) if action else rows
 
 
-def patron_import_rejects_csv(*, job: PatronImport) -> str:
-    """The rejected lines as they came, in the file's own columns and delimiter (a spreadsheet
-    that saved ";" between them opens the rejects as it did the file), with the reason in a
-    last column, to fix and resend."""
+def patron_import_rejects_csv(*, job: PatronImport) -> tuple[bytes, str]:
+    """The rejected lines as they came, in the file's own columns, delimiter and encoding (a
+    spreadsheet that saved ";" between them in Windows-1252 opens the rejects as it did the
+    file), with the reason in a last column, to fix and resend: (content, its charset)."""
     header, delimiter = _file_header(job)
     # A rejects file sent back has its reasons' column already: this time's go in it.
     names = [name.strip().lower() for name in header]
@@ -528,7 +613,8 @@ def patron_import_rejects_csv(*, job: PatronImport) -> str:
         else:
             cells[reason_at] = said
         writer.writerow(cells)
-    return out.getvalue()
+    content, charset = spreadsheet_csv([out.getvalue()], job.encoding)
+    return b"".join(content), charset
 
 
 def _file_header(job: PatronImport) -> tuple[list[str], str]:
@@ -536,5 +622,5 @@ def _file_header(job: PatronImport) -> tuple[list[str], str]:
     with job.file.open("rb") as stored:
         line = stored.readline(MAX_BYTES).decode(job.encoding or "utf-8", errors="replace")
     line = line.removeprefix("\ufeff")
-    delimiter = csv_delimiter(line, COLUMNS)
+    delimiter = csv_delimiter(line, _header_names())
     return next(csv.reader([line], delimiter=delimiter), []), delimiter

@@ -3,6 +3,7 @@ files, and the library's lending rules and closed days. Every write goes through
 the API calls; who may do what is circulation.access's decision."""
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -60,7 +61,7 @@ from common.dates import date_field
 from common.errors import ApplicationError, NotFound, PreconditionFailed
 from common.http import attachment
 from common.pages import form_page, not_found_as_404
-from staff.audit import actor_name
+from staff.audit import actor_label
 
 PAGE_SIZE = 50
 
@@ -185,7 +186,7 @@ def patron_new_page(request: HttpRequest) -> HttpResponse:
         try:
             patron = patron_create(
                 data=form.data_for_service(), pin=form.cleaned_data["pin"],
-                actor=actor_name(request.user),
+                actor=actor_label(request.user),
             )  # fmt: skip
         except ApplicationError as exc:
             form.add_service_errors(exc)
@@ -209,6 +210,10 @@ def _patron_initial(patron: Any) -> dict[str, Any]:
     return {name: getattr(patron, name) for name in PatronForm.base_fields if name != "pin"}
 
 
+def _day(iso: str | None) -> date | None:
+    return date.fromisoformat(iso) if iso else None
+
+
 def _patron_or_404(pk: int) -> Any:
     with not_found_as_404(_("No such patron.")):
         return patron_get(patron_id=pk)
@@ -228,7 +233,7 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
                     patron_id=pk,
                     data=form.data_for_service(),
                     expected_version=form.cleaned_data["version"],
-                    actor=actor_name(request.user),
+                    actor=actor_label(request.user),
                 )
                 if form.cleaned_data["pin"]:
                     patron_pin_set(patron_id=pk, pin=form.cleaned_data["pin"])
@@ -322,7 +327,7 @@ def patron_imports_page(request: HttpRequest) -> HttpResponse:
                 patron_upload_check(size=upload.size)
                 job = patron_import_create(
                     content=upload.read(), file_name=upload.name or "patrons.csv",
-                    started_by_label=str(request.user),
+                    started_by_label=actor_label(request.user),
                 )  # fmt: skip
             except ApplicationError as exc:
                 form.add_error("file", exc.message)
@@ -361,8 +366,10 @@ def patron_import_page(request: HttpRequest, pk: int) -> HttpResponse:
         "rejects": patron_import_rows(job=job, action=PatronImportRow.Action.REJECT)[:200],
         "warnings": patron_import_warnings(job),
         "preview": patron_import_preview(job),
+        # Each with its category's name and its card's end as a date, which the page writes
+        # as the library does.
         "creates": [
-            (row, patron_category_label(row.data["category"]))
+            (row, patron_category_label(row.data["category"]), _day(row.data.get("expires_on")))
             for row in patron_import_rows(job=job, action=PatronImportRow.Action.CREATE)[
                 :CREATES_SHOWN
             ]

@@ -317,6 +317,24 @@ def _rule_pick(rules: Iterable[LoanRule], patron_category: str, item_type: str) 
     return LoanRule()
 
 
+def loans_at_renewal_limit(loans: Iterable[Loan], patron_category: str) -> set[int]:
+    """The ids of those of one patron's `loans` renewed as often as their loan rule allows
+    (the rule of the patron's category and each copy's type, as loan_renew picks it): the
+    desk offers no renewal of them. Two queries, however many loans."""
+    loans = list(loans)
+    types = dict(
+        ItemCirculation.objects.filter(item_id__in=[loan.item_id for loan in loans]).values_list(
+            "item_id", "item_type"
+        )
+    )
+    rules = list(LoanRule.objects.filter(patron_category__in=[patron_category, ""]))
+    return {
+        loan.pk
+        for loan in loans
+        if loan.renewals >= _rule_pick(rules, patron_category, types.get(loan.item_id, "")).renewals
+    }
+
+
 # Due dates move past closed days; a year of them in a row means the calendar is wrong.
 MAX_CLOSED_RUN = 366
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 
 from catalog.models import Change, Item, Record
 from catalog.services import (
@@ -83,7 +83,7 @@ class PatronData:
 def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") -> bool:
     """Check `data` as a write of `patron` would (every problem named by its field) and set
     it on the instance, unsaved: whether that changed anything. `actor` is who writes it (as
-    the audit log names them), kept with a block they set."""
+    staff.audit.actor_label names them), kept with a block they set."""
     errors: dict[str, list[str]] = {}
     block = _block_values(patron, data, actor, errors)
     name, barcode = data.name.strip(), data.barcode.strip()
@@ -146,9 +146,10 @@ def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") ->
 def _block_values(
     patron: Patron, data: PatronData, actor: str, errors: dict[str, list[str]]
 ) -> dict[str, Any]:
-    """The block columns `data` asks for: a block needs its reason; setting it (or a new
-    reason) records who and when; lifting it clears all three. A reason sent for a patron
-    who is not blocked, without blocking them, is refused rather than dropped."""
+    """The block columns `data` asks for: a block needs its reason; setting it records who
+    and when, which a new reason for a block that stands keeps (the block started then, by
+    them); lifting it clears all three. A reason sent for a patron who is not blocked,
+    without blocking them, is refused rather than dropped."""
     reason = (patron.block_reason if data.block_reason is None else data.block_reason).strip()
     wanted = patron.blocked if data.blocked is None else data.blocked
     if not wanted:
@@ -163,8 +164,8 @@ def _block_values(
         ]
     elif len(reason) > 500:
         errors["block_reason"] = [gettext("A block's reason has at most 500 characters.")]
-    if patron.blocked and reason == patron.block_reason:
-        return {}
+    if patron.blocked:
+        return {} if reason == patron.block_reason else {"block_reason": reason}
     return {"block_reason": reason, "blocked_at": timezone.now(), "blocked_by": actor[:254]}
 
 
@@ -514,7 +515,7 @@ def _item_for_desk(barcode: str) -> Item:
     return item
 
 
-def _patron_for_desk(barcode: str, on: date) -> Patron:
+def _patron_for_desk(barcode: str, on: date, *, action: str) -> Patron:
     barcode = barcode.strip()
     # Locked so that two desks lending to one patron count their loans one after the other.
     row = _row_by_barcode(_PATRON_FOR_DESK_SQL, Patron.objects.all(), barcode)
@@ -525,7 +526,7 @@ def _patron_for_desk(barcode: str, on: date) -> Patron:
             fields={"patron_barcode": [gettext("No patron has this barcode.")]},
         )
     patron = Patron.from_db("default", _PATRON_COLUMNS, row)
-    _card_check(patron, on, field="patron_barcode")
+    _card_check(patron, on, action=action, field="patron_barcode")
     return patron
 
 
@@ -535,14 +536,30 @@ def _not_on_loan(item: Item) -> Conflict:
     return Conflict.of_field("item_barcode", message, code="item_not_on_loan")
 
 
-def _card_check(patron: Patron, on: date, *, field: str = "") -> None:
+# Why a blocked patron's lending, renewal or hold is refused, one sentence each: said at the
+# desk, over the API (to a self-check machine as well) and in the worker, so it points at no
+# page, which the desk adds of its own.
+_BLOCKED = {
+    "lend": gettext_noop(
+        "%(name)s is blocked (%(reason)s): nothing can be lent to them until the block is lifted."
+    ),
+    "renew": gettext_noop(
+        "%(name)s is blocked (%(reason)s): their loans cannot be renewed until the block is lifted."
+    ),
+    "hold": gettext_noop(
+        "%(name)s is blocked (%(reason)s): no hold can be placed for them until the block is "
+        "lifted."
+    ),
+}
+
+
+def _card_check(patron: Patron, on: date, *, action: str, field: str = "") -> None:
     """Refuse a patron who is blocked, or whose card expired before `on`: lending to them (a
-    new loan, a renewal or a hold, at the desk, over the API or on their own account) waits
-    until the block is lifted or the card renewed. `field` names the input it is about."""
+    new loan, a renewal or a hold: `action` is "lend", "renew" or "hold"; at the desk, over
+    the API or on their own account) waits until the block is lifted or the card renewed.
+    `field` names the input it is about."""
     if patron.blocked:
-        message = gettext(
-            "%(name)s is blocked (%(reason)s): lift the block on their page before lending."
-        ) % {"name": patron.name, "reason": patron.block_reason}
+        message = gettext(_BLOCKED[action]) % {"name": patron.name, "reason": patron.block_reason}
         raise ApplicationError(
             message,
             code="patron_blocked",
@@ -604,7 +621,7 @@ def loan_checkout(*, item_barcode: str, patron_barcode: str, override_holds: boo
     so is an item waiting on the hold shelf for someone else, and (unless `override_holds`)
     one whose title another patron waits for ahead of this one."""
     on = today()
-    patron = _patron_for_desk(patron_barcode, on)
+    patron = _patron_for_desk(patron_barcode, on, action="lend")
     item = _item_for_desk(item_barcode)
     # A copy marked on loan with no open loan (brought so by an import or a migration) is lent
     # as it stands: no loan is lost, and the new one is the one the library records.
@@ -830,7 +847,7 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     patron = loan.patron
     category = patron.category if patron else ""
     if patron is not None:
-        _card_check(patron, on)
+        _card_check(patron, on, action="renew")
     rule = loan_rule_for(patron_category=category, item_type=item_type_of(item))
     if loan.renewals >= rule.renewals:
         raise ApplicationError(
@@ -877,9 +894,9 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
         patron = first_or_not_found(
             Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
         )
-        _card_check(patron, on)
+        _card_check(patron, on, action="hold")
     else:
-        patron = _patron_for_desk(patron_barcode, on)
+        patron = _patron_for_desk(patron_barcode, on, action="hold")
     if not Record.objects.filter(pk=record_id).exists():
         raise NotFound(gettext("No such record."), fields={"record": [gettext("No such record.")]})
     if expires_on is not None and expires_on < on:

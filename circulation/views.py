@@ -38,6 +38,7 @@ from circulation.selectors import (
     holds_to_pull_list,
     loan_list,
     loan_open_to,
+    loans_at_renewal_limit,
     overdue_list,
     patron_at_desk,
     today,
@@ -455,6 +456,27 @@ def _renew(request: HttpRequest, barcode: str) -> None:
     _say(request, "ok", text, values)
 
 
+def _loan_rows(patron: Patron) -> list[Any]:
+    """The patron's open loans, in the order lent, which a renewal does not change (a second
+    click where the first was renews the same copy, not the one a new due date moved there),
+    each with `renew_refused`: why the row offers no renewal (the patron is blocked, or the
+    loan was renewed the most its rule allows), empty when it offers one."""
+    loans = list(
+        loan_list(patron_id=patron.pk, open_only=True).order_by(
+            "checked_out_at", "item__barcode", "id"
+        )
+    )
+    at_limit = set() if patron.blocked else loans_at_renewal_limit(loans, patron.category)
+    for loan in loans:
+        refused = ""
+        if patron.blocked:
+            refused = gettext("Not renewed while the patron is blocked")
+        elif loan.pk in at_limit:
+            refused = gettext("Renewed the most its loan rule allows")
+        loan.renew_refused = refused  # type: ignore[attr-defined]
+    return loans
+
+
 @require_http_methods(["GET", "POST"])
 @desk_required("read")
 def desk_page(request: HttpRequest) -> HttpResponse:
@@ -481,13 +503,7 @@ def desk_page(request: HttpRequest) -> HttpResponse:
         request.session.pop(SESSION_PATRON, None)
     context = {
         "patron": patron,
-        # In the order lent, which a renewal does not change: a second click where the first
-        # was renews the same copy, not the one a new due date moved there.
-        "loans": loan_list(patron_id=patron.pk, open_only=True).order_by(
-            "checked_out_at", "item__barcode", "id"
-        )
-        if patron
-        else [],
+        "loans": _loan_rows(patron) if patron else [],
         "lines": [
             {**line, "html": _line_html(line)}
             for line in _pages_lines(request).get(_desk_page(request), [])

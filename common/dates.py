@@ -1,6 +1,6 @@
 """How a date or date-and-time field says which forms it takes, in the page's language."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -15,9 +15,12 @@ if TYPE_CHECKING:
 # Shown first: the form a field shows its value in (ISO 8601, as the API writes them).
 ISO_DATE = "%Y-%m-%d"
 ISO_DATETIME = "%Y-%m-%d %H:%M"
+# Day, month and year between dots: read one way only (no language writes month.day.year),
+# so taken from a file in any language, as German spreadsheets write dates.
+DOTTED_DATE = "%d.%m.%Y"
 
 
-def input_forms_hint(*settings: str, first: str) -> str:
+def input_forms_hint(*settings: str, first: str, also: tuple[str, ...] = ()) -> str:
     """The forms a field reads with the page's language's `settings` (DATE_INPUT_FORMATS...),
     `first` first, as its reader writes them: "Write it as AAAA-MM-JJ, JJ/MM/AAAA or JJ/MM/AA."
     on a French page. Seconds, which every form may leave out, are not shown."""
@@ -27,7 +30,7 @@ def input_forms_hint(*settings: str, first: str) -> str:
         "%H": pgettext("a time's letters", "HH"), "%M": pgettext("a time's letters", "MM"),
     }  # fmt: skip
     taken = [f for name in settings for f in get_format(name) if "%S" not in f]
-    formats = list(dict.fromkeys([first, *taken]))
+    formats = list(dict.fromkeys([first, *taken, *also]))
     worded = [f for f in formats if "%b" in f or "%B" in f]
     named = [f for f in formats if f not in worded]
     for code, word in letters.items():
@@ -51,14 +54,18 @@ def datetime_input_hint() -> str:
 
 def date_read(text: str) -> date:
     """`text` as a date field (date_field) reads it in the active language: ISO 8601 or one of
-    the language's forms ("31.12.2027" in German). ValueError if it reads as no date; its
-    message says the forms taken (date_input_hint)."""
+    the language's forms ("31/12/2027" in Spanish), and day.month.year with dots in any
+    language. ValueError if it reads as no date; its message says the forms taken."""
     try:
         read = forms.DateField().to_python(text)
     except forms.ValidationError:
-        raise ValueError(date_input_hint()) from None
+        read = None
     if read is None:
-        raise ValueError(date_input_hint())
+        try:
+            read = datetime.strptime(text.strip(), DOTTED_DATE).date()  # noqa: DTZ007 - a day
+        except ValueError:
+            hint = input_forms_hint("DATE_INPUT_FORMATS", first=ISO_DATE, also=(DOTTED_DATE,))
+            raise ValueError(hint) from None
     return read
 
 

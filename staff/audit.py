@@ -14,6 +14,15 @@ def actor_name(user: Any) -> str:
     return str(getattr(user, "email", "") or user)
 
 
+def actor_label(user: Any) -> str:
+    """How an account or an API key is named to people where it did something (who blocked a
+    patron, who started an import): the account's email, or the key's name ("API key
+    'Integrator'"), not the audit log's key prefix, which means nothing to a librarian."""
+    if getattr(user, "api_key", None) is not None:
+        return str(user)
+    return actor_name(user)
+
+
 def audit_record(*, actor: str, action: str, target: str = "", **detail: Any) -> AuditEvent:
     """Record one action; call it inside the transaction of the action it records."""
     return AuditEvent.objects.create(actor=actor, action=action, target=target, detail=detail)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from catalog.imports.models import ImportJob, ImportRow
 from common.csv_delimiters import csv_delimiter
 from common.errors import ApplicationError
+from common.spreadsheet_csv import spreadsheet_csv
 
 
 def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
@@ -26,11 +27,8 @@ def import_rejects_file(*, job: ImportJob) -> tuple[Iterator[bytes], str, str]:
         # The header is read now, not inside the streamed body: a file it cannot be read from
         # is refused with its reason before any of the answer is sent.
         header, delimiter = _csv_header(job)
-        return (
-            _csv_rejects(header, delimiter, rows),
-            f"{stem}-rejects.csv",
-            "text/csv; charset=utf-8",
-        )
+        content, charset = spreadsheet_csv(_csv_rejects(header, delimiter, rows), job.encoding)
+        return content, f"{stem}-rejects.csv", f"text/csv; charset={charset}"
     if job.format == "marcxml":
         return _xml_rejects(rows), f"{stem}-rejects.xml", "application/marcxml+xml"
     return (
@@ -68,13 +66,13 @@ def _csv_header(job: ImportJob) -> tuple[list[str], str]:
 MAX_HEADER_BYTES = 100_000
 
 
-def _csv_rejects(header: list[str], delimiter: str, rows: Any) -> Iterator[bytes]:
+def _csv_rejects(header: list[str], delimiter: str, rows: Any) -> Iterator[str]:
     """The rejected rows in the file's own columns and delimiter (staged rows keep a row's
     values in a line of their own, comma-separated), each with its line in the file as the
     preview names it."""
     out = io.StringIO()
     csv.writer(out, delimiter=delimiter).writerow([*header, "reason", "line"])
-    yield b"\xef\xbb\xbf" + out.getvalue().encode()
+    yield out.getvalue()
     for _, line_number, reason, raw in rows.iterator():
         line = bytes(raw or b"").decode("utf-8", errors="replace")
         try:
@@ -83,7 +81,7 @@ def _csv_rejects(header: list[str], delimiter: str, rows: Any) -> Iterator[bytes
             values = [line]
         out = io.StringIO()
         csv.writer(out, delimiter=delimiter).writerow([*values, reason, line_number])
-        yield out.getvalue().encode()
+        yield out.getvalue()
 
 
 def _xml_rejects(rows: Any) -> Iterator[bytes]:

@@ -5,7 +5,7 @@ from django_tenants.utils import schema_context
 
 from circulation.models import Patron
 from tests.api.test_circulation_api import checkout, patron_key, snapshot
-from tests.circulation.conftest import Desk, desk_make
+from tests.circulation.conftest import Desk, desk_make, staff_client
 from tests.conftest import LIBRARY_HOST, OTHER_LIBRARY_HOST
 
 REASON = "lost book not paid"
@@ -40,12 +40,21 @@ def test_a_block_set_by_patch_stops_lending_until_lifted(library, callers) -> No
     lent = checkout(key, desk, item=1)
     assert lent.status_code == 400
     assert lent.json()["code"] == "patron_blocked"
-    assert REASON in lent.json()["detail"]
+    # Each refusal says the patron is blocked, why, and what it refuses, for a machine's
+    # screen as well: no page to go to.
+    said = f"{desk.patron.name} is blocked ({REASON}): "
+    assert lent.json()["detail"] == f"{said}nothing can be lent to them until the block is lifted."
     renewed = key.post("/api/v1/loans/renew/", {"item_barcode": desk.item.barcode}, format="json")
     assert renewed.json()["code"] == "patron_blocked"
+    assert renewed.json()["detail"] == (
+        f"{said}their loans cannot be renewed until the block is lifted."
+    )
     hold = {"record": desk.other_record.pk, "patron_barcode": desk.patron.barcode}
     held = key.post("/api/v1/holds/", hold, format="json")
     assert held.json()["code"] == "patron_blocked"
+    assert held.json()["detail"] == (
+        f"{said}no hold can be placed for them until the block is lifted."
+    )
     assert snapshot(desk.schema) == before
     lifted = callers["librarian"].patch(url, {"blocked": False}, format="json").json()
     assert (lifted["blocked"], lifted["block_reason"], lifted["blocked_by"]) == (False, "", "")
@@ -78,3 +87,26 @@ def test_another_library_cannot_block(library, other_library, callers) -> None:
     assert snapshot(theirs.schema) == before
     with schema_context(theirs.schema):
         assert Patron.objects.get(pk=theirs.patron.pk).blocked_at is None
+
+
+def test_a_key_that_blocks_is_named_by_its_name_and_a_new_reason_keeps_the_start(
+    library, callers
+) -> None:
+    desk = desk_make(library.schema_name)
+    key = patron_key(library.schema_name, LIBRARY_HOST, "write")
+    url = f"/api/v1/patrons/{desk.patron.pk}/"
+    blocked = key.patch(url, {"blocked": True, "block_reason": REASON}, format="json").json()
+    # The schema promises an API key's name, as the patron imports it starts show it.
+    assert blocked["blocked_by"] == "API key 'write patrons key'"
+    page = staff_client(library.schema_name, LIBRARY_HOST, "librarian")
+    shown = page.get(f"/staff/patrons/{desk.patron.pk}/").text
+    assert "by API key &#x27;write patrons key&#x27;: <bdi>" in shown
+    # Only the reason changes: the block still started when, and by whom, it was set.
+    reworded = callers["librarian"].patch(url, {"block_reason": "two books lost"}, format="json")
+    assert reworded.status_code == 200
+    body = reworded.json()
+    assert body["block_reason"] == "two books lost"
+    started = (blocked["blocked_at"], blocked["blocked_by"])
+    assert (body["blocked_at"], body["blocked_by"]) == started
+    with schema_context(library.schema_name):
+        assert Patron.objects.get(pk=desk.patron.pk).block_reason == "two books lost"

@@ -169,11 +169,11 @@ def test_a_patron_import_rejects_a_card_alike_in_the_file_or_among_the_cards(
     # Which of the three is the card's the file does not say: all three are refused.
     assert [row["action"] for row in rows] == ["reject", "reject", "reject", "reject"]
     assert rows[1]["reason"] == (
-        f"barcode \u201ccard-77\u201d is on line 2 of this file too, as \u201cCARD-77\u201d "
-        f"{CASE_BLIND}; barcode \u201ccard-77\u201d is on line 4 of this file too, as "
-        f"\u201cCARD-77\u201d {CASE_BLIND}"
+        f"Barcode \u201ccard-77\u201d is on line 2 of this file too, as \u201cCARD-77\u201d "
+        f"{CASE_BLIND}. Barcode \u201ccard-77\u201d is on line 4 of this file too, as "
+        f"\u201cCARD-77\u201d {CASE_BLIND}."
     )
-    assert rows[0]["reason"].endswith("barcode \u201cCARD-77\u201d is on line 4 of this file too")
+    assert rows[0]["reason"].endswith("Barcode \u201cCARD-77\u201d is on line 4 of this file too.")
     assert (
         f"is already Shevek Anarres's card {desk.patron.barcode} {CASE_BLIND}"
         in (rows[3]["reason"])

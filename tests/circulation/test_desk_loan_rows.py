@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from circulation.models import Loan, Patron
+from circulation.models import Loan, LoanRule, Patron
 from circulation.selectors import today
 from tests.circulation.conftest import Desk, expired_on
 from tests.circulation.test_desk_pages import desk_get, desk_post, scan, state
@@ -97,3 +97,20 @@ def test_an_expired_card_is_said_once_in_the_header(librarian: Client, desk: Des
     card = text_of(page, "patron-card")
     assert card == "Erwachsene · Ausweis abgelaufen am 01.01.2000"
     assert text_of(page, "patron-notes") == "Notizen: Ausweis abgelaufen"
+
+
+def test_a_loan_renewed_the_most_allowed_offers_no_renewal(librarian: Client, desk: Desk) -> None:
+    with schema_context(desk.schema):
+        LoanRule.objects.create(renewals=1)
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.items[0].barcode)
+    page = scan(librarian, desk.items[1].barcode)
+    table = page.split('<table id="loans"', 1)[1].split("</table>", 1)[0]
+    assert table.count('name="renew"') == 2
+    page = desk_post(librarian, {"renew": desk.items[0].barcode})
+    rows = page.split('<table id="loans"', 1)[1].split("</table>", 1)[0].split("</tr>")[1:3]
+    # The renewed copy's row says why it offers no more; the other still offers one.
+    assert desk.items[0].barcode in rows[0]
+    assert 'name="renew"' not in rows[0]
+    assert "Renewed the most its loan rule allows" in rows[0]
+    assert f'name="renew" value="{desk.items[1].barcode}"' in rows[1]

@@ -97,7 +97,7 @@ def test_the_api_warns_of_windows_1252_and_reads_dates_as_the_patron_page_does(
     assert rows[0]["data"]["name"] == "Ödön"
     # Refused in the library's language, with the forms the patron's page takes.
     assert rows[2]["reason"] == (
-        "expires_on \u201e31.13.2027\u201c ist kein Datum. "
+        "expires_on: \u201e31.13.2027\u201c ist kein Datum. "
         "Im Format JJJJ-MM-TT, TT.MM.JJJJ oder TT.MM.JJ."
     )
 
@@ -151,16 +151,16 @@ def test_a_card_number_on_two_lines_refuses_both_naming_each_other(
     ]  # fmt: skip
     reasons = {row["position"]: row["reason"] for row in rows}
     assert (
-        "barcode \u201cL0001\u201d is on line 6 of this file too, as \u201cl0001\u201d"
+        "Barcode \u201cL0001\u201d is on line 6 of this file too, as \u201cl0001\u201d"
         in (reasons[2])
     )
     assert "not a date" in reasons[2]
     assert reasons[6] == (
-        "barcode \u201cl0001\u201d is on line 2 of this file too, as \u201cL0001\u201d (the desk "
-        "does not tell upper and lower case apart)"
+        "Barcode \u201cl0001\u201d is on line 2 of this file too, as \u201cL0001\u201d (the desk "
+        "does not tell upper and lower case apart)."
     )
-    assert reasons[4] == "barcode \u201cL0003\u201d is on line 5 of this file too"
-    assert reasons[5] == "barcode \u201cL0003\u201d is on line 4 of this file too"
+    assert reasons[4] == "Barcode \u201cL0003\u201d is on line 5 of this file too."
+    assert reasons[5] == "Barcode \u201cL0003\u201d is on line 4 of this file too."
     assert "is on line 2 of this file too" in page
     assert librarian.post(where, {"commit": "1"}).status_code == 302
     _worker_runs(library)
@@ -199,9 +199,9 @@ def test_categories_named_in_any_language_are_the_library_s_and_new_ones_are_ann
         ("Hans", "reject", "Kind"), ("Ida", "create", "Fernleihe"),
     ]  # fmt: skip
     assert rows[7]["reason"] == (
-        "die Kategorie \u201eKind\u201c hat die Bibliothek nicht, sie sieht aber aus wie "
+        "Die Kategorie \u201eKind\u201c hat die Bibliothek nicht, sie sieht aber aus wie "
         "\u201eKinder\u201c: schreiben Sie \u201eKinder\u201c für diese Kategorie oder einen "
-        "deutlich anderen Namen für eine neue"
+        "deutlich anderen Namen für eine neue."
     )
     assert job["new_categories"] == ["Bücherbus", "Fernleihe"]
     assert (

@@ -98,7 +98,7 @@ def test_preview_then_commit_then_rejects(library, desk: Desk) -> None:
     rejects = client.get(f"/api/v1/patron-imports/{job['id']}/rejects/")
     # Patrons' names are seldom ASCII: the download says its encoding (CSV's default is ASCII).
     assert rejects["Content-Type"] == "text/csv; charset=utf-8"
-    lines = list(csv.reader(io.StringIO(rejects.content.decode())))
+    lines = list(csv.reader(io.StringIO(rejects.content.decode("utf-8-sig"))))
     assert lines[0][-1] == "reason"
     assert [line[1] for line in lines[1:]] == [
         "P-SABUL",
@@ -194,7 +194,7 @@ def test_the_rejects_keep_the_file_s_delimiter_and_columns(
     rejects = client.get(f"/api/v1/patron-imports/{queued.json()['id']}/rejects/")
 
     assert rejects.status_code == 200
-    body = rejects.content.decode()
+    body = rejects.content.decode("utf-8-sig")
     assert body.splitlines()[0] == delimiter.join(["barcode", "Name", "email", "reason"])
     lines = list(csv.reader(io.StringIO(body), delimiter=delimiter))
     assert [line[:3] for line in lines[1:]] == [
@@ -202,7 +202,7 @@ def test_the_rejects_keep_the_file_s_delimiter_and_columns(
         ["P-GV", "Gvarab", ""],
     ]
     assert lines[1][3].startswith("line 3: \u201cnot-an-email\u201d is not an email address")
-    assert lines[2][3] == "line 4: 2 cells where the header has 3"
+    assert lines[2][3] == "line 4: 2 cells where the header has 3."
 
 
 def test_the_worker_writes_reasons_in_the_library_s_language(library, desk: Desk) -> None:
@@ -215,7 +215,7 @@ def test_the_worker_writes_reasons_in_the_library_s_language(library, desk: Desk
     rows = client.get(f"/api/v1/patron-imports/{queued.json()['id']}/rows/").json()["results"]
     assert [(r["action"], r["reason"]) for r in rows] == [
         ("create", "neuer Barcode"),
-        ("reject", "\u201enot-an-email\u201c ist keine E-Mail-Adresse"),
+        ("reject", "\u201enot-an-email\u201c ist keine E-Mail-Adresse."),
     ]
 
 
@@ -281,7 +281,9 @@ def test_a_fixed_rejects_file_goes_back_in_as_it_is(library, desk: Desk) -> None
     client = desk_client(library)
     first = upload(client, "barcode;name;email\nP-ODO;Odo;odo@example.org\nP-SABUL;Sabul;bad\n")
     worker_runs(desk.schema, first.json()["id"])
-    rejects = client.get(f"/api/v1/patron-imports/{first.json()['id']}/rejects/").content.decode()
+    rejects = client.get(f"/api/v1/patron-imports/{first.json()['id']}/rejects/").content.decode(
+        "utf-8-sig"
+    )
     fixed = rejects.replace(";bad;", ";sabul@example.org;") + "P-GV;Gvarab;also-bad;\n"
 
     again = upload(client, fixed)
@@ -291,7 +293,9 @@ def test_a_fixed_rejects_file_goes_back_in_as_it_is(library, desk: Desk) -> None
     assert [(row["action"], row["data"].get("email")) for row in rows][:1] == [
         ("create", "sabul@example.org")
     ]
-    second = client.get(f"/api/v1/patron-imports/{again.json()['id']}/rejects/").content.decode()
+    second = client.get(f"/api/v1/patron-imports/{again.json()['id']}/rejects/").content.decode(
+        "utf-8-sig"
+    )
     lines = list(csv.reader(io.StringIO(second), delimiter=";"))
     assert lines[0] == ["barcode", "name", "email", "reason"]
     assert lines[1][:3] == ["P-GV", "Gvarab", "also-bad"]
@@ -314,7 +318,7 @@ def test_a_note_with_a_line_break_keeps_later_lines_numbered_as_the_file_has_the
     base = f"/api/v1/patron-imports/{queued.json()['id']}/"
 
     [row] = client.get(f"{base}rows/?action=reject").json()["results"]
-    lines = list(csv.reader(io.StringIO(client.get(f"{base}rejects/").content.decode())))
+    lines = list(csv.reader(io.StringIO(client.get(f"{base}rejects/").content.decode("utf-8-sig"))))
 
     assert row["position"] == 4
     assert lines[1][-1].startswith("line 4: \u201cnot-an-email\u201d is not an email address")

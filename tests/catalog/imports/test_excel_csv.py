@@ -39,9 +39,11 @@ def test_an_excel_csv_in_windows_1252_arrives_intact_and_says_how_it_was_read(in
     assert [c.contributor.name for c in record.credits.all()] == ["Hugo, Victor"]
     [warning] = import_job_warnings(job)
     assert warning.startswith("Read as Windows-1252 (Excel)")
-    # Its rejects come back in the file's own columns, the title-less row with its reason.
-    content, _, _ = import_rejects_file(job=job)
-    lines = b"".join(content).decode("utf-8-sig").splitlines()
+    # Its rejects come back in the file's own columns and encoding, the title-less row with
+    # its reason: Excel opens them as it saved the file.
+    content, _, content_type = import_rejects_file(job=job)
+    assert content_type == "text/csv; charset=windows-1252"
+    lines = b"".join(content).decode("cp1252").splitlines()
     assert lines[0] == "Title;Authors;Publisher;Year;Summary;reason;line"
     assert lines[1].startswith(";;;;Row without a title;")
 
