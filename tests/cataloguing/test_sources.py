@@ -21,8 +21,8 @@ def test_sru_reads_a_marcxml_record(recorded_server):
     assert record["publication_year"] == 1996
     assert record["edition"] == "2nd ed"
     assert [c["name"] for c in record["contributors"]] == [
-        "Abelson, Harold.",
-        "Sussman, Gerald Jay.",
+        "Abelson, Harold",
+        "Sussman, Gerald Jay",
     ]
     assert {"kind": "isbn", "value": SICP} in record["identifiers"]
     assert record["language"] == "eng"

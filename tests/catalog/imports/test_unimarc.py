@@ -113,7 +113,7 @@ def test_a_school_librarys_record_gives_its_fields_subjects_and_995_copies(in_li
     assert record.summary == "Harry découvre qu'il est sorcier."
     credits = [(c.contributor.name, c.role) for c in record.credits.order_by("position")]
     assert credits == [
-        ("Rowling, J.K. 1965-....", "author"),
+        ("Rowling, J.K. (1965-)", "author"),
         ("Ménard, Jean-François", "translator"),
     ]
     subjects = [(s.subject.heading, s.subject.scheme) for s in record.subject_links.all()]
