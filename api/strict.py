@@ -38,6 +38,8 @@ def query_unknown(request: Request, allowed: Iterable[str]) -> dict[str, list[st
     """The query parameters not in `allowed`, each with what the operation takes."""
     taken = set(allowed) | ALWAYS
     unknown = sorted(set(request.query_params) - taken)
+    if not unknown:
+        return {}  # and the sentence is not translated for nothing
     takes = ", ".join(sorted(taken - ALWAYS)) or _("none")
     message = _("Unknown query parameter; this operation takes: %(takes)s.") % {"takes": takes}
     return {name: [message] for name in unknown}
