@@ -7,6 +7,7 @@ preflight of one) are allowed: a page elsewhere never gets to write with a key i
 
 from typing import Any
 
+from corsheaders.middleware import CorsMiddleware
 from django.http import HttpRequest
 
 READS = frozenset({"GET", "HEAD"})
@@ -23,3 +24,13 @@ def cors_read_allowed(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
     origin = request.headers.get("Origin", "")
     allowed = getattr(getattr(request, "tenant", None), "cors_origins", None) or ()
     return origin in allowed
+
+
+class OriginCorsMiddleware(CorsMiddleware):
+    """django-cors-headers' middleware, skipped for a request that names no origin: the
+    receiver above allows none to it, so the signal would be sent for nothing."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not self.async_mode and "HTTP_ORIGIN" not in request.META:
+            return self.get_response(request)
+        return super().__call__(request)

@@ -43,6 +43,8 @@ def query_unknown(
     too, with the formats it answers in (`formats`), as its refusal of another names them."""
     taken = set(allowed) | ALWAYS
     unknown = sorted(set(request.query_params) - taken)
+    if not unknown:
+        return {}  # and the sentence is not translated for nothing
     names = sorted(taken - ALWAYS)
     if formats:
         names.append("format=" + "|".join(formats))

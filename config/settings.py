@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "tenants.middleware.LibraryMiddleware",
     "config.middleware.ReadersNoteMiddleware",
     # After the library is known: whether an origin may read is the library's setting.
-    "corsheaders.middleware.CorsMiddleware",
+    "api.cors.OriginCorsMiddleware",
     "api.http.ApiConditionalGetMiddleware",
     "api.throttling.RateLimitHeadersMiddleware",
     "api.idempotency.IdempotencyKeyMiddleware",

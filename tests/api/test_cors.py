@@ -1,6 +1,7 @@
 """CORS for the API's reads: each library's admins name the origins; writes get no allowance."""
 
 import pytest
+from corsheaders.signals import check_request_enabled
 from django.test import Client
 
 from tenants.administration import library_settings_update
@@ -49,6 +50,27 @@ def test_other_origins_get_no_allowance(callers, site_allowed):
         response = callers["read_key"].get("/api/v1/records/", HTTP_ORIGIN=origin)
         assert response.status_code == 200
         assert _allowed(response) is None
+
+
+def test_a_request_naming_no_origin_is_answered_without_asking(callers, site_allowed):
+    asked = []
+
+    def receiver(sender, request, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(request.path)
+        return False
+
+    check_request_enabled.connect(receiver, dispatch_uid="test.cors_asked")
+    try:
+        plain = callers["read_key"].get("/api/v1/records/")
+        assert asked == []
+        cross = callers["read_key"].get("/api/v1/records/", HTTP_ORIGIN=SITE)
+        assert set(asked) == {"/api/v1/records/"}
+    finally:
+        check_request_enabled.disconnect(dispatch_uid="test.cors_asked")
+    assert plain.status_code == 200
+    assert _allowed(plain) is None
+    assert "origin" not in plain.get("Vary", "").lower()
+    assert _allowed(cross) == SITE
 
 
 def test_a_preflight_for_a_read_is_answered_and_one_for_a_write_is_not(site_allowed):
