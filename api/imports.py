@@ -232,8 +232,9 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
 
     @action(detail=True, methods=["post"])
     def preview(self, request: Request, pk: str | None = None) -> Response:
+        job = self.get_object()  # another library's job is not found before its body is read
         self.body_none()
-        return self.queued(import_job_preview_again(job_id=self.get_object().pk))
+        return self.queued(import_job_preview_again(job_id=job.pk))
 
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str | None = None) -> Response:
