@@ -104,13 +104,19 @@ def _accents_folded_sql(v: str) -> str:
     return f"CASE WHEN octet_length({v}) = length({v}) THEN {v} ELSE normalize({folded}, NFKC) END"
 
 
+def _words_matching_sql(v: str, word: str, flags: str) -> str:
+    """SQL of the words of the text `v` that the regular expression `word` matches, one space
+    apart (as regexp_matches would find them, left to right). Written without a set-returning
+    function: Citus cannot push an INSERT ... SELECT holding one in a subquery down to its
+    shards (its deparsed query reads "( IS NOT NULL)")."""
+    kept = f"regexp_replace({v}, {_literal(f'({word})|.')}, '\\1 ', '{flags}')"
+    return f"btrim(regexp_replace({kept}, ' {{2,}}', ' ', 'g'))"
+
+
 def _umlaut_words_sql(v: str) -> str:
     """SQL of the words of the text column `v` that hold an umlaut, with it spelt out
     ("Märchen" is "Maerchen"), one space apart; '' when there are none."""
-    words = (
-        f"array_to_string(ARRAY(SELECT m[1] FROM regexp_matches(normalize({v}, NFC), "  # noqa: S608 - SQL expressions, no input
-        f"{_literal(_UMLAUT_WORD)}, 'g') AS m), ' ')"
-    )
+    words = _words_matching_sql(f"normalize({v}, NFC)", _UMLAUT_WORD, "g")
     for letter, spelt in _UMLAUTS.items():
         words = f"replace({words}, '{letter}', '{spelt}')"
     return f"CASE WHEN octet_length({v}) = length({v}) THEN '' ELSE {words} END"
@@ -150,11 +156,8 @@ def search_text_sql(text: str) -> str:
     after the whole text, so a quoted phrase finds the words in the order they were
     written. A word holding an umlaut follows the text once more, spelt out ("Müller" is
     "Muller ... Mueller"), so that both forms of a query (search_forms) find it."""
-    parts = (
-        f"array_to_string(ARRAY(SELECT translate(m[1], {_literal(_APOSTROPHES)}, "  # noqa: S608 - SQL expressions, no input
-        f"'{' ' * len(_APOSTROPHES)}') FROM regexp_matches(f, {_literal(_APOSTROPHE_WORD)}, "
-        "'gi') AS m), ' ')"
-    )
+    words = _words_matching_sql("f", _APOSTROPHE_WORD, "gi")
+    parts = f"translate({words}, {_literal(_APOSTROPHES)}, '{' ' * len(_APOSTROPHES)}')"
     return _folded_sql(text, f"{_APOSTROPHES_TAKEN_OUT} || ' ' || {parts}", umlauts=True)
 
 
