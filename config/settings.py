@@ -330,6 +330,7 @@ SPECTACULAR_SETTINGS |= {
         "IdentifierKindEnum": "catalog.models.Identifier.Kind",
         "StaffRoleEnum": "staff.models.Role",
         "ImportFormatEnum": "catalog.imports.models.Format",
+        "ImportJobStatusEnum": "catalog.imports.models.ImportJob.Status",
         "ExportFormatEnum": "catalog.imports.models.ExportJob.ExportFormat",
         "ExportSeparatorEnum": "catalog.imports.models.ExportJob.Separator",
         "HoldStatusEnum": "circulation.models.Hold.Status",
