@@ -39,10 +39,9 @@ def broker(tmp_path: Path) -> Iterator[Redis]:
 
 def _broker_use(url: str) -> None:
     """Queue on `url` from here on: the app's connections and the producers it keeps (made
-    for the broker an earlier test queued on) are made again."""
+    for the broker an earlier test queued on) are looked up again for this broker. Those of
+    the broker before are left open (kombu keeps them by address), for when it is back."""
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
 
