@@ -4,22 +4,15 @@ misses."""
 
 from django.db import migrations
 
-from catalog.services.search_index import (
-    record_search_refold,
-    search_terms_refresh,
-    search_words_refresh,
-)
+from catalog.services.search_index import search_refold
 
 
 def vectors_apostrophes(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
-    # The services' own builders, so the vectors and words are the ones a save writes today;
-    # they run in the library's schema that django-tenants migrates. A catalog without such
-    # apostrophes has nothing rebuilt and keeps its words and terms.
-    if record_search_refold():
-        # The folded words ("obrien") join the word list, for suggestions.
-        search_words_refresh()
-        # A common folded word ("lheure") may be a search term now.
-        search_terms_refresh()
+    # The services' own builder, in the library's schema that django-tenants migrates, so the
+    # vectors and words are the ones a save writes today: only records whose folding changes
+    # are rebuilt, then the word list ("obrien", for suggestions) and the search terms ("lheure"
+    # may be one now); a catalog without such apostrophes keeps them all.
+    search_refold()
 
 
 class Migration(migrations.Migration):
