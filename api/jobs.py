@@ -36,6 +36,9 @@ class JobViewSet(
     not_found: Promise
 
     def queued(self, job: _Job) -> Response:
-        """202 Accepted with the job and its Location: a worker carries it on."""
+        """202 Accepted with the job and its Location: a worker carries it on. The job is read
+        again for whether it waits for the job queue: that is known only once its transaction
+        committed and the queue was tried."""
+        job.refresh_from_db(fields=["queue_missed_at"])
         response = Response(self.get_serializer_class()(job).data, status=status.HTTP_202_ACCEPTED)
         return located(response, self.request, self.detail_url_name, job.pk)

@@ -252,6 +252,8 @@ if REDIS_SOCKET_TIMEOUT:
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Tries a lost job queue again every 2 s at most, and wakes the imports watch when it is back.
+CELERY_WORKER_CONSUMER = "worker.consumer:Consumer"
 
 # CORS (api/cors.py): no origin is allowed by these settings; each library lists its own, and
 # only for reads. Browsers may send If-None-Match and read the headers integrators rely on.

@@ -151,37 +151,36 @@ def imports_watch(*, heartbeat_stopped: bool = False) -> None:
         close_old_connections()
 
 
-def broker_answers() -> bool:
-    """Whether the job queue answers now (one try)."""
-    try:
-        with current_app.connection_for_write() as broker:
-            broker.ensure_connection(max_retries=1)
-    except Exception:
-        return False
-    return True
+_watch_stop = threading.Event()
+# Set each time this worker's consumer is connected to the job queue (worker/consumer.py).
+_queue_back = threading.Event()
 
 
-def _watch_forever(stop: threading.Event) -> None:
-    """Every round once a lease period, and at once when the job queue is back after an
-    outage (the jobs stored meanwhile wait for it); in between, a look once a heartbeat
-    period at whether a holder died mid-turn, which queues nothing while all is well."""
-    away = False
+def job_queue_back() -> None:
+    """Tell the watch that this worker is (again) connected to the job queue."""
+    _queue_back.set()
+
+
+def _watch_forever(stop: threading.Event, back: threading.Event) -> None:
+    """Every round once a lease period, and at once when this worker is back on the job queue
+    after an outage (the jobs stored meanwhile wait for it); in between, a look once a
+    heartbeat period at whether a holder died mid-turn, which queues nothing while all is well.
+
+    The consumer says it is back, rather than the watch pinging Redis between looks: an outage
+    shorter than a look would go unseen, and the jobs stored during it would wait for the full
+    round. Redis coming back breaks every connection to it, so the consumer always sees it."""
     while True:
+        back.clear()
         imports_watch()
         full_round = time.monotonic() + settings.STACKS_IMPORT_LEASE_SECONDS
         while (left := full_round - time.monotonic()) > 0:
-            if stop.wait(min(settings.STACKS_IMPORT_HEARTBEAT_SECONDS, left)):
-                return
-            answers = broker_answers()
-            if away and answers:
-                away = False
+            if back.wait(min(settings.STACKS_IMPORT_HEARTBEAT_SECONDS, left)):
                 break
-            away = not answers
-            if time.monotonic() < full_round:
-                imports_watch(heartbeat_stopped=True)
-
-
-_watch_stop = threading.Event()
+            if stop.is_set():
+                return
+            imports_watch(heartbeat_stopped=True)
+        if stop.is_set():
+            return
 
 
 @worker_ready.connect
@@ -189,5 +188,8 @@ def imports_watch_start(sender: Any = None, **kwargs: Any) -> None:
     """A worker picks up the imports a dead one left, at once, then within a few seconds of
     a holder's heartbeat stopping, and once a lease period whatever else was left."""
     threading.Thread(
-        target=_watch_forever, args=(_watch_stop,), name="imports-watch", daemon=True
+        target=_watch_forever,
+        args=(_watch_stop, _queue_back),
+        name="imports-watch",
+        daemon=True,
     ).start()

@@ -1,19 +1,21 @@
 """An import asked for while the job queue (Redis) is away is kept, says it waits for the
-queue, and runs once, by itself, when the queue is back."""
+queue, and runs once, by itself, within seconds of the queue coming back."""
 
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from api.imports import ImportJobSerializer
 from catalog.imports.generate import marc_generate
-from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportRow
 from catalog.models import Record
 from config.celery import app
+from staff.services import api_key_create
+from tests.api.conftest import client_for
 from tests.conftest import WorkerProcess
 from tests.worker.helpers import import_job_in, queue_of_its_own, wait_for
 from tests.worker.test_broker_outage import Redis
@@ -21,6 +23,11 @@ from tests.worker.test_broker_outage import Redis
 pytestmark = [pytest.mark.worker, pytest.mark.faults]
 
 COUNT = 300
+# The worker tries the job queue again at most 2 s apart while it is away, and its watch
+# queues the waiting jobs as soon as it is back on it; the import of 300 records takes about
+# a second more. The rest is room for a busy machine, far short of the lease period (60 s)
+# after which the watch's full round would find the job anyway.
+STARTED_WITHIN_SECONDS = 15
 
 
 @pytest.fixture
@@ -46,10 +53,13 @@ def _broker_use(url: str) -> None:
     app.amqp._producer_pool = None
 
 
-def test_an_import_asked_for_while_redis_is_away_waits_then_runs_once(
+def test_an_import_asked_for_while_redis_is_away_runs_once_soon_after_it_is_back(
     live_library, tmp_path, broker
 ) -> None:
     schema = live_library.library.schema_name
+    with schema_context(schema):
+        key = api_key_create(name="drill", scope="write").secret
+    api = client_for(live_library.domain.domain, f"Api-Key {key}")
     path = tmp_path / "books.mrc"
     with path.open("wb") as out:
         marc_generate(out, COUNT)
@@ -62,28 +72,34 @@ def test_an_import_asked_for_while_redis_is_away_waits_then_runs_once(
         worker.start()
         try:
             broker.stop()
-            with schema_context(schema), path.open("rb") as stream:
-                job = import_job_create(
-                    file=stream, file_name="books.mrc", one_shot=True, create_locations=True
-                )
-            waiting = import_job_in(schema, job.pk)
-            assert waiting.status == "queued"
-            with schema_context(schema):
-                shown = ImportJobSerializer(waiting).data
-            assert shown["waiting_for_job_queue"] is True
+            upload = SimpleUploadedFile("books.mrc", path.read_bytes())
+            answer = api.post(
+                "/api/v1/imports/",
+                {"file": upload, "one_shot": "true", "create_locations": "true"},
+                format="multipart",
+            )
+            assert answer.status_code == 202, answer.content
+            assert answer.json()["status"] == "queued"
+            assert answer.json()["waiting_for_job_queue"] is True
+            job_id = answer.json()["id"]
+            assert api.get(f"/api/v1/imports/{job_id}/").json()["waiting_for_job_queue"] is True
 
             broker.start()
             back = time.monotonic()
-            # The worker retries the broker with a growing pause (up to about 30 s).
-            done = wait_for(lambda: import_job_in(schema, job.pk).status == "committed", 150)
+            done = wait_for(
+                lambda: import_job_in(schema, job_id).status == "committed",
+                STARTED_WITHIN_SECONDS,
+            )
             took = time.monotonic() - back
-            assert done, worker.log()[-4000:]
+            assert done, (
+                f"not committed {took:.1f} s after the queue was back\n" + worker.log()[-4000:]
+            )
             print(f"the import started and ended {took:.1f} s after the queue was back")
         finally:
             worker.stop()
-    ended = import_job_in(schema, job.pk)
+    ended = import_job_in(schema, job_id)
     with schema_context(schema):
         assert ImportJobSerializer(ended).data["waiting_for_job_queue"] is False
-        assert (ended.total, ended.created) == (COUNT, COUNT)
+        assert (ended.total, ended.created, ended.updated, ended.rejected) == (COUNT, COUNT, 0, 0)
         assert Record.objects.count() == COUNT
-        assert ImportRow.objects.filter(job_id=job.pk).count() == COUNT
+        assert ImportRow.objects.filter(job_id=job_id).count() == COUNT
