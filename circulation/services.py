@@ -177,6 +177,12 @@ def _patrons_alike(barcode: str, patron: Patron) -> tuple[str, str] | None:
     return (alike[0], alike[1]) if alike else None
 
 
+def _patron_locked(patron_id: int) -> Patron:
+    return first_or_not_found(
+        Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
+    )
+
+
 def _patron_save(patron: Patron) -> None:
     try:
         with transaction.atomic():
@@ -213,9 +219,7 @@ def patron_update(
 ) -> Patron:  # fmt: skip
     """Change a patron's record; with `expected_version` (the version the editor read), refuse
     (412) a save made over someone else's since, which would silently undo theirs."""
-    patron = first_or_not_found(
-        Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
-    )
+    patron = _patron_locked(patron_id)
     version_expected_check(
         current=patron.version,
         expected=expected_version,
@@ -241,9 +245,7 @@ def patron_patch(
 ) -> Patron:  # fmt: skip
     """Change only the fields in `changes` (PatronData's names), reading the others under the
     patron's lock: two people changing different fields at once both keep their change."""
-    locked = first_or_not_found(
-        Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
-    )
+    locked = _patron_locked(patron_id)
     current = {field.name: getattr(locked, field.name) for field in fields(PatronData)}
     data = PatronData(**{**current, **changes})
     return patron_update(
@@ -307,9 +309,7 @@ def patron_export_json(*, patron_id: int) -> str:
 def patron_erase(*, patron_id: int) -> None:
     """Forget a patron: refused while they have items out; their returned loans stay, without
     them, and their holds and notices go."""
-    patron = first_or_not_found(
-        Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
-    )
+    patron = _patron_locked(patron_id)
     if Loan.objects.filter(patron=patron, returned_at__isnull=True).exists():
         raise Conflict(
             gettext(
@@ -891,9 +891,7 @@ def hold_place(*, record_id: int, patron_barcode: str = "", patron_id: int | Non
     """Queue a patron for a record (by barcode at the desk, by id when they place it)."""
     on = today()
     if patron_id is not None:
-        patron = first_or_not_found(
-            Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
-        )
+        patron = _patron_locked(patron_id)
         _card_check(patron, on, action="hold")
     else:
         patron = _patron_for_desk(patron_barcode, on, action="hold")

@@ -1,4 +1,5 @@
-"""API callers of library A in every role, and catalog rows to call about."""
+"""API callers of library A in every role, catalog rows to call about, and what every import's
+API answers alike."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,19 @@ def client_for(host: str, authorization: str | None = None) -> APIClient:
     if authorization:
         client.credentials(HTTP_AUTHORIZATION=authorization)
     return client
+
+
+def nothing_to_commit_refused(client: APIClient, job_url: str, *, rejected: int) -> None:
+    """A staged import whose every row was rejected: its commit refused (409) and the job left
+    as it was, whichever kind of file it read."""
+    job = client.get(job_url).json()
+    counts = ("status", "total", "created", "updated", "unchanged", "rejected")
+    assert [job[k] for k in counts] == ["staged", rejected, 0, 0, 0, rejected]
+    response = client.post(f"{job_url}commit/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert response.json()["code"] == "nothing_to_commit"
+    assert response.json()["detail"].startswith("Nothing to import: every row was rejected")
+    assert client.get(job_url).json() == job
 
 
 def callers_of(schema: str, host: str) -> dict[str, APIClient]:

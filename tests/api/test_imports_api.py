@@ -14,6 +14,7 @@ from catalog.models import Record
 from catalog.services import RecordData, record_create
 from common.tasks import task_enqueue
 from staff.services import api_key_create
+from tests.api.conftest import nothing_to_commit_refused
 from tests.catalog.imports.helpers import MARC_DIR, api_upload_run, job_run
 
 CSV = b"title,isbn,barcode\nDune,0441172717,B-1\n,0441172717,\nEmma,,B-2\n"
@@ -126,14 +127,7 @@ def test_commit_then_revert_over_the_api(staff):
 
 def test_an_import_whose_every_row_was_rejected_has_nothing_to_commit(staff):
     job_id = api_upload_run(staff, "books.csv", b"title,isbn\n,0441172717\n,0312243022\n")
-    job = staff.get(f"/api/v1/imports/{job_id}/").json()
-    counts = ("status", "total", "created", "updated", "unchanged", "rejected")
-    assert [job[k] for k in counts] == ["staged", 2, 0, 0, 0, 2]
-    response = staff.post(f"/api/v1/imports/{job_id}/commit/", HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 409
-    assert response.json()["code"] == "nothing_to_commit"
-    assert response.json()["detail"].startswith("Nothing to import: every row was rejected")
-    assert staff.get(f"/api/v1/imports/{job_id}/").json() == job
+    nothing_to_commit_refused(staff, f"/api/v1/imports/{job_id}/", rejected=2)
     rows = staff.get(f"/api/v1/imports/{job_id}/rows/?action=reject").json()["results"]
     assert [row["reason"] for row in rows] == [
         "No title: the \u201ctitle\u201d column is empty."

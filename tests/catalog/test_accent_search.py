@@ -18,12 +18,12 @@ from catalog.services import RecordData, record_create
 from catalog.text import search_fold, search_fold_sql
 from staff.services import api_key_create
 from tests.catalog.imports.helpers import author_title_imported
+from tests.catalog.search_helpers import api_titles, in_the_database, sru_titles
 from tests.conftest import LIBRARY_HOST
 
 pytestmark = pytest.mark.django_db
 
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
-SRU_NS = {"zs": "http://www.loc.gov/zing/srw/", "dc": "http://purl.org/dc/elements/1.1/"}
 
 
 @pytest.fixture
@@ -59,18 +59,6 @@ def test_plain_letters_find_accented_ones_and_the_other_way_round(accented) -> N
     assert _titles("gardéns") == {"Gardens of the north"}
 
 
-def _api_titles(client: APIClient, q: str) -> list[str]:
-    response = client.get("/api/v1/records/", {"q": q})
-    assert response.status_code == 200
-    return [row["title"] for row in response.json()["results"]]
-
-
-def _sru_titles(web: Client, query: str) -> list[str]:
-    params = {"operation": "searchRetrieve", "version": "1.2", "query": query, "recordSchema": "dc"}
-    tree = etree.fromstring(web.get("/sru", params).content)
-    return [str(title) for title in tree.xpath("//dc:title/text()", namespaces=SRU_NS)]
-
-
 def test_website_api_sru_and_opensearch_find_accented_records(accented, web: Client) -> None:  # type: ignore[no-untyped-def]
     page = web.get("/search/", {"q": "miserables"}).text
     assert "Les Misérables" in page
@@ -78,15 +66,15 @@ def test_website_api_sru_and_opensearch_find_accented_records(accented, web: Cli
     assert "Müller, Herta" in web.get("/search/", {"q": "muller"}).text
 
     api = APIClient(HTTP_HOST=LIBRARY_HOST)
-    assert _api_titles(api, "miserables") == ["Les Misérables"]
+    assert api_titles(api, "miserables") == ["Les Misérables"]
     response = api.get("/api/v1/records/", {"q": "muller"})
     [found] = response.json()["results"]
     assert found["title"] == "Atemschaukel"
     assert [c["name"] for c in found["contributors"]] == ["Müller, Herta"]
 
     for query in ("miserables", 'title all "miserables"', "dc.creator = hugo"):
-        assert _sru_titles(web, query) == ["Les Misérables"], query
-    assert _sru_titles(web, "creator = muller") == ["Atemschaukel"]
+        assert sru_titles(web, query) == ["Les Misérables"], query
+    assert sru_titles(web, "creator = muller") == ["Atemschaukel"]
 
     description = etree.fromstring(web.get("/opensearch.xml").content)
     templates = {u.get("type"): u.get("template") for u in description.iter(f"{{{OPENSEARCH}}}Url")}
@@ -109,9 +97,9 @@ def test_a_record_imported_from_marc_and_one_saved_through_the_api_are_found(lib
     body = {"title": "Œuvres complètes", "contributors": [{"name": "Müller, Anna"}]}
     assert api.post("/api/v1/records/", body, format="json").status_code == 201
 
-    assert sorted(_api_titles(api, "muller")) == ["Bäume des Nordens", "Œuvres complètes"]
-    assert _api_titles(api, "baume") == ["Bäume des Nordens"]
-    assert _api_titles(api, "oeuvres completes") == ["Œuvres complètes"]
+    assert sorted(api_titles(api, "muller")) == ["Bäume des Nordens", "Œuvres complètes"]
+    assert api_titles(api, "baume") == ["Bäume des Nordens"]
+    assert api_titles(api, "oeuvres completes") == ["Œuvres complètes"]
 
 
 def test_a_search_that_finds_nothing_suggests_the_catalogs_word_without_accents(accented) -> None:  # type: ignore[no-untyped-def]
@@ -165,13 +153,7 @@ def test_the_database_folds_text_as_queries_are_folded(in_library) -> None:  # t
         # Other scripts keep their marks: й is a letter of its own, as are Japanese voiced kana.
         "йогурт", "がぎ", "한국어",
     ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {search_fold_sql('t')} FROM unnest(%s::text[]) "  # noqa: S608 - no input
-            "WITH ORDINALITY u(t, n) ORDER BY n",
-            [samples],
-        )
-        folded = [row[0] for row in cursor.fetchall()]
+    folded = [row[0] for row in in_the_database(samples, search_fold_sql)]
     assert folded == [search_fold(s) for s in samples]
     assert folded[:9] == [
         "Les Miserables", "Bronte", "Garcia Marquez", "Muller", "Lodz", "Oresund", "Strasse",

@@ -9,7 +9,6 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
-from lxml import etree
 from rest_framework.test import APIClient
 
 from catalog.models import SearchWord
@@ -17,12 +16,16 @@ from catalog.search import spelling_suggest
 from catalog.services import RecordData, record_create
 from catalog.text import search_fold, search_fold_sql, search_text_sql
 from tests.catalog.imports.helpers import author_title_imported
+from tests.catalog.search_helpers import (
+    api_titles,
+    in_the_database,
+    sru_titles,
+    staff_records_page,
+)
 from tests.conftest import LIBRARY_HOST
-from tests.tenants.admin_helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
-SRU_NS = {"zs": "http://www.loc.gov/zing/srw/", "dc": "http://purl.org/dc/elements/1.1/"}
 MASTER = "Master and commander"  # by O'Brien, with a straight apostrophe
 CARRIED = "The things they carried"  # by O’Brien, with a typographic one
 JOURNEY = "Long day's journey into night"  # by O’Neill
@@ -45,18 +48,6 @@ def names(in_library) -> None:  # type: ignore[no-untyped-def]
     record_create(data=RecordData(title=MOUNTAIN, summary="She'll be coming round the mountain."))
 
 
-def _api_titles(api: APIClient, q: str) -> list[str]:
-    response = api.get("/api/v1/records/", {"q": q})
-    assert response.status_code == 200, response.content
-    return [row["title"] for row in response.json()["results"]]
-
-
-def _sru_titles(web: Client, query: str) -> list[str]:
-    params = {"operation": "searchRetrieve", "version": "1.2", "query": query, "recordSchema": "dc"}
-    tree = etree.fromstring(web.get("/sru", params).content)
-    return [str(title) for title in tree.xpath("//dc:title/text()", namespaces=SRU_NS)]
-
-
 BOTH_O_BRIENS = {MASTER, CARRIED}
 
 
@@ -73,7 +64,7 @@ BOTH_O_BRIENS = {MASTER, CARRIED}
 )  # fmt: skip
 def test_the_api_finds_names_typed_with_either_apostrophe_or_none(names, q, found) -> None:  # type: ignore[no-untyped-def]
     api = APIClient(HTTP_HOST=LIBRARY_HOST)
-    assert set(_api_titles(api, q)) == found
+    assert set(api_titles(api, q)) == found
 
 
 def test_the_search_page_and_the_staff_record_list_find_o_brien(names, web: Client) -> None:  # type: ignore[no-untyped-def]
@@ -82,8 +73,7 @@ def test_the_search_page_and_the_staff_record_list_find_o_brien(names, web: Clie
         assert MASTER in page, q
         assert CARRIED in page, q
         assert JOURNEY not in page, q
-    staff = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
-    page = staff.get("/staff/records/", {"q": "obrien"}).text
+    page = staff_records_page("obrien")
     assert MASTER in page
     assert CARRIED in page
 
@@ -99,13 +89,13 @@ def test_the_search_page_and_the_staff_record_list_find_o_brien(names, web: Clie
     ],
 )  # fmt: skip
 def test_sru_finds_them_in_any_index(names, web: Client, query, found) -> None:  # type: ignore[no-untyped-def]
-    assert set(_sru_titles(web, query)) == found
+    assert set(sru_titles(web, query)) == found
 
 
 def test_english_contractions_keep_their_apostrophe(names) -> None:  # type: ignore[no-untyped-def]
     api = APIClient(HTTP_HOST=LIBRARY_HOST)
     # A summary's "She'll" is not read as "shell".
-    assert _api_titles(api, "shell") == [SHELLS]
+    assert api_titles(api, "shell") == [SHELLS]
 
 
 def test_a_french_elision_ranks_as_its_word_in_the_field_it_is_in(names) -> None:  # type: ignore[no-untyped-def]
@@ -113,7 +103,7 @@ def test_a_french_elision_ranks_as_its_word_in_the_field_it_is_in(names) -> None
     # The title's "L'Heure" above the summary's "l’heure", however the reader types it; the
     # word alone finds both, stemmed as the catalog's search language stems it ("heures").
     for q in ("l'heure", "L’HEURE", "lheure", "heure", "heures"):
-        assert _api_titles(api, q) == [BLUE, MUSKETEERS], q
+        assert api_titles(api, q) == [BLUE, MUSKETEERS], q
 
 
 def test_a_misspelt_name_is_offered_its_spelling(names, web: Client) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +124,7 @@ def test_records_imported_from_marc_and_saved_through_the_api_are_found(
     assert writer_api.post("/api/v1/records/", body, format="json").status_code == 201
 
     for q in ("obrien flann", "O'Brien", "O’Brien", "brien"):
-        assert sorted(_api_titles(writer_api, q)) == ["At Swim-Two-Birds", "The third policeman"]
+        assert sorted(api_titles(writer_api, q)) == ["At Swim-Two-Birds", "The third policeman"]
 
 
 def _vectors_with_apostrophes() -> None:
@@ -159,16 +149,16 @@ def _vectors_with_apostrophes() -> None:
 def test_the_migration_rebuilds_the_vectors_of_records_stored_before_it(names) -> None:  # type: ignore[no-untyped-def]
     _vectors_with_apostrophes()
     api = APIClient(HTTP_HOST=LIBRARY_HOST)
-    assert _api_titles(api, "obrien") == []
-    assert _api_titles(api, "O'Brien") == []  # the query is folded, the old vector is not
-    assert set(_api_titles(api, "brien")) == BOTH_O_BRIENS
+    assert api_titles(api, "obrien") == []
+    assert api_titles(api, "O'Brien") == []  # the query is folded, the old vector is not
+    assert set(api_titles(api, "brien")) == BOTH_O_BRIENS
 
     migration = importlib.import_module("catalog.migrations.0017_search_vectors_apostrophes")
     migration.vectors_apostrophes(apps=None, schema_editor=None)
 
     for q in ("obrien", "O'Brien", "O’Brien", "brien"):
-        assert set(_api_titles(api, q)) == BOTH_O_BRIENS, q
-    assert _api_titles(api, "dartagnan") == [MUSKETEERS]
+        assert set(api_titles(api, q)) == BOTH_O_BRIENS, q
+    assert api_titles(api, "dartagnan") == [MUSKETEERS]
     assert SearchWord.objects.filter(word="obrien").exists()
     assert spelling_suggest("dartagnon") == "dartagnan"
 
@@ -180,13 +170,7 @@ def test_the_database_folds_apostrophes_as_queries_are_folded(in_library) -> Non
         # Kept: contractions and possessives, and quotes around a word.
         "don't", "she'll", "We'd", "DON'T", "children's", "'Tis", "‘quoted’", "it ' s",
     ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {search_fold_sql('t')}, {search_text_sql('t')} "  # noqa: S608 - no input
-            "FROM unnest(%s::text[]) WITH ORDINALITY u(t, n) ORDER BY n",
-            [samples],
-        )
-        rows = cursor.fetchall()
+    rows = in_the_database(samples, search_fold_sql, search_text_sql)
     folded = [row[0] for row in rows]
     assert folded == [search_fold(s) for s in samples]
     assert folded[:14] == [

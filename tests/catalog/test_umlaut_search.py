@@ -11,9 +11,8 @@ from rest_framework.test import APIClient
 
 from catalog.services import RecordData, record_create
 from catalog.text import search_forms
-from tests.catalog.test_apostrophe_search import _api_titles, _sru_titles
+from tests.catalog.search_helpers import api_titles, sru_titles, staff_records_page
 from tests.conftest import LIBRARY_HOST
-from tests.tenants.admin_helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -60,13 +59,13 @@ def german(in_library) -> None:  # type: ignore[no-untyped-def]
 )  # fmt: skip
 def test_the_api_finds_umlauts_spelt_either_way(german, q, found) -> None:  # type: ignore[no-untyped-def]
     api = APIClient(HTTP_HOST=LIBRARY_HOST)
-    assert set(_api_titles(api, q)) == found
+    assert set(api_titles(api, q)) == found
 
 
 def test_a_word_spelt_with_ae_oe_ue_keeps_its_ranking(german) -> None:  # type: ignore[no-untyped-def]
     api = APIClient(HTTP_HOST=LIBRARY_HOST)
     # The title's "poet" above the summary's, as for any word.
-    assert _api_titles(api, "Poet") == [POET_TITLE, POET_SUMMARY]
+    assert api_titles(api, "Poet") == [POET_TITLE, POET_SUMMARY]
     assert search_forms("Poet") == ["Poet"]
     assert search_forms("Müller") == ["Mueller", "Muller"]
 
@@ -78,8 +77,7 @@ def test_the_search_page_and_the_staff_record_list_find_umlauts(german, web: Cli
         assert HEINER in page, q
     assert PERFUME in web.get("/search/", {"q": "Sueskind"}).text
     assert TALES in web.get("/search/", {"q": "maerchen"}).text
-    staff = signed_in(LIBRARY_HOST, "alpha", "admin@alpha.example", client_class=Client)
-    page = staff.get("/staff/records/", {"q": "mueller"}).text
+    page = staff_records_page("mueller")
     assert HERTA in page
     assert HEINER in page
 
@@ -93,7 +91,7 @@ def test_the_search_page_and_the_staff_record_list_find_umlauts(german, web: Cli
     ],
 )  # fmt: skip
 def test_sru_finds_umlauts_spelt_either_way(german, web: Client, query, found) -> None:  # type: ignore[no-untyped-def]
-    assert set(_sru_titles(web, query)) == found
+    assert set(sru_titles(web, query)) == found
 
 
 def _vectors_before_umlauts() -> None:
@@ -115,12 +113,12 @@ def _vectors_before_umlauts() -> None:
 def test_the_migration_rebuilds_the_vectors_of_records_stored_before_it(german) -> None:  # type: ignore[no-untyped-def]
     _vectors_before_umlauts()
     api = APIClient(HTTP_HOST=LIBRARY_HOST)
-    assert set(_api_titles(api, "Mueller")) == {HEINER}
-    assert _api_titles(api, "Sueskind") == []
+    assert set(api_titles(api, "Mueller")) == {HEINER}
+    assert api_titles(api, "Sueskind") == []
 
     migration = importlib.import_module("catalog.migrations.0018_search_vectors_umlauts")
     migration.vectors_umlauts(apps=None, schema_editor=None)
 
-    assert set(_api_titles(api, "Mueller")) == {HERTA, HEINER}
-    assert _api_titles(api, "Sueskind") == [PERFUME]
-    assert set(_api_titles(api, "Muller")) == {HERTA, JEAN}
+    assert set(api_titles(api, "Mueller")) == {HERTA, HEINER}
+    assert api_titles(api, "Sueskind") == [PERFUME]
+    assert set(api_titles(api, "Muller")) == {HERTA, JEAN}

@@ -188,18 +188,29 @@ def test_the_pool_search_reads_accents_as_the_catalog_search_does(library, other
     assert found("Gabriel Garcia Marquez Borges") == []
 
 
-def test_pool_vectors_written_with_accents_are_built_anew(library):
-    from tenants.pool import pool_vectors_refold
-
+def _pooled_beside_a_plain_record(library, data: RecordData) -> None:  # type: ignore[no-untyped-def]
+    """A record of library A's and one with a plain title, in the pool."""
     with schema_context("alpha"):
-        record_create(data=RecordData(title="Amélie", contributors=[("Zoë Ørsted", "author")]))
+        record_create(data=data)
         record_create(data=RecordData(title="Plain title"))
     _share(library)
     pool_sync(library_id=library.pk)
-    # As the pool's sync wrote them before it folded text.
+
+
+def _pool_vectors_unfolded() -> None:
+    """The pool's vectors as its sync wrote them before it folded text."""
     PoolRecord.objects.update(
         vector=SearchVector("title", "subtitle", config="simple")  # type: ignore[arg-type]
     )
+
+
+def test_pool_vectors_written_with_accents_are_built_anew(library):
+    from tenants.pool import pool_vectors_refold
+
+    _pooled_beside_a_plain_record(
+        library, RecordData(title="Amélie", contributors=[("Zoë Ørsted", "author")])
+    )
+    _pool_vectors_unfolded()
     assert pool_search(query="amelie orsted") == []
     assert pool_vectors_refold() == 1
     assert [g.title for g in pool_search(query="amelie zoe orsted")] == ["Amélie"]
@@ -209,19 +220,12 @@ def test_pool_vectors_written_with_accents_are_built_anew(library):
 def test_the_pool_finds_a_name_typed_without_its_apostrophe(library):
     from tenants.pool import pool_vectors_refold
 
-    with schema_context("alpha"):
-        record_create(
-            data=RecordData(title="At Swim", contributors=[("O\u2019Brien, Flann", "author")])
-        )
-        record_create(data=RecordData(title="Plain title"))
-    _share(library)
-    pool_sync(library_id=library.pk)
+    _pooled_beside_a_plain_record(
+        library, RecordData(title="At Swim", contributors=[("O\u2019Brien, Flann", "author")])
+    )
     for query in ("obrien flann", "O'Brien", "brien"):
         assert [g.title for g in pool_search(query=query)] == ["At Swim"], query
-    # As the pool's sync wrote them before it folded apostrophes.
-    PoolRecord.objects.update(
-        vector=SearchVector("title", "subtitle", config="simple")  # type: ignore[arg-type]
-    )
+    _pool_vectors_unfolded()
     assert pool_search(query="at swim obrien") == []
     assert pool_vectors_refold() == 1
     assert [g.title for g in pool_search(query="at swim obrien")] == ["At Swim"]

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from circulation.models import Loan, LoanRule, Patron
 from circulation.selectors import today
 from tests.circulation.conftest import Desk, expired_on
-from tests.circulation.test_desk_pages import desk_get, desk_post, scan, state
+from tests.circulation.test_desk_pages import desk_get, desk_post, scan, scan_lent_copy, state
 
 
 def barcodes_listed(page: str) -> list[str]:
@@ -68,10 +68,9 @@ def test_a_copy_scanned_again_for_its_borrower_is_offered_for_renewal(
 def test_a_copy_lent_to_someone_else_is_not_offered_for_renewal(
     librarian: Client, desk: Desk
 ) -> None:
-    scan(librarian, desk.other_patron.barcode)
-    scan(librarian, desk.item.barcode)
-    scan(librarian, desk.patron.barcode)
-    page = scan(librarian, desk.item.barcode)
+    page = scan_lent_copy(
+        librarian, desk.item.barcode, lent_to=desk.other_patron.barcode, at_desk=desk.patron.barcode
+    )
     first = page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
     assert "already on loan: check it in first" in first
     assert 'name="renew"' not in first

@@ -45,6 +45,15 @@ def scan(client: Client, barcode: str) -> str:
     return desk_post(client, {"barcode": barcode})
 
 
+def scan_lent_copy(client: Client, barcode: str, *, lent_to: str, at_desk: str) -> str:
+    """Lend a copy to one patron at the desk, then scan it again on another's card: the page the
+    desk shows."""
+    scan(client, lent_to)
+    scan(client, barcode)
+    scan(client, at_desk)
+    return scan(client, barcode)
+
+
 def state(desk: Desk) -> dict[str, object]:
     with schema_context(desk.schema):
         return {

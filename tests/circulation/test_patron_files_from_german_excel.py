@@ -30,11 +30,14 @@ def _page_upload(librarian: Client, content: bytes) -> str:
     return response["Location"]
 
 
-def _staged(librarian: Client, library, content: bytes) -> tuple[str, str]:
-    """The file sent through the staff page and read by the worker: its page, and its id."""
+def _staged(librarian: Client, library, content: bytes) -> tuple[str, str, list[dict]]:
+    """The file sent through the staff page and read by the worker: its page, its id, and its
+    rows as the API lists them."""
     where = _page_upload(librarian, content)
     _worker_runs(library)
-    return where, where.rstrip("/").rsplit("/", 1)[-1]
+    job_id = where.rstrip("/").rsplit("/", 1)[-1]
+    rows = desk_client(library).get(f"/api/v1/patron-imports/{job_id}/rows/").json()["results"]
+    return where, job_id, rows
 
 
 def _api_upload(client, content: bytes):
@@ -140,10 +143,7 @@ def test_a_card_number_on_two_lines_refuses_both_naming_each_other(
         "Dora Dorn,L0003,\n"
         "Emil Ernst,l0001,\n"
     )
-    where, job_id = _staged(librarian, library, text.encode())
-    client = desk_client(library)
-
-    rows = client.get(f"/api/v1/patron-imports/{job_id}/rows/").json()["results"]
+    where, _job_id, rows = _staged(librarian, library, text.encode())
     page = librarian.get(where, HTTP_ACCEPT_LANGUAGE="en").text
 
     assert [(row["position"], row["action"]) for row in rows] == [
@@ -185,11 +185,10 @@ def test_categories_named_in_any_language_are_the_library_s_and_new_ones_are_ann
         "Hans;L0008;;Kind;;\r\n"
         "Ida;L0009;;Fernleihe;;\r\n"
     )
-    where, job_id = _staged(librarian, library, text.encode())
+    where, job_id, rows = _staged(librarian, library, text.encode())
     client = desk_client(library)
 
     job = client.get(f"/api/v1/patron-imports/{job_id}/").json()
-    rows = client.get(f"/api/v1/patron-imports/{job_id}/rows/").json()["results"]
     page = librarian.get(where).text
 
     assert [(row["data"]["name"], row["action"], row["data"]["category"]) for row in rows] == [

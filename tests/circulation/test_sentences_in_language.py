@@ -16,7 +16,7 @@ from circulation.services import loan_checkin, loan_checkout
 from tenants.administration import library_settings_update
 from tenants.models import Library
 from tests.circulation.conftest import Desk
-from tests.circulation.test_desk_pages import scan
+from tests.circulation.test_desk_pages import scan, scan_lent_copy
 from tests.circulation.test_record_page import copies_table
 from tests.conftest import LIBRARY_HOST
 
@@ -24,10 +24,9 @@ from tests.conftest import LIBRARY_HOST
 def test_a_refused_scan_follows_its_barcode_with_the_language_s_colon(
     librarian: Client, desk: Desk
 ) -> None:
-    scan(librarian, desk.patron.barcode)
-    scan(librarian, desk.item.barcode)
-    scan(librarian, desk.other_patron.barcode)
-    english = scan(librarian, desk.item.barcode)
+    english = scan_lent_copy(
+        librarian, desk.item.barcode, lent_to=desk.patron.barcode, at_desk=desk.other_patron.barcode
+    )
     assert f"{desk.item.barcode}: " in english
     librarian.get("/language/", {"language": "fr", "next": "/staff/desk/"})
     french = scan(librarian, desk.item.barcode)
