@@ -29,6 +29,11 @@ def created(data: Any, request: Request, url_name: str, pk: int | str) -> Respon
     return located(Response(data, status=status.HTTP_201_CREATED), request, url_name, pk)
 
 
+_PRECONDITIONS = frozenset(
+    {"HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE"}
+)
+
+
 class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
     """Django's conditional GET for the API only: an answer without an ETag (a list) gets one
     from its body, and `If-None-Match` naming the current ETag is answered 304 with no body."""
@@ -49,6 +54,10 @@ class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
             body = response.content  # type: ignore[attr-defined]
             if body:
                 response.headers["ETag"] = quote_etag(sha256(body).hexdigest()[:32])
+        # Without a precondition Django's checks would hand the answer back as it is, after
+        # parsing the Cache-Control and the absent headers again: most reads send none.
+        if _PRECONDITIONS.isdisjoint(request.META):
+            return response
         return super().process_response(request, response)
 
 

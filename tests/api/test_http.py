@@ -112,6 +112,22 @@ def test_a_lists_etag_is_strong_and_follows_its_body(callers, catalog):
     )
 
 
+def test_a_read_without_preconditions_skips_djangos_checks(callers, catalog, monkeypatch):
+    """Django's conditional checks are for a request that sends a precondition: a read that
+    sends none gets its ETag and its body without them."""
+
+    def checked(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("no precondition to check")
+
+    monkeypatch.setattr("django.middleware.http.get_conditional_response", checked)
+    client = callers["read_key"]
+    response = client.get("/api/v1/records/")
+    assert response.status_code == 200
+    assert re.fullmatch(r'"[0-9a-f]{32}"', response["ETag"])
+    with pytest.raises(AssertionError, match="no precondition"):
+        client.get("/api/v1/records/", HTTP_IF_NONE_MATCH=response["ETag"])
+
+
 def _records_titled(schema: str, title: str) -> int:
     with schema_context(schema):
         return Record.objects.filter(title=title).count()
