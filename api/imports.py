@@ -228,22 +228,28 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
 
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None) -> Response:
-        return self.queued(import_job_commit(job_id=self.get_object().pk))
+        job = self.get_object()
+        self.body_none()
+        return self.queued(import_job_commit(job_id=job.pk))
 
     @action(detail=True, methods=["post"])
     def preview(self, request: Request, pk: str | None = None) -> Response:
-        job = self.get_object()  # another library's job is not found before its body is read
+        job = self.get_object()
         self.body_none()
         return self.queued(import_job_preview_again(job_id=job.pk))
 
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str | None = None) -> Response:
-        job = import_job_revert(job_id=self.get_object().pk)
+        job = self.get_object()
+        self.body_none()
+        job = import_job_revert(job_id=job.pk)
         return Response(ImportJobSerializer(job).data)
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        job = import_job_cancel(job_id=self.get_object().pk)
+        job = self.get_object()
+        self.body_none()
+        job = import_job_cancel(job_id=job.pk)
         return Response(ImportJobSerializer(job).data)
 
     @action(detail=True, methods=["get"])

@@ -28,6 +28,10 @@ _ERRORS_EVERYWHERE = {
     "429": ("Too many requests", "Too many requests: retry in 12 seconds.",
             "throttled", None),
 }  # fmt: skip
+# An action that takes no body reads none, or an empty object; any field sent to it is refused.
+_UNKNOWN_FIELD = "Unknown field; this operation takes: none."
+_BODY_REFUSED = ("Invalid request", f"Check \u201cforce\u201d: {_UNKNOWN_FIELD}", "invalid",
+                 {"force": [_UNKNOWN_FIELD]})  # fmt: skip
 _ERRORS_ON_WRITES = {
     "412": ("Precondition failed", "The record changed since you read it (version 4, you sent "
             "3). Fetch it again and reapply your change.", "precondition_failed", None),
@@ -48,6 +52,8 @@ class CatalogAutoSchema(AutoSchema):
         errors = dict(_ERRORS_EVERYWHERE)
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors.update(_ERRORS_ON_WRITES)
+        if self.method == "POST" and self.get_request_serializer() is None:
+            errors["400"] = _BODY_REFUSED
         conflict = CONFLICTS.get(self.get_operation_id())
         if (
             conflict is None
