@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from api import circulation_examples as ex
 from api.http import created
 from api.pagination import RowPagination, StableCursorPagination
+from api.parsers import BoundedJSONParser
 from api.permissions import StaffOnly
 from api.schema import CatalogAutoSchema
 from api.strict import (
@@ -511,6 +512,8 @@ class HoldViewSet(CirculationViewSet):
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
+        selectors.hold_get(hold_id=int(pk))
+        self.body_none()
         hold = services.hold_cancel(hold_id=int(pk))
         return Response(HoldSerializer(selectors.hold_get(hold_id=hold.pk)).data)
 
@@ -742,7 +745,9 @@ class StocktakeViewSet(CirculationViewSet):
 
     @action(detail=True, methods=["post"], url_path="mark-missing")
     def mark_missing(self, request: Request, pk: str) -> Response:
-        return Response({"marked": stocktake_missing_mark(stocktake_id=int(pk))})
+        stocktake = stocktake_get(stocktake_id=int(pk))
+        self.body_none()
+        return Response({"marked": stocktake_missing_mark(stocktake_id=stocktake.pk)})
 
 
 # --- Labels ------------------------------------------------------------------------------------
@@ -873,6 +878,9 @@ class PatronImportRowParamsSerializer(serializers.Serializer):
 
 
 _CSV = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, as an attachment.")
+# A commit or cancel takes no body; one sent as JSON (`{}`, as other actions take it) is read
+# to be refused only if it gives a field.
+_BODILESS_PARSERS = [BoundedJSONParser, MultiPartParser, FormParser]
 
 
 @extend_schema_view(
@@ -935,13 +943,17 @@ class PatronImportViewSet(CirculationViewSet):
         rows = patron_import_rows(job=job, action=self.query().validated_data["action"])
         return self.paginated(rows, PatronImportRowSerializer)
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=_BODILESS_PARSERS)
     def commit(self, request: Request, pk: str) -> Response:
-        return Response(PatronImportSerializer(patron_import_commit(job_id=int(pk))).data)
+        job = patron_import_get(job_id=int(pk))
+        self.body_none()
+        return Response(PatronImportSerializer(patron_import_commit(job_id=job.pk)).data)
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=_BODILESS_PARSERS)
     def cancel(self, request: Request, pk: str) -> Response:
-        return Response(PatronImportSerializer(patron_import_cancel(job_id=int(pk))).data)
+        job = patron_import_get(job_id=int(pk))
+        self.body_none()
+        return Response(PatronImportSerializer(patron_import_cancel(job_id=job.pk)).data)
 
     @action(detail=True, methods=["get"])
     def rejects(self, request: Request, pk: str) -> HttpResponse:

@@ -26,6 +26,16 @@ __all__ = [
 ]  # fmt: skip
 
 
+class OutdatedRecordSerializer(serializers.Serializer):
+    """A record that changed after an import's preview was made."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField(allow_null=True, help_text="Null: the record was removed.")
+    url = serializers.URLField(
+        allow_null=True, help_text="The record in the API; null: the record was removed."
+    )
+
+
 class ErrorSerializer(serializers.Serializer):
     """The body of every error response."""
 
@@ -47,6 +57,13 @@ class ErrorSerializer(serializers.Serializer):
                 required=False,
                 help_text="With `item_lent_to_patron`: the address that renews the loan instead "
                 "(POST the same `item_barcode` to it).",
+            ),
+            "records": serializers.ListField(
+                child=OutdatedRecordSerializer(),
+                required=False,
+                help_text="With `catalog_changed_since_preview`: the records that changed since "
+                "the preview, as `detail` names them (the first 10; the job's detail lists "
+                "every id in `preview_outdated`), each with its title and its address.",
             ),
         }
 

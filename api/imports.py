@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from api import examples as ex
 from api.jobs import JobViewSet, started_by
@@ -20,6 +21,7 @@ from api.parsers import BoundedJSONParser
 from api.strict import ChoiceField, StrictInputSerializer, TextBooleanField
 from catalog.imports.formats.csv_file import csv_template
 from catalog.imports.jobs import (
+    CatalogMovedOn,
     import_job_cancel,
     import_job_commit,
     import_job_create,
@@ -36,6 +38,7 @@ from catalog.imports.selectors import (
     import_job_list,
     import_job_seconds_left,
     import_job_warnings,
+    import_outdated_records_shown,
     import_row_list,
 )
 from common.http import csv_attachment, declared_length, streamed_attachment
@@ -228,22 +231,38 @@ class ImportJobViewSet(JobViewSet[ImportJob]):
 
     @action(detail=True, methods=["post"])
     def commit(self, request: Request, pk: str | None = None) -> Response:
-        return self.queued(import_job_commit(job_id=self.get_object().pk))
+        job = self.get_object()
+        self.body_none()
+        try:
+            return self.queued(import_job_commit(job_id=job.pk))
+        except CatalogMovedOn as refused:
+            # Each record by its title too, so the integrator can tell the librarian which.
+            refused.extra["records"] = [
+                {"id": shown["pk"], "title": shown["title"],
+                 "url": reverse("record-detail", args=[shown["pk"]], request=request)
+                 if shown["title"] is not None else None}
+                for shown in import_outdated_records_shown(refused.record_ids)
+            ]  # fmt: skip
+            raise
 
     @action(detail=True, methods=["post"])
     def preview(self, request: Request, pk: str | None = None) -> Response:
-        job = self.get_object()  # another library's job is not found before its body is read
+        job = self.get_object()
         self.body_none()
         return self.queued(import_job_preview_again(job_id=job.pk))
 
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str | None = None) -> Response:
-        job = import_job_revert(job_id=self.get_object().pk)
+        job = self.get_object()
+        self.body_none()
+        job = import_job_revert(job_id=job.pk)
         return Response(ImportJobSerializer(job).data)
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        job = import_job_cancel(job_id=self.get_object().pk)
+        job = self.get_object()
+        self.body_none()
+        job = import_job_cancel(job_id=job.pk)
         return Response(ImportJobSerializer(job).data)
 
     @action(detail=True, methods=["get"])

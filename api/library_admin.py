@@ -130,8 +130,10 @@ class StaffViewSet(mixins.ListModelMixin, AdminViewSet):
 
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, pk: str) -> Response:
+        user = staff_get(user_id=int(pk))
+        self.body_none()
         issued = staff_invitation_resend(
-            user_id=int(pk),
+            user_id=user.pk,
             invited_by=_user(request),
             host=request.get_host(),
             actor=actor_name(request.user),
@@ -140,12 +142,16 @@ class StaffViewSet(mixins.ListModelMixin, AdminViewSet):
 
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
-        staff_invitation_revoke(user_id=int(pk), actor=actor_name(request.user))
+        user = staff_get(user_id=int(pk))
+        self.body_none()
+        staff_invitation_revoke(user_id=user.pk, actor=actor_name(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: str) -> Response:
-        user = staff_deactivate(user_id=int(pk), by=_user(request), actor=actor_name(request.user))
+        user = staff_get(user_id=int(pk))
+        self.body_none()
+        user = staff_deactivate(user_id=user.pk, by=_user(request), actor=actor_name(request.user))
         return Response(StaffSerializer(user).data)
 
 
@@ -222,7 +228,9 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AdminViewS
 
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
-        api_key = api_key_withdraw(api_key_id=int(pk), actor=actor_name(request.user))
+        api_key = self.get_object()
+        self.body_none()
+        api_key = api_key_withdraw(api_key_id=api_key.pk, actor=actor_name(request.user))
         return Response(ApiKeySerializer(api_key).data)
 
 
@@ -272,6 +280,7 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
 
     serializer_class = DomainSerializer
     pagination_class = None
+    not_found = gettext_lazy("No such domain.")
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):  # schema generation has no library
@@ -289,15 +298,19 @@ class DomainViewSet(mixins.ListModelMixin, AdminViewSet):
 
     @action(detail=True, methods=["post"], url_path="make-primary")
     def make_primary(self, request: Request, pk: str) -> Response:
+        domain = self.get_object()
+        self.body_none()
         domain = domain_make_primary(
-            library=_library(request), domain_id=int(pk), actor=actor_name(request.user)
+            library=_library(request), domain_id=domain.pk, actor=actor_name(request.user)
         )
         return Response(DomainSerializer(domain).data)
 
     @action(detail=True, methods=["post"])
     def verify(self, request: Request, pk: str) -> Response:
+        domain = self.get_object()
+        self.body_none()
         domain = domain_verify(
-            library=_library(request), domain_id=int(pk), actor=actor_name(request.user)
+            library=_library(request), domain_id=domain.pk, actor=actor_name(request.user)
         )
         return Response(DomainSerializer(domain).data)
 

@@ -1,6 +1,7 @@
 """The platform host's API: self-service sign-up, and libraries for platform operators."""
 
 from django.utils.translation import get_language, gettext
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -171,14 +172,20 @@ class LibraryViewSet(StrictViewSet):
             self._render([made.library])[0], request, "library-detail", made.library.schema_name
         )
 
+    @extend_schema(request=None)  # the body is none, not a library's fields
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, schema_name: str) -> Response:
-        library = library_suspend(library=library_get(schema_name=schema_name))
+        library = library_get(schema_name=schema_name)
+        self.body_none()
+        library = library_suspend(library=library)
         return Response(self._render([library])[0])
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def reactivate(self, request: Request, schema_name: str) -> Response:
-        library = library_reactivate(library=library_get(schema_name=schema_name))
+        library = library_get(schema_name=schema_name)
+        self.body_none()
+        library = library_reactivate(library=library)
         return Response(self._render([library])[0])
 
     def destroy(self, request: Request, schema_name: str) -> Response:

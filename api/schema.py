@@ -28,6 +28,10 @@ _ERRORS_EVERYWHERE = {
     "429": ("Too many requests", "Too many requests: retry in 12 seconds.",
             "throttled", None),
 }  # fmt: skip
+# An action that takes no body reads none, or an empty object; any field sent to it is refused.
+_UNKNOWN_FIELD = "Unknown field; this operation takes: none."
+_BODY_REFUSED = ("Invalid request", f"Check \u201cforce\u201d: {_UNKNOWN_FIELD}", "invalid",
+                 {"force": [_UNKNOWN_FIELD]})  # fmt: skip
 _ERRORS_ON_WRITES = {
     "412": ("Precondition failed", "The record changed since you read it (version 4, you sent "
             "3). Fetch it again and reapply your change.", "precondition_failed", None),
@@ -48,6 +52,8 @@ class CatalogAutoSchema(AutoSchema):
         errors = dict(_ERRORS_EVERYWHERE)
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors.update(_ERRORS_ON_WRITES)
+        if self.method == "POST" and self.get_request_serializer() is None:
+            errors["400"] = _BODY_REFUSED
         conflict = CONFLICTS.get(self.get_operation_id())
         if (
             conflict is None
@@ -67,7 +73,9 @@ class CatalogAutoSchema(AutoSchema):
             response["description"] = title
             responses[code] = response
         for slug, detail, extra in _MORE_CONFLICTS.get(self.get_operation_id(), ()):
-            example = problem(409, "Conflict", detail, slug, {"item_barcode": [detail]}) | extra
+            # A lending refusal names the copy's field; an import's commit takes no fields.
+            fields = {"item_barcode": [detail]} if "renew" in extra else None
+            example = problem(409, "Conflict", detail, slug, fields) | extra
             for content in responses["409"].get("content", {}).values():
                 content["examples"][slug] = {"value": example, "summary": "Conflict"}
         return responses
@@ -120,11 +128,23 @@ CONFLICTS = {
 CONFLICTING_MODULES = {"api.circulation"}
 _LENDING_CONFLICT = ("item_on_loan", "Item 31234000123456 is already on loan.")
 # Operations whose 409 has more than one code, each with its example beside the first.
-_MORE_CONFLICTS = {
+_MORE_CONFLICTS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "loans_create": [
         ("item_lent_to_patron", "Item 31234000123456 is already lent to this patron, due "
          "12/5/2026: renew the loan instead.",
          {"renew": "https://springfield.stacks.example/api/v1/loans/renew/"}),
+    ],
+    "imports_commit_create": [
+        ("catalog_changed_since_preview", "Records 11, 12 changed after this import was "
+         "previewed, and the file matches them or gives their identifiers, so what the preview "
+         "decided may no longer hold (it could add records twice or undo the changes). Nothing "
+         "was imported: make the preview again from the same file, check it, and commit it "
+         "then.",
+         {"records": [
+             {"id": 11, "title": "Dune",
+              "url": "https://springfield.stacks.example/api/v1/records/11/"},
+             {"id": 12, "title": None, "url": None},
+         ]}),
     ],
 }  # fmt: skip
 # Operations whose answer carries the object's ETag (send it back in If-Match).

@@ -30,6 +30,8 @@ DESCRIPTIONS = {
     "DomainAdd": "A host name to add to the library.",
     "DomainVerification": "The DNS record that proves the library holds a host name.",
     "Error": "What went wrong: the body of every error answer (RFC 9457 problem details).",
+    "OutdatedRecord": "A record that changed after an import was previewed, which its refused "
+    "commit names.",
     "ExportJob": "An export of the catalog to a file: its format, filters, progress and result.",
     "ExportJobCreate": "An export to start: the file's format, the records' filters, the CSV "
     "separator.",

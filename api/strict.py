@@ -438,7 +438,9 @@ class StrictQueryParams:
 
     def body_none(self) -> None:
         """Refuse (400) a body that gives any field to an operation that takes none: no body
-        or an empty object is what it reads, and a field sent to it would be dropped unseen."""
+        or an empty object is what it reads, and a field sent to it would be dropped unseen.
+        Called once the object the operation acts on is found, so that another library's id
+        is a 404 whatever the body."""
         request: Request = self.request  # type: ignore[attr-defined]
         if not _no_body(request):
             NoFields(data=request.data).is_valid(raise_exception=True)

@@ -843,8 +843,31 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     loan = loans.filter(item=item, returned_at__isnull=True).first()
     if loan is None or (patron_id is not None and loan.patron_id != patron_id):
         raise _not_on_loan(item)
-    on = today()
-    patron = loan.patron
+    loan.item = item
+    due_on = _renewal_due_on(loan, today())
+    loan.due_on = due_on
+    loan.renewals += 1
+    loan.save(update_fields=["due_on", "renewals"])
+    # The copy's due date is on the record page: readers of the feed see it move.
+    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
+    return loan
+
+
+def loan_renewal_refusal(loan: Loan) -> ApplicationError | None:
+    """Why renewing this open loan (with its item and patron) would be refused: the error
+    loan_renew would raise, or None when it would renew it. Asks, writes nothing."""
+    try:
+        _renewal_due_on(loan, today())
+    except ApplicationError as refused:
+        return refused
+    return None
+
+
+def _renewal_due_on(loan: Loan, on: date) -> date:
+    """The loan's due date once renewed on `on`, or the refusal of its renewal: the one rule
+    of whether a loan can be renewed, which loan_renew keeps and the desk asks before it
+    offers a renewal."""
+    item, patron = loan.item, loan.patron
     category = patron.category if patron else ""
     if patron is not None:
         _card_check(patron, on, action="renew")
@@ -873,13 +896,7 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
             % {"barcode": item.barcode},
             code="renewal_not_later",
         )
-    loan.due_on = due_on
-    loan.renewals += 1
-    loan.save(update_fields=["due_on", "renewals"])
-    # The copy's due date is on the record page: readers of the feed see it move.
-    changes_log(Change.Entity.ITEM, [item.pk], Change.Action.UPDATED)
-    loan.item = item
-    return loan
+    return due_on
 
 
 # --- Holds -------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 from catalog.selectors import location_list
 from circulation.access import Action, circulation_allowed, circulation_refusal
 from circulation.labels import labels_make
-from circulation.models import Hold, Patron
+from circulation.models import Hold, Loan, Patron
 from circulation.selectors import (
     barcode_clashes,
     barcode_several_alike,
@@ -43,7 +43,13 @@ from circulation.selectors import (
     patron_at_desk,
     today,
 )
-from circulation.services import hold_trap_item, loan_checkin, loan_checkout, loan_renew
+from circulation.services import (
+    hold_trap_item,
+    loan_checkin,
+    loan_checkout,
+    loan_renew,
+    loan_renewal_refusal,
+)
 from circulation.stocktake import (
     stocktake_get,
     stocktake_list,
@@ -140,6 +146,12 @@ def _day(value: date) -> dict[str, str]:
     return {"day": value.isoformat()}
 
 
+def _words(text: str) -> dict[str, str]:
+    """Words of the desk's own in a desk line (marked with gettext_noop): translated when
+    shown."""
+    return {"words": text}
+
+
 def _quoted(value: str) -> dict[str, str]:
     """A scanned value in a desk line: between the quotation marks of the reader's language."""
     return {"quoted": str(value)}
@@ -162,6 +174,8 @@ def _fact_shown(fact: Any) -> Any:
         return date_format(date.fromisoformat(fact["day"]), "SHORT_DATE_FORMAT")
     if "quoted" in fact:
         return quoted(fact["quoted"])
+    if "words" in fact:
+        return gettext(fact["words"])
     return mark_safe(fact.get("html", ""))  # noqa: S308 (escaped when the line was made)
 
 
@@ -222,13 +236,7 @@ def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bo
         to_them = exc.code == "item_lent_to_patron"
         lent = loan_open_to(patron_id=patron.pk, barcode=barcode) if to_them else None
         if lent is not None:
-            # Scanned again for the patron who has it: most likely they want it longer.
-            text = gettext_noop(
-                "%(barcode)s %(title)s: already lent to %(name)s, due %(due)s. Renew it?"
-            )
-            values = {"barcode": lent.item.barcode, "title": _name(lent.item.record.title),
-                      "name": _name(patron.name), "due": _day(lent.due_on)}  # fmt: skip
-            _say(request, "info", text, values, renew=lent.item.barcode)
+            _say_lent_already(request, lent, patron)
             return
         _say_refused(request, barcode, exc, barcode if exc.code == "hold_waiting" else "")
         return
@@ -237,6 +245,25 @@ def _lend(request: HttpRequest, patron: Patron, barcode: str, override_holds: bo
     values = {"barcode": loan.item.barcode, "title": _name(loan.item.record.title),
               "name": _name(patron.name), "due": due}  # fmt: skip
     _say(request, "ok", text, values)
+
+
+def _say_lent_already(request: HttpRequest, loan: Loan, patron: Patron) -> None:
+    """A copy scanned again for the patron who has it: most likely they want it longer. The
+    renewal is offered only if loan_renew would grant it; if not, the line says why, as the
+    loan's row does."""
+    values = {"barcode": loan.item.barcode, "title": _name(loan.item.record.title),
+              "name": _name(patron.name), "due": _day(loan.due_on)}  # fmt: skip
+    refused = loan_renewal_refusal(loan)
+    if refused is None:
+        text = gettext_noop(
+            "%(barcode)s %(title)s: already lent to %(name)s, due %(due)s. Renew it?"
+        )
+        _say(request, "info", text, values, renew=loan.item.barcode)
+        return
+    text = gettext_noop("%(barcode)s %(title)s: already lent to %(name)s, due %(due)s. %(why)s.")
+    why = _RENEW_REFUSED.get(refused.code)
+    values["why"] = _words(why) if why else names_isolated(refused.message, *refused.quoted)
+    _say(request, "info", text, values)
 
 
 def _scan(request: HttpRequest, barcode: str, shown: int | None) -> None:
@@ -456,6 +483,17 @@ def _renew(request: HttpRequest, barcode: str) -> None:
     _say(request, "ok", text, values)
 
 
+# Why a loan offers no renewal, in a few words by the refusal's code: its row says them where
+# the button would be, and so does the line of its copy scanned again for its borrower.
+_RENEW_REFUSED = {
+    "patron_blocked": gettext_noop("Not renewed while the patron is blocked"),
+    "patron_expired": gettext_noop("Not renewed while the patron's card is expired"),
+    "renewal_limit_reached": gettext_noop("Renewed the most its loan rule allows"),
+    "hold_waiting": gettext_noop("Not renewed while another patron waits for its title"),
+    "renewal_not_later": gettext_noop("Not renewed: it would not be due any later"),
+}
+
+
 def _loan_rows(patron: Patron) -> list[Any]:
     """The patron's open loans, in the order lent, which a renewal does not change (a second
     click where the first was renews the same copy, not the one a new due date moved there),
@@ -470,9 +508,9 @@ def _loan_rows(patron: Patron) -> list[Any]:
     for loan in loans:
         refused = ""
         if patron.blocked:
-            refused = gettext("Not renewed while the patron is blocked")
+            refused = gettext(_RENEW_REFUSED["patron_blocked"])
         elif loan.pk in at_limit:
-            refused = gettext("Renewed the most its loan rule allows")
+            refused = gettext(_RENEW_REFUSED["renewal_limit_reached"])
         loan.renew_refused = refused  # type: ignore[attr-defined]
     return loans
 

@@ -36,7 +36,7 @@ class ApplicationError(Exception):
             self.code = code
         self.fields = fields or {}
         self.quoted = quoted
-        self.extra: dict[str, str] = {}
+        self.extra: dict[str, Any] = {}
 
     @classmethod
     def of_field(cls, field: str, message: str, **kwargs: Any) -> Self:

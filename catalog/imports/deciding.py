@@ -462,9 +462,14 @@ def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, EarlierRow]:
 
 
 class CatalogMovedOn(Conflict):
-    """The catalog changed after a preview decided what its commit would do."""
+    """The catalog changed after a preview decided what its commit would do: `record_ids` are
+    the records that changed (see records_changed_since_preview), for an answer to name."""
 
     code = "catalog_changed_since_preview"
+
+    def __init__(self, message: str, *, record_ids: list[int]) -> None:
+        super().__init__(message)
+        self.record_ids = record_ids
 
 
 def feed_position() -> int:
@@ -532,7 +537,7 @@ def catalog_moved_on_check(job: ImportJob) -> None:
     it would then create a second time). Other changes to the catalog leave it be."""
     changed = records_changed_since_preview(job)
     if changed:
-        raise CatalogMovedOn(catalog_moved_on_said(changed))
+        raise CatalogMovedOn(catalog_moved_on_said(changed), record_ids=changed)
 
 
 def catalog_moved_on_said(changed: list[int]) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from circulation.models import Loan, LoanRule, Patron
+from circulation.models import Hold, Loan, LoanRule, Patron
 from circulation.selectors import today
 from tests.circulation.conftest import Desk, expired_on
 from tests.circulation.test_desk_pages import desk_get, desk_post, scan, scan_lent_copy, state
@@ -113,3 +113,48 @@ def test_a_loan_renewed_the_most_allowed_offers_no_renewal(librarian: Client, de
     assert 'name="renew"' not in rows[0]
     assert "Renewed the most its loan rule allows" in rows[0]
     assert f'name="renew" value="{desk.items[1].barcode}"' in rows[1]
+
+
+def first_line(page: str) -> str:
+    return page.split('<ul id="lines"', 1)[1].split("</li>", 1)[0]
+
+
+def lend(librarian: Client, desk: Desk) -> None:
+    """The desk's first copy lent to its patron, who stays open at the desk."""
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+
+
+def test_a_copy_scanned_again_at_its_renewal_limit_says_so_instead_of_offering_it(
+    librarian: Client, desk: Desk
+) -> None:
+    with schema_context(desk.schema):
+        LoanRule.objects.create(renewals=1)
+    lend(librarian, desk)
+    desk_post(librarian, {"renew": desk.item.barcode})
+    before = state(desk)
+    line = first_line(scan(librarian, desk.item.barcode))
+    assert f"already lent to <bdi>{desk.patron.name}</bdi>" in line
+    # In the words of the loan's row, and with no button the desk would refuse.
+    assert "Renew it?" not in line
+    assert 'name="renew"' not in line
+    assert line.rstrip().endswith("Renewed the most its loan rule allows.")
+    assert state(desk) == before
+
+
+def test_a_copy_scanned_again_that_another_patron_waits_for_is_not_offered(
+    librarian: Client, desk: Desk
+) -> None:
+    lend(librarian, desk)
+    with schema_context(desk.schema):
+        Hold.objects.create(record=desk.record, patron=desk.other_patron)
+    line = first_line(scan(librarian, desk.item.barcode))
+    assert 'name="renew"' not in line
+    assert "Not renewed while another patron waits for its title." in line
+    page = librarian.get(
+        "/staff/desk/", {"desk_page": getattr(librarian, "desk_page", "")},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).text  # fmt: skip
+    # Worded in the language of whoever reads the line, as the rows are.
+    french = "Pas de prolongation tant qu’un autre usager attend son titre."  # noqa: RUF001
+    assert french in first_line(page)

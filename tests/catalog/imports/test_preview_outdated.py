@@ -216,3 +216,31 @@ def test_a_field_the_preview_again_does_not_take_is_refused(library):
     with schema_context("alpha"):
         assert ImportJob.objects.get(pk=job.pk).status == "staged"
     assert api.post(f"/api/v1/imports/{job.pk}/preview/", {}, format="json").status_code == 202
+
+
+def test_a_refused_commit_answers_each_record_with_its_title_and_address(library):
+    """The 409 keeps its detail and code, and adds the records: an integrator can tell the
+    librarian which books, and a record removed since says so with a null title."""
+    with schema_context("alpha"):
+        kept = record_create(data=DUNE_HELD)
+        job = _staged("title,isbn\nDune,9780441172719\nEmma,9780141439587\n")
+        record_delete(record_id=kept.pk)
+        added = record_create(
+            data=RecordData(title="Emma", identifiers=[("isbn", "9780141439587")])
+        )
+    api = client_for(LIBRARY_HOST, f"Api-Key {_key('alpha')}")
+
+    refused = api.post(f"/api/v1/imports/{job.pk}/commit/")
+
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["code"] == "catalog_changed_since_preview"
+    assert body["detail"].startswith(f"Records {kept.pk}, {added.pk} changed after")
+    assert body["records"] == [
+        {"id": kept.pk, "title": None, "url": None},
+        {"id": added.pk, "title": "Emma",
+         "url": f"http://{LIBRARY_HOST}/api/v1/records/{added.pk}/"},
+    ]  # fmt: skip
+    assert api.get(body["records"][1]["url"]).json()["title"] == "Emma"
+    with schema_context("alpha"):
+        assert ImportJob.objects.get(pk=job.pk).status == "staged"
