@@ -271,7 +271,10 @@ FIELD_DESCRIPTIONS = {
     "name": "The name, as staff and readers see it.",
     "Patron.name": "The patron's name.",
     "Patron.email": "The patron's email address, for notices; empty for none.",
-    "Patron.category": "The patron's category, which the loan rules are written for.",
+    "Patron.category": (
+        "The patron's category, which the loan rules are written for: one the library has, "
+        "sent by its code or by its name in any of Stacks's languages ('Erwachsene': adult)."
+    ),
     "Patron.expires_on": "The day the patron's card expires; null for never.",
     "Patron.notes": "Notes about the patron, for staff.",
     "Patron.blocked": "Whether the patron is blocked: no check-outs, renewals or holds until "

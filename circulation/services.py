@@ -30,6 +30,7 @@ from circulation.models import (
     LoanRule,
     Notice,
     Patron,
+    patron_category_label,
 )
 from circulation.selectors import (
     MAX_CLOSED_RUN,
@@ -42,6 +43,8 @@ from circulation.selectors import (
     loan_rule_for,
     local_date,
     patron_at_desk,
+    patron_category_find,
+    patron_category_list,
     today,
 )
 from common.emails import is_email_address
@@ -80,10 +83,15 @@ class PatronData:
     block_reason: str | None = None
 
 
-def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") -> bool:
+def patron_fields_apply(
+    patron: Patron, data: PatronData, *, actor: str = "", new_categories: bool = False
+) -> bool:
     """Check `data` as a write of `patron` would (every problem named by its field) and set
     it on the instance, unsaved: whether that changed anything. `actor` is who writes it (as
-    staff.audit.actor_label names them), kept with a block they set."""
+    staff.audit.actor_label names them), kept with a block they set. The category is one of
+    the library's, by its code or its name in any language, as a patron file names it
+    (patron_category_find); with `new_categories` (a patron file's, whose preview lists those
+    it creates), any code."""
     errors: dict[str, list[str]] = {}
     block = _block_values(patron, data, actor, errors)
     name, barcode = data.name.strip(), data.barcode.strip()
@@ -130,6 +138,11 @@ def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") ->
         errors["email"] = [gettext("%(email)s is not an email address.") % {"email": quoted(email)}]
     if not category or len(category) > 32:
         errors["category"] = [gettext("A category is a code of 1 to 32 characters.")]
+    elif not new_categories and category != patron.category:
+        code = patron_category_find(category)
+        if code is None:
+            errors["category"] = [_category_unknown(category)]
+        category = code or category
     if errors:
         message = " ".join(messages[0] for messages in errors.values())
         raise ApplicationError(message, code="invalid_patron", fields=errors)
@@ -141,6 +154,17 @@ def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") ->
     if patron.pk is not None and changed:
         patron.version += 1
     return bool(changed)
+
+
+def _category_unknown(given: str) -> str:
+    """Why a category the library does not have is refused, naming those it has (each by its
+    name in the active language, and its code where that differs)."""
+    labels = {code: patron_category_label(code) for code in patron_category_list()}
+    named = [label if label == code else f"{label} ({code})" for code, label in labels.items()]
+    return gettext("%(given)s is not one of the library's patron categories: %(categories)s.") % {
+        "given": quoted(given),
+        "categories": ", ".join(sorted(named, key=str.casefold)),
+    }
 
 
 def _block_values(
