@@ -60,6 +60,8 @@ from common.errors import (
 from common.language import quoted
 from common.saves import values_changed
 from common.tasks import task_enqueue, task_name
+from staff.audit import audit_record
+from staff.models import AuditEvent
 
 NOTICES_SEND = task_name("worker.circulation_notices_send")
 CIRCULATION_DAILY = "worker.circulation_daily"
@@ -220,23 +222,29 @@ def patron_pin_check(pin: str) -> None:
 
 
 @transaction.atomic
-def patron_create(*, data: PatronData, pin: str = "", actor: str = "") -> Patron:
+def patron_create(
+    *, data: PatronData, pin: str = "", actor: str = "", audit_actor: str = ""
+) -> Patron:
+    """Register a patron; `audit_actor` (as staff.audit.actor_name names them) is who the
+    library's audit log says blocked them, when they are registered blocked."""
     patron = Patron()
     patron_fields_apply(patron, data, actor=actor)
     if pin:
         patron_pin_check(pin)
         patron.pin_hash = make_password(pin)
     _patron_save(patron)
+    _block_audit(patron, (False, ""), audit_actor)
     return patron
 
 
 @transaction.atomic
 def patron_update(
     *, patron_id: int, data: PatronData, expected_version: Versions | None = None,
-    actor: str = "",
+    actor: str = "", audit_actor: str = "",
 ) -> Patron:  # fmt: skip
     """Change a patron's record; with `expected_version` (the version the editor read), refuse
-    (412) a save made over someone else's since, which would silently undo theirs."""
+    (412) a save made over someone else's since, which would silently undo theirs. A block set
+    or lifted is written to the library's audit log as `audit_actor`'s."""
     patron = first_or_not_found(
         Patron.objects.select_for_update().filter(pk=patron_id), gettext("No such patron.")
     )
@@ -253,15 +261,33 @@ def patron_update(
         ),
         code="patron_changed",
     )
+    before = (patron.blocked, patron.block_reason)
     if patron_fields_apply(patron, data, actor=actor):
         _patron_save(patron)
+        _block_audit(patron, before, audit_actor)
     return patron
+
+
+def _block_audit(patron: Patron, before: tuple[bool, str], actor: str) -> None:
+    """Write a block set or lifted to the library's audit log: by whom, on whom (name and
+    card), and why (a lifted block's reason is the one it had). `before` is whether the
+    patron was blocked before the write, and why."""
+    was_blocked, reason_before = before
+    if patron.blocked == was_blocked:
+        return
+    audit_record(
+        actor=actor,
+        action="patron.block" if patron.blocked else "patron.unblock",
+        target=f"{patron.name} ({patron.barcode})",
+        patron_id=patron.pk,
+        reason=patron.block_reason or reason_before,
+    )
 
 
 @transaction.atomic
 def patron_patch(
     *, patron_id: int, changes: dict[str, Any], expected_version: Versions | None = None,
-    actor: str = "",
+    actor: str = "", audit_actor: str = "",
 ) -> Patron:  # fmt: skip
     """Change only the fields in `changes` (PatronData's names), reading the others under the
     patron's lock: two people changing different fields at once both keep their change."""
@@ -271,8 +297,9 @@ def patron_patch(
     current = {field.name: getattr(locked, field.name) for field in fields(PatronData)}
     data = PatronData(**{**current, **changes})
     return patron_update(
-        patron_id=patron_id, data=data, expected_version=expected_version, actor=actor
-    )
+        patron_id=patron_id, data=data, expected_version=expected_version, actor=actor,
+        audit_actor=audit_actor,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -350,6 +377,10 @@ def patron_erase(*, patron_id: int) -> None:
             shelved.append(hold.item)
     Loan.objects.filter(patron=patron).update(patron=None)
     Notice.objects.filter(patron=patron).delete()
+    # The audit log keeps that a block was set or lifted, not on whom or why.
+    AuditEvent.objects.filter(action__startswith="patron.", detail__patron_id=patron.pk).update(
+        target="", detail={}
+    )
     patron.delete()
     for item in shelved:
         _hold_shelf_leave(item, timezone.now())
