@@ -283,8 +283,9 @@ FIELD_DESCRIPTIONS = {
     "Patron.block_reason": "Why the patron is blocked, as the desk shows it; empty when not "
     "blocked. Needed to block.",
     "Patron.blocked_at": "When the block was set (a new reason keeps it); null when not blocked.",
-    "Patron.blocked_by": "Who set the block: a staff member's email or an API key's name; empty "
-    "when not blocked.",
+    "Patron.blocked_by": "Who set the block: a staff member's email or an API key's name "
+    '("API key \'Self-check\'", or "a removed API key" for a key since deleted); empty when '
+    "not blocked.",
     "Patron.pin": "The PIN the patron signs in with at a self-check machine (digits).",
     "Patron.has_pin": "Whether the patron has a PIN.",
     "Patron.open_loans": "How many copies the patron has on loan now.",
