@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from staff.audit import api_key_label
 from staff.models import ApiKey, User
 from staff.roles import Role, key_role
 from staff.services import api_key_authenticate, api_key_use_record, staff_token_authenticate
@@ -70,7 +71,7 @@ class ApiKeyUser:
         self.email = f"api-key:{api_key.prefix}"
 
     def __str__(self) -> str:
-        return f"API key {self.api_key.name!r}"
+        return api_key_label(self.api_key.name)
 
     @property
     def role(self) -> Role:

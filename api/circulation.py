@@ -73,7 +73,7 @@ from circulation.stocktake import (
 )
 from common.errors import ApplicationError, first_or_not_found
 from common.http import attachment, csv_attachment
-from staff.audit import actor_label
+from staff.audit import actor_label, actor_name
 
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -212,7 +212,7 @@ class PatronViewSet(CirculationViewSet):
         body = self.body(PatronInputSerializer)
         patron = services.patron_create(
             data=body.data_for_service(), pin=body.validated_data.get("pin", ""),
-            actor=actor_label(request.user),
+            actor=actor_label(request.user), audit_actor=actor_name(request.user),
         )  # fmt: skip
         return created(
             PatronSerializer(selectors.patron_get(patron_id=patron.pk)).data,
@@ -229,6 +229,7 @@ class PatronViewSet(CirculationViewSet):
             changes=body.changes_for_service(),
             expected_version=expected_version(request),  # after the body, as for records
             actor=actor_label(request.user),
+            audit_actor=actor_name(request.user),
         )
         if "pin" in body.validated_data:
             services.patron_pin_set(patron_id=current.pk, pin=body.validated_data["pin"])

@@ -273,7 +273,10 @@ FIELD_DESCRIPTIONS = {
     "name": "The name, as staff and readers see it.",
     "Patron.name": "The patron's name.",
     "Patron.email": "The patron's email address, for notices; empty for none.",
-    "Patron.category": "The patron's category, which the loan rules are written for.",
+    "Patron.category": (
+        "The patron's category, which the loan rules are written for: one the library has, "
+        "sent by its code or by its name in any of Stacks's languages ('Erwachsene': adult)."
+    ),
     "Patron.expires_on": "The day the patron's card expires; null for never.",
     "Patron.notes": "Notes about the patron, for staff.",
     "Patron.blocked": "Whether the patron is blocked: no check-outs, renewals or holds until "
@@ -282,8 +285,9 @@ FIELD_DESCRIPTIONS = {
     "Patron.block_reason": "Why the patron is blocked, as the desk shows it; empty when not "
     "blocked. Needed to block.",
     "Patron.blocked_at": "When the block was set (a new reason keeps it); null when not blocked.",
-    "Patron.blocked_by": "Who set the block: a staff member's email or an API key's name; empty "
-    "when not blocked.",
+    "Patron.blocked_by": "Who set the block: a staff member's email or an API key's name "
+    '("API key \'Self-check\'", or "a removed API key" for a key since deleted); empty when '
+    "not blocked.",
     "Patron.pin": "The PIN the patron signs in with at a self-check machine (digits).",
     "Patron.has_pin": "Whether the patron has a PIN.",
     "Patron.open_loans": "How many copies the patron has on loan now.",

@@ -26,6 +26,7 @@ from catalog.imports.models import csv_encoding_warning
 from circulation.models import Patron, PatronImport, PatronImportRow
 from circulation.selectors import (
     patron_category_choices,
+    patron_category_find,
     patron_category_key,
     patron_category_list,
     patron_category_names,
@@ -124,7 +125,7 @@ def _decide(
         try:
             # A stand-in with the patron's id: checks like an update, changes nothing.
             stand_in = Patron(pk=existing.pk, barcode=existing.barcode) if existing else Patron()
-            patron_fields_apply(stand_in, _patron_data(data))
+            patron_fields_apply(stand_in, _patron_data(data), new_categories=True)
         except ApplicationError as exc:
             problems.append(exc.message)
     if problems:
@@ -162,9 +163,10 @@ class _Categories:
         return [name for _code, name in patron_category_choices()]
 
     def code(self, given: str, problems: list[str]) -> str:
+        code = patron_category_find(given, self.names)
+        if code is not None:
+            return code
         key = patron_category_key(given)
-        if key in self.names:
-            return self.names[key]
         if key in self.new:
             return self.new[key]
         alike = difflib.get_close_matches(key, self.shown, n=1, cutoff=CATEGORY_ALIKE)
@@ -499,11 +501,11 @@ def _write_chunk(job_id: int) -> bool:
         )
         if row.action == PatronImportRow.Action.CREATE:
             patron = Patron()
-            patron_fields_apply(patron, _patron_data(row.data))
+            patron_fields_apply(patron, _patron_data(row.data), new_categories=True)
             creates.append(patron)
         elif row.action == PatronImportRow.Action.UPDATE:
             patron = existing[row.data["barcode"]]
-            patron_fields_apply(patron, _patron_data(row.data))
+            patron_fields_apply(patron, _patron_data(row.data), new_categories=True)
             patron.save()
     Patron.objects.bulk_create(creates, batch_size=2000)
     PatronImportRow.objects.bulk_update(rows, ["action", "reason", "data"], batch_size=2000)

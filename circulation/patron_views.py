@@ -61,7 +61,7 @@ from common.dates import date_field
 from common.errors import ApplicationError, NotFound, PreconditionFailed
 from common.http import attachment
 from common.pages import form_page, not_found_as_404
-from staff.audit import actor_label
+from staff.audit import actor_label, actor_name
 
 PAGE_SIZE = 50
 
@@ -186,7 +186,7 @@ def patron_new_page(request: HttpRequest) -> HttpResponse:
         try:
             patron = patron_create(
                 data=form.data_for_service(), pin=form.cleaned_data["pin"],
-                actor=actor_label(request.user),
+                actor=actor_label(request.user), audit_actor=actor_name(request.user),
             )  # fmt: skip
         except ApplicationError as exc:
             form.add_service_errors(exc)
@@ -234,6 +234,7 @@ def patron_page(request: HttpRequest, pk: int) -> HttpResponse:
                     data=form.data_for_service(),
                     expected_version=form.cleaned_data["version"],
                     actor=actor_label(request.user),
+                    audit_actor=actor_name(request.user),
                 )
                 if form.cleaned_data["pin"]:
                     patron_pin_set(patron_id=pk, pin=form.cleaned_data["pin"])

@@ -579,3 +579,11 @@ def patron_category_names() -> dict[str, str]:
             for code, label in PATRON_CATEGORIES.items():
                 names.setdefault(patron_category_key(str(label)), code)
     return names
+
+
+def patron_category_find(given: str, names: dict[str, str] | None = None) -> str | None:
+    """The code of the library's category `given` names: its code, or its name in any of
+    Stacks's languages, case, accents and spaces aside ("Erwachsene", "adulte": adult); None
+    when it names none. A caller that asks for many passes patron_category_names() once."""
+    known = patron_category_names() if names is None else names
+    return known.get(patron_category_key(given))

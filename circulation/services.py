@@ -30,6 +30,7 @@ from circulation.models import (
     LoanRule,
     Notice,
     Patron,
+    patron_category_label,
 )
 from circulation.selectors import (
     MAX_CLOSED_RUN,
@@ -42,6 +43,8 @@ from circulation.selectors import (
     loan_rule_for,
     local_date,
     patron_at_desk,
+    patron_category_find,
+    patron_category_list,
     today,
 )
 from common.emails import is_email_address
@@ -57,6 +60,8 @@ from common.errors import (
 from common.language import quoted
 from common.saves import values_changed
 from common.tasks import task_enqueue, task_name
+from staff.audit import audit_record
+from staff.models import AuditEvent
 
 NOTICES_SEND = task_name("worker.circulation_notices_send")
 CIRCULATION_DAILY = "worker.circulation_daily"
@@ -80,10 +85,15 @@ class PatronData:
     block_reason: str | None = None
 
 
-def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") -> bool:
+def patron_fields_apply(
+    patron: Patron, data: PatronData, *, actor: str = "", new_categories: bool = False
+) -> bool:
     """Check `data` as a write of `patron` would (every problem named by its field) and set
     it on the instance, unsaved: whether that changed anything. `actor` is who writes it (as
-    staff.audit.actor_label names them), kept with a block they set."""
+    staff.audit.actor_label names them), kept with a block they set. The category is one of
+    the library's, by its code or its name in any language, as a patron file names it
+    (patron_category_find); with `new_categories` (a patron file's, whose preview lists those
+    it creates), any code."""
     errors: dict[str, list[str]] = {}
     block = _block_values(patron, data, actor, errors)
     name, barcode = data.name.strip(), data.barcode.strip()
@@ -130,6 +140,11 @@ def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") ->
         errors["email"] = [gettext("%(email)s is not an email address.") % {"email": quoted(email)}]
     if not category or len(category) > 32:
         errors["category"] = [gettext("A category is a code of 1 to 32 characters.")]
+    elif not new_categories and category != patron.category:
+        code = patron_category_find(category)
+        if code is None:
+            errors["category"] = [_category_unknown(category)]
+        category = code or category
     if errors:
         message = " ".join(messages[0] for messages in errors.values())
         raise ApplicationError(message, code="invalid_patron", fields=errors)
@@ -141,6 +156,17 @@ def patron_fields_apply(patron: Patron, data: PatronData, *, actor: str = "") ->
     if patron.pk is not None and changed:
         patron.version += 1
     return bool(changed)
+
+
+def _category_unknown(given: str) -> str:
+    """Why a category the library does not have is refused, naming those it has (each by its
+    name in the active language, and its code where that differs)."""
+    labels = {code: patron_category_label(code) for code in patron_category_list()}
+    named = [label if label == code else f"{label} ({code})" for code, label in labels.items()]
+    return gettext("%(given)s is not one of the library's patron categories: %(categories)s.") % {
+        "given": quoted(given),
+        "categories": ", ".join(sorted(named, key=str.casefold)),
+    }
 
 
 def _block_values(
@@ -202,23 +228,29 @@ def patron_pin_check(pin: str) -> None:
 
 
 @transaction.atomic
-def patron_create(*, data: PatronData, pin: str = "", actor: str = "") -> Patron:
+def patron_create(
+    *, data: PatronData, pin: str = "", actor: str = "", audit_actor: str = ""
+) -> Patron:
+    """Register a patron; `audit_actor` (as staff.audit.actor_name names them) is who the
+    library's audit log says blocked them, when they are registered blocked."""
     patron = Patron()
     patron_fields_apply(patron, data, actor=actor)
     if pin:
         patron_pin_check(pin)
         patron.pin_hash = make_password(pin)
     _patron_save(patron)
+    _block_audit(patron, (False, ""), audit_actor)
     return patron
 
 
 @transaction.atomic
 def patron_update(
     *, patron_id: int, data: PatronData, expected_version: Versions | None = None,
-    actor: str = "",
+    actor: str = "", audit_actor: str = "",
 ) -> Patron:  # fmt: skip
     """Change a patron's record; with `expected_version` (the version the editor read), refuse
-    (412) a save made over someone else's since, which would silently undo theirs."""
+    (412) a save made over someone else's since, which would silently undo theirs. A block set
+    or lifted is written to the library's audit log as `audit_actor`'s."""
     patron = _patron_locked(patron_id)
     version_expected_check(
         current=patron.version,
@@ -233,15 +265,33 @@ def patron_update(
         ),
         code="patron_changed",
     )
+    before = (patron.blocked, patron.block_reason)
     if patron_fields_apply(patron, data, actor=actor):
         _patron_save(patron)
+        _block_audit(patron, before, audit_actor)
     return patron
+
+
+def _block_audit(patron: Patron, before: tuple[bool, str], actor: str) -> None:
+    """Write a block set or lifted to the library's audit log: by whom, on whom (name and
+    card), and why (a lifted block's reason is the one it had). `before` is whether the
+    patron was blocked before the write, and why."""
+    was_blocked, reason_before = before
+    if patron.blocked == was_blocked:
+        return
+    audit_record(
+        actor=actor,
+        action="patron.block" if patron.blocked else "patron.unblock",
+        target=f"{patron.name} ({patron.barcode})",
+        patron_id=patron.pk,
+        reason=patron.block_reason or reason_before,
+    )
 
 
 @transaction.atomic
 def patron_patch(
     *, patron_id: int, changes: dict[str, Any], expected_version: Versions | None = None,
-    actor: str = "",
+    actor: str = "", audit_actor: str = "",
 ) -> Patron:  # fmt: skip
     """Change only the fields in `changes` (PatronData's names), reading the others under the
     patron's lock: two people changing different fields at once both keep their change."""
@@ -249,8 +299,9 @@ def patron_patch(
     current = {field.name: getattr(locked, field.name) for field in fields(PatronData)}
     data = PatronData(**{**current, **changes})
     return patron_update(
-        patron_id=patron_id, data=data, expected_version=expected_version, actor=actor
-    )
+        patron_id=patron_id, data=data, expected_version=expected_version, actor=actor,
+        audit_actor=audit_actor,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -326,6 +377,10 @@ def patron_erase(*, patron_id: int) -> None:
             shelved.append(hold.item)
     Loan.objects.filter(patron=patron).update(patron=None)
     Notice.objects.filter(patron=patron).delete()
+    # The audit log keeps that a block was set or lifted, not on whom or why.
+    AuditEvent.objects.filter(action__startswith="patron.", detail__patron_id=patron.pk).update(
+        target="", detail={}
+    )
     patron.delete()
     for item in shelved:
         _hold_shelf_leave(item, timezone.now())

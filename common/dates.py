@@ -9,6 +9,8 @@ from django.utils.functional import lazy
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, pgettext
 
+from common.language import quoted
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -42,8 +44,8 @@ def input_forms_hint(*settings: str, first: str, also: tuple[str, ...] = ()) -> 
 
 
 def date_input_hint() -> str:
-    """The forms a date field takes in the page's language."""
-    return input_forms_hint("DATE_INPUT_FORMATS", first=ISO_DATE)
+    """The forms a date field takes in the page's language (date_read's)."""
+    return input_forms_hint("DATE_INPUT_FORMATS", first=ISO_DATE, also=(DOTTED_DATE,))
 
 
 def datetime_input_hint() -> str:
@@ -64,15 +66,36 @@ def date_read(text: str) -> date:
         try:
             read = datetime.strptime(text.strip(), DOTTED_DATE).date()  # noqa: DTZ007 - a day
         except ValueError:
-            hint = input_forms_hint("DATE_INPUT_FORMATS", first=ISO_DATE, also=(DOTTED_DATE,))
-            raise ValueError(hint) from None
+            raise ValueError(date_input_hint()) from None
     return read
 
 
+class _DateReadField(forms.DateField):
+    """A date field that reads what it is sent as a patron file's dates are read (date_read),
+    and refuses what reads as no date naming the forms it takes."""
+
+    def to_python(self, value: Any) -> date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date_read(str(value))
+        except ValueError as exc:
+            message = gettext("%(value)s is not a date. %(forms)s") % {
+                "value": quoted(str(value)),
+                "forms": exc,
+            }
+            raise forms.ValidationError(message, code="invalid") from None
+
+
 def date_field(label: "StrOrPromise", **kwargs: Any) -> forms.DateField:
-    """A date field that shows its date as ISO 8601 whatever the page's language, and says
-    which forms it takes: those of the page's language too."""
-    return forms.DateField(
+    """A date field that shows its date as ISO 8601 whatever the page's language, takes the
+    forms a patron file's dates may have (date_read: those of the page's language too), and
+    says which."""
+    return _DateReadField(
         label=label,
         widget=forms.DateInput(format=ISO_DATE),
         help_text=lazy(date_input_hint, str)(),

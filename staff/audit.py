@@ -14,6 +14,11 @@ def actor_name(user: Any) -> str:
     return str(getattr(user, "email", "") or user)
 
 
+def api_key_label(name: str) -> str:
+    """An API key as people are told of it, by its name: "API key 'Integrator'"."""
+    return f"API key {name!r}"
+
+
 def actor_label(user: Any) -> str:
     """How an account or an API key is named to people where it did something (who blocked a
     patron, who started an import): the account's email, or the key's name ("API key

@@ -144,6 +144,8 @@ AUDIT_ACTIONS = {
     "staff.invitation_revoke": _("Invitation revoked"),
     "staff.invitation_accept": _("Invitation accepted"),
     "staff.deactivate": _("Staff member deactivated"),
+    "patron.block": _("Patron blocked"),
+    "patron.unblock": _("Patron's block lifted"),
 }
 
 

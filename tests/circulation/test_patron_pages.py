@@ -372,16 +372,18 @@ def test_a_save_from_a_stale_tab_is_refused_and_loses_nothing(
     assert (shevek.email, shevek.notes) == ("new@a.example", "prefers email")
 
 
-# What a date field's hint says in each language, and a date typed in each form it names.
+# What a date field's hint says in each language, and a date typed in each form it names: those
+# of the language, and day.month.year with dots, as patron files are read in any language.
 DATE_HINTS = {
-    "en": ("Write it as YYYY-MM-DD, MM/DD/YYYY, MM/DD/YY or the month in words, as in Jun 30 2027.",
-           ["2027-06-30", "06/30/2027", "06/30/27", "Jun 30 2027"]),
-    "fr": ("Sous la forme AAAA-MM-JJ, JJ/MM/AAAA ou JJ/MM/AA.",
-           ["2027-06-30", "30/06/2027", "30/06/27"]),
+    "en": ("Write it as YYYY-MM-DD, MM/DD/YYYY, MM/DD/YY, DD.MM.YYYY or the month in words, as "
+           "in Jun 30 2027.",
+           ["2027-06-30", "06/30/2027", "06/30/27", "30.06.2027", "Jun 30 2027"]),
+    "fr": ("Sous la forme AAAA-MM-JJ, JJ/MM/AAAA, JJ/MM/AA ou JJ.MM.AAAA.",
+           ["2027-06-30", "30/06/2027", "30/06/27", "30.06.2027"]),
     "de": ("Im Format JJJJ-MM-TT, TT.MM.JJJJ oder TT.MM.JJ.",
            ["2027-06-30", "30.06.2027", "30.06.27"]),
-    "es": ("Con el formato AAAA-MM-DD, DD/MM/AAAA o DD/MM/AA.",
-           ["2027-06-30", "30/06/2027", "30/06/27"]),
+    "es": ("Con el formato AAAA-MM-DD, DD/MM/AAAA, DD/MM/AA o DD.MM.AAAA.",
+           ["2027-06-30", "30/06/2027", "30/06/27", "30.06.2027"]),
 }  # fmt: skip
 
 
@@ -409,7 +411,7 @@ def test_a_card_s_date_field_names_every_form_it_takes_in_the_page_s_language(
                 Patron.objects.filter(pk=desk.patron.pk).update(expires_on="2027-03-31")
         page = librarian.get(url, HTTP_ACCEPT_LANGUAGE=language).text
         assert 'name="expires_on" value="2027-03-31"' in page, language
-    unnamed = {"name": "Shevek", "barcode": desk.patron.barcode, "expires_on": "30.06.2027"}
+    unnamed = {"name": "Shevek", "barcode": desk.patron.barcode, "expires_on": "30-06-2027"}
     refused = librarian.post(url, {**unnamed, "category": "adult", "version": patron.version},
                              HTTP_ACCEPT_LANGUAGE="fr")  # fmt: skip
     assert refused.status_code == 400
