@@ -71,6 +71,8 @@ BOTH_O_BRIENS = {MASTER, CARRIED}
         ("oneill", {JOURNEY}), ("O'Neill", {JOURNEY}), ("neill", {JOURNEY}),
         ("dartagnan", {MUSKETEERS}), ("d'Artagnan", {MUSKETEERS}), ("artagnan", {MUSKETEERS}),
         ("lheure bleue", {BLUE}), ("l’heure bleue", {BLUE}), ('"l\'heure bleue"', {BLUE}),
+        # Quoted, the word without its apostrophe stands where the catalogued one does.
+        ('"obrien patrick"', {MASTER}), ('"o’brien tim"', {CARRIED}), ('"lheure bleue"', {BLUE}),
     ],
 )  # fmt: skip
 def test_the_api_finds_names_typed_with_either_apostrophe_or_none(names, q, found) -> None:  # type: ignore[no-untyped-def]
