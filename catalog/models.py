@@ -294,13 +294,17 @@ class SearchTermRank(models.Model):
 
 
 class SearchWord(models.Model):
-    """A word of the catalog's text, as readers type it (lower case, not stemmed), with how
-    many records have it: the spellings a search that found nothing is offered instead
+    """A word of the catalog's text as search reads it (lower case, not stemmed, folded as
+    catalog.text.search_fold folds it), with how many records have it and the spelling the
+    catalog gives it most often: what a search that found nothing is offered instead
     (catalog.search.spelling). Chosen afresh by catalog.services.search_words_refresh; words
     of records written since are added by the catalog's services and after each import."""
 
     word = models.TextField(primary_key=True)
     records = models.PositiveIntegerField(default=1)
+    # The word as the catalog spells it ("müller" for "muller", "o'brien" for "obrien"), in
+    # lower case; "" when that is the word itself.
+    spelling = models.TextField(blank=True, default="")
     # The word's three-letter pieces, padded as "  word ": words spelled alike share most.
     grams = ArrayField(models.TextField())
 

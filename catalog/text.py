@@ -161,6 +161,33 @@ def search_text_sql(text: str) -> str:
     return _folded_sql(text, f"{_APOSTROPHES_TAKEN_OUT} || ' ' || {parts}", umlauts=True)
 
 
+# PostgreSQL's parser reads the modifier letter apostrophe as a letter (its Unicode category is
+# Lm), where it ends a word at the others: a word's spelling keeps its apostrophe in it.
+_APOSTROPHE_LETTER = "\u02bc"
+
+
+def spelling_text_sql(text: str) -> str:
+    """SQL of the text expression `text` as the catalog spells it, for spelling suggestions:
+    in NFKC, with its accents, each apostrophe inside a word (as search_fold reads one) the
+    modifier letter apostrophe, so that "O'Brien" stays one word for PostgreSQL's parser. A
+    word of it folds (search_text_sql) to the words search reads in its place."""
+    nfkc = (
+        f"CASE WHEN octet_length(v) = length(v) THEN v "
+        f"ELSE normalize(translate(v, {_literal(''.join(_APOSTROPHE_LIKE))}, "
+        f"{_literal(''.join(_APOSTROPHE_LIKE.values()))}), NFKC) END"
+    )
+    letters = f"regexp_replace(s, {_literal(_APOSTROPHE_INSIDE)}, '{_APOSTROPHE_LETTER}', 'gi')"
+    return (
+        f"(SELECT CASE WHEN s ~ {_literal(f'[{_APOSTROPHES}]')} THEN {letters} ELSE s END "  # noqa: S608 - SQL expressions, no input
+        f"FROM (SELECT {nfkc} AS s FROM (SELECT {text} AS v) spelt) apostrophes)"
+    )
+
+
+def spelling_shown_sql(word: str) -> str:
+    """SQL of a word of spelling_text_sql as readers type it: its apostrophe straight."""
+    return f"translate({word}, '{_APOSTROPHE_LETTER}', '''')"
+
+
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s]")

@@ -42,27 +42,27 @@ def one_edit(word: str) -> list[str]:
 
 def word_closest(word: str) -> str | None:
     """The catalog's word fewest edits (a transposed pair is one) from `word`, the commonest
-    among equals; None if none is near enough."""
+    among equals, as the catalog spells it most often; None if none is near enough."""
     # Most misspellings are one edit away: every such spelling is looked up by the word
     # list's primary key, which is faster than reading the words spelled alike.
     near = words_counted(one_edit(word))
     if near:
-        return min(near, key=lambda row: (-row[1], row[0]))[0]
+        return min(near, key=lambda row: (-row[1], row[0]))[2]
     furthest = _furthest(word)
     if furthest == 1:
         return None
-    best: tuple[int, int, str] | None = None
+    best: tuple[int, int, str, str] | None = None
     rows = words_alike(
         word_grams(word),
         shortest=len(word) - furthest,
         longest=len(word) + furthest,
         limit=CANDIDATES,
     )
-    for candidate, records in rows:
+    for candidate, records, spelling in rows:
         distance = OSA.distance(word, candidate, score_cutoff=furthest)
-        if distance <= furthest and (best is None or (distance, -records, candidate) < best):
-            best = (distance, -records, candidate)
-    return best[2] if best else None
+        if distance <= furthest and (best is None or (distance, -records, candidate) < best[:3]):
+            best = (distance, -records, candidate, spelling)
+    return best[3] if best else None
 
 
 def _checkable(word: str) -> bool:
@@ -70,7 +70,7 @@ def _checkable(word: str) -> bool:
 
 
 def _case_as(typed: str, word: str) -> str:
-    """`word` (as the catalog's word list keeps it, in lower case) in the case the reader
+    """`word` (as the catalog's word list spells it, in lower case) in the case the reader
     typed: "BLECHTROMEL" -> "BLECHTROMMEL", "Blechtromel" -> "Blechtrommel"."""
     if len(typed) > 1 and typed.isupper():
         return word.upper()
@@ -81,7 +81,10 @@ def _case_as(typed: str, word: str) -> str:
 
 def spelling_suggest(q: str) -> str | None:
     """The query with each word the catalog does not have replaced by its closest word of
-    the catalog (quotes, exclusions and `or` kept); None if no word could be replaced."""
+    the catalog (quotes, exclusions and `or` kept), spelt as the catalog spells it most often
+    ("Müler" -> "Müller"); None if no word could be replaced. Beside a replaced word, a word
+    the reader typed without accents is spelt so too ("Garcia Marqez" -> "García Márquez"):
+    the suggestion reads as the catalog writes the name, and finds all that they find."""
     q = unicodedata.normalize("NFKC", q)
     # Each word looked up as the catalog's word list keeps it (catalog.text.search_fold).
     spans = [(m.start(), m.end(), search_fold(m.group()).lower()) for m in _WORD.finditer(q)]
@@ -97,7 +100,10 @@ def spelling_suggest(q: str) -> str | None:
         return None
     parts, end = [], 0
     for start, stop, word in spans:
-        if word in replacements:
-            parts += [q[end:start], _case_as(q[start:stop], replacements[word])]
+        shown = q[start:stop]
+        # A word typed with accents keeps them: the reader chose them.
+        spelling = replacements.get(word) or (known.get(word) if shown.lower() == word else None)
+        if spelling is not None and spelling != shown.lower():
+            parts += [q[end:start], _case_as(shown, spelling)]
             end = stop
     return "".join([*parts, q[end:]])

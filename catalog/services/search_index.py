@@ -10,7 +10,13 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from catalog.models import SearchTerm, SearchWord
-from catalog.text import SEARCH_CONFIG, search_fold_sql, search_text_sql
+from catalog.text import (
+    SEARCH_CONFIG,
+    search_fold_sql,
+    search_text_sql,
+    spelling_shown_sql,
+    spelling_text_sql,
+)
 from common.sql import bulk_cursor, lock_waits_retried
 
 
@@ -235,10 +241,10 @@ def search_terms_refresh(*, min_records: int | None = None) -> dict[str, int] | 
 _WORDS_TABLE = SearchWord._meta.db_table
 
 
-def _words_of(text: str) -> str:
-    """SQL of the words of `text` as readers type them: lower case, not stemmed, folded as
-    the search vectors are."""
-    return f"tsvector_to_array(to_tsvector('simple', {search_text_sql(text)}))"
+def _spellings_of(text: str) -> str:
+    """SQL of the words of `text` as the catalog spells them (catalog.text.spelling_text_sql):
+    lower case, not stemmed, accents kept."""
+    return f"tsvector_to_array(to_tsvector('simple', {spelling_text_sql(text)}))"
 
 
 # A word worth suggesting: three letters or more, no digits or punctuation (numbers, codes,
@@ -253,12 +259,31 @@ _WORD_GRAMS = (
     "FROM generate_series(1, length(word) + 1) i)"
 )
 
+# The words search reads for each spelling `s.spelling` (k.lexeme: "müller" is "muller", then
+# "mueller"; "o'brien" is "obrien", then "o" and "brien"), the first of them its own (the
+# others find it but are spelt so themselves). A spelling with punctuation ("garcía-márquez")
+# is left out: the parser gave its parts as words of their own.
+_SPELLINGS_KEYED = (
+    f"CROSS JOIN LATERAL unnest(to_tsvector('simple', {search_text_sql('s.spelling')})) k "
+    "WHERE s.spelling !~ '[[:punct:]]'"
+)
+_OWN = "k.positions[1] = 1"
+_SHOWN = spelling_shown_sql("s.spelling")
+# The order in which a word's spellings are chosen: its own first, the commonest, then one
+# with accents (which tell more than the word without them), then the first in the alphabet.
+_SPELLINGS_ORDER = "s.spelling = k.lexeme, s.spelling"
+# The spelling a word keeps: '' when it is the word itself.
+_SPELLING_KEPT = "CASE WHEN spelling = word THEN '' ELSE spelling END"
+
 _RECORDS_WORDS_ADD = (
-    f"INSERT INTO {_WORDS_TABLE} (word, records, grams) "  # noqa: S608 - no input in the SQL
-    f"SELECT word, 1, {_WORD_GRAMS} FROM ("
-    "SELECT DISTINCT w.word FROM catalog_record r CROSS JOIN LATERAL unnest("
-    + _words_of(" || ' ' || ".join(_RECORD_TEXT.values()))
-    + f") w(word) WHERE r.id = ANY(%s)) words WHERE {_WORD_KEPT} "
+    f"INSERT INTO {_WORDS_TABLE} (word, records, grams, spelling) "  # noqa: S608 - no input in the SQL
+    f"SELECT word, 1, {_WORD_GRAMS}, {_SPELLING_KEPT} FROM ("
+    f"SELECT DISTINCT ON (k.lexeme) k.lexeme AS word, "
+    f"CASE WHEN {_OWN} THEN {_SHOWN} ELSE k.lexeme END AS spelling "
+    "FROM (SELECT DISTINCT w.spelling FROM catalog_record r CROSS JOIN LATERAL unnest("
+    + _spellings_of(" || ' ' || ".join(_RECORD_TEXT.values()))
+    + f") w(spelling) WHERE r.id = ANY(%s)) s {_SPELLINGS_KEYED} "
+    f"ORDER BY k.lexeme, {_OWN} DESC, {_SPELLINGS_ORDER}) words WHERE {_WORD_KEPT} "
     # In one order, so that two writers adding the same new words wait for each other
     # rather than deadlock.
     "ORDER BY word ON CONFLICT (word) DO NOTHING"
@@ -266,57 +291,68 @@ _RECORDS_WORDS_ADD = (
 
 
 def search_words_add(record_ids: Sequence[int]) -> None:
-    """Add the words of these records that the catalog's word list lacks (counted once
-    until the next search_words_refresh). Call it from a short transaction: a new word's
-    row is held until commit by whoever added it."""
+    """Add the words of these records that the catalog's word list lacks (counted once, in
+    the first spelling met, until the next search_words_refresh). Call it from a short
+    transaction: a new word's row is held until commit by whoever added it."""
     if record_ids:
         with connection.cursor() as cursor:
             cursor.execute(_RECORDS_WORDS_ADD, [list(record_ids)])
 
 
-# Every word of the catalog with the number of records it is in (a name or heading counts
+# Every spelling of the catalog with the number of records it is in (a name or heading counts
 # once for each record it is linked to).
-# The records' own words come first, by ts_stat alone: on Citus a statement naming the
+# The records' own spellings come first, by ts_stat alone: on Citus a statement naming the
 # library's tables runs on its worker node, where ts_stat's query could not be run.
-_RECORD_WORDS = f"""
+_RECORD_SPELLINGS = f"""
     SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('simple', {
-    search_text_sql("r.title || ' ' || r.subtitle || ' ' || " + _RECORD_TEXT["rest"])
+    spelling_text_sql("r.title || ' ' || r.subtitle || ' ' || " + _RECORD_TEXT["rest"])
 }) FROM catalog_record r$$)"""  # noqa: S608 - no input in the SQL
 
-_ALL_WORDS = f"""
-    SELECT word, sum(n)::integer AS records FROM (
-        SELECT word, n FROM unnest(%s::text[], %s::integer[]) AS recorded(word, n)
+_ALL_SPELLINGS = f"""
+    SELECT spelling, sum(n) AS n FROM (
+        SELECT spelling, n FROM unnest(%s::text[], %s::integer[]) AS recorded(spelling, n)
         UNION ALL
-        SELECT w.word, l.n FROM (SELECT contributor_id AS id, count(*) AS n
+        SELECT w.spelling, l.n FROM (SELECT contributor_id AS id, count(*) AS n
             FROM catalog_recordcontributor GROUP BY 1) l
         JOIN catalog_contributor c ON c.id = l.id
-        CROSS JOIN LATERAL unnest({_words_of("c.name")}) w(word)
+        CROSS JOIN LATERAL unnest({_spellings_of("c.name")}) w(spelling)
         UNION ALL
-        SELECT w.word, l.n FROM (SELECT subject_id AS id, count(*) AS n
+        SELECT w.spelling, l.n FROM (SELECT subject_id AS id, count(*) AS n
             FROM catalog_recordsubject GROUP BY 1) l
         JOIN catalog_subject s ON s.id = l.id
-        CROSS JOIN LATERAL unnest({_words_of("s.heading")}) w(word)
-    ) counted GROUP BY word"""  # noqa: S608 - no input in the SQL
+        CROSS JOIN LATERAL unnest({_spellings_of("s.heading")}) w(spelling)
+    ) counted GROUP BY spelling"""  # noqa: S608 - no input in the SQL
+
+# Every word search reads, with the records of its spellings (a record that spells a word two
+# ways, "Müller" and "Mueller", counts for each) and its commonest own spelling.
+_ALL_WORDS = f"""
+    SELECT k.lexeme AS word, sum(s.n)::integer AS records,
+        coalesce((array_agg({_SHOWN} ORDER BY s.n DESC, {_SPELLINGS_ORDER})
+            FILTER (WHERE {_OWN}))[1], k.lexeme) AS spelling
+    FROM ({_ALL_SPELLINGS}) s {_SPELLINGS_KEYED}
+    GROUP BY k.lexeme"""  # noqa: S608 - no input in the SQL
 
 
 @transaction.atomic
 def search_words_refresh() -> int:
-    """Count the catalog's words afresh: words of deleted or changed records go, every
-    count is exact again. Run after each large import (and by `manage.py
-    refresh_search_terms`); returns how many words the catalog has."""
+    """Count the catalog's words afresh, and choose each one's commonest spelling: words of
+    deleted or changed records go, every count is made again. Run after each large import
+    (and by `manage.py refresh_search_terms`); returns how many words the catalog has."""
     with connection.cursor() as cursor:
-        cursor.execute(_RECORD_WORDS)
+        cursor.execute(_RECORD_SPELLINGS)
         recorded = cursor.fetchall()
         # Only the rows that differ are written: most words keep their row and its pieces.
         cursor.execute(
-            f"WITH counted AS MATERIALIZED (SELECT word, records FROM ({_ALL_WORDS}) w "  # noqa: S608 - no input in the SQL
-            f"WHERE {_WORD_KEPT}), "
+            f"WITH counted AS MATERIALIZED (SELECT word, records, {_SPELLING_KEPT} AS spelling "  # noqa: S608 - no input in the SQL
+            f"FROM ({_ALL_WORDS}) w WHERE {_WORD_KEPT}), "
             f"gone AS (DELETE FROM {_WORDS_TABLE} t WHERE NOT EXISTS "
             "(SELECT FROM counted c WHERE c.word = t.word)) "
-            f"INSERT INTO {_WORDS_TABLE} (word, records, grams) "
-            f"SELECT word, records, {_WORD_GRAMS} FROM counted ORDER BY word "
-            "ON CONFLICT (word) DO UPDATE SET records = EXCLUDED.records "
-            f"WHERE {_WORDS_TABLE}.records <> EXCLUDED.records",
+            f"INSERT INTO {_WORDS_TABLE} (word, records, grams, spelling) "
+            f"SELECT word, records, {_WORD_GRAMS}, spelling FROM counted ORDER BY word "
+            "ON CONFLICT (word) DO UPDATE "
+            "SET records = EXCLUDED.records, spelling = EXCLUDED.spelling "
+            f"WHERE ({_WORDS_TABLE}.records, {_WORDS_TABLE}.spelling) "
+            "<> (EXCLUDED.records, EXCLUDED.spelling)",
             [[word for word, _ in recorded], [n for _, n in recorded]],
         )
         cursor.execute(f"SELECT count(*) FROM {_WORDS_TABLE}")  # noqa: S608 - no input in the SQL

@@ -1,5 +1,6 @@
 """Spelling suggestions: a search that found nothing offers the catalog's closest words."""
 
+import importlib
 import io
 from urllib.parse import parse_qs, urlparse
 
@@ -125,6 +126,78 @@ def test_a_small_import_adds_its_records_new_words(in_library):
     assert spelling_suggest("quixotik") == "quixotic"
 
 
+# --- Spellings: the word as the catalog writes it --------------------------------------------
+
+
+def spellings() -> dict[str, str]:
+    return dict(SearchWord.objects.exclude(spelling="").values_list("word", "spelling"))
+
+
+SPELT = {"lodz": "łódź", "strasse": "straße", "aeroskobing": "ærøskøbing", "елка": "ёлка",
+         "oeuvres": "œuvres", "moliere": "molière"}  # fmt: skip
+# Typed, and offered as the catalog spells it.
+MENDED = [("Lodx", "Łódź"), ("strase", "straße"), ("aeroskobin", "ærøskøbing"), ("Елкка", "Ёлка"),
+          ("Oeuvrse de Moliere", "Œuvres de Molière"), ("fictoin", "fiction")]  # fmt: skip
+
+
+def test_a_suggestion_is_spelt_as_the_catalog_spells_it_in_any_language(in_library):
+    for title in (
+        "Łódź i okolice",
+        "Die Straße der Besten",
+        "Ærøskøbing havn",
+        "Ёлка в лесу",
+        "Œuvres de Molière",
+        "Ｆｕｌｌ width ﬁction",  # noqa: RUF001 - compatibility forms spell nothing of their own
+    ):
+        make(title)
+    assert spellings() == SPELT
+    assert [spelling_suggest(typed) for typed, _ in MENDED] == [offered for _, offered in MENDED]
+    # A refresh chooses the same spellings as the writes did.
+    search_words_refresh()
+    assert spellings() == SPELT
+
+
+def test_the_commonest_spelling_is_chosen_and_counted_afresh(in_library):
+    make("Müller und Söhne")
+    make("The Muller family")
+    make("Muller papers")
+    # Written one by one, a word keeps the spelling it came with.
+    assert spelling_suggest("Muler") == "Müller"
+    search_words_refresh()
+    assert words()["muller"] == 3
+    assert spelling_suggest("Muler") == "Muller"  # two records against one
+    # "mueller" is how search reads Müller too; no record spells it so.
+    assert spelling_suggest("Muelller") == "Mueller"
+    make("Müller's tales")
+    assert spelling_suggest("Muler") == "Muller"
+    search_words_refresh()
+    assert spelling_suggest("Muler") == "Müller"  # equally common: the one with accents
+    make("Müller again")
+    search_words_refresh()
+    assert words()["muller"] == 5
+    assert spelling_suggest("Muler") == "Müller"
+
+
+def test_an_import_adds_its_records_spellings(in_library):
+    csv = 'title,authors\nNaufragios,"Núñez Cabeza de Vaca, Álvar"\n'
+    job = import_job_create(file=io.BytesIO(csv.encode()), file_name="n.csv", one_shot=True)
+    assert job_run(job).created == 1
+    assert spelling_suggest("Nunes Cabesa") == "Núñez Cabeza"
+    assert spelling_suggest("alvr") == "álvar"
+
+
+def test_the_migration_gives_an_existing_word_list_its_spellings(in_library):
+    make("Cien años de soledad", contributors=[("García Márquez, Gabriel", "author")])
+    SearchWord.objects.update(spelling="")  # the word list as it was kept before
+    assert spelling_suggest("Garsia") == "Garcia"
+
+    migration = importlib.import_module("catalog.migrations.0019_search_word_spellings")
+    migration.words_spelt(apps=None, schema_editor=None)
+
+    assert spelling_suggest("Garsia Marques") == "García Márquez"
+    assert spelling_suggest("anos soledda") == "años soledad"
+
+
 # --- The website ---------------------------------------------------------------------------------
 
 
@@ -144,6 +217,15 @@ def test_a_search_that_finds_nothing_offers_the_closest_spelling(web, shelf):
     assert set(Page(followed.text).result_ids()) == {
         shelf["learning"].pk, shelf["cookbook"].pk, shelf["fluent"].pk, shelf["snakes"].pk
     }  # fmt: skip
+
+
+def test_the_suggestion_is_offered_as_the_catalog_spells_it(web, in_library):
+    make("Atemschaukel", contributors=[("Müller, Herta", "author")])
+    page = web.get("/search/", {"q": "Müler"})
+    assert "Did you mean" in page.text
+    suggestion = Page(page.text).link("Müller", under="/search/")
+    assert parse_qs(urlparse(suggestion).query) == {"q": ["Müller"]}
+    assert "Atemschaukel" in web.get(suggestion).text
 
 
 def test_the_suggestion_keeps_the_filters_and_is_offered_only_if_it_finds_something(web, shelf):
