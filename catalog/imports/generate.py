@@ -79,14 +79,36 @@ def isbn13(n: int) -> str:
     return body + str(check)
 
 
+# French and German words as catalogues write them: accents, apostrophes inside words and
+# umlauts, for the figures of a catalog that is not in English.
+_WORDS_ACCENTED = (
+    "l'été", "rivière", "nuit", "château", "d'hiver", "lumière", "maison", "élève", "forêt",
+    "mémoire", "voyage", "l'île", "Märchen", "Brüder", "Schöne", "Größe", "Bücher", "Straße",
+    "öffentliche", "Geschichte", "Übersetzung", "naïve", "cœur", "garçon", "où",
+)  # fmt: skip
+_SURNAMES_ACCENTED = (
+    "Müller", "Lévi-Strauss", "O'Brien", "Dupré", "Schröder", "Łukasiewicz", "García Márquez",
+    "Nøstlinger", "d'Alembert", "Böll",
+)  # fmt: skip
+_GIVEN_ACCENTED = (
+    "Agnès", "Jürgen", "Émile", "Günter", "Hélène", "José", "Zoë", "François", "Jörg", "Inès",
+)  # fmt: skip
+
+
 def _data_field(indicators: bytes, *subfields: tuple[str, str]) -> bytes:
     return indicators + b"".join(SUBFIELD + c.encode() + v.encode() for c, v in subfields)
 
 
-def marc_record(n: int, rng: random.Random) -> bytes:
-    """One ISO 2709 record (UTF-8) with the fields the importer maps, and one copy (852)."""
-    title = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(2, 6))).capitalize()
-    author = f"{rng.choice(_SURNAMES)}, {rng.choice(_GIVEN)}"
+def marc_record(n: int, rng: random.Random, *, accented: bool = False) -> bytes:
+    """One ISO 2709 record (UTF-8) with the fields the importer maps, and one copy (852); with
+    `accented`, its words, names and subjects' subdivisions are French and German ones."""
+    words, surnames, given = (
+        (_WORDS_ACCENTED, _SURNAMES_ACCENTED, _GIVEN_ACCENTED)
+        if accented
+        else (_WORDS, _SURNAMES, _GIVEN)
+    )
+    title = " ".join(rng.choice(words) for _ in range(rng.randint(2, 6))).capitalize()
+    author = f"{rng.choice(surnames)}, {rng.choice(given)}"
     year = rng.randint(1900, 2024)
     fields: list[tuple[str, bytes]] = [
         ("001", f"gen{n:09d}".encode()),
@@ -96,8 +118,8 @@ def marc_record(n: int, rng: random.Random) -> bytes:
         ("100", _data_field(b"1 ", ("a", author))),
         ("245", _data_field(b"10", ("a", title + " /"), ("c", author + "."))),
         ("264", _data_field(b" 1", ("a", "Springfield :"), ("b", "Press,"), ("c", str(year)))),
-        ("650", _data_field(b" 0", ("a", rng.choice(_SUBJECTS)), ("x", rng.choice(_WORDS)))),
-        ("700", _data_field(b"1 ", ("a", f"{rng.choice(_SURNAMES)}, {rng.choice(_GIVEN)}"))),
+        ("650", _data_field(b" 0", ("a", rng.choice(_SUBJECTS)), ("x", rng.choice(words)))),
+        ("700", _data_field(b"1 ", ("a", f"{rng.choice(surnames)}, {rng.choice(given)}"))),
         ("852", _data_field(b"  ", ("b", "MAIN"), ("h", f"{n % 1000:03d}"), ("p", f"B{n:09d}"))),
     ]  # fmt: skip
     directory = b""
@@ -112,19 +134,22 @@ def marc_record(n: int, rng: random.Random) -> bytes:
     return leader + directory + FIELD_TERMINATOR + body + RECORD_TERMINATOR
 
 
-def marc_generate(out: IO[bytes], count: int, *, start: int = 1, seed: int = 1) -> None:
+def marc_generate(
+    out: IO[bytes], count: int, *, start: int = 1, seed: int = 1, accented: bool = False
+) -> None:
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     for n in range(start, start + count):
-        out.write(marc_record(n, rng))
+        out.write(marc_record(n, rng, accented=accented))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("output", type=Path)
     parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--accented", action="store_true", help="French and German words")
     args = parser.parse_args()
     with args.output.open("wb") as out:
-        marc_generate(out, args.count)
+        marc_generate(out, args.count, accented=args.accented)
 
 
 if __name__ == "__main__":
