@@ -104,39 +104,49 @@ def _accents_folded_sql(v: str) -> str:
     return f"CASE WHEN octet_length({v}) = length({v}) THEN {v} ELSE normalize({folded}, NFKC) END"
 
 
-def _words_matching_sql(v: str, word: str, flags: str) -> str:
+def _words_matching_sql(v: str, word: str, flags: str, *, holding: str) -> str:
     """SQL of the words of the text `v` that the regular expression `word` matches, one space
-    apart (as regexp_matches would find them, left to right). Written without a set-returning
+    apart (as regexp_matches would find them, left to right). `word` only matches a word
+    holding one of the characters `holding`: the other words are dropped first, each space
+    doubled so that one plain expression takes each of them whole, as trying `word` at each
+    character of a long text costs several times more. Written without a set-returning
     function: Citus cannot push an INSERT ... SELECT holding one in a subquery down to its
     shards (its deparsed query reads "( IS NOT NULL)")."""
-    kept = f"regexp_replace({v}, {_literal(f'({word})|.')}, '\\1 ', '{flags}')"
+    spaced = f"' ' || replace(translate({v}, E'\\t\\n\\r\\f\\013', '     '), ' ', '  ') || ' '"
+    holders = f"regexp_replace({spaced}, {_literal(f' [^ {holding}]+ ')}, '', 'g')"
+    kept = f"regexp_replace({holders}, {_literal(f'({word})|.')}, '\\1 ', '{flags}')"
     return f"btrim(regexp_replace({kept}, ' {{2,}}', ' ', 'g'))"
 
 
 def _umlaut_words_sql(v: str) -> str:
     """SQL of the words of the text column `v` that hold an umlaut, with it spelt out
-    ("Märchen" is "Maerchen"), one space apart; '' when there are none."""
-    words = _words_matching_sql(f"normalize({v}, NFC)", _UMLAUT_WORD, "g")
+    ("Märchen" is "Maerchen"), one space apart; '' when there are none (an umlaut may come
+    as its vowel and a combining diaeresis)."""
+    umlauts = "".join(_UMLAUTS)
+    words = _words_matching_sql(f"normalize({v}, NFC)", _UMLAUT_WORD, "g", holding=umlauts)
     for letter, spelt in _UMLAUTS.items():
         words = f"replace({words}, '{letter}', '{spelt}')"
-    return f"CASE WHEN octet_length({v}) = length({v}) THEN '' ELSE {words} END"
+    return f"CASE WHEN {v} ~ '[{umlauts}\u0308]' THEN {words} ELSE '' END"
 
 
 def _folded_sql(text: str, apostrophes: str, *, umlauts: bool = False) -> str:
     """SQL of the text expression `text` folded as search_fold folds it, but for its
     apostrophes: when it holds one, `apostrophes` reads the folded text `f`. With `umlauts`,
     the words holding an umlaut follow the text once more, spelt out and folded alike."""
-    # `text` is named once, in a subquery of its own: it may be a subquery itself.
-    folded = f"SELECT {_accents_folded_sql('v')} AS f FROM (SELECT {text} AS v) folded"  # noqa: S608 - SQL expressions, no input
+    # `text` is named once, in a subquery of its own: it may be a subquery itself. Each level
+    # is fenced (OFFSET 0): PostgreSQL would otherwise write a level's expressions into the
+    # next at each place it names them, and fold an accented text some ten times over.
+    source = f"(SELECT {text} AS v OFFSET 0) source"
+    folded = f"SELECT {_accents_folded_sql('v')} AS f FROM {source}"  # noqa: S608 - SQL expressions, no input
     if umlauts:
         folded = (
             f"SELECT CASE WHEN u = '' THEN f ELSE f || ' ' || {_accents_folded_sql('u')} END "  # noqa: S608 - SQL expressions, no input
             f"AS f FROM (SELECT {_accents_folded_sql('v')} AS f, {_umlaut_words_sql('v')} AS u "
-            f"FROM (SELECT {text} AS v) folded) umlauts"
+            f"FROM {source} OFFSET 0) umlauts"
         )
     return (
         f"(SELECT CASE WHEN f ~ {_literal(f'[{_APOSTROPHES}]')} THEN {apostrophes} ELSE f END "  # noqa: S608 - SQL expressions, no input
-        f"FROM ({folded}) apostrophes)"
+        f"FROM ({folded} OFFSET 0) apostrophes)"
     )
 
 
@@ -156,7 +166,7 @@ def search_text_sql(text: str) -> str:
     after the whole text, so a quoted phrase finds the words in the order they were
     written. A word holding an umlaut follows the text once more, spelt out ("Müller" is
     "Muller ... Mueller"), so that both forms of a query (search_forms) find it."""
-    words = _words_matching_sql("f", _APOSTROPHE_WORD, "gi")
+    words = _words_matching_sql("f", _APOSTROPHE_WORD, "gi", holding=_APOSTROPHES)
     parts = f"translate({words}, {_literal(_APOSTROPHES)}, '{' ' * len(_APOSTROPHES)}')"
     return _folded_sql(text, f"{_APOSTROPHES_TAKEN_OUT} || ' ' || {parts}", umlauts=True)
 
