@@ -9,7 +9,14 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from catalog.imports.formats.source import SourceRecord, data_from_json
 from catalog.imports.merging import changes_listed, empty_fields_filled, local_edits_kept
-from catalog.imports.models import Format, ImportJob, ImportRow, key_label, row_named
+from catalog.imports.models import (
+    STAGED_MATCH_VALUES,
+    Format,
+    ImportJob,
+    ImportRow,
+    key_label,
+    row_named,
+)
 from catalog.imports.snapshots import (
     record_comparable,
     record_snapshots,
@@ -480,33 +487,40 @@ def feed_position() -> int:
 # The records of the catalog a preview's decisions rest on, among those changed (added,
 # edited or removed) after it began deciding: those it matched a row of the file to, and
 # those that now hold an ISBN or control number the file gives (a match it would find now).
-# A record changed elsewhere in the catalog cannot turn any of its decisions.
-_RECORDS_THAT_MATTER = """
+# A record changed elsewhere in the catalog cannot turn any of its decisions. It starts from
+# the few changed records (the feed by its key) and their ISBNs and control numbers, and
+# looks those up among the job's rows through the staged rows' indexes, so its cost follows
+# the changes, not the file; the rows found are checked exactly (an ISBN, not another kind
+# of identifier; the control number's source).
+_RECORDS_THAT_MATTER = f"""
 WITH changed AS (
     SELECT DISTINCT entity_id AS id FROM catalog_change WHERE entity = 'record' AND id > %(after)s
-), rows AS (
-    SELECT match_record_id, data FROM imports_importrow
-    WHERE job_id = %(job)s AND action <> 'reject' AND data IS NOT NULL
-), file_keys AS (
-    SELECT 'isbn:' || (i->>1) AS key FROM rows r, jsonb_array_elements(r.data->'identifiers') i
-    WHERE %(isbn)s AND i->>0 = 'isbn'
-    UNION
-    SELECT 'cn:' || coalesce(r.data->>'control_number_source', '') || ':'
-        || (r.data->>'control_number')
-    FROM rows r WHERE %(cn)s AND coalesce(r.data->>'control_number', '') <> ''
-), catalog_keys AS (
-    SELECT i.record_id AS id, 'isbn:' || i.value AS key FROM catalog_identifier i
+), isbns AS (
+    SELECT i.record_id AS id, i.value FROM catalog_identifier i
     JOIN changed c ON c.id = i.record_id WHERE %(isbn)s AND i.kind = 'isbn'
-    UNION ALL
-    SELECT r.id, 'cn:' || r.control_number_source || ':' || r.control_number
-    FROM catalog_record r JOIN changed c ON c.id = r.id
-    WHERE %(cn)s AND r.control_number <> ''
+), numbers AS (
+    SELECT r.id, r.control_number_source AS source, r.control_number AS number
+    FROM catalog_record r JOIN changed c ON c.id = r.id WHERE %(cn)s AND r.control_number <> ''
+), found AS (
+    SELECT data FROM imports_importrow
+    WHERE job_id = %(job)s AND action <> 'reject' AND data IS NOT NULL
+    AND ({STAGED_MATCH_VALUES})
+        ?| ARRAY(SELECT value::text FROM isbns UNION SELECT number::text FROM numbers)
 )
-SELECT id FROM changed WHERE id IN (SELECT match_record_id FROM rows)
+SELECT c.id FROM changed c WHERE EXISTS (
+    SELECT FROM imports_importrow r WHERE r.job_id = %(job)s AND r.match_record_id = c.id
+    AND r.action <> 'reject' AND r.data IS NOT NULL
+)
 UNION
-SELECT id FROM catalog_keys WHERE key IN (SELECT key FROM file_keys)
+SELECT k.id FROM isbns k JOIN found r ON EXISTS (
+    SELECT FROM jsonb_array_elements(r.data->'identifiers') i
+    WHERE i->>0 = 'isbn' AND i->>1 = k.value
+)
+UNION
+SELECT k.id FROM numbers k JOIN found r ON r.data->>'control_number' = k.number
+    AND coalesce(r.data->>'control_number_source', '') = k.source
 ORDER BY id
-"""
+"""  # noqa: S608 - a constant expression
 
 
 def records_changed_since_preview(job: ImportJob) -> list[int]:

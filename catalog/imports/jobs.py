@@ -194,8 +194,9 @@ def import_job_commit(*, job_id: int) -> ImportJob:
 def import_job_outdated(job: ImportJob) -> list[int]:
     """The records, by id, that changed since the staged preview was made in a way that could
     turn its decisions, so that its commit would be refused; none when it can be committed
-    (or is not a staged preview that could be). One query over the job's rows: asked for one
-    job at a time, on its page and the API's detail, never for a list of jobs."""
+    (or is not a staged preview that could be). One query, which reads the job's rows that
+    name the changed records or give their keys: asked for one job at a time, on its page and
+    the API's detail, never for a list of jobs."""
     if job.status != ImportJob.Status.STAGED or job.dry_run:
         return []
     return records_changed_since_preview(job)

@@ -5,9 +5,16 @@ the preview is made again from the same file, on the page and through the API.""
 import io
 
 import pytest
+from django.db import connection
 from django_tenants.utils import schema_context
 
-from catalog.imports.jobs import import_job_commit, import_job_create, import_job_preview_again
+from catalog.imports.generate import marc_generate
+from catalog.imports.jobs import (
+    import_job_commit,
+    import_job_create,
+    import_job_outdated,
+    import_job_preview_again,
+)
 from catalog.imports.models import ImportJob, ImportRow
 from catalog.models import Record
 from catalog.services import RecordData, record_create, record_delete, record_update
@@ -244,3 +251,76 @@ def test_a_refused_commit_answers_each_record_with_its_title_and_address(library
     assert api.get(body["records"][1]["url"]).json()["title"] == "Emma"
     with schema_context("alpha"):
         assert ImportJob.objects.get(pk=job.pk).status == "staged"
+
+
+def test_a_record_given_the_second_isbn_of_a_row_since_is_named(in_library):
+    job = _staged("title,isbn\nDune,9780441172719;9780441013593\n")
+    added = record_create(data=RecordData(title="Dune", identifiers=[("isbn", "9780441013593")]))
+
+    assert import_job_outdated(job) == [added.pk]
+
+
+def test_a_record_given_a_control_number_of_the_file_since_is_named_from_its_source(in_library):
+    job = _staged("title,control_number,control_number_source\nDune,ocm123,OCoLC\n")
+    elsewhere = RecordData(title="Other", control_number="ocm123", control_number_source="DLC")
+    record_create(data=elsewhere)
+    assert import_job_outdated(job) == []
+
+    added = record_create(
+        data=RecordData(title="Dune", control_number="ocm123", control_number_source="OCoLC")
+    )
+
+    assert import_job_outdated(job) == [added.pk]
+    with pytest.raises(Conflict, match=f"^Record {added.pk} changed after"):
+        import_job_commit(job_id=job.pk)
+
+
+def test_only_the_keys_the_job_matches_on_count(in_library):
+    text = "title,isbn,control_number\nDune,9780441172719,ocm123\n"
+    by_isbn = _staged(text, match_on="isbn")
+    by_number = _staged(text, match_on="control_number")
+
+    numbered = record_create(data=RecordData(title="Other", control_number="ocm123"))
+    assert import_job_outdated(by_isbn) == []
+    assert import_job_outdated(by_number) == [numbered.pk]
+
+    given = record_create(data=DUNE_HELD)
+    assert import_job_outdated(by_isbn) == [given.pk]
+    assert import_job_outdated(by_number) == [numbered.pk]
+
+
+def test_an_isbn_given_as_another_kind_of_identifier_leaves_the_preview_be(in_library):
+    job = _staged(DUNE)
+
+    record_create(data=RecordData(title="Dune", identifiers=[("oclc", "9780441172719")]))
+
+    assert import_job_outdated(job) == []
+
+
+def test_asking_reads_the_rows_of_the_changed_records_keys_not_every_row(in_library):
+    """The staff page and the API's detail ask on each view: with one record changed since,
+    the answer reads the staged rows that give its keys, through their indexes, whatever the
+    size of the file."""
+    stream = io.BytesIO()
+    marc_generate(stream, 400)
+    stream.seek(0)
+    job = job_run(import_job_create(file=stream, file_name="books.mrc", create_locations=True))
+    assert (job.status, job.created) == ("staged", 400)
+    record_create(data=RecordData(title="Elsewhere", identifiers=[("isbn", "9780140449136")]))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE imports_importrow")  # as autovacuum would after the staging
+
+    before = _rows_read()
+    assert import_job_outdated(job) == []
+
+    assert _rows_read() - before < 10
+
+
+def _rows_read() -> int:
+    """The import rows this transaction read so far, by scans and through indexes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) "
+            "FROM pg_stat_xact_user_tables WHERE relid = 'imports_importrow'::regclass"
+        )
+        return int(cursor.fetchone()[0])
