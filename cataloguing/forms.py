@@ -1,5 +1,6 @@
 """The workspace's forms in the librarian's words: the record (ISBN first) and its copy."""
 
+import base64
 import json
 import re
 from dataclasses import replace
@@ -18,7 +19,13 @@ from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.images import CoverRefused, cover_size_check
 from catalog.languages import MARC_FOR_SPOKEN
 from catalog.models import MAX_YEAR, Item, Location, RecordContributor, credit_shown
-from catalog.services import RECORD_DESCRIPTION, SUBJECT_SCHEME_DEFAULT, ItemData, RecordData
+from catalog.services import (
+    RECORD_CONTROL,
+    RECORD_DESCRIPTION,
+    SUBJECT_SCHEME_DEFAULT,
+    ItemData,
+    RecordData,
+)
 from catalog.website import language_name
 from cataloguing.drafts import Draft
 from cataloguing.lookup import BARCODE_START, copy_call_number
@@ -117,6 +124,7 @@ class IsbnForm(forms.Form):
     isbn = forms.CharField(label=_("ISBN: scan the barcode or type the number"), max_length=40)
 
 
+_SOURCE_SALT = "cataloguing.source-record"
 _ISBN_LIKE = re.compile(r"[0-9][0-9 -]{8,15}[0-9Xx]")
 
 
@@ -146,13 +154,29 @@ class RecordForm(OnePassForm):
     other_identifiers = forms.CharField(widget=forms.HiddenInput, required=False)
     subject_schemes = forms.CharField(widget=forms.HiddenInput, required=False)
     contributor_rows_count = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The MARC record a source answered, signed: the record saved keeps it and its control
+    # number, so its exports say all the source said, the form's edits written over it.
+    source_record = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(
-        self, *args: Any, draft: Draft | None = None, isbn: str = "", **kwargs: Any
+        self,
+        *args: Any,
+        draft: Draft | None = None,
+        isbn: str = "",
+        original: RecordData | None = None,
+        **kwargs: Any,
     ) -> None:
         if draft is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(draft, isbn=isbn)
         super().__init__(*args, **kwargs)
+        if original is not None and original.source_marc:
+            kept = {
+                "marc": base64.b64encode(original.source_marc).decode("ascii"),
+                "title": original.title.strip(),
+                "nonfiling": original.nonfiling,
+                **{name: getattr(original, name) for name in RECORD_CONTROL},
+            }
+            self.initial["source_record"] = signing.dumps(kept, salt=_SOURCE_SALT, compress=True)
         source = self.data if self.is_bound else self.initial
         try:
             wanted = int(source.get("contributor_rows_count") or CONTRIBUTOR_ROWS)
@@ -261,7 +285,7 @@ class RecordForm(OnePassForm):
             schemes = {}
         if not isinstance(schemes, dict):
             schemes = {}
-        return RecordData.of_fields(
+        described = RecordData.of_fields(
             data,
             contributors=[
                 (data[f"contributor_{i}"].strip(), data[f"role_{i}"])
@@ -274,6 +298,24 @@ class RecordForm(OnePassForm):
                 if line.strip()
             ],
             identifiers=identifiers,
+        )
+        return self._source_kept(described)
+
+    def _source_kept(self, described: RecordData) -> RecordData:
+        """The record described, with the control number and MARC of the source it came from
+        (if any): a MARC export writes the parts described otherwise over the source's fields
+        (catalog.imports.formats.marc_kept), and keeps the others as the source gave them."""
+        try:
+            kept = signing.loads(self.cleaned_data["source_record"], salt=_SOURCE_SALT)
+        except signing.BadSignature:
+            return described
+        # The source's non-filing characters hold while its title does, as on any edit.
+        same_title = described.title.strip() == kept["title"]
+        return replace(
+            described,
+            **{name: kept[name] for name in RECORD_CONTROL},
+            source_marc=base64.b64decode(kept["marc"]),
+            nonfiling=kept["nonfiling"] if same_title else 0,
         )
 
     def record_changes(self) -> dict[str, Any]:

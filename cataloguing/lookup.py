@@ -14,7 +14,13 @@ from django.utils.translation import gettext
 from catalog.identifiers import isbn_normalize
 from catalog.models import Identifier, Item
 from catalog.selectors import record_links_attach, record_list
-from catalog.services import barcodes_held, barcodes_matching, record_data_of, record_description
+from catalog.services import (
+    RecordData,
+    barcodes_held,
+    barcodes_matching,
+    record_data_of,
+    record_description,
+)
 from cataloguing.drafts import Draft, draft_blank, draft_from_record_data
 from cataloguing.sources import Source, SourceFailed, source_label, sources_configured
 from tenants.models import Library
@@ -40,6 +46,7 @@ class LookupHit:
     items: int = 0
     library: str = ""  # the pool: who shares it
     cover_url: str = ""
+    original: RecordData | None = None  # an outside source's MARC record, as Found has it
 
     @property
     def source_label(self) -> str:
@@ -130,7 +137,10 @@ def _outside_hits(isbn: str, sources: list[Source], lookup: Lookup) -> None:
             }
             continue
         lookup.hits.extend(
-            LookupHit(source=source.name, record=f.record, cover_url=f.cover_url) for f in found
+            LookupHit(
+                source=source.name, record=f.record, cover_url=f.cover_url, original=f.original
+            )
+            for f in found
         )
     for name, why in lookup.failures.items():
         # The page tells librarians the source could not be reached; why is for the operator.

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from catalog.identifiers import InvalidIdentifier, isbn_normalize
 from catalog.imports.formats import marcxml_records
 from catalog.models import RecordContributor
-from catalog.services import SUBJECT_SCHEME_DEFAULT
+from catalog.services import SUBJECT_SCHEME_DEFAULT, RecordData
 from cataloguing.drafts import Draft, draft_blank, draft_from_record_data
 from common.errors import ApplicationError
 
@@ -31,10 +31,12 @@ class SourceFailed(Exception):
 
 @dataclass
 class Found:
-    """A record a source offers, with the cover it offers, if any."""
+    """A record a source offers, with the cover it offers, if any, and the source's own
+    reading of it when the source answered MARC (its control number and MARC kept)."""
 
     record: Draft
     cover_url: str = ""
+    original: RecordData | None = None
 
 
 class Source(Protocol):
@@ -107,7 +109,11 @@ class SruSource:
         except ApplicationError as error:
             raise SourceFailed(_("unreadable answer: %(why)s") % {"why": error}) from error
         # An SRU envelope's own <record> elements hold no MARC: only readable records count.
-        return [Found(draft_from_record_data(s.data)) for s, _ in read if s.data and not s.error]
+        return [
+            Found(draft_from_record_data(s.data), original=s.data)
+            for s, _ in read
+            if s.data and not s.error
+        ]
 
 
 def _ol_names(values: Any, key: str = "name") -> list[str]:

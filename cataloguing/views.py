@@ -153,7 +153,8 @@ def add_page(request: HttpRequest) -> HttpResponse:
         context["item_form"] = item_form
     else:
         draft = chosen.record if chosen is not None else {"identifiers": []}
-        form = RecordForm(draft=draft, isbn=lookup.isbn)
+        original = chosen.original if chosen is not None else None
+        form = RecordForm(draft=draft, isbn=lookup.isbn, original=original)
         context.update(record_form=form, item_form=item_form)
         if chosen is not None and chosen.cover_url:
             cover_form = CoverOfferForm.offering(url=chosen.cover_url, source=chosen.source)

@@ -8,7 +8,12 @@ from django.db.models import Max
 from django.utils.translation import get_language, gettext, ngettext
 
 from catalog.imports.formats.source import SourceRecord, data_from_json
-from catalog.imports.merging import changes_listed, empty_fields_filled, local_edits_kept
+from catalog.imports.merging import (
+    absent_fields_kept,
+    changes_listed,
+    empty_fields_filled,
+    local_edits_kept,
+)
 from catalog.imports.models import (
     STAGED_MATCH_VALUES,
     Format,
@@ -364,6 +369,7 @@ def _on_match(
     if decision.match_position is None and decision.match_record_id in current:
         existing = current[decision.match_record_id]
         before = snapshot_data(existing)
+        data = decision.source.data = absent_fields_kept(before, data, decision.source.absent)
         if job.overlay == ImportJob.Overlay.FILL_EMPTY:
             data = decision.source.data = empty_fields_filled(before, data)
         elif job.overlay == ImportJob.Overlay.KEEP_LOCAL:

@@ -333,6 +333,9 @@ def _csv_writer(out: IO[bytes], first: bool, separator: str) -> RecordSink:
     text = io.TextIOWrapper(out, encoding="utf-8-sig" if first else "utf-8", newline="")
     # A cell holding a list (its values joined by ";") is quoted when ";" separates columns.
     writer = csv.writer(text, delimiter=separator)
+    # Excel in French, German or Spanish, which opens ";" files in columns, reads "8.40" as
+    # text or a date: its amounts have a decimal comma (the import reads both back).
+    point = "," if separator == ExportJob.Separator.SEMICOLON else "."
     if first:
         writer.writerow(["id", *CSV_COLUMNS])
     try:
@@ -370,7 +373,9 @@ def _csv_writer(out: IO[bytes], first: bool, separator: str) -> RecordSink:
                 "call_number": list_join(i.call_number for i in items),
                 "location": list_join(i.location.code if i.location else "" for i in items),
                 "status": list_join(i.status for i in items),
-                "price": list_join("" if i.price is None else str(i.price) for i in items),
+                "price": list_join(
+                    "" if i.price is None else str(i.price).replace(".", point) for i in items
+                ),
             }
             writer.writerow([record.pk, *(csv_cell(row[c]) for c in CSV_COLUMNS)])
     finally:

@@ -1,6 +1,7 @@
 """What a record becomes when a file's record meets it (the on-match rules that keep Stacks's
 edits or fill only empty fields), and how the change is told on the preview."""
 
+from dataclasses import replace
 from typing import Any
 
 from django.utils.translation import gettext, gettext_lazy
@@ -112,6 +113,23 @@ def local_edits_kept(
         for name in (*RECORD_FIELDS, "contributors", "subjects", "identifiers")
     }
     return RecordData(**values, source_marc=incoming.source_marc, nonfiling=incoming.nonfiling)
+
+
+def absent_fields_kept(
+    before: RecordData, incoming: RecordData, absent: frozenset[str]
+) -> RecordData:
+    """The file's record, with the fields the file has no column for (SourceRecord.absent) as
+    the record has them: a spreadsheet without an edition column says nothing of editions,
+    while an empty cell of a column it has says there is none."""
+    if not absent:
+        return incoming
+    kept = {
+        name: getattr(before, name)
+        for name in (*RECORD_FIELDS, "contributors", "subjects")
+        if name in absent
+    }
+    others = [pair for pair in before.identifiers if pair[0] in absent]
+    return replace(incoming, **kept, identifiers=[*incoming.identifiers, *others])
 
 
 def empty_fields_filled(before: RecordData, incoming: RecordData) -> RecordData:

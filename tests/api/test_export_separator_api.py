@@ -22,8 +22,11 @@ def _download(client, body) -> str:  # type: ignore[no-untyped-def]
 def test_a_csv_export_separates_with_a_comma_unless_asked_for_a_semicolon(callers, catalog):
     plain = _download(callers["write_key"], {"format": "csv"})
     assert plain.startswith("id,title,subtitle,authors,")
+    assert plain.splitlines()[1].endswith(",12.50")
     semicolons = _download(callers["write_key"], {"format": "csv", "separator": ";"})
     assert semicolons.startswith("id;title;subtitle;authors;")
+    # The decimal comma, as Excel reads an amount where ";" separates its columns.
+    assert semicolons.splitlines()[1].endswith(";12,50")
     assert sorted(callers["write_key"].get("/api/v1/exports/").json()["results"][i]["separator"]
                   for i in range(2)) == [",", ";"]  # fmt: skip
 

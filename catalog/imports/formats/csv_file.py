@@ -238,6 +238,7 @@ def csv_records(
             )
             % {"column": quoted("title")}
         )
+    absent = csv_fields_absent(columns)
     position = 0
     for line, values in rows:
         position += 1
@@ -261,7 +262,7 @@ def csv_records(
             yield _csv_reject(position, line, reason, values[:MAX_CSV_FIELDS]), stream.tell()
             continue
         row = dict(zip(columns, map(_formula_unquoted, values), strict=False))
-        source = SourceRecord(position=position, raw=_csv_line(values), line=line)
+        source = SourceRecord(position=position, raw=_csv_line(values), line=line, absent=absent)
         source.title = (row.get("title") or "").strip()[:300]
         try:
             source.data, source.items = csv_map(row)
@@ -275,6 +276,24 @@ def csv_records(
                 if (row.get(name) or "").strip()
             )[:500]
         yield source, stream.tell()
+
+
+# The column each of a record's fields is read from (an identifier by its kind: an ISBN with a
+# wrong check digit comes from the isbn column too).
+_FIELD_COLUMNS = {
+    "title": "title", "subtitle": "subtitle", "publisher": "publisher",
+    "publication_year": "year", "edition": "edition", "language": "language",
+    "series": "series", "summary": "summary", "control_number": "control_number",
+    "control_number_source": "control_number_source", "contributors": "authors",
+    "subjects": "subjects", "isbn": "isbn", "isbn_bad": "isbn", "issn": "issn", "lccn": "lccn",
+    "oclc": "oclc",
+}  # fmt: skip
+
+
+def csv_fields_absent(columns: Iterable[str]) -> frozenset[str]:
+    """The record's fields (and identifier kinds) a file with `columns` has no column for."""
+    given = set(columns)
+    return frozenset(name for name, column in _FIELD_COLUMNS.items() if column not in given)
 
 
 def _header_too_long() -> FileUnreadable:

@@ -2,6 +2,7 @@
 opens it: it comes back in equal, and the staff page offers it in those languages."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -9,6 +10,7 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.exports import export_job_create, export_job_write
 from catalog.imports.models import ExportJob
+from catalog.models import Item
 from catalog.services import ItemData, RecordData, item_create, location_create, record_create
 from common.errors import ApplicationError
 from staff.services import user_create
@@ -22,6 +24,10 @@ def _export(separator: str) -> bytes:
     job = export_job_create(format="csv", filters={}, separator=separator, queue=False)
     with export_job_write(job_id=job.pk).file.open("rb") as stream:
         return stream.read()
+
+
+def _prices() -> list[tuple[str, Decimal | None]]:
+    return list(Item.objects.order_by("barcode").values_list("barcode", "price"))
 
 
 def _without_ids(data: bytes) -> list[str]:
@@ -44,17 +50,22 @@ def test_a_semicolon_export_imports_into_another_library_and_exports_the_same(
         )
         main = location_create(code="MAIN", name="Main").pk
         item_create(record_id=record.pk, data=ItemData(barcode="P1", location_id=main,
-                                                       call_number="843 SAI; c.1"))  # fmt: skip
-        item_create(record_id=record.pk, data=ItemData(barcode="P2", status="missing"))
-        before = catalog_state()
+                                                       call_number="843 SAI; c.1",
+                                                       price="8.40"))  # fmt: skip
+        item_create(
+            record_id=record.pk, data=ItemData(barcode="P2", status="missing", price="1234.50")
+        )
+        before = catalog_state(), _prices()
         first = _export(";")
     header = first.decode("utf-8-sig").splitlines()[0]
     assert header.startswith("id;title;subtitle;authors;roles;isbn;")
     assert "," not in header
     with schema_context(other_library.schema_name):
         import_into_current("export.csv", first)
-        after = catalog_state()
+        after = catalog_state(), _prices()
         second = _export(";")
+    # Prices with the decimal comma of the Excel that opens ";" files in columns.
+    assert ';"8,40;1234,50"' in first.decode("utf-8-sig")
     assert after == before
     assert _without_ids(second) == _without_ids(first)
 
