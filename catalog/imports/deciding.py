@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, NamedTuple
 
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.translation import get_language, gettext, ngettext
 
 from catalog.imports.formats.source import SourceRecord, data_from_json
@@ -37,7 +37,7 @@ from catalog.services import (
 )
 from common.errors import Conflict
 from common.language import after_colon
-from common.sql import bulk_cursor
+from common.sql import AnyOf, bulk_cursor
 
 Action = ImportRow.Action
 
@@ -454,7 +454,7 @@ def _matches_in_job(job: ImportJob, keys: set[str]) -> dict[str, EarlierRow]:
     if not keys:
         return {}
     rows = (
-        ImportRow.objects.filter(job=job, match_key__in=keys)
+        ImportRow.objects.filter(AnyOf(F("match_key"), sorted(keys)), job=job)
         .exclude(action=Action.REJECT)
         .order_by("position")
         .values_list("match_key", "position", "line", "match_record_id", "data", "raw")

@@ -29,6 +29,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext
 
 from common.language import quoted
+from common.sql import AnyOf
 
 # The sentence saying who holds each of these barcodes in any case (keyed by the barcode as the
 # holder has it), such as "a patron's card": the refusal shows it to whoever gave the barcode.
@@ -59,7 +60,7 @@ def barcodes_matching(rows: QuerySet[Any], barcodes: Collection[str]) -> QuerySe
     chunk's thousands of barcodes were planned as a scan of every copy, 0.3 s a chunk."""
     given = set(barcodes)
     keys = sorted({barcode.upper() for barcode in given} | given)
-    return rows.order_by().annotate(barcode_upper=Upper("barcode")).filter(barcode_upper__in=keys)
+    return rows.order_by().filter(AnyOf(Upper("barcode"), keys))
 
 
 def barcodes_alike(
