@@ -158,6 +158,10 @@ class CatalogRepository(common.ResumptionOAIPMH):
         tenant = request.tenant  # type: ignore[attr-defined]
         self.name = tenant.name
         self.created_at = getattr(tenant, "created_at", None)
+        # Whom a harvester writes to: the library's contact address once it has set one.
+        self.admin_email = (
+            getattr(tenant, "contact_email", "") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        )
         self.namespace = oai_namespace(request)
         self.request = request
         self._identify: common.Identify | None = None
@@ -192,7 +196,7 @@ class CatalogRepository(common.ResumptionOAIPMH):
                 repositoryName=self.name,
                 baseURL=self.base_url,
                 protocolVersion="2.0",
-                adminEmails=[parseaddr(settings.DEFAULT_FROM_EMAIL)[1]],
+                adminEmails=[self.admin_email],
                 earliestDatestamp=self.created_at,
                 deletedRecord="persistent",
                 granularity="YYYY-MM-DDThh:mm:ssZ",
