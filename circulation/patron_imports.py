@@ -60,9 +60,26 @@ COLUMN_LABELS = {
 # column it can only mean.
 COLUMNS_ELSEWHERE = {
     "e-mail": "email", "mail": "email", "correo": "email", "adresse e-mail": "email",
+    "adresse électronique": "email", "e-mail-adresse": "email",
+    "correo-e": "email", "dirección de correo": "email",
     "code-barre": "barcode", "code barre": "barcode", "strichcode": "barcode",
+    "numéro de carte": "barcode", "n° de carte": "barcode", "ausweisnummer": "barcode",
+    "número de carné": "barcode", "número de tarjeta": "barcode",
+    "nom complet": "name", "nom et prénom": "name", "prénom et nom": "name",
+    "vollständiger name": "name", "nombre completo": "name", "nombre y apellidos": "name",
     "expires": "expires_on", "expiry": "expires_on", "expiration": "expires_on",
-    "gültig bis": "expires_on", "caducidad": "expires_on", "kategorie": "category",
+    "date d'expiration": "expires_on", "fin de validité": "expires_on",
+    "date de fin de validité": "expires_on", "valable jusqu'au": "expires_on",
+    "date de fin": "expires_on", "expire le": "expires_on",
+    "gültig bis": "expires_on", "ablaufdatum": "expires_on", "ausweis gültig bis": "expires_on",
+    "gültigkeit": "expires_on", "caducidad": "expires_on", "fecha de caducidad": "expires_on",
+    "válido hasta": "expires_on", "fecha de vencimiento": "expires_on",
+    "vencimiento": "expires_on", "fecha de expiración": "expires_on",
+    "kategorie": "category", "leserkategorie": "category", "type de lecteur": "category",
+    "catégorie de lecteur": "category", "catégorie d'usager": "category",
+    "categoría de lector": "category", "tipo de lector": "category",
+    "remarques": "notes", "commentaire": "notes", "bemerkungen": "notes",
+    "anmerkungen": "notes", "observaciones": "notes", "comentarios": "notes",
 }  # fmt: skip
 # The rejects file's own last column: a fixed rejects file goes back in as it is, its reasons
 # read past.
