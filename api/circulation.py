@@ -36,7 +36,7 @@ from api.strict import (
 from api.views import ETAG_HEADER, expected_version, with_etag
 from catalog.models import Item
 from circulation import selectors, services
-from circulation.access import Action, circulation_allowed
+from circulation.access import Action, circulation_allowed, circulation_api_refusal
 from circulation.labels import MAX_LABELS, labels_make
 from circulation.models import (
     CirculationSettings,
@@ -78,30 +78,33 @@ from staff.audit import actor_label, actor_name
 ID_PATTERN = r"[0-9]{1,18}"
 
 
-class CirculationAccess(permissions.BasePermission):
+class _CirculationPermission(permissions.BasePermission):
+    """A permission of circulation.access' policy: a refusal says what the caller lacks."""
+
+    def _decided(self, request: Request, action: Action) -> bool:
+        allowed = circulation_allowed(request.user, action)
+        # DRF reads the message of the permission that refused (an instance per request): it
+        # is translated then, in the request's language.
+        if not allowed:
+            self.message = circulation_api_refusal(request.user, action)
+        return allowed
+
+
+class CirculationAccess(_CirculationPermission):
     """Reads need the patron scope; writes the desk's rights too."""
 
-    message = "You do not have permission to use this library's circulation."
-
     def has_permission(self, request: Request, view: APIView) -> bool:
-        needed: Action = "read" if request.method in permissions.SAFE_METHODS else "desk"
-        return circulation_allowed(request.user, needed)
+        return self._decided(
+            request, "read" if request.method in permissions.SAFE_METHODS else "desk"
+        )
 
 
-class CirculationManage(permissions.BasePermission):
+class CirculationManage(_CirculationPermission):
     """Rules, closed days and settings: read with the patron scope, changed by admins."""
-
-    message = "Only the library's admins change its lending rules."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         reading = request.method in permissions.SAFE_METHODS
-        if reading:
-            # DRF reads the message of the permission that refused, an instance per request.
-            self.message = (
-                "Reading the library's lending rules needs a staff account or an API key with "
-                "the patron scope."
-            )
-        return circulation_allowed(request.user, "read" if reading else "manage")
+        return self._decided(request, "read" if reading else "manage")
 
 
 class CirculationViewSet(StrictViewSet):

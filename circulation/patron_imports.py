@@ -7,6 +7,7 @@ import csv
 import difflib
 import functools
 import io
+import re
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_noop, ngettext
 from catalog.imports.formats.csv_file import MAX_CSV_ROW_CHARS, csv_encoding, csv_rows_read
 from catalog.imports.formats.csv_header import csv_column_spelt
 from catalog.imports.formats.source import FileUnreadable
-from catalog.imports.models import csv_encoding_warning
+from catalog.imports.models import EXCEL_ENCODING, csv_encoding_warning
 from circulation.models import Patron, PatronImport, PatronImportRow
 from circulation.selectors import (
     patron_category_choices,
@@ -61,9 +62,26 @@ COLUMN_LABELS = {
 # column it can only mean.
 COLUMNS_ELSEWHERE = {
     "e-mail": "email", "mail": "email", "correo": "email", "adresse e-mail": "email",
+    "adresse électronique": "email", "e-mail-adresse": "email",
+    "correo-e": "email", "dirección de correo": "email",
     "code-barre": "barcode", "code barre": "barcode", "strichcode": "barcode",
+    "numéro de carte": "barcode", "n° de carte": "barcode", "ausweisnummer": "barcode",
+    "número de carné": "barcode", "número de tarjeta": "barcode",
+    "nom complet": "name", "nom et prénom": "name", "prénom et nom": "name",
+    "vollständiger name": "name", "nombre completo": "name", "nombre y apellidos": "name",
     "expires": "expires_on", "expiry": "expires_on", "expiration": "expires_on",
-    "gültig bis": "expires_on", "caducidad": "expires_on", "kategorie": "category",
+    "date d'expiration": "expires_on", "fin de validité": "expires_on",
+    "date de fin de validité": "expires_on", "valable jusqu'au": "expires_on",
+    "date de fin": "expires_on", "expire le": "expires_on",
+    "gültig bis": "expires_on", "ablaufdatum": "expires_on", "ausweis gültig bis": "expires_on",
+    "gültigkeit": "expires_on", "caducidad": "expires_on", "fecha de caducidad": "expires_on",
+    "válido hasta": "expires_on", "fecha de vencimiento": "expires_on",
+    "vencimiento": "expires_on", "fecha de expiración": "expires_on",
+    "kategorie": "category", "leserkategorie": "category", "type de lecteur": "category",
+    "catégorie de lecteur": "category", "catégorie d'usager": "category",
+    "categoría de lector": "category", "tipo de lector": "category",
+    "remarques": "notes", "commentaire": "notes", "bemerkungen": "notes",
+    "anmerkungen": "notes", "observaciones": "notes", "comentarios": "notes",
 }  # fmt: skip
 # The rejects file's own last column: a fixed rejects file goes back in as it is, its reasons
 # read past.
@@ -416,10 +434,30 @@ def _stage_rows(job: PatronImport, content: bytes) -> None:
             action, reason, data = _decide(
                 cells, existing.get(barcode), categories, repeats, named=named
             )
+            if job.encoding == EXCEL_ENCODING:
+                reason = "; ".join([reason, *_characters_lost(cells, named)])
         staged.append(PatronImportRow(job=job, position=position, action=action, reason=reason,
                                       data=data, raw=row))  # fmt: skip
     PatronImportRow.objects.bulk_create(staged, batch_size=2000)
     _account(job)
+
+
+# A "?" between two letters: what Excel writes, saving as Windows-1252, for a letter that
+# code page lacks ("Nguyễn Thị" becomes "Nguy?n Th?"), so the name is lost, not misspelt.
+LOST_LETTER = re.compile(r"[^\W\d_]\?[^\W\d_]")
+
+
+def _characters_lost(cells: dict[str, str], named: dict[str, str]) -> list[str]:
+    """A warning for each text column of a Windows-1252 file with a "?" between letters."""
+    return [
+        _(
+            "%(column)s: %(value)s has a ? where a letter was: saved as Windows-1252, the file "
+            "lost letters that code page lacks. Save it as CSV UTF-8 and import it again."
+        )
+        % {"column": column_said(column, named), "value": quoted(cells[column].strip())}
+        for column in ("name", "notes")
+        if LOST_LETTER.search(cells.get(column, ""))
+    ]
 
 
 def _others(
@@ -579,8 +617,24 @@ def patron_import_preview(job: PatronImport) -> list[str]:
 
 
 def patron_import_warnings(job: PatronImport) -> list[str]:
-    """What the preview warns of, in the active language: a file read as Windows-1252."""
-    return [warning for warning in (csv_encoding_warning(job.encoding),) if warning]
+    """What the preview warns of, in the active language: a file read as Windows-1252, and
+    the lines whose names it lost letters of."""
+    warnings = [csv_encoding_warning(job.encoding)]
+    if job.encoding == EXCEL_ENCODING:
+        lost = job.rows.filter(data__name__regex=r"[[:alpha:]]\?[[:alpha:]]").order_by("position")
+        lines = [str(n) for n in lost.values_list("position", flat=True)[:20]]
+        if lines:
+            warnings.append(
+                ngettext(
+                    "Letters lost: the name on line %(lines)s has a ? where a letter was, which "
+                    "Windows-1252 lacks. Save the file as CSV UTF-8 and import it again.",
+                    "Letters lost: the names on lines %(lines)s have a ? where a letter was, "
+                    "which Windows-1252 lacks. Save the file as CSV UTF-8 and import it again.",
+                    len(lines),
+                )
+                % {"lines": ", ".join(lines)}
+            )
+    return [warning for warning in warnings if warning]
 
 
 def patron_import_list() -> QuerySet[PatronImport]:

@@ -79,7 +79,10 @@ def _page_number(request: HttpRequest) -> int:
 class PatronForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     barcode = forms.CharField(label=gettext_lazy("Barcode"), max_length=64)
-    email = forms.CharField(label=gettext_lazy("Email"), max_length=254, required=False)
+    # type=email: phones offer the keyboard with @.
+    email = forms.CharField(
+        label=gettext_lazy("Email"), max_length=254, required=False, widget=forms.EmailInput
+    )
     # A choice among the library's categories (see __init__); the service takes any code.
     category = forms.CharField(
         label=gettext_lazy("Category"), max_length=32, initial="adult", widget=forms.Select

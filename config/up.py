@@ -62,6 +62,18 @@ def web_command(bind: str) -> list[str]:
             "--worker-class", WORKER_CLASS]  # fmt: skip
 
 
+def running_message(port: str) -> str:
+    """What `make up` says once everything runs: the demo library's address and the sign-up
+    page's, each whole, to open in a browser."""
+    base = os.environ.get("STACKS_BASE_DOMAIN", "localhost")
+    served = "" if port == "80" else f":{port}"
+    return (
+        f"Stacks is running (Ctrl-C stops):\n"
+        f"  demo library: http://demo.{base}{served}/\n"
+        f"  sign-up:      http://{base}{served}/signup/"
+    )
+
+
 def main() -> int:
     os.environ.setdefault("DEBUG", "1")
     port = os.environ.get("PORT", "8000")
@@ -96,7 +108,7 @@ def main() -> int:
                 cwd=ROOT),
     ]  # fmt: skip
     running_env_write()
-    print(f"Stacks is running: http://demo.localhost:{port}/  (Ctrl-C stops)", flush=True)
+    print(running_message(port), flush=True)
     try:
         return supervise(services)
     finally:

@@ -1,8 +1,10 @@
 """What platform operators do with libraries: list with counts, suspend, reactivate, delete."""
 
+import difflib
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext
@@ -35,6 +37,27 @@ def is_platform_operator(user: Any) -> bool:
 
 def library_list() -> QuerySet[Library]:
     return Library.objects.exclude(schema_name="public").order_by("schema_name")
+
+
+def library_for_command(given: str) -> Library:
+    """The library a management command's --library names: its schema name (bu_lyon), its name
+    as sign-up gave it (bu-lyon), or one of its host names (bu-lyon.stacks.example). A miss says
+    what is taken, and the nearest schema names."""
+    name = given.strip().lower().rstrip(".")
+    libraries = library_list()
+    found = (
+        libraries.filter(schema_name__in=[name, name.replace("-", "_")]).first()
+        or libraries.filter(domains__domain=name).first()
+    )
+    if found is not None:
+        return found
+    schemas = list(libraries.values_list("schema_name", flat=True))
+    near = difflib.get_close_matches(name.replace("-", "_").split(".")[0], schemas, n=3)
+    hint = f" Did you mean {', '.join(near)}?" if near else ""
+    raise CommandError(
+        f"No library {given!r}: give its schema name, its name as signed up or one of its host "
+        f"names.{hint}"
+    )
 
 
 def library_get(*, schema_name: str) -> Library:

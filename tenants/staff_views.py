@@ -54,7 +54,7 @@ def _post_action(
 
 
 class InviteForm(forms.Form):
-    email = forms.CharField(label=_("Email"), max_length=254)
+    email = forms.CharField(label=_("Email"), max_length=254, widget=forms.EmailInput)
     # A colleague invited without a look at the role gets the everyday one, not admin.
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.LIBRARIAN)
 

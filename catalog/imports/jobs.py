@@ -19,7 +19,7 @@ from django.core.files import File
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
 from catalog.imports.deciding import (
@@ -362,9 +362,12 @@ def _revert_refuse_changed(record_ids: list[int]) -> None:
     """Refuse a revert that would undo changes made since the import (to these records)."""
     if record_ids:
         raise Conflict(
-            gettext(
+            ngettext(
+                "A record of this import changed after it (record %(records)s); this import "
+                "can no longer be reverted.",
                 "Records of this import changed after it (records %(records)s); this import "
-                "can no longer be reverted."
+                "can no longer be reverted.",
+                len(record_ids),
             )
             % {"records": ", ".join(map(str, record_ids))},
             code="revert_refused",

@@ -122,8 +122,21 @@ REGISTRY.registerWriter("marc21", _marc21_write)
 
 def oai_namespace(request: HttpRequest) -> str:
     """The repository part of this library's OAI identifiers (oai:<namespace>:<record id>):
-    its platform host name, which stays when the library adds or changes its own domains."""
-    return f"{request.tenant.schema_name}.{settings.STACKS_BASE_DOMAIN}"  # type: ignore[attr-defined]
+    its platform host name (the schema's underscores are its hyphens), a domain name as the
+    oai-identifier syntax wants, which stays when the library adds or changes its own domains."""
+    schema_name = request.tenant.schema_name  # type: ignore[attr-defined]
+    return f"{schema_name.replace('_', '-')}.{settings.STACKS_BASE_DOMAIN}"
+
+
+def oai_local_part(request: HttpRequest, identifier: str) -> str | None:
+    """What follows the namespace in one of this library's OAI identifiers, or None for another
+    repository's. The namespace identifiers had before they were domain names (the schema
+    name, underscores and all) is still taken: harvesters that stored them get their records."""
+    former = f"{request.tenant.schema_name}.{settings.STACKS_BASE_DOMAIN}"  # type: ignore[attr-defined]
+    for namespace in (oai_namespace(request), former):
+        if identifier.startswith(prefix := f"oai:{namespace}:"):
+            return identifier[len(prefix) :]
+    return None
 
 
 class _Identification(common.Identify):
@@ -145,7 +158,12 @@ class CatalogRepository(common.ResumptionOAIPMH):
         tenant = request.tenant  # type: ignore[attr-defined]
         self.name = tenant.name
         self.created_at = getattr(tenant, "created_at", None)
+        # Whom a harvester writes to: the library's contact address once it has set one.
+        self.admin_email = (
+            getattr(tenant, "contact_email", "") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        )
         self.namespace = oai_namespace(request)
+        self.request = request
         self._identify: common.Identify | None = None
         # How many items of a list came before this response's (its token's cursor).
         self.cursor = 0
@@ -159,8 +177,7 @@ class CatalogRepository(common.ResumptionOAIPMH):
         return f"oai:{self.namespace}:{record_id}"
 
     def _record_id(self, identifier: str) -> int:
-        prefix = f"oai:{self.namespace}:"
-        local = identifier[len(prefix) :] if identifier.startswith(prefix) else ""
+        local = oai_local_part(self.request, identifier) or ""
         if not local.isascii() or not local.isdigit() or len(local) > 18:
             raise error.IdDoesNotExistError(f"This repository has no item {identifier!r}.")
         return int(local)
@@ -179,7 +196,7 @@ class CatalogRepository(common.ResumptionOAIPMH):
                 repositoryName=self.name,
                 baseURL=self.base_url,
                 protocolVersion="2.0",
-                adminEmails=[parseaddr(settings.DEFAULT_FROM_EMAIL)[1]],
+                adminEmails=[self.admin_email],
                 earliestDatestamp=self.created_at,
                 deletedRecord="persistent",
                 granularity="YYYY-MM-DDThh:mm:ssZ",

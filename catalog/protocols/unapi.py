@@ -9,7 +9,7 @@ from lxml import etree
 
 from catalog.marc import marc_element
 from catalog.protocols.access import protocol_open
-from catalog.protocols.oai import oai_dc_write, oai_namespace
+from catalog.protocols.oai import oai_dc_write, oai_local_part
 from catalog.protocols.records import (
     record_dc,
     records_marc,
@@ -25,15 +25,15 @@ FORMATS = {
 }
 
 
-def _record_id(raw: str, namespace: str) -> int | None:
+def _record_id(request: HttpRequest, raw: str) -> int | None:
     """A record's id from an unAPI id: its number (as record pages give it), or its OAI-PMH
     identifier (oai:<repository>:<number>) as harvesters know it. Another repository's
     identifier names none of this catalog's records, whatever its number."""
     if raw.startswith("oai:"):
-        prefix = f"oai:{namespace}:"
-        if not raw.startswith(prefix):
+        local = oai_local_part(request, raw)
+        if local is None:
             return None
-        raw = raw[len(prefix) :]
+        raw = local
     return whole_number(raw)
 
 
@@ -54,7 +54,7 @@ def unapi(request: HttpRequest) -> HttpResponse:
     raw_id, name = request.GET.get("id"), request.GET.get("format")
     if raw_id is None:
         return _formats(None, 200)
-    record_id = _record_id(raw_id, oai_namespace(request))
+    record_id = _record_id(request, raw_id)
     found = records_with_links([record_id]) if record_id is not None else []
     if not found:
         return HttpResponse("No such record.\n", status=404, content_type="text/plain")

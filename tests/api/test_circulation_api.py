@@ -207,18 +207,21 @@ def test_rules_are_set_by_admins_only(callers, desk_key, desk):
     assert unknown.json()["code"] == "unknown_item"
 
 
-def test_a_refused_read_of_the_rules_says_reading(callers, desk):
+def test_a_refused_read_of_the_rules_names_the_patron_scope(callers, desk):
     for path in ("/api/v1/circulation-settings/", "/api/v1/loan-rules/", "/api/v1/closed-days/"):
         refused = callers["read_key"].get(path)
         assert refused.status_code == 403
         detail = refused.json()["detail"]
-        assert "Reading the library's lending rules" in detail, (path, detail)
+        assert "This API key has no patron scope" in detail, (path, detail)
         assert "change" not in detail
     refused = callers["librarian"].put(
         "/api/v1/circulation-settings/", {"hold_shelf_days": 3}, format="json"
     )
     assert refused.status_code == 403
-    assert refused.json()["detail"] == "Only the library's admins change its lending rules."
+    assert refused.json()["detail"] == (
+        "Only an administrator of this library may change its lending rules, closed days and "
+        "circulation settings."
+    )
 
 
 def test_holds_queue_in_order_and_trap_returned_items(desk_key, desk):

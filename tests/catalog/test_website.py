@@ -576,7 +576,7 @@ def test_demo_catalog_load_imports_once_through_the_worker(
 def test_demo_catalog_load_refuses_an_unknown_library(db):
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="No library with schema 'nowhere'"):
+    with pytest.raises(CommandError, match="No library 'nowhere'"):
         call_command("demo_catalog_load", "--library", "nowhere")
 
 

@@ -262,3 +262,24 @@ def test_the_preview_says_what_will_be_written_and_shows_the_first_new_patrons(
     assert len(shown) == 20
     assert '<td data-label="Category">child</td>' in table[0]
     assert "The first 20 are shown; the API lists them all." in page
+
+
+def test_a_name_whose_letters_windows_1252_lost_is_warned_of_on_its_row(
+    library, librarian: Client, desk: Desk
+) -> None:
+    content = HEADER + "Nguy?n Th?;L0001;;adult;;\r\nZoé Ça?;L0002;;adult;;Who? Ask.\r\n"
+    where, _job_id, rows = _staged(librarian, library, content.encode("cp1252"))
+
+    assert [row["action"] for row in rows] == ["create", "create"]
+    assert rows[0]["reason"].startswith(
+        "new barcode; name: \u201cNguy?n Th?\u201d has a ? where a letter was: saved as "
+        "Windows-1252"
+    )
+    assert "Save it as CSV UTF-8" in rows[0]["reason"]
+    assert rows[1]["reason"] == "new barcode"
+    page = librarian.get(where, HTTP_ACCEPT_LANGUAGE="en").text
+    assert "the name on line 2 has a ? where a letter was" in page
+    # A UTF-8 file kept its letters: a "?" in it is the reader's own.
+    utf8 = HEADER + "Nguy?n;L0003;;adult;;\r\n"
+    _where, _job_id, rows = _staged(librarian, library, utf8.encode())
+    assert rows[0]["reason"] == "new barcode"

@@ -109,3 +109,19 @@ def test_another_library_sees_nothing_of_the_import(library, other_library, desk
     assert theirs.post(f"/api/v1/patron-imports/{job_id}/commit/").status_code == 404
     with schema_context(library.schema_name):
         assert PatronImport.objects.get(pk=job_id).status == "queued"
+
+
+def test_the_names_libraries_give_a_card_s_end_date_are_read(library, desk: Desk) -> None:
+    client = desk_client(library)
+    for n, header in enumerate([
+        "Date d'expiration", "Date d\u2019expiration", "Fin de validité", "Valable jusqu'au",
+        "Valable jusqu\u2019au", "Date de fin de validité", "Ablaufdatum", "Fecha de caducidad",
+        "Válido hasta",
+    ]):  # fmt: skip
+        text = f"Nom,Numéro de carte,{header},Remarques\nZoé,F-{n},28.02.2029,\n"
+        queued = _upload(client, text.encode())
+        assert queued.status_code == 201, (header, queued.content)
+        _run(library, queued.json()["id"])
+        url = f"/api/v1/patron-imports/{queued.json()['id']}/rows/"
+        rows = client.get(url).json()["results"]
+        assert [r["data"].get("expires_on") for r in rows] == ["2029-02-28"], header

@@ -79,6 +79,19 @@ def test_identify(web, shelf):
     assert all(earliest <= h.findtext("o:datestamp", namespaces=NS) for h in stamps)
 
 
+def test_identify_gives_the_library_s_contact_address_once_set(
+    web, library, django_capture_on_commit_callbacks
+):
+    def admin_email() -> str:
+        identify = oai_get(web, verb="Identify").find("o:Identify", NS)
+        return identify.findtext("o:adminEmail", namespaces=NS)
+
+    assert admin_email() == "noreply@stacks.example"
+    with schema_context("alpha"), django_capture_on_commit_callbacks(execute=True):
+        library_settings_update(library=library, actor="test", contact_email="bib@univ.example")
+    assert admin_email() == "bib@univ.example"
+
+
 def test_list_metadata_formats_and_sets(web, shelf):
     tree = oai_get(web, verb="ListMetadataFormats")
     prefixes = tree.xpath("//o:metadataPrefix/text()", namespaces=NS)

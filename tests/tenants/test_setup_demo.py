@@ -53,3 +53,17 @@ def test_make_up_gives_setup_demo_a_generated_password_that_begins_with_a_dash(l
     assert "admin password: -yLLu5ZbBI4zq4zl" in out.getvalue()
     with schema_context("alpha"):
         assert User.objects.get(email="admin@alpha.example").check_password("-yLLu5ZbBI4zq4zl")
+
+
+def test_make_up_gives_the_sign_up_page_s_whole_address(db, settings):
+    from config.up import running_message
+
+    settings.STACKS_SITE_PORT = "8381"
+    out = io.StringIO()
+    call_command("bootstrap_platform", stdout=out)
+    assert out.getvalue().strip() == (
+        "Platform ready: sign a library up at http://localhost:8381/signup/"
+    )
+    said = running_message("8381")
+    assert "http://demo.localhost:8381/" in said
+    assert "http://localhost:8381/signup/" in said

@@ -8,6 +8,7 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.models import ExportJob, ImportJob
 from tenants.models import Library
+from tenants.platform import library_for_command
 from tests.catalog.imports.helpers import MARC_DIR
 
 MARC_FILE = str(MARC_DIR / "marc.dat")
@@ -19,7 +20,7 @@ def _jobs(schema: str) -> tuple[int, int]:
 
 
 def test_import_catalog_refuses_the_platform_schema(library: Library) -> None:
-    with pytest.raises(CommandError, match="No library with schema 'public'"):
+    with pytest.raises(CommandError, match="No library 'public'"):
         call_command("import_catalog", "--library", "public", MARC_FILE)
 
 
@@ -37,7 +38,7 @@ def test_import_catalog_refuses_a_suspended_library_before_queueing(library: Lib
 
 
 def test_export_catalog_refuses_the_platform_schema(library: Library, tmp_path: Path) -> None:
-    with pytest.raises(CommandError, match="No library with schema 'public'"):
+    with pytest.raises(CommandError, match="No library 'public'"):
         call_command(
             "export_catalog", "--library", "public", "--format", "csv", str(tmp_path / "a.csv")
         )
@@ -96,3 +97,17 @@ def test_export_catalog_writes_semicolons_when_asked(library: Library, tmp_path:
                  "--separator", ";", str(semicolon))  # fmt: skip
     assert comma.read_text(encoding="utf-8-sig").startswith("id,title,subtitle,")
     assert semicolon.read_text(encoding="utf-8-sig").startswith("id;title;subtitle;")
+
+
+def test_commands_take_a_library_by_its_signed_up_name_or_host_name(
+    library: Library, tmp_path: Path
+) -> None:
+    # A row alone (no schema is needed to be found): signed up as bu-lyon, its schema is bu_lyon.
+    Library.objects.bulk_create([Library(schema_name="bu_lyon", name="BU Lyon")])
+    assert library_for_command("bu-lyon").schema_name == "bu_lyon"
+    assert library_for_command("BU_Lyon").schema_name == "bu_lyon"
+    out = tmp_path / "catalog.csv"
+    call_command("export_catalog", "--library", "alpha.localhost", "--format", "csv", str(out))
+    assert out.exists()
+    with pytest.raises(CommandError, match=r"No library 'bu-lyom'.* Did you mean bu_lyon\?"):
+        call_command("export_catalog", "--library", "bu-lyom", "--format", "csv", str(out))

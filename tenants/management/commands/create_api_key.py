@@ -5,14 +5,18 @@ from django_tenants.utils import schema_context
 
 from common.errors import ApplicationError
 from staff.services import api_key_create
-from tenants.models import Library
+from tenants.platform import library_for_command
 
 
 class Command(BaseCommand):
     help = "Issue an API key for one library. The key is printed once; only its hash is kept."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--library", required=True, help="the library's schema name")
+        parser.add_argument(
+            "--library",
+            required=True,
+            help="the library: its schema name, its name as signed up or a host name",
+        )
         parser.add_argument("--name", required=True, help="who or what the key is for")
         parser.add_argument("--scope", choices=["read", "write"], default="read")
         parser.add_argument(
@@ -20,13 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        library = (
-            Library.objects.exclude(schema_name="public")
-            .filter(schema_name=options["library"])
-            .first()
-        )
-        if library is None:
-            raise CommandError(f"No library named {options['library']!r}.")
+        library = library_for_command(str(options["library"]))
         try:
             with schema_context(library.schema_name):
                 issued = api_key_create(

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 
 from catalog.imports.demo import demo_catalog_queue
 from common.errors import ApplicationError
-from tenants.models import Library
+from tenants.platform import library_for_command
 
 
 class Command(BaseCommand):
@@ -19,12 +19,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--library", required=True, help="the library's schema name")
+        parser.add_argument(
+            "--library",
+            required=True,
+            help="the library: its schema name, its name as signed up or a host name",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        schema = options["library"]
-        if not Library.objects.filter(schema_name=schema).exists():
-            raise CommandError(f"No library with schema {schema!r}.")
+        schema = library_for_command(options["library"]).schema_name
         with schema_context(schema):
             try:
                 done = demo_catalog_queue()

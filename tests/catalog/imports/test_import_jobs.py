@@ -10,6 +10,7 @@ from itertools import pairwise
 import pymarc
 import pytest
 from django.db import connection
+from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
 
 from catalog.imports import formats
@@ -216,8 +217,14 @@ def test_revert_is_refused_once_a_record_changed_after_the_import(in_library):
     record = Record.objects.get()
     record_update(record_id=record.pk, data=RecordData(title="Dune, edited by hand"))
 
-    with pytest.raises(Conflict, match="can no longer be reverted"):
+    with pytest.raises(Conflict, match="can no longer be reverted") as refused:
         import_job_revert(job_id=job.pk)
+    assert refused.value.message.startswith(
+        f"A record of this import changed after it (record {record.pk});"
+    )
+    with translation.override("fr"), pytest.raises(Conflict) as refused:
+        import_job_revert(job_id=job.pk)
+    assert f"(notice {record.pk})" in refused.value.message
     assert Record.objects.get().title == "Dune, edited by hand"
 
 

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from catalog.imports.exports import export_job_create, export_job_write
 from catalog.imports.models import ExportJob
 from common.errors import ApplicationError
-from tenants.platform import library_list
+from tenants.platform import library_for_command
 
 
 class Command(BaseCommand):
@@ -19,7 +19,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("output", type=Path)
-        parser.add_argument("--library", required=True, help="the library's schema name")
+        parser.add_argument(
+            "--library",
+            required=True,
+            help="the library: its schema name, its name as signed up or a host name",
+        )
         parser.add_argument("--format", choices=ExportJob.ExportFormat.values, required=True)
         parser.add_argument("--filters", default="{}", help='JSON, e.g. {"language": "eng"}')
         parser.add_argument(
@@ -30,9 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        library = library_list().filter(schema_name=options["library"]).first()
-        if library is None:
-            raise CommandError(f"No library with schema {options['library']!r}.")
+        library = library_for_command(options["library"])
         output: Path = options["output"]
         # Checked before the export is recorded, so a mistyped path leaves no job behind.
         if not output.parent.is_dir():

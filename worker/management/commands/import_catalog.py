@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from catalog.imports.jobs import import_job_create
 from catalog.imports.models import ImportJob
 from tenants.models import Library
-from tenants.platform import library_list
+from tenants.platform import library_for_command
 
 FINAL = {"staged", "committed", "failed", "cancelled", "reverted"}
 WAIT_SECONDS = 2
@@ -23,7 +23,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--library", required=True, help="the library's schema name")
+        parser.add_argument(
+            "--library",
+            required=True,
+            help="the library: its schema name, its name as signed up or a host name",
+        )
         parser.add_argument("--format", choices=["marc", "marcxml", "csv"], default="")
         parser.add_argument("--match-on", choices=ImportJob.MatchOn.values, default="either")
         parser.add_argument("--on-match", choices=ImportJob.OnMatch.values, default="update")
@@ -50,9 +54,7 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {path}")
         if path.stat().st_size == 0:
             raise CommandError(f"{path} is empty: there is nothing to import.")
-        library = library_list().filter(schema_name=options["library"]).first()
-        if library is None:
-            raise CommandError(f"No library with schema {options['library']!r}.")
+        library = library_for_command(options["library"])
         if library.status != Library.Status.ACTIVE:
             # The worker refuses a suspended library's tasks: the job would wait forever.
             raise CommandError(

@@ -12,6 +12,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from catalog.services import search_terms_refresh, search_words_refresh
 from tenants.models import Library
+from tenants.platform import library_for_command
 
 
 class Command(BaseCommand):
@@ -21,16 +22,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--library", help="a library's schema name (else every library)")
+        parser.add_argument(
+            "--library",
+            help="a library's schema name, name as signed up or host name (else every library)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         public = get_public_schema_name()
         with schema_context(public):
             libraries = Library.objects.exclude(schema_name=public).order_by("schema_name")
             if options["library"]:
-                libraries = libraries.filter(schema_name=options["library"])
-                if not libraries.exists():
-                    raise CommandError(f"No library with schema {options['library']!r}.")
+                libraries = libraries.filter(pk=library_for_command(options["library"]).pk)
             schemas = list(libraries.values_list("schema_name", flat=True))
         held_off = []
         for schema in schemas:
