@@ -701,7 +701,7 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
     """Paths under /api/ that name nothing answer in the API's error shape too (for writes
     as well: the API's callers send no CSRF cookie, and a miss is a 404 whatever the method)."""
     return problem_response(
-        404, "Not found", "No API endpoint or object at this address.", "not_found"
+        404, _("Not found"), _("No API endpoint or object at this address."), "not_found"
     )
 
 

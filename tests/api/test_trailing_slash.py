@@ -40,3 +40,15 @@ def test_a_website_page_keeps_djangos_redirect(library, web):
     response = web.get("/staff/login")
     assert response.status_code == 301
     assert response["Location"] == "/staff/login/"
+
+
+def test_a_path_that_names_nothing_answers_in_the_callers_language(callers):
+    response = callers["read_key"].get(
+        "/api/v1/patron-imports/1/revert/", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.status_code == 404
+    body = response.json()
+    assert (body["title"], body["detail"]) == (
+        "Nicht gefunden",
+        "Unter dieser Adresse gibt es keinen API-Endpunkt und kein Objekt.",
+    )
