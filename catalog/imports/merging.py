@@ -123,7 +123,8 @@ def absent_fields_kept(
     """The file's record, with the fields the file has no column for (SourceRecord.absent) as
     the record has them: a spreadsheet without an edition column says nothing of editions,
     while an empty cell of a column it has says there is none. A file with names but no roles
-    (headings but no schemes) leaves each name the record has its role (heading its scheme)."""
+    (headings but no schemes) leaves each name the record has its role (heading its scheme),
+    and one with control numbers but no sources the source of the number the record has."""
     if not absent:
         return incoming
     kept = {
@@ -131,6 +132,9 @@ def absent_fields_kept(
         for name in (*RECORD_FIELDS, "contributors", "subjects")
         if name in absent
     }
+    if "control_number" not in absent and incoming.control_number != before.control_number:
+        # The source says whose number the record's is, not whose the file's new one is.
+        kept.pop("control_number_source", None)
     if "contributor_roles" in absent and "contributors" not in absent:
         kept["contributors"] = _second_kept(before.contributors, incoming.contributors)
     if "subject_schemes" in absent and "subjects" not in absent:

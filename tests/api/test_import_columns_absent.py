@@ -161,3 +161,22 @@ def test_an_export_imported_again_changes_nothing(writer: APIClient, library) ->
     [row], job = _imported(writer, exported)
     assert (row["action"], job["unchanged"]) == ("unchanged", 1), row["reason"]
     assert writer.get(url).json() == before
+
+
+def test_a_control_number_without_its_source_keeps_the_records_if_the_same(
+    writer: APIClient, library
+) -> None:
+    url = _la_peste(writer, control_number="12345", control_number_source="DLC")
+    [row], _job = _imported(writer, f"title,isbn,control_number\nLa peste,{LA_PESTE},12345\n")
+    assert row["action"] == "unchanged", row["reason"]
+    record = writer.get(url).json()
+    assert (record["control_number"], record["control_number_source"]) == ("12345", "DLC")
+
+    # Another number is not the Library of Congress's for being where its number was.
+    reason, _job = _updated(writer, f"title,isbn,control_number\nLa peste,{LA_PESTE},67890\n")
+    assert reason.endswith(
+        "it is updated: control number: \u201c12345\u201d \u2192 \u201c67890\u201d; "
+        "control number source: removed."
+    ), reason
+    record = writer.get(url).json()
+    assert (record["control_number"], record["control_number_source"]) == ("67890", "")
