@@ -124,7 +124,8 @@ def absent_fields_kept(
     the record has them: a spreadsheet without an edition column says nothing of editions,
     while an empty cell of a column it has says there is none. A file with names but no roles
     (headings but no schemes) leaves each name the record has its role (heading its scheme),
-    and one with control numbers but no sources the source of the number the record has."""
+    and one with control numbers but no sources the source of the number the record has; a
+    title the record has keeps the characters its sorting skips ("La " of "La peste")."""
     if not absent:
         return incoming
     kept = {
@@ -135,6 +136,8 @@ def absent_fields_kept(
     if "control_number" not in absent and incoming.control_number != before.control_number:
         # The source says whose number the record's is, not whose the file's new one is.
         kept.pop("control_number_source", None)
+    if "nonfiling" in absent and incoming.title == before.title:
+        kept["nonfiling"] = before.nonfiling
     if "contributor_roles" in absent and "contributors" not in absent:
         kept["contributors"] = _second_kept(before.contributors, incoming.contributors)
     if "subject_schemes" in absent and "subjects" not in absent:

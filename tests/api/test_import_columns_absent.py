@@ -7,6 +7,7 @@ from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
 from catalog.imports.models import ImportJob
+from catalog.services import RecordData, record_create
 from tests.api.conftest import export_downloaded
 from tests.catalog.imports.helpers import api_upload_run, job_run
 
@@ -180,3 +181,18 @@ def test_a_control_number_without_its_source_keeps_the_records_if_the_same(
     ), reason
     record = writer.get(url).json()
     assert (record["control_number"], record["control_number_source"]) == ("67890", "")
+
+
+def test_a_title_the_file_gives_as_it_is_keeps_its_nonfiling_count(
+    writer: APIClient, library
+) -> None:
+    # As a MARC record whose 245 skips "La " in filing leaves it (no column of a CSV says so).
+    with schema_context("alpha"):
+        record = record_create(
+            data=RecordData(title="La peste", nonfiling=3, identifiers=[("isbn", LA_PESTE)])
+        )
+    reason, _job = _updated(writer, f"title,isbn,publisher\nLa peste,{LA_PESTE},Folio\n")
+    assert reason.endswith("it is updated: publisher: added \u201cFolio\u201d."), reason
+    with schema_context("alpha"):
+        record.refresh_from_db()
+    assert (record.publisher, record.sort_title) == ("Folio", "peste")
