@@ -311,6 +311,17 @@ def sort_title_for(title: str, nonfiling: int = 0) -> str:
     return name_key(title)[:1000]
 
 
+def nonfiling_of(title: str, sort_title: str) -> int:
+    """How many leading characters `sort_title` skips of `title` where the article rule does
+    not say so (a MARC record's non-filing count, 1 to 9), or 0."""
+    if sort_title_for(title) == sort_title:
+        return 0
+    for count in range(1, 10):
+        if sort_title_for(title, count) == sort_title:
+            return count
+    return 0
+
+
 def closing_punctuation_stripped(text: str, punctuation: str = _END_PUNCTUATION) -> str:
     """`text` without ISBD's closing punctuation: its full stops and `punctuation` at the
     end, but a full stop that ends an initial or an abbreviation stays."""

@@ -1,6 +1,7 @@
 """What a record becomes when a file's record meets it (the on-match rules that keep Stacks's
 edits or fill only empty fields), and how the change is told on the preview."""
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +13,7 @@ from catalog.imports.formats.source import RecordRejected
 from catalog.imports.snapshots import record_comparable, snapshot_data
 from catalog.models import credit_shown, identifier_shown
 from catalog.services import RECORD_FIELDS, RecordData
+from catalog.text import name_key
 from common.language import list_joined
 
 # The fields as an update's preview names them.
@@ -120,7 +122,10 @@ def absent_fields_kept(
 ) -> RecordData:
     """The file's record, with the fields the file has no column for (SourceRecord.absent) as
     the record has them: a spreadsheet without an edition column says nothing of editions,
-    while an empty cell of a column it has says there is none."""
+    while an empty cell of a column it has says there is none. A file with names but no roles
+    (headings but no schemes) leaves each name the record has its role (heading its scheme),
+    and one with control numbers but no sources the source of the number the record has; a
+    title the record has keeps the characters its sorting skips ("La " of "La peste")."""
     if not absent:
         return incoming
     kept = {
@@ -128,8 +133,33 @@ def absent_fields_kept(
         for name in (*RECORD_FIELDS, "contributors", "subjects")
         if name in absent
     }
+    if "control_number" not in absent and incoming.control_number != before.control_number:
+        # The source says whose number the record's is, not whose the file's new one is.
+        kept.pop("control_number_source", None)
+    if "nonfiling" in absent and incoming.title == before.title:
+        kept["nonfiling"] = before.nonfiling
+    if "contributor_roles" in absent and "contributors" not in absent:
+        kept["contributors"] = _second_kept(before.contributors, incoming.contributors)
+    if "subject_schemes" in absent and "subjects" not in absent:
+        kept["subjects"] = _second_kept(before.subjects, incoming.subjects)
     others = [pair for pair in before.identifiers if pair[0] in absent]
     return replace(incoming, **kept, identifiers=[*incoming.identifiers, *others])
+
+
+def _second_kept(
+    before: Sequence[tuple[str, str]], incoming: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The file's (name, role) or (heading, scheme) pairs, each name the record has taking the
+    record's role for it: the n-th time the file gives a name, the n-th role the record gives
+    it (one illustrator and author keeps both). A name new to the record keeps the file's."""
+    theirs: dict[str, list[str]] = {}
+    for name, second in before:
+        theirs.setdefault(name_key(name), []).append(second)
+    pairs = []
+    for name, second in incoming:
+        held = theirs.get(name_key(name))
+        pairs.append((name, held.pop(0) if held else second))
+    return pairs
 
 
 def empty_fields_filled(before: RecordData, incoming: RecordData) -> RecordData:

@@ -5,7 +5,7 @@ from typing import Any
 
 from catalog.models import Identifier, Item, Record, RecordContributor, RecordSubject
 from catalog.services import RECORD_FIELDS, RecordData
-from catalog.text import name_key
+from catalog.text import name_key, nonfiling_of, sort_title_for
 
 _FIELDS = ["id", *RECORD_FIELDS, "sort_title", "source_marc"]
 
@@ -69,6 +69,7 @@ def snapshot_data(snapshot: dict[str, Any]) -> RecordData:
         subjects=[tuple(pair) for pair in snapshot["subjects"]],
         identifiers=[tuple(pair) for pair in snapshot["identifiers"]],
         source_marc=base64.b64decode(marc) if marc else None,
+        nonfiling=nonfiling_of(snapshot["title"], snapshot.get("sort_title", "")),
     )
 
 
@@ -82,6 +83,7 @@ def snapshot_with(
         **snapshot,
         **{name: getattr(data, name) for name in RECORD_FIELDS},
         "source_marc": base64.b64encode(bytes(marc)).decode() if marc else None,
+        "sort_title": sort_title_for(data.title, data.nonfiling),
         "contributors": list(data.contributors),
         "subjects": list(data.subjects),
         "identifiers": list(data.identifiers),

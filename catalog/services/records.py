@@ -31,7 +31,14 @@ from catalog.services.search_index import (
     search_terms_lock,
     search_words_add,
 )
-from catalog.text import line_text, lines_text, name_key, sort_title_for, texts_plain
+from catalog.text import (
+    line_text,
+    lines_text,
+    name_key,
+    nonfiling_of,
+    sort_title_for,
+    texts_plain,
+)
 from common.errors import ApplicationError, NotFound, Versions, first_or_not_found
 
 # What a record says of the work, as every reader and writer of a record passes it on: the
@@ -253,17 +260,6 @@ def record_data_of(record: Record) -> RecordData:
     )
 
 
-def _nonfiling_kept(record: Record) -> int:
-    """How many leading characters a record's sort title skips where the article rule does not
-    say so (a MARC record's non-filing count, 1 to 9): kept while its title stays the same."""
-    if sort_title_for(record.title) == record.sort_title:
-        return 0
-    for count in range(1, 10):
-        if sort_title_for(record.title, count) == record.sort_title:
-            return count
-    return 0
-
-
 @transaction.atomic
 def record_patch(
     *, record_id: int, changes: dict[str, Any], expected_version: Versions | None = None
@@ -276,7 +272,8 @@ def record_patch(
     record_links_attach([locked])
     data = replace(record_data_of(locked), **changes)
     if data.title == locked.title:
-        data = replace(data, nonfiling=_nonfiling_kept(locked))
+        # Kept while its title stays the same.
+        data = replace(data, nonfiling=nonfiling_of(locked.title, locked.sort_title))
     return record_update(record_id=record_id, data=data, expected_version=expected_version)
 
 

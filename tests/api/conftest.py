@@ -9,6 +9,7 @@ import pytest
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
+from catalog.imports.exports import export_job_write
 from catalog.models import Item, Location, Record
 from catalog.services import ItemData, RecordData, item_create, location_create, record_create
 from staff.services import api_key_create, staff_token_create, user_create
@@ -47,6 +48,18 @@ def nothing_to_commit_refused(client: APIClient, job_url: str, *, rejected: int)
     assert response.json()["code"] == "nothing_to_commit"
     assert response.json()["detail"].startswith("Nothing to import: every row was rejected")
     assert client.get(job_url).json() == job
+
+
+def export_downloaded(client: APIClient, body: dict[str, str]) -> str:
+    """The file of an export asked for with `body` by `client` in library alpha, written and
+    downloaded."""
+    response = client.post("/api/v1/exports/", body, format="json")
+    assert response.status_code == 202, response.json()
+    with schema_context("alpha"):
+        export_job_write(job_id=response.json()["id"])
+    download = client.get(f"/api/v1/exports/{response.json()['id']}/download/")
+    assert download.status_code == 200
+    return b"".join(download.streaming_content).decode("utf-8-sig")
 
 
 def callers_of(schema: str, host: str) -> dict[str, APIClient]:

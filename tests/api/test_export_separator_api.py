@@ -3,27 +3,16 @@
 import pytest
 from django_tenants.utils import schema_context
 
-from catalog.imports.exports import export_job_write
 from catalog.imports.models import ExportJob
-from tests.api.conftest import client_for
+from tests.api.conftest import client_for, export_downloaded
 from tests.conftest import LIBRARY_HOST
 
 
-def _download(client, body) -> str:  # type: ignore[no-untyped-def]
-    response = client.post("/api/v1/exports/", body, format="json")
-    assert response.status_code == 202, response.json()
-    with schema_context("alpha"):
-        export_job_write(job_id=response.json()["id"])
-    download = client.get(f"/api/v1/exports/{response.json()['id']}/download/")
-    assert download.status_code == 200
-    return b"".join(download.streaming_content).decode("utf-8-sig")
-
-
 def test_a_csv_export_separates_with_a_comma_unless_asked_for_a_semicolon(callers, catalog):
-    plain = _download(callers["write_key"], {"format": "csv"})
+    plain = export_downloaded(callers["write_key"], {"format": "csv"})
     assert plain.startswith("id,title,subtitle,authors,")
     assert plain.splitlines()[1].endswith(",12.50")
-    semicolons = _download(callers["write_key"], {"format": "csv", "separator": ";"})
+    semicolons = export_downloaded(callers["write_key"], {"format": "csv", "separator": ";"})
     assert semicolons.startswith("id;title;subtitle;authors;")
     # The decimal comma, as Excel reads an amount where ";" separates its columns.
     assert semicolons.splitlines()[1].endswith(";12,50")

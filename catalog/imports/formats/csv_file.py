@@ -279,19 +279,22 @@ def csv_records(
 
 
 # The column each of a record's fields is read from (an identifier by its kind: an ISBN with a
-# wrong check digit comes from the isbn column too).
-_FIELD_COLUMNS = {
+# wrong check digit comes from the isbn column too), and its contributors' roles and its
+# headings' schemes, which are read beside their names.
+_FIELD_COLUMNS: dict[str, str | None] = {
     "title": "title", "subtitle": "subtitle", "publisher": "publisher",
     "publication_year": "year", "edition": "edition", "language": "language",
     "series": "series", "summary": "summary", "control_number": "control_number",
     "control_number_source": "control_number_source", "contributors": "authors",
     "subjects": "subjects", "isbn": "isbn", "isbn_bad": "isbn", "issn": "issn", "lccn": "lccn",
-    "oclc": "oclc",
+    "oclc": "oclc", "contributor_roles": "roles", "subject_schemes": "subject_schemes",
+    "nonfiling": None,  # no column says how many of a title's characters sorting skips
 }  # fmt: skip
 
 
 def csv_fields_absent(columns: Iterable[str]) -> frozenset[str]:
-    """The record's fields (and identifier kinds) a file with `columns` has no column for."""
+    """The record's fields (identifier kinds, roles and schemes) a file with `columns` has no
+    column for."""
     given = set(columns)
     return frozenset(name for name, column in _FIELD_COLUMNS.items() if column not in given)
 

@@ -67,8 +67,9 @@ class SourceRecord:
     identifiers: str = ""
     title: str = ""  # as the file writes it, for a rejected record's row
     warnings: list[str] = field(default_factory=list)  # what is read otherwise than written
-    # The record's fields (and identifier kinds) the file has no column for, a CSV's: an update
-    # leaves them as the record has them (catalog.imports.merging.absent_fields_kept).
+    # The record's fields (identifier kinds, "contributor_roles", "subject_schemes") the file
+    # has no column for, a CSV's: an update leaves them as the record has them
+    # (catalog.imports.merging.absent_fields_kept).
     absent: frozenset[str] = frozenset()
     # Worked out on the reader thread, so the writer does not wait for them: the keys it
     # matches on, and the record's COPY text (catalog.imports.plans.Prepared).
