@@ -65,6 +65,13 @@ def test_patrons_files_rules_and_closed_days(  # type: ignore[no-untyped-def]
     assert "3\t2\t0\t0\t1" in counts
     shot("patron-file-done")
     assert axe_violations(page) == []
+    # On a phone the counts are a card under their caption, which spans the screen (in a
+    # table shown as a block it shrank to a letter a line).
+    wide = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    caption = "document.querySelector('#patron-import-counts caption').getBoundingClientRect()"
+    assert page.evaluate(f"() => {caption}.width") > 300
+    page.set_viewport_size(wide)
     # Lending rules and closed days.
     page.goto(stack.url(host, "/staff/lending-rules/"))
     page.select_option("#id_patron_category", "child")
