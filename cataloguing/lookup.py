@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db.models.functions import Length
 from django.utils.translation import gettext
 
 from catalog.identifiers import isbn_normalize
@@ -36,6 +36,8 @@ _NEXT_BARCODE_BATCHES = 20
 # A new library's first copy is suggested this barcode (or the first after it that no card
 # holds): six digits number a library's copies for long, and the copy form says so.
 BARCODE_START = "000001"
+# The most digits at a barcode's end read as its number (the rest is its prefix).
+_BARCODE_DIGITS = 30
 
 
 @dataclass
@@ -147,26 +149,52 @@ def _outside_hits(isbn: str, sources: list[Source], lookup: Lookup) -> None:
         logger.warning("ISBN %s: source %s failed: %s", isbn, name, why)
 
 
-def next_barcode() -> str:
-    """The first barcode after the library's highest all-digit copy barcode, at the same
-    width, that no copy and no patron's card holds in any case (saving a held one is refused);
-    from BARCODE_START on when the library has no copy yet. "" when its copies have no
-    all-digit barcode (it numbers them otherwise), or the next thousands are all held."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT barcode FROM catalog_item WHERE barcode ~ '^[0-9]{1,30}$' "
-            "ORDER BY length(barcode) DESC, barcode DESC LIMIT 1"
+def barcode_series() -> tuple[str, int, int] | None:
+    """The numbering the next copy's barcode continues, as (prefix, width, next number): that
+    of the library's latest copy whose barcode ends in digits (a prefix of anything, such as
+    `BU` in `BU000108`, then its number), going on after the highest number of that prefix and
+    width. None when no copy's barcode ends in digits."""
+    latest = (
+        Item.objects.filter(barcode__regex=r"[0-9]$")
+        .order_by("-pk")
+        .values_list("barcode", flat=True)
+        .first()
+    )
+    if latest is None:
+        return None
+    width = min(len(latest) - len(latest.rstrip("0123456789")), _BARCODE_DIGITS)
+    prefix = latest[:-width]
+    # One prefix and one width: the greatest string is the greatest number.
+    highest = (
+        Item.objects.annotate(width=Length("barcode"))
+        .filter(
+            barcode__startswith=prefix,
+            width=len(prefix) + width,
+            barcode__regex=rf"[0-9]{{{width}}}$",
         )
-        row = cursor.fetchone()
-    if row is not None:
-        width, number = len(row[0]), int(row[0]) + 1
+        .order_by("-barcode")
+        .values_list("barcode", flat=True)
+        .first()
+    )
+    return prefix, width, int((highest or latest)[len(prefix) :]) + 1
+
+
+def next_barcode() -> str:
+    """The barcode suggested for a new copy, wherever one is: the first after the library's
+    numbering (`barcode_series`), at the same width, that no copy and no patron's card holds
+    in any case (saving a held one is refused); from BARCODE_START on when the library has no
+    copy yet. "" when no copy's barcode ends in digits (it numbers them otherwise), or the next
+    thousands are all held."""
+    series = barcode_series()
+    if series is not None:
+        prefix, width, number = series
     elif not Item.objects.exists():
-        width, number = len(BARCODE_START), int(BARCODE_START)
+        prefix, width, number = "", len(BARCODE_START), int(BARCODE_START)
     else:
         return ""
     batch = 16
     for _ in range(_NEXT_BARCODE_BATCHES):
-        candidates = [str(n).zfill(width) for n in range(number, number + batch)]
+        candidates = [prefix + str(n).zfill(width) for n in range(number, number + batch)]
         copies = barcodes_matching(Item.objects.all(), candidates).values_list("barcode", flat=True)
         held = {barcode.upper() for barcode in copies}
         held.update(barcode.upper() for barcode in barcodes_held(candidates, asking="item"))

@@ -9,10 +9,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from catalog.text import record_title_shown
-from circulation.models import Loan, Notice
+from circulation.models import Hold, Loan, Notice
 from circulation.selectors import circulation_settings_get, today
 from common.bidi import isolated
-from common.emails import library_mail_send
+from common.emails import library_mail_send, library_sender
 from common.language import library_language, library_name
 
 
@@ -37,16 +37,44 @@ def notices_prepare(*, on: date | None = None) -> int:
     return Notice.objects.count() - before
 
 
-def _message(notice: Notice) -> tuple[str, str]:
-    """The notice's subject and text, in the library's language (called inside its override)."""
-    date = date_format(notice.about_date, "DATE_FORMAT")
-    if notice.kind == Notice.Kind.HOLD_READY and notice.hold is not None:
-        title = isolated(record_title_shown(notice.hold.record))
-        return (
-            gettext("%(title)s is waiting for you") % {"title": title},
-            gettext("%(title)s is on the hold shelf for you until %(date)s.")
-            % {"title": title, "date": date},
+def _hold_ready_message(notice: Notice, hold: Hold, account_url: str) -> tuple[str, str]:
+    """The hold shelf's notice: who it is for, what waits where and until when, the reader's
+    account, and how to reach the library."""
+    title = isolated(record_title_shown(hold.record))
+    values = {
+        "title": title,
+        "date": date_format(notice.about_date, "DATE_FORMAT"),
+        "library": library_name(),
+    }
+    ready = (
+        gettext("%(title)s is on the hold shelf for you at %(library)s until %(date)s.")
+        if values["library"]
+        else gettext("%(title)s is on the hold shelf for you until %(date)s.")
+    )
+    paragraphs = [
+        gettext("Hello %(name)s,") % {"name": isolated(hold.patron.name)},
+        ready % values,
+        gettext("Please collect it by then: after that day it is no longer kept for you."),
+    ]
+    if account_url:
+        paragraphs.append(
+            gettext("Your loans and holds are in your account: %(url)s") % {"url": account_url}
         )
+    # Signed with the library's name and the address its readers may write to, when given.
+    signature = [values["library"]]
+    contact = library_sender().contact_email
+    if contact:
+        signature.append(gettext("Contact: %(email)s") % {"email": contact})
+    paragraphs.append("\n".join(line for line in signature if line))
+    subject = gettext("%(title)s is waiting for you") % {"title": title}
+    return subject, "\n\n".join(p for p in paragraphs if p) + "\n"
+
+
+def _message(notice: Notice, account_url: str) -> tuple[str, str]:
+    """The notice's subject and text, in the library's language (called inside its override)."""
+    if notice.kind == Notice.Kind.HOLD_READY and notice.hold is not None:
+        return _hold_ready_message(notice, notice.hold, account_url)
+    date = date_format(notice.about_date, "DATE_FORMAT")
     # Titles are isolated: one written right to left must not turn the sentence around.
     title = (
         isolated(record_title_shown(notice.loan.item.record))
@@ -77,15 +105,17 @@ def _message(notice: Notice) -> tuple[str, str]:
     return subject, body % {"title": title, "date": date}
 
 
-def notices_send() -> int:
+def notices_send(*, account_url: str = "") -> int:
     """Mail the notices not yet sent. Each is claimed, mailed and marked in one transaction, so
-    two runs at once never mail one notice twice; a failed mail leaves it for the next run."""
+    two runs at once never mail one notice twice; a failed mail leaves it for the next run.
+    `account_url`, the reader's account on the library's host, is given in the hold shelf's
+    notice."""
     sent = 0
     while True:
         with transaction.atomic():
             notice = (
                 Notice.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("patron", "loan__item__record", "hold__record")
+                .select_related("patron", "loan__item__record", "hold__record", "hold__patron")
                 .filter(sent_at__isnull=True)
                 .order_by("id")
                 .first()
@@ -94,7 +124,7 @@ def notices_send() -> int:
                 return sent
             if notice.patron is not None and notice.patron.email:
                 with translation.override(library_language()):
-                    subject, body = _message(notice)
+                    subject, body = _message(notice, account_url)
                 library_mail_send(subject=subject, body=body, to=[notice.patron.email])
                 sent += 1
             # Without an address there is nobody to mail: the desk tells the patron instead.

@@ -22,6 +22,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 from tenants.models import Domain, Library
 
@@ -192,3 +193,15 @@ def site_url(domain: str, path: str = "/") -> str:
     """The address of `path` on `domain`, in the site's scheme and port, as links and the
     commands' messages give it."""
     return f"{settings.STACKS_SITE_SCHEME}://{served_host(domain)}{path}"
+
+
+def library_site_url(path: str = "/") -> str:
+    """The address of `path` on the primary host of the library whose schema is in use, for
+    mail written outside a request ("" when it has none)."""
+    schema = connection.schema_name  # type: ignore[attr-defined]
+    domain = (
+        Domain.objects.filter(tenant__schema_name=schema, is_primary=True)
+        .values_list("domain", flat=True)
+        .first()
+    )
+    return site_url(domain, path) if domain else ""

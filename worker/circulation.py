@@ -12,11 +12,12 @@ from circulation.services import (
     loans_anonymize,
 )
 from common.tasks import LibraryTask
+from tenants.domains import library_site_url
 
 
 @shared_task(base=LibraryTask, name=NOTICES_SEND)
 def circulation_notices_send() -> int:
-    return notices_send()
+    return notices_send(account_url=library_site_url("/account/"))
 
 
 @shared_task(base=LibraryTask, name=CIRCULATION_DAILY)
@@ -27,7 +28,7 @@ def circulation_daily() -> dict[str, int]:
         "holds_expired": holds_expire(),
         "loans_anonymized": loans_anonymize(),
         "notices_noted": notices_prepare(),
-        "notices_sent": notices_send(),
+        "notices_sent": notices_send(account_url=library_site_url("/account/")),
     }
 
 

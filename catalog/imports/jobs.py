@@ -48,12 +48,12 @@ from catalog.models import Change, Item, Location, Record
 from catalog.services import (
     changes_log,
     datestamps_move,
-    delete_check,
+    delete_reasons,
     record_update,
     search_terms_lock,
 )
 from common.errors import ApplicationError, Conflict, first_or_not_found
-from common.language import library_language, quoted
+from common.language import library_language, list_joined, quoted
 from common.tasks import task_enqueue, task_name
 
 IMPORT_JOB_RUN = task_name("worker.import_job_run")
@@ -358,18 +358,36 @@ def _fail(job_id: int, owner: str, message: str, code: str) -> None:
     )
 
 
-def _revert_refuse_changed(record_ids: list[int]) -> None:
-    """Refuse a revert that would undo changes made since the import (to these records)."""
-    if record_ids:
+# How many records and copies a refused revert names; the counts say how many there are.
+_REVERT_NAMED = 5
+
+
+def _revert_changed_reason(record_ids: set[int]) -> str:
+    """The sentence naming the records of an import changed since, with how many they are and
+    their titles, or "" for none."""
+    if not record_ids:
+        return ""
+    ids = sorted(record_ids)[:_REVERT_NAMED]
+    titles = dict(Record.objects.filter(pk__in=ids).values_list("pk", "title"))
+    named = [
+        gettext("%(title)s (record %(number)s)") % {"title": quoted(titles[pk]), "number": pk}
+        if pk in titles
+        else gettext("Record %(number)s, removed since") % {"number": pk}
+        for pk in ids
+    ]
+    return ngettext(
+        "%(count)s record of this import changed after it (%(records)s).",
+        "%(count)s records of this import changed after it (%(records)s).",
+        len(record_ids),
+    ) % {"count": len(record_ids), "records": list_joined(named)}
+
+
+def _revert_refusal(reasons: list[str]) -> None:
+    """Refuse a revert for every reason found, so that one look says all there is to do."""
+    if reasons:
         raise Conflict(
-            ngettext(
-                "A record of this import changed after it (record %(records)s); this import "
-                "can no longer be reverted.",
-                "Records of this import changed after it (records %(records)s); this import "
-                "can no longer be reverted.",
-                len(record_ids),
-            )
-            % {"records": ", ".join(map(str, record_ids))},
+            gettext("This import can no longer be reverted: %(reason)s")
+            % {"reason": " ".join(reasons)},
             code="revert_refused",
         )
 
@@ -395,9 +413,8 @@ def import_job_revert(*, job_id: int) -> ImportJob:
     record_ids = rows.values("record_id")
     later = Change.objects.filter(
         entity=Change.Entity.RECORD, entity_id__in=record_ids, id__gt=job.last_change_id or 0
-    ).order_by("id")
-    touched = list(later.values_list("entity_id", flat=True)[:5])
-    _revert_refuse_changed(touched)
+    )
+    touched = set(later.values_list("entity_id", flat=True))
     # The copies a revert removes: those of the records it made, and those it added to others.
     added = [pk for ids in rows.values_list("created_item_ids", flat=True) for pk in ids or ()]
     removed = Item.objects.filter(
@@ -406,45 +423,45 @@ def import_job_revert(*, job_id: int) -> ImportJob:
     # A copy of this import's that waits on the hold shelf was promised to a patron (only a
     # hold trapped after the import puts one there): removing it would leave their hold on
     # nothing.
-    held = list(
-        removed.filter(status=Item.Status.ON_HOLD_SHELF).values_list("barcode", flat=True)[:5]
-    )
-    if held:
-        raise Conflict(
-            gettext(
-                "Copies this import added wait on the hold shelf for patrons (%(barcodes)s): "
-                "lend them or cancel their holds before reverting it."
+    held = removed.filter(status=Item.Status.ON_HOLD_SHELF).order_by("barcode")
+    count = held.count()
+    held_reason = []
+    if count:
+        held_reason.append(
+            ngettext(
+                "%(count)s copy this import added waits on the hold shelf for a patron "
+                "(%(barcodes)s): lend it or cancel its hold before reverting the import.",
+                "%(count)s copies this import added wait on the hold shelf for patrons "
+                "(%(barcodes)s): lend them or cancel their holds before reverting the import.",
+                count,
             )
-            % {"barcodes": ", ".join(held)},
-            code="revert_refused",
+            % {
+                "count": count,
+                "barcodes": ", ".join(held.values_list("barcode", flat=True)[:_REVERT_NAMED]),
+            }
         )
     # A copy lent since (on loan now, or back with its loan kept for the statistics) has a
-    # history of its own that deleting it would erase.
-    delete_check(
-        removed,
-        refusal=gettext("This import can no longer be reverted: %(reason)s"),
-        code="revert_refused",
+    # history of its own that deleting it would erase; nor may a record it made that patrons
+    # have asked for since go. Every reason is said at once.
+    kept = delete_reasons(removed)
+    if not count and not kept:
+        # Any other change to its copies since (a move, an edit, a status set by hand) would
+        # be lost with them.
+        changed = Change.objects.filter(
+            entity=Change.Entity.ITEM,
+            entity_id__in=removed.values("pk"),
+            id__gt=job.last_change_id or 0,
+        )
+        touched.update(
+            Item.objects.filter(pk__in=changed.values("entity_id")).values_list(
+                "record_id", flat=True
+            )
+        )
+    records_made = Record.objects.filter(
+        pk__in=rows.filter(action=Action.CREATE).values("record_id")
     )
-    # Nor a record it made that patrons have asked for since.
-    delete_check(
-        Record.objects.filter(pk__in=rows.filter(action=Action.CREATE).values("record_id")),
-        refusal=gettext("This import can no longer be reverted: %(reason)s"),
-        code="revert_refused",
-    )
-    # Any other change to its copies since (a move, an edit, a status set by hand) would be
-    # lost with them.
-    changed = Change.objects.filter(
-        entity=Change.Entity.ITEM,
-        entity_id__in=removed.values("pk"),
-        id__gt=job.last_change_id or 0,
-    ).order_by("id")
-    touched = list(
-        Item.objects.filter(pk__in=changed.values("entity_id"))
-        .order_by("record_id")
-        .values_list("record_id", flat=True)
-        .distinct()[:5]
-    )
-    _revert_refuse_changed(touched)
+    reasons = [_revert_changed_reason(touched), *held_reason, *kept]
+    _revert_refusal([reason for reason in reasons if reason] + delete_reasons(records_made))
     made = rows.filter(action=Action.CREATE).values_list("record_id", flat=True)
     created = [pk for pk in made if pk is not None]
     search_terms_lock()

@@ -35,7 +35,7 @@ from catalog.services.items import (
     item_update,
     items_by_barcode,
 )
-from catalog.services.kept import KeptCheck, delete_check, kept_check_register
+from catalog.services.kept import KeptCheck, delete_check, delete_reasons, kept_check_register
 from catalog.services.locations import (
     location_code_check,
     location_code_follow_register,
@@ -96,6 +96,7 @@ __all__ = [
     "contributors_get_or_create",
     "datestamps_move",
     "delete_check",
+    "delete_reasons",
     "item_create",
     "item_delete",
     "item_lent_register",

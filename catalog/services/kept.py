@@ -7,7 +7,7 @@ so that none takes a patron's copy, hold or the lending history with it.
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -25,6 +25,19 @@ def kept_check_register(model: type[Model], code: str, check: KeptCheck) -> None
     _CHECKS[model][code] = check
 
 
+def _reasons(objects: QuerySet[Any]) -> Iterator[tuple[str, str]]:
+    for code, check in _CHECKS[objects.model].items():
+        reason = check(objects)
+        if reason:
+            yield code, reason
+
+
+def delete_reasons(objects: QuerySet[Any]) -> list[str]:
+    """Every registered check's reason to keep `objects` (none when they may go), for a
+    refusal that says all of them."""
+    return [reason for _, reason in _reasons(objects)]
+
+
 def delete_check(
     objects: QuerySet[Any], *, refusal: str, values: dict[str, object] | None = None,
     code: str = "",
@@ -32,7 +45,5 @@ def delete_check(
     """Refuse (409) to delete `objects` when a registered check keeps some of them: `refusal`
     says what cannot be done, filled with `values` and with `%(reason)s`, the check's
     sentence; the error's code is `code`, or else the check's."""
-    for check_code, check in _CHECKS[objects.model].items():
-        reason = check(objects)
-        if reason:
-            raise Conflict(refusal % {**(values or {}), "reason": reason}, code=code or check_code)
+    for check_code, reason in _reasons(objects):
+        raise Conflict(refusal % {**(values or {}), "reason": reason}, code=code or check_code)

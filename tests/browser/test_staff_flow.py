@@ -133,7 +133,7 @@ def test_sign_up_import_search_and_see_copies(stack: Stack, subdomain: str, page
     shot("import-committed")
 
     # Catalog work: the staff find the new records in the catalog admin.
-    page.click("nav >> text=Catalog")
+    page.click("nav >> text=Catalog administration")
     page.goto(stack.url(host, "/admin/catalog/record/?q=Perl+DBI"))
     assert "Programming the Perl DBI" in page.inner_text("#result_list")
     shot("catalog-admin-search")

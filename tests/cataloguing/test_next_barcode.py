@@ -131,3 +131,32 @@ def test_copies_numbered_otherwise_get_no_suggestion(library, librarian):
     page = librarian.get(f"/staff/records/{record.pk}/").content.decode()
     assert _value(page, "barcode") == ""
     assert "suggested barcodes start" not in page
+
+
+def test_prefixed_barcodes_are_continued_at_their_width(library, librarian):
+    """A university library's copies are `BU` and six digits; a card holds the next in
+    another case, so the one after it is suggested, on every page and in the API."""
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Prefixed", identifiers=[("isbn", LEFT_HAND)]))
+        for barcode in ("BU000101", "BU000108", "BU000102"):
+            item_create(record_id=record.pk, data=ItemData(barcode=barcode))
+        patron_create(data=PatronData(name="Card Holder", barcode="bu000109"))
+    page = librarian.get("/staff/add/", {"isbn": LEFT_HAND}).content.decode()
+    assert _value(page, "barcode") == "BU000110"
+    record_page = librarian.get(f"/staff/records/{record.pk}/").content.decode()
+    assert _value(record_page, "barcode") == "BU000110"
+    answer = callers_of("alpha", LIBRARY_HOST)["read_key"].get(
+        "/api/v1/records/lookup/", {"isbn": LEFT_HAND}
+    )
+    assert answer.json()["next_barcode"] == "BU000110"
+
+
+def test_the_latest_copys_numbering_is_continued(library, librarian):
+    """Copies of an older numbering (all digits, or another width) stay where they are: the
+    numbering of the copy added last goes on, past its own highest number."""
+    with schema_context("alpha"):
+        record = record_create(data=RecordData(title="Renumbered"))
+        for barcode in ("31000000000050", "BU00999", "BU000998", "BU000999", "BU000997"):
+            item_create(record_id=record.pk, data=ItemData(barcode=barcode))
+    page = librarian.get(f"/staff/records/{record.pk}/").content.decode()
+    assert _value(page, "barcode") == "BU001000"

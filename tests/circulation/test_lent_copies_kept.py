@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 from catalog.imports.jobs import import_job_create, import_job_revert
 from catalog.imports.models import ImportJob
 from catalog.models import Item, Record
-from catalog.services import item_delete, record_delete
+from catalog.services import RecordData, item_delete, record_delete, record_update
 from circulation.models import Loan
 from circulation.services import loan_checkin, loan_checkout, loans_anonymize
 from common.errors import Conflict
@@ -78,6 +78,34 @@ def test_an_import_whose_copy_is_on_loan_is_not_reverted(desk: Desk) -> None:
         assert again.value.code == "revert_refused"
         assert Loan.objects.filter(pk=loan.pk).exists()
         assert Item.objects.filter(barcode__in=["IMP-1", "IMP-2"]).count() == 2
+
+
+def test_a_refused_revert_says_every_reason_with_counts_and_titles(desk: Desk) -> None:
+    """A record of the import edited since and both its copies on loan: the refusal names the
+    record by its title and says the copies are on loan, counting each, in the page's
+    language."""
+    job = _imported(desk)
+    with schema_context(desk.schema):
+        record = Item.objects.get(barcode="IMP-1").record
+        record_update(record_id=record.pk, data=RecordData(title="The Word for World Is Forest"))
+        for barcode in ("IMP-1", "IMP-2"):
+            loan_checkout(item_barcode=barcode, patron_barcode=desk.patron.barcode)
+        user_create(email="revert@alpha.example", role="librarian", password=PASSWORD)
+    librarian = signed_in(LIBRARY_HOST, desk.schema, "revert@alpha.example", client_class=Client)
+
+    refused = librarian.post(
+        f"/staff/imports/{job.pk}/revert/", {"confirm": "yes"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+
+    assert refused.status_code == 409
+    page = refused.content.decode()
+    assert (
+        "1 notice de cet import a été modifiée depuis "
+        f"(\u00ab\u00a0The Word for World Is Forest\u00a0\u00bb, notice {record.pk})."
+    ) in page
+    assert "2 exemplaires sont en prêt (IMP-1, IMP-2)" in page
+    with schema_context(desk.schema):
+        assert ImportJob.objects.get(pk=job.pk).status == "committed"
 
 
 def test_an_import_whose_copies_were_never_lent_is_reverted(desk: Desk) -> None:

@@ -3,7 +3,10 @@ shelf's notice."""
 
 from datetime import timedelta
 
+import pytest
 from django.core import mail
+from django.utils import translation
+from django.utils.formats import date_format
 from django_tenants.utils import schema_context, tenant_context
 
 from catalog.models import Record
@@ -12,9 +15,11 @@ from circulation.notices import notices_prepare, notices_send
 from circulation.selectors import today
 from circulation.services import loan_checkin, loan_checkout
 from tenants.administration import library_settings_update
+from tenants.domains import site_url
 from tenants.models import Library
 from tests.circulation.conftest import Desk
-from worker.circulation import circulation_daily
+from tests.conftest import LIBRARY_HOST
+from worker.circulation import circulation_daily, circulation_notices_send
 
 
 def lend_three(desk: Desk) -> None:
@@ -114,3 +119,41 @@ def test_a_notice_joins_title_and_subtitle_in_the_librarys_language(
         "The Dispossessed: a utopia is overdue at Alpha Library",
         "Alpha Library\u00a0: The Dispossessed\u00a0: a utopia est en retard",
     ]
+
+
+HOLD_MAIL_WORDS = {
+    "en": ("Hello Takver Anarres,", "is on the hold shelf for you at Alpha Library until",
+           "Your loans and holds are in your account: ", "Contact: desk@alpha.example"),
+    "fr": ("Bonjour Takver Anarres,", "sur l\u2019étagère des réservations (Alpha Library).",
+           "Vos prêts et réservations sont dans votre compte\u00a0: ",
+           "Contact\u00a0: desk@alpha.example"),
+    "de": ("Guten Tag Takver Anarres,", "bei Alpha Library im Abholregal für Sie bereit.",
+           "Ihre Ausleihen und Vormerkungen finden Sie in Ihrem Konto: ",
+           "Kontakt: desk@alpha.example"),
+    "es": ("Hola, Takver Anarres:", "le espera en el estante de reservas de Alpha Library hasta",
+           "Sus préstamos y reservas están en su cuenta: ", "Contacto: desk@alpha.example"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(HOLD_MAIL_WORDS))
+def test_the_hold_shelf_mail_greets_and_says_where_until_when_and_how_to_reach_us(
+    desk: Desk, library: Library, mailoutbox, language: str
+) -> None:
+    library_settings_update(
+        library=library, actor="test", language=language, contact_email="desk@alpha.example"
+    )
+    with schema_context(desk.schema):
+        loan_checkout(item_barcode=desk.item.barcode, patron_barcode=desk.patron.barcode)
+        Hold.objects.create(record=desk.record, patron=desk.other_patron)
+        loan_checkin(item_barcode=desk.item.barcode)
+        until = Hold.objects.get(patron=desk.other_patron).shelf_until
+    with tenant_context(Library.objects.get(pk=library.pk)):
+        assert circulation_notices_send.apply().get() == 1
+    body = mailoutbox[0].body
+    greeting, ready, account, contact = HOLD_MAIL_WORDS[language]
+    assert body.startswith(greeting + "\n\n" + desk.record.title)
+    assert ready in body
+    with translation.override(language):
+        assert date_format(until, "DATE_FORMAT") in body
+    assert f"{account}{site_url(LIBRARY_HOST, '/account/')}\n" in body
+    assert body.endswith(f"\n\nAlpha Library\n{contact}\n")

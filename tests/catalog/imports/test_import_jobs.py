@@ -219,12 +219,16 @@ def test_revert_is_refused_once_a_record_changed_after_the_import(in_library):
 
     with pytest.raises(Conflict, match="can no longer be reverted") as refused:
         import_job_revert(job_id=job.pk)
-    assert refused.value.message.startswith(
-        f"A record of this import changed after it (record {record.pk});"
+    assert refused.value.message == (
+        "This import can no longer be reverted: 1 record of this import changed after it "
+        f"(“Dune, edited by hand” (record {record.pk}))."
     )
     with translation.override("fr"), pytest.raises(Conflict) as refused:
         import_job_revert(job_id=job.pk)
-    assert f"(notice {record.pk})" in refused.value.message
+    assert refused.value.message.endswith(
+        "1 notice de cet import a été modifiée depuis («\xa0Dune, edited by hand\xa0», "
+        f"notice {record.pk})."
+    )
     assert Record.objects.get().title == "Dune, edited by hand"
 
 
