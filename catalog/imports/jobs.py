@@ -22,12 +22,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
-from catalog.imports.deciding import (
-    CatalogMovedOn,
-    catalog_moved_on_check,
-    feed_position,
-    records_changed_since_preview,
-)
 from catalog.imports.formats.csv_columns import csv_header
 from catalog.imports.formats.csv_file import csv_encoding
 from catalog.imports.formats.marc import marc_file_unimarc
@@ -42,6 +36,12 @@ from catalog.imports.leasing import (
     leases_held,
 )
 from catalog.imports.models import Format, ImportJob, ImportRow
+from catalog.imports.outdated import (
+    CatalogMovedOn,
+    catalog_moved_on_check,
+    feed_position,
+    records_changed_since_preview,
+)
 from catalog.imports.running import Slice, collector_eased, commit_slice, stage_slice
 from catalog.imports.snapshots import snapshot_data
 from catalog.models import Change, Item, Location, Record
