@@ -26,13 +26,9 @@ from django.db import (
 from django_tenants.utils import schema_context
 
 from catalog.imports.exports import EXPORT_JOB_RUN, export_job_work, export_jobs_resumable
-from catalog.imports.jobs import (
-    IMPORT_JOB_RUN,
-    import_job_lease_wait,
-    import_job_work,
-    import_jobs_resumable,
-)
+from catalog.imports.jobs import IMPORT_JOB_RUN, import_job_work
 from catalog.imports.leasing import LeaseLost, lease_token
+from catalog.imports.resuming import import_job_lease_wait, import_jobs_resumable
 from circulation.patron_imports import PATRON_IMPORT_RUN, patron_imports_waiting
 from common.readers import readers_active
 from common.tasks import LibraryTask

@@ -19,8 +19,9 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from catalog.imports.formats.csv_file import FORMULA_STARTS, list_join
+from catalog.imports.formats.csv_file import FORMULA_STARTS
 from catalog.imports.formats.csv_header import CSV_COLUMNS
+from catalog.imports.formats.csv_row import list_join
 from catalog.imports.formats.marc_kept import record_as_marc
 from catalog.imports.leasing import (
     LeaseLost,

@@ -1,6 +1,7 @@
-"""The front door of imports: create, commit, cancel, revert, run and resume import jobs.
+"""The front door of imports: create, commit, cancel, revert and run import jobs.
 
-Progress is read by catalog.imports.selectors.
+Progress is read by catalog.imports.selectors; the jobs to resume are found by
+catalog.imports.resuming.
 
 One job's way: import_job_create stores the file and queues the job; import_job_work runs
 its turns (catalog.imports.running), each reading ahead (ahead, formats), deciding
@@ -11,7 +12,6 @@ under the job's lease (leasing).
 import logging
 import os
 from collections.abc import Callable
-from datetime import datetime
 from typing import IO, Any
 
 from django.conf import settings
@@ -22,26 +22,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from catalog.imports.accounting import peak_memory_note, statistics_after
-from catalog.imports.deciding import (
+from catalog.imports.formats.csv_columns import csv_header
+from catalog.imports.formats.csv_file import csv_encoding
+from catalog.imports.formats.marc import marc_file_unimarc
+from catalog.imports.formats.source import FileUnreadable
+from catalog.imports.leasing import LeaseLost, lease_heartbeat, lease_release, lease_take
+from catalog.imports.models import Format, ImportJob, ImportRow
+from catalog.imports.outdated import (
     CatalogMovedOn,
     catalog_moved_on_check,
     feed_position,
     records_changed_since_preview,
 )
-from catalog.imports.formats.csv_columns import csv_header
-from catalog.imports.formats.csv_file import csv_encoding
-from catalog.imports.formats.marc import marc_file_unimarc
-from catalog.imports.formats.source import FileUnreadable
-from catalog.imports.leasing import (
-    LeaseLost,
-    heartbeat_stale_seconds,
-    lease_free,
-    lease_heartbeat,
-    lease_release,
-    lease_take,
-    leases_held,
-)
-from catalog.imports.models import Format, ImportJob, ImportRow
 from catalog.imports.running import Slice, collector_eased, commit_slice, stage_slice
 from catalog.imports.snapshots import snapshot_data
 from catalog.models import Change, Item, Location, Record
@@ -58,8 +50,6 @@ from common.tasks import task_enqueue, task_name
 
 IMPORT_JOB_RUN = task_name("worker.import_job_run")
 logger = logging.getLogger(__name__)
-# How often a job looks again while another import of its library runs.
-OTHER_JOB_WAIT_SECONDS = 5.0
 
 Status = ImportJob.Status
 Action = ImportRow.Action
@@ -493,32 +483,6 @@ def import_job_revert(*, job_id: int) -> ImportJob:
     return job
 
 
-def import_job_lease_wait(job_id: int) -> float | None:
-    """While the job is active, the seconds until its lease may be free to take (0 when it
-    is): when its own is held, until it expires, but no longer than a heartbeat takes to go
-    stale, since a holder may die at any moment; when another job of the library holds one,
-    a few seconds, since that job lets its lease go as soon as it ends. None once the job has
-    nothing left to do."""
-    job = ImportJob.objects.filter(pk=job_id, status__in=ImportJob.ACTIVE_STATUSES).first()
-    if job is None:
-        return None
-    now = timezone.now()
-    held = leases_held(ImportJob, now)
-    if held.filter(pk=job_id).exists():
-        return _held_for(job.lease_expires_at, now, heartbeat_stale_seconds())
-    other = list(held.values_list("lease_expires_at", flat=True)[:1])
-    if not other:
-        return 0.0
-    return _held_for(other[0], now, OTHER_JOB_WAIT_SECONDS)
-
-
-def _held_for(expires: datetime | None, now: datetime, most: float) -> float:
-    """Seconds to wait, at most `most`, before looking again at a held lease: one whose time
-    has run out is held by its holder's heartbeat, which may stop at any moment."""
-    left = (expires - now).total_seconds() if expires is not None else 0.0
-    return min(left, most) if left > 0 else most
-
-
 def _locations_created_remove(job: ImportJob) -> None:
     """The locations the import created, once no copy is kept there (a librarian may have
     moved copies to them since)."""
@@ -526,16 +490,3 @@ def _locations_created_remove(job: ImportJob) -> None:
     Location.objects.filter(pk__in=ids).exclude(
         pk__in=Item.objects.filter(location_id__in=ids).values("location_id")
     ).delete()
-
-
-def import_jobs_resumable() -> tuple[list[int], float | None]:
-    """Active jobs nobody holds (their task was lost with a worker or the broker, or their
-    holder's heartbeat stopped), and the seconds until a held lease may be free (None when
-    no job is active)."""
-    now = timezone.now()
-    active = ImportJob.objects.filter(status__in=ImportJob.ACTIVE_STATUSES)
-    free = list(active.filter(lease_free(now)).values_list("pk", flat=True))
-    held = leases_held(ImportJob, now)
-    soonest = held.order_by("lease_expires_at").values_list("lease_expires_at", flat=True)[:1]
-    wait = _held_for(soonest[0], now, heartbeat_stale_seconds()) if soonest else None
-    return free, wait

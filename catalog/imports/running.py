@@ -19,9 +19,10 @@ from catalog.imports.accounting import (
     statistics_refresh,
 )
 from catalog.imports.ahead import Planned, Written, chunks_planned, chunks_read, read_ahead
-from catalog.imports.deciding import Action, Decision, catalog_moved_on_check, chunk_decide
+from catalog.imports.deciding import Action, Decision, chunk_decide
 from catalog.imports.leasing import LeaseLost, lease_renew
 from catalog.imports.models import ImportJob, ImportRow
+from catalog.imports.outdated import catalog_moved_on_check
 from catalog.imports.writing import Feed, decisions_apply, rows_mark_committed, rows_write
 from common.sql import one_cursor
 

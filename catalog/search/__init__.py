@@ -1,5 +1,5 @@
 """Catalog search: query building (query, match), facets, spelling suggestions, keyset pages and
-the read SQL (sql)."""
+the read SQL (sql, spelling_sql)."""
 
 from catalog.search.facets import FACET_SIZE, SearchFacets, record_facets, search_facets
 from catalog.search.keyset import Page, Position, Seek, queryset_page

@@ -6,7 +6,7 @@ import unicodedata
 
 from rapidfuzz.distance import OSA
 
-from catalog.search.sql import words_alike, words_counted, words_known
+from catalog.search.spelling_sql import words_alike, words_counted, words_known
 from catalog.text import search_fold
 
 # Words read from the catalog's list for a typed word two edits from any; their edit distances

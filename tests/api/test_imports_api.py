@@ -8,8 +8,8 @@ from django_tenants.utils import schema_context
 from kombu.exceptions import OperationalError
 
 from catalog.imports.exports import export_job_write, export_jobs_resumable
-from catalog.imports.jobs import import_jobs_resumable
 from catalog.imports.models import ExportJob, ImportJob
+from catalog.imports.resuming import import_jobs_resumable
 from catalog.models import Record
 from catalog.services import RecordData, record_create
 from common.tasks import task_enqueue

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db.models.functions import Now
 from django_tenants.utils import schema_context
 
-from catalog.imports.jobs import import_job_work, import_jobs_resumable
+from catalog.imports.jobs import import_job_work
 from catalog.imports.leasing import (
     heartbeat_stale_seconds,
     lease_take,
@@ -15,6 +15,7 @@ from catalog.imports.leasing import (
     library_heartbeating_mark,
 )
 from catalog.imports.models import ImportJob, LeaseHeartbeat
+from catalog.imports.resuming import import_jobs_resumable
 from catalog.models import Record
 from tenants.activity import library_schemas_importing
 from tests.catalog.imports.helpers import generated_job
