@@ -111,7 +111,8 @@ def _decide(
 ) -> tuple[str, str, dict[str, Any]]:
     """(action, reason, data) for one row; `repeats` are the other lines of the file with its
     barcode in any case, each with the barcode as it has it; `named`, each column's name as
-    the file wrote it, which the reason says. A reason is whole sentences."""
+    the file wrote it, which the reason says; a column `cells` lacks is one the file has not.
+    A reason is whole sentences."""
     barcode = cells.get("barcode", "").strip()
     expires_text = cells.get("expires_on", "").strip()
     problems = []
@@ -138,6 +139,10 @@ def _decide(
         "expires_on": expires_on.isoformat() if expires_on else None,
         "notes": cells.get("notes", "").strip(),
     }  # fmt: skip
+    if existing is not None:
+        # A column the file has not says nothing of its field: the patron keeps it (an empty
+        # cell of a column the file has is what clears one).
+        data |= {k: v for k, v in _patron_fields(existing).items() if k not in cells}
     problems.extend(_repeated(barcode, repeats))
     if not problems:
         try:
@@ -150,17 +155,22 @@ def _decide(
         return PatronImportRow.Action.REJECT, " ".join(problems), data
     if existing is None:
         return PatronImportRow.Action.CREATE, _("new barcode"), data
-    current = {
-        "name": existing.name, "barcode": existing.barcode, "email": existing.email,
-        "category": existing.category,
-        "expires_on": existing.expires_on.isoformat() if existing.expires_on else None,
-        "notes": existing.notes,
-    }  # fmt: skip
+    current = _patron_fields(existing)
     if current == data:
         return PatronImportRow.Action.UNCHANGED, _("the patron already reads so"), data
     changed = ", ".join(column_said(k, named) for k in COLUMNS if current[k] != data[k])
     reason = _("barcode matches a patron; changes %(columns)s") % {"columns": changed}
     return PatronImportRow.Action.UPDATE, reason, data
+
+
+def _patron_fields(patron: Patron) -> dict[str, Any]:
+    """The patron's fields as a row's data holds them."""
+    return {
+        "name": patron.name, "barcode": patron.barcode, "email": patron.email,
+        "category": patron.category,
+        "expires_on": patron.expires_on.isoformat() if patron.expires_on else None,
+        "notes": patron.notes,
+    }  # fmt: skip
 
 
 class _Categories:
