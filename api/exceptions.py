@@ -65,6 +65,12 @@ class ErrorSerializer(serializers.Serializer):
                 "the preview, as `detail` names them (the first 10; the job's detail lists "
                 "every id in `preview_outdated`), each with its title and its address.",
             ),
+            "barcodes": serializers.ListField(
+                child=serializers.CharField(),
+                required=False,
+                help_text="With `patrons_changed_since_preview`: the cards of the file's lines "
+                "whose patron was added or changed since the preview (upload the file again).",
+            ),
         }
 
 

@@ -115,6 +115,8 @@ CONFLICTS = {
     "domains_destroy": ("conflict", "The primary domain cannot be removed."),
     "imports_commit_create": ("conflict",
                               "Only a staged import can be committed; this one is running."),
+    "patron_imports_commit_create": ("not_staged", "Only a staged import can be committed "
+                                     "(this one: Committed)."),
     "imports_cancel_create": ("conflict", "An import that is done cannot be cancelled."),
     "imports_revert_create": ("conflict",
                               "Only a committed import can be reverted; this one is staged."),
@@ -145,6 +147,13 @@ _MORE_CONFLICTS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
               "url": "https://springfield.stacks.example/api/v1/records/11/"},
              {"id": 12, "title": None, "url": None},
          ]}),
+    ],
+    "patron_imports_commit_create": [
+        ("patrons_changed_since_preview", "The patron with card \u201cP2001\u201d was added or "
+         "changed after this file was previewed, so what the preview decided may no longer "
+         "hold (the import would undo the change). Nothing was imported: upload the file again "
+         "for a new preview, check it, and import it then.",
+         {"barcodes": ["P2001"]}),
     ],
 }  # fmt: skip
 # Operations whose answer carries the object's ETag (send it back in If-Match).

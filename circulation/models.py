@@ -1,7 +1,8 @@
 """Circulation's tables: patrons, rules, loans, holds, notices and stocktakes, per library."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -69,7 +70,11 @@ class Patron(models.Model):
         constraints = [models.UniqueConstraint(fields=["barcode"], name="patron_barcode_unique")]
         # A copy is refused a card's barcode in any case (catalog.services.barcodes), and the
         # desk finds a card in whatever case it was typed.
-        indexes = [models.Index(Upper("barcode"), name="patron_barcode_upper")]
+        # The patrons changed since a patron import's preview, found without reading them all.
+        indexes = [
+            models.Index(Upper("barcode"), name="patron_barcode_upper"),
+            models.Index(fields=["updated_at"], name="patron_updated_at"),
+        ]
 
     def __str__(self) -> str:
         return self.barcode
@@ -319,6 +324,9 @@ class PatronImport(Job, ImportCounts):
     # The categories committing it created (no patron or rule had them before), by code: what
     # the preview said it would create, kept once it has.
     categories_created = models.JSONField(default=list, blank=True)
+    # When the preview began reading the patrons its lines are decided against: a commit is
+    # refused if one of them changed (or a card it would create was added) since.
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"patron import {self.pk} ({self.status})"
@@ -340,6 +348,12 @@ class PatronImportRow(models.Model):
         ordering = ["job", "position"]
         constraints = [
             models.UniqueConstraint(fields=["job", "position"], name="patron_import_row_unique")
+        ]
+        # A job's lines by card in any case: those of the patrons changed since its preview.
+        indexes = [
+            models.Index(
+                F("job"), Upper(KeyTextTransform("barcode", "data")), name="patron_import_row_card"
+            )
         ]
 
     def __str__(self) -> str:

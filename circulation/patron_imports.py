@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Upper
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -24,6 +26,7 @@ from catalog.imports.formats.csv_file import MAX_CSV_ROW_CHARS, csv_encoding, cs
 from catalog.imports.formats.csv_header import csv_column_spelt
 from catalog.imports.formats.source import FileUnreadable
 from catalog.imports.models import EXCEL_ENCODING, csv_encoding_warning
+from catalog.imports.outdated import first_named
 from circulation.models import Patron, PatronImport, PatronImportRow
 from circulation.selectors import (
     patron_category_choices,
@@ -111,7 +114,8 @@ def _decide(
 ) -> tuple[str, str, dict[str, Any]]:
     """(action, reason, data) for one row; `repeats` are the other lines of the file with its
     barcode in any case, each with the barcode as it has it; `named`, each column's name as
-    the file wrote it, which the reason says. A reason is whole sentences."""
+    the file wrote it, which the reason says; a column `cells` lacks is one the file has not.
+    A reason is whole sentences."""
     barcode = cells.get("barcode", "").strip()
     expires_text = cells.get("expires_on", "").strip()
     problems = []
@@ -138,6 +142,10 @@ def _decide(
         "expires_on": expires_on.isoformat() if expires_on else None,
         "notes": cells.get("notes", "").strip(),
     }  # fmt: skip
+    if existing is not None:
+        # A column the file has not says nothing of its field: the patron keeps it (an empty
+        # cell of a column the file has is what clears one).
+        data |= {k: v for k, v in _patron_fields(existing).items() if k not in cells}
     problems.extend(_repeated(barcode, repeats))
     if not problems:
         try:
@@ -150,17 +158,22 @@ def _decide(
         return PatronImportRow.Action.REJECT, " ".join(problems), data
     if existing is None:
         return PatronImportRow.Action.CREATE, _("new barcode"), data
-    current = {
-        "name": existing.name, "barcode": existing.barcode, "email": existing.email,
-        "category": existing.category,
-        "expires_on": existing.expires_on.isoformat() if existing.expires_on else None,
-        "notes": existing.notes,
-    }  # fmt: skip
+    current = _patron_fields(existing)
     if current == data:
         return PatronImportRow.Action.UNCHANGED, _("the patron already reads so"), data
     changed = ", ".join(column_said(k, named) for k in COLUMNS if current[k] != data[k])
     reason = _("barcode matches a patron; changes %(columns)s") % {"columns": changed}
     return PatronImportRow.Action.UPDATE, reason, data
+
+
+def _patron_fields(patron: Patron) -> dict[str, Any]:
+    """The patron's fields as a row's data holds them."""
+    return {
+        "name": patron.name, "barcode": patron.barcode, "email": patron.email,
+        "category": patron.category,
+        "expires_on": patron.expires_on.isoformat() if patron.expires_on else None,
+        "notes": patron.notes,
+    }  # fmt: skip
 
 
 class _Categories:
@@ -385,6 +398,9 @@ def _stage(job_id: int) -> None:
 def _stage_rows(job: PatronImport, content: bytes) -> None:
     """Stage every row of the file with its action; nothing changes until commit."""
     header, named = _header(content)
+    # Before the patrons are read: one changed while they are is taken for changed since.
+    job.decided_at = timezone.now()
+    job.save(update_fields=["decided_at"])
     parsed = [
         (n, row)
         for n, row in _rows_by_line(content, job.encoding)
@@ -500,10 +516,69 @@ def patron_import_commit(*, job_id: int) -> PatronImport:
             code="not_staged",
         )
     job.nothing_to_commit_check()
+    patrons_moved_on_check(job)
     job.status = PatronImport.Status.COMMITTING
     job.save(update_fields=["status"])
     task_enqueue(PATRON_IMPORT_RUN, job.pk, jobs=PatronImport.objects.filter(pk=job.pk))
     return job
+
+
+class PatronsMovedOn(Conflict):
+    """Patrons changed after a preview decided what its commit would do: `barcodes` are the
+    cards of the file's lines they are, for an answer to name."""
+
+    code = "patrons_changed_since_preview"
+
+    def __init__(self, message: str, *, barcodes: list[str]) -> None:
+        super().__init__(message)
+        self.barcodes = barcodes
+        self.extra["barcodes"] = barcodes
+
+
+# How many of the changed patrons' cards a refusal names.
+_CARDS_NAMED = 10
+
+
+def patrons_changed_since_preview(job: PatronImport) -> list[str]:
+    """The cards, as the file gives them, of the lines the commit would write whose patron
+    was added or changed after the preview was decided. It starts from the few patrons changed
+    since (by their updated_at index) and finds their cards among the job's lines by the
+    lines' card index, so its cost follows the changes, not the file."""
+    if job.decided_at is None:
+        return []
+    changed = Patron.objects.filter(updated_at__gte=job.decided_at).values(card=Upper("barcode"))
+    lines = (
+        job.rows.exclude(action=PatronImportRow.Action.REJECT)
+        .annotate(card=Upper(KeyTextTransform("barcode", "data")))
+        .filter(card__in=changed)
+        .order_by("position")
+    )
+    return list(lines.values_list("data__barcode", flat=True))
+
+
+def patrons_moved_on_check(job: PatronImport) -> None:
+    """Refuse to commit a preview whose decisions may no longer hold: a patron it matched
+    was changed after it was decided, or a card it would create was given to a patron since.
+    Committing would undo the change, or make the new patron the file's."""
+    changed = patrons_changed_since_preview(job)
+    if not changed:
+        return
+    named = first_named(list(map(quoted, changed)), _CARDS_NAMED)
+    raise PatronsMovedOn(
+        ngettext(
+            "The patron with card %(cards)s was added or changed after this file was "
+            "previewed, so what the preview decided may no longer hold (the import would undo "
+            "the change). Nothing was imported: upload the file again for a new preview, check "
+            "it, and import it then.",
+            "The patrons with cards %(cards)s were added or changed after this file was "
+            "previewed, so what the preview decided may no longer hold (the import would undo "
+            "the changes). Nothing was imported: upload the file again for a new preview, "
+            "check it, and import it then.",
+            len(changed),
+        )
+        % {"cards": named},
+        barcodes=changed,
+    )
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from circulation.access import circulation_allowed
 from circulation.models import LoanRule, PatronImport, PatronImportRow, patron_category_label
 from circulation.patron_imports import (
+    PatronsMovedOn,
     patron_import_cancel,
     patron_import_commit,
     patron_import_create,
@@ -350,7 +351,7 @@ def patron_imports_page(request: HttpRequest) -> HttpResponse:
 def patron_import_page(request: HttpRequest, pk: int) -> HttpResponse:
     with not_found_as_404(_("No such patron import.")):
         job = patron_import_get(job_id=pk)
-    error = ""
+    error = error_code = ""
     if request.method == "POST":
         allowed_or_403(request, "desk")
         try:
@@ -359,7 +360,7 @@ def patron_import_page(request: HttpRequest, pk: int) -> HttpResponse:
             elif "cancel" in request.POST:
                 patron_import_cancel(job_id=pk)
         except ApplicationError as exc:
-            error = exc.message
+            error, error_code = exc.message, exc.code
         else:
             return redirect("circulation-patron-import", pk=pk)  # type: ignore[return-value]
     to_write = job.total - job.rejected
@@ -382,6 +383,8 @@ def patron_import_page(request: HttpRequest, pk: int) -> HttpResponse:
         else [],
         "creates_shown": CREATES_SHOWN,
         "error": error,
+        # Patron imports have no preview again: the file is uploaded anew, from the list.
+        "upload_again": error_code == PatronsMovedOn.code,
         "can_edit": circulation_allowed(request.user, "desk"),
     }
     return render(request, "circulation/patron_import.html", context, status=409 if error else 200)

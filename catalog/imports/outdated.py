@@ -96,14 +96,20 @@ def catalog_moved_on_check(job: ImportJob) -> None:
         raise CatalogMovedOn(catalog_moved_on_said(changed), record_ids=changed)
 
 
-def catalog_moved_on_said(changed: list[int]) -> str:
-    """Why a preview can no longer be committed, naming the records that changed."""
-    named = ", ".join(map(str, changed[:_RECORDS_NAMED]))
-    if len(changed) > _RECORDS_NAMED:
+def first_named(names: list[str], limit: int) -> str:
+    """The first `limit` of `names`, and how many more there are, for a refusal to name."""
+    named = ", ".join(names[:limit])
+    if len(names) > limit:
         named = gettext("%(records)s and %(more)s more") % {
             "records": named,
-            "more": len(changed) - _RECORDS_NAMED,
+            "more": len(names) - limit,
         }
+    return named
+
+
+def catalog_moved_on_said(changed: list[int]) -> str:
+    """Why a preview can no longer be committed, naming the records that changed."""
+    named = first_named(list(map(str, changed)), _RECORDS_NAMED)
     return ngettext(
         "Record %(records)s changed after this import was previewed, and the file matches it "
         "or gives one of its identifiers, so what the preview decided may no longer hold (it "
