@@ -317,22 +317,60 @@ def _rule_pick(rules: Iterable[LoanRule], patron_category: str, item_type: str) 
     return LoanRule()
 
 
-def loans_at_renewal_limit(loans: Iterable[Loan], patron_category: str) -> set[int]:
-    """The ids of those of one patron's `loans` renewed as often as their loan rule allows
-    (the rule of the patron's category and each copy's type, as loan_renew picks it): the
-    desk offers no renewal of them. Two queries, however many loans."""
-    loans = list(loans)
-    types = dict(
-        ItemCirculation.objects.filter(item_id__in=[loan.item_id for loan in loans]).values_list(
-            "item_id", "item_type"
-        )
-    )
-    rules = list(LoanRule.objects.filter(patron_category__in=[patron_category, ""]))
-    return {
-        loan.pk
-        for loan in loans
-        if loan.renewals >= _rule_pick(rules, patron_category, types.get(loan.item_id, "")).renewals
+@dataclass
+class RenewalTerms:
+    """What renewing a batch of open loans on one date depends on beyond the loans, their
+    items and their patrons: read once for them all, however many they are."""
+
+    rules: list[LoanRule]
+    # Each loan's copy's type, by item id.
+    item_types: dict[int, str]
+    # The records some patron's hold waits for.
+    held_records: set[int]
+    # Closed days from the earliest renewal's start on, for as long as any due date could move.
+    closed: list[date]
+
+    def rule_for(self, loan: Loan) -> LoanRule:
+        """The rule loan_rule_for picks for the loan's patron and copy."""
+        category = loan.patron.category if loan.patron else ""
+        return _rule_pick(self.rules, category, self.item_types.get(loan.item_id, ""))
+
+    def due_date(self, *, start: date, days: int) -> date:
+        """`days` after `start`, moved past the library's closed days (as due_date reads them)."""
+        return due_date_after(start=start, days=days, closed=self.closed)
+
+
+def renewal_terms(loans: Collection[Loan], on: date) -> RenewalTerms:
+    """The terms of renewing `loans` (with their items and patrons) on `on`: four queries at
+    most, whatever the number of loans; a copy whose type is loaded already costs none."""
+    if not loans:
+        return RenewalTerms(rules=[], item_types={}, held_records=set(), closed=[])
+    categories = {loan.patron.category for loan in loans if loan.patron} | {""}
+    rules = list(LoanRule.objects.filter(patron_category__in=categories))
+    circulation = Item._meta.get_field("circulation")
+    item_types = {
+        loan.item_id: item_type_of(loan.item) for loan in loans if circulation.is_cached(loan.item)
     }
+    unknown = [loan.item_id for loan in loans if loan.item_id not in item_types]
+    if unknown:
+        item_types.update(dict.fromkeys(unknown, ""))
+        item_types.update(
+            ItemCirculation.objects.filter(item_id__in=unknown).values_list("item_id", "item_type")
+        )
+    held = Hold.objects.filter(
+        record_id__in={loan.item.record_id for loan in loans}, status=Hold.Status.WAITING
+    )
+    starts = [max(loan.due_on, on) for loan in loans]
+    longest = max([LoanRule().loan_days, *(rule.loan_days for rule in rules)])
+    closed = ClosedDay.objects.filter(
+        date__gte=min(starts), date__lte=max(starts) + timedelta(days=longest + MAX_CLOSED_RUN)
+    )
+    return RenewalTerms(
+        rules=rules,
+        item_types=item_types,
+        held_records=set(held.values_list("record_id", flat=True).distinct()),
+        closed=list(closed.values_list("date", flat=True)),
+    )
 
 
 # Due dates move past closed days; a year of them in a row means the calendar is wrong.

@@ -2,6 +2,7 @@
 changes the item's status and writes the catalog's change feed in that same transaction."""
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,17 +35,18 @@ from circulation.models import (
 )
 from circulation.selectors import (
     MAX_CLOSED_RUN,
+    RenewalTerms,
     barcode_as_stored,
     checkout_terms,
     circulation_settings_get,
     due_date_after,
     item_ids_by_barcode,
-    item_type_of,
     loan_rule_for,
     local_date,
     patron_at_desk,
     patron_category_find,
     patron_category_list,
+    renewal_terms,
     today,
 )
 from common.emails import is_email_address
@@ -899,7 +901,8 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     if loan is None or (patron_id is not None and loan.patron_id != patron_id):
         raise _not_on_loan(item)
     loan.item = item
-    due_on = _renewal_due_on(loan, today())
+    on = today()
+    due_on = _renewal_due_on(loan, on, renewal_terms([loan], on))
     loan.due_on = due_on
     loan.renewals += 1
     loan.save(update_fields=["due_on", "renewals"])
@@ -908,25 +911,29 @@ def loan_renew(*, item_barcode: str, patron_id: int | None = None) -> Loan:
     return loan
 
 
-def loan_renewal_refusal(loan: Loan) -> ApplicationError | None:
-    """Why renewing this open loan (with its item and patron) would be refused: the error
-    loan_renew would raise, or None when it would renew it. Asks, writes nothing."""
-    try:
-        _renewal_due_on(loan, today())
-    except ApplicationError as refused:
-        return refused
-    return None
+def loan_renewal_refusals(loans: Collection[Loan]) -> dict[int, ApplicationError]:
+    """Why renewing each of these open loans (with their items and patrons) would be refused,
+    by loan id: the error loan_renew would raise; a loan it would renew is left out. Asks,
+    writes nothing, in the same few queries however many loans there are."""
+    on = today()
+    terms = renewal_terms(loans, on)
+    refusals = {}
+    for loan in loans:
+        try:
+            _renewal_due_on(loan, on, terms)
+        except ApplicationError as refused:
+            refusals[loan.pk] = refused
+    return refusals
 
 
-def _renewal_due_on(loan: Loan, on: date) -> date:
+def _renewal_due_on(loan: Loan, on: date, terms: RenewalTerms) -> date:
     """The loan's due date once renewed on `on`, or the refusal of its renewal: the one rule
     of whether a loan can be renewed, which loan_renew keeps and the desk asks before it
     offers a renewal."""
     item, patron = loan.item, loan.patron
-    category = patron.category if patron else ""
     if patron is not None:
         _card_check(patron, on, action="renew")
-    rule = loan_rule_for(patron_category=category, item_type=item_type_of(item))
+    rule = terms.rule_for(loan)
     if loan.renewals >= rule.renewals:
         raise ApplicationError(
             ngettext(
@@ -937,14 +944,14 @@ def _renewal_due_on(loan: Loan, on: date) -> date:
             % {"barcode": item.barcode, "count": loan.renewals},
             code="renewal_limit_reached",
         )
-    if Hold.objects.filter(record_id=item.record_id, status=Hold.Status.WAITING).exists():
+    if item.record_id in terms.held_records:
         raise Conflict(
             gettext("Another patron waits for %(barcode)s's title: it cannot be renewed.")
             % {"barcode": item.barcode},
             code="hold_waiting",
         )
     # From the due date when renewed early, so that a renewal always gives a full period more.
-    due_on = due_date(start=max(loan.due_on, on), days=rule.loan_days)
+    due_on = terms.due_date(start=max(loan.due_on, on), days=rule.loan_days)
     if due_on <= loan.due_on:
         raise ApplicationError(
             gettext("Item %(barcode)s cannot be renewed: it would not be due any later.")

@@ -38,7 +38,6 @@ from circulation.selectors import (
     holds_to_pull_list,
     loan_list,
     loan_open_to,
-    loans_at_renewal_limit,
     overdue_list,
     patron_at_desk,
     today,
@@ -48,7 +47,7 @@ from circulation.services import (
     loan_checkin,
     loan_checkout,
     loan_renew,
-    loan_renewal_refusal,
+    loan_renewal_refusals,
 )
 from circulation.stocktake import (
     stocktake_get,
@@ -253,7 +252,7 @@ def _say_lent_already(request: HttpRequest, loan: Loan, patron: Patron) -> None:
     loan's row does."""
     values = {"barcode": loan.item.barcode, "title": _name(loan.item.record.title),
               "name": _name(patron.name), "due": _day(loan.due_on)}  # fmt: skip
-    refused = loan_renewal_refusal(loan)
+    refused = loan_renewal_refusals([loan]).get(loan.pk)
     if refused is None:
         text = gettext_noop(
             "%(barcode)s %(title)s: already lent to %(name)s, due %(due)s. Renew it?"
@@ -497,21 +496,20 @@ _RENEW_REFUSED = {
 def _loan_rows(patron: Patron) -> list[Any]:
     """The patron's open loans, in the order lent, which a renewal does not change (a second
     click where the first was renews the same copy, not the one a new due date moved there),
-    each with `renew_refused`: why the row offers no renewal (the patron is blocked, or the
-    loan was renewed the most its rule allows), empty when it offers one."""
+    each with `renew_refused`: why loan_renew would refuse to renew it, in the words of the
+    line of its copy scanned again, empty when the row offers a renewal."""
     loans = list(
         loan_list(patron_id=patron.pk, open_only=True).order_by(
             "checked_out_at", "item__barcode", "id"
         )
     )
-    at_limit = set() if patron.blocked else loans_at_renewal_limit(loans, patron.category)
+    refusals = loan_renewal_refusals(loans)
     for loan in loans:
-        refused = ""
-        if patron.blocked:
-            refused = gettext(_RENEW_REFUSED["patron_blocked"])
-        elif loan.pk in at_limit:
-            refused = gettext(_RENEW_REFUSED["renewal_limit_reached"])
-        loan.renew_refused = refused  # type: ignore[attr-defined]
+        refused, why = refusals.get(loan.pk), ""
+        if refused is not None:
+            words = _RENEW_REFUSED.get(refused.code)
+            why = gettext(words) if words else refused.message
+        loan.renew_refused = why  # type: ignore[attr-defined]
     return loans
 
 

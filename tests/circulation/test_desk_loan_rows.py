@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 
 from circulation.models import Hold, Loan, LoanRule, Patron
 from circulation.selectors import today
+from circulation.services import item_type_set, loan_checkout
 from tests.circulation.conftest import Desk, expired_on
 from tests.circulation.test_desk_pages import desk_get, desk_post, scan, scan_lent_copy, state
 
@@ -158,3 +159,65 @@ def test_a_copy_scanned_again_that_another_patron_waits_for_is_not_offered(
     # Worded in the language of whoever reads the line, as the rows are.
     french = "Pas de prolongation tant qu’un autre usager attend son titre."  # noqa: RUF001
     assert french in first_line(page)
+
+
+# The desk's page with a patron open: the session, the staff member, the patron, their loans,
+# and the rules, copy types, holds and closed days renewing them depends on.
+QUERIES_FOR_THE_DESK = 8
+
+
+def loan_rows(page: str) -> list[str]:
+    """The patron's loan rows, top to bottom, as HTML."""
+    table = page.split('<table id="loans"', 1)[1].split("</table>", 1)[0]
+    return table.split("<tbody>", 1)[1].split("</tr>")[:-1]
+
+
+def test_a_loan_another_patron_waits_for_offers_no_renewal_in_its_row(
+    librarian: Client, desk: Desk
+) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.items[0].barcode)
+    scan(librarian, desk.items[2].barcode)  # a copy of the other record
+    with schema_context(desk.schema):
+        Hold.objects.create(record=desk.record, patron=desk.other_patron)
+    held, free = loan_rows(desk_get(librarian))
+    # The row says why in the words of the scan line, where the button would be.
+    assert desk.items[0].barcode in held
+    assert 'name="renew"' not in held
+    assert "Not renewed while another patron waits for its title" in held
+    assert f'name="renew" value="{desk.items[2].barcode}"' in free
+    assert "Not renewed" not in free
+
+
+def test_an_expired_card_offers_no_renewal_in_its_rows(librarian: Client, desk: Desk) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.item.barcode)
+    with schema_context(desk.schema):
+        Patron.objects.filter(pk=desk.patron.pk).update(expires_on=expired_on())
+    (row,) = loan_rows(desk_get(librarian))
+    assert 'name="renew"' not in row
+    assert "Not renewed while the patron&#x27;s card is expired" in row
+
+
+def test_the_loan_rows_take_as_many_queries_for_ten_loans_as_for_one(
+    librarian: Client, desk: Desk, django_assert_max_num_queries
+) -> None:
+    scan(librarian, desk.patron.barcode)
+    scan(librarian, desk.items[0].barcode)
+    with django_assert_max_num_queries(QUERIES_FOR_THE_DESK) as one:
+        assert len(loan_rows(desk_get(librarian))) == 1
+    for n in range(7):
+        desk.copy_add(f"{desk.schema}-X{n:03}")
+    with schema_context(desk.schema):
+        for item in desk.items[1:]:
+            loan_checkout(item_barcode=item.barcode, patron_barcode=desk.patron.barcode)
+        # Rows of every kind: copies of two types, renewed, and a title another patron awaits.
+        item_type_set(item_barcodes=[desk.items[4].barcode], item_type="dvd")
+        LoanRule.objects.create(item_type="dvd", renewals=0)
+        Loan.objects.filter(item=desk.items[5]).update(renewals=9)
+        Hold.objects.create(record=desk.other_record, patron=desk.other_patron)
+    with django_assert_max_num_queries(QUERIES_FOR_THE_DESK) as ten:
+        rows = loan_rows(desk_get(librarian))
+    assert len(rows) == 10
+    assert len(ten) == len(one)
+    assert sum('name="renew"' in row for row in rows) == 7
