@@ -26,7 +26,8 @@ def blocked_by_key_names(apps, schema_editor) -> None:  # type: ignore[no-untype
 class Migration(migrations.Migration):
     dependencies = [
         ("circulation", "0014_patron_import_categories_created"),
-        ("staff", "0006_email_verbose_name"),
+        # Only the keys' names and prefixes, which staff's first migration made.
+        ("staff", "0001_initial"),
     ]
 
     operations = [
