@@ -60,8 +60,6 @@ _LETTERS = str.maketrans({**_LETTERS_PLAIN, **_LETTERS_TWO, **_APOSTROPHE_LIKE})
 _UMLAUTS = {"Ä": "Ae", "ä": "ae", "Ö": "Oe", "ö": "oe", "Ü": "Ue", "ü": "ue"}
 _UMLAUTS_SPELT_OUT = str.maketrans(_UMLAUTS)
 _UMLAUT_PY = re.compile(f"[{''.join(_UMLAUTS)}]")
-# A word holding an umlaut, whole ("Kinder-Märchen").
-_UMLAUT_WORD = rf"[^ \t\n\r\f\v]*[{''.join(_UMLAUTS)}][^ \t\n\r\f\v]*"
 
 
 def search_fold(text: str) -> str:
@@ -104,17 +102,18 @@ def _accents_folded_sql(v: str) -> str:
     return f"CASE WHEN octet_length({v}) = length({v}) THEN {v} ELSE normalize({folded}, NFKC) END"
 
 
-def _words_matching_sql(v: str, word: str, flags: str, *, holding: str) -> str:
-    """SQL of the words of the text `v` that the regular expression `word` matches, one space
-    apart (as regexp_matches would find them, left to right). `word` only matches a word
-    holding one of the characters `holding`: the other words are dropped first, each space
-    doubled so that one plain expression takes each of them whole, as trying `word` at each
-    character of a long text costs several times more. Written without a set-returning
-    function: Citus cannot push an INSERT ... SELECT holding one in a subquery down to its
-    shards (its deparsed query reads "( IS NOT NULL)")."""
+def _words_holding_sql(v: str, holding: str, word: str = "", flags: str = "") -> str:
+    """SQL of the words of the text `v` holding one of the characters `holding`, one space
+    apart, left to right; with `word`, only those the regular expression `word` matches (as
+    regexp_matches would find them), which match only words holding one of `holding`. The
+    other words are dropped first, each space doubled so that one plain expression takes each
+    of them whole, as trying `word` at each character of a long text costs several times
+    more. Written without a set-returning function: Citus cannot push an INSERT ... SELECT
+    holding one in a subquery down to its shards (its deparsed query reads "( IS NOT NULL)")."""
     spaced = f"' ' || replace(translate({v}, E'\\t\\n\\r\\f\\013', '     '), ' ', '  ') || ' '"
-    holders = f"regexp_replace({spaced}, {_literal(f' [^ {holding}]+ ')}, '', 'g')"
-    kept = f"regexp_replace({holders}, {_literal(f'({word})|.')}, '\\1 ', '{flags}')"
+    kept = f"regexp_replace({spaced}, {_literal(f' [^ {holding}]+ ')}, '', 'g')"
+    if word:
+        kept = f"regexp_replace({kept}, {_literal(f'({word})|.')}, '\\1 ', '{flags}')"
     return f"btrim(regexp_replace({kept}, ' {{2,}}', ' ', 'g'))"
 
 
@@ -123,7 +122,7 @@ def _umlaut_words_sql(v: str) -> str:
     ("Märchen" is "Maerchen"), one space apart; '' when there are none (an umlaut may come
     as its vowel and a combining diaeresis)."""
     umlauts = "".join(_UMLAUTS)
-    words = _words_matching_sql(f"normalize({v}, NFC)", _UMLAUT_WORD, "g", holding=umlauts)
+    words = _words_holding_sql(f"normalize({v}, NFC)", umlauts)
     for letter, spelt in _UMLAUTS.items():
         words = f"replace({words}, '{letter}', '{spelt}')"
     return f"CASE WHEN {v} ~ '[{umlauts}\u0308]' THEN {words} ELSE '' END"
@@ -166,7 +165,7 @@ def search_text_sql(text: str) -> str:
     after the whole text, so a quoted phrase finds the words in the order they were
     written. A word holding an umlaut follows the text once more, spelt out ("Müller" is
     "Muller ... Mueller"), so that both forms of a query (search_forms) find it."""
-    words = _words_matching_sql("f", _APOSTROPHE_WORD, "gi", holding=_APOSTROPHES)
+    words = _words_holding_sql("f", _APOSTROPHES, _APOSTROPHE_WORD, "gi")
     parts = f"translate({words}, {_literal(_APOSTROPHES)}, '{' ' * len(_APOSTROPHES)}')"
     return _folded_sql(text, f"{_APOSTROPHES_TAKEN_OUT} || ' ' || {parts}", umlauts=True)
 
