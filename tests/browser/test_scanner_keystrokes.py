@@ -43,6 +43,12 @@ def _held_book_scanned(stack: Stack, live_library: ProvisionedLibrary, page) -> 
     stack.admin_sign_in(page, live_library, "/staff/add/")
     _scan(page, LEFT_HAND)
     page.wait_for_selector("#have-it")
+    # The next scan comes once the page has given the copy's barcode field the focus, its
+    # suggestion selected (on a loaded machine the script may run after the element shows).
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'id_barcode'"
+        " && document.activeElement.selectionEnd > 0"
+    )
 
 
 def _focus(page) -> tuple[str, list[int]]:  # type: ignore[no-untyped-def]
