@@ -17,7 +17,9 @@ class Consumer(CeleryConsumer):  # type: ignore[misc]
     watch each time it is connected again (the outage may have been too short to be seen)."""
 
     def ensure_connected(self, conn: Any) -> Any:
-        conn.ensure_connection = partial(conn.ensure_connection, **RECONNECT)
+        # Bound to the class's method, not the connection's attribute: a consumer that
+        # reconnects many times wraps it once, not once more each time.
+        conn.ensure_connection = partial(type(conn).ensure_connection, conn, **RECONNECT)
         connected = super().ensure_connected(conn)
         job_queue_back()
         return connected
